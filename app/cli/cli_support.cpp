@@ -1,0 +1,65 @@
+#include "app/cli/cli_support.h"
+
+#include "core/util/error.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace awq::cli {
+
+int runGuarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const awq::Error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::cerr << "internal error: " << e.what() << "\n";
+        return kExitInternal;
+    }
+}
+
+TextTable::TextTable(std::vector<std::string> header, std::vector<bool> rightAligned)
+    : header_(std::move(header)), right_(std::move(rightAligned)) {
+    right_.resize(header_.size(), false);
+}
+
+void TextTable::addRow(std::vector<std::string> row) {
+    row.resize(header_.size());
+    rows_.push_back(std::move(row));
+}
+
+std::string TextTable::render() const {
+    std::vector<std::size_t> width(header_.size());
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+        width[c] = header_[c].size();
+        for (const auto& r : rows_) width[c] = std::max(width[c], r[c].size());
+    }
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string s;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const std::string pad(width[c] - cells[c].size(), ' ');
+            s += right_[c] ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : "");
+            if (c + 1 < cells.size()) s += "  ";
+        }
+        return s + "\n";
+    };
+    std::string out = line(header_);
+    std::string rule;
+    for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c], '-') + (c + 1 < width.size() ? "  " : "");
+    out += rule + "\n";
+    for (const auto& r : rows_) out += line(r);
+    return out;
+}
+
+}  // namespace awq::cli
+
+#include <CLI/CLI.hpp>
+
+namespace awq::cli {
+void runOrExit(const std::function<int()>& body) {
+    if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
+}
+}  // namespace awq::cli

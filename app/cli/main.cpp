@@ -1,0 +1,22 @@
+// awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
+#include "app/cli/models_commands.h"
+#include "core/util/logging.h"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    CLI::App app{"AWQ Workbench (headless): browse, quantize, compare and deploy local LLMs"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", AWQBENCH_VERSION);
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "log debug messages to stderr");
+
+    awq::cli::addModelsCommands(app);
+
+    app.parse_complete_callback([&] {
+        awq::logging::init(awq::logging::defaultLogFile(), true,
+                           verbose ? spdlog::level::debug : spdlog::level::warn);
+    });
+    CLI11_PARSE(app, argc, argv);
+    return 0;
+}

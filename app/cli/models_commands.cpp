@@ -1,0 +1,205 @@
+#include "app/cli/models_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/library/catalog.h"
+#include "core/library/catalog_json.h"
+#include "core/system/gpu_probe.h"
+#include "core/system/memory_plan.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <unistd.h>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string quantLabel(const QuantizationConfig& q) {
+    if (q.method == QuantMethod::None) return "-";
+    std::string s = std::string(quantMethodName(q.method == QuantMethod::Other ? QuantMethod::Other : q.method));
+    if (q.method == QuantMethod::Other) s = q.rawMethod;
+    if (q.bits) s += " w" + std::to_string(q.bits);
+    if (q.groupSize) s += " g" + std::to_string(q.groupSize);
+    return s;
+}
+
+fs::path executableDir() {
+    std::error_code ec;
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path() : exe.parent_path();
+}
+
+// No folders named: AWQBENCH_LIBRARY (colon-separated) or the bundled demo library.
+std::vector<fs::path> defaultRoots() {
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("AWQBENCH_LIBRARY"); env && *env) {
+        std::stringstream ss(env);
+        for (std::string part; std::getline(ss, part, ':');)
+            if (!part.empty()) roots.emplace_back(part);
+        return roots;
+    }
+    if (auto demo = findDemoLibrary(executableDir()); !demo.empty()) roots.push_back(demo);
+    return roots;
+}
+
+void printList(const std::vector<CatalogEntry>& entries) {
+    TextTable table({"name", "origin", "arch", "params", "dtype", "quant", "size", "status"},
+                    {false, false, false, true, false, false, true, false});
+    for (const auto& e : entries) {
+        const std::string origin = e.origin == ModelOrigin::WarmPool ? "pool" : "library";
+        if (e.info) {
+            const auto& m = *e.info;
+            table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
+                          m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk), "ok"});
+        } else if (e.gguf) {
+            table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
+                          format::bytes(e.gguf->fileSize), "ok"});
+        } else {
+            table.addRow({e.name, origin, "?", "-", "-", "-", "-", "broken: " + e.error});
+        }
+    }
+    std::cout << table.render();
+    std::size_t broken = 0;
+    for (const auto& e : entries) broken += e.ok() ? 0 : 1;
+    std::cout << entries.size() << " model(s), " << broken << " broken\n";
+}
+
+void printMemoryPlans(const ModelInfo& m, int context) {
+    std::vector<std::pair<std::string, std::uint64_t>> cards;
+    const auto probe = probeGpus();
+    for (const auto& g : probe.gpus) cards.emplace_back("GPU " + std::to_string(g.index) + " " + g.name, g.totalBytes);
+    for (int gib : {16, 24, 40, 80}) cards.emplace_back(std::to_string(gib) + " GB card", std::uint64_t(gib) << 30);
+
+    MemoryPlanInput in;
+    in.contextLength = context;
+    TextTable table({"gpu", "weights", "kv/token", "kv/sequence", "context", "sequences that fit"},
+                    {false, true, true, true, true, true});
+    for (const auto& [label, bytes] : cards) {
+        in.gpuMemoryBytes = bytes;
+        const auto p = planMemory(m, in);
+        table.addRow({label, format::gib(p.weightBytes), format::bytes(p.kvBytesPerToken), format::bytes(p.kvBytesPerSequence),
+                      std::to_string(p.contextLength), p.weightsFit ? std::to_string(p.sequencesThatFit) : "weights do not fit"});
+    }
+    std::cout << "\nMemory plan (90% of the card, 1 GiB runtime overhead, fp16 KV cache):\n" << table.render();
+    if (!probe.available) std::cout << "(" << probe.reason << ")\n";
+}
+
+void printShow(const CatalogEntry& e, int context) {
+    std::cout << "name:         " << e.name << "\npath:         " << e.path.string() << "\n";
+    if (!e.ok()) {
+        std::cout << "status:       broken: " << e.error << "\n";
+        return;
+    }
+    if (e.gguf) {
+        const auto& g = *e.gguf;
+        std::cout << "format:       GGUF v" << g.version << "\narchitecture: " << g.architecture
+                  << "\nparameters:   " << format::count(g.parameterCount) << " (" << g.parameterCount << ")"
+                  << "\nsize:         " << format::bytes(g.fileSize) << "\n\nMetadata:\n";
+        for (const auto& kv : g.metadata) std::cout << "  " << kv.key << " (" << kv.type << ") = " << kv.displayValue() << "\n";
+        TextTable table({"tensor", "type", "shape", "bytes"}, {false, false, false, true});
+        for (const auto& t : g.tensors) {
+            std::string shape;
+            for (auto d : t.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+            table.addRow({t.name, t.type, shape, std::to_string(t.byteSize)});
+        }
+        std::cout << "\n" << table.render();
+        return;
+    }
+    const auto& m = *e.info;
+    const auto& c = m.config;
+    std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
+              << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
+              << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
+              << "dtype:        " << m.storageDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")\n"
+              << "quantization: " << quantLabel(c.quantization)
+              << (c.quantization.method == QuantMethod::Awq ? std::string(c.quantization.zeroPoint ? " zero-point" : " symmetric") + " " + c.quantization.version : "")
+              << "\nsize:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"
+              << "layers:       " << c.numLayers << "\nhidden:       " << c.hiddenSize << " (intermediate " << c.intermediateSize << ")\n"
+              << "heads:        " << c.numHeads << " q / " << c.numKvHeads << " kv, head dim " << c.headDim << "\n"
+              << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions << "\n"
+              << "rope:         theta " << c.rope.theta << ", " << c.rope.type
+              << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "") << "\n"
+              << "sliding win:  " << (c.slidingWindow ? std::to_string(*c.slidingWindow) : "-") << "\n"
+              << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no") << "\n"
+              << "tokenizer:    " << (m.hasTokenizer ? "tokenizer.json" : "missing") << "\n"
+              << "chat template:" << (m.hasChatTemplate ? " " + m.chatTemplateSource : " none") << "\n"
+              << "gen. config:  " << (m.hasGenerationConfig ? "yes" : "no") << "\n"
+              << "fingerprint:  " << m.fingerprint << "\n";
+    for (const auto& w : m.warnings) std::cout << "warning:      " << w << "\n";
+    printMemoryPlans(m, context);
+
+    TextTable table({"tensor", "dtype", "shape", "bytes"}, {false, false, false, true});
+    for (const auto& t : m.tensors) {
+        std::string shape;
+        for (auto d : t.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+        table.addRow({t.name, t.dtype, shape, std::to_string(t.bytes)});
+    }
+    std::cout << "\nTensors (" << m.tensors.size() << "):\n" << table.render();
+}
+
+}  // namespace
+
+void addModelsCommands(CLI::App& app) {
+    auto* models = app.add_subcommand("models", "browse the model library");
+    models->require_subcommand(1);
+
+    struct ListOptions {
+        std::vector<std::string> dirs;
+        std::string warmPool;
+        bool json = false;
+    };
+    auto list = std::make_shared<ListOptions>();
+    auto* listCmd = models->add_subcommand("list", "list the models under library folders (default: AWQBENCH_LIBRARY or the demo library)");
+    listCmd->add_option("dirs", list->dirs, "library folders (or model folders / .gguf files)");
+    listCmd->add_option("--warm-pool", list->warmPool, "the warm-pool folder");
+    listCmd->add_flag("--json", list->json, "print JSON (keys in README.md)");
+    listCmd->callback([list] {
+        runOrExit([&] {
+            LibraryRoots roots;
+            for (const auto& d : list->dirs) roots.folders.emplace_back(d);
+            if (roots.folders.empty() && list->warmPool.empty()) roots.folders = defaultRoots();
+            roots.warmPool = list->warmPool;
+            for (const auto& r : roots.folders)
+                if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");
+            const auto entries = scanLibrary(roots);
+            if (list->json)
+                std::cout << catalogToJson(entries) << "\n";
+            else
+                printList(entries);
+            return 0;
+        });
+    });
+
+    struct ShowOptions {
+        std::string path;
+        bool json = false;
+        int context = 0;
+    };
+    auto show = std::make_shared<ShowOptions>();
+    auto* showCmd = models->add_subcommand("show", "show everything about one model folder or .gguf file");
+    showCmd->add_option("path", show->path, "model folder or .gguf file")->required();
+    showCmd->add_flag("--json", show->json, "print JSON (keys in README.md)");
+    showCmd->add_option("--context", show->context, "context length for the memory plan (default: the model's)");
+    showCmd->callback([show] {
+        runOrExit([&] {
+            if (!fs::exists(show->path)) throw Error("no such file or folder", show->path, "check the path");
+            const auto entry = describeCandidate(show->path, ModelOrigin::Library);
+            if (show->json)
+                std::cout << catalogEntryToJson(entry, true) << "\n";
+            else
+                printShow(entry, show->context);
+            if (!entry.ok()) {
+                std::cerr << "error: " << entry.error << "\n";
+                return kExitBadInput;
+            }
+            return 0;
+        });
+    });
+}
+
+}  // namespace awq::cli

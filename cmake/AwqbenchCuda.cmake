@@ -1,0 +1,23 @@
+# Enables CUDA when nvcc is present. Kernels compile on machines without a GPU (CI); they only run
+# where a GPU is. Sets AWQBENCH_HAVE_CUDA.
+set(AWQBENCH_HAVE_CUDA OFF)
+if(AWQBENCH_ENABLE_CUDA)
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      # Turing .. Blackwell consumer; Hopper gets its arch-specific variant for wgmma/TMA kernels.
+      set(CMAKE_CUDA_ARCHITECTURES 75 80 86 89 90 120)
+    endif()
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(AWQBENCH_HAVE_CUDA ON)
+  else()
+    message(STATUS "nvcc not found: building CPU reference kernels only")
+  endif()
+endif()

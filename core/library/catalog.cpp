@@ -1,0 +1,146 @@
+#include "core/library/catalog.h"
+
+#include "core/util/error.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+namespace awq {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool isGgufFile(const fs::path& p) {
+    std::error_code ec;
+    return p.extension() == ".gguf" && fs::is_regular_file(p, ec);
+}
+
+// A folder is a model candidate when it holds a config or safetensors weights; such a folder is
+// listed (perhaps as broken) and not searched further.
+bool isModelFolder(const fs::path& dir) {
+    std::error_code ec;
+    if (fs::exists(dir / "config.json", ec) || fs::exists(dir / "model.safetensors.index.json", ec)) return true;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.path().extension() == ".safetensors") return true;
+    return false;
+}
+
+struct Candidate {
+    fs::path path;
+    ModelOrigin origin;
+};
+
+void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector<Candidate>& out, std::stop_token stop) {
+    if (stop.stop_requested()) return;
+    if (isModelFolder(dir)) {
+        out.push_back({dir, origin});
+        return;
+    }
+    if (depthLeft <= 0) return;
+    std::error_code ec;
+    std::vector<fs::path> children;
+    for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
+        const auto name = e.path().filename().string();
+        if (name.empty() || name[0] == '.') continue;  // .git, .cache, .Trash, ...
+        children.push_back(e.path());
+    }
+    std::sort(children.begin(), children.end());
+    for (const auto& child : children) {
+        if (isGgufFile(child)) {
+            out.push_back({child, origin});
+        } else if (fs::is_directory(child, ec) && !fs::is_symlink(child, ec)) {
+            collect(child, origin, depthLeft - 1, out, stop);
+        }
+    }
+}
+
+std::string entryName(const fs::path& p) {
+    const auto normal = p.lexically_normal();
+    return normal.has_filename() ? normal.filename().string() : normal.parent_path().filename().string();
+}
+
+}  // namespace
+
+CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
+    CatalogEntry e;
+    e.path = path;
+    e.origin = origin;
+    e.format = path.extension() == ".gguf" ? ModelFormat::Gguf : ModelFormat::HuggingFace;
+    e.name = entryName(path);
+    try {
+        if (e.format == ModelFormat::Gguf) {
+            e.gguf = readGguf(path);
+            if (!e.gguf->name.empty()) e.name = e.gguf->name;
+        } else {
+            e.info = describeModel(path);
+        }
+    } catch (const Error& err) {
+        e.error = err.what();
+    } catch (const std::exception& err) {
+        e.error = std::string("unexpected error: ") + err.what();
+    }
+    return e;
+}
+
+std::vector<CatalogEntry> scanLibrary(const LibraryRoots& roots, std::stop_token stop, const ScanProgressFn& progress,
+                                      int maxDepth) {
+    std::vector<Candidate> candidates;
+    auto addRoot = [&](const fs::path& root, ModelOrigin origin) {
+        if (root.empty()) return;
+        std::error_code ec;
+        if (!fs::exists(root, ec)) {
+            spdlog::warn("library folder {} does not exist; skipped (fix it in Settings)", root.string());
+            return;
+        }
+        if (isGgufFile(root))
+            candidates.push_back({root, origin});
+        else
+            collect(root, origin, maxDepth, candidates, stop);
+    };
+    // The warm pool first, so that a model reachable from both is marked as pooled.
+    addRoot(roots.warmPool, ModelOrigin::WarmPool);
+    for (const auto& r : roots.folders) addRoot(r, ModelOrigin::Library);
+
+    std::set<fs::path> seen;
+    std::vector<Candidate> unique;
+    for (auto& c : candidates) {
+        std::error_code ec;
+        auto key = fs::weakly_canonical(c.path, ec);
+        if (ec) key = c.path;
+        if (seen.insert(key).second) unique.push_back(std::move(c));
+    }
+
+    ScanProgress p;
+    p.found = unique.size();
+    std::vector<CatalogEntry> entries;
+    for (const auto& c : unique) {
+        if (stop.stop_requested()) break;
+        p.current = c.path;
+        if (progress) progress(p);
+        entries.push_back(describeCandidate(c.path, c.origin));
+        if (!entries.back().ok()) spdlog::warn("broken model {}: {}", c.path.string(), entries.back().error);
+        ++p.described;
+    }
+    if (progress) progress(p);
+    return entries;
+}
+
+fs::path findDemoLibrary(const fs::path& executableDir) {
+    std::vector<fs::path> places;
+    if (const char* env = std::getenv("AWQBENCH_DEMO_LIBRARY"); env && *env) places.emplace_back(env);
+    if (!executableDir.empty()) {
+        places.push_back(executableDir / ".." / AWQBENCH_INSTALL_DATADIR / "awqbench" / "demo-models");
+        places.push_back(executableDir / "demo-models");
+    }
+    places.push_back(fs::path(AWQBENCH_SOURCE_RESOURCES) / "demo-models");
+    for (const auto& p : places) {
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec);
+    }
+    return {};
+}
+
+}  // namespace awq

@@ -1,0 +1,178 @@
+#include "core/model/hf_config.h"
+
+#include "core/util/error.h"
+#include "core/util/mapped_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace awq {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string_view architectureName(Architecture a) noexcept {
+    switch (a) {
+        case Architecture::Llama: return "llama";
+        case Architecture::Qwen2: return "qwen2";
+        case Architecture::Qwen3: return "qwen3";
+        case Architecture::Mistral: return "mistral";
+        case Architecture::Unknown: break;
+    }
+    return "unknown";
+}
+
+std::string_view quantMethodName(QuantMethod m) noexcept {
+    switch (m) {
+        case QuantMethod::None: return "none";
+        case QuantMethod::Awq: return "awq";
+        case QuantMethod::Gptq: return "gptq";
+        case QuantMethod::Other: return "other";
+    }
+    return "other";
+}
+
+namespace {
+
+constexpr const char* kFixConfig = "fix or re-download config.json";
+
+Architecture detectArchitecture(const std::string& cls, const std::string& modelType) {
+    auto is = [&](std::string_view a, std::string_view t) { return cls == a || modelType == t; };
+    if (is("Qwen3ForCausalLM", "qwen3")) return Architecture::Qwen3;
+    if (is("Qwen2ForCausalLM", "qwen2")) return Architecture::Qwen2;
+    if (is("MistralForCausalLM", "mistral")) return Architecture::Mistral;
+    if (is("LlamaForCausalLM", "llama")) return Architecture::Llama;
+    return Architecture::Unknown;
+}
+
+int requireInt(const json& j, const char* key, const fs::path& source) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer())
+        throw Error(std::string("missing or non-integer \"") + key + "\"", source, kFixConfig);
+    const auto v = it->get<std::int64_t>();
+    if (v <= 0 || v > (1ll << 31) - 1) throw Error(std::string("\"") + key + "\" is out of range", source, kFixConfig);
+    return static_cast<int>(v);
+}
+
+template <typename T>
+T valueOr(const json& j, const char* key, T fallback) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    try {
+        return it->get<T>();
+    } catch (const json::exception&) {
+        return fallback;
+    }
+}
+
+std::vector<int> idList(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (it->is_number_integer()) return {it->get<int>()};
+    std::vector<int> ids;
+    if (it->is_array())
+        for (const auto& v : *it)
+            if (v.is_number_integer()) ids.push_back(v.get<int>());
+    return ids;
+}
+
+RopeConfig parseRope(const json& j) {
+    RopeConfig rope;
+    // New style: everything under rope_parameters. Old style: rope_theta at top level and an
+    // optional rope_scaling object.
+    const json* scaling = nullptr;
+    if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
+        scaling = &*it;
+        rope.theta = valueOr<double>(*it, "rope_theta", valueOr<double>(j, "rope_theta", rope.theta));
+    } else {
+        rope.theta = valueOr<double>(j, "rope_theta", rope.theta);
+        if (auto s = j.find("rope_scaling"); s != j.end() && s->is_object()) scaling = &*s;
+    }
+    if (scaling) {
+        rope.type = valueOr<std::string>(*scaling, "rope_type", valueOr<std::string>(*scaling, "type", rope.type));
+        rope.factor = valueOr<double>(*scaling, "factor", rope.factor);
+        rope.lowFreqFactor = valueOr<double>(*scaling, "low_freq_factor", rope.lowFreqFactor);
+        rope.highFreqFactor = valueOr<double>(*scaling, "high_freq_factor", rope.highFreqFactor);
+        rope.originalMaxPositions = valueOr<int>(*scaling, "original_max_position_embeddings", 0);
+    }
+    return rope;
+}
+
+QuantizationConfig parseQuantization(const json& j) {
+    QuantizationConfig q;
+    auto it = j.find("quantization_config");
+    if (it == j.end() || !it->is_object()) return q;
+    const json& qc = *it;
+    q.rawMethod = valueOr<std::string>(qc, "quant_method", "");
+    std::string m = q.rawMethod;
+    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+    q.method = m == "awq" ? QuantMethod::Awq : m == "gptq" ? QuantMethod::Gptq : QuantMethod::Other;
+    q.bits = valueOr<int>(qc, "bits", valueOr<int>(qc, "w_bit", 0));
+    q.groupSize = valueOr<int>(qc, "group_size", valueOr<int>(qc, "q_group_size", 0));
+    q.zeroPoint = valueOr<bool>(qc, "zero_point", !valueOr<bool>(qc, "sym", true));
+    q.version = valueOr<std::string>(qc, "version", "");
+    std::transform(q.version.begin(), q.version.end(), q.version.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (auto mods = qc.find("modules_to_not_convert"); mods != qc.end() && mods->is_array())
+        for (const auto& v : *mods)
+            if (v.is_string()) q.modulesToNotConvert.push_back(v.get<std::string>());
+    return q;
+}
+
+}  // namespace
+
+ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) {
+    json j;
+    try {
+        j = json::parse(jsonText);
+    } catch (const json::exception& e) {
+        throw Error(std::string("not valid JSON: ") + e.what(), source, kFixConfig);
+    }
+    if (!j.is_object()) throw Error("is not a JSON object", source, kFixConfig);
+
+    ModelConfig c;
+    if (auto a = j.find("architectures"); a != j.end() && a->is_array() && !a->empty() && (*a)[0].is_string())
+        c.architectureClass = (*a)[0].get<std::string>();
+    c.modelType = valueOr<std::string>(j, "model_type", "");
+    c.architecture = detectArchitecture(c.architectureClass, c.modelType);
+
+    c.hiddenSize = requireInt(j, "hidden_size", source);
+    c.numLayers = requireInt(j, "num_hidden_layers", source);
+    c.numHeads = requireInt(j, "num_attention_heads", source);
+    c.vocabSize = requireInt(j, "vocab_size", source);
+    c.intermediateSize = requireInt(j, "intermediate_size", source);
+    c.numKvHeads = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()
+                       ? requireInt(j, "num_key_value_heads", source)
+                       : c.numHeads;
+    c.headDim = j.contains("head_dim") && !j["head_dim"].is_null() ? requireInt(j, "head_dim", source)
+                                                                  : c.hiddenSize / c.numHeads;
+    if (c.numHeads % c.numKvHeads != 0)
+        throw Error("num_attention_heads (" + std::to_string(c.numHeads) + ") is not a multiple of num_key_value_heads (" +
+                        std::to_string(c.numKvHeads) + ")",
+                    source, kFixConfig);
+    c.maxPositions = valueOr<int>(j, "max_position_embeddings", 0);
+    c.rmsNormEps = valueOr<double>(j, "rms_norm_eps", c.rmsNormEps);
+    c.rope = parseRope(j);
+    c.tieWordEmbeddings = valueOr<bool>(j, "tie_word_embeddings", false);
+    c.attentionBias = c.architecture == Architecture::Qwen2 || valueOr<bool>(j, "attention_bias", false);
+    c.qkNorm = c.architecture == Architecture::Qwen3;
+    // Qwen2/3 configs carry sliding_window but only use it with use_sliding_window=true.
+    const bool usesWindow = c.architecture == Architecture::Mistral || valueOr<bool>(j, "use_sliding_window", false);
+    if (const int w = valueOr<int>(j, "sliding_window", 0); usesWindow && w > 0) c.slidingWindow = w;
+    c.dtype = valueOr<std::string>(j, "dtype", valueOr<std::string>(j, "torch_dtype", ""));
+    c.hiddenAct = valueOr<std::string>(j, "hidden_act", c.hiddenAct);
+    if (auto b = j.find("bos_token_id"); b != j.end() && b->is_number_integer()) c.bosTokenId = b->get<int>();
+    c.eosTokenIds = idList(j, "eos_token_id");
+    c.quantization = parseQuantization(j);
+    return c;
+}
+
+ModelConfig loadModelConfig(const fs::path& modelFolder) {
+    const fs::path file = modelFolder / "config.json";
+    if (!fs::exists(file))
+        throw Error("missing config.json", modelFolder, "copy the model's config.json from its source (Hugging Face repo) into the folder");
+    MappedFile f(file);
+    return parseModelConfig(std::string_view(reinterpret_cast<const char*>(f.bytes().data()), f.size()), file);
+}
+
+}  // namespace awq

@@ -1,0 +1,67 @@
+#pragma once
+// Hugging Face config.json for the decoder-only architectures we run: Llama, Qwen2, Qwen3, Mistral.
+// Both config styles load: old (rope_theta, rope_scaling, torch_dtype) and new (rope_parameters, dtype).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace awq {
+
+enum class Architecture { Llama, Qwen2, Qwen3, Mistral, Unknown };
+std::string_view architectureName(Architecture a) noexcept;  // "llama", "qwen2", ...
+
+struct RopeConfig {
+    double theta = 10000.0;
+    std::string type = "default";          // "default", "llama3", "linear", "dynamic", "yarn", ...
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;            // llama3
+    double highFreqFactor = 4.0;           // llama3
+    int originalMaxPositions = 0;          // llama3 / yarn; 0 when absent
+};
+
+enum class QuantMethod { None, Awq, Gptq, Other };
+std::string_view quantMethodName(QuantMethod m) noexcept;  // "none", "awq", "gptq", "other"
+
+struct QuantizationConfig {
+    QuantMethod method = QuantMethod::None;
+    std::string rawMethod;        // quant_method as written (e.g. "compressed-tensors" for Other)
+    int bits = 0;
+    int groupSize = 0;            // -1 = per channel
+    bool zeroPoint = false;
+    std::string version;          // AWQ: "gemm", "gemv", ...
+    std::vector<std::string> modulesToNotConvert;
+};
+
+struct ModelConfig {
+    std::string architectureClass;  // e.g. "Qwen3ForCausalLM" as written
+    std::string modelType;          // e.g. "qwen3"
+    Architecture architecture = Architecture::Unknown;
+    int hiddenSize = 0;
+    int intermediateSize = 0;
+    int numLayers = 0;
+    int numHeads = 0;
+    int numKvHeads = 0;
+    int headDim = 0;                // explicit head_dim or hidden / heads
+    int vocabSize = 0;
+    int maxPositions = 0;
+    double rmsNormEps = 1e-6;
+    RopeConfig rope;
+    bool tieWordEmbeddings = false;
+    bool attentionBias = false;     // q/k/v bias (always on for Qwen2)
+    bool qkNorm = false;            // Qwen3 q_norm / k_norm
+    std::optional<int> slidingWindow;
+    std::string dtype;              // "bfloat16", "float16", "float32" as declared
+    std::string hiddenAct = "silu";
+    std::optional<int> bosTokenId;
+    std::vector<int> eosTokenIds;
+    QuantizationConfig quantization;
+};
+
+// Parses config.json text; `source` names the file in errors. Throws awq::Error for malformed JSON
+// or missing required fields; an unknown architecture is not an error here (Architecture::Unknown).
+ModelConfig parseModelConfig(std::string_view jsonText, const std::filesystem::path& source);
+ModelConfig loadModelConfig(const std::filesystem::path& modelFolder);  // reads <folder>/config.json
+
+}  // namespace awq

@@ -1,0 +1,154 @@
+#include "core/model/model_info.h"
+
+#include "core/model/safetensors.h"
+#include "core/util/error.h"
+#include "core/util/mapped_file.h"
+#include "core/util/sha256.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+namespace awq {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Quantized linears store 32/bits weights per int32 element; their qzeros/scales/g_idx are
+// quantization metadata, not parameters.
+std::uint64_t logicalParameters(const TensorInfo& t, int bits) {
+    if (endsWith(t.name, ".qweight") && t.dtype == DType::I32 && bits > 0) return t.elementCount() * (32 / bits);
+    if (endsWith(t.name, ".qzeros") || endsWith(t.name, ".scales") || endsWith(t.name, ".g_idx")) return 0;
+    return t.elementCount();
+}
+
+std::string chatTemplateSource(const fs::path& folder) {
+    if (fs::exists(folder / "chat_template.jinja")) return "chat_template.jinja";
+    const fs::path cfg = folder / "tokenizer_config.json";
+    if (fs::exists(cfg)) {
+        try {
+            MappedFile f(cfg);
+            const auto j = nlohmann::json::parse(reinterpret_cast<const char*>(f.bytes().data()),
+                                                 reinterpret_cast<const char*>(f.bytes().data() + f.size()));
+            if (j.is_object() && j.contains("chat_template") && !j["chat_template"].is_null()) return "tokenizer_config.json";
+        } catch (const std::exception&) {
+            // A broken tokenizer_config.json is reported by the tokenizer; here it means "no template".
+        }
+    }
+    if (fs::exists(folder / "chat_template.json")) return "chat_template.json";
+    return {};
+}
+
+std::uint64_t folderBytes(const fs::path& folder, std::vector<std::string>& warnings) {
+    std::uint64_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(folder, ec)) {
+        if (!e.is_regular_file(ec)) continue;
+        n += e.file_size(ec);
+        const auto ext = e.path().extension();
+        if (ext == ".bin" || ext == ".pt" || ext == ".pth" || ext == ".ckpt")
+            warnings.push_back(e.path().filename().string() + " is a pickle file and is ignored (never unpickled)");
+    }
+    return n;
+}
+
+void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
+    const auto& c = m.config;
+    const fs::path where = m.folder / "config.json";
+    const TensorInfo* embed = store.find("model.embed_tokens.weight");
+    if (!embed) embed = store.find("lm_head.weight");
+    if (!embed) throw Error("no model.embed_tokens.weight or lm_head.weight tensor", m.folder, "the weights do not belong to a causal LM; re-download them");
+    if (embed->shape.size() != 2 || embed->shape[0] != c.vocabSize || embed->shape[1] != c.hiddenSize)
+        throw Error(embed->name + " has shape [" + std::to_string(embed->shape.size() > 0 ? embed->shape[0] : 0) + ", " +
+                        std::to_string(embed->shape.size() > 1 ? embed->shape[1] : 0) + "] but config.json says vocab " +
+                        std::to_string(c.vocabSize) + " x hidden " + std::to_string(c.hiddenSize),
+                    where, "the config does not match the weights: use the config.json that came with them");
+    const std::string last = "model.layers." + std::to_string(c.numLayers - 1) + ".";
+    const std::string past = "model.layers." + std::to_string(c.numLayers) + ".";
+    bool hasLast = false, hasPast = false;
+    for (const auto& t : store.tensors()) {
+        hasLast = hasLast || t.name.rfind(last, 0) == 0;
+        hasPast = hasPast || t.name.rfind(past, 0) == 0;
+    }
+    if (!hasLast || hasPast)
+        throw Error("config.json says " + std::to_string(c.numLayers) + " layers but the weights hold " +
+                        (hasPast ? "more" : "fewer"),
+                    where, "the config does not match the weights: use the config.json that came with them");
+    if (!c.tieWordEmbeddings && !store.find("lm_head.weight"))
+        throw Error("lm_head.weight is missing and tie_word_embeddings is false", m.folder, "re-download the weights");
+}
+
+}  // namespace
+
+std::string fingerprintTensors(const TensorStore& store) {
+    constexpr std::uint64_t kWholeTensorLimit = 1 << 20;
+    constexpr std::uint64_t kChunk = 4096;
+    constexpr std::uint64_t kChunks = 64;
+    Sha256 h;
+    h.update("awqbench-fingerprint-v1\n");
+    for (const auto& t : store.tensors()) {  // sorted by name: independent of sharding
+        std::string head = t.name + "|" + std::string(dtypeName(t.dtype)) + "|";
+        for (auto d : t.shape) head += std::to_string(d) + ",";
+        h.update(head + "\n");
+        const auto data = store.data(t);
+        if (data.size() <= kWholeTensorLimit) {
+            h.update(data);
+            continue;
+        }
+        const std::uint64_t stride = (data.size() - kChunk) / (kChunks - 1);
+        for (std::uint64_t i = 0; i < kChunks; ++i) h.update(data.subspan(i * stride, kChunk));
+    }
+    return h.finishHex();
+}
+
+ModelInfo describeModel(const fs::path& folder) {
+    if (!fs::is_directory(folder)) throw Error("not a folder", folder, "point at a Hugging Face model folder");
+    ModelInfo m;
+    m.folder = folder;
+    m.name = fs::path(folder).lexically_normal().filename().string();
+    if (m.name.empty()) m.name = fs::path(folder).lexically_normal().parent_path().filename().string();
+    m.config = loadModelConfig(folder);
+    if (m.config.architecture == Architecture::Unknown)
+        throw Error("unknown architecture '" + (m.config.architectureClass.empty() ? m.config.modelType : m.config.architectureClass) + "'",
+                    folder / "config.json", "supported are Llama, Qwen2, Qwen3 and Mistral");
+
+    const TensorStore store = TensorStore::openFolder(folder);
+    checkAgainstConfig(m, store);
+
+    std::map<std::string, std::uint64_t> paramsByDtype;
+    const int bits = m.config.quantization.method == QuantMethod::None ? 0 : m.config.quantization.bits;
+    bool sawQweight = false;
+    for (const auto& t : store.tensors()) {
+        const std::uint64_t params = logicalParameters(t, bits);
+        m.parameterCount += params;
+        m.weightBytes += t.byteSize;
+        const bool quantized = endsWith(t.name, ".qweight");
+        sawQweight = sawQweight || quantized;
+        paramsByDtype[quantized ? "I" + std::to_string(bits) : std::string(dtypeName(t.dtype))] += params;
+        m.tensors.push_back({t.name, std::string(dtypeName(t.dtype)), t.shape, t.byteSize});
+    }
+    for (const auto& [dtype, n] : paramsByDtype)
+        if (m.storageDtype.empty() || n > paramsByDtype[m.storageDtype]) m.storageDtype = dtype;
+
+    m.shardCount = static_cast<int>(store.shards().size());
+    m.tiedEmbeddingsStoredAsLmHead = m.config.tieWordEmbeddings && !store.find("model.embed_tokens.weight") && store.find("lm_head.weight");
+    m.hasTokenizer = fs::exists(folder / "tokenizer.json");
+    m.chatTemplateSource = chatTemplateSource(folder);
+    m.hasChatTemplate = !m.chatTemplateSource.empty();
+    m.hasGenerationConfig = fs::exists(folder / "generation_config.json");
+    m.bytesOnDisk = folderBytes(folder, m.warnings);
+    m.fingerprint = fingerprintTensors(store);
+
+    if (!m.hasTokenizer) m.warnings.push_back("no tokenizer.json: prompts cannot be tokenized");
+    if (m.config.quantization.method == QuantMethod::Awq && !sawQweight)
+        m.warnings.push_back("config.json declares AWQ but no tensor is quantized (no *.qweight)");
+    if (m.config.quantization.method == QuantMethod::None && sawQweight)
+        m.warnings.push_back("quantized tensors (*.qweight) but no quantization_config in config.json: vLLM will refuse it");
+    return m;
+}
+
+}  // namespace awq

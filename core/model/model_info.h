@@ -1,0 +1,50 @@
+#pragma once
+// What the workbench knows about one Hugging Face model folder: the facts shown on the Models page
+// and printed by `awqbench-cli models show`.
+#include "core/model/hf_config.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace awq {
+
+struct TensorSummary {
+    std::string name;
+    std::string dtype;                 // "BF16", "I32", ...
+    std::vector<std::int64_t> shape;
+    std::uint64_t bytes = 0;
+};
+
+struct ModelInfo {
+    std::filesystem::path folder;
+    std::string name;                  // folder name
+    ModelConfig config;
+    std::uint64_t parameterCount = 0;  // logical parameters: a 4-bit qweight [K, N/8] counts K*N
+    std::string storageDtype;          // the dtype holding most parameters ("BF16", "F16", "F32", "I4")
+    std::uint64_t weightBytes = 0;     // tensor bytes (what must be in memory to run the model)
+    std::uint64_t bytesOnDisk = 0;     // every regular file in the folder
+    int shardCount = 0;
+    bool tiedEmbeddingsStoredAsLmHead = false;  // only lm_head.weight present for tied embeddings
+    bool hasTokenizer = false;         // tokenizer.json
+    bool hasChatTemplate = false;
+    std::string chatTemplateSource;    // "chat_template.jinja", "tokenizer_config.json" or ""
+    bool hasGenerationConfig = false;
+    std::string fingerprint;           // content fingerprint, see fingerprintTensors()
+    std::vector<TensorSummary> tensors;
+    std::vector<std::string> warnings; // loadable, but something a user should know
+};
+
+// Reads config.json, the safetensors headers and the side files of `folder`. Throws awq::Error
+// (naming the file and the fix) for a model that cannot be used: missing config, truncated shard,
+// unknown architecture, tensors that contradict the config.
+ModelInfo describeModel(const std::filesystem::path& folder);
+
+class TensorStore;
+// A SHA-256 over every tensor's name, dtype, shape and (for large tensors, a fixed sample of) its
+// bytes, independent of how the model is sharded. Two folders with the same weights get the same
+// fingerprint; it is recorded by the quantizer so an AWQ model can be traced to its source.
+std::string fingerprintTensors(const TensorStore& store);
+
+}  // namespace awq

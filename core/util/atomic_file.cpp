@@ -1,0 +1,68 @@
+#include "core/util/atomic_file.h"
+
+#include "core/util/error.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+
+namespace awq {
+
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::move(target)) {
+    temp_ = target_;
+    temp_ += ".tmp-" + std::to_string(::getpid());
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+        throw Error(std::string("cannot create: ") + std::strerror(errno), temp_,
+                    "check that the folder exists and is writable");
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {
+        std::error_code ec;
+        std::filesystem::remove(temp_, ec);
+    }
+}
+
+void AtomicFileWriter::write(std::span<const std::byte> data) {
+    const std::byte* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd_, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            throw Error(std::string("write failed: ") + std::strerror(err), target_,
+                        err == ENOSPC ? "the disk is full: free space and try again; nothing was replaced"
+                                      : "nothing was replaced");
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+void AtomicFileWriter::write(std::string_view text) {
+    write(std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+void AtomicFileWriter::commit() {
+    if (::fsync(fd_) != 0)
+        throw Error(std::string("fsync failed: ") + std::strerror(errno), target_, "nothing was replaced");
+    ::close(fd_);
+    fd_ = -1;
+    std::error_code ec;
+    std::filesystem::rename(temp_, target_, ec);
+    if (ec) throw Error("cannot rename into place: " + ec.message(), target_, "nothing was replaced");
+    committed_ = true;
+}
+
+void writeFileAtomically(const std::filesystem::path& target, std::string_view content) {
+    AtomicFileWriter w(target);
+    w.write(content);
+    w.commit();
+}
+
+}  // namespace awq

@@ -1,0 +1,35 @@
+#pragma once
+// Writes that never leave a half-written file behind: data goes to "<name>.tmp-<pid>" beside the
+// target, is flushed to disk, and only then renamed over the target.
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string_view>
+
+namespace awq {
+
+class AtomicFileWriter {
+public:
+    explicit AtomicFileWriter(std::filesystem::path target);  // throws awq::Error
+    ~AtomicFileWriter();                                       // removes the temp file unless committed
+    AtomicFileWriter(const AtomicFileWriter&) = delete;
+    AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+    void write(std::span<const std::byte> data);  // throws awq::Error (disk full names the file)
+    void write(std::string_view text);
+    void commit();                                // fsync + rename into place
+
+    const std::filesystem::path& tempPath() const noexcept { return temp_; }
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+// Convenience for small files (configs, JSON): the whole content at once.
+void writeFileAtomically(const std::filesystem::path& target, std::string_view content);
+
+}  // namespace awq

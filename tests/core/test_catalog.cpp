@@ -1,0 +1,160 @@
+#include "core/library/catalog.h"
+#include "core/library/catalog_json.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+namespace {
+
+void copyModel(const char* fixture, const fs::path& to) {
+    fs::create_directories(to);
+    fs::copy(test::modelDir(fixture), to, fs::copy_options::recursive);
+    for (const auto& e : fs::recursive_directory_iterator(to))
+        fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+}
+
+// The smallest valid GGUF v3: one string key, no tensors.
+void writeTinyGguf(const fs::path& file, const std::string& arch) {
+    std::ofstream out(file, std::ios::binary);
+    auto u32 = [&](std::uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u64 = [&](std::uint64_t v) { out.write(reinterpret_cast<const char*>(&v), 8); };
+    auto str = [&](const std::string& s) { u64(s.size()); out << s; };
+    out << "GGUF";
+    u32(3);
+    u64(0);  // tensors
+    u64(1);  // key/values
+    str("general.architecture");
+    u32(8);  // string
+    str(arch);
+}
+
+const CatalogEntry* byName(const std::vector<CatalogEntry>& entries, const std::string& name) {
+    for (const auto& e : entries)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+}  // namespace
+
+class CatalogTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    fs::path root() const { return fs::path(tmp_.path().toStdString()); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        const fs::path lib = root() / "lib";
+        copyModel("tinystories-656k", lib / "good-llama");
+        copyModel("qwen2-random", lib / "org" / "nested" / "qwen2-deep");
+        copyModel("tinystories-656k", lib / "truncated");
+        fs::resize_file(lib / "truncated" / "model.safetensors", 1000);
+        copyModel("tinystories-656k", lib / "no-config");
+        fs::remove(lib / "no-config" / "config.json");
+        copyModel("tinystories-656k", lib / ".hidden" / "skipped");
+        fs::create_directories(lib / "notes");
+        std::ofstream(lib / "notes" / "README.md") << "not a model";
+        writeTinyGguf(lib / "tiny.gguf", "llama");
+        std::ofstream(lib / "bad.gguf") << "GGML this is not gguf";
+        copyModel("qwen2-random-awq", root() / "pool" / "qwen2-awq");
+    }
+
+    void scansTreeWithBrokenModels() {
+        LibraryRoots roots{{root() / "lib", root() / "does-not-exist"}, root() / "pool"};
+        std::vector<ScanProgress> progress;
+        const auto entries = scanLibrary(roots, {}, [&](const ScanProgress& p) { progress.push_back(p); });
+        QCOMPARE(entries.size(), std::size_t(7));  // 4 folders + 2 gguf in lib, 1 in the pool
+
+        const auto* good = byName(entries, "good-llama");
+        QVERIFY(good && good->ok() && good->info);
+        QCOMPARE(good->info->parameterCount, std::uint64_t(656000));
+        QCOMPARE(good->origin, ModelOrigin::Library);
+
+        const auto* deep = byName(entries, "qwen2-deep");
+        QVERIFY(deep && deep->ok());
+
+        const auto* truncated = byName(entries, "truncated");
+        QVERIFY(truncated && !truncated->ok());
+        QVERIFY2(truncated->error.find("model.safetensors") != std::string::npos, truncated->error.c_str());
+
+        const auto* noConfig = byName(entries, "no-config");
+        QVERIFY(noConfig && !noConfig->ok());
+        QVERIFY2(noConfig->error.find("missing config.json") != std::string::npos, noConfig->error.c_str());
+
+        const auto* gguf = byName(entries, "tiny");
+        QVERIFY(gguf && gguf->ok() && gguf->gguf);
+        QCOMPARE(gguf->gguf->architecture, std::string("llama"));
+        const auto* badGguf = byName(entries, "bad.gguf");
+        QVERIFY(badGguf && !badGguf->ok());
+
+        const auto* pooled = byName(entries, "qwen2-awq");
+        QVERIFY(pooled && pooled->ok());
+        QCOMPARE(pooled->origin, ModelOrigin::WarmPool);
+        QCOMPARE(pooled->info->config.quantization.method, QuantMethod::Awq);
+
+        QVERIFY(!byName(entries, "skipped"));
+        QVERIFY(!byName(entries, "notes"));
+        QVERIFY(!progress.empty());
+        QCOMPARE(progress.back().described, std::size_t(7));
+    }
+
+    void modelInBothRootsIsListedOnceAsPooled() {
+        LibraryRoots roots{{root() / "pool"}, root() / "pool"};
+        const auto entries = scanLibrary(roots);
+        QCOMPARE(entries.size(), std::size_t(1));
+        QCOMPARE(entries[0].origin, ModelOrigin::WarmPool);
+    }
+
+    void rootMayBeAModelFolder() {
+        const auto entries = scanLibrary({{test::modelDir("tinystories-qwen3-7m")}, {}});
+        QCOMPARE(entries.size(), std::size_t(1));
+        QVERIFY(entries[0].ok());
+    }
+
+    void stopRequestEndsTheScanEarly() {
+        std::stop_source stop;
+        stop.request_stop();
+        QVERIFY(scanLibrary({{root() / "lib"}, {}}, stop.get_token()).empty());
+    }
+
+    void jsonCarriesTheDocumentedKeys() {
+        const auto entries = scanLibrary({{root() / "lib"}, root() / "pool"});
+        const auto j = nlohmann::json::parse(catalogToJson(entries));
+        QVERIFY(j.is_array());
+        bool sawBroken = false;
+        for (const auto& e : j) {
+            for (const char* key : {"path", "name", "origin", "format", "ok", "error"}) QVERIFY2(e.contains(key), key);
+            if (!e["ok"].get<bool>()) {
+                sawBroken = true;
+                QVERIFY(e["error"].is_string());
+            } else if (e["format"] == "huggingface") {
+                for (const char* key : {"architecture", "parameters", "dtype", "disk_bytes", "layers", "hidden_size", "heads",
+                                        "kv_heads", "head_dim", "context_length", "vocab_size", "quantization", "tokenizer",
+                                        "chat_template", "fingerprint", "kv_cache_bytes_per_token"})
+                    QVERIFY2(e.contains(key), key);
+            }
+        }
+        QVERIFY(sawBroken);
+        const auto one = nlohmann::json::parse(catalogEntryToJson(describeCandidate(test::modelDir("qwen2-random-awq"), ModelOrigin::Library), true));
+        QCOMPARE(one["quantization"]["method"].get<std::string>(), std::string("awq"));
+        QCOMPARE(one["quantization"]["group_size"].get<int>(), 128);
+        QCOMPARE(one["tensors"].size(), std::size_t(55));
+    }
+
+    void findsTheBundledDemoLibrary() {
+        const auto demo = findDemoLibrary({});
+        QVERIFY(!demo.empty());
+        QVERIFY(fs::exists(demo / "tinystories-qwen3-7m" / "config.json"));
+        QVERIFY(!fs::exists(demo / "tinystories-qwen3-7m" / "golden.json"));
+    }
+};
+
+QTEST_APPLESS_MAIN(CatalogTest)
+#include "test_catalog.moc"

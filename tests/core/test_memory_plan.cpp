@@ -1,0 +1,70 @@
+#include "core/system/gpu_probe.h"
+#include "core/system/memory_plan.h"
+#include "tests/support/test_paths.h"
+
+#include <QtTest>
+
+using namespace awq;
+
+class MemoryPlanTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void kvCachePerToken() {
+        // Seeds: Qwen3-8B has 36 layers x 8 KV heads x 128 dim: 144 KiB of fp16 KV cache per token.
+        ModelConfig qwen3_8b;
+        qwen3_8b.numLayers = 36;
+        qwen3_8b.numKvHeads = 8;
+        qwen3_8b.headDim = 128;
+        QCOMPARE(kvCacheBytesPerToken(qwen3_8b), std::uint64_t(147456));
+        QCOMPARE(kvCacheBytesPerToken(qwen3_8b, 1), std::uint64_t(73728));  // fp8 cache
+        const auto tiny = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        QCOMPARE(kvCacheBytesPerToken(tiny.config), std::uint64_t(8 * 2 * 64 * 2 * 2));
+    }
+
+    void sequencesThatFit() {
+        ModelInfo m;
+        m.config.numLayers = 36;
+        m.config.numKvHeads = 8;
+        m.config.headDim = 128;
+        m.config.maxPositions = 40960;
+        m.weightBytes = 6ull << 30;  // a 6 GiB AWQ model
+        MemoryPlanInput in;
+        in.gpuMemoryBytes = 16ull << 30;
+        in.contextLength = 8192;
+        in.utilization = 1.0;
+        in.overheadBytes = 2ull << 30;
+        const auto p = planMemory(m, in);
+        QVERIFY(p.weightsFit);
+        QCOMPARE(p.kvBudgetBytes, std::int64_t(8ull << 30));
+        QCOMPARE(p.kvBytesPerSequence, std::uint64_t(147456) * 8192);
+        QCOMPARE(p.tokensThatFit, std::int64_t((8ull << 30) / 147456));  // 58254 tokens
+        QCOMPARE(p.sequencesThatFit, std::int64_t(7));
+        in.gpuMemoryBytes = 8ull << 30;
+        const auto small = planMemory(m, in);
+        QVERIFY(!small.weightsFit);
+        QCOMPARE(small.sequencesThatFit, std::int64_t(0));
+    }
+
+    void slidingWindowBoundsTheCache() {
+        const auto mistral = describeModel(test::modelDir("mistral-random"));
+        MemoryPlanInput in;
+        in.gpuMemoryBytes = 16ull << 30;
+        in.contextLength = 256;
+        const auto p = planMemory(mistral, in);
+        QCOMPARE(p.kvBytesPerSequence, p.kvBytesPerToken * 16);  // window of 16 tokens
+    }
+
+    void probeReportsCleanly() {
+        const auto r = probeGpus();
+        if (r.available) {
+            QVERIFY(!r.gpus.empty());
+            QVERIFY(r.gpus[0].totalBytes > 0);
+        } else {
+            QVERIFY(!r.reason.empty());
+            QVERIFY(r.gpus.empty());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(MemoryPlanTest)
+#include "test_memory_plan.moc"

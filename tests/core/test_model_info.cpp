@@ -1,0 +1,190 @@
+#include "core/model/model_info.h"
+#include "core/model/safetensors.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+namespace {
+// A copy of a fixture with all tensors rewritten into one model.safetensors (and given side files).
+fs::path reshardedCopy(const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    const auto store = TensorStore::openFolder(from);
+    std::vector<TensorToWrite> tensors;
+    for (const auto& t : store.tensors()) tensors.push_back({t.name, t.dtype, t.shape, store.data(t)});
+    writeShardedSafetensors(to, tensors, 1ull << 40);
+    fs::copy_file(from / "config.json", to / "config.json");
+    return to;
+}
+}  // namespace
+
+class ModelInfoTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    fs::path tmp(const char* name) const { return fs::path(tmp_.path().toStdString()) / name; }
+
+private Q_SLOTS:
+    void describesEveryFixture_data() {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<qulonglong>("params");
+        QTest::addColumn<int>("layers");
+        QTest::addColumn<int>("heads");
+        QTest::addColumn<int>("kvHeads");
+        QTest::addColumn<int>("headDim");
+        QTest::addColumn<QString>("dtype");
+        // Parameter counts computed independently from the safetensors headers (Python), and for
+        // tinystories-qwen3-7m equal to its index's total_parameters.
+        QTest::newRow("tinystories-656k") << "tinystories-656k" << "llama" << 656000ull << 2 << 8 << 4 << 16 << "F32";
+        QTest::newRow("tinystories-qwen3-7m") << "tinystories-qwen3-7m" << "qwen3" << 7345408ull << 8 << 4 << 2 << 64 << "BF16";
+        QTest::newRow("qwen2-random") << "qwen2-random" << "qwen2" << 1442944ull << 2 << 4 << 2 << 32 << "BF16";
+        QTest::newRow("mistral-random") << "mistral-random" << "mistral" << 1442432ull << 2 << 4 << 2 << 32 << "BF16";
+        // Its untied fp16 embeddings and lm_head outweigh the 4-bit linears of this tiny model.
+        QTest::newRow("qwen2-random-awq") << "qwen2-random-awq" << "qwen2" << 1442944ull << 2 << 4 << 2 << 32 << "F16";
+        QTest::newRow("tinystories-qwen3-7m-awq") << "tinystories-qwen3-7m-awq" << "qwen3" << 7345408ull << 8 << 4 << 2 << 64 << "I4";
+    }
+    void describesEveryFixture() {
+        QFETCH(QString, folder);
+        QFETCH(QString, arch);
+        QFETCH(qulonglong, params);
+        QFETCH(int, layers);
+        QFETCH(int, heads);
+        QFETCH(int, kvHeads);
+        QFETCH(int, headDim);
+        QFETCH(QString, dtype);
+        const auto m = describeModel(test::modelDir(folder.toUtf8().constData()));
+        QCOMPARE(QString::fromUtf8(architectureName(m.config.architecture).data()), arch);
+        QCOMPARE(m.parameterCount, std::uint64_t(params));
+        QCOMPARE(m.config.numLayers, layers);
+        QCOMPARE(m.config.numHeads, heads);
+        QCOMPARE(m.config.numKvHeads, kvHeads);
+        QCOMPARE(m.config.headDim, headDim);
+        QCOMPARE(QString::fromStdString(m.storageDtype), dtype);
+        QVERIFY(m.hasTokenizer);
+        QVERIFY(m.hasGenerationConfig);
+        QCOMPARE(m.fingerprint.size(), std::size_t(64));
+        QVERIFY(m.bytesOnDisk > m.weightBytes);
+    }
+
+    void oldStyleConfigAndTiedEmbeddings() {
+        const auto m = describeModel(test::modelDir("tinystories-656k"));
+        QCOMPARE(m.config.rope.theta, 10000.0);
+        QCOMPARE(m.config.dtype, std::string("float32"));  // torch_dtype
+        QVERIFY(m.config.tieWordEmbeddings);
+        QVERIFY(m.tiedEmbeddingsStoredAsLmHead);
+        QCOMPARE(m.config.eosTokenIds, std::vector<int>{2});
+        QCOMPARE(m.config.maxPositions, 512);
+        QVERIFY(!m.hasChatTemplate);
+        QCOMPARE(m.config.quantization.method, QuantMethod::None);
+    }
+
+    void newStyleConfigQwen3() {
+        const auto m = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        QCOMPARE(m.config.dtype, std::string("bfloat16"));  // dtype
+        QCOMPARE(m.config.rope.type, std::string("default"));
+        QVERIFY(m.config.qkNorm);
+        QVERIFY(!m.config.attentionBias);
+        QVERIFY(!m.config.slidingWindow);
+        QCOMPARE(m.shardCount, 2);
+        QVERIFY(m.hasChatTemplate);
+        QCOMPARE(m.chatTemplateSource, std::string("chat_template.jinja"));
+        QCOMPARE(m.weightBytes, std::uint64_t(14690816));
+    }
+
+    void qwen2BiasAndMistralWindow() {
+        QVERIFY(describeModel(test::modelDir("qwen2-random")).config.attentionBias);
+        const auto mistral = describeModel(test::modelDir("mistral-random"));
+        QVERIFY(mistral.config.slidingWindow.has_value());
+        QCOMPARE(*mistral.config.slidingWindow, 16);
+    }
+
+    void awqQuantizationConfig() {
+        const auto m = describeModel(test::modelDir("tinystories-qwen3-7m-awq"));
+        const auto& q = m.config.quantization;
+        QCOMPARE(q.method, QuantMethod::Awq);
+        QCOMPARE(q.bits, 4);
+        QCOMPARE(q.groupSize, 128);
+        QVERIFY(q.zeroPoint);
+        QCOMPARE(q.version, std::string("gemm"));
+        QVERIFY(m.warnings.empty());
+        // About a quarter of the bf16 weight bytes for the quantized linears, plus the fp16 rest.
+        QVERIFY(m.weightBytes < describeModel(test::modelDir("tinystories-qwen3-7m")).weightBytes / 2);
+    }
+
+    void llama3RopeScalingBothStyles() {
+        const char* oldStyle = R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":4096,
+            "intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,
+            "vocab_size":128256,"max_position_embeddings":131072,"rope_theta":500000.0,"torch_dtype":"bfloat16",
+            "rope_scaling":{"factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,
+            "original_max_position_embeddings":8192,"rope_type":"llama3"},"eos_token_id":[128001,128008,128009]})";
+        const char* newStyle = R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":4096,
+            "intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,
+            "vocab_size":128256,"max_position_embeddings":131072,"dtype":"bfloat16",
+            "rope_parameters":{"rope_theta":500000.0,"factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,
+            "original_max_position_embeddings":8192,"rope_type":"llama3"},"eos_token_id":[128001,128008,128009]})";
+        for (const char* text : {oldStyle, newStyle}) {
+            const auto c = parseModelConfig(text, "config.json");
+            QCOMPARE(c.architecture, Architecture::Llama);
+            QCOMPARE(c.rope.type, std::string("llama3"));
+            QCOMPARE(c.rope.theta, 500000.0);
+            QCOMPARE(c.rope.factor, 8.0);
+            QCOMPARE(c.rope.originalMaxPositions, 8192);
+            QCOMPARE(c.headDim, 128);
+            QCOMPARE(c.dtype, std::string("bfloat16"));
+            QCOMPARE(c.eosTokenIds, (std::vector<int>{128001, 128008, 128009}));
+        }
+    }
+
+    void fingerprintIgnoresShardingButNotWeights() {
+        const auto original = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        const auto copy = describeModel(reshardedCopy(test::modelDir("tinystories-qwen3-7m"), tmp("resharded")));
+        QCOMPARE(copy.shardCount, 1);
+        QCOMPARE(copy.fingerprint, original.fingerprint);
+        const auto awq = describeModel(test::modelDir("tinystories-qwen3-7m-awq"));
+        QVERIFY(awq.fingerprint != original.fingerprint);
+    }
+
+    void brokenModelsExplainThemselves() {
+        const fs::path noConfig = tmp("no-config");
+        fs::create_directories(noConfig);
+        fs::copy_file(test::modelDir("tinystories-656k") / "model.safetensors", noConfig / "model.safetensors");
+        QString msg = test::errorMessageOf([&] { describeModel(noConfig); });
+        QVERIFY2(msg.contains("missing config.json"), qPrintable(msg));
+
+        const fs::path unknown = reshardedCopy(test::modelDir("tinystories-656k"), tmp("unknown-arch"));
+        std::ofstream(unknown / "config.json") << R"({"architectures":["GPT2LMHeadModel"],"model_type":"gpt2",
+            "hidden_size":128,"num_hidden_layers":2,"num_attention_heads":8,"vocab_size":2048,"intermediate_size":384})";
+        msg = test::errorMessageOf([&] { describeModel(unknown); });
+        QVERIFY2(msg.contains("unknown architecture 'GPT2LMHeadModel'"), qPrintable(msg));
+
+        const fs::path wrongLayers = reshardedCopy(test::modelDir("tinystories-656k"), tmp("wrong-layers"));
+        std::ifstream in(test::modelDir("tinystories-656k") / "config.json");
+        std::string cfg((std::istreambuf_iterator<char>(in)), {});
+        cfg.replace(cfg.find("\"num_hidden_layers\": 2"), 22, "\"num_hidden_layers\": 3");
+        std::ofstream(wrongLayers / "config.json", std::ios::trunc) << cfg;
+        msg = test::errorMessageOf([&] { describeModel(wrongLayers); });
+        QVERIFY2(msg.contains("3 layers but the weights hold fewer"), qPrintable(msg));
+
+        const fs::path badJson = reshardedCopy(test::modelDir("tinystories-656k"), tmp("bad-json"));
+        std::ofstream(badJson / "config.json", std::ios::trunc) << "{\"hidden_size\": ";
+        msg = test::errorMessageOf([&] { describeModel(badJson); });
+        QVERIFY2(msg.contains("config.json") && msg.contains("not valid JSON"), qPrintable(msg));
+    }
+
+    void pickleFilesAreIgnoredWithAWarning() {
+        const fs::path dir = reshardedCopy(test::modelDir("tinystories-656k"), tmp("with-pickle"));
+        std::ofstream(dir / "pytorch_model.bin") << "not loaded";
+        const auto m = describeModel(dir);
+        QVERIFY(std::any_of(m.warnings.begin(), m.warnings.end(),
+                            [](const std::string& w) { return w.find("pytorch_model.bin is a pickle file") != std::string::npos; }));
+    }
+};
+
+QTEST_APPLESS_MAIN(ModelInfoTest)
+#include "test_model_info.moc"

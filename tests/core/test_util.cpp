@@ -1,0 +1,83 @@
+#include "core/util/atomic_file.h"
+#include "core/util/format.h"
+#include "core/util/sha256.h"
+#include "tests/support/error_capture.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+class UtilTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void sha256MatchesFipsVectors() {
+        QCOMPARE(Sha256::hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(Sha256::hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(Sha256::hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                 std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        Sha256 million;  // one million 'a', fed in uneven pieces
+        const std::string chunk(997, 'a');
+        std::size_t left = 1000000;
+        while (left > 0) {
+            const std::size_t n = std::min(left, chunk.size());
+            million.update(std::string_view(chunk.data(), n));
+            left -= n;
+        }
+        QCOMPARE(million.finishHex(), std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    void atomicWriteReplacesOnlyOnCommit() {
+        QTemporaryDir dir;
+        const fs::path target = fs::path(dir.path().toStdString()) / "config.json";
+        writeFileAtomically(target, "old");
+        {
+            AtomicFileWriter w(target);
+            w.write(std::string_view("new but abandoned"));
+            QVERIFY(fs::exists(w.tempPath()));
+        }  // destroyed without commit
+        std::ifstream in(target);
+        std::string content((std::istreambuf_iterator<char>(in)), {});
+        QCOMPARE(content, std::string("old"));
+        QCOMPARE(std::distance(fs::directory_iterator(target.parent_path()), fs::directory_iterator()), 1);
+        writeFileAtomically(target, "new");
+        std::ifstream in2(target);
+        QCOMPARE(std::string((std::istreambuf_iterator<char>(in2)), {}), std::string("new"));
+    }
+
+    void atomicWriteIntoMissingFolderNamesTheFile() {
+        const QString msg = test::errorMessageOf([] { writeFileAtomically("/nonexistent-dir/x.json", "x"); });
+        QVERIFY2(msg.contains("/nonexistent-dir/x.json"), qPrintable(msg));
+    }
+
+    void fullDiskIsReportedAndNothingReplaced() {
+        if (!fs::exists("/dev/full")) QSKIP("no /dev/full here");
+        // /dev/full accepts open() and fails every write with ENOSPC, like a full disk.
+        QTemporaryDir dir;
+        const fs::path link = fs::path(dir.path().toStdString()) / "weights.safetensors";
+        const QString msg = test::errorMessageOf([&] {
+            AtomicFileWriter w(link);
+            // Re-point the temp file at /dev/full to simulate the disk filling mid-write.
+            fs::remove(w.tempPath());
+            fs::create_symlink("/dev/full", w.tempPath());
+            AtomicFileWriter full(link);  // a second writer opens the same temp name: /dev/full
+            full.write(std::string(1 << 16, 'x'));
+        });
+        QVERIFY2(msg.contains("disk is full"), qPrintable(msg));
+        QVERIFY(!fs::exists(link));
+    }
+
+    void humanReadableNumbers() {
+        QCOMPARE(format::bytes(512), std::string("512 B"));
+        QCOMPARE(format::bytes(14690816), std::string("14.7 MB"));
+        QCOMPARE(format::gib(7ull << 30), std::string("7.00 GiB"));
+        QCOMPARE(format::count(7345408), std::string("7.35M"));
+        QCOMPARE(format::count(8030261248ull), std::string("8.03B"));
+    }
+};
+
+QTEST_APPLESS_MAIN(UtilTest)
+#include "test_util.moc"
