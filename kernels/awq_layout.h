@@ -9,11 +9,18 @@ namespace awq::kernels {
 
 inline constexpr int kAwqPackOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
-// Column c (0..7) of a block sits in nibble kAwqNibbleOfColumn[c].
-inline constexpr int kAwqNibbleOfColumn[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+#if defined(__CUDACC__)
+#define AWQ_HOST_DEVICE __host__ __device__
+#else
+#define AWQ_HOST_DEVICE
+#endif
 
-inline constexpr std::uint32_t awqNibble(std::uint32_t packed, int column) {
-    return (packed >> (4 * kAwqNibbleOfColumn[column])) & 0xFu;
+// Column c (0..7) of a block sits in nibble (c / 2) + 4 * (c % 2), the inverse of kAwqPackOrder.
+// Arithmetic rather than a table: device code must not index host constant arrays.
+AWQ_HOST_DEVICE inline constexpr int awqNibbleOfColumn(int column) { return (column >> 1) + ((column & 1) << 2); }
+
+AWQ_HOST_DEVICE inline constexpr std::uint32_t awqNibble(std::uint32_t packed, int column) {
+    return (packed >> (4 * awqNibbleOfColumn(column))) & 0xFu;
 }
 
 }  // namespace awq::kernels

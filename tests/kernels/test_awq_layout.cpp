@@ -82,3 +82,7 @@ TEST(AwqLayout, FixtureDequantizesCloseToItsSource) {
         EXPECT_LT(sumRelErr / (double(l.K) * l.N), 0.3) << l.prefix;
     }
 }
+
+TEST(AwqLayout, NibbleOfColumnInvertsPackOrder) {
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(awqNibbleOfColumn(kAwqPackOrder[i]), i);
+}
