@@ -1,5 +1,9 @@
 // awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
 #include "app/cli/models_commands.h"
+#include "app/cli/tokenize_commands.h"
+#if AWQBENCH_HAVE_ENGINE
+#include "app/cli/engine_commands.h"
+#endif
 #include "core/util/logging.h"
 
 #include <CLI/CLI.hpp>
@@ -12,6 +16,10 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "log debug messages to stderr");
 
     awq::cli::addModelsCommands(app);
+    awq::cli::addTokenizeCommands(app);
+#if AWQBENCH_HAVE_ENGINE
+    awq::cli::addEngineCommands(app);
+#endif
 
     app.parse_complete_callback([&] {
         awq::logging::init(awq::logging::defaultLogFile(), true,

@@ -31,7 +31,16 @@ std::string gib(std::uint64_t n) {
 std::string count(std::uint64_t n) {
     static const char* const units[] = {"", "K", "M", "B", "T"};
     if (n < 1000) return std::to_string(n);
-    return scaled(double(n), units, 5, 1000.0, "%.2f%s");
+    double v = double(n);
+    int u = 0;
+    while (v >= 999.5 && u < 4) {
+        v /= 1000.0;
+        ++u;
+    }
+    // Three significant digits: 656K, 14.7M, 7.35M.
+    char buf[32];
+    std::snprintf(buf, sizeof buf, v >= 99.95 ? "%.0f%s" : v >= 9.995 ? "%.1f%s" : "%.2f%s", v, units[u]);
+    return buf;
 }
 
 }  // namespace awq::format

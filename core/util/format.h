@@ -7,6 +7,6 @@ namespace awq::format {
 
 std::string bytes(std::uint64_t n);        // "14.7 MB" (decimal units, as disks and HF report)
 std::string gib(std::uint64_t n);          // "7.00 GiB" (binary units, as GPU memory is reported)
-std::string count(std::uint64_t n);        // "7.35M", "8.03B"
+std::string count(std::uint64_t n);        // three significant digits: "656K", "7.35M", "8.03B"
 
 }  // namespace awq::format

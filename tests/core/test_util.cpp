@@ -76,6 +76,9 @@ private Q_SLOTS:
         QCOMPARE(format::gib(7ull << 30), std::string("7.00 GiB"));
         QCOMPARE(format::count(7345408), std::string("7.35M"));
         QCOMPARE(format::count(8030261248ull), std::string("8.03B"));
+        QCOMPARE(format::count(656000), std::string("656K"));
+        QCOMPARE(format::count(14690816), std::string("14.7M"));
+        QCOMPARE(format::count(999999), std::string("1.00M"));
     }
 };
 

@@ -1,0 +1,182 @@
+#include "app/cli/engine_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/engine/engine.h"
+#include "core/engine/evaluation.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <unistd.h>
+
+namespace awq::cli {
+namespace {
+
+struct GenerateOptions {
+    std::string model, prompt, chat, promptIds, device = "cpu", dtype = "auto";
+    int maxNew = 128;
+    bool greedy = false, json = false;
+    float temperature = 0.0f, topP = 1.0f, repetitionPenalty = 1.0f;
+    int topK = 0;
+    std::uint64_t seed = 0;
+    std::vector<std::string> stops;
+};
+
+std::vector<int> parseIdList(const std::string& text) {
+    std::vector<int> ids;
+    std::stringstream ss(text);
+    for (std::string part; std::getline(ss, part, ',');) {
+        try {
+            std::size_t used = 0;
+            ids.push_back(std::stoi(part, &used));
+            if (used != part.size()) throw std::invalid_argument(part);
+        } catch (const std::exception&) {
+            throw Error("'" + part + "' is not a token id", {}, "pass --prompt-ids as comma-separated integers, e.g. 1,2,3");
+        }
+    }
+    if (ids.empty()) throw Error("--prompt-ids is empty", {}, "pass comma-separated integers, e.g. 1,2,3");
+    return ids;
+}
+
+EngineOptions engineOptions(const std::string& device, const std::string& dtype) {
+    EngineOptions o;
+    o.device = parseDeviceKind(device);
+    o.computeDtype = dtype;
+    return o;
+}
+
+int runGenerate(const GenerateOptions& o) {
+    const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
+    GenerationRequest r;
+    if (!o.promptIds.empty()) r.promptIds = parseIdList(o.promptIds);
+    else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat);
+    else r.promptIds = engine->encode(o.prompt, true);
+    r.maxNewTokens = o.maxNew;
+    r.stopStrings = o.stops;
+    // Sampling only when asked for (a temperature, top-k or top-p); greedy otherwise.
+    const bool sample = !o.greedy && (o.temperature > 0.0f || o.topK > 0 || o.topP < 1.0f);
+    r.sampling = {.greedy = !sample, .temperature = o.temperature > 0 ? o.temperature : 1.0f, .topK = o.topK, .topP = o.topP,
+                  .repetitionPenalty = o.repetitionPenalty, .seed = o.seed};
+
+    const auto result = engine->generate({r}, [&](const StreamEvent& e) {
+        if (!o.json) std::cout << e.textDelta << std::flush;
+    })[0];
+    const auto& m = result.metrics;
+    if (o.json) {
+        const nlohmann::json j = {{"model", engine->model().name},
+                                  {"device", deviceKindName(engine->options().device)},
+                                  {"compute_dtype", engine->computeDtype()},
+                                  {"prompt_ids", r.promptIds},
+                                  {"new_ids", result.newIds},
+                                  {"text", result.text},
+                                  {"finish_reason", finishReasonName(result.finish)},
+                                  {"prompt_tokens", m.promptTokens},
+                                  {"new_tokens", m.newTokens},
+                                  {"ttft_ms", m.ttftMs},
+                                  {"tpot_ms", m.tpotMs},
+                                  {"e2e_ms", m.e2eMs},
+                                  {"tokens_per_s", m.tokensPerSecond},
+                                  {"peak_memory_bytes", m.peakMemoryBytes}};
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << "\n";
+        std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; TTFT " << m.ttftMs << " ms, TPOT "
+                  << m.tpotMs << " ms, " << m.tokensPerSecond << " tok/s, peak " << format::bytes(m.peakMemoryBytes) << "]\n";
+    }
+    return 0;
+}
+
+struct EvalOptions {
+    std::string model, text, ref, device = "cpu", dtype = "auto";
+    int ctx = 256, stride = 256, maxWindows = 0;
+    bool json = false;
+};
+
+std::string readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot read the text file", path, "check the path");
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+int runEval(const EvalOptions& o) {
+    const std::string text = readTextFile(o.text);
+    const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype));
+    std::unique_ptr<Engine> reference;
+    if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
+    const auto ids = model->encode(text, false);
+    const bool tty = isatty(2);
+    const auto r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}, reference.get(),
+                                      [&](const EvalProgress& p) {
+                                          if (tty || p.window == p.windows)
+                                              std::cerr << "\rwindow " << p.window << "/" << p.windows << std::flush;
+                                      });
+    std::cerr << "\n";
+    if (o.json) {
+        nlohmann::json j = {{"model", model->model().name},      {"text", o.text},          {"ppl", r.perplexity},
+                            {"n_tokens", r.scoredTokens},         {"total_tokens", r.totalTokens}, {"windows", r.windows},
+                            {"ctx", o.ctx},                       {"stride", o.stride},      {"nll_sum", r.nllSum}};
+        if (reference) {
+            j["ref"] = reference->model().name;
+            j["kld"] = *r.meanKld;
+            j["top1_agreement"] = *r.top1Agreement;
+        }
+        std::cout << j.dump(2) << "\n";
+    } else {
+        TextTable table({"model", "ppl", "scored tokens", "windows", "mean KLD", "top-1 agreement"}, {false, true, true, true, true, true});
+        table.addRow({model->model().name, std::to_string(r.perplexity), std::to_string(r.scoredTokens), std::to_string(r.windows),
+                      r.meanKld ? std::to_string(*r.meanKld) : "-", r.top1Agreement ? std::to_string(*r.top1Agreement) : "-"});
+        std::cout << table.render();
+    }
+    return 0;
+}
+
+}  // namespace
+
+void addEngineCommands(CLI::App& app) {
+    auto g = std::make_shared<GenerateOptions>();
+    auto* gen = app.add_subcommand("generate", "generate text with the built-in engine (streams to stdout)");
+    gen->add_option("--model", g->model, "model folder")->required();
+    auto* prompt = gen->add_option("--prompt", g->prompt, "raw prompt text");
+    auto* chat = gen->add_option("--chat", g->chat, "a user message, wrapped in the model's chat template");
+    auto* ids = gen->add_option("--prompt-ids", g->promptIds, "comma-separated token ids");
+    prompt->excludes(chat)->excludes(ids);
+    chat->excludes(ids);
+    gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(CLI::NonNegativeNumber);
+    gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
+    gen->add_option("--temperature", g->temperature, "sampling temperature")->check(CLI::NonNegativeNumber);
+    gen->add_option("--top-p", g->topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+    gen->add_option("--top-k", g->topK, "sample from the k most likely tokens")->check(CLI::NonNegativeNumber);
+    gen->add_option("--repetition-penalty", g->repetitionPenalty, "penalty for repeated tokens (1 = off)");
+    gen->add_option("--seed", g->seed, "random seed");
+    gen->add_option("--stop", g->stops, "stop string (repeatable)");
+    gen->add_option("--device", g->device, "cpu or cuda");
+    gen->add_option("--dtype", g->dtype, "compute dtype: auto, float32, float16, bfloat16");
+    gen->add_flag("--json", g->json, "print one JSON object (keys in README.md)");
+    gen->callback([g] {
+        if (g->prompt.empty() && g->chat.empty() && g->promptIds.empty())
+            throw CLI::ValidationError("generate", "one of --prompt, --chat or --prompt-ids is required");
+        runOrExit([&] { return runGenerate(*g); });
+    });
+
+    auto e = std::make_shared<EvalOptions>();
+    auto* eval = app.add_subcommand("eval", "evaluate model quality");
+    eval->require_subcommand(1);
+    auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
+    ppl->add_option("--model", e->model, "model folder")->required();
+    ppl->add_option("--text", e->text, "UTF-8 text file")->required();
+    ppl->add_option("--ctx", e->ctx, "tokens per window");
+    ppl->add_option("--stride", e->stride, "tokens between window starts");
+    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)");
+    ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
+    ppl->add_option("--device", e->device, "cpu or cuda");
+    ppl->add_option("--dtype", e->dtype, "compute dtype: auto, float32, float16, bfloat16");
+    ppl->add_flag("--json", e->json, "print one JSON object (keys in README.md)");
+    ppl->callback([e] { runOrExit([&] { return runEval(*e); }); });
+}
+
+}  // namespace awq::cli

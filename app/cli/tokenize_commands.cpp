@@ -1,0 +1,125 @@
+#include "app/cli/tokenize_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readFileOrThrow(const fs::path& path, const char* what) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw Error(std::string("no such ") + what, path, "check the path");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("can't be opened", path, "check the file's permissions");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void requireModelFolder(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw Error("no such model folder", dir, "pass the folder that holds tokenizer.json");
+}
+
+// A JSON string literal (tokens are valid UTF-8; control characters are escaped).
+std::string jsonString(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+void addTokenizeCommands(CLI::App& app) {
+    struct TokenizeOptions {
+        std::string model, text, file;
+        bool noSpecial = false;
+        bool json = false;
+    };
+    auto tk = std::make_shared<TokenizeOptions>();
+    auto* tokenize = app.add_subcommand("tokenize", "tokenize text with a model's tokenizer (exactly as Hugging Face does)");
+    tokenize->add_option("--model", tk->model, "model folder (with tokenizer.json)")->required();
+    auto* textOpt = tokenize->add_option("--text", tk->text, "the text to tokenize");
+    auto* fileOpt = tokenize->add_option("--file", tk->file, "a file whose contents to tokenize");
+    textOpt->excludes(fileOpt);
+    fileOpt->excludes(textOpt);
+    tokenize->add_flag("--no-special", tk->noSpecial, "don't add special tokens (BOS/EOS of the post-processor)");
+    tokenize->add_flag("--json", tk->json, "print {\"ids\": [...], \"tokens\": [...]}");
+    tokenize->callback([tk, textOpt, fileOpt] {
+        runOrExit([&] {
+            if (textOpt->count() == 0 && fileOpt->count() == 0)
+                throw Error("nothing to tokenize", {}, "pass --text TEXT or --file FILE");
+            requireModelFolder(tk->model);
+            const Tokenizer tok = Tokenizer::load(tk->model);
+            const std::string text = fileOpt->count() ? readFileOrThrow(tk->file, "file") : tk->text;
+            const std::vector<int> ids = tok.encode(text, !tk->noSpecial);
+            const std::vector<std::string> tokens = tok.idsToTokens(ids);
+            std::string idList, tokenList;
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                idList += (i ? ", " : "") + std::to_string(ids[i]);
+                tokenList += (i ? ", " : "") + jsonString(tokens[i]);
+            }
+            if (tk->json) {
+                std::cout << "{\"ids\": [" << idList << "], \"tokens\": [" << tokenList << "]}\n";
+            } else {
+                std::cout << "ids: [" << idList << "]\n"
+                          << "tokens: [" << tokenList << "]\n"
+                          << "count: " << ids.size() << "\n";
+            }
+            return 0;
+        });
+    });
+
+    struct ChatOptions {
+        std::string model, messages;
+        bool addGenerationPrompt = false;
+    };
+    auto ch = std::make_shared<ChatOptions>();
+    auto* chat = app.add_subcommand("chat-template", "render a conversation with the model's chat template");
+    chat->add_option("--model", ch->model, "model folder")->required();
+    chat->add_option("--messages", ch->messages, "JSON file: a list of {\"role\", \"content\"} messages")->required();
+    chat->add_flag("--add-generation-prompt", ch->addGenerationPrompt, "end with the assistant's turn opener");
+    chat->callback([ch] {
+        runOrExit([&] {
+            requireModelFolder(ch->model);
+            const std::string messages = readFileOrThrow(ch->messages, "messages file");
+            const Tokenizer tok = Tokenizer::load(ch->model);
+            std::string rendered;
+            try {
+                rendered = tok.chatTemplate().renderJson(messages, ch->addGenerationPrompt);
+            } catch (const Error& e) {
+                if (!e.file().empty()) throw;
+                throw Error(e.problem(), ch->messages, e.fix());  // name the messages file
+            }
+            std::cout << rendered << std::flush;
+            return 0;
+        });
+    });
+}
+
+}  // namespace awq::cli

@@ -1,0 +1,19 @@
+#pragma once
+// The bridge from torch CUDA tensors to our W4A16 kernel (kernels/cuda). Built only where torch has
+// CUDA; elsewhere it returns an undefined tensor and the caller dequantizes with torch ops.
+#include "core/engine/detail/torch_util.h"
+
+namespace awq::engine {
+
+bool awqCudaKernelsBuiltIn();
+
+// y = x @ dequant(W) for x [..., K] fp16 on a CUDA device; undefined when not built in or when the
+// inputs are not what the kernel takes (the caller then falls back).
+at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales,
+                         int groupSize);
+
+// Peak / current bytes allocated by torch on a CUDA device (0 where not built in).
+std::uint64_t cudaPeakAllocatedBytes(int device);
+void cudaResetPeak(int device);
+
+}  // namespace awq::engine

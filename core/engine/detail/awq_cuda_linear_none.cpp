@@ -1,0 +1,11 @@
+// Torch without CUDA (Debian's libtorch, CI): the engine runs on CPU; no kernel bridge.
+#include "core/engine/detail/awq_cuda_linear.h"
+
+namespace awq::engine {
+
+bool awqCudaKernelsBuiltIn() { return false; }
+at::Tensor awqCudaLinear(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int) { return {}; }
+std::uint64_t cudaPeakAllocatedBytes(int) { return 0; }
+void cudaResetPeak(int) {}
+
+}  // namespace awq::engine

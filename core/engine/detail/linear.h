@@ -1,0 +1,35 @@
+#pragma once
+// A linear layer y = x W^T (+ b) whose weight is dense or AWQ 4-bit (AutoAWQ GEMM layout, kept
+// packed in memory: about a quarter of the fp16 bytes).
+#include "core/engine/detail/torch_util.h"
+
+#include <memory>
+#include <string>
+
+namespace awq::engine {
+
+struct LoadContext {
+    const TensorStore& store;
+    at::ScalarType compute;
+    at::Device device;
+    int groupSize = 128;  // from quantization_config
+};
+
+class Linear {
+public:
+    virtual ~Linear() = default;
+    virtual at::Tensor forward(const at::Tensor& x) const = 0;  // x [..., K] -> [..., N]
+    virtual std::uint64_t bytes() const = 0;
+    virtual int inFeatures() const = 0;
+    virtual int outFeatures() const = 0;
+};
+
+// Loads "<prefix>.weight" (dense) or "<prefix>.qweight/.qzeros/.scales" (AWQ), plus an optional
+// "<prefix>.bias". Throws awq::Error naming the missing tensor.
+std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);
+
+// Dequantizes AutoAWQ GEMM tensors to a dense [K, N] tensor of `dtype` (torch ops; CPU or GPU).
+at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize,
+                         at::ScalarType dtype);
+
+}  // namespace awq::engine

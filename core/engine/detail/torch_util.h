@@ -1,0 +1,21 @@
+#pragma once
+// Private to the engine: the one place that includes ATen. Never include from a public header.
+#include "core/model/dtype.h"
+#include "core/model/safetensors.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <string>
+
+namespace awq::engine {
+
+at::ScalarType scalarTypeOf(DType t);         // throws awq::Error for types torch cannot hold
+at::ScalarType parseComputeDtype(const std::string& name);  // "float32", "float16", "bfloat16"
+std::string computeDtypeName(at::ScalarType t);
+
+// A tensor of the store as `target` type on `device`. CPU tensors whose type already matches alias
+// the memory map (read-only, never written), so a CPU model costs no extra copy.
+at::Tensor loadTensor(const TensorStore& store, const TensorInfo& info, at::ScalarType target, const at::Device& device);
+
+}  // namespace awq::engine

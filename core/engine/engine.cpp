@@ -1,0 +1,337 @@
+#include "core/engine/engine.h"
+
+#include "core/engine/detail/awq_cuda_linear.h"
+#include "core/engine/detail/transformer.h"
+#include "core/engine/sampler.h"
+#include "core/tokenizer/streaming_decoder.h"
+#include "core/model/safetensors.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+
+#include <spdlog/spdlog.h>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+namespace awq {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const char* finishReasonName(FinishReason r) noexcept {
+    switch (r) {
+        case FinishReason::Length: return "length";
+        case FinishReason::StopToken: return "stop_token";
+        case FinishReason::StopString: return "stop_string";
+        case FinishReason::ContextFull: return "context_full";
+        case FinishReason::Cancelled: return "cancelled";
+    }
+    return "length";
+}
+
+const char* deviceKindName(DeviceKind d) noexcept { return d == DeviceKind::Cuda ? "cuda" : "cpu"; }
+
+DeviceKind parseDeviceKind(const std::string& name) {
+    if (name == "cpu") return DeviceKind::Cpu;
+    if (name == "cuda" || name == "gpu") return DeviceKind::Cuda;
+    throw Error("unknown device '" + name + "'", {}, "use cpu or cuda");
+}
+
+bool cudaEngineAvailable() { return at::hasCUDA(); }
+
+namespace {
+
+std::uint64_t peakRssBytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return std::uint64_t(usage.ru_maxrss) * 1024;
+}
+
+double msBetween(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+// Per-request state of one generate() call.
+struct Slot {
+    const GenerationRequest* request = nullptr;
+    std::vector<int> seen;     // prompt + generated (repetition penalty)
+    std::vector<int> stopIds;
+    Sampler sampler;
+    std::optional<StreamingDecoder> text;
+    GenerationResult result;
+    bool done = false;
+    Clock::time_point firstToken;
+
+    Slot(const GenerationRequest& r, const std::vector<int>& defaultStops) : request(&r), sampler(r.sampling) {
+        seen = r.promptIds;
+        stopIds = r.stopIds.empty() ? defaultStops : r.stopIds;
+    }
+};
+
+class TorchEngine final : public Engine {
+public:
+    TorchEngine(const fs::path& folder, const EngineOptions& options) : options_(options) {
+        info_ = describeModel(folder);
+        const auto& q = info_.config.quantization;
+        if (q.method == QuantMethod::Gptq || q.method == QuantMethod::Other)
+            throw Error("models quantized with " + q.rawMethod + " are not supported by the built-in engine", folder / "config.json",
+                        "use the FP16 original or an AWQ model");
+        if (q.method == QuantMethod::Awq && (q.bits != 4 || !q.zeroPoint || (q.version != "gemm" && !q.version.empty())))
+            throw Error("only 4-bit zero-point AWQ in the GEMM layout is supported", folder / "config.json",
+                        "re-quantize with awqbench-cli quantize (or AutoAWQ version=GEMM)");
+
+        at::Device device(at::kCPU);
+        if (options.device == DeviceKind::Cuda) {
+            if (!at::hasCUDA())
+                throw Error("CUDA is not available to this build (libtorch without CUDA, or no GPU)", {},
+                            "use --device cpu, or build against a CUDA PyTorch (README: GPU build)");
+            device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.cudaDevice));
+        }
+        compute_ = at::kFloat;
+        if (options.computeDtype != "auto") {
+            compute_ = engine::parseComputeDtype(options.computeDtype);
+        } else if (device.is_cuda()) {
+            compute_ = q.method == QuantMethod::Awq || info_.config.dtype == "float16" ? at::kHalf : at::kBFloat16;
+        }
+        maxContext_ = options.maxContext > 0 ? options.maxContext : std::max(info_.config.maxPositions, 1);
+
+        store_ = std::make_unique<TensorStore>(TensorStore::openFolder(folder));
+        c10::InferenceMode guard;
+        model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_);
+        if (info_.hasTokenizer) tokenizer_ = Tokenizer::load(folder);
+        defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;
+        if (defaultStops_.empty()) defaultStops_ = info_.config.eosTokenIds;
+        spdlog::info("engine: loaded {} on {} ({}), {} MB of weights", info_.name, device.str(), engine::computeDtypeName(compute_),
+                     model_->weightBytes() / 1000000);
+    }
+
+    const ModelInfo& model() const override { return info_; }
+    const EngineOptions& options() const override { return options_; }
+    std::string computeDtype() const override { return engine::computeDtypeName(compute_); }
+    std::uint64_t weightMemoryBytes() const override { return model_->weightBytes(); }
+    bool hasTokenizer() const override { return tokenizer_.has_value(); }
+
+    std::vector<int> encode(const std::string& text, bool addSpecialTokens) const override {
+        return requireTokenizer().encode(text, addSpecialTokens);
+    }
+    std::string decode(const std::vector<int>& ids) const override { return requireTokenizer().decode(ids, true); }
+    std::vector<int> encodeChat(const std::string& userMessage) const override {
+        const auto& tok = requireTokenizer();
+        return tok.encode(tok.applyChatTemplate({{"user", userMessage}}, true), false);
+    }
+
+    std::vector<float> logits(const std::vector<int>& ids) override { return logitsBatch({ids}); }
+
+    std::vector<float> logitsBatch(const std::vector<std::vector<int>>& sequences) override {
+        if (sequences.empty()) return {};
+        const int len = int(sequences[0].size());
+        for (const auto& s : sequences) {
+            if (int(s.size()) != len || len == 0) throw Error("logitsBatch needs non-empty sequences of equal length");
+            checkIds(s);
+        }
+        if (len > maxContext_) throw Error("sequence of " + std::to_string(len) + " tokens exceeds the context of " + std::to_string(maxContext_));
+        std::lock_guard lock(mutex_);
+        c10::InferenceMode guard;
+        const int B = int(sequences.size());
+        auto cache = model_->allocateCache(B, len);
+        const auto out = model_->prefill(idsTensor(sequences, len), std::vector<int>(B, len), cache, false).contiguous().cpu();
+        return {out.data_ptr<float>(), out.data_ptr<float>() + out.numel()};
+    }
+
+    std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests, const StreamCallback& onToken,
+                                           std::stop_token stop) override;
+
+private:
+    const Tokenizer& requireTokenizer() const {
+        if (!tokenizer_) throw Error("the model has no tokenizer.json", info_.folder, "add the tokenizer files, or pass token ids");
+        return *tokenizer_;
+    }
+
+    void checkIds(const std::vector<int>& ids) const {
+        for (int id : ids)
+            if (id < 0 || id >= info_.config.vocabSize)
+                throw Error("token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(info_.config.vocabSize));
+    }
+
+    static at::Tensor idsTensor(const std::vector<std::vector<int>>& seqs, int width) {
+        auto t = at::zeros({int64_t(seqs.size()), width}, at::kLong);
+        auto acc = t.accessor<int64_t, 2>();
+        for (std::size_t b = 0; b < seqs.size(); ++b)
+            for (std::size_t i = 0; i < seqs[b].size(); ++i) acc[b][i] = seqs[b][i];
+        return t;
+    }
+
+    // Chooses each live slot's next token from logits [B, vocab] (greedy on the device).
+    std::vector<int> pickTokens(const at::Tensor& logits, std::vector<Slot>& slots) {
+        std::vector<int> next(slots.size(), 0);
+        bool anySampling = false;
+        for (const auto& s : slots) anySampling |= !s.request->sampling.greedy || s.request->sampling.repetitionPenalty != 1.0f;
+        if (!anySampling) {
+            const auto ids = logits.argmax(-1).to(at::kLong).cpu();
+            for (std::size_t b = 0; b < slots.size(); ++b) next[b] = int(ids[int64_t(b)].item<int64_t>());
+            return next;
+        }
+        const auto host = logits.to(at::kFloat).contiguous().cpu();
+        const int64_t vocab = host.size(1);
+        for (std::size_t b = 0; b < slots.size(); ++b) {
+            if (slots[b].done) continue;
+            float* row = host.data_ptr<float>() + int64_t(b) * vocab;
+            next[b] = slots[b].sampler.next({row, std::size_t(vocab)}, slots[b].seen);
+        }
+        return next;
+    }
+
+    // Records a token for a slot: stop checks, text delta, streaming callback.
+    void accept(Slot& s, int index, int token, const StreamCallback& onToken) {
+        s.result.newIds.push_back(token);
+        s.seen.push_back(token);
+        const bool isStop = std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end();
+        StreamEvent ev{index, token, {}};
+        if (s.text) {
+            ev.textDelta = s.text->push(token);
+            s.result.text += ev.textDelta;
+            for (const auto& stopString : s.request->stopStrings) {
+                const auto at = stopString.empty() ? std::string::npos : s.result.text.find(stopString);
+                if (at != std::string::npos) {
+                    s.result.text.resize(at);
+                    s.result.finish = FinishReason::StopString;
+                    s.done = true;
+                }
+            }
+        }
+        if (onToken) onToken(ev);
+        if (s.done) return;
+        if (isStop) {
+            s.result.finish = FinishReason::StopToken;
+            s.done = true;
+        } else if (int(s.result.newIds.size()) >= s.request->maxNewTokens) {
+            s.result.finish = FinishReason::Length;
+            s.done = true;
+        }
+    }
+
+    ModelInfo info_;
+    EngineOptions options_;
+    at::ScalarType compute_ = at::kFloat;
+    int maxContext_ = 0;
+    std::unique_ptr<TensorStore> store_;  // keeps the memory map alive for CPU tensors that alias it
+    std::unique_ptr<engine::Transformer> model_;
+    std::optional<Tokenizer> tokenizer_;
+    std::vector<int> defaultStops_;
+    std::mutex mutex_;  // one generation at a time per engine; two engines run in parallel
+};
+
+std::vector<GenerationResult> TorchEngine::generate(const std::vector<GenerationRequest>& requests, const StreamCallback& onToken,
+                                                    std::stop_token stop) {
+    if (requests.empty()) return {};
+    if (int(requests.size()) > options_.maxBatch)
+        throw Error(std::to_string(requests.size()) + " requests exceed the engine's batch limit of " + std::to_string(options_.maxBatch));
+    int longestPrompt = 0, capacity = 0;
+    for (const auto& r : requests) {
+        if (r.promptIds.empty()) throw Error("empty prompt", {}, "give at least one token");
+        checkIds(r.promptIds);
+        longestPrompt = std::max(longestPrompt, int(r.promptIds.size()));
+        capacity = std::max(capacity, int(r.promptIds.size()) + std::max(r.maxNewTokens, 0));
+    }
+    if (longestPrompt >= maxContext_)
+        throw Error("prompt of " + std::to_string(longestPrompt) + " tokens leaves no room in the context of " + std::to_string(maxContext_),
+                    {}, "shorten the prompt");
+    capacity = std::min(capacity, maxContext_);
+
+    std::lock_guard lock(mutex_);
+    c10::InferenceMode guard;
+    const bool onGpu = model_->device().is_cuda();
+    if (onGpu) engine::cudaResetPeak(options_.cudaDevice);
+    const auto start = Clock::now();
+
+    std::vector<Slot> slots;
+    slots.reserve(requests.size());
+    for (const auto& r : requests) {
+        slots.emplace_back(r, defaultStops_);
+        if (tokenizer_) slots.back().text.emplace(*tokenizer_);
+        slots.back().result.metrics.promptTokens = int(r.promptIds.size());
+    }
+    std::vector<std::vector<int>> prompts;
+    std::vector<int> lengths, positions;
+    for (const auto& r : requests) {
+        prompts.push_back(r.promptIds);
+        lengths.push_back(int(r.promptIds.size()));
+    }
+
+    auto cache = model_->allocateCache(int(requests.size()), capacity);
+    auto logits = model_->prefill(idsTensor(prompts, longestPrompt), lengths, cache, true);
+    positions = lengths;
+
+    auto live = [&] { return std::any_of(slots.begin(), slots.end(), [](const Slot& s) { return !s.done; }); };
+    bool first = true;
+    while (true) {
+        const auto next = pickTokens(logits, slots);
+        const auto now = Clock::now();
+        for (std::size_t b = 0; b < slots.size(); ++b) {
+            if (slots[b].done) continue;
+            if (first) slots[b].firstToken = now;
+            if (slots[b].request->maxNewTokens <= 0) {
+                slots[b].done = true;
+                continue;
+            }
+            accept(slots[b], int(b), next[b], onToken);
+        }
+        first = false;
+        if (!live()) break;
+        if (stop.stop_requested()) {
+            for (auto& s : slots)
+                if (!s.done) {
+                    s.result.finish = FinishReason::Cancelled;
+                    s.done = true;
+                }
+            break;
+        }
+        // The token just accepted goes to positions[b]; with that slot the last one, no room is left.
+        for (auto& s : slots)
+            if (!s.done && positions[&s - slots.data()] + 1 >= capacity) {
+                s.result.finish = FinishReason::ContextFull;
+                s.done = true;
+            }
+        if (!live()) break;
+        // Finished sequences stay in the batch (it stays rectangular), rewriting their last slot.
+        std::vector<int64_t> feed(slots.size());
+        for (std::size_t b = 0; b < slots.size(); ++b) {
+            feed[b] = slots[b].result.newIds.empty() ? 0 : slots[b].result.newIds.back();
+            if (slots[b].done) positions[b] = std::min(positions[b], capacity - 1);
+        }
+        logits = model_->decode(at::tensor(feed, at::kLong), positions, cache);
+        for (std::size_t b = 0; b < slots.size(); ++b)
+            if (!slots[b].done) ++positions[b];
+    }
+
+    for (std::size_t b = 0; b < slots.size(); ++b) {
+        if (!slots[b].text || slots[b].result.finish == FinishReason::StopString) continue;
+        if (auto tail = slots[b].text->flush(); !tail.empty()) {
+            slots[b].result.text += tail;
+            if (onToken) onToken({int(b), -1, tail});
+        }
+    }
+    const auto end = Clock::now();
+    const std::uint64_t peak = onGpu ? engine::cudaPeakAllocatedBytes(options_.cudaDevice) : peakRssBytes();
+    std::vector<GenerationResult> results;
+    for (auto& s : slots) {
+        auto& m = s.result.metrics;
+        m.newTokens = int(s.result.newIds.size());
+        m.e2eMs = msBetween(start, end);
+        m.ttftMs = m.newTokens > 0 ? msBetween(start, s.firstToken) : 0;
+        m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
+        m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
+        m.peakMemoryBytes = peak;
+        results.push_back(std::move(s.result));
+    }
+    return results;
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> Engine::load(const fs::path& modelFolder, const EngineOptions& options) {
+    return std::make_unique<TorchEngine>(modelFolder, options);
+}
+
+}  // namespace awq

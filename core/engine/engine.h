@@ -1,0 +1,61 @@
+#pragma once
+// The built-in inference engine: Llama / Qwen2 / Qwen3 / Mistral with dense (f32/f16/bf16) or AWQ
+// 4-bit weights, on CPU (libtorch) or CUDA (libtorch + our kernels). Each Engine owns its model;
+// several engines can live and generate at the same time (side-by-side compare).
+#include "core/engine/generation.h"
+#include "core/model/model_info.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace awq {
+
+enum class DeviceKind { Cpu, Cuda };
+const char* deviceKindName(DeviceKind d) noexcept;
+DeviceKind parseDeviceKind(const std::string& name);  // "cpu" | "cuda"; throws awq::Error
+bool cudaEngineAvailable();                            // torch built with CUDA and a device present
+
+struct EngineOptions {
+    DeviceKind device = DeviceKind::Cpu;
+    int cudaDevice = 0;
+    // "auto": float32 on CPU; on CUDA float16 for AWQ models and the model's dtype otherwise.
+    std::string computeDtype = "auto";
+    int maxBatch = 16;
+    int maxContext = 0;   // 0: the model's max positions
+};
+
+class Engine {
+public:
+    // Throws awq::Error naming the file for anything it cannot load (unsupported architecture,
+    // missing tensors, no CUDA).
+    static std::unique_ptr<Engine> load(const std::filesystem::path& modelFolder, const EngineOptions& options = {});
+    virtual ~Engine() = default;
+
+    virtual const ModelInfo& model() const = 0;
+    virtual const EngineOptions& options() const = 0;
+    virtual std::string computeDtype() const = 0;
+    virtual std::uint64_t weightMemoryBytes() const = 0;  // bytes of weights as held in memory
+    virtual bool hasTokenizer() const = 0;
+
+    // Generates for all requests as one batch (prefill together, decode together). Stops early
+    // for cancellation (results so far are returned with FinishReason::Cancelled).
+    virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                                   const StreamCallback& onToken = {},
+                                                   std::stop_token stop = {}) = 0;
+
+    // Logits of every position of one sequence, float32 row-major [ids.size(), vocab].
+    virtual std::vector<float> logits(const std::vector<int>& ids) = 0;
+    // Same for several sequences of equal length, [batch][len][vocab].
+    virtual std::vector<float> logitsBatch(const std::vector<std::vector<int>>& sequences) = 0;
+
+    // Text helpers (need tokenizer.json; throw awq::Error otherwise).
+    virtual std::vector<int> encode(const std::string& text, bool addSpecialTokens) const = 0;
+    virtual std::string decode(const std::vector<int>& ids) const = 0;
+    virtual std::vector<int> encodeChat(const std::string& userMessage) const = 0;
+};
+
+}  // namespace awq

@@ -1,0 +1,180 @@
+#include "core/tokenizer/chat_template.h"
+
+#include "core/tokenizer/jinja/template.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace awq {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Models without a template: "System text\n\nUser: ...\nAssistant: ...\nAssistant:".
+constexpr const char* kFallbackTemplate =
+    "{% for message in messages %}"
+    "{% if message.role == 'system' %}{{ message.content ~ '\\n\\n' }}"
+    "{% else %}{{ message.role | capitalize ~ ': ' ~ message.content ~ '\\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
+
+jinja::Value fromJson(const nlohmann::ordered_json& j) {
+    switch (j.type()) {
+        case nlohmann::ordered_json::value_t::null: return jinja::Value(nullptr);
+        case nlohmann::ordered_json::value_t::boolean: return jinja::Value(j.get<bool>());
+        case nlohmann::ordered_json::value_t::number_integer: return jinja::Value(j.get<std::int64_t>());
+        case nlohmann::ordered_json::value_t::number_unsigned: return jinja::Value(static_cast<std::int64_t>(j.get<std::uint64_t>()));
+        case nlohmann::ordered_json::value_t::number_float: return jinja::Value(j.get<double>());
+        case nlohmann::ordered_json::value_t::string: return jinja::Value(j.get<std::string>());
+        case nlohmann::ordered_json::value_t::array: {
+            jinja::Array a;
+            for (const auto& v : j) a.push_back(fromJson(v));
+            return jinja::Value(std::move(a));
+        }
+        case nlohmann::ordered_json::value_t::object: {
+            auto o = std::make_shared<jinja::Object>();
+            for (auto it = j.begin(); it != j.end(); ++it) o->set(it.key(), fromJson(it.value()));
+            return jinja::Value(o);
+        }
+        default: return jinja::Value(nullptr);
+    }
+}
+
+std::string readFile(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw Error("can't be opened", p, "check that the file is readable");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+struct ChatTemplate::Impl {
+    std::string source;
+    fs::path origin;
+    bool fallback = false;
+    std::unique_ptr<jinja::Template> tmpl;
+};
+
+ChatTemplate::ChatTemplate() {
+    auto impl = std::make_shared<Impl>();
+    impl->source = kFallbackTemplate;
+    impl->origin = "built-in plain-text chat template";
+    impl->fallback = true;
+    impl->tmpl = std::make_unique<jinja::Template>(impl->source);
+    impl_ = std::move(impl);
+}
+
+ChatTemplate::ChatTemplate(std::string source, fs::path origin) {
+    auto impl = std::make_shared<Impl>();
+    impl->source = std::move(source);
+    impl->origin = std::move(origin);
+    try {
+        impl->tmpl = std::make_unique<jinja::Template>(impl->source);
+    } catch (const jinja::TemplateError& e) {
+        throw Error(std::string("chat template can't be parsed: ") + e.what(), impl->origin,
+                    "fix the template, or remove it to use the plain-text fallback");
+    }
+    impl_ = std::move(impl);
+}
+
+std::optional<ChatTemplate> ChatTemplate::fromModelFolder(const fs::path& folder) {
+    std::error_code ec;
+    if (const fs::path jinjaFile = folder / "chat_template.jinja"; fs::is_regular_file(jinjaFile, ec))
+        return ChatTemplate(readFile(jinjaFile), jinjaFile);
+    for (const char* name : {"tokenizer_config.json", "chat_template.json"}) {
+        const fs::path file = folder / name;
+        if (!fs::is_regular_file(file, ec)) continue;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(readFile(file));
+        } catch (const nlohmann::json::parse_error& e) {
+            throw Error(std::string("is not valid JSON (") + e.what() + ")", file, "fix the file");
+        }
+        if (!j.is_object() || !j.contains("chat_template")) continue;
+        const auto& t = j["chat_template"];
+        if (t.is_string()) return ChatTemplate(t.get<std::string>(), file);
+        if (t.is_array()) {
+            // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]
+            const nlohmann::json* chosen = nullptr;
+            for (const auto& entry : t)
+                if (entry.is_object() && entry.value("name", "") == "default" && entry.contains("template")) chosen = &entry;
+            if (!chosen && t.size() == 1 && t[0].is_object() && t[0].contains("template")) chosen = &t[0];
+            if (chosen && (*chosen)["template"].is_string()) return ChatTemplate((*chosen)["template"].get<std::string>(), file);
+            throw Error("lists chat templates but none named \"default\"", file, "name one of the templates \"default\"");
+        }
+    }
+    return std::nullopt;
+}
+
+bool ChatTemplate::isFallback() const noexcept { return impl_->fallback; }
+const std::string& ChatTemplate::source() const noexcept { return impl_->source; }
+const fs::path& ChatTemplate::origin() const noexcept { return impl_->origin; }
+
+void ChatTemplate::setVariable(const std::string& name, std::string value) { variables_[name] = std::move(value); }
+
+namespace {
+std::string renderWith(const jinja::Template& tmpl, jinja::Object& vars, const fs::path& origin) {
+    try {
+        return tmpl.render(vars);
+    } catch (const jinja::TemplateError& e) {
+        throw Error(std::string("chat template failed: ") + e.what(), origin,
+                    "check the messages: roles, their order and fields must be what this model's template expects");
+    }
+}
+}  // namespace
+
+std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const {
+    jinja::Object vars;
+    for (const auto& [k, v] : variables_)
+        if (!v.empty()) vars.set(k, jinja::Value(v));
+    jinja::Array list;
+    for (const auto& m : messages) {
+        auto o = std::make_shared<jinja::Object>();
+        o->set("role", jinja::Value(m.role));
+        o->set("content", jinja::Value(m.content));
+        list.emplace_back(o);
+    }
+    vars.set("messages", jinja::Value(std::move(list)));
+    vars.set("add_generation_prompt", jinja::Value(addGenerationPrompt));
+    vars.set("tools", jinja::Value(nullptr));
+    vars.set("documents", jinja::Value(nullptr));
+    return renderWith(*impl_->tmpl, vars, impl_->origin);
+}
+
+std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, std::string_view extraJson) const {
+    nlohmann::ordered_json messages;
+    try {
+        messages = nlohmann::ordered_json::parse(messagesJson.begin(), messagesJson.end());
+    } catch (const nlohmann::ordered_json::parse_error& e) {
+        throw Error(std::string("messages are not valid JSON (") + e.what() + ")", {}, "pass a JSON list of {\"role\", \"content\"} objects");
+    }
+    if (messages.is_object() && messages.contains("messages")) messages = messages["messages"];
+    if (!messages.is_array())
+        throw Error("messages must be a JSON list of {\"role\": ..., \"content\": ...} objects", {}, "wrap the messages in [ ... ]");
+    jinja::Object vars;
+    for (const auto& [k, v] : variables_)
+        if (!v.empty()) vars.set(k, jinja::Value(v));
+    vars.set("messages", fromJson(messages));
+    vars.set("add_generation_prompt", jinja::Value(addGenerationPrompt));
+    vars.set("tools", jinja::Value(nullptr));
+    vars.set("documents", jinja::Value(nullptr));
+    if (!extraJson.empty()) {
+        nlohmann::ordered_json extra;
+        try {
+            extra = nlohmann::ordered_json::parse(extraJson.begin(), extraJson.end());
+        } catch (const nlohmann::ordered_json::parse_error& e) {
+            throw Error(std::string("template variables are not valid JSON (") + e.what() + ")", {}, "pass a JSON object");
+        }
+        if (!extra.is_object()) throw Error("template variables must be a JSON object", {}, "pass {\"name\": value, ...}");
+        for (auto it = extra.begin(); it != extra.end(); ++it) vars.set(it.key(), fromJson(it.value()));
+    }
+    return renderWith(*impl_->tmpl, vars, impl_->origin);
+}
+
+}  // namespace awq

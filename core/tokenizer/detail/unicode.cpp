@@ -1,0 +1,404 @@
+#include "core/tokenizer/detail/unicode.h"
+
+// How ICU is reached (decided in core/tokenizer/CMakeLists.txt):
+//  * AWQ_ICU_HEADERS: ICU's development files were found (Debian: libicu-dev). We include its
+//    headers and link libicuuc normally.
+//  * otherwise: the machine has ICU only as a runtime library (the GPU machine: libicuuc.so.74, no
+//    headers). ICU renames every C symbol with its major version (unorm2_normalize_74), so shipping
+//    headers from one ICU would not link against another. Instead we dlopen libicuuc (the path
+//    CMake found, AWQ_ICU_RUNTIME_LIBRARY, or the usual sonames) and look up the handful of stable
+//    C entry points we need with the version suffix taken from the library's soname.
+//  * neither: normalization is the identity and a warning says so once (only text that actually
+//    needs normalizing is affected; pure ASCII and NFC-stable text below U+0300 never needs ICU).
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#if defined(AWQ_ICU_HEADERS)
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/uversion.h>
+#else
+#include <dlfcn.h>
+#endif
+
+namespace awq::tokenizer::detail {
+
+char32_t nextCodePoint(std::string_view s, std::size_t& i) noexcept {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    const std::size_t n = utf8SeqLen(b0);
+    if (n == 1 || i + n > s.size()) {
+        ++i;
+        return b0;
+    }
+    char32_t cp = b0 & (0xFF >> (n + 1));
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n;
+    return cp;
+}
+
+void appendUtf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at `i`; 0 if invalid, with `bad` set to the length of the
+// maximal invalid subpart (at least 1), or -(bytes seen) if the input ends inside a valid prefix.
+struct SeqCheck {
+    std::size_t valid = 0;    // > 0: a complete valid sequence of this many bytes
+    std::size_t invalid = 0;  // > 0: an invalid subpart of this many bytes
+    std::size_t truncated = 0;  // > 0: the input ends after this many bytes of a valid prefix
+};
+
+SeqCheck checkSequence(std::string_view s, std::size_t i) noexcept {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) return {1, 0, 0};
+    std::size_t need = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+    } else if (b0 == 0xE0) {
+        need = 2, lo = 0xA0;
+    } else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) {
+        need = 2;
+    } else if (b0 == 0xED) {
+        need = 2, hi = 0x9F;
+    } else if (b0 == 0xF0) {
+        need = 3, lo = 0x90;
+    } else if (b0 >= 0xF1 && b0 <= 0xF3) {
+        need = 3;
+    } else if (b0 == 0xF4) {
+        need = 3, hi = 0x8F;
+    } else {
+        return {0, 1, 0};
+    }
+    for (std::size_t k = 1; k <= need; ++k) {
+        if (i + k >= s.size()) return {0, 0, k};
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        const bool ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+        if (!ok) return {0, k, 0};
+    }
+    return {need + 1, 0, 0};
+}
+
+}  // namespace
+
+bool isValidUtf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const auto c = checkSequence(s, i);
+        if (!c.valid) return false;
+        i += c.valid;
+    }
+    return true;
+}
+
+std::size_t completeUtf8Prefix(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = checkSequence(s, i);
+        if (c.truncated) return i;
+        i += c.valid ? c.valid : c.invalid;
+    }
+    return i;
+}
+
+std::string utf8Lossy(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const auto c = checkSequence(bytes, i);
+        if (c.valid) {
+            out.append(bytes.substr(i, c.valid));
+            i += c.valid;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            i += c.invalid ? c.invalid : c.truncated;
+        }
+    }
+    return out;
+}
+
+bool isUnicodeWhitespace(char32_t c) noexcept {
+    if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+    switch (c) {
+        case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+            return true;
+        default:
+            return c >= 0x2000 && c <= 0x200A;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ICU access
+namespace {
+
+using IcuError = int;  // UErrorCode: an int-sized enum; > 0 means failure
+inline bool icuFailed(IcuError e) { return e > 0; }
+
+struct IcuApi {
+    const void* (*nfc)(IcuError*) = nullptr;
+    const void* (*nfd)(IcuError*) = nullptr;
+    const void* (*nfkc)(IcuError*) = nullptr;
+    const void* (*nfkd)(IcuError*) = nullptr;
+    int32_t (*normalize)(const void*, const char16_t*, int32_t, char16_t*, int32_t, IcuError*) = nullptr;
+    int32_t (*toLower)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
+    int8_t (*charType)(int32_t) = nullptr;
+    bool ok = false;
+    std::string description;
+};
+
+#if defined(AWQ_ICU_HEADERS)
+IcuApi loadIcu() {
+    IcuApi api;
+    api.nfc = reinterpret_cast<decltype(api.nfc)>(&unorm2_getNFCInstance);
+    api.nfd = reinterpret_cast<decltype(api.nfd)>(&unorm2_getNFDInstance);
+    api.nfkc = reinterpret_cast<decltype(api.nfkc)>(&unorm2_getNFKCInstance);
+    api.nfkd = reinterpret_cast<decltype(api.nfkd)>(&unorm2_getNFKDInstance);
+    api.normalize = reinterpret_cast<decltype(api.normalize)>(&unorm2_normalize);
+    api.toLower = reinterpret_cast<decltype(api.toLower)>(&u_strToLower);
+    api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
+    api.ok = true;
+    api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
+    return api;
+}
+#else
+IcuApi loadIcu() {
+    IcuApi api;
+    std::vector<std::string> candidates;
+#if defined(AWQ_ICU_RUNTIME_LIBRARY)
+    candidates.emplace_back(AWQ_ICU_RUNTIME_LIBRARY);
+#endif
+    candidates.emplace_back("libicuuc.so");
+    for (int v = 90; v >= 50; --v) candidates.push_back("libicuuc.so." + std::to_string(v));
+    void* handle = nullptr;
+    std::string loaded;
+    for (const auto& c : candidates) {
+        if ((handle = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL))) {
+            loaded = c;
+            break;
+        }
+    }
+    if (!handle) {
+        api.description = "unavailable: libicuuc could not be loaded";
+        return api;
+    }
+    // The symbol suffix is the major version: from the soname when it has one, else probed.
+    std::vector<std::string> suffixes{""};
+    if (auto pos = loaded.rfind(".so."); pos != std::string::npos) {
+        std::string major;
+        for (std::size_t i = pos + 4; i < loaded.size() && loaded[i] >= '0' && loaded[i] <= '9'; ++i) major += loaded[i];
+        if (!major.empty()) suffixes.push_back("_" + major);
+    }
+    for (int v = 90; v >= 50; --v) suffixes.push_back("_" + std::to_string(v));
+    std::string suffix;
+    bool found = false;
+    for (const auto& s : suffixes) {
+        if (dlsym(handle, ("unorm2_getNFCInstance" + s).c_str())) {
+            suffix = s;
+            found = true;
+            break;
+        }
+    }
+    if (!found) {
+        api.description = "unavailable: " + loaded + " has no unorm2_getNFCInstance";
+        return api;
+    }
+    auto sym = [&](const char* name) { return dlsym(handle, (std::string(name) + suffix).c_str()); };
+    api.nfc = reinterpret_cast<decltype(api.nfc)>(sym("unorm2_getNFCInstance"));
+    api.nfd = reinterpret_cast<decltype(api.nfd)>(sym("unorm2_getNFDInstance"));
+    api.nfkc = reinterpret_cast<decltype(api.nfkc)>(sym("unorm2_getNFKCInstance"));
+    api.nfkd = reinterpret_cast<decltype(api.nfkd)>(sym("unorm2_getNFKDInstance"));
+    api.normalize = reinterpret_cast<decltype(api.normalize)>(sym("unorm2_normalize"));
+    api.toLower = reinterpret_cast<decltype(api.toLower)>(sym("u_strToLower"));
+    api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
+    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.charType;
+    api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
+                                   ", loaded at run time)"
+                             : "unavailable: " + loaded + " lacks some entry points";
+    return api;
+}
+#endif
+
+const IcuApi& icu() {
+    static const IcuApi api = loadIcu();
+    return api;
+}
+
+void warnNoIcuOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        spdlog::warn("tokenizer: Unicode normalization is unavailable ({}); text is tokenized without it, which "
+                     "differs from Hugging Face only for text that is not already normalized. Install ICU "
+                     "(libicuuc) to fix this.",
+                     icu().description);
+    });
+}
+
+std::u16string toUtf16(std::string_view s) {
+    std::u16string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        char32_t cp = nextCodePoint(s, i);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+            out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+        } else {
+            out.push_back(static_cast<char16_t>(cp));
+        }
+    }
+    return out;
+}
+
+std::string fromUtf16(const char16_t* s, std::size_t n) {
+    std::string out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        char32_t cp = s[i];
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+            ++i;
+        }
+        appendUtf8(out, cp);
+    }
+    return out;
+}
+
+// Below these code points every character is unchanged by the form (ICU's own quick-check limits).
+char32_t stableBelow(NormalForm f) {
+    switch (f) {
+        case NormalForm::NFC: return 0x300;
+        case NormalForm::NFD: return 0xC0;
+        case NormalForm::NFKC:
+        case NormalForm::NFKD: return 0xA0;
+    }
+    return 0x80;
+}
+
+}  // namespace
+
+bool unicodeServicesAvailable() { return icu().ok; }
+std::string unicodeServicesDescription() { return icu().description; }
+
+std::string normalize(std::string_view s, NormalForm form) {
+    const char32_t limit = stableBelow(form);
+    bool stable = true;
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        if (nextCodePoint(s, i) >= limit) {
+            stable = false;
+            break;
+        }
+    }
+    if (stable) return std::string(s);
+    const auto& api = icu();
+    if (!api.ok) {
+        warnNoIcuOnce();
+        return std::string(s);
+    }
+    IcuError err = 0;
+    const void* norm = form == NormalForm::NFC    ? api.nfc(&err)
+                       : form == NormalForm::NFD  ? api.nfd(&err)
+                       : form == NormalForm::NFKC ? api.nfkc(&err)
+                                                  : api.nfkd(&err);
+    if (icuFailed(err) || !norm) return std::string(s);
+    const std::u16string src = toUtf16(s);
+    std::u16string dst(src.size() + src.size() / 2 + 16, u'\0');
+    err = 0;
+    int32_t n = api.normalize(norm, src.data(), static_cast<int32_t>(src.size()), dst.data(),
+                              static_cast<int32_t>(dst.size()), &err);
+    if (err == 15 /* U_BUFFER_OVERFLOW_ERROR */) {
+        dst.assign(static_cast<std::size_t>(n) + 1, u'\0');
+        err = 0;
+        n = api.normalize(norm, src.data(), static_cast<int32_t>(src.size()), dst.data(),
+                          static_cast<int32_t>(dst.size()), &err);
+    }
+    if (icuFailed(err)) return std::string(s);
+    return fromUtf16(dst.data(), static_cast<std::size_t>(n));
+}
+
+std::string lowercase(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    const auto& api = icu();
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) {
+            out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+            ++i;
+            continue;
+        }
+        const std::size_t start = i;
+        nextCodePoint(s, i);
+        const std::string_view ch = s.substr(start, i - start);
+        if (!api.ok) {
+            warnNoIcuOnce();
+            out.append(ch);
+            continue;
+        }
+        const std::u16string src = toUtf16(ch);
+        std::array<char16_t, 8> dst{};
+        IcuError err = 0;
+        const int32_t n = api.toLower(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                      static_cast<int32_t>(src.size()), "", &err);
+        if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) {
+            out.append(ch);
+        } else {
+            out += fromUtf16(dst.data(), static_cast<std::size_t>(n));
+        }
+    }
+    return out;
+}
+
+std::string stripMarks(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    const auto& api = icu();
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t start = i;
+        const char32_t cp = nextCodePoint(s, i);
+        bool mark = false;
+        if (cp >= 0x300) {
+            if (api.ok) {
+                mark = api.charType(static_cast<int32_t>(cp)) == 6;  // U_NON_SPACING_MARK
+            } else {
+                warnNoIcuOnce();
+                mark = cp <= 0x36F;  // Combining Diacritical Marks, the common case
+            }
+        }
+        if (!mark) out.append(s.substr(start, i - start));
+    }
+    return out;
+}
+
+}  // namespace awq::tokenizer::detail

@@ -1,0 +1,46 @@
+#pragma once
+// UTF-8 helpers and Unicode services for the tokenizer: normalization forms, lowercase, mark
+// stripping. Normalization is ICU's (see unicode.cpp for how ICU is found on machines with and
+// without its headers); everything else here is plain UTF-8 bookkeeping.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace awq::tokenizer::detail {
+
+// Bytes in the UTF-8 sequence that starts with `lead` (1 for ASCII and for stray bytes).
+inline std::size_t utf8SeqLen(unsigned char lead) noexcept {
+    if (lead < 0x80) return 1;
+    if ((lead >> 5) == 0x6) return 2;
+    if ((lead >> 4) == 0xE) return 3;
+    if ((lead >> 3) == 0x1E) return 4;
+    return 1;
+}
+
+// Decodes the code point at `i` of valid UTF-8 and advances `i` past it.
+char32_t nextCodePoint(std::string_view s, std::size_t& i) noexcept;
+void appendUtf8(std::string& out, char32_t cp);
+
+bool isValidUtf8(std::string_view s) noexcept;
+// Length of the longest prefix of `s` that ends on a complete, valid UTF-8 sequence boundary
+// and leaves out only an unfinished (not invalid) trailing sequence.
+std::size_t completeUtf8Prefix(std::string_view s) noexcept;
+// Rust's String::from_utf8_lossy: each maximal invalid subpart becomes one U+FFFD.
+std::string utf8Lossy(std::string_view bytes);
+
+// Unicode White_Space (what Rust's char::is_whitespace tests).
+bool isUnicodeWhitespace(char32_t c) noexcept;
+
+enum class NormalForm { NFC, NFD, NFKC, NFKD };
+// Unicode normalization through ICU. Where ICU can't be loaded, text is returned unchanged (a
+// warning is logged once); `unicodeServicesAvailable()` says which case applies.
+std::string normalize(std::string_view s, NormalForm form);
+// Full per-character lowercase mapping (Rust's char::to_lowercase applied to each character).
+std::string lowercase(std::string_view s);
+// Removes combining marks (general category Mn), as the StripAccents normalizer does.
+std::string stripMarks(std::string_view s);
+bool unicodeServicesAvailable();
+// "ICU 74 (libicuuc.so.74, loaded at run time)" or "ICU 72 (linked)" or "unavailable: ..."
+std::string unicodeServicesDescription();
+
+}  // namespace awq::tokenizer::detail

@@ -1,0 +1,305 @@
+#include "core/tokenizer/jinja/lexer.h"
+
+#include "core/tokenizer/detail/unicode.h"
+#include "core/tokenizer/jinja/value.h"
+
+#include <cctype>
+
+namespace awq::jinja {
+namespace {
+
+std::string normalizeNewlines(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\r') {
+            out.push_back('\n');
+            if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+class Lexer {
+public:
+    explicit Lexer(std::string_view src) : src_(src) {}
+
+    std::vector<Token> run() {
+        std::size_t pos = 0;
+        bool stripNext = false;  // a "-" closed the previous tag
+        while (pos < src_.size()) {
+            const std::size_t tag = findTag(pos);
+            std::string text(src_.substr(pos, tag - pos));
+            if (stripNext) {
+                text.erase(0, text.find_first_not_of(" \t\r\n\f\v"));
+                stripNext = false;
+            }
+            if (tag == src_.size()) {
+                emitText(std::move(text), pos);
+                break;
+            }
+            const char kind = src_[tag + 1];  // '{', '%' or '#'
+            const char modifier = tag + 2 < src_.size() ? src_[tag + 2] : '\0';
+            if (modifier == '-') {
+                const auto end = text.find_last_not_of(" \t\r\n\f\v");
+                text.erase(end == std::string::npos ? 0 : end + 1);
+            } else if (kind != '{' && modifier != '+') {
+                lstripBlock(text, tag);
+            }
+            emitText(std::move(text), pos);
+            std::size_t p = tag + 2 + (modifier == '-' || modifier == '+' ? 1 : 0);
+            if (kind == '#') {
+                const std::size_t close = src_.find("#}", p);
+                if (close == std::string_view::npos) throw error("unterminated comment", tag);
+                const bool minus = close > p && src_[close - 1] == '-';
+                const bool plus = close > p && src_[close - 1] == '+';
+                pos = close + 2;
+                if (minus) stripNext = true;
+                else if (!plus) pos = trimBlock(pos);
+                continue;
+            }
+            const bool isBlock = kind == '%';
+            // {% raw %}: everything up to {% endraw %} is text
+            if (isBlock && isRawStart(p)) {
+                pos = readRaw(p, tag, stripNext);
+                continue;
+            }
+            tokens_.push_back({isBlock ? TokenType::BlockBegin : TokenType::VarBegin, "", lineAt(tag)});
+            char endModifier = '\0';
+            pos = lexTag(p, isBlock, endModifier);
+            tokens_.push_back({isBlock ? TokenType::BlockEnd : TokenType::VarEnd, "", lineAt(pos)});
+            if (endModifier == '-') stripNext = true;
+            else if (isBlock && endModifier != '+') pos = trimBlock(pos);
+        }
+        tokens_.push_back({TokenType::End, "", lineAt(src_.size())});
+        return std::move(tokens_);
+    }
+
+private:
+    std::size_t findTag(std::size_t from) const {
+        for (std::size_t i = src_.find('{', from); i != std::string_view::npos; i = src_.find('{', i + 1)) {
+            if (i + 1 < src_.size() && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#')) return i;
+        }
+        return src_.size();
+    }
+
+    int lineAt(std::size_t pos) const {
+        int line = 1;
+        for (std::size_t i = 0; i < pos && i < src_.size(); ++i) line += src_[i] == '\n';
+        return line;
+    }
+
+    TemplateError error(const std::string& what, std::size_t pos) const {
+        return TemplateError("line " + std::to_string(lineAt(pos)) + ": " + what);
+    }
+
+    void emitText(std::string text, std::size_t pos) {
+        if (text.empty()) return;
+        tokens_.push_back({TokenType::Text, normalizeNewlines(text), lineAt(pos)});
+    }
+
+    // lstrip_blocks: drop spaces and tabs between the start of the line and a block tag.
+    void lstripBlock(std::string& text, std::size_t tagPos) const {
+        std::size_t k = tagPos;
+        while (k > 0 && (src_[k - 1] == ' ' || src_[k - 1] == '\t')) --k;
+        if (!(k == 0 || src_[k - 1] == '\n' || src_[k - 1] == '\r')) return;
+        std::size_t i = text.size();
+        while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
+        text.erase(i);
+    }
+
+    // trim_blocks: drop the first newline after a block tag.
+    std::size_t trimBlock(std::size_t pos) const {
+        if (pos < src_.size() && src_[pos] == '\n') return pos + 1;
+        if (pos + 1 < src_.size() && src_[pos] == '\r' && src_[pos + 1] == '\n') return pos + 2;
+        if (pos < src_.size() && src_[pos] == '\r') return pos + 1;
+        return pos;
+    }
+
+    std::size_t skipSpace(std::size_t p) const {
+        while (p < src_.size() && std::isspace(static_cast<unsigned char>(src_[p]))) ++p;
+        return p;
+    }
+
+    bool isRawStart(std::size_t p) const {
+        p = skipSpace(p);
+        if (src_.compare(p, 3, "raw") != 0) return false;
+        p = skipSpace(p + 3);
+        if (p < src_.size() && (src_[p] == '-' || src_[p] == '+')) ++p;
+        return src_.compare(p, 2, "%}") == 0;
+    }
+
+    std::size_t readRaw(std::size_t p, std::size_t tag, bool& stripNext) {
+        p = skipSpace(p) + 3;
+        p = skipSpace(p);
+        bool stripBody = false;
+        if (src_[p] == '-') stripBody = true;
+        if (src_[p] == '-' || src_[p] == '+') ++p;
+        p += 2;
+        // find {%[-+]? endraw [-+]?%}
+        for (std::size_t q = src_.find("{%", p); q != std::string_view::npos; q = src_.find("{%", q + 2)) {
+            std::size_t r = q + 2;
+            const bool minusBefore = r < src_.size() && src_[r] == '-';
+            if (r < src_.size() && (src_[r] == '-' || src_[r] == '+')) ++r;
+            r = skipSpace(r);
+            if (src_.compare(r, 6, "endraw") != 0) continue;
+            r = skipSpace(r + 6);
+            char endMod = '\0';
+            if (r < src_.size() && (src_[r] == '-' || src_[r] == '+')) endMod = src_[r++];
+            if (src_.compare(r, 2, "%}") != 0) continue;
+            std::string body(src_.substr(p, q - p));
+            if (stripBody) body.erase(0, body.find_first_not_of(" \t\r\n\f\v"));
+            else if (!body.empty() && body[0] == '\n') body.erase(0, 1);  // trim_blocks after {% raw %}
+            if (minusBefore) {
+                const auto e = body.find_last_not_of(" \t\r\n\f\v");
+                body.erase(e == std::string::npos ? 0 : e + 1);
+            }
+            emitText(std::move(body), p);
+            std::size_t after = r + 2;
+            if (endMod == '-') stripNext = true;
+            else if (endMod != '+') after = trimBlock(after);
+            return after;
+        }
+        throw error("{% raw %} without {% endraw %}", tag);
+    }
+
+    std::size_t lexTag(std::size_t p, bool isBlock, char& endModifier) {
+        int depth = 0;
+        const std::size_t start = p;
+        while (true) {
+            p = skipSpace(p);
+            if (p >= src_.size()) throw error(isBlock ? "unterminated {% ... %} tag" : "unterminated {{ ... }} expression", start);
+            // the tag's end, possibly with a modifier
+            if (depth == 0) {
+                std::size_t q = p;
+                char mod = '\0';
+                if (src_[q] == '-' || src_[q] == '+') mod = src_[q++];
+                if (isBlock ? src_.compare(q, 2, "%}") == 0 : src_.compare(q, 2, "}}") == 0) {
+                    endModifier = mod;
+                    return q + 2;
+                }
+            }
+            const char c = src_[p];
+            const int line = lineAt(p);
+            if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+                std::size_t q = p;
+                while (q < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
+                tokens_.push_back({TokenType::Name, std::string(src_.substr(p, q - p)), line});
+                p = q;
+            } else if (std::isdigit(static_cast<unsigned char>(c))) {
+                std::size_t q = p;
+                bool isFloat = false;
+                while (q < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
+                if (q + 1 < src_.size() && src_[q] == '.' && std::isdigit(static_cast<unsigned char>(src_[q + 1]))) {
+                    isFloat = true;
+                    ++q;
+                    while (q < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
+                }
+                if (q < src_.size() && (src_[q] == 'e' || src_[q] == 'E')) {
+                    std::size_t r = q + 1;
+                    if (r < src_.size() && (src_[r] == '+' || src_[r] == '-')) ++r;
+                    if (r < src_.size() && std::isdigit(static_cast<unsigned char>(src_[r]))) {
+                        isFloat = true;
+                        q = r;
+                        while (q < src_.size() && std::isdigit(static_cast<unsigned char>(src_[q]))) ++q;
+                    }
+                }
+                std::string spelling;
+                for (char ch : src_.substr(p, q - p))
+                    if (ch != '_') spelling.push_back(ch);
+                tokens_.push_back({isFloat ? TokenType::Float : TokenType::Integer, spelling, line});
+                p = q;
+            } else if (c == '\'' || c == '"') {
+                p = lexString(p);
+            } else {
+                static const char* const ops[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">",
+                                                  "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|"};
+                bool matched = false;
+                for (const char* op : ops) {
+                    const std::string_view o(op);
+                    if (src_.compare(p, o.size(), o) == 0) {
+                        if (o == "(" || o == "[" || o == "{") ++depth;
+                        if ((o == ")" || o == "]" || o == "}") && depth > 0) --depth;
+                        tokens_.push_back({TokenType::Operator, std::string(o), line});
+                        p += o.size();
+                        matched = true;
+                        break;
+                    }
+                }
+                if (!matched) throw error(std::string("unexpected character '") + c + "'", p);
+            }
+        }
+    }
+
+    std::size_t lexString(std::size_t p) {
+        const char quote = src_[p];
+        const std::size_t start = p++;
+        std::string out;
+        while (p < src_.size() && src_[p] != quote) {
+            char c = src_[p++];
+            if (c != '\\') {
+                out.push_back(c);
+                continue;
+            }
+            if (p >= src_.size()) break;
+            c = src_[p++];
+            switch (c) {
+                case 'n': out.push_back('\n'); break;
+                case 't': out.push_back('\t'); break;
+                case 'r': out.push_back('\r'); break;
+                case 'b': out.push_back('\b'); break;
+                case 'f': out.push_back('\f'); break;
+                case 'v': out.push_back('\v'); break;
+                case 'a': out.push_back('\a'); break;
+                case '0': out.push_back('\0'); break;
+                case '\\': out.push_back('\\'); break;
+                case '\'': out.push_back('\''); break;
+                case '"': out.push_back('"'); break;
+                case '\n': break;  // line continuation
+                case 'x': case 'u': case 'U': {
+                    const std::size_t n = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+                    if (p + n > src_.size()) throw error("bad escape in string", p);
+                    char32_t cp = 0;
+                    for (std::size_t k = 0; k < n; ++k) {
+                        const char h = src_[p + k];
+                        const int d = std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
+                                      : (h >= 'a' && h <= 'f')                   ? h - 'a' + 10
+                                      : (h >= 'A' && h <= 'F')                   ? h - 'A' + 10
+                                                                                 : -1;
+                        if (d < 0) throw error("bad escape in string", p);
+                        cp = cp * 16 + static_cast<char32_t>(d);
+                    }
+                    p += n;
+                    tokenizer::detail::appendUtf8(out, cp);
+                    break;
+                }
+                default:
+                    out.push_back('\\');
+                    out.push_back(c);
+            }
+        }
+        if (p >= src_.size()) throw error("unterminated string", start);
+        tokens_.push_back({TokenType::String, normalizeNewlines(out), lineAt(start)});
+        return p + 1;
+    }
+
+    std::string_view src_;
+    std::vector<Token> tokens_;
+};
+
+}  // namespace
+
+std::vector<Token> tokenize(std::string_view source) {
+    // keep_trailing_newline = False: one trailing newline of the template is dropped
+    if (!source.empty() && source.back() == '\n') {
+        source.remove_suffix(1);
+        if (!source.empty() && source.back() == '\r') source.remove_suffix(1);
+    } else if (!source.empty() && source.back() == '\r') {
+        source.remove_suffix(1);
+    }
+    return Lexer(source).run();
+}
+
+}  // namespace awq::jinja

@@ -1,0 +1,302 @@
+#include "core/tokenizer/jinja/value.h"
+
+#include "core/tokenizer/detail/unicode.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace awq::jinja {
+
+const Value* Object::find(std::string_view key) const {
+    auto it = index.find(std::string(key));
+    return it == index.end() ? nullptr : &items[it->second].second;
+}
+
+void Object::set(const std::string& key, Value v) {
+    if (auto it = index.find(key); it != index.end()) {
+        items[it->second].second = std::move(v);
+        return;
+    }
+    index.emplace(key, items.size());
+    items.emplace_back(key, std::move(v));
+}
+
+const Value* CallArgs::get(std::size_t i, std::string_view name) const {
+    if (i < positional.size()) return &positional[i];
+    for (const auto& [k, v] : keyword)
+        if (k == name) return &v;
+    return nullptr;
+}
+
+std::int64_t Value::asInt() const {
+    if (isBool()) return asBool() ? 1 : 0;
+    if (isFloat()) return static_cast<std::int64_t>(std::get<double>(v_));
+    return std::get<std::int64_t>(v_);
+}
+
+double Value::asDouble() const {
+    if (isFloat()) return std::get<double>(v_);
+    return static_cast<double>(asInt());
+}
+
+bool Value::truthy() const {
+    return std::visit(
+        [](const auto& x) -> bool {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, Undefined> || std::is_same_v<T, std::nullptr_t>) return false;
+            else if constexpr (std::is_same_v<T, bool>) return x;
+            else if constexpr (std::is_same_v<T, std::int64_t>) return x != 0;
+            else if constexpr (std::is_same_v<T, double>) return x != 0.0;
+            else if constexpr (std::is_same_v<T, std::string>) return !x.empty();
+            else if constexpr (std::is_same_v<T, std::shared_ptr<Array>>) return !x->empty();
+            else if constexpr (std::is_same_v<T, std::shared_ptr<Object>>) return x->isNamespace || !x->items.empty();
+            else return true;
+        },
+        v_);
+}
+
+std::string Value::typeName() const {
+    if (isUndefined()) return "Undefined";
+    if (isNone()) return "NoneType";
+    if (isBool()) return "bool";
+    if (isInt()) return "int";
+    if (isFloat()) return "float";
+    if (isString()) return "str";
+    if (isArray()) return "list";
+    if (isObject()) return asObject().isNamespace ? "Namespace" : "dict";
+    return "function";
+}
+
+std::string formatFloat(double d) {
+    if (std::isnan(d)) return "nan";
+    if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+    if (d == 0.0) return std::signbit(d) ? "-0.0" : "0.0";
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    std::string sci(buf, res.ptr);
+    // sci: [-]D[.DDD]e[+-]XX
+    bool negative = sci[0] == '-';
+    if (negative) sci.erase(0, 1);
+    const auto epos = sci.find('e');
+    std::string digits = sci.substr(0, epos);
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    const int exp = std::stoi(sci.substr(epos + 1));
+    std::string out;
+    if (exp >= -4 && exp < 16) {
+        if (exp >= 0) {
+            if (static_cast<int>(digits.size()) <= exp + 1) {
+                out = digits + std::string(static_cast<std::size_t>(exp + 1) - digits.size(), '0') + ".0";
+            } else {
+                out = digits.substr(0, static_cast<std::size_t>(exp + 1)) + "." + digits.substr(static_cast<std::size_t>(exp + 1));
+            }
+        } else {
+            out = "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+        }
+    } else {
+        out = digits.substr(0, 1);
+        if (digits.size() > 1) out += "." + digits.substr(1);
+        char e[16];
+        std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        out += e;
+    }
+    return negative ? "-" + out : out;
+}
+
+namespace {
+
+std::string pyStringRepr(const std::string& s) {
+    const bool hasSingle = s.find('\'') != std::string::npos;
+    const bool hasDouble = s.find('"') != std::string::npos;
+    const char quote = hasSingle && !hasDouble ? '"' : '\'';
+    std::string out(1, quote);
+    for (unsigned char c : s) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c == static_cast<unsigned char>(quote)) {
+                    out += '\\';
+                    out += static_cast<char>(c);
+                } else if (c < 0x20 || c == 0x7F) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    out += quote;
+    return out;
+}
+
+void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
+    out += '"';
+    if (ensureAscii) {
+        for (std::size_t i = 0; i < s.size();) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c < 0x80) {
+                std::string one;
+                jsonString(std::string(1, static_cast<char>(c)), one, false);
+                out += one.substr(1, one.size() - 2);
+                ++i;
+                continue;
+            }
+            char32_t cp = awq::tokenizer::detail::nextCodePoint(s, i);
+            char buf[16];
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", static_cast<unsigned>(0xD800 + (cp >> 10)), static_cast<unsigned>(0xDC00 + (cp & 0x3FF)));
+            } else {
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+            }
+            out += buf;
+        }
+        out += '"';
+        return;
+    }
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    out += '"';
+}
+
+void jsonDump(const Value& v, int indent, bool sortKeys, bool ascii, int depth, std::string& out) {
+    if (depth > 512) throw TemplateError("tojson: value is nested too deeply");
+    const std::string newline = indent >= 0 ? "\n" + std::string(static_cast<std::size_t>(indent * (depth + 1)), ' ') : "";
+    const std::string closing = indent >= 0 ? "\n" + std::string(static_cast<std::size_t>(indent * depth), ' ') : "";
+    const char* itemSep = indent >= 0 ? "," : ", ";
+    if (v.isNone()) {
+        out += "null";
+    } else if (v.isBool()) {
+        out += v.asBool() ? "true" : "false";
+    } else if (v.isInt()) {
+        out += std::to_string(v.asInt());
+    } else if (v.isFloat()) {
+        const double d = v.asDouble();
+        out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d < 0 ? "-Infinity" : "Infinity") : formatFloat(d);
+    } else if (v.isString()) {
+        jsonString(v.asString(), out, ascii);
+    } else if (v.isArray()) {
+        const auto& a = v.asArray();
+        if (a.empty()) {
+            out += "[]";
+            return;
+        }
+        out += "[";
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            out += i ? itemSep : "";
+            out += newline;
+            jsonDump(a[i], indent, sortKeys, ascii, depth + 1, out);
+        }
+        out += closing + "]";
+    } else if (v.isObject()) {
+        const auto& o = v.asObject();
+        if (o.items.empty()) {
+            out += "{}";
+            return;
+        }
+        std::vector<const std::pair<std::string, Value>*> items;
+        for (const auto& kv : o.items) items.push_back(&kv);
+        if (sortKeys) std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+        out += "{";
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            out += i ? itemSep : "";
+            out += newline;
+            jsonString(items[i]->first, out, ascii);
+            out += ": ";
+            jsonDump(items[i]->second, indent, sortKeys, ascii, depth + 1, out);
+        }
+        out += closing + "}";
+    } else {
+        throw TemplateError("tojson: Object of type " + v.typeName() + " is not JSON serializable");
+    }
+}
+
+}  // namespace
+
+std::string Value::str() const {
+    if (isUndefined()) return "";
+    if (isString()) return asString();
+    return repr();
+}
+
+std::string Value::repr() const {
+    if (isUndefined()) return "";
+    if (isNone()) return "None";
+    if (isBool()) return asBool() ? "True" : "False";
+    if (isInt()) return std::to_string(asInt());
+    if (isFloat()) return formatFloat(asDouble());
+    if (isString()) return pyStringRepr(asString());
+    if (isArray()) {
+        const auto& a = asArray();
+        std::string out = isTuple() ? "(" : "[";
+        for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + a[i].repr();
+        if (isTuple()) return out + (a.size() == 1 ? ",)" : ")");
+        return out + "]";
+    }
+    if (isObject()) {
+        const auto& o = asObject();
+        std::string out = o.isNamespace ? "<Namespace {" : "{";
+        for (std::size_t i = 0; i < o.items.size(); ++i)
+            out += (i ? ", " : "") + pyStringRepr(o.items[i].first) + ": " + o.items[i].second.repr();
+        return out + (o.isNamespace ? "}>" : "}");
+    }
+    return "<function " + asCallable().name + ">";
+}
+
+std::string Value::toJson(int indent, bool sortKeys, bool ensureAscii) const {
+    std::string out;
+    jsonDump(*this, indent, sortKeys, ensureAscii, 0, out);
+    return out;
+}
+
+bool operator==(const Value& a, const Value& b) {
+    if (a.isNumber() && b.isNumber()) {
+        if (a.isFloat() || b.isFloat()) return a.asDouble() == b.asDouble();
+        return a.asInt() == b.asInt();
+    }
+    if (a.v_.index() != b.v_.index()) return false;
+    if (a.isUndefined() || a.isNone()) return true;
+    if (a.isString()) return a.asString() == b.asString();
+    if (a.isArray()) {
+        const auto &x = a.asArray(), &y = b.asArray();
+        if (x.size() != y.size()) return false;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (!(x[i] == y[i])) return false;
+        return true;
+    }
+    if (a.isObject()) {
+        const auto &x = a.asObject(), &y = b.asObject();
+        if (a.objectPtr() == b.objectPtr()) return true;
+        if (x.items.size() != y.items.size() || x.isNamespace || y.isNamespace) return false;
+        for (const auto& [k, v] : x.items) {
+            const Value* other = y.find(k);
+            if (!other || !(v == *other)) return false;
+        }
+        return true;
+    }
+    return &a.asCallable() == &b.asCallable();
+}
+
+}  // namespace awq::jinja

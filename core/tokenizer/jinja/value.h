@@ -1,0 +1,126 @@
+#pragma once
+// Values of the sandboxed Jinja interpreter, with Python semantics where templates can see them
+// (truthiness, ==, str(), repr(), json.dumps).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace awq::jinja {
+
+// A template failed to parse or render; the message names the line where known.
+class TemplateError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Value;
+class Interpreter;
+using Array = std::vector<Value>;
+
+// An ordered mapping with string keys (JSON objects, dict literals, namespace(), loop).
+struct Object {
+    std::vector<std::pair<std::string, Value>> items;
+    std::unordered_map<std::string, std::size_t> index;
+    bool isNamespace = false;
+
+    const Value* find(std::string_view key) const;
+    void set(const std::string& key, Value v);
+};
+
+struct CallArgs {
+    std::vector<Value> positional;
+    std::vector<std::pair<std::string, Value>> keyword;
+
+    // Argument `i` by position or by `name`; nullptr when absent.
+    const Value* get(std::size_t i, std::string_view name) const;
+};
+
+struct Callable {
+    std::string name;
+    std::function<Value(Interpreter&, const CallArgs&)> fn;
+};
+
+struct Undefined {
+    std::string name;  // what was looked up, for error messages
+};
+
+class Value {
+public:
+    using Storage = std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
+                                 std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<const Callable>>;
+
+    Value() : v_(Undefined{}) {}
+    Value(std::nullptr_t) : v_(nullptr) {}
+    Value(bool b) : v_(b) {}
+    Value(int i) : v_(static_cast<std::int64_t>(i)) {}
+    Value(std::int64_t i) : v_(i) {}
+    Value(double d) : v_(d) {}
+    Value(std::string s) : v_(std::move(s)) {}
+    Value(const char* s) : v_(std::string(s)) {}
+    Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}
+    Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}
+    Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
+    Value(std::shared_ptr<const Callable> c) : v_(std::move(c)) {}
+    static Value undefined(std::string name = {}) {
+        Value v;
+        v.v_ = Undefined{std::move(name)};
+        return v;
+    }
+    static Value object() { return Value(std::make_shared<Object>()); }
+    static Value tuple(Array a) {
+        Value v(std::move(a));
+        v.tuple_ = true;
+        return v;
+    }
+    bool isTuple() const noexcept { return tuple_ && isArray(); }
+    static Value function(std::string name, std::function<Value(Interpreter&, const CallArgs&)> fn) {
+        return Value(std::shared_ptr<const Callable>(std::make_shared<Callable>(Callable{std::move(name), std::move(fn)})));
+    }
+
+    bool isUndefined() const noexcept { return std::holds_alternative<Undefined>(v_); }
+    bool isNone() const noexcept { return std::holds_alternative<std::nullptr_t>(v_); }
+    bool isBool() const noexcept { return std::holds_alternative<bool>(v_); }
+    bool isInt() const noexcept { return std::holds_alternative<std::int64_t>(v_); }
+    bool isFloat() const noexcept { return std::holds_alternative<double>(v_); }
+    bool isNumber() const noexcept { return isInt() || isFloat() || isBool(); }
+    bool isString() const noexcept { return std::holds_alternative<std::string>(v_); }
+    bool isArray() const noexcept { return std::holds_alternative<std::shared_ptr<Array>>(v_); }
+    bool isObject() const noexcept { return std::holds_alternative<std::shared_ptr<Object>>(v_); }
+    bool isCallable() const noexcept { return std::holds_alternative<std::shared_ptr<const Callable>>(v_); }
+
+    bool asBool() const { return std::get<bool>(v_); }
+    std::int64_t asInt() const;  // ints and bools
+    double asDouble() const;     // any number
+    const std::string& asString() const { return std::get<std::string>(v_); }
+    const Array& asArray() const { return *std::get<std::shared_ptr<Array>>(v_); }
+    const std::shared_ptr<Array>& arrayPtr() const { return std::get<std::shared_ptr<Array>>(v_); }
+    const Object& asObject() const { return *std::get<std::shared_ptr<Object>>(v_); }
+    const std::shared_ptr<Object>& objectPtr() const { return std::get<std::shared_ptr<Object>>(v_); }
+    const Callable& asCallable() const { return *std::get<std::shared_ptr<const Callable>>(v_); }
+    const std::string& undefinedName() const { return std::get<Undefined>(v_).name; }
+
+    bool truthy() const;
+    std::string typeName() const;  // Python's: "str", "int", "list", "dict", "NoneType", ...
+    std::string str() const;       // Python str(); Undefined -> ""
+    std::string repr() const;      // Python repr()
+    // Python json.dumps(value, ensure_ascii=..., indent=indent, sort_keys=...); indent < 0: none.
+    std::string toJson(int indent = -1, bool sortKeys = false, bool ensureAscii = false) const;
+
+    friend bool operator==(const Value& a, const Value& b);
+
+private:
+    Storage v_;
+    bool tuple_ = false;  // an Array that Python would show as a tuple: (1, 2)
+};
+
+// Python float repr ("1.0", "0.1", "1e+16").
+std::string formatFloat(double d);
+
+}  // namespace awq::jinja

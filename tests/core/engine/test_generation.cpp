@@ -1,0 +1,122 @@
+// Generation behaviour on CPU: sampling settings, stops, streaming, cancellation, two engines at once.
+#include "core/engine/engine.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QtTest>
+
+#include <thread>
+
+using namespace awq;
+
+namespace {
+GenerationRequest storyRequest(const Engine& e, int maxNew) {
+    GenerationRequest r;
+    r.promptIds = e.encode("Once upon a time, there was a little", false);
+    r.maxNewTokens = maxNew;
+    return r;
+}
+}  // namespace
+
+class GenerationTest : public QObject {
+    Q_OBJECT
+    std::unique_ptr<Engine> engine_;
+
+private Q_SLOTS:
+    void initTestCase() { engine_ = Engine::load(test::modelDir("tinystories-qwen3-7m"), {}); }
+
+    void seededSamplingIsReproducible() {
+        auto r = storyRequest(*engine_, 30);
+        r.sampling = {.greedy = false, .temperature = 0.9f, .topK = 40, .topP = 0.95f, .repetitionPenalty = 1.1f, .seed = 42};
+        const auto a = engine_->generate({r})[0].newIds;
+        const auto b = engine_->generate({r})[0].newIds;
+        QCOMPARE(a, b);
+        r.sampling.seed = 43;
+        QVERIFY(engine_->generate({r})[0].newIds != a);
+    }
+
+    void topKOneIsGreedy() {
+        auto greedy = storyRequest(*engine_, 25);
+        auto topOne = greedy;
+        topOne.sampling = {.greedy = false, .temperature = 1.3f, .topK = 1, .seed = 7};
+        QCOMPARE(engine_->generate({topOne})[0].newIds, engine_->generate({greedy})[0].newIds);
+    }
+
+    void stopsOnEosAndStopStrings() {
+        auto r = storyRequest(*engine_, 400);
+        const auto out = engine_->generate({r})[0];
+        // The story model ends its stories with the eos token well before 400 tokens.
+        QCOMPARE(out.finish, FinishReason::StopToken);
+        // generation_config.json lists eos ids 0 and 2 (config.json only 0); both stop.
+        QVERIFY(out.newIds.back() == 0 || out.newIds.back() == 2);
+
+        r.stopStrings = {"."};
+        const auto cut = engine_->generate({r})[0];
+        QCOMPARE(cut.finish, FinishReason::StopString);
+        QVERIFY(!QString::fromStdString(cut.text).contains('.'));
+        QVERIFY(cut.newIds.size() < out.newIds.size());
+    }
+
+    void streamingDeltasAddUpToTheText() {
+        auto r = storyRequest(*engine_, 60);
+        std::string streamed;
+        int events = 0;
+        const auto out = engine_->generate({r}, [&](const StreamEvent& e) {
+            streamed += e.textDelta;
+            ++events;
+        })[0];
+        QCOMPARE(streamed, out.text);
+        QVERIFY(events >= int(out.newIds.size()));
+        QVERIFY(out.metrics.ttftMs > 0);
+        QVERIFY(out.metrics.tokensPerSecond > 0);
+        QCOMPARE(out.metrics.promptTokens, int(r.promptIds.size()));
+        QVERIFY(out.metrics.peakMemoryBytes > 0);
+    }
+
+    void cancellationStopsMidGeneration() {
+        auto r = storyRequest(*engine_, 200);
+        r.stopIds = {-1};
+        std::stop_source stop;
+        int seen = 0;
+        const auto out = engine_->generate({r}, [&](const StreamEvent&) {
+            if (++seen == 5) stop.request_stop();
+        }, stop.get_token())[0];
+        QCOMPARE(out.finish, FinishReason::Cancelled);
+        QCOMPARE(int(out.newIds.size()), 5);
+    }
+
+    void contextLimitEndsGeneration() {
+        const auto small = Engine::load(test::modelDir("tinystories-qwen3-7m"), {.maxContext = 24});
+        auto r = storyRequest(*small, 100);
+        r.stopIds = {-1};
+        const auto out = small->generate({r})[0];
+        QCOMPARE(out.finish, FinishReason::ContextFull);
+        QCOMPARE(int(r.promptIds.size() + out.newIds.size()), 24);
+    }
+
+    void twoEnginesGenerateConcurrently() {
+        const auto other = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {});
+        const auto reqA = storyRequest(*engine_, 40);
+        const auto reqB = storyRequest(*other, 40);
+        const auto aloneA = engine_->generate({reqA})[0].newIds;
+        const auto aloneB = other->generate({reqB})[0].newIds;
+        std::vector<int> gotA, gotB;
+        std::thread ta([&] { for (int i = 0; i < 3; ++i) gotA = engine_->generate({reqA})[0].newIds; });
+        std::thread tb([&] { for (int i = 0; i < 3; ++i) gotB = other->generate({reqB})[0].newIds; });
+        ta.join();
+        tb.join();
+        QCOMPARE(gotA, aloneA);
+        QCOMPARE(gotB, aloneB);
+    }
+
+    void badRequestsAreRefused() {
+        GenerationRequest empty;
+        QVERIFY(test::errorMessageOf([&] { engine_->generate({empty}); }).contains("empty prompt"));
+        GenerationRequest outOfVocab;
+        outOfVocab.promptIds = {1, 999999};
+        QVERIFY(test::errorMessageOf([&] { engine_->generate({outOfVocab}); }).contains("outside the vocabulary"));
+    }
+};
+
+QTEST_APPLESS_MAIN(GenerationTest)
+#include "test_generation.moc"

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Regenerates jinja_cases.json: templates + variables rendered by the reference Jinja2 with the
+environment transformers uses for chat templates (ImmutableSandboxedEnvironment, trim_blocks,
+lstrip_blocks, loopcontrols, HF's tojson / raise_exception). test_chat_template compares the C++
+interpreter against these outputs. Run: python3 make_jinja_cases.py > jinja_cases.json"""
+import json
+from jinja2 import TemplateError
+from jinja2.ext import loopcontrols
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+
+def raise_exception(message):
+    raise TemplateError(message)
+
+
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+env.filters["tojson"] = tojson
+env.globals["raise_exception"] = raise_exception
+
+QWEN3 = open(__file__.replace("make_jinja_cases.py", "qwen3_template.jinja")).read()
+
+QWEN25 = """{%- if tools %}
+    {{- '<|im_start|>system\\n' }}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- messages[0]['content'] }}
+    {%- else %}
+        {{- 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.' }}
+    {%- endif %}
+    {{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call><|im_end|>\\n" }}
+{%- else %}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}
+    {%- else %}
+        {{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}
+    {%- endif %}
+{%- endif %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}
+        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role }}
+        {%- if message.content %}
+            {{- '\\n' + message.content }}
+        {%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}
+                {%- set tool_call = tool_call.function %}
+            {%- endif %}
+            {{- '\\n<tool_call>\\n{"name": "' }}
+            {{- tool_call.name }}
+            {{- '", "arguments": ' }}
+            {{- tool_call.arguments | tojson }}
+            {{- '}\\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}
+            {{- '<|im_start|>user' }}
+        {%- endif %}
+        {{- '\\n<tool_response>\\n' }}
+        {{- message.content }}
+        {{- '\\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
+            {{- '<|im_end|>\\n' }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\\n' }}
+{%- endif %}
+"""
+
+LLAMA3 = """{{- bos_token }}
+{%- if custom_tools is defined %}
+    {%- set tools = custom_tools %}
+{%- endif %}
+{%- if not tools_in_user_message is defined %}
+    {%- set tools_in_user_message = true %}
+{%- endif %}
+{%- if not date_string is defined %}
+    {%- set date_string = "26 Jul 2024" %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- endif %}
+
+{#- This block extracts the system message, so we can slot it into the right place. #}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+
+{#- System message + builtin tools #}
+{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+{%- if builtin_tools is defined or tools is not none %}
+    {{- "Environment: ipython\\n" }}
+{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\\n" }}
+{{- "Today Date: " + date_string + "\\n\\n" }}
+{%- if tools is not none and not tools_in_user_message %}
+    {{- "You have access to the following functions." }}
+{%- endif %}
+{{- system_message }}
+{{- "<|eot_id|>" }}
+
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+        {{- '{"name": "' + tool_call.name + '", ' }}
+        {{- '"parameters": ' }}
+        {{- tool_call.arguments | tojson }}
+        {{- "}" }}
+        {{- "<|eot_id|>" }}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+        {%- if message.content is mapping or message.content is iterable %}
+            {{- message.content | tojson }}
+        {%- else %}
+            {{- message.content }}
+        {%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
+{%- endif %}
+"""
+
+MISTRAL = """{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content'] %}
+    {%- set loop_messages = messages[1:] %}
+{%- else %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+
+{{- bos_token }}
+{%- for message in loop_messages %}
+    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
+        {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}
+    {%- endif %}
+    {%- if message['role'] == 'user' %}
+        {%- if loop.first and system_message is defined %}
+            {{- ' [INST] ' + system_message + '\\n\\n' + message['content'] + ' [/INST]' }}
+        {%- else %}
+            {{- ' [INST] ' + message['content'] + ' [/INST]' }}
+        {%- endif %}
+    {%- elif message['role'] == 'assistant' %}
+        {{- ' ' + message['content'] + eos_token}}
+    {%- else %}
+        {{- raise_exception('Only user and assistant roles are supported, with the exception of an initial optional system message!') }}
+    {%- endif %}
+{%- endfor %}
+"""
+
+GEMMA = """{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"""
+
+PHI3 = """{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}"""
+
+# the ChatML template of the fixtures (tinystories-qwen3-7m/chat_template.jinja)
+CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+
+SIMPLE = [{"role": "system", "content": "You are a storyteller."},
+          {"role": "user", "content": "Tell me a story about a cat."}]
+MULTI = [{"role": "user", "content": "Hi there!"},
+         {"role": "assistant", "content": "Hello! How can I help?"},
+         {"role": "user", "content": "  Write a poem about the sea, ünïcødé 🙂  "}]
+THINK = [{"role": "system", "content": "Be brief."},
+         {"role": "user", "content": "What is 2+2?"},
+         {"role": "assistant", "content": "<think>\nsimple arithmetic\n</think>\n\nIt is 4."},
+         {"role": "user", "content": "And 3+3?"}]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+                         "required": ["city"]}}}]
+TOOL_CHAT = [{"role": "user", "content": "Weather in Paris?"},
+             {"role": "assistant", "content": "", "tool_calls": [
+                 {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "days": 2}}}]},
+             {"role": "tool", "content": "{\"temp\": 21.5, \"sky\": \"clear\"}"},
+             {"role": "tool", "content": "second result"},
+             {"role": "assistant", "content": "It is 21.5 degrees and clear."}]
+
+SPECIAL = {"bos_token": "<s>", "eos_token": "</s>"}
+
+cases = []
+
+
+def add(case_name, template, **variables):
+    ctx = dict(variables)
+    try:
+        out = env.from_string(template).render(**ctx)
+        cases.append({"name": case_name, "template": template, "variables": ctx, "expected": out})
+    except TemplateError as e:
+        cases.append({"name": case_name, "template": template, "variables": ctx, "error": str(e)})
+
+
+for msgs_name, msgs in [("simple", SIMPLE), ("multi", MULTI), ("think", THINK)]:
+    for gen in (True, False):
+        suffix = f"{msgs_name}-{'gen' if gen else 'nogen'}"
+        add("chatml-" + suffix, CHATML, messages=msgs, add_generation_prompt=gen, tools=None, **SPECIAL)
+        add("qwen2.5-" + suffix, QWEN25, messages=msgs, add_generation_prompt=gen, tools=None, **SPECIAL)
+        add("qwen3-" + suffix, QWEN3, messages=msgs, add_generation_prompt=gen, tools=None, **SPECIAL)
+        add("llama3-" + suffix, LLAMA3, messages=msgs, add_generation_prompt=gen, tools=None, bos_token="<|begin_of_text|>")
+        add("mistral-" + suffix, MISTRAL, messages=msgs, add_generation_prompt=gen, tools=None, **SPECIAL)
+        add("gemma-" + suffix, GEMMA, messages=msgs, add_generation_prompt=gen, tools=None, bos_token="<bos>")
+        add("phi3-" + suffix, PHI3, messages=msgs, add_generation_prompt=gen, tools=None, eos_token="<|endoftext|>")
+add("qwen3-tools", QWEN3, messages=TOOL_CHAT, add_generation_prompt=True, tools=TOOLS)
+add("qwen3-no-thinking", QWEN3, messages=SIMPLE, add_generation_prompt=True, tools=None, enable_thinking=False)
+add("qwen2.5-tools", QWEN25, messages=TOOL_CHAT, add_generation_prompt=True, tools=TOOLS)
+add("llama3-tools", LLAMA3, messages=TOOL_CHAT[:3], add_generation_prompt=True, tools=TOOLS, bos_token="<|begin_of_text|>")
+
+# Language features, one by one.
+F = [
+    ("text-only", "plain text\n", {}),
+    ("whitespace-control", "a  {{- ' b ' -}}  c\n  {%- if true %}  d  {% endif -%}\n e", {}),
+    ("trim-lstrip-blocks", "line1\n    {% if true %}\n    inside\n    {% endif %}\nline2\n", {}),
+    ("plus-modifier", "x\n    {%+ if true %}y{% endif +%}\nz", {}),
+    ("comments", "a{# comment #}b\n  {#- trimmed -#}  c", {}),
+    ("raw", "{% raw %}{{ not parsed }}{% endraw %}!", {}),
+    ("crlf", "a\r\nb{{ 'c\r\nd' }}\r\n", {}),
+    ("literals", "{{ 1 }} {{ 1.5 }} {{ 2.0 }} {{ 1e20 }} {{ 0.0001 }} {{ 1e-5 }} {{ true }} {{ none }} {{ 'it\\'s' }} {{ \"q\" }}", {}),
+    ("repr", "{{ [1, 'a', none, true, 2.5, {'k': 'v'}] }} {{ {'a': [1, 2]} }} {{ (1, 2) }} {{ [\"it's\"] }}", {}),
+    ("arith", "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 2 ** 10 }} {{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 'ab' * 3 }} {{ 1 + 1.5 }} {{ -3 }}", {}),
+    ("concat", "{{ 'a' ~ 1 ~ none ~ true }} {{ 'x' + 'y' }} {{ [1] + [2, 3] }}", {}),
+    ("compare", "{{ 1 < 2 }} {{ 'a' < 'b' }} {{ 2 == 2.0 }} {{ 1 != 1 }} {{ [1, 2] == [1, 2] }} {{ 'b' in 'abc' }} {{ 3 not in [1, 2] }} {{ 'k' in {'k': 1} }}", {}),
+    ("logic", "{{ 0 or 'fallback' }} {{ 'x' and 'y' }} {{ not none }} {{ none or [] }} {{ 'yes' if 1 > 0 else 'no' }} [{{ 'unused' if false }}]", {}),
+    ("undefined", "[{{ missing }}] {{ missing is defined }} {{ missing is undefined }} {{ missing | default('dflt') }} {{ '' | default('empty', true) }} {% for x in missing %}never{% endfor %}{{ missing | length }}", {}),
+    ("string-methods", "{{ '  pad  '.strip() }}|{{ 'xxhixx'.strip('x') }}|{{ '\\n\\nhi'.lstrip('\\n') }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a-b-c'.split('-', 1) }}|{{ 'a-b-c'.rsplit('-', 1) }}|{{ 'Hello'.upper() }}|{{ 'HeLLo'.lower() }}|{{ 'hello world'.title() }}|{{ 'hELLO'.capitalize() }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith(('x', 'lo')) }}|{{ 'hello'.find('l') }}|{{ 'hello'.count('l') }}|{{ '-'.join(['a', 'b']) }}", {}),
+    ("string-index", "{{ 'hello'[1] }} {{ 'hello'[-1] }} {{ 'hello'[1:3] }} {{ 'hello'[::-1] }} {{ 'ünï'[1] }} {{ 'ünïcode'[:3] }} {{ 'ünï' | length }}", {}),
+    ("list-ops", "{{ [1, 2, 3][0] }} {{ [1, 2, 3][-1] }} {{ [1, 2, 3, 4][1:] }} {{ [1, 2, 3, 4][:-1] }} {{ [1, 2, 3, 4][::2] }} {{ [1, 2, 3][::-1] }} {{ [1, 2, 3][5] }}", {}),
+    ("dict-ops", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %} {{ d.keys() | list }} {{ d.values() | list }} {{ d.get('a') }} {{ d.get('zz', 'none') }} {{ d['b'] }} {{ d.b }} {{ d.zz is defined }}", {"d": {"a": 1, "b": [2, 3]}}),
+    ("filters", "{{ '  x  ' | trim }}|{{ [3, 1, 2] | sort }}|{{ [3, 1, 2] | sort(reverse=true) }}|{{ ['b', 'A', 'c'] | sort }}|{{ [1, 2] | first }}|{{ [1, 2] | last }}|{{ 'abc' | upper }}|{{ [1, 2, 3] | join(', ') }}|{{ 'a b' | replace(' ', '_') }}|{{ [1, 1, 2] | unique | list }}|{{ [1, 2, 3] | reverse | list }}|{{ 'abc' | reverse }}|{{ -3 | abs }}|{{ 2.567 | round(2) }}|{{ 2.5 | round }}|{{ '42' | int }}|{{ 'x' | int }}|{{ '1.5' | float }}|{{ 3 | string }}|{{ [1, 2, 3] | sum }}|{{ [4, 2, 9] | max }}|{{ [4, 2, 9] | min }}|{{ 'one two three' | wordcount }}|{{ 'hello' | capitalize }}|{{ 'a<b>' | e }}", {}),
+    ("filters-attr", "{{ users | map(attribute='name') | join(',') }}|{{ users | selectattr('admin') | map(attribute='name') | list }}|{{ users | rejectattr('admin') | map(attribute='name') | list }}|{{ users | selectattr('name', 'equalto', 'bo') | list | length }}|{{ [1, 2, 3, 4] | select('even') | list }}|{{ [1, 2, 3, 4] | reject('odd') | list }}|{{ ['a', 'b'] | map('upper') | list }}|{{ users | sort(attribute='age') | map(attribute='name') | list }}|{{ users | sum(attribute='age') }}", {"users": [{"name": "al", "admin": True, "age": 30}, {"name": "bo", "admin": False, "age": 20}]}),
+    ("tojson", "{{ d | tojson }}|{{ d | tojson(indent=2) }}|{{ 'ünï \"q\"\\n' | tojson }}|{{ [1.0, 2.5, none, true] | tojson }}|{{ {} | tojson }}|{{ [] | tojson(indent=2) }}", {"d": {"b": 1, "a": [1, {"x": "y"}], "c": None}}),
+    ("items-dictsort", "{% for k, v in d | items %}{{ k }}{{ v }}{% endfor %}|{% for k, v in d | dictsort %}{{ k }}{{ v }}{% endfor %}", {"d": {"b": 2, "a": 1, "C": 3}}),
+    ("indent", "{{ 'a\\nb\\n\\nc' | indent(2) }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(2, blank=true) }}", {}),
+    ("tests", "{{ 1 is number }} {{ 1 is integer }} {{ 1.0 is float }} {{ 'x' is string }} {{ {} is mapping }} {{ [] is iterable }} {{ none is none }} {{ 4 is even }} {{ 3 is odd }} {{ 9 is divisibleby 3 }} {{ 9 is divisibleby(4) }} {{ true is true }} {{ 1 is true }} {{ false is false }} {{ 'a' is eq 'a' }} {{ 3 is gt 2 }} {{ 'a' is in 'abc' }} {{ 1 is not string }} {{ 'abc' is lower }} {{ none is sameas none }}", {}),
+    ("for-loop", "{% for x in items %}{{ loop.index }}/{{ loop.index0 }}/{{ loop.revindex }}/{{ loop.revindex0 }}/{{ loop.length }}/{{ loop.first }}/{{ loop.last }}/{{ loop.previtem }}/{{ loop.nextitem }}/{{ loop.cycle('odd', 'even') }} {% endfor %}", {"items": ["a", "b", "c"]}),
+    ("for-else-filter", "{% for x in [] %}no{% else %}empty{% endfor %} {% for x in range(10) if x is odd %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}", {}),
+    ("for-break-continue", "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
+    ("for-unpack", "{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }} {% endfor %}{% for c in 'héllo' %}[{{ c }}]{% endfor %}", {}),
+    ("for-dict", "{% for k in {'x': 1, 'y': 2} %}{{ k }}{% endfor %}", {}),
+    ("range", "{{ range(3) | list }} {{ range(1, 4) | list }} {{ range(10, 0, -3) | list }}", {}),
+    ("scoping", "{% set x = 1 %}{% for i in range(2) %}{% set x = x + 10 %}{{ x }} {% endfor %}{{ x }} {% if true %}{% set y = 5 %}{% endif %}{{ y }}", {}),
+    ("namespace", "{% set ns = namespace(count=0, found=false) %}{% for i in range(4) %}{% set ns.count = ns.count + i %}{% if i == 2 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.count }} {{ ns.found }}", {}),
+    ("set-block", "{% set block %}  hello {{ name }}  {% endset %}[{{ block }}]{% set t | trim | upper %}  x y  {% endset %}[{{ t }}]", {"name": "world"}),
+    ("set-multi", "{% set a, b = 1, 2 %}{{ a }}{{ b }}{% set c = (3, 4) %}{{ c }}", {}),
+    ("macro", "{% macro greet(name, punct='!') %}Hello {{ name }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(name='C', punct='.') }}", {}),
+    ("macro-recursive", "{% macro render(v) %}{% if v is mapping %}{{ '{' }}{% for k, x in v.items() %}{{ k }}:{{ render(x) }};{% endfor %}{{ '}' }}{% else %}{{ v }}{% endif %}{% endmacro %}{{ render(d) }}", {"d": {"a": {"b": 1}, "c": 2}}),
+    ("filter-block", "{% filter upper %}shout {{ 'this' }}{% endfilter %}", {}),
+    ("if-elif", "{% for n in [1, 2, 3] %}{% if n == 1 %}one{% elif n == 2 %}two{% else %}many{% endif %} {% endfor %}", {}),
+    ("nested-access", "{{ messages[0]['content'] }} {{ messages[0].content }} {{ messages[-1].role }} {{ messages | length }} {{ (messages | last).content[:4] }}", {"messages": SIMPLE}),
+    ("raise", "{{ raise_exception('Roles must alternate') }}", {}),
+    ("unicode-text", "{{ 'É' | lower }} {{ s | length }} {{ s[::-1] }}", {"s": "日本語👍"}),
+    ("tojson-options", "{{ 'ünï 👍' | tojson(ensure_ascii=true) }} {{ {'k': 'é', 'a': 1} | tojson(sort_keys=true) }} {{ [1, [2]] | tojson(indent=1) }}", {}),
+    ("format-filter", "{{ '%s is %d years, %r' | format('Al', 30, 'x') }} {{ '100%%' | format }}", {}),
+    ("generation-free-loop-vars", "{% for m in messages %}{% if loop.first %}[{% endif %}{{ m.role }}{% if not loop.last %}, {% else %}]{% endif %}{% endfor %}", {"messages": MULTI}),
+    ("numbers", "{{ 10 / 4 }} {{ 1 / 3 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 123456789.0 }} {{ 3.0 * 2 }} {{ 2 ** -1 }} {{ 7.5 // 2 }} {{ -0.5 | abs }}", {}),
+]
+for name, tpl, variables in F:
+    add(name, tpl, **variables)
+
+print(json.dumps(cases, ensure_ascii=False, indent=1))

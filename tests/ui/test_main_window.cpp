@@ -1,0 +1,303 @@
+// The workbench shell: places, shortcuts, log dock, GPU status, settings, drag and drop.
+#include "core/library/catalog.h"
+#include "core/util/logging.h"
+#include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
+#include "ui/models/catalog_table_model.h"
+#include "ui/models/memory_plan_view.h"
+#include "ui/models/model_detail_pane.h"
+#include "ui/models/models_page.h"
+#include "ui/pages/placeholder_page.h"
+#include "ui/shell/app_settings.h"
+#include "ui/shell/gpu_status_widget.h"
+#include "ui/shell/log_panel.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/settings_dialog.h"
+#include "ui/util/path_text.h"
+
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDropEvent>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QtTest>
+
+#include <fstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace awq;
+using namespace awq::ui;
+
+namespace {
+
+GpuProbeResult fakeGpu() {
+    GpuProbeResult r;
+    r.available = true;
+    r.driverVersion = "999.1";
+    GpuInfo g;
+    g.index = 0;
+    g.name = "Test GPU 24GB";
+    g.totalBytes = 24ull << 30;
+    g.usedBytes = 2ull << 30;
+    g.freeBytes = g.totalBytes - g.usedBytes;
+    g.processes.push_back({4242, 2ull << 30});
+    r.gpus.push_back(g);
+    return r;
+}
+
+GpuProbeResult noGpu() {
+    GpuProbeResult r;
+    r.reason = "no NVIDIA driver (test)";
+    return r;
+}
+
+QMimeData* urlsMime(const QStringList& paths) {
+    auto* mime = new QMimeData;
+    QList<QUrl> urls;
+    for (const QString& p : paths) urls << QUrl::fromLocalFile(p);
+    mime->setUrls(urls);
+    return mime;
+}
+
+}  // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    int settingsCounter_ = 0;
+    fs::path root() const { return toPath(tmp_.path()); }
+
+    // A window on its own fresh settings file; no GPU polling unless asked.
+    MainWindowOptions options(std::optional<QStringList> library = std::nullopt) {
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings-%1.ini").arg(++settingsCounter_));
+        o.libraryOverride = std::move(library);
+        o.scanOnStart = false;
+        o.monitorGpus = false;
+        return o;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        awq::logging::init({}, false, spdlog::level::debug);
+    }
+
+    void opensWithTheFivePlaces() {
+        MainWindow w(options());
+        QCOMPARE(w.placeCount(), 5);
+        QCOMPARE((QStringList{w.placeName(0), w.placeName(1), w.placeName(2), w.placeName(3), w.placeName(4)}),
+                 (QStringList{"Models", "Quantize", "Compare", "Deploy", "Reports"}));
+        QCOMPARE(w.currentPlace(), Place::Models);
+        QCOMPARE(w.page(Place::Models), static_cast<QWidget*>(w.modelsPage()));
+
+        // The places still to come say so, and what they will bring.
+        auto* quantize = qobject_cast<PlaceholderPage*>(w.page(Place::Quantize));
+        QVERIFY(quantize);
+        QCOMPARE(quantize->headline(), QStringLiteral("Quantize: layer-by-layer AWQ with live progress — arrives with the quantizer"));
+        for (Place p : {Place::Compare, Place::Deploy, Place::Reports}) {
+            auto* page = qobject_cast<PlaceholderPage*>(w.page(p));
+            QVERIFY(page);
+            QVERIFY2(page->headline().contains(" — arrives with "), qPrintable(page->headline()));
+        }
+        QVERIFY(!w.windowIcon().isNull());
+    }
+
+    void keyboardShortcuts() {
+        MainWindow w(options(QStringList{toQString(test::modelDir("tinystories-656k"))}));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+
+        QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
+        QCOMPARE(w.currentPlace(), Place::Compare);
+        QTest::keyClick(&w, Qt::Key_5, Qt::ControlModifier);
+        QCOMPARE(w.currentPlace(), Place::Reports);
+        QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(w.currentPlace(), Place::Quantize);
+
+        // Ctrl+F goes back to Models and puts the cursor into the filter.
+        QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+        QCOMPARE(w.currentPlace(), Place::Models);
+        QTRY_VERIFY(w.modelsPage()->filterEdit()->hasFocus());
+
+        // Ctrl+L toggles the log.
+        QVERIFY(w.logDock()->isVisible());
+        QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier);
+        QVERIFY(!w.logDock()->isVisible());
+        QTest::keyClick(&w, Qt::Key_L, Qt::ControlModifier);
+        QVERIFY(w.logDock()->isVisible());
+
+        // F5 rescans.
+        QSignalSpy finished(w.modelsPage(), &ModelsPage::scanFinished);
+        QTest::keyClick(&w, Qt::Key_F5);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(w.modelsPage()->catalog()->rowCount(), 1);
+
+        // Ctrl+Q closes the window.
+        QTest::keyClick(&w, Qt::Key_Q, Qt::ControlModifier);
+        QTRY_VERIFY(!w.isVisible());
+    }
+
+    void scansOnStartAndSelectsAModel() {
+        MainWindowOptions o = options(QStringList{toQString(test::sharedDir() / "models")});
+        o.scanOnStart = true;
+        MainWindow w(o);
+        QTRY_VERIFY_WITH_TIMEOUT(w.modelsPage()->hasScanned(), 60000);
+        QCOMPARE(w.modelsPage()->catalog()->rowCount(), 7);
+        QVERIFY(w.modelsPage()->detail()->entry());
+    }
+
+    void logPanelReceivesSpdlogLines() {
+        MainWindow w(options());
+        LogPanel* log = w.logPanel();
+        spdlog::info("ui test line {}", 42);
+        // From another thread too, as core jobs log.
+        std::thread([] { spdlog::warn("ui test warning from a worker"); }).join();
+        QTRY_VERIFY(log->text().contains("ui test line 42"));
+        QTRY_VERIFY(log->text().contains("ui test warning from a worker"));
+        QVERIFY(log->text().contains("warning"));
+
+        // A second panel (and its removal) must not disturb the first.
+        { LogPanel other; }
+        spdlog::info("after the second panel");
+        QTRY_VERIFY(log->text().contains("after the second panel"));
+    }
+
+    void gpuStatusShowsMemory() {
+        MainWindowOptions o = options();
+        o.monitorGpus = true;
+        o.gpuPollIntervalMs = 50;
+        o.gpuProbe = fakeGpu;
+        MainWindow w(o);
+        QTRY_VERIFY(w.gpuStatus()->text().contains("Test GPU 24GB"));
+        QVERIFY2(w.gpuStatus()->text().contains("2.0 / 24.0 GiB"), qPrintable(w.gpuStatus()->text()));
+        QVERIFY(w.gpuStatus()->toolTip().contains("pid 4242"));
+        // The memory plan offers (and picks) the detected card.
+        QComboBox* gpu = w.modelsPage()->detail()->memoryPlan()->gpuChoice();
+        QVERIFY(gpu->currentText().contains("Test GPU 24GB"));
+
+        MainWindowOptions none = options();
+        none.monitorGpus = true;
+        none.gpuProbe = noGpu;
+        MainWindow w2(none);
+        QTRY_COMPARE(w2.gpuStatus()->text(), QStringLiteral("No GPU"));
+        QCOMPARE(w2.gpuStatus()->toolTip(), QStringLiteral("no NVIDIA driver (test)"));
+        QVERIFY(w2.modelsPage()->detail()->memoryPlan()->gpuChoice()->currentText().startsWith("16 GB"));
+    }
+
+    void dropAddsAFolderAsLibraryRoot() {
+        const fs::path lib = root() / "dropped";
+        test::copyFixtureModel("tinystories-656k", lib / "dropped-model");
+        test::writeSmallGguf(root() / "loose" / "loose.gguf", "loose-gguf");
+        std::ofstream(root() / "notes.txt") << "not a model";
+
+        MainWindow w(options());
+        const QStringList before = w.libraryFolders();
+
+        // Drag enter: folders and .gguf files are welcome, other files are not.
+        std::unique_ptr<QMimeData> text(urlsMime({toQString(root() / "notes.txt")}));
+        QDragEnterEvent refused(QPoint(5, 5), Qt::CopyAction, text.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &refused);
+        QVERIFY(!refused.isAccepted());
+        std::unique_ptr<QMimeData> folder(urlsMime({toQString(lib)}));
+        QDragEnterEvent welcome(QPoint(5, 5), Qt::CopyAction, folder.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &welcome);
+        QVERIFY(welcome.isAccepted());
+
+        // Drop: the folder becomes a root, is saved, and the library is rescanned.
+        QSignalSpy finished(w.modelsPage(), &ModelsPage::scanFinished);
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, folder.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &drop);
+        QVERIFY(drop.isAccepted());
+        QCOMPARE(w.libraryFolders(), before + QStringList{toQString(lib)});
+        QVERIFY(w.settings().libraryFolders().contains(toQString(lib)));
+        QVERIFY(finished.wait(60000));
+        QVERIFY(w.modelsPage()->catalog()->rowOfName(QStringLiteral("dropped-model")) >= 0);
+
+        // A .gguf file dropped on its own is listed too.
+        std::unique_ptr<QMimeData> gguf(urlsMime({toQString(root() / "loose" / "loose.gguf")}));
+        QVERIFY(w.handleDrop(gguf.get()));
+        QTRY_VERIFY_WITH_TIMEOUT(w.modelsPage()->catalog()->rowOfName(QStringLiteral("loose-gguf")) >= 0, 60000);
+        QTRY_VERIFY(!w.modelsPage()->isScanning());
+
+        // Dropping the same folder again adds nothing.
+        QVERIFY(!w.handleDrop(folder.get()));
+        QCOMPARE(w.libraryFolders().count(toQString(lib)), 1);
+    }
+
+    void settingsPersistAndApply() {
+        const QString file = tmp_.filePath(QStringLiteral("persist.ini"));
+        // Folders are kept clean (no "..", no trailing slash), as the user reads them in Settings.
+        const QString mistral = QDir::cleanPath(toQString(test::modelDir("mistral-random")));
+        const QString qwen2 = QDir::cleanPath(toQString(test::modelDir("qwen2-random")));
+        const fs::path pool = root() / "warm-pool";
+        test::copyFixtureModel("qwen2-random-awq", pool / "pooled");
+        {
+            MainWindowOptions o = options();
+            o.settingsFile = file;
+            MainWindow w(o);
+            // First start: the bundled demo library.
+            const fs::path demo = findDemoLibrary(toPath(QCoreApplication::applicationDirPath()));
+            QVERIFY(!demo.empty());
+            QCOMPARE(w.libraryFolders(), QStringList{toQString(demo)});
+
+            QSignalSpy finished(w.modelsPage(), &ModelsPage::scanFinished);
+            w.applySettings({toQString(test::modelDir("mistral-random")), toQString(test::modelDir("mistral-random")) + "/"},
+                            toQString(pool));
+            QCOMPARE(w.libraryFolders(), QStringList{mistral});   // duplicates dropped
+            QVERIFY(finished.wait(60000));
+            QCOMPARE(w.modelsPage()->catalog()->rowCount(), 2);
+            const int row = w.modelsPage()->catalog()->rowOfName(QStringLiteral("pooled"));
+            QCOMPARE(w.modelsPage()->catalog()->index(row, CatalogTableModel::Origin).data().toString(), QStringLiteral("Warm pool"));
+            w.close();
+        }
+        {
+            MainWindowOptions o = options();
+            o.settingsFile = file;
+            MainWindow w(o);
+            QCOMPARE(w.libraryFolders(), QStringList{mistral});
+            QCOMPARE(w.warmPool(), toQString(pool));
+            QVERIFY(!w.libraryOverridden());
+        }
+        {
+            // --library overrides for one run without touching the saved folders.
+            MainWindowOptions o = options(QStringList{qwen2});
+            o.settingsFile = file;
+            MainWindow w(o);
+            QVERIFY(w.libraryOverridden());
+            QCOMPARE(w.libraryFolders(), QStringList{qwen2});
+            QCOMPARE(w.settings().libraryFolders(), QStringList{mistral});
+            QCOMPARE(w.warmPool(), toQString(pool));
+        }
+        {
+            // --warm-pool likewise.
+            MainWindowOptions o = options();
+            o.settingsFile = file;
+            o.warmPoolOverride = tmp_.filePath(QStringLiteral("other-pool"));
+            MainWindow w(o);
+            QCOMPARE(w.warmPool(), tmp_.filePath(QStringLiteral("other-pool")));
+            QCOMPARE(w.settings().warmPool(), toQString(pool));
+            QCOMPARE(w.libraryFolders(), QStringList{mistral});
+        }
+    }
+
+    void settingsDialogEditsFolders() {
+        SettingsDialog d;
+        d.setLibraryFolders({"/models/a", "/models/b"});
+        d.addFolder("/models/c");
+        d.addFolder("/models/a");   // already there
+        d.addFolder("/models/b/");  // same folder, written differently
+        QCOMPARE(d.libraryFolders(), (QStringList{"/models/a", "/models/b", "/models/c"}));
+        d.setWarmPool("/srv/warm-pool");
+        QCOMPARE(d.warmPool(), QStringLiteral("/srv/warm-pool"));
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "test_main_window.moc"

@@ -1,0 +1,413 @@
+// The Models page end to end: background scan of the real fixtures, table, filter, sort, detail
+// pane (facts, tensors, memory plan), broken models, the warm pool and GGUF files.
+#include "core/model/model_info.h"
+#include "core/system/memory_plan.h"
+#include "core/util/logging.h"
+#include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
+#include "ui/models/catalog_filter_proxy.h"
+#include "ui/models/catalog_table_model.h"
+#include "ui/models/catalog_text.h"
+#include "ui/models/gguf_metadata_model.h"
+#include "ui/models/library_scanner.h"
+#include "ui/models/memory_plan_view.h"
+#include "ui/models/model_detail_pane.h"
+#include "ui/models/model_facts_view.h"
+#include "ui/models/models_page.h"
+#include "ui/models/tensor_table_model.h"
+#include "ui/util/path_text.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace fs = std::filesystem;
+using namespace awq;
+using namespace awq::ui;
+
+namespace {
+
+const char* const kSharedModels[] = {"tinystories-656k",     "tinystories-qwen3-7m",     "tinystories-qwen3-7m-awq",
+                                     "tinystories-qwen3-7m-autoawq", "qwen2-random", "qwen2-random-awq", "mistral-random"};
+
+fs::path demoLibrary() { return test::sourceDir() / "resources" / "demo-models"; }
+
+QStringList visibleNames(const ModelsPage& page) {
+    QStringList names;
+    for (int r = 0; r < page.proxy()->rowCount(); ++r)
+        names << page.proxy()->index(r, CatalogTableModel::Name).data().toString();
+    return names;
+}
+
+QString cell(const ModelsPage& page, const QString& name, int column) {
+    const int row = page.catalog()->rowOfName(name);
+    return row < 0 ? QString() : page.catalog()->index(row, column).data().toString();
+}
+
+QString label(const QWidget* parent, const char* objectName) {
+    const auto* l = parent->findChild<QLabel*>(QLatin1String(objectName));
+    return l ? l->text() : QStringLiteral("<no label %1>").arg(QLatin1String(objectName));
+}
+
+// Scans and waits until the page shows the result.
+bool scan(ModelsPage& page, const LibraryRoots& roots) {
+    QSignalSpy finished(&page, &ModelsPage::scanFinished);
+    page.setRoots(roots);
+    page.rescan();
+    return finished.wait(60000) || finished.count() > 0;
+}
+
+}  // namespace
+
+class ModelsPageTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    fs::path root() const { return toPath(tmp_.path()); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        awq::logging::init({}, false, spdlog::level::debug);
+        QVERIFY2(fs::is_directory(test::sharedDir() / "models"), "set AWQBENCH_SHARED (ctest does)");
+        QVERIFY2(fs::is_directory(demoLibrary()), "set AWQBENCH_SOURCE (ctest does)");
+    }
+
+    void listsSharedAndDemoModels() {
+        ModelsPage page;
+        QVERIFY(!page.hasScanned());
+        QVERIFY(scan(page, {{test::sharedDir() / "models", demoLibrary()}, {}}));
+        QTRY_VERIFY(page.hasScanned());
+        QVERIFY(!page.isScanning());
+
+        const QStringList names = visibleNames(page);
+        for (const char* name : kSharedModels) QVERIFY2(names.contains(QLatin1String(name)), name);
+        QVERIFY2(page.catalog()->rowOfPath(toQString(fs::weakly_canonical(demoLibrary() / "tinystories-qwen3-7m"))) >= 0 ||
+                     page.catalog()->rowOfPath(toQString(demoLibrary() / "tinystories-qwen3-7m")) >= 0,
+                 "the demo model is listed");
+        QCOMPARE(page.catalog()->rowCount(), static_cast<int>(std::size(kSharedModels)) + 1);
+        QCOMPARE(page.catalog()->brokenCount(), 0);
+
+        // Every column says something for a good model.
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Origin), QStringLiteral("Library"));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Format), QStringLiteral("Hugging Face"));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Architecture), QStringLiteral("llama"));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Parameters), formatCount(656000));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Quantization), QStringLiteral("F32"));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Layers), QStringLiteral("2"));
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Status), QStringLiteral("OK"));
+        QVERIFY(!cell(page, "tinystories-656k", CatalogTableModel::SizeOnDisk).isEmpty());
+        QVERIFY(!cell(page, "tinystories-656k", CatalogTableModel::Context).isEmpty());
+        QCOMPARE(cell(page, "tinystories-qwen3-7m-awq", CatalogTableModel::Quantization), QStringLiteral("AWQ 4-bit g128"));
+        QCOMPARE(cell(page, "tinystories-qwen3-7m", CatalogTableModel::Quantization), QStringLiteral("BF16"));
+        QCOMPARE(cell(page, "mistral-random", CatalogTableModel::Architecture), QStringLiteral("mistral"));
+
+        // The first model is selected and shown once the scan is in.
+        QVERIFY(page.selectedEntry() != nullptr);
+        QCOMPARE(page.detail()->title(), QString::fromStdString(page.selectedEntry()->name));
+    }
+
+    void selectingAModelShowsItsDetails() {
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::modelDir("tinystories-qwen3-7m")}, {}}));
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-qwen3-7m")));
+        ModelDetailPane* detail = page.detail();
+        QCOMPARE(detail->title(), QStringLiteral("tinystories-qwen3-7m"));
+        QVERIFY(detail->problemText().isEmpty());
+
+        const ModelInfo info = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        const ModelFactsView* facts = detail->facts();
+        QVERIFY2(facts->value("Architecture").startsWith("qwen3 (Qwen3ForCausalLM)"), qPrintable(facts->value("Architecture")));
+        QVERIFY2(facts->value("Parameters").contains(formatInteger(static_cast<std::int64_t>(info.parameterCount))),
+                 qPrintable(facts->value("Parameters")));
+        QVERIFY(facts->value("Parameters").startsWith("7.3"));
+        QCOMPARE(facts->value("Hidden size"), QStringLiteral("256"));
+        QCOMPARE(facts->value("Layers"), QStringLiteral("8"));
+        QCOMPARE(facts->value("Heads"), QStringLiteral("4"));
+        QVERIFY(facts->value("KV heads").startsWith("2 (GQA"));
+        QCOMPARE(facts->value("Head dim"), QStringLiteral("64"));
+        QCOMPARE(facts->value("Vocabulary"), QStringLiteral("4,096"));
+        QCOMPARE(facts->value("q/k norm"), QStringLiteral("yes"));
+        QCOMPARE(facts->value("Declared dtype"), QStringLiteral("bfloat16"));
+        QCOMPARE(facts->value("Storage dtype"), QStringLiteral("BF16"));
+        QCOMPARE(facts->value("Chat template"), QStringLiteral("chat_template.jinja"));
+        QCOMPARE(facts->value("Tokenizer"), QStringLiteral("tokenizer.json"));
+        QCOMPARE(facts->value("Generation config"), QStringLiteral("generation_config.json"));
+        QCOMPARE(facts->value("Method"), QStringLiteral("none"));
+        QCOMPARE(facts->value("Fingerprint"), QString::fromStdString(info.fingerprint));
+        QVERIFY(!info.fingerprint.empty());
+        QVERIFY(facts->value("Format").contains("2 shards"));
+        QVERIFY(facts->value("RoPE").startsWith("theta"));
+
+        // The tensor table lists every tensor with dtype, shape and bytes.
+        const TensorTableModel* tensors = detail->tensors();
+        QCOMPARE(tensors->rowCount(), static_cast<int>(info.tensors.size()));
+        QVERIFY(tensors->rowCount() > 50);
+        QCOMPARE(tensors->index(0, TensorTableModel::Name).data().toString(), QString::fromStdString(info.tensors[0].name));
+        QCOMPARE(tensors->index(0, TensorTableModel::Dtype).data().toString(), QStringLiteral("BF16"));
+        QVERIFY(tensors->index(0, TensorTableModel::Shape).data().toString().startsWith('['));
+        QCOMPARE(tensors->index(0, TensorTableModel::Bytes).data(TensorTableModel::SortRole).toULongLong(), info.tensors[0].bytes);
+        QVERIFY(detail->tabs()->tabText(ModelDetailPane::TensorsTab).contains(QString::number(info.tensors.size())));
+
+        // The memory plan: 16 GB card by default without a GPU, the model's own context.
+        MemoryPlanView* plan = detail->memoryPlan();
+        QVERIFY(plan->plan().has_value());
+        QCOMPARE(plan->contextLength()->value(), info.config.maxPositions);
+        QVERIFY(plan->selectGpuSizeGiB(24));
+        QVERIFY(plan->plan().has_value());
+        MemoryPlanInput input;
+        input.gpuMemoryBytes = 24ull << 30;
+        input.contextLength = info.config.maxPositions;
+        const MemoryPlan expected = planMemory(info, input);
+        QCOMPARE(plan->plan()->kvBytesPerToken, std::uint64_t(8 * 2 * 64 * 2 * 2));   // layers x kv x dim x K,V x fp16
+        QCOMPARE(plan->plan()->kvBytesPerToken, expected.kvBytesPerToken);
+        QCOMPARE(plan->plan()->weightBytes, expected.weightBytes);
+        QCOMPARE(plan->plan()->sequencesThatFit, expected.sequencesThatFit);
+        QCOMPARE(label(plan, "planSequences"), formatInteger(expected.sequencesThatFit));
+        QCOMPARE(label(plan, "planKvPerToken"), formatBytes(expected.kvBytesPerToken));
+        QCOMPARE(label(plan, "planBudget"), formatGiB(expected.budgetBytes));
+        QVERIFY2(plan->verdict().startsWith("Fits:"), qPrintable(plan->verdict()));
+
+        // A longer context: fewer sequences, numbers follow the spin box.
+        plan->setContextLength(1'000'000);
+        input.contextLength = 1'000'000;
+        const MemoryPlan longer = planMemory(info, input);
+        QCOMPARE(plan->plan()->sequencesThatFit, longer.sequencesThatFit);
+        QVERIFY(longer.sequencesThatFit < expected.sequencesThatFit);
+        QCOMPARE(label(plan, "planSequences"), formatInteger(longer.sequencesThatFit));
+
+        // FP8 KV cache halves the per-token cost.
+        plan->findChild<QComboBox*>(QStringLiteral("planKvType"))->setCurrentIndex(1);
+        QCOMPARE(plan->plan()->kvBytesPerToken, expected.kvBytesPerToken / 2);
+    }
+
+    void verdictWhenWeightsDoNotFit() {
+        // A 7M model always fits; a fake 3B-parameter config checks the other verdicts honestly.
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::modelDir("tinystories-qwen3-7m")}, {}}));
+        auto entry = std::make_shared<CatalogEntry>(*page.catalog()->entry(0));
+        entry->info->weightBytes = 30ull << 30;
+        MemoryPlanView view;
+        view.setEntry(entry);
+        QVERIFY(view.selectGpuSizeGiB(16));
+        QVERIFY(view.plan().has_value());
+        QVERIFY(!view.plan()->weightsFit);
+        QVERIFY2(view.verdict().startsWith("Does not fit"), qPrintable(view.verdict()));
+        QCOMPARE(label(&view, "planSequences"), QStringLiteral("0"));
+
+        entry->info->weightBytes = 13ull << 30;   // fits, KV room ~0.4 GiB
+        view.setEntry(entry);
+        view.setContextLength(2'000'000);
+        QVERIFY(view.plan()->weightsFit);
+        QCOMPARE(view.plan()->sequencesThatFit, std::int64_t(0));
+        QVERIFY2(view.verdict().startsWith("The weights fit, but"), qPrintable(view.verdict()));
+    }
+
+    void filterNarrowsRows() {
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::sharedDir() / "models"}, {}}));
+        const int all = page.visibleRowCount();
+        QCOMPARE(all, static_cast<int>(std::size(kSharedModels)));
+
+        page.setFilterText(QStringLiteral("mistral"));
+        QCOMPARE(visibleNames(page), QStringList{QStringLiteral("mistral-random")});
+
+        page.setFilterText(QStringLiteral("awq"));   // names and quantization text
+        QCOMPARE(page.visibleRowCount(), 3);
+        for (const QString& n : visibleNames(page)) QVERIFY2(n.contains("awq"), qPrintable(n));
+
+        page.setFilterText(QStringLiteral("  QWEN3   awq "));   // words, any case, all must match
+        QCOMPARE(page.visibleRowCount(), 2);
+
+        page.setFilterText(QStringLiteral("llama"));   // architecture
+        QCOMPARE(visibleNames(page), QStringList{QStringLiteral("tinystories-656k")});
+
+        page.setFilterText(QStringLiteral("F32"));   // dtype
+        QCOMPARE(visibleNames(page), QStringList{QStringLiteral("tinystories-656k")});
+
+        page.setFilterText(QStringLiteral("no-such-model"));
+        QCOMPARE(page.visibleRowCount(), 0);
+
+        page.setFilterText(QString());
+        QCOMPARE(page.visibleRowCount(), all);
+    }
+
+    void sortsNumericColumnsByValue() {
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::sharedDir() / "models"}, {}}));
+        page.table()->sortByColumn(CatalogTableModel::Parameters, Qt::AscendingOrder);
+        QStringList order = visibleNames(page);
+        QCOMPARE(order.first(), QStringLiteral("tinystories-656k"));   // 656K < 1.44M < 7.35M
+        qulonglong previous = 0;
+        for (int r = 0; r < page.proxy()->rowCount(); ++r) {
+            const qulonglong v = page.proxy()->index(r, CatalogTableModel::Parameters).data(CatalogTableModel::SortRole).toULongLong();
+            QVERIFY(v >= previous);
+            previous = v;
+        }
+        page.table()->sortByColumn(CatalogTableModel::SizeOnDisk, Qt::DescendingOrder);
+        QVERIFY(visibleNames(page).first().startsWith("tinystories-qwen3-7m"));
+    }
+
+    void brokenModelShowsItsReason() {
+        const fs::path lib = root() / "broken-lib";
+        test::writeTruncatedModel(lib / "cut-short");
+        test::copyFixtureModel("tinystories-656k", lib / "fine");
+
+        ModelsPage page;
+        QVERIFY(scan(page, {{lib}, {}}));
+        QCOMPARE(page.catalog()->rowCount(), 2);
+        QCOMPARE(page.catalog()->brokenCount(), 1);
+
+        const int row = page.catalog()->rowOfName(QStringLiteral("cut-short"));
+        QVERIFY(row >= 0);
+        const QString status = page.catalog()->index(row, CatalogTableModel::Status).data().toString();
+        QVERIFY2(status != "OK" && status.contains("model.safetensors"), qPrintable(status));
+        QVERIFY(page.catalog()->index(row, 0).data(CatalogTableModel::BrokenRole).toBool());
+        QCOMPARE(cell(page, "fine", CatalogTableModel::Status), QStringLiteral("OK"));
+
+        QVERIFY(page.selectModel(QStringLiteral("cut-short")));
+        const QString problem = page.detail()->problemText();
+        QVERIFY2(problem.startsWith("Broken: ") && problem.contains(status), qPrintable(problem));
+        QVERIFY(page.detail()->facts()->value("Status").endsWith(status));
+        QVERIFY2(status.startsWith("model.safetensors"), qPrintable(status));   // relative to the model folder
+        QVERIFY(!page.detail()->memoryPlan()->plan().has_value());
+        QVERIFY(page.detail()->memoryPlan()->unavailableReason().contains("broken"));
+        QCOMPARE(page.detail()->tensors()->rowCount(), 0);
+
+        // Filtering for "ok" models must not hide the broken one by accident; sorting by status puts it last.
+        page.table()->sortByColumn(CatalogTableModel::Status, Qt::AscendingOrder);
+        QCOMPARE(visibleNames(page).last(), QStringLiteral("cut-short"));
+    }
+
+    void warmPoolModelsAreMarked() {
+        const fs::path pool = root() / "pool";
+        test::copyFixtureModel("qwen2-random-awq", pool / "pooled-awq");
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::modelDir("tinystories-656k")}, pool}));
+        QCOMPARE(page.catalog()->rowCount(), 2);
+        const int row = page.catalog()->rowOfName(QStringLiteral("pooled-awq"));
+        QVERIFY(row >= 0);
+        const QModelIndex origin = page.catalog()->index(row, CatalogTableModel::Origin);
+        QCOMPARE(origin.data().toString(), QStringLiteral("Warm pool"));
+        QVERIFY(origin.data(Qt::FontRole).value<QFont>().bold());
+        QVERIFY(!origin.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QCOMPARE(cell(page, "tinystories-656k", CatalogTableModel::Origin), QStringLiteral("Library"));
+        QVERIFY(!page.catalog()->index(page.catalog()->rowOfName("tinystories-656k"), CatalogTableModel::Origin)
+                     .data(Qt::FontRole).value<QFont>().bold());
+
+        QVERIFY(page.selectModel(QStringLiteral("pooled-awq")));
+        QCOMPARE(page.detail()->facts()->value("Origin"), QStringLiteral("Warm pool"));
+        QCOMPARE(page.detail()->facts()->value("Method"), QStringLiteral("awq"));
+        QCOMPARE(page.detail()->facts()->value("Bits"), QStringLiteral("4"));
+        QCOMPARE(page.detail()->facts()->value("Group size"), QStringLiteral("128"));
+        QCOMPARE(page.detail()->facts()->value("Zero point"), QStringLiteral("yes"));
+        QCOMPARE(page.detail()->facts()->value("Version"), QStringLiteral("gemm"));
+    }
+
+    void ggufFilesShowMetadataAndTensors() {
+        const fs::path lib = root() / "gguf-lib";
+        test::writeSmallGguf(lib / "tiny.Q8.gguf", "tiny gguf model");
+        ModelsPage page;
+        QVERIFY(scan(page, {{lib}, {}}));
+        QCOMPARE(page.catalog()->rowCount(), 1);
+        QCOMPARE(page.catalog()->brokenCount(), 0);
+        const QString name = QStringLiteral("tiny gguf model");
+        QCOMPARE(cell(page, name, CatalogTableModel::Format), QStringLiteral("GGUF"));
+        QCOMPARE(cell(page, name, CatalogTableModel::Architecture), QStringLiteral("llama"));
+        QCOMPARE(cell(page, name, CatalogTableModel::Layers), QStringLiteral("2"));
+        QCOMPARE(cell(page, name, CatalogTableModel::Context), QStringLiteral("256"));
+        QCOMPARE(cell(page, name, CatalogTableModel::Quantization), QStringLiteral("F32"));
+        QCOMPARE(cell(page, name, CatalogTableModel::Parameters), formatCount(8 * 16 + 8));
+
+        QVERIFY(page.selectModel(name));
+        ModelDetailPane* detail = page.detail();
+        QCOMPARE(detail->ggufMetadata()->valueOf("general.architecture"), QStringLiteral("llama"));
+        QCOMPARE(detail->ggufMetadata()->valueOf("llama.block_count"), QStringLiteral("2"));
+        QVERIFY(detail->ggufMetadata()->valueOf("tokenizer.ggml.tokens").contains("hello"));
+        QCOMPARE(detail->ggufMetadata()->rowCount(), 7);
+        QCOMPARE(detail->tensors()->rowCount(), 2);
+        QCOMPARE(detail->tensors()->index(0, TensorTableModel::Name).data().toString(), QStringLiteral("token_embd.weight"));
+        QCOMPARE(detail->tensors()->index(0, TensorTableModel::Shape).data().toString(), QStringLiteral("[8, 16]"));
+        QCOMPARE(detail->tensors()->index(0, TensorTableModel::Bytes).data(TensorTableModel::SortRole).toULongLong(), 512ull);
+        QVERIFY(detail->tabs()->isTabVisible(ModelDetailPane::GgufMetadataTab));
+        QCOMPARE(detail->facts()->value("Layers"), QStringLiteral("2"));
+        QCOMPARE(detail->facts()->value("Tokenizer"), QStringLiteral("gpt2"));
+        QVERIFY(detail->memoryPlan()->unavailableReason().contains("GGUF"));
+
+        // Back on a Hugging Face model the GGUF tab goes away again.
+        ModelsPage other;
+        QVERIFY(scan(other, {{test::modelDir("tinystories-656k")}, {}}));
+        QVERIFY(!other.detail()->tabs()->isTabVisible(ModelDetailPane::GgufMetadataTab));
+    }
+
+    void rescanKeepsTheSelection() {
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::sharedDir() / "models"}, {}}));
+        QVERIFY(page.selectModel(QStringLiteral("qwen2-random")));
+        QVERIFY(scan(page, page.roots()));
+        QVERIFY(page.selectedEntry());
+        QCOMPARE(QString::fromStdString(page.selectedEntry()->name), QStringLiteral("qwen2-random"));
+    }
+
+    void scannerReportsProgressAndDropsSupersededScans() {
+        LibraryScanner scanner;
+        QSignalSpy progress(&scanner, &LibraryScanner::progress);
+        QSignalSpy finished(&scanner, &LibraryScanner::finished);
+        scanner.start({{test::sharedDir() / "models"}, {}});
+        scanner.start({{test::modelDir("mistral-random")}, {}});   // replaces the first scan
+        QVERIFY(scanner.isRunning());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QTest::qWait(200);
+        QCOMPARE(finished.count(), 1);   // the superseded scan's results never arrive
+        const auto entries = finished.at(0).at(0).value<std::shared_ptr<std::vector<CatalogEntry>>>();
+        QVERIFY(entries);
+        QCOMPARE(entries->size(), std::size_t(1));
+        QCOMPARE(entries->front().name, std::string("mistral-random"));
+        QCOMPARE(finished.at(0).at(1).toBool(), false);
+        QVERIFY(!scanner.isRunning());
+        QVERIFY(progress.count() >= 1);
+        const auto last = progress.last();
+        QCOMPARE(last.at(0).toInt(), 1);
+        QCOMPARE(last.at(1).toInt(), 1);
+    }
+
+    void cancelStopsTheScan() {
+        // Many candidates, so that the cancel lands while the scan runs.
+        const fs::path lib = root() / "many";
+        for (int i = 0; i < 40; ++i) test::copyFixtureModel("qwen2-random", lib / ("copy-" + std::to_string(i)));
+        LibraryScanner scanner;
+        QSignalSpy finished(&scanner, &LibraryScanner::finished);
+        scanner.start({{lib}, {}});
+        scanner.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QCOMPARE(finished.at(0).at(1).toBool(), true);
+        const auto entries = finished.at(0).at(0).value<std::shared_ptr<std::vector<CatalogEntry>>>();
+        QVERIFY(entries && entries->size() < 40);
+
+        // The page keeps what a cancelled scan found and says so.
+        ModelsPage page;
+        QSignalSpy pageFinished(&page, &ModelsPage::scanFinished);
+        page.setRoots({{lib}, {}});
+        page.rescan();
+        QVERIFY(page.isScanning());
+        page.cancelScan();
+        QTRY_COMPARE_WITH_TIMEOUT(pageFinished.count(), 1, 60000);
+        QCOMPARE(pageFinished.at(0).at(2).toBool(), true);
+        QVERIFY(!page.isScanning());
+        QVERIFY(page.catalog()->rowCount() < 40);
+    }
+
+    void destroyingTheScannerMidScanIsSafe() {
+        auto* scanner = new LibraryScanner;
+        scanner->start({{test::sharedDir() / "models"}, {}});
+        delete scanner;   // stops the scan and joins its thread
+        QTest::qWait(50);
+    }
+};
+
+QTEST_MAIN(ModelsPageTest)
+#include "test_models_page.moc"

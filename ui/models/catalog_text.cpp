@@ -1,0 +1,170 @@
+#include "ui/models/catalog_text.h"
+
+#include "core/util/format.h"
+
+#include <QLocale>
+
+#include <map>
+#include <type_traits>
+#include <variant>
+
+namespace awq::ui {
+
+QString originText(ModelOrigin origin) {
+    return origin == ModelOrigin::WarmPool ? QStringLiteral("Warm pool") : QStringLiteral("Library");
+}
+
+QString formatText(ModelFormat format) {
+    return format == ModelFormat::Gguf ? QStringLiteral("GGUF") : QStringLiteral("Hugging Face");
+}
+
+QString architectureText(const CatalogEntry& e) {
+    if (e.info) {
+        const auto& c = e.info->config;
+        if (c.architecture != Architecture::Unknown)
+            return QString::fromUtf8(architectureName(c.architecture).data(),
+                                     static_cast<qsizetype>(architectureName(c.architecture).size()));
+        return QString::fromStdString(c.modelType.empty() ? c.architectureClass : c.modelType);
+    }
+    if (e.gguf) return QString::fromStdString(e.gguf->architecture);
+    return {};
+}
+
+QString quantizationDetail(const QuantizationConfig& q) {
+    switch (q.method) {
+    case QuantMethod::None: return QStringLiteral("none");
+    case QuantMethod::Awq:
+    case QuantMethod::Gptq: {
+        QStringList parts;
+        parts << QStringLiteral("%1 %2-bit").arg(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ").arg(q.bits);
+        parts << (q.groupSize < 0 ? QStringLiteral("per channel") : QStringLiteral("group %1").arg(q.groupSize));
+        if (q.method == QuantMethod::Awq) parts << (q.zeroPoint ? QStringLiteral("zero point") : QStringLiteral("symmetric"));
+        if (!q.version.empty()) parts << QString::fromStdString(q.version).toUpper();
+        return parts.join(QStringLiteral(", "));
+    }
+    case QuantMethod::Other:
+        return q.rawMethod.empty() ? QStringLiteral("other") : QString::fromStdString(q.rawMethod);
+    }
+    return {};
+}
+
+QString quantizationText(const CatalogEntry& e) {
+    if (e.info) {
+        const auto& q = e.info->config.quantization;
+        switch (q.method) {
+        case QuantMethod::None: return QString::fromStdString(e.info->storageDtype);
+        case QuantMethod::Awq:
+        case QuantMethod::Gptq: {
+            QString s = QStringLiteral("%1 %2-bit").arg(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ").arg(q.bits);
+            if (q.groupSize > 0) s += QStringLiteral(" g%1").arg(q.groupSize);
+            return s;
+        }
+        case QuantMethod::Other:
+            return q.rawMethod.empty() ? QStringLiteral("other") : QString::fromStdString(q.rawMethod);
+        }
+    }
+    if (e.gguf) return ggufPredominantType(*e.gguf);
+    return {};
+}
+
+QString statusText(const CatalogEntry& e) {
+    if (!e.ok()) {
+        // The table has the model's path already: name its files relative to it.
+        QString reason = QString::fromStdString(e.error);
+        const QString folder = QString::fromStdString(e.path.string());
+        if (e.format == ModelFormat::HuggingFace && !folder.isEmpty()) reason.replace(folder + QLatin1Char('/'), QString());
+        else if (!folder.isEmpty()) reason.replace(folder, QString::fromStdString(e.path.filename().string()));
+        return reason;
+    }
+    const std::size_t warnings = e.info ? e.info->warnings.size() : 0;
+    if (warnings == 1) return QStringLiteral("OK (1 warning)");
+    if (warnings > 1) return QStringLiteral("OK (%1 warnings)").arg(warnings);
+    return QStringLiteral("OK");
+}
+
+std::uint64_t parameterCount(const CatalogEntry& e) {
+    if (e.info) return e.info->parameterCount;
+    if (e.gguf) return e.gguf->parameterCount;
+    return 0;
+}
+
+std::uint64_t sizeOnDisk(const CatalogEntry& e) {
+    if (e.info) return e.info->bytesOnDisk;
+    if (e.gguf) return e.gguf->fileSize;
+    return 0;
+}
+
+std::optional<std::int64_t> layerCount(const CatalogEntry& e) {
+    if (e.info) return e.info->config.numLayers;
+    if (e.gguf) return ggufArchInteger(*e.gguf, "block_count");
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> contextLength(const CatalogEntry& e) {
+    if (e.info) {
+        if (e.info->config.maxPositions > 0) return e.info->config.maxPositions;
+        return std::nullopt;
+    }
+    if (e.gguf) return ggufArchInteger(*e.gguf, "context_length");
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> ggufInteger(const GgufInfo& g, const std::string& key) {
+    const GgufKeyValue* kv = g.find(key);
+    if (!kv) return std::nullopt;
+    const auto* scalar = std::get_if<GgufScalar>(&kv->value);
+    if (!scalar) return std::nullopt;
+    return std::visit(
+        [](const auto& v) -> std::optional<std::int64_t> {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::int64_t>)
+                return static_cast<std::int64_t>(v);
+            else
+                return std::nullopt;
+        },
+        *scalar);
+}
+
+std::optional<std::string> ggufString(const GgufInfo& g, const std::string& key) {
+    const GgufKeyValue* kv = g.find(key);
+    if (!kv) return std::nullopt;
+    const auto* scalar = std::get_if<GgufScalar>(&kv->value);
+    if (!scalar) return std::nullopt;
+    if (const auto* s = std::get_if<std::string>(scalar)) return *s;
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> ggufArchInteger(const GgufInfo& g, const std::string& suffix) {
+    if (g.architecture.empty()) return std::nullopt;
+    return ggufInteger(g, g.architecture + "." + suffix);
+}
+
+QString ggufPredominantType(const GgufInfo& g) {
+    std::map<std::string, std::uint64_t> elementsByType;
+    for (const auto& t : g.tensors) {
+        std::uint64_t n = 1;
+        for (auto d : t.shape) n *= d;
+        elementsByType[t.type] += n;
+    }
+    std::string best;
+    std::uint64_t bestCount = 0;
+    for (const auto& [type, n] : elementsByType) {
+        if (n > bestCount) {
+            best = type;
+            bestCount = n;
+        }
+    }
+    return QString::fromStdString(best);
+}
+
+QString formatBytes(std::uint64_t n) { return QString::fromStdString(awq::format::bytes(n)); }
+QString formatGiB(std::uint64_t n) { return QString::fromStdString(awq::format::gib(n)); }
+QString formatMemory(std::uint64_t n) { return n >= (1ull << 30) ? formatGiB(n) : formatBytes(n); }
+
+QString countNoun(std::int64_t n, const QString& singular, const QString& plural) {
+    return QStringLiteral("%1 %2").arg(formatInteger(n), n == 1 ? singular : plural);
+}
+QString formatCount(std::uint64_t n) { return QString::fromStdString(awq::format::count(n)); }
+QString formatInteger(std::int64_t n) { return QLocale(QLocale::English).toString(static_cast<qlonglong>(n)); }
+
+}  // namespace awq::ui

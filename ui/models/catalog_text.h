@@ -1,0 +1,45 @@
+#pragma once
+// How catalog entries read on screen: one place for the words the table, the detail pane and the
+// filter use, so a model reads the same everywhere.
+#include "core/library/catalog.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+namespace awq::ui {
+
+QString originText(ModelOrigin origin);         // "Library" / "Warm pool"
+QString formatText(ModelFormat format);         // "Hugging Face" / "GGUF"
+QString architectureText(const CatalogEntry& e);   // "qwen3", "llama" (GGUF: general.architecture)
+QString quantizationText(const CatalogEntry& e);   // "BF16", "AWQ 4-bit g128", "GPTQ 4-bit g128", "Q4_K"
+QString statusText(const CatalogEntry& e);         // "OK", "OK (2 warnings)", the broken reason
+
+std::uint64_t parameterCount(const CatalogEntry& e);
+std::uint64_t sizeOnDisk(const CatalogEntry& e);
+std::optional<std::int64_t> layerCount(const CatalogEntry& e);
+std::optional<std::int64_t> contextLength(const CatalogEntry& e);
+
+// "AWQ 4-bit, group 128, zero point, GEMM" or "none"
+QString quantizationDetail(const QuantizationConfig& q);
+
+// GGUF metadata helpers.
+std::optional<std::int64_t> ggufInteger(const GgufInfo& g, const std::string& key);
+std::optional<std::string> ggufString(const GgufInfo& g, const std::string& key);
+// "<general.architecture>.<suffix>", e.g. ggufArchInteger(g, "block_count").
+std::optional<std::int64_t> ggufArchInteger(const GgufInfo& g, const std::string& suffix);
+// The tensor type holding most parameters ("Q4_K", "F16").
+QString ggufPredominantType(const GgufInfo& g);
+
+// "1 model", "8 models" (English plural; these strings are not translated yet).
+QString countNoun(std::int64_t n, const QString& singular, const QString& plural);
+
+// Numbers as the tables show them.
+QString formatBytes(std::uint64_t n);       // "14.7 MB"
+QString formatGiB(std::uint64_t n);         // "7.00 GiB"
+QString formatMemory(std::uint64_t n);      // GiB from 1 GiB up, else "14.7 MB" (tiny models)
+QString formatCount(std::uint64_t n);       // "7.35M"
+QString formatInteger(std::int64_t n);      // "1,048,576"
+
+}  // namespace awq::ui

@@ -1,0 +1,262 @@
+#include "ui/models/models_page.h"
+
+#include "ui/models/catalog_filter_proxy.h"
+#include "ui/models/catalog_text.h"
+#include "ui/models/library_scanner.h"
+#include "ui/models/model_detail_pane.h"
+#include "ui/util/icons.h"
+#include "ui/util/path_text.h"
+#include "ui/util/view_style.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
+
+namespace awq::ui {
+
+ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("modelsPage"));
+    scanner_ = new LibraryScanner(this);
+    model_ = new CatalogTableModel(this);
+    proxy_ = new CatalogFilterProxy(this);
+    proxy_->setSourceModel(model_);
+
+    // Tool row: filter, count, progress, rescan / cancel.
+    filter_ = new QLineEdit;
+    filter_->setObjectName(QStringLiteral("modelFilter"));
+    filter_->setPlaceholderText(tr("Filter by name, architecture or quantization (Ctrl+F)"));
+    filter_->setClearButtonEnabled(true);
+    filter_->setAcceptDrops(false);   // a dropped model folder goes to the window (adds it), not into the text
+    filter_->addAction(icon(QStringLiteral("search")), QLineEdit::LeadingPosition);
+    count_ = new QLabel;
+    count_->setObjectName(QStringLiteral("modelCount"));
+    progress_ = new QProgressBar;
+    progress_->setObjectName(QStringLiteral("scanProgress"));
+    progress_->setMaximumWidth(220);
+    progress_->setTextVisible(true);
+    progress_->hide();
+    rescan_ = new QToolButton;
+    rescan_->setIcon(icon(QStringLiteral("rescan")));
+    rescan_->setText(tr("Rescan"));
+    rescan_->setToolTip(tr("Scan the library folders and the warm pool again (F5)"));
+    rescan_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    cancel_ = new QToolButton;
+    cancel_->setIcon(icon(QStringLiteral("cancel")));
+    cancel_->setText(tr("Cancel"));
+    cancel_->setToolTip(tr("Stop the scan and keep what it found so far"));
+    cancel_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    cancel_->hide();
+
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(filter_, 1);
+    tools->addWidget(count_);
+    tools->addWidget(progress_);
+    tools->addWidget(cancel_);
+    tools->addWidget(rescan_);
+
+    // Table
+    table_ = new QTableView;
+    table_->setObjectName(QStringLiteral("modelTable"));
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(CatalogTableModel::Name, Qt::AscendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setAlternatingRowColors(true);
+    table_->setWordWrap(false);
+    table_->setTextElideMode(Qt::ElideRight);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->horizontalHeader()->setHighlightSections(false);
+    applySoftSelection(table_);
+    table_->setColumnWidth(CatalogTableModel::Name, 230);
+    table_->setColumnWidth(CatalogTableModel::Origin, 112);
+    table_->setColumnWidth(CatalogTableModel::Format, 100);
+    table_->setColumnWidth(CatalogTableModel::Architecture, 90);
+    table_->setColumnWidth(CatalogTableModel::Parameters, 80);
+    table_->setColumnWidth(CatalogTableModel::Quantization, 130);
+    table_->setColumnWidth(CatalogTableModel::SizeOnDisk, 90);
+    table_->setColumnWidth(CatalogTableModel::Layers, 55);
+    table_->setColumnWidth(CatalogTableModel::Context, 75);
+
+    emptyHint_ = new QLabel;
+    emptyHint_->setObjectName(QStringLiteral("emptyHint"));
+    emptyHint_->setAlignment(Qt::AlignCenter);
+    emptyHint_->setWordWrap(true);
+    emptyHint_->setEnabled(false);
+    emptyHint_->hide();
+
+    auto* top = new QWidget;
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->addLayout(tools);
+    topLayout->addWidget(table_, 1);
+    topLayout->addWidget(emptyHint_);
+
+    detail_ = new ModelDetailPane;
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->setObjectName(QStringLiteral("modelsSplitter"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(top);
+    split->addWidget(detail_);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setSizes({268, 432});
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(split);
+
+    connect(filter_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        proxy_->setFilterWords(text);
+        updateCount();
+    });
+    connect(rescan_, &QToolButton::clicked, this, &ModelsPage::rescan);
+    connect(cancel_, &QToolButton::clicked, this, &ModelsPage::cancelScan);
+    connect(scanner_, &LibraryScanner::progress, this, &ModelsPage::onScanProgress);
+    connect(scanner_, &LibraryScanner::finished, this, &ModelsPage::onScanFinished);
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ModelsPage::onSelectionChanged);
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this, &ModelsPage::updateCount);
+    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &ModelsPage::updateCount);
+    connect(proxy_, &QAbstractItemModel::modelReset, this, &ModelsPage::updateCount);
+
+    updateCount();
+}
+
+ModelsPage::~ModelsPage() = default;
+
+void ModelsPage::setRoots(const LibraryRoots& roots) { roots_ = roots; }
+
+bool ModelsPage::isScanning() const { return scanner_->isRunning(); }
+
+void ModelsPage::rescan() {
+    progress_->setRange(0, 0);   // busy until the first candidates are counted
+    progress_->setFormat(tr("Scanning…"));
+    progress_->show();
+    cancel_->show();
+    rescan_->setEnabled(false);
+    QStringList where;
+    for (const auto& f : roots_.folders) where << toQString(f);
+    if (!roots_.warmPool.empty()) where << tr("warm pool %1").arg(toQString(roots_.warmPool));
+    spdlog::info("Scanning the model library: {}", where.join(QStringLiteral(", ")).toStdString());
+    Q_EMIT statusMessage(tr("Scanning the model library…"));
+    Q_EMIT scanStarted();
+    scanner_->start(roots_);
+}
+
+void ModelsPage::cancelScan() {
+    if (!scanner_->isRunning()) return;
+    scanner_->cancel();
+    progress_->setFormat(tr("Cancelling…"));
+}
+
+void ModelsPage::onScanProgress(int found, int described, const QString& current) {
+    progress_->setRange(0, std::max(found, 1));
+    progress_->setValue(described);
+    progress_->setFormat(tr("%1 of %2 models").arg(described).arg(found));
+    progress_->setToolTip(current);
+}
+
+void ModelsPage::onScanFinished(std::shared_ptr<std::vector<CatalogEntry>> entries, bool cancelled) {
+    const QString selectedPath = [&] {
+        const CatalogEntryPtr e = selectedEntry();
+        return e ? toQString(e->path) : QString();
+    }();
+
+    model_->setEntries(entries ? std::move(*entries) : std::vector<CatalogEntry>{});
+    ++scans_;
+    progress_->hide();
+    cancel_->hide();
+    rescan_->setEnabled(true);
+
+    const int total = model_->rowCount();
+    const int broken = model_->brokenCount();
+    updateCount();
+    updateEmptyHint();
+
+    // Keep the user's selection across rescans; otherwise show the first model.
+    const int row = selectedPath.isEmpty() ? -1 : model_->rowOfPath(selectedPath);
+    QModelIndex index = row >= 0 ? proxy_->mapFromSource(model_->index(row, 0)) : proxy_->index(0, 0);
+    if (index.isValid())
+        table_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    else
+        detail_->clearEntry();
+
+    const QString models = countNoun(total, tr("model"), tr("models"));
+    QString message = cancelled ? tr("Scan cancelled: %1 so far").arg(models) : tr("%1 found").arg(models);
+    if (broken) message += tr(", %1 broken").arg(broken);
+    spdlog::info("{}", message.toStdString());
+    Q_EMIT statusMessage(message);
+    Q_EMIT scanFinished(total, broken, cancelled);
+}
+
+void ModelsPage::onSelectionChanged() {
+    const CatalogEntryPtr e = selectedEntry();
+    if (e)
+        detail_->showEntry(e);
+    else
+        detail_->clearEntry();
+}
+
+CatalogEntryPtr ModelsPage::selectedEntry() const {
+    const QModelIndexList rows = table_->selectionModel()->selectedRows();
+    if (rows.isEmpty()) return nullptr;
+    return model_->entryAt(proxy_->mapToSource(rows.first()));
+}
+
+bool ModelsPage::selectModel(const QString& name) {
+    const int row = model_->rowOfName(name);
+    if (row < 0) return false;
+    const QModelIndex index = proxy_->mapFromSource(model_->index(row, 0));
+    if (!index.isValid()) return false;   // filtered out
+    table_->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    table_->scrollTo(index);
+    return true;
+}
+
+void ModelsPage::setGpus(const GpuProbeResult& probe) { detail_->setGpus(probe); }
+
+void ModelsPage::focusFilter() {
+    filter_->setFocus(Qt::ShortcutFocusReason);
+    filter_->selectAll();
+}
+
+void ModelsPage::setFilterText(const QString& text) { filter_->setText(text); }
+
+int ModelsPage::visibleRowCount() const { return proxy_->rowCount(); }
+
+void ModelsPage::updateCount() {
+    const int total = model_->rowCount();
+    const int shown = proxy_->rowCount();
+    if (total == 0)
+        count_->setText(scans_ ? tr("No models") : QString());
+    else if (shown == total)
+        count_->setText(countNoun(total, tr("model"), tr("models")));
+    else
+        count_->setText(tr("%1 of %2").arg(shown).arg(countNoun(total, tr("model"), tr("models"))));
+}
+
+void ModelsPage::updateEmptyHint() {
+    if (model_->rowCount() > 0) {
+        emptyHint_->hide();
+        return;
+    }
+    emptyHint_->setText(roots_.folders.empty() && roots_.warmPool.empty()
+                            ? tr("No library folders yet. Drop a model folder or a .gguf file here, or use File ▸ Add library folder (Ctrl+O).")
+                            : tr("No models found in the library folders. Drop a model folder or a .gguf file here, or add folders in Settings."));
+    emptyHint_->show();
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,76 @@
+#pragma once
+// The Models page: every model in the library folders and the warm pool, in a sortable, filterable
+// table, scanned in the background, with the selected model's details below.
+#include "core/library/catalog.h"
+#include "core/system/gpu_probe.h"
+#include "ui/models/catalog_table_model.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QTableView;
+class QToolButton;
+
+namespace awq::ui {
+
+class CatalogFilterProxy;
+class LibraryScanner;
+class ModelDetailPane;
+
+class ModelsPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit ModelsPage(QWidget* parent = nullptr);
+    ~ModelsPage() override;
+
+    void setRoots(const LibraryRoots& roots);      // does not scan; call rescan()
+    const LibraryRoots& roots() const { return roots_; }
+
+    void rescan();
+    void cancelScan();
+    bool isScanning() const;
+    bool hasScanned() const { return scans_ > 0; }
+
+    void focusFilter();
+    void setFilterText(const QString& text);
+    bool selectModel(const QString& name);        // selects the first row with that name
+    CatalogEntryPtr selectedEntry() const;
+    void setGpus(const GpuProbeResult& probe);
+
+    CatalogTableModel* catalog() const { return model_; }
+    CatalogFilterProxy* proxy() const { return proxy_; }
+    QTableView* table() const { return table_; }
+    ModelDetailPane* detail() const { return detail_; }
+    QLineEdit* filterEdit() const { return filter_; }
+    int visibleRowCount() const;
+
+Q_SIGNALS:
+    void scanStarted();
+    void scanFinished(int models, int broken, bool cancelled);
+    void statusMessage(const QString& text);
+
+private:
+    void onScanProgress(int found, int described, const QString& current);
+    void onScanFinished(std::shared_ptr<std::vector<CatalogEntry>> entries, bool cancelled);
+    void onSelectionChanged();
+    void updateCount();
+    void updateEmptyHint();
+
+    LibraryRoots roots_;
+    int scans_ = 0;
+    LibraryScanner* scanner_ = nullptr;
+    CatalogTableModel* model_ = nullptr;
+    CatalogFilterProxy* proxy_ = nullptr;
+    QLineEdit* filter_ = nullptr;
+    QLabel* count_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QToolButton* rescan_ = nullptr;
+    QToolButton* cancel_ = nullptr;
+    QTableView* table_ = nullptr;
+    QLabel* emptyHint_ = nullptr;
+    ModelDetailPane* detail_ = nullptr;
+};
+
+}  // namespace awq::ui

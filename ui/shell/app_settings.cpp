@@ -1,0 +1,86 @@
+#include "ui/shell/app_settings.h"
+
+#include "ui/util/path_text.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+
+#include <spdlog/spdlog.h>
+
+namespace awq::ui {
+namespace {
+const QString kLibraryFolders = QStringLiteral("library/folders");
+const QString kWarmPool = QStringLiteral("library/warmPool");
+const QString kGeometry = QStringLiteral("window/geometry");
+const QString kState = QStringLiteral("window/state");
+}  // namespace
+
+AppSettings::AppSettings(const QString& file)
+    : settings_(file.isEmpty() ? std::make_unique<QSettings>() : std::make_unique<QSettings>(file, QSettings::IniFormat)) {}
+
+AppSettings::~AppSettings() = default;
+
+bool AppSettings::hasLibraryFolders() const { return settings_->contains(kLibraryFolders); }
+
+QStringList AppSettings::libraryFolders() const { return settings_->value(kLibraryFolders).toStringList(); }
+
+void AppSettings::setLibraryFolders(const QStringList& folders) {
+    settings_->setValue(kLibraryFolders, normalizedFolders(folders));
+}
+
+QString AppSettings::warmPool() const { return settings_->value(kWarmPool).toString(); }
+
+void AppSettings::setWarmPool(const QString& folder) {
+    settings_->setValue(kWarmPool, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
+}
+
+void AppSettings::applyFirstRunDefaults(const QString& applicationDir) {
+    if (hasLibraryFolders()) return;
+    const std::filesystem::path demo = findDemoLibrary(toPath(applicationDir));
+    QStringList folders;
+    if (!demo.empty()) {
+        folders << toQString(demo);
+        spdlog::info("First start: the library is the bundled demo library at {}", demo.string());
+    } else {
+        spdlog::info("First start: no bundled demo library found; add your model folders in Settings");
+    }
+    setLibraryFolders(folders);
+}
+
+QByteArray AppSettings::windowGeometry() const { return settings_->value(kGeometry).toByteArray(); }
+QByteArray AppSettings::windowState() const { return settings_->value(kState).toByteArray(); }
+
+void AppSettings::setWindowLayout(const QByteArray& geometry, const QByteArray& state) {
+    settings_->setValue(kGeometry, geometry);
+    settings_->setValue(kState, state);
+}
+
+void AppSettings::sync() { settings_->sync(); }
+
+QString AppSettings::fileName() const { return settings_->fileName(); }
+
+QStringList normalizedFolders(const QStringList& folders) {
+    QStringList out;
+    QStringList seen;
+    for (const QString& raw : folders) {
+        const QString f = raw.trimmed();
+        if (f.isEmpty()) continue;
+        const QString clean = QDir::cleanPath(f);
+        const QString canonical = QFileInfo(clean).canonicalFilePath();
+        const QString key = canonical.isEmpty() ? clean : canonical;
+        if (seen.contains(key)) continue;
+        seen << key;
+        out << clean;
+    }
+    return out;
+}
+
+LibraryRoots makeRoots(const QStringList& folders, const QString& warmPool) {
+    LibraryRoots roots;
+    roots.folders = toPaths(normalizedFolders(folders));
+    if (!warmPool.trimmed().isEmpty()) roots.warmPool = toPath(QDir::cleanPath(warmPool.trimmed()));
+    return roots;
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,50 @@
+#pragma once
+// What the workbench remembers between runs (QSettings): the library folders, the warm-pool
+// folder, the window layout. On the very first start the library is the bundled demo library.
+#include "core/library/catalog.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+class QSettings;
+
+namespace awq::ui {
+
+class AppSettings {
+public:
+    // `file` empty: the user's settings (organisation/application names set in main); otherwise an
+    // INI file (tests, portable installs).
+    explicit AppSettings(const QString& file = {});
+    ~AppSettings();
+    AppSettings(const AppSettings&) = delete;
+    AppSettings& operator=(const AppSettings&) = delete;
+
+    // True until library folders were saved once.
+    bool hasLibraryFolders() const;
+    QStringList libraryFolders() const;
+    void setLibraryFolders(const QStringList& folders);
+    QString warmPool() const;
+    void setWarmPool(const QString& folder);
+
+    // First start: remember the demo library (found beside `applicationDir`) as the only folder.
+    void applyFirstRunDefaults(const QString& applicationDir);
+
+    QByteArray windowGeometry() const;
+    QByteArray windowState() const;
+    void setWindowLayout(const QByteArray& geometry, const QByteArray& state);
+
+    void sync();
+    QString fileName() const;
+
+private:
+    std::unique_ptr<QSettings> settings_;
+};
+
+// Removes empty entries and duplicates (same canonical folder), keeping the order.
+QStringList normalizedFolders(const QStringList& folders);
+LibraryRoots makeRoots(const QStringList& folders, const QString& warmPool);
+
+}  // namespace awq::ui

@@ -1,0 +1,307 @@
+#include "ui/shell/main_window.h"
+
+#include "ui/models/catalog_text.h"
+#include "ui/models/models_page.h"
+#include "ui/pages/placeholder_page.h"
+#include "ui/shell/app_settings.h"
+#include "ui/shell/drop_paths.h"
+#include "ui/shell/gpu_status_widget.h"
+#include "ui/shell/log_panel.h"
+#include "ui/shell/settings_dialog.h"
+#include "ui/util/icons.h"
+#include "ui/util/view_style.h"
+
+#include "core/util/logging.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+
+#include <spdlog/spdlog.h>
+
+#ifndef AWQBENCH_VERSION
+#define AWQBENCH_VERSION "dev"
+#endif
+
+namespace awq::ui {
+
+MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
+    : QMainWindow(parent), options_(std::move(options)), settings_(std::make_unique<AppSettings>(options_.settingsFile)) {
+    initResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("AWQ Workbench"));
+    setWindowIcon(icon(QStringLiteral("awqbench")));
+    setAcceptDrops(true);
+
+    const QString appDir = options_.applicationDir.isEmpty() ? QCoreApplication::applicationDirPath() : options_.applicationDir;
+    settings_->applyFirstRunDefaults(appDir);
+    warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : settings_->warmPool();
+    if (options_.warmPoolOverride) overridden_ = true;
+    if (options_.libraryOverride) {
+        overridden_ = true;
+        sessionFolders_ = normalizedFolders(*options_.libraryOverride);
+        spdlog::info("Library for this run (--library): {}", sessionFolders_.join(QStringLiteral(", ")).toStdString());
+    } else {
+        sessionFolders_ = settings_->libraryFolders();
+    }
+    if (options_.warmPoolOverride) spdlog::info("Warm pool for this run (--warm-pool): {}", warmPool_.toStdString());
+
+    buildPlaces();
+    buildStatusBar();
+    buildActions();
+
+    if (!restoreGeometry(settings_->windowGeometry())) resize(1280, 800);
+    defaultDockSizes_ = !restoreState(settings_->windowState());
+
+    gpuMonitor_ = new GpuMonitor(options_.gpuPollIntervalMs, options_.gpuProbe, this);
+    connect(gpuMonitor_, &GpuMonitor::updated, this, [this](const GpuProbeResult& probe) {
+        gpuStatus_->showProbe(probe);
+        models_->setGpus(probe);
+    });
+    if (options_.monitorGpus) gpuMonitor_->start();
+
+    pushRootsToModels();
+    if (options_.scanOnStart) QTimer::singleShot(0, this, &MainWindow::rescan);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildPlaces() {
+    sidebar_ = new QListWidget;
+    sidebar_->setObjectName(QStringLiteral("places"));
+    sidebar_->setIconSize(QSize(24, 24));
+    sidebar_->setFrameShape(QFrame::NoFrame);
+    sidebar_->setFixedWidth(150);
+    sidebar_->setSpacing(2);
+    applySoftSelection(sidebar_);
+    sidebar_->setStyleSheet(QStringLiteral("QListWidget#places { background: palette(window); font-weight: 600; outline: 0; }"
+                                           "QListWidget#places::item { padding: 8px 6px; border-radius: 4px; }"
+                                           "QListWidget#places::item:selected { background: %1; color: palette(text); }")
+                                .arg(sidebar_->palette().color(QPalette::Highlight).name()));
+
+    stack_ = new QStackedWidget;
+    models_ = new ModelsPage;
+    const PlaceholderText later[] = {quantizePlaceholder(), comparePlaceholder(), deployPlaceholder(), reportsPlaceholder()};
+
+    for (int i = 0; i < kPlaceCount; ++i) {
+        const auto place = static_cast<Place>(i);
+        auto* item = new QListWidgetItem(icon(placeIconName(place)), placeTitle(place), sidebar_);
+        item->setToolTip(tr("%1 (Ctrl+%2)").arg(placeTitle(place)).arg(i + 1));
+        QWidget* w = place == Place::Models ? static_cast<QWidget*>(models_) : new PlaceholderPage(later[i - 1]);
+        w->setObjectName(placeIconName(place) + QStringLiteral("Page"));
+        stack_->addWidget(w);
+    }
+    connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+    sidebar_->setCurrentRow(0);
+
+    auto* central = new QWidget;
+    auto* layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(sidebar_);
+    auto* line = new QFrame;
+    line->setFrameShape(QFrame::VLine);
+    line->setFrameShadow(QFrame::Sunken);
+    layout->addWidget(line);
+    layout->addWidget(stack_, 1);
+    setCentralWidget(central);
+
+    log_ = new LogPanel;
+    logDock_ = new QDockWidget(tr("Log"), this);
+    logDock_->setObjectName(QStringLiteral("logDock"));
+    logDock_->setWidget(log_);
+    logDock_->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::RightDockWidgetArea);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock_);
+}
+
+void MainWindow::buildStatusBar() {
+    libraryLabel_ = new QLabel;
+    libraryLabel_->setObjectName(QStringLiteral("libraryStatus"));
+    gpuStatus_ = new GpuStatusWidget;
+    statusBar()->addPermanentWidget(libraryLabel_);
+    statusBar()->addPermanentWidget(gpuStatus_);
+    connect(models_, &ModelsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(log_, &LogPanel::warningLogged, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+}
+
+void MainWindow::buildActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* addFolder = file->addAction(icon(QStringLiteral("folder-add")), tr("&Add library folder…"), this, &MainWindow::addFolderInteractive);
+    addFolder->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    QAction* rescanAction = file->addAction(icon(QStringLiteral("rescan")), tr("&Rescan library"), this, &MainWindow::rescan);
+    rescanAction->setShortcut(QKeySequence(Qt::Key_F5));
+    file->addSeparator();
+    QAction* prefs = file->addAction(icon(QStringLiteral("settings")), tr("&Settings…"), this, &MainWindow::openSettings);
+    prefs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < kPlaceCount; ++i) {
+        const auto place = static_cast<Place>(i);
+        QAction* a = view->addAction(icon(placeIconName(place)), placeTitle(place), this, [this, place] { showPlace(place); });
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        a->setObjectName(QStringLiteral("showPlace%1").arg(i + 1));
+    }
+    view->addSeparator();
+    QAction* find = view->addAction(icon(QStringLiteral("search")), tr("&Filter models"), this, [this] {
+        showPlace(Place::Models);
+        models_->focusFilter();
+    });
+    find->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F));
+    QAction* toggleLog = logDock_->toggleViewAction();
+    toggleLog->setText(tr("&Log"));
+    toggleLog->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addAction(toggleLog);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About AWQ Workbench"), this, &MainWindow::showAbout);
+
+    // Shortcuts work wherever focus is, menus or not.
+    for (QAction* a : {addFolder, rescanAction, prefs, quit, find, toggleLog}) a->setShortcutContext(Qt::ApplicationShortcut);
+    for (QAction* a : view->actions()) a->setShortcutContext(Qt::ApplicationShortcut);
+}
+
+int MainWindow::placeCount() const { return sidebar_->count(); }
+
+QString MainWindow::placeName(int index) const {
+    const QListWidgetItem* item = sidebar_->item(index);
+    return item ? item->text() : QString();
+}
+
+void MainWindow::showPlace(Place place) { sidebar_->setCurrentRow(static_cast<int>(place)); }
+
+Place MainWindow::currentPlace() const { return static_cast<Place>(stack_->currentIndex()); }
+
+QWidget* MainWindow::page(Place place) const { return stack_->widget(static_cast<int>(place)); }
+
+void MainWindow::pushRootsToModels() {
+    models_->setRoots(makeRoots(sessionFolders_, warmPool_));
+    updateLibraryLabel();
+}
+
+void MainWindow::updateLibraryLabel() {
+    QString text = countNoun(sessionFolders_.size(), tr("library folder"), tr("library folders"));
+    if (overridden_) text += tr(" (command line, this run)");
+    text += warmPool_.isEmpty() ? tr(" · no warm pool") : tr(" · warm pool");
+    libraryLabel_->setText(text);
+    QStringList tip = sessionFolders_;
+    if (!warmPool_.isEmpty()) tip << tr("Warm pool: %1").arg(warmPool_);
+    libraryLabel_->setToolTip(tip.join(QLatin1Char('\n')));
+}
+
+void MainWindow::rescan() {
+    showPlace(Place::Models);
+    models_->rescan();
+}
+
+QStringList MainWindow::addLibraryPaths(const QStringList& paths) {
+    QStringList added;
+    QStringList saved = settings_->libraryFolders();
+    for (const QString& p : normalizedFolders(paths)) {
+        const auto before = normalizedFolders(sessionFolders_).size();
+        if (normalizedFolders(sessionFolders_ + QStringList{p}).size() == before) continue;   // already there
+        sessionFolders_ << p;
+        saved << p;
+        added << p;
+        spdlog::info("Added to the library: {}", p.toStdString());
+    }
+    if (added.isEmpty()) {
+        statusBar()->showMessage(tr("Already in the library"), 5000);
+        return added;
+    }
+    settings_->setLibraryFolders(saved);
+    settings_->sync();
+    pushRootsToModels();
+    rescan();
+    return added;
+}
+
+bool MainWindow::handleDrop(const QMimeData* mime) {
+    const QStringList paths = libraryPathsFromMime(mime);
+    if (paths.isEmpty()) return false;
+    return !addLibraryPaths(paths).isEmpty();
+}
+
+void MainWindow::applySettings(const QStringList& folders, const QString& warmPool) {
+    settings_->setLibraryFolders(folders);
+    settings_->setWarmPool(warmPool);
+    settings_->sync();
+    if (overridden_) spdlog::info("Settings applied: the saved library replaces the command line's for the rest of this run");
+    overridden_ = false;
+    sessionFolders_ = settings_->libraryFolders();
+    warmPool_ = settings_->warmPool();
+    pushRootsToModels();
+    rescan();
+}
+
+void MainWindow::openSettings() {
+    SettingsDialog dialog(this);
+    dialog.setLibraryFolders(overridden_ ? sessionFolders_ : settings_->libraryFolders());
+    dialog.setWarmPool(warmPool_);
+    if (dialog.exec() == QDialog::Accepted) applySettings(dialog.libraryFolders(), dialog.warmPool());
+}
+
+void MainWindow::addFolderInteractive() {
+    const QString start = sessionFolders_.isEmpty() ? QDir::homePath() : sessionFolders_.last();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Add a library folder"), start);
+    if (!dir.isEmpty()) addLibraryPaths({dir});
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (!libraryPathsFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* event) {
+    if (!libraryPathsFromMime(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    if (handleDrop(event->mimeData()))
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (defaultDockSizes_) {
+        // Docks only take sizes once laid out; a saved layout (restoreState) wins over this.
+        defaultDockSizes_ = false;
+        resizeDocks({logDock_}, {110}, Qt::Vertical);
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    models_->cancelScan();
+    settings_->setWindowLayout(saveGeometry(), saveState());
+    settings_->sync();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::showAbout() {
+    QMessageBox::about(this, tr("About AWQ Workbench"),
+                       tr("<h3>AWQ Workbench %1</h3>"
+                          "<p>Browse local models, quantize them to 4-bit AWQ, compare them side by side and deploy "
+                          "the winner.</p><p>Log file: %2</p>")
+                           .arg(QStringLiteral(AWQBENCH_VERSION),
+                                QString::fromStdString(awq::logging::defaultLogFile().string()).toHtmlEscaped()));
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,104 @@
+#pragma once
+// The workbench window: the places (Models, Quantize, Compare, Deploy, Reports) in a sidebar, the
+// log dock, GPU memory in the status bar, settings, shortcuts, and drag and drop of model folders.
+#include "ui/shell/gpu_monitor.h"
+#include "ui/shell/place.h"
+
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+class QDockWidget;
+class QLabel;
+class QListWidget;
+class QMimeData;
+class QStackedWidget;
+
+namespace awq::ui {
+
+class AppSettings;
+class GpuStatusWidget;
+class LogPanel;
+class ModelsPage;
+
+struct MainWindowOptions {
+    QString settingsFile;                          // empty: the user's settings; tests use a temp INI
+    std::optional<QStringList> libraryOverride;    // --library: the roots for this run, not saved
+    std::optional<QString> warmPoolOverride;       // --warm-pool: the warm pool for this run, not saved
+    QString applicationDir;                        // where to look for the demo library on first start
+    bool scanOnStart = true;
+    bool monitorGpus = true;
+    int gpuPollIntervalMs = 2000;
+    GpuMonitor::ProbeFn gpuProbe;                  // empty: awq::probeGpus
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(MainWindowOptions options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    int placeCount() const;
+    QString placeName(int index) const;
+    void showPlace(Place place);
+    Place currentPlace() const;
+
+    ModelsPage* modelsPage() const { return models_; }
+    LogPanel* logPanel() const { return log_; }
+    QDockWidget* logDock() const { return logDock_; }
+    GpuStatusWidget* gpuStatus() const { return gpuStatus_; }
+    QWidget* page(Place place) const;
+    AppSettings& settings() const { return *settings_; }
+
+    // The library of this session (the saved one, or --library plus anything added since).
+    QStringList libraryFolders() const { return sessionFolders_; }
+    QString warmPool() const { return warmPool_; }
+    bool libraryOverridden() const { return overridden_; }
+
+    // Adds folders / .gguf files to the library (saved, and to this session) and rescans.
+    // Returns the paths that were new.
+    QStringList addLibraryPaths(const QStringList& paths);
+    // The drop handler: accepts local folders and .gguf files. Returns whether anything was added.
+    bool handleDrop(const QMimeData* mime);
+    // What the Settings dialog applies: saves, ends a --library override, rescans.
+    void applySettings(const QStringList& folders, const QString& warmPool);
+
+    void rescan();
+    void openSettings();
+    void addFolderInteractive();
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void buildPlaces();
+    void buildActions();
+    void buildStatusBar();
+    void pushRootsToModels();
+    void updateLibraryLabel();
+    void showAbout();
+
+    MainWindowOptions options_;
+    std::unique_ptr<AppSettings> settings_;
+    QStringList sessionFolders_;
+    QString warmPool_;
+    bool overridden_ = false;
+    bool defaultDockSizes_ = false;
+
+    QListWidget* sidebar_ = nullptr;
+    QStackedWidget* stack_ = nullptr;
+    ModelsPage* models_ = nullptr;
+    LogPanel* log_ = nullptr;
+    QDockWidget* logDock_ = nullptr;
+    GpuStatusWidget* gpuStatus_ = nullptr;
+    QLabel* libraryLabel_ = nullptr;
+    GpuMonitor* gpuMonitor_ = nullptr;
+};
+
+}  // namespace awq::ui

@@ -1,0 +1,21 @@
+#pragma once
+// Renders the window to a PNG once the library scan is done, for the README and the AppStream
+// metadata (`awqbench --screenshot docs/screenshot-models.png --select tinystories-qwen3-7m`).
+#include <QSize>
+#include <QString>
+
+namespace awq::ui {
+
+class MainWindow;
+
+struct ScreenshotRequest {
+    QString file;
+    QString selectModel;         // empty: the first model
+    QSize size{1280, 800};
+    int timeoutMs = 60000;
+};
+
+// Shows the window, waits for the scan, selects the model, grabs and saves. Returns 0 on success.
+int renderScreenshot(MainWindow& window, const ScreenshotRequest& request);
+
+}  // namespace awq::ui
