@@ -8,18 +8,6 @@ namespace {
 
 std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
 
-class DenseLinear final : public Linear {
-public:
-    DenseLinear(at::Tensor w, at::Tensor b) : weight_(std::move(w)), bias_(std::move(b)) {}
-    at::Tensor forward(const at::Tensor& x) const override { return at::linear(x, weight_, bias_); }
-    std::uint64_t bytes() const override { return byteSize(weight_) + byteSize(bias_); }
-    int inFeatures() const override { return int(weight_.size(1)); }
-    int outFeatures() const override { return int(weight_.size(0)); }
-
-private:
-    at::Tensor weight_, bias_;
-};
-
 // CPU (and the GPU fallback when our kernels are not built in): dequantize on the fly, then a
 // dense matmul. Memory stays at the packed size between calls.
 class AwqLinear final : public Linear {
@@ -48,6 +36,8 @@ private:
 };
 
 }  // namespace
+
+std::uint64_t DenseLinear::bytes() const { return byteSize(weight_) + byteSize(bias_); }
 
 at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize,
                          at::ScalarType dtype) {

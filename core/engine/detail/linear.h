@@ -24,6 +24,23 @@ public:
     virtual int outFeatures() const = 0;
 };
 
+// A dense weight [N, K] (+ bias [N]). The quantizer edits the weight in place (scaling, clipping).
+class DenseLinear final : public Linear {
+public:
+    DenseLinear(at::Tensor weight, at::Tensor bias) : weight_(std::move(weight)), bias_(std::move(bias)) {}
+    at::Tensor forward(const at::Tensor& x) const override { return at::linear(x, weight_, bias_); }
+    std::uint64_t bytes() const override;
+    int inFeatures() const override { return int(weight_.size(1)); }
+    int outFeatures() const override { return int(weight_.size(0)); }
+
+    at::Tensor& weight() { return weight_; }
+    const at::Tensor& weight() const { return weight_; }
+    const at::Tensor& bias() const { return bias_; }
+
+private:
+    at::Tensor weight_, bias_;
+};
+
 // Loads "<prefix>.weight" (dense) or "<prefix>.qweight/.qzeros/.scales" (AWQ), plus an optional
 // "<prefix>.bias". Throws awq::Error naming the missing tensor.
 std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);

@@ -1,26 +1,12 @@
 #pragma once
 // The decoder-only transformer our four architectures share (gpt-fast style: one short forward).
 // Llama: the base. Qwen2: q/k/v bias. Qwen3: RMSNorm on q and k per head. Mistral: sliding window.
-#include "core/engine/detail/linear.h"
+#include "core/engine/detail/decoder_layer.h"
 #include "core/engine/detail/rope.h"
-#include "core/model/hf_config.h"
 
-#include <memory>
 #include <vector>
 
 namespace awq::engine {
-
-struct DecoderLayer {
-    at::Tensor inputNorm, postAttentionNorm, qNorm, kNorm;  // qNorm/kNorm only for Qwen3
-    std::unique_ptr<Linear> q, k, v, o, gate, up, down;
-};
-
-// Keys and values of every layer for a batch of sequences: [B, kvHeads, capacity, headDim].
-struct KvCache {
-    std::vector<at::Tensor> keys, values;
-    int capacity = 0;
-    int batch = 0;
-};
 
 class Transformer {
 public:
@@ -36,14 +22,11 @@ public:
     // Decode one token per sequence: ids [B], positions[b] where it goes. Returns logits [B, vocab].
     at::Tensor decode(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
 
-    std::uint64_t weightBytes() const;
+    std::uint64_t weightBytes() const { return weightBytes_; }
     at::ScalarType compute() const { return compute_; }
     const at::Device& device() const { return device_; }
 
 private:
-    at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
-    at::Tensor layerForward(int l, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
-                            KvCache& cache, const std::vector<int>& writePositions, int writeLength, int attendLength);
     at::Tensor logitsOf(const at::Tensor& hidden) const;
 
     ModelConfig config_;

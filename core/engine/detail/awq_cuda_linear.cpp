@@ -1,0 +1,94 @@
+// Torch with CUDA: hands CUDA tensors and torch's current stream to our W4A16 kernel
+// (kernels/cuda/awq_gemm.h). Compiled only where torch has CUDA (AWQBENCH_TORCH_CUDA); the
+// CPU-only build uses awq_cuda_linear_none.cpp.
+#include "core/engine/detail/awq_cuda_linear.h"
+
+#include "core/util/error.h"
+#include "kernels/cuda/awq_gemm.h"
+
+#include <ATen/ATen.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace awq::engine {
+namespace {
+
+bool aligned16(const at::Tensor& t) { return (reinterpret_cast<std::uintptr_t>(t.data_ptr()) & 15u) == 0; }
+
+bool usableWeight(const at::Tensor& t, at::ScalarType type, const at::Device& device) {
+    return t.defined() && t.device() == device && t.scalar_type() == type && t.dim() == 2 && t.is_contiguous() && aligned16(t);
+}
+
+}  // namespace
+
+bool awqCudaKernelsBuiltIn() { return true; }
+
+at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales,
+                         int groupSize) {
+    // Only what the kernel takes; anything else (float32 activations, weights elsewhere) falls back.
+    if (!x.defined() || !x.is_cuda() || x.dim() < 1) return {};
+    const auto type = x.scalar_type();
+    if (type != at::kHalf && type != at::kBFloat16) return {};
+    const auto device = x.device();
+    if (!usableWeight(qweight, at::kInt, device) || !usableWeight(qzeros, at::kInt, device) || !usableWeight(scales, at::kHalf, device))
+        return {};
+
+    const std::int64_t K = qweight.size(0);
+    const std::int64_t N = qweight.size(1) * 8;
+    if (x.size(-1) != K)
+        throw Error("AWQ linear: input has " + std::to_string(x.size(-1)) + " features, the weight expects " + std::to_string(K));
+    if (K > std::numeric_limits<int>::max() || N > std::numeric_limits<int>::max()) return {};
+
+    const c10::cuda::CUDAGuard guard(device);
+    at::Tensor x2 = x.reshape({-1, K});
+    if (!x2.is_contiguous() || !aligned16(x2)) x2 = x2.clone(at::MemoryFormat::Contiguous);
+    const std::int64_t M = x2.size(0);
+    if (M > std::numeric_limits<int>::max()) return {};
+
+    auto y = at::empty({M, N}, x.options());
+    const std::size_t wsBytes = kernels::awqGemmWorkspaceBytes(int(M), int(K), int(N), groupSize);
+    at::Tensor workspace;
+    if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
+
+    const auto* qw = qweight.data_ptr<std::int32_t>();
+    const auto* qz = qzeros.data_ptr<std::int32_t>();
+    const auto* sc = reinterpret_cast<const __half*>(scales.data_ptr());
+    void* ws = wsBytes > 0 ? workspace.data_ptr() : nullptr;
+    cudaError_t err;
+    if (type == at::kHalf) {
+        err = kernels::awqGemm(reinterpret_cast<const __half*>(x2.data_ptr()), qw, qz, sc, reinterpret_cast<__half*>(y.data_ptr()), int(M),
+                               int(K), int(N), groupSize, stream, ws, wsBytes);
+    } else {
+        err = kernels::awqGemm(reinterpret_cast<const __nv_bfloat16*>(x2.data_ptr()), qw, qz, sc,
+                               reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), int(M), int(K), int(N), groupSize, stream, ws, wsBytes);
+    }
+    // bf16 on a GPU older than sm_80: let the caller dequantize with torch instead.
+    if (err == cudaErrorNotSupported) {
+        (void)cudaGetLastError();
+        return {};
+    }
+    if (err != cudaSuccess)
+        throw Error(std::string("the AWQ GEMM kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) +
+                        ", K=" + std::to_string(K) + ", N=" + std::to_string(N) + ", group " + std::to_string(groupSize) + ")",
+                    {}, "check the model's quantization_config.group_size; run with --device cpu to compare");
+
+    auto sizes = x.sizes().vec();
+    sizes.back() = N;
+    return y.view(sizes);
+}
+
+std::uint64_t cudaPeakAllocatedBytes(int device) {
+    // allocated_bytes is indexed by StatType; AGGREGATE (all pools) is 0 in every torch version.
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+    return static_cast<std::uint64_t>(stats.allocated_bytes[0].peak);
+}
+
+void cudaResetPeak(int device) { c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device)); }
+
+}  // namespace awq::engine
