@@ -3,6 +3,7 @@
 #include "app/cli/tokenize_commands.h"
 #if AWQBENCH_HAVE_ENGINE
 #include "app/cli/engine_commands.h"
+#include "app/cli/quantize_commands.h"
 #endif
 #include "core/util/logging.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
     awq::cli::addTokenizeCommands(app);
 #if AWQBENCH_HAVE_ENGINE
     awq::cli::addEngineCommands(app);
+    awq::cli::addQuantizeCommands(app);
 #endif
 
     app.parse_complete_callback([&] {

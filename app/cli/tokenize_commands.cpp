@@ -3,6 +3,7 @@
 #include "app/cli/cli_support.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/json_quote.h"
 
 #include <cstdio>
 #include <fstream>
@@ -30,28 +31,6 @@ void requireModelFolder(const fs::path& dir) {
     if (!fs::is_directory(dir, ec)) throw Error("no such model folder", dir, "pass the folder that holds tokenizer.json");
 }
 
-// A JSON string literal (tokens are valid UTF-8; control characters are escaped).
-std::string jsonString(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
 
 }  // namespace
 
@@ -82,7 +61,7 @@ void addTokenizeCommands(CLI::App& app) {
             std::string idList, tokenList;
             for (std::size_t i = 0; i < ids.size(); ++i) {
                 idList += (i ? ", " : "") + std::to_string(ids[i]);
-                tokenList += (i ? ", " : "") + jsonString(tokens[i]);
+                tokenList += (i ? ", " : "") + jsonQuoted(tokens[i]);
             }
             if (tk->json) {
                 std::cout << "{\"ids\": [" << idList << "], \"tokens\": [" << tokenList << "]}\n";

@@ -7,8 +7,8 @@
 #include "core/model/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/log_line.h"
 
-#include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
 
@@ -102,8 +102,8 @@ public:
         if (info_.hasTokenizer) tokenizer_ = Tokenizer::load(folder);
         defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;
         if (defaultStops_.empty()) defaultStops_ = info_.config.eosTokenIds;
-        spdlog::info("engine: loaded {} on {} ({}), {} MB of weights", info_.name, device.str(), engine::computeDtypeName(compute_),
-                     model_->weightBytes() / 1000000);
+        log::info("engine: loaded " + info_.name + " on " + device.str() + " (" + engine::computeDtypeName(compute_) + "), " +
+                  std::to_string(model_->weightBytes() / 1000000) + " MB of weights");
     }
 
     const ModelInfo& model() const override { return info_; }

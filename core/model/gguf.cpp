@@ -1,6 +1,7 @@
 #include "core/model/gguf.h"
 
 #include "core/util/error.h"
+#include "core/util/json_quote.h"
 #include "core/util/mapped_file.h"
 
 #include <algorithm>
@@ -385,26 +386,12 @@ std::string formatFloat(double v, bool single) {
 }
 
 // Array elements are quoted and escaped so tokens such as "\n" or "," stay readable in a one-line list.
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default: out += c;
-        }
-    }
-    return out + "\"";
-}
 
 std::string formatScalar(const GgufScalar& s, std::string_view type, bool inArray) {
     return std::visit(
         [&](const auto& v) -> std::string {
             using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::string>) return inArray ? quoted(v) : v;
+            if constexpr (std::is_same_v<T, std::string>) return inArray ? jsonQuoted(v) : v;
             else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
             else if constexpr (std::is_same_v<T, double>) return formatFloat(v, type == "float32");
             else return std::to_string(v);

@@ -1,4 +1,5 @@
 #include "core/util/logging.h"
+#include "core/util/log_line.h"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
@@ -74,3 +75,8 @@ std::filesystem::path defaultLogFile() {
 }
 
 }  // namespace awq::logging
+
+namespace awq::log {
+void info(const std::string& line) { spdlog::info("{}", line); }
+void warn(const std::string& line) { spdlog::warn("{}", line); }
+}  // namespace awq::log

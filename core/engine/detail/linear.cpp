@@ -73,11 +73,11 @@ std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& pr
         auto qzeros = required(prefix + ".qzeros", at::kInt);
         auto scales = required(prefix + ".scales", at::kHalf);
         const int64_t K = qweight.size(0);
-        if (ctx.groupSize <= 0 || K % ctx.groupSize != 0 || qzeros.size(0) != K / ctx.groupSize || scales.size(0) != K / ctx.groupSize ||
-            scales.size(1) != qweight.size(1) * 8)
+        const int64_t group = ctx.groupSize > 0 ? ctx.groupSize : K;  // -1: one group per output channel
+        if (K % group != 0 || qzeros.size(0) != K / group || scales.size(0) != K / group || scales.size(1) != qweight.size(1) * 8)
             throw Error("AWQ tensors of '" + prefix + "' do not match group size " + std::to_string(ctx.groupSize), store.folder(),
                         "check quantization_config.group_size in config.json");
-        return std::make_unique<AwqLinear>(std::move(qweight), std::move(qzeros), std::move(scales), bias, ctx.groupSize, ctx.compute);
+        return std::make_unique<AwqLinear>(std::move(qweight), std::move(qzeros), std::move(scales), bias, int(group), ctx.compute);
     }
     throw Error("no weight for '" + prefix + "' (neither .weight nor .qweight)", store.folder(),
                 "the weights are incomplete: re-download or re-quantize the model");

@@ -1,6 +1,7 @@
 #include "core/tokenizer/jinja/value.h"
 
 #include "core/tokenizer/detail/unicode.h"
+#include "core/util/json_quote.h"
 
 #include <algorithm>
 #include <charconv>
@@ -135,13 +136,12 @@ std::string pyStringRepr(const std::string& s) {
 }
 
 void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
-    out += '"';
     if (ensureAscii) {
+        out += '"';
         for (std::size_t i = 0; i < s.size();) {
             const auto c = static_cast<unsigned char>(s[i]);
             if (c < 0x80) {
-                std::string one;
-                jsonString(std::string(1, static_cast<char>(c)), one, false);
+                const std::string one = jsonQuoted(std::string_view(&s[i], 1));
                 out += one.substr(1, one.size() - 2);
                 ++i;
                 continue;
@@ -159,26 +159,7 @@ void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
         out += '"';
         return;
     }
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
+    appendJsonQuoted(s, out);
 }
 
 void jsonDump(const Value& v, int indent, bool sortKeys, bool ascii, int depth, std::string& out) {

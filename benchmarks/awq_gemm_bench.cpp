@@ -1,0 +1,210 @@
+// W4A16 kernel time on the Llama-3-8B linear shapes for decode-sized M, against cuBLAS fp16
+// (cublasGemmEx, fp32 accumulation) on the same shapes, and the weight bandwidth each achieves
+// against the device's measured copy bandwidth (bytes read + written by a large device-to-device
+// copy). Each timing is a CUDA graph of 32 launches replayed 15 times (median), cycling through
+// enough copies of the weights to defeat the L2 cache; inputs are random, never zeros.
+//
+//   awq_gemm_bench [--m 1,8,16,32] [--reps 15]
+#include "kernels/cpu/half.h"
+#include "kernels/cuda/awq_gemm.h"
+
+#include <cublas_v2.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+void check(cudaError_t e, const char* what) {
+    if (e != cudaSuccess) {
+        std::fprintf(stderr, "%s: %s\n", what, cudaGetErrorString(e));
+        std::exit(1);
+    }
+}
+void check(cublasStatus_t s, const char* what) {
+    if (s != CUBLAS_STATUS_SUCCESS) {
+        std::fprintf(stderr, "%s: cuBLAS status %d\n", what, int(s));
+        std::exit(1);
+    }
+}
+
+template <typename T>
+T* deviceAlloc(std::size_t n) {
+    T* p = nullptr;
+    check(cudaMalloc(&p, n * sizeof(T)), "cudaMalloc");
+    return p;
+}
+
+// Median time in microseconds of one call of `body(i)` (i cycles over the weight copies).
+double timeUs(cudaStream_t stream, int reps, const std::function<void(int)>& body) {
+    constexpr int kPerGraph = 32;
+    for (int i = 0; i < 3; ++i) body(i);  // warm-up: module load, cuBLAS heuristics
+    check(cudaStreamSynchronize(stream), "warm-up");
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
+    for (int i = 0; i < kPerGraph; ++i) body(i);
+    check(cudaStreamEndCapture(stream, &graph), "end capture");
+    check(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
+    cudaEvent_t a, b;
+    check(cudaEventCreate(&a), "event");
+    check(cudaEventCreate(&b), "event");
+    check(cudaGraphLaunch(exec, stream), "graph warm-up");
+    std::vector<double> us;
+    for (int r = 0; r < reps; ++r) {
+        check(cudaEventRecord(a, stream), "record");
+        check(cudaGraphLaunch(exec, stream), "graph");
+        check(cudaEventRecord(b, stream), "record");
+        check(cudaEventSynchronize(b), "sync");
+        float ms = 0;
+        check(cudaEventElapsedTime(&ms, a, b), "elapsed");
+        us.push_back(1000.0 * ms / kPerGraph);
+    }
+    std::sort(us.begin(), us.end());
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+    return us[us.size() / 2];
+}
+
+double copyBandwidthGBs(cudaStream_t stream) {
+    const std::size_t bytes = std::size_t(1) << 30;
+    auto* src = deviceAlloc<char>(bytes);
+    auto* dst = deviceAlloc<char>(bytes);
+    check(cudaMemsetAsync(src, 1, bytes, stream), "memset");
+    const double us = timeUs(stream, 10, [&](int) { check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream), "copy"); });
+    cudaFree(src);
+    cudaFree(dst);
+    return 2.0 * double(bytes) / (us * 1e-6) / 1e9;  // read + write
+}
+
+std::vector<int> parseList(const std::string& s) {
+    std::vector<int> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<int> ms = {1, 8, 16, 32};
+    int reps = 15;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--m") ms = parseList(argv[i + 1]);
+        else if (a == "--reps") reps = std::max(3, std::atoi(argv[i + 1]));
+    }
+    int dev = 0;
+    check(cudaGetDevice(&dev), "device");
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, dev), "properties");
+    cudaStream_t stream;
+    check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "stream");
+    cublasHandle_t blas;
+    check(cublasCreate(&blas), "cublasCreate");
+    check(cublasSetStream(blas, stream), "cublasSetStream");
+    const std::size_t cublasWsBytes = 32u << 20;  // cuBLAS wants its own workspace under graph capture
+    void* cublasWs = deviceAlloc<char>(cublasWsBytes);
+    check(cublasSetWorkspace(blas, cublasWs, cublasWsBytes), "cublasSetWorkspace");
+
+    const double copyGBs = copyBandwidthGBs(stream);
+    std::printf("device: %s, %d SMs, L2 %d MB; device-to-device copy %.0f GB/s (read + write)\n", prop.name, prop.multiProcessorCount,
+                prop.l2CacheSize >> 20, copyGBs);
+
+    struct Shape {
+        const char* name;
+        int K, N;
+    };
+    const Shape shapes[] = {{"q/o_proj 4096->4096", 4096, 4096},     {"k/v_proj 4096->1024", 4096, 1024},
+                            {"qkv fused 4096->6144", 4096, 6144},    {"gate/up 4096->14336", 4096, 14336},
+                            {"gate+up 4096->28672", 4096, 28672},    {"down 14336->4096", 14336, 4096}};
+    const int G = 128;
+    std::mt19937 rng(7);
+
+    std::printf("\n%-22s %4s | %9s %9s %6s | %9s %9s %6s | %7s\n", "shape (K->N)", "M", "AWQ us", "AWQ GB/s", "%copy", "fp16 us",
+                "fp16 GB/s", "%copy", "speedup");
+    std::printf("%s\n", std::string(104, '-').c_str());
+    for (const auto& s : shapes) {
+        const std::size_t qwN = std::size_t(s.K) * s.N / 8, qzN = std::size_t(s.K / G) * s.N / 8, scN = std::size_t(s.K / G) * s.N;
+        const std::size_t awqBytes = qwN * 4 + qzN * 4 + scN * 2;
+        const std::size_t denseBytes = std::size_t(s.K) * s.N * 2;
+        // Enough copies that one pass over them is four times the L2.
+        const std::size_t l2 = std::size_t(prop.l2CacheSize);
+        const int awqCopies = int(std::max<std::size_t>(2, (4 * l2 + awqBytes - 1) / awqBytes));
+        const int denseCopies = int(std::max<std::size_t>(2, (4 * l2 + denseBytes - 1) / denseBytes));
+
+        std::vector<std::int32_t> hq(qwN), hz(qzN);
+        std::vector<std::uint16_t> hs(scN), hw(std::size_t(s.K) * s.N);
+        for (auto& v : hq) v = std::int32_t(rng());
+        for (auto& v : hz) v = std::int32_t(rng());
+        std::uniform_real_distribution<float> sc(0.002f, 0.004f), wv(-0.03f, 0.03f), xv(-1.0f, 1.0f);
+        for (auto& v : hs) v = awq::kernels::floatToHalf(sc(rng));
+        for (auto& v : hw) v = awq::kernels::floatToHalf(wv(rng));
+        std::vector<std::int32_t*> dq(awqCopies), dz(awqCopies);
+        std::vector<__half*> ds(awqCopies), dw(denseCopies);
+        for (int c = 0; c < awqCopies; ++c) {
+            dq[c] = deviceAlloc<std::int32_t>(qwN);
+            dz[c] = deviceAlloc<std::int32_t>(qzN);
+            ds[c] = deviceAlloc<__half>(scN);
+            check(cudaMemcpy(dq[c], hq.data(), qwN * 4, cudaMemcpyHostToDevice), "upload");
+            check(cudaMemcpy(dz[c], hz.data(), qzN * 4, cudaMemcpyHostToDevice), "upload");
+            check(cudaMemcpy(ds[c], hs.data(), scN * 2, cudaMemcpyHostToDevice), "upload");
+        }
+        for (int c = 0; c < denseCopies; ++c) {
+            dw[c] = deviceAlloc<__half>(hw.size());
+            check(cudaMemcpy(dw[c], hw.data(), hw.size() * 2, cudaMemcpyHostToDevice), "upload");
+        }
+        const int maxM = *std::max_element(ms.begin(), ms.end());
+        std::vector<std::uint16_t> hx(std::size_t(maxM) * s.K);
+        for (auto& v : hx) v = awq::kernels::floatToHalf(xv(rng));
+        auto* dx = deviceAlloc<__half>(hx.size());
+        auto* dy = deviceAlloc<__half>(std::size_t(maxM) * s.N);
+        check(cudaMemcpy(dx, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice), "upload");
+
+        for (int M : ms) {
+            const std::size_t wsBytes = awq::kernels::awqGemmWorkspaceBytes(M, s.K, s.N, G);
+            void* ws = wsBytes ? deviceAlloc<char>(wsBytes) : nullptr;
+            const double awqUs = timeUs(stream, reps, [&](int i) {
+                const int c = i % awqCopies;
+                check(awq::kernels::awqGemm(dx, dq[c], dz[c], ds[c], dy, M, s.K, s.N, G, stream, ws, wsBytes), "awqGemm");
+            });
+            const float alpha = 1.0f, beta = 0.0f;
+            // Row-major y[M,N] = x[M,K] W^T with W [N,K] as torch stores it: column-major y^T = W x^T.
+            const double denseUs = timeUs(stream, reps, [&](int i) {
+                const int c = i % denseCopies;
+                check(cublasGemmEx(blas, CUBLAS_OP_T, CUBLAS_OP_N, s.N, M, s.K, &alpha, dw[c], CUDA_R_16F, s.K, dx, CUDA_R_16F, s.K, &beta, dy,
+                                   CUDA_R_16F, s.N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                      "cublasGemmEx");
+            });
+            const double awqGBs = double(awqBytes) / (awqUs * 1e-6) / 1e9;
+            const double denseGBs = double(denseBytes) / (denseUs * 1e-6) / 1e9;
+            std::printf("%-22s %4d | %9.1f %9.0f %5.0f%% | %9.1f %9.0f %5.0f%% | %6.2fx\n", s.name, M, awqUs, awqGBs, 100.0 * awqGBs / copyGBs,
+                        denseUs, denseGBs, 100.0 * denseGBs / copyGBs, denseUs / awqUs);
+            if (ws) cudaFree(ws);
+        }
+        for (auto p : dq) cudaFree(p);
+        for (auto p : dz) cudaFree(p);
+        for (auto p : ds) cudaFree(p);
+        for (auto p : dw) cudaFree(p);
+        cudaFree(dx);
+        cudaFree(dy);
+    }
+    std::printf("\nAWQ GB/s counts qweight + qzeros + scales; fp16 GB/s the fp16 weight. %%copy: of the copy bandwidth above.\n"
+                "Ideal AWQ speedup over fp16 when both are bandwidth bound: %.2fx (bytes ratio at g128).\n",
+                double(4096) * 4096 * 2 / (double(4096) * 4096 / 2 + 4096.0 / 128 * 4096 / 2 + 4096.0 / 128 * 4096 * 2));
+    cublasDestroy(blas);
+    cudaFree(cublasWs);
+    cudaStreamDestroy(stream);
+    return 0;
+}

@@ -1,0 +1,73 @@
+#include "core/quant/detail/job_journal.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+
+namespace awq::quant {
+using nlohmann::json;
+
+namespace {
+std::string nowUtc() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+}  // namespace
+
+void JobJournal::start(const json& settings) {
+    doc_ = {{"tool", "awqbench"}, {"version", AWQBENCH_VERSION}, {"started", nowUtc()}, {"settings", settings}, {"layers", json::array()}};
+    save();
+}
+
+void JobJournal::load() {
+    std::ifstream in(file_, std::ios::binary);
+    if (!in) throw Error("the job journal is missing", file_, "delete the .partial folder and start over");
+    try {
+        doc_ = json::parse(in);
+    } catch (const json::exception& e) {
+        throw Error(std::string("the job journal is damaged: ") + e.what(), file_, "delete the .partial folder and start over");
+    }
+    if (!doc_.contains("settings") || !doc_.contains("layers") || !doc_["layers"].is_array())
+        throw Error("the job journal is incomplete", file_, "delete the .partial folder and start over");
+}
+
+int JobJournal::layersDone() const { return int(doc_["layers"].size()); }
+
+std::vector<LayerReport> JobJournal::layerReports() const {
+    std::vector<LayerReport> out;
+    for (const auto& l : doc_["layers"])
+        out.push_back({l["layer"].get<int>(), l["seconds"].get<double>(), l["output_mse"].get<double>(),
+                       l["scale_ratios"].get<std::vector<double>>()});
+    return out;
+}
+
+void JobJournal::layerDone(const LayerReport& r) {
+    doc_["layers"].push_back({{"layer", r.layer}, {"seconds", r.seconds}, {"output_mse", r.outputMse}, {"scale_ratios", r.scaleRatios}});
+    save();
+}
+
+void JobJournal::finish(double seconds) {
+    doc_["finished"] = nowUtc();
+    doc_["seconds_this_run"] = seconds;
+    save();
+}
+
+void JobJournal::writeRecord(const std::filesystem::path& file, const ModelInfo& source, int calibrationTexts,
+                             std::uint64_t calibrationTokens, const std::vector<std::filesystem::path>& calibrationFiles) const {
+    json record = doc_;
+    json files = json::array();
+    for (const auto& f : calibrationFiles) files.push_back(f.filename().string());
+    record["source"] = {{"name", source.name}, {"path", source.folder.string()}, {"fingerprint", source.fingerprint},
+                        {"parameters", source.parameterCount}, {"architecture", source.config.architectureClass}};
+    record["calibration"] = {{"files", files}, {"texts", calibrationTexts}, {"tokens", calibrationTokens}};
+    writeFileAtomically(file, record.dump(2) + "\n");
+}
+
+void JobJournal::save() const { writeFileAtomically(file_, doc_.dump(2) + "\n"); }
+
+}  // namespace awq::quant

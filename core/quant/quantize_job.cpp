@@ -1,0 +1,387 @@
+#include "core/quant/quantize_job.h"
+
+#include "core/engine/detail/decoder_layer.h"
+#include "core/engine/detail/rope.h"
+#include "core/model/model_info.h"
+#include "core/model/safetensors.h"
+#include "core/quant/calibration.h"
+#include "core/quant/detail/awq_math.h"
+#include "core/quant/detail/job_journal.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/log_line.h"
+#include "kernels/cpu/awq_dequant_ref.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+namespace awq {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace awq::engine;
+using Clock = std::chrono::steady_clock;
+
+fs::path partialFolderFor(const fs::path& output) {
+    fs::path p = output.lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    p += ".partial";
+    return p;
+}
+
+namespace {
+
+constexpr int kChunkBlocks = 8;  // calibration sequences per forward: bounds attention memory
+
+// Host bytes of a tensor that will be written to a safetensors file.
+struct HostTensor {
+    std::string name;
+    DType dtype;
+    std::vector<std::int64_t> shape;
+    std::vector<std::byte> bytes;
+};
+
+HostTensor toHost(const std::string& name, const at::Tensor& t, DType dtype) {
+    const auto cpu = t.to(at::kCPU, dtype == DType::F16 ? at::kHalf : at::kInt).contiguous();
+    HostTensor h{name, dtype, {cpu.sizes().begin(), cpu.sizes().end()}, {}};
+    h.bytes.resize(cpu.numel() * cpu.element_size());
+    std::memcpy(h.bytes.data(), cpu.data_ptr(), h.bytes.size());
+    return h;
+}
+
+// The AutoAWQ GEMM layout for one linear with pseudo-quantized weight w [N, K].
+void packLinear(const std::string& prefix, const at::Tensor& w, const at::Tensor& bias, int groupSize, std::vector<HostTensor>& out) {
+    const auto gq = quant::pseudoQuantize(w, groupSize);
+    const int64_t N = w.size(0), K = w.size(1);
+    const auto q = gq.q.t().contiguous().to(at::kCPU, at::kByte);       // [K, N]
+    const auto z = gq.zeros.t().contiguous().to(at::kCPU, at::kByte);   // [K/G, N]
+    const int64_t groups = z.size(0);
+    auto qweight = at::empty({K, N / 8}, at::kInt);
+    auto qzeros = at::empty({groups, N / 8}, at::kInt);
+    kernels::packAwqGemm(q.data_ptr<std::uint8_t>(), int(K), int(N), qweight.data_ptr<std::int32_t>());
+    kernels::packAwqGemm(z.data_ptr<std::uint8_t>(), int(groups), int(N), qzeros.data_ptr<std::int32_t>());
+    out.push_back(toHost(prefix + ".qweight", qweight, DType::I32));
+    out.push_back(toHost(prefix + ".qzeros", qzeros, DType::I32));
+    out.push_back(toHost(prefix + ".scales", gq.scales.t().contiguous(), DType::F16));
+    if (bias.defined()) out.push_back(toHost(prefix + ".bias", bias, DType::F16));
+}
+
+void writeHostTensors(const fs::path& file, const std::vector<HostTensor>& tensors) {
+    std::vector<TensorToWrite> views;
+    for (const auto& t : tensors) views.push_back({t.name, t.dtype, t.shape, t.bytes});
+    writeSafetensors(file, views, {{"format", "pt"}});
+}
+
+void checkFinite(const at::Tensor& t, const std::string& what, int layer) {
+    if (!at::isfinite(t).all().item<bool>())
+        throw Error("NaN or infinite values in " + what + " of layer " + std::to_string(layer), {},
+                    "the source model or the calibration text produces non-finite values; check the model in fp32 first");
+}
+
+DenseLinear& dense(const std::unique_ptr<Linear>& l) { return static_cast<DenseLinear&>(*l); }
+
+// One decoder layer: AWQ scale search and folding, clipping, then quantization. Returns per-group
+// ratios. `cap` holds the inputs of the linears (from the original weights) and is scaled along.
+std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerCapture& cap, const at::Tensor& cos, const at::Tensor& sin,
+                             const at::Tensor& mask, int groupSize) {
+    auto& q = dense(layer.q).weight();
+    auto& k = dense(layer.k).weight();
+    auto& v = dense(layer.v).weight();
+    auto& o = dense(layer.o).weight();
+    auto& gate = dense(layer.gate).weight();
+    auto& up = dense(layer.up).weight();
+    auto& down = dense(layer.down).weight();
+
+    // All four searches run on the original weights (as AutoAWQ), then all scales are folded.
+    const auto qkv = quant::searchBestScale(cap.qkvInput, {&q, &k, &v},
+                                            [&](const at::Tensor& x) { return attentionBlock(layer, c, x, cos, sin, mask); }, groupSize, kChunkBlocks);
+    const bool foldVIntoO = v.sizes() == o.sizes();  // not with GQA
+    quant::ScaleSearchResult vo;
+    if (foldVIntoO)
+        vo = quant::searchBestScale(cap.oInput, {&o}, [&](const at::Tensor& x) { return layer.o->forward(x); }, groupSize, kChunkBlocks);
+    const auto mlp = quant::searchBestScale(cap.mlpInput, {&gate, &up}, [&](const at::Tensor& x) { return mlpBlock(layer, x); }, groupSize,
+                                            kChunkBlocks);
+    const auto ud = quant::searchBestScale(cap.downInput, {&down}, [&](const at::Tensor& x) { return layer.down->forward(x); }, groupSize,
+                                           kChunkBlocks);
+
+    auto asCols = [&](const at::Tensor& s, const at::Tensor& like) { return s.to(like.scalar_type()).view({1, -1}); };
+    auto asRows = [&](const at::Tensor& s, const at::Tensor& like) { return s.to(like.scalar_type()).view({-1, 1}); };
+    layer.inputNorm = layer.inputNorm / qkv.scales.to(layer.inputNorm.scalar_type());
+    for (at::Tensor* w : {&q, &k, &v}) *w = *w * asCols(qkv.scales, *w);
+    cap.qkvInput = cap.qkvInput / qkv.scales.to(cap.qkvInput.scalar_type());
+    if (foldVIntoO) {
+        v = v / asRows(vo.scales, v);
+        o = o * asCols(vo.scales, o);
+        cap.oInput = cap.oInput / vo.scales.to(cap.oInput.scalar_type());
+    }
+    layer.postAttentionNorm = layer.postAttentionNorm / mlp.scales.to(layer.postAttentionNorm.scalar_type());
+    for (at::Tensor* w : {&gate, &up}) *w = *w * asCols(mlp.scales, *w);
+    cap.mlpInput = cap.mlpInput / mlp.scales.to(cap.mlpInput.scalar_type());
+    up = up / asRows(ud.scales, up);
+    down = down * asCols(ud.scales, down);
+    cap.downInput = cap.downInput / ud.scales.to(cap.downInput.scalar_type());
+    // Biases on the producing side of a scale fold too (Qwen2's v bias).
+    if (foldVIntoO && dense(layer.v).bias().defined())
+        const_cast<at::Tensor&>(dense(layer.v).bias()).div_(vo.scales.to(dense(layer.v).bias().scalar_type()));
+
+    // Clipping, not for q and k (their outputs meet in the softmax, where clipping hurts).
+    const std::vector<std::pair<at::Tensor*, const at::Tensor*>> clipped{
+        {&v, &cap.qkvInput}, {&o, &cap.oInput}, {&gate, &cap.mlpInput}, {&up, &cap.mlpInput}, {&down, &cap.downInput}};
+    for (const auto& [w, input] : clipped) quant::applyClip(*w, quant::searchBestClip(*w, *input, groupSize), groupSize);
+
+    return {qkv.ratio, foldVIntoO ? vo.ratio : -1.0, mlp.ratio, ud.ratio};
+}
+
+// The quantized layer as stored: norms in fp16 (AWQ scales folded in), linears packed.
+std::vector<HostTensor> storeLayer(const DecoderLayer& layer, const ModelConfig& c, int l, int groupSize) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    std::vector<HostTensor> out;
+    out.push_back(toHost(p + "input_layernorm.weight", layer.inputNorm, DType::F16));
+    out.push_back(toHost(p + "post_attention_layernorm.weight", layer.postAttentionNorm, DType::F16));
+    if (c.qkNorm) {
+        out.push_back(toHost(p + "self_attn.q_norm.weight", layer.qNorm, DType::F16));
+        out.push_back(toHost(p + "self_attn.k_norm.weight", layer.kNorm, DType::F16));
+    }
+    const std::vector<std::pair<std::string, const std::unique_ptr<Linear>*>> linears{
+        {"self_attn.q_proj", &layer.q}, {"self_attn.k_proj", &layer.k}, {"self_attn.v_proj", &layer.v}, {"self_attn.o_proj", &layer.o},
+        {"mlp.gate_proj", &layer.gate},  {"mlp.up_proj", &layer.up},     {"mlp.down_proj", &layer.down}};
+    for (const auto& [name, lin] : linears) packLinear(p + name, dense(*lin).weight(), dense(*lin).bias(), groupSize, out);
+    return out;
+}
+
+// Replaces every linear's weight by its pseudo-quantized version (to measure the layer's error).
+void pseudoQuantizeLayer(DecoderLayer& layer, int groupSize) {
+    for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
+        dense(*lin).weight() = quant::pseudoQuantize(dense(*lin).weight(), groupSize).dequantized;
+}
+
+void validateModel(const ModelInfo& m, int groupSize) {
+    const auto& c = m.config;
+    if (c.quantization.method != QuantMethod::None)
+        throw Error("the model is already quantized (" + c.quantization.rawMethod + ")", m.folder / "config.json",
+                    "quantize the FP16/BF16 original instead");
+    if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
+        throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
+    const std::vector<std::pair<std::string, int>> inputs{{"hidden_size", c.hiddenSize},
+                                                          {"num_attention_heads x head_dim", c.numHeads * c.headDim},
+                                                          {"intermediate_size", c.intermediateSize}};
+    for (const auto& [what, k] : inputs)
+        if (groupSize > 0 && k % groupSize != 0)
+            throw Error(what + " = " + std::to_string(k) + " is not divisible by the group size " + std::to_string(groupSize),
+                        m.folder / "config.json", "choose a group size that divides it (e.g. 64 or 32)");
+    for (int n : {c.hiddenSize, c.numHeads * c.headDim, c.numKvHeads * c.headDim, c.intermediateSize})
+        if (n % 8 != 0) throw Error("an output dimension (" + std::to_string(n) + ") is not a multiple of 8", m.folder / "config.json", "the AWQ GEMM layout needs N % 8 == 0");
+}
+
+json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
+    json files = json::array();
+    for (const auto& f : s.calibrationFiles) files.push_back(f.string());
+    return {{"method", s.method == QuantMethodChoice::Awq ? "awq" : "rtn"},
+            {"bits", 4},
+            {"group_size", s.groupSize},
+            {"zero_point", true},
+            {"samples", s.samples},
+            {"seqlen", s.seqlen},
+            {"calibration_files", files},
+            {"source_fingerprint", source.fingerprint}};
+}
+
+void copySideFiles(const fs::path& from, const fs::path& to) {
+    for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+                             "chat_template.jinja", "chat_template.json", "tokenizer.model", "vocab.json", "merges.txt"}) {
+        if (!fs::exists(from / name)) continue;
+        std::ifstream in(from / name, std::ios::binary);
+        writeFileAtomically(to / name, std::string(std::istreambuf_iterator<char>(in), {}));
+    }
+}
+
+void writeConfig(const ModelInfo& m, int groupSize, const fs::path& to) {
+    std::ifstream in(m.folder / "config.json", std::ios::binary);
+    json config = json::parse(in);
+    config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", groupSize},
+                                      {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
+    if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
+    else config["dtype"] = "float16";
+    writeFileAtomically(to / "config.json", config.dump(2) + "\n");
+}
+
+}  // namespace
+
+QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent, std::stop_token stop) {
+    const auto started = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+    auto emit = [&](QuantizeEvent e) {
+        e.elapsedS = elapsed();
+        if (onEvent) onEvent(e);
+    };
+
+    const ModelInfo source = describeModel(settings.model);
+    const auto& config = source.config;
+    validateModel(source, settings.groupSize);
+    if (fs::exists(settings.output))
+        throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
+
+    const fs::path work = partialFolderFor(settings.output);
+    const json jobSettings = settingsJson(settings, source);
+    quant::JobJournal journal(work / "awqbench_job.json");
+    if (fs::exists(work)) {
+        if (!settings.resume)
+            throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
+        journal.load();
+        if (journal.settings() != jobSettings)
+            throw Error("the interrupted job used other settings or another source model", work,
+                        "resume with the same settings, or delete the folder to start over");
+    } else {
+        fs::create_directories(work);
+        journal.start(jobSettings);
+    }
+    const int resumeFrom = journal.layersDone();
+
+    at::Device device(at::kCPU);
+    if (settings.device == "cuda") {
+        if (!at::hasCUDA()) throw Error("CUDA is not available to this build", {}, "use --device cpu, or a CUDA build (README: GPU build)");
+        device = at::Device(at::kCUDA, 0);
+    } else if (settings.device != "cpu") {
+        throw Error("unknown device '" + settings.device + "'", {}, "use cpu or cuda");
+    }
+    const at::ScalarType compute = device.is_cuda() ? at::kHalf : at::kFloat;
+    c10::InferenceMode guard;
+
+    // Calibration.
+    emit({.kind = QuantizeEvent::Kind::Started, .layers = config.numLayers, .stage = "calibration"});
+    const auto tokenizer = Tokenizer::load(settings.model);
+    auto files = settings.calibrationFiles;
+    if (files.empty()) {
+        const auto def = defaultCalibrationFile();
+        if (def.empty()) throw Error("no calibration text given and the bundled default is missing", {}, "pass --calib FILE");
+        files.push_back(def);
+    }
+    const auto calib = buildCalibrationSet(tokenizer, loadCalibrationTexts(files, settings.samples), settings.samples, settings.seqlen);
+    for (const auto& w : calib.warnings) {
+        log::warn("quantize: " + w);
+        emit({.kind = QuantizeEvent::Kind::Warning, .layers = config.numLayers, .message = w});
+    }
+    const int64_t n = int64_t(calib.blocks.size()), S = settings.seqlen;
+    auto ids = at::empty({n, S}, at::kLong);
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t t = 0; t < S; ++t) ids[b][t] = calib.blocks[b][t];
+
+    const TensorStore store = TensorStore::openFolder(settings.model);
+    const LoadContext ctx{store, compute, device, settings.groupSize};
+    const TensorInfo* embedInfo = store.find("model.embed_tokens.weight");
+    if (!embedInfo) embedInfo = store.find("lm_head.weight");
+    auto x = at::embedding(loadTensor(store, *embedInfo, compute, device), ids.to(device));
+    const auto rope = buildRope(config, int(S), device);
+    const auto cos = rope.cos.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
+    const auto sin = rope.sin.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
+    const auto mask = causalMask(config, S, device);
+
+    QuantizeSummary summary;
+    summary.output = settings.output;
+    summary.layers = config.numLayers;
+    summary.resumedFromLayer = resumeFrom;
+    summary.calibrationBlocks = int(n);
+    summary.calibrationTokens = std::uint64_t(n * S);
+    summary.perLayer = journal.layerReports();
+
+    for (int l = 0; l < config.numLayers; ++l) {
+        const auto layerStart = Clock::now();
+        auto layer = loadDecoderLayer(ctx, config, l);
+        auto forward = [&](const DecoderLayer& dl, LayerCapture* cap) {
+            // Chunked over calibration sequences; captures are concatenated when asked for.
+            std::vector<at::Tensor> outs, qkv, o, mlp, down;
+            for (int64_t start = 0; start < n; start += kChunkBlocks) {
+                LayerCapture part;
+                outs.push_back(decoderLayerForward(dl, config, x.narrow(0, start, std::min<int64_t>(kChunkBlocks, n - start)), cos, sin, mask, nullptr,
+                                                   cap ? &part : nullptr));
+                if (cap) {
+                    qkv.push_back(part.qkvInput);
+                    o.push_back(part.oInput);
+                    mlp.push_back(part.mlpInput);
+                    down.push_back(part.downInput);
+                }
+            }
+            if (cap) *cap = {at::cat(qkv, 0), at::cat(o, 0), at::cat(mlp, 0), at::cat(down, 0)};
+            return at::cat(outs, 0);
+        };
+        if (l < resumeFrom) {  // done in an earlier run: only carry the activations forward
+            x = forward(layer, nullptr);
+            continue;
+        }
+        if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
+
+        for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
+            checkFinite(dense(*lin).weight(), "the weights", l);
+        emit({.layer = l, .layers = config.numLayers, .stage = "capture"});
+        LayerCapture cap;
+        const auto next = forward(layer, &cap);
+        checkFinite(next, "the activations", l);
+
+        LayerReport report;
+        report.layer = l;
+        if (settings.method == QuantMethodChoice::Awq) {
+            emit({.layer = l, .layers = config.numLayers, .stage = "scale search"});
+            report.scaleRatios = awqLayer(layer, config, cap, cos, sin, mask, settings.groupSize);
+        }
+        if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
+
+        emit({.layer = l, .layers = config.numLayers, .stage = "quantize"});
+        auto tensors = storeLayer(layer, config, l, settings.groupSize);
+        pseudoQuantizeLayer(layer, settings.groupSize);
+        report.outputMse = (forward(layer, nullptr).to(at::kFloat) - next.to(at::kFloat)).pow(2).mean().item<double>();
+
+        emit({.layer = l, .layers = config.numLayers, .stage = "write"});
+        writeHostTensors(work / ("model-layer-" + std::to_string(100000 + l).substr(1) + ".safetensors"), tensors);
+        report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
+        journal.layerDone(report);
+        summary.perLayer.push_back(report);
+        x = next;  // the next layer sees the original model's activations
+
+        const int doneThisRun = l + 1 - resumeFrom;
+        QuantizeEvent done{.kind = QuantizeEvent::Kind::LayerDone, .layer = l, .layers = config.numLayers, .stage = "layer done"};
+        done.layerError = report.outputMse;
+        done.layerSeconds = report.seconds;
+        done.etaS = elapsed() / doneThisRun * (config.numLayers - l - 1);
+        emit(done);
+        char line[160];
+        std::snprintf(line, sizeof line, "quantize: layer %d/%d done in %.2f s, output MSE %.3g", l + 1, config.numLayers, report.seconds,
+                      report.outputMse);
+        log::info(line);
+    }
+
+    // Embeddings, final norm and head, in fp16 as AutoAWQ stores them.
+    std::vector<HostTensor> rest;
+    for (const char* name : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"})
+        if (const TensorInfo* t = store.find(name)) rest.push_back(toHost(name, loadTensor(store, *t, at::kHalf, at::Device(at::kCPU)), DType::F16));
+    writeHostTensors(work / "model-embeddings.safetensors", rest);
+
+    json weightMap = json::object();
+    std::uint64_t totalBytes = 0;
+    for (const auto& entry : fs::directory_iterator(work)) {
+        if (entry.path().extension() != ".safetensors") continue;
+        const SafetensorsFile f(entry.path());
+        for (const auto& t : f.tensors()) {
+            weightMap[t.name] = entry.path().filename().string();
+            totalBytes += t.byteSize;
+        }
+    }
+    writeFileAtomically(work / "model.safetensors.index.json",
+                        json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
+    writeConfig(source, settings.groupSize, work);
+    copySideFiles(settings.model, work);
+    journal.finish(elapsed());
+    journal.writeRecord(work / "awqbench_quantization.json", source, calib.textsUsed, summary.calibrationTokens, files);
+    fs::remove(work / "awqbench_job.json");
+
+    std::error_code ec;
+    fs::rename(work, settings.output, ec);
+    if (ec) throw Error("cannot move the finished model into place: " + ec.message(), settings.output, "the result is in " + work.string());
+    summary.seconds = elapsed();
+    for (const auto& e : fs::directory_iterator(settings.output)) summary.outputBytes += e.is_regular_file() ? e.file_size() : 0;
+    emit({.kind = QuantizeEvent::Kind::Finished, .layer = config.numLayers, .layers = config.numLayers, .stage = "done"});
+    return summary;
+}
+
+}  // namespace awq

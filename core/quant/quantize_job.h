@@ -1,0 +1,71 @@
+#pragma once
+// The quantization job: AWQ (activation-aware scale search, clipping, zero-point group
+// quantization, as AutoAWQ runs it) or round-to-nearest, layer by layer, resumable, written in the
+// AutoAWQ GEMM layout. Runs as a core job: progress events through a callback, cancellation
+// through a stop token.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace awq {
+
+enum class QuantMethodChoice { Awq, Rtn };
+
+struct QuantizeSettings {
+    std::filesystem::path model;
+    std::filesystem::path output;
+    QuantMethodChoice method = QuantMethodChoice::Awq;
+    int groupSize = 128;                         // 32, 64, 128, or -1 (per output channel)
+    std::vector<std::filesystem::path> calibrationFiles;  // .txt (blank-line separated) or .jsonl ("text"); empty: bundled default
+    int samples = 128;                           // calibration texts
+    int seqlen = 512;                            // tokens per calibration block
+    std::string device = "cpu";                  // "cpu" or "cuda"
+    bool resume = false;                         // continue the job found in <output>.partial
+};
+
+struct QuantizeEvent {
+    enum class Kind { Started, Stage, LayerDone, Warning, Finished } kind = Kind::Stage;
+    int layer = 0;           // 0-based
+    int layers = 0;
+    std::string stage;       // "calibration", "capture", "scale search", "clip search", "quantize", "write"
+    double elapsedS = 0;
+    double etaS = -1;        // -1 while unknown
+    std::uint64_t gpuMemoryBytes = 0;
+    std::uint64_t gpuPeakBytes = 0;
+    double layerError = 0;   // mean squared output error of the quantized layer vs the original
+    double layerSeconds = 0;
+    std::string message;
+};
+using QuantizeEventFn = std::function<void(const QuantizeEvent&)>;
+
+struct LayerReport {
+    int layer = 0;
+    double seconds = 0;
+    double outputMse = 0;
+    std::vector<double> scaleRatios;  // best ratio per scaling group (AWQ)
+};
+
+struct QuantizeSummary {
+    std::filesystem::path output;
+    int layers = 0;
+    int resumedFromLayer = 0;
+    double seconds = 0;
+    std::uint64_t calibrationTokens = 0;
+    int calibrationBlocks = 0;
+    std::uint64_t peakGpuBytes = 0;
+    std::uint64_t outputBytes = 0;
+    std::vector<LayerReport> perLayer;
+};
+
+// Throws awq::Error naming the model/layer for bad input (unsupported architecture, K not divisible
+// by the group, NaN/inf, disk full, GPU out of memory); nothing half-written is left at `output`.
+// Cancellation throws awq::Error("cancelled") after the journal is saved, so --resume continues.
+QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent = {}, std::stop_token stop = {});
+
+// The folder a job works in before its output is renamed into place.
+std::filesystem::path partialFolderFor(const std::filesystem::path& output);
+
+}  // namespace awq

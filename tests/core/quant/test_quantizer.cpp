@@ -1,0 +1,213 @@
+// The quantizer's output format, resumability and error handling, on CPU with small calibration.
+#include "core/engine/engine.h"
+#include "core/model/model_info.h"
+#include "core/model/safetensors.h"
+#include "core/quant/quantize_job.h"
+#include "kernels/cpu/awq_dequant_ref.h"
+#include "kernels/cpu/half.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+namespace {
+
+QuantizeSettings smallJob(const fs::path& out, QuantMethodChoice method) {
+    QuantizeSettings s;
+    s.model = test::modelDir("tinystories-qwen3-7m");
+    s.output = out;
+    s.method = method;
+    s.calibrationFiles = {test::dataFile("calib-stories.txt")};
+    s.samples = 8;
+    s.seqlen = 128;
+    return s;
+}
+
+std::string fileBytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Round-to-nearest written out independently of the quantizer (AutoAWQ's formula, fp16 scales):
+// the expected dequantized weight [K][N] of a bf16 source weight [N][K].
+std::vector<float> referenceRtn(const TensorStore& src, const std::string& name, int G, int& K, int& N) {
+    const TensorInfo* t = src.find(name);
+    N = int(t->shape[0]);
+    K = int(t->shape[1]);
+    const auto* bits = reinterpret_cast<const std::uint16_t*>(src.data(*t).data());
+    std::vector<float> out(std::size_t(K) * N);
+    for (int n = 0; n < N; ++n)
+        for (int g = 0; g < K / G; ++g) {
+            float lo = INFINITY, hi = -INFINITY;
+            for (int k = g * G; k < (g + 1) * G; ++k) {
+                const float w = kernels::bf16ToFloat(bits[std::size_t(n) * K + k]);
+                lo = std::min(lo, w);
+                hi = std::max(hi, w);
+            }
+            const float s = kernels::halfToFloat(kernels::floatToHalf(std::max(hi - lo, 1e-5f) / 15.0f));
+            const float z = std::clamp(-std::nearbyint(lo / s), 0.0f, 15.0f);
+            for (int k = g * G; k < (g + 1) * G; ++k) {
+                const float w = kernels::bf16ToFloat(bits[std::size_t(n) * K + k]);
+                const float q = std::clamp(std::nearbyint(w / s) + z, 0.0f, 15.0f);
+                out[std::size_t(k) * N + n] = (q - z) * s;
+            }
+        }
+    return out;
+}
+
+}  // namespace
+
+class QuantizerTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    fs::path tmp(const char* name) const { return fs::path(tmp_.path().toStdString()) / name; }
+
+private Q_SLOTS:
+    void rtnOutputDequantizesExactlyAndLoads() {
+        const auto summary = runQuantizeJob(smallJob(tmp("rtn"), QuantMethodChoice::Rtn));
+        QCOMPARE(summary.layers, 8);
+        QVERIFY(!fs::exists(partialFolderFor(tmp("rtn"))));
+        const auto info = describeModel(tmp("rtn"));
+        QCOMPARE(info.config.quantization.method, QuantMethod::Awq);
+        QCOMPARE(info.config.quantization.groupSize, 128);
+        QCOMPARE(info.parameterCount, std::uint64_t(7345408));
+        QVERIFY(info.hasTokenizer && info.hasChatTemplate && info.hasGenerationConfig);
+
+        const auto out = TensorStore::openFolder(tmp("rtn"));
+        const auto src = TensorStore::openFolder(test::modelDir("tinystories-qwen3-7m"));
+        for (const char* linear : {"model.layers.0.self_attn.q_proj", "model.layers.3.self_attn.k_proj", "model.layers.5.mlp.down_proj",
+                                   "model.layers.7.mlp.gate_proj"}) {
+            int K = 0, N = 0;
+            const auto expected = referenceRtn(src, std::string(linear) + ".weight", 128, K, N);
+            auto bytesOf = [&](const std::string& suffix) { return out.data(*out.find(std::string(linear) + suffix)).data(); };
+            std::vector<float> got(std::size_t(K) * N);
+            kernels::dequantizeAwqGemmRef(reinterpret_cast<const std::int32_t*>(bytesOf(".qweight")),
+                                          reinterpret_cast<const std::int32_t*>(bytesOf(".qzeros")),
+                                          reinterpret_cast<const std::uint16_t*>(bytesOf(".scales")), K, N, 128, got.data());
+            for (std::size_t i = 0; i < got.size(); ++i) QVERIFY2(got[i] == expected[i], qPrintable(QString("%1 element %2").arg(linear).arg(i)));
+        }
+        // The engine runs it and it still tells stories.
+        const auto engine = Engine::load(tmp("rtn"), {});
+        GenerationRequest r;
+        r.promptIds = engine->encode("Once upon a time", false);
+        r.maxNewTokens = 20;
+        QVERIFY(QString::fromStdString(engine->generate({r})[0].text).size() > 20);
+    }
+
+    void packingMatchesAutoAwqFixture() {
+        // tinystories-qwen3-7m-awq was packed by AutoAWQ's own code from RTN weights of the same
+        // model: our RTN output must agree with it nibble for nibble (fp16 rounding of the
+        // AutoAWQ computation aside).
+        const auto ours = TensorStore::openFolder(tmp("rtn"));
+        const auto theirs = TensorStore::openFolder(test::modelDir("tinystories-qwen3-7m-awq"));
+        std::size_t nibbles = 0, equal = 0, farOff = 0;
+        for (const auto& t : theirs.tensors()) {
+            if (t.name.find(".qweight") == std::string::npos && t.name.find(".qzeros") == std::string::npos) continue;
+            const TensorInfo* o = ours.find(t.name);
+            QVERIFY2(o, t.name.c_str());
+            QCOMPARE(o->shape, t.shape);
+            const auto* a = reinterpret_cast<const std::uint32_t*>(ours.data(*o).data());
+            const auto* b = reinterpret_cast<const std::uint32_t*>(theirs.data(t).data());
+            for (std::size_t i = 0; i < t.byteSize / 4; ++i)
+                for (int nib = 0; nib < 8; ++nib, ++nibbles) {
+                    const int x = int((a[i] >> (4 * nib)) & 15), y = int((b[i] >> (4 * nib)) & 15);
+                    equal += x == y;
+                    farOff += std::abs(x - y) > 1;
+                }
+        }
+        // AutoAWQ divided in fp16, we in fp32: values on a rounding boundary may land one step apart.
+        qInfo("%zu of %zu nibbles equal, %zu more than one step apart", equal, nibbles, farOff);
+        QVERIFY(nibbles > 6000000);
+        QVERIFY2(double(equal) / double(nibbles) > 0.99, qPrintable(QString("%1 of %2 nibbles equal").arg(equal).arg(nibbles)));
+        QVERIFY(double(farOff) / double(nibbles) < 1e-4);
+    }
+
+    void cancelThenResumeIsByteIdentical() {
+        const auto whole = smallJob(tmp("whole"), QuantMethodChoice::Awq);
+        runQuantizeJob(whole);
+
+        auto parts = smallJob(tmp("parts"), QuantMethodChoice::Awq);
+        std::stop_source stop;
+        const QString msg = test::errorMessageOf([&] {
+            runQuantizeJob(parts, [&](const QuantizeEvent& e) {
+                if (e.kind == QuantizeEvent::Kind::LayerDone && e.layer == 2) stop.request_stop();
+            }, stop.get_token());
+        });
+        QVERIFY2(msg.contains("cancelled at layer 3"), qPrintable(msg));
+        QVERIFY(!fs::exists(tmp("parts")));
+        QVERIFY(fs::exists(partialFolderFor(tmp("parts"))));
+        // Without --resume the interrupted job is not overwritten.
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(parts); }).contains("--resume"));
+
+        parts.resume = true;
+        const auto summary = runQuantizeJob(parts);
+        QCOMPARE(summary.resumedFromLayer, 3);
+        QCOMPARE(summary.perLayer.size(), std::size_t(8));
+        for (const auto& e : fs::directory_iterator(tmp("whole"))) {
+            const auto name = e.path().filename();
+            if (name == "awqbench_quantization.json") continue;  // holds times
+            QVERIFY2(fileBytes(e.path()) == fileBytes(tmp("parts") / name), qPrintable(QString::fromStdString(name.string())));
+        }
+        const auto record = nlohmann::json::parse(fileBytes(tmp("parts") / "awqbench_quantization.json"));
+        QCOMPARE(record["source"]["fingerprint"].get<std::string>(), describeModel(test::modelDir("tinystories-qwen3-7m")).fingerprint);
+        QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("awq"));
+        QCOMPARE(record["layers"].size(), std::size_t(8));
+    }
+
+    void badInputIsRefusedClearly() {
+        auto job = smallJob(tmp("whole"), QuantMethodChoice::Rtn);
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists"));
+
+        job.output = tmp("g96");
+        job.groupSize = 96;
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("group size 96 is not supported"));
+
+        job.groupSize = 128;
+        job.model = test::modelDir("tinystories-qwen3-7m-awq");
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already quantized"));
+
+        // Llama with tied embeddings stored only as lm_head.weight, at group 64.
+        job.model = test::modelDir("tinystories-656k");
+        job.output = tmp("656k");
+        job.groupSize = 64;
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).isEmpty());
+        QCOMPARE(describeModel(tmp("656k")).config.quantization.groupSize, 64);
+        QVERIFY(describeModel(tmp("656k")).tiedEmbeddingsStoredAsLmHead);
+
+        // NaN in layer 1's weights: the error names the layer, no output appears.
+        const fs::path broken = tmp("nan-model");
+        fs::create_directories(broken);
+        const auto src = TensorStore::openFolder(test::modelDir("tinystories-qwen3-7m"));
+        std::vector<std::vector<std::byte>> copies;
+        std::vector<TensorToWrite> tensors;
+        for (const auto& t : src.tensors()) {
+            auto bytes = src.data(t);
+            copies.emplace_back(bytes.begin(), bytes.end());
+            if (t.name == "model.layers.1.mlp.up_proj.weight") {
+                const std::uint16_t nan = 0x7FC0;
+                std::memcpy(copies.back().data() + 100, &nan, 2);
+            }
+            tensors.push_back({t.name, t.dtype, t.shape, copies.back()});
+        }
+        writeShardedSafetensors(broken, tensors, 1ull << 40);
+        for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"})
+            fs::copy_file(test::modelDir("tinystories-qwen3-7m") / f, broken / f);
+        job.model = broken;
+        job.output = tmp("nan-out");
+        const QString msg = test::errorMessageOf([&] { runQuantizeJob(job); });
+        QVERIFY2(msg.contains("NaN") && msg.contains("layer 1"), qPrintable(msg));
+        QVERIFY(!fs::exists(tmp("nan-out")));
+    }
+};
+
+QTEST_APPLESS_MAIN(QuantizerTest)
+#include "test_quantizer.moc"

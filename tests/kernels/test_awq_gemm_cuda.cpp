@@ -1,0 +1,264 @@
+// The W4A16 GEMM kernel (kernels/cuda/awq_gemm.h) against the CPU reference: dequantizeAwqGemmRef,
+// rounded to fp16 as the kernel and AutoAWQ round it, times fp16 activations, accumulated in double.
+// On the AutoAWQ-packed fixture linears and on Llama-3-8B shapes, for M from 1 (decode) to 512
+// (prefill), fp16 and bf16, with and without the split-K workspace. Fresh random inputs per case;
+// the output is poisoned with NaN before every launch so unwritten elements fail.
+#include "kernels/cpu/awq_dequant_ref.h"
+#include "kernels/cpu/half.h"
+#include "kernels/cuda/awq_gemm.h"
+#include "tests/kernels/awq_fixture.h"
+#include "tests/support/test_paths.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <future>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace awq;
+using namespace awq::kernels;
+
+namespace {
+
+template <typename T>
+class DeviceBuffer {
+public:
+    explicit DeviceBuffer(std::size_t n) : n_(n) {
+        if (n > 0 && cudaMalloc(&ptr_, n * sizeof(T)) != cudaSuccess) throw std::runtime_error("cudaMalloc failed");
+    }
+    ~DeviceBuffer() { cudaFree(ptr_); }
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    T* get() const { return ptr_; }
+    void upload(const void* host) { ASSERT_EQ(cudaMemcpy(ptr_, host, n_ * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess); }
+
+private:
+    T* ptr_ = nullptr;
+    std::size_t n_;
+};
+
+enum class Act { F16, BF16 };
+
+std::uint16_t toAct(float v, Act a) { return a == Act::F16 ? floatToHalf(v) : floatToBf16(v); }
+float fromAct(std::uint16_t v, Act a) { return a == Act::F16 ? halfToFloat(v) : bf16ToFloat(v); }
+
+// A weight on host and device, with its dequantized values as the kernel sees them.
+struct Weight {
+    test::HostAwqLinear host;
+    std::vector<float> w;  // [K, N], (q - z) * s rounded to fp16 (bf16 activations: then to bf16)
+    std::vector<float> wBf16;
+    std::unique_ptr<DeviceBuffer<std::int32_t>> qweight, qzeros;
+    std::unique_ptr<DeviceBuffer<__half>> scales;
+
+    explicit Weight(test::HostAwqLinear l) : host(std::move(l)) {
+        const int G = host.groupSize == -1 ? host.K : host.groupSize;
+        w.resize(std::size_t(host.K) * host.N);
+        dequantizeAwqGemmRef(host.qweight.data(), host.qzeros.data(), host.scales.data(), host.K, host.N, G, w.data());
+        wBf16.resize(w.size());
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            w[i] = halfToFloat(floatToHalf(w[i]));
+            wBf16[i] = bf16ToFloat(floatToBf16(w[i]));
+        }
+        qweight = std::make_unique<DeviceBuffer<std::int32_t>>(host.qweight.size());
+        qzeros = std::make_unique<DeviceBuffer<std::int32_t>>(host.qzeros.size());
+        scales = std::make_unique<DeviceBuffer<__half>>(host.scales.size());
+        qweight->upload(host.qweight.data());
+        qzeros->upload(host.qzeros.data());
+        scales->upload(host.scales.data());
+    }
+};
+
+test::HostAwqLinear randomLinear(int K, int N, int groupSize, std::uint32_t seed) {
+    test::HostAwqLinear l;
+    l.prefix = "random " + std::to_string(K) + "x" + std::to_string(N) + " g" + std::to_string(groupSize);
+    l.K = K;
+    l.N = N;
+    l.groupSize = groupSize;
+    const int groups = groupSize == -1 ? 1 : K / groupSize;
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+    l.qweight.resize(std::size_t(K) * N / 8);
+    l.qzeros.resize(std::size_t(groups) * N / 8);
+    l.scales.resize(std::size_t(groups) * N);
+    for (auto& v : l.qweight) v = std::int32_t(rng());
+    for (auto& v : l.qzeros) v = std::int32_t(rng());
+    for (auto& v : l.scales) v = floatToHalf(scale(rng));
+    return l;
+}
+
+// Reference rows [rows] of y = x @ w in double, spread over the host's cores.
+std::vector<double> referenceRows(const std::vector<std::uint16_t>& x, const std::vector<float>& w, const std::vector<int>& rows, int K,
+                                  int N, Act act) {
+    std::vector<double> out(rows.size() * std::size_t(N), 0.0);
+    auto work = [&](std::size_t begin, std::size_t end) {
+        std::vector<double> acc(N);
+        for (std::size_t r = begin; r < end; ++r) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            const std::uint16_t* xr = x.data() + std::size_t(rows[r]) * K;
+            for (int k = 0; k < K; ++k) {
+                const double xv = fromAct(xr[k], act);
+                const float* wr = w.data() + std::size_t(k) * N;
+                for (int n = 0; n < N; ++n) acc[n] += xv * wr[n];
+            }
+            std::copy(acc.begin(), acc.end(), out.begin() + r * N);
+        }
+    };
+    const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(std::thread::hardware_concurrency(), rows.size()));
+    std::vector<std::future<void>> jobs;
+    const std::size_t per = (rows.size() + threads - 1) / threads;
+    for (std::size_t t = 0; t < threads; ++t) {
+        const std::size_t b = t * per, e = std::min(rows.size(), b + per);
+        if (b < e) jobs.push_back(std::async(std::launch::async, work, b, e));
+    }
+    for (auto& j : jobs) j.get();
+    return out;
+}
+
+cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes) {
+    const auto& h = wt.host;
+    if (act == Act::F16)
+        return awqGemm(static_cast<const __half*>(x), wt.qweight->get(), wt.qzeros->get(), wt.scales->get(), static_cast<__half*>(y), M,
+                       h.K, h.N, h.groupSize, nullptr, ws, wsBytes);
+    return awqGemm(static_cast<const __nv_bfloat16*>(x), wt.qweight->get(), wt.qzeros->get(), wt.scales->get(),
+                   static_cast<__nv_bfloat16*>(y), M, h.K, h.N, h.groupSize, nullptr, ws, wsBytes);
+}
+
+// One case: fresh x, poisoned y, the kernel (with the workspace it asks for, or none), compared with
+// the reference on every row for M <= 64 and on 16 rows (first, last, random) beyond that.
+void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_t seed, double* worstRel = nullptr) {
+    const auto& h = wt.host;
+    const int K = h.K, N = h.N;
+    SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16") + (useWorkspace ? " split-K" : " no workspace"));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    std::vector<std::uint16_t> x(std::size_t(M) * K);
+    for (auto& v : x) v = toAct(uni(rng), act);
+
+    DeviceBuffer<std::uint16_t> dx(x.size()), dy(std::size_t(M) * N);
+    dx.upload(x.data());
+    ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);  // NaN in fp16 and bf16
+    const std::size_t wsBytes = useWorkspace ? awqGemmWorkspaceBytes(M, K, N, h.groupSize) : 0;
+    DeviceBuffer<std::uint8_t> ws(wsBytes);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    std::vector<std::uint16_t> y(std::size_t(M) * N);
+    ASSERT_EQ(cudaMemcpy(y.data(), dy.get(), y.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+
+    // Deterministic: a second launch gives the same bits.
+    ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes), cudaSuccess);
+    std::vector<std::uint16_t> again(y.size());
+    ASSERT_EQ(cudaMemcpy(again.data(), dy.get(), again.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+    ASSERT_TRUE(again == y) << "two launches on the same input differ";
+
+    for (std::size_t i = 0; i < y.size(); ++i)
+        ASSERT_TRUE(std::isfinite(fromAct(y[i], act))) << "element " << i << " (row " << i / N << ") not written or not finite";
+
+    std::vector<int> rows;
+    if (M <= 64) {
+        for (int m = 0; m < M; ++m) rows.push_back(m);
+    } else {
+        rows = {0, M - 1};
+        std::uniform_int_distribution<int> pick(1, M - 2);
+        while (rows.size() < 16) rows.push_back(pick(rng));
+    }
+    const auto ref = referenceRows(x, act == Act::F16 ? wt.w : wt.wBf16, rows, K, N, act);
+    double maxRef = 0, errSq = 0, refSq = 0;
+    for (double v : ref) {
+        maxRef = std::max(maxRef, std::fabs(v));
+        refSq += v * v;
+    }
+    // fp32 accumulation in another order plus one rounding of the output to fp16 (bf16: 8 bits).
+    const double outEps = act == Act::F16 ? 1.0 / 2048 : 1.0 / 256;
+    double worst = 0;
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (int n = 0; n < N; ++n) {
+            const double want = ref[r * N + n];
+            const double got = fromAct(y[std::size_t(rows[r]) * N + n], act);
+            const double err = std::fabs(got - want);
+            errSq += err * err;
+            worst = std::max(worst, err / std::max(maxRef, 1e-30));
+            const double tol = 1e-3 * maxRef + outEps * std::fabs(want) + 1e-4;
+            ASSERT_LE(err, tol) << "row " << rows[r] << " col " << n << ": got " << got << ", want " << want << " (max |ref| " << maxRef << ")";
+        }
+    EXPECT_LT(std::sqrt(errSq / std::max(refSq, 1e-30)), act == Act::F16 ? 1e-3 : 5e-3);
+    if (worstRel) *worstRel = std::max(*worstRel, worst);
+}
+
+const int kMs[] = {1, 2, 3, 8, 16, 33, 128, 512};
+
+}  // namespace
+
+TEST(AwqGemmCuda, MatchesReferenceOnAutoAwqFixture) {
+    for (const char* fixture : {"tinystories-qwen3-7m-awq", "qwen2-random-awq"}) {
+        const auto store = TensorStore::openFolder(test::modelDir(fixture));
+        const auto linears = test::loadAwqLinears(store, 128);
+        ASSERT_FALSE(linears.empty()) << fixture;
+        std::uint32_t seed = 1;
+        for (const auto& l : linears) {
+            const Weight wt(l);
+            for (int M : kMs) checkCase(wt, M, Act::F16, true, ++seed);
+            checkCase(wt, 1, Act::F16, false, ++seed);
+            checkCase(wt, 20, Act::BF16, true, ++seed);
+        }
+    }
+}
+
+TEST(AwqGemmCuda, MatchesReferenceOnLlama8bShapes) {
+    struct Shape {
+        int K, N;
+    };
+    std::uint32_t seed = 100;
+    for (const Shape s : {Shape{4096, 4096}, Shape{4096, 1024}, Shape{4096, 14336}, Shape{14336, 4096}, Shape{4096, 6144}}) {
+        const Weight wt(randomLinear(s.K, s.N, 128, ++seed));
+        double worst = 0;
+        for (int M : kMs) checkCase(wt, M, Act::F16, true, ++seed, &worst);
+        checkCase(wt, 1, Act::F16, false, ++seed, &worst);
+        checkCase(wt, 16, Act::F16, false, ++seed, &worst);
+        std::printf("  %-24s fp16 worst |err| / max|ref| = %.2e\n", wt.host.prefix.c_str(), worst);
+    }
+}
+
+TEST(AwqGemmCuda, OtherGroupSizesAndBf16) {
+    std::uint32_t seed = 1000;
+    for (const int G : {32, 64, -1}) {
+        const Weight wt(randomLinear(2048, 1536, G, ++seed));
+        for (int M : {1, 5, 16, 32, 77}) {
+            checkCase(wt, M, Act::F16, true, ++seed);
+            checkCase(wt, M, Act::BF16, true, ++seed);
+        }
+    }
+}
+
+TEST(AwqGemmCuda, OddShapes) {
+    // N not a multiple of 32 (scalar loads of qweight), N not a multiple of the 64/128-column tiles,
+    // K of a single chunk, and K not a multiple of the 64-deep prefill tile.
+    std::uint32_t seed = 2000;
+    struct Shape {
+        int K, N, G;
+    };
+    for (const Shape s : {Shape{256, 8, 128}, Shape{128, 200, 32}, Shape{32, 96, 32}, Shape{1056, 1000, 32}, Shape{4096, 4104, 128}}) {
+        const Weight wt(randomLinear(s.K, s.N, s.G, ++seed));
+        for (int M : {1, 3, 17, 31, 32, 33, 100}) checkCase(wt, M, Act::F16, true, ++seed);
+        checkCase(wt, 9, Act::BF16, false, ++seed);
+    }
+}
+
+TEST(AwqGemmCuda, RejectsBadShapes) {
+    const auto* p = reinterpret_cast<const std::int32_t*>(std::uintptr_t(256));
+    const auto* s = reinterpret_cast<const __half*>(std::uintptr_t(256));
+    auto* y = reinterpret_cast<__half*>(std::uintptr_t(256));
+    EXPECT_EQ(awqGemm(s, p, p, s, y, 1, 100, 64, 128, nullptr), cudaErrorInvalidValue);   // K % G
+    EXPECT_EQ(awqGemm(s, p, p, s, y, 1, 128, 60, 128, nullptr), cudaErrorInvalidValue);   // N % 8
+    EXPECT_EQ(awqGemm(s, p, p, s, y, 1, 128, 64, 16, nullptr), cudaErrorInvalidValue);    // G % 32
+    EXPECT_EQ(awqGemm(s, p, p, s, y, 1, 100, 64, -1, nullptr), cudaErrorInvalidValue);    // per-channel, K % 32
+    EXPECT_EQ(awqGemm(s, p, p, s, y, -1, 128, 64, 128, nullptr), cudaErrorInvalidValue);  // M < 0
+    EXPECT_EQ(awqGemm(s, p, p, s, y, 0, 128, 64, 128, nullptr), cudaSuccess);             // nothing to do
+    EXPECT_EQ(awqGemm(s + 1, p, p, s, y, 1, 128, 64, 128, nullptr), cudaErrorMisalignedAddress);
+    EXPECT_EQ(awqGemm(nullptr, p, p, s, y, 1, 128, 64, 128, nullptr), cudaErrorInvalidValue);
+    EXPECT_EQ(awqGemmWorkspaceBytes(64, 4096, 4096, 128), 0u);  // the prefill path needs none
+}
