@@ -84,7 +84,7 @@ at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& input, int
         const auto w = weight.narrow(0, b0, batch).view({batch, groups, G});
         const auto orgMax = w.abs().amax(-1, true);                     // [c, g, 1]
         auto bestMax = orgMax.clone();
-        auto minErr = at::full_like(orgMax, 1e9).to(at::kFloat);
+        auto minErr = at::full(orgMax.sizes(), 1e9, orgMax.options().dtype(at::kFloat));  // 1e9 overflows fp16
         // out[g, T, c] = sum_k x[g, T, k] * w[c, g, k]
         auto outOf = [&](const at::Tensor& ww) { return at::bmm(xg, ww.permute({1, 2, 0})); };
         const auto orgOut = outOf(w);
