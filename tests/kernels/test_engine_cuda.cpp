@@ -3,6 +3,7 @@
 // tolerance, the same argmax almost everywhere, greedy continuations, and the memory the packed
 // weights take on the GPU.
 #include "core/engine/engine.h"
+#include "tests/support/golden.h"
 #include "tests/support/test_paths.h"
 
 #include <gtest/gtest.h>
@@ -23,10 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json readGolden(const fs::path& folder) {
-    std::ifstream in(folder / "golden.json");
-    return json::parse(in);
-}
 
 struct Fixture {
     const char* name;
@@ -52,7 +49,7 @@ TEST(EngineCudaBridge, KernelsAreBuiltIn) {
 TEST_P(EngineCuda, LogitsAndGreedyMatchCpu) {
     const Fixture f = GetParam();
     const fs::path folder = test::modelDir(f.name);
-    const json golden = readGolden(folder);
+    const json golden = test::readGolden(folder);
     const auto cpu = Engine::load(folder, {});
     const auto gpu = Engine::load(folder, {.device = DeviceKind::Cuda});
     EXPECT_EQ(gpu->computeDtype(), std::string(f.gpuDtype));
@@ -129,7 +126,7 @@ TEST(EngineCudaBatch, BatchedDecodeAgreesWithSingle) {
     // Several sequences of different lengths decode together (M = batch in the AWQ kernel); every
     // sequence must keep (almost) the continuation it gets alone.
     const fs::path folder = test::modelDir("tinystories-qwen3-7m-awq");
-    const json golden = readGolden(folder);
+    const json golden = test::readGolden(folder);
     const auto gpu = Engine::load(folder, {.device = DeviceKind::Cuda});
     std::vector<GenerationRequest> batch;
     for (const auto& seq : golden["sequences"]) {

@@ -1,6 +1,7 @@
 // The engine on CPU against Hugging Face transformers (float32) for every fixture with a
 // golden.json: top-8 logits per position, the full last row, nll_sum, and greedy continuations.
 #include "core/engine/engine.h"
+#include "tests/support/golden.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest>
@@ -15,10 +16,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-json readGolden(const fs::path& folder) {
-    std::ifstream in(folder / "golden.json");
-    return json::parse(in);
-}
 
 double nllOf(const std::vector<float>& logits, const std::vector<int>& ids, int vocab) {
     double nll = 0;
@@ -46,7 +43,7 @@ private Q_SLOTS:
     void matchesTransformers() {
         QFETCH(QString, fixture);
         const fs::path folder = test::modelDir(fixture.toUtf8().constData());
-        const json golden = readGolden(folder);
+        const json golden = test::readGolden(folder);
         const auto engine = Engine::load(folder, {});
         QCOMPARE(engine->computeDtype(), std::string("float32"));
         const int vocab = engine->model().config.vocabSize;
@@ -91,7 +88,7 @@ private Q_SLOTS:
         // Different prompt lengths in one batch (right padding, per-sequence positions) must give
         // exactly what each prompt gives alone.
         const auto engine = Engine::load(test::modelDir("tinystories-qwen3-7m"), {});
-        const json golden = readGolden(test::modelDir("tinystories-qwen3-7m"));
+        const json golden = test::readGolden(test::modelDir("tinystories-qwen3-7m"));
         std::vector<GenerationRequest> batch;
         for (const auto& g : golden["greedy"]) {
             GenerationRequest r;
