@@ -14,6 +14,7 @@
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/remove_tree.h"
+#include "benchmarks/synthetic_weights.h"
 #include "kernels/cpu/half.h"
 
 #include <nlohmann/json.hpp>
@@ -51,33 +52,6 @@ void onFatalSignal(int sig) {
 }
 
 constexpr int kHidden = 4096, kInter = 14336, kHeads = 32, kKvHeads = 8, kHeadDim = 128, kVocab = 128256, kGroup = 128;
-
-// Fills in parallel: f(i, rng) gives element i.
-template <typename T, typename F>
-void parallelFill(std::vector<T>& v, std::uint64_t seed, F f) {
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> pool;
-    const std::size_t per = (v.size() + threads - 1) / threads;
-    for (unsigned t = 0; t < threads; ++t)
-        pool.emplace_back([&, t] {
-            std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + t + 1;
-            auto next = [&s] {  // xorshift64*
-                s ^= s >> 12;
-                s ^= s << 25;
-                s ^= s >> 27;
-                return static_cast<std::uint32_t>((s * 0x2545F4914F6CDD1Dull) >> 32);
-            };
-            const std::size_t b = t * per, e = std::min(v.size(), b + per);
-            for (std::size_t i = b; i < e; ++i) v[i] = f(next);
-        });
-    for (auto& th : pool) th.join();
-}
-
-template <typename T>
-std::span<const std::byte> bytesOf(const std::vector<T>& v, std::size_t offset, std::size_t count) {
-    if (offset + count > v.size()) throw awq::Error("synthetic buffer too small (a bug in engine_bench)");
-    return std::as_bytes(std::span<const T>(v.data() + offset, count));
-}
 
 json llamaConfig(int layers, bool awq) {
     json c = {{"architectures", {"LlamaForCausalLM"}},
@@ -137,11 +111,11 @@ void writeModels(const fs::path& dir, int layers) {
     auto uniformHalf = [](float lo, float hi) {
         return [lo, hi](auto& next) { return awq::kernels::floatToHalf(lo + (hi - lo) * float(next() >> 8) * (1.0f / 16777216.0f)); };
     };
-    parallelFill(embed, 1, uniformHalf(-0.035f, 0.035f));  // uniform with std 0.02
-    parallelFill(dense, 2, uniformHalf(-0.035f, 0.035f));
-    parallelFill(qweight, 3, [](auto& next) { return std::int32_t(next()); });
-    parallelFill(qzeros, 4, [](auto& next) { return std::int32_t(next()); });
-    parallelFill(scales, 5, uniformHalf(0.002f, 0.004f));
+    awq::bench::parallelFill(embed, 1, uniformHalf(-0.035f, 0.035f));  // uniform with std 0.02
+    awq::bench::parallelFill(dense, 2, uniformHalf(-0.035f, 0.035f));
+    awq::bench::parallelFill(qweight, 3, [](auto& next) { return std::int32_t(next()); });
+    awq::bench::parallelFill(qzeros, 4, [](auto& next) { return std::int32_t(next()); });
+    awq::bench::parallelFill(scales, 5, uniformHalf(0.002f, 0.004f));
 
     auto offsetFor = [&](int layer, int which) { return (std::size_t(layer) * 7 + which) * 104729 % (slack / 8) * 8; };
     for (const bool awq : {false, true}) {
@@ -152,22 +126,22 @@ void writeModels(const fs::path& dir, int layers) {
         auto add = [&](std::string name, awq::DType dtype, std::vector<std::int64_t> shape, std::span<const std::byte> data) {
             tensors.push_back({std::move(name), dtype, std::move(shape), data});
         };
-        add("model.embed_tokens.weight", awq::DType::F16, {kVocab, kHidden}, bytesOf(embed, 0, embed.size()));
-        add("lm_head.weight", awq::DType::F16, {kVocab, kHidden}, bytesOf(embed, 0, embed.size()));
-        add("model.norm.weight", awq::DType::F16, {kHidden}, bytesOf(ones, 0, ones.size()));
+        add("model.embed_tokens.weight", awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
+        add("lm_head.weight", awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
+        add("model.norm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
         for (int l = 0; l < layers; ++l) {
             const std::string p = "model.layers." + std::to_string(l) + ".";
-            add(p + "input_layernorm.weight", awq::DType::F16, {kHidden}, bytesOf(ones, 0, ones.size()));
-            add(p + "post_attention_layernorm.weight", awq::DType::F16, {kHidden}, bytesOf(ones, 0, ones.size()));
+            add(p + "input_layernorm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
+            add(p + "post_attention_layernorm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
             for (int w = 0; w < 7; ++w) {
                 const auto& s = kLinears[w];
                 const std::size_t off = offsetFor(l, w);
                 if (!awq) {
-                    add(p + s.name + ".weight", awq::DType::F16, {s.N, s.K}, bytesOf(dense, off, std::size_t(s.N) * s.K));
+                    add(p + s.name + ".weight", awq::DType::F16, {s.N, s.K}, awq::bench::bytesOf(dense, off, std::size_t(s.N) * s.K));
                 } else {
-                    add(p + s.name + ".qweight", awq::DType::I32, {s.K, s.N / 8}, bytesOf(qweight, off, std::size_t(s.K) * s.N / 8));
-                    add(p + s.name + ".qzeros", awq::DType::I32, {s.K / kGroup, s.N / 8}, bytesOf(qzeros, off, std::size_t(s.K / kGroup) * s.N / 8));
-                    add(p + s.name + ".scales", awq::DType::F16, {s.K / kGroup, s.N}, bytesOf(scales, off, std::size_t(s.K / kGroup) * s.N));
+                    add(p + s.name + ".qweight", awq::DType::I32, {s.K, s.N / 8}, awq::bench::bytesOf(qweight, off, std::size_t(s.K) * s.N / 8));
+                    add(p + s.name + ".qzeros", awq::DType::I32, {s.K / kGroup, s.N / 8}, awq::bench::bytesOf(qzeros, off, std::size_t(s.K / kGroup) * s.N / 8));
+                    add(p + s.name + ".scales", awq::DType::F16, {s.K / kGroup, s.N}, awq::bench::bytesOf(scales, off, std::size_t(s.K / kGroup) * s.N));
                 }
             }
         }

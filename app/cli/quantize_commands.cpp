@@ -86,7 +86,8 @@ int run(const Options& o) {
         std::cout << table.render();
         std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in " << summary.seconds << " s; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
-                  << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "") << "\n";
+                  << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "")
+                  << (summary.peakGpuBytes > 0 ? "; peak GPU memory " + format::gib(summary.peakGpuBytes) : "") << "\n";
     }
     return 0;
 }

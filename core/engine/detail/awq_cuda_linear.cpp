@@ -83,12 +83,23 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
     return y.view(sizes);
 }
 
+// Both throw "Invalid device argument" until torch has allocated on the device; before that there
+// is nothing to report or reset.
 std::uint64_t cudaPeakAllocatedBytes(int device) {
-    // allocated_bytes is indexed by StatType; AGGREGATE (all pools) is 0 in every torch version.
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
-    return static_cast<std::uint64_t>(stats.allocated_bytes[0].peak);
+    try {
+        // allocated_bytes is indexed by StatType; AGGREGATE (all pools) is 0 in every torch version.
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+        return static_cast<std::uint64_t>(stats.allocated_bytes[0].peak);
+    } catch (const c10::Error&) {
+        return 0;
+    }
 }
 
-void cudaResetPeak(int device) { c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device)); }
+void cudaResetPeak(int device) {
+    try {
+        c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+    } catch (const c10::Error&) {
+    }
+}
 
 }  // namespace awq::engine

@@ -1,0 +1,125 @@
+// Quantization speed and memory with Qwen3-8B layer shapes (hidden 4096, intermediate 12288,
+// 32 heads / 8 KV heads of 128, q/k norms): writes a synthetic fp16 model with a few layers (random
+// weights; the tokenizer of the bundled demo model, whose ids all exist in the 8B vocabulary), runs
+// the AWQ job on the GPU and prints seconds per layer and peak GPU memory next to the anchors:
+// AutoAWQ 20.9 s/layer and 8.8 GiB on an H100 with 125 blocks of 512 tokens
+// (../shared/models/README.md), 13.5 s/layer on a 16 GB RTX 5080 (seeds).
+//
+//   quant_speed_bench --calib calib-stories.txt [--layers 4] [--samples 340] [--device cuda] [--dir PATH]
+#include "benchmarks/synthetic_weights.h"
+#include "core/library/catalog.h"
+#include "core/model/safetensors.h"
+#include "core/quant/quantize_job.h"
+#include "core/util/format.h"
+#include "core/util/remove_tree.h"
+#include "kernels/cpu/half.h"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using namespace awq;
+
+namespace {
+
+constexpr int kHidden = 4096, kInter = 12288, kHeads = 32, kKvHeads = 8, kHeadDim = 128, kVocab = 151936;
+
+void writeModel(const fs::path& dir, int layers, const fs::path& tokenizerFrom) {
+    fs::create_directories(dir);
+    const std::size_t slack = std::size_t(1) << 20;
+    std::vector<std::uint16_t> embed(std::size_t(kVocab) * kHidden), ones(kHidden, kernels::floatToHalf(1.0f));
+    std::vector<std::uint16_t> dense(std::size_t(kInter) * kHidden + slack);
+    auto uniformHalf = [](float lo, float hi) {
+        return [lo, hi](auto& next) { return kernels::floatToHalf(lo + (hi - lo) * float(next() >> 8) * (1.0f / 16777216.0f)); };
+    };
+    bench::parallelFill(embed, 1, uniformHalf(-0.035f, 0.035f));
+    bench::parallelFill(dense, 2, uniformHalf(-0.035f, 0.035f));
+    struct Shape {
+        const char* name;
+        int K, N;
+    };
+    const Shape linears[] = {{"self_attn.q_proj", kHidden, kHeads * kHeadDim}, {"self_attn.k_proj", kHidden, kKvHeads * kHeadDim},
+                             {"self_attn.v_proj", kHidden, kKvHeads * kHeadDim}, {"self_attn.o_proj", kHeads * kHeadDim, kHidden},
+                             {"mlp.gate_proj", kHidden, kInter},               {"mlp.up_proj", kHidden, kInter},
+                             {"mlp.down_proj", kInter, kHidden}};
+    std::vector<TensorToWrite> tensors;
+    auto ones16 = bench::bytesOf(ones, 0, ones.size());
+    tensors.push_back({"model.embed_tokens.weight", DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
+    tensors.push_back({"lm_head.weight", DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
+    tensors.push_back({"model.norm.weight", DType::F16, {kHidden}, ones16});
+    std::vector<std::uint16_t> headOnes(kHeadDim, kernels::floatToHalf(1.0f));
+    for (int l = 0; l < layers; ++l) {
+        const std::string p = "model.layers." + std::to_string(l) + ".";
+        tensors.push_back({p + "input_layernorm.weight", DType::F16, {kHidden}, ones16});
+        tensors.push_back({p + "post_attention_layernorm.weight", DType::F16, {kHidden}, ones16});
+        tensors.push_back({p + "self_attn.q_norm.weight", DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
+        tensors.push_back({p + "self_attn.k_norm.weight", DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
+        for (int w = 0; w < 7; ++w) {
+            const std::size_t off = (std::size_t(l) * 7 + w) * 104729 % (slack / 8) * 8;
+            tensors.push_back({p + linears[w].name + ".weight", DType::F16, {linears[w].N, linears[w].K},
+                               bench::bytesOf(dense, off, std::size_t(linears[w].N) * linears[w].K)});
+        }
+    }
+    writeShardedSafetensors(dir, tensors, std::uint64_t(4) << 30, {{"format", "pt"}});
+    const nlohmann::json config = {{"architectures", {"Qwen3ForCausalLM"}}, {"model_type", "qwen3"}, {"hidden_size", kHidden},
+                                   {"intermediate_size", kInter}, {"num_attention_heads", kHeads}, {"num_key_value_heads", kKvHeads},
+                                   {"head_dim", kHeadDim}, {"num_hidden_layers", layers}, {"vocab_size", kVocab},
+                                   {"max_position_embeddings", 40960}, {"rms_norm_eps", 1e-6},
+                                   {"rope_parameters", {{"rope_theta", 1000000.0}, {"rope_type", "default"}}},
+                                   {"tie_word_embeddings", false}, {"eos_token_id", 0}, {"dtype", "float16"}};
+    std::ofstream(dir / "config.json") << config.dump(2) << "\n";
+    for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) fs::copy_file(tokenizerFrom / f, dir / f, fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int layers = 4, samples = 340;
+    std::string calib, device = "cuda";
+    fs::path dir = fs::temp_directory_path() / ("awqbench-quant-speed-" + std::to_string(::getpid()));
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string k = argv[i], v = argv[i + 1];
+        if (k == "--layers") layers = std::stoi(v);
+        else if (k == "--samples") samples = std::stoi(v);
+        else if (k == "--calib") calib = v;
+        else if (k == "--device") device = v;
+        else if (k == "--dir") dir = v;
+    }
+    if (calib.empty()) {
+        std::fprintf(stderr, "usage: %s --calib FILE [--layers 4] [--samples 340] [--device cuda] [--dir PATH]\n", argv[0]);
+        return 1;
+    }
+    const fs::path demo = findDemoLibrary({}) / "tinystories-qwen3-7m";
+    try {
+        writeModel(dir / "source", layers, demo);
+        QuantizeSettings s;
+        s.model = dir / "source";
+        s.output = dir / "awq";
+        s.calibrationFiles = {calib};
+        s.samples = samples;
+        s.device = device;
+        const auto summary = runQuantizeJob(s);
+        double sum = 0;
+        for (const auto& l : summary.perLayer) sum += l.seconds;
+        const double perLayer = sum / double(summary.perLayer.size());
+        std::printf("\n%-34s %8s %8s %10s %12s\n", "quantizer (Qwen3-8B layer shapes)", "blocks", "layers", "s / layer", "peak GPU");
+        std::printf("%-34s %8d %8d %10.2f %12s\n", ("awqbench AWQ g128 (" + device + ")").c_str(), summary.calibrationBlocks, layers, perLayer,
+                    format::gib(summary.peakGpuBytes).c_str());
+        std::printf("%-34s %8d %8s %10.2f %12s\n", "AutoAWQ 0.2.9, H100 (README)", 125, "-", 20.9, "8.80 GiB");
+        std::printf("%-34s %8s %8s %10.2f %12s\n", "AutoAWQ, RTX 5080 16 GB (seeds)", "?", "36", 13.5, "-");
+        std::printf("speed-up against AutoAWQ on the H100: %.1fx (per layer; first layer included)\n", 20.9 / perLayer);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        removeTree(dir);
+        return 2;
+    }
+    removeTree(dir);
+    return 0;
+}
