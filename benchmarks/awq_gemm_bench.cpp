@@ -5,6 +5,7 @@
 // enough copies of the weights to defeat the L2 cache; inputs are random, never zeros.
 //
 //   awq_gemm_bench [--m 1,8,16,32] [--reps 15]
+#include "core/util/int_list.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cuda/awq_gemm.h"
 
@@ -17,7 +18,6 @@
 #include <cstdlib>
 #include <functional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -87,14 +87,6 @@ double copyBandwidthGBs(cudaStream_t stream) {
     return 2.0 * double(bytes) / (us * 1e-6) / 1e9;  // read + write
 }
 
-std::vector<int> parseList(const std::string& s) {
-    std::vector<int> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
-    return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,7 +94,7 @@ int main(int argc, char** argv) {
     int reps = 15;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        if (a == "--m") ms = parseList(argv[i + 1]);
+        if (a == "--m") ms = awq::parseIntList(argv[i + 1], "--m");
         else if (a == "--reps") reps = std::max(3, std::atoi(argv[i + 1]));
     }
     int dev = 0;

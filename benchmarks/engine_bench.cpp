@@ -10,11 +10,12 @@
 // Weights are random but sane (fp16 std ~0.02; AWQ zeros and codes uniform in 0..15, scales
 // 0.002..0.004), so activations stay finite over all layers. Tensors of one shape share a few
 // random buffers at different offsets, so writing a 16 GB model needs ~1.2 GB of host memory.
+#include "benchmarks/synthetic_weights.h"
 #include "core/engine/engine.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "core/util/int_list.h"
 #include "core/util/remove_tree.h"
-#include "benchmarks/synthetic_weights.h"
 #include "kernels/cpu/half.h"
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,14 +203,6 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
     return rows;
 }
 
-std::vector<int> parseList(const std::string& s) {
-    std::vector<int> out;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
-    return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,7 +224,7 @@ int main(int argc, char** argv) {
         else if (a == "--keep") keep = true;
         else if (a == "--prompt") promptLen = std::stoi(value());
         else if (a == "--new-tokens") newTokens = std::stoi(value());
-        else if (a == "--batches") batches = parseList(value());
+        else if (a == "--batches") batches = awq::parseIntList(value(), "--batches");
         else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
         else {
             std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompt N] [--new-tokens N] [--batches 1,8] [--repeat N]\n");

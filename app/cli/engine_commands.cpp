@@ -5,13 +5,13 @@
 #include "core/engine/evaluation.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/int_list.h"
 
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <unistd.h>
 
 namespace awq::cli {
@@ -27,22 +27,6 @@ struct GenerateOptions {
     std::vector<std::string> stops;
 };
 
-std::vector<int> parseIdList(const std::string& text) {
-    std::vector<int> ids;
-    std::stringstream ss(text);
-    for (std::string part; std::getline(ss, part, ',');) {
-        try {
-            std::size_t used = 0;
-            ids.push_back(std::stoi(part, &used));
-            if (used != part.size()) throw std::invalid_argument(part);
-        } catch (const std::exception&) {
-            throw Error("'" + part + "' is not a token id", {}, "pass --prompt-ids as comma-separated integers, e.g. 1,2,3");
-        }
-    }
-    if (ids.empty()) throw Error("--prompt-ids is empty", {}, "pass comma-separated integers, e.g. 1,2,3");
-    return ids;
-}
-
 EngineOptions engineOptions(const std::string& device, const std::string& dtype) {
     EngineOptions o;
     o.device = parseDeviceKind(device);
@@ -53,7 +37,7 @@ EngineOptions engineOptions(const std::string& device, const std::string& dtype)
 int runGenerate(const GenerateOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
     GenerationRequest r;
-    if (!o.promptIds.empty()) r.promptIds = parseIdList(o.promptIds);
+    if (!o.promptIds.empty()) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
     else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat);
     else r.promptIds = engine->encode(o.prompt, true);
     r.maxNewTokens = o.maxNew;
@@ -135,6 +119,12 @@ int runEval(const EvalOptions& o) {
     return 0;
 }
 
+void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
+    cmd->add_option("--device", device, "cpu or cuda");
+    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16");
+    cmd->add_flag("--json", json, "print one JSON object (keys in README.md)");
+}
+
 }  // namespace
 
 void addEngineCommands(CLI::App& app) {
@@ -154,9 +144,7 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--repetition-penalty", g->repetitionPenalty, "penalty for repeated tokens (1 = off)");
     gen->add_option("--seed", g->seed, "random seed");
     gen->add_option("--stop", g->stops, "stop string (repeatable)");
-    gen->add_option("--device", g->device, "cpu or cuda");
-    gen->add_option("--dtype", g->dtype, "compute dtype: auto, float32, float16, bfloat16");
-    gen->add_flag("--json", g->json, "print one JSON object (keys in README.md)");
+    addEngineOptions(gen, g->device, g->dtype, g->json);
     gen->callback([g] {
         if (g->prompt.empty() && g->chat.empty() && g->promptIds.empty())
             throw CLI::ValidationError("generate", "one of --prompt, --chat or --prompt-ids is required");
@@ -173,9 +161,7 @@ void addEngineCommands(CLI::App& app) {
     ppl->add_option("--stride", e->stride, "tokens between window starts");
     ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)");
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
-    ppl->add_option("--device", e->device, "cpu or cuda");
-    ppl->add_option("--dtype", e->dtype, "compute dtype: auto, float32, float16, bfloat16");
-    ppl->add_flag("--json", e->json, "print one JSON object (keys in README.md)");
+    addEngineOptions(ppl, e->device, e->dtype, e->json);
     ppl->callback([e] { runOrExit([&] { return runEval(*e); }); });
 }
 
