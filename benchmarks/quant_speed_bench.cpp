@@ -8,8 +8,10 @@
 //   quant_speed_bench --calib calib-stories.txt [--layers 4] [--samples 340] [--device cuda] [--dir PATH]
 #include "benchmarks/synthetic_weights.h"
 #include "core/library/catalog.h"
+#include "core/model/hf_config.h"
 #include "core/model/safetensors.h"
 #include "core/quant/quantize_job.h"
+#include "core/quant/quantize_preflight.h"
 #include "core/util/format.h"
 #include "core/util/remove_tree.h"
 #include "kernels/cpu/half.h"
@@ -109,9 +111,11 @@ int main(int argc, char** argv) {
         double sum = 0;
         for (const auto& l : summary.perLayer) sum += l.seconds;
         const double perLayer = sum / double(summary.perLayer.size());
-        std::printf("\n%-34s %8s %8s %10s %12s\n", "quantizer (Qwen3-8B layer shapes)", "blocks", "layers", "s / layer", "peak GPU");
-        std::printf("%-34s %8d %8d %10.2f %12s\n", ("awqbench AWQ g128 (" + device + ")").c_str(), summary.calibrationBlocks, layers, perLayer,
-                    format::gib(summary.peakGpuBytes).c_str());
+        const auto estimate = estimateQuantizePeakBytes(loadModelConfig(s.model), summary.calibrationTokens, s.seqlen, s.groupSize, device == "cuda");
+        std::printf("\n%-34s %8s %8s %10s %12s %12s\n", "quantizer (Qwen3-8B layer shapes)", "blocks", "layers", "s / layer", "peak GPU",
+                    "estimated");
+        std::printf("%-34s %8d %8d %10.2f %12s %12s\n", ("awqbench AWQ g128 (" + device + ")").c_str(), summary.calibrationBlocks, layers, perLayer,
+                    format::gib(summary.peakGpuBytes).c_str(), format::gib(estimate).c_str());
         std::printf("%-34s %8d %8s %10.2f %12s\n", "AutoAWQ 0.2.9, H100 (README)", 125, "-", 20.9, "8.80 GiB");
         std::printf("%-34s %8s %8s %10.2f %12s\n", "AutoAWQ, RTX 5080 16 GB (seeds)", "?", "36", 13.5, "-");
         std::printf("speed-up against AutoAWQ on the H100: %.1fx (per layer; first layer included)\n", 20.9 / perLayer);

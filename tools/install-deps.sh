@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libpcre2-dev libicu-dev libutf8proc-dev
   xvfb xauth
+  libcairo2-dev poppler-utils
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,13 @@
 // awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
 #include "app/cli/models_commands.h"
+#include "app/cli/report_commands.h"
+#include "app/cli/pool_commands.h"
+#include "app/cli/deploy_commands.h"
 #include "app/cli/tokenize_commands.h"
 #if AWQBENCH_HAVE_ENGINE
 #include "app/cli/engine_commands.h"
 #include "app/cli/quantize_commands.h"
+#include "app/cli/compare_commands.h"
 #endif
 #include "core/util/logging.h"
 
@@ -17,10 +21,14 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "log debug messages to stderr");
 
     awq::cli::addModelsCommands(app);
+    awq::cli::addReportCommands(app);
     awq::cli::addTokenizeCommands(app);
+    awq::cli::addPoolCommands(app);
+    awq::cli::addDeployCommands(app);
 #if AWQBENCH_HAVE_ENGINE
     awq::cli::addEngineCommands(app);
     awq::cli::addQuantizeCommands(app);
+    awq::cli::addCompareCommands(app);
 #endif
 
     app.parse_complete_callback([&] {

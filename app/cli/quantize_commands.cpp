@@ -2,6 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "core/quant/quantize_job.h"
+#include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 
@@ -20,7 +21,8 @@ struct Options {
     std::string model, out, method = "awq", device = "cpu";
     int group = 128, samples = 128, seqlen = 512;
     std::vector<std::string> calib;
-    bool resume = false, jsonProgress = false;
+    double maxGpuGib = 0;
+    bool resume = false, jsonProgress = false, check = false;
 };
 
 // Ctrl+C cancels cleanly: the journal is saved and --resume continues.
@@ -38,8 +40,28 @@ std::string eventJson(const QuantizeEvent& e) {
         j["layer_mse"] = e.layerError;
         j["layer_s"] = e.layerSeconds;
     }
+    if (e.gpuPeakBytes > 0) {
+        j["gpu_memory_bytes"] = e.gpuMemoryBytes;
+        j["gpu_peak_bytes"] = e.gpuPeakBytes;
+    }
     if (!e.message.empty()) j["message"] = e.message;
     return j.dump();
+}
+
+// --check: the pre-flight verdict the Quantize page shows, and exit status 2 when the job cannot run.
+int printPreflight(const QuantizePreflight& p) {
+    TextTable table({"check", "value"}, {false, false});
+    table.addRow({"decoder layers", std::to_string(p.layers)});
+    table.addRow({"calibration tokens (asked)", std::to_string(p.calibrationTokens)});
+    table.addRow({"estimated peak device memory", format::gib(p.estimatedPeakDeviceBytes)});
+    table.addRow({"free GPU memory", p.deviceFreeBytes ? format::gib(*p.deviceFreeBytes) : "-"});
+    table.addRow({"estimated output size", format::bytes(p.estimatedOutputBytes)});
+    table.addRow({"free disk space", p.diskFreeBytes ? format::bytes(*p.diskFreeBytes) : "-"});
+    std::cout << table.render();
+    for (const auto& w : p.warnings) std::cout << "warning: " << w << "\n";
+    for (const auto& e : p.problems) std::cout << "problem: " << e << "\n";
+    std::cout << (p.ok() ? "verdict: ready to quantize\n" : "verdict: cannot start\n");
+    return p.ok() ? 0 : 2;
 }
 
 int run(const Options& o) {
@@ -53,6 +75,8 @@ int run(const Options& o) {
     s.seqlen = o.seqlen;
     s.device = o.device;
     s.resume = o.resume;
+    s.maxDeviceMemoryBytes = std::uint64_t(o.maxGpuGib * double(1ull << 30));
+    if (o.check) return printPreflight(preflightQuantizeJob(s));
 
     std::stop_source stop;
     gStop = &stop;
@@ -106,6 +130,8 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--seqlen", o->seqlen, "tokens per calibration block")->check(CLI::PositiveNumber);
     q->add_option("--device", o->device, "cpu or cuda");
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
+    q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server)")->check(CLI::PositiveNumber);
+    q->add_flag("--check", o->check, "print the pre-flight checks (memory, disk, model) and exit");
     q->add_flag("--json-progress", o->jsonProgress, "print one JSON object per progress event on stdout");
     q->callback([o] { runOrExit([&] { return run(*o); }); });
 }

@@ -32,8 +32,13 @@ int main(int argc, char** argv) {
                                         QStringLiteral("FILE"));
     const QCommandLineOption select(QStringLiteral("select"), QStringLiteral("With --screenshot: the model to show."),
                                     QStringLiteral("NAME"));
+    const QCommandLineOption page(QStringLiteral("page"),
+                                  QStringLiteral("With --screenshot: the page to render: models (default), quantize (runs a short AWQ job "
+                                                 "of the selected model into a scratch folder) or compare (loads it and its AWQ version "
+                                                 "and runs the battery)."),
+                                  QStringLiteral("PAGE"), QStringLiteral("models"));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log debug messages too."));
-    parser.addOptions({library, warmPool, settingsFile, screenshot, select, verbose});
+    parser.addOptions({library, warmPool, settingsFile, screenshot, select, page, verbose});
     parser.process(app);
 
     awq::logging::init(awq::logging::defaultLogFile(), /*toStderr=*/true,
@@ -53,7 +58,11 @@ int main(int argc, char** argv) {
         QTemporaryDir scratch;
         if (options.settingsFile.isEmpty()) options.settingsFile = scratch.filePath(QStringLiteral("settings.ini"));
         awq::ui::MainWindow window(options);
-        return awq::ui::renderScreenshot(window, {parser.value(screenshot), parser.value(select)});
+        awq::ui::ScreenshotRequest request{parser.value(screenshot), parser.value(select)};
+        request.page = parser.value(page);
+        request.scratchDir = scratch.path();
+        if (request.page != QLatin1String("models")) request.timeoutMs = 600000;   // they run a job first
+        return awq::ui::renderScreenshot(window, request);
     }
 
     awq::ui::MainWindow window(options);

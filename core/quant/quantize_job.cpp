@@ -8,6 +8,8 @@
 #include "core/quant/calibration.h"
 #include "core/quant/detail/awq_math.h"
 #include "core/quant/detail/job_journal.h"
+#include "core/quant/detail/job_limits.h"
+#include "core/quant/quantize_preflight.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/log_line.h"
@@ -17,7 +19,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <utility>
 #include <fstream>
+#include <new>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -34,7 +38,7 @@ fs::path partialFolderFor(const fs::path& output) {
 
 namespace {
 
-constexpr int kChunkBlocks = 8;  // calibration sequences per forward: bounds attention memory
+constexpr int kChunkBlocks = quant::kForwardChunkBlocks;
 
 // Host bytes of a tensor that will be written to a safetensors file.
 struct HostTensor {
@@ -83,10 +87,38 @@ void checkFinite(const at::Tensor& t, const std::string& what, int layer) {
 
 DenseLinear& dense(const std::unique_ptr<Linear>& l) { return static_cast<DenseLinear&>(*l); }
 
-// One decoder layer: AWQ scale search and folding, clipping, then quantization. Returns per-group
-// ratios. `cap` holds the inputs of the linears (from the original weights) and is scaled along.
-std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerCapture& cap, const at::Tensor& cos, const at::Tensor& sin,
-                             const at::Tensor& mask, int groupSize) {
+// The four linear inputs of a decoder layer, in LayerCapture order.
+struct LayerInputStats {
+    std::vector<quant::InputStats> inputs;  // qkv, o, mlp (gate/up), down
+    explicit LayerInputStats(int groupSize) : inputs(4, quant::InputStats(groupSize)) {}
+    void add(const LayerCapture& c) {
+        inputs[0].add(c.qkvInput);
+        inputs[1].add(c.oInput);
+        inputs[2].add(c.mlpInput);
+        inputs[3].add(c.downInput);
+    }
+};
+
+// Runs the layer over the calibration activations in chunks of kChunkBlocks sequences; hands each
+// chunk's linear inputs to `onCapture` when given. Returns the layer's output when `keepOutput`.
+at::Tensor forwardLayer(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                        const at::Tensor& mask, const std::function<void(const LayerCapture&)>& onCapture, bool keepOutput = true) {
+    const int64_t n = x.size(0);
+    std::vector<at::Tensor> outs;
+    for (int64_t start = 0; start < n; start += kChunkBlocks) {
+        LayerCapture part;
+        auto out = decoderLayerForward(layer, c, x.narrow(0, start, std::min<int64_t>(kChunkBlocks, n - start)), cos, sin, mask, nullptr,
+                                       onCapture ? &part : nullptr);
+        if (onCapture) onCapture(part);
+        if (keepOutput) outs.push_back(std::move(out));
+    }
+    return keepOutput ? at::cat(outs, 0) : at::Tensor();
+}
+
+// One decoder layer: AWQ scale search and folding, clipping (the layer's weights are changed in
+// place; quantization follows). Returns the best ratio per scaling group (-1: no v -> o group).
+std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInputStats& stats, const at::Tensor& x, const at::Tensor& cos,
+                             const at::Tensor& sin, const at::Tensor& mask, int groupSize) {
     auto& q = dense(layer.q).weight();
     auto& k = dense(layer.k).weight();
     auto& v = dense(layer.v).weight();
@@ -95,42 +127,69 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerCap
     auto& up = dense(layer.up).weight();
     auto& down = dense(layer.down).weight();
 
-    // All four searches run on the original weights (as AutoAWQ), then all scales are folded.
-    const auto qkv = quant::searchBestScale(cap.qkvInput, {&q, &k, &v},
-                                            [&](const at::Tensor& x) { return attentionBlock(layer, c, x, cos, sin, mask); }, groupSize, kChunkBlocks);
+    // All four searches run on the original weights (as AutoAWQ), then all scales are folded. The
+    // original layer runs again chunk by chunk to regenerate the inputs the searches score on.
     const bool foldVIntoO = v.sizes() == o.sizes();  // not with GQA
-    quant::ScaleSearchResult vo;
+    std::vector<std::unique_ptr<quant::ScaleSearch>> searches;
+    searches.push_back(std::make_unique<quant::ScaleSearch>(
+        std::vector<at::Tensor*>{&q, &k, &v}, [&](const at::Tensor& in) { return attentionBlock(layer, c, in, cos, sin, mask); },
+        stats.inputs[0].mean(), groupSize, kChunkBlocks));
     if (foldVIntoO)
-        vo = quant::searchBestScale(cap.oInput, {&o}, [&](const at::Tensor& x) { return layer.o->forward(x); }, groupSize, kChunkBlocks);
-    const auto mlp = quant::searchBestScale(cap.mlpInput, {&gate, &up}, [&](const at::Tensor& x) { return mlpBlock(layer, x); }, groupSize,
-                                            kChunkBlocks);
-    const auto ud = quant::searchBestScale(cap.downInput, {&down}, [&](const at::Tensor& x) { return layer.down->forward(x); }, groupSize,
-                                           kChunkBlocks);
+        searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&o}, [&](const at::Tensor& in) { return layer.o->forward(in); },
+                                                                stats.inputs[1].mean(), groupSize, kChunkBlocks));
+    searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&gate, &up},
+                                                            [&](const at::Tensor& in) { return mlpBlock(layer, in); }, stats.inputs[2].mean(),
+                                                            groupSize, kChunkBlocks));
+    searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&down}, [&](const at::Tensor& in) { return layer.down->forward(in); },
+                                                            stats.inputs[3].mean(), groupSize, kChunkBlocks));
 
-    auto asCols = [&](const at::Tensor& s, const at::Tensor& like) { return s.to(like.scalar_type()).view({1, -1}); };
-    auto asRows = [&](const at::Tensor& s, const at::Tensor& like) { return s.to(like.scalar_type()).view({-1, 1}); };
+    const int64_t chunkBlocks = quant::searchChunkBlocks(c, x.size(1), int(x.element_size()));
+    for (int64_t start = 0; start < x.size(0); start += chunkBlocks) {
+        std::vector<LayerCapture> parts;
+        forwardLayer(layer, c, x.narrow(0, start, std::min<int64_t>(chunkBlocks, x.size(0) - start)), cos, sin, mask,
+                     [&](const LayerCapture& part) { parts.push_back(part); }, false);
+        auto cat = [&](at::Tensor LayerCapture::*field) {
+            std::vector<at::Tensor> ts;
+            for (auto& p : parts) ts.push_back(std::exchange(p.*field, {}));
+            return at::cat(ts, 0);
+        };
+        std::size_t s = 0;
+        searches[s++]->addChunk(cat(&LayerCapture::qkvInput));
+        if (foldVIntoO) searches[s++]->addChunk(cat(&LayerCapture::oInput));
+        searches[s++]->addChunk(cat(&LayerCapture::mlpInput));
+        searches[s++]->addChunk(cat(&LayerCapture::downInput));
+    }
+    std::size_t s = 0;
+    const auto qkv = searches[s++]->best();
+    const auto vo = foldVIntoO ? searches[s++]->best() : quant::ScaleSearchResult{};
+    const auto mlp = searches[s++]->best();
+    const auto ud = searches[s++]->best();
+    searches.clear();  // frees the copies of the original weights
+
+    auto asCols = [&](const at::Tensor& sc, const at::Tensor& like) { return sc.to(like.scalar_type()).view({1, -1}); };
+    auto asRows = [&](const at::Tensor& sc, const at::Tensor& like) { return sc.to(like.scalar_type()).view({-1, 1}); };
     layer.inputNorm = layer.inputNorm / qkv.scales.to(layer.inputNorm.scalar_type());
     for (at::Tensor* w : {&q, &k, &v}) *w = *w * asCols(qkv.scales, *w);
-    cap.qkvInput = cap.qkvInput / qkv.scales.to(cap.qkvInput.scalar_type());
+    stats.inputs[0].divideInputs(qkv.scales);
     if (foldVIntoO) {
         v = v / asRows(vo.scales, v);
         o = o * asCols(vo.scales, o);
-        cap.oInput = cap.oInput / vo.scales.to(cap.oInput.scalar_type());
+        stats.inputs[1].divideInputs(vo.scales);
     }
     layer.postAttentionNorm = layer.postAttentionNorm / mlp.scales.to(layer.postAttentionNorm.scalar_type());
     for (at::Tensor* w : {&gate, &up}) *w = *w * asCols(mlp.scales, *w);
-    cap.mlpInput = cap.mlpInput / mlp.scales.to(cap.mlpInput.scalar_type());
+    stats.inputs[2].divideInputs(mlp.scales);
     up = up / asRows(ud.scales, up);
     down = down * asCols(ud.scales, down);
-    cap.downInput = cap.downInput / ud.scales.to(cap.downInput.scalar_type());
+    stats.inputs[3].divideInputs(ud.scales);
     // Biases on the producing side of a scale fold too (Qwen2's v bias).
     if (foldVIntoO && dense(layer.v).bias().defined())
         const_cast<at::Tensor&>(dense(layer.v).bias()).div_(vo.scales.to(dense(layer.v).bias().scalar_type()));
 
     // Clipping, not for q and k (their outputs meet in the softmax, where clipping hurts).
-    const std::vector<std::pair<at::Tensor*, const at::Tensor*>> clipped{
-        {&v, &cap.qkvInput}, {&o, &cap.oInput}, {&gate, &cap.mlpInput}, {&up, &cap.mlpInput}, {&down, &cap.downInput}};
-    for (const auto& [w, input] : clipped) quant::applyClip(*w, quant::searchBestClip(*w, *input, groupSize), groupSize);
+    const std::vector<std::pair<at::Tensor*, quant::InputStats*>> clipped{
+        {&v, &stats.inputs[0]}, {&o, &stats.inputs[1]}, {&gate, &stats.inputs[2]}, {&up, &stats.inputs[2]}, {&down, &stats.inputs[3]}};
+    for (const auto& [w, input] : clipped) quant::applyClip(*w, quant::searchBestClip(*w, input->gram(), groupSize), groupSize);
 
     return {qkv.ratio, foldVIntoO ? vo.ratio : -1.0, mlp.ratio, ud.ratio};
 }
@@ -158,22 +217,18 @@ void pseudoQuantizeLayer(DecoderLayer& layer, int groupSize) {
         dense(*lin).weight() = quant::pseudoQuantize(dense(*lin).weight(), groupSize).dequantized;
 }
 
-void validateModel(const ModelInfo& m, int groupSize) {
-    const auto& c = m.config;
-    if (c.quantization.method != QuantMethod::None)
-        throw Error("the model is already quantized (" + c.quantization.rawMethod + ")", m.folder / "config.json",
-                    "quantize the FP16/BF16 original instead");
-    if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
-        throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
-    const std::vector<std::pair<std::string, int>> inputs{{"hidden_size", c.hiddenSize},
-                                                          {"num_attention_heads x head_dim", c.numHeads * c.headDim},
-                                                          {"intermediate_size", c.intermediateSize}};
-    for (const auto& [what, k] : inputs)
-        if (groupSize > 0 && k % groupSize != 0)
-            throw Error(what + " = " + std::to_string(k) + " is not divisible by the group size " + std::to_string(groupSize),
-                        m.folder / "config.json", "choose a group size that divides it (e.g. 64 or 32)");
-    for (int n : {c.hiddenSize, c.numHeads * c.headDim, c.numKvHeads * c.headDim, c.intermediateSize})
-        if (n % 8 != 0) throw Error("an output dimension (" + std::to_string(n) + ") is not a multiple of 8", m.folder / "config.json", "the AWQ GEMM layout needs N % 8 == 0");
+// Torch and allocation failures as a user-facing error naming the layer (the journal keeps every
+// finished layer, so the job resumes there once the cause is fixed).
+Error jobError(const std::exception& e, const std::string& where, bool cuda, const fs::path& work) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    const bool oom = dynamic_cast<const std::bad_alloc*>(&e) || what.find("out of memory") != std::string::npos ||
+                     what.find("can't allocate memory") != std::string::npos;
+    if (oom)
+        return Error(std::string("out of ") + (cuda ? "GPU " : "") + "memory" + where, work,
+                     "use fewer calibration samples (--samples) or a shorter --seqlen" + std::string(cuda ? ", or free GPU memory" : "") +
+                         "; --resume continues from the first unfinished layer");
+    return Error("quantization failed" + where + ": " + what, work, "--resume continues from the first unfinished layer once the cause is fixed");
 }
 
 json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
@@ -220,7 +275,7 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
 
     const ModelInfo source = describeModel(settings.model);
     const auto& config = source.config;
-    validateModel(source, settings.groupSize);
+    checkQuantizable(source, settings.groupSize);
     if (fs::exists(settings.output))
         throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
 
@@ -250,6 +305,11 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     const at::ScalarType compute = device.is_cuda() ? at::kHalf : at::kFloat;
     c10::InferenceMode guard;
     auto gpuPeak = [&]() -> std::uint64_t { return device.is_cuda() ? cudaPeakAllocatedBytes(0) : 0; };
+    auto memoryEvent = [&](QuantizeEvent e) {
+        e.gpuMemoryBytes = device.is_cuda() ? cudaAllocatedBytes(0) : 0;
+        e.gpuPeakBytes = gpuPeak();
+        return e;
+    };
 
     // Calibration.
     emit({.kind = QuantizeEvent::Kind::Started, .layers = config.numLayers, .stage = "calibration"});
@@ -276,12 +336,12 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     if (!embedInfo) embedInfo = store.find("lm_head.weight");
     // The embedding lookup runs on the host: the table (1.2 GB for an 8B model) never visits the GPU.
     if (device.is_cuda()) cudaResetPeak(0);
-    auto x = at::embedding(loadTensor(store, *embedInfo, compute, at::Device(at::kCPU)), ids).to(device);
-    const auto rope = buildRope(config, int(S), device);
-    const auto cos = rope.cos.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
-    const auto sin = rope.sin.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
-    const auto mask = causalMask(config, S, device);
-
+    // A cap on this job's GPU allocations (a GPU shared with a server); lifted when the job ends.
+    struct MemoryCap {
+        bool set;
+        explicit MemoryCap(std::uint64_t bytes) : set(bytes > 0) { if (set) cudaLimitMemory(0, bytes); }
+        ~MemoryCap() { if (set) cudaLimitMemory(0, 0); }
+    } cap(device.is_cuda() ? settings.maxDeviceMemoryBytes : 0);
     QuantizeSummary summary;
     summary.output = settings.output;
     summary.layers = config.numLayers;
@@ -290,94 +350,98 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     summary.calibrationTokens = std::uint64_t(n * S);
     summary.perLayer = journal.layerReports();
 
-    for (int l = 0; l < config.numLayers; ++l) {
-        const auto layerStart = Clock::now();
-        auto layer = loadDecoderLayer(ctx, config, l);
-        auto forward = [&](const DecoderLayer& dl, LayerCapture* cap) {
-            // Chunked over calibration sequences; captures are concatenated when asked for.
-            std::vector<at::Tensor> outs, qkv, o, mlp, down;
-            for (int64_t start = 0; start < n; start += kChunkBlocks) {
-                LayerCapture part;
-                outs.push_back(decoderLayerForward(dl, config, x.narrow(0, start, std::min<int64_t>(kChunkBlocks, n - start)), cos, sin, mask, nullptr,
-                                                   cap ? &part : nullptr));
-                if (cap) {
-                    qkv.push_back(part.qkvInput);
-                    o.push_back(part.oInput);
-                    mlp.push_back(part.mlpInput);
-                    down.push_back(part.downInput);
-                }
+    std::string where = " while preparing the calibration activations";  // for errors
+    try {
+        auto x = at::embedding(loadTensor(store, *embedInfo, compute, at::Device(at::kCPU)), ids).to(device);
+        const auto rope = buildRope(config, int(S), device);
+        const auto cos = rope.cos.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
+        const auto sin = rope.sin.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
+        const auto mask = causalMask(config, S, device);
+
+        for (int l = 0; l < config.numLayers; ++l) {
+            where = " at layer " + std::to_string(l);
+            const auto layerStart = Clock::now();
+            auto layer = loadDecoderLayer(ctx, config, l);
+            if (l < resumeFrom) {  // done in an earlier run: only carry the activations forward
+                x = forwardLayer(layer, config, x, cos, sin, mask, {});
+                continue;
             }
-            if (cap) *cap = {at::cat(qkv, 0), at::cat(o, 0), at::cat(mlp, 0), at::cat(down, 0)};
-            return at::cat(outs, 0);
-        };
-        if (l < resumeFrom) {  // done in an earlier run: only carry the activations forward
-            x = forward(layer, nullptr);
-            continue;
+            if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
+
+            for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
+                checkFinite(dense(*lin).weight(), "the weights", l);
+            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "capture"}));
+            LayerInputStats stats(settings.groupSize);
+            const auto next = forwardLayer(layer, config, x, cos, sin, mask, [&](const LayerCapture& part) { stats.add(part); });
+            checkFinite(next, "the activations", l);
+
+            LayerReport report;
+            report.layer = l;
+            if (settings.method == QuantMethodChoice::Awq) {
+                emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "scale search"}));
+                report.scaleRatios = awqLayer(layer, config, stats, x, cos, sin, mask, settings.groupSize);
+            }
+            if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
+
+            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "quantize"}));
+            auto tensors = storeLayer(layer, config, l, settings.groupSize);
+            pseudoQuantizeLayer(layer, settings.groupSize);
+            double squaredError = 0;
+            for (int64_t start = 0; start < n; start += kChunkBlocks) {
+                const int64_t len = std::min<int64_t>(kChunkBlocks, n - start);
+                const auto out = decoderLayerForward(layer, config, x.narrow(0, start, len), cos, sin, mask);
+                squaredError += (out.to(at::kFloat) - next.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
+            }
+            report.outputMse = squaredError / double(next.numel());
+
+            emit({.layer = l, .layers = config.numLayers, .stage = "write"});
+            writeHostTensors(work / ("model-layer-" + std::to_string(100000 + l).substr(1) + ".safetensors"), tensors);
+            report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
+            journal.layerDone(report);
+            summary.perLayer.push_back(report);
+            x = next;  // the next layer sees the original model's activations
+
+            const int doneThisRun = l + 1 - resumeFrom;
+            QuantizeEvent done{.kind = QuantizeEvent::Kind::LayerDone, .layer = l, .layers = config.numLayers, .stage = "layer done"};
+            done.layerError = report.outputMse;
+            done.layerSeconds = report.seconds;
+            done.etaS = elapsed() / doneThisRun * (config.numLayers - l - 1);
+            emit(memoryEvent(done));
+            char line[160];
+            std::snprintf(line, sizeof line, "quantize: layer %d/%d done in %.2f s, output MSE %.3g", l + 1, config.numLayers, report.seconds,
+                          report.outputMse);
+            log::info(line);
         }
-        if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
 
-        for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
-            checkFinite(dense(*lin).weight(), "the weights", l);
-        emit({.layer = l, .layers = config.numLayers, .stage = "capture"});
-        LayerCapture cap;
-        const auto next = forward(layer, &cap);
-        checkFinite(next, "the activations", l);
+        where = " while writing the model";
+        // Embeddings, final norm and head, in fp16 as AutoAWQ stores them.
+        std::vector<HostTensor> rest;
+        for (const char* name : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"})
+            if (const TensorInfo* t = store.find(name)) rest.push_back(toHost(name, loadTensor(store, *t, at::kHalf, at::Device(at::kCPU)), DType::F16));
+        writeHostTensors(work / "model-embeddings.safetensors", rest);
 
-        LayerReport report;
-        report.layer = l;
-        if (settings.method == QuantMethodChoice::Awq) {
-            emit({.layer = l, .layers = config.numLayers, .stage = "scale search"});
-            report.scaleRatios = awqLayer(layer, config, cap, cos, sin, mask, settings.groupSize);
+        json weightMap = json::object();
+        std::uint64_t totalBytes = 0;
+        for (const auto& entry : fs::directory_iterator(work)) {
+            if (entry.path().extension() != ".safetensors") continue;
+            const SafetensorsFile f(entry.path());
+            for (const auto& t : f.tensors()) {
+                weightMap[t.name] = entry.path().filename().string();
+                totalBytes += t.byteSize;
+            }
         }
-        if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
-
-        emit({.layer = l, .layers = config.numLayers, .stage = "quantize"});
-        auto tensors = storeLayer(layer, config, l, settings.groupSize);
-        pseudoQuantizeLayer(layer, settings.groupSize);
-        report.outputMse = (forward(layer, nullptr).to(at::kFloat) - next.to(at::kFloat)).pow(2).mean().item<double>();
-
-        emit({.layer = l, .layers = config.numLayers, .stage = "write"});
-        writeHostTensors(work / ("model-layer-" + std::to_string(100000 + l).substr(1) + ".safetensors"), tensors);
-        report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
-        journal.layerDone(report);
-        summary.perLayer.push_back(report);
-        x = next;  // the next layer sees the original model's activations
-
-        const int doneThisRun = l + 1 - resumeFrom;
-        QuantizeEvent done{.kind = QuantizeEvent::Kind::LayerDone, .layer = l, .layers = config.numLayers, .stage = "layer done"};
-        done.layerError = report.outputMse;
-        done.layerSeconds = report.seconds;
-        done.etaS = elapsed() / doneThisRun * (config.numLayers - l - 1);
-        done.gpuPeakBytes = gpuPeak();
-        emit(done);
-        char line[160];
-        std::snprintf(line, sizeof line, "quantize: layer %d/%d done in %.2f s, output MSE %.3g", l + 1, config.numLayers, report.seconds,
-                      report.outputMse);
-        log::info(line);
+        writeFileAtomically(work / "model.safetensors.index.json",
+                            json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
+        writeConfig(source, settings.groupSize, work);
+        copySideFiles(settings.model, work);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw jobError(e, where, device.is_cuda(), work);
     }
-
-    // Embeddings, final norm and head, in fp16 as AutoAWQ stores them.
-    std::vector<HostTensor> rest;
-    for (const char* name : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"})
-        if (const TensorInfo* t = store.find(name)) rest.push_back(toHost(name, loadTensor(store, *t, at::kHalf, at::Device(at::kCPU)), DType::F16));
-    writeHostTensors(work / "model-embeddings.safetensors", rest);
-
-    json weightMap = json::object();
-    std::uint64_t totalBytes = 0;
-    for (const auto& entry : fs::directory_iterator(work)) {
-        if (entry.path().extension() != ".safetensors") continue;
-        const SafetensorsFile f(entry.path());
-        for (const auto& t : f.tensors()) {
-            weightMap[t.name] = entry.path().filename().string();
-            totalBytes += t.byteSize;
-        }
-    }
-    writeFileAtomically(work / "model.safetensors.index.json",
-                        json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
-    writeConfig(source, settings.groupSize, work);
-    copySideFiles(settings.model, work);
     journal.finish(elapsed());
-    journal.writeRecord(work / "awqbench_quantization.json", source, calib.textsUsed, summary.calibrationTokens, files);
+    journal.writeRecord(work / "awqbench_quantization.json", source, calib.textsUsed, summary.calibrationTokens, files,
+                        settings.calibrationFiles.empty());
     fs::remove(work / "awqbench_job.json");
 
     std::error_code ec;

@@ -24,6 +24,7 @@ struct QuantizeSettings {
     int seqlen = 512;                            // tokens per calibration block
     std::string device = "cpu";                  // "cpu" or "cuda"
     bool resume = false;                         // continue the job found in <output>.partial
+    std::uint64_t maxDeviceMemoryBytes = 0;      // cuda: cap on the job's GPU allocations (0: none)
 };
 
 struct QuantizeEvent {

@@ -36,8 +36,9 @@ void AtomicFileWriter::write(std::span<const std::byte> data) {
             if (errno == EINTR) continue;
             const int err = errno;
             throw Error(std::string("write failed: ") + std::strerror(err), target_,
-                        err == ENOSPC ? "the disk is full: free space and try again; nothing was replaced"
-                                      : "nothing was replaced");
+                        err == ENOSPC || err == EDQUOT ? "the disk is full: free space and try again; nothing was replaced"
+                        : err == EFBIG                 ? "the file size limit was reached (ulimit -f or the file system's); nothing was replaced"
+                                                       : "nothing was replaced");
         }
         p += n;
         left -= static_cast<std::size_t>(n);

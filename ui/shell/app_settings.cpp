@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
+#include <QStandardPaths>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,7 @@ namespace awq::ui {
 namespace {
 const QString kLibraryFolders = QStringLiteral("library/folders");
 const QString kWarmPool = QStringLiteral("library/warmPool");
+const QString kRunsFolder = QStringLiteral("runs/folder");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
 }  // namespace
@@ -33,6 +35,19 @@ QString AppSettings::warmPool() const { return settings_->value(kWarmPool).toStr
 
 void AppSettings::setWarmPool(const QString& folder) {
     settings_->setValue(kWarmPool, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
+}
+
+QString AppSettings::runsFolder() const {
+    const QString f = settings_->value(kRunsFolder).toString();
+    return f.isEmpty() ? defaultRunsFolder() : f;
+}
+
+void AppSettings::setRunsFolder(const QString& folder) {
+    settings_->setValue(kRunsFolder, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
+}
+
+QString AppSettings::defaultRunsFolder() {
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
 }
 
 void AppSettings::applyFirstRunDefaults(const QString& applicationDir) {

@@ -29,6 +29,12 @@ public:
     QString warmPool() const;
     void setWarmPool(const QString& folder);
 
+    // Where the Compare page saves its run documents (RUN.json) for the Reports page; default:
+    // <app data dir>/runs.
+    QString runsFolder() const;
+    void setRunsFolder(const QString& folder);
+    static QString defaultRunsFolder();
+
     // First start: remember the demo library (found beside `applicationDir`) as the only folder.
     void applyFirstRunDefaults(const QString& applicationDir);
 

@@ -2,7 +2,13 @@
 
 #include "ui/models/catalog_text.h"
 #include "ui/models/models_page.h"
+#include "ui/deploy/deploy_page.h"
 #include "ui/pages/placeholder_page.h"
+#include "ui/reports/reports_page.h"
+#ifdef AWQBENCH_UI_WITH_ENGINE
+#include "ui/compare/compare_page.h"
+#include "ui/quantize/quantize_page.h"
+#endif
 #include "ui/shell/app_settings.h"
 #include "ui/shell/drop_paths.h"
 #include "ui/shell/gpu_status_widget.h"
@@ -101,11 +107,35 @@ void MainWindow::buildPlaces() {
         const auto place = static_cast<Place>(i);
         auto* item = new QListWidgetItem(icon(placeIconName(place)), placeTitle(place), sidebar_);
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(placeTitle(place)).arg(i + 1));
-        QWidget* w = place == Place::Models ? static_cast<QWidget*>(models_) : new PlaceholderPage(later[i - 1]);
+        QWidget* w = place == Place::Models ? static_cast<QWidget*>(models_) : nullptr;
+#ifdef AWQBENCH_UI_WITH_ENGINE
+        if (place == Place::Quantize) w = quantize_ = new QuantizePage;
+        if (place == Place::Compare) w = compare_ = new ComparePage;
+#endif
+        if (place == Place::Deploy) w = deploy_ = new DeployPage;
+        if (place == Place::Reports) {
+            auto* reports = new ReportsPage(settings_->runsFolder());
+            connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+            w = reports;
+        }
+        if (!w) w = new PlaceholderPage(later[i - 1]);
         w->setObjectName(placeIconName(place) + QStringLiteral("Page"));
         stack_->addWidget(w);
     }
     connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    // The pages pick their models from the Models page's catalog; a new model rescans it.
+    quantize_->setCatalog(models_->catalog());
+    connect(quantize_, &QuantizePage::modelCreated, this, [this] { models_->rescan(); });
+    compare_->setCatalog(models_->catalog());
+    compare_->setRunsFolder(settings_->runsFolder());
+    // A run the Compare page saves shows up in the Reports page's list.
+    connect(compare_, &ComparePage::runSaved, qobject_cast<ReportsPage*>(page(Place::Reports)), &ReportsPage::refreshRuns);
+    connect(quantize_, &QuantizePage::compareRequested, this, [this](const QString& source, const QString& quantized) {
+        compare_->setModels(source, quantized);
+        showPlace(Place::Compare);
+    });
+#endif
     sidebar_->setCurrentRow(0);
 
     auto* central = new QWidget;
@@ -135,6 +165,11 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(libraryLabel_);
     statusBar()->addPermanentWidget(gpuStatus_);
     connect(models_, &ModelsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(deploy_, &DeployPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    connect(quantize_, &QuantizePage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(compare_, &ComparePage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+#endif
     connect(log_, &LogPanel::warningLogged, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
 }
 
@@ -193,6 +228,7 @@ QWidget* MainWindow::page(Place place) const { return stack_->widget(static_cast
 
 void MainWindow::pushRootsToModels() {
     models_->setRoots(makeRoots(sessionFolders_, warmPool_));
+    deploy_->setWarmPool(warmPool_);
     updateLibraryLabel();
 }
 
@@ -290,6 +326,10 @@ void MainWindow::showEvent(QShowEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     models_->cancelScan();
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    quantize_->cancel();   // the journal is saved; the job is offered for resume next time
+    compare_->cancel();
+#endif
     settings_->setWindowLayout(saveGeometry(), saveState());
     settings_->sync();
     QMainWindow::closeEvent(event);

@@ -21,7 +21,10 @@ namespace awq::ui {
 class AppSettings;
 class GpuStatusWidget;
 class LogPanel;
+class DeployPage;
 class ModelsPage;
+class QuantizePage;
+class ComparePage;
 
 struct MainWindowOptions {
     QString settingsFile;                          // empty: the user's settings; tests use a temp INI
@@ -46,6 +49,9 @@ public:
     Place currentPlace() const;
 
     ModelsPage* modelsPage() const { return models_; }
+    DeployPage* deployPage() const { return deploy_; }
+    QuantizePage* quantizePage() const { return quantize_; }   // null in builds without the engine
+    ComparePage* comparePage() const { return compare_; }      // null in builds without the engine
     LogPanel* logPanel() const { return log_; }
     QDockWidget* logDock() const { return logDock_; }
     GpuStatusWidget* gpuStatus() const { return gpuStatus_; }
@@ -94,6 +100,9 @@ private:
     QListWidget* sidebar_ = nullptr;
     QStackedWidget* stack_ = nullptr;
     ModelsPage* models_ = nullptr;
+    DeployPage* deploy_ = nullptr;
+    QuantizePage* quantize_ = nullptr;
+    ComparePage* compare_ = nullptr;
     LogPanel* log_ = nullptr;
     QDockWidget* logDock_ = nullptr;
     GpuStatusWidget* gpuStatus_ = nullptr;

@@ -3,6 +3,14 @@
 #include "ui/models/model_detail_pane.h"
 #include "ui/models/models_page.h"
 #include "ui/shell/main_window.h"
+#ifdef AWQBENCH_UI_WITH_ENGINE
+#include "ui/compare/compare_demo.h"
+#include "ui/compare/compare_page.h"
+#include "ui/models/catalog_table_model.h"
+#include "ui/quantize/quantize_demo.h"
+#include "ui/quantize/quantize_page.h"
+#include "ui/util/path_text.h"
+#endif
 
 #include <QApplication>
 #include <QDir>
@@ -47,6 +55,33 @@ int renderScreenshot(MainWindow& window, const ScreenshotRequest& request) {
         return 1;
     }
     models->detail()->showTab(ModelDetailPane::MemoryPlanTab);
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    if (request.page == QLatin1String("quantize") || request.page == QLatin1String("compare")) {
+        CatalogEntryPtr source = models->selectedEntry();
+        const QString sourcePath = source ? toQString(source->path) : QString();
+        const QString scratch = request.scratchDir.isEmpty() ? QDir::tempPath() : request.scratchDir;
+        bool ok = false;
+        if (request.page == QLatin1String("quantize")) {
+            window.showPlace(Place::Quantize);
+            ok = runQuantizeDemo(*window.quantizePage(), sourcePath, QDir(scratch).filePath(QFileInfo(sourcePath).fileName() + QStringLiteral("-awq")),
+                                 request.timeoutMs);
+        } else {
+            // B: the selected model's AWQ sibling (<name>-awq...) when the library has one, else another model.
+            QString b;
+            const CatalogTableModel* catalog = models->catalog();
+            for (int row = 0; row < catalog->rowCount(); ++row) {
+                const CatalogEntryPtr e = catalog->entry(row);
+                if (!e || !e->ok() || !e->info || e == source) continue;
+                const QString name = QString::fromStdString(e->name);
+                if (b.isEmpty() || name.startsWith(QString::fromStdString(source ? source->name : std::string()) + QStringLiteral("-awq")))
+                    b = toQString(e->path);
+            }
+            window.showPlace(Place::Compare);
+            ok = runCompareDemo(*window.comparePage(), sourcePath, b, QDir(scratch).filePath(QStringLiteral("runs")), request.timeoutMs);
+        }
+        if (!ok) return 1;
+    }
+#endif
     settle(300);
 
     const QPixmap shot = window.grab();

@@ -11,6 +11,8 @@ class MainWindow;
 struct ScreenshotRequest {
     QString file;
     QString selectModel;         // empty: the first model
+    QString page = QStringLiteral("models");   // "models", "quantize" (runs a short AWQ job) or "compare" (runs the battery)
+    QString scratchDir;          // where "quantize" / "compare" write (the new model, the run document)
     QSize size{1280, 800};
     int timeoutMs = 60000;
 };

@@ -11,6 +11,9 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -85,21 +88,34 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
 
 // Both throw "Invalid device argument" until torch has allocated on the device; before that there
 // is nothing to report or reset.
-std::uint64_t cudaPeakAllocatedBytes(int device) {
+namespace {
+// allocated_bytes is indexed by StatType; AGGREGATE (all pools) is 0 in every torch version.
+std::uint64_t allocatedStat(int device, bool peak) {
     try {
-        // allocated_bytes is indexed by StatType; AGGREGATE (all pools) is 0 in every torch version.
         const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
-        return static_cast<std::uint64_t>(stats.allocated_bytes[0].peak);
+        return static_cast<std::uint64_t>(peak ? stats.allocated_bytes[0].peak : stats.allocated_bytes[0].current);
     } catch (const c10::Error&) {
         return 0;
     }
 }
+}  // namespace
+
+std::uint64_t cudaPeakAllocatedBytes(int device) { return allocatedStat(device, true); }
+std::uint64_t cudaAllocatedBytes(int device) { return allocatedStat(device, false); }
 
 void cudaResetPeak(int device) {
     try {
         c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
     } catch (const c10::Error&) {
     }
+}
+
+void cudaLimitMemory(int device, std::uint64_t bytes) {
+    std::size_t freeBytes = 0, totalBytes = 0;
+    if (cudaSetDevice(device) != cudaSuccess || cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess || totalBytes == 0) return;
+    const double fraction = bytes == 0 ? 1.0 : std::min(1.0, double(bytes) / double(totalBytes));
+    (void)at::empty({1}, at::TensorOptions().device(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device))));  // the allocator starts lazily
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(device));
 }
 
 }  // namespace awq::engine

@@ -14,6 +14,9 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
 
 // Peak / current bytes allocated by torch on a CUDA device (0 where not built in).
 std::uint64_t cudaPeakAllocatedBytes(int device);
+std::uint64_t cudaAllocatedBytes(int device);
 void cudaResetPeak(int device);
+// Caps torch's allocations on the device (allocations beyond fail as out of memory); 0 lifts the cap.
+void cudaLimitMemory(int device, std::uint64_t bytes);
 
 }  // namespace awq::engine

@@ -6,6 +6,8 @@ namespace awq::engine {
 bool awqCudaKernelsBuiltIn() { return false; }
 at::Tensor awqCudaLinear(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int) { return {}; }
 std::uint64_t cudaPeakAllocatedBytes(int) { return 0; }
+std::uint64_t cudaAllocatedBytes(int) { return 0; }
 void cudaResetPeak(int) {}
+void cudaLimitMemory(int, std::uint64_t) {}
 
 }  // namespace awq::engine

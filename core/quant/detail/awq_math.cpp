@@ -27,73 +27,102 @@ at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, in
     return at::cat(parts, 0);
 }
 
-namespace {
-double mse(const at::Tensor& a, const at::Tensor& b) { return (a.to(at::kFloat) - b.to(at::kFloat)).pow(2).mean().item<double>(); }
-}  // namespace
+void InputStats::add(const at::Tensor& chunk) {
+    const int64_t K = chunk.size(-1);
+    const int64_t G = groupSize_ > 0 ? groupSize_ : K;
+    const auto flat = chunk.reshape({-1, K});
+    // As AutoAWQ: the mean of |x| in the activation dtype's values, accumulated in float32.
+    const auto sum = flat.abs().to(at::kFloat).sum(0);
+    absSum_ = absSum_.defined() ? absSum_ + sum : sum;
+    const auto xg = flat.to(at::kFloat).view({-1, K / G, G}).permute({1, 0, 2});  // [g, T, G]
+    const auto gram = at::bmm(xg.transpose(1, 2), xg);                             // [g, G, G]
+    gram_ = gram_.defined() ? gram_ + gram : gram;
+    tokens_ += flat.size(0);
+}
 
-ScaleSearchResult searchBestScale(const at::Tensor& input, const std::vector<at::Tensor*>& weights, const BlockForward& block,
-                                  int groupSize, int chunkBlocks) {
-    const int64_t K = input.size(-1);
-    const auto xMean = input.abs().view({-1, K}).to(at::kFloat).mean(0).to(input.scalar_type()).to(at::kFloat);
-    std::vector<at::Tensor> all;
-    for (const at::Tensor* w : weights) all.push_back(*w);
-    const auto stacked = at::cat(all, 0);
+at::Tensor InputStats::mean() const { return absSum_ / double(std::max<std::int64_t>(1, tokens_)); }
+
+void InputStats::divideInputs(const at::Tensor& scales) {
+    const auto s = scales.to(at::kFloat).view({gram_.size(0), gram_.size(1)});  // [g, G]
+    gram_ = gram_ / (s.unsqueeze(2) * s.unsqueeze(1));
+}
+
+namespace {
+constexpr int kRatioGrid = 20;
+
+at::Tensor weightMean(const std::vector<at::Tensor>& weights, int groupSize) {
+    const auto stacked = at::cat(weights, 0);
+    const int64_t K = stacked.size(1);
     const int64_t G = groupSize > 0 ? groupSize : K;
     const auto grouped = stacked.view({-1, G}).abs();
-    const auto wMean = (grouped / (grouped.amax(1, true) + 1e-6)).view(stacked.sizes()).to(at::kFloat).mean(0);
+    return (grouped / (grouped.amax(1, true) + 1e-6)).view(stacked.sizes()).to(at::kFloat).mean(0);
+}
+}  // namespace
 
-    const auto reference = forwardChunked(block, input, chunkBlocks);
-    std::vector<at::Tensor> originals;
-    for (const at::Tensor* w : weights) originals.push_back(w->clone());
-
-    ScaleSearchResult best;
-    best.loss = std::numeric_limits<double>::infinity();
-    constexpr int kGrid = 20;
-    for (int i = 0; i < kGrid; ++i) {
-        const double ratio = double(i) / kGrid;
-        auto s = (xMean.pow(ratio) / (wMean.pow(1 - ratio) + 1e-4)).clamp_min(1e-4);
+ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks)
+    : weights_(std::move(weights)), block_(std::move(block)), squaredError_(kRatioGrid, 0.0), groupSize_(groupSize), subChunkBlocks_(subChunkBlocks) {
+    for (const at::Tensor* w : weights_) originals_.push_back(w->clone());
+    const auto wMean = weightMean(originals_, groupSize);
+    // x_mean goes through the activation dtype first, as AutoAWQ's does.
+    const auto x = xMean.to(originals_.front().scalar_type()).to(at::kFloat);
+    for (int i = 0; i < kRatioGrid; ++i) {
+        const double ratio = double(i) / kRatioGrid;
+        auto s = (x.pow(ratio) / (wMean.pow(1 - ratio) + 1e-4)).clamp_min(1e-4);
         s = s / (s.max() * s.min()).sqrt();
-        s = at::where(at::isfinite(s), s, at::ones_like(s));
-        const auto view = s.view({1, -1}).to(input.scalar_type());
-        for (std::size_t j = 0; j < weights.size(); ++j)
-            *weights[j] = pseudoQuantize(originals[j] * view, groupSize).dequantized / view;
-        const double loss = mse(reference, forwardChunked(block, input, chunkBlocks));
-        if (loss < best.loss) {
-            best = {s.clone(), ratio, loss};
+        candidates_.push_back(at::where(at::isfinite(s), s, at::ones_like(s)));
+    }
+}
+
+void ScaleSearch::addChunk(const at::Tensor& input) {
+    const auto reference = forwardChunked(block_, input, subChunkBlocks_);
+    outputs_ += double(reference.numel());
+    const int64_t n = input.size(0);
+    for (int i = 0; i < kRatioGrid; ++i) {
+        const auto view = candidates_[i].view({1, -1}).to(input.scalar_type());
+        for (std::size_t j = 0; j < weights_.size(); ++j)
+            *weights_[j] = pseudoQuantize(originals_[j] * view, groupSize_).dequantized / view;
+        // Scored sub-chunk by sub-chunk: float32 copies of whole-chunk outputs would cost more than the chunk.
+        for (int64_t start = 0; start < n; start += subChunkBlocks_) {
+            const int64_t len = std::min<int64_t>(subChunkBlocks_, n - start);
+            const auto out = block_(input.narrow(0, start, len)).to(at::kFloat);
+            squaredError_[i] += (out - reference.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
         }
     }
-    for (std::size_t j = 0; j < weights.size(); ++j) *weights[j] = originals[j];
-    if (!best.scales.defined()) best = {at::ones({K}, at::kFloat).to(input.device()), 0.0, 0.0};  // every loss was NaN
+    for (std::size_t j = 0; j < weights_.size(); ++j) *weights_[j] = originals_[j];
+}
+
+ScaleSearchResult ScaleSearch::best() const {
+    ScaleSearchResult best;
+    best.loss = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < kRatioGrid; ++i) {
+        const double loss = squaredError_[i] / std::max(1.0, outputs_);
+        if (loss < best.loss) best = {candidates_[i], double(i) / kRatioGrid, loss};
+    }
+    if (!best.scales.defined()) best = {at::ones_like(candidates_.front()), 0.0, 0.0};  // every loss was NaN
     return best;
 }
 
-at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& input, int groupSize) {
+at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize) {
     const int64_t N = weight.size(0), K = weight.size(1);
     const int64_t G = groupSize > 0 ? groupSize : K;
     const int64_t groups = K / G;
-    auto x = input.reshape({-1, K});
-    constexpr int64_t kSampleTokens = 512;
-    const int64_t step = std::max<int64_t>(1, x.size(0) / kSampleTokens);
-    x = x.slice(0, 0, x.size(0), step);                       // [T, K]
-    const int64_t T = x.size(0);
-    const auto xg = x.view({T, groups, G}).permute({1, 0, 2});  // [g, T, G]
-
     const int64_t batch = N % 256 == 0 ? 256 : N % 64 == 0 ? 64 : N;
     std::vector<at::Tensor> bestAll;
     for (int64_t b0 = 0; b0 < N; b0 += batch) {
         const auto w = weight.narrow(0, b0, batch).view({batch, groups, G});
-        const auto orgMax = w.abs().amax(-1, true);                     // [c, g, 1]
+        const auto orgMax = w.abs().amax(-1, true);  // [c, g, 1]
         auto bestMax = orgMax.clone();
-        auto minErr = at::full(orgMax.sizes(), 1e9, orgMax.options().dtype(at::kFloat));  // 1e9 overflows fp16
-        // out[g, T, c] = sum_k x[g, T, k] * w[c, g, k]
-        auto outOf = [&](const at::Tensor& ww) { return at::bmm(xg, ww.permute({1, 2, 0})); };
-        const auto orgOut = outOf(w);
-        constexpr int kGrid = 20;
-        for (int i = 0; i < kGrid / 2; ++i) {  // shrink down to 0.55 of the max, as AutoAWQ
-            const auto maxVal = orgMax * (1.0 - double(i) / kGrid);
+        auto minErr = at::full(orgMax.sizes(), std::numeric_limits<float>::infinity(), orgMax.options().dtype(at::kFloat));
+        // 20 thresholds from the max down to half of it. AutoAWQ stops at 0.55 in steps of 0.05 and
+        // scores 512 sampled tokens; the finer grid over every token lowered the demo model's KL
+        // divergence against the original from 0.00780 to 0.00743 (RTN: 0.00861).
+        constexpr int kSteps = 20;
+        for (int i = 0; i < kSteps; ++i) {
+            const auto maxVal = orgMax * (1.0 - 0.5 * double(i) / (kSteps - 1));
             const auto clipped = at::max(at::min(w, maxVal), -maxVal);
             const auto qw = pseudoQuantize(clipped.reshape({batch, K}), groupSize).dequantized.view({batch, groups, G});
-            const auto err = (outOf(qw) - orgOut).to(at::kFloat).pow(2).mean(1).transpose(0, 1).unsqueeze(-1);  // [c, g, 1]
+            const auto d = (qw - w).to(at::kFloat).permute({1, 0, 2});                    // [g, c, G]
+            const auto err = (at::bmm(d, gram) * d).sum(-1).transpose(0, 1).unsqueeze(-1);  // [c, g, 1] = d^T H d
             const auto better = err < minErr;
             minErr = at::where(better, err, minErr);
             bestMax = at::where(better, maxVal, bestMax);

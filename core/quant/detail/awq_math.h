@@ -1,7 +1,8 @@
 #pragma once
 // The AWQ algorithm's arithmetic (Lin et al., MLSys 2024, as AutoAWQ 0.2.9 runs it), on torch
 // tensors of the quantization device: zero-point group quantization, the activation-aware scale
-// search, and the clipping search.
+// search, and the clipping search. The searches consume the calibration activations chunk by
+// chunk, so that the activations of the whole calibration set never have to be held at once.
 #include "core/engine/detail/torch_util.h"
 
 #include <functional>
@@ -22,6 +23,27 @@ GroupQuantized pseudoQuantize(const at::Tensor& w, int groupSize);
 // Runs the inspected block (attention, MLP, or one linear) on the given input.
 using BlockForward = std::function<at::Tensor(const at::Tensor& input)>;
 
+// Runs `block` over input [n, S, K] in chunks of `chunkBlocks` sequences (bounds activation memory).
+at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks);
+
+// What the searches need of one linear input over the whole calibration set, gathered chunk by
+// chunk: the mean |x| per channel (scale search) and, per quantization group, the Gram matrix
+// sum_t x_t x_t^T of the group's input channels (clipping search: the output error of a weight
+// change d over all tokens is d^T H d, so every token counts at a cost independent of their number).
+class InputStats {
+public:
+    explicit InputStats(int groupSize) : groupSize_(groupSize) {}
+    void add(const at::Tensor& chunk);  // [b, S, K]
+    at::Tensor mean() const;            // [K] float32
+    const at::Tensor& gram() const { return gram_; }  // [K/G, G, G] float32
+    void divideInputs(const at::Tensor& scales);       // the input becomes x / s (AWQ scales folded)
+
+private:
+    int groupSize_;
+    at::Tensor absSum_, gram_;
+    std::int64_t tokens_ = 0;
+};
+
 struct ScaleSearchResult {
     at::Tensor scales;  // [K] float32
     double ratio = 0;
@@ -29,17 +51,29 @@ struct ScaleSearchResult {
 };
 
 // Searches s = x_mean^r / (w_mean^(1-r) + 1e-4), r in {0, 0.05, ..., 0.95}, normalised by
-// sqrt(max(s) min(s)), for the lowest output MSE of `block` when `weights` (the linears fed by
-// `input`) are scaled, pseudo-quantized and unscaled. The weights are restored afterwards.
-ScaleSearchResult searchBestScale(const at::Tensor& input, const std::vector<at::Tensor*>& weights, const BlockForward& block,
-                                  int groupSize, int chunkBlocks);
+// sqrt(max(s) min(s)), for the lowest output MSE of `block` when `weights` (the linears fed by the
+// input) are scaled, pseudo-quantized and unscaled. Chunks of the input arrive through addChunk;
+// the weights are restored after each chunk.
+class ScaleSearch {
+public:
+    ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks);
+    void addChunk(const at::Tensor& input);
+    ScaleSearchResult best() const;
 
-// Per output channel and group, the clipping threshold (max |w| times 1, 0.95, ..., 0.55) with the
-// lowest output MSE on (a subsample of 512) input tokens. Returns [N, K/G] thresholds.
-at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& input, int groupSize);
+private:
+    std::vector<at::Tensor*> weights_;
+    std::vector<at::Tensor> originals_;
+    BlockForward block_;
+    std::vector<at::Tensor> candidates_;  // [K] float32 per ratio
+    std::vector<double> squaredError_;
+    double outputs_ = 0;
+    int groupSize_, subChunkBlocks_;
+};
+
+// Per output channel and group, the clipping threshold (max |w| times 20 steps from 1 down to 0.5)
+// with the lowest output error over the calibration tokens summarised by `gram` (InputStats::gram).
+// Returns [N, K/G] thresholds.
+at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize);
 void applyClip(at::Tensor& weight, const at::Tensor& maxValues, int groupSize);
-
-// Runs `block` over input [n, S, K] in chunks of `chunkBlocks` sequences (bounds activation memory).
-at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks);
 
 }  // namespace awq::quant

@@ -58,13 +58,13 @@ void JobJournal::finish(double seconds) {
 }
 
 void JobJournal::writeRecord(const std::filesystem::path& file, const ModelInfo& source, int calibrationTexts,
-                             std::uint64_t calibrationTokens, const std::vector<std::filesystem::path>& calibrationFiles) const {
+                             std::uint64_t calibrationTokens, const std::vector<std::filesystem::path>& calibrationFiles, bool bundledCalibration) const {
     json record = doc_;
     json files = json::array();
     for (const auto& f : calibrationFiles) files.push_back(f.filename().string());
     record["source"] = {{"name", source.name}, {"path", source.folder.string()}, {"fingerprint", source.fingerprint},
                         {"parameters", source.parameterCount}, {"architecture", source.config.architectureClass}};
-    record["calibration"] = {{"files", files}, {"texts", calibrationTexts}, {"tokens", calibrationTokens}};
+    record["calibration"] = {{"files", files}, {"bundled", bundledCalibration}, {"texts", calibrationTexts}, {"tokens", calibrationTokens}};
     writeFileAtomically(file, record.dump(2) + "\n");
 }
 

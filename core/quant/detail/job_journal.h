@@ -27,7 +27,8 @@ public:
     void layerDone(const LayerReport& report);
     void finish(double seconds);
     void writeRecord(const std::filesystem::path& file, const ModelInfo& source, int calibrationTexts, std::uint64_t calibrationTokens,
-                     const std::vector<std::filesystem::path>& calibrationFiles) const;
+                     const std::vector<std::filesystem::path>& calibrationFiles,
+                     bool bundledCalibration) const;
 
 private:
     void save() const;

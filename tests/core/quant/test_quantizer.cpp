@@ -3,6 +3,7 @@
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
 #include "core/quant/quantize_job.h"
+#include "core/quant/quantize_preflight.h"
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
 #include "tests/support/error_capture.h"
@@ -14,7 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <fstream>
+
+#include <sys/resource.h>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -163,6 +167,84 @@ private Q_SLOTS:
         QCOMPARE(record["layers"].size(), std::size_t(8));
     }
 
+    void preflightMatchesTheJobAndUsesTheBundledCalibration() {
+        QuantizeSettings s;  // no calibration files: the bundled default text
+        s.model = test::modelDir("tinystories-qwen3-7m");
+        s.output = tmp("pre");
+        s.method = QuantMethodChoice::Rtn;
+        s.samples = 16;
+        s.seqlen = 128;
+        const auto p = preflightQuantizeJob(s);
+        QVERIFY2(p.ok(), p.problems.empty() ? "" : p.problems.front().c_str());
+        QCOMPARE(p.layers, 8);
+        QVERIFY(p.diskFreeBytes.has_value());
+        QVERIFY(!p.deviceFreeBytes.has_value());  // CPU job
+        // At least the layer's input and output of every calibration token in float32.
+        QVERIFY(p.estimatedPeakDeviceBytes > p.calibrationTokens * 256 * 4 * 2);
+
+        const auto summary = runQuantizeJob(s);
+        QCOMPARE(summary.calibrationTokens, p.calibrationTokens);
+        const auto record = nlohmann::json::parse(fileBytes(tmp("pre") / "awqbench_quantization.json"));
+        QCOMPARE(record["calibration"]["files"][0].get<std::string>(), std::string("default.txt"));
+        QVERIFY(record["calibration"]["bundled"].get<bool>());
+        std::uint64_t weights = 0;
+        for (const auto& e : fs::directory_iterator(tmp("pre")))
+            if (e.path().extension() == ".safetensors") weights += e.file_size();
+        QVERIFY2(std::abs(double(p.estimatedOutputBytes) / double(weights) - 1) < 0.05,
+                 qPrintable(QString("estimated %1, written %2").arg(p.estimatedOutputBytes).arg(weights)));
+
+        // Every problem is named before anything starts.
+        auto problemsOf = [](const QuantizeSettings& bad) {
+            std::string all;
+            for (const auto& e : preflightQuantizeJob(bad).problems) all += e + "\n";
+            return QString::fromStdString(all);
+        };
+        QVERIFY(problemsOf(s).contains("already exists"));
+        auto bad = s;
+        bad.output = tmp("pre-2");
+        bad.groupSize = 96;
+        QVERIFY(problemsOf(bad).contains("group size 96"));
+        bad.groupSize = 128;
+        bad.calibrationFiles = {tmp("no-such-calibration.txt")};
+        QVERIFY(problemsOf(bad).contains("no-such-calibration.txt"));
+        bad.calibrationFiles = {};
+        bad.samples = 1;
+        bad.seqlen = 4096;
+        QVERIFY(problemsOf(bad).contains("fewer than one block"));
+        bad.model = test::modelDir("tinystories-qwen3-7m-awq");
+        QVERIFY(problemsOf(bad).contains("already quantized"));
+
+        bad = s;
+        bad.output = tmp("pre-3");
+        fs::create_directories(partialFolderFor(bad.output));
+        const auto withPartial = preflightQuantizeJob(bad);
+        QVERIFY(withPartial.ok());
+        QVERIFY(!withPartial.warnings.empty() && withPartial.warnings.front().find("interrupted job") != std::string::npos);
+    }
+
+    // A full disk (here: a file-size limit, which fails the write the same way) names the file,
+    // leaves no output, and the job resumes once there is room.
+    void fullDiskLosesNothingAndResumes() {
+        auto job = smallJob(tmp("full"), QuantMethodChoice::Rtn);
+        std::signal(SIGXFSZ, SIG_IGN);  // a failing write returns EFBIG instead of killing the process
+        rlimit old{};
+        getrlimit(RLIMIT_FSIZE, &old);
+        rlimit tight = old;
+        tight.rlim_cur = 64 * 1024;  // a layer shard is about 450 KB
+        setrlimit(RLIMIT_FSIZE, &tight);
+        const QString msg = test::errorMessageOf([&] { runQuantizeJob(job); });
+        setrlimit(RLIMIT_FSIZE, &old);
+        QVERIFY2(msg.contains("write failed") && msg.contains("model-layer-00000.safetensors"), qPrintable(msg));
+        QVERIFY(!fs::exists(tmp("full")));
+        QVERIFY(fs::exists(partialFolderFor(tmp("full")) / "awqbench_job.json"));
+        for (const auto& e : fs::directory_iterator(partialFolderFor(tmp("full"))))  // no half-written shard
+            QVERIFY2(e.path().extension() != ".safetensors", e.path().c_str());
+
+        job.resume = true;
+        QCOMPARE(runQuantizeJob(job).layers, 8);
+        QVERIFY(describeModel(tmp("full")).config.quantization.method == QuantMethod::Awq);
+    }
+
     void badInputIsRefusedClearly() {
         auto job = smallJob(tmp("whole"), QuantMethodChoice::Rtn);
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists"));
@@ -174,6 +256,25 @@ private Q_SLOTS:
         job.groupSize = 128;
         job.model = test::modelDir("tinystories-qwen3-7m-awq");
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already quantized"));
+
+        // K not divisible by the group (a 200-wide model), checked before anything runs.
+        ModelInfo odd = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        odd.config.hiddenSize = 200;
+        QVERIFY(test::errorMessageOf([&] { checkQuantizable(odd, 128); }).contains("hidden_size = 200 is not divisible by the group size 128"));
+
+        // An architecture the engine does not run.
+        const fs::path alien = tmp("alien-model");
+        fs::create_directories(alien);
+        for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), alien / e.path().filename());
+        auto config = nlohmann::json::parse(fileBytes(alien / "config.json"));
+        config["architectures"] = {"MambaForCausalLM"};
+        config["model_type"] = "mamba";
+        std::ofstream(alien / "config.json", std::ios::trunc) << config.dump(2);
+        job.model = alien;
+        job.output = tmp("alien-out");
+        const QString alienMsg = test::errorMessageOf([&] { runQuantizeJob(job); });
+        QVERIFY2(alienMsg.contains("MambaForCausalLM") && alienMsg.contains("config.json"), qPrintable(alienMsg));
+        QVERIFY(!fs::exists(tmp("alien-out")) && !fs::exists(partialFolderFor(tmp("alien-out"))));
 
         // Llama with tied embeddings stored only as lm_head.weight, at group 64.
         job.model = test::modelDir("tinystories-656k");

@@ -1,0 +1,260 @@
+#include "app/cli/compare_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/compare/compare_runner.h"
+#include "core/compare/sweep.h"
+#include "core/util/format.h"
+#include "core/util/int_list.h"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace awq::cli {
+namespace {
+
+// Ctrl+C stops the run between tokens; what finished is still printed and saved.
+std::stop_source* gStop = nullptr;
+void onSigint(int) {
+    if (gStop) gStop->request_stop();
+}
+
+struct StopOnSigint {
+    std::stop_source source;
+    StopOnSigint() {
+        gStop = &source;
+        std::signal(SIGINT, onSigint);
+    }
+    ~StopOnSigint() {
+        std::signal(SIGINT, SIG_DFL);
+        gStop = nullptr;
+    }
+};
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+// "445.8 (-16%)": B's value with its change against A, as in the seeds' comparison table.
+std::string withDelta(double b, double a, int decimals) {
+    if (a <= 0) return fixed(b, decimals);
+    const double pct = (b - a) / a * 100.0;
+    return fixed(b, decimals) + " (" + (pct >= 0 ? "+" : "") + fixed(pct, 0) + "%)";
+}
+
+struct SamplingOptions {
+    float temperature = 0.0f, topP = 1.0f, repetitionPenalty = 1.0f;
+    int topK = 0;
+    std::uint64_t seed = 0;
+};
+
+void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
+    cmd->add_option("--temperature", s.temperature, "sampling temperature (greedy unless a temperature, top-k or top-p is given)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--top-p", s.topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--repetition-penalty", s.repetitionPenalty, "penalty for repeated tokens (1 = off)");
+    cmd->add_option("--seed", s.seed, "random seed");
+}
+
+// The same --device / --dtype / --json options as generate and eval ppl.
+void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
+    cmd->add_option("--device", device, "cpu or cuda");
+    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16");
+    cmd->add_flag("--json", json, "print the run document (docs/run-format.md) on stdout");
+}
+
+RunSettings runSettings(const std::string& device, const std::string& dtype, int maxNew, const SamplingOptions& s) {
+    RunSettings r;
+    r.device = device;
+    r.dtype = dtype;
+    r.maxNewTokens = maxNew;
+    r.greedy = !(s.temperature > 0.0f || s.topK > 0 || s.topP < 1.0f);
+    r.temperature = s.temperature > 0 ? s.temperature : 1.0;
+    r.topK = s.topK;
+    r.topP = s.topP;
+    r.repetitionPenalty = s.repetitionPenalty;
+    r.seed = s.seed;
+    return r;
+}
+
+void finish(const RunDocument& doc, const std::string& out, bool json) {
+    if (!out.empty()) {
+        saveRunDocument(doc, out);
+        std::cerr << "saved " << out << "\n";
+    }
+    if (json) std::cout << runDocumentToJson(doc);
+    if (doc.cancelled) std::cerr << "cancelled: the document holds what finished\n";
+}
+
+// ---------------- compare
+
+struct CompareOptions {
+    std::string a, b, battery = "default", text, out, device = "cpu", dtype = "auto";
+    int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
+    bool json = false;
+    SamplingOptions sampling;
+};
+
+std::string progressLine(const BatteryEvent& e) {
+    const auto& r = e.result;
+    char line[256];
+    std::snprintf(line, sizeof line, "[%2d/%d] %-24s %s %7.2f s %5d tok  %-10s", e.test + 1, e.tests, e.testId.c_str(), e.slot.c_str(),
+                  r.seconds, r.outputTokens, r.finish.c_str());
+    std::string s = line;
+    if (r.loopDetected) s += "  LOOP";
+    s += r.substantive ? "  substantive" : "  not substantive";
+    if (r.exactMatch) s += *r.exactMatch ? "  match" : "  no match";
+    return s;
+}
+
+void printCompareTable(const RunDocument& d) {
+    const auto& A = d.models.at("A");
+    const auto& B = d.models.at("B");
+    TextTable t({"metric", "A: " + A.name, "B: " + B.name}, {false, true, true});
+    t.addRow({"weights", format::bytes(A.weightBytes), format::bytes(B.weightBytes)});
+    t.addRow({"load time (s)", fixed(A.loadSeconds, 2), fixed(B.loadSeconds, 2)});
+    if (d.battery) {
+        const auto& ta = d.battery->totals.at("A");
+        const auto& tb = d.battery->totals.at("B");
+        const auto of = [](int n, int total) { return std::to_string(n) + "/" + std::to_string(total); };
+        t.addRow({"total time (s)", fixed(ta.totalSeconds, 2), withDelta(tb.totalSeconds, ta.totalSeconds, 2)});
+        t.addRow({"avg per test (s)", fixed(ta.avgSeconds, 3), fixed(tb.avgSeconds, 3)});
+        t.addRow({"loop detections", of(ta.loopDetections, ta.tests), of(tb.loopDetections, tb.tests)});
+        t.addRow({"substantive answers", of(ta.substantive, ta.tests), of(tb.substantive, tb.tests)});
+        t.addRow({"exact matches", of(ta.exactMatches, ta.withReference), of(tb.exactMatches, tb.withReference)});
+    }
+    if (d.speed.count("A") && d.speed.count("B")) {
+        const auto& sa = d.speed.at("A");
+        const auto& sb = d.speed.at("B");
+        t.addRow({"output tok/s", fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
+        t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
+                  fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
+        t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
+                  fixed(sb.tpotMs.p50, 2) + " / " + fixed(sb.tpotMs.p95, 2)});
+        t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
+        t.addRow({"peak memory", format::bytes(sa.peakMemoryBytes), format::bytes(sb.peakMemoryBytes)});
+    }
+    if (d.quality) {
+        const auto& q = d.quality->models;
+        const auto ppl = [&](const char* slot) { return q.count(slot) ? fixed(q.at(slot).perplexity, 3) : std::string("-"); };
+        t.addRow({"perplexity", ppl("A"), ppl("B")});
+        if (q.count("B") && q.at("B").kldVsA) {
+            t.addRow({"KLD vs A", "-", fixed(*q.at("B").kldVsA, 5)});
+            t.addRow({"top-1 agreement vs A", "-", fixed(*q.at("B").top1VsA, 4)});
+        }
+    }
+    std::cout << t.render();
+    if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
+}
+
+int runCompare(const CompareOptions& o) {
+    CompareSettings s;
+    s.modelA = o.a;
+    s.modelB = o.b;
+    s.run = runSettings(o.device, o.dtype, o.maxNew, o.sampling);
+    if (o.battery != "none") s.battery = loadBattery(o.battery);
+    if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
+    StopOnSigint sigint;
+    const auto doc = runComparison(s, [&](const CompareEvent& e) {
+        switch (e.kind) {
+        case CompareEvent::Kind::Loading: std::cerr << "loading " << e.slot << ": " << e.message << "\n"; break;
+        case CompareEvent::Kind::Battery:
+            if (e.battery.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e.battery) << "\n";
+            break;
+        case CompareEvent::Kind::Quality:
+            if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << e.quality.windows << " windows\n";
+            break;
+        default: break;
+        }
+    }, sigint.source.get_token());
+    if (!o.json) printCompareTable(doc);
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+}
+
+// ---------------- sweep
+
+struct SweepOptions {
+    std::vector<std::string> models;
+    std::string concurrency = "1,2,4,8", prompt = "Once upon a time", out, device = "cpu", dtype = "auto";
+    int maxNew = 64, minRequests = 8;
+    double slo = 0, price = 0;
+    bool json = false;
+};
+
+void printSweepTable(const RunDocument& d) {
+    for (const auto& [slot, m] : d.sweep->models) {
+        std::cout << slot << ": " << d.models.at(slot).name << "\n";
+        TextTable t({"concurrency", "requests", "output tok/s", "latency p50 (ms)", "p95", "p99", "TTFT p50 (ms)"},
+                    {true, true, true, true, true, true, true});
+        for (const auto& p : m.points)
+            t.addRow({std::to_string(p.concurrency), std::to_string(p.requests), fixed(p.outputTokensPerS, 1), fixed(p.latencyMs.p50, 1),
+                      fixed(p.latencyMs.p95, 1), fixed(p.latencyMs.p99, 1), fixed(p.ttftMs.p50, 1)});
+        std::cout << t.render();
+        std::cout << "knee: " << (m.kneeConcurrency ? std::to_string(*m.kneeConcurrency) : "not reached (throughput still grows)");
+        if (d.sweep->sloP95Ms)
+            std::cout << "; max concurrency with p95 <= " << fixed(*d.sweep->sloP95Ms, 0)
+                      << " ms: " << (m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : "none");
+        if (m.costPerMillionTokensUsd) std::cout << "; cost per 1M output tokens: $" << fixed(*m.costPerMillionTokensUsd, 2);
+        std::cout << "\n";
+    }
+}
+
+int runSweepCommand(const SweepOptions& o) {
+    SweepSettings s;
+    s.concurrency = parseIntList(o.concurrency, "--concurrency");
+    s.maxNewTokens = o.maxNew;
+    s.prompt = o.prompt;
+    s.minRequests = o.minRequests;
+    if (o.slo > 0) s.sloP95Ms = o.slo;
+    if (o.price > 0) s.gpuHourlyUsd = o.price;
+    std::vector<std::filesystem::path> models(o.models.begin(), o.models.end());
+    StopOnSigint sigint;
+    const auto doc = runSweepDocument(models, runSettings(o.device, o.dtype, o.maxNew, {}), s, [&](const SweepEvent& e) {
+        if (e.point)
+            std::cerr << e.slot << " concurrency " << e.concurrency << ": " << fixed(e.point->outputTokensPerS, 1) << " tok/s, p95 "
+                      << fixed(e.point->latencyMs.p95, 1) << " ms\n";
+    }, sigint.source.get_token());
+    if (!o.json) printSweepTable(doc);
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+}
+
+}  // namespace
+
+void addCompareCommands(CLI::App& app) {
+    auto c = std::make_shared<CompareOptions>();
+    auto* cmp = app.add_subcommand("compare", "run a prompt battery (and optionally perplexity / KLD) on two models side by side");
+    cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original)")->required();
+    cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version)")->required();
+    cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
+    cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
+    cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(CLI::PositiveNumber);
+    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::PositiveNumber);
+    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(CLI::PositiveNumber);
+    cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(CLI::NonNegativeNumber);
+    cmp->add_option("--out", c->out, "save the run document (RUN.json)");
+    addSamplingOptions(cmp, c->sampling);
+    addEngineOptions(cmp, c->device, c->dtype, c->json);
+    cmp->callback([c] { runOrExit([&] { return runCompare(*c); }); });
+
+    auto s = std::make_shared<SweepOptions>();
+    auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
+    sw->add_option("--model", s->models, "model folder (give it twice to sweep A and B)")->required()->expected(1, 2);
+    sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels");
+    sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(CLI::PositiveNumber);
+    sw->add_option("--prompt", s->prompt, "prompt of every request");
+    sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(CLI::PositiveNumber);
+    sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it")
+        ->check(CLI::NonNegativeNumber);
+    sw->add_option("--gpu-price", s->price, "GPU price in USD per hour: reports the cost per 1M output tokens")->check(CLI::NonNegativeNumber);
+    sw->add_option("--out", s->out, "save the run document (RUN.json)");
+    addEngineOptions(sw, s->device, s->dtype, s->json);
+    sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
+}
+
+}  // namespace awq::cli

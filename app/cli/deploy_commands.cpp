@@ -1,0 +1,295 @@
+#include "app/cli/deploy_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/deploy/deploy_settings.h"
+#include "core/deploy/promotion.h"
+#include "core/system/gpu_probe.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+fs::path settingsFile(const std::string& given) { return given.empty() ? deploy::defaultSettingsFile() : fs::path(given); }
+
+fs::path absolutePath(const std::string& p) { return p.empty() ? fs::path() : fs::absolute(p).lexically_normal(); }
+
+json targetJson(const deploy::DeployTarget& t) {
+    json j = {{"name", t.name}, {"kind", deploy::targetKindName(t.kind)}};
+    if (t.kind == deploy::TargetKind::Compose) {
+        j["compose_file"] = t.composeFile.string();
+        j["env_file"] = t.envFile.string();
+        j["path_variable"] = t.pathVariable;
+        j["name_variable"] = t.nameVariable;
+    } else {
+        j["vllm_config"] = t.vllmConfig.string();
+        j["command_file"] = t.commandFile.string();
+    }
+    j["gpu_count"] = t.gpuCount;
+    j["gpu_memory_bytes"] = t.gpuMemoryBytes;
+    j["gpu_memory_utilization"] = t.gpuMemoryUtilization;
+    j["tensor_parallel_size"] = t.tensorParallelSize;
+    j["max_model_len"] = t.maxModelLen;
+    j["paired_model"] = t.pairedModel.string();
+    return j;
+}
+
+std::string targetFiles(const deploy::DeployTarget& t) {
+    if (t.kind == deploy::TargetKind::Vllm)
+        return t.vllmConfig.string() + (t.commandFile.empty() ? "" : " + " + t.commandFile.string());
+    return (t.envFile.empty() ? t.composeFile.string() + " (defaults)" : t.envFile.string()) + " " + t.pathVariable + "/" + t.nameVariable;
+}
+
+json historyJson(const deploy::HistoryEntry& e) {
+    json files = json::array();
+    for (const auto& f : e.files) files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}});
+    return {{"id", e.id},       {"time", e.time},       {"action", e.action}, {"target", e.target}, {"model", e.model},
+            {"command", e.command}, {"undone", e.undone}, {"undoes", e.undoes}, {"files", files}};
+}
+
+std::uint64_t detectedGpuMemory() {
+    const auto probe = probeGpus();
+    return probe.gpus.empty() ? 0 : probe.gpus.front().totalBytes;
+}
+
+}  // namespace
+
+void addDeployCommands(CLI::App& app) {
+    // ---- target add|list|remove ----
+    auto* target = app.add_subcommand("target", "deployment targets: a docker compose project or a vLLM serve config");
+    target->require_subcommand(1);
+
+    struct TargetOptions {
+        std::string settings, name, compose, env, pathVar = "PRIME_MODEL_PATH", nameVar = "PRIME_MODEL", vllmConfig, commandFile;
+        std::string gpuMemory, paired;
+        int gpus = 1, tp = 0, maxModelLen = 0;
+        double util = 0.90;
+    };
+    auto add = std::make_shared<TargetOptions>();
+    auto* addCmd = target->add_subcommand("add", "add (or replace) a target");
+    addCmd->add_option("name", add->name, "the target's name")->required();
+    addCmd->add_option("--compose", add->compose, "compose target: its docker-compose.yml");
+    addCmd->add_option("--env", add->env, "compose target: set the variables in this .env file (default: the ${VAR:-default}s of the compose file)");
+    addCmd->add_option("--path-var", add->pathVar, "compose target: the model path variable")->capture_default_str();
+    addCmd->add_option("--name-var", add->nameVar, "compose target: the served model name variable")->capture_default_str();
+    addCmd->add_option("--vllm-config", add->vllmConfig, "vLLM target: the `vllm serve --config` YAML file");
+    addCmd->add_option("--command-file", add->commandFile, "vLLM target: also write the `vllm serve` command line to this script");
+    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str();
+    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G (default: detected here)");
+    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str();
+    addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)");
+    addCmd->add_option("--max-model-len", add->maxModelLen, "context length (default: the model's, cut to what fits)");
+    addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)");
+    addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
+    addCmd->callback([add] {
+        runOrExit([&] {
+            if (add->compose.empty() == add->vllmConfig.empty())
+                throw Error("give either --compose FILE or --vllm-config FILE", {}, "one target is one deployment");
+            deploy::DeployTarget t;
+            t.name = add->name;
+            t.kind = add->compose.empty() ? deploy::TargetKind::Vllm : deploy::TargetKind::Compose;
+            t.composeFile = absolutePath(add->compose);
+            t.envFile = absolutePath(add->env);
+            t.pathVariable = add->pathVar;
+            t.nameVariable = add->nameVar;
+            t.vllmConfig = absolutePath(add->vllmConfig);
+            t.commandFile = absolutePath(add->commandFile);
+            t.gpuCount = add->gpus;
+            t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : deploy::parseByteSize(add->gpuMemory);
+            t.gpuMemoryUtilization = add->util;
+            t.tensorParallelSize = add->tp;
+            t.maxModelLen = add->maxModelLen;
+            t.pairedModel = absolutePath(add->paired);
+            const fs::path file = settingsFile(add->settings);
+            auto s = deploy::loadSettings(file);
+            deploy::upsertTarget(s, t);
+            deploy::saveSettings(file, s);
+            std::cout << "target " << t.name << " (" << deploy::targetKindName(t.kind) << "): " << targetFiles(t) << "\nsaved in " << file.string()
+                      << "\n";
+            return 0;
+        });
+    });
+
+    struct ListOptions {
+        std::string settings;
+        bool json = false;
+    };
+    auto list = std::make_shared<ListOptions>();
+    auto* listCmd = target->add_subcommand("list", "list the targets and the model each points at");
+    listCmd->add_flag("--json", list->json, "print JSON");
+    listCmd->add_option("--settings", list->settings, "deployment settings file");
+    listCmd->callback([list] {
+        runOrExit([&] {
+            const auto s = deploy::loadSettings(settingsFile(list->settings));
+            const auto deployed = deploy::deployedModels(s);
+            auto current = [&](const std::string& name) {
+                for (const auto& d : deployed)
+                    if (d.target == name) return d.model.string();
+                return std::string();
+            };
+            if (list->json) {
+                json arr = json::array();
+                for (const auto& t : s.targets) {
+                    json j = targetJson(t);
+                    j["current_model"] = current(t.name);
+                    arr.push_back(j);
+                }
+                std::cout << arr.dump(2) << "\n";
+                return 0;
+            }
+            TextTable table({"name", "kind", "files", "gpus", "current model"});
+            for (const auto& t : s.targets)
+                table.addRow({t.name, deploy::targetKindName(t.kind), targetFiles(t),
+                              std::to_string(t.gpuCount) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
+                              current(t.name).empty() ? "-" : current(t.name)});
+            std::cout << table.render() << s.targets.size() << " target(s)\n";
+            return 0;
+        });
+    });
+
+    auto removeName = std::make_shared<std::pair<std::string, std::string>>();
+    auto* removeCmd = target->add_subcommand("remove", "forget a target (its files are not touched)");
+    removeCmd->add_option("name", removeName->first, "the target's name")->required();
+    removeCmd->add_option("--settings", removeName->second, "deployment settings file");
+    removeCmd->callback([removeName] {
+        runOrExit([&] {
+            const fs::path file = settingsFile(removeName->second);
+            auto s = deploy::loadSettings(file);
+            if (!deploy::removeTarget(s, removeName->first)) throw Error("no target named '" + removeName->first + "'", file, "see `target list`");
+            deploy::saveSettings(file, s);
+            std::cout << "removed target " << removeName->first << "\n";
+            return 0;
+        });
+    });
+
+    // ---- promote ----
+    struct PromoteOptions {
+        std::string model, target, pool, settings;
+        bool dryRun = false, json = false;
+    };
+    auto promote = std::make_shared<PromoteOptions>();
+    auto* promoteCmd = app.add_subcommand("promote", "point a deployment target at a warm-pool model (diff, backup, atomic write)");
+    promoteCmd->add_option("--model", promote->model, "the model folder in the warm pool (or its name there)")->required();
+    promoteCmd->add_option("--target", promote->target, "the target's name (see `target list`)")->required();
+    promoteCmd->add_flag("--dry-run", promote->dryRun, "validate and print the diff; write nothing");
+    promoteCmd->add_option("--pool", promote->pool, "the warm pool (default: the saved one)");
+    promoteCmd->add_option("--settings", promote->settings, "deployment settings file");
+    promoteCmd->add_flag("--json", promote->json, "print JSON (keys in README.md)");
+    promoteCmd->callback([promote] {
+        runOrExit([&] {
+            const fs::path file = settingsFile(promote->settings);
+            const auto s = deploy::loadSettings(file);
+            const auto* t = s.find(promote->target);
+            if (!t) throw Error("no target named '" + promote->target + "'", file, "add one with `awqbench-cli target add`");
+            deploy::PlanOptions options;
+            options.pool = promote->pool.empty() ? s.pool : fs::path(promote->pool);
+            options.detectedGpuMemoryBytes = t->gpuMemoryBytes ? 0 : detectedGpuMemory();
+            fs::path model = promote->model;
+            if (!fs::exists(model) && !options.pool.empty() && fs::exists(options.pool / model)) model = options.pool / model;
+            const auto plan = deploy::planPromotion(*t, model, options);
+
+            std::optional<deploy::HistoryEntry> applied;
+            if (!promote->dryRun && !plan.blocked()) applied = deploy::applyPromotion(plan, deploy::stateDirFor(file));
+
+            if (promote->json) {
+                json issues = json::array();
+                for (const auto& i : plan.issues)
+                    issues.push_back({{"severity", i.severity == deploy::Issue::Severity::Error ? "error" : "warning"},
+                                      {"code", i.code},
+                                      {"message", i.message},
+                                      {"fix", i.fix}});
+                json changes = json::array();
+                for (const auto& c : plan.changes) changes.push_back({{"file", c.file.string()}, {"existed", c.existed}, {"diff", c.diff}});
+                const auto& v = plan.serve;
+                std::cout << json{{"target", plan.target},
+                                  {"model", plan.model.string()},
+                                  {"blocked", plan.blocked()},
+                                  {"applied", applied.has_value()},
+                                  {"history_id", applied ? json(applied->id) : json(nullptr)},
+                                  {"issues", issues},
+                                  {"serve",
+                                   {{"model", v.model},
+                                    {"served_model_name", v.servedModelName},
+                                    {"dtype", v.dtype},
+                                    {"max_model_len", v.maxModelLen},
+                                    {"gpu_memory_utilization", v.gpuMemoryUtilization},
+                                    {"tensor_parallel_size", v.tensorParallelSize}}},
+                                  {"command", plan.command},
+                                  {"changes", changes}}
+                                 .dump(2)
+                          << "\n";
+            } else {
+                for (const auto& i : plan.issues) {
+                    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
+                    if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
+                    std::cerr << "\n";
+                }
+                std::cout << plan.diff();
+                if (!plan.model.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
+                if (applied)
+                    std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
+                              << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
+                              << "; `awqbench-cli undo --target " << plan.target << "` restores them)\n";
+                else if (promote->dryRun && !plan.blocked())
+                    std::cout << "\ndry run: nothing written\n";
+                if (plan.changes.empty() && !plan.blocked()) std::cout << "(the target already points at this model: nothing to change)\n";
+            }
+            if (plan.blocked()) {
+                if (!promote->json) std::cerr << "promotion refused: nothing was written\n";
+                return kExitBadInput;
+            }
+            return 0;
+        });
+    });
+
+    // ---- undo, history ----
+    auto undo = std::make_shared<std::pair<std::string, std::string>>();
+    auto* undoCmd = app.add_subcommand("undo", "restore the files of a target's latest promotion from their backups");
+    undoCmd->add_option("--target", undo->first, "the target's name")->required();
+    undoCmd->add_option("--settings", undo->second, "deployment settings file");
+    undoCmd->callback([undo] {
+        runOrExit([&] {
+            const auto e = deploy::undoLastPromotion(undo->first, deploy::stateDirFor(settingsFile(undo->second)));
+            std::cout << "restored " << e.files.size() << " file(s) of promotion " << e.undoes << " (" << fs::path(e.model).filename().string()
+                      << ")\n";
+            for (const auto& f : e.files) std::cout << "  " << f.file.string() << (f.existed ? "" : " (removed: it did not exist before)") << "\n";
+            return 0;
+        });
+    });
+
+    struct HistoryOptions {
+        std::string target, settings;
+        bool json = false;
+    };
+    auto history = std::make_shared<HistoryOptions>();
+    auto* historyCmd = app.add_subcommand("history", "the promotion history (promotions and undos)");
+    historyCmd->add_option("--target", history->target, "only this target");
+    historyCmd->add_option("--settings", history->settings, "deployment settings file");
+    historyCmd->add_flag("--json", history->json, "print JSON");
+    historyCmd->callback([history] {
+        runOrExit([&] {
+            json arr = json::array();
+            TextTable table({"id", "time", "action", "target", "model", "state"});
+            for (const auto& e : deploy::loadHistory(deploy::stateDirFor(settingsFile(history->settings)))) {
+                if (!history->target.empty() && e.target != history->target) continue;
+                arr.push_back(historyJson(e));
+                table.addRow({e.id, e.time, e.action, e.target, fs::path(e.model).filename().string(),
+                              e.action == "undo" ? "restores " + e.undoes : (e.undone ? "undone" : "active")});
+            }
+            if (history->json) std::cout << arr.dump(2) << "\n";
+            else std::cout << table.render();
+            return 0;
+        });
+    });
+}
+
+}  // namespace awq::cli

@@ -1,0 +1,244 @@
+#include "app/cli/pool_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/deploy/deploy_settings.h"
+#include "core/deploy/promotion.h"
+#include "core/pool/warm_pool.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+struct PoolOptions {
+    std::string pool;
+    std::string budget;
+    std::string settings;
+    bool json = false;
+};
+
+void addCommon(CLI::App* cmd, PoolOptions& o, bool withJson) {
+    cmd->add_option("--pool", o.pool, "the warm-pool folder (default: the one saved with `pool config`)");
+    cmd->add_option("--settings", o.settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
+    if (withJson) cmd->add_flag("--json", o.json, "print JSON (keys in README.md)");
+}
+
+fs::path settingsFile(const PoolOptions& o) { return o.settings.empty() ? deploy::defaultSettingsFile() : fs::path(o.settings); }
+
+struct Context {
+    deploy::DeploySettings settings;
+    fs::path pool;
+    std::uint64_t budget = 0;
+};
+
+Context context(const PoolOptions& o) {
+    Context c;
+    c.settings = deploy::loadSettings(settingsFile(o));
+    c.pool = o.pool.empty() ? c.settings.pool : fs::path(o.pool);
+    if (c.pool.empty())
+        throw Error("no warm pool given", settingsFile(o), "pass --pool DIR, or save one with `awqbench-cli pool config --pool DIR`");
+    c.budget = o.budget.empty() ? c.settings.poolBudgetBytes : deploy::parseByteSize(o.budget);
+    return c;
+}
+
+json entryJson(const pool::PoolEntry& e) {
+    return {{"name", e.name},
+            {"path", e.folder.string()},
+            {"bytes", e.bytes},
+            {"quantization", e.quantization},
+            {"deployed_by", e.deployedBy},
+            {"manifest", e.hasManifest},
+            {"error", e.error.empty() ? json(nullptr) : json(e.error)}};
+}
+
+std::string usageLine(const pool::PoolUsage& u) {
+    std::string s = format::bytes(u.usedBytes) + " used";
+    if (u.budgetBytes) s += " of a " + format::bytes(u.budgetBytes) + " budget";
+    return s + ", " + format::bytes(u.availableBytes) + " free on disk";
+}
+
+// Ctrl+C during a copy: the handler only sets a flag; the copy's progress callback turns it into a stop.
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted = true; }
+
+}  // namespace
+
+void addPoolCommands(CLI::App& app) {
+    auto* poolCmd = app.add_subcommand("pool", "the warm pool: the model copies that serving reads");
+    poolCmd->require_subcommand(1);
+
+    auto list = std::make_shared<PoolOptions>();
+    auto* listCmd = poolCmd->add_subcommand("list", "list the pool's models: size, quantization, which one is deployed");
+    addCommon(listCmd, *list, true);
+    listCmd->add_option("--budget", list->budget, "disk budget to compare against (e.g. 50G)");
+    listCmd->callback([list] {
+        runOrExit([&] {
+            const auto c = context(*list);
+            const auto entries = pool::listPool(c.pool, deploy::deployedModels(c.settings));
+            const auto usage = pool::poolUsage(c.pool, c.budget);
+            if (list->json) {
+                json models = json::array();
+                for (const auto& e : entries) models.push_back(entryJson(e));
+                std::cout << json{{"pool", c.pool.string()},
+                                  {"used_bytes", usage.usedBytes},
+                                  {"budget_bytes", usage.budgetBytes},
+                                  {"available_bytes", usage.availableBytes},
+                                  {"over_budget", usage.budgetBytes && usage.usedBytes > usage.budgetBytes},
+                                  {"models", models}}
+                                 .dump(2)
+                          << "\n";
+                return 0;
+            }
+            TextTable table({"name", "quant", "size", "deployed", "manifest", "status"}, {false, false, true, false, false, false});
+            for (const auto& e : entries) {
+                std::string deployed;
+                for (const auto& t : e.deployedBy) deployed += (deployed.empty() ? "" : ", ") + t;
+                table.addRow({e.name, e.quantization, format::bytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
+                              e.error.empty() ? "ok" : "broken: " + e.error});
+            }
+            std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
+            if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
+            return 0;
+        });
+    });
+
+    struct AddOptions : PoolOptions {
+        std::string model;
+        std::string name;
+    };
+    auto add = std::make_shared<AddOptions>();
+    auto* addCmd = poolCmd->add_subcommand("add", "copy a model into the pool (SHA-256 verified; Ctrl+C leaves the pool unchanged)");
+    addCmd->add_option("model", add->model, "the model folder to copy")->required();
+    addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name)");
+    addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size (default: the saved budget)");
+    addCommon(addCmd, *add, true);
+    addCmd->callback([add] {
+        runOrExit([&] {
+            const auto c = context(*add);
+            pool::AddOptions options;
+            options.name = add->name;
+            options.budgetBytes = c.budget;
+            std::stop_source stop;
+            g_interrupted = false;
+            auto previous = std::signal(SIGINT, onInterrupt);
+            int lastPercent = -1;
+            const bool tty = ::isatty(STDERR_FILENO);
+            const auto result = pool::addToPool(c.pool, add->model, options, stop.get_token(), [&](const pool::CopyProgress& p) {
+                if (g_interrupted) stop.request_stop();
+                const int percent = p.bytesTotal ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
+                if (percent / 10 == lastPercent / 10 && !(tty && percent != lastPercent)) return;
+                lastPercent = percent;
+                std::cerr << (tty ? "\r" : "") << (p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") << percent << "% ("
+                          << format::bytes(p.bytesDone) << " of " << format::bytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
+            });
+            std::signal(SIGINT, previous);
+            if (tty) std::cerr << "\n";
+            if (result.cancelled) {
+                std::cerr << "cancelled: the pool is unchanged\n";
+                return 130;
+            }
+            if (add->json)
+                std::cout << entryJson(result.entry).dump(2) << "\n";
+            else
+                std::cout << "added " << result.entry.name << " (" << format::bytes(result.entry.bytes) << ", every file SHA-256 verified) to "
+                          << c.pool.string() << "\n";
+            return 0;
+        });
+    });
+
+    struct RemoveOptions : PoolOptions {
+        std::string name;
+        bool yes = false;
+    };
+    auto remove = std::make_shared<RemoveOptions>();
+    auto* removeCmd = poolCmd->add_subcommand("remove", "delete a model from the pool (never the deployed one)");
+    removeCmd->add_option("name", remove->name, "the model's name in the pool")->required();
+    removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation");
+    addCommon(removeCmd, *remove, false);
+    removeCmd->callback([remove] {
+        runOrExit([&] {
+            const auto c = context(*remove);
+            const auto deployed = deploy::deployedModels(c.settings);
+            if (!remove->yes) {
+                if (!::isatty(STDIN_FILENO)) throw Error("refusing to delete without confirmation", c.pool / remove->name, "pass --yes");
+                std::cerr << "Delete " << (c.pool / remove->name).string() << " from the warm pool? [y/N] " << std::flush;
+                std::string answer;
+                std::getline(std::cin, answer);
+                if (answer != "y" && answer != "Y" && answer != "yes") {
+                    std::cerr << "kept\n";
+                    return 0;
+                }
+            }
+            pool::removeFromPool(c.pool, remove->name, deployed);
+            std::cout << "removed " << remove->name << "\n";
+            return 0;
+        });
+    });
+
+    struct VerifyOptions : PoolOptions {
+        std::vector<std::string> names;
+    };
+    auto verify = std::make_shared<VerifyOptions>();
+    auto* verifyCmd = poolCmd->add_subcommand("verify", "re-hash pool models against the manifest written when they were added");
+    verifyCmd->add_option("names", verify->names, "models to verify (default: all)");
+    addCommon(verifyCmd, *verify, true);
+    verifyCmd->callback([verify] {
+        runOrExit([&] {
+            const auto c = context(*verify);
+            auto names = verify->names;
+            if (names.empty())
+                for (const auto& e : pool::listPool(c.pool)) names.push_back(e.name);
+            json out = json::array();
+            bool allOk = true;
+            for (const auto& n : names) {
+                pool::VerifyResult r;
+                try {
+                    r = pool::verifyPoolModel(c.pool, n);
+                } catch (const Error& e) {
+                    r.name = n;
+                    r.problems.push_back(e.what());
+                }
+                allOk = allOk && r.ok;
+                if (verify->json) {
+                    out.push_back({{"name", r.name}, {"ok", r.ok}, {"files_checked", r.filesChecked}, {"problems", r.problems}});
+                } else {
+                    std::cout << r.name << ": " << (r.ok ? "ok (" + std::to_string(r.filesChecked) + " files)" : "FAILED") << "\n";
+                    for (const auto& p : r.problems) std::cout << "  " << p << "\n";
+                }
+            }
+            if (verify->json) std::cout << out.dump(2) << "\n";
+            return allOk ? 0 : kExitBadInput;
+        });
+    });
+
+    auto config = std::make_shared<PoolOptions>();
+    auto* configCmd = poolCmd->add_subcommand("config", "save the warm-pool folder and its disk budget in the settings file");
+    configCmd->add_option("--budget", config->budget, "disk budget (e.g. 50G; 0 = none)");
+    addCommon(configCmd, *config, false);
+    configCmd->callback([config] {
+        runOrExit([&] {
+            const fs::path file = settingsFile(*config);
+            auto s = deploy::loadSettings(file);
+            if (!config->pool.empty()) s.pool = fs::absolute(config->pool).lexically_normal();
+            if (!config->budget.empty()) s.poolBudgetBytes = deploy::parseByteSize(config->budget);
+            deploy::saveSettings(file, s);
+            std::cout << "warm pool: " << (s.pool.empty() ? "(none)" : s.pool.string())
+                      << "\nbudget:    " << (s.poolBudgetBytes ? format::bytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
+                      << file.string() << "\n";
+            return 0;
+        });
+    });
+}
+
+}  // namespace awq::cli

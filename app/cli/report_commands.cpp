@@ -1,0 +1,45 @@
+#include "app/cli/report_commands.h"
+
+#include "app/cli/cli_support.h"
+#include "core/report/report_export.h"
+#include "core/report/run_document.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <iostream>
+#include <memory>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+
+void addReportCommands(CLI::App& app) {
+    struct Options {
+        std::string run, out, format;
+    };
+    auto opt = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand("report", "export a saved comparison / sweep run (RUN.json) as HTML, Markdown, PDF or JSON");
+    cmd->add_option("run", opt->run, "the saved run document (RUN.json)")->required();
+    cmd->add_option("--out", opt->out, "the report file to write")->required();
+    cmd->add_option("--format", opt->format, "html, md, pdf or json (default: from --out's extension)")
+        ->check(CLI::IsMember({"html", "htm", "md", "markdown", "pdf", "json"}, CLI::ignore_case));
+    cmd->callback([opt] {
+        runOrExit([&] {
+            std::optional<report::ReportFormat> format =
+                opt->format.empty() ? report::formatFromPath(opt->out) : report::parseFormatName(opt->format);
+            if (!format)
+                throw Error("cannot tell the report format from the file name", opt->out,
+                            "pass --format html|md|pdf|json or use a .html, .md, .pdf or .json name");
+            if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
+                throw Error("PDF export is not available: this build was configured without cairo", opt->out,
+                            "export --format html or md instead, or install libcairo2-dev and rebuild");
+            const auto doc = report::loadRunDocument(opt->run);
+            report::exportReport(doc, *format, opt->out);
+            std::error_code ec;
+            const auto size = fs::file_size(opt->out, ec);
+            std::cout << "wrote " << opt->out << " (" << report::formatName(*format) << ", " << format::bytes(ec ? 0 : size) << ")\n";
+            return 0;
+        });
+    });
+}
+
+}  // namespace awq::cli

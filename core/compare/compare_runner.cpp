@@ -1,0 +1,294 @@
+#include "core/compare/compare_runner.h"
+
+#include "core/compare/text_checks.h"
+#include "core/system/gpu_probe.h"
+#include "core/system/memory_plan.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+namespace awq {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+// The FP16 source's fingerprint, recorded by our quantizer; nullopt for models made elsewhere.
+std::optional<std::string> sourceFingerprintOf(const fs::path& folder) {
+    std::ifstream in(folder / "awqbench_quantization.json", std::ios::binary);
+    if (!in) return std::nullopt;
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    for (const auto* path : {"/source/fingerprint", "/settings/source_fingerprint", "/source_fingerprint"}) {
+        const nlohmann::json::json_pointer p(path);
+        if (j.contains(p) && j.at(p).is_string()) return j.at(p).get<std::string>();
+    }
+    return std::nullopt;
+}
+
+RunModel identityOf(const ModelInfo& info) {
+    RunModel m;
+    m.name = info.name;
+    m.path = fs::absolute(info.folder).lexically_normal().string();
+    m.architecture = info.config.architectureClass;
+    m.fingerprint = info.fingerprint;
+    m.parameters = info.parameterCount;
+    m.weightBytes = info.weightBytes;
+    m.fileBytes = info.bytesOnDisk;
+    if (const auto& q = info.config.quantization; q.method != QuantMethod::None)
+        m.quantization = RunQuantization{std::string(quantMethodName(q.method)), q.bits, q.groupSize, q.zeroPoint, q.version};
+    m.sourceFingerprint = sourceFingerprintOf(info.folder);
+    for (int gib : commonGpuSizesGiB()) {
+        const auto plan = planMemory(info, {.gpuMemoryBytes = std::uint64_t(gib) << 30});
+        m.memoryWeightsBytes = plan.weightBytes;
+        m.kvCacheBytesPerToken = plan.kvBytesPerToken;
+        m.fit.push_back({gib, plan.weightsFit && plan.tokensThatFit > 0, std::max<std::int64_t>(0, plan.tokensThatFit)});
+    }
+    return m;
+}
+
+}  // namespace
+
+EngineOptions engineOptionsFor(const RunSettings& settings, int maxBatch) {
+    EngineOptions o;
+    o.device = parseDeviceKind(settings.device);
+    o.computeDtype = settings.dtype;
+    o.maxBatch = std::max(1, maxBatch);
+    return o;
+}
+
+RunModel describeRunModel(const fs::path& folder) { return identityOf(describeModel(folder)); }
+
+LoadedModel loadModelForRun(const std::string& slot, const fs::path& folder, const EngineOptions& options) {
+    const auto start = Clock::now();
+    LoadedModel m;
+    m.slot = slot;
+    m.engine = Engine::load(folder, options);
+    m.identity = identityOf(m.engine->model());
+    m.identity.loadSeconds = msSince(start, Clock::now()) / 1000.0;
+    m.identity.weightBytes = m.engine->weightMemoryBytes();
+    m.identity.computeDtype = m.engine->computeDtype();
+    return m;
+}
+
+HostInfo describeHost(const RunSettings& settings) {
+    HostInfo h;
+    h.device = settings.device == "cuda" ? "cuda:0" : settings.device;
+    if (settings.device == "cuda") {
+        const auto probe = probeGpus();
+        if (probe.available && !probe.gpus.empty()) {
+            h.gpuName = probe.gpus[0].name;
+            h.gpuTotalBytes = probe.gpus[0].totalBytes;
+        }
+    }
+    return h;
+}
+
+RunDocument newRunDocument(const std::string& kind, const RunSettings& settings) {
+    RunDocument d;
+    d.kind = kind;
+    d.created = utcTimestamp();
+    d.toolVersion = AWQBENCH_VERSION;
+    d.host = describeHost(settings);
+    d.settings = settings;
+    return d;
+}
+
+GenerationRequest requestFor(const RunSettings& s, std::vector<int> promptIds, int maxNewTokens) {
+    GenerationRequest r;
+    r.promptIds = std::move(promptIds);
+    r.maxNewTokens = maxNewTokens > 0 ? maxNewTokens : s.maxNewTokens;
+    r.sampling = {.greedy = s.greedy, .temperature = float(s.temperature), .topK = s.topK, .topP = float(s.topP),
+                  .repetitionPenalty = float(s.repetitionPenalty), .seed = s.seed};
+    return r;
+}
+
+TestResult judgeResult(const BatteryTest& test, const GenerationResult& g, double seconds) {
+    TestResult r;
+    r.text = g.text;
+    r.outputTokens = int(g.newIds.size());
+    r.finish = finishReasonName(g.finish);
+    r.seconds = seconds;
+    r.ttftMs = g.metrics.ttftMs;
+    r.tpotMs = g.metrics.tpotMs;
+    const auto loop = detectLoop(g.text);
+    r.loopDetected = loop.detected;
+    const auto sub = checkSubstantive(g.text, test.prompt, loop);
+    r.substantive = sub.substantive;
+    std::vector<std::string> notes;
+    if (loop.detected)
+        notes.push_back("loop (" + loop.rule + "): \"" + loop.unit + "\" x" + std::to_string(loop.repeats) + ", " +
+                        std::to_string(int(loop.coverage * 100 + 0.5)) + "% of the output");
+    if (!sub.substantive && sub.reason != "loop") notes.push_back("not substantive: " + sub.reason);
+    if (test.reference) {
+        r.exactMatch = matchesReference(g.text, *test.reference);
+        if (!*r.exactMatch) notes.push_back("does not match the reference \"" + *test.reference + "\"");
+    }
+    if (g.finish == FinishReason::Cancelled) notes.push_back("cancelled");
+    for (const auto& n : notes) r.notes += (r.notes.empty() ? "" : "; ") + n;
+    return r;
+}
+
+BatteryTotals batteryTotals(const std::vector<TestRecord>& tests, const std::string& slot) {
+    BatteryTotals t;
+    for (const auto& rec : tests) {
+        const auto it = rec.results.find(slot);
+        if (it == rec.results.end()) continue;
+        const auto& r = it->second;
+        ++t.tests;
+        t.totalSeconds += r.seconds;
+        t.loopDetections += r.loopDetected;
+        t.substantive += r.substantive;
+        t.withReference += r.exactMatch.has_value();
+        t.exactMatches += r.exactMatch.value_or(false);
+    }
+    t.avgSeconds = t.tests ? t.totalSeconds / t.tests : 0;
+    return t;
+}
+
+SpeedStats speedStats(const std::vector<GenerationMetrics>& metrics, const std::vector<double>& itlMs) {
+    SpeedStats s;
+    std::vector<double> ttft, tpot, e2e;
+    double e2eSum = 0;
+    for (const auto& m : metrics) {
+        ++s.requests;
+        s.outputTokens += m.newTokens;
+        if (m.newTokens > 0) ttft.push_back(m.ttftMs);
+        if (m.newTokens > 1) tpot.push_back(m.tpotMs);
+        e2e.push_back(m.e2eMs);
+        e2eSum += m.e2eMs;
+        s.peakMemoryBytes = std::max(s.peakMemoryBytes, m.peakMemoryBytes);
+    }
+    s.outputTokensPerS = e2eSum > 0 ? double(s.outputTokens) / (e2eSum / 1000.0) : 0;
+    s.ttftMs = latencyStats(ttft);
+    s.tpotMs = latencyStats(tpot);
+    s.itlMs = latencyStats(itlMs);
+    s.e2eMs = latencyStats(e2e);
+    return s;
+}
+
+BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery& battery, const RunSettings& settings,
+                          const BatteryCallback& onEvent, std::stop_token stop) {
+    BatteryOutcome out;
+    out.run.name = battery.name;
+    out.run.source = battery.source;
+    std::map<std::string, std::vector<GenerationMetrics>> metrics;
+    std::map<std::string, std::vector<double>> itl;
+    const int n = int(battery.tests.size());
+    for (int i = 0; i < n && !out.cancelled; ++i) {
+        const auto& test = battery.tests[std::size_t(i)];
+        TestRecord rec{test.id, test.category, test.prompt, test.reference, {}};
+        for (auto* m : models) {
+            if (stop.stop_requested()) {
+                out.cancelled = true;
+                break;
+            }
+            BatteryEvent ev{BatteryEvent::Kind::TestStarted, m->slot, i, n, test.id, {}, {}};
+            if (onEvent) onEvent(ev);
+            const auto request = requestFor(settings, test.chat ? m->engine->encodeChat(test.prompt) : m->engine->encode(test.prompt, true), test.maxNewTokens);
+            std::optional<Clock::time_point> lastToken;
+            auto& gaps = itl[m->slot];
+            const auto start = Clock::now();
+            const auto g = m->engine->generate({request}, [&](const StreamEvent& e) {
+                if (e.tokenId >= 0) {
+                    const auto now = Clock::now();
+                    if (lastToken) gaps.push_back(msSince(*lastToken, now));
+                    lastToken = now;
+                }
+                if (onEvent && !e.textDelta.empty()) {
+                    BatteryEvent t{BatteryEvent::Kind::Token, m->slot, i, n, test.id, e.textDelta, {}};
+                    onEvent(t);
+                }
+            }, stop)[0];
+            const double seconds = msSince(start, Clock::now()) / 1000.0;
+            if (g.finish == FinishReason::Cancelled) {
+                out.cancelled = true;  // a half-run test would skew every total: leave it out
+                break;
+            }
+            metrics[m->slot].push_back(g.metrics);
+            rec.results[m->slot] = judgeResult(test, g, seconds);
+            if (onEvent) {
+                BatteryEvent done{BatteryEvent::Kind::TestFinished, m->slot, i, n, test.id, {}, rec.results[m->slot]};
+                onEvent(done);
+            }
+        }
+        if (!rec.results.empty()) out.run.tests.push_back(std::move(rec));
+    }
+    for (auto* m : models) {
+        out.run.totals[m->slot] = batteryTotals(out.run.tests, m->slot);
+        out.speed[m->slot] = speedStats(metrics[m->slot], itl[m->slot]);
+    }
+    return out;
+}
+
+QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress, std::stop_token stop,
+                      bool* cancelled) {
+    std::ifstream in(options.text, std::ios::binary);
+    if (!in) throw Error("cannot read the quality text", options.text, "check the path of --text");
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    QualityRun q;
+    q.text = fs::absolute(options.text).lexically_normal().string();
+    q.ctx = options.perplexity.context;
+    q.stride = options.perplexity.stride;
+    const auto progress = [&](const std::string& slot) {
+        return [&, slot](const EvalProgress& p) {
+            if (onProgress) onProgress({slot, p.window, p.windows});
+        };
+    };
+    const auto idsA = a.encode(text, false);
+    const auto ra = evaluatePerplexity(a, idsA, options.perplexity, nullptr, progress("A"), stop);
+    q.windows = ra.windows;
+    q.models["A"] = {ra.perplexity, ra.scoredTokens, std::nullopt, std::nullopt};
+    bool wasCancelled = ra.cancelled;
+    if (b && !wasCancelled) {
+        const auto idsB = b->encode(text, false);
+        const bool sameIds = idsB == idsA;
+        if (!sameIds) q.notes = "A and B tokenize the text differently: no KL divergence / top-1 agreement";
+        const auto rb = evaluatePerplexity(*b, sameIds ? idsA : idsB, options.perplexity, sameIds ? &a : nullptr, progress("B"), stop);
+        q.models["B"] = {rb.perplexity, rb.scoredTokens, rb.meanKld, rb.top1Agreement};
+        wasCancelled = rb.cancelled;
+    }
+    if (cancelled) *cancelled = wasCancelled;
+    return q;
+}
+
+RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEvent, std::stop_token stop) {
+    const auto emit = [&](CompareEvent e) {
+        if (onEvent) onEvent(e);
+    };
+    auto doc = newRunDocument("compare", s.run);
+    const auto options = engineOptionsFor(s.run);
+    std::vector<LoadedModel> loaded;
+    for (const auto& [slot, folder] : {std::pair{std::string("A"), s.modelA}, std::pair{std::string("B"), s.modelB}}) {
+        emit({CompareEvent::Kind::Loading, slot, folder.filename().string(), {}, {}});
+        loaded.push_back(loadModelForRun(slot, folder, options));
+        doc.models[slot] = loaded.back().identity;
+        emit({CompareEvent::Kind::Loaded, slot, loaded.back().identity.name, {}, {}});
+    }
+    if (s.battery && !stop.stop_requested()) {
+        auto outcome = runBattery({&loaded[0], &loaded[1]}, *s.battery, s.run, [&](const BatteryEvent& e) {
+            emit({CompareEvent::Kind::Battery, e.slot, {}, e, {}});
+        }, stop);
+        doc.battery = std::move(outcome.run);
+        doc.speed = std::move(outcome.speed);
+        doc.cancelled = outcome.cancelled;
+    }
+    if (s.quality && !stop.stop_requested()) {
+        bool cancelled = false;
+        doc.quality = runQuality(*loaded[0].engine, loaded[1].engine.get(), *s.quality, [&](const QualityEvent& e) {
+            emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e});
+        }, stop, &cancelled);
+        doc.cancelled = doc.cancelled || cancelled;
+    }
+    doc.cancelled = doc.cancelled || stop.stop_requested();
+    emit({CompareEvent::Kind::Finished, {}, doc.cancelled ? "cancelled" : "finished", {}, {}});
+    return doc;
+}
+
+}  // namespace awq

@@ -1,0 +1,121 @@
+#pragma once
+// Side-by-side comparison of two models on the built-in engine: both loaded at once, the battery
+// run on each (streamed token by token), speed statistics, optional perplexity / KLD, and the run
+// document that records it all. Long calls take a std::stop_token and a plain callback (called on
+// the working thread); the UI wraps them in a QObject on its own thread.
+#include "core/compare/battery.h"
+#include "core/compare/run_document.h"
+#include "core/engine/engine.h"
+#include "core/engine/evaluation.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace awq {
+
+// One loaded model and its identity for the run document.
+struct LoadedModel {
+    std::string slot;                  // "A" or "B"
+    std::unique_ptr<Engine> engine;
+    RunModel identity;
+};
+
+// EngineOptions for `settings.device` / `settings.dtype` (throws awq::Error for a bad device).
+EngineOptions engineOptionsFor(const RunSettings& settings, int maxBatch = 16);
+// Loads a model and fills its identity: describeModel facts incl. fingerprint, source_fingerprint
+// from awqbench_quantization.json (when we made it), quantization, load time, memory plan for
+// 8/16/24/40/80 GiB cards. Throws awq::Error naming the folder.
+LoadedModel loadModelForRun(const std::string& slot, const std::filesystem::path& folder, const EngineOptions& options);
+// The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
+RunModel describeRunModel(const std::filesystem::path& folder);
+// Host facts for the run document (GPU name and memory through NVML when device is "cuda").
+HostInfo describeHost(const RunSettings& settings);
+// A fresh document (format, version, created, tool_version, host, settings) of `kind`.
+RunDocument newRunDocument(const std::string& kind, const RunSettings& settings);
+
+// Generation request settings shared by both models (sampling, max new tokens).
+GenerationRequest requestFor(const RunSettings& settings, std::vector<int> promptIds, int maxNewTokens = 0);
+
+// ---- battery
+
+struct BatteryEvent {
+    enum class Kind { TestStarted, Token, TestFinished };
+    Kind kind = Kind::Token;
+    std::string slot;                  // "A" / "B"
+    int test = 0;                      // index into the battery
+    int tests = 0;
+    std::string testId;
+    std::string textDelta;             // Token: the new text (never splits UTF-8)
+    TestResult result;                 // TestFinished: the judged result
+};
+using BatteryCallback = std::function<void(const BatteryEvent&)>;
+
+struct BatteryOutcome {
+    BatteryRun run;                    // tests with results per slot, and totals
+    std::map<std::string, SpeedStats> speed;
+    bool cancelled = false;
+};
+
+// Runs every test on every model, test by test (A then B, one at a time so timings don't
+// interfere). Prompts are encoded as plain text with special tokens (story continuation), or
+// through the chat template for tests marked "chat".
+// Stops between tokens on `stop` and returns what finished (cancelled = true).
+BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery& battery, const RunSettings& settings,
+                          const BatteryCallback& onEvent = {}, std::stop_token stop = {});
+
+// Totals of one slot, recomputed from the per-test results.
+BatteryTotals batteryTotals(const std::vector<TestRecord>& tests, const std::string& slot);
+// Judges one generation against its test: loop detector, substantive, exact match, notes.
+TestResult judgeResult(const BatteryTest& test, const GenerationResult& generated, double seconds);
+// Speed statistics over generations (one request each, run one after another): TTFT / TPOT / e2e
+// percentiles over requests, ITL over `itlMs` (every gap between two streamed tokens of a request),
+// output tok/s = all output tokens / summed end-to-end time, the highest peak memory.
+SpeedStats speedStats(const std::vector<GenerationMetrics>& metrics, const std::vector<double>& itlMs);
+
+// ---- quality
+
+struct QualityOptions {
+    std::filesystem::path text;        // UTF-8 text file
+    PerplexityOptions perplexity{.context = 256, .stride = 256, .maxWindows = 64};
+};
+struct QualityEvent {
+    std::string slot;                  // which model is being evaluated
+    int window = 0, windows = 0;
+};
+using QualityCallback = std::function<void(const QualityEvent&)>;
+
+// Perplexity of A and of B on the text, and KLD / top-1 agreement of B against A (when both use
+// the same token ids for the text). `b` may be null (A only). Throws awq::Error for an unreadable
+// text. result.notes tells why KLD is missing.
+QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress = {},
+                      std::stop_token stop = {}, bool* cancelled = nullptr);
+
+// ---- the whole comparison (what `awqbench-cli compare` runs)
+
+struct CompareSettings {
+    std::filesystem::path modelA, modelB;
+    RunSettings run;
+    std::optional<Battery> battery;                // none: no battery section
+    std::optional<QualityOptions> quality;         // none: no quality section
+};
+
+struct CompareEvent {
+    enum class Kind { Loading, Loaded, Battery, Quality, Finished };
+    Kind kind = Kind::Loading;
+    std::string slot;
+    std::string message;               // Loading / Loaded: the model's name
+    BatteryEvent battery;              // Kind::Battery
+    QualityEvent quality;              // Kind::Quality
+};
+using CompareCallback = std::function<void(const CompareEvent&)>;
+
+// Loads A and B (both stay loaded), runs the battery and the quality check, and returns the run
+// document (kind "compare"). On cancellation the document holds what finished and cancelled = true.
+RunDocument runComparison(const CompareSettings& settings, const CompareCallback& onEvent = {}, std::stop_token stop = {});
+
+}  // namespace awq

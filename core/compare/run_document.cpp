@@ -1,0 +1,349 @@
+#include "core/compare/run_document.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+
+namespace awq {
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;  // keys in the order of docs/run-format.md
+
+LatencyStats latencyStats(std::vector<double> v) {
+    LatencyStats s;
+    if (v.empty()) return s;
+    std::sort(v.begin(), v.end());
+    double sum = 0;
+    for (double x : v) sum += x;
+    s.mean = sum / double(v.size());
+    // Nearest rank: the smallest value with at least q of the values at or below it.
+    const auto rank = [&](double q) { return v[std::min(v.size() - 1, std::size_t(std::max(1.0, std::ceil(q * double(v.size())))) - 1)]; };
+    s.p50 = rank(0.50);
+    s.p95 = rank(0.95);
+    s.p99 = rank(0.99);
+    return s;
+}
+
+std::string utcTimestamp() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+namespace {
+
+// ---------- writing
+
+json statsJson(const LatencyStats& s) { return {{"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"p99", s.p99}}; }
+
+template <class T>
+json optJson(const std::optional<T>& v) { return v ? json(*v) : json(nullptr); }
+
+json modelJson(const RunModel& m) {
+    json fit = json::array();
+    for (const auto& f : m.fit) fit.push_back({{"gpu_gib", f.gpuGib}, {"fits", f.fits}, {"max_context_tokens", f.maxContextTokens}});
+    json q = nullptr;
+    if (m.quantization)
+        q = {{"method", m.quantization->method}, {"bits", m.quantization->bits}, {"group_size", m.quantization->groupSize},
+             {"zero_point", m.quantization->zeroPoint}, {"version", m.quantization->version}};
+    return {{"name", m.name},
+            {"path", m.path},
+            {"architecture", m.architecture},
+            {"fingerprint", m.fingerprint},
+            {"parameters", m.parameters},
+            {"weight_bytes", m.weightBytes},
+            {"file_bytes", m.fileBytes},
+            {"quantization", q},
+            {"source_fingerprint", optJson(m.sourceFingerprint)},
+            {"compute_dtype", m.computeDtype},
+            {"load_seconds", m.loadSeconds},
+            {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+}
+
+json settingsJson(const RunSettings& s) {
+    return {{"device", s.device},           {"dtype", s.dtype}, {"max_new_tokens", s.maxNewTokens},
+            {"greedy", s.greedy},           {"temperature", s.temperature}, {"top_k", s.topK},
+            {"top_p", s.topP},              {"repetition_penalty", s.repetitionPenalty}, {"seed", s.seed}};
+}
+
+json resultJson(const TestResult& r) {
+    return {{"text", r.text},       {"output_tokens", r.outputTokens}, {"finish", r.finish},
+            {"seconds", r.seconds}, {"ttft_ms", r.ttftMs},             {"tpot_ms", r.tpotMs},
+            {"loop_detected", r.loopDetected}, {"substantive", r.substantive},
+            {"exact_match", optJson(r.exactMatch)}, {"notes", r.notes}};
+}
+
+json totalsJson(const BatteryTotals& t) {
+    return {{"tests", t.tests},
+            {"total_seconds", t.totalSeconds},
+            {"avg_seconds", t.avgSeconds},
+            {"loop_detections", t.loopDetections},
+            {"substantive", t.substantive},
+            {"with_reference", t.withReference},
+            {"exact_matches", t.exactMatches}};
+}
+
+json batteryJson(const BatteryRun& b) {
+    json tests = json::array();
+    for (const auto& t : b.tests) {
+        json results = json::object();
+        for (const auto& [slot, r] : t.results) results[slot] = resultJson(r);
+        tests.push_back({{"id", t.id}, {"category", t.category}, {"prompt", t.prompt}, {"reference", optJson(t.reference)}, {"results", results}});
+    }
+    json totals = json::object();
+    for (const auto& [slot, t] : b.totals) totals[slot] = totalsJson(t);
+    return {{"name", b.name}, {"source", b.source}, {"tests", tests}, {"totals", totals}};
+}
+
+json speedJson(const SpeedStats& s) {
+    return {{"requests", s.requests},         {"output_tokens", s.outputTokens}, {"output_tokens_per_s", s.outputTokensPerS},
+            {"ttft_ms", statsJson(s.ttftMs)}, {"tpot_ms", statsJson(s.tpotMs)},  {"itl_ms", statsJson(s.itlMs)},
+            {"e2e_ms", statsJson(s.e2eMs)},   {"peak_memory_bytes", s.peakMemoryBytes}};
+}
+
+json qualityJson(const QualityRun& q) {
+    json j = {{"text", q.text}, {"ctx", q.ctx}, {"stride", q.stride}, {"windows", q.windows}};
+    for (const auto& [slot, m] : q.models) {
+        json mj = {{"perplexity", m.perplexity}, {"tokens", m.tokens}};
+        if (m.kldVsA) mj["kld_vs_a"] = *m.kldVsA;
+        if (m.top1VsA) mj["top1_vs_a"] = *m.top1VsA;
+        j[slot] = mj;
+    }
+    if (!q.notes.empty()) j["notes"] = q.notes;
+    return j;
+}
+
+json sweepJson(const SweepRun& s) {
+    json j = {{"max_new_tokens", s.maxNewTokens}, {"prompt", s.prompt}, {"slo_p95_ms", optJson(s.sloP95Ms)},
+              {"gpu_hourly_usd", optJson(s.gpuHourlyUsd)}};
+    for (const auto& [slot, m] : s.models) {
+        json points = json::array();
+        for (const auto& p : m.points)
+            points.push_back({{"concurrency", p.concurrency}, {"output_tokens_per_s", p.outputTokensPerS}, {"requests", p.requests},
+                              {"latency_ms", statsJson(p.latencyMs)}, {"ttft_ms", statsJson(p.ttftMs)}});
+        j[slot] = {{"points", points},
+                   {"knee_concurrency", optJson(m.kneeConcurrency)},
+                   {"max_concurrency_under_slo", optJson(m.maxConcurrencyUnderSlo)},
+                   {"cost_per_million_tokens_usd", optJson(m.costPerMillionTokensUsd)}};
+    }
+    return j;
+}
+
+// Overlays `known` on `base`: objects merge key by key, arrays of equal length element by element,
+// anything else is replaced. Keys only in `base` (written by a newer version) survive.
+void overlay(json& base, const json& known) {
+    if (base.is_object() && known.is_object()) {
+        for (auto it = known.begin(); it != known.end(); ++it) {
+            if (base.contains(it.key())) overlay(base[it.key()], it.value());
+            else base[it.key()] = it.value();
+        }
+    } else if (base.is_array() && known.is_array() && base.size() == known.size()) {
+        for (std::size_t i = 0; i < known.size(); ++i) overlay(base[i], known[i]);
+    } else {
+        base = known;
+    }
+}
+
+// ---------- reading
+
+template <class T>
+T get(const json& j, const char* key, T fallback = {}) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    return it->get<T>();
+}
+template <class T>
+std::optional<T> getOpt(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    return it->get<T>();
+}
+const json& child(const json& j, const char* key) {
+    static const json empty = json::object();
+    const auto it = j.find(key);
+    return it != j.end() && it->is_object() ? *it : empty;
+}
+
+LatencyStats statsFrom(const json& j) {
+    return {get<double>(j, "mean"), get<double>(j, "p50"), get<double>(j, "p95"), get<double>(j, "p99")};
+}
+
+RunModel modelFrom(const json& j) {
+    RunModel m;
+    m.name = get<std::string>(j, "name");
+    m.path = get<std::string>(j, "path");
+    m.architecture = get<std::string>(j, "architecture");
+    m.fingerprint = get<std::string>(j, "fingerprint");
+    m.parameters = get<std::uint64_t>(j, "parameters");
+    m.weightBytes = get<std::uint64_t>(j, "weight_bytes");
+    m.fileBytes = get<std::uint64_t>(j, "file_bytes");
+    if (const auto it = j.find("quantization"); it != j.end() && it->is_object())
+        m.quantization = RunQuantization{get<std::string>(*it, "method"), get<int>(*it, "bits"), get<int>(*it, "group_size"),
+                                         get<bool>(*it, "zero_point"), get<std::string>(*it, "version")};
+    m.sourceFingerprint = getOpt<std::string>(j, "source_fingerprint");
+    m.computeDtype = get<std::string>(j, "compute_dtype");
+    m.loadSeconds = get<double>(j, "load_seconds");
+    const auto& mem = child(j, "memory");
+    m.memoryWeightsBytes = get<std::uint64_t>(mem, "weights_bytes");
+    m.kvCacheBytesPerToken = get<std::uint64_t>(mem, "kv_cache_bytes_per_token");
+    if (const auto it = mem.find("fit"); it != mem.end() && it->is_array())
+        for (const auto& f : *it) m.fit.push_back({get<int>(f, "gpu_gib"), get<bool>(f, "fits"), get<std::int64_t>(f, "max_context_tokens")});
+    return m;
+}
+
+TestResult resultFrom(const json& j) {
+    TestResult r;
+    r.text = get<std::string>(j, "text");
+    r.outputTokens = get<int>(j, "output_tokens");
+    r.finish = get<std::string>(j, "finish");
+    r.seconds = get<double>(j, "seconds");
+    r.ttftMs = get<double>(j, "ttft_ms");
+    r.tpotMs = get<double>(j, "tpot_ms");
+    r.loopDetected = get<bool>(j, "loop_detected");
+    r.substantive = get<bool>(j, "substantive");
+    r.exactMatch = getOpt<bool>(j, "exact_match");
+    r.notes = get<std::string>(j, "notes");
+    return r;
+}
+
+BatteryRun batteryFrom(const json& j) {
+    BatteryRun b;
+    b.name = get<std::string>(j, "name");
+    b.source = get<std::string>(j, "source");
+    if (const auto it = j.find("tests"); it != j.end() && it->is_array())
+        for (const auto& t : *it) {
+            TestRecord r{get<std::string>(t, "id"), get<std::string>(t, "category"), get<std::string>(t, "prompt"),
+                         getOpt<std::string>(t, "reference"), {}};
+            for (const auto& [slot, res] : child(t, "results").items()) r.results[slot] = resultFrom(res);
+            b.tests.push_back(std::move(r));
+        }
+    for (const auto& [slot, t] : child(j, "totals").items())
+        b.totals[slot] = {get<int>(t, "tests"),         get<double>(t, "total_seconds"), get<double>(t, "avg_seconds"),
+                          get<int>(t, "loop_detections"), get<int>(t, "substantive"),     get<int>(t, "with_reference"),
+                          get<int>(t, "exact_matches")};
+    return b;
+}
+
+bool isSlot(const std::string& key) { return key.size() == 1 && key[0] >= 'A' && key[0] <= 'Z'; }
+
+}  // namespace
+
+std::string runDocumentToJson(const RunDocument& d) {
+    json j = {{"format", "awqbench-run"}, {"version", d.version}, {"kind", d.kind}, {"created", d.created}, {"tool_version", d.toolVersion}};
+    json host = {{"device", d.host.device}};
+    if (!d.host.gpuName.empty()) {
+        host["gpu_name"] = d.host.gpuName;
+        host["gpu_total_bytes"] = d.host.gpuTotalBytes;
+    }
+    j["host"] = host;
+    json models = json::object();
+    for (const auto& [slot, m] : d.models) models[slot] = modelJson(m);
+    j["models"] = models;
+    j["settings"] = settingsJson(d.settings);
+    if (d.battery) j["battery"] = batteryJson(*d.battery);
+    if (!d.speed.empty()) {
+        json speed = json::object();
+        for (const auto& [slot, s] : d.speed) speed[slot] = speedJson(s);
+        j["speed"] = speed;
+    }
+    if (d.quality) j["quality"] = qualityJson(*d.quality);
+    if (d.sweep) j["sweep"] = sweepJson(*d.sweep);
+    if (d.cancelled) j["cancelled"] = true;
+    if (!d.preservedJson.empty()) {
+        json base = json::parse(d.preservedJson, nullptr, false);
+        if (base.is_object()) {
+            overlay(base, j);
+            j = std::move(base);
+        }
+    }
+    return j.dump(2) + "\n";
+}
+
+RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(std::string("not a valid run document (") + e.what() + ")", origin, "save the run again");
+    }
+    if (!j.is_object() || get<std::string>(j, "format") != "awqbench-run")
+        throw Error("not an awqbench run document (\"format\" is not \"awqbench-run\")", origin, "open a RUN.json saved by the workbench");
+    RunDocument d;
+    try {
+        d.version = get<int>(j, "version");
+        if (d.version != 1)
+            throw Error("run document version " + std::to_string(d.version) + " is not supported", origin, "update awqbench");
+        d.kind = get<std::string>(j, "kind");
+        d.created = get<std::string>(j, "created");
+        d.toolVersion = get<std::string>(j, "tool_version");
+        const auto& host = child(j, "host");
+        d.host = {get<std::string>(host, "device", "cpu"), get<std::string>(host, "gpu_name"), get<std::uint64_t>(host, "gpu_total_bytes")};
+        for (const auto& [slot, m] : child(j, "models").items()) d.models[slot] = modelFrom(m);
+        const auto& s = child(j, "settings");
+        d.settings = {get<std::string>(s, "device", "cpu"), get<std::string>(s, "dtype", "auto"), get<int>(s, "max_new_tokens", 96),
+                      get<bool>(s, "greedy", true),         get<double>(s, "temperature", 1.0),    get<int>(s, "top_k"),
+                      get<double>(s, "top_p", 1.0),         get<double>(s, "repetition_penalty", 1.0), get<std::uint64_t>(s, "seed")};
+        if (j.contains("battery")) d.battery = batteryFrom(child(j, "battery"));
+        for (const auto& [slot, sp] : child(j, "speed").items())
+            d.speed[slot] = {get<int>(sp, "requests"),
+                             get<std::int64_t>(sp, "output_tokens"),
+                             get<double>(sp, "output_tokens_per_s"),
+                             statsFrom(child(sp, "ttft_ms")),
+                             statsFrom(child(sp, "tpot_ms")),
+                             statsFrom(child(sp, "itl_ms")),
+                             statsFrom(child(sp, "e2e_ms")),
+                             get<std::uint64_t>(sp, "peak_memory_bytes")};
+        if (j.contains("quality")) {
+            const auto& q = child(j, "quality");
+            QualityRun r{get<std::string>(q, "text"), get<int>(q, "ctx", 256), get<int>(q, "stride", 256), get<int>(q, "windows"), {},
+                         get<std::string>(q, "notes")};
+            for (const auto& [key, m] : q.items())
+                if (isSlot(key) && m.is_object())
+                    r.models[key] = {get<double>(m, "perplexity"), get<std::int64_t>(m, "tokens"), getOpt<double>(m, "kld_vs_a"),
+                                     getOpt<double>(m, "top1_vs_a")};
+            d.quality = std::move(r);
+        }
+        if (j.contains("sweep")) {
+            const auto& s2 = child(j, "sweep");
+            SweepRun r{get<int>(s2, "max_new_tokens"), get<std::string>(s2, "prompt"), getOpt<double>(s2, "slo_p95_ms"),
+                       getOpt<double>(s2, "gpu_hourly_usd"), {}};
+            for (const auto& [key, m] : s2.items()) {
+                if (!isSlot(key) || !m.is_object()) continue;
+                SweepModel sm;
+                if (const auto it = m.find("points"); it != m.end() && it->is_array())
+                    for (const auto& p : *it)
+                        sm.points.push_back({get<int>(p, "concurrency"), get<double>(p, "output_tokens_per_s"), get<int>(p, "requests"),
+                                             statsFrom(child(p, "latency_ms")), statsFrom(child(p, "ttft_ms"))});
+                sm.kneeConcurrency = getOpt<int>(m, "knee_concurrency");
+                sm.maxConcurrencyUnderSlo = getOpt<int>(m, "max_concurrency_under_slo");
+                sm.costPerMillionTokensUsd = getOpt<double>(m, "cost_per_million_tokens_usd");
+                r.models[key] = std::move(sm);
+            }
+            d.sweep = std::move(r);
+        }
+        d.cancelled = get<bool>(j, "cancelled");
+    } catch (const json::exception& e) {
+        throw Error(std::string("a run document field has the wrong type (") + e.what() + ")", origin, "save the run again");
+    }
+    d.preservedJson = std::string(text);
+    return d;
+}
+
+void saveRunDocument(const RunDocument& doc, const fs::path& file) { writeFileAtomically(file, runDocumentToJson(doc)); }
+
+RunDocument loadRunDocument(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error("cannot read the run document", file, "check the path");
+    return runDocumentFromJson(std::string(std::istreambuf_iterator<char>(in), {}), file);
+}
+
+}  // namespace awq

@@ -1,0 +1,166 @@
+#pragma once
+// The saved run document (RUN.json) of a comparison or a sweep: every key of docs/run-format.md as
+// plain structs, with JSON conversion. Slots are named "A" and "B" (a sweep of one model: "A").
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace awq {
+
+struct LatencyStats {       // {"mean", "p50", "p95", "p99"} in milliseconds
+    double mean = 0, p50 = 0, p95 = 0, p99 = 0;
+};
+// Mean and nearest-rank percentiles of `values` (all zero when empty).
+LatencyStats latencyStats(std::vector<double> values);
+
+struct HostInfo {
+    std::string device = "cpu";            // "cpu" or "cuda:0"
+    std::string gpuName;                   // "" when none (written as absent)
+    std::uint64_t gpuTotalBytes = 0;
+};
+
+struct RunQuantization {                   // models.X.quantization (null when not quantized)
+    std::string method;                    // "awq", "gptq", ...
+    int bits = 0;
+    int groupSize = 0;
+    bool zeroPoint = false;
+    std::string version;
+};
+
+struct GpuFit {                            // models.X.memory.fit[]
+    int gpuGib = 0;
+    bool fits = false;
+    std::int64_t maxContextTokens = 0;
+};
+
+struct RunModel {                          // models.A / models.B
+    std::string name, path, architecture, fingerprint;
+    std::uint64_t parameters = 0;
+    std::uint64_t weightBytes = 0;         // as loaded by the engine
+    std::uint64_t fileBytes = 0;
+    std::optional<RunQuantization> quantization;
+    std::optional<std::string> sourceFingerprint;
+    std::string computeDtype;
+    double loadSeconds = 0;
+    std::uint64_t memoryWeightsBytes = 0;  // memory.weights_bytes
+    std::uint64_t kvCacheBytesPerToken = 0;
+    std::vector<GpuFit> fit;
+};
+
+struct RunSettings {                       // settings
+    std::string device = "cpu", dtype = "auto";
+    int maxNewTokens = 96;
+    bool greedy = true;
+    double temperature = 1.0;
+    int topK = 0;
+    double topP = 1.0;
+    double repetitionPenalty = 1.0;
+    std::uint64_t seed = 0;
+};
+
+struct TestResult {                        // battery.tests[].results.X
+    std::string text;
+    int outputTokens = 0;
+    std::string finish;                    // finishReasonName(): "length", "stop_token", ...
+    double seconds = 0, ttftMs = 0, tpotMs = 0;
+    bool loopDetected = false;
+    bool substantive = false;
+    std::optional<bool> exactMatch;        // only with a reference
+    std::string notes;
+};
+
+struct TestRecord {                        // battery.tests[]
+    std::string id, category, prompt;
+    std::optional<std::string> reference;
+    std::map<std::string, TestResult> results;  // by slot
+};
+
+struct BatteryTotals {                     // battery.totals.X
+    int tests = 0;
+    double totalSeconds = 0, avgSeconds = 0;
+    int loopDetections = 0, substantive = 0, withReference = 0, exactMatches = 0;
+};
+
+struct BatteryRun {                        // battery
+    std::string name, source;
+    std::vector<TestRecord> tests;
+    std::map<std::string, BatteryTotals> totals;
+};
+
+struct SpeedStats {                        // speed.X
+    int requests = 0;
+    std::int64_t outputTokens = 0;
+    double outputTokensPerS = 0;
+    LatencyStats ttftMs, tpotMs, itlMs, e2eMs;
+    std::uint64_t peakMemoryBytes = 0;
+};
+
+struct QualityModel {                      // quality.X
+    double perplexity = 0;
+    std::int64_t tokens = 0;               // scored tokens
+    std::optional<double> kldVsA, top1VsA; // B only
+};
+
+struct QualityRun {                        // quality
+    std::string text;
+    int ctx = 256, stride = 256, windows = 0;
+    std::map<std::string, QualityModel> models;
+    std::string notes;                     // e.g. why KLD is missing ("different tokenizers")
+};
+
+struct SweepPoint {                        // sweep.X.points[]
+    int concurrency = 0;
+    double outputTokensPerS = 0;
+    int requests = 0;
+    LatencyStats latencyMs, ttftMs;
+};
+
+struct SweepModel {                        // sweep.X
+    std::vector<SweepPoint> points;
+    std::optional<int> kneeConcurrency;
+    std::optional<int> maxConcurrencyUnderSlo;
+    std::optional<double> costPerMillionTokensUsd;
+};
+
+struct SweepRun {                          // sweep
+    int maxNewTokens = 64;
+    std::string prompt;
+    std::optional<double> sloP95Ms;
+    std::optional<double> gpuHourlyUsd;
+    std::map<std::string, SweepModel> models;
+};
+
+struct RunDocument {
+    int version = 1;
+    std::string kind = "compare";          // "compare" | "sweep"
+    std::string created;                   // UTC ISO 8601
+    std::string toolVersion;
+    HostInfo host;
+    std::map<std::string, RunModel> models;
+    RunSettings settings;
+    std::optional<BatteryRun> battery;
+    std::map<std::string, SpeedStats> speed;  // empty: no "speed" section
+    std::optional<QualityRun> quality;
+    std::optional<SweepRun> sweep;
+    bool cancelled = false;                // written as "cancelled": true when the run was stopped
+    // The document as read by runDocumentFromJson: keys this version does not know are kept and
+    // written back by runDocumentToJson (writers never drop keys they read).
+    std::string preservedJson;
+};
+
+// Current UTC time as "2026-11-25T18:00:00Z".
+std::string utcTimestamp();
+
+// Serialises every known key (docs/run-format.md), 2-space indented, merged over preservedJson.
+std::string runDocumentToJson(const RunDocument& doc);
+// Parses a run document; throws awq::Error naming `origin` for malformed JSON, a wrong "format"
+// or an unsupported "version".
+RunDocument runDocumentFromJson(std::string_view json, const std::filesystem::path& origin = "run document");
+void saveRunDocument(const RunDocument& doc, const std::filesystem::path& file);  // atomic write
+RunDocument loadRunDocument(const std::filesystem::path& file);
+
+}  // namespace awq

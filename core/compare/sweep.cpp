@@ -1,0 +1,147 @@
+#include "core/compare/sweep.h"
+
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace awq {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+std::vector<int> levels(const std::vector<int>& concurrency) {
+    std::vector<int> c = concurrency;
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    if (c.empty() || c.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,2,4,8");
+    return c;
+}
+
+// No token id is negative: the sequence runs to maxNewTokens (vLLM's --ignore-eos), so every
+// request of every level does the same work.
+const std::vector<int> kNoStop{-1};
+
+}  // namespace
+
+std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain) {
+    for (std::size_t i = 0; i + 1 < points.size(); ++i)
+        if (points[i + 1].outputTokensPerS < points[i].outputTokensPerS * (1.0 + minGain)) return points[i].concurrency;
+    return std::nullopt;
+}
+
+std::optional<int> maxConcurrencyUnderSlo(const std::vector<SweepPoint>& points, double sloP95Ms) {
+    std::optional<int> best;
+    for (const auto& p : points)
+        if (p.latencyMs.p95 <= sloP95Ms && (!best || p.concurrency > *best)) best = p.concurrency;
+    return best;
+}
+
+std::optional<double> costPerMillionTokens(const std::vector<SweepPoint>& points, std::optional<int> at, double hourlyUsd) {
+    const SweepPoint* chosen = nullptr;
+    for (const auto& p : points) {
+        if (at ? p.concurrency == *at : (!chosen || p.outputTokensPerS > chosen->outputTokensPerS)) chosen = &p;
+    }
+    if (!chosen || chosen->outputTokensPerS <= 0) return std::nullopt;
+    return hourlyUsd / (chosen->outputTokensPerS * 3600.0) * 1e6;
+}
+
+void deriveSweepFigures(SweepModel& m, const SweepSettings& s) {
+    m.kneeConcurrency = kneeConcurrency(m.points);
+    m.maxConcurrencyUnderSlo = s.sloP95Ms ? maxConcurrencyUnderSlo(m.points, *s.sloP95Ms) : std::nullopt;
+    m.costPerMillionTokensUsd = s.gpuHourlyUsd ? costPerMillionTokens(m.points, m.maxConcurrencyUnderSlo, *s.gpuHourlyUsd) : std::nullopt;
+}
+
+SweepModel runSweep(Engine& engine, const SweepSettings& s, const std::string& slot, const SweepCallback& onEvent, std::stop_token stop,
+                    bool* cancelled) {
+    if (s.maxNewTokens < 1) throw Error("the sweep needs at least one new token per request", {}, "pass --max-new 1 or more");
+    const auto conc = levels(s.concurrency);
+    if (conc.back() > engine.options().maxBatch)
+        throw Error("concurrency " + std::to_string(conc.back()) + " exceeds the engine's batch limit of " +
+                        std::to_string(engine.options().maxBatch),
+                    {}, "load the engine with maxBatch >= the largest concurrency");
+    const auto prompt = engine.encode(s.prompt, true);
+    GenerationRequest base;
+    base.promptIds = prompt;
+    base.maxNewTokens = s.maxNewTokens;
+    base.stopIds = kNoStop;
+
+    SweepModel model;
+    bool stopped = false;
+    for (int w = 0; w < s.warmupRounds && !stop.stop_requested(); ++w) {
+        auto warm = base;
+        warm.maxNewTokens = std::min(s.maxNewTokens, 8);
+        engine.generate({warm}, {}, stop);
+    }
+    for (int c : conc) {
+        if (stop.stop_requested()) {
+            stopped = true;
+            break;
+        }
+        const int rounds = std::max({1, s.minRounds, (s.minRequests + c - 1) / c});
+        std::vector<double> latency, ttft;
+        std::int64_t tokens = 0;
+        double wallMs = 0;
+        for (int r = 0; r < rounds; ++r) {
+            const std::vector<GenerationRequest> batch(std::size_t(c), base);
+            std::vector<std::optional<Clock::time_point>> first(static_cast<std::size_t>(c)), last(static_cast<std::size_t>(c));
+            const auto start = Clock::now();
+            const auto results = engine.generate(batch, [&](const StreamEvent& e) {
+                if (e.tokenId < 0) return;
+                const auto now = Clock::now();
+                auto& f = first[std::size_t(e.request)];
+                if (!f) f = now;
+                last[std::size_t(e.request)] = now;
+            }, stop);
+            const auto end = Clock::now();
+            if (std::any_of(results.begin(), results.end(), [](const GenerationResult& g) { return g.finish == FinishReason::Cancelled; })) {
+                stopped = true;
+                break;
+            }
+            wallMs += msSince(start, end);
+            for (std::size_t i = 0; i < results.size(); ++i) {
+                tokens += std::int64_t(results[i].newIds.size());
+                latency.push_back(last[i] ? msSince(start, *last[i]) : results[i].metrics.e2eMs);
+                ttft.push_back(first[i] ? msSince(start, *first[i]) : results[i].metrics.ttftMs);
+            }
+            if (onEvent) onEvent({slot, c, r + 1, rounds, std::nullopt});
+        }
+        if (stopped) break;
+        SweepPoint p;
+        p.concurrency = c;
+        p.requests = int(latency.size());
+        p.outputTokensPerS = wallMs > 0 ? double(tokens) / (wallMs / 1000.0) : 0;
+        p.latencyMs = latencyStats(latency);
+        p.ttftMs = latencyStats(ttft);
+        model.points.push_back(p);
+        if (onEvent) onEvent({slot, c, rounds, rounds, p});
+    }
+    deriveSweepFigures(model, s);
+    if (cancelled) *cancelled = stopped;
+    return model;
+}
+
+RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSettings& run, const SweepSettings& s, const SweepCallback& onEvent,
+                             std::stop_token stop) {
+    if (models.empty() || models.size() > 2) throw Error("a sweep takes one or two models", {}, "pass --model DIR");
+    auto doc = newRunDocument("sweep", run);
+    doc.settings.maxNewTokens = s.maxNewTokens;
+    doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
+    const int maxC = levels(s.concurrency).back();
+    for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {
+        const std::string slot = i == 0 ? "A" : "B";
+        // One model at a time: a sweep measures capacity, so nothing else shares the device.
+        auto loaded = loadModelForRun(slot, models[i], engineOptionsFor(run, maxC));
+        doc.models[slot] = loaded.identity;
+        bool cancelled = false;
+        doc.sweep->models[slot] = runSweep(*loaded.engine, s, slot, onEvent, stop, &cancelled);
+        doc.cancelled = cancelled;
+    }
+    return doc;
+}
+
+}  // namespace awq

@@ -1,0 +1,69 @@
+#pragma once
+// Deployment targets the user configures, and the warm pool they promote from. Stored as JSON in
+// $XDG_CONFIG_HOME/awqbench/deploy.json (default ~/.config/awqbench/deploy.json); promotion
+// backups and the history live in the folder "deploy-state" beside that file.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace awq::deploy {
+
+enum class TargetKind { Compose, Vllm };
+std::string targetKindName(TargetKind k);          // "compose", "vllm"
+TargetKind parseTargetKind(const std::string& s);  // throws awq::Error
+
+struct DeployTarget {
+    std::string name;
+    TargetKind kind = TargetKind::Compose;
+
+    // Compose: the variables live in `envFile` when one is set, else as ${VAR:-default} defaults in
+    // `composeFile`. The compose file is always read to check for a forced `awq` kernel.
+    std::filesystem::path composeFile;
+    std::filesystem::path envFile;
+    std::string pathVariable = "PRIME_MODEL_PATH";
+    std::string nameVariable = "PRIME_MODEL";
+
+    // vLLM: a `vllm serve --config` YAML file; the equivalent command line is shown with each
+    // promotion and, when `commandFile` is set, written there as a shell script.
+    std::filesystem::path vllmConfig;
+    std::filesystem::path commandFile;
+
+    // What the serving machine has (0 = detect here / the model's own limit).
+    int gpuCount = 1;
+    std::uint64_t gpuMemoryBytes = 0;
+    double gpuMemoryUtilization = 0.90;
+    int tensorParallelSize = 0;                    // 0 = smallest that divides the heads and fits
+    int maxModelLen = 0;                           // 0 = the model's context, cut to what fits
+
+    // The FP16 model this deployment's AWQ model must come from (LoRA adapters / probes trained on
+    // it); empty = no pairing check.
+    std::filesystem::path pairedModel;
+};
+
+struct DeploySettings {
+    std::filesystem::path pool;                    // the warm pool
+    std::uint64_t poolBudgetBytes = 0;             // 0 = no budget
+    std::vector<DeployTarget> targets;
+
+    const DeployTarget* find(const std::string& name) const;
+};
+
+std::filesystem::path defaultSettingsFile();
+// The backups / history folder for a settings file.
+std::filesystem::path stateDirFor(const std::filesystem::path& settingsFile);
+
+// A missing file gives empty settings; malformed JSON throws awq::Error naming the file.
+DeploySettings loadSettings(const std::filesystem::path& file);
+void saveSettings(const std::filesystem::path& file, const DeploySettings& settings);  // atomic
+
+// Checks a target before it is saved (name, files set for its kind, variable names).
+void checkTarget(const DeployTarget& target);
+// Adds or replaces (same name) a target.
+void upsertTarget(DeploySettings& settings, DeployTarget target);
+bool removeTarget(DeploySettings& settings, const std::string& name);
+
+// "50G", "512M", "1.5T", "1000000" (bytes; K/M/G/T are binary units, as disks in GiB). Throws awq::Error.
+std::uint64_t parseByteSize(const std::string& text);
+
+}  // namespace awq::deploy

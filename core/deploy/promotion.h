@@ -1,0 +1,99 @@
+#pragma once
+// Promotion: point a deployment target at a warm-pool model. planPromotion() validates and computes
+// every file's new text (nothing written: the diff is the preview); applyPromotion() backs each file
+// up, writes atomically, and logs the promotion; undoLastPromotion() restores the backups.
+#include "core/deploy/deploy_settings.h"
+#include "core/pool/warm_pool.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace awq::deploy {
+
+// What vLLM is told (config keys and flags have the same long names).
+struct ServeSettings {
+    std::string model;                  // absolute path in the warm pool
+    std::string servedModelName;
+    std::string dtype;                  // "float16", "bfloat16", "float32", "auto"
+    int maxModelLen = 0;
+    double gpuMemoryUtilization = 0.90;
+    int tensorParallelSize = 1;
+};
+// `vllm serve MODEL --served-model-name ... --tensor-parallel-size N` (no --quantization: vLLM
+// detects AWQ from the model's config and picks awq_marlin where it can).
+std::string vllmCommandLine(const ServeSettings& s);
+
+struct Issue {
+    enum class Severity { Error, Warning };
+    Severity severity = Severity::Error;
+    // Stable codes (tests and --json): outside_pool, model_unreadable, awq_flag_without_quantization_config,
+    // forced_awq_kernel, marlin_unsupported, source_fingerprint_mismatch, pairing_unchecked,
+    // tensor_parallel_heads, tensor_parallel_fit, fit_unknown, max_model_len_cut, target_file_missing,
+    // no_default, quantization_removed.
+    std::string code;
+    std::string message;
+    std::string fix;
+};
+
+struct FileChange {
+    std::filesystem::path file;
+    bool existed = false;
+    std::string before;
+    std::string after;
+    std::string diff;                   // unified diff before -> after
+};
+
+struct PromotionPlan {
+    std::string target;
+    TargetKind kind = TargetKind::Compose;
+    std::filesystem::path model;
+    ServeSettings serve;
+    std::string command;                // the equivalent `vllm serve` line
+    std::vector<FileChange> changes;    // only files whose text changes
+    std::vector<Issue> issues;
+
+    bool blocked() const;               // any Error issue
+    std::string diff() const;           // all files' diffs
+};
+
+struct PlanOptions {
+    std::filesystem::path pool;                 // the warm pool (required: models come from there)
+    std::uint64_t detectedGpuMemoryBytes = 0;   // used when the target does not say (0 = unknown)
+};
+
+PromotionPlan planPromotion(const DeployTarget& target, const std::filesystem::path& model, const PlanOptions& options);
+
+struct HistoryFile {
+    std::filesystem::path file;
+    std::filesystem::path backup;       // the text before (empty when the file did not exist)
+    bool existed = false;
+    std::string sha256After;            // what the promotion wrote (undo refuses if it changed since)
+};
+
+struct HistoryEntry {
+    std::string id;
+    std::string time;                   // UTC, ISO 8601
+    std::string action;                 // "promote" or "undo"
+    std::string target;
+    std::string model;
+    std::string servedModelName;
+    std::string command;
+    std::vector<HistoryFile> files;
+    bool undone = false;                // promote entries: restored since
+    std::string undoes;                 // undo entries: the promotion id restored
+};
+
+// Writes the plan (refused when blocked, when a file is read-only, or when a file changed since the
+// plan was made). All files or none: a failure part-way restores the ones already written.
+HistoryEntry applyPromotion(const PromotionPlan& plan, const std::filesystem::path& stateDir);
+// Restores the files of the target's latest promotion that was not undone yet.
+HistoryEntry undoLastPromotion(const std::string& target, const std::filesystem::path& stateDir);
+std::vector<HistoryEntry> loadHistory(const std::filesystem::path& stateDir);  // oldest first
+
+// The model each target currently points at, read from its files (targets whose files cannot be
+// read are skipped).
+std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings);
+
+}  // namespace awq::deploy

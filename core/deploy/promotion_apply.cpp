@@ -1,0 +1,240 @@
+// applyPromotion / undoLastPromotion / history: backups, atomic writes, all-or-nothing.
+#include "core/deploy/promotion.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/sha256.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace awq::deploy {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxHistoryEntries = 1000;
+
+fs::path historyFile(const fs::path& stateDir) { return stateDir / "history.json"; }
+
+std::string nowUtc(const char* format) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+std::string readAll(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error("cannot read", file, "check the file's permissions");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool pathExists(const fs::path& p) {
+    std::error_code ec;
+    return fs::exists(p, ec);
+}
+
+// Read-only by intent: no write bit for anyone (root ignores permissions, so ask the bits too).
+bool noWriteBits(const fs::path& p) {
+    std::error_code ec;
+    const auto perms = fs::status(p, ec).permissions();
+    if (ec) return false;
+    return (perms & (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write)) == fs::perms::none;
+}
+
+void requireWritable(const fs::path& file) {
+    const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    if (pathExists(file) && (::access(file.c_str(), W_OK) != 0 || noWriteBits(file)))
+        throw Error("the file is read-only: nothing was changed", file, "make it writable (chmod u+w) and promote again");
+    if (::access(dir.c_str(), W_OK) != 0 || noWriteBits(dir))
+        throw Error("the folder is read-only (the new file is written beside it, then renamed): nothing was changed", dir,
+                    "make the folder writable (chmod u+w) and promote again");
+}
+
+// Atomic write that keeps the file's permission bits (an .env may hold secrets: 0600 stays 0600).
+void writeKeepingMode(const fs::path& file, const std::string& text) {
+    std::error_code ec;
+    const auto perms = fs::status(file, ec).permissions();
+    const bool had = !ec && pathExists(file);
+    AtomicFileWriter w(file);
+    w.write(text);
+    if (had) fs::permissions(w.tempPath(), perms, ec);
+    w.commit();
+}
+
+json entryToJson(const HistoryEntry& e) {
+    json files = json::array();
+    for (const auto& f : e.files)
+        files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}, {"sha256_after", f.sha256After}});
+    return {{"id", e.id},         {"time", e.time},       {"action", e.action},   {"target", e.target},
+            {"model", e.model},   {"served_model_name", e.servedModelName},      {"command", e.command},
+            {"files", files},     {"undone", e.undone},   {"undoes", e.undoes}};
+}
+
+HistoryEntry entryFromJson(const json& j) {
+    HistoryEntry e;
+    e.id = j.value("id", std::string());
+    e.time = j.value("time", std::string());
+    e.action = j.value("action", std::string());
+    e.target = j.value("target", std::string());
+    e.model = j.value("model", std::string());
+    e.servedModelName = j.value("served_model_name", std::string());
+    e.command = j.value("command", std::string());
+    e.undone = j.value("undone", false);
+    e.undoes = j.value("undoes", std::string());
+    if (j.contains("files"))
+        for (const auto& f : j["files"])
+            e.files.push_back({f.value("file", std::string()), f.value("backup", std::string()), f.value("existed", false),
+                               f.value("sha256_after", std::string())});
+    return e;
+}
+
+void saveHistory(const fs::path& stateDir, std::vector<HistoryEntry> entries) {
+    if (entries.size() > kMaxHistoryEntries) entries.erase(entries.begin(), entries.end() - long(kMaxHistoryEntries));
+    json arr = json::array();
+    for (const auto& e : entries) arr.push_back(entryToJson(e));
+    writeFileAtomically(historyFile(stateDir), arr.dump(2) + "\n");
+}
+
+std::string newId(const fs::path& stateDir) {
+    const std::string base = nowUtc("%Y%m%dT%H%M%SZ");
+    std::string id = base;
+    for (int n = 2; pathExists(stateDir / "backups" / id); ++n) id = base + "-" + std::to_string(n);
+    return id;
+}
+
+void ensureDir(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw Error("cannot create the folder: " + ec.message(), dir, "check the permissions of the settings folder");
+}
+
+}  // namespace
+
+std::vector<HistoryEntry> loadHistory(const fs::path& stateDir) {
+    std::vector<HistoryEntry> out;
+    const fs::path file = historyFile(stateDir);
+    if (!pathExists(file)) return out;
+    try {
+        const json arr = json::parse(readAll(file));
+        for (const auto& j : arr) out.push_back(entryFromJson(j));
+    } catch (const json::exception& e) {
+        throw Error(std::string("unreadable promotion history: ") + e.what(), file, "fix or move the file aside");
+    }
+    return out;
+}
+
+HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir) {
+    if (plan.blocked()) {
+        std::string why;
+        for (const auto& i : plan.issues)
+            if (i.severity == Issue::Severity::Error) why += (why.empty() ? "" : "; ") + i.message;
+        throw Error("promotion refused: " + why, plan.model, "fix the problems listed (see the dry run) and promote again");
+    }
+    // Check everything before writing anything.
+    for (const auto& c : plan.changes) {
+        requireWritable(c.file);
+        const bool now = pathExists(c.file);
+        if (now != c.existed || (now && readAll(c.file) != c.before))
+            throw Error("the file changed since the preview: nothing was written", c.file, "preview (dry run) again, then promote");
+    }
+    ensureDir(stateDir);
+    HistoryEntry e;
+    e.id = newId(stateDir);
+    e.time = nowUtc("%Y-%m-%dT%H:%M:%SZ");
+    e.action = "promote";
+    e.target = plan.target;
+    e.model = plan.model.string();
+    e.servedModelName = plan.serve.servedModelName;
+    e.command = plan.command;
+    const fs::path backupDir = stateDir / "backups" / e.id;
+    ensureDir(backupDir);
+    for (std::size_t i = 0; i < plan.changes.size(); ++i) {
+        const auto& c = plan.changes[i];
+        HistoryFile f;
+        f.file = fs::absolute(c.file);
+        f.existed = c.existed;
+        f.sha256After = Sha256::hex(c.after);
+        if (c.existed) {
+            f.backup = backupDir / (std::to_string(i + 1) + "-" + c.file.filename().string());
+            writeFileAtomically(f.backup, c.before);
+        }
+        e.files.push_back(f);
+    }
+
+    std::size_t written = 0;
+    try {
+        for (; written < plan.changes.size(); ++written) writeKeepingMode(plan.changes[written].file, plan.changes[written].after);
+    } catch (...) {
+        for (std::size_t i = 0; i < written; ++i) {  // all or nothing
+            const auto& c = plan.changes[i];
+            std::error_code ec;
+            try {
+                if (c.existed) writeKeepingMode(c.file, c.before);
+                else fs::remove(c.file, ec);
+            } catch (const std::exception& err) {
+                spdlog::error("Promotion rollback failed for {}: {} (backup in {})", c.file.string(), err.what(), backupDir.string());
+            }
+        }
+        throw;
+    }
+    auto history = loadHistory(stateDir);
+    history.push_back(e);
+    saveHistory(stateDir, history);
+    spdlog::info("Promoted {} to target {} ({} file(s) changed, backups in {})", e.model, e.target, e.files.size(), backupDir.string());
+    return e;
+}
+
+HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateDir) {
+    auto history = loadHistory(stateDir);
+    auto it = std::find_if(history.rbegin(), history.rend(),
+                           [&](const HistoryEntry& h) { return h.action == "promote" && h.target == target && !h.undone; });
+    if (it == history.rend()) throw Error("nothing to undo for target '" + target + "'", historyFile(stateDir), "see the promotion history");
+    HistoryEntry& promo = *it;
+    std::vector<std::string> restored;
+    for (const auto& f : promo.files) {
+        requireWritable(f.file);
+        const bool now = pathExists(f.file);
+        if (!now || Sha256::hex(readAll(f.file)) != f.sha256After)
+            throw Error("the file changed since promotion " + promo.id + ": undo would overwrite those edits; nothing was restored", f.file,
+                        f.existed ? "restore it by hand from " + f.backup.string() : "remove it by hand if it is no longer wanted");
+        if (f.existed) restored.push_back(readAll(f.backup));
+        else restored.emplace_back();
+    }
+    for (std::size_t i = 0; i < promo.files.size(); ++i) {
+        const auto& f = promo.files[i];
+        if (f.existed) writeKeepingMode(f.file, restored[i]);
+        else {
+            std::error_code ec;
+            fs::remove(f.file, ec);
+        }
+    }
+    promo.undone = true;
+    HistoryEntry undo;
+    undo.id = newId(stateDir) + "-undo";
+    undo.time = nowUtc("%Y-%m-%dT%H:%M:%SZ");
+    undo.action = "undo";
+    undo.target = target;
+    undo.model = promo.model;
+    undo.servedModelName = promo.servedModelName;
+    undo.undoes = promo.id;
+    undo.files = promo.files;
+    history.push_back(undo);  // invalidates `promo`
+    saveHistory(stateDir, history);
+    spdlog::info("Undid promotion {} of target {}", undo.undoes, target);
+    return undo;
+}
+
+}  // namespace awq::deploy

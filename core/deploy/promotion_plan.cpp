@@ -1,0 +1,407 @@
+// planPromotion: validation (the seeds' failures) and the new text of every target file.
+#include "core/deploy/promotion.h"
+
+#include "core/deploy/text_edit.h"
+#include "core/model/model_info.h"
+#include "core/system/memory_plan.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace awq::deploy {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+bool PromotionPlan::blocked() const {
+    return std::any_of(issues.begin(), issues.end(), [](const Issue& i) { return i.severity == Issue::Severity::Error; });
+}
+
+std::string PromotionPlan::diff() const {
+    std::string out;
+    for (const auto& c : changes) out += c.diff;
+    return out;
+}
+
+namespace {
+
+constexpr std::uintmax_t kMaxTargetFileBytes = 4u << 20;
+
+void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, std::string message, std::string fix) {
+    p.issues.push_back({s, std::move(code), std::move(message), std::move(fix)});
+}
+
+std::string readSmallFile(const fs::path& file) {
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    if (ec) throw Error("cannot read: " + ec.message(), file, "check the path in the target");
+    if (size > kMaxTargetFileBytes) throw Error("the file is too large for a deployment config", file, "check the path in the target");
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string trimmedDouble(double v) {
+    std::ostringstream ss;
+    ss << std::round(v * 100.0) / 100.0;
+    return ss.str();
+}
+
+bool marlinGroupOk(int g) { return g == -1 || g == 32 || g == 64 || g == 128; }
+
+// vLLM's rule: attention heads split evenly; KV heads split evenly, or are replicated when fewer
+// than the GPUs (then the GPU count must be a multiple of them).
+bool tensorParallelDividesHeads(const ModelConfig& c, int tp) {
+    if (tp < 1 || c.numHeads % tp != 0) return false;
+    const int kv = c.numKvHeads > 0 ? c.numKvHeads : c.numHeads;
+    return kv >= tp ? kv % tp == 0 : tp % kv == 0;
+}
+
+MemoryPlan perGpuPlan(const ModelInfo& m, int tp, std::uint64_t gpuBytes, double utilization, int context) {
+    ModelInfo shard = m;
+    shard.weightBytes = (m.weightBytes + std::uint64_t(tp) - 1) / std::uint64_t(tp);
+    const int kv = m.config.numKvHeads > 0 ? m.config.numKvHeads : m.config.numHeads;
+    shard.config.numKvHeads = std::max(1, kv / tp);
+    MemoryPlanInput in;
+    in.gpuMemoryBytes = gpuBytes;
+    in.utilization = utilization;
+    in.contextLength = context;
+    return planMemory(shard, in);
+}
+
+// The source fingerprint the quantizer recorded (core/quant writes settings.source_fingerprint and
+// source.fingerprint into awqbench_quantization.json); empty when there is no record.
+std::string recordedSourceFingerprint(const fs::path& model) {
+    const fs::path file = model / "awqbench_quantization.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec) || fs::is_symlink(file, ec)) return {};
+    try {
+        const json doc = json::parse(readSmallFile(file));
+        if (doc.contains("settings") && doc["settings"].contains("source_fingerprint"))
+            return doc["settings"]["source_fingerprint"].get<std::string>();
+        if (doc.contains("source") && doc["source"].contains("fingerprint")) return doc["source"]["fingerprint"].get<std::string>();
+    } catch (const std::exception&) {
+    }
+    return {};
+}
+
+std::string quantText(const QuantizationConfig& q) {
+    if (q.method == QuantMethod::None) return "no quantization_config";
+    return "quantization " + (q.method == QuantMethod::Other ? q.rawMethod : std::string(quantMethodName(q.method)));
+}
+
+void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
+    const auto lines = forcedAwqKernelLines(text);
+    if (lines.empty()) return;
+    const std::string where = file.string() + " line " + std::to_string(lines.front());
+    const auto& q = m.config.quantization;
+    if (q.method != QuantMethod::Awq) {
+        addIssue(p, Issue::Severity::Error, "awq_flag_without_quantization_config",
+                 where + " asks vLLM for AWQ, but " + m.name + " has " + quantText(q) +
+                     " (vLLM fails with \"Cannot find the config file for awq\")",
+                 "promote an AWQ-quantized model (with quantization_config in config.json), or remove the AWQ flag from " + where);
+        return;
+    }
+    const bool marlin = q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint;
+    if (!marlin) return;  // marlin cannot run it anyway: reported as marlin_unsupported
+    if (autoRemoved)
+        addIssue(p, Issue::Severity::Warning, "forced_awq_kernel",
+                 where + " forced the slow `awq` kernel; the promotion comments it out so vLLM picks awq_marlin", "");
+    else
+        addIssue(p, Issue::Severity::Error, "forced_awq_kernel",
+                 where + " forces vLLM's slow `awq` kernel although awq_marlin can run " + m.name +
+                     " (the seeds measured 84% less speed)",
+                 "delete the quantization flag there: vLLM detects AWQ from the model and picks awq_marlin");
+}
+
+void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const PlanOptions& o) {
+    const auto& c = m.config;
+    auto& s = p.serve;
+    s.model = p.model.string();
+    s.servedModelName = m.name;
+    if (c.quantization.method == QuantMethod::Awq) s.dtype = "float16";  // AWQ kernels compute in fp16
+    else if (c.dtype == "bfloat16" || c.dtype == "float16" || c.dtype == "float32") s.dtype = c.dtype;
+    else s.dtype = "auto";
+    s.gpuMemoryUtilization = t.gpuMemoryUtilization;
+
+    const int gpus = std::max(1, t.gpuCount);
+    const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
+    const int context = t.maxModelLen > 0 ? t.maxModelLen : std::max(c.maxPositions, 1);
+    auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
+
+    if (t.tensorParallelSize > 0) {
+        s.tensorParallelSize = t.tensorParallelSize;
+        if (t.tensorParallelSize > gpus)
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     "tensor-parallel size " + std::to_string(t.tensorParallelSize) + " needs more GPUs than the target has (" +
+                         std::to_string(gpus) + ")",
+                     "lower the tensor-parallel size or raise the target's GPU count");
+    } else {
+        int chosen = 0, firstValid = 0;
+        for (int tp = 1; tp <= gpus; tp *= 2) {
+            if (!tensorParallelDividesHeads(c, tp)) continue;
+            if (!firstValid) firstValid = tp;
+            if (fits(tp)) {
+                chosen = tp;
+                break;
+            }
+        }
+        s.tensorParallelSize = chosen ? chosen : (firstValid ? firstValid : 1);
+        if (!chosen && firstValid) {
+            int largest = firstValid;
+            for (int tp = firstValid; tp <= gpus; tp *= 2)
+                if (tensorParallelDividesHeads(c, tp)) largest = tp;
+            s.tensorParallelSize = largest;
+        }
+    }
+    const int tp = s.tensorParallelSize;
+    if (!tensorParallelDividesHeads(c, tp))
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_heads",
+                 "tensor-parallel size " + std::to_string(tp) + " does not divide " + m.name + "'s " + std::to_string(c.numHeads) +
+                     " attention heads / " + std::to_string(c.numKvHeads) + " KV heads",
+                 "use a tensor-parallel size that divides both (or a multiple of the KV heads when it exceeds them)");
+
+    if (gpuBytes == 0) {
+        s.maxModelLen = context;
+        addIssue(p, Issue::Severity::Warning, "fit_unknown", "GPU memory unknown (no GPU detected, none set on the target): fit not checked",
+                 "set the target's GPU memory (e.g. --gpu-memory 24G)");
+        return;
+    }
+    const MemoryPlan plan = perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context);
+    if (!plan.weightsFit) {
+        s.maxModelLen = context;
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                 m.name + "'s weights (" + format::gib(plan.weightBytes) + " per GPU at tensor-parallel " + std::to_string(tp) +
+                     ") and 1 GiB runtime overhead do not fit in " + trimmedDouble(s.gpuMemoryUtilization * 100) + "% of a " +
+                     format::gib(gpuBytes) + " GPU",
+                 "use more GPUs (tensor parallel), a larger card, or a smaller / quantized model");
+        return;
+    }
+    const std::int64_t fitTokens = plan.tokensThatFit;
+    if (t.maxModelLen > 0) {
+        s.maxModelLen = t.maxModelLen;
+        if (fitTokens < t.maxModelLen)
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     "the KV cache of one " + std::to_string(t.maxModelLen) + "-token sequence does not fit (room for " +
+                         std::to_string(fitTokens) + " tokens per GPU)",
+                     "lower max-model-len, raise gpu-memory-utilization or use more GPUs");
+    } else {
+        s.maxModelLen = std::max(1, c.maxPositions);
+        if (fitTokens < s.maxModelLen) {
+            s.maxModelLen = int(fitTokens / 16 * 16);
+            if (s.maxModelLen < 16)
+                addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + format::gib(gpuBytes) + " GPU",
+                         "use more GPUs, a larger card, or a smaller model");
+            else
+                addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
+                         "max-model-len cut to " + std::to_string(s.maxModelLen) + " tokens (of " + std::to_string(c.maxPositions) +
+                             "): the KV cache of a longer sequence does not fit",
+                         "");
+        }
+    }
+}
+
+void addChange(PromotionPlan& p, const fs::path& file, bool existed, std::string before, std::string after) {
+    if (existed && before == after) return;
+    FileChange c;
+    c.file = file;
+    c.existed = existed;
+    const std::string shown = file.is_absolute() ? file.string() : "/" + file.string();  // a/PATH, b/PATH as git shows them
+    c.diff = unifiedDiff(before, after, existed ? "a" + shown : "/dev/null", "b" + shown);
+    if (c.diff.empty()) c.diff = "--- /dev/null\n+++ b" + shown + "\n(new empty file)\n";
+    c.before = std::move(before);
+    c.after = std::move(after);
+    p.changes.push_back(std::move(c));
+}
+
+// Reads a target file; a missing one is either an error (required) or starts empty.
+bool readTargetFile(PromotionPlan& p, const fs::path& file, bool required, std::string& text) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+        if (required)
+            addIssue(p, Issue::Severity::Error, "target_file_missing", file.string() + " does not exist", "fix the path in the target");
+        text.clear();
+        return false;
+    }
+    text = readSmallFile(file);
+    return true;
+}
+
+void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
+    std::string compose;
+    if (!readTargetFile(p, t.composeFile, true, compose)) return;
+    const std::string& modelPath = p.serve.model;
+    const std::string& name = p.serve.servedModelName;
+    if (!t.envFile.empty()) {
+        std::string env;
+        const bool existed = readTargetFile(p, t.envFile, false, env);
+        checkForcedKernel(p, m, t.composeFile, compose, false);
+        checkForcedKernel(p, m, t.envFile, env, false);
+        addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
+        return;
+    }
+    checkForcedKernel(p, m, t.composeFile, compose, false);
+    auto withPath = setComposeDefault(compose, t.pathVariable, modelPath);
+    if (!withPath) {
+        addIssue(p, Issue::Severity::Error, "no_default",
+                 t.composeFile.string() + " has no ${" + t.pathVariable + ":-...} default to set",
+                 "write the model path as ${" + t.pathVariable + ":-/path} in the compose file, or give the target an .env file");
+        return;
+    }
+    auto withName = setComposeDefault(*withPath, t.nameVariable, name);
+    if (!withName)
+        addIssue(p, Issue::Severity::Warning, "no_default",
+                 t.composeFile.string() + " has no ${" + t.nameVariable + ":-...} default: the served name is left as it is", "");
+    addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
+}
+
+void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
+    std::string yaml;
+    const bool existed = readTargetFile(p, t.vllmConfig, false, yaml);
+    checkForcedKernel(p, m, t.vllmConfig, yaml, true);
+    std::string out = yaml;
+    if (yamlValue(out, {"quantization"})) {
+        const auto q = *yamlValue(out, {"quantization"});
+        if (q != "awq")
+            addIssue(p, Issue::Severity::Warning, "quantization_removed",
+                     t.vllmConfig.string() + " set quantization: " + q + "; the promotion comments it out so vLLM detects it from the model", "");
+        out = commentOutYamlKey(out, {"quantization"}, "awqbench: vLLM detects the quantization from the model (awq_marlin for AWQ)");
+    }
+    const auto& s = p.serve;
+    out = setYamlValue(out, {"model"}, s.model, true);
+    out = setYamlValue(out, {"served-model-name", "served_model_name"}, s.servedModelName, true);
+    out = setYamlValue(out, {"dtype"}, s.dtype, true);
+    out = setYamlValue(out, {"max-model-len", "max_model_len"}, std::to_string(s.maxModelLen), false);
+    out = setYamlValue(out, {"gpu-memory-utilization", "gpu_memory_utilization"}, trimmedDouble(s.gpuMemoryUtilization), false);
+    out = setYamlValue(out, {"tensor-parallel-size", "tensor_parallel_size"}, std::to_string(s.tensorParallelSize), false);
+    addChange(p, t.vllmConfig, existed, yaml, out);
+
+    if (t.commandFile.empty()) return;
+    std::string script;
+    const bool scriptExisted = readTargetFile(p, t.commandFile, false, script);
+    checkForcedKernel(p, m, t.commandFile, script, false);
+    std::string updated;
+    bool replaced = false;
+    std::istringstream in(script);
+    for (std::string line; std::getline(in, line);) {
+        const auto first = line.find_first_not_of(" \t");
+        const std::string body = first == std::string::npos ? "" : line.substr(first);
+        if (!replaced && (body.rfind("vllm serve", 0) == 0 || body.rfind("exec vllm serve", 0) == 0)) {
+            line = line.substr(0, first) + (body.rfind("exec ", 0) == 0 ? "exec " : "") + p.command;
+            replaced = true;
+        }
+        updated += line + "\n";
+    }
+    if (!scriptExisted) updated = "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`).\nexec " + p.command + "\n";
+    else if (!replaced) updated += "exec " + p.command + "\n";
+    if (scriptExisted && !script.empty() && script.back() != '\n') updated.pop_back();
+    addChange(p, t.commandFile, scriptExisted, script, updated);
+}
+
+std::string shellQuoted(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+}  // namespace
+
+std::string vllmCommandLine(const ServeSettings& s) {
+    return "vllm serve " + shellQuoted(s.model) + " --served-model-name " + shellQuoted(s.servedModelName) + " --dtype " + s.dtype +
+           " --max-model-len " + std::to_string(s.maxModelLen) + " --gpu-memory-utilization " + trimmedDouble(s.gpuMemoryUtilization) +
+           " --tensor-parallel-size " + std::to_string(s.tensorParallelSize);
+}
+
+PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, const PlanOptions& options) {
+    PromotionPlan p;
+    p.target = target.name;
+    p.kind = target.kind;
+    std::error_code ec;
+    p.model = fs::weakly_canonical(fs::absolute(model, ec), ec);
+
+    if (options.pool.empty())
+        addIssue(p, Issue::Severity::Error, "outside_pool", "no warm pool is configured: deployments serve models from the pool",
+                 "set the warm pool (--pool DIR, or Settings) and add the model to it");
+    else if (fs::path poolReal = fs::weakly_canonical(fs::absolute(options.pool, ec), ec);
+             !pool::isInsidePool(options.pool, p.model) || p.model.parent_path() != (poolReal.has_filename() ? poolReal : poolReal.parent_path()))
+        addIssue(p, Issue::Severity::Error, "outside_pool", p.model.string() + " is not a model in the warm pool " + options.pool.string(),
+                 "add it to the pool first (`awqbench-cli pool add`), then promote the pool copy");
+
+    ModelInfo m;
+    try {
+        m = describeModel(p.model);
+    } catch (const Error& e) {
+        addIssue(p, Issue::Severity::Error, "model_unreadable", e.what(), e.fix());
+        return p;
+    }
+
+    const auto& q = m.config.quantization;
+    if (q.method == QuantMethod::Awq) {
+        if (q.bits != 4)
+            addIssue(p, Issue::Severity::Error, "marlin_unsupported",
+                     m.name + " is " + std::to_string(q.bits) + "-bit AWQ: vLLM's AWQ kernels (awq_marlin and awq) run 4-bit only",
+                     "quantize to 4 bits");
+        else if (!marlinGroupOk(q.groupSize) || !q.zeroPoint)
+            addIssue(p, Issue::Severity::Warning, "marlin_unsupported",
+                     m.name + " uses " + (q.zeroPoint ? "group size " + std::to_string(q.groupSize) : std::string("no zero point")) +
+                         ": awq_marlin needs 4-bit, group -1/32/64/128 and zero points, so vLLM falls back to the slow awq kernel",
+                     "re-quantize with group size 128 and zero points");
+    }
+
+    if (!target.pairedModel.empty() && q.method != QuantMethod::None) {
+        const std::string recorded = recordedSourceFingerprint(p.model);
+        if (recorded.empty()) {
+            addIssue(p, Issue::Severity::Warning, "pairing_unchecked",
+                     m.name + " has no awqbench_quantization.json: cannot check it comes from " + target.pairedModel.string(),
+                     "quantize the paired FP16 model with awqbench to record its source");
+        } else {
+            try {
+                const ModelInfo paired = describeModel(target.pairedModel);
+                if (paired.fingerprint != recorded)
+                    addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch",
+                             m.name + " was quantized from a model with fingerprint " + recorded.substr(0, 16) + "…, not from the paired FP16 model " +
+                                 paired.name + " (" + paired.fingerprint.substr(0, 16) + "…): adapters and probes trained on one do not transfer",
+                             "promote an AWQ model quantized from " + paired.name + ", or change the target's paired model");
+            } catch (const Error& e) {
+                addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch", std::string("cannot read the paired model: ") + e.what(), e.fix());
+            }
+        }
+    }
+
+    planServe(p, target, m, options);
+    p.command = vllmCommandLine(p.serve);
+    try {
+        if (target.kind == TargetKind::Compose) planCompose(p, target, m);
+        else planVllm(p, target, m);
+    } catch (const Error& e) {
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+    }
+    return p;
+}
+
+std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
+    std::vector<pool::DeployedRef> refs;
+    for (const auto& t : settings.targets) {
+        try {
+            std::optional<std::string> path;
+            if (t.kind == TargetKind::Compose)
+                path = !t.envFile.empty() && fs::exists(t.envFile) ? envValue(readSmallFile(t.envFile), t.pathVariable)
+                                                                   : composeDefault(readSmallFile(t.composeFile), t.pathVariable);
+            else
+                path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
+            if (path && !path->empty()) refs.push_back({fs::path(*path), t.name});
+        } catch (const std::exception&) {
+        }
+    }
+    return refs;
+}
+
+}  // namespace awq::deploy

@@ -1,0 +1,388 @@
+#include "core/deploy/text_edit.h"
+
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <sstream>
+
+namespace awq::deploy {
+
+namespace {
+
+// Lines without their '\n' (a '\r' stays, so CRLF files keep their line ends); `finalNewline`
+// records whether the text ended with one.
+struct Lines {
+    std::vector<std::string> lines;
+    bool finalNewline = true;
+};
+
+Lines splitLines(std::string_view text) {
+    Lines out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        if (nl == std::string_view::npos) {
+            out.lines.emplace_back(text.substr(start));
+            out.finalNewline = false;
+            return out;
+        }
+        out.lines.emplace_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+std::string joinLines(const Lines& l) {
+    std::string out;
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        out += l.lines[i];
+        if (i + 1 < l.lines.size() || l.finalNewline) out += '\n';
+    }
+    return out;
+}
+
+// The line break style to use for an appended line.
+std::string lineEnd(const Lines& l) {
+    return !l.lines.empty() && !l.lines.front().empty() && l.lines.front().back() == '\r' ? "\r\n" : "\n";
+}
+
+void appendLine(Lines& l, const std::string& line) {
+    const std::string cr = lineEnd(l) == "\r\n" ? "\r" : "";
+    if (!l.finalNewline && !l.lines.empty()) l.finalNewline = true;  // the old last line gets its newline
+    l.lines.push_back(line + cr);
+    l.finalNewline = true;
+}
+
+std::string stripCr(const std::string& s, std::string& cr) {
+    if (!s.empty() && s.back() == '\r') {
+        cr = "\r";
+        return s.substr(0, s.size() - 1);
+    }
+    cr.clear();
+    return s;
+}
+
+// A value part after `=` or `:`: the quoted or plain value, and what follows it (inline comment).
+struct ValuePart {
+    char quote = 0;        // '"', '\'' or 0
+    std::string value;     // unquoted
+    std::string rest;      // trailing spaces + comment, kept as is
+};
+
+ValuePart splitValue(const std::string& s) {
+    ValuePart v;
+    if (!s.empty() && (s[0] == '"' || s[0] == '\'')) {
+        v.quote = s[0];
+        std::size_t i = 1;
+        for (; i < s.size(); ++i) {
+            if (v.quote == '"' && s[i] == '\\' && i + 1 < s.size()) {
+                v.value += s[++i];
+                continue;
+            }
+            if (s[i] == v.quote) break;
+            v.value += s[i];
+        }
+        v.rest = i < s.size() ? s.substr(i + 1) : "";
+        return v;
+    }
+    // Plain: a comment starts at whitespace followed by '#'.
+    std::size_t end = s.size();
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if ((s[i] == ' ' || s[i] == '\t') && s[i + 1] == '#') {
+            end = i;
+            break;
+        }
+    std::size_t valueEnd = end;
+    while (valueEnd > 0 && (s[valueEnd - 1] == ' ' || s[valueEnd - 1] == '\t')) --valueEnd;
+    v.value = s.substr(0, valueEnd);
+    v.rest = s.substr(valueEnd);
+    return v;
+}
+
+std::string doubleQuoted(std::string_view value) {
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+void refuseNewline(std::string_view value) {
+    if (value.find('\n') != std::string_view::npos || value.find('\r') != std::string_view::npos)
+        throw Error("a value to write contains a line break", {}, "rename the model folder");
+}
+
+std::string envQuoted(std::string_view value, char originalQuote) {
+    static const std::regex plain("[A-Za-z0-9_./@:+,=-]*");
+    if (originalQuote == '\'' && value.find('\'') == std::string_view::npos) return "'" + std::string(value) + "'";
+    if (originalQuote == '"') return doubleQuoted(value);
+    if (std::regex_match(std::string(value), plain)) return std::string(value);
+    if (value.find('$') != std::string_view::npos && value.find('\'') == std::string_view::npos)
+        return "'" + std::string(value) + "'";  // single quotes: compose does not interpolate them
+    return doubleQuoted(value);
+}
+
+std::regex envLineRegex(std::string_view var) {
+    return std::regex("^(\\s*(?:export\\s+)?" + std::string(var) + "\\s*=\\s*)(.*)$");
+}
+
+std::regex yamlLineRegex(const std::vector<std::string>& keys) {
+    std::string alt;
+    for (const auto& k : keys) {
+        std::string esc;
+        for (char c : k) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') esc += '\\';
+            esc += c;
+        }
+        alt += (alt.empty() ? "" : "|") + esc;
+    }
+    return std::regex("^((?:" + alt + ")[ \\t]*:)([ \\t]*)(.*)$");
+}
+
+bool isIndentedContinuation(const std::string& line) {
+    return !line.empty() && (line[0] == ' ' || line[0] == '\t' || line[0] == '-');
+}
+
+}  // namespace
+
+std::optional<std::string> envValue(std::string_view text, std::string_view var) {
+    const auto re = envLineRegex(var);
+    std::optional<std::string> found;
+    for (const auto& raw : splitLines(text).lines) {
+        std::string cr;
+        const std::string line = stripCr(raw, cr);
+        std::smatch m;
+        if (std::regex_match(line, m, re)) found = splitValue(m[2].str()).value;
+    }
+    return found;
+}
+
+std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value) {
+    refuseNewline(value);
+    const auto re = envLineRegex(var);
+    Lines l = splitLines(text);
+    bool any = false;
+    for (auto& raw : l.lines) {
+        std::string cr;
+        const std::string line = stripCr(raw, cr);
+        std::smatch m;
+        if (!std::regex_match(line, m, re)) continue;
+        const ValuePart v = splitValue(m[2].str());
+        raw = m[1].str() + envQuoted(value, v.quote) + v.rest + cr;
+        any = true;
+    }
+    if (!any) appendLine(l, std::string(var) + "=" + envQuoted(value, 0));
+    return joinLines(l);
+}
+
+namespace {
+
+// Every ${VAR:-default} / ${VAR-default}: offsets of the default text.
+struct DefaultSpan {
+    std::size_t begin, end;
+};
+
+std::vector<DefaultSpan> findDefaults(std::string_view text, std::string_view var) {
+    std::vector<DefaultSpan> spans;
+    const std::string head = "${" + std::string(var);
+    for (std::size_t pos = text.find(head); pos != std::string_view::npos; pos = text.find(head, pos + 1)) {
+        std::size_t i = pos + head.size();
+        if (i < text.size() && text[i] == ':') ++i;
+        if (i >= text.size() || text[i] != '-') continue;  // ${VAR}, ${VAR:?err}, ${VARIABLE_LONGER...}
+        const std::size_t begin = i + 1;
+        const std::size_t close = text.find('}', begin);
+        const std::size_t nl = text.find('\n', begin);
+        if (close == std::string_view::npos || (nl != std::string_view::npos && nl < close)) continue;
+        spans.push_back({begin, close});
+    }
+    return spans;
+}
+
+}  // namespace
+
+std::optional<std::string> composeDefault(std::string_view text, std::string_view var) {
+    const auto spans = findDefaults(text, var);
+    if (spans.empty()) return std::nullopt;
+    return std::string(text.substr(spans[0].begin, spans[0].end - spans[0].begin));
+}
+
+std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value) {
+    refuseNewline(value);
+    if (value.find_first_of("}$\"'") != std::string_view::npos)
+        throw Error("'" + std::string(value) + "' cannot be written as a ${" + std::string(var) + ":-...} default (it contains } $ or a quote)",
+                    {}, "rename the model folder, or configure an .env file for the target");
+    const auto spans = findDefaults(text, var);
+    if (spans.empty()) return std::nullopt;
+    std::string out;
+    std::size_t at = 0;
+    for (const auto& s : spans) {
+        out.append(text.substr(at, s.begin - at));
+        out.append(value);
+        at = s.end;
+    }
+    out.append(text.substr(at));
+    return out;
+}
+
+std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys) {
+    const auto re = yamlLineRegex(keys);
+    const Lines l = splitLines(text);
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        std::string cr;
+        const std::string line = stripCr(l.lines[i], cr);
+        std::smatch m;
+        if (!std::regex_match(line, m, re)) continue;
+        ValuePart v = splitValue(m[3].str());
+        if (v.value.empty() && i + 1 < l.lines.size()) {  // a block list: take its first item
+            std::string next = stripCr(l.lines[i + 1], cr);
+            const auto dash = next.find("- ");
+            if (dash != std::string::npos && isIndentedContinuation(next)) return splitValue(next.substr(dash + 2)).value;
+        }
+        return v.value;
+    }
+    return std::nullopt;
+}
+
+std::string setYamlValue(std::string_view text, const std::vector<std::string>& keys, std::string_view value, bool quoteAsString) {
+    refuseNewline(value);
+    static const std::regex plain("[A-Za-z0-9_./@+=-]+");
+    const std::string written = !quoteAsString || (!value.empty() && std::regex_match(std::string(value), plain) && value != "null" &&
+                                                   value != "true" && value != "false" && value.front() != '-')
+                                    ? std::string(value)
+                                    : doubleQuoted(value);
+    const auto re = yamlLineRegex(keys);
+    Lines l = splitLines(text);
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        std::string cr;
+        const std::string line = stripCr(l.lines[i], cr);
+        std::smatch m;
+        if (!std::regex_match(line, m, re)) continue;
+        const ValuePart v = splitValue(m[3].str());
+        const std::string space = m[2].str().empty() ? " " : m[2].str();
+        std::string newValue = written;
+        if (v.quote == '\'' && value.find('\'') == std::string_view::npos && quoteAsString) newValue = "'" + std::string(value) + "'";
+        if (v.quote == '"' && quoteAsString) newValue = doubleQuoted(value);
+        l.lines[i] = m[1].str() + space + newValue + v.rest + cr;
+        if (v.value.empty() && v.quote == 0)  // a block value (list) below the key: replaced by the scalar
+            while (i + 1 < l.lines.size() && isIndentedContinuation(l.lines[i + 1])) l.lines.erase(l.lines.begin() + long(i) + 1);
+        return joinLines(l);
+    }
+    appendLine(l, keys.front() + ": " + written);
+    return joinLines(l);
+}
+
+std::string commentOutYamlKey(std::string_view text, const std::vector<std::string>& keys, std::string_view note) {
+    const auto re = yamlLineRegex(keys);
+    Lines l = splitLines(text);
+    for (auto& raw : l.lines) {
+        std::string cr;
+        const std::string line = stripCr(raw, cr);
+        if (std::regex_match(line, re)) raw = "# " + line + "  # " + std::string(note) + cr;
+    }
+    return joinLines(l);
+}
+
+std::vector<int> forcedAwqKernelLines(std::string_view text) {
+    static const std::regex forced(
+        R"((--quantization[ \t]*[= \t][ \t]*["']?awq(?![A-Za-z0-9_]))|((?:^|\s)-q[ \t]+["']?awq(?![A-Za-z0-9_]))|(^\s*-?\s*quantization[ \t]*:[ \t]*["']?awq["']?[ \t]*(#.*)?$)|(QUANTIZATION[A-Z_]*[ \t]*[=:][ \t]*["']?awq(?![A-Za-z0-9_])))",
+        std::regex::ECMAScript);
+    std::vector<int> out;
+    const Lines l = splitLines(text);
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        std::string cr;
+        std::string line = stripCr(l.lines[i], cr);
+        const auto first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] == '#') continue;
+        if (std::regex_search(line, forced)) out.push_back(int(i) + 1);
+    }
+    return out;
+}
+
+std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName) {
+    if (before == after) return {};
+    const Lines a = splitLines(before), b = splitLines(after);
+    const std::size_t n = a.lines.size(), m = b.lines.size();
+    // Edit script from the longest common subsequence (config files are small; huge ones diff as a
+    // whole replacement).
+    enum class Op { Keep, Del, Add };
+    std::vector<std::pair<Op, std::size_t>> ops;  // index into a (Keep/Del) or b (Add)
+    if (n * m <= 16'000'000) {
+        std::vector<std::vector<std::uint32_t>> lcs(n + 1, std::vector<std::uint32_t>(m + 1, 0));
+        for (std::size_t i = n; i-- > 0;)
+            for (std::size_t j = m; j-- > 0;)
+                lcs[i][j] = a.lines[i] == b.lines[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+        std::size_t i = 0, j = 0;
+        while (i < n || j < m) {
+            if (i < n && j < m && a.lines[i] == b.lines[j]) {
+                ops.push_back({Op::Keep, i});
+                ++i, ++j;
+            } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+                ops.push_back({Op::Del, i++});  // removals before additions, as diff -u prints them
+            } else {
+                ops.push_back({Op::Add, j++});
+            }
+        }
+    } else {
+        for (std::size_t i = 0; i < n; ++i) ops.push_back({Op::Del, i});
+        for (std::size_t j = 0; j < m; ++j) ops.push_back({Op::Add, j});
+    }
+    auto text = [&](const std::string& s) {
+        std::string cr;
+        return stripCr(s, cr);
+    };
+    const std::size_t context = 3;
+    std::ostringstream out;
+    out << "--- " << fromName << "\n+++ " << toName << "\n";
+    std::size_t k = 0;
+    while (k < ops.size()) {
+        // Find the next change, then grow the hunk while changes are within 2*context lines.
+        std::size_t first = k;
+        while (first < ops.size() && ops[first].first == Op::Keep) ++first;
+        if (first == ops.size()) break;
+        std::size_t start = first >= context ? first - context : 0;
+        start = std::max(start, k);
+        std::size_t end = first;
+        for (std::size_t keepRun = 0; end < ops.size(); ++end) {
+            if (ops[end].first == Op::Keep) {
+                if (++keepRun > 2 * context) break;
+            } else {
+                keepRun = 0;
+            }
+        }
+        // Trim trailing context to `context` lines.
+        std::size_t last = end;
+        while (last > first && ops[last - 1].first == Op::Keep) --last;
+        end = std::min(ops.size(), last + context);
+        // Line numbers of the hunk in a and b.
+        std::size_t aStart = 0, bStart = 0, aCount = 0, bCount = 0;
+        {
+            std::size_t ai = 0, bi = 0;
+            for (std::size_t x = 0; x < start; ++x) {
+                if (ops[x].first != Op::Add) ++ai;
+                if (ops[x].first != Op::Del) ++bi;
+            }
+            aStart = ai;
+            bStart = bi;
+            for (std::size_t x = start; x < end; ++x) {
+                if (ops[x].first != Op::Add) ++aCount;
+                if (ops[x].first != Op::Del) ++bCount;
+            }
+        }
+        out << "@@ -" << (aCount ? aStart + 1 : aStart) << "," << aCount << " +" << (bCount ? bStart + 1 : bStart) << "," << bCount
+            << " @@\n";
+        for (std::size_t x = start; x < end; ++x) {
+            const auto& [op, idx] = ops[x];
+            if (op == Op::Keep) out << " " << text(a.lines[idx]) << "\n";
+            if (op == Op::Del) out << "-" << text(a.lines[idx]) << "\n";
+            if (op == Op::Add) out << "+" << text(b.lines[idx]) << "\n";
+        }
+        k = end;
+    }
+    if (!a.finalNewline || !b.finalNewline) out << "\\ (the " << (!b.finalNewline ? "new" : "old") << " file does not end with a newline)\n";
+    return out.str();
+}
+
+}  // namespace awq::deploy

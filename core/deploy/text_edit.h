@@ -1,0 +1,41 @@
+#pragma once
+// Line-preserving edits of deployment files: only the value being set changes; every other byte
+// (comments, order, blank lines, CRLF line ends, quoting style) stays as it was. Plus the unified
+// diff shown before anything is written.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace awq::deploy {
+
+// ---- .env (docker compose's dotenv format) ----
+// The value of the last `VAR=...` / `export VAR=...` line, unquoted; nullopt when absent.
+std::optional<std::string> envValue(std::string_view text, std::string_view var);
+// Sets every assignment of `var` (keeping `export`, spacing, quote style and inline comments), or
+// appends `VAR=value` when there is none.
+std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value);
+
+// ---- compose file: ${VAR:-default} / ${VAR-default} ----
+// The first default of `var`; nullopt when the file has no default for it.
+std::optional<std::string> composeDefault(std::string_view text, std::string_view var);
+// Replaces the default of every `${VAR:-...}` / `${VAR-...}`; returns nullopt when there is none.
+// Throws awq::Error for a value that cannot be written inside ${...} (contains } $ " ' or a newline).
+std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value);
+
+// ---- flat YAML (vllm serve --config) ----
+// Top-level `key: value` lines. `keys` lists accepted spellings (e.g. "max-model-len",
+// "max_model_len"); the first is used when the key has to be appended.
+std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys);
+std::string setYamlValue(std::string_view text, const std::vector<std::string>& keys, std::string_view value, bool quoteAsString);
+// Turns a top-level `key: ...` line into a comment carrying `note` (nothing else changes).
+std::string commentOutYamlKey(std::string_view text, const std::vector<std::string>& keys, std::string_view note);
+
+// Lines (1-based) whose text forces vLLM's slow `awq` kernel: `--quantization awq`,
+// `--quantization=awq`, `-q awq`, `quantization: awq`, `QUANTIZATION=awq`. Comments are ignored.
+std::vector<int> forcedAwqKernelLines(std::string_view text);
+
+// Unified diff (3 lines of context) from `before` to `after`; empty when equal.
+std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName);
+
+}  // namespace awq::deploy

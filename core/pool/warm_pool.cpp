@@ -1,0 +1,438 @@
+#include "core/pool/warm_pool.h"
+
+#include "core/model/hf_config.h"
+#include "core/model/safetensors.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+#include "core/util/remove_tree.h"
+#include "core/util/sha256.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace awq::pool {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;                 // copy / hash granularity (stop checks between chunks)
+constexpr std::uintmax_t kMaxManifestBytes = 16 << 20;
+
+struct SourceFile {
+    std::string relative;    // as stored in the manifest (generic format)
+    fs::path readFrom;       // the real file (a link inside the folder resolved)
+    std::uint64_t bytes = 0;
+};
+
+std::string nowUtc() {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+bool hiddenName(const fs::path& p) {
+    const auto n = p.filename().string();
+    return n.empty() || n[0] == '.';
+}
+
+// Every file to copy, links resolved inside the folder (a link leading out is refused), hidden
+// folders (.cache, .git) skipped, counts and depth bounded.
+std::vector<SourceFile> enumerateModelFiles(const fs::path& folder) {
+    std::vector<SourceFile> files;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(folder, fs::directory_options::none, ec), end;
+    if (ec) throw Error("cannot read the model folder: " + ec.message(), folder, "check the path and its permissions");
+    for (; it != end; it.increment(ec)) {
+        if (ec) throw Error("cannot read the model folder: " + ec.message(), folder, "check the folder's permissions");
+        const fs::path& p = it->path();
+        const std::string rel = p.lexically_relative(folder).generic_string();
+        if (it->is_symlink(ec)) {
+            const fs::path real = resolveInsideFolder(folder, rel);  // throws for links leading out
+            if (!fs::is_regular_file(real, ec))
+                throw Error("refusing '" + rel + "': it links to something that is not a file", folder,
+                            "replace the link with a copy of the file");
+            files.push_back({rel, real, fs::file_size(real)});
+        } else if (it->is_directory(ec)) {
+            if (hiddenName(p)) {
+                it.disable_recursion_pending();
+                continue;
+            }
+            if (it.depth() + 1 >= kMaxFolderDepth)
+                throw Error("the model folder nests deeper than " + std::to_string(kMaxFolderDepth) + " levels", p,
+                            "a Hugging Face model folder is flat: copy only the model files");
+        } else if (it->is_regular_file(ec)) {
+            if (rel == kManifestName) continue;  // rewritten for the copy
+            files.push_back({rel, p, it->file_size(ec)});
+        } else {
+            spdlog::warn("Warm pool: skipping '{}' (not a regular file)", p.string());
+        }
+        if (files.size() > kMaxFilesPerModel)
+            throw Error("the model folder holds more than " + std::to_string(kMaxFilesPerModel) + " files", folder,
+                        "copy only the model files into a folder of their own");
+    }
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.relative < b.relative; });
+    return files;
+}
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { if (fd_ >= 0) ::close(fd_); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    int release() { int f = fd_; fd_ = -1; return f; }
+
+private:
+    int fd_;
+};
+
+// Reads `file` in chunks, feeding each to `sink`; returns false when stopped.
+template <typename Sink>
+bool readChunks(const fs::path& file, std::vector<std::byte>& buf, std::stop_token stop, Sink&& sink) {
+    Fd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.get() < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), file, "check the file's permissions");
+    for (;;) {
+        if (stop.stop_requested()) return false;
+        const ssize_t n = ::read(in.get(), buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("read failed: ") + std::strerror(errno), file, "check the disk");
+        }
+        if (n == 0) return true;
+        sink(std::span<const std::byte>(buf.data(), std::size_t(n)));
+    }
+}
+
+void writeAll(int fd, std::span<const std::byte> data, const fs::path& file) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            throw Error(std::string("write failed: ") + std::strerror(err), file,
+                        err == ENOSPC ? "the disk is full: free space; the pool was left unchanged" : "the pool was left unchanged");
+        }
+        data = data.subspan(std::size_t(n));
+    }
+}
+
+// Removes a temp folder unless released: any failure or cancel leaves the pool as it was.
+class TempFolderGuard {
+public:
+    explicit TempFolderGuard(fs::path dir) : dir_(std::move(dir)) {}
+    ~TempFolderGuard() { if (!dir_.empty()) removeTree(dir_); }
+    void release() { dir_.clear(); }
+
+private:
+    fs::path dir_;
+};
+
+std::uint64_t folderBytes(const fs::path& folder) {
+    std::uint64_t total = 0;
+    std::size_t count = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end; it != end && !ec;
+         it.increment(ec)) {
+        if (++count > kMaxFilesPerModel * 2) break;
+        if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
+    }
+    return total;
+}
+
+fs::path resolved(const fs::path& p) {
+    std::error_code ec;
+    fs::path r = fs::weakly_canonical(fs::absolute(p, ec), ec);
+    return ec ? p.lexically_normal() : r;
+}
+
+json readManifest(const fs::path& folder) {
+    const fs::path file = folder / kManifestName;
+    std::error_code ec;
+    if (fs::is_symlink(file, ec)) throw Error("the manifest is a link", file, "remove the model and add it again");
+    const auto size = fs::file_size(file, ec);
+    if (ec) throw Error("no manifest: this model was not added by awqbench, so there is nothing to verify against", file,
+                        "remove it and add it again with `awqbench-cli pool add`");
+    if (size > kMaxManifestBytes) throw Error("the manifest is too large", file, "remove the model and add it again");
+    std::ifstream in(file, std::ios::binary);
+    try {
+        json doc = json::parse(in);
+        if (!doc.is_object() || !doc.contains("files") || !doc["files"].is_array()) throw std::runtime_error("no files list");
+        return doc;
+    } catch (const std::exception& e) {
+        throw Error(std::string("unreadable manifest: ") + e.what(), file, "remove the model and add it again");
+    }
+}
+
+std::string hashFile(const fs::path& file, std::vector<std::byte>& buf, std::stop_token stop,
+                     const std::function<void(std::size_t)>& onChunk, bool& stopped) {
+    Sha256 h;
+    stopped = !readChunks(file, buf, stop, [&](std::span<const std::byte> chunk) {
+        h.update(chunk);
+        if (onChunk) onChunk(chunk.size());
+    });
+    return h.finishHex();
+}
+
+}  // namespace
+
+std::string quantizationLabel(const fs::path& modelFolder) {
+    const auto q = loadModelConfig(modelFolder).quantization;
+    if (q.method == QuantMethod::None) return "none";
+    std::string s = q.method == QuantMethod::Other ? q.rawMethod : std::string(quantMethodName(q.method));
+    if (q.bits) s += " w" + std::to_string(q.bits);
+    if (q.groupSize) s += " g" + std::to_string(q.groupSize);
+    return s;
+}
+
+bool isInsidePool(const fs::path& pool, const fs::path& path) {
+    if (pool.empty()) return false;
+    const auto rel = resolved(path).lexically_relative(resolved(pool));
+    return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+fs::path poolModelFolder(const fs::path& pool, const std::string& name) {
+    const fs::path n(name);
+    if (name.empty() || hiddenName(n) || n.has_parent_path() || name.find('/') != std::string::npos || name == "..")
+        throw Error("'" + name + "' is not a model name in the pool", pool, "use a folder name as `pool list` prints it");
+    return pool / n;
+}
+
+std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<DeployedRef>& deployed) {
+    std::error_code ec;
+    if (!fs::is_directory(pool, ec)) throw Error("the warm pool folder does not exist", pool, "create it or choose another pool folder");
+    std::vector<PoolEntry> entries;
+    for (const auto& e : fs::directory_iterator(pool, ec)) {
+        if (hiddenName(e.path())) continue;  // unfinished copies, .trash, ...
+        if (!e.is_directory(ec)) continue;
+        PoolEntry entry;
+        entry.folder = e.path();
+        entry.name = e.path().filename().string();
+        if (e.is_symlink(ec)) {
+            entry.error = "a link, not a copy: the pool holds copies";
+        } else {
+            entry.bytes = folderBytes(e.path());
+            entry.hasManifest = fs::exists(e.path() / kManifestName, ec);
+            try {
+                entry.quantization = quantizationLabel(e.path());
+            } catch (const Error& err) {
+                entry.quantization = "?";
+                entry.error = err.what();
+            }
+        }
+        const fs::path real = resolved(e.path());
+        for (const auto& ref : deployed) {
+            const fs::path model = resolved(ref.model);
+            if (model == real || isInsidePool(real, model)) entry.deployedBy.push_back(ref.target);
+        }
+        entries.push_back(std::move(entry));
+    }
+    if (ec) throw Error("cannot read the warm pool: " + ec.message(), pool, "check the folder's permissions");
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return entries;
+}
+
+PoolUsage poolUsage(const fs::path& pool, std::uint64_t budgetBytes) {
+    PoolUsage u;
+    u.budgetBytes = budgetBytes;
+    for (const auto& e : listPool(pool)) u.usedBytes += e.bytes;
+    std::error_code ec;
+    const auto space = fs::space(pool, ec);
+    if (!ec) {
+        u.availableBytes = space.available;
+        u.capacityBytes = space.capacity;
+    }
+    return u;
+}
+
+AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOptions& options, std::stop_token stop,
+                    const CopyProgressFn& progress) {
+    std::error_code ec;
+    if (!fs::is_directory(pool, ec)) throw Error("the warm pool folder does not exist", pool, "create it or choose another pool folder");
+    if (!fs::is_directory(model, ec)) throw Error("not a model folder", model, "pass a Hugging Face model folder");
+    if (!fs::exists(model / "config.json", ec)) throw Error("no config.json: not a Hugging Face model folder", model, "pass a model folder");
+    if (isInsidePool(pool, model)) throw Error("the model is already in the warm pool", model, "pick a model from the library");
+    const std::string name = options.name.empty() ? resolved(model).filename().string() : options.name;
+    const fs::path dest = poolModelFolder(pool, name);
+    if (fs::exists(dest, ec) || fs::is_symlink(dest, ec))
+        throw Error("the pool already holds a model named '" + name + "'", dest, "remove it first or add under another name");
+
+    const auto files = enumerateModelFiles(model);
+    std::uint64_t total = 0;
+    for (const auto& f : files) total += f.bytes;
+
+    const auto space = fs::space(pool, ec);
+    if (!ec && space.available < total + options.reserveBytes)
+        throw Error("not enough disk space: the copy needs " + format::bytes(total) + " and " + format::bytes(space.available) +
+                        " are free (" + format::bytes(options.reserveBytes) + " kept in reserve)",
+                    pool, "free disk space or remove a model from the pool");
+    if (options.budgetBytes > 0) {
+        const auto used = poolUsage(pool, options.budgetBytes).usedBytes;
+        if (used + total > options.budgetBytes)
+            throw Error("the pool budget would be exceeded: " + format::bytes(used) + " used + " + format::bytes(total) + " > " +
+                            format::bytes(options.budgetBytes),
+                        pool, "remove a model from the pool or raise the budget");
+    }
+
+    const fs::path temp = pool / ("." + name + ".partial-" + std::to_string(::getpid()));
+    if (fs::exists(temp, ec)) removeTree(temp);
+    if (!fs::create_directory(temp, ec) || ec)
+        throw Error("cannot create a folder in the pool: " + ec.message(), temp, "check that the pool folder is writable");
+    TempFolderGuard guard(temp);
+    spdlog::info("Warm pool: copying {} ({} in {} files) to {}", model.string(), format::bytes(total), files.size(), dest.string());
+
+    CopyProgress p;
+    p.bytesTotal = total;
+    p.filesTotal = files.size();
+    std::vector<std::byte> buf(kChunk);
+    std::map<std::string, std::string> sourceHashes;
+    for (const auto& f : files) {
+        p.currentFile = f.relative;
+        const fs::path out = temp / fs::path(f.relative);
+        fs::create_directories(out.parent_path(), ec);
+        Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (fd.get() < 0) throw Error(std::string("cannot create: ") + std::strerror(errno), out, "check that the pool folder is writable");
+        Sha256 h;
+        const bool done = readChunks(f.readFrom, buf, stop, [&](std::span<const std::byte> chunk) {
+            h.update(chunk);
+            writeAll(fd.get(), chunk, out);
+            p.bytesDone += chunk.size();
+            if (progress) progress(p);
+        });
+        if (!done) {
+            spdlog::info("Warm pool: copy of {} cancelled; the pool is unchanged", name);
+            return {true, {}};
+        }
+        if (::fsync(fd.get()) != 0) throw Error(std::string("fsync failed: ") + std::strerror(errno), out, "check the disk");
+        sourceHashes[f.relative] = h.finishHex();
+        ++p.filesDone;
+        if (progress) progress(p);
+    }
+
+    // Verify: read every copied file back and compare with the hash of what was read from the source.
+    p.stage = CopyProgress::Stage::Verify;
+    p.bytesDone = 0;
+    p.filesDone = 0;
+    json manifestFiles = json::array();
+    for (const auto& f : files) {
+        p.currentFile = f.relative;
+        bool stopped = false;
+        const std::string copied = hashFile(temp / fs::path(f.relative), buf, stop, [&](std::size_t n) {
+            p.bytesDone += n;
+            if (progress) progress(p);
+        }, stopped);
+        if (stopped) return {true, {}};
+        if (copied != sourceHashes[f.relative])
+            throw Error("the copy of '" + f.relative + "' does not match the source (SHA-256 differs)", temp / f.relative,
+                        "check the disk and the source, then add the model again; the pool was left unchanged");
+        manifestFiles.push_back({{"path", f.relative}, {"bytes", f.bytes}, {"sha256", copied}});
+        ++p.filesDone;
+        if (progress) progress(p);
+    }
+    const json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", nowUtc()},
+                           {"bytes", total}, {"files", manifestFiles}};
+    writeFileAtomically(temp / kManifestName, manifest.dump(2) + "\n");
+
+    if (stop.stop_requested()) return {true, {}};
+    fs::rename(temp, dest, ec);
+    if (ec) throw Error("cannot move the copy into place: " + ec.message(), dest, "the pool was left unchanged");
+    guard.release();
+    spdlog::info("Warm pool: added {} ({} files verified)", name, files.size());
+
+    AddResult result;
+    for (auto& e : listPool(pool))
+        if (e.name == name) result.entry = std::move(e);
+    return result;
+}
+
+void removeFromPool(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
+    const fs::path folder = poolModelFolder(pool, name);
+    std::error_code ec;
+    if (!fs::exists(folder, ec) && !fs::is_symlink(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
+    for (const auto& e : listPool(pool, deployed))
+        if (e.name == name && e.deployed()) {
+            std::string targets;
+            for (const auto& t : e.deployedBy) targets += (targets.empty() ? "" : ", ") + t;
+            throw Error("'" + name + "' is deployed (target " + targets + "): removing it would break serving", folder,
+                        "promote another model to that target first");
+        }
+    if (fs::is_symlink(folder, ec)) {
+        fs::remove(folder, ec);  // a link: remove the link, never what it points at
+    } else {
+        // Rename first so a crash mid-delete never leaves a half model that looks complete.
+        const fs::path trash = pool / ("." + name + ".removing-" + std::to_string(::getpid()));
+        fs::rename(folder, trash, ec);
+        if (ec) throw Error("cannot remove: " + ec.message(), folder, "check that the pool folder is writable");
+        removeTree(trash);
+    }
+    spdlog::info("Warm pool: removed {}", name);
+}
+
+VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std::stop_token stop, const CopyProgressFn& progress) {
+    const fs::path folder = poolModelFolder(pool, name);
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
+    const json manifest = readManifest(folder);
+
+    VerifyResult r;
+    r.name = name;
+    CopyProgress p;
+    p.stage = CopyProgress::Stage::Verify;
+    std::map<std::string, bool> listed;
+    for (const auto& f : manifest["files"]) {
+        p.bytesTotal += f.value("bytes", std::uint64_t(0));
+        ++p.filesTotal;
+    }
+    std::vector<std::byte> buf(kChunk);
+    for (const auto& f : manifest["files"]) {
+        const std::string rel = f.value("path", std::string());
+        const std::string want = f.value("sha256", std::string());
+        listed[rel] = true;
+        p.currentFile = rel;
+        fs::path file;
+        try {
+            file = resolveInsideFolder(folder, rel);
+        } catch (const Error& e) {
+            r.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
+            continue;
+        }
+        if (!fs::is_regular_file(file, ec)) {
+            r.problems.push_back("missing: " + rel);
+            continue;
+        }
+        bool stopped = false;
+        const std::string got = hashFile(file, buf, stop, [&](std::size_t n) {
+            p.bytesDone += n;
+            if (progress) progress(p);
+        }, stopped);
+        if (stopped) {
+            r.problems.push_back("cancelled before every file was checked");
+            return r;
+        }
+        if (got != want) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
+        ++r.filesChecked;
+        ++p.filesDone;
+        if (progress) progress(p);
+    }
+    for (const auto& f : enumerateModelFiles(folder))
+        if (!listed.count(f.relative)) r.problems.push_back("unexpected file: " + f.relative);
+    r.ok = r.problems.empty();
+    return r;
+}
+
+}  // namespace awq::pool

@@ -1,0 +1,104 @@
+#pragma once
+// The warm pool: a folder of model copies that serving reads from. Adding copies a model from the
+// library into a hidden temp folder, verifies every file's SHA-256 against the source, writes a
+// manifest, and only then renames the folder into place, so an interrupted or failed copy leaves
+// the pool as it was. Model folders are untrusted: links leading out of them are refused.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace awq::pool {
+
+// Written into every model folder the pool adds: relative path, size and SHA-256 of each file.
+inline constexpr const char* kManifestName = "awqbench_pool_manifest.json";
+
+// A model that a deployment target points at (filled in by core/deploy).
+struct DeployedRef {
+    std::filesystem::path model;
+    std::string target;
+};
+
+struct PoolEntry {
+    std::filesystem::path folder;
+    std::string name;
+    std::uint64_t bytes = 0;               // regular files in the folder (links not followed)
+    std::string quantization;              // "awq w4 g128", "none", "gptq w4 g128", ... ("?" when unreadable)
+    std::vector<std::string> deployedBy;   // targets that point at this model
+    bool hasManifest = false;
+    std::string error;                     // non-empty: not a usable model folder, and why
+
+    bool deployed() const noexcept { return !deployedBy.empty(); }
+};
+
+struct PoolUsage {
+    std::uint64_t usedBytes = 0;           // models in the pool
+    std::uint64_t budgetBytes = 0;         // 0 = no budget
+    std::uint64_t availableBytes = 0;      // free on the pool's file system
+    std::uint64_t capacityBytes = 0;       // size of that file system
+};
+
+struct CopyProgress {
+    enum class Stage { Copy, Verify };
+    Stage stage = Stage::Copy;
+    std::uint64_t bytesDone = 0;
+    std::uint64_t bytesTotal = 0;
+    std::size_t filesDone = 0;
+    std::size_t filesTotal = 0;
+    std::string currentFile;               // relative to the model folder
+};
+using CopyProgressFn = std::function<void(const CopyProgress&)>;
+
+struct AddOptions {
+    std::string name;                      // folder name in the pool; empty = the source folder's name
+    std::uint64_t budgetBytes = 0;         // refuse when the pool would exceed it (0 = no budget)
+    std::uint64_t reserveBytes = 256ull << 20;  // keep this much free on the disk after the copy
+};
+
+struct AddResult {
+    bool cancelled = false;                // stop requested: the pool is unchanged
+    PoolEntry entry;                       // the added model (when not cancelled)
+};
+
+struct VerifyResult {
+    std::string name;
+    bool ok = false;
+    std::size_t filesChecked = 0;
+    std::vector<std::string> problems;     // "missing: x", "changed: x", "unexpected file: x", ...
+};
+
+// Limits that keep a hostile model folder from exhausting the machine.
+inline constexpr std::size_t kMaxFilesPerModel = 20000;
+inline constexpr int kMaxFolderDepth = 8;
+
+// Lists the model folders directly inside `pool` (hidden folders, such as unfinished copies, are
+// skipped). `deployed` marks which entries a deployment target points at. Throws awq::Error when
+// the pool folder cannot be read.
+std::vector<PoolEntry> listPool(const std::filesystem::path& pool, const std::vector<DeployedRef>& deployed = {});
+
+PoolUsage poolUsage(const std::filesystem::path& pool, std::uint64_t budgetBytes);
+
+// Copies `model` into `pool` (see the file comment). Throws awq::Error for a bad source, a name
+// already taken, too little disk space or budget, a link out of the folder, or a hash mismatch.
+AddResult addToPool(const std::filesystem::path& pool, const std::filesystem::path& model, const AddOptions& options = {},
+                    std::stop_token stop = {}, const CopyProgressFn& progress = {});
+
+// Removes the model folder `name` from the pool; refuses a model a target points at.
+void removeFromPool(const std::filesystem::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed = {});
+
+// Re-hashes every file of the pool model `name` against its manifest.
+VerifyResult verifyPoolModel(const std::filesystem::path& pool, const std::string& name, std::stop_token stop = {},
+                             const CopyProgressFn& progress = {});
+
+// The folder of `name` inside `pool`, refusing names that are empty, hidden, or leave the pool.
+std::filesystem::path poolModelFolder(const std::filesystem::path& pool, const std::string& name);
+
+// Whether `path` (resolved, links followed) lies inside `pool` (resolved).
+bool isInsidePool(const std::filesystem::path& pool, const std::filesystem::path& path);
+
+// The quantization label shown in lists: "awq w4 g128", "none", ...
+std::string quantizationLabel(const std::filesystem::path& modelFolder);
+
+}  // namespace awq::pool

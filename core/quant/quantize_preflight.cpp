@@ -1,0 +1,157 @@
+#include "core/quant/quantize_preflight.h"
+
+#include "core/model/model_info.h"
+#include "core/quant/calibration.h"
+#include "core/quant/detail/job_limits.h"
+#include "core/system/gpu_probe.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <algorithm>
+#include <system_error>
+
+namespace awq {
+namespace fs = std::filesystem;
+
+void checkQuantizable(const ModelInfo& m, int groupSize) {
+    const auto& c = m.config;
+    if (c.quantization.method != QuantMethod::None)
+        throw Error("the model is already quantized (" + c.quantization.rawMethod + ")", m.folder / "config.json",
+                    "quantize the FP16/BF16 original instead");
+    if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
+        throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
+    const std::vector<std::pair<std::string, int>> inputs{{"hidden_size", c.hiddenSize},
+                                                          {"num_attention_heads x head_dim", c.numHeads * c.headDim},
+                                                          {"intermediate_size", c.intermediateSize}};
+    for (const auto& [what, k] : inputs)
+        if (groupSize > 0 && k % groupSize != 0)
+            throw Error(what + " = " + std::to_string(k) + " is not divisible by the group size " + std::to_string(groupSize),
+                        m.folder / "config.json", "choose a group size that divides it (e.g. 64 or 32)");
+    for (int n : {c.hiddenSize, c.numHeads * c.headDim, c.numKvHeads * c.headDim, c.intermediateSize})
+        if (n % 8 != 0)
+            throw Error("an output dimension (" + std::to_string(n) + ") is not a multiple of 8", m.folder / "config.json",
+                        "the AWQ GEMM layout needs N % 8 == 0");
+}
+
+namespace {
+
+struct LayerShapes {
+    std::uint64_t attention, mlp, gateUp;  // weight elements
+};
+
+LayerShapes layerShapes(const ModelConfig& c) {
+    const std::uint64_t h = c.hiddenSize, qo = std::uint64_t(c.numHeads) * c.headDim, kv = std::uint64_t(c.numKvHeads) * c.headDim;
+    return {2 * h * qo + 2 * h * kv, 3 * h * c.intermediateSize, 2 * h * c.intermediateSize};
+}
+
+std::uint64_t outputBytes(const ModelConfig& c, int groupSize) {
+    const auto shapes = layerShapes(c);
+    const std::uint64_t weights = shapes.attention + shapes.mlp;
+    const std::uint64_t G = groupSize > 0 ? std::uint64_t(groupSize) : std::uint64_t(c.hiddenSize);
+    // 4-bit weights, fp16 scales and 4-bit zeros per group, fp16 norms.
+    const std::uint64_t perLayer = weights / 2 + weights / G * 2 + weights / G / 2 + 4 * std::uint64_t(c.hiddenSize);
+    const std::uint64_t embeddings = std::uint64_t(c.vocabSize) * c.hiddenSize * 2 * (c.tieWordEmbeddings ? 1 : 2);
+    return perLayer * c.numLayers + embeddings + std::uint64_t(c.hiddenSize) * 2;
+}
+
+// The existing folder the output will be created in (for the free-space query).
+fs::path existingAncestor(fs::path p) {
+    p = fs::absolute(p);
+    std::error_code ec;
+    while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+    return p;
+}
+
+}  // namespace
+
+std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, bool cuda) {
+    const std::uint64_t e = cuda ? 2 : 4;
+    const auto shapes = layerShapes(c);
+    const std::uint64_t layerWeights = (shapes.attention + shapes.mlp) * e;
+    // The layer, the searches' copies of its original weights, and the candidates' temporaries of
+    // the largest scaling group (gate + up: scaled, grouped, quantized, unscaled).
+    const std::uint64_t weights = 2 * layerWeights + 4 * shapes.gateUp * e;
+    // Layer input and output of every calibration token.
+    const std::uint64_t activations = 2 * tokens * std::uint64_t(c.hiddenSize) * e;
+    // One scale-search chunk of captured inputs plus its reference outputs.
+    const std::uint64_t chunkTokens =
+        std::min<std::uint64_t>(tokens, std::uint64_t(quant::searchChunkBlocks(c, seqlen, int(e))) * std::uint64_t(seqlen));
+    const std::uint64_t chunk = chunkTokens * (std::uint64_t(quant::captureBytesPerToken(c, int(e))) + std::uint64_t(c.hiddenSize) * e);
+    // One forward chunk's temporaries: attention scores (float32 softmax) and the MLP's intermediates.
+    const std::uint64_t forwardTokens = std::min<std::uint64_t>(tokens, std::uint64_t(quant::kForwardChunkBlocks) * seqlen);
+    const std::uint64_t scores = std::uint64_t(quant::kForwardChunkBlocks) * c.numHeads * std::uint64_t(seqlen) * seqlen * 4 * 2;
+    const std::uint64_t mlp = forwardTokens * std::uint64_t(c.intermediateSize) * e * 3;
+    // The clipping search's Gram matrices of the four inputs (float32, [K/G, G, G] each).
+    const std::uint64_t inputsK = 2 * std::uint64_t(c.hiddenSize) + std::uint64_t(c.numHeads) * c.headDim + c.intermediateSize;
+    const std::uint64_t G = groupSize > 0 ? std::uint64_t(groupSize) : std::uint64_t(c.intermediateSize);
+    const std::uint64_t clip = inputsK * G * 4;
+    return weights + activations + chunk + scores + mlp + clip;
+}
+
+QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
+    QuantizePreflight r;
+    const bool cuda = s.device == "cuda";
+    ModelInfo model;
+    try {
+        model = describeModel(s.model);
+        checkQuantizable(model, s.groupSize);
+    } catch (const Error& e) {
+        r.problems.push_back(e.what());
+        if (model.config.numLayers == 0) return r;
+    }
+    r.layers = model.config.numLayers;
+    r.calibrationTokens = std::uint64_t(std::max(0, s.samples)) * std::uint64_t(std::max(0, s.seqlen));  // until counted below
+    r.estimatedOutputBytes = outputBytes(model.config, s.groupSize);
+
+    // The calibration set exactly as the job will cut it (tokenizing 128 texts takes milliseconds).
+    auto files = s.calibrationFiles;
+    if (files.empty() && !defaultCalibrationFile().empty()) files.push_back(defaultCalibrationFile());
+    if (s.samples < 1 || s.seqlen < 16) {
+        r.problems.push_back("calibration needs at least 1 sample of at least 16 tokens");
+    } else if (files.empty()) {
+        r.problems.push_back("the bundled calibration text is missing from this installation; choose a text or JSONL file");
+    } else if (model.hasTokenizer) {
+        try {
+            const auto set = buildCalibrationSet(Tokenizer::load(s.model), loadCalibrationTexts(files, s.samples), s.samples, s.seqlen);
+            r.calibrationTokens = std::uint64_t(set.blocks.size()) * std::uint64_t(s.seqlen);
+            for (const auto& w : set.warnings) r.warnings.push_back(w);
+        } catch (const Error& e) {
+            r.problems.push_back(e.what());
+        }
+    }
+
+    r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda);
+
+    std::error_code ec;
+    if (fs::exists(s.output, ec)) r.problems.push_back("the output folder already exists: " + s.output.string());
+    if (fs::exists(partialFolderFor(s.output), ec) && !s.resume)
+        r.warnings.push_back("an interrupted job was found in " + partialFolderFor(s.output).string() + ": resume it or delete it");
+
+    const auto space = fs::space(existingAncestor(s.output), ec);
+    if (!ec) {
+        r.diskFreeBytes = space.available;
+        if (space.available < r.estimatedOutputBytes + r.estimatedOutputBytes / 10)
+            r.problems.push_back("not enough disk space for the output: " + format::bytes(r.estimatedOutputBytes) + " needed, " +
+                                 format::bytes(space.available) + " free");
+    }
+
+    if (cuda) {
+        const auto probe = probeGpus();
+        if (!probe.available || probe.gpus.empty()) {
+            r.problems.push_back("no GPU: " + probe.reason);
+        } else {
+            r.deviceFreeBytes = probe.gpus.front().freeBytes;
+            if (s.maxDeviceMemoryBytes > 0) r.deviceFreeBytes = std::min(*r.deviceFreeBytes, s.maxDeviceMemoryBytes);
+            if (r.estimatedPeakDeviceBytes > *r.deviceFreeBytes)
+                r.problems.push_back("the job needs about " + format::gib(r.estimatedPeakDeviceBytes) + " of GPU memory, " +
+                                     format::gib(*r.deviceFreeBytes) + " is free: use fewer calibration samples or a shorter sequence length");
+            else if (r.estimatedPeakDeviceBytes > *r.deviceFreeBytes / 10 * 9)
+                r.warnings.push_back("GPU memory will be tight: about " + format::gib(r.estimatedPeakDeviceBytes) + " of " +
+                                     format::gib(*r.deviceFreeBytes) + " free");
+        }
+    }
+    return r;
+}
+
+}  // namespace awq

@@ -1,0 +1,37 @@
+#pragma once
+// Checks before a quantization job starts: will it fit the GPU and the disk, can the model be
+// quantized at all. No torch here: it reads only config.json and the tensor headers.
+#include "core/quant/quantize_job.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace awq {
+
+struct QuantizePreflight {
+    int layers = 0;
+    std::uint64_t calibrationTokens = 0;        // tokens of the calibration blocks the job will cut
+    std::uint64_t estimatedPeakDeviceBytes = 0; // layer-by-layer job on the chosen device
+    std::uint64_t estimatedOutputBytes = 0;
+    std::optional<std::uint64_t> deviceFreeBytes;  // GPU free memory (NVML), unset on CPU or without a GPU
+    std::optional<std::uint64_t> diskFreeBytes;    // free space where the output goes
+    std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)
+    std::vector<std::string> warnings;  // the job runs but the user should know (tight memory, existing output)
+    bool ok() const { return problems.empty(); }
+};
+
+// Never throws for bad input: every finding becomes a problem or a warning naming the file.
+QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
+
+// Throws awq::Error naming config.json when the model cannot be quantized with this group size
+// (already quantized, unsupported group, K not divisible by the group, N not a multiple of 8).
+struct ModelInfo;
+void checkQuantizable(const ModelInfo& model, int groupSize);
+
+// The job's peak device memory (cuda: fp16, cpu: f32 host memory) for `tokens` calibration tokens.
+struct ModelConfig;
+std::uint64_t estimateQuantizePeakBytes(const ModelConfig& config, std::uint64_t tokens, int seqlen, int groupSize, bool cuda);
+
+}  // namespace awq

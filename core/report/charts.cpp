@@ -1,0 +1,299 @@
+#include "core/report/chart_canvas.h"
+
+#include "core/util/format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace awq::report {
+
+std::string Color::hex() const {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r, g, b);
+    return buf;
+}
+
+namespace {
+
+constexpr Color kAxis{0x55, 0x55, 0x55};
+constexpr Color kGrid{0xe3, 0xe3, 0xe3};
+constexpr Color kText{0x22, 0x22, 0x22};
+constexpr Color kRed{0xc6, 0x28, 0x28};
+constexpr double kLeft = 64, kRight = 24, kTop = 54, kBottom = 44;  // legend between title and plot
+
+Color slotColor(const std::string& slot) {
+    if (slot == "A") return {0x1f, 0x77, 0xb4};
+    if (slot == "B") return {0xff, 0x7f, 0x0e};
+    return {0x2c, 0xa0, 0x2c};
+}
+
+// 1, 2 or 5 times a power of ten, so axis labels read well.
+double niceStep(double range, int ticks = 5) {
+    if (range <= 0) return 1;
+    const double raw = range / ticks;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+std::string tickLabel(double v) {
+    if (v >= 10000) return format::count(static_cast<std::uint64_t>(v));
+    if (v == std::floor(v)) return fmt::fixed(v, 0);
+    return fmt::fixed(v, v < 1 ? 2 : 1);
+}
+
+void title(ChartCanvas& c, double width, ChartKind kind) { c.text(width / 2, 18, chartTitle(kind), 13, kText, TextAnchor::Middle, true); }
+
+void legend(ChartCanvas& c, double width, const RunDocument& d, const std::vector<std::string>& slots) {
+    double x = width - kRight;
+    for (auto it = slots.rbegin(); it != slots.rend(); ++it) {
+        const std::string label = *it + ": " + d.modelName(*it);
+        const double w = 10 + 6.0 * label.size();
+        x -= w + 12;
+        c.rect(x, 26, 9, 9, slotColor(*it));
+        c.text(x + 13, 34, label, 10, kText, TextAnchor::Start);
+    }
+}
+
+// A y axis from 0 to a nice maximum; returns the maximum.
+double yAxis(ChartCanvas& c, double width, double height, double maxValue, const std::string& label) {
+    const double step = niceStep(maxValue > 0 ? maxValue : 1);
+    const double top = std::max(step, std::ceil(maxValue / step) * step);
+    const double plotH = height - kTop - kBottom;
+    for (double v = 0; v <= top + step / 2; v += step) {
+        const double y = kTop + plotH * (1 - v / top);
+        c.line(kLeft, y, width - kRight, y, kGrid, 0.8);
+        c.text(kLeft - 6, y + 3.5, tickLabel(v), 9, kAxis, TextAnchor::End);
+    }
+    c.line(kLeft, kTop, kLeft, height - kBottom, kAxis, 1);
+    c.line(kLeft, height - kBottom, width - kRight, height - kBottom, kAxis, 1);
+    c.text(kLeft, kTop - 6, label, 9, kAxis, TextAnchor::Start);
+    return top;
+}
+
+void drawSweep(const RunDocument& d, bool latency, ChartCanvas& c, double width, double height) {
+    const Sweep& s = *d.sweep;
+    std::vector<int> xs;
+    double maxY = 0;
+    std::vector<std::string> slots;
+    for (const auto& [slot, m] : s.models) {
+        slots.push_back(slot);
+        for (const auto& p : m.points) {
+            xs.push_back(p.concurrency);
+            const double v = latency ? (p.latencyMs && p.latencyMs->p95 ? *p.latencyMs->p95 : 0) : p.outputTokensPerS.value_or(0);
+            maxY = std::max(maxY, v);
+        }
+    }
+    if (latency && s.sloP95Ms) maxY = std::max(maxY, *s.sloP95Ms);
+    std::sort(xs.begin(), xs.end());
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    legend(c, width, d, slots);
+    const double top = yAxis(c, width, height, maxY, latency ? "p95 request latency (ms)" : "output tokens/s");
+    const double plotW = width - kLeft - kRight, plotH = height - kTop - kBottom;
+    // Concurrency doubles from point to point: a log2 axis spaces the points evenly.
+    const double lo = xs.empty() ? 0 : std::log2(xs.front()), hi = xs.empty() ? 1 : std::log2(xs.back());
+    auto px = [&](int x) { return kLeft + 16 + (hi > lo ? (std::log2(x) - lo) / (hi - lo) : 0.5) * (plotW - 32); };
+    auto py = [&](double v) { return kTop + plotH * (1 - v / top); };
+    for (int x : xs) {
+        c.line(px(x), height - kBottom, px(x), height - kBottom + 4, kAxis, 1);
+        c.text(px(x), height - kBottom + 15, std::to_string(x), 9, kAxis, TextAnchor::Middle);
+    }
+    c.text(kLeft + plotW / 2, height - 8, "concurrent requests", 10, kAxis, TextAnchor::Middle);
+    if (latency && s.sloP95Ms) {
+        c.line(kLeft, py(*s.sloP95Ms), width - kRight, py(*s.sloP95Ms), kRed, 1.2, true);
+        // Labelled at the left, where latency is lowest and the curves stay clear of it.
+        c.text(kLeft + 6, py(*s.sloP95Ms) - 4, "SLO p95 " + fmt::fixed(*s.sloP95Ms, 0) + " ms", 9, kRed, TextAnchor::Start);
+    }
+    for (const auto& [slot, m] : s.models) {
+        std::vector<std::pair<double, double>> pts;
+        for (const auto& p : m.points) {
+            const std::optional<double> v = latency ? (p.latencyMs ? p.latencyMs->p95 : std::nullopt) : p.outputTokensPerS;
+            if (v) pts.emplace_back(px(p.concurrency), py(*v));
+        }
+        if (pts.size() > 1) c.polyline(pts, slotColor(slot), 2);
+        for (const auto& [x, y] : pts) c.circle(x, y, 3, slotColor(slot));
+        if (!latency && m.kneeConcurrency)
+            for (const auto& p : m.points)
+                if (p.concurrency == *m.kneeConcurrency && p.outputTokensPerS)
+                    c.text(px(p.concurrency), py(*p.outputTokensPerS) - 8, "knee", 9, slotColor(slot), TextAnchor::Middle);
+    }
+}
+
+std::vector<std::string> batterySlots(const Battery& b) {
+    std::vector<std::string> slots;
+    for (const auto& [s, _] : b.totals) slots.push_back(s);
+    return slots;
+}
+
+constexpr double kBarH = 9, kRowGap = 8;
+
+void drawBattery(const RunDocument& d, ChartCanvas& c, double width, double height) {
+    const Battery& b = *d.battery;
+    const auto slots = batterySlots(b);
+    legend(c, width, d, slots);
+    double maxS = 0;
+    for (const auto& t : b.tests)
+        for (const auto& [_, r] : t.results) maxS = std::max(maxS, r.seconds.value_or(0));
+    const double labelW = 130;
+    const double x0 = labelW, plotW = width - labelW - kRight - 40;
+    const double step = niceStep(maxS > 0 ? maxS : 1);
+    const double top = std::max(step, std::ceil(maxS / step) * step);
+    const double plotBottom = height - kBottom;
+    for (double v = 0; v <= top + step / 2; v += step) {
+        const double x = x0 + plotW * v / top;
+        c.line(x, kTop, x, plotBottom, kGrid, 0.8);
+        c.text(x, plotBottom + 14, tickLabel(v), 9, kAxis, TextAnchor::Middle);
+    }
+    c.text(x0 + plotW / 2, height - 8, "seconds per test", 10, kAxis, TextAnchor::Middle);
+    double y = kTop + 4;
+    for (const auto& t : b.tests) {
+        const double rowH = slots.size() * kBarH;
+        std::string label = t.id.size() > 22 ? t.id.substr(0, 21) + "~" : t.id;
+        c.text(x0 - 6, y + rowH / 2 + 3.5, label, 9, kText, TextAnchor::End);
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            auto it = t.results.find(slots[i]);
+            const double by = y + i * kBarH;
+            if (it == t.results.end()) continue;
+            const double secs = it->second.seconds.value_or(0);
+            const double w = plotW * secs / top;
+            c.rect(x0, by, std::max(0.5, w), kBarH - 1.5, slotColor(slots[i]));
+            std::string note = fmt::fixed(secs, 2);
+            if (it->second.loopDetected.value_or(false)) note += " loop";
+            c.text(x0 + w + 4, by + kBarH - 2.5, note, 8, it->second.loopDetected.value_or(false) ? kRed : kAxis, TextAnchor::Start);
+        }
+        y += rowH + kRowGap;
+    }
+    c.line(x0, kTop, x0, plotBottom, kAxis, 1);
+}
+
+void drawMemoryFit(const RunDocument& d, ChartCanvas& c, double width, double height) {
+    std::vector<const RunModel*> models;
+    std::vector<double> sizes;
+    double maxTokens = 0;
+    for (const auto& m : d.models) {
+        if (!m.memory || m.memory->fit.empty()) continue;
+        models.push_back(&m);
+        for (const auto& f : m.memory->fit) {
+            if (std::find(sizes.begin(), sizes.end(), f.gpuGib) == sizes.end()) sizes.push_back(f.gpuGib);
+            if (f.fits && f.maxContextTokens) maxTokens = std::max(maxTokens, double(*f.maxContextTokens));
+        }
+    }
+    std::sort(sizes.begin(), sizes.end());
+    std::vector<std::string> slots;
+    for (const auto* m : models) slots.push_back(m->slot);
+    legend(c, width, d, slots);
+    const double top = yAxis(c, width, height, maxTokens, "tokens of KV cache that fit");
+    const double plotW = width - kLeft - kRight, plotH = height - kTop - kBottom;
+    const double groupW = sizes.empty() ? plotW : plotW / sizes.size();
+    const double barW = std::min(40.0, (groupW - 20) / std::max<std::size_t>(1, models.size()));
+    for (std::size_t g = 0; g < sizes.size(); ++g) {
+        const double gx = kLeft + g * groupW + (groupW - barW * models.size()) / 2;
+        c.text(kLeft + g * groupW + groupW / 2, height - kBottom + 15, tickLabel(sizes[g]) + " GiB", 9, kAxis, TextAnchor::Middle);
+        for (std::size_t i = 0; i < models.size(); ++i) {
+            const double x = gx + i * barW;
+            const MemoryFit* fit = nullptr;
+            for (const auto& f : models[i]->memory->fit)
+                if (f.gpuGib == sizes[g]) fit = &f;
+            if (!fit) continue;
+            if (!fit->fits) {
+                c.text(x + barW / 2, height - kBottom - 4, "no fit", 8, kRed, TextAnchor::Middle);
+                continue;
+            }
+            const double v = double(fit->maxContextTokens.value_or(0));
+            const double h = plotH * v / top;
+            c.rect(x + 1, height - kBottom - h, barW - 2, h, slotColor(models[i]->slot));
+            if (barW >= 30) c.text(x + barW / 2, height - kBottom - h - 3, tickLabel(v), 8, kAxis, TextAnchor::Middle);  // else the table has them
+        }
+    }
+    c.text(kLeft + plotW / 2, height - 8, "GPU memory", 10, kAxis, TextAnchor::Middle);
+}
+
+std::string xmlEscape(const std::string& s) {
+    std::string out;
+    for (char ch : s) {
+        switch (ch) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += ch;
+        }
+    }
+    return out;
+}
+
+std::string num(double v) { return fmt::fixed(v, 1); }
+
+class SvgCanvas : public ChartCanvas {
+public:
+    std::string body;
+    void rect(double x, double y, double w, double h, Color fill) override {
+        body += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"" + fill.hex() + "\"/>";
+    }
+    void line(double x1, double y1, double x2, double y2, Color stroke, double width, bool dashed) override {
+        body += "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\" stroke=\"" +
+                stroke.hex() + "\" stroke-width=\"" + num(width) + "\"" + (dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>";
+    }
+    void polyline(const std::vector<std::pair<double, double>>& points, Color stroke, double width) override {
+        body += "<polyline fill=\"none\" stroke=\"" + stroke.hex() + "\" stroke-width=\"" + num(width) + "\" points=\"";
+        for (const auto& [x, y] : points) body += num(x) + "," + num(y) + " ";
+        body += "\"/>";
+    }
+    void circle(double cx, double cy, double r, Color fill) override {
+        body += "<circle cx=\"" + num(cx) + "\" cy=\"" + num(cy) + "\" r=\"" + num(r) + "\" fill=\"" + fill.hex() + "\"/>";
+    }
+    void text(double x, double y, const std::string& t, double size, Color color, TextAnchor anchor, bool bold) override {
+        const char* a = anchor == TextAnchor::Start ? "start" : anchor == TextAnchor::Middle ? "middle" : "end";
+        body += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" fill=\"" + color.hex() +
+                "\" text-anchor=\"" + a + "\"" + (bold ? " font-weight=\"bold\"" : "") + ">" + xmlEscape(t) + "</text>";
+    }
+};
+
+}  // namespace
+
+std::string chartTitle(ChartKind kind) {
+    switch (kind) {
+    case ChartKind::SweepThroughput: return "Output throughput vs concurrency";
+    case ChartKind::SweepLatency: return "P95 request latency vs concurrency";
+    case ChartKind::BatteryTimes: return "Time per battery test";
+    case ChartKind::MemoryFit: return "KV cache that fits per GPU size";
+    }
+    return {};
+}
+
+double chartHeight(const RunDocument& d, ChartKind kind) {
+    if (kind == ChartKind::BatteryTimes && d.battery) {
+        const double rows = double(d.battery->tests.size());
+        const double perRow = std::max<std::size_t>(1, batterySlots(*d.battery).size()) * kBarH + kRowGap;
+        return kTop + 8 + rows * perRow + kBottom;
+    }
+    return 280;
+}
+
+void drawChart(const RunDocument& d, ChartKind kind, ChartCanvas& c, double width) {
+    const double height = chartHeight(d, kind);
+    title(c, width, kind);
+    switch (kind) {
+    case ChartKind::SweepThroughput:
+    case ChartKind::SweepLatency:
+        if (d.sweep) drawSweep(d, kind == ChartKind::SweepLatency, c, width, height);
+        break;
+    case ChartKind::BatteryTimes:
+        if (d.battery) drawBattery(d, c, width, height);
+        break;
+    case ChartKind::MemoryFit: drawMemoryFit(d, c, width, height); break;
+    }
+}
+
+std::string chartSvg(const RunDocument& d, ChartKind kind, double width) {
+    SvgCanvas canvas;
+    drawChart(d, kind, canvas, width);
+    const double height = chartHeight(d, kind);
+    return "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + num(width) + " " + num(height) + "\" width=\"" + num(width) +
+           "\" height=\"" + num(height) + "\" font-family=\"sans-serif\"><title>" + xmlEscape(chartTitle(kind)) + "</title>" +
+           canvas.body + "</svg>";
+}
+
+}  // namespace awq::report

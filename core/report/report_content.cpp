@@ -1,0 +1,557 @@
+#include "core/report/report_content.h"
+
+#include "core/util/format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <set>
+
+namespace awq::report {
+
+namespace fmt {
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+std::string ms(double v) { return fixed(v, 1); }
+std::string percent(double fraction, int decimals) { return fixed(fraction * 100.0, decimals) + "%"; }
+std::string usd(double v) { return "$" + fixed(v, 2); }
+std::string signedPercent(double change) { return (change >= 0 ? "+" : "") + fixed(change * 100.0, 1) + "%"; }
+}  // namespace fmt
+
+namespace {
+
+constexpr std::size_t kMaxOutputChars = 1200;  // per answer in the side-by-side table; JSON keeps all
+const std::string kDash = "-";
+
+std::string withThousands(std::int64_t v) {
+    std::string digits = std::to_string(v < 0 ? -v : v);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return v < 0 ? "-" + out : out;
+}
+
+template <typename T, typename F>
+std::string opt(const std::optional<T>& v, F&& f) {
+    return v ? f(*v) : kDash;
+}
+
+std::string seconds(double s) { return fmt::fixed(s, 2) + " s"; }
+
+std::string quantLabel(const RunModel& m) {
+    if (!m.quantization) return "none (" + (m.computeDtype.empty() ? std::string("full precision") : m.computeDtype) + ")";
+    const auto& q = *m.quantization;
+    std::string s = q.method.empty() ? "quantized" : q.method;
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (q.bits) s += " " + std::to_string(*q.bits) + "-bit";
+    if (q.groupSize) s += ", group " + std::to_string(*q.groupSize);
+    if (q.zeroPoint) s += *q.zeroPoint ? ", zero point" : ", symmetric";
+    if (!q.version.empty()) s += ", " + q.version;
+    return s;
+}
+
+std::string shortFingerprint(const std::string& fp) { return fp.size() > 12 ? fp.substr(0, 12) + "..." : fp; }
+
+std::string headerFor(const RunDocument& d, const std::string& slot) { return slot + ": " + d.modelName(slot); }
+
+// B relative to A, e.g. "-16.3%"; empty when either side is missing or A is zero.
+std::string change(std::optional<double> a, std::optional<double> b) {
+    if (!a || !b || *a == 0) return "";
+    return fmt::signedPercent((*b - *a) / *a);
+}
+
+ReportBlock heading(std::string text, int level = 2, std::string anchor = {}) {
+    ReportBlock b;
+    b.type = ReportBlock::Type::Heading;
+    b.text = std::move(text);
+    b.level = level;
+    b.anchor = std::move(anchor);
+    return b;
+}
+
+ReportBlock paragraph(std::string text, std::string link = {}) {
+    ReportBlock b;
+    b.type = ReportBlock::Type::Paragraph;
+    b.text = std::move(text);
+    b.link = std::move(link);
+    return b;
+}
+
+ReportBlock warning(std::string text, std::string link = {}) {
+    ReportBlock b = paragraph(std::move(text), std::move(link));
+    b.type = ReportBlock::Type::Warning;
+    return b;
+}
+
+ReportBlock table(ReportTable t) {
+    ReportBlock b;
+    b.type = ReportBlock::Type::Table;
+    b.table = std::move(t);
+    return b;
+}
+
+ReportBlock chart(ChartKind k) {
+    ReportBlock b;
+    b.type = ReportBlock::Type::Chart;
+    b.chart = k;
+    return b;
+}
+
+// A "metric | A | B | B vs A" table, the shape most sections use.
+class SideBySide {
+public:
+    SideBySide(const RunDocument& d, std::vector<std::string> slots, std::string first = "Metric")
+        : slots_(std::move(slots)) {
+        t_.header.push_back(std::move(first));
+        for (const auto& s : slots_) t_.header.push_back(headerFor(d, s));
+        if (slots_.size() == 2) t_.header.push_back(slots_[1] + " vs " + slots_[0]);
+        t_.rightAligned.assign(t_.header.size(), true);
+        t_.rightAligned[0] = false;
+    }
+
+    // `value(slot)` gives the number (absent: "-"), `show` formats it.
+    void add(const std::string& label, const std::function<std::optional<double>(const std::string&)>& value,
+             const std::function<std::string(double)>& show, bool withChange = true) {
+        std::vector<std::string> row{label};
+        std::vector<std::optional<double>> values;
+        bool any = false;
+        for (const auto& s : slots_) {
+            values.push_back(value(s));
+            any = any || values.back().has_value();
+            row.push_back(values.back() ? show(*values.back()) : kDash);
+        }
+        if (!any) return;
+        if (slots_.size() == 2) row.push_back(withChange ? change(values[0], values[1]) : "");
+        t_.rows.push_back(std::move(row));
+    }
+
+    void addText(const std::string& label, const std::function<std::string(const std::string&)>& value) {
+        std::vector<std::string> row{label};
+        bool any = false;
+        for (const auto& s : slots_) {
+            row.push_back(value(s));
+            any = any || (row.back() != kDash && !row.back().empty());
+        }
+        if (!any) return;
+        if (slots_.size() == 2) row.push_back("");
+        t_.rows.push_back(std::move(row));
+    }
+
+    bool empty() const { return t_.rows.empty(); }
+    ReportTable take() { return std::move(t_); }
+
+private:
+    std::vector<std::string> slots_;
+    ReportTable t_;
+};
+
+std::string truncated(const std::string& text) {
+    if (text.size() <= kMaxOutputChars) return text;
+    std::size_t cut = kMaxOutputChars;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+    return text.substr(0, cut) + " [... " + std::to_string(text.size() - cut) + " more bytes in the JSON]";
+}
+
+void addOverview(const RunDocument& d, ReportContent& c) {
+    std::string line = "Saved run";
+    if (!d.kind.empty()) line = (d.kind == "sweep" ? "Concurrency sweep" : d.kind == "compare" ? "Side-by-side comparison" : d.kind) + std::string(" run");
+    if (!d.created.empty()) line += " of " + d.created;
+    if (!d.toolVersion.empty()) line += ", AWQ Workbench " + d.toolVersion;
+    line += ".";
+    if (d.host) {
+        std::string host = " Host: " + (d.host->device.empty() ? std::string("unknown device") : d.host->device);
+        if (!d.host->gpuName.empty()) host += ", " + d.host->gpuName;
+        if (d.host->gpuTotalBytes) host += " (" + format::gib(*d.host->gpuTotalBytes) + ")";
+        line += host + ".";
+    }
+    c.blocks.push_back(paragraph(line));
+    if (!d.file.empty()) c.blocks.push_back(paragraph("Run document: " + d.file.string()));
+}
+
+void addModels(const RunDocument& d, ReportContent& c) {
+    if (d.models.empty()) return;
+    std::vector<std::string> slots;
+    for (const auto& m : d.models) slots.push_back(m.slot);
+    c.blocks.push_back(heading("Models", 2, "models"));
+    SideBySide t(d, slots, "");
+    auto text = [&](std::function<std::string(const RunModel&)> f) {
+        return [&d, f](const std::string& s) {
+            const RunModel* m = d.model(s);
+            return m ? f(*m) : kDash;
+        };
+    };
+    auto num = [&](std::function<std::optional<double>(const RunModel&)> f) {
+        return [&d, f](const std::string& s) -> std::optional<double> {
+            const RunModel* m = d.model(s);
+            return m ? f(*m) : std::nullopt;
+        };
+    };
+    auto toD = [](const std::optional<std::uint64_t>& v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
+    t.addText("Architecture", text([](const RunModel& m) { return m.architecture.empty() ? kDash : m.architecture; }));
+    t.add("Parameters", num([&](const RunModel& m) { return toD(m.parameters); }),
+          [](double v) { return format::count(std::uint64_t(v)); }, false);
+    t.add("Weights as loaded", num([&](const RunModel& m) { return toD(m.weightBytes); }),
+          [](double v) { return format::bytes(std::uint64_t(v)); });
+    t.add("Files on disk", num([&](const RunModel& m) { return toD(m.fileBytes); }),
+          [](double v) { return format::bytes(std::uint64_t(v)); });
+    t.addText("Quantization", text([](const RunModel& m) { return quantLabel(m); }));
+    t.addText("Compute dtype", text([](const RunModel& m) { return m.computeDtype.empty() ? kDash : m.computeDtype; }));
+    t.add("Load time", num([](const RunModel& m) { return m.loadSeconds; }), seconds, false);
+    t.addText("Path", text([](const RunModel& m) { return m.path.empty() ? kDash : m.path; }));
+    c.blocks.push_back(table(t.take()));
+
+    // Identity: full fingerprints, and whether a quantized model was made from the other one.
+    c.blocks.push_back(heading("Fingerprints", 3, "fingerprints"));
+    ReportTable fp;
+    fp.header = {"Model", "Fingerprint (SHA-256 of the tensors)", "Source fingerprint (quantized from)"};
+    fp.monospace = true;
+    for (const auto& m : d.models)
+        fp.rows.push_back({headerFor(d, m.slot), m.fingerprint.empty() ? kDash : m.fingerprint,
+                           m.sourceFingerprint.empty() ? kDash : m.sourceFingerprint});
+    c.blocks.push_back(table(std::move(fp)));
+    for (const auto& m : d.models) {
+        if (m.sourceFingerprint.empty()) continue;
+        const RunModel* source = nullptr;
+        for (const auto& other : d.models)
+            if (other.slot != m.slot && other.fingerprint == m.sourceFingerprint) source = &other;
+        if (source) {
+            c.blocks.push_back(paragraph(headerFor(d, m.slot) + " was quantized from " + headerFor(d, source->slot) +
+                                             ": its recorded source fingerprint " + shortFingerprint(m.sourceFingerprint) +
+                                             " matches " + source->slot + "'s fingerprint.",
+                                         "fingerprints"));
+            continue;
+        }
+        const RunModel* unquantized = nullptr;
+        for (const auto& other : d.models)
+            if (other.slot != m.slot && !other.quantization) unquantized = &other;
+        if (unquantized)
+            c.blocks.push_back(warning(headerFor(d, m.slot) + " records source fingerprint " + shortFingerprint(m.sourceFingerprint) +
+                                           ", which differs from " + headerFor(d, unquantized->slot) + "'s fingerprint " +
+                                           shortFingerprint(unquantized->fingerprint) +
+                                           ": it was not quantized from that model, so the comparison is not like for like.",
+                                       "fingerprints"));
+        else
+            c.blocks.push_back(paragraph(headerFor(d, m.slot) + " was quantized from a model with fingerprint " +
+                                             shortFingerprint(m.sourceFingerprint) + " (not part of this run).",
+                                         "fingerprints"));
+    }
+}
+
+void addSettings(const RunDocument& d, ReportContent& c) {
+    if (d.settings.empty()) return;
+    c.blocks.push_back(heading("Generation settings", 2, "settings"));
+    ReportTable t;
+    t.header = {"Setting", "Value"};
+    for (const auto& [k, v] : d.settings) t.rows.push_back({k, v});
+    c.blocks.push_back(table(std::move(t)));
+}
+
+void addMemory(const RunDocument& d, ReportContent& c) {
+    std::vector<const RunModel*> withMemory;
+    for (const auto& m : d.models)
+        if (m.memory) withMemory.push_back(&m);
+    if (withMemory.empty()) return;
+    c.blocks.push_back(heading("Memory", 2, "memory"));
+    ReportTable t;
+    t.header = {"Model", "Weights", "KV cache per token", "KV cache per 1K tokens"};
+    t.rightAligned = {false, true, true, true};
+    for (const auto* m : withMemory) {
+        const auto& mem = *m->memory;
+        t.rows.push_back({headerFor(d, m->slot), opt(mem.weightsBytes, [](auto v) { return format::bytes(v); }),
+                          opt(mem.kvCacheBytesPerToken, [](auto v) { return format::bytes(v); }),
+                          opt(mem.kvCacheBytesPerToken, [](auto v) { return format::bytes(v * 1000); })});
+    }
+    c.blocks.push_back(table(std::move(t)));
+
+    std::set<double> sizes;
+    for (const auto* m : withMemory)
+        for (const auto& f : m->memory->fit) sizes.insert(f.gpuGib);
+    if (sizes.empty()) return;
+    ReportTable fit;
+    fit.header = {"GPU memory"};
+    for (const auto* m : withMemory) fit.header.push_back(headerFor(d, m->slot));
+    fit.rightAligned.assign(fit.header.size(), true);
+    for (double gib : sizes) {
+        std::vector<std::string> row{fmt::fixed(gib, gib == std::floor(gib) ? 0 : 1) + " GiB"};
+        for (const auto* m : withMemory) {
+            std::string cell = kDash;
+            for (const auto& f : m->memory->fit)
+                if (f.gpuGib == gib)
+                    cell = !f.fits ? "does not fit"
+                           : f.maxContextTokens ? "fits, " + withThousands(*f.maxContextTokens) + " tokens of KV cache"
+                                                : "fits";
+            row.push_back(cell);
+        }
+        fit.rows.push_back(std::move(row));
+    }
+    c.blocks.push_back(paragraph("Fit per GPU size (tokens of KV cache left after the weights):"));
+    c.blocks.push_back(table(std::move(fit)));
+    c.blocks.push_back(chart(ChartKind::MemoryFit));
+}
+
+void addSpeed(const RunDocument& d, ReportContent& c) {
+    if (d.speed.empty()) return;
+    std::vector<std::string> slots;
+    for (const auto& [s, _] : d.speed) slots.push_back(s);
+    c.blocks.push_back(heading("Speed", 2, "speed"));
+    c.blocks.push_back(paragraph("Over the battery's generations, with the metric names of vLLM's serving benchmark "
+                                 "(TTFT: time to first token, TPOT: time per output token, ITL: inter-token latency, "
+                                 "E2EL: end-to-end request latency)."));
+    SideBySide t(d, slots);
+    auto field = [&](std::function<std::optional<double>(const SpeedStats&)> f) {
+        return [&d, f](const std::string& s) -> std::optional<double> {
+            auto it = d.speed.find(s);
+            return it == d.speed.end() ? std::nullopt : f(it->second);
+        };
+    };
+    auto asD = [](const std::optional<std::int64_t>& v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
+    t.add("Successful requests", field([&](const SpeedStats& s) { return asD(s.requests); }),
+          [](double v) { return withThousands(std::int64_t(v)); }, false);
+    t.add("Total generated tokens", field([&](const SpeedStats& s) { return asD(s.outputTokens); }),
+          [](double v) { return withThousands(std::int64_t(v)); }, false);
+    t.add("Output token throughput (tok/s)", field([](const SpeedStats& s) { return s.outputTokensPerS; }),
+          [](double v) { return fmt::fixed(v, 1); });
+    using Member = std::optional<Percentiles> SpeedStats::*;
+    const std::pair<const char*, Member> metrics[] = {
+        {"TTFT", &SpeedStats::ttftMs}, {"TPOT", &SpeedStats::tpotMs}, {"ITL", &SpeedStats::itlMs}, {"E2EL", &SpeedStats::e2eMs}};
+    for (const auto& [name, member] : metrics) {
+        using Stat = std::optional<double> Percentiles::*;
+        const std::pair<const char*, Stat> stats[] = {
+            {"Mean", &Percentiles::mean}, {"P50", &Percentiles::p50}, {"P95", &Percentiles::p95}, {"P99", &Percentiles::p99}};
+        for (const auto& [statName, stat] : stats) {
+            const Member mem = member;
+            const Stat st = stat;
+            t.add(std::string(statName) + " " + name + " (ms)",
+                  field([mem, st](const SpeedStats& s) { return (s.*mem) ? ((*(s.*mem)).*st) : std::nullopt; }), fmt::ms);
+        }
+    }
+    t.add("Peak memory", field([](const SpeedStats& s) {
+              return s.peakMemoryBytes ? std::optional<double>(double(*s.peakMemoryBytes)) : std::nullopt;
+          }),
+          [](double v) { return format::bytes(std::uint64_t(v)); });
+    c.blocks.push_back(table(t.take()));
+}
+
+std::string verdict(const TestResult& r, bool hasReference) {
+    std::vector<std::string> parts;
+    if (r.loopDetected.value_or(false)) parts.push_back("LOOP");
+    if (r.substantive && !*r.substantive) parts.push_back("not substantive");
+    if (hasReference && r.exactMatch) parts.push_back(*r.exactMatch ? "exact match" : "differs from reference");
+    if (parts.empty()) parts.push_back("ok");
+    std::string s;
+    for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
+    if (r.outputTokens) s += " (" + std::to_string(*r.outputTokens) + " tok" + (r.finish.empty() ? "" : ", " + r.finish) + ")";
+    return s;
+}
+
+void addBattery(const RunDocument& d, ReportContent& c) {
+    if (!d.battery) return;
+    const Battery& b = *d.battery;
+    std::vector<std::string> slots;
+    for (const auto& [s, _] : b.totals) slots.push_back(s);
+    c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + std::to_string(b.tests.size()) +
+                                   " tests)",
+                               2, "battery"));
+    if (!b.source.empty()) c.blocks.push_back(paragraph("Source: " + b.source + "."));
+
+    // The totals, as the team in the seeds compared their 4B and 8B models.
+    SideBySide t(d, slots);
+    auto total = [&](std::function<std::optional<double>(const BatteryTotals&)> f) {
+        return [&b, f](const std::string& s) -> std::optional<double> {
+            auto it = b.totals.find(s);
+            return it == b.totals.end() ? std::nullopt : f(it->second);
+        };
+    };
+    t.add("Total time", total([](const BatteryTotals& x) { return x.totalSeconds; }), seconds);
+    t.add("Avg per test", total([](const BatteryTotals& x) { return x.avgSeconds; }), seconds);
+    auto outOf = [&](const std::string& label, std::function<std::optional<int>(const BatteryTotals&)> part,
+                     std::function<std::optional<int>(const BatteryTotals&)> whole) {
+        t.addText(label, [&b, part, whole](const std::string& s) {
+            auto it = b.totals.find(s);
+            if (it == b.totals.end() || !part(it->second)) return kDash;
+            const auto w = whole(it->second);
+            return std::to_string(*part(it->second)) + (w ? "/" + std::to_string(*w) : std::string());
+        });
+    };
+    outOf("Loop detections", [](const BatteryTotals& x) { return x.loopDetections; }, [](const BatteryTotals& x) { return x.tests; });
+    outOf("Substantive responses", [](const BatteryTotals& x) { return x.substantive; }, [](const BatteryTotals& x) { return x.tests; });
+    outOf("Exact matches (tests with a reference)", [](const BatteryTotals& x) { return x.exactMatches; },
+          [](const BatteryTotals& x) { return x.withReference; });
+    c.blocks.push_back(table(t.take()));
+    if (b.tests.empty()) return;
+    c.blocks.push_back(chart(ChartKind::BatteryTimes));
+
+    ReportTable per;
+    per.header = {"#", "Test", "Category"};
+    for (const auto& s : slots) {
+        per.header.push_back(s + " time");
+        per.header.push_back(s + " result");
+    }
+    per.header.push_back("Failure notes");
+    per.rightAligned.assign(per.header.size(), false);
+    per.rightAligned[0] = true;
+    for (std::size_t i = 0; i < slots.size(); ++i) per.rightAligned[3 + 2 * i] = true;
+    for (std::size_t i = 0; i < b.tests.size(); ++i) {
+        const auto& test = b.tests[i];
+        std::vector<std::string> row{std::to_string(i + 1), test.id, test.category.empty() ? kDash : test.category};
+        std::string notes;
+        for (const auto& s : slots) {
+            auto it = test.results.find(s);
+            if (it == test.results.end()) {
+                row.push_back(kDash);
+                row.push_back("not run");
+                continue;
+            }
+            row.push_back(opt(it->second.seconds, seconds));
+            row.push_back(verdict(it->second, test.reference.has_value()));
+            if (!it->second.notes.empty()) notes += (notes.empty() ? "" : "; ") + s + ": " + it->second.notes;
+        }
+        row.push_back(notes.empty() ? kDash : notes);
+        per.rows.push_back(std::move(row));
+    }
+    c.blocks.push_back(table(std::move(per)));
+
+    c.blocks.push_back(heading("Answers side by side", 3, "answers"));
+    ReportTable answers;
+    answers.header = {"Test"};
+    for (const auto& s : slots) answers.header.push_back(headerFor(d, s));
+    answers.monospace = true;
+    for (const auto& test : b.tests) {
+        std::string first = test.id + "\nPrompt: " + truncated(test.prompt);
+        if (test.reference) first += "\nReference: " + truncated(*test.reference);
+        std::vector<std::string> row{first};
+        for (const auto& s : slots) {
+            auto it = test.results.find(s);
+            row.push_back(it == test.results.end() ? kDash : it->second.text.empty() ? "(empty answer)" : truncated(it->second.text));
+        }
+        answers.rows.push_back(std::move(row));
+    }
+    c.blocks.push_back(table(std::move(answers)));
+}
+
+void addQuality(const RunDocument& d, ReportContent& c) {
+    if (!d.quality || d.quality->results.empty()) return;
+    const Quality& q = *d.quality;
+    std::vector<std::string> slots;
+    for (const auto& [s, _] : q.results) slots.push_back(s);
+    c.blocks.push_back(heading("Quality", 2, "quality"));
+    std::string how = "Perplexity";
+    if (!q.text.empty()) how += " over " + q.text;
+    std::vector<std::string> params;
+    if (q.ctx) params.push_back("context " + std::to_string(*q.ctx));
+    if (q.stride) params.push_back("stride " + std::to_string(*q.stride));
+    if (q.windows) params.push_back(std::to_string(*q.windows) + " windows");
+    if (!params.empty()) {
+        how += " (";
+        for (std::size_t i = 0; i < params.size(); ++i) how += (i ? ", " : "") + params[i];
+        how += ")";
+    }
+    how += "; KL divergence and top-1 agreement of each model's next-token distribution against A's, as llama-perplexity reports them.";
+    c.blocks.push_back(paragraph(how));
+    SideBySide t(d, slots);
+    auto field = [&](std::function<std::optional<double>(const QualityResult&)> f) {
+        return [&q, f](const std::string& s) -> std::optional<double> {
+            auto it = q.results.find(s);
+            return it == q.results.end() ? std::nullopt : f(it->second);
+        };
+    };
+    t.add("Perplexity", field([](const QualityResult& r) { return r.perplexity; }), [](double v) { return fmt::fixed(v, 3); });
+    t.add("Scored tokens", field([](const QualityResult& r) {
+              return r.tokens ? std::optional<double>(double(*r.tokens)) : std::nullopt;
+          }),
+          [](double v) { return withThousands(std::int64_t(v)); }, false);
+    t.add("KLD vs A (mean)", field([](const QualityResult& r) { return r.kldVsA; }), [](double v) { return fmt::fixed(v, 4); }, false);
+    t.add("Top-1 agreement vs A", field([](const QualityResult& r) { return r.top1VsA; }), [](double v) { return fmt::percent(v, 1); },
+          false);
+    c.blocks.push_back(table(t.take()));
+}
+
+void addSweep(const RunDocument& d, ReportContent& c) {
+    if (!d.sweep || d.sweep->models.empty()) return;
+    const Sweep& s = *d.sweep;
+    c.blocks.push_back(heading("Concurrency sweep", 2, "sweep"));
+    std::string how = "Concurrent requests";
+    if (!s.prompt.empty()) how += " of the prompt \"" + s.prompt + "\"";
+    if (s.maxNewTokens) how += ", " + std::to_string(*s.maxNewTokens) + " new tokens each";
+    how += ".";
+    if (s.sloP95Ms) how += " Latency SLO: p95 under " + fmt::fixed(*s.sloP95Ms, 0) + " ms.";
+    c.blocks.push_back(paragraph(how));
+    c.blocks.push_back(chart(ChartKind::SweepThroughput));
+    c.blocks.push_back(chart(ChartKind::SweepLatency));
+    ReportTable t;
+    t.header = {"Model", "Concurrency", "Output tok/s", "P50 latency (ms)", "P95 latency (ms)", "P99 latency (ms)", "P95 TTFT (ms)",
+                "Requests"};
+    t.rightAligned = {false, true, true, true, true, true, true, true};
+    for (const auto& [slot, m] : s.models)
+        for (const auto& p : m.points) {
+            auto pct = [](const std::optional<Percentiles>& pp, std::optional<double> Percentiles::*f) {
+                return pp && ((*pp).*f) ? fmt::ms(*((*pp).*f)) : kDash;
+            };
+            t.rows.push_back({headerFor(d, slot), std::to_string(p.concurrency), opt(p.outputTokensPerS, [](double v) { return fmt::fixed(v, 1); }),
+                              pct(p.latencyMs, &Percentiles::p50), pct(p.latencyMs, &Percentiles::p95), pct(p.latencyMs, &Percentiles::p99),
+                              pct(p.ttftMs, &Percentiles::p95), opt(p.requests, [](std::int64_t v) { return std::to_string(v); })});
+        }
+    c.blocks.push_back(table(std::move(t)));
+
+    // Capacity and cost: what a product team asks of the sweep.
+    c.blocks.push_back(heading("Capacity and cost", 2, "capacity"));
+    const std::string slo = s.sloP95Ms ? fmt::fixed(*s.sloP95Ms, 0) + " ms" : std::string("the SLO");
+    ReportTable cap;
+    cap.header = {"Model", "Knee (concurrency)", "Max concurrency under p95 " + slo,
+                  "Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/GPU-hour" : std::string())};
+    cap.rightAligned = {false, true, true, true};
+    for (const auto& [slot, m] : s.models) {
+        cap.rows.push_back({headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); }),
+                            m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : std::string("none"),
+                            opt(m.costPerMillionTokensUsd, fmt::usd)});
+    }
+    c.blocks.push_back(table(std::move(cap)));
+    for (const auto& [slot, m] : s.models) {
+        std::string line = headerFor(d, slot) + ": ";
+        if (m.maxConcurrencyUnderSlo)
+            line += "serves up to " + std::to_string(*m.maxConcurrencyUnderSlo) + " concurrent requests within the p95 SLO of " + slo;
+        else
+            line += "misses the p95 SLO of " + slo + " even at concurrency 1";
+        if (m.costPerMillionTokensUsd)
+            line += std::string("; ") + fmt::usd(*m.costPerMillionTokensUsd) + " per 1M output tokens" +
+                    (m.maxConcurrencyUnderSlo ? "" : " at its best point");
+        if (m.kneeConcurrency) line += "; throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency);
+        c.blocks.push_back(paragraph(line + "."));
+    }
+    auto a = s.models.find("A");
+    auto b = s.models.find("B");
+    if (a != s.models.end() && b != s.models.end() && a->second.costPerMillionTokensUsd && b->second.costPerMillionTokensUsd)
+        c.blocks.push_back(paragraph("B costs " + change(a->second.costPerMillionTokensUsd, b->second.costPerMillionTokensUsd) +
+                                     " per 1M output tokens compared with A."));
+}
+
+}  // namespace
+
+ReportContent buildReportContent(const RunDocument& d) {
+    ReportContent c;
+    const auto slots = d.slots();
+    if (d.kind == "sweep" || slots.size() == 1)
+        c.title = (d.kind == "sweep" ? "Concurrency sweep: " : "Run: ") + d.modelName(slots.empty() ? "A" : slots[0]);
+    else if (slots.size() >= 2)
+        c.title = "Comparison: " + d.modelName(slots[0]) + " vs " + d.modelName(slots[1]);
+    else
+        c.title = "Run report";
+    addOverview(d, c);
+    addModels(d, c);
+    addSettings(d, c);
+    addMemory(d, c);
+    addSpeed(d, c);
+    addBattery(d, c);
+    addQuality(d, c);
+    addSweep(d, c);
+    if (c.blocks.size() <= 2) c.blocks.push_back(paragraph("The run document holds no measurements yet."));
+    return c;
+}
+
+}  // namespace awq::report

@@ -1,0 +1,246 @@
+// The comparison workflow on the two demo-sized real models on CPU: the built-in battery on both
+// (streamed), totals and speed consistent with the per-test results, quality, the run document
+// written and read back, a small concurrency sweep, and a multi-turn chat.
+#include "core/compare/chat_session.h"
+#include "core/compare/compare_runner.h"
+#include "core/compare/sweep.h"
+#include "core/compare/text_checks.h"
+#include "core/quant/quantize_job.h"
+#include "core/util/error.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+
+using namespace awq;
+
+class CompareRunTest : public QObject {
+    Q_OBJECT
+    RunSettings settings_;
+
+private Q_SLOTS:
+    void initTestCase() { settings_.maxNewTokens = 8; }  // AWQ on CPU dequantizes every step: keep it short
+
+    void comparesTwoModelsOnTheDefaultBattery() {
+        CompareSettings s;
+        s.modelA = test::modelDir("tinystories-qwen3-7m");
+        s.modelB = test::modelDir("tinystories-qwen3-7m-awq");
+        s.run = settings_;
+        s.battery = loadDefaultBattery();
+        s.quality = QualityOptions{test::dataFile("eval-stories.txt"), {.context = 128, .stride = 128, .maxWindows = 2}};
+        std::map<std::pair<std::string, int>, std::string> streamed;
+        std::map<std::pair<std::string, int>, std::string> finished;
+        std::vector<std::string> loadedSlots;
+        int qualityEvents = 0;
+        const auto doc = runComparison(s, [&](const CompareEvent& e) {
+            if (e.kind == CompareEvent::Kind::Loaded) loadedSlots.push_back(e.slot);
+            if (e.kind == CompareEvent::Kind::Quality) ++qualityEvents;
+            if (e.kind != CompareEvent::Kind::Battery) return;
+            if (e.battery.kind == BatteryEvent::Kind::Token) streamed[{e.battery.slot, e.battery.test}] += e.battery.textDelta;
+            if (e.battery.kind == BatteryEvent::Kind::TestFinished) finished[{e.battery.slot, e.battery.test}] = e.battery.result.text;
+        });
+        QCOMPARE(loadedSlots, (std::vector<std::string>{"A", "B"}));
+        QVERIFY(!doc.cancelled);
+        QCOMPARE(doc.kind, std::string("compare"));
+
+        // Model identities: the FP original and its 4-bit AWQ file.
+        const auto& A = doc.models.at("A");
+        const auto& B = doc.models.at("B");
+        QCOMPARE(A.architecture, std::string("Qwen3ForCausalLM"));
+        QVERIFY(!A.quantization);
+        QCOMPARE(B.quantization->method, std::string("awq"));
+        QCOMPARE(B.quantization->bits, 4);
+        QCOMPARE(B.quantization->groupSize, 128);
+        QCOMPARE(A.fingerprint.size(), std::size_t(64));
+        QVERIFY(A.fingerprint != B.fingerprint);
+        QVERIFY(!B.sourceFingerprint);  // made by AutoAWQ, not by us
+        QVERIFY(B.fileBytes < A.fileBytes);
+        QCOMPARE(A.computeDtype, std::string("float32"));
+        QVERIFY(A.kvCacheBytesPerToken > 0 && !A.fit.empty());
+
+        // Every test ran on both; the streamed deltas are the judged text.
+        const auto& battery = *doc.battery;
+        QCOMPARE(int(battery.tests.size()), 16);
+        for (int i = 0; i < 16; ++i)
+            for (const char* slot : {"A", "B"}) {
+                const auto& r = battery.tests[std::size_t(i)].results.at(slot);
+                const auto key = std::make_pair(std::string(slot), i);
+                QCOMPARE(streamed[key], r.text);
+                QCOMPARE(finished[key], r.text);
+                QVERIFY(r.outputTokens >= 1 && r.outputTokens <= settings_.maxNewTokens);
+                QVERIFY(r.seconds > 0);
+                QCOMPARE(r.loopDetected, detectLoop(r.text).detected);
+                const auto& ref = battery.tests[std::size_t(i)].reference;
+                QCOMPARE(r.exactMatch.has_value(), ref.has_value());
+                if (ref) QCOMPARE(*r.exactMatch, matchesReference(r.text, *ref));
+                if (!r.substantive) QVERIFY(!r.notes.empty());
+            }
+
+        // Totals and speed agree with the per-test results.
+        for (const char* slot : {"A", "B"}) {
+            const auto& t = battery.totals.at(slot);
+            double seconds = 0;
+            int loops = 0, substantive = 0, refs = 0, matches = 0;
+            std::int64_t tokens = 0;
+            for (const auto& rec : battery.tests) {
+                const auto& r = rec.results.at(slot);
+                seconds += r.seconds;
+                loops += r.loopDetected;
+                substantive += r.substantive;
+                refs += r.exactMatch.has_value();
+                matches += r.exactMatch.value_or(false);
+                tokens += r.outputTokens;
+            }
+            QCOMPARE(t.tests, 16);
+            QVERIFY(qAbs(t.totalSeconds - seconds) < 1e-9);
+            QVERIFY(qAbs(t.avgSeconds - seconds / 16) < 1e-9);
+            QCOMPARE(t.loopDetections, loops);
+            QCOMPARE(t.substantive, substantive);
+            QCOMPARE(t.withReference, 5);
+            QCOMPARE(t.exactMatches, matches);
+            const auto& sp = doc.speed.at(slot);
+            QCOMPARE(sp.requests, 16);
+            QCOMPARE(sp.outputTokens, tokens);
+            QVERIFY(sp.outputTokensPerS > 0);
+            QVERIFY(sp.ttftMs.p50 <= sp.ttftMs.p95 && sp.ttftMs.p95 <= sp.ttftMs.p99);
+            QVERIFY(sp.itlMs.mean > 0 && sp.itlMs.p50 <= sp.itlMs.p99);
+            QVERIFY(sp.e2eMs.p50 >= sp.ttftMs.p50);
+            QVERIFY(sp.peakMemoryBytes > 0);
+        }
+        // The trained FP model answers most story prompts with real text.
+        QVERIFY(battery.totals.at("A").substantive >= 10);
+
+        // Quality: close to the original, as for round-to-nearest g128 (README of the fixtures).
+        const auto& q = *doc.quality;
+        QCOMPARE(q.windows, 2);
+        QVERIFY(qualityEvents >= 4);
+        QVERIFY(q.models.at("A").perplexity > 1 && q.models.at("A").perplexity < 30);
+        QVERIFY(*q.models.at("B").kldVsA > 0 && *q.models.at("B").kldVsA < 0.1);
+        QVERIFY(*q.models.at("B").top1VsA > 0.8);
+        QCOMPARE(q.models.at("A").tokens, std::int64_t(2 * 127));
+
+        // Saved and read back unchanged.
+        QTemporaryDir dir;
+        const auto file = std::filesystem::path(dir.path().toStdString()) / "RUN.json";
+        saveRunDocument(doc, file);
+        const auto back = loadRunDocument(file);
+        QCOMPARE(runDocumentToJson(back), runDocumentToJson(doc));
+        QCOMPARE(back.battery->tests[3].results.at("B").text, battery.tests[3].results.at("B").text);
+    }
+
+    void cancelsBetweenTokens() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        std::stop_source stop;
+        int tokens = 0;
+        const auto out = runBattery({&a}, loadDefaultBattery(), settings_, [&](const BatteryEvent& e) {
+            if (e.kind == BatteryEvent::Kind::Token && ++tokens == 30) stop.request_stop();
+        }, stop.get_token());
+        QVERIFY(out.cancelled);
+        QVERIFY(out.run.tests.size() < 16);
+        QCOMPARE(out.run.totals.at("A").tests, int(out.run.tests.size()));
+    }
+
+    void sweepsConcurrency() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_, 4));
+        SweepSettings s;
+        s.concurrency = {2, 1};  // sorted by the sweep
+        s.maxNewTokens = 6;
+        s.minRequests = 4;
+        s.minRounds = 1;
+        s.sloP95Ms = 1e9;
+        s.gpuHourlyUsd = 2.0;
+        std::vector<SweepEvent> events;
+        const auto m = runSweep(*a.engine, s, "A", [&](const SweepEvent& e) { events.push_back(e); });
+        QCOMPARE(int(m.points.size()), 2);
+        QCOMPARE(m.points[0].concurrency, 1);
+        QCOMPARE(m.points[1].concurrency, 2);
+        QCOMPARE(m.points[0].requests, 4);  // 4 rounds of 1
+        QCOMPARE(m.points[1].requests, 4);  // 2 rounds of 2
+        for (const auto& p : m.points) {
+            QVERIFY(p.outputTokensPerS > 0);
+            QVERIFY(p.latencyMs.p50 <= p.latencyMs.p95 && p.latencyMs.p95 <= p.latencyMs.p99);
+            QVERIFY(p.ttftMs.mean > 0 && p.ttftMs.p50 <= p.latencyMs.p50);
+        }
+        QCOMPARE(m.maxConcurrencyUnderSlo, std::optional<int>(2));
+        QCOMPARE(*m.costPerMillionTokensUsd, 2.0 / (m.points[1].outputTokensPerS * 3600.0) * 1e6);
+        QCOMPARE(m.kneeConcurrency, kneeConcurrency(m.points));
+        QVERIFY(events.back().point && events.back().concurrency == 2);
+
+        // Too many concurrent sequences for the engine's batch limit: a clear error.
+        s.concurrency = {8};
+        const auto msg = test::errorMessageOf([&] { runSweep(*a.engine, s); });
+        QVERIFY2(msg.contains("batch limit"), qPrintable(msg));
+    }
+
+    void sweepDocumentForOneModel() {
+        SweepSettings s;
+        s.concurrency = {1, 2};
+        s.maxNewTokens = 4;
+        s.minRequests = 2;
+        s.minRounds = 1;
+        const auto doc = runSweepDocument({test::modelDir("tinystories-qwen3-7m-awq")}, settings_, s);
+        QCOMPARE(doc.kind, std::string("sweep"));
+        QCOMPARE(int(doc.models.size()), 1);
+        QCOMPARE(doc.models.at("A").quantization->method, std::string("awq"));
+        QCOMPARE(doc.sweep->maxNewTokens, 4);
+        QCOMPARE(int(doc.sweep->models.at("A").points.size()), 2);
+        QVERIFY(!doc.sweep->models.at("A").maxConcurrencyUnderSlo);  // no SLO given
+        QVERIFY(!doc.battery && doc.speed.empty());
+        const auto back = runDocumentFromJson(runDocumentToJson(doc));
+        QCOMPARE(back.sweep->models.at("A").points[1].outputTokensPerS, doc.sweep->models.at("A").points[1].outputTokensPerS);
+    }
+
+    void quantizedByUsRecordsItsSource() {
+        // A model we quantize names its source's fingerprint (the seeds' pairing rule: FP16 and AWQ
+        // must come from the same source); the run document carries it.
+        QTemporaryDir dir;
+        QuantizeSettings q;
+        q.model = test::modelDir("tinystories-qwen3-7m");
+        q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
+        q.method = QuantMethodChoice::Rtn;
+        q.calibrationFiles = {test::dataFile("calib-stories.txt")};
+        q.samples = 2;
+        q.seqlen = 32;
+        runQuantizeJob(q);
+        const auto source = describeRunModel(q.model);
+        const auto made = describeRunModel(q.output);
+        QCOMPARE(made.sourceFingerprint.value_or(""), source.fingerprint);
+        QVERIFY(made.fingerprint != source.fingerprint);
+        QCOMPARE(made.quantization->method, std::string("awq"));
+        QVERIFY(!source.sourceFingerprint);
+    }
+
+    void multiTurnChatUsesTheTemplate() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        ChatSession chat(*a.engine);
+        QVERIFY(chat.usesChatTemplate());
+        chat.setSystemPrompt("You are a storyteller.");
+        GenerationRequest r;
+        r.maxNewTokens = 16;
+        const auto firstPrompt = chat.promptFor("Tell me a story about a cat.");
+        std::string streamed;
+        const auto turn1 = chat.send("Tell me a story about a cat.", r, [&](const StreamEvent& e) { streamed += e.textDelta; });
+        QCOMPARE(streamed, turn1.reply);
+        QVERIFY(!turn1.reply.empty());
+        QCOMPARE(int(chat.messages().size()), 3);  // system, user, assistant
+        // ChatML: the next prompt extends the first one (same conversation, one more turn).
+        const auto secondPrompt = chat.promptFor("Tell me another one.");
+        QVERIFY(secondPrompt.size() > firstPrompt.size() + turn1.result.newIds.size());
+        QVERIFY(std::equal(firstPrompt.begin(), firstPrompt.end(), secondPrompt.begin()));
+        const auto turn2 = chat.send("Tell me another one.", r);
+        QCOMPARE(int(chat.messages().size()), 5);
+        QCOMPARE(chat.messages().back().content, turn2.reply);
+        QVERIFY(turn2.result.metrics.ttftMs > 0);
+        chat.reset();
+        QCOMPARE(int(chat.messages().size()), 1);  // the system prompt stays
+        // The single-message prompt equals the engine's own chat encoding when there is no system prompt.
+        chat.setSystemPrompt("");
+        QCOMPARE(chat.promptFor("Hi"), a.engine->encodeChat("Hi"));
+    }
+};
+
+QTEST_GUILESS_MAIN(CompareRunTest)
+#include "test_compare_run.moc"

@@ -1,0 +1,178 @@
+// Run documents: every key of docs/run-format.md written, read back unchanged, unknown keys kept.
+#include "core/compare/run_document.h"
+#include "core/compare/sweep.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+using namespace awq;
+using json = nlohmann::json;
+
+namespace {
+
+// The example document of docs/run-format.md, its // comments removed.
+json documentedExample() {
+    std::ifstream in(test::sourceDir() / "docs" / "run-format.md");
+    const std::string md{std::istreambuf_iterator<char>(in), {}};
+    const auto begin = md.find("```json\n");
+    const auto end = md.find("```", begin + 8);
+    std::string block = md.substr(begin + 8, end - begin - 8);
+    block = std::regex_replace(block, std::regex("//[^\n]*"), "");
+    return json::parse(block);
+}
+
+// Key paths ("battery.tests[].results.A.text"); slot "B" is documented as "same keys" as "A".
+void keyPaths(const json& j, const std::string& prefix, std::set<std::string>& out) {
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) {
+            if (k == "..." || k == "B") continue;
+            out.insert(prefix + k);
+            keyPaths(v, prefix + k + ".", out);
+        }
+    } else if (j.is_array() && !j.empty()) {
+        keyPaths(j[0], prefix.substr(0, prefix.size() - 1) + "[].", out);
+    }
+}
+
+LatencyStats stats(double base) { return {base, base, base * 1.5, base * 2}; }
+
+// A document with every section filled, as a comparison plus a sweep would leave it.
+RunDocument fullDocument() {
+    RunDocument d;
+    d.kind = "compare";
+    d.created = "2026-11-25T18:00:00Z";
+    d.toolVersion = "0.1.0";
+    d.host = {"cuda:0", "NVIDIA H100 80GB HBM3", 85520809984ull};
+    RunModel a;
+    a.name = "tinystories-qwen3-7m";
+    a.path = "/models/a";
+    a.architecture = "Qwen3ForCausalLM";
+    a.fingerprint = "abc";
+    a.parameters = 7340032;
+    a.weightBytes = 14680064;
+    a.fileBytes = 14900000;
+    a.computeDtype = "float32";
+    a.loadSeconds = 0.21;
+    a.memoryWeightsBytes = 14680064;
+    a.kvCacheBytesPerToken = 16384;
+    a.fit = {{8, true, 400000}, {16, true, 900000}};
+    RunModel b = a;
+    b.name = "tinystories-qwen3-7m-awq";
+    b.quantization = RunQuantization{"awq", 4, 128, true, "gemm"};
+    b.sourceFingerprint = "abc";
+    d.models = {{"A", a}, {"B", b}};
+    d.settings.maxNewTokens = 32;
+    BatteryRun br{"default", "builtin", {}, {}};
+    TestRecord t{"fact-dog-name", "facts", "The dog's name was", std::string("Max"), {}};
+    t.results["A"] = {" Max. He was", 4, "length", 0.1, 12.0, 4.0, false, true, true, ""};
+    t.results["B"] = {" Max Max Max", 4, "length", 0.2, 13.0, 5.0, true, false, std::nullopt, "loop"};
+    br.tests.push_back(t);
+    br.totals["A"] = batteryTotals(br.tests, "A");
+    br.totals["B"] = batteryTotals(br.tests, "B");
+    d.battery = br;
+    d.speed["A"] = {16, 1536, 240.0, stats(12), stats(4), stats(4), stats(400), 123456};
+    d.speed["B"] = d.speed["A"];
+    d.quality = QualityRun{"/data/eval.txt", 256, 256, 64, {{"A", {10.33, 16384, std::nullopt, std::nullopt}}, {"B", {10.4, 16384, 0.0077, 0.945}}}, ""};
+    SweepModel sm;
+    sm.points = {{1, 60.0, 4, stats(1000), stats(20)}, {2, 110.0, 4, stats(1100), stats(22)}};
+    sm.kneeConcurrency = 1;
+    sm.maxConcurrencyUnderSlo = 2;
+    sm.costPerMillionTokensUsd = 6.3;
+    d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}};
+    return d;
+}
+
+}  // namespace
+
+class RunDocumentTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void writesExactlyTheDocumentedKeys() {
+        std::set<std::string> documented, written;
+        keyPaths(documentedExample(), "", documented);
+        keyPaths(json::parse(runDocumentToJson(fullDocument())), "", written);
+        for (const auto& k : documented) QVERIFY2(written.count(k), qPrintable(QString::fromStdString("missing key " + k)));
+        for (const auto& k : written) QVERIFY2(documented.count(k), qPrintable(QString::fromStdString("undocumented key " + k)));
+    }
+
+    void readsBackWhatItWrote() {
+        const auto d = fullDocument();
+        const auto text = runDocumentToJson(d);
+        QTemporaryDir dir;
+        const auto file = std::filesystem::path(dir.path().toStdString()) / "RUN.json";
+        saveRunDocument(d, file);
+        const auto back = loadRunDocument(file);
+        QCOMPARE(runDocumentToJson(back), text);
+        QCOMPARE(back.models.at("B").quantization->groupSize, 128);
+        QCOMPARE(*back.models.at("B").sourceFingerprint, std::string("abc"));
+        QVERIFY(!back.models.at("A").quantization);
+        QCOMPARE(back.battery->tests[0].results.at("A").exactMatch, std::optional<bool>(true));
+        QVERIFY(!back.battery->tests[0].results.at("B").exactMatch);
+        QCOMPARE(back.battery->totals.at("B").loopDetections, 1);
+        QCOMPARE(*back.quality->models.at("B").kldVsA, 0.0077);
+        QCOMPARE(back.sweep->models.at("A").points[1].latencyMs.p99, 2200.0);
+        QCOMPARE(*back.sweep->sloP95Ms, 2000.0);
+        QVERIFY(!back.cancelled);
+    }
+
+    void keepsKeysItDoesNotKnow() {
+        auto j = json::parse(runDocumentToJson(fullDocument()));
+        j["report_notes"] = "kept";
+        j["battery"]["tests"][0]["results"]["A"]["judge_score"] = 7;
+        auto d = runDocumentFromJson(j.dump());
+        d.battery->tests[0].results["A"].notes = "edited";
+        const auto again = json::parse(runDocumentToJson(d));
+        QCOMPARE(again["report_notes"].get<std::string>(), std::string("kept"));
+        QCOMPARE(again["battery"]["tests"][0]["results"]["A"]["judge_score"].get<int>(), 7);
+        QCOMPARE(again["battery"]["tests"][0]["results"]["A"]["notes"].get<std::string>(), std::string("edited"));
+    }
+
+    void rejectsOtherDocuments() {
+        auto msg = test::errorMessageOf([] { runDocumentFromJson(R"({"format": "something"})", "x.json"); });
+        QVERIFY2(msg.contains("x.json") && msg.contains("awqbench-run"), qPrintable(msg));
+        msg = test::errorMessageOf([] { runDocumentFromJson(R"({"format": "awqbench-run", "version": 9})", "y.json"); });
+        QVERIFY2(msg.contains("version 9"), qPrintable(msg));
+        msg = test::errorMessageOf([] { runDocumentFromJson("{", "z.json"); });
+        QVERIFY2(msg.contains("z.json"), qPrintable(msg));
+    }
+
+    void percentilesAreNearestRank() {
+        std::vector<double> v;
+        for (int i = 100; i >= 1; --i) v.push_back(i);
+        const auto s = latencyStats(v);
+        QCOMPARE(s.mean, 50.5);
+        QCOMPARE(s.p50, 50.0);
+        QCOMPARE(s.p95, 95.0);
+        QCOMPARE(s.p99, 99.0);
+        const auto one = latencyStats({7.0});
+        QCOMPARE(one.p50, 7.0);
+        QCOMPARE(one.p99, 7.0);
+        QCOMPARE(latencyStats({}).mean, 0.0);
+    }
+
+    void sweepFiguresFromPoints() {
+        // Throughput 100, 190, 300, 320: doubling 4 -> 8 adds 6.7% (< 15%), so the knee is 4.
+        std::vector<SweepPoint> pts = {{1, 100, 8, {900, 1000, 1100, 1200}, {}}, {2, 190, 8, {950, 1050, 1500, 1600}, {}},
+                                       {4, 300, 8, {1200, 1300, 2500, 2600}, {}}, {8, 320, 8, {2500, 2600, 4000, 4100}, {}}};
+        QCOMPARE(kneeConcurrency(pts), std::optional<int>(4));
+        QCOMPARE(maxConcurrencyUnderSlo(pts, 2000), std::optional<int>(2));
+        QCOMPARE(maxConcurrencyUnderSlo(pts, 500), std::nullopt);
+        // $2.5/h at 190 tok/s: 2.5 / (190 * 3600) * 1e6.
+        QCOMPARE(*costPerMillionTokens(pts, 2, 2.5), 2.5 / (190.0 * 3600.0) * 1e6);
+        QCOMPARE(*costPerMillionTokens(pts, std::nullopt, 2.5), 2.5 / (320.0 * 3600.0) * 1e6);  // best point
+        pts.pop_back();
+        QCOMPARE(kneeConcurrency(pts), std::nullopt);  // still scaling at the last level
+    }
+};
+
+QTEST_GUILESS_MAIN(RunDocumentTest)
+#include "test_run_document.moc"

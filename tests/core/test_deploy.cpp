@@ -1,0 +1,411 @@
+#include "core/deploy/deploy_settings.h"
+#include "core/deploy/promotion.h"
+#include "core/deploy/text_edit.h"
+#include "core/model/model_info.h"
+#include "core/pool/warm_pool.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace awq;
+using namespace awq::deploy;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readText(const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void writeText(const fs::path& f, const std::string& s) { std::ofstream(f, std::ios::binary) << s; }
+
+fs::path fixture(const char* name) { return test::sourceDir() / "tests/core/deploy_fixtures" / name; }
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
+    return s;
+}
+
+void copyModel(const char* name, const fs::path& to) {
+    fs::create_directories(to);
+    fs::copy(test::modelDir(name), to, fs::copy_options::recursive);
+    for (const auto& e : fs::recursive_directory_iterator(to)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+}
+
+void editConfig(const fs::path& model, const std::function<void(nlohmann::json&)>& edit) {
+    auto j = nlohmann::json::parse(readText(model / "config.json"));
+    edit(j);
+    writeText(model / "config.json", j.dump(2));
+}
+
+const Issue* findIssue(const PromotionPlan& p, const std::string& code) {
+    for (const auto& i : p.issues)
+        if (i.code == code) return &i;
+    return nullptr;
+}
+
+std::string issueList(const PromotionPlan& p) {
+    std::string s;
+    for (const auto& i : p.issues) s += i.code + ": " + i.message + "\n";
+    return s;
+}
+
+// A temp world: a warm pool holding the AWQ and FP16 demo models, a state folder, target files.
+struct World {
+    QTemporaryDir tmp;
+    fs::path root, pool, state;
+    World() {
+        root = fs::canonical(tmp.path().toStdString());
+        pool = root / "pool";
+        state = root / "state";
+        fs::create_directories(pool);
+        copyModel("tinystories-qwen3-7m-awq", pool / "tinystories-qwen3-7m-awq");
+        copyModel("tinystories-qwen3-7m", pool / "tinystories-qwen3-7m");
+    }
+    fs::path awq() const { return pool / "tinystories-qwen3-7m-awq"; }
+    fs::path fp16() const { return pool / "tinystories-qwen3-7m"; }
+    PlanOptions options() const { return {pool, 0}; }
+
+    DeployTarget composeTarget(bool withEnv) {
+        fs::create_directories(root / "stack");
+        fs::copy_file(fixture("compose.before.yml"), root / "stack/docker-compose.yml", fs::copy_options::overwrite_existing);
+        DeployTarget t;
+        t.name = "prime";
+        t.kind = TargetKind::Compose;
+        t.composeFile = root / "stack/docker-compose.yml";
+        if (withEnv) {
+            fs::copy_file(fixture("env.before"), root / "stack/.env", fs::copy_options::overwrite_existing);
+            t.envFile = root / "stack/.env";
+        }
+        t.gpuMemoryBytes = 24ull << 30;
+        return t;
+    }
+    DeployTarget vllmTarget() {
+        fs::copy_file(fixture("vllm.before.yaml"), root / "serve.yaml", fs::copy_options::overwrite_existing);
+        DeployTarget t;
+        t.name = "serve";
+        t.kind = TargetKind::Vllm;
+        t.vllmConfig = root / "serve.yaml";
+        t.gpuMemoryBytes = 24ull << 30;
+        return t;
+    }
+    std::string expected(const char* name) const { return replaceAll(readText(fixture(name)), "@POOL@", pool.string()); }
+};
+
+}  // namespace
+
+class TestDeploy : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void composeDefaultsGoldenBackupAndUndo() {
+        World w;
+        const auto t = w.composeTarget(false);
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.changes.size(), std::size_t(1));
+        QCOMPARE(plan.changes[0].after, w.expected("compose.expected.yml"));
+        // The preview writes nothing.
+        QCOMPARE(readText(t.composeFile), readText(fixture("compose.before.yml")));
+        QVERIFY(plan.diff().find("-      --model ${PRIME_MODEL_PATH:-/mnt/gaia_warm_pool/Qwen3-4B-Instruct-2507-heretic}\n") != std::string::npos);
+        QVERIFY(plan.diff().find("+      --model ${PRIME_MODEL_PATH:-" + w.awq().string() + "}\n") != std::string::npos);
+        QVERIFY(plan.diff().find("@@ -13,") != std::string::npos);
+
+        const auto entry = applyPromotion(plan, w.state);
+        QCOMPARE(readText(t.composeFile), w.expected("compose.expected.yml"));
+        QCOMPARE(entry.files.size(), std::size_t(1));
+        QCOMPARE(readText(entry.files[0].backup), readText(fixture("compose.before.yml")));
+        for (const auto& e : fs::directory_iterator(w.root / "stack")) QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().c_str());
+
+        // Deployed: the pool marks it, and refuses to remove it.
+        DeploySettings s;
+        s.targets.push_back(t);
+        const auto refs = deployedModels(s);
+        QCOMPARE(refs.size(), std::size_t(1));
+        QCOMPARE(refs[0].model, w.awq());
+        QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(w.pool, "tinystories-qwen3-7m-awq", refs); }).contains("deployed"));
+
+        const auto undo = undoLastPromotion("prime", w.state);
+        QCOMPARE(undo.undoes, entry.id);
+        QCOMPARE(readText(t.composeFile), readText(fixture("compose.before.yml")));
+        const auto history = loadHistory(w.state);
+        QCOMPARE(history.size(), std::size_t(2));
+        QCOMPARE(history[0].action, std::string("promote"));
+        QVERIFY(history[0].undone);
+        QCOMPARE(history[1].action, std::string("undo"));
+        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", w.state); }).contains("nothing to undo"));
+    }
+
+    void envFileGoldenKeepsModeAndCompose() {
+        World w;
+        const auto t = w.composeTarget(true);
+        fs::permissions(t.envFile, fs::perms::owner_read | fs::perms::owner_write);  // 0600: it holds a token
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());  // the commented-out awq flag in .env does not count
+        applyPromotion(plan, w.state);
+        QCOMPARE(readText(t.envFile), w.expected("env.expected"));
+        QCOMPARE(readText(t.composeFile), readText(fixture("compose.before.yml")));
+        QCOMPARE(fs::status(t.envFile).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+
+        // Promote again (the FP16 model), then undo twice: back to the original, one step at a time.
+        applyPromotion(planPromotion(t, w.fp16(), w.options()), w.state);
+        QVERIFY(readText(t.envFile).find("PRIME_MODEL=tinystories-qwen3-7m\r\n") != std::string::npos);
+        undoLastPromotion("prime", w.state);
+        QCOMPARE(readText(t.envFile), w.expected("env.expected"));
+        undoLastPromotion("prime", w.state);
+        QCOMPARE(readText(t.envFile), readText(fixture("env.before")));
+    }
+
+    void vllmConfigGoldenAndCommandLine() {
+        World w;
+        const auto t = w.vllmTarget();
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        const Issue* forced = findIssue(plan, "forced_awq_kernel");
+        QVERIFY(forced && forced->severity == Issue::Severity::Warning);
+        QCOMPARE(plan.changes[0].after, w.expected("vllm.expected.yaml"));
+        QCOMPARE(plan.serve.tensorParallelSize, 1);
+        QCOMPARE(plan.serve.maxModelLen, 1024);
+        QCOMPARE(plan.command, "vllm serve " + w.awq().string() +
+                                   " --served-model-name tinystories-qwen3-7m-awq --dtype float16 --max-model-len 1024"
+                                   " --gpu-memory-utilization 0.9 --tensor-parallel-size 1");
+        QVERIFY(forcedAwqKernelLines(plan.changes[0].after).empty());
+
+        applyPromotion(plan, w.state);
+        QCOMPARE(readText(t.vllmConfig), w.expected("vllm.expected.yaml"));
+
+        // A command file is written beside it, and re-promotion only swaps its serve line.
+        auto t2 = t;
+        t2.commandFile = w.root / "serve.sh";
+        writeText(t2.commandFile, "#!/bin/sh\nset -e\n# start\nexec vllm serve old --dtype auto\n");
+        const auto plan2 = planPromotion(t2, w.fp16(), w.options());
+        QVERIFY2(!plan2.blocked(), issueList(plan2).c_str());
+        applyPromotion(plan2, w.state);
+        QCOMPARE(readText(t2.commandFile), "#!/bin/sh\nset -e\n# start\nexec " + plan2.command + "\n");
+        QVERIFY(plan2.command.find("--dtype bfloat16") != std::string::npos);
+        QVERIFY(plan2.command.find("--quantization") == std::string::npos);
+    }
+
+    void validationAwqFlagWithoutQuantizationConfig() {
+        World w;
+        auto t = w.vllmTarget();  // has `quantization: awq`
+        const auto plan = planPromotion(t, w.fp16(), w.options());
+        const Issue* i = findIssue(plan, "awq_flag_without_quantization_config");
+        QVERIFY2(i && i->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QVERIFY(plan.blocked());
+        QVERIFY(test::errorMessageOf([&] { applyPromotion(plan, w.state); }).contains("promotion refused"));
+        QCOMPARE(readText(t.vllmConfig), readText(fixture("vllm.before.yaml")));
+    }
+
+    void validationForcedAwqKernelInCompose() {
+        World w;
+        auto t = w.composeTarget(false);
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--max-model-len 8192", "--max-model-len 8192 --quantization awq"));
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(plan, "forced_awq_kernel");
+        QVERIFY2(i && i->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QVERIFY(i->message.find("line 18") != std::string::npos);
+        // awq_marlin named explicitly is fine.
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq", "--quantization awq_marlin"));
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
+    }
+
+    void validationMarlinUnsupported() {
+        World w;
+        auto t = w.vllmTarget();
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["group_size"] = 256; });
+        auto plan = planPromotion(t, w.awq(), w.options());
+        const Issue* group = findIssue(plan, "marlin_unsupported");
+        QVERIFY2(group && group->severity == Issue::Severity::Warning, issueList(plan).c_str());
+        QVERIFY(group->message.find("group size 256") != std::string::npos);
+
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["bits"] = 8; j["quantization_config"]["group_size"] = 128; });
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* bits = findIssue(plan, "marlin_unsupported");
+        QVERIFY2(bits && bits->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QVERIFY(bits->message.find("8-bit") != std::string::npos);
+    }
+
+    void validationSourceFingerprint() {
+        World w;
+        auto t = w.vllmTarget();
+        t.pairedModel = w.fp16();
+        const std::string fp16Fingerprint = describeModel(w.fp16()).fingerprint;
+        const std::string otherFingerprint = describeModel(test::modelDir("tinystories-656k")).fingerprint;
+
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "pairing_unchecked"), issueList(plan).c_str());
+        QVERIFY(!plan.blocked());
+
+        writeText(w.awq() / "awqbench_quantization.json",
+                  nlohmann::json{{"settings", {{"source_fingerprint", otherFingerprint}}}, {"source", {{"fingerprint", otherFingerprint}}}}.dump());
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(plan, "source_fingerprint_mismatch");
+        QVERIFY2(i && i->severity == Issue::Severity::Error, issueList(plan).c_str());
+
+        writeText(w.awq() / "awqbench_quantization.json", nlohmann::json{{"settings", {{"source_fingerprint", fp16Fingerprint}}}}.dump());
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!findIssue(plan, "source_fingerprint_mismatch") && !findIssue(plan, "pairing_unchecked"), issueList(plan).c_str());
+    }
+
+    void validationTensorParallel() {
+        World w;
+        auto t = w.vllmTarget();
+        t.gpuCount = 4;
+        t.tensorParallelSize = 3;  // 4 attention heads, 2 KV heads
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "tensor_parallel_heads"), issueList(plan).c_str());
+
+        t.tensorParallelSize = 0;  // automatic: the smallest that fits
+        t.gpuCount = 8;
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.tensorParallelSize, 1);
+
+        t.tensorParallelSize = 2;
+        t.gpuCount = 1;
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "tensor_parallel_fit"), issueList(plan).c_str());
+
+        t.tensorParallelSize = 0;
+        t.gpuMemoryBytes = 512ull << 20;  // weights + runtime overhead do not fit
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* fit = findIssue(plan, "tensor_parallel_fit");
+        QVERIFY2(fit && fit->severity == Issue::Severity::Error, issueList(plan).c_str());
+
+        t.gpuMemoryBytes = 0;  // unknown: said so, not guessed
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY(findIssue(plan, "fit_unknown"));
+    }
+
+    void validationOutsidePool() {
+        World w;
+        const auto t = w.composeTarget(false);
+        auto plan = planPromotion(t, test::modelDir("tinystories-qwen3-7m-awq"), w.options());
+        QVERIFY2(findIssue(plan, "outside_pool") && plan.blocked(), issueList(plan).c_str());
+        fs::create_directory_symlink(test::modelDir("tinystories-qwen3-7m-awq"), w.pool / "linked-out");
+        plan = planPromotion(t, w.pool / "linked-out", w.options());
+        QVERIFY2(findIssue(plan, "outside_pool"), issueList(plan).c_str());
+        plan = planPromotion(t, w.awq(), PlanOptions{});
+        QVERIFY(findIssue(plan, "outside_pool"));
+    }
+
+    void composeWithoutDefaultNeedsEnvFile() {
+        World w;
+        auto t = w.composeTarget(false);
+        writeText(t.composeFile, "services:\n  prime:\n    command: --model ${PRIME_MODEL_PATH}\n");
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "no_default") && plan.blocked(), issueList(plan).c_str());
+    }
+
+    void readOnlyTargetChangesNothing() {
+        World w;
+        const auto t = w.composeTarget(true);
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY(!plan.blocked());
+        fs::permissions(t.envFile, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        QString msg = test::errorMessageOf([&] { applyPromotion(plan, w.state); });
+        QVERIFY2(msg.contains("read-only") && msg.contains(".env"), qPrintable(msg));
+        QCOMPARE(readText(t.envFile), readText(fixture("env.before")));
+        QVERIFY(loadHistory(w.state).empty());
+
+        fs::permissions(t.envFile, fs::perms::owner_write, fs::perm_options::add);
+        fs::permissions(w.root / "stack", fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove);
+        msg = test::errorMessageOf([&] { applyPromotion(plan, w.state); });
+        fs::permissions(w.root / "stack", fs::perms::owner_write, fs::perm_options::add);
+        QVERIFY2(msg.contains("folder is read-only"), qPrintable(msg));
+        QCOMPARE(readText(t.envFile), readText(fixture("env.before")));
+        QVERIFY(loadHistory(w.state).empty());
+    }
+
+    void refusesStalePreviewAndEditedUndo() {
+        World w;
+        const auto t = w.composeTarget(true);
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        writeText(t.envFile, readText(t.envFile) + "EXTRA=1\n");
+        QVERIFY(test::errorMessageOf([&] { applyPromotion(plan, w.state); }).contains("changed since the preview"));
+
+        applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+        const std::string edited = readText(t.envFile) + "# a later hand edit\n";
+        writeText(t.envFile, edited);
+        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", w.state); }).contains("changed since promotion"));
+        QCOMPARE(readText(t.envFile), edited);
+    }
+
+    void textEdits() {
+        // .env: append when missing (keeping CRLF), keep export / quotes / comments.
+        QCOMPARE(setEnvValue("A=1\r\n", "B", "x y"), std::string("A=1\r\nB=\"x y\"\r\n"));
+        QCOMPARE(setEnvValue("A=1", "A", "2"), std::string("A=2"));
+        QCOMPARE(setEnvValue("", "A", "/p"), std::string("A=/p\n"));
+        QCOMPARE(setEnvValue("X=1 # note\n", "X", "/m"), std::string("X=/m # note\n"));
+        QCOMPARE(*envValue("export X='a b' # c\n", "X"), std::string("a b"));
+        QVERIFY(!envValue("XY=1\n", "X"));
+        // compose defaults: both forms; names that merely start alike are left alone.
+        QCOMPARE(*setComposeDefault("a ${M:-x} b ${M-y} ${MM:-z} ${M}", "M", "/n"), std::string("a ${M:-/n} b ${M-/n} ${MM:-z} ${M}"));
+        QVERIFY(!setComposeDefault("${M}", "M", "/n"));
+        QVERIFY(test::errorMessageOf([] { setComposeDefault("${M:-x}", "M", "a}b"); }).contains("cannot be written"));
+        // YAML: block lists become the scalar; appended keys use the first spelling.
+        QCOMPARE(setYamlValue("served_model_name:\n  - a\n  - b\nport: 1\n", {"served-model-name", "served_model_name"}, "m", true),
+                 std::string("served_model_name: m\nport: 1\n"));
+        QCOMPARE(setYamlValue("port: 1\n", {"max-model-len"}, "64", false), std::string("port: 1\nmax-model-len: 64\n"));
+        QCOMPARE(setYamlValue("model: 'old'\n", {"model"}, "/a b", true), std::string("model: '/a b'\n"));
+        // Forced awq kernel detection.
+        QCOMPARE(forcedAwqKernelLines("a\n  --quantization awq\n# --quantization awq\n--quantization=awq_marlin\n-q awq\nquantization: \"awq\"\n"),
+                 (std::vector<int>{2, 5, 6}));
+        // Diff: a hunk with context.
+        const std::string d = unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nfive\n6\n7\n8\n", "a/f", "b/f");
+        QCOMPARE(d, std::string("--- a/f\n+++ b/f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"));
+        QVERIFY(unifiedDiff("same", "same", "a", "b").empty());
+    }
+
+    void settingsRoundTrip() {
+        QTemporaryDir tmp;
+        const fs::path file = fs::path(tmp.path().toStdString()) / "cfg" / "deploy.json";
+        QVERIFY(loadSettings(file).targets.empty());
+        DeploySettings s;
+        s.pool = "/pool";
+        s.poolBudgetBytes = parseByteSize("50G");
+        DeployTarget t;
+        t.name = "prime";
+        t.composeFile = "/stack/docker-compose.yml";
+        t.envFile = "/stack/.env";
+        t.pathVariable = "MODEL_DIR";
+        t.gpuCount = 2;
+        t.gpuMemoryBytes = 16ull << 30;
+        upsertTarget(s, t);
+        t.gpuCount = 4;
+        upsertTarget(s, t);  // same name: replaced
+        saveSettings(file, s);
+        const auto back = loadSettings(file);
+        QCOMPARE(back.pool, fs::path("/pool"));
+        QCOMPARE(back.poolBudgetBytes, 50ull << 30);
+        QCOMPARE(back.targets.size(), std::size_t(1));
+        QCOMPARE(back.find("prime")->gpuCount, 4);
+        QCOMPARE(back.find("prime")->pathVariable, std::string("MODEL_DIR"));
+        QCOMPARE(back.find("prime")->envFile, fs::path("/stack/.env"));
+
+        t.name = "bad name";
+        QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("not a usable target name"));
+        t.name = "v";
+        t.kind = TargetKind::Vllm;
+        QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("config file"));
+        QCOMPARE(parseByteSize("512M"), 512ull << 20);
+        QCOMPARE(parseByteSize("1.5T"), std::uint64_t(1.5 * double(1ull << 40)));
+        QVERIFY(test::errorMessageOf([] { parseByteSize("lots"); }).contains("not a size"));
+        writeText(file, "{ nope");
+        QVERIFY(test::errorMessageOf([&] { loadSettings(file); }).contains("deploy.json"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeploy)
+#include "test_deploy.moc"

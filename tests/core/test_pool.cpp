@@ -1,0 +1,231 @@
+#include "core/pool/warm_pool.h"
+#include "core/util/sha256.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <set>
+#include <stop_token>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Everything in a folder (hidden entries included), so "unchanged" means unchanged.
+std::set<std::string> listing(const fs::path& dir) {
+    std::set<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) out.insert(e.path().lexically_relative(dir).string());
+    return out;
+}
+
+std::uint64_t regularBytes(const fs::path& dir) {
+    std::uint64_t total = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) total += e.file_size();
+    return total;
+}
+
+void copyModel(const char* fixture, const fs::path& to) {
+    fs::create_directories(to);
+    fs::copy(test::modelDir(fixture), to, fs::copy_options::recursive);
+    for (const auto& e : fs::recursive_directory_iterator(to)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+}
+
+}  // namespace
+
+class TestPool : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void addCopiesVerifiesAndLists() {
+        QTemporaryDir tmp;
+        const fs::path pool = fs::path(tmp.path().toStdString()) / "pool";
+        fs::create_directory(pool);
+        const fs::path source = test::modelDir("tinystories-qwen3-7m");
+
+        std::vector<pool::CopyProgress> events;
+        const auto r = pool::addToPool(pool, source, {}, {}, [&](const pool::CopyProgress& p) { events.push_back(p); });
+        QVERIFY(!r.cancelled);
+        QCOMPARE(r.entry.name, std::string("tinystories-qwen3-7m"));
+        QCOMPARE(r.entry.quantization, std::string("none"));
+        QVERIFY(r.entry.hasManifest);
+        QVERIFY(!r.entry.deployed());
+
+        // Every source file arrived byte-identical, plus the manifest.
+        for (const auto& e : fs::directory_iterator(source)) {
+            const fs::path copy = pool / "tinystories-qwen3-7m" / e.path().filename();
+            QVERIFY2(fs::exists(copy), copy.c_str());
+            QCOMPARE(Sha256::fileHex(copy), Sha256::fileHex(e.path()));
+        }
+        QCOMPARE(r.entry.bytes, regularBytes(source) + fs::file_size(pool / "tinystories-qwen3-7m" / pool::kManifestName));
+
+        // Progress: the copy reached its total, then the verification pass did.
+        QVERIFY(!events.empty());
+        bool copyDone = false, verifyDone = false;
+        for (const auto& p : events) {
+            if (p.stage == pool::CopyProgress::Stage::Copy && p.bytesDone == p.bytesTotal && p.filesDone == p.filesTotal) copyDone = true;
+            if (p.stage == pool::CopyProgress::Stage::Verify && p.bytesDone == p.bytesTotal && p.filesDone == p.filesTotal) verifyDone = true;
+        }
+        QVERIFY(copyDone);
+        QVERIFY(verifyDone);
+        QCOMPARE(events.back().bytesTotal, regularBytes(source));
+
+        // No temp folders left behind.
+        for (const auto& e : fs::directory_iterator(pool)) QVERIFY2(e.path().filename().string()[0] != '.', e.path().c_str());
+
+        const auto entries = pool::listPool(pool);
+        QCOMPARE(entries.size(), std::size_t(1));
+        const auto usage = pool::poolUsage(pool, 100ull << 20);
+        QCOMPARE(usage.usedBytes, r.entry.bytes);
+        QCOMPARE(usage.budgetBytes, 100ull << 20);
+        QVERIFY(usage.availableBytes > 0);
+
+        const auto ok = pool::verifyPoolModel(pool, "tinystories-qwen3-7m");
+        QVERIFY(ok.ok);
+        QCOMPARE(ok.filesChecked, std::size_t(std::distance(fs::directory_iterator(source), fs::directory_iterator())));
+    }
+
+    void verifyFindsTamperingAndStrayFiles() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m-awq"));
+        const fs::path model = pool / "tinystories-qwen3-7m-awq";
+        {
+            std::fstream f(model / "model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(5000);
+            char c = 0;
+            f.read(&c, 1);
+            f.seekp(5000);
+            c = char(c ^ 0x01);
+            f.write(&c, 1);
+        }
+        std::ofstream(model / "extra.bin") << "x";
+        fs::remove(model / "golden.json");
+        const auto r = pool::verifyPoolModel(pool, "tinystories-qwen3-7m-awq");
+        QVERIFY(!r.ok);
+        auto has = [&](const std::string& s) {
+            return std::any_of(r.problems.begin(), r.problems.end(), [&](const std::string& p) { return p.rfind(s, 0) == 0; });
+        };
+        QVERIFY(has("changed: model.safetensors"));
+        QVERIFY(has("unexpected file: extra.bin"));
+        QVERIFY(has("missing: golden.json"));
+
+        // A model that was not added by the pool has no manifest: verify says so.
+        copyModel("tinystories-656k", pool / "by-hand");
+        QVERIFY(test::errorMessageOf([&] { pool::verifyPoolModel(pool, "by-hand"); }).contains("no manifest"));
+    }
+
+    void copyInterruptedHalfWayLeavesPoolUnchanged() {
+        QTemporaryDir tmp;
+        const fs::path pool = fs::path(tmp.path().toStdString()) / "pool";
+        fs::create_directory(pool);
+        pool::addToPool(pool, test::modelDir("tinystories-656k"));
+        const auto before = listing(pool);
+
+        std::stop_source stop;
+        std::uint64_t stoppedAt = 0, total = 0;
+        const auto r = pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m"), {}, stop.get_token(), [&](const pool::CopyProgress& p) {
+            total = p.bytesTotal;
+            if (p.stage == pool::CopyProgress::Stage::Copy && p.bytesDone >= p.bytesTotal / 2 && !stop.stop_requested()) {
+                stoppedAt = p.bytesDone;
+                stop.request_stop();
+            }
+        });
+        QVERIFY(r.cancelled);
+        QVERIFY(stoppedAt > 0 && stoppedAt < total);  // really half-way, not at the end
+        QCOMPARE(listing(pool), before);
+        QCOMPARE(pool::listPool(pool).size(), std::size_t(1));
+    }
+
+    void refusesLinksOutOfTheModelFolder() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path pool = root / "pool";
+        fs::create_directory(pool);
+        const fs::path model = root / "linked";
+        copyModel("tinystories-656k", model);
+        fs::create_symlink(test::modelDir("tinystories-qwen3-7m") / "tokenizer.json", model / "extra_tokenizer.json");
+        const QString msg = test::errorMessageOf([&] { pool::addToPool(pool, model); });
+        QVERIFY2(msg.contains("outside the model folder"), qPrintable(msg));
+        QVERIFY(listing(pool).empty());
+
+        // A link inside the folder is followed and stored as a plain copy.
+        fs::remove(model / "extra_tokenizer.json");
+        fs::create_symlink("tokenizer.json", model / "alias.json");
+        const auto r = pool::addToPool(pool, model);
+        QVERIFY(!r.cancelled);
+        QVERIFY(fs::is_regular_file(fs::symlink_status(pool / "linked" / "alias.json")));
+        QCOMPARE(Sha256::fileHex(pool / "linked" / "alias.json"), Sha256::fileHex(model / "tokenizer.json"));
+    }
+
+    void checksSpaceBudgetAndNames() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        const fs::path source = test::modelDir("tinystories-656k");
+
+        pool::AddOptions tooLittleDisk;
+        tooLittleDisk.reserveBytes = 1ull << 62;  // more than any disk has free
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source, tooLittleDisk); }).contains("not enough disk space"));
+
+        pool::AddOptions budget;
+        budget.budgetBytes = 1 << 20;  // the model is 2.7 MB
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source, budget); }).contains("budget"));
+        QVERIFY(listing(pool).empty());
+
+        pool::addToPool(pool, source);
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source); }).contains("already holds"));
+        pool::AddOptions renamed;
+        renamed.name = "second";
+        QCOMPARE(pool::addToPool(pool, source, renamed).entry.name, std::string("second"));
+        renamed.name = "../escape";
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source, renamed); }).contains("not a model name"));
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, pool / "second"); }).contains("already in the warm pool"));
+        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool / "missing", source); }).contains("does not exist"));
+    }
+
+    void removeRefusesTheDeployedModel() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        pool::addToPool(pool, test::modelDir("tinystories-656k"));
+        pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m-awq"));
+        const std::vector<pool::DeployedRef> deployed{{pool / "tinystories-qwen3-7m-awq", "prime"}};
+
+        const auto entries = pool::listPool(pool, deployed);
+        QCOMPARE(entries.size(), std::size_t(2));
+        QCOMPARE(entries[1].name, std::string("tinystories-qwen3-7m-awq"));
+        QCOMPARE(entries[1].deployedBy, std::vector<std::string>{"prime"});
+        QCOMPARE(entries[1].quantization, std::string("awq w4 g128"));
+        QVERIFY(!entries[0].deployed());
+
+        const QString msg = test::errorMessageOf([&] { pool::removeFromPool(pool, "tinystories-qwen3-7m-awq", deployed); });
+        QVERIFY2(msg.contains("deployed (target prime)"), qPrintable(msg));
+        QVERIFY(fs::exists(pool / "tinystories-qwen3-7m-awq" / "model.safetensors"));
+
+        pool::removeFromPool(pool, "tinystories-656k", deployed);
+        QVERIFY(!fs::exists(pool / "tinystories-656k"));
+        QCOMPARE(listing(pool).count("tinystories-656k"), std::size_t(0));
+        QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(pool, "tinystories-656k"); }).contains("no model named"));
+        QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(pool, "..", deployed); }).contains("not a model name"));
+    }
+
+    void insidePoolResolvesLinks() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        fs::create_directory(pool / "real");
+        fs::create_directory_symlink(test::modelDir("tinystories-656k"), pool / "sneaky");
+        QVERIFY(pool::isInsidePool(pool, pool / "real"));
+        QVERIFY(!pool::isInsidePool(pool, pool / "sneaky"));
+        QVERIFY(!pool::isInsidePool(pool, pool));
+        QVERIFY(!pool::isInsidePool(pool, pool / ".." / "x"));
+        const auto entries = pool::listPool(pool);
+        QCOMPARE(entries.size(), std::size_t(2));
+        QVERIFY(entries[1].error.find("a link") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPool)
+#include "test_pool.moc"

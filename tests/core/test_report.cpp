@@ -1,0 +1,250 @@
+// Reports from a saved run (tests/core/report_fixtures/sample-run.json, docs/run-format.md): every
+// format, the key numbers in each, no external references in HTML, clear errors for bad documents.
+#include "core/report/report_export.h"
+#include "core/report/run_document.h"
+#include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+using namespace awq;
+using namespace awq::report;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path samplePath() { return test::sourceDir() / "tests/core/report_fixtures/sample-run.json"; }
+
+QByteArray readAll(const fs::path& p) {
+    QFile f(QString::fromStdString(p.string()));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+fs::path writeText(const QTemporaryDir& dir, const char* name, const std::string& text) {
+    const fs::path p = fs::path(dir.path().toStdString()) / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+}
+
+// Numbers the sample run carries, as every format must show them.
+const QStringList kKeyNumbers = {
+    "10.332", "10.487",   // perplexity A, B
+    "0.0213", "91.2%",    // KLD and top-1 agreement of B against A
+    "217.1", "271.1",     // output tok/s
+    "12.2", "9.8",        // P95 TTFT (ms)
+    "391.5", "347.0",     // P95 E2EL (ms)
+    "0/4", "1/4", "3/4",  // loop detections, substantive answers
+    "$0.85", "$0.50",     // cost per 1M tokens
+    "5.4 MB", "14.7 MB",  // weights
+    "891135abbb41",       // A's fingerprint (B's source)
+};
+
+}  // namespace
+
+class ReportTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void loadsTheSavedRun() {
+        const auto d = loadRunDocument(samplePath());
+        QCOMPARE(d.kind, std::string("compare"));
+        QCOMPARE(d.models.size(), std::size_t(2));
+        QCOMPARE(d.models[0].slot, std::string("A"));
+        QVERIFY(!d.models[0].quantization);
+        QVERIFY(d.models[1].quantization);
+        QCOMPARE(d.models[1].quantization->groupSize.value(), 128);
+        QCOMPARE(d.models[1].sourceFingerprint, d.models[0].fingerprint);
+        QCOMPARE(d.models[1].memory->fit.size(), std::size_t(3));
+        QVERIFY(d.battery);
+        QCOMPARE(d.battery->tests.size(), std::size_t(4));
+        QVERIFY(d.battery->tests[1].results.at("B").loopDetected.value());
+        QCOMPARE(d.battery->tests[2].reference.value(), std::string(" four, five."));
+        QCOMPARE(d.battery->totals.at("B").loopDetections.value(), 1);
+        QCOMPARE(d.speed.at("A").ttftMs->p95.value(), 12.17);
+        QCOMPARE(d.quality->results.at("B").top1VsA.value(), 0.912);
+        QCOMPARE(d.sweep->models.at("B").points.size(), std::size_t(6));
+        QCOMPARE(d.sweep->models.at("A").maxConcurrencyUnderSlo.value(), 16);
+    }
+
+    void htmlIsSelfContainedWithTheKeyNumbers() {
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
+        exportReport(loadRunDocument(samplePath()), ReportFormat::Html, out);
+        const QString html = QString::fromUtf8(readAll(out));
+        QVERIFY(html.startsWith("<!DOCTYPE html>"));
+        for (const auto& n : kKeyNumbers) QVERIFY2(html.contains(n), qPrintable("missing " + n));
+        for (const char* name : {"P95 TTFT (ms)", "Mean TPOT (ms)", "P99 ITL (ms)", "P50 E2EL (ms)", "Output token throughput (tok/s)",
+                                 "Max concurrency under p95 2000 ms", "Loop detections", "Substantive responses", "KLD vs A (mean)"})
+            QVERIFY2(html.contains(name), name);
+        // Charts are inline SVG: sweep throughput, sweep latency, battery times, memory fit.
+        QCOMPARE(html.count("<svg"), 4);
+        QVERIFY(html.contains("Output throughput vs concurrency"));
+        QVERIFY(html.contains("SLO p95 2000 ms"));
+        // Nothing is fetched from anywhere.
+        for (const char* ref : {"http:", "https:", "<link", "<script", "src=", "url(", "@import", "<img", "<iframe"})
+            QVERIFY2(!html.contains(ref, Qt::CaseInsensitive), ref);
+        QVERIFY(!html.contains(QRegularExpression("href=\"[^#]")));
+        // Document text is escaped: the prompt's <park> & quotes stay text.
+        QVERIFY(html.contains("the &lt;park&gt; &amp; play?"));
+        QVERIFY(!html.contains("<park>"));
+        // The source fingerprint link points at the fingerprints table.
+        QVERIFY(html.contains("id=\"fingerprints\""));
+        QVERIFY(html.contains("was quantized from A: tinystories-qwen3-7m"));
+        QVERIFY(html.contains("href=\"#fingerprints\""));
+    }
+
+    void markdownHasTheTables() {
+        const std::string md = renderMarkdown(loadRunDocument(samplePath()));
+        const QString text = QString::fromStdString(md);
+        for (const auto& n : kKeyNumbers) QVERIFY2(text.contains(n), qPrintable("missing " + n));
+        QVERIFY(text.contains("| Metric | A: tinystories-qwen3-7m | B: tinystories-qwen3-7m-awq | B vs A |"));
+        QVERIFY(text.contains("| --- | ---: | ---: | ---: |"));
+        QVERIFY(text.contains("| Loop detections | 0/4 | 1/4 |  |"));
+        QVERIFY(text.contains("| Perplexity | 10.332 | 10.487 | +1.5% |"));
+        QVERIFY(text.contains("| Output token throughput (tok/s) | 217.1 | 271.1 | +24.9% |"));
+        QVERIFY(text.contains("| 2 | story-dialogue-2 | dialogue | 0.28 s |"));
+        QVERIFY(text.contains("B: loop: \"the park\" repeated 8 times"));
+        // Every table row has as many cells as its header.
+        for (const auto& line : text.split('\n'))
+            if (line.startsWith("| Metric |")) QCOMPARE(line.count(" |"), 4);
+        QVERIFY(!text.contains("<park>"));
+    }
+
+    void jsonRoundTrips() {
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "run-copy.json";
+        const auto d = loadRunDocument(samplePath());
+        exportReport(d, ReportFormat::Json, out);
+        const auto again = loadRunDocument(out);
+        QCOMPARE(again.normalizedJson, d.normalizedJson);
+        // Same document as the original, unknown keys included.
+        QCOMPARE(QJsonDocument::fromJson(readAll(out)), QJsonDocument::fromJson(readAll(samplePath())));
+        QVERIFY(readAll(out).contains("operator_note"));
+    }
+
+    void pdfTextHasTheKeyNumbers() {
+        if (!pdfExportAvailable()) QSKIP("built without cairo: PDF export is disabled");
+        const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+        QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the PDF back");
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+        exportReport(loadRunDocument(samplePath()), ReportFormat::Pdf, out);
+        QVERIFY(readAll(out).startsWith("%PDF-"));
+        QProcess p;
+        p.start(pdftotext, {QString::fromStdString(out.string()), "-"});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QString text = QString::fromUtf8(p.readAllStandardOutput());
+        for (const auto& n : kKeyNumbers) QVERIFY2(text.contains(n), qPrintable("missing " + n + " in:\n" + text.left(3000)));
+        for (const char* s : {"P95 TTFT (ms)", "Time per battery test", "P95 request latency vs concurrency", "Perplexity"})
+            QVERIFY2(text.contains(s), s);
+    }
+
+    void pdfWithoutCairoSaysSo() {
+        if (pdfExportAvailable()) QSKIP("built with cairo");
+        const QString msg = test::errorMessageOf([] { renderPdf(loadRunDocument(samplePath())); });
+        QVERIFY2(msg.contains("cairo"), qPrintable(msg));
+    }
+
+    void truncatedJsonNamesTheFile() {
+        QTemporaryDir dir;
+        const std::string full = readAll(samplePath()).toStdString();
+        const fs::path cut = writeText(dir, "cut.json", full.substr(0, full.size() / 2));
+        const QString msg = test::errorMessageOf([&] { loadRunDocument(cut); });
+        QVERIFY2(msg.contains(QString::fromStdString(cut.string())), qPrintable(msg));
+        QVERIFY2(msg.contains("not valid JSON"), qPrintable(msg));
+        const fs::path garbage = writeText(dir, "garbage.json", "{ this is not json");
+        QVERIFY(test::errorMessageOf([&] { loadRunDocument(garbage); }).contains("garbage.json"));
+    }
+
+    void wrongFormatOrVersionIsRefused() {
+        QTemporaryDir dir;
+        const fs::path other = writeText(dir, "config.json", R"({"architectures": ["LlamaForCausalLM"]})");
+        QString msg = test::errorMessageOf([&] { loadRunDocument(other); });
+        QVERIFY2(msg.contains("not a saved run") && msg.contains("config.json"), qPrintable(msg));
+        const fs::path future = writeText(dir, "future.json", R"({"format": "awqbench-run", "version": 7})");
+        msg = test::errorMessageOf([&] { loadRunDocument(future); });
+        QVERIFY2(msg.contains("version 7") && msg.contains("future.json"), qPrintable(msg));
+        const fs::path badType = writeText(dir, "bad-type.json",
+                                           R"({"format": "awqbench-run", "version": 1, "speed": {"A": {"ttft_ms": "fast"}}})");
+        msg = test::errorMessageOf([&] { loadRunDocument(badType); });
+        QVERIFY2(msg.contains("speed.A.ttft_ms") && msg.contains("bad-type.json"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { loadRunDocument(fs::path(dir.path().toStdString()) / "absent.json"); });
+        QVERIFY2(msg.contains("absent.json"), qPrintable(msg));
+    }
+
+    void missingSectionsRender() {
+        // Only the header: every format renders and says there is nothing measured.
+        const auto bare = parseRunDocument(R"({"format": "awqbench-run", "version": 1})", "bare.json");
+        QVERIFY(QString::fromStdString(renderHtml(bare)).contains("holds no measurements"));
+        QVERIFY(QString::fromStdString(renderMarkdown(bare)).contains("holds no measurements"));
+        if (pdfExportAvailable()) QVERIFY(renderPdf(bare).rfind("%PDF-", 0) == 0);
+
+        // A sweep of one model, no battery, no quality, no memory.
+        const auto sweep = parseRunDocument(R"({"format": "awqbench-run", "version": 1, "kind": "sweep",
+            "models": {"A": {"name": "solo"}}, "settings": {},
+            "sweep": {"slo_p95_ms": 500, "A": {"points": [{"concurrency": 2, "output_tokens_per_s": 90.5},
+                                                          {"concurrency": 1, "output_tokens_per_s": 50.25,
+                                                           "latency_ms": {"p95": 700}}],
+                                               "max_concurrency_under_slo": null}}})",
+                                            "sweep.json");
+        QCOMPARE(sweep.sweep->models.at("A").points.front().concurrency, 1);  // sorted
+        const QString html = QString::fromStdString(renderHtml(sweep));
+        QVERIFY(html.contains("Concurrency sweep: solo"));
+        QCOMPARE(html.count("<svg"), 2);
+        QVERIFY(html.contains("misses the p95 SLO of 500 ms even at concurrency 1"));
+        QVERIFY(!html.contains("id=\"battery\""));
+        if (pdfExportAvailable()) QVERIFY(!renderPdf(sweep).empty());
+
+        // Battery tests without totals: the totals follow from the tests.
+        const auto battery = parseRunDocument(R"({"format": "awqbench-run", "version": 1,
+            "battery": {"tests": [{"id": "t1", "results": {"A": {"seconds": 1.5, "loop_detected": true}}},
+                                  {"id": "t2", "results": {"A": {"seconds": 0.5, "substantive": true}}}]}})");
+        QCOMPARE(battery.battery->totals.at("A").loopDetections.value(), 1);
+        QVERIFY(QString::fromStdString(renderMarkdown(battery)).contains("| Total time | 2.00 s |"));
+    }
+
+    void mismatchedSourceFingerprintIsFlagged() {
+        std::string text = readAll(samplePath()).toStdString();
+        const std::string source = "\"source_fingerprint\": \"891135abbb41";
+        const auto at = text.find(source);
+        QVERIFY(at != std::string::npos);
+        text.replace(at + source.size() - 12, 12, "000000000000");
+        const QString html = QString::fromStdString(renderHtml(parseRunDocument(text, "other.json")));
+        QVERIFY(html.contains("class=\"warning\""));
+        QVERIFY(html.contains("not quantized from that model"));
+    }
+
+    void formatsFromNamesAndExtensions() {
+        QCOMPARE(formatFromPath("r.html").value(), ReportFormat::Html);
+        QCOMPARE(formatFromPath("r.HTM").value(), ReportFormat::Html);
+        QCOMPARE(formatFromPath("r.md").value(), ReportFormat::Markdown);
+        QCOMPARE(formatFromPath("r.pdf").value(), ReportFormat::Pdf);
+        QCOMPARE(formatFromPath("run.json").value(), ReportFormat::Json);
+        QVERIFY(!formatFromPath("report").has_value());
+        QVERIFY(!parseFormatName("docx").has_value());
+        QCOMPARE(parseFormatName("markdown").value(), ReportFormat::Markdown);
+    }
+
+    void exportIsAtomicAndNamesTheTarget() {
+        QTemporaryDir dir;
+        const auto d = loadRunDocument(samplePath());
+        const fs::path out = fs::path(dir.path().toStdString()) / "r.md";
+        writeText(dir, "r.md", "previous report");
+        exportReport(d, ReportFormat::Markdown, out);
+        QVERIFY(readAll(out).startsWith("# Comparison: tinystories-qwen3-7m vs tinystories-qwen3-7m-awq"));
+        QCOMPARE(std::distance(fs::directory_iterator(out.parent_path()), fs::directory_iterator()), 1);  // no temp file left
+        const QString msg = test::errorMessageOf([&] { exportReport(d, ReportFormat::Html, "/nonexistent-dir/r.html"); });
+        QVERIFY2(msg.contains("/nonexistent-dir/r.html"), qPrintable(msg));
+    }
+};
+
+QTEST_GUILESS_MAIN(ReportTest)
+#include "test_report.moc"

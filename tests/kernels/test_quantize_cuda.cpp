@@ -1,0 +1,76 @@
+// The quantizer on CUDA: a capped GPU memory budget gives a clear out-of-memory error naming the
+// layer and leaves nothing at the output (the job resumes later); without the cap the same job
+// completes, the model loads, and its logits stay close to the original's on the CPU engine.
+#include "core/engine/engine.h"
+#include "core/quant/quantize_job.h"
+#include "core/util/error.h"
+#include "core/util/remove_tree.h"
+#include "tests/support/test_paths.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unistd.h>
+
+using namespace awq;
+namespace fs = std::filesystem;
+
+namespace {
+
+QuantizeSettings demoJob(const fs::path& out) {
+    QuantizeSettings s;
+    s.model = test::modelDir("tinystories-qwen3-7m");
+    s.output = out;
+    s.calibrationFiles = {test::dataFile("calib-stories.txt")};
+    s.samples = 32;
+    s.seqlen = 256;
+    s.device = "cuda";
+    return s;
+}
+
+fs::path scratch(const char* name) {
+    const auto p = fs::temp_directory_path() / ("awqbench-test-quantize-cuda-" + std::to_string(::getpid())) / name;
+    fs::create_directories(p.parent_path());
+    return p;
+}
+
+}  // namespace
+
+TEST(QuantizeCuda, OutOfMemoryIsAClearErrorAndResumes) {
+    ASSERT_TRUE(cudaEngineAvailable());
+    auto s = demoJob(scratch("oom"));
+    s.maxDeviceMemoryBytes = 12u << 20;  // 12 MiB: the activations fit, a layer's searches do not
+    std::string message;
+    try {
+        runQuantizeJob(s);
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    EXPECT_NE(message.find("out of GPU memory at layer 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("--samples"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(s.output));
+    ASSERT_TRUE(fs::exists(partialFolderFor(s.output)));
+
+    s.maxDeviceMemoryBytes = 0;  // the cap is lifted: the same job resumes and completes
+    s.resume = true;
+    const auto summary = runQuantizeJob(s);
+    EXPECT_EQ(summary.layers, 8);
+    EXPECT_GT(summary.peakGpuBytes, 12u << 20);
+    EXPECT_FALSE(fs::exists(partialFolderFor(s.output)));
+
+    // The GPU-quantized model against the original, both on the CPU engine.
+    const auto original = Engine::load(test::modelDir("tinystories-qwen3-7m"));
+    const auto quantized = Engine::load(s.output);
+    const auto ids = original->encode("Once upon a time, there was a little girl named Lily. She loved to play", false);
+    const auto a = original->logits(ids), b = quantized->logits(ids);
+    ASSERT_EQ(a.size(), b.size());
+    const std::size_t vocab = a.size() / ids.size();
+    int sameArgmax = 0;
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+        const auto ra = a.begin() + std::ptrdiff_t(t * vocab), rb = b.begin() + std::ptrdiff_t(t * vocab);
+        sameArgmax += std::max_element(ra, ra + std::ptrdiff_t(vocab)) - ra == std::max_element(rb, rb + std::ptrdiff_t(vocab)) - rb;
+    }
+    EXPECT_GE(sameArgmax, int(ids.size()) * 8 / 10) << "argmax agreement " << sameArgmax << "/" << ids.size();
+    removeTree(s.output.parent_path());  // std::filesystem::remove_all crashes with the torch 2.11 wheel
+}

@@ -1,0 +1,249 @@
+// The Compare page end to end on two demo models (the FP16 story model and its AWQ version): load
+// both, chat with both at once, run the battery (built in and a user file with references) and
+// read the totals table, perplexity / KLD, a small concurrency sweep; every run lands as a run
+// document in the runs folder from the settings.
+#include "core/compare/run_document.h"
+#include "core/util/logging.h"
+#include "tests/support/test_paths.h"
+#include "ui/compare/battery_view.h"
+#include "ui/compare/chat_view.h"
+#include "ui/compare/compare_page.h"
+#include "ui/compare/compare_session.h"
+#include "ui/compare/quality_view.h"
+#include "ui/compare/sweep_view.h"
+#include "ui/models/models_page.h"
+#include "ui/quantize/model_picker.h"
+#include "ui/shell/app_settings.h"
+#include "ui/shell/main_window.h"
+#include "ui/util/path_text.h"
+#include "ui/util/qcustomplot_include.h"
+
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace awq;
+using namespace awq::ui;
+
+namespace {
+
+QString totals(const BatteryView& v, int row, int slot) { return v.totalsTable()->item(row, slot)->text(); }
+
+}  // namespace
+
+class ComparePageTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    std::unique_ptr<MainWindow> window_;
+    QString runs_;
+    ComparePage& page() { return *window_->comparePage(); }
+
+    // Runs one of the page's jobs and waits for its run document.
+    QString waitForRun(const char* what) {
+        QSignalSpy saved(&page(), &ComparePage::runSaved);
+        QSignalSpy finished(&page(), &ComparePage::runFinished);
+        if (!finished.wait(300000)) {
+            qWarning("%s did not finish", what);
+            return {};
+        }
+        return saved.isEmpty() ? QString() : saved.first().at(0).toString();
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        awq::logging::init({}, false, spdlog::level::debug);
+        const QString settingsFile = tmp_.filePath(QStringLiteral("settings.ini"));
+        runs_ = tmp_.filePath(QStringLiteral("runs"));
+        {
+            AppSettings s(settingsFile);
+            QCOMPARE(s.runsFolder(), AppSettings::defaultRunsFolder());   // default: under the app data dir
+            s.setRunsFolder(runs_);
+            s.sync();
+        }
+        MainWindowOptions o;
+        o.settingsFile = settingsFile;
+        o.libraryOverride = QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        window_ = std::make_unique<MainWindow>(o);
+        QVERIFY(window_->comparePage());
+        QCOMPARE(page().runsFolder(), runs_);
+        window_->resize(1280, 800);
+        window_->show();
+        QSignalSpy scanned(window_->modelsPage(), &ModelsPage::scanFinished);
+        window_->rescan();
+        QVERIFY(scanned.wait(60000));
+        window_->showPlace(Place::Compare);
+    }
+
+    void cleanupTestCase() { window_.reset(); }
+
+    void loadsBothModels() {
+        ComparePage& p = page();
+        QCOMPARE(p.pickerA()->count(), 2);
+        p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        QVERIFY(p.pickerA()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m ")));
+        QVERIFY(p.pickerB()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m-awq")));
+        QVERIFY(!p.battery()->runButton()->isEnabled());   // nothing loaded yet
+        p.maxNewSpin()->setValue(16);
+
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        QTest::mouseClick(p.loadButton(), Qt::LeftButton);
+        QVERIFY(loaded.wait(120000));
+        QCOMPARE(loaded.first().at(0).toBool(), true);
+        QVERIFY(p.modelsLoaded());
+        QVERIFY2(p.modelStatus(0)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(0)->text()));
+        QVERIFY2(p.modelStatus(1)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(1)->text()));
+        QVERIFY(p.battery()->runButton()->isEnabled());
+    }
+
+    void chatsWithBothAtOnce() {
+        ComparePage& p = page();
+        p.tabs()->setCurrentIndex(ComparePage::ChatTab);
+        ChatView* chat = p.chat();
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        chat->promptEdit()->setText(QStringLiteral("Once upon a time, a little cat"));
+        QTest::mouseClick(chat->sendButton(), Qt::LeftButton);
+        QVERIFY(p.session()->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2, 60000);
+        for (int s = 0; s < 2; ++s) {
+            QVERIFY(chat->transcript(s)->toPlainText().startsWith(QLatin1String("You: Once upon a time, a little cat")));
+            QVERIFY(chat->transcript(s)->toPlainText().size() > 40);   // the streamed reply
+            QVERIFY2(chat->metrics(s)->text().contains(QLatin1String("TTFT")), qPrintable(chat->metrics(s)->text()));
+            QVERIFY(chat->metrics(s)->text().contains(QLatin1String("tok/s")));
+        }
+        // A second turn continues the same conversation.
+        QTRY_VERIFY(chat->sendButton()->isEnabled());
+        chat->promptEdit()->setText(QStringLiteral("Then what happened?"));
+        QTest::mouseClick(chat->sendButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 4, 60000);
+        QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("You: Then what happened?")));
+        QVERIFY(chat->transcript(0)->toPlainText().startsWith(QLatin1String("You: Once upon a time")));
+    }
+
+    void runsTheBuiltInBatteryAndShowsTotals() {
+        ComparePage& p = page();
+        p.tabs()->setCurrentIndex(ComparePage::BatteryTab);
+        BatteryView* b = p.battery();
+        QTest::mouseClick(b->runButton(), Qt::LeftButton);
+        const QString file = waitForRun("battery");
+        QVERIFY(!file.isEmpty());
+        QVERIFY(file.startsWith(runs_));
+
+        QCOMPARE(b->testTable()->rowCount(), 16);
+        // Totals side by side, as the seeds' table: both columns filled from the run.
+        const RunDocument doc = loadRunDocument(toPath(file));
+        QCOMPARE(doc.kind, std::string("compare"));
+        QVERIFY(doc.battery);
+        QCOMPARE(doc.battery->tests.size(), std::size_t(16));
+        QVERIFY(!doc.models.at("A").fingerprint.empty());
+        QVERIFY(doc.models.at("B").quantization.has_value());
+        for (int slot = 0; slot < 2; ++slot) {
+            const BatteryTotals& t = doc.battery->totals.at(slot == 0 ? "A" : "B");
+            QCOMPARE(t.tests, 16);
+            QCOMPARE(totals(*b, BatteryView::TestsRow, slot), QStringLiteral("16"));
+            QVERIFY(t.totalSeconds > 0);
+            QCOMPARE(totals(*b, BatteryView::TotalTimeRow, slot), QStringLiteral("%1 s").arg(t.totalSeconds, 0, 'f', 2));
+            QCOMPARE(totals(*b, BatteryView::AverageRow, slot), QStringLiteral("%1 s").arg(t.avgSeconds, 0, 'f', 2));
+            QCOMPARE(totals(*b, BatteryView::LoopsRow, slot), QString::number(t.loopDetections));
+            QCOMPARE(totals(*b, BatteryView::SubstantiveRow, slot), QStringLiteral("%1 of 16").arg(t.substantive));
+            QVERIFY(t.substantive > 0);   // the story models do write stories
+            // Per-test cells agree with the document.
+            const TestResult& first = doc.battery->tests[0].results.at(slot == 0 ? "A" : "B");
+            const int base = BatteryView::FirstSlotCol + slot * BatteryView::SlotColumnCount;
+            QCOMPARE(b->testTable()->item(0, base + BatteryView::TokensCol)->text(), QString::number(first.outputTokens));
+            QCOMPARE(b->testTable()->item(0, base + BatteryView::LoopCol)->text(), first.loopDetected ? QStringLiteral("loop") : QStringLiteral("–"));
+        }
+        QCOMPARE(doc.speed.size(), std::size_t(2));
+    }
+
+    void runsAUserBatteryWithReferences() {
+        ComparePage& p = page();
+        const QString file = tmp_.filePath(QStringLiteral("mine.jsonl"));
+        {
+            std::ofstream out(toPath(file));
+            out << "{\"id\": \"t1\", \"category\": \"names\", \"prompt\": \"Tom had a dog named Max. The dog's name was\", \"reference\": \"Max\"}\n";
+            out << "{\"id\": \"t2\", \"category\": \"story\", \"prompt\": \"Once upon a time\"}\n";
+        }
+        p.battery()->useFile(file);
+        QTest::mouseClick(p.battery()->runButton(), Qt::LeftButton);
+        const QString run = waitForRun("user battery");
+        QVERIFY(!run.isEmpty());
+        QCOMPARE(p.battery()->testTable()->rowCount(), 2);
+        const RunDocument doc = loadRunDocument(toPath(run));
+        QCOMPARE(doc.battery->source, file.toStdString());
+        for (int slot = 0; slot < 2; ++slot) {
+            const BatteryTotals& t = doc.battery->totals.at(slot == 0 ? "A" : "B");
+            QCOMPARE(t.withReference, 1);
+            QCOMPARE(totals(*p.battery(), BatteryView::ExactRow, slot), QStringLiteral("%1 of 1").arg(t.exactMatches));
+            const int base = BatteryView::FirstSlotCol + slot * BatteryView::SlotColumnCount;
+            QVERIFY(!p.battery()->testTable()->item(0, base + BatteryView::ExactCol)->text().isEmpty());   // has a reference
+            QVERIFY(p.battery()->testTable()->item(1, base + BatteryView::ExactCol)->text().isEmpty());    // has none
+        }
+        // A broken file is reported, nothing runs.
+        const QString broken = tmp_.filePath(QStringLiteral("broken.json"));
+        std::ofstream(toPath(broken)) << "[{\"category\": \"no prompt\"}]";
+        p.battery()->useFile(broken);
+        QSignalSpy started(p.session(), &CompareSession::busyChanged);
+        QTest::mouseClick(p.battery()->runButton(), Qt::LeftButton);
+        QCOMPARE(started.count(), 0);
+        QVERIFY(p.findChild<QLabel*>(QStringLiteral("compareStatus"))->text().contains(QLatin1String("broken.json")));
+    }
+
+    void measuresPerplexityAndKld() {
+        ComparePage& p = page();
+        p.tabs()->setCurrentIndex(ComparePage::QualityTab);
+        QualityView* q = p.quality();
+        q->setTextFile(toQString(test::dataFile("eval-stories.txt")));
+        q->contextSpin()->setValue(128);
+        q->windowsSpin()->setValue(2);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        const QString run = waitForRun("quality");
+        QVERIFY2(!run.isEmpty(), qPrintable(p.findChild<QLabel*>(QStringLiteral("compareStatus"))->text()));
+        const RunDocument doc = loadRunDocument(toPath(run));
+        QVERIFY(doc.quality);
+        const double pplA = doc.quality->models.at("A").perplexity, pplB = doc.quality->models.at("B").perplexity;
+        QVERIFY(pplA > 1 && pplB > 1);
+        QVERIFY(doc.quality->models.at("B").kldVsA.has_value());
+        QCOMPARE(q->resultTable()->item(QualityView::PerplexityRow, 0)->text(), QString::number(pplA, 'f', 3));
+        QCOMPARE(q->resultTable()->item(QualityView::PerplexityRow, 1)->text(), QString::number(pplB, 'f', 3));
+        QVERIFY(!q->resultTable()->item(QualityView::KldRow, 1)->text().isEmpty());
+        QVERIFY(q->resultTable()->item(QualityView::Top1Row, 1)->text().endsWith(QLatin1String("%")));
+    }
+
+    void sweepsConcurrencyAndCharts() {
+        ComparePage& p = page();
+        p.tabs()->setCurrentIndex(ComparePage::SweepTab);
+        SweepView* s = p.sweep();
+        s->concurrencyEdit()->setText(QStringLiteral("1,2"));
+        s->maxNewSpin()->setValue(8);
+        QTest::mouseClick(s->runButton(), Qt::LeftButton);
+        const QString run = waitForRun("sweep");
+        QVERIFY(!run.isEmpty());
+        const RunDocument doc = loadRunDocument(toPath(run));
+        QCOMPARE(doc.kind, std::string("sweep"));
+        QVERIFY(doc.sweep);
+        QCOMPARE(doc.sweep->models.at("A").points.size(), std::size_t(2));
+        QCOMPARE(doc.sweep->models.at("B").points.size(), std::size_t(2));
+        // Throughput and p95 latency of A and B against concurrency; the SLO line on the latency chart.
+        QCOMPARE(s->throughputChart()->graphCount(), 2);
+        QCOMPARE(s->throughputChart()->graph(0)->dataCount(), 2);
+        QCOMPARE(s->latencyChart()->graphCount(), 3);
+        QVERIFY(!s->summaryTable()->item(SweepView::BestRow, 0)->text().isEmpty());
+        QVERIFY(s->summaryTable()->item(SweepView::CostRow, 1)->text().startsWith(QLatin1String("$")));
+    }
+};
+
+QTEST_MAIN(ComparePageTest)
+#include "test_compare_page.moc"

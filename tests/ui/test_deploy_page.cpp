@@ -1,0 +1,248 @@
+#include "core/deploy/deploy_settings.h"
+#include "core/deploy/promotion.h"
+#include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
+#include "ui/deploy/deploy_page.h"
+#include "ui/deploy/pool_job_runner.h"
+#include "ui/deploy/promote_dialog.h"
+#include "ui/util/path_text.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+using namespace awq;
+using namespace awq::ui;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readText(const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+fs::path fixture(const char* name) { return test::sourceDir() / "tests/core/deploy_fixtures" / name; }
+
+// Runs `handle` on the promote dialog once promote() opened it (modal: exec() blocks the caller).
+void whenDialogOpens(const std::function<void(PromoteDialog*)>& handle) {
+    auto* timer = new QTimer;
+    timer->setInterval(20);
+    QObject::connect(timer, &QTimer::timeout, [timer, handle] {
+        if (auto* d = qobject_cast<PromoteDialog*>(QApplication::activeModalWidget())) {
+            timer->stop();
+            timer->deleteLater();
+            handle(d);
+        }
+    });
+    timer->start();
+}
+
+struct Fixture {
+    QTemporaryDir tmp;
+    fs::path root, pool, settings;
+    Fixture() {
+        root = fs::canonical(tmp.path().toStdString());
+        pool = root / "pool";
+        settings = root / "config" / "deploy.json";
+        fs::create_directories(pool);
+    }
+};
+
+bool waitForJob(QSignalSpy& spy) { return spy.count() > 0 || spy.wait(60000); }
+
+}  // namespace
+
+class TestDeployPage : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void addVerifyRemoveWithProgress() {
+        Fixture fx;
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        page.resize(1000, 700);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QCOMPARE(page.poolLabel()->text(), QStringLiteral("Warm pool: ") + toQString(fx.pool));
+        QCOMPARE(page.poolTable()->rowCount(), 0);
+
+        page.setBudgetBytes(1ull << 30);
+        QSignalSpy finished(&page, &DeployPage::jobFinished);
+        QSignalSpy progress(page.findChild<PoolJobRunner*>(), &PoolJobRunner::progress);
+        QVERIFY(page.addModel(toQString(test::modelDir("tinystories-656k"))));
+        QVERIFY(page.isBusy());
+        QVERIFY(page.cancelButton()->isEnabled());
+        QVERIFY(!page.addButton()->isEnabled());
+        QVERIFY(waitForJob(finished));
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QVERIFY(progress.count() > 0);
+
+        QCOMPARE(page.poolTable()->rowCount(), 1);
+        QCOMPARE(page.poolTable()->item(0, 0)->text(), QStringLiteral("tinystories-656k"));
+        QCOMPARE(page.poolTable()->item(0, 1)->text(), QStringLiteral("none"));
+        QCOMPARE(page.poolTable()->item(0, 4)->text(), QStringLiteral("SHA-256 manifest"));
+        QVERIFY(page.diskBar()->value() > 0);  // 2.7 MB of a 1 GiB budget
+        QVERIFY(page.findChild<QLabel*>(QStringLiteral("poolDiskText"))->text().contains("budget"));
+
+        // Verify through the button.
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-656k")));
+        QVERIFY(page.verifyButton()->isEnabled());
+        finished.clear();
+        QTest::mouseClick(page.verifyButton(), Qt::LeftButton);
+        QVERIFY(waitForJob(finished));
+        QVERIFY(finished.at(0).at(0).toBool());
+        QVERIFY(finished.at(0).at(2).toString().contains("verified"));
+
+        // A tampered file makes verify fail with the file named.
+        std::ofstream(fx.pool / "tinystories-656k" / "config.json", std::ios::app) << " ";
+        finished.clear();
+        QTest::mouseClick(page.verifyButton(), Qt::LeftButton);
+        QVERIFY(waitForJob(finished));
+        QVERIFY(!finished.at(0).at(0).toBool());
+        QVERIFY(page.errorLabel()->text().contains("changed: config.json"));
+
+        // Remove: asks first; "no" keeps it.
+        QString asked;
+        page.setConfirmer([&](const QString& q) { asked = q; return false; });
+        QTest::mouseClick(page.removeButton(), Qt::LeftButton);
+        QVERIFY(asked.contains("tinystories-656k"));
+        QVERIFY(fs::exists(fx.pool / "tinystories-656k"));
+        page.setConfirmer([](const QString&) { return true; });
+        finished.clear();
+        QTest::mouseClick(page.removeButton(), Qt::LeftButton);
+        QVERIFY(waitForJob(finished));
+        QCOMPARE(page.poolTable()->rowCount(), 0);
+        QVERIFY(!fs::exists(fx.pool / "tinystories-656k"));
+    }
+
+    void cancelledCopyLeavesPoolUnchanged() {
+        Fixture fx;
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        QSignalSpy finished(&page, &DeployPage::jobFinished);
+        QVERIFY(page.addModel(toQString(test::modelDir("tinystories-qwen3-7m"))));
+        QVERIFY(!page.addModel(toQString(test::modelDir("tinystories-656k"))));  // one job at a time
+        page.cancelJob();
+        QVERIFY(waitForJob(finished));
+        QVERIFY(finished.at(0).at(1).toBool());  // cancelled
+        QCOMPARE(std::distance(fs::directory_iterator(fx.pool), fs::directory_iterator()), 0);
+        QCOMPARE(page.poolTable()->rowCount(), 0);
+    }
+
+    void promoteWithPreviewThenUndo() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
+        fs::create_directories(fx.root / "stack");
+        const fs::path compose = fx.root / "stack" / "docker-compose.yml";
+        fs::copy_file(fixture("compose.before.yml"), compose);
+
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        deploy::DeployTarget t;
+        t.name = "prime";
+        t.composeFile = compose;
+        t.gpuMemoryBytes = 16ull << 30;
+        QVERIFY(page.addTarget(t));
+        QCOMPARE(page.targetTable()->rowCount(), 1);
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-qwen3-7m-awq")));
+        QVERIFY(page.selectTarget(QStringLiteral("prime")));
+        QVERIFY(page.promoteButton()->isEnabled());
+
+        // Cancel in the preview: nothing is written.
+        bool sawDiff = false;
+        whenDialogOpens([&](PromoteDialog* d) {
+            sawDiff = d->diffView()->toPlainText().contains("+      --model ${PRIME_MODEL_PATH:-" + toQString(fx.pool) + "/tinystories-qwen3-7m-awq}");
+            QVERIFY(d->commandLine().startsWith("vllm serve "));
+            QVERIFY(!d->commandLine().contains("--quantization"));
+            d->reject();
+        });
+        QTest::mouseClick(page.promoteButton(), Qt::LeftButton);
+        QVERIFY(sawDiff);
+        QCOMPARE(readText(compose), readText(fixture("compose.before.yml")));
+
+        // Promote from the preview.
+        whenDialogOpens([](PromoteDialog* d) {
+            QVERIFY(d->promoteButton()->isEnabled());
+            QTest::mouseClick(d->promoteButton(), Qt::LeftButton);
+        });
+        QSignalSpy promoted(&page, &DeployPage::promoted);
+        QTest::mouseClick(page.promoteButton(), Qt::LeftButton);
+        QCOMPARE(promoted.count(), 1);
+        std::string expected = readText(fixture("compose.expected.yml"));
+        for (auto pos = expected.find("@POOL@"); pos != std::string::npos; pos = expected.find("@POOL@")) expected.replace(pos, 6, fx.pool.string());
+        QCOMPARE(readText(compose), expected);
+        QCOMPARE(page.poolTable()->item(0, 3)->text(), QStringLiteral("prime"));
+        QCOMPARE(page.targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
+        QCOMPARE(page.historyTable()->rowCount(), 1);
+
+        // The deployed model cannot be removed.
+        page.setConfirmer([](const QString&) { return true; });
+        QVERIFY(!page.removeModel(QStringLiteral("tinystories-qwen3-7m-awq")));
+        QVERIFY(page.errorLabel()->text().contains("deployed"));
+
+        QTest::mouseClick(page.undoButton(), Qt::LeftButton);
+        QCOMPARE(readText(compose), readText(fixture("compose.before.yml")));
+        QCOMPARE(page.historyTable()->rowCount(), 2);
+        QCOMPARE(page.historyTable()->item(0, 1)->text(), QStringLiteral("undo"));
+        QCOMPARE(page.historyTable()->item(1, 4)->text(), QStringLiteral("undone"));
+    }
+
+    void refusedPromotionAndReadOnlyTarget() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-qwen3-7m", fx.pool / "tinystories-qwen3-7m");
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
+        const fs::path yaml = fx.root / "serve.yaml";
+        fs::copy_file(fixture("vllm.before.yaml"), yaml);  // forces quantization: awq
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        deploy::DeployTarget t;
+        t.name = "serve";
+        t.kind = deploy::TargetKind::Vllm;
+        t.vllmConfig = yaml;
+        t.gpuMemoryBytes = 16ull << 30;
+        QVERIFY(page.addTarget(t));
+
+        // FP16 model + an AWQ flag: the preview shows the error and cannot promote.
+        bool refused = false;
+        whenDialogOpens([&](PromoteDialog* d) {
+            refused = !d->promoteButton()->isEnabled() && d->issueList()->count() > 0 &&
+                      d->issueList()->item(0)->data(Qt::UserRole).toString() == "awq_flag_without_quantization_config";
+            d->reject();
+        });
+        QVERIFY(!page.promote(QStringLiteral("tinystories-qwen3-7m"), QStringLiteral("serve")));
+        QVERIFY(refused);
+
+        // A read-only target: a clear error, nothing changed.
+        fs::permissions(yaml, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        whenDialogOpens([](PromoteDialog* d) { d->accept(); });
+        QVERIFY(!page.promote(QStringLiteral("tinystories-qwen3-7m-awq"), QStringLiteral("serve")));
+        QVERIFY2(page.errorLabel()->text().contains("read-only"), qPrintable(page.errorLabel()->text()));
+        fs::permissions(yaml, fs::perms::owner_write, fs::perm_options::add);
+        QCOMPARE(readText(yaml), readText(fixture("vllm.before.yaml")));
+        QCOMPARE(page.historyTable()->rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestDeployPage)
+#include "test_deploy_page.moc"

@@ -1,0 +1,232 @@
+// The Quantize page end to end, driven like a user would: pick the demo model from the library,
+// quantize it with a small calibration on the CPU, watch the table, chart and log, see the new
+// model appear in the library; cancel an AWQ job half-way and resume it from the page.
+#include "core/quant/quantize_job.h"
+#include "core/util/logging.h"
+#include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
+#include "ui/models/catalog_table_model.h"
+#include "ui/models/catalog_text.h"
+#include "ui/models/models_page.h"
+#include "ui/compare/compare_page.h"
+#include "ui/quantize/memory_chart.h"
+#include "ui/quantize/model_picker.h"
+#include "ui/quantize/preflight_view.h"
+#include "ui/quantize/quantize_page.h"
+#include "ui/shell/log_panel.h"
+#include "ui/shell/main_window.h"
+#include "ui/util/path_text.h"
+#include "ui/util/qcustomplot_include.h"
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace awq;
+using namespace awq::ui;
+
+namespace {
+
+constexpr const char* kDemo = "tinystories-qwen3-7m";
+
+// A small calibration: the shared story text, a few short blocks (the CPU job stays well under a minute).
+void configureJob(QuantizePage& page, const QString& method, int samples, int seqlen) {
+    page.methodChoice()->setCurrentIndex(page.methodChoice()->findText(method, Qt::MatchStartsWith));
+    page.calibrationChoice()->setCurrentIndex(1);
+    page.calibrationFilesEdit()->setText(toQString(test::dataFile("calib-stories.txt")));
+    page.samplesSpin()->setValue(samples);
+    page.seqlenSpin()->setValue(seqlen);
+    page.deviceChoice()->setCurrentIndex(page.deviceChoice()->findData(QStringLiteral("cpu")));
+    page.refreshPreflight();
+}
+
+QStringList column(const QTableWidget* table, int col) {
+    QStringList out;
+    for (int r = 0; r < table->rowCount(); ++r) out << (table->item(r, col) ? table->item(r, col)->text() : QString());
+    return out;
+}
+
+}  // namespace
+
+class QuantizePageTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    fs::path library() const { return toPath(tmp_.path()) / "library"; }
+    std::unique_ptr<MainWindow> window_;
+
+    QuantizePage& page() { return *window_->quantizePage(); }
+
+    bool waitForScan() {
+        QSignalSpy finished(window_->modelsPage(), &ModelsPage::scanFinished);
+        return finished.wait(60000);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        awq::logging::init({}, false, spdlog::level::debug);
+        // A writable copy: the new models are written next to the source, inside the library.
+        test::copyFixtureModel(kDemo, library() / kDemo);
+
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings.ini"));
+        o.libraryOverride = QStringList{toQString(library())};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        window_ = std::make_unique<MainWindow>(o);
+        QVERIFY(window_->quantizePage());
+        window_->resize(1280, 800);
+        window_->show();
+        window_->rescan();
+        QVERIFY(waitForScan());
+        window_->showPlace(Place::Quantize);
+    }
+
+    void cleanupTestCase() { window_.reset(); }
+
+    void picksTheSourceFromTheLibraryAndChecksTheJob() {
+        QuantizePage& p = page();
+        QCOMPARE(p.sourcePicker()->count(), 1);   // the only unquantized model
+        QVERIFY(p.sourcePicker()->currentText().startsWith(QLatin1String(kDemo)));
+        // Default output: next to the source.
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(library() / "tinystories-qwen3-7m-awq"));
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(library() / "tinystories-qwen3-7m-rtn"));
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        QVERIFY2(p.preflight()->verdict().startsWith(QLatin1String("Ready")), qPrintable(p.preflight()->verdict()));
+        QVERIFY(p.startButton()->isEnabled());
+        QVERIFY(!p.cancelButton()->isEnabled());
+
+        // A calibration file that does not exist is a problem, and Start stays disabled.
+        p.calibrationFilesEdit()->setText(tmp_.filePath(QStringLiteral("missing.txt")));
+        p.refreshPreflight();
+        QVERIFY2(!p.preflight()->canStart(), qPrintable(p.preflight()->verdict()));
+        QVERIFY(p.preflight()->verdict().startsWith(QLatin1String("Cannot start")));
+        QVERIFY(p.preflight()->details().contains(QLatin1String("missing.txt")));
+        QVERIFY(!p.startButton()->isEnabled());
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
+        QVERIFY(p.startButton()->isEnabled());
+    }
+
+    void quantizesRtnAndTheModelAppearsInTheLibrary() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
+        const fs::path out = library() / "tinystories-qwen3-7m-rtn";
+        QSignalSpy finished(&p, &QuantizePage::jobFinished);
+        QSignalSpy rescanned(window_->modelsPage(), &ModelsPage::scanFinished);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QVERIFY(p.isRunning());
+        QVERIFY(p.cancelButton()->isEnabled());
+        QVERIFY(!p.startButton()->isEnabled());
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.first().at(0).toString(), toQString(out));
+        QVERIFY(!p.isRunning());
+
+        // Per-layer table: every layer done, with its error and time.
+        QCOMPARE(p.layerTable()->rowCount(), 8);
+        QCOMPARE(column(p.layerTable(), QuantizePage::StageCol), QStringList(8, QStringLiteral("done")));
+        for (const QString& e : column(p.layerTable(), QuantizePage::ErrorCol)) QVERIFY2(e.toDouble() > 0, qPrintable(e));
+        for (const QString& t : column(p.layerTable(), QuantizePage::TimeCol)) QVERIFY2(t.endsWith(QLatin1String(" s")), qPrintable(t));
+        QCOMPARE(p.progressBar()->value(), 8);
+        QVERIFY(p.jobLog()->toPlainText().contains(QLatin1String("Layer 8/8 done")));
+        QVERIFY(window_->logPanel()->text().contains(QLatin1String("Quantize: Layer 8/8 done")));   // events reach spdlog
+
+        // The memory chart got samples; on the CPU it says honestly that it shows process memory.
+        QVERIFY(p.memoryChart()->sampleCount() > 0);
+        QVERIFY(p.memoryChart()->peakBytes() > 0);
+        QVERIFY(p.memoryChart()->plot()->graph(0)->name().contains(QLatin1String("RSS")));
+        QVERIFY(p.memoryChart()->plot()->graph(0)->dataCount() == p.memoryChart()->sampleCount());
+
+        // The output is a real AWQ model, and the library lists it after the rescan.
+        QVERIFY(fs::exists(out / "config.json"));
+        QVERIFY(fs::exists(out / "awqbench_quantization.json"));
+        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(rescanned.count() > 0 || rescanned.wait(60000));
+        CatalogTableModel* catalog = window_->modelsPage()->catalog();
+        const int row = catalog->rowOfName(QStringLiteral("tinystories-qwen3-7m-rtn"));
+        QVERIFY(row >= 0);
+        QCOMPARE(quantizationText(*catalog->entry(row)), QStringLiteral("AWQ 4-bit g128"));
+        // Quantized models are not offered as sources; the default output moved on.
+        QCOMPARE(p.sourcePicker()->count(), 1);
+
+        // "Compare with source" asks for A = source, B = the new model.
+        QSignalSpy compare(&p, &QuantizePage::compareRequested);
+        QVERIFY(p.compareButton()->isVisible());
+        QTest::mouseClick(p.compareButton(), Qt::LeftButton);
+        QCOMPARE(compare.count(), 1);
+        QCOMPARE(compare.first().at(0).toString(), toQString(library() / kDemo));
+        QCOMPARE(compare.first().at(1).toString(), toQString(out));
+        // ... and the window takes the user to the Compare page with both chosen.
+        QCOMPARE(window_->currentPlace(), Place::Compare);
+        QCOMPARE(window_->comparePage()->pickerA()->currentPath(), toQString(library() / kDemo));
+        QTRY_COMPARE(window_->comparePage()->pickerB()->currentPath(), toQString(out));
+        window_->showPlace(Place::Quantize);
+    }
+
+    void cancelsAnAwqJobAndResumesIt() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("AWQ"), 8, 128);
+        const fs::path out = library() / "tinystories-qwen3-7m-awq";
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(out));
+        QVERIFY(p.startButton()->isEnabled());
+
+        QSignalSpy failed(&p, &QuantizePage::jobFailed);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        // Cancel as soon as the first layer is done: the job stops before the next one.
+        QTRY_VERIFY_WITH_TIMEOUT(p.layerTable()->rowCount() == 8 && p.layerTable()->item(0, QuantizePage::StageCol)->text() == "done", 120000);
+        QTest::mouseClick(p.cancelButton(), Qt::LeftButton);
+        QVERIFY(!p.cancelButton()->isEnabled());
+        QVERIFY(failed.wait(120000));
+        QCOMPARE(failed.first().at(1).toBool(), true);   // cancelled, not failed
+        QVERIFY(!fs::exists(out));
+        QVERIFY(fs::is_directory(partialFolderFor(out)));
+        const int doneBefore = column(p.layerTable(), QuantizePage::StageCol).count(QStringLiteral("done"));
+        QVERIFY(doneBefore >= 1 && doneBefore < 8);
+
+        // The interrupted job is offered for resume; a fresh start is not possible until it is resolved.
+        QVERIFY(p.hasInterruptedJob());
+        QVERIFY(p.resumeButton()->isVisible());
+        QVERIFY(!p.startButton()->isEnabled());
+
+        QSignalSpy finished(&p, &QuantizePage::jobFinished);
+        QTest::mouseClick(p.resumeButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(180000));
+        QVERIFY(fs::exists(out / "config.json"));
+        QVERIFY(!fs::exists(partialFolderFor(out)));
+        const QStringList stages = column(p.layerTable(), QuantizePage::StageCol);
+        QCOMPARE(stages.count(QStringLiteral("done earlier")), doneBefore);
+        QCOMPARE(stages.count(QStringLiteral("done")), 8 - doneBefore);
+        QVERIFY(p.statusLabel()->text().contains(QLatin1String("Resumed at layer")));
+        QVERIFY(!p.hasInterruptedJob());
+        QVERIFY(!p.resumeButton()->isVisible());
+    }
+
+    void discardsAnInterruptedJob() {
+        QuantizePage& p = page();
+        // An interrupted job left on disk by an earlier run (or another process) is found and can be discarded.
+        const fs::path out = library() / "tinystories-qwen3-7m-awq-9";
+        fs::create_directories(partialFolderFor(out));
+        std::ofstream(partialFolderFor(out) / "model-layer-0000.safetensors") << "x";
+        p.outputEdit()->setText(toQString(out));
+        p.refreshPreflight();
+        QVERIFY(p.hasInterruptedJob());
+        QVERIFY(p.resumeButton()->isVisible());
+        QTest::mouseClick(p.findChild<QPushButton*>(QStringLiteral("quantizeDiscard")), Qt::LeftButton);
+        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!p.hasInterruptedJob());
+        QVERIFY(!p.resumeButton()->isVisible());
+    }
+};
+
+QTEST_MAIN(QuantizePageTest)
+#include "test_quantize_page.moc"

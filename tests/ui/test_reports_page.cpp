@@ -1,0 +1,148 @@
+// The Reports page offscreen: the runs folder listing, preview (HTML with chart images, Markdown),
+// a broken run's error, and export in every format.
+#include "core/report/report_export.h"
+#include "tests/support/test_paths.h"
+#include "ui/reports/chart_painter.h"
+#include "ui/reports/reports_page.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+using namespace awq;
+using namespace awq::ui;
+
+namespace {
+
+QString samplePath() { return QString::fromStdString((test::sourceDir() / "tests/core/report_fixtures/sample-run.json").string()); }
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// A runs folder as the Compare page leaves it: a good run and one cut short by a crash.
+void fillRunsFolder(const QTemporaryDir& dir) {
+    QVERIFY(QFile::copy(samplePath(), dir.filePath("compare-7m-vs-awq.json")));
+    QFile broken(dir.filePath("crashed.json"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write(readAll(samplePath()).left(300));
+}
+
+int rowOf(const QListWidget* list, const QString& baseName) {
+    for (int i = 0; i < list->count(); ++i)
+        if (list->item(i)->text().startsWith(baseName + "\n")) return i;
+    return -1;
+}
+
+}  // namespace
+
+class ReportsPageTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void listsTheRunsAndPreviewsOne() {
+        QTemporaryDir dir;
+        fillRunsFolder(dir);
+        ReportsPage page(dir.path());
+        page.resize(1100, 700);
+        QCOMPARE(page.runList()->count(), 2);
+        for (auto f : {report::ReportFormat::Html, report::ReportFormat::Markdown, report::ReportFormat::Json})
+            QVERIFY(!page.exportButton(f)->isEnabled());  // nothing open yet
+
+        QSignalSpy opened(&page, &ReportsPage::runOpened);
+        const int row = rowOf(page.runList(), "compare-7m-vs-awq");
+        QVERIFY(row >= 0);
+        page.runList()->setCurrentRow(row);
+        QCOMPARE(opened.count(), 1);
+        QVERIFY(page.currentRun());
+        QCOMPARE(page.currentRun()->models.size(), std::size_t(2));
+
+        const QString text = page.previewBrowser()->toPlainText();
+        for (const char* n : {"10.332", "91.2%", "217.1", "$0.85", "P95 TTFT (ms)", "Loop detections"}) QVERIFY2(text.contains(n), n);
+        // The four charts are images drawn by the same chart code (QTextBrowser shows no SVG).
+        const QString html = page.previewBrowser()->toHtml();
+        QVERIFY(!html.contains("<svg"));
+        for (int i = 0; i < 4; ++i) {
+            const auto image = page.previewBrowser()->document()->resource(QTextDocument::ImageResource, QUrl(QStringLiteral("awqchart:%1").arg(i)))
+                                   .value<QImage>();
+            QVERIFY2(!image.isNull(), qPrintable(QString::number(i)));
+            QVERIFY(image.width() >= 680);
+        }
+        QVERIFY(page.exportButton(report::ReportFormat::Html)->isEnabled());
+        QCOMPARE(page.exportButton(report::ReportFormat::Pdf)->isEnabled(), report::pdfExportAvailable());
+
+        page.previewChoice()->setCurrentIndex(1);
+        QCOMPARE(page.preview(), ReportsPage::Preview::Markdown);
+        QVERIFY(page.previewBrowser()->toPlainText().contains("| Perplexity | 10.332 | 10.487 | +1.5% |"));
+    }
+
+    void brokenRunShowsTheError() {
+        QTemporaryDir dir;
+        fillRunsFolder(dir);
+        ReportsPage page(dir.path());
+        QVERIFY(page.openRun(dir.filePath("compare-7m-vs-awq.json")));
+        page.runList()->setCurrentRow(rowOf(page.runList(), "crashed"));
+        QVERIFY(!page.currentRun());
+        const QString msg = page.messageLabel()->text();
+        QVERIFY2(msg.contains("crashed.json") && msg.contains("not valid JSON"), qPrintable(msg));
+        QVERIFY(page.messageLabel()->property("error").toBool());
+        QVERIFY(!page.exportButton(report::ReportFormat::Html)->isEnabled());
+        QVERIFY(!page.exportCurrent(report::ReportFormat::Html, dir.filePath("x.html")));
+        QVERIFY(!QFile::exists(dir.filePath("x.html")));
+    }
+
+    void exportsEveryFormat() {
+        QTemporaryDir dir;
+        ReportsPage page(dir.path());
+        QVERIFY(page.openRun(samplePath()));
+        QSignalSpy exported(&page, &ReportsPage::reportExported);
+        QVERIFY(page.exportCurrent(report::ReportFormat::Html, dir.filePath("r.html")));
+        QVERIFY(readAll(dir.filePath("r.html")).contains("<svg"));
+        QVERIFY(page.exportCurrent(report::ReportFormat::Markdown, dir.filePath("r.md")));
+        QVERIFY(readAll(dir.filePath("r.md")).startsWith("# Comparison: tinystories-qwen3-7m vs tinystories-qwen3-7m-awq"));
+        QVERIFY(page.exportCurrent(report::ReportFormat::Json, dir.filePath("r.json")));
+        QVERIFY(readAll(dir.filePath("r.json")).contains("\"awqbench-run\""));
+        int expected = 3;
+        if (report::pdfExportAvailable()) {
+            QVERIFY(page.exportCurrent(report::ReportFormat::Pdf, dir.filePath("r.pdf")));
+            QVERIFY(readAll(dir.filePath("r.pdf")).startsWith("%PDF-"));
+            ++expected;
+        }
+        QCOMPARE(exported.count(), expected);
+        QVERIFY(page.messageLabel()->text().contains("Report written to"));
+        // Exported files land in the runs folder: the list picks up the JSON copy on refresh.
+        page.refreshRuns();
+        QVERIFY(rowOf(page.runList(), "r") >= 0);
+        // An unwritable target is an error naming it, not a crash.
+        QVERIFY(!page.exportCurrent(report::ReportFormat::Html, "/nonexistent-dir/r.html"));
+        QVERIFY(page.messageLabel()->text().contains("/nonexistent-dir/r.html"));
+    }
+
+    void missingFolderSaysSo() {
+        ReportsPage page("/nonexistent-dir/runs");
+        QCOMPARE(page.runList()->count(), 1);
+        QVERIFY(page.runList()->item(0)->text().contains("does not exist"));
+        QVERIFY(!page.openRun({}));
+    }
+
+    void chartImagesAreDrawn() {
+        const auto doc = report::loadRunDocument(samplePath().toStdString());
+        const QImage chart = renderReportChart(doc, report::ChartKind::SweepThroughput, 600);
+        QCOMPARE(chart.width(), 600);
+        // Not blank: the A series is drawn in its blue somewhere.
+        bool blue = false;
+        for (int y = 0; y < chart.height() && !blue; ++y)
+            for (int x = 0; x < chart.width() && !blue; ++x) blue = chart.pixelColor(x, y) == QColor(0x1f, 0x77, 0xb4);
+        QVERIFY(blue);
+    }
+};
+
+QTEST_MAIN(ReportsPageTest)
+#include "test_reports_page.moc"

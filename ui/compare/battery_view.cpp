@@ -1,0 +1,195 @@
+#include "ui/compare/battery_view.h"
+
+#include "ui/util/path_text.h"
+#include "ui/util/view_style.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace awq::ui {
+namespace {
+
+enum BatterySource { BuiltIn, FromFile };
+
+QTableWidgetItem* cell(const QString& text, Qt::Alignment align = Qt::AlignRight | Qt::AlignVCenter) {
+    auto* item = new QTableWidgetItem(text);
+    item->setTextAlignment(align);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    return item;
+}
+
+void styleTable(QTableWidget* t) {
+    t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
+    t->horizontalHeader()->setHighlightSections(false);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setAlternatingRowColors(true);
+    t->setWordWrap(false);
+    applySoftSelection(t);
+}
+
+QString seconds(double s) { return QStringLiteral("%1 s").arg(s, 0, 'f', 2); }
+
+}  // namespace
+
+BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("batteryView"));
+    source_ = new QComboBox;
+    source_->setObjectName(QStringLiteral("batterySource"));
+    source_->addItem(tr("Built-in battery (16 prompts, 6 categories)"), BuiltIn);
+    source_->addItem(tr("Battery file (JSON / JSONL)"), FromFile);
+    file_ = new QLineEdit;
+    file_->setObjectName(QStringLiteral("batteryFile"));
+    file_->setPlaceholderText(tr("battery.json or battery.jsonl: {\"prompt\", \"category\", \"reference\"}"));
+    browse_ = new QPushButton(tr("Browse…"));
+    run_ = new QPushButton(tr("Run battery"));
+    run_->setObjectName(QStringLiteral("batteryRun"));
+    stop_ = new QPushButton(tr("Stop"));
+    stop_->setObjectName(QStringLiteral("batteryStop"));
+    progress_ = new QProgressBar;
+    progress_->setObjectName(QStringLiteral("batteryProgress"));
+    progress_->setMinimumWidth(190);
+    progress_->setMaximumWidth(260);
+    progress_->setFormat(tr("%v of %m generations"));
+    progress_->setValue(0);
+
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(source_);
+    tools->addWidget(file_, 1);
+    tools->addWidget(browse_);
+    tools->addWidget(progress_);
+    tools->addWidget(stop_);
+    tools->addWidget(run_);
+
+    tests_ = new QTableWidget(0, FirstSlotCol + 2 * SlotColumnCount);
+    tests_->setObjectName(QStringLiteral("batteryTests"));
+    styleTable(tests_);
+    tests_->verticalHeader()->hide();
+    tests_->setColumnWidth(IdCol, 150);
+    tests_->setColumnWidth(CategoryCol, 95);
+    for (int c = FirstSlotCol; c < tests_->columnCount(); ++c) tests_->setColumnWidth(c, 66);
+
+    totals_ = new QTableWidget(TotalsRowCount, 2);
+    totals_->setObjectName(QStringLiteral("batteryTotals"));
+    styleTable(totals_);
+    totals_->setVerticalHeaderLabels({tr("Tests"), tr("Total time"), tr("Average per test"), tr("Loop detections"),
+                                      tr("Substantive answers"), tr("Exact matches")});
+    totals_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    totals_->setMaximumHeight(totals_->verticalHeader()->defaultSectionSize() * (TotalsRowCount + 1) + 8);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(tools);
+    layout->addWidget(tests_, 1);
+    auto* totalsTitle = new QLabel(tr("<b>Totals</b>"));
+    layout->addWidget(totalsTitle);
+    layout->addWidget(totals_);
+
+    setModelNames(tr("A"), tr("B"));
+    connect(file_, &QLineEdit::textChanged, this, [this](const QString& t) {
+        if (!t.trimmed().isEmpty()) source_->setCurrentIndex(FromFile);
+    });
+    connect(browse_, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Prompt battery"), QString(), tr("Battery (*.json *.jsonl);;All files (*)"));
+        if (!f.isEmpty()) useFile(f);
+    });
+    connect(run_, &QPushButton::clicked, this, &BatteryView::runRequested);
+    connect(stop_, &QPushButton::clicked, this, &BatteryView::stopRequested);
+    setRunning(false, false);
+}
+
+Battery BatteryView::chosenBattery() const {
+    if (source_->currentData().toInt() == FromFile) return loadBatteryFile(toPath(file_->text().trimmed()));
+    return loadDefaultBattery();
+}
+
+void BatteryView::useFile(const QString& path) {
+    file_->setText(path);
+    source_->setCurrentIndex(FromFile);
+}
+
+void BatteryView::setModelNames(const QString& a, const QString& b) {
+    names_[0] = a;
+    names_[1] = b;
+    QStringList headers{tr("Test"), tr("Category")};
+    for (const QString& slot : {QStringLiteral("A"), QStringLiteral("B")})
+        headers << tr("%1 time").arg(slot) << tr("%1 tokens").arg(slot) << tr("%1 loop").arg(slot) << tr("%1 subst.").arg(slot)
+                << tr("%1 exact").arg(slot);
+    tests_->setHorizontalHeaderLabels(headers);
+    totals_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+}
+
+void BatteryView::setRunning(bool running, bool canRun) {
+    run_->setEnabled(!running && canRun);
+    stop_->setEnabled(running);
+    source_->setEnabled(!running);
+    file_->setEnabled(!running);
+    browse_->setEnabled(!running);
+}
+
+void BatteryView::begin(const Battery& battery) {
+    finished_ = 0;
+    tests_->setRowCount(static_cast<int>(battery.tests.size()));
+    for (int r = 0; r < tests_->rowCount(); ++r) {
+        const BatteryTest& t = battery.tests[static_cast<std::size_t>(r)];
+        tests_->setItem(r, IdCol, cell(QString::fromStdString(t.id), Qt::AlignLeft | Qt::AlignVCenter));
+        tests_->item(r, IdCol)->setToolTip(QString::fromStdString(t.prompt));
+        tests_->setItem(r, CategoryCol, cell(QString::fromStdString(t.category), Qt::AlignLeft | Qt::AlignVCenter));
+        for (int c = FirstSlotCol; c < tests_->columnCount(); ++c) tests_->setItem(r, c, cell(QString()));
+    }
+    for (int r = 0; r < TotalsRowCount; ++r)
+        for (int c = 0; c < 2; ++c) totals_->setItem(r, c, cell(QString()));
+    progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
+    progress_->setValue(0);
+}
+
+void BatteryView::onEvent(const BatteryEvent& e) {
+    const int slot = e.slot == "B" ? 1 : 0;
+    if (e.test < 0 || e.test >= tests_->rowCount()) return;
+    if (e.kind == BatteryEvent::Kind::TestStarted) {
+        tests_->item(e.test, FirstSlotCol + slot * SlotColumnCount + TimeCol)->setText(tr("running"));
+        tests_->scrollToItem(tests_->item(e.test, IdCol));
+    } else if (e.kind == BatteryEvent::Kind::TestFinished) {
+        setResult(e.test, slot, e.result);
+        progress_->setValue(++finished_);
+    }
+}
+
+void BatteryView::setResult(int row, int slot, const TestResult& r) {
+    const int base = FirstSlotCol + slot * SlotColumnCount;
+    tests_->item(row, base + TimeCol)->setText(seconds(r.seconds));
+    tests_->item(row, base + TokensCol)->setText(QString::number(r.outputTokens));
+    tests_->item(row, base + LoopCol)->setText(r.loopDetected ? tr("loop") : tr("–"));
+    tests_->item(row, base + SubstantiveCol)->setText(r.substantive ? tr("yes") : tr("no"));
+    tests_->item(row, base + ExactCol)->setText(r.exactMatch ? (*r.exactMatch ? tr("yes") : tr("no")) : QString());
+    QString tip = QString::fromStdString(r.text).toHtmlEscaped();
+    if (!r.notes.empty()) tip += QStringLiteral("<p><i>%1</i></p>").arg(QString::fromStdString(r.notes).toHtmlEscaped());
+    for (int c = 0; c < SlotColumnCount; ++c) tests_->item(row, base + c)->setToolTip(tip);
+    if (r.loopDetected) tests_->item(row, base + LoopCol)->setForeground(QColor(0xb3, 0x26, 0x1e));
+}
+
+void BatteryView::setTotals(int slot, const BatteryTotals& t) {
+    auto set = [&](int row, const QString& text) { totals_->item(row, slot)->setText(text); };
+    set(TestsRow, QString::number(t.tests));
+    set(TotalTimeRow, seconds(t.totalSeconds));
+    set(AverageRow, seconds(t.avgSeconds));
+    set(LoopsRow, QString::number(t.loopDetections));
+    set(SubstantiveRow, tr("%1 of %2").arg(t.substantive).arg(t.tests));
+    set(ExactRow, t.withReference ? tr("%1 of %2").arg(t.exactMatches).arg(t.withReference) : tr("no references"));
+}
+
+void BatteryView::showOutcome(const BatteryOutcome& outcome) {
+    for (int r = 0; r < tests_->rowCount() && r < static_cast<int>(outcome.run.tests.size()); ++r)
+        for (const auto& [slot, result] : outcome.run.tests[static_cast<std::size_t>(r)].results) setResult(r, slot == "B" ? 1 : 0, result);
+    for (const auto& [slot, totals] : outcome.run.totals) setTotals(slot == "B" ? 1 : 0, totals);
+}
+
+}  // namespace awq::ui

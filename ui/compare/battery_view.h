@@ -1,0 +1,65 @@
+#pragma once
+// The Compare page's Battery tab: choose the built-in battery or a JSON/JSONL file, run it on both
+// models, and read the per-test table (time, tokens, loop detected, substantive, exact match for A
+// and B) and the totals side by side, as in the seeds' comparison table.
+#include "core/compare/compare_runner.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace awq::ui {
+
+class BatteryView : public QWidget {
+    Q_OBJECT
+public:
+    enum TestColumn { IdCol, CategoryCol, FirstSlotCol };
+    enum SlotColumn { TimeCol, TokensCol, LoopCol, SubstantiveCol, ExactCol, SlotColumnCount };
+    enum TotalsRow { TestsRow, TotalTimeRow, AverageRow, LoopsRow, SubstantiveRow, ExactRow, TotalsRowCount };
+
+    explicit BatteryView(QWidget* parent = nullptr);
+
+    // The battery chosen (built-in or the file); throws awq::Error for a bad file.
+    Battery chosenBattery() const;
+    void useFile(const QString& path);     // selects "file" with this path
+    void setModelNames(const QString& a, const QString& b);
+    void setRunning(bool running, bool canRun);
+
+    void begin(const Battery& battery);
+    void onEvent(const BatteryEvent& event);
+    void showOutcome(const BatteryOutcome& outcome);
+
+    QComboBox* sourceChoice() const { return source_; }
+    QLineEdit* fileEdit() const { return file_; }
+    QPushButton* runButton() const { return run_; }
+    QPushButton* stopButton() const { return stop_; }
+    QTableWidget* testTable() const { return tests_; }
+    QTableWidget* totalsTable() const { return totals_; }
+    QProgressBar* progressBar() const { return progress_; }
+
+Q_SIGNALS:
+    void runRequested();
+    void stopRequested();
+
+private:
+    void setResult(int row, int slot, const TestResult& r);
+    void setTotals(int slot, const BatteryTotals& t);
+
+    QComboBox* source_ = nullptr;
+    QLineEdit* file_ = nullptr;
+    QPushButton* browse_ = nullptr;
+    QPushButton* run_ = nullptr;
+    QPushButton* stop_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QTableWidget* tests_ = nullptr;
+    QTableWidget* totals_ = nullptr;
+    QString names_[2];
+    int finished_ = 0;
+};
+
+}  // namespace awq::ui

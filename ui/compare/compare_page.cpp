@@ -1,0 +1,389 @@
+#include "ui/compare/compare_page.h"
+
+#include "core/engine/engine.h"
+#include "ui/compare/battery_view.h"
+#include "ui/compare/chat_view.h"
+#include "ui/compare/compare_session.h"
+#include "ui/compare/quality_view.h"
+#include "ui/compare/sweep_view.h"
+#include "ui/models/catalog_text.h"
+#include "ui/quantize/model_picker.h"
+#include "ui/util/icons.h"
+#include "ui/util/path_text.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
+
+namespace awq::ui {
+namespace {
+
+QLabel* small(const QString& text) {
+    auto* l = new QLabel(text);
+    l->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return l;
+}
+
+}  // namespace
+
+ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("comparePage"));
+    session_ = new CompareSession(this);
+
+    chat_ = new ChatView;
+    battery_ = new BatteryView;
+    quality_ = new QualityView;
+    sweep_ = new SweepView;
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName(QStringLiteral("compareTabs"));
+    tabs_->addTab(chat_, tr("Chat"));
+    tabs_->addTab(battery_, tr("Battery"));
+    tabs_->addTab(quality_, tr("Quality"));
+    tabs_->addTab(sweep_, tr("Sweep"));
+
+    status_ = new QLabel;
+    status_->setObjectName(QStringLiteral("compareStatus"));
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(buildModelsBar());
+    layout->addWidget(buildSettingsBar());
+    layout->addWidget(tabs_, 1);
+    layout->addWidget(status_);
+
+    // Session -> views
+    connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
+        if (!busy) runKind_.clear();
+        updateControls();
+    });
+    connect(session_, &CompareSession::slotLoaded, this, [this](int slot, bool ok, const QString& message) {
+        if (ok) {
+            const RunModel& m = session_->identity(slot);
+            modelStatus_[slot]->setText(tr("Loaded: %1 weights, %2, %3 s")
+                                            .arg(formatMemory(m.weightBytes), QString::fromStdString(m.computeDtype))
+                                            .arg(m.loadSeconds, 0, 'f', 2));
+            spdlog::info("Compare: loaded {} as {} in {:.2f} s", m.name, CompareSession::slotName(slot).toStdString(), m.loadSeconds);
+        } else {
+            modelStatus_[slot]->setText(tr("Not loaded: %1").arg(message));
+            report(tr("Could not load %1: %2").arg(CompareSession::slotName(slot), message), true);
+        }
+    });
+    connect(session_, &CompareSession::loadFinished, this, [this](bool ok) {
+        updateNames();
+        if (ok) report(tr("Both models are loaded."));
+        Q_EMIT modelsLoadedChanged(ok);
+    });
+    connect(session_, &CompareSession::chatDelta, chat_, &ChatView::appendDelta);
+    connect(session_, &CompareSession::chatFinished, chat_, &ChatView::finishTurn);
+    connect(session_, &CompareSession::batteryEvent, battery_, &BatteryView::onEvent);
+    connect(session_, &CompareSession::batteryFinished, this, [this](std::shared_ptr<BatteryOutcome> outcome) {
+        battery_->showOutcome(*outcome);
+        RunDocument doc = newDocument("compare");
+        doc.battery = outcome->run;
+        doc.speed = outcome->speed;
+        doc.cancelled = outcome->cancelled;
+        saveRun(doc);
+        report(outcome->cancelled ? tr("Battery stopped; the finished tests are saved.") : tr("Battery done."));
+        Q_EMIT runFinished(QStringLiteral("battery"), outcome->cancelled);
+    });
+    connect(session_, &CompareSession::qualityProgress, quality_, &QualityView::onProgress);
+    connect(session_, &CompareSession::qualityFinished, this, [this](const QualityRun& q, bool cancelled) {
+        quality_->showResult(q, cancelled);
+        RunDocument doc = newDocument("compare");
+        doc.quality = q;
+        doc.cancelled = cancelled;
+        saveRun(doc);
+        report(cancelled ? tr("Quality check stopped.") : tr("Quality check done."));
+        Q_EMIT runFinished(QStringLiteral("quality"), cancelled);
+    });
+    connect(session_, &CompareSession::sweepProgress, sweep_, &SweepView::onProgress);
+    connect(session_, &CompareSession::sweepFinished, this, [this](std::shared_ptr<SweepRun> run, bool cancelled) {
+        sweep_->showResult(*run, cancelled);
+        RunDocument doc = newDocument("sweep");
+        doc.sweep = *run;
+        doc.cancelled = cancelled;
+        saveRun(doc);
+        report(cancelled ? tr("Sweep stopped.") : tr("Sweep done."));
+        Q_EMIT runFinished(QStringLiteral("sweep"), cancelled);
+    });
+    connect(session_, &CompareSession::failed, this, [this](const QString& what, const QString& message) {
+        report(tr("%1 failed: %2").arg(what, message), true);
+        Q_EMIT runFinished(runKind_, false);
+    });
+
+    // Views -> page
+    connect(chat_, &ChatView::sendRequested, this, &ComparePage::sendChat);
+    connect(chat_, &ChatView::stopRequested, this, &ComparePage::cancel);
+    connect(chat_, &ChatView::resetRequested, session_, &CompareSession::resetChat);
+    connect(battery_, &BatteryView::runRequested, this, &ComparePage::runBattery);
+    connect(battery_, &BatteryView::stopRequested, this, &ComparePage::cancel);
+    connect(quality_, &QualityView::runRequested, this, &ComparePage::runQuality);
+    connect(quality_, &QualityView::stopRequested, this, &ComparePage::cancel);
+    connect(sweep_, &SweepView::runRequested, this, &ComparePage::runSweep);
+    connect(sweep_, &SweepView::stopRequested, this, &ComparePage::cancel);
+
+    updateControls();
+}
+
+ComparePage::~ComparePage() = default;
+
+QWidget* ComparePage::buildModelsBar() {
+    auto* box = new QGroupBox(tr("Models"));
+    auto* grid = new QGridLayout(box);
+    for (int s = 0; s < 2; ++s) {
+        pickers_[s] = new ModelPicker;
+        pickers_[s]->setObjectName(s == 0 ? QStringLiteral("compareModelA") : QStringLiteral("compareModelB"));
+        modelStatus_[s] = new QLabel(tr("Not loaded"));
+        modelStatus_[s]->setObjectName(s == 0 ? QStringLiteral("compareStatusA") : QStringLiteral("compareStatusB"));
+        modelStatus_[s]->setEnabled(false);
+        auto* name = new QLabel(s == 0 ? tr("<b>A</b>") : tr("<b>B</b>"));
+        grid->addWidget(name, s, 0);
+        grid->addWidget(pickers_[s], s, 1);
+        grid->addWidget(modelStatus_[s], s, 2);
+        connect(pickers_[s], &ModelPicker::entryChanged, this, [this] {
+            updateNames();
+            updateControls();
+        });
+    }
+    load_ = new QPushButton(icon(QStringLiteral("compare")), tr("Load both"));
+    load_->setObjectName(QStringLiteral("compareLoad"));
+    load_->setToolTip(tr("Load A and B at the same time; both stay loaded for chat, battery, quality and sweep"));
+    grid->addWidget(load_, 0, 3, 2, 1);
+    grid->setColumnStretch(1, 2);
+    grid->setColumnStretch(2, 2);
+    connect(load_, &QPushButton::clicked, this, &ComparePage::loadModels);
+    return box;
+}
+
+QWidget* ComparePage::buildSettingsBar() {
+    auto* box = new QGroupBox(tr("Generation (both models)"));
+    device_ = new QComboBox;
+    device_->setObjectName(QStringLiteral("compareDevice"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    device_->addItem(tr("CUDA"), QStringLiteral("cuda"));
+    if (cudaEngineAvailable())
+        device_->setCurrentIndex(1);
+    else if (auto* items = qobject_cast<QStandardItemModel*>(device_->model()))
+        items->item(1)->setEnabled(false);
+    maxNew_ = new QSpinBox;
+    maxNew_->setObjectName(QStringLiteral("compareMaxNew"));
+    maxNew_->setRange(1, 8192);
+    maxNew_->setValue(96);
+    greedy_ = new QCheckBox(tr("Greedy"));
+    greedy_->setChecked(true);
+    temperature_ = new QDoubleSpinBox;
+    temperature_->setRange(0.01, 5);
+    temperature_->setSingleStep(0.1);
+    temperature_->setValue(1.0);
+    topK_ = new QSpinBox;
+    topK_->setRange(0, 100000);
+    topK_->setSpecialValueText(tr("off"));
+    topP_ = new QDoubleSpinBox;
+    topP_->setRange(0.01, 1);
+    topP_->setSingleStep(0.05);
+    topP_->setValue(1.0);
+    repetition_ = new QDoubleSpinBox;
+    repetition_->setRange(0.5, 3);
+    repetition_->setSingleStep(0.05);
+    repetition_->setValue(1.0);
+    seed_ = new QSpinBox;
+    seed_->setRange(0, 1 << 30);
+
+    auto* row = new QHBoxLayout(box);
+    row->addWidget(small(tr("Device")));
+    row->addWidget(device_);
+    row->addWidget(small(tr("Max new tokens")));
+    row->addWidget(maxNew_);
+    row->addWidget(greedy_);
+    row->addWidget(small(tr("Temperature")));
+    row->addWidget(temperature_);
+    row->addWidget(small(tr("Top-k")));
+    row->addWidget(topK_);
+    row->addWidget(small(tr("Top-p")));
+    row->addWidget(topP_);
+    row->addWidget(small(tr("Repetition penalty")));
+    row->addWidget(repetition_);
+    row->addWidget(small(tr("Seed")));
+    row->addWidget(seed_);
+    row->addStretch(1);
+    auto sampling = [this] {
+        for (QWidget* w : std::initializer_list<QWidget*>{temperature_, topK_, topP_, seed_}) w->setEnabled(!greedy_->isChecked());
+    };
+    connect(greedy_, &QCheckBox::toggled, this, sampling);
+    connect(device_, &QComboBox::currentIndexChanged, this, &ComparePage::updateControls);
+    sampling();
+    return box;
+}
+
+void ComparePage::setCatalog(CatalogTableModel* catalog) {
+    for (ModelPicker* p : pickers_) p->setCatalog(catalog);
+    // A and B differ by default: the second model of the library for B.
+    if (pickers_[1]->count() > 1 && pickers_[1]->currentIndex() == pickers_[0]->currentIndex()) pickers_[1]->setCurrentIndex(1);
+    connect(catalog, &QAbstractItemModel::modelReset, this, [this] {
+        if (pickers_[1]->count() > 1 && pickers_[1]->currentIndex() == pickers_[0]->currentIndex() && !modelsLoaded())
+            pickers_[1]->setCurrentIndex(1);
+    });
+}
+
+void ComparePage::setRunsFolder(const QString& folder) { runsFolder_ = folder; }
+
+void ComparePage::setModels(const QString& a, const QString& b) {
+    pickers_[0]->selectPath(a);
+    pickers_[1]->selectPath(b);
+    updateNames();
+    updateControls();
+}
+
+bool ComparePage::modelsLoaded() const {
+    return session_->isLoaded() && session_->loadedPath(0) == pickers_[0]->currentPath() &&
+           session_->loadedPath(1) == pickers_[1]->currentPath();
+}
+
+RunSettings ComparePage::runSettings() const {
+    RunSettings s;
+    s.device = device_->currentData().toString().toStdString();
+    s.maxNewTokens = maxNew_->value();
+    s.greedy = greedy_->isChecked();
+    s.temperature = temperature_->value();
+    s.topK = topK_->value();
+    s.topP = topP_->value();
+    s.repetitionPenalty = repetition_->value();
+    s.seed = static_cast<std::uint64_t>(seed_->value());
+    return s;
+}
+
+void ComparePage::loadModels() {
+    const QString a = pickers_[0]->currentPath(), b = pickers_[1]->currentPath();
+    if (a.isEmpty() || b.isEmpty()) return report(tr("Choose models A and B first."), true);
+    for (QLabel* l : modelStatus_) l->setText(tr("Loading…"));
+    runKind_ = QStringLiteral("load");
+    spdlog::info("Compare: loading A = {} and B = {}", a.toStdString(), b.toStdString());
+    session_->load(a, b, runSettings());
+    chat_->clearConversation();
+}
+
+void ComparePage::sendChat(const QString& message) {
+    if (!modelsLoaded()) return;
+    runKind_ = QStringLiteral("chat");
+    chat_->beginTurn(message);
+    session_->chat(message, runSettings());
+}
+
+void ComparePage::runBattery() {
+    if (!modelsLoaded()) return;
+    Battery battery;
+    try {
+        battery = battery_->chosenBattery();
+    } catch (const std::exception& e) {
+        return report(tr("Cannot read the battery: %1").arg(QString::fromUtf8(e.what())), true);
+    }
+    runKind_ = QStringLiteral("battery");
+    battery_->begin(battery);
+    spdlog::info("Compare: battery {} ({} tests) on A and B", battery.name, battery.tests.size());
+    session_->runBattery(battery, runSettings());
+}
+
+void ComparePage::runQuality() {
+    if (!modelsLoaded()) return;
+    const QualityOptions options = quality_->options();
+    if (options.text.empty()) return report(tr("Choose a text file to score."), true);
+    runKind_ = QStringLiteral("quality");
+    quality_->begin();
+    spdlog::info("Compare: perplexity and KLD on {}", options.text.string());
+    session_->runQuality(options);
+}
+
+void ComparePage::runSweep() {
+    if (!modelsLoaded()) return;
+    SweepSettings settings;
+    try {
+        settings = sweep_->settings();
+    } catch (const std::exception& e) {
+        return report(QString::fromUtf8(e.what()), true);
+    }
+    if (settings.concurrency.back() > 64) return report(tr("Concurrency is limited to 64 sequences here."), true);
+    runKind_ = QStringLiteral("sweep");
+    sweep_->begin();
+    spdlog::info("Compare: concurrency sweep of A and B");
+    session_->runSweep(settings, runSettings());
+}
+
+void ComparePage::cancel() { session_->cancel(); }
+
+void ComparePage::updateNames() {
+    const QString a = shortName(0), b = shortName(1);
+    chat_->setModelNames(a, b);
+    battery_->setModelNames(a, b);
+    quality_->setModelNames(a, b);
+    sweep_->setModelNames(a, b);
+}
+
+QString ComparePage::shortName(int slot) const {
+    const QString path = pickers_[slot]->currentPath();
+    return path.isEmpty() ? tr("none") : QFileInfo(path).fileName();
+}
+
+void ComparePage::updateControls() {
+    const bool busy = session_->isBusy();
+    const bool ready = modelsLoaded() && !busy;
+    load_->setEnabled(!busy && !pickers_[0]->currentPath().isEmpty() && !pickers_[1]->currentPath().isEmpty());
+    for (ModelPicker* p : pickers_) p->setEnabled(!busy);
+    device_->setEnabled(!busy);
+    chat_->setRunning(busy && runKind_ == QLatin1String("chat"), ready);
+    battery_->setRunning(busy && runKind_ == QLatin1String("battery"), ready);
+    quality_->setRunning(busy && runKind_ == QLatin1String("quality"), ready);
+    sweep_->setRunning(busy && runKind_ == QLatin1String("sweep"), ready);
+    if (!busy && !modelsLoaded() && session_->isLoaded())
+        for (QLabel* l : modelStatus_) l->setText(tr("Changed: load both again"));
+}
+
+RunDocument ComparePage::newDocument(const std::string& kind) const {
+    RunDocument doc = newRunDocument(kind, runSettings());
+    doc.models["A"] = session_->identity(0);
+    doc.models["B"] = session_->identity(1);
+    return doc;
+}
+
+void ComparePage::saveRun(const RunDocument& doc) {
+    const QString folder = runsFolder_.isEmpty() ? QDir::current().filePath(QStringLiteral("runs")) : runsFolder_;
+    QString stamp = QString::fromStdString(doc.created);
+    stamp.remove(QLatin1Char(':')).remove(QLatin1Char('-'));
+    const QString base = QStringLiteral("%1-%2-%3-vs-%4").arg(stamp, QString::fromStdString(doc.kind), shortName(0), shortName(1));
+    QString file = QDir(folder).filePath(base + QStringLiteral(".json"));
+    for (int n = 2; QFileInfo::exists(file); ++n) file = QDir(folder).filePath(QStringLiteral("%1-%2.json").arg(base).arg(n));
+    try {
+        QDir().mkpath(folder);
+        saveRunDocument(doc, toPath(file));
+        lastRunFile_ = file;
+        spdlog::info("Compare: run saved to {}", file.toStdString());
+        Q_EMIT runSaved(file);
+    } catch (const std::exception& e) {
+        report(tr("Could not save the run: %1").arg(QString::fromUtf8(e.what())), true);
+    }
+}
+
+void ComparePage::report(const QString& text, bool error) {
+    QString shown = text;
+    if (!error && !lastRunFile_.isEmpty() && runKind_ != QLatin1String("load")) shown += tr(" Saved: %1").arg(lastRunFile_);
+    status_->setText(shown);
+    status_->setStyleSheet(error ? QStringLiteral("QLabel { color: #b3261e; }") : QString());
+    if (error) spdlog::warn("Compare: {}", text.toStdString());
+    Q_EMIT statusMessage(shown);
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,80 @@
+#pragma once
+// The Compare page's two loaded models, each on its own QThread: both load at once, chat turns
+// stream from both at the same time, and the battery, quality check and sweep run on A's thread
+// (using both engines, one after the other, so their timings do not interfere). Everything comes
+// back as queued signals on the GUI thread. One operation at a time; cancel stops the one in flight.
+#include "core/compare/compare_runner.h"
+#include "core/compare/sweep.h"
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include <array>
+#include <memory>
+#include <stop_token>
+
+namespace awq {
+class ChatSession;
+}
+
+namespace awq::ui {
+
+class CompareSession : public QObject {
+    Q_OBJECT
+public:
+    enum Slot { A, B };
+    static QString slotName(int slot) { return slot == A ? QStringLiteral("A") : QStringLiteral("B"); }
+
+    explicit CompareSession(QObject* parent = nullptr);
+    ~CompareSession() override;   // cancels what runs and waits for it
+
+    // Each call returns false (and does nothing) while another operation runs.
+    bool load(const QString& folderA, const QString& folderB, const RunSettings& settings);
+    bool chat(const QString& message, const RunSettings& settings);   // both models, same message
+    bool runBattery(const Battery& battery, const RunSettings& settings);
+    bool runQuality(const QualityOptions& options);
+    bool runSweep(const SweepSettings& sweep, const RunSettings& settings);
+    void resetChat();
+    void cancel();
+
+    bool isBusy() const { return busy_ > 0; }
+    bool isLoaded() const { return loaded_[A] && loaded_[B]; }
+    // The identities of the loaded models (for the run documents), valid once loaded.
+    const RunModel& identity(int slot) const { return identity_[slot]; }
+    QString loadedPath(int slot) const { return loadedPath_[slot]; }
+
+Q_SIGNALS:
+    void busyChanged(bool busy);
+    void slotLoaded(int slot, bool ok, const QString& message);   // message: the error when !ok
+    void loadFinished(bool ok);
+    void chatDelta(int slot, const QString& text);
+    void chatFinished(int slot, const awq::GenerationResult& result);
+    void batteryEvent(const awq::BatteryEvent& event);
+    void batteryFinished(std::shared_ptr<awq::BatteryOutcome> outcome);
+    void qualityProgress(const QString& slot, int window, int windows);
+    void qualityFinished(const awq::QualityRun& quality, bool cancelled);
+    void sweepProgress(const awq::SweepEvent& event);
+    void sweepFinished(std::shared_ptr<awq::SweepRun> sweep, bool cancelled);
+    void failed(const QString& what, const QString& message);
+
+private:
+    void finishOne();   // one queued piece of an operation is done
+    template <typename Fn>
+    void post(int slot, Fn fn);
+
+    std::array<std::unique_ptr<QThread>, 2> threads_;
+    std::array<QObject*, 2> workers_{};
+    // Engines and chats live on the slot threads; the GUI thread only touches them while no
+    // operation is in flight (busy_ == 0).
+    std::array<std::shared_ptr<LoadedModel>, 2> models_;
+    std::array<std::shared_ptr<ChatSession>, 2> chats_;
+    std::array<RunModel, 2> identity_;
+    std::array<QString, 2> loadedPath_;
+    std::array<bool, 2> loaded_{false, false};
+    std::array<bool, 2> loadOk_{false, false};
+    std::stop_source stop_;
+    int busy_ = 0;
+};
+
+}  // namespace awq::ui

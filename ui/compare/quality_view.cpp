@@ -1,0 +1,149 @@
+#include "ui/compare/quality_view.h"
+
+#include "ui/models/catalog_text.h"
+#include "ui/util/path_text.h"
+#include "ui/util/view_style.h"
+
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace awq::ui {
+
+QualityView::QualityView(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("qualityView"));
+    text_ = new QLineEdit;
+    text_->setObjectName(QStringLiteral("qualityText"));
+    text_->setPlaceholderText(tr("UTF-8 text file to score (e.g. WikiText-2 test, or held-out stories)"));
+    browse_ = new QPushButton(tr("Browse…"));
+    ctx_ = new QSpinBox;
+    ctx_->setRange(16, 32768);
+    ctx_->setValue(256);
+    ctx_->setPrefix(tr("ctx "));
+    stride_ = new QSpinBox;
+    stride_->setRange(1, 32768);
+    stride_->setValue(256);
+    stride_->setPrefix(tr("stride "));
+    windows_ = new QSpinBox;
+    windows_->setRange(0, 100000);
+    windows_->setValue(64);
+    windows_->setPrefix(tr("windows "));
+    windows_->setSpecialValueText(tr("all windows"));
+    run_ = new QPushButton(tr("Evaluate"));
+    run_->setObjectName(QStringLiteral("qualityRun"));
+    stop_ = new QPushButton(tr("Stop"));
+    progress_ = new QProgressBar;
+    progress_->setMaximumWidth(220);
+
+    auto* tools = new QHBoxLayout;
+    tools->addWidget(text_, 1);
+    tools->addWidget(browse_);
+    tools->addWidget(ctx_);
+    tools->addWidget(stride_);
+    tools->addWidget(windows_);
+    tools->addWidget(progress_);
+    tools->addWidget(stop_);
+    tools->addWidget(run_);
+
+    results_ = new QTableWidget(RowCount, 2);
+    results_->setObjectName(QStringLiteral("qualityResults"));
+    results_->setVerticalHeaderLabels({tr("Perplexity"), tr("Scored tokens"), tr("KL divergence vs A"), tr("Top-1 agreement vs A")});
+    results_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    results_->verticalHeader()->setDefaultSectionSize(results_->fontMetrics().height() + 8);
+    results_->setMaximumHeight(results_->verticalHeader()->defaultSectionSize() * (RowCount + 1) + 8);
+    applySoftSelection(results_);
+    for (int r = 0; r < RowCount; ++r)
+        for (int c = 0; c < 2; ++c) {
+            auto* item = new QTableWidgetItem;
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+            results_->setItem(r, c, item);
+        }
+    notes_ = new QLabel;
+    notes_->setObjectName(QStringLiteral("qualityNotes"));
+    notes_->setWordWrap(true);
+    auto* explain = new QLabel(tr("Perplexity over non-overlapping windows (lower is better). KL divergence: mean KL(A ‖ B) per "
+                                  "scored token; top-1 agreement: how often B's most likely next token is A's. Both need the same "
+                                  "tokenizer."));
+    explain->setWordWrap(true);
+    explain->setEnabled(false);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(tools);
+    layout->addWidget(results_);
+    layout->addWidget(notes_);
+    layout->addWidget(explain);
+    layout->addStretch(1);
+
+    // A window scores at most its own length: the stride follows a shorter context.
+    stride_->setMaximum(ctx_->value());
+    connect(ctx_, &QSpinBox::valueChanged, stride_, &QSpinBox::setMaximum);
+    connect(browse_, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Text to score"), QString(), tr("Text (*.txt *.raw);;All files (*)"));
+        if (!f.isEmpty()) text_->setText(f);
+    });
+    connect(run_, &QPushButton::clicked, this, &QualityView::runRequested);
+    connect(stop_, &QPushButton::clicked, this, &QualityView::stopRequested);
+    setModelNames(tr("A"), tr("B"));
+    setRunning(false, false);
+}
+
+QualityOptions QualityView::options() const {
+    QualityOptions o;
+    o.text = toPath(text_->text().trimmed());
+    o.perplexity.context = ctx_->value();
+    o.perplexity.stride = stride_->value();
+    o.perplexity.maxWindows = windows_->value();
+    return o;
+}
+
+void QualityView::setTextFile(const QString& path) { text_->setText(path); }
+
+void QualityView::setModelNames(const QString& a, const QString& b) {
+    results_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+}
+
+void QualityView::setRunning(bool running, bool canRun) {
+    run_->setEnabled(!running && canRun);
+    stop_->setEnabled(running);
+}
+
+void QualityView::begin() {
+    for (int r = 0; r < RowCount; ++r)
+        for (int c = 0; c < 2; ++c) results_->item(r, c)->setText(QString());
+    notes_->clear();
+    progress_->setRange(0, 0);
+}
+
+void QualityView::onProgress(const QString& slot, int window, int windows) {
+    progress_->setRange(0, std::max(windows, 1));
+    progress_->setValue(window);
+    progress_->setFormat(tr("%1: window %2 of %3").arg(slot).arg(window).arg(windows));
+}
+
+void QualityView::showResult(const QualityRun& q, bool cancelled) {
+    progress_->setRange(0, 1);
+    progress_->setValue(1);
+    progress_->setFormat(cancelled ? tr("cancelled") : tr("done"));
+    for (const auto& [slot, m] : q.models) {
+        const int c = slot == "B" ? 1 : 0;
+        results_->item(PerplexityRow, c)->setText(QString::number(m.perplexity, 'f', 3));
+        results_->item(TokensRow, c)->setText(formatInteger(m.tokens));
+        if (m.kldVsA) results_->item(KldRow, c)->setText(QString::number(*m.kldVsA, 'g', 4));
+        if (m.top1VsA) results_->item(Top1Row, c)->setText(QStringLiteral("%1 %").arg(*m.top1VsA * 100.0, 0, 'f', 1));
+    }
+    QString notes = tr("%1, ctx %2, stride %3, %4 windows.").arg(QString::fromStdString(q.text)).arg(q.ctx).arg(q.stride).arg(q.windows);
+    if (!q.notes.empty()) notes += QLatin1Char(' ') + QString::fromStdString(q.notes);
+    if (cancelled) notes += tr(" Stopped early: the numbers cover the windows scored so far.");
+    notes_->setText(notes);
+}
+
+}  // namespace awq::ui

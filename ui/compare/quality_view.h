@@ -1,0 +1,56 @@
+#pragma once
+// The Compare page's Quality tab: perplexity of A and B on a chosen text, and KL divergence /
+// top-1 agreement of B against A (llama-perplexity style).
+#include "core/compare/compare_runner.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace awq::ui {
+
+class QualityView : public QWidget {
+    Q_OBJECT
+public:
+    enum Row { PerplexityRow, TokensRow, KldRow, Top1Row, RowCount };
+
+    explicit QualityView(QWidget* parent = nullptr);
+
+    QualityOptions options() const;
+    void setTextFile(const QString& path);
+    void setModelNames(const QString& a, const QString& b);
+    void setRunning(bool running, bool canRun);
+    void begin();
+    void onProgress(const QString& slot, int window, int windows);
+    void showResult(const QualityRun& quality, bool cancelled);
+
+    QLineEdit* textEdit() const { return text_; }
+    QSpinBox* contextSpin() const { return ctx_; }
+    QSpinBox* windowsSpin() const { return windows_; }
+    QPushButton* runButton() const { return run_; }
+    QTableWidget* resultTable() const { return results_; }
+    QLabel* notesLabel() const { return notes_; }
+
+Q_SIGNALS:
+    void runRequested();
+    void stopRequested();
+
+private:
+    QLineEdit* text_ = nullptr;
+    QPushButton* browse_ = nullptr;
+    QSpinBox* ctx_ = nullptr;
+    QSpinBox* stride_ = nullptr;
+    QSpinBox* windows_ = nullptr;
+    QPushButton* run_ = nullptr;
+    QPushButton* stop_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QTableWidget* results_ = nullptr;
+    QLabel* notes_ = nullptr;
+};
+
+}  // namespace awq::ui

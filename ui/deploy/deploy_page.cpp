@@ -1,0 +1,574 @@
+#include "ui/deploy/deploy_page.h"
+
+#include "ui/deploy/pool_job_runner.h"
+#include "ui/deploy/promote_dialog.h"
+#include "ui/deploy/target_dialog.h"
+#include "ui/util/icons.h"
+#include "ui/util/path_text.h"
+#include "ui/util/view_style.h"
+
+#include "core/pool/warm_pool.h"
+#include "core/system/gpu_probe.h"
+#include "core/util/error.h"
+#include "core/util/format.h"
+
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
+
+namespace awq::ui {
+namespace fs = std::filesystem;
+
+namespace {
+
+enum PoolColumn { PoolName, PoolQuant, PoolSize, PoolDeployed, PoolManifest, PoolStatus, PoolColumns };
+enum TargetColumn { TargetName, TargetKind, TargetFiles, TargetGpus, TargetCurrent, TargetColumns };
+
+QTableWidget* makeTable(const QStringList& headers, const QString& objectName) {
+    auto* t = new QTableWidget(0, int(headers.size()));
+    t->setObjectName(objectName);
+    t->setHorizontalHeaderLabels(headers);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->verticalHeader()->setVisible(false);
+    t->horizontalHeader()->setStretchLastSection(true);
+    t->setAlternatingRowColors(true);
+    return t;
+}
+
+QTableWidgetItem* cell(const QString& text, bool right = false) {
+    auto* item = new QTableWidgetItem(text);
+    if (right) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+QString selectedName(const QTableWidget* table) {
+    const auto rows = table->selectionModel()->selectedRows();
+    if (rows.isEmpty()) return {};
+    const auto* item = table->item(rows.first().row(), 0);
+    return item ? item->text() : QString();
+}
+
+bool selectByName(QTableWidget* table, const QString& name) {
+    for (int r = 0; r < table->rowCount(); ++r)
+        if (table->item(r, 0) && table->item(r, 0)->text() == name) {
+            table->selectRow(r);
+            return true;
+        }
+    return false;
+}
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+}  // namespace
+
+DeployPage::DeployPage(QWidget* parent) : QWidget(parent), settingsFile_(toQString(deploy::defaultSettingsFile())) {
+    runner_ = new PoolJobRunner(this);
+    connect(runner_, &PoolJobRunner::progress, this, &DeployPage::onJobProgress);
+    connect(runner_, &PoolJobRunner::finished, this, &DeployPage::onJobFinished);
+    confirm_ = [this](const QString& question) {
+        return QMessageBox::question(this, tr("Warm pool"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No) ==
+               QMessageBox::Yes;
+    };
+    buildUi();
+    setWarmPool({});
+}
+
+DeployPage::~DeployPage() = default;
+
+void DeployPage::buildUi() {
+    auto* layout = new QVBoxLayout(this);
+
+    auto* title = new QLabel(tr("Deploy"));
+    title->setObjectName(QStringLiteral("deployTitle"));
+    QFont f = title->font();
+    f.setPointSizeF(f.pointSizeF() * 1.4);
+    f.setBold(true);
+    title->setFont(f);
+    poolLabel_ = new QLabel;
+    poolLabel_->setObjectName(QStringLiteral("warmPoolLabel"));
+    poolLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* head = new QHBoxLayout;
+    head->addWidget(title);
+    head->addSpacing(16);
+    auto* poolIcon = new QLabel;
+    poolIcon->setPixmap(icon(QStringLiteral("warm-pool")).pixmap(20, 20));
+    head->addWidget(poolIcon);
+    head->addWidget(poolLabel_, 1);
+    layout->addLayout(head);
+
+    error_ = new QLabel;
+    error_->setObjectName(QStringLiteral("deployError"));
+    error_->setWordWrap(true);
+    error_->setStyleSheet(QStringLiteral("QLabel { color: #cf222e; }"));
+    error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    error_->hide();
+    layout->addWidget(error_);
+
+    auto* splitter = new QSplitter(Qt::Vertical);
+    layout->addWidget(splitter, 1);
+
+    // ---- warm pool ----
+    auto* poolBox = new QGroupBox(tr("Warm pool"));
+    auto* poolLayout = new QVBoxLayout(poolBox);
+    auto* diskRow = new QHBoxLayout;
+    diskBar_ = new QProgressBar;
+    diskBar_->setObjectName(QStringLiteral("poolDiskBar"));
+    diskBar_->setRange(0, 1000);
+    diskBar_->setTextVisible(false);
+    diskBar_->setMaximumHeight(14);
+    diskText_ = new QLabel;
+    diskText_->setObjectName(QStringLiteral("poolDiskText"));
+    budget_ = new QDoubleSpinBox;
+    budget_->setObjectName(QStringLiteral("poolBudget"));
+    budget_->setRange(0, 1'000'000);
+    budget_->setDecimals(0);
+    budget_->setSuffix(tr(" GiB"));
+    budget_->setSpecialValueText(tr("no budget"));
+    budget_->setToolTip(tr("Disk budget of the warm pool: adding a model that would exceed it is refused"));
+    connect(budget_, &QDoubleSpinBox::editingFinished, this, &DeployPage::saveBudget);
+    diskRow->addWidget(diskBar_, 1);
+    diskRow->addWidget(diskText_);
+    diskRow->addWidget(new QLabel(tr("Budget")));
+    diskRow->addWidget(budget_);
+    poolLayout->addLayout(diskRow);
+
+    poolTable_ = makeTable({tr("Model"), tr("Quantization"), tr("Size"), tr("Deployed"), tr("Verified copy"), tr("Status")},
+                           QStringLiteral("poolTable"));
+    applySoftSelection(poolTable_);
+    poolLayout->addWidget(poolTable_, 1);
+    connect(poolTable_, &QTableWidget::itemSelectionChanged, this, &DeployPage::updateButtons);
+
+    auto* poolButtons = new QHBoxLayout;
+    addButton_ = new QPushButton(icon(QStringLiteral("folder-add")), tr("Add model…"));
+    addButton_->setObjectName(QStringLiteral("poolAdd"));
+    removeButton_ = new QPushButton(tr("Remove"));
+    removeButton_->setObjectName(QStringLiteral("poolRemove"));
+    verifyButton_ = new QPushButton(icon(QStringLiteral("ok")), tr("Verify"));
+    verifyButton_->setObjectName(QStringLiteral("poolVerify"));
+    cancelButton_ = new QPushButton(icon(QStringLiteral("cancel")), tr("Cancel"));
+    cancelButton_->setObjectName(QStringLiteral("poolCancel"));
+    jobProgress_ = new QProgressBar;
+    jobProgress_->setObjectName(QStringLiteral("poolJobProgress"));
+    jobProgress_->setRange(0, 1000);
+    jobLabel_ = new QLabel;
+    jobLabel_->setObjectName(QStringLiteral("poolJobLabel"));
+    for (auto* b : {addButton_, removeButton_, verifyButton_, cancelButton_}) poolButtons->addWidget(b);
+    poolButtons->addWidget(jobProgress_, 1);
+    poolButtons->addWidget(jobLabel_);
+    poolLayout->addLayout(poolButtons);
+    connect(addButton_, &QPushButton::clicked, this, &DeployPage::addModelInteractive);
+    connect(removeButton_, &QPushButton::clicked, this, [this] { removeModel(selectedModel()); });
+    connect(verifyButton_, &QPushButton::clicked, this, [this] { verifyModel(selectedModel()); });
+    connect(cancelButton_, &QPushButton::clicked, this, &DeployPage::cancelJob);
+    splitter->addWidget(poolBox);
+
+    // ---- targets ----
+    auto* targetBox = new QGroupBox(tr("Deployment targets"));
+    auto* targetLayout = new QVBoxLayout(targetBox);
+    targetTable_ = makeTable({tr("Target"), tr("Kind"), tr("Files"), tr("GPUs"), tr("Current model")}, QStringLiteral("targetTable"));
+    applySoftSelection(targetTable_);
+    targetLayout->addWidget(targetTable_, 1);
+    connect(targetTable_, &QTableWidget::itemSelectionChanged, this, &DeployPage::updateButtons);
+    auto* targetButtons = new QHBoxLayout;
+    addTargetButton_ = new QPushButton(tr("Add target…"));
+    addTargetButton_->setObjectName(QStringLiteral("targetAdd"));
+    editTargetButton_ = new QPushButton(tr("Edit…"));
+    removeTargetButton_ = new QPushButton(tr("Forget target"));
+    promoteButton_ = new QPushButton(icon(QStringLiteral("deploy")), tr("Promote selected model…"));
+    promoteButton_->setObjectName(QStringLiteral("promote"));
+    promoteButton_->setToolTip(tr("Point the selected target at the selected warm-pool model: preview, backup, atomic write"));
+    undoButton_ = new QPushButton(tr("Undo last promotion"));
+    undoButton_->setObjectName(QStringLiteral("undoPromotion"));
+    for (auto* b : {addTargetButton_, editTargetButton_, removeTargetButton_}) targetButtons->addWidget(b);
+    targetButtons->addStretch(1);
+    targetButtons->addWidget(promoteButton_);
+    targetButtons->addWidget(undoButton_);
+    targetLayout->addLayout(targetButtons);
+    connect(addTargetButton_, &QPushButton::clicked, this, &DeployPage::addTargetInteractive);
+    connect(editTargetButton_, &QPushButton::clicked, this, &DeployPage::editTargetInteractive);
+    connect(removeTargetButton_, &QPushButton::clicked, this, &DeployPage::removeTargetInteractive);
+    connect(promoteButton_, &QPushButton::clicked, this, [this] { promote(selectedModel(), selectedTarget()); });
+    connect(undoButton_, &QPushButton::clicked, this, [this] { undo(selectedTarget()); });
+    auto* note = new QLabel(tr("Many GPUs or nodes are vLLM's job: the tensor-parallel size and the config written here are the route there."));
+    note->setWordWrap(true);
+    note->setEnabled(false);
+    targetLayout->addWidget(note);
+    splitter->addWidget(targetBox);
+
+    // ---- history ----
+    auto* historyBox = new QGroupBox(tr("Promotion history"));
+    auto* historyLayout = new QVBoxLayout(historyBox);
+    historyTable_ = makeTable({tr("Time (UTC)"), tr("Action"), tr("Target"), tr("Model"), tr("State")}, QStringLiteral("historyTable"));
+    historyTable_->setSelectionMode(QAbstractItemView::NoSelection);
+    historyLayout->addWidget(historyTable_);
+    splitter->addWidget(historyBox);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(2, 1);
+}
+
+void DeployPage::setWarmPool(const QString& folder) {
+    pool_ = folder;
+    poolLabel_->setText(pool_.isEmpty() ? tr("Warm pool: none set — choose one in Settings (Ctrl+,)") : tr("Warm pool: %1").arg(pool_));
+    refresh();
+}
+
+void DeployPage::setSettingsFile(const QString& file) {
+    settingsFile_ = file;
+    refresh();
+}
+
+void DeployPage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    refresh();
+}
+
+void DeployPage::showError(const QString& text) {
+    error_->setText(text);
+    error_->show();
+    Q_EMIT statusMessage(text);
+}
+
+void DeployPage::clearError() {
+    error_->clear();
+    error_->hide();
+}
+
+deploy::DeploySettings DeployPage::loadSettingsOrReport() {
+    try {
+        return deploy::loadSettings(toPath(settingsFile_));
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+        return {};
+    }
+}
+
+void DeployPage::refresh() {
+    const auto settings = loadSettingsOrReport();
+    budgetBytes_ = settings.poolBudgetBytes;
+    budget_->setValue(double(budgetBytes_ >> 30));
+    refreshPool(settings);
+    refreshTargets(settings);
+    refreshHistory();
+    updateButtons();
+}
+
+void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
+    const QString keep = selectedModel();
+    poolTable_->setRowCount(0);
+    diskBar_->setValue(0);
+    if (pool_.isEmpty()) {
+        diskText_->setText(tr("no warm pool"));
+        return;
+    }
+    std::vector<pool::PoolEntry> entries;
+    pool::PoolUsage usage;
+    try {
+        entries = pool::listPool(toPath(pool_), deploy::deployedModels(settings));
+        usage = pool::poolUsage(toPath(pool_), budgetBytes_);
+    } catch (const Error& e) {
+        diskText_->setText(tr("unreadable"));
+        showError(qs(e.what()));
+        return;
+    }
+    poolTable_->setRowCount(int(entries.size()));
+    for (int r = 0; r < int(entries.size()); ++r) {
+        const auto& e = entries[std::size_t(r)];
+        QStringList deployedBy;
+        for (const auto& t : e.deployedBy) deployedBy << qs(t);
+        auto* name = cell(qs(e.name));
+        name->setIcon(icon(e.deployed() ? QStringLiteral("deploy") : QStringLiteral("model")));
+        name->setToolTip(toQString(e.folder));
+        poolTable_->setItem(r, PoolName, name);
+        poolTable_->setItem(r, PoolQuant, cell(qs(e.quantization)));
+        poolTable_->setItem(r, PoolSize, cell(qs(format::bytes(e.bytes)), true));
+        poolTable_->setItem(r, PoolDeployed, cell(deployedBy.isEmpty() ? QStringLiteral("–") : deployedBy.join(QStringLiteral(", "))));
+        poolTable_->setItem(r, PoolManifest, cell(e.hasManifest ? tr("SHA-256 manifest") : tr("no manifest")));
+        poolTable_->setItem(r, PoolStatus, cell(e.error.empty() ? tr("ok") : qs(e.error)));
+    }
+    poolTable_->resizeColumnsToContents();
+    selectByName(poolTable_, keep);
+
+    // Disk use against the budget (or against what the disk could hold, when there is none).
+    const std::uint64_t scale = usage.budgetBytes ? usage.budgetBytes : usage.usedBytes + usage.availableBytes;
+    diskBar_->setValue(scale ? int(std::min<std::uint64_t>(1000, usage.usedBytes * 1000 / scale)) : 0);
+    const bool over = usage.budgetBytes && usage.usedBytes > usage.budgetBytes;
+    diskBar_->setStyleSheet(over ? QStringLiteral("QProgressBar::chunk { background: #cf222e; }") : QString());
+    QString text = usage.budgetBytes ? tr("%1 of %2 budget").arg(qs(format::bytes(usage.usedBytes)), qs(format::bytes(usage.budgetBytes)))
+                                     : tr("%1 used").arg(qs(format::bytes(usage.usedBytes)));
+    text += tr(" · %1 free on disk").arg(qs(format::bytes(usage.availableBytes)));
+    if (over) text += tr(" · over budget");
+    diskText_->setText(text);
+}
+
+void DeployPage::refreshTargets(const deploy::DeploySettings& settings) {
+    const QString keep = selectedTarget();
+    const auto deployed = deploy::deployedModels(settings);
+    targetTable_->setRowCount(int(settings.targets.size()));
+    for (int r = 0; r < int(settings.targets.size()); ++r) {
+        const auto& t = settings.targets[std::size_t(r)];
+        QString files = t.kind == deploy::TargetKind::Compose
+                            ? (t.envFile.empty() ? toQString(t.composeFile) + tr(" (defaults)") : toQString(t.envFile))
+                            : toQString(t.vllmConfig);
+        QString current = QStringLiteral("–");
+        for (const auto& d : deployed)
+            if (d.target == t.name) current = toQString(d.model.filename());
+        targetTable_->setItem(r, TargetName, cell(qs(t.name)));
+        targetTable_->setItem(r, TargetKind, cell(t.kind == deploy::TargetKind::Compose ? tr("docker compose") : tr("vLLM config")));
+        targetTable_->setItem(r, TargetFiles, cell(files));
+        targetTable_->setItem(r, TargetGpus, cell(QString::number(t.gpuCount) +
+                                                  (t.gpuMemoryBytes ? QStringLiteral(" × ") + qs(format::gib(t.gpuMemoryBytes)) : QString())));
+        targetTable_->setItem(r, TargetCurrent, cell(current));
+    }
+    targetTable_->resizeColumnsToContents();
+    if (!selectByName(targetTable_, keep) && targetTable_->rowCount() > 0) targetTable_->selectRow(0);
+}
+
+void DeployPage::refreshHistory() {
+    std::vector<deploy::HistoryEntry> history;
+    try {
+        history = deploy::loadHistory(deploy::stateDirFor(toPath(settingsFile_)));
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+    }
+    historyTable_->setRowCount(int(history.size()));
+    int r = 0;
+    for (auto it = history.rbegin(); it != history.rend(); ++it, ++r) {  // newest first
+        const auto& e = *it;
+        historyTable_->setItem(r, 0, cell(qs(e.time)));
+        historyTable_->setItem(r, 1, cell(e.action == "undo" ? tr("undo") : tr("promote")));
+        historyTable_->setItem(r, 2, cell(qs(e.target)));
+        auto* model = cell(toQString(fs::path(e.model).filename()));
+        model->setToolTip(qs(e.command));
+        historyTable_->setItem(r, 3, model);
+        historyTable_->setItem(r, 4, cell(e.action == "undo" ? tr("restored %1").arg(qs(e.undoes)) : (e.undone ? tr("undone") : tr("active"))));
+    }
+    historyTable_->resizeColumnsToContents();
+}
+
+void DeployPage::updateButtons() {
+    const bool busy = runner_->isRunning();
+    const bool model = !selectedModel().isEmpty();
+    const bool target = !selectedTarget().isEmpty();
+    addButton_->setEnabled(!busy && !pool_.isEmpty());
+    removeButton_->setEnabled(!busy && model);
+    verifyButton_->setEnabled(!busy && model);
+    cancelButton_->setEnabled(busy);
+    jobProgress_->setVisible(busy);
+    editTargetButton_->setEnabled(target);
+    removeTargetButton_->setEnabled(target);
+    promoteButton_->setEnabled(!busy && model && target);
+    undoButton_->setEnabled(!busy && target);
+}
+
+QString DeployPage::selectedModel() const { return selectedName(poolTable_); }
+QString DeployPage::selectedTarget() const { return selectedName(targetTable_); }
+bool DeployPage::selectModel(const QString& name) { return selectByName(poolTable_, name); }
+bool DeployPage::selectTarget(const QString& name) { return selectByName(targetTable_, name); }
+bool DeployPage::isBusy() const { return runner_->isRunning(); }
+void DeployPage::cancelJob() { runner_->cancel(); }
+
+bool DeployPage::addModel(const QString& folder) {
+    if (pool_.isEmpty()) {
+        showError(tr("No warm pool is set: choose one in Settings first."));
+        return false;
+    }
+    clearError();
+    pool::AddOptions options;
+    options.budgetBytes = budgetBytes_;
+    const fs::path poolPath = toPath(pool_), model = toPath(folder);
+    const bool ok = runner_->start(tr("Adding %1").arg(toQString(model.filename())),
+                                   [poolPath, model, options](std::stop_token stop, const pool::CopyProgressFn& progress, bool& cancelled) {
+                                       const auto r = pool::addToPool(poolPath, model, options, stop, progress);
+                                       cancelled = r.cancelled;
+                                       if (r.cancelled) return tr("Copy cancelled: the pool is unchanged");
+                                       return tr("Added %1 (%2, every file SHA-256 verified)")
+                                           .arg(qs(r.entry.name), qs(format::bytes(r.entry.bytes)));
+                                   });
+    if (ok) jobLabel_->setText(runner_->label());
+    updateButtons();
+    return ok;
+}
+
+bool DeployPage::removeModel(const QString& name) {
+    if (name.isEmpty() || pool_.isEmpty()) return false;
+    clearError();
+    const auto settings = loadSettingsOrReport();
+    const auto deployed = deploy::deployedModels(settings);
+    for (const auto& d : deployed)
+        if (pool::isInsidePool(toPath(pool_), d.model) && toQString(d.model.filename()) == name) {
+            showError(tr("%1 is deployed (target %2): promote another model to that target before removing it.").arg(name, qs(d.target)));
+            return false;
+        }
+    if (!confirm_(tr("Delete %1 from the warm pool? The files are removed from disk.").arg(name))) return false;
+    const fs::path poolPath = toPath(pool_);
+    const std::string n = name.toStdString();
+    const bool ok = runner_->start(tr("Removing %1").arg(name), [poolPath, n, deployed](std::stop_token, const pool::CopyProgressFn&, bool&) {
+        pool::removeFromPool(poolPath, n, deployed);
+        return tr("Removed %1 from the warm pool").arg(qs(n));
+    });
+    updateButtons();
+    return ok;
+}
+
+bool DeployPage::verifyModel(const QString& name) {
+    if (name.isEmpty() || pool_.isEmpty()) return false;
+    clearError();
+    const fs::path poolPath = toPath(pool_);
+    const std::string n = name.toStdString();
+    const bool ok = runner_->start(tr("Verifying %1").arg(name),
+                                   [poolPath, n](std::stop_token stop, const pool::CopyProgressFn& progress, bool& cancelled) {
+                                       const auto r = pool::verifyPoolModel(poolPath, n, stop, progress);
+                                       cancelled = stop.stop_requested();
+                                       if (!r.ok) {
+                                           std::string problems;
+                                           for (const auto& p : r.problems) problems += (problems.empty() ? "" : "; ") + p;
+                                           throw Error(n + " does not match its manifest: " + problems, poolPath / n,
+                                                       "remove it and add it again from the library");
+                                       }
+                                       return tr("%1 verified: %2 files match their SHA-256").arg(qs(n)).arg(r.filesChecked);
+                                   });
+    if (ok) jobLabel_->setText(runner_->label());
+    updateButtons();
+    return ok;
+}
+
+void DeployPage::onJobProgress(int stage, qint64 done, qint64 total, const QString& file) {
+    jobProgress_->setValue(total > 0 ? int(done * 1000 / total) : 0);
+    jobLabel_->setText(tr("%1: %2 %3 of %4")
+                           .arg(runner_->label(), stage == 0 ? tr("copying") : tr("verifying"), qs(format::bytes(std::uint64_t(done))),
+                                qs(format::bytes(std::uint64_t(total)))));
+    jobLabel_->setToolTip(file);
+}
+
+void DeployPage::onJobFinished(bool ok, bool cancelled, const QString& message) {
+    jobLabel_->setText(message);
+    if (!ok) showError(message);
+    else Q_EMIT statusMessage(message);
+    refresh();
+    Q_EMIT jobFinished(ok, cancelled, message);
+}
+
+deploy::PromotionPlan DeployPage::previewPromotion(const QString& modelName, const QString& targetName) const {
+    const auto settings = deploy::loadSettings(toPath(settingsFile_));
+    const auto* target = settings.find(targetName.toStdString());
+    if (!target) throw Error("no target named '" + targetName.toStdString() + "'", toPath(settingsFile_), "add one on the Deploy page");
+    deploy::PlanOptions options;
+    options.pool = toPath(pool_);
+    if (!target->gpuMemoryBytes) {
+        const auto probe = probeGpus();
+        if (!probe.gpus.empty()) options.detectedGpuMemoryBytes = probe.gpus.front().totalBytes;
+    }
+    return deploy::planPromotion(*target, toPath(pool_) / toPath(modelName), options);
+}
+
+bool DeployPage::promote(const QString& modelName, const QString& targetName) {
+    if (modelName.isEmpty() || targetName.isEmpty()) return false;
+    clearError();
+    try {
+        const auto plan = previewPromotion(modelName, targetName);
+        PromoteDialog dialog(plan, this);
+        if (dialog.exec() != QDialog::Accepted) return false;
+        const auto entry = deploy::applyPromotion(plan, deploy::stateDirFor(toPath(settingsFile_)));
+        Q_EMIT statusMessage(tr("Promoted %1 to %2 (%3 file(s) written, backups kept)").arg(modelName, targetName).arg(entry.files.size()));
+        Q_EMIT promoted(targetName, modelName);
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+        refresh();
+        return false;
+    }
+    refresh();
+    return true;
+}
+
+bool DeployPage::undo(const QString& targetName) {
+    if (targetName.isEmpty()) return false;
+    clearError();
+    try {
+        const auto e = deploy::undoLastPromotion(targetName.toStdString(), deploy::stateDirFor(toPath(settingsFile_)));
+        Q_EMIT statusMessage(tr("Undid promotion %1 of %2").arg(qs(e.undoes), targetName));
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+        return false;
+    }
+    refresh();
+    return true;
+}
+
+bool DeployPage::addTarget(const deploy::DeployTarget& target) {
+    clearError();
+    try {
+        auto s = deploy::loadSettings(toPath(settingsFile_));
+        deploy::upsertTarget(s, target);
+        deploy::saveSettings(toPath(settingsFile_), s);
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+        return false;
+    }
+    refresh();
+    selectTarget(qs(target.name));
+    return true;
+}
+
+void DeployPage::setBudgetBytes(std::uint64_t bytes) {
+    try {
+        auto s = deploy::loadSettings(toPath(settingsFile_));
+        s.poolBudgetBytes = bytes;
+        deploy::saveSettings(toPath(settingsFile_), s);
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+    }
+    refresh();
+}
+
+void DeployPage::saveBudget() {
+    const std::uint64_t bytes = std::uint64_t(budget_->value()) << 30;
+    if (bytes != budgetBytes_) setBudgetBytes(bytes);
+}
+
+void DeployPage::addModelInteractive() {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Copy a model folder into the warm pool"));
+    if (!folder.isEmpty()) addModel(folder);
+}
+
+void DeployPage::addTargetInteractive() {
+    TargetDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted) addTarget(dialog.target());
+}
+
+void DeployPage::editTargetInteractive() {
+    const auto settings = loadSettingsOrReport();
+    const auto* t = settings.find(selectedTarget().toStdString());
+    if (!t) return;
+    TargetDialog dialog(this);
+    dialog.setTarget(*t);
+    if (dialog.exec() == QDialog::Accepted) addTarget(dialog.target());
+}
+
+void DeployPage::removeTargetInteractive() {
+    const QString name = selectedTarget();
+    if (name.isEmpty() || !confirm_(tr("Forget target %1? Its files are not touched.").arg(name))) return;
+    try {
+        auto s = deploy::loadSettings(toPath(settingsFile_));
+        deploy::removeTarget(s, name.toStdString());
+        deploy::saveSettings(toPath(settingsFile_), s);
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+    }
+    refresh();
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,129 @@
+#pragma once
+// The Deploy page: the warm pool (models, disk use against the budget, add / remove / verify with
+// progress on a worker thread), the deployment targets, promotion with a diff preview, undo, and
+// the promotion history. Targets and the budget live in the deployment settings file
+// (core/deploy); the warm-pool folder comes from the workbench settings.
+#include "core/deploy/deploy_settings.h"
+#include "core/deploy/promotion.h"
+
+#include <QString>
+#include <QWidget>
+
+#include <functional>
+
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace awq::ui {
+
+class PoolJobRunner;
+
+class DeployPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit DeployPage(QWidget* parent = nullptr);
+    ~DeployPage() override;
+
+    void setWarmPool(const QString& folder);
+    QString warmPool() const { return pool_; }
+    // Default: deploy::defaultSettingsFile(). Tests point it at a temp file.
+    void setSettingsFile(const QString& file);
+    QString settingsFile() const { return settingsFile_; }
+
+    // Re-reads the pool, the targets and the history.
+    void refresh();
+
+    // Warm pool actions (asynchronous; jobFinished reports the outcome). False when refused at once.
+    bool addModel(const QString& folder);
+    bool removeModel(const QString& name);   // asks the confirmer first
+    bool verifyModel(const QString& name);
+    void cancelJob();
+    bool isBusy() const;
+
+    // Promotion: preview dialog, then backup + atomic write. Returns whether files were written.
+    bool promote(const QString& modelName, const QString& targetName);
+    bool undo(const QString& targetName);
+    // The plan promote() would preview (no dialog, nothing written).
+    deploy::PromotionPlan previewPromotion(const QString& modelName, const QString& targetName) const;
+
+    bool addTarget(const deploy::DeployTarget& target);
+    void setBudgetBytes(std::uint64_t bytes);  // saved in the settings file
+
+    QString selectedModel() const;
+    QString selectedTarget() const;
+    bool selectModel(const QString& name);
+    bool selectTarget(const QString& name);
+
+    // Asked before removing a model; default: a message box.
+    void setConfirmer(std::function<bool(const QString& question)> confirmer) { confirm_ = std::move(confirmer); }
+
+    QTableWidget* poolTable() const { return poolTable_; }
+    QTableWidget* targetTable() const { return targetTable_; }
+    QTableWidget* historyTable() const { return historyTable_; }
+    QProgressBar* diskBar() const { return diskBar_; }
+    QProgressBar* jobProgress() const { return jobProgress_; }
+    QLabel* poolLabel() const { return poolLabel_; }
+    QLabel* errorLabel() const { return error_; }
+    QPushButton* addButton() const { return addButton_; }
+    QPushButton* removeButton() const { return removeButton_; }
+    QPushButton* verifyButton() const { return verifyButton_; }
+    QPushButton* cancelButton() const { return cancelButton_; }
+    QPushButton* promoteButton() const { return promoteButton_; }
+    QPushButton* undoButton() const { return undoButton_; }
+
+Q_SIGNALS:
+    void jobFinished(bool ok, bool cancelled, const QString& message);
+    void promoted(const QString& target, const QString& model);
+    void statusMessage(const QString& text);
+
+protected:
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void buildUi();
+    void showError(const QString& text);
+    void clearError();
+    deploy::DeploySettings loadSettingsOrReport();
+    void refreshPool(const deploy::DeploySettings& settings);
+    void refreshTargets(const deploy::DeploySettings& settings);
+    void refreshHistory();
+    void updateButtons();
+    void onJobProgress(int stage, qint64 done, qint64 total, const QString& file);
+    void onJobFinished(bool ok, bool cancelled, const QString& message);
+    void addModelInteractive();
+    void addTargetInteractive();
+    void editTargetInteractive();
+    void removeTargetInteractive();
+    void saveBudget();
+
+    QString pool_;
+    QString settingsFile_;
+    std::uint64_t budgetBytes_ = 0;
+    std::function<bool(const QString&)> confirm_;
+    PoolJobRunner* runner_ = nullptr;
+
+    QLabel* poolLabel_ = nullptr;
+    QLabel* error_ = nullptr;
+    QProgressBar* diskBar_ = nullptr;
+    QLabel* diskText_ = nullptr;
+    QDoubleSpinBox* budget_ = nullptr;
+    QTableWidget* poolTable_ = nullptr;
+    QPushButton* addButton_ = nullptr;
+    QPushButton* removeButton_ = nullptr;
+    QPushButton* verifyButton_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QProgressBar* jobProgress_ = nullptr;
+    QLabel* jobLabel_ = nullptr;
+    QTableWidget* targetTable_ = nullptr;
+    QPushButton* addTargetButton_ = nullptr;
+    QPushButton* editTargetButton_ = nullptr;
+    QPushButton* removeTargetButton_ = nullptr;
+    QPushButton* promoteButton_ = nullptr;
+    QPushButton* undoButton_ = nullptr;
+    QTableWidget* historyTable_ = nullptr;
+};
+
+}  // namespace awq::ui

@@ -1,0 +1,166 @@
+#include "ui/deploy/target_dialog.h"
+
+#include "ui/util/path_text.h"
+
+#include "core/util/error.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace awq::ui {
+
+namespace {
+// A line edit with a "…" button that opens a file dialog.
+QWidget* withBrowse(QLineEdit* edit, QWidget* parent, const QString& filter, bool save) {
+    auto* row = new QWidget;
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    h->addWidget(edit, 1);
+    auto* browse = new QToolButton;
+    browse->setText(QStringLiteral("…"));
+    QObject::connect(browse, &QToolButton::clicked, parent, [edit, parent, filter, save] {
+        const QString f = save ? QFileDialog::getSaveFileName(parent, QObject::tr("Choose a file"), edit->text(), filter,
+                                                              nullptr, QFileDialog::DontConfirmOverwrite)
+                               : QFileDialog::getOpenFileName(parent, QObject::tr("Choose a file"), edit->text(), filter);
+        if (!f.isEmpty()) edit->setText(f);
+    });
+    h->addWidget(browse);
+    return row;
+}
+}  // namespace
+
+TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
+    setObjectName(QStringLiteral("targetDialog"));
+    setWindowTitle(tr("Deployment target"));
+    auto* layout = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    name_ = new QLineEdit;
+    name_->setObjectName(QStringLiteral("targetName"));
+    name_->setPlaceholderText(tr("e.g. prime"));
+    kind_ = new QComboBox;
+    kind_->setObjectName(QStringLiteral("targetKind"));
+    kind_->addItem(tr("Docker compose project"), QStringLiteral("compose"));
+    kind_->addItem(tr("vLLM serve config (YAML)"), QStringLiteral("vllm"));
+    form->addRow(tr("Name"), name_);
+    form->addRow(tr("Kind"), kind_);
+    layout->addLayout(form);
+
+    pages_ = new QStackedWidget;
+    auto* composePage = new QWidget;
+    auto* composeForm = new QFormLayout(composePage);
+    compose_ = new QLineEdit;
+    compose_->setObjectName(QStringLiteral("targetCompose"));
+    env_ = new QLineEdit;
+    env_->setObjectName(QStringLiteral("targetEnv"));
+    env_->setPlaceholderText(tr("empty: set ${VAR:-default} in the compose file"));
+    pathVar_ = new QLineEdit(QStringLiteral("PRIME_MODEL_PATH"));
+    nameVar_ = new QLineEdit(QStringLiteral("PRIME_MODEL"));
+    composeForm->addRow(tr("Compose file"), withBrowse(compose_, this, tr("Compose files (*.yml *.yaml)"), false));
+    composeForm->addRow(tr(".env file"), withBrowse(env_, this, tr("All files (*)"), true));
+    composeForm->addRow(tr("Model path variable"), pathVar_);
+    composeForm->addRow(tr("Model name variable"), nameVar_);
+    pages_->addWidget(composePage);
+
+    auto* vllmPage = new QWidget;
+    auto* vllmForm = new QFormLayout(vllmPage);
+    vllmConfig_ = new QLineEdit;
+    vllmConfig_->setObjectName(QStringLiteral("targetVllmConfig"));
+    commandFile_ = new QLineEdit;
+    commandFile_->setPlaceholderText(tr("optional: a script for the vllm serve command line"));
+    vllmForm->addRow(tr("Config file"), withBrowse(vllmConfig_, this, tr("YAML (*.yaml *.yml)"), true));
+    vllmForm->addRow(tr("Command script"), withBrowse(commandFile_, this, tr("All files (*)"), true));
+    pages_->addWidget(vllmPage);
+    layout->addWidget(pages_);
+    connect(kind_, &QComboBox::currentIndexChanged, pages_, &QStackedWidget::setCurrentIndex);
+
+    auto* gpuForm = new QFormLayout;
+    gpus_ = new QSpinBox;
+    gpus_->setRange(1, 1024);
+    gpuMemoryGiB_ = new QDoubleSpinBox;
+    gpuMemoryGiB_->setRange(0, 4096);
+    gpuMemoryGiB_->setDecimals(0);
+    gpuMemoryGiB_->setSuffix(tr(" GiB"));
+    gpuMemoryGiB_->setSpecialValueText(tr("detect"));
+    utilization_ = new QDoubleSpinBox;
+    utilization_->setRange(0.1, 1.0);
+    utilization_->setSingleStep(0.05);
+    utilization_->setValue(0.90);
+    tp_ = new QSpinBox;
+    tp_->setRange(0, 1024);
+    tp_->setSpecialValueText(tr("automatic"));
+    maxModelLen_ = new QSpinBox;
+    maxModelLen_->setRange(0, 10'000'000);
+    maxModelLen_->setSpecialValueText(tr("model's, cut to what fits"));
+    paired_ = new QLineEdit;
+    paired_->setPlaceholderText(tr("optional: the FP16 model AWQ models must be quantized from"));
+    gpuForm->addRow(tr("GPUs"), gpus_);
+    gpuForm->addRow(tr("Memory per GPU"), gpuMemoryGiB_);
+    gpuForm->addRow(tr("GPU memory utilization"), utilization_);
+    gpuForm->addRow(tr("Tensor-parallel size"), tp_);
+    gpuForm->addRow(tr("Max model length"), maxModelLen_);
+    gpuForm->addRow(tr("Paired FP16 model"), paired_);
+    layout->addLayout(gpuForm);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, this, &TargetDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+}
+
+void TargetDialog::setTarget(const deploy::DeployTarget& t) {
+    name_->setText(QString::fromStdString(t.name));
+    kind_->setCurrentIndex(t.kind == deploy::TargetKind::Compose ? 0 : 1);
+    compose_->setText(toQString(t.composeFile));
+    env_->setText(toQString(t.envFile));
+    pathVar_->setText(QString::fromStdString(t.pathVariable));
+    nameVar_->setText(QString::fromStdString(t.nameVariable));
+    vllmConfig_->setText(toQString(t.vllmConfig));
+    commandFile_->setText(toQString(t.commandFile));
+    gpus_->setValue(t.gpuCount);
+    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes >> 30));
+    utilization_->setValue(t.gpuMemoryUtilization);
+    tp_->setValue(t.tensorParallelSize);
+    maxModelLen_->setValue(t.maxModelLen);
+    paired_->setText(toQString(t.pairedModel));
+}
+
+deploy::DeployTarget TargetDialog::target() const {
+    deploy::DeployTarget t;
+    t.name = name_->text().trimmed().toStdString();
+    t.kind = kind_->currentIndex() == 0 ? deploy::TargetKind::Compose : deploy::TargetKind::Vllm;
+    t.composeFile = toPath(compose_->text().trimmed());
+    t.envFile = toPath(env_->text().trimmed());
+    t.pathVariable = pathVar_->text().trimmed().toStdString();
+    t.nameVariable = nameVar_->text().trimmed().toStdString();
+    t.vllmConfig = toPath(vllmConfig_->text().trimmed());
+    t.commandFile = toPath(commandFile_->text().trimmed());
+    t.gpuCount = gpus_->value();
+    t.gpuMemoryBytes = std::uint64_t(gpuMemoryGiB_->value()) << 30;
+    t.gpuMemoryUtilization = utilization_->value();
+    t.tensorParallelSize = tp_->value();
+    t.maxModelLen = maxModelLen_->value();
+    t.pairedModel = toPath(paired_->text().trimmed());
+    return t;
+}
+
+void TargetDialog::accept() {
+    try {
+        deploy::checkTarget(target());
+    } catch (const Error& e) {
+        QMessageBox::warning(this, windowTitle(), QString::fromStdString(e.what()));
+        return;
+    }
+    QDialog::accept();
+}
+
+}  // namespace awq::ui

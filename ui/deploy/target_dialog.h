@@ -1,0 +1,45 @@
+#pragma once
+// Adds or edits a deployment target: a docker compose project (compose file, optional .env,
+// variable names) or a vLLM serve config (YAML, optional command script), plus the serving
+// machine's GPUs.
+#include "core/deploy/deploy_settings.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLineEdit;
+class QSpinBox;
+class QStackedWidget;
+
+namespace awq::ui {
+
+class TargetDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit TargetDialog(QWidget* parent = nullptr);
+
+    void setTarget(const deploy::DeployTarget& target);
+    deploy::DeployTarget target() const;
+
+    void accept() override;  // validates (deploy::checkTarget) before closing
+
+private:
+    QLineEdit* name_ = nullptr;
+    QComboBox* kind_ = nullptr;
+    QStackedWidget* pages_ = nullptr;
+    QLineEdit* compose_ = nullptr;
+    QLineEdit* env_ = nullptr;
+    QLineEdit* pathVar_ = nullptr;
+    QLineEdit* nameVar_ = nullptr;
+    QLineEdit* vllmConfig_ = nullptr;
+    QLineEdit* commandFile_ = nullptr;
+    QSpinBox* gpus_ = nullptr;
+    QDoubleSpinBox* gpuMemoryGiB_ = nullptr;
+    QDoubleSpinBox* utilization_ = nullptr;
+    QSpinBox* tp_ = nullptr;
+    QSpinBox* maxModelLen_ = nullptr;
+    QLineEdit* paired_ = nullptr;
+};
+
+}  // namespace awq::ui

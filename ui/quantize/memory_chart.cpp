@@ -1,0 +1,106 @@
+#include "ui/quantize/memory_chart.h"
+
+#include "ui/models/catalog_text.h"
+#include "ui/util/qcustomplot_include.h"
+
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace awq::ui {
+namespace {
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+const QColor kCurrent(0x3b, 0x6f, 0xb6);
+const QColor kPeak(0xa8, 0x4b, 0x00);
+const QColor kTotal(0xb3, 0x26, 0x1e);
+}  // namespace
+
+MemoryChart::MemoryChart(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("memoryChart"));
+    plot_ = new QCustomPlot;
+    plot_->setObjectName(QStringLiteral("memoryPlot"));
+    plot_->setMinimumHeight(150);
+    plot_->xAxis->setLabel(tr("seconds"));
+    plot_->yAxis->setLabel(tr("GiB"));
+    plot_->legend->setVisible(true);
+    QFont legendFont = font();
+    legendFont.setPointSizeF(legendFont.pointSizeF() * 0.85);
+    plot_->legend->setFont(legendFont);
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->legend->setIconSize(14, 9);
+    // The legend sits in a row under the plot, where it never hides the curve.
+    auto* legendRow = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(1, 0, legendRow);
+    legendRow->setMargins(QMargins(4, 0, 4, 2));
+    legendRow->addElement(0, 0, plot_->legend);
+    plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+
+    current_ = plot_->addGraph();
+    current_->setPen(QPen(kCurrent, 1.8));
+    current_->setBrush(QColor(kCurrent.red(), kCurrent.green(), kCurrent.blue(), 40));
+    peakGraph_ = plot_->addGraph();
+    peakGraph_->setPen(QPen(kPeak, 1.2));
+    peakGraph_->setLineStyle(QCPGraph::lsStepLeft);
+    totalLegend_ = plot_->addGraph();   // no data: only carries the legend entry of the dashed line
+    totalLegend_->setPen(QPen(kTotal, 1.5, Qt::DashLine));
+    totalLine_ = new QCPItemStraightLine(plot_);
+    totalLine_->setPen(QPen(kTotal, 1.5, Qt::DashLine));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(plot_);
+    reset(tr("Memory in use"), false);
+}
+
+void MemoryChart::reset(const QString& seriesName, bool cuda) {
+    cuda_ = cuda;
+    samples_ = 0;
+    lastSeconds_ = 0;
+    peak_ = 0;
+    total_ = 0;
+    current_->data()->clear();
+    peakGraph_->data()->clear();
+    current_->setName(seriesName);
+    peakGraph_->setName(tr("Peak"));
+    totalLegend_->setName(cuda ? tr("Card total") : tr("Host RAM"));
+    totalLine_->setVisible(false);
+    rescale();
+}
+
+void MemoryChart::addSample(double seconds, std::uint64_t usedBytes, std::uint64_t totalBytes) {
+    ++samples_;
+    lastSeconds_ = std::max(lastSeconds_, seconds);
+    peak_ = std::max(peak_, usedBytes);
+    total_ = totalBytes;
+    current_->addData(seconds, static_cast<double>(usedBytes) / kGiB);
+    peakGraph_->addData(seconds, static_cast<double>(peak_) / kGiB);
+    rescale();
+}
+
+void MemoryChart::notePeak(std::uint64_t peakBytes) {
+    if (peakBytes <= peak_) return;
+    peak_ = peakBytes;
+    peakGraph_->addData(lastSeconds_, static_cast<double>(peak_) / kGiB);
+    rescale();
+}
+
+void MemoryChart::rescale() {
+    peakGraph_->setName(tr("Peak %1").arg(formatMemory(peak_)));
+    if (total_ > 0) {
+        totalLegend_->setName((cuda_ ? tr("Card total %1") : tr("Host RAM %1")).arg(formatGiB(total_)));
+        totalLine_->point1->setCoords(0, static_cast<double>(total_) / kGiB);
+        totalLine_->point2->setCoords(1, static_cast<double>(total_) / kGiB);
+        totalLine_->setVisible(true);
+    }
+    // Keep the total in view when the job uses a fair share of it; otherwise zoom on the job
+    // (a CPU job's few hundred MB would be a flat line under 64 GB of RAM).
+    const double peak = static_cast<double>(peak_) / kGiB;
+    const double total = static_cast<double>(total_) / kGiB;
+    const double top = total > 0 && peak > 0.25 * total ? total * 1.05 : std::max(peak * 1.3, 0.01);
+    plot_->yAxis->setRange(0, top);
+    plot_->xAxis->setRange(0, std::max(lastSeconds_, 1.0));
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,77 @@
+#include "ui/quantize/model_picker.h"
+
+#include "ui/models/catalog_text.h"
+#include "ui/util/path_text.h"
+
+#include <QDir>
+#include <QSignalBlocker>
+
+namespace awq::ui {
+
+ModelPicker::ModelPicker(QWidget* parent) : QComboBox(parent) {
+    setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    setMinimumContentsLength(24);
+    setPlaceholderText(tr("No model in the library yet"));
+    connect(this, &QComboBox::currentIndexChanged, this, [this] {
+        pending_.clear();   // the user (or a caller) chose; stop waiting for an older request
+        Q_EMIT entryChanged();
+    });
+}
+
+void ModelPicker::setCatalog(CatalogTableModel* catalog) {
+    catalog_ = catalog;
+    connect(catalog_, &QAbstractItemModel::modelReset, this, &ModelPicker::rebuild);
+    connect(catalog_, &QAbstractItemModel::rowsInserted, this, &ModelPicker::rebuild);
+    connect(catalog_, &QAbstractItemModel::rowsRemoved, this, &ModelPicker::rebuild);
+    rebuild();
+}
+
+void ModelPicker::setFilter(Filter filter) {
+    filter_ = std::move(filter);
+    rebuild();
+}
+
+void ModelPicker::rebuild() {
+    const QString before = currentPath();
+    const QString keep = pending_.isEmpty() ? before : pending_;
+    const QString waiting = pending_;
+    {
+        const QSignalBlocker block(this);
+        clear();
+        for (int row = 0; catalog_ && row < catalog_->rowCount(); ++row) {
+            const CatalogEntryPtr e = catalog_->entry(row);
+            if (!e || !e->ok() || !e->info || (filter_ && !filter_(*e))) continue;
+            const QString path = QDir::cleanPath(toQString(e->path));
+            addItem(tr("%1  (%2, %3)").arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e))), path);
+            setItemData(count() - 1, path, Qt::ToolTipRole);
+        }
+        const int index = keep.isEmpty() ? -1 : findData(QDir::cleanPath(keep));
+        setCurrentIndex(index >= 0 ? index : (count() > 0 ? 0 : -1));
+        if (index < 0 && !waiting.isEmpty()) pending_ = waiting;   // still not scanned: keep waiting
+    }
+    if (currentPath() != before) Q_EMIT entryChanged();   // a rescan that keeps the choice changes nothing
+}
+
+bool ModelPicker::selectPath(const QString& path) {
+    const int index = findData(QDir::cleanPath(path));
+    if (index < 0) {
+        pending_ = QDir::cleanPath(path);
+        return false;
+    }
+    setCurrentIndex(index);
+    pending_.clear();
+    return true;
+}
+
+QString ModelPicker::currentPath() const { return currentData().toString(); }
+
+CatalogEntryPtr ModelPicker::currentEntry() const {
+    const QString path = currentPath();
+    for (int row = 0; catalog_ && !path.isEmpty() && row < catalog_->rowCount(); ++row) {
+        CatalogEntryPtr e = catalog_->entry(row);
+        if (e && QDir::cleanPath(toQString(e->path)) == path) return e;
+    }
+    return nullptr;
+}
+
+}  // namespace awq::ui

@@ -1,0 +1,98 @@
+#include "ui/quantize/preflight_view.h"
+
+#include "ui/models/catalog_text.h"
+
+#include <QFormLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace awq::ui {
+namespace {
+
+QLabel* valueLabel(const char* objectName) {
+    auto* l = new QLabel;
+    l->setObjectName(QLatin1String(objectName));
+    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    l->setWordWrap(true);
+    return l;
+}
+
+QString bulletList(const std::vector<std::string>& items, const QString& title) {
+    if (items.empty()) return {};
+    QString html = QStringLiteral("<b>%1</b><ul style=\"margin-top:0; margin-left:-20px\">").arg(title.toHtmlEscaped());
+    for (const auto& s : items) html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(s).toHtmlEscaped());
+    return html + QStringLiteral("</ul>");
+}
+
+}  // namespace
+
+PreflightView::PreflightView(QWidget* parent) : QGroupBox(tr("Pre-flight"), parent) {
+    setObjectName(QStringLiteral("preflight"));
+    verdict_ = valueLabel("preflightVerdict");
+    layers_ = valueLabel("preflightLayers");
+    calibration_ = valueLabel("preflightCalibration");
+    memory_ = valueLabel("preflightMemory");
+    disk_ = valueLabel("preflightDisk");
+    details_ = valueLabel("preflightDetails");
+    details_->setTextFormat(Qt::RichText);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Decoder layers"), layers_);
+    form->addRow(tr("Calibration"), calibration_);
+    form->addRow(tr("Peak memory"), memory_);
+    form->addRow(tr("Disk"), disk_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(verdict_);
+    layout->addLayout(form);
+    layout->addWidget(details_);
+    layout->addStretch(1);
+    showUnavailable(tr("Choose a source model to check the job."));
+}
+
+void PreflightView::setVerdict(const QString& text, const QString& color) {
+    verdict_->setText(text);
+    verdict_->setStyleSheet(QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(color));
+}
+
+void PreflightView::showUnavailable(const QString& reason) {
+    canStart_ = false;
+    setVerdict(reason, QStringLiteral("palette(mid)"));
+    for (QLabel* l : {layers_, calibration_, memory_, disk_, details_}) l->clear();
+}
+
+void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSettings& s) {
+    canStart_ = p.ok();
+    const bool cuda = s.device == "cuda";
+    layers_->setText(p.layers > 0 ? QString::number(p.layers) : tr("unknown"));
+    calibration_->setText(tr("%1 tokens (%2 samples × %3)")
+                              .arg(formatInteger(static_cast<std::int64_t>(p.calibrationTokens)))
+                              .arg(s.samples)
+                              .arg(s.seqlen));
+    QString memory = tr("%1 estimated on %2").arg(formatMemory(p.estimatedPeakDeviceBytes), cuda ? tr("the GPU") : tr("the CPU (host RAM)"));
+    if (p.deviceFreeBytes) memory += tr(" · %1 free").arg(formatMemory(*p.deviceFreeBytes));
+    memory_->setText(memory);
+    QString disk = tr("%1 output").arg(formatBytes(p.estimatedOutputBytes));
+    if (p.diskFreeBytes) disk += tr(" · %1 free").arg(formatBytes(*p.diskFreeBytes));
+    disk_->setText(disk);
+    details_->setText(bulletList(p.problems, tr("Problems")) + bulletList(p.warnings, tr("Warnings")));
+
+    if (!p.problems.empty())
+        setVerdict(tr("Cannot start: %1.").arg(countNoun(static_cast<std::int64_t>(p.problems.size()), tr("problem"), tr("problems"))),
+                   QStringLiteral("#b3261e"));
+    else if (!p.warnings.empty())
+        setVerdict(tr("Ready, with %1.").arg(countNoun(static_cast<std::int64_t>(p.warnings.size()), tr("warning"), tr("warnings"))),
+                   QStringLiteral("#a84b00"));
+    else if (p.deviceFreeBytes)
+        setVerdict(tr("Ready: needs about %1 of the %2 free on the GPU.")
+                       .arg(formatMemory(p.estimatedPeakDeviceBytes), formatMemory(*p.deviceFreeBytes)),
+                   QStringLiteral("#1e7b34"));
+    else
+        setVerdict(tr("Ready: needs about %1 of memory.").arg(formatMemory(p.estimatedPeakDeviceBytes)), QStringLiteral("#1e7b34"));
+}
+
+QString PreflightView::verdict() const { return verdict_->text(); }
+
+QString PreflightView::details() const { return details_->text(); }
+
+}  // namespace awq::ui

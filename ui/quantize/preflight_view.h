@@ -1,0 +1,36 @@
+#pragma once
+// The pre-flight panel of the Quantize page: awq::preflightQuantizeJob's findings and one verdict
+// (green: ready, amber: ready with warnings, red: cannot start and why).
+#include "core/quant/quantize_preflight.h"
+
+#include <QGroupBox>
+
+class QLabel;
+
+namespace awq::ui {
+
+class PreflightView : public QGroupBox {
+    Q_OBJECT
+public:
+    explicit PreflightView(QWidget* parent = nullptr);
+
+    void showPreflight(const QuantizePreflight& preflight, const QuantizeSettings& settings);
+    void showUnavailable(const QString& reason);   // nothing to check yet (no model chosen)
+
+    bool canStart() const { return canStart_; }
+    QString verdict() const;
+    QString details() const;   // problems and warnings as shown
+
+private:
+    void setVerdict(const QString& text, const QString& color);
+
+    bool canStart_ = false;
+    QLabel* verdict_ = nullptr;
+    QLabel* layers_ = nullptr;
+    QLabel* calibration_ = nullptr;
+    QLabel* memory_ = nullptr;
+    QLabel* disk_ = nullptr;
+    QLabel* details_ = nullptr;
+};
+
+}  // namespace awq::ui

@@ -1,0 +1,576 @@
+#include "ui/quantize/quantize_page.h"
+
+#include "core/engine/engine.h"
+#include "core/quant/quantize_preflight.h"
+#include "core/util/remove_tree.h"
+#include "ui/models/catalog_text.h"
+#include "ui/quantize/memory_chart.h"
+#include "ui/quantize/memory_sampler.h"
+#include "ui/quantize/model_picker.h"
+#include "ui/quantize/preflight_view.h"
+#include "ui/quantize/quantize_runner.h"
+#include "ui/util/icons.h"
+#include "ui/util/path_text.h"
+#include "ui/util/view_style.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QTableWidget>
+#include <QTime>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace awq::ui {
+namespace {
+
+enum CalibrationSource { BundledCalibration, FileCalibration };
+
+QString durationText(double seconds) {
+    const int s = static_cast<int>(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+QTableWidgetItem* cellItem(const QString& text, Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
+    auto* item = new QTableWidgetItem(text);
+    item->setTextAlignment(align);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    return item;
+}
+
+int layerFilesIn(const fs::path& partial) {
+    std::error_code ec;
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(partial, ec))
+        if (e.path().filename().string().rfind("model-layer-", 0) == 0) ++n;
+    return n;
+}
+
+}  // namespace
+
+QuantizePage::QuantizePage(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("quantizePage"));
+    runner_ = new QuantizeRunner(this);
+    sampler_ = new MemorySampler({}, this);
+    preflightTimer_ = new QTimer(this);
+    preflightTimer_->setSingleShot(true);
+    preflightTimer_->setInterval(250);   // typing a path should not re-read headers on every key
+
+    auto* left = new QWidget;
+    auto* right = new QWidget;
+    buildForm(left);
+    buildRunPanel(right);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->setObjectName(QStringLiteral("quantizeSplitter"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setSizes({430, 650});
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(split);
+
+    connect(preflightTimer_, &QTimer::timeout, this, &QuantizePage::refreshPreflight);
+    connect(runner_, &QuantizeRunner::jobEvent, this, &QuantizePage::onJobEvent);
+    connect(runner_, &QuantizeRunner::finished, this, &QuantizePage::onJobFinished);
+    connect(runner_, &QuantizeRunner::failed, this, &QuantizePage::onJobFailed);
+    connect(sampler_, &MemorySampler::sampled, this,
+            [this](double seconds, quint64 used, quint64 total) { chart_->addSample(seconds, used, total); });
+    updateControls();
+}
+
+QuantizePage::~QuantizePage() = default;
+
+void QuantizePage::buildForm(QWidget* left) {
+    source_ = new ModelPicker;
+    source_->setObjectName(QStringLiteral("quantizeSource"));
+    source_->setToolTip(tr("The model to quantize: an unquantized Hugging Face model from the library"));
+    source_->setFilter([](const CatalogEntry& e) { return e.info && e.info->config.quantization.method == QuantMethod::None; });
+
+    method_ = new QComboBox;
+    method_->setObjectName(QStringLiteral("quantizeMethod"));
+    method_->addItem(tr("AWQ (activation-aware scales and clipping)"), static_cast<int>(QuantMethodChoice::Awq));
+    method_->addItem(tr("RTN (round to nearest, no calibration search)"), static_cast<int>(QuantMethodChoice::Rtn));
+    group_ = new QComboBox;
+    group_->setObjectName(QStringLiteral("quantizeGroup"));
+    for (int g : {128, 64, 32}) group_->addItem(tr("%1").arg(g), g);
+    group_->addItem(tr("per channel"), -1);
+    group_->setToolTip(tr("Weights per scale and zero point; vLLM's fast Marlin kernel takes 32, 64, 128 or per channel"));
+
+    calibration_ = new QComboBox;
+    calibration_->setObjectName(QStringLiteral("quantizeCalibration"));
+    calibration_->addItem(tr("Bundled default text"), BundledCalibration);
+    calibration_->addItem(tr("Text or JSONL files"), FileCalibration);
+    calibrationFiles_ = new QLineEdit;
+    calibrationFiles_->setObjectName(QStringLiteral("quantizeCalibrationFiles"));
+    calibrationFiles_->setPlaceholderText(tr("file.txt; data.jsonl"));
+    calibrationFiles_->setToolTip(tr(".txt: texts separated by blank lines; .jsonl: one {\"text\": ...} per line. Separate files with ;"));
+    browseCalibration_ = new QPushButton(tr("Browse…"));
+    auto* calibRow = new QHBoxLayout;
+    calibRow->setContentsMargins(0, 0, 0, 0);
+    calibRow->addWidget(calibrationFiles_, 1);
+    calibRow->addWidget(browseCalibration_);
+    samples_ = new QSpinBox;
+    samples_->setObjectName(QStringLiteral("quantizeSamples"));
+    samples_->setRange(1, 4096);
+    samples_->setValue(128);
+    samples_->setToolTip(tr("Calibration texts (AutoAWQ: 128)"));
+    seqlen_ = new QSpinBox;
+    seqlen_->setObjectName(QStringLiteral("quantizeSeqlen"));
+    seqlen_->setRange(8, 8192);
+    seqlen_->setValue(512);
+    seqlen_->setSuffix(tr(" tokens"));
+    seqlen_->setToolTip(tr("Tokens per calibration block (AutoAWQ: 512)"));
+
+    device_ = new QComboBox;
+    device_->setObjectName(QStringLiteral("quantizeDevice"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    device_->addItem(tr("CUDA GPU"), QStringLiteral("cuda"));
+    if (cudaEngineAvailable()) {
+        device_->setCurrentIndex(1);
+    } else if (auto* items = qobject_cast<QStandardItemModel*>(device_->model())) {
+        items->item(1)->setEnabled(false);
+        items->item(1)->setToolTip(tr("This build of the engine has no CUDA, or no GPU is present"));
+    }
+
+    output_ = new QLineEdit;
+    output_->setObjectName(QStringLiteral("quantizeOutput"));
+    output_->setToolTip(tr("The new model's folder; the job works in <folder>.partial until it is complete"));
+    browseOutput_ = new QPushButton(tr("Browse…"));
+    auto* outRow = new QHBoxLayout;
+    outRow->setContentsMargins(0, 0, 0, 0);
+    outRow->addWidget(output_, 1);
+    outRow->addWidget(browseOutput_);
+
+    auto* job = new QGroupBox(tr("Job"));
+    auto* form = new QFormLayout(job);
+    form->addRow(tr("Source model"), source_);
+    form->addRow(tr("Method"), method_);
+    form->addRow(tr("Group size"), group_);
+    form->addRow(tr("Calibration"), calibration_);
+    form->addRow(tr("Files"), calibRow);
+    form->addRow(tr("Samples"), samples_);
+    form->addRow(tr("Sequence length"), seqlen_);
+    form->addRow(tr("Device"), device_);
+    form->addRow(tr("Output folder"), outRow);
+    form_ = job;
+
+    preflight_ = new PreflightView;
+
+    resumeBanner_ = new QFrame;
+    resumeBanner_->setObjectName(QStringLiteral("resumeBanner"));
+    resumeBanner_->setFrameShape(QFrame::StyledPanel);
+    resumeBanner_->setStyleSheet(QStringLiteral("QFrame#resumeBanner { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; }"));
+    resumeText_ = new QLabel;
+    resumeText_->setWordWrap(true);
+    resume_ = new QPushButton(icon(QStringLiteral("rescan")), tr("Resume"));
+    resume_->setObjectName(QStringLiteral("quantizeResume"));
+    discard_ = new QPushButton(tr("Discard"));
+    discard_->setObjectName(QStringLiteral("quantizeDiscard"));
+    discard_->setToolTip(tr("Delete the interrupted job's folder and start over"));
+    auto* bannerLayout = new QHBoxLayout(resumeBanner_);
+    bannerLayout->addWidget(resumeText_, 1);
+    bannerLayout->addWidget(resume_);
+    bannerLayout->addWidget(discard_);
+
+    start_ = new QPushButton(icon(QStringLiteral("quantize")), tr("Start"));
+    start_->setObjectName(QStringLiteral("quantizeStart"));
+    start_->setDefault(true);
+    cancel_ = new QPushButton(icon(QStringLiteral("cancel")), tr("Cancel"));
+    cancel_->setObjectName(QStringLiteral("quantizeCancel"));
+    cancel_->setToolTip(tr("Stop after the layer in flight; the finished layers are kept and the job can be resumed"));
+    auto* buttons = new QHBoxLayout;
+    buttons->addStretch(1);
+    buttons->addWidget(cancel_);
+    buttons->addWidget(start_);
+
+    auto* layout = new QVBoxLayout(left);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(job);
+    layout->addWidget(preflight_, 1);
+    layout->addWidget(resumeBanner_);
+    layout->addLayout(buttons);
+
+    connect(source_, &ModelPicker::entryChanged, this, &QuantizePage::onSourceChanged);
+    for (QComboBox* c : {method_, group_, calibration_, device_})
+        connect(c, &QComboBox::currentIndexChanged, this, &QuantizePage::onSettingsChanged);
+    connect(method_, &QComboBox::currentIndexChanged, this, &QuantizePage::updateDefaultOutput);
+    for (QSpinBox* s : {samples_, seqlen_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
+    connect(calibrationFiles_, &QLineEdit::textChanged, this, [this] {
+        if (!calibrationFiles_->text().trimmed().isEmpty()) calibration_->setCurrentIndex(FileCalibration);
+        onSettingsChanged();
+    });
+    connect(output_, &QLineEdit::textEdited, this, [this] { outputTouched_ = true; });
+    connect(output_, &QLineEdit::textChanged, this, &QuantizePage::onSettingsChanged);
+    connect(browseCalibration_, &QPushButton::clicked, this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(this, tr("Calibration text"), QString(),
+                                                                tr("Text or JSONL (*.txt *.jsonl);;All files (*)"));
+        if (!files.isEmpty()) calibrationFiles_->setText(files.join(QStringLiteral("; ")));
+    });
+    connect(browseOutput_, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder to put the new model in"),
+                                                              QFileInfo(output_->text()).absolutePath());
+        if (dir.isEmpty()) return;
+        outputTouched_ = true;
+        output_->setText(QDir(dir).filePath(QFileInfo(output_->text()).fileName()));
+    });
+    connect(start_, &QPushButton::clicked, this, &QuantizePage::start);
+    connect(cancel_, &QPushButton::clicked, this, &QuantizePage::cancel);
+    connect(resume_, &QPushButton::clicked, this, &QuantizePage::resume);
+    connect(discard_, &QPushButton::clicked, this, &QuantizePage::discardInterruptedJob);
+}
+
+void QuantizePage::buildRunPanel(QWidget* right) {
+    progress_ = new QProgressBar;
+    progress_->setObjectName(QStringLiteral("quantizeProgress"));
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("Not started"));
+    status_ = new QLabel;
+    status_->setObjectName(QStringLiteral("quantizeStatus"));
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    chart_ = new MemoryChart;
+    chart_->setMinimumHeight(190);
+
+    layers_ = new QTableWidget(0, LayerColumnCount);
+    layers_->setObjectName(QStringLiteral("quantizeLayers"));
+    layers_->setHorizontalHeaderLabels({tr("Layer"), tr("Stage"), tr("Output MSE"), tr("Time")});
+    layers_->verticalHeader()->hide();
+    layers_->verticalHeader()->setDefaultSectionSize(layers_->fontMetrics().height() + 6);
+    layers_->horizontalHeader()->setStretchLastSection(true);
+    layers_->setColumnWidth(LayerCol, 52);
+    layers_->setColumnWidth(StageCol, 88);
+    layers_->setColumnWidth(ErrorCol, 84);
+    layers_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    layers_->setAlternatingRowColors(true);
+    applySoftSelection(layers_);
+
+    log_ = new QPlainTextEdit;
+    log_->setObjectName(QStringLiteral("quantizeLog"));
+    log_->setReadOnly(true);
+    log_->setMaximumBlockCount(2000);
+    log_->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    log_->setPlaceholderText(tr("The job's log appears here."));
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    log_->setFont(mono);
+
+    auto* bottom = new QSplitter(Qt::Horizontal);
+    bottom->setChildrenCollapsible(false);
+    bottom->addWidget(layers_);
+    bottom->addWidget(log_);
+    bottom->setSizes({330, 330});
+
+    resultBar_ = new QFrame;
+    resultBar_->setObjectName(QStringLiteral("quantizeResult"));
+    resultText_ = new QLabel;
+    resultText_->setWordWrap(true);
+    resultText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    compare_ = new QPushButton(icon(QStringLiteral("compare")), tr("Compare with source"));
+    compare_->setObjectName(QStringLiteral("quantizeCompare"));
+    auto* resultLayout = new QHBoxLayout(resultBar_);
+    resultLayout->setContentsMargins(0, 0, 0, 0);
+    resultLayout->addWidget(resultText_, 1);
+    resultLayout->addWidget(compare_);
+    resultBar_->hide();
+
+    auto* layout = new QVBoxLayout(right);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(progress_);
+    layout->addWidget(status_);
+    layout->addWidget(chart_, 2);
+    layout->addWidget(bottom, 3);
+    layout->addWidget(resultBar_);
+
+    connect(compare_, &QPushButton::clicked, this, [this] { Q_EMIT compareRequested(jobSource_, jobOutput_); });
+}
+
+void QuantizePage::setCatalog(CatalogTableModel* catalog) { source_->setCatalog(catalog); }
+
+bool QuantizePage::selectSource(const QString& path) { return source_->selectPath(path); }
+
+QuantizeSettings QuantizePage::currentSettings() const {
+    QuantizeSettings s;
+    s.model = toPath(source_->currentPath());
+    s.output = toPath(output_->text().trimmed());
+    s.method = static_cast<QuantMethodChoice>(method_->currentData().toInt());
+    s.groupSize = group_->currentData().toInt();
+    if (calibration_->currentData().toInt() == FileCalibration)
+        for (const QString& f : calibrationFiles_->text().split(QLatin1Char(';'), Qt::SkipEmptyParts))
+            if (!f.trimmed().isEmpty()) s.calibrationFiles.push_back(toPath(f.trimmed()));
+    s.samples = samples_->value();
+    s.seqlen = seqlen_->value();
+    s.device = device_->currentData().toString().toStdString();
+    return s;
+}
+
+bool QuantizePage::isRunning() const { return runner_->isRunning(); }
+
+bool QuantizePage::hasInterruptedJob() const {
+    const QString out = output_->text().trimmed();
+    std::error_code ec;
+    return !out.isEmpty() && fs::is_directory(partialFolderFor(toPath(out)), ec);
+}
+
+void QuantizePage::onSourceChanged() {
+    updateDefaultOutput();
+    onSettingsChanged();
+}
+
+void QuantizePage::updateDefaultOutput() {
+    if (outputTouched_) return;
+    const CatalogEntryPtr e = source_->currentEntry();
+    if (!e) return;
+    // Next to the source: <name>-awq (-rtn), numbered when taken; an interrupted job there is kept
+    // as the default so that it is offered for resume.
+    const QString suffix = method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? QStringLiteral("-rtn") : QStringLiteral("-awq");
+    const QDir parent = QFileInfo(toQString(e->path)).dir();
+    QString candidate;
+    for (int n = 1; n < 100; ++n) {
+        candidate = parent.filePath(toQString(e->name) + suffix + (n > 1 ? QStringLiteral("-%1").arg(n) : QString()));
+        std::error_code ec;
+        if (!fs::exists(toPath(candidate), ec) || fs::is_directory(partialFolderFor(toPath(candidate)), ec)) break;
+    }
+    output_->setText(candidate);
+}
+
+void QuantizePage::onSettingsChanged() {
+    calibrationFiles_->setEnabled(!isRunning());
+    if (!isRunning()) preflightTimer_->start();
+    updateControls();
+}
+
+void QuantizePage::refreshPreflight() {
+    preflightTimer_->stop();
+    if (source_->currentPath().isEmpty()) {
+        preflight_->showUnavailable(tr("Choose a source model to check the job."));
+    } else if (output_->text().trimmed().isEmpty()) {
+        preflight_->showUnavailable(tr("Choose an output folder."));
+    } else {
+        const QuantizeSettings s = currentSettings();
+        preflight_->showPreflight(preflightQuantizeJob(s), s);
+    }
+    updateControls();
+}
+
+void QuantizePage::updateControls() {
+    const bool running = isRunning();
+    const bool interrupted = !running && hasInterruptedJob();
+    form_->setEnabled(!running);
+    start_->setEnabled(!running && !interrupted && preflight_->canStart() && !preflightTimer_->isActive());
+    cancel_->setEnabled(running && !runner_->cancelRequested());
+    resumeBanner_->setVisible(interrupted);
+    if (interrupted) {
+        const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
+        resumeText_->setText(tr("An interrupted job was found in %1 (%2 written). Resume it with the same settings, or discard it.")
+                                 .arg(toQString(partial), countNoun(layerFilesIn(partial), tr("layer"), tr("layers"))));
+    }
+}
+
+void QuantizePage::start() {
+    if (isRunning()) return;
+    refreshPreflight();
+    if (!preflight_->canStart() || hasInterruptedJob()) return;
+    runJob(false);
+}
+
+void QuantizePage::resume() {
+    if (isRunning() || !hasInterruptedJob()) return;
+    runJob(true);
+}
+
+void QuantizePage::discardInterruptedJob() {
+    if (isRunning() || !hasInterruptedJob()) return;
+    const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
+    spdlog::info("Quantize: discarding the interrupted job in {}", partial.string());
+    removeTree(partial);
+    refreshPreflight();
+}
+
+void QuantizePage::cancel() {
+    if (!isRunning()) return;
+    runner_->cancel();
+    setStatus(tr("Cancelling: stopping after the layer in flight…"));
+    appendLog(tr("Cancel requested"));
+    updateControls();
+}
+
+void QuantizePage::runJob(bool resume) {
+    QuantizeSettings s = currentSettings();
+    s.resume = resume;
+    jobSource_ = source_->currentPath();
+    jobOutput_ = output_->text().trimmed();
+    const CatalogEntryPtr e = source_->currentEntry();
+    layersDone_ = 0;
+    eta_.clear();
+    prepareLayerRows(e && e->info ? e->info->config.numLayers : 0);
+    log_->clear();
+    resultBar_->hide();
+    const bool cuda = s.device == "cuda";
+    chart_->reset(memorySeriesName(cuda), cuda);
+
+    const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens on %6")
+                             .arg(resume ? tr("Resuming") : tr("Quantizing"), method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? tr("RTN") : tr("AWQ"))
+                             .arg(s.groupSize)
+                             .arg(s.samples)
+                             .arg(s.seqlen)
+                             .arg(QString::fromStdString(s.device));
+    appendLog(tr("%1: %2 → %3").arg(what, jobSource_, jobOutput_));
+    spdlog::info("Quantize: {} {} -> {}", what.toStdString(), jobSource_.toStdString(), jobOutput_.toStdString());
+    setStatus(tr("Starting…"));
+    progress_->setRange(0, 0);
+    runner_->start(s);
+    sampler_->start(cuda);
+    updateControls();
+    Q_EMIT jobStarted();
+    Q_EMIT statusMessage(tr("Quantizing %1…").arg(toQString(fs::path(toPath(jobSource_)).filename())));
+}
+
+void QuantizePage::prepareLayerRows(int layers) {
+    layers_->setRowCount(layers);
+    for (int l = 0; l < layers; ++l) {
+        layers_->setItem(l, LayerCol, cellItem(QString::number(l), Qt::AlignRight | Qt::AlignVCenter));
+        layers_->setItem(l, StageCol, cellItem(tr("waiting")));
+        layers_->setItem(l, ErrorCol, cellItem(QString(), Qt::AlignRight | Qt::AlignVCenter));
+        layers_->setItem(l, TimeCol, cellItem(QString(), Qt::AlignRight | Qt::AlignVCenter));
+    }
+}
+
+void QuantizePage::onJobEvent(const QuantizeEvent& e) {
+    if (e.layers > 0 && layers_->rowCount() != e.layers) prepareLayerRows(e.layers);
+    if (e.gpuPeakBytes > 0) chart_->notePeak(e.gpuPeakBytes);
+    switch (e.kind) {
+    case QuantizeEvent::Kind::Started:
+        appendLog(tr("Started: %1, %2").arg(countNoun(e.layers, tr("layer"), tr("layers")), QString::fromStdString(e.stage)));
+        setStatus(tr("Preparing the calibration set…"));
+        break;
+    case QuantizeEvent::Kind::Stage: {
+        // Layers before the first one this run works on were finished by the interrupted run.
+        for (int l = 0; l < e.layer && l < layers_->rowCount(); ++l) {
+            if (layers_->item(l, StageCol)->text() != tr("waiting")) continue;
+            layers_->item(l, StageCol)->setText(tr("done earlier"));
+            ++layersDone_;
+        }
+        if (e.layer < layers_->rowCount()) {
+            layers_->item(e.layer, StageCol)->setText(QString::fromStdString(e.stage));
+            layers_->scrollToItem(layers_->item(e.layer, StageCol));
+        }
+        progress_->setRange(0, std::max(e.layers, 1));
+        progress_->setValue(layersDone_);
+        progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
+        setStatus(tr("Layer %1 of %2: %3").arg(e.layer + 1).arg(e.layers).arg(QString::fromStdString(e.stage)));
+        spdlog::debug("quantize: layer {}/{} {}", e.layer + 1, e.layers, e.stage);
+        break;
+    }
+    case QuantizeEvent::Kind::LayerDone: {
+        ++layersDone_;
+        if (e.layer < layers_->rowCount()) {
+            layers_->item(e.layer, StageCol)->setText(tr("done"));
+            layers_->item(e.layer, ErrorCol)->setText(QString::number(e.layerError, 'g', 3));
+            layers_->item(e.layer, TimeCol)->setText(tr("%1 s").arg(e.layerSeconds, 0, 'f', 2));
+        }
+        progress_->setRange(0, std::max(e.layers, 1));
+        progress_->setValue(layersDone_);
+        eta_ = e.etaS >= 0 ? tr(" · ETA %1").arg(durationText(e.etaS)) : QString();
+        progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
+        const QString line = tr("Layer %1/%2 done in %3 s, output MSE %4")
+                                 .arg(e.layer + 1)
+                                 .arg(e.layers)
+                                 .arg(e.layerSeconds, 0, 'f', 2)
+                                 .arg(QString::number(e.layerError, 'g', 3));
+        appendLog(line);
+        spdlog::info("Quantize: {}", line.toStdString());
+        break;
+    }
+    case QuantizeEvent::Kind::Warning:
+        appendLog(tr("Warning: %1").arg(QString::fromStdString(e.message)));
+        spdlog::warn("Quantize: {}", e.message);
+        break;
+    case QuantizeEvent::Kind::Finished:
+        appendLog(tr("Writing done after %1").arg(durationText(e.elapsedS)));
+        break;
+    }
+}
+
+void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
+    sampler_->stop();
+    if (summary.peakGpuBytes > 0) chart_->notePeak(summary.peakGpuBytes);
+    progress_->setRange(0, std::max(summary.layers, 1));
+    progress_->setValue(summary.layers);
+    progress_->setFormat(tr("%1 of %1 layers · done").arg(summary.layers));
+    const QString out = toQString(summary.output);
+    QString text = tr("Done in %1: %2 (%3), %4 calibration tokens.")
+                       .arg(durationText(summary.seconds), out, formatBytes(summary.outputBytes))
+                       .arg(formatInteger(static_cast<std::int64_t>(summary.calibrationTokens)));
+    if (summary.resumedFromLayer > 0) text += tr(" Resumed at layer %1.").arg(summary.resumedFromLayer);
+    setStatus(text, QStringLiteral("#1e7b34"));
+    appendLog(text);
+    spdlog::info("Quantize: {}", text.toStdString());
+    resultText_->setText(tr("The new model is added to the library with its source recorded (awqbench_quantization.json)."));
+    resultBar_->show();
+    outputTouched_ = false;
+    updateDefaultOutput();   // the next job gets a fresh folder name
+    refreshPreflight();
+    Q_EMIT statusMessage(tr("Quantized model written to %1").arg(out));
+    Q_EMIT modelCreated(out, jobSource_);
+    Q_EMIT jobFinished(out, jobSource_);
+}
+
+void QuantizePage::onJobFailed(const QString& message, bool cancelled) {
+    sampler_->stop();
+    progress_->setRange(0, std::max(layers_->rowCount(), 1));
+    progress_->setValue(layersDone_);
+    if (cancelled) {
+        const QString text = tr("Cancelled after %1; the finished layers are kept and the job can be resumed.")
+                                 .arg(countNoun(layersDone_, tr("layer"), tr("layers")));
+        progress_->setFormat(tr("%1 of %2 layers · cancelled").arg(layersDone_).arg(layers_->rowCount()));
+        setStatus(text, QStringLiteral("#a84b00"));
+        appendLog(text);
+        spdlog::info("Quantize: {}", text.toStdString());
+    } else {
+        progress_->setFormat(tr("Failed"));
+        setStatus(tr("Failed: %1").arg(message), QStringLiteral("#b3261e"));
+        appendLog(tr("Failed: %1").arg(message));
+        spdlog::error("Quantize failed: {}", message.toStdString());
+    }
+    refreshPreflight();
+    Q_EMIT statusMessage(cancelled ? tr("Quantization cancelled") : tr("Quantization failed"));
+    Q_EMIT jobFailed(message, cancelled);
+}
+
+void QuantizePage::appendLog(const QString& line) {
+    log_->appendPlainText(QStringLiteral("%1  %2").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), line));
+}
+
+void QuantizePage::setStatus(const QString& text, const QString& color) {
+    status_->setText(text);
+    status_->setStyleSheet(color.isEmpty() ? QString() : QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(color));
+}
+
+}  // namespace awq::ui

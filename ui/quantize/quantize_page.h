@@ -1,0 +1,135 @@
+#pragma once
+// The Quantize page: pick a library model, method, group size, calibration and device, check the
+// job before it starts (pre-flight), run it on a worker thread with progress, a per-layer table,
+// a live memory chart and the job's log; cancel at any time and resume an interrupted job. A
+// finished model is announced (the window rescans the library) and can be compared with its source.
+#include "core/quant/quantize_job.h"
+#include "ui/models/catalog_table_model.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+class QTimer;
+
+namespace awq::ui {
+
+class MemoryChart;
+class MemorySampler;
+class ModelPicker;
+class PreflightView;
+class QuantizeRunner;
+
+class QuantizePage : public QWidget {
+    Q_OBJECT
+public:
+    enum LayerColumn { LayerCol, StageCol, ErrorCol, TimeCol, LayerColumnCount };
+
+    explicit QuantizePage(QWidget* parent = nullptr);
+    ~QuantizePage() override;
+
+    void setCatalog(CatalogTableModel* catalog);   // the library (owned by the Models page)
+    bool selectSource(const QString& path);
+
+    QuantizeSettings currentSettings() const;
+    void refreshPreflight();           // runs the pre-flight now (it also runs shortly after each change)
+    bool isRunning() const;
+    bool hasInterruptedJob() const;    // partialFolderFor(output) exists
+
+    void start();                      // a fresh job (the Start button)
+    void resume();                     // continues the interrupted job (the Resume button)
+    void discardInterruptedJob();      // deletes <output>.partial
+    void cancel();
+
+    ModelPicker* sourcePicker() const { return source_; }
+    QComboBox* methodChoice() const { return method_; }
+    QComboBox* groupChoice() const { return group_; }
+    QComboBox* calibrationChoice() const { return calibration_; }
+    QLineEdit* calibrationFilesEdit() const { return calibrationFiles_; }
+    QSpinBox* samplesSpin() const { return samples_; }
+    QSpinBox* seqlenSpin() const { return seqlen_; }
+    QComboBox* deviceChoice() const { return device_; }
+    QLineEdit* outputEdit() const { return output_; }
+    PreflightView* preflight() const { return preflight_; }
+    QPushButton* startButton() const { return start_; }
+    QPushButton* cancelButton() const { return cancel_; }
+    QPushButton* resumeButton() const { return resume_; }
+    QPushButton* compareButton() const { return compare_; }
+    QProgressBar* progressBar() const { return progress_; }
+    QLabel* statusLabel() const { return status_; }
+    QTableWidget* layerTable() const { return layers_; }
+    MemoryChart* memoryChart() const { return chart_; }
+    QPlainTextEdit* jobLog() const { return log_; }
+    MemorySampler* memorySampler() const { return sampler_; }
+
+Q_SIGNALS:
+    void jobStarted();
+    void jobFinished(const QString& output, const QString& source);
+    void jobFailed(const QString& message, bool cancelled);
+    void modelCreated(const QString& output, const QString& source);   // the library should rescan
+    void compareRequested(const QString& source, const QString& quantized);
+    void statusMessage(const QString& text);
+
+private:
+    void buildForm(QWidget* left);
+    void buildRunPanel(QWidget* right);
+    void onSourceChanged();
+    void onSettingsChanged();
+    void updateDefaultOutput();
+    void updateControls();
+    void runJob(bool resume);
+    void prepareLayerRows(int layers);
+    void onJobEvent(const QuantizeEvent& e);
+    void onJobFinished(const QuantizeSummary& summary);
+    void onJobFailed(const QString& message, bool cancelled);
+    void appendLog(const QString& line);
+    void setStatus(const QString& text, const QString& color = {});
+
+    QuantizeRunner* runner_ = nullptr;
+    MemorySampler* sampler_ = nullptr;
+    QTimer* preflightTimer_ = nullptr;
+    bool outputTouched_ = false;
+    bool settingOutput_ = false;
+    int layersDone_ = 0;
+    QString eta_;   // " · ETA 1:23" after the first finished layer
+    QString jobSource_;
+    QString jobOutput_;
+
+    ModelPicker* source_ = nullptr;
+    QComboBox* method_ = nullptr;
+    QComboBox* group_ = nullptr;
+    QComboBox* calibration_ = nullptr;
+    QLineEdit* calibrationFiles_ = nullptr;
+    QPushButton* browseCalibration_ = nullptr;
+    QSpinBox* samples_ = nullptr;
+    QSpinBox* seqlen_ = nullptr;
+    QComboBox* device_ = nullptr;
+    QLineEdit* output_ = nullptr;
+    QPushButton* browseOutput_ = nullptr;
+    QWidget* form_ = nullptr;
+    PreflightView* preflight_ = nullptr;
+    QFrame* resumeBanner_ = nullptr;
+    QLabel* resumeText_ = nullptr;
+    QPushButton* resume_ = nullptr;
+    QPushButton* discard_ = nullptr;
+    QPushButton* start_ = nullptr;
+    QPushButton* cancel_ = nullptr;
+
+    QProgressBar* progress_ = nullptr;
+    QLabel* status_ = nullptr;
+    MemoryChart* chart_ = nullptr;
+    QTableWidget* layers_ = nullptr;
+    QPlainTextEdit* log_ = nullptr;
+    QFrame* resultBar_ = nullptr;
+    QLabel* resultText_ = nullptr;
+    QPushButton* compare_ = nullptr;
+};
+
+}  // namespace awq::ui

@@ -1,0 +1,278 @@
+#include "ui/reports/reports_page.h"
+
+#include "core/report/report_content.h"
+#include "core/util/error.h"
+#include "ui/reports/chart_painter.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
+
+namespace awq::ui {
+
+namespace {
+
+constexpr double kPreviewChartWidth = 680;
+constexpr int kPathRole = Qt::UserRole + 1;
+
+QString formatTitle(report::ReportFormat f) {
+    switch (f) {
+    case report::ReportFormat::Html: return ReportsPage::tr("Export HTML...");
+    case report::ReportFormat::Markdown: return ReportsPage::tr("Export Markdown...");
+    case report::ReportFormat::Pdf: return ReportsPage::tr("Export PDF...");
+    case report::ReportFormat::Json: return ReportsPage::tr("Export JSON...");
+    }
+    return {};
+}
+
+QString formatFilter(report::ReportFormat f) {
+    switch (f) {
+    case report::ReportFormat::Html: return ReportsPage::tr("HTML report (*.html *.htm)");
+    case report::ReportFormat::Markdown: return ReportsPage::tr("Markdown report (*.md)");
+    case report::ReportFormat::Pdf: return ReportsPage::tr("PDF report (*.pdf)");
+    case report::ReportFormat::Json: return ReportsPage::tr("Run document (*.json)");
+    }
+    return {};
+}
+
+}  // namespace
+
+ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+
+    auto* top = new QHBoxLayout;
+    folderLabel_ = new QLabel;
+    folderLabel_->setObjectName(QStringLiteral("runsFolderLabel"));
+    folderLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* chooseFolder = new QPushButton(tr("Runs folder..."));
+    chooseFolder->setToolTip(tr("Pick the folder whose saved runs (RUN.json) are listed"));
+    auto* refresh = new QPushButton(tr("Refresh"));
+    auto* open = new QPushButton(tr("Open run..."));
+    open->setObjectName(QStringLiteral("openRunButton"));
+    open->setToolTip(tr("Open a saved run document from anywhere (Compare page, awqbench-cli compare / sweep)"));
+    top->addWidget(folderLabel_, 1);
+    top->addWidget(chooseFolder);
+    top->addWidget(refresh);
+    top->addWidget(open);
+    layout->addLayout(top);
+
+    auto* split = new QSplitter(Qt::Horizontal);
+    runs_ = new QListWidget;
+    runs_->setObjectName(QStringLiteral("runList"));
+    runs_->setMinimumWidth(200);
+    split->addWidget(runs_);
+
+    auto* right = new QWidget;
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    auto* previewRow = new QHBoxLayout;
+    previewRow->addWidget(new QLabel(tr("Preview:")));
+    previewChoice_ = new QComboBox;
+    previewChoice_->setObjectName(QStringLiteral("previewChoice"));
+    previewChoice_->addItem(tr("HTML report"));
+    previewChoice_->addItem(tr("Markdown text"));
+    previewRow->addWidget(previewChoice_);
+    previewRow->addStretch(1);
+    rightLayout->addLayout(previewRow);
+    browser_ = new QTextBrowser;
+    browser_->setObjectName(QStringLiteral("reportPreview"));
+    browser_->setOpenLinks(true);
+    browser_->setOpenExternalLinks(false);
+    rightLayout->addWidget(browser_, 1);
+    split->addWidget(right);
+    split->setStretchFactor(1, 1);
+    split->setSizes({240, 800});
+    layout->addWidget(split, 1);
+
+    auto* bottom = new QHBoxLayout;
+    message_ = new QLabel;
+    message_->setObjectName(QStringLiteral("reportMessage"));
+    message_->setWordWrap(true);
+    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    bottom->addWidget(message_, 1);
+    for (auto f : {report::ReportFormat::Html, report::ReportFormat::Markdown, report::ReportFormat::Pdf, report::ReportFormat::Json}) {
+        auto* b = new QPushButton(formatTitle(f));
+        b->setObjectName(QStringLiteral("export_%1").arg(QString::fromUtf8(report::formatName(f).data(), qsizetype(report::formatName(f).size()))));
+        connect(b, &QPushButton::clicked, this, [this, f] { exportInteractive(f); });
+        exportButtons_[f] = b;
+        bottom->addWidget(b);
+    }
+    layout->addLayout(bottom);
+
+    connect(chooseFolder, &QPushButton::clicked, this, &ReportsPage::chooseFolder);
+    connect(refresh, &QPushButton::clicked, this, &ReportsPage::refreshRuns);
+    connect(open, &QPushButton::clicked, this, &ReportsPage::openDialog);
+    connect(runs_, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        if (item) openRun(item->data(kPathRole).toString());
+    });
+    connect(previewChoice_, &QComboBox::currentIndexChanged, this,
+            [this](int index) { setPreview(index == 1 ? Preview::Markdown : Preview::Html); });
+
+    setRunsFolder(runsFolder.isEmpty() ? defaultRunsFolder() : runsFolder);
+    updateButtons();
+    browser_->setPlainText(tr("Pick a saved run on the left, or open one, to preview its report."));
+}
+
+ReportsPage::~ReportsPage() = default;
+
+QString ReportsPage::defaultRunsFolder() {
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
+}
+
+void ReportsPage::setRunsFolder(const QString& folder) {
+    runsFolder_ = QDir::cleanPath(folder);
+    folderLabel_->setText(tr("Runs in %1").arg(QDir::toNativeSeparators(runsFolder_)));
+    refreshRuns();
+}
+
+void ReportsPage::refreshRuns() {
+    const QSignalBlocker block(runs_);
+    runs_->clear();
+    const QDir dir(runsFolder_);
+    const auto files = dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files | QDir::Readable, QDir::Time);
+    for (const QFileInfo& fi : files) {
+        auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(fi.lastModified(), QLocale::ShortFormat)),
+                                         runs_);
+        item->setData(kPathRole, fi.absoluteFilePath());
+        item->setToolTip(QDir::toNativeSeparators(fi.absoluteFilePath()));
+        if (fi.absoluteFilePath() == currentFile_) runs_->setCurrentItem(item);
+    }
+    if (files.isEmpty())
+        runs_->addItem(new QListWidgetItem(dir.exists() ? tr("No saved runs here yet") : tr("The folder does not exist yet")));
+}
+
+bool ReportsPage::openRun(const QString& file) {
+    if (file.isEmpty()) return false;
+    try {
+        run_ = report::loadRunDocument(file.toStdString());
+    } catch (const Error& e) {
+        run_.reset();
+        currentFile_.clear();
+        browser_->clear();
+        showMessage(QString::fromStdString(e.what()), true);
+        updateButtons();
+        return false;
+    }
+    currentFile_ = QFileInfo(file).absoluteFilePath();
+    showPreview();
+    updateButtons();
+    showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(currentFile_)), false);
+    Q_EMIT runOpened(currentFile_);
+    return true;
+}
+
+void ReportsPage::setPreview(Preview preview) {
+    preview_ = preview;
+    {
+        const QSignalBlocker block(previewChoice_);
+        previewChoice_->setCurrentIndex(preview == Preview::Markdown ? 1 : 0);
+    }
+    if (run_) showPreview();
+}
+
+void ReportsPage::showPreview() {
+    if (!run_) return;
+    if (preview_ == Preview::Markdown) {
+        browser_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        browser_->setPlainText(QString::fromStdString(report::renderMarkdown(*run_)));
+        return;
+    }
+    browser_->setFont(QFont());
+    // QTextBrowser shows no inline SVG: each chart becomes an image resource drawn by the same code.
+    QString html = QString::fromStdString(report::renderHtml(*run_));
+    const auto content = report::buildReportContent(*run_);
+    std::vector<report::ChartKind> charts;
+    for (const auto& b : content.blocks)
+        if (b.type == report::ReportBlock::Type::Chart) charts.push_back(b.chart);
+    static const QRegularExpression svg(QStringLiteral("<svg[^>]*>.*?</svg>"), QRegularExpression::DotMatchesEverythingOption);
+    QString withImages;
+    qsizetype from = 0;
+    std::size_t n = 0;
+    for (auto it = svg.globalMatch(html); it.hasNext();) {
+        const auto m = it.next();
+        withImages += html.mid(from, m.capturedStart() - from);
+        if (n < charts.size()) {
+            const QUrl url(QStringLiteral("awqchart:%1").arg(n));
+            const QImage image = renderReportChart(*run_, charts[n], kPreviewChartWidth, devicePixelRatioF());
+            browser_->document()->addResource(QTextDocument::ImageResource, url, image);
+            withImages += QStringLiteral("<img src=\"%1\" width=\"%2\">").arg(url.toString()).arg(int(kPreviewChartWidth));
+        }
+        ++n;
+        from = m.capturedEnd();
+    }
+    withImages += html.mid(from);
+    browser_->setHtml(withImages);
+}
+
+bool ReportsPage::exportCurrent(report::ReportFormat format, const QString& file) {
+    if (!run_) {
+        showMessage(tr("Open a saved run first."), true);
+        return false;
+    }
+    try {
+        report::exportReport(*run_, format, file.toStdString());
+    } catch (const Error& e) {
+        showMessage(QString::fromStdString(e.what()), true);
+        return false;
+    }
+    showMessage(tr("Report written to %1").arg(QDir::toNativeSeparators(file)), false);
+    Q_EMIT reportExported(file);
+    return true;
+}
+
+QPushButton* ReportsPage::exportButton(report::ReportFormat format) const {
+    auto it = exportButtons_.find(format);
+    return it == exportButtons_.end() ? nullptr : it->second;
+}
+
+void ReportsPage::chooseFolder() {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Runs folder"), runsFolder_);
+    if (!folder.isEmpty()) setRunsFolder(folder);
+}
+
+void ReportsPage::openDialog() {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open a saved run"), runsFolder_, tr("Run documents (*.json);;All files (*)"));
+    if (!file.isEmpty()) openRun(file);
+}
+
+void ReportsPage::exportInteractive(report::ReportFormat format) {
+    if (!run_) return;
+    const QFileInfo source(currentFile_);
+    QString suggested = source.dir().filePath(source.completeBaseName() + QStringLiteral("-report") +
+                                              QString::fromUtf8(report::formatExtension(format).data(), qsizetype(report::formatExtension(format).size())));
+    if (format == report::ReportFormat::Json) suggested = source.dir().filePath(source.completeBaseName() + QStringLiteral("-normalized.json"));
+    const QString file = QFileDialog::getSaveFileName(this, formatTitle(format), suggested, formatFilter(format));
+    if (!file.isEmpty()) exportCurrent(format, file);
+}
+
+void ReportsPage::showMessage(const QString& text, bool error) {
+    message_->setText(text);
+    message_->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+    message_->setProperty("error", error);
+    if (error) spdlog::warn("Reports: {}", text.toStdString());
+    Q_EMIT statusMessage(text);
+}
+
+void ReportsPage::updateButtons() {
+    for (auto& [format, button] : exportButtons_) {
+        const bool pdfMissing = format == report::ReportFormat::Pdf && !report::pdfExportAvailable();
+        button->setEnabled(run_.has_value() && !pdfMissing);
+        if (pdfMissing) button->setToolTip(tr("This build has no PDF export (cairo was not found when it was configured)"));
+    }
+}
+
+}  // namespace awq::ui

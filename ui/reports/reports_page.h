@@ -1,0 +1,78 @@
+#pragma once
+// The Reports page: pick a saved run (RUN.json) from the runs folder or anywhere on disk, preview
+// its report (HTML with the charts, or the Markdown text), and export it as HTML, Markdown, PDF or
+// JSON. Rendering is core/report; a report renders in milliseconds, so no worker thread is needed.
+#include "core/report/report_export.h"
+#include "core/report/run_document.h"
+
+#include <QString>
+#include <QWidget>
+
+#include <map>
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QTextBrowser;
+
+namespace awq::ui {
+
+class ReportsPage : public QWidget {
+    Q_OBJECT
+public:
+    enum class Preview { Html, Markdown };
+
+    // `runsFolder` empty: <app data>/runs (QStandardPaths::AppDataLocation, as AppSettings::runsFolder).
+    explicit ReportsPage(const QString& runsFolder = {}, QWidget* parent = nullptr);
+    ~ReportsPage() override;
+
+    static QString defaultRunsFolder();
+    void setRunsFolder(const QString& folder);   // lists its *.json files, newest first
+    QString runsFolder() const { return runsFolder_; }
+    void refreshRuns();
+
+    // Loads and previews a run; on failure shows the error (naming the file) and returns false.
+    bool openRun(const QString& file);
+    const report::RunDocument* currentRun() const { return run_ ? &*run_ : nullptr; }
+    QString currentFile() const { return currentFile_; }
+
+    void setPreview(Preview preview);
+    Preview preview() const { return preview_; }
+    // Writes the current run's report; false (and the error shown) when it fails or no run is open.
+    bool exportCurrent(report::ReportFormat format, const QString& file);
+
+    QListWidget* runList() const { return runs_; }
+    QTextBrowser* previewBrowser() const { return browser_; }
+    QComboBox* previewChoice() const { return previewChoice_; }
+    QPushButton* exportButton(report::ReportFormat format) const;
+    QLabel* messageLabel() const { return message_; }
+
+Q_SIGNALS:
+    void runOpened(const QString& file);
+    void reportExported(const QString& file);
+    void statusMessage(const QString& text);
+
+private:
+    void chooseFolder();
+    void openDialog();
+    void exportInteractive(report::ReportFormat format);
+    void showPreview();
+    void showMessage(const QString& text, bool error);
+    void updateButtons();
+
+    QString runsFolder_;
+    QString currentFile_;
+    std::optional<report::RunDocument> run_;
+    Preview preview_ = Preview::Html;
+
+    QLabel* folderLabel_ = nullptr;
+    QListWidget* runs_ = nullptr;
+    QTextBrowser* browser_ = nullptr;
+    QComboBox* previewChoice_ = nullptr;
+    QLabel* message_ = nullptr;
+    std::map<report::ReportFormat, QPushButton*> exportButtons_;
+};
+
+}  // namespace awq::ui
