@@ -23,26 +23,6 @@ fs::path settingsFile(const std::string& given) { return given.empty() ? deploy:
 
 fs::path absolutePath(const std::string& p) { return p.empty() ? fs::path() : fs::absolute(p).lexically_normal(); }
 
-json targetJson(const deploy::DeployTarget& t) {
-    json j = {{"name", t.name}, {"kind", deploy::targetKindName(t.kind)}};
-    if (t.kind == deploy::TargetKind::Compose) {
-        j["compose_file"] = t.composeFile.string();
-        j["env_file"] = t.envFile.string();
-        j["path_variable"] = t.pathVariable;
-        j["name_variable"] = t.nameVariable;
-    } else {
-        j["vllm_config"] = t.vllmConfig.string();
-        j["command_file"] = t.commandFile.string();
-    }
-    j["gpu_count"] = t.gpuCount;
-    j["gpu_memory_bytes"] = t.gpuMemoryBytes;
-    j["gpu_memory_utilization"] = t.gpuMemoryUtilization;
-    j["tensor_parallel_size"] = t.tensorParallelSize;
-    j["max_model_len"] = t.maxModelLen;
-    j["paired_model"] = t.pairedModel.string();
-    return j;
-}
-
 std::string targetFiles(const deploy::DeployTarget& t) {
     if (t.kind == deploy::TargetKind::Vllm)
         return t.vllmConfig.string() + (t.commandFile.empty() ? "" : " + " + t.commandFile.string());
@@ -139,7 +119,7 @@ void addDeployCommands(CLI::App& app) {
             if (list->json) {
                 json arr = json::array();
                 for (const auto& t : s.targets) {
-                    json j = targetJson(t);
+                    json j = json::parse(deploy::targetJsonText(t));
                     j["current_model"] = current(t.name);
                     arr.push_back(j);
                 }

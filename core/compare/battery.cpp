@@ -1,6 +1,7 @@
 #include "core/compare/battery.h"
 
 #include "core/util/error.h"
+#include "core/util/resources.h"
 
 #include <nlohmann/json.hpp>
 
@@ -118,16 +119,7 @@ Battery loadBatteryFile(const fs::path& file) {
     return parseBattery(readFile(file), file, file.extension() == ".jsonl");
 }
 
-fs::path defaultBatteryFile() {
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    std::vector<fs::path> places;
-    if (!ec) places.push_back(exe.parent_path() / ".." / AWQBENCH_INSTALL_DATADIR / "awqbench" / "batteries" / "default.json");
-    places.push_back(fs::path(AWQBENCH_SOURCE_RESOURCES) / "batteries" / "default.json");
-    for (const auto& p : places)
-        if (fs::is_regular_file(p, ec)) return p;
-    return {};
-}
+fs::path defaultBatteryFile() { return findResourceFile("batteries/default.json"); }
 
 Battery loadDefaultBattery() {
     const auto file = defaultBatteryFile();

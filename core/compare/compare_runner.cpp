@@ -4,6 +4,7 @@
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
+#include "core/util/utc_time.h"
 
 #include <nlohmann/json.hpp>
 
@@ -93,7 +94,7 @@ HostInfo describeHost(const RunSettings& settings) {
 RunDocument newRunDocument(const std::string& kind, const RunSettings& settings) {
     RunDocument d;
     d.kind = kind;
-    d.created = utcTimestamp();
+    d.created = utcNow();
     d.toolVersion = AWQBENCH_VERSION;
     d.host = describeHost(settings);
     d.settings = settings;

@@ -30,15 +30,6 @@ LatencyStats latencyStats(std::vector<double> v) {
     return s;
 }
 
-std::string utcTimestamp() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 namespace {
 
 // ---------- writing

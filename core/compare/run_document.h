@@ -153,7 +153,6 @@ struct RunDocument {
 };
 
 // Current UTC time as "2026-11-25T18:00:00Z".
-std::string utcTimestamp();
 
 // Serialises every known key (docs/run-format.md), 2-space indented, merged over preservedJson.
 std::string runDocumentToJson(const RunDocument& doc);

@@ -160,4 +160,6 @@ std::uint64_t parseByteSize(const std::string& text) {
     return std::uint64_t(std::llround(v));
 }
 
+std::string targetJsonText(const DeployTarget& target) { return targetToJson(target).dump(); }
+
 }  // namespace awq::deploy

@@ -56,6 +56,8 @@ std::filesystem::path stateDirFor(const std::filesystem::path& settingsFile);
 // A missing file gives empty settings; malformed JSON throws awq::Error naming the file.
 DeploySettings loadSettings(const std::filesystem::path& file);
 void saveSettings(const std::filesystem::path& file, const DeploySettings& settings);  // atomic
+// One target as the JSON object the settings file stores (for `target list --json`).
+std::string targetJsonText(const DeployTarget& target);
 
 // Checks a target before it is saved (name, files set for its kind, variable names).
 void checkTarget(const DeployTarget& target);

@@ -4,6 +4,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/sha256.h"
+#include "core/util/utc_time.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -23,15 +24,6 @@ namespace {
 constexpr std::size_t kMaxHistoryEntries = 1000;
 
 fs::path historyFile(const fs::path& stateDir) { return stateDir / "history.json"; }
-
-std::string nowUtc(const char* format) {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, format, &tm);
-    return buf;
-}
 
 std::string readAll(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -109,7 +101,7 @@ void saveHistory(const fs::path& stateDir, std::vector<HistoryEntry> entries) {
 }
 
 std::string newId(const fs::path& stateDir) {
-    const std::string base = nowUtc("%Y%m%dT%H%M%SZ");
+    const std::string base = utcNow("%Y%m%dT%H%M%SZ");
     std::string id = base;
     for (int n = 2; pathExists(stateDir / "backups" / id); ++n) id = base + "-" + std::to_string(n);
     return id;
@@ -153,7 +145,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     ensureDir(stateDir);
     HistoryEntry e;
     e.id = newId(stateDir);
-    e.time = nowUtc("%Y-%m-%dT%H:%M:%SZ");
+    e.time = utcNow();
     e.action = "promote";
     e.target = plan.target;
     e.model = plan.model.string();
@@ -224,7 +216,7 @@ HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateD
     promo.undone = true;
     HistoryEntry undo;
     undo.id = newId(stateDir) + "-undo";
-    undo.time = nowUtc("%Y-%m-%dT%H:%M:%SZ");
+    undo.time = utcNow();
     undo.action = "undo";
     undo.target = target;
     undo.model = promo.model;

@@ -7,6 +7,7 @@
 #include "core/util/format.h"
 #include "core/util/remove_tree.h"
 #include "core/util/sha256.h"
+#include "core/util/utc_time.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -36,14 +37,6 @@ struct SourceFile {
     std::uint64_t bytes = 0;
 };
 
-std::string nowUtc() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 bool hiddenName(const fs::path& p) {
     const auto n = p.filename().string();
@@ -344,7 +337,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
         ++p.filesDone;
         if (progress) progress(p);
     }
-    const json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", nowUtc()},
+    const json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", utcNow()},
                            {"bytes", total}, {"files", manifestFiles}};
     writeFileAtomically(temp / kManifestName, manifest.dump(2) + "\n");
 

@@ -1,6 +1,7 @@
 #include "core/quant/calibration.h"
 
 #include "core/util/error.h"
+#include "core/util/resources.h"
 
 #include <nlohmann/json.hpp>
 
@@ -88,15 +89,6 @@ CalibrationSet buildCalibrationSet(const Tokenizer& tokenizer, const std::vector
     return set;
 }
 
-fs::path defaultCalibrationFile() {
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    std::vector<fs::path> places;
-    if (!ec) places.push_back(exe.parent_path() / ".." / AWQBENCH_INSTALL_DATADIR / "awqbench" / "calibration" / "default.txt");
-    places.push_back(fs::path(AWQBENCH_SOURCE_RESOURCES) / "calibration" / "default.txt");
-    for (const auto& p : places)
-        if (fs::is_regular_file(p, ec)) return p;
-    return {};
-}
+fs::path defaultCalibrationFile() { return findResourceFile("calibration/default.txt"); }
 
 }  // namespace awq

@@ -47,7 +47,7 @@ PlaceholderPage::PlaceholderPage(const PlaceholderText& text, QWidget* parent) :
 
 PlaceholderText quantizePlaceholder() {
     return {QStringLiteral("quantize"),
-            QObject::tr("Quantize: layer-by-layer AWQ with live progress — arrives with the quantizer"),
+            QObject::tr("Quantize: this build has no quantizer (built without libtorch)"),
             {QObject::tr("quantize a Hugging Face model to 4-bit AWQ (GEMM layout, group 128, zero point) that vLLM "
                          "and transformers load"),
              QObject::tr("run layer by layer, showing each layer's scale search, clipping and error as it happens, "
@@ -57,26 +57,11 @@ PlaceholderText quantizePlaceholder() {
 
 PlaceholderText comparePlaceholder() {
     return {QStringLiteral("compare"),
-            QObject::tr("Compare: two models side by side on the built-in INT4 engine — arrives with the engine and evaluation"),
+            QObject::tr("Compare: this build has no inference engine (built without libtorch)"),
             {QObject::tr("load two models at once and run the same prompt battery on both"),
              QObject::tr("measure TTFT, TPOT, output tokens/s and p50/p95/p99 latencies"),
              QObject::tr("score quality as perplexity, KL divergence and top-1 agreement against the FP16 model, and "
                          "flag loops and empty answers")}};
-}
-
-PlaceholderText deployPlaceholder() {
-    return {QStringLiteral("deploy"),
-            QObject::tr("Deploy: promote the winner into your serving config — arrives with the deployment module"),
-            {QObject::tr("copy the chosen model into the warm pool"),
-             QObject::tr("update the model path and name in docker-compose.yml, letting vLLM pick the fast awq_marlin kernel"),
-             QObject::tr("refuse configs that point an AWQ kernel at a model without an AWQ config")}};
-}
-
-PlaceholderText reportsPlaceholder() {
-    return {QStringLiteral("reports"),
-            QObject::tr("Reports: export comparisons and quantization runs — arrives with evaluation reports"),
-            {QObject::tr("keep every quantization run and comparison with its settings and numbers"),
-             QObject::tr("export a report (Markdown, HTML, JSON) to share or attach to a deployment change")}};
 }
 
 }  // namespace awq::ui

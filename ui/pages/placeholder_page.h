@@ -1,6 +1,6 @@
 #pragma once
-// A place of the workbench whose feature has not landed yet. It says what the place will do and
-// what it arrives with; it pretends nothing.
+// A place whose feature this build left out (a UI built without libtorch has no engine and no
+// quantizer). It says what the place does in a full build; it pretends nothing.
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -9,7 +9,7 @@ namespace awq::ui {
 
 struct PlaceholderText {
     QString iconName;      // under :/icons
-    QString headline;      // "Quantize: layer-by-layer AWQ with live progress — arrives with the quantizer"
+    QString headline;      // "Quantize: this build has no quantizer (built without libtorch)"
     QStringList plans;     // what the page will offer, one line each
 };
 
@@ -23,10 +23,8 @@ private:
     QString headline_;
 };
 
-// The texts of the four places that are still to come.
+// The texts of the places that need the engine.
 PlaceholderText quantizePlaceholder();
 PlaceholderText comparePlaceholder();
-PlaceholderText deployPlaceholder();
-PlaceholderText reportsPlaceholder();
 
 }  // namespace awq::ui

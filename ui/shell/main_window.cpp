@@ -101,7 +101,6 @@ void MainWindow::buildPlaces() {
 
     stack_ = new QStackedWidget;
     models_ = new ModelsPage;
-    const PlaceholderText later[] = {quantizePlaceholder(), comparePlaceholder(), deployPlaceholder(), reportsPlaceholder()};
 
     for (int i = 0; i < kPlaceCount; ++i) {
         const auto place = static_cast<Place>(i);
@@ -118,7 +117,7 @@ void MainWindow::buildPlaces() {
             connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
             w = reports;
         }
-        if (!w) w = new PlaceholderPage(later[i - 1]);
+        if (!w) w = new PlaceholderPage(place == Place::Quantize ? quantizePlaceholder() : comparePlaceholder());
         w->setObjectName(placeIconName(place) + QStringLiteral("Page"));
         stack_->addWidget(w);
     }

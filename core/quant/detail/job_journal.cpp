@@ -2,25 +2,15 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/utc_time.h"
 
-#include <chrono>
-#include <ctime>
 #include <fstream>
 
 namespace awq::quant {
 using nlohmann::json;
 
-namespace {
-std::string nowUtc() {
-    const std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return buf;
-}
-}  // namespace
-
 void JobJournal::start(const json& settings) {
-    doc_ = {{"tool", "awqbench"}, {"version", AWQBENCH_VERSION}, {"started", nowUtc()}, {"settings", settings}, {"layers", json::array()}};
+    doc_ = {{"tool", "awqbench"}, {"version", AWQBENCH_VERSION}, {"started", utcNow()}, {"settings", settings}, {"layers", json::array()}};
     save();
 }
 
@@ -52,7 +42,7 @@ void JobJournal::layerDone(const LayerReport& r) {
 }
 
 void JobJournal::finish(double seconds) {
-    doc_["finished"] = nowUtc();
+    doc_["finished"] = utcNow();
     doc_["seconds_this_run"] = seconds;
     save();
 }
