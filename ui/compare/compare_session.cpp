@@ -44,11 +44,16 @@ void CompareSession::finishOne() {
     if (busy_ > 0 && --busy_ == 0) Q_EMIT busyChanged(false);
 }
 
-bool CompareSession::load(const QString& folderA, const QString& folderB, const RunSettings& settings) {
-    if (busy_) return false;
+bool CompareSession::begin(int pieces, bool needsModels) {
+    if (busy_ || (needsModels && !isLoaded())) return false;
     stop_ = std::stop_source();
-    busy_ = 2;
+    busy_ = pieces;
     Q_EMIT busyChanged(true);
+    return true;
+}
+
+bool CompareSession::load(const QString& folderA, const QString& folderB, const RunSettings& settings) {
+    if (!begin(2, false)) return false;
     const QString folders[2] = {folderA, folderB};
     for (int s : {A, B}) {
         models_[s].reset();
@@ -101,10 +106,7 @@ bool CompareSession::load(const QString& folderA, const QString& folderB, const 
 }
 
 bool CompareSession::chat(const QString& message, const RunSettings& settings) {
-    if (busy_ || !isLoaded()) return false;
-    stop_ = std::stop_source();
-    busy_ = 2;
-    Q_EMIT busyChanged(true);
+    if (!begin(2)) return false;
     QPointer<CompareSession> self(this);
     const std::string text = message.toStdString();
     const std::stop_token token = stop_.get_token();
@@ -143,10 +145,7 @@ void CompareSession::resetChat() {
 }
 
 bool CompareSession::runBattery(const Battery& battery, const RunSettings& settings) {
-    if (busy_ || !isLoaded()) return false;
-    stop_ = std::stop_source();
-    busy_ = 1;
-    Q_EMIT busyChanged(true);
+    if (!begin(1)) return false;
     QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
     const std::stop_token token = stop_.get_token();
@@ -177,10 +176,7 @@ bool CompareSession::runBattery(const Battery& battery, const RunSettings& setti
 }
 
 bool CompareSession::runQuality(const QualityOptions& options) {
-    if (busy_ || !isLoaded()) return false;
-    stop_ = std::stop_source();
-    busy_ = 1;
-    Q_EMIT busyChanged(true);
+    if (!begin(1)) return false;
     QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
     const std::stop_token token = stop_.get_token();
@@ -216,10 +212,7 @@ bool CompareSession::runQuality(const QualityOptions& options) {
 }
 
 bool CompareSession::runSweep(const SweepSettings& sweep, const RunSettings& settings) {
-    if (busy_ || !isLoaded()) return false;
-    stop_ = std::stop_source();
-    busy_ = 1;
-    Q_EMIT busyChanged(true);
+    if (!begin(1)) return false;
     QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
     const std::stop_token token = stop_.get_token();

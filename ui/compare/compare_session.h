@@ -59,6 +59,9 @@ Q_SIGNALS:
     void failed(const QString& what, const QString& message);
 
 private:
+    // Starts an operation of `pieces` queued pieces (false while another one runs, or when the
+    // operation needs both models loaded and they are not).
+    bool begin(int pieces, bool needsModels = true);
     void finishOne();   // one queued piece of an operation is done
     template <typename Fn>
     void post(int slot, Fn fn);
