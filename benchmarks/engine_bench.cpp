@@ -1,15 +1,19 @@
 // The built-in engine on CUDA with Llama-3-8B shapes: an fp16 model against its AWQ (4-bit, g128)
 // counterpart. Writes two synthetic model folders (random weights, the 8B's config; --layers
-// shrinks the depth), then for each model and batch size generates 128 new tokens greedily after
-// a random prompt and prints TTFT, TPOT, decode and output throughput and peak GPU memory, with
-// the AWQ / fp16 ratios.
+// shrinks the depth), then for each model, prompt length and batch size generates 128 new tokens
+// greedily after a random prompt and prints TTFT, TPOT, decode and output throughput and peak GPU
+// memory, with the AWQ / fp16 ratios. The physical limit is printed in the same run: batch-1
+// decode as a share of (DRAM read bandwidth measured here / weight bytes read per token, the
+// embedding table aside). With --peer SCRIPT (benchmarks/hf_peer_bench.py) Hugging Face
+// transformers runs the same fp16 shapes in the same run, where python3 + transformers exist.
 //
-//   engine_bench [--layers 32] [--dir PATH] [--keep] [--prompt 128] [--new-tokens 128]
-//                [--batches 1,8] [--repeat 2]
+//   engine_bench [--layers 32] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens 128]
+//                [--batches 1,8,32] [--repeat 2] [--peer benchmarks/hf_peer_bench.py]
 //
 // Weights are random but sane (fp16 std ~0.02; AWQ zeros and codes uniform in 0..15, scales
 // 0.002..0.004), so activations stay finite over all layers. Tensors of one shape share a few
 // random buffers at different offsets, so writing a 16 GB model needs ~1.2 GB of host memory.
+#include "benchmarks/bandwidth_probe.h"
 #include "benchmarks/synthetic_weights.h"
 #include "core/engine/engine.h"
 #include "core/model/safetensors.h"
@@ -153,17 +157,21 @@ void writeModels(const fs::path& dir, int layers) {
 
 struct Row {
     std::string model;
+    int prompt = 0;
     int batch = 0;
     double weightsGB = 0, loadS = 0, ttftMs = 0, tpotMs = 0, decodeTokS = 0, outputTokS = 0, peakGB = 0;
 };
 
-std::vector<Row> benchModel(const fs::path& folder, const std::string& label, const std::vector<int>& batches, int promptLen, int newTokens,
-                            int repeat) {
+std::vector<Row> benchModel(const fs::path& folder, const std::string& label, const std::vector<int>& batches, const std::vector<int>& prompts,
+                            int newTokens, int repeat, double& weightBytesPerToken) {
     const auto t0 = Clock::now();
     const auto engine = awq::Engine::load(folder, {.device = awq::DeviceKind::Cuda, .maxBatch = std::max(16, *std::max_element(batches.begin(), batches.end()))});
     const double loadS = std::chrono::duration<double>(Clock::now() - t0).count();
+    // Read per decode step: every weight but the embedding table (one row of it is read).
+    weightBytesPerToken = double(engine->weightMemoryBytes()) - double(kVocab) * kHidden * 2;
     std::mt19937 rng(11);
     std::uniform_int_distribution<int> id(0, kVocab - 1);
+    int promptLen = prompts.front();
     auto makeRequest = [&](int maxNew) {
         awq::GenerationRequest r;
         r.promptIds.resize(std::size_t(promptLen));
@@ -175,7 +183,9 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
     engine->generate({makeRequest(8)});  // warm-up: cuBLAS handles, allocator pools, kernel loading
 
     std::vector<Row> rows;
+    for (int prompt : prompts)
     for (int b : batches) {
+        promptLen = prompt;
         Row best;
         for (int rep = 0; rep < repeat; ++rep) {
             std::vector<awq::GenerationRequest> reqs;
@@ -184,6 +194,7 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
             const auto& m = out[0].metrics;
             Row r;
             r.model = label;
+            r.prompt = prompt;
             r.batch = b;
             r.weightsGB = double(engine->weightMemoryBytes()) / 1e9;
             r.loadS = loadS;
@@ -197,18 +208,57 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
             if (rep == 0 || r.decodeTokS > best.decodeTokS) best = r;
         }
         rows.push_back(best);
-        std::printf("  %s batch %d: %.1f decode tok/s\n", label.c_str(), b, best.decodeTokS);
+        std::printf("  %s prompt %d batch %d: TTFT %.1f ms, %.1f decode tok/s\n", label.c_str(), prompt, b, best.ttftMs, best.decodeTokS);
         std::fflush(stdout);
     }
+    return rows;
+}
+
+// Runs the Hugging Face peer script (one JSON object per line on stdout) and returns its rows.
+std::vector<Row> runPeer(const std::string& script, int layers, const std::vector<int>& prompts, int newTokens) {
+    std::string promptList;
+    for (int p : prompts) promptList += (promptList.empty() ? "" : ",") + std::to_string(p);
+    const std::string command = "python3 '" + script + "' --layers " + std::to_string(layers) + " --prompts " + promptList +
+                                " --new-tokens " + std::to_string(newTokens) + " --batches 1";
+    std::printf("peer: %s\n", command.c_str());
+    std::vector<Row> rows;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return rows;
+    char line[4096];
+    while (std::fgets(line, sizeof line, pipe)) {
+        if (line[0] != '{') {
+            std::printf("  peer: %s", line);
+            continue;
+        }
+        try {
+            const auto j = json::parse(line);
+            Row r;
+            r.model = j.value("model", std::string("HF fp16"));
+            r.prompt = j.value("prompt", 0);
+            r.batch = j.value("batch", 1);
+            r.ttftMs = j.value("ttft_ms", 0.0);
+            r.tpotMs = j.value("tpot_ms", 0.0);
+            r.decodeTokS = j.value("decode_tok_s", 0.0);
+            r.outputTokS = j.value("output_tok_s", 0.0);
+            r.peakGB = j.value("peak_gb", 0.0);
+            r.weightsGB = j.value("weights_gb", 0.0);
+            rows.push_back(r);
+        } catch (const std::exception& e) {
+            std::printf("  peer: unreadable line (%s)\n", e.what());
+        }
+    }
+    const int status = pclose(pipe);
+    if (status != 0) std::printf("peer: exited with status %d (python3 or transformers missing?)\n", status);
     return rows;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    int layers = 32, promptLen = 128, newTokens = 128, repeat = 2;
-    std::vector<int> batches = {1, 8};
+    int layers = 32, newTokens = 128, repeat = 2;
+    std::vector<int> batches = {1, 8, 32}, prompts = {128, 2048};
     fs::path dir = fs::temp_directory_path() / "awqbench-engine-bench";
+    std::string peer;
     bool keep = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -222,12 +272,14 @@ int main(int argc, char** argv) {
         if (a == "--layers") layers = std::stoi(value());
         else if (a == "--dir") dir = value();
         else if (a == "--keep") keep = true;
-        else if (a == "--prompt") promptLen = std::stoi(value());
+        else if (a == "--prompts" || a == "--prompt") prompts = awq::parseIntList(value(), "--prompts");
         else if (a == "--new-tokens") newTokens = std::stoi(value());
         else if (a == "--batches") batches = awq::parseIntList(value(), "--batches");
         else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
+        else if (a == "--peer") peer = value();
         else {
-            std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompt N] [--new-tokens N] [--batches 1,8] [--repeat N]\n");
+            std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens N] [--batches 1,8,32] "
+                                 "[--repeat N] [--peer SCRIPT]\n");
             return 2;
         }
     }
@@ -239,29 +291,54 @@ int main(int argc, char** argv) {
         return 77;
     }
     try {
+        cudaDeviceProp prop{};
+        int dev = 0;
+        cudaGetDevice(&dev);
+        cudaGetDeviceProperties(&prop, dev);
+        const double readGBs = awq::bench::readBandwidthGBs(nullptr);
+        std::printf("device: %s; DRAM read bandwidth %.0f GB/s (measured here, read-only kernel over 2 GB)\n", prop.name, readGBs);
         writeModels(dir, layers);
         std::vector<Row> rows;
+        std::vector<std::pair<std::string, double>> bytesPerToken;
         for (const auto& [sub, label] : {std::pair{"fp16", "fp16"}, std::pair{"awq", "AWQ-g128"}}) {
-            auto r = benchModel(dir / sub, label, batches, promptLen, newTokens, repeat);
+            double bytes = 0;
+            auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes);
             rows.insert(rows.end(), r.begin(), r.end());
+            bytesPerToken.emplace_back(label, bytes);
             std::printf("  %s: engine released\n", label);
         }
-        std::printf("\nLlama-3-8B shapes, %d layers, prompt %d tokens, %d new tokens greedy (best of %d runs)\n", layers, promptLen, newTokens,
-                    repeat);
-        std::printf("%-9s %5s | %10s %7s | %9s %8s | %12s %12s | %8s\n", "model", "batch", "weights GB", "load s", "TTFT ms", "TPOT ms",
-                    "decode tok/s", "output tok/s", "peak GB");
-        std::printf("%s\n", std::string(100, '-').c_str());
+        if (!peer.empty()) {
+            auto r = runPeer(peer, layers, prompts, newTokens);
+            rows.insert(rows.end(), r.begin(), r.end());
+        }
+        std::printf("\n%s, Llama-3-8B shapes, %d layers, %d new tokens greedy (best of %d runs)\n", prop.name, layers, newTokens, repeat);
+        std::printf("%-22s %6s %5s | %10s %7s | %9s %8s | %12s %12s | %8s\n", "model", "prompt", "batch", "weights GB", "load s", "TTFT ms",
+                    "TPOT ms", "decode tok/s", "output tok/s", "peak GB");
+        std::printf("%s\n", std::string(114, '-').c_str());
         for (const auto& r : rows)
-            std::printf("%-9s %5d | %10.2f %7.1f | %9.1f %8.2f | %12.1f %12.1f | %8.2f\n", r.model.c_str(), r.batch, r.weightsGB, r.loadS, r.ttftMs,
-                        r.tpotMs, r.decodeTokS, r.outputTokS, r.peakGB);
-        for (int b : batches) {
-            const Row* f = nullptr;
-            const Row* q = nullptr;
+            std::printf("%-22s %6d %5d | %10.2f %7.1f | %9.1f %8.2f | %12.1f %12.1f | %8.2f\n", r.model.c_str(), r.prompt, r.batch, r.weightsGB,
+                        r.loadS, r.ttftMs, r.tpotMs, r.decodeTokS, r.outputTokS, r.peakGB);
+        for (int p : prompts)
+            for (int b : batches) {
+                const Row* f = nullptr;
+                const Row* q = nullptr;
+                for (const auto& r : rows)
+                    if (r.batch == b && r.prompt == p) {
+                        if (r.model == "fp16") f = &r;
+                        if (r.model == "AWQ-g128") q = &r;
+                    }
+                if (f && q)
+                    std::printf("%-22s %6d %5d | %9.2fx %7s | %8.2fx %7.2fx | %11.2fx %11.2fx | %7.2fx\n", "AWQ/fp16", p, b, q->weightsGB / f->weightsGB,
+                                "", q->ttftMs / f->ttftMs, q->tpotMs / f->tpotMs, q->decodeTokS / f->decodeTokS, q->outputTokS / f->outputTokS,
+                                q->peakGB / f->peakGB);
+            }
+        std::printf("\nBatch-1 decode against the memory-bandwidth limit (%.0f GB/s read / weight bytes read per token):\n", readGBs);
+        for (const auto& [label, bytes] : bytesPerToken) {
+            const double limit = readGBs * 1e9 / bytes;
             for (const auto& r : rows)
-                if (r.batch == b) (r.model == "fp16" ? f : q) = &r;
-            if (f && q)
-                std::printf("AWQ/fp16  %5d | %9.2fx %7s | %8.2fx %7.2fx | %11.2fx %11.2fx | %7.2fx\n", b, q->weightsGB / f->weightsGB, "", q->ttftMs / f->ttftMs,
-                            q->tpotMs / f->tpotMs, q->decodeTokS / f->decodeTokS, q->outputTokS / f->outputTokS, q->peakGB / f->peakGB);
+                if (r.model == label && r.batch == 1)
+                    std::printf("  %-9s prompt %5d: %7.1f tok/s of %6.1f tok/s limit (%.2f GB a token) = %5.1f%%\n", label.c_str(), r.prompt,
+                                r.decodeTokS, limit, bytes / 1e9, 100.0 * r.decodeTokS / limit);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "engine_bench: %s\n", e.what());

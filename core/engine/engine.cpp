@@ -5,6 +5,7 @@
 #include "core/engine/sampler.h"
 #include "core/tokenizer/streaming_decoder.h"
 #include "core/model/safetensors.h"
+#include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/log_line.h"
@@ -98,12 +99,13 @@ public:
 
         store_ = std::make_unique<TensorStore>(TensorStore::openFolder(folder));
         c10::InferenceMode guard;
-        model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_);
+        const bool dequantize = !device.is_cuda() && q.method == QuantMethod::Awq && dequantizeOnCpuFits();
+        model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_, dequantize);
         if (info_.hasTokenizer) tokenizer_ = Tokenizer::load(folder);
         defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;
         if (defaultStops_.empty()) defaultStops_ = info_.config.eosTokenIds;
         log::info("engine: loaded " + info_.name + " on " + device.str() + " (" + engine::computeDtypeName(compute_) + "), " +
-                  std::to_string(model_->weightBytes() / 1000000) + " MB of weights");
+                  std::to_string(model_->weightBytes() / 1000000) + " MB of weights; decode: " + model_->decodePath());
     }
 
     const ModelInfo& model() const override { return info_; }
@@ -143,6 +145,40 @@ public:
                                            std::stop_token stop) override;
 
 private:
+    // The CPU engine runs AWQ models at the dense model's speed by dequantizing every linear once at
+    // load (one BLAS matmul per call instead of a dequantization per call) when the dense weights
+    // take at most half the free host memory; otherwise it keeps them packed (slow, small).
+    bool dequantizeOnCpuFits() const {
+        const auto& c = info_.config;
+        const std::uint64_t perLayer = std::uint64_t(c.hiddenSize) * c.numHeads * c.headDim * 2 +
+                                       std::uint64_t(c.hiddenSize) * c.numKvHeads * c.headDim * 2 +
+                                       std::uint64_t(c.hiddenSize) * c.intermediateSize * 3;
+        const std::uint64_t denseBytes = perLayer * std::uint64_t(c.numLayers) * at::elementSize(compute_);
+        const auto available = availableHostMemoryBytes();
+        const bool fits = available && denseBytes <= *available / 2;
+        log::info("engine: AWQ on CPU: " +
+                  (fits ? "dequantizing once at load, " + std::to_string(denseBytes / 1000000) + " MB of dense " +
+                              engine::computeDtypeName(compute_) + " weights (instead of a dequantization per matmul)"
+                        : "keeping weights packed (dense copy " + std::to_string(denseBytes / 1000000) + " MB > half of the " +
+                              (available ? std::to_string(*available / 1000000) + " MB" : std::string("unknown")) +
+                              " free); each matmul dequantizes, which is slow"));
+        return fits;
+    }
+
+    // The KV cache for a generation. On CUDA the last one is kept and reused when batch and
+    // capacity allow it, so its captured decode graph is replayed rather than captured anew;
+    // capacities round up to 256 tokens so that nearby lengths share one cache.
+    engine::KvCache& cacheFor(int batch, int capacity) {
+        if (!model_->device().is_cuda()) {
+            cache_ = model_->allocateCache(batch, capacity);
+            return *cache_;
+        }
+        if (cache_ && cache_->batch == batch && cache_->capacity >= capacity) return *cache_;
+        cache_.reset();  // free the old one before allocating
+        cache_ = model_->allocateCache(batch, std::min(maxContext_, (capacity + 255) / 256 * 256));
+        return *cache_;
+    }
+
     const Tokenizer& requireTokenizer() const {
         if (!tokenizer_) throw Error("the model has no tokenizer.json", info_.folder, "add the tokenizer files, or pass token ids");
         return *tokenizer_;
@@ -219,6 +255,7 @@ private:
     std::unique_ptr<engine::Transformer> model_;
     std::optional<Tokenizer> tokenizer_;
     std::vector<int> defaultStops_;
+    std::optional<engine::KvCache> cache_;
     std::mutex mutex_;  // one generation at a time per engine; two engines run in parallel
 };
 
@@ -259,7 +296,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
         lengths.push_back(int(r.promptIds.size()));
     }
 
-    auto cache = model_->allocateCache(int(requests.size()), capacity);
+    auto& cache = cacheFor(int(requests.size()), capacity);
     auto logits = model_->prefill(idsTensor(prompts, longestPrompt), lengths, cache, true);
     positions = lengths;
 
@@ -312,6 +349,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
             if (onToken) onToken({int(b), -1, tail});
         }
     }
+    if (!onGpu) cache_.reset();  // the CPU keeps no cache between generations
     const auto end = Clock::now();
     const std::uint64_t peak = onGpu ? engine::cudaPeakAllocatedBytes(options_.cudaDevice) : peakRssBytes();
     std::vector<GenerationResult> results;

@@ -119,7 +119,42 @@ QuantizationConfig parseQuantization(const json& j) {
     return q;
 }
 
+// Which layers use a sliding window, as transformers reads it: an explicit `layer_types` list
+// ("sliding_attention" / "full_attention"); else Mistral windows every layer, and Qwen2/Qwen3 window
+// the layers from `max_window_layers` on, only with use_sliding_window=true.
+void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
+    const bool mistral = c.architecture == Architecture::Mistral;
+    const bool enabled = mistral || valueOr<bool>(j, "use_sliding_window", false);
+    const int window = valueOr<int>(j, "sliding_window", 0);
+    if (!enabled || window <= 0) return;
+    c.slidingLayers.assign(std::size_t(c.numLayers), false);
+    if (const auto types = j.find("layer_types"); types != j.end() && types->is_array()) {
+        if (types->size() != std::size_t(c.numLayers))
+            throw Error("\"layer_types\" has " + std::to_string(types->size()) + " entries for " + std::to_string(c.numLayers) + " layers",
+                        source, kFixConfig);
+        for (std::size_t l = 0; l < types->size(); ++l)
+            c.slidingLayers[l] = (*types)[l].is_string() && (*types)[l].get<std::string>() == "sliding_attention";
+    } else {
+        const int firstSliding = mistral ? 0 : std::max(0, valueOr<int>(j, "max_window_layers", 0));
+        for (int l = firstSliding; l < c.numLayers; ++l) c.slidingLayers[std::size_t(l)] = true;
+    }
+    if (std::find(c.slidingLayers.begin(), c.slidingLayers.end(), true) == c.slidingLayers.end()) {
+        c.slidingLayers.clear();  // every layer attends fully: no window anywhere
+        return;
+    }
+    c.slidingWindow = window;
+}
+
 }  // namespace
+
+std::optional<int> ModelConfig::windowOfLayer(int layer) const {
+    if (!slidingWindow || layer < 0 || std::size_t(layer) >= slidingLayers.size() || !slidingLayers[std::size_t(layer)]) return {};
+    return slidingWindow;
+}
+
+bool ModelConfig::everyLayerSlides() const {
+    return slidingWindow && !slidingLayers.empty() && std::find(slidingLayers.begin(), slidingLayers.end(), false) == slidingLayers.end();
+}
 
 ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) {
     json j;
@@ -156,9 +191,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     c.tieWordEmbeddings = valueOr<bool>(j, "tie_word_embeddings", false);
     c.attentionBias = c.architecture == Architecture::Qwen2 || valueOr<bool>(j, "attention_bias", false);
     c.qkNorm = c.architecture == Architecture::Qwen3;
-    // Qwen2/3 configs carry sliding_window but only use it with use_sliding_window=true.
-    const bool usesWindow = c.architecture == Architecture::Mistral || valueOr<bool>(j, "use_sliding_window", false);
-    if (const int w = valueOr<int>(j, "sliding_window", 0); usesWindow && w > 0) c.slidingWindow = w;
+    parseSlidingWindow(j, c, source);
     c.dtype = valueOr<std::string>(j, "dtype", valueOr<std::string>(j, "torch_dtype", ""));
     c.hiddenAct = valueOr<std::string>(j, "hidden_act", c.hiddenAct);
     if (auto b = j.find("bos_token_id"); b != j.end() && b->is_number_integer()) c.bosTokenId = b->get<int>();

@@ -51,12 +51,17 @@ struct ModelConfig {
     bool tieWordEmbeddings = false;
     bool attentionBias = false;     // q/k/v bias (always on for Qwen2)
     bool qkNorm = false;            // Qwen3 q_norm / k_norm
-    std::optional<int> slidingWindow;
+    std::optional<int> slidingWindow;     // window size (tokens) of the layers that use one
+    std::vector<bool> slidingLayers;      // per layer: true where the window applies (numLayers entries)
     std::string dtype;              // "bfloat16", "float16", "float32" as declared
     std::string hiddenAct = "silu";
     std::optional<int> bosTokenId;
     std::vector<int> eosTokenIds;
     QuantizationConfig quantization;
+
+    // The sliding window of one layer, or nothing for full attention (transformers' layer_types).
+    std::optional<int> windowOfLayer(int layer) const;
+    bool everyLayerSlides() const;  // the KV cache of every layer is bounded by the window
 };
 
 // Parses config.json text; `source` names the file in errors. Throws awq::Error for malformed JSON

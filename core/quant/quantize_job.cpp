@@ -356,10 +356,9 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
         const auto rope = buildRope(config, int(S), device);
         const auto cos = rope.cos.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
         const auto sin = rope.sin.narrow(0, 0, S).to(compute).view({1, 1, S, -1});
-        const auto mask = causalMask(config, S, device);
-
         for (int l = 0; l < config.numLayers; ++l) {
             where = " at layer " + std::to_string(l);
+            const auto mask = causalMask(config.windowOfLayer(l), S, device);
             const auto layerStart = Clock::now();
             auto layer = loadDecoderLayer(ctx, config, l);
             if (l < resumeFrom) {  // done in an earlier run: only carry the activations forward

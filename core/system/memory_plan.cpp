@@ -14,13 +14,18 @@ MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
     p.weightBytes = model.weightBytes;
     p.kvBytesPerToken = kvCacheBytesPerToken(model.config, in.kvBytesPerElement);
     p.contextLength = in.contextLength > 0 ? in.contextLength : std::max(model.config.maxPositions, 1);
-    // Mistral's sliding window bounds what one sequence keeps.
-    const int keptTokens = model.config.slidingWindow ? std::min(p.contextLength, *model.config.slidingWindow) : p.contextLength;
-    p.kvBytesPerSequence = p.kvBytesPerToken * std::uint64_t(keptTokens);
+    // A sliding window bounds what the layers that use it keep of one sequence.
+    const auto& c = model.config;
+    std::uint64_t keptLayerTokens = 0;  // sum over layers of the tokens each keeps
+    for (int l = 0; l < c.numLayers; ++l) {
+        const auto window = c.windowOfLayer(l);
+        keptLayerTokens += std::uint64_t(window ? std::min(p.contextLength, *window) : p.contextLength);
+    }
+    p.kvBytesPerSequence = c.numLayers > 0 ? p.kvBytesPerToken / std::uint64_t(c.numLayers) * keptLayerTokens : 0;
     p.budgetBytes = std::uint64_t(double(in.gpuMemoryBytes) * in.utilization);
     p.kvBudgetBytes = std::int64_t(p.budgetBytes) - std::int64_t(p.weightBytes) - std::int64_t(in.overheadBytes);
     p.weightsFit = p.kvBudgetBytes > 0;
-    if (p.weightsFit && p.kvBytesPerToken > 0) {
+    if (p.weightsFit && p.kvBytesPerToken > 0 && p.kvBytesPerSequence > 0) {
         p.tokensThatFit = p.kvBudgetBytes / std::int64_t(p.kvBytesPerToken);
         p.sequencesThatFit = p.kvBudgetBytes / std::int64_t(p.kvBytesPerSequence);
     }

@@ -35,6 +35,7 @@ const Fixture kFixtures[] = {
     {"tinystories-qwen3-7m", "bfloat16", true},
     {"tinystories-qwen3-7m-awq", "float16", true},
     {"qwen2-random-awq", "float16", false},
+    {"mistral-random", "bfloat16", false},  // sliding window of 16 tokens: prefill masks, decode attention window
 };
 
 class EngineCuda : public ::testing::TestWithParam<Fixture> {};

@@ -4,6 +4,7 @@
 #include "core/engine/detail/awq_cuda_linear.h"
 
 #include "core/util/error.h"
+#include "kernels/cuda/awq_dequant.h"
 #include "kernels/cuda/awq_gemm.h"
 
 #include <ATen/ATen.h>
@@ -25,6 +26,32 @@ bool aligned16(const at::Tensor& t) { return (reinterpret_cast<std::uintptr_t>(t
 
 bool usableWeight(const at::Tensor& t, at::ScalarType type, const at::Device& device) {
     return t.defined() && t.device() == device && t.scalar_type() == type && t.dim() == 2 && t.is_contiguous() && aligned16(t);
+}
+
+// From this many rows on, dequantize + cuBLAS (vLLM's awq kernel switches at 256 tokens; on the
+// H200 cuBLAS already wins at 64).
+constexpr std::int64_t kDequantMinRows = 64;
+
+bool streamIsCapturing(cudaStream_t stream) {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    return cudaStreamIsCapturing(stream, &status) != cudaSuccess || status != cudaStreamCaptureStatusNone;
+}
+
+// The weight dequantized to fp16 [K, N] in a buffer reused by every linear this thread runs (its
+// largest size is kept): one weight's fp16 bytes at a time, not the model's. Stream order makes the
+// reuse safe: the next dequantization runs after the previous matmul.
+at::Tensor dequantizedScratch(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, std::int64_t K, std::int64_t N,
+                              int groupSize, cudaStream_t stream) {
+    thread_local at::Tensor scratch;
+    const std::int64_t count = K * N;
+    if (!scratch.defined() || scratch.device() != qweight.device() || scratch.numel() < count)
+        scratch = at::empty({count}, qweight.options().dtype(at::kHalf));
+    auto w = scratch.narrow(0, 0, count).view({K, N});
+    const cudaError_t err = kernels::dequantizeAwqGemm(qweight.data_ptr<std::int32_t>(), qzeros.data_ptr<std::int32_t>(),
+                                                       reinterpret_cast<const __half*>(scales.data_ptr()), int(K), int(N),
+                                                       groupSize > 0 ? groupSize : int(K), reinterpret_cast<__half*>(w.data_ptr()), stream);
+    if (err != cudaSuccess) throw Error(std::string("the AWQ dequantize kernel failed: ") + cudaGetErrorString(err));
+    return w;
 }
 
 }  // namespace
@@ -53,11 +80,19 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
     const std::int64_t M = x2.size(0);
     if (M > std::numeric_limits<int>::max()) return {};
 
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
+    if (M >= kDequantMinRows && type == at::kHalf && !streamIsCapturing(stream)) {
+        // Prefill: compute bound, where cuBLAS on the dequantized weight beats our WMMA path.
+        auto y = at::mm(x2, dequantizedScratch(qweight, qzeros, scales, K, N, groupSize, stream));
+        auto sizes = x.sizes().vec();
+        sizes.back() = N;
+        return y.view(sizes);
+    }
+
     auto y = at::empty({M, N}, x.options());
     const std::size_t wsBytes = kernels::awqGemmWorkspaceBytes(int(M), int(K), int(N), groupSize);
     at::Tensor workspace;
     if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
-    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
 
     const auto* qw = qweight.data_ptr<std::int32_t>();
     const auto* qz = qzeros.data_ptr<std::int32_t>();

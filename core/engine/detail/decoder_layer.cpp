@@ -3,17 +3,68 @@
 #include "core/engine/detail/rope.h"
 #include "core/util/error.h"
 
+#if __has_include(<torch/version.h>)
+#include <torch/version.h>
+#endif
+
 #include <cmath>
 #include <limits>
 
+// scaled_dot_product_attention with enable_gqa (flash attention on CUDA) exists from torch 2.5 on.
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5))
+#define AWQBENCH_HAVE_SDPA_GQA 1
+#else
+#define AWQBENCH_HAVE_SDPA_GQA 0
+#endif
+
 namespace awq::engine {
 namespace {
+
 std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
+
+// q [B, H, S, D] against k, v [B, KvH, T, D] without repeating K/V per query head: the G = H / KvH
+// query heads sharing kv head j (heads jG .. jG+G-1, as repeat_interleave pairs them) become G*S
+// rows of one matmul. mask [B or 1, 1, S, T] bool. Returns [B, H, S, D].
+at::Tensor groupedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+    const int64_t B = q.size(0), H = q.size(1), S = q.size(2), D = q.size(3), KvH = k.size(1), T = k.size(2);
+    const int64_t G = H / KvH;
+    const auto grouped = q.reshape({B, KvH, G * S, D});
+    auto scores = at::matmul(grouped, k.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(D)));
+    scores = scores.view({B, KvH, G, S, T}).masked_fill(mask.view({mask.size(0), 1, 1, S, T}).logical_not(),
+                                                        -std::numeric_limits<float>::infinity());
+    const auto probs = at::softmax(scores, -1).to(q.scalar_type()).view({B, KvH, G * S, T});
+    return at::matmul(probs, v).view({B, H, S, D});
+}
+
+// Causal attention of this call's S tokens among themselves (prefill, no window).
+at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+#if AWQBENCH_HAVE_SDPA_GQA
+    if (q.is_cuda()) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, std::nullopt, /*enable_gqa=*/true);
+#endif
+    return groupedAttention(q, k, v, causalMask(std::nullopt, q.size(2), q.device()));
+}
+
+struct Qkv {
+    at::Tensor q, k, v;  // [B, S, heads, D]
+};
+
+Qkv projectQkv(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& h) {
+    const int64_t B = h.size(0), S = h.size(1);
+    const int64_t H = c.numHeads, KvH = c.numKvHeads, D = c.headDim;
+    if (layer.qkv) {
+        const auto all = layer.qkv->forward(h);
+        return {all.narrow(-1, 0, H * D).view({B, S, H, D}), all.narrow(-1, H * D, KvH * D).view({B, S, KvH, D}),
+                all.narrow(-1, (H + KvH) * D, KvH * D).view({B, S, KvH, D})};
+    }
+    return {layer.q->forward(h).view({B, S, H, D}), layer.k->forward(h).view({B, S, KvH, D}), layer.v->forward(h).view({B, S, KvH, D})};
+}
+
 }  // namespace
 
 std::uint64_t DecoderLayer::bytes() const {
     std::uint64_t n = byteSize(inputNorm) + byteSize(postAttentionNorm) + byteSize(qNorm) + byteSize(kNorm);
-    for (const Linear* lin : {q.get(), k.get(), v.get(), o.get(), gate.get(), up.get(), down.get()}) n += lin->bytes();
+    for (const Linear* lin : {q.get(), k.get(), v.get(), o.get(), gate.get(), up.get(), down.get(), qkv.get(), gateUp.get()})
+        if (lin) n += lin->bytes();
     return n;
 }
 
@@ -41,6 +92,18 @@ DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config,
     return layer;
 }
 
+void fuseProjections(DecoderLayer& layer) {
+    if (layer.q && !layer.qkv && (layer.qkv = fuseLinears({layer.q.get(), layer.k.get(), layer.v.get()}))) {
+        layer.q.reset();
+        layer.k.reset();
+        layer.v.reset();
+    }
+    if (layer.gate && !layer.gateUp && (layer.gateUp = fuseLinears({layer.gate.get(), layer.up.get()}))) {
+        layer.gate.reset();
+        layer.up.reset();
+    }
+}
+
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     // As Hugging Face: normalise in float32, cast back, then scale.
     const auto xf = x.to(at::kFloat);
@@ -51,47 +114,46 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
 at::Tensor attentionBlock(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& h, const at::Tensor& cos,
                           const at::Tensor& sin, const at::Tensor& mask, const KvWrite* kv, at::Tensor* oInput) {
     const int64_t B = h.size(0), S = h.size(1);
-    const int64_t H = c.numHeads, KvH = c.numKvHeads, D = c.headDim;
-    auto q = layer.q->forward(h).view({B, S, H, D});
-    auto k = layer.k->forward(h).view({B, S, KvH, D});
-    const auto v = layer.v->forward(h).view({B, S, KvH, D}).transpose(1, 2);
+    const int64_t H = c.numHeads, D = c.headDim;
+    auto [q, k, v] = projectQkv(layer, c, h);
     if (c.qkNorm) {
         q = rmsNorm(q, layer.qNorm, c.rmsNormEps);
         k = rmsNorm(k, layer.kNorm, c.rmsNormEps);
     }
     q = applyRope(q.transpose(1, 2), cos, sin);
     k = applyRope(k.transpose(1, 2), cos, sin);
+    v = v.transpose(1, 2);
 
     at::Tensor kAll = k, vAll = v;
+    const bool decoding = kv && kv->cache && kv->positions.defined();
     if (kv && kv->cache) {
         auto& keys = kv->cache->keys[kv->layer];
         auto& values = kv->cache->values[kv->layer];
-        if (kv->positions.empty()) {
+        if (!decoding) {
             keys.narrow(2, 0, kv->writeLength).copy_(k);
             values.narrow(2, 0, kv->writeLength).copy_(v);
-        } else {
-            for (int64_t b = 0; b < B; ++b) {
-                keys[b].narrow(1, kv->positions[b], 1).copy_(k[b]);
-                values[b].narrow(1, kv->positions[b], 1).copy_(v[b]);
-            }
+        } else {  // one indexed write for the whole batch: row positions[b] of every kv head
+            const auto index = kv->positions.view({B, 1, 1, 1}).expand({B, k.size(1), 1, D});
+            keys.scatter_(2, index, k);
+            values.scatter_(2, index, v);
+            kAll = keys.narrow(2, 0, kv->attendLength);
+            vAll = values.narrow(2, 0, kv->attendLength);
         }
-        kAll = keys.narrow(2, 0, kv->attendLength);
-        vAll = values.narrow(2, 0, kv->attendLength);
     }
-    if (H != KvH) {
-        kAll = kAll.repeat_interleave(H / KvH, 1);
-        vAll = vAll.repeat_interleave(H / KvH, 1);
-    }
-    auto scores = at::matmul(q, kAll.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(D)));
-    scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
-    const auto probs = at::softmax(scores, -1).to(h.scalar_type());
-    const auto attn = at::matmul(probs, vAll).transpose(1, 2).reshape({B, S, H * D});
+    const auto attn = (mask.defined() ? groupedAttention(q, kAll, vAll, mask) : causalAttention(q, kAll, vAll)).transpose(1, 2).reshape({B, S, H * D});
     if (oInput) *oInput = attn;
     return layer.o->forward(attn);
 }
 
 at::Tensor mlpBlock(const DecoderLayer& layer, const at::Tensor& h, at::Tensor* downInput) {
-    const auto act = at::silu(layer.gate->forward(h)) * layer.up->forward(h);
+    at::Tensor act;
+    if (layer.gateUp) {
+        const auto both = layer.gateUp->forward(h);
+        const int64_t inter = both.size(-1) / 2;
+        act = at::silu(both.narrow(-1, 0, inter)) * both.narrow(-1, inter, inter);
+    } else {
+        act = at::silu(layer.gate->forward(h)) * layer.up->forward(h);
+    }
     if (downInput) *downInput = act;
     return layer.down->forward(act);
 }
@@ -108,11 +170,11 @@ at::Tensor decoderLayerForward(const DecoderLayer& layer, const ModelConfig& c, 
     return afterAttn + mlpBlock(layer, h2, capture ? &capture->downInput : nullptr);
 }
 
-at::Tensor causalMask(const ModelConfig& c, int64_t S, const at::Device& device) {
+at::Tensor causalMask(std::optional<int> window, int64_t S, const at::Device& device) {
     const auto i = at::arange(S, at::kLong).view({S, 1});
     const auto j = at::arange(S, at::kLong).view({1, S});
     auto visible = j <= i;
-    if (c.slidingWindow) visible = at::logical_and(visible, (i - j) < *c.slidingWindow);
+    if (window) visible = at::logical_and(visible, (i - j) < *window);
     return visible.view({1, 1, S, S}).to(device);
 }
 

@@ -6,6 +6,7 @@
 #include "core/model/hf_config.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace awq::engine {
@@ -13,27 +14,37 @@ namespace awq::engine {
 struct DecoderLayer {
     at::Tensor inputNorm, postAttentionNorm, qNorm, kNorm;  // qNorm/kNorm only for Qwen3
     std::unique_ptr<Linear> q, k, v, o, gate, up, down;
+    // The engine's fused projections (fuseProjections): q|k|v and gate|up, one matmul each. When
+    // set, the separate q, k, v (gate, up) are released.
+    std::unique_ptr<Linear> qkv, gateUp;
 
     std::uint64_t bytes() const;
 };
 
 DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config, int layer);
 
+// Concatenates q, k, v and gate, up along the outputs where their weights allow it (same kind,
+// inputs and group size; AWQ packs along N, so qweight, qzeros and scales concatenate column-wise).
+void fuseProjections(DecoderLayer& layer);
+
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 // Keys and values of every layer for a batch of sequences: [B, kvHeads, capacity, headDim].
+struct DecodeGraph;  // a captured decode step over this cache (transformer.cpp)
 struct KvCache {
     std::vector<at::Tensor> keys, values;
     int capacity = 0;
     int batch = 0;
+    std::shared_ptr<DecodeGraph> graph;
 };
 
 // Where the attention block keeps its keys/values: nowhere (attend to this call's tokens only),
-// a block at position 0 (prefill), or one slot per sequence (decode).
+// a block at position 0 (prefill: positions undefined), or one token per sequence at
+// positions [B] (int64, on the device; decode).
 struct KvWrite {
     KvCache* cache = nullptr;
     int layer = 0;
-    std::vector<int> positions;  // empty: write [0, writeLength)
+    at::Tensor positions;
     int writeLength = 0;
     int attendLength = 0;
 };
@@ -46,7 +57,8 @@ struct LayerCapture {
     at::Tensor downInput;  // silu(gate) * up: into down_proj
 };
 
-// normed [B, S, hidden] -> o_proj output. mask [B or 1, 1, S, attend] (true = visible).
+// normed [B, S, hidden] -> o_proj output. mask [B or 1, 1, S, attend] (true = visible), or
+// undefined for plain causal attention over this call's S tokens (prefill without a window).
 at::Tensor attentionBlock(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& normed, const at::Tensor& cos,
                           const at::Tensor& sin, const at::Tensor& mask, const KvWrite* kv = nullptr,
                           at::Tensor* oInput = nullptr);
@@ -58,7 +70,8 @@ at::Tensor decoderLayerForward(const DecoderLayer& layer, const ModelConfig& c, 
                                const at::Tensor& sin, const at::Tensor& mask, const KvWrite* kv = nullptr,
                                LayerCapture* capture = nullptr);
 
-// Causal (and sliding-window) visibility for S tokens at positions 0..S-1: [1, 1, S, S] bool.
-at::Tensor causalMask(const ModelConfig& c, int64_t S, const at::Device& device);
+// Causal visibility for S tokens at positions 0..S-1, limited to `window` tokens when given:
+// [1, 1, S, S] bool.
+at::Tensor causalMask(std::optional<int> window, int64_t S, const at::Device& device);
 
 }  // namespace awq::engine

@@ -3,10 +3,23 @@
 #include "core/engine/detail/awq_cuda_linear.h"
 #include "core/util/error.h"
 
+#include <algorithm>
+
 namespace awq::engine {
 namespace {
 
 std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
+
+// The parts' biases end to end (zeros for a part without one), or undefined when none has one.
+template <typename Part>
+at::Tensor concatBiases(const std::vector<const Part*>& parts, const std::vector<at::Tensor>& biases) {
+    const auto withBias = std::find_if(biases.begin(), biases.end(), [](const at::Tensor& b) { return b.defined(); });
+    if (withBias == biases.end()) return {};
+    std::vector<at::Tensor> filled;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        filled.push_back(biases[i].defined() ? biases[i] : at::zeros({parts[i]->outFeatures()}, withBias->options()));
+    return at::cat(filled, 0);
+}
 
 // CPU (and the GPU fallback when our kernels are not built in): dequantize on the fly, then a
 // dense matmul. Memory stays at the packed size between calls.
@@ -29,6 +42,20 @@ public:
     int inFeatures() const override { return int(qweight_.size(0)); }
     int outFeatures() const override { return int(qweight_.size(1) * 8); }
 
+    // Concatenated along N: each part's packed columns, zeros and scales side by side.
+    static std::unique_ptr<AwqLinear> fuse(const std::vector<const AwqLinear*>& parts) {
+        std::vector<at::Tensor> qweights, qzeros, scales, biases;
+        for (const auto* p : parts) {
+            if (p->groupSize_ != parts[0]->groupSize_ || p->inFeatures() != parts[0]->inFeatures()) return nullptr;
+            qweights.push_back(p->qweight_);
+            qzeros.push_back(p->qzeros_);
+            scales.push_back(p->scales_);
+            biases.push_back(p->bias_);
+        }
+        return std::make_unique<AwqLinear>(at::cat(qweights, 1), at::cat(qzeros, 1), at::cat(scales, 1), concatBiases(parts, biases),
+                                           parts[0]->groupSize_, parts[0]->compute_);
+    }
+
 private:
     at::Tensor qweight_, qzeros_, scales_, bias_;
     int groupSize_;
@@ -38,6 +65,25 @@ private:
 }  // namespace
 
 std::uint64_t DenseLinear::bytes() const { return byteSize(weight_) + byteSize(bias_); }
+
+std::unique_ptr<Linear> fuseLinears(const std::vector<const Linear*>& parts) {
+    if (parts.empty()) return nullptr;
+    std::vector<const DenseLinear*> dense;
+    std::vector<const AwqLinear*> awq;
+    for (const Linear* p : parts) {
+        if (const auto* d = dynamic_cast<const DenseLinear*>(p)) dense.push_back(d);
+        if (const auto* a = dynamic_cast<const AwqLinear*>(p)) awq.push_back(a);
+    }
+    if (awq.size() == parts.size()) return AwqLinear::fuse(awq);
+    if (dense.size() != parts.size()) return nullptr;
+    std::vector<at::Tensor> weights, biases;
+    for (const auto* d : dense) {
+        if (d->inFeatures() != dense[0]->inFeatures() || d->weight().scalar_type() != dense[0]->weight().scalar_type()) return nullptr;
+        weights.push_back(d->weight());
+        biases.push_back(d->bias());
+    }
+    return std::make_unique<DenseLinear>(at::cat(weights, 0), concatBiases(dense, biases));
+}
 
 at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize,
                          at::ScalarType dtype) {
@@ -77,6 +123,8 @@ std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& pr
         if (K % group != 0 || qzeros.size(0) != K / group || scales.size(0) != K / group || scales.size(1) != qweight.size(1) * 8)
             throw Error("AWQ tensors of '" + prefix + "' do not match group size " + std::to_string(ctx.groupSize), store.folder(),
                         "check quantization_config.group_size in config.json");
+        if (ctx.dequantizeAwq)  // [N, K] for at::linear, rounded exactly as the kernels dequantize
+            return std::make_unique<DenseLinear>(dequantizeAwq(qweight, qzeros, scales, int(group), ctx.compute).t().contiguous(), bias);
         return std::make_unique<AwqLinear>(std::move(qweight), std::move(qzeros), std::move(scales), bias, int(group), ctx.compute);
     }
     throw Error("no weight for '" + prefix + "' (neither .weight nor .qweight)", store.folder(),

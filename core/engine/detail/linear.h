@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace awq::engine {
 
@@ -13,6 +14,9 @@ struct LoadContext {
     at::ScalarType compute;
     at::Device device;
     int groupSize = 128;  // from quantization_config
+    // Dequantize AWQ weights once here into dense `compute` weights (the CPU engine: one BLAS
+    // matmul per call instead of a dequantization per call, at the dense weights' memory cost).
+    bool dequantizeAwq = false;
 };
 
 class Linear {
@@ -44,6 +48,10 @@ private:
 // Loads "<prefix>.weight" (dense) or "<prefix>.qweight/.qzeros/.scales" (AWQ), plus an optional
 // "<prefix>.bias". Throws awq::Error naming the missing tensor.
 std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);
+
+// One linear computing the given ones side by side (outputs concatenated in order), or nullptr
+// when they cannot share one weight (different kinds, inputs or group sizes). The parts stay valid.
+std::unique_ptr<Linear> fuseLinears(const std::vector<const Linear*>& parts);
 
 // Dequantizes AutoAWQ GEMM tensors to a dense [K, N] tensor of `dtype` (torch ops; CPU or GPU).
 at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize,

@@ -1,16 +1,56 @@
 #include "core/engine/detail/transformer.h"
 
+#include "core/engine/detail/cuda_decode.h"
 #include "core/util/error.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
 namespace awq::engine {
+
+// The captured decode step of one KV cache and its fixed-address inputs.
+struct DecodeGraph {
+    at::Tensor ids;        // int64 [B] on the device
+    at::Tensor positions;  // int32 [B] on the device
+    std::unique_ptr<CapturedStep> step;
+};
+
 namespace {
+
 std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
+
+bool graphsDisabledByEnvironment() {
+    const char* v = std::getenv("AWQBENCH_CUDA_GRAPHS");
+    return v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0);
+}
+
+// What the fused decode kernels cover: fp16/bf16 on CUDA, head dims 32..256 in steps of 32, widths
+// in whole 16-byte vectors, and every layer's projections fused.
+bool fusedKernelsCover(const ModelConfig& c, at::ScalarType compute, const at::Device& device, const std::vector<DecoderLayer>& layers) {
+    if (!device.is_cuda() || !cudaDecodeBuiltIn() || (compute != at::kHalf && compute != at::kBFloat16)) return false;
+    if (c.headDim % 32 != 0 || c.headDim > 256 || c.hiddenSize % 8 != 0 || c.intermediateSize % 8 != 0) return false;
+    for (const auto& layer : layers)
+        if (!layer.qkv || !layer.gateUp) return false;
+    return true;
+}
+
+// [B, 1, 1, attend] visibility of cache rows for tokens at `positions`, within `window` if given.
+at::Tensor decodeMask(const at::Tensor& positions, int attend, std::optional<int> window, const at::Device& device) {
+    const int64_t B = positions.size(0);
+    const auto j = at::arange(attend, at::kLong).view({1, attend});
+    auto visible = j <= positions.view({B, 1});
+    if (window) visible = at::logical_and(visible, (positions.view({B, 1}) - j) < *window);
+    return visible.view({B, 1, 1, attend}).to(device);
+}
+
 }  // namespace
 
 Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at::ScalarType compute, const at::Device& device,
-                         int maxPositions)
+                         int maxPositions, bool dequantizeAwq)
     : config_(config), compute_(compute), device_(device) {
-    const LoadContext ctx{store, compute, device, config.quantization.groupSize};
+    LoadContext ctx{store, compute, device, config.quantization.groupSize};
+    ctx.dequantizeAwq = dequantizeAwq;
     auto tensor = [&](const std::string& name) {
         const TensorInfo* t = store.find(name);
         if (!t) throw Error("tensor '" + name + "' is missing", store.folder(), "the weights are incomplete: re-download the model");
@@ -25,9 +65,18 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
     weightBytes_ = byteSize(embedding_) + byteSize(finalNorm_) + (lmHead_.is_same(embedding_) ? 0 : byteSize(lmHead_));
     for (int l = 0; l < config.numLayers; ++l) {
         layers_.push_back(loadDecoderLayer(ctx, config, l));
+        // On the GPU one matmul for q|k|v and one for gate|up read the same bytes in fewer launches.
+        if (device.is_cuda()) fuseProjections(layers_.back());
         weightBytes_ += layers_.back().bytes();
     }
     rope_ = buildRope(config, maxPositions, device);
+    fusedKernels_ = fusedKernelsCover(config, compute, device, layers_);
+    cudaGraphs_ = fusedKernels_ && !graphsDisabledByEnvironment();
+}
+
+std::string Transformer::decodePath() const {
+    if (!fusedKernels_) return "torch ops";
+    return cudaGraphs_ ? "fused CUDA kernels + CUDA graphs" : "fused CUDA kernels";
 }
 
 KvCache Transformer::allocateCache(int batch, int capacity) const {
@@ -52,14 +101,15 @@ at::Tensor Transformer::prefill(const at::Tensor& ids, const std::vector<int>& l
     auto x = at::embedding(embedding_, ids.to(device_));
     const auto cos = rope_.cos.narrow(0, 0, S).to(compute_).view({1, 1, S, -1});
     const auto sin = rope_.sin.narrow(0, 0, S).to(compute_).view({1, 1, S, -1});
-    // Right padding: keys past a sequence's length are invisible to it.
-    const auto len = at::tensor(std::vector<int64_t>(lengths.begin(), lengths.end()), at::kLong).view({B, 1, 1, 1}).to(device_);
-    const auto mask = at::logical_and(causalMask(config_, S, device_), at::arange(S, at::kLong).to(device_).view({1, 1, 1, S}) < len);
+    // Right padding needs no mask of its own: a real token i < length only sees keys j <= i, all
+    // real; the rows past a length are never read (logits at length-1; decode overwrites the cache
+    // from position length on and masks what lies beyond).
+    const auto windowed = config_.slidingWindow ? causalMask(config_.slidingWindow, S, device_) : at::Tensor();
 
     KvWrite kv{&cache, 0, {}, int(S), int(S)};
     for (int l = 0; l < config_.numLayers; ++l) {
         kv.layer = l;
-        x = decoderLayerForward(layers_[l], config_, x, cos, sin, mask, &kv);
+        x = decoderLayerForward(layers_[l], config_, x, cos, sin, config_.windowOfLayer(l) ? windowed : at::Tensor(), &kv);
     }
     if (!lastOnly) return logitsOf(x);
     std::vector<int64_t> last(lengths.begin(), lengths.end());
@@ -70,27 +120,65 @@ at::Tensor Transformer::prefill(const at::Tensor& ids, const std::vector<int>& l
 }
 
 at::Tensor Transformer::decode(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
+    for (int p : positions)
+        if (p < 0 || p >= cache.capacity) throw Error("the context of " + std::to_string(cache.capacity) + " tokens is full");
+    if (int(positions.size()) != cache.batch || ids.size(0) != cache.batch) throw Error("decode: batch does not match the KV cache");
+    return fusedKernels_ ? decodeWithKernels(ids, positions, cache) : decodeWithTorchOps(ids, positions, cache);
+}
+
+at::Tensor Transformer::decodeWithTorchOps(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
     const int64_t B = ids.size(0);
     int maxPos = 0;
     for (int p : positions) maxPos = std::max(maxPos, p);
-    if (maxPos >= cache.capacity) throw Error("the context of " + std::to_string(cache.capacity) + " tokens is full");
     auto x = at::embedding(embedding_, ids.to(device_).view({B, 1}));
     const auto pos = at::tensor(std::vector<int64_t>(positions.begin(), positions.end()), at::kLong);
     const auto posDev = pos.to(device_);
     const auto cos = rope_.cos.index_select(0, posDev).to(compute_).view({B, 1, 1, -1});
     const auto sin = rope_.sin.index_select(0, posDev).to(compute_).view({B, 1, 1, -1});
     const int attend = maxPos + 1;
-    const auto j = at::arange(attend, at::kLong).view({1, attend});
-    auto visible = j <= pos.view({B, 1});
-    if (config_.slidingWindow) visible = at::logical_and(visible, (pos.view({B, 1}) - j) < *config_.slidingWindow);
-    const auto mask = visible.view({B, 1, 1, attend}).to(device_);
+    const auto fullMask = decodeMask(pos, attend, std::nullopt, device_);
+    const auto windowMask = config_.slidingWindow ? decodeMask(pos, attend, config_.slidingWindow, device_) : at::Tensor();
 
-    KvWrite kv{&cache, 0, positions, 1, attend};
+    KvWrite kv{&cache, 0, posDev, 1, attend};
     for (int l = 0; l < config_.numLayers; ++l) {
         kv.layer = l;
-        x = decoderLayerForward(layers_[l], config_, x, cos, sin, mask, &kv);
+        x = decoderLayerForward(layers_[l], config_, x, cos, sin, config_.windowOfLayer(l) ? windowMask : fullMask, &kv);
     }
     return logitsOf(x).view({B, -1});
+}
+
+at::Tensor Transformer::decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
+    if (!cache.graph) {
+        cache.graph = std::make_shared<DecodeGraph>();
+        cache.graph->ids = at::zeros({cache.batch}, at::TensorOptions().dtype(at::kLong).device(device_));
+        cache.graph->positions = at::zeros({cache.batch}, at::TensorOptions().dtype(at::kInt).device(device_));
+    }
+    auto& g = *cache.graph;
+    g.ids.copy_(ids.to(at::kLong));
+    g.positions.copy_(at::tensor(std::vector<std::int32_t>(positions.begin(), positions.end()), at::kInt));
+    if (!cudaGraphs_) return fusedDecodeStep(g.ids, g.positions, cache);
+    if (g.step) return g.step->replay();
+    at::Tensor first;
+    g.step = captureStep([&] { return fusedDecodeStep(g.ids, g.positions, cache); }, device_, first);
+    return first;
+}
+
+at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache) {
+    const auto& c = config_;
+    const double scale = 1.0 / std::sqrt(double(c.headDim));
+    auto x = at::embedding(embedding_, ids);  // [B, hidden]: the residual stream, updated in place
+    auto h = cudaRmsNormResidual(x, {}, layers_[0].inputNorm, c.rmsNormEps);
+    for (int l = 0; l < c.numLayers; ++l) {
+        const auto& layer = layers_[l];
+        const auto q = cudaRopeKvWrite(layer.qkv->forward(h), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos, rope_.sin, positions,
+                                       cache.keys[l], cache.values[l], c.numHeads, c.numKvHeads);
+        const auto attn = cudaDecodeAttention(q, cache.keys[l], cache.values[l], positions, c.windowOfLayer(l).value_or(0), scale);
+        h = cudaRmsNormResidual(x, layer.o->forward(attn), layer.postAttentionNorm, c.rmsNormEps);
+        const auto act = cudaSiluMul(layer.gateUp->forward(h));
+        const auto& nextNorm = l + 1 < c.numLayers ? layers_[l + 1].inputNorm : finalNorm_;
+        h = cudaRmsNormResidual(x, layer.down->forward(act), nextNorm, c.rmsNormEps);
+    }
+    return at::linear(h, lmHead_).to(at::kFloat);
 }
 
 }  // namespace awq::engine

@@ -1,17 +1,24 @@
 #pragma once
 // The decoder-only transformer our four architectures share (gpt-fast style: one short forward).
-// Llama: the base. Qwen2: q/k/v bias. Qwen3: RMSNorm on q and k per head. Mistral: sliding window.
+// Llama: the base. Qwen2: q/k/v bias. Qwen3: RMSNorm on q and k per head. Mistral: sliding window
+// (Qwen2/3: on the layers config.json names).
+//
+// Two ways through a decode step: torch ops (CPU, and any GPU set-up the kernels do not cover),
+// and on CUDA the fused decode kernels (kernels/cuda/decode_ops.h) over fused q|k|v and gate|up
+// projections, captured once per KV cache as a CUDA graph and replayed every step.
 #include "core/engine/detail/decoder_layer.h"
 #include "core/engine/detail/rope.h"
 
+#include <string>
 #include <vector>
 
 namespace awq::engine {
 
 class Transformer {
 public:
+    // dequantizeAwq: see LoadContext (the CPU engine's choice, made from the host memory free).
     Transformer(const ModelConfig& config, const TensorStore& store, at::ScalarType compute, const at::Device& device,
-                int maxPositions);
+                int maxPositions, bool dequantizeAwq = false);
 
     KvCache allocateCache(int batch, int capacity) const;
 
@@ -19,15 +26,21 @@ public:
     // returns logits [B, S, vocab] (all positions) or, with lastOnly, [B, vocab] at lengths[b]-1.
     at::Tensor prefill(const at::Tensor& ids, const std::vector<int>& lengths, KvCache& cache, bool lastOnly);
 
-    // Decode one token per sequence: ids [B], positions[b] where it goes. Returns logits [B, vocab].
+    // Decode one token per sequence: ids [B] (CPU int64), positions[b] where it goes. Returns logits
+    // [B, vocab] float32; on the graph path this tensor is overwritten by the next decode.
     at::Tensor decode(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
 
     std::uint64_t weightBytes() const { return weightBytes_; }
     at::ScalarType compute() const { return compute_; }
     const at::Device& device() const { return device_; }
+    std::string decodePath() const;  // "torch ops", "fused CUDA kernels", "fused CUDA kernels + CUDA graphs"
 
 private:
     at::Tensor logitsOf(const at::Tensor& hidden) const;
+    at::Tensor decodeWithTorchOps(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
+    at::Tensor decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
+    // One decode step of the fused kernels: ids int64 [B] and positions int32 [B] on the device.
+    at::Tensor fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache);
 
     ModelConfig config_;
     at::ScalarType compute_;
@@ -36,6 +49,8 @@ private:
     std::vector<DecoderLayer> layers_;
     RopeTables rope_;
     std::uint64_t weightBytes_ = 0;
+    bool fusedKernels_ = false;
+    bool cudaGraphs_ = false;
 };
 
 }  // namespace awq::engine

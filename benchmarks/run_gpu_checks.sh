@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One device session: configure and build with the UI off (libtorch from the installed PyTorch),
+# run the GPU checks, then the kernel and engine benchmarks, logging everything under $OUT (or
+# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|all]...
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+steps=("$@")
+[ ${#steps[@]} -eq 0 ] && steps=(all)
+has() { for s in "${steps[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
+nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
+if has build; then
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAWQBENCH_BUILD_UI=OFF -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+  cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error|Error" "$out/build.log" | head -40; exit 1; }
+  echo "build: ok"
+fi
+if has tests; then
+  ctest --test-dir build-gpu -R "cuda" --output-on-failure -j1 > "$out/gpu-tests.log" 2>&1
+  grep -E "tests passed|Passed|Failed|\*\*\*|  (batched|weights|tinystories|qwen2|mistral)" "$out/gpu-tests.log" | tail -40
+fi
+if has gemm; then
+  build-gpu/benchmarks/awq_gemm_bench > "$out/awq_gemm_bench.txt" 2>&1; tail -50 "$out/awq_gemm_bench.txt"
+fi
+if has engine; then
+  build-gpu/benchmarks/engine_bench --peer benchmarks/hf_peer_bench.py --dir /tmp/awqbench-engine-bench --keep > "$out/engine_bench.txt" 2>&1
+  tail -40 "$out/engine_bench.txt"
+fi

@@ -1,0 +1,164 @@
+// Torch with CUDA: hands torch CUDA tensors and torch's current stream to the fused decode kernels
+// (kernels/cuda/decode_ops.h), and captures decode steps with torch's CUDAGraph. Compiled only where
+// torch has CUDA (AWQBENCH_TORCH_CUDA); the CPU-only build uses cuda_decode_none.cpp.
+#include "core/engine/detail/cuda_decode.h"
+
+#include "core/util/error.h"
+#include "kernels/cuda/decode_ops.h"
+
+#include <ATen/ATen.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <type_traits>
+
+namespace awq::engine {
+namespace {
+
+cudaStream_t currentStream(const at::Tensor& t) { return c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
+
+void check(cudaError_t err, const char* kernel) {
+    if (err != cudaSuccess)
+        throw Error(std::string("the ") + kernel + " kernel failed: " + cudaGetErrorString(err), {},
+                    "run with --device cpu to compare, and report the model and GPU");
+}
+
+void requireHalfTensor(const at::Tensor& t, const char* name) {
+    if (!t.defined() || !t.is_cuda() || !t.is_contiguous() || (t.scalar_type() != at::kHalf && t.scalar_type() != at::kBFloat16))
+        throw Error(std::string("decode kernels: '") + name + "' must be a contiguous fp16 or bf16 CUDA tensor");
+}
+
+template <typename T>
+T* pointer(const at::Tensor& t) {
+    return t.defined() ? reinterpret_cast<T*>(t.data_ptr()) : nullptr;
+}
+
+// Calls f(T{}) with T = __half or __nv_bfloat16 for the tensor's type.
+template <typename F>
+cudaError_t withElementType(const at::Tensor& t, F&& f) {
+    if (t.scalar_type() == at::kHalf) return f(__half{});
+    return f(__nv_bfloat16{});
+}
+
+class TorchCapturedStep final : public CapturedStep {
+public:
+    at::Tensor replay() override {
+        graph.replay();
+        return output;
+    }
+    at::cuda::CUDAGraph graph;
+    at::Tensor output;
+};
+
+}  // namespace
+
+bool cudaDecodeBuiltIn() { return true; }
+
+at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at::Tensor& weight, double eps) {
+    requireHalfTensor(x, "x");
+    requireHalfTensor(weight, "norm weight");
+    if (delta.defined()) requireHalfTensor(delta, "residual delta");
+    const int dim = int(x.size(-1));
+    const int rows = int(x.numel() / dim);
+    auto out = at::empty_like(x);
+    check(withElementType(x,
+                          [&](auto tag) {
+                              using T = decltype(tag);
+                              return kernels::rmsNormResidual<T>(pointer<T>(x), pointer<T>(delta), pointer<T>(weight), pointer<T>(out), rows,
+                                                                 dim, float(eps), currentStream(x));
+                          }),
+          "RMSNorm");
+    return out;
+}
+
+at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads) {
+    requireHalfTensor(qkv, "qkv");
+    requireHalfTensor(keys, "key cache");
+    requireHalfTensor(values, "value cache");
+    const int B = int(qkv.size(0)), D = int(keys.size(3)), capacity = int(keys.size(2));
+    auto q = at::empty({B, heads, D}, qkv.options());
+    check(withElementType(qkv,
+                          [&](auto tag) {
+                              using T = decltype(tag);
+                              const kernels::RopeKvArgs<T> args{pointer<T>(qkv), pointer<T>(qNorm), pointer<T>(kNorm), float(eps),
+                                                                cos.data_ptr<float>(), sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(),
+                                                                pointer<T>(q), pointer<T>(keys), pointer<T>(values), B, heads, kvHeads, D,
+                                                                capacity};
+                              return kernels::ropeKvWrite<T>(args, currentStream(qkv));
+                          }),
+          "rotary embedding / KV write");
+    return q;
+}
+
+at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
+                               int window, double scale) {
+    requireHalfTensor(q, "q");
+    const int B = int(q.size(0)), H = int(q.size(1)), D = int(q.size(2));
+    const int kvHeads = int(keys.size(1)), capacity = int(keys.size(2));
+    const int splits = kernels::decodeAttentionSplits(B, kvHeads, capacity);
+    const std::size_t workspaceBytes = kernels::decodeAttentionWorkspaceBytes(B, H, D, splits);
+    at::Tensor workspace;
+    if (workspaceBytes > 0) workspace = at::empty({std::int64_t(workspaceBytes / sizeof(float))}, q.options().dtype(at::kFloat));
+    auto out = at::empty({B, H * D}, q.options());
+    check(withElementType(q,
+                          [&](auto tag) {
+                              using T = decltype(tag);
+                              const kernels::DecodeAttentionArgs<T> args{pointer<T>(q),         pointer<T>(keys),
+                                                                         pointer<T>(values),    positions.data_ptr<std::int32_t>(),
+                                                                         pointer<T>(out),       workspace.defined() ? workspace.data_ptr<float>() : nullptr,
+                                                                         B,                     H,
+                                                                         kvHeads,               D,
+                                                                         capacity,              window,
+                                                                         splits,                float(scale)};
+                              return kernels::decodeAttention<T>(args, currentStream(q));
+                          }),
+          "decode attention");
+    return out;
+}
+
+at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
+    requireHalfTensor(gateUp, "gate|up");
+    const int inter = int(gateUp.size(-1) / 2);
+    const int rows = int(gateUp.numel() / gateUp.size(-1));
+    auto sizes = gateUp.sizes().vec();
+    sizes.back() = inter;
+    auto out = at::empty(sizes, gateUp.options());
+    check(withElementType(gateUp,
+                          [&](auto tag) {
+                              using T = decltype(tag);
+                              return kernels::siluMul<T>(pointer<T>(gateUp), pointer<T>(out), rows, inter, currentStream(gateUp));
+                          }),
+          "SiLU * up");
+    return out;
+}
+
+std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& step, const at::Device& device, at::Tensor& firstOutput) {
+    const c10::cuda::CUDAGuard deviceGuard(device);
+    auto current = c10::cuda::getCurrentCUDAStream(device.index());
+    auto side = c10::cuda::getStreamFromPool(false, device.index());
+    auto captured = std::make_unique<TorchCapturedStep>();
+    current.synchronize();  // the prefill's cache writes are done before the side stream reads them
+    {
+        const c10::cuda::CUDAStreamGuard streamGuard(side);
+        // Warm-up on the capture stream (cuBLAS handles and workspaces are per stream), and the
+        // real output of this step.
+        firstOutput = step();
+        side.synchronize();
+        try {
+            captured->graph.capture_begin();
+            captured->output = step();
+            captured->graph.capture_end();
+        } catch (const std::exception& e) {
+            throw Error(std::string("capturing the decode step as a CUDA graph failed: ") + e.what(), {},
+                        "set AWQBENCH_CUDA_GRAPHS=0 to decode without graphs, and report the model and GPU");
+        }
+    }
+    return captured;
+}
+
+}  // namespace awq::engine

@@ -1,0 +1,43 @@
+#pragma once
+// The bridge from torch CUDA tensors to the fused decode kernels (kernels/cuda/decode_ops.h) and
+// CUDA graph capture of a decode step. Built only where torch has CUDA (cuda_decode.cpp); elsewhere
+// cudaDecodeBuiltIn() is false and every other function throws awq::Error.
+#include "core/engine/detail/torch_util.h"
+
+#include <functional>
+#include <memory>
+
+namespace awq::engine {
+
+bool cudaDecodeBuiltIn();
+
+// Tensors are contiguous fp16 or bf16 on one CUDA device unless said otherwise.
+// x [rows, dim]: x = x + delta in place when delta is defined; returns RMSNorm(x) * weight.
+at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at::Tensor& weight, double eps);
+
+// qkv [B, (H + 2 KvH) D] -> q [B, H, D] normed (qNorm/kNorm defined: Qwen3) and rotated; keys and
+// values [B, KvH, capacity, D] get row positions[b] (int32 [B]). cos/sin float [maxPositions, D].
+at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads);
+
+// q [B, H, D] over keys/values [B, KvH, capacity, D] up to positions[b] (within `window` tokens when
+// window > 0) -> [B, H * D].
+at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
+                               int window, double scale);
+
+// gateUp [rows, 2 I] -> silu(gate) * up [rows, I].
+at::Tensor cudaSiluMul(const at::Tensor& gateUp);
+
+// A step captured as a CUDA graph (torch's CUDAGraph, own memory pool) and replayed on the current
+// stream. `step` must read and write only tensors that outlive the capture, at fixed addresses.
+class CapturedStep {
+public:
+    virtual ~CapturedStep() = default;
+    virtual at::Tensor replay() = 0;  // the output tensor of the capture, overwritten by each replay
+};
+
+// Runs `step` once eagerly on a side stream (its result goes to firstOutput: the warm-up is a real
+// step), then captures it. Throws awq::Error when capture fails.
+std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& step, const at::Device& device, at::Tensor& firstOutput);
+
+}  // namespace awq::engine

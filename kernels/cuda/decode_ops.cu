@@ -1,0 +1,394 @@
+#include "kernels/cuda/decode_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+namespace awq::kernels {
+namespace {
+
+constexpr unsigned kFullMask = 0xffffffffu;
+constexpr float kLog2e = 1.4426950408889634f;
+
+__device__ __forceinline__ float toFloat(__half v) { return __half2float(v); }
+__device__ __forceinline__ float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <typename T>
+__device__ __forceinline__ T fromFloat(float v) {
+    if constexpr (std::is_same_v<T, __half>) {
+        return __float2half_rn(v);
+    } else {
+        return __float2bfloat16_rn(v);
+    }
+}
+
+// Rounds through T: what an op of torch on T tensors yields.
+template <typename T>
+__device__ __forceinline__ float roundTo(float v) {
+    return toFloat(fromFloat<T>(v));
+}
+
+__device__ __forceinline__ float warpSum(float v) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(kFullMask, v, offset);
+    return v;
+}
+
+// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ float blockSum(float v) {
+    __shared__ float partial[32];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    v = warpSum(v);
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    const int warps = int(blockDim.x) >> 5;
+    float total = lane < warps ? partial[lane] : 0.0f;
+    total = warpSum(total);
+    __syncthreads();  // partial[] may be reused by a later call
+    return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RMSNorm with the residual add: one block a row, eight elements (16 bytes) per access.
+// ---------------------------------------------------------------------------------------------
+template <typename T>
+__global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ delta, const T* __restrict__ weight, T* __restrict__ out,
+                                      int dim, float eps) {
+    const std::size_t rowOffset = std::size_t(blockIdx.x) * dim;
+    auto* xr = reinterpret_cast<uint4*>(x + rowOffset);
+    const auto* dr = delta ? reinterpret_cast<const uint4*>(delta + rowOffset) : nullptr;
+    const auto* wr = reinterpret_cast<const uint4*>(weight);
+    auto* orow = reinterpret_cast<uint4*>(out + rowOffset);
+    const int vecs = dim / 8;
+
+    float sumSquares = 0.0f;
+    for (int i = threadIdx.x; i < vecs; i += blockDim.x) {
+        uint4 xv = xr[i];
+        T* xe = reinterpret_cast<T*>(&xv);
+        if (dr) {
+            uint4 dv = dr[i];
+            const T* de = reinterpret_cast<const T*>(&dv);
+#pragma unroll
+            for (int e = 0; e < 8; ++e) xe[e] = fromFloat<T>(toFloat(xe[e]) + toFloat(de[e]));
+            xr[i] = xv;
+        }
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+            const float f = toFloat(xe[e]);
+            sumSquares += f * f;
+        }
+    }
+    const float inv = rsqrtf(blockSum(sumSquares) / float(dim) + eps);
+    for (int i = threadIdx.x; i < vecs; i += blockDim.x) {
+        uint4 xv = xr[i];  // this thread's own write above, if any
+        uint4 wv = wr[i];
+        uint4 ov;
+        const T* xe = reinterpret_cast<const T*>(&xv);
+        const T* we = reinterpret_cast<const T*>(&wv);
+        T* oe = reinterpret_cast<T*>(&ov);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) oe[e] = fromFloat<T>(toFloat(we[e]) * roundTo<T>(toFloat(xe[e]) * inv));
+        orow[i] = ov;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// q/k norm + rotary embedding + KV-cache write: one warp a (sequence, head), E = D / 32 elements a
+// lane (lane l holds d = l*E .. l*E+E-1, so rotate_half's partner d +- D/2 sits in lane l ^ 16).
+// ---------------------------------------------------------------------------------------------
+template <typename T, int E>
+__global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
+    const int lane = threadIdx.x & 31;
+    const int warpIndex = int(blockIdx.x) * (int(blockDim.x) >> 5) + (int(threadIdx.x) >> 5);
+    const int headsAll = a.heads + 2 * a.kvHeads;
+    if (warpIndex >= a.batch * headsAll) return;
+    const int b = warpIndex / headsAll, head = warpIndex % headsAll;
+    const int D = a.headDim;
+    const int pos = a.positions[b];
+    if (pos < 0 || pos >= a.capacity) return;  // the engine never asks for this; never write outside the cache
+
+    const T* src = a.qkv + (std::size_t(b) * headsAll + head) * D + lane * E;
+    float v[E];
+#pragma unroll
+    for (int e = 0; e < E; ++e) v[e] = toFloat(src[e]);
+
+    if (head >= a.heads + a.kvHeads) {  // a value head: stored as is
+        const int kvh = head - a.heads - a.kvHeads;
+        T* dst = a.vCache + ((std::size_t(b) * a.kvHeads + kvh) * a.capacity + pos) * D + lane * E;
+#pragma unroll
+        for (int e = 0; e < E; ++e) dst[e] = src[e];
+        return;
+    }
+    const bool isQuery = head < a.heads;
+    if (const T* normWeight = isQuery ? a.qNorm : a.kNorm) {
+        float sumSquares = 0.0f;
+#pragma unroll
+        for (int e = 0; e < E; ++e) sumSquares += v[e] * v[e];
+        const float inv = rsqrtf(warpSum(sumSquares) / float(D) + a.normEps);
+#pragma unroll
+        for (int e = 0; e < E; ++e) v[e] = roundTo<T>(toFloat(normWeight[lane * E + e]) * roundTo<T>(v[e] * inv));
+    }
+    const float* cosRow = a.cos + std::size_t(pos) * D + lane * E;
+    const float* sinRow = a.sin + std::size_t(pos) * D + lane * E;
+    T* dst = isQuery ? a.q + (std::size_t(b) * a.heads + head) * D + lane * E
+                     : a.kCache + ((std::size_t(b) * a.kvHeads + (head - a.heads)) * a.capacity + pos) * D + lane * E;
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+        const float partner = __shfl_xor_sync(kFullMask, v[e], 16);
+        const float rotated = lane < 16 ? -partner : partner;
+        // As Hugging Face: tables cast to T, x * cos + rotate_half(x) * sin with each product in T.
+        const float c = roundTo<T>(cosRow[e]), s = roundTo<T>(sinRow[e]);
+        dst[e] = fromFloat<T>(roundTo<T>(v[e] * c) + roundTo<T>(rotated * s));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode attention: a block per (sequence, kv head, piece of the keys, group of up to eight query
+// heads); four warps take keys in turn, each keeping an online softmax per query head; the warps
+// merge in shared memory; with several pieces a second kernel merges them.
+// ---------------------------------------------------------------------------------------------
+constexpr int kAttnWarps = 4;
+constexpr int kMaxGroup = 8;
+
+template <typename T, int E>
+__global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
+    __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
+    __shared__ float sAcc[kAttnWarps][kMaxGroup][E * 32];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int D = a.headDim;
+    const int group = a.heads / a.kvHeads;
+    const int b = int(blockIdx.x) / a.kvHeads, kvh = int(blockIdx.x) % a.kvHeads;
+    const int split = blockIdx.y;
+    const int g0 = int(blockIdx.z) * kMaxGroup;
+    const int groupHere = min(kMaxGroup, group - g0);
+
+    const int pos = min(a.positions[b], a.capacity - 1);
+    const int lo = a.window > 0 ? max(0, pos - a.window + 1) : 0;
+    const int count = pos - lo + 1;
+    const int chunk = (count + a.splits - 1) / a.splits;
+    const int start = lo + split * chunk;
+    const int end = min(start + chunk, pos + 1);
+
+    // Queries pre-scaled by scale * log2(e): the softmax runs on exp2.
+    float q[kMaxGroup][E];
+#pragma unroll
+    for (int g = 0; g < kMaxGroup; ++g) {
+        const int h = kvh * group + g0 + g;
+#pragma unroll
+        for (int e = 0; e < E; ++e)
+            q[g][e] = g < groupHere ? toFloat(a.q[(std::size_t(b) * a.heads + h) * D + lane * E + e]) * a.scale * kLog2e : 0.0f;
+    }
+    float runMax[kMaxGroup], runSum[kMaxGroup], acc[kMaxGroup][E];
+#pragma unroll
+    for (int g = 0; g < kMaxGroup; ++g) {
+        runMax[g] = -INFINITY;
+        runSum[g] = 0.0f;
+#pragma unroll
+        for (int e = 0; e < E; ++e) acc[g][e] = 0.0f;
+    }
+    const std::size_t base = (std::size_t(b) * a.kvHeads + kvh) * a.capacity * D + lane * E;
+    for (int t = start + warp; t < end; t += kAttnWarps) {
+        const T* kRow = a.kCache + base + std::size_t(t) * D;
+        const T* vRow = a.vCache + base + std::size_t(t) * D;
+        float k[E], v[E];
+#pragma unroll
+        for (int e = 0; e < E; ++e) {
+            k[e] = toFloat(kRow[e]);
+            v[e] = toFloat(vRow[e]);
+        }
+#pragma unroll
+        for (int g = 0; g < kMaxGroup; ++g) {
+            if (g >= groupHere) break;
+            float s = 0.0f;
+#pragma unroll
+            for (int e = 0; e < E; ++e) s += q[g][e] * k[e];
+            s = warpSum(s);
+            const float newMax = fmaxf(runMax[g], s);
+            const float alpha = exp2f(runMax[g] - newMax);
+            const float p = exp2f(s - newMax);
+            runSum[g] = runSum[g] * alpha + p;
+#pragma unroll
+            for (int e = 0; e < E; ++e) acc[g][e] = acc[g][e] * alpha + p * v[e];
+            runMax[g] = newMax;
+        }
+    }
+#pragma unroll
+    for (int g = 0; g < kMaxGroup; ++g) {
+        if (lane == 0) {
+            sMax[warp][g] = runMax[g];
+            sSum[warp][g] = runSum[g];
+        }
+#pragma unroll
+        for (int e = 0; e < E; ++e) sAcc[warp][g][lane * E + e] = acc[g][e];
+    }
+    __syncthreads();
+
+    const std::size_t pieces = std::size_t(a.batch) * a.heads * a.splits;
+    for (int idx = threadIdx.x; idx < groupHere * D; idx += blockDim.x) {
+        const int g = idx / D, d = idx % D;
+        float m = -INFINITY;
+#pragma unroll
+        for (int w = 0; w < kAttnWarps; ++w) m = fmaxf(m, sMax[w][g]);
+        float sum = 0.0f, value = 0.0f;
+        if (m != -INFINITY) {
+#pragma unroll
+            for (int w = 0; w < kAttnWarps; ++w) {
+                const float weight = exp2f(sMax[w][g] - m);
+                sum += sSum[w][g] * weight;
+                value += sAcc[w][g][d] * weight;
+            }
+        }
+        const int h = kvh * group + g0 + g;
+        const std::size_t bh = std::size_t(b) * a.heads + h;
+        if (a.splits == 1) {
+            a.out[bh * D + d] = fromFloat<T>(sum > 0.0f ? value / sum : 0.0f);
+        } else {
+            const std::size_t piece = bh * a.splits + split;
+            a.workspace[piece * D + d] = value;
+            if (d == 0) {
+                a.workspace[pieces * D + piece] = m;
+                a.workspace[pieces * D + pieces + piece] = sum;
+            }
+        }
+    }
+}
+
+template <typename T>
+__global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
+    const int D = a.headDim;
+    const std::size_t bh = blockIdx.x;
+    const int d = threadIdx.x;
+    const std::size_t pieces = std::size_t(a.batch) * a.heads * a.splits;
+    const float* acc = a.workspace;
+    const float* maxima = a.workspace + pieces * D;
+    const float* sums = maxima + pieces;
+    float m = -INFINITY;
+    for (int s = 0; s < a.splits; ++s) m = fmaxf(m, maxima[bh * a.splits + s]);
+    float sum = 0.0f, value = 0.0f;
+    if (m != -INFINITY)
+        for (int s = 0; s < a.splits; ++s) {
+            const std::size_t piece = bh * a.splits + s;
+            if (maxima[piece] == -INFINITY) continue;
+            const float weight = exp2f(maxima[piece] - m);
+            sum += sums[piece] * weight;
+            value += acc[piece * D + d] * weight;
+        }
+    a.out[bh * D + d] = fromFloat<T>(sum > 0.0f ? value / sum : 0.0f);
+}
+
+template <typename T>
+__global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out, int rows, int inter) {
+    const int vecsPerRow = inter / 8;
+    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= std::int64_t(rows) * vecsPerRow) return;
+    const std::int64_t r = i / vecsPerRow, c = i % vecsPerRow;
+    const uint4 gv = reinterpret_cast<const uint4*>(gateUp + r * 2 * inter)[c];
+    const uint4 uv = reinterpret_cast<const uint4*>(gateUp + r * 2 * inter + inter)[c];
+    uint4 ov;
+    const T* ge = reinterpret_cast<const T*>(&gv);
+    const T* ue = reinterpret_cast<const T*>(&uv);
+    T* oe = reinterpret_cast<T*>(&ov);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+        const float g = toFloat(ge[e]);
+        oe[e] = fromFloat<T>(roundTo<T>(g / (1.0f + __expf(-g))) * toFloat(ue[e]));
+    }
+    reinterpret_cast<uint4*>(out + r * inter)[c] = ov;
+}
+
+bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
+
+bool headDimSupported(int D) { return D > 0 && D % 32 == 0 && D <= 256; }
+
+// Calls f(std::integral_constant<int, E>) for E = D / 32.
+template <typename F>
+cudaError_t withElementsPerLane(int D, F&& f) {
+    switch (D / 32) {
+        case 1: return f(std::integral_constant<int, 1>{});
+        case 2: return f(std::integral_constant<int, 2>{});
+        case 3: return f(std::integral_constant<int, 3>{});
+        case 4: return f(std::integral_constant<int, 4>{});
+        case 5: return f(std::integral_constant<int, 5>{});
+        case 6: return f(std::integral_constant<int, 6>{});
+        case 7: return f(std::integral_constant<int, 7>{});
+        case 8: return f(std::integral_constant<int, 8>{});
+        default: return cudaErrorInvalidValue;
+    }
+}
+
+}  // namespace
+
+template <typename T>
+cudaError_t rmsNormResidual(T* x, const T* delta, const T* weight, T* out, int rows, int dim, float eps, cudaStream_t stream) {
+    if (rows < 0 || dim <= 0 || dim % 8 != 0 || !aligned16(x) || !aligned16(weight) || !aligned16(out) || (delta && !aligned16(delta)))
+        return cudaErrorInvalidValue;
+    if (rows == 0) return cudaSuccess;
+    const int threads = std::clamp((dim / 8 + 31) / 32 * 32, 32, 256);
+    rmsNormResidualKernel<T><<<rows, threads, 0, stream>>>(x, delta, weight, out, dim, eps);
+    return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
+    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.capacity <= 0 || !headDimSupported(a.headDim)) return cudaErrorInvalidValue;
+    if (a.batch == 0) return cudaSuccess;
+    const int warps = a.batch * (a.heads + 2 * a.kvHeads);
+    constexpr int kWarpsPerBlock = 4;
+    const unsigned blocks = unsigned((warps + kWarpsPerBlock - 1) / kWarpsPerBlock);
+    return withElementsPerLane(a.headDim, [&](auto e) {
+        ropeKvWriteKernel<T, decltype(e)::value><<<blocks, kWarpsPerBlock * 32, 0, stream>>>(a);
+        return cudaGetLastError();
+    });
+}
+
+int decodeAttentionSplits(int batch, int kvHeads, int capacity) {
+    constexpr int kTargetBlocks = 256, kMinKeysPerPiece = 64, kMaxSplits = 64;
+    const int blocks = std::max(1, batch * kvHeads);
+    const int wanted = (kTargetBlocks + blocks - 1) / blocks;
+    return std::clamp(std::min(wanted, (capacity + kMinKeysPerPiece - 1) / kMinKeysPerPiece), 1, kMaxSplits);
+}
+
+std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits) {
+    if (splits <= 1) return 0;
+    const std::size_t pieces = std::size_t(batch) * heads * splits;
+    return pieces * (std::size_t(headDim) + 2) * sizeof(float);
+}
+
+template <typename T>
+cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream) {
+    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.heads % a.kvHeads != 0 || a.capacity <= 0 || a.splits < 1 ||
+        !headDimSupported(a.headDim) || (a.splits > 1 && !a.workspace))
+        return cudaErrorInvalidValue;
+    if (a.batch == 0) return cudaSuccess;
+    const int group = a.heads / a.kvHeads;
+    const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + kMaxGroup - 1) / kMaxGroup));
+    const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
+        decodeAttentionKernel<T, decltype(e)::value><<<grid, kAttnWarps * 32, 0, stream>>>(a);
+        return cudaGetLastError();
+    });
+    if (err != cudaSuccess || a.splits == 1) return err;
+    mergeAttentionPiecesKernel<T><<<unsigned(a.batch * a.heads), unsigned(a.headDim), 0, stream>>>(a);
+    return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t stream) {
+    if (rows < 0 || inter <= 0 || inter % 8 != 0 || !aligned16(gateUp) || !aligned16(out)) return cudaErrorInvalidValue;
+    if (rows == 0) return cudaSuccess;
+    const std::int64_t vecs = std::int64_t(rows) * (inter / 8);
+    constexpr int kThreads = 256;
+    siluMulKernel<T><<<unsigned((vecs + kThreads - 1) / kThreads), kThreads, 0, stream>>>(gateUp, out, rows, inter);
+    return cudaGetLastError();
+}
+
+#define AWQ_INSTANTIATE_DECODE_OPS(T)                                                                                     \
+    template cudaError_t rmsNormResidual<T>(T*, const T*, const T*, T*, int, int, float, cudaStream_t);                   \
+    template cudaError_t ropeKvWrite<T>(const RopeKvArgs<T>&, cudaStream_t);                                               \
+    template cudaError_t decodeAttention<T>(const DecodeAttentionArgs<T>&, cudaStream_t);                                  \
+    template cudaError_t siluMul<T>(const T*, T*, int, int, cudaStream_t);
+
+AWQ_INSTANTIATE_DECODE_OPS(__half)
+AWQ_INSTANTIATE_DECODE_OPS(__nv_bfloat16)
+#undef AWQ_INSTANTIATE_DECODE_OPS
+
+}  // namespace awq::kernels

@@ -1,0 +1,85 @@
+#pragma once
+// Fused kernels for one decode step of the transformer (tokens [B] at positions [B]). Each replaces
+// a chain of small torch ops (a launch each) by one memory-bound launch, and each reads the
+// sequence positions from device memory, so one captured CUDA graph serves every decode step.
+//
+// T is __half or __nv_bfloat16 (explicitly instantiated for both). All pointers are device
+// pointers; tensors are row-major and contiguous. Every function launches on `stream` and returns
+// the launch error (cudaErrorInvalidValue for shapes outside what it documents).
+#include <cstddef>
+#include <cstdint>
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace awq::kernels {
+
+// RMSNorm of each row of the residual stream, optionally adding a block's output first
+// (Hugging Face LlamaRMSNorm: normalised in float32, rounded to T, then times the weight in T).
+//   x      [rows, dim]  the residual stream; when delta != nullptr it becomes T(x + delta) in place
+//   delta  [rows, dim]  or nullptr
+//   weight [dim], out [rows, dim]
+// dim % 8 == 0; pointers 16-byte aligned.
+template <typename T>
+cudaError_t rmsNormResidual(T* x, const T* delta, const T* weight, T* out, int rows, int dim, float eps, cudaStream_t stream);
+
+// Rotary embedding and KV-cache write for the fused q|k|v projection of one token per sequence.
+//   qkv       [B, (H + 2*KvH) * D]: the H query heads, then the KvH key heads, then the value heads
+//   qNorm, kNorm [D] per-head RMSNorm weights (Qwen3) or nullptr
+//   cos, sin  float [maxPositions, D], Hugging Face's tables (cat(freqs, freqs)); rotate_half pairs
+//             element d with d + D/2
+//   positions int32 [B]: where each sequence's token goes (and which rope row it takes)
+//   q         [B, H, D] out: normed and rotated queries
+//   kCache, vCache [B, KvH, capacity, D]: row positions[b] of every kv head is written
+// D % 32 == 0 and D <= 256.
+template <typename T>
+struct RopeKvArgs {
+    const T* qkv;
+    const T* qNorm;
+    const T* kNorm;
+    float normEps;
+    const float* cos;
+    const float* sin;
+    const std::int32_t* positions;
+    T* q;
+    T* kCache;
+    T* vCache;
+    int batch, heads, kvHeads, headDim, capacity;
+};
+template <typename T>
+cudaError_t ropeKvWrite(const RopeKvArgs<T>& args, cudaStream_t stream);
+
+// Attention of one query token per sequence over its KV cache (GQA: query head h reads kv head
+// h / (H / KvH)), split over the keys as flash-decoding does and merged in a second small kernel.
+//   q       [B, H, D];  kCache, vCache [B, KvH, capacity, D];  positions int32 [B]
+//   keys visible to sequence b: positions[b] - window + 1 .. positions[b] (window <= 0: from 0)
+//   out     [B, H, D] = softmax(q k^T * scale) v, float32 softmax and accumulation
+//   workspace float32, decodeAttentionWorkspaceBytes(...) bytes (nullptr when splits == 1)
+// D % 32 == 0 and D <= 256; splits >= 1.
+template <typename T>
+struct DecodeAttentionArgs {
+    const T* q;
+    const T* kCache;
+    const T* vCache;
+    const std::int32_t* positions;
+    T* out;
+    float* workspace;
+    int batch, heads, kvHeads, headDim, capacity, window, splits;
+    float scale;
+};
+template <typename T>
+cudaError_t decodeAttention(const DecodeAttentionArgs<T>& args, cudaStream_t stream);
+
+// How many pieces to split each sequence's keys into so that B * KvH * splits blocks fill the GPU
+// (at least 64 keys a piece).
+int decodeAttentionSplits(int batch, int kvHeads, int capacity);
+std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits);
+
+// SwiGLU: out[r, i] = T(silu(gate[r, i])) * up[r, i] rounded to T, where gateUp [rows, 2 * inter]
+// holds gate in its first `inter` columns and up in the rest (the fused gate|up projection).
+// inter % 8 == 0; pointers 16-byte aligned.
+template <typename T>
+cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t stream);
+
+}  // namespace awq::kernels

@@ -1,0 +1,246 @@
+// The fused decode kernels (kernels/cuda/decode_ops.h) against plain float32 references written
+// here, on fresh random fp16 inputs, with outputs poisoned before each launch and cache rows that
+// must stay untouched checked too.
+#include "kernels/cpu/half.h"
+#include "kernels/cuda/decode_ops.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+using namespace awq::kernels;
+
+namespace {
+
+using Halves = std::vector<std::uint16_t>;
+
+template <typename T>
+struct DeviceBuffer {
+    T* ptr = nullptr;
+    std::size_t count = 0;
+    explicit DeviceBuffer(std::size_t n) : count(n) { EXPECT_EQ(cudaMalloc(&ptr, std::max<std::size_t>(n, 1) * sizeof(T)), cudaSuccess); }
+    template <typename U>
+    explicit DeviceBuffer(const std::vector<U>& host) : DeviceBuffer(host.size()) {
+        static_assert(sizeof(U) == sizeof(T));
+        EXPECT_EQ(cudaMemcpy(ptr, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), cudaSuccess);
+    }
+    ~DeviceBuffer() { cudaFree(ptr); }
+    template <typename U>
+    std::vector<U> download() const {
+        std::vector<U> host(count);
+        EXPECT_EQ(cudaMemcpy(host.data(), ptr, count * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+        return host;
+    }
+};
+
+__half* halves(DeviceBuffer<std::uint16_t>& b) { return reinterpret_cast<__half*>(b.ptr); }
+
+Halves randomHalves(std::mt19937& rng, std::size_t n, float lo, float hi) {
+    std::uniform_real_distribution<float> u(lo, hi);
+    Halves v(n);
+    for (auto& x : v) x = floatToHalf(u(rng));
+    return v;
+}
+
+float h2f(std::uint16_t h) { return halfToFloat(h); }
+float roundHalf(float f) { return halfToFloat(floatToHalf(f)); }
+
+constexpr std::uint16_t kPoison = 0x7E00;  // fp16 NaN
+
+void expectClose(const Halves& got, const std::vector<float>& want, float relTol, const char* what) {
+    ASSERT_EQ(got.size(), want.size());
+    float maxRef = 0;
+    for (float w : want) maxRef = std::max(maxRef, std::fabs(w));
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const float g = h2f(got[i]);
+        ASSERT_FALSE(std::isnan(g)) << what << ": element " << i << " not written";
+        ASSERT_NEAR(g, want[i], relTol * std::max(1.0f, maxRef)) << what << ": element " << i;
+    }
+}
+
+}  // namespace
+
+TEST(DecodeOpsCuda, RmsNormWithResidualMatchesReference) {
+    std::mt19937 rng(1);
+    for (const int dim : {64, 4096}) {
+        const int rows = 5;
+        const auto x = randomHalves(rng, std::size_t(rows) * dim, -2, 2), delta = randomHalves(rng, x.size(), -1, 1);
+        const auto w = randomHalves(rng, std::size_t(dim), 0.5f, 1.5f);
+        for (const bool withDelta : {false, true}) {
+            DeviceBuffer<std::uint16_t> dx(x), dd(delta), dw(w), dout(Halves(x.size(), kPoison));
+            ASSERT_EQ(rmsNormResidual(halves(dx), withDelta ? halves(dd) : nullptr, halves(dw), halves(dout), rows, dim, 1e-6f, nullptr),
+                      cudaSuccess);
+            ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+            std::vector<float> wantX(x.size()), wantOut(x.size());
+            for (int r = 0; r < rows; ++r) {
+                double ss = 0;
+                for (int d = 0; d < dim; ++d) {
+                    const std::size_t i = std::size_t(r) * dim + d;
+                    wantX[i] = withDelta ? roundHalf(h2f(x[i]) + h2f(delta[i])) : h2f(x[i]);
+                    ss += double(wantX[i]) * wantX[i];
+                }
+                const float inv = float(1.0 / std::sqrt(ss / dim + 1e-6));
+                for (int d = 0; d < dim; ++d) {
+                    const std::size_t i = std::size_t(r) * dim + d;
+                    wantOut[i] = roundHalf(h2f(w[d]) * roundHalf(wantX[i] * inv));
+                }
+            }
+            expectClose(dx.download<std::uint16_t>(), wantX, 1e-3f, "residual");
+            expectClose(dout.download<std::uint16_t>(), wantOut, 2e-3f, "normed");
+        }
+    }
+}
+
+TEST(DecodeOpsCuda, RopeAndKvWriteMatchReference) {
+    std::mt19937 rng(2);
+    const int B = 3, H = 8, KvH = 2, capacity = 40, maxPos = 64;
+    for (const int D : {64, 128}) {
+        for (const bool qkNorm : {false, true}) {
+            const int all = H + 2 * KvH;
+            const auto qkv = randomHalves(rng, std::size_t(B) * all * D, -2, 2);
+            const auto qn = randomHalves(rng, std::size_t(D), 0.5f, 1.5f), kn = randomHalves(rng, std::size_t(D), 0.5f, 1.5f);
+            std::vector<float> cosT(std::size_t(maxPos) * D), sinT(cosT.size());
+            for (int p = 0; p < maxPos; ++p)
+                for (int i = 0; i < D / 2; ++i) {
+                    const double f = p * std::pow(10000.0, -2.0 * i / D);
+                    cosT[std::size_t(p) * D + i] = cosT[std::size_t(p) * D + i + D / 2] = float(std::cos(f));
+                    sinT[std::size_t(p) * D + i] = sinT[std::size_t(p) * D + i + D / 2] = float(std::sin(f));
+                }
+            const std::vector<std::int32_t> positions = {0, 17, capacity - 1};
+            const Halves cacheInit = randomHalves(rng, std::size_t(B) * KvH * capacity * D, -1, 1);
+            DeviceBuffer<std::uint16_t> dqkv(qkv), dqn(qn), dkn(kn), dq(Halves(std::size_t(B) * H * D, kPoison)), dk(cacheInit), dv(cacheInit);
+            DeviceBuffer<float> dcos(cosT), dsin(sinT);
+            DeviceBuffer<std::int32_t> dpos(positions);
+            RopeKvArgs<__half> args{halves(dqkv), qkNorm ? halves(dqn) : nullptr, qkNorm ? halves(dkn) : nullptr, 1e-6f, dcos.ptr, dsin.ptr,
+                                    dpos.ptr, halves(dq), halves(dk), halves(dv), B, H, KvH, D, capacity};
+            ASSERT_EQ(ropeKvWrite(args, nullptr), cudaSuccess);
+            ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+
+            auto rotated = [&](int b, int head, const Halves& norm) {
+                std::vector<float> v(static_cast<std::size_t>(D)), out(static_cast<std::size_t>(D));
+                for (int d = 0; d < D; ++d) v[d] = h2f(qkv[(std::size_t(b) * all + head) * D + d]);
+                if (qkNorm) {
+                    double ss = 0;
+                    for (float f : v) ss += double(f) * f;
+                    const float inv = float(1.0 / std::sqrt(ss / D + 1e-6));
+                    for (int d = 0; d < D; ++d) v[d] = roundHalf(h2f(norm[d]) * roundHalf(v[d] * inv));
+                }
+                const int p = positions[b];
+                for (int d = 0; d < D; ++d) {
+                    const float partner = d < D / 2 ? -v[d + D / 2] : v[d - D / 2];
+                    out[d] = roundHalf(roundHalf(v[d] * roundHalf(cosT[std::size_t(p) * D + d])) +
+                                       roundHalf(partner * roundHalf(sinT[std::size_t(p) * D + d])));
+                }
+                return out;
+            };
+            std::vector<float> wantQ;
+            for (int b = 0; b < B; ++b)
+                for (int h = 0; h < H; ++h) {
+                    const auto r = rotated(b, h, qn);
+                    wantQ.insert(wantQ.end(), r.begin(), r.end());
+                }
+            expectClose(dq.download<std::uint16_t>(), wantQ, 2e-3f, "q");
+            std::vector<float> wantK(cacheInit.size()), wantV(cacheInit.size());
+            for (std::size_t i = 0; i < cacheInit.size(); ++i) wantK[i] = wantV[i] = h2f(cacheInit[i]);
+            for (int b = 0; b < B; ++b)
+                for (int kvh = 0; kvh < KvH; ++kvh) {
+                    const auto r = rotated(b, H + kvh, kn);
+                    for (int d = 0; d < D; ++d) {
+                        const std::size_t at = ((std::size_t(b) * KvH + kvh) * capacity + positions[b]) * D + d;
+                        wantK[at] = r[d];
+                        wantV[at] = h2f(qkv[(std::size_t(b) * all + H + KvH + kvh) * D + d]);
+                    }
+                }
+            expectClose(dk.download<std::uint16_t>(), wantK, 2e-3f, "key cache");
+            expectClose(dv.download<std::uint16_t>(), wantV, 0.0f, "value cache");
+        }
+    }
+}
+
+TEST(DecodeOpsCuda, AttentionMatchesReferenceForEverySplitAndWindow) {
+    std::mt19937 rng(3);
+    const int B = 3, capacity = 300;
+    struct Shape {
+        int H, KvH, D;
+    };
+    for (const Shape s : {Shape{32, 8, 128}, Shape{16, 16, 64}, Shape{40, 4, 128}}) {
+        const auto q = randomHalves(rng, std::size_t(B) * s.H * s.D, -1, 1);
+        const auto k = randomHalves(rng, std::size_t(B) * s.KvH * capacity * s.D, -1, 1);
+        const auto v = randomHalves(rng, k.size(), -1, 1);
+        const std::vector<std::int32_t> positions = {0, 130, capacity - 1};
+        DeviceBuffer<std::uint16_t> dq(q), dk(k), dv(v);
+        DeviceBuffer<std::int32_t> dpos(positions);
+        const float scale = 1.0f / std::sqrt(float(s.D));
+        for (const int window : {0, 50}) {
+            std::vector<float> want(q.size());
+            for (int b = 0; b < B; ++b)
+                for (int h = 0; h < s.H; ++h) {
+                    const int kvh = h / (s.H / s.KvH), p = positions[b];
+                    const int lo = window > 0 ? std::max(0, p - window + 1) : 0;
+                    std::vector<double> scores;
+                    double m = -1e300;
+                    for (int t = lo; t <= p; ++t) {
+                        double dot = 0;
+                        for (int d = 0; d < s.D; ++d)
+                            dot += double(h2f(q[(std::size_t(b) * s.H + h) * s.D + d])) *
+                                   h2f(k[((std::size_t(b) * s.KvH + kvh) * capacity + t) * s.D + d]);
+                        scores.push_back(dot * scale);
+                        m = std::max(m, scores.back());
+                    }
+                    double sum = 0;
+                    for (auto& x : scores) sum += (x = std::exp(x - m));
+                    for (int d = 0; d < s.D; ++d) {
+                        double acc = 0;
+                        for (int t = lo; t <= p; ++t) acc += scores[std::size_t(t - lo)] * h2f(v[((std::size_t(b) * s.KvH + kvh) * capacity + t) * s.D + d]);
+                        want[(std::size_t(b) * s.H + h) * s.D + d] = float(acc / sum);
+                    }
+                }
+            for (const int splits : {1, 3, decodeAttentionSplits(B, s.KvH, capacity)}) {
+                DeviceBuffer<std::uint16_t> dout(Halves(q.size(), kPoison));
+                DeviceBuffer<float> ws(decodeAttentionWorkspaceBytes(B, s.H, s.D, splits) / sizeof(float));
+                DecodeAttentionArgs<__half> args{halves(dq), halves(dk), halves(dv), dpos.ptr, halves(dout), splits > 1 ? ws.ptr : nullptr,
+                                                 B, s.H, s.KvH, s.D, capacity, window, splits, scale};
+                ASSERT_EQ(decodeAttention(args, nullptr), cudaSuccess);
+                ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+                SCOPED_TRACE("H=" + std::to_string(s.H) + " KvH=" + std::to_string(s.KvH) + " D=" + std::to_string(s.D) +
+                             " window=" + std::to_string(window) + " splits=" + std::to_string(splits));
+                expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "attention");
+            }
+        }
+    }
+}
+
+TEST(DecodeOpsCuda, SiluMulMatchesReference) {
+    std::mt19937 rng(4);
+    const int rows = 4, inter = 14336;
+    const auto gu = randomHalves(rng, std::size_t(rows) * 2 * inter, -6, 6);
+    DeviceBuffer<std::uint16_t> dgu(gu), dout(Halves(std::size_t(rows) * inter, kPoison));
+    ASSERT_EQ(siluMul(halves(dgu), halves(dout), rows, inter, nullptr), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    std::vector<float> want(std::size_t(rows) * inter);
+    for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < inter; ++i) {
+            const float g = h2f(gu[std::size_t(r) * 2 * inter + i]), u = h2f(gu[std::size_t(r) * 2 * inter + inter + i]);
+            want[std::size_t(r) * inter + i] = roundHalf(roundHalf(g / (1.0f + std::exp(-g))) * u);
+        }
+    expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "silu*up");
+}
+
+TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {
+    DecodeAttentionArgs<__half> bad{};
+    bad.batch = 1;
+    bad.heads = 8;
+    bad.kvHeads = 3;  // not a divisor
+    bad.headDim = 128;
+    bad.capacity = 16;
+    bad.splits = 1;
+    EXPECT_EQ(decodeAttention(bad, nullptr), cudaErrorInvalidValue);
+    bad.kvHeads = 8;
+    bad.headDim = 80;  // not a multiple of 32
+    EXPECT_EQ(decodeAttention(bad, nullptr), cudaErrorInvalidValue);
+    EXPECT_EQ(siluMul<__half>(nullptr, nullptr, 1, 12, nullptr), cudaErrorInvalidValue);
+}
