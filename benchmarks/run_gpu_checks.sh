@@ -11,7 +11,10 @@ steps=("$@")
 has() { for s in "${steps[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
 nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
 if has build; then
+  # The fixtures travel in ./gpu-shared where ../shared is not beside the checkout (the device tool).
+  shared=../shared; [ -d gpu-shared/models ] && shared=$PWD/gpu-shared
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAWQBENCH_BUILD_UI=OFF -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DAWQBENCH_SHARED_DIR="$shared" \
     -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
   cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error|Error" "$out/build.log" | head -40; exit 1; }
   echo "build: ok"
