@@ -99,7 +99,7 @@ public:
 
         store_ = std::make_unique<TensorStore>(TensorStore::openFolder(folder));
         c10::InferenceMode guard;
-        const bool dequantize = !device.is_cuda() && q.method == QuantMethod::Awq && dequantizeOnCpuFits();
+        const bool dequantize = !device.is_cuda() && q.method == QuantMethod::Awq && !options.keepAwqPacked && dequantizeOnCpuFits();
         model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_, dequantize);
         if (info_.hasTokenizer) tokenizer_ = Tokenizer::load(folder);
         defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;

@@ -26,6 +26,10 @@ struct EngineOptions {
     std::string computeDtype = "auto";
     int maxBatch = 16;
     int maxContext = 0;   // 0: the model's max positions
+    // CPU and AWQ: dequantize the weights once at load (the dense model's speed and memory) when
+    // the dense copy takes at most half the free host memory; true keeps them packed (4-bit in
+    // memory, dequantized on every matmul: small and slow).
+    bool keepAwqPacked = false;
 };
 
 class Engine {

@@ -102,12 +102,28 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < batch.size(); ++i) QCOMPARE(together[i].newIds, engine->generate({batch[i]})[0].newIds);
     }
 
-    void awqModelKeepsWeightsPacked() {
+    void awqOnCpuIsDequantizedOnceOrKeptPacked() {
         const auto dense = Engine::load(test::modelDir("tinystories-qwen3-7m"), {.computeDtype = "float16"});
-        const auto awq = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.computeDtype = "float16"});
-        // Linear weights at 4 bits plus fp16 scales/zeros; the fp16 embedding dominates this tiny model.
-        QVERIFY2(awq->weightMemoryBytes() < dense->weightMemoryBytes() * 0.4,
-                 qPrintable(QString("%1 vs %2").arg(awq->weightMemoryBytes()).arg(dense->weightMemoryBytes())));
+        const auto awqDense = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.computeDtype = "float16"});
+        const auto awqPacked = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.computeDtype = "float16", .keepAwqPacked = true});
+        // Dequantized once at load: the dense model's bytes. Kept packed: linear weights at 4 bits
+        // plus fp16 scales/zeros; the fp16 embedding dominates this tiny model.
+        QCOMPARE(awqDense->weightMemoryBytes(), dense->weightMemoryBytes());
+        QVERIFY2(awqPacked->weightMemoryBytes() < dense->weightMemoryBytes() * 0.4,
+                 qPrintable(QString("%1 vs %2").arg(awqPacked->weightMemoryBytes()).arg(dense->weightMemoryBytes())));
+        // Both compute the same function: the same dequantized weights, one BLAS product each
+        // (float32: torch's CPU matmul has no fp16 kernel).
+        const auto f32Dense = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {});
+        const auto f32Packed = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.keepAwqPacked = true});
+        const std::vector<int> ids = {1, 261, 337, 290, 1020, 44, 12, 600};
+        const auto a = f32Dense->logits(ids), b = f32Packed->logits(ids);
+        QCOMPARE(a.size(), b.size());
+        float maxDiff = 0, maxAbs = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            maxDiff = std::max(maxDiff, std::fabs(a[i] - b[i]));
+            maxAbs = std::max(maxAbs, std::fabs(a[i]));
+        }
+        QVERIFY2(maxDiff <= 2e-3f * maxAbs, qPrintable(QString("max |diff| %1 of max |logit| %2").arg(maxDiff).arg(maxAbs)));
     }
 };
 
