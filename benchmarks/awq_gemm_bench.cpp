@@ -1,4 +1,5 @@
-// W4A16 kernel time on the Llama-3-8B linear shapes for decode-sized M, against cuBLAS fp16
+// W4A16 kernel time on the Llama-3-8B linear shapes for decode-sized M (the AutoAWQ-layout kernel
+// and the decode-layout kernel the engine repacks to, kernels/cuda/awq_repacked.h), against cuBLAS fp16
 // (cublasGemmEx, fp32 accumulation) on the same shapes, and the weight bandwidth each achieves as a
 // share of the device's measured DRAM read bandwidth (a read-only kernel over 2 GB; the copy
 // bandwidth, read + write, is printed beside it). Cold L2: each timing is a CUDA graph of 32
@@ -10,6 +11,7 @@
 #include "core/util/int_list.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cuda/awq_gemm.h"
+#include "kernels/cuda/awq_repacked.h"
 
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -116,9 +118,9 @@ int main(int argc, char** argv) {
     const int G = 128;
     std::mt19937 rng(7);
 
-    std::printf("\n%-22s %4s | %9s %9s %6s | %9s %9s %6s | %7s\n", "shape (K->N)", "M", "AWQ us", "AWQ GB/s", "%read", "fp16 us",
-                "fp16 GB/s", "%read", "speedup");
-    std::printf("%s\n", std::string(104, '-').c_str());
+    std::printf("\n%-22s %4s | %9s %6s | %9s %9s %6s | %9s %9s %6s | %7s\n", "shape (K->N)", "M", "AWQ us", "%read", "repack us", "GB/s", "%read",
+                "fp16 us", "fp16 GB/s", "%read", "speedup");
+    std::printf("%s\n", std::string(118, '-').c_str());
     for (const auto& s : shapes) {
         const std::size_t qwN = std::size_t(s.K) * s.N / 8, qzN = std::size_t(s.K / G) * s.N / 8, scN = std::size_t(s.K / G) * s.N;
         const std::size_t awqBytes = qwN * 4 + qzN * 4 + scN * 2;
@@ -135,8 +137,8 @@ int main(int argc, char** argv) {
         std::uniform_real_distribution<float> sc(0.002f, 0.004f), wv(-0.03f, 0.03f), xv(-1.0f, 1.0f);
         for (auto& v : hs) v = awq::kernels::floatToHalf(sc(rng));
         for (auto& v : hw) v = awq::kernels::floatToHalf(wv(rng));
-        std::vector<std::int32_t*> dq(awqCopies), dz(awqCopies);
-        std::vector<__half*> ds(awqCopies), dw(denseCopies);
+        std::vector<std::int32_t*> dq(awqCopies), dz(awqCopies), dp(awqCopies);
+        std::vector<__half*> ds(awqCopies), dsz(awqCopies), dw(denseCopies);
         for (int c = 0; c < awqCopies; ++c) {
             dq[c] = deviceAlloc<std::int32_t>(qwN);
             dz[c] = deviceAlloc<std::int32_t>(qzN);
@@ -144,6 +146,9 @@ int main(int argc, char** argv) {
             check(cudaMemcpy(dq[c], hq.data(), qwN * 4, cudaMemcpyHostToDevice), "upload");
             check(cudaMemcpy(dz[c], hz.data(), qzN * 4, cudaMemcpyHostToDevice), "upload");
             check(cudaMemcpy(ds[c], hs.data(), scN * 2, cudaMemcpyHostToDevice), "upload");
+            dp[c] = deviceAlloc<std::int32_t>(qwN);
+            dsz[c] = deviceAlloc<__half>(2 * scN);
+            check(awq::kernels::awqRepack(dq[c], dz[c], ds[c], s.K, s.N, G, dp[c], dsz[c], stream), "awqRepack");
         }
         for (int c = 0; c < denseCopies; ++c) {
             dw[c] = deviceAlloc<__half>(hw.size());
@@ -163,6 +168,14 @@ int main(int argc, char** argv) {
                 const int c = i % awqCopies;
                 check(awq::kernels::awqGemm(dx, dq[c], dz[c], ds[c], dy, M, s.K, s.N, G, stream, ws, wsBytes), "awqGemm");
             });
+            const std::size_t rwsBytes = awq::kernels::awqRepackedGemmWorkspaceBytes(M, s.K, s.N, G);
+            void* rws = rwsBytes ? deviceAlloc<char>(rwsBytes) : nullptr;
+            const double repackUs = M > awq::kernels::kAwqRepackedMaxM ? 0.0 : timeUs(stream, reps, [&](int i) {
+                const int c = i % awqCopies;
+                check(awq::kernels::awqRepackedGemm(dx, dp[c], dsz[c], dy, M, s.K, s.N, G, stream, rws, rwsBytes), "awqRepackedGemm");
+            });
+            if (rws) cudaFree(rws);
+            const double repackBytes = double(qwN) * 4 + double(scN) * 4;  // qpack + scaleZeros
             const float alpha = 1.0f, beta = 0.0f;
             // Row-major y[M,N] = x[M,K] W^T with W [N,K] as torch stores it: column-major y^T = W x^T.
             const double denseUs = timeUs(stream, reps, [&](int i) {
@@ -173,19 +186,25 @@ int main(int argc, char** argv) {
             });
             const double awqGBs = double(awqBytes) / (awqUs * 1e-6) / 1e9;
             const double denseGBs = double(denseBytes) / (denseUs * 1e-6) / 1e9;
-            std::printf("%-22s %4d | %9.1f %9.0f %5.0f%% | %9.1f %9.0f %5.0f%% | %6.2fx\n", s.name, M, awqUs, awqGBs, 100.0 * awqGBs / readGBs,
-                        denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / awqUs);
+            const double repackGBs = repackUs > 0 ? repackBytes / (repackUs * 1e-6) / 1e9 : 0.0;
+            const double best = repackUs > 0 ? std::min(awqUs, repackUs) : awqUs;
+            std::printf("%-22s %4d | %9.1f %5.0f%% | %9.1f %9.0f %5.0f%% | %9.1f %9.0f %5.0f%% | %6.2fx\n", s.name, M, awqUs, 100.0 * awqGBs / readGBs,
+                        repackUs, repackGBs, 100.0 * repackGBs / readGBs, denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / best);
             if (ws) cudaFree(ws);
         }
         for (auto p : dq) cudaFree(p);
         for (auto p : dz) cudaFree(p);
         for (auto p : ds) cudaFree(p);
+        for (auto p : dp) cudaFree(p);
+        for (auto p : dsz) cudaFree(p);
         for (auto p : dw) cudaFree(p);
         cudaFree(dx);
         cudaFree(dy);
     }
-    std::printf("\nAWQ GB/s counts qweight + qzeros + scales; fp16 GB/s the fp16 weight. %%read: of the DRAM read bandwidth above.\n"
-                "Ideal AWQ speedup over fp16 when both are bandwidth bound: %.2fx (bytes ratio at g128).\n",
+    std::printf("\nAWQ: the AutoAWQ-layout kernel (GB/s counts qweight + qzeros + scales); repack: the decode-layout kernel the engine uses\n"
+                "for M <= %d (qpack + scale/zero pairs); fp16: cuBLAS on the fp16 weight; speedup: fp16 time over the faster AWQ kernel.\n"
+                "%%read: of the DRAM read bandwidth above.\n", awq::kernels::kAwqRepackedMaxM);
+    std::printf("Ideal AWQ speedup over fp16 when both are bandwidth bound: %.2fx (bytes ratio at g128).\n",
                 double(4096) * 4096 * 2 / (double(4096) * 4096 / 2 + 4096.0 / 128 * 4096 / 2 + 4096.0 / 128 * 4096 * 2));
     cublasDestroy(blas);
     cudaFree(cublasWs);

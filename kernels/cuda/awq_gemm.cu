@@ -1,6 +1,7 @@
 #include "kernels/cuda/awq_gemm.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/cuda/mma_m16n8k16.cuh"
 
 #include <mma.h>
 
@@ -200,24 +201,6 @@ __device__ __forceinline__ void skinnyIssue(const SkinnyArgs<T, MT8>& a, unsigne
         const int m = idx >> 2;
         if (m < a.M) cpAsync16(xs + m * kXLd + (idx & 3) * 8, a.x + std::int64_t(m) * a.K + k0 + (idx & 3) * 8, true);
     }
-}
-
-template <typename T>
-__device__ __forceinline__ void mma16816(float (&c)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2, std::uint32_t a3, std::uint32_t b0,
-                                         std::uint32_t b1) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    if constexpr (std::is_same_v<T, __half>) {
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-    } else {
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-    }
-#else
-    __trap();  // the host never picks this path below sm_80
-#endif
 }
 
 // The chunk in a ring stage times its activations, into acc[t][mt] (n-tile t, eight rows mt).

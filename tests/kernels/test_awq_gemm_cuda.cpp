@@ -1,4 +1,5 @@
-// The W4A16 GEMM kernel (kernels/cuda/awq_gemm.h) against the CPU reference: dequantizeAwqGemmRef,
+// The W4A16 GEMM kernels (kernels/cuda/awq_gemm.h on the AutoAWQ layout, awq_repacked.h on the
+// decode layout repacked on the GPU) against the CPU reference: dequantizeAwqGemmRef,
 // rounded to fp16 as the kernel and AutoAWQ round it, times fp16 activations, accumulated in double.
 // On the AutoAWQ-packed fixture linears and on Llama-3-8B shapes, for M from 1 (decode) to 512
 // (prefill), fp16 and bf16, with and without the split-K workspace. Fresh random inputs per case;
@@ -6,6 +7,7 @@
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cuda/awq_gemm.h"
+#include "kernels/cuda/awq_repacked.h"
 #include "tests/kernels/awq_fixture.h"
 #include "tests/support/test_paths.h"
 
@@ -18,6 +20,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 
 using namespace awq;
 using namespace awq::kernels;
@@ -42,6 +45,7 @@ private:
 };
 
 enum class Act { F16, BF16 };
+enum class Kernel { AutoAwqLayout, Repacked };
 
 std::uint16_t toAct(float v, Act a) { return a == Act::F16 ? floatToHalf(v) : floatToBf16(v); }
 float fromAct(std::uint16_t v, Act a) { return a == Act::F16 ? halfToFloat(v) : bf16ToFloat(v); }
@@ -69,7 +73,16 @@ struct Weight {
         qweight->upload(host.qweight.data());
         qzeros->upload(host.qzeros.data());
         scales->upload(host.scales.data());
+        if (awqRepackSupported(host.K, host.N, host.groupSize)) {
+            qpack = std::make_unique<DeviceBuffer<std::int32_t>>(host.qweight.size());
+            scaleZeros = std::make_unique<DeviceBuffer<__half>>(host.scales.size() * 2);
+            EXPECT_EQ(awqRepack(qweight->get(), qzeros->get(), scales->get(), host.K, host.N, host.groupSize, qpack->get(), scaleZeros->get(),
+                                nullptr),
+                      cudaSuccess);
+        }
     }
+    std::unique_ptr<DeviceBuffer<std::int32_t>> qpack;  // the decode layout, where the shape allows it
+    std::unique_ptr<DeviceBuffer<__half>> scaleZeros;
 };
 
 test::HostAwqLinear randomLinear(int K, int N, int groupSize, std::uint32_t seed) {
@@ -118,8 +131,15 @@ std::vector<double> referenceRows(const std::vector<std::uint16_t>& x, const std
     return out;
 }
 
-cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes) {
+cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes, Kernel kernel) {
     const auto& h = wt.host;
+    if (kernel == Kernel::Repacked) {
+        if (act == Act::F16)
+            return awqRepackedGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K, h.N,
+                                   h.groupSize, nullptr, ws, wsBytes);
+        return awqRepackedGemm(static_cast<const __nv_bfloat16*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__nv_bfloat16*>(y), M,
+                               h.K, h.N, h.groupSize, nullptr, ws, wsBytes);
+    }
     if (act == Act::F16)
         return awqGemm(static_cast<const __half*>(x), wt.qweight->get(), wt.qzeros->get(), wt.scales->get(), static_cast<__half*>(y), M,
                        h.K, h.N, h.groupSize, nullptr, ws, wsBytes);
@@ -129,10 +149,12 @@ cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, vo
 
 // One case: fresh x, poisoned y, the kernel (with the workspace it asks for, or none), compared with
 // the reference on every row for M <= 64 and on 16 rows (first, last, random) beyond that.
-void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_t seed, double* worstRel = nullptr) {
+void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_t seed, double* worstRel = nullptr,
+               Kernel kernel = Kernel::AutoAwqLayout) {
     const auto& h = wt.host;
     const int K = h.K, N = h.N;
-    SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16") + (useWorkspace ? " split-K" : " no workspace"));
+    SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16") + (useWorkspace ? " split-K" : " no workspace") +
+                 (kernel == Kernel::Repacked ? " repacked" : ""));
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
     std::vector<std::uint16_t> x(std::size_t(M) * K);
@@ -141,16 +163,18 @@ void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_
     DeviceBuffer<std::uint16_t> dx(x.size()), dy(std::size_t(M) * N);
     dx.upload(x.data());
     ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);  // NaN in fp16 and bf16
-    const std::size_t wsBytes = useWorkspace ? awqGemmWorkspaceBytes(M, K, N, h.groupSize) : 0;
+    const std::size_t wsBytes = !useWorkspace                  ? 0
+                                : kernel == Kernel::Repacked ? awqRepackedGemmWorkspaceBytes(M, K, N, h.groupSize)
+                                                             : awqGemmWorkspaceBytes(M, K, N, h.groupSize);
     DeviceBuffer<std::uint8_t> ws(wsBytes);
-    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes), cudaSuccess);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel), cudaSuccess);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     std::vector<std::uint16_t> y(std::size_t(M) * N);
     ASSERT_EQ(cudaMemcpy(y.data(), dy.get(), y.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
 
     // Deterministic: a second launch gives the same bits.
     ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);
-    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes), cudaSuccess);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel), cudaSuccess);
     std::vector<std::uint16_t> again(y.size());
     ASSERT_EQ(cudaMemcpy(again.data(), dy.get(), again.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
     ASSERT_TRUE(again == y) << "two launches on the same input differ";
@@ -261,4 +285,58 @@ TEST(AwqGemmCuda, RejectsBadShapes) {
     EXPECT_EQ(awqGemm(s + 1, p, p, s, y, 1, 128, 64, 128, nullptr), cudaErrorMisalignedAddress);
     EXPECT_EQ(awqGemm(nullptr, p, p, s, y, 1, 128, 64, 128, nullptr), cudaErrorInvalidValue);
     EXPECT_EQ(awqGemmWorkspaceBytes(64, 4096, 4096, 128), 0u);  // the prefill path needs none
+}
+
+TEST(AwqRepackedCuda, MatchesReferenceOnFixturesAnd8bShapes) {
+    std::uint32_t seed = 5000;
+    int checked = 0;
+    for (const char* fixture : {"tinystories-qwen3-7m-awq", "qwen2-random-awq"}) {
+        const auto store = TensorStore::openFolder(test::modelDir(fixture));
+        for (const auto& l : test::loadAwqLinears(store, 128)) {
+            const Weight wt(l);
+            if (!wt.qpack) continue;
+            ++checked;
+            for (int M : {1, 2, 8, 9, 32}) checkCase(wt, M, Act::F16, true, ++seed, nullptr, Kernel::Repacked);
+            checkCase(wt, 3, Act::BF16, true, ++seed, nullptr, Kernel::Repacked);
+            checkCase(wt, 1, Act::F16, false, ++seed, nullptr, Kernel::Repacked);
+        }
+    }
+    EXPECT_GT(checked, 0) << "no fixture linear fits the repacked layout";
+    struct Shape {
+        int K, N, G;
+    };
+    for (const Shape s : {Shape{4096, 4096, 128}, Shape{4096, 6144, 128}, Shape{14336, 4096, 128}, Shape{4096, 28672, 128}, Shape{2048, 1536, 64},
+                          Shape{1024, 4112, -1}}) {
+        const Weight wt(randomLinear(s.K, s.N, s.G, ++seed));
+        ASSERT_TRUE(wt.qpack) << wt.host.prefix;
+        double worst = 0;
+        for (int M : {1, 2, 3, 8, 16, 17, 32}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::Repacked);
+        checkCase(wt, 5, Act::BF16, true, ++seed, &worst, Kernel::Repacked);
+        checkCase(wt, 1, Act::F16, false, ++seed, &worst, Kernel::Repacked);
+        std::printf("  %-28s repacked worst |err| / max|ref| = %.2e\n", wt.host.prefix.c_str(), worst);
+    }
+}
+
+TEST(AwqRepackedCuda, DequantizeMatchesReferenceBitForBit) {
+    std::uint32_t seed = 6000;
+    for (const auto& [K, N, G] : {std::tuple{256, 768, 128}, std::tuple{4096, 1024, 128}, std::tuple{1024, 4112, -1}}) {
+        const Weight wt(randomLinear(K, N, G, ++seed));
+        ASSERT_TRUE(wt.qpack);
+        DeviceBuffer<__half> out(std::size_t(K) * N);
+        ASSERT_EQ(cudaMemset(out.get(), 0xFF, std::size_t(K) * N * 2), cudaSuccess);
+        ASSERT_EQ(awqRepackedDequantize(wt.qpack->get(), wt.scaleZeros->get(), K, N, G, out.get(), nullptr), cudaSuccess);
+        std::vector<std::uint16_t> got(std::size_t(K) * N);
+        ASSERT_EQ(cudaMemcpy(got.data(), out.get(), got.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], floatToHalf(wt.w[i])) << wt.host.prefix << " element " << i;
+    }
+}
+
+TEST(AwqRepackedCuda, RefusesShapesOutsideTheLayout) {
+    EXPECT_FALSE(awqRepackSupported(4096, 4104, 128));  // N % 16
+    EXPECT_FALSE(awqRepackSupported(4096, 4096, 32));   // group below one 64-row block
+    EXPECT_FALSE(awqRepackSupported(4000, 4096, -1));   // K % 64
+    const auto* p = reinterpret_cast<const std::int32_t*>(std::uintptr_t(256));
+    const auto* s = reinterpret_cast<const __half*>(std::uintptr_t(256));
+    auto* y = reinterpret_cast<__half*>(std::uintptr_t(256));
+    EXPECT_EQ(awqRepackedGemm(s, p, s, y, kAwqRepackedMaxM + 1, 4096, 4096, 128, nullptr, nullptr, 0), cudaErrorInvalidValue);
 }

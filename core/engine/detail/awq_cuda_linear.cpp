@@ -6,6 +6,7 @@
 #include "core/util/error.h"
 #include "kernels/cuda/awq_dequant.h"
 #include "kernels/cuda/awq_gemm.h"
+#include "kernels/cuda/awq_repacked.h"
 
 #include <ATen/ATen.h>
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -37,16 +38,24 @@ bool streamIsCapturing(cudaStream_t stream) {
     return cudaStreamIsCapturing(stream, &status) != cudaSuccess || status != cudaStreamCaptureStatusNone;
 }
 
+// An fp16 [K, N] buffer for a dequantized weight: reused by every linear this thread runs (its
+// largest size kept), except under CUDA graph capture, where a buffer of the graph's own pool is
+// taken (a thread's buffer must not be baked into a graph).
+at::Tensor weightScratch(const at::Tensor& like, std::int64_t K, std::int64_t N, cudaStream_t stream) {
+    const std::int64_t count = K * N;
+    if (streamIsCapturing(stream)) return at::empty({K, N}, like.options().dtype(at::kHalf));
+    thread_local at::Tensor scratch;
+    if (!scratch.defined() || scratch.device() != like.device() || scratch.numel() < count)
+        scratch = at::empty({count}, like.options().dtype(at::kHalf));
+    return scratch.narrow(0, 0, count).view({K, N});
+}
+
 // The weight dequantized to fp16 [K, N] in a buffer reused by every linear this thread runs (its
 // largest size is kept): one weight's fp16 bytes at a time, not the model's. Stream order makes the
 // reuse safe: the next dequantization runs after the previous matmul.
 at::Tensor dequantizedScratch(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, std::int64_t K, std::int64_t N,
                               int groupSize, cudaStream_t stream) {
-    thread_local at::Tensor scratch;
-    const std::int64_t count = K * N;
-    if (!scratch.defined() || scratch.device() != qweight.device() || scratch.numel() < count)
-        scratch = at::empty({count}, qweight.options().dtype(at::kHalf));
-    auto w = scratch.narrow(0, 0, count).view({K, N});
+    auto w = weightScratch(qweight, K, N, stream);
     const cudaError_t err = kernels::dequantizeAwqGemm(qweight.data_ptr<std::int32_t>(), qzeros.data_ptr<std::int32_t>(),
                                                        reinterpret_cast<const __half*>(scales.data_ptr()), int(K), int(N),
                                                        groupSize > 0 ? groupSize : int(K), reinterpret_cast<__half*>(w.data_ptr()), stream);
@@ -118,6 +127,68 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
 
     auto sizes = x.sizes().vec();
     sizes.back() = N;
+    return y.view(sizes);
+}
+
+RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize) {
+    const auto device = qweight.device();
+    if (!device.is_cuda() || !usableWeight(qweight, at::kInt, device) || !usableWeight(qzeros, at::kInt, device) ||
+        !usableWeight(scales, at::kHalf, device))
+        return {};
+    const std::int64_t K = qweight.size(0), N = qweight.size(1) * 8;
+    if (K > std::numeric_limits<int>::max() || N > std::numeric_limits<int>::max()) return {};
+    const c10::cuda::CUDAGuard guard(device);
+    if (!kernels::awqRepackSupported(int(K), int(N), groupSize)) return {};
+    RepackedAwqWeight w;
+    w.K = int(K);
+    w.N = int(N);
+    w.groupSize = groupSize;
+    w.qpack = at::empty_like(qweight);
+    w.scaleZeros = at::empty({scales.numel() * 2}, scales.options());
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
+    const cudaError_t err = kernels::awqRepack(qweight.data_ptr<std::int32_t>(), qzeros.data_ptr<std::int32_t>(),
+                                               reinterpret_cast<const __half*>(scales.data_ptr()), w.K, w.N, groupSize,
+                                               w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<__half*>(w.scaleZeros.data_ptr()), stream);
+    if (err != cudaSuccess) throw Error(std::string("repacking an AWQ weight for decode failed: ") + cudaGetErrorString(err));
+    return w;
+}
+
+at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w) {
+    const auto type = x.scalar_type();
+    if (!x.is_cuda() || (type != at::kHalf && type != at::kBFloat16) || x.device() != w.qpack.device())
+        throw Error("AWQ linear: the repacked weight takes fp16/bf16 activations on its own GPU");
+    if (x.size(-1) != w.K)
+        throw Error("AWQ linear: input has " + std::to_string(x.size(-1)) + " features, the weight expects " + std::to_string(w.K));
+    const c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor x2 = x.reshape({-1, w.K});
+    if (!x2.is_contiguous() || !aligned16(x2)) x2 = x2.clone(at::MemoryFormat::Contiguous);
+    const std::int64_t M = x2.size(0);
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.N;
+    if (M > kernels::kAwqRepackedMaxM) {  // prefill: dequantize + cuBLAS
+        auto weight = weightScratch(w.qpack, w.K, w.N, stream);
+        const cudaError_t err = kernels::awqRepackedDequantize(w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
+                                                               w.K, w.N, w.groupSize, reinterpret_cast<__half*>(weight.data_ptr()), stream);
+        if (err != cudaSuccess) throw Error(std::string("the AWQ dequantize kernel failed: ") + cudaGetErrorString(err));
+        return at::mm(x2, type == at::kHalf ? weight : weight.to(type)).view(sizes);
+    }
+    auto y = at::empty({M, std::int64_t(w.N)}, x.options());
+    const std::size_t wsBytes = kernels::awqRepackedGemmWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
+    at::Tensor workspace;
+    if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
+    void* ws = wsBytes > 0 ? workspace.data_ptr() : nullptr;
+    const auto* qp = w.qpack.data_ptr<std::int32_t>();
+    const auto* sz = reinterpret_cast<const __half*>(w.scaleZeros.data_ptr());
+    const cudaError_t err =
+        type == at::kHalf
+            ? kernels::awqRepackedGemm(reinterpret_cast<const __half*>(x2.data_ptr()), qp, sz, reinterpret_cast<__half*>(y.data_ptr()), int(M),
+                                       w.K, w.N, w.groupSize, stream, ws, wsBytes)
+            : kernels::awqRepackedGemm(reinterpret_cast<const __nv_bfloat16*>(x2.data_ptr()), qp, sz,
+                                       reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, ws, wsBytes);
+    if (err != cudaSuccess)
+        throw Error(std::string("the AWQ decode kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
+                    std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");
     return y.view(sizes);
 }
 

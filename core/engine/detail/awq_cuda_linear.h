@@ -12,6 +12,21 @@ bool awqCudaKernelsBuiltIn();
 at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales,
                          int groupSize);
 
+// An AWQ weight in the decode layout (kernels/cuda/awq_repacked.h), made on the GPU from the
+// AutoAWQ tensors: qpack int32 [K*N/8], scaleZeros fp16 [K/G * N * 2].
+struct RepackedAwqWeight {
+    at::Tensor qpack, scaleZeros;
+    int K = 0, N = 0, groupSize = 0;
+    bool defined() const { return qpack.defined(); }
+};
+
+// Undefined where the build, the GPU or the shape does not allow the layout.
+RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize);
+
+// y = x @ W for x [..., K] fp16/bf16 on the weight's device: up to 32 rows the decode kernel,
+// more rows (prefill) the weight dequantized into a reused fp16 buffer and cuBLAS.
+at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w);
+
 // Peak / current bytes allocated by torch on a CUDA device (0 where not built in).
 std::uint64_t cudaPeakAllocatedBytes(int device);
 std::uint64_t cudaAllocatedBytes(int device);

@@ -104,6 +104,11 @@ void fuseProjections(DecoderLayer& layer) {
     }
 }
 
+void repackForCuda(DecoderLayer& layer) {
+    for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down, &layer.qkv, &layer.gateUp})
+        if (*lin) (*lin)->repackForCuda();
+}
+
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     // As Hugging Face: normalise in float32, cast back, then scale.
     const auto xf = x.to(at::kFloat);

@@ -27,6 +27,9 @@ DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config,
 // inputs and group size; AWQ packs along N, so qweight, qzeros and scales concatenate column-wise).
 void fuseProjections(DecoderLayer& layer);
 
+// Every linear of the layer to the GPU's decode layout where it has one (Linear::repackForCuda).
+void repackForCuda(DecoderLayer& layer);
+
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 // Keys and values of every layer for a batch of sequences: [B, kvHeads, capacity, headDim].

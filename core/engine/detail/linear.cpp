@@ -30,6 +30,10 @@ public:
           groupSize_(groupSize), compute_(compute) {}
 
     at::Tensor forward(const at::Tensor& x) const override {
+        if (repacked_.defined()) {
+            auto y = awqCudaRepackedLinear(x, repacked_);
+            return bias_.defined() ? y + bias_ : y;
+        }
         if (x.is_cuda()) {
             if (auto y = awqCudaLinear(x, qweight_, qzeros_, scales_, groupSize_); y.defined())
                 return bias_.defined() ? y + bias_ : y;
@@ -38,15 +42,24 @@ public:
         auto y = at::matmul(x, w);
         return bias_.defined() ? y + bias_ : y;
     }
-    std::uint64_t bytes() const override { return byteSize(qweight_) + byteSize(qzeros_) + byteSize(scales_) + byteSize(bias_); }
-    int inFeatures() const override { return int(qweight_.size(0)); }
-    int outFeatures() const override { return int(qweight_.size(1) * 8); }
+    std::uint64_t bytes() const override {
+        return byteSize(qweight_) + byteSize(qzeros_) + byteSize(scales_) + byteSize(bias_) + byteSize(repacked_.qpack) +
+               byteSize(repacked_.scaleZeros);
+    }
+    int inFeatures() const override { return repacked_.defined() ? repacked_.K : int(qweight_.size(0)); }
+    int outFeatures() const override { return repacked_.defined() ? repacked_.N : int(qweight_.size(1) * 8); }
+
+    void repackForCuda() override {
+        if (repacked_.defined() || !qweight_.is_cuda()) return;
+        repacked_ = awqCudaRepack(qweight_, qzeros_, scales_, groupSize_);
+        if (repacked_.defined()) qweight_ = qzeros_ = scales_ = at::Tensor();  // the decode layout replaces them
+    }
 
     // Concatenated along N: each part's packed columns, zeros and scales side by side.
     static std::unique_ptr<AwqLinear> fuse(const std::vector<const AwqLinear*>& parts) {
         std::vector<at::Tensor> qweights, qzeros, scales, biases;
         for (const auto* p : parts) {
-            if (p->groupSize_ != parts[0]->groupSize_ || p->inFeatures() != parts[0]->inFeatures()) return nullptr;
+            if (p->repacked_.defined() || p->groupSize_ != parts[0]->groupSize_ || p->inFeatures() != parts[0]->inFeatures()) return nullptr;
             qweights.push_back(p->qweight_);
             qzeros.push_back(p->qzeros_);
             scales.push_back(p->scales_);
@@ -58,6 +71,7 @@ public:
 
 private:
     at::Tensor qweight_, qzeros_, scales_, bias_;
+    RepackedAwqWeight repacked_;  // set by repackForCuda
     int groupSize_;
     at::ScalarType compute_;
 };

@@ -26,6 +26,9 @@ public:
     virtual std::uint64_t bytes() const = 0;
     virtual int inFeatures() const = 0;
     virtual int outFeatures() const = 0;
+    // On CUDA, AWQ weights switch to the decode layout (kernels/cuda/awq_repacked.h) where the
+    // shape allows it, releasing the AutoAWQ tensors; other linears keep what they hold.
+    virtual void repackForCuda() {}
 };
 
 // A dense weight [N, K] (+ bias [N]). The quantizer edits the weight in place (scaling, clipping).

@@ -66,7 +66,10 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
     for (int l = 0; l < config.numLayers; ++l) {
         layers_.push_back(loadDecoderLayer(ctx, config, l));
         // On the GPU one matmul for q|k|v and one for gate|up read the same bytes in fewer launches.
-        if (device.is_cuda()) fuseProjections(layers_.back());
+        if (device.is_cuda()) {
+            fuseProjections(layers_.back());
+            repackForCuda(layers_.back());
+        }
         weightBytes_ += layers_.back().bytes();
     }
     rope_ = buildRope(config, maxPositions, device);

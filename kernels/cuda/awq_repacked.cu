@@ -1,0 +1,365 @@
+#include "kernels/cuda/awq_repacked.h"
+
+#include "kernels/awq_layout.h"
+#include "kernels/cuda/mma_m16n8k16.cuh"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <type_traits>
+
+namespace awq::kernels {
+namespace {
+
+// Input k of nibble i of word j, lane tig t, k-block b; output column of nibble i for lane group g
+// of column tile c (the layout in awq_repacked.h).
+__host__ __device__ constexpr int repackedK(int b, int j, int t, int i) { return 64 * b + 16 * j + 2 * t + 8 * ((i >> 1) & 1) + (i >> 2); }
+__host__ __device__ constexpr int repackedColumn(int c, int g, int i) { return 16 * c + g + 8 * (i & 1); }
+
+int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
+
+bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
+
+int computeMajor() {
+    static std::atomic<int> cached[16] = {};
+    int dev = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess) return 0;
+    if (dev < 16)
+        if (const int v = cached[dev].load(std::memory_order_relaxed); v > 0) return v;
+    int major = 0;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess) return 0;
+    if (dev < 16) cached[dev].store(major, std::memory_order_relaxed);
+    return major;
+}
+
+int multiprocessors() {
+    static std::atomic<int> cached[16] = {};
+    int dev = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess) return 1;
+    if (dev < 16)
+        if (const int v = cached[dev].load(std::memory_order_relaxed); v > 0) return v;
+    int sms = 0;
+    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) sms = 1;
+    if (dev < 16) cached[dev].store(sms, std::memory_order_relaxed);
+    return sms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repack: one thread a qpack word (eight nibbles gathered from the AutoAWQ words), and one thread a
+// (group, column pair) of scaleZeros.
+// ---------------------------------------------------------------------------------------------
+__global__ void repackWeightsKernel(const std::int32_t* __restrict__ qweight, int K, int N, std::int32_t* __restrict__ qpack) {
+    const std::int64_t w = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    const int KB = K / 64;
+    if (w >= std::int64_t(K) * N / 8) return;
+    const int j = int(w % 4), lane = int((w / 4) % 32);
+    const std::int64_t rest = w / 128;
+    const int b = int(rest % KB), c = int(rest / KB);
+    const int g = lane >> 2, t = lane & 3;
+    std::uint32_t out = 0;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+        const int k = repackedK(b, j, t, i), col = repackedColumn(c, g, i);
+        const auto word = static_cast<std::uint32_t>(qweight[std::int64_t(k) * (N / 8) + col / 8]);
+        out |= awqNibble(word, col % 8) << (4 * i);
+    }
+    qpack[w] = static_cast<std::int32_t>(out);
+}
+
+__global__ void repackScaleZerosKernel(const std::int32_t* __restrict__ qzeros, const __half* __restrict__ scales, int groups, int N,
+                                       __half* __restrict__ scaleZeros) {
+    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;  // (group, tile, g)
+    if (i >= std::int64_t(groups) * (N / 16) * 8) return;
+    const int g = int(i % 8);
+    const std::int64_t tileIndex = i / 8;
+    const int c = int(tileIndex % (N / 16)), grp = int(tileIndex / (N / 16));
+    __half* out = scaleZeros + i * 4;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        const int col = 16 * c + g + 8 * h;
+        const auto zword = static_cast<std::uint32_t>(qzeros[std::int64_t(grp) * (N / 8) + col / 8]);
+        out[h] = scales[std::int64_t(grp) * N + col];
+        out[2 + h] = __float2half_rn(1024.0f + float(awqNibble(zword, col % 8)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The decode kernel: a warp a column tile (16 outputs) over a range of groups; four warps a block.
+// Each lane streams one 16-byte word per k-block (eight k-blocks in flight), builds its A
+// registers with one mask-and-magic and one exact subtraction per pair, multiplies eight rows of
+// x a tile (B fragments straight from global memory, L1-cached), accumulates a group in fp32 and
+// scales it once per group.
+// ---------------------------------------------------------------------------------------------
+constexpr int kWarpsPerBlock = 4;
+[[maybe_unused]] constexpr int kKBlocksInFlight = 8;  // device code only
+
+template <typename T>
+struct RepackedArgs {
+    const T* x;
+    const std::int32_t* qpack;
+    const __half* scaleZeros;
+    T* y;
+    float* partial;
+    int M, K, N, G, groupsPerSplit;
+};
+
+template <typename T>
+__device__ __forceinline__ std::uint32_t subPair(std::uint32_t a, std::uint32_t b) {
+    std::uint32_t r;
+    if constexpr (std::is_same_v<T, __half>) {
+        __half2 x, y;
+        memcpy(&x, &a, 4);
+        memcpy(&y, &b, 4);
+        const __half2 d = __hsub2(x, y);
+        memcpy(&r, &d, 4);
+    } else {
+        __nv_bfloat162 x, y;
+        memcpy(&x, &a, 4);
+        memcpy(&y, &b, 4);
+        const __nv_bfloat162 d = __hsub2(x, y);
+        memcpy(&r, &d, 4);
+    }
+    return r;
+}
+
+// 0x6400 is fp16 1024 and 0x4300 bf16 128: OR-ing a 4-bit code into the mantissa gives 1024 + q
+// (128 + q), exact in either type.
+template <typename T>
+constexpr std::uint32_t kMagicPair = std::is_same_v<T, __half> ? 0x64006400u : 0x43004300u;
+
+// The zero point of a column as the magic-offset pair (offset + z, offset + z) in T.
+template <typename T>
+__device__ __forceinline__ std::uint32_t zeroPair(__half zeroPlus1024) {
+    if constexpr (std::is_same_v<T, __half>) {
+        const __half2 p = __halves2half2(zeroPlus1024, zeroPlus1024);
+        std::uint32_t r;
+        memcpy(&r, &p, 4);
+        return r;
+    } else {
+        const __nv_bfloat16 z = __float2bfloat16_rn(__half2float(zeroPlus1024) - 1024.0f + 128.0f);
+        const __nv_bfloat162 p = __halves2bfloat162(z, z);
+        std::uint32_t r;
+        memcpy(&r, &p, 4);
+        return r;
+    }
+}
+
+template <typename T, int MT8>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(RepackedArgs<T> a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+    __trap();  // the host never picks this kernel below sm_80
+#else
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int tile = int(blockIdx.x) * kWarpsPerBlock + warp;
+    const int tiles = a.N / 16;
+    if (tile >= tiles) return;  // whole warps only
+    const int g = lane >> 2, t = lane & 3;
+    const int KB = a.K / 64, kbPerGroup = a.G / 64, groups = a.K / a.G;
+    const int grpBegin = int(blockIdx.y) * a.groupsPerSplit, grpEnd = min(groups, grpBegin + a.groupsPerSplit);
+    const int kbBegin = grpBegin * kbPerGroup, kbEnd = grpEnd * kbPerGroup;
+    const uint4* words = reinterpret_cast<const uint4*>(a.qpack) + std::int64_t(tile) * KB * 32 + lane;
+
+    float total[MT8][4], acc[MT8][4];
+#pragma unroll
+    for (int mt = 0; mt < MT8; ++mt)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) total[mt][i] = acc[mt][i] = 0.0f;
+    float s0 = 0.0f, s1 = 0.0f;
+    std::uint32_t z0 = 0, z1 = 0;
+
+    for (int kb = kbBegin; kb < kbEnd; kb += kKBlocksInFlight) {
+        uint4 w[kKBlocksInFlight];
+#pragma unroll
+        for (int u = 0; u < kKBlocksInFlight; ++u)
+            w[u] = kb + u < kbEnd ? __ldcs(words + std::int64_t(kb + u) * 32) : make_uint4(0, 0, 0, 0);
+#pragma unroll
+        for (int u = 0; u < kKBlocksInFlight; ++u) {
+            const int b = kb + u;
+            if (b >= kbEnd) break;
+            if (b % kbPerGroup == 0) {  // a new group: scale the last one in, fetch this one's scale and zero
+                if (b != kbBegin) {
+#pragma unroll
+                    for (int mt = 0; mt < MT8; ++mt)
+#pragma unroll
+                        for (int i = 0; i < 4; ++i) {
+                            total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
+                            acc[mt][i] = 0.0f;
+                        }
+                }
+                const uint2 sz = __ldg(reinterpret_cast<const uint2*>(a.scaleZeros + ((std::int64_t(b / kbPerGroup) * (a.N / 16) + tile) * 8 + g) * 4));
+                __half h[4];
+                memcpy(h, &sz, 8);
+                s0 = __half2float(h[0]);
+                s1 = __half2float(h[1]);
+                z0 = zeroPair<T>(h[2]);
+                z1 = zeroPair<T>(h[3]);
+            }
+            const std::uint32_t ws[4] = {w[u].x, w[u].y, w[u].z, w[u].w};
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                const std::uint32_t q = ws[j];
+                const std::uint32_t a0 = subPair<T>((q & 0x000F000Fu) | kMagicPair<T>, z0);
+                const std::uint32_t a1 = subPair<T>(((q >> 4) & 0x000F000Fu) | kMagicPair<T>, z1);
+                const std::uint32_t a2 = subPair<T>(((q >> 8) & 0x000F000Fu) | kMagicPair<T>, z0);
+                const std::uint32_t a3 = subPair<T>(((q >> 12) & 0x000F000Fu) | kMagicPair<T>, z1);
+                const int k = b * 64 + 16 * j + 2 * t;
+#pragma unroll
+                for (int mt = 0; mt < MT8; ++mt) {
+                    const int m = mt * 8 + g;
+                    std::uint32_t b0 = 0, b1 = 0;
+                    if (m < a.M) {
+                        const T* xr = a.x + std::int64_t(m) * a.K + k;
+                        b0 = __ldg(reinterpret_cast<const unsigned int*>(xr));
+                        b1 = __ldg(reinterpret_cast<const unsigned int*>(xr + 8));
+                    }
+                    mma16816<T>(acc[mt], a0, a1, a2, a3, b0, b1);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int mt = 0; mt < MT8; ++mt)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
+
+    // d0 = (column 16c+g, row 2t), d1 = (same column, row 2t+1), d2/d3 = column 16c+g+8.
+#pragma unroll
+    for (int mt = 0; mt < MT8; ++mt)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const int m = mt * 8 + 2 * t + (i & 1);
+            const int col = tile * 16 + g + 8 * (i >> 1);
+            if (m >= a.M) continue;
+            if (a.partial)
+                a.partial[(std::int64_t(blockIdx.y) * a.M + m) * a.N + col] = total[mt][i];
+            else
+                a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
+        }
+#endif
+}
+
+// y = sum over splits of partial[s] (fixed order: deterministic).
+template <typename T>
+__global__ void reduceSplitsKernel(const float* __restrict__ partial, T* __restrict__ y, int splits, std::int64_t count) {
+    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    float v = 0.0f;
+    for (int s = 0; s < splits; ++s) v += partial[s * count + i];
+    y[i] = T(v);
+}
+
+// Dequantize for prefill: one thread a qpack word, eight weights rounded as the CPU reference does.
+__global__ void repackedDequantizeKernel(const std::int32_t* __restrict__ qpack, const __half* __restrict__ scaleZeros, int K, int N, int G,
+                                         __half* __restrict__ out) {
+    const std::int64_t w = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (w >= std::int64_t(K) * N / 8) return;
+    const int KB = K / 64;
+    const int j = int(w % 4), lane = int((w / 4) % 32);
+    const std::int64_t rest = w / 128;
+    const int b = int(rest % KB), c = int(rest / KB);
+    const int g = lane >> 2, t = lane & 3;
+    const auto word = static_cast<std::uint32_t>(qpack[w]);
+    const int grp = (64 * b) / G;
+    const __half* sz = scaleZeros + ((std::int64_t(grp) * (N / 16) + c) * 8 + g) * 4;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+        const int k = repackedK(b, j, t, i), col = repackedColumn(c, g, i);
+        const __half q = __float2half_rn(1024.0f + float((word >> (4 * i)) & 0xFu));
+        out[std::int64_t(k) * N + col] = __hmul(__hsub(q, sz[2 + (i & 1)]), sz[i & 1]);
+    }
+}
+
+struct Plan {
+    int tiles = 1, splits = 1, groupsPerSplit = 1;
+};
+
+// Enough warps for about 48 a multiprocessor (bytes in flight hide DRAM latency), splitting K at
+// group boundaries.
+Plan plan(int K, int N, int G) {
+    Plan p;
+    p.tiles = N / 16;
+    const int groups = K / G;
+    const int wantedWarps = 48 * multiprocessors();
+    const int splits = std::clamp((wantedWarps + p.tiles - 1) / p.tiles, 1, groups);
+    p.groupsPerSplit = (groups + splits - 1) / splits;
+    p.splits = (groups + p.groupsPerSplit - 1) / p.groupsPerSplit;
+    return p;
+}
+
+std::size_t workspaceFor(const Plan& p, int M, int N) {
+    return p.splits > 1 ? std::size_t(p.splits) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
+}
+
+template <typename T>
+cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* scaleZeros, T* y, int M, int K, int N, int groupSize,
+                         cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+    const int G = resolvedGroup(K, groupSize);
+    if (M < 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
+    if (M == 0) return cudaSuccess;
+    if (!x || !qpack || !scaleZeros || !y || !aligned16(qpack) || (reinterpret_cast<std::uintptr_t>(x) & 3u) != 0)
+        return cudaErrorInvalidValue;
+    Plan p = plan(K, N, G);
+    float* partial = nullptr;
+    if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need) {
+        partial = static_cast<float*>(workspace);
+    } else {
+        p.groupsPerSplit = K / G;
+        p.splits = 1;
+    }
+    const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, M, K, N, G, p.groupsPerSplit};
+    const dim3 grid(unsigned((p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(p.splits));
+    if (M <= 8)
+        awqRepackedKernel<T, 1><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
+    else if (M <= 16)
+        awqRepackedKernel<T, 2><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
+    else
+        awqRepackedKernel<T, 4><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !partial) return e;
+    const std::int64_t count = std::int64_t(M) * N;
+    reduceSplitsKernel<T><<<unsigned((count + 255) / 256), 256, 0, stream>>>(partial, y, p.splits, count);
+    return cudaGetLastError();
+}
+
+}  // namespace
+
+bool awqRepackSupported(int K, int N, int groupSize) {
+    const int G = resolvedGroup(K, groupSize);
+    return K > 0 && N > 0 && K % 64 == 0 && N % 16 == 0 && G > 0 && G % 64 == 0 && K % G == 0 && computeMajor() >= 8;
+}
+
+cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, const __half* scales, int K, int N, int groupSize,
+                      std::int32_t* qpack, __half* scaleZeros, cudaStream_t stream) {
+    if (!awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
+    const int G = resolvedGroup(K, groupSize);
+    const std::int64_t words = std::int64_t(K) * N / 8;
+    repackWeightsKernel<<<unsigned((words + 255) / 256), 256, 0, stream>>>(qweight, K, N, qpack);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
+    const std::int64_t pairs = std::int64_t(K / G) * (N / 16) * 8;
+    repackScaleZerosKernel<<<unsigned((pairs + 255) / 256), 256, 0, stream>>>(qzeros, scales, K / G, N, scaleZeros);
+    return cudaGetLastError();
+}
+
+cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
+                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+    return repackedGemm<__half>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes);
+}
+
+cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
+                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+    return repackedGemm<__nv_bfloat16>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes);
+}
+
+std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize) {
+    if (M <= 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return 0;
+    return workspaceFor(plan(K, N, resolvedGroup(K, groupSize)), M, N);
+}
+
+cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scaleZeros, int K, int N, int groupSize, __half* out,
+                                  cudaStream_t stream) {
+    if (!awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
+    const std::int64_t words = std::int64_t(K) * N / 8;
+    repackedDequantizeKernel<<<unsigned((words + 255) / 256), 256, 0, stream>>>(qpack, scaleZeros, K, N, resolvedGroup(K, groupSize), out);
+    return cudaGetLastError();
+}
+
+}  // namespace awq::kernels

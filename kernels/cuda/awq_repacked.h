@@ -1,0 +1,57 @@
+#pragma once
+// AWQ weights repacked once at load into a layout made for decode (as vLLM turns `awq` into
+// `awq_marlin`), and the W4A16 kernels that read it.
+//
+// Why: in the AutoAWQ GEMM layout one output tile's weights are 32-byte pieces of many rows, and
+// turning them into tensor-core fragments costs byte permutes and per-element zero/scale math;
+// decode reached ~25-30% of DRAM read bandwidth that way. In this layout each lane of a warp loads
+// one 16-byte word per 64 rows of K holding exactly the nibbles of its mma.m16n8k16 A fragments,
+// a warp streams contiguous 512-byte blocks, and the scale is applied once per group to the
+// fp32 accumulator instead of once per weight.
+//
+// Layout, for a linear with K inputs and N outputs (N % 16 == 0, K % 64 == 0, group G % 64 == 0):
+//   qpack  int32 [N/16][K/64][32 lanes][4]: column tile c (outputs 16c..16c+15), k-block b
+//          (inputs 64b..64b+63), lane l (g = l/4, t = l%4), word j (inputs 64b+16j .. +15). Nibble
+//          i of the word (bits 4i..4i+3) holds the code of output 16c + g + 8*(i&1) at input
+//          64b + 16j + 2t + 8*((i>>1)&1) + (i>>2): (w >> 4i) & 0x000F000F is an A register pair.
+//   scaleZeros fp16 [K/G][N/16][8][4]: for group r, column tile c and g = 0..7 the four halves
+//          s(16c+g), s(16c+g+8), 1024+z(16c+g), 1024+z(16c+g+8): one 8-byte load a lane a group;
+//          (1024 + q) - (1024 + z) = q - z exactly in fp16.
+// y = sum_groups s * sum_k x * (q - z): products of fp16 activations and exact small integers
+// summed in fp32 on the tensor cores, one multiply by the scale per group and column (AutoAWQ and
+// the CPU reference round (q - z) * s to fp16 first; the difference is far below fp16 output
+// rounding).
+#include <cstddef>
+#include <cstdint>
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace awq::kernels {
+
+// Whether a linear can use this layout (shapes above; sm_80 or newer for the tensor-core path).
+bool awqRepackSupported(int K, int N, int groupSize);
+
+// AutoAWQ GEMM tensors (awq_layout.h) -> qpack (K * N / 8 int32) and scaleZeros (K/G * N * 2
+// fp16). groupSize -1 means one group over all of K.
+cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, const __half* scales, int K, int N, int groupSize,
+                      std::int32_t* qpack, __half* scaleZeros, cudaStream_t stream);
+
+// y[M, N] = x[M, K] @ W for M <= 32 (decode and small batches). x, y row-major fp16 or bf16
+// (bf16 needs sm_80); scales fp16. Splits K across blocks when `workspace` holds
+// awqRepackedGemmWorkspaceBytes() bytes (fixed-order reduction: deterministic); without it the
+// result is the same, slower for narrow layers.
+cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
+                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
+                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize);
+constexpr int kAwqRepackedMaxM = 32;
+
+// The weight as fp16 [K, N] (row-major; w = fp16((q - z) * s) as the CPU reference rounds it),
+// for prefill through cuBLAS.
+cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scaleZeros, int K, int N, int groupSize, __half* out,
+                                  cudaStream_t stream);
+
+}  // namespace awq::kernels
