@@ -167,11 +167,21 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
     float s0 = 0.0f, s1 = 0.0f;
     std::uint32_t z0 = 0, z1 = 0;
 
+    // Double-buffered: the next eight k-blocks are in flight while this eight are multiplied, so
+    // every warp keeps DRAM requests outstanding all the time (bytes in flight hide the latency).
+    uint4 next[kKBlocksInFlight];
+#pragma unroll
+    for (int u = 0; u < kKBlocksInFlight; ++u)
+        next[u] = kbBegin + u < kbEnd ? __ldcs(words + std::int64_t(kbBegin + u) * 32) : make_uint4(0, 0, 0, 0);
     for (int kb = kbBegin; kb < kbEnd; kb += kKBlocksInFlight) {
         uint4 w[kKBlocksInFlight];
 #pragma unroll
-        for (int u = 0; u < kKBlocksInFlight; ++u)
-            w[u] = kb + u < kbEnd ? __ldcs(words + std::int64_t(kb + u) * 32) : make_uint4(0, 0, 0, 0);
+        for (int u = 0; u < kKBlocksInFlight; ++u) w[u] = next[u];
+#pragma unroll
+        for (int u = 0; u < kKBlocksInFlight; ++u) {
+            const int ahead = kb + kKBlocksInFlight + u;
+            if (ahead < kbEnd) next[u] = __ldcs(words + std::int64_t(ahead) * 32);
+        }
 #pragma unroll
         for (int u = 0; u < kKBlocksInFlight; ++u) {
             const int b = kb + u;
@@ -248,25 +258,29 @@ __global__ void reduceSplitsKernel(const float* __restrict__ partial, T* __restr
     y[i] = T(v);
 }
 
-// Dequantize for prefill: one thread a qpack word, eight weights rounded as the CPU reference does.
+// Dequantize for prefill: one thread eight consecutive outputs of one input row (a 16-byte store,
+// coalesced), gathering their nibbles from the qpack words that hold them; rounded as the CPU
+// reference rounds: fp16((q - z) * s).
 __global__ void repackedDequantizeKernel(const std::int32_t* __restrict__ qpack, const __half* __restrict__ scaleZeros, int K, int N, int G,
                                          __half* __restrict__ out) {
-    const std::int64_t w = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (w >= std::int64_t(K) * N / 8) return;
+    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;  // (k, block of 8 columns)
+    if (i >= std::int64_t(K) * (N / 8)) return;
+    const int k = int(i / (N / 8)), col0 = int(i % (N / 8)) * 8;
     const int KB = K / 64;
-    const int j = int(w % 4), lane = int((w / 4) % 32);
-    const std::int64_t rest = w / 128;
-    const int b = int(rest % KB), c = int(rest / KB);
-    const int g = lane >> 2, t = lane & 3;
-    const auto word = static_cast<std::uint32_t>(qpack[w]);
-    const int grp = (64 * b) / G;
-    const __half* sz = scaleZeros + ((std::int64_t(grp) * (N / 16) + c) * 8 + g) * 4;
+    const int c = col0 / 16, h = (col0 / 8) % 2;  // column tile; first or second eight of it
+    const int b = k / 64, j = (k % 64) / 16, r = k % 16;
+    const int t = (r % 8) / 2, nibble = h + 2 * (r / 8) + 4 * (r % 2);
+    const int grp = k / G;
+    alignas(16) __half w[8];
 #pragma unroll
-    for (int i = 0; i < 8; ++i) {
-        const int k = repackedK(b, j, t, i), col = repackedColumn(c, g, i);
-        const __half q = __float2half_rn(1024.0f + float((word >> (4 * i)) & 0xFu));
-        out[std::int64_t(k) * N + col] = __hmul(__hsub(q, sz[2 + (i & 1)]), sz[i & 1]);
+    for (int g = 0; g < 8; ++g) {
+        const int lane = 4 * g + t;
+        const auto word = static_cast<std::uint32_t>(__ldg(qpack + ((std::int64_t(c) * KB + b) * 32 + lane) * 4 + j));
+        const __half* sz = scaleZeros + ((std::int64_t(grp) * (N / 16) + c) * 8 + g) * 4;
+        const __half q = __float2half_rn(1024.0f + float((word >> (4 * nibble)) & 0xFu));
+        w[g] = __hmul(__hsub(q, sz[2 + h]), sz[h]);
     }
+    *reinterpret_cast<uint4*>(out + std::int64_t(k) * N + col0) = *reinterpret_cast<const uint4*>(w);
 }
 
 struct Plan {
@@ -357,8 +371,9 @@ std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize) {
 cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scaleZeros, int K, int N, int groupSize, __half* out,
                                   cudaStream_t stream) {
     if (!awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
-    const std::int64_t words = std::int64_t(K) * N / 8;
-    repackedDequantizeKernel<<<unsigned((words + 255) / 256), 256, 0, stream>>>(qpack, scaleZeros, K, N, resolvedGroup(K, groupSize), out);
+    if (!aligned16(out)) return cudaErrorInvalidValue;
+    const std::int64_t vectors = std::int64_t(K) * N / 8;
+    repackedDequantizeKernel<<<unsigned((vectors + 255) / 256), 256, 0, stream>>>(qpack, scaleZeros, K, N, resolvedGroup(K, groupSize), out);
     return cudaGetLastError();
 }
 
