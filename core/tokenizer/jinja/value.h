@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,14 +25,20 @@ class Value;
 class Interpreter;
 using Array = std::vector<Value>;
 
-// An ordered mapping with string keys (JSON objects, dict literals, namespace(), loop).
+// An ordered mapping (JSON objects, dict literals, dict(), namespace(), loop). Keys are any hashable
+// value, as in a Python dict: {0: 'a'} keeps the integer 0, and 1, 1.0 and True are one key.
 struct Object {
-    std::vector<std::pair<std::string, Value>> items;
-    std::unordered_map<std::string, std::size_t> index;
+    std::vector<std::pair<Value, Value>> items;
+    std::unordered_map<std::string, std::size_t> index;  // hashKey(key) -> position in items
     bool isNamespace = false;
 
+    // The value under a string key / under any key; nullptr when absent (or `key` is unhashable).
     const Value* find(std::string_view key) const;
+    const Value* findKey(const Value& key) const;
+    // Inserts or replaces; a replaced entry keeps its first key and position, as Python does.
     void set(const std::string& key, Value v);
+    // Throws TemplateError("unhashable type: 'list'") for lists, dicts and the like.
+    void setKey(const Value& key, Value v);
 };
 
 struct CallArgs {
@@ -49,6 +56,16 @@ struct Callable {
 
 struct Undefined {
     std::string name;  // what was looked up, for error messages
+};
+
+// How json.dumps writes a value: transformers' tojson(x, ensure_ascii, indent, separators,
+// sort_keys) passes its arguments straight to json.dumps.
+struct JsonFormat {
+    std::optional<std::string> indent;  // each level's indentation; nullopt: everything on one line
+    std::optional<std::string> itemSeparator;  // nullopt: "," with an indent, ", " without
+    std::string keySeparator = ": ";
+    bool sortKeys = false;
+    bool ensureAscii = false;
 };
 
 class Value {
@@ -110,8 +127,9 @@ public:
     std::string typeName() const;  // Python's: "str", "int", "list", "dict", "NoneType", ...
     std::string str() const;       // Python str(); Undefined -> ""
     std::string repr() const;      // Python repr()
-    // Python json.dumps(value, ensure_ascii=..., indent=indent, sort_keys=...); indent < 0: none.
-    std::string toJson(int indent = -1, bool sortKeys = false, bool ensureAscii = false) const;
+    // Python json.dumps(value, ...) as `format` says; dict keys that are numbers, booleans or None
+    // become strings as json.dumps turns them. Throws TemplateError for what JSON can't hold.
+    std::string toJson(const JsonFormat& format = {}) const;
 
     friend bool operator==(const Value& a, const Value& b);
 
@@ -122,5 +140,14 @@ private:
 
 // Python float repr ("1.0", "0.1", "1e+16").
 std::string formatFloat(double d);
+
+// The identity of a dict key, Python's hash-and-equality collapsed into a string: equal keys
+// (1, 1.0, True) give the same string, different types of equal-looking keys ('1' and 1) don't.
+// nullopt for values Python refuses as keys (list, dict).
+std::optional<std::string> hashKey(const Value& v);
+
+// Python's ordering of two values (numbers with numbers, strings with strings, lists with lists,
+// tuples with tuples, element by element): <0, 0 or >0; nullopt where Python raises TypeError.
+std::optional<int> compareValues(const Value& a, const Value& b);
 
 }  // namespace awq::jinja
