@@ -198,6 +198,20 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
     return q;
 }
 
+// jinja2's object_type_repr: "None", or "<type> object" ("dict object", "list object").
+std::string objectTypeRepr(const Value& v) {
+    if (v.isNone()) return "None";
+    if (v.isObject() && v.asObject().isNamespace) return "jinja2.utils.Namespace object";
+    return v.typeName() + " object";
+}
+
+// What obj[key] / obj.key gives when there is no such item: an undefined value whose use fails
+// with jinja2's message ("'dict object' has no attribute 'x'", "list object has no element 5").
+Value missingItem(const Value& obj, const Value& key) {
+    if (key.isString()) return Value::undefined(key.str(), "'" + objectTypeRepr(obj) + "' has no attribute " + key.repr());
+    return Value::undefined(key.str(), objectTypeRepr(obj) + " has no element " + key.repr());
+}
+
 // ---- the interpreter ---------------------------------------------------------------------------
 
 struct Scope {
@@ -229,7 +243,7 @@ public:
 
     Value callValue(const Value& callee, const CallArgs& args, int line) {
         if (!callee.isCallable()) {
-            if (callee.isUndefined()) fail(line, "'" + callee.undefinedName() + "' is undefined");
+            if (callee.isUndefined()) fail(line, callee.undefinedMessage());
             fail(line, "'" + callee.typeName() + "' object is not callable");
         }
         return callee.asCallable().fn(*this, args);
@@ -336,6 +350,12 @@ private:
 
     Array iterate(const Value& v, int line) {
         if (v.isArray()) return v.asArray();
+        if (v.isGenerator()) {  // one pass: a second loop over the same generator sees nothing
+            Generator& g = v.asGenerator();
+            if (g.consumed) return {};
+            g.consumed = true;
+            return std::move(g.items);
+        }
         if (v.isUndefined()) return {};
         if (v.isString()) {
             Array out;
@@ -388,8 +408,8 @@ private:
             loop->set("length", Value(n));
             loop->set("depth", Value(1));
             loop->set("depth0", Value(0));
-            loop->set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("loop.previtem"));
-            loop->set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("loop.nextitem"));
+            loop->set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("loop.previtem", "there is no previous item"));
+            loop->set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("loop.nextitem", "there is no next item"));
             loop->set("cycle", Value::function("loop.cycle", [i](Interpreter& in, const CallArgs& a) {
                           if (a.positional.empty()) in.fail(0, "loop.cycle() needs at least one value");
                           return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
@@ -636,7 +656,7 @@ public:
 
 private:
     void requireDefined(const Value& v, int line) {
-        if (v.isUndefined()) fail(line, "'" + (v.undefinedName().empty() ? std::string("value") : v.undefinedName()) + "' is undefined");
+        if (v.isUndefined()) fail(line, v.undefinedMessage());
     }
 
     // Runs `f`, giving a TemplateError it throws the line of the template that caused it.
@@ -715,11 +735,14 @@ private:
         if (op == "+") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '+');
             if (l.isString() && r.isString()) return Value(l.asString() + r.asString());
-            if (l.isArray() && r.isArray()) {
+            if (l.isArray() && r.isArray() && l.isTuple() == r.isTuple()) {
                 Array out = l.asArray();
                 out.insert(out.end(), r.asArray().begin(), r.asArray().end());
-                return Value(std::move(out));
+                return l.isTuple() ? Value::tuple(std::move(out)) : Value(std::move(out));
             }
+            // Python's own words for str + 1, [1] + (2,), ...
+            if (l.isString() || l.isArray())
+                fail(e.line, "can only concatenate " + l.typeName() + " (not \"" + r.typeName() + "\") to " + l.typeName());
         } else if (op == "-") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '-');
         } else if (op == "*") {
@@ -793,8 +816,8 @@ public:
             if (!item.isString()) fail(line, "'in <string>' requires string as left operand, not " + item.typeName());
             return container.asString().find(item.asString()) != std::string::npos;
         }
-        if (container.isArray()) {
-            for (const auto& v : container.asArray())
+        if (container.isArray() || container.isGenerator()) {
+            for (const auto& v : iterate(container, line))
                 if (v == item) return true;
             return false;
         }
@@ -811,7 +834,7 @@ public:
             const Value* v = obj.asObject().isNamespace ? obj.asObject().find(key.str()) : obj.asObject().findKey(key);
             if (v) return *v;
             if (key.isString() && !obj.asObject().isNamespace) return methodOf(obj, key.asString(), line);
-            return Value::undefined(key.str());
+            return missingItem(obj, key);
         }
         if (obj.isArray() || obj.isString()) {
             if (!key.isNumber() || key.isFloat()) {
@@ -822,22 +845,22 @@ public:
             if (obj.isArray()) {
                 const auto& a = obj.asArray();
                 if (i < 0) i += static_cast<std::int64_t>(a.size());
-                if (i < 0 || i >= static_cast<std::int64_t>(a.size())) return Value::undefined("list index");
+                if (i < 0 || i >= static_cast<std::int64_t>(a.size())) return missingItem(obj, key);
                 return a[static_cast<std::size_t>(i)];
             }
             const auto cps = codePoints(obj.asString());
             if (i < 0) i += static_cast<std::int64_t>(cps.size());
-            if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return Value::undefined("string index");
+            if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return missingItem(obj, key);
             return Value(cps[static_cast<std::size_t>(i)]);
         }
-        if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
-        return Value::undefined(key.str());
+        if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+        return missingItem(obj, key);
     }
 
     Value slice(const Value& obj, const Value& startV, const Value& stopV, const Value& stepV, int line) {
         const bool isStr = obj.isString();
         if (!isStr && !obj.isArray()) {
-            if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
+            if (obj.isUndefined()) fail(line, obj.undefinedMessage());
             fail(line, "'" + obj.typeName() + "' object is not subscriptable");
         }
         std::vector<std::string> cps;
@@ -887,15 +910,15 @@ Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) 
         const Object& o = obj.asObject();
         if (o.isNamespace) {
             const Value* v = o.find(name);
-            return v ? *v : Value::undefined(name);
+            return v ? *v : missingItem(obj, Value(name));
         }
         if (name == "items" || name == "keys" || name == "values" || name == "get") return methodOf(obj, name, line);
         const Value* v = o.find(name);
-        return v ? *v : Value::undefined(name);
+        return v ? *v : missingItem(obj, Value(name));
     }
     if (obj.isString() || obj.isArray()) return methodOf(obj, name, line);
-    if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
-    return Value::undefined(name);
+    if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+    return missingItem(obj, Value(name));
 }
 
 Value Interpreter::methodOf(const Value& obj, const std::string& name, int line) {
@@ -1036,7 +1059,7 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
             return Value::function(name, [name, obj, line](Interpreter& in, const CallArgs&) -> Value {
                 in.fail(line, "access to '" + name + "' of a " + obj.typeName() + " is not allowed: the sandbox keeps values immutable");
             });
-    return Value::undefined(name);
+    return missingItem(obj, Value(name));
 }
 
 // ---- filters ------------------------------------------------------------------------------------
@@ -1105,9 +1128,10 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         return v;
     }
+    if (name == "last" && v.isGenerator()) fail(line, "'generator' object is not reversible");
     if (name == "first" || name == "last") {
         const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name);
+        if (items.empty()) return Value::undefined(name, "No " + name + " item, sequence was empty.");
         return name == "first" ? items.front() : items.back();
     }
     if (name == "list") return Value(iterate(v, line));
@@ -1171,11 +1195,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return Value(std::move(json));
     }
     if (name == "items") {
-        if (v.isUndefined()) return Value(Array{});
+        if (v.isUndefined()) return Value::generator({}, "do_items");
         if (!v.isObject() || v.asObject().isNamespace) fail(line, "Can only get item pairs from a mapping.");
         Array out;
         for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "do_items");
     }
     if (name == "dictsort") {
         requireDefined(v, line);
@@ -1199,10 +1223,13 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             for (auto it = cps.rbegin(); it != cps.rend(); ++it) out += *it;
             return Value(std::move(out));
         }
-        if (!v.isArray() && !v.isObject() && !v.isUndefined()) fail(line, "argument must be iterable");
+        if (!v.isArray() && !v.isObject() && !v.isUndefined() && !v.isGenerator()) fail(line, "argument must be iterable");
+        // jinja2 returns reversed(value), an iterator, and a list for what can't be reversed in place
+        const bool generator = v.isGenerator();
+        const std::string kind = v.isTuple() || v.isUndefined() ? "reversed" : v.isObject() ? "dict_reversekeyiterator" : "list_reverseiterator";
         Array items = iterate(v, line);
         std::reverse(items.begin(), items.end());
-        return Value(std::move(items));
+        return generator ? Value(std::move(items)) : Value::generator(std::move(items), kind, kind);
     }
     if (name == "sort") {
         const bool reverse = argBool(a, 0, "reverse", false);
@@ -1225,11 +1252,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             seen.push_back(key);
             out.push_back(item);
         }
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "do_unique");
     }
     if (name == "map") {
         Array out;
-        if (!v.truthy()) return Value(std::move(out));  // jinja2 maps nothing over a false value (None, undefined, "")
+        if (!v.truthy()) return Value::generator({}, "sync_do_map");  // jinja2 maps nothing over a false value (None, undefined, "")
         const Value* attribute = nullptr;
         for (const auto& [k, val] : a.keyword)
             if (k == "attribute") attribute = &val;
@@ -1241,7 +1268,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
                 Value x = attrPath(item, attribute);
                 out.push_back(x.isUndefined() && def ? *def : x);
             }
-            return Value(std::move(out));
+            return Value::generator(std::move(out), "sync_do_map");
         }
         if (a.positional.empty()) fail(line, "map needs a filter name or attribute=");
         const std::string filter = a.positional[0].str();
@@ -1249,7 +1276,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         rest.positional.assign(a.positional.begin() + 1, a.positional.end());
         rest.keyword = a.keyword;
         for (const auto& item : iterate(v, line)) out.push_back(applyFilter(filter, item, rest, line));
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "sync_do_map");
     }
     if (name == "select" || name == "reject" || name == "selectattr" || name == "rejectattr") {
         const bool byAttr = name == "selectattr" || name == "rejectattr";
@@ -1268,13 +1295,13 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             testArgs.positional.assign(a.positional.begin() + static_cast<std::ptrdiff_t>(next) + 1, a.positional.end());
         }
         Array out;
-        if (!v.truthy()) return Value(std::move(out));  // jinja2 selects nothing from a false value (None, undefined, "")
+        if (!v.truthy()) return Value::generator({}, "select_or_reject");  // jinja2 selects nothing from a false value (None, undefined, "")
         for (const auto& item : iterate(v, line)) {
             const Value x = byAttr ? attrPath(item, attribute) : item;
             const bool r = test.empty() ? x.truthy() : applyTest(test, x, testArgs, line);
             if (r == keep) out.push_back(item);
         }
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "select_or_reject");
     }
     if (name == "sum") {
         const Value* attribute = arg(a, 0, "attribute");
@@ -1291,7 +1318,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool cs = argBool(a, 0, "case_sensitive", false);
         const Value* attribute = arg(a, 1, "attribute");
         const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name);
+        if (items.empty()) return Value::undefined(name, "No aggregated item, sequence was empty.");
         std::size_t best = 0;
         for (std::size_t i = 1; i < items.size(); ++i) {
             const int c = compare(sortKey(attrPath(items[i], attribute), cs), sortKey(attrPath(items[best], attribute), cs), line);
@@ -1357,7 +1384,7 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     if (name == "string") return v.isString();
     if (name == "mapping") return v.isObject() && !v.asObject().isNamespace;
     // jinja2's Undefined iterates (as empty) and has a length, so it passes both
-    if (name == "iterable") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
+    if (name == "iterable") return v.isUndefined() || v.isGenerator() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "sequence") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "callable") return v.isCallable();
     if (name == "even" || name == "odd") {

@@ -59,9 +59,10 @@ std::optional<std::string> hashKey(const Value& v) {
         }
         return out;
     }
-    if (v.isCallable()) {
+    if (v.isCallable() || v.isGenerator()) {  // hashed by identity
         char buf[32];
-        std::snprintf(buf, sizeof buf, "c%p", static_cast<const void*>(&v.asCallable()));
+        const void* identity = v.isCallable() ? static_cast<const void*>(&v.asCallable()) : static_cast<const void*>(&v.asGenerator());
+        std::snprintf(buf, sizeof buf, "c%p", identity);
         return std::string(buf);
     }
     return std::nullopt;  // list, dict: unhashable
@@ -93,6 +94,14 @@ const Value* CallArgs::get(std::size_t i, std::string_view name) const {
     for (const auto& [k, v] : keyword)
         if (k == name) return &v;
     return nullptr;
+}
+
+Value Value::generator(Array items, std::string function, std::string kind) {
+    auto g = std::make_shared<Generator>();
+    g->items = std::move(items);
+    g->function = std::move(function);
+    g->kind = std::move(kind);
+    return Value(std::move(g));
 }
 
 std::int64_t Value::asInt() const {
@@ -131,6 +140,7 @@ std::string Value::typeName() const {
     if (isString()) return "str";
     if (isArray()) return isTuple() ? "tuple" : "list";
     if (isObject()) return asObject().isNamespace ? "Namespace" : "dict";
+    if (isGenerator()) return asGenerator().kind;
     return "function";
 }
 
@@ -308,6 +318,12 @@ void jsonDump(const Value& v, const JsonFormat& f, int depth, std::string& out) 
 
 }  // namespace
 
+std::string Value::undefinedMessage() const {
+    const Undefined& u = std::get<Undefined>(v_);
+    if (!u.message.empty()) return u.message;
+    return "'" + (u.name.empty() ? std::string("value") : u.name) + "' is undefined";
+}
+
 std::string Value::str() const {
     if (isUndefined()) return "";
     if (isString()) return asString();
@@ -327,6 +343,10 @@ std::string Value::repr() const {
         for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + a[i].repr();
         if (isTuple()) return out + (a.size() == 1 ? ",)" : ")");
         return out + "]";
+    }
+    if (isGenerator()) {
+        const Generator& g = asGenerator();
+        return g.kind == "generator" ? "<generator object " + g.function + ">" : "<" + g.kind + " object>";
     }
     if (isObject()) {
         const auto& o = asObject();
@@ -370,6 +390,7 @@ bool operator==(const Value& a, const Value& b) {
         }
         return true;
     }
+    if (a.isGenerator()) return &a.asGenerator() == &b.asGenerator();
     return &a.asCallable() == &b.asCallable();
 }
 

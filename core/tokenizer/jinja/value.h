@@ -23,6 +23,7 @@ public:
 
 class Value;
 class Interpreter;
+struct Generator;
 using Array = std::vector<Value>;
 
 // An ordered mapping (JSON objects, dict literals, dict(), namespace(), loop). Keys are any hashable
@@ -55,7 +56,8 @@ struct Callable {
 };
 
 struct Undefined {
-    std::string name;  // what was looked up, for error messages
+    std::string name;     // what was looked up, for error messages
+    std::string message;  // jinja2's message for using it ("'dict object' has no attribute 'x'"); empty: "'name' is undefined"
 };
 
 // How json.dumps writes a value: transformers' tojson(x, ensure_ascii, indent, separators,
@@ -71,7 +73,8 @@ struct JsonFormat {
 class Value {
 public:
     using Storage = std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
-                                 std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<const Callable>>;
+                                 std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<const Callable>,
+                                 std::shared_ptr<Generator>>;
 
     Value() : v_(Undefined{}) {}
     Value(std::nullptr_t) : v_(nullptr) {}
@@ -85,9 +88,13 @@ public:
     Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}
     Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
     Value(std::shared_ptr<const Callable> c) : v_(std::move(c)) {}
-    static Value undefined(std::string name = {}) {
+    Value(std::shared_ptr<Generator> g) : v_(std::move(g)) {}
+    // A one-pass iterator over `items`, as the filters jinja2 writes as Python generators give
+    // (`function`: the jinja2 function, for its repr), or a Python iterator of type `kind`.
+    static Value generator(Array items, std::string function, std::string kind = "generator");
+    static Value undefined(std::string name = {}, std::string message = {}) {
         Value v;
-        v.v_ = Undefined{std::move(name)};
+        v.v_ = Undefined{std::move(name), std::move(message)};
         return v;
     }
     static Value object() { return Value(std::make_shared<Object>()); }
@@ -111,6 +118,7 @@ public:
     bool isArray() const noexcept { return std::holds_alternative<std::shared_ptr<Array>>(v_); }
     bool isObject() const noexcept { return std::holds_alternative<std::shared_ptr<Object>>(v_); }
     bool isCallable() const noexcept { return std::holds_alternative<std::shared_ptr<const Callable>>(v_); }
+    bool isGenerator() const noexcept { return std::holds_alternative<std::shared_ptr<Generator>>(v_); }
 
     bool asBool() const { return std::get<bool>(v_); }
     std::int64_t asInt() const;  // ints and bools
@@ -121,7 +129,10 @@ public:
     const Object& asObject() const { return *std::get<std::shared_ptr<Object>>(v_); }
     const std::shared_ptr<Object>& objectPtr() const { return std::get<std::shared_ptr<Object>>(v_); }
     const Callable& asCallable() const { return *std::get<std::shared_ptr<const Callable>>(v_); }
+    Generator& asGenerator() const { return *std::get<std::shared_ptr<Generator>>(v_); }
     const std::string& undefinedName() const { return std::get<Undefined>(v_).name; }
+    // The error for using an undefined value, as jinja2 words it.
+    std::string undefinedMessage() const;
 
     bool truthy() const;
     std::string typeName() const;  // Python's: "str", "int", "list", "dict", "NoneType", ...
@@ -136,6 +147,16 @@ public:
 private:
     Storage v_;
     bool tuple_ = false;  // an Array that Python would show as a tuple: (1, 2)
+};
+
+// What jinja2's map, select, reject, selectattr, rejectattr, unique and items filters return (Python
+// generators) and reverse returns for a list (an iterator): it iterates once (a second loop over it
+// sees nothing), is true even when empty, and has no length, no index and no JSON form.
+struct Generator {
+    Array items;
+    std::string kind;  // Python's type name: "generator", "list_reverseiterator"
+    std::string function;  // the jinja2 function that made it, for its repr ("sync_do_map")
+    bool consumed = false;
 };
 
 // Python float repr ("1.0", "0.1", "1e+16").

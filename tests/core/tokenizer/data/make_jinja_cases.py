@@ -344,6 +344,27 @@ F += [
     ("tojson-separators", "{{ [1, 2] | tojson(separators=(',', ':')) }}|{{ {'a': [1, {'b': 2}]} | tojson(separators=(',', ':')) }}|{{ {'a': 1, 'b': 2} | tojson(indent=2, separators=(',', ': ')) }}|{{ {'a': [1, 2]} | tojson(indent=2, separators=(',', ':')) }}|{{ {'a': 1, 'b': [2]} | tojson(separators=[';', '=']) }}|{{ [1, 2] | tojson(indent='\\t') }}|{{ [1, [2]] | tojson(indent=0) }}|{{ [1] | tojson(indent=-1) }}|{{ {'b': 1, 'a': 2} | tojson(none, none, none, true) }}|{{ 'é' | tojson(true) }}|{{ {'é': 'ü', 'a': 'x'} | tojson(ensure_ascii=true, sort_keys=true, indent=1) }}|{{ (1, 2) | tojson }}|{{ [] | tojson(indent=2, separators=(',', ':')) }}|{{ {'a': none, 'b': true, 'c': 1.0} | tojson(separators=(', ', ': ')) }}", {}),
     ("tojson-namespace", "{{ namespace(a=1) | tojson }}", {}),
     ("tojson-bad-separators", "{{ [1] | tojson(separators=(',',)) }}", {}),
+    # what a missing item is, and the error for using it, in jinja2's words
+    ("missing-attribute", "{{ d.x + 1 }}", {"d": {"a": 1}}),
+    ("missing-element", "{{ [1][5] + 1 }}", {}),
+    ("missing-on-none", "{{ n.x + 1 }}", N),
+    ("missing-element-on-none", "{{ n[0] + 1 }}", N),
+    ("missing-string-element", "{{ 'abc'[7] + 'x' }}", {}),
+    ("missing-method", "{{ 'abc'.zz() }}", {}),
+    ("empty-first", "{{ ([] | first) + 1 }}", {}),
+    ("empty-max", "{{ ([] | max) + 1 }}", {}),
+    ("no-previous-item", "{% for x in [1] %}{{ loop.previtem + 1 }}{% endfor %}", {}),
+    ("concat-str-int", "{{ 'a' + 1 }}", {}),
+    ("concat-list-tuple", "{{ [1] + (2,) }}", {}),
+    # map / select / reject / selectattr / rejectattr / unique / items give generators: one pass,
+    # always true, no length or index or JSON; reverse gives an iterator
+    ("generators", "{% set g = [1, 2, 3] | map('string') %}{{ g | list }}{{ g | list }}|{{ ([] | select) is iterable }}|{% if [] | select %}true-when-empty{% endif %}|{% if [] | select | list %}never{% endif %}|{{ [3, 1] | reverse | list }}|{{ (['a'] | map('upper') | list)[0] }}|{{ {'a': 1} | items | list }}|{{ [1, 1, 2] | unique | list }}|{{ 2 in [1, 2] | map('int') }}|{{ [1, 2] | map('int') | join(',') }}|{{ [0, 1, 2] | select | first }}|{{ [1, 2] | select | reverse }}|{% for x in [1, 2] | select %}{{ loop.length }}{{ loop.last }}{% endfor %}|{{ [1] | select is sequence }}", {}),
+    ("generator-length", "{{ [1] | map('string') | length }}", {}),
+    ("generator-tojson", "{{ [1] | map('string') | tojson }}", {}),
+    ("generator-last", "{{ [1] | select | last }}", {}),
+    ("generator-index", "{{ ([1] | select)[0] + 1 }}", {}),
+    ("reverse-iterator-length", "{{ [1, 2] | reverse | length }}", {}),
+    ("concat-ok", "{{ (1,) + (2,) }} {{ [1] + [2] }} {{ 'a' + 'b' }} {{ d.x is defined }} {{ [1][5] is defined }}", {"d": {}}),
 ]
 for name, tpl, variables in F:
     add(name, tpl, **variables)
