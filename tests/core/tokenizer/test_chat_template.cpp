@@ -14,6 +14,7 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -56,6 +57,28 @@ std::string readFile(const fs::path& path) {
 // A tokenizer.json with two tokens: enough for a model folder whose chat template is under test.
 constexpr const char* kTinyTokenizer =
     R"({"version": "1.0", "added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}})";
+
+ojson loadRealTemplateCases() {
+    return ojson::parse(readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates/real_template_cases.json"));
+}
+
+// transformers' strftime_now at the fixed moment the expected outputs were rendered at
+// (2024-07-26 09:30:00, make_real_template_cases.py), so the comparison doesn't change daily.
+awq::jinja::Value fixedStrftimeNow() {
+    return awq::jinja::Value::function("strftime_now", [](awq::jinja::Interpreter&, const awq::jinja::CallArgs& a) {
+        std::tm tm{};
+        tm.tm_year = 2024 - 1900;
+        tm.tm_mon = 6;
+        tm.tm_mday = 26;
+        tm.tm_hour = 9;
+        tm.tm_min = 30;
+        tm.tm_wday = 5;  // a Friday
+        tm.tm_yday = 207;
+        char buf[256];
+        const std::size_t n = std::strftime(buf, sizeof buf, a.positional.at(0).str().c_str(), &tm);
+        return awq::jinja::Value(std::string(buf, n));
+    });
+}
 
 std::string render(const std::string& source, const ojson& variables = ojson::object()) {
     awq::jinja::Object vars;
@@ -108,6 +131,45 @@ private slots:
         QVERIFY(!tok.chatTemplate().isFallback());
         const std::string rendered = tok.chatTemplate().renderJson(readFile(dir / "messages.json"), false);
         QCOMPARE(QByteArray::fromStdString(rendered), QByteArray::fromStdString(readFile(dir / "expected.txt")));
+    }
+
+    // Templates real models ship (data/real_templates, sources in SOURCES.md) on five
+    // conversations, against jinja2's renders (make_real_template_cases.py): the same text byte
+    // for byte, or an error where jinja2 raises one, with jinja2's message.
+    void realModelTemplates_data() {
+        QTest::addColumn<int>("index");
+        const ojson data = loadRealTemplateCases();
+        QVERIFY2(data["cases"].size() >= 200, "data/real_templates/real_template_cases.json is missing or short");
+        for (std::size_t i = 0; i < data["cases"].size(); ++i) {
+            const ojson& c = data["cases"][i];
+            QTest::newRow((c["template"].get<std::string>() + " | " + c["conversation"].get<std::string>()).c_str()) << int(i);
+        }
+    }
+
+    void realModelTemplates() {
+        QFETCH(int, index);
+        static const ojson data = loadRealTemplateCases();
+        const ojson& c = data["cases"][static_cast<std::size_t>(index)];
+        const ojson& conversation = data["conversations"][c["conversation"].get<std::string>()];
+        const std::string source = readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates" / c["template"].get<std::string>());
+        awq::jinja::Object vars;
+        for (auto it = data["context"].begin(); it != data["context"].end(); ++it) vars.set(it.key(), toValue(it.value()));
+        vars.set("messages", toValue(conversation["messages"]));
+        vars.set("tools", conversation.contains("tools") ? toValue(conversation["tools"]) : awq::jinja::Value(nullptr));
+        vars.set("documents", awq::jinja::Value(nullptr));
+        vars.set("add_generation_prompt", awq::jinja::Value(conversation["add_generation_prompt"].get<bool>()));
+        vars.set("strftime_now", fixedStrftimeNow());
+        const std::string jinja2Error = c.value("error", std::string());
+        std::string rendered;
+        try {
+            rendered = awq::jinja::Template(source).render(vars);
+        } catch (const awq::jinja::TemplateError& e) {
+            QVERIFY2(!jinja2Error.empty(), (std::string("jinja2 renders it, we raised: ") + e.what()).c_str());
+            QVERIFY2(std::string(e.what()).find(jinja2Error) != std::string::npos, (std::string(e.what()) + " | jinja2: " + jinja2Error).c_str());
+            return;
+        }
+        QVERIFY2(jinja2Error.empty(), ("jinja2 raised " + jinja2Error + ", we rendered").c_str());
+        QCOMPARE(QString::fromStdString(rendered), QString::fromStdString(c["expected"].get<std::string>()));
     }
 
     // transformers renders with {**tokenizer.special_tokens_map, ...}: every named special token
