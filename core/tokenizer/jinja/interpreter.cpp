@@ -912,7 +912,10 @@ Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) 
             const Value* v = o.find(name);
             return v ? *v : missingItem(obj, Value(name));
         }
-        if (name == "items" || name == "keys" || name == "values" || name == "get") return methodOf(obj, name, line);
+        // Python finds a dict's methods before its keys (d.items is the method even with a key "items")
+        static const char* const dictMethods[] = {"items", "keys", "values", "get", "update", "pop", "popitem", "setdefault", "clear"};
+        for (const char* method : dictMethods)
+            if (name == method) return methodOf(obj, name, line);
         const Value* v = o.find(name);
         return v ? *v : missingItem(obj, Value(name));
     }
@@ -1057,7 +1060,7 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
     for (const char* m : mutating)
         if (name == m)
             return Value::function(name, [name, obj, line](Interpreter& in, const CallArgs&) -> Value {
-                in.fail(line, "access to '" + name + "' of a " + obj.typeName() + " is not allowed: the sandbox keeps values immutable");
+                in.fail(line, "access to attribute '" + name + "' of '" + obj.typeName() + "' object is unsafe. (the sandbox keeps values immutable)");
             });
     return missingItem(obj, Value(name));
 }

@@ -364,6 +364,8 @@ F += [
     ("generator-last", "{{ [1] | select | last }}", {}),
     ("generator-index", "{{ ([1] | select)[0] + 1 }}", {}),
     ("reverse-iterator-length", "{{ [1, 2] | reverse | length }}", {}),
+    ("unsafe-append", "{% set l = [1] %}{{ l.append(2) }}", {}),
+    ("unsafe-update", "{% set d = {} %}{{ d.update({'a': 1}) }}", {}),
     ("concat-ok", "{{ (1,) + (2,) }} {{ [1] + [2] }} {{ 'a' + 'b' }} {{ d.x is defined }} {{ [1][5] is defined }}", {"d": {}}),
 ]
 for name, tpl, variables in F:
