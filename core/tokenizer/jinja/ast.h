@@ -60,6 +60,7 @@ struct Stmt {
         Break,
         Continue,
         Block,      // plain body ({% generation %})
+        With,       // {% with params %}body{% endwith %}: params' values set in a scope of the body
     };
     Kind kind;
     int line = 0;
@@ -77,6 +78,7 @@ struct Stmt {
     // jinja2: `caller` accepts a {% call %} body, `varargs` extra positional arguments, `kwargs`
     // extra keyword arguments; without them, extra arguments are an error.
     bool usesCaller = false, usesVarargs = false, usesKwargs = false;
+    bool recursive = false;  // For: {% for ... recursive %}, whose body may call loop(items)
     std::vector<ExprPtr> filters;  // SetBlock / FilterBlock: Filter expressions whose `a` is null
 };
 

@@ -242,6 +242,9 @@ public:
     }
 
     Value callValue(const Value& callee, const CallArgs& args, int line) {
+        // a recursive for loop's `loop` object is callable: loop(items)
+        if (callee.isObject())
+            if (const Value* call = callee.asObject().find("__call__"); call && call->isCallable()) return call->asCallable().fn(*this, args);
         if (!callee.isCallable()) {
             if (callee.isUndefined()) fail(line, callee.undefinedMessage());
             fail(line, "'" + callee.typeName() + "' object is not callable");
@@ -319,8 +322,24 @@ private:
                 return Flow::Continue;
             case Stmt::Kind::Block:
                 return execBody(s.body);
+            case Stmt::Kind::With:
+                return execWith(s);
         }
         return Flow::Normal;
+    }
+
+    Flow execWith(const Stmt& s) {
+        Scope inner;
+        inner.parent = scope_;
+        for (const auto& [name, expr] : s.params) inner.vars[name] = eval(*expr);  // evaluated outside the new scope
+        Scope* saved = scope_;
+        scope_ = &inner;
+        struct Restore {
+            Scope*& ref;
+            Scope* value;
+            ~Restore() { ref = value; }
+        } restore{scope_, saved};
+        return execBody(s.body);
     }
 
     std::string capture(const Body& body) {
@@ -370,8 +389,13 @@ private:
         fail(line, "'" + v.typeName() + "' object is not iterable");
     }
 
-    Flow execFor(const Stmt& s) {
-        const Array source = iterate(eval(*s.expr), s.line);
+    Flow execFor(const Stmt& s) { return runLoop(s, eval(*s.expr), 1); }
+
+    // One level of a for loop over `iterable`; a recursive loop's loop(items) runs the body again
+    // one level deeper and gives what it rendered.
+    Flow runLoop(const Stmt& s, const Value& iterable, std::int64_t depth) {
+        if (depth > limits_.maxCallDepth) fail(s.line, "recursive loop exceeds the sandbox limit");
+        const Array source = iterate(iterable, s.line);
         Scope loopScope;
         loopScope.parent = scope_;
         Scope* saved = scope_;
@@ -406,10 +430,26 @@ private:
             loop->set("first", Value(i == 0));
             loop->set("last", Value(i == n - 1));
             loop->set("length", Value(n));
-            loop->set("depth", Value(1));
-            loop->set("depth0", Value(0));
+            loop->set("depth", Value(depth));
+            loop->set("depth0", Value(depth - 1));
             loop->set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("loop.previtem", "there is no previous item"));
             loop->set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("loop.nextitem", "there is no next item"));
+            if (s.recursive) {
+                const Stmt* def = &s;
+                loop->set("__call__", Value::function("loop", [def, depth](Interpreter& in, const CallArgs& a) {
+                              if (a.positional.size() != 1) in.fail(def->line, "loop() takes the items of the next level");
+                              std::string rendered;
+                              std::string* saved = in.out_;
+                              in.out_ = &rendered;
+                              struct RestoreOutput {
+                                  std::string*& ref;
+                                  std::string* value;
+                                  ~RestoreOutput() { ref = value; }
+                              } restoreOutput{in.out_, saved};
+                              in.runLoop(*def, a.positional[0], depth + 1);
+                              return Value(std::move(rendered));
+                          }));
+            }
             loop->set("cycle", Value::function("loop.cycle", [i](Interpreter& in, const CallArgs& a) {
                           if (a.positional.empty()) in.fail(0, "loop.cycle() needs at least one value");
                           return a.positional[static_cast<std::size_t>(i) % a.positional.size()];

@@ -181,7 +181,10 @@ private:
                 advance();
                 s->cond = parseExpression();
             }
-            if (isName("recursive")) fail("recursive for loops are not supported");
+            if (isName("recursive")) {
+                s->recursive = true;
+                advance();
+            }
             expectBlockEnd();
             s->body = parseUntil({"else", "endfor"}, which);
             if (which == "else") {
@@ -255,6 +258,19 @@ private:
             }
             expectBlockEnd();
             s->body = parseUntil({"endfilter"}, which);
+            expectBlockEnd();
+        } else if (name == "with") {
+            // {% with a = 1, b = a %}body{% endwith %}: the values are evaluated outside, the names
+            // live only in the body
+            s->kind = Stmt::Kind::With;
+            while (cur().type != TokenType::BlockEnd) {
+                std::string target = expectName();
+                expectOp("=");
+                s->params.emplace_back(std::move(target), parseExpression());
+                if (cur().type != TokenType::BlockEnd) expectOp(",");
+            }
+            expectBlockEnd();
+            s->body = parseUntil({"endwith"}, which);
             expectBlockEnd();
         } else if (name == "break" || name == "continue") {
             s->kind = name == "break" ? Stmt::Kind::Break : Stmt::Kind::Continue;

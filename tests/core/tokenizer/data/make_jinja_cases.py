@@ -364,6 +364,9 @@ F += [
     ("generator-last", "{{ [1] | select | last }}", {}),
     ("generator-index", "{{ ([1] | select)[0] + 1 }}", {}),
     ("reverse-iterator-length", "{{ [1, 2] | reverse | length }}", {}),
+    # the statements jinja2 has built in: with, recursive for loops
+    ("with", "{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}|{% with %}{% set x = 2 %}{{ x }}{% endwith %}[{{ x }}]|{% for i in [1, 2] %}{% with j = i * 10 %}{% if j > 10 %}{% break %}{% endif %}{{ j }}{% endwith %}{% endfor %}", {}),
+    ("for-recursive", "{% for x in [[1, [2, [3]]], 4] recursive %}{% if x is iterable %}({{ loop(x) }}){% else %}{{ x }}@{{ loop.depth }}/{{ loop.depth0 }}{% endif %}{% endfor %}|{% set n = namespace(c=0) %}{% for x in [1, [2, 3]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{% set n.c = n.c + x %}{{ loop.index }}{% endif %}{% endfor %}{{ n.c }}|{% for item in tree recursive %}<{{ item.name }}{% if item.children %}:{{ loop(item.children) }}{% endif %}>{% endfor %}", {"tree": [{"name": "a", "children": [{"name": "b"}, {"name": "c", "children": [{"name": "d"}]}]}, {"name": "e"}]}),
     ("unsafe-append", "{% set l = [1] %}{{ l.append(2) }}", {}),
     ("unsafe-update", "{% set d = {} %}{{ d.update({'a': 1}) }}", {}),
     ("concat-ok", "{{ (1,) + (2,) }} {{ [1] + [2] }} {{ 'a' + 'b' }} {{ d.x is defined }} {{ [1][5] is defined }}", {"d": {}}),
