@@ -348,6 +348,11 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ undefined_thing.attr }}"));
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ 1 + none }}"));
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ x | no_such_filter }}"));
+        // a recursive loop that never ends is bounded like macro recursion
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% with a %}{% endwith %}"));
+        // one-pass generators can't be indexed or measured, as in jinja2
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ [1, 2] | map('string') | length }}"));
         // globals that would reach outside are simply undefined
         QCOMPARE(render("{{ open is defined }} {{ cycler is defined }} {{ self is defined }}"), std::string("False False False"));
     }
