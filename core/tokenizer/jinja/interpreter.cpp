@@ -953,7 +953,7 @@ Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) 
             return v ? *v : missingItem(obj, Value(name));
         }
         // Python finds a dict's methods before its keys (d.items is the method even with a key "items")
-        static const char* const dictMethods[] = {"items", "keys", "values", "get", "update", "pop", "popitem", "setdefault", "clear"};
+        static const char* const dictMethods[] = {"items", "keys", "values", "get", "copy", "update", "pop", "popitem", "setdefault", "clear"};
         for (const char* method : dictMethods)
             if (name == method) return methodOf(obj, name, line);
         const Value* v = o.find(name);
@@ -1036,6 +1036,53 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 }
                 return Value(std::move(out));
             });
+        if (name == "partition" || name == "rpartition")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* sep = a.get(0, "sep");
+                if (!sep || !sep->isString() || sep->asString().empty()) in.fail(0, name + "() needs a non-empty separator");
+                const std::string& s = self.asString();
+                const std::string& x = sep->asString();
+                const std::size_t p = name == "partition" ? s.find(x) : s.rfind(x);
+                if (p == std::string::npos)
+                    return name == "partition" ? Value::tuple({Value(s), Value(""), Value("")}) : Value::tuple({Value(""), Value(""), Value(s)});
+                return Value::tuple({Value(s.substr(0, p)), Value(x), Value(s.substr(p + x.size()))});
+            });
+        if (name == "removeprefix" || name == "removesuffix")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* affix = a.get(0, name == "removeprefix" ? "prefix" : "suffix");
+                if (!affix || !affix->isString()) in.fail(0, name + "() needs a string");
+                const std::string& s = self.asString();
+                const std::string& x = affix->asString();
+                if (name == "removeprefix") return Value(s.compare(0, x.size(), x) == 0 ? s.substr(x.size()) : s);
+                const bool ends = s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+                return Value(ends ? s.substr(0, s.size() - x.size()) : s);
+            });
+        if (name == "center" || name == "ljust" || name == "rjust" || name == "zfill")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* width = a.get(0, "width");
+                if (!width || !width->isInt()) in.fail(0, name + "() needs an integer width");
+                if (width->asInt() > 1 << 20) in.fail(0, name + "(): width too large for the sandbox");
+                const std::string& s = self.asString();
+                const std::int64_t length = static_cast<std::int64_t>(codePoints(s).size());
+                const std::size_t pad = static_cast<std::size_t>(std::max<std::int64_t>(0, width->asInt() - length));
+                if (name == "zfill") {  // zeros after a leading sign
+                    const bool signed_ = !s.empty() && (s[0] == '-' || s[0] == '+');
+                    return Value((signed_ ? s.substr(0, 1) : std::string()) + std::string(pad, '0') + s.substr(signed_ ? 1 : 0));
+                }
+                const Value* fillArg = a.get(1, "fillchar");
+                const std::string fill = fillArg && fillArg->isString() ? fillArg->asString() : " ";
+                if (codePoints(fill).size() != 1) in.fail(0, "The fill character must be exactly one character long");
+                auto repeat = [&](std::size_t n) {
+                    std::string out;
+                    for (std::size_t i = 0; i < n; ++i) out += fill;
+                    return out;
+                };
+                if (name == "ljust") return Value(s + repeat(pad));
+                if (name == "rjust") return Value(repeat(pad) + s);
+                // CPython's str.center: an odd padding puts its extra character on the left only when the width is odd
+                const std::size_t left = pad / 2 + (pad & static_cast<std::size_t>(width->asInt()) & 1);
+                return Value(repeat(left) + s + repeat(pad - left));
+            });
         if (name == "splitlines")
             return bind([](Interpreter&, const Value& self, const CallArgs&) {
                 Array out;
@@ -1067,7 +1114,19 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 return Value(ok);
             });
     }
+    if (obj.isArray() && (name == "index" || name == "count"))
+        return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+            if (a.positional.empty()) in.fail(0, name + "() takes exactly one argument");
+            const Array& items = self.asArray();
+            const auto n = std::count(items.begin(), items.end(), a.positional[0]);
+            if (name == "count") return Value(static_cast<std::int64_t>(n));
+            const auto it = std::find(items.begin(), items.end(), a.positional[0]);
+            if (it == items.end()) in.fail(0, a.positional[0].repr() + " is not in " + self.typeName());
+            return Value(static_cast<std::int64_t>(it - items.begin()));
+        });
     if (obj.isObject() && !obj.asObject().isNamespace) {
+        if (name == "copy")
+            return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(std::make_shared<Object>(self.asObject())); });
         if (name == "items")
             return bind([](Interpreter&, const Value& self, const CallArgs&) {
                 Array out;
