@@ -439,13 +439,13 @@ private:
                 loop->set("__call__", Value::function("loop", [def, depth](Interpreter& in, const CallArgs& a) {
                               if (a.positional.size() != 1) in.fail(def->line, "loop() takes the items of the next level");
                               std::string rendered;
-                              std::string* saved = in.out_;
+                              std::string* outerOutput = in.out_;
                               in.out_ = &rendered;
                               struct RestoreOutput {
                                   std::string*& ref;
                                   std::string* value;
                                   ~RestoreOutput() { ref = value; }
-                              } restoreOutput{in.out_, saved};
+                              } restoreOutput{in.out_, outerOutput};
                               in.runLoop(*def, a.positional[0], depth + 1);
                               return Value(std::move(rendered));
                           }));
