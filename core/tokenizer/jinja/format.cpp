@@ -3,8 +3,10 @@
 
 #include "core/tokenizer/detail/unicode.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
@@ -315,5 +317,302 @@ private:
 }  // namespace
 
 std::string percentFormat(std::string_view format, const Value& args) { return Formatter(format, args).run(); }
+
+}  // namespace awq::jinja
+
+// ---- str.format ---------------------------------------------------------------------------------
+
+namespace awq::jinja {
+namespace {
+
+struct FormatSpec {
+    std::string fill = " ";
+    char align = 0;  // '<', '>', '^', '=' or 0 (the type's default)
+    char sign = '-';
+    bool alternate = false;
+    int width = -1;
+    char grouping = 0;  // ',' or '_'
+    int precision = -1;
+    char type = 0;
+};
+
+FormatSpec parseFormatSpec(std::string_view spec) {
+    FormatSpec f;
+    std::size_t i = 0;
+    auto isAlign = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
+    if (!spec.empty()) {
+        const std::size_t first = td::utf8SeqLen(static_cast<unsigned char>(spec[0]));
+        if (first < spec.size() && isAlign(spec[first])) {
+            f.fill = std::string(spec.substr(0, first));
+            f.align = spec[first];
+            i = first + 1;
+        } else if (isAlign(spec[0])) {
+            f.align = spec[0];
+            i = 1;
+        }
+    }
+    if (i < spec.size() && (spec[i] == '+' || spec[i] == '-' || spec[i] == ' ')) f.sign = spec[i++];
+    if (i < spec.size() && spec[i] == 'z') ++i;
+    if (i < spec.size() && spec[i] == '#') f.alternate = true, ++i;
+    if (i < spec.size() && spec[i] == '0') {
+        if (!f.align) f.fill = "0", f.align = '=';
+        ++i;
+    }
+    auto number = [&]() {
+        int n = 0;
+        while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) {
+            n = n * 10 + (spec[i++] - '0');
+            if (n > kMaxWidth) throw TemplateError("Too many decimal digits in format string");
+        }
+        return n;
+    };
+    if (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) f.width = number();
+    if (i < spec.size() && (spec[i] == ',' || spec[i] == '_')) f.grouping = spec[i++];
+    if (i < spec.size() && spec[i] == '.') {
+        ++i;
+        if (i >= spec.size() || !std::isdigit(static_cast<unsigned char>(spec[i]))) throw TemplateError("Format specifier missing precision");
+        f.precision = number();
+    }
+    if (i < spec.size()) f.type = spec[i++];
+    if (i < spec.size()) throw TemplateError("Invalid format specifier '" + std::string(spec) + "'");
+    return f;
+}
+
+std::string group(const std::string& digits, char separator) {
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += separator;
+        out += digits[i];
+    }
+    return out;
+}
+
+// Pads `sign` + `body` to the width: '=' puts the fill between them.
+std::string alignField(const std::string& sign, const std::string& body, const FormatSpec& f, char defaultAlign) {
+    const char align = f.align ? f.align : defaultAlign;
+    const std::size_t length = codePointCount(sign) + codePointCount(body);
+    if (f.width < 0 || length >= static_cast<std::size_t>(f.width)) return sign + body;
+    const std::size_t pad = static_cast<std::size_t>(f.width) - length;
+    auto fill = [&](std::size_t n) {
+        std::string out;
+        for (std::size_t k = 0; k < n; ++k) out += f.fill;
+        return out;
+    };
+    switch (align) {
+        case '<': return sign + body + fill(pad);
+        case '^': return fill(pad / 2) + sign + body + fill(pad - pad / 2);
+        case '=': return sign + fill(pad) + body;
+        default: return fill(pad) + sign + body;
+    }
+}
+
+[[noreturn]] void unknownCode(char type, const Value& v) {
+    throw TemplateError(std::string("Unknown format code '") + type + "' for object of type '" + v.typeName() + "'");
+}
+
+std::string formatTextField(const std::string& text, const FormatSpec& f) {
+    if (f.sign != '-') throw TemplateError("Sign not allowed in string format specifier");
+    if (f.alternate) throw TemplateError("Alternate form (#) not allowed in string format specifier");
+    if (f.align == '=') throw TemplateError("'=' alignment not allowed in string format specifier");
+    const std::string shown = f.precision >= 0 ? firstCodePoints(text, static_cast<std::size_t>(f.precision)) : text;
+    return alignField("", shown, f, '<');
+}
+
+std::string fieldSign(bool negative, const FormatSpec& f) { return negative ? "-" : f.sign == '+' ? "+" : f.sign == ' ' ? " " : ""; }
+
+std::string formatIntegerField(std::int64_t n, const FormatSpec& f) {
+    const char type = f.type ? f.type : 'd';
+    if (type == 'c') {
+        std::string text;
+        if (n < 0 || n > 0x10FFFF) throw TemplateError("%c arg not in range(0x110000)");
+        td::appendUtf8(text, static_cast<char32_t>(n));
+        return alignField("", text, f, '<');
+    }
+    const unsigned base = type == 'x' || type == 'X' ? 16 : type == 'o' ? 8 : type == 'b' ? 2 : 10;
+    std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+    const char* symbols = type == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    std::string digits;
+    do {
+        digits.insert(digits.begin(), symbols[magnitude % base]);
+        magnitude /= base;
+    } while (magnitude);
+    if (f.grouping) digits = group(digits, f.grouping);
+    std::string sign = fieldSign(n < 0, f);
+    if (f.alternate && base != 10) sign += type == 'x' ? "0x" : type == 'X' ? "0X" : type == 'o' ? "0o" : "0b";
+    return alignField(sign, digits, f, '>');
+}
+
+std::string formatFloatField(double d, const FormatSpec& f) {
+    char type = f.type;
+    std::string body;
+    if (!std::isfinite(d)) {
+        body = std::isnan(d) ? "nan" : "inf";
+        if (type == 'E' || type == 'F' || type == 'G')
+            for (auto& c : body) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (type == '%') body += "%";
+    } else if (!type && f.precision < 0) {
+        body = formatFloat(std::fabs(d));  // str(float)
+    } else {
+        const double shown = type == '%' ? std::fabs(d) * 100.0 : std::fabs(d);
+        const char conv = !type ? 'g' : type == '%' ? 'f' : type == 'n' ? 'g' : type;
+        const int precision = f.precision >= 0 ? f.precision : 6;
+        const std::string fmt = std::string("%") + (f.alternate ? "#" : "") + "." + std::to_string(!type && precision == 0 ? 1 : precision) + conv;
+        const int size = std::snprintf(nullptr, 0, fmt.c_str(), shown);
+        std::vector<char> buf(static_cast<std::size_t>(size) + 1);
+        std::snprintf(buf.data(), buf.size(), fmt.c_str(), shown);
+        body.assign(buf.data(), static_cast<std::size_t>(size));
+        // no type: like 'g', but a fixed-point result keeps one digit after the point
+        if (!type && body.find_first_of(".e") == std::string::npos) body += ".0";
+        if (type == '%') body += "%";
+    }
+    if (f.grouping && std::isfinite(d)) {
+        const std::size_t end = body.find_first_of(".eE%");
+        const std::string integer = body.substr(0, end);
+        if (std::all_of(integer.begin(), integer.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+            body = group(integer, f.grouping) + (end == std::string::npos ? "" : body.substr(end));
+    }
+    return alignField(fieldSign(std::signbit(d) && !std::isnan(d), f), body, f, '>');
+}
+
+// format(value, spec) for the value kinds templates hold.
+std::string formatField(const Value& v, std::string_view specText) {
+    if (specText.empty()) return v.str();
+    const FormatSpec f = parseFormatSpec(specText);
+    if (v.isString()) {
+        if (f.type && f.type != 's') unknownCode(f.type, v);
+        return formatTextField(v.asString(), f);
+    }
+    if (v.isInt() || v.isBool()) {
+        if (f.type == 's') unknownCode(f.type, v);
+        if (std::strchr("eEfFgG%", f.type) && f.type) return formatFloatField(v.asDouble(), f);
+        if (f.type && !std::strchr("dnboxXc", f.type)) unknownCode(f.type, v);
+        return formatIntegerField(v.asInt(), f);
+    }
+    if (v.isFloat()) {
+        if (f.type && !std::strchr("eEfFgGn%", f.type)) unknownCode(f.type, v);
+        return formatFloatField(v.asDouble(), f);
+    }
+    throw TemplateError("unsupported format string passed to " + v.typeName() + ".__format__");
+}
+
+class BraceFormatter {
+public:
+    BraceFormatter(const CallArgs& args, const FieldLookup& lookup) : args_(args), lookup_(lookup) {}
+
+    std::string run(std::string_view f, int depth = 0) {
+        if (depth > 2) throw TemplateError("Max string recursion exceeded");
+        std::string out;
+        for (std::size_t i = 0; i < f.size();) {
+            const char c = f[i];
+            if (c == '}') {
+                if (i + 1 < f.size() && f[i + 1] == '}') {
+                    out += '}';
+                    i += 2;
+                    continue;
+                }
+                throw TemplateError("Single '}' encountered in format string");
+            }
+            if (c != '{') {
+                out += c;
+                ++i;
+                continue;
+            }
+            if (i + 1 < f.size() && f[i + 1] == '{') {
+                out += '{';
+                i += 2;
+                continue;
+            }
+            // the field runs to the matching '}' (a spec may hold nested fields)
+            std::size_t end = i + 1;
+            for (int level = 1; end < f.size(); ++end) {
+                if (f[end] == '{') ++level;
+                else if (f[end] == '}' && --level == 0) break;
+            }
+            if (end >= f.size()) throw TemplateError(i + 1 >= f.size() ? "Single '{' encountered in format string" : "expected '}' before end of string");
+            out += field(f.substr(i + 1, end - i - 1), depth);
+            i = end + 1;
+        }
+        return out;
+    }
+
+private:
+    std::string field(std::string_view text, int depth) {
+        std::size_t nameEnd = 0;
+        while (nameEnd < text.size() && text[nameEnd] != '!' && text[nameEnd] != ':') {
+            if (text[nameEnd] == '[') nameEnd = text.find(']', nameEnd);
+            if (nameEnd == std::string_view::npos) throw TemplateError("Missing ']' in format string");
+            ++nameEnd;
+        }
+        Value v = resolve(text.substr(0, nameEnd));
+        std::size_t i = nameEnd;
+        if (i < text.size() && text[i] == '!') {
+            if (i + 1 >= text.size()) throw TemplateError("end of string while looking for conversion specifier");
+            const char conversion = text[i + 1];
+            if (conversion == 's') v = Value(v.str());
+            else if (conversion == 'r') v = Value(v.repr());
+            else if (conversion == 'a') v = Value(asciiRepr(v));
+            else throw TemplateError(std::string("Unknown conversion specifier ") + conversion);
+            i += 2;
+            if (i < text.size() && text[i] != ':') throw TemplateError("expected ':' after conversion specifier");
+        }
+        std::string spec;
+        if (i < text.size()) spec = run(text.substr(i + 1), depth + 1);
+        return formatField(v, spec);
+    }
+
+    // "0", "name", "" (the next automatic index), then .attr / [key] parts.
+    Value resolve(std::string_view name) {
+        std::size_t end = 0;
+        while (end < name.size() && name[end] != '.' && name[end] != '[') ++end;
+        const std::string first(name.substr(0, end));
+        Value v;
+        if (first.empty() || std::all_of(first.begin(), first.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+            std::size_t index = 0;
+            if (first.empty()) {
+                if (manual_) throw TemplateError("cannot switch from manual field specification to automatic field numbering");
+                automatic_ = true;
+                index = next_++;
+            } else {
+                if (automatic_) throw TemplateError("cannot switch from automatic field numbering to manual field specification");
+                manual_ = true;
+                index = std::stoul(first);
+            }
+            if (index >= args_.positional.size()) throw TemplateError("tuple index out of range");  // jinja2's formatter indexes args
+            v = args_.positional[index];
+        } else {
+            const Value* kw = nullptr;
+            for (const auto& [k, x] : args_.keyword)
+                if (k == first) kw = &x;
+            if (!kw) throw TemplateError("KeyError: '" + first + "'");
+            v = *kw;
+        }
+        for (std::size_t i = end; i < name.size();) {
+            if (name[i] == '.') {
+                std::size_t stop = i + 1;
+                while (stop < name.size() && name[stop] != '.' && name[stop] != '[') ++stop;
+                v = lookup_(v, Value(std::string(name.substr(i + 1, stop - i - 1))), true);
+                i = stop;
+            } else {
+                const std::size_t close = name.find(']', i);
+                const std::string key(name.substr(i + 1, close - i - 1));
+                const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                v = lookup_(v, numeric ? Value(static_cast<std::int64_t>(std::stoll(key))) : Value(key), false);
+                i = close + 1;
+            }
+        }
+        return v;  // an undefined part prints as "" (jinja2's formatter looks parts up as templates do)
+    }
+
+    const CallArgs& args_;
+    const FieldLookup& lookup_;
+    std::size_t next_ = 0;
+    bool automatic_ = false, manual_ = false;
+};
+
+}  // namespace
+
+std::string braceFormat(std::string_view format, const CallArgs& args, const FieldLookup& lookup) {
+    return BraceFormatter(args, lookup).run(format);
+}
 
 }  // namespace awq::jinja

@@ -1036,6 +1036,17 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 }
                 return Value(std::move(out));
             });
+        if (name == "format")  // str.format, as jinja2's sandboxed formatter runs it
+            return bind([](Interpreter& in, const Value& self, const CallArgs& a) {
+                std::string out;
+                in.withLine(0, [&] {
+                    out = braceFormat(self.asString(), a, [&in](const Value& target, const Value& part, bool isAttribute) {
+                        return isAttribute ? in.getAttr(target, part.str(), 0) : in.getItem(target, part, 0);
+                    });
+                });
+                if (out.size() > in.limits_.maxOutputBytes) in.fail(0, "string too long");
+                return Value(std::move(out));
+            });
         if (name == "partition" || name == "rpartition")
             return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
                 const Value* sep = a.get(0, "sep");
