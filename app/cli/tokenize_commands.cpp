@@ -5,6 +5,8 @@
 #include "core/util/error.h"
 #include "core/util/json_quote.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -29,6 +31,33 @@ std::string readFileOrThrow(const fs::path& path, const char* what) {
 void requireModelFolder(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw Error("no such model folder", dir, "pass the folder that holds tokenizer.json");
+}
+
+// The extra template variables of chat-template: `tools` from a JSON file (a list, as
+// transformers' apply_chat_template(tools=...) takes it), then each --var KEY=JSON.
+ChatVariables chatVariables(const std::string& toolsFile, const std::vector<std::string>& vars) {
+    ChatVariables out;
+    if (!toolsFile.empty()) {
+        const std::string text = readFileOrThrow(toolsFile, "tools file");
+        const auto tools = nlohmann::ordered_json::parse(text, nullptr, false);
+        if (tools.is_discarded()) throw Error("is not valid JSON", toolsFile, "fix the file: a JSON list of tool definitions");
+        if (!tools.is_array())
+            throw Error("is not a JSON list", toolsFile, "wrap the tool definitions in [ ... ], one {\"type\": \"function\", ...} each");
+        out["tools"] = text;
+    }
+    for (const std::string& spec : vars) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw Error("--var " + spec + ": expected KEY=JSON", {}, "write e.g. --var enable_thinking=false or --var 'name=\"text\"'");
+        const std::string key = spec.substr(0, eq);
+        const std::string json = spec.substr(eq + 1);
+        if (!nlohmann::ordered_json::accept(json))
+            throw Error("--var " + key + ": the value is not JSON: " + json, {},
+                        "give a JSON value: true, 3, [...], {...}, or a string in double quotes (--var '" + key + "=\"text\"')");
+        if (key == "tools" && !toolsFile.empty()) throw Error("tools given twice (--tools and --var tools=...)", {}, "keep one of them");
+        out[key] = json;
+    }
+    return out;
 }
 
 
@@ -75,7 +104,8 @@ void addTokenizeCommands(CLI::App& app) {
     });
 
     struct ChatOptions {
-        std::string model, messages;
+        std::string model, messages, tools;
+        std::vector<std::string> vars;
         bool addGenerationPrompt = false;
     };
     auto ch = std::make_shared<ChatOptions>();
@@ -83,14 +113,18 @@ void addTokenizeCommands(CLI::App& app) {
     chat->add_option("--model", ch->model, "model folder")->required();
     chat->add_option("--messages", ch->messages, "JSON file: a list of {\"role\", \"content\"} messages")->required();
     chat->add_flag("--add-generation-prompt", ch->addGenerationPrompt, "end with the assistant's turn opener");
+    chat->add_option("--tools", ch->tools, "JSON file: a list of tool (function) definitions, the template's `tools`");
+    chat->add_option("--var", ch->vars, "KEY=JSON: one more template variable (repeatable), e.g. enable_thinking=false")
+        ->allow_extra_args(false);
     chat->callback([ch] {
         runOrExit([&] {
             requireModelFolder(ch->model);
             const std::string messages = readFileOrThrow(ch->messages, "messages file");
+            const ChatVariables variables = chatVariables(ch->tools, ch->vars);
             const Tokenizer tok = Tokenizer::load(ch->model);
             std::string rendered;
             try {
-                rendered = tok.chatTemplate().renderJson(messages, ch->addGenerationPrompt);
+                rendered = tok.chatTemplate().renderJson(messages, ch->addGenerationPrompt, variables);
             } catch (const Error& e) {
                 if (!e.file().empty()) throw;
                 throw Error(e.problem(), ch->messages, e.fix());  // name the messages file

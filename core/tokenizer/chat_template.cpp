@@ -2,6 +2,7 @@
 
 #include "core/tokenizer/jinja/template.h"
 #include "core/util/error.h"
+#include "core/util/json_quote.h"
 
 #include <nlohmann/json.hpp>
 
@@ -116,10 +117,48 @@ bool ChatTemplate::isFallback() const noexcept { return impl_->fallback; }
 const std::string& ChatTemplate::source() const noexcept { return impl_->source; }
 const fs::path& ChatTemplate::origin() const noexcept { return impl_->origin; }
 
-void ChatTemplate::setVariable(const std::string& name, std::string value) { variables_[name] = std::move(value); }
+void ChatTemplate::setVariable(const std::string& name, std::string value) {
+    if (value.empty()) variables_.erase(name);
+    else variables_[name] = jsonQuoted(value);
+}
+
+void ChatTemplate::setVariableJson(const std::string& name, std::string json) {
+    if (!nlohmann::ordered_json::accept(json))
+        throw Error("chat template variable '" + name + "' is not valid JSON", origin(), "pass a JSON value");
+    variables_[name] = std::move(json);
+}
 
 namespace {
-std::string renderWith(const jinja::Template& tmpl, jinja::Object& vars, const fs::path& origin) {
+
+nlohmann::ordered_json parseVariable(const std::string& name, const std::string& json) {
+    try {
+        return nlohmann::ordered_json::parse(json);
+    } catch (const nlohmann::ordered_json::parse_error& e) {
+        throw Error("template variable '" + name + "' is not valid JSON (" + e.what() + ")", {},
+                    "give a JSON value: true, 3, \"text\" (with the quotes), [...] or {...}");
+    }
+}
+
+// The variables of one render, in transformers' order: the special tokens, then messages, tools,
+// documents and add_generation_prompt, then the caller's extra variables.
+jinja::Object renderVariables(const ChatVariables& specialTokens, jinja::Value messages, bool addGenerationPrompt,
+                              const ChatVariables& extra) {
+    jinja::Object vars;
+    for (const auto& [name, json] : specialTokens) vars.set(name, fromJson(parseVariable(name, json)));
+    vars.set("messages", std::move(messages));
+    vars.set("tools", jinja::Value(nullptr));
+    vars.set("documents", jinja::Value(nullptr));
+    vars.set("add_generation_prompt", jinja::Value(addGenerationPrompt));
+    for (const auto& [name, json] : extra) {
+        if (name == "messages" || name == "add_generation_prompt")
+            throw Error("template variable '" + name + "' can't be set: it comes from the conversation being rendered", {},
+                        "pass the messages and the generation-prompt choice themselves, not as variables");
+        vars.set(name, fromJson(parseVariable(name, json)));
+    }
+    return vars;
+}
+
+std::string renderWith(const jinja::Template& tmpl, const jinja::Object& vars, const fs::path& origin) {
     try {
         return tmpl.render(vars);
     } catch (const jinja::TemplateError& e) {
@@ -127,12 +166,10 @@ std::string renderWith(const jinja::Template& tmpl, jinja::Object& vars, const f
                     "check the messages: roles, their order and fields must be what this model's template expects");
     }
 }
+
 }  // namespace
 
-std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const {
-    jinja::Object vars;
-    for (const auto& [k, v] : variables_)
-        if (!v.empty()) vars.set(k, jinja::Value(v));
+std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt, const ChatVariables& extra) const {
     jinja::Array list;
     for (const auto& m : messages) {
         auto o = std::make_shared<jinja::Object>();
@@ -140,14 +177,26 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
         o->set("content", jinja::Value(m.content));
         list.emplace_back(o);
     }
-    vars.set("messages", jinja::Value(std::move(list)));
-    vars.set("add_generation_prompt", jinja::Value(addGenerationPrompt));
-    vars.set("tools", jinja::Value(nullptr));
-    vars.set("documents", jinja::Value(nullptr));
+    const jinja::Object vars = renderVariables(variables_, jinja::Value(std::move(list)), addGenerationPrompt, extra);
     return renderWith(*impl_->tmpl, vars, impl_->origin);
 }
 
 std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, std::string_view extraJson) const {
+    ChatVariables extra;
+    if (!extraJson.empty()) {
+        nlohmann::ordered_json object;
+        try {
+            object = nlohmann::ordered_json::parse(extraJson.begin(), extraJson.end());
+        } catch (const nlohmann::ordered_json::parse_error& e) {
+            throw Error(std::string("template variables are not valid JSON (") + e.what() + ")", {}, "pass a JSON object");
+        }
+        if (!object.is_object()) throw Error("template variables must be a JSON object", {}, "pass {\"name\": value, ...}");
+        for (auto it = object.begin(); it != object.end(); ++it) extra[it.key()] = it.value().dump();
+    }
+    return renderJson(messagesJson, addGenerationPrompt, extra);
+}
+
+std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, const ChatVariables& extra) const {
     nlohmann::ordered_json messages;
     try {
         messages = nlohmann::ordered_json::parse(messagesJson.begin(), messagesJson.end());
@@ -157,23 +206,7 @@ std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGene
     if (messages.is_object() && messages.contains("messages")) messages = messages["messages"];
     if (!messages.is_array())
         throw Error("messages must be a JSON list of {\"role\": ..., \"content\": ...} objects", {}, "wrap the messages in [ ... ]");
-    jinja::Object vars;
-    for (const auto& [k, v] : variables_)
-        if (!v.empty()) vars.set(k, jinja::Value(v));
-    vars.set("messages", fromJson(messages));
-    vars.set("add_generation_prompt", jinja::Value(addGenerationPrompt));
-    vars.set("tools", jinja::Value(nullptr));
-    vars.set("documents", jinja::Value(nullptr));
-    if (!extraJson.empty()) {
-        nlohmann::ordered_json extra;
-        try {
-            extra = nlohmann::ordered_json::parse(extraJson.begin(), extraJson.end());
-        } catch (const nlohmann::ordered_json::parse_error& e) {
-            throw Error(std::string("template variables are not valid JSON (") + e.what() + ")", {}, "pass a JSON object");
-        }
-        if (!extra.is_object()) throw Error("template variables must be a JSON object", {}, "pass {\"name\": value, ...}");
-        for (auto it = extra.begin(); it != extra.end(); ++it) vars.set(it.key(), fromJson(it.value()));
-    }
+    const jinja::Object vars = renderVariables(variables_, fromJson(messages), addGenerationPrompt, extra);
     return renderWith(*impl_->tmpl, vars, impl_->origin);
 }
 

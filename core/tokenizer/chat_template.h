@@ -14,6 +14,13 @@
 
 namespace awq {
 
+// Variables for one render beyond the conversation, by name, each a JSON value written as text:
+// what transformers' apply_chat_template(tools=..., documents=..., **kwargs) passes to the
+// template, e.g. {"tools", "[{\"type\": \"function\", ...}]"}, {"enable_thinking", "false"},
+// {"reasoning_effort", "\"high\""}. They override the special-token variables; "messages" and
+// "add_generation_prompt" come from the render call and can't be given here.
+using ChatVariables = std::map<std::string, std::string>;
+
 struct ChatMessage {
     std::string role;  // "system", "user", "assistant", "tool", ...
     std::string content;
@@ -35,19 +42,28 @@ public:
     const std::string& source() const noexcept;
     const std::filesystem::path& origin() const noexcept;
 
-    // Variables every render sees (bos_token, eos_token, ...). Values are strings.
+    // Variables every render sees (bos_token, eos_token, ...). An empty string leaves the variable
+    // out, as transformers leaves out special tokens that aren't set.
     void setVariable(const std::string& name, std::string value);
+    // The same for any JSON value (additional_special_tokens is a list); throws awq::Error when
+    // `json` isn't valid JSON.
+    void setVariableJson(const std::string& name, std::string json);
 
-    std::string render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const;
+    // Every render passes messages, add_generation_prompt, tools = None and documents = None as
+    // transformers does, then `extra` (which may set tools and documents). Throws awq::Error when
+    // a value of `extra` isn't valid JSON, names messages / add_generation_prompt, or when the
+    // template raises an error.
+    std::string render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt, const ChatVariables& extra = {}) const;
     // `messagesJson` is a JSON array of message objects (any fields: role, content, tool_calls,
     // ...); `extraJson`, when given, a JSON object of further variables (tools, documents, ...).
     // Throws awq::Error for malformed JSON or when the template raises an error.
     std::string renderJson(std::string_view messagesJson, bool addGenerationPrompt, std::string_view extraJson = {}) const;
+    std::string renderJson(std::string_view messagesJson, bool addGenerationPrompt, const ChatVariables& extra) const;
 
 private:
     struct Impl;
     std::shared_ptr<const Impl> impl_;
-    std::map<std::string, std::string> variables_;
+    ChatVariables variables_;  // name -> JSON text
 };
 
 }  // namespace awq

@@ -4,6 +4,7 @@
 #include "core/tokenizer/detail/pipeline.h"
 #include "core/tokenizer/detail/unicode.h"
 #include "core/util/error.h"
+#include "core/util/json_quote.h"
 
 #include <nlohmann/json.hpp>
 
@@ -158,6 +159,11 @@ struct Tokenizer::Impl {
     std::optional<int> bosId, eosId, padId;
     std::vector<int> eosIds;
     ChatTemplate chat;
+    ChatVariables templateTokens;  // special tokens every chat template render sees
+
+    void attachTemplateTokens() {
+        for (const auto& [name, json] : templateTokens) chat.setVariableJson(name, json);
+    }
 
     std::optional<int> lookup(std::string_view token) const {
         if (auto it = addedByContent.find(token); it != addedByContent.end()) return it->second;
@@ -254,8 +260,13 @@ struct Tokenizer::Impl {
 namespace {
 
 struct SpecialNames {
-    std::optional<std::string> bos, eos, pad, unk;
-    std::vector<std::string> additional;
+    std::optional<std::string> bos, eos, pad, unk, sep, cls, mask;
+    std::vector<std::string> additional;  // every listed extra token, from both files (added to the vocabulary)
+    // What transformers' special_tokens_map holds beyond the named tokens: the first file's
+    // additional_special_tokens list, and model-specific named tokens ("extra_special_tokens":
+    // {"image_token": "<image>"}) which become attributes of the tokenizer.
+    std::vector<std::string> additionalForTemplate;
+    std::vector<std::pair<std::string, std::string>> namedExtra;
 };
 
 SpecialNames specialNames(const detail_json* config, const detail_json* specialMap) {
@@ -271,15 +282,48 @@ SpecialNames specialNames(const detail_json* config, const detail_json* specialM
     names.eos = pick("eos_token");
     names.pad = pick("pad_token");
     names.unk = pick("unk_token");
+    names.sep = pick("sep_token");
+    names.cls = pick("cls_token");
+    names.mask = pick("mask_token");
+    bool templateListTaken = false;
     for (const detail_json* j : {config, specialMap}) {
         if (!j || !j->is_object()) continue;
         for (const char* key : {"additional_special_tokens", "extra_special_tokens"}) {
-            if (auto it = j->find(key); it != j->end() && it->is_array())
+            auto it = j->find(key);
+            if (it == j->end()) continue;
+            if (it->is_array()) {
+                std::vector<std::string> listed;
                 for (const auto& t : *it)
-                    if (auto s = tokenString(t)) names.additional.push_back(*s);
+                    if (auto s = tokenString(t)) listed.push_back(*s);
+                names.additional.insert(names.additional.end(), listed.begin(), listed.end());
+                if (!templateListTaken) names.additionalForTemplate = std::move(listed);
+                templateListTaken = true;
+            } else if (it->is_object() && names.namedExtra.empty()) {
+                for (auto entry = it->begin(); entry != it->end(); ++entry)
+                    if (auto s = tokenString(entry.value())) names.namedExtra.emplace_back(entry.key(), *s);
+            }
         }
     }
     return names;
+}
+
+// The special tokens a chat template sees, as transformers passes them (its special_tokens_map):
+// each named token that is set, additional_special_tokens when listed, and model-specific names.
+ChatVariables templateSpecialTokens(const SpecialNames& names) {
+    ChatVariables vars;
+    const std::pair<const char*, const std::optional<std::string>*> named[] = {
+        {"bos_token", &names.bos}, {"eos_token", &names.eos}, {"unk_token", &names.unk}, {"sep_token", &names.sep},
+        {"pad_token", &names.pad}, {"cls_token", &names.cls}, {"mask_token", &names.mask}};
+    for (const auto& [name, value] : named)
+        if (*value && !(*value)->empty()) vars[name] = jsonQuoted(**value);
+    if (!names.additionalForTemplate.empty()) {
+        std::string list = "[";
+        for (std::size_t i = 0; i < names.additionalForTemplate.size(); ++i) list += (i ? ", " : "") + jsonQuoted(names.additionalForTemplate[i]);
+        vars["additional_special_tokens"] = list + "]";
+    }
+    for (const auto& [name, value] : names.namedExtra)
+        if (!value.empty()) vars[name] = jsonQuoted(value);
+    return vars;
 }
 
 AddedToken parseAddedToken(const detail_json& j, const fs::path& origin, std::optional<int> idOverride = std::nullopt) {
@@ -425,6 +469,7 @@ std::shared_ptr<Tokenizer::Impl> buildImpl(const detail_json& root, const detail
     impl->eosToken = names.eos.value_or("");
     impl->padToken = names.pad.value_or("");
     impl->unkToken = names.unk.value_or("");
+    impl->templateTokens = templateSpecialTokens(names);
     if (!impl->bosToken.empty()) impl->bosId = impl->lookup(impl->bosToken);
     if (!impl->eosToken.empty()) impl->eosId = impl->lookup(impl->eosToken);
     if (!impl->padToken.empty()) impl->padId = impl->lookup(impl->padToken);
@@ -449,8 +494,7 @@ Tokenizer Tokenizer::fromJson(std::string_view tokenizerJson, std::string_view t
     std::optional<detail_json> config;
     if (!tokenizerConfigJson.empty()) config = parseJson(tokenizerConfigJson, "tokenizer_config.json", "fix the file");
     auto impl = buildImpl(root, config ? &*config : nullptr, nullptr, origin);
-    impl->chat.setVariable("bos_token", impl->bosToken);
-    impl->chat.setVariable("eos_token", impl->eosToken);
+    impl->attachTemplateTokens();
     return Tokenizer(std::move(impl));
 }
 
@@ -477,9 +521,7 @@ Tokenizer Tokenizer::load(const fs::path& folder) {
     }
 
     if (auto chat = ChatTemplate::fromModelFolder(folder)) impl->chat = std::move(*chat);
-    const std::pair<const char*, const std::string*> vars[] = {
-        {"bos_token", &impl->bosToken}, {"eos_token", &impl->eosToken}, {"pad_token", &impl->padToken}, {"unk_token", &impl->unkToken}};
-    for (auto [name, value] : vars) impl->chat.setVariable(name, *value);
+    impl->attachTemplateTokens();
     return Tokenizer(std::move(impl));
 }
 
@@ -577,8 +619,9 @@ bool Tokenizer::isEos(int id) const noexcept {
 }
 const ChatTemplate& Tokenizer::chatTemplate() const noexcept { return impl_->chat; }
 
-std::string Tokenizer::applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const {
-    return impl_->chat.render(messages, addGenerationPrompt);
+std::string Tokenizer::applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                                         const ChatVariables& extraVariables) const {
+    return impl_->chat.render(messages, addGenerationPrompt, extraVariables);
 }
 
 std::string Tokenizer::describe() const {

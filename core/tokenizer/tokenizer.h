@@ -66,9 +66,13 @@ public:
     const std::vector<int>& eosIds() const noexcept;
     bool isEos(int id) const noexcept;
 
-    // The model's chat template, or the plain-text fallback when it ships none.
+    // The model's chat template, or the plain-text fallback when it ships none. It sees the special
+    // tokens transformers passes: bos/eos/unk/sep/pad/cls/mask_token where set,
+    // additional_special_tokens (a list) and model-specific named tokens from "extra_special_tokens".
     const ChatTemplate& chatTemplate() const noexcept;
-    std::string applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const;
+    // Renders `messages`; `extraVariables` (tools, enable_thinking, ...) as ChatTemplate::render.
+    std::string applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                                  const ChatVariables& extraVariables = {}) const;
 
     // "BPE, byte-level, 4096 tokens (3 added)" and similar, for logs and the UI.
     std::string describe() const;

@@ -55,10 +55,12 @@ struct Stmt {
         Set,        // targets = expr | (expr target: a.b = value)
         SetBlock,   // {% set name %}body{% endset %} with optional filters
         Macro,      // name(params) body
+        CallBlock,  // {% call(params) expr %}body{% endcall %}: expr (a Call) gets caller = the body as a macro of params
         FilterBlock,// {% filter f %}body{% endfilter %}
         Break,
         Continue,
         Block,      // plain body ({% generation %})
+        With,       // {% with params %}body{% endwith %}: params' values set in a scope of the body
     };
     Kind kind;
     int line = 0;
@@ -71,7 +73,12 @@ struct Stmt {
     std::vector<ExprPtr> conditions;
     std::vector<Body> bodies;
     Body body, elseBody;
-    std::vector<std::pair<std::string, ExprPtr>> params;  // Macro parameters with defaults (null = none)
+    std::vector<std::pair<std::string, ExprPtr>> params;  // Macro / caller parameters with defaults (null = none)
+    // Names a macro body (or a call block's body) reads, which change how it takes arguments as in
+    // jinja2: `caller` accepts a {% call %} body, `varargs` extra positional arguments, `kwargs`
+    // extra keyword arguments; without them, extra arguments are an error.
+    bool usesCaller = false, usesVarargs = false, usesKwargs = false;
+    bool recursive = false;  // For: {% for ... recursive %}, whose body may call loop(items)
     std::vector<ExprPtr> filters;  // SetBlock / FilterBlock: Filter expressions whose `a` is null
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/tokenizer/detail/unicode.h"
 #include "core/tokenizer/jinja/ast.h"
+#include "core/tokenizer/jinja/format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -197,6 +198,20 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
     return q;
 }
 
+// jinja2's object_type_repr: "None", or "<type> object" ("dict object", "list object").
+std::string objectTypeRepr(const Value& v) {
+    if (v.isNone()) return "None";
+    if (v.isObject() && v.asObject().isNamespace) return "jinja2.utils.Namespace object";
+    return v.typeName() + " object";
+}
+
+// What obj[key] / obj.key gives when there is no such item: an undefined value whose use fails
+// with jinja2's message ("'dict object' has no attribute 'x'", "list object has no element 5").
+Value missingItem(const Value& obj, const Value& key) {
+    if (key.isString()) return Value::undefined(key.str(), "'" + objectTypeRepr(obj) + "' has no attribute " + key.repr());
+    return Value::undefined(key.str(), objectTypeRepr(obj) + " has no element " + key.repr());
+}
+
 // ---- the interpreter ---------------------------------------------------------------------------
 
 struct Scope {
@@ -211,7 +226,7 @@ enum class Flow { Normal, Break, Continue };
 class Interpreter {
 public:
     Interpreter(const Object& variables, const RenderLimits& limits) : limits_(limits) {
-        for (const auto& [k, v] : variables.items) root_.vars[k] = v;
+        for (const auto& [k, v] : variables.items) root_.vars[k.str()] = v;
         scope_ = &root_;
     }
 
@@ -227,8 +242,11 @@ public:
     }
 
     Value callValue(const Value& callee, const CallArgs& args, int line) {
+        // a recursive for loop's `loop` object is callable: loop(items)
+        if (callee.isObject())
+            if (const Value* call = callee.asObject().find("__call__"); call && call->isCallable()) return call->asCallable().fn(*this, args);
         if (!callee.isCallable()) {
-            if (callee.isUndefined()) fail(line, "'" + callee.undefinedName() + "' is undefined");
+            if (callee.isUndefined()) fail(line, callee.undefinedMessage());
             fail(line, "'" + callee.typeName() + "' object is not callable");
         }
         return callee.asCallable().fn(*this, args);
@@ -296,14 +314,32 @@ private:
             case Stmt::Kind::Macro:
                 scope_->vars[s.text] = makeMacro(s);
                 return Flow::Normal;
+            case Stmt::Kind::CallBlock:
+                return execCallBlock(s);
             case Stmt::Kind::Break:
                 return Flow::Break;
             case Stmt::Kind::Continue:
                 return Flow::Continue;
             case Stmt::Kind::Block:
                 return execBody(s.body);
+            case Stmt::Kind::With:
+                return execWith(s);
         }
         return Flow::Normal;
+    }
+
+    Flow execWith(const Stmt& s) {
+        Scope inner;
+        inner.parent = scope_;
+        for (const auto& [name, expr] : s.params) inner.vars[name] = eval(*expr);  // evaluated outside the new scope
+        Scope* saved = scope_;
+        scope_ = &inner;
+        struct Restore {
+            Scope*& ref;
+            Scope* value;
+            ~Restore() { ref = value; }
+        } restore{scope_, saved};
+        return execBody(s.body);
     }
 
     std::string capture(const Body& body) {
@@ -333,6 +369,12 @@ private:
 
     Array iterate(const Value& v, int line) {
         if (v.isArray()) return v.asArray();
+        if (v.isGenerator()) {  // one pass: a second loop over the same generator sees nothing
+            Generator& g = v.asGenerator();
+            if (g.consumed) return {};
+            g.consumed = true;
+            return std::move(g.items);
+        }
         if (v.isUndefined()) return {};
         if (v.isString()) {
             Array out;
@@ -341,14 +383,19 @@ private:
         }
         if (v.isObject() && !v.asObject().isNamespace) {
             Array out;
-            for (const auto& [k, val] : v.asObject().items) out.emplace_back(k);
+            for (const auto& [k, val] : v.asObject().items) out.push_back(k);
             return out;
         }
         fail(line, "'" + v.typeName() + "' object is not iterable");
     }
 
-    Flow execFor(const Stmt& s) {
-        const Array source = iterate(eval(*s.expr), s.line);
+    Flow execFor(const Stmt& s) { return runLoop(s, eval(*s.expr), 1); }
+
+    // One level of a for loop over `iterable`; a recursive loop's loop(items) runs the body again
+    // one level deeper and gives what it rendered.
+    Flow runLoop(const Stmt& s, const Value& iterable, std::int64_t depth) {
+        if (depth > limits_.maxCallDepth) fail(s.line, "recursive loop exceeds the sandbox limit");
+        const Array source = iterate(iterable, s.line);
         Scope loopScope;
         loopScope.parent = scope_;
         Scope* saved = scope_;
@@ -383,10 +430,26 @@ private:
             loop->set("first", Value(i == 0));
             loop->set("last", Value(i == n - 1));
             loop->set("length", Value(n));
-            loop->set("depth", Value(1));
-            loop->set("depth0", Value(0));
-            loop->set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("loop.previtem"));
-            loop->set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("loop.nextitem"));
+            loop->set("depth", Value(depth));
+            loop->set("depth0", Value(depth - 1));
+            loop->set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)] : Value::undefined("loop.previtem", "there is no previous item"));
+            loop->set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)] : Value::undefined("loop.nextitem", "there is no next item"));
+            if (s.recursive) {
+                const Stmt* def = &s;
+                loop->set("__call__", Value::function("loop", [def, depth](Interpreter& in, const CallArgs& a) {
+                              if (a.positional.size() != 1) in.fail(def->line, "loop() takes the items of the next level");
+                              std::string rendered;
+                              std::string* outerOutput = in.out_;
+                              in.out_ = &rendered;
+                              struct RestoreOutput {
+                                  std::string*& ref;
+                                  std::string* value;
+                                  ~RestoreOutput() { ref = value; }
+                              } restoreOutput{in.out_, outerOutput};
+                              in.runLoop(*def, a.positional[0], depth + 1);
+                              return Value(std::move(rendered));
+                          }));
+            }
             loop->set("cycle", Value::function("loop.cycle", [i](Interpreter& in, const CallArgs& a) {
                           if (a.positional.empty()) in.fail(0, "loop.cycle() needs at least one value");
                           return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
@@ -407,31 +470,85 @@ private:
     Value makeMacro(const Stmt& s) {
         const Stmt* def = &s;
         return Value::function(s.text, [def](Interpreter& in, const CallArgs& args) {
-            if (++in.depth_ > in.limits_.maxCallDepth) in.fail(def->line, "macro recursion exceeds the sandbox limit");
-            Scope local;
-            local.parent = &in.root_;
-            Scope* saved = in.scope_;
-            in.scope_ = &local;
-            std::string result;
-            try {
-                for (std::size_t i = 0; i < def->params.size(); ++i) {
-                    const auto& [name, defaultExpr] = def->params[i];
-                    if (const Value* v = args.get(i, name)) local.vars[name] = *v;
-                    else if (defaultExpr) local.vars[name] = in.eval(*defaultExpr);
-                    else local.vars[name] = Value::undefined(name);
-                }
-                if (args.positional.size() > def->params.size())
-                    in.fail(def->line, "macro '" + def->text + "' takes " + std::to_string(def->params.size()) + " arguments");
-                result = in.capture(def->body);
-            } catch (...) {
+            return in.invokeMacro(*def, "macro '" + def->text + "'", &in.root_, args);
+        });
+    }
+
+    // {% call(params) m(args) %}body{% endcall %}: m(args, caller=<the body as a macro of params>).
+    // The body sees the variables where the call block stands, so `caller` must not outlive it.
+    Flow execCallBlock(const Stmt& s) {
+        const Expr& call = *s.expr;
+        const Value callee = eval(*call.a);
+        CallArgs args = evalArgs(call.args);
+        auto alive = std::make_shared<bool>(true);
+        struct Expire {
+            std::shared_ptr<bool> flag;
+            ~Expire() { *flag = false; }
+        } expire{alive};
+        const Stmt* def = &s;
+        Scope* callSite = scope_;
+        args.keyword.emplace_back("caller", Value::function("caller", [def, callSite, alive](Interpreter& in, const CallArgs& a) {
+                                      if (!*alive) in.fail(def->line, "caller() used outside its {% call %} block");
+                                      return in.invokeMacro(*def, "caller", callSite, a);
+                                  }));
+        write(callValue(callee, args, s.line).str());
+        return Flow::Normal;
+    }
+
+    // Binds arguments as jinja2's Macro does (positional, then keyword, then defaults; the rest
+    // undefined; extra ones into varargs / kwargs when the body reads them, else an error) and
+    // renders the body in a scope under `parent`.
+    Value invokeMacro(const Stmt& def, const std::string& what, Scope* parent, const CallArgs& args) {
+        if (++depth_ > limits_.maxCallDepth) fail(def.line, "macro recursion exceeds the sandbox limit");
+        struct Leave {
+            Interpreter& in;
+            Scope* saved;
+            ~Leave() {
                 in.scope_ = saved;
                 --in.depth_;
-                throw;
             }
-            in.scope_ = saved;
-            --in.depth_;
-            return Value(std::move(result));
-        });
+        } leave{*this, scope_};
+        Scope local;
+        local.parent = parent;
+        scope_ = &local;
+        const std::size_t declared = def.params.size();
+        if (args.positional.size() > declared && !def.usesVarargs)
+            fail(def.line, what + " takes not more than " + std::to_string(declared) + " argument(s)");
+        std::vector<bool> keywordUsed(args.keyword.size(), false);
+        auto keyword = [&](const std::string& name) -> const Value* {
+            for (std::size_t k = 0; k < args.keyword.size(); ++k)
+                if (args.keyword[k].first == name) {
+                    keywordUsed[k] = true;
+                    return &args.keyword[k].second;
+                }
+            return nullptr;
+        };
+        for (std::size_t i = 0; i < declared; ++i) {
+            const auto& [name, defaultExpr] = def.params[i];
+            if (i < args.positional.size()) local.vars[name] = args.positional[i];
+            else if (const Value* v = keyword(name)) local.vars[name] = *v;
+            else if (defaultExpr) local.vars[name] = eval(*defaultExpr);
+            else local.vars[name] = Value::undefined(name);
+        }
+        if (def.usesCaller) {
+            const Value* caller = keyword("caller");
+            local.vars["caller"] = caller ? *caller : Value::undefined("caller");
+        }
+        if (def.usesVarargs) {
+            Array extra;
+            for (std::size_t i = declared; i < args.positional.size(); ++i) extra.push_back(args.positional[i]);
+            local.vars["varargs"] = Value::tuple(std::move(extra));
+        }
+        auto extraKeywords = std::make_shared<Object>();
+        for (std::size_t k = 0; k < args.keyword.size(); ++k) {
+            if (keywordUsed[k]) continue;
+            const std::string& name = args.keyword[k].first;
+            if (name == "caller") fail(def.line, what + " doesn't call caller(), so it can't be used in a {% call %} block");
+            if (!def.usesKwargs) fail(def.line, what + " takes no keyword argument '" + name + "'");
+            extraKeywords->set(name, args.keyword[k].second);
+        }
+        if (def.usesKwargs) local.vars["kwargs"] = Value(extraKeywords);
+        return Value(capture(def.body));
     }
 
     // ---- expressions
@@ -494,7 +611,7 @@ private:
             ns->isNamespace = true;
             for (const auto& p : a.positional)
                 if (p.isObject())
-                    for (const auto& [k, v] : p.asObject().items) ns->set(k, v);
+                    for (const auto& [k, v] : p.asObject().items) ns->set(k.str(), v);
             for (const auto& [k, v] : a.keyword) ns->set(k, v);
             return Value(ns);
         });
@@ -505,7 +622,7 @@ private:
             auto d = std::make_shared<Object>();
             for (const auto& p : a.positional)
                 if (p.isObject())
-                    for (const auto& [k, v] : p.asObject().items) d->set(k, v);
+                    for (const auto& [k, v] : p.asObject().items) d->setKey(k, v);
             for (const auto& [k, v] : a.keyword) d->set(k, v);
             return Value(d);
         });
@@ -547,6 +664,7 @@ public:
             case Expr::Kind::Unary: {
                 const Value v = eval(*e.a);
                 if (e.name == "not") return Value(!v.truthy());
+                requireDefined(v, e.line);
                 if (!v.isNumber()) fail(e.line, "bad operand type for unary " + e.name + ": '" + v.typeName() + "'");
                 if (e.name == "+") return v.isBool() ? Value(v.asInt()) : v;
                 return v.isFloat() ? Value(-v.asDouble()) : Value(-v.asInt());
@@ -563,8 +681,13 @@ public:
                 return e.kind == Expr::Kind::Tuple ? Value::tuple(std::move(out)) : Value(std::move(out));
             }
             case Expr::Kind::Dict: {
+                // keys keep their type: {0: 'a'} is keyed by the integer 0, as in Python
                 auto d = std::make_shared<Object>();
-                for (std::size_t i = 0; i < e.items.size(); ++i) d->set(eval(*e.keys[i]).str(), eval(*e.items[i]));
+                for (std::size_t i = 0; i < e.items.size(); ++i) {
+                    Value key = eval(*e.keys[i]);
+                    Value value = eval(*e.items[i]);
+                    withLine(e.line, [&] { d->setKey(key, std::move(value)); });
+                }
                 return Value(d);
             }
         }
@@ -573,7 +696,50 @@ public:
 
 private:
     void requireDefined(const Value& v, int line) {
-        if (v.isUndefined()) fail(line, "'" + (v.undefinedName().empty() ? std::string("value") : v.undefinedName()) + "' is undefined");
+        if (v.isUndefined()) fail(line, v.undefinedMessage());
+    }
+
+    // Runs `f`, giving a TemplateError it throws the line of the template that caused it.
+    template <class F>
+    void withLine(int line, F&& f) {
+        try {
+            f();
+        } catch (const TemplateError& e) {
+            fail(line, e.what());
+        }
+    }
+
+    Value percentFormat(const std::string& format, const Value& args, int line) {
+        std::string out;
+        withLine(line, [&] { out = jinja::percentFormat(format, args); });
+        if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
+        return Value(std::move(out));
+    }
+
+    // tojson's arguments as transformers declares them: (ensure_ascii=False, indent=None,
+    // separators=None, sort_keys=False), each passed on to json.dumps.
+    JsonFormat jsonFormatOf(const CallArgs& a, int line) {
+        JsonFormat f;
+        f.ensureAscii = a.get(0, "ensure_ascii") && a.get(0, "ensure_ascii")->truthy();
+        f.sortKeys = a.get(3, "sort_keys") && a.get(3, "sort_keys")->truthy();
+        if (const Value* indent = a.get(1, "indent"); indent && !indent->isNone()) {
+            if (indent->isString()) f.indent = indent->asString();
+            else if (indent->isInt() || indent->isBool()) {
+                if (indent->asInt() > 1024) fail(line, "tojson: indent is too large for the sandbox");
+                f.indent = std::string(static_cast<std::size_t>(std::max<std::int64_t>(indent->asInt(), 0)), ' ');
+            }
+            else fail(line, "can't multiply sequence by non-int of type '" + indent->typeName() + "'");
+        }
+        if (const Value* sep = a.get(2, "separators"); sep && !sep->isNone()) {
+            if (!sep->isArray()) fail(line, "cannot unpack non-iterable " + sep->typeName() + " object");
+            const Array& pair = sep->asArray();
+            if (pair.size() < 2) fail(line, "not enough values to unpack (expected 2, got " + std::to_string(pair.size()) + ")");
+            if (pair.size() > 2) fail(line, "too many values to unpack (expected 2)");
+            if (!pair[0].isString() || !pair[1].isString()) fail(line, "tojson: separators must be strings");
+            f.itemSeparator = pair[0].asString();
+            f.keySeparator = pair[1].asString();
+        }
+        return f;
     }
 
     Value binary(const Expr& e) {
@@ -589,6 +755,8 @@ private:
         const Value l = eval(*e.a);
         const Value r = eval(*e.b);
         if (op == "==") return Value(l == r);
+        // str % args: Python's printf-style formatting (an undefined argument prints as "")
+        if (op == "%" && l.isString()) return percentFormat(l.asString(), r, e.line);
         if (op == "!=") return Value(!(l == r));
         if (op == "~") return Value(l.str() + r.str());
         if (op == "in" || op == "not in") {
@@ -607,11 +775,14 @@ private:
         if (op == "+") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '+');
             if (l.isString() && r.isString()) return Value(l.asString() + r.asString());
-            if (l.isArray() && r.isArray()) {
+            if (l.isArray() && r.isArray() && l.isTuple() == r.isTuple()) {
                 Array out = l.asArray();
                 out.insert(out.end(), r.asArray().begin(), r.asArray().end());
-                return Value(std::move(out));
+                return l.isTuple() ? Value::tuple(std::move(out)) : Value(std::move(out));
             }
+            // Python's own words for str + 1, [1] + (2,), ...
+            if (l.isString() || l.isArray())
+                fail(e.line, "can only concatenate " + l.typeName() + " (not \"" + r.typeName() + "\") to " + l.typeName());
         } else if (op == "-") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '-');
         } else if (op == "*") {
@@ -658,7 +829,7 @@ private:
                 return Value(std::pow(l.asDouble(), r.asDouble()));
             }
         }
-        fail(e.line, "unsupported operand types for " + op + ": '" + l.typeName() + "' and '" + r.typeName() + "'");
+        fail(e.line, "unsupported operand type(s) for " + op + ": '" + l.typeName() + "' and '" + r.typeName() + "'");
     }
 
     static Value arith(const Value& l, const Value& r, char op) {
@@ -671,44 +842,39 @@ private:
     }
 
 public:
+    // Ordering as Python's <: an undefined operand is an error, like any other use of its value.
     int compare(const Value& l, const Value& r, int line) {
-        if (l.isNumber() && r.isNumber()) {
-            const double a = l.asDouble(), b = r.asDouble();
-            return a < b ? -1 : a > b ? 1 : 0;
-        }
-        if (l.isString() && r.isString()) return l.asString().compare(r.asString()) < 0 ? -1 : l.asString() == r.asString() ? 0 : 1;
-        if (l.isArray() && r.isArray()) {
-            const auto &a = l.asArray(), &b = r.asArray();
-            for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-                if (a[i] == b[i]) continue;
-                return compare(a[i], b[i], line);
-            }
-            return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-        }
+        requireDefined(l, line);
+        requireDefined(r, line);
+        if (const auto c = compareValues(l, r)) return *c;
         fail(line, "'<' not supported between instances of '" + l.typeName() + "' and '" + r.typeName() + "'");
     }
 
+    // `item in container`. jinja2's Undefined iterates as empty, so nothing is in it.
     bool contains(const Value& container, const Value& item, int line) {
         if (container.isString()) {
-            if (!item.isString()) fail(line, "'in <string>' requires a string as left operand, not " + item.typeName());
+            if (!item.isString()) fail(line, "'in <string>' requires string as left operand, not " + item.typeName());
             return container.asString().find(item.asString()) != std::string::npos;
         }
-        if (container.isArray()) {
-            for (const auto& v : container.asArray())
+        if (container.isArray() || container.isGenerator()) {
+            for (const auto& v : iterate(container, line))
                 if (v == item) return true;
             return false;
         }
-        if (container.isObject()) return item.isString() ? container.asObject().find(item.asString()) != nullptr : false;
-        if (container.isUndefined()) fail(line, "'" + container.undefinedName() + "' is undefined");
+        if (container.isObject() && !container.asObject().isNamespace) {
+            if (!hashKey(item)) fail(line, "unhashable type: '" + item.typeName() + "'");
+            return container.asObject().findKey(item) != nullptr;
+        }
+        if (container.isUndefined()) return false;
         fail(line, "argument of type '" + container.typeName() + "' is not iterable");
     }
 
     Value getItem(const Value& obj, const Value& key, int line) {
         if (obj.isObject()) {
-            const Value* v = obj.asObject().find(key.str());
+            const Value* v = obj.asObject().isNamespace ? obj.asObject().find(key.str()) : obj.asObject().findKey(key);
             if (v) return *v;
             if (key.isString() && !obj.asObject().isNamespace) return methodOf(obj, key.asString(), line);
-            return Value::undefined(key.str());
+            return missingItem(obj, key);
         }
         if (obj.isArray() || obj.isString()) {
             if (!key.isNumber() || key.isFloat()) {
@@ -719,22 +885,22 @@ public:
             if (obj.isArray()) {
                 const auto& a = obj.asArray();
                 if (i < 0) i += static_cast<std::int64_t>(a.size());
-                if (i < 0 || i >= static_cast<std::int64_t>(a.size())) return Value::undefined("list index");
+                if (i < 0 || i >= static_cast<std::int64_t>(a.size())) return missingItem(obj, key);
                 return a[static_cast<std::size_t>(i)];
             }
             const auto cps = codePoints(obj.asString());
             if (i < 0) i += static_cast<std::int64_t>(cps.size());
-            if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return Value::undefined("string index");
+            if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return missingItem(obj, key);
             return Value(cps[static_cast<std::size_t>(i)]);
         }
-        if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
-        return Value::undefined(key.str());
+        if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+        return missingItem(obj, key);
     }
 
     Value slice(const Value& obj, const Value& startV, const Value& stopV, const Value& stepV, int line) {
         const bool isStr = obj.isString();
         if (!isStr && !obj.isArray()) {
-            if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
+            if (obj.isUndefined()) fail(line, obj.undefinedMessage());
             fail(line, "'" + obj.typeName() + "' object is not subscriptable");
         }
         std::vector<std::string> cps;
@@ -784,15 +950,18 @@ Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) 
         const Object& o = obj.asObject();
         if (o.isNamespace) {
             const Value* v = o.find(name);
-            return v ? *v : Value::undefined(name);
+            return v ? *v : missingItem(obj, Value(name));
         }
-        if (name == "items" || name == "keys" || name == "values" || name == "get") return methodOf(obj, name, line);
+        // Python finds a dict's methods before its keys (d.items is the method even with a key "items")
+        static const char* const dictMethods[] = {"items", "keys", "values", "get", "copy", "update", "pop", "popitem", "setdefault", "clear"};
+        for (const char* method : dictMethods)
+            if (name == method) return methodOf(obj, name, line);
         const Value* v = o.find(name);
-        return v ? *v : Value::undefined(name);
+        return v ? *v : missingItem(obj, Value(name));
     }
     if (obj.isString() || obj.isArray()) return methodOf(obj, name, line);
-    if (obj.isUndefined()) fail(line, "'" + obj.undefinedName() + "' is undefined");
-    return Value::undefined(name);
+    if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+    return missingItem(obj, Value(name));
 }
 
 Value Interpreter::methodOf(const Value& obj, const std::string& name, int line) {
@@ -867,6 +1036,64 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 }
                 return Value(std::move(out));
             });
+        if (name == "format")  // str.format, as jinja2's sandboxed formatter runs it
+            return bind([](Interpreter& in, const Value& self, const CallArgs& a) {
+                std::string out;
+                in.withLine(0, [&] {
+                    out = braceFormat(self.asString(), a, [&in](const Value& target, const Value& part, bool isAttribute) {
+                        return isAttribute ? in.getAttr(target, part.str(), 0) : in.getItem(target, part, 0);
+                    });
+                });
+                if (out.size() > in.limits_.maxOutputBytes) in.fail(0, "string too long");
+                return Value(std::move(out));
+            });
+        if (name == "partition" || name == "rpartition")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* sep = a.get(0, "sep");
+                if (!sep || !sep->isString() || sep->asString().empty()) in.fail(0, name + "() needs a non-empty separator");
+                const std::string& s = self.asString();
+                const std::string& x = sep->asString();
+                const std::size_t p = name == "partition" ? s.find(x) : s.rfind(x);
+                if (p == std::string::npos)
+                    return name == "partition" ? Value::tuple({Value(s), Value(""), Value("")}) : Value::tuple({Value(""), Value(""), Value(s)});
+                return Value::tuple({Value(s.substr(0, p)), Value(x), Value(s.substr(p + x.size()))});
+            });
+        if (name == "removeprefix" || name == "removesuffix")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* affix = a.get(0, name == "removeprefix" ? "prefix" : "suffix");
+                if (!affix || !affix->isString()) in.fail(0, name + "() needs a string");
+                const std::string& s = self.asString();
+                const std::string& x = affix->asString();
+                if (name == "removeprefix") return Value(s.compare(0, x.size(), x) == 0 ? s.substr(x.size()) : s);
+                const bool ends = s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+                return Value(ends ? s.substr(0, s.size() - x.size()) : s);
+            });
+        if (name == "center" || name == "ljust" || name == "rjust" || name == "zfill")
+            return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+                const Value* width = a.get(0, "width");
+                if (!width || !width->isInt()) in.fail(0, name + "() needs an integer width");
+                if (width->asInt() > 1 << 20) in.fail(0, name + "(): width too large for the sandbox");
+                const std::string& s = self.asString();
+                const std::int64_t length = static_cast<std::int64_t>(codePoints(s).size());
+                const std::size_t pad = static_cast<std::size_t>(std::max<std::int64_t>(0, width->asInt() - length));
+                if (name == "zfill") {  // zeros after a leading sign
+                    const bool signed_ = !s.empty() && (s[0] == '-' || s[0] == '+');
+                    return Value((signed_ ? s.substr(0, 1) : std::string()) + std::string(pad, '0') + s.substr(signed_ ? 1 : 0));
+                }
+                const Value* fillArg = a.get(1, "fillchar");
+                const std::string fill = fillArg && fillArg->isString() ? fillArg->asString() : " ";
+                if (codePoints(fill).size() != 1) in.fail(0, "The fill character must be exactly one character long");
+                auto repeat = [&](std::size_t n) {
+                    std::string out;
+                    for (std::size_t i = 0; i < n; ++i) out += fill;
+                    return out;
+                };
+                if (name == "ljust") return Value(s + repeat(pad));
+                if (name == "rjust") return Value(repeat(pad) + s);
+                // CPython's str.center: an odd padding puts its extra character on the left only when the width is odd
+                const std::size_t left = pad / 2 + (pad & static_cast<std::size_t>(width->asInt()) & 1);
+                return Value(repeat(left) + s + repeat(pad - left));
+            });
         if (name == "splitlines")
             return bind([](Interpreter&, const Value& self, const CallArgs&) {
                 Array out;
@@ -898,17 +1125,29 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 return Value(ok);
             });
     }
+    if (obj.isArray() && (name == "index" || name == "count"))
+        return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {
+            if (a.positional.empty()) in.fail(0, name + "() takes exactly one argument");
+            const Array& items = self.asArray();
+            const auto n = std::count(items.begin(), items.end(), a.positional[0]);
+            if (name == "count") return Value(static_cast<std::int64_t>(n));
+            const auto it = std::find(items.begin(), items.end(), a.positional[0]);
+            if (it == items.end()) in.fail(0, a.positional[0].repr() + " is not in " + self.typeName());
+            return Value(static_cast<std::int64_t>(it - items.begin()));
+        });
     if (obj.isObject() && !obj.asObject().isNamespace) {
+        if (name == "copy")
+            return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(std::make_shared<Object>(self.asObject())); });
         if (name == "items")
             return bind([](Interpreter&, const Value& self, const CallArgs&) {
                 Array out;
-                for (const auto& [k, v] : self.asObject().items) out.push_back(Value::tuple(Array{Value(k), v}));
+                for (const auto& [k, v] : self.asObject().items) out.push_back(Value::tuple(Array{k, v}));
                 return Value(std::move(out));
             });
         if (name == "keys")
             return bind([](Interpreter&, const Value& self, const CallArgs&) {
                 Array out;
-                for (const auto& [k, v] : self.asObject().items) out.emplace_back(k);
+                for (const auto& [k, v] : self.asObject().items) out.push_back(k);
                 return Value(std::move(out));
             });
         if (name == "values")
@@ -921,7 +1160,7 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
             return bind([](Interpreter& in, const Value& self, const CallArgs& a) {
                 const Value* key = a.get(0, "key");
                 if (!key) in.fail(0, "get() needs a key");
-                const Value* v = self.asObject().find(key->str());
+                const Value* v = self.asObject().findKey(*key);
                 if (v) return *v;
                 const Value* def = a.get(1, "default");
                 return def ? *def : Value(nullptr);
@@ -931,9 +1170,9 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
     for (const char* m : mutating)
         if (name == m)
             return Value::function(name, [name, obj, line](Interpreter& in, const CallArgs&) -> Value {
-                in.fail(line, "access to '" + name + "' of a " + obj.typeName() + " is not allowed: the sandbox keeps values immutable");
+                in.fail(line, "access to attribute '" + name + "' of '" + obj.typeName() + "' object is unsafe. (the sandbox keeps values immutable)");
             });
-    return Value::undefined(name);
+    return missingItem(obj, Value(name));
 }
 
 // ---- filters ------------------------------------------------------------------------------------
@@ -1002,9 +1241,10 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         return v;
     }
+    if (name == "last" && v.isGenerator()) fail(line, "'generator' object is not reversible");
     if (name == "first" || name == "last") {
         const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name);
+        if (items.empty()) return Value::undefined(name, "No " + name + " item, sequence was empty.");
         return name == "first" ? items.front() : items.back();
     }
     if (name == "list") return Value(iterate(v, line));
@@ -1012,6 +1252,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     if (name == "safe") return v;
     if (name == "e" || name == "escape" || name == "forceescape") return Value(htmlEscape(v.str()));
     if (name == "int") {
+        requireDefined(v, line);
         const Value* def = arg(a, 0, "default");
         if (v.isNumber()) return Value(v.asInt());
         if (v.isString()) {
@@ -1028,6 +1269,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return def ? *def : Value(static_cast<std::int64_t>(0));
     }
     if (name == "float") {
+        requireDefined(v, line);
         const Value* def = arg(a, 0, "default");
         if (v.isNumber()) return Value(v.asDouble());
         if (v.isString()) {
@@ -1050,6 +1292,8 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const Value* method = arg(a, 1, "method");
         const std::int64_t p = precision && precision->isNumber() ? precision->asInt() : 0;
         const std::string m = method ? method->str() : "common";
+        if (!v.isNumber()) fail(line, "type " + v.typeName() + " doesn't define __round__ method");
+        if (m == "common" && !v.isFloat() && p >= 0) return Value(v.asInt());  // Python's round(int, n) is that int
         const double scale = std::pow(10.0, static_cast<double>(p));
         double x = v.asDouble() * scale;
         x = m == "ceil" ? std::ceil(x) : m == "floor" ? std::floor(x) : std::nearbyint(x);  // Python round(): half to even
@@ -1058,26 +1302,27 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     if (name == "tojson") {
         // transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
         // json.dumps without Jinja's HTML escaping
-        const Value* indent = arg(a, 1, "indent");
-        const int ind = indent && indent->isNumber() ? static_cast<int>(indent->asInt()) : -1;
-        if (const Value* sep = arg(a, 2, "separators"); sep && !sep->isNone()) fail(line, "tojson: separators are not supported");
-        return Value(v.toJson(ind, argBool(a, 3, "sort_keys", false), argBool(a, 0, "ensure_ascii", false)));
+        const JsonFormat format = jsonFormatOf(a, line);
+        std::string json;
+        withLine(line, [&] { json = v.toJson(format); });
+        return Value(std::move(json));
     }
     if (name == "items") {
-        if (v.isUndefined()) return Value(Array{});
-        if (!v.isObject()) fail(line, "items filter needs a mapping, not " + v.typeName());
+        if (v.isUndefined()) return Value::generator({}, "do_items");
+        if (!v.isObject() || v.asObject().isNamespace) fail(line, "Can only get item pairs from a mapping.");
         Array out;
-        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{Value(k), val}));
-        return Value(std::move(out));
+        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
+        return Value::generator(std::move(out), "do_items");
     }
     if (name == "dictsort") {
-        if (!v.isObject()) fail(line, "dictsort needs a mapping");
+        requireDefined(v, line);
+        if (!v.isObject() || v.asObject().isNamespace) fail(line, "'" + v.typeName() + "' object has no attribute 'items'");
         const bool cs = argBool(a, 0, "case_sensitive", false);
         const Value* by = arg(a, 1, "by");
         const bool byValue = by && by->str() == "value";
         const bool reverse = argBool(a, 2, "reverse", false);
         Array out;
-        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{Value(k), val}));
+        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
         std::stable_sort(out.begin(), out.end(), [&](const Value& x, const Value& y) {
             const int c = compare(sortKey(x.asArray()[byValue ? 1 : 0], cs), sortKey(y.asArray()[byValue ? 1 : 0], cs), line);
             return reverse ? c > 0 : c < 0;
@@ -1091,9 +1336,13 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             for (auto it = cps.rbegin(); it != cps.rend(); ++it) out += *it;
             return Value(std::move(out));
         }
+        if (!v.isArray() && !v.isObject() && !v.isUndefined() && !v.isGenerator()) fail(line, "argument must be iterable");
+        // jinja2 returns reversed(value), an iterator, and a list for what can't be reversed in place
+        const bool generator = v.isGenerator();
+        const std::string kind = v.isTuple() || v.isUndefined() ? "reversed" : v.isObject() ? "dict_reversekeyiterator" : "list_reverseiterator";
         Array items = iterate(v, line);
         std::reverse(items.begin(), items.end());
-        return Value(std::move(items));
+        return generator ? Value(std::move(items)) : Value::generator(std::move(items), kind, kind);
     }
     if (name == "sort") {
         const bool reverse = argBool(a, 0, "reverse", false);
@@ -1116,10 +1365,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             seen.push_back(key);
             out.push_back(item);
         }
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "do_unique");
     }
     if (name == "map") {
         Array out;
+        if (!v.truthy()) return Value::generator({}, "sync_do_map");  // jinja2 maps nothing over a false value (None, undefined, "")
         const Value* attribute = nullptr;
         for (const auto& [k, val] : a.keyword)
             if (k == "attribute") attribute = &val;
@@ -1131,7 +1381,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
                 Value x = attrPath(item, attribute);
                 out.push_back(x.isUndefined() && def ? *def : x);
             }
-            return Value(std::move(out));
+            return Value::generator(std::move(out), "sync_do_map");
         }
         if (a.positional.empty()) fail(line, "map needs a filter name or attribute=");
         const std::string filter = a.positional[0].str();
@@ -1139,7 +1389,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         rest.positional.assign(a.positional.begin() + 1, a.positional.end());
         rest.keyword = a.keyword;
         for (const auto& item : iterate(v, line)) out.push_back(applyFilter(filter, item, rest, line));
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "sync_do_map");
     }
     if (name == "select" || name == "reject" || name == "selectattr" || name == "rejectattr") {
         const bool byAttr = name == "selectattr" || name == "rejectattr";
@@ -1158,12 +1408,13 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             testArgs.positional.assign(a.positional.begin() + static_cast<std::ptrdiff_t>(next) + 1, a.positional.end());
         }
         Array out;
+        if (!v.truthy()) return Value::generator({}, "select_or_reject");  // jinja2 selects nothing from a false value (None, undefined, "")
         for (const auto& item : iterate(v, line)) {
             const Value x = byAttr ? attrPath(item, attribute) : item;
             const bool r = test.empty() ? x.truthy() : applyTest(test, x, testArgs, line);
             if (r == keep) out.push_back(item);
         }
-        return Value(std::move(out));
+        return Value::generator(std::move(out), "select_or_reject");
     }
     if (name == "sum") {
         const Value* attribute = arg(a, 0, "attribute");
@@ -1180,7 +1431,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool cs = argBool(a, 0, "case_sensitive", false);
         const Value* attribute = arg(a, 1, "attribute");
         const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name);
+        if (items.empty()) return Value::undefined(name, "No aggregated item, sequence was empty.");
         std::size_t best = 0;
         for (std::size_t i = 1; i < items.size(); ++i) {
             const int c = compare(sortKey(attrPath(items[i], attribute), cs), sortKey(attrPath(items[best], attribute), cs), line);
@@ -1195,6 +1446,8 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
                                                           : std::string(static_cast<std::size_t>(width && width->isNumber() ? width->asInt() : 4), ' ');
         const bool first = argBool(a, 1, "first", false);
         const bool blank = argBool(a, 2, "blank", false);
+        requireDefined(v, line);
+        if (!v.isString()) fail(line, "unsupported operand type(s) for +=: '" + v.typeName() + "' and 'str'");
         const std::string s = v.str() + "\n";
         std::vector<std::string> lines;
         for (std::size_t start = 0; start < s.size();) {
@@ -1207,28 +1460,14 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return Value(first ? pad + out : out);
     }
     if (name == "format") {
-        // printf-style: "%s", "%d", "%i", "%r", "%%" (the Jinja format filter)
-        const std::string f = v.str();
-        std::string out;
-        std::size_t next = 0;
-        for (std::size_t i = 0; i < f.size(); ++i) {
-            if (f[i] != '%' || i + 1 >= f.size()) {
-                out += f[i];
-                continue;
-            }
-            const char spec = f[++i];
-            if (spec == '%') {
-                out += '%';
-                continue;
-            }
-            if (next >= a.positional.size()) fail(line, "format: not enough arguments");
-            const Value& x = a.positional[next++];
-            if (spec == 's') out += x.str();
-            else if (spec == 'r') out += x.repr();
-            else if ((spec == 'd' || spec == 'i') && x.isNumber()) out += std::to_string(x.asInt());
-            else fail(line, std::string("format: unsupported conversion %") + spec);
+        // jinja2's do_format: str(value) % (kwargs or args)
+        if (!a.positional.empty() && !a.keyword.empty()) fail(line, "can't handle positional and keyword arguments at the same time");
+        if (!a.keyword.empty()) {
+            auto mapping = std::make_shared<Object>();
+            for (const auto& [k, x] : a.keyword) mapping->set(k, x);
+            return percentFormat(v.str(), Value(mapping), line);
         }
-        return Value(std::move(out));
+        return percentFormat(v.str(), Value::tuple(a.positional), line);
     }
     if (name == "wordcount") return Value(static_cast<std::int64_t>(pySplit(v.str(), nullptr, -1, false).asArray().size()));
     if (name == "attr") {
@@ -1257,8 +1496,9 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     if (name == "number") return v.isNumber();
     if (name == "string") return v.isString();
     if (name == "mapping") return v.isObject() && !v.asObject().isNamespace;
-    if (name == "iterable") return v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
-    if (name == "sequence") return v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
+    // jinja2's Undefined iterates (as empty) and has a length, so it passes both
+    if (name == "iterable") return v.isUndefined() || v.isGenerator() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
+    if (name == "sequence") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "callable") return v.isCallable();
     if (name == "even" || name == "odd") {
         if (!v.isNumber()) fail(line, "test '" + name + "' needs a number");

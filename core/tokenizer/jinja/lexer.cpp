@@ -4,6 +4,9 @@
 #include "core/tokenizer/jinja/value.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 
 namespace awq::jinja {
 namespace {
@@ -188,6 +191,8 @@ private:
                 while (q < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
                 tokens_.push_back({TokenType::Name, std::string(src_.substr(p, q - p)), line});
                 p = q;
+            } else if (c == '0' && p + 1 < src_.size() && std::strchr("xXoObB", src_[p + 1]) && src_[p + 1] != '\0') {
+                p = lexPrefixedInteger(p, line);
             } else if (std::isdigit(static_cast<unsigned char>(c))) {
                 std::size_t q = p;
                 bool isFloat = false;
@@ -231,6 +236,27 @@ private:
                 if (!matched) throw error(std::string("unexpected character '") + c + "'", p);
             }
         }
+    }
+
+    // 0x1F, 0o17, 0b101 (underscores allowed between digits): the integer's decimal spelling.
+    std::size_t lexPrefixedInteger(std::size_t p, int line) {
+        const char kind = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[p + 1])));
+        const int base = kind == 'x' ? 16 : kind == 'o' ? 8 : 2;
+        std::size_t q = p + 2;
+        std::uint64_t value = 0;
+        bool any = false;
+        for (; q < src_.size(); ++q) {
+            const char d = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[q])));
+            if (d == '_') continue;
+            const int digit = std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : 99;
+            if (digit >= base) break;
+            if (value > (std::numeric_limits<std::uint64_t>::max() >> 4)) throw error("integer literal out of range", p);
+            value = value * static_cast<unsigned>(base) + static_cast<unsigned>(digit);
+            any = true;
+        }
+        if (!any) throw error("invalid integer literal", p);
+        tokens_.push_back({TokenType::Integer, std::to_string(value), line});
+        return q;
     }
 
     std::size_t lexString(std::size_t p) {

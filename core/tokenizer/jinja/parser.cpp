@@ -10,6 +10,47 @@
 namespace awq::jinja {
 namespace {
 
+bool referencesName(const Body& body, std::string_view name);
+
+bool referencesName(const Expr* e, std::string_view name) {
+    if (!e) return false;
+    if (e->kind == Expr::Kind::Name && e->name == name) return true;
+    for (const Expr* child : {e->a.get(), e->b.get(), e->c.get(), e->d.get()})
+        if (referencesName(child, name)) return true;
+    for (const auto& list : {&e->items, &e->keys, &e->args.positional})
+        for (const auto& child : *list)
+            if (referencesName(child.get(), name)) return true;
+    for (const auto& [k, child] : e->args.keyword)
+        if (referencesName(child.get(), name)) return true;
+    return false;
+}
+
+bool referencesName(const Stmt& s, std::string_view name) {
+    for (const Expr* e : {s.expr.get(), s.cond.get(), s.target.get()})
+        if (referencesName(e, name)) return true;
+    for (const auto& list : {&s.conditions, &s.filters})
+        for (const auto& e : *list)
+            if (referencesName(e.get(), name)) return true;
+    for (const auto& [param, def] : s.params)
+        if (referencesName(def.get(), name)) return true;
+    for (const auto& b : s.bodies)
+        if (referencesName(b, name)) return true;
+    return referencesName(s.body, name) || referencesName(s.elseBody, name);
+}
+
+bool referencesName(const Body& body, std::string_view name) {
+    for (const auto& s : body)
+        if (referencesName(*s, name)) return true;
+    return false;
+}
+
+// What a macro body reads of caller / varargs / kwargs (jinja2 decides the same way, at compile time).
+void noteSpecialNames(Stmt& s) {
+    s.usesCaller = referencesName(s.body, "caller");
+    s.usesVarargs = referencesName(s.body, "varargs");
+    s.usesKwargs = referencesName(s.body, "kwargs");
+}
+
 class Parser {
 public:
     explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
@@ -140,7 +181,10 @@ private:
                 advance();
                 s->cond = parseExpression();
             }
-            if (isName("recursive")) fail("recursive for loops are not supported");
+            if (isName("recursive")) {
+                s->recursive = true;
+                advance();
+            }
             expectBlockEnd();
             s->body = parseUntil({"else", "endfor"}, which);
             if (which == "else") {
@@ -189,22 +233,22 @@ private:
         } else if (name == "macro") {
             s->kind = Stmt::Kind::Macro;
             s->text = expectName();
-            expectOp("(");
-            while (!isOp(")")) {
-                std::string param = expectName();
-                ExprPtr def;
-                if (isOp("=")) {
-                    advance();
-                    def = parseExpression();
-                }
-                s->params.emplace_back(std::move(param), std::move(def));
-                if (!isOp(")")) expectOp(",");
-            }
-            advance();
+            parseParams(s->params);
             expectBlockEnd();
             s->body = parseUntil({"endmacro"}, which);
             if (cur().type == TokenType::Name) advance();  // {% endmacro name %}
             expectBlockEnd();
+            noteSpecialNames(*s);
+        } else if (name == "call") {
+            // {% call(params) macro(args) %}body{% endcall %}
+            s->kind = Stmt::Kind::CallBlock;
+            if (isOp("(")) parseParams(s->params);
+            s->expr = parseExpression();
+            if (s->expr->kind != Expr::Kind::Call) fail("expected a macro call after {% call %}");
+            expectBlockEnd();
+            s->body = parseUntil({"endcall"}, which);
+            expectBlockEnd();
+            noteSpecialNames(*s);
         } else if (name == "filter") {
             s->kind = Stmt::Kind::FilterBlock;
             s->filters.push_back(parseFilterCall(nullptr));
@@ -214,6 +258,19 @@ private:
             }
             expectBlockEnd();
             s->body = parseUntil({"endfilter"}, which);
+            expectBlockEnd();
+        } else if (name == "with") {
+            // {% with a = 1, b = a %}body{% endwith %}: the values are evaluated outside, the names
+            // live only in the body
+            s->kind = Stmt::Kind::With;
+            while (cur().type != TokenType::BlockEnd) {
+                std::string target = expectName();
+                expectOp("=");
+                s->params.emplace_back(std::move(target), parseExpression());
+                if (cur().type != TokenType::BlockEnd) expectOp(",");
+            }
+            expectBlockEnd();
+            s->body = parseUntil({"endwith"}, which);
             expectBlockEnd();
         } else if (name == "break" || name == "continue") {
             s->kind = name == "break" ? Stmt::Kind::Break : Stmt::Kind::Continue;
@@ -232,6 +289,23 @@ private:
             fail("unknown or unsupported statement '" + name + "'");
         }
         return s;
+    }
+
+    // "(name, name=default, ...)" of a macro or a call block's caller.
+    void parseParams(std::vector<std::pair<std::string, ExprPtr>>& params) {
+        expectOp("(");
+        while (!isOp(")")) {
+            std::string param = expectName();
+            if (param == "caller") fail("a macro can't name a parameter 'caller': {% call %} passes it");
+            ExprPtr def;
+            if (isOp("=")) {
+                advance();
+                def = parseExpression();
+            }
+            params.emplace_back(std::move(param), std::move(def));
+            if (!isOp(")")) expectOp(",");
+        }
+        advance();
     }
 
     // ---- expressions

@@ -10,18 +10,83 @@
 
 namespace awq::jinja {
 
+namespace {
+std::string stringKey(std::string_view key) { return "s" + std::string(key); }
+}  // namespace
+
 const Value* Object::find(std::string_view key) const {
-    auto it = index.find(std::string(key));
+    auto it = index.find(stringKey(key));
     return it == index.end() ? nullptr : &items[it->second].second;
 }
 
-void Object::set(const std::string& key, Value v) {
-    if (auto it = index.find(key); it != index.end()) {
+const Value* Object::findKey(const Value& key) const {
+    const auto hash = hashKey(key);
+    if (!hash) return nullptr;
+    auto it = index.find(*hash);
+    return it == index.end() ? nullptr : &items[it->second].second;
+}
+
+void Object::set(const std::string& key, Value v) { setKey(Value(key), std::move(v)); }
+
+void Object::setKey(const Value& key, Value v) {
+    auto hash = hashKey(key);
+    if (!hash) throw TemplateError("unhashable type: '" + key.typeName() + "'");
+    if (auto it = index.find(*hash); it != index.end()) {
         items[it->second].second = std::move(v);
         return;
     }
-    index.emplace(key, items.size());
+    index.emplace(std::move(*hash), items.size());
     items.emplace_back(key, std::move(v));
+}
+
+std::optional<std::string> hashKey(const Value& v) {
+    if (v.isString()) return stringKey(v.asString());
+    if (v.isInt() || v.isBool()) return "i" + std::to_string(v.asInt());
+    if (v.isFloat()) {
+        // a float equal to an integer is that integer's key (hash(2.0) == hash(2))
+        const double d = v.asDouble();
+        if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18) return "i" + std::to_string(static_cast<std::int64_t>(d));
+        return "f" + formatFloat(d);
+    }
+    if (v.isNone()) return std::string("N");
+    if (v.isUndefined()) return std::string("U");  // jinja2's Undefined hashes by its type
+    if (v.isTuple()) {
+        std::string out = "t" + std::to_string(v.asArray().size());
+        for (const auto& item : v.asArray()) {
+            auto h = hashKey(item);
+            if (!h) return std::nullopt;
+            out += ":" + std::to_string(h->size()) + ":" + *h;  // length-prefixed: no two tuples collide
+        }
+        return out;
+    }
+    if (v.isCallable() || v.isGenerator()) {  // hashed by identity
+        char buf[32];
+        const void* identity = v.isCallable() ? static_cast<const void*>(&v.asCallable()) : static_cast<const void*>(&v.asGenerator());
+        std::snprintf(buf, sizeof buf, "c%p", identity);
+        return std::string(buf);
+    }
+    return std::nullopt;  // list, dict: unhashable
+}
+
+std::optional<int> compareValues(const Value& a, const Value& b) {
+    auto sign = [](auto x, auto y) { return x < y ? -1 : y < x ? 1 : 0; };
+    if (a.isNumber() && b.isNumber()) {
+        if (a.isFloat() || b.isFloat()) return sign(a.asDouble(), b.asDouble());
+        return sign(a.asInt(), b.asInt());
+    }
+    if (a.isString() && b.isString()) {
+        const int c = a.asString().compare(b.asString());  // UTF-8 byte order is code point order
+        return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    if (a.isArray() && b.isArray() && a.isTuple() == b.isTuple()) {
+        const auto &x = a.asArray(), &y = b.asArray();
+        for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
+            if (x[i] == y[i]) continue;
+            return compareValues(x[i], y[i]);
+        }
+        return sign(x.size(), y.size());
+    }
+    return std::nullopt;
 }
 
 const Value* CallArgs::get(std::size_t i, std::string_view name) const {
@@ -29,6 +94,14 @@ const Value* CallArgs::get(std::size_t i, std::string_view name) const {
     for (const auto& [k, v] : keyword)
         if (k == name) return &v;
     return nullptr;
+}
+
+Value Value::generator(Array items, std::string function, std::string kind) {
+    auto g = std::make_shared<Generator>();
+    g->items = std::move(items);
+    g->function = std::move(function);
+    g->kind = std::move(kind);
+    return Value(std::move(g));
 }
 
 std::int64_t Value::asInt() const {
@@ -65,8 +138,9 @@ std::string Value::typeName() const {
     if (isInt()) return "int";
     if (isFloat()) return "float";
     if (isString()) return "str";
-    if (isArray()) return "list";
+    if (isArray()) return isTuple() ? "tuple" : "list";
     if (isObject()) return asObject().isNamespace ? "Namespace" : "dict";
+    if (isGenerator()) return asGenerator().kind;
     return "function";
 }
 
@@ -162,11 +236,30 @@ void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
     appendJsonQuoted(s, out);
 }
 
-void jsonDump(const Value& v, int indent, bool sortKeys, bool ascii, int depth, std::string& out) {
+// json.dumps turns dict keys that aren't strings into strings; other keys are a TypeError.
+std::string jsonKey(const Value& key) {
+    if (key.isString()) return key.asString();
+    if (key.isBool()) return key.asBool() ? "true" : "false";
+    if (key.isInt()) return std::to_string(key.asInt());
+    if (key.isFloat()) {
+        const double d = key.asDouble();
+        return std::isnan(d) ? "NaN" : std::isinf(d) ? (d < 0 ? "-Infinity" : "Infinity") : formatFloat(d);
+    }
+    if (key.isNone()) return "null";
+    throw TemplateError("tojson: keys must be str, int, float, bool or None, not " + (key.isTuple() ? std::string("tuple") : key.typeName()));
+}
+
+std::string repeatIndent(const std::string& unit, int depth) {
+    std::string out;
+    for (int i = 0; i < depth; ++i) out += unit;
+    return out;
+}
+
+void jsonDump(const Value& v, const JsonFormat& f, int depth, std::string& out) {
     if (depth > 512) throw TemplateError("tojson: value is nested too deeply");
-    const std::string newline = indent >= 0 ? "\n" + std::string(static_cast<std::size_t>(indent * (depth + 1)), ' ') : "";
-    const std::string closing = indent >= 0 ? "\n" + std::string(static_cast<std::size_t>(indent * depth), ' ') : "";
-    const char* itemSep = indent >= 0 ? "," : ", ";
+    const std::string newline = f.indent ? "\n" + repeatIndent(*f.indent, depth + 1) : "";
+    const std::string closing = f.indent ? "\n" + repeatIndent(*f.indent, depth) : "";
+    const std::string itemSep = f.itemSeparator ? *f.itemSeparator : f.indent ? "," : ", ";
     if (v.isNone()) {
         out += "null";
     } else if (v.isBool()) {
@@ -177,7 +270,7 @@ void jsonDump(const Value& v, int indent, bool sortKeys, bool ascii, int depth, 
         const double d = v.asDouble();
         out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d < 0 ? "-Infinity" : "Infinity") : formatFloat(d);
     } else if (v.isString()) {
-        jsonString(v.asString(), out, ascii);
+        jsonString(v.asString(), out, f.ensureAscii);
     } else if (v.isArray()) {
         const auto& a = v.asArray();
         if (a.empty()) {
@@ -188,33 +281,48 @@ void jsonDump(const Value& v, int indent, bool sortKeys, bool ascii, int depth, 
         for (std::size_t i = 0; i < a.size(); ++i) {
             out += i ? itemSep : "";
             out += newline;
-            jsonDump(a[i], indent, sortKeys, ascii, depth + 1, out);
+            jsonDump(a[i], f, depth + 1, out);
         }
         out += closing + "]";
-    } else if (v.isObject()) {
+    } else if (v.isObject() && !v.asObject().isNamespace) {
         const auto& o = v.asObject();
         if (o.items.empty()) {
             out += "{}";
             return;
         }
-        std::vector<const std::pair<std::string, Value>*> items;
+        std::vector<const std::pair<Value, Value>*> items;
         for (const auto& kv : o.items) items.push_back(&kv);
-        if (sortKeys) std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return a->first < b->first; });
+        if (f.sortKeys) {
+            // Python sorts the keys as they are, before turning them into strings; keys it can't
+            // order are reported as its sort meets them first (each key against the one before)
+            for (std::size_t i = 1; i < items.size(); ++i)
+                if (!compareValues(items[i]->first, items[i - 1]->first))
+                    throw TemplateError("tojson: '<' not supported between instances of '" + items[i]->first.typeName() + "' and '" +
+                                        items[i - 1]->first.typeName() + "'");
+            std::stable_sort(items.begin(), items.end(), [](auto* a, auto* b) { return compareValues(a->first, b->first).value_or(0) < 0; });
+        }
         out += "{";
         for (std::size_t i = 0; i < items.size(); ++i) {
             out += i ? itemSep : "";
             out += newline;
-            jsonString(items[i]->first, out, ascii);
-            out += ": ";
-            jsonDump(items[i]->second, indent, sortKeys, ascii, depth + 1, out);
+            jsonString(jsonKey(items[i]->first), out, f.ensureAscii);
+            out += f.keySeparator;
+            jsonDump(items[i]->second, f, depth + 1, out);
         }
         out += closing + "}";
     } else {
-        throw TemplateError("tojson: Object of type " + v.typeName() + " is not JSON serializable");
+        const std::string type = v.isUndefined() ? "Undefined" : v.isTuple() ? "tuple" : v.typeName();
+        throw TemplateError("tojson: Object of type " + type + " is not JSON serializable");
     }
 }
 
 }  // namespace
+
+std::string Value::undefinedMessage() const {
+    const Undefined& u = std::get<Undefined>(v_);
+    if (!u.message.empty()) return u.message;
+    return "'" + (u.name.empty() ? std::string("value") : u.name) + "' is undefined";
+}
 
 std::string Value::str() const {
     if (isUndefined()) return "";
@@ -236,19 +344,23 @@ std::string Value::repr() const {
         if (isTuple()) return out + (a.size() == 1 ? ",)" : ")");
         return out + "]";
     }
+    if (isGenerator()) {
+        const Generator& g = asGenerator();
+        return g.kind == "generator" ? "<generator object " + g.function + ">" : "<" + g.kind + " object>";
+    }
     if (isObject()) {
         const auto& o = asObject();
         std::string out = o.isNamespace ? "<Namespace {" : "{";
         for (std::size_t i = 0; i < o.items.size(); ++i)
-            out += (i ? ", " : "") + pyStringRepr(o.items[i].first) + ": " + o.items[i].second.repr();
+            out += (i ? ", " : "") + o.items[i].first.repr() + ": " + o.items[i].second.repr();
         return out + (o.isNamespace ? "}>" : "}");
     }
     return "<function " + asCallable().name + ">";
 }
 
-std::string Value::toJson(int indent, bool sortKeys, bool ensureAscii) const {
+std::string Value::toJson(const JsonFormat& format) const {
     std::string out;
-    jsonDump(*this, indent, sortKeys, ensureAscii, 0, out);
+    jsonDump(*this, format, 0, out);
     return out;
 }
 
@@ -261,6 +373,7 @@ bool operator==(const Value& a, const Value& b) {
     if (a.isUndefined() || a.isNone()) return true;
     if (a.isString()) return a.asString() == b.asString();
     if (a.isArray()) {
+        if (a.isTuple() != b.isTuple()) return false;  // (1, 2) != [1, 2] in Python
         const auto &x = a.asArray(), &y = b.asArray();
         if (x.size() != y.size()) return false;
         for (std::size_t i = 0; i < x.size(); ++i)
@@ -272,11 +385,12 @@ bool operator==(const Value& a, const Value& b) {
         if (a.objectPtr() == b.objectPtr()) return true;
         if (x.items.size() != y.items.size() || x.isNamespace || y.isNamespace) return false;
         for (const auto& [k, v] : x.items) {
-            const Value* other = y.find(k);
+            const Value* other = y.findKey(k);
             if (!other || !(v == *other)) return false;
         }
         return true;
     }
+    if (a.isGenerator()) return &a.asGenerator() == &b.asGenerator();
     return &a.asCallable() == &b.asCallable();
 }
 

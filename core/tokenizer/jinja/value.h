@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,16 +23,23 @@ public:
 
 class Value;
 class Interpreter;
+struct Generator;
 using Array = std::vector<Value>;
 
-// An ordered mapping with string keys (JSON objects, dict literals, namespace(), loop).
+// An ordered mapping (JSON objects, dict literals, dict(), namespace(), loop). Keys are any hashable
+// value, as in a Python dict: {0: 'a'} keeps the integer 0, and 1, 1.0 and True are one key.
 struct Object {
-    std::vector<std::pair<std::string, Value>> items;
-    std::unordered_map<std::string, std::size_t> index;
+    std::vector<std::pair<Value, Value>> items;
+    std::unordered_map<std::string, std::size_t> index;  // hashKey(key) -> position in items
     bool isNamespace = false;
 
+    // The value under a string key / under any key; nullptr when absent (or `key` is unhashable).
     const Value* find(std::string_view key) const;
+    const Value* findKey(const Value& key) const;
+    // Inserts or replaces; a replaced entry keeps its first key and position, as Python does.
     void set(const std::string& key, Value v);
+    // Throws TemplateError("unhashable type: 'list'") for lists, dicts and the like.
+    void setKey(const Value& key, Value v);
 };
 
 struct CallArgs {
@@ -48,13 +56,25 @@ struct Callable {
 };
 
 struct Undefined {
-    std::string name;  // what was looked up, for error messages
+    std::string name;     // what was looked up, for error messages
+    std::string message;  // jinja2's message for using it ("'dict object' has no attribute 'x'"); empty: "'name' is undefined"
+};
+
+// How json.dumps writes a value: transformers' tojson(x, ensure_ascii, indent, separators,
+// sort_keys) passes its arguments straight to json.dumps.
+struct JsonFormat {
+    std::optional<std::string> indent;  // each level's indentation; nullopt: everything on one line
+    std::optional<std::string> itemSeparator;  // nullopt: "," with an indent, ", " without
+    std::string keySeparator = ": ";
+    bool sortKeys = false;
+    bool ensureAscii = false;
 };
 
 class Value {
 public:
     using Storage = std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
-                                 std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<const Callable>>;
+                                 std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<const Callable>,
+                                 std::shared_ptr<Generator>>;
 
     Value() : v_(Undefined{}) {}
     Value(std::nullptr_t) : v_(nullptr) {}
@@ -68,9 +88,13 @@ public:
     Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}
     Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}
     Value(std::shared_ptr<const Callable> c) : v_(std::move(c)) {}
-    static Value undefined(std::string name = {}) {
+    Value(std::shared_ptr<Generator> g) : v_(std::move(g)) {}
+    // A one-pass iterator over `items`, as the filters jinja2 writes as Python generators give
+    // (`function`: the jinja2 function, for its repr), or a Python iterator of type `kind`.
+    static Value generator(Array items, std::string function, std::string kind = "generator");
+    static Value undefined(std::string name = {}, std::string message = {}) {
         Value v;
-        v.v_ = Undefined{std::move(name)};
+        v.v_ = Undefined{std::move(name), std::move(message)};
         return v;
     }
     static Value object() { return Value(std::make_shared<Object>()); }
@@ -94,6 +118,7 @@ public:
     bool isArray() const noexcept { return std::holds_alternative<std::shared_ptr<Array>>(v_); }
     bool isObject() const noexcept { return std::holds_alternative<std::shared_ptr<Object>>(v_); }
     bool isCallable() const noexcept { return std::holds_alternative<std::shared_ptr<const Callable>>(v_); }
+    bool isGenerator() const noexcept { return std::holds_alternative<std::shared_ptr<Generator>>(v_); }
 
     bool asBool() const { return std::get<bool>(v_); }
     std::int64_t asInt() const;  // ints and bools
@@ -104,14 +129,18 @@ public:
     const Object& asObject() const { return *std::get<std::shared_ptr<Object>>(v_); }
     const std::shared_ptr<Object>& objectPtr() const { return std::get<std::shared_ptr<Object>>(v_); }
     const Callable& asCallable() const { return *std::get<std::shared_ptr<const Callable>>(v_); }
+    Generator& asGenerator() const { return *std::get<std::shared_ptr<Generator>>(v_); }
     const std::string& undefinedName() const { return std::get<Undefined>(v_).name; }
+    // The error for using an undefined value, as jinja2 words it.
+    std::string undefinedMessage() const;
 
     bool truthy() const;
     std::string typeName() const;  // Python's: "str", "int", "list", "dict", "NoneType", ...
     std::string str() const;       // Python str(); Undefined -> ""
     std::string repr() const;      // Python repr()
-    // Python json.dumps(value, ensure_ascii=..., indent=indent, sort_keys=...); indent < 0: none.
-    std::string toJson(int indent = -1, bool sortKeys = false, bool ensureAscii = false) const;
+    // Python json.dumps(value, ...) as `format` says; dict keys that are numbers, booleans or None
+    // become strings as json.dumps turns them. Throws TemplateError for what JSON can't hold.
+    std::string toJson(const JsonFormat& format = {}) const;
 
     friend bool operator==(const Value& a, const Value& b);
 
@@ -120,7 +149,26 @@ private:
     bool tuple_ = false;  // an Array that Python would show as a tuple: (1, 2)
 };
 
+// What jinja2's map, select, reject, selectattr, rejectattr, unique and items filters return (Python
+// generators) and reverse returns for a list (an iterator): it iterates once (a second loop over it
+// sees nothing), is true even when empty, and has no length, no index and no JSON form.
+struct Generator {
+    Array items;
+    std::string kind;  // Python's type name: "generator", "list_reverseiterator"
+    std::string function;  // the jinja2 function that made it, for its repr ("sync_do_map")
+    bool consumed = false;
+};
+
 // Python float repr ("1.0", "0.1", "1e+16").
 std::string formatFloat(double d);
+
+// The identity of a dict key, Python's hash-and-equality collapsed into a string: equal keys
+// (1, 1.0, True) give the same string, different types of equal-looking keys ('1' and 1) don't.
+// nullopt for values Python refuses as keys (list, dict).
+std::optional<std::string> hashKey(const Value& v);
+
+// Python's ordering of two values (numbers with numbers, strings with strings, lists with lists,
+// tuples with tuples, element by element): <0, 0 or >0; nullopt where Python raises TypeError.
+std::optional<int> compareValues(const Value& a, const Value& b);
 
 }  // namespace awq::jinja

@@ -1,15 +1,20 @@
 // The sandboxed Jinja interpreter against the reference Jinja2 (configured as transformers
 // configures it): data/jinja_cases.json holds real chat templates (Qwen3, Qwen2.5, Llama 3.1,
 // Mistral, Gemma, Phi-3, ChatML) and one case per language feature, rendered by Jinja2 with
-// data/make_jinja_cases.py. Plus the sandbox's refusals.
+// data/make_jinja_cases.py. The real-world faults of ../shared/realworld render byte for byte
+// as Jinja2 does. Plus the template context (special tokens, extra variables), {% call %} and
+// the sandbox's refusals.
 #include "core/tokenizer/chat_template.h"
+#include "core/tokenizer/jinja/format.h"
 #include "core/tokenizer/jinja/template.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -40,6 +45,39 @@ awq::jinja::Value toValue(const ojson& j) {
     auto o = std::make_shared<awq::jinja::Object>();
     for (auto it = j.begin(); it != j.end(); ++it) o->set(it.key(), toValue(it.value()));
     return Value(o);
+}
+
+std::string readFile(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A tokenizer.json with two tokens: enough for a model folder whose chat template is under test.
+constexpr const char* kTinyTokenizer =
+    R"({"version": "1.0", "added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}})";
+
+ojson loadRealTemplateCases() {
+    return ojson::parse(readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates/real_template_cases.json"));
+}
+
+// transformers' strftime_now at the fixed moment the expected outputs were rendered at
+// (2024-07-26 09:30:00, make_real_template_cases.py), so the comparison doesn't change daily.
+awq::jinja::Value fixedStrftimeNow() {
+    return awq::jinja::Value::function("strftime_now", [](awq::jinja::Interpreter&, const awq::jinja::CallArgs& a) {
+        std::tm tm{};
+        tm.tm_year = 2024 - 1900;
+        tm.tm_mon = 6;
+        tm.tm_mday = 26;
+        tm.tm_hour = 9;
+        tm.tm_min = 30;
+        tm.tm_wday = 5;  // a Friday
+        tm.tm_yday = 207;
+        char buf[256];
+        const std::size_t n = std::strftime(buf, sizeof buf, a.positional.at(0).str().c_str(), &tm);
+        return awq::jinja::Value(std::string(buf, n));
+    });
 }
 
 std::string render(const std::string& source, const ojson& variables = ojson::object()) {
@@ -74,6 +112,175 @@ private slots:
             return;
         }
         QCOMPARE(QString::fromStdString(render(c["template"], c["variables"])), QString::fromStdString(c["expected"].get<std::string>()));
+    }
+
+    // Each folder is a fault found with a real template: expected.txt is what Python's jinja2
+    // renders (as transformers does) for messages.json with the folder's tokenizer files.
+    void realWorldTemplates_data() {
+        QTest::addColumn<QString>("folder");
+        for (const char* name : {"jinja-in-undefined", "jinja-selectattr-on-none", "jinja-int-dict-keys", "jinja-additional-special-tokens",
+                                 "probe-call-block", "probe-percent-format", "probe-tojson-separators"})
+            QTest::newRow(name) << QString(name);
+    }
+
+    void realWorldTemplates() {
+        QFETCH(QString, folder);
+        const fs::path dir = awq::test::sharedDir() / "realworld" / folder.toStdString();
+        QVERIFY2(fs::is_regular_file(dir / "expected.txt"), ("missing fixture " + dir.string()).c_str());
+        const awq::Tokenizer tok = awq::Tokenizer::load(dir);
+        QVERIFY(!tok.chatTemplate().isFallback());
+        const std::string rendered = tok.chatTemplate().renderJson(readFile(dir / "messages.json"), false);
+        QCOMPARE(QByteArray::fromStdString(rendered), QByteArray::fromStdString(readFile(dir / "expected.txt")));
+    }
+
+    // Templates real models ship (data/real_templates, sources in SOURCES.md) on five
+    // conversations, against jinja2's renders (make_real_template_cases.py): the same text byte
+    // for byte, or an error where jinja2 raises one, with jinja2's message.
+    void realModelTemplates_data() {
+        QTest::addColumn<int>("index");
+        const ojson data = loadRealTemplateCases();
+        QVERIFY2(data["cases"].size() >= 200, "data/real_templates/real_template_cases.json is missing or short");
+        for (std::size_t i = 0; i < data["cases"].size(); ++i) {
+            const ojson& c = data["cases"][i];
+            QTest::newRow((c["template"].get<std::string>() + " | " + c["conversation"].get<std::string>()).c_str()) << int(i);
+        }
+    }
+
+    void realModelTemplates() {
+        QFETCH(int, index);
+        static const ojson data = loadRealTemplateCases();
+        const ojson& c = data["cases"][static_cast<std::size_t>(index)];
+        const ojson& conversation = data["conversations"][c["conversation"].get<std::string>()];
+        const std::string source = readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates" / c["template"].get<std::string>());
+        awq::jinja::Object vars;
+        for (auto it = data["context"].begin(); it != data["context"].end(); ++it) vars.set(it.key(), toValue(it.value()));
+        vars.set("messages", toValue(conversation["messages"]));
+        vars.set("tools", conversation.contains("tools") ? toValue(conversation["tools"]) : awq::jinja::Value(nullptr));
+        vars.set("documents", awq::jinja::Value(nullptr));
+        vars.set("add_generation_prompt", awq::jinja::Value(conversation["add_generation_prompt"].get<bool>()));
+        vars.set("strftime_now", fixedStrftimeNow());
+        const std::string jinja2Error = c.value("error", std::string());
+        std::string rendered;
+        try {
+            rendered = awq::jinja::Template(source).render(vars);
+        } catch (const awq::jinja::TemplateError& e) {
+            QVERIFY2(!jinja2Error.empty(), (std::string("jinja2 renders it, we raised: ") + e.what()).c_str());
+            QVERIFY2(std::string(e.what()).find(jinja2Error) != std::string::npos, (std::string(e.what()) + " | jinja2: " + jinja2Error).c_str());
+            return;
+        }
+        QVERIFY2(jinja2Error.empty(), ("jinja2 raised " + jinja2Error + ", we rendered").c_str());
+        QCOMPARE(QString::fromStdString(rendered), QString::fromStdString(c["expected"].get<std::string>()));
+    }
+
+    // transformers renders with {**tokenizer.special_tokens_map, ...}: every named special token
+    // that is set, additional_special_tokens as a list, model-specific named tokens.
+    void specialTokensInTemplateContext() {
+        const fs::path dir = fs::temp_directory_path() / "awq_chat_special_tokens";
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        std::ofstream(dir / "tokenizer.json") << kTinyTokenizer;
+        std::ofstream(dir / "tokenizer_config.json") << R"({
+            "bos_token": "<s>", "eos_token": {"content": "</s>", "special": true}, "unk_token": "<unk>",
+            "sep_token": "<sep>", "pad_token": null, "cls_token": "<cls>", "mask_token": "<mask>",
+            "additional_special_tokens": ["<|a|>", {"content": "<|b|>"}],
+            "extra_special_tokens": {"image_token": "<image>"}})";
+        std::ofstream(dir / "chat_template.jinja") << "{{ bos_token }}{{ eos_token }}{{ unk_token }}{{ sep_token }}{{ cls_token }}"
+                                                      "{{ mask_token }}|{{ pad_token is defined }}|{{ additional_special_tokens }}|{{ image_token }}";
+        QCOMPARE(awq::Tokenizer::load(dir).applyChatTemplate({{"user", "hi"}}, false),
+                 std::string("<s></s><unk><sep><cls><mask>|False|['<|a|>', '<|b|>']|<image>"));
+
+        // special_tokens_map.json fills in what tokenizer_config.json lacks; the config's list wins
+        std::ofstream(dir / "special_tokens_map.json") << R"({"pad_token": "<pad>", "additional_special_tokens": ["<|z|>"]})";
+        std::ofstream(dir / "tokenizer_config.json") << R"({"bos_token": "<s>", "additional_special_tokens": ["<|a|>"]})";
+        std::ofstream(dir / "chat_template.jinja") << "{{ pad_token }}{{ additional_special_tokens }}{{ eos_token is defined }}";
+        QCOMPARE(awq::Tokenizer::load(dir).applyChatTemplate({}, false), std::string("<pad>['<|a|>']False"));
+        fs::remove_all(dir);
+
+        // Tokenizer::fromJson gives its template the same variables (here the plain-text fallback's)
+        const auto tok = awq::Tokenizer::fromJson(kTinyTokenizer, R"({"additional_special_tokens": ["<x>"], "sep_token": "<sep>"})");
+        QVERIFY(tok.chatTemplate().isFallback());
+        awq::ChatTemplate probe("{{ sep_token }}{{ additional_special_tokens | length }}");
+        probe.setVariable("sep_token", "<sep>");
+        probe.setVariableJson("additional_special_tokens", R"(["<x>"])");
+        QCOMPARE(probe.render({}, false), std::string("<sep>1"));
+        QVERIFY_THROWS_EXCEPTION(awq::Error, probe.setVariableJson("x", "[not json"));
+    }
+
+    // Extra variables, as apply_chat_template(tools=..., documents=..., **kwargs) passes them.
+    void extraVariables() {
+        awq::ChatTemplate t("{{ bos_token }}|{{ tools | tojson }}|{{ documents }}|{{ enable_thinking is defined }}|{{ messages | length }}");
+        t.setVariable("bos_token", "<s>");
+        t.setVariable("eos_token", "");  // empty: left out, like a special token that isn't set
+        QCOMPARE(t.render({{"user", "x"}}, false), std::string("<s>|null|None|False|1"));
+        const awq::ChatVariables extra = {{"tools", R"([{"type": "function", "function": {"name": "f"}}])"},
+                                          {"enable_thinking", "false"},
+                                          {"bos_token", R"("<override>")"},
+                                          {"documents", R"([{"title": "t"}])"}};
+        QCOMPARE(t.render({{"user", "x"}}, false, extra),
+                 std::string(R"(<override>|[{"type": "function", "function": {"name": "f"}}]|[{'title': 't'}]|True|1)"));
+        QCOMPARE(t.renderJson(R"([{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}])", false, extra),
+                 std::string(R"(<override>|[{"type": "function", "function": {"name": "f"}}]|[{'title': 't'}]|True|2)"));
+
+        awq::ChatTemplate thinking("{% if enable_thinking is defined and enable_thinking is false %}no-think{% endif %}[{{ effort }}]");
+        QCOMPARE(thinking.render({}, false, {{"enable_thinking", "false"}, {"effort", R"("high")"}}), std::string("no-think[high]"));
+        QCOMPARE(thinking.render({}, false, {{"enable_thinking", "true"}}), std::string("[]"));
+
+        // the engine-facing API takes the same variables
+        const auto tok = awq::Tokenizer::fromJson(kTinyTokenizer);
+        QCOMPARE(tok.applyChatTemplate({{"user", "hi"}}, true, {{"unused", "1"}}), tok.applyChatTemplate({{"user", "hi"}}, true));
+
+        QVERIFY_THROWS_EXCEPTION(awq::Error, t.render({}, false, {{"tools", "[unquoted]"}}));
+        QVERIFY_THROWS_EXCEPTION(awq::Error, t.render({}, false, {{"messages", "[]"}}));
+        QVERIFY_THROWS_EXCEPTION(awq::Error, t.render({}, false, {{"add_generation_prompt", "true"}}));
+    }
+
+    // {% call %}: what jinja2 refuses is refused here too, and caller() can't outlive its block.
+    void callBlockRefusals() {
+        using awq::jinja::TemplateError;
+        // the caller macro takes only its declared parameters
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller(1) }}{% endmacro %}{% call m() %}a{% endcall %}"));
+        // a macro that never calls caller() can't take a call block
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}"));
+        // {% call %} needs a call expression
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% call m %}y{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}y"));
+        // caller kept in a namespace and called after its block ended
+        try {
+            render("{% set ns = namespace(c=none) %}{% macro keep() %}{% set ns.c = caller %}{% endmacro %}"
+                   "{% call keep() %}body{% endcall %}{{ ns.c() }}");
+            QFAIL("caller() ran outside its block");
+        } catch (const TemplateError& e) {
+            QVERIFY2(std::string(e.what()).find("outside its {% call %} block") != std::string::npos, e.what());
+        }
+        // recursion through caller() is bounded like macro recursion
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{% call m() %}x{% endcall %}{{ caller() }}{% endmacro %}"
+                                                       "{% call m() %}y{% endcall %}"));
+    }
+
+    // What the Python operators are built on: dict keys with Python's identity, printf formatting.
+    void valuesAndFormatting() {
+        using awq::jinja::Value;
+        QVERIFY(awq::jinja::hashKey(Value(1)) == awq::jinja::hashKey(Value(true)));
+        QVERIFY(awq::jinja::hashKey(Value(1)) == awq::jinja::hashKey(Value(1.0)));
+        QVERIFY(awq::jinja::hashKey(Value(1)) != awq::jinja::hashKey(Value("1")));
+        QVERIFY(awq::jinja::hashKey(Value::tuple({Value(1), Value("a")})) != awq::jinja::hashKey(Value::tuple({Value("1"), Value("a")})));
+        QVERIFY(!awq::jinja::hashKey(Value(awq::jinja::Array{Value(1)})).has_value());
+        awq::jinja::Object d;
+        d.setKey(Value(0), Value("zero"));
+        d.setKey(Value(false), Value("still zero"));
+        d.set("0", Value("string"));
+        QCOMPARE(d.items.size(), std::size_t(2));
+        QVERIFY(d.items[0].first.isInt());  // the first key stays, as in Python
+        QCOMPARE(d.findKey(Value(0.0))->str(), std::string("still zero"));
+        QCOMPARE(d.find("0")->str(), std::string("string"));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, d.setKey(Value(awq::jinja::Array{}), Value(1)));
+
+        QCOMPARE(awq::jinja::percentFormat("%s|%5.2f|%-3d|%x", Value::tuple({Value("a"), Value(3.14159), Value(7), Value(255)})),
+                 std::string("a| 3.14|7  |ff"));
+        QCOMPARE(awq::jinja::percentFormat("%(0)s", Value(std::make_shared<awq::jinja::Object>(d))), std::string("string"));
+        // sizes stay bounded in the sandbox
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, awq::jinja::percentFormat("%999999999d", Value(1)));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, render("{{ [1] | tojson(indent=100000) }}"));
     }
 
     void chatTemplateApi() {
@@ -141,6 +348,11 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ undefined_thing.attr }}"));
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ 1 + none }}"));
         QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ x | no_such_filter }}"));
+        // a recursive loop that never ends is bounded like macro recursion
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% with a %}{% endwith %}"));
+        // one-pass generators can't be indexed or measured, as in jinja2
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ [1, 2] | map('string') | length }}"));
         // globals that would reach outside are simply undefined
         QCOMPARE(render("{{ open is defined }} {{ cycler is defined }} {{ self is defined }}"), std::string("False False False"));
     }

@@ -202,7 +202,7 @@ def add(case_name, template, **variables):
     try:
         out = env.from_string(template).render(**ctx)
         cases.append({"name": case_name, "template": template, "variables": ctx, "expected": out})
-    except TemplateError as e:
+    except Exception as e:  # TemplateError, and the TypeError / ValueError Python raises inside a render
         cases.append({"name": case_name, "template": template, "variables": ctx, "error": str(e)})
 
 
@@ -268,6 +268,118 @@ F = [
     ("format-filter", "{{ '%s is %d years, %r' | format('Al', 30, 'x') }} {{ '100%%' | format }}", {}),
     ("generation-free-loop-vars", "{% for m in messages %}{% if loop.first %}[{% endif %}{{ m.role }}{% if not loop.last %}, {% else %}]{% endif %}{% endfor %}", {"messages": MULTI}),
     ("numbers", "{{ 10 / 4 }} {{ 1 / 3 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 123456789.0 }} {{ 3.0 * 2 }} {{ 2 ** -1 }} {{ 7.5 // 2 }} {{ -0.5 | abs }}", {}),
+]
+
+# Undefined and None as jinja2's default Undefined and Python's None behave: what works
+# (Undefined iterates as empty, prints as ""), and what raises (any other use of its value).
+N = {"n": None}
+F += [
+    ("undefined-in", "{{ 'a' in u }} {{ 'a' not in u }} {{ u in [1] }} {{ 1 in u }} {{ u in u }} {{ u == u }} {{ u != 1 }} {{ u ~ 'x' }} {{ not u }} {{ u is iterable }} {{ u is sequence }} {{ u is none }} {{ 'citations' in controls }}", {}),
+    ("undefined-filters", "{{ u | length }}|{{ u | list }}|{{ u | join(',') }}|{{ u | first }}|{{ u | last }}|{{ u | upper }}|{{ u | items | list }}|{{ u | string }}|{{ u | trim }}|{{ u | sort }}|{{ u | unique | list }}|{{ u | sum }}|{{ u | min }}|{{ u | max }}|{{ u | count }}|{{ u | wordcount }}|{{ u | replace('a', 'b') }}|{{ u | capitalize }}|{{ u | default('d') }}|{{ '%s' % u }}|{{ u | format }}|{{ [u, 1] | join(',') }}", {}),
+    ("none-values", "{{ n.x }}|{{ n['x'] }}|{{ n[0] }}|{{ n ~ 1 }}|{{ n | default('x') }}|{{ n | string }}|{{ n | tojson }}|{{ n | trim }}|{{ n | upper }}|{{ n | int }}|{{ n | float }}|{{ n is none }}|{{ n is iterable }}|{{ n in [1, none] }}|{{ n == none }}", N),
+    ("undefined-add", "{{ u + 1 }}", {}),
+    ("undefined-radd", "{{ 'x' + u }}", {}),
+    ("undefined-compare", "{{ u < 1 }}", {}),
+    ("undefined-compare-right", "{{ 1 >= u }}", {}),
+    ("undefined-attr", "{{ u.x }}", {}),
+    ("undefined-item", "{{ u[0] }}", {}),
+    ("undefined-neg", "{{ -u }}", {}),
+    ("undefined-int", "{{ u | int }}", {}),
+    ("undefined-tojson", "{{ u | tojson }}", {}),
+    ("undefined-in-string", "{{ u in 'abc' }}", {}),
+    ("undefined-dictsort", "{{ u | dictsort }}", {}),
+    ("undefined-indent", "{{ u | indent }}", {}),
+    ("undefined-call", "{{ u() }}", {}),
+    ("none-in", "{{ 1 in n }}", N),
+    ("none-for", "{% for x in n %}{{ x }}{% endfor %}", N),
+    ("none-list", "{{ n | list }}", N),
+    ("none-length", "{{ n | length }}", N),
+    ("none-items", "{{ n | items | list }}", N),
+    ("none-add", "{{ n + 1 }}", N),
+    ("none-reverse", "{{ n | reverse }}", N),
+    ("none-dictsort", "{{ n | dictsort }}", N),
+    ("none-indent", "{{ n | indent }}", N),
+    ("none-round", "{{ n | round }}", N),
+    ("none-join", "{{ n | join }}", N),
+    # select / reject / selectattr / rejectattr / map give nothing for any false value (jinja2 tests `if value:`)
+    ("select-on-false", "{{ n | select | list }}|{{ n | reject | list }}|{{ n | selectattr('a') | list }}|{{ n | rejectattr('a', 'equalto', 1) | list }}|{{ n | map('upper') | list }}|{{ n | map(attribute='a') | list }}|{{ u | selectattr('type', 'equalto', 'x') | list | length }}|{{ tools | selectattr('type', 'equalto', 'code_interpreter') | list | length }}|{{ 0 | select | list }}|{{ '' | map('upper') | list }}|{{ false | rejectattr('a') | list }}|{{ 'ab' | map('upper') | join }}|{{ [] | map(attribute='x') | list }}", {"n": None, "tools": None}),
+    ("select-on-int", "{{ 5 | select | list }}", {}),
+    # dict literals keep their keys' types, and equal keys (1, 1.0, True) are one key, as in Python
+    ("dict-literal-keys", "{% set d = {0: 'a', 512: 'b', 1.5: 'c', true: 'd', none: 'e', (1, 2): 'f', 'k': 'g'} %}{{ d }}|{{ d[0] }}{{ d[512] }}{{ d[1.5] }}{{ d[1] }}{{ d[none] }}{{ d[(1, 2)] }}{{ d.k }}|{{ d['0'] is defined }}|{{ 0 in d }}|{{ '0' in d }}|{{ (1, 2) in d }}|{{ d.get(512) }}|{{ d.get('512', 'no') }}|{{ d | length }}|{% for k in d %}{{ k is number }},{% endfor %}|{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|{{ d.keys() | list }}|{{ d | items | list }}", {}),
+    ("dict-key-collapse", "{{ {1: 'a', true: 'b', 1.0: 'c'} }} {{ {0: 'x'}[0.0] }} {{ {0: 'x'}[false] }} {{ {'1': 'a', 1: 'b'} | length }} {{ {1: 'x'}['1'] is defined }} {{ {1: 2} == {1.0: 2} }} {{ {1: 2} == {'1': 2} }} {{ dict({2: 'a'}, b=1) }}", {}),
+    ("dictsort-int-keys", "{% set budget = {0: 0, 512: 128, 1024: 256, 2048: 512} %}{% for k, v in budget | dictsort %}{% if 600 <= k %}{{ k }}:{{ v }} {% endif %}{% endfor %}|{{ {10: 'a', 9: 'b', 100: 'c'} | dictsort }}|{{ {'b': 1, 'A': 2, 'a': 3} | dictsort }}|{{ {'b': 1, 'A': 2} | dictsort(true) }}|{{ {1: 'b', 2: 'a'} | dictsort(by='value') }}|{{ {1: 'b', 2: 'a'} | dictsort(reverse=true) }}", {}),
+    ("tuple-vs-list", "{{ (1, 2) == [1, 2] }} {{ (1, 2) == (1, 2) }} {{ [(1, 2)] | first }} {{ (1,) }} {{ () }} {{ (1, 2) in [(1, 2)] }} {{ [1, 2] in [(1, 2)] }} {{ (1, 'a') < (1, 'b') }}", {}),
+    ("tojson-dict-keys", "{{ {0: 'a', 1.5: 'b', true: 'c', none: 'd', 'e': 1} | tojson }}|{{ {10: 'x', 9: 'y'} | tojson(sort_keys=true) }}|{{ {2.5: 1, 1: 2} | tojson(sort_keys=true, indent=1) }}", {}),
+    ("dict-unhashable-key", "{{ {[1]: 2} }}", {}),
+    ("in-dict-unhashable", "{{ [1] in {1: 2} }}", {}),
+    ("tojson-tuple-key", "{{ {(1, 2): 3} | tojson }}", {}),
+    ("tojson-mixed-keys-sorted", "{{ {1: 3, 'a': 2} | tojson(sort_keys=true) }}", {}),
+    ("integer-literals", "{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ 0X1f }} {{ 0x_ff }} {{ 2_0.5 }}", {}),
+    # {% call %} blocks: the body becomes caller() of the macro, with parameters, seeing the call site
+    ("call-block", "{% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}{% call wrap('b') %}bold {{ 1 + 1 }}{% endcall %}", {}),
+    ("call-block-args", "{% macro each(items) %}{% for i in items %}{{ caller(i, loop.index) }}{% endfor %}{% endmacro %}{% call(item, n) each(['a', 'b']) %}{{ n }}={{ item }};{% endcall %}", {}),
+    ("call-block-closure", "{% set x = 5 %}{% macro m() %}{{ caller() }}{% endmacro %}{% for i in [1, 2] %}{% call m() %}{{ x }}{{ i }}{% endcall %}{% endfor %}{% call m() %}ab{% set q = 1 %}{% endcall %}[{{ q }}]", {}),
+    ("call-block-defaults", "{% macro m(x) %}{{ caller(x) }}|{{ caller(x, 2) }}|{{ caller() }}{% endmacro %}{% call(a, b=7) m(1) %}{{ a }}{{ b }}{% endcall %}", {}),
+    ("call-block-optional-caller", "{% macro m() %}{% if caller is defined %}{{ caller() }}{% else %}none{% endif %}{% endmacro %}{{ m() }}|{% call m() %}c{% endcall %}|{% call() m() %}d{% endcall %}", {}),
+    ("call-block-nested", "{% macro outer() %}[{{ caller() }}]{% endmacro %}{% macro inner(t) %}({{ t }}{{ caller() | upper }}){% endmacro %}{% call outer() %}{% call inner('x') %}y{% endcall %}{% endcall %}", {}),
+    ("call-block-filter", "{% macro m() %}{{ caller() | trim | upper }}{% endmacro %}{% call m() %}   padded   {% endcall %}", {}),
+    ("call-block-whitespace", "{% macro m() -%}\n  <{{ caller() }}>\n{%- endmacro %}\n{% call m() %}\n  body\n{% endcall %}\nafter\n", {}),
+    ("macro-varargs-kwargs", "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, k=4) }}|{{ m(1) }}|{% macro v() %}{{ varargs | length }}{% endmacro %}{{ v(1, 2) }}", {}),
+    ("macro-too-many-args", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("macro-unknown-keyword", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, k=2) }}", {}),
+    # str % args: Python's printf-style formatting; the format filter is the same operator
+    ("percent-format", "{{ '%s=%d (%.2f)' % ('x', 3, 2.5) }}|{{ '%s' % none }}|{{ '%(a)s-%(b)05.1f' % {'a': 'x', 'b': 2.25} }}|{{ '%x %X %o %#x %#o %#X %e %E %g %G' % (255, 255, 8, 255, 8, 255, 1234.5, 0.00001, 1e20, 1e-10) }}|{{ 'a' % () }}|{{ '%s' % [1, 2] }}|{{ '%d%%' % 50 }}|{{ '%-5s|%5s|%.2s' % ('ab', 'cd', 'xyz') }}|{{ '%+05d|% d|%.3d|%5.1f|%-6.2f|%-+4d' % (3, 5, -5, 3.14159, 2.5, 7) }}|{{ '%r %r %r %a' % ('it\\'s', 1.0, [1, 'a'], 'é') }}|{{ '%c%c' % (72, 'i') }}|{{ '%*d|%-*d|%.*f' % (4, 1, 4, 2, 2, 3.14159) }}|{{ '%i %u %d %ld' % (true, 7, 2.9, -3) }}|{{ '%s' % (1,) }}|{{ '%s %s' % ((1, 2), 'x') }}|{{ '%#g %g %.3g' % (1.0, 0.0001, 1234567) }}|{{ '%5s|%-4s|%.2s' % ('é', 'ü', 'ñandú') }}|{{ '%s' % {'a': 1} }}|{{ 7 % 3 }}", {}),
+    ("percent-format-filter", "{{ '%05.1f|%x|%s' | format(2.25, 255, none) }} {{ '%(x)s!' | format(x='hi') }} {{ '%s' | format([1]) }}", {}),
+    ("percent-too-few", "{{ '%s %s' % ('a',) }}", {}),
+    ("percent-too-many", "{{ '%s' % (1, 2) }}", {}),
+    ("percent-unused-argument", "{{ 'abc' % 5 }}", {}),
+    ("percent-bad-type", "{{ '%d' % 'x' }}", {}),
+    ("percent-bad-integer", "{{ '%x' % 2.0 }}", {}),
+    ("percent-bad-real", "{{ '%f' % 'x' }}", {}),
+    ("percent-unknown", "{{ '%z' % 1 }}", {}),
+    ("percent-needs-mapping", "{{ '%(a)s' % (1,) }}", {}),
+    ("percent-missing-key", "{{ '%(b)s' % {'a': 1} }}", {}),
+    ("percent-incomplete", "{{ 'x%' % () }}", {}),
+    # transformers' tojson: json.dumps(x, ensure_ascii, indent, separators, sort_keys)
+    ("tojson-separators", "{{ [1, 2] | tojson(separators=(',', ':')) }}|{{ {'a': [1, {'b': 2}]} | tojson(separators=(',', ':')) }}|{{ {'a': 1, 'b': 2} | tojson(indent=2, separators=(',', ': ')) }}|{{ {'a': [1, 2]} | tojson(indent=2, separators=(',', ':')) }}|{{ {'a': 1, 'b': [2]} | tojson(separators=[';', '=']) }}|{{ [1, 2] | tojson(indent='\\t') }}|{{ [1, [2]] | tojson(indent=0) }}|{{ [1] | tojson(indent=-1) }}|{{ {'b': 1, 'a': 2} | tojson(none, none, none, true) }}|{{ 'é' | tojson(true) }}|{{ {'é': 'ü', 'a': 'x'} | tojson(ensure_ascii=true, sort_keys=true, indent=1) }}|{{ (1, 2) | tojson }}|{{ [] | tojson(indent=2, separators=(',', ':')) }}|{{ {'a': none, 'b': true, 'c': 1.0} | tojson(separators=(', ', ': ')) }}", {}),
+    ("tojson-namespace", "{{ namespace(a=1) | tojson }}", {}),
+    ("tojson-bad-separators", "{{ [1] | tojson(separators=(',',)) }}", {}),
+    # what a missing item is, and the error for using it, in jinja2's words
+    ("missing-attribute", "{{ d.x + 1 }}", {"d": {"a": 1}}),
+    ("missing-element", "{{ [1][5] + 1 }}", {}),
+    ("missing-on-none", "{{ n.x + 1 }}", N),
+    ("missing-element-on-none", "{{ n[0] + 1 }}", N),
+    ("missing-string-element", "{{ 'abc'[7] + 'x' }}", {}),
+    ("missing-method", "{{ 'abc'.zz() }}", {}),
+    ("empty-first", "{{ ([] | first) + 1 }}", {}),
+    ("empty-max", "{{ ([] | max) + 1 }}", {}),
+    ("no-previous-item", "{% for x in [1] %}{{ loop.previtem + 1 }}{% endfor %}", {}),
+    ("concat-str-int", "{{ 'a' + 1 }}", {}),
+    ("concat-list-tuple", "{{ [1] + (2,) }}", {}),
+    # map / select / reject / selectattr / rejectattr / unique / items give generators: one pass,
+    # always true, no length or index or JSON; reverse gives an iterator
+    ("generators", "{% set g = [1, 2, 3] | map('string') %}{{ g | list }}{{ g | list }}|{{ ([] | select) is iterable }}|{% if [] | select %}true-when-empty{% endif %}|{% if [] | select | list %}never{% endif %}|{{ [3, 1] | reverse | list }}|{{ (['a'] | map('upper') | list)[0] }}|{{ {'a': 1} | items | list }}|{{ [1, 1, 2] | unique | list }}|{{ 2 in [1, 2] | map('int') }}|{{ [1, 2] | map('int') | join(',') }}|{{ [0, 1, 2] | select | first }}|{{ [1, 2] | select | reverse }}|{% for x in [1, 2] | select %}{{ loop.length }}{{ loop.last }}{% endfor %}|{{ [1] | select is sequence }}", {}),
+    ("generator-length", "{{ [1] | map('string') | length }}", {}),
+    ("generator-tojson", "{{ [1] | map('string') | tojson }}", {}),
+    ("generator-last", "{{ [1] | select | last }}", {}),
+    ("generator-index", "{{ ([1] | select)[0] + 1 }}", {}),
+    ("reverse-iterator-length", "{{ [1, 2] | reverse | length }}", {}),
+    # the statements jinja2 has built in: with, recursive for loops
+    ("with", "{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}|{% with %}{% set x = 2 %}{{ x }}{% endwith %}[{{ x }}]|{% for i in [1, 2] %}{% with j = i * 10 %}{% if j > 10 %}{% break %}{% endif %}{{ j }}{% endwith %}{% endfor %}", {}),
+    ("for-recursive", "{% for x in [[1, [2, [3]]], 4] recursive %}{% if x is iterable %}({{ loop(x) }}){% else %}{{ x }}@{{ loop.depth }}/{{ loop.depth0 }}{% endif %}{% endfor %}|{% set n = namespace(c=0) %}{% for x in [1, [2, 3]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{% set n.c = n.c + x %}{{ loop.index }}{% endif %}{% endfor %}{{ n.c }}|{% for item in tree recursive %}<{{ item.name }}{% if item.children %}:{{ loop(item.children) }}{% endif %}>{% endfor %}", {"tree": [{"name": "a", "children": [{"name": "b"}, {"name": "c", "children": [{"name": "d"}]}]}, {"name": "e"}]}),
+    ("more-str-list-dict-methods", "{{ 'a=b=c'.partition('=') }} {{ 'a=b=c'.rpartition('=') }} {{ 'abc'.partition('x') }} {{ 'abc'.rpartition('x') }}|{{ 'prefix_x'.removeprefix('prefix_') }} {{ 'x.txt'.removesuffix('.txt') }} {{ 'x'.removesuffix('.txt') }}|{{ 'ab'.center(6, '*') }} {{ 'ab'.center(5, '*') }} {{ 'abc'.center(6) }}|{{ 'abc'.center(4, '-') }}|{{ 'ab'.ljust(4) }}|{{ 'ab'.rjust(4, '0') }} {{ '5'.zfill(3) }} {{ '-5'.zfill(4) }} {{ 'é'.rjust(3, '·') }}|{{ [1, 2, 2].index(2) }} {{ [1, 2, 2].count(2) }} {{ (1, 2).index(2) }}|{{ {'a': 1}.copy() }}", {}),
+    ("list-index-missing", "{{ [1, 2].index(5) }}", {}),
+    # str.format, as jinja2's sandboxed formatter runs it
+    ("str-format", "{{ '{} and {name}'.format(1, name='x') }}|{{ '{0}{0}{1}'.format('a', 'b') }}|{{ '{:>5}|{:<4}|{:^5}|{:.2f}|{:05d}|{:,}'.format('a', 'b', 'c', 3.14159, 42, 1234567) }}|{{ '{!r} {!s} {!a}'.format('x', 1.5, 'é') }}|{{ '{:.3} {:.3} {:.3}'.format(3.0, 3.14159, 1234567.0) }}|{{ '{:>5} {} {:d}'.format(true, true, true) }}|{{ '{:,} {:_} {:+.2e} {:%} {:.1%}'.format(1234567.891, 1234567, 12345.678, 0.25, 0.25) }}|{{ '{:#x} {:#o} {:#b} {:X} {:c}'.format(255, 8, 5, 255, 65) }}|{{ '{:08.3f} {:=+8d} {:*^9} {:.2} {:10} {:<6}|'.format(-3.14159, 42, 'mid', 'abcdef', 3.5, 7) }}|{{ '{:g} {:G} {:e} {}'.format(1e-5, 1e20, 0.0, none) }}|{{ '{0[a]} {0.a} {1[1]} {1.0}'.format({'a': 'A'}, [5, 6]) }}|{{ '{:{}}|{{literal}}'.format('p', 4) }}|{{ '{:·>4}'.format('é') }}", {}),
+    ("str-format-mixed-numbering", "{{ '{0} {}'.format('p', 4) }}", {}),
+    ("str-format-single-brace", "{{ 'a}'.format() }}", {}),
+    ("str-format-missing-index", "{{ '{2}'.format('p') }}", {}),
+    ("str-format-missing-name", "{{ '{x}'.format('p') }}", {}),
+    ("str-format-bad-code", "{{ '{:d}'.format('p') }}", {}),
+    ("str-format-none-spec", "{{ '{:5}'.format(none) }}", {}),
+    ("unsafe-append", "{% set l = [1] %}{{ l.append(2) }}", {}),
+    ("unsafe-update", "{% set d = {} %}{{ d.update({'a': 1}) }}", {}),
+    ("concat-ok", "{{ (1,) + (2,) }} {{ [1] + [2] }} {{ 'a' + 'b' }} {{ d.x is defined }} {{ [1][5] is defined }}", {"d": {}}),
 ]
 for name, tpl, variables in F:
     add(name, tpl, **variables)
