@@ -12,8 +12,9 @@ namespace awq::kernels {
 namespace {
 
 // Input k of nibble i of word j, lane tig t, k-block b; output column of nibble i for lane group g
-// of column tile c (the layout in awq_repacked.h).
-__host__ __device__ constexpr int repackedK(int b, int j, int t, int i) { return 64 * b + 16 * j + 2 * t + 8 * ((i >> 1) & 1) + (i >> 2); }
+// of column tile c (the layout in awq_repacked.h). The mma's k order within a k-block is permuted
+// (any order gives the same sum) so that lane t's activations are 16 contiguous inputs.
+__host__ __device__ constexpr int repackedK(int b, int j, int t, int i) { return 64 * b + 16 * t + 4 * j + 2 * ((i >> 1) & 1) + (i >> 2); }
 __host__ __device__ constexpr int repackedColumn(int c, int g, int i) { return 16 * c + g + 8 * (i & 1); }
 
 int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
@@ -167,21 +168,11 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
     float s0 = 0.0f, s1 = 0.0f;
     std::uint32_t z0 = 0, z1 = 0;
 
-    // Double-buffered: the next eight k-blocks are in flight while this eight are multiplied, so
-    // every warp keeps DRAM requests outstanding all the time (bytes in flight hide the latency).
-    uint4 next[kKBlocksInFlight];
-#pragma unroll
-    for (int u = 0; u < kKBlocksInFlight; ++u)
-        next[u] = kbBegin + u < kbEnd ? __ldcs(words + std::int64_t(kbBegin + u) * 32) : make_uint4(0, 0, 0, 0);
     for (int kb = kbBegin; kb < kbEnd; kb += kKBlocksInFlight) {
         uint4 w[kKBlocksInFlight];
 #pragma unroll
-        for (int u = 0; u < kKBlocksInFlight; ++u) w[u] = next[u];
-#pragma unroll
-        for (int u = 0; u < kKBlocksInFlight; ++u) {
-            const int ahead = kb + kKBlocksInFlight + u;
-            if (ahead < kbEnd) next[u] = __ldcs(words + std::int64_t(ahead) * 32);
-        }
+        for (int u = 0; u < kKBlocksInFlight; ++u)
+            w[u] = kb + u < kbEnd ? __ldcs(words + std::int64_t(kb + u) * 32) : make_uint4(0, 0, 0, 0);
 #pragma unroll
         for (int u = 0; u < kKBlocksInFlight; ++u) {
             const int b = kb + u;
@@ -204,6 +195,20 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
                 z0 = zeroPair<T>(h[2]);
                 z1 = zeroPair<T>(h[3]);
             }
+            // This lane's 16 activations of the k-block for each row of x it feeds (two 16-byte
+            // loads a row; zeros for rows past M).
+            uint4 xv[MT8][2];
+#pragma unroll
+            for (int mt = 0; mt < MT8; ++mt) {
+                const int m = mt * 8 + g;
+                if (m < a.M) {
+                    const uint4* xr = reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * a.K + b * 64 + 16 * t);
+                    xv[mt][0] = __ldg(xr);
+                    xv[mt][1] = __ldg(xr + 1);
+                } else {
+                    xv[mt][0] = xv[mt][1] = make_uint4(0, 0, 0, 0);
+                }
+            }
             const std::uint32_t ws[4] = {w[u].x, w[u].y, w[u].z, w[u].w};
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
@@ -212,16 +217,12 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
                 const std::uint32_t a1 = subPair<T>(((q >> 4) & 0x000F000Fu) | kMagicPair<T>, z1);
                 const std::uint32_t a2 = subPair<T>(((q >> 8) & 0x000F000Fu) | kMagicPair<T>, z0);
                 const std::uint32_t a3 = subPair<T>(((q >> 12) & 0x000F000Fu) | kMagicPair<T>, z1);
-                const int k = b * 64 + 16 * j + 2 * t;
 #pragma unroll
                 for (int mt = 0; mt < MT8; ++mt) {
-                    const int m = mt * 8 + g;
-                    std::uint32_t b0 = 0, b1 = 0;
-                    if (m < a.M) {
-                        const T* xr = a.x + std::int64_t(m) * a.K + k;
-                        b0 = __ldg(reinterpret_cast<const unsigned int*>(xr));
-                        b1 = __ldg(reinterpret_cast<const unsigned int*>(xr + 8));
-                    }
+                    // Inputs 16t + 4j .. 16t + 4j + 3 of the k-block: words 2j and 2j + 1 of the 32 bytes.
+                    const uint4& v = xv[mt][j / 2];
+                    const std::uint32_t b0 = (j % 2) == 0 ? v.x : v.z;
+                    const std::uint32_t b1 = (j % 2) == 0 ? v.y : v.w;
                     mma16816<T>(acc[mt], a0, a1, a2, a3, b0, b1);
                 }
             }
@@ -258,29 +259,38 @@ __global__ void reduceSplitsKernel(const float* __restrict__ partial, T* __restr
     y[i] = T(v);
 }
 
-// Dequantize for prefill: one thread eight consecutive outputs of one input row (a 16-byte store,
-// coalesced), gathering their nibbles from the qpack words that hold them; rounded as the CPU
-// reference rounds: fp16((q - z) * s).
-__global__ void repackedDequantizeKernel(const std::int32_t* __restrict__ qpack, const __half* __restrict__ scaleZeros, int K, int N, int G,
-                                         __half* __restrict__ out) {
-    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;  // (k, block of 8 columns)
-    if (i >= std::int64_t(K) * (N / 8)) return;
-    const int k = int(i / (N / 8)), col0 = int(i % (N / 8)) * 8;
-    const int KB = K / 64;
-    const int c = col0 / 16, h = (col0 / 8) % 2;  // column tile; first or second eight of it
-    const int b = k / 64, j = (k % 64) / 16, r = k % 16;
-    const int t = (r % 8) / 2, nibble = h + 2 * (r / 8) + 4 * (r % 2);
-    const int grp = k / G;
-    alignas(16) __half w[8];
+// Dequantize for prefill: a block takes one k-block of four column tiles (512 qpack words, one a
+// thread), decodes the weights into a shared-memory tile and writes it out row by row in 16-byte
+// stores. Rounded as the CPU reference rounds: fp16((q - z) * s).
+constexpr int kDequantTiles = 4;
+constexpr int kDequantThreads = kDequantTiles * 128;
+
+__global__ void __launch_bounds__(kDequantThreads) repackedDequantizeKernel(const std::int32_t* __restrict__ qpack,
+                                                                           const __half* __restrict__ scaleZeros, int K, int N, int G,
+                                                                           __half* __restrict__ out) {
+    constexpr int kLd = kDequantTiles * 16 + 8;  // halves a staged row (+8: 16-byte aligned rows, fewer conflicts)
+    __shared__ __align__(16) __half tile[64][kLd];
+    const int tiles = N / 16, KB = K / 64;
+    const int c0 = int(blockIdx.x) * kDequantTiles, b = int(blockIdx.y);
+    const int tid = threadIdx.x;
+    {
+        const int ct = tid / 128, lane = (tid % 128) / 4, j = tid % 4;
+        const int c = c0 + ct;
+        if (c < tiles) {
+            const int g = lane >> 2, t = lane & 3;
+            const auto word = static_cast<std::uint32_t>(qpack[((std::int64_t(c) * KB + b) * 32 + lane) * 4 + j]);
+            const __half* sz = scaleZeros + ((std::int64_t((64 * b) / G) * tiles + c) * 8 + g) * 4;
 #pragma unroll
-    for (int g = 0; g < 8; ++g) {
-        const int lane = 4 * g + t;
-        const auto word = static_cast<std::uint32_t>(__ldg(qpack + ((std::int64_t(c) * KB + b) * 32 + lane) * 4 + j));
-        const __half* sz = scaleZeros + ((std::int64_t(grp) * (N / 16) + c) * 8 + g) * 4;
-        const __half q = __float2half_rn(1024.0f + float((word >> (4 * nibble)) & 0xFu));
-        w[g] = __hmul(__hsub(q, sz[2 + h]), sz[h]);
+            for (int i = 0; i < 8; ++i) {
+                const __half q = __float2half_rn(1024.0f + float((word >> (4 * i)) & 0xFu));
+                tile[repackedK(0, j, t, i)][ct * 16 + g + 8 * (i & 1)] = __hmul(__hsub(q, sz[2 + (i & 1)]), sz[i & 1]);
+            }
+        }
     }
-    *reinterpret_cast<uint4*>(out + std::int64_t(k) * N + col0) = *reinterpret_cast<const uint4*>(w);
+    __syncthreads();
+    const int row = tid / (kDequantTiles * 2), part = tid % (kDequantTiles * 2);
+    const int col = c0 * 16 + part * 8;
+    if (col < N) *reinterpret_cast<uint4*>(out + (std::int64_t(64) * b + row) * N + col) = *reinterpret_cast<const uint4*>(&tile[row][part * 8]);
 }
 
 struct Plan {
@@ -310,8 +320,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     const int G = resolvedGroup(K, groupSize);
     if (M < 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
     if (M == 0) return cudaSuccess;
-    if (!x || !qpack || !scaleZeros || !y || !aligned16(qpack) || (reinterpret_cast<std::uintptr_t>(x) & 3u) != 0)
-        return cudaErrorInvalidValue;
+    if (!x || !qpack || !scaleZeros || !y || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(K, N, G);
     float* partial = nullptr;
     if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need) {
@@ -372,8 +381,8 @@ cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scale
                                   cudaStream_t stream) {
     if (!awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
     if (!aligned16(out)) return cudaErrorInvalidValue;
-    const std::int64_t vectors = std::int64_t(K) * N / 8;
-    repackedDequantizeKernel<<<unsigned((vectors + 255) / 256), 256, 0, stream>>>(qpack, scaleZeros, K, N, resolvedGroup(K, groupSize), out);
+    const dim3 grid(unsigned((N / 16 + kDequantTiles - 1) / kDequantTiles), unsigned(K / 64));
+    repackedDequantizeKernel<<<grid, kDequantThreads, 0, stream>>>(qpack, scaleZeros, K, N, resolvedGroup(K, groupSize), out);
     return cudaGetLastError();
 }
 

@@ -11,9 +11,11 @@
 //
 // Layout, for a linear with K inputs and N outputs (N % 16 == 0, K % 64 == 0, group G % 64 == 0):
 //   qpack  int32 [N/16][K/64][32 lanes][4]: column tile c (outputs 16c..16c+15), k-block b
-//          (inputs 64b..64b+63), lane l (g = l/4, t = l%4), word j (inputs 64b+16j .. +15). Nibble
-//          i of the word (bits 4i..4i+3) holds the code of output 16c + g + 8*(i&1) at input
-//          64b + 16j + 2t + 8*((i>>1)&1) + (i>>2): (w >> 4i) & 0x000F000F is an A register pair.
+//          (inputs 64b..64b+63), lane l (g = l/4, t = l%4), word j (the mma's j-th 16 inputs of the
+//          block). Nibble i of the word (bits 4i..4i+3) holds the code of output 16c + g + 8*(i&1)
+//          at input 64b + 16t + 4j + 2*((i>>1)&1) + (i>>2): (w >> 4i) & 0x000F000F is an A
+//          register pair, and lane t's activations of the k-block are 16 contiguous inputs (the
+//          mma's k order is permuted within a k-block; the sum is the same).
 //   scaleZeros fp16 [K/G][N/16][8][4]: for group r, column tile c and g = 0..7 the four halves
 //          s(16c+g), s(16c+g+8), 1024+z(16c+g), 1024+z(16c+g+8): one 8-byte load a lane a group;
 //          (1024 + q) - (1024 + z) = q - z exactly in fp16.
@@ -39,7 +41,7 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
                       std::int32_t* qpack, __half* scaleZeros, cudaStream_t stream);
 
 // y[M, N] = x[M, K] @ W for M <= 32 (decode and small batches). x, y row-major fp16 or bf16
-// (bf16 needs sm_80); scales fp16. Splits K across blocks when `workspace` holds
+// (bf16 needs sm_80), x 16-byte aligned. Splits K across blocks when `workspace` holds
 // awqRepackedGemmWorkspaceBytes() bytes (fixed-order reduction: deterministic); without it the
 // result is the same, slower for narrow layers.
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
