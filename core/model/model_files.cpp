@@ -52,8 +52,8 @@ fs::path resolveInsideFolder(const fs::path& folder, const std::string& relative
     if (isInside(real, root) || isHubBlobOfSnapshot(real, root)) return real;
     const fs::path named = folder / rel;
     throw Error("refusing '" + relative + "': it is a link to " + real.string() + ", outside the model folder", named,
-                "model folders are read only inside themselves: copy the file in instead of linking it (cp --remove-destination \"" +
-                    real.string() + "\" \"" + named.string() + "\")");
+                "model folders are read only inside themselves; copy the file in instead of linking it: cp --remove-destination \"" +
+                    real.string() + "\" \"" + named.string() + "\"");
 }
 
 std::optional<fs::path> findModelFile(const fs::path& folder, const std::string& relative) {
