@@ -65,6 +65,26 @@ bool tensorParallelDividesHeads(const ModelConfig& c, int tp) {
     return kv >= tp ? kv % tp == 0 : tp % kv == 0;
 }
 
+// vLLM splits row-parallel AWQ linears (o_proj, down_proj) along their inputs and refuses a slice
+// that does not hold whole quantization groups ("The input size is not aligned with the quantized
+// weight shape"); column-parallel ones (gate_proj, up_proj) along their outputs, in whole int32
+// words of 8 values. Returns what does not split, or "" when everything does.
+std::string awqSliceProblem(const ModelConfig& c, int tp) {
+    const auto& q = c.quantization;
+    if (q.method != QuantMethod::Awq || tp <= 1) return {};
+    const std::pair<const char*, int> rowParallel[] = {{"o_proj", c.numHeads * c.headDim}, {"down_proj", c.intermediateSize}};
+    for (const auto& [name, inputs] : rowParallel)
+        if (inputs % tp != 0 || (q.groupSize > 0 && (inputs / tp) % q.groupSize != 0))
+            return std::string(name) + "'s " + std::to_string(inputs) + " inputs split " + std::to_string(tp) +
+                   " ways are not whole groups of " + std::to_string(q.groupSize);
+    if (c.intermediateSize % tp != 0 || (c.intermediateSize / tp) % 8 != 0)
+        return "gate_proj / up_proj's " + std::to_string(c.intermediateSize) + " outputs split " + std::to_string(tp) +
+               " ways are not whole int32 words of 8 values";
+    return {};
+}
+
+bool tensorParallelSplits(const ModelConfig& c, int tp) { return tensorParallelDividesHeads(c, tp) && awqSliceProblem(c, tp).empty(); }
+
 MemoryPlan perGpuPlan(const ModelInfo& m, int tp, std::uint64_t gpuBytes, double utilization, int context) {
     ModelInfo shard = m;
     shard.weightBytes = (m.weightBytes + std::uint64_t(tp) - 1) / std::uint64_t(tp);
@@ -255,7 +275,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     } else {
         int chosen = 0, firstValid = 0;
         for (int tp = 1; tp <= gpus; tp *= 2) {
-            if (!tensorParallelDividesHeads(c, tp)) continue;
+            if (!tensorParallelSplits(c, tp)) continue;
             if (!firstValid) firstValid = tp;
             if (fits(tp)) {
                 chosen = tp;
@@ -266,7 +286,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         if (!chosen && firstValid) {
             int largest = firstValid;
             for (int tp = firstValid; tp <= gpus; tp *= 2)
-                if (tensorParallelDividesHeads(c, tp)) largest = tp;
+                if (tensorParallelSplits(c, tp)) largest = tp;
             s.tensorParallelSize = largest;
         }
     }
@@ -276,6 +296,11 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                  "tensor-parallel size " + std::to_string(tp) + " does not divide " + m.name + "'s " + std::to_string(c.numHeads) +
                      " attention heads / " + std::to_string(c.numKvHeads) + " KV heads",
                  "use a tensor-parallel size that divides both (or a multiple of the KV heads when it exceeds them)");
+    else if (const std::string slice = awqSliceProblem(c, tp); !slice.empty())
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_awq_groups",
+                 "tensor-parallel size " + std::to_string(tp) + " cannot split " + m.name + ": " + slice +
+                     " (vLLM refuses to load it: \"The input size is not aligned with the quantized weight shape\")",
+                 "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
 
     if (gpuBytes == 0) {
         s.maxModelLen = context;

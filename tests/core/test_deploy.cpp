@@ -287,6 +287,16 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(findIssue(plan, "tensor_parallel_heads"), issueList(plan).c_str());
 
+        // 4 splits the heads, but o_proj's 256 inputs into 64 per GPU: not whole groups of 128.
+        t.tensorParallelSize = 4;
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* groups = findIssue(plan, "tensor_parallel_awq_groups");
+        QVERIFY2(groups && groups->severity == Issue::Severity::Error && groups->message.find("o_proj's 256 inputs split 4 ways") != std::string::npos,
+                 issueList(plan).c_str());
+        QVERIFY(!findIssue(planPromotion(t, w.fp16(), w.options()), "tensor_parallel_awq_groups"));  // FP16 splits anywhere
+        t.tensorParallelSize = 2;  // 128 + 384 inputs per GPU: whole groups
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "tensor_parallel_awq_groups"));
+
         t.tensorParallelSize = 0;  // automatic: the smallest that fits
         t.gpuCount = 8;
         plan = planPromotion(t, w.awq(), w.options());
