@@ -145,6 +145,11 @@ ModelInfo describeModel(const fs::path& folder) {
     if (!m.hasTokenizer) m.warnings.push_back("no tokenizer.json: prompts cannot be tokenized");
     if (m.config.quantization.method == QuantMethod::Awq && !sawQweight)
         m.warnings.push_back("config.json declares AWQ but no tensor is quantized (no *.qweight)");
+    // Not loadable by vLLM nor the built-in engine (promotion refuses it: awq_layout_unsupported). Tied
+    // embeddings stored only as lm_head.weight are shown as tied_embeddings_stored_as_lm_head instead:
+    // the built-in engine runs them, and promotion refuses them (tied_embeddings_missing).
+    if (const auto& q = m.config.quantization; q.method == QuantMethod::Awq && !q.version.empty() && q.version != "gemm")
+        m.warnings.push_back("AWQ version \"" + q.version + "\" in config.json: vLLM and the built-in engine load the GEMM layout only");
     if (m.config.quantization.method == QuantMethod::None && sawQweight)
         m.warnings.push_back("quantized tensors (*.qweight) but no quantization_config in config.json: vLLM will refuse it");
     return m;

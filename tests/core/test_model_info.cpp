@@ -115,6 +115,10 @@ private Q_SLOTS:
         QVERIFY(q.zeroPoint);
         QCOMPARE(q.version, std::string("gemm"));
         QVERIFY(m.warnings.empty());
+        // ../shared/realworld/awq-gemv-promote: AutoAWQ's GEMV packing is described, with a warning.
+        const auto gemv = describeModel(test::sharedDir() / "realworld" / "awq-gemv-promote" / "model");
+        QCOMPARE(gemv.config.quantization.version, std::string("gemv"));
+        QCOMPARE(gemv.warnings.back(), std::string("AWQ version \"gemv\" in config.json: vLLM and the built-in engine load the GEMM layout only"));
         // About a quarter of the bf16 weight bytes for the quantized linears, plus the fp16 rest.
         QVERIFY(m.weightBytes < describeModel(test::modelDir("tinystories-qwen3-7m")).weightBytes / 2);
     }
