@@ -215,17 +215,23 @@ void checkVllmLoads(PromotionPlan& p, const ModelInfo& m) {
                  "store the matrix as model.embed_tokens.weight (awqbench's and AutoAWQ's quantized output does), then add that copy to the pool");
 }
 
+// The variables Compose interpolates a compose target's file with: the target's .env file, else the
+// project's .env beside the compose file (Compose reads it by itself). The shell environment of the
+// serving machine is unknown here.
+ComposeLookup composeVariables(const DeployTarget& t) {
+    std::string env;
+    std::error_code ec;
+    const fs::path envFile = !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env";
+    if (fs::is_regular_file(envFile, ec)) env = readSmallFile(envFile);
+    return [env = std::move(env)](const std::string& var) { return envValue(env, var); };
+}
+
 // The host-to-container mappings in force for a target: its own, else (compose) the bind mounts of
 // the service that uses the path variable, interpolated with the values of the target's .env file
 // (or the project's .env, which Compose reads by itself).
 std::vector<PathMapping> pathMappingsOf(const DeployTarget& t) {
     if (!t.containerPaths.empty() || t.kind != TargetKind::Compose) return t.containerPaths;
-    std::string env;
-    std::error_code ec;
-    const fs::path envFile = !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env";
-    if (fs::is_regular_file(envFile, ec)) env = readSmallFile(envFile);
-    return composeBindMounts(readSmallFile(t.composeFile), t.composeFile.parent_path(), t.pathVariable,
-                             [&](const std::string& var) { return envValue(env, var); });
+    return composeBindMounts(readSmallFile(t.composeFile), t.composeFile.parent_path(), t.pathVariable, composeVariables(t));
 }
 
 // The model path vLLM opens: the pool copy as the container sees it. Compose targets run vLLM in a
@@ -368,6 +374,21 @@ bool readTargetFile(PromotionPlan& p, const fs::path& file, bool required, std::
     return true;
 }
 
+// Compose reads the project's .env beside the compose file by itself: a variable set there wins over
+// the ${VAR:-default} the promotion writes, which would then change nothing.
+void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
+    const fs::path projectEnv = t.composeFile.parent_path() / ".env";
+    const ComposeLookup variables = composeVariables(t);
+    for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
+        const auto value = variables(*var);
+        if (!value || value->empty()) continue;
+        addIssue(p, var == &t.pathVariable ? Issue::Severity::Error : Issue::Severity::Warning, "default_overridden",
+                 projectEnv.string() + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
+                     ":-...} default in " + t.composeFile.string() + ": changing the default changes nothing",
+                 "give the target that .env file (awqbench-cli target add " + t.name + " --compose ... --env " + projectEnv.string() + ")");
+    }
+}
+
 void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     std::string compose;
     if (!readTargetFile(p, t.composeFile, true, compose)) return;
@@ -382,6 +403,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
+    checkDefaultsNotOverridden(p, t);
     auto withPath = setComposeDefault(compose, t.pathVariable, modelPath);
     if (!withPath) {
         addIssue(p, Issue::Severity::Error, "no_default",
@@ -529,11 +551,14 @@ std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
     for (const auto& t : settings.targets) {
         try {
             std::optional<std::string> path;
-            if (t.kind == TargetKind::Compose)
-                path = !t.envFile.empty() && fs::exists(t.envFile) ? envValue(readSmallFile(t.envFile), t.pathVariable)
-                                                                   : composeDefault(readSmallFile(t.composeFile), t.pathVariable);
-            else
+            if (t.kind == TargetKind::Compose) {
+                // What Compose resolves: the .env value when one is set, else the compose file's default.
+                const ComposeLookup variables = composeVariables(t);
+                path = variables(t.pathVariable);
+                if (!path || path->empty()) path = composeDefault(readSmallFile(t.composeFile), t.pathVariable, variables);
+            } else {
                 path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
+            }
             if (!path || path->empty()) continue;
             refs.push_back({hostPathOf(t, fs::path(*path)), t.name});
         } catch (const std::exception&) {

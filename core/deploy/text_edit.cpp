@@ -1,6 +1,5 @@
 #include "core/deploy/text_edit.h"
 
-#include "core/deploy/compose_interpolation.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -191,11 +190,11 @@ std::vector<ComposeReference> defaultsOf(std::string_view text, std::string_view
 
 }  // namespace
 
-std::optional<std::string> composeDefault(std::string_view text, std::string_view var) {
+std::optional<std::string> composeDefault(std::string_view text, std::string_view var, const ComposeLookup& lookup) {
     const auto defaults = defaultsOf(text, var);
     if (defaults.empty()) return std::nullopt;
     const auto& d = defaults.front();
-    return interpolateCompose(text.substr(d.argBegin, d.argEnd - d.argBegin), [](const std::string&) { return std::nullopt; });
+    return interpolateCompose(text.substr(d.argBegin, d.argEnd - d.argBegin), lookup);
 }
 
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value) {

@@ -483,6 +483,15 @@ private Q_SLOTS:
         QVERIFY(mounted.changes.at(0).after.find("--model ${PRIME_MODEL_PATH:-/models/tinystories-qwen3-7m}\n") != std::string::npos);
         applyPromotion(mounted, w.state);
         QCOMPARE(deployedModels(s).at(0).model, w.fp16());
+        // A project .env that sets the path variable itself would make the edited default void.
+        writeText(compose.parent_path() / ".env", "PRIME_MODEL_PATH=/models/pinned\n");
+        const auto overridden = planPromotion(t, w.awq(), w.options());
+        const Issue* pinned = findIssue(overridden, "default_overridden");
+        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error && pinned->message.find("PRIME_MODEL_PATH=/models/pinned") != std::string::npos,
+                 issueList(overridden).c_str());
+        QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/pinned"));  // what Compose really serves
+        // The current model resolves nested variables with the project's .env, as Compose does.
+        QCOMPARE(*composeDefault(before, "PRIME_MODEL_PATH", variables({{"MODELS_ROOT", "/srv/models"}})), S("/srv/models/old-model"));
     }
 
     void containerPathsFromVolumesAndTarget() {
