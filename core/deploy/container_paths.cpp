@@ -79,8 +79,20 @@ bool isBindSource(const std::string& s) {
     return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~');  // anything else names a volume
 }
 
+// A mount whose text needs a variable that is not known here (`${POOL:?...}`) cannot be mapped:
+// nullopt, and the mount is skipped.
+std::optional<std::string> interpolated(const std::string& text, const ComposeLookup& lookup) {
+    try {
+        return interpolateCompose(text, lookup);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
 void addShortMount(const std::string& spec, const fs::path& composeDir, const ComposeLookup& lookup, std::vector<PathMapping>& out) {
-    const std::string value = interpolateCompose(spec, lookup);
+    const auto resolved = interpolated(spec, lookup);
+    if (!resolved) return;
+    const std::string& value = *resolved;
     const auto colon = value.find(':');
     if (colon == std::string::npos) return;  // `- /data`: an anonymous volume
     const std::string host = value.substr(0, colon);
@@ -99,8 +111,10 @@ void serviceMounts(const std::vector<YamlLine>& lines, std::size_t begin, std::s
         // List items: deeper than the key, or at its indentation starting with "- " (both are YAML).
         std::string source, target, type;
         auto flushLong = [&] {
-            if (!target.empty() && (type == "bind" || (type.empty() && isBindSource(source))) && !source.empty())
-                out.push_back({hostFolder(interpolateCompose(source, lookup), composeDir), fs::path(interpolateCompose(target, lookup))});
+            const auto host = interpolated(source, lookup), container = interpolated(target, lookup);
+            if (host && container && !container->empty() && (*container)[0] == '/' && !host->empty() &&
+                (type == "bind" || (type.empty() && isBindSource(*host))))
+                out.push_back({hostFolder(*host, composeDir), fs::path(*container)});
             source.clear(), target.clear(), type.clear();
         };
         for (std::size_t j = i + 1; j < end; ++j) {
