@@ -1,6 +1,7 @@
 #include "app/cli/deploy_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "core/deploy/container_paths.h"
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
 #include "core/system/gpu_probe.h"
@@ -24,9 +25,12 @@ fs::path settingsFile(const std::string& given) { return given.empty() ? deploy:
 fs::path absolutePath(const std::string& p) { return p.empty() ? fs::path() : fs::absolute(p).lexically_normal(); }
 
 std::string targetFiles(const deploy::DeployTarget& t) {
+    std::string mounts;
+    for (const auto& m : t.containerPaths) mounts += " " + deploy::pathMappingText(m);
+    if (!mounts.empty()) mounts = ", container paths" + mounts;
     if (t.kind == deploy::TargetKind::Vllm)
-        return t.vllmConfig.string() + (t.commandFile.empty() ? "" : " + " + t.commandFile.string());
-    return (t.envFile.empty() ? t.composeFile.string() + " (defaults)" : t.envFile.string()) + " " + t.pathVariable + "/" + t.nameVariable;
+        return t.vllmConfig.string() + (t.commandFile.empty() ? "" : " + " + t.commandFile.string()) + mounts;
+    return (t.envFile.empty() ? t.composeFile.string() + " (defaults)" : t.envFile.string()) + " " + t.pathVariable + "/" + t.nameVariable + mounts;
 }
 
 json historyJson(const deploy::HistoryEntry& e) {
@@ -51,6 +55,7 @@ void addDeployCommands(CLI::App& app) {
     struct TargetOptions {
         std::string settings, name, compose, env, pathVar = "PRIME_MODEL_PATH", nameVar = "PRIME_MODEL", vllmConfig, commandFile;
         std::string gpuMemory, paired;
+        std::vector<std::string> containerPaths;
         int gpus = 1, tp = 0, maxModelLen = 0;
         double util = 0.90;
     };
@@ -63,6 +68,9 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--name-var", add->nameVar, "compose target: the served model name variable")->capture_default_str();
     addCmd->add_option("--vllm-config", add->vllmConfig, "vLLM target: the `vllm serve --config` YAML file");
     addCmd->add_option("--command-file", add->commandFile, "vLLM target: also write the `vllm serve` command line to this script");
+    addCmd->add_option("--container-path", add->containerPaths,
+                       "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
+                       "default for compose: the service's volumes)");
     addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str();
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G (default: detected here)");
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str();
@@ -83,6 +91,7 @@ void addDeployCommands(CLI::App& app) {
             t.nameVariable = add->nameVar;
             t.vllmConfig = absolutePath(add->vllmConfig);
             t.commandFile = absolutePath(add->commandFile);
+            for (const auto& spec : add->containerPaths) t.containerPaths.push_back(deploy::parsePathMapping(spec));
             t.gpuCount = add->gpus;
             t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : deploy::parseByteSize(add->gpuMemory);
             t.gpuMemoryUtilization = add->util;

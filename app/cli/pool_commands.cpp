@@ -54,6 +54,7 @@ Context context(const PoolOptions& o) {
 
 json entryJson(const pool::PoolEntry& e) {
     return {{"name", e.name},
+            {"repo_id", e.repoId.empty() ? json(nullptr) : json(e.repoId)},
             {"path", e.folder.string()},
             {"bytes", e.bytes},
             {"quantization", e.quantization},
@@ -104,7 +105,7 @@ void addPoolCommands(CLI::App& app) {
             for (const auto& e : entries) {
                 std::string deployed;
                 for (const auto& t : e.deployedBy) deployed += (deployed.empty() ? "" : ", ") + t;
-                table.addRow({e.name, e.quantization, format::bytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
+                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
                               e.error.empty() ? "ok" : "broken: " + e.error});
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
@@ -120,7 +121,7 @@ void addPoolCommands(CLI::App& app) {
     auto add = std::make_shared<AddOptions>();
     auto* addCmd = poolCmd->add_subcommand("add", "copy a model into the pool (SHA-256 verified; Ctrl+C leaves the pool unchanged)");
     addCmd->add_option("model", add->model, "the model folder to copy")->required();
-    addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name)");
+    addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name; ORG--NAME for a Hugging Face cache snapshot)");
     addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size (default: the saved budget)");
     addCommon(addCmd, *add, true);
     addCmd->callback([add] {

@@ -51,6 +51,9 @@ json targetToJson(const DeployTarget& t) {
         j["vllm_config"] = t.vllmConfig.string();
         j["command_file"] = t.commandFile.string();
     }
+    json mappings = json::array();
+    for (const auto& m : t.containerPaths) mappings.push_back({{"host", m.host.string()}, {"container", m.container.string()}});
+    j["container_paths"] = mappings;
     j["gpu_count"] = t.gpuCount;
     j["gpu_memory_bytes"] = t.gpuMemoryBytes;
     j["gpu_memory_utilization"] = t.gpuMemoryUtilization;
@@ -70,6 +73,8 @@ DeployTarget targetFromJson(const json& j) {
     t.nameVariable = j.value("name_variable", t.nameVariable);
     t.vllmConfig = j.value("vllm_config", std::string());
     t.commandFile = j.value("command_file", std::string());
+    if (const auto m = j.find("container_paths"); m != j.end() && m->is_array())
+        for (const auto& e : *m) t.containerPaths.push_back({e.at("host").get<std::string>(), e.at("container").get<std::string>()});
     t.gpuCount = j.value("gpu_count", 1);
     t.gpuMemoryBytes = j.value("gpu_memory_bytes", std::uint64_t(0));
     t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.90);
@@ -126,6 +131,10 @@ void checkTarget(const DeployTarget& t) {
     } else if (t.vllmConfig.empty()) {
         throw Error("a vLLM target needs its config file", {}, "pass --vllm-config serve.yaml");
     }
+    for (const auto& m : t.containerPaths)
+        if (!m.host.is_absolute() || !m.container.is_absolute())
+            throw Error("container path mapping " + m.host.string() + ":" + m.container.string() + " is not two absolute paths", {},
+                        "write it as HOST:CONTAINER, e.g. --container-path /srv/models:/models");
     if (t.gpuCount < 1 || t.gpuCount > 1024) throw Error("the GPU count must be between 1 and 1024", {}, "pass --gpus N");
     if (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0)
         throw Error("GPU memory utilization must be in (0.05, 1]", {}, "vLLM's default is 0.9");

@@ -10,6 +10,13 @@
 namespace awq::deploy {
 
 enum class TargetKind { Compose, Vllm };
+
+// A host folder as a container sees it (a bind mount: `- /srv/models:/models` in compose).
+struct PathMapping {
+    std::filesystem::path host;
+    std::filesystem::path container;
+    bool operator==(const PathMapping&) const = default;
+};
 std::string targetKindName(TargetKind k);          // "compose", "vllm"
 TargetKind parseTargetKind(const std::string& s);  // throws awq::Error
 
@@ -28,6 +35,11 @@ struct DeployTarget {
     // promotion and, when `commandFile` is set, written there as a shell script.
     std::filesystem::path vllmConfig;
     std::filesystem::path commandFile;
+
+    // Where vLLM runs in a container: how host folders appear inside it. Empty = for a compose
+    // target, the bind mounts of its compose file (core/deploy/container_paths.h); for a vLLM
+    // target, no container (host paths are written as they are).
+    std::vector<PathMapping> containerPaths;
 
     // What the serving machine has (0 = detect here / the model's own limit).
     int gpuCount = 1;

@@ -14,8 +14,9 @@ namespace awq::deploy {
 
 // What vLLM is told (config keys and flags have the same long names).
 struct ServeSettings {
-    std::string model;                  // absolute path in the warm pool
-    std::string servedModelName;
+    std::string model;                  // the pool copy's path as vLLM opens it (inside the container for
+                                        // compose targets and targets with container paths)
+    std::string servedModelName;        // the folder name, or ORG/NAME for a model added from a hub cache
     std::string dtype;                  // "float16", "bfloat16", "float32", "auto"
     int maxModelLen = 0;
     double gpuMemoryUtilization = 0.90;
@@ -29,8 +30,9 @@ struct Issue {
     enum class Severity { Error, Warning };
     Severity severity = Severity::Error;
     // Stable codes (tests and --json): outside_pool, model_unreadable, awq_flag_without_quantization_config,
-    // forced_awq_kernel, marlin_unsupported, source_fingerprint_mismatch, pairing_unchecked,
-    // tensor_parallel_heads, tensor_parallel_fit, fit_unknown, max_model_len_cut, target_file_missing,
+    // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
+    // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
+    // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, target_file_missing,
     // no_default, quantization_removed.
     std::string code;
     std::string message;
@@ -92,8 +94,8 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const std::filesystem::pa
 HistoryEntry undoLastPromotion(const std::string& target, const std::filesystem::path& stateDir);
 std::vector<HistoryEntry> loadHistory(const std::filesystem::path& stateDir);  // oldest first
 
-// The model each target currently points at, read from its files (targets whose files cannot be
-// read are skipped).
+// The model each target currently points at, read from its files and mapped back to the host path
+// through the target's container paths (targets whose files cannot be read are skipped).
 std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings);
 
 }  // namespace awq::deploy

@@ -1,7 +1,9 @@
 // planPromotion: validation (the seeds' failures) and the new text of every target file.
 #include "core/deploy/promotion.h"
 
+#include "core/deploy/container_paths.h"
 #include "core/deploy/text_edit.h"
+#include "core/model/model_files.h"
 #include "core/model/model_info.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
@@ -63,6 +65,26 @@ bool tensorParallelDividesHeads(const ModelConfig& c, int tp) {
     return kv >= tp ? kv % tp == 0 : tp % kv == 0;
 }
 
+// vLLM splits row-parallel AWQ linears (o_proj, down_proj) along their inputs and refuses a slice
+// that does not hold whole quantization groups ("The input size is not aligned with the quantized
+// weight shape"); column-parallel ones (gate_proj, up_proj) along their outputs, in whole int32
+// words of 8 values. Returns what does not split, or "" when everything does.
+std::string awqSliceProblem(const ModelConfig& c, int tp) {
+    const auto& q = c.quantization;
+    if (q.method != QuantMethod::Awq || tp <= 1) return {};
+    const std::pair<const char*, int> rowParallel[] = {{"o_proj", c.numHeads * c.headDim}, {"down_proj", c.intermediateSize}};
+    for (const auto& [name, inputs] : rowParallel)
+        if (inputs % tp != 0 || (q.groupSize > 0 && (inputs / tp) % q.groupSize != 0))
+            return std::string(name) + "'s " + std::to_string(inputs) + " inputs split " + std::to_string(tp) +
+                   " ways are not whole groups of " + std::to_string(q.groupSize);
+    if (c.intermediateSize % tp != 0 || (c.intermediateSize / tp) % 8 != 0)
+        return "gate_proj / up_proj's " + std::to_string(c.intermediateSize) + " outputs split " + std::to_string(tp) +
+               " ways are not whole int32 words of 8 values";
+    return {};
+}
+
+bool tensorParallelSplits(const ModelConfig& c, int tp) { return tensorParallelDividesHeads(c, tp) && awqSliceProblem(c, tp).empty(); }
+
 MemoryPlan perGpuPlan(const ModelInfo& m, int tp, std::uint64_t gpuBytes, double utilization, int context) {
     ModelInfo shard = m;
     shard.weightBytes = (m.weightBytes + std::uint64_t(tp) - 1) / std::uint64_t(tp);
@@ -78,11 +100,10 @@ MemoryPlan perGpuPlan(const ModelInfo& m, int tp, std::uint64_t gpuBytes, double
 // The source fingerprint the quantizer recorded (core/quant writes settings.source_fingerprint and
 // source.fingerprint into awqbench_quantization.json); empty when there is no record.
 std::string recordedSourceFingerprint(const fs::path& model) {
-    const fs::path file = model / "awqbench_quantization.json";
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec) || fs::is_symlink(file, ec)) return {};
     try {
-        const json doc = json::parse(readSmallFile(file));
+        const auto text = readModelFile(model, "awqbench_quantization.json", kMaxTargetFileBytes);  // no links out of the folder
+        if (!text) return {};
+        const json doc = json::parse(*text);
         if (doc.contains("settings") && doc["settings"].contains("source_fingerprint"))
             return doc["settings"]["source_fingerprint"].get<std::string>();
         if (doc.contains("source") && doc["source"].contains("fingerprint")) return doc["source"]["fingerprint"].get<std::string>();
@@ -120,11 +141,126 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                  "delete the quantization flag there: vLLM detects AWQ from the model and picks awq_marlin");
 }
 
+const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
+    for (const auto& t : m.tensors)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+std::string shapeText(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// vLLM's AWQ loaders (awq_marlin and awq) read AutoAWQ's GEMM packing only, whatever `version`
+// says: qweight [K, N/8], qzeros [K/G, N/8], scales [K/G, N]. AutoAWQ's other packings (gemv,
+// gemv_fast, marlin) fail there on the tensor shapes.
+void checkAwqLayout(PromotionPlan& p, const ModelInfo& m) {
+    const auto& q = m.config.quantization;
+    const std::string fix = "re-quantize in the GEMM layout (awqbench always writes it; AutoAWQ: version \"GEMM\")";
+    if (q.version == "gemv" || q.version == "gemv_fast" || q.version == "marlin") {
+        addIssue(p, Issue::Severity::Error, "awq_layout_unsupported",
+                 m.name + " is AWQ version \"" + q.version + "\" (config.json quantization_config): vLLM's AWQ kernels load only the GEMM layout " +
+                     "and fail on this packing's tensor shapes",
+                 fix);
+        return;
+    }
+    if (!q.version.empty() && q.version != "gemm")
+        addIssue(p, Issue::Severity::Warning, "awq_layout_unsupported",
+                 m.name + " declares AWQ version \"" + q.version + "\": vLLM reads every AWQ checkpoint as the GEMM layout; check that it is one",
+                 fix);
+    if (q.bits != 4) return;  // shapes below assume 8 values per int32 (reported as marlin_unsupported)
+    const std::string suffix = ".qweight";
+    for (const auto& t : m.tensors) {
+        if (t.name.size() <= suffix.size() || t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+        const std::string prefix = t.name.substr(0, t.name.size() - suffix.size());
+        const TensorSummary* scales = findTensor(m, prefix + ".scales");
+        const TensorSummary* zeros = findTensor(m, prefix + ".qzeros");
+        std::string problem;
+        if (!scales || !zeros) problem = "has no " + std::string(!scales ? ".scales" : ".qzeros") + " beside " + t.name;
+        else if (t.shape.size() != 2 || scales->shape.size() != 2 || zeros->shape.size() != 2 || scales->shape[1] != t.shape[1] * 8 ||
+                 zeros->shape[1] != t.shape[1] || zeros->shape[0] != scales->shape[0] ||
+                 (q.groupSize > 0 && t.shape[0] != scales->shape[0] * q.groupSize))
+            problem = "stores " + t.name + " " + shapeText(t.shape) + " with scales " + (scales ? shapeText(scales->shape) : "-") +
+                      ", which is not the GEMM layout (qweight [K, N/8], scales [K/group, N])";
+        if (problem.empty()) continue;
+        addIssue(p, Issue::Severity::Error, "awq_layout_unsupported", m.name + " " + problem + ": vLLM's AWQ loaders cannot read it", fix);
+        return;
+    }
+}
+
+// What vLLM needs to load the model at all, beyond the kernels' speed: the AWQ packing and bit
+// width, and the embedding where vLLM looks for it.
+void checkVllmLoads(PromotionPlan& p, const ModelInfo& m) {
+    const auto& q = m.config.quantization;
+    if (q.method == QuantMethod::Awq) {
+        checkAwqLayout(p, m);
+        if (q.bits != 4)
+            addIssue(p, Issue::Severity::Error, "marlin_unsupported",
+                     m.name + " is " + std::to_string(q.bits) + "-bit AWQ: vLLM's AWQ kernels (awq_marlin and awq) run 4-bit only",
+                     "quantize to 4 bits");
+        else if (!marlinGroupOk(q.groupSize) || !q.zeroPoint)
+            addIssue(p, Issue::Severity::Warning, "marlin_unsupported",
+                     m.name + " uses " + (q.zeroPoint ? "group size " + std::to_string(q.groupSize) : std::string("no zero point")) +
+                         ": awq_marlin needs 4-bit, group -1/32/64/128 and zero points, so vLLM falls back to the slow awq kernel",
+                     "re-quantize with group size 128 and zero points");
+    }
+    // vLLM's Llama / Qwen2 / Qwen3 / Mistral loaders skip lm_head.* when tie_word_embeddings is true
+    // and take the tied matrix from model.embed_tokens.weight.
+    if (m.tiedEmbeddingsStoredAsLmHead)
+        addIssue(p, Issue::Severity::Error, "tied_embeddings_missing",
+                 m.name + " ties its embeddings (tie_word_embeddings: true) but stores the matrix only as lm_head.weight: vLLM skips " +
+                     "lm_head.* for tied models and reads model.embed_tokens.weight, so it would find no embedding",
+                 "store the matrix as model.embed_tokens.weight (awqbench's and AutoAWQ's quantized output does), then add that copy to the pool");
+}
+
+// The variables Compose interpolates a compose target's file with: the target's .env file, else the
+// project's .env beside the compose file (Compose reads it by itself). The shell environment of the
+// serving machine is unknown here.
+ComposeLookup composeVariables(const DeployTarget& t) {
+    std::string env;
+    std::error_code ec;
+    const fs::path envFile = !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env";
+    if (fs::is_regular_file(envFile, ec)) env = readSmallFile(envFile);
+    return [env = std::move(env)](const std::string& var) { return envValue(env, var); };
+}
+
+// The host-to-container mappings in force for a target: its own, else (compose) the bind mounts of
+// the service that uses the path variable, interpolated with the values of the target's .env file
+// (or the project's .env, which Compose reads by itself).
+std::vector<PathMapping> pathMappingsOf(const DeployTarget& t) {
+    if (!t.containerPaths.empty() || t.kind != TargetKind::Compose) return t.containerPaths;
+    return composeBindMounts(readSmallFile(t.composeFile), t.composeFile.parent_path(), t.pathVariable, composeVariables(t));
+}
+
+// The model path vLLM opens: the pool copy as the container sees it. Compose targets run vLLM in a
+// container, so the target's own mappings or the compose service's bind mounts translate the path;
+// a path no mapping covers is written as it is, with a warning.
+void mapToContainer(PromotionPlan& p, const DeployTarget& t) {
+    if (t.containerPaths.empty() && t.kind != TargetKind::Compose) return;  // vllm serve on the host: host paths are right
+    std::error_code ec;
+    if (t.containerPaths.empty() && !fs::exists(t.composeFile, ec)) return;  // reported as target_file_missing
+    const std::vector<PathMapping> mappings = pathMappingsOf(t);
+    const std::string source = t.containerPaths.empty() ? t.composeFile.string() + "'s volumes" : "the target's container paths";
+    if (const auto inside = containerPathFor(mappings, p.model)) {
+        p.serve.model = inside->string();
+        return;
+    }
+    std::string mounts;
+    for (const auto& mp : mappings) mounts += (mounts.empty() ? "" : ", ") + pathMappingText(mp);
+    addIssue(p, Issue::Severity::Warning, "model_path_not_in_container",
+             p.model.string() + " is not visible inside the container (" + source + ": " + (mounts.empty() ? "no bind mounts" : mounts) +
+                 "); the host path is written as it is",
+             "mount the warm pool into the service (volumes: - " + p.model.parent_path().string() +
+                 ":/models:ro) or tell awqbench where it is mounted: awqbench-cli target add " + t.name + " ... --container-path HOST:CONTAINER");
+}
+
 void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const PlanOptions& o) {
     const auto& c = m.config;
     auto& s = p.serve;
     s.model = p.model.string();
-    s.servedModelName = m.name;
+    s.servedModelName = pool::recordedRepoId(p.model).value_or(m.name);  // a hub model keeps its ORG/NAME
     if (c.quantization.method == QuantMethod::Awq) s.dtype = "float16";  // AWQ kernels compute in fp16
     else if (c.dtype == "bfloat16" || c.dtype == "float16" || c.dtype == "float32") s.dtype = c.dtype;
     else s.dtype = "auto";
@@ -145,7 +281,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     } else {
         int chosen = 0, firstValid = 0;
         for (int tp = 1; tp <= gpus; tp *= 2) {
-            if (!tensorParallelDividesHeads(c, tp)) continue;
+            if (!tensorParallelSplits(c, tp)) continue;
             if (!firstValid) firstValid = tp;
             if (fits(tp)) {
                 chosen = tp;
@@ -156,7 +292,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         if (!chosen && firstValid) {
             int largest = firstValid;
             for (int tp = firstValid; tp <= gpus; tp *= 2)
-                if (tensorParallelDividesHeads(c, tp)) largest = tp;
+                if (tensorParallelSplits(c, tp)) largest = tp;
             s.tensorParallelSize = largest;
         }
     }
@@ -166,6 +302,11 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                  "tensor-parallel size " + std::to_string(tp) + " does not divide " + m.name + "'s " + std::to_string(c.numHeads) +
                      " attention heads / " + std::to_string(c.numKvHeads) + " KV heads",
                  "use a tensor-parallel size that divides both (or a multiple of the KV heads when it exceeds them)");
+    else if (const std::string slice = awqSliceProblem(c, tp); !slice.empty())
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_awq_groups",
+                 "tensor-parallel size " + std::to_string(tp) + " cannot split " + m.name + ": " + slice +
+                     " (vLLM refuses to load it: \"The input size is not aligned with the quantized weight shape\")",
+                 "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
 
     if (gpuBytes == 0) {
         s.maxModelLen = context;
@@ -233,6 +374,21 @@ bool readTargetFile(PromotionPlan& p, const fs::path& file, bool required, std::
     return true;
 }
 
+// Compose reads the project's .env beside the compose file by itself: a variable set there wins over
+// the ${VAR:-default} the promotion writes, which would then change nothing.
+void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
+    const fs::path projectEnv = t.composeFile.parent_path() / ".env";
+    const ComposeLookup variables = composeVariables(t);
+    for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
+        const auto value = variables(*var);
+        if (!value || value->empty()) continue;
+        addIssue(p, var == &t.pathVariable ? Issue::Severity::Error : Issue::Severity::Warning, "default_overridden",
+                 projectEnv.string() + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
+                     ":-...} default in " + t.composeFile.string() + ": changing the default changes nothing",
+                 "give the target that .env file (awqbench-cli target add " + t.name + " --compose ... --env " + projectEnv.string() + ")");
+    }
+}
+
 void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     std::string compose;
     if (!readTargetFile(p, t.composeFile, true, compose)) return;
@@ -247,6 +403,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
+    checkDefaultsNotOverridden(p, t);
     auto withPath = setComposeDefault(compose, t.pathVariable, modelPath);
     if (!withPath) {
         addIssue(p, Issue::Severity::Error, "no_default",
@@ -344,17 +501,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     }
 
     const auto& q = m.config.quantization;
-    if (q.method == QuantMethod::Awq) {
-        if (q.bits != 4)
-            addIssue(p, Issue::Severity::Error, "marlin_unsupported",
-                     m.name + " is " + std::to_string(q.bits) + "-bit AWQ: vLLM's AWQ kernels (awq_marlin and awq) run 4-bit only",
-                     "quantize to 4 bits");
-        else if (!marlinGroupOk(q.groupSize) || !q.zeroPoint)
-            addIssue(p, Issue::Severity::Warning, "marlin_unsupported",
-                     m.name + " uses " + (q.zeroPoint ? "group size " + std::to_string(q.groupSize) : std::string("no zero point")) +
-                         ": awq_marlin needs 4-bit, group -1/32/64/128 and zero points, so vLLM falls back to the slow awq kernel",
-                     "re-quantize with group size 128 and zero points");
-    }
+    checkVllmLoads(p, m);
 
     if (!target.pairedModel.empty() && q.method != QuantMethod::None) {
         const std::string recorded = recordedSourceFingerprint(p.model);
@@ -377,6 +524,11 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     }
 
     planServe(p, target, m, options);
+    try {
+        mapToContainer(p, target);
+    } catch (const Error& e) {
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+    }
     p.command = vllmCommandLine(p.serve);
     try {
         if (target.kind == TargetKind::Compose) planCompose(p, target, m);
@@ -387,17 +539,28 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     return p;
 }
 
+namespace {
+
+// A path read from a target's files, as the host sees it (the pool marks deployed models by host path).
+fs::path hostPathOf(const DeployTarget& t, const fs::path& written) { return hostPathFor(pathMappingsOf(t), written).value_or(written); }
+
+}  // namespace
+
 std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
     std::vector<pool::DeployedRef> refs;
     for (const auto& t : settings.targets) {
         try {
             std::optional<std::string> path;
-            if (t.kind == TargetKind::Compose)
-                path = !t.envFile.empty() && fs::exists(t.envFile) ? envValue(readSmallFile(t.envFile), t.pathVariable)
-                                                                   : composeDefault(readSmallFile(t.composeFile), t.pathVariable);
-            else
+            if (t.kind == TargetKind::Compose) {
+                // What Compose resolves: the .env value when one is set, else the compose file's default.
+                const ComposeLookup variables = composeVariables(t);
+                path = variables(t.pathVariable);
+                if (!path || path->empty()) path = composeDefault(readSmallFile(t.composeFile), t.pathVariable, variables);
+            } else {
                 path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
-            if (path && !path->empty()) refs.push_back({fs::path(*path), t.name});
+            }
+            if (!path || path->empty()) continue;
+            refs.push_back({hostPathOf(t, fs::path(*path)), t.name});
         } catch (const std::exception&) {
         }
     }

@@ -180,48 +180,37 @@ std::string setEnvValue(std::string_view text, std::string_view var, std::string
 
 namespace {
 
-// Every ${VAR:-default} / ${VAR-default}: offsets of the default text.
-struct DefaultSpan {
-    std::size_t begin, end;
-};
-
-std::vector<DefaultSpan> findDefaults(std::string_view text, std::string_view var) {
-    std::vector<DefaultSpan> spans;
-    const std::string head = "${" + std::string(var);
-    for (std::size_t pos = text.find(head); pos != std::string_view::npos; pos = text.find(head, pos + 1)) {
-        std::size_t i = pos + head.size();
-        if (i < text.size() && text[i] == ':') ++i;
-        if (i >= text.size() || text[i] != '-') continue;  // ${VAR}, ${VAR:?err}, ${VARIABLE_LONGER...}
-        const std::size_t begin = i + 1;
-        const std::size_t close = text.find('}', begin);
-        const std::size_t nl = text.find('\n', begin);
-        if (close == std::string_view::npos || (nl != std::string_view::npos && nl < close)) continue;
-        spans.push_back({begin, close});
-    }
-    return spans;
+// The outermost `${VAR:-...}` / `${VAR-...}` of `var` (at any nesting depth).
+std::vector<ComposeReference> defaultsOf(std::string_view text, std::string_view var) {
+    std::vector<ComposeReference> out;
+    for (auto& r : findComposeReferences(text, var))
+        if (r.hasDefault()) out.push_back(std::move(r));
+    return out;
 }
 
 }  // namespace
 
-std::optional<std::string> composeDefault(std::string_view text, std::string_view var) {
-    const auto spans = findDefaults(text, var);
-    if (spans.empty()) return std::nullopt;
-    return std::string(text.substr(spans[0].begin, spans[0].end - spans[0].begin));
+std::optional<std::string> composeDefault(std::string_view text, std::string_view var, const ComposeLookup& lookup) {
+    const auto defaults = defaultsOf(text, var);
+    if (defaults.empty()) return std::nullopt;
+    const auto& d = defaults.front();
+    return interpolateCompose(text.substr(d.argBegin, d.argEnd - d.argBegin), lookup);
 }
 
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value) {
     refuseNewline(value);
-    if (value.find_first_of("}$\"'") != std::string_view::npos)
-        throw Error("'" + std::string(value) + "' cannot be written as a ${" + std::string(var) + ":-...} default (it contains } $ or a quote)",
+    if (value.find_first_of("}\"'") != std::string_view::npos)
+        throw Error("'" + std::string(value) + "' cannot be written as a ${" + std::string(var) + ":-...} default (it contains } or a quote)",
                     {}, "rename the model folder, or configure an .env file for the target");
-    const auto spans = findDefaults(text, var);
-    if (spans.empty()) return std::nullopt;
+    const auto defaults = defaultsOf(text, var);
+    if (defaults.empty()) return std::nullopt;
+    const std::string literal = escapeComposeLiteral(value);
     std::string out;
     std::size_t at = 0;
-    for (const auto& s : spans) {
-        out.append(text.substr(at, s.begin - at));
-        out.append(value);
-        at = s.end;
+    for (const auto& d : defaults) {
+        out.append(text.substr(at, d.argBegin - at));
+        out.append(literal);
+        at = d.argEnd;
     }
     out.append(text.substr(at));
     return out;

@@ -2,6 +2,8 @@
 // Line-preserving edits of deployment files: only the value being set changes; every other byte
 // (comments, order, blank lines, CRLF line ends, quoting style) stays as it was. Plus the unified
 // diff shown before anything is written.
+#include "core/deploy/compose_interpolation.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,11 +18,14 @@ std::optional<std::string> envValue(std::string_view text, std::string_view var)
 // appends `VAR=value` when there is none.
 std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value);
 
-// ---- compose file: ${VAR:-default} / ${VAR-default} ----
-// The first default of `var`; nullopt when the file has no default for it.
-std::optional<std::string> composeDefault(std::string_view text, std::string_view var);
-// Replaces the default of every `${VAR:-...}` / `${VAR-...}`; returns nullopt when there is none.
-// Throws awq::Error for a value that cannot be written inside ${...} (contains } $ " ' or a newline).
+// ---- compose file: ${VAR:-default} / ${VAR-default} (core/deploy/compose_interpolation.h) ----
+// The first default of `var`, interpolated as Compose would with the variables it nests looked up
+// in `lookup` (unset when empty: `${A:-${B:-/m}/x}` gives "/m/x"); nullopt when the file has no
+// default for it.
+std::optional<std::string> composeDefault(std::string_view text, std::string_view var, const ComposeLookup& lookup = {});
+// Replaces the whole default (nested references included) of every outermost `${VAR:-...}` /
+// `${VAR-...}`, writing `$` as `$$`; returns nullopt when there is none. Throws awq::Error for a
+// value that cannot be written inside ${...} (contains } " ' or a line break).
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value);
 
 // ---- flat YAML (vllm serve --config) ----

@@ -1,5 +1,7 @@
 #include "core/library/catalog.h"
 
+#include "core/model/model_files.h"
+#include "core/pool/warm_pool.h"
 #include "core/util/error.h"
 
 #include <spdlog/spdlog.h>
@@ -57,9 +59,11 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
     }
 }
 
-std::string entryName(const fs::path& p) {
-    const auto normal = p.lexically_normal();
-    return normal.has_filename() ? normal.filename().string() : normal.parent_path().filename().string();
+// A hub cache snapshot is named ORG/NAME (never its commit hash), and so is a pool copy of one.
+std::string entryName(const fs::path& p, ModelOrigin origin) {
+    if (origin == ModelOrigin::WarmPool)
+        if (auto repo = pool::recordedRepoId(p)) return *repo;
+    return modelDisplayName(p);
 }
 
 }  // namespace
@@ -69,13 +73,14 @@ CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
     e.path = path;
     e.origin = origin;
     e.format = path.extension() == ".gguf" ? ModelFormat::Gguf : ModelFormat::HuggingFace;
-    e.name = entryName(path);
+    e.name = entryName(path, origin);
     try {
         if (e.format == ModelFormat::Gguf) {
             e.gguf = readGguf(path);
             if (!e.gguf->name.empty()) e.name = e.gguf->name;
         } else {
             e.info = describeModel(path);
+            e.info->name = e.name;
         }
     } catch (const Error& err) {
         e.error = err.what();

@@ -1,7 +1,7 @@
 #include "core/model/hf_config.h"
 
+#include "core/model/model_files.h"
 #include "core/util/error.h"
-#include "core/util/mapped_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -201,11 +201,10 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
 }
 
 ModelConfig loadModelConfig(const fs::path& modelFolder) {
-    const fs::path file = modelFolder / "config.json";
-    if (!fs::exists(file))
+    const auto text = readModelFile(modelFolder, "config.json");  // refuses links out of the folder
+    if (!text)
         throw Error("missing config.json", modelFolder, "copy the model's config.json from its source (Hugging Face repo) into the folder");
-    MappedFile f(file);
-    return parseModelConfig(std::string_view(reinterpret_cast<const char*>(f.bytes().data()), f.size()), file);
+    return parseModelConfig(*text, modelFolder / "config.json");
 }
 
 }  // namespace awq

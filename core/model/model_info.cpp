@@ -1,8 +1,8 @@
 #include "core/model/model_info.h"
 
+#include "core/model/model_files.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
-#include "core/util/mapped_file.h"
 #include "core/util/sha256.h"
 
 #include <nlohmann/json.hpp>
@@ -26,20 +26,19 @@ std::uint64_t logicalParameters(const TensorInfo& t, int bits) {
     return t.elementCount();
 }
 
+// Where the chat template comes from, in the order transformers looks. Side files are read through
+// the model-folder rule, so a link leaving the folder is an error here, not "no template".
 std::string chatTemplateSource(const fs::path& folder) {
-    if (fs::exists(folder / "chat_template.jinja")) return "chat_template.jinja";
-    const fs::path cfg = folder / "tokenizer_config.json";
-    if (fs::exists(cfg)) {
+    if (findModelFile(folder, "chat_template.jinja")) return "chat_template.jinja";
+    if (const auto text = readModelFile(folder, "tokenizer_config.json")) {
         try {
-            MappedFile f(cfg);
-            const auto j = nlohmann::json::parse(reinterpret_cast<const char*>(f.bytes().data()),
-                                                 reinterpret_cast<const char*>(f.bytes().data() + f.size()));
+            const auto j = nlohmann::json::parse(*text);
             if (j.is_object() && j.contains("chat_template") && !j["chat_template"].is_null()) return "tokenizer_config.json";
         } catch (const std::exception&) {
             // A broken tokenizer_config.json is reported by the tokenizer; here it means "no template".
         }
     }
-    if (fs::exists(folder / "chat_template.json")) return "chat_template.json";
+    if (findModelFile(folder, "chat_template.json")) return "chat_template.json";
     return {};
 }
 
@@ -109,8 +108,7 @@ ModelInfo describeModel(const fs::path& folder) {
     if (!fs::is_directory(folder)) throw Error("not a folder", folder, "point at a Hugging Face model folder");
     ModelInfo m;
     m.folder = folder;
-    m.name = fs::path(folder).lexically_normal().filename().string();
-    if (m.name.empty()) m.name = fs::path(folder).lexically_normal().parent_path().filename().string();
+    m.name = modelDisplayName(folder);  // a hub cache snapshot is ORG/NAME, not its commit hash
     m.config = loadModelConfig(folder);
     if (m.config.architecture == Architecture::Unknown)
         throw Error("unknown architecture '" + (m.config.architectureClass.empty() ? m.config.modelType : m.config.architectureClass) + "'",
@@ -136,16 +134,22 @@ ModelInfo describeModel(const fs::path& folder) {
 
     m.shardCount = static_cast<int>(store.shards().size());
     m.tiedEmbeddingsStoredAsLmHead = m.config.tieWordEmbeddings && !store.find("model.embed_tokens.weight") && store.find("lm_head.weight");
-    m.hasTokenizer = fs::exists(folder / "tokenizer.json");
+    for (const char* side : kModelSideFiles) findModelFile(folder, side);  // refuses any that links out of the folder
+    m.hasTokenizer = findModelFile(folder, "tokenizer.json").has_value();
     m.chatTemplateSource = chatTemplateSource(folder);
     m.hasChatTemplate = !m.chatTemplateSource.empty();
-    m.hasGenerationConfig = fs::exists(folder / "generation_config.json");
+    m.hasGenerationConfig = findModelFile(folder, "generation_config.json").has_value();
     m.bytesOnDisk = folderBytes(folder, m.warnings);
     m.fingerprint = fingerprintTensors(store);
 
     if (!m.hasTokenizer) m.warnings.push_back("no tokenizer.json: prompts cannot be tokenized");
     if (m.config.quantization.method == QuantMethod::Awq && !sawQweight)
         m.warnings.push_back("config.json declares AWQ but no tensor is quantized (no *.qweight)");
+    // Not loadable by vLLM nor the built-in engine (promotion refuses it: awq_layout_unsupported). Tied
+    // embeddings stored only as lm_head.weight are shown as tied_embeddings_stored_as_lm_head instead:
+    // the built-in engine runs them, and promotion refuses them (tied_embeddings_missing).
+    if (const auto& q = m.config.quantization; q.method == QuantMethod::Awq && !q.version.empty() && q.version != "gemm")
+        m.warnings.push_back("AWQ version \"" + q.version + "\" in config.json: vLLM and the built-in engine load the GEMM layout only");
     if (m.config.quantization.method == QuantMethod::None && sawQweight)
         m.warnings.push_back("quantized tensors (*.qweight) but no quantization_config in config.json: vLLM will refuse it");
     return m;

@@ -19,7 +19,7 @@ struct TensorSummary {
 
 struct ModelInfo {
     std::filesystem::path folder;
-    std::string name;                  // folder name
+    std::string name;                  // modelDisplayName(): ORG/NAME for a hub cache snapshot, else the folder name
     ModelConfig config;
     std::uint64_t parameterCount = 0;  // logical parameters: a 4-bit qweight [K, N/8] counts K*N
     std::string storageDtype;          // the dtype holding most parameters ("BF16", "F16", "F32", "I4")
@@ -38,7 +38,8 @@ struct ModelInfo {
 
 // Reads config.json, the safetensors headers and the side files of `folder`. Throws awq::Error
 // (naming the file and the fix) for a model that cannot be used: missing config, truncated shard,
-// unknown architecture, tensors that contradict the config.
+// unknown architecture, tensors that contradict the config, a file reached through a link that leaves
+// the folder (core/model/model_files.h).
 ModelInfo describeModel(const std::filesystem::path& folder);
 
 class TensorStore;

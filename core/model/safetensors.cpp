@@ -134,47 +134,16 @@ std::span<const std::byte> SafetensorsFile::data(const TensorInfo& t) const noex
     return file_.bytes().subspan(dataStart_ + t.dataBegin, t.byteSize);
 }
 
-fs::path resolveInsideFolder(const fs::path& folder, const std::string& relative) {
-    const fs::path rel(relative);
-    if (relative.empty() || rel.is_absolute())
-        throw Error("refusing path '" + relative + "': it must be a file name inside the model folder", folder,
-                    "edit the index so it names files in this folder");
-    for (const auto& part : rel)
-        if (part == "..")
-            throw Error("refusing path '" + relative + "': it leaves the model folder", folder,
-                        "edit the index so it names files in this folder");
-
-    std::error_code ec;
-    const fs::path root = fs::canonical(folder, ec);
-    if (ec) throw Error("cannot resolve folder: " + ec.message(), folder);
-    const fs::path candidate = root / rel;
-    const fs::path real = fs::weakly_canonical(candidate, ec);
-    if (ec) throw Error("cannot resolve '" + relative + "': " + ec.message(), folder);
-
-    auto inside = [](const fs::path& p, const fs::path& dir) {
-        const auto rel2 = p.lexically_relative(dir);
-        return !rel2.empty() && *rel2.begin() != "..";
-    };
-    if (inside(real, root)) return real;
-    // Hugging Face hub cache: <repo>/snapshots/<rev>/file -> ../../blobs/<sha>.
-    if (root.parent_path().filename() == "snapshots" && inside(real, root.parent_path().parent_path() / "blobs"))
-        return real;
-    throw Error("refusing '" + relative + "': it is a link to " + real.string() + ", outside the model folder", folder,
-                "copy the file into the model folder instead of linking it");
-}
-
 TensorStore TensorStore::openFolder(const fs::path& folder) {
     TensorStore store;
     store.folder_ = folder;
     const fs::path index = folder / "model.safetensors.index.json";
     std::vector<std::pair<std::string, std::string>> weightMap;  // tensor -> shard file name
 
-    if (fs::exists(index)) {
-        MappedFile indexFile(index);
+    if (const auto indexText = readModelFile(folder, "model.safetensors.index.json")) {
         json j;
         try {
-            j = json::parse(reinterpret_cast<const char*>(indexFile.bytes().data()),
-                            reinterpret_cast<const char*>(indexFile.bytes().data() + indexFile.size()));
+            j = json::parse(*indexText);
         } catch (const json::exception& e) {
             throw Error(std::string("not valid JSON: ") + e.what(), index, "download or copy the index again");
         }
@@ -197,9 +166,8 @@ TensorStore TensorStore::openFolder(const fs::path& folder) {
             store.shards_.push_back(std::make_unique<SafetensorsFile>(shardPath));
         }
     } else {
-        const fs::path single = folder / "model.safetensors";
-        if (fs::exists(single)) {
-            store.shards_.push_back(std::make_unique<SafetensorsFile>(resolveInsideFolder(folder, "model.safetensors")));
+        if (const auto single = findModelFile(folder, "model.safetensors")) {
+            store.shards_.push_back(std::make_unique<SafetensorsFile>(*single));
         } else {
             throw Error("no model.safetensors or model.safetensors.index.json", folder,
                         "point at a Hugging Face model folder with safetensors weights (pickled .bin files are not loaded)");

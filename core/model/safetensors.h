@@ -3,6 +3,7 @@
 // and an atomic (temp + rename), optionally sharded writer. Model folders are untrusted input:
 // every header field is checked before any byte of tensor data is touched.
 #include "core/model/dtype.h"
+#include "core/model/model_files.h"  // resolveInsideFolder: shard paths go through the same rule
 #include "core/util/mapped_file.h"
 
 #include <cstdint>
@@ -91,9 +92,5 @@ std::vector<std::filesystem::path> writeShardedSafetensors(const std::filesystem
                                                            const std::vector<TensorToWrite>& tensors,
                                                            std::uint64_t maxShardBytes,
                                                            const std::map<std::string, std::string>& metadata = {});
-
-// Resolves `relative` inside `folder`, refusing absolute paths, "..", and symlinks that lead out of
-// the folder (Hugging Face cache snapshots may point into their repository's blobs/ folder).
-std::filesystem::path resolveInsideFolder(const std::filesystem::path& folder, const std::string& relative);
 
 }  // namespace awq

@@ -1,6 +1,7 @@
 #include "core/pool/warm_pool.h"
 
 #include "core/model/hf_config.h"
+#include "core/model/model_files.h"
 #include "core/model/safetensors.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -184,6 +185,25 @@ std::string hashFile(const fs::path& file, std::vector<std::byte>& buf, std::sto
 
 }  // namespace
 
+std::string defaultPoolName(const fs::path& model) {
+    if (auto repo = hubRepoId(model)) {
+        if (const auto slash = repo->find('/'); slash != std::string::npos) repo->replace(slash, 1, "--");
+        return *repo;
+    }
+    return resolved(model).filename().string();
+}
+
+std::optional<std::string> recordedRepoId(const fs::path& poolModelFolder) {
+    try {
+        const json manifest = readManifest(poolModelFolder);
+        if (const auto it = manifest.find("repo_id"); it != manifest.end() && it->is_string() && !it->get<std::string>().empty())
+            return it->get<std::string>();
+    } catch (const std::exception&) {
+        // No manifest (a folder not added by awqbench) or an unreadable one: no recorded id.
+    }
+    return std::nullopt;
+}
+
 std::string quantizationLabel(const fs::path& modelFolder) {
     const auto q = loadModelConfig(modelFolder).quantization;
     if (q.method == QuantMethod::None) return "none";
@@ -221,6 +241,7 @@ std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<Deployed
         } else {
             entry.bytes = folderBytes(e.path());
             entry.hasManifest = fs::exists(e.path() / kManifestName, ec);
+            if (entry.hasManifest) entry.repoId = recordedRepoId(e.path()).value_or("");
             try {
                 entry.quantization = quantizationLabel(e.path());
             } catch (const Error& err) {
@@ -260,7 +281,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     if (!fs::is_directory(model, ec)) throw Error("not a model folder", model, "pass a Hugging Face model folder");
     if (!fs::exists(model / "config.json", ec)) throw Error("no config.json: not a Hugging Face model folder", model, "pass a model folder");
     if (isInsidePool(pool, model)) throw Error("the model is already in the warm pool", model, "pick a model from the library");
-    const std::string name = options.name.empty() ? resolved(model).filename().string() : options.name;
+    const std::string name = options.name.empty() ? defaultPoolName(model) : options.name;
     const fs::path dest = poolModelFolder(pool, name);
     if (fs::exists(dest, ec) || fs::is_symlink(dest, ec))
         throw Error("the pool already holds a model named '" + name + "'", dest, "remove it first or add under another name");
@@ -337,8 +358,9 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
         ++p.filesDone;
         if (progress) progress(p);
     }
-    const json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", utcNow()},
-                           {"bytes", total}, {"files", manifestFiles}};
+    json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", utcNow()},
+                     {"bytes", total}, {"files", manifestFiles}};
+    if (const auto repo = hubRepoId(model)) manifest["repo_id"] = *repo;
     writeFileAtomically(temp / kManifestName, manifest.dump(2) + "\n");
 
     if (stop.stop_requested()) return {true, {}};

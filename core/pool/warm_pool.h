@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ struct DeployedRef {
 
 struct PoolEntry {
     std::filesystem::path folder;
-    std::string name;
+    std::string name;                      // the folder name (what pool commands take)
+    std::string repoId;                    // "ORG/NAME" when added from a Hugging Face hub cache snapshot, else ""
     std::uint64_t bytes = 0;               // regular files in the folder (links not followed)
     std::string quantization;              // "awq w4 g128", "none", "gptq w4 g128", ... ("?" when unreadable)
     std::vector<std::string> deployedBy;   // targets that point at this model
@@ -52,7 +54,7 @@ struct CopyProgress {
 using CopyProgressFn = std::function<void(const CopyProgress&)>;
 
 struct AddOptions {
-    std::string name;                      // folder name in the pool; empty = the source folder's name
+    std::string name;                      // folder name in the pool; empty = defaultPoolName(model)
     std::uint64_t budgetBytes = 0;         // refuse when the pool would exceed it (0 = no budget)
     std::uint64_t reserveBytes = 256ull << 20;  // keep this much free on the disk after the copy
 };
@@ -97,6 +99,15 @@ std::filesystem::path poolModelFolder(const std::filesystem::path& pool, const s
 
 // Whether `path` (resolved, links followed) lies inside `pool` (resolved).
 bool isInsidePool(const std::filesystem::path& pool, const std::filesystem::path& path);
+
+// The pool folder name for `model` when none is given: the source folder's name, or for a Hugging
+// Face hub cache snapshot (models--ORG--NAME/snapshots/<rev>) "ORG--NAME" (a folder name holds no
+// "/"; the manifest keeps the repository id "ORG/NAME").
+std::string defaultPoolName(const std::filesystem::path& model);
+
+// The hub repository id ("ORG/NAME") recorded in a pool model's manifest; nullopt when it has none.
+// Promotion serves the model under this name, as vLLM names a model it loads from the hub.
+std::optional<std::string> recordedRepoId(const std::filesystem::path& poolModelFolder);
 
 // The quantization label shown in lists: "awq w4 g128", "none", ...
 std::string quantizationLabel(const std::filesystem::path& modelFolder);

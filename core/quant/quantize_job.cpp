@@ -3,6 +3,7 @@
 #include "core/engine/detail/awq_cuda_linear.h"
 #include "core/engine/detail/decoder_layer.h"
 #include "core/engine/detail/rope.h"
+#include "core/model/model_files.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
 #include "core/quant/calibration.h"
@@ -231,6 +232,20 @@ Error jobError(const std::exception& e, const std::string& where, bool cuda, con
     return Error("quantization failed" + where + ": " + what, work, "--resume continues from the first unfinished layer once the cause is fixed");
 }
 
+// The output's non-layer tensors and where each comes from. A tied model keeps its one matrix as
+// model.embed_tokens.weight only, as AutoAWQ (transformers' save_pretrained) writes it: vLLM skips
+// lm_head.* when tie_word_embeddings is true and reads the embedding, so a source that stores the
+// tied matrix only as lm_head.weight (Llama-3.2 style) must have it renamed, not copied as is.
+std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(const TensorStore& store, bool tied) {
+    const TensorInfo* embed = store.find("model.embed_tokens.weight");
+    const TensorInfo* head = store.find("lm_head.weight");
+    std::vector<std::pair<std::string, const TensorInfo*>> out;
+    if (const TensorInfo* e = embed ? embed : tied ? head : nullptr) out.emplace_back("model.embed_tokens.weight", e);
+    if (const TensorInfo* n = store.find("model.norm.weight")) out.emplace_back("model.norm.weight", n);
+    if (!tied && head) out.emplace_back("lm_head.weight", head);
+    return out;
+}
+
 json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
     json files = json::array();
     for (const auto& f : s.calibrationFiles) files.push_back(f.string());
@@ -244,18 +259,14 @@ json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
             {"source_fingerprint", source.fingerprint}};
 }
 
+// Read through the model-folder rule (core/model/model_files.h): links leaving the folder are refused.
 void copySideFiles(const fs::path& from, const fs::path& to) {
-    for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
-                             "chat_template.jinja", "chat_template.json", "tokenizer.model", "vocab.json", "merges.txt"}) {
-        if (!fs::exists(from / name)) continue;
-        std::ifstream in(from / name, std::ios::binary);
-        writeFileAtomically(to / name, std::string(std::istreambuf_iterator<char>(in), {}));
-    }
+    for (const char* name : kModelSideFiles)
+        if (const auto text = readModelFile(from, name)) writeFileAtomically(to / name, *text);
 }
 
 void writeConfig(const ModelInfo& m, int groupSize, const fs::path& to) {
-    std::ifstream in(m.folder / "config.json", std::ios::binary);
-    json config = json::parse(in);
+    json config = json::parse(readModelFile(m.folder, "config.json").value());
     config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", groupSize},
                                       {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
@@ -413,10 +424,10 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
         }
 
         where = " while writing the model";
-        // Embeddings, final norm and head, in fp16 as AutoAWQ stores them.
+        // Embeddings, final norm and head, in fp16 and under the names AutoAWQ writes them.
         std::vector<HostTensor> rest;
-        for (const char* name : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"})
-            if (const TensorInfo* t = store.find(name)) rest.push_back(toHost(name, loadTensor(store, *t, at::kHalf, at::Device(at::kCPU)), DType::F16));
+        for (const auto& [name, from] : embeddingAndHeadTensors(store, config.tieWordEmbeddings))
+            rest.push_back(toHost(name, loadTensor(store, *from, at::kHalf, at::Device(at::kCPU)), DType::F16));
         writeHostTensors(work / "model-embeddings.safetensors", rest);
 
         json weightMap = json::object();

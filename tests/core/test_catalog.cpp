@@ -1,5 +1,7 @@
 #include "core/library/catalog.h"
 #include "core/library/catalog_json.h"
+#include "core/pool/warm_pool.h"
+#include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>
@@ -103,6 +105,27 @@ private Q_SLOTS:
         QVERIFY(!byName(entries, "notes"));
         QVERIFY(!progress.empty());
         QCOMPARE(progress.back().described, std::size_t(7));
+    }
+
+    // A library folder that is a Hugging Face hub cache (~/.cache/huggingface/hub): the snapshot is
+    // listed as ORG/NAME, as the hub names it, not as its commit hash; a pool copy of it too.
+    void hubCacheSnapshotsAreNamedByRepository() {
+        const fs::path hub = root() / "hub";
+        test::makeHubCacheSnapshot("tinystories-656k", hub, "TinyOrg", "TinyStories-656K");
+        const fs::path pool = root() / "hub-pool";
+        fs::create_directories(pool);
+        pool::addToPool(pool, hub / "models--TinyOrg--TinyStories-656K" / "snapshots" / "0123456789abcdef0123456789abcdef01234567");
+        const auto entries = scanLibrary({{hub}, pool});
+        QCOMPARE(entries.size(), std::size_t(2));
+        for (const auto& e : entries) {
+            QVERIFY2(e.ok(), e.error.c_str());
+            QCOMPARE(e.name, std::string("TinyOrg/TinyStories-656K"));
+            QCOMPARE(e.info->name, e.name);
+        }
+        QCOMPARE(entries[0].origin, ModelOrigin::WarmPool);
+        QCOMPARE(entries[0].path.filename().string(), std::string("TinyOrg--TinyStories-656K"));
+        QCOMPARE(entries[1].origin, ModelOrigin::Library);
+        QVERIFY(nlohmann::json::parse(catalogToJson(entries))[1]["name"] == "TinyOrg/TinyStories-656K");
     }
 
     void modelInBothRootsIsListedOnceAsPooled() {

@@ -1,9 +1,12 @@
+#include "core/deploy/compose_interpolation.h"
+#include "core/deploy/container_paths.h"
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
 #include "core/deploy/text_edit.h"
 #include "core/model/model_info.h"
 #include "core/pool/warm_pool.h"
 #include "tests/support/error_capture.h"
+#include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>
@@ -12,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 using namespace awq;
@@ -46,6 +50,23 @@ void editConfig(const fs::path& model, const std::function<void(nlohmann::json&)
     auto j = nlohmann::json::parse(readText(model / "config.json"));
     edit(j);
     writeText(model / "config.json", j.dump(2));
+}
+
+using S = std::string;
+
+fs::path realworld(const char* name) { return test::sharedDir() / "realworld" / name; }
+
+void makeWritable(const fs::path& dir) {
+    fs::permissions(dir, fs::perms::owner_write, fs::perm_options::add);
+    for (const auto& e : fs::recursive_directory_iterator(dir)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+}
+
+ComposeLookup variables(std::map<std::string, std::string> vars) {
+    return [vars](const std::string& name) -> std::optional<std::string> {
+        const auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
 }
 
 const Issue* findIssue(const PromotionPlan& p, const std::string& code) {
@@ -266,6 +287,16 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(findIssue(plan, "tensor_parallel_heads"), issueList(plan).c_str());
 
+        // 4 splits the heads, but o_proj's 256 inputs into 64 per GPU: not whole groups of 128.
+        t.tensorParallelSize = 4;
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* groups = findIssue(plan, "tensor_parallel_awq_groups");
+        QVERIFY2(groups && groups->severity == Issue::Severity::Error && groups->message.find("o_proj's 256 inputs split 4 ways") != std::string::npos,
+                 issueList(plan).c_str());
+        QVERIFY(!findIssue(planPromotion(t, w.fp16(), w.options()), "tensor_parallel_awq_groups"));  // FP16 splits anywhere
+        t.tensorParallelSize = 2;  // 128 + 384 inputs per GPU: whole groups
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "tensor_parallel_awq_groups"));
+
         t.tensorParallelSize = 0;  // automatic: the smallest that fits
         t.gpuCount = 8;
         plan = planPromotion(t, w.awq(), w.options());
@@ -368,6 +399,230 @@ private Q_SLOTS:
         QVERIFY(unifiedDiff("same", "same", "a", "b").empty());
     }
 
+    // Compose's interpolation grammar, each form with the variable set, empty and unset.
+    void composeInterpolationEveryForm() {
+        const auto none = variables({});
+        const auto vars = variables({{"V", "val"}, {"E", ""}, {"B", "b"}});
+        QCOMPARE(interpolateCompose("a $V b ${V}c $V_2", vars), S("a val b valc "));
+        QCOMPARE(interpolateCompose("a $V b ${V}c", none), S("a  b c"));
+        QCOMPARE(interpolateCompose("${V:-d} ${E:-d} ${U:-d}", vars), S("val d d"));
+        QCOMPARE(interpolateCompose("${V-d} ${E-d} ${U-d}", vars), S("val  d"));
+        QCOMPARE(interpolateCompose("${V:?need V} [${E?need E}]", vars), S("val []"));
+        QString msg = test::errorMessageOf([&] { interpolateCompose("${E:?set E first}", vars); });
+        QVERIFY2(msg.contains("required variable E is empty: set E first"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { interpolateCompose("${U?no U}", vars); });
+        QVERIFY2(msg.contains("required variable U is not set: no U"), qPrintable(msg));
+        QCOMPARE(interpolateCompose("${V:+r}|${E:+r}|${U:+r}", vars), S("r||"));
+        QCOMPARE(interpolateCompose("${V+r}|${E+r}|${U+r}", vars), S("r|r|"));
+        QCOMPARE(interpolateCompose("$$V $${V} costs 5$$ and $", vars), S("$V ${V} costs 5$ and $"));
+        // Nesting, as in ../shared/realworld/compose-nested-default.
+        QCOMPARE(interpolateCompose("${A:-${B:-x}/y}", none), S("x/y"));
+        QCOMPARE(interpolateCompose("${A:-${B:-x}/y}", vars), S("b/y"));
+        QCOMPARE(interpolateCompose("${A:-${B:-x}/y}", variables({{"A", "a"}})), S("a"));
+        QCOMPARE(interpolateCompose("${V:+${B}-${V:-z}}", vars), S("b-val"));
+        QCOMPARE(interpolateCompose("${A:-$${B}}", none), S("${B}"));
+        // Offsets of the whole reference, its argument and the references nested in it.
+        const std::string text = "--model ${P:-${R:-/models}/old}/x $Q";
+        const auto refs = parseComposeReferences(text);
+        QCOMPARE(refs.size(), std::size_t(2));
+        QCOMPARE(text.substr(refs[0].begin, refs[0].end - refs[0].begin), S("${P:-${R:-/models}/old}"));
+        QCOMPARE(text.substr(refs[0].argBegin, refs[0].argEnd - refs[0].argBegin), S("${R:-/models}/old"));
+        QCOMPARE(refs[0].form, ComposeReference::Form::DefaultIfUnsetOrEmpty);
+        QCOMPARE(refs[0].nested.size(), std::size_t(1));
+        QCOMPARE(refs[0].nested[0].name, S("R"));
+        QCOMPARE(refs[1].name, S("Q"));
+        QVERIFY(!refs[1].braced);
+        QCOMPARE(findComposeReferences(text, "R").size(), std::size_t(1));
+        // What Compose rejects is not a reference and stays as it is.
+        QVERIFY(parseComposeReferences("${V/x} ${1} ${V:-x\n}").empty());
+        QCOMPARE(interpolateCompose("${V/x}", vars), S("${V/x}"));
+        QCOMPARE(escapeComposeLiteral("/a$b"), S("/a$$b"));
+        // Edits replace the whole nested default and write $ as $$.
+        QCOMPARE(*setComposeDefault("${M:-${R:-/m}/x} ${M} ${X:-${M:-in}}", "M", "/a$b"), S("${M:-/a$$b} ${M} ${X:-${M:-/a$$b}}"));
+        QCOMPARE(*composeDefault("${M:-${R:-/m}/x}", "M"), S("/m/x"));
+    }
+
+    // ../shared/realworld/compose-nested-default: the whole nested default is the current model and
+    // is what the promotion replaces.
+    void nestedComposeDefaultRealworld() {
+        World w;
+        const fs::path compose = w.root / "nested" / "compose.yaml";
+        fs::create_directories(compose.parent_path());
+        fs::copy_file(realworld("compose-nested-default") / "compose.yaml", compose);
+        makeWritable(compose.parent_path());
+        const std::string before = readText(compose);
+        QCOMPARE(*composeDefault(before, "PRIME_MODEL_PATH"), S("/models/old-model"));
+        QCOMPARE(*composeDefault(before, "PRIME_MODEL"), S("old-model"));
+        DeployTarget t;
+        t.name = "ct";
+        t.composeFile = compose;
+        t.gpuMemoryBytes = 24ull << 30;
+        DeploySettings s;
+        s.targets.push_back(t);
+        QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/old-model"));
+
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        const std::string expected = replaceAll(replaceAll(before, "${PRIME_MODEL_PATH:-${MODELS_ROOT:-/models}/old-model}",
+                                                           "${PRIME_MODEL_PATH:-" + w.awq().string() + "}"),
+                                                "${PRIME_MODEL:-old-model}", "${PRIME_MODEL:-tinystories-qwen3-7m-awq}");
+        QCOMPARE(plan.changes.at(0).after, expected);
+        QVERIFY(plan.diff().find("+      --model ${PRIME_MODEL_PATH:-" + w.awq().string() + "}\n") != std::string::npos);
+        // The service mounts ${MODELS_ROOT:-/models}, which does not hold the pool: the container cannot see the model.
+        const Issue* hidden = findIssue(plan, "model_path_not_in_container");
+        QVERIFY2(hidden && hidden->severity == Issue::Severity::Warning && hidden->message.find("/models:/models") != std::string::npos,
+                 issueList(plan).c_str());
+        applyPromotion(plan, w.state);
+        QCOMPARE(deployedModels(s).at(0).model, w.awq());
+
+        // With the project's .env mounting the pool as /models, the container path is written.
+        writeText(compose.parent_path() / ".env", "MODELS_ROOT=" + w.pool.string() + "\n");
+        const auto mounted = planPromotion(t, w.fp16(), w.options());
+        QVERIFY2(!findIssue(mounted, "model_path_not_in_container"), issueList(mounted).c_str());
+        QCOMPARE(mounted.serve.model, S("/models/tinystories-qwen3-7m"));
+        QVERIFY(mounted.changes.at(0).after.find("--model ${PRIME_MODEL_PATH:-/models/tinystories-qwen3-7m}\n") != std::string::npos);
+        applyPromotion(mounted, w.state);
+        QCOMPARE(deployedModels(s).at(0).model, w.fp16());
+        // A project .env that sets the path variable itself would make the edited default void.
+        writeText(compose.parent_path() / ".env", "PRIME_MODEL_PATH=/models/pinned\n");
+        const auto overridden = planPromotion(t, w.awq(), w.options());
+        const Issue* pinned = findIssue(overridden, "default_overridden");
+        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error && pinned->message.find("PRIME_MODEL_PATH=/models/pinned") != std::string::npos,
+                 issueList(overridden).c_str());
+        QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/pinned"));  // what Compose really serves
+        // The current model resolves nested variables with the project's .env, as Compose does.
+        QCOMPARE(*composeDefault(before, "PRIME_MODEL_PATH", variables({{"MODELS_ROOT", "/srv/models"}})), S("/srv/models/old-model"));
+    }
+
+    void containerPathsFromVolumesAndTarget() {
+        QVERIFY((parsePathMapping("/srv/models:/models:ro") == PathMapping{"/srv/models", "/models"}));
+        QVERIFY(test::errorMessageOf([] { parsePathMapping("models:/models"); }).contains("HOST:CONTAINER"));
+        QVERIFY(test::errorMessageOf([] { parsePathMapping("/srv/models"); }).contains("HOST:CONTAINER"));
+        const std::string compose =
+            "services:\n"
+            "  web:\n"
+            "    image: nginx\n"
+            "    volumes:\n"
+            "      - /srv/www:/usr/share/nginx/html\n"
+            "  vllm:\n"
+            "    command: --model ${PRIME_MODEL_PATH:-/models/x}\n"
+            "    volumes:\n"
+            "    - ./cache:/root/.cache/huggingface   # the hub cache\n"
+            "    - \"${POOL:-/srv/pool}:/models:ro\"\n"
+            "    - named:/data\n"
+            "    - type: bind\n"
+            "      source: /srv/extra\n"
+            "      target: /extra\n"
+            "      read_only: true\n"
+            "    - type: volume\n"
+            "      source: vol\n"
+            "      target: /vol\n"
+            "volumes:\n"
+            "  named: {}\n"
+            "  vol: {}\n";
+        const std::vector<PathMapping> expected{{"/stack/cache", "/root/.cache/huggingface"}, {"/srv/pool", "/models"}, {"/srv/extra", "/extra"}};
+        const auto mounts = composeBindMounts(compose, "/stack", "PRIME_MODEL_PATH");
+        QVERIFY(mounts == expected);
+        QCOMPARE(composeBindMounts(compose, "/stack", "PRIME_MODEL_PATH", variables({{"POOL", "/data/pool"}})).at(1).host, fs::path("/data/pool"));
+        QCOMPARE(composeBindMounts(compose, "/stack", "UNUSED").size(), std::size_t(4));  // no service uses it: all services
+        // A mount that needs a variable not known here is skipped, not an error.
+        QVERIFY(composeBindMounts(replaceAll(compose, "${POOL:-/srv/pool}", "${POOL:?set POOL}"), "/stack", "PRIME_MODEL_PATH").size() == 2);
+        QCOMPARE(*containerPathFor(mounts, "/srv/pool/m"), fs::path("/models/m"));
+        QCOMPARE(*containerPathFor(mounts, "/srv/pool"), fs::path("/models"));
+        QVERIFY(!containerPathFor(mounts, "/srv/poolx/m"));
+        QCOMPARE(*containerPathFor({{"/srv", "/s"}, {"/srv/pool", "/models"}}, "/srv/pool/m"), fs::path("/models/m"));  // the longest wins
+        QCOMPARE(*hostPathFor(mounts, "/models/m"), fs::path("/srv/pool/m"));
+
+        // A compose service that mounts the pool gets the container path and no warning.
+        World w;
+        auto t = w.composeTarget(false);
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "/mnt/gaia_warm_pool:/mnt/gaia_warm_pool:ro", w.pool.string() + ":/models:ro"));
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && !findIssue(plan, "model_path_not_in_container"), issueList(plan).c_str());
+        QCOMPARE(plan.serve.model, S("/models/tinystories-qwen3-7m-awq"));
+        QVERIFY(plan.diff().find("+      --model ${PRIME_MODEL_PATH:-/models/tinystories-qwen3-7m-awq}\n") != std::string::npos);
+        QVERIFY(plan.command.rfind("vllm serve /models/tinystories-qwen3-7m-awq ", 0) == 0);
+        applyPromotion(plan, w.state);
+        DeploySettings s;
+        s.targets.push_back(t);
+        QCOMPARE(deployedModels(s).at(0).model, w.awq());  // mapped back: the pool knows it is deployed
+        QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(w.pool, "tinystories-qwen3-7m-awq", deployedModels(s)); }).contains("deployed"));
+
+        // The fixture's own mount (/mnt/gaia_warm_pool) does not hold the test pool: warned, host path kept.
+        plan = planPromotion(w.composeTarget(false), w.awq(), w.options());
+        const Issue* hidden = findIssue(plan, "model_path_not_in_container");
+        QVERIFY2(hidden && hidden->severity == Issue::Severity::Warning, issueList(plan).c_str());
+        QVERIFY(hidden->message.find("/mnt/gaia_warm_pool:/mnt/gaia_warm_pool") != std::string::npos);
+        QCOMPARE(plan.serve.model, w.awq().string());
+
+        // The target's own mapping; on a vLLM target too (vLLM in a container).
+        auto v = w.vllmTarget();
+        QVERIFY(!findIssue(planPromotion(v, w.awq(), w.options()), "model_path_not_in_container"));  // on the host: no mapping
+        v.containerPaths = {{w.pool, "/pool"}};
+        plan = planPromotion(v, w.awq(), w.options());
+        QCOMPARE(plan.serve.model, S("/pool/tinystories-qwen3-7m-awq"));
+        QVERIFY(plan.changes.at(0).after.find("\nmodel: /pool/tinystories-qwen3-7m-awq\n") != std::string::npos);
+        v.containerPaths = {{"/elsewhere", "/pool"}};
+        QVERIFY(findIssue(planPromotion(v, w.awq(), w.options()), "model_path_not_in_container"));
+    }
+
+    // ../shared/realworld/awq-gemv-promote: AutoAWQ's GEMV packing, which vLLM cannot load.
+    void validationAwqLayout() {
+        World w;
+        const fs::path gemv = w.pool / "tiny-gemv";
+        fs::create_directories(gemv);
+        fs::copy(realworld("awq-gemv-promote") / "model", gemv, fs::copy_options::recursive);
+        makeWritable(gemv);
+        const auto t = w.vllmTarget();
+        auto plan = planPromotion(t, gemv, w.options());
+        const Issue* layout = findIssue(plan, "awq_layout_unsupported");
+        QVERIFY2(layout && layout->severity == Issue::Severity::Error && layout->message.find("\"gemv\"") != std::string::npos,
+                 issueList(plan).c_str());
+        QVERIFY(plan.blocked());
+        // Declared "gemm" but stored in the GEMV packing: the tensor shapes give it away.
+        editConfig(gemv, [](nlohmann::json& j) { j["quantization_config"]["version"] = "gemm"; });
+        plan = planPromotion(t, gemv, w.options());
+        layout = findIssue(plan, "awq_layout_unsupported");
+        QVERIFY2(layout && layout->severity == Issue::Severity::Error && layout->message.find("not the GEMM layout") != std::string::npos,
+                 issueList(plan).c_str());
+        // GEMM tensors under a version vLLM ignores: a warning only.
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["version"] = "exllama"; });
+        plan = planPromotion(t, w.awq(), w.options());
+        layout = findIssue(plan, "awq_layout_unsupported");
+        QVERIFY2(layout && layout->severity == Issue::Severity::Warning && !plan.blocked(), issueList(plan).c_str());
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["version"] = "gemm"; });
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "awq_layout_unsupported"));
+    }
+
+    // ../shared/realworld/tied-lm-head-only: tied embeddings stored only as lm_head.weight, which
+    // vLLM skips for tied models.
+    void validationTiedEmbeddingsWhereVllmLooks() {
+        World w;
+        copyModel("tinystories-656k", w.pool / "ts-656k");
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\n");
+        const auto plan = planPromotion(t, w.pool / "ts-656k", w.options());
+        const Issue* tied = findIssue(plan, "tied_embeddings_missing");
+        QVERIFY2(tied && tied->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QVERIFY(tied->message.find("only as lm_head.weight") != std::string::npos && tied->fix.find("model.embed_tokens.weight") != std::string::npos);
+        QVERIFY(plan.blocked());
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "tied_embeddings_missing"));  // stored as the embedding
+    }
+
+    // A model added from a Hugging Face hub cache is served as ORG/NAME, as vLLM names a hub model.
+    void hubModelIsServedUnderItsRepositoryId() {
+        World w;
+        const fs::path snapshot = test::makeHubCacheSnapshot("tinystories-qwen3-7m-awq", w.root / "hub", "TinyOrg", "Qwen3-7M-AWQ");
+        const auto added = pool::addToPool(w.pool, snapshot);
+        QCOMPARE(added.entry.name, S("TinyOrg--Qwen3-7M-AWQ"));
+        auto plan = planPromotion(w.vllmTarget(), added.entry.folder, w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.servedModelName, S("TinyOrg/Qwen3-7M-AWQ"));
+        QVERIFY(plan.changes.at(0).after.find("\nserved-model-name: TinyOrg/Qwen3-7M-AWQ   # what clients ask for\n") != std::string::npos);
+        plan = planPromotion(w.composeTarget(false), added.entry.folder, w.options());
+        QVERIFY(plan.changes.at(0).after.find("--served-model-name ${PRIME_MODEL:-TinyOrg/Qwen3-7M-AWQ}\n") != std::string::npos);
+    }
+
     void settingsRoundTrip() {
         QTemporaryDir tmp;
         const fs::path file = fs::path(tmp.path().toStdString()) / "cfg" / "deploy.json";
@@ -382,6 +637,7 @@ private Q_SLOTS:
         t.pathVariable = "MODEL_DIR";
         t.gpuCount = 2;
         t.gpuMemoryBytes = 16ull << 30;
+        t.containerPaths = {{"/srv/models", "/models"}};
         upsertTarget(s, t);
         t.gpuCount = 4;
         upsertTarget(s, t);  // same name: replaced
@@ -393,6 +649,11 @@ private Q_SLOTS:
         QCOMPARE(back.find("prime")->gpuCount, 4);
         QCOMPARE(back.find("prime")->pathVariable, std::string("MODEL_DIR"));
         QCOMPARE(back.find("prime")->envFile, fs::path("/stack/.env"));
+        QVERIFY((back.find("prime")->containerPaths == std::vector<PathMapping>{{"/srv/models", "/models"}}));
+        QVERIFY(targetJsonText(*back.find("prime")).find(R"("container_paths":[{"container":"/models","host":"/srv/models"}])") != std::string::npos);
+        auto relative = t;
+        relative.containerPaths = {{"models", "/models"}};
+        QVERIFY(test::errorMessageOf([&] { upsertTarget(s, relative); }).contains("absolute"));
 
         t.name = "bad name";
         QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("not a usable target name"));

@@ -1,6 +1,8 @@
+#include "core/model/model_files.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
 #include "tests/support/error_capture.h"
+#include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>
@@ -113,6 +115,10 @@ private Q_SLOTS:
         QVERIFY(q.zeroPoint);
         QCOMPARE(q.version, std::string("gemm"));
         QVERIFY(m.warnings.empty());
+        // ../shared/realworld/awq-gemv-promote: AutoAWQ's GEMV packing is described, with a warning.
+        const auto gemv = describeModel(test::sharedDir() / "realworld" / "awq-gemv-promote" / "model");
+        QCOMPARE(gemv.config.quantization.version, std::string("gemv"));
+        QCOMPARE(gemv.warnings.back(), std::string("AWQ version \"gemv\" in config.json: vLLM and the built-in engine load the GEMM layout only"));
         // About a quarter of the bf16 weight bytes for the quantized linears, plus the fp16 rest.
         QVERIFY(m.weightBytes < describeModel(test::modelDir("tinystories-qwen3-7m")).weightBytes / 2);
     }
@@ -175,6 +181,71 @@ private Q_SLOTS:
         std::ofstream(badJson / "config.json", std::ios::trunc) << "{\"hidden_size\": ";
         msg = test::errorMessageOf([&] { describeModel(badJson); });
         QVERIFY2(msg.contains("config.json") && msg.contains("not valid JSON"), qPrintable(msg));
+    }
+
+    // ../shared/realworld/links-out-of-folder: config.json, tokenizer.json and tokenizer_config.json
+    // reached through links that leave the model folder. Every file read from the folder goes
+    // through core/model/model_files.h, so each one is refused as the weights are, naming the file.
+    void filesLinkedFromOutsideTheFolderAreRefused() {
+        const fs::path realworld = test::sharedDir() / "realworld" / "links-out-of-folder";
+        const fs::path src = test::modelDir("qwen2-random");
+        for (const std::string linked : {"config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
+                                         "chat_template.jinja", "model.safetensors"}) {
+            const fs::path root = tmp(("links-" + linked).c_str());
+            fs::create_directories(root / "outside");
+            fs::create_directories(root / "m");
+            for (const char* f : {"config.json", "tokenizer.json", "generation_config.json", "model.safetensors", "chat_template.jinja"})
+                fs::copy_file(src / f, root / "m" / f);
+            fs::copy_file(realworld / "outside-tokenizer_config.json", root / "m" / "tokenizer_config.json");
+            fs::rename(root / "m" / linked, root / "outside" / linked);
+            fs::create_symlink(fs::path("..") / "outside" / linked, root / "m" / linked);
+            const QString msg = test::errorMessageOf([&] { describeModel(root / "m"); });
+            QVERIFY2(msg.contains(QString::fromStdString((root / "m" / linked).string())) && msg.contains("outside the model folder") &&
+                         msg.contains("copy the file in"),
+                     qPrintable(QString::fromStdString(linked) + ": " + msg));
+            const QString readMsg = test::errorMessageOf([&] { readModelFile(root / "m", linked); });
+            QVERIFY2(readMsg.contains("outside the model folder"), qPrintable(readMsg));
+        }
+        // The same files as plain copies (or links inside the folder) are read.
+        const fs::path ok = tmp("links-inside");
+        fs::create_directories(ok);
+        for (const char* f : {"config.json", "tokenizer.json", "generation_config.json", "model.safetensors"}) fs::copy_file(src / f, ok / f);
+        fs::copy_file(realworld / "outside-tokenizer_config.json", ok / "real_tokenizer_config.json");
+        fs::create_symlink("real_tokenizer_config.json", ok / "tokenizer_config.json");
+        const ModelInfo m = describeModel(ok);
+        QCOMPARE(m.chatTemplateSource, std::string("tokenizer_config.json"));
+        QVERIFY(readModelFile(ok, "tokenizer_config.json")->find("TEMPLATE READ FROM OUTSIDE") != std::string::npos);
+        QVERIFY(!readModelFile(ok, "special_tokens_map.json"));
+        // A dangling link leaving the folder is refused too, never read as "absent".
+        fs::create_symlink("/nonexistent-awqbench/x.json", ok / "special_tokens_map.json");
+        QVERIFY(test::errorMessageOf([&] { describeModel(ok); }).contains("special_tokens_map.json"));
+    }
+
+    void indexReachedThroughALinkIsRefused() {
+        const fs::path root = tmp("index-link");
+        fs::create_directories(root / "m");
+        fs::create_directories(root / "outside");
+        for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(test::modelDir("tinystories-656k") / f, root / "m" / f);
+        std::ofstream(root / "outside" / "model.safetensors.index.json") << R"({"weight_map":{"lm_head.weight":"model.safetensors"}})";
+        fs::create_symlink("../outside/model.safetensors.index.json", root / "m" / "model.safetensors.index.json");
+        const QString msg = test::errorMessageOf([&] { describeModel(root / "m"); });
+        QVERIFY2(msg.contains("model.safetensors.index.json") && msg.contains("outside the model folder"), qPrintable(msg));
+    }
+
+    // A hub cache snapshot: every file a link into ../../blobs (allowed), named ORG/NAME, not by its hash.
+    void hubCacheSnapshotReadsThroughBlobsAndIsNamedByRepo() {
+        const fs::path snapshot = test::makeHubCacheSnapshot("qwen2-random", tmp("hub"), "Org", "Tiny-Qwen2");
+        const ModelInfo m = describeModel(snapshot);
+        QCOMPARE(m.name, std::string("Org/Tiny-Qwen2"));
+        QVERIFY(m.hasTokenizer && m.hasChatTemplate && m.hasGenerationConfig);
+        QCOMPARE(m.config.numLayers, 2);
+        QVERIFY(hubRepoId(snapshot / "") == std::optional<std::string>("Org/Tiny-Qwen2"));
+        QCOMPARE(modelDisplayName(tmp("hub") / "models--Org--Tiny-Qwen2"), std::string("models--Org--Tiny-Qwen2"));
+        QVERIFY(hubRepoId(tmp("hub") / "models--gpt2" / "snapshots" / "abc") == std::optional<std::string>("gpt2"));
+        QVERIFY(!hubRepoId(test::modelDir("qwen2-random")));
+        // A link to the snapshot is named by the repository too.
+        fs::create_symlink(snapshot, tmp("my-model"));
+        QCOMPARE(describeModel(tmp("my-model")).name, std::string("Org/Tiny-Qwen2"));
     }
 
     void pickleFilesAreIgnoredWithAWarning() {

@@ -1,6 +1,7 @@
 #include "core/pool/warm_pool.h"
 #include "core/util/sha256.h"
 #include "tests/support/error_capture.h"
+#include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>
@@ -160,6 +161,29 @@ private Q_SLOTS:
         QVERIFY(!r.cancelled);
         QVERIFY(fs::is_regular_file(fs::symlink_status(pool / "linked" / "alias.json")));
         QCOMPARE(Sha256::fileHex(pool / "linked" / "alias.json"), Sha256::fileHex(model / "tokenizer.json"));
+    }
+
+    // A Hugging Face hub cache snapshot (files are links into ../../blobs) is copied as plain files
+    // under ORG--NAME, never under its commit hash, and the manifest keeps the repository id.
+    void hubCacheSnapshotIsAddedUnderItsRepositoryName() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path pool = root / "pool";
+        fs::create_directory(pool);
+        const fs::path snapshot = test::makeHubCacheSnapshot("tinystories-656k", root / "hub", "TinyOrg", "TinyStories-656K");
+        QCOMPARE(pool::defaultPoolName(snapshot), std::string("TinyOrg--TinyStories-656K"));
+        const auto r = pool::addToPool(pool, snapshot);
+        QCOMPARE(r.entry.name, std::string("TinyOrg--TinyStories-656K"));
+        QCOMPARE(r.entry.repoId, std::string("TinyOrg/TinyStories-656K"));
+        QVERIFY(fs::is_regular_file(fs::symlink_status(pool / "TinyOrg--TinyStories-656K" / "config.json")));
+        QVERIFY(pool::recordedRepoId(pool / "TinyOrg--TinyStories-656K") == std::optional<std::string>("TinyOrg/TinyStories-656K"));
+        QVERIFY(pool::verifyPoolModel(pool, "TinyOrg--TinyStories-656K").ok);
+        // A given name wins; the repository id is still recorded.
+        pool::AddOptions named;
+        named.name = "tiny";
+        QCOMPARE(pool::addToPool(pool, snapshot, named).entry.repoId, std::string("TinyOrg/TinyStories-656K"));
+        // An ordinary folder has none.
+        QVERIFY(!pool::recordedRepoId(test::modelDir("tinystories-656k")));
     }
 
     void checksSpaceBudgetAndNames() {

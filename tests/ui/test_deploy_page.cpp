@@ -1,14 +1,17 @@
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
+#include "core/util/error.h"
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"
 #include "ui/deploy/deploy_page.h"
 #include "ui/deploy/pool_job_runner.h"
 #include "ui/deploy/promote_dialog.h"
+#include "ui/deploy/target_dialog.h"
 #include "ui/util/path_text.h"
 
 #include <QApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -71,6 +74,31 @@ class TestDeployPage : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The target dialog's container paths (HOST:CONTAINER, comma-separated) round-trip, and a
+    // malformed one is refused with the expected form.
+    void targetDialogContainerPaths() {
+        TargetDialog dialog;
+        deploy::DeployTarget t;
+        t.name = "prime";
+        t.composeFile = "/stack/docker-compose.yml";
+        t.containerPaths = {{"/srv/models", "/models"}, {"/srv/cache", "/root/.cache"}};
+        dialog.setTarget(t);
+        auto* edit = dialog.findChild<QLineEdit*>(QStringLiteral("targetContainerPaths"));
+        QVERIFY(edit);
+        QCOMPARE(edit->text(), QStringLiteral("/srv/models:/models, /srv/cache:/root/.cache"));
+        QVERIFY(dialog.target().containerPaths == t.containerPaths);
+        edit->setText(QStringLiteral("/pool:/models:ro"));
+        QVERIFY((dialog.target().containerPaths == std::vector<deploy::PathMapping>{{"/pool", "/models"}}));
+        edit->setText(QStringLiteral("pool:/models"));
+        QString msg;
+        try {
+            dialog.target();
+        } catch (const Error& e) {
+            msg = QString::fromStdString(e.what());
+        }
+        QVERIFY2(msg.contains(QStringLiteral("HOST:CONTAINER")), qPrintable(msg));
+    }
+
     void addVerifyRemoveWithProgress() {
         Fixture fx;
         DeployPage page;

@@ -2,6 +2,7 @@
 
 #include "ui/util/path_text.h"
 
+#include "core/deploy/container_paths.h"
 #include "core/util/error.h"
 
 #include <QComboBox>
@@ -109,6 +110,11 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpuForm->addRow(tr("Tensor-parallel size"), tp_);
     gpuForm->addRow(tr("Max model length"), maxModelLen_);
     gpuForm->addRow(tr("Paired FP16 model"), paired_);
+    containerPaths_ = new QLineEdit;
+    containerPaths_->setObjectName(QStringLiteral("targetContainerPaths"));
+    containerPaths_->setPlaceholderText(tr("e.g. /srv/models:/models (comma-separated); empty: the compose service's volumes"));
+    containerPaths_->setToolTip(tr("Where vLLM's container sees host folders: promotion writes the model path as the container sees it"));
+    gpuForm->addRow(tr("Container paths"), containerPaths_);
     layout->addLayout(gpuForm);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -132,6 +138,9 @@ void TargetDialog::setTarget(const deploy::DeployTarget& t) {
     tp_->setValue(t.tensorParallelSize);
     maxModelLen_->setValue(t.maxModelLen);
     paired_->setText(toQString(t.pairedModel));
+    QStringList mappings;
+    for (const auto& m : t.containerPaths) mappings << QString::fromStdString(deploy::pathMappingText(m));
+    containerPaths_->setText(mappings.join(QStringLiteral(", ")));
 }
 
 deploy::DeployTarget TargetDialog::target() const {
@@ -150,6 +159,9 @@ deploy::DeployTarget TargetDialog::target() const {
     t.tensorParallelSize = tp_->value();
     t.maxModelLen = maxModelLen_->value();
     t.pairedModel = toPath(paired_->text().trimmed());
+    // Throws awq::Error for a malformed mapping: accept() shows it.
+    for (const QString& spec : containerPaths_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (!spec.trimmed().isEmpty()) t.containerPaths.push_back(deploy::parsePathMapping(spec.trimmed().toStdString()));
     return t;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Adds or edits a deployment target: a docker compose project (compose file, optional .env,
 // variable names) or a vLLM serve config (YAML, optional command script), plus the serving
-// machine's GPUs.
+// machine's GPUs and where vLLM's container sees host folders.
 #include "core/deploy/deploy_settings.h"
 
 #include <QDialog>
@@ -40,6 +40,7 @@ private:
     QSpinBox* tp_ = nullptr;
     QSpinBox* maxModelLen_ = nullptr;
     QLineEdit* paired_ = nullptr;
+    QLineEdit* containerPaths_ = nullptr;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
 };
 
 }  // namespace awq::ui

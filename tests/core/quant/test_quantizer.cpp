@@ -107,6 +107,40 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(engine->generate({r})[0].text).size() > 20);
     }
 
+    // ../shared/realworld/tied-lm-head-only: tinystories-656k ties its embeddings and stores the one
+    // matrix only as lm_head.weight (as Llama-3.2 checkpoints do). The output keeps it as
+    // model.embed_tokens.weight only, as AutoAWQ writes it and vLLM reads it; an untied model keeps both.
+    void tiedMatrixIsWrittenAsTheEmbeddingAsAutoAwqDoes() {
+        QuantizeSettings job = smallJob(tmp("tied"), QuantMethodChoice::Rtn);
+        job.model = test::modelDir("tinystories-656k");
+        job.samples = 4;
+        job.seqlen = 64;
+        runQuantizeJob(job);
+        const auto src = TensorStore::openFolder(job.model);
+        const auto out = TensorStore::openFolder(tmp("tied"));
+        QVERIFY(src.find("lm_head.weight") && !src.find("model.embed_tokens.weight"));
+        const TensorInfo* embed = out.find("model.embed_tokens.weight");
+        QVERIFY(embed);
+        QVERIFY(!out.find("lm_head.weight"));
+        const TensorInfo* head = src.find("lm_head.weight");
+        QCOMPARE(embed->shape, head->shape);
+        QCOMPARE(embed->dtype, DType::F16);
+        const auto* got = reinterpret_cast<const std::uint16_t*>(out.data(*embed).data());
+        const auto* want = reinterpret_cast<const float*>(src.data(*head).data());
+        for (std::uint64_t i = 0; i < head->elementCount(); ++i)
+            QVERIFY2(got[i] == kernels::floatToHalf(want[i]), qPrintable(QString("element %1").arg(i)));
+        const ModelInfo info = describeModel(tmp("tied"));
+        QVERIFY(info.config.tieWordEmbeddings);
+        QVERIFY(!info.tiedEmbeddingsStoredAsLmHead);
+
+        QuantizeSettings untied = job;
+        untied.model = test::modelDir("qwen2-random");
+        untied.output = tmp("untied");
+        runQuantizeJob(untied);
+        const auto both = TensorStore::openFolder(tmp("untied"));
+        QVERIFY(both.find("model.embed_tokens.weight") && both.find("lm_head.weight"));
+    }
+
     void packingMatchesAutoAwqFixture() {
         // tinystories-qwen3-7m-awq was packed by AutoAWQ's own code from RTN weights of the same
         // model: our RTN output must agree with it nibble for nibble (fp16 rounding of the
@@ -282,7 +316,8 @@ private Q_SLOTS:
         job.groupSize = 64;
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).isEmpty());
         QCOMPARE(describeModel(tmp("656k")).config.quantization.groupSize, 64);
-        QVERIFY(describeModel(tmp("656k")).tiedEmbeddingsStoredAsLmHead);
+        // ... and written as AutoAWQ writes it: the tied matrix as model.embed_tokens.weight (issue 13, item 3).
+        QVERIFY(!describeModel(tmp("656k")).tiedEmbeddingsStoredAsLmHead);
 
         // NaN in layer 1's weights: the error names the layer, no output appears.
         const fs::path broken = tmp("nan-model");

@@ -1,0 +1,236 @@
+#include "core/deploy/container_paths.h"
+
+#include "core/util/error.h"
+
+#include <cstdlib>
+#include <regex>
+
+namespace awq::deploy {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct YamlLine {
+    int indent = 0;
+    std::string body;  // without indentation, trailing comment and CR
+};
+
+// Strips a trailing comment (a '#' after whitespace, outside quotes) and surrounding whitespace.
+std::string withoutComment(const std::string& s) {
+    char quote = 0;
+    std::size_t end = s.size();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
+            end = i;
+            break;
+        }
+    }
+    std::string out = s.substr(0, end);
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+// Non-blank, non-comment lines with their indentation.
+std::vector<YamlLine> yamlLines(std::string_view text) {
+    std::vector<YamlLine> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto nl = text.find('\n', start);
+        const std::string raw(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+        const auto first = raw.find_first_not_of(" \t");
+        if (first != std::string::npos && raw[first] != '#') {
+            const std::string body = withoutComment(raw.substr(first));
+            if (!body.empty()) out.push_back({int(first), body});
+        }
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
+    }
+    return out;
+}
+
+std::string unquoted(std::string s) {
+    if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) return s.substr(1, s.size() - 2);
+    return s;
+}
+
+// `key: value` of a mapping line ("" value for a block); nullopt when the line is not one.
+std::optional<std::pair<std::string, std::string>> keyValue(const std::string& body) {
+    static const std::regex re(R"(^([A-Za-z0-9_.-]+)[ \t]*:(?:[ \t]+(.*))?$)");
+    std::smatch m;
+    if (!std::regex_match(body, m, re)) return std::nullopt;
+    return std::pair{m[1].str(), unquoted(m[2].str())};
+}
+
+fs::path hostFolder(std::string path, const fs::path& composeDir) {
+    if (path == "~" || path.rfind("~/", 0) == 0) {
+        const char* home = std::getenv("HOME");
+        path = std::string(home ? home : "") + path.substr(1);
+    }
+    const fs::path p(path);
+    return (p.is_absolute() ? p : composeDir / p).lexically_normal();
+}
+
+bool isBindSource(const std::string& s) {
+    return !s.empty() && (s[0] == '/' || s[0] == '.' || s[0] == '~');  // anything else names a volume
+}
+
+// A mount whose text needs a variable that is not known here (`${POOL:?...}`) cannot be mapped:
+// nullopt, and the mount is skipped.
+std::optional<std::string> interpolated(const std::string& text, const ComposeLookup& lookup) {
+    try {
+        return interpolateCompose(text, lookup);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+void addShortMount(const std::string& spec, const fs::path& composeDir, const ComposeLookup& lookup, std::vector<PathMapping>& out) {
+    const auto resolved = interpolated(spec, lookup);
+    if (!resolved) return;
+    const std::string& value = *resolved;
+    const auto colon = value.find(':');
+    if (colon == std::string::npos) return;  // `- /data`: an anonymous volume
+    const std::string host = value.substr(0, colon);
+    const std::string container = value.substr(colon + 1, value.find(':', colon + 1) - colon - 1);
+    if (isBindSource(host) && !container.empty() && container[0] == '/') out.push_back({hostFolder(host, composeDir), fs::path(container)});
+}
+
+// The mounts of one service block: lines[begin, end) at deeper indentation than the service name.
+void serviceMounts(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, const fs::path& composeDir,
+                   const ComposeLookup& lookup, std::vector<PathMapping>& out) {
+    if (begin >= end) return;
+    const int keyIndent = lines[begin].indent;
+    for (std::size_t i = begin; i < end; ++i) {
+        const auto kv = keyValue(lines[i].body);
+        if (lines[i].indent != keyIndent || !kv || kv->first != "volumes" || !kv->second.empty()) continue;
+        // List items: deeper than the key, or at its indentation starting with "- " (both are YAML).
+        std::string source, target, type;
+        auto flushLong = [&] {
+            const auto host = interpolated(source, lookup), container = interpolated(target, lookup);
+            if (host && container && !container->empty() && (*container)[0] == '/' && !host->empty() &&
+                (type == "bind" || (type.empty() && isBindSource(*host))))
+                out.push_back({hostFolder(*host, composeDir), fs::path(*container)});
+            source.clear(), target.clear(), type.clear();
+        };
+        for (std::size_t j = i + 1; j < end; ++j) {
+            const auto& l = lines[j];
+            const bool item = l.body.rfind("- ", 0) == 0 || l.body == "-";
+            if (l.indent < keyIndent || (l.indent == keyIndent && !item)) break;
+            std::string body = l.body;
+            if (item) {
+                flushLong();
+                body = body.size() > 2 ? body.substr(2) : "";
+                while (!body.empty() && body.front() == ' ') body.erase(0, 1);
+                if (!keyValue(body)) {
+                    addShortMount(unquoted(body), composeDir, lookup, out);
+                    continue;
+                }
+            }
+            if (const auto field = keyValue(body)) {
+                if (field->first == "source") source = field->second;
+                if (field->first == "target") target = field->second;
+                if (field->first == "type") type = field->second;
+            }
+        }
+        flushLong();
+        return;
+    }
+}
+
+bool mentions(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, std::string_view variable) {
+    for (std::size_t i = begin; i < end; ++i)
+        if (!findComposeReferences(lines[i].body, variable).empty()) return true;
+    return false;
+}
+
+// `rel` when `path` lies in `folder` ("." for the folder itself), nullopt otherwise.
+std::optional<fs::path> relativeInside(const fs::path& path, const fs::path& folder) {
+    const fs::path rel = path.lexically_normal().lexically_relative(folder.lexically_normal());
+    if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+    return rel;
+}
+
+fs::path resolvedHost(const fs::path& p) {
+    std::error_code ec;
+    const fs::path r = fs::weakly_canonical(p, ec);
+    return ec ? p.lexically_normal() : r;
+}
+
+}  // namespace
+
+PathMapping parsePathMapping(const std::string& spec) {
+    const auto colon = spec.find(':');
+    PathMapping m;
+    if (colon != std::string::npos) {
+        m.host = fs::path(spec.substr(0, colon)).lexically_normal();
+        std::string container = spec.substr(colon + 1);
+        if (const auto mode = container.find(':'); mode != std::string::npos) container.resize(mode);
+        m.container = fs::path(container).lexically_normal();
+    }
+    if (colon == std::string::npos || !m.host.is_absolute() || !m.container.is_absolute())
+        throw Error("'" + spec + "' is not a host-to-container path mapping", {},
+                    "write HOST:CONTAINER with two absolute paths, as in the compose volume `- /srv/models:/models`");
+    return m;
+}
+
+std::string pathMappingText(const PathMapping& m) { return m.host.string() + ":" + m.container.string(); }
+
+std::vector<PathMapping> composeBindMounts(std::string_view composeText, const fs::path& composeDir, std::string_view variable,
+                                           const ComposeLookup& lookup) {
+    const auto lines = yamlLines(composeText);
+    // Service blocks: the keys one level under the top-level `services:`.
+    std::vector<std::pair<std::size_t, std::size_t>> services;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].indent != 0 || lines[i].body != "services:") continue;
+        std::size_t j = i + 1;
+        const int serviceIndent = j < lines.size() ? lines[j].indent : 0;
+        while (j < lines.size() && lines[j].indent > 0) {
+            const std::size_t start = j++;
+            while (j < lines.size() && lines[j].indent > serviceIndent) ++j;
+            if (lines[start].indent == serviceIndent) services.emplace_back(start + 1, j);
+        }
+        break;
+    }
+    bool any = false;
+    for (const auto& [b, e] : services) any = any || mentions(lines, b, e, variable);
+    std::vector<PathMapping> out;
+    for (const auto& [b, e] : services)
+        if (!any || mentions(lines, b, e, variable)) serviceMounts(lines, b, e, composeDir, lookup, out);
+    return out;
+}
+
+std::optional<fs::path> containerPathFor(const std::vector<PathMapping>& mappings, const fs::path& hostPath) {
+    const fs::path host = resolvedHost(hostPath);
+    const PathMapping* best = nullptr;
+    fs::path bestRel;
+    for (const auto& m : mappings) {
+        const auto rel = relativeInside(host, resolvedHost(m.host));
+        if (rel && (!best || m.host.string().size() > best->host.string().size())) {
+            best = &m;
+            bestRel = *rel;
+        }
+    }
+    if (!best) return std::nullopt;
+    return bestRel == "." ? best->container.lexically_normal() : (best->container / bestRel).lexically_normal();
+}
+
+std::optional<fs::path> hostPathFor(const std::vector<PathMapping>& mappings, const fs::path& containerPath) {
+    const PathMapping* best = nullptr;
+    fs::path bestRel;
+    for (const auto& m : mappings) {
+        const auto rel = relativeInside(containerPath, m.container);
+        if (rel && (!best || m.container.string().size() > best->container.string().size())) {
+            best = &m;
+            bestRel = *rel;
+        }
+    }
+    if (!best) return std::nullopt;
+    return bestRel == "." ? best->host.lexically_normal() : (best->host / bestRel).lexically_normal();
+}
+
+}  // namespace awq::deploy

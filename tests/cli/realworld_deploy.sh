@@ -1,0 +1,51 @@
+#!/bin/sh
+# The deployment faults of ../shared/realworld end to end through awqbench-cli (registered in
+# tests/cli/CMakeLists.txt): nested compose defaults, host paths in containers, layouts vLLM cannot
+# load (AWQ GEMV, tied embeddings stored only as lm_head.weight).
+# Usage: realworld_deploy.sh CLI WORKDIR SHARED
+set -eu
+CLI=$1 D=$2 SHARED=$3
+RW=$SHARED/realworld
+rm -rf "$D"
+mkdir -p "$D/pool" "$D/stack"
+D=$(cd "$D" && pwd -P)
+S="--settings $D/deploy.json"
+fail() { echo "realworld_deploy: $*"; exit 1; }
+
+"$CLI" pool config --pool "$D/pool" $S > /dev/null
+"$CLI" pool add "$SHARED/models/qwen2-random-awq" --name m $S > /dev/null
+
+# compose-nested-default: the whole nested default is the current model and is replaced whole.
+cp "$RW/compose-nested-default/compose.yaml" "$D/stack/compose.yaml"
+chmod u+w "$D/stack/compose.yaml"
+"$CLI" target add ct --compose "$D/stack/compose.yaml" --gpus 1 --gpu-memory 24GiB $S > /dev/null
+"$CLI" target list $S | grep -q " /models/old-model *$" || fail "target list does not show /models/old-model"
+"$CLI" promote --model "$D/pool/m" --target ct --dry-run $S > "$D/nested.txt" 2> "$D/nested.err"
+grep -qxF "+      --model \${PRIME_MODEL_PATH:-$D/pool/m}" "$D/nested.txt" || fail "wrong --model line: $(grep -e '--model' "$D/nested.txt")"
+grep -qxF "+      - SERVED=\"\${PRIME_MODEL:-m}\"" "$D/nested.txt" || fail "wrong SERVED line"
+grep -q "warning \[model_path_not_in_container\]" "$D/nested.err" || fail "no container path warning"
+
+# --container-path: the container path is written, no warning.
+"$CLI" target add ct --compose "$D/stack/compose.yaml" --gpus 1 --gpu-memory 24GiB --container-path "$D/pool:/models" $S > /dev/null
+"$CLI" target list --json $S | grep -q "\"container\": \"/models\"" || fail "target list --json lacks container_paths"
+"$CLI" promote --model m --target ct $S > "$D/mapped.txt" 2> "$D/mapped.err"
+grep -qF -- "--model \${PRIME_MODEL_PATH:-/models/m}" "$D/stack/compose.yaml" || fail "container path not written"
+if grep -q "model_path_not_in_container" "$D/mapped.err"; then fail "warned although mapped"; fi
+"$CLI" target list $S | grep -qF " $D/pool/m" || fail "target list does not show the pool copy (mapped back to the host)"
+"$CLI" pool list --json $S | grep -q '"ct"' || fail "the pool does not see m as deployed"
+
+# awq-gemv-promote: blocked with awq_layout_unsupported (exit 2), nothing written.
+printf 'model: /models/old\nserved-model-name: old\n' > "$D/serve.yaml"
+"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB $S > /dev/null
+"$CLI" pool add "$RW/awq-gemv-promote/model" --name tiny-gemv $S > /dev/null
+rc=0; "$CLI" promote --model tiny-gemv --target vt --json $S > "$D/gemv.json" || rc=$?
+[ "$rc" = 2 ] || fail "gemv promote exited $rc"
+grep -q '"code": "awq_layout_unsupported"' "$D/gemv.json" || fail "no awq_layout_unsupported"
+
+# tied-lm-head-only: the FP model that stores the tied matrix only as lm_head.weight is blocked.
+"$CLI" pool add "$SHARED/models/tinystories-656k" --name ts $S > /dev/null
+rc=0; "$CLI" promote --model ts --target vt --json $S > "$D/tied.json" || rc=$?
+[ "$rc" = 2 ] || fail "tied promote exited $rc"
+grep -q '"code": "tied_embeddings_missing"' "$D/tied.json" || fail "no tied_embeddings_missing"
+grep -qx 'model: /models/old' "$D/serve.yaml" || fail "serve.yaml was changed"
+echo "realworld_deploy: ok"
