@@ -1,6 +1,7 @@
 #include "kernels/cuda/awq_gemm.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 
 #include <mma.h>
@@ -498,21 +499,9 @@ __global__ void __launch_bounds__(kTThreads) awqTiledKernel(TiledArgs<T> a) {
 bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 
 // Compute capability major of the current device (cached per device).
-int computeMajor() {
-    static std::atomic<int> cached[16] = {};
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess) return 0;
-    if (dev < 16)
-        if (const int v = cached[dev].load(std::memory_order_relaxed); v > 0) return v;
-    int major = 0;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess) return 0;
-    if (dev < 16) cached[dev].store(major, std::memory_order_relaxed);
-    return major;
-}
-
 // The skinny kernel's mma.m16n8k16 and cp.async need sm_80; older GPUs take the tiled kernel.
 constexpr int kSkinnyMaxM = 32;
-bool useSkinny(int M) { return M <= kSkinnyMaxM && computeMajor() >= 8; }
+bool useSkinny(int M) { return M <= kSkinnyMaxM && deviceComputeMajor() >= 8; }
 
 struct SkinnyPlan {
     int mt = 1;  // eight-row tiles of x: 1, 2 or 4
@@ -609,7 +598,7 @@ cudaError_t awqGemmImpl(const T* x, const std::int32_t* qweight, const std::int3
     if (!aligned16(x) || !aligned16(y) || !aligned16(qweight) || !aligned16(qzeros) || !aligned16(scales))
         return cudaErrorMisalignedAddress;
     if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-        if (computeMajor() < 8) return cudaErrorNotSupported;
+        if (deviceComputeMajor() < 8) return cudaErrorNotSupported;
     }
 
     if (useSkinny(M)) {

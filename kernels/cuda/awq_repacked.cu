@@ -1,10 +1,10 @@
 #include "kernels/cuda/awq_repacked.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <type_traits>
 
@@ -20,30 +20,6 @@ __host__ __device__ constexpr int repackedColumn(int c, int g, int i) { return 1
 int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
 
 bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
-
-int computeMajor() {
-    static std::atomic<int> cached[16] = {};
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess) return 0;
-    if (dev < 16)
-        if (const int v = cached[dev].load(std::memory_order_relaxed); v > 0) return v;
-    int major = 0;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess) return 0;
-    if (dev < 16) cached[dev].store(major, std::memory_order_relaxed);
-    return major;
-}
-
-int multiprocessors() {
-    static std::atomic<int> cached[16] = {};
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess) return 1;
-    if (dev < 16)
-        if (const int v = cached[dev].load(std::memory_order_relaxed); v > 0) return v;
-    int sms = 0;
-    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms <= 0) sms = 1;
-    if (dev < 16) cached[dev].store(sms, std::memory_order_relaxed);
-    return sms;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Repack: one thread a qpack word (eight nibbles gathered from the AutoAWQ words), and one thread a
@@ -303,7 +279,7 @@ Plan plan(int K, int N, int G) {
     Plan p;
     p.tiles = N / 16;
     const int groups = K / G;
-    const int wantedWarps = 48 * multiprocessors();
+    const int wantedWarps = 48 * deviceMultiprocessors();
     const int splits = std::clamp((wantedWarps + p.tiles - 1) / p.tiles, 1, groups);
     p.groupsPerSplit = (groups + splits - 1) / splits;
     p.splits = (groups + p.groupsPerSplit - 1) / p.groupsPerSplit;
@@ -347,7 +323,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
 
 bool awqRepackSupported(int K, int N, int groupSize) {
     const int G = resolvedGroup(K, groupSize);
-    return K > 0 && N > 0 && K % 64 == 0 && N % 16 == 0 && G > 0 && G % 64 == 0 && K % G == 0 && computeMajor() >= 8;
+    return K > 0 && N > 0 && K % 64 == 0 && N % 16 == 0 && G > 0 && G % 64 == 0 && K % G == 0 && deviceComputeMajor() >= 8;
 }
 
 cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, const __half* scales, int K, int N, int groupSize,
