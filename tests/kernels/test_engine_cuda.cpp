@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 namespace awq::engine {
 bool awqCudaKernelsBuiltIn();  // core/engine/detail/awq_cuda_linear.h (that header pulls in torch)
@@ -145,4 +146,26 @@ TEST(EngineCudaBatch, BatchedDecodeAgreesWithSingle) {
     for (std::size_t i = 0; i < batch.size(); ++i) same += together[i].newIds == gpu->generate({batch[i]})[0].newIds;
     std::printf("  batched decode: %d of %zu sequences identical to their single-sequence run\n", same, batch.size());
     EXPECT_GE(2 * same, int(batch.size()));
+}
+
+TEST(EngineCudaConcurrency, TwoEnginesDecodeAtOnceAsAlone) {
+    // The Compare page runs an FP16 and an AWQ engine on two threads: each captures its own decode
+    // graph while the other runs; both must give what they give alone. Each round needs a new cache
+    // capacity, so both engines capture while the other one works; the lone runs afterwards reuse
+    // the same cache (same capacity, same attention split) and must agree token for token.
+    const auto dense = Engine::load(test::modelDir("tinystories-qwen3-7m"), {.device = DeviceKind::Cuda, .computeDtype = "float16"});
+    const auto awq = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.device = DeviceKind::Cuda});
+    GenerationRequest r;
+    r.promptIds = dense->encode("Once upon a time, there was a little girl", true);
+    r.stopIds = {-1};
+    for (int round = 0; round < 3; ++round) {
+        r.maxNewTokens = 40 + 300 * round;
+        std::vector<int> denseIds, awqIds;
+        std::thread a([&] { denseIds = dense->generate({r})[0].newIds; });
+        std::thread b([&] { awqIds = awq->generate({r})[0].newIds; });
+        a.join();
+        b.join();
+        EXPECT_EQ(denseIds, dense->generate({r})[0].newIds) << "round " << round;
+        EXPECT_EQ(awqIds, awq->generate({r})[0].newIds) << "round " << round;
+    }
 }

@@ -1,5 +1,7 @@
 #include "ui/quantize/quantize_page.h"
 
+#include "core/model/model_files.h"
+
 #include "core/engine/engine.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/remove_tree.h"
@@ -350,10 +352,18 @@ void QuantizePage::updateDefaultOutput() {
     // Next to the source: <name>-awq (-rtn), numbered when taken; an interrupted job there is kept
     // as the default so that it is offered for resume.
     const QString suffix = method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? QStringLiteral("-rtn") : QStringLiteral("-awq");
-    const QDir parent = QFileInfo(toQString(e->path)).dir();
+    // A hub cache snapshot (named ORG/NAME) gets ORG--NAME-awq beside the cache folder, not a
+    // folder inside the cache's snapshots/.
+    QDir parent = QFileInfo(toQString(e->path)).dir();
+    if (hubRepoId(e->path)) {
+        parent.cdUp();  // models--ORG--NAME
+        parent.cdUp();  // the hub cache
+        parent.cdUp();  // beside it
+    }
+    const QString baseName = toQString(e->name).replace(QLatin1Char('/'), QStringLiteral("--"));
     QString candidate;
     for (int n = 1; n < 100; ++n) {
-        candidate = parent.filePath(toQString(e->name) + suffix + (n > 1 ? QStringLiteral("-%1").arg(n) : QString()));
+        candidate = parent.filePath(baseName + suffix + (n > 1 ? QStringLiteral("-%1").arg(n) : QString()));
         std::error_code ec;
         if (!fs::exists(toPath(candidate), ec) || fs::is_directory(partialFolderFor(toPath(candidate)), ec)) break;
     }

@@ -150,7 +150,9 @@ std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& ste
         firstOutput = step();
         side.synchronize();
         try {
-            captured->graph.capture_begin();
+            // Thread-local capture: another engine may be decoding (and allocating) on another
+            // thread at the same time (the Compare page runs two).
+            captured->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
             captured->output = step();
             captured->graph.capture_end();
         } catch (const std::exception& e) {
