@@ -50,7 +50,9 @@ public:
     int outFeatures() const override { return repacked_.defined() ? repacked_.N : int(qweight_.size(1) * 8); }
 
     void repackForCuda() override {
-        if (repacked_.defined() || !qweight_.is_cuda()) return;
+        // The decode layout's kernels take fp16/bf16 activations; float32 on a GPU keeps the
+        // AutoAWQ tensors (dequantized per call by torch).
+        if (repacked_.defined() || !qweight_.is_cuda() || (compute_ != at::kHalf && compute_ != at::kBFloat16)) return;
         repacked_ = awqCudaRepack(qweight_, qzeros_, scales_, groupSize_);
         if (repacked_.defined()) qweight_ = qzeros_ = scales_ = at::Tensor();  // the decode layout replaces them
     }
