@@ -617,6 +617,7 @@ private Q_SLOTS:
         copyModel("qwen2-random", w.pool / "yarn");
         fs::copy_file(realworld("rope-yarn") / "config.json", w.pool / "yarn" / "config.json", fs::copy_options::overwrite_existing);
         auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\nserved-model-name: old\n");  // no AWQ flag: the model is bf16
         auto plan = planPromotion(t, w.pool / "yarn", w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         QCOMPARE(plan.serve.maxModelLen, 1024);
