@@ -312,6 +312,19 @@ int vllmDerivedMaxModelLen(const ModelConfig& c) {
     return int(length * c.rope.factor);
 }
 
+std::optional<int> ropeSequenceLimit(const ModelConfig& c) {
+    if (c.rope.type == "dynamic") return c.maxPositions;
+    return std::nullopt;
+}
+
+void checkRopeCovers(const ModelConfig& c, int positions, const fs::path& configFile) {
+    const auto limit = ropeSequenceLimit(c);
+    if (!limit || positions <= *limit) return;
+    throw Error("rope type '" + c.rope.type + "' changes its frequencies once a sequence passes max_position_embeddings (" +
+                    std::to_string(*limit) + "); " + std::to_string(positions) + " positions were asked for",
+                configFile, "keep the context (or --seqlen) within max_position_embeddings");
+}
+
 ModelConfig loadModelConfig(const fs::path& modelFolder) {
     const auto text = readModelFile(modelFolder, "config.json");  // refuses links out of the folder
     if (!text)

@@ -95,4 +95,11 @@ ModelConfig loadModelConfig(const std::filesystem::path& modelFolder);  // reads
 // base is original_max_position_embeddings instead. Truncated to an integer as vLLM's int() does.
 int vllmDerivedMaxModelLen(const ModelConfig& config);
 
+// The longest sequence a fixed rope table computes as transformers does, or nothing when any length
+// does: dynamic NTK recomputes its frequencies once a sequence passes max_position_embeddings.
+std::optional<int> ropeSequenceLimit(const ModelConfig& config);
+
+// Throws awq::Error naming <folder>/config.json when `positions` is past ropeSequenceLimit.
+void checkRopeCovers(const ModelConfig& config, int positions, const std::filesystem::path& configFile);
+
 }  // namespace awq

@@ -93,10 +93,7 @@ at::Tensor ropeInverseFrequencies(const ModelConfig& config) { return inverseFre
 
 RopeTables buildRope(const ModelConfig& c, int maxPositions, const at::Device& device) {
     const auto& rope = c.rope;
-    if (rope.type == "dynamic" && maxPositions > c.maxPositions)
-        throw Error("dynamic NTK rope past max_position_embeddings (" + std::to_string(c.maxPositions) + ") changes with the sequence length; " +
-                        std::to_string(maxPositions) + " positions were asked for",
-                    {}, "limit the context to max_position_embeddings");
+    checkRopeCovers(c, maxPositions, "config.json");
 
     at::Tensor cos, sin;
     const bool longTail = rope.type == "longrope" && maxPositions > rope.originalMaxPositions;

@@ -23,8 +23,8 @@ struct RopeTables {
     at::Tensor sin;
 };
 
-// Throws awq::Error (naming config.json's folder-less key) for a rope type parseModelConfig does not
-// accept, or for dynamic NTK beyond max_position_embeddings.
+// Throws awq::Error for a rope type parseModelConfig does not accept, or for more positions than
+// ropeSequenceLimit (dynamic NTK past max_position_embeddings).
 RopeTables buildRope(const ModelConfig& config, int maxPositions, const at::Device& device);
 
 // The inverse frequencies [headDim / 2] float32 that transformers computes at initialisation (for

@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -32,6 +33,13 @@ std::vector<double> values(const at::Tensor& t) {
 
 // 1 / theta^(2i / dim): the plain RoPE inverse frequencies, in double.
 double plainInverseFrequency(int i, int dim = 32, double theta = 10000.0) { return 1.0 / std::pow(theta, 2.0 * i / dim); }
+
+std::string readFile(const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void writeFile(const fs::path& f, const std::string& text) { std::ofstream(f, std::ios::binary | std::ios::trunc) << text; }
 
 bool near(double actual, double expected, double relative) { return std::abs(actual - expected) <= relative * std::abs(expected) + 1e-7; }
 
@@ -93,7 +101,7 @@ private Q_SLOTS:
         const auto tables = engine::buildRope(dynamic, 1024, at::Device(at::kCPU));
         QVERIFY(std::abs(values(tables.cos[1])[0] - std::cos(1.0)) < 1e-6);  // no attention scaling
         const QString msg = test::errorMessageOf([&] { engine::buildRope(dynamic, 1025, at::Device(at::kCPU)); });
-        QVERIFY2(msg.contains("dynamic NTK") && msg.contains("max_position_embeddings (1024)"), qPrintable(msg));
+        QVERIFY2(msg.contains("rope type 'dynamic'") && msg.contains("max_position_embeddings (1024)") && msg.contains("config.json"), qPrintable(msg));
     }
 
     // _compute_longrope_parameters: 1 / (ext_factor * theta^(2i/dim)), short factors within the
@@ -133,6 +141,29 @@ private Q_SLOTS:
         settings.output = fs::path(tmp_.path().toStdString()) / "out";
         const auto preflight = preflightQuantizeJob(settings);
         QVERIFY2(preflight.problems.empty(), preflight.problems.empty() ? "" : preflight.problems.front().c_str());
+
+        // Dynamic NTK past max_position_embeddings (256 here) would need per-length frequencies: the
+        // pre-flight says so naming config.json, and the job refuses before <out>.partial exists.
+        auto j = readFile(m / "config.json");
+        const std::string yarnType = "\"type\": \"yarn\"";
+        const auto yarn = j.find(yarnType);
+        QVERIFY(yarn != std::string::npos);
+        const fs::path dyn = fs::path(tmp_.path().toStdString()) / "rope-dynamic";
+        fs::create_directories(dyn);
+        for (const auto& e : fs::directory_iterator(m)) fs::copy_file(e.path(), dyn / e.path().filename());
+        writeFile(dyn / "config.json", j.replace(yarn, yarnType.size(), "\"type\": \"dynamic\""));
+        QuantizeSettings tooLong = settings;
+        tooLong.model = dyn;
+        tooLong.seqlen = 512;
+        const auto refused = preflightQuantizeJob(tooLong);
+        QVERIFY(!refused.problems.empty());
+        QVERIFY2(QString::fromStdString(refused.problems.front()).contains("rope-dynamic/config.json: rope type 'dynamic'"),
+                 refused.problems.front().c_str());
+        const QString jobError = test::errorMessageOf([&] { runQuantizeJob(tooLong); });
+        QVERIFY2(jobError.contains("rope type 'dynamic'"), qPrintable(jobError));
+        QVERIFY(!fs::exists(fs::path(tooLong.output.string() + ".partial")));
+        tooLong.seqlen = 256;
+        QVERIFY(preflightQuantizeJob(tooLong).problems.empty());
 
         const auto engine = Engine::load(m, {});
         GenerationRequest r;
