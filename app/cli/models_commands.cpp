@@ -123,7 +123,9 @@ void printShow(const CatalogEntry& e, int context) {
               << "heads:        " << c.numHeads << " q / " << c.numKvHeads << " kv, head dim " << c.headDim << "\n"
               << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions << "\n"
               << "rope:         theta " << c.rope.theta << ", " << c.rope.type
-              << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "") << "\n"
+              << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "")
+              << (c.rope.originalMaxPositions > 0 ? ", original context " + std::to_string(c.rope.originalMaxPositions) : "")
+              << " (vLLM context " << vllmDerivedMaxModelLen(c) << ")\n"
               << "sliding win:  " << (c.slidingWindow ? std::to_string(*c.slidingWindow) : "-") << "\n"
               << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no") << "\n"
               << "tokenizer:    " << (m.hasTokenizer ? "tokenizer.json" : "missing") << "\n"

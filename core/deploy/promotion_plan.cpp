@@ -268,7 +268,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
 
     const int gpus = std::max(1, t.gpuCount);
     const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
-    const int context = t.maxModelLen > 0 ? t.maxModelLen : std::max(c.maxPositions, 1);
+    // vLLM's own default context: rope scaling (yarn, linear, dynamic) extends max_position_embeddings.
+    const int context = t.maxModelLen > 0 ? t.maxModelLen : vllmDerivedMaxModelLen(c);
     auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
 
     if (t.tensorParallelSize > 0) {
@@ -333,7 +334,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                          std::to_string(fitTokens) + " tokens per GPU)",
                      "lower max-model-len, raise gpu-memory-utilization or use more GPUs");
     } else {
-        s.maxModelLen = std::max(1, c.maxPositions);
+        const int derived = vllmDerivedMaxModelLen(c);
+        s.maxModelLen = derived;
         if (fitTokens < s.maxModelLen) {
             s.maxModelLen = int(fitTokens / 16 * 16);
             if (s.maxModelLen < 16)
@@ -341,7 +343,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                          "use more GPUs, a larger card, or a smaller model");
             else
                 addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
-                         "max-model-len cut to " + std::to_string(s.maxModelLen) + " tokens (of " + std::to_string(c.maxPositions) +
+                         "max-model-len cut to " + std::to_string(s.maxModelLen) + " tokens (of " + std::to_string(derived) +
                              "): the KV cache of a longer sequence does not fit",
                          "");
         }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -77,24 +78,110 @@ std::vector<int> idList(const json& j, const char* key) {
     return ids;
 }
 
-RopeConfig parseRope(const json& j) {
+// Where the rope parameters live: new-style `rope_parameters` (which also holds rope_theta), else
+// old-style `rope_scaling`. `key` names the dict in error messages.
+struct RopeSource {
+    const json* dict = nullptr;
+    std::string key;
+};
+
+RopeSource findRopeDict(const json& j) {
+    if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) return {&*it, "rope_parameters"};
+    if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) return {&*it, "rope_scaling"};
+    return {nullptr, "rope_scaling"};
+}
+
+[[noreturn]] void ropeError(const std::string& what, const fs::path& source) {
+    throw Error(what, source, "supported rope types: default, linear, dynamic, yarn, llama3, longrope (as transformers computes them)");
+}
+
+// A number the rope type needs; absent or not a number is an error naming the key.
+double requireRopeNumber(const RopeSource& r, const char* key, const std::string& type, const fs::path& source) {
+    const auto it = r.dict->find(key);
+    if (it == r.dict->end() || !it->is_number())
+        ropeError(r.key + "." + key + " is missing or not a number (rope type '" + type + "' needs it)", source);
+    return it->get<double>();
+}
+
+std::optional<double> optionalRopeNumber(const RopeSource& r, const char* key, const fs::path& source) {
+    const auto it = r.dict->find(key);
+    if (it == r.dict->end() || it->is_null()) return {};
+    if (!it->is_number()) ropeError(r.key + "." + key + " is not a number", source);
+    return it->get<double>();
+}
+
+std::vector<double> requireRopeFactorList(const RopeSource& r, const char* key, std::size_t entries, const fs::path& source) {
+    const auto it = r.dict->find(key);
+    std::vector<double> values;
+    if (it != r.dict->end() && it->is_array())
+        for (const auto& v : *it)
+            if (v.is_number()) values.push_back(v.get<double>());
+    if (it == r.dict->end() || !it->is_array() || values.size() != it->size() || values.size() != entries)
+        ropeError(r.key + "." + key + " must be a list of " + std::to_string(entries) + " numbers (head_dim / 2) for rope type 'longrope'",
+                  source);
+    return values;
+}
+
+// original_max_position_embeddings as transformers' standardize_rope_params settles it for yarn,
+// llama3 and longrope: a top-level value (Phi-3 keeps it there) wins over the rope dict's, and
+// max_position_embeddings is the fallback.
+int originalMaxPositionsOf(const json& j, const RopeSource& r, int maxPositions, const std::string& type, const fs::path& source) {
+    double original = maxPositions;
+    if (auto top = j.find("original_max_position_embeddings"); top != j.end() && top->is_number()) original = top->get<double>();
+    else if (auto v = optionalRopeNumber(r, "original_max_position_embeddings", source)) original = *v;
+    if (original < 1 || original > (1ll << 31) - 1)
+        ropeError(r.key + ".original_max_position_embeddings is missing or out of range (rope type '" + type +
+                      "' needs it, or max_position_embeddings)",
+                  source);
+    return static_cast<int>(original);
+}
+
+// Reads every rope form transformers reads for Llama / Qwen2 / Qwen3 / Mistral; refuses what
+// buildRope could not compute exactly (unknown types, partial rotary embeddings, missing keys).
+RopeConfig parseRope(const json& j, const ModelConfig& c, const fs::path& source) {
     RopeConfig rope;
-    // New style: everything under rope_parameters. Old style: rope_theta at top level and an
-    // optional rope_scaling object.
-    const json* scaling = nullptr;
-    if (auto it = j.find("rope_parameters"); it != j.end() && it->is_object()) {
-        scaling = &*it;
-        rope.theta = valueOr<double>(*it, "rope_theta", valueOr<double>(j, "rope_theta", rope.theta));
-    } else {
-        rope.theta = valueOr<double>(j, "rope_theta", rope.theta);
-        if (auto s = j.find("rope_scaling"); s != j.end() && s->is_object()) scaling = &*s;
+    const RopeSource r = findRopeDict(j);
+    rope.theta = valueOr<double>(j, "rope_theta", rope.theta);
+    const double partial = valueOr<double>(r.dict ? *r.dict : j, "partial_rotary_factor", valueOr<double>(j, "partial_rotary_factor", 1.0));
+    if (partial != 1.0) ropeError("partial_rotary_factor is not 1 (only full rotary embeddings are supported)", source);
+    if (!r.dict) return rope;
+    rope.theta = valueOr<double>(*r.dict, "rope_theta", rope.theta);  // rope_parameters carries its own
+    if (rope.theta <= 1.0) ropeError(r.key + ".rope_theta must be greater than 1", source);
+
+    rope.type = valueOr<std::string>(*r.dict, "rope_type", valueOr<std::string>(*r.dict, "type", rope.type));
+
+    const std::string& t = rope.type;
+    if (t == "default") return rope;
+    if (t != "linear" && t != "dynamic" && t != "yarn" && t != "llama3" && t != "longrope")
+        ropeError("rope type '" + t + "' in " + r.key + " is not supported", source);
+
+    if (t == "longrope") {
+        rope.originalMaxPositions = originalMaxPositionsOf(j, r, c.maxPositions, t, source);
+        // transformers: factor from the dict, else the ratio of the extended to the original context.
+        rope.factor = optionalRopeNumber(r, "factor", source).value_or(double(c.maxPositions) / rope.originalMaxPositions);
+        rope.attentionFactor = optionalRopeNumber(r, "attention_factor", source);
+        rope.shortFactor = requireRopeFactorList(r, "short_factor", std::size_t(c.headDim / 2), source);
+        rope.longFactor = requireRopeFactorList(r, "long_factor", std::size_t(c.headDim / 2), source);
+        return rope;
     }
-    if (scaling) {
-        rope.type = valueOr<std::string>(*scaling, "rope_type", valueOr<std::string>(*scaling, "type", rope.type));
-        rope.factor = valueOr<double>(*scaling, "factor", rope.factor);
-        rope.lowFreqFactor = valueOr<double>(*scaling, "low_freq_factor", rope.lowFreqFactor);
-        rope.highFreqFactor = valueOr<double>(*scaling, "high_freq_factor", rope.highFreqFactor);
-        rope.originalMaxPositions = valueOr<int>(*scaling, "original_max_position_embeddings", 0);
+    rope.factor = requireRopeNumber(r, "factor", t, source);
+    if (rope.factor <= 0) ropeError(r.key + ".factor must be positive", source);
+    if (t == "llama3") {
+        rope.lowFreqFactor = requireRopeNumber(r, "low_freq_factor", t, source);
+        rope.highFreqFactor = requireRopeNumber(r, "high_freq_factor", t, source);
+        if (rope.highFreqFactor <= rope.lowFreqFactor) ropeError(r.key + ".high_freq_factor must be greater than low_freq_factor", source);
+        rope.originalMaxPositions = originalMaxPositionsOf(j, r, c.maxPositions, t, source);
+    } else if (t == "yarn") {
+        rope.originalMaxPositions = originalMaxPositionsOf(j, r, c.maxPositions, t, source);
+        // transformers reads these with `or`: 0 / null fall back to the paper's 32 and 1.
+        if (auto v = optionalRopeNumber(r, "beta_fast", source); v && *v != 0) rope.betaFast = *v;
+        if (auto v = optionalRopeNumber(r, "beta_slow", source); v && *v != 0) rope.betaSlow = *v;
+        rope.attentionFactor = optionalRopeNumber(r, "attention_factor", source);
+        rope.mscale = optionalRopeNumber(r, "mscale", source);
+        rope.mscaleAllDim = optionalRopeNumber(r, "mscale_all_dim", source);
+        rope.truncate = valueOr<bool>(*r.dict, "truncate", true);
+    } else if (t == "dynamic" && c.maxPositions <= 0) {
+        ropeError("rope type 'dynamic' needs max_position_embeddings", source);
     }
     return rope;
 }
@@ -187,7 +274,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
                     source, kFixConfig);
     c.maxPositions = valueOr<int>(j, "max_position_embeddings", 0);
     c.rmsNormEps = valueOr<double>(j, "rms_norm_eps", c.rmsNormEps);
-    c.rope = parseRope(j);
+    c.rope = parseRope(j, c, source);
     c.tieWordEmbeddings = valueOr<bool>(j, "tie_word_embeddings", false);
     c.attentionBias = c.architecture == Architecture::Qwen2 || valueOr<bool>(j, "attention_bias", false);
     c.qkNorm = c.architecture == Architecture::Qwen3;
@@ -198,6 +285,44 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     c.eosTokenIds = idList(j, "eos_token_id");
     c.quantization = parseQuantization(j);
     return c;
+}
+
+namespace {
+// yarn's mscale (DeepSeek-V2 / transformers get_mscale): 1 for no extension.
+double yarnMscale(double scale, double mscale) { return scale <= 1.0 ? 1.0 : 0.1 * mscale * std::log(scale) + 1.0; }
+}  // namespace
+
+double ropeAttentionFactor(const RopeConfig& rope) {
+    if (rope.attentionFactor) return *rope.attentionFactor;
+    if (rope.type == "yarn") {
+        if (rope.mscale && rope.mscaleAllDim && *rope.mscale != 0 && *rope.mscaleAllDim != 0)
+            return yarnMscale(rope.factor, *rope.mscale) / yarnMscale(rope.factor, *rope.mscaleAllDim);
+        return yarnMscale(rope.factor, 1.0);
+    }
+    if (rope.type == "longrope")
+        return rope.factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(rope.factor) / std::log(double(rope.originalMaxPositions)));
+    return 1.0;
+}
+
+int vllmDerivedMaxModelLen(const ModelConfig& c) {
+    double length = std::max(c.maxPositions, 1);
+    const auto& t = c.rope.type;
+    if (t == "default" || t == "longrope" || t == "llama3") return int(length);
+    if (t == "yarn") length = c.rope.originalMaxPositions;
+    return int(length * c.rope.factor);
+}
+
+std::optional<int> ropeSequenceLimit(const ModelConfig& c) {
+    if (c.rope.type == "dynamic") return c.maxPositions;
+    return std::nullopt;
+}
+
+void checkRopeCovers(const ModelConfig& c, int positions, const fs::path& configFile) {
+    const auto limit = ropeSequenceLimit(c);
+    if (!limit || positions <= *limit) return;
+    throw Error("rope type '" + c.rope.type + "' changes its frequencies once a sequence passes max_position_embeddings (" +
+                    std::to_string(*limit) + "); " + std::to_string(positions) + " positions were asked for",
+                configFile, "keep the context (or --seqlen) within max_position_embeddings");
 }
 
 ModelConfig loadModelConfig(const fs::path& modelFolder) {

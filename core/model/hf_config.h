@@ -12,14 +12,34 @@ namespace awq {
 enum class Architecture { Llama, Qwen2, Qwen3, Mistral, Unknown };
 std::string_view architectureName(Architecture a) noexcept;  // "llama", "qwen2", ...
 
+// Rotary embedding parameters, normalised as transformers' RotaryEmbeddingConfigMixin
+// (modeling_rope_utils.py, standardize_rope_params) reads them from either config style:
+// `rope_parameters` (new) or top-level `rope_theta` + `rope_scaling` with `rope_type` or `type` (old).
+// Every field a supported type needs is filled in here, defaults included, so that the table builder
+// and the vLLM context derivation never look at the JSON again.
 struct RopeConfig {
     double theta = 10000.0;
-    std::string type = "default";          // "default", "llama3", "linear", "dynamic", "yarn", ...
-    double factor = 1.0;
+    std::string type = "default";          // "default", "linear", "dynamic", "yarn", "llama3", "longrope"
+    double factor = 1.0;                   // linear / dynamic / yarn / llama3 / longrope
     double lowFreqFactor = 1.0;            // llama3
     double highFreqFactor = 4.0;           // llama3
-    int originalMaxPositions = 0;          // llama3 / yarn; 0 when absent
+    // Pre-training context of yarn / llama3 / longrope: top-level original_max_position_embeddings
+    // (Phi-3 style), else the rope dict's, else max_position_embeddings. 0 for the other types.
+    int originalMaxPositions = 0;
+    double betaFast = 32.0;                // yarn: ramp bounds in rotations (paper defaults 32 / 1)
+    double betaSlow = 1.0;
+    bool truncate = true;                  // yarn: floor/ceil the correction range
+    std::optional<double> attentionFactor; // yarn / longrope: as written; absent -> derived (ropeAttentionFactor)
+    std::optional<double> mscale;          // yarn (DeepSeek style): only used with mscaleAllDim
+    std::optional<double> mscaleAllDim;
+    std::vector<double> shortFactor;       // longrope: headDim/2 entries each
+    std::vector<double> longFactor;
 };
+
+// The factor transformers multiplies cos/sin by (attention_scaling): yarn 0.1*ln(factor)+1 (or the
+// mscale / mscale_all_dim ratio), longrope sqrt(1 + ln(factor)/ln(original)), 1 for the others;
+// an explicit attention_factor wins (modeling_rope_utils _compute_yarn/_longrope_parameters).
+double ropeAttentionFactor(const RopeConfig& rope);
 
 enum class QuantMethod { None, Awq, Gptq, Other };
 std::string_view quantMethodName(QuantMethod m) noexcept;  // "none", "awq", "gptq", "other"
@@ -65,8 +85,21 @@ struct ModelConfig {
 };
 
 // Parses config.json text; `source` names the file in errors. Throws awq::Error for malformed JSON
-// or missing required fields; an unknown architecture is not an error here (Architecture::Unknown).
+// or missing required fields, and for a rope type or rope parameter we cannot compute as transformers
+// does (the message names the key); an unknown architecture is not an error here (Architecture::Unknown).
 ModelConfig parseModelConfig(std::string_view jsonText, const std::filesystem::path& source);
 ModelConfig loadModelConfig(const std::filesystem::path& modelFolder);  // reads <folder>/config.json
+
+// The context length vLLM derives from the config (vllm/config/model.py, _get_and_verify_max_len):
+// max_position_embeddings, times `factor` for every rope type but longrope and llama3; for yarn the
+// base is original_max_position_embeddings instead. Truncated to an integer as vLLM's int() does.
+int vllmDerivedMaxModelLen(const ModelConfig& config);
+
+// The longest sequence a fixed rope table computes as transformers does, or nothing when any length
+// does: dynamic NTK recomputes its frequencies once a sequence passes max_position_embeddings.
+std::optional<int> ropeSequenceLimit(const ModelConfig& config);
+
+// Throws awq::Error naming <folder>/config.json when `positions` is past ropeSequenceLimit.
+void checkRopeCovers(const ModelConfig& config, int positions, const std::filesystem::path& configFile);
 
 }  // namespace awq

@@ -287,6 +287,7 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     const ModelInfo source = describeModel(settings.model);
     const auto& config = source.config;
     checkQuantizable(source, settings.groupSize);
+    checkRopeCovers(config, settings.seqlen, settings.model / "config.json");  // before <out>.partial exists
     if (fs::exists(settings.output))
         throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
 

@@ -96,6 +96,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     try {
         model = describeModel(s.model);
         checkQuantizable(model, s.groupSize);
+        checkRopeCovers(model.config, s.seqlen, s.model / "config.json");
     } catch (const Error& e) {
         r.problems.push_back(e.what());
         if (model.config.numLayers == 0) return r;

@@ -609,6 +609,29 @@ private Q_SLOTS:
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "tied_embeddings_missing"));  // stored as the embedding
     }
 
+    // ../shared/realworld/rope-yarn: vLLM's _get_and_verify_max_len makes the context of a yarn model
+    // factor x original_max_position_embeddings (4 x 256), not max_position_embeddings (256); linear
+    // and dynamic scale max_position_embeddings; llama3 and longrope keep it.
+    void maxModelLenFollowsVllmRopeScaling() {
+        World w;
+        copyModel("qwen2-random", w.pool / "yarn");
+        fs::copy_file(realworld("rope-yarn") / "config.json", w.pool / "yarn" / "config.json", fs::copy_options::overwrite_existing);
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\nserved-model-name: old\n");  // no AWQ flag: the model is bf16
+        auto plan = planPromotion(t, w.pool / "yarn", w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.maxModelLen, 1024);
+        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
+
+        editConfig(w.pool / "yarn", [](nlohmann::json& j) { j["rope_scaling"] = {{"type", "dynamic"}, {"factor", 2.0}}; });
+        QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 512);
+        editConfig(w.pool / "yarn", [](nlohmann::json& j) {
+            j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+                                 {"original_max_position_embeddings", 64}};
+        });
+        QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 256);
+    }
+
     // A model added from a Hugging Face hub cache is served as ORG/NAME, as vLLM names a hub model.
     void hubModelIsServedUnderItsRepositoryId() {
         World w;

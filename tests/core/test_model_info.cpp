@@ -147,6 +147,107 @@ private Q_SLOTS:
         }
     }
 
+    // Every rope form transformers reads (modeling_rope_utils standardize_rope_params): old style with
+    // `type` or `rope_type` under rope_scaling, new style under rope_parameters.
+    void yarnRopeInEveryStyle() {
+        const std::string head = R"({"architectures":["Qwen2ForCausalLM"],"model_type":"qwen2","hidden_size":128,
+            "intermediate_size":384,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":4096,
+            "max_position_embeddings":1024,)";
+        const std::string styles[] = {
+            R"("rope_theta":1000000.0,"rope_scaling":{"type":"yarn","factor":4.0,"original_max_position_embeddings":256}})",
+            R"("rope_theta":1000000.0,"rope_scaling":{"rope_type":"yarn","factor":4.0,"original_max_position_embeddings":256}})",
+            R"("rope_parameters":{"rope_type":"yarn","rope_theta":1000000.0,"factor":4.0,"original_max_position_embeddings":256}})",
+        };
+        for (const auto& style : styles) {
+            const auto c = parseModelConfig(head + style, "config.json");
+            QCOMPARE(c.rope.type, std::string("yarn"));
+            QCOMPARE(c.rope.theta, 1000000.0);
+            QCOMPARE(c.rope.factor, 4.0);
+            QCOMPARE(c.rope.originalMaxPositions, 256);
+            QCOMPARE(c.rope.betaFast, 32.0);  // the paper's defaults
+            QCOMPARE(c.rope.betaSlow, 1.0);
+            QVERIFY(c.rope.truncate);
+            QVERIFY(!c.rope.attentionFactor);
+            QVERIFY(qAbs(ropeAttentionFactor(c.rope) - 1.138629436111989) < 1e-12);  // 0.1 * ln(4) + 1
+            QCOMPARE(vllmDerivedMaxModelLen(c), 1024);                                // 4 x 256
+        }
+        // Optional keys, and original_max_position_embeddings falling back to max_position_embeddings.
+        auto c = parseModelConfig(head + R"("rope_scaling":{"type":"yarn","factor":8.0,"beta_fast":16,"beta_slow":2,
+            "mscale":1.0,"mscale_all_dim":0.5,"truncate":false}})", "config.json");
+        QCOMPARE(c.rope.betaFast, 16.0);
+        QCOMPARE(c.rope.betaSlow, 2.0);
+        QVERIFY(!c.rope.truncate);
+        QCOMPARE(c.rope.originalMaxPositions, 1024);
+        QVERIFY(qAbs(ropeAttentionFactor(c.rope) - 1.094179988101349) < 1e-12);  // (0.1 ln 8 + 1) / (0.05 ln 8 + 1)
+        QCOMPARE(vllmDerivedMaxModelLen(c), 8192);
+        c = parseModelConfig(head + R"("rope_scaling":{"type":"yarn","factor":8.0,"attention_factor":0.75}})", "config.json");
+        QCOMPARE(ropeAttentionFactor(c.rope), 0.75);  // an explicit attention_factor wins
+    }
+
+    void linearDynamicAndLongropeRope() {
+        const std::string head = R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":128,
+            "intermediate_size":384,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":4096,
+            "max_position_embeddings":1024,)";
+        auto c = parseModelConfig(head + R"("rope_scaling":{"type":"linear","factor":2.0}})", "config.json");
+        QCOMPARE(c.rope.type, std::string("linear"));
+        QCOMPARE(c.rope.factor, 2.0);
+        QCOMPARE(ropeAttentionFactor(c.rope), 1.0);
+        QCOMPARE(vllmDerivedMaxModelLen(c), 2048);
+        c = parseModelConfig(head + R"("rope_parameters":{"rope_type":"dynamic","factor":3.0,"rope_theta":500000.0}})", "config.json");
+        QCOMPARE(c.rope.type, std::string("dynamic"));
+        QCOMPARE(c.rope.theta, 500000.0);
+        QCOMPARE(vllmDerivedMaxModelLen(c), 3072);
+
+        const std::string shortF = "[" + QString("1.0,").repeated(15).toStdString() + "1.0]";
+        const std::string longF = "[" + QString("2.0,").repeated(15).toStdString() + "4.0]";
+        // Phi-3 keeps original_max_position_embeddings at the top level; transformers moves it into the
+        // rope dict and derives factor = max_position_embeddings / original.
+        c = parseModelConfig(head + R"("original_max_position_embeddings":256,"rope_scaling":{"type":"longrope","short_factor":)" + shortF +
+                                 R"(,"long_factor":)" + longF + "}}",
+                             "config.json");
+        QCOMPARE(c.rope.type, std::string("longrope"));
+        QCOMPARE(c.rope.originalMaxPositions, 256);
+        QCOMPARE(c.rope.factor, 4.0);
+        QCOMPARE(c.rope.shortFactor, std::vector<double>(16, 1.0));
+        QCOMPARE(c.rope.longFactor.back(), 4.0);
+        QVERIFY(qAbs(ropeAttentionFactor(c.rope) - 1.118033988749895) < 1e-12);  // sqrt(1 + ln 4 / ln 256)
+        QCOMPARE(vllmDerivedMaxModelLen(c), 1024);                                // vLLM leaves longrope alone
+    }
+
+    void unsupportedRopeIsRefusedNamingTheKey() {
+        const std::string head = R"({"architectures":["Qwen2ForCausalLM"],"model_type":"qwen2","hidden_size":128,
+            "intermediate_size":384,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":4096,
+            "max_position_embeddings":1024,)";
+        const std::pair<std::string, QString> cases[] = {
+            {R"("rope_scaling":{"type":"mrope","factor":2.0}})", "rope type 'mrope' in rope_scaling is not supported"},
+            {R"("rope_parameters":{"rope_type":"su","rope_theta":10000.0}})", "rope type 'su' in rope_parameters is not supported"},
+            {R"("rope_scaling":{"type":"yarn","original_max_position_embeddings":256}})", "rope_scaling.factor is missing"},
+            {R"("rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0}})", "rope_scaling.high_freq_factor is missing"},
+            {R"("rope_scaling":{"type":"longrope","short_factor":[1.0],"long_factor":[1.0]}})",
+             "rope_scaling.short_factor must be a list of 16 numbers"},
+            {R"("partial_rotary_factor":0.5,"rope_theta":10000.0})", "partial_rotary_factor is not 1"},
+        };
+        for (const auto& [body, expected] : cases) {
+            const QString msg = test::errorMessageOf([&] { parseModelConfig(head + body, "/m/config.json"); });
+            QVERIFY2(msg.contains(expected) && msg.contains("/m/config.json"), qPrintable(msg));
+        }
+    }
+
+    // ../shared/realworld/rope-yarn: a Qwen2 config with yarn (factor 4 over 256) on the qwen2-random
+    // weights is described, and so shown ready.
+    void ropeYarnRealworldIsDescribed() {
+        const fs::path m = tmp("rope-yarn");
+        fs::create_directories(m);
+        for (const char* f : {"model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"})
+            fs::copy_file(test::modelDir("qwen2-random") / f, m / f);
+        fs::copy_file(test::sharedDir() / "realworld" / "rope-yarn" / "config.json", m / "config.json");
+        const auto info = describeModel(m);
+        QCOMPARE(info.config.rope.type, std::string("yarn"));
+        QCOMPARE(info.config.rope.factor, 4.0);
+        QCOMPARE(info.config.rope.originalMaxPositions, 256);
+        QCOMPARE(vllmDerivedMaxModelLen(info.config), 1024);
+    }
+
     void fingerprintIgnoresShardingButNotWeights() {
         const auto original = describeModel(test::modelDir("tinystories-qwen3-7m"));
         const auto copy = describeModel(reshardedCopy(test::modelDir("tinystories-qwen3-7m"), tmp("resharded")));
