@@ -253,7 +253,7 @@ std::string runDocumentToJson(const RunDocument& d) {
     if (!d.preservedJson.empty()) {
         json base;
         try {
-            base = parseJson(d.preservedJson, {{}, "save the run again"});
+            base = parseOrderedJson(d.preservedJson, {{}, "save the run again"});
         } catch (const Error&) {
             // The preserved text was parsed when the document was read; unparsable now means nothing to keep.
         }
@@ -266,7 +266,7 @@ std::string runDocumentToJson(const RunDocument& d) {
 }
 
 RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
-    const json j = parseJson(text, {origin, "save the run again"});
+    const json j = parseOrderedJson(text, {origin, "save the run again"});
     if (!j.is_object() || get<std::string>(j, "format") != "awqbench-run")
         throw Error("not an awqbench run document (\"format\" is not \"awqbench-run\")", origin, "open a RUN.json saved by the workbench");
     RunDocument d;
