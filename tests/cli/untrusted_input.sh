@@ -30,7 +30,15 @@ expect_exit2() {
     grep -q -- "$pattern" "$D/err.txt" || fail "$what: error does not match '$pattern': $(head -c 400 "$D/err.txt")"
 }
 
-deep '{"version": "1.0", "post_processor": {"type": "TemplateProcessing", "pair": ' '}}' | variant deep-tokenizer tokenizer.json
+# The fixture's own tokenizer.json with a post_processor.pair of a million nested arrays, the
+# mutation that killed `tokenize` with SIGSEGV.
+python3 -c "
+import json, sys
+t = json.load(open(sys.argv[1]))
+t['post_processor'] = {'type': 'TemplateProcessing', 'single': [], 'pair': 'DEEP', 'special_tokens': {}}
+n = 1000000
+sys.stdout.write(json.dumps(t).replace('\"DEEP\"', '[' * n + ']' * n))
+" "$SRC/tokenizer.json" | variant deep-tokenizer tokenizer.json
 expect_exit2 "tokenize, deep tokenizer.json" "tokenizer.json.*levels deep" \
     "$CLI" tokenize --model "$D/deep-tokenizer" --text "Hello world"
 
@@ -42,10 +50,12 @@ expect_exit2 "models show, deep index" "model.safetensors.index.json.*levels dee
 
 # ../shared/realworld/config-kv-cache-wrap: head_dim 2^30 and a 2^28 context wrapped the KV cache
 # size to 0, and the memory plan divided by it (SIGFPE).
-expect_exit2 "models show, kv-cache wrap" "config.json.*head_dim" "$CLI" models show "$SHARED/realworld/config-kv-cache-wrap"
+# Its config.json is the fixture's with those two values changed: put it beside the fixture's weights.
+variant wrap config.json < "$SHARED/realworld/config-kv-cache-wrap/config.json"
+expect_exit2 "models show, kv-cache wrap" "config.json.*\"head_dim\" is 1073741824" "$CLI" models show "$D/wrap"
 # The library scan lists it as broken instead of dying.
 mkdir -p "$D/library"
-cp -r "$SHARED/realworld/config-kv-cache-wrap" "$D/library/wrap"
+mv "$D/wrap" "$D/library/wrap"
 rc=0
 "$CLI" models list "$D/library" > "$D/list.txt" 2>&1 || rc=$?
 [ "$rc" -le 2 ] || fail "models list: exit $rc"
