@@ -6,6 +6,7 @@
 #include "core/deploy/promotion.h"
 #include "core/system/gpu_probe.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/format.h"
 
 #include <nlohmann/json.hpp>
@@ -128,7 +129,7 @@ void addDeployCommands(CLI::App& app) {
             if (list->json) {
                 json arr = json::array();
                 for (const auto& t : s.targets) {
-                    json j = json::parse(deploy::targetJsonText(t));
+                    json j = parseJson(deploy::targetJsonText(t), {settingsFile(list->settings), "fix the deployment settings"});
                     j["current_model"] = current(t.name);
                     arr.push_back(j);
                 }

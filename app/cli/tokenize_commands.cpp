@@ -3,6 +3,7 @@
 #include "app/cli/cli_support.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/json_quote.h"
 
 #include <nlohmann/json.hpp>
@@ -39,8 +40,7 @@ ChatVariables chatVariables(const std::string& toolsFile, const std::vector<std:
     ChatVariables out;
     if (!toolsFile.empty()) {
         const std::string text = readFileOrThrow(toolsFile, "tools file");
-        const auto tools = nlohmann::ordered_json::parse(text, nullptr, false);
-        if (tools.is_discarded()) throw Error("is not valid JSON", toolsFile, "fix the file: a JSON list of tool definitions");
+        const auto tools = parseOrderedJson(text, {toolsFile, "fix the file: a JSON list of tool definitions"});
         if (!tools.is_array())
             throw Error("is not a JSON list", toolsFile, "wrap the tool definitions in [ ... ], one {\"type\": \"function\", ...} each");
         out["tools"] = text;

@@ -1,6 +1,7 @@
 #include "core/compare/battery.h"
 
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/resources.h"
 
 #include <nlohmann/json.hpp>
@@ -84,22 +85,11 @@ Battery parseBattery(std::string_view text, const fs::path& origin, bool jsonl) 
             ++lineNo;
             at = end + 1;
             if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-            json j;
-            try {
-                j = json::parse(line);
-            } catch (const json::parse_error& e) {
-                throw Error("line " + std::to_string(lineNo) + ": not valid JSON (" + e.what() + ")", origin,
-                            "write one JSON object per line");
-            }
+            const json j = parseJson(line, {origin, "write one JSON object per line", "line " + std::to_string(lineNo)});
             b.tests.push_back(parseTest(j, origin, "line " + std::to_string(lineNo)));
         }
     } else {
-        json j;
-        try {
-            j = json::parse(text);
-        } catch (const json::parse_error& e) {
-            throw Error(std::string("not valid JSON (") + e.what() + ")", origin, "fix the JSON, or use .jsonl for one test per line");
-        }
+        const json j = parseJson(text, {origin, "fix the JSON, or use .jsonl for one test per line"});
         const json* tests = &j;
         if (j.is_object()) {
             if (const auto n = j.find("name"); n != j.end() && n->is_string()) b.name = n->get<std::string>();

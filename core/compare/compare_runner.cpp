@@ -4,6 +4,7 @@
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/utc_time.h"
 
 #include <nlohmann/json.hpp>
@@ -22,9 +23,15 @@ double msSince(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 // The FP16 source's fingerprint, recorded by our quantizer; nullopt for models made elsewhere.
 std::optional<std::string> sourceFingerprintOf(const fs::path& folder) {
-    std::ifstream in(folder / "awqbench_quantization.json", std::ios::binary);
-    if (!in) return std::nullopt;
-    const auto j = nlohmann::json::parse(in, nullptr, false);
+    const fs::path file = folder / "awqbench_quantization.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return std::nullopt;
+    nlohmann::json j;
+    try {
+        j = readJsonFile({file, "quantize the model again"});
+    } catch (const Error&) {
+        return std::nullopt;  // an unreadable record is no record: the pairing check falls back to names
+    }
     if (!j.is_object()) return std::nullopt;
     for (const auto* path : {"/source/fingerprint", "/settings/source_fingerprint", "/source_fingerprint"}) {
         const nlohmann::json::json_pointer p(path);

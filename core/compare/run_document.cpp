@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -250,7 +251,12 @@ std::string runDocumentToJson(const RunDocument& d) {
     if (d.sweep) j["sweep"] = sweepJson(*d.sweep);
     if (d.cancelled) j["cancelled"] = true;
     if (!d.preservedJson.empty()) {
-        json base = json::parse(d.preservedJson, nullptr, false);
+        json base;
+        try {
+            base = parseOrderedJson(d.preservedJson, {{}, "save the run again"});
+        } catch (const Error&) {
+            // The preserved text was parsed when the document was read; unparsable now means nothing to keep.
+        }
         if (base.is_object()) {
             overlay(base, j);
             j = std::move(base);
@@ -260,12 +266,7 @@ std::string runDocumentToJson(const RunDocument& d) {
 }
 
 RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(std::string("not a valid run document (") + e.what() + ")", origin, "save the run again");
-    }
+    const json j = parseOrderedJson(text, {origin, "save the run again"});
     if (!j.is_object() || get<std::string>(j, "format") != "awqbench-run")
         throw Error("not an awqbench run document (\"format\" is not \"awqbench-run\")", origin, "open a RUN.json saved by the workbench");
     RunDocument d;

@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -96,9 +97,8 @@ DeploySettings loadSettings(const fs::path& file) {
     std::error_code ec;
     if (!fs::exists(file, ec)) return s;
     if (fs::file_size(file, ec) > (4u << 20)) throw Error("the deployment settings file is too large", file, "check the file");
-    std::ifstream in(file, std::ios::binary);
     try {
-        const json doc = json::parse(in);
+        const json doc = readJsonFile({file, "fix the JSON or delete the file to start over"}, 4u << 20);
         s.pool = doc.value("pool", std::string());
         s.poolBudgetBytes = doc.value("pool_budget_bytes", std::uint64_t(0));
         if (doc.contains("targets"))

@@ -3,6 +3,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/sha256.h"
 #include "core/util/utc_time.h"
 
@@ -120,7 +121,7 @@ std::vector<HistoryEntry> loadHistory(const fs::path& stateDir) {
     const fs::path file = historyFile(stateDir);
     if (!pathExists(file)) return out;
     try {
-        const json arr = json::parse(readAll(file));
+        const json arr = parseJson(readAll(file), {file, "fix or move the file aside"});
         for (const auto& j : arr) out.push_back(entryFromJson(j));
     } catch (const json::exception& e) {
         throw Error(std::string("unreadable promotion history: ") + e.what(), file, "fix or move the file aside");

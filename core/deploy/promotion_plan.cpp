@@ -7,6 +7,7 @@
 #include "core/model/model_info.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/format.h"
 
 #include <nlohmann/json.hpp>
@@ -103,7 +104,7 @@ std::string recordedSourceFingerprint(const fs::path& model) {
     try {
         const auto text = readModelFile(model, "awqbench_quantization.json", kMaxTargetFileBytes);  // no links out of the folder
         if (!text) return {};
-        const json doc = json::parse(*text);
+        const json doc = parseJson(*text, {model / "awqbench_quantization.json", "quantize the model again"});
         if (doc.contains("settings") && doc["settings"].contains("source_fingerprint"))
             return doc["settings"]["source_fingerprint"].get<std::string>();
         if (doc.contains("source") && doc["source"].contains("fingerprint")) return doc["source"]["fingerprint"].get<std::string>();

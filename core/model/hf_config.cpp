@@ -2,6 +2,7 @@
 
 #include "core/model/model_files.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,13 +48,43 @@ Architecture detectArchitecture(const std::string& cls, const std::string& model
     return Architecture::Unknown;
 }
 
-int requireInt(const json& j, const char* key, const fs::path& source) {
+// Upper bounds for the shape numbers, far above any released model (the largest have hidden size
+// 16384-25600, 128 heads of 128-256, 126 layers, a 262k vocabulary, a 10M-token context) and low
+// enough that every size computed from them (weights, KV cache per token and per sequence) fits in
+// 64 bits: a crafted config.json must be refused here, not wrap a size to 0 later.
+constexpr std::int64_t kMaxHiddenSize = 1 << 17;
+constexpr std::int64_t kMaxIntermediateSize = 1 << 20;
+constexpr std::int64_t kMaxHeads = 1 << 10;
+constexpr std::int64_t kMaxHeadDim = 1 << 12;
+constexpr std::int64_t kMaxLayers = 1 << 10;
+constexpr std::int64_t kMaxVocabSize = 1 << 24;
+constexpr std::int64_t kMaxPositions = 1 << 25;
+
+std::int64_t boundedInt(const json& value, const char* key, std::int64_t max, const fs::path& source) {
+    if (!value.is_number_integer()) throw Error(std::string("\"") + key + "\" is not an integer", source, kFixConfig);
+    // A value beyond int64 reads as unsigned: compare it as such before narrowing.
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(max))
+        throw Error(std::string("\"") + key + "\" is " + value.dump() + ", more than the " + std::to_string(max) + " any model uses", source,
+                    kFixConfig);
+    const auto v = value.get<std::int64_t>();
+    if (v <= 0) throw Error(std::string("\"") + key + "\" is " + std::to_string(v) + ", it must be positive", source, kFixConfig);
+    if (v > max)
+        throw Error(std::string("\"") + key + "\" is " + std::to_string(v) + ", more than the " + std::to_string(max) + " any model uses",
+                    source, kFixConfig);
+    return v;
+}
+
+int requireInt(const json& j, const char* key, std::int64_t max, const fs::path& source) {
     const auto it = j.find(key);
-    if (it == j.end() || !it->is_number_integer())
-        throw Error(std::string("missing or non-integer \"") + key + "\"", source, kFixConfig);
-    const auto v = it->get<std::int64_t>();
-    if (v <= 0 || v > (1ll << 31) - 1) throw Error(std::string("\"") + key + "\" is out of range", source, kFixConfig);
-    return static_cast<int>(v);
+    if (it == j.end() || it->is_null()) throw Error(std::string("missing \"") + key + "\"", source, kFixConfig);
+    return static_cast<int>(boundedInt(*it, key, max, source));
+}
+
+// An optional shape number: `fallback` when absent or null, else bounded like requireInt().
+int optionalInt(const json& j, const char* key, int fallback, std::int64_t max, const fs::path& source) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    return static_cast<int>(boundedInt(*it, key, max, source));
 }
 
 template <typename T>
@@ -244,12 +275,7 @@ bool ModelConfig::everyLayerSlides() const {
 }
 
 ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::exception& e) {
-        throw Error(std::string("not valid JSON: ") + e.what(), source, kFixConfig);
-    }
+    const json j = parseJson(jsonText, {source, kFixConfig});
     if (!j.is_object()) throw Error("is not a JSON object", source, kFixConfig);
 
     ModelConfig c;
@@ -258,21 +284,22 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     c.modelType = valueOr<std::string>(j, "model_type", "");
     c.architecture = detectArchitecture(c.architectureClass, c.modelType);
 
-    c.hiddenSize = requireInt(j, "hidden_size", source);
-    c.numLayers = requireInt(j, "num_hidden_layers", source);
-    c.numHeads = requireInt(j, "num_attention_heads", source);
-    c.vocabSize = requireInt(j, "vocab_size", source);
-    c.intermediateSize = requireInt(j, "intermediate_size", source);
-    c.numKvHeads = j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()
-                       ? requireInt(j, "num_key_value_heads", source)
-                       : c.numHeads;
-    c.headDim = j.contains("head_dim") && !j["head_dim"].is_null() ? requireInt(j, "head_dim", source)
-                                                                  : c.hiddenSize / c.numHeads;
+    c.hiddenSize = requireInt(j, "hidden_size", kMaxHiddenSize, source);
+    c.numLayers = requireInt(j, "num_hidden_layers", kMaxLayers, source);
+    c.numHeads = requireInt(j, "num_attention_heads", kMaxHeads, source);
+    c.vocabSize = requireInt(j, "vocab_size", kMaxVocabSize, source);
+    c.intermediateSize = requireInt(j, "intermediate_size", kMaxIntermediateSize, source);
+    c.numKvHeads = optionalInt(j, "num_key_value_heads", c.numHeads, kMaxHeads, source);
+    c.headDim = optionalInt(j, "head_dim", c.hiddenSize / c.numHeads, kMaxHeadDim, source);
+    if (c.headDim <= 0 || c.headDim > kMaxHeadDim)
+        throw Error("hidden_size / num_attention_heads gives a head dimension of " + std::to_string(c.headDim) + " (1 to " +
+                        std::to_string(kMaxHeadDim) + " allowed); set \"head_dim\"",
+                    source, kFixConfig);
     if (c.numHeads % c.numKvHeads != 0)
         throw Error("num_attention_heads (" + std::to_string(c.numHeads) + ") is not a multiple of num_key_value_heads (" +
                         std::to_string(c.numKvHeads) + ")",
                     source, kFixConfig);
-    c.maxPositions = valueOr<int>(j, "max_position_embeddings", 0);
+    c.maxPositions = optionalInt(j, "max_position_embeddings", 0, kMaxPositions, source);
     c.rmsNormEps = valueOr<double>(j, "rms_norm_eps", c.rmsNormEps);
     c.rope = parseRope(j, c, source);
     c.tieWordEmbeddings = valueOr<bool>(j, "tie_word_embeddings", false);

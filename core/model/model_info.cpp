@@ -3,6 +3,7 @@
 #include "core/model/model_files.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/sha256.h"
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,7 @@ std::string chatTemplateSource(const fs::path& folder) {
     if (findModelFile(folder, "chat_template.jinja")) return "chat_template.jinja";
     if (const auto text = readModelFile(folder, "tokenizer_config.json")) {
         try {
-            const auto j = nlohmann::json::parse(*text);
+            const auto j = parseJson(*text, {folder / "tokenizer_config.json", "re-download tokenizer_config.json"});
             if (j.is_object() && j.contains("chat_template") && !j["chat_template"].is_null()) return "tokenizer_config.json";
         } catch (const std::exception&) {
             // A broken tokenizer_config.json is reported by the tokenizer; here it means "no template".

@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -94,13 +95,8 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : file_(path) {
     dataStart_ = 8 + headerLen;
     const std::uint64_t dataSize = bytes.size() - dataStart_;
 
-    json header;
-    try {
-        header = json::parse(reinterpret_cast<const char*>(bytes.data() + 8),
-                             reinterpret_cast<const char*>(bytes.data() + dataStart_));
-    } catch (const json::exception& e) {
-        throw Error(std::string("header is not valid JSON: ") + e.what(), path, kFixRedownload);
-    }
+    const json header = parseJson(std::string_view(reinterpret_cast<const char*>(bytes.data() + 8), headerLen),
+                                  {path, kFixRedownload, "header"});
     if (!header.is_object()) throw Error("header is not a JSON object", path, kFixRedownload);
 
     for (const auto& [key, value] : header.items()) {
@@ -141,12 +137,7 @@ TensorStore TensorStore::openFolder(const fs::path& folder) {
     std::vector<std::pair<std::string, std::string>> weightMap;  // tensor -> shard file name
 
     if (const auto indexText = readModelFile(folder, "model.safetensors.index.json")) {
-        json j;
-        try {
-            j = json::parse(*indexText);
-        } catch (const json::exception& e) {
-            throw Error(std::string("not valid JSON: ") + e.what(), index, "download or copy the index again");
-        }
+        const json j = parseJson(*indexText, {index, "download or copy the index again"});
         const auto wm = j.find("weight_map");
         if (!j.is_object() || wm == j.end() || !wm->is_object())
             throw Error("has no weight_map object", index, "download or copy the index again");

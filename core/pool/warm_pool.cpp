@@ -5,6 +5,7 @@
 #include "core/model/safetensors.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/format.h"
 #include "core/util/remove_tree.h"
 #include "core/util/sha256.h"
@@ -163,14 +164,10 @@ json readManifest(const fs::path& folder) {
     if (ec) throw Error("no manifest: this model was not added by awqbench, so there is nothing to verify against", file,
                         "remove it and add it again with `awqbench-cli pool add`");
     if (size > kMaxManifestBytes) throw Error("the manifest is too large", file, "remove the model and add it again");
-    std::ifstream in(file, std::ios::binary);
-    try {
-        json doc = json::parse(in);
-        if (!doc.is_object() || !doc.contains("files") || !doc["files"].is_array()) throw std::runtime_error("no files list");
-        return doc;
-    } catch (const std::exception& e) {
-        throw Error(std::string("unreadable manifest: ") + e.what(), file, "remove the model and add it again");
-    }
+    json doc = readJsonFile({file, "the manifest is damaged: remove the model and add it again"}, kMaxManifestBytes);
+    if (!doc.is_object() || !doc.contains("files") || !doc["files"].is_array())
+        throw Error("unreadable manifest: no files list", file, "remove the model and add it again");
+    return doc;
 }
 
 std::string hashFile(const fs::path& file, std::vector<std::byte>& buf, std::stop_token stop,

@@ -1,6 +1,7 @@
 #include "core/quant/calibration.h"
 
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/resources.h"
 
 #include <nlohmann/json.hpp>
@@ -44,13 +45,8 @@ void readJsonl(const fs::path& file, std::vector<std::string>& out, int maxTexts
     while (int(out.size()) < maxTexts && std::getline(in, line)) {
         ++lineNo;
         if (trim(line).empty()) continue;
-        try {
-            const auto j = nlohmann::json::parse(line);
-            if (j.is_object() && j.contains("text") && j["text"].is_string()) out.push_back(j["text"].get<std::string>());
-        } catch (const nlohmann::json::exception& e) {
-            throw Error("line " + std::to_string(lineNo) + " is not JSON: " + e.what(), file,
-                        "give one JSON object with a \"text\" field per line");
-        }
+        const auto j = parseJson(line, {file, "give one JSON object with a \"text\" field per line", "line " + std::to_string(lineNo)});
+        if (j.is_object() && j.contains("text") && j["text"].is_string()) out.push_back(j["text"].get<std::string>());
     }
 }
 

@@ -13,6 +13,7 @@
 #include "core/quant/quantize_preflight.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/log_line.h"
 #include "kernels/cpu/awq_dequant_ref.h"
 
@@ -23,6 +24,7 @@
 #include <utility>
 #include <fstream>
 #include <new>
+#include <optional>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -266,12 +268,68 @@ void copySideFiles(const fs::path& from, const fs::path& to) {
 }
 
 void writeConfig(const ModelInfo& m, int groupSize, const fs::path& to) {
-    json config = json::parse(readModelFile(m.folder, "config.json").value());
+    json config = parseJson(readModelFile(m.folder, "config.json").value(), {m.folder / "config.json", "fix or re-download config.json"});
     config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", groupSize},
                                       {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
     else config["dtype"] = "float16";
     writeFileAtomically(to / "config.json", config.dump(2) + "\n");
+}
+
+// A work folder a job left before writing anything (disk full before the first journal write, or
+// killed at once): nothing in it but, at most, a dead writer's temp files (name.tmp-PID).
+bool holdsNothing(const fs::path& work) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(work, ec))
+        if (e.path().filename().string().find(".tmp-") == std::string::npos) return false;
+    return !ec;
+}
+
+// The summary of a job that wrote everything and was stopped before its final rename, or nullopt
+// when `work` is not that. The record (awqbench_quantization.json) is written after the last model
+// file and the index, atomically: its presence means the model is complete. The record must be of
+// this job (same settings) and its index must open with every shard it names.
+std::optional<QuantizeSummary> finishedJob(const fs::path& work, const json& jobSettings, int layers) {
+    const fs::path recordFile = work / "awqbench_quantization.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(recordFile, ec)) return std::nullopt;
+    const json record = readJsonFile({recordFile, "delete the .partial folder and start over"});
+    if (!record.is_object() || !record.contains("finished") || !record.contains("settings") || !record.contains("layers") ||
+        !record["layers"].is_array() || int(record["layers"].size()) != layers)
+        throw Error("the record of the finished job is incomplete", recordFile, "delete the .partial folder and start over");
+    if (record["settings"] != jobSettings)
+        throw Error("the finished job used other settings or another source model", work,
+                    "resume with the same settings, or delete the folder to start over");
+    if (!fs::is_regular_file(work / "model.safetensors.index.json", ec) || !fs::is_regular_file(work / "config.json", ec))
+        throw Error("the job's record is there but the model's index or config.json is missing", work,
+                    "delete the .partial folder and start over");
+    TensorStore::openFolder(work);  // every shard the index names is present and readable
+    fs::remove(work / "awqbench_job.json", ec);  // killed between writing the record and removing the journal
+
+    QuantizeSummary summary;
+    summary.layers = layers;
+    summary.resumedFromLayer = layers;
+    if (const auto it = record.find("calibration"); it != record.end() && it->is_object()) {
+        summary.calibrationTokens = it->value("tokens", std::uint64_t(0));
+        const auto seqlen = record["settings"].value("seqlen", std::uint64_t(0));
+        summary.calibrationBlocks = seqlen > 0 ? int(summary.calibrationTokens / seqlen) : 0;
+    }
+    for (const auto& l : record["layers"])
+        summary.perLayer.push_back({l.value("layer", 0), l.value("seconds", 0.0), l.value("output_mse", 0.0),
+                                    l.value("scale_ratios", std::vector<double>{})});
+    return summary;
+}
+
+void moveIntoPlace(const fs::path& work, const fs::path& output) {
+    std::error_code ec;
+    fs::rename(work, output, ec);
+    if (ec) throw Error("cannot move the finished model into place: " + ec.message(), output, "the result is in " + work.string());
+}
+
+std::uint64_t folderFileBytes(const fs::path& folder) {
+    std::uint64_t n = 0;
+    for (const auto& e : fs::directory_iterator(folder)) n += e.is_regular_file() ? e.file_size() : 0;
+    return n;
 }
 
 }  // namespace
@@ -294,9 +352,17 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     const fs::path work = partialFolderFor(settings.output);
     const json jobSettings = settingsJson(settings, source);
     quant::JobJournal journal(work / "awqbench_job.json");
+    if (fs::exists(work) && holdsNothing(work)) fs::remove_all(work);  // died before writing anything: a fresh start
     if (fs::exists(work)) {
         if (!settings.resume)
             throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
+        if (auto done = finishedJob(work, jobSettings, config.numLayers)) {
+            moveIntoPlace(work, settings.output);
+            done->output = settings.output;
+            done->outputBytes = folderFileBytes(settings.output);
+            emit({.kind = QuantizeEvent::Kind::Finished, .layer = config.numLayers, .layers = config.numLayers, .stage = "done"});
+            return *done;
+        }
         journal.load();
         if (journal.settings() != jobSettings)
             throw Error("the interrupted job used other settings or another source model", work,
@@ -455,12 +521,10 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
                         settings.calibrationFiles.empty());
     fs::remove(work / "awqbench_job.json");
 
-    std::error_code ec;
-    fs::rename(work, settings.output, ec);
-    if (ec) throw Error("cannot move the finished model into place: " + ec.message(), settings.output, "the result is in " + work.string());
+    moveIntoPlace(work, settings.output);
     summary.seconds = elapsed();
     summary.peakGpuBytes = gpuPeak();
-    for (const auto& e : fs::directory_iterator(settings.output)) summary.outputBytes += e.is_regular_file() ? e.file_size() : 0;
+    summary.outputBytes = folderFileBytes(settings.output);
     emit({.kind = QuantizeEvent::Kind::Finished, .layer = config.numLayers, .layers = config.numLayers, .stage = "done"});
     return summary;
 }

@@ -1,6 +1,7 @@
 #include "core/report/run_document.h"
 
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -341,14 +342,7 @@ std::vector<std::string> RunDocument::slots() const {
 }
 
 RunDocument parseRunDocument(const std::string& text, const fs::path& file) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        // nlohmann's message carries the line and column of the problem.
-        throw Error(std::string("not valid JSON (") + e.what() + ")", file,
-                    "the file is damaged or was cut short: export the run again");
-    }
+    const json j = parseJson(text, {file, "the file is damaged or was cut short: export the run again"});
     const Reader r(file);
     if (!j.is_object()) r.fail("(document)", "should be a JSON object");
     const std::string format = r.child(j, "format") && j["format"].is_string() ? j["format"].get<std::string>() : "";

@@ -1,29 +1,53 @@
 #include "core/system/memory_plan.h"
 
+#include "core/util/error.h"
+
 #include <algorithm>
+#include <limits>
 
 namespace awq {
 
-std::uint64_t kvCacheBytesPerToken(const ModelConfig& c, int bytesPerElement) {
-    return std::uint64_t(c.numLayers) * std::uint64_t(c.numKvHeads) * std::uint64_t(c.headDim) * 2ull *
-           std::uint64_t(bytesPerElement);
+namespace {
+
+constexpr const char* kFixSizes = "the numbers in config.json (layers, heads, head_dim, context) are not a real model's: fix or re-download it";
+
+// Sizes multiply numbers from config.json and the user; hf_config bounds each, and this check keeps
+// a product that still overflows from wrapping (a KV cache of 0 bytes, then a division by it).
+std::uint64_t mulChecked(std::uint64_t a, std::uint64_t b, const ModelInfo* model) {
+    if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a)
+        throw Error("the KV cache size overflows 64 bits", model ? model->folder / "config.json" : std::filesystem::path(), kFixSizes);
+    return a * b;
 }
+
+std::uint64_t kvBytesPerToken(const ModelConfig& c, int bytesPerElement, const ModelInfo* model) {
+    std::uint64_t n = mulChecked(std::uint64_t(std::max(c.numLayers, 0)), std::uint64_t(std::max(c.numKvHeads, 0)), model);
+    n = mulChecked(n, std::uint64_t(std::max(c.headDim, 0)), model);
+    return mulChecked(n, 2ull * std::uint64_t(std::max(bytesPerElement, 0)), model);
+}
+
+}  // namespace
+
+std::uint64_t kvCacheBytesPerToken(const ModelConfig& c, int bytesPerElement) { return kvBytesPerToken(c, bytesPerElement, nullptr); }
 
 MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
     MemoryPlan p;
     p.weightBytes = model.weightBytes;
-    p.kvBytesPerToken = kvCacheBytesPerToken(model.config, in.kvBytesPerElement);
+    p.kvBytesPerToken = kvBytesPerToken(model.config, in.kvBytesPerElement, &model);
     p.contextLength = in.contextLength > 0 ? in.contextLength : std::max(model.config.maxPositions, 1);
     // A sliding window bounds what the layers that use it keep of one sequence.
     const auto& c = model.config;
-    std::uint64_t keptLayerTokens = 0;  // sum over layers of the tokens each keeps
+    std::uint64_t keptLayerTokens = 0;  // sum over layers of the tokens each keeps (< 2^31 x layers: no overflow)
     for (int l = 0; l < c.numLayers; ++l) {
         const auto window = c.windowOfLayer(l);
         keptLayerTokens += std::uint64_t(window ? std::min(p.contextLength, *window) : p.contextLength);
     }
-    p.kvBytesPerSequence = c.numLayers > 0 ? p.kvBytesPerToken / std::uint64_t(c.numLayers) * keptLayerTokens : 0;
+    p.kvBytesPerSequence = c.numLayers > 0 ? mulChecked(p.kvBytesPerToken / std::uint64_t(c.numLayers), keptLayerTokens, &model) : 0;
+    // Signed arithmetic below: a size past int64 would turn negative (and "fit").
+    constexpr auto kMaxSigned = std::uint64_t(std::numeric_limits<std::int64_t>::max());
+    if (p.kvBytesPerSequence > kMaxSigned || p.weightBytes > kMaxSigned || in.overheadBytes > kMaxSigned)
+        throw Error("the model's sizes exceed 2^63 bytes", model.folder / "config.json", kFixSizes);
     p.budgetBytes = std::uint64_t(double(in.gpuMemoryBytes) * in.utilization);
-    p.kvBudgetBytes = std::int64_t(p.budgetBytes) - std::int64_t(p.weightBytes) - std::int64_t(in.overheadBytes);
+    p.kvBudgetBytes = std::int64_t(std::min(p.budgetBytes, kMaxSigned)) - std::int64_t(p.weightBytes) - std::int64_t(in.overheadBytes);
     p.weightsFit = p.kvBudgetBytes > 0;
     if (p.weightsFit && p.kvBytesPerToken > 0 && p.kvBytesPerSequence > 0) {
         p.tokensThatFit = p.kvBudgetBytes / std::int64_t(p.kvBytesPerToken);

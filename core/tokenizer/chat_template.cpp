@@ -2,6 +2,7 @@
 
 #include "core/tokenizer/jinja/template.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/json_quote.h"
 
 #include <nlohmann/json.hpp>
@@ -91,12 +92,7 @@ std::optional<ChatTemplate> ChatTemplate::fromModelFolder(const fs::path& folder
     for (const char* name : {"tokenizer_config.json", "chat_template.json"}) {
         const fs::path file = folder / name;
         if (!fs::is_regular_file(file, ec)) continue;
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(readFile(file));
-        } catch (const nlohmann::json::parse_error& e) {
-            throw Error(std::string("is not valid JSON (") + e.what() + ")", file, "fix the file");
-        }
+        const nlohmann::json j = parseJson(readFile(file), {file, "fix the file"});
         if (!j.is_object() || !j.contains("chat_template")) continue;
         const auto& t = j["chat_template"];
         if (t.is_string()) return ChatTemplate(t.get<std::string>(), file);
@@ -131,12 +127,7 @@ void ChatTemplate::setVariableJson(const std::string& name, std::string json) {
 namespace {
 
 nlohmann::ordered_json parseVariable(const std::string& name, const std::string& json) {
-    try {
-        return nlohmann::ordered_json::parse(json);
-    } catch (const nlohmann::ordered_json::parse_error& e) {
-        throw Error("template variable '" + name + "' is not valid JSON (" + e.what() + ")", {},
-                    "give a JSON value: true, 3, \"text\" (with the quotes), [...] or {...}");
-    }
+    return parseOrderedJson(json, {{}, "give a JSON value: true, 3, \"text\" (with the quotes), [...] or {...}", "template variable '" + name + "'"});
 }
 
 // The variables of one render, in transformers' order: the special tokens, then messages, tools,
@@ -184,12 +175,7 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
 std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, std::string_view extraJson) const {
     ChatVariables extra;
     if (!extraJson.empty()) {
-        nlohmann::ordered_json object;
-        try {
-            object = nlohmann::ordered_json::parse(extraJson.begin(), extraJson.end());
-        } catch (const nlohmann::ordered_json::parse_error& e) {
-            throw Error(std::string("template variables are not valid JSON (") + e.what() + ")", {}, "pass a JSON object");
-        }
+        const nlohmann::ordered_json object = parseOrderedJson(extraJson, {{}, "pass a JSON object", "template variables"});
         if (!object.is_object()) throw Error("template variables must be a JSON object", {}, "pass {\"name\": value, ...}");
         for (auto it = object.begin(); it != object.end(); ++it) extra[it.key()] = it.value().dump();
     }
@@ -197,12 +183,7 @@ std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGene
 }
 
 std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, const ChatVariables& extra) const {
-    nlohmann::ordered_json messages;
-    try {
-        messages = nlohmann::ordered_json::parse(messagesJson.begin(), messagesJson.end());
-    } catch (const nlohmann::ordered_json::parse_error& e) {
-        throw Error(std::string("messages are not valid JSON (") + e.what() + ")", {}, "pass a JSON list of {\"role\", \"content\"} objects");
-    }
+    nlohmann::ordered_json messages = parseOrderedJson(messagesJson, {{}, "pass a JSON list of {\"role\", \"content\"} objects", "messages"});
     if (messages.is_object() && messages.contains("messages")) messages = messages["messages"];
     if (!messages.is_array())
         throw Error("messages must be a JSON list of {\"role\": ..., \"content\": ...} objects", {}, "wrap the messages in [ ... ]");

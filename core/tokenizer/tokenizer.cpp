@@ -4,6 +4,7 @@
 #include "core/tokenizer/detail/pipeline.h"
 #include "core/tokenizer/detail/unicode.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/json_quote.h"
 
 #include <nlohmann/json.hpp>
@@ -34,11 +35,7 @@ std::string readText(const fs::path& path) {
 }
 
 detail_json parseJson(std::string_view text, const fs::path& origin, const char* fix) {
-    try {
-        return detail_json::parse(text.begin(), text.end());
-    } catch (const detail_json::parse_error& e) {
-        throw Error(std::string("is not valid JSON (") + e.what() + ")", origin, fix);
-    }
+    return awq::parseJson(text, {origin, fix});
 }
 
 std::optional<detail_json> readOptionalJson(const fs::path& path) {

@@ -1,5 +1,6 @@
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
+#include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest>
@@ -52,6 +53,25 @@ private Q_SLOTS:
         in.contextLength = 256;
         const auto p = planMemory(mistral, in);
         QCOMPARE(p.kvBytesPerSequence, p.kvBytesPerToken * 16);  // window of 16 tokens
+    }
+
+    // Issue 17: numbers that bypass config.json's bounds (here set directly) make the plan refuse,
+    // naming config.json; they never wrap the KV cache to 0 and divide by it (SIGFPE).
+    void hugeSizesAreRefusedNotWrapped() {
+        ModelInfo m;
+        m.folder = "/models/wrap";
+        m.config.numLayers = 8;
+        m.config.numKvHeads = 2;
+        m.config.headDim = 1 << 30;
+        m.config.maxPositions = 1 << 28;  // 2^36 bytes a token x 2^28 tokens = 2^64: wrapped to 0
+        MemoryPlanInput in;
+        in.gpuMemoryBytes = 16ull << 30;
+        const QString msg = test::errorMessageOf([&] { planMemory(m, in); });
+        QVERIFY2(msg.contains("/models/wrap/config.json") && msg.contains("overflows"), qPrintable(msg));
+
+        m.config.numLayers = 1 << 30;
+        m.config.numKvHeads = 1 << 30;
+        QVERIFY(test::errorMessageOf([&] { kvCacheBytesPerToken(m.config); }).contains("overflows"));
     }
 
     void probeReportsCleanly() {

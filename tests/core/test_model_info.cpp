@@ -284,6 +284,67 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("config.json") && msg.contains("not valid JSON"), qPrintable(msg));
     }
 
+    // Issue 17: a million nested arrays overflowed the stack of the recursive JSON parser and walkers
+    // (SIGSEGV). Each file read from a model folder is bounded in depth and names itself.
+    void deeplyNestedFilesAreRefusedNamingTheFile() {
+        const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+        auto copyWith = [&](const char* name, const std::string& file, const std::string& text) {
+            const fs::path dir = tmp(name);
+            fs::create_directories(dir);
+            for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), dir / e.path().filename());
+            std::ofstream(dir / file, std::ios::trunc) << text;
+            return dir;
+        };
+        const fs::path config = copyWith("deep-config", "config.json", "{\"hidden_size\": " + deep + "}");
+        QString msg = test::errorMessageOf([&] { describeModel(config); });
+        QVERIFY2(msg.contains("config.json") && msg.contains("levels deep"), qPrintable(msg));
+
+        const fs::path index = copyWith("deep-index", "model.safetensors.index.json", "{\"metadata\": " + deep + ", \"weight_map\": {}}");
+        msg = test::errorMessageOf([&] { describeModel(index); });
+        QVERIFY2(msg.contains("model.safetensors.index.json") && msg.contains("levels deep"), qPrintable(msg));
+
+        // 512 levels (the object and 511 arrays) are allowed: the bound is not "any nesting".
+        std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
+        const std::string good((std::istreambuf_iterator<char>(in)), {});
+        const std::string allowed = "{\"extra\": " + std::string(511, '[') + std::string(511, ']') + "," + good.substr(good.find('{') + 1);
+        const fs::path shallow = copyWith("allowed-depth", "config.json", allowed);
+        QVERIFY(test::errorMessageOf([&] { describeModel(shallow); }).isEmpty());
+        QVERIFY(test::errorMessageOf([&] { describeModel(copyWith("one-too-deep", "config.json", "[" + allowed + "]")); }).contains("levels deep"));
+    }
+
+    // ../shared/realworld/config-kv-cache-wrap: head_dim 2^30 and a 2^28 context wrapped the KV cache
+    // size to 0 and the memory plan divided by it (SIGFPE). Impossible numbers are refused by key.
+    void impossibleConfigNumbersAreRefusedNamingTheKey() {
+        // Its config.json is tinystories-qwen3-7m's with head_dim and max_position_embeddings changed:
+        // beside those weights it passed every check and reached the memory plan.
+        const fs::path wrap = tmp("kv-cache-wrap");
+        fs::create_directories(wrap);
+        for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), wrap / e.path().filename());
+        fs::copy_file(test::sharedDir() / "realworld" / "config-kv-cache-wrap" / "config.json", wrap / "config.json",
+                      fs::copy_options::overwrite_existing);
+        QString msg = test::errorMessageOf([&] { describeModel(wrap); });
+        QVERIFY2(msg.contains("config.json") && msg.contains("\"head_dim\" is 1073741824"), qPrintable(msg));
+
+        std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
+        const std::string good((std::istreambuf_iterator<char>(in)), {});
+        auto withValue = [&](const std::string& key, const std::string& value) {
+            const auto at = good.find("\"" + key + "\": ");
+            const auto from = at + key.size() + 4;
+            return good.substr(0, from) + value + good.substr(good.find_first_of(",\n}", from));
+        };
+        for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"max_position_embeddings", "268435456"},
+                 {"max_position_embeddings", "-1"},
+                 {"hidden_size", "1099511627776"},
+                 {"num_hidden_layers", "18446744073709551615"},
+                 {"vocab_size", "0"},
+                 {"num_key_value_heads", "\"2\""}}) {
+            msg = test::errorMessageOf([&] { parseModelConfig(withValue(key, value), "/m/config.json"); });
+            QVERIFY2(msg.contains("config.json") && msg.contains(QString::fromStdString("\"" + key + "\"")), qPrintable(QString::fromStdString(key + " " + value + ": ") + msg));
+        }
+        QVERIFY(test::errorMessageOf([&] { parseModelConfig(good, "/m/config.json"); }).isEmpty());
+    }
+
     // ../shared/realworld/links-out-of-folder: config.json, tokenizer.json and tokenizer_config.json
     // reached through links that leave the model folder. Every file read from the folder goes
     // through core/model/model_files.h, so each one is refused as the weights are, naming the file.

@@ -1,5 +1,6 @@
 #include "core/util/atomic_file.h"
 #include "core/util/format.h"
+#include "core/util/json_read.h"
 #include "core/util/sha256.h"
 #include "tests/support/error_capture.h"
 
@@ -79,6 +80,27 @@ private Q_SLOTS:
         QCOMPARE(format::count(656000), std::string("656K"));
         QCOMPARE(format::count(14690816), std::string("14.7M"));
         QCOMPARE(format::count(999999), std::string("1.00M"));
+    }
+
+    // Every JSON from outside is bounded in depth (issue 17: a million nested arrays overflowed the
+    // stack) and size; strings are skipped, so brackets and escaped quotes inside them do not count.
+    void jsonIsBoundedInDepthAndSize() {
+        const JsonSource src{"/m/tokenizer.json", "re-download it"};
+        auto nested = [](int depth) { return std::string(std::size_t(depth), '[') + std::string(std::size_t(depth), ']'); };
+        QCOMPARE(parseJson(nested(kMaxJsonDepth), src).dump().size(), std::size_t(2 * kMaxJsonDepth));
+        QString msg = test::errorMessageOf([&] { parseJson(nested(kMaxJsonDepth + 1), src); });
+        QVERIFY2(msg.contains("/m/tokenizer.json") && msg.contains("levels deep") && msg.contains("re-download it"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { parseOrderedJson("{\"a\": " + nested(1000000) + "}", src); });
+        QVERIFY2(msg.contains("levels deep"), qPrintable(msg));
+
+        const std::string brackets(100000, '[');
+        QCOMPARE(parseJson("[\"" + brackets + "\\\"" + brackets + "\"]", src)[0].get<std::string>(), brackets + "\"" + brackets);
+        QCOMPARE(parseJson("{\"k\\\\\": [\"[\"]}", src).begin().key(), std::string("k\\"));  // "k\\" ends at its quote
+
+        msg = test::errorMessageOf([&] { parseJson("[1, 2]", src, 5); });
+        QVERIFY2(msg.contains("/m/tokenizer.json") && msg.contains("more than the 5 allowed"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { parseJson("{\"a\": ", {"/m/config.json", "fix it", "line 3"}); });
+        QVERIFY2(msg.contains("/m/config.json: line 3: not valid JSON"), qPrintable(msg));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/json_read.h"
 #include "core/util/utc_time.h"
 
 #include <fstream>
@@ -15,13 +16,9 @@ void JobJournal::start(const json& settings) {
 }
 
 void JobJournal::load() {
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) throw Error("the job journal is missing", file_, "delete the .partial folder and start over");
-    try {
-        doc_ = json::parse(in);
-    } catch (const json::exception& e) {
-        throw Error(std::string("the job journal is damaged: ") + e.what(), file_, "delete the .partial folder and start over");
-    }
+    std::error_code ec;
+    if (!std::filesystem::exists(file_, ec)) throw Error("the job journal is missing", file_, "delete the .partial folder and start over");
+    doc_ = readJsonFile({file_, "the job journal is damaged: delete the .partial folder and start over"});
     if (!doc_.contains("settings") || !doc_.contains("layers") || !doc_["layers"].is_array())
         throw Error("the job journal is incomplete", file_, "delete the .partial folder and start over");
 }

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <csignal>
 #include <fstream>
+#include <map>
 
 #include <sys/resource.h>
 
@@ -199,6 +200,57 @@ private Q_SLOTS:
         QCOMPARE(record["source"]["fingerprint"].get<std::string>(), describeModel(test::modelDir("tinystories-qwen3-7m")).fingerprint);
         QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("awq"));
         QCOMPARE(record["layers"].size(), std::size_t(8));
+    }
+
+    // Issue 17, item 3: killed after the last write but before the final rename, the .partial folder
+    // holds the finished model (its record written last, the journal already gone). --resume moves
+    // it into place instead of calling the journal missing.
+    void finishedPartialResumesToTheFinalFolder() {
+        const auto job = smallJob(tmp("finished"), QuantMethodChoice::Rtn);
+        const auto first = runQuantizeJob(job);
+        std::map<fs::path, std::string> written;
+        for (const auto& e : fs::directory_iterator(tmp("finished"))) written[e.path().filename()] = fileBytes(e.path());
+        fs::rename(tmp("finished"), partialFolderFor(tmp("finished")));  // as if killed before the rename
+
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("--resume"));  // still not taken over silently
+        auto other = job;
+        other.resume = true;
+        other.samples = 4;
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(other); }).contains("other settings"));
+
+        auto resume = job;
+        resume.resume = true;
+        // Killed between writing the record and removing the journal: the journal is left over too.
+        std::ofstream(partialFolderFor(tmp("finished")) / "awqbench_job.json") << "{}";
+        bool computed = false;
+        const auto summary = runQuantizeJob(resume, [&](const QuantizeEvent& e) { computed = computed || e.kind == QuantizeEvent::Kind::LayerDone; });
+        QVERIFY(!computed);
+        QCOMPARE(summary.resumedFromLayer, 8);
+        QCOMPARE(summary.perLayer.size(), std::size_t(8));
+        QCOMPARE(summary.calibrationTokens, first.calibrationTokens);
+        QCOMPARE(summary.calibrationBlocks, first.calibrationBlocks);
+        QVERIFY(!fs::exists(partialFolderFor(tmp("finished"))));
+        std::map<fs::path, std::string> moved;
+        for (const auto& e : fs::directory_iterator(tmp("finished"))) moved[e.path().filename()] = fileBytes(e.path());
+        QVERIFY(moved == written);  // exactly the model's files: the stale journal is gone
+        QCOMPARE(describeModel(tmp("finished")).config.quantization.method, QuantMethod::Awq);
+
+        // A record without the shards it describes is not taken for a finished model.
+        fs::rename(tmp("finished"), partialFolderFor(tmp("finished")));
+        fs::remove(partialFolderFor(tmp("finished")) / "model-embeddings.safetensors");
+        const QString msg = test::errorMessageOf([&] { runQuantizeJob(resume); });
+        QVERIFY2(msg.contains("model-embeddings.safetensors"), qPrintable(msg));
+    }
+
+    // Issue 17, item 6: a job that died before its first journal write (disk full) leaves an empty
+    // .partial folder, perhaps with a dead writer's temp file; the next run starts afresh.
+    void emptyPartialIsAFreshStart() {
+        const auto job = smallJob(tmp("empty-partial"), QuantMethodChoice::Rtn);
+        fs::create_directories(partialFolderFor(job.output));
+        std::ofstream(partialFolderFor(job.output) / "awqbench_job.json.tmp-999999") << "{\"tool\"";
+        QCOMPARE(runQuantizeJob(job).layers, 8);
+        QVERIFY(!fs::exists(tmp("empty-partial") / "awqbench_job.json.tmp-999999"));
+        QVERIFY(!fs::exists(partialFolderFor(job.output)));
     }
 
     void preflightMatchesTheJobAndUsesTheBundledCalibration() {

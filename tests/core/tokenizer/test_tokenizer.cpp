@@ -348,6 +348,13 @@ private slots:
             QFAIL(("no error for: " + text.substr(0, 80)).c_str());
         };
         for (const auto& [text, needle] : kBadTokenizerJson) expectError(text, needle);
+        // Issue 17: a post_processor.pair of a million nested arrays overflowed the stack (SIGSEGV).
+        const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+        expectError(R"({"version": "1.0", "post_processor": {"type": "TemplateProcessing", "pair": )" + deep + "}}", "levels deep");
+        // Brackets inside strings (and escaped quotes) are text, not nesting.
+        json withText = json::parse(tinyTokenizer(json::array(), nullptr));
+        withText["added_tokens"][0]["content"] = std::string(2000, '[') + "\"{";
+        QCOMPARE(Tokenizer::fromJson(withText.dump()).encode("a", false), (std::vector<int>{0}));
 
         try {
             Tokenizer::load(awq::test::sharedDir() / "data");
