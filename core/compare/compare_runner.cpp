@@ -1,5 +1,7 @@
 #include "core/compare/compare_runner.h"
 
+#include "core/model/model_files.h"
+
 #include "core/compare/text_checks.h"
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
@@ -24,11 +26,11 @@ double msSince(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 // The FP16 source's fingerprint, recorded by our quantizer; nullopt for models made elsewhere.
 std::optional<std::string> sourceFingerprintOf(const fs::path& folder) {
     const fs::path file = folder / "awqbench_quantization.json";
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) return std::nullopt;
     nlohmann::json j;
     try {
-        j = readJsonFile({file, "quantize the model again"});
+        const auto text = readModelFile(folder, "awqbench_quantization.json");  // no links out of the folder
+        if (!text) return std::nullopt;
+        j = parseJson(*text, {file, "quantize the model again"});
     } catch (const Error&) {
         return std::nullopt;  // an unreadable record is no record: the pairing check falls back to names
     }

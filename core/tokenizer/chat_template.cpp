@@ -2,6 +2,7 @@
 
 #include "core/tokenizer/jinja/template.h"
 #include "core/util/error.h"
+#include "core/model/model_files.h"
 #include "core/util/json_read.h"
 #include "core/util/json_quote.h"
 
@@ -46,14 +47,6 @@ jinja::Value fromJson(const nlohmann::ordered_json& j) {
     }
 }
 
-std::string readFile(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw Error("can't be opened", p, "check that the file is readable");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 }  // namespace
 
 struct ChatTemplate::Impl {
@@ -86,13 +79,13 @@ ChatTemplate::ChatTemplate(std::string source, fs::path origin) {
 }
 
 std::optional<ChatTemplate> ChatTemplate::fromModelFolder(const fs::path& folder) {
-    std::error_code ec;
-    if (const fs::path jinjaFile = folder / "chat_template.jinja"; fs::is_regular_file(jinjaFile, ec))
-        return ChatTemplate(readFile(jinjaFile), jinjaFile);
+    // Every file through the model folder's one door (core/model/model_files.h): no links out.
+    if (const auto text = readModelFile(folder, "chat_template.jinja")) return ChatTemplate(*text, folder / "chat_template.jinja");
     for (const char* name : {"tokenizer_config.json", "chat_template.json"}) {
         const fs::path file = folder / name;
-        if (!fs::is_regular_file(file, ec)) continue;
-        const nlohmann::json j = parseJson(readFile(file), {file, "fix the file"});
+        const auto text = readModelFile(folder, name);
+        if (!text) continue;
+        const nlohmann::json j = parseJson(*text, {file, "fix the file"});
         if (!j.is_object() || !j.contains("chat_template")) continue;
         const auto& t = j["chat_template"];
         if (t.is_string()) return ChatTemplate(t.get<std::string>(), file);

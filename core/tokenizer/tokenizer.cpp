@@ -4,6 +4,7 @@
 #include "core/tokenizer/detail/pipeline.h"
 #include "core/tokenizer/detail/unicode.h"
 #include "core/util/error.h"
+#include "core/model/model_files.h"
 #include "core/util/json_read.h"
 #include "core/util/json_quote.h"
 
@@ -25,23 +26,15 @@ namespace {
 constexpr const char* kFixTokenizerJson =
     "re-download tokenizer.json from the model's repository, or save it again with tokenizers/transformers";
 
-std::string readText(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("can't be opened", path, "check that the file exists and is readable");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error("can't be read", path, "check the file system");
-    return ss.str();
-}
-
 detail_json parseJson(std::string_view text, const fs::path& origin, const char* fix) {
     return awq::parseJson(text, {origin, fix});
 }
 
-std::optional<detail_json> readOptionalJson(const fs::path& path) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return std::nullopt;
-    return parseJson(readText(path), path, "fix or delete the file; it is optional");
+// An optional JSON file of a model folder, read through the folder's one door (no links out).
+std::optional<detail_json> readOptionalJson(const fs::path& folder, const char* name) {
+    const auto text = readModelFile(folder, name);
+    if (!text) return std::nullopt;
+    return parseJson(*text, folder / name, "fix or delete the file; it is optional");
 }
 
 // A special token in tokenizer_config.json / special_tokens_map.json: "text" or {"content": "text", ...}.
@@ -497,18 +490,18 @@ Tokenizer Tokenizer::fromJson(std::string_view tokenizerJson, std::string_view t
 
 Tokenizer Tokenizer::load(const fs::path& folder) {
     const fs::path file = folder / "tokenizer.json";
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec))
+    const auto text = readModelFile(folder, "tokenizer.json");
+    if (!text)
         throw Error("is missing", file,
                     "the model folder needs the tokenizer.json that Hugging Face tokenizers writes; download it with the model");
-    const detail_json root = parseJson(readText(file), file, kFixTokenizerJson);
-    const auto config = readOptionalJson(folder / "tokenizer_config.json");
-    const auto specialMap = readOptionalJson(folder / "special_tokens_map.json");
+    const detail_json root = parseJson(*text, file, kFixTokenizerJson);
+    const auto config = readOptionalJson(folder, "tokenizer_config.json");
+    const auto specialMap = readOptionalJson(folder, "special_tokens_map.json");
     auto impl = buildImpl(root, config ? &*config : nullptr, specialMap ? &*specialMap : nullptr, file);
 
     // Stop ids: generation_config.json, else config.json, else the tokenizer's eos_token.
     for (const char* name : {"generation_config.json", "config.json"}) {
-        const auto j = readOptionalJson(folder / name);
+        const auto j = readOptionalJson(folder, name);
         if (!j || !j->is_object() || !j->contains("eos_token_id")) continue;
         auto ids = idList((*j)["eos_token_id"]);
         if (!ids.empty()) {

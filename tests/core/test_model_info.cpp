@@ -1,5 +1,6 @@
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/model/safetensors.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
@@ -367,6 +368,13 @@ private Q_SLOTS:
                      qPrintable(QString::fromStdString(linked) + ": " + msg));
             const QString readMsg = test::errorMessageOf([&] { readModelFile(root / "m", linked); });
             QVERIFY2(readMsg.contains("outside the model folder"), qPrintable(readMsg));
+            // tokenize / chat-template load the tokenizer and its template on their own: refused too
+            // (config.json is read there only when generation_config.json has no eos_token_id).
+            if (linked != "model.safetensors" && linked != "config.json") {
+                const QString tokMsg = test::errorMessageOf([&] { Tokenizer::load(root / "m"); });
+                QVERIFY2(tokMsg.contains(QString::fromStdString(linked)) && tokMsg.contains("outside the model folder"),
+                         qPrintable(QString::fromStdString(linked) + " (tokenizer): " + tokMsg));
+            }
         }
         // The same files as plain copies (or links inside the folder) are read.
         const fs::path ok = tmp("links-inside");
