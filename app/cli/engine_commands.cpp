@@ -1,5 +1,6 @@
 #include "app/cli/engine_commands.h"
 
+#include "app/cli/chat_variables.h"
 #include "app/cli/cli_support.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
@@ -25,6 +26,8 @@ struct GenerateOptions {
     int topK = 0;
     std::uint64_t seed = 0;
     std::vector<std::string> stops;
+    std::string tools;              // --chat only: template variables
+    std::vector<std::string> vars;
 };
 
 EngineOptions engineOptions(const std::string& device, const std::string& dtype) {
@@ -38,7 +41,7 @@ int runGenerate(const GenerateOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
     GenerationRequest r;
     if (!o.promptIds.empty()) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
-    else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat);
+    else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
     else r.promptIds = engine->encode(o.prompt, true);
     r.maxNewTokens = o.maxNew;
     r.stopStrings = o.stops;
@@ -136,6 +139,9 @@ void addEngineCommands(CLI::App& app) {
     auto* ids = gen->add_option("--prompt-ids", g->promptIds, "comma-separated token ids");
     prompt->excludes(chat)->excludes(ids);
     chat->excludes(ids);
+    gen->add_option("--tools", g->tools, "with --chat: JSON file, a list of tool (function) definitions, the template's `tools`")->needs(chat);
+    gen->add_option("--var", g->vars, "with --chat: KEY=JSON, one more template variable (repeatable), e.g. enable_thinking=false")
+        ->needs(chat);
     gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(CLI::NonNegativeNumber);
     gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
     gen->add_option("--temperature", g->temperature, "sampling temperature")->check(CLI::NonNegativeNumber);

@@ -118,9 +118,9 @@ public:
         return requireTokenizer().encode(text, addSpecialTokens);
     }
     std::string decode(const std::vector<int>& ids) const override { return requireTokenizer().decode(ids, true); }
-    std::vector<int> encodeChat(const std::string& userMessage) const override {
+    std::vector<int> encodeChat(const std::string& userMessage, const std::map<std::string, std::string>& templateVariables) const override {
         const auto& tok = requireTokenizer();
-        return tok.encode(tok.applyChatTemplate({{"user", userMessage}}, true), false);
+        return tok.encode(tok.applyChatTemplate({{"user", userMessage}}, true, templateVariables), false);
     }
 
     std::vector<float> logits(const std::vector<int>& ids) override { return logitsBatch({ids}); }

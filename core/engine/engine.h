@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -59,7 +60,11 @@ public:
     // Text helpers (need tokenizer.json; throw awq::Error otherwise).
     virtual std::vector<int> encode(const std::string& text, bool addSpecialTokens) const = 0;
     virtual std::string decode(const std::vector<int>& ids) const = 0;
-    virtual std::vector<int> encodeChat(const std::string& userMessage) const = 0;
+    // One user turn through the model's chat template (generation prompt added); templateVariables
+    // are extra template variables, name -> JSON text (tools, enable_thinking, ...), as
+    // transformers' apply_chat_template(**kwargs) passes them.
+    virtual std::vector<int> encodeChat(const std::string& userMessage,
+                                        const std::map<std::string, std::string>& templateVariables = {}) const = 0;
 };
 
 }  // namespace awq

@@ -1,0 +1,50 @@
+#include "app/cli/chat_variables.h"
+
+#include "core/util/error.h"
+#include "core/util/json_read.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace awq::cli {
+namespace fs = std::filesystem;
+
+std::string readFileOrThrow(const fs::path& path, const char* what) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw Error(std::string("no such ") + what, path, "check the path");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("can't be opened", path, "check the file's permissions");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The extra template variables of chat-template: `tools` from a JSON file (a list, as
+// transformers' apply_chat_template(tools=...) takes it), then each --var KEY=JSON.
+std::map<std::string, std::string> chatVariables(const std::string& toolsFile, const std::vector<std::string>& vars) {
+    std::map<std::string, std::string> out;
+    if (!toolsFile.empty()) {
+        const std::string text = readFileOrThrow(toolsFile, "tools file");
+        const auto tools = parseOrderedJson(text, {toolsFile, "fix the file: a JSON list of tool definitions"});
+        if (!tools.is_array())
+            throw Error("is not a JSON list", toolsFile, "wrap the tool definitions in [ ... ], one {\"type\": \"function\", ...} each");
+        out["tools"] = text;
+    }
+    for (const std::string& spec : vars) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw Error("--var " + spec + ": expected KEY=JSON", {}, "write e.g. --var enable_thinking=false or --var 'name=\"text\"'");
+        const std::string key = spec.substr(0, eq);
+        const std::string json = spec.substr(eq + 1);
+        if (!nlohmann::ordered_json::accept(json))
+            throw Error("--var " + key + ": the value is not JSON: " + json, {},
+                        "give a JSON value: true, 3, [...], {...}, or a string in double quotes (--var '" + key + "=\"text\"')");
+        if (key == "tools" && !toolsFile.empty()) throw Error("tools given twice (--tools and --var tools=...)", {}, "keep one of them");
+        out[key] = json;
+    }
+    return out;
+}
+
+}  // namespace awq::cli
