@@ -5,7 +5,8 @@
 //
 // Two ways through a decode step: torch ops (CPU, and any GPU set-up the kernels do not cover),
 // and on CUDA the fused decode kernels (kernels/cuda/decode_ops.h) over fused q|k|v and gate|up
-// projections, captured once per KV cache as a CUDA graph and replayed every step.
+// projections (AWQ ones repacked at load into the decode layout, kernels/cuda/awq_repacked.h),
+// captured once per KV cache as a CUDA graph and replayed every step.
 #include "core/engine/detail/decoder_layer.h"
 #include "core/engine/detail/rope.h"
 
