@@ -4,22 +4,12 @@ chat_template.jinja as transformers does (ImmutableSandboxedEnvironment, trim_bl
 lstrip_blocks, loopcontrols, HF's tojson), with the variables the CLI test passes (see
 tests/cli/CMakeLists.txt). Run from this folder: python3 make_expected.py"""
 import json
-from jinja2 import TemplateError
-from jinja2.ext import loopcontrols
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "tokenizer", "data"))
+from hf_jinja import hf_environment  # noqa: E402
 
-
-def raise_exception(message):
-    raise TemplateError(message)
-
-
-def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
-env.filters["tojson"] = tojson
-env.globals["raise_exception"] = raise_exception
+env = hf_environment()
 
 
 def special_tokens(folder):

@@ -4,22 +4,9 @@ environment transformers uses for chat templates (ImmutableSandboxedEnvironment,
 lstrip_blocks, loopcontrols, HF's tojson / raise_exception). test_chat_template compares the C++
 interpreter against these outputs. Run: python3 make_jinja_cases.py > jinja_cases.json"""
 import json
-from jinja2 import TemplateError
-from jinja2.ext import loopcontrols
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from hf_jinja import hf_environment
 
-
-def raise_exception(message):
-    raise TemplateError(message)
-
-
-def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
-env.filters["tojson"] = tojson
-env.globals["raise_exception"] = raise_exception
+env = hf_environment()
 
 QWEN3 = open(__file__.replace("make_jinja_cases.py", "qwen3_template.jinja")).read()
 

@@ -9,23 +9,12 @@ import datetime
 import glob
 import json
 import os
+import sys
 
-from jinja2 import TemplateError
-from jinja2.ext import loopcontrols
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from hf_jinja import hf_environment  # noqa: E402
 
-
-def raise_exception(message):
-    raise TemplateError(message)
-
-
-def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
-env.filters["tojson"] = tojson
-env.globals["raise_exception"] = raise_exception
+env = hf_environment()
 # transformers' strftime_now, at a fixed moment so that the expected outputs don't change daily
 FIXED_NOW = datetime.datetime(2024, 7, 26, 9, 30, 0)
 env.globals["strftime_now"] = lambda format: FIXED_NOW.strftime(format)
