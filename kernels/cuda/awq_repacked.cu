@@ -3,9 +3,12 @@
 #include "kernels/awq_layout.h"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
+#include "kernels/cuda/programmatic_launch.cuh"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
 namespace awq::kernels {
@@ -285,6 +288,8 @@ __device__ __forceinline__ void dequantWord(std::uint32_t q, const GroupZeros<T>
 // integer division), and the fp16 dequantization takes 9 instructions a word instead of 16.
 constexpr int kStagedKBlocksInFlight = 8;
 
+// Registers decide the speed at M = 32: fp16 builds at 128 a thread (four blocks a
+// multiprocessor); a variant at 133 lost a block a multiprocessor and ~25% (measured on an H200).
 template <typename T, int MT8, int KPG>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(RepackedArgs<T> a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
@@ -316,7 +321,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
             sz[v] = b < kbEnd ? __ldg(scaleZeros + std::int64_t(b / KPG) * tiles * 8) : make_uint2(0, 0);
         }
     };
-    if (active) load(kbBegin);
+    if (active) load(kbBegin);   // the weights do not depend on the kernel before this one
+    waitForPrerequisiteGrids();  // x does
     for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
         const int m = i / rangeWords, c = i - m * rangeWords;
         xStage[m * rowStride + c] = __ldg(reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * a.K + std::int64_t(kbBegin) * 64) + c);
@@ -380,6 +386,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
     for (int mt = 0; mt < MT8; ++mt)
 #pragma unroll
         for (int i = 0; i < 4; ++i) total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
+    allowDependentGridsToLaunch();
 #pragma unroll
     for (int mt = 0; mt < MT8; ++mt)
 #pragma unroll
@@ -452,9 +459,11 @@ std::size_t stagedSharedBytes(int M, int groupsPerSplit, int G) {
     return bytes <= 48 * 1024 ? bytes : 0;
 }
 
-// Splits K at group boundaries until there are about `warpsPerSm` warps a multiprocessor (32 for
-// the staged kernel, measured best or within 8% of best on the Llama-3-8B shapes on an H200; 48
-// for the older one), and further until the staged kernel's rows of x fit in shared memory.
+// Splits K at group boundaries until there are about `warpsPerSm` warps a multiprocessor, and
+// further until the staged kernel's rows of x fit in shared memory. Measured on an H200 on the
+// Llama-3-8B shapes: the staged kernel is fastest at 16-48 warps a multiprocessor (32 is within
+// 8% of the best everywhere; adding the splits up in a thread-block cluster through distributed
+// shared memory instead of a reduction kernel was slower), 48 for the older kernel.
 Plan plan(int M, int K, int N, int G) {
     Plan p;
     p.tiles = N / 16;
@@ -475,14 +484,35 @@ std::size_t workspaceFor(const Plan& p, int M, int N) {
     return p.splits > 1 ? std::size_t(p.splits) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
 }
 
+// Programmatic dependent launch on sm_90 unless AWQBENCH_PDL=0 (for measuring what it buys).
+bool programmaticLaunch() {
+    static const bool enabled = [] {
+        const char* v = std::getenv("AWQBENCH_PDL");
+        return !(v && std::string_view(v) == "0");
+    }();
+    return enabled && deviceComputeMajor() >= 9;
+}
+
+template <typename T, int MT8, int KPG>
+cudaError_t launchStaged(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
+    cudaLaunchConfig_t config{};
+    config.gridDim = grid;
+    config.blockDim = dim3(kWarpsPerBlock * 32);
+    config.dynamicSmemBytes = p.stageBytes;
+    config.stream = stream;
+    cudaLaunchAttribute dependentLaunch{};
+    dependentLaunch.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    dependentLaunch.val.programmaticStreamSerializationAllowed = 1;
+    config.attrs = &dependentLaunch;
+    config.numAttrs = programmaticLaunch() ? 1 : 0;
+    return cudaLaunchKernelEx(&config, awqRepackedStagedKernel<T, MT8, KPG>, args);
+}
+
 template <typename T, int KPG>
-void launchByRows(const RepackedArgs<T>& args, dim3 grid, std::size_t stage, cudaStream_t stream) {
-    if (args.M <= 8)
-        awqRepackedStagedKernel<T, 1, KPG><<<grid, kWarpsPerBlock * 32, stage, stream>>>(args);
-    else if (args.M <= 16)
-        awqRepackedStagedKernel<T, 2, KPG><<<grid, kWarpsPerBlock * 32, stage, stream>>>(args);
-    else
-        awqRepackedStagedKernel<T, 4, KPG><<<grid, kWarpsPerBlock * 32, stage, stream>>>(args);
+cudaError_t launchStagedByRows(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
+    if (args.M <= 8) return launchStaged<T, 1, KPG>(args, grid, p, stream);
+    if (args.M <= 16) return launchStaged<T, 2, KPG>(args, grid, p, stream);
+    return launchStaged<T, 4, KPG>(args, grid, p, stream);
 }
 
 template <typename T>
@@ -496,7 +526,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     float* partial = nullptr;
     if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need) {
         partial = static_cast<float*>(workspace);
-    } else {
+    } else if (need > 0) {
         p.groupsPerSplit = K / G;
         p.splits = 1;
         p.stageBytes = stagedSharedBytes(M, p.groupsPerSplit, G);
@@ -504,8 +534,9 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, M, K, N, G, p.groupsPerSplit};
     const dim3 grid(unsigned((p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(p.splits));
     if (p.stageBytes > 0) {
-        if (G == 64) launchByRows<T, 1>(args, grid, p.stageBytes, stream);
-        else launchByRows<T, 2>(args, grid, p.stageBytes, stream);
+        if (const cudaError_t e = G == 64 ? launchStagedByRows<T, 1>(args, grid, p, stream) : launchStagedByRows<T, 2>(args, grid, p, stream);
+            e != cudaSuccess)
+            return e;
     } else if (M <= 8)
         awqRepackedKernel<T, 1><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
     else if (M <= 16)

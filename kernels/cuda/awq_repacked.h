@@ -43,7 +43,10 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // y[M, N] = x[M, K] @ W for M <= 32 (decode and small batches). x, y row-major fp16 or bf16
 // (bf16 needs sm_80), x 16-byte aligned. Splits K across blocks when `workspace` holds
 // awqRepackedGemmWorkspaceBytes() bytes (fixed-order reduction: deterministic); without it the
-// result is the same, slower for narrow layers.
+// result is the same, slower for narrow layers. Group sizes 64 and 128 take a faster kernel that
+// stages x in shared memory; on sm_90 it is launched as a programmatic dependent launch
+// (programmatic_launch.cuh: its weight loads overlap the previous kernel's tail; AWQBENCH_PDL=0
+// turns that off).
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
                             int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
 cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,

@@ -1,5 +1,7 @@
 #include "kernels/cuda/decode_ops.h"
 
+#include "kernels/cuda/programmatic_launch.cuh"
+
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
@@ -54,6 +56,7 @@ __device__ float blockSum(float v) {
 template <typename T>
 __global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ delta, const T* __restrict__ weight, T* __restrict__ out,
                                       int dim, float eps) {
+    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
     const std::size_t rowOffset = std::size_t(blockIdx.x) * dim;
     auto* xr = reinterpret_cast<uint4*>(x + rowOffset);
     const auto* dr = delta ? reinterpret_cast<const uint4*>(delta + rowOffset) : nullptr;
@@ -98,6 +101,7 @@ __global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ d
 // ---------------------------------------------------------------------------------------------
 template <typename T, int E>
 __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
+    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
     const int lane = threadIdx.x & 31;
     const int warpIndex = int(blockIdx.x) * (int(blockDim.x) >> 5) + (int(threadIdx.x) >> 5);
     const int headsAll = a.heads + 2 * a.kvHeads;
@@ -152,6 +156,7 @@ constexpr int kMaxGroup = 8;
 
 template <typename T, int E>
 __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
+    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
     __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
     __shared__ float sAcc[kAttnWarps][kMaxGroup][E * 32];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -255,6 +260,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
 
 template <typename T>
 __global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
+    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
     const int D = a.headDim;
     const std::size_t bh = blockIdx.x;
     const int d = threadIdx.x;
@@ -278,6 +284,7 @@ __global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
 
 template <typename T>
 __global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out, int rows, int inter) {
+    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
     const int vecsPerRow = inter / 8;
     const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= std::int64_t(rows) * vecsPerRow) return;
