@@ -1,8 +1,10 @@
 #include "kernels/cuda/awq_gemm.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/cuda/alignment.h"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
+#include "kernels/cuda/split_k.cuh"
 
 #include <mma.h>
 
@@ -335,24 +337,6 @@ __global__ void __launch_bounds__(kSkinnyThreads) awqSkinnyKernel(SkinnyArgs<T, 
 #endif
 }
 
-// y = sum over splits of partial[s] (fixed order), eight outputs a thread.
-template <typename T>
-__global__ void splitKReduceKernel(const float* __restrict__ partial, T* __restrict__ y, int splits, std::int64_t count) {
-    const std::int64_t base = (std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x) * 8;
-    if (base >= count) return;
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int s = 0; s < splits; ++s) {
-        const float4 lo = *reinterpret_cast<const float4*>(partial + s * count + base);
-        const float4 hi = *reinterpret_cast<const float4*>(partial + s * count + base + 4);
-        acc[0] += lo.x, acc[1] += lo.y, acc[2] += lo.z, acc[3] += lo.w;
-        acc[4] += hi.x, acc[5] += hi.y, acc[6] += hi.z, acc[7] += hi.w;
-    }
-    alignas(16) T out[8];
-#pragma unroll
-    for (int i = 0; i < 8; ++i) out[i] = T(acc[i]);
-    *reinterpret_cast<uint4*>(y + base) = *reinterpret_cast<const uint4*>(out);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tiled path (M > 32): 64x128 output tile, 64-deep K tiles, 8 warps of 32x32.
 // ---------------------------------------------------------------------------------------------
@@ -496,7 +480,6 @@ __global__ void __launch_bounds__(kTThreads) awqTiledKernel(TiledArgs<T> a) {
 // Host side: validation, planning and launches.
 // ---------------------------------------------------------------------------------------------
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 
 // Compute capability major of the current device (cached per device).
 // The skinny kernel's mma.m16n8k16 and cp.async need sm_80; older GPUs take the tiled kernel.
@@ -619,11 +602,7 @@ cudaError_t awqGemmImpl(const T* x, const std::int32_t* qweight, const std::int3
         else
             e = launchSkinny<T, 4>({x, qweight, qzeros, scales, y, partial, M, K, N, G, p.chunksPerSplit}, p, stream);
         if (e != cudaSuccess || !partial) return e;
-        const std::int64_t count = std::int64_t(M) * N;
-        const int threads = 256;
-        const auto blocks = static_cast<unsigned>((count / 8 + threads - 1) / threads);
-        splitKReduceKernel<T><<<blocks, threads, 0, stream>>>(partial, y, p.splits, count);
-        return cudaGetLastError();
+        return split_k::reduce<T>(partial, y, p.splits, std::int64_t(M) * N, stream);
     }
 
     const dim3 grid((N + kTBN - 1) / kTBN, (M + kTBM - 1) / kTBM);

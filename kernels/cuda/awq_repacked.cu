@@ -1,9 +1,11 @@
 #include "kernels/cuda/awq_repacked.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/cuda/alignment.h"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 #include "kernels/cuda/programmatic_launch.cuh"
+#include "kernels/cuda/split_k.cuh"
 
 #include <algorithm>
 #include <cstdlib>
@@ -22,7 +24,6 @@ __host__ __device__ constexpr int repackedColumn(int c, int g, int i) { return 1
 
 int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 
 // ---------------------------------------------------------------------------------------------
 // Repack: one thread a qpack word (eight nibbles gathered from the AutoAWQ words), and one thread a
@@ -402,16 +403,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
 #endif
 }
 
-// y = sum over splits of partial[s] (fixed order: deterministic).
-template <typename T>
-__global__ void reduceSplitsKernel(const float* __restrict__ partial, T* __restrict__ y, int splits, std::int64_t count) {
-    const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= count) return;
-    float v = 0.0f;
-    for (int s = 0; s < splits; ++s) v += partial[s * count + i];
-    y[i] = T(v);
-}
-
 // Dequantize for prefill: a block takes one k-block of four column tiles (512 qpack words, one a
 // thread), decodes the weights into a shared-memory tile and writes it out row by row in 16-byte
 // stores. Rounded as the CPU reference rounds: fp16((q - z) * s).
@@ -524,7 +515,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     if (!x || !qpack || !scaleZeros || !y || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(M, K, N, G);
     float* partial = nullptr;
-    if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need) {
+    if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need && aligned16(workspace) && aligned16(y)) {
         partial = static_cast<float*>(workspace);
     } else if (need > 0) {
         p.groupsPerSplit = K / G;
@@ -544,9 +535,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     else
         awqRepackedKernel<T, 4><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !partial) return e;
-    const std::int64_t count = std::int64_t(M) * N;
-    reduceSplitsKernel<T><<<unsigned((count + 255) / 256), 256, 0, stream>>>(partial, y, p.splits, count);
-    return cudaGetLastError();
+    return split_k::reduce<T>(partial, y, p.splits, std::int64_t(M) * N, stream);  // M * N % 16 == 0
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "kernels/cuda/decode_ops.h"
 
+#include "kernels/cuda/alignment.h"
 #include "kernels/cuda/programmatic_launch.cuh"
 
 #include <algorithm>
@@ -303,7 +304,6 @@ __global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out,
     reinterpret_cast<uint4*>(out + r * inter)[c] = ov;
 }
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 
 bool headDimSupported(int D) { return D > 0 && D % 32 == 0 && D <= 256; }
 
