@@ -125,6 +125,24 @@ __device__ __forceinline__ std::uint32_t zeroPair(__half zeroPlus1024) {
     }
 }
 
+// A warp's outputs of one column tile: to this split's slice of `partial`, or to y when K is not
+// split. d0 = (column 16c+g, row 2t), d1 = (same column, row 2t+1), d2/d3 = column 16c+g+8.
+template <typename T, int MT8>
+__device__ __forceinline__ void storeTile(const RepackedArgs<T>& a, const float (&total)[MT8][4], int tile, int g, int t) {
+#pragma unroll
+    for (int mt = 0; mt < MT8; ++mt)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const int m = mt * 8 + 2 * t + (i & 1);
+            const int col = tile * 16 + g + 8 * (i >> 1);
+            if (m >= a.M) continue;
+            if (a.partial)
+                a.partial[(std::int64_t(blockIdx.y) * a.M + m) * a.N + col] = total[mt][i];
+            else
+                a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
+        }
+}
+
 template <typename T, int MT8>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(RepackedArgs<T> a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
@@ -213,19 +231,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
 #pragma unroll
         for (int i = 0; i < 4; ++i) total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
 
-    // d0 = (column 16c+g, row 2t), d1 = (same column, row 2t+1), d2/d3 = column 16c+g+8.
-#pragma unroll
-    for (int mt = 0; mt < MT8; ++mt)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-            const int m = mt * 8 + 2 * t + (i & 1);
-            const int col = tile * 16 + g + 8 * (i >> 1);
-            if (m >= a.M) continue;
-            if (a.partial)
-                a.partial[(std::int64_t(blockIdx.y) * a.M + m) * a.N + col] = total[mt][i];
-            else
-                a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
-        }
+    storeTile<T, MT8>(a, total, tile, g, t);
 #endif
 }
 
@@ -388,18 +394,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
 #pragma unroll
         for (int i = 0; i < 4; ++i) total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
     allowDependentGridsToLaunch();
-#pragma unroll
-    for (int mt = 0; mt < MT8; ++mt)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-            const int m = mt * 8 + 2 * t + (i & 1);
-            const int col = tile * 16 + g + 8 * (i >> 1);
-            if (m >= a.M) continue;
-            if (a.partial)
-                a.partial[(std::int64_t(blockIdx.y) * a.M + m) * a.N + col] = total[mt][i];
-            else
-                a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
-        }
+    storeTile<T, MT8>(a, total, tile, g, t);
 #endif
 }
 
