@@ -160,6 +160,13 @@ int main(int argc, char** argv) {
         auto* dx = deviceAlloc<__half>(hx.size());
         auto* dy = deviceAlloc<__half>(std::size_t(maxM) * s.N);
         check(cudaMemcpy(dx, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice), "upload");
+        // The split counters the engine gives the decode kernel (one set serves every copy: the
+        // launches are serial); AWQBENCH_BENCH_REDUCE_KERNEL=1 measures the two-kernel reduction.
+        const std::size_t counterCount = awq::kernels::awqRepackedGemmCounterCount(s.N);
+        auto* counters = deviceAlloc<unsigned>(counterCount);
+        check(cudaMemset(counters, 0, counterCount * sizeof(unsigned)), "memset");
+        const char* reduceKernelEnv = std::getenv("AWQBENCH_BENCH_REDUCE_KERNEL");
+        unsigned* splitCounters = reduceKernelEnv && std::string(reduceKernelEnv) == "1" ? nullptr : counters;
 
         for (int M : ms) {
             const std::size_t wsBytes = awq::kernels::awqGemmWorkspaceBytes(M, s.K, s.N, G);
@@ -172,7 +179,7 @@ int main(int argc, char** argv) {
             void* rws = rwsBytes ? deviceAlloc<char>(rwsBytes) : nullptr;
             const double repackUs = M > awq::kernels::kAwqRepackedMaxM ? 0.0 : timeUs(stream, reps, [&](int i) {
                 const int c = i % awqCopies;
-                check(awq::kernels::awqRepackedGemm(dx, dp[c], dsz[c], dy, M, s.K, s.N, G, stream, rws, rwsBytes), "awqRepackedGemm");
+                check(awq::kernels::awqRepackedGemm(dx, dp[c], dsz[c], dy, M, s.K, s.N, G, stream, rws, rwsBytes, splitCounters), "awqRepackedGemm");
             });
             if (rws) cudaFree(rws);
             const double repackBytes = double(qwN) * 4 + double(scN) * 4;  // qpack + scaleZeros
@@ -192,6 +199,7 @@ int main(int argc, char** argv) {
                         repackUs, repackGBs, 100.0 * repackGBs / readGBs, denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / best);
             if (ws) cudaFree(ws);
         }
+        cudaFree(counters);
         for (auto p : dq) cudaFree(p);
         for (auto p : dz) cudaFree(p);
         for (auto p : ds) cudaFree(p);

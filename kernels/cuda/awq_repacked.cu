@@ -80,7 +80,8 @@ struct RepackedArgs {
     const std::int32_t* qpack;
     const __half* scaleZeros;
     T* y;
-    float* partial;
+    float* partial;            // [splits][M][N] when K is split, else nullptr
+    unsigned* splitCounters;   // staged kernel, M <= 2: one a column tile, zero between calls; nullptr: a second kernel reduces
     int M, K, N, G, groupsPerSplit;
 };
 
@@ -141,6 +142,38 @@ __device__ __forceinline__ void storeTile(const RepackedArgs<T>& a, const float 
             else
                 a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
         }
+}
+
+// Split K without a second kernel: after a warp has stored its tile's partial outputs, the last
+// warp to finish that tile (counted in splitCounters[tile]) adds the splits up in fixed order, as
+// split_k::reduceKernel does (the same sums, deterministic), writes y and re-arms the counter for
+// the next call. The fence before the count makes this warp's partials visible to that last warp.
+template <typename T>
+__device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int tile, int lane) {
+    __threadfence();
+    __syncwarp();
+    unsigned done = 0;
+    if (lane == 0) done = atomicAdd(a.splitCounters + tile, 1u);
+    done = __shfl_sync(0xffffffffu, done, 0);
+    if (done != gridDim.y - 1) return;
+    __threadfence();
+    const int splits = int(gridDim.y);
+    const std::int64_t splitStride = std::int64_t(a.M) * a.N;
+    for (int i = lane; i < a.M * 16; i += 32) {
+        const int m = i / 16, col = tile * 16 + i % 16;
+        const float* p = a.partial + std::int64_t(m) * a.N + col;
+        float sum = 0.0f;
+        for (int s = 0; s < splits; s += 8) {  // eight L2 reads in flight, summed in split order
+            float v[8];
+#pragma unroll
+            for (int u = 0; u < 8; ++u) v[u] = s + u < splits ? __ldcg(p + (s + u) * splitStride) : 0.0f;
+#pragma unroll
+            for (int u = 0; u < 8; ++u)
+                if (s + u < splits) sum += v[u];
+        }
+        a.y[std::int64_t(m) * a.N + col] = T(sum);
+    }
+    if (lane == 0) a.splitCounters[tile] = 0;
 }
 
 template <typename T, int MT8>
@@ -335,7 +368,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
         xStage[m * rowStride + c] = __ldg(reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * a.K + std::int64_t(kbBegin) * 64) + c);
     }
     __syncthreads();
-    if (!active) return;
+    if (!active) return;  // whole warps; no block-wide barrier follows
 
     float total[MT8][4], acc[MT8][4];
 #pragma unroll
@@ -395,6 +428,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
         for (int i = 0; i < 4; ++i) total[mt][i] += acc[mt][i] * (i < 2 ? s0 : s1);
     allowDependentGridsToLaunch();
     storeTile<T, MT8>(a, total, tile, g, t);
+    if (a.partial && a.splitCounters) finishTileSplits(a, tile, lane);
 #endif
 }
 
@@ -501,9 +535,12 @@ cudaError_t launchStagedByRows(const RepackedArgs<T>& args, dim3 grid, const Pla
     return launchStaged<T, 4, KPG>(args, grid, p, stream);
 }
 
+constexpr int kCountedSplitsMaxM = 2;
+
 template <typename T>
-cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* scaleZeros, T* y, int M, int K, int N, int groupSize,
-                         cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* scaleZeros, T* y, int M,
+                         int K, int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
+                         unsigned* splitCounters) {
     const int G = resolvedGroup(K, groupSize);
     if (M < 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
     if (M == 0) return cudaSuccess;
@@ -517,7 +554,12 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
         p.splits = 1;
         p.stageBytes = stagedSharedBytes(M, p.groupsPerSplit, G);
     }
-    const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, M, K, N, G, p.groupsPerSplit};
+    // The last warp of a tile adds up M * 16 outputs in one pass up to M = 2; beyond that a
+    // reduction kernel over the whole grid is faster (measured on an H200, engine decode: batch 1
+    // +2%, batch 8 -6% with counters).
+    const bool countedSplits = partial && splitCounters && p.stageBytes > 0 && M <= kCountedSplitsMaxM;
+    const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, countedSplits ? splitCounters : nullptr, M, K, N, G,
+                               p.groupsPerSplit};
     const dim3 grid(unsigned((p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(p.splits));
     if (p.stageBytes > 0) {
         if (const cudaError_t e = G == 64 ? launchStagedByRows<T, 1>(args, grid, p, stream) : launchStagedByRows<T, 2>(args, grid, p, stream);
@@ -529,7 +571,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
         awqRepackedKernel<T, 2><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
     else
         awqRepackedKernel<T, 4><<<grid, kWarpsPerBlock * 32, 0, stream>>>(args);
-    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !partial) return e;
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !partial || countedSplits) return e;
     return split_k::reduce<T>(partial, y, p.splits, std::int64_t(M) * N, stream);  // M * N % 16 == 0
 }
 
@@ -553,14 +595,17 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 }
 
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
-                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
-    return repackedGemm<__half>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes);
+                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters) {
+    return repackedGemm<__half>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes, splitCounters);
 }
 
 cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
-                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
-    return repackedGemm<__nv_bfloat16>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes);
+                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters) {
+    return repackedGemm<__nv_bfloat16>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes,
+                                       splitCounters);
 }
+
+std::size_t awqRepackedGemmCounterCount(int N) { return N > 0 ? std::size_t(N / 16) : 0; }
 
 std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize) {
     if (M <= 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return 0;

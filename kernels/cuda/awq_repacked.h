@@ -47,11 +47,19 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // stages x in shared memory; on sm_90 it is launched as a programmatic dependent launch
 // (programmatic_launch.cuh: its weight loads overlap the previous kernel's tail; AWQBENCH_PDL=0
 // turns that off).
+// splitCounters (optional, used for M <= 2): awqRepackedGemmCounterCount(N) uint32, zero before the first
+// call; each call leaves them zero. With them the last K split of each column tile adds the splits
+// up (no second kernel launch, the same sums). One set per weight, never shared by launches that
+// may run at the same time (two streams). nullptr: a second kernel adds the splits up.
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
-                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
+                            unsigned* splitCounters = nullptr);
 cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
-                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
+                            unsigned* splitCounters = nullptr);
 std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize);
+std::size_t awqRepackedGemmCounterCount(int N);
+
 constexpr int kAwqRepackedMaxM = 32;
 
 // The weight as fp16 [K, N] (row-major; w = fp16((q - z) * s) as the CPU reference rounds it),

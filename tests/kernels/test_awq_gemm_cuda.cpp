@@ -2,7 +2,8 @@
 // decode layout repacked on the GPU) against the CPU reference: dequantizeAwqGemmRef,
 // rounded to fp16 as the kernel and AutoAWQ round it, times fp16 activations, accumulated in double.
 // On the AutoAWQ-packed fixture linears and on Llama-3-8B shapes, for M from 1 (decode) to 512
-// (prefill), fp16 and bf16, with and without the split-K workspace. Fresh random inputs per case;
+// (prefill), fp16 and bf16, with and without the split-K workspace; the decode kernel's in-kernel
+// split reduction bit for bit against the reduction kernel. Fresh random inputs per case;
 // the output is poisoned with NaN before every launch so unwritten elements fail.
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
@@ -21,6 +22,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 
 using namespace awq;
 using namespace awq::kernels;
@@ -343,4 +345,63 @@ TEST(AwqRepackedCuda, RefusesShapesOutsideTheLayout) {
     const auto* s = reinterpret_cast<const __half*>(std::uintptr_t(256));
     auto* y = reinterpret_cast<__half*>(std::uintptr_t(256));
     EXPECT_EQ(awqRepackedGemm(s, p, s, y, kAwqRepackedMaxM + 1, 4096, 4096, 128, nullptr, nullptr, 0), cudaErrorInvalidValue);
+}
+
+namespace {
+
+std::vector<std::uint16_t> download(const DeviceBuffer<std::uint16_t>& d, std::size_t n) {
+    std::vector<std::uint16_t> h(n);
+    EXPECT_EQ(cudaMemcpy(h.data(), d.get(), n * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+    return h;
+}
+
+template <typename T>
+void checkSplitCounters(const Weight& wt, int M, std::uint32_t seed) {
+    const auto& h = wt.host;
+    const Act act = std::is_same_v<T, __half> ? Act::F16 : Act::BF16;
+    SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16"));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    std::vector<std::uint16_t> x(std::size_t(M) * h.K);
+    for (auto& v : x) v = toAct(uni(rng), act);
+    DeviceBuffer<std::uint16_t> dx(x.size()), dy(std::size_t(M) * h.N);
+    dx.upload(x.data());
+    const std::size_t wsBytes = awqRepackedGemmWorkspaceBytes(M, h.K, h.N, h.groupSize);
+    ASSERT_GT(wsBytes, 0u) << "the shape should split K";
+    DeviceBuffer<std::uint8_t> ws(wsBytes);
+    const std::size_t counterCount = awqRepackedGemmCounterCount(h.N);
+    DeviceBuffer<unsigned> counters(counterCount);
+    ASSERT_EQ(cudaMemset(counters.get(), 0, counterCount * sizeof(unsigned)), cudaSuccess);
+    auto launch = [&](unsigned* c) {
+        ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * h.N * 2), cudaSuccess);
+        ASSERT_EQ(awqRepackedGemm(reinterpret_cast<const T*>(dx.get()), wt.qpack->get(), wt.scaleZeros->get(), reinterpret_cast<T*>(dy.get()),
+                                  M, h.K, h.N, h.groupSize, nullptr, ws.get(), wsBytes, c),
+                  cudaSuccess);
+    };
+    launch(nullptr);  // the reduction kernel
+    const auto twoKernels = download(dy, std::size_t(M) * h.N);
+    for (int round = 0; round < 3; ++round) {  // the counters re-arm themselves
+        launch(counters.get());
+        ASSERT_TRUE(download(dy, twoKernels.size()) == twoKernels) << "in-kernel split reduction differs, round " << round;
+    }
+    std::vector<unsigned> left(counterCount);
+    ASSERT_EQ(cudaMemcpy(left.data(), counters.get(), counterCount * sizeof(unsigned), cudaMemcpyDeviceToHost), cudaSuccess);
+    EXPECT_TRUE(std::all_of(left.begin(), left.end(), [](unsigned c) { return c == 0; })) << "split counters not re-armed";
+}
+
+}  // namespace
+
+// The split counters (the last warp of a tile adds the K splits up) give the same bits as the
+// reduction kernel, at every M (beyond two rows the kernel hands over to that kernel).
+TEST(AwqRepackedCuda, InKernelSplitReductionMatchesTheReductionKernel) {
+    std::uint32_t seed = 7000;
+    struct Shape {
+        int K, N, G;
+    };
+    for (const Shape s : {Shape{14336, 4096, 128}, Shape{4096, 6144, 128}, Shape{2048, 1536, 64}}) {
+        const Weight wt(randomLinear(s.K, s.N, s.G, ++seed));
+        ASSERT_TRUE(wt.qpack);
+        for (int M : {1, 2, 3, 8, 32}) checkSplitCounters<__half>(wt, M, ++seed);
+        for (int M : {1, 2}) checkSplitCounters<__nv_bfloat16>(wt, M, ++seed);
+    }
 }

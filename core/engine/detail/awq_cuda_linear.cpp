@@ -145,6 +145,7 @@ RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qze
     w.groupSize = groupSize;
     w.qpack = at::empty_like(qweight);
     w.scaleZeros = at::empty({scales.numel() * 2}, scales.options());
+    w.splitCounters = at::zeros({std::int64_t(kernels::awqRepackedGemmCounterCount(w.N))}, qweight.options());
     const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device.index()).stream();
     const cudaError_t err = kernels::awqRepack(qweight.data_ptr<std::int32_t>(), qzeros.data_ptr<std::int32_t>(),
                                                reinterpret_cast<const __half*>(scales.data_ptr()), w.K, w.N, groupSize,
@@ -180,12 +181,14 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
     void* ws = wsBytes > 0 ? workspace.data_ptr() : nullptr;
     const auto* qp = w.qpack.data_ptr<std::int32_t>();
     const auto* sz = reinterpret_cast<const __half*>(w.scaleZeros.data_ptr());
+    auto* counters = reinterpret_cast<unsigned*>(w.splitCounters.data_ptr<std::int32_t>());
     const cudaError_t err =
         type == at::kHalf
             ? kernels::awqRepackedGemm(reinterpret_cast<const __half*>(x2.data_ptr()), qp, sz, reinterpret_cast<__half*>(y.data_ptr()), int(M),
-                                       w.K, w.N, w.groupSize, stream, ws, wsBytes)
+                                       w.K, w.N, w.groupSize, stream, ws, wsBytes, counters)
             : kernels::awqRepackedGemm(reinterpret_cast<const __nv_bfloat16*>(x2.data_ptr()), qp, sz,
-                                       reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, ws, wsBytes);
+                                       reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, ws, wsBytes,
+                                       counters);
     if (err != cudaSuccess)
         throw Error(std::string("the AWQ decode kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
                     std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");

@@ -13,9 +13,11 @@ at::Tensor awqCudaLinear(const at::Tensor& x, const at::Tensor& qweight, const a
                          int groupSize);
 
 // An AWQ weight in the decode layout (kernels/cuda/awq_repacked.h), made on the GPU from the
-// AutoAWQ tensors: qpack int32 [K*N/8], scaleZeros fp16 [K/G * N * 2].
+// AutoAWQ tensors: qpack int32 [K*N/8], scaleZeros fp16 [K/G * N * 2], and the kernel's split
+// counters int32 [N/16] (zero between calls; one set per weight, so one weight must not run on two
+// streams at once).
 struct RepackedAwqWeight {
-    at::Tensor qpack, scaleZeros;
+    at::Tensor qpack, scaleZeros, splitCounters;
     int K = 0, N = 0, groupSize = 0;
     bool defined() const { return qpack.defined(); }
 };

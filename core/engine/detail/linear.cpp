@@ -44,7 +44,7 @@ public:
     }
     std::uint64_t bytes() const override {
         return byteSize(qweight_) + byteSize(qzeros_) + byteSize(scales_) + byteSize(bias_) + byteSize(repacked_.qpack) +
-               byteSize(repacked_.scaleZeros);
+               byteSize(repacked_.scaleZeros) + byteSize(repacked_.splitCounters);
     }
     int inFeatures() const override { return repacked_.defined() ? repacked_.K : int(qweight_.size(0)); }
     int outFeatures() const override { return repacked_.defined() ? repacked_.N : int(qweight_.size(1) * 8); }
