@@ -1,6 +1,7 @@
 #include "kernels/cuda/decode_ops.h"
 
 #include "kernels/cuda/alignment.h"
+#include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/programmatic_launch.cuh"
 
 #include <algorithm>
@@ -367,10 +368,13 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
 }
 
 int decodeAttentionSplits(int batch, int kvHeads, int capacity) {
-    constexpr int kTargetBlocks = 256, kMinKeysPerPiece = 64, kMaxSplits = 64;
+    constexpr int kTargetBlocks = 1024, kMaxSplits = 64;
     const int blocks = std::max(1, batch * kvHeads);
+    // Once the unsplit grid fills the GPU twice, pieces shorter than 512 keys cost more in the merge
+    // kernel than they gain (measured on an H200, batch 32: 4 pieces of 64 keys -3%, of 544 keys +8%).
+    const int minKeysPerPiece = blocks >= 2 * deviceMultiprocessors() ? 512 : 64;
     const int wanted = (kTargetBlocks + blocks - 1) / blocks;
-    return std::clamp(std::min(wanted, (capacity + kMinKeysPerPiece - 1) / kMinKeysPerPiece), 1, kMaxSplits);
+    return std::clamp(std::min(wanted, capacity / minKeysPerPiece), 1, kMaxSplits);
 }
 
 std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits) {

@@ -72,7 +72,7 @@ template <typename T>
 cudaError_t decodeAttention(const DecodeAttentionArgs<T>& args, cudaStream_t stream);
 
 // How many pieces to split each sequence's keys into so that B * KvH * splits blocks fill the GPU
-// (at least 64 keys a piece).
+// (at least 64 keys a piece; 512 where B * KvH alone fills the GPU twice).
 int decodeAttentionSplits(int batch, int kvHeads, int capacity);
 std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits);
 
