@@ -89,6 +89,13 @@ int optionalInt(const json& j, const char* key, int fallback, std::int64_t max, 
     return static_cast<int>(boundedInt(*it, key, max, source));
 }
 
+// A value as an error message shows it: its JSON text, cut to 40 characters.
+std::string shortJson(const json& v) {
+    std::string shown = v.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    return shown;
+}
+
 // An optional value: `fallback` when absent or null; a value of another type is refused naming the
 // key (`where` + `key`, e.g. "quantization_config.bits"), so that "tie_word_embeddings": "yes" is not
 // quietly read as false and reported far away as a missing lm_head.weight on the folder.
@@ -113,18 +120,14 @@ T optionalValue(const json& j, const char* key, T fallback, const fs::path& sour
         if (it->is_string()) return it->get<std::string>();
         expected = "a string";
     }
-    std::string shown = it->dump();
-    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
-    throw Error("\"" + where + key + "\" is " + shown + " (" + it->type_name() + "), expected " + expected, source, kFixConfig);
+    throw Error("\"" + where + key + "\" is " + shortJson(*it) + " (" + it->type_name() + "), expected " + expected, source, kFixConfig);
 }
 
 // One token id: a non-negative integer within int.
 int tokenId(const json& v, const std::string& key, const fs::path& source) {
     if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT_MAX)) ||
         v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > INT_MAX) {
-        std::string shown = v.dump();
-        if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
-        throw Error("\"" + key + "\" holds " + shown + ", expected a token id (a non-negative integer)", source,
+        throw Error("\"" + key + "\" holds " + shortJson(v) + ", expected a token id (a non-negative integer)", source,
                     "fix or re-download " + source.filename().string());
     }
     return v.get<int>();
@@ -257,7 +260,7 @@ QuantizationConfig parseQuantization(const json& j, const fs::path& source) {
         if (!mods->is_array()) throw Error("\"quantization_config.modules_to_not_convert\" is not a list", source, kFixConfig);
         for (const auto& v : *mods) {
             if (!v.is_string())
-                throw Error("\"quantization_config.modules_to_not_convert\" holds " + v.dump() + ", expected module names", source, kFixConfig);
+                throw Error("\"quantization_config.modules_to_not_convert\" holds " + shortJson(v) + ", expected module names", source, kFixConfig);
             q.modulesToNotConvert.push_back(v.get<std::string>());
         }
     }
@@ -279,7 +282,7 @@ void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
                         source, kFixConfig);
         for (std::size_t l = 0; l < types->size(); ++l) {
             if (!(*types)[l].is_string())
-                throw Error("\"layer_types\" entry " + std::to_string(l) + " is " + (*types)[l].dump() + ", expected \"sliding_attention\" or \"full_attention\"",
+                throw Error("\"layer_types\" entry " + std::to_string(l) + " is " + shortJson((*types)[l]) + ", expected \"sliding_attention\" or \"full_attention\"",
                             source, kFixConfig);
             c.slidingLayers[l] = (*types)[l].get<std::string>() == "sliding_attention";
         }

@@ -43,7 +43,7 @@ std::optional<Error> userFilesystemError(const fs::filesystem_error& e) {
 
 fs::path nearestExistingFolder(const fs::path& path) {
     std::error_code ec;
-    fs::path p = fs::absolute(path, ec);
+    fs::path p = fs::absolute(path.empty() ? fs::path(".") : path, ec);  // "out" has the parent "": the working folder
     if (ec) p = path;
     while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
     return p;

@@ -18,7 +18,7 @@ std::optional<Error> userFilesystemError(const std::error_code& ec, const std::f
 // The same for an exception std::filesystem threw (its first path is named).
 std::optional<Error> userFilesystemError(const std::filesystem::filesystem_error& e);
 
-// The closest folder at or above `path` that exists (`path` made absolute first).
+// The closest folder at or above `path` that exists (`path` made absolute first; "" is the working folder).
 std::filesystem::path nearestExistingFolder(const std::filesystem::path& path);
 
 // Throws the user error when files cannot be created in `folder`, or, if it does not exist yet, in

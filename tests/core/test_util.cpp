@@ -131,6 +131,8 @@ private Q_SLOTS:
         QVERIFY2(msg.contains((root / "a-file").c_str()) && msg.contains("a file is where a folder is expected"), qPrintable(msg));
         QVERIFY(test::errorMessageOf([&] { requireWritableFolder(root / "new" / "deeper"); }).isEmpty());  // created below root
         QCOMPARE(nearestExistingFolder(root / "new" / "deeper"), root);
+        QCOMPARE(nearestExistingFolder(fs::path("out").parent_path()), fs::absolute("."));  // --out out: the working folder
+        QVERIFY(test::errorMessageOf([&] { requireWritableFolder(fs::path("out").parent_path()); }).isEmpty());
         QCOMPARE(std::distance(fs::directory_iterator(root), fs::directory_iterator()), 1);  // no probe file left
         if (::geteuid() != 0) {  // root ignores the mode bits
             fs::create_directory(root / "locked");
