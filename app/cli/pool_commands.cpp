@@ -202,6 +202,7 @@ void addPoolCommands(CLI::App& app) {
     verifyCmd->callback([verify] {
         runOrExit([&] {
             const auto c = context(*verify);
+            pool::sweepDeadLeftovers(c.pool);  // also when the pool holds no model to verify
             auto names = verify->names;
             if (names.empty())
                 for (const auto& e : pool::listPool(c.pool)) names.push_back(e.name);
