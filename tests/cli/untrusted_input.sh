@@ -94,4 +94,14 @@ if "$CLI" quantize --help > /dev/null 2>&1; then
     "$CLI" quantize --model "$SRC" --out "$D/a-file/sub/out" --method rtn --check > "$D/check.txt" 2>&1 || rc=$?
     [ "$rc" -eq 2 ] && grep -q "problem: .*a file is where a folder is expected" "$D/check.txt" || fail "quantize --check: exit $rc: $(cat "$D/check.txt")"
 fi
+# Item 10: a killed copy's hidden folder (PID 999999999: above any pid_max, so gone) is counted by
+# `pool list` until the next pool operation sweeps it.
+mkdir -p "$D/pool/.m.partial-999999999"
+head -c 100000 /dev/zero > "$D/pool/.m.partial-999999999/model.safetensors"
+echo '{}' > "$D/deploy.json"
+"$CLI" pool list --pool "$D/pool" --settings "$D/deploy.json" > "$D/pool.txt" 2>&1 || fail "pool list: exit $?"
+grep -q "100.0 kB used" "$D/pool.txt" && grep -q "note: 100.0 kB (included above) in 1 unfinished" "$D/pool.txt" ||
+    fail "pool list does not count the leftover: $(cat "$D/pool.txt")"
+"$CLI" pool verify --pool "$D/pool" --settings "$D/deploy.json" > /dev/null 2>&1 || fail "pool verify: exit $?"
+[ ! -e "$D/pool/.m.partial-999999999" ] || fail "pool verify left the dead copy in place"
 echo "untrusted_input: ok"
