@@ -1,6 +1,7 @@
 #include "app/cli/cli_support.h"
 
 #include "core/util/error.h"
+#include "core/util/fs_error.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,14 @@ int runGuarded(const std::function<int()>& body) {
     } catch (const awq::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitBadInput;
+    } catch (const std::filesystem::filesystem_error& e) {
+        // Read-only, permission, full disk...: the user's to fix, so a named error, not an internal one.
+        if (const auto user = userFilesystemError(e)) {
+            std::cerr << "error: " << user->what() << "\n";
+            return kExitBadInput;
+        }
+        std::cerr << "internal error: " << e.what() << "\n";
+        return kExitInternal;
     } catch (const std::exception& e) {
         std::cerr << "internal error: " << e.what() << "\n";
         return kExitInternal;

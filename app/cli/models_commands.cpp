@@ -55,7 +55,8 @@ void printList(const std::vector<CatalogEntry>& entries) {
         if (e.info) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
-                          m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk), "ok"});
+                          m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
+                          m.tokenizerError.empty() ? "ok" : "warning: the tokenizer cannot be loaded"});
         } else if (e.gguf) {
             table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
                           format::bytes(e.gguf->fileSize), "ok"});
@@ -128,7 +129,7 @@ void printShow(const CatalogEntry& e, int context) {
               << " (vLLM context " << vllmDerivedMaxModelLen(c) << ")\n"
               << "sliding win:  " << (c.slidingWindow ? std::to_string(*c.slidingWindow) : "-") << "\n"
               << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no") << "\n"
-              << "tokenizer:    " << (m.hasTokenizer ? "tokenizer.json" : "missing") << "\n"
+              << "tokenizer:    " << (!m.hasTokenizer ? "missing" : m.tokenizerError.empty() ? "tokenizer.json" : "tokenizer.json, broken (see the warning)") << "\n"
               << "chat template:" << (m.hasChatTemplate ? " " + m.chatTemplateSource : " none") << "\n"
               << "gen. config:  " << (m.hasGenerationConfig ? "yes" : "no") << "\n"
               << "fingerprint:  " << m.fingerprint << "\n";

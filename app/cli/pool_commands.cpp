@@ -96,6 +96,8 @@ void addPoolCommands(CLI::App& app) {
                                   {"budget_bytes", usage.budgetBytes},
                                   {"available_bytes", usage.availableBytes},
                                   {"over_budget", usage.budgetBytes && usage.usedBytes > usage.budgetBytes},
+                                  {"leftover_bytes", usage.leftoverBytes},
+                                  {"leftover_folders", usage.leftoverFolders},
                                   {"models", models}}
                                  .dump(2)
                           << "\n";
@@ -109,6 +111,9 @@ void addPoolCommands(CLI::App& app) {
                               e.error.empty() ? "ok" : "broken: " + e.error});
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
+            if (usage.leftoverFolders)
+                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
+                          << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
         });
@@ -197,6 +202,7 @@ void addPoolCommands(CLI::App& app) {
     verifyCmd->callback([verify] {
         runOrExit([&] {
             const auto c = context(*verify);
+            pool::sweepDeadLeftovers(c.pool);  // also when the pool holds no model to verify
             auto names = verify->names;
             if (names.empty())
                 for (const auto& e : pool::listPool(c.pool)) names.push_back(e.name);

@@ -47,7 +47,10 @@ bool noWriteBits(const fs::path& p) {
     return (perms & (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write)) == fs::perms::none;
 }
 
-void requireWritable(const fs::path& file) {
+// A linked file (an .env kept in a dotfiles repository, say) is written where the link points; the
+// new content goes beside that target, so its folder must be writable, the link's need not be.
+void requireWritable(const fs::path& link) {
+    const fs::path file = linkTargetForWrite(link);
     const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
     if (pathExists(file) && (::access(file.c_str(), W_OK) != 0 || noWriteBits(file)))
         throw Error("the file is read-only: nothing was changed", file, "make it writable (chmod u+w) and promote again");
@@ -56,8 +59,10 @@ void requireWritable(const fs::path& file) {
                     "make the folder writable (chmod u+w) and promote again");
 }
 
-// Atomic write that keeps the file's permission bits (an .env may hold secrets: 0600 stays 0600).
-void writeKeepingMode(const fs::path& file, const std::string& text) {
+// Atomic write that keeps the file's permission bits (an .env may hold secrets: 0600 stays 0600),
+// through a symbolic link to its target, so the link stays a link (promotion and undo alike).
+void writeKeepingMode(const fs::path& path, const std::string& text) {
+    const fs::path file = linkTargetForWrite(path);
     std::error_code ec;
     const auto perms = fs::status(file, ec).permissions();
     const bool had = !ec && pathExists(file);
@@ -176,7 +181,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
             std::error_code ec;
             try {
                 if (c.existed) writeKeepingMode(c.file, c.before);
-                else fs::remove(c.file, ec);
+                else fs::remove(linkTargetForWrite(c.file), ec);  // a dangling link stays a link
             } catch (const std::exception& err) {
                 spdlog::error("Promotion rollback failed for {}: {} (backup in {})", c.file.string(), err.what(), backupDir.string());
             }
@@ -211,7 +216,7 @@ HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateD
         if (f.existed) writeKeepingMode(f.file, restored[i]);
         else {
             std::error_code ec;
-            fs::remove(f.file, ec);
+            fs::remove(linkTargetForWrite(f.file), ec);
         }
     }
     promo.undone = true;

@@ -2,6 +2,7 @@
 
 #include "core/model/model_files.h"
 #include "core/pool/warm_pool.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
 #include <spdlog/spdlog.h>
@@ -66,6 +67,18 @@ std::string entryName(const fs::path& p, ModelOrigin origin) {
     return modelDisplayName(p);
 }
 
+// A present tokenizer.json is only worth listing as such if it loads: load it as `tokenize` does
+// (the model stays usable for what needs no tokenizer, so a warning rather than "broken").
+void checkTokenizer(ModelInfo& m) {
+    if (!m.hasTokenizer) return;
+    try {
+        Tokenizer::load(m.folder);
+    } catch (const Error& err) {
+        m.tokenizerError = err.what();
+        m.warnings.push_back("the tokenizer cannot be loaded (tokenize, generate, compare and quantize refuse it): " + m.tokenizerError);
+    }
+}
+
 }  // namespace
 
 CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
@@ -81,6 +94,7 @@ CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
         } else {
             e.info = describeModel(path);
             e.info->name = e.name;
+            checkTokenizer(*e.info);
         }
     } catch (const Error& err) {
         e.error = err.what();

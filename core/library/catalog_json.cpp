@@ -54,6 +54,7 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"tied_embeddings_stored_as_lm_head", m.tiedEmbeddingsStoredAsLmHead},
         {"quantization", quantizationJson(c.quantization)},
         {"tokenizer", m.hasTokenizer},
+        {"tokenizer_error", m.tokenizerError.empty() ? json(nullptr) : json(m.tokenizerError)},
         {"chat_template", m.hasChatTemplate},
         {"chat_template_source", m.chatTemplateSource},
         {"generation_config", m.hasGenerationConfig},

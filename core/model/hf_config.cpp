@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cmath>
+#include <type_traits>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -87,26 +89,48 @@ int optionalInt(const json& j, const char* key, int fallback, std::int64_t max, 
     return static_cast<int>(boundedInt(*it, key, max, source));
 }
 
-template <typename T>
-T valueOr(const json& j, const char* key, T fallback) {
-    const auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return fallback;
-    try {
-        return it->get<T>();
-    } catch (const json::exception&) {
-        return fallback;
-    }
+// A value as an error message shows it: its JSON text, cut to 40 characters.
+std::string shortJson(const json& v) {
+    std::string shown = v.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    return shown;
 }
 
-std::vector<int> idList(const json& j, const char* key) {
+// An optional value: `fallback` when absent or null; a value of another type is refused naming the
+// key (`where` + `key`, e.g. "quantization_config.bits"), so that "tie_word_embeddings": "yes" is not
+// quietly read as false and reported far away as a missing lm_head.weight on the folder.
+template <typename T>
+T optionalValue(const json& j, const char* key, T fallback, const fs::path& source, const std::string& where = {}) {
     const auto it = j.find(key);
-    if (it == j.end()) return {};
-    if (it->is_number_integer()) return {it->get<int>()};
-    std::vector<int> ids;
-    if (it->is_array())
-        for (const auto& v : *it)
-            if (v.is_number_integer()) ids.push_back(v.get<int>());
-    return ids;
+    if (it == j.end() || it->is_null()) return fallback;
+    const char* expected = nullptr;
+    if constexpr (std::is_same_v<T, bool>) {
+        if (it->is_boolean()) return it->get<bool>();
+        expected = "true or false";
+    } else if constexpr (std::is_same_v<T, int>) {
+        if (it->is_number_integer() && !(it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(INT_MAX)) &&
+            it->get<std::int64_t>() >= INT_MIN && it->get<std::int64_t>() <= INT_MAX)
+            return it->get<int>();
+        expected = "an integer";
+    } else if constexpr (std::is_same_v<T, double>) {
+        if (it->is_number()) return it->get<double>();
+        expected = "a number";
+    } else {
+        static_assert(std::is_same_v<T, std::string>);
+        if (it->is_string()) return it->get<std::string>();
+        expected = "a string";
+    }
+    throw Error("\"" + where + key + "\" is " + shortJson(*it) + " (" + it->type_name() + "), expected " + expected, source, kFixConfig);
+}
+
+// One token id: a non-negative integer within int.
+int tokenId(const json& v, const std::string& key, const fs::path& source) {
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT_MAX)) ||
+        v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > INT_MAX) {
+        throw Error("\"" + key + "\" holds " + shortJson(v) + ", expected a token id (a non-negative integer)", source,
+                    "fix or re-download " + source.filename().string());
+    }
+    return v.get<int>();
 }
 
 // Where the rope parameters live: new-style `rope_parameters` (which also holds rope_theta), else
@@ -172,14 +196,14 @@ int originalMaxPositionsOf(const json& j, const RopeSource& r, int maxPositions,
 RopeConfig parseRope(const json& j, const ModelConfig& c, const fs::path& source) {
     RopeConfig rope;
     const RopeSource r = findRopeDict(j);
-    rope.theta = valueOr<double>(j, "rope_theta", rope.theta);
-    const double partial = valueOr<double>(r.dict ? *r.dict : j, "partial_rotary_factor", valueOr<double>(j, "partial_rotary_factor", 1.0));
+    rope.theta = optionalValue<double>(j, "rope_theta", rope.theta, source);
+    const double partial = optionalValue<double>(r.dict ? *r.dict : j, "partial_rotary_factor", optionalValue<double>(j, "partial_rotary_factor", 1.0, source), source, r.dict ? r.key + "." : "");
     if (partial != 1.0) ropeError("partial_rotary_factor is not 1 (only full rotary embeddings are supported)", source);
     if (!r.dict) return rope;
-    rope.theta = valueOr<double>(*r.dict, "rope_theta", rope.theta);  // rope_parameters carries its own
+    rope.theta = optionalValue<double>(*r.dict, "rope_theta", rope.theta, source, r.key + ".");  // rope_parameters carries its own
     if (rope.theta <= 1.0) ropeError(r.key + ".rope_theta must be greater than 1", source);
 
-    rope.type = valueOr<std::string>(*r.dict, "rope_type", valueOr<std::string>(*r.dict, "type", rope.type));
+    rope.type = optionalValue<std::string>(*r.dict, "rope_type", optionalValue<std::string>(*r.dict, "type", rope.type, source, r.key + "."), source, r.key + ".");
 
     const std::string& t = rope.type;
     if (t == "default") return rope;
@@ -210,30 +234,36 @@ RopeConfig parseRope(const json& j, const ModelConfig& c, const fs::path& source
         rope.attentionFactor = optionalRopeNumber(r, "attention_factor", source);
         rope.mscale = optionalRopeNumber(r, "mscale", source);
         rope.mscaleAllDim = optionalRopeNumber(r, "mscale_all_dim", source);
-        rope.truncate = valueOr<bool>(*r.dict, "truncate", true);
+        rope.truncate = optionalValue<bool>(*r.dict, "truncate", true, source, r.key + ".");
     } else if (t == "dynamic" && c.maxPositions <= 0) {
         ropeError("rope type 'dynamic' needs max_position_embeddings", source);
     }
     return rope;
 }
 
-QuantizationConfig parseQuantization(const json& j) {
+QuantizationConfig parseQuantization(const json& j, const fs::path& source) {
     QuantizationConfig q;
     auto it = j.find("quantization_config");
     if (it == j.end() || !it->is_object()) return q;
     const json& qc = *it;
-    q.rawMethod = valueOr<std::string>(qc, "quant_method", "");
+    const std::string kQc = "quantization_config.";
+    q.rawMethod = optionalValue<std::string>(qc, "quant_method", "", source, kQc);
     std::string m = q.rawMethod;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
     q.method = m == "awq" ? QuantMethod::Awq : m == "gptq" ? QuantMethod::Gptq : QuantMethod::Other;
-    q.bits = valueOr<int>(qc, "bits", valueOr<int>(qc, "w_bit", 0));
-    q.groupSize = valueOr<int>(qc, "group_size", valueOr<int>(qc, "q_group_size", 0));
-    q.zeroPoint = valueOr<bool>(qc, "zero_point", !valueOr<bool>(qc, "sym", true));
-    q.version = valueOr<std::string>(qc, "version", "");
+    q.bits = optionalValue<int>(qc, "bits", optionalValue<int>(qc, "w_bit", 0, source, kQc), source, kQc);
+    q.groupSize = optionalValue<int>(qc, "group_size", optionalValue<int>(qc, "q_group_size", 0, source, kQc), source, kQc);
+    q.zeroPoint = optionalValue<bool>(qc, "zero_point", !optionalValue<bool>(qc, "sym", true, source, kQc), source, kQc);
+    q.version = optionalValue<std::string>(qc, "version", "", source, kQc);
     std::transform(q.version.begin(), q.version.end(), q.version.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (auto mods = qc.find("modules_to_not_convert"); mods != qc.end() && mods->is_array())
-        for (const auto& v : *mods)
-            if (v.is_string()) q.modulesToNotConvert.push_back(v.get<std::string>());
+    if (auto mods = qc.find("modules_to_not_convert"); mods != qc.end() && !mods->is_null()) {
+        if (!mods->is_array()) throw Error("\"quantization_config.modules_to_not_convert\" is not a list", source, kFixConfig);
+        for (const auto& v : *mods) {
+            if (!v.is_string())
+                throw Error("\"quantization_config.modules_to_not_convert\" holds " + shortJson(v) + ", expected module names", source, kFixConfig);
+            q.modulesToNotConvert.push_back(v.get<std::string>());
+        }
+    }
     return q;
 }
 
@@ -242,18 +272,22 @@ QuantizationConfig parseQuantization(const json& j) {
 // the layers from `max_window_layers` on, only with use_sliding_window=true.
 void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
     const bool mistral = c.architecture == Architecture::Mistral;
-    const bool enabled = mistral || valueOr<bool>(j, "use_sliding_window", false);
-    const int window = valueOr<int>(j, "sliding_window", 0);
+    const bool enabled = mistral || optionalValue<bool>(j, "use_sliding_window", false, source);
+    const int window = optionalValue<int>(j, "sliding_window", 0, source);
     if (!enabled || window <= 0) return;
     c.slidingLayers.assign(std::size_t(c.numLayers), false);
     if (const auto types = j.find("layer_types"); types != j.end() && types->is_array()) {
         if (types->size() != std::size_t(c.numLayers))
             throw Error("\"layer_types\" has " + std::to_string(types->size()) + " entries for " + std::to_string(c.numLayers) + " layers",
                         source, kFixConfig);
-        for (std::size_t l = 0; l < types->size(); ++l)
-            c.slidingLayers[l] = (*types)[l].is_string() && (*types)[l].get<std::string>() == "sliding_attention";
+        for (std::size_t l = 0; l < types->size(); ++l) {
+            if (!(*types)[l].is_string())
+                throw Error("\"layer_types\" entry " + std::to_string(l) + " is " + shortJson((*types)[l]) + ", expected \"sliding_attention\" or \"full_attention\"",
+                            source, kFixConfig);
+            c.slidingLayers[l] = (*types)[l].get<std::string>() == "sliding_attention";
+        }
     } else {
-        const int firstSliding = mistral ? 0 : std::max(0, valueOr<int>(j, "max_window_layers", 0));
+        const int firstSliding = mistral ? 0 : std::max(0, optionalValue<int>(j, "max_window_layers", 0, source));
         for (int l = firstSliding; l < c.numLayers; ++l) c.slidingLayers[std::size_t(l)] = true;
     }
     if (std::find(c.slidingLayers.begin(), c.slidingLayers.end(), true) == c.slidingLayers.end()) {
@@ -264,6 +298,16 @@ void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
 }
 
 }  // namespace
+
+// Generation stops on these: a wrong type must not make it never stop, or stop on the wrong token.
+std::vector<int> tokenIdList(const json& j, const char* key, const fs::path& file) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return {};
+    if (!it->is_array()) return {tokenId(*it, key, file)};
+    std::vector<int> ids;
+    for (const auto& v : *it) ids.push_back(tokenId(v, key, file));
+    return ids;
+}
 
 std::optional<int> ModelConfig::windowOfLayer(int layer) const {
     if (!slidingWindow || layer < 0 || std::size_t(layer) >= slidingLayers.size() || !slidingLayers[std::size_t(layer)]) return {};
@@ -281,7 +325,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     ModelConfig c;
     if (auto a = j.find("architectures"); a != j.end() && a->is_array() && !a->empty() && (*a)[0].is_string())
         c.architectureClass = (*a)[0].get<std::string>();
-    c.modelType = valueOr<std::string>(j, "model_type", "");
+    c.modelType = optionalValue<std::string>(j, "model_type", "", source);
     c.architecture = detectArchitecture(c.architectureClass, c.modelType);
 
     c.hiddenSize = requireInt(j, "hidden_size", kMaxHiddenSize, source);
@@ -300,17 +344,17 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
                         std::to_string(c.numKvHeads) + ")",
                     source, kFixConfig);
     c.maxPositions = optionalInt(j, "max_position_embeddings", 0, kMaxPositions, source);
-    c.rmsNormEps = valueOr<double>(j, "rms_norm_eps", c.rmsNormEps);
+    c.rmsNormEps = optionalValue<double>(j, "rms_norm_eps", c.rmsNormEps, source);
     c.rope = parseRope(j, c, source);
-    c.tieWordEmbeddings = valueOr<bool>(j, "tie_word_embeddings", false);
-    c.attentionBias = c.architecture == Architecture::Qwen2 || valueOr<bool>(j, "attention_bias", false);
+    c.tieWordEmbeddings = optionalValue<bool>(j, "tie_word_embeddings", false, source);
+    c.attentionBias = c.architecture == Architecture::Qwen2 || optionalValue<bool>(j, "attention_bias", false, source);
     c.qkNorm = c.architecture == Architecture::Qwen3;
     parseSlidingWindow(j, c, source);
-    c.dtype = valueOr<std::string>(j, "dtype", valueOr<std::string>(j, "torch_dtype", ""));
-    c.hiddenAct = valueOr<std::string>(j, "hidden_act", c.hiddenAct);
-    if (auto b = j.find("bos_token_id"); b != j.end() && b->is_number_integer()) c.bosTokenId = b->get<int>();
-    c.eosTokenIds = idList(j, "eos_token_id");
-    c.quantization = parseQuantization(j);
+    c.dtype = optionalValue<std::string>(j, "dtype", optionalValue<std::string>(j, "torch_dtype", "", source), source);
+    c.hiddenAct = optionalValue<std::string>(j, "hidden_act", c.hiddenAct, source);
+    if (auto b = j.find("bos_token_id"); b != j.end() && !b->is_null()) c.bosTokenId = tokenId(*b, "bos_token_id", source);
+    c.eosTokenIds = tokenIdList(j, "eos_token_id", source);
+    c.quantization = parseQuantization(j, source);
     return c;
 }
 

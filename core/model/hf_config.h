@@ -1,6 +1,8 @@
 #pragma once
 // Hugging Face config.json for the decoder-only architectures we run: Llama, Qwen2, Qwen3, Mistral.
 // Both config styles load: old (rope_theta, rope_scaling, torch_dtype) and new (rope_parameters, dtype).
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -89,6 +91,10 @@ struct ModelConfig {
 // does (the message names the key); an unknown architecture is not an error here (Architecture::Unknown).
 ModelConfig parseModelConfig(std::string_view jsonText, const std::filesystem::path& source);
 ModelConfig loadModelConfig(const std::filesystem::path& modelFolder);  // reads <folder>/config.json
+
+// A token id or a list of them, as config.json and generation_config.json hold eos_token_id:
+// absent or null is none; anything but non-negative integers throws awq::Error naming `file` and `key`.
+std::vector<int> tokenIdList(const nlohmann::json& object, const char* key, const std::filesystem::path& file);
 
 // The context length vLLM derives from the config (vllm/config/model.py, _get_and_verify_max_len):
 // max_position_embeddings, times `factor` for every rope type but longrope and llama3; for yarn the

@@ -28,6 +28,8 @@ struct ModelInfo {
     int shardCount = 0;
     bool tiedEmbeddingsStoredAsLmHead = false;  // only lm_head.weight present for tied embeddings
     bool hasTokenizer = false;         // tokenizer.json
+    std::string tokenizerError;        // tokenizer.json is there but cannot be loaded: why (set by the catalog's
+                                       // describeCandidate, which loads it as `tokenize` does; also a warning)
     bool hasChatTemplate = false;
     std::string chatTemplateSource;    // "chat_template.jinja", "tokenizer_config.json" or ""
     bool hasGenerationConfig = false;

@@ -102,8 +102,14 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : file_(path) {
     for (const auto& [key, value] : header.items()) {
         if (key == "__metadata__") {
             if (!value.is_object()) throw Error("__metadata__ is not an object", path, kFixRedownload);
-            for (const auto& [mk, mv] : value.items())
-                if (mv.is_string()) metadata_[mk] = mv.get<std::string>();
+            // The format maps strings to strings only; the reference reader (safetensors' Rust crate)
+            // refuses anything else, so a file other tools cannot load is not accepted here either.
+            for (const auto& [mk, mv] : value.items()) {
+                if (!mv.is_string())
+                    throw Error("__metadata__ \"" + mk + "\" is a " + mv.type_name() + ", but the format allows only strings",
+                                path, kFixRedownload);
+                metadata_[mk] = mv.get<std::string>();
+            }
             continue;
         }
         tensors_.push_back(parseEntry(key, value, dataSize, path));

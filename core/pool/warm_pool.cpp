@@ -4,6 +4,7 @@
 #include "core/model/model_files.h"
 #include "core/model/safetensors.h"
 #include "core/util/atomic_file.h"
+#include "core/util/dead_writer.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/format.h"
@@ -258,10 +259,46 @@ std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<Deployed
     return entries;
 }
 
+std::vector<PoolLeftover> listLeftovers(const fs::path& pool) {
+    std::vector<PoolLeftover> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(pool, ec)) {
+        const std::string name = e.path().filename().string();
+        if (!hiddenName(e.path()) || e.is_symlink(ec) || !e.is_directory(ec)) continue;
+        for (const char* marker : {".partial-", ".removing-"})
+            if (writerPidOf(name, marker)) {
+                out.push_back({e.path(), folderBytes(e.path()), leftByDeadWriter(name, marker)});
+                break;
+            }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.folder < b.folder; });
+    return out;
+}
+
+std::vector<PoolLeftover> sweepDeadLeftovers(const fs::path& pool) {
+    std::vector<PoolLeftover> swept;
+    for (auto& l : listLeftovers(pool)) {
+        if (!l.dead) continue;
+        try {
+            removeTree(l.folder);
+            spdlog::info("Warm pool: removed {} ({}) left by a killed run", l.folder.string(), format::bytes(l.bytes));
+            swept.push_back(std::move(l));
+        } catch (const Error& e) {  // stays counted; tried again next time
+            spdlog::warn("Warm pool: cannot remove the leftover {}: {}", l.folder.string(), e.what());
+        }
+    }
+    return swept;
+}
+
 PoolUsage poolUsage(const fs::path& pool, std::uint64_t budgetBytes) {
     PoolUsage u;
     u.budgetBytes = budgetBytes;
     for (const auto& e : listPool(pool)) u.usedBytes += e.bytes;
+    for (const auto& l : listLeftovers(pool)) {  // on disk until swept: counted against the budget too
+        u.leftoverBytes += l.bytes;
+        ++u.leftoverFolders;
+    }
+    u.usedBytes += u.leftoverBytes;
     std::error_code ec;
     const auto space = fs::space(pool, ec);
     if (!ec) {
@@ -278,6 +315,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     if (!fs::is_directory(model, ec)) throw Error("not a model folder", model, "pass a Hugging Face model folder");
     if (!fs::exists(model / "config.json", ec)) throw Error("no config.json: not a Hugging Face model folder", model, "pass a model folder");
     if (isInsidePool(pool, model)) throw Error("the model is already in the warm pool", model, "pick a model from the library");
+    sweepDeadLeftovers(pool);
     const std::string name = options.name.empty() ? defaultPoolName(model) : options.name;
     const fs::path dest = poolModelFolder(pool, name);
     if (fs::exists(dest, ec) || fs::is_symlink(dest, ec))
@@ -375,6 +413,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
 void removeFromPool(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
     const fs::path folder = poolModelFolder(pool, name);
     std::error_code ec;
+    sweepDeadLeftovers(pool);
     if (!fs::exists(folder, ec) && !fs::is_symlink(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
     for (const auto& e : listPool(pool, deployed))
         if (e.name == name && e.deployed()) {
@@ -397,6 +436,7 @@ void removeFromPool(const fs::path& pool, const std::string& name, const std::ve
 
 VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std::stop_token stop, const CopyProgressFn& progress) {
     const fs::path folder = poolModelFolder(pool, name);
+    sweepDeadLeftovers(pool);
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
     const json manifest = readManifest(folder);

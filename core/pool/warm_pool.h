@@ -36,7 +36,9 @@ struct PoolEntry {
 };
 
 struct PoolUsage {
-    std::uint64_t usedBytes = 0;           // models in the pool
+    std::uint64_t usedBytes = 0;           // models in the pool, leftovers included
+    std::uint64_t leftoverBytes = 0;       // of that: unfinished copies and removals (see listLeftovers)
+    std::size_t leftoverFolders = 0;
     std::uint64_t budgetBytes = 0;         // 0 = no budget
     std::uint64_t availableBytes = 0;      // free on the pool's file system
     std::uint64_t capacityBytes = 0;       // size of that file system
@@ -81,6 +83,19 @@ inline constexpr int kMaxFolderDepth = 8;
 std::vector<PoolEntry> listPool(const std::filesystem::path& pool, const std::vector<DeployedRef>& deployed = {});
 
 PoolUsage poolUsage(const std::filesystem::path& pool, std::uint64_t budgetBytes);
+
+// The hidden work folders of pool operations: ".NAME.partial-PID" (a copy under way) and
+// ".NAME.removing-PID" (a removal under way). A SIGKILLed `pool add` or `pool remove` leaves one
+// behind; once its PID is gone it is dead and only takes disk space.
+struct PoolLeftover {
+    std::filesystem::path folder;
+    std::uint64_t bytes = 0;
+    bool dead = false;                     // the writing process no longer exists
+};
+std::vector<PoolLeftover> listLeftovers(const std::filesystem::path& pool);
+
+// Removes the dead leftovers (every pool operation but listing does this first); returns them.
+std::vector<PoolLeftover> sweepDeadLeftovers(const std::filesystem::path& pool);
 
 // Copies `model` into `pool` (see the file comment). Throws awq::Error for a bad source, a name
 // already taken, too little disk space or budget, a link out of the folder, or a hash mismatch.

@@ -12,7 +12,9 @@
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/atomic_file.h"
+#include "core/util/dead_writer.h"
 #include "core/util/error.h"
+#include "core/util/fs_error.h"
 #include "core/util/json_read.h"
 #include "core/util/log_line.h"
 #include "kernels/cpu/awq_dequant_ref.h"
@@ -320,7 +322,14 @@ std::optional<QuantizeSummary> finishedJob(const fs::path& work, const json& job
     return summary;
 }
 
+// A killed run's "name.tmp-PID" files: never part of the model, so the finished folder (and the pool
+// copy and manifest made from it) holds exactly the model's files.
+void clearDeadWriterTemps(const fs::path& work) {
+    for (const auto& f : removeDeadWriterTempFiles(work)) log::info("quantize: removed " + f.string() + " (left by a killed run)");
+}
+
 void moveIntoPlace(const fs::path& work, const fs::path& output) {
+    clearDeadWriterTemps(work);
     std::error_code ec;
     fs::rename(work, output, ec);
     if (ec) throw Error("cannot move the finished model into place: " + ec.message(), output, "the result is in " + work.string());
@@ -350,12 +359,14 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
         throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
 
     const fs::path work = partialFolderFor(settings.output);
+    requireWritableFolder(work.parent_path());  // read-only, not permitted, a file in the way: before any work
     const json jobSettings = settingsJson(settings, source);
     quant::JobJournal journal(work / "awqbench_job.json");
     if (fs::exists(work) && holdsNothing(work)) fs::remove_all(work);  // died before writing anything: a fresh start
     if (fs::exists(work)) {
         if (!settings.resume)
             throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
+        clearDeadWriterTemps(work);
         if (auto done = finishedJob(work, jobSettings, config.numLayers)) {
             moveIntoPlace(work, settings.output);
             done->output = settings.output;
@@ -368,7 +379,12 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
             throw Error("the interrupted job used other settings or another source model", work,
                         "resume with the same settings, or delete the folder to start over");
     } else {
-        fs::create_directories(work);
+        std::error_code ec;
+        fs::create_directories(work, ec);
+        if (ec) {
+            if (auto e = userFilesystemError(ec, work, "cannot create the work folder")) throw *e;
+            throw Error("cannot create the work folder: " + ec.message(), work, "choose another --out");
+        }
         journal.start(jobSettings);
     }
     const int resumeFrom = journal.layersDone();

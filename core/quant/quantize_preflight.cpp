@@ -7,6 +7,7 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/fs_error.h"
 
 #include <algorithm>
 #include <system_error>
@@ -53,14 +54,6 @@ std::uint64_t outputBytes(const ModelConfig& c, int groupSize) {
     const std::uint64_t perLayer = weights / 2 + weights / G * 2 + weights / G / 2 + 4 * std::uint64_t(c.hiddenSize);
     const std::uint64_t embeddings = std::uint64_t(c.vocabSize) * c.hiddenSize * 2 * (c.tieWordEmbeddings ? 1 : 2);
     return perLayer * c.numLayers + embeddings + std::uint64_t(c.hiddenSize) * 2;
-}
-
-// The existing folder the output will be created in (for the free-space query).
-fs::path existingAncestor(fs::path p) {
-    p = fs::absolute(p);
-    std::error_code ec;
-    while (!p.empty() && !fs::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
-    return p;
 }
 
 }  // namespace
@@ -129,7 +122,12 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     if (fs::exists(partialFolderFor(s.output), ec) && !s.resume)
         r.warnings.push_back("an interrupted job was found in " + partialFolderFor(s.output).string() + ": resume it or delete it");
 
-    const auto space = fs::space(existingAncestor(s.output), ec);
+    try {
+        requireWritableFolder(partialFolderFor(s.output).parent_path());
+    } catch (const Error& e) {
+        r.problems.push_back(e.what());
+    }
+    const auto space = fs::space(nearestExistingFolder(s.output), ec);
     if (!ec) {
         r.diskFreeBytes = space.available;
         if (space.available < r.estimatedOutputBytes + r.estimatedOutputBytes / 10)

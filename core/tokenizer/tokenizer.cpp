@@ -4,6 +4,7 @@
 #include "core/tokenizer/detail/pipeline.h"
 #include "core/tokenizer/detail/unicode.h"
 #include "core/util/error.h"
+#include "core/model/hf_config.h"
 #include "core/model/model_files.h"
 #include "core/util/json_read.h"
 #include "core/util/json_quote.h"
@@ -336,15 +337,6 @@ AddedToken parseAddedToken(const detail_json& j, const fs::path& origin, std::op
     return t;
 }
 
-std::vector<int> idList(const detail_json& j) {
-    std::vector<int> ids;
-    if (j.is_number_integer()) ids.push_back(j.get<int>());
-    else if (j.is_array())
-        for (const auto& v : j)
-            if (v.is_number_integer()) ids.push_back(v.get<int>());
-    return ids;
-}
-
 std::shared_ptr<Tokenizer::Impl> buildImpl(const detail_json& root, const detail_json* config, const detail_json* specialMap,
                                             const fs::path& origin) {
     auto impl = std::make_shared<Tokenizer::Impl>();
@@ -503,7 +495,7 @@ Tokenizer Tokenizer::load(const fs::path& folder) {
     for (const char* name : {"generation_config.json", "config.json"}) {
         const auto j = readOptionalJson(folder, name);
         if (!j || !j->is_object() || !j->contains("eos_token_id")) continue;
-        auto ids = idList((*j)["eos_token_id"]);
+        auto ids = tokenIdList(*j, "eos_token_id", folder / name);
         if (!ids.empty()) {
             impl->eosIds = std::move(ids);
             break;

@@ -60,6 +60,18 @@ void AtomicFileWriter::commit() {
     committed_ = true;
 }
 
+std::filesystem::path linkTargetForWrite(const std::filesystem::path& path) {
+    std::filesystem::path p = path;
+    std::error_code ec;
+    for (int hops = 0; std::filesystem::is_symlink(p, ec); ++hops) {
+        if (hops == 40) throw Error("too many levels of symbolic links", path, "point the link at a file");
+        const auto target = std::filesystem::read_symlink(p, ec);
+        if (ec) throw Error("cannot read the link: " + ec.message(), p, "check the link");
+        p = target.is_absolute() ? target : p.parent_path() / target;
+    }
+    return p;
+}
+
 void writeFileAtomically(const std::filesystem::path& target, std::string_view content) {
     AtomicFileWriter w(target);
     w.write(content);

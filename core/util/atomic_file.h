@@ -29,6 +29,11 @@ private:
     bool committed_ = false;
 };
 
+// The file a write to `path` should replace so that a symbolic link stays a link: the end of its
+// chain of links (relative links resolved against their own folder; a dangling one's target too),
+// or `path` itself when it is not a link. Throws awq::Error for a chain of more than 40 links.
+std::filesystem::path linkTargetForWrite(const std::filesystem::path& path);
+
 // Convenience for small files (configs, JSON): the whole content at once.
 void writeFileAtomically(const std::filesystem::path& target, std::string_view content);
 

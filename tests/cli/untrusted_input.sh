@@ -60,4 +60,48 @@ rc=0
 "$CLI" models list "$D/library" > "$D/list.txt" 2>&1 || rc=$?
 [ "$rc" -le 2 ] || fail "models list: exit $rc"
 grep -q "1 model(s), 1 broken" "$D/list.txt" || fail "models list does not show the model as broken: $(cat "$D/list.txt")"
+# Item 7: `models show` loads the tokenizer as `tokenize` does and says when it cannot.
+"$CLI" models show "$D/deep-tokenizer" > "$D/show.txt" 2>&1 || fail "models show, deep tokenizer.json: exit $?"
+grep -q "tokenizer:    tokenizer.json, broken" "$D/show.txt" || fail "models show calls a broken tokenizer.json fine: $(head -c 600 "$D/show.txt")"
+grep -q "warning: .*tokenizer.json.*levels deep" "$D/show.txt" || fail "models show gives no reason for the broken tokenizer"
+
+# Item 11: a config value of the wrong type names config.json and the key (it was read as false and
+# reported as a missing lm_head.weight on the folder).
+sed 's/"tie_word_embeddings": true/"tie_word_embeddings": "true"/' "$SRC/config.json" | variant tie-string config.json
+expect_exit2 "models show, tie_word_embeddings a string" 'config.json.*"tie_word_embeddings" is "true" (string)' \
+    "$CLI" models show "$D/tie-string"
+
+# Item 8: safetensors __metadata__ maps strings to strings only (the fixture's shard with its
+# "format" value made a number, same byte length).
+python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+i = b.index(b'\"format\":\"pt\"')
+b[i:i+13] = b'\"format\":1234'
+sys.stdout.buffer.write(b)
+" "$SRC/model-00001-of-00002.safetensors" | variant metadata-number model-00001-of-00002.safetensors
+expect_exit2 "models show, __metadata__ number" 'model-00001-of-00002.safetensors.*__metadata__ "format" is a number' \
+    "$CLI" models show "$D/metadata-number"
+
+# Item 5: an output the user cannot write to is exit 2 naming the path, before anything is created
+# (quantize exists in torch builds only).
+if "$CLI" quantize --help > /dev/null 2>&1; then
+    : > "$D/a-file"
+    expect_exit2 "quantize into a file's subfolder" "a-file: .*a file is where a folder is expected" \
+        "$CLI" quantize --model "$SRC" --out "$D/a-file/sub/out" --method rtn --samples 1 --seqlen 16
+    [ ! -e "$D/a-file/sub" ] || fail "quantize created something under a file"
+    rc=0
+    "$CLI" quantize --model "$SRC" --out "$D/a-file/sub/out" --method rtn --check > "$D/check.txt" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "problem: .*a file is where a folder is expected" "$D/check.txt" || fail "quantize --check: exit $rc: $(cat "$D/check.txt")"
+fi
+# Item 10: a killed copy's hidden folder (PID 999999999: above any pid_max, so gone) is counted by
+# `pool list` until the next pool operation sweeps it.
+mkdir -p "$D/pool/.m.partial-999999999"
+head -c 100000 /dev/zero > "$D/pool/.m.partial-999999999/model.safetensors"
+echo '{}' > "$D/deploy.json"
+"$CLI" pool list --pool "$D/pool" --settings "$D/deploy.json" > "$D/pool.txt" 2>&1 || fail "pool list: exit $?"
+grep -q "100.0 kB used" "$D/pool.txt" && grep -q "note: 100.0 kB (included above) in 1 unfinished" "$D/pool.txt" ||
+    fail "pool list does not count the leftover: $(cat "$D/pool.txt")"
+"$CLI" pool verify --pool "$D/pool" --settings "$D/deploy.json" > /dev/null 2>&1 || fail "pool verify: exit $?"
+[ ! -e "$D/pool/.m.partial-999999999" ] || fail "pool verify left the dead copy in place"
 echo "untrusted_input: ok"

@@ -107,6 +107,25 @@ private Q_SLOTS:
         QCOMPARE(progress.back().described, std::size_t(7));
     }
 
+    // Issue 17, item 7: a tokenizer.json that `tokenize` refuses (here cut short, as an interrupted
+    // download leaves it) is not shown as present and fine: the entry carries the tokenizer's own
+    // error, naming the file, as a warning (the weights are still usable).
+    void brokenTokenizerIsReported() {
+        const fs::path model = root() / "broken-tokenizer";
+        copyModel("tinystories-qwen3-7m", model);
+        fs::resize_file(model / "tokenizer.json", fs::file_size(model / "tokenizer.json") / 2);
+        const auto e = describeCandidate(model, ModelOrigin::Library);
+        QVERIFY(e.ok() && e.info);
+        QVERIFY2(e.info->tokenizerError.find((model / "tokenizer.json").string()) != std::string::npos, e.info->tokenizerError.c_str());
+        QVERIFY(!e.info->warnings.empty() && e.info->warnings.back().find("tokenizer cannot be loaded") != std::string::npos);
+        const auto j = nlohmann::json::parse(catalogEntryToJson(e, false));
+        QCOMPARE(j["tokenizer_error"].get<std::string>(), e.info->tokenizerError);
+
+        const auto fine = describeCandidate(test::modelDir("tinystories-qwen3-7m"), ModelOrigin::Library);
+        QVERIFY(fine.info && fine.info->hasTokenizer && fine.info->tokenizerError.empty());
+        QVERIFY(nlohmann::json::parse(catalogEntryToJson(fine, false))["tokenizer_error"].is_null());
+    }
+
     // A library folder that is a Hugging Face hub cache (~/.cache/huggingface/hub): the snapshot is
     // listed as ORG/NAME, as the hub names it, not as its commit hash; a pool copy of it too.
     void hubCacheSnapshotsAreNamedByRepository() {

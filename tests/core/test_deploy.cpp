@@ -187,6 +187,42 @@ private Q_SLOTS:
         QCOMPARE(readText(t.envFile), readText(fixture("env.before")));
     }
 
+    // Issue 17, item 4: .env and compose file kept elsewhere (a dotfiles folder) and linked into the
+    // stack, one by an absolute link, one by a relative link to a link. Promotion writes through to
+    // the targets (no temp file left beside them), the links stay links, undo restores the targets.
+    void linkedEnvAndComposeAreWrittenThrough() {
+        World w;
+        auto t = w.composeTarget(true);
+        const fs::path dotfiles = w.root / "dotfiles";
+        fs::create_directories(dotfiles);
+        fs::rename(t.envFile, dotfiles / "prime.env");
+        fs::create_symlink(dotfiles / "prime.env", t.envFile);
+        fs::rename(t.composeFile, dotfiles / "compose.yml");
+        fs::create_symlink("compose.yml", dotfiles / "compose-link.yml");
+        fs::create_symlink("../dotfiles/compose-link.yml", t.composeFile);
+        fs::permissions(dotfiles / "prime.env", fs::perms::owner_read | fs::perms::owner_write);
+
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        const auto entry = applyPromotion(plan, w.state);
+        QVERIFY(fs::is_symlink(t.envFile) && fs::is_symlink(t.composeFile) && fs::is_symlink(dotfiles / "compose-link.yml"));
+        QCOMPARE(fs::read_symlink(t.envFile), dotfiles / "prime.env");
+        QCOMPARE(readText(dotfiles / "prime.env"), w.expected("env.expected"));
+        QCOMPARE(fs::status(dotfiles / "prime.env").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+        for (const auto& dir : {dotfiles, w.root / "stack"})
+            for (const auto& e : fs::directory_iterator(dir))
+                QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().c_str());
+        bool backedUp = false;
+        for (const auto& f : entry.files) backedUp = backedUp || readText(f.backup) == readText(fixture("env.before"));
+        QVERIFY(backedUp);
+
+        undoLastPromotion("prime", w.state);
+        QVERIFY(fs::is_symlink(t.envFile) && fs::is_symlink(t.composeFile));
+        QCOMPARE(fs::read_symlink(t.composeFile), fs::path("../dotfiles/compose-link.yml"));
+        QCOMPARE(readText(dotfiles / "prime.env"), readText(fixture("env.before")));
+        QCOMPARE(readText(dotfiles / "compose.yml"), readText(fixture("compose.before.yml")));
+    }
+
     void vllmConfigGoldenAndCommandLine() {
         World w;
         const auto t = w.vllmTarget();

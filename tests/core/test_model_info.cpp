@@ -346,6 +346,59 @@ private Q_SLOTS:
         QVERIFY(test::errorMessageOf([&] { parseModelConfig(good, "/m/config.json"); }).isEmpty());
     }
 
+    // Issue 17, item 11: a value of the wrong type is refused naming config.json and the key, not read
+    // as its default ("tie_word_embeddings": "true" read as false ended in "lm_head.weight is missing"
+    // on the folder); token ids are checked strictly, in generation_config.json too.
+    void typeErrorsNameTheFileAndTheKey() {
+        const fs::path tied = tmp("tie-as-string");
+        fs::create_directories(tied);
+        for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), tied / e.path().filename());
+        std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
+        const std::string good((std::istreambuf_iterator<char>(in)), {});
+        auto withValue = [&](const std::string& key, const std::string& value) {
+            const auto at = good.find("\"" + key + "\": ");
+            const auto from = at + key.size() + 4;
+            return good.substr(0, from) + value + good.substr(good.find_first_of(",\n}", from));
+        };
+        std::ofstream(tied / "config.json", std::ios::trunc) << withValue("tie_word_embeddings", "\"true\"");
+        QString msg = test::errorMessageOf([&] { describeModel(tied); });
+        QVERIFY2(msg.contains((tied / "config.json").c_str()) && msg.contains("\"tie_word_embeddings\" is \"true\" (string), expected true or false") &&
+                     !msg.contains("lm_head"),
+                 qPrintable(msg));
+
+        struct Case { const char* key; const char* value; const char* named; };
+        for (const auto& c : std::vector<Case>{{"eos_token_id", "\"</s>\"", "\"eos_token_id\""},
+                                               {"eos_token_id", "[0, \"2\"]", "\"eos_token_id\""},
+                                               {"eos_token_id", "-1", "\"eos_token_id\""},
+                                               {"eos_token_id", "{\"id\": 0}", "\"eos_token_id\""},
+                                               {"bos_token_id", "1.5", "\"bos_token_id\""},
+                                               {"rms_norm_eps", "\"1e-6\"", "\"rms_norm_eps\""},
+                                               {"use_sliding_window", "0", "\"use_sliding_window\""},
+                                               {"sliding_window", "\"4096\"", "\"sliding_window\""},
+                                               {"attention_bias", "\"false\"", "\"attention_bias\""},
+                                               {"hidden_act", "1", "\"hidden_act\""},
+                                               {"dtype", "16", "\"dtype\""},
+                                               {"rope_theta", "\"10000\"", "\"rope_parameters.rope_theta\""},
+                                               {"rope_type", "[\"default\"]", "\"rope_parameters.rope_type\""}}) {
+            msg = test::errorMessageOf([&] { parseModelConfig(withValue(c.key, c.value), "/m/config.json"); });
+            QVERIFY2(msg.contains("/m/config.json") && msg.contains(c.named), qPrintable(QString(c.key) + " " + c.value + ": " + msg));
+        }
+        // The same values with the right types still parse (null is "not set").
+        QCOMPARE(parseModelConfig(withValue("eos_token_id", "[0, 2]"), "/m/config.json").eosTokenIds, (std::vector<int>{0, 2}));
+        QCOMPARE(parseModelConfig(withValue("bos_token_id", "1"), "/m/config.json").bosTokenId, std::optional<int>(1));
+
+        // quantization_config values name their section.
+        const std::string awq = withValue("vocab_size", "4096, \"quantization_config\": {\"quant_method\": \"awq\", \"bits\": \"4\"}");
+        msg = test::errorMessageOf([&] { parseModelConfig(awq, "/m/config.json"); });
+        QVERIFY2(msg.contains("\"quantization_config.bits\" is \"4\""), qPrintable(msg));
+
+        // The tokenizer reads the stop ids from generation_config.json: refused there too, naming it.
+        std::ofstream(tied / "config.json", std::ios::trunc) << good;
+        std::ofstream(tied / "generation_config.json", std::ios::trunc) << R"({"eos_token_id": [0, "2"]})";
+        msg = test::errorMessageOf([&] { Tokenizer::load(tied); });
+        QVERIFY2(msg.contains((tied / "generation_config.json").c_str()) && msg.contains("\"eos_token_id\" holds \"2\""), qPrintable(msg));
+    }
+
     // ../shared/realworld/links-out-of-folder: config.json, tokenizer.json and tokenizer_config.json
     // reached through links that leave the model folder. Every file read from the folder goes
     // through core/model/model_files.h, so each one is refused as the weights are, naming the file.

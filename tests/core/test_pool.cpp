@@ -7,9 +7,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <stop_token>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -140,6 +143,56 @@ private Q_SLOTS:
         QVERIFY(stoppedAt > 0 && stoppedAt < total);  // really half-way, not at the end
         QCOMPARE(listing(pool), before);
         QCOMPARE(pool::listPool(pool).size(), std::size_t(1));
+    }
+
+    // Issue 17, item 10: a SIGKILLed `pool add` leaves its hidden .NAME.partial-PID folder. It is
+    // never listed as a model, but counted in the usage until the next pool operation sweeps it;
+    // a live writer's folder (this process's PID) is left alone.
+    void killedCopyIsCountedThenSwept() {
+        QTemporaryDir tmp;
+        const fs::path pool = fs::path(tmp.path().toStdString()) / "pool";
+        fs::create_directory(pool);
+        pool::addToPool(pool, test::modelDir("tinystories-656k"));
+        const auto before = listing(pool);
+        const std::uint64_t modelBytes = pool::poolUsage(pool, 0).usedBytes;
+
+        const pid_t child = ::fork();
+        if (child == 0) {  // the killed run: SIGKILL half-way through the copy
+            pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m"), {}, {}, [](const pool::CopyProgress& p) {
+                if (p.bytesDone >= p.bytesTotal / 2) ::raise(SIGKILL);
+            });
+            ::_exit(0);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        QVERIFY(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        const fs::path live = pool / (".other.partial-" + std::to_string(::getpid()));
+        fs::create_directory(live);
+        std::ofstream(live / "config.json") << "{}";
+        const fs::path removing = pool / ".gone.removing-999999999";  // above any pid_max: dead
+        fs::create_directory(removing);
+        std::ofstream(removing / "model.safetensors") << std::string(1000, 'x');
+
+        const auto leftovers = pool::listLeftovers(pool);
+        QCOMPARE(leftovers.size(), std::size_t(3));
+        std::uint64_t leftoverBytes = 0;
+        for (const auto& l : leftovers) {
+            leftoverBytes += l.bytes;
+            QCOMPARE(l.dead, l.folder != live);
+        }
+        QVERIFY(leftoverBytes > 5'000'000);  // half of the 14.7 MB model at least
+        QCOMPARE(pool::listPool(pool).size(), std::size_t(1));
+        const auto usage = pool::poolUsage(pool, 0);
+        QCOMPARE(usage.leftoverFolders, std::size_t(3));
+        QCOMPARE(usage.leftoverBytes, leftoverBytes);
+        QCOMPARE(usage.usedBytes, modelBytes + leftoverBytes);
+
+        QVERIFY(pool::verifyPoolModel(pool, "tinystories-656k").ok);  // the next operation sweeps
+        auto expected = before;
+        expected.insert(live.filename().string());
+        expected.insert((live.filename() / "config.json").string());
+        QCOMPARE(listing(pool), expected);
+        QCOMPARE(pool::poolUsage(pool, 0).leftoverFolders, std::size_t(1));
     }
 
     void refusesLinksOutOfTheModelFolder() {

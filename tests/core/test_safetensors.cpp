@@ -139,6 +139,28 @@ private Q_SLOTS:
         QVERIFY(openError(tmp("json.safetensors")).contains("not valid JSON"));
     }
 
+    // The fixture's own file with its __metadata__ "format" value made a number, then an object (same
+    // byte length, so the header length and data stay valid): refused naming the file and the key.
+    void metadataValuesMustBeStrings() {
+        const fs::path src = test::modelDir("tinystories-656k") / "model.safetensors";
+        std::ifstream in(src, std::ios::binary);
+        const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string key = "\"format\":\"pt\"";  // not a raw string: moc mis-lexes one ending in a quote
+        const auto at = original.find(key);
+        QVERIFY(at != std::string::npos && at < 100);
+        for (const std::string value : {"\"format\":1234", "\"format\":{}  "}) {
+            std::string bytes = original;
+            bytes.replace(at, key.size(), value);
+            const fs::path file = tmp("metadata.safetensors");
+            std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+            const QString msg = openError(file);
+            QVERIFY2(msg.contains("__metadata__ \"format\"") && msg.contains("only strings") &&
+                         msg.contains(QString::fromStdString(file.string())),
+                     qPrintable(msg));
+        }
+        QCOMPARE(SafetensorsFile(src).metadata().at("format"), std::string("pt"));
+    }
+
     void indexPointingOutsideTheFolder() {
         const fs::path dir = tmp("escape");
         fs::create_directories(dir / "inner");

@@ -1,5 +1,7 @@
 #include "core/util/atomic_file.h"
+#include "core/util/dead_writer.h"
 #include "core/util/format.h"
+#include "core/util/fs_error.h"
 #include "core/util/json_read.h"
 #include "core/util/sha256.h"
 #include "tests/support/error_capture.h"
@@ -8,6 +10,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <unistd.h>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -101,6 +104,65 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("/m/tokenizer.json") && msg.contains("more than the 5 allowed"), qPrintable(msg));
         msg = test::errorMessageOf([&] { parseJson("{\"a\": ", {"/m/config.json", "fix it", "line 3"}); });
         QVERIFY2(msg.contains("/m/config.json: line 3: not valid JSON"), qPrintable(msg));
+    }
+
+    // Issue 17, item 5: what std::filesystem throws for a path the user got wrong becomes a named
+    // user error; the writability probe finds it before any work, and leaves nothing behind.
+    void filesystemFailuresTheUserCanFix() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::ofstream(root / "a-file") << "x";
+        try {
+            fs::create_directories(root / "a-file" / "out");
+            QFAIL("create_directories under a file succeeded");
+        } catch (const fs::filesystem_error& e) {
+            const auto user = userFilesystemError(e);
+            QVERIFY(user.has_value());
+            const QString msg = user->what();
+            QVERIFY2(msg.contains("a file is where a folder is expected") && msg.contains("a-file") &&
+                         msg.contains("cannot create directories"),
+                     qPrintable(msg));
+        }
+        QVERIFY(userFilesystemError(std::make_error_code(std::errc::read_only_file_system), root, "x")->fix().find("read-only") != std::string::npos);
+        QVERIFY(userFilesystemError(std::make_error_code(std::errc::no_space_on_device), root, "x")->fix().find("disk is full") != std::string::npos);
+        QVERIFY(!userFilesystemError(std::make_error_code(std::errc::bad_file_descriptor), root, "x"));  // a bug: stays internal
+
+        const QString msg = test::errorMessageOf([&] { requireWritableFolder(root / "a-file" / "sub" / "out"); });
+        QVERIFY2(msg.contains((root / "a-file").c_str()) && msg.contains("a file is where a folder is expected"), qPrintable(msg));
+        QVERIFY(test::errorMessageOf([&] { requireWritableFolder(root / "new" / "deeper"); }).isEmpty());  // created below root
+        QCOMPARE(nearestExistingFolder(root / "new" / "deeper"), root);
+        QCOMPARE(nearestExistingFolder(fs::path("out").parent_path()), fs::absolute("."));  // --out out: the working folder
+        QVERIFY(test::errorMessageOf([&] { requireWritableFolder(fs::path("out").parent_path()); }).isEmpty());
+        QCOMPARE(std::distance(fs::directory_iterator(root), fs::directory_iterator()), 1);  // no probe file left
+        if (::geteuid() != 0) {  // root ignores the mode bits
+            fs::create_directory(root / "locked");
+            fs::permissions(root / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+            QVERIFY(test::errorMessageOf([&] { requireWritableFolder(root / "locked" / "out"); }).contains("you may not write there"));
+            fs::permissions(root / "locked", fs::perms::owner_all);
+        }
+    }
+
+    // Issue 17, items 9 and 10: names that carry their writer's PID, and which writers are gone.
+    void deadWritersAreRecognisedByPid() {
+        QCOMPARE(writerPidOf("model.safetensors.tmp-4711", ".tmp-"), std::optional<long>(4711));
+        QCOMPARE(writerPidOf(".m.partial-12", ".partial-"), std::optional<long>(12));
+        QVERIFY(!writerPidOf("model.safetensors", ".tmp-"));
+        QVERIFY(!writerPidOf("x.tmp-12a", ".tmp-"));
+        QVERIFY(!writerPidOf("x.tmp-", ".tmp-"));
+        QVERIFY(!writerPidOf("x.tmp-0", ".tmp-"));
+        QVERIFY(processAlive(::getpid()));
+        QVERIFY(processAlive(1));
+        QVERIFY(!processAlive(999999999));  // above any pid_max
+
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const std::string mine = "config.json.tmp-" + std::to_string(::getpid());
+        for (const std::string name : {"model.safetensors.tmp-999999999", mine.c_str(), "model.safetensors", "notes.tmp-x"})
+            std::ofstream(root / name) << "x";
+        const auto removed = removeDeadWriterTempFiles(root);
+        QCOMPARE(removed.size(), std::size_t(1));
+        QCOMPARE(removed[0], root / "model.safetensors.tmp-999999999");
+        QVERIFY(fs::exists(root / mine) && fs::exists(root / "model.safetensors") && fs::exists(root / "notes.tmp-x"));
     }
 };
 

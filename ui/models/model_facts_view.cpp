@@ -126,7 +126,10 @@ void ModelFactsView::showHuggingFace(const CatalogEntry& entry, const ModelInfo&
     add(attn, tr("Sliding window"), c.slidingWindow ? formatInteger(*c.slidingWindow) : tr("none"));
 
     QTreeWidgetItem* tok = group(tr("Tokenizer and templates"));
-    add(tok, tr("Tokenizer"), presence(info.hasTokenizer, QStringLiteral("tokenizer.json")));
+    if (info.tokenizerError.empty())
+        add(tok, tr("Tokenizer"), presence(info.hasTokenizer, QStringLiteral("tokenizer.json")));
+    else  // present but tokenize / chat / quantize refuse it: say so, the reason as tooltip
+        add(tok, tr("Tokenizer"), tr("tokenizer.json, broken"), QString::fromStdString(info.tokenizerError));
     add(tok, tr("Chat template"),
         info.hasChatTemplate ? QString::fromStdString(info.chatTemplateSource.empty() ? std::string("present") : info.chatTemplateSource)
                              : tr("none"));

@@ -4,6 +4,7 @@
 #include "core/model/safetensors.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
+#include "core/util/fs_error.h"
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
 #include "tests/support/error_capture.h"
@@ -18,8 +19,10 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -187,10 +190,20 @@ private Q_SLOTS:
         // Without --resume the interrupted job is not overwritten.
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(parts); }).contains("--resume"));
 
+        // Issue 17, item 9: a killed writer's temp files (PID 999999999 is above any pid_max: dead)
+        // are cleared on resume; the finished folder holds exactly the files of the whole run.
+        const fs::path work = partialFolderFor(tmp("parts"));
+        std::ofstream(work / "model-layer-00003.safetensors.tmp-999999999") << "half a layer";
+        std::ofstream(work / "model.safetensors.index.json.tmp-999999999") << "{\"weight_map\"";
+
         parts.resume = true;
         const auto summary = runQuantizeJob(parts);
         QCOMPARE(summary.resumedFromLayer, 3);
         QCOMPARE(summary.perLayer.size(), std::size_t(8));
+        std::set<fs::path> wholeNames, partsNames;
+        for (const auto& e : fs::directory_iterator(tmp("whole"))) wholeNames.insert(e.path().filename());
+        for (const auto& e : fs::directory_iterator(tmp("parts"))) partsNames.insert(e.path().filename());
+        QVERIFY(wholeNames == partsNames);
         for (const auto& e : fs::directory_iterator(tmp("whole"))) {
             const auto name = e.path().filename();
             if (name == "awqbench_quantization.json") continue;  // holds times
@@ -220,8 +233,10 @@ private Q_SLOTS:
 
         auto resume = job;
         resume.resume = true;
-        // Killed between writing the record and removing the journal: the journal is left over too.
+        // Killed between writing the record and removing the journal: the journal is left over too,
+        // and a dead writer's temp file of the index (item 9: removed before the final rename).
         std::ofstream(partialFolderFor(tmp("finished")) / "awqbench_job.json") << "{}";
+        std::ofstream(partialFolderFor(tmp("finished")) / "model.safetensors.index.json.tmp-999999999") << "{";
         bool computed = false;
         const auto summary = runQuantizeJob(resume, [&](const QuantizeEvent& e) { computed = computed || e.kind == QuantizeEvent::Kind::LayerDone; });
         QVERIFY(!computed);
@@ -251,6 +266,12 @@ private Q_SLOTS:
         QCOMPARE(runQuantizeJob(job).layers, 8);
         QVERIFY(!fs::exists(tmp("empty-partial") / "awqbench_job.json.tmp-999999"));
         QVERIFY(!fs::exists(partialFolderFor(job.output)));
+        // The same with --resume (what the user types after the failure): a fresh start, not an error.
+        auto resume = smallJob(tmp("empty-partial-resume"), QuantMethodChoice::Rtn);
+        resume.resume = true;
+        fs::create_directories(partialFolderFor(resume.output));
+        QCOMPARE(runQuantizeJob(resume).layers, 8);
+        QCOMPARE(describeModel(resume.output).config.quantization.method, QuantMethod::Awq);
     }
 
     void preflightMatchesTheJobAndUsesTheBundledCalibration() {
@@ -329,6 +350,27 @@ private Q_SLOTS:
         job.resume = true;
         QCOMPARE(runQuantizeJob(job).layers, 8);
         QVERIFY(describeModel(tmp("full")).config.quantization.method == QuantMethod::Awq);
+    }
+
+    // Issue 17, item 5: an output folder that cannot be written is the user's to fix: a named error
+    // from the pre-flight and from the job, before any work and without a .partial folder.
+    void unwritableOutputIsAUserError() {
+        std::ofstream(tmp("a-file")) << "not a folder";
+        std::vector<std::pair<fs::path, QString>> cases{{tmp("a-file") / "sub" / "out", "a file is where a folder is expected"}};
+        const fs::path locked = tmp("locked");
+        fs::create_directories(locked);
+        fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+        if (::geteuid() != 0) cases.push_back({locked / "out", "you may not write there"});  // root ignores the mode bits
+        for (const auto& [out, why] : cases) {
+            auto job = smallJob(out, QuantMethodChoice::Rtn);
+            const QString msg = test::errorMessageOf([&] { runQuantizeJob(job); });
+            QVERIFY2(msg.contains(why) && msg.contains(QString::fromStdString(nearestExistingFolder(out).string())), qPrintable(msg));
+            QVERIFY(!fs::exists(partialFolderFor(out)));
+            const auto pre = preflightQuantizeJob(job);
+            QVERIFY(!pre.ok());
+            QVERIFY2(QString::fromStdString(pre.problems.back()).contains(why), pre.problems.back().c_str());
+        }
+        fs::permissions(locked, fs::perms::owner_all);
     }
 
     void badInputIsRefusedClearly() {
