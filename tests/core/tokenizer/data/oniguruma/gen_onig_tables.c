@@ -23,9 +23,10 @@
 
 /* One probe per code point puts c next to each kind of character the patterns tell apart: at the
  * start, after a lower- and an upper-case letter, between digits, after space, punctuation, a
- * newline, and four times in a row (for \p{N}{1,3} and the + loops). '%' marks c. The test uses
- * the same string (it reads it from the expected table's header). */
-static const char kProbe[] = "%a%A%1% %!%\n%%%%'s%";
+ * newline, four times in a row (for \p{N}{1,3} and the + loops), after 's and after an apostrophe
+ * (the case-insensitive 's|'t|... contractions: U+017F and U+212A fold to s and k). '%' marks c.
+ * The test uses the same string (it reads it from the expected table's header). */
+static const char kProbe[] = "%a%A%1% %!%\n%%%%'s%'%";
 
 static int utf8(unsigned c, unsigned char* o) {
     if (c < 0x80) { o[0] = (unsigned char)c; return 1; }
