@@ -294,6 +294,12 @@ std::string translateOnigClasses(std::string_view pattern, CategorySpelling spel
                     }
                 }
             }
+            // \v is the vertical tab alone in Oniguruma, any vertical space in PCRE2
+            if (e == 'v') {
+                out += "\\x{B}";
+                ++i;
+                continue;
+            }
             // \uHHHH (Ruby syntax) is \x{HHHH} in PCRE2
             if (e == 'u' && i + 5 < pattern.size() && isHex(pattern[i + 2]) && isHex(pattern[i + 3]) &&
                 isHex(pattern[i + 4]) && isHex(pattern[i + 5])) {

@@ -35,7 +35,8 @@ std::string_view onigUnicodeVersion();
 // the code points Oniguruma gives them, in and outside bracket classes:
 //   \s \S \d \D \w \W \h \H;  \p{X} \P{X} \p{^X} for general categories (L, Lu, ..., long names
 //   like Letter too), the scripts Han Hiragana Katakana Hangul Latin, White_Space, Alphabetic and
-//   the POSIX names (Alpha, Punct, ...);  [:alpha:] [:^alpha:] ... inside brackets;  \uHHHH.
+//   the POSIX names (Alpha, Punct, ...);  [:alpha:] [:^alpha:] ... inside brackets;  \uHHHH;
+//   \v (a vertical tab only, in Oniguruma).
 // Anything else is copied as is. A pattern using Oniguruma-only class syntax PCRE2 reads
 // differently (nested [..] classes, && intersection) is returned unchanged. Never throws for
 // malformed input: PCRE2 reports the error when it compiles the result.

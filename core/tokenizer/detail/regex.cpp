@@ -37,7 +37,8 @@ Regex::Regex(std::string_view pattern) : pattern_(pattern) {
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
     pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
-                                     PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr);
+                                     // ^ and $ are line anchors in Oniguruma's Ruby syntax
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE, &errorCode, &errorOffset, nullptr);
     if (!code) {
         PCRE2_UCHAR buffer[256];
         pcre2_get_error_message(errorCode, buffer, sizeof buffer);

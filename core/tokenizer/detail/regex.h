@@ -3,7 +3,7 @@
 // with the find-all semantics of the Oniguruma engine Hugging Face tokenizers uses: matches are
 // non-overlapping, left to right; after an empty match the search resumes one character later.
 // \p{L}, \p{N}, \s, \w, [[:alpha:]]... match Oniguruma's code points (onig_translation.h);
-// (?i:...) and look-ahead such as (?!\S) behave as there.
+// ^ and $ match at line ends; (?i:...) and look-ahead such as (?!\S) behave as there.
 #include <cstddef>
 #include <memory>
 #include <string>

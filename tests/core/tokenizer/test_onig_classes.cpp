@@ -142,6 +142,7 @@ private slots:
     void everyCodePointMatchesOniguruma_data();
     void everyCodePointMatchesOniguruma();
     void translationSpellsOutClasses();
+    void anchorsAndEscapesAsOniguruma();
     void everyClassSpellingHoldsItsCodePoints();
     void classTablesAreSane();
 };
@@ -198,6 +199,22 @@ void TestOnigClasses::everyCodePointMatchesOniguruma() {
     QCOMPARE(covered, kScalarValues);
     QVERIFY2(disagreements == 0,
              (std::to_string(disagreements) + " code points disagree with Oniguruma" + firstFew).c_str());
+}
+
+// Syntax where Oniguruma (Ruby syntax) and PCRE2 differ beyond classes; the expected values are
+// what libonig 6.9.8 returns for the same searches.
+void TestOnigClasses::anchorsAndEscapesAsOniguruma() {
+    std::vector<std::pair<std::size_t, std::size_t>> m;
+    Regex(R"(a$)").findAll("a\nb", m);  // $ is a line end
+    QCOMPARE(m.size(), std::size_t(1));
+    m.clear();
+    Regex(R"(^b)").findAll("a\nb", m);  // ^ a line start
+    QCOMPARE(m.size(), std::size_t(1));
+    QCOMPARE(m[0].first, std::size_t(2));
+    m.clear();
+    Regex(R"(\v)").findAll("\x0b\n\r\f", m);  // \v: the vertical tab only
+    QCOMPARE(m.size(), std::size_t(1));
+    QCOMPARE(m[0].first, std::size_t(0));
 }
 
 void TestOnigClasses::translationSpellsOutClasses() {
