@@ -180,7 +180,8 @@ void appendClass(std::string& out, std::string_view key, bool negated, bool insi
                  CategorySpelling spelling) {
     // Oniguruma gives some forms other code points than the class or its complement ([\w] lacks
     // U+00B2, which \w has): those forms have their own table entry, used as a positive class.
-    const std::string form = std::string(key) + (insideBrackets ? (negated ? ":in-neg" : ":in") : (negated ? ":neg" : ""));
+    const std::string form =
+        std::string(key) + (insideBrackets ? (negated ? ":in-neg" : ":in") : (negated ? ":neg" : ""));
     if (auto it = classTable().find(form); it != classTable().end()) {
         key = it->first;
         negated = false;
@@ -201,7 +202,8 @@ void appendClass(std::string& out, std::string_view key, bool negated, bool insi
 std::string looseName(std::string_view name) {
     std::string out;
     for (char c : name)
-        if (c != ' ' && c != '_' && c != '-') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        if (c != ' ' && c != '_' && c != '-')
+            out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     return out;
 }
 

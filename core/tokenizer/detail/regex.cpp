@@ -43,7 +43,8 @@ Regex::Regex(std::string_view pattern) : pattern_(pattern) {
         PCRE2_UCHAR buffer[256];
         pcre2_get_error_message(errorCode, buffer, sizeof buffer);
         throw std::invalid_argument("invalid regular expression \"" + std::string(pattern) + "\" at offset " +
-                                    std::to_string(errorOffset) + " (of the pattern with its classes spelled out): " + reinterpret_cast<const char*>(buffer));
+                                    std::to_string(errorOffset) + " (of the pattern with its classes spelled out): " +
+                                    reinterpret_cast<const char*>(buffer));
     }
     // JIT is an optimisation only: a PCRE2 built without it still matches, just slower.
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);

@@ -174,8 +174,8 @@ void TestOnigClasses::everyCodePointMatchesOniguruma() {
     // Regex translates the pattern itself; an already translated one passes through unchanged
     const std::string& pattern = patterns.at(name.toStdString());
     using awq::tokenizer::detail::CategorySpelling;
-    const Regex re(explicitRanges ? awq::tokenizer::detail::translateOnigClasses(pattern, CategorySpelling::explicitRanges)
-                                  : pattern);
+    using awq::tokenizer::detail::translateOnigClasses;
+    const Regex re(explicitRanges ? translateOnigClasses(pattern, CategorySpelling::explicitRanges) : pattern);
 
     std::size_t covered = 0, disagreements = 0;
     std::string firstFew;
@@ -254,7 +254,8 @@ void TestOnigClasses::translationSpellsOutClasses() {
     for (const auto& [name, pattern] : readPatterns(dataDir() / "patterns.tsv"))
         Regex(awq::tokenizer::detail::translateOnigClasses(pattern, CategorySpelling::explicitRanges));
     // a translated pattern translates to itself (Regex translates whatever it is given)
-    const std::string o200k = R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\w)";
+    const std::string o200k =
+        R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\w)";
     for (const auto spelling : {CategorySpelling::native, CategorySpelling::explicitRanges}) {
         const std::string once = awq::tokenizer::detail::translateOnigClasses(o200k, spelling);
         QCOMPARE(awq::tokenizer::detail::translateOnigClasses(once, spelling), once);
@@ -297,12 +298,15 @@ void TestOnigClasses::everyClassSpellingHoldsItsCodePoints() {
             // the table splits ranges at the surrogates; join them as the matches do
             CodeRanges joined;
             for (auto r : want) {
-                if (!joined.empty() && joined.back().second == 0xD7FF && r.first == 0xE000) joined.back().second = r.second;
-                else joined.push_back(r);
+                if (!joined.empty() && joined.back().second == 0xD7FF && r.first == 0xE000)
+                    joined.back().second = r.second;
+                else
+                    joined.push_back(r);
             }
-            QVERIFY2(got == joined, (std::string(key) + (spelling == CategorySpelling::native ? " (native)" : " (explicit)") +
-                                     " holds other code points than Oniguruma's")
-                                        .c_str());
+            const std::string what = std::string(key) +
+                                     (spelling == CategorySpelling::native ? " (native)" : " (explicit)") +
+                                     " holds other code points than Oniguruma's";
+            QVERIFY2(got == joined, what.c_str());
         }
     }
 }
