@@ -1,5 +1,6 @@
 #include "core/tokenizer/detail/regex.h"
 
+#include "core/tokenizer/detail/onig_translation.h"
 #include "core/tokenizer/detail/unicode.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -9,6 +10,20 @@
 
 namespace awq::tokenizer::detail {
 
+namespace {
+
+// PCRE2's own general categories are used for Oniguruma's when both follow the same Unicode version.
+CategorySpelling spellingForThisPcre2() {
+    static const CategorySpelling spelling = [] {
+        char version[32] = {};
+        pcre2_config(PCRE2_CONFIG_UNICODE_VERSION, version);
+        return onigUnicodeVersion() == version ? CategorySpelling::native : CategorySpelling::explicitRanges;
+    }();
+    return spelling;
+}
+
+}  // namespace
+
 struct Regex::Compiled {
     pcre2_code* code = nullptr;
     ~Compiled() {
@@ -17,15 +32,19 @@ struct Regex::Compiled {
 };
 
 Regex::Regex(std::string_view pattern) : pattern_(pattern) {
+    // PCRE2 runs the pattern with Oniguruma's classes (what Hugging Face matches with), spelled out
+    const std::string translated = translateOnigClasses(pattern, spellingForThisPcre2());
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                     PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr);
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
+                                     // ^ and $ are line anchors in Oniguruma's Ruby syntax
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE, &errorCode, &errorOffset, nullptr);
     if (!code) {
         PCRE2_UCHAR buffer[256];
         pcre2_get_error_message(errorCode, buffer, sizeof buffer);
         throw std::invalid_argument("invalid regular expression \"" + std::string(pattern) + "\" at offset " +
-                                    std::to_string(errorOffset) + ": " + reinterpret_cast<const char*>(buffer));
+                                    std::to_string(errorOffset) + " (of the pattern with its classes spelled out): " +
+                                    reinterpret_cast<const char*>(buffer));
     }
     // JIT is an optimisation only: a PCRE2 built without it still matches, just slower.
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);

@@ -2,7 +2,8 @@
 // A compiled Unicode regular expression (PCRE2 in UTF + UCP mode, JIT-compiled where available)
 // with the find-all semantics of the Oniguruma engine Hugging Face tokenizers uses: matches are
 // non-overlapping, left to right; after an empty match the search resumes one character later.
-// \p{L}, \p{N}, \s (Unicode White_Space), (?i:...) and look-ahead such as (?!\S) behave as there.
+// \p{L}, \p{N}, \s, \w, [[:alpha:]]... match Oniguruma's code points (onig_translation.h);
+// ^ and $ match at line ends; (?i:...) and look-ahead such as (?!\S) behave as there.
 #include <cstddef>
 #include <memory>
 #include <string>
