@@ -1,7 +1,9 @@
-// The line-preserving edits of deployment files (a user's compose file, .env and vLLM config):
-// read and set a model variable's value in .env, compose defaults (nested ${A:-${B:-x}}) and flat
-// YAML, Compose interpolation, the forced-awq-kernel scan and the diff shown before writing. The
-// input is the file text; the first line, when it starts with "#var ", names the variable.
+// The deployment files a user points a target at (compose file, .env, vLLM config): the compose
+// bind mounts; reading and setting a model variable's value in .env, compose defaults (nested
+// ${A:-${B:-x}}) and flat YAML with line-preserving edits; Compose interpolation; the
+// forced-awq-kernel scan and the diff shown before writing. The input is the file text; the first
+// line, when it starts with "#var ", names the variable.
+#include "core/deploy/container_paths.h"
 #include "core/deploy/text_edit.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -28,6 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)d::composeDefault(text, var, lookup);
         try {
             (void)d::interpolateCompose(text, lookup);
+        } catch (const awq::Error&) {
+        }
+        try {
+            (void)d::composeBindMounts(text, "/srv/compose", var, lookup);  // the volumes: bind mounts of the service
         } catch (const awq::Error&) {
         }
         if (const auto compose = d::setComposeDefault(text, var, value)) {
