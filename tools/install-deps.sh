@@ -10,6 +10,7 @@ packages=(
   libpcre2-dev libicu-dev libutf8proc-dev
   xvfb xauth
   libcairo2-dev poppler-utils
+  clang libclang-rt-14-dev python3
 )
 missing=()
 for p in "${packages[@]}"; do

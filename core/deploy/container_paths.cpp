@@ -2,8 +2,8 @@
 
 #include "core/util/error.h"
 
+#include <cctype>
 #include <cstdlib>
-#include <regex>
 
 namespace awq::deploy {
 namespace fs = std::filesystem;
@@ -58,12 +58,21 @@ std::string unquoted(std::string s) {
     return s;
 }
 
-// `key: value` of a mapping line ("" value for a block); nullopt when the line is not one.
+// `key: value` of a mapping line ("" value for a block); nullopt when the line is not one. Matched
+// by hand: std::regex recurses once per character and overflows the stack on a very long line.
 std::optional<std::pair<std::string, std::string>> keyValue(const std::string& body) {
-    static const std::regex re(R"(^([A-Za-z0-9_.-]+)[ \t]*:(?:[ \t]+(.*))?$)");
-    std::smatch m;
-    if (!std::regex_match(body, m, re)) return std::nullopt;
-    return std::pair{m[1].str(), unquoted(m[2].str())};
+    auto isKeyChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };
+    std::size_t i = 0;
+    while (i < body.size() && isKeyChar(body[i])) ++i;
+    if (i == 0) return std::nullopt;
+    std::size_t colon = i;
+    while (colon < body.size() && (body[colon] == ' ' || body[colon] == '\t')) ++colon;
+    if (colon == body.size() || body[colon] != ':') return std::nullopt;
+    std::size_t value = colon + 1;
+    if (value == body.size()) return std::pair{body.substr(0, i), std::string()};
+    if (body[value] != ' ' && body[value] != '\t') return std::nullopt;  // `key:x` is not a mapping line
+    while (value < body.size() && (body[value] == ' ' || body[value] == '\t')) ++value;
+    return std::pair{body.substr(0, i), unquoted(body.substr(value))};
 }
 
 fs::path hostFolder(std::string path, const fs::path& composeDir) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <sstream>
 
 namespace awq::deploy {
@@ -115,31 +114,61 @@ void refuseNewline(std::string_view value) {
         throw Error("a value to write contains a line break", {}, "rename the model folder");
 }
 
+// Lines are matched by hand, not with std::regex: libstdc++'s matcher recurses once per character,
+// so one 100 kB line in a user's .env or compose file overflowed the stack (found by the fuzzer,
+// tests/fuzz/regressions/deploy_edit).
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }  // regex \s
+bool isBlank(char c) { return c == ' ' || c == '\t'; }
+bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+std::size_t skipSpaces(std::string_view s, std::size_t i) {
+    while (i < s.size() && isSpace(s[i])) ++i;
+    return i;
+}
+std::size_t skipBlanks(std::string_view s, std::size_t i) {
+    while (i < s.size() && isBlank(s[i])) ++i;
+    return i;
+}
+bool allOf(std::string_view s, std::string_view allowedPunctuation) {
+    return std::all_of(s.begin(), s.end(), [&](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || allowedPunctuation.find(c) != std::string_view::npos;
+    });
+}
+
 std::string envQuoted(std::string_view value, char originalQuote) {
-    static const std::regex plain("[A-Za-z0-9_./@:+,=-]*");
     if (originalQuote == '\'' && value.find('\'') == std::string_view::npos) return "'" + std::string(value) + "'";
     if (originalQuote == '"') return doubleQuoted(value);
-    if (std::regex_match(std::string(value), plain)) return std::string(value);
+    if (allOf(value, "_./@:+,=-")) return std::string(value);
     if (value.find('$') != std::string_view::npos && value.find('\'') == std::string_view::npos)
         return "'" + std::string(value) + "'";  // single quotes: compose does not interpolate them
     return doubleQuoted(value);
 }
 
-std::regex envLineRegex(std::string_view var) {
-    return std::regex("^(\\s*(?:export\\s+)?" + std::string(var) + "\\s*=\\s*)(.*)$");
+// When `line` assigns `var` (`  export VAR = value`): the length of everything before the value.
+std::optional<std::size_t> envAssignment(std::string_view line, std::string_view var) {
+    const std::size_t start = skipSpaces(line, 0);
+    auto assignmentAt = [&](std::size_t at) -> std::optional<std::size_t> {
+        if (line.substr(at, var.size()) != var) return std::nullopt;
+        const std::size_t eq = skipSpaces(line, at + var.size());
+        if (eq >= line.size() || line[eq] != '=') return std::nullopt;
+        return skipSpaces(line, eq + 1);
+    };
+    if (line.substr(start).starts_with("export") && start + 6 < line.size() && isSpace(line[start + 6]))
+        if (const auto v = assignmentAt(skipSpaces(line, start + 6))) return v;
+    return assignmentAt(start);
 }
 
-std::regex yamlLineRegex(const std::vector<std::string>& keys) {
-    std::string alt;
+// A top-level `key:` line of flat YAML for one of `keys`: where the colon ends and the value begins.
+struct YamlKeyLine {
+    std::size_t colonEnd = 0;   // just past the ':'
+    std::size_t valueBegin = 0; // past the blanks after it
+};
+std::optional<YamlKeyLine> yamlKeyLine(std::string_view line, const std::vector<std::string>& keys) {
     for (const auto& k : keys) {
-        std::string esc;
-        for (char c : k) {
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') esc += '\\';
-            esc += c;
-        }
-        alt += (alt.empty() ? "" : "|") + esc;
+        if (!line.starts_with(k)) continue;
+        const std::size_t colon = skipBlanks(line, k.size());
+        if (colon < line.size() && line[colon] == ':') return YamlKeyLine{colon + 1, skipBlanks(line, colon + 1)};
     }
-    return std::regex("^((?:" + alt + ")[ \\t]*:)([ \\t]*)(.*)$");
+    return std::nullopt;
 }
 
 bool isIndentedContinuation(const std::string& line) {
@@ -149,29 +178,26 @@ bool isIndentedContinuation(const std::string& line) {
 }  // namespace
 
 std::optional<std::string> envValue(std::string_view text, std::string_view var) {
-    const auto re = envLineRegex(var);
     std::optional<std::string> found;
     for (const auto& raw : splitLines(text).lines) {
         std::string cr;
         const std::string line = stripCr(raw, cr);
-        std::smatch m;
-        if (std::regex_match(line, m, re)) found = splitValue(m[2].str()).value;
+        if (const auto at = envAssignment(line, var)) found = splitValue(line.substr(*at)).value;
     }
     return found;
 }
 
 std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value) {
     refuseNewline(value);
-    const auto re = envLineRegex(var);
     Lines l = splitLines(text);
     bool any = false;
     for (auto& raw : l.lines) {
         std::string cr;
         const std::string line = stripCr(raw, cr);
-        std::smatch m;
-        if (!std::regex_match(line, m, re)) continue;
-        const ValuePart v = splitValue(m[2].str());
-        raw = m[1].str() + envQuoted(value, v.quote) + v.rest + cr;
+        const auto at = envAssignment(line, var);
+        if (!at) continue;
+        const ValuePart v = splitValue(line.substr(*at));
+        raw = line.substr(0, *at) + envQuoted(value, v.quote) + v.rest + cr;
         any = true;
     }
     if (!any) appendLine(l, std::string(var) + "=" + envQuoted(value, 0));
@@ -217,14 +243,13 @@ std::optional<std::string> setComposeDefault(std::string_view text, std::string_
 }
 
 std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys) {
-    const auto re = yamlLineRegex(keys);
     const Lines l = splitLines(text);
     for (std::size_t i = 0; i < l.lines.size(); ++i) {
         std::string cr;
         const std::string line = stripCr(l.lines[i], cr);
-        std::smatch m;
-        if (!std::regex_match(line, m, re)) continue;
-        ValuePart v = splitValue(m[3].str());
+        const auto key = yamlKeyLine(line, keys);
+        if (!key) continue;
+        ValuePart v = splitValue(line.substr(key->valueBegin));
         if (v.value.empty() && i + 1 < l.lines.size()) {  // a block list: take its first item
             std::string next = stripCr(l.lines[i + 1], cr);
             const auto dash = next.find("- ");
@@ -237,24 +262,22 @@ std::optional<std::string> yamlValue(std::string_view text, const std::vector<st
 
 std::string setYamlValue(std::string_view text, const std::vector<std::string>& keys, std::string_view value, bool quoteAsString) {
     refuseNewline(value);
-    static const std::regex plain("[A-Za-z0-9_./@+=-]+");
-    const std::string written = !quoteAsString || (!value.empty() && std::regex_match(std::string(value), plain) && value != "null" &&
+    const std::string written = !quoteAsString || (!value.empty() && allOf(value, "_./@+=-") && value != "null" &&
                                                    value != "true" && value != "false" && value.front() != '-')
                                     ? std::string(value)
                                     : doubleQuoted(value);
-    const auto re = yamlLineRegex(keys);
     Lines l = splitLines(text);
     for (std::size_t i = 0; i < l.lines.size(); ++i) {
         std::string cr;
         const std::string line = stripCr(l.lines[i], cr);
-        std::smatch m;
-        if (!std::regex_match(line, m, re)) continue;
-        const ValuePart v = splitValue(m[3].str());
-        const std::string space = m[2].str().empty() ? " " : m[2].str();
+        const auto key = yamlKeyLine(line, keys);
+        if (!key) continue;
+        const ValuePart v = splitValue(line.substr(key->valueBegin));
+        const std::string space = key->valueBegin == key->colonEnd ? " " : line.substr(key->colonEnd, key->valueBegin - key->colonEnd);
         std::string newValue = written;
         if (v.quote == '\'' && value.find('\'') == std::string_view::npos && quoteAsString) newValue = "'" + std::string(value) + "'";
         if (v.quote == '"' && quoteAsString) newValue = doubleQuoted(value);
-        l.lines[i] = m[1].str() + space + newValue + v.rest + cr;
+        l.lines[i] = line.substr(0, key->colonEnd) + space + newValue + v.rest + cr;
         if (v.value.empty() && v.quote == 0)  // a block value (list) below the key: replaced by the scalar
             while (i + 1 < l.lines.size() && isIndentedContinuation(l.lines[i + 1])) l.lines.erase(l.lines.begin() + long(i) + 1);
         return joinLines(l);
@@ -264,20 +287,78 @@ std::string setYamlValue(std::string_view text, const std::vector<std::string>& 
 }
 
 std::string commentOutYamlKey(std::string_view text, const std::vector<std::string>& keys, std::string_view note) {
-    const auto re = yamlLineRegex(keys);
     Lines l = splitLines(text);
     for (auto& raw : l.lines) {
         std::string cr;
         const std::string line = stripCr(raw, cr);
-        if (std::regex_match(line, re)) raw = "# " + line + "  # " + std::string(note) + cr;
+        if (yamlKeyLine(line, keys)) raw = "# " + line + "  # " + std::string(note) + cr;
     }
     return joinLines(l);
 }
 
+namespace {
+
+// `["']?awq` at `i`, not followed by a word character.
+bool awqAt(std::string_view line, std::size_t i) {
+    if (i < line.size() && (line[i] == '"' || line[i] == '\'')) ++i;
+    if (line.substr(i, 3) != "awq") return false;
+    i += 3;
+    return i >= line.size() || !isWordChar(line[i]);
+}
+
+// Every start of `word` in `line`.
+template <class F>
+bool anyOccurrence(std::string_view line, std::string_view word, F&& matchesAfter) {
+    for (auto at = line.find(word); at != std::string_view::npos; at = line.find(word, at + 1))
+        if (matchesAfter(at, at + word.size())) return true;
+    return false;
+}
+
+// Whether a (non-comment) line forces the slow kernel, in any of the forms forcedAwqKernelLines lists.
+bool forcesAwqKernel(std::string_view line) {
+    // --quantization awq, --quantization=awq, --quantization = 'awq'
+    if (anyOccurrence(line, "--quantization", [&](std::size_t, std::size_t j) {
+            const std::size_t k = skipBlanks(line, j);
+            if (k < line.size() && line[k] == '=') return awqAt(line, skipBlanks(line, k + 1));
+            return k > j && awqAt(line, k);
+        }))
+        return true;
+    // -q awq, at the line start or after whitespace
+    if (anyOccurrence(line, "-q", [&](std::size_t at, std::size_t j) {
+            if (at > 0 && !isSpace(line[at - 1])) return false;
+            const std::size_t k = skipBlanks(line, j);
+            return k > j && awqAt(line, k);
+        }))
+        return true;
+    // YAML: `quantization: awq` (or a list item `- quantization: awq`), then at most a comment
+    {
+        std::size_t i = skipSpaces(line, 0);
+        if (i < line.size() && line[i] == '-') i = skipSpaces(line, i + 1);
+        if (line.substr(i).starts_with("quantization")) {
+            std::size_t k = skipBlanks(line, i + 12);
+            if (k < line.size() && line[k] == ':') {
+                k = skipBlanks(line, k + 1);
+                if (k < line.size() && (line[k] == '"' || line[k] == '\'')) ++k;
+                if (line.substr(k, 3) == "awq") {
+                    k += 3;
+                    if (k < line.size() && (line[k] == '"' || line[k] == '\'')) ++k;
+                    k = skipBlanks(line, k);
+                    if (k == line.size() || line[k] == '#') return true;
+                }
+            }
+        }
+    }
+    // QUANTIZATION=awq, VLLM_QUANTIZATION: awq
+    return anyOccurrence(line, "QUANTIZATION", [&](std::size_t, std::size_t j) {
+        while (j < line.size() && ((line[j] >= 'A' && line[j] <= 'Z') || line[j] == '_')) ++j;
+        const std::size_t k = skipBlanks(line, j);
+        return k < line.size() && (line[k] == '=' || line[k] == ':') && awqAt(line, skipBlanks(line, k + 1));
+    });
+}
+
+}  // namespace
+
 std::vector<int> forcedAwqKernelLines(std::string_view text) {
-    static const std::regex forced(
-        R"((--quantization[ \t]*[= \t][ \t]*["']?awq(?![A-Za-z0-9_]))|((?:^|\s)-q[ \t]+["']?awq(?![A-Za-z0-9_]))|(^\s*-?\s*quantization[ \t]*:[ \t]*["']?awq["']?[ \t]*(#.*)?$)|(QUANTIZATION[A-Z_]*[ \t]*[=:][ \t]*["']?awq(?![A-Za-z0-9_])))",
-        std::regex::ECMAScript);
     std::vector<int> out;
     const Lines l = splitLines(text);
     for (std::size_t i = 0; i < l.lines.size(); ++i) {
@@ -285,7 +366,7 @@ std::vector<int> forcedAwqKernelLines(std::string_view text) {
         std::string line = stripCr(l.lines[i], cr);
         const auto first = line.find_first_not_of(" \t");
         if (first != std::string::npos && line[first] == '#') continue;
-        if (std::regex_search(line, forced)) out.push_back(int(i) + 1);
+        if (forcesAwqKernel(line)) out.push_back(int(i) + 1);
     }
     return out;
 }

@@ -22,6 +22,10 @@ Json parseBounded(std::string_view text, const JsonSource& source, std::uint64_t
     } catch (const typename Json::parse_error& e) {
         // nlohmann's message carries the byte or line and column of the problem.
         throw Error(withPart(source, std::string("not valid JSON (") + e.what() + ")"), source.file, source.fix);
+    } catch (const typename Json::out_of_range& e) {
+        // A number past a double's range (1e400): nlohmann refuses it with out_of_range 406
+        // instead of a parse_error (found by the fuzzer, tests/fuzz/regressions/run_document).
+        throw Error(withPart(source, std::string("not valid JSON (") + e.what() + ")"), source.file, source.fix);
     }
 }
 

@@ -429,6 +429,14 @@ private Q_SLOTS:
         // Forced awq kernel detection.
         QCOMPARE(forcedAwqKernelLines("a\n  --quantization awq\n# --quantization awq\n--quantization=awq_marlin\n-q awq\nquantization: \"awq\"\n"),
                  (std::vector<int>{2, 5, 6}));
+        // Every form the matcher knows (matched by hand since std::regex overflowed on long lines).
+        QCOMPARE(forcedAwqKernelLines("--quantization = 'awq'\n--quantizationawq\nVLLM_QUANTIZATION: awq\nQUANTIZATION=awq2\n"
+                                      "  - quantization: awq # slow\nquantization: awq extra\nx -q\tawq\nx-q awq\n"),
+                 (std::vector<int>{1, 3, 5, 7}));
+        const std::string longLine(300000, 'x');
+        QCOMPARE(envValue("export MODEL_PATH=" + longLine + "\n", "MODEL_PATH"), std::optional<std::string>(longLine));
+        QCOMPARE(yamlValue("max-model-len:   " + longLine + "\n", {"max-model-len"}), std::optional<std::string>(longLine));
+        QVERIFY(forcedAwqKernelLines("quantization: awq " + std::string(300000, ' ') + "# c\n") == std::vector<int>{1});
         // Diff: a hunk with context.
         const std::string d = unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nfive\n6\n7\n8\n", "a/f", "b/f");
         QCOMPARE(d, std::string("--- a/f\n+++ b/f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"));

@@ -104,6 +104,9 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("/m/tokenizer.json") && msg.contains("more than the 5 allowed"), qPrintable(msg));
         msg = test::errorMessageOf([&] { parseJson("{\"a\": ", {"/m/config.json", "fix it", "line 3"}); });
         QVERIFY2(msg.contains("/m/config.json: line 3: not valid JSON"), qPrintable(msg));
+        // A number past a double's range is nlohmann's out_of_range, not a parse_error (fuzzer find).
+        msg = test::errorMessageOf([&] { parseOrderedJson("{\"a\": 1e400}", {"/m/RUN.json", "fix it"}); });
+        QVERIFY2(msg.contains("/m/RUN.json: not valid JSON") && msg.contains("number overflow"), qPrintable(msg));
     }
 
     // Issue 17, item 5: what std::filesystem throws for a path the user got wrong becomes a named

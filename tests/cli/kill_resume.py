@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Kill/resume of a quantize job (issue 17): the demo model is quantized once without interruption,
+then once more with SIGKILL at points spread across the job, each kill followed by `--resume`,
+until a resume finishes. Every output file must have the SHA-256 of the uninterrupted run's.
+
+usage: kill_resume.py AWQBENCH_CLI MODEL_DIR CALIB_TEXT WORK_DIR
+
+Kill points (one per run of the chain, in this order):
+  calibration   right after the job starts (nothing written yet)
+  layer write   when layer 1 starts writing its file
+  layer done    right after layer 3's journal entry
+  scale search  in the middle of layer 5
+  index write   once the final phase writes model.safetensors.index.json (its temp file or the file)
+  rename        once the record is written, before the folder is renamed into place
+The last two are caught by watching the .partial folder, so a very fast final phase can slip past
+the watcher; that kill is then reported as missed (the test still checks the outputs) rather than
+failing at random. The other four follow the job's --json-progress events and always happen.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+cli, model, calib, work = sys.argv[1:5]
+work = Path(work)
+shutil.rmtree(work, ignore_errors=True)
+work.mkdir(parents=True)
+ARGS = ["quantize", "--model", model, "--calib", calib, "--samples", "8", "--seqlen", "64", "--device", "cpu",
+        "--json-progress"]
+# Values the record (awqbench_quantization.json) takes from the clock, not from the job's input.
+VOLATILE_KEYS = {"started", "finished", "seconds", "seconds_this_run"}
+# Issue 17 item 9 (fixed on another branch): a writer killed mid-write leaves `NAME.tmp-PID` beside
+# its file, and until that fix lands a resumed job may carry it into the finished folder. Such files
+# are reported and tolerated here; every real output file must still match.
+STALE_TEMP = re.compile(r"\.tmp-\d+$")
+
+
+def digests(folder):
+    out = {}
+    for p in sorted(folder.iterdir()):
+        data = p.read_bytes()
+        if p.name == "awqbench_quantization.json":
+            def strip(v):
+                if isinstance(v, dict):
+                    return {k: strip(x) for k, x in v.items() if k not in VOLATILE_KEYS}
+                if isinstance(v, list):
+                    return [strip(x) for x in v]
+                return v
+            data = json.dumps(strip(json.loads(data)), sort_keys=True).encode()
+        out[p.name] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def run_to_end(out, resume=False):
+    cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"kill_resume: FAIL: {' '.join(cmd)} exited {r.returncode}: {r.stderr}")
+
+
+def kill_on_event(out, resume, matches):
+    """Starts the job and SIGKILLs it at the first progress event for which matches(event) holds."""
+    cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in p.stdout:
+        if line.startswith("{") and matches(json.loads(line)):
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            return True
+    p.wait()
+    return False
+
+
+def kill_on_file(out, resume, pattern, after_event=None):
+    """Starts the job and SIGKILLs it as soon as a file matching `pattern` shows up in <out>.partial."""
+    cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
+    partial = Path(str(out) + ".partial")
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rx = re.compile(pattern)
+    while p.poll() is None:
+        try:
+            names = os.listdir(partial)
+        except FileNotFoundError:
+            names = []
+        if any(rx.search(n) for n in names):
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            return True
+    return False
+
+
+start = time.monotonic()
+reference = work / "uninterrupted"
+run_to_end(reference)
+t_reference = time.monotonic() - start
+expected = digests(reference)
+
+out = work / "killed"
+kills = [
+    ("calibration", lambda o, r: kill_on_event(o, r, lambda e: e["event"] == "started")),
+    ("layer write", lambda o, r: kill_on_event(o, r, lambda e: e["stage"] == "write" and e["layer"] == 1)),
+    ("layer done", lambda o, r: kill_on_event(o, r, lambda e: e["event"] == "layer_done" and e["layer"] == 3)),
+    ("scale search", lambda o, r: kill_on_event(o, r, lambda e: e["stage"] == "scale search" and e["layer"] == 5)),
+    ("index write", lambda o, r: kill_on_file(o, r, r"^model\.safetensors\.index\.json")),
+    ("rename", lambda o, r: kill_on_file(o, r, r"^awqbench_quantization\.json$")),
+]
+missed = []
+resume = False
+for name, kill in kills:
+    if Path(out).exists():
+        missed.append(name)  # an earlier leg already finished the job
+        continue
+    hit = kill(out, resume)
+    print(f"kill_resume: {'killed' if hit else 'missed'} at {name}", flush=True)
+    if not hit:
+        missed.append(name)
+    resume = True
+if not out.exists():
+    run_to_end(out, resume=True)
+
+got = digests(out)
+stale = sorted(n for n in got if STALE_TEMP.search(n))
+for n in stale:
+    print(f"kill_resume: tolerated stale temp file {n} (issue 17 item 9)")
+    del got[n]
+failed = False
+for n in sorted(set(expected) | set(got)):
+    if expected.get(n) != got.get(n):
+        print(f"kill_resume: FAIL: {n}: uninterrupted {expected.get(n)} resumed {got.get(n)}")
+        failed = True
+if Path(str(out) + ".partial").exists():
+    print("kill_resume: FAIL: the .partial folder is still there")
+    failed = True
+event_kills = {"calibration", "layer write", "layer done", "scale search"}
+if event_kills & set(missed):
+    print(f"kill_resume: FAIL: the job ended before kill points {sorted(event_kills & set(missed))}")
+    failed = True
+if failed:
+    sys.exit(1)
+print(f"kill_resume: ok ({len(expected)} files identical after {len(kills) - len(missed)} kills"
+      f"{', missed ' + ', '.join(missed) if missed else ''}; uninterrupted run {t_reference:.1f} s, "
+      f"total {time.monotonic() - start:.1f} s)")
