@@ -35,10 +35,6 @@ ARGS = ["quantize", "--model", model, "--calib", calib, "--samples", "8", "--seq
         "--json-progress"]
 # Values the record (awqbench_quantization.json) takes from the clock, not from the job's input.
 VOLATILE_KEYS = {"started", "finished", "seconds", "seconds_this_run"}
-# Issue 17 item 9 (fixed on another branch): a writer killed mid-write leaves `NAME.tmp-PID` beside
-# its file, and until that fix lands a resumed job may carry it into the finished folder. Such files
-# are reported and tolerated here; every real output file must still match.
-STALE_TEMP = re.compile(r"\.tmp-\d+$")
 
 
 def digests(folder):
@@ -124,11 +120,9 @@ for name, kill in kills:
 if not out.exists():
     run_to_end(out, resume=True)
 
+# A writer killed mid-write leaves `NAME.tmp-PID`; resume clears them (issue 17 item 9), so the
+# finished folder must hold exactly the uninterrupted run's files.
 got = digests(out)
-stale = sorted(n for n in got if STALE_TEMP.search(n))
-for n in stale:
-    print(f"kill_resume: tolerated stale temp file {n} (issue 17 item 9)")
-    del got[n]
 failed = False
 for n in sorted(set(expected) | set(got)):
     if expected.get(n) != got.get(n):
