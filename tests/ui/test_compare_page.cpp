@@ -291,7 +291,7 @@ private Q_SLOTS:
             QCOMPARE(s.lastComparePair().b, awq);
             QCOMPARE(s.comparePartnerOf(awq), fp16);   // from the pair before the swap
         }
-        // A restart with the library in the other order: index-based defaults would give A = AWQ.
+        // A restart, the library folders listed in the other order: the pair comes back by path.
         MainWindowOptions o;
         o.settingsFile = settingsFile;
         o.libraryOverride = QStringList{awq, fp16};

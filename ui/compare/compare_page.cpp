@@ -1,7 +1,7 @@
 #include "ui/compare/compare_page.h"
 
-#include "core/engine/engine.h"
 #include "core/compare/device_label.h"
+#include "core/engine/engine.h"
 #include "ui/compare/battery_view.h"
 #include "ui/compare/chat_view.h"
 #include "ui/compare/compare_session.h"
@@ -28,6 +28,9 @@
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace awq::ui {
 namespace {
