@@ -96,7 +96,7 @@ private Q_SLOTS:
         QVERIFY(p.pickerA()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m ")));
         QVERIFY(p.pickerB()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m-awq")));
         // Each choice names its origin and path (a library model and its warm-pool copy share a name).
-        QVERIFY2(p.pickerA()->currentText().endsWith(QLatin1String("· library")), qPrintable(p.pickerA()->currentText()));
+        QVERIFY2(p.pickerA()->currentText().endsWith(QStringLiteral("· library")), qPrintable(p.pickerA()->currentText()));
         QCOMPARE(p.modelPath(0)->text(), QStringLiteral("Library: %1").arg(toQString(test::modelDir("tinystories-qwen3-7m"))));
         QCOMPARE(p.modelPath(1)->text(), QStringLiteral("Library: %1").arg(toQString(test::modelDir("tinystories-qwen3-7m-awq"))));
         QVERIFY(!p.referenceWarningShown());   // A is the original: nothing to warn about
