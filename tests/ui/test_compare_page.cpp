@@ -18,6 +18,7 @@
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -97,8 +98,8 @@ private Q_SLOTS:
         QVERIFY(p.pickerB()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m-awq")));
         // Each choice names its origin and path (a library model and its warm-pool copy share a name).
         QVERIFY2(p.pickerA()->currentText().endsWith(QStringLiteral("· library")), qPrintable(p.pickerA()->currentText()));
-        QCOMPARE(p.modelPath(0)->text(), QStringLiteral("Library: %1").arg(toQString(test::modelDir("tinystories-qwen3-7m"))));
-        QCOMPARE(p.modelPath(1)->text(), QStringLiteral("Library: %1").arg(toQString(test::modelDir("tinystories-qwen3-7m-awq"))));
+        QCOMPARE(p.modelPath(0)->text(), QStringLiteral("Library: %1").arg(QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")))));
+        QCOMPARE(p.modelPath(1)->text(), QStringLiteral("Library: %1").arg(QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")))));
         QVERIFY(!p.referenceWarningShown());   // A is the original: nothing to warn about
         QVERIFY(p.deviceLabel().startsWith(QLatin1String("CPU (")));
         QVERIFY(!p.battery()->runButton()->isEnabled());   // nothing loaded yet
@@ -273,7 +274,8 @@ private Q_SLOTS:
     // the library lists the models in another order, and each A brings back its last B.
     void keepsABByPathAndWarnsWhenAIsQuantized() {
         ComparePage& p = page();
-        const QString fp16 = toQString(test::modelDir("tinystories-qwen3-7m")), awq = toQString(test::modelDir("tinystories-qwen3-7m-awq"));
+        const QString fp16 = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")));
+        const QString awq = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")));
         p.setModels(awq, fp16);
         QVERIFY(p.referenceWarningShown());
         QVERIFY2(p.referenceWarning().startsWith(QLatin1String("A is quantized (AWQ 4-bit g128) and B is not")), qPrintable(p.referenceWarning()));
