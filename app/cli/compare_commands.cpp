@@ -2,10 +2,12 @@
 
 #include "app/cli/cli_support.h"
 #include "core/compare/compare_runner.h"
+#include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -111,6 +113,16 @@ std::string progressLine(const BatteryEvent& e) {
     return s;
 }
 
+// Where the quantized model of A/B came out slower because of the device (CPU), says why.
+template <typename Tps>
+void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) {
+    if (!d.models.count("A") || !d.models.count("B")) return;
+    const bool aq = d.models.at("A").quantization.has_value(), bq = d.models.at("B").quantization.has_value();
+    if (aq == bq) return;
+    const std::string quantized = aq ? "A" : "B", original = aq ? "B" : "A";
+    if (const auto note = quantizedSlowerNote(d.host, tokensPerSecond(quantized), tokensPerSecond(original))) std::cout << "note: " << *note << "\n";
+}
+
 void printCompareTable(const RunDocument& d) {
     const auto& A = d.models.at("A");
     const auto& B = d.models.at("B");
@@ -130,7 +142,8 @@ void printCompareTable(const RunDocument& d) {
     if (d.speed.count("A") && d.speed.count("B")) {
         const auto& sa = d.speed.at("A");
         const auto& sb = d.speed.at("B");
-        t.addRow({"output tok/s", fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
+        t.addRow({"output tok/s on " + deviceLabel(d.host, true), fixed(sa.outputTokensPerS, 1),
+                  withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
                   fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
         t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
@@ -149,6 +162,8 @@ void printCompareTable(const RunDocument& d) {
     }
     std::cout << t.render();
     if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
+    if (d.speed.count("A") && d.speed.count("B"))
+        printQuantizedSlowerNote(d, [&](const std::string& slot) { return d.speed.at(slot).outputTokensPerS; });
 }
 
 int runCompare(const CompareOptions& o) {
@@ -187,6 +202,8 @@ struct SweepOptions {
 };
 
 void printSweepTable(const RunDocument& d) {
+    const std::string device = deviceLabel(d.host, true);
+    std::cout << "measured on " << device << "\n";
     for (const auto& [slot, m] : d.sweep->models) {
         std::cout << slot << ": " << d.models.at(slot).name << "\n";
         TextTable t({"concurrency", "requests", "output tok/s", "latency p50 (ms)", "p95", "p99", "TTFT p50 (ms)"},
@@ -199,9 +216,17 @@ void printSweepTable(const RunDocument& d) {
         if (d.sweep->sloP95Ms)
             std::cout << "; max concurrency with p95 <= " << fixed(*d.sweep->sloP95Ms, 0)
                       << " ms: " << (m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : "none");
-        if (m.costPerMillionTokensUsd) std::cout << "; cost per 1M output tokens: $" << fixed(*m.costPerMillionTokensUsd, 2);
+        if (m.costPerMillionTokensUsd)
+            std::cout << "; cost per 1M output tokens: $" << fixed(*m.costPerMillionTokensUsd, 2) << " at $"
+                      << fixed(d.sweep->gpuHourlyUsd.value_or(0), 2) << "/h of " << device;
         std::cout << "\n";
     }
+    if (!d.sweep->gpuHourlyUsd) std::cout << "no cost computed: pass --price USD_PER_HOUR (what an hour of " << device << " costs you)\n";
+    printQuantizedSlowerNote(d, [&](const std::string& slot) {
+        double best = 0;
+        for (const auto& p : d.sweep->models.at(slot).points) best = std::max(best, p.outputTokensPerS);
+        return best;
+    });
 }
 
 int runSweepCommand(const SweepOptions& o) {
@@ -251,7 +276,9 @@ void addCompareCommands(CLI::App& app) {
     sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(CLI::PositiveNumber);
     sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it")
         ->check(CLI::NonNegativeNumber);
-    sw->add_option("--gpu-price", s->price, "GPU price in USD per hour: reports the cost per 1M output tokens")->check(CLI::NonNegativeNumber);
+    sw->add_option("--price,--gpu-price", s->price,
+                   "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (none without it)")
+        ->check(CLI::NonNegativeNumber);
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });

@@ -1,6 +1,7 @@
 #include "app/cli/quantize_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
@@ -19,7 +20,8 @@ namespace {
 
 struct Options {
     std::string model, out, method = "awq", device = "cpu";
-    int group = 128, samples = 128, seqlen = 512;
+    int group = 128;
+    int samples = 0, seqlen = 0, grid = 0;  // 0: the device's default (quantize_defaults.h)
     std::vector<std::string> calib;
     double maxGpuGib = 0;
     bool resume = false, jsonProgress = false, check = false;
@@ -36,6 +38,7 @@ std::string eventJson(const QuantizeEvent& e) {
     nlohmann::json j = {{"event", kinds[int(e.kind)]}, {"layer", e.layer}, {"layers", e.layers}, {"stage", e.stage},
                         {"elapsed_s", e.elapsedS}};
     if (e.etaS >= 0) j["eta_s"] = e.etaS;
+    if (e.layerFraction >= 0) j["layer_fraction"] = e.layerFraction;
     if (e.kind == QuantizeEvent::Kind::LayerDone) {
         j["layer_mse"] = e.layerError;
         j["layer_s"] = e.layerSeconds;
@@ -48,6 +51,16 @@ std::string eventJson(const QuantizeEvent& e) {
     return j.dump();
 }
 
+// "about 52 s on cpu (measured 21.3 GFLOP/s)", or "-" without a measurement.
+std::string estimateText(const QuantizePreflight& p) {
+    if (!p.estimatedSeconds) return "-";
+    char line[160];
+    const double s = *p.estimatedSeconds;
+    if (s < 120) std::snprintf(line, sizeof line, "about %.0f s on %s (measured %.1f GFLOP/s)", s, p.device.c_str(), p.deviceFlopsPerSecond / 1e9);
+    else std::snprintf(line, sizeof line, "about %.0f min on %s (measured %.1f GFLOP/s)", s / 60, p.device.c_str(), p.deviceFlopsPerSecond / 1e9);
+    return line;
+}
+
 // --check: the pre-flight verdict the Quantize page shows, and exit status 2 when the job cannot run.
 int printPreflight(const QuantizePreflight& p) {
     TextTable table({"check", "value"}, {false, false});
@@ -57,7 +70,11 @@ int printPreflight(const QuantizePreflight& p) {
     table.addRow({"free GPU memory", p.deviceFreeBytes ? format::gib(*p.deviceFreeBytes) : "-"});
     table.addRow({"estimated output size", format::bytes(p.estimatedOutputBytes)});
     table.addRow({"free disk space", p.diskFreeBytes ? format::bytes(*p.diskFreeBytes) : "-"});
+    table.addRow({"estimated time", estimateText(p)});
     std::cout << table.render();
+    if (!p.tradedAgainstAutoAwq.empty())
+        std::cout << "traded against AutoAWQ's defaults (128 x 512 tokens, 20 ratios): " << p.tradedAgainstAutoAwq
+                  << "; pass --samples 128 --seqlen 512 --grid 20 for the full search\n";
     for (const auto& w : p.warnings) std::cout << "warning: " << w << "\n";
     for (const auto& e : p.problems) std::cout << "problem: " << e << "\n";
     std::cout << (p.ok() ? "verdict: ready to quantize\n" : "verdict: cannot start\n");
@@ -71,12 +88,22 @@ int run(const Options& o) {
     s.method = o.method == "rtn" ? QuantMethodChoice::Rtn : QuantMethodChoice::Awq;
     s.groupSize = o.group;
     for (const auto& c : o.calib) s.calibrationFiles.emplace_back(c);
-    s.samples = o.samples;
-    s.seqlen = o.seqlen;
+    const QuantizeDefaults defaults = quantizeDefaults(o.device);
+    s.samples = o.samples > 0 ? o.samples : defaults.samples;
+    s.seqlen = o.seqlen > 0 ? o.seqlen : defaults.seqlen;
+    s.gridRatios = o.grid > 0 ? o.grid : defaults.gridRatios;
     s.device = o.device;
     s.resume = o.resume;
     s.maxDeviceMemoryBytes = std::uint64_t(o.maxGpuGib * double(1ull << 30));
     if (o.check) return printPreflight(preflightQuantizeJob(s));
+    if (!o.jsonProgress) {
+        // The pre-flight's time estimate and what the settings trade, before the long part starts.
+        const auto p = preflightQuantizeJob(s);
+        std::cerr << "quantize: " << s.samples << " samples x " << s.seqlen << " tokens, " << s.gridRatios << " scale ratios; estimated "
+                  << estimateText(p) << "\n";
+        if (!p.tradedAgainstAutoAwq.empty())
+            std::cerr << "quantize: traded against AutoAWQ's defaults: " << p.tradedAgainstAutoAwq << " (--samples 128 --seqlen 512 --grid 20 for the full search)\n";
+    }
 
     std::stop_source stop;
     gStop = &stop;
@@ -90,8 +117,9 @@ int run(const Options& o) {
         if (e.kind == QuantizeEvent::Kind::Warning) std::cerr << "\nwarning: " << e.message << "\n";
         if (!tty && e.kind != QuantizeEvent::Kind::LayerDone) return;
         char line[200];
-        std::snprintf(line, sizeof line, "\rlayer %d/%d  %-13s %6.1f s elapsed%s", std::min(e.layer + 1, e.layers), e.layers,
-                      e.stage.c_str(), e.elapsedS, e.etaS >= 0 ? ("  ETA " + std::to_string(int(e.etaS)) + " s").c_str() : "");
+        const std::string stage = e.layerFraction >= 0 ? e.stage + " " + std::to_string(int(e.layerFraction * 100)) + "%" : e.stage;
+        std::snprintf(line, sizeof line, "\rlayer %d/%d  %-17s %6.1f s elapsed%s", std::min(e.layer + 1, e.layers), e.layers,
+                      stage.c_str(), e.elapsedS, e.etaS >= 0 ? ("  ETA " + std::to_string(int(e.etaS)) + " s").c_str() : "");
         std::cerr << line << (tty ? "" : "\n") << std::flush;
     }, stop.get_token());
     gStop = nullptr;
@@ -126,8 +154,9 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--method", o->method, "awq or rtn")->check(CLI::IsMember({"awq", "rtn"}));
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
-    q->add_option("--samples", o->samples, "calibration texts")->check(CLI::PositiveNumber);
-    q->add_option("--seqlen", o->seqlen, "tokens per calibration block")->check(CLI::PositiveNumber);
+    q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(CLI::PositiveNumber);
+    q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ)")->check(CLI::PositiveNumber);
+    q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(CLI::Range(1, 100));
     q->add_option("--device", o->device, "cpu or cuda");
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
     q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server)")->check(CLI::PositiveNumber);

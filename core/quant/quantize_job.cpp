@@ -107,10 +107,12 @@ struct LayerInputStats {
 // Runs the layer over the calibration activations in chunks of kChunkBlocks sequences; hands each
 // chunk's linear inputs to `onCapture` when given. Returns the layer's output when `keepOutput`.
 at::Tensor forwardLayer(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
-                        const at::Tensor& mask, const std::function<void(const LayerCapture&)>& onCapture, bool keepOutput = true) {
+                        const at::Tensor& mask, const std::function<void(const LayerCapture&)>& onCapture, bool keepOutput = true,
+                        const std::stop_token& stop = {}) {
     const int64_t n = x.size(0);
     std::vector<at::Tensor> outs;
     for (int64_t start = 0; start < n; start += kChunkBlocks) {
+        quant::throwIfStopped(stop);
         LayerCapture part;
         auto out = decoderLayerForward(layer, c, x.narrow(0, start, std::min<int64_t>(kChunkBlocks, n - start)), cos, sin, mask, nullptr,
                                        onCapture ? &part : nullptr);
@@ -120,10 +122,20 @@ at::Tensor forwardLayer(const DecoderLayer& layer, const ModelConfig& c, const a
     return keepOutput ? at::cat(outs, 0) : at::Tensor();
 }
 
+// Where awqLayer is: the settings it searches with, the stop token, and a progress callback taking
+// the share of the layer's search work done (0..1) and the stage ("scale search", "clip search").
+struct LayerSearch {
+    int groupSize = 128;
+    int gridRatios = quant::kFullRatioGrid;
+    std::stop_token stop;
+    std::function<void(double, const char*)> progress;
+};
+
 // One decoder layer: AWQ scale search and folding, clipping (the layer's weights are changed in
 // place; quantization follows). Returns the best ratio per scaling group (-1: no v -> o group).
 std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInputStats& stats, const at::Tensor& x, const at::Tensor& cos,
-                             const at::Tensor& sin, const at::Tensor& mask, int groupSize) {
+                             const at::Tensor& sin, const at::Tensor& mask, const LayerSearch& search) {
+    const int groupSize = search.groupSize;
     auto& q = dense(layer.q).weight();
     auto& k = dense(layer.k).weight();
     auto& v = dense(layer.v).weight();
@@ -138,31 +150,38 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
     std::vector<std::unique_ptr<quant::ScaleSearch>> searches;
     searches.push_back(std::make_unique<quant::ScaleSearch>(
         std::vector<at::Tensor*>{&q, &k, &v}, [&](const at::Tensor& in) { return attentionBlock(layer, c, in, cos, sin, mask); },
-        stats.inputs[0].mean(), groupSize, kChunkBlocks));
+        stats.inputs[0].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
     if (foldVIntoO)
         searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&o}, [&](const at::Tensor& in) { return layer.o->forward(in); },
-                                                                stats.inputs[1].mean(), groupSize, kChunkBlocks));
+                                                                stats.inputs[1].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
     searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&gate, &up},
                                                             [&](const at::Tensor& in) { return mlpBlock(layer, in); }, stats.inputs[2].mean(),
-                                                            groupSize, kChunkBlocks));
+                                                            groupSize, kChunkBlocks, search.gridRatios, search.stop));
     searches.push_back(std::make_unique<quant::ScaleSearch>(std::vector<at::Tensor*>{&down}, [&](const at::Tensor& in) { return layer.down->forward(in); },
-                                                            stats.inputs[3].mean(), groupSize, kChunkBlocks));
+                                                            stats.inputs[3].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
 
+    // Progress: every candidate of every search of every chunk is one step; clipping takes the last 10%.
     const int64_t chunkBlocks = quant::searchChunkBlocks(c, x.size(1), int(x.element_size()));
+    const int64_t chunks = (x.size(0) + chunkBlocks - 1) / chunkBlocks;
+    const double steps = double(chunks) * double(searches.size()) * double(search.gridRatios);
+    double done = 0;
+    auto step = [&] {
+        if (search.progress) search.progress(0.9 * ++done / steps, "scale search");
+    };
     for (int64_t start = 0; start < x.size(0); start += chunkBlocks) {
         std::vector<LayerCapture> parts;
         forwardLayer(layer, c, x.narrow(0, start, std::min<int64_t>(chunkBlocks, x.size(0) - start)), cos, sin, mask,
-                     [&](const LayerCapture& part) { parts.push_back(part); }, false);
+                     [&](const LayerCapture& part) { parts.push_back(part); }, false, search.stop);
         auto cat = [&](at::Tensor LayerCapture::*field) {
             std::vector<at::Tensor> ts;
             for (auto& p : parts) ts.push_back(std::exchange(p.*field, {}));
             return at::cat(ts, 0);
         };
         std::size_t s = 0;
-        searches[s++]->addChunk(cat(&LayerCapture::qkvInput));
-        if (foldVIntoO) searches[s++]->addChunk(cat(&LayerCapture::oInput));
-        searches[s++]->addChunk(cat(&LayerCapture::mlpInput));
-        searches[s++]->addChunk(cat(&LayerCapture::downInput));
+        searches[s++]->addChunk(cat(&LayerCapture::qkvInput), step);
+        if (foldVIntoO) searches[s++]->addChunk(cat(&LayerCapture::oInput), step);
+        searches[s++]->addChunk(cat(&LayerCapture::mlpInput), step);
+        searches[s++]->addChunk(cat(&LayerCapture::downInput), step);
     }
     std::size_t s = 0;
     const auto qkv = searches[s++]->best();
@@ -194,7 +213,11 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
     // Clipping, not for q and k (their outputs meet in the softmax, where clipping hurts).
     const std::vector<std::pair<at::Tensor*, quant::InputStats*>> clipped{
         {&v, &stats.inputs[0]}, {&o, &stats.inputs[1]}, {&gate, &stats.inputs[2]}, {&up, &stats.inputs[2]}, {&down, &stats.inputs[3]}};
-    for (const auto& [w, input] : clipped) quant::applyClip(*w, quant::searchBestClip(*w, input->gram(), groupSize), groupSize);
+    for (std::size_t i = 0; i < clipped.size(); ++i) {
+        if (search.progress) search.progress(0.9 + 0.1 * double(i) / double(clipped.size()), "clip search");
+        const auto& [w, input] = clipped[i];
+        quant::applyClip(*w, quant::searchBestClip(*w, input->gram(), groupSize, search.stop), groupSize);
+    }
 
     return {qkv.ratio, foldVIntoO ? vo.ratio : -1.0, mlp.ratio, ud.ratio};
 }
@@ -253,7 +276,7 @@ std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(c
 json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
     json files = json::array();
     for (const auto& f : s.calibrationFiles) files.push_back(f.string());
-    return {{"method", s.method == QuantMethodChoice::Awq ? "awq" : "rtn"},
+    json j = {{"method", s.method == QuantMethodChoice::Awq ? "awq" : "rtn"},
             {"bits", 4},
             {"group_size", s.groupSize},
             {"zero_point", true},
@@ -261,6 +284,9 @@ json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
             {"seqlen", s.seqlen},
             {"calibration_files", files},
             {"source_fingerprint", source.fingerprint}};
+    // Only a non-default grid is recorded, so journals written before the grid was a setting still resume.
+    if (s.method == QuantMethodChoice::Awq && s.gridRatios != quant::kFullRatioGrid) j["grid_ratios"] = s.gridRatios;
+    return j;
 }
 
 // Read through the model-folder rule (core/model/model_files.h): links leaving the folder are refused.
@@ -354,6 +380,8 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     const ModelInfo source = describeModel(settings.model);
     const auto& config = source.config;
     checkQuantizable(source, settings.groupSize);
+    if (settings.gridRatios < 1 || settings.gridRatios > 100)
+        throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(settings.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
     checkRopeCovers(config, settings.seqlen, settings.model / "config.json");  // before <out>.partial exists
     if (fs::exists(settings.output))
         throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
@@ -463,24 +491,32 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
 
             for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
                 checkFinite(dense(*lin).weight(), "the weights", l);
-            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "capture"}));
+            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "capture", .layerFraction = 0}));
             LayerInputStats stats(settings.groupSize);
-            const auto next = forwardLayer(layer, config, x, cos, sin, mask, [&](const LayerCapture& part) { stats.add(part); });
+            const auto next = forwardLayer(layer, config, x, cos, sin, mask, [&](const LayerCapture& part) { stats.add(part); }, true, stop);
             checkFinite(next, "the activations", l);
 
             LayerReport report;
             report.layer = l;
             if (settings.method == QuantMethodChoice::Awq) {
-                emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "scale search"}));
-                report.scaleRatios = awqLayer(layer, config, stats, x, cos, sin, mask, settings.groupSize);
+                // The capture took ~1/(grid + 4) of the layer; the searches take the rest up to the error pass.
+                const double before = 1.0 / (settings.gridRatios + 4), searchShare = 1.0 - 2 * before;
+                LayerSearch search{settings.groupSize, settings.gridRatios, stop, [&](double fraction, const char* stage) {
+                                       emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = stage,
+                                                         .layerFraction = before + searchShare * fraction}));
+                                   }};
+                search.progress(0, "scale search");
+                report.scaleRatios = awqLayer(layer, config, stats, x, cos, sin, mask, search);
             }
             if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
 
-            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "quantize"}));
+            emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "quantize",
+                              .layerFraction = settings.method == QuantMethodChoice::Awq ? 1.0 - 1.0 / (settings.gridRatios + 4) : 0.5}));
             auto tensors = storeLayer(layer, config, l, settings.groupSize);
             pseudoQuantizeLayer(layer, settings.groupSize);
             double squaredError = 0;
             for (int64_t start = 0; start < n; start += kChunkBlocks) {
+                if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
                 const int64_t len = std::min<int64_t>(kChunkBlocks, n - start);
                 const auto out = decoderLayerForward(layer, config, x.narrow(0, start, len), cos, sin, mask);
                 squaredError += (out.to(at::kFloat) - next.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
@@ -527,6 +563,9 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
                             json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
         writeConfig(source, settings.groupSize, work);
         copySideFiles(settings.model, work);
+    } catch (const quant::Cancelled&) {
+        // Inside a layer: nothing of it was journaled, so --resume redoes it.
+        throw Error("cancelled" + where, work, "run again with --resume to continue");
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {

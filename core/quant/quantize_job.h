@@ -22,6 +22,7 @@ struct QuantizeSettings {
     std::vector<std::filesystem::path> calibrationFiles;  // .txt (blank-line separated) or .jsonl ("text"); empty: bundled default
     int samples = 128;                           // calibration texts
     int seqlen = 512;                            // tokens per calibration block
+    int gridRatios = 20;                         // AWQ scale-search ratios (AutoAWQ: 20); quantizeDefaults() fits them to the device
     std::string device = "cpu";                  // "cpu" or "cuda"
     bool resume = false;                         // continue the job found in <output>.partial
     std::uint64_t maxDeviceMemoryBytes = 0;      // cuda: cap on the job's GPU allocations (0: none)
@@ -32,6 +33,7 @@ struct QuantizeEvent {
     int layer = 0;           // 0-based
     int layers = 0;
     std::string stage;       // "calibration", "capture", "scale search", "clip search", "quantize", "write"
+    double layerFraction = -1;  // Stage: share of the layer's work done (0..1), -1 when not known
     double elapsedS = 0;
     double etaS = -1;        // -1 while unknown
     std::uint64_t gpuMemoryBytes = 0;
@@ -63,7 +65,9 @@ struct QuantizeSummary {
 
 // Throws awq::Error naming the model/layer for bad input (unsupported architecture, K not divisible
 // by the group, NaN/inf, disk full, GPU out of memory); nothing half-written is left at `output`.
-// Cancellation throws awq::Error("cancelled") after the journal is saved, so --resume continues.
+// Cancellation throws awq::Error("cancelled at layer N") after the journal is saved, so --resume
+// continues; the stop token is checked inside a layer too (between calibration chunks, scale
+// candidates and clipping steps), so a cancel lands within one block forward, not one layer.
 QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent = {}, std::stop_token stop = {});
 
 // The folder a job works in before its output is renamed into place.

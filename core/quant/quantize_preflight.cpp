@@ -2,7 +2,9 @@
 
 #include "core/model/model_info.h"
 #include "core/quant/calibration.h"
+#include "core/quant/detail/job_cost.h"
 #include "core/quant/detail/job_limits.h"
+#include "core/quant/quantize_defaults.h"
 #include "core/system/gpu_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -116,6 +118,21 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     }
 
     r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda);
+    if (s.gridRatios < 1 || s.gridRatios > 100)
+        r.problems.push_back("the scale grid needs 1 to 100 ratios (AutoAWQ: 20), not " + std::to_string(s.gridRatios));
+
+    r.device = cuda ? "cuda" : "cpu";
+    r.tradedAgainstAutoAwq = tradeAgainstAutoAwq(s);
+    if (model.config.hiddenSize > 0 && model.config.intermediateSize > 0) {
+        try {
+            r.deviceFlopsPerSecond = quant::measuredFlopsPerSecond(model.config, cuda);
+        } catch (const std::exception&) {
+            r.deviceFlopsPerSecond = 0;  // no estimate rather than no pre-flight
+        }
+        const auto work = quant::quantizeJobWork(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, s.gridRatios,
+                                                 s.method == QuantMethodChoice::Awq);
+        if (const double seconds = quant::estimateJobSeconds(work, r.deviceFlopsPerSecond); seconds >= 0) r.estimatedSeconds = seconds;
+    }
 
     std::error_code ec;
     if (fs::exists(s.output, ec)) r.problems.push_back("the output folder already exists: " + s.output.string());

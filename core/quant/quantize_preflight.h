@@ -17,6 +17,12 @@ struct QuantizePreflight {
     std::uint64_t estimatedOutputBytes = 0;
     std::optional<std::uint64_t> deviceFreeBytes;  // GPU free memory (NVML), unset on CPU or without a GPU
     std::optional<std::uint64_t> diskFreeBytes;    // free space where the output goes
+    // Time: the job's work (core/quant/detail/job_cost.h) over the device's measured matmul
+    // throughput; unset when the device is not there or the model could not be read.
+    std::optional<double> estimatedSeconds;
+    double deviceFlopsPerSecond = 0;   // measured matmul throughput the estimate used
+    std::string device;                // "cpu" / "cuda", as the estimate names it
+    std::string tradedAgainstAutoAwq;  // quantize_defaults.h: what the settings give up, empty if nothing
     std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)
     std::vector<std::string> warnings;  // the job runs but the user should know (tight memory, existing output)
     bool ok() const { return problems.empty(); }

@@ -158,6 +158,14 @@ std::string truncated(const std::string& text) {
     return text.substr(0, cut) + " [... " + std::to_string(text.size() - cut) + " more bytes in the JSON]";
 }
 
+// The device every speed and cost figure was measured on, as the report names it: "NVIDIA H100
+// 80GB HBM3 (cuda:0)", "the CPU", or "an unrecorded device" for a document without a host.
+std::string measuredOn(const RunDocument& d) {
+    if (!d.host || d.host->device.empty()) return "an unrecorded device";
+    if (d.host->device.rfind("cuda", 0) == 0) return (d.host->gpuName.empty() ? std::string("a GPU") : d.host->gpuName) + " (" + d.host->device + ")";
+    return d.host->device == "cpu" ? std::string("the CPU") : d.host->device;
+}
+
 void addOverview(const RunDocument& d, ReportContent& c) {
     std::string line = "Saved run";
     if (!d.kind.empty()) line = (d.kind == "sweep" ? "Concurrency sweep" : d.kind == "compare" ? "Side-by-side comparison" : d.kind) + std::string(" run");
@@ -300,7 +308,8 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
     std::vector<std::string> slots;
     for (const auto& [s, _] : d.speed) slots.push_back(s);
     c.blocks.push_back(heading("Speed", 2, "speed"));
-    c.blocks.push_back(paragraph("Over the battery's generations, with the metric names of vLLM's serving benchmark "
+    c.blocks.push_back(paragraph("Over the battery's generations on " + measuredOn(d) + " (the figures hold for that device only), "
+                                 "with the metric names of vLLM's serving benchmark "
                                  "(TTFT: time to first token, TPOT: time per output token, ITL: inter-token latency, "
                                  "E2EL: end-to-end request latency)."));
     SideBySide t(d, slots);
@@ -481,6 +490,7 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     if (s.maxNewTokens) how += ", " + std::to_string(*s.maxNewTokens) + " new tokens each";
     how += ".";
     if (s.sloP95Ms) how += " Latency SLO: p95 under " + fmt::fixed(*s.sloP95Ms, 0) + " ms.";
+    how += " Measured on " + measuredOn(d) + "; throughput and cost hold for that device only.";
     c.blocks.push_back(paragraph(how));
     c.blocks.push_back(chart(ChartKind::SweepThroughput));
     c.blocks.push_back(chart(ChartKind::SweepLatency));
@@ -504,7 +514,8 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     const std::string slo = s.sloP95Ms ? fmt::fixed(*s.sloP95Ms, 0) + " ms" : std::string("the SLO");
     ReportTable cap;
     cap.header = {"Model", "Knee (concurrency)", "Max concurrency under p95 " + slo,
-                  "Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/GPU-hour" : std::string())};
+                  "Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of " + measuredOn(d)
+                                                                : std::string(" (no price given)"))};
     cap.rightAligned = {false, true, true, true};
     for (const auto& [slot, m] : s.models) {
         cap.rows.push_back({headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); }),

@@ -87,6 +87,10 @@ private Q_SLOTS:
         QCOMPARE(html.count("<svg"), 4);
         QVERIFY(html.contains("Output throughput vs concurrency"));
         QVERIFY(html.contains("SLO p95 2000 ms"));
+        // Speed and cost name the device they were measured on; the price is per hour of that device.
+        QVERIFY(html.contains("Over the battery&#39;s generations on NVIDIA H100 80GB HBM3 (cuda:0)"));
+        QVERIFY(html.contains("Measured on NVIDIA H100 80GB HBM3 (cuda:0); throughput and cost hold for that device only."));
+        QVERIFY(html.contains("Cost per 1M output tokens at $2.50/h of NVIDIA H100 80GB HBM3 (cuda:0)"));
         // Nothing is fetched from anywhere.
         for (const char* ref : {"http:", "https:", "<link", "<script", "src=", "url(", "@import", "<img", "<iframe"})
             QVERIFY2(!html.contains(ref, Qt::CaseInsensitive), ref);
@@ -200,6 +204,8 @@ private Q_SLOTS:
         QVERIFY(html.contains("Concurrency sweep: solo"));
         QCOMPARE(html.count("<svg"), 2);
         QVERIFY(html.contains("misses the p95 SLO of 500 ms even at concurrency 1"));
+        QVERIFY(html.contains("Measured on an unrecorded device"));   // no host in this document
+        QVERIFY(html.contains("Cost per 1M output tokens (no price given)"));
         QVERIFY(!html.contains("id=\"battery\""));
         if (pdfExportAvailable()) QVERIFY(!renderPdf(sweep).empty());
 

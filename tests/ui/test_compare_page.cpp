@@ -18,6 +18,7 @@
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -95,6 +96,12 @@ private Q_SLOTS:
         p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq")));
         QVERIFY(p.pickerA()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m ")));
         QVERIFY(p.pickerB()->currentText().startsWith(QLatin1String("tinystories-qwen3-7m-awq")));
+        // Each choice names its origin and path (a library model and its warm-pool copy share a name).
+        QVERIFY2(p.pickerA()->currentText().endsWith(QStringLiteral("· library")), qPrintable(p.pickerA()->currentText()));
+        QCOMPARE(p.modelPath(0)->text(), QStringLiteral("Library: %1").arg(QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")))));
+        QCOMPARE(p.modelPath(1)->text(), QStringLiteral("Library: %1").arg(QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")))));
+        QVERIFY(!p.referenceWarningShown());   // A is the original: nothing to warn about
+        QVERIFY(p.deviceLabel().startsWith(QLatin1String("CPU (")));
         QVERIFY(!p.battery()->runButton()->isEnabled());   // nothing loaded yet
         p.maxNewSpin()->setValue(16);
 
@@ -121,7 +128,7 @@ private Q_SLOTS:
             QVERIFY(chat->transcript(s)->toPlainText().startsWith(QLatin1String("You: Once upon a time, a little cat")));
             QVERIFY(chat->transcript(s)->toPlainText().size() > 40);   // the streamed reply
             QVERIFY2(chat->metrics(s)->text().contains(QLatin1String("TTFT")), qPrintable(chat->metrics(s)->text()));
-            QVERIFY(chat->metrics(s)->text().contains(QLatin1String("tok/s")));
+            QVERIFY2(chat->metrics(s)->text().contains(QStringLiteral("tok/s on %1").arg(p.deviceLabel())), qPrintable(chat->metrics(s)->text()));
         }
         // A second turn continues the same conversation.
         QTRY_VERIFY(chat->sendButton()->isEnabled());
@@ -166,6 +173,11 @@ private Q_SLOTS:
             QCOMPARE(b->testTable()->item(0, base + BatteryView::LoopCol)->text(), first.loopDetected ? QStringLiteral("loop") : QStringLiteral("–"));
         }
         QCOMPARE(doc.speed.size(), std::size_t(2));
+        // The times name their device; a quantized B slower than A on the CPU is explained, not left bare.
+        QVERIFY2(b->totalsTitleText().contains(QStringLiteral("measured on %1").arg(p.deviceLabel().toHtmlEscaped())), qPrintable(b->totalsTitleText()));
+        const bool bSlower = doc.speed.at("B").outputTokensPerS < 0.95 * doc.speed.at("A").outputTokensPerS;
+        QCOMPARE(!p.speedNote().isEmpty(), bSlower);
+        if (bSlower) QVERIFY2(p.speedNote().contains(QLatin1String("measured on the CPU")), qPrintable(p.speedNote()));
     }
 
     void runsAUserBatteryWithReferences() {
@@ -241,7 +253,68 @@ private Q_SLOTS:
         QCOMPARE(s->throughputChart()->graph(0)->dataCount(), 2);
         QCOMPARE(s->latencyChart()->graphCount(), 3);
         QVERIFY(!s->summaryTable()->item(SweepView::BestRow, 0)->text().isEmpty());
-        QVERIFY(s->summaryTable()->item(SweepView::CostRow, 1)->text().startsWith(QLatin1String("$")));
+        // No default price: no cost until the user gives what an hour of this device costs.
+        QCOMPARE(s->priceSpin()->value(), 0.0);
+        QVERIFY(!doc.sweep->gpuHourlyUsd);
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(), QStringLiteral("– (give a price per hour of %1)").arg(p.deviceLabel()));
+        QVERIFY(s->throughputChart()->yAxis->label().endsWith(p.deviceLabel()));
+
+        s->priceSpin()->setValue(0.10);
+        s->concurrencyEdit()->setText(QStringLiteral("1"));
+        QTest::mouseClick(s->runButton(), Qt::LeftButton);
+        const RunDocument priced = loadRunDocument(toPath(waitForRun("priced sweep")));
+        QCOMPARE(*priced.sweep->gpuHourlyUsd, 0.10);
+        const double cost = *priced.sweep->models.at("B").costPerMillionTokensUsd;
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(),
+                 QStringLiteral("$%1 at $0.10/h of %2").arg(cost, 0, 'f', 2).arg(p.deviceLabel()));
+    }
+
+    // A/B by path: a quantized A with an unquantized B is flagged (KLD "vs A" would take the
+    // quantized model as the reference) and Swap fixes it; the choice survives a restart even when
+    // the library lists the models in another order, and each A brings back its last B.
+    void keepsABByPathAndWarnsWhenAIsQuantized() {
+        ComparePage& p = page();
+        const QString fp16 = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")));
+        const QString awq = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        p.setModels(awq, fp16);
+        QVERIFY(p.referenceWarningShown());
+        QVERIFY2(p.referenceWarning().startsWith(QLatin1String("A is quantized (AWQ 4-bit g128) and B is not")), qPrintable(p.referenceWarning()));
+        QVERIFY(p.swapButton()->isVisible());
+        QTest::mouseClick(p.swapButton(), Qt::LeftButton);
+        QCOMPARE(p.pickerA()->currentPath(), fp16);
+        QCOMPARE(p.pickerB()->currentPath(), awq);
+        QVERIFY(!p.referenceWarningShown());
+        QVERIFY(!p.swapButton()->isVisible());
+
+        const QString settingsFile = tmp_.filePath(QStringLiteral("settings.ini"));
+        {
+            AppSettings s(settingsFile);
+            QCOMPARE(s.lastComparePair().a, fp16);
+            QCOMPARE(s.lastComparePair().b, awq);
+            QCOMPARE(s.comparePartnerOf(awq), fp16);   // from the pair before the swap
+        }
+        // A restart, the library folders listed in the other order: the pair comes back by path.
+        MainWindowOptions o;
+        o.settingsFile = settingsFile;
+        o.libraryOverride = QStringList{awq, fp16};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w2(o);
+        QSignalSpy scanned(w2.modelsPage(), &ModelsPage::scanFinished);
+        w2.rescan();
+        QVERIFY(scanned.wait(60000));
+        ComparePage& p2 = *w2.comparePage();
+        QCOMPARE(p2.pickerA()->count(), 2);
+        QCOMPARE(p2.pickerA()->currentPath(), fp16);
+        QCOMPARE(p2.pickerB()->currentPath(), awq);
+        QVERIFY(!p2.referenceWarningShown());
+
+        // The user picks the AWQ model as A: its last partner (the original) comes back as B, with the warning.
+        const int awqIndex = p2.pickerA()->findData(awq);
+        p2.pickerA()->setCurrentIndex(awqIndex);
+        Q_EMIT p2.pickerA()->activated(awqIndex);
+        QCOMPARE(p2.pickerB()->currentPath(), fp16);
+        QVERIFY(p2.referenceWarningShown());
     }
 };
 

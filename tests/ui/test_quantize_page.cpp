@@ -19,6 +19,7 @@
 #include "ui/util/qcustomplot_include.h"
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -40,13 +41,15 @@ namespace {
 constexpr const char* kDemo = "tinystories-qwen3-7m";
 
 // A small calibration: the shared story text, a few short blocks (the CPU job stays well under a minute).
-void configureJob(QuantizePage& page, const QString& method, int samples, int seqlen) {
+// The device first: choosing it applies its defaults to samples, sequence length and grid.
+void configureJob(QuantizePage& page, const QString& method, int samples, int seqlen, int grid = 10) {
+    page.deviceChoice()->setCurrentIndex(page.deviceChoice()->findData(QStringLiteral("cpu")));
     page.methodChoice()->setCurrentIndex(page.methodChoice()->findText(method, Qt::MatchStartsWith));
     page.calibrationChoice()->setCurrentIndex(1);
     page.calibrationFilesEdit()->setText(toQString(test::dataFile("calib-stories.txt")));
     page.samplesSpin()->setValue(samples);
     page.seqlenSpin()->setValue(seqlen);
-    page.deviceChoice()->setCurrentIndex(page.deviceChoice()->findData(QStringLiteral("cpu")));
+    page.gridSpin()->setValue(grid);
     page.refreshPreflight();
 }
 
@@ -93,6 +96,34 @@ private Q_SLOTS:
     }
 
     void cleanupTestCase() { window_.reset(); }
+
+    // On a CPU the form starts with the defaults that fit it, and the pre-flight gives the time on
+    // this CPU and what is traded against AutoAWQ's defaults; the full settings estimate far longer.
+    void cpuDefaultsComeWithATimeEstimate() {
+        QuantizePage& p = page();
+        p.deviceChoice()->setCurrentIndex(p.deviceChoice()->findData(QStringLiteral("cpu")));
+        QCOMPARE(p.samplesSpin()->value(), 32);
+        QCOMPARE(p.seqlenSpin()->value(), 256);
+        QCOMPARE(p.gridSpin()->value(), 10);
+        p.refreshPreflight();
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        const QString time = p.preflight()->timeText();
+        QVERIFY2(time.startsWith(QLatin1String("about ")) && time.contains(QLatin1String("on this CPU")) && time.contains(QLatin1String("GFLOP/s")),
+                 qPrintable(time));
+        QVERIFY2(p.preflight()->tradeText().startsWith(QLatin1String("8x fewer calibration tokens")), qPrintable(p.preflight()->tradeText()));
+
+        p.samplesSpin()->setValue(128);
+        p.seqlenSpin()->setValue(512);
+        p.gridSpin()->setValue(20);
+        p.refreshPreflight();
+        QVERIFY2(p.preflight()->tradeText().startsWith(QLatin1String("nothing")), qPrintable(p.preflight()->tradeText()));
+        QVERIFY2(p.preflight()->timeText().contains(QLatin1String("min")), qPrintable(p.preflight()->timeText()));
+        // Back to the device's defaults by choosing the device again.
+        p.deviceChoice()->setCurrentIndex(-1);
+        p.deviceChoice()->setCurrentIndex(p.deviceChoice()->findData(QStringLiteral("cpu")));
+        QCOMPARE(p.samplesSpin()->value(), 32);
+        QCOMPARE(p.gridSpin()->value(), 10);
+    }
 
     void picksTheSourceFromTheLibraryAndChecksTheJob() {
         QuantizePage& p = page();
@@ -225,6 +256,32 @@ private Q_SLOTS:
         QVERIFY(!fs::exists(partialFolderFor(out)));
         QVERIFY(!p.hasInterruptedJob());
         QVERIFY(!p.resumeButton()->isVisible());
+    }
+
+    // AutoAWQ's full settings (minutes per layer on a CPU): the bar moves inside the first layer,
+    // and Cancel clicked there ends the job within 5 s.
+    void cancelsWithinSecondsInsideALayer() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("AWQ"), 128, 512, 20);
+        const fs::path out = library() / "tinystories-qwen3-7m-awq-cancel";
+        p.outputEdit()->setText(toQString(out));
+        p.refreshPreflight();
+        QVERIFY(p.startButton()->isEnabled());
+        QSignalSpy failed(&p, &QuantizePage::jobFailed);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(p.progressBar()->maximum() == 800 && p.progressBar()->value() >= 10, 300000);
+        QVERIFY2(p.layerTable()->item(0, QuantizePage::StageCol)->text().startsWith(QLatin1String("scale search ")),
+                 qPrintable(p.layerTable()->item(0, QuantizePage::StageCol)->text()));
+        QElapsedTimer latency;
+        latency.start();
+        QTest::mouseClick(p.cancelButton(), Qt::LeftButton);
+        QVERIFY(failed.wait(60000));
+        qInfo("cancel latency in the page: %lld ms", static_cast<long long>(latency.elapsed()));
+        QVERIFY2(latency.elapsed() < 5000, qPrintable(QString::number(latency.elapsed())));
+        QCOMPARE(failed.first().at(1).toBool(), true);
+        QVERIFY(p.hasInterruptedJob());
+        QTest::mouseClick(p.findChild<QPushButton*>(QStringLiteral("quantizeDiscard")), Qt::LeftButton);
+        QVERIFY(!fs::exists(partialFolderFor(out)));
     }
 };
 

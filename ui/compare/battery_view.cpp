@@ -89,8 +89,9 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(tools);
     layout->addWidget(tests_, 1);
-    auto* totalsTitle = new QLabel(tr("<b>Totals</b>"));
-    layout->addWidget(totalsTitle);
+    totalsTitle_ = new QLabel(tr("<b>Totals</b>"));
+    totalsTitle_->setObjectName(QStringLiteral("batteryTotalsTitle"));
+    layout->addWidget(totalsTitle_);
     layout->addWidget(totals_);
 
     setModelNames(tr("A"), tr("B"));
@@ -115,6 +116,12 @@ void BatteryView::useFile(const QString& path) {
     file_->setText(path);
     source_->setCurrentIndex(FromFile);
 }
+
+void BatteryView::setDeviceLabel(const QString& device) {
+    totalsTitle_->setText(tr("<b>Totals</b> (times measured on %1)").arg(device.toHtmlEscaped()));
+}
+
+QString BatteryView::totalsTitleText() const { return totalsTitle_->text(); }
 
 void BatteryView::setModelNames(const QString& a, const QString& b) {
     names_[0] = a;

@@ -28,6 +28,8 @@ public:
     Battery chosenBattery() const;
     void useFile(const QString& path);     // selects "file" with this path
     void setModelNames(const QString& a, const QString& b);
+    void setDeviceLabel(const QString& device);   // the totals' times were measured there
+    QString totalsTitleText() const;
     void setRunning(bool running, bool canRun);
 
     void begin(const Battery& battery);
@@ -59,6 +61,7 @@ private:
     QTableWidget* tests_ = nullptr;
     QTableWidget* totals_ = nullptr;
     QString names_[2];
+    QLabel* totalsTitle_ = nullptr;
     int finished_ = 0;
 };
 

@@ -96,13 +96,15 @@ void ChatView::appendDelta(int slot, const QString& text) {
 
 void ChatView::finishTurn(int slot, const GenerationResult& r) {
     const GenerationMetrics& m = r.metrics;
-    metrics_[slot]->setText(tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s · %4 tokens (%5) · peak memory %6")
+    metrics_[slot]->setText(tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %7 · %4 tokens (%5) · peak memory %6")
                                 .arg(m.ttftMs, 0, 'f', 1)
                                 .arg(m.tpotMs, 0, 'f', 2)
                                 .arg(m.tokensPerSecond, 0, 'f', 1)
                                 .arg(m.newTokens)
-                                .arg(QString::fromLatin1(finishReasonName(r.finish)), formatMemory(m.peakMemoryBytes)));
+                                .arg(QString::fromLatin1(finishReasonName(r.finish)), formatMemory(m.peakMemoryBytes), device_));
 }
+
+void ChatView::setDeviceLabel(const QString& device) { device_ = device; }
 
 void ChatView::clearConversation() {
     for (QPlainTextEdit* p : panes_) p->clear();

@@ -18,6 +18,7 @@ public:
     explicit ChatView(QWidget* parent = nullptr);
 
     void setModelNames(const QString& a, const QString& b);
+    void setDeviceLabel(const QString& device);   // named in every speed figure ("CPU (2 threads)")
     void setRunning(bool running, bool canChat);
 
     void beginTurn(const QString& message);     // echoes the user's message in both panes
@@ -41,6 +42,7 @@ private:
     QLabel* titles_[2] = {};
     QPlainTextEdit* panes_[2] = {};
     QLabel* metrics_[2] = {};
+    QString device_;
     QLineEdit* prompt_ = nullptr;
     QPushButton* send_ = nullptr;
     QPushButton* stop_ = nullptr;

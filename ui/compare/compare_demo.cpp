@@ -30,7 +30,7 @@ bool runCompareDemo(ComparePage& page, const QString& a, const QString& b, const
     QElapsedTimer clock;
     clock.start();
     page.setRunsFolder(runsFolder);
-    page.setModels(a, b);
+    page.restoreModels(a, b);   // a screenshot is not the user's choice: nothing is remembered
     page.maxNewSpin()->setValue(48);
     // The pickers select A and B once the scan lists them.
     page.loadModels();

@@ -1,5 +1,6 @@
 #include "ui/compare/compare_page.h"
 
+#include "core/compare/device_label.h"
 #include "core/engine/engine.h"
 #include "ui/compare/battery_view.h"
 #include "ui/compare/chat_view.h"
@@ -27,6 +28,9 @@
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
 
 namespace awq::ui {
 namespace {
@@ -59,12 +63,20 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    speedNote_ = new QLabel;
+    speedNote_->setObjectName(QStringLiteral("compareSpeedNote"));
+    speedNote_->setWordWrap(true);
+    speedNote_->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; padding: 4px; }"));
+    speedNote_->hide();
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(buildModelsBar());
     layout->addWidget(buildSettingsBar());
     layout->addWidget(tabs_, 1);
+    layout->addWidget(speedNote_);
     layout->addWidget(status_);
+    updateDeviceLabel();
 
     // Session -> views
     connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
@@ -90,9 +102,15 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     });
     connect(session_, &CompareSession::chatDelta, chat_, &ChatView::appendDelta);
     connect(session_, &CompareSession::chatFinished, chat_, &ChatView::finishTurn);
+    connect(session_, &CompareSession::chatFinished, this, [this](int slot, const GenerationResult& r) {
+        chatTps_[slot] = r.metrics.tokensPerSecond;
+        if (chatTps_[0] > 0 && chatTps_[1] > 0) explainSpeeds(chatTps_[0], chatTps_[1]);
+    });
     connect(session_, &CompareSession::batteryEvent, battery_, &BatteryView::onEvent);
     connect(session_, &CompareSession::batteryFinished, this, [this](std::shared_ptr<BatteryOutcome> outcome) {
         battery_->showOutcome(*outcome);
+        if (outcome->speed.count("A") && outcome->speed.count("B"))
+            explainSpeeds(outcome->speed.at("A").outputTokensPerS, outcome->speed.at("B").outputTokensPerS);
         RunDocument doc = newDocument("compare");
         doc.battery = outcome->run;
         doc.speed = outcome->speed;
@@ -114,6 +132,10 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     connect(session_, &CompareSession::sweepProgress, sweep_, &SweepView::onProgress);
     connect(session_, &CompareSession::sweepFinished, this, [this](std::shared_ptr<SweepRun> run, bool cancelled) {
         sweep_->showResult(*run, cancelled);
+        double best[2] = {0, 0};
+        for (const auto& [slot, m] : run->models)
+            for (const SweepPoint& p : m.points) best[slot == "B" ? 1 : 0] = std::max(best[slot == "B" ? 1 : 0], p.outputTokensPerS);
+        explainSpeeds(best[0], best[1]);
         RunDocument doc = newDocument("sweep");
         doc.sweep = *run;
         doc.cancelled = cancelled;
@@ -145,28 +167,59 @@ ComparePage::~ComparePage() = default;
 QWidget* ComparePage::buildModelsBar() {
     auto* box = new QGroupBox(tr("Models"));
     auto* grid = new QGridLayout(box);
+    grid->setVerticalSpacing(2);
     for (int s = 0; s < 2; ++s) {
         pickers_[s] = new ModelPicker;
         pickers_[s]->setObjectName(s == 0 ? QStringLiteral("compareModelA") : QStringLiteral("compareModelB"));
         modelStatus_[s] = new QLabel(tr("Not loaded"));
         modelStatus_[s]->setObjectName(s == 0 ? QStringLiteral("compareStatusA") : QStringLiteral("compareStatusB"));
         modelStatus_[s]->setEnabled(false);
-        auto* name = new QLabel(s == 0 ? tr("<b>A</b>") : tr("<b>B</b>"));
-        grid->addWidget(name, s, 0);
-        grid->addWidget(pickers_[s], s, 1);
-        grid->addWidget(modelStatus_[s], s, 2);
+        // Origin and full path: two entries of the same name (library and warm-pool copy) differ here.
+        modelPath_[s] = new QLabel;
+        modelPath_[s]->setObjectName(s == 0 ? QStringLiteral("comparePathA") : QStringLiteral("comparePathB"));
+        modelPath_[s]->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        modelPath_[s]->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
+        modelPath_[s]->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // a long path must not widen the window
+        auto* name = new QLabel(s == 0 ? tr("<b>A</b> (reference)") : tr("<b>B</b>"));
+        grid->addWidget(name, 2 * s, 0);
+        grid->addWidget(pickers_[s], 2 * s, 1);
+        grid->addWidget(modelStatus_[s], 2 * s, 2);
+        grid->addWidget(modelPath_[s], 2 * s + 1, 1, 1, 2);
         connect(pickers_[s], &ModelPicker::entryChanged, this, [this] {
             updateNames();
+            updateModelInfo();
             updateControls();
         });
     }
+    // The user picked A: the B last compared with it comes back.
+    connect(pickers_[0], &QComboBox::activated, this, [this] {
+        const QString partner = partnerOf_ ? partnerOf_(pickers_[0]->currentPath()) : QString();
+        if (!partner.isEmpty() && partner != pickers_[0]->currentPath()) pickers_[1]->selectPath(partner);
+        notePairChosen();
+    });
+    connect(pickers_[1], &QComboBox::activated, this, &ComparePage::notePairChosen);
+
+    referenceWarning_ = new QLabel;
+    referenceWarning_->setObjectName(QStringLiteral("compareReferenceWarning"));
+    referenceWarning_->setWordWrap(true);
+    referenceWarning_->setStyleSheet(QStringLiteral("QLabel { color: #a84b00; }"));
+    swap_ = new QPushButton(tr("Swap A and B"));
+    swap_->setObjectName(QStringLiteral("compareSwap"));
+    swap_->setToolTip(tr("A is the reference of KLD and agreement: usually the unquantized original"));
+    auto* warnRow = new QHBoxLayout;
+    warnRow->addWidget(referenceWarning_, 1);
+    warnRow->addWidget(swap_);
+    grid->addLayout(warnRow, 4, 0, 1, 4);
+
     load_ = new QPushButton(icon(QStringLiteral("compare")), tr("Load both"));
     load_->setObjectName(QStringLiteral("compareLoad"));
     load_->setToolTip(tr("Load A and B at the same time; both stay loaded for chat, battery, quality and sweep"));
-    grid->addWidget(load_, 0, 3, 2, 1);
+    grid->addWidget(load_, 0, 3, 4, 1);
     grid->setColumnStretch(1, 2);
     grid->setColumnStretch(2, 2);
     connect(load_, &QPushButton::clicked, this, &ComparePage::loadModels);
+    connect(swap_, &QPushButton::clicked, this, &ComparePage::swapModels);
+    updateModelInfo();
     return box;
 }
 
@@ -226,6 +279,7 @@ QWidget* ComparePage::buildSettingsBar() {
     };
     connect(greedy_, &QCheckBox::toggled, this, sampling);
     connect(device_, &QComboBox::currentIndexChanged, this, &ComparePage::updateControls);
+    connect(device_, &QComboBox::currentIndexChanged, this, &ComparePage::updateDeviceLabel);
     sampling();
     return box;
 }
@@ -243,11 +297,74 @@ void ComparePage::setCatalog(CatalogTableModel* catalog) {
 void ComparePage::setRunsFolder(const QString& folder) { runsFolder_ = folder; }
 
 void ComparePage::setModels(const QString& a, const QString& b) {
+    restoreModels(a, b);
+    notePairChosen();
+}
+
+void ComparePage::restoreModels(const QString& a, const QString& b) {
     pickers_[0]->selectPath(a);
     pickers_[1]->selectPath(b);
     updateNames();
+    updateModelInfo();
     updateControls();
 }
+
+void ComparePage::swapModels() {
+    const QString a = pickers_[0]->currentPath(), b = pickers_[1]->currentPath();
+    if (a.isEmpty() || b.isEmpty()) return;
+    setModels(b, a);
+    report(tr("Swapped: A is now %1, B is %2.").arg(shortName(0), shortName(1)));
+}
+
+void ComparePage::notePairChosen() {
+    const QString a = pickers_[0]->currentPath(), b = pickers_[1]->currentPath();
+    if (!a.isEmpty() && !b.isEmpty()) Q_EMIT pairChosen(a, b);
+}
+
+namespace {
+bool isQuantized(const CatalogEntryPtr& e) { return e && e->info && e->info->config.quantization.method != QuantMethod::None; }
+}  // namespace
+
+void ComparePage::updateModelInfo() {
+    for (int s = 0; s < 2; ++s) {
+        const CatalogEntryPtr e = pickers_[s]->currentEntry();
+        modelPath_[s]->setText(e ? tr("%1: %2").arg(originText(e->origin), pickers_[s]->currentPath()) : QString());
+        modelPath_[s]->setToolTip(modelPath_[s]->text());
+    }
+    const CatalogEntryPtr a = pickers_[0]->currentEntry(), b = pickers_[1]->currentEntry();
+    const bool flipped = isQuantized(a) && b && b->info && !isQuantized(b);
+    referenceWarning_->setText(flipped ? tr("A is quantized (%1) and B is not: KLD and agreement are measured against A, so the "
+                                            "quantized model would be the reference. Swap them to measure B against the original?")
+                                             .arg(quantizationText(*a))
+                                       : QString());
+    referenceWarning_->setVisible(flipped);
+    swap_->setVisible(flipped);
+}
+
+void ComparePage::updateDeviceLabel() {
+    if (!device_) return;
+    deviceLabel_ = QString::fromStdString(awq::deviceLabel(thisHost(device_->currentData().toString().toStdString()), true));
+    chat_->setDeviceLabel(deviceLabel_);
+    battery_->setDeviceLabel(deviceLabel_);
+    sweep_->setDeviceLabel(deviceLabel_);
+    speedNote_->hide();   // a note about the other device no longer applies
+}
+
+void ComparePage::explainSpeeds(double aTps, double bTps) {
+    const bool aq = isQuantized(pickers_[0]->currentEntry()), bq = isQuantized(pickers_[1]->currentEntry());
+    std::optional<std::string> note;
+    const HostInfo host = thisHost(runSettings().device);
+    if (bq && !aq) note = quantizedSlowerNote(host, bTps, aTps);
+    if (aq && !bq) note = quantizedSlowerNote(host, aTps, bTps);
+    speedNote_->setText(note ? QString::fromStdString(*note) : QString());
+    speedNote_->setVisible(note.has_value());
+}
+
+QString ComparePage::speedNote() const { return speedNote_->isHidden() ? QString() : speedNote_->text(); }
+
+bool ComparePage::referenceWarningShown() const { return !referenceWarning_->isHidden(); }
+
+QString ComparePage::referenceWarning() const { return referenceWarning_->text(); }
 
 bool ComparePage::modelsLoaded() const {
     return session_->isLoaded() && session_->loadedPath(0) == pickers_[0]->currentPath() &&
@@ -270,6 +387,7 @@ RunSettings ComparePage::runSettings() const {
 void ComparePage::loadModels() {
     const QString a = pickers_[0]->currentPath(), b = pickers_[1]->currentPath();
     if (a.isEmpty() || b.isEmpty()) return report(tr("Choose models A and B first."), true);
+    notePairChosen();
     for (QLabel* l : modelStatus_) l->setText(tr("Loading…"));
     runKind_ = QStringLiteral("load");
     spdlog::info("Compare: loading A = {} and B = {}", a.toStdString(), b.toStdString());
@@ -343,6 +461,7 @@ void ComparePage::updateControls() {
     const bool ready = modelsLoaded() && !busy;
     load_->setEnabled(!busy && !pickers_[0]->currentPath().isEmpty() && !pickers_[1]->currentPath().isEmpty());
     for (ModelPicker* p : pickers_) p->setEnabled(!busy);
+    swap_->setEnabled(!busy);
     device_->setEnabled(!busy);
     chat_->setRunning(busy && runKind_ == QLatin1String("chat"), ready);
     battery_->setRunning(busy && runKind_ == QLatin1String("battery"), ready);

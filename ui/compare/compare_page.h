@@ -8,6 +8,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -38,7 +40,21 @@ public:
     QString runsFolder() const { return runsFolder_; }
 
     // Chooses A and B (now, or as soon as the library lists them) and shows the page's models.
+    // Counts as the user's choice: pairChosen is emitted.
     void setModels(const QString& a, const QString& b);
+    // Chooses A and B remembered from an earlier session, without emitting pairChosen.
+    void restoreModels(const QString& a, const QString& b);
+    // The B last compared with a given A (by path), chosen when the user picks that A again.
+    void setPartnerLookup(std::function<QString(const QString& a)> lookup) { partnerOf_ = std::move(lookup); }
+    void swapModels();           // A <-> B (the Swap button)
+    // Shown when A is quantized and B is not: KLD and agreement "vs A" would take the quantized
+    // model as the reference.
+    bool referenceWarningShown() const;
+    QString referenceWarning() const;
+    // The device every speed figure of the page names, and (when the quantized model of the pair
+    // came out slower on the CPU) why; empty when there is nothing to explain.
+    QString deviceLabel() const { return deviceLabel_; }
+    QString speedNote() const;
     void loadModels();
     bool modelsLoaded() const;   // the chosen A and B are the loaded ones
     RunSettings runSettings() const;
@@ -52,6 +68,8 @@ public:
     ModelPicker* pickerA() const { return pickers_[0]; }
     ModelPicker* pickerB() const { return pickers_[1]; }
     QPushButton* loadButton() const { return load_; }
+    QPushButton* swapButton() const { return swap_; }
+    QLabel* modelPath(int slot) const { return modelPath_[slot]; }
     QLabel* modelStatus(int slot) const { return modelStatus_[slot]; }
     QSpinBox* maxNewSpin() const { return maxNew_; }
     QComboBox* deviceChoice() const { return device_; }
@@ -65,6 +83,7 @@ public:
 
 Q_SIGNALS:
     void modelsLoadedChanged(bool loaded);
+    void pairChosen(const QString& a, const QString& b);   // the user chose this A/B pair (remember it)
     void runFinished(const QString& kind, bool cancelled);
     void runSaved(const QString& file);
     void statusMessage(const QString& text);
@@ -74,6 +93,11 @@ private:
     QWidget* buildSettingsBar();
     void updateControls();
     void updateNames();
+    void updateModelInfo();      // origin and path under each picker, the reference warning
+    void notePairChosen();
+    void updateDeviceLabel();    // from the device choice, on this machine
+    // Explains a quantized model slower than its original (tokens/s of A and B on this device).
+    void explainSpeeds(double aTps, double bTps);
     QString shortName(int slot) const;
     RunDocument newDocument(const std::string& kind) const;
     void saveRun(const RunDocument& doc);
@@ -86,7 +110,11 @@ private:
 
     ModelPicker* pickers_[2] = {};
     QLabel* modelStatus_[2] = {};
+    QLabel* modelPath_[2] = {};
+    QLabel* referenceWarning_ = nullptr;
+    QPushButton* swap_ = nullptr;
     QPushButton* load_ = nullptr;
+    std::function<QString(const QString&)> partnerOf_;
     QComboBox* device_ = nullptr;
     QSpinBox* maxNew_ = nullptr;
     QCheckBox* greedy_ = nullptr;
@@ -96,6 +124,9 @@ private:
     QDoubleSpinBox* repetition_ = nullptr;
     QSpinBox* seed_ = nullptr;
     QLabel* status_ = nullptr;
+    QLabel* speedNote_ = nullptr;
+    QString deviceLabel_;
+    double chatTps_[2] = {0, 0};
     QTabWidget* tabs_ = nullptr;
     ChatView* chat_ = nullptr;
     BatteryView* battery_ = nullptr;

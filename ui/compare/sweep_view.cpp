@@ -62,8 +62,9 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     price_->setObjectName(QStringLiteral("sweepPrice"));
     price_->setRange(0, 1000);
     price_->setDecimals(2);
-    price_->setValue(2.50);
-    price_->setPrefix(tr("GPU $"));
+    price_->setValue(0);   // no default price: a cost is only computed with the user's price for this device
+    price_->setSpecialValueText(tr("no price (no cost)"));
+    price_->setPrefix(tr("$"));
     price_->setSuffix(tr(" / h"));
     run_ = new QPushButton(tr("Run sweep"));
     run_->setObjectName(QStringLiteral("sweepRun"));
@@ -114,6 +115,15 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     setRunning(false, false);
 }
 
+void SweepView::setDeviceLabel(const QString& device) {
+    device_ = device;
+    price_->setToolTip(tr("What an hour of %1 costs you, in USD: the cost per 1M output tokens is computed from it").arg(device));
+    price_->setSuffix(tr(" / h of %1").arg(device));
+    throughput_->yAxis->setLabel(tr("output tokens/s on %1").arg(device));
+    summary_->setVerticalHeaderLabels({tr("Best throughput on %1").arg(device), tr("Knee"), tr("Max concurrency under SLO"), tr("Cost per 1M tokens")});
+    throughput_->replot();
+}
+
 SweepSettings SweepView::settings() const {
     SweepSettings s;
     s.concurrency = parseIntList(concurrency_->text().toStdString(), "concurrency");
@@ -162,7 +172,11 @@ void SweepView::showResult(const SweepRun& sweep, bool cancelled) {
         summary_->item(BestRow, c)->setText(m.points.empty() ? tr("–") : tr("%1 tok/s at %2").arg(best, 0, 'f', 1).arg(bestAt));
         summary_->item(KneeRow, c)->setText(m.kneeConcurrency ? QString::number(*m.kneeConcurrency) : tr("still scaling"));
         summary_->item(SloRow, c)->setText(m.maxConcurrencyUnderSlo ? QString::number(*m.maxConcurrencyUnderSlo) : tr("none meets the SLO"));
-        summary_->item(CostRow, c)->setText(m.costPerMillionTokensUsd ? QStringLiteral("$%1").arg(*m.costPerMillionTokensUsd, 0, 'f', 2) : tr("–"));
+        summary_->item(CostRow, c)->setText(m.costPerMillionTokensUsd ? tr("$%1 at $%2/h of %3")
+                                                                              .arg(*m.costPerMillionTokensUsd, 0, 'f', 2)
+                                                                              .arg(sweep.gpuHourlyUsd.value_or(0), 0, 'f', 2)
+                                                                              .arg(device_)
+                                                                        : tr("– (give a price per hour of %1)").arg(device_));
     }
     plot(sweep);
 }

@@ -26,6 +26,9 @@ public:
     // Throws awq::Error for a bad concurrency list.
     SweepSettings settings() const;
     void setModelNames(const QString& a, const QString& b);
+    // The device the sweep runs on: named on the throughput axis, the summary and the price (a
+    // price is per hour of this device; without one no cost is computed).
+    void setDeviceLabel(const QString& device);
     void setRunning(bool running, bool canRun);
     void begin();
     void onProgress(const SweepEvent& event);
@@ -58,6 +61,7 @@ private:
     QCustomPlot* latency_ = nullptr;
     QTableWidget* summary_ = nullptr;
     QString names_[2];
+    QString device_;
 };
 
 }  // namespace awq::ui

@@ -42,7 +42,10 @@ void ModelPicker::rebuild() {
             const CatalogEntryPtr e = catalog_->entry(row);
             if (!e || !e->ok() || !e->info || (filter_ && !filter_(*e))) continue;
             const QString path = QDir::cleanPath(toQString(e->path));
-            addItem(tr("%1  (%2, %3)").arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e))), path);
+            // The origin tells a library model from its warm-pool copy of the same name.
+            addItem(tr("%1  (%2, %3) · %4")
+                        .arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e)), originText(e->origin).toLower()),
+                    path);
             setItemData(count() - 1, path, Qt::ToolTipRole);
         }
         const int index = keep.isEmpty() ? -1 : findData(QDir::cleanPath(keep));

@@ -1,6 +1,7 @@
 #pragma once
 // A combo box over the library (the Models page's catalog): the Hugging Face models that load,
-// optionally narrowed by a predicate. Follows rescans and keeps the choice by path; a path asked
+// optionally narrowed by a predicate; each item names its origin (library / warm pool) and has its
+// path as tooltip and data. Follows rescans and keeps the choice by path; a path asked
 // for before the scan has found it is selected as soon as it appears.
 #include "ui/models/catalog_table_model.h"
 

@@ -3,6 +3,8 @@
 #include "ui/models/catalog_text.h"
 
 #include <QFormLayout>
+
+#include <algorithm>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -34,6 +36,8 @@ PreflightView::PreflightView(QWidget* parent) : QGroupBox(tr("Pre-flight"), pare
     memory_ = valueLabel("preflightMemory");
     disk_ = valueLabel("preflightDisk");
     details_ = valueLabel("preflightDetails");
+    time_ = valueLabel("preflightTime");
+    trade_ = valueLabel("preflightTrade");
     details_->setTextFormat(Qt::RichText);
 
     auto* form = new QFormLayout;
@@ -41,6 +45,8 @@ PreflightView::PreflightView(QWidget* parent) : QGroupBox(tr("Pre-flight"), pare
     form->addRow(tr("Calibration"), calibration_);
     form->addRow(tr("Peak memory"), memory_);
     form->addRow(tr("Disk"), disk_);
+    form->addRow(tr("Time"), time_);
+    form->addRow(tr("Traded"), trade_);
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(verdict_);
@@ -58,7 +64,7 @@ void PreflightView::setVerdict(const QString& text, const QString& color) {
 void PreflightView::showUnavailable(const QString& reason) {
     canStart_ = false;
     setVerdict(reason, QStringLiteral("palette(mid)"));
-    for (QLabel* l : {layers_, calibration_, memory_, disk_, details_}) l->clear();
+    for (QLabel* l : {layers_, calibration_, memory_, disk_, time_, trade_, details_}) l->clear();
 }
 
 void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSettings& s) {
@@ -76,6 +82,20 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
     if (p.diskFreeBytes) disk += tr(" · %1 free").arg(formatBytes(*p.diskFreeBytes));
     disk_->setText(disk);
     details_->setText(bulletList(p.problems, tr("Problems")) + bulletList(p.warnings, tr("Warnings")));
+    if (p.estimatedSeconds) {
+        const double sec = *p.estimatedSeconds;
+        const QString span = sec < 90 ? tr("about %1 s").arg(std::max(1, int(sec + 0.5))) : tr("about %1 min").arg(int(sec / 60 + 0.5));
+        time_->setText(tr("%1 on %2 (matmuls measured at %3 GFLOP/s)")
+                           .arg(span, cuda ? tr("the GPU") : tr("this CPU"))
+                           .arg(p.deviceFlopsPerSecond / 1e9, 0, 'f', 1));
+    } else {
+        time_->setText(tr("unknown (the device could not be measured)"));
+    }
+    trade_->setText(p.tradedAgainstAutoAwq.empty()
+                        ? tr("nothing: AutoAWQ's full search (128 × 512 tokens, 20 ratios)")
+                        : tr("%1, for speed on this device; set 128 samples × 512 tokens and 20 ratios for AutoAWQ's full search")
+                              .arg(QString::fromStdString(p.tradedAgainstAutoAwq)));
+    if (s.method != QuantMethodChoice::Awq) trade_->setText(tr("nothing: RTN has no calibration search"));
 
     if (!p.problems.empty())
         setVerdict(tr("Cannot start: %1.").arg(countNoun(static_cast<std::int64_t>(p.problems.size()), tr("problem"), tr("problems"))),
@@ -94,5 +114,9 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
 QString PreflightView::verdict() const { return verdict_->text(); }
 
 QString PreflightView::details() const { return details_->text(); }
+
+QString PreflightView::timeText() const { return time_->text(); }
+
+QString PreflightView::tradeText() const { return trade_->text(); }
 
 }  // namespace awq::ui

@@ -1,6 +1,7 @@
 #pragma once
 // The pre-flight panel of the Quantize page: awq::preflightQuantizeJob's findings and one verdict
-// (green: ready, amber: ready with warnings, red: cannot start and why).
+// (green: ready, amber: ready with warnings, red: cannot start and why), with the job's estimated
+// time on the chosen device and what its settings trade against AutoAWQ's defaults.
 #include "core/quant/quantize_preflight.h"
 
 #include <QGroupBox>
@@ -20,6 +21,8 @@ public:
     bool canStart() const { return canStart_; }
     QString verdict() const;
     QString details() const;   // problems and warnings as shown
+    QString timeText() const;  // "about 1 min on this CPU (…)", empty before a check
+    QString tradeText() const; // empty when the settings match AutoAWQ's
 
 private:
     void setVerdict(const QString& text, const QString& color);
@@ -30,6 +33,8 @@ private:
     QLabel* calibration_ = nullptr;
     QLabel* memory_ = nullptr;
     QLabel* disk_ = nullptr;
+    QLabel* time_ = nullptr;       // the estimate and the device it was measured on
+    QLabel* trade_ = nullptr;      // what the settings give up against AutoAWQ's defaults
     QLabel* details_ = nullptr;
 };
 

@@ -19,11 +19,11 @@ bool runQuantizeDemo(QuantizePage& page, const QString& sourcePath, const QStrin
         spdlog::error("Quantize demo: {} is not an unquantized model of the library", sourcePath.toStdString());
         return false;
     }
+    page.deviceChoice()->setCurrentIndex(page.deviceChoice()->findData(QStringLiteral("cpu")));   // first: it applies its defaults
     page.methodChoice()->setCurrentIndex(0);   // AWQ
     page.calibrationChoice()->setCurrentIndex(0);   // the bundled text
     page.samplesSpin()->setValue(16);
     page.seqlenSpin()->setValue(64);
-    page.deviceChoice()->setCurrentIndex(page.deviceChoice()->findData(QStringLiteral("cpu")));
     page.outputEdit()->setText(outputFolder);
     page.refreshPreflight();
     if (!page.preflight()->canStart()) {

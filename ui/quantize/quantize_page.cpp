@@ -3,6 +3,7 @@
 #include "core/model/model_files.h"
 
 #include "core/engine/engine.h"
+#include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/remove_tree.h"
 #include "ui/models/catalog_text.h"
@@ -140,14 +141,18 @@ void QuantizePage::buildForm(QWidget* left) {
     samples_ = new QSpinBox;
     samples_->setObjectName(QStringLiteral("quantizeSamples"));
     samples_->setRange(1, 4096);
-    samples_->setValue(128);
-    samples_->setToolTip(tr("Calibration texts (AutoAWQ: 128)"));
+    samples_->setToolTip(tr("Calibration texts (AutoAWQ: 128; CPU default: 32)"));
     seqlen_ = new QSpinBox;
     seqlen_->setObjectName(QStringLiteral("quantizeSeqlen"));
     seqlen_->setRange(8, 8192);
-    seqlen_->setValue(512);
     seqlen_->setSuffix(tr(" tokens"));
-    seqlen_->setToolTip(tr("Tokens per calibration block (AutoAWQ: 512)"));
+    seqlen_->setToolTip(tr("Tokens per calibration block (AutoAWQ: 512; CPU default: 256)"));
+    grid_ = new QSpinBox;
+    grid_->setObjectName(QStringLiteral("quantizeGrid"));
+    grid_->setRange(1, 100);
+    grid_->setSuffix(tr(" ratios"));
+    grid_->setToolTip(tr("AWQ scale-search candidates per scaling group (AutoAWQ: 20; CPU default: 10). "
+                         "Each costs one pass of the layer over the calibration tokens."));
 
     device_ = new QComboBox;
     device_->setObjectName(QStringLiteral("quantizeDevice"));
@@ -159,6 +164,7 @@ void QuantizePage::buildForm(QWidget* left) {
         items->item(1)->setEnabled(false);
         items->item(1)->setToolTip(tr("This build of the engine has no CUDA, or no GPU is present"));
     }
+    applyDeviceDefaults();
 
     output_ = new QLineEdit;
     output_->setObjectName(QStringLiteral("quantizeOutput"));
@@ -178,6 +184,7 @@ void QuantizePage::buildForm(QWidget* left) {
     form->addRow(tr("Files"), calibRow);
     form->addRow(tr("Samples"), samples_);
     form->addRow(tr("Sequence length"), seqlen_);
+    form->addRow(tr("Scale grid"), grid_);
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Output folder"), outRow);
     form_ = job;
@@ -205,7 +212,7 @@ void QuantizePage::buildForm(QWidget* left) {
     start_->setDefault(true);
     cancel_ = new QPushButton(icon(QStringLiteral("cancel")), tr("Cancel"));
     cancel_->setObjectName(QStringLiteral("quantizeCancel"));
-    cancel_->setToolTip(tr("Stop after the layer in flight; the finished layers are kept and the job can be resumed"));
+    cancel_->setToolTip(tr("Stop within seconds; the finished layers are kept and the job can be resumed"));
     auto* buttons = new QHBoxLayout;
     buttons->addStretch(1);
     buttons->addWidget(cancel_);
@@ -222,7 +229,10 @@ void QuantizePage::buildForm(QWidget* left) {
     for (QComboBox* c : {method_, group_, calibration_, device_})
         connect(c, &QComboBox::currentIndexChanged, this, &QuantizePage::onSettingsChanged);
     connect(method_, &QComboBox::currentIndexChanged, this, &QuantizePage::updateDefaultOutput);
-    for (QSpinBox* s : {samples_, seqlen_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
+    for (QSpinBox* s : {samples_, seqlen_, grid_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
+    connect(device_, &QComboBox::currentIndexChanged, this, &QuantizePage::applyDeviceDefaults);
+    connect(method_, &QComboBox::currentIndexChanged, this,
+            [this] { grid_->setEnabled(method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Awq)); });
     connect(calibrationFiles_, &QLineEdit::textChanged, this, [this] {
         if (!calibrationFiles_->text().trimmed().isEmpty()) calibration_->setCurrentIndex(FileCalibration);
         onSettingsChanged();
@@ -328,8 +338,17 @@ QuantizeSettings QuantizePage::currentSettings() const {
             if (!f.trimmed().isEmpty()) s.calibrationFiles.push_back(toPath(f.trimmed()));
     s.samples = samples_->value();
     s.seqlen = seqlen_->value();
+    s.gridRatios = grid_->value();
     s.device = device_->currentData().toString().toStdString();
     return s;
+}
+
+void QuantizePage::applyDeviceDefaults() {
+    // A CPU gets a quarter of AutoAWQ's tokens and half its grid (the pre-flight says what is traded).
+    const QuantizeDefaults d = quantizeDefaults(device_->currentData().toString().toStdString());
+    samples_->setValue(d.samples);
+    seqlen_->setValue(d.seqlen);
+    grid_->setValue(d.gridRatios);
 }
 
 bool QuantizePage::isRunning() const { return runner_->isRunning(); }
@@ -426,7 +445,7 @@ void QuantizePage::discardInterruptedJob() {
 void QuantizePage::cancel() {
     if (!isRunning()) return;
     runner_->cancel();
-    setStatus(tr("Cancelling: stopping after the layer in flight…"));
+    setStatus(tr("Cancelling…"));
     appendLog(tr("Cancel requested"));
     updateControls();
 }
@@ -445,11 +464,12 @@ void QuantizePage::runJob(bool resume) {
     const bool cuda = s.device == "cuda";
     chart_->reset(memorySeriesName(cuda), cuda);
 
-    const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens on %6")
+    const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens, %6 scale ratios on %7")
                              .arg(resume ? tr("Resuming") : tr("Quantizing"), method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? tr("RTN") : tr("AWQ"))
                              .arg(s.groupSize)
                              .arg(s.samples)
                              .arg(s.seqlen)
+                             .arg(s.gridRatios)
                              .arg(QString::fromStdString(s.device));
     appendLog(tr("%1: %2 → %3").arg(what, jobSource_, jobOutput_));
     spdlog::info("Quantize: {} {} -> {}", what.toStdString(), jobSource_.toStdString(), jobOutput_.toStdString());
@@ -487,14 +507,18 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
             layers_->item(l, StageCol)->setText(tr("done earlier"));
             ++layersDone_;
         }
+        // Progress inside the layer: the bar moves in hundredths of a layer.
+        layerFraction_ = e.layerFraction >= 0 ? std::min(1.0, e.layerFraction) : 0;
+        const QString stage = e.layerFraction >= 0 ? tr("%1 %2%").arg(QString::fromStdString(e.stage)).arg(int(layerFraction_ * 100))
+                                                   : QString::fromStdString(e.stage);
         if (e.layer < layers_->rowCount()) {
-            layers_->item(e.layer, StageCol)->setText(QString::fromStdString(e.stage));
+            layers_->item(e.layer, StageCol)->setText(stage);
             layers_->scrollToItem(layers_->item(e.layer, StageCol));
         }
-        progress_->setRange(0, std::max(e.layers, 1));
-        progress_->setValue(layersDone_);
+        progress_->setRange(0, std::max(e.layers, 1) * 100);
+        progress_->setValue(layersDone_ * 100 + int(layerFraction_ * 100));
         progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
-        setStatus(tr("Layer %1 of %2: %3").arg(e.layer + 1).arg(e.layers).arg(QString::fromStdString(e.stage)));
+        setStatus(tr("Layer %1 of %2: %3").arg(e.layer + 1).arg(e.layers).arg(stage));
         spdlog::debug("quantize: layer {}/{} {}", e.layer + 1, e.layers, e.stage);
         break;
     }
@@ -505,8 +529,9 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
             layers_->item(e.layer, ErrorCol)->setText(QString::number(e.layerError, 'g', 3));
             layers_->item(e.layer, TimeCol)->setText(tr("%1 s").arg(e.layerSeconds, 0, 'f', 2));
         }
-        progress_->setRange(0, std::max(e.layers, 1));
-        progress_->setValue(layersDone_);
+        layerFraction_ = 0;
+        progress_->setRange(0, std::max(e.layers, 1) * 100);
+        progress_->setValue(layersDone_ * 100);
         eta_ = e.etaS >= 0 ? tr(" · ETA %1").arg(durationText(e.etaS)) : QString();
         progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
         const QString line = tr("Layer %1/%2 done in %3 s, output MSE %4")

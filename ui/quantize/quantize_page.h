@@ -55,6 +55,7 @@ public:
     QLineEdit* calibrationFilesEdit() const { return calibrationFiles_; }
     QSpinBox* samplesSpin() const { return samples_; }
     QSpinBox* seqlenSpin() const { return seqlen_; }
+    QSpinBox* gridSpin() const { return grid_; }
     QComboBox* deviceChoice() const { return device_; }
     QLineEdit* outputEdit() const { return output_; }
     PreflightView* preflight() const { return preflight_; }
@@ -82,6 +83,7 @@ private:
     void buildRunPanel(QWidget* right);
     void onSourceChanged();
     void onSettingsChanged();
+    void applyDeviceDefaults();        // samples, sequence length and grid that fit the chosen device
     void updateDefaultOutput();
     void updateControls();
     void runJob(bool resume);
@@ -98,6 +100,7 @@ private:
     bool outputTouched_ = false;
     bool settingOutput_ = false;
     int layersDone_ = 0;
+    double layerFraction_ = 0;   // share of the layer in flight done (0..1)
     QString eta_;   // " · ETA 1:23" after the first finished layer
     QString jobSource_;
     QString jobOutput_;
@@ -110,6 +113,7 @@ private:
     QPushButton* browseCalibration_ = nullptr;
     QSpinBox* samples_ = nullptr;
     QSpinBox* seqlen_ = nullptr;
+    QSpinBox* grid_ = nullptr;
     QComboBox* device_ = nullptr;
     QLineEdit* output_ = nullptr;
     QPushButton* browseOutput_ = nullptr;

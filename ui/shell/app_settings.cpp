@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QVariantMap>
 
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,9 @@ const QString kWarmPool = QStringLiteral("library/warmPool");
 const QString kRunsFolder = QStringLiteral("runs/folder");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
+const QString kCompareA = QStringLiteral("compare/a");
+const QString kCompareB = QStringLiteral("compare/b");
+const QString kComparePartners = QStringLiteral("compare/partners");
 }  // namespace
 
 AppSettings::AppSettings(const QString& file)
@@ -61,6 +65,24 @@ void AppSettings::applyFirstRunDefaults(const QString& applicationDir) {
         spdlog::info("First start: no bundled demo library found; add your model folders in Settings");
     }
     setLibraryFolders(folders);
+}
+
+AppSettings::ComparePair AppSettings::lastComparePair() const {
+    return {settings_->value(kCompareA).toString(), settings_->value(kCompareB).toString()};
+}
+
+QString AppSettings::comparePartnerOf(const QString& a) const {
+    return settings_->value(kComparePartners).toMap().value(QDir::cleanPath(a)).toString();
+}
+
+void AppSettings::setComparePair(const QString& a, const QString& b) {
+    if (a.isEmpty() || b.isEmpty()) return;
+    settings_->setValue(kCompareA, QDir::cleanPath(a));
+    settings_->setValue(kCompareB, QDir::cleanPath(b));
+    // Paths are map keys, not setting keys: a '/' in a QSettings key would nest groups.
+    QVariantMap partners = settings_->value(kComparePartners).toMap();
+    partners.insert(QDir::cleanPath(a), QDir::cleanPath(b));
+    settings_->setValue(kComparePartners, partners);
 }
 
 QByteArray AppSettings::windowGeometry() const { return settings_->value(kGeometry).toByteArray(); }

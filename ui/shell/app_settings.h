@@ -38,6 +38,15 @@ public:
     // First start: remember the demo library (found beside `applicationDir`) as the only folder.
     void applyFirstRunDefaults(const QString& applicationDir);
 
+    // The Compare page's A/B choices, by model path: the last pair (restored at start) and, for
+    // each A, the B it was last compared with (chosen when A is picked again).
+    struct ComparePair {
+        QString a, b;
+    };
+    ComparePair lastComparePair() const;
+    QString comparePartnerOf(const QString& a) const;   // empty when A was never compared
+    void setComparePair(const QString& a, const QString& b);
+
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     void setWindowLayout(const QByteArray& geometry, const QByteArray& state);

@@ -128,6 +128,14 @@ void MainWindow::buildPlaces() {
     connect(quantize_, &QuantizePage::modelCreated, this, [this] { models_->rescan(); });
     compare_->setCatalog(models_->catalog());
     compare_->setRunsFolder(settings_->runsFolder());
+    // A/B by path across restarts: the last pair comes back (once the scan lists it), and each A
+    // brings back the B it was last compared with.
+    if (const auto pair = settings_->lastComparePair(); !pair.a.isEmpty() && !pair.b.isEmpty()) compare_->restoreModels(pair.a, pair.b);
+    compare_->setPartnerLookup([this](const QString& a) { return settings_->comparePartnerOf(a); });
+    connect(compare_, &ComparePage::pairChosen, this, [this](const QString& a, const QString& b) {
+        settings_->setComparePair(a, b);
+        settings_->sync();
+    });
     // A run the Compare page saves shows up in the Reports page's list.
     connect(compare_, &ComparePage::runSaved, qobject_cast<ReportsPage*>(page(Place::Reports)), &ReportsPage::refreshRuns);
     connect(quantize_, &QuantizePage::compareRequested, this, [this](const QString& source, const QString& quantized) {

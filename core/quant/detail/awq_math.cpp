@@ -18,12 +18,14 @@ GroupQuantized pseudoQuantize(const at::Tensor& w, int groupSize) {
     return {((q - zeros) * scales).reshape({N, K}), q.reshape({N, K}), scales.view({N, -1}), zeros.view({N, -1})};
 }
 
-at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks) {
+at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks, const std::stop_token& stop) {
     const int64_t n = input.size(0);
     if (n <= chunkBlocks) return block(input);
     std::vector<at::Tensor> parts;
-    for (int64_t start = 0; start < n; start += chunkBlocks)
+    for (int64_t start = 0; start < n; start += chunkBlocks) {
+        throwIfStopped(stop);
         parts.push_back(block(input.narrow(0, start, std::min<int64_t>(chunkBlocks, n - start))));
+    }
     return at::cat(parts, 0);
 }
 
@@ -48,8 +50,6 @@ void InputStats::divideInputs(const at::Tensor& scales) {
 }
 
 namespace {
-constexpr int kRatioGrid = 20;
-
 at::Tensor weightMean(const std::vector<at::Tensor>& weights, int groupSize) {
     const auto stacked = at::cat(weights, 0);
     const int64_t K = stacked.size(1);
@@ -59,50 +59,64 @@ at::Tensor weightMean(const std::vector<at::Tensor>& weights, int groupSize) {
 }
 }  // namespace
 
-ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks)
-    : weights_(std::move(weights)), block_(std::move(block)), squaredError_(kRatioGrid, 0.0), groupSize_(groupSize), subChunkBlocks_(subChunkBlocks) {
+ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks,
+                         int gridRatios, std::stop_token stop)
+    : weights_(std::move(weights)), block_(std::move(block)), squaredError_(std::max(1, gridRatios), 0.0), groupSize_(groupSize),
+      subChunkBlocks_(subChunkBlocks), stop_(std::move(stop)) {
+    const int grid = int(squaredError_.size());
     for (const at::Tensor* w : weights_) originals_.push_back(w->clone());
     const auto wMean = weightMean(originals_, groupSize);
     // x_mean goes through the activation dtype first, as AutoAWQ's does.
     const auto x = xMean.to(originals_.front().scalar_type()).to(at::kFloat);
-    for (int i = 0; i < kRatioGrid; ++i) {
-        const double ratio = double(i) / kRatioGrid;
+    for (int i = 0; i < grid; ++i) {
+        const double ratio = double(i) / grid;
         auto s = (x.pow(ratio) / (wMean.pow(1 - ratio) + 1e-4)).clamp_min(1e-4);
         s = s / (s.max() * s.min()).sqrt();
         candidates_.push_back(at::where(at::isfinite(s), s, at::ones_like(s)));
     }
 }
 
-void ScaleSearch::addChunk(const at::Tensor& input) {
-    const auto reference = forwardChunked(block_, input, subChunkBlocks_);
+void ScaleSearch::addChunk(const at::Tensor& input, const std::function<void()>& afterCandidate) {
+    const auto reference = forwardChunked(block_, input, subChunkBlocks_, stop_);
     outputs_ += double(reference.numel());
     const int64_t n = input.size(0);
-    for (int i = 0; i < kRatioGrid; ++i) {
-        const auto view = candidates_[i].view({1, -1}).to(input.scalar_type());
-        for (std::size_t j = 0; j < weights_.size(); ++j)
-            *weights_[j] = pseudoQuantize(originals_[j] * view, groupSize_).dequantized / view;
-        // Scored sub-chunk by sub-chunk: float32 copies of whole-chunk outputs would cost more than the chunk.
-        for (int64_t start = 0; start < n; start += subChunkBlocks_) {
-            const int64_t len = std::min<int64_t>(subChunkBlocks_, n - start);
-            const auto out = block_(input.narrow(0, start, len)).to(at::kFloat);
-            squaredError_[i] += (out - reference.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
+    auto restore = [&] {
+        for (std::size_t j = 0; j < weights_.size(); ++j) *weights_[j] = originals_[j];
+    };
+    try {
+        for (std::size_t i = 0; i < candidates_.size(); ++i) {
+            const auto view = candidates_[i].view({1, -1}).to(input.scalar_type());
+            for (std::size_t j = 0; j < weights_.size(); ++j)
+                *weights_[j] = pseudoQuantize(originals_[j] * view, groupSize_).dequantized / view;
+            // Scored sub-chunk by sub-chunk: float32 copies of whole-chunk outputs would cost more than the chunk.
+            for (int64_t start = 0; start < n; start += subChunkBlocks_) {
+                throwIfStopped(stop_);
+                const int64_t len = std::min<int64_t>(subChunkBlocks_, n - start);
+                const auto out = block_(input.narrow(0, start, len)).to(at::kFloat);
+                squaredError_[i] += (out - reference.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
+            }
+            if (afterCandidate) afterCandidate();
         }
+    } catch (const Cancelled&) {
+        restore();
+        throw;
     }
-    for (std::size_t j = 0; j < weights_.size(); ++j) *weights_[j] = originals_[j];
+    restore();
 }
 
 ScaleSearchResult ScaleSearch::best() const {
     ScaleSearchResult best;
     best.loss = std::numeric_limits<double>::infinity();
-    for (int i = 0; i < kRatioGrid; ++i) {
+    const int grid = int(candidates_.size());
+    for (int i = 0; i < grid; ++i) {
         const double loss = squaredError_[i] / std::max(1.0, outputs_);
-        if (loss < best.loss) best = {candidates_[i], double(i) / kRatioGrid, loss};
+        if (loss < best.loss) best = {candidates_[i], double(i) / grid, loss};
     }
     if (!best.scales.defined()) best = {at::ones_like(candidates_.front()), 0.0, 0.0};  // every loss was NaN
     return best;
 }
 
-at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize) {
+at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize, const std::stop_token& stop) {
     const int64_t N = weight.size(0), K = weight.size(1);
     const int64_t G = groupSize > 0 ? groupSize : K;
     const int64_t groups = K / G;
@@ -118,6 +132,7 @@ at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int 
         // divergence against the original from 0.00780 to 0.00743 (RTN: 0.00861).
         constexpr int kSteps = 20;
         for (int i = 0; i < kSteps; ++i) {
+            throwIfStopped(stop);
             const auto maxVal = orgMax * (1.0 - 0.5 * double(i) / (kSteps - 1));
             const auto clipped = at::max(at::min(w, maxVal), -maxVal);
             const auto qw = pseudoQuantize(clipped.reshape({batch, K}), groupSize).dequantized.view({batch, groups, G});

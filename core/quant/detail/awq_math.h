@@ -6,6 +6,7 @@
 #include "core/engine/detail/torch_util.h"
 
 #include <functional>
+#include <stop_token>
 #include <vector>
 
 namespace awq::quant {
@@ -23,8 +24,15 @@ GroupQuantized pseudoQuantize(const at::Tensor& w, int groupSize);
 // Runs the inspected block (attention, MLP, or one linear) on the given input.
 using BlockForward = std::function<at::Tensor(const at::Tensor& input)>;
 
+// Thrown inside a layer when the job's stop token is set; the job turns it into its "cancelled"
+// error. Checked between chunks and candidates, so a cancel lands within one block forward.
+struct Cancelled {};
+inline void throwIfStopped(const std::stop_token& stop) {
+    if (stop.stop_requested()) throw Cancelled{};
+}
+
 // Runs `block` over input [n, S, K] in chunks of `chunkBlocks` sequences (bounds activation memory).
-at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks);
+at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks, const std::stop_token& stop = {});
 
 // What the searches need of one linear input over the whole calibration set, gathered chunk by
 // chunk: the mean |x| per channel (scale search) and, per quantization group, the Gram matrix
@@ -50,15 +58,21 @@ struct ScaleSearchResult {
     double loss = 0;
 };
 
-// Searches s = x_mean^r / (w_mean^(1-r) + 1e-4), r in {0, 0.05, ..., 0.95}, normalised by
-// sqrt(max(s) min(s)), for the lowest output MSE of `block` when `weights` (the linears fed by the
-// input) are scaled, pseudo-quantized and unscaled. Chunks of the input arrive through addChunk;
-// the weights are restored after each chunk.
+// AutoAWQ's ratio grid: r in {0, 1/20, ..., 19/20}.
+inline constexpr int kFullRatioGrid = 20;
+
+// Searches s = x_mean^r / (w_mean^(1-r) + 1e-4), r in {0, 1/grid, ..., (grid-1)/grid} (AutoAWQ:
+// grid 20), normalised by sqrt(max(s) min(s)), for the lowest output MSE of `block` when `weights`
+// (the linears fed by the input) are scaled, pseudo-quantized and unscaled. Chunks of the input
+// arrive through addChunk; the weights are restored after each chunk. `afterCandidate` runs after
+// each ratio of each chunk (progress); a stop request throws Cancelled with the weights restored.
 class ScaleSearch {
 public:
-    ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks);
-    void addChunk(const at::Tensor& input);
+    ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks,
+                int gridRatios = kFullRatioGrid, std::stop_token stop = {});
+    void addChunk(const at::Tensor& input, const std::function<void()>& afterCandidate = {});
     ScaleSearchResult best() const;
+    int gridRatios() const { return int(candidates_.size()); }
 
 private:
     std::vector<at::Tensor*> weights_;
@@ -68,12 +82,13 @@ private:
     std::vector<double> squaredError_;
     double outputs_ = 0;
     int groupSize_, subChunkBlocks_;
+    std::stop_token stop_;
 };
 
 // Per output channel and group, the clipping threshold (max |w| times 20 steps from 1 down to 0.5)
 // with the lowest output error over the calibration tokens summarised by `gram` (InputStats::gram).
 // Returns [N, K/G] thresholds.
-at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize);
+at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize, const std::stop_token& stop = {});
 void applyClip(at::Tensor& weight, const at::Tensor& maxValues, int groupSize);
 
 }  // namespace awq::quant

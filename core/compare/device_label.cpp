@@ -1,0 +1,34 @@
+#include "core/compare/device_label.h"
+
+#include "core/compare/compare_runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+namespace awq {
+
+std::string deviceLabel(const HostInfo& host, bool thisMachine) {
+    if (host.device.rfind("cuda", 0) == 0) return (host.gpuName.empty() ? std::string("GPU") : host.gpuName) + " (" + host.device + ")";
+    if (!thisMachine) return "CPU";
+    return "CPU (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " threads)";
+}
+
+HostInfo thisHost(const std::string& device) {
+    RunSettings s;
+    s.device = device;
+    return describeHost(s);
+}
+
+std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps) {
+    if (host.device.rfind("cuda", 0) == 0 || quantizedTps <= 0 || originalTps <= 0 || quantizedTps >= originalTps * 0.95) return std::nullopt;
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2fx", quantizedTps / originalTps);
+    return "The quantized model runs at " + std::string(ratio) +
+           " the original's speed because this was measured on the CPU: there the engine computes in float32 and the 4-bit "
+           "weights are dequantized (once at load when the dense copy fits in memory, otherwise in every matmul), so they "
+           "save memory but no time. AWQ's speed-up comes from reading 4x fewer weight bytes per token on a GPU, where "
+           "decode is memory-bound; measure on the GPU you will serve with.";
+}
+
+}  // namespace awq

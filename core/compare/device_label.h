@@ -1,0 +1,24 @@
+#pragma once
+// The words every speed and cost figure carries: the device it was measured on, and why a
+// quantized model can be slower there. A figure without its device misleads: AWQ's 4-bit weights
+// pay off where decode is memory-bound on a GPU; on a CPU they are at best as fast as the original.
+#include "core/compare/run_document.h"
+
+#include <optional>
+#include <string>
+
+namespace awq {
+
+// "NVIDIA H200 (cuda:0)", "GPU (cuda:0)" when NVML gave no name, "CPU (2 threads)" for a CPU
+// run on this machine, "CPU" for a recorded run (threads unknown).
+std::string deviceLabel(const HostInfo& host, bool thisMachine = false);
+
+// The host facts of a run on `device` ("cpu" / "cuda") of this machine, for labelling live figures.
+HostInfo thisHost(const std::string& device);
+
+// Why the quantized model of a pair is slower on this device, or nullopt when it is not slower,
+// neither or both are quantized, or the device is a GPU (there it is a finding, not an artefact).
+// `quantizedTps` / `originalTps`: output tokens/s of each, measured on `host`.
+std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps);
+
+}  // namespace awq

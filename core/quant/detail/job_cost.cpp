@@ -1,0 +1,78 @@
+#include "core/quant/detail/job_cost.h"
+
+#include "core/engine/detail/torch_util.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace awq::quant {
+
+JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq) {
+    const double h = c.hiddenSize, qo = double(c.numHeads) * c.headDim, kv = double(c.numKvHeads) * c.headDim, I = c.intermediateSize;
+    const double T = double(tokens), S = seqlen;
+    // Multiply-adds per token (x2 for FLOPs) of each block.
+    const double qkv = 2 * h * (qo + 2 * kv);
+    const double scores = 4 * S * qo;  // q k^T and p v over the full S x S matrix
+    const double o = 2 * qo * h;
+    const double gateUp = 4 * h * I;
+    const double down = 2 * I * h;
+    const double layerForward = T * (qkv + scores + o + gateUp + down);
+
+    double perLayer = 2 * layerForward;  // the capture forward and the error-measuring forward
+    if (awq) {
+        const bool foldVIntoO = kv == qo;
+        // The searches' scored blocks: attention (q/k/v .. o), o alone (without GQA), the MLP, down alone.
+        const double searched = T * ((qkv + scores + o) + (foldVIntoO ? o : 0) + (gateUp + down) + down);
+        perLayer += layerForward + double(gridRatios + 1) * searched;  // regenerating forward, reference + candidates
+        // Clipping: 20 thresholds of d^T H d over each group of v, o, gate, up, down.
+        const double G = groupSize > 0 ? groupSize : h;
+        const double clipped = kv * h + qo * h + 2 * h * I + I * h;
+        perLayer += 20 * 2 * clipped * G;
+    }
+    return {perLayer, perLayer * c.numLayers};
+}
+
+double measuredFlopsPerSecond(const ModelConfig& c, bool cuda) {
+    static std::mutex mutex;
+    static std::map<std::tuple<bool, int, int>, double> cache;
+    const std::lock_guard lock(mutex);
+    const auto key = std::make_tuple(cuda, c.hiddenSize, c.intermediateSize);
+    if (const auto it = cache.find(key); it != cache.end()) return it->second;
+    if (cuda && !at::hasCUDA()) return 0;
+
+    c10::InferenceMode guard;
+    const at::Device device = cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    const auto options = at::TensorOptions().device(device).dtype(cuda ? at::kHalf : at::kFloat);
+    const int64_t rows = cuda ? 8192 : 1024;
+    const auto x = at::randn({rows, c.hiddenSize}, options);
+    const auto w = at::randn({c.intermediateSize, c.hiddenSize}, options);
+    const double flopsPerCall = 2.0 * double(rows) * c.hiddenSize * c.intermediateSize;
+    auto call = [&] {
+        auto y = at::matmul(x, w.t());
+        if (cuda) y.sum().item<float>();  // synchronises
+    };
+    call();  // warm-up (thread pool, kernels)
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    int calls = 0;
+    double seconds = 0;
+    // At least 3 calls and 0.1 s, so a small model's shapes are timed over many calls.
+    while (calls < 3 || seconds < 0.1) {
+        call();
+        ++calls;
+        seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (seconds > 2) break;
+    }
+    const double flops = flopsPerCall * calls / seconds;
+    cache[key] = flops;
+    return flops;
+}
+
+double estimateJobSeconds(const JobWork& work, double flopsPerSecond) {
+    if (flopsPerSecond <= 0) return -1;
+    return work.totalFlops / (flopsPerSecond * kJobEfficiency);
+}
+
+}  // namespace awq::quant

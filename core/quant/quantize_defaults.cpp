@@ -1,0 +1,32 @@
+#include "core/quant/quantize_defaults.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace awq {
+
+QuantizeDefaults quantizeDefaults(const std::string& device) {
+    if (device == "cpu") return {32, 256, 10};
+    return kAutoAwqDefaults;
+}
+
+std::string tradeAgainstAutoAwq(const QuantizeSettings& s) {
+    if (s.method != QuantMethodChoice::Awq) return {};
+    const double full = double(kAutoAwqDefaults.samples) * kAutoAwqDefaults.seqlen;
+    const double ours = double(s.samples) * s.seqlen;
+    std::string out;
+    if (ours < full) {
+        char factor[32];
+        const double f = full / std::max(1.0, ours);
+        std::snprintf(factor, sizeof factor, f >= 10 || std::abs(f - std::round(f)) < 0.05 ? "%.0fx" : "%.1fx", f);
+        out = std::string(factor) + " fewer calibration tokens (" + std::to_string(std::int64_t(ours)) + " vs " +
+              std::to_string(std::int64_t(full)) + ")";
+    }
+    if (s.gridRatios < kAutoAwqDefaults.gridRatios)
+        out += (out.empty() ? "" : " and ") + std::to_string(s.gridRatios) + " scale ratios instead of " +
+               std::to_string(kAutoAwqDefaults.gridRatios);
+    return out;
+}
+
+}  // namespace awq
