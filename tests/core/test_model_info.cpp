@@ -25,6 +25,19 @@ fs::path reshardedCopy(const fs::path& from, const fs::path& to) {
     fs::copy_file(from / "config.json", to / "config.json");
     return to;
 }
+
+// The demo fixture's config.json as text.
+std::string fixtureConfig() {
+    std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// `config` with the value of top-level "key" replaced by `value` (JSON text).
+std::string configWithValue(const std::string& config, const std::string& key, const std::string& value) {
+    const auto from = config.find("\"" + key + "\": ") + key.size() + 4;
+    return config.substr(0, from) + value + config.substr(config.find_first_of(",\n}", from));
+}
+
 }  // namespace
 
 class ModelInfoTest : public QObject {
@@ -326,13 +339,8 @@ private Q_SLOTS:
         QString msg = test::errorMessageOf([&] { describeModel(wrap); });
         QVERIFY2(msg.contains("config.json") && msg.contains("\"head_dim\" is 1073741824"), qPrintable(msg));
 
-        std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
-        const std::string good((std::istreambuf_iterator<char>(in)), {});
-        auto withValue = [&](const std::string& key, const std::string& value) {
-            const auto at = good.find("\"" + key + "\": ");
-            const auto from = at + key.size() + 4;
-            return good.substr(0, from) + value + good.substr(good.find_first_of(",\n}", from));
-        };
+        const std::string good = fixtureConfig();
+        auto withValue = [&](const std::string& key, const std::string& value) { return configWithValue(good, key, value); };
         for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
                  {"max_position_embeddings", "268435456"},
                  {"max_position_embeddings", "-1"},
@@ -353,13 +361,8 @@ private Q_SLOTS:
         const fs::path tied = tmp("tie-as-string");
         fs::create_directories(tied);
         for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), tied / e.path().filename());
-        std::ifstream in(test::modelDir("tinystories-qwen3-7m") / "config.json");
-        const std::string good((std::istreambuf_iterator<char>(in)), {});
-        auto withValue = [&](const std::string& key, const std::string& value) {
-            const auto at = good.find("\"" + key + "\": ");
-            const auto from = at + key.size() + 4;
-            return good.substr(0, from) + value + good.substr(good.find_first_of(",\n}", from));
-        };
+        const std::string good = fixtureConfig();
+        auto withValue = [&](const std::string& key, const std::string& value) { return configWithValue(good, key, value); };
         std::ofstream(tied / "config.json", std::ios::trunc) << withValue("tie_word_embeddings", "\"true\"");
         QString msg = test::errorMessageOf([&] { describeModel(tied); });
         QVERIFY2(msg.contains((tied / "config.json").c_str()) && msg.contains("\"tie_word_embeddings\" is \"true\" (string), expected true or false") &&
