@@ -21,7 +21,9 @@
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QClipboard>
 #include <QDir>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -219,6 +221,11 @@ private Q_SLOTS:
         }
         // A prompt with quotes is shown with its quotes.
         QVERIFY(b->answerPane()->promptView()->toPlainText().contains(QLatin1Char('"')));
+        // "Copy test" puts the same test on the clipboard as plain text.
+        QTest::mouseClick(b->answerPane()->copyButton(), Qt::LeftButton);
+        const QString copied = QGuiApplication::clipboard()->text();
+        QCOMPARE(copied, QString::fromStdString(answersText(testAnswers(tests.back()), "tinystories-qwen3-7m", "tinystories-qwen3-7m-awq")));
+        QVERIFY(!copied.contains(QLatin1String("&quot;")));
 
         // The catalog: one row per category of the built-in battery, counts as failureCatalog() finds them.
         b->detailTabs()->setCurrentIndex(BatteryView::FailureModesTab);

@@ -1,8 +1,12 @@
 #include "ui/compare/answer_pane.h"
 
+#include <QClipboard>
 #include <QGridLayout>
+#include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 namespace awq::ui {
@@ -54,7 +58,14 @@ AnswerPane::AnswerPane(QWidget* parent) : QWidget(parent) {
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
-    layout->addWidget(heading_);
+    copy_ = new QPushButton(tr("Copy test"));
+    copy_->setObjectName(QStringLiteral("answerCopy"));
+    copy_->setToolTip(tr("Copy the prompt, both answers, verdicts and notes as plain text"));
+    connect(copy_, &QPushButton::clicked, this, [this] { QGuiApplication::clipboard()->setText(QString::fromStdString(copyText_)); });
+    auto* top = new QHBoxLayout;
+    top->addWidget(heading_, 1);
+    top->addWidget(copy_);
+    layout->addLayout(top);
     layout->addWidget(prompt_);
     layout->addLayout(grid, 1);
     clear();
@@ -62,6 +73,8 @@ AnswerPane::AnswerPane(QWidget* parent) : QWidget(parent) {
 
 void AnswerPane::clear() {
     testId_.clear();
+    copyText_.clear();
+    copy_->setEnabled(false);
     heading_->setText(tr("Select a test in the table to read its prompt and both answers."));
     prompt_->clear();
     for (int s = 0; s < 2; ++s) {
@@ -75,6 +88,8 @@ void AnswerPane::clear() {
 
 void AnswerPane::showTest(const TestAnswers& t, const QString& nameA, const QString& nameB) {
     testId_ = q(t.id);
+    copyText_ = answersText(t, nameA.toStdString(), nameB.toStdString());
+    copy_->setEnabled(true);
     QString heading = tr("Test %1 (%2)").arg(q(t.id), q(t.category));
     if (!t.reference.empty()) heading += tr(" · reference: %1").arg(q(t.reference));
     heading_->setText(heading);

@@ -8,6 +8,7 @@
 
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 
 namespace awq::ui {
 
@@ -26,11 +27,14 @@ public:
     QPlainTextEdit* answerView(int slot) const { return answer_[slot]; }
     QLabel* verdictLabel(int slot) const { return verdict_[slot]; }
     QLabel* notesLabel(int slot) const { return notes_[slot]; }
+    QPushButton* copyButton() const { return copy_; }   // copies answersText() of the shown test
 
 private:
     void showSlot(int slot, const QString& name, const SlotAnswer& answer);
 
     QString testId_;
+    std::string copyText_;   // answersText() of the shown test
+    QPushButton* copy_ = nullptr;
     QLabel* heading_ = nullptr;
     QPlainTextEdit* prompt_ = nullptr;
     QLabel* title_[2] = {};

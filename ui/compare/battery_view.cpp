@@ -3,7 +3,6 @@
 #include "core/compare/battery_answers.h"
 #include "ui/compare/answer_pane.h"
 #include "ui/compare/failure_catalog_view.h"
-
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 
@@ -164,8 +163,8 @@ void BatteryView::setRunning(bool running, bool canRun) {
 
 void BatteryView::begin(const Battery& battery) {
     finished_ = 0;
-    run_ = BatteryRun{.name = battery.name, .source = battery.source, .tests = {}, .totals = {}};
-    for (const BatteryTest& t : battery.tests) run_.tests.push_back(TestRecord{t.id, t.category, t.prompt, t.reference, {}});
+    shown_ = BatteryRun{.name = battery.name, .source = battery.source, .tests = {}, .totals = {}};
+    for (const BatteryTest& t : battery.tests) shown_.tests.push_back(TestRecord{t.id, t.category, t.prompt, t.reference, {}});
     tests_->setRowCount(static_cast<int>(battery.tests.size()));
     for (int r = 0; r < tests_->rowCount(); ++r) {
         const BatteryTest& t = battery.tests[static_cast<std::size_t>(r)];
@@ -178,7 +177,7 @@ void BatteryView::begin(const Battery& battery) {
         for (int c = 0; c < 2; ++c) totals_->setItem(r, c, cell(QString()));
     progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
     progress_->setValue(0);
-    catalog_->showRun(run_);
+    catalog_->showRun(shown_);
     showSelectedAnswers();
 }
 
@@ -191,8 +190,8 @@ void BatteryView::onEvent(const BatteryEvent& e) {
     } else if (e.kind == BatteryEvent::Kind::TestFinished) {
         setResult(e.test, slot, e.result);
         progress_->setValue(++finished_);
-        if (e.test < static_cast<int>(run_.tests.size())) run_.tests[static_cast<std::size_t>(e.test)].results[e.slot] = e.result;
-        catalog_->showRun(run_);
+        if (e.test < static_cast<int>(shown_.tests.size())) shown_.tests[static_cast<std::size_t>(e.test)].results[e.slot] = e.result;
+        catalog_->showRun(shown_);
         if (e.test == tests_->currentRow()) showSelectedAnswers();
     }
 }
@@ -225,13 +224,13 @@ void BatteryView::setTotals(int slot, const BatteryTotals& t) {
 
 void BatteryView::showSelectedAnswers() {
     const int row = tests_->currentRow();
-    if (row < 0 || row >= static_cast<int>(run_.tests.size())) return answers_->clear();
-    answers_->showTest(testAnswers(run_.tests[static_cast<std::size_t>(row)]), names_[0], names_[1]);
+    if (row < 0 || row >= static_cast<int>(shown_.tests.size())) return answers_->clear();
+    answers_->showTest(testAnswers(shown_.tests[static_cast<std::size_t>(row)]), names_[0], names_[1]);
 }
 
 void BatteryView::showOutcome(const BatteryOutcome& outcome) {
-    run_ = outcome.run;
-    catalog_->showRun(run_);
+    shown_ = outcome.run;
+    catalog_->showRun(shown_);
     showSelectedAnswers();
     for (int r = 0; r < tests_->rowCount() && r < static_cast<int>(outcome.run.tests.size()); ++r)
         for (const auto& [slot, result] : outcome.run.tests[static_cast<std::size_t>(r)].results) setResult(r, slot == "B" ? 1 : 0, result);

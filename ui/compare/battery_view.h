@@ -62,7 +62,7 @@ private:
     void setTotals(int slot, const BatteryTotals& t);
     void showSelectedAnswers();
 
-    BatteryRun run_;   // what the table shows: the battery's tests and the results so far
+    BatteryRun shown_;   // what the table shows: the battery's tests and the results so far
     AnswerPane* answers_ = nullptr;
     FailureCatalogView* catalog_ = nullptr;
     QTabWidget* details_ = nullptr;
