@@ -33,6 +33,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextDocument>
 #include <QtTest>
 
 #include <fstream>
@@ -214,6 +215,13 @@ private Q_SLOTS:
                 QCOMPARE(pane->verdictLabel(slot)->textFormat(), Qt::PlainText);
                 QCOMPARE(pane->notesLabel(slot)->textFormat(), Qt::PlainText);
             }
+            // The cells' tips are read as rich text (so escaped quotes render as quotes, not "&quot;").
+            const QString tip = b->testTable()->item(row, int(BatteryView::FirstSlotCol) + BatteryView::LoopCol)->toolTip();
+            QVERIFY2(Qt::mightBeRichText(tip), qPrintable(tip));
+            QTextDocument rendered;
+            rendered.setHtml(tip);
+            QVERIFY2(!rendered.toPlainText().contains(QLatin1String("&quot;")) && !rendered.toPlainText().contains(QLatin1String("<i>")), qPrintable(tip));
+            if (!t.results.at("A").notes.empty()) QVERIFY(rendered.toPlainText().contains(QString::fromStdString(t.results.at("A").notes)));
             const QString shown = pane->shownText();
             for (const char* markup : {"&quot;", "&amp;", "&lt;", "<p>", "<i>", "<br>", "<qt>"})
                 QVERIFY2(!shown.contains(QLatin1String(markup)), qPrintable(QStringLiteral("%1 in: %2").arg(QLatin1String(markup), shown)));

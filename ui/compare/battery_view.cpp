@@ -99,8 +99,8 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     split->setChildrenCollapsible(false);
     split->addWidget(tests_);
     split->addWidget(details_);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);

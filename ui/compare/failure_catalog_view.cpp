@@ -10,12 +10,12 @@
 namespace awq::ui {
 namespace {
 
-// "2: fact-bird-sky, fact-lost-hat" (or "0").
+// "2: fact-bird-sky (off-reference), continue-rain (loop)" (or "0").
 QString casesText(const std::vector<FailureCase>& cases) {
     if (cases.empty()) return QStringLiteral("0");
-    QStringList ids;
-    for (const auto& c : cases) ids << QString::fromStdString(c.testId);
-    return QStringLiteral("%1: %2").arg(cases.size()).arg(ids.join(QStringLiteral(", ")));
+    QStringList items;
+    for (const auto& c : cases) items << QStringLiteral("%1 (%2)").arg(QString::fromStdString(c.testId), QString::fromStdString(symptomSummary({c})));
+    return QStringLiteral("%1: %2").arg(cases.size()).arg(items.join(QStringLiteral(", ")));
 }
 
 QTableWidgetItem* cell(const QString& text) {
@@ -38,6 +38,7 @@ FailureCatalogView::FailureCatalogView(QWidget* parent) : QWidget(parent) {
     table_->setHorizontalHeaderLabels({tr("Category"), tr("Tests"), tr("B fails, A does not"), tr("B's symptoms"),
                                        tr("A fails, B does not"), tr("Both fail")});
     table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setWordWrap(false);
     table_->horizontalHeader()->setStretchLastSection(true);
