@@ -252,6 +252,20 @@ private Q_SLOTS:
         }
         QVERIFY2(b->failureCatalog()->summaryText().contains(bOnly ? QStringLiteral("B fails %1 test(s)").arg(bOnly) : QStringLiteral("B fails no test")),
                  qPrintable(b->failureCatalog()->summaryText()));
+        // Activating a category with a failure shows its first failing test in the answer pane.
+        int activated = 0;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const CategoryFailures& c = catalog[std::size_t(r)];
+            const FailureCase* first = !c.bOnly.empty() ? &c.bOnly.front() : !c.aOnly.empty() ? &c.aOnly.front() : !c.both.empty() ? &c.both.front() : nullptr;
+            if (!first) continue;
+            b->detailTabs()->setCurrentIndex(BatteryView::FailureModesTab);
+            table->setCurrentCell(r, FailureCatalogView::CategoryCol);
+            QTest::keyClick(table, Qt::Key_Return);
+            QCOMPARE(b->detailTabs()->currentIndex(), int(BatteryView::AnswersTab));
+            QCOMPARE(b->answerPane()->testId(), QString::fromStdString(first->testId));
+            ++activated;
+        }
+        QVERIFY(activated > 0);   // greedy 16-token answers of the demo models miss some references (facts, counting)
         b->detailTabs()->setCurrentIndex(BatteryView::AnswersTab);
     }
 

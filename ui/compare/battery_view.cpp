@@ -120,6 +120,14 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
         if (!f.isEmpty()) useFile(f);
     });
     connect(tests_, &QTableWidget::currentCellChanged, this, [this] { showSelectedAnswers(); });
+    connect(catalog_, &FailureCatalogView::testChosen, this, [this](const QString& id) {
+        for (int r = 0; r < tests_->rowCount(); ++r)
+            if (tests_->item(r, IdCol) && tests_->item(r, IdCol)->text() == id) {
+                tests_->setCurrentCell(r, IdCol);
+                details_->setCurrentIndex(AnswersTab);
+                return;
+            }
+    });
     connect(run_, &QPushButton::clicked, this, &BatteryView::runRequested);
     connect(stop_, &QPushButton::clicked, this, &BatteryView::stopRequested);
     setRunning(false, false);

@@ -48,11 +48,18 @@ FailureCatalogView::FailureCatalogView(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 4, 0, 0);
     layout->addWidget(summary_);
     layout->addWidget(table_, 1);
+    connect(table_, &QTableWidget::cellActivated, this, [this](int row, int) {
+        if (row < 0 || row >= static_cast<int>(catalog_.size())) return;
+        const CategoryFailures& c = catalog_[static_cast<std::size_t>(row)];
+        for (const auto* cases : {&c.bOnly, &c.aOnly, &c.both})
+            if (!cases->empty()) return Q_EMIT testChosen(QString::fromStdString(cases->front().testId));
+    });
     showRun({});
 }
 
 void FailureCatalogView::showRun(const BatteryRun& run) {
-    const auto catalog = failureCatalog(run);
+    catalog_ = failureCatalog(run);
+    const auto& catalog = catalog_;
     table_->setRowCount(static_cast<int>(catalog.size()));
     int bOnly = 0, tests = 0;
     std::vector<FailureCase> allB;

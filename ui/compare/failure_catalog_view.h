@@ -2,6 +2,7 @@
 // The Battery tab's failure-mode catalog (as the seeds' notes ask): per test category, how many
 // tests B fails where A does not, with the symptoms (loop, empty, off-reference, echo, too short)
 // and the test ids, next to the failures of A alone and of both. Filled from failureCatalog().
+// Activating a row (double-click, Enter) asks to show its first failing test in the answer pane.
 #include "core/compare/battery_answers.h"
 
 #include <QWidget>
@@ -22,7 +23,11 @@ public:
     QTableWidget* table() const { return table_; }
     QString summaryText() const;
 
+Q_SIGNALS:
+    void testChosen(const QString& testId);   // a catalog row's first failing test (B only, else A only, else both)
+
 private:
+    std::vector<CategoryFailures> catalog_;   // what the table shows, row by row
     QLabel* summary_ = nullptr;
     QTableWidget* table_ = nullptr;
 };
