@@ -5,7 +5,10 @@
 #include "core/compare/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
+#include "core/compare/battery_answers.h"
+#include "ui/compare/answer_pane.h"
 #include "ui/compare/battery_view.h"
+#include "ui/compare/failure_catalog_view.h"
 #include "ui/compare/chat_view.h"
 #include "ui/compare/compare_page.h"
 #include "ui/compare/compare_session.h"
@@ -18,7 +21,9 @@
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QClipboard>
 #include <QDir>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -28,6 +33,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextDocument>
 #include <QtTest>
 
 #include <fstream>
@@ -47,6 +53,7 @@ class ComparePageTest : public QObject {
     QTemporaryDir tmp_;
     std::unique_ptr<MainWindow> window_;
     QString runs_;
+    QString builtInRun_;   // the built-in battery's run document
     ComparePage& page() { return *window_->comparePage(); }
 
     // Runs one of the page's jobs and waits for its run document.
@@ -147,6 +154,7 @@ private Q_SLOTS:
         const QString file = waitForRun("battery");
         QVERIFY(!file.isEmpty());
         QVERIFY(file.startsWith(runs_));
+        builtInRun_ = file;
 
         QCOMPARE(b->testTable()->rowCount(), 16);
         // Totals side by side, as the seeds' table: both columns filled from the run.
@@ -178,6 +186,87 @@ private Q_SLOTS:
         const bool bSlower = doc.speed.at("B").outputTokensPerS < 0.95 * doc.speed.at("A").outputTokensPerS;
         QCOMPARE(!p.speedNote().isEmpty(), bSlower);
         if (bSlower) QVERIFY2(p.speedNote().contains(QLatin1String("measured on the CPU")), qPrintable(p.speedNote()));
+    }
+
+    // Selecting a row of the results shows that test side by side: prompt, both answers, verdicts
+    // and notes, as plain text (no "&quot;", no "<p><i>"); the failure-mode catalog lists per
+    // category where B fails and A does not.
+    void answerPaneShowsBothAnswersAsPlainText() {
+        ComparePage& p = page();
+        BatteryView* b = p.battery();
+        QVERIFY(!builtInRun_.isEmpty());
+        const RunDocument doc = loadRunDocument(toPath(builtInRun_));
+        QCOMPARE(b->detailTabs()->currentIndex(), int(BatteryView::AnswersTab));
+        const auto& tests = doc.battery->tests;
+        // Prompts with quotes (dialogue, repetition trap) are where the tooltips showed "&quot;".
+        for (int row = 0; row < int(tests.size()); ++row) {
+            QTest::mouseClick(b->testTable()->viewport(), Qt::LeftButton, {},
+                              b->testTable()->visualItemRect(b->testTable()->item(row, BatteryView::IdCol)).center());
+            QCOMPARE(b->testTable()->currentRow(), row);
+            const TestRecord& t = tests[std::size_t(row)];
+            AnswerPane* pane = b->answerPane();
+            QCOMPARE(pane->testId(), QString::fromStdString(t.id));
+            QCOMPARE(pane->promptView()->toPlainText(), QString::fromStdString(t.prompt));
+            for (int slot = 0; slot < 2; ++slot) {
+                const TestResult& r = t.results.at(slot == 0 ? "A" : "B");
+                QCOMPARE(pane->answerView(slot)->toPlainText(), QString::fromStdString(r.text));
+                QVERIFY2(pane->verdictLabel(slot)->text().startsWith(QString::fromStdString(verdictLine(r))), qPrintable(pane->verdictLabel(slot)->text()));
+                QCOMPARE(pane->notesLabel(slot)->text(), QString::fromStdString(r.notes));
+                QCOMPARE(pane->verdictLabel(slot)->textFormat(), Qt::PlainText);
+                QCOMPARE(pane->notesLabel(slot)->textFormat(), Qt::PlainText);
+            }
+            // The cells' tips are read as rich text (so escaped quotes render as quotes, not "&quot;").
+            const QString tip = b->testTable()->item(row, int(BatteryView::FirstSlotCol) + BatteryView::LoopCol)->toolTip();
+            QVERIFY2(Qt::mightBeRichText(tip), qPrintable(tip));
+            QTextDocument rendered;
+            rendered.setHtml(tip);
+            QVERIFY2(!rendered.toPlainText().contains(QLatin1String("&quot;")) && !rendered.toPlainText().contains(QLatin1String("<i>")), qPrintable(tip));
+            if (!t.results.at("A").notes.empty()) QVERIFY(rendered.toPlainText().contains(QString::fromStdString(t.results.at("A").notes)));
+            const QString shown = pane->shownText();
+            for (const char* markup : {"&quot;", "&amp;", "&lt;", "<p>", "<i>", "<br>", "<qt>"})
+                QVERIFY2(!shown.contains(QLatin1String(markup)), qPrintable(QStringLiteral("%1 in: %2").arg(QLatin1String(markup), shown)));
+            QVERIFY2(shown.contains(QLatin1String("\nA: tinystories-qwen3-7m\n")) && shown.contains(QLatin1String("\nB: tinystories-qwen3-7m-awq\n")), qPrintable(shown));
+        }
+        // A prompt with quotes is shown with its quotes.
+        QVERIFY(b->answerPane()->promptView()->toPlainText().contains(QLatin1Char('"')));
+        // "Copy test" puts the same test on the clipboard as plain text.
+        QTest::mouseClick(b->answerPane()->copyButton(), Qt::LeftButton);
+        const QString copied = QGuiApplication::clipboard()->text();
+        QCOMPARE(copied, QString::fromStdString(answersText(testAnswers(tests.back()), "tinystories-qwen3-7m", "tinystories-qwen3-7m-awq")));
+        QVERIFY(!copied.contains(QLatin1String("&quot;")));
+
+        // The catalog: one row per category of the built-in battery, counts as failureCatalog() finds them.
+        b->detailTabs()->setCurrentIndex(BatteryView::FailureModesTab);
+        const auto catalog = failureCatalog(*doc.battery);
+        QTableWidget* table = b->failureCatalog()->table();
+        QCOMPARE(table->rowCount(), 6);
+        int bOnly = 0;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const CategoryFailures& c = catalog[std::size_t(r)];
+            QCOMPARE(table->item(r, FailureCatalogView::CategoryCol)->text(), QString::fromStdString(c.category));
+            QCOMPARE(table->item(r, FailureCatalogView::TestsCol)->text(), QString::number(c.tests));
+            QVERIFY(table->item(r, FailureCatalogView::BOnlyCol)->text().startsWith(QString::number(c.bOnly.size())));
+            QCOMPARE(table->item(r, FailureCatalogView::BSymptomsCol)->text(), QString::fromStdString(symptomSummary(c.bOnly)));
+            for (const auto& f : c.bOnly) QVERIFY(table->item(r, FailureCatalogView::BOnlyCol)->text().contains(QString::fromStdString(f.testId)));
+            bOnly += int(c.bOnly.size());
+        }
+        QVERIFY2(b->failureCatalog()->summaryText().contains(bOnly ? QStringLiteral("B fails %1 test(s)").arg(bOnly) : QStringLiteral("B fails no test")),
+                 qPrintable(b->failureCatalog()->summaryText()));
+        // Activating a category with a failure shows its first failing test in the answer pane.
+        int activated = 0;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const CategoryFailures& c = catalog[std::size_t(r)];
+            const FailureCase* first = !c.bOnly.empty() ? &c.bOnly.front() : !c.aOnly.empty() ? &c.aOnly.front() : !c.both.empty() ? &c.both.front() : nullptr;
+            if (!first) continue;
+            b->detailTabs()->setCurrentIndex(BatteryView::FailureModesTab);
+            table->setCurrentCell(r, FailureCatalogView::CategoryCol);
+            QTest::keyClick(table, Qt::Key_Return);
+            QCOMPARE(b->detailTabs()->currentIndex(), int(BatteryView::AnswersTab));
+            QCOMPARE(b->answerPane()->testId(), QString::fromStdString(first->testId));
+            ++activated;
+        }
+        QVERIFY(activated > 0);   // greedy 16-token answers of the demo models miss some references (facts, counting)
+        b->detailTabs()->setCurrentIndex(BatteryView::AnswersTab);
     }
 
     void runsAUserBatteryWithReferences() {

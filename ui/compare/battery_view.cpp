@@ -1,5 +1,8 @@
 #include "ui/compare/battery_view.h"
 
+#include "core/compare/battery_answers.h"
+#include "ui/compare/answer_pane.h"
+#include "ui/compare/failure_catalog_view.h"
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 
@@ -13,6 +16,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace awq::ui {
@@ -85,10 +89,23 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     totals_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     totals_->setMaximumHeight(totals_->verticalHeader()->defaultSectionSize() * (TotalsRowCount + 1) + 8);
 
+    answers_ = new AnswerPane;
+    catalog_ = new FailureCatalogView;
+    details_ = new QTabWidget;
+    details_->setObjectName(QStringLiteral("batteryDetails"));
+    details_->addTab(answers_, tr("Answers"));
+    details_->addTab(catalog_, tr("Failure modes"));
+    auto* split = new QSplitter(Qt::Vertical);
+    split->setChildrenCollapsible(false);
+    split->addWidget(tests_);
+    split->addWidget(details_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(tools);
-    layout->addWidget(tests_, 1);
+    layout->addWidget(split, 1);
     totalsTitle_ = new QLabel(tr("<b>Totals</b>"));
     totalsTitle_->setObjectName(QStringLiteral("batteryTotalsTitle"));
     layout->addWidget(totalsTitle_);
@@ -101,6 +118,15 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     connect(browse_, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Prompt battery"), QString(), tr("Battery (*.json *.jsonl);;All files (*)"));
         if (!f.isEmpty()) useFile(f);
+    });
+    connect(tests_, &QTableWidget::currentCellChanged, this, [this] { showSelectedAnswers(); });
+    connect(catalog_, &FailureCatalogView::testChosen, this, [this](const QString& id) {
+        for (int r = 0; r < tests_->rowCount(); ++r)
+            if (tests_->item(r, IdCol) && tests_->item(r, IdCol)->text() == id) {
+                tests_->setCurrentCell(r, IdCol);
+                details_->setCurrentIndex(AnswersTab);
+                return;
+            }
     });
     connect(run_, &QPushButton::clicked, this, &BatteryView::runRequested);
     connect(stop_, &QPushButton::clicked, this, &BatteryView::stopRequested);
@@ -132,6 +158,7 @@ void BatteryView::setModelNames(const QString& a, const QString& b) {
                 << tr("%1 exact").arg(slot);
     tests_->setHorizontalHeaderLabels(headers);
     totals_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    showSelectedAnswers();
 }
 
 void BatteryView::setRunning(bool running, bool canRun) {
@@ -144,6 +171,8 @@ void BatteryView::setRunning(bool running, bool canRun) {
 
 void BatteryView::begin(const Battery& battery) {
     finished_ = 0;
+    shown_ = BatteryRun{.name = battery.name, .source = battery.source, .tests = {}, .totals = {}};
+    for (const BatteryTest& t : battery.tests) shown_.tests.push_back(TestRecord{t.id, t.category, t.prompt, t.reference, {}});
     tests_->setRowCount(static_cast<int>(battery.tests.size()));
     for (int r = 0; r < tests_->rowCount(); ++r) {
         const BatteryTest& t = battery.tests[static_cast<std::size_t>(r)];
@@ -156,6 +185,8 @@ void BatteryView::begin(const Battery& battery) {
         for (int c = 0; c < 2; ++c) totals_->setItem(r, c, cell(QString()));
     progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
     progress_->setValue(0);
+    catalog_->showRun(shown_);
+    showSelectedAnswers();
 }
 
 void BatteryView::onEvent(const BatteryEvent& e) {
@@ -167,6 +198,9 @@ void BatteryView::onEvent(const BatteryEvent& e) {
     } else if (e.kind == BatteryEvent::Kind::TestFinished) {
         setResult(e.test, slot, e.result);
         progress_->setValue(++finished_);
+        if (e.test < static_cast<int>(shown_.tests.size())) shown_.tests[static_cast<std::size_t>(e.test)].results[e.slot] = e.result;
+        catalog_->showRun(shown_);
+        if (e.test == tests_->currentRow()) showSelectedAnswers();
     }
 }
 
@@ -177,8 +211,11 @@ void BatteryView::setResult(int row, int slot, const TestResult& r) {
     tests_->item(row, base + LoopCol)->setText(r.loopDetected ? tr("loop") : tr("–"));
     tests_->item(row, base + SubstantiveCol)->setText(r.substantive ? tr("yes") : tr("no"));
     tests_->item(row, base + ExactCol)->setText(r.exactMatch ? (*r.exactMatch ? tr("yes") : tr("no")) : QString());
-    QString tip = QString::fromStdString(r.text).toHtmlEscaped();
-    if (!r.notes.empty()) tip += QStringLiteral("<p><i>%1</i></p>").arg(QString::fromStdString(r.notes).toHtmlEscaped());
+    // The full answer is in the answer pane; the tip is a short reminder. "<qt>" makes Qt read it as
+    // rich text, so the escaped quotes render as quotes (plain-looking tips showed "&quot;" and "<p>").
+    QString tip = QStringLiteral("<qt>%1").arg(QString::fromStdString(verdictLine(r)).toHtmlEscaped());
+    if (!r.notes.empty()) tip += QStringLiteral("<br><i>%1</i>").arg(QString::fromStdString(r.notes).toHtmlEscaped());
+    tip += tr("<br>Select the row to read both answers below.");
     for (int c = 0; c < SlotColumnCount; ++c) tests_->item(row, base + c)->setToolTip(tip);
     if (r.loopDetected) tests_->item(row, base + LoopCol)->setForeground(QColor(0xb3, 0x26, 0x1e));
 }
@@ -193,7 +230,16 @@ void BatteryView::setTotals(int slot, const BatteryTotals& t) {
     set(ExactRow, t.withReference ? tr("%1 of %2").arg(t.exactMatches).arg(t.withReference) : tr("no references"));
 }
 
+void BatteryView::showSelectedAnswers() {
+    const int row = tests_->currentRow();
+    if (row < 0 || row >= static_cast<int>(shown_.tests.size())) return answers_->clear();
+    answers_->showTest(testAnswers(shown_.tests[static_cast<std::size_t>(row)]), names_[0], names_[1]);
+}
+
 void BatteryView::showOutcome(const BatteryOutcome& outcome) {
+    shown_ = outcome.run;
+    catalog_->showRun(shown_);
+    showSelectedAnswers();
     for (int r = 0; r < tests_->rowCount() && r < static_cast<int>(outcome.run.tests.size()); ++r)
         for (const auto& [slot, result] : outcome.run.tests[static_cast<std::size_t>(r)].results) setResult(r, slot == "B" ? 1 : 0, result);
     for (const auto& [slot, totals] : outcome.run.totals) setTotals(slot == "B" ? 1 : 0, totals);

@@ -1,7 +1,8 @@
 #pragma once
 // The Compare page's Battery tab: choose the built-in battery or a JSON/JSONL file, run it on both
 // models, and read the per-test table (time, tokens, loop detected, substantive, exact match for A
-// and B) and the totals side by side, as in the seeds' comparison table.
+// and B) and the totals side by side, as in the seeds' comparison table. Below the table: the
+// answer pane (the selected test's prompt and both answers, plain text) and the failure-mode catalog.
 #include "core/compare/compare_runner.h"
 
 #include <QWidget>
@@ -12,8 +13,12 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QTableWidget;
+class QTabWidget;
 
 namespace awq::ui {
+
+class AnswerPane;
+class FailureCatalogView;
 
 class BatteryView : public QWidget {
     Q_OBJECT
@@ -43,6 +48,10 @@ public:
     QTableWidget* testTable() const { return tests_; }
     QTableWidget* totalsTable() const { return totals_; }
     QProgressBar* progressBar() const { return progress_; }
+    AnswerPane* answerPane() const { return answers_; }
+    FailureCatalogView* failureCatalog() const { return catalog_; }
+    QTabWidget* detailTabs() const { return details_; }
+    enum DetailTab { AnswersTab, FailureModesTab };
 
 Q_SIGNALS:
     void runRequested();
@@ -51,6 +60,12 @@ Q_SIGNALS:
 private:
     void setResult(int row, int slot, const TestResult& r);
     void setTotals(int slot, const BatteryTotals& t);
+    void showSelectedAnswers();
+
+    BatteryRun shown_;   // what the table shows: the battery's tests and the results so far
+    AnswerPane* answers_ = nullptr;
+    FailureCatalogView* catalog_ = nullptr;
+    QTabWidget* details_ = nullptr;
 
     QComboBox* source_ = nullptr;
     QLineEdit* file_ = nullptr;
