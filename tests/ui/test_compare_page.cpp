@@ -90,6 +90,19 @@ private Q_SLOTS:
 
     void cleanupTestCase() { window_.reset(); }
 
+    // Without models to load, Enter in the chat says why nothing happens.
+    void enterWithoutModelsSaysWhy() {
+        ComparePage empty;   // no catalog: nothing to choose
+        empty.show();
+        empty.tabs()->setCurrentIndex(ComparePage::ChatTab);
+        QVERIFY(empty.pickerA()->currentPath().isEmpty());
+        QTest::keyClicks(empty.chat()->promptEdit(), QStringLiteral("Hello"));
+        QTest::keyClick(empty.chat()->promptEdit(), Qt::Key_Return);
+        QCOMPARE(empty.statusText(), QStringLiteral("Choose models A and B to chat with."));
+        QVERIFY(!empty.session()->isBusy());
+        QCOMPARE(empty.chat()->promptEdit()->text(), QStringLiteral("Hello"));   // kept for when they are chosen
+    }
+
     // Enter in the chat before "Load both" loads the pair and sends the message once both are
     // loaded (it used to do nothing); the prompt keeps the focus for the next message.
     void enterBeforeLoadingLoadsAndSends() {
