@@ -97,6 +97,48 @@ private Q_SLOTS:
 
     void cleanupTestCase() { window_.reset(); }
 
+    // Without models to load, Enter in the chat says why nothing happens.
+    void enterWithoutModelsSaysWhy() {
+        ComparePage empty;   // no catalog: nothing to choose
+        empty.show();
+        empty.tabs()->setCurrentIndex(ComparePage::ChatTab);
+        QVERIFY(empty.pickerA()->currentPath().isEmpty());
+        QTest::keyClicks(empty.chat()->promptEdit(), QStringLiteral("Hello"));
+        QTest::keyClick(empty.chat()->promptEdit(), Qt::Key_Return);
+        QCOMPARE(empty.statusText(), QStringLiteral("Choose models A and B to chat with."));
+        QVERIFY(!empty.session()->isBusy());
+        QCOMPARE(empty.chat()->promptEdit()->text(), QStringLiteral("Hello"));   // kept for when they are chosen
+    }
+
+    // Enter in the chat before "Load both" loads the pair and sends the message once both are
+    // loaded (it used to do nothing); the prompt keeps the focus for the next message.
+    void enterBeforeLoadingLoadsAndSends() {
+        ComparePage& p = page();
+        p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        p.maxNewSpin()->setValue(8);
+        p.tabs()->setCurrentIndex(ComparePage::ChatTab);
+        ChatView* chat = p.chat();
+        QVERIFY(!p.modelsLoaded());
+        QVERIFY(!chat->sendButton()->isEnabled());
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        chat->promptEdit()->setFocus();
+        QTest::keyClicks(chat->promptEdit(), QStringLiteral("Once upon a time"));
+        QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+        QVERIFY(p.session()->isBusy());
+        QVERIFY2(p.statusText().contains(QLatin1String("Loading A and B first")), qPrintable(p.statusText()));
+        // Enter again while loading says why nothing more happens.
+        QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+        QVERIFY2(p.statusText().contains(QLatin1String("Still loading")), qPrintable(p.statusText()));
+        QVERIFY(loaded.wait(120000));
+        QCOMPARE(loaded.first().at(0).toBool(), true);
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2, 60000);
+        for (int s = 0; s < 2; ++s)
+            QVERIFY2(chat->transcript(s)->toPlainText().startsWith(QLatin1String("You: Once upon a time")), qPrintable(chat->transcript(s)->toPlainText()));
+        QVERIFY(chat->promptEdit()->text().isEmpty());
+        QCOMPARE(window_->focusWidget(), chat->promptEdit());
+    }
+
     void loadsBothModels() {
         ComparePage& p = page();
         QCOMPARE(p.pickerA()->count(), 2);
@@ -109,17 +151,25 @@ private Q_SLOTS:
         QCOMPARE(p.modelPath(1)->text(), QStringLiteral("Library: %1").arg(QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")))));
         QVERIFY(!p.referenceWarningShown());   // A is the original: nothing to warn about
         QVERIFY(p.deviceLabel().startsWith(QLatin1String("CPU (")));
-        QVERIFY(!p.battery()->runButton()->isEnabled());   // nothing loaded yet
         p.maxNewSpin()->setValue(16);
+        p.tabs()->setCurrentIndex(ComparePage::ChatTab);
 
         QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadButton()->setFocus();   // as a click leaves it; the button is disabled while loading
         QTest::mouseClick(p.loadButton(), Qt::LeftButton);
+        QVERIFY(!p.battery()->runButton()->isEnabled());   // nothing loaded yet
         QVERIFY(loaded.wait(120000));
         QCOMPARE(loaded.first().at(0).toBool(), true);
         QVERIFY(p.modelsLoaded());
         QVERIFY2(p.modelStatus(0)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(0)->text()));
         QVERIFY2(p.modelStatus(1)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(1)->text()));
         QVERIFY(p.battery()->runButton()->isEnabled());
+        // Typing after the load goes to the chat prompt, not into "Max new tokens".
+        QCOMPARE(window_->focusWidget(), p.chat()->promptEdit());
+        QTest::keyClicks(window_->focusWidget(), QStringLiteral("42"));
+        QCOMPARE(p.chat()->promptEdit()->text(), QStringLiteral("42"));
+        QCOMPARE(p.maxNewSpin()->value(), 16);
+        p.chat()->promptEdit()->clear();
     }
 
     void chatsWithBothAtOnce() {
@@ -144,6 +194,29 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(done.count() == 4, 60000);
         QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("You: Then what happened?")));
         QVERIFY(chat->transcript(0)->toPlainText().startsWith(QLatin1String("You: Once upon a time")));
+    }
+
+    // The system prompt goes to both models as the chat template's system message: the same
+    // message costs more prompt tokens with it, and it stays for the next conversation.
+    void systemPromptLeadsTheConversation() {
+        ComparePage& p = page();
+        ChatView* chat = p.chat();
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        auto promptTokens = [&](const QString& system) {
+            QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+            chat->systemPromptEdit()->setText(system);
+            chat->promptEdit()->setText(QStringLiteral("Tell me a story."));
+            const qsizetype before = done.count();
+            QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+            if (!QTest::qWaitFor([&] { return done.count() == before + 2; }, 60000)) return -1;
+            if (!QTest::qWaitFor([&] { return !p.session()->isBusy(); }, 10000)) return -1;
+            return done.last().at(1).value<GenerationResult>().metrics.promptTokens;
+        };
+        const int plain = promptTokens(QString());
+        const int withSystem = promptTokens(QStringLiteral("You are a storyteller who writes about dragons."));
+        QVERIFY2(plain > 0 && withSystem >= plain + 9, qPrintable(QStringLiteral("%1 vs %2").arg(plain).arg(withSystem)));
+        QCOMPARE(chat->systemPrompt(), QStringLiteral("You are a storyteller who writes about dragons."));
+        chat->systemPromptEdit()->clear();
     }
 
     void runsTheBuiltInBatteryAndShowsTotals() {

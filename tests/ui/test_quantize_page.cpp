@@ -14,13 +14,16 @@
 #include "ui/quantize/preflight_view.h"
 #include "ui/quantize/quantize_page.h"
 #include "ui/shell/log_panel.h"
+#include "ui/shell/app_settings.h"
 #include "ui/shell/main_window.h"
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -28,6 +31,7 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include <fstream>
@@ -51,6 +55,26 @@ void configureJob(QuantizePage& page, const QString& method, int samples, int se
     page.seqlenSpin()->setValue(seqlen);
     page.gridSpin()->setValue(grid);
     page.refreshPreflight();
+}
+
+// Answers the confirmation the next click opens (a modal QMessageBox) with `answer`; returns
+// whether one was shown.
+bool answerConfirmation(QPushButton* button, QMessageBox::StandardButton answer, QString* question = nullptr) {
+    bool shown = false;
+    QTimer poll;
+    poll.setInterval(20);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box || !box->isVisible()) return;
+        shown = true;
+        if (question) *question = box->text();
+        poll.stop();
+        box->button(answer)->click();
+    });
+    poll.start();
+    QTest::mouseClick(button, Qt::LeftButton);   // returns when the dialog was answered
+    poll.stop();
+    return shown;
 }
 
 QStringList column(const QTableWidget* table, int col) {
@@ -166,6 +190,11 @@ private Q_SLOTS:
         // Per-layer table: every layer done, with its error and time.
         QCOMPARE(p.layerTable()->rowCount(), 8);
         QCOMPARE(column(p.layerTable(), QuantizePage::StageCol), QStringList(8, QStringLiteral("done")));
+        // Layers are numbered from 1 in the table, as in the log and the status line.
+        QCOMPARE(column(p.layerTable(), QuantizePage::LayerCol),
+                 (QStringList{"1", "2", "3", "4", "5", "6", "7", "8"}));
+        QVERIFY(p.jobLog()->toPlainText().contains(QLatin1String("Layer 1/8 done")));
+        QVERIFY(!p.jobLog()->toPlainText().contains(QLatin1String("Layer 0/")));
         for (const QString& e : column(p.layerTable(), QuantizePage::ErrorCol)) QVERIFY2(e.toDouble() > 0, qPrintable(e));
         for (const QString& t : column(p.layerTable(), QuantizePage::TimeCol)) QVERIFY2(t.endsWith(QLatin1String(" s")), qPrintable(t));
         QCOMPARE(p.progressBar()->value(), 8);
@@ -228,6 +257,7 @@ private Q_SLOTS:
         QVERIFY(p.hasInterruptedJob());
         QVERIFY(p.resumeButton()->isVisible());
         QVERIFY(!p.startButton()->isEnabled());
+        QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
 
         QSignalSpy finished(&p, &QuantizePage::jobFinished);
         QTest::mouseClick(p.resumeButton(), Qt::LeftButton);
@@ -237,7 +267,8 @@ private Q_SLOTS:
         const QStringList stages = column(p.layerTable(), QuantizePage::StageCol);
         QCOMPARE(stages.count(QStringLiteral("done earlier")), doneBefore);
         QCOMPARE(stages.count(QStringLiteral("done")), 8 - doneBefore);
-        QVERIFY(p.statusLabel()->text().contains(QLatin1String("Resumed at layer")));
+        // The first layer this run worked on, counted from 1 like the table.
+        QVERIFY2(p.statusLabel()->text().contains(QStringLiteral("Resumed at layer %1.").arg(doneBefore + 1)), qPrintable(p.statusLabel()->text()));
         QVERIFY(!p.hasInterruptedJob());
         QVERIFY(!p.resumeButton()->isVisible());
     }
@@ -252,10 +283,18 @@ private Q_SLOTS:
         p.refreshPreflight();
         QVERIFY(p.hasInterruptedJob());
         QVERIFY(p.resumeButton()->isVisible());
-        QTest::mouseClick(p.findChild<QPushButton*>(QStringLiteral("quantizeDiscard")), Qt::LeftButton);
+        // Discard asks first; No keeps the finished layers.
+        QString question;
+        QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::No, &question));
+        QVERIFY2(question.contains(toQString(partialFolderFor(out))) && question.contains(QLatin1String("1 finished layer")), qPrintable(question));
+        QVERIFY(fs::exists(partialFolderFor(out) / "model-layer-0000.safetensors"));
+        QVERIFY(p.hasInterruptedJob());
+        // Yes deletes them.
+        QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
         QVERIFY(!fs::exists(partialFolderFor(out)));
         QVERIFY(!p.hasInterruptedJob());
         QVERIFY(!p.resumeButton()->isVisible());
+        QVERIFY2(p.statusLabel()->text().startsWith(QLatin1String("Discarded")), qPrintable(p.statusLabel()->text()));
     }
 
     // AutoAWQ's full settings (minutes per layer on a CPU): the bar moves inside the first layer,
@@ -280,8 +319,73 @@ private Q_SLOTS:
         QVERIFY2(latency.elapsed() < 5000, qPrintable(QString::number(latency.elapsed())));
         QCOMPARE(failed.first().at(1).toBool(), true);
         QVERIFY(p.hasInterruptedJob());
-        QTest::mouseClick(p.findChild<QPushButton*>(QStringLiteral("quantizeDiscard")), Qt::LeftButton);
+        QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
+        QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
         QVERIFY(!fs::exists(partialFolderFor(out)));
+        // Nothing is left to resume, and the page no longer says so.
+        QVERIFY2(!p.statusLabel()->text().contains(QLatin1String("resume")), qPrintable(p.statusLabel()->text()));
+        QVERIFY(!p.resumeButton()->isVisible());
+    }
+
+    // The output folder the user chose for a job is the next job's default, also after a restart;
+    // a model written outside the library brings its folder into the library.
+    void remembersTheOutputFolder() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
+        const fs::path elsewhere = toPath(tmp_.path()) / "my-models";
+        fs::create_directories(elsewhere);
+        p.outputEdit()->setText(toQString(elsewhere / "first-rtn"));
+        p.refreshPreflight();
+        QVERIFY2(p.startButton()->isEnabled(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        QSignalSpy finished(&p, &QuantizePage::jobFinished);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(120000));
+        QVERIFY(fs::exists(elsewhere / "first-rtn" / "config.json"));
+        // The next job defaults to that folder.
+        QCOMPARE(p.outputFolder(), toQString(elsewhere));
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(elsewhere / "tinystories-qwen3-7m-rtn"));
+        QVERIFY(window_->libraryFolders().contains(toQString(elsewhere)));
+        QTRY_VERIFY_WITH_TIMEOUT(window_->modelsPage()->catalog()->rowOfName(QStringLiteral("first-rtn")) >= 0, 60000);
+
+        // A restart with the same settings comes back with it.
+        window_->close();
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings.ini"));
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow again(o);
+        QCOMPARE(again.quantizePage()->outputFolder(), toQString(elsewhere));
+    }
+
+    // A first start on the bundled demo library: new models go to the user's models folder (which
+    // joins the library when the first one is written), never into the installation's demo folder.
+    void defaultOutputIsOutsideTheDemoLibrary() {
+        const fs::path demo = findDemoLibrary(toPath(QCoreApplication::applicationDirPath()));
+        QVERIFY(!demo.empty());
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("first-start.ini"));
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w(o);
+        QCOMPARE(w.libraryFolders(), QStringList{toQString(demo)});
+        QuantizePage& p = *w.quantizePage();
+        QCOMPARE(p.outputFolder(), AppSettings::defaultModelsFolder());
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        QVERIFY(p.selectSource(toQString(demo / kDemo)));
+        const QString out = QDir::cleanPath(p.outputEdit()->text());
+        QCOMPARE(out, QDir(AppSettings::defaultModelsFolder()).filePath(QStringLiteral("tinystories-qwen3-7m-awq")));
+        QVERIFY2(!out.startsWith(toQString(demo)), qPrintable(out));
+        p.refreshPreflight();   // the folder need not exist yet: the job creates it
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+
+        // With a folder of the user's own in the library, that one is the default.
+        MainWindowOptions mine = o;
+        mine.settingsFile = tmp_.filePath(QStringLiteral("own-library.ini"));
+        mine.libraryOverride = QStringList{toQString(demo), toQString(library())};
+        MainWindow own(mine);
+        QCOMPARE(own.quantizePage()->outputFolder(), toQString(library()));
     }
 };
 

@@ -31,6 +31,16 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
         panes->addWidget(panes_[s], 1, s);
         panes->addWidget(metrics_[s], 2, s);
     }
+    system_ = new QLineEdit;
+    system_->setObjectName(QStringLiteral("chatSystemPrompt"));
+    system_->setPlaceholderText(tr("Optional, e.g. \"You are a concise assistant.\""));
+    system_->setToolTip(tr("Sent as the chat template's system message to both models, at the start of the conversation. "
+                           "Models without a chat template ignore it."));
+    system_->setClearButtonEnabled(true);
+    auto* systemRow = new QHBoxLayout;
+    systemRow->addWidget(new QLabel(tr("System prompt")));
+    systemRow->addWidget(system_, 1);
+
     prompt_ = new QLineEdit;
     prompt_->setObjectName(QStringLiteral("chatPrompt"));
     prompt_->setPlaceholderText(tr("Message both models (Enter sends)"));
@@ -46,12 +56,15 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(systemRow);
     layout->addLayout(panes, 1);
     layout->addLayout(input);
 
+    // Not gated on the Send button: before "Load both" the page loads the models (or says why it
+    // cannot) instead of the key doing nothing.
     auto send = [this] {
         const QString text = prompt_->text().trimmed();
-        if (text.isEmpty() || !send_->isEnabled()) return;
+        if (text.isEmpty() || running_) return;
         Q_EMIT sendRequested(text);
     };
     connect(prompt_, &QLineEdit::returnPressed, this, send);
@@ -71,6 +84,7 @@ void ChatView::setModelNames(const QString& a, const QString& b) {
 }
 
 void ChatView::setRunning(bool running, bool canChat) {
+    running_ = running;
     send_->setEnabled(!running && canChat);
     stop_->setEnabled(running);
     new_->setEnabled(!running && canChat);
@@ -103,6 +117,8 @@ void ChatView::finishTurn(int slot, const GenerationResult& r) {
                                 .arg(m.newTokens)
                                 .arg(QString::fromLatin1(finishReasonName(r.finish)), formatMemory(m.peakMemoryBytes), device_));
 }
+
+QString ChatView::systemPrompt() const { return system_->text().trimmed(); }
 
 void ChatView::setDeviceLabel(const QString& device) { device_ = device; }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The Compare page's Chat tab: one prompt, two panes that stream A's and B's replies at the same
-// time, multi-turn, with TTFT, TPOT, tokens/s and peak memory under each pane.
+// time, multi-turn, with TTFT, TPOT, tokens/s and peak memory under each pane, and an optional
+// system prompt. Enter sends whenever nothing runs; the page loads the models first if needed.
 #include "core/engine/generation.h"
 
 #include <QWidget>
@@ -27,6 +28,8 @@ public:
     void clearConversation();
 
     QLineEdit* promptEdit() const { return prompt_; }
+    QLineEdit* systemPromptEdit() const { return system_; }
+    QString systemPrompt() const;   // trimmed; empty for none
     QPushButton* sendButton() const { return send_; }
     QPushButton* stopButton() const { return stop_; }
     QPushButton* newButton() const { return new_; }
@@ -44,6 +47,8 @@ private:
     QLabel* metrics_[2] = {};
     QString device_;
     QLineEdit* prompt_ = nullptr;
+    QLineEdit* system_ = nullptr;
+    bool running_ = false;
     QPushButton* send_ = nullptr;
     QPushButton* stop_ = nullptr;
     QPushButton* new_ = nullptr;

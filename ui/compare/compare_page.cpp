@@ -21,6 +21,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -31,6 +32,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 namespace awq::ui {
 namespace {
@@ -99,6 +101,11 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         updateNames();
         if (ok) report(tr("Both models are loaded."));
         Q_EMIT modelsLoadedChanged(ok);
+        const QString pending = std::exchange(pendingChat_, QString());
+        if (!ok) return;
+        // Typing goes to the chat, not to the setting that took the focus from the disabled button.
+        if (tabs_->currentWidget() == chat_) chat_->promptEdit()->setFocus(Qt::OtherFocusReason);
+        if (!pending.isEmpty()) QMetaObject::invokeMethod(this, [this, pending] { sendChat(pending); }, Qt::QueuedConnection);
     });
     connect(session_, &CompareSession::chatDelta, chat_, &ChatView::appendDelta);
     connect(session_, &CompareSession::chatFinished, chat_, &ChatView::finishTurn);
@@ -362,6 +369,8 @@ void ComparePage::explainSpeeds(double aTps, double bTps) {
 
 QString ComparePage::speedNote() const { return speedNote_->isHidden() ? QString() : speedNote_->text(); }
 
+QString ComparePage::statusText() const { return status_->text(); }
+
 bool ComparePage::referenceWarningShown() const { return !referenceWarning_->isHidden(); }
 
 QString ComparePage::referenceWarning() const { return referenceWarning_->text(); }
@@ -396,10 +405,21 @@ void ComparePage::loadModels() {
 }
 
 void ComparePage::sendChat(const QString& message) {
-    if (!modelsLoaded()) return;
+    if (session_->isBusy())
+        return report(runKind_ == QLatin1String("load") ? tr("Still loading A and B; send again when both are loaded.")
+                                                        : tr("Wait until the %1 finishes, or stop it, to chat.").arg(runKind_),
+                      true);
+    if (!modelsLoaded()) {
+        if (pickers_[0]->currentPath().isEmpty() || pickers_[1]->currentPath().isEmpty())
+            return report(tr("Choose models A and B to chat with."), true);
+        pendingChat_ = message;
+        loadModels();
+        if (session_->isBusy()) report(tr("Loading A and B first; your message is sent when both are loaded."));
+        return;
+    }
     runKind_ = QStringLiteral("chat");
     chat_->beginTurn(message);
-    session_->chat(message, runSettings());
+    session_->chat(message, runSettings(), chat_->systemPrompt());
 }
 
 void ComparePage::runBattery() {

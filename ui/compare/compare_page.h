@@ -62,6 +62,8 @@ public:
     void runBattery();
     void runQuality();
     void runSweep();
+    // Sends to both loaded models. Before "Load both" it loads the chosen pair and sends once both
+    // are loaded; without a pair, or while something runs, it says why in the status line.
     void sendChat(const QString& message);
     void cancel();
 
@@ -74,6 +76,7 @@ public:
     QSpinBox* maxNewSpin() const { return maxNew_; }
     QComboBox* deviceChoice() const { return device_; }
     QTabWidget* tabs() const { return tabs_; }
+    QString statusText() const;   // the page's status line (what was done, or why not)
     ChatView* chat() const { return chat_; }
     BatteryView* battery() const { return battery_; }
     QualityView* quality() const { return quality_; }
@@ -107,6 +110,7 @@ private:
     QString runsFolder_;
     QString lastRunFile_;
     QString runKind_;   // what runs now ("battery", "quality", "sweep", "chat", "load")
+    QString pendingChat_;   // typed before the models were loaded: sent when they are
 
     ModelPicker* pickers_[2] = {};
     QLabel* modelStatus_[2] = {};

@@ -105,17 +105,19 @@ bool CompareSession::load(const QString& folderA, const QString& folderB, const 
     return true;
 }
 
-bool CompareSession::chat(const QString& message, const RunSettings& settings) {
+bool CompareSession::chat(const QString& message, const RunSettings& settings, const QString& systemPrompt) {
     if (!begin(2)) return false;
     QPointer<CompareSession> self(this);
     const std::string text = message.toStdString();
+    const std::string system = systemPrompt.trimmed().toStdString();
     const std::stop_token token = stop_.get_token();
     for (int s : {A, B}) {
         std::shared_ptr<ChatSession> chat = chats_[s];
-        post(s, [self, s, chat, text, settings, token] {
+        post(s, [self, s, chat, text, system, settings, token] {
             auto back = [self](auto fn) { QMetaObject::invokeMethod(self.data(), [self, fn] { if (self) fn(*self); }, Qt::QueuedConnection); };
             try {
                 if (!chat) throw std::runtime_error("this model has no tokenizer.json, so it cannot chat");
+                chat->setSystemPrompt(system);   // may change between turns; it stays the first message
                 const ChatTurn turn = chat->send(text, requestFor(settings, {}, settings.maxNewTokens), [&](const StreamEvent& e) {
                     if (e.textDelta.empty()) return;
                     const QString delta = QString::fromStdString(e.textDelta);

@@ -31,7 +31,9 @@ public:
 
     // Each call returns false (and does nothing) while another operation runs.
     bool load(const QString& folderA, const QString& folderB, const RunSettings& settings);
-    bool chat(const QString& message, const RunSettings& settings);   // both models, same message
+    // Both models, same message; `systemPrompt` ("" for none) leads the conversation of models
+    // with a chat template (the others ignore it).
+    bool chat(const QString& message, const RunSettings& settings, const QString& systemPrompt = {});
     bool runBattery(const Battery& battery, const RunSettings& settings);
     bool runQuality(const QualityOptions& options);
     bool runSweep(const SweepSettings& sweep, const RunSettings& settings);

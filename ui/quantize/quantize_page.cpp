@@ -27,6 +27,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -250,11 +251,12 @@ void QuantizePage::buildForm(QWidget* left) {
         if (dir.isEmpty()) return;
         outputTouched_ = true;
         output_->setText(QDir(dir).filePath(QFileInfo(output_->text()).fileName()));
+        rememberOutputFolder(dir);
     });
     connect(start_, &QPushButton::clicked, this, &QuantizePage::start);
     connect(cancel_, &QPushButton::clicked, this, &QuantizePage::cancel);
     connect(resume_, &QPushButton::clicked, this, &QuantizePage::resume);
-    connect(discard_, &QPushButton::clicked, this, &QuantizePage::discardInterruptedJob);
+    connect(discard_, &QPushButton::clicked, this, &QuantizePage::confirmDiscard);
 }
 
 void QuantizePage::buildRunPanel(QWidget* right) {
@@ -327,6 +329,18 @@ void QuantizePage::setCatalog(CatalogTableModel* catalog) { source_->setCatalog(
 
 bool QuantizePage::selectSource(const QString& path) { return source_->selectPath(path); }
 
+void QuantizePage::setOutputFolder(const QString& folder) {
+    outputFolder_ = folder.isEmpty() ? QString() : QDir::cleanPath(folder);
+    updateDefaultOutput();
+}
+
+void QuantizePage::rememberOutputFolder(const QString& folder) {
+    const QString clean = QDir::cleanPath(folder);
+    if (clean.isEmpty() || clean == outputFolder_) return;
+    outputFolder_ = clean;
+    Q_EMIT outputFolderChosen(clean);
+}
+
 QuantizeSettings QuantizePage::currentSettings() const {
     QuantizeSettings s;
     s.model = toPath(source_->currentPath());
@@ -368,13 +382,13 @@ void QuantizePage::updateDefaultOutput() {
     if (outputTouched_) return;
     const CatalogEntryPtr e = source_->currentEntry();
     if (!e) return;
-    // Next to the source: <name>-awq (-rtn), numbered when taken; an interrupted job there is kept
-    // as the default so that it is offered for resume.
+    // In the output folder (else next to the source): <name>-awq (-rtn), numbered when taken; an
+    // interrupted job there is kept as the default so that it is offered for resume.
     const QString suffix = method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? QStringLiteral("-rtn") : QStringLiteral("-awq");
     // A hub cache snapshot (named ORG/NAME) gets ORG--NAME-awq beside the cache folder, not a
     // folder inside the cache's snapshots/.
-    QDir parent = QFileInfo(toQString(e->path)).dir();
-    if (hubRepoId(e->path)) {
+    QDir parent = outputFolder_.isEmpty() ? QFileInfo(toQString(e->path)).dir() : QDir(outputFolder_);
+    if (outputFolder_.isEmpty() && hubRepoId(e->path)) {
         parent.cdUp();  // models--ORG--NAME
         parent.cdUp();  // the hub cache
         parent.cdUp();  // beside it
@@ -415,6 +429,14 @@ void QuantizePage::updateControls() {
     start_->setEnabled(!running && !interrupted && preflight_->canStart() && !preflightTimer_->isActive());
     cancel_->setEnabled(running && !runner_->cancelRequested());
     resumeBanner_->setVisible(interrupted);
+    // "can be resumed" must not outlive the interrupted job (discarded, or another output chosen).
+    if (statusOffersResume_ && !interrupted && !running) {
+        statusOffersResume_ = false;
+        setStatus(QString());
+        progress_->setRange(0, 1);
+        progress_->setValue(0);
+        progress_->setFormat(tr("Not started"));
+    }
     if (interrupted) {
         const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
         resumeText_->setText(tr("An interrupted job was found in %1 (%2 written). Resume it with the same settings, or discard it.")
@@ -434,12 +456,28 @@ void QuantizePage::resume() {
     runJob(true);
 }
 
+void QuantizePage::confirmDiscard() {
+    if (isRunning() || !hasInterruptedJob()) return;
+    const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
+    // Deleting finished layers cannot be undone: the user says so first (No is the default).
+    QMessageBox ask(QMessageBox::Question, tr("Discard the interrupted job?"),
+                    tr("Delete %1 and its %2? The job then has to start over.")
+                        .arg(toQString(partial), countNoun(layerFilesIn(partial), tr("finished layer"), tr("finished layers"))),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    ask.setObjectName(QStringLiteral("quantizeDiscardConfirm"));
+    ask.setDefaultButton(QMessageBox::No);
+    ask.button(QMessageBox::Yes)->setText(tr("Discard"));
+    if (ask.exec() == QMessageBox::Yes) discardInterruptedJob();
+}
+
 void QuantizePage::discardInterruptedJob() {
     if (isRunning() || !hasInterruptedJob()) return;
     const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
     spdlog::info("Quantize: discarding the interrupted job in {}", partial.string());
     removeTree(partial);
-    refreshPreflight();
+    refreshPreflight();   // clears a "can be resumed" status
+    setStatus(tr("Discarded the interrupted job in %1.").arg(toQString(partial)));
+    appendLog(tr("Discarded %1").arg(toQString(partial)));
 }
 
 void QuantizePage::cancel() {
@@ -455,6 +493,8 @@ void QuantizePage::runJob(bool resume) {
     s.resume = resume;
     jobSource_ = source_->currentPath();
     jobOutput_ = output_->text().trimmed();
+    rememberOutputFolder(QFileInfo(jobOutput_).absolutePath());   // the next job's default folder
+    statusOffersResume_ = false;
     const CatalogEntryPtr e = source_->currentEntry();
     layersDone_ = 0;
     eta_.clear();
@@ -485,7 +525,7 @@ void QuantizePage::runJob(bool resume) {
 void QuantizePage::prepareLayerRows(int layers) {
     layers_->setRowCount(layers);
     for (int l = 0; l < layers; ++l) {
-        layers_->setItem(l, LayerCol, cellItem(QString::number(l), Qt::AlignRight | Qt::AlignVCenter));
+        layers_->setItem(l, LayerCol, cellItem(QString::number(l + 1), Qt::AlignRight | Qt::AlignVCenter));
         layers_->setItem(l, StageCol, cellItem(tr("waiting")));
         layers_->setItem(l, ErrorCol, cellItem(QString(), Qt::AlignRight | Qt::AlignVCenter));
         layers_->setItem(l, TimeCol, cellItem(QString(), Qt::AlignRight | Qt::AlignVCenter));
@@ -563,7 +603,7 @@ void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
     QString text = tr("Done in %1: %2 (%3), %4 calibration tokens.")
                        .arg(durationText(summary.seconds), out, formatBytes(summary.outputBytes))
                        .arg(formatInteger(static_cast<std::int64_t>(summary.calibrationTokens)));
-    if (summary.resumedFromLayer > 0) text += tr(" Resumed at layer %1.").arg(summary.resumedFromLayer);
+    if (summary.resumedFromLayer > 0) text += tr(" Resumed at layer %1.").arg(summary.resumedFromLayer + 1);
     setStatus(text, QStringLiteral("#1e7b34"));
     appendLog(text);
     spdlog::info("Quantize: {}", text.toStdString());
@@ -582,10 +622,14 @@ void QuantizePage::onJobFailed(const QString& message, bool cancelled) {
     progress_->setRange(0, std::max(layers_->rowCount(), 1));
     progress_->setValue(layersDone_);
     if (cancelled) {
-        const QString text = tr("Cancelled after %1; the finished layers are kept and the job can be resumed.")
-                                 .arg(countNoun(layersDone_, tr("layer"), tr("layers")));
+        // Resume is offered only while the interrupted job's folder is really there.
+        const bool resumable = hasInterruptedJob();
+        const QString text = resumable ? tr("Cancelled after %1; the finished layers are kept and the job can be resumed.")
+                                             .arg(countNoun(layersDone_, tr("layer"), tr("layers")))
+                                       : tr("Cancelled after %1; nothing was kept.").arg(countNoun(layersDone_, tr("layer"), tr("layers")));
         progress_->setFormat(tr("%1 of %2 layers · cancelled").arg(layersDone_).arg(layers_->rowCount()));
         setStatus(text, QStringLiteral("#a84b00"));
+        statusOffersResume_ = resumable;
         appendLog(text);
         spdlog::info("Quantize: {}", text.toStdString());
     } else {

@@ -3,6 +3,8 @@
 // job before it starts (pre-flight), run it on a worker thread with progress, a per-layer table,
 // a live memory chart and the job's log; cancel at any time and resume an interrupted job. A
 // finished model is announced (the window rescans the library) and can be compared with its source.
+// New models go into the output folder the window gives (the user's library folder, or the last
+// folder chosen here); layers are numbered from 1 everywhere the user reads them.
 #include "core/quant/quantize_job.h"
 #include "ui/models/catalog_table_model.h"
 
@@ -38,6 +40,10 @@ public:
     void setCatalog(CatalogTableModel* catalog);   // the library (owned by the Models page)
     bool selectSource(const QString& path);
 
+    // The folder new models are written into (<folder>/<source name>-awq). Empty: beside the source.
+    void setOutputFolder(const QString& folder);
+    QString outputFolder() const { return outputFolder_; }
+
     QuantizeSettings currentSettings() const;
     void refreshPreflight();           // runs the pre-flight now (it also runs shortly after each change)
     bool isRunning() const;
@@ -45,7 +51,7 @@ public:
 
     void start();                      // a fresh job (the Start button)
     void resume();                     // continues the interrupted job (the Resume button)
-    void discardInterruptedJob();      // deletes <output>.partial
+    void discardInterruptedJob();      // deletes <output>.partial without asking (the Discard button asks first)
     void cancel();
 
     ModelPicker* sourcePicker() const { return source_; }
@@ -62,6 +68,7 @@ public:
     QPushButton* startButton() const { return start_; }
     QPushButton* cancelButton() const { return cancel_; }
     QPushButton* resumeButton() const { return resume_; }
+    QPushButton* discardButton() const { return discard_; }
     QPushButton* compareButton() const { return compare_; }
     QProgressBar* progressBar() const { return progress_; }
     QLabel* statusLabel() const { return status_; }
@@ -77,6 +84,7 @@ Q_SIGNALS:
     void modelCreated(const QString& output, const QString& source);   // the library should rescan
     void compareRequested(const QString& source, const QString& quantized);
     void statusMessage(const QString& text);
+    void outputFolderChosen(const QString& folder);   // the user started a job into it or browsed to it
 
 private:
     void buildForm(QWidget* left);
@@ -85,6 +93,8 @@ private:
     void onSettingsChanged();
     void applyDeviceDefaults();        // samples, sequence length and grid that fit the chosen device
     void updateDefaultOutput();
+    void confirmDiscard();             // the Discard button: asks, then discards
+    void rememberOutputFolder(const QString& folder);
     void updateControls();
     void runJob(bool resume);
     void prepareLayerRows(int layers);
@@ -99,6 +109,8 @@ private:
     QTimer* preflightTimer_ = nullptr;
     bool outputTouched_ = false;
     bool settingOutput_ = false;
+    bool statusOffersResume_ = false;   // the status line says the job can be resumed
+    QString outputFolder_;
     int layersDone_ = 0;
     double layerFraction_ = 0;   // share of the layer in flight done (0..1)
     QString eta_;   // " · ETA 1:23" after the first finished layer

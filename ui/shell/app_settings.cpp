@@ -15,6 +15,7 @@ namespace {
 const QString kLibraryFolders = QStringLiteral("library/folders");
 const QString kWarmPool = QStringLiteral("library/warmPool");
 const QString kRunsFolder = QStringLiteral("runs/folder");
+const QString kQuantizeOutput = QStringLiteral("quantize/outputFolder");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
 const QString kCompareA = QStringLiteral("compare/a");
@@ -52,6 +53,28 @@ void AppSettings::setRunsFolder(const QString& folder) {
 
 QString AppSettings::defaultRunsFolder() {
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
+}
+
+QString AppSettings::quantizeOutputFolder() const { return settings_->value(kQuantizeOutput).toString(); }
+
+void AppSettings::setQuantizeOutputFolder(const QString& folder) {
+    settings_->setValue(kQuantizeOutput, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
+}
+
+QString AppSettings::defaultModelsFolder() {
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("models"));
+}
+
+QString AppSettings::defaultQuantizeOutputFolder(const QStringList& libraryFolders, const QString& applicationDir) const {
+    if (const QString saved = quantizeOutputFolder(); !saved.isEmpty()) return saved;
+    // The bundled demo library is part of the installation (often read-only, replaced on update).
+    const QString demo = toQString(findDemoLibrary(toPath(applicationDir)));
+    const QString demoPrefix = QDir::cleanPath(demo) + QLatin1Char('/');
+    for (const QString& f : libraryFolders) {
+        const QString clean = QDir::cleanPath(f);
+        if (QFileInfo(clean).isDir() && (demo.isEmpty() || !(clean + QLatin1Char('/')).startsWith(demoPrefix))) return clean;
+    }
+    return defaultModelsFolder();
 }
 
 void AppSettings::applyFirstRunDefaults(const QString& applicationDir) {

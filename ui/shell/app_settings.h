@@ -35,6 +35,14 @@ public:
     void setRunsFolder(const QString& folder);
     static QString defaultRunsFolder();
 
+    // The folder the Quantize page last wrote a model into (empty until a job ran or the user
+    // browsed to one); without one, new models go to the first library folder outside the bundled
+    // demo library, else to defaultModelsFolder() (<app data dir>/models, added to the library).
+    QString quantizeOutputFolder() const;
+    void setQuantizeOutputFolder(const QString& folder);
+    static QString defaultModelsFolder();
+    QString defaultQuantizeOutputFolder(const QStringList& libraryFolders, const QString& applicationDir) const;
+
     // First start: remember the demo library (found beside `applicationDir`) as the only folder.
     void applyFirstRunDefaults(const QString& applicationDir);
 

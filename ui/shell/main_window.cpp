@@ -26,6 +26,7 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -38,6 +39,8 @@
 #include <QTimer>
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #ifndef AWQBENCH_VERSION
 #define AWQBENCH_VERSION "dev"
@@ -53,8 +56,8 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     setWindowIcon(icon(QStringLiteral("awqbench")));
     setAcceptDrops(true);
 
-    const QString appDir = options_.applicationDir.isEmpty() ? QCoreApplication::applicationDirPath() : options_.applicationDir;
-    settings_->applyFirstRunDefaults(appDir);
+    appDir_ = options_.applicationDir.isEmpty() ? QCoreApplication::applicationDirPath() : options_.applicationDir;
+    settings_->applyFirstRunDefaults(appDir_);
     warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : settings_->warmPool();
     if (options_.warmPoolOverride) overridden_ = true;
     if (options_.libraryOverride) {
@@ -125,7 +128,20 @@ void MainWindow::buildPlaces() {
 #ifdef AWQBENCH_UI_WITH_ENGINE
     // The pages pick their models from the Models page's catalog; a new model rescans it.
     quantize_->setCatalog(models_->catalog());
-    connect(quantize_, &QuantizePage::modelCreated, this, [this] { models_->rescan(); });
+    // A new model written outside the library (the default models folder, a browsed folder) brings
+    // its folder into the library, so that it is listed.
+    connect(quantize_, &QuantizePage::modelCreated, this, [this](const QString& output) {
+        const QString folder = QDir::cleanPath(QFileInfo(output).absolutePath());
+        const bool listed = std::any_of(sessionFolders_.begin(), sessionFolders_.end(), [&](const QString& f) {
+            return (folder + QLatin1Char('/')).startsWith(QDir::cleanPath(f) + QLatin1Char('/'));
+        });
+        if (!listed) rememberLibraryFolders({folder});
+        models_->rescan();
+    });
+    connect(quantize_, &QuantizePage::outputFolderChosen, this, [this](const QString& folder) {
+        settings_->setQuantizeOutputFolder(folder);
+        settings_->sync();
+    });
     compare_->setCatalog(models_->catalog());
     compare_->setRunsFolder(settings_->runsFolder());
     // A/B by path across restarts: the last pair comes back (once the scan lists it), and each A
@@ -237,6 +253,11 @@ void MainWindow::pushRootsToModels() {
     models_->setRoots(makeRoots(sessionFolders_, warmPool_));
     deploy_->setWarmPool(warmPool_);
     updateLibraryLabel();
+    updateQuantizeOutputFolder();
+}
+
+void MainWindow::updateQuantizeOutputFolder() {
+    if (quantize_) quantize_->setOutputFolder(settings_->defaultQuantizeOutputFolder(sessionFolders_, appDir_));
 }
 
 void MainWindow::updateLibraryLabel() {
@@ -254,7 +275,7 @@ void MainWindow::rescan() {
     models_->rescan();
 }
 
-QStringList MainWindow::addLibraryPaths(const QStringList& paths) {
+QStringList MainWindow::rememberLibraryFolders(const QStringList& paths) {
     QStringList added;
     QStringList saved = settings_->libraryFolders();
     for (const QString& p : normalizedFolders(paths)) {
@@ -265,13 +286,19 @@ QStringList MainWindow::addLibraryPaths(const QStringList& paths) {
         added << p;
         spdlog::info("Added to the library: {}", p.toStdString());
     }
+    if (added.isEmpty()) return added;
+    settings_->setLibraryFolders(saved);
+    settings_->sync();
+    pushRootsToModels();
+    return added;
+}
+
+QStringList MainWindow::addLibraryPaths(const QStringList& paths) {
+    const QStringList added = rememberLibraryFolders(paths);
     if (added.isEmpty()) {
         statusBar()->showMessage(tr("Already in the library"), 5000);
         return added;
     }
-    settings_->setLibraryFolders(saved);
-    settings_->sync();
-    pushRootsToModels();
     rescan();
     return added;
 }

@@ -87,10 +87,14 @@ private:
     void buildActions();
     void buildStatusBar();
     void pushRootsToModels();
+    void updateQuantizeOutputFolder();   // the saved folder, or the user's library folder
+    // Saves and adds folders to this session's library without rescanning; returns the new ones.
+    QStringList rememberLibraryFolders(const QStringList& paths);
     void updateLibraryLabel();
     void showAbout();
 
     MainWindowOptions options_;
+    QString appDir_;   // where the bundled demo library is looked for
     std::unique_ptr<AppSettings> settings_;
     QStringList sessionFolders_;
     QString warmPool_;
