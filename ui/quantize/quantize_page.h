@@ -108,7 +108,6 @@ private:
     MemorySampler* sampler_ = nullptr;
     QTimer* preflightTimer_ = nullptr;
     bool outputTouched_ = false;
-    bool settingOutput_ = false;
     bool statusOffersResume_ = false;   // the status line says the job can be resumed
     QString outputFolder_;
     int layersDone_ = 0;
