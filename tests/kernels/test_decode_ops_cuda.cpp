@@ -230,6 +230,32 @@ TEST(DecodeOpsCuda, SiluMulMatchesReference) {
     expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "silu*up");
 }
 
+TEST(DecodeOpsCuda, ArgmaxRowsMatchesFirstMaximum) {
+    std::mt19937 rng(5);
+    const int rows = 5, cols = 128256;  // Llama-3's vocabulary
+    std::uniform_real_distribution<float> value(-30.0f, 30.0f);
+    std::vector<float> logits(std::size_t(rows) * cols);
+    for (auto& v : logits) v = value(rng);
+    auto at = [&](int r, int c) -> float& { return logits[std::size_t(r) * cols + c]; };
+    at(1, 77) = at(1, 90001) = 100.0f;     // a tie: the first index wins
+    at(2, cols - 1) = 100.0f;              // the last column
+    at(3, 5) = NAN;                        // NaN never wins
+    at(3, 6) = 100.0f;
+    for (int c = 0; c < cols; ++c) at(4, c) = -INFINITY;  // nothing finite: index 0
+    const std::vector<std::int64_t> want = {
+        std::max_element(logits.begin(), logits.begin() + cols) - logits.begin(), 77, cols - 1, 6, 0};
+    DeviceBuffer<float> dlogits(logits);
+    DeviceBuffer<std::int64_t> dout(std::vector<std::int64_t>(rows, -1));
+    DeviceBuffer<std::uint8_t> workspace(std::vector<std::uint8_t>(argmaxWorkspaceBytes(rows), 0));
+    for (int call = 0; call < 2; ++call) {  // the second call checks that the first left the workspace re-armed
+        ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr), cudaSuccess);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        EXPECT_EQ(dout.download<std::int64_t>(), want) << "call " << call;
+    }
+    const auto left = workspace.download<std::uint8_t>();  // the row counters (its last rows * 4 bytes) are zero again
+    EXPECT_EQ(std::vector<std::uint8_t>(left.end() - rows * 4, left.end()), std::vector<std::uint8_t>(std::size_t(rows) * 4, 0));
+}
+
 TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {
     DecodeAttentionArgs<__half> bad{};
     bad.batch = 1;

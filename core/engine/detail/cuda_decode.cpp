@@ -137,6 +137,24 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
     return out;
 }
 
+at::Tensor cudaArgmaxRows(const at::Tensor& logits) {
+    if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous())
+        throw Error("argmax kernel: logits must be a contiguous float32 CUDA tensor [rows, vocab]");
+    const c10::cuda::CUDAGuard guard(logits.device());
+    const int rows = int(logits.size(0));
+    // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread, so
+    // two engines decoding on two threads (the Compare page) never share one.
+    thread_local at::Tensor workspace;
+    const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
+    if (!workspace.defined() || workspace.device() != logits.device() || workspace.numel() != bytes)
+        workspace = at::zeros({bytes}, logits.options().dtype(at::kByte));
+    auto out = at::empty({rows}, logits.options().dtype(at::kLong));
+    check(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), workspace.data_ptr(),
+                              currentStream(logits)),
+          "argmax");
+    return out;
+}
+
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& step, const at::Device& device, at::Tensor& firstOutput) {
     const c10::cuda::CUDAGuard deviceGuard(device);
     auto current = c10::cuda::getCurrentCUDAStream(device.index());

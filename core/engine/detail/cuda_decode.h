@@ -28,6 +28,9 @@ at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, cons
 // gateUp [rows, 2 I] -> silu(gate) * up [rows, I].
 at::Tensor cudaSiluMul(const at::Tensor& gateUp);
 
+// Greedy tokens: logits float32 [B, vocab] on the GPU -> int64 [B] on the GPU (first index on ties).
+at::Tensor cudaArgmaxRows(const at::Tensor& logits);
+
 // A step captured as a CUDA graph (torch's CUDAGraph, own memory pool) and replayed on the current
 // stream. `step` must read and write only tensors that outlive the capture, at fixed addresses.
 class CapturedStep {
