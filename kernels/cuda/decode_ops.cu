@@ -115,6 +115,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
     const int D = a.headDim;
     const int pos = a.positions[b];
     if (pos < 0 || pos >= a.capacity) return;  // the engine never asks for this; never write outside the cache
+    const std::size_t sequence = std::size_t(b / a.tokensPerSequence);
 
     const T* src = a.qkv + (std::size_t(b) * headsAll + head) * D + lane * E;
     float v[E];
@@ -123,7 +124,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
 
     if (head >= a.heads + a.kvHeads) {  // a value head: stored as is
         const int kvh = head - a.heads - a.kvHeads;
-        T* dst = a.vCache + ((std::size_t(b) * a.kvHeads + kvh) * a.capacity + pos) * D + lane * E;
+        T* dst = a.vCache + ((sequence * a.kvHeads + kvh) * a.capacity + pos) * D + lane * E;
 #pragma unroll
         for (int e = 0; e < E; ++e) dst[e] = src[e];
         return;
@@ -140,7 +141,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
     const float* cosRow = a.cos + std::size_t(pos) * D + lane * E;
     const float* sinRow = a.sin + std::size_t(pos) * D + lane * E;
     T* dst = isQuery ? a.q + (std::size_t(b) * a.heads + head) * D + lane * E
-                     : a.kCache + ((std::size_t(b) * a.kvHeads + (head - a.heads)) * a.capacity + pos) * D + lane * E;
+                     : a.kCache + ((sequence * a.kvHeads + (head - a.heads)) * a.capacity + pos) * D + lane * E;
 #pragma unroll
     for (int e = 0; e < E; ++e) {
         const float partner = __shfl_xor_sync(kFullMask, v[e], 16);
@@ -444,7 +445,9 @@ cudaError_t rmsNormResidual(T* x, const T* delta, const T* weight, T* out, int r
 
 template <typename T>
 cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
-    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.capacity <= 0 || !headDimSupported(a.headDim)) return cudaErrorInvalidValue;
+    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.capacity <= 0 || !headDimSupported(a.headDim) || a.tokensPerSequence <= 0 ||
+        a.batch % a.tokensPerSequence != 0)
+        return cudaErrorInvalidValue;
     if (a.batch == 0) return cudaSuccess;
     const int warps = a.batch * (a.heads + 2 * a.kvHeads);
     constexpr int kWarpsPerBlock = 4;

@@ -76,7 +76,8 @@ at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at:
 }
 
 at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
-                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads) {
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
+                           int tokensPerSequence) {
     requireHalfTensor(qkv, "qkv");
     requireHalfTensor(keys, "key cache");
     requireHalfTensor(values, "value cache");
@@ -88,7 +89,7 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
                               const kernels::RopeKvArgs<T> args{pointer<T>(qkv), pointer<T>(qNorm), pointer<T>(kNorm), float(eps),
                                                                 cos.data_ptr<float>(), sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(),
                                                                 pointer<T>(q), pointer<T>(keys), pointer<T>(values), B, heads, kvHeads, D,
-                                                                capacity};
+                                                                capacity, tokensPerSequence};
                               return kernels::ropeKvWrite<T>(args, currentStream(qkv));
                           }),
           "rotary embedding / KV write");

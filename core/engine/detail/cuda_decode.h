@@ -15,10 +15,12 @@ bool cudaDecodeBuiltIn();
 // x [rows, dim]: x = x + delta in place when delta is defined; returns RMSNorm(x) * weight.
 at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at::Tensor& weight, double eps);
 
-// qkv [B, (H + 2 KvH) D] -> q [B, H, D] normed (qNorm/kNorm defined: Qwen3) and rotated; keys and
-// values [B, KvH, capacity, D] get row positions[b] (int32 [B]). cos/sin float [maxPositions, D].
+// qkv [rows, (H + 2 KvH) D] -> q [rows, H, D] normed (qNorm/kNorm defined: Qwen3) and rotated; keys
+// and values [rows / tokensPerSequence, KvH, capacity, D] get row positions[r] (int32 [rows]).
+// cos/sin float [maxPositions, D]. Decode: one row a sequence; prefill: S rows a sequence.
 at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
-                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads);
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
+                           int tokensPerSequence = 1);
 
 // q [B, H, D] over keys/values [B, KvH, capacity, D] up to positions[b] (within `window` tokens when
 // window > 0) -> [B, H * D].

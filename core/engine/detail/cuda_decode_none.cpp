@@ -12,7 +12,7 @@ namespace {
 bool cudaDecodeBuiltIn() { return false; }
 at::Tensor cudaRmsNormResidual(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { notBuilt(); }
 at::Tensor cudaRopeKvWrite(const at::Tensor&, const at::Tensor&, const at::Tensor&, double, const at::Tensor&, const at::Tensor&,
-                           const at::Tensor&, at::Tensor&, at::Tensor&, int, int) {
+                           const at::Tensor&, at::Tensor&, at::Tensor&, int, int, int) {
     notBuilt();
 }
 at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int, double) { notBuilt(); }
