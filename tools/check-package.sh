@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the .deb from ./build (cpack), then checks it as a distribution would: its control fields
+# and file list (dpkg-deb), lintian (errors fail), the AppStream metadata (appstreamcli) and the
+# desktop entry (desktop-file-validate). With --install (CI: a throwaway machine) it also installs
+# the package with apt, runs the installed CLI on the installed demo models and removes it again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+install=false
+[ "${1:-}" = "--install" ] && install=true
+out=build/package
+rm -rf "$out" && mkdir -p "$out"
+(cd build && cpack -G DEB -B "$PWD/package" > package/cpack.log 2>&1) || { tail -30 "$out/cpack.log"; exit 1; }
+deb=$(ls "$out"/awqbench_*.deb 2>/dev/null || ls "$out"/awqbench-*.deb)
+echo "package: $deb"
+dpkg-deb --info "$deb" | tee "$out/info.txt" | sed -n '/Package:/,$p'
+grep -q "^ Depends: .*libtorch" "$out/info.txt" || { echo "check-package: Depends does not name libtorch (dpkg-shlibdeps)"; exit 1; }
+dpkg-deb --contents "$deb" > "$out/contents.txt"
+for f in ./usr/bin/awqbench ./usr/bin/awqbench-cli ./usr/share/applications/awqbench.desktop \
+         ./usr/share/metainfo/io.github.awqbench.Workbench.metainfo.xml ./usr/share/icons/hicolor/scalable/apps/awqbench.svg \
+         ./usr/share/awqbench/demo-models/tinystories-qwen3-7m/config.json; do
+  grep -q " $f\$" "$out/contents.txt" || { echo "check-package: $f is not in the package"; exit 1; }
+done
+appstreamcli validate --no-net --pedantic packaging/io.github.awqbench.Workbench.metainfo.xml
+desktop-file-validate packaging/awqbench.desktop
+# lintian: errors fail; warnings are printed for whoever looks next.
+lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppressions "$deb" | tee "$out/lintian.txt"
+if $install; then
+  apt-get install -y "./$deb" > "$out/install.log" 2>&1 || { tail -20 "$out/install.log"; exit 1; }
+  awqbench-cli models list /usr/share/awqbench/demo-models | tee "$out/installed-cli.txt"
+  grep -q "tinystories-qwen3-7m" "$out/installed-cli.txt"
+  apt-get remove -y awqbench > /dev/null
+fi
+echo "check-package: ok"
