@@ -4,8 +4,12 @@
 #include "core/compare/compare_runner.h"
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
+#include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
+#if AWQBENCH_HAVE_SERVE
+#include "core/serve/endpoint_sweep.h"
+#endif
 
 #include <algorithm>
 #include <csignal>
@@ -199,7 +203,29 @@ struct SweepOptions {
     int maxNew = 64, minRequests = 8;
     double slo = 0, price = 0;
     bool json = false;
+    // Endpoints (--model URL): served model names, the key's environment variable, the load.
+    std::vector<std::string> servedModels;
+    std::string apiKeyEnv = "OPENAI_API_KEY", requestRate = "inf";
+    int numPrompts = 32;
+    double sloTtftMs = 0, sloTpotMs = 0;
 };
+
+// vLLM benchmark_serving's figures of an endpoint sweep, beside the common table.
+void printServingTable(const RunDocument& d) {
+    for (const auto& [slot, m] : d.sweep->models) {
+        if (m.points.empty() || !m.points.front().serving) continue;
+        std::cout << slot << " serving (" << d.models.at(slot).path << "):\n";
+        TextTable t({"max concurrency", "done/failed", "req/s", "TTFT p50/p99", "TPOT p50/p99", "ITL p50/p99", "E2EL p50/p99", "goodput"},
+                    {true, true, true, true, true, true, true, true});
+        for (const auto& p : m.points) {
+            const auto& v = *p.serving;
+            auto pair = [](const LatencyStats& l) { return fixed(l.p50, 1) + " / " + fixed(l.p99, 1); };
+            t.addRow({std::to_string(p.concurrency), std::to_string(v.completed) + "/" + std::to_string(v.failed), fixed(v.requestThroughput, 2),
+                      pair(p.ttftMs), pair(v.tpotMs), pair(v.itlMs), pair(p.latencyMs), v.goodput ? fixed(*v.goodput, 2) : "-"});
+        }
+        std::cout << t.render();
+    }
+}
 
 void printSweepTable(const RunDocument& d) {
     const std::string device = deviceLabel(d.host, true);
@@ -229,6 +255,50 @@ void printSweepTable(const RunDocument& d) {
     });
 }
 
+int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
+#if AWQBENCH_HAVE_SERVE
+    std::vector<serve::Endpoint> endpoints;
+    const char* key = std::getenv(o.apiKeyEnv.c_str());
+    for (std::size_t i = 0; i < o.models.size(); ++i) {
+        if (!serve::isEndpointUrl(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
+        endpoints.push_back({o.models[i], i < o.servedModels.size() ? o.servedModels[i] : "", key ? key : ""});
+    }
+    serve::LoadSettings load;
+    load.numPrompts = o.numPrompts;
+    if (o.requestRate != "inf") {
+        try {
+            load.requestRate = std::stod(o.requestRate);
+        } catch (const std::exception&) {
+            load.requestRate = -1;
+        }
+        if (*load.requestRate <= 0) throw Error("--request-rate must be a positive number of requests per second or inf");
+    }
+    serve::ServingSlo slo;
+    if (o.sloTtftMs > 0) slo.ttftMs = o.sloTtftMs;
+    if (o.sloTpotMs > 0) slo.tpotMs = o.sloTpotMs;
+    StopOnSigint sigint;
+    const auto doc = serve::runEndpointSweepDocument(endpoints, s, load, slo, [&](const SweepEvent& e) {
+        if (e.point)
+            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << fixed(e.point->outputTokensPerS, 1)
+                      << " tok/s, TTFT p50 " << fixed(e.point->ttftMs.p50, 1) << " ms, E2EL p95 " << fixed(e.point->latencyMs.p95, 1)
+                      << " ms\n";
+        else
+            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << e.round << "/" << e.rounds << " requests"
+                      << std::flush;
+    }, sigint.source.get_token());
+    if (!o.json) {
+        printSweepTable(doc);
+        printServingTable(doc);
+    }
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+#else
+    (void)s;
+    throw Error("this awqbench-cli was built without cpp-httplib: it cannot sweep " + o.models[0], {},
+                "install libcpp-httplib-dev and rebuild");
+#endif
+}
+
 int runSweepCommand(const SweepOptions& o) {
     SweepSettings s;
     s.concurrency = parseIntList(o.concurrency, "--concurrency");
@@ -237,6 +307,8 @@ int runSweepCommand(const SweepOptions& o) {
     s.minRequests = o.minRequests;
     if (o.slo > 0) s.sloP95Ms = o.slo;
     if (o.price > 0) s.gpuHourlyUsd = o.price;
+    if (std::any_of(o.models.begin(), o.models.end(), [](const std::string& m) { return m.starts_with("http://") || m.starts_with("https://"); }))
+        return runEndpointSweep(o, s);
     std::vector<std::filesystem::path> models(o.models.begin(), o.models.end());
     StopOnSigint sigint;
     const auto doc = runSweepDocument(models, runSettings(o.device, o.dtype, o.maxNew, {}), s, [&](const SweepEvent& e) {
@@ -269,7 +341,7 @@ void addCompareCommands(CLI::App& app) {
 
     auto s = std::make_shared<SweepOptions>();
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
-    sw->add_option("--model", s->models, "model folder (give it twice to sweep A and B)")->required()->expected(1, 2);
+    sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
     sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels");
     sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(CLI::PositiveNumber);
     sw->add_option("--prompt", s->prompt, "prompt of every request");
@@ -280,6 +352,13 @@ void addCompareCommands(CLI::App& app) {
                    "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (none without it)")
         ->check(CLI::NonNegativeNumber);
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
+    sw->add_option("--served-model", s->servedModels, "endpoints: the model name each --model URL serves (default: the first it lists)")
+        ->expected(1, 2);
+    sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
+    sw->add_option("--request-rate", s->requestRate, "endpoints: requests per second, Poisson arrivals, or inf (all at once; default)");
+    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(CLI::PositiveNumber);
+    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this")->check(CLI::NonNegativeNumber);
+    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this")->check(CLI::NonNegativeNumber);
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
 }

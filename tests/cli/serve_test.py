@@ -225,6 +225,29 @@ check(error_of(400, "prompt too long", path="/v1/completions", body={"model": MO
 error_of(400, "max_tokens past the context", body=dict(chat, max_tokens=5000))
 error_of(404, "unknown route", path="/v1/nothing", method="GET")
 
+# sweep against the server: a run document with vLLM benchmark_serving's percentiles, the URL and
+# the served model name recorded, the key (read from an environment variable) nowhere in it.
+doc_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"serve-test-sweep-{os.getpid()}.json")
+url = f"http://127.0.0.1:{srv.port}/v1"
+sweep = subprocess.run([cli, "sweep", "--model", url, "--api-key-env", "SERVE_TEST_KEY", "--concurrency", "1,4",
+                        "--num-prompts", "8", "--max-new", "8", "--request-rate", "50", "--slo-ttft-ms", "10000",
+                        "--out", doc_path], capture_output=True, text=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+check(sweep.returncode == 0, f"sweep against the server: {sweep.stderr[-500:]}")
+if sweep.returncode == 0:
+    raw = open(doc_path).read()
+    doc = json.loads(raw)
+    points = doc["sweep"]["A"]["points"]
+    check(doc["kind"] == "sweep" and doc["sweep"]["endpoint"] == url and doc["models"]["A"]["name"] == MODEL_ID
+          and doc["models"]["A"]["path"] == url, "the run document names the endpoint and its model")
+    check(KEY not in raw, "the API key is not in the run document")
+    check([p["concurrency"] for p in points] == [1, 4] and all(p["serving"]["completed"] == 8 and p["serving"]["failed"] == 0
+          for p in points), f"8 requests per level: {points}")
+    for p in points:
+        v = p["serving"]
+        check(all(0 < x[k] for x in (p["ttft_ms"], p["latency_ms"], v["tpot_ms"], v["itl_ms"]) for k in ("mean", "p50", "p95", "p99"))
+              and v["request_rate"] == 50 and v["goodput"] > 0 and p["output_tokens_per_s"] > 0, f"percentiles: {p}")
+    os.remove(doc_path)
+
 srv.stop(signal.SIGTERM)
 
 # A bounded queue: one slot, no waiting room; a second request while the first runs gets 429.
