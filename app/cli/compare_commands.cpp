@@ -8,6 +8,7 @@
 #include "core/util/format.h"
 #include "core/util/int_list.h"
 #if AWQBENCH_HAVE_SERVE
+#include "core/serve/endpoint_compare.h"
 #include "core/serve/endpoint_sweep.h"
 #endif
 
@@ -103,7 +104,10 @@ struct CompareOptions {
     int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
     bool json = false;
     SamplingOptions sampling;
+    std::string aModel, bModel, apiKeyEnv = "OPENAI_API_KEY";  // endpoints (--a URL --b URL)
 };
+
+bool isUrl(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
 std::string progressLine(const BatteryEvent& e) {
     const auto& r = e.result;
@@ -170,7 +174,30 @@ void printCompareTable(const RunDocument& d) {
         printQuantizedSlowerNote(d, [&](const std::string& slot) { return d.speed.at(slot).outputTokensPerS; });
 }
 
+int runEndpointCompare(const CompareOptions& o) {
+    if (!isUrl(o.a) || !isUrl(o.b)) throw Error("compare: give two endpoint URLs or two model folders, not one of each");
+    if (!o.text.empty())
+        throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for endpoints");
+    if (o.battery == "none") throw Error("an endpoint comparison runs the battery: --battery none leaves nothing to run");
+#if AWQBENCH_HAVE_SERVE
+    const char* key = std::getenv(o.apiKeyEnv.c_str());
+    std::vector<serve::Endpoint> endpoints{{o.a, o.aModel, key ? key : ""}, {o.b, o.bModel, key ? key : ""}};
+    StopOnSigint sigint;
+    const auto doc = serve::runEndpointComparison(endpoints, loadBattery(o.battery), runSettings(o.device, o.dtype, o.maxNew, o.sampling),
+                                                  [&](const BatteryEvent& e) {
+                                                      if (e.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e) << "\n";
+                                                  },
+                                                  sigint.source.get_token());
+    if (!o.json) printCompareTable(doc);
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+#else
+    throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach " + o.a, {}, "install libcpp-httplib-dev and rebuild");
+#endif
+}
+
 int runCompare(const CompareOptions& o) {
+    if (isUrl(o.a) || isUrl(o.b)) return runEndpointCompare(o);
     CompareSettings s;
     s.modelA = o.a;
     s.modelB = o.b;
@@ -260,7 +287,7 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
     std::vector<serve::Endpoint> endpoints;
     const char* key = std::getenv(o.apiKeyEnv.c_str());
     for (std::size_t i = 0; i < o.models.size(); ++i) {
-        if (!serve::isEndpointUrl(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
+        if (!isUrl(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
         endpoints.push_back({o.models[i], i < o.servedModels.size() ? o.servedModels[i] : "", key ? key : ""});
     }
     serve::LoadSettings load;
@@ -307,7 +334,7 @@ int runSweepCommand(const SweepOptions& o) {
     s.minRequests = o.minRequests;
     if (o.slo > 0) s.sloP95Ms = o.slo;
     if (o.price > 0) s.gpuHourlyUsd = o.price;
-    if (std::any_of(o.models.begin(), o.models.end(), [](const std::string& m) { return m.starts_with("http://") || m.starts_with("https://"); }))
+    if (std::any_of(o.models.begin(), o.models.end(), isUrl))
         return runEndpointSweep(o, s);
     std::vector<std::filesystem::path> models(o.models.begin(), o.models.end());
     StopOnSigint sigint;
@@ -326,8 +353,11 @@ int runSweepCommand(const SweepOptions& o) {
 void addCompareCommands(CLI::App& app) {
     auto c = std::make_shared<CompareOptions>();
     auto* cmp = app.add_subcommand("compare", "run a prompt battery (and optionally perplexity / KLD) on two models side by side");
-    cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original)")->required();
-    cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version)")->required();
+    cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original), or an endpoint URL (http://host:8000/v1)")->required();
+    cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version), or an endpoint URL")->required();
+    cmp->add_option("--a-model", c->aModel, "endpoints: the model name A serves (default: the first it lists)");
+    cmp->add_option("--b-model", c->bModel, "endpoints: the model name B serves (default: the first it lists)");
+    cmp->add_option("--api-key-env", c->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(CLI::PositiveNumber);

@@ -46,6 +46,7 @@ void sendError(httplib::Response& res, const ApiError& e) {
 struct Stream {
     std::shared_ptr<serve::Job> job;
     serve::ResponseBuilder builder;
+    bool chat = false;
     std::vector<std::string> stops;
     bool includeUsage = false, started = false;
     std::string text;       // all text deltas so far (may run past a stop string)
@@ -59,7 +60,7 @@ struct Stream {
         };
         if (!started) {
             started = true;
-            if (builder.id().starts_with("chatcmpl") && !write(builder.roleChunk())) return false;
+            if (chat && !write(builder.roleChunk())) return false;
         }
         auto ev = job->next(100ms);
         if (!ev) return true;  // called again
@@ -145,8 +146,9 @@ public:
         });
         int signal = 0;
         sigwait(&stopSignals, &signal);
-        std::cerr << "serve: " << (loadError.empty() ? (signal == SIGINT ? "SIGINT" : "SIGTERM") : "load failed") << ", stopping" << std::endl;
+        stopping_ = true;
         loader.join();
+        std::cerr << "serve: " << (loadError.empty() ? (signal == SIGINT ? "SIGINT" : "SIGTERM") : "load failed") << ", stopping" << std::endl;
         // Running and waiting requests end first (streams close), then the HTTP server.
         for (auto& m : models_)
             if (m->scheduler) m->scheduler->stop();
@@ -229,12 +231,13 @@ private:
                 throw ApiError(400, "invalid_request_error", std::string("the chat template failed: ") + e.what(), "messages");
             }
             auto job = model->scheduler->submit(serve::generationRequest(params, std::move(ids), model->scheduler->capacity()));
+            if (!job && stopping_) throw ApiError(503, "server_error", "the server is shutting down");
             if (!job)
                 throw ApiError(429, "rate_limit_error", "the server's queue is full (" + std::to_string(o_.maxQueue) +
                                                             " waiting requests); retry later", {}, "queue_full");
             serve::ResponseBuilder builder(chat, model->id);
             if (params.stream) {
-                auto stream = std::make_shared<Stream>(Stream{job, builder, params.stop, params.includeUsage});
+                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.stop, params.includeUsage});
                 res.set_header("Cache-Control", "no-cache");
                 res.set_chunked_content_provider(
                     "text/event-stream", [stream](std::size_t, httplib::DataSink& sink) { return stream->pump(sink); },
@@ -261,7 +264,7 @@ private:
 
     ServeOptions o_;
     std::vector<std::unique_ptr<ServedModel>> models_;
-    std::atomic<bool> ready_{false};
+    std::atomic<bool> ready_{false}, stopping_{false};
     httplib::Server http_;
 };
 

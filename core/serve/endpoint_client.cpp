@@ -63,21 +63,28 @@ std::vector<std::string> endpointModels(const Endpoint& endpoint) {
     return ids;
 }
 
-RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& prompt, int maxTokens) {
+StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCall& call,
+                                    const std::function<void(const std::string&)>& onText) {
     const auto u = split(endpoint.url);
     httplib::Client client(u.origin);
     client.set_connection_timeout(30);
     client.set_read_timeout(600);
-    const json body = {{"model", endpoint.model}, {"prompt", prompt},      {"max_tokens", maxTokens}, {"temperature", 0},
-                       {"ignore_eos", true},      {"stream", true},        {"stream_options", {{"include_usage", true}}}};
+    json body = {{"model", endpoint.model},    {"max_tokens", call.maxTokens},
+                 {"temperature", call.temperature}, {"top_p", call.topP},
+                 {"stream", true},             {"stream_options", {{"include_usage", true}}}};
+    if (call.chat) body["messages"] = json::array({{{"role", "user"}, {"content", call.prompt}}});
+    else body["prompt"] = call.prompt;
+    if (call.ignoreEos) body["ignore_eos"] = true;
+    if (call.seed) body["seed"] = *call.seed;
     httplib::Request req;
     req.method = "POST";
-    req.path = u.prefix + "/completions";
+    req.path = u.prefix + (call.chat ? "/chat/completions" : "/completions");
     req.headers = headersFor(endpoint);
     req.body = body.dump();
     req.set_header("Content-Type", "application/json");
 
-    RequestTiming t;
+    StreamedCompletion out;
+    auto& t = out.timing;
     std::string buffer, errorBody;
     int chunksWithText = 0;
     bool usageSeen = false;
@@ -113,12 +120,18 @@ RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& promp
             }
             if (!chunk.contains("choices") || !chunk["choices"].is_array() || chunk["choices"].empty()) continue;
             const auto& c = chunk["choices"][0];
-            const std::string text = c.contains("text") && c["text"].is_string() ? c["text"].get<std::string>() : "";
+            if (c.contains("finish_reason") && c["finish_reason"].is_string()) out.finishReason = c["finish_reason"].get<std::string>();
+            const json* piece = call.chat ? (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content")
+                                                 ? &c["delta"]["content"] : nullptr)
+                                          : (c.contains("text") ? &c["text"] : nullptr);
+            const std::string text = piece && piece->is_string() ? piece->get<std::string>() : "";
             if (text.empty()) continue;
             if (chunksWithText == 0) t.ttftMs = msBetween(start, now);
             else t.itlMs.push_back(msBetween(last, now));
             last = now;
             ++chunksWithText;
+            out.text += text;
+            if (onText) onText(text);
         }
         return true;
     };
@@ -130,11 +143,22 @@ RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& promp
         t.error = "request failed: " + httplib::to_string(error);
     } else if (res.status != 200) {
         t.error = "HTTP " + std::to_string(res.status) + ": " + (errorBody.empty() ? res.body : errorBody).substr(0, 300);
-    } else if (chunksWithText == 0) {
-        t.error = "the stream carried no text";
     } else {
         t.ok = true;
         if (!usageSeen) t.outputTokens = chunksWithText;
+    }
+    return out;
+}
+
+RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& prompt, int maxTokens) {
+    CompletionCall call;
+    call.prompt = prompt;
+    call.maxTokens = maxTokens;
+    call.ignoreEos = true;
+    auto t = streamCompletion(endpoint, call).timing;
+    if (t.ok && t.outputTokens == 0) {
+        t.ok = false;
+        t.error = "the stream carried no text";
     }
     return t;
 }

@@ -33,7 +33,25 @@ struct LoadSettings {
     std::uint64_t seed = 0;             // arrival times
 };
 
-// One streamed /completions request (ignore_eos, so that it makes maxTokens tokens on vLLM and serve).
+// One streamed request: /chat/completions with `prompt` as the user message, or /completions.
+struct CompletionCall {
+    bool chat = false;
+    std::string prompt;
+    int maxTokens = 64;
+    bool ignoreEos = false;                // vLLM's extension (serve has it too)
+    double temperature = 0;                // 0: greedy
+    double topP = 1;
+    std::optional<std::uint64_t> seed;
+};
+struct StreamedCompletion {
+    RequestTiming timing;
+    std::string text;                      // the streamed text
+    std::string finishReason;              // "stop", "length", ... as the server said
+};
+StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCall& call,
+                                    const std::function<void(const std::string&)>& onText = {});
+
+// The load's request: a /completions stream of exactly maxTokens tokens (ignore_eos), greedy.
 RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& prompt, int maxTokens);
 
 // Runs the load; onDone(done, total) after each request. Returns the timings and the wall time

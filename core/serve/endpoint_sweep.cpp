@@ -1,6 +1,7 @@
 #include "core/serve/endpoint_sweep.h"
 
 #include "core/compare/compare_runner.h"
+#include "core/serve/endpoint_compare.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -28,15 +29,7 @@ RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const Swee
     for (std::size_t i = 0; i < endpoints.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         auto& e = endpoints[i];
-        const auto served = endpointModels(e);
-        if (e.model.empty()) {
-            if (served.empty()) throw Error(e.url + " serves no model");
-            e.model = served.front();
-        } else if (std::find(served.begin(), served.end(), e.model) == served.end()) {
-            std::string list;
-            for (const auto& m : served) list += (list.empty() ? "" : ", ") + m;
-            throw Error(e.url + " does not serve '" + e.model + "' (it serves: " + list + ")", {}, "pass one of those names");
-        }
+        resolveServedModel(e);
         RunModel identity;
         identity.name = e.model;
         identity.path = e.url;

@@ -248,6 +248,26 @@ if sweep.returncode == 0:
               and v["request_rate"] == 50 and v["goodput"] > 0 and p["output_tokens_per_s"] > 0, f"percentiles: {p}")
     os.remove(doc_path)
 
+# compare against endpoints: the battery through the server gives, test by test, the answers the
+# built-in engine gives (greedy), and the document names the endpoints.
+local_path, remote_path = doc_path + ".local", doc_path + ".remote"
+local = subprocess.run([cli, "compare", "--a", model, "--b", model, "--max-new", "12", "--out", local_path],
+                       capture_output=True, text=True)
+remote = subprocess.run([cli, "compare", "--a", url, "--b", url, "--b-model", MODEL_ID, "--api-key-env", "SERVE_TEST_KEY",
+                         "--max-new", "12", "--out", remote_path], capture_output=True, text=True,
+                        env=dict(os.environ, SERVE_TEST_KEY=KEY))
+check(local.returncode == 0 and remote.returncode == 0, f"compare runs: {local.stderr[-300:]} {remote.stderr[-300:]}")
+if local.returncode == 0 and remote.returncode == 0:
+    ld, rd = json.load(open(local_path)), json.load(open(remote_path))
+    check(rd["models"]["A"]["path"] == url and rd["models"]["B"]["name"] == MODEL_ID and KEY not in open(remote_path).read(),
+          "the compare document names the endpoints, not the key")
+    lt = {t["id"]: t["results"]["A"]["text"] for t in ld["battery"]["tests"]}
+    rt = {t["id"]: t["results"]["A"]["text"] for t in rd["battery"]["tests"]}
+    check(len(rt) == 16 and rt == lt, "endpoint answers equal the engine's: " +
+          str([(k, lt.get(k), rt.get(k)) for k in rt if rt.get(k) != lt.get(k)][:3]))
+    os.remove(local_path)
+    os.remove(remote_path)
+
 srv.stop(signal.SIGTERM)
 
 # A bounded queue: one slot, no waiting room; a second request while the first runs gets 429.

@@ -46,9 +46,15 @@ public:
             return slot;
         }
         // Prefill through a batch-1 view of this slot's rows: it writes cache positions 0..S-1 in place.
-        auto view = slotView(slot, 1);
-        const auto ids = at::tensor(std::vector<int64_t>(request.promptIds.begin(), request.promptIds.end()), at::kLong).view({1, S});
-        const auto logits = parts_.model.prefill(ids, {S}, view, true);
+        at::Tensor logits;
+        try {
+            auto view = slotView(slot, 1);
+            const auto ids = at::tensor(std::vector<int64_t>(request.promptIds.begin(), request.promptIds.end()), at::kLong).view({1, S});
+            logits = parts_.model.prefill(ids, {S}, view, true);
+        } catch (...) {
+            free->reset();  // out of memory and the like: the slot stays usable
+            throw;
+        }
         positions_[slot] = S;
         seq.firstToken = Clock::now();
         accept(slot, pickTokens(logits, {&seq})[0], events);
