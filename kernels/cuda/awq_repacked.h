@@ -62,8 +62,9 @@ std::size_t awqRepackedGemmCounterCount(int N);
 
 constexpr int kAwqRepackedMaxM = 32;
 
-// The weight as fp16 [K, N] (row-major; w = fp16((q - z) * s) as the CPU reference rounds it),
-// for prefill through cuBLAS.
+// The weight as fp16 [N, K] (row-major: PyTorch's Linear weight layout, W transposed; w =
+// fp16((q - z) * s) as the CPU reference rounds it), for prefill through cuBLAS (y = x W^T).
+// qpack, scaleZeros and out 16-byte aligned.
 cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scaleZeros, int K, int N, int groupSize, __half* out,
                                   cudaStream_t stream);
 

@@ -333,7 +333,10 @@ TEST(AwqRepackedCuda, DequantizeMatchesReferenceBitForBit) {
         ASSERT_EQ(awqRepackedDequantize(wt.qpack->get(), wt.scaleZeros->get(), K, N, G, out.get(), nullptr), cudaSuccess);
         std::vector<std::uint16_t> got(std::size_t(K) * N);
         ASSERT_EQ(cudaMemcpy(got.data(), out.get(), got.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
-        for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], floatToHalf(wt.w[i])) << wt.host.prefix << " element " << i;
+        for (int n = 0; n < N; ++n)  // got is [N, K], wt.w [K, N]
+            for (int k = 0; k < K; ++k)
+                ASSERT_EQ(got[std::size_t(n) * K + k], floatToHalf(wt.w[std::size_t(k) * N + n]))
+                    << wt.host.prefix << " output " << n << " input " << k;
     }
 }
 

@@ -1,5 +1,7 @@
 #include "core/engine/detail/sequence.h"
 
+#include "core/engine/detail/cuda_decode.h"
+
 #include <algorithm>
 
 namespace awq::engine {
@@ -20,7 +22,9 @@ std::vector<int> pickTokens(const at::Tensor& logits, const std::vector<Sequence
     for (const auto* s : sequences)
         if (s && !s->done) anySampling |= !s->request.sampling.greedy || s->request.sampling.repetitionPenalty != 1.0f;
     if (!anySampling) {
-        const auto ids = logits.argmax(-1).to(at::kLong).cpu();
+        const bool ownArgmax = logits.is_cuda() && logits.scalar_type() == at::kFloat && logits.dim() == 2 && logits.is_contiguous() &&
+                               cudaDecodeBuiltIn();
+        const auto ids = (ownArgmax ? cudaArgmaxRows(logits) : logits.argmax(-1)).to(at::kLong).cpu();
         for (std::size_t b = 0; b < sequences.size(); ++b) next[b] = int(ids[int64_t(b)].item<int64_t>());
         return next;
     }
