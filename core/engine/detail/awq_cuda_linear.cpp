@@ -167,6 +167,19 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
     const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
     auto sizes = x.sizes().vec();
     sizes.back() = w.N;
+    if (M > kernels::kAwqRepackedMaxM && type == at::kHalf && kernels::awqRepackedPrefillGemmApplies(int(M), w.K, w.N, w.groupSize)) {
+        auto y = at::empty({M, std::int64_t(w.N)}, x.options());
+        const std::size_t wsBytes = kernels::awqRepackedPrefillWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
+        at::Tensor workspace;
+        if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
+        const cudaError_t err = kernels::awqRepackedPrefillGemm(
+            reinterpret_cast<const __half*>(x2.data_ptr()), w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
+            reinterpret_cast<__half*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, wsBytes > 0 ? workspace.data_ptr() : nullptr, wsBytes);
+        if (err != cudaSuccess)
+            throw Error(std::string("the AWQ prefill kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
+                        std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");
+        return y.view(sizes);
+    }
     if (M > kernels::kAwqRepackedMaxM) {  // prefill: dequantize to [N, K] + cuBLAS
         auto weight = weightScratch(w.qpack, w.N, w.K, stream);
         const cudaError_t err = kernels::awqRepackedDequantize(w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
