@@ -13,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <semaphore.h>
 #include <signal.h>
-#include <unistd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <iostream>
-#include <pthread.h>
 #include <thread>
 
 namespace awq::cli {
@@ -36,6 +38,13 @@ struct ServedModel {
     std::unique_ptr<Engine> engine;
     std::unique_ptr<serve::BatchScheduler> scheduler;
 };
+
+sem_t gStop;                           // posted by SIGINT / SIGTERM or a failed load
+volatile std::sig_atomic_t gSignal = 0;
+void onStopSignal(int signal) {
+    gSignal = signal;
+    sem_post(&gStop);
+}
 
 void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
@@ -102,6 +111,12 @@ public:
         // Every running or waiting request holds a worker thread while it streams.
         const std::size_t threads = std::size_t(o_.maxBatch + o_.maxQueue) * models_.size() + 8;
         http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
+        // silently (and share its connections); a port in use must be an error.
+        http_.set_socket_options([](socket_t sock) {
+            int yes = 1;
+            setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
         http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return authorize(req, res); });
         http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return;
@@ -122,12 +137,14 @@ public:
     int run() {
         if (!http_.bind_to_port(o_.host, o_.port))
             throw Error("cannot listen on " + o_.host + ":" + std::to_string(o_.port), {}, "pick another --port, or stop what uses it");
-        // SIGINT/SIGTERM are blocked here (all threads inherit that) and taken by sigwait below.
-        sigset_t stopSignals;
-        sigemptyset(&stopSignals);
-        sigaddset(&stopSignals, SIGINT);
-        sigaddset(&stopSignals, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+        // SIGINT/SIGTERM: whichever thread takes the signal (libraries start threads of their own),
+        // the handler only posts a semaphore (async-signal-safe) that this thread waits on.
+        sem_init(&gStop, 0, 0);
+        struct sigaction action {};
+        action.sa_handler = onStopSignal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, nullptr);
+        sigaction(SIGTERM, &action, nullptr);
         std::signal(SIGPIPE, SIG_IGN);
 
         std::thread listener([this] { http_.listen_after_bind(); });
@@ -141,14 +158,14 @@ public:
                 std::cerr << "serve: ready" << std::endl;
             } catch (const std::exception& e) {
                 loadError = e.what();
-                kill(getpid(), SIGTERM);  // wakes sigwait
+                sem_post(&gStop);
             }
         });
-        int signal = 0;
-        sigwait(&stopSignals, &signal);
+        while (sem_wait(&gStop) != 0 && errno == EINTR) {
+        }
         stopping_ = true;
         loader.join();
-        std::cerr << "serve: " << (loadError.empty() ? (signal == SIGINT ? "SIGINT" : "SIGTERM") : "load failed") << ", stopping" << std::endl;
+        std::cerr << "serve: " << (loadError.empty() ? (gSignal == SIGINT ? "SIGINT" : "SIGTERM") : "load failed") << ", stopping" << std::endl;
         // Running and waiting requests end first (streams close), then the HTTP server.
         for (auto& m : models_)
             if (m->scheduler) m->scheduler->stop();
