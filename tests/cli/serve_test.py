@@ -9,7 +9,9 @@ chunk, usage with include_usage, data: [DONE]); streamed chat and plain completi
 `awqbench-cli generate` with the same prompt, sampling and seed; 16 concurrent streaming clients
 all get their token counts and the server's observed batch exceeds 1; a client that disconnects
 mid-stream frees its slot (cancelled, not finished); errors in OpenAI's shape with the right
-status (401, 404, 400, 429); SIGTERM and SIGINT stop the server cleanly (exit 0).
+status (401, 404, 400, 429); `sweep` and `compare` against the server (run documents, the key
+never stored, answers equal the engine's); a port in use or a bad model end with exit 2;
+SIGTERM and SIGINT stop the server cleanly (exit 0).
 """
 import http.client
 import json
@@ -267,6 +269,13 @@ if local.returncode == 0 and remote.returncode == 0:
           str([(k, lt.get(k), rt.get(k)) for k in rt if rt.get(k) != lt.get(k)][:3]))
     os.remove(local_path)
     os.remove(remote_path)
+
+# A port in use and a model that cannot load end with exit 2 and the reason (no silent port sharing).
+busy = subprocess.run([cli, "serve", "--model", model, "--port", str(srv.port)], capture_output=True, text=True, timeout=60)
+check(busy.returncode == 2 and "cannot listen" in busy.stderr, f"port in use: {busy.returncode} {busy.stderr[-300:]}")
+bad = subprocess.run([cli, "serve", "--model", model + "-no-such", "--port", str(free_port())], capture_output=True, text=True,
+                     timeout=60)
+check(bad.returncode == 2 and "no-such" in bad.stderr, f"bad model: {bad.returncode} {bad.stderr[-300:]}")
 
 srv.stop(signal.SIGTERM)
 
