@@ -4,8 +4,13 @@
 #include "core/compare/compare_runner.h"
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
+#include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
+#if AWQBENCH_HAVE_SERVE
+#include "core/serve/endpoint_compare.h"
+#include "core/serve/endpoint_sweep.h"
+#endif
 
 #include <algorithm>
 #include <csignal>
@@ -99,7 +104,10 @@ struct CompareOptions {
     int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
     bool json = false;
     SamplingOptions sampling;
+    std::string aModel, bModel, apiKeyEnv = "OPENAI_API_KEY";  // endpoints (--a URL --b URL)
 };
+
+bool isUrl(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
 std::string progressLine(const BatteryEvent& e) {
     const auto& r = e.result;
@@ -166,7 +174,30 @@ void printCompareTable(const RunDocument& d) {
         printQuantizedSlowerNote(d, [&](const std::string& slot) { return d.speed.at(slot).outputTokensPerS; });
 }
 
+int runEndpointCompare(const CompareOptions& o) {
+    if (!isUrl(o.a) || !isUrl(o.b)) throw Error("compare: give two endpoint URLs or two model folders, not one of each");
+    if (!o.text.empty())
+        throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for endpoints");
+    if (o.battery == "none") throw Error("an endpoint comparison runs the battery: --battery none leaves nothing to run");
+#if AWQBENCH_HAVE_SERVE
+    const char* key = std::getenv(o.apiKeyEnv.c_str());
+    std::vector<serve::Endpoint> endpoints{{o.a, o.aModel, key ? key : ""}, {o.b, o.bModel, key ? key : ""}};
+    StopOnSigint sigint;
+    const auto doc = serve::runEndpointComparison(endpoints, loadBattery(o.battery), runSettings(o.device, o.dtype, o.maxNew, o.sampling),
+                                                  [&](const BatteryEvent& e) {
+                                                      if (e.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e) << "\n";
+                                                  },
+                                                  sigint.source.get_token());
+    if (!o.json) printCompareTable(doc);
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+#else
+    throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach " + o.a, {}, "install libcpp-httplib-dev and rebuild");
+#endif
+}
+
 int runCompare(const CompareOptions& o) {
+    if (isUrl(o.a) || isUrl(o.b)) return runEndpointCompare(o);
     CompareSettings s;
     s.modelA = o.a;
     s.modelB = o.b;
@@ -199,7 +230,29 @@ struct SweepOptions {
     int maxNew = 64, minRequests = 8;
     double slo = 0, price = 0;
     bool json = false;
+    // Endpoints (--model URL): served model names, the key's environment variable, the load.
+    std::vector<std::string> servedModels;
+    std::string apiKeyEnv = "OPENAI_API_KEY", requestRate = "inf";
+    int numPrompts = 32;
+    double sloTtftMs = 0, sloTpotMs = 0;
 };
+
+// vLLM benchmark_serving's figures of an endpoint sweep, beside the common table.
+void printServingTable(const RunDocument& d) {
+    for (const auto& [slot, m] : d.sweep->models) {
+        if (m.points.empty() || !m.points.front().serving) continue;
+        std::cout << slot << " serving (" << d.models.at(slot).path << "):\n";
+        TextTable t({"max concurrency", "done/failed", "req/s", "TTFT p50/p99", "TPOT p50/p99", "ITL p50/p99", "E2EL p50/p99", "goodput"},
+                    {true, true, true, true, true, true, true, true});
+        for (const auto& p : m.points) {
+            const auto& v = *p.serving;
+            auto pair = [](const LatencyStats& l) { return fixed(l.p50, 1) + " / " + fixed(l.p99, 1); };
+            t.addRow({std::to_string(p.concurrency), std::to_string(v.completed) + "/" + std::to_string(v.failed), fixed(v.requestThroughput, 2),
+                      pair(p.ttftMs), pair(v.tpotMs), pair(v.itlMs), pair(p.latencyMs), v.goodput ? fixed(*v.goodput, 2) : "-"});
+        }
+        std::cout << t.render();
+    }
+}
 
 void printSweepTable(const RunDocument& d) {
     const std::string device = deviceLabel(d.host, true);
@@ -229,6 +282,50 @@ void printSweepTable(const RunDocument& d) {
     });
 }
 
+int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
+#if AWQBENCH_HAVE_SERVE
+    std::vector<serve::Endpoint> endpoints;
+    const char* key = std::getenv(o.apiKeyEnv.c_str());
+    for (std::size_t i = 0; i < o.models.size(); ++i) {
+        if (!isUrl(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
+        endpoints.push_back({o.models[i], i < o.servedModels.size() ? o.servedModels[i] : "", key ? key : ""});
+    }
+    serve::LoadSettings load;
+    load.numPrompts = o.numPrompts;
+    if (o.requestRate != "inf") {
+        try {
+            load.requestRate = std::stod(o.requestRate);
+        } catch (const std::exception&) {
+            load.requestRate = -1;
+        }
+        if (*load.requestRate <= 0) throw Error("--request-rate must be a positive number of requests per second or inf");
+    }
+    serve::ServingSlo slo;
+    if (o.sloTtftMs > 0) slo.ttftMs = o.sloTtftMs;
+    if (o.sloTpotMs > 0) slo.tpotMs = o.sloTpotMs;
+    StopOnSigint sigint;
+    const auto doc = serve::runEndpointSweepDocument(endpoints, s, load, slo, [&](const SweepEvent& e) {
+        if (e.point)
+            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << fixed(e.point->outputTokensPerS, 1)
+                      << " tok/s, TTFT p50 " << fixed(e.point->ttftMs.p50, 1) << " ms, E2EL p95 " << fixed(e.point->latencyMs.p95, 1)
+                      << " ms\n";
+        else
+            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << e.round << "/" << e.rounds << " requests"
+                      << std::flush;
+    }, sigint.source.get_token());
+    if (!o.json) {
+        printSweepTable(doc);
+        printServingTable(doc);
+    }
+    finish(doc, o.out, o.json);
+    return doc.cancelled ? 130 : 0;
+#else
+    (void)s;
+    throw Error("this awqbench-cli was built without cpp-httplib: it cannot sweep " + o.models[0], {},
+                "install libcpp-httplib-dev and rebuild");
+#endif
+}
+
 int runSweepCommand(const SweepOptions& o) {
     SweepSettings s;
     s.concurrency = parseIntList(o.concurrency, "--concurrency");
@@ -237,6 +334,8 @@ int runSweepCommand(const SweepOptions& o) {
     s.minRequests = o.minRequests;
     if (o.slo > 0) s.sloP95Ms = o.slo;
     if (o.price > 0) s.gpuHourlyUsd = o.price;
+    if (std::any_of(o.models.begin(), o.models.end(), isUrl))
+        return runEndpointSweep(o, s);
     std::vector<std::filesystem::path> models(o.models.begin(), o.models.end());
     StopOnSigint sigint;
     const auto doc = runSweepDocument(models, runSettings(o.device, o.dtype, o.maxNew, {}), s, [&](const SweepEvent& e) {
@@ -254,8 +353,11 @@ int runSweepCommand(const SweepOptions& o) {
 void addCompareCommands(CLI::App& app) {
     auto c = std::make_shared<CompareOptions>();
     auto* cmp = app.add_subcommand("compare", "run a prompt battery (and optionally perplexity / KLD) on two models side by side");
-    cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original)")->required();
-    cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version)")->required();
+    cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original), or an endpoint URL (http://host:8000/v1)")->required();
+    cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version), or an endpoint URL")->required();
+    cmp->add_option("--a-model", c->aModel, "endpoints: the model name A serves (default: the first it lists)");
+    cmp->add_option("--b-model", c->bModel, "endpoints: the model name B serves (default: the first it lists)");
+    cmp->add_option("--api-key-env", c->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(CLI::PositiveNumber);
@@ -269,7 +371,7 @@ void addCompareCommands(CLI::App& app) {
 
     auto s = std::make_shared<SweepOptions>();
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
-    sw->add_option("--model", s->models, "model folder (give it twice to sweep A and B)")->required()->expected(1, 2);
+    sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
     sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels");
     sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(CLI::PositiveNumber);
     sw->add_option("--prompt", s->prompt, "prompt of every request");
@@ -280,6 +382,13 @@ void addCompareCommands(CLI::App& app) {
                    "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (none without it)")
         ->check(CLI::NonNegativeNumber);
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
+    sw->add_option("--served-model", s->servedModels, "endpoints: the model name each --model URL serves (default: the first it lists)")
+        ->expected(1, 2);
+    sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
+    sw->add_option("--request-rate", s->requestRate, "endpoints: requests per second, Poisson arrivals, or inf (all at once; default)");
+    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(CLI::PositiveNumber);
+    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this")->check(CLI::NonNegativeNumber);
+    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this")->check(CLI::NonNegativeNumber);
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
 }

@@ -9,6 +9,9 @@
 #include "app/cli/quantize_commands.h"
 #include "app/cli/compare_commands.h"
 #endif
+#if AWQBENCH_HAVE_SERVE
+#include "app/cli/serve_commands.h"
+#endif
 #include "core/util/logging.h"
 
 #include <CLI/CLI.hpp>
@@ -29,6 +32,9 @@ int main(int argc, char** argv) {
     awq::cli::addEngineCommands(app);
     awq::cli::addQuantizeCommands(app);
     awq::cli::addCompareCommands(app);
+#endif
+#if AWQBENCH_HAVE_SERVE
+    awq::cli::addServeCommands(app);
 #endif
 
     app.parse_complete_callback([&] {

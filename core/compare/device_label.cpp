@@ -9,6 +9,7 @@
 namespace awq {
 
 std::string deviceLabel(const HostInfo& host, bool thisMachine) {
+    if (host.device.rfind("http", 0) == 0) return "the endpoint " + host.device;  // an endpoint sweep: the server's hardware
     if (host.device.rfind("cuda", 0) == 0) return (host.gpuName.empty() ? std::string("GPU") : host.gpuName) + " (" + host.device + ")";
     if (!thisMachine) return "CPU";
     return "CPU (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " threads)";

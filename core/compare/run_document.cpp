@@ -117,11 +117,21 @@ json qualityJson(const QualityRun& q) {
 json sweepJson(const SweepRun& s) {
     json j = {{"max_new_tokens", s.maxNewTokens}, {"prompt", s.prompt}, {"slo_p95_ms", optJson(s.sloP95Ms)},
               {"gpu_hourly_usd", optJson(s.gpuHourlyUsd)}};
+    if (!s.endpoint.empty()) j["endpoint"] = s.endpoint;
     for (const auto& [slot, m] : s.models) {
         json points = json::array();
-        for (const auto& p : m.points)
-            points.push_back({{"concurrency", p.concurrency}, {"output_tokens_per_s", p.outputTokensPerS}, {"requests", p.requests},
-                              {"latency_ms", statsJson(p.latencyMs)}, {"ttft_ms", statsJson(p.ttftMs)}});
+        for (const auto& p : m.points) {
+            json pj = {{"concurrency", p.concurrency}, {"output_tokens_per_s", p.outputTokensPerS}, {"requests", p.requests},
+                       {"latency_ms", statsJson(p.latencyMs)}, {"ttft_ms", statsJson(p.ttftMs)}};
+            if (p.serving) {
+                const auto& v = *p.serving;
+                pj["serving"] = {{"request_rate", optJson(v.requestRate)},  {"completed", v.completed},
+                                 {"failed", v.failed},                       {"duration_seconds", v.durationSeconds},
+                                 {"request_throughput", v.requestThroughput}, {"tpot_ms", statsJson(v.tpotMs)},
+                                 {"itl_ms", statsJson(v.itlMs)},             {"goodput", optJson(v.goodput)}};
+            }
+            points.push_back(pj);
+        }
         j[slot] = {{"points", points},
                    {"knee_concurrency", optJson(m.kneeConcurrency)},
                    {"max_concurrency_under_slo", optJson(m.maxConcurrencyUnderSlo)},
@@ -307,14 +317,22 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
         if (j.contains("sweep")) {
             const auto& s2 = child(j, "sweep");
             SweepRun r{get<int>(s2, "max_new_tokens"), get<std::string>(s2, "prompt"), getOpt<double>(s2, "slo_p95_ms"),
-                       getOpt<double>(s2, "gpu_hourly_usd"), {}};
+                       getOpt<double>(s2, "gpu_hourly_usd"), {}, get<std::string>(s2, "endpoint")};
             for (const auto& [key, m] : s2.items()) {
                 if (!isSlot(key) || !m.is_object()) continue;
                 SweepModel sm;
                 if (const auto it = m.find("points"); it != m.end() && it->is_array())
-                    for (const auto& p : *it)
+                    for (const auto& p : *it) {
                         sm.points.push_back({get<int>(p, "concurrency"), get<double>(p, "output_tokens_per_s"), get<int>(p, "requests"),
-                                             statsFrom(child(p, "latency_ms")), statsFrom(child(p, "ttft_ms"))});
+                                             statsFrom(child(p, "latency_ms")), statsFrom(child(p, "ttft_ms")), std::nullopt});
+                        if (p.contains("serving") && p["serving"].is_object()) {
+                            const auto& v = p["serving"];
+                            sm.points.back().serving =
+                                ServingStats{getOpt<double>(v, "request_rate"), get<int>(v, "completed"), get<int>(v, "failed"),
+                                             get<double>(v, "duration_seconds"), get<double>(v, "request_throughput"),
+                                             statsFrom(child(v, "tpot_ms")), statsFrom(child(v, "itl_ms")), getOpt<double>(v, "goodput")};
+                        }
+                    }
                 sm.kneeConcurrency = getOpt<int>(m, "knee_concurrency");
                 sm.maxConcurrencyUnderSlo = getOpt<int>(m, "max_concurrency_under_slo");
                 sm.costPerMillionTokensUsd = getOpt<double>(m, "cost_per_million_tokens_usd");

@@ -112,11 +112,23 @@ struct QualityRun {                        // quality
     std::string notes;                     // e.g. why KLD is missing ("different tokenizers")
 };
 
+// An endpoint sweep's figures as vLLM's benchmark_serving defines them (sweep.X.points[].serving);
+// TTFT and E2EL are the point's ttft_ms and latency_ms.
+struct ServingStats {
+    std::optional<double> requestRate;     // request_rate: Poisson arrivals per second; null: all at once ("inf")
+    int completed = 0, failed = 0;
+    double durationSeconds = 0;            // first request sent to last response done
+    double requestThroughput = 0;          // completed requests / duration
+    LatencyStats tpotMs, itlMs;            // per request (E2EL - TTFT) / (tokens - 1); gaps between streamed chunks
+    std::optional<double> goodput;         // requests / s meeting every SLO (only with SLOs)
+};
+
 struct SweepPoint {                        // sweep.X.points[]
-    int concurrency = 0;
+    int concurrency = 0;                   // endpoint sweeps: the max concurrency
     double outputTokensPerS = 0;
     int requests = 0;
     LatencyStats latencyMs, ttftMs;
+    std::optional<ServingStats> serving;   // endpoint sweeps only
 };
 
 struct SweepModel {                        // sweep.X
@@ -132,6 +144,7 @@ struct SweepRun {                          // sweep
     std::optional<double> sloP95Ms;
     std::optional<double> gpuHourlyUsd;
     std::map<std::string, SweepModel> models;
+    std::string endpoint;                  // the URL swept (models.A.path too); "" for the built-in engine
 };
 
 struct RunDocument {

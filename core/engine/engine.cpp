@@ -1,10 +1,9 @@
 #include "core/engine/engine.h"
 
 #include "core/engine/detail/awq_cuda_linear.h"
-#include "core/engine/detail/cuda_decode.h"
+#include "core/engine/detail/continuous_batch.h"
+#include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"
-#include "core/engine/sampler.h"
-#include "core/tokenizer/streaming_decoder.h"
 #include "core/model/safetensors.h"
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
@@ -21,7 +20,8 @@
 
 namespace awq {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using engine::Clock;
+using engine::msBetween;
 
 const char* finishReasonName(FinishReason r) noexcept {
     switch (r) {
@@ -51,25 +51,6 @@ std::uint64_t peakRssBytes() {
     getrusage(RUSAGE_SELF, &usage);
     return std::uint64_t(usage.ru_maxrss) * 1024;
 }
-
-double msBetween(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
-
-// Per-request state of one generate() call.
-struct Slot {
-    const GenerationRequest* request = nullptr;
-    std::vector<int> seen;     // prompt + generated (repetition penalty)
-    std::vector<int> stopIds;
-    Sampler sampler;
-    std::optional<StreamingDecoder> text;
-    GenerationResult result;
-    bool done = false;
-    Clock::time_point firstToken;
-
-    Slot(const GenerationRequest& r, const std::vector<int>& defaultStops) : request(&r), sampler(r.sampling) {
-        seen = r.promptIds;
-        stopIds = r.stopIds.empty() ? defaultStops : r.stopIds;
-    }
-};
 
 class TorchEngine final : public Engine {
 public:
@@ -122,6 +103,24 @@ public:
     std::vector<int> encodeChat(const std::string& userMessage, const std::map<std::string, std::string>& templateVariables) const override {
         const auto& tok = requireTokenizer();
         return tok.encode(tok.applyChatTemplate({{"user", userMessage}}, true, templateVariables), false);
+    }
+
+    std::vector<int> encodeChat(const std::vector<ChatMessage>& messages, const std::map<std::string, std::string>& templateVariables) const override {
+        const auto& tok = requireTokenizer();
+        return tok.encode(tok.applyChatTemplate(messages, true, templateVariables), false);
+    }
+
+    int maxContext() const override { return maxContext_; }
+
+    std::unique_ptr<ContinuousBatch> openContinuousBatch(int slots, int capacity) override {
+        if (slots < 1 || slots > options_.maxBatch)
+            throw Error("a continuous batch of " + std::to_string(slots) + " slots is outside the engine's batch limit of " +
+                        std::to_string(options_.maxBatch));
+        if (capacity <= 0) capacity = maxContext_;
+        if (capacity > maxContext_)
+            throw Error(std::to_string(capacity) + " tokens per slot exceed the context of " + std::to_string(maxContext_));
+        return engine::makeContinuousBatch({*model_, tokenizer_ ? &*tokenizer_ : nullptr, defaultStops_, mutex_, info_.config.vocabSize},
+                                           slots, capacity);
     }
 
     std::vector<float> logits(const std::vector<int>& ids) override { return logitsBatch({ids}); }
@@ -199,57 +198,6 @@ private:
         return t;
     }
 
-    // Chooses each live slot's next token from logits [B, vocab] (greedy on the device).
-    std::vector<int> pickTokens(const at::Tensor& logits, std::vector<Slot>& slots) {
-        std::vector<int> next(slots.size(), 0);
-        bool anySampling = false;
-        for (const auto& s : slots) anySampling |= !s.request->sampling.greedy || s.request->sampling.repetitionPenalty != 1.0f;
-        if (!anySampling) {
-            const bool ownArgmax = logits.is_cuda() && logits.scalar_type() == at::kFloat && logits.dim() == 2 && logits.is_contiguous() &&
-                                   engine::cudaDecodeBuiltIn();
-            const auto ids = (ownArgmax ? engine::cudaArgmaxRows(logits) : logits.argmax(-1)).to(at::kLong).cpu();
-            for (std::size_t b = 0; b < slots.size(); ++b) next[b] = int(ids[int64_t(b)].item<int64_t>());
-            return next;
-        }
-        const auto host = logits.to(at::kFloat).contiguous().cpu();
-        const int64_t vocab = host.size(1);
-        for (std::size_t b = 0; b < slots.size(); ++b) {
-            if (slots[b].done) continue;
-            float* row = host.data_ptr<float>() + int64_t(b) * vocab;
-            next[b] = slots[b].sampler.next({row, std::size_t(vocab)}, slots[b].seen);
-        }
-        return next;
-    }
-
-    // Records a token for a slot: stop checks, text delta, streaming callback.
-    void accept(Slot& s, int index, int token, const StreamCallback& onToken) {
-        s.result.newIds.push_back(token);
-        s.seen.push_back(token);
-        const bool isStop = std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end();
-        StreamEvent ev{index, token, {}};
-        if (s.text) {
-            ev.textDelta = s.text->push(token);
-            s.result.text += ev.textDelta;
-            for (const auto& stopString : s.request->stopStrings) {
-                const auto at = stopString.empty() ? std::string::npos : s.result.text.find(stopString);
-                if (at != std::string::npos) {
-                    s.result.text.resize(at);
-                    s.result.finish = FinishReason::StopString;
-                    s.done = true;
-                }
-            }
-        }
-        if (onToken) onToken(ev);
-        if (s.done) return;
-        if (isStop) {
-            s.result.finish = FinishReason::StopToken;
-            s.done = true;
-        } else if (int(s.result.newIds.size()) >= s.request->maxNewTokens) {
-            s.result.finish = FinishReason::Length;
-            s.done = true;
-        }
-    }
-
     ModelInfo info_;
     EngineOptions options_;
     at::ScalarType compute_ = at::kFloat;
@@ -285,13 +233,11 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     if (onGpu) engine::cudaResetPeak(options_.cudaDevice);
     const auto start = Clock::now();
 
-    std::vector<Slot> slots;
+    std::vector<engine::Sequence> slots;
     slots.reserve(requests.size());
-    for (const auto& r : requests) {
-        slots.emplace_back(r, defaultStops_);
-        if (tokenizer_) slots.back().text.emplace(*tokenizer_);
-        slots.back().result.metrics.promptTokens = int(r.promptIds.size());
-    }
+    for (const auto& r : requests) slots.emplace_back(r, defaultStops_, tokenizer_ ? &*tokenizer_ : nullptr);
+    std::vector<engine::Sequence*> live;
+    for (auto& s : slots) live.push_back(&s);
     std::vector<std::vector<int>> prompts;
     std::vector<int> lengths, positions;
     for (const auto& r : requests) {
@@ -303,22 +249,22 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     auto logits = model_->prefill(idsTensor(prompts, longestPrompt), lengths, cache, true);
     positions = lengths;
 
-    auto live = [&] { return std::any_of(slots.begin(), slots.end(), [](const Slot& s) { return !s.done; }); };
+    auto anyLive = [&] { return std::any_of(slots.begin(), slots.end(), [](const engine::Sequence& s) { return !s.done; }); };
     bool first = true;
     while (true) {
-        const auto next = pickTokens(logits, slots);
+        const auto next = engine::pickTokens(logits, live);
         const auto now = Clock::now();
         for (std::size_t b = 0; b < slots.size(); ++b) {
             if (slots[b].done) continue;
             if (first) slots[b].firstToken = now;
-            if (slots[b].request->maxNewTokens <= 0) {
+            if (slots[b].request.maxNewTokens <= 0) {
                 slots[b].done = true;
                 continue;
             }
-            accept(slots[b], int(b), next[b], onToken);
+            engine::acceptToken(slots[b], int(b), next[b], onToken);
         }
         first = false;
-        if (!live()) break;
+        if (!anyLive()) break;
         if (stop.stop_requested()) {
             for (auto& s : slots)
                 if (!s.done) {
@@ -333,7 +279,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
                 s.result.finish = FinishReason::ContextFull;
                 s.done = true;
             }
-        if (!live()) break;
+        if (!anyLive()) break;
         // Finished sequences stay in the batch (it stays rectangular), rewriting their last slot.
         std::vector<int64_t> feed(slots.size());
         for (std::size_t b = 0; b < slots.size(); ++b) {

@@ -2,7 +2,9 @@
 // The built-in inference engine: Llama / Qwen2 / Qwen3 / Mistral with dense (f32/f16/bf16) or AWQ
 // 4-bit weights, on CPU (libtorch) or CUDA (libtorch + our kernels). Each Engine owns its model;
 // several engines can live and generate at the same time (side-by-side compare).
+#include "core/engine/continuous_batch.h"
 #include "core/engine/generation.h"
+#include "core/tokenizer/chat_template.h"
 #include "core/model/model_info.h"
 
 #include <cstdint>
@@ -52,6 +54,12 @@ public:
                                                    const StreamCallback& onToken = {},
                                                    std::stop_token stop = {}) = 0;
 
+    // A continuous batch of `slots` sequences of up to `capacity` tokens each (prompt + new; 0: the
+    // engine's context) over its own KV cache, allocated now. Throws awq::Error when slots is
+    // outside 1..options().maxBatch or capacity exceeds the context.
+    virtual std::unique_ptr<ContinuousBatch> openContinuousBatch(int slots, int capacity = 0) = 0;
+    virtual int maxContext() const = 0;  // tokens: options().maxContext or the model's max positions
+
     // Logits of every position of one sequence, float32 row-major [ids.size(), vocab].
     virtual std::vector<float> logits(const std::vector<int>& ids) = 0;
     // Same for several sequences of equal length, [batch][len][vocab].
@@ -64,6 +72,9 @@ public:
     // are extra template variables, name -> JSON text (tools, enable_thinking, ...), as
     // transformers' apply_chat_template(**kwargs) passes them.
     virtual std::vector<int> encodeChat(const std::string& userMessage,
+                                        const std::map<std::string, std::string>& templateVariables = {}) const = 0;
+    // A whole conversation through the chat template (generation prompt added), as above.
+    virtual std::vector<int> encodeChat(const std::vector<ChatMessage>& messages,
                                         const std::map<std::string, std::string>& templateVariables = {}) const = 0;
 };
 

@@ -169,3 +169,57 @@ TEST(EngineCudaConcurrency, TwoEnginesDecodeAtOnceAsAlone) {
         EXPECT_EQ(awqIds, awq->generate({r})[0].newIds) << "round " << round;
     }
 }
+
+TEST(EngineCudaContinuousBatch, RequestsJoiningARunningBatchKeepTheirContinuations) {
+    // `serve`'s batch on the GPU: 4 slots decoded together every step at the fixed batch size (one
+    // captured graph), free slots fed a dummy token; requests join as slots free up. Each must
+    // make its 24 tokens, start with the token generate() gives it (the same prefill), and keep
+    // (almost) the continuation it gets alone, as batched decode does above.
+    const fs::path folder = test::modelDir("tinystories-qwen3-7m-awq");
+    const json golden = test::readGolden(folder);
+    const auto gpu = Engine::load(folder, {.device = DeviceKind::Cuda});
+    std::vector<GenerationRequest> requests;
+    for (const auto& seq : golden["sequences"]) {
+        const auto ids = seq["input_ids"].get<std::vector<int>>();
+        for (std::size_t len : {std::size_t(5), std::size_t(11), std::size_t(16)}) {
+            GenerationRequest r;
+            r.promptIds.assign(ids.begin(), ids.begin() + std::ptrdiff_t(std::min(len, ids.size())));
+            r.maxNewTokens = 24;
+            r.stopIds = {-1};
+            requests.push_back(r);
+        }
+    }
+    auto batch = gpu->openContinuousBatch(4, 256);
+    std::vector<std::vector<int>> got(requests.size());
+    std::vector<int> requestOfSlot(4, -1);
+    std::vector<BatchEvent> events;
+    auto harvest = [&] {
+        for (const auto& e : events)
+            if (e.tokenId >= 0) got[std::size_t(requestOfSlot[std::size_t(e.slot)])].push_back(e.tokenId);
+        events.clear();
+    };
+    std::size_t next = 0;
+    int steps = 0, maxActive = 0;
+    while (next < requests.size() || batch->active() > 0) {
+        // One joins per step while a slot is free, so requests enter a batch that is already running.
+        if (next < requests.size() && batch->hasFreeSlot()) {
+            const int slot = batch->add(requests[next], events);
+            requestOfSlot[std::size_t(slot)] = int(next++);
+            harvest();
+        }
+        maxActive = std::max(maxActive, batch->active());
+        batch->step(events);
+        harvest();
+        ASSERT_LT(++steps, 1000);
+    }
+    EXPECT_EQ(maxActive, 4);
+    int same = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const auto alone = gpu->generate({requests[i]})[0].newIds;
+        ASSERT_EQ(got[i].size(), std::size_t(24)) << "request " << i;
+        EXPECT_EQ(got[i].front(), alone.front()) << "request " << i;
+        same += got[i] == alone;
+    }
+    std::printf("  continuous batch: %d of %zu requests identical to their single-sequence run\n", same, requests.size());
+    EXPECT_GE(2 * same, int(requests.size()));
+}

@@ -18,14 +18,14 @@ using json = nlohmann::json;
 
 namespace {
 
-// The example document of docs/run-format.md, its // comments removed.
+// The example document of docs/run-format.md, its // comments (after a blank) removed.
 json documentedExample() {
     std::ifstream in(test::sourceDir() / "docs" / "run-format.md");
     const std::string md{std::istreambuf_iterator<char>(in), {}};
     const auto begin = md.find("```json\n");
     const auto end = md.find("```", begin + 8);
     std::string block = md.substr(begin + 8, end - begin - 8);
-    block = std::regex_replace(block, std::regex("//[^\n]*"), "");
+    block = std::regex_replace(block, std::regex("[ \t]//[^\n]*"), "");  // not the // of a URL
     return json::parse(block);
 }
 
@@ -83,10 +83,11 @@ RunDocument fullDocument() {
     d.quality = QualityRun{"/data/eval.txt", 256, 256, 64, {{"A", {10.33, 16384, std::nullopt, std::nullopt}}, {"B", {10.4, 16384, 0.0077, 0.945}}}, ""};
     SweepModel sm;
     sm.points = {{1, 60.0, 4, stats(1000), stats(20)}, {2, 110.0, 4, stats(1100), stats(22)}};
+    sm.points[0].serving = ServingStats{4.0, 4, 0, 2.3, 1.7, stats(12), stats(11), 1.5};  // an endpoint sweep's figures
     sm.kneeConcurrency = 1;
     sm.maxConcurrencyUnderSlo = 2;
     sm.costPerMillionTokensUsd = 6.3;
-    d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}};
+    d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
     return d;
 }
 
@@ -121,6 +122,9 @@ private Q_SLOTS:
         QCOMPARE(*back.quality->models.at("B").kldVsA, 0.0077);
         QCOMPARE(back.sweep->models.at("A").points[1].latencyMs.p99, 2200.0);
         QCOMPARE(*back.sweep->sloP95Ms, 2000.0);
+        QCOMPARE(back.sweep->models.at("A").points[0].serving->itlMs.p50, 11.0);
+        QVERIFY(!back.sweep->models.at("A").points[1].serving);
+        QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
         QVERIFY(!back.cancelled);
     }
 

@@ -1,0 +1,238 @@
+#include "core/serve/openai_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+namespace awq::serve {
+using nlohmann::json;
+
+ApiError::ApiError(int status_, std::string type_, const std::string& message, std::string param_, std::string code_)
+    : std::runtime_error(message), status(status_), type(std::move(type_)), param(std::move(param_)), code(std::move(code_)) {}
+
+std::string ApiError::body() const {
+    return json{{"error",
+                 {{"message", what()},
+                  {"type", type},
+                  {"param", param.empty() ? json(nullptr) : json(param)},
+                  {"code", code.empty() ? json(nullptr) : json(code)}}}}
+        .dump();
+}
+
+namespace {
+
+ApiError badRequest(const std::string& message, const std::string& param = {}, const std::string& code = {}) {
+    return ApiError(400, "invalid_request_error", message, param, code);
+}
+
+// Text of a message's content: a string, null, or a list of {"type": "text", "text": ...} parts.
+std::string contentText(const json& content, const std::string& param) {
+    if (content.is_null()) return {};
+    if (content.is_string()) return content.get<std::string>();
+    if (!content.is_array()) throw badRequest("content must be a string or a list of text parts", param);
+    std::string text;
+    for (const auto& part : content) {
+        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+            throw badRequest("only text content parts are supported", param);
+        text += part["text"].get<std::string>();
+    }
+    return text;
+}
+
+double number(const json& body, const char* key, double lo, double hi) {
+    const auto& v = body[key];
+    if (!v.is_number()) throw badRequest(std::string(key) + " must be a number", key);
+    const double x = v.get<double>();
+    if (x < lo || x > hi) throw badRequest(std::string(key) + " must be between " + json(lo).dump() + " and " + json(hi).dump(), key);
+    return x;
+}
+
+bool present(const json& body, const char* key) { return body.contains(key) && !body[key].is_null(); }
+
+std::string randomHex(int digits) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < digits; ++i) s += hex[rng() % 16];
+    return s;
+}
+
+}  // namespace
+
+CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
+    json body;
+    try {
+        body = json::parse(text);
+    } catch (const json::exception& e) {
+        throw badRequest(std::string("the request body is not valid JSON: ") + e.what());
+    }
+    if (!body.is_object()) throw badRequest("the request body must be a JSON object");
+    CompletionParams p;
+    p.chat = chat;
+    if (!body.contains("model") || !body["model"].is_string()) throw badRequest("you must provide a model parameter", "model");
+    p.model = body["model"].get<std::string>();
+
+    if (chat) {
+        if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty())
+            throw badRequest("messages must be a non-empty list", "messages");
+        for (std::size_t i = 0; i < body["messages"].size(); ++i) {
+            const auto& m = body["messages"][i];
+            const std::string param = "messages[" + std::to_string(i) + "]";
+            if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) throw badRequest(param + " needs a role", param);
+            p.messages.push_back({m["role"].get<std::string>(), contentText(m.value("content", json(nullptr)), param + ".content")});
+        }
+    } else {
+        if (!body.contains("prompt")) throw badRequest("you must provide a prompt", "prompt");
+        const auto& prompt = body["prompt"];
+        if (prompt.is_string()) p.prompt = prompt.get<std::string>();
+        else if (prompt.is_array() && prompt.size() == 1 && prompt[0].is_string()) p.prompt = prompt[0].get<std::string>();
+        else throw badRequest("prompt must be a string (or a list of one string)", "prompt");
+    }
+
+    const char* maxKey = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    if (present(body, maxKey)) {
+        if (!body[maxKey].is_number_integer() || body[maxKey].get<std::int64_t>() < 1 || body[maxKey].get<std::int64_t>() > 1 << 30)
+            throw badRequest(std::string(maxKey) + " must be a positive integer", maxKey);
+        p.maxTokens = body[maxKey].get<int>();
+    }
+    if (present(body, "temperature")) p.temperature = float(number(body, "temperature", 0, 2));
+    if (present(body, "top_p")) {
+        p.topP = float(number(body, "top_p", 0, 1));
+        if (p.topP <= 0) throw badRequest("top_p must be greater than 0", "top_p");
+    }
+    if (present(body, "seed")) {
+        if (!body["seed"].is_number_integer()) throw badRequest("seed must be an integer", "seed");
+        p.seed = body["seed"].is_number_unsigned() ? body["seed"].get<std::uint64_t>() : std::uint64_t(body["seed"].get<std::int64_t>());
+    }
+    if (present(body, "stop")) {
+        const auto& stop = body["stop"];
+        if (stop.is_string()) p.stop.push_back(stop.get<std::string>());
+        else if (stop.is_array() && stop.size() <= 4 && std::all_of(stop.begin(), stop.end(), [](const json& s) { return s.is_string(); }))
+            for (const auto& s : stop) p.stop.push_back(s.get<std::string>());
+        else throw badRequest("stop must be a string or a list of up to 4 strings", "stop");
+        std::erase(p.stop, std::string());
+    }
+    if (present(body, "stream")) {
+        if (!body["stream"].is_boolean()) throw badRequest("stream must be a boolean", "stream");
+        p.stream = body["stream"].get<bool>();
+    }
+    if (present(body, "stream_options")) {
+        if (!p.stream) throw badRequest("stream_options is only allowed when stream is true", "stream_options");
+        const auto& o = body["stream_options"];
+        if (!o.is_object()) throw badRequest("stream_options must be an object", "stream_options");
+        p.includeUsage = o.value("include_usage", false);
+    }
+    if (present(body, "ignore_eos")) p.ignoreEos = body["ignore_eos"].is_boolean() && body["ignore_eos"].get<bool>();
+    if (present(body, "n") && !(body["n"].is_number_integer() && body["n"].get<int>() == 1))
+        throw badRequest("only n = 1 is supported", "n");
+    if (present(body, "best_of") && !(body["best_of"].is_number_integer() && body["best_of"].get<int>() == 1))
+        throw badRequest("only best_of = 1 is supported", "best_of");
+    if (present(body, "logprobs") && body["logprobs"] != json(false)) throw badRequest("logprobs are not supported", "logprobs");
+    if (present(body, "tools") && !body["tools"].empty()) throw badRequest("tools are not supported by this server", "tools");
+    return p;
+}
+
+GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens) {
+    GenerationRequest r;
+    const int promptTokens = int(promptIds.size());
+    r.promptIds = std::move(promptIds);
+    const int room = contextTokens - promptTokens;
+    const int wanted = p.maxTokens.value_or(p.chat ? std::max(room, 0) : 16);
+    if (room <= 0 || wanted > room)
+        throw badRequest("This model's maximum context length is " + std::to_string(contextTokens) + " tokens. However, you requested " +
+                             std::to_string(promptTokens + std::max(wanted, 1)) + " tokens (" + std::to_string(promptTokens) +
+                             " in the " + (p.chat ? "messages" : "prompt") + ", " + std::to_string(std::max(wanted, 1)) +
+                             " in the completion). Please reduce the length of the " + (p.chat ? "messages" : "prompt") +
+                             " or completion.",
+                         p.chat ? "messages" : "prompt", "context_length_exceeded");
+    r.maxNewTokens = wanted;
+    r.stopStrings = p.stop;
+    if (p.ignoreEos) r.stopIds = {-1};  // no real id: only max_tokens and stop strings end it
+    r.sampling.greedy = p.temperature <= 0.0f;
+    r.sampling.temperature = p.temperature > 0.0f ? p.temperature : 1.0f;
+    r.sampling.topP = p.topP;
+    r.sampling.seed = p.seed.value_or(std::random_device{}());
+    return r;
+}
+
+const char* openAiFinishReason(FinishReason r) noexcept {
+    return r == FinishReason::StopToken || r == FinishReason::StopString ? "stop" : "length";
+}
+
+std::string sseData(const std::string& jsonText) { return "data: " + jsonText + "\n\n"; }
+
+ResponseBuilder::ResponseBuilder(bool chat, std::string model)
+    : chat_(chat), model_(std::move(model)), id_((chat ? "chatcmpl-" : "cmpl-") + randomHex(24)),
+      created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+
+namespace {
+json usageJson(int promptTokens, int completionTokens) {
+    return {{"prompt_tokens", promptTokens}, {"completion_tokens", completionTokens}, {"total_tokens", promptTokens + completionTokens}};
+}
+}  // namespace
+
+static json chunkBase(bool chat, const std::string& id, std::int64_t created, const std::string& model) {
+    return {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created}, {"model", model}};
+}
+
+std::string ResponseBuilder::roleChunk() const {
+    auto j = chunkBase(chat_, id_, created_, model_);
+    j["choices"] = json::array({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+    return sseData(j.dump());
+}
+
+std::string ResponseBuilder::textChunk(const std::string& text) const {
+    auto j = chunkBase(chat_, id_, created_, model_);
+    json choice = chat_ ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}
+                        : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+    j["choices"] = json::array({choice});
+    return sseData(j.dump());
+}
+
+std::string ResponseBuilder::finishChunk(FinishReason reason) const {
+    auto j = chunkBase(chat_, id_, created_, model_);
+    json choice = chat_ ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}}
+                        : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}};
+    j["choices"] = json::array({choice});
+    return sseData(j.dump());
+}
+
+std::string ResponseBuilder::usageChunk(int promptTokens, int completionTokens) const {
+    auto j = chunkBase(chat_, id_, created_, model_);
+    j["choices"] = json::array();
+    j["usage"] = usageJson(promptTokens, completionTokens);
+    return sseData(j.dump());
+}
+
+std::string ResponseBuilder::full(const std::string& text, FinishReason reason, int promptTokens, int completionTokens) const {
+    json j = {{"id", id_}, {"object", chat_ ? "chat.completion" : "text_completion"}, {"created", created_}, {"model", model_}};
+    json choice = chat_ ? json{{"index", 0}, {"message", {{"role", "assistant"}, {"content", text}}}, {"logprobs", nullptr},
+                               {"finish_reason", openAiFinishReason(reason)}}
+                        : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}};
+    j["choices"] = json::array({choice});
+    j["usage"] = usageJson(promptTokens, completionTokens);
+    return j.dump();
+}
+
+std::size_t sendableLength(const std::string& text, const std::vector<std::string>& stops) {
+    std::size_t hold = 0, cut = text.size();
+    for (const auto& s : stops) {
+        if (s.empty()) continue;
+        hold = std::max(hold, s.size() - 1);
+        cut = std::min(cut, text.find(s));  // a complete stop string: never past its start
+    }
+    cut = std::min(cut, text.size() > hold ? text.size() - hold : 0);
+    while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    return cut;
+}
+
+std::string modelIdFor(const std::string& folder) {
+    auto p = std::filesystem::path(folder);
+    if (!p.has_filename()) p = p.parent_path();
+    return p.filename().string();
+}
+
+}  // namespace awq::serve

@@ -1,0 +1,83 @@
+#pragma once
+// The OpenAI HTTP API as the server speaks it, without HTTP: request bodies of /v1/completions and
+// /v1/chat/completions parsed into a generation, responses and stream chunks built as the OpenAI
+// API (and vLLM) write them, errors in OpenAI's shape. Sources: the OpenAI API reference
+// (Completions, Chat Completions, streaming) and vLLM's OpenAI-compatible server.
+#include "core/engine/generation.h"
+#include "core/tokenizer/chat_template.h"
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace awq::serve {
+
+// An error answered as {"error": {"message", "type", "param", "code"}} with this HTTP status.
+struct ApiError : std::runtime_error {
+    int status;
+    std::string type;   // "invalid_request_error", "authentication_error", "rate_limit_error", "server_error", ...
+    std::string param;  // the offending request field, or ""
+    std::string code;   // machine-readable, or ""
+    ApiError(int status, std::string type, const std::string& message, std::string param = {}, std::string code = {});
+    std::string body() const;  // the JSON text
+};
+
+struct CompletionParams {
+    bool chat = false;
+    std::string model;
+    std::string prompt;                   // /v1/completions
+    std::vector<ChatMessage> messages;    // /v1/chat/completions
+    std::optional<int> maxTokens;         // max_tokens (chat also max_completion_tokens)
+    float temperature = 1.0f;             // OpenAI's default; 0 = greedy
+    float topP = 1.0f;
+    std::vector<std::string> stop;        // up to 4, as OpenAI
+    std::optional<std::uint64_t> seed;
+    bool stream = false;
+    bool includeUsage = false;            // stream_options.include_usage
+    bool ignoreEos = false;               // vLLM's extension: generate max_tokens tokens
+};
+
+// Throws ApiError 400 naming the field for malformed JSON, missing or ill-typed fields, values out
+// of range, and what this server does not do (n > 1, logprobs, tools, non-text content parts).
+CompletionParams parseCompletionRequest(const std::string& body, bool chat);
+
+// The engine request: sampling as asked (temperature 0: greedy; no seed: a random one), stop
+// strings, max tokens (absent: completions 16 as OpenAI, chat the rest of the context).
+// Throws ApiError 400 "context_length_exceeded" when prompt + max_tokens exceed `contextTokens`.
+GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens);
+
+// "stop" or "length", as OpenAI names them.
+const char* openAiFinishReason(FinishReason r) noexcept;
+
+// Server-sent event framing as OpenAI streams it.
+std::string sseData(const std::string& json);  // "data: <json>\n\n"
+inline constexpr const char* kSseDone = "data: [DONE]\n\n";
+
+// Builds one request's responses: chunks while streaming, or the whole response.
+class ResponseBuilder {
+public:
+    ResponseBuilder(bool chat, std::string model);
+    const std::string& id() const noexcept { return id_; }
+    std::string roleChunk() const;                        // chat: the first chunk, delta {"role": "assistant", "content": ""}
+    std::string textChunk(const std::string& text) const;
+    std::string finishChunk(FinishReason reason) const;   // empty delta / text with finish_reason
+    std::string usageChunk(int promptTokens, int completionTokens) const;  // choices [] and usage
+    std::string full(const std::string& text, FinishReason reason, int promptTokens, int completionTokens) const;
+
+private:
+    bool chat_;
+    std::string model_, id_;
+    std::int64_t created_;
+};
+
+// How much of a growing text can be sent without revealing a stop string: up to the first complete
+// one, and never the last (longest stop - 1) bytes, where one may be starting; never splitting a
+// UTF-8 sequence. OpenAI's streams never contain the stop string.
+std::size_t sendableLength(const std::string& text, const std::vector<std::string>& stops);
+
+// The model id a folder serves under: its folder name.
+std::string modelIdFor(const std::string& folder);
+
+}  // namespace awq::serve

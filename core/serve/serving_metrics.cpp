@@ -1,0 +1,44 @@
+#include "core/serve/serving_metrics.h"
+
+namespace awq::serve {
+
+SweepPoint servingPoint(const std::vector<RequestTiming>& requests, double durationSeconds, int maxConcurrency,
+                        std::optional<double> requestRate, const ServingSlo& slo) {
+    std::vector<double> ttft, tpot, itl, e2el;
+    std::int64_t tokens = 0;
+    int completed = 0, failed = 0, good = 0;
+    for (const auto& r : requests) {
+        if (!r.ok) {
+            ++failed;
+            continue;
+        }
+        ++completed;
+        tokens += r.outputTokens;
+        ttft.push_back(r.ttftMs);
+        e2el.push_back(r.e2elMs);
+        itl.insert(itl.end(), r.itlMs.begin(), r.itlMs.end());
+        const double requestTpot = r.outputTokens > 1 ? (r.e2elMs - r.ttftMs) / (r.outputTokens - 1) : 0;
+        if (r.outputTokens > 1) tpot.push_back(requestTpot);
+        if ((!slo.ttftMs || r.ttftMs <= *slo.ttftMs) && (!slo.tpotMs || requestTpot <= *slo.tpotMs) && (!slo.e2elMs || r.e2elMs <= *slo.e2elMs))
+            ++good;
+    }
+    SweepPoint p;
+    p.concurrency = maxConcurrency;
+    p.requests = completed;
+    p.outputTokensPerS = durationSeconds > 0 ? double(tokens) / durationSeconds : 0;
+    p.latencyMs = latencyStats(e2el);
+    p.ttftMs = latencyStats(ttft);
+    ServingStats s;
+    s.requestRate = requestRate;
+    s.completed = completed;
+    s.failed = failed;
+    s.durationSeconds = durationSeconds;
+    s.requestThroughput = durationSeconds > 0 ? completed / durationSeconds : 0;
+    s.tpotMs = latencyStats(tpot);
+    s.itlMs = latencyStats(itl);
+    if (slo.any()) s.goodput = durationSeconds > 0 ? good / durationSeconds : 0;
+    p.serving = s;
+    return p;
+}
+
+}  // namespace awq::serve

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""`awqbench-cli serve` end to end (issue 12): the server runs the demo model on 127.0.0.1 at a free
+port and is driven over HTTP as OpenAI clients drive it.
+
+usage: serve_test.py AWQBENCH_CLI MODEL_DIR
+
+Checks: SSE framing exactly as OpenAI streams (data: {...} chunks, one id, the role first, a finish
+chunk, usage with include_usage, data: [DONE]); streamed chat and plain completion texts equal
+`awqbench-cli generate` with the same prompt, sampling and seed; 16 concurrent streaming clients
+all get their token counts and the server's observed batch exceeds 1; a client that disconnects
+mid-stream frees its slot (cancelled, not finished); errors in OpenAI's shape with the right
+status (401, 404, 400, 429); `sweep` and `compare` against the server (run documents, the key
+never stored, answers equal the engine's); a port in use or a bad model end with exit 2;
+SIGTERM and SIGINT stop the server cleanly (exit 0).
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+cli, model = sys.argv[1:3]
+MODEL_ID = os.path.basename(os.path.normpath(model))
+KEY = "test-key-123"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *extra):
+        self.port = free_port()
+        self.proc = subprocess.Popen([cli, "serve", "--model", model, "--port", str(self.port), *extra],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit("serve_test: FAIL: the server exited early: " + self.proc.stderr.read())
+            try:
+                status, _, _ = self.request("GET", "/health")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        sys.exit("serve_test: FAIL: the server did not become ready")
+
+    def connect(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+
+    def request(self, method, path, body=None, key=KEY, raw=None):
+        conn = self.connect()
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["Authorization"] = "Bearer " + key
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        conn.request(method, path, body=data, headers=headers)
+        r = conn.getresponse()
+        text = r.read().decode()
+        conn.close()
+        return r.status, r.getheader("Content-Type", ""), text
+
+    def metrics(self):
+        _, _, text = self.request("GET", "/metrics")
+        return {m.group(1): float(m.group(2)) for m in re.finditer(r'^(\w+)\{model="[^"]*"\} ([0-9.]+)$', text, re.M)}
+
+    def stop(self, sig):
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = "timeout"
+        err = self.proc.stderr.read()
+        check(rc == 0 and "serve: stopped" in err, f"{signal.Signals(sig).name} stops cleanly (rc {rc}): {err[-500:]}")
+
+
+def parse_sse(text):
+    """The events of an OpenAI stream, checking the framing: every event is 'data: X' + blank line."""
+    check(text.endswith("data: [DONE]\n\n"), "the stream ends with data: [DONE]")
+    events = text.split("\n\n")
+    check(events[-1] == "", "the stream ends with a blank line")
+    chunks = []
+    for e in events[:-1]:
+        check(e.startswith("data: ") and "\n" not in e, f"event framed as 'data: ...': {e[:80]!r}")
+        payload = e[len("data: "):]
+        if payload == "[DONE]":
+            continue
+        chunks.append(json.loads(payload))
+    return chunks
+
+
+def generate(*args):
+    r = subprocess.run([cli, "generate", "--model", model, "--json", *args], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+def stream_chat(srv, body):
+    status, ctype, text = srv.request("POST", "/v1/chat/completions", dict(body, stream=True))
+    check(status == 200 and ctype.startswith("text/event-stream"), f"stream status {status} type {ctype}")
+    return parse_sse(text)
+
+
+srv = Server("--api-key", KEY, "--max-batch", "16")
+
+# /v1/models
+status, _, text = srv.request("GET", "/v1/models")
+models = json.loads(text)
+check(status == 200 and models["object"] == "list" and models["data"][0]["id"] == MODEL_ID, f"/v1/models: {text}")
+
+# Streamed chat: framing, and the text generate gives with the same seed.
+gen = generate("--chat", "Tell me a story about a cat.", "--max-new", "40", "--temperature", "0.8", "--top-p", "0.9", "--seed", "123")
+chunks = stream_chat(srv, {"model": MODEL_ID, "messages": [{"role": "user", "content": "Tell me a story about a cat."}],
+                           "max_tokens": 40, "temperature": 0.8, "top_p": 0.9, "seed": 123,
+                           "stream_options": {"include_usage": True}})
+check(len({c["id"] for c in chunks}) == 1 and chunks[0]["id"].startswith("chatcmpl-"), "one chatcmpl- id for the stream")
+check(all(c["object"] == "chat.completion.chunk" and c["model"] == MODEL_ID for c in chunks), "chunk object and model")
+check(chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}, f"first chunk carries the role: {chunks[0]}")
+content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+finish = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]]
+check(content == gen["text"], f"streamed chat text equals generate's:\n{content!r}\n{gen['text']!r}")
+check(finish == [{"length": "length", "stop_token": "stop"}[gen["finish_reason"]]], f"one finish reason {finish} for {gen['finish_reason']}")
+usage = chunks[-1]["usage"]
+check(chunks[-1]["choices"] == [] and usage["completion_tokens"] == gen["new_tokens"] and usage["prompt_tokens"] == gen["prompt_tokens"]
+      and usage["total_tokens"] == gen["new_tokens"] + gen["prompt_tokens"], f"usage chunk {chunks[-1]} vs {gen['new_tokens']}")
+
+# Greedy chat, not streamed.
+gen = generate("--chat", "Who is Lily?", "--max-new", "30")
+status, _, text = srv.request("POST", "/v1/chat/completions", {"model": MODEL_ID, "temperature": 0, "max_tokens": 30,
+                                                               "messages": [{"role": "user", "content": "Who is Lily?"}]})
+resp = json.loads(text)
+check(status == 200 and resp["object"] == "chat.completion" and resp["choices"][0]["message"]["content"] == gen["text"]
+      and resp["usage"]["completion_tokens"] == gen["new_tokens"], f"greedy chat equals generate: {text} vs {gen['text']!r}")
+
+# Completions with a stop string, streamed: the stop string is never sent, the text is generate's.
+gen = generate("--prompt", "Once upon a time", "--max-new", "60", "--stop", ".")
+status, _, text = srv.request("POST", "/v1/completions", {"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 60,
+                                                          "temperature": 0, "stop": ".", "stream": True})
+chunks = parse_sse(text)
+streamed = "".join(c["choices"][0]["text"] for c in chunks)
+check(streamed == gen["text"] and "." not in streamed, f"completion stream cut at the stop string: {streamed!r} vs {gen['text']!r}")
+check(chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[0]["object"] == "text_completion", f"completion finish {chunks[-1]}")
+
+# 16 concurrent streaming clients: all finish with their token counts, and the server batched them.
+before = srv.metrics()
+results = [None] * 16
+
+
+def client(i):
+    try:
+        status, _, text = srv.request("POST", "/v1/completions", {
+            "model": MODEL_ID, "prompt": f"Story number {i}: once upon a time", "max_tokens": 24 + i, "temperature": 0.7,
+            "seed": i, "ignore_eos": True, "stream": True, "stream_options": {"include_usage": True}})
+        results[i] = (status, parse_sse(text))
+    except Exception as e:  # reported below
+        results[i] = (0, repr(e))
+
+
+threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+for i, (status, chunks) in enumerate(results):
+    ok = status == 200 and isinstance(chunks, list) and chunks[-1]["usage"]["completion_tokens"] == 24 + i
+    check(ok and chunks[-2]["choices"][0]["finish_reason"] == "length", f"client {i}: {status} {str(chunks)[-300:]}")
+after = srv.metrics()
+check(after["awqbench_max_batch_observed"] > 1, f"continuous batching observed: max batch {after['awqbench_max_batch_observed']}")
+check(after["awqbench_requests_finished_total"] - before["awqbench_requests_finished_total"] == 16, "16 requests finished")
+print(f"serve_test: 16 clients, max batch observed {after['awqbench_max_batch_observed']:.0f}", flush=True)
+
+# A client that disconnects mid-stream frees its slot: cancelled, not finished.
+conn = srv.connect()
+conn.request("POST", "/v1/completions", body=json.dumps({"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 1000,
+                                                         "ignore_eos": True, "stream": True}),
+             headers={"Authorization": "Bearer " + KEY, "Content-Type": "application/json"})
+r = conn.getresponse()
+check(r.status == 200 and r.read(200).startswith(b"data: "), "a long stream starts")
+conn.sock.shutdown(socket.SHUT_RDWR)
+conn.close()
+deadline = time.time() + 30
+while time.time() < deadline:
+    m = srv.metrics()
+    if m["awqbench_requests_running"] == 0:
+        break
+    time.sleep(0.1)
+check(m["awqbench_requests_running"] == 0 and m["awqbench_requests_cancelled_total"] == after["awqbench_requests_cancelled_total"] + 1
+      and m["awqbench_requests_finished_total"] == after["awqbench_requests_finished_total"], f"disconnect frees the slot: {m}")
+
+# Errors: OpenAI's shape and status.
+def error_of(status_expected, what, path="/v1/chat/completions", body=None, key=KEY, raw=None, method="POST"):
+    status, ctype, text = srv.request(method, path, body, key=key, raw=raw)
+    try:
+        err = json.loads(text)["error"]
+        shape = set(err) == {"message", "type", "param", "code"} and err["message"]
+    except (ValueError, KeyError, TypeError):
+        err, shape = text, False
+    check(status == status_expected and shape and ctype.startswith("application/json"), f"{what}: {status} {text}")
+    return err
+
+
+chat = {"model": MODEL_ID, "messages": [{"role": "user", "content": "Hi"}]}
+check(error_of(401, "no key", body=chat, key=None)["code"] == "invalid_api_key", "401 code")
+error_of(401, "wrong key", body=chat, key="nope")
+check(error_of(404, "unknown model", body=dict(chat, model="no-such-model"))["code"] == "model_not_found", "404 code")
+error_of(400, "not JSON", raw="{not json")
+check(error_of(400, "no messages", body={"model": MODEL_ID})["param"] == "messages", "400 names messages")
+error_of(400, "temperature out of range", body=dict(chat, temperature=5))
+error_of(400, "n > 1", body=dict(chat, n=2))
+check(error_of(400, "prompt too long", path="/v1/completions", body={"model": MODEL_ID, "prompt": "once upon a time " * 400})["code"]
+      == "context_length_exceeded", "context_length_exceeded")
+error_of(400, "max_tokens past the context", body=dict(chat, max_tokens=5000))
+error_of(404, "unknown route", path="/v1/nothing", method="GET")
+
+# sweep against the server: a run document with vLLM benchmark_serving's percentiles, the URL and
+# the served model name recorded, the key (read from an environment variable) nowhere in it.
+doc_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"serve-test-sweep-{os.getpid()}.json")
+url = f"http://127.0.0.1:{srv.port}/v1"
+sweep = subprocess.run([cli, "sweep", "--model", url, "--api-key-env", "SERVE_TEST_KEY", "--concurrency", "1,4",
+                        "--num-prompts", "8", "--max-new", "8", "--request-rate", "50", "--slo-ttft-ms", "10000",
+                        "--out", doc_path], capture_output=True, text=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+check(sweep.returncode == 0, f"sweep against the server: {sweep.stderr[-500:]}")
+if sweep.returncode == 0:
+    raw = open(doc_path).read()
+    doc = json.loads(raw)
+    points = doc["sweep"]["A"]["points"]
+    check(doc["kind"] == "sweep" and doc["sweep"]["endpoint"] == url and doc["models"]["A"]["name"] == MODEL_ID
+          and doc["models"]["A"]["path"] == url, "the run document names the endpoint and its model")
+    check(KEY not in raw, "the API key is not in the run document")
+    check([p["concurrency"] for p in points] == [1, 4] and all(p["serving"]["completed"] == 8 and p["serving"]["failed"] == 0
+          for p in points), f"8 requests per level: {points}")
+    for p in points:
+        v = p["serving"]
+        check(all(0 < x[k] for x in (p["ttft_ms"], p["latency_ms"], v["tpot_ms"], v["itl_ms"]) for k in ("mean", "p50", "p95", "p99"))
+              and v["request_rate"] == 50 and v["goodput"] > 0 and p["output_tokens_per_s"] > 0, f"percentiles: {p}")
+    os.remove(doc_path)
+
+# compare against endpoints: the battery through the server gives, test by test, the answers the
+# built-in engine gives (greedy), and the document names the endpoints.
+local_path, remote_path = doc_path + ".local", doc_path + ".remote"
+local = subprocess.run([cli, "compare", "--a", model, "--b", model, "--max-new", "12", "--out", local_path],
+                       capture_output=True, text=True)
+remote = subprocess.run([cli, "compare", "--a", url, "--b", url, "--b-model", MODEL_ID, "--api-key-env", "SERVE_TEST_KEY",
+                         "--max-new", "12", "--out", remote_path], capture_output=True, text=True,
+                        env=dict(os.environ, SERVE_TEST_KEY=KEY))
+check(local.returncode == 0 and remote.returncode == 0, f"compare runs: {local.stderr[-300:]} {remote.stderr[-300:]}")
+if local.returncode == 0 and remote.returncode == 0:
+    ld, rd = json.load(open(local_path)), json.load(open(remote_path))
+    check(rd["models"]["A"]["path"] == url and rd["models"]["B"]["name"] == MODEL_ID and KEY not in open(remote_path).read(),
+          "the compare document names the endpoints, not the key")
+    lt = {t["id"]: t["results"]["A"]["text"] for t in ld["battery"]["tests"]}
+    rt = {t["id"]: t["results"]["A"]["text"] for t in rd["battery"]["tests"]}
+    check(len(rt) == 16 and rt == lt, "endpoint answers equal the engine's: " +
+          str([(k, lt.get(k), rt.get(k)) for k in rt if rt.get(k) != lt.get(k)][:3]))
+    os.remove(local_path)
+    os.remove(remote_path)
+
+# A port in use and a model that cannot load end with exit 2 and the reason (no silent port sharing).
+busy = subprocess.run([cli, "serve", "--model", model, "--port", str(srv.port)], capture_output=True, text=True, timeout=60)
+check(busy.returncode == 2 and "cannot listen" in busy.stderr, f"port in use: {busy.returncode} {busy.stderr[-300:]}")
+bad = subprocess.run([cli, "serve", "--model", model + "-no-such", "--port", str(free_port())], capture_output=True, text=True,
+                     timeout=60)
+check(bad.returncode == 2 and "no-such" in bad.stderr, f"bad model: {bad.returncode} {bad.stderr[-300:]}")
+
+srv.stop(signal.SIGTERM)
+
+# A bounded queue: one slot, no waiting room; a second request while the first runs gets 429.
+srv = Server("--max-batch", "1", "--max-queue", "0")
+conn = srv.connect()
+conn.request("POST", "/v1/completions", body=json.dumps({"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 1000,
+                                                         "ignore_eos": True, "stream": True}),
+             headers={"Content-Type": "application/json"})
+r = conn.getresponse()
+check(r.read(100).startswith(b"data: "), "the slot is taken")
+m = srv.metrics()
+err = error_of(429, "queue full", path="/v1/completions", body={"model": MODEL_ID, "prompt": "Hi"}, key=None)
+check(isinstance(err, dict) and err.get("code") == "queue_full", f"429 code: {err}; metrics before: {m}")
+# SIGINT while a stream runs: the stream ends and the server exits 0.
+srv.stop(signal.SIGINT)
+conn.close()
+
+if failures:
+    sys.exit(f"serve_test: FAIL: {len(failures)} check(s) failed")
+print("serve_test: ok")

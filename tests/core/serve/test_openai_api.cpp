@@ -1,0 +1,149 @@
+// The OpenAI protocol pieces of `serve` (core/serve) on real request bodies: parsing and its 400s,
+// context limits, stream chunks and full responses in OpenAI's shapes, stop-string hold-back, and
+// vLLM benchmark_serving's figures from request timings (kept through a run document round trip).
+#include "core/compare/run_document.h"
+#include "core/serve/openai_api.h"
+#include "core/serve/serving_metrics.h"
+
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+using namespace awq;
+using namespace awq::serve;
+using nlohmann::json;
+
+namespace {
+ApiError errorOf(const std::string& body, bool chat) {
+    try {
+        parseCompletionRequest(body, chat);
+    } catch (const ApiError& e) {
+        return e;
+    }
+    return ApiError(0, "", "no error");
+}
+json sse(const std::string& event) {
+    if (event.rfind("data: ", 0) != 0 || event.size() < 8 || event.substr(event.size() - 2) != "\n\n") return nullptr;
+    return json::parse(event.substr(6, event.size() - 8));
+}
+}  // namespace
+
+class OpenAiApiTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void parsesAChatRequest() {
+        const auto p = parseCompletionRequest(R"({"model": "m", "messages": [{"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "Hi "}, {"type": "text", "text": "there"}]}],
+            "max_completion_tokens": 7, "temperature": 0.5, "top_p": 0.9, "seed": 11, "stop": ["\n", "END"],
+            "stream": true, "stream_options": {"include_usage": true}})", true);
+        QCOMPARE(p.model, std::string("m"));
+        QCOMPARE(int(p.messages.size()), 2);
+        QCOMPARE(p.messages[1].content, std::string("Hi there"));
+        QCOMPARE(*p.maxTokens, 7);
+        QCOMPARE(p.temperature, 0.5f);
+        QCOMPARE(*p.seed, std::uint64_t(11));
+        QCOMPARE(p.stop, (std::vector<std::string>{"\n", "END"}));
+        QVERIFY(p.stream && p.includeUsage);
+    }
+
+    void badRequestsName40xAndTheField() {
+        QCOMPARE(errorOf("{nope", true).status, 400);
+        QCOMPARE(errorOf(R"({"messages": [{"role": "user", "content": "x"}]})", true).param, std::string("model"));
+        QCOMPARE(errorOf(R"({"model": "m", "messages": []})", true).param, std::string("messages"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "temperature": 3})", false).param, std::string("temperature"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "max_tokens": 0})", false).param, std::string("max_tokens"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stop": ["a","b","c","d","e"]})", false).param, std::string("stop"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "n": 2})", false).param, std::string("n"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stream_options": {"include_usage": true}})", false).param,
+                 std::string("stream_options"));
+        const auto body = json::parse(errorOf(R"({"model": "m", "prompt": 5})", false).body());
+        QCOMPARE(body["error"]["type"].get<std::string>(), std::string("invalid_request_error"));
+        QCOMPARE(body["error"]["param"].get<std::string>(), std::string("prompt"));
+        QVERIFY(body["error"]["code"].is_null());
+    }
+
+    void contextLimitsAndDefaults() {
+        auto p = parseCompletionRequest(R"({"model": "m", "prompt": "x", "temperature": 0})", false);
+        auto r = generationRequest(p, {1, 2, 3}, 100);
+        QCOMPARE(r.maxNewTokens, 16);  // OpenAI's completions default
+        QVERIFY(r.sampling.greedy);
+        p.chat = true;
+        QCOMPARE(generationRequest(p, {1, 2, 3}, 100).maxNewTokens, 97);  // chat: the rest of the context
+        p.maxTokens = 98;
+        try {
+            generationRequest(p, {1, 2, 3}, 100);
+            QFAIL("no error");
+        } catch (const ApiError& e) {
+            QCOMPARE(e.status, 400);
+            QCOMPARE(e.code, std::string("context_length_exceeded"));
+            QVERIFY(QString(e.what()).contains("maximum context length is 100 tokens"));
+        }
+        p.ignoreEos = true;
+        p.maxTokens = 5;
+        QCOMPARE(generationRequest(p, {1}, 100).stopIds, std::vector<int>{-1});
+    }
+
+    void chunksAndResponsesHaveOpenAisShape() {
+        ResponseBuilder chat(true, "demo");
+        const auto role = sse(chat.roleChunk());
+        QCOMPARE(role["object"].get<std::string>(), std::string("chat.completion.chunk"));
+        QCOMPARE(role["choices"][0]["delta"], (json{{"role", "assistant"}, {"content", ""}}));
+        QVERIFY(role["id"].get<std::string>().rfind("chatcmpl-", 0) == 0);
+        QCOMPARE(sse(chat.textChunk("Hi"))["choices"][0]["delta"]["content"].get<std::string>(), std::string("Hi"));
+        const auto fin = sse(chat.finishChunk(FinishReason::StopString));
+        QCOMPARE(fin["choices"][0]["finish_reason"].get<std::string>(), std::string("stop"));
+        QCOMPARE(fin["choices"][0]["delta"], json::object());
+        const auto usage = sse(chat.usageChunk(5, 3));
+        QCOMPARE(usage["choices"], json::array());
+        QCOMPARE(usage["usage"]["total_tokens"].get<int>(), 8);
+        QCOMPARE(std::string(kSseDone), std::string("data: [DONE]\n\n"));
+
+        ResponseBuilder text(false, "demo");
+        const auto full = json::parse(text.full("abc", FinishReason::Length, 2, 3));
+        QCOMPARE(full["object"].get<std::string>(), std::string("text_completion"));
+        QCOMPARE(full["choices"][0]["text"].get<std::string>(), std::string("abc"));
+        QCOMPARE(full["choices"][0]["finish_reason"].get<std::string>(), std::string("length"));
+        QCOMPARE(full["usage"]["completion_tokens"].get<int>(), 3);
+    }
+
+    void stopStringsAreHeldBack() {
+        QCOMPARE(sendableLength("Hello wor", {}), std::size_t(9));
+        QCOMPARE(sendableLength("Hello wor", {"world"}), std::size_t(5));   // "wor" may become "world"
+        QCOMPARE(sendableLength("Hello world!", {"world"}), std::size_t(6)); // never past a complete stop
+        QCOMPARE(sendableLength("a.b", {"."}), std::size_t(1));
+        QCOMPARE(sendableLength("caf\xC3\xA9" "x", {"xyz"}), std::size_t(3));  // 6 - 2 would cut inside "é"
+    }
+
+    void servingFiguresAsVllmDefinesThem() {
+        std::vector<RequestTiming> rs(3);
+        rs[0] = {true, "", 100, 1000, {300, 300, 300}, 4, 5};   // TPOT (1000 - 100) / 3 = 300
+        rs[1] = {true, "", 200, 200, {}, 1, 5};                // one token: no TPOT
+        rs[2] = {false, "HTTP 500", 0, 50, {}, 0, 0};
+        ServingSlo slo;
+        slo.ttftMs = 150;
+        const auto p = servingPoint(rs, 2.0, 4, 3.0, slo);
+        QCOMPARE(p.concurrency, 4);
+        QCOMPARE(p.requests, 2);
+        QCOMPARE(p.outputTokensPerS, 2.5);
+        QCOMPARE(p.ttftMs.mean, 150.0);
+        QCOMPARE(p.latencyMs.p99, 1000.0);
+        QCOMPARE(p.serving->failed, 1);
+        QCOMPARE(p.serving->requestThroughput, 1.0);
+        QCOMPARE(p.serving->tpotMs.p50, 300.0);
+        QCOMPARE(p.serving->itlMs.mean, 300.0);
+        QCOMPARE(*p.serving->goodput, 0.5);  // only the first meets TTFT <= 150
+
+        RunDocument doc;
+        doc.kind = "sweep";
+        doc.sweep = SweepRun{8, "x", std::nullopt, std::nullopt, {{"A", SweepModel{{p}, {}, {}, {}}}}, "http://127.0.0.1:8000/v1"};
+        const auto back = runDocumentFromJson(runDocumentToJson(doc), "mem");
+        QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
+        const auto& v = *back.sweep->models.at("A").points.at(0).serving;
+        QCOMPARE(*v.requestRate, 3.0);
+        QCOMPARE(v.tpotMs.p50, 300.0);
+        QCOMPARE(*v.goodput, 0.5);
+    }
+};
+
+QTEST_APPLESS_MAIN(OpenAiApiTest)
+#include "test_openai_api.moc"
