@@ -2,7 +2,9 @@
 // both, chat with both at once, run the battery (built in and a user file with references) and
 // read the totals table, perplexity / KLD, a small concurrency sweep; every run lands as a run
 // document in the runs folder from the settings.
+#include "core/compare/chat_session.h"
 #include "core/compare/conversation.h"
+#include "core/engine/engine.h"
 #include "core/compare/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
@@ -60,6 +62,7 @@ class ComparePageTest : public QObject {
     std::unique_ptr<MainWindow> window_;
     QString runs_;
     QString builtInRun_;   // the built-in battery's run document
+    QString savedConversation_;   // saved by regenerateVoteAndSavedConversations
     ComparePage& page() { return *window_->comparePage(); }
 
     // Runs one of the page's jobs and waits for its run document.
@@ -291,6 +294,7 @@ private Q_SLOTS:
         QVERIFY(saved.turns[1].replies[1].engineMemoryBytes > 0);
         const std::string secondB = saved.turns[1].replies[1].text;
 
+        savedConversation_ = file;
         // A new conversation is a new file; the old one is listed and reopens, and continues:
         // the next prompt carries both saved exchanges (more prompt tokens than a fresh chat).
         QTest::mouseClick(chat->newButton(), Qt::LeftButton);
@@ -324,6 +328,48 @@ private Q_SLOTS:
         QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("A **bold** word")));
         chat->markdownToggle()->setChecked(true);
         QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+    }
+
+    // A conversation opened in a window whose models are not loaded yet: it names its pair, and
+    // once "Load both" is done its exchanges lead the next prompt.
+    void openedConversationContinuesAfterLoading() {
+        QVERIFY(!savedConversation_.isEmpty());
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings-reopen.ini"));
+        o.libraryOverride = QStringList{toQString(test::modelDir("tinystories-qwen3-7m-awq")), toQString(test::modelDir("tinystories-qwen3-7m"))};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w(o);
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        ComparePage& p = *w.comparePage();
+        p.setRunsFolder(runs_);
+        QVERIFY(p.chat()->savedList()->findData(savedConversation_) > 0);
+        QVERIFY(p.openConversation(savedConversation_));
+        QVERIFY2(p.statusText().contains(QLatin1String("continues once both are loaded")), qPrintable(p.statusText()));
+        const Conversation saved = loadConversation(toPath(savedConversation_));
+        QCOMPARE(toPath(p.pickerA()->currentPath()).string(), saved.models[0].path);
+        QCOMPARE(toPath(p.pickerB()->currentPath()).string(), saved.models[1].path);
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadModels();
+        QVERIFY(loaded.wait(120000));
+        QCOMPARE(p.chat()->conversation().turns.size(), saved.turns.size());   // kept through the load
+        QVERIFY2(p.statusText().contains(QLatin1String("continues")), qPrintable(p.statusText()));
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        p.maxNewSpin()->setValue(4);
+        p.sendChat(QStringLiteral("Again"));
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2 && !p.session()->isBusy(), 60000);
+        // A's prompt is exactly what a chat session restored from the file would feed.
+        const auto engine = Engine::load(toPath(p.session()->loadedPath(0)), {});
+        ChatSession expected(*engine);
+        std::vector<std::pair<std::string, std::string>> exchanges;
+        for (const auto& t : saved.turns) exchanges.emplace_back(t.user, t.replies[0].text);
+        expected.restore(exchanges);
+        const int slotA = done.at(0).at(0).toInt() == 0 ? 0 : 1;
+        QCOMPARE(done.at(slotA).at(1).value<GenerationResult>().metrics.promptTokens, int(expected.promptFor("Again").size()));
+        QVERIFY(expected.promptFor("Again").size() > 20);
+        QCOMPARE(loadConversation(toPath(savedConversation_)).turns.size(), saved.turns.size() + 1);
     }
 
     void runsTheBuiltInBatteryAndShowsTotals() {

@@ -49,6 +49,39 @@
 #endif
 
 namespace awq::ui {
+namespace {
+
+// Holds a page inside its scroll area: the scroll area gives the holder the viewport's size, never
+// less than the page's minimum, and the holder gives it to the page. The page is not the scroll
+// area's widget itself because its word-wrapped labels give it a height-for-width, which
+// QScrollArea honours with the page's preferred height: the page would always scroll. When the
+// page's minimum changes (a pane folded or shown), the scroll area fits it again.
+class PageHolder final : public QWidget {
+public:
+    PageHolder(QWidget* page, QScrollArea* scroll) : page_(page), scroll_(scroll) {
+        page->setParent(this);
+        page->installEventFilter(this);
+    }
+    QSize minimumSizeHint() const override { return page_->minimumSizeHint(); }
+    QSize sizeHint() const override { return page_->minimumSizeHint(); }
+
+protected:
+    void resizeEvent(QResizeEvent*) override { page_->setGeometry(rect()); }
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (watched == page_ && event->type() == QEvent::LayoutRequest)
+            QMetaObject::invokeMethod(this, [this] {
+                updateGeometry();
+                scroll_->setWidgetResizable(true);   // refits the holder to the viewport and the new minimum
+            }, Qt::QueuedConnection);
+        return false;
+    }
+
+private:
+    QWidget* page_;
+    QScrollArea* scroll_;
+};
+
+}  // namespace
 
 MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent), options_(std::move(options)), settings_(std::make_unique<AppSettings>(options_.settingsFile)) {
@@ -131,7 +164,7 @@ void MainWindow::buildPlaces() {
         scroll->setObjectName(placeIconName(place) + QStringLiteral("Scroll"));
         scroll->setWidgetResizable(true);
         scroll->setFrameShape(QFrame::NoFrame);
-        scroll->setWidget(w);
+        scroll->setWidget(new PageHolder(w, scroll));
         stack_->addWidget(scroll);
     }
     connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
