@@ -8,6 +8,7 @@
 #include "core/compare/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
 #include "core/compare/battery_answers.h"
 #include "ui/compare/answer_pane.h"
 #include "ui/compare/battery_view.h"
@@ -370,6 +371,40 @@ private Q_SLOTS:
         QCOMPARE(done.at(slotA).at(1).value<GenerationResult>().metrics.promptTokens, int(expected.promptFor("Again").size()));
         QVERIFY(expected.promptFor("Again").size() > 20);
         QCOMPARE(loadConversation(toPath(savedConversation_)).turns.size(), saved.turns.size() + 1);
+    }
+
+    // One model cannot chat (no tokenizer.json): the status says so, the other's reply stays, and
+    // the exchange is closed, so that vote and Regenerate work again.
+    void aFailedReplyClosesTheExchange() {
+        const fs::path noTokenizer = toPath(tmp_.filePath(QStringLiteral("no-tokenizer")));
+        test::copyFixtureModel("tinystories-656k", noTokenizer);
+        fs::remove(noTokenizer / "tokenizer.json");
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings-fail.ini"));
+        o.libraryOverride = QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(noTokenizer)};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w(o);
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        ComparePage& p = *w.comparePage();
+        p.setRunsFolder(tmp_.filePath(QStringLiteral("runs-fail")));
+        p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(noTokenizer));
+        p.maxNewSpin()->setValue(4);
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadModels();
+        QVERIFY(loaded.wait(120000));
+        QVERIFY(loaded.first().at(0).toBool());
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        p.sendChat(QStringLiteral("Once upon a time"));
+        QTRY_VERIFY_WITH_TIMEOUT(!p.session()->isBusy(), 60000);
+        QCOMPARE(done.count(), 1);   // A answered
+        QVERIFY2(p.statusText().contains(QLatin1String("Chat with B failed")), qPrintable(p.statusText()));
+        QVERIFY(!p.chat()->conversation().turns.back().replies[0].text.empty());
+        QVERIFY(p.chat()->turnComplete());
+        QVERIFY(p.chat()->voteButton(Vote::BothBad)->isEnabled());
+        QVERIFY(p.chat()->regenerateButton()->isEnabled());
     }
 
     void runsTheBuiltInBatteryAndShowsTotals() {

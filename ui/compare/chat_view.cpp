@@ -239,6 +239,11 @@ void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemor
     if (turnComplete()) Q_EMIT turnCompleted();
 }
 
+void ChatView::closeTurn() {
+    replyDone_[0] = replyDone_[1] = true;
+    setRunning(running_, canChat_);
+}
+
 QString ChatView::systemPrompt() const { return system_->text().trimmed(); }
 
 void ChatView::setDeviceLabel(const QString& device) { device_ = device; }

@@ -35,6 +35,7 @@ public:
     // The result's peakMemoryBytes is process-wide (CPU: peak RSS of both engines and the app; GPU:
     // the device's peak allocated); `memory` is this pane's engine alone.
     void finishTurn(int slot, const GenerationResult& result, const EngineMemory& memory);
+    void closeTurn();                           // ends an exchange whose reply failed (what arrived stays)
     void clearConversation();                   // a new, empty conversation (new file when saved)
 
     // The conversation shown (what the page saves); showConversation replaces it (an opened file).

@@ -107,6 +107,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     // Session -> views
     connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
         if (!busy) runKind_.clear();
+        if (!busy && !chat_->turnComplete()) chat_->closeTurn();   // a reply failed: the exchange ends without it
         updateControls();
     });
     connect(session_, &CompareSession::slotLoaded, this, [this](int slot, bool ok, const QString& message) {
