@@ -10,16 +10,16 @@
 
 #include <QDesktopServices>
 #include <QHBoxLayout>
-#include <QMenu>
-#include <QUrl>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
