@@ -1,6 +1,7 @@
 #include "core/engine/engine.h"
 
 #include "core/engine/detail/awq_cuda_linear.h"
+#include "core/engine/detail/cuda_decode.h"
 #include "core/engine/detail/transformer.h"
 #include "core/engine/sampler.h"
 #include "core/tokenizer/streaming_decoder.h"
@@ -231,7 +232,9 @@ private:
         bool anySampling = false;
         for (const auto& s : slots) anySampling |= !s.request->sampling.greedy || s.request->sampling.repetitionPenalty != 1.0f;
         if (!anySampling) {
-            const auto ids = logits.argmax(-1).to(at::kLong).cpu();
+            const bool ownArgmax = logits.is_cuda() && logits.scalar_type() == at::kFloat && logits.dim() == 2 && logits.is_contiguous() &&
+                                   engine::cudaDecodeBuiltIn();
+            const auto ids = (ownArgmax ? engine::cudaArgmaxRows(logits) : logits.argmax(-1)).to(at::kLong).cpu();
             for (std::size_t b = 0; b < slots.size(); ++b) next[b] = int(ids[int64_t(b)].item<int64_t>());
             return next;
         }

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <climits>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 namespace awq {
@@ -151,18 +152,35 @@ RopeSource findRopeDict(const json& j) {
 }
 
 // A number the rope type needs; absent or not a number is an error naming the key.
+// Every rope number feeds sizes or frequencies: a huge one (JSON takes up to ~1e308) is refused
+// by name instead of overflowing later (a fuzzed factor of 3e19 did, in the vLLM context length).
+constexpr double kMaxRopeNumber = 1e12;
+constexpr double kMaxRopeFactor = 1024;  // real models: 2 to 128
+
+double boundedRopeNumber(const RopeSource& r, const char* key, const json& value, const fs::path& source) {
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || std::fabs(v) > kMaxRopeNumber) ropeError(r.key + "." + key + " is out of range", source);
+    return v;
+}
+
 double requireRopeNumber(const RopeSource& r, const char* key, const std::string& type, const fs::path& source) {
     const auto it = r.dict->find(key);
     if (it == r.dict->end() || !it->is_number())
         ropeError(r.key + "." + key + " is missing or not a number (rope type '" + type + "' needs it)", source);
-    return it->get<double>();
+    return boundedRopeNumber(r, key, *it, source);
 }
 
 std::optional<double> optionalRopeNumber(const RopeSource& r, const char* key, const fs::path& source) {
     const auto it = r.dict->find(key);
     if (it == r.dict->end() || it->is_null()) return {};
     if (!it->is_number()) ropeError(r.key + "." + key + " is not a number", source);
-    return it->get<double>();
+    return boundedRopeNumber(r, key, *it, source);
+}
+
+void checkRopeFactor(const RopeSource& r, double factor, const fs::path& source) {
+    if (!(factor > 0) || factor > kMaxRopeFactor)
+        ropeError(r.key + ".factor must be above 0 and at most " + std::to_string(int(kMaxRopeFactor)) + " (it is " + std::to_string(factor) + ")",
+                  source);
 }
 
 std::vector<double> requireRopeFactorList(const RopeSource& r, const char* key, std::size_t entries, const fs::path& source) {
@@ -184,7 +202,7 @@ int originalMaxPositionsOf(const json& j, const RopeSource& r, int maxPositions,
     double original = maxPositions;
     if (auto top = j.find("original_max_position_embeddings"); top != j.end() && top->is_number()) original = top->get<double>();
     else if (auto v = optionalRopeNumber(r, "original_max_position_embeddings", source)) original = *v;
-    if (original < 1 || original > (1ll << 31) - 1)
+    if (!(original >= 1) || original > double(kMaxPositions))
         ropeError(r.key + ".original_max_position_embeddings is missing or out of range (rope type '" + type +
                       "' needs it, or max_position_embeddings)",
                   source);
@@ -214,13 +232,14 @@ RopeConfig parseRope(const json& j, const ModelConfig& c, const fs::path& source
         rope.originalMaxPositions = originalMaxPositionsOf(j, r, c.maxPositions, t, source);
         // transformers: factor from the dict, else the ratio of the extended to the original context.
         rope.factor = optionalRopeNumber(r, "factor", source).value_or(double(c.maxPositions) / rope.originalMaxPositions);
+        checkRopeFactor(r, rope.factor, source);
         rope.attentionFactor = optionalRopeNumber(r, "attention_factor", source);
         rope.shortFactor = requireRopeFactorList(r, "short_factor", std::size_t(c.headDim / 2), source);
         rope.longFactor = requireRopeFactorList(r, "long_factor", std::size_t(c.headDim / 2), source);
         return rope;
     }
     rope.factor = requireRopeNumber(r, "factor", t, source);
-    if (rope.factor <= 0) ropeError(r.key + ".factor must be positive", source);
+    checkRopeFactor(r, rope.factor, source);
     if (t == "llama3") {
         rope.lowFreqFactor = requireRopeNumber(r, "low_freq_factor", t, source);
         rope.highFreqFactor = requireRopeNumber(r, "high_freq_factor", t, source);
@@ -380,7 +399,7 @@ int vllmDerivedMaxModelLen(const ModelConfig& c) {
     const auto& t = c.rope.type;
     if (t == "default" || t == "longrope" || t == "llama3") return int(length);
     if (t == "yarn") length = c.rope.originalMaxPositions;
-    return int(length * c.rope.factor);
+    return int(std::min(length * c.rope.factor, double(std::numeric_limits<int>::max())));
 }
 
 std::optional<int> ropeSequenceLimit(const ModelConfig& c) {

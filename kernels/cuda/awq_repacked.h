@@ -62,8 +62,26 @@ std::size_t awqRepackedGemmCounterCount(int N);
 
 constexpr int kAwqRepackedMaxM = 32;
 
-// The weight as fp16 [K, N] (row-major; w = fp16((q - z) * s) as the CPU reference rounds it),
-// for prefill through cuBLAS.
+// Prefill: y[M, N] = x[M, K] @ W for fp16 x and y, with tensor cores straight from the 4-bit
+// weights (awq_repacked_prefill.cu), where the dequantize + cuBLAS path below writes and reads an
+// fp16 copy of the weight. Weights rounded as fp16((q - z) * s), fp32 accumulation; K split across
+// blocks when `workspace` holds awqRepackedPrefillWorkspaceBytes() bytes (fixed-order reduction:
+// deterministic), one split otherwise. x and y 16-byte aligned. awqRepackedPrefillGemmApplies():
+// the shapes and rows it takes (up to kAwqRepackedPrefillMaxM rows; sm_80 or newer), unless
+// AWQBENCH_PREFILL_GEMM=0.
+// Measured on an H200 (Llama-3-8B shapes, engine_bench TTFT, batch 1): prompt 128 11.0 ms against
+// 12.1 with dequantize + cuBLAS; prompt 512 32.8 against 17.9 ms, prompt 2048 124 against 50 ms. It
+// reaches ~200 TFLOPS (gate|up at 128 rows: 150 us), so it only pays while the fp16 copy of the
+// weight costs as much as the GEMM: up to 128 rows.
+constexpr int kAwqRepackedPrefillMaxM = 128;
+bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize);
+std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize);
+cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
+                                   int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+
+// The weight as fp16 [N, K] (row-major: PyTorch's Linear weight layout, W transposed; w =
+// fp16((q - z) * s) as the CPU reference rounds it), for prefill through cuBLAS (y = x W^T).
+// qpack, scaleZeros and out 16-byte aligned.
 cudaError_t awqRepackedDequantize(const std::int32_t* qpack, const __half* scaleZeros, int K, int N, int groupSize, __half* out,
                                   cudaStream_t stream);
 

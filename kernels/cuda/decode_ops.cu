@@ -5,6 +5,7 @@
 #include "kernels/cuda/programmatic_launch.cuh"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <type_traits>
 
@@ -58,7 +59,8 @@ __device__ float blockSum(float v) {
 template <typename T>
 __global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ delta, const T* __restrict__ weight, T* __restrict__ out,
                                       int dim, float eps) {
-    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
+    allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
+    waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     const std::size_t rowOffset = std::size_t(blockIdx.x) * dim;
     auto* xr = reinterpret_cast<uint4*>(x + rowOffset);
     const auto* dr = delta ? reinterpret_cast<const uint4*>(delta + rowOffset) : nullptr;
@@ -103,7 +105,8 @@ __global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ d
 // ---------------------------------------------------------------------------------------------
 template <typename T, int E>
 __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
-    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
+    allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
+    waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     const int lane = threadIdx.x & 31;
     const int warpIndex = int(blockIdx.x) * (int(blockDim.x) >> 5) + (int(threadIdx.x) >> 5);
     const int headsAll = a.heads + 2 * a.kvHeads;
@@ -112,6 +115,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
     const int D = a.headDim;
     const int pos = a.positions[b];
     if (pos < 0 || pos >= a.capacity) return;  // the engine never asks for this; never write outside the cache
+    const std::size_t sequence = std::size_t(b / a.tokensPerSequence);
 
     const T* src = a.qkv + (std::size_t(b) * headsAll + head) * D + lane * E;
     float v[E];
@@ -120,7 +124,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
 
     if (head >= a.heads + a.kvHeads) {  // a value head: stored as is
         const int kvh = head - a.heads - a.kvHeads;
-        T* dst = a.vCache + ((std::size_t(b) * a.kvHeads + kvh) * a.capacity + pos) * D + lane * E;
+        T* dst = a.vCache + ((sequence * a.kvHeads + kvh) * a.capacity + pos) * D + lane * E;
 #pragma unroll
         for (int e = 0; e < E; ++e) dst[e] = src[e];
         return;
@@ -137,7 +141,7 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
     const float* cosRow = a.cos + std::size_t(pos) * D + lane * E;
     const float* sinRow = a.sin + std::size_t(pos) * D + lane * E;
     T* dst = isQuery ? a.q + (std::size_t(b) * a.heads + head) * D + lane * E
-                     : a.kCache + ((std::size_t(b) * a.kvHeads + (head - a.heads)) * a.capacity + pos) * D + lane * E;
+                     : a.kCache + ((sequence * a.kvHeads + (head - a.heads)) * a.capacity + pos) * D + lane * E;
 #pragma unroll
     for (int e = 0; e < E; ++e) {
         const float partner = __shfl_xor_sync(kFullMask, v[e], 16);
@@ -158,7 +162,8 @@ constexpr int kMaxGroup = 8;
 
 template <typename T, int E>
 __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
-    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
+    allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
+    waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
     __shared__ float sAcc[kAttnWarps][kMaxGroup][E * 32];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -280,7 +285,8 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
 
 template <typename T>
 __global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
-    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
+    allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
+    waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     const int D = a.headDim;
     const std::size_t bh = blockIdx.x;
     const int d = threadIdx.x;
@@ -304,7 +310,8 @@ __global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
 
 template <typename T>
 __global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out, int rows, int inter) {
-    allowDependentGridsToLaunch();  // a GEMV after this kernel may start fetching its weights
+    allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
+    waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     const int vecsPerRow = inter / 8;
     const std::int64_t i = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= std::int64_t(rows) * vecsPerRow) return;
@@ -327,6 +334,88 @@ __global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out,
 bool headDimSupported(int D) { return D > 0 && D % 32 == 0 && D <= 256; }
 
 // Calls f(std::integral_constant<int, E>) for E = D / 32.
+// ---------------------------------------------------------------------------------------------
+// Argmax of each row: kArgmaxPieces blocks a row each keep the best (value, index) of a slice, in
+// thread, warp and block reductions preferring the smaller index on equal values; the last block of
+// a row to finish (counted as the split-K GEMV counts) reduces the slices in order and re-arms the
+// counter.
+// ---------------------------------------------------------------------------------------------
+constexpr int kArgmaxThreads = 512, kArgmaxPieces = 32;
+
+struct ArgmaxWorkspace {
+    float* best;        // [rows][kArgmaxPieces]
+    int* index;         // [rows][kArgmaxPieces]
+    unsigned* counter;  // [rows], zero between calls
+};
+
+ArgmaxWorkspace argmaxWorkspace(void* base, int rows) {
+    auto* bytes = static_cast<char*>(base);
+    const std::size_t slots = std::size_t(rows) * kArgmaxPieces;
+    return {reinterpret_cast<float*>(bytes), reinterpret_cast<int*>(bytes + slots * 4), reinterpret_cast<unsigned*>(bytes + slots * 8)};
+}
+
+__device__ __forceinline__ void keepLarger(float& best, int& bestIndex, float v, int index) {
+    if (v > best || (v == best && index < bestIndex)) {
+        best = v;
+        bestIndex = index;
+    }
+}
+
+// The block's best pair, valid in thread 0.
+__device__ __forceinline__ void blockArgmax(float& best, int& bestIndex) {
+    __shared__ float warpBest[32];
+    __shared__ int warpIndex[32];
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+        keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = int(blockDim.x) >> 5;
+    if (lane == 0) {
+        warpBest[warp] = best;
+        warpIndex[warp] = bestIndex;
+    }
+    __syncthreads();
+    if (warp != 0) return;
+    best = lane < warps ? warpBest[lane] : -INFINITY;
+    bestIndex = lane < warps ? warpIndex[lane] : INT_MAX;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+        keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
+}
+
+__global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const float* __restrict__ logits, int cols, std::int64_t* __restrict__ out,
+                                                                  ArgmaxWorkspace ws) {
+    const int row = int(blockIdx.y), piece = int(blockIdx.x);
+    const int sliceLength = (cols + kArgmaxPieces - 1) / kArgmaxPieces;
+    const int begin = piece * sliceLength, end = min(cols, begin + sliceLength);
+    const float* values = logits + std::size_t(row) * cols;
+    float best = -INFINITY;
+    int bestIndex = INT_MAX;  // stays for a slice of only NaN / -inf
+    for (int i = begin + int(threadIdx.x); i < end; i += kArgmaxThreads) keepLarger(best, bestIndex, __ldcs(values + i), i);
+    blockArgmax(best, bestIndex);
+    __shared__ bool last;
+    if (threadIdx.x == 0) {
+        const std::size_t slot = std::size_t(row) * kArgmaxPieces + piece;
+        ws.best[slot] = best;
+        ws.index[slot] = bestIndex;
+        __threadfence();
+        last = atomicAdd(ws.counter + row, 1u) == kArgmaxPieces - 1;
+    }
+    __syncthreads();
+    if (!last || threadIdx.x >= 32) return;
+    __threadfence();
+    const std::size_t slot = std::size_t(row) * kArgmaxPieces + threadIdx.x;  // kArgmaxPieces == 32: a lane a slice
+    best = __ldcg(ws.best + slot);
+    bestIndex = __ldcg(ws.index + slot);
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1)
+        keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
+    if (threadIdx.x == 0) {
+        out[row] = bestIndex < cols ? bestIndex : 0;
+        ws.counter[row] = 0;
+    }
+}
+static_assert(kArgmaxPieces == 32, "the last block reduces the slices with one warp");
+
 template <typename F>
 cudaError_t withElementsPerLane(int D, F&& f) {
     switch (D / 32) {
@@ -350,20 +439,21 @@ cudaError_t rmsNormResidual(T* x, const T* delta, const T* weight, T* out, int r
         return cudaErrorInvalidValue;
     if (rows == 0) return cudaSuccess;
     const int threads = std::clamp((dim / 8 + 31) / 32 * 32, 32, 256);
-    rmsNormResidualKernel<T><<<rows, threads, 0, stream>>>(x, delta, weight, out, dim, eps);
-    return cudaGetLastError();
+    return launchProgrammatic(rmsNormResidualKernel<T>, dim3(unsigned(rows)), dim3(unsigned(threads)), 0, stream, x, delta, weight, out,
+                              dim, eps);
 }
 
 template <typename T>
 cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
-    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.capacity <= 0 || !headDimSupported(a.headDim)) return cudaErrorInvalidValue;
+    if (a.batch < 0 || a.heads <= 0 || a.kvHeads <= 0 || a.capacity <= 0 || !headDimSupported(a.headDim) || a.tokensPerSequence <= 0 ||
+        a.batch % a.tokensPerSequence != 0)
+        return cudaErrorInvalidValue;
     if (a.batch == 0) return cudaSuccess;
     const int warps = a.batch * (a.heads + 2 * a.kvHeads);
     constexpr int kWarpsPerBlock = 4;
     const unsigned blocks = unsigned((warps + kWarpsPerBlock - 1) / kWarpsPerBlock);
     return withElementsPerLane(a.headDim, [&](auto e) {
-        ropeKvWriteKernel<T, decltype(e)::value><<<blocks, kWarpsPerBlock * 32, 0, stream>>>(a);
-        return cudaGetLastError();
+        return launchProgrammatic(ropeKvWriteKernel<T, decltype(e)::value>, dim3(blocks), dim3(kWarpsPerBlock * 32), 0, stream, a);
     });
 }
 
@@ -392,12 +482,10 @@ cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream
     const int group = a.heads / a.kvHeads;
     const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + kMaxGroup - 1) / kMaxGroup));
     const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
-        decodeAttentionKernel<T, decltype(e)::value><<<grid, kAttnWarps * 32, 0, stream>>>(a);
-        return cudaGetLastError();
+        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a);
     });
     if (err != cudaSuccess || a.splits == 1) return err;
-    mergeAttentionPiecesKernel<T><<<unsigned(a.batch * a.heads), unsigned(a.headDim), 0, stream>>>(a);
-    return cudaGetLastError();
+    return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a);
 }
 
 template <typename T>
@@ -406,7 +494,16 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
     if (rows == 0) return cudaSuccess;
     const std::int64_t vecs = std::int64_t(rows) * (inter / 8);
     constexpr int kThreads = 256;
-    siluMulKernel<T><<<unsigned((vecs + kThreads - 1) / kThreads), kThreads, 0, stream>>>(gateUp, out, rows, inter);
+    return launchProgrammatic(siluMulKernel<T>, dim3(unsigned((vecs + kThreads - 1) / kThreads)), dim3(kThreads), 0, stream, gateUp, out,
+                              rows, inter);
+}
+
+std::size_t argmaxWorkspaceBytes(int rows) { return rows > 0 ? std::size_t(rows) * (kArgmaxPieces * 8 + 4) : 0; }
+
+cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream) {
+    if (rows < 0 || rows > 65535 || cols <= 0 || !logits || !out || (rows > 0 && !workspace)) return cudaErrorInvalidValue;
+    if (rows == 0) return cudaSuccess;
+    argmaxRowsKernel<<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows));
     return cudaGetLastError();
 }
 

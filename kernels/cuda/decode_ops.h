@@ -24,15 +24,17 @@ namespace awq::kernels {
 template <typename T>
 cudaError_t rmsNormResidual(T* x, const T* delta, const T* weight, T* out, int rows, int dim, float eps, cudaStream_t stream);
 
-// Rotary embedding and KV-cache write for the fused q|k|v projection of one token per sequence.
-//   qkv       [B, (H + 2*KvH) * D]: the H query heads, then the KvH key heads, then the value heads
+// Rotary embedding and KV-cache write for the fused q|k|v projection of `batch` token rows: one
+// token per sequence in decode (tokensPerSequence 1), or a whole prompt of S tokens per sequence
+// in prefill (tokensPerSequence S: row r belongs to cache sequence r / S).
+//   qkv       [rows, (H + 2*KvH) * D]: the H query heads, then the KvH key heads, then the value heads
 //   qNorm, kNorm [D] per-head RMSNorm weights (Qwen3) or nullptr
 //   cos, sin  float [maxPositions, D], Hugging Face's tables (cat(freqs, freqs)); rotate_half pairs
 //             element d with d + D/2
-//   positions int32 [B]: where each sequence's token goes (and which rope row it takes)
-//   q         [B, H, D] out: normed and rotated queries
-//   kCache, vCache [B, KvH, capacity, D]: row positions[b] of every kv head is written
-// D % 32 == 0 and D <= 256.
+//   positions int32 [rows]: where each row's token goes (and which rope row it takes)
+//   q         [rows, H, D] out: normed and rotated queries
+//   kCache, vCache [rows / tokensPerSequence, KvH, capacity, D]: row positions[r] of every kv head
+// D % 32 == 0 and D <= 256; rows % tokensPerSequence == 0.
 template <typename T>
 struct RopeKvArgs {
     const T* qkv;
@@ -45,7 +47,8 @@ struct RopeKvArgs {
     T* q;
     T* kCache;
     T* vCache;
-    int batch, heads, kvHeads, headDim, capacity;
+    int batch, heads, kvHeads, headDim, capacity;  // batch: token rows
+    int tokensPerSequence = 1;
 };
 template <typename T>
 cudaError_t ropeKvWrite(const RopeKvArgs<T>& args, cudaStream_t stream);
@@ -81,5 +84,14 @@ std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int
 // inter % 8 == 0; pointers 16-byte aligned.
 template <typename T>
 cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t stream);
+
+// Greedy decoding: out[r] = the index of the largest of logits[r, 0..cols) (the first one on ties,
+// as torch.argmax and std::max_element; NaN never wins; a row without a finite value gives 0).
+// logits float32 [rows, cols] row-major, rows <= 65535. workspace: argmaxWorkspaceBytes(rows)
+// bytes, zero before the first call; each call re-arms it, so it is reused without clearing by
+// calls with the same row count on the same stream (its layout depends on rows).
+// 32 blocks a row: ~3 us at a 128k vocabulary where torch's argmax took ~39 us (H200).
+std::size_t argmaxWorkspaceBytes(int rows);
+cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream);
 
 }  // namespace awq::kernels

@@ -240,6 +240,17 @@ private Q_SLOTS:
             {R"("rope_scaling":{"type":"longrope","short_factor":[1.0],"long_factor":[1.0]}})",
              "rope_scaling.short_factor must be a list of 16 numbers"},
             {R"("partial_rotary_factor":0.5,"rope_theta":10000.0})", "partial_rotary_factor is not 1"},
+            // Found by the long fuzz run (benchmarks/fuzz_long.sh): the vLLM context length
+            // 256 x 3.3e19 overflowed an int. Every rope number is bounded and named.
+            {R"("rope_scaling":{"factor":33333333333333333331.0,"original_max_position_embeddings":256,"type":"yarn"}})",
+             "rope_scaling.factor is out of range"},
+            {R"("rope_scaling":{"factor":4096.0,"original_max_position_embeddings":256,"type":"yarn"}})",
+             "rope_scaling.factor must be above 0 and at most 1024"},
+            {R"("rope_scaling":{"factor":0.0,"type":"linear"}})", "rope_scaling.factor must be above 0"},
+            {R"("rope_scaling":{"factor":4.0,"beta_fast":1e300,"original_max_position_embeddings":256,"type":"yarn"}})",
+             "rope_scaling.beta_fast is out of range"},
+            {R"("rope_scaling":{"factor":4.0,"original_max_position_embeddings":1e12,"type":"yarn"}})",
+             "rope_scaling.original_max_position_embeddings is missing or out of range"},
         };
         for (const auto& [body, expected] : cases) {
             const QString msg = test::errorMessageOf([&] { parseModelConfig(head + body, "/m/config.json"); });

@@ -47,7 +47,7 @@ private:
 };
 
 enum class Act { F16, BF16 };
-enum class Kernel { AutoAwqLayout, Repacked };
+enum class Kernel { AutoAwqLayout, Repacked, RepackedPrefill };
 
 std::uint16_t toAct(float v, Act a) { return a == Act::F16 ? floatToHalf(v) : floatToBf16(v); }
 float fromAct(std::uint16_t v, Act a) { return a == Act::F16 ? halfToFloat(v) : bf16ToFloat(v); }
@@ -135,6 +135,9 @@ std::vector<double> referenceRows(const std::vector<std::uint16_t>& x, const std
 
 cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes, Kernel kernel) {
     const auto& h = wt.host;
+    if (kernel == Kernel::RepackedPrefill)  // fp16 only
+        return awqRepackedPrefillGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K,
+                                      h.N, h.groupSize, nullptr, ws, wsBytes);
     if (kernel == Kernel::Repacked) {
         if (act == Act::F16)
             return awqRepackedGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K, h.N,
@@ -156,7 +159,7 @@ void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_
     const auto& h = wt.host;
     const int K = h.K, N = h.N;
     SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16") + (useWorkspace ? " split-K" : " no workspace") +
-                 (kernel == Kernel::Repacked ? " repacked" : ""));
+                 (kernel == Kernel::Repacked ? " repacked" : kernel == Kernel::RepackedPrefill ? " repacked prefill" : ""));
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
     std::vector<std::uint16_t> x(std::size_t(M) * K);
@@ -166,8 +169,9 @@ void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_
     dx.upload(x.data());
     ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);  // NaN in fp16 and bf16
     const std::size_t wsBytes = !useWorkspace                  ? 0
-                                : kernel == Kernel::Repacked ? awqRepackedGemmWorkspaceBytes(M, K, N, h.groupSize)
-                                                             : awqGemmWorkspaceBytes(M, K, N, h.groupSize);
+                                : kernel == Kernel::Repacked        ? awqRepackedGemmWorkspaceBytes(M, K, N, h.groupSize)
+                                : kernel == Kernel::RepackedPrefill ? awqRepackedPrefillWorkspaceBytes(M, K, N, h.groupSize)
+                                                                    : awqGemmWorkspaceBytes(M, K, N, h.groupSize);
     DeviceBuffer<std::uint8_t> ws(wsBytes);
     ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel), cudaSuccess);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -323,6 +327,21 @@ TEST(AwqRepackedCuda, MatchesReferenceOnFixturesAnd8bShapes) {
     }
 }
 
+TEST(AwqRepackedCuda, PrefillGemmMatchesReference) {
+    std::uint32_t seed = 7000;
+    // Llama-3-8B's o_proj and down_proj shapes, a narrow one, a group over all of K, N not a
+    // multiple of the block's 128 outputs; rows below, at and past the block's 128.
+    for (const auto& [K, N, G] : {std::tuple{4096, 4096, 128}, std::tuple{14336, 4096, 128}, std::tuple{256, 768, 64},
+                                  std::tuple{1024, 4112, -1}}) {
+        const Weight wt(randomLinear(K, N, G, ++seed));
+        ASSERT_TRUE(wt.qpack) << wt.host.prefix;
+        double worst = 0;
+        for (int M : {33, 128, 200}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::RepackedPrefill);
+        checkCase(wt, 77, Act::F16, false, ++seed, &worst, Kernel::RepackedPrefill);
+        std::printf("  %-28s prefill worst |err| / max|ref| = %.2e\n", wt.host.prefix.c_str(), worst);
+    }
+}
+
 TEST(AwqRepackedCuda, DequantizeMatchesReferenceBitForBit) {
     std::uint32_t seed = 6000;
     for (const auto& [K, N, G] : {std::tuple{256, 768, 128}, std::tuple{4096, 1024, 128}, std::tuple{1024, 4112, -1}}) {
@@ -333,7 +352,10 @@ TEST(AwqRepackedCuda, DequantizeMatchesReferenceBitForBit) {
         ASSERT_EQ(awqRepackedDequantize(wt.qpack->get(), wt.scaleZeros->get(), K, N, G, out.get(), nullptr), cudaSuccess);
         std::vector<std::uint16_t> got(std::size_t(K) * N);
         ASSERT_EQ(cudaMemcpy(got.data(), out.get(), got.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
-        for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], floatToHalf(wt.w[i])) << wt.host.prefix << " element " << i;
+        for (int n = 0; n < N; ++n)  // got is [N, K], wt.w [K, N]
+            for (int k = 0; k < K; ++k)
+                ASSERT_EQ(got[std::size_t(n) * K + k], floatToHalf(wt.w[std::size_t(k) * N + n]))
+                    << wt.host.prefix << " output " << n << " input " << k;
     }
 }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <tuple>
 #include <vector>
 
 using namespace awq::kernels;
@@ -98,9 +99,11 @@ TEST(DecodeOpsCuda, RmsNormWithResidualMatchesReference) {
 TEST(DecodeOpsCuda, RopeAndKvWriteMatchReference) {
     std::mt19937 rng(2);
     const int B = 3, H = 8, KvH = 2, capacity = 40, maxPos = 64;
-    for (const int D : {64, 128}) {
-        for (const bool qkNorm : {false, true}) {
-            const int all = H + 2 * KvH;
+    // tokensPerSequence 1: decode (a row a sequence); 3: prefill (the three rows are one prompt).
+    for (const auto& [D, qkNorm, tokensPerSequence] : {std::tuple{64, false, 1}, std::tuple{64, true, 1}, std::tuple{128, false, 1},
+                                                       std::tuple{128, true, 1}, std::tuple{128, true, 3}}) {
+        {
+            const int all = H + 2 * KvH, sequences = B / tokensPerSequence;
             const auto qkv = randomHalves(rng, std::size_t(B) * all * D, -2, 2);
             const auto qn = randomHalves(rng, std::size_t(D), 0.5f, 1.5f), kn = randomHalves(rng, std::size_t(D), 0.5f, 1.5f);
             std::vector<float> cosT(std::size_t(maxPos) * D), sinT(cosT.size());
@@ -111,12 +114,12 @@ TEST(DecodeOpsCuda, RopeAndKvWriteMatchReference) {
                     sinT[std::size_t(p) * D + i] = sinT[std::size_t(p) * D + i + D / 2] = float(std::sin(f));
                 }
             const std::vector<std::int32_t> positions = {0, 17, capacity - 1};
-            const Halves cacheInit = randomHalves(rng, std::size_t(B) * KvH * capacity * D, -1, 1);
+            const Halves cacheInit = randomHalves(rng, std::size_t(sequences) * KvH * capacity * D, -1, 1);
             DeviceBuffer<std::uint16_t> dqkv(qkv), dqn(qn), dkn(kn), dq(Halves(std::size_t(B) * H * D, kPoison)), dk(cacheInit), dv(cacheInit);
             DeviceBuffer<float> dcos(cosT), dsin(sinT);
             DeviceBuffer<std::int32_t> dpos(positions);
             RopeKvArgs<__half> args{halves(dqkv), qkNorm ? halves(dqn) : nullptr, qkNorm ? halves(dkn) : nullptr, 1e-6f, dcos.ptr, dsin.ptr,
-                                    dpos.ptr, halves(dq), halves(dk), halves(dv), B, H, KvH, D, capacity};
+                                    dpos.ptr, halves(dq), halves(dk), halves(dv), B, H, KvH, D, capacity, tokensPerSequence};
             ASSERT_EQ(ropeKvWrite(args, nullptr), cudaSuccess);
             ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 
@@ -150,7 +153,7 @@ TEST(DecodeOpsCuda, RopeAndKvWriteMatchReference) {
                 for (int kvh = 0; kvh < KvH; ++kvh) {
                     const auto r = rotated(b, H + kvh, kn);
                     for (int d = 0; d < D; ++d) {
-                        const std::size_t at = ((std::size_t(b) * KvH + kvh) * capacity + positions[b]) * D + d;
+                        const std::size_t at = ((std::size_t(b / tokensPerSequence) * KvH + kvh) * capacity + positions[b]) * D + d;
                         wantK[at] = r[d];
                         wantV[at] = h2f(qkv[(std::size_t(b) * all + H + KvH + kvh) * D + d]);
                     }
@@ -228,6 +231,32 @@ TEST(DecodeOpsCuda, SiluMulMatchesReference) {
             want[std::size_t(r) * inter + i] = roundHalf(roundHalf(g / (1.0f + std::exp(-g))) * u);
         }
     expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "silu*up");
+}
+
+TEST(DecodeOpsCuda, ArgmaxRowsMatchesFirstMaximum) {
+    std::mt19937 rng(5);
+    const int rows = 5, cols = 128256;  // Llama-3's vocabulary
+    std::uniform_real_distribution<float> value(-30.0f, 30.0f);
+    std::vector<float> logits(std::size_t(rows) * cols);
+    for (auto& v : logits) v = value(rng);
+    auto at = [&](int r, int c) -> float& { return logits[std::size_t(r) * cols + c]; };
+    at(1, 77) = at(1, 90001) = 100.0f;     // a tie: the first index wins
+    at(2, cols - 1) = 100.0f;              // the last column
+    at(3, 5) = NAN;                        // NaN never wins
+    at(3, 6) = 100.0f;
+    for (int c = 0; c < cols; ++c) at(4, c) = -INFINITY;  // nothing finite: index 0
+    const std::vector<std::int64_t> want = {
+        std::max_element(logits.begin(), logits.begin() + cols) - logits.begin(), 77, cols - 1, 6, 0};
+    DeviceBuffer<float> dlogits(logits);
+    DeviceBuffer<std::int64_t> dout(std::vector<std::int64_t>(rows, -1));
+    DeviceBuffer<std::uint8_t> workspace(std::vector<std::uint8_t>(argmaxWorkspaceBytes(rows), 0));
+    for (int call = 0; call < 2; ++call) {  // the second call checks that the first left the workspace re-armed
+        ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr), cudaSuccess);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        EXPECT_EQ(dout.download<std::int64_t>(), want) << "call " << call;
+    }
+    const auto left = workspace.download<std::uint8_t>();  // the row counters (its last rows * 4 bytes) are zero again
+    EXPECT_EQ(std::vector<std::uint8_t>(left.end() - rows * 4, left.end()), std::vector<std::uint8_t>(std::size_t(rows) * 4, 0));
 }
 
 TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {

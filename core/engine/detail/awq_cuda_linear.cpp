@@ -38,16 +38,16 @@ bool streamIsCapturing(cudaStream_t stream) {
     return cudaStreamIsCapturing(stream, &status) != cudaSuccess || status != cudaStreamCaptureStatusNone;
 }
 
-// An fp16 [K, N] buffer for a dequantized weight: reused by every linear this thread runs (its
+// An fp16 [rows, cols] buffer for a dequantized weight: reused by every linear this thread runs (its
 // largest size kept), except under CUDA graph capture, where a buffer of the graph's own pool is
 // taken (a thread's buffer must not be baked into a graph).
-at::Tensor weightScratch(const at::Tensor& like, std::int64_t K, std::int64_t N, cudaStream_t stream) {
-    const std::int64_t count = K * N;
-    if (streamIsCapturing(stream)) return at::empty({K, N}, like.options().dtype(at::kHalf));
+at::Tensor weightScratch(const at::Tensor& like, std::int64_t rows, std::int64_t cols, cudaStream_t stream) {
+    const std::int64_t count = rows * cols;
+    if (streamIsCapturing(stream)) return at::empty({rows, cols}, like.options().dtype(at::kHalf));
     thread_local at::Tensor scratch;
     if (!scratch.defined() || scratch.device() != like.device() || scratch.numel() < count)
         scratch = at::empty({count}, like.options().dtype(at::kHalf));
-    return scratch.narrow(0, 0, count).view({K, N});
+    return scratch.narrow(0, 0, count).view({rows, cols});
 }
 
 // The weight dequantized to fp16 [K, N] in a buffer reused by every linear this thread runs (its
@@ -167,12 +167,25 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
     const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
     auto sizes = x.sizes().vec();
     sizes.back() = w.N;
-    if (M > kernels::kAwqRepackedMaxM) {  // prefill: dequantize + cuBLAS
-        auto weight = weightScratch(w.qpack, w.K, w.N, stream);
+    if (M > kernels::kAwqRepackedMaxM && type == at::kHalf && kernels::awqRepackedPrefillGemmApplies(int(M), w.K, w.N, w.groupSize)) {
+        auto y = at::empty({M, std::int64_t(w.N)}, x.options());
+        const std::size_t wsBytes = kernels::awqRepackedPrefillWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
+        at::Tensor workspace;
+        if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
+        const cudaError_t err = kernels::awqRepackedPrefillGemm(
+            reinterpret_cast<const __half*>(x2.data_ptr()), w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
+            reinterpret_cast<__half*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, wsBytes > 0 ? workspace.data_ptr() : nullptr, wsBytes);
+        if (err != cudaSuccess)
+            throw Error(std::string("the AWQ prefill kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
+                        std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");
+        return y.view(sizes);
+    }
+    if (M > kernels::kAwqRepackedMaxM) {  // prefill: dequantize to [N, K] + cuBLAS
+        auto weight = weightScratch(w.qpack, w.N, w.K, stream);
         const cudaError_t err = kernels::awqRepackedDequantize(w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
                                                                w.K, w.N, w.groupSize, reinterpret_cast<__half*>(weight.data_ptr()), stream);
         if (err != cudaSuccess) throw Error(std::string("the AWQ dequantize kernel failed: ") + cudaGetErrorString(err));
-        return at::mm(x2, type == at::kHalf ? weight : weight.to(type)).view(sizes);
+        return at::linear(x2, type == at::kHalf ? weight : weight.to(type)).view(sizes);
     }
     auto y = at::empty({M, std::int64_t(w.N)}, x.options());
     const std::size_t wsBytes = kernels::awqRepackedGemmWorkspaceBytes(int(M), w.K, w.N, w.groupSize);

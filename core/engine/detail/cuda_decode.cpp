@@ -76,7 +76,8 @@ at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at:
 }
 
 at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
-                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads) {
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
+                           int tokensPerSequence) {
     requireHalfTensor(qkv, "qkv");
     requireHalfTensor(keys, "key cache");
     requireHalfTensor(values, "value cache");
@@ -88,7 +89,7 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
                               const kernels::RopeKvArgs<T> args{pointer<T>(qkv), pointer<T>(qNorm), pointer<T>(kNorm), float(eps),
                                                                 cos.data_ptr<float>(), sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(),
                                                                 pointer<T>(q), pointer<T>(keys), pointer<T>(values), B, heads, kvHeads, D,
-                                                                capacity};
+                                                                capacity, tokensPerSequence};
                               return kernels::ropeKvWrite<T>(args, currentStream(qkv));
                           }),
           "rotary embedding / KV write");
@@ -134,6 +135,24 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
                               return kernels::siluMul<T>(pointer<T>(gateUp), pointer<T>(out), rows, inter, currentStream(gateUp));
                           }),
           "SiLU * up");
+    return out;
+}
+
+at::Tensor cudaArgmaxRows(const at::Tensor& logits) {
+    if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous())
+        throw Error("argmax kernel: logits must be a contiguous float32 CUDA tensor [rows, vocab]");
+    const c10::cuda::CUDAGuard guard(logits.device());
+    const int rows = int(logits.size(0));
+    // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread, so
+    // two engines decoding on two threads (the Compare page) never share one.
+    thread_local at::Tensor workspace;
+    const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
+    if (!workspace.defined() || workspace.device() != logits.device() || workspace.numel() != bytes)
+        workspace = at::zeros({bytes}, logits.options().dtype(at::kByte));
+    auto out = at::empty({rows}, logits.options().dtype(at::kLong));
+    check(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), workspace.data_ptr(),
+                              currentStream(logits)),
+          "argmax");
     return out;
 }
 

@@ -15,10 +15,12 @@ bool cudaDecodeBuiltIn();
 // x [rows, dim]: x = x + delta in place when delta is defined; returns RMSNorm(x) * weight.
 at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at::Tensor& weight, double eps);
 
-// qkv [B, (H + 2 KvH) D] -> q [B, H, D] normed (qNorm/kNorm defined: Qwen3) and rotated; keys and
-// values [B, KvH, capacity, D] get row positions[b] (int32 [B]). cos/sin float [maxPositions, D].
+// qkv [rows, (H + 2 KvH) D] -> q [rows, H, D] normed (qNorm/kNorm defined: Qwen3) and rotated; keys
+// and values [rows / tokensPerSequence, KvH, capacity, D] get row positions[r] (int32 [rows]).
+// cos/sin float [maxPositions, D]. Decode: one row a sequence; prefill: S rows a sequence.
 at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
-                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads);
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
+                           int tokensPerSequence = 1);
 
 // q [B, H, D] over keys/values [B, KvH, capacity, D] up to positions[b] (within `window` tokens when
 // window > 0) -> [B, H * D].
@@ -27,6 +29,9 @@ at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, cons
 
 // gateUp [rows, 2 I] -> silu(gate) * up [rows, I].
 at::Tensor cudaSiluMul(const at::Tensor& gateUp);
+
+// Greedy tokens: logits float32 [B, vocab] on the GPU -> int64 [B] on the GPU (first index on ties).
+at::Tensor cudaArgmaxRows(const at::Tensor& logits);
 
 // A step captured as a CUDA graph (torch's CUDAGraph, own memory pool) and replayed on the current
 // stream. `step` must read and write only tensors that outlive the capture, at fixed addresses.

@@ -12,11 +12,12 @@ namespace {
 bool cudaDecodeBuiltIn() { return false; }
 at::Tensor cudaRmsNormResidual(at::Tensor&, const at::Tensor&, const at::Tensor&, double) { notBuilt(); }
 at::Tensor cudaRopeKvWrite(const at::Tensor&, const at::Tensor&, const at::Tensor&, double, const at::Tensor&, const at::Tensor&,
-                           const at::Tensor&, at::Tensor&, at::Tensor&, int, int) {
+                           const at::Tensor&, at::Tensor&, at::Tensor&, int, int, int) {
     notBuilt();
 }
 at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int, double) { notBuilt(); }
 at::Tensor cudaSiluMul(const at::Tensor&) { notBuilt(); }
+at::Tensor cudaArgmaxRows(const at::Tensor&) { notBuilt(); }
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>&, const at::Device&, at::Tensor&) { notBuilt(); }
 
 }  // namespace awq::engine

@@ -50,6 +50,9 @@ struct KvWrite {
     at::Tensor positions;
     int writeLength = 0;
     int attendLength = 0;
+    // Prefill through the fused rope / KV-write kernel (CUDA, fused q|k|v): the float32 rope tables
+    // [maxPositions, D] and each token's position, int32 [B * S]. Undefined: torch ops.
+    at::Tensor ropeCos, ropeSin, tokenPositions;
 };
 
 // The inputs each linear sees, for the quantizer (AutoAWQ's input_feat).

@@ -110,6 +110,11 @@ at::Tensor Transformer::prefill(const at::Tensor& ids, const std::vector<int>& l
     const auto windowed = config_.slidingWindow ? causalMask(config_.slidingWindow, S, device_) : at::Tensor();
 
     KvWrite kv{&cache, 0, {}, int(S), int(S)};
+    if (fusedKernels_) {
+        kv.ropeCos = rope_.cos;
+        kv.ropeSin = rope_.sin;
+        kv.tokenPositions = at::arange(S, at::TensorOptions().dtype(at::kInt).device(device_)).repeat({B});
+    }
     for (int l = 0; l < config_.numLayers; ++l) {
         kv.layer = l;
         x = decoderLayerForward(layers_[l], config_, x, cos, sin, config_.windowOfLayer(l) ? windowed : at::Tensor(), &kv);
