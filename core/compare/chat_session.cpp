@@ -29,6 +29,22 @@ void ChatSession::reset() {
     setSystemPrompt(system_);
 }
 
+std::string ChatSession::dropLastExchange() {
+    if (messages_.size() < 2 || messages_.back().role != "assistant") return {};
+    messages_.pop_back();
+    std::string user = std::move(messages_.back().content);
+    messages_.pop_back();
+    return user;
+}
+
+void ChatSession::restore(const std::vector<std::pair<std::string, std::string>>& exchanges) {
+    reset();
+    for (const auto& [user, reply] : exchanges) {
+        messages_.push_back({"user", user});
+        messages_.push_back({"assistant", reply});
+    }
+}
+
 std::vector<int> ChatSession::promptFor(const std::string& userMessage) const {
     if (template_) {
         auto all = messages_;

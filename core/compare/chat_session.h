@@ -8,6 +8,7 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace awq {
@@ -29,6 +30,11 @@ public:
     void setSystemPrompt(std::string text);           // chat-template models only; "" clears it
     const std::vector<ChatMessage>& messages() const noexcept;  // system (if set), user, assistant, ...
     void reset();                                     // forgets the conversation (keeps the system prompt)
+    // Regenerate: drops the last user message and the reply to it, and returns that message (to
+    // send again); "" when there is no exchange yet.
+    std::string dropLastExchange();
+    // Continues a saved conversation: replaces the exchanges with these (user, reply) pairs.
+    void restore(const std::vector<std::pair<std::string, std::string>>& exchanges);
 
     // The prompt ids the next turn would feed for `userMessage` (conversation so far + it).
     std::vector<int> promptFor(const std::string& userMessage) const;

@@ -95,6 +95,13 @@ public:
     std::string computeDtype() const override { return engine::computeDtypeName(compute_); }
     std::uint64_t weightMemoryBytes() const override { return model_->weightBytes(); }
     bool hasTokenizer() const override { return tokenizer_.has_value(); }
+    EngineMemory memoryUse() const override {
+        std::lock_guard lock(memoryMutex_);
+        EngineMemory m = lastMemory_;
+        m.weights = model_->weightBytes();
+        m.fromAllocator = model_->device().is_cuda();
+        return m;
+    }
 
     std::vector<int> encode(const std::string& text, bool addSpecialTokens) const override {
         return requireTokenizer().encode(text, addSpecialTokens);
@@ -165,6 +172,26 @@ private:
         return fits;
     }
 
+    static std::uint64_t cacheBytes(const engine::KvCache& cache) {
+        std::uint64_t bytes = 0;
+        for (const auto* list : {&cache.keys, &cache.values})
+            for (const auto& t : *list)
+                if (t.defined()) bytes += std::uint64_t(t.numel()) * t.element_size();
+        return bytes;
+    }
+
+    // CPU: the transient tensors of a prefill of `batch` x `length` tokens, the largest step of a
+    // generation: hidden state, residual and norm output, q/k/v, attention scores and output, the
+    // MLP's gate/up/activation, and the last position's float32 logits. An estimate from the shapes.
+    std::uint64_t cpuActivationEstimate(int batch, int length) const {
+        const auto& c = info_.config;
+        const std::uint64_t tokens = std::uint64_t(batch) * length, elem = at::elementSize(compute_);
+        const std::uint64_t perToken = 3ull * c.hiddenSize + std::uint64_t(c.numHeads + 2 * c.numKvHeads) * c.headDim +
+                                       std::uint64_t(c.numHeads) * c.headDim + 3ull * c.intermediateSize;
+        const std::uint64_t scores = std::uint64_t(batch) * c.numHeads * length * length;
+        return (tokens * perToken + scores) * elem + std::uint64_t(batch) * c.vocabSize * 4;
+    }
+
     // The KV cache for a generation. On CUDA the last one is kept and reused when batch and
     // capacity allow it, so its captured decode graph is replayed rather than captured anew;
     // capacities round up to 256 tokens so that nearby lengths share one cache.
@@ -208,6 +235,8 @@ private:
     std::vector<int> defaultStops_;
     std::optional<engine::KvCache> cache_;
     std::mutex mutex_;  // one generation at a time per engine; two engines run in parallel
+    mutable std::mutex memoryMutex_;   // memoryUse() may be asked from another thread than generate()'s
+    EngineMemory lastMemory_;
 };
 
 std::vector<GenerationResult> TorchEngine::generate(const std::vector<GenerationRequest>& requests, const StreamCallback& onToken,
@@ -232,6 +261,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     const bool onGpu = model_->device().is_cuda();
     if (onGpu) engine::cudaResetPeak(options_.cudaDevice);
     const auto start = Clock::now();
+    std::uint64_t allocatedBefore = 0;
 
     std::vector<engine::Sequence> slots;
     slots.reserve(requests.size());
@@ -246,6 +276,8 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     }
 
     auto& cache = cacheFor(int(requests.size()), capacity);
+    if (onGpu) allocatedBefore = engine::cudaAllocatedBytes(options_.cudaDevice);
+    const std::uint64_t kvBytes = cacheBytes(cache);
     auto logits = model_->prefill(idsTensor(prompts, longestPrompt), lengths, cache, true);
     positions = lengths;
 
@@ -301,6 +333,12 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     if (!onGpu) cache_.reset();  // the CPU keeps no cache between generations
     const auto end = Clock::now();
     const std::uint64_t peak = onGpu ? engine::cudaPeakAllocatedBytes(options_.cudaDevice) : peakRssBytes();
+    {
+        std::lock_guard memoryLock(memoryMutex_);
+        lastMemory_.kvCache = kvBytes;
+        lastMemory_.activations = onGpu ? (peak > allocatedBefore ? peak - allocatedBefore : 0)
+                                        : cpuActivationEstimate(int(requests.size()), longestPrompt);
+    }
     std::vector<GenerationResult> results;
     for (auto& s : slots) {
         auto& m = s.result.metrics;

@@ -35,6 +35,20 @@ struct EngineOptions {
     bool keepAwqPacked = false;
 };
 
+// The memory one engine holds for itself, in bytes: not the process's (two engines share one
+// process) and not the device's (two engines can share one GPU).
+struct EngineMemory {
+    std::uint64_t weights = 0;       // the weights as held (weightMemoryBytes)
+    std::uint64_t kvCache = 0;       // the last generation's KV cache (CUDA: the one kept for reuse)
+    // Peak transient memory of the last generation. CUDA: the caching allocator's peak while it ran,
+    // above what was allocated when it started (another engine generating on the same device at the
+    // same time is counted in too). CPU: estimated from the shapes (prefill activations, attention
+    // scores, logits), since the CPU allocator keeps no per-engine figures.
+    std::uint64_t activations = 0;
+    bool fromAllocator = false;      // CUDA allocator figures (true) or CPU shapes (false)
+    std::uint64_t total() const noexcept { return weights + kvCache + activations; }
+};
+
 class Engine {
 public:
     // Throws awq::Error naming the file for anything it cannot load (unsupported architecture,
@@ -47,6 +61,8 @@ public:
     virtual std::string computeDtype() const = 0;
     virtual std::uint64_t weightMemoryBytes() const = 0;  // bytes of weights as held in memory
     virtual bool hasTokenizer() const = 0;
+    // Weights, plus KV cache and activations of the last generate() (zero before the first one).
+    virtual EngineMemory memoryUse() const = 0;
 
     // Generates for all requests as one batch (prefill together, decode together). Stops early
     // for cancellation (results so far are returned with FinishReason::Cancelled).

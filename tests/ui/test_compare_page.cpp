@@ -2,9 +2,13 @@
 // both, chat with both at once, run the battery (built in and a user file with references) and
 // read the totals table, perplexity / KLD, a small concurrency sweep; every run lands as a run
 // document in the runs folder from the settings.
+#include "core/compare/chat_session.h"
+#include "core/compare/conversation.h"
+#include "core/engine/engine.h"
 #include "core/compare/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
+#include "tests/ui/ui_fixtures.h"
 #include "core/compare/battery_answers.h"
 #include "ui/compare/answer_pane.h"
 #include "ui/compare/battery_view.h"
@@ -14,6 +18,7 @@
 #include "ui/compare/compare_session.h"
 #include "ui/compare/quality_view.h"
 #include "ui/compare/sweep_view.h"
+#include "ui/models/catalog_text.h"
 #include "ui/models/models_page.h"
 #include "ui/quantize/model_picker.h"
 #include "ui/shell/app_settings.h"
@@ -21,7 +26,11 @@
 #include "ui/util/path_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QTextBrowser>
 #include <QDir>
 #include <QGuiApplication>
 #include <QLabel>
@@ -54,6 +63,7 @@ class ComparePageTest : public QObject {
     std::unique_ptr<MainWindow> window_;
     QString runs_;
     QString builtInRun_;   // the built-in battery's run document
+    QString savedConversation_;   // saved by regenerateVoteAndSavedConversations
     ComparePage& page() { return *window_->comparePage(); }
 
     // Runs one of the page's jobs and waits for its run document.
@@ -219,6 +229,184 @@ private Q_SLOTS:
         chat->systemPromptEdit()->clear();
     }
 
+    // Each pane names its own engine's memory (weights + KV cache + activations, the figures of
+    // Engine::memoryUse) apart from the process total; Regenerate asks both models again for the
+    // last message (greedy: the same replies); a vote is saved with the conversation in its own
+    // file; the file reopens with replies and votes, as Markdown or as plain text.
+    void regenerateVoteAndSavedConversations() {
+        ComparePage& p = page();
+        ChatView* chat = p.chat();
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+        QVERIFY(p.conversationFile().isEmpty());
+        QVERIFY(!chat->regenerateButton()->isEnabled());
+        QVERIFY(!chat->voteButton(Vote::ABetter)->isEnabled());
+        chat->promptEdit()->setText(QStringLiteral("Once upon a time, a dog"));
+        QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2 && !p.session()->isBusy(), 60000);
+
+        const int slotOfFirst = done.at(0).at(0).toInt();
+        for (int i = 0; i < 2; ++i) {
+            const int s = done.at(i).at(0).toInt();
+            const auto memory = done.at(i).at(2).value<EngineMemory>();
+            const auto result = done.at(i).at(1).value<GenerationResult>();
+            QCOMPARE(memory.weights, p.session()->identity(s).weightBytes);
+            QVERIFY(memory.kvCache > 0 && memory.activations > 0);
+            QVERIFY2(memory.total() < result.metrics.peakMemoryBytes, "one engine is less than the process");
+            const QString text = chat->metrics(s)->text();
+            QVERIFY2(text.contains(QStringLiteral("%1's engine: %2 (weights %3").arg(s == 0 ? "A" : "B", formatMemory(memory.total()),
+                                                                                       formatMemory(memory.weights))),
+                     qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("process peak RSS, both models and the app: %1").arg(formatMemory(result.metrics.peakMemoryBytes))),
+                     qPrintable(text));
+        }
+        Q_UNUSED(slotOfFirst);
+        // Saved after the exchange, in a file of its own under the conversations folder.
+        const QString file = p.conversationFile();
+        QVERIFY(!file.isEmpty());
+        QCOMPARE(QFileInfo(file).absolutePath(), QDir::cleanPath(tmp_.filePath(QStringLiteral("conversations"))));
+        const QString firstA = QString::fromStdString(chat->conversation().turns.back().replies[0].text);
+        QVERIFY(!firstA.isEmpty());
+
+        // Regenerate: the same message again; greedy decoding gives the same reply, one exchange in all.
+        QVERIFY(chat->regenerateButton()->isEnabled());
+        QTest::mouseClick(chat->regenerateButton(), Qt::LeftButton);
+        QVERIFY(p.session()->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 4 && !p.session()->isBusy(), 60000);
+        QCOMPARE(chat->conversation().turns.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(chat->conversation().turns[0].replies[0].text), firstA);
+        QCOMPARE(chat->transcript(0)->toPlainText().count(QStringLiteral("You: Once upon a time, a dog")), 1);
+
+        // The vote goes into the file, and a second exchange continues the same file.
+        QVERIFY(chat->voteButton(Vote::BBetter)->isEnabled());
+        QTest::mouseClick(chat->voteButton(Vote::BBetter), Qt::LeftButton);
+        QVERIFY(chat->voteButton(Vote::BBetter)->isChecked());
+        QCOMPARE(loadConversation(toPath(file)).turns.at(0).vote, Vote::BBetter);
+        chat->promptEdit()->setText(QStringLiteral("The end"));
+        QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 6 && !p.session()->isBusy(), 60000);
+        QTest::mouseClick(chat->voteButton(Vote::Tie), Qt::LeftButton);
+        QCOMPARE(chat->voteSummary()->text(), QStringLiteral("This conversation: A 0 · B 1 · tie 1 · both bad 0"));
+        const Conversation saved = loadConversation(toPath(file));
+        QCOMPARE(saved.turns.size(), std::size_t(2));
+        QCOMPARE(saved.turns[1].vote, Vote::Tie);
+        QCOMPARE(saved.models[1].path, toPath(p.session()->loadedPath(1)).string());
+        QCOMPARE(QString::fromStdString(saved.device), p.deviceLabel());
+        QVERIFY(saved.turns[1].replies[1].engineMemoryBytes > 0);
+        const std::string secondB = saved.turns[1].replies[1].text;
+
+        savedConversation_ = file;
+        // A new conversation is a new file; the old one is listed and reopens, and continues:
+        // the next prompt carries both saved exchanges (more prompt tokens than a fresh chat).
+        QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+        QVERIFY(chat->transcript(0)->toPlainText().isEmpty());
+        QVERIFY(chat->savedList()->findData(file) > 0);
+        const int index = chat->savedList()->findData(file);
+        chat->savedList()->setCurrentIndex(index);
+        Q_EMIT chat->savedList()->activated(index);
+        QCOMPARE(p.conversationFile(), file);
+        QCOMPARE(chat->conversation().turns.size(), std::size_t(2));
+        QVERIFY(chat->voteButton(Vote::Tie)->isChecked());
+        QVERIFY(chat->transcript(1)->toPlainText().contains(QString::fromStdString(secondB).trimmed()));
+        chat->promptEdit()->setText(QStringLiteral("Again"));
+        QTest::keyClick(chat->promptEdit(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 8 && !p.session()->isBusy(), 60000);
+        QVERIFY2(done.last().at(1).value<GenerationResult>().metrics.promptTokens > 10, "the saved exchanges lead the prompt");
+        QCOMPARE(loadConversation(toPath(file)).turns.size(), std::size_t(3));
+
+        // Markdown view: a saved reply with Markdown renders formatted; the toggle shows the raw text.
+        Conversation md = saved;
+        md.turns.resize(1);
+        md.turns[0].replies[0].text = "A **bold** word and a list:\n\n- one\n- two";
+        const QString mdFile = tmp_.filePath(QStringLiteral("conversations/markdown.json"));
+        saveConversation(md, toPath(mdFile));
+        QVERIFY(p.openConversation(mdFile));
+        QVERIFY(chat->markdownToggle()->isChecked());
+        const QString rendered = chat->transcript(0)->toPlainText();
+        QVERIFY2(rendered.contains(QLatin1String("A bold word")) && !rendered.contains(QLatin1String("**")), qPrintable(rendered));
+        QVERIFY(chat->transcript(0)->toHtml().contains(QLatin1String("font-weight:700")));
+        chat->markdownToggle()->setChecked(false);
+        QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("A **bold** word")));
+        chat->markdownToggle()->setChecked(true);
+        QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+    }
+
+    // A conversation opened in a window whose models are not loaded yet: it names its pair, and
+    // once "Load both" is done its exchanges lead the next prompt.
+    void openedConversationContinuesAfterLoading() {
+        QVERIFY(!savedConversation_.isEmpty());
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings-reopen.ini"));
+        o.libraryOverride = QStringList{toQString(test::modelDir("tinystories-qwen3-7m-awq")), toQString(test::modelDir("tinystories-qwen3-7m"))};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w(o);
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        ComparePage& p = *w.comparePage();
+        p.setRunsFolder(runs_);
+        QVERIFY(p.chat()->savedList()->findData(savedConversation_) > 0);
+        QVERIFY(p.openConversation(savedConversation_));
+        QVERIFY2(p.statusText().contains(QLatin1String("continues once both are loaded")), qPrintable(p.statusText()));
+        const Conversation saved = loadConversation(toPath(savedConversation_));
+        QCOMPARE(toPath(p.pickerA()->currentPath()).string(), saved.models[0].path);
+        QCOMPARE(toPath(p.pickerB()->currentPath()).string(), saved.models[1].path);
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadModels();
+        QVERIFY(loaded.wait(120000));
+        QCOMPARE(p.chat()->conversation().turns.size(), saved.turns.size());   // kept through the load
+        QVERIFY2(p.statusText().contains(QLatin1String("continues")), qPrintable(p.statusText()));
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        p.maxNewSpin()->setValue(4);
+        p.sendChat(QStringLiteral("Again"));
+        QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2 && !p.session()->isBusy(), 60000);
+        // A's prompt is exactly what a chat session restored from the file would feed.
+        const auto engine = Engine::load(toPath(p.session()->loadedPath(0)), {});
+        ChatSession expected(*engine);
+        std::vector<std::pair<std::string, std::string>> exchanges;
+        for (const auto& t : saved.turns) exchanges.emplace_back(t.user, t.replies[0].text);
+        expected.restore(exchanges);
+        const int slotA = done.at(0).at(0).toInt() == 0 ? 0 : 1;
+        QCOMPARE(done.at(slotA).at(1).value<GenerationResult>().metrics.promptTokens, int(expected.promptFor("Again").size()));
+        QVERIFY(expected.promptFor("Again").size() > 20);
+        QCOMPARE(loadConversation(toPath(savedConversation_)).turns.size(), saved.turns.size() + 1);
+    }
+
+    // One model cannot chat (no tokenizer.json): the status says so, the other's reply stays, and
+    // the exchange is closed, so that vote and Regenerate work again.
+    void aFailedReplyClosesTheExchange() {
+        const fs::path noTokenizer = toPath(tmp_.filePath(QStringLiteral("no-tokenizer")));
+        test::copyFixtureModel("tinystories-656k", noTokenizer);
+        fs::remove(noTokenizer / "tokenizer.json");
+        MainWindowOptions o;
+        o.settingsFile = tmp_.filePath(QStringLiteral("settings-fail.ini"));
+        o.libraryOverride = QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(noTokenizer)};
+        o.monitorGpus = false;
+        o.scanOnStart = false;
+        MainWindow w(o);
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        ComparePage& p = *w.comparePage();
+        p.setRunsFolder(tmp_.filePath(QStringLiteral("runs-fail")));
+        p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(noTokenizer));
+        p.maxNewSpin()->setValue(4);
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadModels();
+        QVERIFY(loaded.wait(120000));
+        QVERIFY(loaded.first().at(0).toBool());
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        p.sendChat(QStringLiteral("Once upon a time"));
+        QTRY_VERIFY_WITH_TIMEOUT(!p.session()->isBusy(), 60000);
+        QCOMPARE(done.count(), 1);   // A answered
+        QVERIFY2(p.statusText().contains(QLatin1String("Chat with B failed")), qPrintable(p.statusText()));
+        QVERIFY(!p.chat()->conversation().turns.back().replies[0].text.empty());
+        QVERIFY(p.chat()->turnComplete());
+        QVERIFY(p.chat()->voteButton(Vote::BothBad)->isEnabled());
+        QVERIFY(p.chat()->regenerateButton()->isEnabled());
+    }
+
     void runsTheBuiltInBatteryAndShowsTotals() {
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::BatteryTab);
@@ -379,6 +567,9 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::QualityTab);
         QualityView* q = p.quality();
+        // A default text is there from the start: the bundled held-out stories.
+        QVERIFY2(q->textEdit()->text().endsWith(QLatin1String("quality/heldout-stories.txt")), qPrintable(q->textEdit()->text()));
+        QVERIFY(QFileInfo(q->textEdit()->text()).size() > 3000);
         q->setTextFile(toQString(test::dataFile("eval-stories.txt")));
         q->contextSpin()->setValue(128);
         q->windowsSpin()->setValue(2);

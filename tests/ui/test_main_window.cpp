@@ -14,10 +14,12 @@
 #include "ui/shell/gpu_status_widget.h"
 #include "ui/shell/log_panel.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/quick_guide.h"
 #include "ui/shell/settings_dialog.h"
 #include "ui/util/path_text.h"
 #ifdef AWQBENCH_UI_WITH_ENGINE
 #include "ui/compare/compare_page.h"
+#include "ui/quantize/model_picker.h"
 #include "ui/quantize/quantize_page.h"
 #endif
 
@@ -25,6 +27,12 @@
 #include <QDockWidget>
 #include <QDropEvent>
 #include <QLineEdit>
+#include <QLabel>
+#include <QMenu>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -295,6 +303,162 @@ private Q_SLOTS:
             QCOMPARE(w.settings().warmPool(), toQString(pool));
             QCOMPARE(w.libraryFolders(), QStringList{mistral});
         }
+    }
+
+    // Issue 14 item 6: after every page was shown (pages grow their minimum as they fill), the
+    // window still fits a 1280x720 screen, and 800x500: a 1600x1000 screen at QT_SCALE_FACTOR=2
+    // (the layout is the same in logical pixels). There the status bar and the log stay inside
+    // the window and pages scroll instead.
+    void fitsSmallScreens() {
+        MainWindow w(options(QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))}));
+        w.resize(1280, 720);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m"));
+        for (int i = 0; i < w.placeCount(); ++i) {
+            w.showPlace(static_cast<Place>(i));
+            QCoreApplication::processEvents();
+        }
+#ifdef AWQBENCH_UI_WITH_ENGINE
+        for (int t = 0; t < w.comparePage()->tabs()->count(); ++t) {
+            w.comparePage()->tabs()->setCurrentIndex(t);
+            QCoreApplication::processEvents();
+
+        }
+#endif
+        const QSize min = w.minimumSizeHint().expandedTo(w.minimumSize());
+        qInfo("window minimum %dx%d", min.width(), min.height());
+        QVERIFY2(min.width() <= 800 && min.height() <= 500, qPrintable(QStringLiteral("minimum %1x%2").arg(min.width()).arg(min.height())));
+        // At 1280x720 each page fits its width: no sideways scrolling at scale 1.
+        for (int i = 0; i < w.placeCount(); ++i) {
+            QWidget* page = w.page(static_cast<Place>(i));
+            qInfo("%s page minimum %dx%d", qPrintable(w.placeName(i)), page->minimumSizeHint().width(), page->minimumSizeHint().height());
+            QVERIFY2(page->minimumSizeHint().width() <= 1280 - 160,
+                     qPrintable(QStringLiteral("%1 needs %2 px").arg(w.placeName(i)).arg(page->minimumSizeHint().width())));
+        }
+#ifdef AWQBENCH_UI_WITH_ENGINE
+        // The Compare page is the tallest: with its models and settings folded away it fits a
+        // 1280x720 window with the log open, no scrolling.
+        w.showPlace(Place::Compare);
+        w.comparePage()->setSetupExpanded(false);
+        QCoreApplication::processEvents();
+        auto* scroll = w.findChild<QScrollArea*>(QStringLiteral("compareScroll"));
+        QVERIFY(scroll && scroll->isAncestorOf(w.comparePage()));
+        QTRY_COMPARE(scroll->verticalScrollBar()->maximum(), 0);   // nothing to scroll
+        QVERIFY2(w.comparePage()->height() <= scroll->viewport()->height(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(w.comparePage()->height()).arg(scroll->viewport()->height())));
+        QVERIFY(w.comparePage()->findChild<QLabel*>(QStringLiteral("compareSetupSummary"))->text().startsWith(QLatin1String("A = ")));
+        // Unfolded, the page is taller than that: it scrolls.
+        w.comparePage()->setSetupExpanded(true);
+        QTRY_VERIFY(scroll->verticalScrollBar()->maximum() > 0);
+#endif
+        w.resize(800, 500);
+        QCoreApplication::processEvents();
+        QCOMPARE(w.size(), QSize(800, 500));
+        QVERIFY(w.statusBar()->isVisible());
+        QVERIFY(w.rect().contains(w.statusBar()->geometry()));
+        QVERIFY(w.logDock()->isVisible());
+        QVERIFY(w.rect().contains(w.logDock()->geometry()));
+        QVERIFY(w.logDock()->height() >= 40);
+    }
+
+    // Issue 14 item 10: the warm pool is set from the Deploy page and Settings' OK keeps the page.
+    void warmPoolIsSetOutsideSettings() {
+        const fs::path pool = root() / "pool-from-deploy";
+        test::copyFixtureModel("tinystories-656k", pool / "pooled-story");
+        MainWindow w(options(QStringList{toQString(test::modelDir("qwen2-random"))}));
+        w.showPlace(Place::Deploy);
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        Q_EMIT w.deployPage()->warmPoolChosen(toQString(pool));   // what "Change…" emits after its folder dialog
+        QCOMPARE(w.warmPool(), toQString(pool));
+        QCOMPARE(w.settings().warmPool(), toQString(pool));
+        QCOMPARE(w.deployPage()->warmPool(), toQString(pool));
+        QCOMPARE(w.currentPlace(), Place::Deploy);
+        QVERIFY(scanned.wait(60000));
+        QVERIFY(w.modelsPage()->catalog()->rowOfName(QStringLiteral("pooled-story")) >= 0);
+
+        w.applySettings({toQString(test::modelDir("qwen2-random"))}, toQString(pool));   // the Settings dialog's OK
+        QCOMPARE(w.currentPlace(), Place::Deploy);
+        QVERIFY(scanned.wait(60000));
+    }
+
+    // Issue 14 item 10: the pool's "Add model…" offers the library's models (not the pool's own),
+    // model rows have actions, and Help has the guide with the CLI equivalents.
+    void modelActionsAndPoolAddMenu() {
+        const fs::path pool = root() / "pool-for-menu";
+        fs::create_directories(pool);
+        const QString fp16 = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")));
+        const QString awq = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        const QString small = QDir::cleanPath(toQString(test::modelDir("tinystories-656k")));
+        MainWindowOptions o = options(QStringList{fp16, awq, small});
+        o.warmPoolOverride = toQString(pool);
+        MainWindow w(o);
+        w.deployPage()->setSettingsFile(tmp_.filePath(QStringLiteral("deploy-menu.json")));
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+
+        auto entryOf = [&](const QString& path) { return w.modelsPage()->catalog()->entry(w.modelsPage()->catalog()->rowOfPath(path)); };
+        auto actionNamed = [](QMenu* menu, const QString& text) -> QAction* {
+            for (QAction* a : menu->actions())
+                if (a->text() == text) return a;
+            return nullptr;
+        };
+        std::unique_ptr<QMenu> fp16Menu(w.modelsPage()->contextMenuFor(entryOf(fp16)));
+        std::unique_ptr<QMenu> awqMenu(w.modelsPage()->contextMenuFor(entryOf(awq)));
+        QVERIFY(actionNamed(fp16Menu.get(), QStringLiteral("Quantize…"))->isEnabled());
+        QVERIFY(!actionNamed(awqMenu.get(), QStringLiteral("Quantize…"))->isEnabled());   // already AWQ
+        QVERIFY(actionNamed(fp16Menu.get(), QStringLiteral("Add to warm pool"))->isEnabled());
+        QVERIFY(actionNamed(fp16Menu.get(), QStringLiteral("Open folder")));
+        auto* compareWith = fp16Menu->findChild<QMenu*>(QStringLiteral("compareWithMenu"));
+        QVERIFY(compareWith);
+        QCOMPARE(compareWith->actions().size(), 2);   // the two other models
+
+#ifdef AWQBENCH_UI_WITH_ENGINE
+        // Compare with, from the AWQ row: the original becomes A (the reference), the AWQ model B.
+        auto* awqCompare = awqMenu->findChild<QMenu*>(QStringLiteral("compareWithMenu"));
+        QAction* withFp16 = nullptr;
+        for (QAction* a : awqCompare->actions())
+            if (a->data().toString() == fp16) withFp16 = a;
+        QVERIFY(withFp16);
+        withFp16->trigger();
+        QCOMPARE(w.currentPlace(), Place::Compare);
+        QCOMPARE(w.comparePage()->pickerA()->currentPath(), fp16);
+        QCOMPARE(w.comparePage()->pickerB()->currentPath(), awq);
+
+        actionNamed(fp16Menu.get(), QStringLiteral("Quantize…"))->trigger();
+        QCOMPARE(w.currentPlace(), Place::Quantize);
+        QCOMPARE(w.quantizePage()->sourcePicker()->currentPath(), fp16);
+#endif
+
+        // The pool's Add menu lists the library's models by name; choosing one copies it.
+        w.deployPage()->fillAddMenu();
+        QStringList offered;
+        QAction* addSmall = nullptr;
+        for (QAction* a : w.deployPage()->addMenu()->actions()) {
+            if (a->data().toString().isEmpty()) continue;
+            offered << a->text();
+            if (a->data().toString() == small) addSmall = a;
+        }
+        offered.sort();
+        QCOMPARE(offered, (QStringList{"tinystories-656k", "tinystories-qwen3-7m", "tinystories-qwen3-7m-awq"}));
+        QVERIFY(actionNamed(w.deployPage()->addMenu(), QStringLiteral("Other folder…")));
+        QSignalSpy copied(w.deployPage(), &DeployPage::jobFinished);
+        addSmall->trigger();
+        QVERIFY(copied.wait(60000));
+        QVERIFY2(copied.first().at(0).toBool(), qPrintable(copied.first().at(2).toString()));
+        QVERIFY(fs::exists(pool / "tinystories-656k" / "config.json"));
+
+        // Help: the guide names the CLI command of each action.
+        const QString guide = quickGuideHtml();
+        for (const char* command : {"awqbench-cli models list", "awqbench-cli quantize --model", "awqbench-cli compare --a",
+                                    "awqbench-cli pool add", "awqbench-cli pool config --pool", "awqbench-cli promote --model",
+                                    "awqbench-cli report RUN.json"})
+            QVERIFY2(guide.contains(QLatin1String(command)), command);
+        QVERIFY(w.findChild<QAction*>(QStringLiteral("quickGuideAction")));
     }
 
     void settingsDialogEditsFolders() {

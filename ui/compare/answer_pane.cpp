@@ -37,6 +37,7 @@ AnswerPane::AnswerPane(QWidget* parent) : QWidget(parent) {
     heading_ = plainLabel(QStringLiteral("answerHeading"));
     prompt_ = textView(QStringLiteral("answerPrompt"));
     prompt_->setMaximumHeight(prompt_->fontMetrics().lineSpacing() * 3 + 12);
+    prompt_->setMinimumHeight(prompt_->fontMetrics().lineSpacing() * 2 + 12);   // small screens: the pane scrolls
 
     auto* grid = new QGridLayout;
     for (int s = 0; s < 2; ++s) {
@@ -49,6 +50,7 @@ AnswerPane::AnswerPane(QWidget* parent) : QWidget(parent) {
         notes_[s] = plainLabel(QStringLiteral("answerNotes") + slot);
         notes_[s]->setStyleSheet(QStringLiteral("color: #b3261e;"));
         answer_[s] = textView(QStringLiteral("answerText") + slot);
+        answer_[s]->setMinimumHeight(answer_[s]->fontMetrics().lineSpacing() * 3 + 12);
         grid->addWidget(title_[s], 0, s);
         grid->addWidget(verdict_[s], 1, s);
         grid->addWidget(notes_[s], 2, s);

@@ -2,44 +2,67 @@
 
 #include "ui/models/catalog_text.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QTextBrowser>
 #include <QTextCursor>
+#include <QTextDocument>
 #include <QVBoxLayout>
 
 namespace awq::ui {
+namespace {
+constexpr Vote kVotes[4] = {Vote::ABetter, Vote::BBetter, Vote::Tie, Vote::BothBad};
+QString q(const std::string& s) { return QString::fromStdString(s); }
+}  // namespace
 
 ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("chatView"));
     auto* panes = new QGridLayout;
     for (int s = 0; s < 2; ++s) {
+        const QChar letter = s == 0 ? QLatin1Char('A') : QLatin1Char('B');
         titles_[s] = new QLabel;
-        titles_[s]->setObjectName(QStringLiteral("chatTitle%1").arg(s == 0 ? QLatin1Char('A') : QLatin1Char('B')));
-        panes_[s] = new QPlainTextEdit;
-        panes_[s]->setObjectName(QStringLiteral("chatPane%1").arg(s == 0 ? QLatin1Char('A') : QLatin1Char('B')));
-        panes_[s]->setReadOnly(true);
+        titles_[s]->setObjectName(QStringLiteral("chatTitle%1").arg(letter));
+        panes_[s] = new QTextBrowser;
+        panes_[s]->setObjectName(QStringLiteral("chatPane%1").arg(letter));
+        panes_[s]->setOpenExternalLinks(true);
         panes_[s]->setPlaceholderText(tr("Replies stream here."));
         metrics_[s] = new QLabel;
-        metrics_[s]->setObjectName(QStringLiteral("chatMetrics%1").arg(s == 0 ? QLatin1Char('A') : QLatin1Char('B')));
+        metrics_[s]->setObjectName(QStringLiteral("chatMetrics%1").arg(letter));
         metrics_[s]->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        metrics_[s]->setWordWrap(true);
         panes->addWidget(titles_[s], 0, s);
         panes->addWidget(panes_[s], 1, s);
         panes->addWidget(metrics_[s], 2, s);
     }
+    panes->setRowStretch(1, 1);
+
     system_ = new QLineEdit;
     system_->setObjectName(QStringLiteral("chatSystemPrompt"));
     system_->setPlaceholderText(tr("Optional, e.g. \"You are a concise assistant.\""));
     system_->setToolTip(tr("Sent as the chat template's system message to both models, at the start of the conversation. "
                            "Models without a chat template ignore it."));
     system_->setClearButtonEnabled(true);
+    markdown_ = new QCheckBox(tr("Markdown"));
+    markdown_->setObjectName(QStringLiteral("chatMarkdown"));
+    markdown_->setChecked(true);
+    markdown_->setToolTip(tr("Show replies as formatted Markdown (headings, lists, code); off: the raw text"));
+    saved_ = new QComboBox;
+    saved_->setObjectName(QStringLiteral("chatSaved"));
+    saved_->setMinimumContentsLength(18);
+    saved_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    saved_->setToolTip(tr("Every conversation is saved as a file of its own; pick one to read it again or continue it"));
     auto* systemRow = new QHBoxLayout;
     systemRow->addWidget(new QLabel(tr("System prompt")));
     systemRow->addWidget(system_, 1);
+    systemRow->addWidget(markdown_);
+    systemRow->addWidget(new QLabel(tr("Saved")));
+    systemRow->addWidget(saved_);
 
     prompt_ = new QLineEdit;
     prompt_->setObjectName(QStringLiteral("chatPrompt"));
@@ -47,17 +70,37 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     send_ = new QPushButton(tr("Send"));
     send_->setObjectName(QStringLiteral("chatSend"));
     stop_ = new QPushButton(tr("Stop"));
+    regenerate_ = new QPushButton(tr("Regenerate"));
+    regenerate_->setObjectName(QStringLiteral("chatRegenerate"));
+    regenerate_->setToolTip(tr("Ask both models again for the last message (the last replies and their vote are replaced)"));
     new_ = new QPushButton(tr("New conversation"));
     auto* input = new QHBoxLayout;
     input->addWidget(prompt_, 1);
     input->addWidget(send_);
     input->addWidget(stop_);
+    input->addWidget(regenerate_);
     input->addWidget(new_);
+
+    // The arena vote on the last exchange, saved with the conversation.
+    const QString voteTexts[4] = {tr("A is better"), tr("B is better"), tr("Tie"), tr("Both are bad")};
+    auto* voteRow = new QHBoxLayout;
+    voteRow->addWidget(new QLabel(tr("Which reply is better?")));
+    for (int i = 0; i < 4; ++i) {
+        votes_[i] = new QPushButton(voteTexts[i]);
+        votes_[i]->setObjectName(QStringLiteral("chatVote_%1").arg(QLatin1String(voteName(kVotes[i]))));
+        votes_[i]->setCheckable(true);
+        voteRow->addWidget(votes_[i]);
+        connect(votes_[i], &QPushButton::clicked, this, [this, i] { setVote(kVotes[i]); });
+    }
+    voteSummary_ = new QLabel;
+    voteSummary_->setObjectName(QStringLiteral("chatVoteSummary"));
+    voteRow->addWidget(voteSummary_, 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(systemRow);
     layout->addLayout(panes, 1);
+    layout->addLayout(voteRow);
     layout->addLayout(input);
 
     // Not gated on the Send button: before "Load both" the page loads the models (or says why it
@@ -70,11 +113,20 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     connect(prompt_, &QLineEdit::returnPressed, this, send);
     connect(send_, &QPushButton::clicked, this, send);
     connect(stop_, &QPushButton::clicked, this, &ChatView::stopRequested);
+    connect(regenerate_, &QPushButton::clicked, this, &ChatView::regenerateRequested);
     connect(new_, &QPushButton::clicked, this, [this] {
         clearConversation();
         Q_EMIT resetRequested();
     });
+    connect(markdown_, &QCheckBox::toggled, this, [this] {
+        for (int s = 0; s < 2; ++s) render(s);
+    });
+    connect(saved_, &QComboBox::activated, this, [this](int index) {
+        const QString file = saved_->itemData(index).toString();
+        if (!file.isEmpty()) Q_EMIT openRequested(file);
+    });
     setModelNames(tr("A"), tr("B"));
+    setSavedConversations({}, {});
     setRunning(false, false);
 }
 
@@ -85,37 +137,111 @@ void ChatView::setModelNames(const QString& a, const QString& b) {
 
 void ChatView::setRunning(bool running, bool canChat) {
     running_ = running;
+    canChat_ = canChat;
     send_->setEnabled(!running && canChat);
     stop_->setEnabled(running);
-    new_->setEnabled(!running && canChat);
+    new_->setEnabled(!running);
+    regenerate_->setEnabled(!running && canChat && !conversation_.turns.empty() && turnComplete());
+    saved_->setEnabled(!running);
+    updateVoteButtons();
+}
+
+void ChatView::render(int slot) {
+    QString md, plain;
+    for (const ConversationTurn& t : conversation_.turns) {
+        const QString user = q(t.user), reply = q(t.replies[slot].text);
+        if (!plain.isEmpty()) {
+            plain += QStringLiteral("\n\n");
+            md += QStringLiteral("\n\n---\n\n");
+        }
+        plain += tr("You: %1\n\n").arg(user) + reply;
+        md += tr("**You:** %1\n\n").arg(user) + reply;
+    }
+    QTextBrowser* p = panes_[slot];
+    // Model output is untrusted text: Markdown without raw HTML (no <img> fetching local files).
+    if (markdown_->isChecked())
+        p->document()->setMarkdown(md, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
+    else
+        p->setPlainText(plain);
+    p->verticalScrollBar()->setValue(p->verticalScrollBar()->maximum());
 }
 
 void ChatView::beginTurn(const QString& message) {
-    for (QPlainTextEdit* p : panes_) {
-        QTextCursor c(p->document());
-        c.movePosition(QTextCursor::End);
-        c.insertText((p->document()->isEmpty() ? QString() : QStringLiteral("\n\n")) + tr("You: %1\n\n").arg(message));
+    ConversationTurn turn;
+    turn.user = message.toStdString();
+    conversation_.turns.push_back(std::move(turn));
+    replyDone_[0] = replyDone_[1] = false;
+    for (int s = 0; s < 2; ++s) {
+        render(s);
+        metrics_[s]->setText(tr("generating…"));
     }
-    for (QLabel* m : metrics_) m->setText(tr("generating…"));
     prompt_->clear();
+    updateVoteButtons();
+}
+
+void ChatView::beginRegenerate() {
+    if (conversation_.turns.empty()) return;
+    ConversationTurn& last = conversation_.turns.back();
+    last.replies = {};
+    last.vote = Vote::None;
+    replyDone_[0] = replyDone_[1] = false;
+    for (int s = 0; s < 2; ++s) {
+        render(s);
+        metrics_[s]->setText(tr("generating…"));
+    }
+    updateVoteButtons();
 }
 
 void ChatView::appendDelta(int slot, const QString& text) {
-    QPlainTextEdit* p = panes_[slot];
+    if (conversation_.turns.empty()) return;
+    conversation_.turns.back().replies[slot].text += text.toStdString();
+    // While streaming, plain text at the end (cheap); the pane renders as Markdown when the reply is done.
+    QTextBrowser* p = panes_[slot];
     QTextCursor c(p->document());
     c.movePosition(QTextCursor::End);
     c.insertText(text);
     p->verticalScrollBar()->setValue(p->verticalScrollBar()->maximum());
 }
 
-void ChatView::finishTurn(int slot, const GenerationResult& r) {
+void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemory& memory) {
     const GenerationMetrics& m = r.metrics;
-    metrics_[slot]->setText(tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %7 · %4 tokens (%5) · peak memory %6")
-                                .arg(m.ttftMs, 0, 'f', 1)
-                                .arg(m.tpotMs, 0, 'f', 2)
-                                .arg(m.tokensPerSecond, 0, 'f', 1)
-                                .arg(m.newTokens)
-                                .arg(QString::fromLatin1(finishReasonName(r.finish)), formatMemory(m.peakMemoryBytes), device_));
+    if (!conversation_.turns.empty()) {
+        ConversationReply& reply = conversation_.turns.back().replies[slot];
+        reply.text = r.text;   // the whole reply, with the decoder's flushed tail
+        reply.finish = finishReasonName(r.finish);
+        reply.ttftMs = m.ttftMs;
+        reply.tpotMs = m.tpotMs;
+        reply.tokensPerSecond = m.tokensPerSecond;
+        reply.newTokens = m.newTokens;
+        reply.engineMemoryBytes = memory.total();
+    }
+    const QString speed = tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %4 · %5 tokens (%6)")
+                              .arg(m.ttftMs, 0, 'f', 1)
+                              .arg(m.tpotMs, 0, 'f', 2)
+                              .arg(m.tokensPerSecond, 0, 'f', 1)
+                              .arg(device_)
+                              .arg(m.newTokens)
+                              .arg(QString::fromLatin1(finishReasonName(r.finish)));
+    const QString letter = slot == 0 ? tr("A") : tr("B");
+    const QString own = memory.fromAllocator
+                            ? tr("%1's engine: %2 (weights %3 · KV cache %4 · activations %5, allocator peak)")
+                            : tr("%1's engine: %2 (weights %3 · KV cache %4 · activations ≈%5, from the shapes)");
+    const QString process = memory.fromAllocator ? tr("GPU peak allocated, all engines on the device: %1")
+                                                 : tr("process peak RSS, both models and the app: %1");
+    metrics_[slot]->setText(speed + QLatin1Char('\n') +
+                            own.arg(letter, formatMemory(memory.total()), formatMemory(memory.weights), formatMemory(memory.kvCache),
+                                    formatMemory(memory.activations)) +
+                            QStringLiteral(" · ") + process.arg(formatMemory(m.peakMemoryBytes)));
+    replyDone_[slot] = true;
+    render(slot);
+    updateVoteButtons();
+    regenerate_->setEnabled(!running_ && canChat_ && turnComplete());
+    if (turnComplete()) Q_EMIT turnCompleted();
+}
+
+void ChatView::closeTurn() {
+    replyDone_[0] = replyDone_[1] = true;
+    setRunning(running_, canChat_);
 }
 
 QString ChatView::systemPrompt() const { return system_->text().trimmed(); }
@@ -123,8 +249,67 @@ QString ChatView::systemPrompt() const { return system_->text().trimmed(); }
 void ChatView::setDeviceLabel(const QString& device) { device_ = device; }
 
 void ChatView::clearConversation() {
-    for (QPlainTextEdit* p : panes_) p->clear();
-    for (QLabel* m : metrics_) m->clear();
+    conversation_.turns.clear();
+    conversation_.created.clear();   // a new file on the next save
+    replyDone_[0] = replyDone_[1] = true;
+    for (int s = 0; s < 2; ++s) {
+        panes_[s]->clear();
+        metrics_[s]->clear();
+    }
+    saved_->setCurrentIndex(0);
+    updateVoteButtons();
+    regenerate_->setEnabled(false);
+}
+
+void ChatView::showConversation(const Conversation& c) {
+    conversation_ = c;
+    replyDone_[0] = replyDone_[1] = true;
+    system_->setText(q(c.systemPrompt));
+    for (int s = 0; s < 2; ++s) {
+        render(s);
+        metrics_[s]->setText(c.turns.empty() ? QString()
+                                             : tr("Saved %1 on %2").arg(q(c.created), c.device.empty() ? tr("an unnamed device") : q(c.device)));
+    }
+    setRunning(running_, canChat_);
+}
+
+QString ChatView::lastUserMessage() const { return conversation_.turns.empty() ? QString() : q(conversation_.turns.back().user); }
+
+bool ChatView::turnComplete() const { return replyDone_[0] && replyDone_[1]; }
+
+void ChatView::setVote(Vote vote) {
+    if (conversation_.turns.empty() || !turnComplete()) return;
+    conversation_.turns.back().vote = vote;
+    updateVoteButtons();
+    Q_EMIT voted();
+}
+
+QPushButton* ChatView::voteButton(Vote vote) const {
+    for (int i = 0; i < 4; ++i)
+        if (kVotes[i] == vote) return votes_[i];
+    return nullptr;
+}
+
+void ChatView::setSavedConversations(const QStringList& files, const QStringList& titles) {
+    saved_->clear();
+    saved_->addItem(files.isEmpty() ? tr("none yet") : tr("%n conversation(s)…", nullptr, int(files.size())), QString());
+    for (int i = 0; i < files.size(); ++i) saved_->addItem(titles.value(i), files[i]);
+}
+
+void ChatView::updateVoteButtons() {
+    const bool canVote = !conversation_.turns.empty() && turnComplete() && !running_;
+    const Vote current = conversation_.turns.empty() ? Vote::None : conversation_.turns.back().vote;
+    for (int i = 0; i < 4; ++i) {
+        votes_[i]->setEnabled(canVote);
+        votes_[i]->setChecked(current == kVotes[i]);
+    }
+    const VoteTally t = conversation_.tally();
+    voteSummary_->setText(t.total() == 0 ? QString()
+                                         : tr("This conversation: A %1 · B %2 · tie %3 · both bad %4")
+                                               .arg(t.aBetter)
+                                               .arg(t.bBetter)
+                                               .arg(t.tie)
+                                               .arg(t.bothBad));
 }
 
 }  // namespace awq::ui

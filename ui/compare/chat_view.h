@@ -1,15 +1,22 @@
 #pragma once
 // The Compare page's Chat tab: one prompt, two panes that stream A's and B's replies at the same
-// time, multi-turn, with TTFT, TPOT, tokens/s and peak memory under each pane, and an optional
-// system prompt. Enter sends whenever nothing runs; the page loads the models first if needed.
-#include "core/engine/generation.h"
+// time, multi-turn, with an optional system prompt. Under each pane: TTFT, TPOT, tokens/s on the
+// named device, and the memory of that pane's own engine (weights, KV cache, activations) next to
+// the process total, labelled as such. Replies render as Markdown (or plain text, a toggle);
+// Regenerate asks both models again for the last message; after each exchange an arena-style
+// vote (A better / B better / tie / both bad). The view holds the conversation (core's
+// Conversation), which the page saves to a file per conversation.
+#include "core/compare/conversation.h"
+#include "core/engine/engine.h"
 
 #include <QWidget>
 
+class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
 class QPushButton;
+class QTextBrowser;
 
 namespace awq::ui {
 
@@ -22,10 +29,24 @@ public:
     void setDeviceLabel(const QString& device);   // named in every speed figure ("CPU (2 threads)")
     void setRunning(bool running, bool canChat);
 
-    void beginTurn(const QString& message);     // echoes the user's message in both panes
+    void beginTurn(const QString& message);     // a new exchange: the user's message in both panes
+    void beginRegenerate();                     // the last exchange's replies and vote are cleared
     void appendDelta(int slot, const QString& text);
-    void finishTurn(int slot, const GenerationResult& result);
-    void clearConversation();
+    // The result's peakMemoryBytes is process-wide (CPU: peak RSS of both engines and the app; GPU:
+    // the device's peak allocated); `memory` is this pane's engine alone.
+    void finishTurn(int slot, const GenerationResult& result, const EngineMemory& memory);
+    void closeTurn();                           // ends an exchange whose reply failed (what arrived stays)
+    void clearConversation();                   // a new, empty conversation (new file when saved)
+
+    // The conversation shown (what the page saves); showConversation replaces it (an opened file).
+    const Conversation& conversation() const { return conversation_; }
+    Conversation& conversation() { return conversation_; }
+    void showConversation(const Conversation& c);
+    QString lastUserMessage() const;            // empty without an exchange
+    bool turnComplete() const;                  // the last exchange has both replies
+    void setVote(Vote vote);                    // for the last exchange (the vote buttons)
+    // Saved conversations offered in the "Open" list: the files, newest first, and their titles.
+    void setSavedConversations(const QStringList& files, const QStringList& titles);
 
     QLineEdit* promptEdit() const { return prompt_; }
     QLineEdit* systemPromptEdit() const { return system_; }
@@ -33,25 +54,45 @@ public:
     QPushButton* sendButton() const { return send_; }
     QPushButton* stopButton() const { return stop_; }
     QPushButton* newButton() const { return new_; }
-    QPlainTextEdit* transcript(int slot) const { return panes_[slot]; }
+    QPushButton* regenerateButton() const { return regenerate_; }
+    QPushButton* voteButton(Vote vote) const;
+    QLabel* voteSummary() const { return voteSummary_; }
+    QCheckBox* markdownToggle() const { return markdown_; }
+    QComboBox* savedList() const { return saved_; }
+    QTextBrowser* transcript(int slot) const { return panes_[slot]; }
     QLabel* metrics(int slot) const { return metrics_[slot]; }
 
 Q_SIGNALS:
     void sendRequested(const QString& message);
+    void regenerateRequested();
     void stopRequested();
     void resetRequested();
+    void voted();                                   // the last exchange got a vote (save it)
+    void turnCompleted();                           // both replies of an exchange are in (save it)
+    void openRequested(const QString& file);        // a saved conversation was picked
 
 private:
+    void render(int slot);        // the whole pane from the conversation (Markdown or plain)
+    void updateVoteButtons();
+
+    Conversation conversation_;
+    bool replyDone_[2] = {true, true};
     QLabel* titles_[2] = {};
-    QPlainTextEdit* panes_[2] = {};
+    QTextBrowser* panes_[2] = {};
     QLabel* metrics_[2] = {};
     QString device_;
     QLineEdit* prompt_ = nullptr;
     QLineEdit* system_ = nullptr;
     bool running_ = false;
+    bool canChat_ = false;
     QPushButton* send_ = nullptr;
     QPushButton* stop_ = nullptr;
     QPushButton* new_ = nullptr;
+    QPushButton* regenerate_ = nullptr;
+    QPushButton* votes_[4] = {};
+    QLabel* voteSummary_ = nullptr;
+    QCheckBox* markdown_ = nullptr;
+    QComboBox* saved_ = nullptr;
 };
 
 }  // namespace awq::ui

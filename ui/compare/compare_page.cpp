@@ -1,6 +1,8 @@
 #include "ui/compare/compare_page.h"
 
+#include "core/compare/conversation.h"
 #include "core/compare/device_label.h"
+#include "core/util/utc_time.h"
 #include "core/engine/engine.h"
 #include "ui/compare/battery_view.h"
 #include "ui/compare/chat_view.h"
@@ -26,6 +28,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
@@ -71,10 +74,31 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     speedNote_->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; padding: 4px; }"));
     speedNote_->hide();
 
+    // Models and generation settings fold away to a one-line summary, giving the tabs the height of
+    // a small screen (the page fits 1280x720 with the log open when folded).
+    setupFold_ = new QToolButton;
+    setupFold_->setObjectName(QStringLiteral("compareSetupFold"));
+    setupFold_->setCheckable(true);
+    setupFold_->setChecked(true);
+    setupFold_->setAutoRaise(true);
+    setupFold_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    setupSummary_ = new QLabel;
+    setupSummary_->setObjectName(QStringLiteral("compareSetupSummary"));
+    setupSummary_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    auto* foldRow = new QHBoxLayout;
+    foldRow->addWidget(setupFold_);
+    foldRow->addWidget(setupSummary_, 1);
+    setup_ = new QWidget;
+    auto* setupLayout = new QVBoxLayout(setup_);
+    setupLayout->setContentsMargins(0, 0, 0, 0);
+    setupLayout->addWidget(buildModelsBar());
+    setupLayout->addWidget(buildSettingsBar());
+    connect(setupFold_, &QToolButton::toggled, this, &ComparePage::setSetupExpanded);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(buildModelsBar());
-    layout->addWidget(buildSettingsBar());
+    layout->addLayout(foldRow);
+    layout->addWidget(setup_);
     layout->addWidget(tabs_, 1);
     layout->addWidget(speedNote_);
     layout->addWidget(status_);
@@ -83,6 +107,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     // Session -> views
     connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
         if (!busy) runKind_.clear();
+        if (!busy && !chat_->turnComplete()) chat_->closeTurn();   // a reply failed: the exchange ends without it
         updateControls();
     });
     connect(session_, &CompareSession::slotLoaded, this, [this](int slot, bool ok, const QString& message) {
@@ -103,13 +128,14 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         Q_EMIT modelsLoadedChanged(ok);
         const QString pending = std::exchange(pendingChat_, QString());
         if (!ok) return;
+        restoreConversationIntoModels();
         // Typing goes to the chat, not to the setting that took the focus from the disabled button.
         if (tabs_->currentWidget() == chat_) chat_->promptEdit()->setFocus(Qt::OtherFocusReason);
         if (!pending.isEmpty()) QMetaObject::invokeMethod(this, [this, pending] { sendChat(pending); }, Qt::QueuedConnection);
     });
     connect(session_, &CompareSession::chatDelta, chat_, &ChatView::appendDelta);
     connect(session_, &CompareSession::chatFinished, chat_, &ChatView::finishTurn);
-    connect(session_, &CompareSession::chatFinished, this, [this](int slot, const GenerationResult& r) {
+    connect(session_, &CompareSession::chatFinished, this, [this](int slot, const GenerationResult& r, const EngineMemory&) {
         chatTps_[slot] = r.metrics.tokensPerSecond;
         if (chatTps_[0] > 0 && chatTps_[1] > 0) explainSpeeds(chatTps_[0], chatTps_[1]);
     });
@@ -159,17 +185,46 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     connect(chat_, &ChatView::sendRequested, this, &ComparePage::sendChat);
     connect(chat_, &ChatView::stopRequested, this, &ComparePage::cancel);
     connect(chat_, &ChatView::resetRequested, session_, &CompareSession::resetChat);
+    connect(chat_, &ChatView::resetRequested, this, [this] {
+        conversationFile_.clear();
+        restorePending_ = false;
+    });
+    connect(chat_, &ChatView::regenerateRequested, this, &ComparePage::regenerateChat);
+    connect(chat_, &ChatView::turnCompleted, this, &ComparePage::saveConversation);
+    connect(chat_, &ChatView::voted, this, &ComparePage::saveConversation);
+    connect(chat_, &ChatView::openRequested, this, &ComparePage::openConversation);
     connect(battery_, &BatteryView::runRequested, this, &ComparePage::runBattery);
     connect(battery_, &BatteryView::stopRequested, this, &ComparePage::cancel);
     connect(quality_, &QualityView::runRequested, this, &ComparePage::runQuality);
     connect(quality_, &QualityView::stopRequested, this, &ComparePage::cancel);
     connect(sweep_, &SweepView::runRequested, this, &ComparePage::runSweep);
     connect(sweep_, &SweepView::stopRequested, this, &ComparePage::cancel);
+    connect(maxNew_, &QSpinBox::valueChanged, this, &ComparePage::updateSetupSummary);
 
     updateControls();
+    setSetupExpanded(true);
 }
 
 ComparePage::~ComparePage() = default;
+
+void ComparePage::setSetupExpanded(bool expanded) {
+    setupFold_->setChecked(expanded);
+    setupFold_->setArrowType(expanded ? Qt::DownArrow : Qt::RightArrow);
+    setupFold_->setText(expanded ? tr("Models and generation") : tr("Models and generation:"));
+    setup_->setVisible(expanded);
+    updateSetupSummary();
+}
+
+bool ComparePage::setupExpanded() const { return !setup_->isHidden(); }
+
+void ComparePage::updateSetupSummary() {
+    if (!setupSummary_) return;
+    setupSummary_->setText(setup_->isHidden() ? tr("A = %1 · B = %2 · %3 · max %4 new tokens%5")
+                                                    .arg(shortName(0), shortName(1), deviceLabel_)
+                                                    .arg(maxNew_->value())
+                                                    .arg(modelsLoaded() ? tr(" · loaded") : tr(" · not loaded"))
+                                              : QString());
+}
 
 QWidget* ComparePage::buildModelsBar() {
     auto* box = new QGroupBox(tr("Models"));
@@ -301,7 +356,99 @@ void ComparePage::setCatalog(CatalogTableModel* catalog) {
     });
 }
 
-void ComparePage::setRunsFolder(const QString& folder) { runsFolder_ = folder; }
+void ComparePage::setRunsFolder(const QString& folder) {
+    runsFolder_ = folder;
+    refreshSavedConversations();
+}
+
+void ComparePage::setConversationsFolder(const QString& folder) {
+    conversationsFolder_ = folder;
+    refreshSavedConversations();
+}
+
+QString ComparePage::conversationsFolder() const {
+    if (!conversationsFolder_.isEmpty()) return conversationsFolder_;
+    const QString runs = runsFolder_.isEmpty() ? QDir::current().filePath(QStringLiteral("runs")) : runsFolder_;
+    return QDir::cleanPath(runs + QStringLiteral("/../conversations"));
+}
+
+void ComparePage::refreshSavedConversations() {
+    QStringList files, titles;
+    for (const auto& path : listConversations(toPath(conversationsFolder()))) {
+        try {
+            const Conversation c = loadConversation(path);
+            const VoteTally t = c.tally();
+            files << toQString(path);
+            titles << tr("%1 · %2 vs %3 · %4").arg(QString::fromStdString(c.created.substr(0, 16)).replace(QLatin1Char('T'), QLatin1Char(' ')),
+                                                  QString::fromStdString(c.models[0].name), QString::fromStdString(c.models[1].name),
+                                                  QString::fromStdString(c.title())) +
+                          (t.total() ? tr(" · %n vote(s)", nullptr, t.total()) : QString());
+        } catch (const std::exception& e) {
+            spdlog::warn("Compare: skipping a saved conversation: {}", e.what());
+        }
+    }
+    chat_->setSavedConversations(files, titles);
+}
+
+void ComparePage::saveConversation() {
+    Conversation& c = chat_->conversation();
+    if (c.turns.empty()) return;
+    if (c.created.empty() || conversationFile_.isEmpty()) {
+        if (c.created.empty()) c.created = utcNow();
+        for (int s = 0; s < 2; ++s) c.models[s] = {shortName(s).toStdString(), session_->loadedPath(s).toStdString()};
+        c.device = deviceLabel_.toStdString();
+        conversationFile_ = QDir(conversationsFolder()).filePath(QString::fromStdString(conversationFileName(c)));
+    }
+    c.systemPrompt = chat_->systemPrompt().toStdString();
+    try {
+        awq::saveConversation(c, toPath(conversationFile_));
+        spdlog::info("Compare: conversation saved to {}", conversationFile_.toStdString());
+    } catch (const std::exception& e) {
+        return report(tr("Could not save the conversation: %1").arg(QString::fromUtf8(e.what())), true);
+    }
+    refreshSavedConversations();
+}
+
+bool ComparePage::openConversation(const QString& file) {
+    if (session_->isBusy()) {
+        report(tr("Wait until the %1 finishes, or stop it, to open a conversation.").arg(runKind_), true);
+        return false;
+    }
+    Conversation c;
+    try {
+        c = loadConversation(toPath(file));
+    } catch (const std::exception& e) {
+        report(tr("Cannot open the conversation: %1").arg(QString::fromUtf8(e.what())), true);
+        return false;
+    }
+    restoreModels(QString::fromStdString(c.models[0].path), QString::fromStdString(c.models[1].path));
+    chat_->showConversation(c);
+    conversationFile_ = file;
+    tabs_->setCurrentWidget(chat_);
+    restorePending_ = true;
+    if (modelsLoaded())
+        restoreConversationIntoModels();
+    else
+        report(tr("Opened the conversation of %1 and %2; it continues once both are loaded.")
+                   .arg(QString::fromStdString(c.models[0].name), QString::fromStdString(c.models[1].name)));
+    return true;
+}
+
+bool ComparePage::conversationMatchesModels() const {
+    const Conversation& c = chat_->conversation();
+    return QDir::cleanPath(QString::fromStdString(c.models[0].path)) == QDir::cleanPath(pickers_[0]->currentPath()) &&
+           QDir::cleanPath(QString::fromStdString(c.models[1].path)) == QDir::cleanPath(pickers_[1]->currentPath());
+}
+
+void ComparePage::restoreConversationIntoModels() {
+    const Conversation& c = chat_->conversation();
+    if (!std::exchange(restorePending_, false) || c.turns.empty() || !conversationMatchesModels()) return;
+    std::array<std::vector<std::pair<std::string, std::string>>, 2> exchanges;
+    for (const ConversationTurn& t : c.turns)
+        for (int s = 0; s < 2; ++s) exchanges[s].emplace_back(t.user, t.replies[s].text);
+    if (session_->restoreChat(exchanges))
+        report(tr("The opened conversation continues: %n exchange(s) so far.", nullptr, int(c.turns.size())));
+}
 
 void ComparePage::setModels(const QString& a, const QString& b) {
     restoreModels(a, b);
@@ -355,6 +502,7 @@ void ComparePage::updateDeviceLabel() {
     battery_->setDeviceLabel(deviceLabel_);
     sweep_->setDeviceLabel(deviceLabel_);
     speedNote_->hide();   // a note about the other device no longer applies
+    updateSetupSummary();
 }
 
 void ComparePage::explainSpeeds(double aTps, double bTps) {
@@ -401,7 +549,12 @@ void ComparePage::loadModels() {
     runKind_ = QStringLiteral("load");
     spdlog::info("Compare: loading A = {} and B = {}", a.toStdString(), b.toStdString());
     session_->load(a, b, runSettings());
-    chat_->clearConversation();
+    // A conversation opened for this pair continues once loaded; a live one ends with the reload.
+    if (!restorePending_ || !conversationMatchesModels()) {
+        restorePending_ = false;
+        chat_->clearConversation();
+        conversationFile_.clear();
+    }
 }
 
 void ComparePage::sendChat(const QString& message) {
@@ -420,6 +573,14 @@ void ComparePage::sendChat(const QString& message) {
     runKind_ = QStringLiteral("chat");
     chat_->beginTurn(message);
     session_->chat(message, runSettings(), chat_->systemPrompt());
+}
+
+void ComparePage::regenerateChat() {
+    const QString message = chat_->lastUserMessage();
+    if (message.isEmpty() || !modelsLoaded() || session_->isBusy() || !chat_->turnComplete()) return;
+    runKind_ = QStringLiteral("chat");
+    chat_->beginRegenerate();
+    session_->chat(message, runSettings(), chat_->systemPrompt(), true);
 }
 
 void ComparePage::runBattery() {
@@ -477,6 +638,7 @@ QString ComparePage::shortName(int slot) const {
 }
 
 void ComparePage::updateControls() {
+    updateSetupSummary();
     const bool busy = session_->isBusy();
     const bool ready = modelsLoaded() && !busy;
     load_->setEnabled(!busy && !pickers_[0]->currentPath().isEmpty() && !pickers_[1]->currentPath().isEmpty());

@@ -17,6 +17,7 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
+class QToolButton;
 
 namespace awq::ui {
 
@@ -38,6 +39,13 @@ public:
     void setCatalog(CatalogTableModel* catalog);
     void setRunsFolder(const QString& folder);
     QString runsFolder() const { return runsFolder_; }
+    // Where each chat conversation is saved as a file of its own (default: "conversations" beside
+    // the runs folder); the Chat tab lists them for opening.
+    void setConversationsFolder(const QString& folder);
+    QString conversationsFolder() const;
+    QString conversationFile() const { return conversationFile_; }   // the file of the shown conversation
+    // Shows a saved conversation and chooses its A and B; once they are loaded it can be continued.
+    bool openConversation(const QString& file);
 
     // Chooses A and B (now, or as soon as the library lists them) and shows the page's models.
     // Counts as the user's choice: pairChosen is emitted.
@@ -65,6 +73,7 @@ public:
     // Sends to both loaded models. Before "Load both" it loads the chosen pair and sends once both
     // are loaded; without a pair, or while something runs, it says why in the status line.
     void sendChat(const QString& message);
+    void regenerateChat();   // both models answer the last message again
     void cancel();
 
     ModelPicker* pickerA() const { return pickers_[0]; }
@@ -77,6 +86,10 @@ public:
     QComboBox* deviceChoice() const { return device_; }
     QTabWidget* tabs() const { return tabs_; }
     QString statusText() const;   // the page's status line (what was done, or why not)
+    // The models and generation bars, folded to a one-line summary or shown (the fold button).
+    void setSetupExpanded(bool expanded);
+    bool setupExpanded() const;
+    QToolButton* setupFoldButton() const { return setupFold_; }
     ChatView* chat() const { return chat_; }
     BatteryView* battery() const { return battery_; }
     QualityView* quality() const { return quality_; }
@@ -99,15 +112,23 @@ private:
     void updateModelInfo();      // origin and path under each picker, the reference warning
     void notePairChosen();
     void updateDeviceLabel();    // from the device choice, on this machine
+    void updateSetupSummary();
     // Explains a quantized model slower than its original (tokens/s of A and B on this device).
     void explainSpeeds(double aTps, double bTps);
     QString shortName(int slot) const;
     RunDocument newDocument(const std::string& kind) const;
     void saveRun(const RunDocument& doc);
     void report(const QString& text, bool error = false);
+    void saveConversation();          // the chat's conversation, atomically, to its own file
+    void refreshSavedConversations();
+    bool conversationMatchesModels() const;   // its A and B are the chosen pair
+    void restoreConversationIntoModels();
 
     CompareSession* session_ = nullptr;
     QString runsFolder_;
+    QString conversationsFolder_;
+    QString conversationFile_;
+    bool restorePending_ = false;   // an opened conversation waits for its models to be loaded
     QString lastRunFile_;
     QString runKind_;   // what runs now ("battery", "quality", "sweep", "chat", "load")
     QString pendingChat_;   // typed before the models were loaded: sent when they are
@@ -132,6 +153,9 @@ private:
     QString deviceLabel_;
     double chatTps_[2] = {0, 0};
     QTabWidget* tabs_ = nullptr;
+    QToolButton* setupFold_ = nullptr;
+    QLabel* setupSummary_ = nullptr;
+    QWidget* setup_ = nullptr;
     ChatView* chat_ = nullptr;
     BatteryView* battery_ = nullptr;
     QualityView* quality_ = nullptr;

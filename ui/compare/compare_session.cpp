@@ -105,7 +105,7 @@ bool CompareSession::load(const QString& folderA, const QString& folderB, const 
     return true;
 }
 
-bool CompareSession::chat(const QString& message, const RunSettings& settings, const QString& systemPrompt) {
+bool CompareSession::chat(const QString& message, const RunSettings& settings, const QString& systemPrompt, bool regenerate) {
     if (!begin(2)) return false;
     QPointer<CompareSession> self(this);
     const std::string text = message.toStdString();
@@ -113,19 +113,22 @@ bool CompareSession::chat(const QString& message, const RunSettings& settings, c
     const std::stop_token token = stop_.get_token();
     for (int s : {A, B}) {
         std::shared_ptr<ChatSession> chat = chats_[s];
-        post(s, [self, s, chat, text, system, settings, token] {
+        std::shared_ptr<LoadedModel> model = models_[s];
+        post(s, [self, s, chat, model, text, system, settings, token, regenerate] {
             auto back = [self](auto fn) { QMetaObject::invokeMethod(self.data(), [self, fn] { if (self) fn(*self); }, Qt::QueuedConnection); };
             try {
                 if (!chat) throw std::runtime_error("this model has no tokenizer.json, so it cannot chat");
                 chat->setSystemPrompt(system);   // may change between turns; it stays the first message
+                if (regenerate) chat->dropLastExchange();
                 const ChatTurn turn = chat->send(text, requestFor(settings, {}, settings.maxNewTokens), [&](const StreamEvent& e) {
                     if (e.textDelta.empty()) return;
                     const QString delta = QString::fromStdString(e.textDelta);
                     back([s, delta](CompareSession& c) { Q_EMIT c.chatDelta(s, delta); });
                 }, token);
                 const GenerationResult result = turn.result;
-                back([s, result](CompareSession& c) {
-                    Q_EMIT c.chatFinished(s, result);
+                const EngineMemory memory = model->engine->memoryUse();
+                back([s, result, memory](CompareSession& c) {
+                    Q_EMIT c.chatFinished(s, result, memory);
                     c.finishOne();
                 });
             } catch (const std::exception& e) {
@@ -144,6 +147,13 @@ void CompareSession::resetChat() {
     if (busy_) return;
     for (auto& c : chats_)
         if (c) c->reset();
+}
+
+bool CompareSession::restoreChat(const std::array<std::vector<std::pair<std::string, std::string>>, 2>& exchanges) {
+    if (busy_ || !isLoaded()) return false;
+    for (int s : {A, B})
+        if (chats_[s]) chats_[s]->restore(exchanges[s]);
+    return true;
 }
 
 bool CompareSession::runBattery(const Battery& battery, const RunSettings& settings) {

@@ -13,6 +13,9 @@
 #include <array>
 #include <memory>
 #include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace awq {
 class ChatSession;
@@ -33,11 +36,15 @@ public:
     bool load(const QString& folderA, const QString& folderB, const RunSettings& settings);
     // Both models, same message; `systemPrompt` ("" for none) leads the conversation of models
     // with a chat template (the others ignore it).
-    bool chat(const QString& message, const RunSettings& settings, const QString& systemPrompt = {});
+    // With `regenerate`, the last exchange is dropped first and `message` (its user message) sent again.
+    bool chat(const QString& message, const RunSettings& settings, const QString& systemPrompt = {}, bool regenerate = false);
     bool runBattery(const Battery& battery, const RunSettings& settings);
     bool runQuality(const QualityOptions& options);
     bool runSweep(const SweepSettings& sweep, const RunSettings& settings);
     void resetChat();
+    // Continues a saved conversation: each model's chat gets these (user, reply) exchanges, its own
+    // replies (slot 0 = A, 1 = B). False while an operation runs or before the models are loaded.
+    bool restoreChat(const std::array<std::vector<std::pair<std::string, std::string>>, 2>& exchanges);
     void cancel();
 
     bool isBusy() const { return busy_ > 0; }
@@ -51,7 +58,8 @@ Q_SIGNALS:
     void slotLoaded(int slot, bool ok, const QString& message);   // message: the error when !ok
     void loadFinished(bool ok);
     void chatDelta(int slot, const QString& text);
-    void chatFinished(int slot, const awq::GenerationResult& result);
+    // `memory`: the slot's engine alone, read right after its reply.
+    void chatFinished(int slot, const awq::GenerationResult& result, const awq::EngineMemory& memory);
     void batteryEvent(const awq::BatteryEvent& event);
     void batteryFinished(std::shared_ptr<awq::BatteryOutcome> outcome);
     void qualityProgress(const QString& slot, int window, int windows);

@@ -3,6 +3,7 @@
 #include "ui/deploy/pool_job_runner.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
+#include "ui/models/catalog_table_model.h"
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
@@ -12,12 +13,14 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -107,6 +110,14 @@ void DeployPage::buildUi() {
     poolIcon->setPixmap(icon(QStringLiteral("warm-pool")).pixmap(20, 20));
     head->addWidget(poolIcon);
     head->addWidget(poolLabel_, 1);
+    changePool_ = new QPushButton(tr("Change…"));
+    changePool_->setObjectName(QStringLiteral("poolChange"));
+    changePool_->setToolTip(tr("Choose the warm-pool folder (the folder your serving stack loads models from); saved like Settings does"));
+    connect(changePool_, &QPushButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Choose the warm-pool folder"), pool_);
+        if (!folder.isEmpty()) Q_EMIT warmPoolChosen(QDir::cleanPath(folder));
+    });
+    head->addWidget(changePool_);
     layout->addLayout(head);
 
     error_ = new QLabel;
@@ -169,7 +180,11 @@ void DeployPage::buildUi() {
     poolButtons->addWidget(jobProgress_, 1);
     poolButtons->addWidget(jobLabel_);
     poolLayout->addLayout(poolButtons);
-    connect(addButton_, &QPushButton::clicked, this, &DeployPage::addModelInteractive);
+    // "Add model…" offers the library's models first; any other folder is one more entry.
+    addMenu_ = new QMenu(addButton_);
+    addMenu_->setObjectName(QStringLiteral("poolAddMenu"));
+    addButton_->setMenu(addMenu_);
+    connect(addMenu_, &QMenu::aboutToShow, this, &DeployPage::fillAddMenu);
     connect(removeButton_, &QPushButton::clicked, this, [this] { removeModel(selectedModel()); });
     connect(verifyButton_, &QPushButton::clicked, this, [this] { verifyModel(selectedModel()); });
     connect(cancelButton_, &QPushButton::clicked, this, &DeployPage::cancelJob);
@@ -222,7 +237,8 @@ void DeployPage::buildUi() {
 
 void DeployPage::setWarmPool(const QString& folder) {
     pool_ = folder;
-    poolLabel_->setText(pool_.isEmpty() ? tr("Warm pool: none set — choose one in Settings (Ctrl+,)") : tr("Warm pool: %1").arg(pool_));
+    poolLabel_->setText(pool_.isEmpty() ? tr("Warm pool: none set — choose one with Change… or in Settings (Ctrl+,)")
+                                        : tr("Warm pool: %1").arg(pool_));
     refresh();
 }
 
@@ -537,6 +553,26 @@ void DeployPage::setBudgetBytes(std::uint64_t bytes) {
 void DeployPage::saveBudget() {
     const std::uint64_t bytes = std::uint64_t(budget_->value()) << 30;
     if (bytes != budgetBytes_) setBudgetBytes(bytes);
+}
+
+void DeployPage::fillAddMenu() {
+    addMenu_->clear();
+    int offered = 0;
+    if (library_) {
+        for (int row = 0; row < library_->rowCount(); ++row) {
+            const CatalogEntryPtr e = library_->entry(row);
+            if (!e || !e->ok() || e->origin == ModelOrigin::WarmPool || e->format != ModelFormat::HuggingFace) continue;
+            const QString path = toQString(e->path);
+            QAction* a = addMenu_->addAction(qs(e->name), this, [this, path] { addModel(path); });
+            a->setData(path);
+            a->setToolTip(path);
+            a->setStatusTip(path);
+            ++offered;
+        }
+    }
+    if (offered == 0) addMenu_->addAction(tr("No library models to add"))->setEnabled(false);
+    addMenu_->addSeparator();
+    addMenu_->addAction(icon(QStringLiteral("folder-add")), tr("Other folder…"), this, &DeployPage::addModelInteractive);
 }
 
 void DeployPage::addModelInteractive() {

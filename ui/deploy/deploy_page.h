@@ -13,12 +13,14 @@
 
 class QDoubleSpinBox;
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTableWidget;
 
 namespace awq::ui {
 
+class CatalogTableModel;
 class PoolJobRunner;
 
 class DeployPage : public QWidget {
@@ -29,6 +31,12 @@ public:
 
     void setWarmPool(const QString& folder);
     QString warmPool() const { return pool_; }
+    // The library's models, offered by "Add model…" (the Models page's catalog, not owned).
+    void setLibrary(CatalogTableModel* catalog) { library_ = catalog; }
+    // The "Add model…" menu as it is about to show: one action per library model that is not in the
+    // warm pool (text: name, data: path), then "Other folder…".
+    QMenu* addMenu() const { return addMenu_; }
+    void fillAddMenu();
     // Default: deploy::defaultSettingsFile(). Tests point it at a temp file.
     void setSettingsFile(const QString& file);
     QString settingsFile() const { return settingsFile_; }
@@ -68,6 +76,7 @@ public:
     QLabel* poolLabel() const { return poolLabel_; }
     QLabel* errorLabel() const { return error_; }
     QPushButton* addButton() const { return addButton_; }
+    QPushButton* changePoolButton() const { return changePool_; }
     QPushButton* removeButton() const { return removeButton_; }
     QPushButton* verifyButton() const { return verifyButton_; }
     QPushButton* cancelButton() const { return cancelButton_; }
@@ -75,6 +84,8 @@ public:
     QPushButton* undoButton() const { return undoButton_; }
 
 Q_SIGNALS:
+    // The user picked another warm-pool folder here ("Change…"); the window saves it.
+    void warmPoolChosen(const QString& folder);
     void jobFinished(bool ok, bool cancelled, const QString& message);
     void promoted(const QString& target, const QString& model);
     void statusMessage(const QString& text);
@@ -106,6 +117,9 @@ private:
     PoolJobRunner* runner_ = nullptr;
 
     QLabel* poolLabel_ = nullptr;
+    QPushButton* changePool_ = nullptr;
+    CatalogTableModel* library_ = nullptr;
+    QMenu* addMenu_ = nullptr;
     QLabel* error_ = nullptr;
     QProgressBar* diskBar_ = nullptr;
     QLabel* diskText_ = nullptr;

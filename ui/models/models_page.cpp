@@ -8,15 +8,18 @@
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 
+#include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProgressBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
@@ -78,6 +81,16 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
     table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(table_, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        const QModelIndex index = table_->indexAt(at);
+        if (!index.isValid()) return;
+        const CatalogEntryPtr e = model_->entryAt(proxy_->mapToSource(index));
+        if (!e) return;
+        QMenu* menu = contextMenuFor(e, this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(table_->viewport()->mapToGlobal(at));
+    });
     table_->horizontalHeader()->setHighlightSections(false);
     applySoftSelection(table_);
     table_->setColumnWidth(CatalogTableModel::Name, 230);
@@ -214,6 +227,38 @@ CatalogEntryPtr ModelsPage::selectedEntry() const {
     const QModelIndexList rows = table_->selectionModel()->selectedRows();
     if (rows.isEmpty()) return nullptr;
     return model_->entryAt(proxy_->mapToSource(rows.first()));
+}
+
+QMenu* ModelsPage::contextMenuFor(const CatalogEntryPtr& e, QWidget* parent) {
+    auto* menu = new QMenu(parent);
+    menu->setObjectName(QStringLiteral("modelContextMenu"));
+    const QString path = toQString(e->path);
+    const bool usable = e->ok() && e->format == ModelFormat::HuggingFace && e->info;
+    const bool quantized = usable && e->info->config.quantization.method != QuantMethod::None;
+
+    QAction* quantize = menu->addAction(icon(QStringLiteral("quantize")), tr("Quantize…"), this, [this, path] { Q_EMIT quantizeRequested(path); });
+    quantize->setEnabled(usable && !quantized);
+    if (usable && quantized) quantize->setToolTip(tr("Already quantized"));
+
+    QMenu* compare = menu->addMenu(icon(QStringLiteral("compare")), tr("Compare with"));
+    compare->setObjectName(QStringLiteral("compareWithMenu"));
+    for (int row = 0; row < model_->rowCount(); ++row) {
+        const CatalogEntryPtr other = model_->entry(row);
+        if (!other || other == e || !other->ok() || other->format != ModelFormat::HuggingFace || !other->info) continue;
+        const QString otherPath = toQString(other->path);
+        QAction* a = compare->addAction(tr("%1 · %2").arg(QString::fromStdString(other->name), originText(other->origin).toLower()), this,
+                                        [this, path, otherPath] { Q_EMIT compareRequested(path, otherPath); });
+        a->setData(otherPath);
+    }
+    compare->setEnabled(usable && !compare->isEmpty());
+
+    QAction* pool = menu->addAction(icon(QStringLiteral("warm-pool")), tr("Add to warm pool"), this, [this, path] { Q_EMIT addToPoolRequested(path); });
+    pool->setEnabled(usable && e->origin == ModelOrigin::Library);
+
+    menu->addSeparator();
+    const QString folder = e->format == ModelFormat::Gguf ? toQString(e->path.parent_path()) : path;
+    menu->addAction(icon(QStringLiteral("library")), tr("Open folder"), this, [folder] { QDesktopServices::openUrl(QUrl::fromLocalFile(folder)); });
+    return menu;
 }
 
 bool ModelsPage::selectModel(const QString& name) {

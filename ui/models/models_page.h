@@ -9,6 +9,7 @@
 
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QProgressBar;
 class QTableView;
 class QToolButton;
@@ -39,6 +40,11 @@ public:
     CatalogEntryPtr selectedEntry() const;
     void setGpus(const GpuProbeResult& probe);
 
+    // The row's actions (the table's context menu): Quantize…, Compare with ▸ (each other model),
+    // Add to warm pool, Open folder. Disabled where they do not apply (a broken model, a GGUF file,
+    // an already quantized model for Quantize). The caller owns the menu.
+    QMenu* contextMenuFor(const CatalogEntryPtr& entry, QWidget* parent = nullptr);
+
     CatalogTableModel* catalog() const { return model_; }
     CatalogFilterProxy* proxy() const { return proxy_; }
     QTableView* table() const { return table_; }
@@ -50,6 +56,9 @@ Q_SIGNALS:
     void scanStarted();
     void scanFinished(int models, int broken, bool cancelled);
     void statusMessage(const QString& text);
+    void quantizeRequested(const QString& path);
+    void compareRequested(const QString& path, const QString& otherPath);
+    void addToPoolRequested(const QString& path);
 
 private:
     void onScanProgress(int found, int described, const QString& current);

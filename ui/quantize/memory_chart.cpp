@@ -86,7 +86,7 @@ void MemoryChart::notePeak(std::uint64_t peakBytes) {
 }
 
 void MemoryChart::rescale() {
-    peakGraph_->setName(tr("Peak %1").arg(formatMemory(peak_)));
+    peakGraph_->setName((cuda_ ? tr("Card peak %1") : tr("Process peak %1")).arg(formatMemory(peak_)));
     if (total_ > 0) {
         totalLegend_->setName((cuda_ ? tr("Card total %1") : tr("Host RAM %1")).arg(formatGiB(total_)));
         totalLine_->point1->setCoords(0, static_cast<double>(total_) / kGiB);

@@ -12,7 +12,7 @@
 namespace awq::ui {
 
 QString memorySeriesName(bool cuda) {
-    return cuda ? QObject::tr("GPU memory in use (NVML, whole card)") : QObject::tr("Process memory (RSS, CPU job)");
+    return cuda ? QObject::tr("GPU memory in use (NVML, whole card)") : QObject::tr("Process memory (RSS: the whole app, not the job alone)");
 }
 
 MemorySample sampleMemory(bool cuda) {

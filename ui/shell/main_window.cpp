@@ -13,6 +13,7 @@
 #include "ui/shell/drop_paths.h"
 #include "ui/shell/gpu_status_widget.h"
 #include "ui/shell/log_panel.h"
+#include "ui/shell/quick_guide.h"
 #include "ui/shell/settings_dialog.h"
 #include "ui/util/icons.h"
 #include "ui/util/view_style.h"
@@ -34,6 +35,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTimer>
@@ -47,6 +49,39 @@
 #endif
 
 namespace awq::ui {
+namespace {
+
+// Holds a page inside its scroll area: the scroll area gives the holder the viewport's size, never
+// less than the page's minimum, and the holder gives it to the page. The page is not the scroll
+// area's widget itself because its word-wrapped labels give it a height-for-width, which
+// QScrollArea honours with the page's preferred height: the page would always scroll. When the
+// page's minimum changes (a pane folded or shown), the scroll area fits it again.
+class PageHolder final : public QWidget {
+public:
+    PageHolder(QWidget* page, QScrollArea* scroll) : page_(page), scroll_(scroll) {
+        page->setParent(this);
+        page->installEventFilter(this);
+    }
+    QSize minimumSizeHint() const override { return page_->minimumSizeHint(); }
+    QSize sizeHint() const override { return page_->minimumSizeHint(); }
+
+protected:
+    void resizeEvent(QResizeEvent*) override { page_->setGeometry(rect()); }
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (watched == page_ && event->type() == QEvent::LayoutRequest)
+            QMetaObject::invokeMethod(this, [this] {
+                updateGeometry();
+                scroll_->setWidgetResizable(true);   // refits the holder to the viewport and the new minimum
+            }, Qt::QueuedConnection);
+        return false;
+    }
+
+private:
+    QWidget* page_;
+    QScrollArea* scroll_;
+};
+
+}  // namespace
 
 MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent), options_(std::move(options)), settings_(std::make_unique<AppSettings>(options_.settingsFile)) {
@@ -122,7 +157,15 @@ void MainWindow::buildPlaces() {
         }
         if (!w) w = new PlaceholderPage(place == Place::Quantize ? quantizePlaceholder() : comparePlaceholder());
         w->setObjectName(placeIconName(place) + QStringLiteral("Page"));
-        stack_->addWidget(w);
+        pages_.push_back(w);
+        // Each page scrolls instead of growing the window: the window fits 1280x720 and, at
+        // QT_SCALE_FACTOR=2, a 1600x1000 screen, with the status bar and the log still on screen.
+        auto* scroll = new QScrollArea;
+        scroll->setObjectName(placeIconName(place) + QStringLiteral("Scroll"));
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setWidget(new PageHolder(w, scroll));
+        stack_->addWidget(scroll);
     }
     connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
 #ifdef AWQBENCH_UI_WITH_ENGINE
@@ -156,6 +199,31 @@ void MainWindow::buildPlaces() {
     connect(compare_, &ComparePage::runSaved, qobject_cast<ReportsPage*>(page(Place::Reports)), &ReportsPage::refreshRuns);
     connect(quantize_, &QuantizePage::compareRequested, this, [this](const QString& source, const QString& quantized) {
         compare_->setModels(source, quantized);
+        showPlace(Place::Compare);
+    });
+#endif
+    // The Models page's row actions, and the pool's "Add model…" offering the library's models.
+    deploy_->setLibrary(models_->catalog());
+    connect(deploy_, &DeployPage::warmPoolChosen, this, &MainWindow::setWarmPool);
+    connect(models_, &ModelsPage::addToPoolRequested, this, [this](const QString& path) {
+        showPlace(Place::Deploy);
+        deploy_->addModel(path);
+    });
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    connect(models_, &ModelsPage::quantizeRequested, this, [this](const QString& path) {
+        quantize_->selectSource(path);
+        showPlace(Place::Quantize);
+    });
+    // The unquantized model of the pair is A, the reference of KLD and agreement.
+    connect(models_, &ModelsPage::compareRequested, this, [this](const QString& path, const QString& other) {
+        auto quantized = [this](const QString& p) {
+            const CatalogEntryPtr e = models_->catalog()->entry(models_->catalog()->rowOfPath(p));
+            return e && e->info && e->info->config.quantization.method != QuantMethod::None;
+        };
+        if (quantized(path) && !quantized(other))
+            compare_->setModels(other, path);
+        else
+            compare_->setModels(path, other);
         showPlace(Place::Compare);
     });
 #endif
@@ -229,6 +297,9 @@ void MainWindow::buildActions() {
     view->addAction(toggleLog);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* guide = help->addAction(tr("&Quick guide and CLI equivalents"), this, [this] { showQuickGuide(this); });
+    guide->setObjectName(QStringLiteral("quickGuideAction"));
+    guide->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About AWQ Workbench"), this, &MainWindow::showAbout);
 
     // Shortcuts work wherever focus is, menus or not.
@@ -247,7 +318,7 @@ void MainWindow::showPlace(Place place) { sidebar_->setCurrentRow(static_cast<in
 
 Place MainWindow::currentPlace() const { return static_cast<Place>(stack_->currentIndex()); }
 
-QWidget* MainWindow::page(Place place) const { return stack_->widget(static_cast<int>(place)); }
+QWidget* MainWindow::page(Place place) const { return pages_.value(static_cast<int>(place)); }
 
 void MainWindow::pushRootsToModels() {
     models_->setRoots(makeRoots(sessionFolders_, warmPool_));
@@ -318,7 +389,16 @@ void MainWindow::applySettings(const QStringList& folders, const QString& warmPo
     sessionFolders_ = settings_->libraryFolders();
     warmPool_ = settings_->warmPool();
     pushRootsToModels();
-    rescan();
+    models_->rescan();   // the user stays on the page they were on
+}
+
+void MainWindow::setWarmPool(const QString& folder) {
+    settings_->setWarmPool(folder);
+    settings_->sync();
+    warmPool_ = settings_->warmPool();
+    spdlog::info("Warm pool: {}", warmPool_.toStdString());
+    pushRootsToModels();
+    models_->rescan();
 }
 
 void MainWindow::openSettings() {

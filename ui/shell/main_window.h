@@ -5,6 +5,7 @@
 #include "ui/shell/place.h"
 
 #include <QMainWindow>
+#include <QList>
 #include <QStringList>
 
 #include <memory>
@@ -70,6 +71,8 @@ public:
     bool handleDrop(const QMimeData* mime);
     // What the Settings dialog applies: saves, ends a --library override, rescans.
     void applySettings(const QStringList& folders, const QString& warmPool);
+    // Saves another warm-pool folder (the Deploy page's "Change…") and rescans, staying on the page.
+    void setWarmPool(const QString& folder);
 
     void rescan();
     void openSettings();
@@ -103,6 +106,7 @@ private:
 
     QListWidget* sidebar_ = nullptr;
     QStackedWidget* stack_ = nullptr;
+    QList<QWidget*> pages_;   // by Place; each sits in a scroll area of the stack
     ModelsPage* models_ = nullptr;
     DeployPage* deploy_ = nullptr;
     QuantizePage* quantize_ = nullptr;

@@ -109,6 +109,32 @@ private Q_SLOTS:
         QCOMPARE(gotB, aloneB);
     }
 
+    // Each engine reports its own memory: its weights, the KV cache its last generation allocated
+    // (on the CPU: batch x capacity x KV heads x head dim x layers x 2, float32) and a transient
+    // estimate that grows with the batch; a fresh engine has only weights.
+    void memoryUseIsTheEnginesOwn() {
+        const auto fresh = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {});
+        EngineMemory m = fresh->memoryUse();
+        QCOMPARE(m.weights, fresh->weightMemoryBytes());
+        QCOMPARE(m.kvCache, std::uint64_t(0));
+        QCOMPARE(m.activations, std::uint64_t(0));
+        QVERIFY(!m.fromAllocator);
+
+        const auto r = storyRequest(*fresh, 12);
+        fresh->generate({r, r});
+        m = fresh->memoryUse();
+        const auto& c = fresh->model().config;
+        const std::uint64_t capacity = r.promptIds.size() + 12;
+        QCOMPARE(m.kvCache, std::uint64_t(2) * c.numLayers * 2 * c.numKvHeads * capacity * c.headDim * sizeof(float));
+        const std::uint64_t twoSequences = m.activations;
+        QVERIFY(twoSequences > std::uint64_t(2) * c.vocabSize * sizeof(float));   // the logits alone
+        fresh->generate({r});
+        QVERIFY2(fresh->memoryUse().activations < twoSequences, "one sequence needs less than two");
+        QCOMPARE(fresh->memoryUse().total(), m.weights + fresh->memoryUse().kvCache + fresh->memoryUse().activations);
+        // The other engine of the process is not counted in.
+        QCOMPARE(engine_->memoryUse().weights, engine_->weightMemoryBytes());
+    }
+
     void badRequestsAreRefused() {
         GenerationRequest empty;
         QVERIFY(test::errorMessageOf([&] { engine_->generate({empty}); }).contains("empty prompt"));
