@@ -10,10 +10,11 @@ install=false
 out=build/package
 rm -rf "$out" && mkdir -p "$out"
 (cd build && cpack -G DEB -B "$PWD/package" > package/cpack.log 2>&1) || { tail -30 "$out/cpack.log"; exit 1; }
-deb=$(ls "$out"/awqbench_*.deb 2>/dev/null || ls "$out"/awqbench-*.deb)
+deb=$(ls "$out"/awqbench_*.deb)
 echo "package: $deb"
-dpkg-deb --info "$deb" | tee "$out/info.txt" | sed -n '/Package:/,$p'
-grep -q "^ Depends: .*libtorch" "$out/info.txt" || { echo "check-package: Depends does not name libtorch (dpkg-shlibdeps)"; exit 1; }
+dpkg-deb --field "$deb" > "$out/control.txt"
+cat "$out/control.txt"
+grep -q "^Depends: .*libqt6widgets6" "$out/control.txt" || { echo "check-package: Depends lacks the linked libraries (dpkg-shlibdeps)"; exit 1; }
 dpkg-deb --contents "$deb" > "$out/contents.txt"
 for f in ./usr/bin/awqbench ./usr/bin/awqbench-cli ./usr/share/applications/awqbench.desktop \
          ./usr/share/metainfo/io.github.awqbench.Workbench.metainfo.xml ./usr/share/icons/hicolor/scalable/apps/awqbench.svg \
@@ -23,7 +24,7 @@ done
 appstreamcli validate --no-net --pedantic packaging/io.github.awqbench.Workbench.metainfo.xml
 desktop-file-validate packaging/awqbench.desktop
 # lintian: errors fail; warnings are printed for whoever looks next.
-lintian --fail-on error --suppress-tags-from-file packaging/lintian-suppressions "$deb" | tee "$out/lintian.txt"
+lintian --fail-on error "$deb" 2>&1 | grep -v "running with root privileges" | tee "$out/lintian.txt"
 if $install; then
   apt-get install -y "./$deb" > "$out/install.log" 2>&1 || { tail -20 "$out/install.log"; exit 1; }
   awqbench-cli models list /usr/share/awqbench/demo-models | tee "$out/installed-cli.txt"

@@ -11,6 +11,7 @@ packages=(
   xvfb xauth
   libcairo2-dev poppler-utils
   clang libclang-rt-14-dev python3
+  file lintian appstream desktop-file-utils
 )
 missing=()
 for p in "${packages[@]}"; do
