@@ -11,6 +11,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <type_traits>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -157,17 +158,32 @@ void overlay(json& base, const json& known) {
 
 // ---------- reading
 
+// A number that does not fit its field (nlohmann would cast it unchecked: undefined behaviour).
+struct FieldOutOfRange {
+    std::string key;
+};
+
+template <class T>
+T valueOf(const json& value, const char* key) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (value.is_number()) {
+            if (const auto v = jsonInteger<json, T>(value)) return *v;
+            throw FieldOutOfRange{key};
+        }
+    }
+    return value.get<T>();  // other types, and wrong kinds (json::type_error)
+}
 template <class T>
 T get(const json& j, const char* key, T fallback = {}) {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) return fallback;
-    return it->get<T>();
+    return valueOf<T>(*it, key);
 }
 template <class T>
 std::optional<T> getOpt(const json& j, const char* key) {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
-    return it->get<T>();
+    return valueOf<T>(*it, key);
 }
 const json& child(const json& j, const char* key) {
     static const json empty = json::object();
@@ -343,6 +359,8 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
         d.cancelled = get<bool>(j, "cancelled");
     } catch (const json::exception& e) {
         throw Error(std::string("a run document field has the wrong type (") + e.what() + ")", origin, "save the run again");
+    } catch (const FieldOutOfRange& e) {
+        throw Error("the run document field \"" + e.key + "\" is out of range", origin, "save the run again");
     }
     d.preservedJson = std::string(text);
     return d;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace awq::report {
 using nlohmann::json;
@@ -57,11 +58,14 @@ public:
         const json* j = child(parent, key);
         if (!j) return std::nullopt;
         if (!j->is_number()) fail(where, "should be a whole number");
-        return j->is_number_float() ? static_cast<std::int64_t>(j->get<double>()) : j->get<std::int64_t>();
+        const auto v = jsonInteger<json, std::int64_t>(*j);
+        if (!v) fail(where, "is out of range");
+        return v;
     }
 
     std::optional<int> int32(const json& parent, const std::string& key, const std::string& where) const {
         auto v = integer(parent, key, where);
+        if (v && !std::in_range<int>(*v)) fail(where, "is out of range");
         return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
     }
 

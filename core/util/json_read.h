@@ -6,10 +6,14 @@
 // a few dozen levels. Errors are awq::Error naming the file and the fix.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace awq {
 
@@ -34,5 +38,27 @@ nlohmann::ordered_json parseOrderedJson(std::string_view text, const JsonSource&
 
 // Reads `source.file` (refusing one larger than `maxBytes` before reading it) and parses it.
 nlohmann::json readJsonFile(const JsonSource& source, std::uint64_t maxBytes = kMaxJsonBytes);
+
+// A JSON number as the integer type T (a float truncated toward zero, as a C++ cast would), or
+// nullopt when it is not a number or does not fit T. nlohmann's get<T>() casts floats unchecked,
+// which is undefined behaviour out of range: the long fuzz run found 3.3e134 as a byte count in a
+// run document.
+template <typename Json, typename T>
+std::optional<T> jsonInteger(const Json& j) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
+    if (j.is_number_unsigned()) {
+        const auto v = j.template get<std::uint64_t>();
+        return std::in_range<T>(v) ? std::optional<T>(T(v)) : std::nullopt;
+    }
+    if (j.is_number_integer()) {
+        const auto v = j.template get<std::int64_t>();
+        return std::in_range<T>(v) ? std::optional<T>(T(v)) : std::nullopt;
+    }
+    if (!j.is_number_float()) return std::nullopt;
+    const double d = j.template get<double>();
+    if (!(d > -9.2e18 && d < 9.2e18)) return std::nullopt;  // also NaN; inside int64 either way
+    const auto v = static_cast<std::int64_t>(d);
+    return std::in_range<T>(v) ? std::optional<T>(T(v)) : std::nullopt;
+}
 
 }  // namespace awq

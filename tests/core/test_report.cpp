@@ -182,6 +182,12 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("speed.A.ttft_ms") && msg.contains("bad-type.json"), qPrintable(msg));
         msg = test::errorMessageOf([&] { loadRunDocument(fs::path(dir.path().toStdString()) / "absent.json"); });
         QVERIFY2(msg.contains("absent.json"), qPrintable(msg));
+        // Found by the long fuzz run (UBSan: a float cast to an integer out of range): numbers that do
+        // not fit their field are refused by key path (tests/fuzz/regressions/run_document has the inputs).
+        const fs::path huge = writeText(dir, "huge.json", R"({"format": "awqbench-run", "version": 1,
+            "host": {"device": "cuda:0", "gpu_total_bytes": 3.3e134}})");
+        msg = test::errorMessageOf([&] { loadRunDocument(huge); });
+        QVERIFY2(msg.contains("host.gpu_total_bytes") && msg.contains("out of range") && msg.contains("huge.json"), qPrintable(msg));
     }
 
     void missingSectionsRender() {

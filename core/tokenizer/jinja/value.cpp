@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace awq::jinja {
 
@@ -106,7 +107,13 @@ Value Value::generator(Array items, std::string function, std::string kind) {
 
 std::int64_t Value::asInt() const {
     if (isBool()) return asBool() ? 1 : 0;
-    if (isFloat()) return static_cast<std::int64_t>(std::get<double>(v_));
+    if (isFloat()) {  // saturated: a cast of a float outside int64 is undefined behaviour (Python's int() would grow)
+        const double d = std::get<double>(v_);
+        if (std::isnan(d)) return 0;
+        if (d <= -9.2e18) return std::numeric_limits<std::int64_t>::min();
+        if (d >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
+        return static_cast<std::int64_t>(d);
+    }
     return std::get<std::int64_t>(v_);
 }
 

@@ -147,6 +147,10 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("version 9"), qPrintable(msg));
         msg = test::errorMessageOf([] { runDocumentFromJson("{", "z.json"); });
         QVERIFY2(msg.contains("z.json"), qPrintable(msg));
+        // A number that does not fit its field (nlohmann would cast it unchecked) is refused by key.
+        msg = test::errorMessageOf(
+            [] { runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "host": {"gpu_total_bytes": 3.3e134}})", "h.json"); });
+        QVERIFY2(msg.contains("gpu_total_bytes") && msg.contains("out of range") && msg.contains("h.json"), qPrintable(msg));
     }
 
     void percentilesAreNearestRank() {
