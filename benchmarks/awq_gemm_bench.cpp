@@ -6,7 +6,11 @@
 // launches replayed 15 times (median) that cycles through copies of the weights four times the
 // size of the L2, so no launch finds its weights cached; inputs are random, never zeros.
 //
-//   awq_gemm_bench [--m 1,2,4,8,16,32,64] [--reps 15]
+// The prefill table (--prefill-m, M >= 16) times every configuration of the tensor-core prefill
+// kernel (awqRepackedPrefillGemm variants; "auto" is the one the engine picks for M) against
+// dequantize + cuBLAS and cuBLAS fp16, in TFLOPS (2 M K N / time).
+//
+//   awq_gemm_bench [--m 1,2,4,8,16,32,64] [--prefill-m 16,32,64,128,256,512] [--reps 15]
 #include "benchmarks/bandwidth_probe.h"
 #include "core/util/int_list.h"
 #include "kernels/cpu/half.h"
@@ -84,10 +88,12 @@ double timeUs(cudaStream_t stream, int reps, const std::function<void(int)>& bod
 
 int main(int argc, char** argv) {
     std::vector<int> ms = {1, 2, 4, 8, 16, 32, 64};
+    std::vector<int> prefillMs = {16, 32, 64, 128, 256, 512};
     int reps = 15;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--m") ms = awq::parseIntList(argv[i + 1], "--m");
+        else if (a == "--prefill-m") prefillMs = awq::parseIntList(argv[i + 1], "--prefill-m");
         else if (a == "--reps") reps = std::max(3, std::atoi(argv[i + 1]));
     }
     int dev = 0;
@@ -154,7 +160,7 @@ int main(int argc, char** argv) {
             dw[c] = deviceAlloc<__half>(hw.size());
             check(cudaMemcpy(dw[c], hw.data(), hw.size() * 2, cudaMemcpyHostToDevice), "upload");
         }
-        const int maxM = *std::max_element(ms.begin(), ms.end());
+        const int maxM = std::max(*std::max_element(ms.begin(), ms.end()), *std::max_element(prefillMs.begin(), prefillMs.end()));
         std::vector<std::uint16_t> hx(std::size_t(maxM) * s.K);
         for (auto& v : hx) v = awq::kernels::floatToHalf(xv(rng));
         auto* dx = deviceAlloc<__half>(hx.size());
@@ -199,6 +205,42 @@ int main(int argc, char** argv) {
                         repackUs, repackGBs, 100.0 * repackGBs / readGBs, denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / best);
             if (ws) cudaFree(ws);
         }
+        // Prefill sizes: every kernel configuration, dequantize + cuBLAS, cuBLAS fp16.
+        const int variants = awq::kernels::awqRepackedPrefillVariantCount();
+        __half* dequantized = deviceAlloc<__half>(std::size_t(s.K) * s.N);
+        for (int M : prefillMs) {
+            const double flops = 2.0 * M * s.K * s.N;
+            std::printf("%-22s %4d prefill |", s.name, M);
+            double bestUs = 1e30;
+            for (int v = -1; v < variants; ++v) {
+                const std::size_t pwsBytes = awq::kernels::awqRepackedPrefillWorkspaceBytes(M, s.K, s.N, G, v);
+                void* pws = pwsBytes ? deviceAlloc<char>(pwsBytes) : nullptr;
+                const double us = timeUs(stream, reps, [&](int i) {
+                    const int c = i % awqCopies;
+                    check(awq::kernels::awqRepackedPrefillGemm(dx, dp[c], dsz[c], dy, M, s.K, s.N, G, stream, pws, pwsBytes, v), "prefill");
+                });
+                if (pws) cudaFree(pws);
+                if (v >= 0) bestUs = std::min(bestUs, us);
+                std::printf(" %s %.1f us %.0f TF |", v < 0 ? "auto" : std::to_string(v).c_str(), us, flops / (us * 1e-6) / 1e12);
+            }
+            const float alpha = 1.0f, beta = 0.0f;
+            const double dequantUs = timeUs(stream, reps, [&](int i) {
+                const int c = i % awqCopies;
+                check(awq::kernels::awqRepackedDequantize(dp[c], dsz[c], s.K, s.N, G, dequantized, stream), "dequantize");
+                check(cublasGemmEx(blas, CUBLAS_OP_T, CUBLAS_OP_N, s.N, M, s.K, &alpha, dequantized, CUDA_R_16F, s.K, dx, CUDA_R_16F, s.K, &beta, dy,
+                                   CUDA_R_16F, s.N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                      "cublasGemmEx");
+            });
+            const double denseUs = timeUs(stream, reps, [&](int i) {
+                const int c = i % denseCopies;
+                check(cublasGemmEx(blas, CUBLAS_OP_T, CUBLAS_OP_N, s.N, M, s.K, &alpha, dw[c], CUDA_R_16F, s.K, dx, CUDA_R_16F, s.K, &beta, dy,
+                                   CUDA_R_16F, s.N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                      "cublasGemmEx");
+            });
+            std::printf(" dequant+cuBLAS %.1f us | cuBLAS fp16 %.1f us %.0f TF | best/fp16 %.2fx\n", dequantUs, denseUs, flops / (denseUs * 1e-6) / 1e12,
+                        denseUs / bestUs);
+        }
+        cudaFree(dequantized);
         cudaFree(counters);
         for (auto p : dq) cudaFree(p);
         for (auto p : dz) cudaFree(p);
@@ -212,6 +254,9 @@ int main(int argc, char** argv) {
     std::printf("\nAWQ: the AutoAWQ-layout kernel (GB/s counts qweight + qzeros + scales); repack: the decode-layout kernel the engine uses\n"
                 "for M <= %d (qpack + scale/zero pairs); fp16: cuBLAS on the fp16 weight; speedup: fp16 time over the faster AWQ kernel.\n"
                 "%%read: of the DRAM read bandwidth above.\n", awq::kernels::kAwqRepackedMaxM);
+    std::printf("prefill variants:");
+    for (int v = 0; v < awq::kernels::awqRepackedPrefillVariantCount(); ++v) std::printf(" %d = %s;", v, awq::kernels::awqRepackedPrefillVariantName(v));
+    std::printf(" auto = the engine's pick for M.\n");
     std::printf("Ideal AWQ speedup over fp16 when both are bandwidth bound: %.2fx (bytes ratio at g128).\n",
                 double(4096) * 4096 * 2 / (double(4096) * 4096 / 2 + 4096.0 / 128 * 4096 / 2 + 4096.0 / 128 * 4096 * 2));
     cublasDestroy(blas);

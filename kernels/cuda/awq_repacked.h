@@ -69,15 +69,16 @@ constexpr int kAwqRepackedMaxM = 32;
 // deterministic), one split otherwise. x and y 16-byte aligned. awqRepackedPrefillGemmApplies():
 // the shapes and rows it takes (up to kAwqRepackedPrefillMaxM rows; sm_80 or newer), unless
 // AWQBENCH_PREFILL_GEMM=0.
-// Measured on an H200 (Llama-3-8B shapes, engine_bench TTFT, batch 1): prompt 128 11.0 ms against
-// 12.1 with dequantize + cuBLAS; prompt 512 32.8 against 17.9 ms, prompt 2048 124 against 50 ms. It
-// reaches ~200 TFLOPS (gate|up at 128 rows: 150 us), so it only pays while the fp16 copy of the
-// weight costs as much as the GEMM: up to 128 rows.
+// variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
+// awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
+// depends on it, so pass the same variant to both calls).
 constexpr int kAwqRepackedPrefillMaxM = 128;
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize);
-std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize);
+std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant = -1);
 cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
-                                   int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes);
+                                   int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, int variant = -1);
+int awqRepackedPrefillVariantCount();
+const char* awqRepackedPrefillVariantName(int variant);
 
 // The weight as fp16 [N, K] (row-major: PyTorch's Linear weight layout, W transposed; w =
 // fp16((q - z) * s) as the CPU reference rounds it), for prefill through cuBLAS (y = x W^T).

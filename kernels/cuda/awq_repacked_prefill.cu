@@ -4,12 +4,14 @@
 // Why: prefill dequantized each weight into an fp16 buffer for cuBLAS; at prompt 128 on an H200
 // that copy cost more than the GEMM itself (Llama-3-8B gate|up: dequantize 85 us, cuBLAS 67 us).
 //
-// Work split: a block computes a 128 (outputs) x 128 (rows of x) tile over a range of K; eight warps,
-// four along the outputs (two 16-column tiles each) and two along the rows (64 rows each). Three
-// pipeline stages of two k-blocks (128 inputs) each bring x, the qpack words and the scales into
-// shared memory with cp.async while the tensor cores work on the stage before. Each warp
-// dequantizes its A fragments once per k-block as fp16((q - z) * s), the rounding of the CPU
-// reference and of the dequantize + cuBLAS path, and multiplies eight 8-row pieces of x with them.
+// Work split (one Config): a block computes BlockTiles x 16 outputs by BlockRows rows of x over a
+// range of K; its warps form a WarpsN x WarpsM grid, each owning TilesPerWarp 16-column tiles and
+// PiecesPerWarp 8-row pieces of x. Stages of StageKBlocks k-blocks (64 inputs each) bring x, the
+// qpack words and the scales into shared memory with cp.async while the tensor cores work on the
+// stage before. A warp dequantizes each A fragment once per k-block as fp16((q - z) * s), the
+// rounding of the CPU reference and of the dequantize + cuBLAS path, and multiplies all its pieces
+// of x with it: a fragment loaded from shared memory feeds TilesPerWarp (x) or PiecesPerWarp
+// (weights) products, so wider warps need fewer loads a product.
 #include "kernels/cuda/awq_repacked.h"
 
 #include "kernels/cuda/alignment.h"
@@ -25,22 +27,22 @@
 namespace awq::kernels {
 namespace {
 
-constexpr int kWarpsN = 4, kWarpsM = 2;
-constexpr int kTilesPerWarp = 2;                          // 16-column tiles a warp
-constexpr int kPiecesPerWarp = 8;                         // 8-row pieces of x a warp
-constexpr int kBlockTiles = kWarpsN * kTilesPerWarp;      // 8 tiles = 128 outputs
-constexpr int kBlockRows = kWarpsM * kPiecesPerWarp * 8;  // 128 rows of x
-constexpr int kThreads = kWarpsN * kWarpsM * 32;
-constexpr int kStageKBlocks = 2;  // 128 inputs a stage
-constexpr int kStages = 3;
-constexpr int kRowWords = kStageKBlocks * 8 + 1;  // 16-byte words a staged row of x (+1: rows g and g+1 on other banks)
-
-// One stage in shared memory, in 16-byte words.
-constexpr int kXWords = kBlockRows * kRowWords;
-constexpr int kWeightWords = kBlockTiles * kStageKBlocks * 32;  // [tile][k-block][lane]
-constexpr int kScaleWords = kStageKBlocks * kBlockTiles * 8 / 2;  // [k-block][tile][g] of 8 bytes
-constexpr int kStageWords = kXWords + kWeightWords + kScaleWords;
-constexpr std::size_t kSharedBytes = std::size_t(kStages) * kStageWords * 16;
+template <int WarpsN, int WarpsM, int TilesPerWarp, int PiecesPerWarp, int StageKBlocks, int Stages, int MinBlocks>
+struct Config {
+    static constexpr int kWarpsN = WarpsN, kWarpsM = WarpsM, kTilesPerWarp = TilesPerWarp, kPiecesPerWarp = PiecesPerWarp;
+    static constexpr int kStageKBlocks = StageKBlocks, kStages = Stages, kMinBlocks = MinBlocks;
+    static constexpr int kBlockTiles = WarpsN * TilesPerWarp;      // 16-column tiles a block
+    static constexpr int kBlockRows = WarpsM * PiecesPerWarp * 8;  // rows of x a block
+    static constexpr int kThreads = WarpsN * WarpsM * 32;
+    // 16-byte words a staged row of x (+1: rows g and g + 1 of a quarter warp's 16-byte loads on other banks)
+    static constexpr int kRowWords = StageKBlocks * 8 + 1;
+    // One stage in shared memory, in 16-byte words.
+    static constexpr int kXWords = kBlockRows * kRowWords;
+    static constexpr int kWeightWords = kBlockTiles * StageKBlocks * 32;    // [tile][k-block][lane]
+    static constexpr int kScaleWords = StageKBlocks * kBlockTiles * 8 / 2;  // [k-block][tile][g] of 8 bytes
+    static constexpr int kStageWords = kXWords + kWeightWords + kScaleWords;
+    static constexpr std::size_t kSharedBytes = std::size_t(Stages) * kStageWords * 16;
+};
 
 struct PrefillArgs {
     const __half* x;
@@ -69,26 +71,27 @@ __device__ __forceinline__ std::uint32_t halfPairBits(__half2 v) {
 }
 
 // Stage `kb0`'s inputs: rows of x, this block's qpack words and scales; zeros past the ends.
+template <class C>
 __device__ __forceinline__ void loadStage(const PrefillArgs& a, uint4* stage, int kb0, int kbEnd, int tile0, int row0) {
     const int tiles = a.N / 16, KB = a.K / 64;
     uint4* xs = stage;
-    for (int i = int(threadIdx.x); i < kBlockRows * kStageKBlocks * 8; i += kThreads) {
-        const int r = i / (kStageKBlocks * 8), c = i % (kStageKBlocks * 8);
+    for (int i = int(threadIdx.x); i < C::kBlockRows * C::kStageKBlocks * 8; i += C::kThreads) {
+        const int r = i / (C::kStageKBlocks * 8), c = i % (C::kStageKBlocks * 8);
         const int m = row0 + r, kb = kb0 + c / 8;
         const bool valid = m < a.M && kb < kbEnd;
         const __half* src = a.x + (valid ? std::size_t(m) * a.K + std::size_t(kb0) * 64 + c * 8 : 0);
-        copyAsync(xs + r * kRowWords + c, src, valid ? 16 : 0);
+        copyAsync(xs + r * C::kRowWords + c, src, valid ? 16 : 0);
     }
-    uint4* ws = stage + kXWords;
-    for (int i = int(threadIdx.x); i < kWeightWords; i += kThreads) {
-        const int lane = i % 32, kbl = (i / 32) % kStageKBlocks, tl = i / (32 * kStageKBlocks);
+    uint4* ws = stage + C::kXWords;
+    for (int i = int(threadIdx.x); i < C::kWeightWords; i += C::kThreads) {
+        const int lane = i % 32, kbl = (i / 32) % C::kStageKBlocks, tl = i / (32 * C::kStageKBlocks);
         const int tile = tile0 + tl, kb = kb0 + kbl;
         const bool valid = tile < tiles && kb < kbEnd;
         copyAsync(ws + i, a.qpack + (valid ? (std::size_t(tile) * KB + kb) * 32 + lane : 0), valid ? 16 : 0);
     }
-    uint4* ss = ws + kWeightWords;
-    for (int i = int(threadIdx.x); i < kScaleWords; i += kThreads) {  // two (tile, g) entries a word
-        const int kbl = i / (kBlockTiles * 4), within = i % (kBlockTiles * 4);
+    uint4* ss = ws + C::kWeightWords;
+    for (int i = int(threadIdx.x); i < C::kScaleWords; i += C::kThreads) {  // two (tile, g) entries a word
+        const int kbl = i / (C::kBlockTiles * 4), within = i % (C::kBlockTiles * 4);
         const int tile = tile0 + within / 4, kb = kb0 + kbl;
         const bool valid = tile < tiles && kb < kbEnd;
         const std::size_t entry = (std::size_t(kb * 64 / a.G) * tiles + tile) * 8 + (within % 4) * 2;
@@ -96,97 +99,96 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, uint4* stage, in
     }
 }
 
-__global__ void __launch_bounds__(kThreads, 1) awqPrefillKernel(PrefillArgs a) {
+template <class C>
+__global__ void __launch_bounds__(C::kThreads, C::kMinBlocks) awqPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
     __trap();
 #else
+    constexpr int T = C::kTilesPerWarp, P = C::kPiecesPerWarp;
     extern __shared__ uint4 shared[];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int warpN = warp % kWarpsN, warpM = warp / kWarpsN;
+    const int warpN = warp % C::kWarpsN, warpM = warp / C::kWarpsN;
     const int g = lane >> 2, t = lane & 3;
-    const int tile0 = int(blockIdx.x) * kBlockTiles, row0 = int(blockIdx.y) * kBlockRows;
+    const int tile0 = int(blockIdx.x) * C::kBlockTiles, row0 = int(blockIdx.y) * C::kBlockRows;
     const int KB = a.K / 64;
     const int kbBegin = int(blockIdx.z) * a.kbPerSplit, kbEnd = min(KB, kbBegin + a.kbPerSplit);
-    const int stages = (kbEnd - kbBegin + kStageKBlocks - 1) / kStageKBlocks;
+    const int stages = (kbEnd - kbBegin + C::kStageKBlocks - 1) / C::kStageKBlocks;
 
-    float acc[kTilesPerWarp][kPiecesPerWarp][4];
+    float acc[T][P][4];
 #pragma unroll
-    for (int tl = 0; tl < kTilesPerWarp; ++tl)
+    for (int tl = 0; tl < T; ++tl)
 #pragma unroll
-        for (int p = 0; p < kPiecesPerWarp; ++p)
+        for (int p = 0; p < P; ++p)
 #pragma unroll
             for (int i = 0; i < 4; ++i) acc[tl][p][i] = 0.0f;
 
 #pragma unroll
-    for (int s = 0; s < kStages - 1; ++s) {
-        if (s < stages) loadStage(a, shared + s * kStageWords, kbBegin + s * kStageKBlocks, kbEnd, tile0, row0);
+    for (int s = 0; s < C::kStages - 1; ++s) {
+        if (s < stages) loadStage<C>(a, shared + s * C::kStageWords, kbBegin + s * C::kStageKBlocks, kbEnd, tile0, row0);
         commitCopies();
     }
     for (int s = 0; s < stages; ++s) {
-        waitCopies<kStages - 2>();  // stage s has landed (for this thread)
-        __syncthreads();            // ... for every thread; and stage s - 1 is no longer read
-        if (s + kStages - 1 < stages)
-            loadStage(a, shared + ((s + kStages - 1) % kStages) * kStageWords, kbBegin + (s + kStages - 1) * kStageKBlocks, kbEnd, tile0, row0);
+        waitCopies<C::kStages - 2>();  // stage s has landed (for this thread)
+        __syncthreads();               // ... for every thread; and stage s - 1 is no longer read
+        if (s + C::kStages - 1 < stages)
+            loadStage<C>(a, shared + ((s + C::kStages - 1) % C::kStages) * C::kStageWords, kbBegin + (s + C::kStages - 1) * C::kStageKBlocks,
+                         kbEnd, tile0, row0);
         commitCopies();
 
-        const uint4* xs = shared + (s % kStages) * kStageWords;
-        const uint4* ws = xs + kXWords;
-        const uint2* ss = reinterpret_cast<const uint2*>(ws + kWeightWords);
+        const uint4* xs = shared + (s % C::kStages) * C::kStageWords;
+        const uint4* ws = xs + C::kXWords;
+        const uint2* ss = reinterpret_cast<const uint2*>(ws + C::kWeightWords);
 #pragma unroll
-        for (int kbl = 0; kbl < kStageKBlocks; ++kbl) {
-            std::uint32_t frag[kTilesPerWarp][4][4];  // [tile][j][a0..a3]
+        for (int kbl = 0; kbl < C::kStageKBlocks; ++kbl) {
+            uint4 w[T];
 #pragma unroll
-            for (int tl = 0; tl < kTilesPerWarp; ++tl) {
-                const int tile = warpN * kTilesPerWarp + tl;
-                const uint4 w = ws[(tile * kStageKBlocks + kbl) * 32 + lane];
-                const uint2 sz = ss[(kbl * kBlockTiles + tile) * 8 + g];
-                __half h[4];
-                memcpy(h, &sz, 8);
-                const __half2 scale[2] = {__half2half2(h[0]), __half2half2(h[1])};
-                const __half2 zero[2] = {__half2half2(h[2]), __half2half2(h[3])};
-                const std::uint32_t words[4] = {w.x, w.y, w.z, w.w};
+            for (int tl = 0; tl < T; ++tl) w[tl] = ws[((warpN * T + tl) * C::kStageKBlocks + kbl) * 32 + lane];
+            // Lane t's 16 inputs of the k-block in two halves: half h holds the B registers of
+            // products j = 2h (x, y) and j = 2h + 1 (z, w).
 #pragma unroll
-                for (int j = 0; j < 4; ++j)
+            for (int h = 0; h < 2; ++h) {
+                uint4 xv[P];
 #pragma unroll
-                    for (int r = 0; r < 4; ++r) {  // a_r holds nibbles r and r + 4: column g + 8 (r & 1)
-                        const std::uint32_t bits = ((words[j] >> (4 * r)) & 0x000F000Fu) | 0x64006400u;  // 1024 + q, exact
-                        __half2 q;
-                        memcpy(&q, &bits, 4);
-                        frag[tl][j][r] = halfPairBits(__hmul2(__hsub2(q, zero[r & 1]), scale[r & 1]));
+                for (int p = 0; p < P; ++p) xv[p] = xs[(warpM * P * 8 + p * 8 + g) * C::kRowWords + kbl * 8 + 2 * t + h];
+#pragma unroll
+                for (int jj = 0; jj < 2; ++jj) {
+                    const int j = 2 * h + jj;
+#pragma unroll
+                    for (int tl = 0; tl < T; ++tl) {
+                        const uint2 sz = ss[(kbl * C::kBlockTiles + warpN * T + tl) * 8 + g];
+                        __half hz[4];
+                        memcpy(hz, &sz, 8);
+                        const std::uint32_t word = j == 0 ? w[tl].x : j == 1 ? w[tl].y : j == 2 ? w[tl].z : w[tl].w;
+                        std::uint32_t frag[4];
+#pragma unroll
+                        for (int r = 0; r < 4; ++r) {  // a_r holds nibbles r and r + 4: column g + 8 (r & 1)
+                            const std::uint32_t bits = ((word >> (4 * r)) & 0x000F000Fu) | 0x64006400u;  // 1024 + q, exact
+                            __half2 q;
+                            memcpy(&q, &bits, 4);
+                            frag[r] = halfPairBits(__hmul2(__hsub2(q, __half2half2(hz[2 + (r & 1)])), __half2half2(hz[r & 1])));
+                        }
+                        // Consecutive products write different accumulators (the asm is volatile:
+                        // the compiler keeps this order).
+#pragma unroll
+                        for (int p = 0; p < P; ++p)
+                            mma16816<__half>(acc[tl][p], frag[0], frag[1], frag[2], frag[3], jj == 0 ? xv[p].x : xv[p].z,
+                                             jj == 0 ? xv[p].y : xv[p].w);
                     }
+                }
             }
-            // x for all eight pieces first, then the products ordered so that consecutive mma
-            // instructions never feed each other (the asm is volatile: the compiler keeps this order).
-            uint4 xv[kPiecesPerWarp][2];
-#pragma unroll
-            for (int p = 0; p < kPiecesPerWarp; ++p) {
-                const uint4* xr = xs + (warpM * kPiecesPerWarp * 8 + p * 8 + g) * kRowWords + kbl * 8 + 2 * t;
-                xv[p][0] = xr[0];
-                xv[p][1] = xr[1];
-            }
-#pragma unroll
-            for (int j = 0; j < 4; ++j)
-#pragma unroll
-                for (int p = 0; p < kPiecesPerWarp; ++p)
-#pragma unroll
-                    for (int tl = 0; tl < kTilesPerWarp; ++tl) {
-                        const uint4& v = xv[p][j / 2];
-                        mma16816<__half>(acc[tl][p], frag[tl][j][0], frag[tl][j][1], frag[tl][j][2], frag[tl][j][3], (j % 2) == 0 ? v.x : v.z,
-                                         (j % 2) == 0 ? v.y : v.w);
-                    }
         }
     }
 
     const int tiles = a.N / 16;
 #pragma unroll
-    for (int tl = 0; tl < kTilesPerWarp; ++tl) {
-        const int tile = tile0 + warpN * kTilesPerWarp + tl;
+    for (int tl = 0; tl < T; ++tl) {
+        const int tile = tile0 + warpN * T + tl;
         if (tile >= tiles) continue;
 #pragma unroll
-        for (int p = 0; p < kPiecesPerWarp; ++p)
+        for (int p = 0; p < P; ++p)
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
-                const int m = row0 + warpM * kPiecesPerWarp * 8 + p * 8 + 2 * t + (i & 1);
+                const int m = row0 + warpM * P * 8 + p * 8 + 2 * t + (i & 1);
                 const int col = tile * 16 + g + 8 * (i >> 1);
                 if (m >= a.M) continue;
                 if (a.partial)
@@ -203,25 +205,79 @@ struct PrefillPlan {
     int kbPerSplit = 0;
 };
 
-// Splits K (in whole stages) until the grid fills the GPU's multiprocessors (one block each) to at
-// least 80% in its last wave: a GEMM that fills 1.09 waves takes as long as one of two.
+// Splits K (in whole stages) until the grid fills the GPU's block slots (MinBlocks a
+// multiprocessor) to at least 80% in its last wave: a GEMM that fills 1.09 waves takes as long as
+// one of two.
+template <class C>
 PrefillPlan prefillPlan(int M, int K, int N) {
     const int KB = K / 64;
-    const int blocks = ((N / 16 + kBlockTiles - 1) / kBlockTiles) * ((M + kBlockRows - 1) / kBlockRows);
-    const int sms = deviceMultiprocessors();
-    const int maxSplits = std::max(1, std::min(16, KB / (2 * kStageKBlocks)));
+    const int blocks = ((N / 16 + C::kBlockTiles - 1) / C::kBlockTiles) * ((M + C::kBlockRows - 1) / C::kBlockRows);
+    const int slots = deviceMultiprocessors() * C::kMinBlocks;
+    const int maxSplits = std::max(1, std::min(16, KB / (2 * C::kStageKBlocks)));
     int splits = 1;
     for (; splits < maxSplits; ++splits) {
         const int total = blocks * splits;
-        const int waves = (total + sms - 1) / sms;
-        if (double(total) / (double(waves) * sms) >= 0.8) break;
+        const int waves = (total + slots - 1) / slots;
+        if (double(total) / (double(waves) * slots) >= 0.8) break;
     }
     int kbPerSplit = (KB + splits - 1) / splits;
-    kbPerSplit = (kbPerSplit + kStageKBlocks - 1) / kStageKBlocks * kStageKBlocks;
+    kbPerSplit = (kbPerSplit + C::kStageKBlocks - 1) / C::kStageKBlocks * C::kStageKBlocks;
     splits = (KB + kbPerSplit - 1) / kbPerSplit;
-    return {dim3(unsigned((N / 16 + kBlockTiles - 1) / kBlockTiles), unsigned((M + kBlockRows - 1) / kBlockRows), unsigned(splits)),
+    return {dim3(unsigned((N / 16 + C::kBlockTiles - 1) / C::kBlockTiles), unsigned((M + C::kBlockRows - 1) / C::kBlockRows), unsigned(splits)),
             kbPerSplit};
 }
+
+template <class C>
+std::size_t workspaceBytes(int M, int K, int N) {
+    const PrefillPlan p = prefillPlan<C>(M, K, N);
+    return p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
+}
+
+template <class C>
+cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+    PrefillArgs args = in;
+    PrefillPlan p = prefillPlan<C>(args.M, args.K, args.N);
+    if (p.grid.z > 1) {
+        const std::size_t need = std::size_t(p.grid.z) * std::size_t(args.M) * std::size_t(args.N) * sizeof(float);
+        if (workspace && workspaceBytes >= need && aligned16(workspace)) {
+            args.partial = static_cast<float*>(workspace);
+        } else {  // no room for partial sums: one split
+            p.kbPerSplit = (args.K / 64 + C::kStageKBlocks - 1) / C::kStageKBlocks * C::kStageKBlocks;
+            p.grid.z = 1;
+        }
+    }
+    args.kbPerSplit = p.kbPerSplit;
+    // Per call: the attribute is per device, and the call costs far less than the GEMM.
+    if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel<C>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(C::kSharedBytes));
+        e != cudaSuccess)
+        return e;
+    awqPrefillKernel<C><<<p.grid, C::kThreads, C::kSharedBytes, stream>>>(args);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !args.partial) return e;
+    return split_k::reduce<__half>(args.partial, args.y, int(p.grid.z), std::int64_t(args.M) * args.N, stream);  // M * N % 16 == 0
+}
+
+// The configurations compiled in, for awq_gemm_bench to compare (index = variant).
+using Session6 = Config<4, 2, 2, 8, 2, 3, 1>;    // 128 outputs x 128 rows, 8 warps of 2 tiles x 8 pieces
+using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;     // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks an SM
+using Wide64 = Config<2, 2, 4, 4, 1, 4, 2>;      // 128 x 64, 4 warps of 4 tiles x 4 pieces
+using Narrow32 = Config<2, 1, 4, 4, 2, 4, 3>;    // 128 x 32, 2 warps of 4 tiles x 4 pieces, 3 blocks an SM
+using Tall128 = Config<2, 4, 4, 4, 1, 4, 1>;     // 128 x 128, 8 warps of 4 tiles x 4 pieces
+constexpr const char* kVariantNames[] = {"s6 128x128/8w", "wide 128x128/4w", "wide 128x64/4w", "narrow 128x32/2w", "tall 128x128/8w"};
+constexpr int kVariants = 5;
+
+template <class F>
+auto withVariant(int variant, F&& f) {
+    switch (variant) {
+    case 0: return f(Session6{});
+    case 1: return f(Wide128{});
+    case 2: return f(Wide64{});
+    case 3: return f(Narrow32{});
+    default: return f(Tall128{});
+    }
+}
+
+// The variant for M rows (measured on an H200, awq_gemm_bench's prefill table).
+int variantFor(int M) { return M <= 32 ? 3 : M <= 64 ? 2 : 1; }
 
 // AWQBENCH_PREFILL_GEMM=0 turns the kernel off (dequantize + cuBLAS instead), for measuring it.
 bool prefillGemmEnabled() {
@@ -232,44 +288,30 @@ bool prefillGemmEnabled() {
     return enabled;
 }
 
+int resolve(int variant, int M) { return variant >= 0 && variant < kVariants ? variant : variantFor(M); }
+
 }  // namespace
+
+int awqRepackedPrefillVariantCount() { return kVariants; }
+const char* awqRepackedPrefillVariantName(int variant) { return variant >= 0 && variant < kVariants ? kVariantNames[variant] : ""; }
 
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize) {
     return prefillGemmEnabled() && M > 0 && M <= kAwqRepackedPrefillMaxM && awqRepackSupported(K, N, groupSize) && deviceComputeMajor() >= 8;
 }
 
-std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize) {
+std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant) {
     if (M <= 0 || !awqRepackSupported(K, N, groupSize)) return 0;
-    const PrefillPlan p = prefillPlan(M, K, N);
-    return p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
+    return withVariant(resolve(variant, M), [&](auto c) { return workspaceBytes<decltype(c)>(M, K, N); });
 }
 
 cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
-                                   int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
+                                   int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, int variant) {
     if (M <= 0 || !awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
     if (!x || !qpack || !scaleZeros || !y || !aligned16(x) || !aligned16(qpack) || !aligned16(scaleZeros) || !aligned16(y))
         return cudaErrorInvalidValue;
-    const int G = groupSize == -1 ? K : groupSize;
-    PrefillPlan p = prefillPlan(M, K, N);
-    float* partial = nullptr;
-    if (p.grid.z > 1) {
-        const std::size_t need = std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float);
-        if (workspace && workspaceBytes >= need && aligned16(workspace)) {
-            partial = static_cast<float*>(workspace);
-        } else {  // no room for partial sums: one split
-            p.kbPerSplit = (K / 64 + kStageKBlocks - 1) / kStageKBlocks * kStageKBlocks;
-            p.grid.z = 1;
-        }
-    }
-    // Per call: the attribute is per device, and the call costs far less than the GEMM.
-    if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kSharedBytes));
-        e != cudaSuccess)
-        return e;
-    const PrefillArgs args{x, reinterpret_cast<const uint4*>(qpack), reinterpret_cast<const uint2*>(scaleZeros), y, partial, M, K, N, G,
-                           p.kbPerSplit};
-    awqPrefillKernel<<<p.grid, kThreads, kSharedBytes, stream>>>(args);
-    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !partial) return e;
-    return split_k::reduce<__half>(partial, y, int(p.grid.z), std::int64_t(M) * N, stream);  // M * N % 16 == 0
+    const PrefillArgs args{x, reinterpret_cast<const uint4*>(qpack), reinterpret_cast<const uint2*>(scaleZeros), y, nullptr, M, K, N,
+                           groupSize == -1 ? K : groupSize, 0};
+    return withVariant(resolve(variant, M), [&](auto c) { return launch<decltype(c)>(args, stream, workspace, workspaceBytes); });
 }
 
 }  // namespace awq::kernels

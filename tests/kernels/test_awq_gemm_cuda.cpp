@@ -133,11 +133,11 @@ std::vector<double> referenceRows(const std::vector<std::uint16_t>& x, const std
     return out;
 }
 
-cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes, Kernel kernel) {
+cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, void* ws, std::size_t wsBytes, Kernel kernel, int variant) {
     const auto& h = wt.host;
     if (kernel == Kernel::RepackedPrefill)  // fp16 only
         return awqRepackedPrefillGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K,
-                                      h.N, h.groupSize, nullptr, ws, wsBytes);
+                                      h.N, h.groupSize, nullptr, ws, wsBytes, variant);
     if (kernel == Kernel::Repacked) {
         if (act == Act::F16)
             return awqRepackedGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K, h.N,
@@ -155,11 +155,11 @@ cudaError_t runGemm(Act act, const void* x, const Weight& wt, void* y, int M, vo
 // One case: fresh x, poisoned y, the kernel (with the workspace it asks for, or none), compared with
 // the reference on every row for M <= 64 and on 16 rows (first, last, random) beyond that.
 void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_t seed, double* worstRel = nullptr,
-               Kernel kernel = Kernel::AutoAwqLayout) {
+               Kernel kernel = Kernel::AutoAwqLayout, int variant = -1) {
     const auto& h = wt.host;
     const int K = h.K, N = h.N;
     SCOPED_TRACE(h.prefix + " M=" + std::to_string(M) + (act == Act::F16 ? " fp16" : " bf16") + (useWorkspace ? " split-K" : " no workspace") +
-                 (kernel == Kernel::Repacked ? " repacked" : kernel == Kernel::RepackedPrefill ? " repacked prefill" : ""));
+                 (kernel == Kernel::Repacked ? " repacked" : kernel == Kernel::RepackedPrefill ? " repacked prefill variant " + std::to_string(variant) : ""));
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
     std::vector<std::uint16_t> x(std::size_t(M) * K);
@@ -170,17 +170,17 @@ void checkCase(const Weight& wt, int M, Act act, bool useWorkspace, std::uint32_
     ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);  // NaN in fp16 and bf16
     const std::size_t wsBytes = !useWorkspace                  ? 0
                                 : kernel == Kernel::Repacked        ? awqRepackedGemmWorkspaceBytes(M, K, N, h.groupSize)
-                                : kernel == Kernel::RepackedPrefill ? awqRepackedPrefillWorkspaceBytes(M, K, N, h.groupSize)
+                                : kernel == Kernel::RepackedPrefill ? awqRepackedPrefillWorkspaceBytes(M, K, N, h.groupSize, variant)
                                                                     : awqGemmWorkspaceBytes(M, K, N, h.groupSize);
     DeviceBuffer<std::uint8_t> ws(wsBytes);
-    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel), cudaSuccess);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel, variant), cudaSuccess);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     std::vector<std::uint16_t> y(std::size_t(M) * N);
     ASSERT_EQ(cudaMemcpy(y.data(), dy.get(), y.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
 
     // Deterministic: a second launch gives the same bits.
     ASSERT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);
-    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel), cudaSuccess);
+    ASSERT_EQ(runGemm(act, dx.get(), wt, dy.get(), M, ws.get(), wsBytes, kernel, variant), cudaSuccess);
     std::vector<std::uint16_t> again(y.size());
     ASSERT_EQ(cudaMemcpy(again.data(), dy.get(), again.size() * 2, cudaMemcpyDeviceToHost), cudaSuccess);
     ASSERT_TRUE(again == y) << "two launches on the same input differ";
@@ -336,8 +336,11 @@ TEST(AwqRepackedCuda, PrefillGemmMatchesReference) {
         const Weight wt(randomLinear(K, N, G, ++seed));
         ASSERT_TRUE(wt.qpack) << wt.host.prefix;
         double worst = 0;
-        for (int M : {33, 128, 200}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::RepackedPrefill);
-        checkCase(wt, 77, Act::F16, false, ++seed, &worst, Kernel::RepackedPrefill);
+        // Every kernel configuration (variant), and the one picked for M (-1).
+        for (int variant = -1; variant < awqRepackedPrefillVariantCount(); ++variant) {
+            for (int M : {16, 33, 128, 200}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::RepackedPrefill, variant);
+            checkCase(wt, 77, Act::F16, false, ++seed, &worst, Kernel::RepackedPrefill, variant);
+        }
         std::printf("  %-28s prefill worst |err| / max|ref| = %.2e\n", wt.host.prefix.c_str(), worst);
     }
 }
