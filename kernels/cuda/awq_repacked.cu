@@ -8,9 +8,7 @@
 #include "kernels/cuda/split_k.cuh"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 #include <type_traits>
 
 namespace awq::kernels {
@@ -330,7 +328,7 @@ constexpr int kStagedKBlocksInFlight = 8;
 
 // Registers decide the speed at M = 32: fp16 builds at 128 a thread (four blocks a
 // multiprocessor); a variant at 133 lost a block a multiprocessor and ~25% (measured on an H200).
-template <typename T, int MT8, int KPG, bool Rolling>
+template <typename T, int MT8, int KPG>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(RepackedArgs<T> a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
     __trap();
@@ -378,15 +376,11 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
     float s0 = 0.0f, s1 = 0.0f;
     GroupZeros<T> z{};
     for (int kb = kbBegin; kb < kbEnd; kb += IF) {
-        if (!Rolling && kb != kbBegin) load(kb);
+        if (kb != kbBegin) load(kb);
 #pragma unroll
         for (int u = 0; u < IF; ++u) {
             const int b = kb + u;
             if (b >= kbEnd) break;
-            // Rolling: the slot just read is refilled with the k-block IF ahead, so IF loads stay in
-            // flight all along (instead of IF at once, then none while they are used).
-            const uint4 word = w[u];
-            if (Rolling) w[u] = b + IF < kbEnd ? __ldcs(words + std::int64_t(b + IF) * 32) : make_uint4(0, 0, 0, 0);
             if (u % KPG == 0) {  // a new group (kb and kbBegin are group-aligned)
 #pragma unroll
                 for (int mt = 0; mt < MT8; ++mt)
@@ -397,7 +391,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
                     }
                 __half h[4];
                 memcpy(h, &sz[u / KPG], 8);
-                if (Rolling) sz[u / KPG] = b + IF < kbEnd ? __ldg(scaleZeros + std::int64_t((b + IF) / KPG) * tiles * 8) : make_uint2(0, 0);
                 s0 = __half2float(h[0]);
                 s1 = __half2float(h[1]);
                 z = groupZeros<T>(h[2], h[3]);
@@ -414,7 +407,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
                     xv[mt][0] = xv[mt][1] = make_uint4(0, 0, 0, 0);
                 }
             }
-            const std::uint32_t ws[4] = {word.x, word.y, word.z, word.w};
+            const std::uint32_t ws[4] = {w[u].x, w[u].y, w[u].z, w[u].w};
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 std::uint32_t r[4];
@@ -536,20 +529,9 @@ std::size_t workspaceFor(const Plan& p, int M, int N) {
     return p.splits > 1 ? std::size_t(p.splits) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
 }
 
-// AWQBENCH_DECODE_ROLLING=0: the weight loads of the staged kernel in rounds (for measuring).
-bool rollingLoads() {
-    static const bool on = [] {
-        const char* v = std::getenv("AWQBENCH_DECODE_ROLLING");
-        return !(v && std::string_view(v) == "0");
-    }();
-    return on;
-}
-
 template <typename T, int MT8, int KPG>
 cudaError_t launchStaged(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
-    if (rollingLoads())
-        return launchProgrammatic(awqRepackedStagedKernel<T, MT8, KPG, true>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
-    return launchProgrammatic(awqRepackedStagedKernel<T, MT8, KPG, false>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
+    return launchProgrammatic(awqRepackedStagedKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
 }
 
 template <typename T, int KPG>
