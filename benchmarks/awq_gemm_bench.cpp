@@ -10,7 +10,8 @@
 // kernel (awqRepackedPrefillGemm variants; "auto" is the one the engine picks for M) against
 // dequantize + cuBLAS and cuBLAS fp16, in TFLOPS (2 M K N / time).
 //
-//   awq_gemm_bench [--m 1,2,4,8,16,32,64] [--prefill-m 16,32,64,128,256,512] [--reps 15]
+//   awq_gemm_bench [--m 1,2,4,8,16,32,64] [--prefill-m 16,32,64,128,256,512] [--reps 15] [--shape NAME]
+// (--shape: only the shapes whose name contains NAME, e.g. gate+up, for profiling one kernel).
 #include "benchmarks/bandwidth_probe.h"
 #include "core/util/int_list.h"
 #include "kernels/cpu/half.h"
@@ -90,11 +91,13 @@ int main(int argc, char** argv) {
     std::vector<int> ms = {1, 2, 4, 8, 16, 32, 64};
     std::vector<int> prefillMs = {16, 32, 64, 128, 256, 512};
     int reps = 15;
+    std::string shapeFilter;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--m") ms = awq::parseIntList(argv[i + 1], "--m");
         else if (a == "--prefill-m") prefillMs = awq::parseIntList(argv[i + 1], "--prefill-m");
         else if (a == "--reps") reps = std::max(3, std::atoi(argv[i + 1]));
+        else if (a == "--shape") shapeFilter = argv[i + 1];
     }
     int dev = 0;
     check(cudaGetDevice(&dev), "device");
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
                 "fp16 us", "fp16 GB/s", "%read", "speedup");
     std::printf("%s\n", std::string(118, '-').c_str());
     for (const auto& s : shapes) {
+        if (std::string(s.name).find(shapeFilter) == std::string::npos) continue;
         const std::size_t qwN = std::size_t(s.K) * s.N / 8, qzN = std::size_t(s.K / G) * s.N / 8, scN = std::size_t(s.K / G) * s.N;
         const std::size_t awqBytes = qwN * 4 + qzN * 4 + scN * 2;
         const std::size_t denseBytes = std::size_t(s.K) * s.N * 2;

@@ -72,6 +72,8 @@ constexpr int kAwqRepackedMaxM = 32;
 // variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
 // depends on it, so pass the same variant to both calls).
+// From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm.
+constexpr int kAwqRepackedPrefillMinM = 17;
 constexpr int kAwqRepackedPrefillMaxM = 128;
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize);
 std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant = -1);

@@ -20,6 +20,8 @@
 #include "kernels/cuda/split_k.cuh"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -257,13 +259,17 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 }
 
 // The configurations compiled in, for awq_gemm_bench to compare (index = variant).
-using Session6 = Config<4, 2, 2, 8, 2, 3, 1>;    // 128 outputs x 128 rows, 8 warps of 2 tiles x 8 pieces
-using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;     // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks an SM
-using Wide64 = Config<2, 2, 4, 4, 1, 4, 2>;      // 128 x 64, 4 warps of 4 tiles x 4 pieces
-using Narrow32 = Config<2, 1, 4, 4, 2, 4, 3>;    // 128 x 32, 2 warps of 4 tiles x 4 pieces, 3 blocks an SM
-using Tall128 = Config<2, 4, 4, 4, 1, 4, 1>;     // 128 x 128, 8 warps of 4 tiles x 4 pieces
-constexpr const char* kVariantNames[] = {"s6 128x128/8w", "wide 128x128/4w", "wide 128x64/4w", "narrow 128x32/2w", "tall 128x128/8w"};
-constexpr int kVariants = 5;
+using Session6 = Config<4, 2, 2, 8, 2, 3, 1>;   // 128 outputs x 128 rows, 8 warps of 2 tiles x 8 pieces
+using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;    // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks an SM
+using Wide64 = Config<2, 2, 4, 4, 1, 4, 2>;     // 128 x 64, 4 warps of 4 tiles x 4 pieces
+using Narrow32 = Config<2, 1, 4, 4, 2, 4, 3>;   // 128 x 32, 2 warps of 4 tiles x 4 pieces, 3 blocks an SM
+using Busy128 = Config<4, 2, 2, 8, 1, 4, 2>;    // 128 x 128, 8 warps of 2 tiles x 8 pieces, 2 blocks (<= 128 registers)
+using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;     // 128 x 32, 4 warps of 2 tiles x 4 pieces, 4 blocks
+using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;     // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
+using Busy64x8 = Config<4, 2, 2, 4, 1, 4, 3>;   // 128 x 64, 8 warps of 2 tiles x 4 pieces, 3 blocks
+constexpr const char* kVariantNames[] = {"s6 128x128/8w",   "wide 128x128/4w",  "wide 128x64/4w",  "narrow 128x32/2w",
+                                         "busy 128x128/8w", "busy 128x32/4w",   "busy 128x64/4w",  "busy 128x64/8w"};
+constexpr int kVariants = 8;
 
 template <class F>
 auto withVariant(int variant, F&& f) {
@@ -272,12 +278,25 @@ auto withVariant(int variant, F&& f) {
     case 1: return f(Wide128{});
     case 2: return f(Wide64{});
     case 3: return f(Narrow32{});
-    default: return f(Tall128{});
+    case 4: return f(Busy128{});
+    case 5: return f(Busy32{});
+    case 6: return f(Busy64{});
+    default: return f(Busy64x8{});
     }
 }
 
-// The variant for M rows (measured on an H200, awq_gemm_bench's prefill table).
-int variantFor(int M) { return M <= 32 ? 3 : M <= 64 ? 2 : 1; }
+// The variant for M rows (measured on an H200, awq_gemm_bench's prefill table);
+// AWQBENCH_PREFILL_VARIANTS=a,b,c overrides the picks for M <= 32, <= 64 and above (for measuring).
+int variantFor(int M) {
+    static const std::array<int, 3> picks = [] {
+        std::array<int, 3> p{3, 2, 1};
+        if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
+            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < kVariants)
+                p = {a, b, c};
+        return p;
+    }();
+    return M <= 32 ? picks[0] : M <= 64 ? picks[1] : picks[2];
+}
 
 // AWQBENCH_PREFILL_GEMM=0 turns the kernel off (dequantize + cuBLAS instead), for measuring it.
 bool prefillGemmEnabled() {

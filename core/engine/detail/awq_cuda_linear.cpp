@@ -167,7 +167,7 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
     const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
     auto sizes = x.sizes().vec();
     sizes.back() = w.N;
-    if (M > kernels::kAwqRepackedMaxM && type == at::kHalf && kernels::awqRepackedPrefillGemmApplies(int(M), w.K, w.N, w.groupSize)) {
+    if (M >= kernels::kAwqRepackedPrefillMinM && type == at::kHalf && kernels::awqRepackedPrefillGemmApplies(int(M), w.K, w.N, w.groupSize)) {
         auto y = at::empty({M, std::int64_t(w.N)}, x.options());
         const std::size_t wsBytes = kernels::awqRepackedPrefillWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
         at::Tensor workspace;
