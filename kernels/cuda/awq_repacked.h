@@ -62,18 +62,22 @@ std::size_t awqRepackedGemmCounterCount(int N);
 
 constexpr int kAwqRepackedMaxM = 32;
 
-// Prefill: y[M, N] = x[M, K] @ W for fp16 x and y, with tensor cores straight from the 4-bit
-// weights (awq_repacked_prefill.cu), where the dequantize + cuBLAS path below writes and reads an
-// fp16 copy of the weight. Weights rounded as fp16((q - z) * s), fp32 accumulation; K split across
-// blocks when `workspace` holds awqRepackedPrefillWorkspaceBytes() bytes (fixed-order reduction:
-// deterministic), one split otherwise. x and y 16-byte aligned. awqRepackedPrefillGemmApplies():
-// the shapes and rows it takes (up to kAwqRepackedPrefillMaxM rows; sm_80 or newer), unless
-// AWQBENCH_PREFILL_GEMM=0.
+// Prefill and batched decode: y[M, N] = x[M, K] @ W for fp16 x and y, with tensor cores straight
+// from the 4-bit weights (awq_repacked_prefill.cu), where the dequantize + cuBLAS path below writes
+// and reads an fp16 copy of the weight. Weights rounded as fp16((q - z) * s), fp32 accumulation;
+// K split across blocks when `workspace` holds awqRepackedPrefillWorkspaceBytes() bytes
+// (fixed-order reduction: deterministic), one split otherwise. x and y 16-byte aligned.
+// awqRepackedPrefillGemmApplies(): the shapes and rows it takes (up to kAwqRepackedPrefillMaxM
+// rows; sm_80 or newer), unless AWQBENCH_PREFILL_GEMM=0.
 // variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
 // depends on it, so pass the same variant to both calls).
-// From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm.
-constexpr int kAwqRepackedPrefillMinM = 17;
+// Measured on an H200 (awq_gemm_bench, Llama-3-8B gate|up 4096 -> 28672, cold L2): 32 rows 49 us
+// (cuBLAS fp16 59 us, awqRepackedGemm 97 us), 128 rows 127 us (cuBLAS fp16 65 us, dequantize +
+// cuBLAS 158 us); at 256 rows dequantize + cuBLAS is faster, hence kAwqRepackedPrefillMaxM.
+// From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm (gate|up
+// at 16 rows: 48 us against 76).
+constexpr int kAwqRepackedPrefillMinM = 9;
 constexpr int kAwqRepackedPrefillMaxM = 128;
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize);
 std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant = -1);

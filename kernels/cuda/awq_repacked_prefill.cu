@@ -258,38 +258,36 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
     return split_k::reduce<__half>(args.partial, args.y, int(p.grid.z), std::int64_t(args.M) * args.N, stream);  // M * N % 16 == 0
 }
 
-// The configurations compiled in, for awq_gemm_bench to compare (index = variant).
-using Session6 = Config<4, 2, 2, 8, 2, 3, 1>;   // 128 outputs x 128 rows, 8 warps of 2 tiles x 8 pieces
-using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;    // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks an SM
-using Wide64 = Config<2, 2, 4, 4, 1, 4, 2>;     // 128 x 64, 4 warps of 4 tiles x 4 pieces
-using Narrow32 = Config<2, 1, 4, 4, 2, 4, 3>;   // 128 x 32, 2 warps of 4 tiles x 4 pieces, 3 blocks an SM
-using Busy128 = Config<4, 2, 2, 8, 1, 4, 2>;    // 128 x 128, 8 warps of 2 tiles x 8 pieces, 2 blocks (<= 128 registers)
-using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;     // 128 x 32, 4 warps of 2 tiles x 4 pieces, 4 blocks
-using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;     // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
-using Busy64x8 = Config<4, 2, 2, 4, 1, 4, 3>;   // 128 x 64, 8 warps of 2 tiles x 4 pieces, 3 blocks
-constexpr const char* kVariantNames[] = {"s6 128x128/8w",   "wide 128x128/4w",  "wide 128x64/4w",  "narrow 128x32/2w",
-                                         "busy 128x128/8w", "busy 128x32/4w",   "busy 128x64/4w",  "busy 128x64/8w"};
-constexpr int kVariants = 8;
+// The configurations compiled in (index = variant). What decides the speed is warps a
+// multiprocessor (latency hiding), then loads a product; measured on an H200 (awq_gemm_bench's
+// prefill table, Llama-3-8B gate|up 4096 -> 28672): at 32 rows Busy32 49 us (16 warps an SM),
+// 2 warps x 3 blocks of 4 x 4 fragments 65 us, cuBLAS fp16 59 us; at 128 rows Wide128 127 us,
+// 8 warps x 1 block of 2 x 8 (session 6's kernel) 145 us, cuBLAS fp16 65 us.
+using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;      // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
+using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;      // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
+using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;     // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
+using Busy64x4 = Config<4, 1, 2, 8, 1, 4, 4>;    // candidate: Busy64 at 4 blocks (<= 128 registers)
+using Wide32 = Config<4, 1, 4, 4, 1, 4, 3>;      // candidate: 256 x 32, 4 warps of 4 tiles x 4 pieces, 3 blocks
+constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "busy 128x64/4w x4",
+                                         "wide 256x32/4w x3"};
+constexpr int kVariants = 5;
 
 template <class F>
 auto withVariant(int variant, F&& f) {
     switch (variant) {
-    case 0: return f(Session6{});
-    case 1: return f(Wide128{});
-    case 2: return f(Wide64{});
-    case 3: return f(Narrow32{});
-    case 4: return f(Busy128{});
-    case 5: return f(Busy32{});
-    case 6: return f(Busy64{});
-    default: return f(Busy64x8{});
+    case 0: return f(Busy32{});
+    case 1: return f(Busy64{});
+    case 2: return f(Wide128{});
+    case 3: return f(Busy64x4{});
+    default: return f(Wide32{});
     }
 }
 
-// The variant for M rows (measured on an H200, awq_gemm_bench's prefill table);
+// The variant for M rows (the fastest over a layer's linears in awq_gemm_bench's prefill table);
 // AWQBENCH_PREFILL_VARIANTS=a,b,c overrides the picks for M <= 32, <= 64 and above (for measuring).
 int variantFor(int M) {
     static const std::array<int, 3> picks = [] {
-        std::array<int, 3> p{3, 2, 1};
+        std::array<int, 3> p{0, 1, 2};
         if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
             if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < kVariants)
                 p = {a, b, c};

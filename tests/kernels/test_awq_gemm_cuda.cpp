@@ -338,7 +338,7 @@ TEST(AwqRepackedCuda, PrefillGemmMatchesReference) {
         double worst = 0;
         // Every kernel configuration (variant), and the one picked for M (-1).
         for (int variant = -1; variant < awqRepackedPrefillVariantCount(); ++variant) {
-            for (int M : {16, 33, 128, 200}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::RepackedPrefill, variant);
+            for (int M : {9, 16, 33, 128, 200}) checkCase(wt, M, Act::F16, true, ++seed, &worst, Kernel::RepackedPrefill, variant);
             checkCase(wt, 77, Act::F16, false, ++seed, &worst, Kernel::RepackedPrefill, variant);
         }
         std::printf("  %-28s prefill worst |err| / max|ref| = %.2e\n", wt.host.prefix.c_str(), worst);
