@@ -8,6 +8,7 @@
 #include "kernels/cuda/split_k.cuh"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
@@ -329,7 +330,7 @@ constexpr int kStagedKBlocksInFlight = 8;
 // Registers decide the speed at M = 32: fp16 builds at 128 a thread (four blocks a
 // multiprocessor); a variant at 133 lost a block a multiprocessor and ~25% (measured on an H200).
 template <typename T, int MT8, int KPG>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(RepackedArgs<T> a) {
+__device__ __forceinline__ void stagedGemm(const RepackedArgs<T>& a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
     __trap();
 #else
@@ -428,6 +429,17 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
     storeTile<T, MT8>(a, total, tile, g, t);
     if (a.partial && a.splitCounters) finishTileSplits(a, tile, lane);
 #endif
+}
+
+template <typename T, int MT8, int KPG>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(RepackedArgs<T> a) {
+    stagedGemm<T, MT8, KPG>(a);
+}
+
+// Batch 1: capped at 72 registers so that seven blocks (28 warps) fit a multiprocessor.
+template <typename T, int MT8, int KPG>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32, 7) awqRepackedStagedBusyKernel(RepackedArgs<T> a) {
+    stagedGemm<T, MT8, KPG>(a);
 }
 
 // Dequantize for prefill into the transposed weight [N, K] (PyTorch's Linear layout, which cuBLAS
@@ -531,6 +543,12 @@ std::size_t workspaceFor(const Plan& p, int M, int N) {
 
 template <typename T, int MT8, int KPG>
 cudaError_t launchStaged(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
+    static const bool busy = [] {
+        const char* v = std::getenv("AWQBENCH_DECODE_BUSY");
+        return !(v && v[0] == '0');
+    }();
+    if constexpr (MT8 == 1)
+        if (busy) return launchProgrammatic(awqRepackedStagedBusyKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
     return launchProgrammatic(awqRepackedStagedKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
 }
 
