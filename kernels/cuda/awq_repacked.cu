@@ -521,8 +521,41 @@ std::size_t stagedSharedBytes(int M, int groupsPerSplit, int G) {
 // Llama-3-8B shapes: the staged kernel is fastest at 16-48 warps a multiprocessor (32 is within
 // 8% of the best everywhere; adding the splits up in a thread-block cluster through distributed
 // shared memory instead of a reduction kernel was slower), 48 for the older kernel.
+// AWQBENCH_DECODE_BUSY=0: M <= 8 on the staged kernel's default occupancy (for measuring).
+bool busyDecodeKernel() {
+    static const bool busy = [] {
+        const char* v = std::getenv("AWQBENCH_DECODE_BUSY");
+        return !(v && v[0] == '0');
+    }();
+    return busy;
+}
+constexpr int kBusyBlocksPerSm = 7;  // the __launch_bounds__ of awqRepackedStagedBusyKernel
+constexpr int kOneWaveMaxM = 2;      // x staged for a whole split still lets 7 blocks share an SM
+
+// AWQBENCH_DECODE_ONE_WAVE=0: the warps-per-SM rule below also at M <= 2 (for measuring).
+bool oneWavePlan() {
+    static const bool on = [] {
+        const char* v = std::getenv("AWQBENCH_DECODE_ONE_WAVE");
+        return !(v && v[0] == '0');
+    }();
+    return on;
+}
+
 Plan plan(int M, int K, int N, int G) {
     Plan p;
+    // Batch 1-2 on the busy kernel: as many K splits as keep the grid within one wave of resident
+    // blocks (a grid of 1.1-1.5 waves ends on a partly filled wave of a latency-bound kernel).
+    if ((G == 64 || G == 128) && M <= kOneWaveMaxM && busyDecodeKernel() && oneWavePlan()) {
+        p.tiles = N / 16;
+        const int groups = K / G;
+        const int blocksPerSplit = (p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock;
+        const int splits = std::clamp(kBusyBlocksPerSm * deviceMultiprocessors() / blocksPerSplit, 1, groups);
+        p.groupsPerSplit = (groups + splits - 1) / splits;
+        p.splits = (groups + p.groupsPerSplit - 1) / p.groupsPerSplit;
+        p.stageBytes = stagedSharedBytes(M, p.groupsPerSplit, G);
+        if (p.stageBytes > 0) return p;
+        p = Plan{};
+    }
     p.tiles = N / 16;
     const int groups = K / G;
     const bool staged = G == 64 || G == 128;
@@ -543,12 +576,8 @@ std::size_t workspaceFor(const Plan& p, int M, int N) {
 
 template <typename T, int MT8, int KPG>
 cudaError_t launchStaged(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
-    static const bool busy = [] {
-        const char* v = std::getenv("AWQBENCH_DECODE_BUSY");
-        return !(v && v[0] == '0');
-    }();
     if constexpr (MT8 == 1)
-        if (busy) return launchProgrammatic(awqRepackedStagedBusyKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
+        if (busyDecodeKernel()) return launchProgrammatic(awqRepackedStagedBusyKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
     return launchProgrammatic(awqRepackedStagedKernel<T, MT8, KPG>, grid, dim3(kWarpsPerBlock * 32), p.stageBytes, stream, args);
 }
 
