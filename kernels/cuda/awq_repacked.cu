@@ -516,11 +516,6 @@ std::size_t stagedSharedBytes(int M, int groupsPerSplit, int G) {
     return bytes <= 48 * 1024 ? bytes : 0;
 }
 
-// Splits K at group boundaries until there are about `warpsPerSm` warps a multiprocessor, and
-// further until the staged kernel's rows of x fit in shared memory. Measured on an H200 on the
-// Llama-3-8B shapes: the staged kernel is fastest at 16-48 warps a multiprocessor (32 is within
-// 8% of the best everywhere; adding the splits up in a thread-block cluster through distributed
-// shared memory instead of a reduction kernel was slower), 48 for the older kernel.
 // AWQBENCH_DECODE_BUSY=0: M <= 8 on the staged kernel's default occupancy (for measuring).
 bool busyDecodeKernel() {
     static const bool busy = [] {
@@ -530,30 +525,48 @@ bool busyDecodeKernel() {
     return busy;
 }
 constexpr int kBusyBlocksPerSm = 7;  // the __launch_bounds__ of awqRepackedStagedBusyKernel
-constexpr int kOneWaveMaxM = 2;      // x staged for a whole split still lets 7 blocks share an SM
 
-// AWQBENCH_DECODE_ONE_WAVE=0: the warps-per-SM rule below also at M <= 2 (for measuring).
-bool oneWavePlan() {
-    static const bool on = [] {
+// AWQBENCH_DECODE_ONE_WAVE=0: the warps-per-SM rule below for every M; =2: the one-wave rule only
+// up to M = 2 (for measuring).
+int oneWaveMaxM() {
+    static const int maxM = [] {
         const char* v = std::getenv("AWQBENCH_DECODE_ONE_WAVE");
-        return !(v && v[0] == '0');
+        return v && v[0] == '0' ? 0 : v && v[0] == '2' ? 2 : 8;
     }();
-    return on;
+    return maxM;
 }
 
+// Blocks of the busy kernel that fit a multiprocessor with `stageBytes` of staged x each (the
+// runtime reserves 1 KB a block).
+int busyBlocksPerSm(std::size_t stageBytes) {
+    return std::clamp(int(std::size_t(deviceSharedMemoryPerMultiprocessor()) / (stageBytes + 1024)), 1, kBusyBlocksPerSm);
+}
+
+// Otherwise splits K at group boundaries until there are about `warpsPerSm` warps a multiprocessor, and
+// further until the staged kernel's rows of x fit in shared memory. Measured on an H200 on the
+// Llama-3-8B shapes: the staged kernel is fastest at 16-48 warps a multiprocessor (32 is within
+// 8% of the best everywhere; adding the splits up in a thread-block cluster through distributed
+// shared memory instead of a reduction kernel was slower), 48 for the older kernel.
 Plan plan(int M, int K, int N, int G) {
     Plan p;
-    // Batch 1-2 on the busy kernel: as many K splits as keep the grid within one wave of resident
+    // Batch 1-8 on the busy kernel: as many K splits as keep the grid within one wave of resident
     // blocks (a grid of 1.1-1.5 waves ends on a partly filled wave of a latency-bound kernel).
-    if ((G == 64 || G == 128) && M <= kOneWaveMaxM && busyDecodeKernel() && oneWavePlan()) {
+    // Measured on an H200 (engine_bench, Llama-3-8B shapes, batch 1): 353 -> 390 tok/s.
+    if ((G == 64 || G == 128) && M <= oneWaveMaxM() && busyDecodeKernel()) {
         p.tiles = N / 16;
         const int groups = K / G;
         const int blocksPerSplit = (p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock;
-        const int splits = std::clamp(kBusyBlocksPerSm * deviceMultiprocessors() / blocksPerSplit, 1, groups);
-        p.groupsPerSplit = (groups + splits - 1) / splits;
-        p.splits = (groups + p.groupsPerSplit - 1) / p.groupsPerSplit;
-        p.stageBytes = stagedSharedBytes(M, p.groupsPerSplit, G);
-        if (p.stageBytes > 0) return p;
+        int resident = kBusyBlocksPerSm;
+        for (int pass = 0; pass < 2; ++pass) {  // fewer blocks fit when the staged x grows
+            const int splits = std::clamp(resident * deviceMultiprocessors() / blocksPerSplit, 1, groups);
+            p.groupsPerSplit = (groups + splits - 1) / splits;
+            p.splits = (groups + p.groupsPerSplit - 1) / p.groupsPerSplit;
+            p.stageBytes = stagedSharedBytes(M, p.groupsPerSplit, G);
+            if (p.stageBytes == 0) break;
+            const int fits = busyBlocksPerSm(p.stageBytes);
+            if (fits >= resident || pass == 1) return p;
+            resident = fits;
+        }
         p = Plan{};
     }
     p.tiles = N / 16;

@@ -23,6 +23,11 @@ inline int deviceComputeMajor() {
     return cachedDeviceAttribute(cudaDevAttrComputeCapabilityMajor, cache, 0);
 }
 
+inline int deviceSharedMemoryPerMultiprocessor() {
+    static std::atomic<int> cache[16] = {};
+    return cachedDeviceAttribute(cudaDevAttrMaxSharedMemoryPerMultiprocessor, cache, 48 * 1024);
+}
+
 inline int deviceMultiprocessors() {
     static std::atomic<int> cache[16] = {};
     return cachedDeviceAttribute(cudaDevAttrMultiProcessorCount, cache, 1);
