@@ -46,7 +46,10 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // result is the same, slower for narrow layers. Group sizes 64 and 128 take a faster kernel that
 // stages x in shared memory; on sm_90 it is launched as a programmatic dependent launch
 // (programmatic_launch.cuh: its weight loads overlap the previous kernel's tail; AWQBENCH_PDL=0
-// turns that off).
+// turns that off). Up to 8 rows that kernel is built for 7 blocks a multiprocessor (72
+// registers) and K is split so that the grid fits one wave of them (measured on an H200,
+// engine_bench batch 1: 345 -> 353 -> 390 tok/s; AWQBENCH_DECODE_BUSY=0 and
+// AWQBENCH_DECODE_ONE_WAVE=0 turn each off for measuring).
 // splitCounters (optional, used for M <= 2): awqRepackedGemmCounterCount(N) uint32, zero before the first
 // call; each call leaves them zero. With them the last K split of each column tile adds the splits
 // up (no second kernel launch, the same sums). One set per weight, never shared by launches that
