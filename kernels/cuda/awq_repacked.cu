@@ -436,7 +436,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedStagedKernel(R
     stagedGemm<T, MT8, KPG>(a);
 }
 
-// Batch 1: capped at 72 registers so that seven blocks (28 warps) fit a multiprocessor.
+// Up to 8 rows (MT8 = 1): capped at 72 registers so that seven blocks (28 warps) fit a
+// multiprocessor; the plan below sizes the grid to one wave of them.
 template <typename T, int MT8, int KPG>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32, 7) awqRepackedStagedBusyKernel(RepackedArgs<T> a) {
     stagedGemm<T, MT8, KPG>(a);
