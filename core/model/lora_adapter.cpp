@@ -2,12 +2,14 @@
 
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
+#include "core/tokenizer/detail/regex.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 
 #include <cmath>
-#include <regex>
+#include <optional>
 #include <set>
+#include <stdexcept>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -36,24 +38,44 @@ bool endsWithModule(const std::string& module, const std::string& name) {
     return module == name || (module.size() > name.size() && module.ends_with(name) && module[module.size() - name.size() - 1] == '.');
 }
 
-// Does `target_modules` select the module "model.layers.N.<projection>"? A list matches a module
-// whose name equals an entry or ends with "." + entry; a string is a regular expression matched
-// against the whole name, except "all-linear" (every projection; PEFT leaves out lm_head too).
-bool targets(const LoraConfig& c, const std::string& module, const fs::path& file) {
-    if (c.targetPattern) {
-        const auto& pattern = c.targetModules.front();
-        if (pattern == "all-linear" || endsWithModule(module, pattern)) return true;
+// Selects the modules "model.layers.N.<projection>" that `target_modules` names. A list matches a
+// module whose name equals an entry or ends with "." + entry; a string is a regular expression
+// matched against the whole name (peft's re.fullmatch), run by PCRE2 with its match limit so that a
+// hostile pattern cannot hang the load; "all-linear" selects every projection (peft leaves out
+// lm_head too) and a bare name matches as in a list.
+class TargetMatcher {
+public:
+    TargetMatcher(const LoraConfig& c, const fs::path& file) : config_(c), file_(file) {
+        if (!c.targetPattern || c.targetModules.front() == "all-linear") return;
         try {
-            return std::regex_match(module, std::regex(pattern));
-        } catch (const std::regex_error& e) {
+            pattern_.emplace("\\A(?:" + c.targetModules.front() + ")\\z");
+        } catch (const std::exception& e) {
             throw Error("target_modules is not a valid regular expression (" + std::string(e.what()) + ")", file,
                         "write target_modules as a list of module names, e.g. [\"q_proj\", \"v_proj\"]");
         }
     }
-    for (const auto& t : c.targetModules)
-        if (endsWithModule(module, t)) return true;
-    return false;
-}
+
+    bool operator()(const std::string& module) const {
+        if (config_.targetPattern) {
+            if (config_.targetModules.front() == "all-linear" || endsWithModule(module, config_.targetModules.front())) return true;
+            std::vector<std::pair<std::size_t, std::size_t>> matches;
+            try {
+                pattern_->findAll(module, matches);
+            } catch (const std::exception& e) {
+                throw Error("target_modules: " + std::string(e.what()), file_, "write target_modules as a list of module names");
+            }
+            return !matches.empty();
+        }
+        for (const auto& t : config_.targetModules)
+            if (endsWithModule(module, t)) return true;
+        return false;
+    }
+
+private:
+    const LoraConfig& config_;
+    fs::path file_;
+    std::optional<tokenizer::detail::Regex> pattern_;
+};
 
 }  // namespace
 
@@ -61,7 +83,7 @@ LoraConfig parseLoraConfig(std::string_view jsonText, const fs::path& file) {
     const json j = parseJson(jsonText, {file, "save the adapter again with peft's save_pretrained"}, kMaxConfigBytes);
     if (!j.is_object()) throw Error("is not a JSON object", file, "save the adapter again with peft's save_pretrained");
     auto refuse = [&](const std::string& key, const std::string& why, const std::string& fix) {
-        throw Error("adapter_config.json: " + key + " " + why + ", which the built-in engine does not support", file, fix);
+        throw Error("" + key + " " + why + ", which the built-in engine does not support", file, fix);
     };
     if (j.contains("peft_type") && !(j["peft_type"].is_string() && j["peft_type"].get<std::string>() == "LORA"))
         refuse("peft_type", "is " + j["peft_type"].dump(), "only LoRA adapters (peft_type \"LORA\") load");
@@ -78,12 +100,12 @@ LoraConfig parseLoraConfig(std::string_view jsonText, const fs::path& file) {
     LoraConfig c;
     const auto rank = j.contains("r") ? jsonInteger<json, int>(j["r"]) : std::nullopt;
     if (!rank || *rank < 1 || *rank > kMaxRank)
-        throw Error("adapter_config.json: r must be an integer in 1.." + std::to_string(kMaxRank), file, "check the adapter's rank r");
+        throw Error("r must be an integer in 1.." + std::to_string(kMaxRank), file, "check the adapter's rank r");
     c.rank = *rank;
     c.alpha = c.rank;  // peft's default lora_alpha is 8 with r 8: without the key, scale 1 is the safe reading
     if (j.contains("lora_alpha")) {
         if (!j["lora_alpha"].is_number() || !std::isfinite(j["lora_alpha"].get<double>()))
-            throw Error("adapter_config.json: lora_alpha is not a finite number", file, "check the adapter's lora_alpha");
+            throw Error("lora_alpha is not a finite number", file, "check the adapter's lora_alpha");
         c.alpha = j["lora_alpha"].get<double>();
     }
     c.rslora = isTrue(j, "use_rslora");
@@ -91,22 +113,22 @@ LoraConfig parseLoraConfig(std::string_view jsonText, const fs::path& file) {
 
     const auto tm = j.find("target_modules");
     if (tm == j.end() || tm->is_null() || tm->empty())
-        throw Error("adapter_config.json: target_modules is missing", file, "list the adapted modules, e.g. [\"q_proj\", \"v_proj\"]");
+        throw Error("target_modules is missing", file, "list the adapted modules, e.g. [\"q_proj\", \"v_proj\"]");
     if (tm->is_string()) {
         if (tm->get<std::string>().size() > kMaxPatternLength)
-            throw Error("adapter_config.json: target_modules is longer than " + std::to_string(kMaxPatternLength) + " characters", file,
+            throw Error("target_modules is longer than " + std::to_string(kMaxPatternLength) + " characters", file,
                         "write target_modules as a list of module names");
         c.targetModules.push_back(tm->get<std::string>());
         c.targetPattern = true;
     } else if (tm->is_array()) {
         for (const auto& t : *tm) {
             if (!t.is_string() || t.get<std::string>().empty())
-                throw Error("adapter_config.json: target_modules holds something other than a module name", file,
+                throw Error("target_modules holds something other than a module name", file,
                             "list the adapted modules as strings");
             c.targetModules.push_back(t.get<std::string>());
         }
     } else {
-        throw Error("adapter_config.json: target_modules is neither a list nor a string", file, "list the adapted modules");
+        throw Error("target_modules is neither a list nor a string", file, "list the adapted modules");
     }
     if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string())
         c.baseModel = j["base_model_name_or_path"].get<std::string>();
@@ -136,11 +158,12 @@ LoraAdapter LoraAdapter::load(const fs::path& folder, const ModelConfig& model) 
         if (projection == "mlp.down_proj") return {model.intermediateSize, model.hiddenSize};
         return {model.hiddenSize, model.intermediateSize};  // gate, up
     };
+    const TargetMatcher targets(a.config_, folder / kConfigFile);
     std::set<std::string> expected;
     for (int l = 0; l < model.numLayers; ++l)
         for (const char* projection : kLoraProjections) {
             const std::string linear = "model.layers." + std::to_string(l) + "." + projection;
-            if (!targets(a.config_, linear, folder / kConfigFile)) continue;
+            if (!targets(linear)) continue;
             const auto [in, out] = dims(projection);
             LoraFactors f;
             for (const char* part : {"lora_A", "lora_B"}) {

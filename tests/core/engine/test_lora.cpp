@@ -186,6 +186,27 @@ private Q_SLOTS:
         QCOMPARE(parseLoraConfig(R"({"r": 16, "lora_alpha": 8, "target_modules": ["q_proj"]})", "adapter_config.json").scale, 0.5);
     }
 
+    // target_modules as one string: a regular expression over the whole module name, as peft reads it.
+    void targetModulesAsPattern() {
+        const fs::path model = test::modelDir("tinystories-qwen3-7m");
+        const auto config = loadModelConfig(model);
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        writeAdapter(dir, randomFactors(config), adapterConfig("tinystories-qwen3-7m"));
+        auto withPattern = [&](const std::string& pattern) {
+            auto j = nlohmann::json::parse(adapterConfig("tinystories-qwen3-7m"));
+            j["target_modules"] = pattern;
+            writeText(dir / "adapter_config.json", j.dump());
+        };
+        withPattern(R"(.*\.(q_proj|v_proj|down_proj))");
+        QCOMPARE(LoraAdapter::load(dir, config).adaptedLinears(), 3 * config.numLayers);
+        withPattern(R"(.*\.(q|k|v)_proj)");  // k_proj selected, not in the file
+        QVERIFY(test::errorMessageOf([&] { LoraAdapter::load(dir, config); }).contains("k_proj.lora_A.weight"));
+        withPattern("(unclosed");
+        const QString bad = test::errorMessageOf([&] { LoraAdapter::load(dir, config); });
+        QVERIFY2(bad.contains("adapter_config.json") && bad.contains("target_modules"), qPrintable(bad));
+    }
+
     void refusesUnsupportedFlags_data() {
         QTest::addColumn<QString>("extra");
         QTest::addColumn<QString>("key");
