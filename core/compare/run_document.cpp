@@ -49,17 +49,17 @@ json modelJson(const RunModel& m) {
         q = {{"method", m.quantization->method}, {"bits", m.quantization->bits}, {"group_size", m.quantization->groupSize},
              {"zero_point", m.quantization->zeroPoint}, {"version", m.quantization->version}};
     json j = {{"name", m.name},
-            {"path", m.path},
-            {"architecture", m.architecture},
-            {"fingerprint", m.fingerprint},
-            {"parameters", m.parameters},
-            {"weight_bytes", m.weightBytes},
-            {"file_bytes", m.fileBytes},
-            {"quantization", q},
-            {"source_fingerprint", optJson(m.sourceFingerprint)},
-            {"compute_dtype", m.computeDtype},
-            {"load_seconds", m.loadSeconds},
-            {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+              {"path", m.path},
+              {"architecture", m.architecture},
+              {"fingerprint", m.fingerprint},
+              {"parameters", m.parameters},
+              {"weight_bytes", m.weightBytes},
+              {"file_bytes", m.fileBytes},
+              {"quantization", q},
+              {"source_fingerprint", optJson(m.sourceFingerprint)},
+              {"compute_dtype", m.computeDtype},
+              {"load_seconds", m.loadSeconds},
+              {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
     if (m.loraAdapter) j["lora_adapter"] = *m.loraAdapter;  // only when one was applied: older readers see no new key
     return j;
 }

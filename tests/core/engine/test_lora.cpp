@@ -130,13 +130,21 @@ private Q_SLOTS:
     void matchesMergedWeights_data() {
         QTest::addColumn<QString>("fixture");
         QTest::addColumn<bool>("keepPacked");
-        QTest::newRow("fp32") << "tinystories-qwen3-7m" << false;
-        QTest::newRow("awq dequantized at load") << "tinystories-qwen3-7m-awq" << false;
-        QTest::newRow("awq packed") << "tinystories-qwen3-7m-awq" << true;
+        QTest::addColumn<QString>("dtype");
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("fp32") << "tinystories-qwen3-7m" << false << "float32" << 1e-4;
+        QTest::newRow("awq dequantized at load") << "tinystories-qwen3-7m-awq" << false << "float32" << 1e-4;
+        QTest::newRow("awq packed") << "tinystories-qwen3-7m-awq" << true << "float32" << 1e-4;
+        // bf16 compute (this libtorch has no fp16 matmul on CPU): the factors are converted too;
+        // adapted and merged round differently (merged: W + sBA rounded once; adapted: three
+        // rounded products), so a looser bound that still sits well below what the adapter moves.
+        QTest::newRow("bf16 compute") << "tinystories-qwen3-7m" << false << "bfloat16" << 3e-2;
     }
     void matchesMergedWeights() {
         QFETCH(QString, fixture);
         QFETCH(bool, keepPacked);
+        QFETCH(QString, dtype);
+        QFETCH(double, tolerance);
         const fs::path model = test::modelDir(fixture.toUtf8().constData());
         const auto config = loadModelConfig(model);
         QTemporaryDir tmp;
@@ -147,16 +155,18 @@ private Q_SLOTS:
 
         EngineOptions plain;
         plain.keepAwqPacked = keepPacked;
+        plain.computeDtype = dtype.toStdString();
         EngineOptions withLora = plain;
         withLora.lora = adapter;
         const auto base = Engine::load(model, plain)->logits(kIds);
         const auto adapted = Engine::load(model, withLora)->logits(kIds);
-        const auto merged = Engine::load(fs::path(tmp.path().toStdString()) / "merged", {})->logits(kIds);
+        const auto merged = Engine::load(fs::path(tmp.path().toStdString()) / "merged", plain)->logits(kIds);
         QCOMPARE(adapted.size(), merged.size());
         // The adapter moves the logits a lot; the unmerged sum lands where the merged weights do.
         const double moved = relativeDifference(base, merged), off = relativeDifference(adapted, merged);
         QVERIFY2(moved > 1e-2, qPrintable(QString("the adapter moved the logits by only %1").arg(moved)));
-        QVERIFY2(off < 1e-4, qPrintable(QString("adapter vs merged: %1 (relative)").arg(off)));
+        qInfo("adapter moved the logits by %g, adapted vs merged %g (relative)", moved, off);
+        QVERIFY2(off < tolerance, qPrintable(QString("adapter vs merged: %1 (relative)").arg(off)));
     }
 
     // Greedy generation goes through the decode path: the adapter applies there too.
