@@ -1,6 +1,6 @@
 #!/bin/sh
 # --lora (generate) and --lora-a / --lora-b (compare) end to end: a random PEFT adapter written here
-# changes what generate produces, compare records it, the AWQ model (another name, no quantization
+# changes what generate produces, compare records it (and the report shows it), the AWQ model (another name, no quantization
 # record) gets the pairing warning, and a DoRA adapter is refused naming the file and the key.
 # Usage: lora_cli.sh CLI MODELS_DIR EVAL_TEXT
 set -eu
@@ -44,6 +44,8 @@ if grep -q "trained on" "$W/err"; then echo "unexpected pairing warning for the 
 grep -q '"lora_adapter"' "$W/run.json" || { echo "compare did not record the adapter"; exit 1; }
 grep -q "trained on 'someone/tinystories-qwen3-7m', but the model is 'tinystories-qwen3-7m-awq'" "$W/err" ||
     { echo "no pairing warning for the AWQ model:"; cat "$W/err"; exit 1; }
+"$CLI" report "$W/run.json" --out "$W/report.md" >/dev/null 2>&1
+grep -q "LoRA adapter" "$W/report.md" || { echo "the report does not show the adapter"; exit 1; }
 
 sed 's/"peft_type"/"use_dora": true, "peft_type"/' "$W/adapter/adapter_config.json" >"$W/cfg" && mv "$W/cfg" "$W/adapter/adapter_config.json"
 status=0
