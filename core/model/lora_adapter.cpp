@@ -102,7 +102,7 @@ LoraConfig parseLoraConfig(std::string_view jsonText, const fs::path& file) {
     if (!rank || *rank < 1 || *rank > kMaxRank)
         throw Error("r must be an integer in 1.." + std::to_string(kMaxRank), file, "check the adapter's rank r");
     c.rank = *rank;
-    c.alpha = c.rank;  // peft's default lora_alpha is 8 with r 8: without the key, scale 1 is the safe reading
+    c.alpha = 8;  // peft's LoraConfig default, which save_pretrained always writes out anyway
     if (j.contains("lora_alpha")) {
         if (!j["lora_alpha"].is_number() || !std::isfinite(j["lora_alpha"].get<double>()))
             throw Error("lora_alpha is not a finite number", file, "check the adapter's lora_alpha");
@@ -113,7 +113,7 @@ LoraConfig parseLoraConfig(std::string_view jsonText, const fs::path& file) {
 
     const auto tm = j.find("target_modules");
     if (tm == j.end() || tm->is_null() || tm->empty())
-        throw Error("target_modules is missing", file, "list the adapted modules, e.g. [\"q_proj\", \"v_proj\"]");
+        throw Error("target_modules is missing or empty", file, "list the adapted modules, e.g. [\"q_proj\", \"v_proj\"]");
     if (tm->is_string()) {
         if (tm->get<std::string>().size() > kMaxPatternLength)
             throw Error("target_modules is longer than " + std::to_string(kMaxPatternLength) + " characters", file,
