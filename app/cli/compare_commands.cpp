@@ -101,6 +101,7 @@ void finish(const RunDocument& doc, const std::string& out, bool json) {
 
 struct CompareOptions {
     std::string a, b, battery = "default", text, out, device = "cpu", dtype = "auto";
+    std::string loraA, loraB;  // PEFT adapter folders on top of model A / B
     int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
     bool json = false;
     SamplingOptions sampling;
@@ -201,6 +202,8 @@ int runCompare(const CompareOptions& o) {
     CompareSettings s;
     s.modelA = o.a;
     s.modelB = o.b;
+    s.loraA = o.loraA;
+    s.loraB = o.loraB;
     s.run = runSettings(o.device, o.dtype, o.maxNew, o.sampling);
     if (o.battery != "none") s.battery = loadBattery(o.battery);
     if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
@@ -355,6 +358,10 @@ void addCompareCommands(CLI::App& app) {
     auto* cmp = app.add_subcommand("compare", "run a prompt battery (and optionally perplexity / KLD) on two models side by side");
     cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original), or an endpoint URL (http://host:8000/v1)")->required();
     cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version), or an endpoint URL")->required();
+    cmp->add_option("--lora-a", c->loraA, "PEFT LoRA adapter folder applied on top of model A (A and B may then be one model)")
+        ->check(CLI::ExistingDirectory);
+    cmp->add_option("--lora-b", c->loraB, "PEFT LoRA adapter folder applied on top of model B, e.g. the same adapter on the AWQ version")
+        ->check(CLI::ExistingDirectory);
     cmp->add_option("--a-model", c->aModel, "endpoints: the model name A serves (default: the first it lists)");
     cmp->add_option("--b-model", c->bModel, "endpoints: the model name B serves (default: the first it lists)");
     cmp->add_option("--api-key-env", c->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");

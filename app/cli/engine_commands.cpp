@@ -19,7 +19,7 @@ namespace awq::cli {
 namespace {
 
 struct GenerateOptions {
-    std::string model, prompt, chat, promptIds, device = "cpu", dtype = "auto";
+    std::string model, prompt, chat, promptIds, device = "cpu", dtype = "auto", lora;
     int maxNew = 128;
     bool greedy = false, json = false;
     float temperature = 0.0f, topP = 1.0f, repetitionPenalty = 1.0f;
@@ -30,15 +30,16 @@ struct GenerateOptions {
     std::vector<std::string> vars;
 };
 
-EngineOptions engineOptions(const std::string& device, const std::string& dtype) {
+EngineOptions engineOptions(const std::string& device, const std::string& dtype, const std::string& lora = {}) {
     EngineOptions o;
     o.device = parseDeviceKind(device);
     o.computeDtype = dtype;
+    o.lora = lora;
     return o;
 }
 
 int runGenerate(const GenerateOptions& o) {
-    const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
+    const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
     GenerationRequest r;
     if (!o.promptIds.empty()) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
     else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
@@ -55,20 +56,21 @@ int runGenerate(const GenerateOptions& o) {
     })[0];
     const auto& m = result.metrics;
     if (o.json) {
-        const nlohmann::json j = {{"model", engine->model().name},
-                                  {"device", deviceKindName(engine->options().device)},
-                                  {"compute_dtype", engine->computeDtype()},
-                                  {"prompt_ids", r.promptIds},
-                                  {"new_ids", result.newIds},
-                                  {"text", result.text},
-                                  {"finish_reason", finishReasonName(result.finish)},
-                                  {"prompt_tokens", m.promptTokens},
-                                  {"new_tokens", m.newTokens},
-                                  {"ttft_ms", m.ttftMs},
-                                  {"tpot_ms", m.tpotMs},
-                                  {"e2e_ms", m.e2eMs},
-                                  {"tokens_per_s", m.tokensPerSecond},
-                                  {"peak_memory_bytes", m.peakMemoryBytes}};
+        nlohmann::json j = {{"model", engine->model().name},
+                            {"device", deviceKindName(engine->options().device)},
+                            {"compute_dtype", engine->computeDtype()},
+                            {"prompt_ids", r.promptIds},
+                            {"new_ids", result.newIds},
+                            {"text", result.text},
+                            {"finish_reason", finishReasonName(result.finish)},
+                            {"prompt_tokens", m.promptTokens},
+                            {"new_tokens", m.newTokens},
+                            {"ttft_ms", m.ttftMs},
+                            {"tpot_ms", m.tpotMs},
+                            {"e2e_ms", m.e2eMs},
+                            {"tokens_per_s", m.tokensPerSecond},
+                            {"peak_memory_bytes", m.peakMemoryBytes}};
+        if (!o.lora.empty()) j["lora"] = o.lora;
         std::cout << j.dump(2) << "\n";
     } else {
         std::cout << "\n";
@@ -79,7 +81,7 @@ int runGenerate(const GenerateOptions& o) {
 }
 
 struct EvalOptions {
-    std::string model, text, ref, device = "cpu", dtype = "auto";
+    std::string model, text, ref, device = "cpu", dtype = "auto", lora;
     int ctx = 256, stride = 256, maxWindows = 0;
     bool json = false;
 };
@@ -92,7 +94,7 @@ std::string readTextFile(const std::string& path) {
 
 int runEval(const EvalOptions& o) {
     const std::string text = readTextFile(o.text);
-    const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype));
+    const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
     const auto ids = model->encode(text, false);
@@ -142,6 +144,8 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--tools", g->tools, "with --chat: JSON file, a list of tool (function) definitions, the template's `tools`")->needs(chat);
     gen->add_option("--var", g->vars, "with --chat: KEY=JSON, one more template variable (repeatable), e.g. enable_thinking=false")
         ->needs(chat);
+    gen->add_option("--lora", g->lora, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top")
+        ->check(CLI::ExistingDirectory);
     gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(CLI::NonNegativeNumber);
     gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
     gen->add_option("--temperature", g->temperature, "sampling temperature")->check(CLI::NonNegativeNumber);
@@ -167,6 +171,7 @@ void addEngineCommands(CLI::App& app) {
     ppl->add_option("--stride", e->stride, "tokens between window starts");
     ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)");
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
+    ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
     addEngineOptions(ppl, e->device, e->dtype, e->json);
     ppl->callback([e] { runOrExit([&] { return runEval(*e); }); });
 }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <tuple>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -273,11 +274,13 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         if (onEvent) onEvent(e);
     };
     auto doc = newRunDocument("compare", s.run);
-    const auto options = engineOptionsFor(s.run);
     std::vector<LoadedModel> loaded;
-    for (const auto& [slot, folder] : {std::pair{std::string("A"), s.modelA}, std::pair{std::string("B"), s.modelB}}) {
+    for (const auto& [slot, folder, lora] : {std::tuple{std::string("A"), s.modelA, s.loraA}, std::tuple{std::string("B"), s.modelB, s.loraB}}) {
         emit({CompareEvent::Kind::Loading, slot, folder.filename().string(), {}, {}});
+        auto options = engineOptionsFor(s.run);
+        options.lora = lora;
         loaded.push_back(loadModelForRun(slot, folder, options));
+        if (!lora.empty()) loaded.back().identity.loraAdapter = fs::absolute(lora).string();
         doc.models[slot] = loaded.back().identity;
         emit({CompareEvent::Kind::Loaded, slot, loaded.back().identity.name, {}, {}});
     }

@@ -99,6 +99,7 @@ QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const
 
 struct CompareSettings {
     std::filesystem::path modelA, modelB;
+    std::filesystem::path loraA, loraB;            // PEFT LoRA adapter folders on top of A / B ("" none)
     RunSettings run;
     std::optional<Battery> battery;                // none: no battery section
     std::optional<QualityOptions> quality;         // none: no quality section

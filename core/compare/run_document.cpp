@@ -48,18 +48,20 @@ json modelJson(const RunModel& m) {
     if (m.quantization)
         q = {{"method", m.quantization->method}, {"bits", m.quantization->bits}, {"group_size", m.quantization->groupSize},
              {"zero_point", m.quantization->zeroPoint}, {"version", m.quantization->version}};
-    return {{"name", m.name},
-            {"path", m.path},
-            {"architecture", m.architecture},
-            {"fingerprint", m.fingerprint},
-            {"parameters", m.parameters},
-            {"weight_bytes", m.weightBytes},
-            {"file_bytes", m.fileBytes},
-            {"quantization", q},
-            {"source_fingerprint", optJson(m.sourceFingerprint)},
-            {"compute_dtype", m.computeDtype},
-            {"load_seconds", m.loadSeconds},
-            {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+    json j = {{"name", m.name},
+              {"path", m.path},
+              {"architecture", m.architecture},
+              {"fingerprint", m.fingerprint},
+              {"parameters", m.parameters},
+              {"weight_bytes", m.weightBytes},
+              {"file_bytes", m.fileBytes},
+              {"quantization", q},
+              {"source_fingerprint", optJson(m.sourceFingerprint)},
+              {"compute_dtype", m.computeDtype},
+              {"load_seconds", m.loadSeconds},
+              {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+    if (m.loraAdapter) j["lora_adapter"] = *m.loraAdapter;  // only when one was applied: older readers see no new key
+    return j;
 }
 
 json settingsJson(const RunSettings& s) {
@@ -208,6 +210,7 @@ RunModel modelFrom(const json& j) {
         m.quantization = RunQuantization{get<std::string>(*it, "method"), get<int>(*it, "bits"), get<int>(*it, "group_size"),
                                          get<bool>(*it, "zero_point"), get<std::string>(*it, "version")};
     m.sourceFingerprint = getOpt<std::string>(j, "source_fingerprint");
+    m.loraAdapter = getOpt<std::string>(j, "lora_adapter");
     m.computeDtype = get<std::string>(j, "compute_dtype");
     m.loadSeconds = get<double>(j, "load_seconds");
     const auto& mem = child(j, "memory");

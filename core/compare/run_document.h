@@ -44,6 +44,7 @@ struct RunModel {                          // models.A / models.B
     std::uint64_t fileBytes = 0;
     std::optional<RunQuantization> quantization;
     std::optional<std::string> sourceFingerprint;
+    std::optional<std::string> loraAdapter;  // lora_adapter: the PEFT adapter folder applied on top (absent: none)
     std::string computeDtype;
     double loadSeconds = 0;
     std::uint64_t memoryWeightsBytes = 0;  // memory.weights_bytes

@@ -4,6 +4,7 @@
 #include "core/engine/detail/continuous_batch.h"
 #include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"
+#include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
@@ -82,7 +83,16 @@ public:
         store_ = std::make_unique<TensorStore>(TensorStore::openFolder(folder));
         c10::InferenceMode guard;
         const bool dequantize = !device.is_cuda() && q.method == QuantMethod::Awq && !options.keepAwqPacked && dequantizeOnCpuFits();
-        model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_, dequantize);
+        std::optional<LoraAdapter> lora;
+        if (!options.lora.empty()) {
+            lora = LoraAdapter::load(options.lora, info_.config);
+            if (const auto warning = loraPairingWarning(lora->config(), info_)) log::warn("engine: " + *warning);
+        }
+        model_ = std::make_unique<engine::Transformer>(info_.config, *store_, compute_, device, maxContext_, dequantize,
+                                                       lora ? &*lora : nullptr);
+        if (lora)
+            log::info("engine: LoRA adapter " + options.lora.string() + " on " + std::to_string(lora->adaptedLinears()) +
+                      " linears (r " + std::to_string(lora->config().rank) + ", scale " + std::to_string(lora->config().scale) + ")");
         if (info_.hasTokenizer) tokenizer_ = Tokenizer::load(folder);
         defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;
         if (defaultStops_.empty()) defaultStops_ = info_.config.eosTokenIds;

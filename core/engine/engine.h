@@ -33,6 +33,12 @@ struct EngineOptions {
     // the dense copy takes at most half the free host memory; true keeps them packed (4-bit in
     // memory, dequantized on every matmul: small and slow).
     bool keepAwqPacked = false;
+    // A PEFT LoRA adapter folder (core/model/lora_adapter.h) applied on top of the linears it targets,
+    // dense or AWQ: y = W x + scale * B (A x), unmerged. Empty: none. A mismatch between the adapter's
+    // base_model_name_or_path and the model (or its recorded quantization source) is logged as a
+    // warning, not refused. On CUDA the adapted projections are not fused (q|k|v, gate|up), so the
+    // fused-kernel decode path and its CUDA graphs are off for the model: correct, slower.
+    std::filesystem::path lora;
 };
 
 // The memory one engine holds for itself, in bytes: not the process's (two engines share one

@@ -209,6 +209,8 @@ void addModels(const RunDocument& d, ReportContent& c) {
     t.add("Files on disk", num([&](const RunModel& m) { return toD(m.fileBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     t.addText("Quantization", text([](const RunModel& m) { return quantLabel(m); }));
+    if (std::any_of(d.models.begin(), d.models.end(), [](const RunModel& m) { return !m.loraAdapter.empty(); }))
+        t.addText("LoRA adapter", text([](const RunModel& m) { return m.loraAdapter.empty() ? kDash : m.loraAdapter; }));
     t.addText("Compute dtype", text([](const RunModel& m) { return m.computeDtype.empty() ? kDash : m.computeDtype; }));
     t.add("Load time", num([](const RunModel& m) { return m.loadSeconds; }), seconds, false);
     t.addText("Path", text([](const RunModel& m) { return m.path.empty() ? kDash : m.path; }));

@@ -118,6 +118,7 @@ RunModel readModel(const Reader& r, const json& j, const std::string& slot) {
     m.architecture = r.str(j, "architecture", w + ".architecture");
     m.fingerprint = r.str(j, "fingerprint", w + ".fingerprint");
     m.sourceFingerprint = r.str(j, "source_fingerprint", w + ".source_fingerprint");
+    m.loraAdapter = r.str(j, "lora_adapter", w + ".lora_adapter");
     m.computeDtype = r.str(j, "compute_dtype", w + ".compute_dtype");
     m.parameters = r.bytes(j, "parameters", w + ".parameters");
     m.weightBytes = r.bytes(j, "weight_bytes", w + ".weight_bytes");

@@ -40,6 +40,7 @@ struct ModelMemory {
 struct RunModel {
     std::string slot;                 // "A" or "B"
     std::string name, path, architecture, fingerprint, sourceFingerprint, computeDtype;
+    std::string loraAdapter;          // lora_adapter: the PEFT adapter applied on top ("" none)
     std::optional<std::uint64_t> parameters, weightBytes, fileBytes;
     std::optional<QuantSettings> quantization;  // absent: not quantized
     std::optional<double> loadSeconds;

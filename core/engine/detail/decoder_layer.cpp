@@ -106,6 +106,19 @@ DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config,
     return layer;
 }
 
+void applyLora(DecoderLayer& layer, int index, const LoraAdapter& adapter, at::ScalarType compute, const at::Device& device) {
+    std::unique_ptr<Linear>* linears[] = {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down};
+    static_assert(std::size(linears) == std::size(kLoraProjections));  // the same order
+    for (std::size_t i = 0; i < std::size(linears); ++i) {
+        const auto* f = adapter.find("model.layers." + std::to_string(index) + "." + kLoraProjections[i]);
+        if (!f || !*linears[i]) continue;
+        // Copies (not views of the adapter's map): the adapter file is closed once the model is loaded.
+        auto a = loadTensor(adapter.data(*f->a), *f->a, compute, device).clone();
+        auto b = loadTensor(adapter.data(*f->b), *f->b, compute, device).clone();
+        *linears[i] = std::make_unique<LoraLinear>(std::move(*linears[i]), std::move(a), std::move(b), adapter.config().scale);
+    }
+}
+
 void fuseProjections(DecoderLayer& layer) {
     if (layer.q && !layer.qkv && (layer.qkv = fuseLinears({layer.q.get(), layer.k.get(), layer.v.get()}))) {
         layer.q.reset();

@@ -4,6 +4,7 @@
 // activations, capturing the inputs of every linear and re-running single blocks.
 #include "core/engine/detail/linear.h"
 #include "core/model/hf_config.h"
+#include "core/model/lora_adapter.h"
 
 #include <memory>
 #include <optional>
@@ -22,6 +23,10 @@ struct DecoderLayer {
 };
 
 DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config, int layer);
+
+// Wraps every linear of layer `index` that `adapter` adapts in a LoraLinear (its factors copied to
+// `compute` on `device`). Call before fuseProjections: adapted projections then stay unfused.
+void applyLora(DecoderLayer& layer, int index, const LoraAdapter& adapter, at::ScalarType compute, const at::Device& device);
 
 // Concatenates q, k, v and gate, up along the outputs where their weights allow it (same kind,
 // inputs and group size; AWQ packs along N, so qweight, qzeros and scales concatenate column-wise).

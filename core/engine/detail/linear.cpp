@@ -82,6 +82,14 @@ private:
 
 std::uint64_t DenseLinear::bytes() const { return byteSize(weight_) + byteSize(bias_); }
 
+at::Tensor LoraLinear::forward(const at::Tensor& x) const {
+    // Two thin matmuls (r columns in between) instead of a merged [N, K] update: the base weight
+    // stays as loaded (packed AWQ included) and the adapter costs (K + N) * r per token.
+    return base_->forward(x) + at::linear(at::linear(x, a_), b_) * scale_;
+}
+
+std::uint64_t LoraLinear::bytes() const { return base_->bytes() + byteSize(a_) + byteSize(b_); }
+
 std::unique_ptr<Linear> fuseLinears(const std::vector<const Linear*>& parts) {
     if (parts.empty()) return nullptr;
     std::vector<const DenseLinear*> dense;

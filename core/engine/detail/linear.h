@@ -48,6 +48,26 @@ private:
     at::Tensor weight_, bias_;
 };
 
+// A linear with a LoRA update on top: y = base(x) + scale * (x A^T) B^T, A [r, K] and B [N, r] in
+// the compute dtype on the base's device. It is neither dense nor AWQ, so fuseLinears() never fuses
+// it: on CUDA a layer with an adapted q/k/v (gate/up) keeps separate projections, and the fused
+// decode kernels (which need every layer fused) give way to the torch ops.
+class LoraLinear final : public Linear {
+public:
+    LoraLinear(std::unique_ptr<Linear> base, at::Tensor a, at::Tensor b, double scale)
+        : base_(std::move(base)), a_(std::move(a)), b_(std::move(b)), scale_(scale) {}
+    at::Tensor forward(const at::Tensor& x) const override;
+    std::uint64_t bytes() const override;
+    int inFeatures() const override { return base_->inFeatures(); }
+    int outFeatures() const override { return base_->outFeatures(); }
+    void repackForCuda() override { base_->repackForCuda(); }
+
+private:
+    std::unique_ptr<Linear> base_;
+    at::Tensor a_, b_;
+    double scale_;
+};
+
 // Loads "<prefix>.weight" (dense) or "<prefix>.qweight/.qzeros/.scales" (AWQ), plus an optional
 // "<prefix>.bias". Throws awq::Error naming the missing tensor.
 std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);

@@ -39,7 +39,10 @@ std::string computeDtypeName(at::ScalarType t) {
 }
 
 at::Tensor loadTensor(const TensorStore& store, const TensorInfo& info, at::ScalarType target, const at::Device& device) {
-    const auto bytes = store.data(info);
+    return loadTensor(store.data(info), info, target, device);
+}
+
+at::Tensor loadTensor(std::span<const std::byte> bytes, const TensorInfo& info, at::ScalarType target, const at::Device& device) {
     std::vector<int64_t> shape(info.shape.begin(), info.shape.end());
     // from_blob wants a mutable pointer; the mapping is read-only and the engine never writes weights.
     auto view = at::from_blob(const_cast<std::byte*>(bytes.data()), shape, at::TensorOptions().dtype(scalarTypeOf(info.dtype)));

@@ -17,5 +17,7 @@ std::string computeDtypeName(at::ScalarType t);
 // A tensor of the store as `target` type on `device`. CPU tensors whose type already matches alias
 // the memory map (read-only, never written), so a CPU model costs no extra copy.
 at::Tensor loadTensor(const TensorStore& store, const TensorInfo& info, at::ScalarType target, const at::Device& device);
+// The same over the bytes of one tensor of any safetensors file (e.g. a LoRA adapter's).
+at::Tensor loadTensor(std::span<const std::byte> bytes, const TensorInfo& info, at::ScalarType target, const at::Device& device);
 
 }  // namespace awq::engine

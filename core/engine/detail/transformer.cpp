@@ -47,7 +47,7 @@ at::Tensor decodeMask(const at::Tensor& positions, int attend, std::optional<int
 }  // namespace
 
 Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at::ScalarType compute, const at::Device& device,
-                         int maxPositions, bool dequantizeAwq)
+                         int maxPositions, bool dequantizeAwq, const LoraAdapter* lora)
     : config_(config), compute_(compute), device_(device) {
     LoadContext ctx{store, compute, device, config.quantization.groupSize};
     ctx.dequantizeAwq = dequantizeAwq;
@@ -65,6 +65,7 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
     weightBytes_ = byteSize(embedding_) + byteSize(finalNorm_) + (lmHead_.is_same(embedding_) ? 0 : byteSize(lmHead_));
     for (int l = 0; l < config.numLayers; ++l) {
         layers_.push_back(loadDecoderLayer(ctx, config, l));
+        if (lora) applyLora(layers_.back(), l, *lora, compute, device);
         // On the GPU one matmul for q|k|v and one for gate|up read the same bytes in fewer launches.
         if (device.is_cuda()) {
             fuseProjections(layers_.back());

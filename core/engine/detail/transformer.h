@@ -18,8 +18,10 @@ namespace awq::engine {
 class Transformer {
 public:
     // dequantizeAwq: see LoadContext (the CPU engine's choice, made from the host memory free).
+    // lora: an adapter applied on top of the linears it targets (applyLora), or nullptr; it need
+    // not outlive the constructor.
     Transformer(const ModelConfig& config, const TensorStore& store, at::ScalarType compute, const at::Device& device,
-                int maxPositions, bool dequantizeAwq = false);
+                int maxPositions, bool dequantizeAwq = false, const LoraAdapter* lora = nullptr);
 
     KvCache allocateCache(int batch, int capacity) const;
 

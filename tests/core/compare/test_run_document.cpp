@@ -63,6 +63,7 @@ RunDocument fullDocument() {
     a.loadSeconds = 0.21;
     a.memoryWeightsBytes = 14680064;
     a.kvCacheBytesPerToken = 16384;
+    a.loraAdapter = "/abs/path/to/adapter";  // written only when an adapter was applied
     a.fit = {{8, true, 400000}, {16, true, 900000}};
     RunModel b = a;
     b.name = "tinystories-qwen3-7m-awq";
