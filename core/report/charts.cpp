@@ -39,6 +39,13 @@ double niceStep(double range, int ticks = 5) {
 }
 
 std::string tickLabel(double v) {
+    // Past 1e18 (or infinite: a broken or hostile run document) a double no longer converts to a
+    // 64-bit count: scientific notation instead of an out-of-range cast.
+    if (v >= 1e18) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2e", v);
+        return text;
+    }
     if (v >= 10000) return format::count(static_cast<std::uint64_t>(v));
     if (v == std::floor(v)) return fmt::fixed(v, 0);
     return fmt::fixed(v, v < 1 ? 2 : 1);
