@@ -9,6 +9,12 @@
 //
 //   engine_bench [--layers 32] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens 128]
 //                [--batches 1,8,32] [--repeat 2] [--peer benchmarks/hf_peer_bench.py]
+//                [--timeline STEPS [--timeline-dir PATH]]
+//
+// --timeline records the GPU kernels (CUPTI) of a batch-1 generation at the first prompt length
+// and prints, per decode step, each kernel's time, the time by category and the gaps where no
+// kernel ran (a generation of 1 + STEPS tokens minus one of 1 token, so the prefill drops out);
+// the Chrome-trace JSON of each model goes to --timeline-dir (default: the current folder).
 //
 // Weights are random but sane (fp16 std ~0.02; AWQ zeros and codes uniform in 0..15, scales
 // 0.002..0.004), so activations stay finite over all layers. Tensors of one shape share a few
@@ -16,6 +22,7 @@
 #include "benchmarks/bandwidth_probe.h"
 #include "benchmarks/synthetic_weights.h"
 #include "core/engine/engine.h"
+#include "core/engine/kernel_timeline.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/int_list.h"
@@ -34,6 +41,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -162,8 +170,40 @@ struct Row {
     double weightsGB = 0, loadS = 0, ttftMs = 0, tpotMs = 0, decodeTokS = 0, outputTokS = 0, peakGB = 0;
 };
 
+// A batch-1 decode step's kernels: a generation of 1 + steps tokens minus one of 1 token.
+void printDecodeTimeline(awq::Engine& engine, const std::string& label, const std::function<awq::GenerationRequest(int)>& makeRequest,
+                         int steps, const fs::path& traceDir) {
+    auto record = [&](int newTokens, awq::GenerationMetrics& metrics) {
+        awq::KernelTimelineRecorder recorder;
+        metrics = engine.generate({makeRequest(newTokens)})[0].metrics;
+        return recorder.stop();
+    };
+    awq::GenerationMetrics prefillOnly, full;
+    const auto prefillSummary = awq::summarizeTimeline(record(1, prefillOnly));
+    const auto records = record(1 + steps, full);
+    const auto fullSummary = awq::summarizeTimeline(records);
+    const fs::path trace = traceDir / ("timeline-" + label + ".json");
+    std::ofstream(trace) << awq::chromeTraceJson(records, label + " batch 1");
+
+    const double wallUs = (full.e2eMs - full.ttftMs) * 1000.0 / steps;
+    const double busyUs = (fullSummary.busyUs - prefillSummary.busyUs) / steps;
+    std::printf("\ndecode timeline %s, batch 1: %.1f us a step (host clock), kernels busy %.1f us, no kernel running %.1f us (%.0f%%); trace %s\n",
+                label.c_str(), wallUs, busyUs, wallUs - busyUs, 100.0 * (wallUs - busyUs) / wallUs, trace.string().c_str());
+    std::printf("  by category, us a step:");
+    for (int c = 0; c < 4; ++c)
+        std::printf(" %s %.1f;", awq::kernelCategoryName(awq::KernelCategory(c)), (fullSummary.categoryUs[c] - prefillSummary.categoryUs[c]) / steps);
+    std::printf("\n  %-90s %10s %9s %8s\n", "kernel", "calls/step", "us/step", "us/call");
+    for (const auto& k : fullSummary.kernels) {
+        double calls = double(k.calls), us = k.totalUs;
+        for (const auto& p : prefillSummary.kernels)
+            if (p.name == k.name) calls -= double(p.calls), us -= p.totalUs;
+        if (calls <= 0.5 || us / steps < 0.5) continue;
+        std::printf("  %-90.90s %10.1f %9.1f %8.2f\n", k.name.c_str(), calls / steps, us / steps, us / calls);
+    }
+}
+
 std::vector<Row> benchModel(const fs::path& folder, const std::string& label, const std::vector<int>& batches, const std::vector<int>& prompts,
-                            int newTokens, int repeat, double& weightBytesPerToken) {
+                            int newTokens, int repeat, double& weightBytesPerToken, int timelineSteps, const fs::path& traceDir) {
     const auto t0 = Clock::now();
     const auto engine = awq::Engine::load(folder, {.device = awq::DeviceKind::Cuda, .maxBatch = std::max(16, *std::max_element(batches.begin(), batches.end()))});
     const double loadS = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -211,6 +251,10 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
         std::printf("  %s prompt %d batch %d: TTFT %.1f ms, %.1f decode tok/s\n", label.c_str(), prompt, b, best.ttftMs, best.decodeTokS);
         std::fflush(stdout);
     }
+    if (timelineSteps > 0) {
+        promptLen = prompts.front();
+        printDecodeTimeline(*engine, label, makeRequest, timelineSteps, traceDir);
+    }
     return rows;
 }
 
@@ -255,7 +299,8 @@ std::vector<Row> runPeer(const std::string& script, int layers, const std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
-    int layers = 32, newTokens = 128, repeat = 2;
+    int layers = 32, newTokens = 128, repeat = 2, timelineSteps = 0;
+    fs::path traceDir;
     std::vector<int> batches = {1, 8, 32}, prompts = {128, 2048};
     fs::path dir = fs::temp_directory_path() / "awqbench-engine-bench";
     std::string peer;
@@ -277,9 +322,11 @@ int main(int argc, char** argv) {
         else if (a == "--batches") batches = awq::parseIntList(value(), "--batches");
         else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
         else if (a == "--peer") peer = value();
+        else if (a == "--timeline") timelineSteps = std::max(1, std::stoi(value()));
+        else if (a == "--timeline-dir") traceDir = value();
         else {
             std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens N] [--batches 1,8,32] "
-                                 "[--repeat N] [--peer SCRIPT]\n");
+                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]]\n");
             return 2;
         }
     }
@@ -302,7 +349,7 @@ int main(int argc, char** argv) {
         std::vector<std::pair<std::string, double>> bytesPerToken;
         for (const auto& [sub, label] : {std::pair{"fp16", "fp16"}, std::pair{"awq", "AWQ-g128"}}) {
             double bytes = 0;
-            auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes);
+            auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes, timelineSteps, traceDir.empty() ? fs::current_path() : traceDir);
             rows.insert(rows.end(), r.begin(), r.end());
             bytesPerToken.emplace_back(label, bytes);
             std::printf("  %s: engine released\n", label);

@@ -292,9 +292,25 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     positions = lengths;
 
     auto anyLive = [&] { return std::any_of(slots.begin(), slots.end(), [](const engine::Sequence& s) { return !s.done; }); };
+    // Greedy batches on the fused CUDA path run one step ahead: step N+1 is queued before the host
+    // reads step N's tokens, so the host's share of a step (reading tokens, stop checks, callbacks,
+    // the graph launch) overlaps the GPU's. The lookahead costs at most one wasted step when a
+    // sequence ends on a stop token.
+    const bool chained = model_->greedyChainSupported() && std::all_of(requests.begin(), requests.end(), [](const GenerationRequest& r) {
+                             return r.sampling.greedy && r.sampling.repetitionPenalty == 1.0f;
+                         });
+    int queued = 0;  // chained steps in flight
+    // Whether a live sequence may still want a token after the `queued` steps in flight.
+    auto wantsAnotherStep = [&] {
+        for (std::size_t b = 0; b < slots.size(); ++b)
+            if (!slots[b].done && int(slots[b].result.newIds.size()) + queued < slots[b].request.maxNewTokens &&
+                positions[b] + queued + 1 < capacity)
+                return true;
+        return false;
+    };
+    auto next = engine::pickTokens(logits, live);
     bool first = true;
     while (true) {
-        const auto next = engine::pickTokens(logits, live);
         const auto now = Clock::now();
         for (std::size_t b = 0; b < slots.size(); ++b) {
             if (slots[b].done) continue;
@@ -322,16 +338,40 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
                 s.done = true;
             }
         if (!anyLive()) break;
-        // Finished sequences stay in the batch (it stays rectangular), rewriting their last slot.
-        std::vector<int64_t> feed(slots.size());
-        for (std::size_t b = 0; b < slots.size(); ++b) {
-            feed[b] = slots[b].result.newIds.empty() ? 0 : slots[b].result.newIds.back();
-            if (slots[b].done) positions[b] = std::min(positions[b], capacity - 1);
+        if (chained && queued > 0) {
+            if (wantsAnotherStep()) {
+                model_->queueGreedyStep(cache);
+                ++queued;
+            }
+        } else {
+            // Finished sequences stay in the batch (it stays rectangular), rewriting their last slot.
+            std::vector<int64_t> feed(slots.size());
+            for (std::size_t b = 0; b < slots.size(); ++b) {
+                feed[b] = slots[b].result.newIds.empty() ? 0 : slots[b].result.newIds.back();
+                if (slots[b].done) positions[b] = std::min(positions[b], capacity - 1);
+            }
+            if (chained) {
+                model_->startGreedyChain(at::tensor(feed, at::kLong), positions, cache);
+                model_->queueGreedyStep(cache);
+                queued = 1;
+                if (wantsAnotherStep()) {
+                    model_->queueGreedyStep(cache);
+                    ++queued;
+                }
+            } else {
+                logits = model_->decode(at::tensor(feed, at::kLong), positions, cache);
+            }
         }
-        logits = model_->decode(at::tensor(feed, at::kLong), positions, cache);
+        if (chained) {
+            next = model_->nextGreedyIds(cache);
+            --queued;
+        } else {
+            next = engine::pickTokens(logits, live);
+        }
         for (std::size_t b = 0; b < slots.size(); ++b)
             if (!slots[b].done) ++positions[b];
     }
+    for (; queued > 0; --queued) model_->nextGreedyIds(cache);  // a step queued ahead that no sequence needed
 
     for (std::size_t b = 0; b < slots.size(); ++b) {
         if (!slots[b].text || slots[b].result.finish == FinishReason::StopString) continue;

@@ -124,6 +124,48 @@ TEST(EngineCudaMemory, AwqWeightsStayPackedOnTheGpu) {
     EXPECT_LT(double(awq->weightMemoryBytes()), 0.4 * double(dense->weightMemoryBytes()));
 }
 
+TEST(EngineCudaBatch, GreedyLookaheadEndsWhereStepwiseDecodeEnds) {
+    // Greedy batches decode one step ahead (the host reads step N's tokens while step N+1 runs);
+    // top-k 1 sampling picks the same tokens one synchronous step at a time. Different lengths and
+    // a stop token must end every sequence at the same token, with the same reason, either way.
+    const fs::path folder = test::modelDir("tinystories-qwen3-7m-awq");
+    const json golden = test::readGolden(folder);
+    const auto gpu = Engine::load(folder, {.device = DeviceKind::Cuda});
+    std::vector<GenerationRequest> batch;
+    for (const int maxNew : {1, 2, 7, 30, 30}) {
+        GenerationRequest r;
+        const auto ids = golden["sequences"][batch.size() % golden["sequences"].size()]["input_ids"].get<std::vector<int>>();
+        r.promptIds.assign(ids.begin(), ids.begin() + std::ptrdiff_t(std::min<std::size_t>(6 + batch.size(), ids.size())));
+        r.maxNewTokens = maxNew;
+        r.stopIds = {-1};
+        batch.push_back(r);
+    }
+    const auto free = gpu->generate({batch.back()})[0].newIds;
+    ASSERT_EQ(free.size(), 30u);
+    batch.back().stopIds = {free[4]};  // ends at the first occurrence, at most 5 tokens in
+    const auto lookahead = gpu->generate(batch);
+    auto stepwiseBatch = batch;
+    for (auto& r : stepwiseBatch) {
+        r.sampling.greedy = false;
+        r.sampling.topK = 1;
+    }
+    const auto stepwise = gpu->generate(stepwiseBatch);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        EXPECT_EQ(lookahead[i].newIds, stepwise[i].newIds) << "sequence " << i;
+        EXPECT_EQ(lookahead[i].finish, stepwise[i].finish) << "sequence " << i;
+        if (i + 1 < batch.size()) {
+            EXPECT_EQ(int(lookahead[i].newIds.size()), batch[i].maxNewTokens) << "sequence " << i;
+        }
+    }
+    // The batch may round differently from the single run (another kernel shape), so the stop
+    // token is checked where it ended the sequence.
+    if (lookahead.back().finish == FinishReason::StopToken) {
+        EXPECT_EQ(lookahead.back().newIds.back(), free[4]);
+    }
+    std::printf("  lookahead vs step-by-step: last sequence ended after %zu tokens (%s)\n", lookahead.back().newIds.size(),
+                lookahead.back().finish == FinishReason::StopToken ? "stop token" : "length");
+}
+
 TEST(EngineCudaBatch, BatchedDecodeAgreesWithSingle) {
     // Several sequences of different lengths decode together (M = batch in the AWQ kernel); every
     // sequence must keep (almost) the continuation it gets alone.

@@ -7,6 +7,7 @@
 #include "kernels/cuda/decode_ops.h"
 
 #include <ATen/ATen.h>
+#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -52,6 +53,23 @@ public:
     }
     at::cuda::CUDAGraph graph;
     at::Tensor output;
+};
+
+class PinnedIdsCopy final : public PendingIds {
+public:
+    explicit PinnedIdsCopy(const at::Tensor& ids) : host_(at::empty(ids.sizes(), ids.options().device(at::kCPU).pinned_memory(true))) {
+        host_.copy_(ids, /*non_blocking=*/true);
+        done_.record(c10::cuda::getCurrentCUDAStream(ids.device().index()));
+    }
+    std::vector<int> wait() override {
+        done_.synchronize();
+        const auto* p = host_.data_ptr<std::int64_t>();
+        return std::vector<int>(p, p + host_.numel());
+    }
+
+private:
+    at::Tensor host_;
+    at::cuda::CUDAEvent done_;
 };
 
 }  // namespace
@@ -138,22 +156,28 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
     return out;
 }
 
-at::Tensor cudaArgmaxRows(const at::Tensor& logits) {
+at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
     if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous())
         throw Error("argmax kernel: logits must be a contiguous float32 CUDA tensor [rows, vocab]");
     const c10::cuda::CUDAGuard guard(logits.device());
     const int rows = int(logits.size(0));
-    // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread, so
-    // two engines decoding on two threads (the Compare page) never share one.
-    thread_local at::Tensor workspace;
+    // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread
+    // unless given, so two engines decoding on two threads (the Compare page) never share one.
+    thread_local at::Tensor perThread;
+    at::Tensor& counters = workspace ? *workspace : perThread;
     const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
-    if (!workspace.defined() || workspace.device() != logits.device() || workspace.numel() != bytes)
-        workspace = at::zeros({bytes}, logits.options().dtype(at::kByte));
+    if (!counters.defined() || counters.device() != logits.device() || counters.numel() != bytes)
+        counters = at::zeros({bytes}, logits.options().dtype(at::kByte));
     auto out = at::empty({rows}, logits.options().dtype(at::kLong));
-    check(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), workspace.data_ptr(),
+    check(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), counters.data_ptr(),
                               currentStream(logits)),
           "argmax");
     return out;
+}
+
+std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor& ids) {
+    if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous()) throw Error("copyIdsToHost: ids must be contiguous int64 on the GPU");
+    return std::make_unique<PinnedIdsCopy>(ids);
 }
 
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& step, const at::Device& device, at::Tensor& firstOutput) {

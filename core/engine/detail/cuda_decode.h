@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace awq::engine {
 
@@ -31,7 +32,19 @@ at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, cons
 at::Tensor cudaSiluMul(const at::Tensor& gateUp);
 
 // Greedy tokens: logits float32 [B, vocab] on the GPU -> int64 [B] on the GPU (first index on ties).
-at::Tensor cudaArgmaxRows(const at::Tensor& logits);
+// workspace: the kernel's counters, (re)allocated here when undefined or of another size; a call
+// captured in a CUDA graph must pass one that lives as long as the graph. nullptr: one per thread.
+at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace = nullptr);
+
+// A copy of a small int64 device tensor [B] to pinned host memory, queued on the current stream
+// behind the work before it; wait() blocks until that copy (and so that work) is done. Lets the
+// host read step N's tokens while step N+1 already runs.
+class PendingIds {
+public:
+    virtual ~PendingIds() = default;
+    virtual std::vector<int> wait() = 0;
+};
+std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor& ids);
 
 // A step captured as a CUDA graph (torch's CUDAGraph, own memory pool) and replayed on the current
 // stream. `step` must read and write only tensors that outlive the capture, at fixed addresses.

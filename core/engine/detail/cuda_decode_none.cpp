@@ -17,7 +17,8 @@ at::Tensor cudaRopeKvWrite(const at::Tensor&, const at::Tensor&, const at::Tenso
 }
 at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int, double) { notBuilt(); }
 at::Tensor cudaSiluMul(const at::Tensor&) { notBuilt(); }
-at::Tensor cudaArgmaxRows(const at::Tensor&) { notBuilt(); }
+at::Tensor cudaArgmaxRows(const at::Tensor&, at::Tensor*) { notBuilt(); }
+std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor&) { notBuilt(); }
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>&, const at::Device&, at::Tensor&) { notBuilt(); }
 
 }  // namespace awq::engine

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 
 namespace awq::engine {
 
@@ -13,7 +14,10 @@ namespace awq::engine {
 struct DecodeGraph {
     at::Tensor ids;        // int64 [B] on the device
     at::Tensor positions;  // int32 [B] on the device
-    std::unique_ptr<CapturedStep> step;
+    std::unique_ptr<CapturedStep> step;        // -> logits
+    std::unique_ptr<CapturedStep> greedyStep;  // -> argmax ids into `ids`, positions advanced
+    at::Tensor argmaxWorkspace;                // the greedy step's argmax counters (captured in its graph)
+    std::deque<std::unique_ptr<PendingIds>> pending;  // queued greedy steps' ids on their way to the host
 };
 
 namespace {
@@ -156,7 +160,7 @@ at::Tensor Transformer::decodeWithTorchOps(const at::Tensor& ids, const std::vec
     return logitsOf(x).view({B, -1});
 }
 
-at::Tensor Transformer::decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
+DecodeGraph& Transformer::setDecodeInputs(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
     if (!cache.graph) {
         cache.graph = std::make_shared<DecodeGraph>();
         cache.graph->ids = at::zeros({cache.batch}, at::TensorOptions().dtype(at::kLong).device(device_));
@@ -165,11 +169,52 @@ at::Tensor Transformer::decodeWithKernels(const at::Tensor& ids, const std::vect
     auto& g = *cache.graph;
     g.ids.copy_(ids.to(at::kLong));
     g.positions.copy_(at::tensor(std::vector<std::int32_t>(positions.begin(), positions.end()), at::kInt));
+    return g;
+}
+
+at::Tensor Transformer::decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
+    auto& g = setDecodeInputs(ids, positions, cache);
     if (!cudaGraphs_) return fusedDecodeStep(g.ids, g.positions, cache);
     if (g.step) return g.step->replay();
     at::Tensor first;
     g.step = captureStep([&] { return fusedDecodeStep(g.ids, g.positions, cache); }, device_, first);
     return first;
+}
+
+void Transformer::startGreedyChain(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
+    if (!fusedKernels_) throw Error("greedy decode chains need the fused CUDA decode kernels");
+    if (int(positions.size()) != cache.batch || ids.size(0) != cache.batch) throw Error("decode: batch does not match the KV cache");
+    for (int p : positions)
+        if (p < 0 || p >= cache.capacity) throw Error("the context of " + std::to_string(cache.capacity) + " tokens is full");
+    auto& g = setDecodeInputs(ids, positions, cache);
+    g.pending.clear();
+}
+
+void Transformer::queueGreedyStep(KvCache& cache) {
+    if (!cache.graph) throw Error("queueGreedyStep: startGreedyChain first");
+    auto& g = *cache.graph;
+    auto step = [&] {
+        g.ids.copy_(cudaArgmaxRows(fusedDecodeStep(g.ids, g.positions, cache), &g.argmaxWorkspace));
+        g.positions.add_(1).clamp_max_(cache.capacity - 1);
+        return g.ids;
+    };
+    if (!cudaGraphs_) {
+        step();
+    } else if (g.greedyStep) {
+        g.greedyStep->replay();
+    } else {
+        at::Tensor first;
+        g.greedyStep = captureStep(step, device_, first);  // the warm-up run is this step
+    }
+    g.pending.push_back(copyIdsToHost(g.ids));
+}
+
+std::vector<int> Transformer::nextGreedyIds(KvCache& cache) {
+    if (!cache.graph || cache.graph->pending.empty()) throw Error("nextGreedyIds: no greedy step is queued");
+    auto& pending = cache.graph->pending;
+    auto ids = pending.front()->wait();
+    pending.pop_front();
+    return ids;
 }
 
 at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache) {

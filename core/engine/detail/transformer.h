@@ -33,6 +33,17 @@ public:
     // [B, vocab] float32; on the graph path this tensor is overwritten by the next decode.
     at::Tensor decode(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
 
+    // Greedy decoding without a host round trip between steps (the fused CUDA kernels only): a
+    // queued step takes its ids from the step before it on the device (argmax), writes its tokens
+    // at the device's positions, advances them by one (to at most capacity - 1) and sends its ids
+    // to the host behind it, so the host reads step N's tokens while step N+1 runs.
+    // startGreedyChain sets the first step's ids [B] (CPU int64) and positions; nextGreedyIds waits
+    // for the oldest queued step and returns its argmax ids (throws awq::Error if none is queued).
+    bool greedyChainSupported() const { return fusedKernels_; }
+    void startGreedyChain(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
+    void queueGreedyStep(KvCache& cache);
+    std::vector<int> nextGreedyIds(KvCache& cache);
+
     std::uint64_t weightBytes() const { return weightBytes_; }
     at::ScalarType compute() const { return compute_; }
     const at::Device& device() const { return device_; }
@@ -42,6 +53,7 @@ private:
     at::Tensor logitsOf(const at::Tensor& hidden) const;
     at::Tensor decodeWithTorchOps(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
     at::Tensor decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
+    DecodeGraph& setDecodeInputs(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
     // One decode step of the fused kernels: ids int64 [B] and positions int32 [B] on the device.
     at::Tensor fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache);
 
