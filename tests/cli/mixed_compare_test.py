@@ -56,7 +56,7 @@ try:
                                 "--max-new", "8", "--out", ab], capture_output=True, text=True, env=env, timeout=120)
         check(first.returncode == 0, f"compare --a URL --b DIR: {first.stderr[-500:]}")
         second = subprocess.run([cli, "compare", "--a", model, "--b", url, "--api-key-env", "MIXED_TEST_KEY", "--max-new", "8",
-                                 "--text", text, "--max-windows", "2", "--ctx", "128", "--out", ba],
+                                 "--text", text, "--max-windows", "2", "--ctx", "128", "--stride", "128", "--out", ba],
                                 capture_output=True, text=True, env=env, timeout=120)
         check(second.returncode == 0, f"compare --a DIR --b URL --text: {second.stderr[-500:]}")
         if first.returncode == 0:

@@ -111,6 +111,7 @@ private Q_SLOTS:
         serve::CompletionCall call;
         call.prompt = "Once upon a time";
         call.maxTokens = 6;
+        call.ignoreEos = true;
         const auto answer = serve::streamCompletion(e, call);
         QVERIFY2(answer.timing.ok, answer.timing.error.c_str());
         QCOMPARE(answer.timing.outputTokens, 6);

@@ -13,9 +13,9 @@
 #include "ui/quantize/model_picker.h"
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
+#include "core/serve/local_server.h"
 #if AWQBENCH_UI_WITH_SERVE
 #include "core/serve/endpoint_compare.h"
-#include "core/serve/local_server.h"
 #endif
 
 #include <QCheckBox>
