@@ -283,6 +283,19 @@ QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const
     return q;
 }
 
+QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                           const QualityCallback& onProgress, std::stop_token stop, bool* cancelled) {
+    auto q = runQuality(engine, nullptr, options, [&](const QualityEvent& e) {
+        if (onProgress) onProgress({slot, e.window, e.windows});
+    }, stop, cancelled);
+    if (slot != "A") {
+        q.models[slot] = q.models["A"];
+        q.models.erase("A");
+    }
+    q.notes = notes;
+    return q;
+}
+
 RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEvent, std::stop_token stop) {
     const auto emit = [&](CompareEvent e) {
         if (onEvent) onEvent(e);

@@ -114,6 +114,11 @@ using QualityCallback = std::function<void(const QualityEvent&)>;
 QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress = {},
                       std::stop_token stop = {}, bool* cancelled = nullptr);
 
+// Perplexity of one model alone, recorded in `slot` ("A" or "B"), when the other side gives no
+// logits (an endpoint): no KLD, and `notes` say why.
+QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                           const QualityCallback& onProgress = {}, std::stop_token stop = {}, bool* cancelled = nullptr);
+
 // ---- the whole comparison (what `awqbench-cli compare` runs)
 
 struct CompareSettings {

@@ -33,6 +33,10 @@ std::string endpointNote(const std::string& slot, const Endpoint& e, bool qualit
     return note + "; its weights, load time and memory are the server's and not measured here.";
 }
 
+std::string endpointQualityNote(const std::string& endpointSlot) {
+    return "KLD and top-1 agreement need the logits of both models; " + endpointSlot + " is an endpoint, which gives none";
+}
+
 BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, const RunSettings& run) {
     return {slot, [endpoint, run](const BatteryTest& test, const TextSink& onText, std::stop_token) {
         CompletionCall call;
@@ -114,14 +118,8 @@ RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::opti
         // Perplexity of the folder side alone (its slot kept); KLD needs both models' logits.
         const int local = loaded[0] ? 0 : 1;
         bool cancelled = false;
-        auto q = runQuality(*loaded[std::size_t(local)]->engine, nullptr, *quality, [&](const QualityEvent& e) {
-            emit({CompareEvent::Kind::Quality, slots[local], {}, {}, {slots[local], e.window, e.windows}});
-        }, stop, &cancelled);
-        if (local == 1) {
-            q.models["B"] = q.models["A"];
-            q.models.erase("A");
-        }
-        q.notes = "KLD and top-1 agreement need the logits of both models; " + slots[1 - local] + " is an endpoint, which gives none";
+        auto q = runQualityAlone(*loaded[std::size_t(local)]->engine, slots[local], *quality, endpointQualityNote(slots[1 - local]),
+                                 [&](const QualityEvent& e) { emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e}); }, stop, &cancelled);
         doc.quality = std::move(q);
         doc.cancelled = doc.cancelled || cancelled;
     }

@@ -35,6 +35,9 @@ BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, cons
 // document's notes and the Compare page.
 std::string endpointNote(const std::string& slot, const Endpoint& endpoint, bool qualityAsked);
 
+// The quality check's note when `endpointSlot` is an endpoint: why there is no KLD.
+std::string endpointQualityNote(const std::string& endpointSlot);
+
 // Loads the folders, resolves the endpoints' model names, runs the battery (when given) and the
 // quality check (when given: perplexity of the folder sides, KLD only between two folders).
 // Throws awq::Error when an endpoint is unreachable or a request fails; on cancellation the

@@ -215,7 +215,10 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     setSetupExpanded(true);
 }
 
-ComparePage::~ComparePage() { stopServer(); }
+ComparePage::~ComparePage() {
+    // Quietly: the window that shows the status may be half gone (it stopped the server on close).
+    if (server_) server_->stop();
+}
 
 QWidget* ComparePage::buildServerBar() {
     auto* box = new QGroupBox(tr("Local server (OpenAI API)"));

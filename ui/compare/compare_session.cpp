@@ -246,16 +246,11 @@ bool CompareSession::runQuality(const QualityOptions& options) {
             if (a && b) {
                 quality = awq::runQuality(*a->engine, b->engine.get(), options, onProgress, token, &cancelled);
             } else if (a || b) {   // one side is an endpoint: the folder side's perplexity, in its slot
-                const char* local = a ? "A" : "B";
-                quality = awq::runQuality(*(a ? a : b)->engine, nullptr, options, [&](const QualityEvent& e) {
-                    onProgress({local, e.window, e.windows});
-                }, token, &cancelled);
-                if (!a) {
-                    quality->models["B"] = quality->models["A"];
-                    quality->models.erase("A");
-                }
-                quality->notes = std::string("KLD and top-1 agreement need the logits of both models; ") + (a ? "B" : "A") +
-                                 " is an endpoint, which gives none";
+#if AWQBENCH_UI_WITH_SERVE
+                const std::string local = a ? "A" : "B";
+                quality = awq::runQualityAlone(*(a ? a : b)->engine, local, options, serve::endpointQualityNote(a ? "B" : "A"), onProgress,
+                                               token, &cancelled);
+#endif
             } else {
                 throw std::runtime_error("perplexity and KLD need a model's logits, which an endpoint does not give: "
                                          "choose a model folder for A or B");
