@@ -176,6 +176,7 @@ private Q_SLOTS:
         QVERIFY(!withQuality.quality->models.count("B"));
         QVERIFY(withQuality.quality->notes.find("endpoint") != std::string::npos);
         QVERIFY(p.findChild<QLabel*>(QStringLiteral("qualityNotes"))->text().contains(QLatin1String("endpoint")));
+        QCOMPARE(p.quality()->resultTable()->item(QualityView::PerplexityRow, 1)->text(), QStringLiteral("n/a (endpoint)"));
     }
 
     // The sweep fills its chart level by level while it runs, then lands in the same document.

@@ -35,6 +35,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -171,6 +172,8 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     connect(session_, &CompareSession::qualityProgress, quality_, &QualityView::onProgress);
     connect(session_, &CompareSession::qualityFinished, this, [this](const QualityRun& q, bool cancelled) {
         quality_->showResult(q, cancelled);
+        for (int s = 0; s < 2; ++s)   // say it, rather than leave a blank that reads as a failure
+            if (session_->isEndpoint(s)) quality_->resultTable()->item(QualityView::PerplexityRow, s)->setText(tr("n/a (endpoint)"));
         saveToComparison([&](RunDocument& doc) { doc.quality = q; }, cancelled);
         report(cancelled ? tr("Quality check stopped.") : tr("Quality check done."));
         Q_EMIT runFinished(QStringLiteral("quality"), cancelled);
