@@ -122,6 +122,20 @@ std::string progressLine(const BatteryEvent& e) {
     return s;
 }
 
+// Progress of a comparison on stderr: loading, each finished test, each model's quality windows.
+void compareProgress(const CompareEvent& e) {
+    switch (e.kind) {
+    case CompareEvent::Kind::Loading: std::cerr << "loading " << e.slot << ": " << e.message << "\n"; break;
+    case CompareEvent::Kind::Battery:
+        if (e.battery.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e.battery) << "\n";
+        break;
+    case CompareEvent::Kind::Quality:
+        if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << e.quality.windows << " windows\n";
+        break;
+    default: break;
+    }
+}
+
 // Where the quantized model of A/B came out slower because of the device (CPU), says why.
 template <typename Tps>
 void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) {
@@ -136,8 +150,10 @@ void printCompareTable(const RunDocument& d) {
     const auto& A = d.models.at("A");
     const auto& B = d.models.at("B");
     TextTable t({"metric", "A: " + A.name, "B: " + B.name}, {false, true, true});
-    t.addRow({"weights", format::bytes(A.weightBytes), format::bytes(B.weightBytes)});
-    t.addRow({"load time (s)", fixed(A.loadSeconds, 2), fixed(B.loadSeconds, 2)});
+    // An endpoint's weights, load time and memory are the server's: "n/a", never a zero.
+    const auto here = [](const RunModel& m, const std::string& value) { return isUrl(m.path) ? std::string("n/a (endpoint)") : value; };
+    t.addRow({"weights", here(A, format::bytes(A.weightBytes)), here(B, format::bytes(B.weightBytes))});
+    t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
         const auto& tb = d.battery->totals.at("B");
@@ -158,11 +174,11 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
                   fixed(sb.tpotMs.p50, 2) + " / " + fixed(sb.tpotMs.p95, 2)});
         t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
-        t.addRow({"peak memory", format::bytes(sa.peakMemoryBytes), format::bytes(sb.peakMemoryBytes)});
+        t.addRow({"peak memory", here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
     }
     if (d.quality) {
         const auto& q = d.quality->models;
-        const auto ppl = [&](const char* slot) { return q.count(slot) ? fixed(q.at(slot).perplexity, 3) : std::string("-"); };
+        const auto ppl = [&](const char* slot) { return q.count(slot) ? fixed(q.at(slot).perplexity, 3) : std::string("n/a"); };
         t.addRow({"perplexity", ppl("A"), ppl("B")});
         if (q.count("B") && q.at("B").kldVsA) {
             t.addRow({"KLD vs A", "-", fixed(*q.at("B").kldVsA, 5)});
@@ -171,29 +187,41 @@ void printCompareTable(const RunDocument& d) {
     }
     std::cout << t.render();
     if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
+    for (const auto& note : d.notes) std::cout << "not measured: " << note << "\n";
     if (d.speed.count("A") && d.speed.count("B"))
         printQuantizedSlowerNote(d, [&](const std::string& slot) { return d.speed.at(slot).outputTokensPerS; });
 }
 
+// Either side an endpoint (--a URL --a-model NAME), the other an endpoint or a model folder.
 int runEndpointCompare(const CompareOptions& o) {
-    if (!isUrl(o.a) || !isUrl(o.b)) throw Error("compare: give two endpoint URLs or two model folders, not one of each");
-    if (!o.text.empty())
-        throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for endpoints");
-    if (o.battery == "none") throw Error("an endpoint comparison runs the battery: --battery none leaves nothing to run");
+    if (isUrl(o.a) && isUrl(o.b) && !o.text.empty())
+        throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for two endpoints");
+    if (o.battery == "none" && o.text.empty()) throw Error("--battery none leaves nothing to run against an endpoint");
+    if ((isUrl(o.a) && !o.loraA.empty()) || (isUrl(o.b) && !o.loraB.empty()))
+        throw Error("a LoRA adapter applies to a model folder, not to an endpoint", {}, "serve the adapter on the endpoint instead");
 #if AWQBENCH_HAVE_SERVE
     const char* key = std::getenv(o.apiKeyEnv.c_str());
-    std::vector<serve::Endpoint> endpoints{{o.a, o.aModel, key ? key : ""}, {o.b, o.bModel, key ? key : ""}};
+    auto side = [&](const std::string& where, const std::string& model, const std::string& lora) {
+        serve::CompareSide s;
+        if (isUrl(where))
+            s.endpoint = serve::Endpoint{where, model, key ? key : ""};
+        else
+            s.folder = where, s.lora = lora;
+        return s;
+    };
+    std::optional<Battery> battery;
+    if (o.battery != "none") battery = loadBattery(o.battery);
+    std::optional<QualityOptions> quality;
+    if (!o.text.empty()) quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
     StopOnSigint sigint;
-    const auto doc = serve::runEndpointComparison(endpoints, loadBattery(o.battery), runSettings(o.device, o.dtype, o.maxNew, o.sampling),
-                                                  [&](const BatteryEvent& e) {
-                                                      if (e.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e) << "\n";
-                                                  },
-                                                  sigint.source.get_token());
+    const auto doc = serve::runMixedComparison({side(o.a, o.aModel, o.loraA), side(o.b, o.bModel, o.loraB)}, battery, quality,
+                                               runSettings(o.device, o.dtype, o.maxNew, o.sampling), compareProgress,
+                                               sigint.source.get_token());
     if (!o.json) printCompareTable(doc);
     finish(doc, o.out, o.json);
     return doc.cancelled ? 130 : 0;
 #else
-    throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach " + o.a, {}, "install libcpp-httplib-dev and rebuild");
+    throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach an endpoint", {}, "install libcpp-httplib-dev and rebuild");
 #endif
 }
 
@@ -208,18 +236,7 @@ int runCompare(const CompareOptions& o) {
     if (o.battery != "none") s.battery = loadBattery(o.battery);
     if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
     StopOnSigint sigint;
-    const auto doc = runComparison(s, [&](const CompareEvent& e) {
-        switch (e.kind) {
-        case CompareEvent::Kind::Loading: std::cerr << "loading " << e.slot << ": " << e.message << "\n"; break;
-        case CompareEvent::Kind::Battery:
-            if (e.battery.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e.battery) << "\n";
-            break;
-        case CompareEvent::Kind::Quality:
-            if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << e.quality.windows << " windows\n";
-            break;
-        default: break;
-        }
-    }, sigint.source.get_token());
+    const auto doc = runComparison(s, compareProgress, sigint.source.get_token());
     if (!o.json) printCompareTable(doc);
     finish(doc, o.out, o.json);
     return doc.cancelled ? 130 : 0;

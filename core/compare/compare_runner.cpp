@@ -184,8 +184,29 @@ SpeedStats speedStats(const std::vector<GenerationMetrics>& metrics, const std::
     return s;
 }
 
-BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery& battery, const RunSettings& settings,
-                          const BatteryCallback& onEvent, std::stop_token stop) {
+BatterySide engineSide(LoadedModel& model, const RunSettings& settings) {
+    return {model.slot, [&model, settings](const BatteryTest& test, const TextSink& onText, std::stop_token stop) {
+        Engine& engine = *model.engine;
+        const auto request = requestFor(settings, test.chat ? engine.encodeChat(test.prompt) : engine.encode(test.prompt, true), test.maxNewTokens);
+        SideAnswer a;
+        std::optional<Clock::time_point> lastToken;
+        const auto start = Clock::now();
+        a.result = engine.generate({request}, [&](const StreamEvent& e) {
+            if (e.tokenId >= 0) {
+                const auto now = Clock::now();
+                if (lastToken) a.itlMs.push_back(msSince(*lastToken, now));
+                lastToken = now;
+            }
+            if (onText && !e.textDelta.empty()) onText(e.textDelta);
+        }, stop)[0];
+        a.seconds = msSince(start, Clock::now()) / 1000.0;
+        a.outputTokens = int(a.result.newIds.size());
+        return a;
+    }};
+}
+
+BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Battery& battery, const BatteryCallback& onEvent,
+                               std::stop_token stop) {
     BatteryOutcome out;
     out.run.name = battery.name;
     out.run.source = battery.source;
@@ -195,47 +216,40 @@ BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery
     for (int i = 0; i < n && !out.cancelled; ++i) {
         const auto& test = battery.tests[std::size_t(i)];
         TestRecord rec{test.id, test.category, test.prompt, test.reference, {}};
-        for (auto* m : models) {
+        for (const auto& side : sides) {
             if (stop.stop_requested()) {
                 out.cancelled = true;
                 break;
             }
-            BatteryEvent ev{BatteryEvent::Kind::TestStarted, m->slot, i, n, test.id, {}, {}};
-            if (onEvent) onEvent(ev);
-            const auto request = requestFor(settings, test.chat ? m->engine->encodeChat(test.prompt) : m->engine->encode(test.prompt, true), test.maxNewTokens);
-            std::optional<Clock::time_point> lastToken;
-            auto& gaps = itl[m->slot];
-            const auto start = Clock::now();
-            const auto g = m->engine->generate({request}, [&](const StreamEvent& e) {
-                if (e.tokenId >= 0) {
-                    const auto now = Clock::now();
-                    if (lastToken) gaps.push_back(msSince(*lastToken, now));
-                    lastToken = now;
-                }
-                if (onEvent && !e.textDelta.empty()) {
-                    BatteryEvent t{BatteryEvent::Kind::Token, m->slot, i, n, test.id, e.textDelta, {}};
-                    onEvent(t);
-                }
-            }, stop)[0];
-            const double seconds = msSince(start, Clock::now()) / 1000.0;
-            if (g.finish == FinishReason::Cancelled) {
+            if (onEvent) onEvent({BatteryEvent::Kind::TestStarted, side.slot, i, n, test.id, {}, {}});
+            const auto a = side.answer(test, [&](const std::string& text) {
+                if (onEvent) onEvent({BatteryEvent::Kind::Token, side.slot, i, n, test.id, text, {}});
+            }, stop);
+            if (a.result.finish == FinishReason::Cancelled) {
                 out.cancelled = true;  // a half-run test would skew every total: leave it out
                 break;
             }
-            metrics[m->slot].push_back(g.metrics);
-            rec.results[m->slot] = judgeResult(test, g, seconds);
-            if (onEvent) {
-                BatteryEvent done{BatteryEvent::Kind::TestFinished, m->slot, i, n, test.id, {}, rec.results[m->slot]};
-                onEvent(done);
-            }
+            metrics[side.slot].push_back(a.result.metrics);
+            itl[side.slot].insert(itl[side.slot].end(), a.itlMs.begin(), a.itlMs.end());
+            auto judged = judgeResult(test, a.result, a.seconds);
+            judged.outputTokens = a.outputTokens;
+            rec.results[side.slot] = judged;
+            if (onEvent) onEvent({BatteryEvent::Kind::TestFinished, side.slot, i, n, test.id, {}, judged});
         }
         if (!rec.results.empty()) out.run.tests.push_back(std::move(rec));
     }
-    for (auto* m : models) {
-        out.run.totals[m->slot] = batteryTotals(out.run.tests, m->slot);
-        out.speed[m->slot] = speedStats(metrics[m->slot], itl[m->slot]);
+    for (const auto& side : sides) {
+        out.run.totals[side.slot] = batteryTotals(out.run.tests, side.slot);
+        out.speed[side.slot] = speedStats(metrics[side.slot], itl[side.slot]);
     }
     return out;
+}
+
+BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery& battery, const RunSettings& settings,
+                          const BatteryCallback& onEvent, std::stop_token stop) {
+    std::vector<BatterySide> sides;
+    for (auto* m : models) sides.push_back(engineSide(*m, settings));
+    return runBatterySides(sides, battery, onEvent, stop);
 }
 
 QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress, std::stop_token stop,
@@ -266,6 +280,19 @@ QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const
         wasCancelled = rb.cancelled;
     }
     if (cancelled) *cancelled = wasCancelled;
+    return q;
+}
+
+QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                           const QualityCallback& onProgress, std::stop_token stop, bool* cancelled) {
+    auto q = runQuality(engine, nullptr, options, [&](const QualityEvent& e) {
+        if (onProgress) onProgress({slot, e.window, e.windows});
+    }, stop, cancelled);
+    if (slot != "A") {
+        q.models[slot] = q.models["A"];
+        q.models.erase("A");
+    }
+    q.notes = notes;
     return q;
 }
 

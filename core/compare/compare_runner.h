@@ -61,10 +61,29 @@ struct BatteryOutcome {
     bool cancelled = false;
 };
 
-// Runs every test on every model, test by test (A then B, one at a time so timings don't
-// interfere). Prompts are encoded as plain text with special tokens (story continuation), or
-// through the chat template for tests marked "chat".
-// Stops between tokens on `stop` and returns what finished (cancelled = true).
+// One side of a battery: answers one test, streaming its text to onText. The built-in engine
+// (engineSide) and an OpenAI endpoint (core/serve/endpoint_compare.h) answer the same battery,
+// judged and timed the same way, so a model folder can be compared with a deployed server.
+struct SideAnswer {
+    GenerationResult result;           // text, finish (Cancelled: stopped), metrics; newIds may be empty
+    int outputTokens = 0;              // tokens generated (the engine's ids, or the server's usage)
+    std::vector<double> itlMs;         // gaps between streamed tokens
+    double seconds = 0;                // wall time of the test
+};
+using TextSink = std::function<void(const std::string&)>;
+struct BatterySide {
+    std::string slot;                  // "A" / "B"
+    std::function<SideAnswer(const BatteryTest&, const TextSink& onText, std::stop_token)> answer;
+};
+// The engine's side: prompts encoded as plain text with special tokens (story continuation), or
+// through the chat template for tests marked "chat"; `model` must outlive the side.
+BatterySide engineSide(LoadedModel& model, const RunSettings& settings);
+
+// Runs every test on every side, test by test (A then B, one at a time so timings don't
+// interfere). Stops between tokens on `stop` and returns what finished (cancelled = true).
+BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Battery& battery, const BatteryCallback& onEvent = {},
+                               std::stop_token stop = {});
+// runBatterySides over engineSide of each model.
 BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery& battery, const RunSettings& settings,
                           const BatteryCallback& onEvent = {}, std::stop_token stop = {});
 
@@ -94,6 +113,11 @@ using QualityCallback = std::function<void(const QualityEvent&)>;
 // text. result.notes tells why KLD is missing.
 QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress = {},
                       std::stop_token stop = {}, bool* cancelled = nullptr);
+
+// Perplexity of one model alone, recorded in `slot` ("A" or "B"), when the other side gives no
+// logits (an endpoint): no KLD, and `notes` say why.
+QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                           const QualityCallback& onProgress = {}, std::stop_token stop = {}, bool* cancelled = nullptr);
 
 // ---- the whole comparison (what `awqbench-cli compare` runs)
 

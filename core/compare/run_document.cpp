@@ -279,6 +279,7 @@ std::string runDocumentToJson(const RunDocument& d) {
     if (d.quality) j["quality"] = qualityJson(*d.quality);
     if (d.sweep) j["sweep"] = sweepJson(*d.sweep);
     if (d.cancelled) j["cancelled"] = true;
+    if (!d.notes.empty()) j["notes"] = d.notes;
     if (!d.preservedJson.empty()) {
         json base;
         try {
@@ -314,6 +315,7 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
                       get<bool>(s, "greedy", true),         get<double>(s, "temperature", 1.0),    get<int>(s, "top_k"),
                       get<double>(s, "top_p", 1.0),         get<double>(s, "repetition_penalty", 1.0), get<std::uint64_t>(s, "seed")};
         if (j.contains("battery")) d.battery = batteryFrom(child(j, "battery"));
+        if (j.contains("notes")) d.notes = get<std::vector<std::string>>(j, "notes");
         for (const auto& [slot, sp] : child(j, "speed").items())
             d.speed[slot] = {get<int>(sp, "requests"),
                              get<std::int64_t>(sp, "output_tokens"),

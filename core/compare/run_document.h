@@ -161,6 +161,9 @@ struct RunDocument {
     std::optional<QualityRun> quality;
     std::optional<SweepRun> sweep;
     bool cancelled = false;                // written as "cancelled": true when the run was stopped
+    // What could not be measured and why (e.g. KLD of an endpoint, which gives no logits); "notes",
+    // absent when empty.
+    std::vector<std::string> notes;
     // The document as read by runDocumentFromJson: keys this version does not know are kept and
     // written back by runDocumentToJson (writers never drop keys they read).
     std::string preservedJson;

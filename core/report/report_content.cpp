@@ -179,6 +179,7 @@ void addOverview(const RunDocument& d, ReportContent& c) {
         line += host + ".";
     }
     c.blocks.push_back(paragraph(line));
+    for (const auto& note : d.notes) c.blocks.push_back(paragraph("Not measured: " + note));
     if (!d.file.empty()) c.blocks.push_back(paragraph("Run document: " + d.file.string()));
 }
 

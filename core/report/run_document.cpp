@@ -386,6 +386,11 @@ RunDocument parseRunDocument(const std::string& text, const fs::path& file) {
             if (const json* x = r.object(*s, slot, "speed." + slot)) d.speed[slot] = readSpeed(r, *x, "speed." + slot);
     if (const json* q = r.object(j, "quality", "quality")) d.quality = readQuality(r, *q);
     if (const json* s = r.object(j, "sweep", "sweep")) d.sweep = readSweep(r, *s);
+    if (const auto n = j.find("notes"); n != j.end()) {
+        if (!n->is_array()) r.fail("notes", "should be a list");
+        for (const auto& note : *n)
+            if (note.is_string()) d.notes.push_back(note.get<std::string>());
+    }
     d.normalizedJson = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     return d;
 }

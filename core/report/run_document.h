@@ -125,6 +125,7 @@ struct RunDocument {
     std::map<std::string, SpeedStats> speed;  // by slot
     std::optional<Quality> quality;
     std::optional<Sweep> sweep;
+    std::vector<std::string> notes;   // what could not be measured and why
     std::string normalizedJson;       // the whole document (unknown keys kept), pretty-printed
 
     const RunModel* model(const std::string& slot) const;

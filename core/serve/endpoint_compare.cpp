@@ -3,6 +3,7 @@
 #include "core/util/error.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace awq::serve {
 
@@ -18,75 +19,112 @@ void resolveServedModel(Endpoint& e) {
     }
 }
 
-RunDocument runEndpointComparison(std::vector<Endpoint> endpoints, const Battery& battery, const RunSettings& run,
-                                  const BatteryCallback& onEvent, std::stop_token stop) {
-    if (endpoints.size() != 2) throw Error("compare takes two endpoints");
-    auto settings = run;
-    settings.device = "endpoint";
-    settings.dtype = "";
-    auto doc = newRunDocument("compare", settings);
-    doc.host = HostInfo{endpoints[0].url, "", 0};
-    const std::string slots[2] = {"A", "B"};
-    for (int i = 0; i < 2; ++i) {
-        resolveServedModel(endpoints[std::size_t(i)]);
-        RunModel identity;
-        identity.name = endpoints[std::size_t(i)].model;
-        identity.path = endpoints[std::size_t(i)].url;
-        doc.models[slots[i]] = identity;
-    }
+RunModel endpointIdentity(const Endpoint& e) {
+    RunModel identity;
+    identity.name = e.model;
+    identity.path = e.url;
+    return identity;
+}
 
-    BatteryRun out;
-    out.name = battery.name;
-    out.source = battery.source;
-    std::map<std::string, std::vector<GenerationMetrics>> metrics;
-    std::map<std::string, std::vector<double>> itl;
-    const int n = int(battery.tests.size());
-    for (int t = 0; t < n && !doc.cancelled; ++t) {
-        const auto& test = battery.tests[std::size_t(t)];
-        TestRecord rec{test.id, test.category, test.prompt, test.reference, {}};
-        for (int i = 0; i < 2; ++i) {
-            if (stop.stop_requested()) {
-                doc.cancelled = true;
-                break;
-            }
-            const auto& slot = slots[i];
-            if (onEvent) onEvent({BatteryEvent::Kind::TestStarted, slot, t, n, test.id, {}, {}});
-            CompletionCall call;
-            call.chat = test.chat;
-            call.prompt = test.prompt;
-            call.maxTokens = test.maxNewTokens > 0 ? test.maxNewTokens : run.maxNewTokens;
-            call.temperature = run.greedy ? 0 : run.temperature;
-            call.topP = run.topP;
-            if (!run.greedy) call.seed = run.seed;
-            const auto s = streamCompletion(endpoints[std::size_t(i)], call, [&](const std::string& text) {
-                if (onEvent) onEvent({BatteryEvent::Kind::Token, slot, t, n, test.id, text, {}});
-            });
-            if (!s.timing.ok) throw Error(endpoints[std::size_t(i)].url + ": test " + test.id + ": " + s.timing.error);
-            GenerationResult g;
-            g.text = s.text;
-            g.finish = s.finishReason == "length" ? FinishReason::Length : FinishReason::StopToken;
-            auto& m = g.metrics;
-            m.promptTokens = s.timing.promptTokens;
-            m.newTokens = s.timing.outputTokens;
-            m.ttftMs = s.timing.ttftMs;
-            m.e2eMs = s.timing.e2elMs;
-            m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
-            m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
-            metrics[slot].push_back(m);
-            itl[slot].insert(itl[slot].end(), s.timing.itlMs.begin(), s.timing.itlMs.end());
-            auto judged = judgeResult(test, g, m.e2eMs / 1000.0);
-            judged.outputTokens = m.newTokens;  // the server's count (usage), no ids here
-            rec.results[slot] = judged;
-            if (onEvent) onEvent({BatteryEvent::Kind::TestFinished, slot, t, n, test.id, {}, judged});
+std::string endpointNote(const std::string& slot, const Endpoint& e, bool qualityAsked) {
+    std::string note = slot + " (" + e.url + ", " + e.model + ") is an OpenAI endpoint: ";
+    note += qualityAsked ? "no perplexity, KLD or top-1 agreement for it (they need the model's logits, which a server does not give)"
+                         : "perplexity and KLD cannot be measured for it (they need the model's logits, which a server does not give)";
+    return note + "; its weights, load time and memory are the server's and not measured here.";
+}
+
+std::string endpointQualityNote(const std::string& endpointSlot) {
+    return "KLD and top-1 agreement need the logits of both models; " + endpointSlot + " is an endpoint, which gives none";
+}
+
+BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, const RunSettings& run) {
+    return {slot, [endpoint, run](const BatteryTest& test, const TextSink& onText, std::stop_token) {
+        CompletionCall call;
+        call.chat = test.chat;
+        call.prompt = test.prompt;
+        call.maxTokens = test.maxNewTokens > 0 ? test.maxNewTokens : run.maxNewTokens;
+        call.temperature = run.greedy ? 0 : run.temperature;
+        call.topP = run.topP;
+        if (!run.greedy) call.seed = run.seed;
+        const auto s = streamCompletion(endpoint, call, onText);
+        if (!s.timing.ok) throw Error(endpoint.url + ": test " + test.id + ": " + s.timing.error);
+        SideAnswer a;
+        a.result.text = s.text;
+        a.result.finish = s.finishReason == "length" ? FinishReason::Length : FinishReason::StopToken;
+        auto& m = a.result.metrics;
+        m.promptTokens = s.timing.promptTokens;
+        m.newTokens = s.timing.outputTokens;
+        m.ttftMs = s.timing.ttftMs;
+        m.e2eMs = s.timing.e2elMs;
+        m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
+        m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
+        a.outputTokens = m.newTokens;   // the server's count (usage): no token ids here
+        a.itlMs = s.timing.itlMs;
+        a.seconds = m.e2eMs / 1000.0;
+        return a;
+    }};
+}
+
+RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::optional<Battery>& battery,
+                               const std::optional<QualityOptions>& quality, const RunSettings& run, const CompareCallback& onEvent,
+                               std::stop_token stop) {
+    const auto emit = [&](CompareEvent e) {
+        if (onEvent) onEvent(e);
+    };
+    if (!sides[0].endpoint && !sides[1].endpoint)
+        return runComparison({sides[0].folder, sides[1].folder, sides[0].lora, sides[1].lora, run, battery, quality}, onEvent, stop);
+    const bool anyLocal = !sides[0].endpoint || !sides[1].endpoint;
+    auto settings = run;
+    if (!anyLocal) {   // nothing runs here: the device and dtype are the servers'
+        settings.device = "endpoint";
+        settings.dtype = "";
+    }
+    auto doc = newRunDocument("compare", settings);
+    const std::string slots[2] = {"A", "B"};
+    std::array<std::unique_ptr<LoadedModel>, 2> loaded;
+    std::vector<BatterySide> batterySides;
+    for (int i = 0; i < 2; ++i) {
+        auto& side = sides[std::size_t(i)];
+        const auto& slot = slots[i];
+        if (side.endpoint) {
+            emit({CompareEvent::Kind::Loading, slot, side.endpoint->url, {}, {}});
+            resolveServedModel(*side.endpoint);
+            doc.models[slot] = endpointIdentity(*side.endpoint);
+            doc.notes.push_back(endpointNote(slot, *side.endpoint, quality.has_value()));
+            batterySides.push_back(endpointSide(*side.endpoint, slot, run));
+        } else {
+            emit({CompareEvent::Kind::Loading, slot, side.folder.filename().string(), {}, {}});
+            auto options = engineOptionsFor(run);
+            options.lora = side.lora;
+            loaded[std::size_t(i)] = std::make_unique<LoadedModel>(loadModelForRun(slot, side.folder, options));
+            auto& identity = loaded[std::size_t(i)]->identity;
+            if (!side.lora.empty()) identity.loraAdapter = std::filesystem::absolute(side.lora).string();
+            doc.models[slot] = identity;
+            batterySides.push_back(engineSide(*loaded[std::size_t(i)], run));
         }
-        if (!rec.results.empty()) out.tests.push_back(std::move(rec));
+        emit({CompareEvent::Kind::Loaded, slot, doc.models[slot].name, {}, {}});
     }
-    for (const auto& slot : slots) {
-        out.totals[slot] = batteryTotals(out.tests, slot);
-        doc.speed[slot] = speedStats(metrics[slot], itl[slot]);
+    if (!anyLocal) doc.host = HostInfo{sides[0].endpoint->url, "", 0};   // the hardware is the servers', unknown here
+
+    if (battery && !stop.stop_requested()) {
+        auto outcome = runBatterySides(batterySides, *battery, [&](const BatteryEvent& e) {
+            emit({CompareEvent::Kind::Battery, e.slot, {}, e, {}});
+        }, stop);
+        doc.battery = std::move(outcome.run);
+        doc.speed = std::move(outcome.speed);
+        doc.cancelled = outcome.cancelled;
     }
-    doc.battery = std::move(out);
+    if (quality && anyLocal && !stop.stop_requested()) {
+        // Perplexity of the folder side alone (its slot kept); KLD needs both models' logits.
+        const int local = loaded[0] ? 0 : 1;
+        bool cancelled = false;
+        auto q = runQualityAlone(*loaded[std::size_t(local)]->engine, slots[local], *quality, endpointQualityNote(slots[1 - local]),
+                                 [&](const QualityEvent& e) { emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e}); }, stop, &cancelled);
+        doc.quality = std::move(q);
+        doc.cancelled = doc.cancelled || cancelled;
+    }
     doc.cancelled = doc.cancelled || stop.stop_requested();
+    emit({CompareEvent::Kind::Finished, {}, doc.cancelled ? "cancelled" : "finished", {}, {}});
     return doc;
 }
 

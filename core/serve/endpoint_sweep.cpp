@@ -8,6 +8,42 @@
 
 namespace awq::serve {
 
+SweepModel runEndpointSweep(const Endpoint& e, const SweepSettings& s, LoadSettings load, const ServingSlo& slo, const std::string& slot,
+                            const SweepCallback& onEvent, std::stop_token stop, bool* cancelled) {
+    std::vector<int> levels = s.concurrency;
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    if (levels.empty() || levels.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,4,16");
+    load.maxTokens = s.maxNewTokens;
+    load.prompt = s.prompt;
+    if (cancelled) *cancelled = false;
+    // One untimed request: connection set-up, the server's first-request costs.
+    if (const auto warm = timedCompletion(e, load.prompt, std::min(load.maxTokens, 4)); !warm.ok)
+        throw Error(e.url + ": the warm-up request failed: " + warm.error);
+    SweepModel model;
+    for (int c : levels) {
+        if (stop.stop_requested()) break;
+        load.maxConcurrency = c;
+        double seconds = 0;
+        const auto timings = runLoad(e, load, seconds, [&](int done, int total) {
+            if (onEvent) onEvent({slot, c, done, total, std::nullopt});
+        }, stop);
+        auto point = servingPoint(timings, seconds, c, load.requestRate, slo);
+        if (point.requests == 0) {
+            if (stop.stop_requested()) break;
+            std::string why;
+            for (const auto& t : timings)
+                if (!t.ok) why = t.error;
+            throw Error(e.url + ": every request at concurrency " + std::to_string(c) + " failed: " + why);
+        }
+        model.points.push_back(point);
+        if (onEvent) onEvent({slot, c, load.numPrompts, load.numPrompts, point});
+    }
+    if (cancelled) *cancelled = stop.stop_requested();
+    deriveSweepFigures(model, s);
+    return model;
+}
+
 RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const SweepSettings& s, LoadSettings load, const ServingSlo& slo,
                                      const SweepCallback& onEvent, std::stop_token stop) {
     if (endpoints.empty() || endpoints.size() > 2) throw Error("a sweep takes one or two endpoints");
@@ -23,44 +59,16 @@ RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const Swee
     auto doc = newRunDocument("sweep", run);
     doc.host = HostInfo{endpoints[0].url, "", 0};  // the hardware is the server's, unknown here
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}, endpoints[0].url};
-    load.maxTokens = s.maxNewTokens;
-    load.prompt = s.prompt;
 
     for (std::size_t i = 0; i < endpoints.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         auto& e = endpoints[i];
         resolveServedModel(e);
-        RunModel identity;
-        identity.name = e.model;
-        identity.path = e.url;
-        doc.models[slot] = identity;
+        doc.models[slot] = endpointIdentity(e);
 
-        // One untimed request: connection set-up, the server's first-request costs.
-        if (const auto warm = timedCompletion(e, load.prompt, std::min(load.maxTokens, 4)); !warm.ok)
-            throw Error(e.url + ": the warm-up request failed: " + warm.error);
-        SweepModel model;
-        for (int c : levels) {
-            if (stop.stop_requested()) {
-                doc.cancelled = true;
-                break;
-            }
-            load.maxConcurrency = c;
-            double seconds = 0;
-            const auto timings = runLoad(e, load, seconds, [&](int done, int total) {
-                if (onEvent) onEvent({slot, c, done, total, std::nullopt});
-            }, stop);
-            auto point = servingPoint(timings, seconds, c, load.requestRate, slo);
-            if (stop.stop_requested()) doc.cancelled = true;
-            if (point.requests == 0) {
-                std::string why;
-                for (const auto& t : timings)
-                    if (!t.ok) why = t.error;
-                throw Error(e.url + ": every request at concurrency " + std::to_string(c) + " failed: " + why);
-            }
-            model.points.push_back(point);
-            if (onEvent) onEvent({slot, c, load.numPrompts, load.numPrompts, point});
-        }
-        deriveSweepFigures(model, s);
+        bool cancelled = false;
+        auto model = runEndpointSweep(e, s, load, slo, slot, onEvent, stop, &cancelled);
+        doc.cancelled = cancelled;
         doc.sweep->models[slot] = std::move(model);
     }
     return doc;

@@ -2,6 +2,7 @@
 // format, the key numbers in each, no external references in HTML, clear errors for bad documents.
 #include "core/report/report_export.h"
 #include "core/report/run_document.h"
+#include "core/util/error.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
 
@@ -221,6 +222,23 @@ private Q_SLOTS:
                                   {"id": "t2", "results": {"A": {"seconds": 0.5, "substantive": true}}}]}})");
         QCOMPARE(battery.battery->totals.at("A").loopDetections.value(), 1);
         QVERIFY(QString::fromStdString(renderMarkdown(battery)).contains("| Total time | 2.00 s |"));
+    }
+
+    // What a run could not measure (an endpoint's KLD) is said in the report, not left as a blank or a zero.
+    void notesSayWhatWasNotMeasured() {
+        const auto d = parseRunDocument(R"({"format": "awqbench-run", "version": 1, "kind": "compare",
+            "models": {"A": {"name": "local"}, "B": {"name": "served", "path": "http://127.0.0.1:8000/v1"}},
+            "notes": ["B (http://127.0.0.1:8000/v1, served) is an OpenAI endpoint: no KLD for it"]})", "notes.json");
+        QCOMPARE(d.notes.size(), std::size_t(1));
+        QVERIFY(QString::fromStdString(renderMarkdown(d)).contains("Not measured: B (http://127.0.0.1:8000/v1, served) is an OpenAI endpoint"));
+        QVERIFY(QString::fromStdString(renderHtml(d)).contains("Not measured: B ("));
+        bool refused = false;
+        try {
+            parseRunDocument(R"({"format": "awqbench-run", "version": 1, "notes": "one string"})", "bad-notes.json");
+        } catch (const awq::Error& e) {
+            refused = std::string(e.what()).find("notes") != std::string::npos;
+        }
+        QVERIFY(refused);
     }
 
     void mismatchedSourceFingerprintIsFlagged() {

@@ -596,9 +596,11 @@ private Q_SLOTS:
         QTest::mouseClick(s->runButton(), Qt::LeftButton);
         const QString run = waitForRun("sweep");
         QVERIFY(!run.isEmpty());
+        // One comparison, one run: the sweep joins the battery and quality of this pair in their document.
+        QCOMPARE(run, builtInRun_);
         const RunDocument doc = loadRunDocument(toPath(run));
-        QCOMPARE(doc.kind, std::string("sweep"));
-        QVERIFY(doc.sweep);
+        QCOMPARE(doc.kind, std::string("compare"));
+        QVERIFY(doc.battery && doc.quality && doc.sweep);
         QCOMPARE(doc.sweep->models.at("A").points.size(), std::size_t(2));
         QCOMPARE(doc.sweep->models.at("B").points.size(), std::size_t(2));
         // Throughput and p95 latency of A and B against concurrency; the SLO line on the latency chart.

@@ -13,8 +13,14 @@
 #include "ui/quantize/model_picker.h"
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
+#include "core/serve/local_server.h"
+#if AWQBENCH_UI_WITH_SERVE
+#include "core/serve/endpoint_compare.h"
+#endif
 
 #include <QCheckBox>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -25,15 +31,18 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 
@@ -93,6 +102,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     setupLayout->setContentsMargins(0, 0, 0, 0);
     setupLayout->addWidget(buildModelsBar());
     setupLayout->addWidget(buildSettingsBar());
+    setupLayout->addWidget(buildServerBar());
     connect(setupFold_, &QToolButton::toggled, this, &ComparePage::setSetupExpanded);
 
     auto* layout = new QVBoxLayout(this);
@@ -111,7 +121,11 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         updateControls();
     });
     connect(session_, &CompareSession::slotLoaded, this, [this](int slot, bool ok, const QString& message) {
-        if (ok) {
+        if (ok && session_->isEndpoint(slot)) {
+            const RunModel& m = session_->identity(slot);
+            modelStatus_[slot]->setText(tr("Endpoint: serves %1").arg(QString::fromStdString(m.name)));
+            spdlog::info("Compare: {} is the endpoint {} (model {})", CompareSession::slotName(slot).toStdString(), m.path, m.name);
+        } else if (ok) {
             const RunModel& m = session_->identity(slot);
             modelStatus_[slot]->setText(tr("Loaded: %1 weights, %2, %3 s")
                                             .arg(formatMemory(m.weightBytes), QString::fromStdString(m.computeDtype))
@@ -123,6 +137,10 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         }
     });
     connect(session_, &CompareSession::loadFinished, this, [this](bool ok) {
+        comparison_.reset();   // a new pair: its runs go into a new document
+        comparisonFile_.clear();
+        endpointNote_->setText(endpointNote());
+        endpointNote_->setVisible(!endpointNote_->text().isEmpty());
         updateNames();
         if (ok) report(tr("Both models are loaded."));
         Q_EMIT modelsLoadedChanged(ok);
@@ -144,21 +162,19 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         battery_->showOutcome(*outcome);
         if (outcome->speed.count("A") && outcome->speed.count("B"))
             explainSpeeds(outcome->speed.at("A").outputTokensPerS, outcome->speed.at("B").outputTokensPerS);
-        RunDocument doc = newDocument("compare");
-        doc.battery = outcome->run;
-        doc.speed = outcome->speed;
-        doc.cancelled = outcome->cancelled;
-        saveRun(doc);
+        saveToComparison([&](RunDocument& doc) {
+            doc.battery = outcome->run;
+            doc.speed = outcome->speed;
+        }, outcome->cancelled);
         report(outcome->cancelled ? tr("Battery stopped; the finished tests are saved.") : tr("Battery done."));
         Q_EMIT runFinished(QStringLiteral("battery"), outcome->cancelled);
     });
     connect(session_, &CompareSession::qualityProgress, quality_, &QualityView::onProgress);
     connect(session_, &CompareSession::qualityFinished, this, [this](const QualityRun& q, bool cancelled) {
         quality_->showResult(q, cancelled);
-        RunDocument doc = newDocument("compare");
-        doc.quality = q;
-        doc.cancelled = cancelled;
-        saveRun(doc);
+        for (int s = 0; s < 2; ++s)   // say it, rather than leave a blank that reads as a failure
+            if (session_->isEndpoint(s)) quality_->resultTable()->item(QualityView::PerplexityRow, s)->setText(tr("n/a (endpoint)"));
+        saveToComparison([&](RunDocument& doc) { doc.quality = q; }, cancelled);
         report(cancelled ? tr("Quality check stopped.") : tr("Quality check done."));
         Q_EMIT runFinished(QStringLiteral("quality"), cancelled);
     });
@@ -169,10 +185,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         for (const auto& [slot, m] : run->models)
             for (const SweepPoint& p : m.points) best[slot == "B" ? 1 : 0] = std::max(best[slot == "B" ? 1 : 0], p.outputTokensPerS);
         explainSpeeds(best[0], best[1]);
-        RunDocument doc = newDocument("sweep");
-        doc.sweep = *run;
-        doc.cancelled = cancelled;
-        saveRun(doc);
+        saveToComparison([&](RunDocument& doc) { doc.sweep = *run; }, cancelled);
         report(cancelled ? tr("Sweep stopped.") : tr("Sweep done."));
         Q_EMIT runFinished(QStringLiteral("sweep"), cancelled);
     });
@@ -205,7 +218,184 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     setSetupExpanded(true);
 }
 
-ComparePage::~ComparePage() = default;
+ComparePage::~ComparePage() {
+    // Quietly: the window that shows the status may be half gone (it stopped the server on close).
+    if (server_) server_->stop();
+}
+
+QWidget* ComparePage::buildServerBar() {
+    auto* box = new QGroupBox(tr("Local server (OpenAI API)"));
+    box->setObjectName(QStringLiteral("compareServerBox"));
+    serverHost_ = new QLineEdit(QStringLiteral("127.0.0.1"));
+    serverHost_->setObjectName(QStringLiteral("compareServerHost"));
+    serverHost_->setToolTip(tr("Address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 opens it to the network"));
+    serverPort_ = new QSpinBox;
+    serverPort_->setObjectName(QStringLiteral("compareServerPort"));
+    serverPort_->setRange(0, 65535);
+    serverPort_->setValue(8000);
+    serverPort_->setSpecialValueText(tr("any free"));
+    serverButton_ = new QPushButton(tr("Start server"));
+    serverButton_->setObjectName(QStringLiteral("compareServerButton"));
+    serverButton_->setToolTip(tr("Serve the chosen model folders (A and B) as awqbench-cli serve does: /v1/models, /v1/completions, "
+                                 "/v1/chat/completions"));
+    serverUrl_ = new QLineEdit;
+    serverUrl_->setObjectName(QStringLiteral("compareServerUrl"));
+    serverUrl_->setReadOnly(true);
+    serverUrl_->setPlaceholderText(tr("not running"));
+    serverCopy_ = new QPushButton(tr("Copy URL"));
+    serverCopy_->setObjectName(QStringLiteral("compareServerCopy"));
+    serverUseB_ = new QPushButton(tr("Use as B"));
+    serverUseB_->setObjectName(QStringLiteral("compareServerUseB"));
+    serverUseB_->setToolTip(tr("Compare the served model as endpoint B"));
+    serverState_ = new QLabel(tr("Stopped"));
+    serverState_->setObjectName(QStringLiteral("compareServerState"));
+    serverState_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    auto* row = new QHBoxLayout(box);
+    row->addWidget(small(tr("Host")));
+    row->addWidget(serverHost_);
+    row->addWidget(small(tr("Port")));
+    row->addWidget(serverPort_);
+    row->addWidget(serverButton_);
+    row->addWidget(serverUrl_, 2);
+    row->addWidget(serverCopy_);
+    row->addWidget(serverUseB_);
+    row->addWidget(serverState_, 3);
+    connect(serverButton_, &QPushButton::clicked, this, [this] {
+        if (server_)
+            stopServer();
+        else
+            startServer();
+    });
+    connect(serverCopy_, &QPushButton::clicked, this, [this] {
+        QGuiApplication::clipboard()->setText(serverUrl());
+        report(tr("Copied %1.").arg(serverUrl()));
+    });
+    connect(serverUseB_, &QPushButton::clicked, this, [this] { useServerAs(1); });
+#if !AWQBENCH_UI_WITH_SERVE
+    box->setEnabled(false);
+    serverState_->setText(tr("This build has no HTTP server (cpp-httplib)."));
+#endif
+    updateServerControls();
+    return box;
+}
+
+bool ComparePage::startServer() {
+#if AWQBENCH_UI_WITH_SERVE
+    if (server_) return true;
+    serve::ServeOptions o;
+    for (int s = 0; s < 2; ++s) {
+        const std::string folder = pickers_[s]->currentPath().toStdString();
+        if (!isEndpoint(s) && !folder.empty() && std::find(o.models.begin(), o.models.end(), folder) == o.models.end()) o.models.push_back(folder);
+    }
+    if (o.models.empty()) {
+        report(tr("Choose a model folder for A or B to serve."), true);
+        return false;
+    }
+    o.host = serverHost_->text().trimmed().toStdString();
+    o.port = serverPort_->value();
+    o.device = runSettings().device;
+    // The log lines go to the log panel; the load's end comes back to this (GUI) thread. The page
+    // outlives the server's threads: stopServer() joins them.
+    auto server = std::make_unique<serve::LocalServer>(
+        o, [](const std::string& line) { spdlog::info("Local server: {}", line); },
+        [this](const std::string& error) {
+            const QString message = QString::fromStdString(error);
+            QMetaObject::invokeMethod(this, [this, message] {
+                if (!server_) return;
+                if (!message.isEmpty()) {
+                    report(tr("The local server could not load its models: %1").arg(message), true);
+                    stopServer();
+                    serverState_->setText(tr("Failed: %1").arg(message));
+                    return;
+                }
+                report(tr("The local server is ready at %1.").arg(serverUrl()));
+                updateServerControls();
+            }, Qt::QueuedConnection);
+        });
+    try {
+        server->start();
+    } catch (const std::exception& e) {
+        const QString message = QString::fromUtf8(e.what());
+        serverState_->setText(tr("Failed: %1").arg(message));
+        report(tr("Could not start the local server: %1").arg(message), true);
+        return false;
+    }
+    server_ = std::move(server);
+    updateServerControls();
+    report(tr("The local server listens at %1; loading %n model(s).", nullptr, int(o.models.size())).arg(serverUrl()));
+    return true;
+#else
+    report(tr("This build has no HTTP server (cpp-httplib)."), true);
+    return false;
+#endif
+}
+
+void ComparePage::stopServer() {
+#if AWQBENCH_UI_WITH_SERVE
+    if (!server_) return;
+    const QString url = serverUrl();
+    server_->stop();   // ends its requests, closes the port, joins its threads
+    server_.reset();
+    if (serverButton_) {
+        updateServerControls();
+        report(tr("The local server at %1 stopped.").arg(url));
+    }
+#endif
+}
+
+bool ComparePage::serverRunning() const {
+#if AWQBENCH_UI_WITH_SERVE
+    return server_ && server_->running();
+#else
+    return false;
+#endif
+}
+
+bool ComparePage::serverReady() const {
+#if AWQBENCH_UI_WITH_SERVE
+    return server_ && server_->ready();
+#else
+    return false;
+#endif
+}
+
+QString ComparePage::serverUrl() const {
+#if AWQBENCH_UI_WITH_SERVE
+    if (server_) return QString::fromStdString(server_->url());
+#endif
+    return {};
+}
+
+QStringList ComparePage::serverModels() const {
+    QStringList ids;
+#if AWQBENCH_UI_WITH_SERVE
+    if (server_)
+        for (const auto& id : server_->modelIds()) ids << QString::fromStdString(id);
+#endif
+    return ids;
+}
+
+void ComparePage::useServerAs(int slot) {
+    if (!server_) return report(tr("Start the local server first."), true);
+    const QStringList models = serverModels();
+    setEndpoint(slot, serverUrl(), models.isEmpty() ? QString() : models.first());
+    report(tr("%1 is now the local server's %2; load both to compare.").arg(CompareSession::slotName(slot), shortName(slot)));
+}
+
+void ComparePage::updateServerControls() {
+    const bool running = serverRunning();
+    serverButton_->setText(running ? tr("Stop server") : tr("Start server"));
+    serverHost_->setEnabled(!running);
+    serverPort_->setEnabled(!running);
+    serverUrl_->setText(serverUrl());
+    serverCopy_->setEnabled(running);
+    serverUseB_->setEnabled(running);
+    if (running)
+        serverState_->setText(serverReady() ? tr("Ready: %1").arg(serverModels().join(QStringLiteral(", "))) : tr("Loading %1…").arg(serverModels().join(QStringLiteral(", "))));
+    else if (!serverState_->text().startsWith(tr("Failed")))
+        serverState_->setText(tr("Stopped"));
+    Q_EMIT serverStateChanged(running, serverReady());
+}
 
 void ComparePage::setSetupExpanded(bool expanded) {
     setupFold_->setChecked(expanded);
@@ -245,6 +435,42 @@ QWidget* ComparePage::buildModelsBar() {
         auto* name = new QLabel(s == 0 ? tr("<b>A</b> (reference)") : tr("<b>B</b>"));
         grid->addWidget(name, 2 * s, 0);
         grid->addWidget(pickers_[s], 2 * s, 1);
+        // An OpenAI endpoint in place of the library model: URL, served model, the key's variable.
+        const QString slotName = s == 0 ? QStringLiteral("A") : QStringLiteral("B");
+        endpointCheck_[s] = new QCheckBox(tr("Endpoint"));
+        endpointCheck_[s]->setObjectName(QStringLiteral("compareEndpoint") + slotName);
+        endpointCheck_[s]->setToolTip(tr("Compare an OpenAI-compatible server (vLLM, awqbench-cli serve, ...) as %1").arg(slotName));
+        endpointUrl_[s] = new QLineEdit;
+        endpointUrl_[s]->setObjectName(QStringLiteral("compareEndpointUrl") + slotName);
+        endpointUrl_[s]->setPlaceholderText(QStringLiteral("http://127.0.0.1:8000/v1"));
+        endpointModel_[s] = new QLineEdit;
+        endpointModel_[s]->setObjectName(QStringLiteral("compareEndpointModel") + slotName);
+        endpointModel_[s]->setPlaceholderText(tr("served model (default: the first it lists)"));
+        endpointKeyEnv_[s] = new QLineEdit;
+        endpointKeyEnv_[s]->setObjectName(QStringLiteral("compareEndpointKeyEnv") + slotName);
+        endpointKeyEnv_[s]->setPlaceholderText(tr("API key variable, e.g. OPENAI_API_KEY"));
+        endpointKeyEnv_[s]->setToolTip(tr("The name of an environment variable that holds the API key; the key itself is never stored"));
+        endpointRow_[s] = new QWidget;
+        auto* endpointLayout = new QHBoxLayout(endpointRow_[s]);
+        endpointLayout->setContentsMargins(0, 0, 0, 0);
+        endpointLayout->addWidget(endpointUrl_[s], 3);
+        endpointLayout->addWidget(endpointModel_[s], 2);
+        endpointLayout->addWidget(endpointKeyEnv_[s], 2);
+        endpointRow_[s]->hide();
+        grid->addWidget(endpointRow_[s], 2 * s, 1);
+        grid->addWidget(endpointCheck_[s], 2 * s + 1, 0);
+        auto changed = [this] {
+            updateNames();
+            updateModelInfo();
+            updateControls();
+        };
+        connect(endpointCheck_[s], &QCheckBox::toggled, this, [this, s, changed](bool on) {
+            pickers_[s]->setVisible(!on);
+            endpointRow_[s]->setVisible(on);
+            changed();
+        });
+        connect(endpointUrl_[s], &QLineEdit::textChanged, this, changed);
+        connect(endpointModel_[s], &QLineEdit::textChanged, this, changed);
         grid->addWidget(modelStatus_[s], 2 * s, 2);
         grid->addWidget(modelPath_[s], 2 * s + 1, 1, 1, 2);
         connect(pickers_[s], &ModelPicker::entryChanged, this, [this] {
@@ -272,6 +498,12 @@ QWidget* ComparePage::buildModelsBar() {
     warnRow->addWidget(referenceWarning_, 1);
     warnRow->addWidget(swap_);
     grid->addLayout(warnRow, 4, 0, 1, 4);
+    endpointNote_ = new QLabel;
+    endpointNote_->setObjectName(QStringLiteral("compareEndpointNote"));
+    endpointNote_->setWordWrap(true);
+    endpointNote_->setStyleSheet(QStringLiteral("QLabel { color: #a84b00; }"));
+    endpointNote_->hide();
+    grid->addWidget(endpointNote_, 5, 0, 1, 4);
 
     load_ = new QPushButton(icon(QStringLiteral("compare")), tr("Load both"));
     load_->setObjectName(QStringLiteral("compareLoad"));
@@ -482,11 +714,14 @@ bool isQuantized(const CatalogEntryPtr& e) { return e && e->info && e->info->con
 void ComparePage::updateModelInfo() {
     for (int s = 0; s < 2; ++s) {
         const CatalogEntryPtr e = pickers_[s]->currentEntry();
-        modelPath_[s]->setText(e ? tr("%1: %2").arg(originText(e->origin), pickers_[s]->currentPath()) : QString());
+        if (isEndpoint(s))
+            modelPath_[s]->setText(tr("Endpoint: %1").arg(endpointUrl_[s]->text().trimmed()));
+        else
+            modelPath_[s]->setText(e ? tr("%1: %2").arg(originText(e->origin), pickers_[s]->currentPath()) : QString());
         modelPath_[s]->setToolTip(modelPath_[s]->text());
     }
     const CatalogEntryPtr a = pickers_[0]->currentEntry(), b = pickers_[1]->currentEntry();
-    const bool flipped = isQuantized(a) && b && b->info && !isQuantized(b);
+    const bool flipped = !isEndpoint(0) && !isEndpoint(1) && isQuantized(a) && b && b->info && !isQuantized(b);
     referenceWarning_->setText(flipped ? tr("A is quantized (%1) and B is not: KLD and agreement are measured against A, so the "
                                             "quantized model would be the reference. Swap them to measure B against the original?")
                                              .arg(quantizationText(*a))
@@ -506,6 +741,7 @@ void ComparePage::updateDeviceLabel() {
 }
 
 void ComparePage::explainSpeeds(double aTps, double bTps) {
+    if (isEndpoint(0) || isEndpoint(1)) return;   // an endpoint's device is the server's, unknown here
     const bool aq = isQuantized(pickers_[0]->currentEntry()), bq = isQuantized(pickers_[1]->currentEntry());
     std::optional<std::string> note;
     const HostInfo host = thisHost(runSettings().device);
@@ -524,8 +760,35 @@ bool ComparePage::referenceWarningShown() const { return !referenceWarning_->isH
 QString ComparePage::referenceWarning() const { return referenceWarning_->text(); }
 
 bool ComparePage::modelsLoaded() const {
-    return session_->isLoaded() && session_->loadedPath(0) == pickers_[0]->currentPath() &&
-           session_->loadedPath(1) == pickers_[1]->currentPath();
+    return session_->isLoaded() && session_->loadedPath(0) == sourceKey(0) && session_->loadedPath(1) == sourceKey(1);
+}
+
+bool ComparePage::isEndpoint(int slot) const { return endpointCheck_[slot]->isChecked(); }
+
+QString ComparePage::sourceKey(int slot) const {
+    if (!isEndpoint(slot)) return pickers_[slot]->currentPath();
+    const QString url = endpointUrl_[slot]->text().trimmed();
+    if (url.isEmpty()) return {};
+    return CompareSession::Source{{}, serve::Endpoint{url.toStdString(), endpointModel_[slot]->text().trimmed().toStdString(), {}}}.key();
+}
+
+void ComparePage::setEndpoint(int slot, const QString& url, const QString& model, const QString& keyEnv) {
+    endpointUrl_[slot]->setText(url);
+    endpointModel_[slot]->setText(model);
+    endpointKeyEnv_[slot]->setText(keyEnv);
+    endpointCheck_[slot]->setChecked(true);
+}
+
+void ComparePage::clearEndpoint(int slot) { endpointCheck_[slot]->setChecked(false); }
+
+QString ComparePage::endpointNote() const {
+    QStringList notes;
+#if AWQBENCH_UI_WITH_SERVE
+    for (int s = 0; s < 2; ++s)
+        if (session_->isLoaded() && session_->endpoint(s))
+            notes << QString::fromStdString(serve::endpointNote(CompareSession::slotName(s).toStdString(), *session_->endpoint(s), false));
+#endif
+    return notes.join(QLatin1Char('\n'));
 }
 
 RunSettings ComparePage::runSettings() const {
@@ -542,13 +805,28 @@ RunSettings ComparePage::runSettings() const {
 }
 
 void ComparePage::loadModels() {
-    const QString a = pickers_[0]->currentPath(), b = pickers_[1]->currentPath();
-    if (a.isEmpty() || b.isEmpty()) return report(tr("Choose models A and B first."), true);
-    notePairChosen();
+    std::array<CompareSession::Source, 2> sources;
+    for (int s = 0; s < 2; ++s) {
+        if (sourceKey(s).isEmpty()) return report(tr("Choose models A and B first."), true);
+        if (!isEndpoint(s)) {
+            sources[s].folder = pickers_[s]->currentPath();
+            continue;
+        }
+        // The key is read from the named variable now and kept in memory only (never in a run document).
+        std::string key;
+        if (const QString var = endpointKeyEnv_[s]->text().trimmed(); !var.isEmpty()) {
+            const char* value = std::getenv(var.toLocal8Bit().constData());
+            if (!value) return report(tr("The environment variable %1 (the API key of %2) is not set.").arg(var, CompareSession::slotName(s)), true);
+            key = value;
+        }
+        sources[s].endpoint = serve::Endpoint{endpointUrl_[s]->text().trimmed().toStdString(), endpointModel_[s]->text().trimmed().toStdString(), key};
+    }
+    if (!isEndpoint(0) && !isEndpoint(1)) notePairChosen();
     for (QLabel* l : modelStatus_) l->setText(tr("Loading…"));
+    endpointNote_->hide();
     runKind_ = QStringLiteral("load");
-    spdlog::info("Compare: loading A = {} and B = {}", a.toStdString(), b.toStdString());
-    session_->load(a, b, runSettings());
+    spdlog::info("Compare: loading A = {} and B = {}", sourceKey(0).toStdString(), sourceKey(1).toStdString());
+    session_->load(sources, runSettings());
     // A conversation opened for this pair continues once loaded; a live one ends with the reload.
     if (!restorePending_ || !conversationMatchesModels()) {
         restorePending_ = false;
@@ -563,7 +841,7 @@ void ComparePage::sendChat(const QString& message) {
                                                         : tr("Wait until the %1 finishes, or stop it, to chat.").arg(runKind_),
                       true);
     if (!modelsLoaded()) {
-        if (pickers_[0]->currentPath().isEmpty() || pickers_[1]->currentPath().isEmpty())
+        if (sourceKey(0).isEmpty() || sourceKey(1).isEmpty())
             return report(tr("Choose models A and B to chat with."), true);
         pendingChat_ = message;
         loadModels();
@@ -601,6 +879,8 @@ void ComparePage::runQuality() {
     if (!modelsLoaded()) return;
     const QualityOptions options = quality_->options();
     if (options.text.empty()) return report(tr("Choose a text file to score."), true);
+    if (session_->isEndpoint(0) && session_->isEndpoint(1))
+        return report(tr("Perplexity and KLD need a model's logits, which an endpoint does not give: choose a model folder for A or B."), true);
     runKind_ = QStringLiteral("quality");
     quality_->begin();
     spdlog::info("Compare: perplexity and KLD on {}", options.text.string());
@@ -633,6 +913,12 @@ void ComparePage::updateNames() {
 }
 
 QString ComparePage::shortName(int slot) const {
+    if (isEndpoint(slot)) {
+        const QString model = endpointModel_[slot]->text().trimmed();
+        if (!model.isEmpty()) return model;
+        if (session_->isLoaded() && session_->loadedPath(slot) == sourceKey(slot)) return QString::fromStdString(session_->identity(slot).name);
+        return endpointUrl_[slot]->text().trimmed();
+    }
     const QString path = pickers_[slot]->currentPath();
     return path.isEmpty() ? tr("none") : QFileInfo(path).fileName();
 }
@@ -641,8 +927,12 @@ void ComparePage::updateControls() {
     updateSetupSummary();
     const bool busy = session_->isBusy();
     const bool ready = modelsLoaded() && !busy;
-    load_->setEnabled(!busy && !pickers_[0]->currentPath().isEmpty() && !pickers_[1]->currentPath().isEmpty());
+    load_->setEnabled(!busy && !sourceKey(0).isEmpty() && !sourceKey(1).isEmpty());
     for (ModelPicker* p : pickers_) p->setEnabled(!busy);
+    for (int s = 0; s < 2; ++s) {
+        endpointCheck_[s]->setEnabled(!busy);
+        endpointRow_[s]->setEnabled(!busy);
+    }
     swap_->setEnabled(!busy);
     device_->setEnabled(!busy);
     chat_->setRunning(busy && runKind_ == QLatin1String("chat"), ready);
@@ -657,19 +947,33 @@ RunDocument ComparePage::newDocument(const std::string& kind) const {
     RunDocument doc = newRunDocument(kind, runSettings());
     doc.models["A"] = session_->identity(0);
     doc.models["B"] = session_->identity(1);
+    for (const QString& note : endpointNote().split(QLatin1Char('\n'), Qt::SkipEmptyParts)) doc.notes.push_back(note.toStdString());
     return doc;
+}
+
+void ComparePage::saveToComparison(const std::function<void(RunDocument&)>& section, bool cancelled) {
+    if (!comparison_) comparison_ = newDocument("compare");
+    section(*comparison_);
+    comparison_->cancelled = comparison_->cancelled || cancelled;
+    saveRun(*comparison_);
 }
 
 void ComparePage::saveRun(const RunDocument& doc) {
     const QString folder = runsFolder_.isEmpty() ? QDir::current().filePath(QStringLiteral("runs")) : runsFolder_;
     QString stamp = QString::fromStdString(doc.created);
     stamp.remove(QLatin1Char(':')).remove(QLatin1Char('-'));
-    const QString base = QStringLiteral("%1-%2-%3-vs-%4").arg(stamp, QString::fromStdString(doc.kind), shortName(0), shortName(1));
-    QString file = QDir(folder).filePath(base + QStringLiteral(".json"));
-    for (int n = 2; QFileInfo::exists(file); ++n) file = QDir(folder).filePath(QStringLiteral("%1-%2.json").arg(base).arg(n));
+    const auto safe = [](QString name) { return name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")), QStringLiteral("_")); };
+    const QString base = QStringLiteral("%1-%2-%3-vs-%4").arg(stamp, QString::fromStdString(doc.kind), safe(shortName(0)), safe(shortName(1)));
+    // The comparison's file once it has one: its later runs are saved over it.
+    QString file = comparisonFile_;
+    if (file.isEmpty()) {
+        file = QDir(folder).filePath(base + QStringLiteral(".json"));
+        for (int n = 2; QFileInfo::exists(file); ++n) file = QDir(folder).filePath(QStringLiteral("%1-%2.json").arg(base).arg(n));
+    }
     try {
         QDir().mkpath(folder);
         saveRunDocument(doc, toPath(file));
+        comparisonFile_ = file;
         lastRunFile_ = file;
         spdlog::info("Compare: run saved to {}", file.toStdString());
         Q_EMIT runSaved(file);

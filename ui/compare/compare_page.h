@@ -1,23 +1,33 @@
 #pragma once
 // The Compare page: any two library models A and B, shared generation settings, both loaded at
 // once on worker threads; tabs for Chat (two panes streaming together), Battery, Quality and the
-// concurrency Sweep. Every battery, quality and sweep run is saved as a run document (RUN.json,
-// docs/run-format.md) in the runs folder, where the Reports page finds it.
+// concurrency Sweep. A or B may be an OpenAI endpoint (URL, served model, the API key's environment
+// variable; the key is never stored). One comparison is one run document (RUN.json,
+// docs/run-format.md) in the runs folder: the battery, quality and sweep of the loaded A/B pair all
+// go into it, where the Reports page finds it. The page can also start the local OpenAI server
+// (core/serve/local_server.h) on the chosen model folders and take it as an endpoint.
 #include "core/compare/run_document.h"
 #include "ui/models/catalog_table_model.h"
 
 #include <QWidget>
 
 #include <functional>
+#include <memory>
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
 class QToolButton;
+
+namespace awq::serve {
+class LocalServer;
+}
 
 namespace awq::ui {
 
@@ -55,6 +65,24 @@ public:
     // The B last compared with a given A (by path), chosen when the user picks that A again.
     void setPartnerLookup(std::function<QString(const QString& a)> lookup) { partnerOf_ = std::move(lookup); }
     void swapModels();           // A <-> B (the Swap button)
+    // Slot 0 = A, 1 = B compares an endpoint (url, served model name: "" = the first it lists,
+    // the environment variable holding its API key: "" = none), or again its library model.
+    void setEndpoint(int slot, const QString& url, const QString& model = {}, const QString& keyEnv = {});
+    void clearEndpoint(int slot);
+    bool isEndpoint(int slot) const;
+    // What the page says cannot be measured for the loaded endpoint(s) ("" when none is loaded).
+    QString endpointNote() const;
+
+    // The local OpenAI-compatible server on the chosen model folders (A's and B's that are not
+    // endpoints), bound to the host / port fields; false with the reason in the page when it cannot listen.
+    bool startServer();
+    void stopServer();           // also on window close (MainWindow) and with the page
+    bool serverRunning() const;
+    bool serverReady() const;    // its models are loaded
+    QString serverUrl() const;   // "http://127.0.0.1:8000/v1" while running, else ""
+    QStringList serverModels() const;
+    // Takes the running server as the endpoint of a slot (its first model).
+    void useServerAs(int slot);
     // Shown when A is quantized and B is not: KLD and agreement "vs A" would take the quantized
     // model as the reference.
     bool referenceWarningShown() const;
@@ -96,6 +124,11 @@ public:
     SweepView* sweep() const { return sweep_; }
     CompareSession* session() const { return session_; }
     QString lastRunFile() const { return lastRunFile_; }
+    QLineEdit* serverHostEdit() const { return serverHost_; }
+    QSpinBox* serverPortSpin() const { return serverPort_; }
+    QPushButton* serverButton() const { return serverButton_; }
+    QLineEdit* serverUrlEdit() const { return serverUrl_; }
+    QLabel* serverState() const { return serverState_; }
 
 Q_SIGNALS:
     void modelsLoadedChanged(bool loaded);
@@ -103,10 +136,14 @@ Q_SIGNALS:
     void runFinished(const QString& kind, bool cancelled);
     void runSaved(const QString& file);
     void statusMessage(const QString& text);
+    void serverStateChanged(bool running, bool ready);
 
 private:
     QWidget* buildModelsBar();
     QWidget* buildSettingsBar();
+    QWidget* buildServerBar();
+    void updateServerControls();
+    QString sourceKey(int slot) const;   // the picker's path, or the endpoint as the session keys it
     void updateControls();
     void updateNames();
     void updateModelInfo();      // origin and path under each picker, the reference warning
@@ -117,6 +154,9 @@ private:
     void explainSpeeds(double aTps, double bTps);
     QString shortName(int slot) const;
     RunDocument newDocument(const std::string& kind) const;
+    // The loaded pair's run document with `section` filled in (the battery, quality or sweep),
+    // saved over the same file: one comparison, one run.
+    void saveToComparison(const std::function<void(RunDocument&)>& section, bool cancelled);
     void saveRun(const RunDocument& doc);
     void report(const QString& text, bool error = false);
     void saveConversation();          // the chat's conversation, atomically, to its own file
@@ -137,6 +177,22 @@ private:
     QLabel* modelStatus_[2] = {};
     QLabel* modelPath_[2] = {};
     QLabel* referenceWarning_ = nullptr;
+    QCheckBox* endpointCheck_[2] = {};
+    QWidget* endpointRow_[2] = {};
+    QLineEdit* endpointUrl_[2] = {};
+    QLineEdit* endpointModel_[2] = {};
+    QLineEdit* endpointKeyEnv_[2] = {};
+    QLabel* endpointNote_ = nullptr;
+    std::optional<RunDocument> comparison_;   // the loaded pair's run document
+    QString comparisonFile_;
+    std::unique_ptr<serve::LocalServer> server_;
+    QLineEdit* serverHost_ = nullptr;
+    QSpinBox* serverPort_ = nullptr;
+    QPushButton* serverButton_ = nullptr;
+    QLineEdit* serverUrl_ = nullptr;
+    QPushButton* serverCopy_ = nullptr;
+    QPushButton* serverUseB_ = nullptr;
+    QLabel* serverState_ = nullptr;
     QPushButton* swap_ = nullptr;
     QPushButton* load_ = nullptr;
     std::function<QString(const QString&)> partnerOf_;

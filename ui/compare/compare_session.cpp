@@ -1,12 +1,17 @@
 #include "ui/compare/compare_session.h"
 
 #include "core/compare/chat_session.h"
+#if AWQBENCH_UI_WITH_SERVE
+#include "core/serve/endpoint_compare.h"
+#include "core/serve/endpoint_sweep.h"
+#endif
 
 #include <QMetaObject>
 #include <QPointer>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -52,12 +57,20 @@ bool CompareSession::begin(int pieces, bool needsModels) {
     return true;
 }
 
+QString CompareSession::Source::key() const {
+    return endpoint ? QString::fromStdString(endpoint->url + "#" + endpoint->model) : folder;
+}
+
 bool CompareSession::load(const QString& folderA, const QString& folderB, const RunSettings& settings) {
+    return load({Source{folderA, {}}, Source{folderB, {}}}, settings);
+}
+
+bool CompareSession::load(const std::array<Source, 2>& sources, const RunSettings& settings) {
     if (!begin(2, false)) return false;
-    const QString folders[2] = {folderA, folderB};
     for (int s : {A, B}) {
         models_[s].reset();
         chats_[s].reset();
+        endpoints_[s].reset();
         loaded_[s] = false;
         loadOk_[s] = false;
         loadedPath_[s].clear();
@@ -65,36 +78,50 @@ bool CompareSession::load(const QString& folderA, const QString& folderB, const 
     QPointer<CompareSession> self(this);
     for (int s : {A, B}) {
         const std::string slot = slotName(s).toStdString();
-        const std::filesystem::path folder = folders[s].toStdString();
-        const QString path = folders[s];
-        post(s, [self, s, slot, folder, path, settings] {
+        const Source source = sources[s];
+        post(s, [self, s, slot, source, settings] {
             std::shared_ptr<LoadedModel> model;
             std::shared_ptr<ChatSession> chat;
+            std::optional<serve::Endpoint> endpoint = source.endpoint;
+            RunModel identity;
             QString error;
             try {
-                model = std::make_shared<LoadedModel>(loadModelForRun(slot, folder, engineOptionsFor(settings, kMaxBatch)));
-                if (model->engine->hasTokenizer()) chat = std::make_shared<ChatSession>(*model->engine);
+                if (endpoint) {   // asks the server which model it serves (off the GUI thread: it may take a while)
+#if AWQBENCH_UI_WITH_SERVE
+                    serve::resolveServedModel(*endpoint);
+                    identity = serve::endpointIdentity(*endpoint);
+#else
+                    throw std::runtime_error("this build has no HTTP client (cpp-httplib): it cannot reach " + endpoint->url);
+#endif
+                } else {
+                    model = std::make_shared<LoadedModel>(loadModelForRun(slot, source.folder.toStdString(), engineOptionsFor(settings, kMaxBatch)));
+                    if (model->engine->hasTokenizer()) chat = std::make_shared<ChatSession>(*model->engine);
+                    identity = model->identity;
+                }
             } catch (const std::exception& e) {
                 error = QString::fromUtf8(e.what());
             }
+            const bool ok = error.isEmpty();
+            const QString key = source.key();   // as asked (an empty model name stays empty), so the page can match it
             QMetaObject::invokeMethod(
                 self.data(),
-                [self, s, model, chat, error, path] {
+                [self, s, model, chat, endpoint, identity, ok, error, key] {
                     if (!self) return;
                     self->models_[s] = model;
                     self->chats_[s] = chat;
+                    self->endpoints_[s] = ok ? endpoint : std::nullopt;
                     self->loaded_[s] = true;
-                    self->loadOk_[s] = model != nullptr;
-                    if (model) {
-                        self->identity_[s] = model->identity;
-                        self->loadedPath_[s] = path;
+                    self->loadOk_[s] = ok;
+                    if (ok) {
+                        self->identity_[s] = identity;
+                        self->loadedPath_[s] = key;
                     }
-                    Q_EMIT self->slotLoaded(s, model != nullptr, error);
+                    Q_EMIT self->slotLoaded(s, ok, error);
                     if (self->loaded_[A] && self->loaded_[B]) {
-                        const bool ok = self->loadOk_[A] && self->loadOk_[B];
-                        if (!ok) self->loaded_ = {false, false};
+                        const bool both = self->loadOk_[A] && self->loadOk_[B];
+                        if (!both) self->loaded_ = {false, false};
                         self->finishOne();
-                        Q_EMIT self->loadFinished(ok);
+                        Q_EMIT self->loadFinished(both);
                     } else {
                         self->finishOne();
                     }
@@ -117,6 +144,7 @@ bool CompareSession::chat(const QString& message, const RunSettings& settings, c
         post(s, [self, s, chat, model, text, system, settings, token, regenerate] {
             auto back = [self](auto fn) { QMetaObject::invokeMethod(self.data(), [self, fn] { if (self) fn(*self); }, Qt::QueuedConnection); };
             try {
+                if (!chat && !model) throw std::runtime_error("chat with an endpoint is not available here: run the battery or the sweep against it");
                 if (!chat) throw std::runtime_error("this model has no tokenizer.json, so it cannot chat");
                 chat->setSystemPrompt(system);   // may change between turns; it stays the first message
                 if (regenerate) chat->dropLastExchange();
@@ -160,15 +188,26 @@ bool CompareSession::runBattery(const Battery& battery, const RunSettings& setti
     if (!begin(1)) return false;
     QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
+    const auto endpoints = endpoints_;
     const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, battery, settings, token] {
+    post(A, [self, a, b, endpoints, battery, settings, token] {
         auto onEvent = [self](const BatteryEvent& e) {
             QMetaObject::invokeMethod(self.data(), [self, e] { if (self) Q_EMIT self->batteryEvent(e); }, Qt::QueuedConnection);
         };
         std::shared_ptr<BatteryOutcome> outcome;
         QString error;
         try {
-            outcome = std::make_shared<BatteryOutcome>(awq::runBattery({a.get(), b.get()}, battery, settings, onEvent, token));
+            std::vector<BatterySide> sides;
+            for (int s : {A, B}) {
+                if (const auto& model = s == A ? a : b) {
+                    sides.push_back(engineSide(*model, settings));
+                } else {
+#if AWQBENCH_UI_WITH_SERVE
+                    sides.push_back(serve::endpointSide(*endpoints[s], slotName(s).toStdString(), settings));
+#endif
+                }
+            }
+            outcome = std::make_shared<BatteryOutcome>(awq::runBatterySides(sides, battery, onEvent, token));
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());
         }
@@ -204,7 +243,18 @@ bool CompareSession::runQuality(const QualityOptions& options) {
         std::optional<QualityRun> quality;
         QString error;
         try {
-            quality = awq::runQuality(*a->engine, b->engine.get(), options, onProgress, token, &cancelled);
+            if (a && b) {
+                quality = awq::runQuality(*a->engine, b->engine.get(), options, onProgress, token, &cancelled);
+            } else if (a || b) {   // one side is an endpoint: the folder side's perplexity, in its slot
+#if AWQBENCH_UI_WITH_SERVE
+                const std::string local = a ? "A" : "B";
+                quality = awq::runQualityAlone(*(a ? a : b)->engine, local, options, serve::endpointQualityNote(a ? "B" : "A"), onProgress,
+                                               token, &cancelled);
+#endif
+            } else {
+                throw std::runtime_error("perplexity and KLD need a model's logits, which an endpoint does not give: "
+                                         "choose a model folder for A or B");
+            }
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());
         }
@@ -227,8 +277,9 @@ bool CompareSession::runSweep(const SweepSettings& sweep, const RunSettings& set
     if (!begin(1)) return false;
     QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
+    const auto endpoints = endpoints_;
     const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, sweep, settings, token] {
+    post(A, [self, a, b, endpoints, sweep, settings, token] {
         auto onEvent = [self](const SweepEvent& e) {
             QMetaObject::invokeMethod(self.data(), [self, e] { if (self) Q_EMIT self->sweepProgress(e); }, Qt::QueuedConnection);
         };
@@ -240,9 +291,20 @@ bool CompareSession::runSweep(const SweepSettings& sweep, const RunSettings& set
         bool cancelled = false;
         QString error;
         try {
-            for (const auto* m : {a.get(), b.get()}) {
+            for (int s : {A, B}) {
                 if (cancelled) break;
-                run->models[m->slot] = awq::runSweep(*m->engine, sweep, m->slot, onEvent, token, &cancelled);
+                const std::string slot = slotName(s).toStdString();
+                if (const auto& m = s == A ? a : b) {
+                    run->models[slot] = awq::runSweep(*m->engine, sweep, slot, onEvent, token, &cancelled);
+                } else {
+#if AWQBENCH_UI_WITH_SERVE
+                    // vLLM benchmark_serving's load, all requests at once, enough for the highest level
+                    serve::LoadSettings load;
+                    load.numPrompts = std::max(sweep.minRequests, sweep.concurrency.empty() ? 1 : *std::max_element(sweep.concurrency.begin(), sweep.concurrency.end()));
+                    run->models[slot] = serve::runEndpointSweep(*endpoints[s], sweep, load, {}, slot, onEvent, token, &cancelled);
+                    run->endpoint = endpoints[s]->url;
+#endif
+                }
             }
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());

@@ -1,10 +1,14 @@
 #pragma once
 // The Compare page's two loaded models, each on its own QThread: both load at once, chat turns
 // stream from both at the same time, and the battery, quality check and sweep run on A's thread
-// (using both engines, one after the other, so their timings do not interfere). Everything comes
-// back as queued signals on the GUI thread. One operation at a time; cancel stops the one in flight.
+// (using both engines, one after the other, so their timings do not interfere). Either slot may be
+// an OpenAI endpoint instead of a folder: "loading" it asks the server for its model, the battery
+// and sweep send it requests, and quality measures only the folder side (an endpoint gives no
+// logits). Everything comes back as queued signals on the GUI thread. One operation at a time;
+// cancel stops the one in flight.
 #include "core/compare/compare_runner.h"
 #include "core/compare/sweep.h"
+#include "core/serve/endpoint_client.h"
 
 #include <QObject>
 #include <QString>
@@ -12,6 +16,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <utility>
@@ -32,8 +37,15 @@ public:
     explicit CompareSession(QObject* parent = nullptr);
     ~CompareSession() override;   // cancels what runs and waits for it
 
+    // What a slot compares: a model folder, or (when set) an endpoint.
+    struct Source {
+        QString folder;
+        std::optional<serve::Endpoint> endpoint;
+        QString key() const;   // the folder, or "URL#model": what loadedPath() returns
+    };
     // Each call returns false (and does nothing) while another operation runs.
     bool load(const QString& folderA, const QString& folderB, const RunSettings& settings);
+    bool load(const std::array<Source, 2>& sources, const RunSettings& settings);
     // Both models, same message; `systemPrompt` ("" for none) leads the conversation of models
     // with a chat template (the others ignore it).
     // With `regenerate`, the last exchange is dropped first and `message` (its user message) sent again.
@@ -52,6 +64,9 @@ public:
     // The identities of the loaded models (for the run documents), valid once loaded.
     const RunModel& identity(int slot) const { return identity_[slot]; }
     QString loadedPath(int slot) const { return loadedPath_[slot]; }
+    bool isEndpoint(int slot) const { return endpoints_[slot].has_value(); }
+    // The loaded endpoint of a slot (its model name resolved), if it is one.
+    const std::optional<serve::Endpoint>& endpoint(int slot) const { return endpoints_[slot]; }
 
 Q_SIGNALS:
     void busyChanged(bool busy);
@@ -82,6 +97,7 @@ private:
     // operation is in flight (busy_ == 0).
     std::array<std::shared_ptr<LoadedModel>, 2> models_;
     std::array<std::shared_ptr<ChatSession>, 2> chats_;
+    std::array<std::optional<serve::Endpoint>, 2> endpoints_;
     std::array<RunModel, 2> identity_;
     std::array<QString, 2> loadedPath_;
     std::array<bool, 2> loaded_{false, false};

@@ -155,10 +155,22 @@ void SweepView::begin() {
     for (int r = 0; r < RowCount; ++r)
         for (int c = 0; c < 2; ++c) summary_->item(r, c)->setText(QString());
     status_->setText(tr("warming up…"));
+    live_ = SweepRun{};
+    try {
+        const SweepSettings s = settings();
+        live_.sloP95Ms = s.sloP95Ms;
+        live_.maxNewTokens = s.maxNewTokens;
+    } catch (const std::exception&) {
+        // the page checked the settings before starting; no SLO line then
+    }
 }
 
 void SweepView::onProgress(const SweepEvent& e) {
     status_->setText(tr("%1: concurrency %2, round %3 of %4").arg(QString::fromStdString(e.slot)).arg(e.concurrency).arg(e.round).arg(e.rounds));
+    if (e.point) {   // a level is done: its point goes on the charts now
+        live_.models[e.slot].points.push_back(*e.point);
+        plot(live_);
+    }
 }
 
 void SweepView::showResult(const SweepRun& sweep, bool cancelled) {

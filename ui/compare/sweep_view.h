@@ -49,6 +49,7 @@ Q_SIGNALS:
 
 private:
     void plot(const SweepRun& sweep);
+    SweepRun live_;   // the points measured so far: the charts fill while the sweep runs
 
     QLineEdit* concurrency_ = nullptr;
     QSpinBox* maxNew_ = nullptr;

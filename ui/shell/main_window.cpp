@@ -443,6 +443,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 #ifdef AWQBENCH_UI_WITH_ENGINE
     quantize_->cancel();   // the journal is saved; the job is offered for resume next time
     compare_->cancel();
+    compare_->stopServer();   // a server started from the Compare page ends with the window
 #endif
     settings_->setWindowLayout(saveGeometry(), saveState());
     settings_->sync();

@@ -89,6 +89,7 @@ RunDocument fullDocument() {
     sm.maxConcurrencyUnderSlo = 2;
     sm.costPerMillionTokensUsd = 6.3;
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
+    d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
     return d;
 }
 
@@ -127,6 +128,7 @@ private Q_SLOTS:
         QVERIFY(!back.sweep->models.at("A").points[1].serving);
         QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
         QVERIFY(!back.cancelled);
+        QCOMPARE(back.notes, d.notes);
     }
 
     void keepsKeysItDoesNotKnow() {

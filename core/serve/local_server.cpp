@@ -1,0 +1,298 @@
+#include "core/serve/local_server.h"
+
+#include "core/engine/engine.h"
+#include "core/serve/batch_scheduler.h"
+#include "core/serve/openai_api.h"
+#include "core/util/error.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+namespace awq::serve {
+namespace {
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct ServedModel {
+    std::string id, folder;
+    std::unique_ptr<Engine> engine;
+    std::unique_ptr<BatchScheduler> scheduler;
+};
+
+void sendError(httplib::Response& res, const ApiError& e) {
+    res.status = e.status;
+    res.set_content(e.body(), "application/json");
+}
+
+// One streamed response: pulls the job's events and writes OpenAI's chunks.
+struct Stream {
+    std::shared_ptr<Job> job;
+    ResponseBuilder builder;
+    bool chat = false;
+    std::vector<std::string> stops;
+    bool includeUsage = false, started = false;
+    std::string text;       // all text deltas so far (may run past a stop string)
+    std::size_t sent = 0;   // bytes of it sent
+
+    bool pump(httplib::DataSink& sink) {
+        auto write = [&](const std::string& s) {
+            if (sink.write(s.data(), s.size())) return true;
+            job->cancel();  // the client went away: free its slot
+            return false;
+        };
+        if (!started) {
+            started = true;
+            if (chat && !write(builder.roleChunk())) return false;
+        }
+        auto ev = job->next(100ms);
+        if (!ev) return true;  // called again
+        if (!ev->finished) {
+            text += ev->textDelta;
+            const auto upTo = sendableLength(text, stops);
+            if (upTo > sent) {
+                if (!write(builder.textChunk(text.substr(sent, upTo - sent)))) return false;
+                sent = upTo;
+            }
+            return true;
+        }
+        const auto& r = ev->result;
+        if (r.finish == FinishReason::Cancelled) {  // the server is stopping, or the engine failed
+            const auto err = job->error();
+            write(sseData(ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err).body()));
+            sink.done();
+            return true;
+        }
+        // result.text is cut at a stop string; what is left of it after what was sent.
+        if (r.text.size() > sent && !write(builder.textChunk(r.text.substr(sent)))) return false;
+        if (!write(builder.finishChunk(r.finish))) return false;
+        if (includeUsage && !write(builder.usageChunk(r.metrics.promptTokens, r.metrics.newTokens))) return false;
+        if (!write(kSseDone)) return false;
+        sink.done();
+        return true;
+    }
+};
+
+}  // namespace
+
+struct LocalServer::Impl {
+    Impl(ServeOptions o, Log log, Loaded onLoaded) : o_(std::move(o)), log_(std::move(log)), onLoaded_(std::move(onLoaded)) {
+        for (const auto& folder : o_.models) {
+            auto m = std::make_unique<ServedModel>();
+            m->folder = folder;
+            m->id = modelIdFor(folder);
+            models_.push_back(std::move(m));
+        }
+        // Every running or waiting request holds a worker thread while it streams.
+        const std::size_t threads = std::size_t(o_.maxBatch + o_.maxQueue) * models_.size() + 8;
+        http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
+        // silently (and share its connections); a port in use must be an error.
+        http_.set_socket_options([](socket_t sock) {
+            int yes = 1;
+            setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
+        http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return authorize(req, res); });
+        http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+            if (!res.body.empty()) return;
+            const auto e = res.status == 404 ? ApiError(404, "invalid_request_error", "no route " + req.method + " " + req.path, {}, "not_found")
+                                             : ApiError(res.status, "invalid_request_error", "HTTP " + std::to_string(res.status));
+            sendError(res, e);
+        });
+        http_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+            res.status = ready_ ? 200 : 503;
+            res.set_content(ready_ ? "ok\n" : "loading\n", "text/plain");
+        });
+        http_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { listModels(res); });
+        http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
+        http_.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, false); });
+        http_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, true); });
+    }
+
+    void say(const std::string& line) const {
+        if (log_) log_(line);
+    }
+
+    void start() {
+        std::lock_guard lock(lifecycle_);
+        if (started_) throw Error("the server was started already");
+        if (o_.port == 0) {
+            port_ = http_.bind_to_any_port(o_.host);
+            if (port_ < 0) throw Error("cannot listen on " + o_.host, {}, "check the address");
+        } else if (http_.bind_to_port(o_.host, o_.port)) {
+            port_ = o_.port;
+        } else {
+            throw Error("cannot listen on " + o_.host + ":" + std::to_string(o_.port), {}, "pick another --port, or stop what uses it");
+        }
+        // cpp-httplib 0.11 writes without MSG_NOSIGNAL: a client that leaves mid-stream must not
+        // kill the process (the CLI or the GUI that started the server) with SIGPIPE.
+        std::signal(SIGPIPE, SIG_IGN);
+        started_ = true;
+        listener_ = std::thread([this] { http_.listen_after_bind(); });
+        say("listening on " + url() + " (loading " + std::to_string(models_.size()) + " model(s))");
+        loader_ = std::thread([this] {
+            std::string error;
+            try {
+                load();
+                ready_ = true;
+                say("ready");
+            } catch (const std::exception& e) {
+                error = e.what();
+                say("load failed: " + error);
+            }
+            if (onLoaded_) onLoaded_(error);
+        });
+    }
+
+    void stop() {
+        std::lock_guard lock(lifecycle_);
+        if (!started_ || stopped_) return;
+        stopped_ = true;
+        stopping_ = true;
+        if (loader_.joinable()) loader_.join();
+        // Running and waiting requests end first (streams close), then the HTTP server.
+        for (auto& m : models_)
+            if (m->scheduler) m->scheduler->stop();
+        http_.stop();
+        if (listener_.joinable()) listener_.join();
+        ready_ = false;
+        say("stopped");
+    }
+
+    std::string url() const { return "http://" + o_.host + ":" + std::to_string(port_) + "/v1"; }
+
+    void load() {
+        EngineOptions eo;
+        eo.device = parseDeviceKind(o_.device);
+        eo.computeDtype = o_.dtype;
+        eo.maxBatch = o_.maxBatch;
+        for (auto& m : models_) {
+            m->engine = Engine::load(m->folder, eo);
+            if (!m->engine->hasTokenizer()) throw Error("the model has no tokenizer.json", m->folder, "the server needs a tokenizer");
+            const int capacity = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, m->engine->maxContext()) : m->engine->maxContext();
+            m->scheduler = std::make_unique<BatchScheduler>(m->engine->openContinuousBatch(o_.maxBatch, capacity), o_.maxQueue);
+            say(m->id + " on " + deviceKindName(eo.device) + ", " + std::to_string(o_.maxBatch) + " slots x " + std::to_string(capacity) + " tokens");
+        }
+    }
+
+    httplib::Server::HandlerResponse authorize(const httplib::Request& req, httplib::Response& res) const {
+        if (o_.apiKey.empty() || !req.path.starts_with("/v1/")) return httplib::Server::HandlerResponse::Unhandled;
+        if (req.get_header_value("Authorization") == "Bearer " + o_.apiKey) return httplib::Server::HandlerResponse::Unhandled;
+        sendError(res, ApiError(401, "invalid_request_error",
+                                req.has_header("Authorization") ? "Incorrect API key provided." : "You didn't provide an API key.", {},
+                                "invalid_api_key"));
+        return httplib::Server::HandlerResponse::Handled;
+    }
+
+    void listModels(httplib::Response& res) const {
+        json data = json::array();
+        for (const auto& m : models_) {
+            json entry = {{"id", m->id}, {"object", "model"}, {"created", 0}, {"owned_by", "awqbench"}, {"root", m->folder}};
+            if (ready_) entry["max_model_len"] = m->scheduler->capacity();
+            data.push_back(entry);
+        }
+        res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+    }
+
+    // Prometheus text; awqbench_max_batch_observed is how tests see continuous batching happen.
+    void metrics(httplib::Response& res) const {
+        std::string out;
+        auto line = [&](const char* name, const std::string& model, double v) {
+            out += std::string(name) + "{model=\"" + model + "\"} " + std::to_string(v) + "\n";
+        };
+        if (ready_)
+            for (const auto& m : models_) {
+                const auto s = m->scheduler->stats();
+                line("awqbench_requests_running", m->id, s.running);
+                line("awqbench_requests_waiting", m->id, s.waiting);
+                line("awqbench_max_batch_observed", m->id, s.maxRunningSeen);
+                line("awqbench_decode_steps_total", m->id, double(s.steps));
+                line("awqbench_requests_finished_total", m->id, double(s.finished));
+                line("awqbench_requests_cancelled_total", m->id, double(s.cancelled));
+                line("awqbench_generated_tokens_total", m->id, double(s.generatedTokens));
+                line("awqbench_batch_slots", m->id, m->scheduler->slots());
+            }
+        res.set_content(out, "text/plain; version=0.0.4");
+    }
+
+    void complete(const httplib::Request& req, httplib::Response& res, bool chat) {
+        try {
+            const auto params = parseCompletionRequest(req.body, chat);
+            ServedModel* model = nullptr;
+            for (auto& m : models_)
+                if (m->id == params.model) model = m.get();
+            if (!model)
+                throw ApiError(404, "invalid_request_error", "The model `" + params.model + "` does not exist.", "model", "model_not_found");
+            if (!ready_) throw ApiError(503, "server_error", "the model is still loading; retry shortly", {}, "model_loading");
+            std::vector<int> ids;
+            try {
+                ids = chat ? model->engine->encodeChat(params.messages) : model->engine->encode(params.prompt, true);
+            } catch (const Error& e) {
+                throw ApiError(400, "invalid_request_error", std::string("the chat template failed: ") + e.what(), "messages");
+            }
+            auto job = model->scheduler->submit(generationRequest(params, std::move(ids), model->scheduler->capacity()));
+            if (!job && stopping_) throw ApiError(503, "server_error", "the server is shutting down");
+            if (!job)
+                throw ApiError(429, "rate_limit_error", "the server's queue is full (" + std::to_string(o_.maxQueue) +
+                                                            " waiting requests); retry later", {}, "queue_full");
+            ResponseBuilder builder(chat, model->id);
+            if (params.stream) {
+                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.stop, params.includeUsage});
+                res.set_header("Cache-Control", "no-cache");
+                res.set_chunked_content_provider(
+                    "text/event-stream", [stream](std::size_t, httplib::DataSink& sink) { return stream->pump(sink); },
+                    [job](bool) { job->cancel(); });  // ends (or the client left): never keep its slot
+                return;
+            }
+            while (true) {
+                auto ev = job->next(1000ms);
+                if (!ev || !ev->finished) continue;
+                if (ev->result.finish == FinishReason::Cancelled) {
+                    const auto err = job->error();
+                    throw ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err);
+                }
+                const auto& r = ev->result;
+                res.set_content(builder.full(r.text, r.finish, r.metrics.promptTokens, r.metrics.newTokens), "application/json");
+                return;
+            }
+        } catch (const ApiError& e) {
+            sendError(res, e);
+        } catch (const std::exception& e) {
+            sendError(res, ApiError(500, "server_error", e.what()));
+        }
+    }
+
+    ServeOptions o_;
+    Log log_;
+    Loaded onLoaded_;
+    std::vector<std::unique_ptr<ServedModel>> models_;
+    std::atomic<bool> ready_{false}, stopping_{false};
+    std::mutex lifecycle_;
+    bool started_ = false, stopped_ = false;
+    int port_ = 0;
+    std::thread listener_, loader_;
+    httplib::Server http_;
+};
+
+LocalServer::LocalServer(ServeOptions options, Log log, Loaded onLoaded)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(log), std::move(onLoaded))) {}
+LocalServer::~LocalServer() { stop(); }
+void LocalServer::start() { impl_->start(); }
+void LocalServer::stop() { impl_->stop(); }
+bool LocalServer::ready() const { return impl_->ready_; }
+bool LocalServer::running() const { return impl_->started_ && !impl_->stopped_; }
+int LocalServer::port() const { return impl_->port_; }
+std::string LocalServer::url() const { return impl_->url(); }
+std::vector<std::string> LocalServer::modelIds() const {
+    std::vector<std::string> ids;
+    for (const auto& m : impl_->models_) ids.push_back(m->id);
+    return ids;
+}
+
+}  // namespace awq::serve
