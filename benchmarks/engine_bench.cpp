@@ -22,7 +22,7 @@
 #include "benchmarks/bandwidth_probe.h"
 #include "benchmarks/synthetic_weights.h"
 #include "core/engine/engine.h"
-#include "core/engine/kernel_timeline.h"
+#include "core/engine/decode_profile.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/int_list.h"
@@ -41,7 +41,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -170,36 +169,19 @@ struct Row {
     double weightsGB = 0, loadS = 0, ttftMs = 0, tpotMs = 0, decodeTokS = 0, outputTokS = 0, peakGB = 0;
 };
 
-// A batch-1 decode step's kernels: a generation of 1 + steps tokens minus one of 1 token.
-void printDecodeTimeline(awq::Engine& engine, const std::string& label, const std::function<awq::GenerationRequest(int)>& makeRequest,
-                         int steps, const fs::path& traceDir) {
-    auto record = [&](int newTokens, awq::GenerationMetrics& metrics) {
-        awq::KernelTimelineRecorder recorder;
-        metrics = engine.generate({makeRequest(newTokens)})[0].metrics;
-        return recorder.stop();
-    };
-    awq::GenerationMetrics prefillOnly, full;
-    const auto prefillSummary = awq::summarizeTimeline(record(1, prefillOnly));
-    const auto records = record(1 + steps, full);
-    const auto fullSummary = awq::summarizeTimeline(records);
+// A batch-1 decode step's kernels (core/engine/decode_profile.h), and the Chrome trace.
+void printDecodeTimeline(awq::Engine& engine, const std::string& label, const std::vector<int>& promptIds, int steps,
+                         const fs::path& traceDir) {
+    const auto p = awq::profileDecodeSteps(engine, promptIds, steps);
     const fs::path trace = traceDir / ("timeline-" + label + ".json");
-    std::ofstream(trace) << awq::chromeTraceJson(records, label + " batch 1");
-
-    const double wallUs = (full.e2eMs - full.ttftMs) * 1000.0 / steps;
-    const double busyUs = (fullSummary.busyUs - prefillSummary.busyUs) / steps;
+    std::ofstream(trace) << awq::chromeTraceJson(p.records, label + " batch 1");
     std::printf("\ndecode timeline %s, batch 1: %.1f us a step (host clock), kernels busy %.1f us, no kernel running %.1f us (%.0f%%); trace %s\n",
-                label.c_str(), wallUs, busyUs, wallUs - busyUs, 100.0 * (wallUs - busyUs) / wallUs, trace.string().c_str());
+                label.c_str(), p.stepUs, p.busyUs, p.stepUs - p.busyUs, 100.0 * (p.stepUs - p.busyUs) / p.stepUs, trace.string().c_str());
     std::printf("  by category, us a step:");
-    for (int c = 0; c < 4; ++c)
-        std::printf(" %s %.1f;", awq::kernelCategoryName(awq::KernelCategory(c)), (fullSummary.categoryUs[c] - prefillSummary.categoryUs[c]) / steps);
+    for (int c = 0; c < 4; ++c) std::printf(" %s %.1f;", awq::kernelCategoryName(awq::KernelCategory(c)), p.categoryUs[c]);
     std::printf("\n  %-90s %10s %9s %8s\n", "kernel", "calls/step", "us/step", "us/call");
-    for (const auto& k : fullSummary.kernels) {
-        double calls = double(k.calls), us = k.totalUs;
-        for (const auto& p : prefillSummary.kernels)
-            if (p.name == k.name) calls -= double(p.calls), us -= p.totalUs;
-        if (calls <= 0.5 || us / steps < 0.5) continue;
-        std::printf("  %-90.90s %10.1f %9.1f %8.2f\n", k.name.c_str(), calls / steps, us / steps, us / calls);
-    }
+    for (const auto& k : p.kernels)
+        if (k.usPerStep >= 0.5) std::printf("  %-90.90s %10.1f %9.1f %8.2f\n", k.name.c_str(), k.callsPerStep, k.usPerStep, k.usPerStep / k.callsPerStep);
 }
 
 std::vector<Row> benchModel(const fs::path& folder, const std::string& label, const std::vector<int>& batches, const std::vector<int>& prompts,
@@ -253,7 +235,7 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
     }
     if (timelineSteps > 0) {
         promptLen = prompts.front();
-        printDecodeTimeline(*engine, label, makeRequest, timelineSteps, traceDir);
+        printDecodeTimeline(*engine, label, makeRequest(1).promptIds, timelineSteps, traceDir);
     }
     return rows;
 }

@@ -2,12 +2,16 @@
 
 #include "app/cli/chat_variables.h"
 #include "app/cli/cli_support.h"
+#include "core/compare/device_label.h"
+#include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -124,6 +128,57 @@ int runEval(const EvalOptions& o) {
     return 0;
 }
 
+struct ProfileOptions {
+    std::string model, prompt = "Once upon a time", device = "cpu", dtype = "auto", trace;
+    int steps = 32, maxKernels = 15;
+    bool json = false;
+};
+
+std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+
+// `profile`: where a decode step's time goes (decode_profile.h), as a table or JSON, and the
+// Chrome trace of the recorded generation.
+int runProfile(const ProfileOptions& o) {
+    const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
+    const auto ids = engine->encode(o.prompt, true);
+    const DecodeStepProfile p = profileDecodeSteps(*engine, ids, o.steps);
+    const std::string device = deviceLabel(thisHost(p.device), true);
+    if (!o.trace.empty()) writeFileAtomically(o.trace, chromeTraceJson(p.records, engine->model().name + " on " + device));
+    const char* unit = p.device == "cuda" ? "kernel" : "operator";
+    if (o.json) {
+        nlohmann::json kernels = nlohmann::json::array();
+        for (const auto& k : p.kernels)
+            kernels.push_back({{"name", k.name}, {"category", kernelCategoryName(k.category)}, {"calls_per_step", k.callsPerStep}, {"us_per_step", k.usPerStep}});
+        nlohmann::json categories = nlohmann::json::object();
+        for (int c = 0; c < 4; ++c) categories[kernelCategoryName(KernelCategory(c))] = p.categoryUs[c];
+        std::cout << nlohmann::json{{"model", engine->model().name}, {"device", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
+                                    {"step_us", p.stepUs}, {"busy_us", p.busyUs}, {"idle_us", std::max(0.0, p.stepUs - p.busyUs)},
+                                    {"category_us", categories}, {"recorded", p.device == "cuda" ? "kernels" : "operators"},
+                                    {"kernels", kernels}, {"trace", o.trace}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::cout << "Decode step of " << engine->model().name << " on " << device << " (prompt " << ids.size() << " tokens, mean of " << p.steps
+              << " greedy steps): " << fixed(p.stepUs / 1000.0, 2) << " ms a step, " << unit << "s running "
+              << fixed(p.busyUs / 1000.0, 2) << " ms, nothing running " << fixed(std::max(0.0, p.stepUs - p.busyUs) / 1000.0, 2)
+              << " ms\n";
+    TextTable categories({"category", "ms a step", "share of the step"}, {false, true, true});
+    for (int c = 0; c < 4; ++c)
+        categories.addRow({kernelCategoryName(KernelCategory(c)), fixed(p.categoryUs[c] / 1000.0, 3),
+                           fixed(100.0 * p.categoryUs[c] / std::max(p.stepUs, 1e-9), 1) + "%"});
+    std::cout << categories.render();
+    TextTable kernels({unit, "category", "calls a step", "us a step"}, {false, false, true, true});
+    for (std::size_t i = 0; i < p.kernels.size() && int(i) < o.maxKernels; ++i) {
+        const auto& k = p.kernels[i];
+        kernels.addRow({k.name.size() > 80 ? k.name.substr(0, 77) + "..." : k.name, kernelCategoryName(k.category), fixed(k.callsPerStep, 1),
+                        fixed(k.usPerStep, 1)});
+    }
+    std::cout << kernels.render();
+    if (!o.trace.empty()) std::cout << "Chrome trace: " << o.trace << " (chrome://tracing or ui.perfetto.dev)\n";
+    return 0;
+}
+
 void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
     cmd->add_option("--device", device, "cpu or cuda");
     cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16");
@@ -174,6 +229,16 @@ void addEngineCommands(CLI::App& app) {
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
     addEngineOptions(ppl, e->device, e->dtype, e->json);
     ppl->callback([e] { runOrExit([&] { return runEval(*e); }); });
+
+    auto pr = std::make_shared<ProfileOptions>();
+    auto* profile = app.add_subcommand("profile", "where a decode step's time goes: GPU kernels (CUDA) or torch operators (CPU), by category");
+    profile->add_option("--model", pr->model, "model folder")->required();
+    profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")");
+    profile->add_option("--steps", pr->steps, "decode steps recorded")->check(CLI::Range(1, 4096));
+    profile->add_option("--top", pr->maxKernels, "kernels (operators) listed")->check(CLI::NonNegativeNumber);
+    profile->add_option("--trace", pr->trace, "write the recorded generation as Chrome trace JSON to this file");
+    addEngineOptions(profile, pr->device, pr->dtype, pr->json);
+    profile->callback([pr] { runOrExit([&] { return runProfile(*pr); }); });
 }
 
 }  // namespace awq::cli

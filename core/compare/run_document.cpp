@@ -256,6 +256,19 @@ BatteryRun batteryFrom(const json& j) {
 
 bool isSlot(const std::string& key) { return key.size() == 1 && key[0] >= 'A' && key[0] <= 'Z'; }
 
+json arenaJson(const ArenaRun& a) {
+    json conversations = json::array();
+    int totals[4] = {0, 0, 0, 0};
+    for (const auto& c : a.conversations) {
+        conversations.push_back({{"file", c.file}, {"a_better", c.aBetter}, {"b_better", c.bBetter}, {"tie", c.tie}, {"both_bad", c.bothBad}});
+        totals[0] += c.aBetter, totals[1] += c.bBetter, totals[2] += c.tie, totals[3] += c.bothBad;
+    }
+    return {{"totals",
+             {{"a_better", totals[0]}, {"b_better", totals[1]}, {"tie", totals[2]}, {"both_bad", totals[3]},
+              {"votes", totals[0] + totals[1] + totals[2] + totals[3]}}},
+            {"conversations", conversations}};
+}
+
 }  // namespace
 
 std::string runDocumentToJson(const RunDocument& d) {
@@ -278,6 +291,7 @@ std::string runDocumentToJson(const RunDocument& d) {
     }
     if (d.quality) j["quality"] = qualityJson(*d.quality);
     if (d.sweep) j["sweep"] = sweepJson(*d.sweep);
+    if (d.arena) j["arena"] = arenaJson(*d.arena);
     if (d.cancelled) j["cancelled"] = true;
     if (!d.notes.empty()) j["notes"] = d.notes;
     if (!d.preservedJson.empty()) {
@@ -316,6 +330,12 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
                       get<double>(s, "top_p", 1.0),         get<double>(s, "repetition_penalty", 1.0), get<std::uint64_t>(s, "seed")};
         if (j.contains("battery")) d.battery = batteryFrom(child(j, "battery"));
         if (j.contains("notes")) d.notes = get<std::vector<std::string>>(j, "notes");
+        if (j.contains("arena")) {
+            d.arena.emplace();
+            for (const auto& c : child(j, "arena").value("conversations", json::array()))
+                d.arena->conversations.push_back({get<std::string>(c, "file"), get<int>(c, "a_better"), get<int>(c, "b_better"),
+                                                  get<int>(c, "tie"), get<int>(c, "both_bad")});
+        }
         for (const auto& [slot, sp] : child(j, "speed").items())
             d.speed[slot] = {get<int>(sp, "requests"),
                              get<std::int64_t>(sp, "output_tokens"),

@@ -148,6 +148,15 @@ struct SweepRun {                          // sweep
     std::string endpoint;                  // the URL swept (models.A.path too); "" for the built-in engine
 };
 
+struct ArenaConversation {                 // arena.conversations[]
+    std::string file;                      // the saved conversation (core/compare/conversation.h)
+    int aBetter = 0, bBetter = 0, tie = 0, bothBad = 0;  // its votes
+};
+
+struct ArenaRun {                          // arena: the chat's votes on this A/B ("totals" written from them)
+    std::vector<ArenaConversation> conversations;
+};
+
 struct RunDocument {
     int version = 1;
     std::string kind = "compare";          // "compare" | "sweep"
@@ -160,6 +169,7 @@ struct RunDocument {
     std::map<std::string, SpeedStats> speed;  // empty: no "speed" section
     std::optional<QualityRun> quality;
     std::optional<SweepRun> sweep;
+    std::optional<ArenaRun> arena;
     bool cancelled = false;                // written as "cancelled": true when the run was stopped
     // What could not be measured and why (e.g. KLD of an endpoint, which gives no logits); "notes",
     // absent when empty.

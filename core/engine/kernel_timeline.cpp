@@ -22,8 +22,9 @@ KernelCategory categorizeKernel(std::string_view name) {
     std::string lower(name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
     auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
-    if (has("attention") || has("flash") || has("fmha") || has("sdpa")) return KernelCategory::Attention;
-    if (has("gemm") || has("gemv") || has("xmma") || has("nvjet") || has("cutlass") || has("awqrepacked") || has("matmul") || has("split_k"))
+    if (has("attention") || has("flash") || has("fmha") || has("sdpa") || has("softmax")) return KernelCategory::Attention;
+    if (has("gemm") || has("gemv") || has("xmma") || has("nvjet") || has("cutlass") || has("awqrepacked") || has("matmul") || has("split_k") ||
+        has("aten::linear") || has("aten::mm") || has("aten::addmm") || has("aten::bmm") || has("awq::linear"))
         return KernelCategory::GemmGemv;
     if (has("norm")) return KernelCategory::Norm;
     return KernelCategory::Other;

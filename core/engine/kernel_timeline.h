@@ -5,6 +5,7 @@
 // attention, norms, other, and the gaps between kernels) and saved as Chrome-trace JSON
 // (chrome://tracing, Perfetto).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,23 @@ public:
 
 private:
     bool recording_ = false;
+};
+
+// The CPU engine's counterpart: the outermost torch operators this thread runs, and the engine's
+// named scopes around them ("awq::rms_norm", "awq::attention", "awq::rope"), with host-clock
+// times (at::RecordFunction callbacks, what torch's own profiler records). One per thread at a
+// time (throws awq::Error otherwise).
+class TorchOpRecorder {
+public:
+    TorchOpRecorder();
+    ~TorchOpRecorder();
+    TorchOpRecorder(const TorchOpRecorder&) = delete;
+    TorchOpRecorder& operator=(const TorchOpRecorder&) = delete;
+    std::vector<KernelRecord> stop();  // in start order
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
 };
 
 struct KernelTotal {

@@ -547,6 +547,21 @@ void addSweep(const RunDocument& d, ReportContent& c) {
 
 }  // namespace
 
+// The chat's arena-style votes: how often the user preferred each reply.
+void addArena(const RunDocument& d, ReportContent& c) {
+    if (!d.arena) return;
+    const Arena& a = *d.arena;
+    c.blocks.push_back(heading("Chat votes", 2, "arena"));
+    const int votes = a.aBetter + a.bBetter + a.tie + a.bothBad;
+    c.blocks.push_back(paragraph("The user's verdict on each exchange of " + std::to_string(a.conversations) + " saved conversation(s), " +
+                                 std::to_string(votes) + " vote(s)."));
+    ReportTable t;
+    t.header = {d.modelName("A") + " better", d.modelName("B") + " better", "Tie", "Both bad"};
+    t.rows.push_back({std::to_string(a.aBetter), std::to_string(a.bBetter), std::to_string(a.tie), std::to_string(a.bothBad)});
+    t.rightAligned = {true, true, true, true};
+    c.blocks.push_back(table(std::move(t)));
+}
+
 ReportContent buildReportContent(const RunDocument& d) {
     ReportContent c;
     const auto slots = d.slots();
@@ -564,6 +579,7 @@ ReportContent buildReportContent(const RunDocument& d) {
     addBattery(d, c);
     addQuality(d, c);
     addSweep(d, c);
+    addArena(d, c);
     if (c.blocks.size() <= 2) c.blocks.push_back(paragraph("The run document holds no measurements yet."));
     return c;
 }

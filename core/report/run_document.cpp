@@ -386,6 +386,20 @@ RunDocument parseRunDocument(const std::string& text, const fs::path& file) {
             if (const json* x = r.object(*s, slot, "speed." + slot)) d.speed[slot] = readSpeed(r, *x, "speed." + slot);
     if (const json* q = r.object(j, "quality", "quality")) d.quality = readQuality(r, *q);
     if (const json* s = r.object(j, "sweep", "sweep")) d.sweep = readSweep(r, *s);
+    if (const json* a = r.object(j, "arena", "arena")) {
+        Arena arena;
+        if (const json* t = r.object(*a, "totals", "arena.totals")) {
+            arena.aBetter = int(r.integer(*t, "a_better", "arena.totals.a_better").value_or(0));
+            arena.bBetter = int(r.integer(*t, "b_better", "arena.totals.b_better").value_or(0));
+            arena.tie = int(r.integer(*t, "tie", "arena.totals.tie").value_or(0));
+            arena.bothBad = int(r.integer(*t, "both_bad", "arena.totals.both_bad").value_or(0));
+        }
+        if (const auto list = a->find("conversations"); list != a->end()) {
+            if (!list->is_array()) r.fail("arena.conversations", "should be a list");
+            arena.conversations = int(list->size());
+        }
+        d.arena = arena;
+    }
     if (const auto n = j.find("notes"); n != j.end()) {
         if (!n->is_array()) r.fail("notes", "should be a list");
         for (const auto& note : *n)

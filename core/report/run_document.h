@@ -109,6 +109,11 @@ struct Sweep {
     std::map<std::string, SweepModel> models;  // by slot
 };
 
+struct Arena {                       // arena: the chat's votes on this A/B
+    int aBetter = 0, bBetter = 0, tie = 0, bothBad = 0;
+    int conversations = 0;
+};
+
 struct Host {
     std::string device, gpuName;
     std::optional<std::uint64_t> gpuTotalBytes;
@@ -125,6 +130,7 @@ struct RunDocument {
     std::map<std::string, SpeedStats> speed;  // by slot
     std::optional<Quality> quality;
     std::optional<Sweep> sweep;
+    std::optional<Arena> arena;
     std::vector<std::string> notes;   // what could not be measured and why
     std::string normalizedJson;       // the whole document (unknown keys kept), pretty-printed
 

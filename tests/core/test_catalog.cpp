@@ -161,9 +161,24 @@ private Q_SLOTS:
     }
 
     void stopRequestEndsTheScanEarly() {
-        std::stop_source stop;
-        stop.request_stop();
-        QVERIFY(scanLibrary({{root() / "lib"}, {}}, stop.get_token()).empty());
+        // Stopped before it starts: nothing.
+        std::stop_source before;
+        before.request_stop();
+        QVERIFY(scanLibrary({{root() / "lib"}, {}}, before.get_token()).empty());
+        // Stopped once the first candidate is described, mid-scan: what it has so far, fewer than all.
+        const std::size_t all = scanLibrary({{root() / "lib"}, {}}).size();
+        QVERIFY(all >= 3);
+        std::stop_source during;
+        std::size_t describedAtStop = 0;
+        const auto partial = scanLibrary({{root() / "lib"}, {}}, during.get_token(), [&](const ScanProgress& p) {
+            if (p.described >= 1 && !during.stop_requested()) {
+                describedAtStop = p.described;
+                during.request_stop();
+            }
+        });
+        QCOMPARE(describedAtStop, std::size_t(1));
+        QVERIFY2(partial.size() < all, qPrintable(QStringLiteral("%1 of %2 entries after the stop").arg(partial.size()).arg(all)));
+        for (const auto& e : partial) QVERIFY(!e.path.empty());
     }
 
     void jsonCarriesTheDocumentedKeys() {

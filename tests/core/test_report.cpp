@@ -226,9 +226,12 @@ private Q_SLOTS:
 
     // What a run could not measure (an endpoint's KLD) is said in the report, not left as a blank or a zero.
     void notesSayWhatWasNotMeasured() {
-        const auto d = parseRunDocument(R"({"format": "awqbench-run", "version": 1, "kind": "compare",
-            "models": {"A": {"name": "local"}, "B": {"name": "served", "path": "http://127.0.0.1:8000/v1"}},
-            "notes": ["B (http://127.0.0.1:8000/v1, served) is an OpenAI endpoint: no KLD for it"]})", "notes.json");
+        // A plain literal, not a raw one: moc reads the "//" of a URL inside a raw string as a comment
+        // and then finds no test class in this file.
+        const auto d = parseRunDocument("{\"format\": \"awqbench-run\", \"version\": 1, \"kind\": \"compare\", "
+                                        "\"models\": {\"A\": {\"name\": \"local\"}, \"B\": {\"name\": \"served\", \"path\": \"http://127.0.0.1:8000/v1\"}}, "
+                                        "\"notes\": [\"B (http://127.0.0.1:8000/v1, served) is an OpenAI endpoint: no KLD for it\"]}",
+                                        "notes.json");
         QCOMPARE(d.notes.size(), std::size_t(1));
         QVERIFY(QString::fromStdString(renderMarkdown(d)).contains("Not measured: B (http://127.0.0.1:8000/v1, served) is an OpenAI endpoint"));
         QVERIFY(QString::fromStdString(renderHtml(d)).contains("Not measured: B ("));
@@ -237,6 +240,27 @@ private Q_SLOTS:
             parseRunDocument(R"({"format": "awqbench-run", "version": 1, "notes": "one string"})", "bad-notes.json");
         } catch (const awq::Error& e) {
             refused = std::string(e.what()).find("notes") != std::string::npos;
+        }
+        QVERIFY(refused);
+    }
+
+    // The chat's votes (arena) are reported with the models' names.
+    void arenaVotesAreReported() {
+        const auto d = parseRunDocument(R"({"format": "awqbench-run", "version": 1, "kind": "compare",
+            "models": {"A": {"name": "fp16-model"}, "B": {"name": "awq-model"}},
+            "arena": {"totals": {"a_better": 3, "b_better": 1, "tie": 2, "both_bad": 0, "votes": 6},
+                      "conversations": [{"file": "c1.json", "a_better": 3, "b_better": 1, "tie": 2, "both_bad": 0}]}})", "arena.json");
+        QVERIFY(d.arena);
+        QCOMPARE(d.arena->aBetter, 3);
+        QCOMPARE(d.arena->conversations, 1);
+        const auto md = QString::fromStdString(renderMarkdown(d));
+        QVERIFY2(md.contains("| fp16-model better | awq-model better | Tie | Both bad |"), qPrintable(md));
+        QVERIFY(md.contains("1 saved conversation(s), 6 vote(s)"));
+        bool refused = false;
+        try {
+            parseRunDocument(R"({"format": "awqbench-run", "version": 1, "arena": {"conversations": 3}})", "bad-arena.json");
+        } catch (const awq::Error& e) {
+            refused = std::string(e.what()).find("arena.conversations") != std::string::npos;
         }
         QVERIFY(refused);
     }

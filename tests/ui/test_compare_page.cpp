@@ -290,6 +290,14 @@ private Q_SLOTS:
         const Conversation saved = loadConversation(toPath(file));
         QCOMPARE(saved.turns.size(), std::size_t(2));
         QCOMPARE(saved.turns[1].vote, Vote::Tie);
+        // The votes go into the comparison's run document as well (one comparison, one run).
+        const RunDocument run = loadRunDocument(toPath(p.lastRunFile()));
+        QVERIFY(run.arena);
+        QCOMPARE(run.arena->conversations.size(), std::size_t(1));
+        QCOMPARE(run.arena->conversations[0].file, toPath(file).string());
+        QCOMPARE(run.arena->conversations[0].bBetter, 1);
+        QCOMPARE(run.arena->conversations[0].tie, 1);
+        QCOMPARE(run.arena->conversations[0].aBetter + run.arena->conversations[0].bothBad, 0);
         QCOMPARE(saved.models[1].path, toPath(p.session()->loadedPath(1)).string());
         QCOMPARE(QString::fromStdString(saved.device), p.deviceLabel());
         QVERIFY(saved.turns[1].replies[1].engineMemoryBytes > 0);

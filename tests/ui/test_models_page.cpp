@@ -17,6 +17,7 @@
 #include "ui/models/tensor_table_model.h"
 #include "ui/util/path_text.h"
 
+#include <QElapsedTimer>
 #include <QComboBox>
 #include <QLabel>
 #include <QSignalSpy>
@@ -402,10 +403,40 @@ private Q_SLOTS:
     }
 
     void destroyingTheScannerMidScanIsSafe() {
+        // A library of 600 candidates (config only: each is described, as broken, in about a
+        // millisecond), so that the scan is surely still walking when the scanner goes.
+        QTemporaryDir dir;
+        const auto root = std::filesystem::path(dir.path().toStdString());
+        for (int i = 0; i < 600; ++i) {
+            const auto folder = root / ("m" + std::to_string(i));
+            std::filesystem::create_directories(folder);
+            std::filesystem::copy_file(test::modelDir("tinystories-656k") / "config.json", folder / "config.json");
+        }
         auto* scanner = new LibraryScanner;
-        scanner->start({{test::sharedDir() / "models"}, {}});
-        delete scanner;   // stops the scan and joins its thread
-        QTest::qWait(50);
+        QSignalSpy progress(scanner, &LibraryScanner::progress);
+        bool finished = false;
+        connect(scanner, &LibraryScanner::finished, this, [&] { finished = true; });
+        scanner->start({{root}, {}});
+        QVERIFY(scanner->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty(), 20000);  // the worker is inside the scan
+        QVERIFY2(!finished, "the scan ended before the scanner was destroyed: nothing was tested");
+        QElapsedTimer timer;
+        timer.start();
+        delete scanner;  // stops the scan and joins its thread
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QStringLiteral("destroying took %1 ms: the scan was not stopped").arg(timer.elapsed())));
+        QTest::qWait(100);  // the worker's queued deliveries find the scanner gone and do nothing
+        // The next scanner scans the same library whole.
+        LibraryScanner next;
+        std::optional<std::size_t> scanned;
+        bool cancelled = true;
+        connect(&next, &LibraryScanner::finished, this, [&](std::shared_ptr<std::vector<CatalogEntry>> entries, bool wasCancelled) {
+            scanned = entries->size();
+            cancelled = wasCancelled;
+        });
+        next.start({{root}, {}});
+        QTRY_VERIFY_WITH_TIMEOUT(scanned.has_value(), 60000);
+        QCOMPARE(*scanned, std::size_t(600));
+        QVERIFY(!cancelled);
     }
 };
 

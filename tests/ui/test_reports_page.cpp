@@ -16,6 +16,8 @@
 #include <QTextBrowser>
 #include <QtTest>
 
+#include <climits>
+
 using namespace awq;
 using namespace awq::ui;
 
@@ -136,11 +138,29 @@ private Q_SLOTS:
         const auto doc = report::loadRunDocument(samplePath().toStdString());
         const QImage chart = renderReportChart(doc, report::ChartKind::SweepThroughput, 600);
         QCOMPARE(chart.width(), 600);
-        // Not blank: the A series is drawn in its blue somewhere.
-        bool blue = false;
-        for (int y = 0; y < chart.height() && !blue; ++y)
-            for (int x = 0; x < chart.width() && !blue; ++x) blue = chart.pixelColor(x, y) == QColor(0x1f, 0x77, 0xb4);
-        QVERIFY(blue);
+        // The sample's two series as drawn: A in blue, B in orange, each across the plot from its first
+        // concurrency to its last, rising (throughput grows with concurrency in the sample), B above A
+        // at the right end (1400 vs 845 tok/s at 32). Legend swatches sit above the plot, so only
+        // pixels below its top margin count.
+        struct Extent {
+            int left = INT_MAX, right = -1, yAtLeft = 0, yAtRight = 0;
+        };
+        auto extentOf = [&](const QColor& colour) {
+            Extent e;
+            for (int x = 0; x < chart.width(); ++x)
+                for (int y = 60; y < chart.height(); ++y) {
+                    if (chart.pixelColor(x, y) != colour) continue;
+                    if (x < e.left) e.left = x, e.yAtLeft = y;
+                    if (x > e.right) e.right = x, e.yAtRight = y;
+                }
+            return e;
+        };
+        const Extent a = extentOf(QColor(0x1f, 0x77, 0xb4)), b = extentOf(QColor(0xff, 0x7f, 0x0e));
+        for (const Extent& e : {a, b}) {
+            QVERIFY2(e.right - e.left > chart.width() / 2, qPrintable(QStringLiteral("series spans x %1..%2 of %3").arg(e.left).arg(e.right).arg(chart.width())));
+            QVERIFY2(e.yAtRight < e.yAtLeft, "the series should rise from left to right");
+        }
+        QVERIFY2(b.yAtRight < a.yAtRight, "B (1400 tok/s) should end above A (845 tok/s)");
     }
 };
 

@@ -622,6 +622,26 @@ void ComparePage::refreshSavedConversations() {
     chat_->setSavedConversations(files, titles);
 }
 
+// The chat's votes belong to the comparison's run document too (one comparison, one run), when the
+// conversation is between the pair loaded now (a reopened older conversation may not be).
+void ComparePage::saveVotesToComparison(const Conversation& c) {
+    const VoteTally t = c.tally();
+    if (t.total() == 0 || !modelsLoaded()) return;
+    for (int s = 0; s < 2; ++s)
+        if (c.models[s].path != session_->loadedPath(s).toStdString()) return;
+    const std::string file = toPath(conversationFile_).string();
+    saveToComparison([&](RunDocument& d) {
+        if (!d.arena) d.arena.emplace();
+        auto& list = d.arena->conversations;
+        auto it = std::find_if(list.begin(), list.end(), [&](const ArenaConversation& a) { return a.file == file; });
+        if (it == list.end()) it = list.insert(list.end(), ArenaConversation{file});
+        it->aBetter = t.aBetter;
+        it->bBetter = t.bBetter;
+        it->tie = t.tie;
+        it->bothBad = t.bothBad;
+    }, false);
+}
+
 void ComparePage::saveConversation() {
     Conversation& c = chat_->conversation();
     if (c.turns.empty()) return;
@@ -638,6 +658,7 @@ void ComparePage::saveConversation() {
     } catch (const std::exception& e) {
         return report(tr("Could not save the conversation: %1").arg(QString::fromUtf8(e.what())), true);
     }
+    saveVotesToComparison(c);
     refreshSavedConversations();
 }
 

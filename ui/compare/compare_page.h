@@ -25,6 +25,9 @@ class QSpinBox;
 class QTabWidget;
 class QToolButton;
 
+namespace awq {
+struct Conversation;
+}
 namespace awq::serve {
 class LocalServer;
 }
@@ -160,6 +163,7 @@ private:
     void saveRun(const RunDocument& doc);
     void report(const QString& text, bool error = false);
     void saveConversation();          // the chat's conversation, atomically, to its own file
+    void saveVotesToComparison(const Conversation& c);
     void refreshSavedConversations();
     bool conversationMatchesModels() const;   // its A and B are the chosen pair
     void restoreConversationIntoModels();

@@ -4,6 +4,8 @@
 #include "core/engine/detail/rope.h"
 #include "core/util/error.h"
 
+#include <ATen/record_function.h>
+
 #if __has_include(<torch/version.h>)
 #include <torch/version.h>
 #endif
@@ -28,6 +30,7 @@ std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t
 // query heads sharing kv head j (heads jG .. jG+G-1, as repeat_interleave pairs them) become G*S
 // rows of one matmul. mask [B or 1, 1, S, T] bool. Returns [B, H, S, D].
 at::Tensor groupedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+    RECORD_USER_SCOPE("awq::attention");  // a named step in decode timelines (kernel_timeline.h)
     const int64_t B = q.size(0), H = q.size(1), S = q.size(2), D = q.size(3), KvH = k.size(1), T = k.size(2);
     const int64_t G = H / KvH;
     const auto grouped = q.reshape({B, KvH, G * S, D});
@@ -40,6 +43,7 @@ at::Tensor groupedAttention(const at::Tensor& q, const at::Tensor& k, const at::
 
 // Causal attention of this call's S tokens among themselves (prefill, no window).
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+    RECORD_USER_SCOPE("awq::attention");
 #if AWQBENCH_HAVE_SDPA_GQA
     if (q.is_cuda()) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, std::nullopt, /*enable_gqa=*/true);
 #endif
@@ -137,6 +141,7 @@ void repackForCuda(DecoderLayer& layer) {
 }
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    RECORD_USER_SCOPE("awq::rms_norm");
     if (fusedKernelApplies(x, weight)) {
         at::Tensor residual = x;  // no delta: the kernel only reads it
         return cudaRmsNormResidual(residual, {}, weight, eps);

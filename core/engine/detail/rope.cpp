@@ -2,6 +2,8 @@
 
 #include "core/util/error.h"
 
+#include <ATen/record_function.h>
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -115,6 +117,7 @@ RopeTables buildRope(const ModelConfig& c, int maxPositions, const at::Device& d
 }
 
 at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+    RECORD_USER_SCOPE("awq::rope");  // a named step in decode timelines (kernel_timeline.h)
     const int64_t half = x.size(-1) / 2;
     const auto x1 = x.narrow(-1, 0, half);
     const auto x2 = x.narrow(-1, half, half);

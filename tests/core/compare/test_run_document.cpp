@@ -90,6 +90,7 @@ RunDocument fullDocument() {
     sm.costPerMillionTokensUsd = 6.3;
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
     d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
+    d.arena = ArenaRun{{ArenaConversation{"conversations/c1.json", 3, 1, 2, 0}}};
     return d;
 }
 
@@ -129,6 +130,9 @@ private Q_SLOTS:
         QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
         QVERIFY(!back.cancelled);
         QCOMPARE(back.notes, d.notes);
+        QCOMPARE(back.arena->conversations.at(0).file, std::string("conversations/c1.json"));
+        QCOMPARE(back.arena->conversations.at(0).tie, 2);
+        QCOMPARE(json::parse(text)["arena"]["totals"]["votes"].get<int>(), 6);
     }
 
     void keepsKeysItDoesNotKnow() {

@@ -5,6 +5,9 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <chrono>
+#include <latch>
 #include <thread>
 
 using namespace awq;
@@ -101,12 +104,24 @@ private Q_SLOTS:
         const auto aloneA = engine_->generate({reqA})[0].newIds;
         const auto aloneB = other->generate({reqB})[0].newIds;
         std::vector<int> gotA, gotB;
-        std::thread ta([&] { for (int i = 0; i < 3; ++i) gotA = engine_->generate({reqA})[0].newIds; });
-        std::thread tb([&] { for (int i = 0; i < 3; ++i) gotB = other->generate({reqB})[0].newIds; });
+        // When each token arrived, per engine: the two generations must interleave (one engine does
+        // not wait for the other), not merely both finish.
+        using Clock = std::chrono::steady_clock;
+        std::vector<Clock::time_point> tokensA, tokensB;
+        std::latch bothReady(2);
+        auto run = [&](Engine& e, const GenerationRequest& r, std::vector<int>& got, std::vector<Clock::time_point>& times) {
+            bothReady.arrive_and_wait();
+            for (int i = 0; i < 3; ++i) got = e.generate({r}, [&](const StreamEvent&) { times.push_back(Clock::now()); })[0].newIds;
+        };
+        std::thread ta(run, std::ref(*engine_), std::cref(reqA), std::ref(gotA), std::ref(tokensA));
+        std::thread tb(run, std::ref(*other), std::cref(reqB), std::ref(gotB), std::ref(tokensB));
         ta.join();
         tb.join();
         QCOMPARE(gotA, aloneA);
         QCOMPARE(gotB, aloneB);
+        QVERIFY(!tokensA.empty() && !tokensB.empty());
+        const auto betweenB = std::count_if(tokensA.begin(), tokensA.end(), [&](Clock::time_point t) { return t > tokensB.front() && t < tokensB.back(); });
+        QVERIFY2(betweenB > 0, "no token of engine A arrived while engine B was generating: the engines ran one after the other");
     }
 
     // Each engine reports its own memory: its weights, the KV cache its last generation allocated
