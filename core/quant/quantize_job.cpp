@@ -26,6 +26,8 @@
 #include <cstring>
 #include <utility>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <new>
 #include <optional>
 
