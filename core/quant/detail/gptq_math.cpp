@@ -55,7 +55,7 @@ at::Tensor inverseCholeskyUpper(const at::Tensor& h, double& damp) {
 GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const GptqOptions& o, const std::stop_token& stop) {
     const int64_t K = w.size(1);
     const int64_t G = o.groupSize > 0 ? o.groupSize : K;
-    const int64_t B = std::max<int64_t>(G <= o.blockSize ? o.blockSize : G, 1);
+    const int64_t B = std::max(o.blockSize, 1);
     auto W = w.to(at::kFloat).clone();
     auto H = hessian.to(W.device(), at::kFloat).clone();
 
@@ -80,6 +80,11 @@ GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const Gp
     auto Q = at::zeros_like(W);
     std::vector<at::Tensor> scales, zeros;
     at::Tensor scale, zero;
+    if (o.groupSize <= 0) {  // one grid per row over all of K, from the weights before any update (as GPTQ)
+        std::tie(scale, zero) = groupParams(W);
+        scales.push_back(scale);
+        zeros.push_back(zero);
+    }
     for (int64_t i1 = 0; i1 < K; i1 += B) {
         throwIfStopped(stop);
         const int64_t i2 = std::min(i1 + B, K), count = i2 - i1;
@@ -87,7 +92,7 @@ GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const Gp
         auto Err1 = at::zeros_like(W1);
         const auto Hinv1 = Hinv.narrow(0, i1, count).narrow(1, i1, count);
         for (int64_t i = 0; i < count; ++i) {
-            if ((i1 + i) % G == 0) {  // a new group: its grid from the weights as updated so far
+            if (o.groupSize > 0 && (i1 + i) % G == 0) {  // a new group: its grid from the weights as updated so far
                 std::tie(scale, zero) = groupParams(W1.narrow(1, i, std::min(G, count - i)));
                 scales.push_back(scale);
                 zeros.push_back(zero);
