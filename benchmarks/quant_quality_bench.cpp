@@ -1,7 +1,8 @@
-// Quantization quality table: quantizes a model with AWQ and RTN (defaults: 128 x 512 calibration,
-// group 128) and evaluates perplexity, mean KLD and top-1 agreement against the original, next to
-// AutoAWQ's own outputs when given. The target (issue "AWQ quantizer"): FP16 < AWQ < RTN in
-// perplexity, and AWQ removing at least as much of RTN's KLD as AutoAWQ's AWQ does.
+// Quantization quality table: quantizes a model with AWQ, GPTQ (without and with act-order) and RTN
+// (defaults: 128 x 512 calibration, group 128) and evaluates perplexity, mean KLD and top-1
+// agreement against the original, next to AutoAWQ's own outputs when given. The targets (issues
+// "AWQ quantizer", #16): FP16 < AWQ < RTN in perplexity, AWQ removing at least as much of RTN's KLD
+// as AutoAWQ's AWQ does, and GPTQ's KLD below RTN's.
 //
 //   quant_quality_bench MODEL CALIB.txt EVAL.txt [AUTOAWQ_AWQ_DIR AUTOAWQ_RTN_DIR] [--windows N]
 #include "core/engine/evaluation.h"
@@ -35,17 +36,24 @@ int main(int argc, char** argv) {
     const fs::path work = fs::temp_directory_path() / ("awqbench-quality-" + std::to_string(::getpid()));
     fs::create_directories(work);
     std::vector<std::pair<std::string, fs::path>> models;
-    for (const auto method : {QuantMethodChoice::Awq, QuantMethodChoice::Rtn}) {
+    struct Job {
+        const char* name;
+        QuantMethodChoice method;
+        bool actOrder;
+    };
+    for (const Job& job : {Job{"awqbench AWQ", QuantMethodChoice::Awq, false}, Job{"awqbench GPTQ", QuantMethodChoice::Gptq, false},
+                           Job{"GPTQ act-order", QuantMethodChoice::Gptq, true}, Job{"awqbench RTN", QuantMethodChoice::Rtn, false}}) {
         QuantizeSettings s;
         s.model = args[0];
         s.calibrationFiles = {args[1]};
-        s.method = method;
-        s.output = work / (method == QuantMethodChoice::Awq ? "awq" : "rtn");
+        s.method = job.method;
+        s.actOrder = job.actOrder;
+        s.output = work / (std::string(quantMethodChoiceName(job.method)) + (job.actOrder ? "-act-order" : ""));
         const auto t0 = std::chrono::steady_clock::now();
         runQuantizeJob(s);
         std::fprintf(stderr, "%s quantized in %.1f s\n", s.output.filename().c_str(),
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        models.emplace_back(method == QuantMethodChoice::Awq ? "awqbench AWQ" : "awqbench RTN", s.output);
+        models.emplace_back(job.name, s.output);
     }
     if (args.size() == 5) {
         models.emplace_back("AutoAWQ AWQ", args[3]);

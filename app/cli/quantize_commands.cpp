@@ -24,6 +24,8 @@ struct Options {
     int samples = 0, seqlen = 0, grid = 0;  // 0: the device's default (quantize_defaults.h)
     std::vector<std::string> calib;
     double maxGpuGib = 0;
+    double damp = 0.01;
+    bool actOrder = false;
     bool resume = false, jsonProgress = false, check = false;
 };
 
@@ -85,7 +87,9 @@ int run(const Options& o) {
     QuantizeSettings s;
     s.model = o.model;
     s.output = o.out;
-    s.method = o.method == "rtn" ? QuantMethodChoice::Rtn : QuantMethodChoice::Awq;
+    s.method = o.method == "rtn" ? QuantMethodChoice::Rtn : o.method == "gptq" ? QuantMethodChoice::Gptq : QuantMethodChoice::Awq;
+    s.actOrder = o.actOrder;
+    s.dampPercent = o.damp;
     s.groupSize = o.group;
     for (const auto& c : o.calib) s.calibrationFiles.emplace_back(c);
     const QuantizeDefaults defaults = quantizeDefaults(o.device);
@@ -148,10 +152,12 @@ int run(const Options& o) {
 
 void addQuantizeCommands(CLI::App& app) {
     auto o = std::make_shared<Options>();
-    auto* q = app.add_subcommand("quantize", "quantize a model to 4-bit AWQ (or round-to-nearest), layer by layer");
+    auto* q = app.add_subcommand("quantize", "quantize a model to 4-bit AWQ, GPTQ or round-to-nearest, layer by layer");
     q->add_option("--model", o->model, "source model folder (FP16/BF16/FP32)")->required();
     q->add_option("--out", o->out, "output folder (must not exist)")->required();
-    q->add_option("--method", o->method, "awq or rtn")->check(CLI::IsMember({"awq", "rtn"}));
+    q->add_option("--method", o->method, "awq, gptq or rtn (gptq writes the GPTQ checkpoint layout)")->check(CLI::IsMember({"awq", "gptq", "rtn"}));
+    q->add_flag("--act-order", o->actOrder, "gptq: quantize columns by descending Hessian diagonal (desc_act)");
+    q->add_option("--damp", o->damp, "gptq: damping, share of the Hessian's mean diagonal (default 0.01)")->check(CLI::Range(1e-6, 0.999));
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
     q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(CLI::PositiveNumber);

@@ -275,6 +275,8 @@ QuantizationConfig parseQuantization(const json& j, const fs::path& source) {
     q.zeroPoint = optionalValue<bool>(qc, "zero_point", !optionalValue<bool>(qc, "sym", true, source, kQc), source, kQc);
     q.version = optionalValue<std::string>(qc, "version", "", source, kQc);
     std::transform(q.version.begin(), q.version.end(), q.version.begin(), [](unsigned char c) { return std::tolower(c); });
+    q.descAct = optionalValue<bool>(qc, "desc_act", false, source, kQc);
+    q.checkpointFormat = optionalValue<std::string>(qc, "checkpoint_format", "", source, kQc);
     if (auto mods = qc.find("modules_to_not_convert"); mods != qc.end() && !mods->is_null()) {
         if (!mods->is_array()) throw Error("\"quantization_config.modules_to_not_convert\" is not a list", source, kFixConfig);
         for (const auto& v : *mods) {

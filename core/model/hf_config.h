@@ -53,6 +53,8 @@ struct QuantizationConfig {
     int groupSize = 0;            // -1 = per channel
     bool zeroPoint = false;
     std::string version;          // AWQ: "gemm", "gemv", ...
+    bool descAct = false;         // GPTQ: act-order (g_idx not monotone)
+    std::string checkpointFormat; // GPTQ: "gptq" (v1 zeros, stored zero - 1), "gptq_v2", "marlin", ... ("" = gptq)
     std::vector<std::string> modulesToNotConvert;
 };
 

@@ -8,6 +8,7 @@
 #include "core/model/safetensors.h"
 #include "core/quant/calibration.h"
 #include "core/quant/detail/awq_math.h"
+#include "core/quant/detail/gptq_math.h"
 #include "core/quant/detail/job_journal.h"
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/quantize_preflight.h"
@@ -25,6 +26,8 @@
 #include <cstring>
 #include <utility>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <new>
 #include <optional>
 
@@ -33,6 +36,15 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace awq::engine;
 using Clock = std::chrono::steady_clock;
+
+const char* quantMethodChoiceName(QuantMethodChoice m) noexcept {
+    switch (m) {
+        case QuantMethodChoice::Awq: return "awq";
+        case QuantMethodChoice::Rtn: return "rtn";
+        case QuantMethodChoice::Gptq: return "gptq";
+    }
+    return "?";
+}
 
 fs::path partialFolderFor(const fs::path& output) {
     fs::path p = output.lexically_normal();
@@ -222,8 +234,26 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
     return {qkv.ratio, foldVIntoO ? vo.ratio : -1.0, mlp.ratio, ud.ratio};
 }
 
-// The quantized layer as stored: norms in fp16 (AWQ scales folded in), linears packed.
-std::vector<HostTensor> storeLayer(const DecoderLayer& layer, const ModelConfig& c, int l, int groupSize) {
+// A decoder layer's linears under their checkpoint names.
+std::vector<std::pair<std::string, std::unique_ptr<Linear>*>> namedLinears(DecoderLayer& layer) {
+    return {{"self_attn.q_proj", &layer.q}, {"self_attn.k_proj", &layer.k}, {"self_attn.v_proj", &layer.v}, {"self_attn.o_proj", &layer.o},
+            {"mlp.gate_proj", &layer.gate},  {"mlp.up_proj", &layer.up},     {"mlp.down_proj", &layer.down}};
+}
+
+// Writes one linear's checkpoint tensors (the method's layout) under `prefix`.
+using PackLinear = std::function<void(const std::string& prefix, const DenseLinear& linear, std::vector<HostTensor>& out)>;
+
+// The GPTQ layout of one linear from what gptqQuantize computed for it.
+void packGptqLinear(const std::string& prefix, const engine::GptqTensors& t, const at::Tensor& bias, std::vector<HostTensor>& out) {
+    out.push_back(toHost(prefix + ".qweight", t.qweight, DType::I32));
+    out.push_back(toHost(prefix + ".qzeros", t.qzeros, DType::I32));
+    out.push_back(toHost(prefix + ".scales", t.scales, DType::F16));
+    out.push_back(toHost(prefix + ".g_idx", t.gIdx, DType::I32));
+    if (bias.defined()) out.push_back(toHost(prefix + ".bias", bias, DType::F16));
+}
+
+// The quantized layer as stored: norms in fp16 (AWQ scales folded in), linears packed by `pack`.
+std::vector<HostTensor> storeLayer(DecoderLayer& layer, const ModelConfig& c, int l, const PackLinear& pack) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     std::vector<HostTensor> out;
     out.push_back(toHost(p + "input_layernorm.weight", layer.inputNorm, DType::F16));
@@ -232,11 +262,64 @@ std::vector<HostTensor> storeLayer(const DecoderLayer& layer, const ModelConfig&
         out.push_back(toHost(p + "self_attn.q_norm.weight", layer.qNorm, DType::F16));
         out.push_back(toHost(p + "self_attn.k_norm.weight", layer.kNorm, DType::F16));
     }
-    const std::vector<std::pair<std::string, const std::unique_ptr<Linear>*>> linears{
-        {"self_attn.q_proj", &layer.q}, {"self_attn.k_proj", &layer.k}, {"self_attn.v_proj", &layer.v}, {"self_attn.o_proj", &layer.o},
-        {"mlp.gate_proj", &layer.gate},  {"mlp.up_proj", &layer.up},     {"mlp.down_proj", &layer.down}};
-    for (const auto& [name, lin] : linears) packLinear(p + name, dense(*lin).weight(), dense(*lin).bias(), groupSize, out);
+    for (const auto& [name, lin] : namedLinears(layer)) pack(p + name, dense(*lin), out);
     return out;
+}
+
+// One decoder layer with GPTQ, part by part in forward order as AutoGPTQ's true_sequential runs
+// it: q/k/v, then o, then gate/up, then down, each against the inputs the already quantized parts
+// produce (the layer runs again over the calibration activations for each part, so only one
+// Hessian is held at a time). `qkvHessian` comes from the capture pass. The weights become their
+// dequantized GPTQ values; returns the checkpoint tensors per linear.
+std::map<const Linear*, GptqTensors> gptqLayer(DecoderLayer& layer, const ModelConfig& c, quant::HessianSum qkvHessian, const at::Tensor& x,
+                                               const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                                               const quant::GptqOptions& options, const LayerSearch& search) {
+    struct Part {
+        std::vector<std::unique_ptr<Linear>*> linears;
+        at::Tensor LayerCapture::*input;
+    };
+    const std::vector<Part> parts{{{&layer.q, &layer.k, &layer.v}, &LayerCapture::qkvInput},
+                                  {{&layer.o}, &LayerCapture::oInput},
+                                  {{&layer.gate, &layer.up}, &LayerCapture::mlpInput},
+                                  {{&layer.down}, &LayerCapture::downInput}};
+    std::map<const Linear*, GptqTensors> packed;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (search.progress) search.progress(double(i) / double(parts.size()), "gptq");
+        quant::HessianSum hessian;
+        if (i == 0) {
+            hessian = std::move(qkvHessian);
+        } else {
+            forwardLayer(layer, c, x, cos, sin, mask, [&](const LayerCapture& part) { hessian.add(part.*parts[i].input); }, false, search.stop);
+        }
+        const auto h = hessian.hessian();
+        for (auto* lin : parts[i].linears) {
+            auto& w = dense(*lin).weight();
+            const auto r = quant::gptqQuantize(w, h, options, search.stop);
+            packed[lin->get()] = quant::packGptqResult(r);
+            w = r.dequantized;
+        }
+    }
+    return packed;
+}
+
+fs::path layerFile(const fs::path& work, int l) { return work / ("model-layer-" + std::to_string(100000 + l).substr(1) + ".safetensors"); }
+
+// GPTQ resume: a finished layer's weights as written (dequantized), so that the activations carried
+// to the next layer are the quantized model's, as in the run that was interrupted.
+void loadWrittenGptqLayer(DecoderLayer& layer, int l, const fs::path& work, const at::Device& device) {
+    const SafetensorsFile file(layerFile(work, l));
+    auto tensor = [&](const std::string& name, at::ScalarType type) {
+        const TensorInfo* t = file.find(name);
+        if (!t) throw Error("tensor '" + name + "' is missing from the finished layer", file.path(), "delete the .partial folder and start over");
+        return loadTensor(file.data(*t), *t, type, device);
+    };
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    for (const auto& [name, lin] : namedLinears(layer)) {
+        const GptqTensors t{tensor(p + name + ".qweight", at::kInt), tensor(p + name + ".qzeros", at::kInt), tensor(p + name + ".scales", at::kHalf),
+                            tensor(p + name + ".g_idx", at::kInt)};
+        auto& w = dense(*lin).weight();
+        w = dequantizeGptq(t, true, w.scalar_type()).t().contiguous();
+    }
 }
 
 // Replaces every linear's weight by its pseudo-quantized version (to measure the layer's error).
@@ -276,7 +359,7 @@ std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(c
 json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
     json files = json::array();
     for (const auto& f : s.calibrationFiles) files.push_back(f.string());
-    json j = {{"method", s.method == QuantMethodChoice::Awq ? "awq" : "rtn"},
+    json j = {{"method", quantMethodChoiceName(s.method)},
             {"bits", 4},
             {"group_size", s.groupSize},
             {"zero_point", true},
@@ -286,6 +369,10 @@ json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
             {"source_fingerprint", source.fingerprint}};
     // Only a non-default grid is recorded, so journals written before the grid was a setting still resume.
     if (s.method == QuantMethodChoice::Awq && s.gridRatios != quant::kFullRatioGrid) j["grid_ratios"] = s.gridRatios;
+    if (s.method == QuantMethodChoice::Gptq) {
+        j["act_order"] = s.actOrder;
+        j["damp_percent"] = s.dampPercent;
+    }
     return j;
 }
 
@@ -295,10 +382,16 @@ void copySideFiles(const fs::path& from, const fs::path& to) {
         if (const auto text = readModelFile(from, name)) writeFileAtomically(to / name, *text);
 }
 
-void writeConfig(const ModelInfo& m, int groupSize, const fs::path& to) {
+void writeConfig(const ModelInfo& m, const QuantizeSettings& s, const fs::path& to) {
     json config = parseJson(readModelFile(m.folder, "config.json").value(), {m.folder / "config.json", "fix or re-download config.json"});
-    config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", groupSize},
-                                      {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
+    if (s.method == QuantMethodChoice::Gptq)  // as GPTQModel / AutoGPTQ write it (transformers' GPTQConfig keys)
+        config["quantization_config"] = {{"quant_method", "gptq"},   {"bits", 4},           {"group_size", s.groupSize},
+                                          {"desc_act", s.actOrder},   {"sym", false},        {"damp_percent", s.dampPercent},
+                                          {"true_sequential", true},  {"static_groups", false}, {"checkpoint_format", "gptq"},
+                                          {"lm_head", false}};
+    else
+        config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", s.groupSize},
+                                          {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
     else config["dtype"] = "float16";
     writeFileAtomically(to / "config.json", config.dump(2) + "\n");
@@ -382,6 +475,8 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
     checkQuantizable(source, settings.groupSize);
     if (settings.gridRatios < 1 || settings.gridRatios > 100)
         throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(settings.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
+    if (settings.method == QuantMethodChoice::Gptq && !(settings.dampPercent > 0 && settings.dampPercent < 1))
+        throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(settings.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
     checkRopeCovers(config, settings.seqlen, settings.model / "config.json");  // before <out>.partial exists
     if (fs::exists(settings.output))
         throw Error("the output folder already exists", settings.output, "choose another --out or delete it");
@@ -484,6 +579,7 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
             const auto layerStart = Clock::now();
             auto layer = loadDecoderLayer(ctx, config, l);
             if (l < resumeFrom) {  // done in an earlier run: only carry the activations forward
+                if (settings.method == QuantMethodChoice::Gptq) loadWrittenGptqLayer(layer, l, work, device);
                 x = forwardLayer(layer, config, x, cos, sin, mask, {});
                 continue;
             }
@@ -492,8 +588,13 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
             for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
                 checkFinite(dense(*lin).weight(), "the weights", l);
             emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "capture", .layerFraction = 0}));
+            const bool gptq = settings.method == QuantMethodChoice::Gptq;
             LayerInputStats stats(settings.groupSize);
-            const auto next = forwardLayer(layer, config, x, cos, sin, mask, [&](const LayerCapture& part) { stats.add(part); }, true, stop);
+            quant::HessianSum qkvHessian;  // GPTQ: q/k/v's inputs, which no quantized part of this layer changes
+            const auto next = forwardLayer(layer, config, x, cos, sin, mask, [&](const LayerCapture& part) {
+                if (gptq) qkvHessian.add(part.qkvInput);
+                else stats.add(part);
+            }, true, stop);
             checkFinite(next, "the activations", l);
 
             LayerReport report;
@@ -510,25 +611,45 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
             }
             if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
 
+            std::map<const Linear*, GptqTensors> gptqTensors;
+            if (gptq) {
+                // The capture was ~1/5 of the layer: one forward per part, then the error pass.
+                LayerSearch search{settings.groupSize, 0, stop, [&](double fraction, const char* stage) {
+                                       emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = stage, .layerFraction = 0.2 + 0.6 * fraction}));
+                                   }};
+                const quant::GptqOptions options{.groupSize = settings.groupSize, .actOrder = settings.actOrder, .dampPercent = settings.dampPercent};
+                gptqTensors = gptqLayer(layer, config, std::move(qkvHessian), x, cos, sin, mask, options, search);
+            }
+
             emit(memoryEvent({.layer = l, .layers = config.numLayers, .stage = "quantize",
-                              .layerFraction = settings.method == QuantMethodChoice::Awq ? 1.0 - 1.0 / (settings.gridRatios + 4) : 0.5}));
-            auto tensors = storeLayer(layer, config, l, settings.groupSize);
-            pseudoQuantizeLayer(layer, settings.groupSize);
+                              .layerFraction = settings.method == QuantMethodChoice::Awq ? 1.0 - 1.0 / (settings.gridRatios + 4)
+                                               : gptq                                    ? 0.8
+                                                                                         : 0.5}));
+            PackLinear pack = [&](const std::string& prefix, const DenseLinear& lin, std::vector<HostTensor>& out) {
+                if (gptq) packGptqLinear(prefix, gptqTensors.at(&lin), lin.bias(), out);
+                else packLinear(prefix, lin.weight(), lin.bias(), settings.groupSize, out);
+            };
+            auto tensors = storeLayer(layer, config, l, pack);
+            if (!gptq) pseudoQuantizeLayer(layer, settings.groupSize);  // GPTQ's weights are already the dequantized ones
             double squaredError = 0;
+            std::vector<at::Tensor> quantizedOutputs;
             for (int64_t start = 0; start < n; start += kChunkBlocks) {
                 if (stop.stop_requested()) throw Error("cancelled at layer " + std::to_string(l), work, "run again with --resume to continue");
                 const int64_t len = std::min<int64_t>(kChunkBlocks, n - start);
-                const auto out = decoderLayerForward(layer, config, x.narrow(0, start, len), cos, sin, mask);
+                auto out = decoderLayerForward(layer, config, x.narrow(0, start, len), cos, sin, mask);
                 squaredError += (out.to(at::kFloat) - next.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
+                if (gptq) quantizedOutputs.push_back(std::move(out));
             }
             report.outputMse = squaredError / double(next.numel());
 
             emit({.layer = l, .layers = config.numLayers, .stage = "write"});
-            writeHostTensors(work / ("model-layer-" + std::to_string(100000 + l).substr(1) + ".safetensors"), tensors);
+            writeHostTensors(layerFile(work, l), tensors);
             report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
             journal.layerDone(report);
             summary.perLayer.push_back(report);
-            x = next;  // the next layer sees the original model's activations
+            // AWQ: the next layer sees the original model's activations (as AutoAWQ); GPTQ: the
+            // quantized layer's, so that later layers correct earlier layers' error (as AutoGPTQ).
+            x = gptq ? at::cat(quantizedOutputs, 0) : next;
 
             const int doneThisRun = l + 1 - resumeFrom;
             QuantizeEvent done{.kind = QuantizeEvent::Kind::LayerDone, .layer = l, .layers = config.numLayers, .stage = "layer done"};
@@ -561,7 +682,7 @@ QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeE
         }
         writeFileAtomically(work / "model.safetensors.index.json",
                             json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
-        writeConfig(source, settings.groupSize, work);
+        writeConfig(source, settings, work);
         copySideFiles(settings.model, work);
     } catch (const quant::Cancelled&) {
         // Inside a layer: nothing of it was journaled, so --resume redoes it.

@@ -1,7 +1,8 @@
 #pragma once
 // The quantization job: AWQ (activation-aware scale search, clipping, zero-point group
-// quantization, as AutoAWQ runs it) or round-to-nearest, layer by layer, resumable, written in the
-// AutoAWQ GEMM layout. Runs as a core job: progress events through a callback, cancellation
+// quantization, as AutoAWQ runs it) or round-to-nearest, written in the AutoAWQ GEMM layout; or
+// GPTQ (Hessian-based error feedback, as AutoGPTQ / GPTQModel run it), written in the GPTQ layout
+// (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job: progress events through a callback, cancellation
 // through a stop token.
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +13,8 @@
 
 namespace awq {
 
-enum class QuantMethodChoice { Awq, Rtn };
+enum class QuantMethodChoice { Awq, Rtn, Gptq };
+const char* quantMethodChoiceName(QuantMethodChoice m) noexcept;  // "awq", "rtn", "gptq"
 
 struct QuantizeSettings {
     std::filesystem::path model;
@@ -23,6 +25,8 @@ struct QuantizeSettings {
     int samples = 128;                           // calibration texts
     int seqlen = 512;                            // tokens per calibration block
     int gridRatios = 20;                         // AWQ scale-search ratios (AutoAWQ: 20); quantizeDefaults() fits them to the device
+    bool actOrder = false;                       // GPTQ: desc_act, columns by descending Hessian diagonal
+    double dampPercent = 0.01;                   // GPTQ: damping, share of the Hessian's mean diagonal (0 < d < 1)
     std::string device = "cpu";                  // "cpu" or "cuda"
     bool resume = false;                         // continue the job found in <output>.partial
     std::uint64_t maxDeviceMemoryBytes = 0;      // cuda: cap on the job's GPU allocations (0: none)
@@ -32,7 +36,7 @@ struct QuantizeEvent {
     enum class Kind { Started, Stage, LayerDone, Warning, Finished } kind = Kind::Stage;
     int layer = 0;           // 0-based
     int layers = 0;
-    std::string stage;       // "calibration", "capture", "scale search", "clip search", "quantize", "write"
+    std::string stage;       // "calibration", "capture", "scale search", "clip search", "gptq", "quantize", "write"
     double layerFraction = -1;  // Stage: share of the layer's work done (0..1), -1 when not known
     double elapsedS = 0;
     double etaS = -1;        // -1 while unknown

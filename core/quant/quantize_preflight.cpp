@@ -60,7 +60,7 @@ std::uint64_t outputBytes(const ModelConfig& c, int groupSize) {
 
 }  // namespace
 
-std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, bool cuda) {
+std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, bool cuda, bool gptq) {
     const std::uint64_t e = cuda ? 2 : 4;
     const auto shapes = layerShapes(c);
     const std::uint64_t layerWeights = (shapes.attention + shapes.mlp) * e;
@@ -81,6 +81,14 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
     const std::uint64_t inputsK = 2 * std::uint64_t(c.hiddenSize) + std::uint64_t(c.numHeads) * c.headDim + c.intermediateSize;
     const std::uint64_t G = groupSize > 0 ? std::uint64_t(groupSize) : std::uint64_t(c.intermediateSize);
     const std::uint64_t clip = inputsK * G * 4;
+    if (gptq) {
+        // No search copies or Gram matrices; the largest input (down_proj's, K = intermediate) has
+        // H, its damped copy and inverse factor, plus the float32 weight, its update and its quantized copy.
+        const std::uint64_t I = std::uint64_t(c.intermediateSize);
+        // Activations: the layer's input, its original output and its quantized output.
+        return layerWeights + activations * 3 / 2 + scores + mlp + 3 * I * I * 4 + 3 * I * std::uint64_t(c.hiddenSize) * 4 +
+               std::min<std::uint64_t>(tokens, std::uint64_t(quant::kForwardChunkBlocks) * seqlen) * quant::captureBytesPerToken(c, int(e));
+    }
     return weights + activations + chunk + scores + mlp + clip;
 }
 
@@ -117,7 +125,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         }
     }
 
-    r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda);
+    r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda,
+                                                             s.method == QuantMethodChoice::Gptq);
     if (s.gridRatios < 1 || s.gridRatios > 100)
         r.problems.push_back("the scale grid needs 1 to 100 ratios (AutoAWQ: 20), not " + std::to_string(s.gridRatios));
 
@@ -130,7 +139,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
             r.deviceFlopsPerSecond = 0;  // no estimate rather than no pre-flight
         }
         const auto work = quant::quantizeJobWork(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, s.gridRatios,
-                                                 s.method == QuantMethodChoice::Awq);
+                                                 s.method == QuantMethodChoice::Awq, s.method == QuantMethodChoice::Gptq);
         if (const double seconds = quant::estimateJobSeconds(work, r.deviceFlopsPerSecond); seconds >= 0) r.estimatedSeconds = seconds;
     }
 

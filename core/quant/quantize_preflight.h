@@ -38,6 +38,7 @@ void checkQuantizable(const ModelInfo& model, int groupSize);
 
 // The job's peak device memory (cuda: fp16, cpu: f32 host memory) for `tokens` calibration tokens.
 struct ModelConfig;
-std::uint64_t estimateQuantizePeakBytes(const ModelConfig& config, std::uint64_t tokens, int seqlen, int groupSize, bool cuda);
+// GPTQ (`gptq`) holds one float32 Hessian, its inverse factor and the float32 weight being updated instead of the searches' copies.
+std::uint64_t estimateQuantizePeakBytes(const ModelConfig& config, std::uint64_t tokens, int seqlen, int groupSize, bool cuda, bool gptq = false);
 
 }  // namespace awq

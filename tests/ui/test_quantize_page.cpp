@@ -155,6 +155,12 @@ private Q_SLOTS:
         QVERIFY(p.sourcePicker()->currentText().startsWith(QLatin1String(kDemo)));
         // Default output: next to the source.
         QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(library() / "tinystories-qwen3-7m-awq"));
+        // GPTQ (issue #16): its own default folder, no scale grid, a pre-flight that can start.
+        configureJob(p, QStringLiteral("GPTQ"), 4, 64);
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(library() / "tinystories-qwen3-7m-gptq"));
+        QVERIFY(!p.gridSpin()->isEnabled());
+        QVERIFY2(p.preflight()->tradeText().contains(QLatin1String("GPTQ")), qPrintable(p.preflight()->tradeText()));
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
         configureJob(p, QStringLiteral("RTN"), 4, 64);
         QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(library() / "tinystories-qwen3-7m-rtn"));
         QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));

@@ -95,7 +95,8 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
                         ? tr("nothing: AutoAWQ's full search (128 × 512 tokens, 20 ratios)")
                         : tr("%1, for speed on this device; set 128 samples × 512 tokens and 20 ratios for AutoAWQ's full search")
                               .arg(QString::fromStdString(p.tradedAgainstAutoAwq)));
-    if (s.method != QuantMethodChoice::Awq) trade_->setText(tr("nothing: RTN has no calibration search"));
+    if (s.method == QuantMethodChoice::Rtn) trade_->setText(tr("nothing: RTN has no calibration search"));
+    if (s.method == QuantMethodChoice::Gptq) trade_->setText(tr("nothing: GPTQ has no search grid (calibration as set)"));
 
     if (!p.problems.empty())
         setVerdict(tr("Cannot start: %1.").arg(countNoun(static_cast<std::int64_t>(p.problems.size()), tr("problem"), tr("problems"))),

@@ -119,6 +119,7 @@ void QuantizePage::buildForm(QWidget* left) {
     method_ = new QComboBox;
     method_->setObjectName(QStringLiteral("quantizeMethod"));
     method_->addItem(tr("AWQ (activation-aware scales and clipping)"), static_cast<int>(QuantMethodChoice::Awq));
+    method_->addItem(tr("GPTQ (Hessian-based error feedback, GPTQ checkpoint layout)"), static_cast<int>(QuantMethodChoice::Gptq));
     method_->addItem(tr("RTN (round to nearest, no calibration search)"), static_cast<int>(QuantMethodChoice::Rtn));
     group_ = new QComboBox;
     group_->setObjectName(QStringLiteral("quantizeGroup"));
@@ -382,9 +383,9 @@ void QuantizePage::updateDefaultOutput() {
     if (outputTouched_) return;
     const CatalogEntryPtr e = source_->currentEntry();
     if (!e) return;
-    // In the output folder (else next to the source): <name>-awq (-rtn), numbered when taken; an
+    // In the output folder (else next to the source): <name>-awq (-gptq, -rtn), numbered when taken; an
     // interrupted job there is kept as the default so that it is offered for resume.
-    const QString suffix = method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? QStringLiteral("-rtn") : QStringLiteral("-awq");
+    const QString suffix = QStringLiteral("-") + QString::fromLatin1(quantMethodChoiceName(static_cast<QuantMethodChoice>(method_->currentData().toInt())));
     // A hub cache snapshot (named ORG/NAME) gets ORG--NAME-awq beside the cache folder, not a
     // folder inside the cache's snapshots/.
     QDir parent = outputFolder_.isEmpty() ? QFileInfo(toQString(e->path)).dir() : QDir(outputFolder_);
@@ -505,7 +506,8 @@ void QuantizePage::runJob(bool resume) {
     chart_->reset(memorySeriesName(cuda), cuda);
 
     const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens, %6 scale ratios on %7")
-                             .arg(resume ? tr("Resuming") : tr("Quantizing"), method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Rtn) ? tr("RTN") : tr("AWQ"))
+                             .arg(resume ? tr("Resuming") : tr("Quantizing"),
+                                  QString::fromLatin1(quantMethodChoiceName(static_cast<QuantMethodChoice>(method_->currentData().toInt()))).toUpper())
                              .arg(s.groupSize)
                              .arg(s.samples)
                              .arg(s.seqlen)

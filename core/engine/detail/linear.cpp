@@ -1,6 +1,7 @@
 #include "core/engine/detail/linear.h"
 
 #include "core/engine/detail/awq_cuda_linear.h"
+#include "core/engine/detail/gptq_layout.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -138,6 +139,19 @@ std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& pr
     };
     const at::Tensor bias = optional(prefix + ".bias", ctx.compute);
     if (store.find(prefix + ".weight")) return std::make_unique<DenseLinear>(required(prefix + ".weight", ctx.compute), bias);
+    if (store.find(prefix + ".qweight") && ctx.gptq) {
+        GptqTensors t{required(prefix + ".qweight", at::kInt), required(prefix + ".qzeros", at::kInt), required(prefix + ".scales", at::kHalf),
+                      optional(prefix + ".g_idx", at::kInt)};
+        const int64_t K = t.qweight.size(0) * 8, N = t.qweight.size(1);
+        const int64_t group = ctx.groupSize > 0 ? ctx.groupSize : K;
+        if (!t.gIdx.defined()) t.gIdx = at::arange(K, t.qweight.options().dtype(at::kLong)).div(group, "floor");
+        const int64_t groups = t.scales.size(0);
+        if (t.gIdx.numel() != K || t.scales.size(1) != N || t.qzeros.size(0) != groups || t.qzeros.size(1) * 8 != N ||
+            (K > 0 && (t.gIdx.min().item<int64_t>() < 0 || t.gIdx.max().item<int64_t>() >= groups)))
+            throw Error("GPTQ tensors of '" + prefix + "' do not fit together (qweight, qzeros, scales, g_idx)", store.folder(),
+                        "re-download or re-quantize the model");
+        return std::make_unique<DenseLinear>(dequantizeGptq(t, ctx.gptqZerosMinusOne, ctx.compute).t().contiguous(), bias);
+    }
     if (store.find(prefix + ".qweight")) {
         auto qweight = required(prefix + ".qweight", at::kInt);
         auto qzeros = required(prefix + ".qzeros", at::kInt);

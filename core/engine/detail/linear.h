@@ -1,6 +1,6 @@
 #pragma once
 // A linear layer y = x W^T (+ b) whose weight is dense or AWQ 4-bit (AutoAWQ GEMM layout, kept
-// packed in memory: about a quarter of the fp16 bytes).
+// packed in memory: about a quarter of the fp16 bytes). GPTQ 4-bit weights are dequantized at load.
 #include "core/engine/detail/torch_util.h"
 
 #include <memory>
@@ -17,6 +17,10 @@ struct LoadContext {
     // Dequantize AWQ weights once here into dense `compute` weights (the CPU engine: one BLAS
     // matmul per call instead of a dequantization per call, at the dense weights' memory cost).
     bool dequantizeAwq = false;
+    // GPTQ checkpoints (quant_method "gptq"): qweight/qzeros/scales/g_idx in the GPTQ layout
+    // (gptq_layout.h), dequantized at load into dense `compute` weights on any device.
+    bool gptq = false;
+    bool gptqZerosMinusOne = true;  // checkpoint_format "gptq" (v1); false for "gptq_v2"
 };
 
 class Linear {
@@ -68,7 +72,8 @@ private:
     double scale_;
 };
 
-// Loads "<prefix>.weight" (dense) or "<prefix>.qweight/.qzeros/.scales" (AWQ), plus an optional
+// Loads "<prefix>.weight" (dense), "<prefix>.qweight/.qzeros/.scales" (AWQ) or, with ctx.gptq,
+// "<prefix>.qweight/.qzeros/.scales/.g_idx" (GPTQ; g_idx optional: k / group), plus an optional
 // "<prefix>.bias". Throws awq::Error naming the missing tensor.
 std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);
 

@@ -55,6 +55,8 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
     : config_(config), compute_(compute), device_(device) {
     LoadContext ctx{store, compute, device, config.quantization.groupSize};
     ctx.dequantizeAwq = dequantizeAwq;
+    ctx.gptq = config.quantization.method == QuantMethod::Gptq;
+    ctx.gptqZerosMinusOne = config.quantization.checkpointFormat != "gptq_v2";
     auto tensor = [&](const std::string& name) {
         const TensorInfo* t = store.find(name);
         if (!t) throw Error("tensor '" + name + "' is missing", store.folder(), "the weights are incomplete: re-download the model");

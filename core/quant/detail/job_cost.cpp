@@ -9,7 +9,7 @@
 
 namespace awq::quant {
 
-JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq) {
+JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq, bool gptq) {
     const double h = c.hiddenSize, qo = double(c.numHeads) * c.headDim, kv = double(c.numKvHeads) * c.headDim, I = c.intermediateSize;
     const double T = double(tokens), S = seqlen;
     // Multiply-adds per token (x2 for FLOPs) of each block.
@@ -30,6 +30,13 @@ JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, 
         const double G = groupSize > 0 ? groupSize : h;
         const double clipped = kv * h + qo * h + 2 * h * I + I * h;
         perLayer += 20 * 2 * clipped * G;
+    }
+    if (gptq) {
+        perLayer += 3 * layerForward;
+        // Per input (K: h for q/k/v and gate/up, qo for o, I for down): X^T X over the tokens,
+        // three Cholesky-type factorizations (K^3 / 3 each), and per linear N K^2 of column updates.
+        auto hessian = [&](double K, double outputs) { return 2 * T * K * K + 2 * K * K * K + 2 * outputs * K * K; };
+        perLayer += hessian(h, qo + 2 * kv) + hessian(qo, h) + hessian(h, 2 * I) + hessian(I, h);
     }
     return {perLayer, perLayer * c.numLayers};
 }

@@ -15,8 +15,10 @@ struct JobWork {
 
 // The work of quantizing every layer: the capture forward, for AWQ the regenerating forward, the
 // reference and `gridRatios` candidates of each scale search and the 20-step clipping search, and
-// the error-measuring forward. Attention counts the full S x S score matrix the job computes.
-JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq);
+// the error-measuring forward; for GPTQ (`gptq`) three more forwards (one per part after q/k/v),
+// the Hessians, their Cholesky inverses and the column updates. Attention counts the full S x S
+// score matrix the job computes.
+JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq, bool gptq = false);
 
 // Achieved FLOP/s of float32 (cpu) or fp16 (cuda) matmuls of this model's MLP shapes, measured once
 // per process and shape (~0.1-0.3 s); 0 when the device is not there (cuda without a GPU).
