@@ -167,8 +167,11 @@ void printCompareTable(const RunDocument& d) {
     if (d.speed.count("A") && d.speed.count("B")) {
         const auto& sa = d.speed.at("A");
         const auto& sb = d.speed.at("B");
-        t.addRow({"output tok/s on " + deviceLabel(d.host, true), fixed(sa.outputTokensPerS, 1),
-                  withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
+        // An endpoint's speed was measured on its server's hardware, not on this machine.
+        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host, true); };
+        const std::string speedLabel = isUrl(A.path) || isUrl(B.path) ? "output tok/s (A on " + onWhat(A) + ", B on " + onWhat(B) + ")"
+                                                                      : "output tok/s on " + deviceLabel(d.host, true);
+        t.addRow({speedLabel, fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
                   fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
         t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
@@ -276,9 +279,13 @@ void printServingTable(const RunDocument& d) {
 
 void printSweepTable(const RunDocument& d) {
     const std::string device = deviceLabel(d.host, true);
-    std::cout << "measured on " << device << "\n";
+    // An endpoint ran on its server's hardware: its figures and cost are that hardware's.
+    const auto deviceOf = [&](const std::string& slot) {
+        const auto it = d.models.find(slot);
+        return it != d.models.end() && isUrl(it->second.path) ? "the server at " + it->second.path : device;
+    };
     for (const auto& [slot, m] : d.sweep->models) {
-        std::cout << slot << ": " << d.models.at(slot).name << "\n";
+        std::cout << slot << ": " << d.models.at(slot).name << ", measured on " << deviceOf(slot) << "\n";
         TextTable t({"concurrency", "requests", "output tok/s", "latency p50 (ms)", "p95", "p99", "TTFT p50 (ms)"},
                     {true, true, true, true, true, true, true});
         for (const auto& p : m.points)
@@ -291,7 +298,7 @@ void printSweepTable(const RunDocument& d) {
                       << " ms: " << (m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : "none");
         if (m.costPerMillionTokensUsd)
             std::cout << "; cost per 1M output tokens: $" << fixed(*m.costPerMillionTokensUsd, 2) << " at $"
-                      << fixed(d.sweep->gpuHourlyUsd.value_or(0), 2) << "/h of " << device;
+                      << fixed(d.sweep->gpuHourlyUsd.value_or(0), 2) << "/h of " << deviceOf(slot);
         std::cout << "\n";
     }
     if (!d.sweep->gpuHourlyUsd) std::cout << "no cost computed: pass --price USD_PER_HOUR (what an hour of " << device << " costs you)\n";

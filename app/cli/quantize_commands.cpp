@@ -67,7 +67,7 @@ std::string estimateText(const QuantizePreflight& p) {
 int printPreflight(const QuantizePreflight& p) {
     TextTable table({"check", "value"}, {false, false});
     table.addRow({"decoder layers", std::to_string(p.layers)});
-    table.addRow({"calibration tokens (asked)", std::to_string(p.calibrationTokens)});
+    table.addRow({"calibration tokens (texts cut into blocks)", std::to_string(p.calibrationTokens)});
     table.addRow({"estimated peak device memory", format::gib(p.estimatedPeakDeviceBytes)});
     table.addRow({"free GPU memory", p.deviceFreeBytes ? format::gib(*p.deviceFreeBytes) : "-"});
     table.addRow({"estimated output size", format::bytes(p.estimatedOutputBytes)});
@@ -75,7 +75,7 @@ int printPreflight(const QuantizePreflight& p) {
     table.addRow({"estimated time", estimateText(p)});
     std::cout << table.render();
     if (!p.tradedAgainstAutoAwq.empty())
-        std::cout << "traded against AutoAWQ's defaults (128 x 512 tokens, 20 ratios): " << p.tradedAgainstAutoAwq
+        std::cout << "traded against AutoAWQ's defaults (128 texts of at most 512 tokens, 20 ratios): " << p.tradedAgainstAutoAwq
                   << "; pass --samples 128 --seqlen 512 --grid 20 for the full search\n";
     for (const auto& w : p.warnings) std::cout << "warning: " << w << "\n";
     for (const auto& e : p.problems) std::cout << "problem: " << e << "\n";
@@ -103,7 +103,8 @@ int run(const Options& o) {
     if (!o.jsonProgress) {
         // The pre-flight's time estimate and what the settings trade, before the long part starts.
         const auto p = preflightQuantizeJob(s);
-        std::cerr << "quantize: " << s.samples << " samples x " << s.seqlen << " tokens, " << s.gridRatios << " scale ratios; estimated "
+        std::cerr << "quantize: " << p.calibrationTokens << " calibration tokens (" << s.samples << " texts cut into blocks of " << s.seqlen
+                  << "), " << s.gridRatios << " scale ratios; estimated "
                   << estimateText(p) << "\n";
         if (!p.tradedAgainstAutoAwq.empty())
             std::cerr << "quantize: traded against AutoAWQ's defaults: " << p.tradedAgainstAutoAwq << " (--samples 128 --seqlen 512 --grid 20 for the full search)\n";

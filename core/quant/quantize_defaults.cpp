@@ -11,16 +11,18 @@ QuantizeDefaults quantizeDefaults(const std::string& device) {
     return kAutoAwqDefaults;
 }
 
-std::string tradeAgainstAutoAwq(const QuantizeSettings& s) {
+std::string tradeAgainstAutoAwq(const QuantizeSettings& s, std::uint64_t calibrationTokens) {
     if (s.method != QuantMethodChoice::Awq) return {};
     const double full = double(kAutoAwqDefaults.samples) * kAutoAwqDefaults.seqlen;
-    const double ours = double(s.samples) * s.seqlen;
+    const double ours = calibrationTokens > 0 ? double(calibrationTokens) : double(s.samples) * s.seqlen;
     std::string out;
-    if (ours < full) {
+    // AutoAWQ's own settings trade nothing: the same texts give both the same tokens.
+    const bool autoAwqSettings = s.samples >= kAutoAwqDefaults.samples && s.seqlen >= kAutoAwqDefaults.seqlen;
+    if (ours < full && !autoAwqSettings) {
         char factor[32];
         const double f = full / std::max(1.0, ours);
         std::snprintf(factor, sizeof factor, f >= 10 || std::abs(f - std::round(f)) < 0.05 ? "%.0fx" : "%.1fx", f);
-        out = std::string(factor) + " fewer calibration tokens (" + std::to_string(std::int64_t(ours)) + " vs " +
+        out = std::string(factor) + " fewer calibration tokens (" + std::to_string(std::int64_t(ours)) + " vs up to " +
               std::to_string(std::int64_t(full)) + ")";
     }
     if (s.gridRatios < kAutoAwqDefaults.gridRatios)

@@ -5,6 +5,7 @@
 // GPU jobs keep AutoAWQ's. Every value stays overridable (--samples / --seqlen / --grid, the GUI).
 #include "core/quant/quantize_job.h"
 
+#include <cstdint>
 #include <string>
 
 namespace awq {
@@ -22,8 +23,11 @@ inline constexpr QuantizeDefaults kAutoAwqDefaults{128, 512, 20};
 QuantizeDefaults quantizeDefaults(const std::string& device);
 
 // What `s` gives up against AutoAWQ's defaults, in words ("8x fewer calibration tokens (8192 vs
-// 65536) and 10 scale ratios instead of 20"); empty when it matches or exceeds them. RTN has no
-// calibration search, so nothing is traded.
-std::string tradeAgainstAutoAwq(const QuantizeSettings& s);
+// up to 65536) and 10 scale ratios instead of 20"); empty when it matches or exceeds them. RTN and
+// GPTQ have no scale search to trade. calibrationTokens: the tokens the job will use as counted
+// by the pre-flight (the texts cut into seqlen blocks, which is not samples x seqlen: short texts
+// give fewer, long ones more); 0: samples x seqlen. AutoAWQ's side is its upper bound, 128 texts of
+// at most 512 tokens.
+std::string tradeAgainstAutoAwq(const QuantizeSettings& s, std::uint64_t calibrationTokens = 0);
 
 }  // namespace awq

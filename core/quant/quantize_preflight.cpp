@@ -131,7 +131,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         r.problems.push_back("the scale grid needs 1 to 100 ratios (AutoAWQ: 20), not " + std::to_string(s.gridRatios));
 
     r.device = cuda ? "cuda" : "cpu";
-    r.tradedAgainstAutoAwq = tradeAgainstAutoAwq(s);
+    r.tradedAgainstAutoAwq = tradeAgainstAutoAwq(s, r.calibrationTokens);
     if (model.config.hiddenSize > 0 && model.config.intermediateSize > 0) {
         try {
             r.deviceFlopsPerSecond = quant::measuredFlopsPerSecond(model.config, cuda);

@@ -71,9 +71,12 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
     canStart_ = p.ok();
     const bool cuda = s.device == "cuda";
     layers_->setText(p.layers > 0 ? QString::number(p.layers) : tr("unknown"));
-    calibration_->setText(tr("%1 tokens (%2 samples × %3)")
+    // The texts are concatenated and cut into blocks (as AutoAWQ does), so the tokens are not
+    // samples x length: short texts give fewer, long ones more.
+    calibration_->setText(tr("%1 tokens (%2 texts cut into %3 blocks of %4)")
                               .arg(formatInteger(static_cast<std::int64_t>(p.calibrationTokens)))
                               .arg(s.samples)
+                              .arg(s.seqlen > 0 ? static_cast<qint64>(p.calibrationTokens / std::uint64_t(s.seqlen)) : 0)
                               .arg(s.seqlen));
     QString memory = tr("%1 estimated on %2").arg(formatMemory(p.estimatedPeakDeviceBytes), cuda ? tr("the GPU") : tr("the CPU (host RAM)"));
     if (p.deviceFreeBytes) memory += tr(" · %1 free").arg(formatMemory(*p.deviceFreeBytes));

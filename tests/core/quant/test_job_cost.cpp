@@ -54,7 +54,10 @@ private Q_SLOTS:
 
         auto s = demoJob(tmp("unused"), cpu);
         QCOMPARE(QString::fromStdString(tradeAgainstAutoAwq(s)),
-                 QStringLiteral("8x fewer calibration tokens (8192 vs 65536) and 10 scale ratios instead of 20"));
+                 QStringLiteral("8x fewer calibration tokens (8192 vs up to 65536) and 10 scale ratios instead of 20"));
+        // With the tokens the pre-flight counted (texts cut into blocks, not samples x seqlen).
+        QCOMPARE(QString::fromStdString(tradeAgainstAutoAwq(s, 4864)),
+                 QStringLiteral("13x fewer calibration tokens (4864 vs up to 65536) and 10 scale ratios instead of 20"));
         s.method = QuantMethodChoice::Rtn;
         QVERIFY(tradeAgainstAutoAwq(s).empty());  // no search to trade
         QVERIFY(tradeAgainstAutoAwq(demoJob(tmp("unused"), kAutoAwqDefaults)).empty());
