@@ -3,7 +3,6 @@
 #include "core/util/error.h"
 
 #include <algorithm>
-#include <map>
 
 namespace awq {
 namespace {
@@ -36,28 +35,26 @@ Recorded recordGeneration(Engine& engine, const std::vector<int>& promptIds, int
 DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& promptIds, int steps) {
     if (steps < 1) throw Error("profiling needs at least one decode step");
     if (promptIds.empty()) throw Error("profiling needs a prompt");
-    recordGeneration(engine, promptIds, 2);  // warm-up: allocator pools, graph capture, first-call costs
-    const Recorded prefill = recordGeneration(engine, promptIds, 1);
+    // Warm-up at the measured length: the same KV cache (and, on CUDA, its captured graphs) serves
+    // the measured run, so no allocation or capture lands in it.
+    recordGeneration(engine, promptIds, 1 + steps);
+    // The 1-token generation runs exactly the measured run's first kernels (operators): its count
+    // marks where the measured run's decode steps begin. Cutting there, rather than subtracting the
+    // two runs' times, keeps one run's figures together (a noisy machine made the difference larger
+    // than the step).
+    const std::size_t prefillRecords = recordGeneration(engine, promptIds, 1).records.size();
     Recorded full = recordGeneration(engine, promptIds, 1 + steps);
-    const TimelineSummary a = summarizeTimeline(prefill.records), b = summarizeTimeline(full.records);
+    const std::vector<KernelRecord> decode(full.records.begin() + std::ptrdiff_t(std::min(prefillRecords, full.records.size())),
+                                           full.records.end());
+    const TimelineSummary d = summarizeTimeline(decode);
 
     DecodeStepProfile p;
     p.device = engine.options().device == DeviceKind::Cuda ? "cuda" : "cpu";
     p.steps = steps;
     p.stepUs = (full.metrics.e2eMs - full.metrics.ttftMs) * 1000.0 / steps;
-    p.busyUs = std::max(0.0, (b.busyUs - a.busyUs) / steps);
-    for (int c = 0; c < 4; ++c) p.categoryUs[c] = std::max(0.0, (b.categoryUs[c] - a.categoryUs[c]) / steps);
-    std::map<std::string, const KernelTotal*> before;
-    for (const auto& k : a.kernels) before[k.name] = &k;
-    for (const auto& k : b.kernels) {
-        double calls = double(k.calls), us = k.totalUs;
-        if (const auto it = before.find(k.name); it != before.end()) {
-            calls -= double(it->second->calls);
-            us -= it->second->totalUs;
-        }
-        if (calls > 0 && us > 0) p.kernels.push_back({k.name, k.category, calls / steps, us / steps});
-    }
-    std::sort(p.kernels.begin(), p.kernels.end(), [](const StepKernel& x, const StepKernel& y) { return x.usPerStep > y.usPerStep; });
+    p.busyUs = d.busyUs / steps;
+    for (int c = 0; c < 4; ++c) p.categoryUs[c] = d.categoryUs[c] / steps;
+    for (const auto& k : d.kernels) p.kernels.push_back({k.name, k.category, double(k.calls) / steps, k.totalUs / steps});
     p.records = std::move(full.records);
     return p;
 }

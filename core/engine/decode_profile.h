@@ -1,8 +1,8 @@
 #pragma once
 // Where a decode step's time goes, on the engine's own device: on CUDA the GPU kernels (CUPTI), on
-// the CPU the torch operators and the engine's named steps (kernel_timeline.h). Two greedy
-// generations after the same prompt are recorded, of 1 and of 1 + steps new tokens; the second
-// minus the first, divided by steps, is one decode step (the prefill drops out).
+// the CPU the torch operators and the engine's named steps (kernel_timeline.h). A greedy
+// generation of 1 + steps new tokens after the prompt is recorded; its records past those of a
+// 1-token generation (the prefill and the first token) are the decode steps, divided by steps.
 #include "core/engine/engine.h"
 #include "core/engine/kernel_timeline.h"
 
