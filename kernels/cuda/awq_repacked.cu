@@ -82,7 +82,19 @@ struct RepackedArgs {
     float* partial;            // [splits][M][N] when K is split, else nullptr
     unsigned* splitCounters;   // staged kernel, M <= 2: one a column tile, zero between calls; nullptr: a second kernel reduces
     int M, K, N, G, groupsPerSplit;
+    AwqDecodeFusion<T> fusion;  // staged kernel only (input transform; residual epilogue with splitCounters)
 };
+
+template <typename T>
+__device__ __forceinline__ float toF(T v) {
+    if constexpr (std::is_same_v<T, __half>) return __half2float(v);
+    else return __bfloat162float(v);
+}
+template <typename T>
+__device__ __forceinline__ T fromF(float v) {
+    if constexpr (std::is_same_v<T, __half>) return __float2half_rn(v);
+    else return __float2bfloat16_rn(v);
+}
 
 template <typename T>
 __device__ __forceinline__ std::uint32_t subPair(std::uint32_t a, std::uint32_t b) {
@@ -158,6 +170,7 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
     __threadfence();
     const int splits = int(gridDim.y);
     const std::int64_t splitStride = std::int64_t(a.M) * a.N;
+    float squares = 0.0f;
     for (int i = lane; i < a.M * 16; i += 32) {
         const int m = i / 16, col = tile * 16 + i % 16;
         const float* p = a.partial + std::int64_t(m) * a.N + col;
@@ -170,7 +183,19 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
             for (int u = 0; u < 8; ++u)
                 if (s + u < splits) sum += v[u];
         }
-        a.y[std::int64_t(m) * a.N + col] = T(sum);
+        if (a.fusion.residual) {  // M <= 2: lane = 16 m + column within the tile, one pass
+            T* r = a.fusion.residual + std::int64_t(m) * a.N + col;
+            const T v = fromF<T>(toF(*r) + toF(fromF<T>(sum)));
+            *r = v;
+            squares = toF(v) * toF(v);
+        } else {
+            a.y[std::int64_t(m) * a.N + col] = T(sum);
+        }
+    }
+    if (a.fusion.residual) {  // the tile's sum of squares a row, added in a fixed order
+#pragma unroll
+        for (int offset = 8; offset > 0; offset >>= 1) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+        if ((lane & 15) == 0 && lane / 16 < a.M) a.fusion.residualSumSquares[std::int64_t(lane / 16) * (a.N / 16) + tile] = squares;
     }
     if (lane == 0) a.splitCounters[tile] = 0;
 }
@@ -318,6 +343,74 @@ __device__ __forceinline__ void dequantWord(std::uint32_t q, const GroupZeros<T>
     }
 }
 
+// T(T(silu(g)) * u) for eight pairs, as siluMul (decode_ops.h) rounds it.
+template <typename T>
+__device__ __forceinline__ uint4 siluMul8(uint4 gate, uint4 up) {
+    uint4 out;
+    const T* ge = reinterpret_cast<const T*>(&gate);
+    const T* ue = reinterpret_cast<const T*>(&up);
+    T* oe = reinterpret_cast<T*>(&out);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+        const float g = toF(ge[e]);
+        oe[e] = fromF<T>(toF(fromF<T>(g / (1.0f + __expf(-g)))) * toF(ue[e]));
+    }
+    return out;
+}
+
+// Rows [0, M) of the GEMM's input over this split's k range into shared memory, through the
+// fusion's input transform (AwqDecodeFusion in awq_repacked.h). For rmsNorm the row scale comes
+// from the producer's per-tile sums of squares: M * K/16 floats a block, not the whole rows.
+template <typename T>
+__device__ __forceinline__ void stageX(const RepackedArgs<T>& a, uint4* xStage, int kbBegin, int rangeWords, int rowStride) {
+    const AwqDecodeFusion<T>& f = a.fusion;
+    const bool silu = f.input == AwqDecodeInput::siluMul, norm = f.input == AwqDecodeInput::rmsNorm;
+    const std::int64_t rowElems = silu ? 2 * std::int64_t(a.K) : a.K;
+    float squares[kAwqDecodeNormMaxM] = {};
+    if (norm) {  // loads in flight with the staging loads below
+        const int parts = a.K / 16;
+#pragma unroll
+        for (int m = 0; m < kAwqDecodeNormMaxM; ++m)
+            if (m < a.M)
+                for (int j = int(threadIdx.x); j < parts; j += int(blockDim.x)) squares[m] += __ldcg(f.sumSquares + std::int64_t(m) * parts + j);
+    }
+    for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
+        const int m = i / rangeWords, c = i - m * rangeWords;
+        const uint4* row = reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * rowElems + std::int64_t(kbBegin) * 64) + c;
+        xStage[m * rowStride + c] = silu ? siluMul8<T>(__ldg(row), __ldg(row + a.K / 8)) : __ldg(row);
+    }
+    if (!norm) return;
+    __shared__ float warpSums[kWarpsPerBlock][kAwqDecodeNormMaxM];
+    __shared__ float rowScale[kAwqDecodeNormMaxM];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+    for (int m = 0; m < kAwqDecodeNormMaxM; ++m) {
+#pragma unroll
+        for (int offset = 16; offset > 0; offset >>= 1) squares[m] += __shfl_xor_sync(0xffffffffu, squares[m], offset);
+        if (lane == 0) warpSums[warp][m] = squares[m];
+    }
+    __syncthreads();
+    if (threadIdx.x < kAwqDecodeNormMaxM) {
+        float total = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kWarpsPerBlock; ++w) total += warpSums[w][threadIdx.x];
+        rowScale[threadIdx.x] = rsqrtf(total / float(a.K) + f.eps);
+    }
+    __syncthreads();
+    const uint4* weight = reinterpret_cast<const uint4*>(f.normWeight) + kbBegin * 8;
+    for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
+        const int m = i / rangeWords, c = i - m * rangeWords;
+        const uint4 h = xStage[m * rowStride + c], w = __ldg(weight + c);
+        uint4 x;
+        const T* he = reinterpret_cast<const T*>(&h);
+        const T* we = reinterpret_cast<const T*>(&w);
+        T* xe = reinterpret_cast<T*>(&x);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) xe[e] = fromF<T>(toF(we[e]) * toF(fromF<T>(toF(he[e]) * rowScale[m])));
+        xStage[m * rowStride + c] = x;
+    }
+}
+
 // The decode kernel for group sizes 64 and 128 (KPG = k-blocks a group, known at compile time):
 // the same work split as awqRepackedKernel, with what made that one latency-bound taken out of
 // the loop (measured on an H200: ~122 instructions a k-block, one eligible warp a scheduler):
@@ -362,10 +455,7 @@ __device__ __forceinline__ void stagedGemm(const RepackedArgs<T>& a) {
     };
     if (active) load(kbBegin);   // the weights do not depend on the kernel before this one
     waitForPrerequisiteGrids();  // x does
-    for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
-        const int m = i / rangeWords, c = i - m * rangeWords;
-        xStage[m * rowStride + c] = __ldg(reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * a.K + std::int64_t(kbBegin) * 64) + c);
-    }
+    stageX(a, xStage, kbBegin, rangeWords, rowStride);
     __syncthreads();
     if (!active) return;  // whole warps; no block-wide barrier follows
 
@@ -607,11 +697,11 @@ constexpr int kCountedSplitsMaxM = 2;
 template <typename T>
 cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* scaleZeros, T* y, int M,
                          int K, int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
-                         unsigned* splitCounters) {
+                         unsigned* splitCounters, const AwqDecodeFusion<T>& fusion) {
     const int G = resolvedGroup(K, groupSize);
     if (M < 0 || M > kAwqRepackedMaxM || !awqRepackSupported(K, N, groupSize)) return cudaErrorInvalidValue;
     if (M == 0) return cudaSuccess;
-    if (!x || !qpack || !scaleZeros || !y || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
+    if (!x || !qpack || !scaleZeros || !(y || fusion.residual) || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(M, K, N, G);
     float* partial = nullptr;
     if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need && aligned16(workspace) && aligned16(y)) {
@@ -625,8 +715,13 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     // reduction kernel over the whole grid is faster (measured on an H200, engine decode: batch 1
     // +2%, batch 8 -6% with counters).
     const bool countedSplits = partial && splitCounters && p.stageBytes > 0 && M <= kCountedSplitsMaxM;
+    if (fusion.input != AwqDecodeInput::plain && p.stageBytes == 0) return cudaErrorNotSupported;
+    if (fusion.input == AwqDecodeInput::rmsNorm &&
+        (M > kAwqDecodeNormMaxM || !fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
+        return cudaErrorNotSupported;
+    if (fusion.residual && (!countedSplits || !fusion.residualSumSquares)) return cudaErrorNotSupported;
     const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, countedSplits ? splitCounters : nullptr, M, K, N, G,
-                               p.groupsPerSplit};
+                               p.groupsPerSplit, fusion};
     const dim3 grid(unsigned((p.tiles + kWarpsPerBlock - 1) / kWarpsPerBlock), unsigned(p.splits));
     if (p.stageBytes > 0) {
         if (const cudaError_t e = G == 64 ? launchStagedByRows<T, 1>(args, grid, p, stream) : launchStagedByRows<T, 2>(args, grid, p, stream);
@@ -662,14 +757,16 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 }
 
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
-                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters) {
-    return repackedGemm<__half>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes, splitCounters);
+                            int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters,
+                            const AwqDecodeFusion<__half>& fusion) {
+    return repackedGemm<__half>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes, splitCounters, fusion);
 }
 
 cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
-                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters) {
-    return repackedGemm<__nv_bfloat16>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes,
-                                       splitCounters);
+                            int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes, unsigned* splitCounters,
+                            const AwqDecodeFusion<__nv_bfloat16>& fusion) {
+    return repackedGemm<__nv_bfloat16>(x, qpack, scaleZeros, y, M, K, N, groupSize, stream, workspace, workspaceBytes, splitCounters,
+                                       fusion);
 }
 
 std::size_t awqRepackedGemmCounterCount(int N) { return N > 0 ? std::size_t(N / 16) : 0; }

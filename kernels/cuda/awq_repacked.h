@@ -54,12 +54,39 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // call; each call leaves them zero. With them the last K split of each column tile adds the splits
 // up (no second kernel launch, the same sums). One set per weight, never shared by launches that
 // may run at the same time (two streams). nullptr: a second kernel adds the splits up.
+//
+// fusion (optional): the decode step's neighbours of this GEMM done inside it, so that their kernels
+// (SiLU, RMSNorm + residual add) and round trips go from the step. Plans that cannot take one
+// return cudaErrorNotSupported and leave everything untouched; the caller runs the plain kernels.
+//   input siluMul: x is gate|up [M, 2K] (gate in columns [0, K), up in [K, 2K)); the GEMM's input
+//     is T(T(silu(gate)) * up), as siluMul (decode_ops.h) rounds it. Staged plans (group 64/128).
+//   input rmsNorm: x is the residual stream h [M, K], M <= kAwqDecodeNormMaxM; the GEMM's input is
+//     T(normWeight * T(h * rsqrt(sum_j sumSquares[m][j] / K + eps))) as rmsNormResidual rounds it,
+//     where sumSquares [M][K/16] fp32 are the per-tile sums a residual epilogue (below) wrote.
+//   residual: instead of writing y, residual[m, n] = T(residual[m, n] + T(y[m, n])) in place (as
+//     rmsNormResidual adds its delta) and residualSumSquares[m][n/16] = the sum of squares of the 16
+//     new values of column tile n/16 (fp32, fixed order: deterministic). Needs the counted-splits
+//     plan (splitCounters, M <= 2, K split). y may then be nullptr.
+// Why partial sums and not the norm inside the next GEMM: every block of that GEMM would have to
+// read whole rows to reduce them (tried on an H200: batch 1 -3%, batch 8 -27%); K/16 floats a row
+// are cheap to read.
+enum class AwqDecodeInput { plain, siluMul, rmsNorm };
+constexpr int kAwqDecodeNormMaxM = 2;
+template <typename T>
+struct AwqDecodeFusion {
+    AwqDecodeInput input = AwqDecodeInput::plain;
+    const T* normWeight = nullptr;      // rmsNorm: [K], 16-byte aligned
+    const float* sumSquares = nullptr;  // rmsNorm: [M][K/16]
+    float eps = 0.0f;
+    T* residual = nullptr;               // [M, N] or nullptr
+    float* residualSumSquares = nullptr;  // [M][N/16] with residual
+};
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
                             int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
-                            unsigned* splitCounters = nullptr);
+                            unsigned* splitCounters = nullptr, const AwqDecodeFusion<__half>& fusion = {});
 cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, const __half* scaleZeros, __nv_bfloat16* y, int M, int K,
                             int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
-                            unsigned* splitCounters = nullptr);
+                            unsigned* splitCounters = nullptr, const AwqDecodeFusion<__nv_bfloat16>& fusion = {});
 std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize);
 std::size_t awqRepackedGemmCounterCount(int N);
 

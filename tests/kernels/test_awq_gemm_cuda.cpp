@@ -9,6 +9,7 @@
 #include "kernels/cpu/half.h"
 #include "kernels/cuda/awq_gemm.h"
 #include "kernels/cuda/awq_repacked.h"
+#include "kernels/cuda/decode_ops.h"
 #include "tests/kernels/awq_fixture.h"
 #include "tests/support/test_paths.h"
 
@@ -429,4 +430,130 @@ TEST(AwqRepackedCuda, InKernelSplitReductionMatchesTheReductionKernel) {
         for (int M : {1, 2, 3, 8, 32}) checkSplitCounters<__half>(wt, M, ++seed);
         for (int M : {1, 2}) checkSplitCounters<__nv_bfloat16>(wt, M, ++seed);
     }
+}
+
+namespace {
+
+// The decode step's fusions (AwqDecodeFusion) against the plain kernels they replace, on one
+// weight: SiLU staged in (bit for bit: same inputs, same GEMM), the residual epilogue (the residual
+// bit for bit as rmsNormResidual adds a delta; the per-tile sums of squares to float rounding), and
+// the RMSNorm staged in from those sums (to the rounding of the norm's row scale).
+void checkFusions(const Weight& wt, int M, std::uint32_t seed) {
+    const auto& h = wt.host;
+    SCOPED_TRACE(h.prefix + " M=" + std::to_string(M));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    auto randomHalves = [&](std::size_t n, float scale) {
+        std::vector<std::uint16_t> v(n);
+        for (auto& e : v) e = floatToHalf(scale * uni(rng));
+        return v;
+    };
+    const std::size_t xn = std::size_t(M) * h.K, yn = std::size_t(M) * h.N;
+    const std::size_t wsBytes = awqRepackedGemmWorkspaceBytes(M, h.K, h.N, h.groupSize);
+    DeviceBuffer<std::uint8_t> ws(std::max<std::size_t>(wsBytes, 16));
+    const std::size_t counterCount = awqRepackedGemmCounterCount(h.N);
+    DeviceBuffer<unsigned> counters(counterCount);
+    ASSERT_EQ(cudaMemset(counters.get(), 0, counterCount * sizeof(unsigned)), cudaSuccess);
+    auto gemm = [&](const void* x, void* y, const AwqDecodeFusion<__half>& f = {}) {
+        return awqRepackedGemm(static_cast<const __half*>(x), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K, h.N,
+                               h.groupSize, nullptr, ws.get(), wsBytes, counters.get(), f);
+    };
+
+    // SiLU: gate|up [M, 2K] staged through silu(gate) * up.
+    const auto gateUp = randomHalves(2 * xn, 3.0f);
+    DeviceBuffer<std::uint16_t> dGateUp(2 * xn), dAct(xn), dPlain(yn), dFused(yn);
+    dGateUp.upload(gateUp.data());
+    ASSERT_EQ(siluMul(reinterpret_cast<const __half*>(dGateUp.get()), reinterpret_cast<__half*>(dAct.get()), M, h.K, nullptr), cudaSuccess);
+    ASSERT_EQ(gemm(dAct.get(), dPlain.get()), cudaSuccess);
+    ASSERT_EQ(cudaMemset(dFused.get(), 0xFF, yn * 2), cudaSuccess);
+    AwqDecodeFusion<__half> silu;
+    silu.input = AwqDecodeInput::siluMul;
+    ASSERT_EQ(gemm(dGateUp.get(), dFused.get(), silu), cudaSuccess);
+    EXPECT_TRUE(download(dFused, yn) == download(dPlain, yn)) << "SiLU staged in differs from siluMul + GEMM";
+    const auto y = download(dPlain, yn);
+
+    // Residual epilogue: residual += T(y) in place, sums of squares per column tile.
+    const auto residual0 = randomHalves(yn, 4.0f);
+    DeviceBuffer<std::uint16_t> dResidual(yn);
+    dResidual.upload(residual0.data());
+    DeviceBuffer<float> dSquares(std::size_t(M) * (h.N / 16));
+    AwqDecodeFusion<__half> add;
+    add.residual = reinterpret_cast<__half*>(dResidual.get());
+    add.residualSumSquares = dSquares.get();
+    ASSERT_EQ(gemm(dAct.get(), nullptr, add), cudaSuccess);
+    const auto residual1 = download(dResidual, yn);
+    std::vector<float> squares(std::size_t(M) * (h.N / 16));
+    ASSERT_EQ(cudaMemcpy(squares.data(), dSquares.get(), squares.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+    for (std::size_t i = 0; i < yn; ++i)
+        ASSERT_EQ(residual1[i], floatToHalf(halfToFloat(residual0[i]) + halfToFloat(y[i]))) << "residual element " << i;
+    for (int m = 0; m < M; ++m)
+        for (int tile = 0; tile < h.N / 16; ++tile) {
+            double want = 0.0;
+            for (int c = 0; c < 16; ++c) want += std::pow(double(halfToFloat(residual1[std::size_t(m) * h.N + tile * 16 + c])), 2);
+            ASSERT_NEAR(squares[std::size_t(m) * (h.N / 16) + tile], want, 1e-5 * want + 1e-6) << "row " << m << " tile " << tile;
+        }
+
+    // RMSNorm staged in: needs a square weight (the residual [M, N] is this GEMM's input [M, K]).
+    if (h.K != h.N) return;
+    const float eps = 1e-5f;
+    const auto normWeight = randomHalves(h.K, 1.0f);
+    DeviceBuffer<std::uint16_t> dNormWeight(h.K), dNormed(xn), dResidualCopy(xn);
+    dNormWeight.upload(normWeight.data());
+    dResidualCopy.upload(residual1.data());
+    ASSERT_EQ(rmsNormResidual(reinterpret_cast<__half*>(dResidualCopy.get()), static_cast<const __half*>(nullptr),
+                              reinterpret_cast<const __half*>(dNormWeight.get()), reinterpret_cast<__half*>(dNormed.get()), M, h.K, eps, nullptr),
+              cudaSuccess);
+    ASSERT_EQ(gemm(dNormed.get(), dPlain.get()), cudaSuccess);
+    AwqDecodeFusion<__half> norm;
+    norm.input = AwqDecodeInput::rmsNorm;
+    norm.normWeight = reinterpret_cast<const __half*>(dNormWeight.get());
+    norm.sumSquares = dSquares.get();
+    norm.eps = eps;
+    ASSERT_EQ(cudaMemset(dFused.get(), 0xFF, yn * 2), cudaSuccess);
+    ASSERT_EQ(gemm(dResidual.get(), dFused.get(), norm), cudaSuccess);
+    const auto plain = download(dPlain, yn), fused = download(dFused, yn);
+    double maxAbs = 0.0, maxDiff = 0.0;
+    for (std::size_t i = 0; i < yn; ++i) {
+        ASSERT_TRUE(std::isfinite(halfToFloat(fused[i]))) << "element " << i << " not written";
+        maxAbs = std::max(maxAbs, std::fabs(double(halfToFloat(plain[i]))));
+        maxDiff = std::max(maxDiff, std::fabs(double(halfToFloat(plain[i])) - halfToFloat(fused[i])));
+    }
+    EXPECT_LE(maxDiff, 4e-3 * maxAbs) << "RMSNorm staged in: max |diff| " << maxDiff << " of max |y| " << maxAbs;
+}
+
+}  // namespace
+
+TEST(AwqRepackedCuda, DecodeFusionsMatchThePlainKernels) {
+    std::uint32_t seed = 9000;
+    for (const auto [K, N] : {std::pair{4096, 4096}, std::pair{14336, 4096}, std::pair{2048, 2048}}) {
+        const Weight wt(randomLinear(K, N, 128, ++seed));
+        ASSERT_TRUE(wt.qpack);
+        for (int M : {1, 2}) checkFusions(wt, M, ++seed);
+    }
+    // Beyond two rows the residual epilogue and the staged norm are refused; SiLU is taken.
+    const Weight wt(randomLinear(4096, 4096, 128, ++seed));
+    const int M = 3;
+    DeviceBuffer<std::uint16_t> x(std::size_t(2) * M * 4096), y(std::size_t(M) * 4096);
+    DeviceBuffer<float> squares(std::size_t(M) * 256);
+    const std::size_t wsBytes = awqRepackedGemmWorkspaceBytes(M, 4096, 4096, 128);
+    DeviceBuffer<std::uint8_t> ws(wsBytes);
+    DeviceBuffer<unsigned> counters(awqRepackedGemmCounterCount(4096));
+    ASSERT_EQ(cudaMemset(counters.get(), 0, awqRepackedGemmCounterCount(4096) * sizeof(unsigned)), cudaSuccess);
+    auto run = [&](const AwqDecodeFusion<__half>& f) {
+        return awqRepackedGemm(reinterpret_cast<const __half*>(x.get()), wt.qpack->get(), wt.scaleZeros->get(), reinterpret_cast<__half*>(y.get()),
+                               M, 4096, 4096, 128, nullptr, ws.get(), wsBytes, counters.get(), f);
+    };
+    AwqDecodeFusion<__half> f;
+    f.residual = reinterpret_cast<__half*>(y.get());
+    f.residualSumSquares = squares.get();
+    EXPECT_EQ(run(f), cudaErrorNotSupported);
+    f = {};
+    f.input = AwqDecodeInput::rmsNorm;
+    f.normWeight = reinterpret_cast<const __half*>(x.get());
+    f.sumSquares = squares.get();
+    EXPECT_EQ(run(f), cudaErrorNotSupported);
+    f = {};
+    f.input = AwqDecodeInput::siluMul;
+    ASSERT_EQ(cudaMemset(x.get(), 0, std::size_t(2) * M * 4096 * 2), cudaSuccess);
+    EXPECT_EQ(run(f), cudaSuccess);
 }

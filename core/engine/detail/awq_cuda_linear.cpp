@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -154,6 +155,51 @@ RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qze
     return w;
 }
 
+namespace {
+template <typename T>
+const T* typedPtr(const at::Tensor& t) {
+    return t.defined() ? reinterpret_cast<const T*>(t.data_ptr()) : nullptr;
+}
+
+// The decode kernel on x2 [M, K] (siluMul: [M, 2K]), contiguous and 16-byte aligned. Returns y, the
+// residual with a residual epilogue, or undefined where the kernel answers cudaErrorNotSupported
+// for a fusion.
+template <typename T>
+at::Tensor decodeKernelAs(const at::Tensor& x2, const RepackedAwqWeight& w, const DecodeFusion& f, cudaStream_t stream) {
+    const std::int64_t M = x2.size(0);
+    kernels::AwqDecodeFusion<T> fusion;
+    fusion.input = f.input == DecodeFusion::Input::siluMul   ? kernels::AwqDecodeInput::siluMul
+                   : f.input == DecodeFusion::Input::rmsNorm ? kernels::AwqDecodeInput::rmsNorm
+                                                             : kernels::AwqDecodeInput::plain;
+    fusion.normWeight = typedPtr<T>(f.normWeight);
+    fusion.sumSquares = f.sumSquares.defined() ? f.sumSquares.data_ptr<float>() : nullptr;
+    fusion.eps = float(f.eps);
+    fusion.residual = f.residual.defined() ? reinterpret_cast<T*>(f.residual.data_ptr()) : nullptr;
+    fusion.residualSumSquares = f.residualSumSquares.defined() ? f.residualSumSquares.data_ptr<float>() : nullptr;
+    at::Tensor y = f.residual.defined() ? f.residual : at::empty({M, std::int64_t(w.N)}, x2.options());
+    const std::size_t wsBytes = kernels::awqRepackedGemmWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
+    at::Tensor workspace;
+    if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x2.options().dtype(at::kByte));
+    auto* counters = reinterpret_cast<unsigned*>(w.splitCounters.data_ptr<std::int32_t>());
+    const cudaError_t err = kernels::awqRepackedGemm(
+        reinterpret_cast<const T*>(x2.data_ptr()), w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
+        f.residual.defined() ? nullptr : reinterpret_cast<T*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream,
+        wsBytes > 0 ? workspace.data_ptr() : nullptr, wsBytes, counters, fusion);
+    if (err == cudaErrorNotSupported) {
+        (void)cudaGetLastError();
+        return {};
+    }
+    if (err != cudaSuccess)
+        throw Error(std::string("the AWQ decode kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
+                    std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");
+    return y;
+}
+at::Tensor decodeKernel(const at::Tensor& x2, const RepackedAwqWeight& w, const DecodeFusion& fusion) {
+    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream(x2.device().index()).stream();
+    return x2.scalar_type() == at::kHalf ? decodeKernelAs<__half>(x2, w, fusion, stream) : decodeKernelAs<__nv_bfloat16>(x2, w, fusion, stream);
+}
+}  // namespace
+
 at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w) {
     const auto type = x.scalar_type();
     if (!x.is_cuda() || (type != at::kHalf && type != at::kBFloat16) || x.device() != w.qpack.device())
@@ -187,25 +233,33 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
         if (err != cudaSuccess) throw Error(std::string("the AWQ dequantize kernel failed: ") + cudaGetErrorString(err));
         return at::linear(x2, type == at::kHalf ? weight : weight.to(type)).view(sizes);
     }
-    auto y = at::empty({M, std::int64_t(w.N)}, x.options());
-    const std::size_t wsBytes = kernels::awqRepackedGemmWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
-    at::Tensor workspace;
-    if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x.options().dtype(at::kByte));
-    void* ws = wsBytes > 0 ? workspace.data_ptr() : nullptr;
-    const auto* qp = w.qpack.data_ptr<std::int32_t>();
-    const auto* sz = reinterpret_cast<const __half*>(w.scaleZeros.data_ptr());
-    auto* counters = reinterpret_cast<unsigned*>(w.splitCounters.data_ptr<std::int32_t>());
-    const cudaError_t err =
-        type == at::kHalf
-            ? kernels::awqRepackedGemm(reinterpret_cast<const __half*>(x2.data_ptr()), qp, sz, reinterpret_cast<__half*>(y.data_ptr()), int(M),
-                                       w.K, w.N, w.groupSize, stream, ws, wsBytes, counters)
-            : kernels::awqRepackedGemm(reinterpret_cast<const __nv_bfloat16*>(x2.data_ptr()), qp, sz,
-                                       reinterpret_cast<__nv_bfloat16*>(y.data_ptr()), int(M), w.K, w.N, w.groupSize, stream, ws, wsBytes,
-                                       counters);
-    if (err != cudaSuccess)
-        throw Error(std::string("the AWQ decode kernel failed: ") + cudaGetErrorString(err) + " (M=" + std::to_string(M) + ", K=" +
-                    std::to_string(w.K) + ", N=" + std::to_string(w.N) + ")");
-    return y.view(sizes);
+    return decodeKernel(x2, w, {}).view(sizes);
+}
+
+at::Tensor awqCudaRepackedLinearFused(const at::Tensor& x, const RepackedAwqWeight& w, const DecodeFusion& fusion) {
+    // AWQBENCH_DECODE_FUSION=0: the plain kernels (for measuring what the fusions buy).
+    static const bool enabled = [] {
+        const char* v = std::getenv("AWQBENCH_DECODE_FUSION");
+        return !(v && v[0] == '0');
+    }();
+    if (!enabled) return {};
+    const auto type = x.scalar_type();
+    const std::int64_t inCols = fusion.input == DecodeFusion::Input::siluMul ? 2 * std::int64_t(w.K) : w.K;
+    const auto matches = [&](const at::Tensor& t, at::ScalarType dtype, std::int64_t rows, std::int64_t cols) {
+        return t.defined() && t.is_cuda() && t.device() == x.device() && t.scalar_type() == dtype && t.is_contiguous() && aligned16(t) &&
+               t.dim() == 2 && t.size(0) == rows && t.size(1) == cols;
+    };
+    if (!x.is_cuda() || (type != at::kHalf && type != at::kBFloat16) || x.device() != w.qpack.device() || x.dim() != 2 ||
+        x.size(0) > kernels::kAwqRepackedMaxM || !matches(x, type, x.size(0), inCols))
+        return {};
+    const std::int64_t M = x.size(0);
+    if (fusion.input == DecodeFusion::Input::rmsNorm &&
+        (!fusion.normWeight.defined() || !matches(fusion.normWeight.view({1, -1}), type, 1, w.K) || !matches(fusion.sumSquares, at::kFloat, M, w.K / 16)))
+        return {};
+    if (fusion.residual.defined() && (!matches(fusion.residual, type, M, w.N) || !matches(fusion.residualSumSquares, at::kFloat, M, w.N / 16)))
+        return {};
+    const c10::cuda::CUDAGuard guard(x.device());
+    return decodeKernel(x, w, fusion);
 }
 
 // Both throw "Invalid device argument" until torch has allocated on the device; before that there

@@ -29,6 +29,23 @@ RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qze
 // more rows (prefill) the weight dequantized into a reused fp16 buffer and cuBLAS.
 at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w);
 
+// The decode step's neighbours fused into the AWQ decode kernel (AwqDecodeFusion in
+// kernels/cuda/awq_repacked.h says what each does and how it rounds).
+struct DecodeFusion {
+    enum class Input { plain, siluMul, rmsNorm } input = Input::plain;
+    at::Tensor normWeight;  // rmsNorm: [K], the activations' dtype
+    at::Tensor sumSquares;  // rmsNorm: [M, K/16] fp32, written by the residual epilogue of the GEMM before
+    double eps = 0.0;
+    at::Tensor residual;            // [M, N], the activations' dtype: y is added into it in place
+    at::Tensor residualSumSquares;  // [M, N/16] fp32, with residual
+};
+
+// The decode kernel with `fusion` for x [M, K] (siluMul: gate|up [M, 2K]) fp16/bf16 on the
+// weight's GPU: y [M, N], or the updated residual where one is given; undefined where the kernel
+// does not take the fusion (rows, group size, split plan, alignment): the caller then runs the
+// plain kernels.
+at::Tensor awqCudaRepackedLinearFused(const at::Tensor& x, const RepackedAwqWeight& w, const DecodeFusion& fusion);
+
 // Peak / current bytes allocated by torch on a CUDA device (0 where not built in).
 std::uint64_t cudaPeakAllocatedBytes(int device);
 std::uint64_t cudaAllocatedBytes(int device);

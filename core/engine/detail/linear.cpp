@@ -43,6 +43,11 @@ public:
         auto y = at::matmul(x, w);
         return bias_.defined() ? y + bias_ : y;
     }
+    at::Tensor forwardFusedDecode(const at::Tensor& x, const DecodeFusion& fusion) const override {
+        if (!repacked_.defined() || (bias_.defined() && fusion.residual.defined())) return {};
+        auto y = awqCudaRepackedLinearFused(x, repacked_, fusion);
+        return bias_.defined() && y.defined() ? y + bias_ : y;
+    }
     std::uint64_t bytes() const override {
         return byteSize(qweight_) + byteSize(qzeros_) + byteSize(scales_) + byteSize(bias_) + byteSize(repacked_.qpack) +
                byteSize(repacked_.scaleZeros) + byteSize(repacked_.splitCounters);

@@ -1,6 +1,7 @@
 #pragma once
 // A linear layer y = x W^T (+ b) whose weight is dense or AWQ 4-bit (AutoAWQ GEMM layout, kept
 // packed in memory: about a quarter of the fp16 bytes). GPTQ 4-bit weights are dequantized at load.
+#include "core/engine/detail/awq_cuda_linear.h"
 #include "core/engine/detail/torch_util.h"
 
 #include <memory>
@@ -33,6 +34,11 @@ public:
     // On CUDA, AWQ weights switch to the decode layout (kernels/cuda/awq_repacked.h) where the
     // shape allows it, releasing the AutoAWQ tensors; other linears keep what they hold.
     virtual void repackForCuda() {}
+    // The fused decode step's neighbours done inside this linear's kernel (DecodeFusion in
+    // awq_cuda_linear.h: SiLU of gate|up or the RMSNorm on the way in, the residual add on the way
+    // out): y, or the updated residual; undefined where this linear has no such kernel (repacked
+    // AWQ weights only, without a bias where a residual is given) and the caller runs the plain ops.
+    virtual at::Tensor forwardFusedDecode(const at::Tensor& /*x*/, const DecodeFusion& /*fusion*/) const { return {}; }
 };
 
 // A dense weight [N, K] (+ bias [N]). The quantizer edits the weight in place (scaling, clipping).

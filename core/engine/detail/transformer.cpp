@@ -222,18 +222,53 @@ std::vector<int> Transformer::nextGreedyIds(KvCache& cache) {
 at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache) {
     const auto& c = config_;
     const double scale = 1.0 / std::sqrt(double(c.headDim));
-    auto x = at::embedding(embedding_, ids);  // [B, hidden]: the residual stream, updated in place
-    auto h = cudaRmsNormResidual(x, {}, layers_[0].inputNorm, c.rmsNormEps);
+    // x is the residual stream, updated in place. Where a block's last linear adds its output into
+    // x inside its own kernel (the AWQ decode kernel's residual epilogue, up to 2 rows) it also
+    // leaves x's per-tile sums of squares, and the next linear applies the RMSNorm while staging its
+    // input: the norm kernel goes. Otherwise the block's output waits in `delta` for the norm
+    // kernel. Measured on an H200: see the note at the top of kernels/cuda/awq_repacked.h.
+    auto x = at::embedding(embedding_, ids);  // [B, hidden]
+    const auto sumSquares = at::empty({x.size(0), std::int64_t(c.hiddenSize / 16)}, x.options().dtype(at::kFloat));
+    at::Tensor delta;
+    bool sumSquaresReady = false;
+    const auto addToResidual = [&](const Linear& linear, const at::Tensor& in, DecodeFusion::Input input) {
+        DecodeFusion fusion;
+        fusion.input = input;
+        fusion.residual = x;
+        fusion.residualSumSquares = sumSquares;
+        sumSquaresReady = c.hiddenSize % 16 == 0 && linear.forwardFusedDecode(in, fusion).defined();
+        if (sumSquaresReady) return;
+        if (input == DecodeFusion::Input::siluMul) {
+            fusion.residual = fusion.residualSumSquares = at::Tensor();
+            delta = linear.forwardFusedDecode(in, fusion);
+            if (!delta.defined()) delta = linear.forward(cudaSiluMul(in));
+        } else {
+            delta = linear.forward(in);
+        }
+    };
+    const auto normThenLinear = [&](const Linear& linear, const at::Tensor& norm) {
+        if (sumSquaresReady) {
+            sumSquaresReady = false;
+            DecodeFusion fusion;
+            fusion.input = DecodeFusion::Input::rmsNorm;
+            fusion.normWeight = norm;
+            fusion.sumSquares = sumSquares;
+            fusion.eps = c.rmsNormEps;
+            if (auto y = linear.forwardFusedDecode(x, fusion); y.defined()) return y;
+        }
+        auto h = cudaRmsNormResidual(x, delta, norm, c.rmsNormEps);
+        delta = at::Tensor();
+        return linear.forward(h);
+    };
     for (int l = 0; l < c.numLayers; ++l) {
         const auto& layer = layers_[l];
-        const auto q = cudaRopeKvWrite(layer.qkv->forward(h), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos, rope_.sin, positions,
-                                       cache.keys[l], cache.values[l], c.numHeads, c.numKvHeads);
+        const auto q = cudaRopeKvWrite(normThenLinear(*layer.qkv, layer.inputNorm), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
+                                       rope_.sin, positions, cache.keys[l], cache.values[l], c.numHeads, c.numKvHeads);
         const auto attn = cudaDecodeAttention(q, cache.keys[l], cache.values[l], positions, c.windowOfLayer(l).value_or(0), scale);
-        h = cudaRmsNormResidual(x, layer.o->forward(attn), layer.postAttentionNorm, c.rmsNormEps);
-        const auto act = cudaSiluMul(layer.gateUp->forward(h));
-        const auto& nextNorm = l + 1 < c.numLayers ? layers_[l + 1].inputNorm : finalNorm_;
-        h = cudaRmsNormResidual(x, layer.down->forward(act), nextNorm, c.rmsNormEps);
+        addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
+        addToResidual(*layer.down, normThenLinear(*layer.gateUp, layer.postAttentionNorm), DecodeFusion::Input::siluMul);
     }
+    const auto h = cudaRmsNormResidual(x, delta, finalNorm_, c.rmsNormEps);
     return at::linear(h, lmHead_).to(at::kFloat);
 }
 
