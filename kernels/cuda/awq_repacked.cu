@@ -174,6 +174,8 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
     for (int i = lane; i < a.M * 16; i += 32) {
         const int m = i / 16, col = tile * 16 + i % 16;
         const float* p = a.partial + std::int64_t(m) * a.N + col;
+        T* r = a.fusion.residual ? a.fusion.residual + std::int64_t(m) * a.N + col : nullptr;
+        const float before = r ? toF(*r) : 0.0f;  // in flight with the partials
         float sum = 0.0f;
         for (int s = 0; s < splits; s += 8) {  // eight L2 reads in flight, summed in split order
             float v[8];
@@ -183,9 +185,8 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
             for (int u = 0; u < 8; ++u)
                 if (s + u < splits) sum += v[u];
         }
-        if (a.fusion.residual) {  // M <= 2: lane = 16 m + column within the tile, one pass
-            T* r = a.fusion.residual + std::int64_t(m) * a.N + col;
-            const T v = fromF<T>(toF(*r) + toF(fromF<T>(sum)));
+        if (r) {  // M <= 2: lane = 16 m + column within the tile, one pass
+            const T v = fromF<T>(before + toF(fromF<T>(sum)));
             *r = v;
             squares = toF(v) * toF(v);
         } else {
@@ -359,54 +360,43 @@ __device__ __forceinline__ uint4 siluMul8(uint4 gate, uint4 up) {
 }
 
 // Rows [0, M) of the GEMM's input over this split's k range into shared memory, through the
-// fusion's input transform (AwqDecodeFusion in awq_repacked.h). For rmsNorm the row scale comes
-// from the producer's per-tile sums of squares: M * K/16 floats a block, not the whole rows.
+// fusion's input transform (AwqDecodeFusion in awq_repacked.h). For rmsNorm every warp adds up the
+// producer's per-tile sums of squares itself (K/16 floats a row, in flight with the x loads, in
+// the same order in every warp of every block): no block barrier beyond the caller's.
 template <typename T>
 __device__ __forceinline__ void stageX(const RepackedArgs<T>& a, uint4* xStage, int kbBegin, int rangeWords, int rowStride) {
     const AwqDecodeFusion<T>& f = a.fusion;
     const bool silu = f.input == AwqDecodeInput::siluMul, norm = f.input == AwqDecodeInput::rmsNorm;
     const std::int64_t rowElems = silu ? 2 * std::int64_t(a.K) : a.K;
-    float squares[kAwqDecodeNormMaxM] = {};
-    if (norm) {  // loads in flight with the staging loads below
-        const int parts = a.K / 16;
+    float rowScale[kAwqDecodeFusionMaxM] = {};
+    if (norm) {
+        const int lane = threadIdx.x & 31, parts = a.K / 16;
 #pragma unroll
-        for (int m = 0; m < kAwqDecodeNormMaxM; ++m)
-            if (m < a.M)
-                for (int j = int(threadIdx.x); j < parts; j += int(blockDim.x)) squares[m] += __ldcg(f.sumSquares + std::int64_t(m) * parts + j);
+        for (int m = 0; m < kAwqDecodeFusionMaxM; ++m) {
+            if (m >= a.M) break;
+            float sum = 0.0f;
+#pragma unroll 8
+            for (int j = lane; j < parts; j += 32) sum += __ldcg(f.sumSquares + std::int64_t(m) * parts + j);
+#pragma unroll
+            for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+            rowScale[m] = rsqrtf(sum / float(a.K) + f.eps);
+        }
     }
+    const uint4* normWeight = reinterpret_cast<const uint4*>(f.normWeight) + kbBegin * 8;
     for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
         const int m = i / rangeWords, c = i - m * rangeWords;
         const uint4* row = reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * rowElems + std::int64_t(kbBegin) * 64) + c;
-        xStage[m * rowStride + c] = silu ? siluMul8<T>(__ldg(row), __ldg(row + a.K / 8)) : __ldg(row);
-    }
-    if (!norm) return;
-    __shared__ float warpSums[kWarpsPerBlock][kAwqDecodeNormMaxM];
-    __shared__ float rowScale[kAwqDecodeNormMaxM];
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+        uint4 x = __ldg(row);
+        if (silu) {
+            x = siluMul8<T>(x, __ldg(row + a.K / 8));
+        } else if (norm) {
+            const uint4 w = __ldg(normWeight + c);
+            const float scale = m == 0 ? rowScale[0] : rowScale[kAwqDecodeFusionMaxM - 1];
+            T* xe = reinterpret_cast<T*>(&x);
+            const T* we = reinterpret_cast<const T*>(&w);
 #pragma unroll
-    for (int m = 0; m < kAwqDecodeNormMaxM; ++m) {
-#pragma unroll
-        for (int offset = 16; offset > 0; offset >>= 1) squares[m] += __shfl_xor_sync(0xffffffffu, squares[m], offset);
-        if (lane == 0) warpSums[warp][m] = squares[m];
-    }
-    __syncthreads();
-    if (threadIdx.x < kAwqDecodeNormMaxM) {
-        float total = 0.0f;
-#pragma unroll
-        for (int w = 0; w < kWarpsPerBlock; ++w) total += warpSums[w][threadIdx.x];
-        rowScale[threadIdx.x] = rsqrtf(total / float(a.K) + f.eps);
-    }
-    __syncthreads();
-    const uint4* weight = reinterpret_cast<const uint4*>(f.normWeight) + kbBegin * 8;
-    for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
-        const int m = i / rangeWords, c = i - m * rangeWords;
-        const uint4 h = xStage[m * rowStride + c], w = __ldg(weight + c);
-        uint4 x;
-        const T* he = reinterpret_cast<const T*>(&h);
-        const T* we = reinterpret_cast<const T*>(&w);
-        T* xe = reinterpret_cast<T*>(&x);
-#pragma unroll
-        for (int e = 0; e < 8; ++e) xe[e] = fromF<T>(toF(we[e]) * toF(fromF<T>(toF(he[e]) * rowScale[m])));
+            for (int e = 0; e < 8; ++e) xe[e] = fromF<T>(toF(we[e]) * toF(fromF<T>(toF(xe[e]) * scale)));
+        }
         xStage[m * rowStride + c] = x;
     }
 }
@@ -715,9 +705,9 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     // reduction kernel over the whole grid is faster (measured on an H200, engine decode: batch 1
     // +2%, batch 8 -6% with counters).
     const bool countedSplits = partial && splitCounters && p.stageBytes > 0 && M <= kCountedSplitsMaxM;
-    if (fusion.input != AwqDecodeInput::plain && p.stageBytes == 0) return cudaErrorNotSupported;
+    if (fusion.input != AwqDecodeInput::plain && (p.stageBytes == 0 || M > kAwqDecodeFusionMaxM)) return cudaErrorNotSupported;
     if (fusion.input == AwqDecodeInput::rmsNorm &&
-        (M > kAwqDecodeNormMaxM || !fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
+        (!fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
         return cudaErrorNotSupported;
     if (fusion.residual && (!countedSplits || !fusion.residualSumSquares)) return cudaErrorNotSupported;
     const RepackedArgs<T> args{x, qpack, scaleZeros, y, partial, countedSplits ? splitCounters : nullptr, M, K, N, G,
