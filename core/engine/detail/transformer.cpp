@@ -226,7 +226,7 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
     // x inside its own kernel (the AWQ decode kernel's residual epilogue, up to 2 rows) it also
     // leaves x's per-tile sums of squares, and the next linear applies the RMSNorm while staging its
     // input: the norm kernel goes. Otherwise the block's output waits in `delta` for the norm
-    // kernel. Measured on an H200: see the note at the top of kernels/cuda/awq_repacked.h.
+    // kernel (what it buys, measured: AwqDecodeFusion in kernels/cuda/awq_repacked.h).
     auto x = at::embedding(embedding_, ids);  // [B, hidden]
     const auto sumSquares = at::empty({x.size(0), std::int64_t(c.hiddenSize / 16)}, x.options().dtype(at::kFloat));
     at::Tensor delta;
