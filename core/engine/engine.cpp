@@ -9,6 +9,7 @@
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/heap_tuning.h"
 #include "core/util/log_line.h"
 
 
@@ -411,6 +412,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
 }  // namespace
 
 std::unique_ptr<Engine> Engine::load(const fs::path& modelFolder, const EngineOptions& options) {
+    retainLargeAllocations();  // CPU forward passes reuse chunk-sized blocks instead of faulting them in again
     return std::make_unique<TorchEngine>(modelFolder, options);
 }
 

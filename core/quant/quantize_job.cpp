@@ -16,6 +16,7 @@
 #include "core/util/dead_writer.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
+#include "core/util/heap_tuning.h"
 #include "core/util/json_read.h"
 #include "core/util/log_line.h"
 #include "kernels/cpu/awq_dequant_ref.h"
@@ -463,6 +464,7 @@ std::uint64_t folderFileBytes(const fs::path& folder) {
 }  // namespace
 
 QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent, std::stop_token stop) {
+    retainLargeAllocations();  // the searches reuse chunk-sized blocks instead of faulting them in again
     const auto started = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
     auto emit = [&](QuantizeEvent e) {
