@@ -661,6 +661,14 @@ private Q_SLOTS:
             QVERIFY(QFileInfo(t->traceFile(s)).size() > 1000);
             QVERIFY(t->saveTraceButton(s)->isEnabled());
         }
+        // Stacked bars: GEMM/GEMV, attention, norms, other, nothing running; A's stack is A's categories.
+        QCOMPARE(t->stepChart()->plottableCount(), 5);
+        auto* gemm = qobject_cast<QCPBars*>(t->stepChart()->plottable(0));
+        QVERIFY(gemm && gemm->dataCount() == 2);
+        QCOMPARE(gemm->data()->findBegin(2, false)->value, doc.timeline->models.at("A").categoryUs[0]);
+        auto* idle = qobject_cast<QCPBars*>(t->stepChart()->plottable(4));
+        QCOMPARE(idle->data()->findBegin(1, false)->value, doc.timeline->models.at("B").idleUs);
+        QCOMPARE(idle->barBelow()->barBelow()->barBelow()->barBelow(), gemm);
         QVERIFY(!doc.timeline->verdict.empty());
         QCOMPARE(t->verdictLabel()->text(), QString::fromStdString(doc.timeline->verdict));
         QVERIFY2(t->ceilingsLabel()->text().contains(QLatin1String("CPU")), qPrintable(t->ceilingsLabel()->text()));

@@ -4,6 +4,7 @@
 #include "core/report/decode_roofline.h"
 #include "core/util/format.h"
 
+#include "ui/util/qcustomplot_include.h"
 #include "ui/util/view_style.h"
 
 #include <QDir>
@@ -19,7 +20,17 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace awq::ui {
+namespace {
+
+// The stack's segments, in KernelCategory order, then the time nothing ran.
+const char* const kSegmentNames[5] = {"GEMM/GEMV", "attention", "norms", "other", "nothing running"};
+const QColor kSegmentColors[5] = {QColor(0x3b, 0x6f, 0xb6), QColor(0xd0, 0x6b, 0x1f), QColor(0x4c, 0x9a, 0x5b), QColor(0x8c, 0x8c, 0x8c),
+                                  QColor(0xe0, 0xe0, 0xe0)};
+
+}  // namespace
 
 TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("timelineView"));
@@ -63,6 +74,23 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
             item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
             results_->setItem(r, c, item);
         }
+    chart_ = new QCustomPlot;
+    chart_->setObjectName(QStringLiteral("timelineChart"));
+    chart_->setMinimumHeight(120);
+    chart_->xAxis->setLabel(tr("us a decode step"));
+    QSharedPointer<QCPAxisTickerText> rows(new QCPAxisTickerText);
+    rows->addTick(1, tr("B"));
+    rows->addTick(2, tr("A"));
+    chart_->yAxis->setTicker(rows);
+    chart_->yAxis->setRange(0.4, 2.6);
+    // The legend in a row of its own above the bars, never over them.
+    chart_->legend->setVisible(true);
+    chart_->legend->setBorderPen(Qt::NoPen);
+    chart_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    chart_->legend->setWrap(3);
+    chart_->plotLayout()->insertRow(0);
+    chart_->plotLayout()->addElement(0, 0, chart_->legend);
+    chart_->plotLayout()->setRowStretchFactor(0, 0.001);
     verdict_ = new QLabel;
     verdict_->setObjectName(QStringLiteral("timelineVerdict"));
     verdict_->setWordWrap(true);
@@ -70,9 +98,11 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     QFont bold = verdict_->font();
     bold.setBold(true);
     verdict_->setFont(bold);
+    verdict_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);   // whole lines, never clipped
     ceilings_ = new QLabel;
     ceilings_->setObjectName(QStringLiteral("timelineCeilings"));
     ceilings_->setWordWrap(true);
+    ceilings_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     auto* traces = new QHBoxLayout;
     for (int s = 0; s < 2; ++s) {
         saveTrace_[s] = new QPushButton(s == 0 ? tr("Save A's trace…") : tr("Save B's trace…"));
@@ -87,11 +117,13 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(tools);
-    layout->addWidget(results_);
-    layout->addWidget(verdict_);
+    layout->addWidget(verdict_);   // the answer first; the figures it comes from below
+    auto* figures = new QHBoxLayout;   // side by side: the page must fit 1280 x 720
+    figures->addWidget(results_, 1);
+    figures->addWidget(chart_, 1);
+    layout->addLayout(figures, 1);
     layout->addWidget(ceilings_);
     layout->addLayout(traces);
-    layout->addStretch(1);
 
     connect(run_, &QPushButton::clicked, this, &TimelineView::runRequested);
     connect(stop_, &QPushButton::clicked, this, &TimelineView::stopRequested);
@@ -120,6 +152,8 @@ void TimelineView::begin() {
         traceFiles_[s].clear();
         saveTrace_[s]->setEnabled(false);
     }
+    chart_->clearPlottables();
+    chart_->replot();
     stage_->setText(tr("starting…"));
 }
 
@@ -142,18 +176,36 @@ void TimelineView::showResult(const TimelineRun& run, bool b4bit, const QString&
                                           QStringLiteral("%1 (%2 %)").arg(number(p.achievedGFlops, 1), number(p.computeShare * 100, 2))};
         for (int r = 0; r < RowCount; ++r) results_->item(r, c)->setText(values[r]);
         const auto& k = m.ceilings;
-        ceilings += tr("%1: ceilings on %2 (%3, measured in this run): read %4 GB/s, matmul %5 GFLOP/s. ")
-                        .arg(QString::fromStdString(slot), QString::fromStdString(k.device), QString::fromStdString(k.dtype),
-                             number(k.readGBs, 1), number(k.computeGFlops, 1));
+        const QString line = tr("Ceilings on %1 (%2, measured in this run): read %3 GB/s, matmul %4 GFLOP/s.")
+                                 .arg(QString::fromStdString(k.device), QString::fromStdString(k.dtype), number(k.readGBs, 1),
+                                      number(k.computeGFlops, 1));
+        if (!ceilings.contains(line)) ceilings += (ceilings.isEmpty() ? QString() : QStringLiteral(" ")) + line;   // once when A and B share them
         if (!m.traceFile.empty() && !runFile.isEmpty() && c < 2) {
             traceFiles_[c] = QFileInfo(runFile).dir().filePath(QString::fromStdString(m.traceFile));
             saveTrace_[c]->setEnabled(QFileInfo::exists(traceFiles_[c]));
             saveTrace_[c]->setToolTip(traceFiles_[c]);
         }
     }
+    chart_->clearPlottables();
+    QCPBars* below = nullptr;
+    for (int segment = 0; segment < 5; ++segment) {
+        auto* bars = new QCPBars(chart_->yAxis, chart_->xAxis);   // horizontal: the key axis is the vertical one
+        bars->setName(tr(kSegmentNames[segment]));
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(kSegmentColors[segment]);
+        bars->setWidth(0.6);
+        for (const auto& [slot, m] : run.models)
+            bars->addData(slot == "B" ? 1 : 2, segment < 4 ? m.categoryUs[segment] : m.idleUs);
+        if (below) bars->moveAbove(below);
+        below = bars;
+    }
+    double longest = 0;
+    for (const auto& [slot, m] : run.models) longest = std::max(longest, std::max(m.stepUs, m.busyUs + m.idleUs));
+    chart_->xAxis->setRange(0, longest * 1.05);
+    chart_->replot();
     const std::string verdict = timelineVerdict(run, b4bit);
     verdict_->setText(QString::fromStdString(verdict.empty() ? run.verdict : verdict));
-    ceilings_->setText(ceilings.trimmed());
+    ceilings_->setText(ceilings);
 }
 
 void TimelineView::saveTrace(int slot) {

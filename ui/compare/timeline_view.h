@@ -1,6 +1,6 @@
 #pragma once
 // The Compare page's Timeline tab: a decode step of A and of B side by side (microseconds by
-// category: GEMM/GEMV, attention, norms, other, nothing running), the roofline figures against the
+// category: GEMM/GEMV, attention, norms, other, nothing running; a table and stacked bars), the roofline figures against the
 // device's read-bandwidth and matmul ceilings measured in the same run, the verdict line
 // (core/report/decode_roofline.h), and each model's Chrome trace to save elsewhere.
 #include "core/compare/run_document.h"
@@ -12,6 +12,7 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
+class QCustomPlot;
 
 namespace awq::ui {
 
@@ -36,6 +37,9 @@ public:
     QSpinBox* stepsSpin() const { return steps_; }
     QPushButton* runButton() const { return run_; }
     QTableWidget* resultTable() const { return results_; }
+    // One horizontal bar per model, stacked by category (GEMM/GEMV, attention, norms, other,
+    // nothing running), in microseconds a step: the bars' lengths are the steps.
+    QCustomPlot* stepChart() const { return chart_; }
     QLabel* verdictLabel() const { return verdict_; }
     QLabel* ceilingsLabel() const { return ceilings_; }
     QPushButton* saveTraceButton(int slot) const { return saveTrace_[slot]; }
@@ -54,6 +58,7 @@ private:
     QPushButton* stop_ = nullptr;
     QLabel* stage_ = nullptr;
     QTableWidget* results_ = nullptr;
+    QCustomPlot* chart_ = nullptr;
     QLabel* verdict_ = nullptr;
     QLabel* ceilings_ = nullptr;
     QPushButton* saveTrace_[2] = {};
