@@ -4,6 +4,9 @@
 #include "core/util/error.h"
 
 #include <torch/cuda.h>
+#if AWQBENCH_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -55,6 +58,11 @@ DeviceCeilings measureDeviceCeilings(DeviceKind device, const std::string& dtype
         const double s = bestSeconds(cuda, 5, [&] { at::mm_out(out, x, y); });
         c.computeGFlops = 2.0 * double(c.matmulN) * c.matmulN * c.matmulN / s / 1e9;
     }
+#if AWQBENCH_TORCH_CUDA
+    // Hand the 2 GiB read buffer back to the device: the caching allocator would keep it from the
+    // engines (and a server) sharing the GPU.
+    if (cuda) c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
     return c;
 }
 

@@ -1,5 +1,6 @@
 // Reports from a saved run (tests/core/report_fixtures/sample-run.json, docs/run-format.md): every
 // format, the key numbers in each, no external references in HTML, clear errors for bad documents.
+#include "core/report/decode_roofline.h"
 #include "core/report/report_export.h"
 #include "core/report/run_document.h"
 #include "core/util/error.h"
@@ -309,6 +310,31 @@ private Q_SLOTS:
             error = e.what();
         }
         QVERIFY2(error.find("timeline.A.category_us.GEMM/GEMV") != std::string::npos, error.c_str());
+    }
+
+    // The verdict's other answers, from plain numbers: a B past the ridge moved toward the compute
+    // ceiling; a B whose GEMMs got slower says so; no GEMM time, no verdict.
+    void rooflineVerdictAnswersEachCase() {
+        // A: 1 GB and 2 GFLOP in 800 us of a 1000 us step; ceilings 1000 GB/s and 10000 GFLOP/s (ridge: 10 FLOP/byte).
+        const RooflineInput a{1000, 800, 1e9, 2e9, 1000, 10000};
+        RooflineInput b = a;
+        b.weightBytes = 0.1e9;   // 20 FLOP/byte, past the ridge of 10: compute-bound
+        b.gemmUs = 400;
+        const RooflinePoint pb = rooflinePoint(b);
+        QVERIFY(!pb.bandwidthBound);
+        QCOMPARE(pb.achievedGFlops, 5000.0);
+        QCOMPARE(pb.computeShare, 0.5);
+        const QString moved = QString::fromStdString(rooflineVerdict(a, b));
+        QVERIFY2(moved.startsWith("Moved toward the compute ceiling: INT4 cut GEMM/GEMV time 2.0x for 10.0x fewer weight bytes; B is "
+                                  "compute-bound at 25% of read bandwidth, 50.0% of compute peak"),
+                 qPrintable(moved));
+        b.weightBytes = 0.5e9;
+        b.gemmUs = 900;
+        const QString slower = QString::fromStdString(rooflineVerdict(a, b, "B"));
+        QVERIFY2(slower.startsWith("Only cut bandwidth: B made GEMM/GEMV time 1.1x longer for 2.0x fewer weight bytes"), qPrintable(slower));
+        QVERIFY2(slower.endsWith("non-GEMM share fell 20% -> 10%"), qPrintable(slower));
+        b.gemmUs = 0;
+        QCOMPARE(rooflineVerdict(a, b), std::string("No GEMM/GEMV time recorded: no verdict."));
     }
 
     void mismatchedSourceFingerprintIsFlagged() {
