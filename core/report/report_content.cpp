@@ -566,7 +566,7 @@ void addArena(const RunDocument& d, ReportContent& c) {
 RooflineInput rooflineOf(const TimelineModel& m) {
     return {m.stepUs.value_or(0),
             m.categoryUs[0].value_or(0),
-            m.weightBytesPerStep.value_or(0),
+            double(m.weightBytesPerStep.value_or(0)),
             m.matmulFlopsPerStep.value_or(0),
             m.ceilings ? m.ceilings->readGBs.value_or(0) : 0,
             m.ceilings ? m.ceilings->computeGFlops.value_or(0) : 0};
@@ -610,7 +610,9 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     };
     t.add("Share of the step outside GEMMs", point([](const RooflinePoint& p) { return p.nonGemmShare; }),
           [](double v) { return fmt::percent(v, 1); }, false);
-    t.add("Weight bytes a step", field([](const TimelineModel& m) { return m.weightBytesPerStep; }),
+    t.add("Weight bytes a step", field([](const TimelineModel& m) {
+              return m.weightBytesPerStep ? std::optional<double>(double(*m.weightBytesPerStep)) : std::nullopt;
+          }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     t.add("GEMM/GEMV GB/s", point([](const RooflinePoint& p) { return p.achievedGBs; }), [](double v) { return fmt::fixed(v, 1); });
     t.add("% of read bandwidth", point([](const RooflinePoint& p) { return p.bandwidthShare; }), [](double v) { return fmt::percent(v, 1); },

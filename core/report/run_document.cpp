@@ -349,7 +349,7 @@ Timeline readTimeline(const Reader& r, const json& j) {
                                  r.num(k, "calls_per_step", kw + ".calls_per_step"), r.num(k, "us_per_step", kw + ".us_per_step")});
             }
         }
-        m.weightBytesPerStep = r.num(*x, "weight_bytes_per_step", w + ".weight_bytes_per_step");
+        m.weightBytesPerStep = r.bytes(*x, "weight_bytes_per_step", w + ".weight_bytes_per_step");
         m.matmulFlopsPerStep = r.num(*x, "matmul_flops_per_step", w + ".matmul_flops_per_step");
         if (const json* c = r.object(*x, "ceilings", w + ".ceilings"))
             m.ceilings = TimelineCeilings{r.str(*c, "device", w + ".ceilings.device"), r.str(*c, "dtype", w + ".ceilings.dtype"),

@@ -130,7 +130,8 @@ struct TimelineModel {               // timeline.X: a decode step of one model
     std::optional<double> stepUs, busyUs, idleUs;
     std::optional<double> categoryUs[4];  // GEMM/GEMV, attention, norms, other
     std::vector<TimelineKernel> top;
-    std::optional<double> weightBytesPerStep, matmulFlopsPerStep;
+    std::optional<std::uint64_t> weightBytesPerStep;
+    std::optional<double> matmulFlopsPerStep;
     std::optional<TimelineCeilings> ceilings;
 };
 
