@@ -621,6 +621,7 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     t.add("% of compute peak", point([](const RooflinePoint& p) { return p.computeShare; }), [](double v) { return fmt::percent(v, 2); },
           false);
     c.blocks.push_back(table(t.take()));
+    c.blocks.push_back(chart(ChartKind::DecodeTimeline));
 
     std::string verdict = tl.verdict;
     if (tl.models.count("A") && tl.models.count("B")) {

@@ -299,6 +299,9 @@ private Q_SLOTS:
         QVERIFY(html.contains("Decode timeline"));
         QVERIFY(html.contains("Verdict: " + escaped));
         QVERIFY(html.contains("cutlass_80_tensorop_h16816gemm"));
+        // The stacked bars: A's GEMM/GEMV segment is 4200 of a 6000 us axis (5300 us step, steps of 1000).
+        QVERIFY(html.contains("<title>A decode step by category</title>"));
+        QVERIFY(html.contains(">5300 us</text>") && html.contains(">2520 us</text>"));
         for (const char* expected : {"| % of read bandwidth | 83.7% | 60.4% |", "| Step (us) | 5300.0 | 2520.0 |", "| 4570.0 | 700000.0 |",
                                      "| Share of the step outside GEMMs | 20.8% | 35.9% |", "B: run.timeline-B.json"})
             QVERIFY2(md.contains(QString::fromUtf8(expected)), expected);
