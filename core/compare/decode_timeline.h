@@ -17,10 +17,10 @@
 
 namespace awq {
 
-// Profiles each model (A then B, one at a time; TimelineOptions in compare_runner.h), measuring the ceilings once per compute dtype
-// before the first model of that dtype. `onStage` gets "ceilings" / the slot before each part.
-// Stops between parts on `stop` (the models done so far are kept). Throws awq::Error where a device
-// cannot be recorded (CUDA without CUPTI).
+// Profiles each model (A then B, one at a time; TimelineOptions in compare_runner.h), measuring
+// the ceilings once per device and compute dtype, before the first model that needs them.
+// `onStage` gets "ceilings" or the slot before each part. Stops between parts on `stop` (the models
+// done so far are kept). Throws awq::Error where a device cannot be recorded (CUDA without CUPTI).
 TimelineRun runDecodeTimeline(const std::vector<LoadedModel*>& models, const TimelineOptions& options,
                               const std::function<void(const std::string& stage)>& onStage = {}, std::stop_token stop = {});
 
