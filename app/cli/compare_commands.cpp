@@ -2,6 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "core/compare/compare_runner.h"
+#include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/util/error.h"
@@ -104,6 +105,8 @@ struct CompareOptions {
     std::string loraA, loraB;  // PEFT adapter folders on top of model A / B
     int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
     bool json = false;
+    bool timeline = false;
+    int timelineSteps = 16;
     SamplingOptions sampling;
     std::string aModel, bModel, apiKeyEnv = "OPENAI_API_KEY";  // endpoints (--a URL --b URL)
 };
@@ -132,6 +135,11 @@ void compareProgress(const CompareEvent& e) {
     case CompareEvent::Kind::Quality:
         if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << e.quality.windows << " windows\n";
         break;
+    case CompareEvent::Kind::Timeline:
+        std::cerr << (e.slot.empty() ? std::string("timeline: measuring the device's read bandwidth and matmul ceilings")
+                                     : "timeline: profiling the decode steps of " + e.slot)
+                  << "\n";
+        break;
     default: break;
     }
 }
@@ -144,6 +152,37 @@ void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) 
     if (aq == bq) return;
     const std::string quantized = aq ? "A" : "B", original = aq ? "B" : "A";
     if (const auto note = quantizedSlowerNote(d.host, tokensPerSecond(quantized), tokensPerSecond(original))) std::cout << "note: " << *note << "\n";
+}
+
+// The decode timeline: a step by category, the roofline figures against the ceilings measured in
+// the run, the verdict and the trace files.
+void printTimelineTable(const RunDocument& d) {
+    const TimelineRun& tl = *d.timeline;
+    if (!tl.models.count("A") || !tl.models.count("B")) return;
+    const auto& A = tl.models.at("A");
+    const auto& B = tl.models.at("B");
+    std::cout << "\nDecode timeline (" << A.recorded << ", mean of " << tl.steps << " greedy steps after a " << tl.promptTokens
+              << "-token prompt, batch " << tl.batch << ", on " << A.device << "):\n";
+    TextTable t({"us a step", "A: " + d.models.at("A").name, "B: " + d.models.at("B").name}, {false, true, true});
+    t.addRow({"step", fixed(A.stepUs, 1), withDelta(B.stepUs, A.stepUs, 1)});
+    for (int c = 0; c < 4; ++c) t.addRow({kTimelineCategoryKeys[c], fixed(A.categoryUs[c], 1), withDelta(B.categoryUs[c], A.categoryUs[c], 1)});
+    t.addRow({"nothing running", fixed(A.idleUs, 1), fixed(B.idleUs, 1)});
+    const RooflinePoint pa = rooflinePoint(rooflineInputOf(A)), pb = rooflinePoint(rooflineInputOf(B));
+    t.addRow({"weight bytes a step", format::bytes(A.weightBytesPerStep), format::bytes(B.weightBytesPerStep)});
+    t.addRow({"GEMM/GEMV GB/s (of read ceiling)", fixed(pa.achievedGBs, 1) + " (" + fixed(100 * pa.bandwidthShare, 1) + "%)",
+              fixed(pb.achievedGBs, 1) + " (" + fixed(100 * pb.bandwidthShare, 1) + "%)"});
+    t.addRow({"GEMM/GEMV GFLOP/s (of compute ceiling)", fixed(pa.achievedGFlops, 1) + " (" + fixed(100 * pa.computeShare, 2) + "%)",
+              fixed(pb.achievedGFlops, 1) + " (" + fixed(100 * pb.computeShare, 2) + "%)"});
+    t.addRow({"share of the step outside GEMMs", fixed(100 * pa.nonGemmShare, 1) + "%", fixed(100 * pb.nonGemmShare, 1) + "%"});
+    std::cout << t.render();
+    for (const auto* m : {&A, &B}) {
+        if (m == &B && m->ceilings.dtype == A.ceilings.dtype) break;
+        std::cout << "ceilings on " << m->ceilings.device << " (" << m->ceilings.dtype << ", measured in this run): read "
+                  << fixed(m->ceilings.readGBs, 1) << " GB/s, matmul " << fixed(m->ceilings.computeGFlops, 1) << " GFLOP/s\n";
+    }
+    std::cout << "verdict: " << tl.verdict << "\n";
+    for (const auto& [slot, m] : tl.models)
+        if (!m.traceFile.empty()) std::cout << "Chrome trace " << slot << ": " << m.traceFile << " (beside the run document)\n";
 }
 
 void printCompareTable(const RunDocument& d) {
@@ -189,6 +228,7 @@ void printCompareTable(const RunDocument& d) {
         }
     }
     std::cout << t.render();
+    if (d.timeline) printTimelineTable(d);
     if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
     for (const auto& note : d.notes) std::cout << "not measured: " << note << "\n";
     if (d.speed.count("A") && d.speed.count("B"))
@@ -200,6 +240,9 @@ int runEndpointCompare(const CompareOptions& o) {
     if (isUrl(o.a) && isUrl(o.b) && !o.text.empty())
         throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for two endpoints");
     if (o.battery == "none" && o.text.empty()) throw Error("--battery none leaves nothing to run against an endpoint");
+    if (o.timeline)
+        throw Error("--timeline profiles the decode steps of model folders on this machine; an endpoint's kernels run on its server", {},
+                    "drop --timeline, or compare two model folders");
     if ((isUrl(o.a) && !o.loraA.empty()) || (isUrl(o.b) && !o.loraB.empty()))
         throw Error("a LoRA adapter applies to a model folder, not to an endpoint", {}, "serve the adapter on the endpoint instead");
 #if AWQBENCH_HAVE_SERVE
@@ -238,9 +281,13 @@ int runCompare(const CompareOptions& o) {
     s.run = runSettings(o.device, o.dtype, o.maxNew, o.sampling);
     if (o.battery != "none") s.battery = loadBattery(o.battery);
     if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
+    if (o.timeline) s.timeline = TimelineOptions{.steps = o.timelineSteps};
     StopOnSigint sigint;
-    const auto doc = runComparison(s, compareProgress, sigint.source.get_token());
+    auto doc = runComparison(s, compareProgress, sigint.source.get_token());
+    // Traces are named in the table once written: save first, print after.
+    if (!o.out.empty() && doc.timeline) saveTimelineTraces(*doc.timeline, o.out);
     if (!o.json) printCompareTable(doc);
+    if (doc.timeline && o.out.empty()) std::cerr << "no Chrome traces written: they are saved beside --out RUN.json\n";
     finish(doc, o.out, o.json);
     return doc.cancelled ? 130 : 0;
 }
@@ -396,6 +443,10 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(CLI::PositiveNumber);
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(CLI::NonNegativeNumber);
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
+    cmp->add_flag("--timeline", c->timeline,
+                  "profile a decode step of each model (kernels on CUDA, torch operators on the CPU) against the device's read-bandwidth "
+                  "and matmul ceilings measured in the run; Chrome traces beside --out");
+    cmp->add_option("--timeline-steps", c->timelineSteps, "decode steps profiled with --timeline (default 16)")->check(CLI::Range(1, 4096));
     addSamplingOptions(cmp, c->sampling);
     addEngineOptions(cmp, c->device, c->dtype, c->json);
     cmp->callback([c] { runOrExit([&] { return runCompare(*c); }); });

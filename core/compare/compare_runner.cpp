@@ -2,6 +2,7 @@
 
 #include "core/model/model_files.h"
 
+#include "core/compare/decode_timeline.h"
 #include "core/compare/text_checks.h"
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
@@ -325,6 +326,11 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
             emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e});
         }, stop, &cancelled);
         doc.cancelled = doc.cancelled || cancelled;
+    }
+    if (s.timeline && !stop.stop_requested()) {
+        doc.timeline = runDecodeTimeline({&loaded[0], &loaded[1]}, *s.timeline, [&](const std::string& stage) {
+            emit({CompareEvent::Kind::Timeline, stage == "ceilings" ? std::string() : stage, stage, {}, {}});
+        }, stop);
     }
     doc.cancelled = doc.cancelled || stop.stop_requested();
     emit({CompareEvent::Kind::Finished, {}, doc.cancelled ? "cancelled" : "finished", {}, {}});

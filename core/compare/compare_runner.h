@@ -119,6 +119,14 @@ QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const
 QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
                            const QualityCallback& onProgress = {}, std::stop_token stop = {}, bool* cancelled = nullptr);
 
+// ---- decode timeline (core/compare/decode_timeline.h)
+
+struct TimelineOptions {
+    int steps = 16;                          // decode steps measured (>= 1)
+    std::string prompt = "Once upon a time"; // encoded as plain text with special tokens
+    int topKernels = 15;                     // kernels / operators kept per model
+};
+
 // ---- the whole comparison (what `awqbench-cli compare` runs)
 
 struct CompareSettings {
@@ -127,19 +135,21 @@ struct CompareSettings {
     RunSettings run;
     std::optional<Battery> battery;                // none: no battery section
     std::optional<QualityOptions> quality;         // none: no quality section
+    std::optional<TimelineOptions> timeline;       // none: no timeline section
 };
 
 struct CompareEvent {
-    enum class Kind { Loading, Loaded, Battery, Quality, Finished };
+    enum class Kind { Loading, Loaded, Battery, Quality, Timeline, Finished };
     Kind kind = Kind::Loading;
     std::string slot;
-    std::string message;               // Loading / Loaded: the model's name
+    std::string message;               // Loading / Loaded: the model's name; Timeline: "ceilings" or the slot profiled
     BatteryEvent battery;              // Kind::Battery
     QualityEvent quality;              // Kind::Quality
 };
 using CompareCallback = std::function<void(const CompareEvent&)>;
 
-// Loads A and B (both stay loaded), runs the battery and the quality check, and returns the run
+// Loads A and B (both stay loaded), runs the battery, the quality check and the decode timeline
+// (its traces pending: saveTimelineTraces), and returns the run
 // document (kind "compare"). On cancellation the document holds what finished and cancelled = true.
 RunDocument runComparison(const CompareSettings& settings, const CompareCallback& onEvent = {}, std::stop_token stop = {});
 

@@ -143,6 +143,35 @@ json sweepJson(const SweepRun& s) {
     return j;
 }
 
+json timelineJson(const TimelineRun& t) {
+    json j = {{"prompt", t.prompt}, {"prompt_tokens", t.promptTokens}, {"steps", t.steps}, {"batch", t.batch}};
+    if (!t.verdict.empty()) j["verdict"] = t.verdict;
+    for (const auto& [slot, m] : t.models) {
+        json categories = json::object();
+        for (int c = 0; c < 4; ++c) categories[kTimelineCategoryKeys[c]] = m.categoryUs[c];
+        json top = json::array();
+        for (const auto& k : m.top)
+            top.push_back({{"name", k.name}, {"category", k.category}, {"calls_per_step", k.callsPerStep}, {"us_per_step", k.usPerStep}});
+        const auto& c = m.ceilings;
+        json mj = {{"device", m.device},
+                   {"recorded", m.recorded},
+                   {"steps", m.steps},
+                   {"step_us", m.stepUs},
+                   {"busy_us", m.busyUs},
+                   {"idle_us", m.idleUs},
+                   {"category_us", categories},
+                   {"top", top},
+                   {"weight_bytes_per_step", m.weightBytesPerStep},
+                   {"matmul_flops_per_step", m.matmulFlopsPerStep},
+                   {"ceilings",
+                    {{"device", c.device}, {"dtype", c.dtype}, {"read_gb_s", c.readGBs}, {"compute_gflop_s", c.computeGFlops},
+                     {"read_bytes", c.readBytes}, {"matmul_n", c.matmulN}}}};
+        if (!m.traceFile.empty()) mj["trace_file"] = m.traceFile;
+        j[slot] = mj;
+    }
+    return j;
+}
+
 // Overlays `known` on `base`: objects merge key by key, arrays of equal length element by element,
 // anything else is replaced. Keys only in `base` (written by a newer version) survive.
 void overlay(json& base, const json& known) {
@@ -292,6 +321,7 @@ std::string runDocumentToJson(const RunDocument& d) {
     if (d.quality) j["quality"] = qualityJson(*d.quality);
     if (d.sweep) j["sweep"] = sweepJson(*d.sweep);
     if (d.arena) j["arena"] = arenaJson(*d.arena);
+    if (d.timeline) j["timeline"] = timelineJson(*d.timeline);
     if (d.cancelled) j["cancelled"] = true;
     if (!d.notes.empty()) j["notes"] = d.notes;
     if (!d.preservedJson.empty()) {
@@ -380,6 +410,35 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
                 r.models[key] = std::move(sm);
             }
             d.sweep = std::move(r);
+        }
+        if (j.contains("timeline")) {
+            const auto& t = child(j, "timeline");
+            TimelineRun r{get<std::string>(t, "prompt"), get<int>(t, "prompt_tokens"), get<int>(t, "steps"), get<int>(t, "batch", 1), {},
+                          get<std::string>(t, "verdict")};
+            for (const auto& [key, m] : t.items()) {
+                if (!isSlot(key) || !m.is_object()) continue;
+                TimelineModel tm;
+                tm.device = get<std::string>(m, "device");
+                tm.recorded = get<std::string>(m, "recorded");
+                tm.steps = get<int>(m, "steps");
+                tm.stepUs = get<double>(m, "step_us");
+                tm.busyUs = get<double>(m, "busy_us");
+                tm.idleUs = get<double>(m, "idle_us");
+                const auto& categories = child(m, "category_us");
+                for (int c = 0; c < 4; ++c) tm.categoryUs[c] = get<double>(categories, kTimelineCategoryKeys[c]);
+                if (const auto it = m.find("top"); it != m.end() && it->is_array())
+                    for (const auto& k : *it)
+                        tm.top.push_back({get<std::string>(k, "name"), get<std::string>(k, "category"), get<double>(k, "calls_per_step"),
+                                          get<double>(k, "us_per_step")});
+                tm.weightBytesPerStep = get<std::uint64_t>(m, "weight_bytes_per_step");
+                tm.matmulFlopsPerStep = get<double>(m, "matmul_flops_per_step");
+                const auto& c = child(m, "ceilings");
+                tm.ceilings = {get<std::string>(c, "device"), get<std::string>(c, "dtype"), get<double>(c, "read_gb_s"),
+                               get<double>(c, "compute_gflop_s"), get<std::uint64_t>(c, "read_bytes"), get<int>(c, "matmul_n")};
+                tm.traceFile = get<std::string>(m, "trace_file");
+                r.models[key] = std::move(tm);
+            }
+            d.timeline = std::move(r);
         }
         d.cancelled = get<bool>(j, "cancelled");
     } catch (const json::exception& e) {

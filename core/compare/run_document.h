@@ -157,6 +157,47 @@ struct ArenaRun {                          // arena: the chat's votes on this A/
     std::vector<ArenaConversation> conversations;
 };
 
+// The decode timeline of one model (timeline.X): where a greedy decode step's time goes on the
+// run's device (core/engine/decode_profile.h) and the ceilings it is held against.
+struct TimelineKernel {                    // timeline.X.top[]
+    std::string name, category;            // category: kernelCategoryName() ("GEMM/GEMV", "attention", "norms", "other")
+    double callsPerStep = 0, usPerStep = 0;
+};
+
+struct TimelineCeilings {                  // timeline.X.ceilings: measured on the same device in the same run
+    std::string device;                    // deviceLabel(): "NVIDIA H200 (cuda:0)", "CPU (2 threads)"
+    std::string dtype;                     // the matmul's dtype (the model's compute dtype)
+    double readGBs = 0;                    // read_gb_s: read bandwidth, 1e9 bytes/s
+    double computeGFlops = 0;              // compute_gflop_s: matmul throughput
+    std::uint64_t readBytes = 0;
+    int matmulN = 0;
+};
+
+inline constexpr const char* kTimelineCategoryKeys[4] = {"GEMM/GEMV", "attention", "norms", "other"};  // KernelCategory order
+
+struct TimelineModel {                     // timeline.X
+    std::string device;                    // deviceLabel() of the device profiled
+    std::string recorded;                  // "kernels" (CUDA, CUPTI) or "operators" (CPU, torch RecordFunction)
+    int steps = 0;                         // decode steps measured
+    double stepUs = 0, busyUs = 0, idleUs = 0;  // a step: wall time, time something ran, time nothing ran
+    double categoryUs[4] = {0, 0, 0, 0};   // by kernelCategory, a step (kTimelineCategoryKeys)
+    std::vector<TimelineKernel> top;       // largest time a step first
+    std::uint64_t weightBytesPerStep = 0;  // weight bytes a step reads (every matmul weight once)
+    double matmulFlopsPerStep = 0;         // 2 x matmul parameters x batch
+    TimelineCeilings ceilings;
+    std::string traceFile;                 // trace_file: the Chrome trace's file name, beside the run document ("" none)
+    // The Chrome trace not yet written (not serialised): saveTimelineTraces writes it beside the
+    // run document and sets traceFile.
+    std::string pendingTrace;
+};
+
+struct TimelineRun {                       // timeline
+    std::string prompt;
+    int promptTokens = 0, steps = 0, batch = 1;
+    std::map<std::string, TimelineModel> models;  // by slot
+    std::string verdict;                   // rooflineVerdict() of A against B ("" with one model)
+};
+
 struct RunDocument {
     int version = 1;
     std::string kind = "compare";          // "compare" | "sweep"
@@ -170,6 +211,7 @@ struct RunDocument {
     std::optional<QualityRun> quality;
     std::optional<SweepRun> sweep;
     std::optional<ArenaRun> arena;
+    std::optional<TimelineRun> timeline;
     bool cancelled = false;                // written as "cancelled": true when the run was stopped
     // What could not be measured and why (e.g. KLD of an endpoint, which gives no logits); "notes",
     // absent when empty.

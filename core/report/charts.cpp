@@ -175,6 +175,50 @@ void drawBattery(const RunDocument& d, ChartCanvas& c, double width, double heig
     c.line(x0, kTop, x0, plotBottom, kAxis, 1);
 }
 
+// One horizontal bar per model, stacked by category and then the time nothing ran: a bar's length
+// is the model's decode step.
+void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double height) {
+    const Timeline& tl = *d.timeline;
+    static const char* const names[5] = {"GEMM/GEMV", "attention", "norms", "other", "nothing running"};
+    static const Color colors[5] = {{0x3b, 0x6f, 0xb6}, {0xd0, 0x6b, 0x1f}, {0x4c, 0x9a, 0x5b}, {0x8c, 0x8c, 0x8c}, {0xd8, 0xd8, 0xd8}};
+    const auto segment = [](const TimelineModel& m, int i) { return std::max(0.0, i < 4 ? m.categoryUs[i].value_or(0) : m.idleUs.value_or(0)); };
+    double x = kLeft;
+    for (int i = 0; i < 5; ++i) {   // legend: the segments, left to right as stacked
+        c.rect(x, 26, 9, 9, colors[i]);
+        c.text(x + 13, 34, names[i], 10, kText, TextAnchor::Start);
+        x += 30 + 6.5 * double(std::string(names[i]).size());
+    }
+    double longest = 0;
+    for (const auto& [_, m] : tl.models) {
+        double sum = 0;
+        for (int i = 0; i < 5; ++i) sum += segment(m, i);
+        longest = std::max(longest, std::max(sum, m.stepUs.value_or(0)));
+    }
+    const double x0 = kLeft, plotW = width - kLeft - kRight - 40, plotBottom = height - kBottom;
+    const double step = niceStep(longest > 0 ? longest : 1);
+    const double top = std::max(step, std::ceil(longest / step) * step);
+    for (double v = 0; v <= top + step / 2; v += step) {
+        const double gx = x0 + plotW * v / top;
+        c.line(gx, kTop, gx, plotBottom, kGrid, 0.8);
+        c.text(gx, plotBottom + 14, tickLabel(v), 9, kAxis, TextAnchor::Middle);
+    }
+    c.text(x0 + plotW / 2, height - 8, "microseconds a decode step", 10, kAxis, TextAnchor::Middle);
+    const double barH = 22;
+    double y = kTop + 10;
+    for (const auto& [slot, m] : tl.models) {
+        c.text(x0 - 6, y + barH / 2 + 3.5, slot, 10, kText, TextAnchor::End, true);
+        double at = x0;
+        for (int i = 0; i < 5; ++i) {
+            const double w = plotW * segment(m, i) / top;
+            c.rect(at, y, w, barH, colors[i]);
+            at += w;
+        }
+        if (m.stepUs) c.text(at + 4, y + barH / 2 + 3.5, fmt::fixed(*m.stepUs, 0) + " us", 9, kAxis, TextAnchor::Start);
+        y += barH + 14;
+    }
+    c.line(x0, kTop, x0, plotBottom, kAxis, 1);
+}
+
 void drawMemoryFit(const RunDocument& d, ChartCanvas& c, double width, double height) {
     std::vector<const RunModel*> models;
     std::vector<double> sizes;
@@ -266,6 +310,7 @@ std::string chartTitle(ChartKind kind) {
     case ChartKind::SweepLatency: return "P95 request latency vs concurrency";
     case ChartKind::BatteryTimes: return "Time per battery test";
     case ChartKind::MemoryFit: return "KV cache that fits per GPU size";
+    case ChartKind::DecodeTimeline: return "A decode step by category";
     }
     return {};
 }
@@ -276,6 +321,7 @@ double chartHeight(const RunDocument& d, ChartKind kind) {
         const double perRow = std::max<std::size_t>(1, batterySlots(*d.battery).size()) * kBarH + kRowGap;
         return kTop + 8 + rows * perRow + kBottom;
     }
+    if (kind == ChartKind::DecodeTimeline && d.timeline) return kTop + 10 + double(d.timeline->models.size()) * 36 + kBottom;
     return 280;
 }
 
@@ -291,6 +337,9 @@ void drawChart(const RunDocument& d, ChartKind kind, ChartCanvas& c, double widt
         if (d.battery) drawBattery(d, c, width, height);
         break;
     case ChartKind::MemoryFit: drawMemoryFit(d, c, width, height); break;
+    case ChartKind::DecodeTimeline:
+        if (d.timeline) drawTimeline(d, c, width, height);
+        break;
     }
 }
 

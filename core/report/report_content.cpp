@@ -1,5 +1,6 @@
 #include "core/report/report_content.h"
 
+#include "core/report/decode_roofline.h"
 #include "core/util/format.h"
 
 #include <algorithm>
@@ -562,6 +563,103 @@ void addArena(const RunDocument& d, ReportContent& c) {
     c.blocks.push_back(table(std::move(t)));
 }
 
+RooflineInput rooflineOf(const TimelineModel& m) {
+    return {m.stepUs.value_or(0),
+            m.categoryUs[0].value_or(0),
+            double(m.weightBytesPerStep.value_or(0)),
+            m.matmulFlopsPerStep.value_or(0),
+            m.ceilings ? m.ceilings->readGBs.value_or(0) : 0,
+            m.ceilings ? m.ceilings->computeGFlops.value_or(0) : 0};
+}
+
+// Decode timeline: a step by category for each model, the roofline figures against the ceilings
+// measured in the same run, the verdict (recomputed from the numbers), the top kernels and traces.
+void addTimeline(const RunDocument& d, ReportContent& c) {
+    if (!d.timeline || d.timeline->models.empty()) return;
+    const Timeline& tl = *d.timeline;
+    std::vector<std::string> slots;
+    for (const auto& [s, _] : tl.models) slots.push_back(s);
+    const TimelineModel& first = tl.models.begin()->second;
+    c.blocks.push_back(heading("Decode timeline", 2, "timeline"));
+    std::string how = "Where a greedy decode step's time goes on " + (first.device.empty() ? measuredOn(d) : first.device) + ": ";
+    how += first.recorded == "kernels" ? "every GPU kernel (CUPTI)" : "the outermost torch operators and the engine's named steps";
+    if (tl.steps) how += ", mean of " + std::to_string(*tl.steps) + " steps";
+    if (tl.promptTokens) how += " after a " + std::to_string(*tl.promptTokens) + "-token prompt";
+    if (tl.batch) how += ", batch " + std::to_string(*tl.batch);
+    how += ". Microseconds a step; \"nothing running\" is the step's time with no " +
+           std::string(first.recorded == "kernels" ? "kernel" : "operator") + " running. Achieved bandwidth and FLOP/s are the "
+           "matmul weights read (and 2 x parameters x batch FLOPs) over the GEMM/GEMV time.";
+    c.blocks.push_back(paragraph(how));
+    SideBySide t(d, slots);
+    auto field = [&](std::function<std::optional<double>(const TimelineModel&)> f) {
+        return [&tl, f](const std::string& s) -> std::optional<double> {
+            auto it = tl.models.find(s);
+            return it == tl.models.end() ? std::nullopt : f(it->second);
+        };
+    };
+    const auto us = [](double v) { return fmt::fixed(v, 1); };
+    t.add("Step (us)", field([](const TimelineModel& m) { return m.stepUs; }), us);
+    constexpr const char* kCategoryLabels[4] = {"GEMM/GEMV (us)", "Attention (us)", "Norms (us)", "Other (us)"};
+    for (int i = 0; i < 4; ++i) t.add(kCategoryLabels[i], field([i](const TimelineModel& m) { return m.categoryUs[i]; }), us);
+    t.add("Nothing running (us)", field([](const TimelineModel& m) { return m.idleUs; }), us);
+    auto point = [&](std::function<double(const RooflinePoint&)> f) {
+        return field([f](const TimelineModel& m) -> std::optional<double> {
+            if (!m.stepUs || !m.categoryUs[0]) return std::nullopt;
+            return f(rooflinePoint(rooflineOf(m)));
+        });
+    };
+    t.add("Share of the step outside GEMMs", point([](const RooflinePoint& p) { return p.nonGemmShare; }),
+          [](double v) { return fmt::percent(v, 1); }, false);
+    t.add("Weight bytes a step", field([](const TimelineModel& m) {
+              return m.weightBytesPerStep ? std::optional<double>(double(*m.weightBytesPerStep)) : std::nullopt;
+          }),
+          [](double v) { return format::bytes(std::uint64_t(v)); });
+    t.add("GEMM/GEMV GB/s", point([](const RooflinePoint& p) { return p.achievedGBs; }), [](double v) { return fmt::fixed(v, 1); });
+    t.add("% of read bandwidth", point([](const RooflinePoint& p) { return p.bandwidthShare; }), [](double v) { return fmt::percent(v, 1); },
+          false);
+    t.add("GEMM/GEMV GFLOP/s", point([](const RooflinePoint& p) { return p.achievedGFlops; }), [](double v) { return fmt::fixed(v, 1); });
+    t.add("% of compute peak", point([](const RooflinePoint& p) { return p.computeShare; }), [](double v) { return fmt::percent(v, 2); },
+          false);
+    c.blocks.push_back(table(t.take()));
+    c.blocks.push_back(chart(ChartKind::DecodeTimeline));
+
+    std::string verdict = tl.verdict;
+    if (tl.models.count("A") && tl.models.count("B")) {
+        const RunModel* b = d.model("B");
+        const bool int4 = b && b->quantization && b->quantization->bits == 4;
+        verdict = rooflineVerdict(rooflineOf(tl.models.at("A")), rooflineOf(tl.models.at("B")), int4 ? "INT4" : "B");
+    }
+    if (!verdict.empty()) c.blocks.push_back(paragraph("Verdict: " + verdict));
+
+    ReportTable ceilings;
+    ceilings.header = {"Model", "Device", "Dtype", "Read bandwidth (GB/s)", "Matmul (GFLOP/s)"};
+    ceilings.rightAligned = {false, false, false, true, true};
+    for (const auto& [slot, m] : tl.models)
+        if (m.ceilings)
+            ceilings.rows.push_back({headerFor(d, slot), m.ceilings->device.empty() ? kDash : m.ceilings->device, m.ceilings->dtype,
+                                     opt(m.ceilings->readGBs, [](double v) { return fmt::fixed(v, 1); }),
+                                     opt(m.ceilings->computeGFlops, [](double v) { return fmt::fixed(v, 1); })});
+    if (!ceilings.rows.empty()) {
+        c.blocks.push_back(paragraph("Ceilings, measured on the same device in the same run (a read of a buffer far larger than the "
+                                     "caches; a square matmul in the compute dtype):"));
+        c.blocks.push_back(table(std::move(ceilings)));
+    }
+
+    ReportTable top;
+    top.header = {"Model", tl.models.begin()->second.recorded == "kernels" ? "Kernel" : "Operator", "Category", "Calls a step", "us a step"};
+    top.rightAligned = {false, false, false, true, true};
+    top.monospace = true;
+    for (const auto& [slot, m] : tl.models)
+        for (std::size_t i = 0; i < m.top.size() && i < 8; ++i)
+            top.rows.push_back({slot, m.top[i].name, m.top[i].category, opt(m.top[i].callsPerStep, [](double v) { return fmt::fixed(v, 1); }),
+                                opt(m.top[i].usPerStep, [](double v) { return fmt::fixed(v, 1); })});
+    if (!top.rows.empty()) c.blocks.push_back(table(std::move(top)));
+    std::string traces;
+    for (const auto& [slot, m] : tl.models)
+        if (!m.traceFile.empty()) traces += (traces.empty() ? "" : ", ") + slot + ": " + m.traceFile;
+    if (!traces.empty()) c.blocks.push_back(paragraph("Chrome traces beside the run document (chrome://tracing, ui.perfetto.dev): " + traces + "."));
+}
+
 ReportContent buildReportContent(const RunDocument& d) {
     ReportContent c;
     const auto slots = d.slots();
@@ -580,6 +678,7 @@ ReportContent buildReportContent(const RunDocument& d) {
     addQuality(d, c);
     addSweep(d, c);
     addArena(d, c);
+    addTimeline(d, c);
     if (c.blocks.size() <= 2) c.blocks.push_back(paragraph("The run document holds no measurements yet."));
     return c;
 }

@@ -8,7 +8,7 @@
 
 namespace awq::report {
 
-enum class ChartKind { SweepThroughput, SweepLatency, BatteryTimes, MemoryFit };
+enum class ChartKind { SweepThroughput, SweepLatency, BatteryTimes, MemoryFit, DecodeTimeline };
 
 struct ReportTable {
     std::vector<std::string> header;

@@ -316,6 +316,50 @@ Sweep readSweep(const Reader& r, const json& j) {
     return s;
 }
 
+constexpr const char* kCategoryKeys[4] = {"GEMM/GEMV", "attention", "norms", "other"};
+
+Timeline readTimeline(const Reader& r, const json& j) {
+    Timeline t;
+    t.prompt = r.str(j, "prompt", "timeline.prompt");
+    t.verdict = r.str(j, "verdict", "timeline.verdict");
+    t.promptTokens = r.int32(j, "prompt_tokens", "timeline.prompt_tokens");
+    t.steps = r.int32(j, "steps", "timeline.steps");
+    t.batch = r.int32(j, "batch", "timeline.batch");
+    for (const auto& slot : slotKeys(j)) {
+        const std::string w = "timeline." + slot;
+        const json* x = r.object(j, slot, w);
+        if (!x) continue;
+        TimelineModel m;
+        m.device = r.str(*x, "device", w + ".device");
+        m.recorded = r.str(*x, "recorded", w + ".recorded");
+        m.traceFile = r.str(*x, "trace_file", w + ".trace_file");
+        m.steps = r.int32(*x, "steps", w + ".steps");
+        m.stepUs = r.num(*x, "step_us", w + ".step_us");
+        m.busyUs = r.num(*x, "busy_us", w + ".busy_us");
+        m.idleUs = r.num(*x, "idle_us", w + ".idle_us");
+        if (const json* c = r.object(*x, "category_us", w + ".category_us"))
+            for (int i = 0; i < 4; ++i) m.categoryUs[i] = r.num(*c, kCategoryKeys[i], w + ".category_us." + kCategoryKeys[i]);
+        if (const json* top = r.child(*x, "top")) {
+            if (!top->is_array()) r.fail(w + ".top", "should be a list");
+            for (std::size_t i = 0; i < top->size(); ++i) {
+                const std::string kw = w + ".top[" + std::to_string(i) + "]";
+                const json& k = (*top)[i];
+                if (!k.is_object()) r.fail(kw, "should be an object");
+                m.top.push_back({r.str(k, "name", kw + ".name"), r.str(k, "category", kw + ".category"),
+                                 r.num(k, "calls_per_step", kw + ".calls_per_step"), r.num(k, "us_per_step", kw + ".us_per_step")});
+            }
+        }
+        m.weightBytesPerStep = r.bytes(*x, "weight_bytes_per_step", w + ".weight_bytes_per_step");
+        m.matmulFlopsPerStep = r.num(*x, "matmul_flops_per_step", w + ".matmul_flops_per_step");
+        if (const json* c = r.object(*x, "ceilings", w + ".ceilings"))
+            m.ceilings = TimelineCeilings{r.str(*c, "device", w + ".ceilings.device"), r.str(*c, "dtype", w + ".ceilings.dtype"),
+                                          r.num(*c, "read_gb_s", w + ".ceilings.read_gb_s"),
+                                          r.num(*c, "compute_gflop_s", w + ".ceilings.compute_gflop_s")};
+        t.models[slot] = std::move(m);
+    }
+    return t;
+}
+
 }  // namespace
 
 const RunModel* RunDocument::model(const std::string& slot) const {
@@ -342,6 +386,8 @@ std::vector<std::string> RunDocument::slots() const {
         for (const auto& [s, _] : quality->results) add(s);
     if (sweep)
         for (const auto& [s, _] : sweep->models) add(s);
+    if (timeline)
+        for (const auto& [s, _] : timeline->models) add(s);
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -400,6 +446,7 @@ RunDocument parseRunDocument(const std::string& text, const fs::path& file) {
         }
         d.arena = arena;
     }
+    if (const json* t = r.object(j, "timeline", "timeline")) d.timeline = readTimeline(r, *t);
     if (const auto n = j.find("notes"); n != j.end()) {
         if (!n->is_array()) r.fail("notes", "should be a list");
         for (const auto& note : *n)

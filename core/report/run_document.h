@@ -114,6 +114,33 @@ struct Arena {                       // arena: the chat's votes on this A/B
     int conversations = 0;
 };
 
+struct TimelineKernel {              // timeline.X.top[]
+    std::string name, category;
+    std::optional<double> callsPerStep, usPerStep;
+};
+
+struct TimelineCeilings {            // timeline.X.ceilings: measured on the same device in the same run
+    std::string device, dtype;
+    std::optional<double> readGBs, computeGFlops;
+};
+
+struct TimelineModel {               // timeline.X: a decode step of one model
+    std::string device, recorded, traceFile;
+    std::optional<int> steps;
+    std::optional<double> stepUs, busyUs, idleUs;
+    std::optional<double> categoryUs[4];  // GEMM/GEMV, attention, norms, other
+    std::vector<TimelineKernel> top;
+    std::optional<std::uint64_t> weightBytesPerStep;
+    std::optional<double> matmulFlopsPerStep;
+    std::optional<TimelineCeilings> ceilings;
+};
+
+struct Timeline {                    // timeline
+    std::string prompt, verdict;
+    std::optional<int> promptTokens, steps, batch;
+    std::map<std::string, TimelineModel> models;  // by slot
+};
+
 struct Host {
     std::string device, gpuName;
     std::optional<std::uint64_t> gpuTotalBytes;
@@ -131,6 +158,7 @@ struct RunDocument {
     std::optional<Quality> quality;
     std::optional<Sweep> sweep;
     std::optional<Arena> arena;
+    std::optional<Timeline> timeline;
     std::vector<std::string> notes;   // what could not be measured and why
     std::string normalizedJson;       // the whole document (unknown keys kept), pretty-printed
 

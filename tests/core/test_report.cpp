@@ -1,5 +1,6 @@
 // Reports from a saved run (tests/core/report_fixtures/sample-run.json, docs/run-format.md): every
 // format, the key numbers in each, no external references in HTML, clear errors for bad documents.
+#include "core/report/decode_roofline.h"
 #include "core/report/report_export.h"
 #include "core/report/run_document.h"
 #include "core/util/error.h"
@@ -263,6 +264,80 @@ private Q_SLOTS:
             refused = std::string(e.what()).find("arena.conversations") != std::string::npos;
         }
         QVERIFY(refused);
+    }
+
+    // The decode timeline (docs/run-format.md "timeline"): both models side by side, the roofline
+    // figures against the ceilings measured in the run, and the verdict computed from the numbers
+    // (shapes of an 8B model on an H200: fp16 reads 16.06 GB a step, AWQ 4.46 GB).
+    void decodeTimelineIsReported() {
+        const auto d = parseRunDocument(R"json({"format": "awqbench-run", "version": 1, "kind": "compare",
+            "models": {"A": {"name": "llama-fp16"}, "B": {"name": "llama-awq", "quantization": {"method": "awq", "bits": 4}}},
+            "timeline": {"prompt": "Once upon a time", "prompt_tokens": 5, "steps": 16, "batch": 1, "verdict": "stale",
+              "A": {"device": "NVIDIA H200 (cuda:0)", "recorded": "kernels", "steps": 16, "step_us": 5300, "busy_us": 5200, "idle_us": 100,
+                    "category_us": {"GEMM/GEMV": 4200, "attention": 360, "norms": 310, "other": 330},
+                    "top": [{"name": "cutlass_80_tensorop_h16816gemm", "category": "GEMM/GEMV", "calls_per_step": 129, "us_per_step": 4000}],
+                    "weight_bytes_per_step": 16060000000, "matmul_flops_per_step": 16060000000,
+                    "ceilings": {"device": "NVIDIA H200 (cuda:0)", "dtype": "float16", "read_gb_s": 4570, "compute_gflop_s": 700000},
+                    "trace_file": "run.timeline-A.json"},
+              "B": {"device": "NVIDIA H200 (cuda:0)", "recorded": "kernels", "steps": 16, "step_us": 2520, "busy_us": 2465, "idle_us": 55,
+                    "category_us": {"GEMM/GEMV": 1615, "attention": 360, "norms": 310, "other": 180},
+                    "weight_bytes_per_step": 4460000000, "matmul_flops_per_step": 16060000000,
+                    "ceilings": {"device": "NVIDIA H200 (cuda:0)", "dtype": "float16", "read_gb_s": 4570, "compute_gflop_s": 700000},
+                    "trace_file": "run.timeline-B.json"}}})json", "timeline.json");
+        QVERIFY(d.timeline);
+        QCOMPARE(*d.timeline->models.at("B").categoryUs[0], 1615.0);
+        const auto md = QString::fromStdString(renderMarkdown(d));
+        const auto html = QString::fromStdString(renderHtml(d));
+        // 16.06 GB / 4200 us = 3824 GB/s = 84% of 4570; 4.46 GB / 1615 us = 2762 GB/s = 60%; 2.6x the time for 3.6x the bytes.
+        const QString verdict = "Only cut bandwidth: INT4 cut GEMM/GEMV time 2.6x for 3.6x fewer weight bytes; B is bandwidth-bound at "
+                                "60% of read bandwidth, 1.4% of compute peak (A: 84%, 0.5%); non-GEMM share rose 21% -> 36%";
+        QVERIFY2(md.contains("## Decode timeline"), qPrintable(md));
+        // Recomputed from the numbers, not the stored "stale"; both formats escape the ">".
+        QString escaped = verdict;
+        escaped.replace(QLatin1String("->"), QLatin1String("-&gt;"));
+        QVERIFY2(md.contains("Verdict: " + escaped), qPrintable(md));
+        QVERIFY(html.contains("Decode timeline"));
+        QVERIFY(html.contains("Verdict: " + escaped));
+        QVERIFY(html.contains("cutlass_80_tensorop_h16816gemm"));
+        // The stacked bars: A's GEMM/GEMV segment is 4200 of a 6000 us axis (5300 us step, steps of 1000).
+        QVERIFY(html.contains("<title>A decode step by category</title>"));
+        QVERIFY(html.contains(">5300 us</text>") && html.contains(">2520 us</text>"));
+        for (const char* expected : {"| % of read bandwidth | 83.7% | 60.4% |", "| Step (us) | 5300.0 | 2520.0 |", "| 4570.0 | 700000.0 |",
+                                     "| Share of the step outside GEMMs | 20.8% | 35.9% |", "B: run.timeline-B.json"})
+            QVERIFY2(md.contains(QString::fromUtf8(expected)), expected);
+        std::string error;
+        try {
+            parseRunDocument(R"({"format": "awqbench-run", "version": 1, "timeline": {"A": {"category_us": {"GEMM/GEMV": "slow"}}}})",
+                             "bad-timeline.json");
+        } catch (const awq::Error& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.find("timeline.A.category_us.GEMM/GEMV") != std::string::npos, error.c_str());
+    }
+
+    // The verdict's other answers, from plain numbers: a B past the ridge moved toward the compute
+    // ceiling; a B whose GEMMs got slower says so; no GEMM time, no verdict.
+    void rooflineVerdictAnswersEachCase() {
+        // A: 1 GB and 2 GFLOP in 800 us of a 1000 us step; ceilings 1000 GB/s and 10000 GFLOP/s (ridge: 10 FLOP/byte).
+        const RooflineInput a{1000, 800, 1e9, 2e9, 1000, 10000};
+        RooflineInput b = a;
+        b.weightBytes = 0.1e9;   // 20 FLOP/byte, past the ridge of 10: compute-bound
+        b.gemmUs = 400;
+        const RooflinePoint pb = rooflinePoint(b);
+        QVERIFY(!pb.bandwidthBound);
+        QCOMPARE(pb.achievedGFlops, 5000.0);
+        QCOMPARE(pb.computeShare, 0.5);
+        const QString moved = QString::fromStdString(rooflineVerdict(a, b));
+        QVERIFY2(moved.startsWith("Moved toward the compute ceiling: INT4 cut GEMM/GEMV time 2.0x for 10.0x fewer weight bytes; B is "
+                                  "compute-bound at 25% of read bandwidth, 50.0% of compute peak"),
+                 qPrintable(moved));
+        b.weightBytes = 0.5e9;
+        b.gemmUs = 900;
+        const QString slower = QString::fromStdString(rooflineVerdict(a, b, "B"));
+        QVERIFY2(slower.startsWith("Only cut bandwidth: B made GEMM/GEMV time 1.1x longer for 2.0x fewer weight bytes"), qPrintable(slower));
+        QVERIFY2(slower.endsWith("non-GEMM share fell 20% -> 10%"), qPrintable(slower));
+        b.gemmUs = 0;
+        QCOMPARE(rooflineVerdict(a, b), std::string("No GEMM/GEMV time recorded: no verdict."));
     }
 
     void mismatchedSourceFingerprintIsFlagged() {

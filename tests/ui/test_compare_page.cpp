@@ -18,6 +18,7 @@
 #include "ui/compare/compare_session.h"
 #include "ui/compare/quality_view.h"
 #include "ui/compare/sweep_view.h"
+#include "ui/compare/timeline_view.h"
 #include "ui/models/catalog_text.h"
 #include "ui/models/models_page.h"
 #include "ui/quantize/model_picker.h"
@@ -630,6 +631,47 @@ private Q_SLOTS:
         const double cost = *priced.sweep->models.at("B").costPerMillionTokensUsd;
         QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(),
                  QStringLiteral("$%1 at $0.10/h of %2").arg(cost, 0, 'f', 2).arg(p.deviceLabel()));
+    }
+
+    // The Timeline tab profiles a decode step of the loaded pair on the worker thread, shows both
+    // side by side with the verdict, and saves the section and the traces with the comparison.
+    void profilesTheDecodeTimeline() {
+        ComparePage& p = page();
+        p.tabs()->setCurrentIndex(ComparePage::TimelineTab);
+        TimelineView* t = p.timeline();
+        QVERIFY(t->runButton()->isEnabled());
+        QVERIFY(!t->saveTraceButton(0)->isEnabled());
+        t->stepsSpin()->setValue(3);
+        QTest::mouseClick(t->runButton(), Qt::LeftButton);
+        QVERIFY(p.session()->isBusy());   // on the worker: the GUI thread is free while it runs
+        QVERIFY(!t->runButton()->isEnabled());
+        const QString run = waitForRun("timeline");
+        QVERIFY2(!run.isEmpty(), qPrintable(p.statusText()));
+        QCOMPARE(run, builtInRun_);   // one comparison, one run
+        const RunDocument doc = loadRunDocument(toPath(run));
+        QVERIFY(doc.timeline && doc.battery && doc.sweep);
+        for (int s = 0; s < 2; ++s) {
+            const TimelineModel& m = doc.timeline->models.at(s == 0 ? "A" : "B");
+            QCOMPARE(m.steps, 3);
+            QCOMPARE(t->resultTable()->item(TimelineView::StepRow, s)->text(), QString::number(m.stepUs, 'f', 1));
+            QCOMPARE(t->resultTable()->item(TimelineView::GemmRow, s)->text(), QString::number(m.categoryUs[0], 'f', 1));
+            QVERIFY(t->resultTable()->item(TimelineView::BandwidthRow, s)->text().endsWith(QLatin1String("%)")));
+            // The trace lies beside the run document and is named in it.
+            QCOMPARE(t->traceFile(s), QFileInfo(run).dir().filePath(QString::fromStdString(m.traceFile)));
+            QVERIFY(QFileInfo(t->traceFile(s)).size() > 1000);
+            QVERIFY(t->saveTraceButton(s)->isEnabled());
+        }
+        // Stacked bars: GEMM/GEMV, attention, norms, other, nothing running; A's stack is A's categories.
+        QCOMPARE(t->stepChart()->plottableCount(), 5);
+        auto* gemm = qobject_cast<QCPBars*>(t->stepChart()->plottable(0));
+        QVERIFY(gemm && gemm->dataCount() == 2);
+        QCOMPARE(gemm->data()->findBegin(2, false)->value, doc.timeline->models.at("A").categoryUs[0]);
+        auto* idle = qobject_cast<QCPBars*>(t->stepChart()->plottable(4));
+        QCOMPARE(idle->data()->findBegin(1, false)->value, doc.timeline->models.at("B").idleUs);
+        QCOMPARE(idle->barBelow()->barBelow()->barBelow()->barBelow(), gemm);
+        QVERIFY(!doc.timeline->verdict.empty());
+        QCOMPARE(t->verdictLabel()->text(), QString::fromStdString(doc.timeline->verdict));
+        QVERIFY2(t->ceilingsLabel()->text().contains(QLatin1String("CPU")), qPrintable(t->ceilingsLabel()->text()));
     }
 
     // A/B by path: a quantized A with an unquantized B is flagged (KLD "vs A" would take the

@@ -1,6 +1,7 @@
 #include "ui/compare/compare_page.h"
 
 #include "core/compare/conversation.h"
+#include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
 #include "core/util/utc_time.h"
 #include "core/engine/engine.h"
@@ -9,6 +10,7 @@
 #include "ui/compare/compare_session.h"
 #include "ui/compare/quality_view.h"
 #include "ui/compare/sweep_view.h"
+#include "ui/compare/timeline_view.h"
 #include "ui/models/catalog_text.h"
 #include "ui/quantize/model_picker.h"
 #include "ui/util/icons.h"
@@ -65,12 +67,14 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     battery_ = new BatteryView;
     quality_ = new QualityView;
     sweep_ = new SweepView;
+    timeline_ = new TimelineView;
     tabs_ = new QTabWidget;
     tabs_->setObjectName(QStringLiteral("compareTabs"));
     tabs_->addTab(chat_, tr("Chat"));
     tabs_->addTab(battery_, tr("Battery"));
     tabs_->addTab(quality_, tr("Quality"));
     tabs_->addTab(sweep_, tr("Sweep"));
+    tabs_->addTab(timeline_, tr("Timeline"));
 
     status_ = new QLabel;
     status_->setObjectName(QStringLiteral("compareStatus"));
@@ -189,6 +193,15 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         report(cancelled ? tr("Sweep stopped.") : tr("Sweep done."));
         Q_EMIT runFinished(QStringLiteral("sweep"), cancelled);
     });
+    connect(session_, &CompareSession::timelineStage, timeline_, &TimelineView::onStage);
+    connect(session_, &CompareSession::timelineFinished, this, [this](std::shared_ptr<TimelineRun> run, bool cancelled) {
+        saveToComparison([&](RunDocument& doc) { doc.timeline = *run; }, cancelled);
+        const auto& b = session_->identity(1);
+        timeline_->showResult(comparison_ && comparison_->timeline ? *comparison_->timeline : *run,
+                              b.quantization && b.quantization->bits == 4, comparisonFile_);
+        report(cancelled ? tr("Timeline stopped.") : tr("Timeline done: %1").arg(QString::fromStdString(run->verdict)));
+        Q_EMIT runFinished(QStringLiteral("timeline"), cancelled);
+    });
     connect(session_, &CompareSession::failed, this, [this](const QString& what, const QString& message) {
         report(tr("%1 failed: %2").arg(what, message), true);
         Q_EMIT runFinished(runKind_, false);
@@ -212,6 +225,8 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     connect(quality_, &QualityView::stopRequested, this, &ComparePage::cancel);
     connect(sweep_, &SweepView::runRequested, this, &ComparePage::runSweep);
     connect(sweep_, &SweepView::stopRequested, this, &ComparePage::cancel);
+    connect(timeline_, &TimelineView::runRequested, this, &ComparePage::runTimeline);
+    connect(timeline_, &TimelineView::stopRequested, this, &ComparePage::cancel);
     connect(maxNew_, &QSpinBox::valueChanged, this, &ComparePage::updateSetupSummary);
 
     updateControls();
@@ -923,6 +938,16 @@ void ComparePage::runSweep() {
     session_->runSweep(settings, runSettings());
 }
 
+void ComparePage::runTimeline() {
+    if (!modelsLoaded()) return;
+    if (session_->isEndpoint(0) || session_->isEndpoint(1))
+        return report(tr("The decode timeline records the kernels of model folders on this machine; an endpoint's run on its server."), true);
+    runKind_ = QStringLiteral("timeline");
+    timeline_->begin();
+    spdlog::info("Compare: decode timeline of A and B ({} steps)", timeline_->steps());
+    session_->runTimeline(TimelineOptions{.steps = timeline_->steps(), .prompt = timeline_->prompt().toStdString()});
+}
+
 void ComparePage::cancel() { session_->cancel(); }
 
 void ComparePage::updateNames() {
@@ -931,6 +956,7 @@ void ComparePage::updateNames() {
     battery_->setModelNames(a, b);
     quality_->setModelNames(a, b);
     sweep_->setModelNames(a, b);
+    timeline_->setModelNames(a, b);
 }
 
 QString ComparePage::shortName(int slot) const {
@@ -960,6 +986,7 @@ void ComparePage::updateControls() {
     battery_->setRunning(busy && runKind_ == QLatin1String("battery"), ready);
     quality_->setRunning(busy && runKind_ == QLatin1String("quality"), ready);
     sweep_->setRunning(busy && runKind_ == QLatin1String("sweep"), ready);
+    timeline_->setRunning(busy && runKind_ == QLatin1String("timeline"), ready && !isEndpoint(0) && !isEndpoint(1));
     if (!busy && !modelsLoaded() && session_->isLoaded())
         for (QLabel* l : modelStatus_) l->setText(tr("Changed: load both again"));
 }
@@ -979,7 +1006,7 @@ void ComparePage::saveToComparison(const std::function<void(RunDocument&)>& sect
     saveRun(*comparison_);
 }
 
-void ComparePage::saveRun(const RunDocument& doc) {
+void ComparePage::saveRun(RunDocument& doc) {
     const QString folder = runsFolder_.isEmpty() ? QDir::current().filePath(QStringLiteral("runs")) : runsFolder_;
     QString stamp = QString::fromStdString(doc.created);
     stamp.remove(QLatin1Char(':')).remove(QLatin1Char('-'));
@@ -993,6 +1020,7 @@ void ComparePage::saveRun(const RunDocument& doc) {
     }
     try {
         QDir().mkpath(folder);
+        if (doc.timeline) saveTimelineTraces(*doc.timeline, toPath(file));   // beside it, named in it
         saveRunDocument(doc, toPath(file));
         comparisonFile_ = file;
         lastRunFile_ = file;

@@ -40,11 +40,12 @@ class CompareSession;
 class ModelPicker;
 class QualityView;
 class SweepView;
+class TimelineView;
 
 class ComparePage : public QWidget {
     Q_OBJECT
 public:
-    enum Tab { ChatTab, BatteryTab, QualityTab, SweepTab };
+    enum Tab { ChatTab, BatteryTab, QualityTab, SweepTab, TimelineTab };
 
     explicit ComparePage(QWidget* parent = nullptr);
     ~ComparePage() override;
@@ -101,6 +102,8 @@ public:
     void runBattery();
     void runQuality();
     void runSweep();
+    // Profiles a decode step of both loaded model folders on the worker thread (the Timeline tab).
+    void runTimeline();
     // Sends to both loaded models. Before "Load both" it loads the chosen pair and sends once both
     // are loaded; without a pair, or while something runs, it says why in the status line.
     void sendChat(const QString& message);
@@ -125,6 +128,7 @@ public:
     BatteryView* battery() const { return battery_; }
     QualityView* quality() const { return quality_; }
     SweepView* sweep() const { return sweep_; }
+    TimelineView* timeline() const { return timeline_; }
     CompareSession* session() const { return session_; }
     QString lastRunFile() const { return lastRunFile_; }
     QLineEdit* serverHostEdit() const { return serverHost_; }
@@ -160,7 +164,7 @@ private:
     // The loaded pair's run document with `section` filled in (the battery, quality or sweep),
     // saved over the same file: one comparison, one run.
     void saveToComparison(const std::function<void(RunDocument&)>& section, bool cancelled);
-    void saveRun(const RunDocument& doc);
+    void saveRun(RunDocument& doc);   // pending timeline traces are written beside it
     void report(const QString& text, bool error = false);
     void saveConversation();          // the chat's conversation, atomically, to its own file
     void saveVotesToComparison(const Conversation& c);
@@ -220,6 +224,7 @@ private:
     BatteryView* battery_ = nullptr;
     QualityView* quality_ = nullptr;
     SweepView* sweep_ = nullptr;
+    TimelineView* timeline_ = nullptr;
 };
 
 }  // namespace awq::ui

@@ -1,6 +1,7 @@
 #include "ui/compare/compare_session.h"
 
 #include "core/compare/chat_session.h"
+#include "core/compare/decode_timeline.h"
 #if AWQBENCH_UI_WITH_SERVE
 #include "core/serve/endpoint_compare.h"
 #include "core/serve/endpoint_sweep.h"
@@ -318,6 +319,39 @@ bool CompareSession::runSweep(const SweepSettings& sweep, const RunSettings& set
                     Q_EMIT self->sweepFinished(run, cancelled);
                 else
                     Q_EMIT self->failed(tr("Sweep"), error);
+            },
+            Qt::QueuedConnection);
+    });
+    return true;
+}
+
+bool CompareSession::runTimeline(const TimelineOptions& options) {
+    if (isEndpoint(A) || isEndpoint(B) || !begin(1)) return false;
+    QPointer<CompareSession> self(this);
+    auto a = models_[A], b = models_[B];
+    const std::stop_token token = stop_.get_token();
+    post(A, [self, a, b, options, token] {
+        auto onStage = [self](const std::string& stage) {
+            const QString s = QString::fromStdString(stage);
+            QMetaObject::invokeMethod(self.data(), [self, s] { if (self) Q_EMIT self->timelineStage(s); }, Qt::QueuedConnection);
+        };
+        std::shared_ptr<TimelineRun> run;
+        QString error;
+        try {
+            run = std::make_shared<TimelineRun>(runDecodeTimeline({a.get(), b.get()}, options, onStage, token));
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        const bool cancelled = token.stop_requested();
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, run, cancelled, error] {
+                if (!self) return;
+                self->finishOne();
+                if (run)
+                    Q_EMIT self->timelineFinished(run, cancelled);
+                else
+                    Q_EMIT self->failed(tr("Timeline"), error);
             },
             Qt::QueuedConnection);
     });

@@ -53,6 +53,9 @@ public:
     bool runBattery(const Battery& battery, const RunSettings& settings);
     bool runQuality(const QualityOptions& options);
     bool runSweep(const SweepSettings& sweep, const RunSettings& settings);
+    // The decode timeline of both loaded model folders (core/compare/decode_timeline.h), on A's
+    // thread; false for an endpoint (its kernels run on its server).
+    bool runTimeline(const TimelineOptions& options);
     void resetChat();
     // Continues a saved conversation: each model's chat gets these (user, reply) exchanges, its own
     // replies (slot 0 = A, 1 = B). False while an operation runs or before the models are loaded.
@@ -81,6 +84,8 @@ Q_SIGNALS:
     void qualityFinished(const awq::QualityRun& quality, bool cancelled);
     void sweepProgress(const awq::SweepEvent& event);
     void sweepFinished(std::shared_ptr<awq::SweepRun> sweep, bool cancelled);
+    void timelineStage(const QString& stage);   // "ceilings" or the slot profiled next
+    void timelineFinished(std::shared_ptr<awq::TimelineRun> timeline, bool cancelled);
     void failed(const QString& what, const QString& message);
 
 private:

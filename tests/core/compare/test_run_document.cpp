@@ -91,6 +91,21 @@ RunDocument fullDocument() {
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
     d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
     d.arena = ArenaRun{{ArenaConversation{"conversations/c1.json", 3, 1, 2, 0}}};
+    TimelineModel tm;
+    tm.device = "CPU (2 threads)";
+    tm.recorded = "operators";
+    tm.steps = 16;
+    tm.stepUs = 10500;
+    tm.busyUs = 10200;
+    tm.idleUs = 300;
+    tm.categoryUs[0] = 7200, tm.categoryUs[1] = 850, tm.categoryUs[2] = 1300, tm.categoryUs[3] = 850;
+    tm.top = {{"aten::linear", "GEMM/GEMV", 57, 7200}};
+    tm.weightBytesPerStep = 29381632;
+    tm.matmulFlopsPerStep = 14690816;
+    tm.ceilings = {"CPU (2 threads)", "float32", 14.5, 77.1, 268435456, 1024};
+    tm.traceFile = "RUN.timeline-A.json";
+    tm.pendingTrace = "{\"traceEvents\": []}";   // not part of the document
+    d.timeline = TimelineRun{"Once upon a time", 4, 16, 1, {{"A", tm}, {"B", tm}}, "Neither: ..."};
     return d;
 }
 
@@ -133,6 +148,13 @@ private Q_SLOTS:
         QCOMPARE(back.arena->conversations.at(0).file, std::string("conversations/c1.json"));
         QCOMPARE(back.arena->conversations.at(0).tie, 2);
         QCOMPARE(json::parse(text)["arena"]["totals"]["votes"].get<int>(), 6);
+        const TimelineModel& tb = back.timeline->models.at("B");
+        QCOMPARE(tb.categoryUs[2], 1300.0);
+        QCOMPARE(tb.top.at(0).callsPerStep, 57.0);
+        QCOMPARE(tb.ceilings.matmulN, 1024);
+        QCOMPARE(tb.traceFile, std::string("RUN.timeline-A.json"));
+        QVERIFY(tb.pendingTrace.empty());
+        QCOMPARE(back.timeline->verdict, std::string("Neither: ..."));
     }
 
     void keepsKeysItDoesNotKnow() {
