@@ -456,7 +456,8 @@ private Q_SLOTS:
         const QString guide = quickGuideHtml();
         for (const char* command : {"awqbench-cli models list", "awqbench-cli quantize --model", "awqbench-cli compare --a",
                                     "awqbench-cli pool add", "awqbench-cli pool config --pool", "awqbench-cli promote --model",
-                                    "awqbench-cli report RUN.json", "awqbench-cli serve --model", "--a-model NAME --b DIR"})
+                                    "awqbench-cli report RUN.json", "awqbench-cli serve --model", "--a-model NAME --b DIR", "--timeline",
+                                    "awqbench-cli profile --model"})
             QVERIFY2(guide.contains(QLatin1String(command)), command);
         QVERIFY(w.findChild<QAction*>(QStringLiteral("quickGuideAction")));
     }
