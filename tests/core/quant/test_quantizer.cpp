@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <span>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -143,6 +144,71 @@ private Q_SLOTS:
         runQuantizeJob(untied);
         const auto both = TensorStore::openFolder(tmp("untied"));
         QVERIFY(both.find("model.embed_tokens.weight") && both.find("lm_head.weight"));
+    }
+
+    // A float32 Qwen2 on the CPU: stored dtype = compute dtype, so the loaded tensors are the source
+    // file's read-only mapping. The AWQ job folds its scales into new tensors, never into loaded
+    // ones (the v bias fold once divided the mapped bias in place: a crash, or a changed source).
+    // The model is ../shared/models/qwen2-random in float32 with its 2 kv heads repeated to 4 (the
+    // same model without GQA, so that v folds into o), its weights file made read-only.
+    void quantizesAReadOnlyFloat32SourceWithoutWritingIt() {
+        const fs::path from = test::modelDir("qwen2-random");
+        const fs::path model = tmp("qwen2-f32-mha");
+        fs::create_directories(model);
+        auto config = nlohmann::json::parse(fileBytes(from / "config.json"));
+        const int heads = config["num_attention_heads"].get<int>(), kvHeads = config["num_key_value_heads"].get<int>();
+        const int headDim = config["hidden_size"].get<int>() / heads;
+        QVERIFY(kvHeads < heads);
+        const auto in = TensorStore::openFolder(from);
+        std::vector<std::vector<float>> values;
+        values.reserve(in.tensors().size());
+        std::vector<TensorToWrite> tensors;
+        for (const auto& t : in.tensors()) {
+            QCOMPARE(t.dtype, DType::BF16);
+            const auto* bits = reinterpret_cast<const std::uint16_t*>(in.data(t).data());
+            std::vector<float> v(t.elementCount());
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = kernels::bf16ToFloat(bits[i]);
+            auto shape = t.shape;
+            if (t.name.find("k_proj") != std::string::npos || t.name.find("v_proj") != std::string::npos) {
+                const std::size_t row = t.shape.size() == 2 ? std::size_t(t.shape[1]) : 1, perHead = std::size_t(headDim) * row;
+                std::vector<float> repeated;
+                for (int h = 0; h < heads; ++h) {  // query head h reads kv head h / (heads / kvHeads)
+                    const auto begin = v.begin() + std::ptrdiff_t(std::size_t(h / (heads / kvHeads)) * perHead);
+                    repeated.insert(repeated.end(), begin, begin + std::ptrdiff_t(perHead));
+                }
+                v = std::move(repeated);
+                shape[0] = std::int64_t(heads) * headDim;
+            }
+            values.push_back(std::move(v));
+            tensors.push_back({t.name, DType::F32, shape, std::as_bytes(std::span(values.back()))});
+        }
+        writeSafetensors(model / "model.safetensors", tensors, {{"format", "pt"}});
+        config["num_key_value_heads"] = heads;
+        config["dtype"] = "float32";
+        std::ofstream(model / "config.json") << config.dump(2);
+        for (const char* side : {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "chat_template.jinja"})
+            fs::copy_file(from / side, model / side);
+        fs::permissions(model / "model.safetensors", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);  // 0444
+        const std::string before = fileBytes(model / "model.safetensors");
+        QVERIFY(describeModel(model).config.numKvHeads == heads);
+
+        QuantizeSettings job = smallJob(tmp("qwen2-f32-mha-awq"), QuantMethodChoice::Awq);
+        job.model = model;
+        job.samples = 8;
+        job.seqlen = 64;
+        const auto summary = runQuantizeJob(job);
+        QVERIFY(fileBytes(model / "model.safetensors") == before);
+        // The v -> o fold ran (a ratio for it), and the written v bias carries it: not the source's bias.
+        QVERIFY(summary.perLayer.at(0).scaleRatios.at(1) >= 0);
+        const auto out = TensorStore::openFolder(tmp("qwen2-f32-mha-awq"));
+        const TensorInfo* written = out.find("model.layers.0.self_attn.v_proj.bias");
+        const TensorInfo* source = in.find("model.layers.0.self_attn.v_proj.bias");
+        QVERIFY(written && source && written->dtype == DType::F16);
+        const auto* got = reinterpret_cast<const std::uint16_t*>(out.data(*written).data());
+        const auto* orig = reinterpret_cast<const std::uint16_t*>(in.data(*source).data());
+        int changed = 0;
+        for (int i = 0; i < headDim; ++i) changed += kernels::halfToFloat(got[i]) != kernels::bf16ToFloat(orig[i]) ? 1 : 0;
+        QVERIFY2(changed > headDim / 2, qPrintable(QString("%1 of %2 bias values changed").arg(changed).arg(headDim)));
     }
 
     void packingMatchesAutoAwqFixture() {
