@@ -275,6 +275,22 @@ private Q_SLOTS:
             if (name == "awqbench_quantization.json") continue;  // holds times
             QVERIFY2(fileBytes(e.path()) == fileBytes(tmp("parts") / name), qPrintable(QString::fromStdString(name.string())));
         }
+        // The writer's index comes from what it wrote this run and the layers it adopted from the
+        // first run, not from reading the shards back: it names every tensor of every shard, only those.
+        const auto index = nlohmann::json::parse(fileBytes(tmp("parts") / "model.safetensors.index.json"));
+        std::map<std::string, std::string> inShards;
+        std::uint64_t shardBytes = 0;
+        for (const auto& e : fs::directory_iterator(tmp("parts")))
+            if (e.path().extension() == ".safetensors") {
+                const SafetensorsFile shard(e.path());
+                for (const auto& t : shard.tensors()) {
+                    inShards[t.name] = e.path().filename().string();
+                    shardBytes += t.byteSize;
+                }
+            }
+        QCOMPARE(inShards.size(), std::size_t(8 * 25 + 2));  // per layer 4 norms + 7 x (qweight, qzeros, scales); embeddings, final norm (tied)
+        QVERIFY((index["weight_map"].get<std::map<std::string, std::string>>() == inShards));
+        QCOMPARE(index["metadata"]["total_size"].get<std::uint64_t>(), shardBytes);
         const auto record = nlohmann::json::parse(fileBytes(tmp("parts") / "awqbench_quantization.json"));
         QCOMPARE(record["source"]["fingerprint"].get<std::string>(), describeModel(test::modelDir("tinystories-qwen3-7m")).fingerprint);
         QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("awq"));
@@ -365,6 +381,24 @@ private Q_SLOTS:
             if (e.path().extension() == ".safetensors") weights += e.file_size();
         QVERIFY2(std::abs(double(p.estimatedOutputBytes) / double(weights) - 1) < 0.05,
                  qPrintable(QString("estimated %1, written %2").arg(p.estimatedOutputBytes).arg(weights)));
+
+        // Handed its pre-flight, the job takes the model description and calibration blocks from it
+        // instead of reading them again: the same model, byte for byte, and the same record.
+        auto handed = s;
+        handed.output = tmp("pre-handed");
+        const auto ph = preflightQuantizeJob(handed);
+        QVERIFY(ph.ok() && ph.inputs && ph.inputs->calibration.blocks.size() == std::size_t(summary.calibrationBlocks));
+        QCOMPARE(runQuantizeJob(handed, {}, {}, &ph).calibrationTokens, summary.calibrationTokens);
+        for (const auto& e : fs::directory_iterator(tmp("pre")))
+            if (e.path().filename() != "awqbench_quantization.json")
+                QVERIFY2(fileBytes(e.path()) == fileBytes(tmp("pre-handed") / e.path().filename()), qPrintable(e.path().filename().c_str()));
+        const auto handedRecord = nlohmann::json::parse(fileBytes(tmp("pre-handed") / "awqbench_quantization.json"));
+        QVERIFY(handedRecord["calibration"] == record["calibration"]);
+        // A pre-flight of other settings is not taken: the job reads its own 8 samples.
+        auto fewer = s;
+        fewer.output = tmp("pre-fewer");
+        fewer.samples = 8;
+        QVERIFY(runQuantizeJob(fewer, {}, {}, &p).calibrationBlocks < summary.calibrationBlocks);
 
         // Every problem is named before anything starts.
         auto problemsOf = [](const QuantizeSettings& bad) {
