@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace awq::cli {
@@ -100,9 +101,10 @@ int run(const Options& o) {
     s.resume = o.resume;
     s.maxDeviceMemoryBytes = std::uint64_t(o.maxGpuGib * double(1ull << 30));
     if (o.check) return printPreflight(preflightQuantizeJob(s));
+    std::optional<QuantizePreflight> preflight;  // the job reuses what it read (model, calibration blocks)
     if (!o.jsonProgress) {
         // The pre-flight's time estimate and what the settings trade, before the long part starts.
-        const auto p = preflightQuantizeJob(s);
+        const auto& p = preflight.emplace(preflightQuantizeJob(s));
         std::cerr << "quantize: " << p.calibrationTokens << " calibration tokens (" << s.samples << " texts cut into blocks of " << s.seqlen
                   << "), " << s.gridRatios << " scale ratios; estimated "
                   << estimateText(p) << "\n";
@@ -126,7 +128,7 @@ int run(const Options& o) {
         std::snprintf(line, sizeof line, "\rlayer %d/%d  %-17s %6.1f s elapsed%s", std::min(e.layer + 1, e.layers), e.layers,
                       stage.c_str(), e.elapsedS, e.etaS >= 0 ? ("  ETA " + std::to_string(int(e.etaS)) + " s").c_str() : "");
         std::cerr << line << (tty ? "" : "\n") << std::flush;
-    }, stop.get_token());
+    }, stop.get_token(), preflight ? &*preflight : nullptr);
     gStop = nullptr;
     std::cerr << "\n";
 

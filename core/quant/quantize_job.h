@@ -3,7 +3,9 @@
 // quantization, as AutoAWQ runs it) or round-to-nearest, written in the AutoAWQ GEMM layout; or
 // GPTQ (Hessian-based error feedback, as AutoGPTQ / GPTQModel run it), written in the GPTQ layout
 // (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job: progress events through a callback, cancellation
-// through a stop token.
+// through a stop token. The folder it writes is QuantizedModelWriter's (model_writer.h).
+#include "core/quant/model_writer.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,6 +32,8 @@ struct QuantizeSettings {
     std::string device = "cpu";                  // "cpu" or "cuda"
     bool resume = false;                         // continue the job found in <output>.partial
     std::uint64_t maxDeviceMemoryBytes = 0;      // cuda: cap on the job's GPU allocations (0: none)
+
+    friend bool operator==(const QuantizeSettings&, const QuantizeSettings&) = default;
 };
 
 struct QuantizeEvent {
@@ -72,9 +76,10 @@ struct QuantizeSummary {
 // Cancellation throws awq::Error("cancelled at layer N") after the journal is saved, so --resume
 // continues; the stop token is checked inside a layer too (between calibration chunks, scale
 // candidates and clipping steps), so a cancel lands within one block forward, not one layer.
-QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent = {}, std::stop_token stop = {});
-
-// The folder a job works in before its output is renamed into place.
-std::filesystem::path partialFolderFor(const std::filesystem::path& output);
+// `preflight`: a passed pre-flight of these settings (preflightQuantizeJob), whose model description
+// and calibration blocks the job then reuses instead of reading them again.
+struct QuantizePreflight;
+QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent = {}, std::stop_token stop = {},
+                               const QuantizePreflight* preflight = nullptr);
 
 }  // namespace awq

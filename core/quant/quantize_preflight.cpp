@@ -117,9 +117,10 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         r.problems.push_back("the bundled calibration text is missing from this installation; choose a text or JSONL file");
     } else if (model.hasTokenizer) {
         try {
-            const auto set = buildCalibrationSet(Tokenizer::load(s.model), loadCalibrationTexts(files, s.samples), s.samples, s.seqlen);
+            auto set = buildCalibrationSet(Tokenizer::load(s.model), loadCalibrationTexts(files, s.samples), s.samples, s.seqlen);
             r.calibrationTokens = std::uint64_t(set.blocks.size()) * std::uint64_t(s.seqlen);
             for (const auto& w : set.warnings) r.warnings.push_back(w);
+            if (r.problems.empty()) r.inputs = std::make_shared<const QuantizeInputs>(QuantizeInputs{s, model, std::move(set), files});
         } catch (const Error& e) {
             r.problems.push_back(e.what());
         }

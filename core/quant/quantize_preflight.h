@@ -1,14 +1,27 @@
 #pragma once
 // Checks before a quantization job starts: will it fit the GPU and the disk, can the model be
 // quantized at all. No torch here: it reads only config.json and the tensor headers.
+#include "core/model/model_info.h"
+#include "core/quant/calibration.h"
 #include "core/quant/quantize_job.h"
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace awq {
+
+// What the pre-flight read that the job needs again: runQuantizeJob takes it instead of describing
+// the model and tokenizing the calibration text a second time (only for the same settings).
+struct QuantizeInputs {
+    QuantizeSettings settings;  // what they were read for
+    ModelInfo source;
+    CalibrationSet calibration;
+    std::vector<std::filesystem::path> calibrationFiles;  // the settings' files, or the bundled default
+};
 
 struct QuantizePreflight {
     int layers = 0;
@@ -25,6 +38,7 @@ struct QuantizePreflight {
     std::string tradedAgainstAutoAwq;  // quantize_defaults.h: what the settings give up, empty if nothing
     std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)
     std::vector<std::string> warnings;  // the job runs but the user should know (tight memory, existing output)
+    std::shared_ptr<const QuantizeInputs> inputs;  // set when the model and the calibration text could be read
     bool ok() const { return problems.empty(); }
 };
 
@@ -33,11 +47,9 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
 
 // Throws awq::Error naming config.json when the model cannot be quantized with this group size
 // (already quantized, unsupported group, K not divisible by the group, N not a multiple of 8).
-struct ModelInfo;
 void checkQuantizable(const ModelInfo& model, int groupSize);
 
 // The job's peak device memory (cuda: fp16, cpu: f32 host memory) for `tokens` calibration tokens.
-struct ModelConfig;
 // GPTQ (`gptq`) holds one float32 Hessian, its inverse factor and the float32 weight being updated instead of the searches' copies.
 std::uint64_t estimateQuantizePeakBytes(const ModelConfig& config, std::uint64_t tokens, int seqlen, int groupSize, bool cuda, bool gptq = false);
 

@@ -3,9 +3,9 @@
 #include "core/model/model_files.h"
 
 #include "core/engine/engine.h"
+#include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_preflight.h"
-#include "core/util/remove_tree.h"
 #include "ui/models/catalog_text.h"
 #include "ui/quantize/memory_chart.h"
 #include "ui/quantize/memory_sampler.h"
@@ -61,14 +61,6 @@ QTableWidgetItem* cellItem(const QString& text, Qt::Alignment align = Qt::AlignL
     item->setTextAlignment(align);
     item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
     return item;
-}
-
-int layerFilesIn(const fs::path& partial) {
-    std::error_code ec;
-    int n = 0;
-    for (const auto& e : fs::directory_iterator(partial, ec))
-        if (e.path().filename().string().rfind("model-layer-", 0) == 0) ++n;
-    return n;
 }
 
 }  // namespace
@@ -439,9 +431,9 @@ void QuantizePage::updateControls() {
         progress_->setFormat(tr("Not started"));
     }
     if (interrupted) {
-        const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
+        const QuantizedModelWriter writer(toPath(output_->text().trimmed()));
         resumeText_->setText(tr("An interrupted job was found in %1 (%2 written). Resume it with the same settings, or discard it.")
-                                 .arg(toQString(partial), countNoun(layerFilesIn(partial), tr("layer"), tr("layers"))));
+                                 .arg(toQString(writer.workFolder()), countNoun(writer.layerFilesWritten(), tr("layer"), tr("layers"))));
     }
 }
 
@@ -459,11 +451,11 @@ void QuantizePage::resume() {
 
 void QuantizePage::confirmDiscard() {
     if (isRunning() || !hasInterruptedJob()) return;
-    const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
+    const QuantizedModelWriter writer(toPath(output_->text().trimmed()));
     // Deleting finished layers cannot be undone: the user says so first (No is the default).
     QMessageBox ask(QMessageBox::Question, tr("Discard the interrupted job?"),
                     tr("Delete %1 and its %2? The job then has to start over.")
-                        .arg(toQString(partial), countNoun(layerFilesIn(partial), tr("finished layer"), tr("finished layers"))),
+                        .arg(toQString(writer.workFolder()), countNoun(writer.layerFilesWritten(), tr("finished layer"), tr("finished layers"))),
                     QMessageBox::Yes | QMessageBox::No, this);
     ask.setObjectName(QStringLiteral("quantizeDiscardConfirm"));
     ask.setDefaultButton(QMessageBox::No);
@@ -473,12 +465,12 @@ void QuantizePage::confirmDiscard() {
 
 void QuantizePage::discardInterruptedJob() {
     if (isRunning() || !hasInterruptedJob()) return;
-    const fs::path partial = partialFolderFor(toPath(output_->text().trimmed()));
-    spdlog::info("Quantize: discarding the interrupted job in {}", partial.string());
-    removeTree(partial);
+    const QuantizedModelWriter writer(toPath(output_->text().trimmed()));
+    spdlog::info("Quantize: discarding the interrupted job in {}", writer.workFolder().string());
+    writer.discardWorkFolder();
     refreshPreflight();   // clears a "can be resumed" status
-    setStatus(tr("Discarded the interrupted job in %1.").arg(toQString(partial)));
-    appendLog(tr("Discarded %1").arg(toQString(partial)));
+    setStatus(tr("Discarded the interrupted job in %1.").arg(toQString(writer.workFolder())));
+    appendLog(tr("Discarded %1").arg(toQString(writer.workFolder())));
 }
 
 void QuantizePage::cancel() {

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <span>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -145,6 +146,71 @@ private Q_SLOTS:
         QVERIFY(both.find("model.embed_tokens.weight") && both.find("lm_head.weight"));
     }
 
+    // A float32 Qwen2 on the CPU: stored dtype = compute dtype, so the loaded tensors are the source
+    // file's read-only mapping. The AWQ job folds its scales into new tensors, never into loaded
+    // ones (the v bias fold once divided the mapped bias in place: a crash, or a changed source).
+    // The model is ../shared/models/qwen2-random in float32 with its 2 kv heads repeated to 4 (the
+    // same model without GQA, so that v folds into o), its weights file made read-only.
+    void quantizesAReadOnlyFloat32SourceWithoutWritingIt() {
+        const fs::path from = test::modelDir("qwen2-random");
+        const fs::path model = tmp("qwen2-f32-mha");
+        fs::create_directories(model);
+        auto config = nlohmann::json::parse(fileBytes(from / "config.json"));
+        const int heads = config["num_attention_heads"].get<int>(), kvHeads = config["num_key_value_heads"].get<int>();
+        const int headDim = config["hidden_size"].get<int>() / heads;
+        QVERIFY(kvHeads < heads);
+        const auto in = TensorStore::openFolder(from);
+        std::vector<std::vector<float>> values;
+        values.reserve(in.tensors().size());
+        std::vector<TensorToWrite> tensors;
+        for (const auto& t : in.tensors()) {
+            QCOMPARE(t.dtype, DType::BF16);
+            const auto* bits = reinterpret_cast<const std::uint16_t*>(in.data(t).data());
+            std::vector<float> v(t.elementCount());
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = kernels::bf16ToFloat(bits[i]);
+            auto shape = t.shape;
+            if (t.name.find("k_proj") != std::string::npos || t.name.find("v_proj") != std::string::npos) {
+                const std::size_t row = t.shape.size() == 2 ? std::size_t(t.shape[1]) : 1, perHead = std::size_t(headDim) * row;
+                std::vector<float> repeated;
+                for (int h = 0; h < heads; ++h) {  // query head h reads kv head h / (heads / kvHeads)
+                    const auto begin = v.begin() + std::ptrdiff_t(std::size_t(h / (heads / kvHeads)) * perHead);
+                    repeated.insert(repeated.end(), begin, begin + std::ptrdiff_t(perHead));
+                }
+                v = std::move(repeated);
+                shape[0] = std::int64_t(heads) * headDim;
+            }
+            values.push_back(std::move(v));
+            tensors.push_back({t.name, DType::F32, shape, std::as_bytes(std::span(values.back()))});
+        }
+        writeSafetensors(model / "model.safetensors", tensors, {{"format", "pt"}});
+        config["num_key_value_heads"] = heads;
+        config["dtype"] = "float32";
+        std::ofstream(model / "config.json") << config.dump(2);
+        for (const char* side : {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "chat_template.jinja"})
+            fs::copy_file(from / side, model / side);
+        fs::permissions(model / "model.safetensors", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);  // 0444
+        const std::string before = fileBytes(model / "model.safetensors");
+        QVERIFY(describeModel(model).config.numKvHeads == heads);
+
+        QuantizeSettings job = smallJob(tmp("qwen2-f32-mha-awq"), QuantMethodChoice::Awq);
+        job.model = model;
+        job.samples = 8;
+        job.seqlen = 64;
+        const auto summary = runQuantizeJob(job);
+        QVERIFY(fileBytes(model / "model.safetensors") == before);
+        // The v -> o fold ran (a ratio for it), and the written v bias carries it: not the source's bias.
+        QVERIFY(summary.perLayer.at(0).scaleRatios.at(1) >= 0);
+        const auto out = TensorStore::openFolder(tmp("qwen2-f32-mha-awq"));
+        const TensorInfo* written = out.find("model.layers.0.self_attn.v_proj.bias");
+        const TensorInfo* source = in.find("model.layers.0.self_attn.v_proj.bias");
+        QVERIFY(written && source && written->dtype == DType::F16);
+        const auto* got = reinterpret_cast<const std::uint16_t*>(out.data(*written).data());
+        const auto* orig = reinterpret_cast<const std::uint16_t*>(in.data(*source).data());
+        int changed = 0;
+        for (int i = 0; i < headDim; ++i) changed += kernels::halfToFloat(got[i]) != kernels::bf16ToFloat(orig[i]) ? 1 : 0;
+        QVERIFY2(changed > headDim / 2, qPrintable(QString("%1 of %2 bias values changed").arg(changed).arg(headDim)));
+    }
+
     void packingMatchesAutoAwqFixture() {
         // tinystories-qwen3-7m-awq was packed by AutoAWQ's own code from RTN weights of the same
         // model: our RTN output must agree with it nibble for nibble (fp16 rounding of the
@@ -209,6 +275,22 @@ private Q_SLOTS:
             if (name == "awqbench_quantization.json") continue;  // holds times
             QVERIFY2(fileBytes(e.path()) == fileBytes(tmp("parts") / name), qPrintable(QString::fromStdString(name.string())));
         }
+        // The writer's index comes from what it wrote this run and the layers it adopted from the
+        // first run, not from reading the shards back: it names every tensor of every shard, only those.
+        const auto index = nlohmann::json::parse(fileBytes(tmp("parts") / "model.safetensors.index.json"));
+        std::map<std::string, std::string> inShards;
+        std::uint64_t shardBytes = 0;
+        for (const auto& e : fs::directory_iterator(tmp("parts")))
+            if (e.path().extension() == ".safetensors") {
+                const SafetensorsFile shard(e.path());
+                for (const auto& t : shard.tensors()) {
+                    inShards[t.name] = e.path().filename().string();
+                    shardBytes += t.byteSize;
+                }
+            }
+        QCOMPARE(inShards.size(), std::size_t(8 * 25 + 2));  // per layer 4 norms + 7 x (qweight, qzeros, scales); embeddings, final norm (tied)
+        QVERIFY((index["weight_map"].get<std::map<std::string, std::string>>() == inShards));
+        QCOMPARE(index["metadata"]["total_size"].get<std::uint64_t>(), shardBytes);
         const auto record = nlohmann::json::parse(fileBytes(tmp("parts") / "awqbench_quantization.json"));
         QCOMPARE(record["source"]["fingerprint"].get<std::string>(), describeModel(test::modelDir("tinystories-qwen3-7m")).fingerprint);
         QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("awq"));
@@ -299,6 +381,24 @@ private Q_SLOTS:
             if (e.path().extension() == ".safetensors") weights += e.file_size();
         QVERIFY2(std::abs(double(p.estimatedOutputBytes) / double(weights) - 1) < 0.05,
                  qPrintable(QString("estimated %1, written %2").arg(p.estimatedOutputBytes).arg(weights)));
+
+        // Handed its pre-flight, the job takes the model description and calibration blocks from it
+        // instead of reading them again: the same model, byte for byte, and the same record.
+        auto handed = s;
+        handed.output = tmp("pre-handed");
+        const auto ph = preflightQuantizeJob(handed);
+        QVERIFY(ph.ok() && ph.inputs && ph.inputs->calibration.blocks.size() == std::size_t(summary.calibrationBlocks));
+        QCOMPARE(runQuantizeJob(handed, {}, {}, &ph).calibrationTokens, summary.calibrationTokens);
+        for (const auto& e : fs::directory_iterator(tmp("pre")))
+            if (e.path().filename() != "awqbench_quantization.json")
+                QVERIFY2(fileBytes(e.path()) == fileBytes(tmp("pre-handed") / e.path().filename()), qPrintable(e.path().filename().c_str()));
+        const auto handedRecord = nlohmann::json::parse(fileBytes(tmp("pre-handed") / "awqbench_quantization.json"));
+        QVERIFY(handedRecord["calibration"] == record["calibration"]);
+        // A pre-flight of other settings is not taken: the job reads its own 8 samples.
+        auto fewer = s;
+        fewer.output = tmp("pre-fewer");
+        fewer.samples = 8;
+        QVERIFY(runQuantizeJob(fewer, {}, {}, &p).calibrationBlocks < summary.calibrationBlocks);
 
         // Every problem is named before anything starts.
         auto problemsOf = [](const QuantizeSettings& bad) {
