@@ -3,6 +3,7 @@
 #include "kernels/awq_layout.h"
 #include "kernels/cuda/alignment.h"
 #include "kernels/cuda/device_attributes.h"
+#include "kernels/cuda/element_math.cuh"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 #include "kernels/cuda/programmatic_launch.cuh"
 #include "kernels/cuda/split_k.cuh"
@@ -86,17 +87,6 @@ struct RepackedArgs {
 };
 
 template <typename T>
-__device__ __forceinline__ float toF(T v) {
-    if constexpr (std::is_same_v<T, __half>) return __half2float(v);
-    else return __bfloat162float(v);
-}
-template <typename T>
-__device__ __forceinline__ T fromF(float v) {
-    if constexpr (std::is_same_v<T, __half>) return __float2half_rn(v);
-    else return __float2bfloat16_rn(v);
-}
-
-template <typename T>
 __device__ __forceinline__ std::uint32_t subPair(std::uint32_t a, std::uint32_t b) {
     std::uint32_t r;
     if constexpr (std::is_same_v<T, __half>) {
@@ -175,7 +165,7 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
         const int m = i / 16, col = tile * 16 + i % 16;
         const float* p = a.partial + std::int64_t(m) * a.N + col;
         T* r = a.fusion.residual ? a.fusion.residual + std::int64_t(m) * a.N + col : nullptr;
-        const float before = r ? toF(*r) : 0.0f;  // in flight with the partials
+        const float before = r ? toFloat(*r) : 0.0f;  // in flight with the partials
         float sum = 0.0f;
         for (int s = 0; s < splits; s += 8) {  // eight L2 reads in flight, summed in split order
             float v[8];
@@ -186,9 +176,9 @@ __device__ __forceinline__ void finishTileSplits(const RepackedArgs<T>& a, int t
                 if (s + u < splits) sum += v[u];
         }
         if (r) {  // M <= 2: lane = 16 m + column within the tile, one pass
-            const T v = fromF<T>(before + toF(fromF<T>(sum)));
+            const T v = fromFloat<T>(before + roundTo<T>(sum));
             *r = v;
-            squares = toF(v) * toF(v);
+            squares = toFloat(v) * toFloat(v);
         } else {
             a.y[std::int64_t(m) * a.N + col] = T(sum);
         }
@@ -344,21 +334,6 @@ __device__ __forceinline__ void dequantWord(std::uint32_t q, const GroupZeros<T>
     }
 }
 
-// T(T(silu(g)) * u) for eight pairs, as siluMul (decode_ops.h) rounds it.
-template <typename T>
-__device__ __forceinline__ uint4 siluMul8(uint4 gate, uint4 up) {
-    uint4 out;
-    const T* ge = reinterpret_cast<const T*>(&gate);
-    const T* ue = reinterpret_cast<const T*>(&up);
-    T* oe = reinterpret_cast<T*>(&out);
-#pragma unroll
-    for (int e = 0; e < 8; ++e) {
-        const float g = toF(ge[e]);
-        oe[e] = fromF<T>(toF(fromF<T>(g / (1.0f + __expf(-g)))) * toF(ue[e]));
-    }
-    return out;
-}
-
 // Rows [0, M) of the GEMM's input over this split's k range into shared memory, through the
 // fusion's input transform (AwqDecodeFusion in awq_repacked.h). For rmsNorm every warp adds up the
 // producer's per-tile sums of squares itself (K/16 floats a row, in flight with the x loads, in
@@ -386,18 +361,10 @@ __device__ __forceinline__ void stageX(const RepackedArgs<T>& a, uint4* xStage, 
     for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
         const int m = i / rangeWords, c = i - m * rangeWords;
         const uint4* row = reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * rowElems + std::int64_t(kbBegin) * 64) + c;
-        uint4 x = __ldg(row);
-        if (silu) {
-            x = siluMul8<T>(x, __ldg(row + a.K / 8));
-        } else if (norm) {
-            const uint4 w = __ldg(normWeight + c);
-            const float scale = m == 0 ? rowScale[0] : rowScale[kAwqDecodeFusionMaxM - 1];
-            T* xe = reinterpret_cast<T*>(&x);
-            const T* we = reinterpret_cast<const T*>(&w);
-#pragma unroll
-            for (int e = 0; e < 8; ++e) xe[e] = fromF<T>(toF(we[e]) * toF(fromF<T>(toF(xe[e]) * scale)));
-        }
-        xStage[m * rowStride + c] = x;
+        const uint4 x = __ldg(row);
+        xStage[m * rowStride + c] = silu   ? siluMul8<T>(x, __ldg(row + a.K / 8))
+                                    : norm ? rmsNormScale8<T>(x, __ldg(normWeight + c), m == 0 ? rowScale[0] : rowScale[kAwqDecodeFusionMaxM - 1])
+                                           : x;
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "kernels/cuda/alignment.h"
 #include "kernels/cuda/device_attributes.h"
+#include "kernels/cuda/element_math.cuh"
 #include "kernels/cuda/programmatic_launch.cuh"
 
 #include <algorithm>
@@ -14,24 +15,6 @@ namespace {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr float kLog2e = 1.4426950408889634f;
-
-__device__ __forceinline__ float toFloat(__half v) { return __half2float(v); }
-__device__ __forceinline__ float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
-
-template <typename T>
-__device__ __forceinline__ T fromFloat(float v) {
-    if constexpr (std::is_same_v<T, __half>) {
-        return __float2half_rn(v);
-    } else {
-        return __float2bfloat16_rn(v);
-    }
-}
-
-// Rounds through T: what an op of torch on T tensors yields.
-template <typename T>
-__device__ __forceinline__ float roundTo(float v) {
-    return toFloat(fromFloat<T>(v));
-}
 
 __device__ __forceinline__ float warpSum(float v) {
 #pragma unroll
@@ -86,17 +69,8 @@ __global__ void rmsNormResidualKernel(T* __restrict__ x, const T* __restrict__ d
         }
     }
     const float inv = rsqrtf(blockSum(sumSquares) / float(dim) + eps);
-    for (int i = threadIdx.x; i < vecs; i += blockDim.x) {
-        uint4 xv = xr[i];  // this thread's own write above, if any
-        uint4 wv = wr[i];
-        uint4 ov;
-        const T* xe = reinterpret_cast<const T*>(&xv);
-        const T* we = reinterpret_cast<const T*>(&wv);
-        T* oe = reinterpret_cast<T*>(&ov);
-#pragma unroll
-        for (int e = 0; e < 8; ++e) oe[e] = fromFloat<T>(toFloat(we[e]) * roundTo<T>(toFloat(xe[e]) * inv));
-        orow[i] = ov;
-    }
+    for (int i = threadIdx.x; i < vecs; i += blockDim.x)
+        orow[i] = rmsNormScale8<T>(xr[i], wr[i], inv);  // xr[i]: this thread's own write above, if any
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,16 +292,7 @@ __global__ void siluMulKernel(const T* __restrict__ gateUp, T* __restrict__ out,
     const std::int64_t r = i / vecsPerRow, c = i % vecsPerRow;
     const uint4 gv = reinterpret_cast<const uint4*>(gateUp + r * 2 * inter)[c];
     const uint4 uv = reinterpret_cast<const uint4*>(gateUp + r * 2 * inter + inter)[c];
-    uint4 ov;
-    const T* ge = reinterpret_cast<const T*>(&gv);
-    const T* ue = reinterpret_cast<const T*>(&uv);
-    T* oe = reinterpret_cast<T*>(&ov);
-#pragma unroll
-    for (int e = 0; e < 8; ++e) {
-        const float g = toFloat(ge[e]);
-        oe[e] = fromFloat<T>(roundTo<T>(g / (1.0f + __expf(-g))) * toFloat(ue[e]));
-    }
-    reinterpret_cast<uint4*>(out + r * inter)[c] = ov;
+    reinterpret_cast<uint4*>(out + r * inter)[c] = siluMul8<T>(gv, uv);
 }
 
 
