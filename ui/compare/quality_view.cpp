@@ -1,14 +1,13 @@
 #include "ui/compare/quality_view.h"
 
-#include "core/util/resources.h"
 
+#include "core/util/resources.h"
+#include "ui/compare/ab_results_table.h"
 #include "ui/models/catalog_text.h"
 #include "ui/util/path_text.h"
-#include "ui/util/view_style.h"
 
 #include <QFileDialog>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -61,20 +60,7 @@ QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     tools->addWidget(stop_);
     tools->addWidget(run_);
 
-    results_ = new QTableWidget(RowCount, 2);
-    results_->setObjectName(QStringLiteral("qualityResults"));
-    results_->setVerticalHeaderLabels({tr("Perplexity"), tr("Scored tokens"), tr("KL divergence vs A"), tr("Top-1 agreement vs A")});
-    results_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    results_->verticalHeader()->setDefaultSectionSize(results_->fontMetrics().height() + 8);
-    results_->setMaximumHeight(results_->verticalHeader()->defaultSectionSize() * (RowCount + 1) + 8);
-    applySoftSelection(results_);
-    for (int r = 0; r < RowCount; ++r)
-        for (int c = 0; c < 2; ++c) {
-            auto* item = new QTableWidgetItem;
-            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            results_->setItem(r, c, item);
-        }
+    results_ = makeAbResultsTable({tr("Perplexity"), tr("Scored tokens"), tr("KL divergence vs A"), tr("Top-1 agreement vs A")}, QStringLiteral("qualityResults"));
     notes_ = new QLabel;
     notes_->setObjectName(QStringLiteral("qualityNotes"));
     notes_->setWordWrap(true);

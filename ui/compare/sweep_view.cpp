@@ -1,12 +1,11 @@
 #include "ui/compare/sweep_view.h"
 
 #include "core/util/int_list.h"
+#include "ui/compare/ab_results_table.h"
 #include "ui/util/qcustomplot_include.h"
-#include "ui/util/view_style.h"
 
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -88,20 +87,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     charts->addWidget(throughput_);
     charts->addWidget(latency_);
 
-    summary_ = new QTableWidget(RowCount, 2);
-    summary_->setObjectName(QStringLiteral("sweepSummary"));
-    summary_->setVerticalHeaderLabels({tr("Best throughput"), tr("Knee"), tr("Max concurrency under SLO"), tr("Cost per 1M tokens")});
-    summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    summary_->verticalHeader()->setDefaultSectionSize(summary_->fontMetrics().height() + 8);
-    summary_->setMaximumHeight(summary_->verticalHeader()->defaultSectionSize() * (RowCount + 1) + 8);
-    applySoftSelection(summary_);
-    for (int r = 0; r < RowCount; ++r)
-        for (int c = 0; c < 2; ++c) {
-            auto* item = new QTableWidgetItem;
-            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            summary_->setItem(r, c, item);
-        }
+    summary_ = makeAbResultsTable({tr("Best throughput"), tr("Knee"), tr("Max concurrency under SLO"), tr("Cost per 1M tokens")}, QStringLiteral("sweepSummary"));
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);

@@ -1,18 +1,17 @@
 #include "ui/compare/timeline_view.h"
 
+
 #include "core/compare/decode_timeline.h"
 #include "core/report/decode_roofline.h"
 #include "core/util/format.h"
-
+#include "ui/compare/ab_results_table.h"
 #include "ui/util/qcustomplot_include.h"
-#include "ui/util/view_style.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -58,22 +57,9 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     tools->addWidget(stop_);
     tools->addWidget(run_);
 
-    results_ = new QTableWidget(RowCount, 2);
-    results_->setObjectName(QStringLiteral("timelineResults"));
-    results_->setVerticalHeaderLabels({tr("Step (us)"), tr("GEMM/GEMV (us)"), tr("Attention (us)"), tr("Norms (us)"), tr("Other (us)"),
+    results_ = makeAbResultsTable({tr("Step (us)"), tr("GEMM/GEMV (us)"), tr("Attention (us)"), tr("Norms (us)"), tr("Other (us)"),
                                        tr("Nothing running (us)"), tr("Share outside GEMMs"), tr("Weight bytes a step"),
-                                       tr("GEMM/GEMV GB/s (of read ceiling)"), tr("GEMM/GEMV GFLOP/s (of compute peak)")});
-    results_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    results_->verticalHeader()->setDefaultSectionSize(results_->fontMetrics().height() + 8);
-    results_->setMaximumHeight(results_->verticalHeader()->defaultSectionSize() * (RowCount + 1) + 8);
-    applySoftSelection(results_);
-    for (int r = 0; r < RowCount; ++r)
-        for (int c = 0; c < 2; ++c) {
-            auto* item = new QTableWidgetItem;
-            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-            results_->setItem(r, c, item);
-        }
+                                       tr("GEMM/GEMV GB/s (of read ceiling)"), tr("GEMM/GEMV GFLOP/s (of compute peak)")}, QStringLiteral("timelineResults"));
     chart_ = new QCustomPlot;
     chart_->setObjectName(QStringLiteral("timelineChart"));
     chart_->setMinimumHeight(120);
