@@ -285,7 +285,7 @@ int main(int argc, char** argv) {
     fs::path traceDir;
     std::vector<int> batches = {1, 8, 32}, prompts = {128, 2048};
     fs::path dir = fs::temp_directory_path() / "awqbench-engine-bench";
-    std::string peer;
+    std::string peer, only;
     bool keep = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -306,9 +306,10 @@ int main(int argc, char** argv) {
         else if (a == "--peer") peer = value();
         else if (a == "--timeline") timelineSteps = std::max(1, std::stoi(value()));
         else if (a == "--timeline-dir") traceDir = value();
+        else if (a == "--only") only = value();  // fp16 or awq: one model (for A/B sweeps of one setting)
         else {
             std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens N] [--batches 1,8,32] "
-                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]]\n");
+                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]] [--only fp16|awq]\n");
             return 2;
         }
     }
@@ -330,6 +331,7 @@ int main(int argc, char** argv) {
         std::vector<Row> rows;
         std::vector<std::pair<std::string, double>> bytesPerToken;
         for (const auto& [sub, label] : {std::pair{"fp16", "fp16"}, std::pair{"awq", "AWQ-g128"}}) {
+            if (!only.empty() && only != sub) continue;
             double bytes = 0;
             auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes, timelineSteps, traceDir.empty() ? fs::current_path() : traceDir);
             rows.insert(rows.end(), r.begin(), r.end());

@@ -379,7 +379,15 @@ constexpr int kStagedKBlocksInFlight = 8;
 
 // Tried and dropped (H200, awq_gemm_bench, cold L2): reloading each weight register IF k-blocks
 // ahead as soon as it is read ("rolling" loads, same registers) instead of in batches of IF:
-// gate|up at M = 1 went from 22.6 to 41.3 us, batch 1 decode 394 -> 282 tok/s.
+// gate|up at M = 1 went from 22.6 to 41.3 us, batch 1 decode 394 -> 282 tok/s. Also dropped: each
+// GEMV pulling the next linear's weights (o after q|k|v, ... the next layer's q|k|v after down) into
+// L2 with cp.async.bulk.prefetch.L2 from its prologue, so that its reads would hit L2: batch 1
+// (prompt 128) 368.7 tok/s without, 355.0 with 16 MB a linear, 341.0 with all of it (engine_bench,
+// same run); the extra code also cost the fp16 kernel 56 bytes more spills at 72 registers. And a
+// cp.async ring in shared memory (3 stages of 4 k-blocks a warp, so that bytes stay in flight while
+// a warp computes, 61 registers, no spills): slower on every shape (M = 1: gate|up 22.5 -> 24.7 us,
+// qkv 9.1 -> 9.6, o 7.6 -> 7.9; batch 1 394.6 -> 376.3 tok/s); ncu on gate|up at M = 1 shows the
+// same DRAM throughput (51%) and issue rate (0.55-0.58 a scheduler) either way.
 // Registers decide the speed at M = 32: fp16 builds at 128 a thread (four blocks a
 // multiprocessor); a variant at 133 lost a block a multiprocessor and ~25% (measured on an H200).
 template <typename T, int MT8, int KPG>

@@ -24,8 +24,6 @@
 namespace awq::engine {
 namespace {
 
-std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
-
 // q [B, H, S, D] against k, v [B, KvH, T, D] without repeating K/V per query head: the G = H / KvH
 // query heads sharing kv head j (heads jG .. jG+G-1, as repeat_interleave pairs them) become G*S
 // rows of one matmul. mask [B or 1, 1, S, T] bool. Returns [B, H, S, D].

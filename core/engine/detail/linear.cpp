@@ -9,8 +9,6 @@
 namespace awq::engine {
 namespace {
 
-std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
-
 // The parts' biases end to end (zeros for a part without one), or undefined when none has one.
 template <typename Part>
 at::Tensor concatBiases(const std::vector<const Part*>& parts, const std::vector<at::Tensor>& biases) {

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cstdint>
 #include <string>
 
 namespace awq::engine {
@@ -13,6 +14,9 @@ namespace awq::engine {
 at::ScalarType scalarTypeOf(DType t);         // throws awq::Error for types torch cannot hold
 at::ScalarType parseComputeDtype(const std::string& name);  // "float32", "float16", "bfloat16"
 std::string computeDtypeName(at::ScalarType t);
+
+// Bytes of t's elements (0 for an undefined tensor).
+inline std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
 
 // A tensor of the store as `target` type on `device`. CPU tensors whose type already matches alias
 // the memory map (read-only, never written), so a CPU model costs no extra copy.

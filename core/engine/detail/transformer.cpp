@@ -22,8 +22,6 @@ struct DecodeGraph {
 
 namespace {
 
-std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
-
 bool graphsDisabledByEnvironment() {
     const char* v = std::getenv("AWQBENCH_CUDA_GRAPHS");
     return v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0);
