@@ -1,5 +1,7 @@
 #include "core/engine/detail/gptq_layout.h"
 
+#include "kernels/awq_layout.h"
+
 namespace awq::engine {
 namespace {
 
@@ -23,7 +25,30 @@ at::Tensor unpackLastDim(const at::Tensor& packed) {
     return nibbles.reshape({packed.size(0), -1});
 }
 
+// [R, N] integers 0..15 -> [R, N/8] int32 in AutoAWQ's nibble order, on the values' device.
+at::Tensor packAwqColumns(const at::Tensor& values) {
+    std::int64_t shifts[8];
+    for (int c = 0; c < 8; ++c) shifts[c] = 4 * kernels::awqNibbleOfColumn(c);
+    const auto shift = at::from_blob(shifts, {8}, at::kLong).to(values.device());
+    const auto v = values.to(at::kLong).view({values.size(0), values.size(1) / 8, 8});
+    auto word = at::bitwise_left_shift(v, shift).sum(-1);  // disjoint bits: the sum is the OR
+    word = at::where(word >= (std::int64_t(1) << 31), word - (std::int64_t(1) << 32), word);
+    return word.to(at::kInt);
+}
+
 }  // namespace
+
+std::optional<AwqTensors> gptqAsAwq(const GptqTensors& t, bool zerosMinusOne, int groupSize) {
+    const std::int64_t K = t.qweight.size(0) * 8, N = t.qweight.size(1);
+    if (groupSize <= 0 || K % groupSize != 0 || N % 8 != 0 || t.scales.size(0) != K / groupSize) return std::nullopt;
+    const auto inOrder = at::arange(K, t.gIdx.options().dtype(at::kLong)).div(groupSize, "floor");
+    if (!at::equal(t.gIdx.to(at::kLong), inOrder)) return std::nullopt;  // act-order: groups are not contiguous in k
+    auto z = unpackLastDim(t.qzeros);                                    // [G, N]
+    if (zerosMinusOne) z = z + 1;
+    if (z.max().item<int>() > 15) return std::nullopt;
+    const auto q = unpackLastDim(t.qweight.t().contiguous()).t().contiguous();  // [K, N]
+    return AwqTensors{packAwqColumns(q), packAwqColumns(z), t.scales.to(at::kHalf).contiguous()};
+}
 
 GptqTensors packGptq(const at::Tensor& q, const at::Tensor& zeros, const at::Tensor& scales, const at::Tensor& gIdx) {
     GptqTensors t;

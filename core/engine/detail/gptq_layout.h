@@ -16,6 +16,8 @@
 // v1 cannot hold a zero of 0 (stored as -1, read back as 16): the quantizer keeps zeros in 1..15.
 #include "core/engine/detail/torch_util.h"
 
+#include <optional>
+
 namespace awq::engine {
 
 struct GptqTensors {
@@ -28,6 +30,18 @@ struct GptqTensors {
 // q [N, K] and zeros [N, G] hold integers 0..15 (any dtype; zeros 1..15 for v1), scales [N, G],
 // gIdx [K] (any integer dtype). Requires K % 8 == 0 and N % 8 == 0. Returns CPU tensors.
 GptqTensors packGptq(const at::Tensor& q, const at::Tensor& zeros, const at::Tensor& scales, const at::Tensor& gIdx);
+
+// The same weight in the AutoAWQ GEMM layout (kernels/awq_layout.h), so that it runs on the W4A16
+// kernels, where GPTQ's allows it: groups in input order (g_idx[k] = k / groupSize: no act-order),
+// K % groupSize == 0 and every zero in 0..15 (a v1 zero of 0 reads back as 16). dequantizeAwq of the
+// result equals dequantizeGptq bit for bit (both fp16((q - z) * s)). nullopt otherwise. Torch ops
+// on the tensors' device.
+struct AwqTensors {
+    at::Tensor qweight;  // int32 [K, N/8]
+    at::Tensor qzeros;   // int32 [G, N/8]
+    at::Tensor scales;   // fp16  [G, N]
+};
+std::optional<AwqTensors> gptqAsAwq(const GptqTensors& t, bool zerosMinusOne, int groupSize);
 
 // The dense weight [K, N] of `dtype` (torch ops, on the tensors' device). `zerosMinusOne`: the
 // "gptq" (v1) checkpoint format; false for "gptq_v2". Rounded through fp16 as the kernels compute it.

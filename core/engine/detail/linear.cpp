@@ -3,6 +3,7 @@
 #include "core/engine/detail/awq_cuda_linear.h"
 #include "core/engine/detail/gptq_layout.h"
 #include "core/util/error.h"
+#include "kernels/awq_layout.h"
 
 #include <algorithm>
 
@@ -115,9 +116,9 @@ std::unique_ptr<Linear> fuseLinears(const std::vector<const Linear*>& parts) {
 
 at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize,
                          at::ScalarType dtype) {
-    // Column c of each block of eight sits in nibble (c/2) + 4*(c%2) (kernels/awq_layout.h).
-    static const int64_t kShifts[8] = {0, 16, 4, 20, 8, 24, 12, 28};
-    const auto shifts = at::from_blob(const_cast<int64_t*>(kShifts), {8}, at::kLong).to(qweight.device()).to(at::kInt);
+    int shiftOfColumn[8];  // column c of each block of eight sits in nibble awqNibbleOfColumn(c)
+    for (int c = 0; c < 8; ++c) shiftOfColumn[c] = 4 * kernels::awqNibbleOfColumn(c);
+    const auto shifts = at::from_blob(shiftOfColumn, {8}, at::kInt).to(qweight.device());
     auto unpack = [&](const at::Tensor& packed) {
         return at::bitwise_and(at::bitwise_right_shift(packed.unsqueeze(-1), shifts), 0xF).reshape({packed.size(0), -1});
     };
@@ -153,6 +154,12 @@ std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& pr
             (K > 0 && (t.gIdx.min().item<int64_t>() < 0 || t.gIdx.max().item<int64_t>() >= groups)))
             throw Error("GPTQ tensors of '" + prefix + "' do not fit together (qweight, qzeros, scales, g_idx)", store.folder(),
                         "re-download or re-quantize the model");
+        // On the GPU, GPTQ without act-order runs packed on the AWQ kernels (the same weight);
+        // elsewhere, and with act-order, dense.
+        if (ctx.device.is_cuda())
+            if (auto awq = gptqAsAwq(t, ctx.gptqZerosMinusOne, int(group)))
+                return std::make_unique<AwqLinear>(std::move(awq->qweight), std::move(awq->qzeros), std::move(awq->scales), bias, int(group),
+                                                   ctx.compute);
         return std::make_unique<DenseLinear>(dequantizeGptq(t, ctx.gptqZerosMinusOne, ctx.compute).t().contiguous(), bias);
     }
     if (store.find(prefix + ".qweight")) {
