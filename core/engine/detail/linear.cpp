@@ -3,9 +3,11 @@
 #include "core/engine/detail/awq_cuda_linear.h"
 #include "core/engine/detail/gptq_layout.h"
 #include "core/util/error.h"
+#include "core/util/log_line.h"
 #include "kernels/awq_layout.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace awq::engine {
 namespace {
@@ -37,6 +39,13 @@ public:
         if (x.is_cuda()) {
             if (auto y = awqCudaLinear(x, qweight_, qzeros_, scales_, groupSize_); y.defined())
                 return bias_.defined() ? y + bias_ : y;
+            static std::once_flag warned;  // once a process: the step would print it for every linear
+            std::call_once(warned, [&] {
+                log::warn("engine: the AWQ CUDA kernels are not built in or do not take a " + std::to_string(inFeatures()) + " -> " +
+                          std::to_string(outFeatures()) + " linear with " + std::string(c10::toString(x.scalar_type())) +
+                          " activations: its weight is dequantized with torch on every call (much slower); float16 or bfloat16 "
+                          "compute takes the kernels");
+            });
         }
         const auto w = dequantizeAwq(qweight_, qzeros_, scales_, groupSize_, compute_);
         auto y = at::matmul(x, w);
