@@ -1,7 +1,7 @@
 #pragma once
 // Exports a saved run as a report: self-contained HTML (inline CSS, inline SVG charts, no external
 // references), Markdown, the normalized JSON document, or PDF (cairo; see pdfExportAvailable).
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 
 #include <filesystem>
 #include <optional>

@@ -1,5 +1,5 @@
 // Run documents: every key of docs/run-format.md written, read back unchanged, unknown keys kept.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/compare/sweep.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
