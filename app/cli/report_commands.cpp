@@ -2,7 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "core/report/report_export.h"
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 

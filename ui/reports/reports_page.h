@@ -3,7 +3,7 @@
 // its report (HTML with the charts, or the Markdown text), and export it as HTML, Markdown, PDF or
 // JSON. Rendering is core/report; a report renders in milliseconds, so no worker thread is needed.
 #include "core/report/report_export.h"
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 
 #include <QString>
 #include <QWidget>
