@@ -32,7 +32,7 @@ void addReportCommands(CLI::App& app) {
             if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
                 throw Error("PDF export is not available: this build was configured without cairo", opt->out,
                             "export --format html or md instead, or install libcairo2-dev and rebuild");
-            const auto doc = report::loadRunDocument(opt->run);
+            const auto doc = loadRunDocument(opt->run);
             report::exportReport(doc, *format, opt->out);
             std::error_code ec;
             const auto size = fs::file_size(opt->out, ec);

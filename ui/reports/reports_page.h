@@ -35,7 +35,7 @@ public:
 
     // Loads and previews a run; on failure shows the error (naming the file) and returns false.
     bool openRun(const QString& file);
-    const report::RunDocument* currentRun() const { return run_ ? &*run_ : nullptr; }
+    const RunDocument* currentRun() const { return run_ ? &*run_ : nullptr; }
     QString currentFile() const { return currentFile_; }
 
     void setPreview(Preview preview);
@@ -64,7 +64,7 @@ private:
 
     QString runsFolder_;
     QString currentFile_;
-    std::optional<report::RunDocument> run_;
+    std::optional<RunDocument> run_;
     Preview preview_ = Preview::Html;
 
     QLabel* folderLabel_ = nullptr;
