@@ -281,11 +281,13 @@ void addSettings(const RunDocument& d, ReportContent& c) {
 }
 
 void addMemory(const RunDocument& d, ReportContent& c) {
-    // Models with memory figures (an endpoint, or a hand-made document, has none).
+    // Every model once any has memory figures (a hand-made document may have none; an endpoint's are 0).
     std::vector<std::pair<std::string, const RunModel*>> withMemory;
-    for (const auto& [slot, m] : d.models)
-        if (m.memoryWeightsBytes || m.kvCacheBytesPerToken || !m.fit.empty()) withMemory.emplace_back(slot, &m);
-    if (withMemory.empty()) return;
+    for (const auto& [slot, m] : d.models) withMemory.emplace_back(slot, &m);
+    if (std::none_of(d.models.begin(), d.models.end(), [](const auto& m) {
+            return m.second.memoryWeightsBytes || m.second.kvCacheBytesPerToken || !m.second.fit.empty();
+        }))
+        return;
     c.blocks.push_back(heading("Memory", 2, "memory"));
     ReportTable t;
     t.header = {"Model", "Weights", "KV cache per token", "KV cache per 1K tokens"};
