@@ -192,7 +192,9 @@ void overlay(json& base, const json& known) {
 constexpr const char* kFix = "re-save the run from the workbench, or fix the file by hand (docs/run-format.md)";
 
 // Typed access with the key's path in every error, so a hand-edited file says what is wrong where.
-// A key that is absent or null leaves the field as it is (its zero value, or an explicit default).
+// `at` is the path of the object read from ("" for the document, "models.A", "battery.tests[2]");
+// the error names at.key. A key that is absent or null leaves the field as it is (its zero value or
+// an explicit default).
 class Reader {
 public:
     explicit Reader(fs::path file) : file_(std::move(file)) {}
@@ -206,40 +208,42 @@ public:
         const auto it = parent.find(key);
         return it == parent.end() || it->is_null() ? nullptr : &*it;
     }
-    const json* object(const json& parent, const std::string& key, const std::string& where) const {
+    const json* object(const json& parent, const std::string& key, const std::string& at) const {
         const json* j = child(parent, key);
-        if (j && !j->is_object()) fail(where, "should be an object");
+        if (j && !j->is_object()) fail(path(at, key), "should be an object");
         return j;
     }
-    const json* list(const json& parent, const std::string& key, const std::string& where) const {
+    const json* list(const json& parent, const std::string& key, const std::string& at) const {
         const json* j = child(parent, key);
-        if (j && !j->is_array()) fail(where, "should be a list");
+        if (j && !j->is_array()) fail(path(at, key), "should be a list");
         return j;
     }
-    // The i-th element of a list, which must be an object.
+    // The i-th element of a list, which must be an object; `where` is its path ("battery.tests[2]").
     const json& element(const json& list, std::size_t i, const std::string& where) const {
         if (!list[i].is_object()) fail(where, "should be an object");
         return list[i];
     }
 
     template <class T>
-    void read(const json& parent, const std::string& key, const std::string& where, T& out) const {
-        if (const json* j = child(parent, key)) out = value<T>(*j, where);
+    void read(const json& parent, const std::string& key, const std::string& at, T& out) const {
+        if (const json* j = child(parent, key)) out = value<T>(*j, path(at, key));
     }
     template <class T>
-    void read(const json& parent, const std::string& key, const std::string& where, std::optional<T>& out) const {
+    void read(const json& parent, const std::string& key, const std::string& at, std::optional<T>& out) const {
         const json* j = child(parent, key);
-        out = j ? std::optional<T>(value<T>(*j, where)) : std::nullopt;
+        out = j ? std::optional<T>(value<T>(*j, path(at, key))) : std::nullopt;
     }
-
-    void read(const json& parent, const std::string& key, const std::string& where, LatencyStats& out) const {
-        if (const json* j = object(parent, key, where)) {
-            read(*j, "mean", where + ".mean", out.mean);
-            read(*j, "p50", where + ".p50", out.p50);
-            read(*j, "p95", where + ".p95", out.p95);
-            read(*j, "p99", where + ".p99", out.p99);
+    void read(const json& parent, const std::string& key, const std::string& at, LatencyStats& out) const {
+        if (const json* j = object(parent, key, at)) {
+            const std::string where = path(at, key);
+            read(*j, "mean", where, out.mean);
+            read(*j, "p50", where, out.p50);
+            read(*j, "p95", where, out.p95);
+            read(*j, "p99", where, out.p99);
         }
     }
+
+    static std::string path(const std::string& at, const std::string& key) { return at.empty() ? key : at + "." + key; }
 
 private:
     template <class T>
@@ -282,42 +286,44 @@ template <class F>
 void forEachSlot(const Reader& r, const json* parent, const std::string& where, F&& f) {
     if (!parent) return;
     for (const auto& slot : slotKeys(*parent))
-        if (const json* x = r.object(*parent, slot, where + "." + slot)) f(slot, *x, where + "." + slot);
+        if (const json* x = r.object(*parent, slot, where)) f(slot, *x, where + "." + slot);
 }
 
 RunModel modelFrom(const Reader& r, const json& j, const std::string& w) {
     RunModel m;
-    r.read(j, "name", w + ".name", m.name);
-    r.read(j, "path", w + ".path", m.path);
-    r.read(j, "architecture", w + ".architecture", m.architecture);
-    r.read(j, "fingerprint", w + ".fingerprint", m.fingerprint);
-    r.read(j, "parameters", w + ".parameters", m.parameters);
-    r.read(j, "weight_bytes", w + ".weight_bytes", m.weightBytes);
-    r.read(j, "file_bytes", w + ".file_bytes", m.fileBytes);
-    if (const json* q = r.object(j, "quantization", w + ".quantization")) {
+    r.read(j, "name", w, m.name);
+    r.read(j, "path", w, m.path);
+    r.read(j, "architecture", w, m.architecture);
+    r.read(j, "fingerprint", w, m.fingerprint);
+    r.read(j, "parameters", w, m.parameters);
+    r.read(j, "weight_bytes", w, m.weightBytes);
+    r.read(j, "file_bytes", w, m.fileBytes);
+    if (const json* q = r.object(j, "quantization", w)) {
+        const std::string qw = w + ".quantization";
         RunQuantization s;
-        r.read(*q, "method", w + ".quantization.method", s.method);
-        r.read(*q, "bits", w + ".quantization.bits", s.bits);
-        r.read(*q, "group_size", w + ".quantization.group_size", s.groupSize);
-        r.read(*q, "zero_point", w + ".quantization.zero_point", s.zeroPoint);
-        r.read(*q, "version", w + ".quantization.version", s.version);
+        r.read(*q, "method", qw, s.method);
+        r.read(*q, "bits", qw, s.bits);
+        r.read(*q, "group_size", qw, s.groupSize);
+        r.read(*q, "zero_point", qw, s.zeroPoint);
+        r.read(*q, "version", qw, s.version);
         m.quantization = s;
     }
-    r.read(j, "source_fingerprint", w + ".source_fingerprint", m.sourceFingerprint);
-    r.read(j, "lora_adapter", w + ".lora_adapter", m.loraAdapter);
-    r.read(j, "compute_dtype", w + ".compute_dtype", m.computeDtype);
-    r.read(j, "load_seconds", w + ".load_seconds", m.loadSeconds);
-    if (const json* mem = r.object(j, "memory", w + ".memory")) {
-        r.read(*mem, "weights_bytes", w + ".memory.weights_bytes", m.memoryWeightsBytes);
-        r.read(*mem, "kv_cache_bytes_per_token", w + ".memory.kv_cache_bytes_per_token", m.kvCacheBytesPerToken);
-        if (const json* fit = r.list(*mem, "fit", w + ".memory.fit"))
+    r.read(j, "source_fingerprint", w, m.sourceFingerprint);
+    r.read(j, "lora_adapter", w, m.loraAdapter);
+    r.read(j, "compute_dtype", w, m.computeDtype);
+    r.read(j, "load_seconds", w, m.loadSeconds);
+    if (const json* mem = r.object(j, "memory", w)) {
+        const std::string mw = w + ".memory";
+        r.read(*mem, "weights_bytes", mw, m.memoryWeightsBytes);
+        r.read(*mem, "kv_cache_bytes_per_token", mw, m.kvCacheBytesPerToken);
+        if (const json* fit = r.list(*mem, "fit", mw))
             for (std::size_t i = 0; i < fit->size(); ++i) {
-                const std::string fw = w + ".memory.fit[" + std::to_string(i) + "]";
+                const std::string fw = mw + ".fit[" + std::to_string(i) + "]";
                 const json& f = r.element(*fit, i, fw);
                 GpuFit g;
-                r.read(f, "gpu_gib", fw + ".gpu_gib", g.gpuGib);
-                r.read(f, "fits", fw + ".fits", g.fits);
-                r.read(f, "max_context_tokens", fw + ".max_context_tokens", g.maxContextTokens);
+                r.read(f, "gpu_gib", fw, g.gpuGib);
+                r.read(f, "fits", fw, g.fits);
+                r.read(f, "max_context_tokens", fw, g.maxContextTokens);
                 m.fit.push_back(g);
             }
     }
@@ -326,30 +332,30 @@ RunModel modelFrom(const Reader& r, const json& j, const std::string& w) {
 
 RunSettings settingsFrom(const Reader& r, const json& s) {
     RunSettings out;  // a key left out keeps its default
-    r.read(s, "device", "settings.device", out.device);
-    r.read(s, "dtype", "settings.dtype", out.dtype);
-    r.read(s, "max_new_tokens", "settings.max_new_tokens", out.maxNewTokens);
-    r.read(s, "greedy", "settings.greedy", out.greedy);
-    r.read(s, "temperature", "settings.temperature", out.temperature);
-    r.read(s, "top_k", "settings.top_k", out.topK);
-    r.read(s, "top_p", "settings.top_p", out.topP);
-    r.read(s, "repetition_penalty", "settings.repetition_penalty", out.repetitionPenalty);
-    r.read(s, "seed", "settings.seed", out.seed);
+    r.read(s, "device", "settings", out.device);
+    r.read(s, "dtype", "settings", out.dtype);
+    r.read(s, "max_new_tokens", "settings", out.maxNewTokens);
+    r.read(s, "greedy", "settings", out.greedy);
+    r.read(s, "temperature", "settings", out.temperature);
+    r.read(s, "top_k", "settings", out.topK);
+    r.read(s, "top_p", "settings", out.topP);
+    r.read(s, "repetition_penalty", "settings", out.repetitionPenalty);
+    r.read(s, "seed", "settings", out.seed);
     return out;
 }
 
 TestResult resultFrom(const Reader& r, const json& j, const std::string& w) {
     TestResult t;
-    r.read(j, "text", w + ".text", t.text);
-    r.read(j, "output_tokens", w + ".output_tokens", t.outputTokens);
-    r.read(j, "finish", w + ".finish", t.finish);
-    r.read(j, "seconds", w + ".seconds", t.seconds);
-    r.read(j, "ttft_ms", w + ".ttft_ms", t.ttftMs);
-    r.read(j, "tpot_ms", w + ".tpot_ms", t.tpotMs);
-    r.read(j, "loop_detected", w + ".loop_detected", t.loopDetected);
-    r.read(j, "substantive", w + ".substantive", t.substantive);
-    r.read(j, "exact_match", w + ".exact_match", t.exactMatch);
-    r.read(j, "notes", w + ".notes", t.notes);
+    r.read(j, "text", w, t.text);
+    r.read(j, "output_tokens", w, t.outputTokens);
+    r.read(j, "finish", w, t.finish);
+    r.read(j, "seconds", w, t.seconds);
+    r.read(j, "ttft_ms", w, t.ttftMs);
+    r.read(j, "tpot_ms", w, t.tpotMs);
+    r.read(j, "loop_detected", w, t.loopDetected);
+    r.read(j, "substantive", w, t.substantive);
+    r.read(j, "exact_match", w, t.exactMatch);
+    r.read(j, "notes", w, t.notes);
     return t;
 }
 
@@ -373,30 +379,30 @@ BatteryTotals totalsOf(const BatteryRun& b, const std::string& slot) {
 
 BatteryRun batteryFrom(const Reader& r, const json& j) {
     BatteryRun b;
-    r.read(j, "name", "battery.name", b.name);
-    r.read(j, "source", "battery.source", b.source);
-    if (const json* tests = r.list(j, "tests", "battery.tests"))
+    r.read(j, "name", "battery", b.name);
+    r.read(j, "source", "battery", b.source);
+    if (const json* tests = r.list(j, "tests", "battery"))
         for (std::size_t i = 0; i < tests->size(); ++i) {
             const std::string w = "battery.tests[" + std::to_string(i) + "]";
             const json& t = r.element(*tests, i, w);
             TestRecord rec;
-            r.read(t, "id", w + ".id", rec.id);
-            r.read(t, "category", w + ".category", rec.category);
-            r.read(t, "prompt", w + ".prompt", rec.prompt);
-            r.read(t, "reference", w + ".reference", rec.reference);
-            forEachSlot(r, r.object(t, "results", w + ".results"), w + ".results",
+            r.read(t, "id", w, rec.id);
+            r.read(t, "category", w, rec.category);
+            r.read(t, "prompt", w, rec.prompt);
+            r.read(t, "reference", w, rec.reference);
+            forEachSlot(r, r.object(t, "results", w), w + ".results",
                         [&](const std::string& slot, const json& x, const std::string& rw) { rec.results[slot] = resultFrom(r, x, rw); });
             b.tests.push_back(std::move(rec));
         }
-    forEachSlot(r, r.object(j, "totals", "battery.totals"), "battery.totals", [&](const std::string& slot, const json& t, const std::string& w) {
+    forEachSlot(r, r.object(j, "totals", "battery"), "battery.totals", [&](const std::string& slot, const json& t, const std::string& w) {
         BatteryTotals& bt = b.totals[slot];
-        r.read(t, "tests", w + ".tests", bt.tests);
-        r.read(t, "total_seconds", w + ".total_seconds", bt.totalSeconds);
-        r.read(t, "avg_seconds", w + ".avg_seconds", bt.avgSeconds);
-        r.read(t, "loop_detections", w + ".loop_detections", bt.loopDetections);
-        r.read(t, "substantive", w + ".substantive", bt.substantive);
-        r.read(t, "with_reference", w + ".with_reference", bt.withReference);
-        r.read(t, "exact_matches", w + ".exact_matches", bt.exactMatches);
+        r.read(t, "tests", w, bt.tests);
+        r.read(t, "total_seconds", w, bt.totalSeconds);
+        r.read(t, "avg_seconds", w, bt.avgSeconds);
+        r.read(t, "loop_detections", w, bt.loopDetections);
+        r.read(t, "substantive", w, bt.substantive);
+        r.read(t, "with_reference", w, bt.withReference);
+        r.read(t, "exact_matches", w, bt.exactMatches);
     });
     for (const auto& t : b.tests)
         for (const auto& [slot, _] : t.results)
@@ -406,53 +412,53 @@ BatteryRun batteryFrom(const Reader& r, const json& j) {
 
 SpeedStats speedFrom(const Reader& r, const json& j, const std::string& w) {
     SpeedStats s;
-    r.read(j, "requests", w + ".requests", s.requests);
-    r.read(j, "output_tokens", w + ".output_tokens", s.outputTokens);
-    r.read(j, "output_tokens_per_s", w + ".output_tokens_per_s", s.outputTokensPerS);
-    r.read(j, "ttft_ms", w + ".ttft_ms", s.ttftMs);
-    r.read(j, "tpot_ms", w + ".tpot_ms", s.tpotMs);
-    r.read(j, "itl_ms", w + ".itl_ms", s.itlMs);
-    r.read(j, "e2e_ms", w + ".e2e_ms", s.e2eMs);
-    r.read(j, "peak_memory_bytes", w + ".peak_memory_bytes", s.peakMemoryBytes);
+    r.read(j, "requests", w, s.requests);
+    r.read(j, "output_tokens", w, s.outputTokens);
+    r.read(j, "output_tokens_per_s", w, s.outputTokensPerS);
+    r.read(j, "ttft_ms", w, s.ttftMs);
+    r.read(j, "tpot_ms", w, s.tpotMs);
+    r.read(j, "itl_ms", w, s.itlMs);
+    r.read(j, "e2e_ms", w, s.e2eMs);
+    r.read(j, "peak_memory_bytes", w, s.peakMemoryBytes);
     return s;
 }
 
 QualityRun qualityFrom(const Reader& r, const json& j) {
     QualityRun q;
-    r.read(j, "text", "quality.text", q.text);
-    r.read(j, "ctx", "quality.ctx", q.ctx);
-    r.read(j, "stride", "quality.stride", q.stride);
-    r.read(j, "windows", "quality.windows", q.windows);
-    r.read(j, "notes", "quality.notes", q.notes);
+    r.read(j, "text", "quality", q.text);
+    r.read(j, "ctx", "quality", q.ctx);
+    r.read(j, "stride", "quality", q.stride);
+    r.read(j, "windows", "quality", q.windows);
+    r.read(j, "notes", "quality", q.notes);
     forEachSlot(r, &j, "quality", [&](const std::string& slot, const json& x, const std::string& w) {
         QualityModel& m = q.models[slot];
-        r.read(x, "perplexity", w + ".perplexity", m.perplexity);
-        r.read(x, "tokens", w + ".tokens", m.tokens);
-        r.read(x, "kld_vs_a", w + ".kld_vs_a", m.kldVsA);
-        r.read(x, "top1_vs_a", w + ".top1_vs_a", m.top1VsA);
+        r.read(x, "perplexity", w, m.perplexity);
+        r.read(x, "tokens", w, m.tokens);
+        r.read(x, "kld_vs_a", w, m.kldVsA);
+        r.read(x, "top1_vs_a", w, m.top1VsA);
     });
     return q;
 }
 
 SweepPoint pointFrom(const Reader& r, const json& p, const std::string& w) {
     SweepPoint sp;
-    r.read(p, "concurrency", w + ".concurrency", sp.concurrency);
+    r.read(p, "concurrency", w, sp.concurrency);
     if (sp.concurrency <= 0) r.fail(w + ".concurrency", "should be a positive number");
-    r.read(p, "output_tokens_per_s", w + ".output_tokens_per_s", sp.outputTokensPerS);
-    r.read(p, "requests", w + ".requests", sp.requests);
-    r.read(p, "latency_ms", w + ".latency_ms", sp.latencyMs);
-    r.read(p, "ttft_ms", w + ".ttft_ms", sp.ttftMs);
-    if (const json* v = r.object(p, "serving", w + ".serving")) {
+    r.read(p, "output_tokens_per_s", w, sp.outputTokensPerS);
+    r.read(p, "requests", w, sp.requests);
+    r.read(p, "latency_ms", w, sp.latencyMs);
+    r.read(p, "ttft_ms", w, sp.ttftMs);
+    if (const json* v = r.object(p, "serving", w)) {
         ServingStats s;
         const std::string sw = w + ".serving";
-        r.read(*v, "request_rate", sw + ".request_rate", s.requestRate);
-        r.read(*v, "completed", sw + ".completed", s.completed);
-        r.read(*v, "failed", sw + ".failed", s.failed);
-        r.read(*v, "duration_seconds", sw + ".duration_seconds", s.durationSeconds);
-        r.read(*v, "request_throughput", sw + ".request_throughput", s.requestThroughput);
-        r.read(*v, "tpot_ms", sw + ".tpot_ms", s.tpotMs);
-        r.read(*v, "itl_ms", sw + ".itl_ms", s.itlMs);
-        r.read(*v, "goodput", sw + ".goodput", s.goodput);
+        r.read(*v, "request_rate", sw, s.requestRate);
+        r.read(*v, "completed", sw, s.completed);
+        r.read(*v, "failed", sw, s.failed);
+        r.read(*v, "duration_seconds", sw, s.durationSeconds);
+        r.read(*v, "request_throughput", sw, s.requestThroughput);
+        r.read(*v, "tpot_ms", sw, s.tpotMs);
+        r.read(*v, "itl_ms", sw, s.itlMs);
+        r.read(*v, "goodput", sw, s.goodput);
         sp.serving = s;
     }
     return sp;
@@ -460,39 +466,39 @@ SweepPoint pointFrom(const Reader& r, const json& p, const std::string& w) {
 
 SweepRun sweepFrom(const Reader& r, const json& j) {
     SweepRun s;
-    r.read(j, "max_new_tokens", "sweep.max_new_tokens", s.maxNewTokens);
-    r.read(j, "prompt", "sweep.prompt", s.prompt);
-    r.read(j, "slo_p95_ms", "sweep.slo_p95_ms", s.sloP95Ms);
-    r.read(j, "gpu_hourly_usd", "sweep.gpu_hourly_usd", s.gpuHourlyUsd);
-    r.read(j, "endpoint", "sweep.endpoint", s.endpoint);
+    r.read(j, "max_new_tokens", "sweep", s.maxNewTokens);
+    r.read(j, "prompt", "sweep", s.prompt);
+    r.read(j, "slo_p95_ms", "sweep", s.sloP95Ms);
+    r.read(j, "gpu_hourly_usd", "sweep", s.gpuHourlyUsd);
+    r.read(j, "endpoint", "sweep", s.endpoint);
     forEachSlot(r, &j, "sweep", [&](const std::string& slot, const json& x, const std::string& w) {
         SweepModel& m = s.models[slot];
-        if (const json* pts = r.list(x, "points", w + ".points"))
+        if (const json* pts = r.list(x, "points", w))
             for (std::size_t i = 0; i < pts->size(); ++i) {
                 const std::string pw = w + ".points[" + std::to_string(i) + "]";
                 m.points.push_back(pointFrom(r, r.element(*pts, i, pw), pw));
             }
         // Written in ascending order; a hand-edited file may not be (stable: equal levels keep their order).
         std::stable_sort(m.points.begin(), m.points.end(), [](const auto& a, const auto& b) { return a.concurrency < b.concurrency; });
-        r.read(x, "knee_concurrency", w + ".knee_concurrency", m.kneeConcurrency);
-        r.read(x, "max_concurrency_under_slo", w + ".max_concurrency_under_slo", m.maxConcurrencyUnderSlo);
-        r.read(x, "cost_per_million_tokens_usd", w + ".cost_per_million_tokens_usd", m.costPerMillionTokensUsd);
+        r.read(x, "knee_concurrency", w, m.kneeConcurrency);
+        r.read(x, "max_concurrency_under_slo", w, m.maxConcurrencyUnderSlo);
+        r.read(x, "cost_per_million_tokens_usd", w, m.costPerMillionTokensUsd);
     });
     return s;
 }
 
 ArenaRun arenaFrom(const Reader& r, const json& j) {
     ArenaRun a;  // "totals" is not read: it is the sum of the conversations, written from them
-    if (const json* list = r.list(j, "conversations", "arena.conversations"))
+    if (const json* list = r.list(j, "conversations", "arena"))
         for (std::size_t i = 0; i < list->size(); ++i) {
             const std::string w = "arena.conversations[" + std::to_string(i) + "]";
             const json& c = r.element(*list, i, w);
             ArenaConversation conv;
-            r.read(c, "file", w + ".file", conv.file);
-            r.read(c, "a_better", w + ".a_better", conv.aBetter);
-            r.read(c, "b_better", w + ".b_better", conv.bBetter);
-            r.read(c, "tie", w + ".tie", conv.tie);
-            r.read(c, "both_bad", w + ".both_bad", conv.bothBad);
+            r.read(c, "file", w, conv.file);
+            r.read(c, "a_better", w, conv.aBetter);
+            r.read(c, "b_better", w, conv.bBetter);
+            r.read(c, "tie", w, conv.tie);
+            r.read(c, "both_bad", w, conv.bothBad);
             a.conversations.push_back(std::move(conv));
         }
     return a;
@@ -500,47 +506,47 @@ ArenaRun arenaFrom(const Reader& r, const json& j) {
 
 TimelineModel timelineModelFrom(const Reader& r, const json& x, const std::string& w) {
     TimelineModel m;
-    r.read(x, "device", w + ".device", m.device);
-    r.read(x, "recorded", w + ".recorded", m.recorded);
-    r.read(x, "steps", w + ".steps", m.steps);
-    r.read(x, "step_us", w + ".step_us", m.stepUs);
-    r.read(x, "busy_us", w + ".busy_us", m.busyUs);
-    r.read(x, "idle_us", w + ".idle_us", m.idleUs);
-    if (const json* c = r.object(x, "category_us", w + ".category_us"))
-        for (int i = 0; i < 4; ++i) r.read(*c, kTimelineCategoryKeys[i], w + ".category_us." + kTimelineCategoryKeys[i], m.categoryUs[i]);
-    if (const json* top = r.list(x, "top", w + ".top"))
+    r.read(x, "device", w, m.device);
+    r.read(x, "recorded", w, m.recorded);
+    r.read(x, "steps", w, m.steps);
+    r.read(x, "step_us", w, m.stepUs);
+    r.read(x, "busy_us", w, m.busyUs);
+    r.read(x, "idle_us", w, m.idleUs);
+    if (const json* c = r.object(x, "category_us", w))
+        for (int i = 0; i < 4; ++i) r.read(*c, kTimelineCategoryKeys[i], w + ".category_us", m.categoryUs[i]);
+    if (const json* top = r.list(x, "top", w))
         for (std::size_t i = 0; i < top->size(); ++i) {
             const std::string kw = w + ".top[" + std::to_string(i) + "]";
             const json& k = r.element(*top, i, kw);
             TimelineKernel kernel;
-            r.read(k, "name", kw + ".name", kernel.name);
-            r.read(k, "category", kw + ".category", kernel.category);
-            r.read(k, "calls_per_step", kw + ".calls_per_step", kernel.callsPerStep);
-            r.read(k, "us_per_step", kw + ".us_per_step", kernel.usPerStep);
+            r.read(k, "name", kw, kernel.name);
+            r.read(k, "category", kw, kernel.category);
+            r.read(k, "calls_per_step", kw, kernel.callsPerStep);
+            r.read(k, "us_per_step", kw, kernel.usPerStep);
             m.top.push_back(std::move(kernel));
         }
-    r.read(x, "weight_bytes_per_step", w + ".weight_bytes_per_step", m.weightBytesPerStep);
-    r.read(x, "matmul_flops_per_step", w + ".matmul_flops_per_step", m.matmulFlopsPerStep);
-    if (const json* c = r.object(x, "ceilings", w + ".ceilings")) {
+    r.read(x, "weight_bytes_per_step", w, m.weightBytesPerStep);
+    r.read(x, "matmul_flops_per_step", w, m.matmulFlopsPerStep);
+    if (const json* c = r.object(x, "ceilings", w)) {
         const std::string cw = w + ".ceilings";
-        r.read(*c, "device", cw + ".device", m.ceilings.device);
-        r.read(*c, "dtype", cw + ".dtype", m.ceilings.dtype);
-        r.read(*c, "read_gb_s", cw + ".read_gb_s", m.ceilings.readGBs);
-        r.read(*c, "compute_gflop_s", cw + ".compute_gflop_s", m.ceilings.computeGFlops);
-        r.read(*c, "read_bytes", cw + ".read_bytes", m.ceilings.readBytes);
-        r.read(*c, "matmul_n", cw + ".matmul_n", m.ceilings.matmulN);
+        r.read(*c, "device", cw, m.ceilings.device);
+        r.read(*c, "dtype", cw, m.ceilings.dtype);
+        r.read(*c, "read_gb_s", cw, m.ceilings.readGBs);
+        r.read(*c, "compute_gflop_s", cw, m.ceilings.computeGFlops);
+        r.read(*c, "read_bytes", cw, m.ceilings.readBytes);
+        r.read(*c, "matmul_n", cw, m.ceilings.matmulN);
     }
-    r.read(x, "trace_file", w + ".trace_file", m.traceFile);
+    r.read(x, "trace_file", w, m.traceFile);
     return m;
 }
 
 TimelineRun timelineFrom(const Reader& r, const json& j) {
     TimelineRun t;
-    r.read(j, "prompt", "timeline.prompt", t.prompt);
-    r.read(j, "prompt_tokens", "timeline.prompt_tokens", t.promptTokens);
-    r.read(j, "steps", "timeline.steps", t.steps);
-    r.read(j, "batch", "timeline.batch", t.batch);
-    r.read(j, "verdict", "timeline.verdict", t.verdict);
+    r.read(j, "prompt", "timeline", t.prompt);
+    r.read(j, "prompt_tokens", "timeline", t.promptTokens);
+    r.read(j, "steps", "timeline", t.steps);
+    r.read(j, "batch", "timeline", t.batch);
+    r.read(j, "verdict", "timeline", t.verdict);
     forEachSlot(r, &j, "timeline", [&](const std::string& slot, const json& x, const std::string& w) { t.models[slot] = timelineModelFrom(r, x, w); });
     return t;
 }
@@ -609,7 +615,7 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
                         kRunFormat + "\"",
                     origin, "pick a RUN.json saved by the Compare page, `awqbench-cli compare` or `awqbench-cli sweep`");
     std::optional<std::int64_t> version;
-    r.read(j, "version", "version", version);
+    r.read(j, "version", "", version);
     if (!version) r.fail("version", "is missing");
     if (*version < 1 || *version > kRunFormatVersion)
         throw Error("run document version " + std::to_string(*version) + " is not supported (this build reads version " +
@@ -619,28 +625,28 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
     RunDocument d;
     d.version = int(*version);
     d.kind.clear();  // absent: not said (a hand-made file)
-    r.read(j, "kind", "kind", d.kind);
-    r.read(j, "created", "created", d.created);
-    r.read(j, "tool_version", "tool_version", d.toolVersion);
-    if (const json* h = r.object(j, "host", "host")) {
+    r.read(j, "kind", "", d.kind);
+    r.read(j, "created", "", d.created);
+    r.read(j, "tool_version", "", d.toolVersion);
+    if (const json* h = r.object(j, "host", "")) {
         HostInfo host;
-        r.read(*h, "device", "host.device", host.device);
-        r.read(*h, "gpu_name", "host.gpu_name", host.gpuName);
-        r.read(*h, "gpu_total_bytes", "host.gpu_total_bytes", host.gpuTotalBytes);
+        r.read(*h, "device", "host", host.device);
+        r.read(*h, "gpu_name", "host", host.gpuName);
+        r.read(*h, "gpu_total_bytes", "host", host.gpuTotalBytes);
         d.host = host;
     }
-    forEachSlot(r, r.object(j, "models", "models"), "models",
+    forEachSlot(r, r.object(j, "models", ""), "models",
                 [&](const std::string& slot, const json& m, const std::string& w) { d.models[slot] = modelFrom(r, m, w); });
-    if (const json* s = r.object(j, "settings", "settings")) d.settings = settingsFrom(r, *s);
-    if (const json* b = r.object(j, "battery", "battery")) d.battery = batteryFrom(r, *b);
-    forEachSlot(r, r.object(j, "speed", "speed"), "speed",
+    if (const json* s = r.object(j, "settings", "")) d.settings = settingsFrom(r, *s);
+    if (const json* b = r.object(j, "battery", "")) d.battery = batteryFrom(r, *b);
+    forEachSlot(r, r.object(j, "speed", ""), "speed",
                 [&](const std::string& slot, const json& x, const std::string& w) { d.speed[slot] = speedFrom(r, x, w); });
-    if (const json* q = r.object(j, "quality", "quality")) d.quality = qualityFrom(r, *q);
-    if (const json* s = r.object(j, "sweep", "sweep")) d.sweep = sweepFrom(r, *s);
-    if (const json* a = r.object(j, "arena", "arena")) d.arena = arenaFrom(r, *a);
-    if (const json* t = r.object(j, "timeline", "timeline")) d.timeline = timelineFrom(r, *t);
-    r.read(j, "cancelled", "cancelled", d.cancelled);
-    if (const json* notes = r.list(j, "notes", "notes"))
+    if (const json* q = r.object(j, "quality", "")) d.quality = qualityFrom(r, *q);
+    if (const json* s = r.object(j, "sweep", "")) d.sweep = sweepFrom(r, *s);
+    if (const json* a = r.object(j, "arena", "")) d.arena = arenaFrom(r, *a);
+    if (const json* t = r.object(j, "timeline", "")) d.timeline = timelineFrom(r, *t);
+    r.read(j, "cancelled", "", d.cancelled);
+    if (const json* notes = r.list(j, "notes", ""))
         for (std::size_t i = 0; i < notes->size(); ++i) {
             if (!(*notes)[i].is_string()) r.fail("notes[" + std::to_string(i) + "]", "should be a string");
             d.notes.push_back((*notes)[i].get<std::string>());
