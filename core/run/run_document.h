@@ -211,10 +211,11 @@ struct TimelineRun {                       // timeline
 
 struct RunDocument {
     int version = kRunFormatVersion;
-    std::string kind = "compare";          // "compare" | "sweep"
+    std::string kind = "compare";          // "compare" | "sweep"; "" when a document read has none
     std::string created;                   // UTC ISO 8601
     std::string toolVersion;
-    std::optional<HostInfo> host;          // absent in a hand-made document: reports say "an unrecorded device"
+    std::optional<HostInfo> host;          // written as HostInfo{} when unset; absent only in a hand-made file
+                                           // (reports then say "an unrecorded device")
     std::map<std::string, RunModel> models;   // by slot
     std::optional<RunSettings> settings;   // always written (defaults when unset); absent only in hand-made files
     std::optional<BatteryRun> battery;
