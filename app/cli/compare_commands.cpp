@@ -151,7 +151,7 @@ void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) 
     const bool aq = d.models.at("A").quantization.has_value(), bq = d.models.at("B").quantization.has_value();
     if (aq == bq) return;
     const std::string quantized = aq ? "A" : "B", original = aq ? "B" : "A";
-    if (const auto note = quantizedSlowerNote(d.host, tokensPerSecond(quantized), tokensPerSecond(original))) std::cout << "note: " << *note << "\n";
+    if (const auto note = quantizedSlowerNote(d.host.value_or(HostInfo{}), tokensPerSecond(quantized), tokensPerSecond(original))) std::cout << "note: " << *note << "\n";
 }
 
 // The decode timeline: a step by category, the roofline figures against the ceilings measured in
@@ -207,9 +207,9 @@ void printCompareTable(const RunDocument& d) {
         const auto& sa = d.speed.at("A");
         const auto& sb = d.speed.at("B");
         // An endpoint's speed was measured on its server's hardware, not on this machine.
-        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host, true); };
+        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host.value_or(HostInfo{}), true); };
         const std::string speedLabel = isUrl(A.path) || isUrl(B.path) ? "output tok/s (A on " + onWhat(A) + ", B on " + onWhat(B) + ")"
-                                                                      : "output tok/s on " + deviceLabel(d.host, true);
+                                                                      : "output tok/s on " + deviceLabel(d.host.value_or(HostInfo{}), true);
         t.addRow({speedLabel, fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
                   fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
@@ -325,7 +325,7 @@ void printServingTable(const RunDocument& d) {
 }
 
 void printSweepTable(const RunDocument& d) {
-    const std::string device = deviceLabel(d.host, true);
+    const std::string device = deviceLabel(d.host.value_or(HostInfo{}), true);
     // An endpoint ran on its server's hardware: its figures and cost are that hardware's.
     const auto deviceOf = [&](const std::string& slot) {
         const auto it = d.models.find(slot);

@@ -2,7 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "core/report/report_export.h"
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 
@@ -32,7 +32,7 @@ void addReportCommands(CLI::App& app) {
             if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
                 throw Error("PDF export is not available: this build was configured without cairo", opt->out,
                             "export --format html or md instead, or install libcairo2-dev and rebuild");
-            const auto doc = report::loadRunDocument(opt->run);
+            const auto doc = loadRunDocument(opt->run);
             report::exportReport(doc, *format, opt->out);
             std::error_code ec;
             const auto size = fs::file_size(opt->out, ec);

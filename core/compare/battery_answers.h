@@ -3,7 +3,7 @@
 // verdicts, failure notes) and the failure-mode catalog the seeds ask for (per test category,
 // where B fails and A does not, with the symptom: loop, empty, off-reference, ...). Qt-free and
 // free of markup: the UI shows these strings as plain text.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 
 #include <string>
 #include <vector>

@@ -4,7 +4,7 @@
 // document that records it all. Long calls take a std::stop_token and a plain callback (called on
 // the working thread); the UI wraps them in a QObject on its own thread.
 #include "core/compare/battery.h"
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
 

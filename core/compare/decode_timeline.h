@@ -6,7 +6,7 @@
 // against A. Recorded as the run document's `timeline` section; the Chrome traces are written
 // beside the run document (saveTimelineTraces).
 #include "core/compare/compare_runner.h"
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/report/decode_roofline.h"
 
 #include <filesystem>

@@ -2,7 +2,7 @@
 // The words every speed and cost figure carries: the device it was measured on, and why a
 // quantized model can be slower there. A figure without its device misleads: AWQ's 4-bit weights
 // pay off where decode is memory-bound on a GPU; on a CPU they are at best as fast as the original.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 
 #include <optional>
 #include <string>

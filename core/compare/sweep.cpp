@@ -129,7 +129,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
                              std::stop_token stop) {
     if (models.empty() || models.size() > 2) throw Error("a sweep takes one or two models", {}, "pass --model DIR");
     auto doc = newRunDocument("sweep", run);
-    doc.settings.maxNewTokens = s.maxNewTokens;
+    doc.settings->maxNewTokens = s.maxNewTokens;  // newRunDocument set the settings
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
     const int maxC = levels(s.concurrency).back();
     for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {

@@ -81,7 +81,7 @@ double yAxis(ChartCanvas& c, double width, double height, double maxValue, const
 }
 
 void drawSweep(const RunDocument& d, bool latency, ChartCanvas& c, double width, double height) {
-    const Sweep& s = *d.sweep;
+    const SweepRun& s = *d.sweep;
     std::vector<int> xs;
     double maxY = 0;
     std::vector<std::string> slots;
@@ -89,7 +89,7 @@ void drawSweep(const RunDocument& d, bool latency, ChartCanvas& c, double width,
         slots.push_back(slot);
         for (const auto& p : m.points) {
             xs.push_back(p.concurrency);
-            const double v = latency ? (p.latencyMs && p.latencyMs->p95 ? *p.latencyMs->p95 : 0) : p.outputTokensPerS.value_or(0);
+            const double v = latency ? p.latencyMs.p95 : p.outputTokensPerS;
             maxY = std::max(maxY, v);
         }
     }
@@ -116,19 +116,20 @@ void drawSweep(const RunDocument& d, bool latency, ChartCanvas& c, double width,
     for (const auto& [slot, m] : s.models) {
         std::vector<std::pair<double, double>> pts;
         for (const auto& p : m.points) {
-            const std::optional<double> v = latency ? (p.latencyMs ? p.latencyMs->p95 : std::nullopt) : p.outputTokensPerS;
-            if (v) pts.emplace_back(px(p.concurrency), py(*v));
+            // A latency of 0 was not recorded (a hand-made document): no point rather than one on the axis.
+            if (latency && p.latencyMs.p95 <= 0) continue;
+            pts.emplace_back(px(p.concurrency), py(latency ? p.latencyMs.p95 : p.outputTokensPerS));
         }
         if (pts.size() > 1) c.polyline(pts, slotColor(slot), 2);
         for (const auto& [x, y] : pts) c.circle(x, y, 3, slotColor(slot));
         if (!latency && m.kneeConcurrency)
             for (const auto& p : m.points)
-                if (p.concurrency == *m.kneeConcurrency && p.outputTokensPerS)
-                    c.text(px(p.concurrency), py(*p.outputTokensPerS) - 8, "knee", 9, slotColor(slot), TextAnchor::Middle);
+                if (p.concurrency == *m.kneeConcurrency)
+                    c.text(px(p.concurrency), py(p.outputTokensPerS) - 8, "knee", 9, slotColor(slot), TextAnchor::Middle);
     }
 }
 
-std::vector<std::string> batterySlots(const Battery& b) {
+std::vector<std::string> batterySlots(const BatteryRun& b) {
     std::vector<std::string> slots;
     for (const auto& [s, _] : b.totals) slots.push_back(s);
     return slots;
@@ -137,12 +138,12 @@ std::vector<std::string> batterySlots(const Battery& b) {
 constexpr double kBarH = 9, kRowGap = 8;
 
 void drawBattery(const RunDocument& d, ChartCanvas& c, double width, double height) {
-    const Battery& b = *d.battery;
+    const BatteryRun& b = *d.battery;
     const auto slots = batterySlots(b);
     legend(c, width, d, slots);
     double maxS = 0;
     for (const auto& t : b.tests)
-        for (const auto& [_, r] : t.results) maxS = std::max(maxS, r.seconds.value_or(0));
+        for (const auto& [_, r] : t.results) maxS = std::max(maxS, r.seconds);
     const double labelW = 130;
     const double x0 = labelW, plotW = width - labelW - kRight - 40;
     const double step = niceStep(maxS > 0 ? maxS : 1);
@@ -163,12 +164,12 @@ void drawBattery(const RunDocument& d, ChartCanvas& c, double width, double heig
             auto it = t.results.find(slots[i]);
             const double by = y + i * kBarH;
             if (it == t.results.end()) continue;
-            const double secs = it->second.seconds.value_or(0);
+            const double secs = it->second.seconds;
             const double w = plotW * secs / top;
             c.rect(x0, by, std::max(0.5, w), kBarH - 1.5, slotColor(slots[i]));
             std::string note = fmt::fixed(secs, 2);
-            if (it->second.loopDetected.value_or(false)) note += " loop";
-            c.text(x0 + w + 4, by + kBarH - 2.5, note, 8, it->second.loopDetected.value_or(false) ? kRed : kAxis, TextAnchor::Start);
+            if (it->second.loopDetected) note += " loop";
+            c.text(x0 + w + 4, by + kBarH - 2.5, note, 8, it->second.loopDetected ? kRed : kAxis, TextAnchor::Start);
         }
         y += rowH + kRowGap;
     }
@@ -178,10 +179,10 @@ void drawBattery(const RunDocument& d, ChartCanvas& c, double width, double heig
 // One horizontal bar per model, stacked by category and then the time nothing ran: a bar's length
 // is the model's decode step.
 void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double height) {
-    const Timeline& tl = *d.timeline;
+    const TimelineRun& tl = *d.timeline;
     static const char* const names[5] = {"GEMM/GEMV", "attention", "norms", "other", "nothing running"};
     static const Color colors[5] = {{0x3b, 0x6f, 0xb6}, {0xd0, 0x6b, 0x1f}, {0x4c, 0x9a, 0x5b}, {0x8c, 0x8c, 0x8c}, {0xd8, 0xd8, 0xd8}};
-    const auto segment = [](const TimelineModel& m, int i) { return std::max(0.0, i < 4 ? m.categoryUs[i].value_or(0) : m.idleUs.value_or(0)); };
+    const auto segment = [](const TimelineModel& m, int i) { return std::max(0.0, i < 4 ? m.categoryUs[i] : m.idleUs); };
     double x = kLeft;
     for (int i = 0; i < 5; ++i) {   // legend: the segments, left to right as stacked
         c.rect(x, 26, 9, 9, colors[i]);
@@ -192,7 +193,7 @@ void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double hei
     for (const auto& [_, m] : tl.models) {
         double sum = 0;
         for (int i = 0; i < 5; ++i) sum += segment(m, i);
-        longest = std::max(longest, std::max(sum, m.stepUs.value_or(0)));
+        longest = std::max(longest, std::max(sum, m.stepUs));
     }
     const double x0 = kLeft, plotW = width - kLeft - kRight - 40, plotBottom = height - kBottom;
     const double step = niceStep(longest > 0 ? longest : 1);
@@ -213,7 +214,7 @@ void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double hei
             c.rect(at, y, w, barH, colors[i]);
             at += w;
         }
-        if (m.stepUs) c.text(at + 4, y + barH / 2 + 3.5, fmt::fixed(*m.stepUs, 0) + " us", 9, kAxis, TextAnchor::Start);
+        if (m.stepUs) c.text(at + 4, y + barH / 2 + 3.5, fmt::fixed(m.stepUs, 0) + " us", 9, kAxis, TextAnchor::Start);
         y += barH + 14;
     }
     c.line(x0, kTop, x0, plotBottom, kAxis, 1);
@@ -221,19 +222,19 @@ void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double hei
 
 void drawMemoryFit(const RunDocument& d, ChartCanvas& c, double width, double height) {
     std::vector<const RunModel*> models;
+    std::vector<std::string> slots;
     std::vector<double> sizes;
     double maxTokens = 0;
-    for (const auto& m : d.models) {
-        if (!m.memory || m.memory->fit.empty()) continue;
+    for (const auto& [slot, m] : d.models) {
+        if (m.fit.empty()) continue;
         models.push_back(&m);
-        for (const auto& f : m.memory->fit) {
+        slots.push_back(slot);
+        for (const auto& f : m.fit) {
             if (std::find(sizes.begin(), sizes.end(), f.gpuGib) == sizes.end()) sizes.push_back(f.gpuGib);
-            if (f.fits && f.maxContextTokens) maxTokens = std::max(maxTokens, double(*f.maxContextTokens));
+            if (f.fits) maxTokens = std::max(maxTokens, double(f.maxContextTokens));
         }
     }
     std::sort(sizes.begin(), sizes.end());
-    std::vector<std::string> slots;
-    for (const auto* m : models) slots.push_back(m->slot);
     legend(c, width, d, slots);
     const double top = yAxis(c, width, height, maxTokens, "tokens of KV cache that fit");
     const double plotW = width - kLeft - kRight, plotH = height - kTop - kBottom;
@@ -244,17 +245,17 @@ void drawMemoryFit(const RunDocument& d, ChartCanvas& c, double width, double he
         c.text(kLeft + g * groupW + groupW / 2, height - kBottom + 15, tickLabel(sizes[g]) + " GiB", 9, kAxis, TextAnchor::Middle);
         for (std::size_t i = 0; i < models.size(); ++i) {
             const double x = gx + i * barW;
-            const MemoryFit* fit = nullptr;
-            for (const auto& f : models[i]->memory->fit)
+            const GpuFit* fit = nullptr;
+            for (const auto& f : models[i]->fit)
                 if (f.gpuGib == sizes[g]) fit = &f;
             if (!fit) continue;
             if (!fit->fits) {
                 c.text(x + barW / 2, height - kBottom - 4, "no fit", 8, kRed, TextAnchor::Middle);
                 continue;
             }
-            const double v = double(fit->maxContextTokens.value_or(0));
+            const double v = double(fit->maxContextTokens);
             const double h = plotH * v / top;
-            c.rect(x + 1, height - kBottom - h, barW - 2, h, slotColor(models[i]->slot));
+            c.rect(x + 1, height - kBottom - h, barW - 2, h, slotColor(slots[i]));
             if (barW >= 30) c.text(x + barW / 2, height - kBottom - h - 3, tickLabel(v), 8, kAxis, TextAnchor::Middle);  // else the table has them
         }
     }

@@ -3,6 +3,8 @@
 #include "core/report/decode_roofline.h"
 #include "core/util/format.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -50,9 +52,9 @@ std::string quantLabel(const RunModel& m) {
     const auto& q = *m.quantization;
     std::string s = q.method.empty() ? "quantized" : q.method;
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (q.bits) s += " " + std::to_string(*q.bits) + "-bit";
-    if (q.groupSize) s += ", group " + std::to_string(*q.groupSize);
-    if (q.zeroPoint) s += *q.zeroPoint ? ", zero point" : ", symmetric";
+    if (q.bits) s += " " + std::to_string(q.bits) + "-bit";
+    if (q.groupSize) s += ", group " + std::to_string(q.groupSize);
+    s += q.zeroPoint ? ", zero point" : ", symmetric";
     if (!q.version.empty()) s += ", " + q.version;
     return s;
 }
@@ -176,7 +178,7 @@ void addOverview(const RunDocument& d, ReportContent& c) {
     if (d.host) {
         std::string host = " Host: " + (d.host->device.empty() ? std::string("unknown device") : d.host->device);
         if (!d.host->gpuName.empty()) host += ", " + d.host->gpuName;
-        if (d.host->gpuTotalBytes) host += " (" + format::gib(*d.host->gpuTotalBytes) + ")";
+        if (d.host->gpuTotalBytes) host += " (" + format::gib(d.host->gpuTotalBytes) + ")";
         line += host + ".";
     }
     c.blocks.push_back(paragraph(line));
@@ -187,7 +189,7 @@ void addOverview(const RunDocument& d, ReportContent& c) {
 void addModels(const RunDocument& d, ReportContent& c) {
     if (d.models.empty()) return;
     std::vector<std::string> slots;
-    for (const auto& m : d.models) slots.push_back(m.slot);
+    for (const auto& [slot, _] : d.models) slots.push_back(slot);
     c.blocks.push_back(heading("Models", 2, "models"));
     SideBySide t(d, slots, "");
     auto text = [&](std::function<std::string(const RunModel&)> f) {
@@ -202,17 +204,16 @@ void addModels(const RunDocument& d, ReportContent& c) {
             return m ? f(*m) : std::nullopt;
         };
     };
-    auto toD = [](const std::optional<std::uint64_t>& v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
     t.addText("Architecture", text([](const RunModel& m) { return m.architecture.empty() ? kDash : m.architecture; }));
-    t.add("Parameters", num([&](const RunModel& m) { return toD(m.parameters); }),
+    t.add("Parameters", num([&](const RunModel& m) { return double(m.parameters); }),
           [](double v) { return format::count(std::uint64_t(v)); }, false);
-    t.add("Weights as loaded", num([&](const RunModel& m) { return toD(m.weightBytes); }),
+    t.add("Weights as loaded", num([&](const RunModel& m) { return double(m.weightBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
-    t.add("Files on disk", num([&](const RunModel& m) { return toD(m.fileBytes); }),
+    t.add("Files on disk", num([&](const RunModel& m) { return double(m.fileBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     t.addText("Quantization", text([](const RunModel& m) { return quantLabel(m); }));
-    if (std::any_of(d.models.begin(), d.models.end(), [](const RunModel& m) { return !m.loraAdapter.empty(); }))
-        t.addText("LoRA adapter", text([](const RunModel& m) { return m.loraAdapter.empty() ? kDash : m.loraAdapter; }));
+    if (std::any_of(d.models.begin(), d.models.end(), [](const auto& m) { return m.second.loraAdapter.has_value(); }))
+        t.addText("LoRA adapter", text([](const RunModel& m) { return m.loraAdapter.value_or(kDash); }));
     t.addText("Compute dtype", text([](const RunModel& m) { return m.computeDtype.empty() ? kDash : m.computeDtype; }));
     t.add("Load time", num([](const RunModel& m) { return m.loadSeconds; }), seconds, false);
     t.addText("Path", text([](const RunModel& m) { return m.path.empty() ? kDash : m.path; }));
@@ -223,80 +224,95 @@ void addModels(const RunDocument& d, ReportContent& c) {
     ReportTable fp;
     fp.header = {"Model", "Fingerprint (SHA-256 of the tensors)", "Source fingerprint (quantized from)"};
     fp.monospace = true;
-    for (const auto& m : d.models)
-        fp.rows.push_back({headerFor(d, m.slot), m.fingerprint.empty() ? kDash : m.fingerprint,
-                           m.sourceFingerprint.empty() ? kDash : m.sourceFingerprint});
+    for (const auto& [slot, m] : d.models)
+        fp.rows.push_back({headerFor(d, slot), m.fingerprint.empty() ? kDash : m.fingerprint,
+                           m.sourceFingerprint.value_or("").empty() ? kDash : *m.sourceFingerprint});
     c.blocks.push_back(table(std::move(fp)));
-    for (const auto& m : d.models) {
-        if (m.sourceFingerprint.empty()) continue;
-        const RunModel* source = nullptr;
-        for (const auto& other : d.models)
-            if (other.slot != m.slot && other.fingerprint == m.sourceFingerprint) source = &other;
+    for (const auto& [slot, m] : d.models) {
+        const std::string sourceFp = m.sourceFingerprint.value_or("");
+        if (sourceFp.empty()) continue;
+        const std::string* source = nullptr;  // the slot it was quantized from
+        for (const auto& [otherSlot, other] : d.models)
+            if (otherSlot != slot && other.fingerprint == sourceFp) source = &otherSlot;
         if (source) {
-            c.blocks.push_back(paragraph(headerFor(d, m.slot) + " was quantized from " + headerFor(d, source->slot) +
-                                             ": its recorded source fingerprint " + shortFingerprint(m.sourceFingerprint) +
-                                             " matches " + source->slot + "'s fingerprint.",
+            c.blocks.push_back(paragraph(headerFor(d, slot) + " was quantized from " + headerFor(d, *source) +
+                                             ": its recorded source fingerprint " + shortFingerprint(sourceFp) +
+                                             " matches " + *source + "'s fingerprint.",
                                          "fingerprints"));
             continue;
         }
-        const RunModel* unquantized = nullptr;
+        const std::pair<const std::string, RunModel>* unquantized = nullptr;
         for (const auto& other : d.models)
-            if (other.slot != m.slot && !other.quantization) unquantized = &other;
+            if (other.first != slot && !other.second.quantization) unquantized = &other;
         if (unquantized)
-            c.blocks.push_back(warning(headerFor(d, m.slot) + " records source fingerprint " + shortFingerprint(m.sourceFingerprint) +
-                                           ", which differs from " + headerFor(d, unquantized->slot) + "'s fingerprint " +
-                                           shortFingerprint(unquantized->fingerprint) +
+            c.blocks.push_back(warning(headerFor(d, slot) + " records source fingerprint " + shortFingerprint(sourceFp) +
+                                           ", which differs from " + headerFor(d, unquantized->first) + "'s fingerprint " +
+                                           shortFingerprint(unquantized->second.fingerprint) +
                                            ": it was not quantized from that model, so the comparison is not like for like.",
                                        "fingerprints"));
         else
-            c.blocks.push_back(paragraph(headerFor(d, m.slot) + " was quantized from a model with fingerprint " +
-                                             shortFingerprint(m.sourceFingerprint) + " (not part of this run).",
+            c.blocks.push_back(paragraph(headerFor(d, slot) + " was quantized from a model with fingerprint " +
+                                             shortFingerprint(sourceFp) + " (not part of this run).",
                                          "fingerprints"));
     }
 }
 
+// The settings as the document spells them, by key name: `"cuda"` shows as cuda, 1.0 as 1.0.
+std::vector<std::pair<std::string, std::string>> settingRows(const RunSettings& s) {
+    const auto number = [](auto v) { return nlohmann::json(v).dump(); };  // JSON's spelling, as in the file
+    return {{"device", s.device},
+            {"dtype", s.dtype},
+            {"greedy", s.greedy ? "true" : "false"},
+            {"max_new_tokens", number(s.maxNewTokens)},
+            {"repetition_penalty", number(s.repetitionPenalty)},
+            {"seed", number(s.seed)},
+            {"temperature", number(s.temperature)},
+            {"top_k", number(s.topK)},
+            {"top_p", number(s.topP)}};
+}
+
 void addSettings(const RunDocument& d, ReportContent& c) {
-    if (d.settings.empty()) return;
+    if (!d.settings) return;
     c.blocks.push_back(heading("Generation settings", 2, "settings"));
     ReportTable t;
     t.header = {"Setting", "Value"};
-    for (const auto& [k, v] : d.settings) t.rows.push_back({k, v});
+    for (const auto& [k, v] : settingRows(*d.settings)) t.rows.push_back({k, v});
     c.blocks.push_back(table(std::move(t)));
 }
 
 void addMemory(const RunDocument& d, ReportContent& c) {
-    std::vector<const RunModel*> withMemory;
-    for (const auto& m : d.models)
-        if (m.memory) withMemory.push_back(&m);
-    if (withMemory.empty()) return;
+    // Every model once any has memory figures (a hand-made document may have none; an endpoint's are 0).
+    std::vector<std::pair<std::string, const RunModel*>> withMemory;
+    for (const auto& [slot, m] : d.models) withMemory.emplace_back(slot, &m);
+    if (std::none_of(d.models.begin(), d.models.end(), [](const auto& m) {
+            return m.second.memoryWeightsBytes || m.second.kvCacheBytesPerToken || !m.second.fit.empty();
+        }))
+        return;
     c.blocks.push_back(heading("Memory", 2, "memory"));
     ReportTable t;
     t.header = {"Model", "Weights", "KV cache per token", "KV cache per 1K tokens"};
     t.rightAligned = {false, true, true, true};
-    for (const auto* m : withMemory) {
-        const auto& mem = *m->memory;
-        t.rows.push_back({headerFor(d, m->slot), opt(mem.weightsBytes, [](auto v) { return format::bytes(v); }),
-                          opt(mem.kvCacheBytesPerToken, [](auto v) { return format::bytes(v); }),
-                          opt(mem.kvCacheBytesPerToken, [](auto v) { return format::bytes(v * 1000); })});
-    }
+    for (const auto& [slot, m] : withMemory)
+        t.rows.push_back({headerFor(d, slot), format::bytes(m->memoryWeightsBytes), format::bytes(m->kvCacheBytesPerToken),
+                          format::bytes(m->kvCacheBytesPerToken * 1000)});
     c.blocks.push_back(table(std::move(t)));
 
     std::set<double> sizes;
-    for (const auto* m : withMemory)
-        for (const auto& f : m->memory->fit) sizes.insert(f.gpuGib);
+    for (const auto& [_, m] : withMemory)
+        for (const auto& f : m->fit) sizes.insert(f.gpuGib);
     if (sizes.empty()) return;
     ReportTable fit;
     fit.header = {"GPU memory"};
-    for (const auto* m : withMemory) fit.header.push_back(headerFor(d, m->slot));
+    for (const auto& [slot, _] : withMemory) fit.header.push_back(headerFor(d, slot));
     fit.rightAligned.assign(fit.header.size(), true);
     for (double gib : sizes) {
         std::vector<std::string> row{fmt::fixed(gib, gib == std::floor(gib) ? 0 : 1) + " GiB"};
-        for (const auto* m : withMemory) {
+        for (const auto& [_, m] : withMemory) {
             std::string cell = kDash;
-            for (const auto& f : m->memory->fit)
+            for (const auto& f : m->fit)
                 if (f.gpuGib == gib)
                     cell = !f.fits ? "does not fit"
-                           : f.maxContextTokens ? "fits, " + withThousands(*f.maxContextTokens) + " tokens of KV cache"
+                           : f.maxContextTokens ? "fits, " + withThousands(f.maxContextTokens) + " tokens of KV cache"
                                                 : "fits";
             row.push_back(cell);
         }
@@ -323,49 +339,46 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
             return it == d.speed.end() ? std::nullopt : f(it->second);
         };
     };
-    auto asD = [](const std::optional<std::int64_t>& v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
-    t.add("Successful requests", field([&](const SpeedStats& s) { return asD(s.requests); }),
+    t.add("Successful requests", field([](const SpeedStats& s) { return double(s.requests); }),
           [](double v) { return withThousands(std::int64_t(v)); }, false);
-    t.add("Total generated tokens", field([&](const SpeedStats& s) { return asD(s.outputTokens); }),
+    t.add("Total generated tokens", field([](const SpeedStats& s) { return double(s.outputTokens); }),
           [](double v) { return withThousands(std::int64_t(v)); }, false);
     t.add("Output token throughput (tok/s)", field([](const SpeedStats& s) { return s.outputTokensPerS; }),
           [](double v) { return fmt::fixed(v, 1); });
-    using Member = std::optional<Percentiles> SpeedStats::*;
+    using Member = LatencyStats SpeedStats::*;
     const std::pair<const char*, Member> metrics[] = {
         {"TTFT", &SpeedStats::ttftMs}, {"TPOT", &SpeedStats::tpotMs}, {"ITL", &SpeedStats::itlMs}, {"E2EL", &SpeedStats::e2eMs}};
     for (const auto& [name, member] : metrics) {
-        using Stat = std::optional<double> Percentiles::*;
+        using Stat = double LatencyStats::*;
         const std::pair<const char*, Stat> stats[] = {
-            {"Mean", &Percentiles::mean}, {"P50", &Percentiles::p50}, {"P95", &Percentiles::p95}, {"P99", &Percentiles::p99}};
+            {"Mean", &LatencyStats::mean}, {"P50", &LatencyStats::p50}, {"P95", &LatencyStats::p95}, {"P99", &LatencyStats::p99}};
         for (const auto& [statName, stat] : stats) {
             const Member mem = member;
             const Stat st = stat;
             t.add(std::string(statName) + " " + name + " (ms)",
-                  field([mem, st](const SpeedStats& s) { return (s.*mem) ? ((*(s.*mem)).*st) : std::nullopt; }), fmt::ms);
+                  field([mem, st](const SpeedStats& s) { return (s.*mem).*st; }), fmt::ms);
         }
     }
-    t.add("Peak memory", field([](const SpeedStats& s) {
-              return s.peakMemoryBytes ? std::optional<double>(double(*s.peakMemoryBytes)) : std::nullopt;
-          }),
+    t.add("Peak memory", field([](const SpeedStats& s) { return double(s.peakMemoryBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     c.blocks.push_back(table(t.take()));
 }
 
 std::string verdict(const TestResult& r, bool hasReference) {
     std::vector<std::string> parts;
-    if (r.loopDetected.value_or(false)) parts.push_back("LOOP");
-    if (r.substantive && !*r.substantive) parts.push_back("not substantive");
+    if (r.loopDetected) parts.push_back("LOOP");
+    if (!r.substantive) parts.push_back("not substantive");
     if (hasReference && r.exactMatch) parts.push_back(*r.exactMatch ? "exact match" : "differs from reference");
     if (parts.empty()) parts.push_back("ok");
     std::string s;
     for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
-    if (r.outputTokens) s += " (" + std::to_string(*r.outputTokens) + " tok" + (r.finish.empty() ? "" : ", " + r.finish) + ")";
+    if (r.outputTokens) s += " (" + std::to_string(r.outputTokens) + " tok" + (r.finish.empty() ? "" : ", " + r.finish) + ")";
     return s;
 }
 
 void addBattery(const RunDocument& d, ReportContent& c) {
     if (!d.battery) return;
-    const Battery& b = *d.battery;
+    const BatteryRun& b = *d.battery;
     std::vector<std::string> slots;
     for (const auto& [s, _] : b.totals) slots.push_back(s);
     c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + std::to_string(b.tests.size()) +
@@ -421,7 +434,7 @@ void addBattery(const RunDocument& d, ReportContent& c) {
                 row.push_back("not run");
                 continue;
             }
-            row.push_back(opt(it->second.seconds, seconds));
+            row.push_back(seconds(it->second.seconds));
             row.push_back(verdict(it->second, test.reference.has_value()));
             if (!it->second.notes.empty()) notes += (notes.empty() ? "" : "; ") + s + ": " + it->second.notes;
         }
@@ -449,17 +462,17 @@ void addBattery(const RunDocument& d, ReportContent& c) {
 }
 
 void addQuality(const RunDocument& d, ReportContent& c) {
-    if (!d.quality || d.quality->results.empty()) return;
-    const Quality& q = *d.quality;
+    if (!d.quality || d.quality->models.empty()) return;
+    const QualityRun& q = *d.quality;
     std::vector<std::string> slots;
-    for (const auto& [s, _] : q.results) slots.push_back(s);
+    for (const auto& [s, _] : q.models) slots.push_back(s);
     c.blocks.push_back(heading("Quality", 2, "quality"));
     std::string how = "Perplexity";
     if (!q.text.empty()) how += " over " + q.text;
     std::vector<std::string> params;
-    if (q.ctx) params.push_back("context " + std::to_string(*q.ctx));
-    if (q.stride) params.push_back("stride " + std::to_string(*q.stride));
-    if (q.windows) params.push_back(std::to_string(*q.windows) + " windows");
+    if (q.ctx) params.push_back("context " + std::to_string(q.ctx));
+    if (q.stride) params.push_back("stride " + std::to_string(q.stride));
+    if (q.windows) params.push_back(std::to_string(q.windows) + " windows");
     if (!params.empty()) {
         how += " (";
         for (std::size_t i = 0; i < params.size(); ++i) how += (i ? ", " : "") + params[i];
@@ -468,30 +481,28 @@ void addQuality(const RunDocument& d, ReportContent& c) {
     how += "; KL divergence and top-1 agreement of each model's next-token distribution against A's, as llama-perplexity reports them.";
     c.blocks.push_back(paragraph(how));
     SideBySide t(d, slots);
-    auto field = [&](std::function<std::optional<double>(const QualityResult&)> f) {
+    auto field = [&](std::function<std::optional<double>(const QualityModel&)> f) {
         return [&q, f](const std::string& s) -> std::optional<double> {
-            auto it = q.results.find(s);
-            return it == q.results.end() ? std::nullopt : f(it->second);
+            auto it = q.models.find(s);
+            return it == q.models.end() ? std::nullopt : f(it->second);
         };
     };
-    t.add("Perplexity", field([](const QualityResult& r) { return r.perplexity; }), [](double v) { return fmt::fixed(v, 3); });
-    t.add("Scored tokens", field([](const QualityResult& r) {
-              return r.tokens ? std::optional<double>(double(*r.tokens)) : std::nullopt;
-          }),
+    t.add("Perplexity", field([](const QualityModel& r) { return r.perplexity; }), [](double v) { return fmt::fixed(v, 3); });
+    t.add("Scored tokens", field([](const QualityModel& r) { return double(r.tokens); }),
           [](double v) { return withThousands(std::int64_t(v)); }, false);
-    t.add("KLD vs A (mean)", field([](const QualityResult& r) { return r.kldVsA; }), [](double v) { return fmt::fixed(v, 4); }, false);
-    t.add("Top-1 agreement vs A", field([](const QualityResult& r) { return r.top1VsA; }), [](double v) { return fmt::percent(v, 1); },
+    t.add("KLD vs A (mean)", field([](const QualityModel& r) { return r.kldVsA; }), [](double v) { return fmt::fixed(v, 4); }, false);
+    t.add("Top-1 agreement vs A", field([](const QualityModel& r) { return r.top1VsA; }), [](double v) { return fmt::percent(v, 1); },
           false);
     c.blocks.push_back(table(t.take()));
 }
 
 void addSweep(const RunDocument& d, ReportContent& c) {
     if (!d.sweep || d.sweep->models.empty()) return;
-    const Sweep& s = *d.sweep;
+    const SweepRun& s = *d.sweep;
     c.blocks.push_back(heading("Concurrency sweep", 2, "sweep"));
     std::string how = "Concurrent requests";
     if (!s.prompt.empty()) how += " of the prompt \"" + s.prompt + "\"";
-    if (s.maxNewTokens) how += ", " + std::to_string(*s.maxNewTokens) + " new tokens each";
+    if (s.maxNewTokens) how += ", " + std::to_string(s.maxNewTokens) + " new tokens each";
     how += ".";
     if (s.sloP95Ms) how += " Latency SLO: p95 under " + fmt::fixed(*s.sloP95Ms, 0) + " ms.";
     how += " Measured on " + measuredOn(d) + "; throughput and cost hold for that device only.";
@@ -504,12 +515,8 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     t.rightAligned = {false, true, true, true, true, true, true, true};
     for (const auto& [slot, m] : s.models)
         for (const auto& p : m.points) {
-            auto pct = [](const std::optional<Percentiles>& pp, std::optional<double> Percentiles::*f) {
-                return pp && ((*pp).*f) ? fmt::ms(*((*pp).*f)) : kDash;
-            };
-            t.rows.push_back({headerFor(d, slot), std::to_string(p.concurrency), opt(p.outputTokensPerS, [](double v) { return fmt::fixed(v, 1); }),
-                              pct(p.latencyMs, &Percentiles::p50), pct(p.latencyMs, &Percentiles::p95), pct(p.latencyMs, &Percentiles::p99),
-                              pct(p.ttftMs, &Percentiles::p95), opt(p.requests, [](std::int64_t v) { return std::to_string(v); })});
+            t.rows.push_back({headerFor(d, slot), std::to_string(p.concurrency), fmt::fixed(p.outputTokensPerS, 1), fmt::ms(p.latencyMs.p50),
+                              fmt::ms(p.latencyMs.p95), fmt::ms(p.latencyMs.p99), fmt::ms(p.ttftMs.p95), std::to_string(p.requests)});
         }
     c.blocks.push_back(table(std::move(t)));
 
@@ -551,10 +558,11 @@ void addSweep(const RunDocument& d, ReportContent& c) {
 // The chat's arena-style votes: how often the user preferred each reply.
 void addArena(const RunDocument& d, ReportContent& c) {
     if (!d.arena) return;
-    const Arena& a = *d.arena;
+    const ArenaConversation a = d.arena->totals();
     c.blocks.push_back(heading("Chat votes", 2, "arena"));
     const int votes = a.aBetter + a.bBetter + a.tie + a.bothBad;
-    c.blocks.push_back(paragraph("The user's verdict on each exchange of " + std::to_string(a.conversations) + " saved conversation(s), " +
+    c.blocks.push_back(paragraph("The user's verdict on each exchange of " + std::to_string(d.arena->conversations.size()) +
+                                 " saved conversation(s), " +
                                  std::to_string(votes) + " vote(s)."));
     ReportTable t;
     t.header = {d.modelName("A") + " better", d.modelName("B") + " better", "Tie", "Both bad"};
@@ -564,28 +572,23 @@ void addArena(const RunDocument& d, ReportContent& c) {
 }
 
 RooflineInput rooflineOf(const TimelineModel& m) {
-    return {m.stepUs.value_or(0),
-            m.categoryUs[0].value_or(0),
-            double(m.weightBytesPerStep.value_or(0)),
-            m.matmulFlopsPerStep.value_or(0),
-            m.ceilings ? m.ceilings->readGBs.value_or(0) : 0,
-            m.ceilings ? m.ceilings->computeGFlops.value_or(0) : 0};
+    return {m.stepUs, m.categoryUs[0], double(m.weightBytesPerStep), m.matmulFlopsPerStep, m.ceilings.readGBs, m.ceilings.computeGFlops};
 }
 
 // Decode timeline: a step by category for each model, the roofline figures against the ceilings
 // measured in the same run, the verdict (recomputed from the numbers), the top kernels and traces.
 void addTimeline(const RunDocument& d, ReportContent& c) {
     if (!d.timeline || d.timeline->models.empty()) return;
-    const Timeline& tl = *d.timeline;
+    const TimelineRun& tl = *d.timeline;
     std::vector<std::string> slots;
     for (const auto& [s, _] : tl.models) slots.push_back(s);
     const TimelineModel& first = tl.models.begin()->second;
     c.blocks.push_back(heading("Decode timeline", 2, "timeline"));
     std::string how = "Where a greedy decode step's time goes on " + (first.device.empty() ? measuredOn(d) : first.device) + ": ";
     how += first.recorded == "kernels" ? "every GPU kernel (CUPTI)" : "the outermost torch operators and the engine's named steps";
-    if (tl.steps) how += ", mean of " + std::to_string(*tl.steps) + " steps";
-    if (tl.promptTokens) how += " after a " + std::to_string(*tl.promptTokens) + "-token prompt";
-    if (tl.batch) how += ", batch " + std::to_string(*tl.batch);
+    if (tl.steps) how += ", mean of " + std::to_string(tl.steps) + " steps";
+    if (tl.promptTokens) how += " after a " + std::to_string(tl.promptTokens) + "-token prompt";
+    if (tl.batch) how += ", batch " + std::to_string(tl.batch);
     how += ". Microseconds a step; \"nothing running\" is the step's time with no " +
            std::string(first.recorded == "kernels" ? "kernel" : "operator") + " running. Achieved bandwidth and FLOP/s are the "
            "matmul weights read (and 2 x parameters x batch FLOPs) over the GEMM/GEMV time.";
@@ -604,15 +607,13 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     t.add("Nothing running (us)", field([](const TimelineModel& m) { return m.idleUs; }), us);
     auto point = [&](std::function<double(const RooflinePoint&)> f) {
         return field([f](const TimelineModel& m) -> std::optional<double> {
-            if (!m.stepUs || !m.categoryUs[0]) return std::nullopt;
+            if (m.stepUs == 0 || m.categoryUs[0] == 0) return std::nullopt;  // not recorded
             return f(rooflinePoint(rooflineOf(m)));
         });
     };
     t.add("Share of the step outside GEMMs", point([](const RooflinePoint& p) { return p.nonGemmShare; }),
           [](double v) { return fmt::percent(v, 1); }, false);
-    t.add("Weight bytes a step", field([](const TimelineModel& m) {
-              return m.weightBytesPerStep ? std::optional<double>(double(*m.weightBytesPerStep)) : std::nullopt;
-          }),
+    t.add("Weight bytes a step", field([](const TimelineModel& m) { return double(m.weightBytesPerStep); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     t.add("GEMM/GEMV GB/s", point([](const RooflinePoint& p) { return p.achievedGBs; }), [](double v) { return fmt::fixed(v, 1); });
     t.add("% of read bandwidth", point([](const RooflinePoint& p) { return p.bandwidthShare; }), [](double v) { return fmt::percent(v, 1); },
@@ -635,10 +636,9 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     ceilings.header = {"Model", "Device", "Dtype", "Read bandwidth (GB/s)", "Matmul (GFLOP/s)"};
     ceilings.rightAligned = {false, false, false, true, true};
     for (const auto& [slot, m] : tl.models)
-        if (m.ceilings)
-            ceilings.rows.push_back({headerFor(d, slot), m.ceilings->device.empty() ? kDash : m.ceilings->device, m.ceilings->dtype,
-                                     opt(m.ceilings->readGBs, [](double v) { return fmt::fixed(v, 1); }),
-                                     opt(m.ceilings->computeGFlops, [](double v) { return fmt::fixed(v, 1); })});
+        if (!m.ceilings.device.empty() || m.ceilings.readGBs > 0 || m.ceilings.computeGFlops > 0)  // measured
+            ceilings.rows.push_back({headerFor(d, slot), m.ceilings.device.empty() ? kDash : m.ceilings.device, m.ceilings.dtype,
+                                     fmt::fixed(m.ceilings.readGBs, 1), fmt::fixed(m.ceilings.computeGFlops, 1)});
     if (!ceilings.rows.empty()) {
         c.blocks.push_back(paragraph("Ceilings, measured on the same device in the same run (a read of a buffer far larger than the "
                                      "caches; a square matmul in the compute dtype):"));
@@ -651,8 +651,7 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     top.monospace = true;
     for (const auto& [slot, m] : tl.models)
         for (std::size_t i = 0; i < m.top.size() && i < 8; ++i)
-            top.rows.push_back({slot, m.top[i].name, m.top[i].category, opt(m.top[i].callsPerStep, [](double v) { return fmt::fixed(v, 1); }),
-                                opt(m.top[i].usPerStep, [](double v) { return fmt::fixed(v, 1); })});
+            top.rows.push_back({slot, m.top[i].name, m.top[i].category, fmt::fixed(m.top[i].callsPerStep, 1), fmt::fixed(m.top[i].usPerStep, 1)});
     if (!top.rows.empty()) c.blocks.push_back(table(std::move(top)));
     std::string traces;
     for (const auto& [slot, m] : tl.models)

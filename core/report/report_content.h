@@ -1,7 +1,7 @@
 #pragma once
 // The report's content, written once as a list of plain blocks (headings, paragraphs, tables,
 // charts); the HTML, Markdown and PDF renderers only decide how each block looks.
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 
 #include <string>
 #include <vector>

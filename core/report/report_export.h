@@ -1,7 +1,8 @@
 #pragma once
 // Exports a saved run as a report: self-contained HTML (inline CSS, inline SVG charts, no external
-// references), Markdown, the normalized JSON document, or PDF (cairo; see pdfExportAvailable).
-#include "core/report/run_document.h"
+// references), Markdown, the run document as the workbench writes it (core/run: every known key in
+// docs/run-format.md order, unknown keys kept), or PDF (cairo; see pdfExportAvailable).
+#include "core/run/run_document.h"
 
 #include <filesystem>
 #include <optional>

@@ -66,6 +66,6 @@ std::string renderMarkdown(const RunDocument& doc) {
     return out;
 }
 
-std::string renderJson(const RunDocument& doc) { return doc.normalizedJson; }
+std::string renderJson(const RunDocument& doc) { return runDocumentToJson(doc); }  // unknown keys kept
 
 }  // namespace awq::report

@@ -3,7 +3,7 @@
 // TTFT (send to first streamed token), ITL (gaps between streamed chunks after the first), TPOT
 // ((E2EL - TTFT) / (output tokens - 1), requests with 2+ tokens), E2EL (send to the end), request
 // and output throughput over the run's wall time, goodput (requests meeting every SLO, per second).
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 
 #include <optional>
 #include <string>

@@ -3,7 +3,7 @@
 // query it with the endpoint client, pick it as B against the demo folder as A, run a short battery
 // and a sweep (its chart filling while it runs), and read the one run document they share; the
 // server stops with the window.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/serve/endpoint_client.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"

@@ -5,7 +5,7 @@
 #include "core/compare/chat_session.h"
 #include "core/compare/conversation.h"
 #include "core/engine/engine.h"
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"

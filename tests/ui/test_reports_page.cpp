@@ -135,7 +135,7 @@ private Q_SLOTS:
     }
 
     void chartImagesAreDrawn() {
-        const auto doc = report::loadRunDocument(samplePath().toStdString());
+        const auto doc = loadRunDocument(samplePath().toStdString());
         const QImage chart = renderReportChart(doc, report::ChartKind::SweepThroughput, 600);
         QCOMPARE(chart.width(), 600);
         // The sample's two series as drawn: A in blue, B in orange, each across the plot from its first

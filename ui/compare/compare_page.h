@@ -6,7 +6,7 @@
 // docs/run-format.md) in the runs folder: the battery, quality and sweep of the loaded A/B pair all
 // go into it, where the Reports page finds it. The page can also start the local OpenAI server
 // (core/serve/local_server.h) on the chosen model folders and take it as an endpoint.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "ui/models/catalog_table_model.h"
 
 #include <QWidget>

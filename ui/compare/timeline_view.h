@@ -3,7 +3,7 @@
 // category: GEMM/GEMV, attention, norms, other, nothing running; a table and stacked bars), the roofline figures against the
 // device's read-bandwidth and matmul ceilings measured in the same run, the verdict line
 // (core/report/decode_roofline.h), and each model's Chrome trace to save elsewhere.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 
 #include <QWidget>
 

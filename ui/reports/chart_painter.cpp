@@ -60,7 +60,7 @@ private:
 
 }  // namespace
 
-QImage renderReportChart(const report::RunDocument& doc, report::ChartKind kind, double width, qreal scale) {
+QImage renderReportChart(const RunDocument& doc, report::ChartKind kind, double width, qreal scale) {
     const double height = report::chartHeight(doc, kind);
     QImage image(QSize(int(std::ceil(width * scale)), int(std::ceil(height * scale))), QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(scale);

@@ -8,6 +8,6 @@
 namespace awq::ui {
 
 // The chart at `width` points, rendered at `scale` device pixels per point.
-QImage renderReportChart(const report::RunDocument& doc, report::ChartKind kind, double width, qreal scale = 1.0);
+QImage renderReportChart(const RunDocument& doc, report::ChartKind kind, double width, qreal scale = 1.0);
 
 }  // namespace awq::ui

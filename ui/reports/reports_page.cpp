@@ -158,7 +158,7 @@ void ReportsPage::refreshRuns() {
 bool ReportsPage::openRun(const QString& file) {
     if (file.isEmpty()) return false;
     try {
-        run_ = report::loadRunDocument(file.toStdString());
+        run_ = loadRunDocument(file.toStdString());
     } catch (const Error& e) {
         run_.reset();
         currentFile_.clear();

@@ -3,7 +3,7 @@
 // its report (HTML with the charts, or the Markdown text), and export it as HTML, Markdown, PDF or
 // JSON. Rendering is core/report; a report renders in milliseconds, so no worker thread is needed.
 #include "core/report/report_export.h"
-#include "core/report/run_document.h"
+#include "core/run/run_document.h"
 
 #include <QString>
 #include <QWidget>
@@ -35,7 +35,7 @@ public:
 
     // Loads and previews a run; on failure shows the error (naming the file) and returns false.
     bool openRun(const QString& file);
-    const report::RunDocument* currentRun() const { return run_ ? &*run_ : nullptr; }
+    const RunDocument* currentRun() const { return run_ ? &*run_ : nullptr; }
     QString currentFile() const { return currentFile_; }
 
     void setPreview(Preview preview);
@@ -64,7 +64,7 @@ private:
 
     QString runsFolder_;
     QString currentFile_;
-    std::optional<report::RunDocument> run_;
+    std::optional<RunDocument> run_;
     Preview preview_ = Preview::Html;
 
     QLabel* folderLabel_ = nullptr;

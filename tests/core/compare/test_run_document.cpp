@@ -1,5 +1,5 @@
 // Run documents: every key of docs/run-format.md written, read back unchanged, unknown keys kept.
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/compare/sweep.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
@@ -70,7 +70,8 @@ RunDocument fullDocument() {
     b.quantization = RunQuantization{"awq", 4, 128, true, "gemm"};
     b.sourceFingerprint = "abc";
     d.models = {{"A", a}, {"B", b}};
-    d.settings.maxNewTokens = 32;
+    d.settings = RunSettings{};
+    d.settings->maxNewTokens = 32;
     BatteryRun br{"default", "builtin", {}, {}};
     TestRecord t{"fact-dog-name", "facts", "The dog's name was", std::string("Max"), {}};
     t.results["A"] = {" Max. He was", 4, "length", 0.1, 12.0, 4.0, false, true, true, ""};

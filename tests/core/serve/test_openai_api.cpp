@@ -1,7 +1,7 @@
 // The OpenAI protocol pieces of `serve` (core/serve) on real request bodies: parsing and its 400s,
 // context limits, stream chunks and full responses in OpenAI's shapes, stop-string hold-back, and
 // vLLM benchmark_serving's figures from request timings (kept through a run document round trip).
-#include "core/compare/run_document.h"
+#include "core/run/run_document.h"
 #include "core/serve/openai_api.h"
 #include "core/serve/serving_metrics.h"
 

@@ -1,6 +1,13 @@
 #pragma once
 // The saved run document (RUN.json) of a comparison or a sweep: every key of docs/run-format.md as
-// plain structs, with JSON conversion. Slots are named "A" and "B" (a sweep of one model: "A").
+// plain structs, with the one JSON reader and writer. Written by compare / sweep (core/compare,
+// core/serve, the Compare page, `awqbench-cli compare|sweep`), read by the reports (core/report,
+// the Reports page, `awqbench-cli report`). Slots are named "A" and "B" (a sweep of one model: "A").
+//
+// Presence: the optional sections (host, battery, speed, quality, sweep, arena, timeline, notes) are
+// std::optional or empty when absent; a key the format allows to be null is std::optional; any other
+// key missing from a hand-edited file reads as its zero value (the writer always writes it).
+// Torch-free and Qt-free: only nlohmann-json inside the .cpp.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -11,14 +18,17 @@
 
 namespace awq {
 
+inline constexpr const char* kRunFormat = "awqbench-run";  // "format"
+inline constexpr int kRunFormatVersion = 1;                 // the "version" this build reads and writes
+
 struct LatencyStats {       // {"mean", "p50", "p95", "p99"} in milliseconds
     double mean = 0, p50 = 0, p95 = 0, p99 = 0;
 };
 // Mean and nearest-rank percentiles of `values` (all zero when empty).
 LatencyStats latencyStats(std::vector<double> values);
 
-struct HostInfo {
-    std::string device = "cpu";            // "cpu" or "cuda:0"
+struct HostInfo {                          // host
+    std::string device = "cpu";            // "cpu" or "cuda:0"; an endpoint run: the server's URL
     std::string gpuName;                   // "" when none (written as absent)
     std::uint64_t gpuTotalBytes = 0;
 };
@@ -155,6 +165,7 @@ struct ArenaConversation {                 // arena.conversations[]
 
 struct ArenaRun {                          // arena: the chat's votes on this A/B ("totals" written from them)
     std::vector<ArenaConversation> conversations;
+    ArenaConversation totals() const;      // the votes summed over the conversations (file "")
 };
 
 // The decode timeline of one model (timeline.X): where a greedy decode step's time goes on the
@@ -199,13 +210,14 @@ struct TimelineRun {                       // timeline
 };
 
 struct RunDocument {
-    int version = 1;
-    std::string kind = "compare";          // "compare" | "sweep"
+    int version = kRunFormatVersion;
+    std::string kind = "compare";          // "compare" | "sweep"; "" when a document read has none
     std::string created;                   // UTC ISO 8601
     std::string toolVersion;
-    HostInfo host;
-    std::map<std::string, RunModel> models;
-    RunSettings settings;
+    std::optional<HostInfo> host;          // written as HostInfo{} when unset; absent only in a hand-made file
+                                           // (reports then say "an unrecorded device")
+    std::map<std::string, RunModel> models;   // by slot
+    std::optional<RunSettings> settings;   // always written (defaults when unset); absent only in hand-made files
     std::optional<BatteryRun> battery;
     std::map<std::string, SpeedStats> speed;  // empty: no "speed" section
     std::optional<QualityRun> quality;
@@ -219,16 +231,22 @@ struct RunDocument {
     // The document as read by runDocumentFromJson: keys this version does not know are kept and
     // written back by runDocumentToJson (writers never drop keys they read).
     std::string preservedJson;
-};
+    std::filesystem::path file;            // where loadRunDocument read it from (not serialised; "" otherwise)
 
-// Current UTC time as "2026-11-25T18:00:00Z".
+    const RunModel* model(const std::string& slot) const;  // nullptr when the slot has no model
+    std::string modelName(const std::string& slot) const;  // the model's name, else "model <slot>"
+    std::vector<std::string> slots() const;                // slots that appear in any section, sorted (A first)
+};
 
 // Serialises every known key (docs/run-format.md), 2-space indented, merged over preservedJson.
 std::string runDocumentToJson(const RunDocument& doc);
-// Parses a run document; throws awq::Error naming `origin` for malformed JSON, a wrong "format"
-// or an unsupported "version".
+// Parses a run document. Throws awq::Error naming `origin` for malformed JSON (line and column), a
+// wrong "format", an unsupported "version", or a key of the wrong type or out of range (the error
+// names the key's path, e.g. `speed.A.ttft_ms.p95`). Battery totals absent from the file are
+// computed from the tests; sweep points are ordered by concurrency.
 RunDocument runDocumentFromJson(std::string_view json, const std::filesystem::path& origin = "run document");
 void saveRunDocument(const RunDocument& doc, const std::filesystem::path& file);  // atomic write
+// runDocumentFromJson of the file's text, with `file` set; also throws for a missing or unreadable file.
 RunDocument loadRunDocument(const std::filesystem::path& file);
 
 }  // namespace awq
