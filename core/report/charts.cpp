@@ -1,6 +1,7 @@
 #include "core/report/chart_canvas.h"
 
 #include "core/util/format.h"
+#include "core/util/html_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -262,20 +263,6 @@ void drawMemoryFit(const RunDocument& d, ChartCanvas& c, double width, double he
     c.text(kLeft + plotW / 2, height - 8, "GPU memory", 10, kAxis, TextAnchor::Middle);
 }
 
-std::string xmlEscape(const std::string& s) {
-    std::string out;
-    for (char ch : s) {
-        switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += ch;
-        }
-    }
-    return out;
-}
-
 std::string num(double v) { return fmt::fixed(v, 1); }
 
 class SvgCanvas : public ChartCanvas {
@@ -299,7 +286,7 @@ public:
     void text(double x, double y, const std::string& t, double size, Color color, TextAnchor anchor, bool bold) override {
         const char* a = anchor == TextAnchor::Start ? "start" : anchor == TextAnchor::Middle ? "middle" : "end";
         body += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" fill=\"" + color.hex() +
-                "\" text-anchor=\"" + a + "\"" + (bold ? " font-weight=\"bold\"" : "") + ">" + xmlEscape(t) + "</text>";
+                "\" text-anchor=\"" + a + "\"" + (bold ? " font-weight=\"bold\"" : "") + ">" + htmlEscape(t) + "</text>";
     }
 };
 
@@ -349,7 +336,7 @@ std::string chartSvg(const RunDocument& d, ChartKind kind, double width) {
     drawChart(d, kind, canvas, width);
     const double height = chartHeight(d, kind);
     return "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + num(width) + " " + num(height) + "\" width=\"" + num(width) +
-           "\" height=\"" + num(height) + "\" font-family=\"sans-serif\"><title>" + xmlEscape(chartTitle(kind)) + "</title>" +
+           "\" height=\"" + num(height) + "\" font-family=\"sans-serif\"><title>" + htmlEscape(chartTitle(kind)) + "</title>" +
            canvas.body + "</svg>";
 }
 

@@ -3,6 +3,7 @@
 #include "core/report/chart_canvas.h"
 #include "core/report/report_content.h"
 #include "core/report/report_export.h"
+#include "core/util/html_escape.h"
 
 #include <algorithm>
 
@@ -12,20 +13,11 @@ namespace {
 
 constexpr double kChartWidth = 760;
 
+// Document text as HTML text; breakLines: its newlines as <br>.
 std::string escape(const std::string& s, bool breakLines = false) {
-    std::string out;
-    out.reserve(s.size());
-    for (char ch : s) {
-        switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        case '\n': out += breakLines ? "<br>" : "\n"; break;
-        default: out += ch;
-        }
-    }
+    std::string out = htmlEscape(s);
+    if (!breakLines) return out;
+    for (std::size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at + 4)) out.replace(at, 1, "<br>");
     return out;
 }
 

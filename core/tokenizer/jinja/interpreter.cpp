@@ -6,6 +6,7 @@
 #include "core/tokenizer/detail/unicode.h"
 #include "core/tokenizer/jinja/ast.h"
 #include "core/tokenizer/jinja/format.h"
+#include "core/util/html_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -175,21 +176,6 @@ Value pySplit(const std::string& s, const Value* sepArg, std::int64_t maxSplit, 
     }
     for (auto& p : parts) out.emplace_back(std::move(p));
     return Value(std::move(out));
-}
-
-std::string htmlEscape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&#34;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
 }
 
 std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
