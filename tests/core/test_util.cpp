@@ -2,6 +2,7 @@
 #include "core/util/dead_writer.h"
 #include "core/util/format.h"
 #include "core/util/fs_error.h"
+#include "core/util/html_escape.h"
 #include "core/util/json_read.h"
 #include "core/util/sha256.h"
 #include "tests/support/error_capture.h"
@@ -72,6 +73,13 @@ private Q_SLOTS:
         });
         QVERIFY2(msg.contains("disk is full"), qPrintable(msg));
         QVERIFY(!fs::exists(link));
+    }
+
+    void htmlEscapeWritesMarkupsafesEntities() {
+        // markupsafe.escape('<a href="x">Tom & Jerry\'s</a>'), as Jinja's `escape` filter prints it.
+        QCOMPARE(QString::fromStdString(htmlEscape("<a href=\"x\">Tom & Jerry's</a>")),
+                 QStringLiteral("&lt;a href=&#34;x&#34;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"));
+        QCOMPARE(QString::fromStdString(htmlEscape("plain text, \u00e9 and \n newline")), QStringLiteral("plain text, \u00e9 and \n newline"));
     }
 
     void humanReadableNumbers() {
