@@ -474,6 +474,7 @@ VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std:
         }, stopped);
         if (stopped) {
             r.problems.push_back("cancelled before every file was checked");
+            r.cancelled = true;
             return r;
         }
         if (got != want) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
