@@ -111,7 +111,7 @@ private Q_SLOTS:
 
         page.setBudgetBytes(1ull << 30);
         QSignalSpy finished(&page, &DeployPage::jobFinished);
-        QSignalSpy progress(&page, &DeployPage::jobProgress);
+        QSignalSpy progress(&page, &DeployPage::jobProgressed);
         QVERIFY(page.addModel(toQString(test::modelDir("tinystories-656k"))));
         QVERIFY(page.isBusy());
         QVERIFY(page.cancelButton()->isEnabled());
@@ -166,7 +166,7 @@ private Q_SLOTS:
         QSignalSpy finished(&page, &DeployPage::jobFinished);
         // Cancelled on the first copied bytes: mid-copy, not before the copy started.
         qint64 doneAtCancel = -1, totalAtCancel = 0;
-        connect(&page, &DeployPage::jobProgress, this, [&](int stage, qint64 done, qint64 total) {
+        connect(&page, &DeployPage::jobProgressed, this, [&](int stage, qint64 done, qint64 total) {
             if (doneAtCancel >= 0 || stage != 0 || done <= 0) return;
             doneAtCancel = done;
             totalAtCancel = total;

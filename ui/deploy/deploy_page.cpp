@@ -479,7 +479,7 @@ void DeployPage::onJobProgress(int stage, qint64 done, qint64 total, const QStri
                            .arg(jobName_, stage == 0 ? tr("copying") : tr("verifying"), qs(format::bytes(std::uint64_t(done))),
                                 qs(format::bytes(std::uint64_t(total)))));
     jobLabel_->setToolTip(file);
-    Q_EMIT jobProgress(stage, done, total, file);
+    Q_EMIT jobProgressed(stage, done, total, file);
 }
 
 void DeployPage::onJobFinished(bool ok, bool cancelled, const QString& message) {

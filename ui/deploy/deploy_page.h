@@ -96,7 +96,7 @@ Q_SIGNALS:
     void warmPoolChosen(const QString& folder);
     void jobFinished(bool ok, bool cancelled, const QString& message);
     // stage: 0 copy, 1 verify; at most every kProgressIntervalMs (the last always).
-    void jobProgress(int stage, qint64 bytesDone, qint64 bytesTotal, const QString& file);
+    void jobProgressed(int stage, qint64 bytesDone, qint64 bytesTotal, const QString& file);
     void promoted(const QString& target, const QString& model);
     void statusMessage(const QString& text);
 
