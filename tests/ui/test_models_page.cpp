@@ -441,7 +441,7 @@ private Q_SLOTS:
     }
 
 private:
-    static constexpr int kCandidates = 600;
+    static constexpr int kCandidates = 3000;   // about 3 s of scanning: a stop surely lands mid-way
     // `count` folders holding only a config.json: candidates the scan describes (as broken) quickly.
     static void makeCandidates(const fs::path& root, int count) {
         for (int i = 0; i < count; ++i) {
