@@ -169,7 +169,7 @@ void addModelsCommands(CLI::App& app) {
             roots.warmPool = list->warmPool;
             for (const auto& r : roots.folders)
                 if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");
-            const auto entries = scanLibrary(roots);
+            const auto entries = scanLibrary(roots).value;
             if (list->json)
                 std::cout << catalogToJson(entries) << "\n";
             else

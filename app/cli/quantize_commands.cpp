@@ -131,6 +131,10 @@ int run(const Options& o) {
     }, stop.get_token(), preflight ? &*preflight : nullptr);
     gStop = nullptr;
     std::cerr << "\n";
+    if (summary.cancelled) {  // the journal is saved: the same exit as before the job contract, when a stop was an error
+        std::cerr << "error: " << summary.stopNote << "\n";
+        return kExitBadInput;
+    }
 
     TextTable table({"layer", "seconds", "output MSE", "scale ratios (qkv, v-o, mlp, up-down)"}, {true, true, true, false});
     for (const auto& l : summary.perLayer) {

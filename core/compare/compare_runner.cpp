@@ -253,8 +253,8 @@ BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery
     return runBatterySides(sides, battery, onEvent, stop);
 }
 
-QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress, std::stop_token stop,
-                      bool* cancelled) {
+JobResult<QualityRun> runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress,
+                                 std::stop_token stop) {
     std::ifstream in(options.text, std::ios::binary);
     if (!in) throw Error("cannot read the quality text", options.text, "check the path of --text");
     const std::string text{std::istreambuf_iterator<char>(in), {}};
@@ -280,21 +280,21 @@ QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const
         q.models["B"] = {rb.perplexity, rb.scoredTokens, rb.meanKld, rb.top1Agreement};
         wasCancelled = rb.cancelled;
     }
-    if (cancelled) *cancelled = wasCancelled;
-    return q;
+    return {std::move(q), wasCancelled};
 }
 
-QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
-                           const QualityCallback& onProgress, std::stop_token stop, bool* cancelled) {
-    auto q = runQuality(engine, nullptr, options, [&](const QualityEvent& e) {
+JobResult<QualityRun> runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                                      const QualityCallback& onProgress, std::stop_token stop) {
+    auto result = runQuality(engine, nullptr, options, [&](const QualityEvent& e) {
         if (onProgress) onProgress({slot, e.window, e.windows});
-    }, stop, cancelled);
+    }, stop);
+    auto& q = result.value;
     if (slot != "A") {
         q.models[slot] = q.models["A"];
         q.models.erase("A");
     }
     q.notes = notes;
-    return q;
+    return result;
 }
 
 RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEvent, std::stop_token stop) {
@@ -321,16 +321,18 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         doc.cancelled = outcome.cancelled;
     }
     if (s.quality && !stop.stop_requested()) {
-        bool cancelled = false;
-        doc.quality = runQuality(*loaded[0].engine, loaded[1].engine.get(), *s.quality, [&](const QualityEvent& e) {
+        auto quality = runQuality(*loaded[0].engine, loaded[1].engine.get(), *s.quality, [&](const QualityEvent& e) {
             emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e});
-        }, stop, &cancelled);
-        doc.cancelled = doc.cancelled || cancelled;
+        }, stop);
+        doc.quality = std::move(quality.value);
+        doc.cancelled = doc.cancelled || quality.cancelled;
     }
     if (s.timeline && !stop.stop_requested()) {
-        doc.timeline = runDecodeTimeline({&loaded[0], &loaded[1]}, *s.timeline, [&](const std::string& stage) {
+        auto timeline = runDecodeTimeline({&loaded[0], &loaded[1]}, *s.timeline, [&](const std::string& stage) {
             emit({CompareEvent::Kind::Timeline, stage == "ceilings" ? std::string() : stage, stage, {}, {}});
         }, stop);
+        doc.timeline = std::move(timeline.value);
+        doc.cancelled = doc.cancelled || timeline.cancelled;
     }
     doc.cancelled = doc.cancelled || stop.stop_requested();
     emit({CompareEvent::Kind::Finished, {}, doc.cancelled ? "cancelled" : "finished", {}, {}});

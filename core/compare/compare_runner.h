@@ -1,12 +1,13 @@
 #pragma once
 // Side-by-side comparison of two models on the built-in engine: both loaded at once, the battery
 // run on each (streamed token by token), speed statistics, optional perplexity / KLD, and the run
-// document that records it all. Long calls take a std::stop_token and a plain callback (called on
-// the working thread); the UI wraps them in a QObject on its own thread.
+// document that records it all. Long calls follow the job contract (core/util/job.h): a plain
+// callback (called on the working thread), a std::stop_token, and `cancelled` in the result.
 #include "core/compare/battery.h"
 #include "core/run/run_document.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
+#include "core/util/job.h"
 
 #include <filesystem>
 #include <functional>
@@ -110,14 +111,14 @@ using QualityCallback = std::function<void(const QualityEvent&)>;
 
 // Perplexity of A and of B on the text, and KLD / top-1 agreement of B against A (when both use
 // the same token ids for the text). `b` may be null (A only). Throws awq::Error for an unreadable
-// text. result.notes tells why KLD is missing.
-QualityRun runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress = {},
-                      std::stop_token stop = {}, bool* cancelled = nullptr);
+// text. result.notes tells why KLD is missing. Stopped: the windows scored so far, cancelled = true.
+JobResult<QualityRun> runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress = {},
+                                 std::stop_token stop = {});
 
 // Perplexity of one model alone, recorded in `slot` ("A" or "B"), when the other side gives no
 // logits (an endpoint): no KLD, and `notes` say why.
-QualityRun runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
-                           const QualityCallback& onProgress = {}, std::stop_token stop = {}, bool* cancelled = nullptr);
+JobResult<QualityRun> runQualityAlone(Engine& engine, const std::string& slot, const QualityOptions& options, const std::string& notes,
+                                      const QualityCallback& onProgress = {}, std::stop_token stop = {});
 
 // ---- decode timeline (core/compare/decode_timeline.h)
 

@@ -33,8 +33,8 @@ MatmulWeights matmulWeights(const Engine& engine, const RunModel& identity) {
 
 }  // namespace
 
-TimelineRun runDecodeTimeline(const std::vector<LoadedModel*>& models, const TimelineOptions& options,
-                              const std::function<void(const std::string&)>& onStage, std::stop_token stop) {
+JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models, const TimelineOptions& options,
+                                         const std::function<void(const std::string&)>& onStage, std::stop_token stop) {
     TimelineRun run;
     run.prompt = options.prompt;
     run.steps = options.steps;
@@ -77,7 +77,7 @@ TimelineRun runDecodeTimeline(const std::vector<LoadedModel*>& models, const Tim
     for (LoadedModel* m : models)
         if (m->slot == "B" && m->identity.quantization && m->identity.quantization->bits == 4) b4bit = true;
     run.verdict = timelineVerdict(run, b4bit);
-    return run;
+    return {std::move(run), stop.stop_requested()};
 }
 
 RooflineInput rooflineInputOf(const TimelineModel& m) {

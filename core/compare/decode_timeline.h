@@ -20,9 +20,9 @@ namespace awq {
 // Profiles each model (A then B, one at a time; TimelineOptions in compare_runner.h), measuring
 // the ceilings once per device and compute dtype, before the first model that needs them.
 // `onStage` gets "ceilings" or the slot before each part. Stops between parts on `stop` (the models
-// done so far are kept). Throws awq::Error where a device cannot be recorded (CUDA without CUPTI).
-TimelineRun runDecodeTimeline(const std::vector<LoadedModel*>& models, const TimelineOptions& options,
-                              const std::function<void(const std::string& stage)>& onStage = {}, std::stop_token stop = {});
+// done so far are kept, cancelled = true). Throws awq::Error where a device cannot be recorded (CUDA without CUPTI).
+JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models, const TimelineOptions& options,
+                                         const std::function<void(const std::string& stage)>& onStage = {}, std::stop_token stop = {});
 
 // The roofline inputs of one model's section, and the verdict of the run's A against B ("" unless
 // both are there). B is named "INT4" when `b4bit`.

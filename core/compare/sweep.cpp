@@ -56,8 +56,8 @@ void deriveSweepFigures(SweepModel& m, const SweepSettings& s) {
     m.costPerMillionTokensUsd = s.gpuHourlyUsd ? costPerMillionTokens(m.points, m.maxConcurrencyUnderSlo, *s.gpuHourlyUsd) : std::nullopt;
 }
 
-SweepModel runSweep(Engine& engine, const SweepSettings& s, const std::string& slot, const SweepCallback& onEvent, std::stop_token stop,
-                    bool* cancelled) {
+JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std::string& slot, const SweepCallback& onEvent,
+                               std::stop_token stop) {
     if (s.maxNewTokens < 1) throw Error("the sweep needs at least one new token per request", {}, "pass --max-new 1 or more");
     const auto conc = levels(s.concurrency);
     if (conc.back() > engine.options().maxBatch)
@@ -121,8 +121,7 @@ SweepModel runSweep(Engine& engine, const SweepSettings& s, const std::string& s
         if (onEvent) onEvent({slot, c, rounds, rounds, p});
     }
     deriveSweepFigures(model, s);
-    if (cancelled) *cancelled = stopped;
-    return model;
+    return {std::move(model), stopped};
 }
 
 RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSettings& run, const SweepSettings& s, const SweepCallback& onEvent,
@@ -137,9 +136,9 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
         // One model at a time: a sweep measures capacity, so nothing else shares the device.
         auto loaded = loadModelForRun(slot, models[i], engineOptionsFor(run, maxC));
         doc.models[slot] = loaded.identity;
-        bool cancelled = false;
-        doc.sweep->models[slot] = runSweep(*loaded.engine, s, slot, onEvent, stop, &cancelled);
-        doc.cancelled = cancelled;
+        auto swept = runSweep(*loaded.engine, s, slot, onEvent, stop);
+        doc.sweep->models[slot] = std::move(swept.value);
+        doc.cancelled = swept.cancelled;
     }
     return doc;
 }

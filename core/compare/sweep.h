@@ -3,6 +3,7 @@
 // sequences on the engine, measuring output tokens/s and latency percentiles; then the knee, the
 // highest concurrency under a p95 latency SLO and the cost per million output tokens.
 #include "core/compare/compare_runner.h"
+#include "core/util/job.h"
 
 #include <functional>
 #include <optional>
@@ -34,8 +35,9 @@ using SweepCallback = std::function<void(const SweepEvent&)>;
 // Runs the sweep on one loaded engine. Latency of a request: from the start of its batch to its
 // last token; TTFT: to its first token; throughput: all output tokens / wall time of the point.
 // The engine's maxBatch must cover the largest concurrency (engineOptionsFor(settings, max c)).
-SweepModel runSweep(Engine& engine, const SweepSettings& settings, const std::string& slot = "A",
-                    const SweepCallback& onEvent = {}, std::stop_token stop = {}, bool* cancelled = nullptr);
+// Stopped: the levels measured so far, cancelled = true.
+JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& settings, const std::string& slot = "A",
+                               const SweepCallback& onEvent = {}, std::stop_token stop = {});
 
 // Derived figures from measured points (sorted by concurrency); exposed for tests and the UI:
 // knee: the first level whose next level (e.g. its double) adds < 15% throughput (none: still scaling);

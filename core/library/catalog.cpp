@@ -104,8 +104,8 @@ CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
     return e;
 }
 
-std::vector<CatalogEntry> scanLibrary(const LibraryRoots& roots, std::stop_token stop, const ScanProgressFn& progress,
-                                      int maxDepth) {
+JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std::stop_token stop, const ScanProgressFn& progress,
+                                                 int maxDepth) {
     std::vector<Candidate> candidates;
     auto addRoot = [&](const fs::path& root, ModelOrigin origin) {
         if (root.empty()) return;
@@ -144,7 +144,7 @@ std::vector<CatalogEntry> scanLibrary(const LibraryRoots& roots, std::stop_token
         ++p.described;
     }
     if (progress) progress(p);
-    return entries;
+    return {std::move(entries), stop.stop_requested()};
 }
 
 fs::path findDemoLibrary(const fs::path& executableDir) {

@@ -3,6 +3,7 @@
 // and GGUF files. A broken model is listed with its reason; scanning never throws for one model.
 #include "core/model/gguf.h"
 #include "core/model/model_info.h"
+#include "core/util/job.h"
 
 #include <atomic>
 #include <filesystem>
@@ -43,9 +44,10 @@ using ScanProgressFn = std::function<void(const ScanProgress&)>;
 
 // Looks for model candidates under each root (the root itself may be a model folder), at most
 // `maxDepth` folders down, not descending into model folders. Missing roots are skipped with a
-// warning in the log. Stops early (returning what it has) when `stop` is requested.
-std::vector<CatalogEntry> scanLibrary(const LibraryRoots& roots, std::stop_token stop = {},
-                                      const ScanProgressFn& progress = {}, int maxDepth = 4);
+// warning in the log. Stops early when `stop` is requested: the entries described so far,
+// cancelled = true (core/util/job.h).
+JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std::stop_token stop = {},
+                                                 const ScanProgressFn& progress = {}, int maxDepth = 4);
 
 // Describes one candidate path (folder or .gguf), catching every error into `error`.
 CatalogEntry describeCandidate(const std::filesystem::path& path, ModelOrigin origin);

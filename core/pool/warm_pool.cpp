@@ -171,13 +171,15 @@ json readManifest(const fs::path& folder) {
     return doc;
 }
 
-std::string hashFile(const fs::path& file, std::vector<std::byte>& buf, std::stop_token stop,
-                     const std::function<void(std::size_t)>& onChunk, bool& stopped) {
+// The file's SHA-256 (hex); nullopt when `stop` ended the read.
+std::optional<std::string> hashFile(const fs::path& file, std::vector<std::byte>& buf, std::stop_token stop,
+                                    const std::function<void(std::size_t)>& onChunk) {
     Sha256 h;
-    stopped = !readChunks(file, buf, stop, [&](std::span<const std::byte> chunk) {
+    const bool whole = readChunks(file, buf, stop, [&](std::span<const std::byte> chunk) {
         h.update(chunk);
         if (onChunk) onChunk(chunk.size());
     });
+    if (!whole) return std::nullopt;
     return h.finishHex();
 }
 
@@ -380,16 +382,15 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     json manifestFiles = json::array();
     for (const auto& f : files) {
         p.currentFile = f.relative;
-        bool stopped = false;
-        const std::string copied = hashFile(temp / fs::path(f.relative), buf, stop, [&](std::size_t n) {
+        const auto copied = hashFile(temp / fs::path(f.relative), buf, stop, [&](std::size_t n) {
             p.bytesDone += n;
             if (progress) progress(p);
-        }, stopped);
-        if (stopped) return {true, {}};
-        if (copied != sourceHashes[f.relative])
+        });
+        if (!copied) return {true, {}};
+        if (*copied != sourceHashes[f.relative])
             throw Error("the copy of '" + f.relative + "' does not match the source (SHA-256 differs)", temp / f.relative,
                         "check the disk and the source, then add the model again; the pool was left unchanged");
-        manifestFiles.push_back({{"path", f.relative}, {"bytes", f.bytes}, {"sha256", copied}});
+        manifestFiles.push_back({{"path", f.relative}, {"bytes", f.bytes}, {"sha256", *copied}});
         ++p.filesDone;
         if (progress) progress(p);
     }
@@ -467,16 +468,16 @@ VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std:
             r.problems.push_back("missing: " + rel);
             continue;
         }
-        bool stopped = false;
-        const std::string got = hashFile(file, buf, stop, [&](std::size_t n) {
+        const auto got = hashFile(file, buf, stop, [&](std::size_t n) {
             p.bytesDone += n;
             if (progress) progress(p);
-        }, stopped);
-        if (stopped) {
+        });
+        if (!got) {
             r.problems.push_back("cancelled before every file was checked");
+            r.cancelled = true;
             return r;
         }
-        if (got != want) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
+        if (*got != want) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
         ++r.filesChecked;
         ++p.filesDone;
         if (progress) progress(p);

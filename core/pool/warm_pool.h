@@ -3,6 +3,7 @@
 // library into a hidden temp folder, verifies every file's SHA-256 against the source, writes a
 // manifest, and only then renames the folder into place, so an interrupted or failed copy leaves
 // the pool as it was. Model folders are untrusted: links leading out of them are refused.
+// Add and verify follow the job contract (core/util/job.h): a stop returns with `cancelled` set.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -71,6 +72,7 @@ struct VerifyResult {
     bool ok = false;
     std::size_t filesChecked = 0;
     std::vector<std::string> problems;     // "missing: x", "changed: x", "unexpected file: x", ...
+    bool cancelled = false;                // stop requested: not every file was checked (ok is false)
 };
 
 // Limits that keep a hostile model folder from exhausting the machine.

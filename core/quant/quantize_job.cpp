@@ -144,9 +144,7 @@ private:
     void emit(QuantizeEvent e) const;
     QuantizeEvent withMemory(QuantizeEvent e) const;
     std::uint64_t gpuPeak() const { return device_.is_cuda() ? cudaPeakAllocatedBytes(0) : 0; }
-    [[noreturn]] void cancelledAt(int l) const {
-        throw Error("cancelled at layer " + std::to_string(l), writer_.workFolder(), "run again with --resume to continue");
-    }
+    [[noreturn]] static void cancelled() { throw quant::Cancelled{}; }  // run() turns it into the summary
     const ModelConfig& config() const { return source().config; }
     const ModelInfo& source() const { return inputs_ ? inputs_->source : *ownSource_; }
     int layers() const { return config().numLayers; }
@@ -300,7 +298,7 @@ void QuantizeJob::layer(int l) {
         writer_.adoptWrittenLayer(l);
         return;
     }
-    if (stop_.stop_requested()) cancelledAt(l);
+    if (stop_.stop_requested()) cancelled();
 
     for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
         quant::checkFinite(quant::dense(*lin).weight(), "the weights", l);
@@ -324,7 +322,7 @@ void QuantizeJob::layer(int l) {
         search.progress(0, "scale search");
         report.scaleRatios = quant::awqLayer(layer, config, stats, x_, cos_, sin_, mask, search);
     }
-    if (stop_.stop_requested()) cancelledAt(l);
+    if (stop_.stop_requested()) cancelled();
 
     std::map<const Linear*, GptqTensors> gptqTensors;
     if (gptq) {
@@ -344,7 +342,7 @@ void QuantizeJob::layer(int l) {
     double squaredError = 0;
     std::vector<at::Tensor> quantizedOutputs;
     for (int64_t start = 0; start < n; start += kChunkBlocks) {
-        if (stop_.stop_requested()) cancelledAt(l);
+        if (stop_.stop_requested()) cancelled();
         const int64_t len = std::min<int64_t>(kChunkBlocks, n - start);
         auto out = decoderLayerForward(layer, config, x_.narrow(0, start, len), cos_, sin_, mask);
         squaredError += (out.to(at::kFloat) - next.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
@@ -392,7 +390,11 @@ QuantizeSummary QuantizeJob::run() {
         finish();
     } catch (const quant::Cancelled&) {
         // Inside a layer: nothing of it was journaled, so --resume redoes it.
-        throw Error("cancelled" + where_, writer_.workFolder(), "run again with --resume to continue");
+        summary_.cancelled = true;
+        summary_.stopNote = Error("cancelled" + where_, writer_.workFolder(), "run again with --resume to continue").what();
+        summary_.seconds = elapsed();
+        summary_.peakGpuBytes = gpuPeak();
+        return summary_;
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {

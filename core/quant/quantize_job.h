@@ -2,8 +2,8 @@
 // The quantization job: AWQ (activation-aware scale search, clipping, zero-point group
 // quantization, as AutoAWQ runs it) or round-to-nearest, written in the AutoAWQ GEMM layout; or
 // GPTQ (Hessian-based error feedback, as AutoGPTQ / GPTQModel run it), written in the GPTQ layout
-// (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job: progress events through a callback, cancellation
-// through a stop token. The folder it writes is QuantizedModelWriter's (model_writer.h).
+// (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job (core/util/job.h): progress events through a
+// callback, cancellation through a stop token, `cancelled` in the summary. The folder it writes is QuantizedModelWriter's (model_writer.h).
 #include "core/quant/model_writer.h"
 
 #include <cstdint>
@@ -69,13 +69,15 @@ struct QuantizeSummary {
     std::uint64_t peakGpuBytes = 0;
     std::uint64_t outputBytes = 0;
     std::vector<LayerReport> perLayer;
+    bool cancelled = false;      // stopped on request: `output` is not written; the journal is saved, resume continues
+    std::string stopNote;        // cancelled: "<work folder>: cancelled at layer 3 (run again with --resume to continue)"
 };
 
 // Throws awq::Error naming the model/layer for bad input (unsupported architecture, K not divisible
 // by the group, NaN/inf, disk full, GPU out of memory); nothing half-written is left at `output`.
-// Cancellation throws awq::Error("cancelled at layer N") after the journal is saved, so --resume
-// continues; the stop token is checked inside a layer too (between calibration chunks, scale
-// candidates and clipping steps), so a cancel lands within one block forward, not one layer.
+// A stop returns the summary with cancelled = true and stopNote set, after the journal is saved, so
+// --resume continues; the stop token is checked inside a layer too (between calibration chunks,
+// scale candidates and clipping steps), so a cancel lands within one block forward, not one layer.
 // `preflight`: a passed pre-flight of these settings (preflightQuantizeJob), whose model description
 // and calibration blocks the job then reuses instead of reading them again.
 struct QuantizePreflight;

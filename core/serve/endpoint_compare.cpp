@@ -117,11 +117,10 @@ RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::opti
     if (quality && anyLocal && !stop.stop_requested()) {
         // Perplexity of the folder side alone (its slot kept); KLD needs both models' logits.
         const int local = loaded[0] ? 0 : 1;
-        bool cancelled = false;
         auto q = runQualityAlone(*loaded[std::size_t(local)]->engine, slots[local], *quality, endpointQualityNote(slots[1 - local]),
-                                 [&](const QualityEvent& e) { emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e}); }, stop, &cancelled);
-        doc.quality = std::move(q);
-        doc.cancelled = doc.cancelled || cancelled;
+                                 [&](const QualityEvent& e) { emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e}); }, stop);
+        doc.quality = std::move(q.value);
+        doc.cancelled = doc.cancelled || q.cancelled;
     }
     doc.cancelled = doc.cancelled || stop.stop_requested();
     emit({CompareEvent::Kind::Finished, {}, doc.cancelled ? "cancelled" : "finished", {}, {}});

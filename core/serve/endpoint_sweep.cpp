@@ -8,15 +8,14 @@
 
 namespace awq::serve {
 
-SweepModel runEndpointSweep(const Endpoint& e, const SweepSettings& s, LoadSettings load, const ServingSlo& slo, const std::string& slot,
-                            const SweepCallback& onEvent, std::stop_token stop, bool* cancelled) {
+JobResult<SweepModel> runEndpointSweep(const Endpoint& e, const SweepSettings& s, LoadSettings load, const ServingSlo& slo, const std::string& slot,
+                                       const SweepCallback& onEvent, std::stop_token stop) {
     std::vector<int> levels = s.concurrency;
     std::sort(levels.begin(), levels.end());
     levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
     if (levels.empty() || levels.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,4,16");
     load.maxTokens = s.maxNewTokens;
     load.prompt = s.prompt;
-    if (cancelled) *cancelled = false;
     // One untimed request: connection set-up, the server's first-request costs.
     if (const auto warm = timedCompletion(e, load.prompt, std::min(load.maxTokens, 4)); !warm.ok)
         throw Error(e.url + ": the warm-up request failed: " + warm.error);
@@ -39,9 +38,8 @@ SweepModel runEndpointSweep(const Endpoint& e, const SweepSettings& s, LoadSetti
         model.points.push_back(point);
         if (onEvent) onEvent({slot, c, load.numPrompts, load.numPrompts, point});
     }
-    if (cancelled) *cancelled = stop.stop_requested();
     deriveSweepFigures(model, s);
-    return model;
+    return {std::move(model), stop.stop_requested()};
 }
 
 RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const SweepSettings& s, LoadSettings load, const ServingSlo& slo,
@@ -66,10 +64,9 @@ RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const Swee
         resolveServedModel(e);
         doc.models[slot] = endpointIdentity(e);
 
-        bool cancelled = false;
-        auto model = runEndpointSweep(e, s, load, slo, slot, onEvent, stop, &cancelled);
-        doc.cancelled = cancelled;
-        doc.sweep->models[slot] = std::move(model);
+        auto model = runEndpointSweep(e, s, load, slo, slot, onEvent, stop);
+        doc.cancelled = model.cancelled;
+        doc.sweep->models[slot] = std::move(model.value);
     }
     return doc;
 }

@@ -14,10 +14,9 @@ namespace awq::serve {
 
 // One endpoint's sweep (its model name resolved, see resolveServedModel): an untimed warm-up
 // request, then each of settings.concurrency as the max concurrency of `load`, with the derived
-// figures. Events name `slot`. Stops between requests; *cancelled tells when it did.
-SweepModel runEndpointSweep(const Endpoint& endpoint, const SweepSettings& settings, LoadSettings load, const ServingSlo& slo,
-                            const std::string& slot = "A", const SweepCallback& onEvent = {}, std::stop_token stop = {},
-                            bool* cancelled = nullptr);
+// figures. Events name `slot`. Stops between requests (the points measured so far, cancelled = true).
+JobResult<SweepModel> runEndpointSweep(const Endpoint& endpoint, const SweepSettings& settings, LoadSettings load, const ServingSlo& slo,
+                                       const std::string& slot = "A", const SweepCallback& onEvent = {}, std::stop_token stop = {});
 
 // endpoints: A (and B). An endpoint without a model name takes the first one its /models lists.
 // load.maxConcurrency is replaced by each of settings.concurrency; settings.maxNewTokens and

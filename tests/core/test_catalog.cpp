@@ -71,7 +71,7 @@ private Q_SLOTS:
     void scansTreeWithBrokenModels() {
         LibraryRoots roots{{root() / "lib", root() / "does-not-exist"}, root() / "pool"};
         std::vector<ScanProgress> progress;
-        const auto entries = scanLibrary(roots, {}, [&](const ScanProgress& p) { progress.push_back(p); });
+        const auto entries = scanLibrary(roots, {}, [&](const ScanProgress& p) { progress.push_back(p); }).value;
         QCOMPARE(entries.size(), std::size_t(7));  // 4 folders + 2 gguf in lib, 1 in the pool
 
         const auto* good = byName(entries, "good-llama");
@@ -134,7 +134,7 @@ private Q_SLOTS:
         const fs::path pool = root() / "hub-pool";
         fs::create_directories(pool);
         pool::addToPool(pool, hub / "models--TinyOrg--TinyStories-656K" / "snapshots" / "0123456789abcdef0123456789abcdef01234567");
-        const auto entries = scanLibrary({{hub}, pool});
+        const auto entries = scanLibrary({{hub}, pool}).value;
         QCOMPARE(entries.size(), std::size_t(2));
         for (const auto& e : entries) {
             QVERIFY2(e.ok(), e.error.c_str());
@@ -149,13 +149,13 @@ private Q_SLOTS:
 
     void modelInBothRootsIsListedOnceAsPooled() {
         LibraryRoots roots{{root() / "pool"}, root() / "pool"};
-        const auto entries = scanLibrary(roots);
+        const auto entries = scanLibrary(roots).value;
         QCOMPARE(entries.size(), std::size_t(1));
         QCOMPARE(entries[0].origin, ModelOrigin::WarmPool);
     }
 
     void rootMayBeAModelFolder() {
-        const auto entries = scanLibrary({{test::modelDir("tinystories-qwen3-7m")}, {}});
+        const auto entries = scanLibrary({{test::modelDir("tinystories-qwen3-7m")}, {}}).value;
         QCOMPARE(entries.size(), std::size_t(1));
         QVERIFY(entries[0].ok());
     }
@@ -164,25 +164,30 @@ private Q_SLOTS:
         // Stopped before it starts: nothing.
         std::stop_source before;
         before.request_stop();
-        QVERIFY(scanLibrary({{root() / "lib"}, {}}, before.get_token()).empty());
+        const auto none = scanLibrary({{root() / "lib"}, {}}, before.get_token());
+        QVERIFY(none.value.empty() && none.cancelled);
         // Stopped once the first candidate is described, mid-scan: what it has so far, fewer than all.
-        const std::size_t all = scanLibrary({{root() / "lib"}, {}}).size();
+        const auto whole = scanLibrary({{root() / "lib"}, {}});
+        QVERIFY(!whole.cancelled);
+        const std::size_t all = whole.value.size();
         QVERIFY(all >= 3);
         std::stop_source during;
         std::size_t describedAtStop = 0;
-        const auto partial = scanLibrary({{root() / "lib"}, {}}, during.get_token(), [&](const ScanProgress& p) {
+        const auto stopped = scanLibrary({{root() / "lib"}, {}}, during.get_token(), [&](const ScanProgress& p) {
             if (p.described >= 1 && !during.stop_requested()) {
                 describedAtStop = p.described;
                 during.request_stop();
             }
         });
+        QVERIFY(stopped.cancelled);
+        const auto& partial = stopped.value;
         QCOMPARE(describedAtStop, std::size_t(1));
         QVERIFY2(partial.size() < all, qPrintable(QStringLiteral("%1 of %2 entries after the stop").arg(partial.size()).arg(all)));
         for (const auto& e : partial) QVERIFY(!e.path.empty());
     }
 
     void jsonCarriesTheDocumentedKeys() {
-        const auto entries = scanLibrary({{root() / "lib"}, root() / "pool"});
+        const auto entries = scanLibrary({{root() / "lib"}, root() / "pool"}).value;
         const auto j = nlohmann::json::parse(catalogToJson(entries));
         QVERIFY(j.is_array());
         bool sawBroken = false;

@@ -89,8 +89,16 @@ private Q_SLOTS:
         QVERIFY(usage.availableBytes > 0);
 
         const auto ok = pool::verifyPoolModel(pool, "tinystories-qwen3-7m");
-        QVERIFY(ok.ok);
+        QVERIFY(ok.ok && !ok.cancelled);
         QCOMPARE(ok.filesChecked, std::size_t(std::distance(fs::directory_iterator(source), fs::directory_iterator())));
+
+        // A stop on the first hashed bytes: cancelled, not ok, fewer files checked than the manifest lists.
+        std::stop_source stop;
+        const auto stopped = pool::verifyPoolModel(pool, "tinystories-qwen3-7m", stop.get_token(), [&](const pool::CopyProgress&) {
+            stop.request_stop();
+        });
+        QVERIFY(stopped.cancelled && !stopped.ok);
+        QVERIFY2(stopped.filesChecked < ok.filesChecked, qPrintable(QString::number(stopped.filesChecked)));
     }
 
     void verifyFindsTamperingAndStrayFiles() {

@@ -188,10 +188,21 @@ private Q_SLOTS:
         p.tabs()->setCurrentIndex(ComparePage::ChatTab);
         ChatView* chat = p.chat();
         QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        QSignalSpy deltas(p.session(), &CompareSession::chatDelta);
         chat->promptEdit()->setText(QStringLiteral("Once upon a time, a little cat"));
         QTest::mouseClick(chat->sendButton(), Qt::LeftButton);
         QVERIFY(p.session()->isBusy());
         QTRY_VERIFY_WITH_TIMEOUT(done.count() == 2, 60000);
+        // Each slot streams from its own thread at the same time: their text arrives interleaved,
+        // not A's whole reply and then B's.
+        QList<int> order;
+        for (const auto& d : deltas) order << d.at(0).toInt();
+        QVERIFY2(order.indexOf(1) < order.lastIndexOf(0) && order.indexOf(0) < order.lastIndexOf(1),
+                 qPrintable(QStringLiteral("slot order of the streamed text: %1").arg([&] {
+                     QStringList s;
+                     for (int slot : order) s << QString::number(slot);
+                     return s.join(QString());
+                 }())));
         for (int s = 0; s < 2; ++s) {
             QVERIFY(chat->transcript(s)->toPlainText().startsWith(QLatin1String("You: Once upon a time, a little cat")));
             QVERIFY(chat->transcript(s)->toPlainText().size() > 40);   // the streamed reply

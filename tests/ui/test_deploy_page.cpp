@@ -4,7 +4,6 @@
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"
 #include "ui/deploy/deploy_page.h"
-#include "ui/deploy/pool_job_runner.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/path_text.h"
@@ -112,7 +111,7 @@ private Q_SLOTS:
 
         page.setBudgetBytes(1ull << 30);
         QSignalSpy finished(&page, &DeployPage::jobFinished);
-        QSignalSpy progress(page.findChild<PoolJobRunner*>(), &PoolJobRunner::progress);
+        QSignalSpy progress(&page, &DeployPage::jobProgressed);
         QVERIFY(page.addModel(toQString(test::modelDir("tinystories-656k"))));
         QVERIFY(page.isBusy());
         QVERIFY(page.cancelButton()->isEnabled());
@@ -165,10 +164,18 @@ private Q_SLOTS:
         page.setSettingsFile(toQString(fx.settings));
         page.setWarmPool(toQString(fx.pool));
         QSignalSpy finished(&page, &DeployPage::jobFinished);
+        // Cancelled on the first copied bytes: mid-copy, not before the copy started.
+        qint64 doneAtCancel = -1, totalAtCancel = 0;
+        connect(&page, &DeployPage::jobProgressed, this, [&](int stage, qint64 done, qint64 total) {
+            if (doneAtCancel >= 0 || stage != 0 || done <= 0) return;
+            doneAtCancel = done;
+            totalAtCancel = total;
+            page.cancelJob();
+        });
         QVERIFY(page.addModel(toQString(test::modelDir("tinystories-qwen3-7m"))));
         QVERIFY(!page.addModel(toQString(test::modelDir("tinystories-656k"))));  // one job at a time
-        page.cancelJob();
         QVERIFY(waitForJob(finished));
+        QVERIFY2(doneAtCancel > 0 && doneAtCancel < totalAtCancel, qPrintable(QStringLiteral("%1 of %2 bytes").arg(doneAtCancel).arg(totalAtCancel)));
         QVERIFY(finished.at(0).at(1).toBool());  // cancelled
         QCOMPARE(std::distance(fs::directory_iterator(fx.pool), fs::directory_iterator()), 0);
         QCOMPARE(page.poolTable()->rowCount(), 0);

@@ -9,7 +9,6 @@
 #include "ui/models/catalog_table_model.h"
 #include "ui/models/catalog_text.h"
 #include "ui/models/gguf_metadata_model.h"
-#include "ui/models/library_scanner.h"
 #include "ui/models/memory_plan_view.h"
 #include "ui/models/model_detail_pane.h"
 #include "ui/models/model_facts_view.h"
@@ -26,6 +25,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <atomic>
 
 namespace fs = std::filesystem;
 using namespace awq;
@@ -354,89 +355,100 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(page.selectedEntry()->name), QStringLiteral("qwen2-random"));
     }
 
-    void scannerReportsProgressAndDropsSupersededScans() {
-        LibraryScanner scanner;
-        QSignalSpy progress(&scanner, &LibraryScanner::progress);
-        QSignalSpy finished(&scanner, &LibraryScanner::finished);
-        scanner.start({{test::sharedDir() / "models"}, {}});
-        scanner.start({{test::modelDir("mistral-random")}, {}});   // replaces the first scan
-        QVERIFY(scanner.isRunning());
+    void rescanReportsProgressAndDropsSupersededScans() {
+        ModelsPage page;
+        QSignalSpy progress(&page, &ModelsPage::scanProgress);
+        QSignalSpy finished(&page, &ModelsPage::scanFinished);
+        page.setRoots({{test::sharedDir() / "models"}, {}});
+        page.rescan();
+        page.setRoots({{test::modelDir("mistral-random")}, {}});
+        page.rescan();   // replaces the first scan
+        QVERIFY(page.isScanning());
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
         QTest::qWait(200);
         QCOMPARE(finished.count(), 1);   // the superseded scan's results never arrive
-        const auto entries = finished.at(0).at(0).value<std::shared_ptr<std::vector<CatalogEntry>>>();
-        QVERIFY(entries);
-        QCOMPARE(entries->size(), std::size_t(1));
-        QCOMPARE(entries->front().name, std::string("mistral-random"));
-        QCOMPARE(finished.at(0).at(1).toBool(), false);
-        QVERIFY(!scanner.isRunning());
+        QCOMPARE(page.catalog()->rowCount(), 1);
+        QVERIFY(page.catalog()->rowOfName(QStringLiteral("mistral-random")) >= 0);
+        QCOMPARE(finished.at(0).at(2).toBool(), false);
+        QVERIFY(!page.isScanning());
         QVERIFY(progress.count() >= 1);
+        for (const auto& p : progress) QVERIFY2(p.at(0).toInt() <= 1, "a progress report of the superseded scan arrived");
         const auto last = progress.last();
         QCOMPARE(last.at(0).toInt(), 1);
         QCOMPARE(last.at(1).toInt(), 1);
     }
 
-    void cancelStopsTheScan() {
-        // Many candidates, so that the cancel lands while the scan runs.
+    void cancelStopsTheScanMidWay() {
+        // Cancelled once the first candidates are described (not before the scan starts): what was
+        // described by then is kept, fewer than all, and the page says the scan was cancelled.
         const fs::path lib = root() / "many";
-        for (int i = 0; i < 40; ++i) test::copyFixtureModel("qwen2-random", lib / ("copy-" + std::to_string(i)));
-        LibraryScanner scanner;
-        QSignalSpy finished(&scanner, &LibraryScanner::finished);
-        scanner.start({{lib}, {}});
-        scanner.cancel();
-        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
-        QCOMPARE(finished.at(0).at(1).toBool(), true);
-        const auto entries = finished.at(0).at(0).value<std::shared_ptr<std::vector<CatalogEntry>>>();
-        QVERIFY(entries && entries->size() < 40);
-
-        // The page keeps what a cancelled scan found and says so.
+        makeCandidates(lib, kCandidates);
         ModelsPage page;
-        QSignalSpy pageFinished(&page, &ModelsPage::scanFinished);
+        QSignalSpy finished(&page, &ModelsPage::scanFinished);
+        int describedAtCancel = -1;
+        connect(&page, &ModelsPage::scanProgress, this, [&](int, int described) {
+            if (described < 1 || describedAtCancel >= 0) return;
+            describedAtCancel = described;
+            page.cancelScan();
+        });
         page.setRoots({{lib}, {}});
         page.rescan();
         QVERIFY(page.isScanning());
-        page.cancelScan();
-        QTRY_COMPARE_WITH_TIMEOUT(pageFinished.count(), 1, 60000);
-        QCOMPARE(pageFinished.at(0).at(2).toBool(), true);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        QVERIFY2(describedAtCancel >= 1 && describedAtCancel < kCandidates, qPrintable(QString::number(describedAtCancel)));
+        QCOMPARE(finished.at(0).at(2).toBool(), true);   // cancelled
         QVERIFY(!page.isScanning());
-        QVERIFY(page.catalog()->rowCount() < 40);
+        const int rows = page.catalog()->rowCount();
+        QVERIFY2(rows >= describedAtCancel && rows < kCandidates, qPrintable(QStringLiteral("%1 rows, cancelled at %2").arg(rows).arg(describedAtCancel)));
     }
 
-    void destroyingTheScannerMidScanIsSafe() {
-        // A library of 600 candidates (config only: each is described, as broken, in about a
-        // millisecond), so that the scan is surely still walking when the scanner goes.
+    void destroyingThePageMidScanStopsTheScan() {
+        // Config-only candidates (each described, as broken, in about a millisecond; each logs one
+        // "broken model" line): the lines logged tell how far the scan really got.
         QTemporaryDir dir;
-        const auto root = std::filesystem::path(dir.path().toStdString());
-        for (int i = 0; i < 600; ++i) {
-            const auto folder = root / ("m" + std::to_string(i));
-            std::filesystem::create_directories(folder);
-            std::filesystem::copy_file(test::modelDir("tinystories-656k") / "config.json", folder / "config.json");
-        }
-        auto* scanner = new LibraryScanner;
-        QSignalSpy progress(scanner, &LibraryScanner::progress);
+        const auto lib = fs::path(dir.path().toStdString());
+        makeCandidates(lib, kCandidates);
+        std::atomic<int> described{0};
+        const int listener = logging::addListener([&](const logging::LogLine& line) {
+            if (line.text.find("broken model") != std::string::npos) ++described;
+        });
+        auto* page = new ModelsPage;
+        QSignalSpy progress(page, &ModelsPage::scanProgress);
         bool finished = false;
-        connect(scanner, &LibraryScanner::finished, this, [&] { finished = true; });
-        scanner->start({{root}, {}});
-        QVERIFY(scanner->isRunning());
-        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty(), 20000);  // the worker is inside the scan
-        QVERIFY2(!finished, "the scan ended before the scanner was destroyed: nothing was tested");
+        connect(page, &ModelsPage::scanFinished, this, [&] { finished = true; });
+        page->setRoots({{lib}, {}});
+        page->rescan();
+        QVERIFY(page->isScanning());
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().at(1).toInt() >= 1, 20000);  // inside the scan
+        QVERIFY2(!finished, "the scan ended before the page was destroyed: nothing was tested");
         QElapsedTimer timer;
         timer.start();
-        delete scanner;  // stops the scan and joins its thread
+        delete page;  // stops the scan and waits for it
         QVERIFY2(timer.elapsed() < 5000, qPrintable(QStringLiteral("destroying took %1 ms: the scan was not stopped").arg(timer.elapsed())));
-        QTest::qWait(100);  // the worker's queued deliveries find the scanner gone and do nothing
-        // The next scanner scans the same library whole.
-        LibraryScanner next;
-        std::optional<std::size_t> scanned;
-        bool cancelled = true;
-        connect(&next, &LibraryScanner::finished, this, [&](std::shared_ptr<std::vector<CatalogEntry>> entries, bool wasCancelled) {
-            scanned = entries->size();
-            cancelled = wasCancelled;
-        });
-        next.start({{root}, {}});
-        QTRY_VERIFY_WITH_TIMEOUT(scanned.has_value(), 60000);
-        QCOMPARE(*scanned, std::size_t(600));
-        QVERIFY(!cancelled);
+        QTest::qWait(100);  // queued deliveries find the page gone and do nothing
+        const int seen = described.load();
+        logging::removeListener(listener);
+        QVERIFY2(seen >= 1 && seen < kCandidates, qPrintable(QStringLiteral("%1 of %2 candidates described").arg(seen).arg(kCandidates)));
+        QVERIFY(!finished);
+        // The next page scans the same library whole.
+        ModelsPage next;
+        QSignalSpy nextFinished(&next, &ModelsPage::scanFinished);
+        next.setRoots({{lib}, {}});
+        next.rescan();
+        QTRY_COMPARE_WITH_TIMEOUT(nextFinished.count(), 1, 60000);
+        QCOMPARE(next.catalog()->rowCount(), kCandidates);
+        QCOMPARE(nextFinished.at(0).at(2).toBool(), false);
+    }
+
+private:
+    static constexpr int kCandidates = 3000;   // about 3 s of scanning: a stop surely lands mid-way
+    // `count` folders holding only a config.json: candidates the scan describes (as broken) quickly.
+    static void makeCandidates(const fs::path& root, int count) {
+        for (int i = 0; i < count; ++i) {
+            const auto folder = root / ("m" + std::to_string(i));
+            fs::create_directories(folder);
+            fs::copy_file(test::modelDir("tinystories-656k") / "config.json", folder / "config.json", fs::copy_options::overwrite_existing);
+        }
     }
 };
 

@@ -44,6 +44,12 @@ namespace {
 
 constexpr const char* kDemo = "tinystories-qwen3-7m";
 
+// Runs the pre-flight (off the GUI thread) and waits for its verdict.
+bool checkNow(QuantizePage& page) {
+    page.refreshPreflight();
+    return QTest::qWaitFor([&] { return !page.preflightPending(); }, 60000);
+}
+
 // A small calibration: the shared story text, a few short blocks (the CPU job stays well under a minute).
 // The device first: choosing it applies its defaults to samples, sequence length and grid.
 void configureJob(QuantizePage& page, const QString& method, int samples, int seqlen, int grid = 10) {
@@ -54,7 +60,7 @@ void configureJob(QuantizePage& page, const QString& method, int samples, int se
     page.samplesSpin()->setValue(samples);
     page.seqlenSpin()->setValue(seqlen);
     page.gridSpin()->setValue(grid);
-    page.refreshPreflight();
+    QVERIFY(checkNow(page));
 }
 
 // Answers the confirmation the next click opens (a modal QMessageBox) with `answer`; returns
@@ -129,7 +135,7 @@ private Q_SLOTS:
         QCOMPARE(p.samplesSpin()->value(), 32);
         QCOMPARE(p.seqlenSpin()->value(), 256);
         QCOMPARE(p.gridSpin()->value(), 10);
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
         const QString time = p.preflight()->timeText();
         QVERIFY2(time.startsWith(QLatin1String("about ")) && time.contains(QLatin1String("on this CPU")) && time.contains(QLatin1String("GFLOP/s")),
@@ -141,7 +147,7 @@ private Q_SLOTS:
         p.samplesSpin()->setValue(128);
         p.seqlenSpin()->setValue(512);
         p.gridSpin()->setValue(20);
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY2(p.preflight()->tradeText().startsWith(QLatin1String("nothing")), qPrintable(p.preflight()->tradeText()));
         QVERIFY2(p.preflight()->timeText().contains(QLatin1String("min")), qPrintable(p.preflight()->timeText()));
         // Back to the device's defaults by choosing the device again.
@@ -172,7 +178,7 @@ private Q_SLOTS:
 
         // A calibration file that does not exist is a problem, and Start stays disabled.
         p.calibrationFilesEdit()->setText(tmp_.filePath(QStringLiteral("missing.txt")));
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY2(!p.preflight()->canStart(), qPrintable(p.preflight()->verdict()));
         QVERIFY(p.preflight()->verdict().startsWith(QLatin1String("Cannot start")));
         QVERIFY(p.preflight()->details().contains(QLatin1String("missing.txt")));
@@ -288,7 +294,7 @@ private Q_SLOTS:
         fs::create_directories(partialFolderFor(out));
         std::ofstream(partialFolderFor(out) / "model-layer-0000.safetensors") << "x";
         p.outputEdit()->setText(toQString(out));
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY(p.hasInterruptedJob());
         QVERIFY(p.resumeButton()->isVisible());
         // Discard asks first; No keeps the finished layers.
@@ -312,7 +318,7 @@ private Q_SLOTS:
         configureJob(p, QStringLiteral("AWQ"), 128, 512, 20);
         const fs::path out = library() / "tinystories-qwen3-7m-awq-cancel";
         p.outputEdit()->setText(toQString(out));
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY(p.startButton()->isEnabled());
         QSignalSpy failed(&p, &QuantizePage::jobFailed);
         QTest::mouseClick(p.startButton(), Qt::LeftButton);
@@ -343,7 +349,7 @@ private Q_SLOTS:
         const fs::path elsewhere = toPath(tmp_.path()) / "my-models";
         fs::create_directories(elsewhere);
         p.outputEdit()->setText(toQString(elsewhere / "first-rtn"));
-        p.refreshPreflight();
+        QVERIFY(checkNow(p));
         QVERIFY2(p.startButton()->isEnabled(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
         QSignalSpy finished(&p, &QuantizePage::jobFinished);
         QTest::mouseClick(p.startButton(), Qt::LeftButton);
@@ -385,7 +391,7 @@ private Q_SLOTS:
         const QString out = QDir::cleanPath(p.outputEdit()->text());
         QCOMPARE(out, QDir(AppSettings::defaultModelsFolder()).filePath(QStringLiteral("tinystories-qwen3-7m-awq")));
         QVERIFY2(!out.startsWith(toQString(demo)), qPrintable(out));
-        p.refreshPreflight();   // the folder need not exist yet: the job creates it
+        QVERIFY(checkNow(p));   // the folder need not exist yet: the job creates it
         QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
 
         // With a folder of the user's own in the library, that one is the default.

@@ -7,10 +7,7 @@
 #include "core/serve/endpoint_sweep.h"
 #endif
 
-#include <QMetaObject>
-#include <QPointer>
-
-#include <spdlog/spdlog.h>
+#include "ui/util/job_runner.h"
 
 #include <algorithm>
 #include <optional>
@@ -23,27 +20,15 @@ constexpr int kMaxBatch = 64;
 }  // namespace
 
 CompareSession::CompareSession(QObject* parent) : QObject(parent) {
-    for (int s : {A, B}) {
-        threads_[s] = std::make_unique<QThread>();
-        workers_[s] = new QObject;
-        workers_[s]->moveToThread(threads_[s].get());
-        connect(threads_[s].get(), &QThread::finished, workers_[s], &QObject::deleteLater);
-        threads_[s]->setObjectName(QStringLiteral("compare-%1").arg(slotName(s)));
-        threads_[s]->start();
-    }
+    for (int s : {A, B}) runners_[s] = new JobRunner(QStringLiteral("compare-%1").arg(slotName(s)), QThread::InheritPriority, this);
 }
 
 CompareSession::~CompareSession() {
-    stop_.request_stop();
-    for (auto& t : threads_) {
-        t->quit();
-        t->wait();
+    // Stop and wait for both slots' jobs before the engines they use (members) go.
+    for (auto*& r : runners_) {
+        delete r;
+        r = nullptr;
     }
-}
-
-template <typename Fn>
-void CompareSession::post(int slot, Fn fn) {
-    QMetaObject::invokeMethod(workers_[slot], std::move(fn), Qt::QueuedConnection);
 }
 
 void CompareSession::finishOne() {
@@ -52,7 +37,6 @@ void CompareSession::finishOne() {
 
 bool CompareSession::begin(int pieces, bool needsModels) {
     if (busy_ || (needsModels && !isLoaded())) return false;
-    stop_ = std::stop_source();
     busy_ = pieces;
     Q_EMIT busyChanged(true);
     return true;
@@ -66,6 +50,19 @@ bool CompareSession::load(const QString& folderA, const QString& folderB, const 
     return load({Source{folderA, {}}, Source{folderB, {}}}, settings);
 }
 
+namespace {
+struct LoadedSlot {
+    std::shared_ptr<LoadedModel> model;
+    std::shared_ptr<ChatSession> chat;
+    std::optional<serve::Endpoint> endpoint;
+    RunModel identity;
+};
+struct ChatReply {
+    GenerationResult result;
+    EngineMemory memory;
+};
+}  // namespace
+
 bool CompareSession::load(const std::array<Source, 2>& sources, const RunSettings& settings) {
     if (!begin(2, false)) return false;
     for (int s : {A, B}) {
@@ -76,98 +73,80 @@ bool CompareSession::load(const std::array<Source, 2>& sources, const RunSetting
         loadOk_[s] = false;
         loadedPath_[s].clear();
     }
-    QPointer<CompareSession> self(this);
     for (int s : {A, B}) {
         const std::string slot = slotName(s).toStdString();
         const Source source = sources[s];
-        post(s, [self, s, slot, source, settings] {
-            std::shared_ptr<LoadedModel> model;
-            std::shared_ptr<ChatSession> chat;
-            std::optional<serve::Endpoint> endpoint = source.endpoint;
-            RunModel identity;
-            QString error;
-            try {
-                if (endpoint) {   // asks the server which model it serves (off the GUI thread: it may take a while)
+        runners_[s]->start<LoadedSlot>(
+            [slot, source, settings](std::stop_token, const JobRunner::Post&) {
+                LoadedSlot l;
+                l.endpoint = source.endpoint;
+                if (l.endpoint) {   // asks the server which model it serves (off the GUI thread: it may take a while)
 #if AWQBENCH_UI_WITH_SERVE
-                    serve::resolveServedModel(*endpoint);
-                    identity = serve::endpointIdentity(*endpoint);
+                    serve::resolveServedModel(*l.endpoint);
+                    l.identity = serve::endpointIdentity(*l.endpoint);
 #else
-                    throw std::runtime_error("this build has no HTTP client (cpp-httplib): it cannot reach " + endpoint->url);
+                    throw std::runtime_error("this build has no HTTP client (cpp-httplib): it cannot reach " + l.endpoint->url);
 #endif
                 } else {
-                    model = std::make_shared<LoadedModel>(loadModelForRun(slot, source.folder.toStdString(), engineOptionsFor(settings, kMaxBatch)));
-                    if (model->engine->hasTokenizer()) chat = std::make_shared<ChatSession>(*model->engine);
-                    identity = model->identity;
+                    l.model = std::make_shared<LoadedModel>(loadModelForRun(slot, source.folder.toStdString(), engineOptionsFor(settings, kMaxBatch)));
+                    if (l.model->engine->hasTokenizer()) l.chat = std::make_shared<ChatSession>(*l.model->engine);
+                    l.identity = l.model->identity;
                 }
-            } catch (const std::exception& e) {
-                error = QString::fromUtf8(e.what());
-            }
-            const bool ok = error.isEmpty();
-            const QString key = source.key();   // as asked (an empty model name stays empty), so the page can match it
-            QMetaObject::invokeMethod(
-                self.data(),
-                [self, s, model, chat, endpoint, identity, ok, error, key] {
-                    if (!self) return;
-                    self->models_[s] = model;
-                    self->chats_[s] = chat;
-                    self->endpoints_[s] = ok ? endpoint : std::nullopt;
-                    self->loaded_[s] = true;
-                    self->loadOk_[s] = ok;
-                    if (ok) {
-                        self->identity_[s] = identity;
-                        self->loadedPath_[s] = key;
-                    }
-                    Q_EMIT self->slotLoaded(s, ok, error);
-                    if (self->loaded_[A] && self->loaded_[B]) {
-                        const bool both = self->loadOk_[A] && self->loadOk_[B];
-                        if (!both) self->loaded_ = {false, false};
-                        self->finishOne();
-                        Q_EMIT self->loadFinished(both);
-                    } else {
-                        self->finishOne();
-                    }
-                },
-                Qt::QueuedConnection);
-        });
+                return l;
+            },
+            // The key as asked (an empty model name stays empty), so the page can match it.
+            [this, s, key = source.key()](JobDone<LoadedSlot> done) {
+                const bool ok = done.ok();
+                LoadedSlot l = done.value.value_or(LoadedSlot{});
+                models_[s] = l.model;
+                chats_[s] = l.chat;
+                endpoints_[s] = ok ? l.endpoint : std::nullopt;
+                loaded_[s] = true;
+                loadOk_[s] = ok;
+                if (ok) {
+                    identity_[s] = l.identity;
+                    loadedPath_[s] = key;
+                }
+                Q_EMIT slotLoaded(s, ok, done.error);
+                if (loaded_[A] && loaded_[B]) {
+                    const bool both = loadOk_[A] && loadOk_[B];
+                    if (!both) loaded_ = {false, false};
+                    finishOne();
+                    Q_EMIT loadFinished(both);
+                } else {
+                    finishOne();
+                }
+            });
     }
     return true;
 }
 
 bool CompareSession::chat(const QString& message, const RunSettings& settings, const QString& systemPrompt, bool regenerate) {
     if (!begin(2)) return false;
-    QPointer<CompareSession> self(this);
     const std::string text = message.toStdString();
     const std::string system = systemPrompt.trimmed().toStdString();
-    const std::stop_token token = stop_.get_token();
     for (int s : {A, B}) {
         std::shared_ptr<ChatSession> chat = chats_[s];
         std::shared_ptr<LoadedModel> model = models_[s];
-        post(s, [self, s, chat, model, text, system, settings, token, regenerate] {
-            auto back = [self](auto fn) { QMetaObject::invokeMethod(self.data(), [self, fn] { if (self) fn(*self); }, Qt::QueuedConnection); };
-            try {
+        runners_[s]->start<ChatReply>(
+            [this, s, chat, model, text, system, settings, regenerate](std::stop_token stop, const JobRunner::Post& toGui) {
                 if (!chat && !model) throw std::runtime_error("chat with an endpoint is not available here: run the battery or the sweep against it");
                 if (!chat) throw std::runtime_error("this model has no tokenizer.json, so it cannot chat");
                 chat->setSystemPrompt(system);   // may change between turns; it stays the first message
                 if (regenerate) chat->dropLastExchange();
                 const ChatTurn turn = chat->send(text, requestFor(settings, {}, settings.maxNewTokens), [&](const StreamEvent& e) {
                     if (e.textDelta.empty()) return;
-                    const QString delta = QString::fromStdString(e.textDelta);
-                    back([s, delta](CompareSession& c) { Q_EMIT c.chatDelta(s, delta); });
-                }, token);
-                const GenerationResult result = turn.result;
-                const EngineMemory memory = model->engine->memoryUse();
-                back([s, result, memory](CompareSession& c) {
-                    Q_EMIT c.chatFinished(s, result, memory);
-                    c.finishOne();
-                });
-            } catch (const std::exception& e) {
-                const QString error = QString::fromUtf8(e.what());
-                back([s, error](CompareSession& c) {
-                    Q_EMIT c.failed(QObject::tr("Chat with %1").arg(slotName(s)), error);
-                    c.finishOne();
-                });
-            }
-        });
+                    toGui([this, s, delta = QString::fromStdString(e.textDelta)] { Q_EMIT chatDelta(s, delta); });
+                }, stop);
+                return ChatReply{turn.result, model->engine->memoryUse()};
+            },
+            [this, s](JobDone<ChatReply> done) {
+                if (done.ok())
+                    Q_EMIT chatFinished(s, done.value->result, done.value->memory);
+                else
+                    Q_EMIT failed(QObject::tr("Chat with %1").arg(slotName(s)), done.error);
+                finishOne();
+            });
     }
     return true;
 }
@@ -187,17 +166,10 @@ bool CompareSession::restoreChat(const std::array<std::vector<std::pair<std::str
 
 bool CompareSession::runBattery(const Battery& battery, const RunSettings& settings) {
     if (!begin(1)) return false;
-    QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
     const auto endpoints = endpoints_;
-    const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, endpoints, battery, settings, token] {
-        auto onEvent = [self](const BatteryEvent& e) {
-            QMetaObject::invokeMethod(self.data(), [self, e] { if (self) Q_EMIT self->batteryEvent(e); }, Qt::QueuedConnection);
-        };
-        std::shared_ptr<BatteryOutcome> outcome;
-        QString error;
-        try {
+    runners_[A]->start<std::shared_ptr<BatteryOutcome>>(
+        [this, a, b, endpoints, battery, settings](std::stop_token stop, const JobRunner::Post& toGui) {
             std::vector<BatterySide> sides;
             for (int s : {A, B}) {
                 if (const auto& model = s == A ? a : b) {
@@ -208,158 +180,118 @@ bool CompareSession::runBattery(const Battery& battery, const RunSettings& setti
 #endif
                 }
             }
-            outcome = std::make_shared<BatteryOutcome>(awq::runBatterySides(sides, battery, onEvent, token));
-        } catch (const std::exception& e) {
-            error = QString::fromUtf8(e.what());
-        }
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, outcome, error] {
-                if (!self) return;
-                self->finishOne();
-                if (outcome)
-                    Q_EMIT self->batteryFinished(outcome);
-                else
-                    Q_EMIT self->failed(tr("Battery"), error);
-            },
-            Qt::QueuedConnection);
-    });
+            return std::make_shared<BatteryOutcome>(awq::runBatterySides(sides, battery, [&](const BatteryEvent& e) {
+                toGui([this, e] { Q_EMIT batteryEvent(e); });
+            }, stop));
+        },
+        [this](JobDone<std::shared_ptr<BatteryOutcome>> done) {
+            finishOne();
+            if (done.ok())
+                Q_EMIT batteryFinished(*done.value);
+            else
+                Q_EMIT failed(tr("Battery"), done.error);
+        });
     return true;
 }
 
 bool CompareSession::runQuality(const QualityOptions& options) {
     if (!begin(1)) return false;
-    QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
-    const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, options, token] {
-        auto onProgress = [self](const QualityEvent& e) {
-            const QString slot = QString::fromStdString(e.slot);
-            const int window = e.window, windows = e.windows;
-            QMetaObject::invokeMethod(
-                self.data(), [self, slot, window, windows] { if (self) Q_EMIT self->qualityProgress(slot, window, windows); },
-                Qt::QueuedConnection);
-        };
-        bool cancelled = false;
-        std::optional<QualityRun> quality;
-        QString error;
-        try {
-            if (a && b) {
-                quality = awq::runQuality(*a->engine, b->engine.get(), options, onProgress, token, &cancelled);
-            } else if (a || b) {   // one side is an endpoint: the folder side's perplexity, in its slot
+    runners_[A]->start<JobResult<QualityRun>>(
+        [this, a, b, options](std::stop_token stop, const JobRunner::Post& toGui) -> JobResult<QualityRun> {
+            auto onProgress = [&](const QualityEvent& e) {
+                toGui([this, slot = QString::fromStdString(e.slot), window = e.window, windows = e.windows] {
+                    Q_EMIT qualityProgress(slot, window, windows);
+                });
+            };
+            if (a && b) return awq::runQuality(*a->engine, b->engine.get(), options, onProgress, stop);
 #if AWQBENCH_UI_WITH_SERVE
-                const std::string local = a ? "A" : "B";
-                quality = awq::runQualityAlone(*(a ? a : b)->engine, local, options, serve::endpointQualityNote(a ? "B" : "A"), onProgress,
-                                               token, &cancelled);
+            if (a || b)   // one side is an endpoint: the folder side's perplexity, in its slot
+                return awq::runQualityAlone(*(a ? a : b)->engine, a ? "A" : "B", options, serve::endpointQualityNote(a ? "B" : "A"), onProgress,
+                                            stop);
 #endif
-            } else {
-                throw std::runtime_error("perplexity and KLD need a model's logits, which an endpoint does not give: "
-                                         "choose a model folder for A or B");
-            }
-        } catch (const std::exception& e) {
-            error = QString::fromUtf8(e.what());
-        }
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, quality, cancelled, error] {
-                if (!self) return;
-                self->finishOne();
-                if (quality)
-                    Q_EMIT self->qualityFinished(*quality, cancelled);
-                else
-                    Q_EMIT self->failed(tr("Quality"), error);
-            },
-            Qt::QueuedConnection);
-    });
+            throw std::runtime_error("perplexity and KLD need a model's logits, which an endpoint does not give: "
+                                     "choose a model folder for A or B");
+        },
+        [this](JobDone<JobResult<QualityRun>> done) {
+            finishOne();
+            if (done.ok())
+                Q_EMIT qualityFinished(done.value->value, done.value->cancelled);
+            else
+                Q_EMIT failed(tr("Quality"), done.error);
+        });
     return true;
 }
 
 bool CompareSession::runSweep(const SweepSettings& sweep, const RunSettings& settings) {
     if (!begin(1)) return false;
-    QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
     const auto endpoints = endpoints_;
-    const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, endpoints, sweep, settings, token] {
-        auto onEvent = [self](const SweepEvent& e) {
-            QMetaObject::invokeMethod(self.data(), [self, e] { if (self) Q_EMIT self->sweepProgress(e); }, Qt::QueuedConnection);
-        };
-        auto run = std::make_shared<SweepRun>();
-        run->maxNewTokens = sweep.maxNewTokens;
-        run->prompt = sweep.prompt;
-        run->sloP95Ms = sweep.sloP95Ms;
-        run->gpuHourlyUsd = sweep.gpuHourlyUsd;
-        bool cancelled = false;
-        QString error;
-        try {
+    using Swept = JobResult<std::shared_ptr<SweepRun>>;
+    runners_[A]->start<Swept>(
+        [this, a, b, endpoints, sweep, settings](std::stop_token stop, const JobRunner::Post& toGui) {
+            auto onEvent = [&](const SweepEvent& e) { toGui([this, e] { Q_EMIT sweepProgress(e); }); };
+            Swept out{std::make_shared<SweepRun>()};
+            SweepRun& run = *out.value;
+            run.maxNewTokens = sweep.maxNewTokens;
+            run.prompt = sweep.prompt;
+            run.sloP95Ms = sweep.sloP95Ms;
+            run.gpuHourlyUsd = sweep.gpuHourlyUsd;
             for (int s : {A, B}) {
-                if (cancelled) break;
+                if (out.cancelled) break;
                 const std::string slot = slotName(s).toStdString();
                 if (const auto& m = s == A ? a : b) {
-                    run->models[slot] = awq::runSweep(*m->engine, sweep, slot, onEvent, token, &cancelled);
+                    auto swept = awq::runSweep(*m->engine, sweep, slot, onEvent, stop);
+                    run.models[slot] = std::move(swept.value);
+                    out.cancelled = swept.cancelled;
                 } else {
 #if AWQBENCH_UI_WITH_SERVE
                     // vLLM benchmark_serving's load, all requests at once, enough for the highest level
                     serve::LoadSettings load;
                     load.numPrompts = std::max(sweep.minRequests, sweep.concurrency.empty() ? 1 : *std::max_element(sweep.concurrency.begin(), sweep.concurrency.end()));
-                    run->models[slot] = serve::runEndpointSweep(*endpoints[s], sweep, load, {}, slot, onEvent, token, &cancelled);
-                    run->endpoint = endpoints[s]->url;
+                    auto swept = serve::runEndpointSweep(*endpoints[s], sweep, load, {}, slot, onEvent, stop);
+                    run.models[slot] = std::move(swept.value);
+                    out.cancelled = swept.cancelled;
+                    run.endpoint = endpoints[s]->url;
 #endif
                 }
             }
-        } catch (const std::exception& e) {
-            error = QString::fromUtf8(e.what());
-        }
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, run, cancelled, error] {
-                if (!self) return;
-                self->finishOne();
-                if (error.isEmpty())
-                    Q_EMIT self->sweepFinished(run, cancelled);
-                else
-                    Q_EMIT self->failed(tr("Sweep"), error);
-            },
-            Qt::QueuedConnection);
-    });
+            return out;
+        },
+        [this](JobDone<Swept> done) {
+            finishOne();
+            if (done.ok())
+                Q_EMIT sweepFinished(done.value->value, done.value->cancelled);
+            else
+                Q_EMIT failed(tr("Sweep"), done.error);
+        });
     return true;
 }
 
 bool CompareSession::runTimeline(const TimelineOptions& options) {
     if (isEndpoint(A) || isEndpoint(B) || !begin(1)) return false;
-    QPointer<CompareSession> self(this);
     auto a = models_[A], b = models_[B];
-    const std::stop_token token = stop_.get_token();
-    post(A, [self, a, b, options, token] {
-        auto onStage = [self](const std::string& stage) {
-            const QString s = QString::fromStdString(stage);
-            QMetaObject::invokeMethod(self.data(), [self, s] { if (self) Q_EMIT self->timelineStage(s); }, Qt::QueuedConnection);
-        };
-        std::shared_ptr<TimelineRun> run;
-        QString error;
-        try {
-            run = std::make_shared<TimelineRun>(runDecodeTimeline({a.get(), b.get()}, options, onStage, token));
-        } catch (const std::exception& e) {
-            error = QString::fromUtf8(e.what());
-        }
-        const bool cancelled = token.stop_requested();
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, run, cancelled, error] {
-                if (!self) return;
-                self->finishOne();
-                if (run)
-                    Q_EMIT self->timelineFinished(run, cancelled);
-                else
-                    Q_EMIT self->failed(tr("Timeline"), error);
-            },
-            Qt::QueuedConnection);
-    });
+    using Timeline = JobResult<std::shared_ptr<TimelineRun>>;
+    runners_[A]->start<Timeline>(
+        [this, a, b, options](std::stop_token stop, const JobRunner::Post& toGui) {
+            auto run = runDecodeTimeline({a.get(), b.get()}, options, [&](const std::string& stage) {
+                toGui([this, stage = QString::fromStdString(stage)] { Q_EMIT timelineStage(stage); });
+            }, stop);
+            return Timeline{std::make_shared<TimelineRun>(std::move(run.value)), run.cancelled};
+        },
+        [this](JobDone<Timeline> done) {
+            finishOne();
+            if (done.ok())
+                Q_EMIT timelineFinished(done.value->value, done.value->cancelled);
+            else
+                Q_EMIT failed(tr("Timeline"), done.error);
+        });
     return true;
 }
 
 void CompareSession::cancel() {
-    if (busy_) stop_.request_stop();
+    if (!busy_) return;
+    for (auto* r : runners_) r->cancel();
 }
 
 }  // namespace awq::ui

@@ -1,6 +1,6 @@
 #pragma once
-// The Compare page's two loaded models, each on its own QThread: both load at once, chat turns
-// stream from both at the same time, and the battery, quality check and sweep run on A's thread
+// The Compare page's two loaded models, each on its own thread (a JobRunner per slot): both load
+// at once, chat turns stream from both at the same time, and the battery, quality check and sweep run on A's thread
 // (using both engines, one after the other, so their timings do not interfere). Either slot may be
 // an OpenAI endpoint instead of a folder: "loading" it asks the server for its model, the battery
 // and sweep send it requests, and quality measures only the folder side (an endpoint gives no
@@ -12,7 +12,6 @@
 
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 #include <array>
 #include <memory>
@@ -27,6 +26,8 @@ class ChatSession;
 }
 
 namespace awq::ui {
+
+class JobRunner;
 
 class CompareSession : public QObject {
     Q_OBJECT
@@ -93,11 +94,8 @@ private:
     // operation needs both models loaded and they are not).
     bool begin(int pieces, bool needsModels = true);
     void finishOne();   // one queued piece of an operation is done
-    template <typename Fn>
-    void post(int slot, Fn fn);
 
-    std::array<std::unique_ptr<QThread>, 2> threads_;
-    std::array<QObject*, 2> workers_{};
+    std::array<JobRunner*, 2> runners_{};   // one per slot: its engine lives on that runner's thread
     // Engines and chats live on the slot threads; the GUI thread only touches them while no
     // operation is in flight (busy_ == 0).
     std::array<std::shared_ptr<LoadedModel>, 2> models_;
@@ -107,7 +105,6 @@ private:
     std::array<QString, 2> loadedPath_;
     std::array<bool, 2> loaded_{false, false};
     std::array<bool, 2> loadOk_{false, false};
-    std::stop_source stop_;
     int busy_ = 0;
 };
 

@@ -1,11 +1,12 @@
 #include "ui/deploy/deploy_page.h"
 
-#include "ui/deploy/pool_job_runner.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
 #include "ui/models/catalog_table_model.h"
 #include "ui/util/icons.h"
+#include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"
+#include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
 
 #include "core/pool/warm_pool.h"
@@ -77,10 +78,9 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 
-DeployPage::DeployPage(QWidget* parent) : QWidget(parent), settingsFile_(toQString(deploy::defaultSettingsFile())) {
-    runner_ = new PoolJobRunner(this);
-    connect(runner_, &PoolJobRunner::progress, this, &DeployPage::onJobProgress);
-    connect(runner_, &PoolJobRunner::finished, this, &DeployPage::onJobFinished);
+DeployPage::DeployPage(SystemMonitor* monitor, QWidget* parent)
+    : QWidget(parent), settingsFile_(toQString(deploy::defaultSettingsFile())), monitor_(monitor) {
+    runner_ = new JobRunner(QStringLiteral("warm-pool"), QThread::InheritPriority, this);
     confirm_ = [this](const QString& question) {
         return QMessageBox::question(this, tr("Warm pool"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No) ==
                QMessageBox::Yes;
@@ -406,17 +406,12 @@ bool DeployPage::addModel(const QString& folder) {
     pool::AddOptions options;
     options.budgetBytes = budgetBytes_;
     const fs::path poolPath = toPath(pool_), model = toPath(folder);
-    const bool ok = runner_->start(tr("Adding %1").arg(toQString(model.filename())),
-                                   [poolPath, model, options](std::stop_token stop, const pool::CopyProgressFn& progress, bool& cancelled) {
-                                       const auto r = pool::addToPool(poolPath, model, options, stop, progress);
-                                       cancelled = r.cancelled;
-                                       if (r.cancelled) return tr("Copy cancelled: the pool is unchanged");
-                                       return tr("Added %1 (%2, every file SHA-256 verified)")
-                                           .arg(qs(r.entry.name), qs(format::bytes(r.entry.bytes)));
-                                   });
-    if (ok) jobLabel_->setText(runner_->label());
-    updateButtons();
-    return ok;
+    return runPoolJob(tr("Adding %1").arg(toQString(model.filename())),
+                      [poolPath, model, options](std::stop_token stop, const pool::CopyProgressFn& progress) -> JobResult<QString> {
+                          const auto r = pool::addToPool(poolPath, model, options, stop, progress);
+                          if (r.cancelled) return {tr("Copy cancelled: the pool is unchanged"), true};
+                          return {tr("Added %1 (%2, every file SHA-256 verified)").arg(qs(r.entry.name), qs(format::bytes(r.entry.bytes)))};
+                      });
 }
 
 bool DeployPage::removeModel(const QString& name) {
@@ -432,12 +427,10 @@ bool DeployPage::removeModel(const QString& name) {
     if (!confirm_(tr("Delete %1 from the warm pool? The files are removed from disk.").arg(name))) return false;
     const fs::path poolPath = toPath(pool_);
     const std::string n = name.toStdString();
-    const bool ok = runner_->start(tr("Removing %1").arg(name), [poolPath, n, deployed](std::stop_token, const pool::CopyProgressFn&, bool&) {
+    return runPoolJob(tr("Removing %1").arg(name), [poolPath, n, deployed](std::stop_token, const pool::CopyProgressFn&) -> JobResult<QString> {
         pool::removeFromPool(poolPath, n, deployed);
-        return tr("Removed %1 from the warm pool").arg(qs(n));
+        return {tr("Removed %1 from the warm pool").arg(qs(n))};
     });
-    updateButtons();
-    return ok;
 }
 
 bool DeployPage::verifyModel(const QString& name) {
@@ -445,29 +438,48 @@ bool DeployPage::verifyModel(const QString& name) {
     clearError();
     const fs::path poolPath = toPath(pool_);
     const std::string n = name.toStdString();
-    const bool ok = runner_->start(tr("Verifying %1").arg(name),
-                                   [poolPath, n](std::stop_token stop, const pool::CopyProgressFn& progress, bool& cancelled) {
-                                       const auto r = pool::verifyPoolModel(poolPath, n, stop, progress);
-                                       cancelled = stop.stop_requested();
-                                       if (!r.ok) {
-                                           std::string problems;
-                                           for (const auto& p : r.problems) problems += (problems.empty() ? "" : "; ") + p;
-                                           throw Error(n + " does not match its manifest: " + problems, poolPath / n,
-                                                       "remove it and add it again from the library");
-                                       }
-                                       return tr("%1 verified: %2 files match their SHA-256").arg(qs(n)).arg(r.filesChecked);
-                                   });
-    if (ok) jobLabel_->setText(runner_->label());
+    return runPoolJob(tr("Verifying %1").arg(name), [poolPath, n](std::stop_token stop, const pool::CopyProgressFn& progress) -> JobResult<QString> {
+        const auto r = pool::verifyPoolModel(poolPath, n, stop, progress);
+        if (r.cancelled) return {tr("Verify of %1 cancelled after %2 files").arg(qs(n)).arg(r.filesChecked), true};
+        if (!r.ok) {
+            std::string problems;
+            for (const auto& p : r.problems) problems += (problems.empty() ? "" : "; ") + p;
+            throw Error(n + " does not match its manifest: " + problems, poolPath / n, "remove it and add it again from the library");
+        }
+        return {tr("%1 verified: %2 files match their SHA-256").arg(qs(n)).arg(r.filesChecked)};
+    });
+}
+
+bool DeployPage::runPoolJob(const QString& name, PoolJob job) {
+    const bool started = runner_->start<JobResult<QString>>(
+        [this, job = std::move(job)](std::stop_token stop, const JobRunner::Post& toGui) {
+            ProgressThrottle throttle(kProgressIntervalMs);
+            return job(stop, [&](const pool::CopyProgress& p) {
+                if (!throttle.due(p.bytesDone == p.bytesTotal)) return;
+                const int stage = p.stage == pool::CopyProgress::Stage::Copy ? 0 : 1;
+                const auto done = qint64(p.bytesDone), total = qint64(p.bytesTotal);
+                toGui([this, stage, done, total, file = qs(p.currentFile)] { onJobProgress(stage, done, total, file); });
+            });
+        },
+        [this](JobDone<JobResult<QString>> done) {
+            if (!done.ok()) spdlog::error("Warm pool: {}", done.error.toStdString());
+            onJobFinished(done.ok(), done.ok() ? done.value->cancelled : done.stopRequested, done.ok() ? done.value->value : done.error);
+        });
+    if (started) {
+        jobName_ = name;
+        jobLabel_->setText(name);
+    }
     updateButtons();
-    return ok;
+    return started;
 }
 
 void DeployPage::onJobProgress(int stage, qint64 done, qint64 total, const QString& file) {
     jobProgress_->setValue(total > 0 ? int(done * 1000 / total) : 0);
     jobLabel_->setText(tr("%1: %2 %3 of %4")
-                           .arg(runner_->label(), stage == 0 ? tr("copying") : tr("verifying"), qs(format::bytes(std::uint64_t(done))),
+                           .arg(jobName_, stage == 0 ? tr("copying") : tr("verifying"), qs(format::bytes(std::uint64_t(done))),
                                 qs(format::bytes(std::uint64_t(total)))));
     jobLabel_->setToolTip(file);
+    Q_EMIT jobProgressed(stage, done, total, file);
 }
 
 void DeployPage::onJobFinished(bool ok, bool cancelled, const QString& message) {
@@ -485,7 +497,8 @@ deploy::PromotionPlan DeployPage::previewPromotion(const QString& modelName, con
     deploy::PlanOptions options;
     options.pool = toPath(pool_);
     if (!target->gpuMemoryBytes) {
-        const auto probe = probeGpus();
+        // The app's latest sample when it has one (no NVML call on the GUI thread).
+        const auto probe = monitor_ && monitor_->hasSample() ? monitor_->latest().gpus : probeGpus();
         if (!probe.gpus.empty()) options.detectedGpuMemoryBytes = probe.gpus.front().totalBytes;
     }
     return deploy::planPromotion(*target, toPath(pool_) / toPath(modelName), options);

@@ -5,11 +5,15 @@
 // (core/deploy); the warm-pool folder comes from the workbench settings.
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
+#include "core/pool/warm_pool.h"
+#include "core/util/job.h"
 
+#include <QPointer>
 #include <QString>
 #include <QWidget>
 
 #include <functional>
+#include <stop_token>
 
 class QDoubleSpinBox;
 class QLabel;
@@ -21,12 +25,15 @@ class QTableWidget;
 namespace awq::ui {
 
 class CatalogTableModel;
-class PoolJobRunner;
+class JobRunner;
+class SystemMonitor;
 
 class DeployPage : public QWidget {
     Q_OBJECT
 public:
-    explicit DeployPage(QWidget* parent = nullptr);
+    // `monitor`: the app's GPU / memory sampler (the detected card of a target without a GPU size);
+    // null: the page probes itself when it needs to.
+    explicit DeployPage(SystemMonitor* monitor = nullptr, QWidget* parent = nullptr);
     ~DeployPage() override;
 
     void setWarmPool(const QString& folder);
@@ -50,6 +57,7 @@ public:
     bool verifyModel(const QString& name);
     void cancelJob();
     bool isBusy() const;
+    static constexpr int kProgressIntervalMs = 50;
 
     // Promotion: preview dialog, then backup + atomic write. Returns whether files were written.
     bool promote(const QString& modelName, const QString& targetName);
@@ -87,6 +95,8 @@ Q_SIGNALS:
     // The user picked another warm-pool folder here ("Change…"); the window saves it.
     void warmPoolChosen(const QString& folder);
     void jobFinished(bool ok, bool cancelled, const QString& message);
+    // stage: 0 copy, 1 verify; at most every kProgressIntervalMs (the last always).
+    void jobProgressed(int stage, qint64 bytesDone, qint64 bytesTotal, const QString& file);
     void promoted(const QString& target, const QString& model);
     void statusMessage(const QString& text);
 
@@ -102,6 +112,10 @@ private:
     void refreshTargets(const deploy::DeploySettings& settings);
     void refreshHistory();
     void updateButtons();
+    // A warm-pool job (add, remove, verify) on runner_: its message (shown on success) and whether it
+    // stopped on request; throws awq::Error on failure. False while another job runs.
+    using PoolJob = std::function<JobResult<QString>(std::stop_token, const pool::CopyProgressFn&)>;
+    bool runPoolJob(const QString& name, PoolJob job);
     void onJobProgress(int stage, qint64 done, qint64 total, const QString& file);
     void onJobFinished(bool ok, bool cancelled, const QString& message);
     void addModelInteractive();
@@ -114,7 +128,9 @@ private:
     QString settingsFile_;
     std::uint64_t budgetBytes_ = 0;
     std::function<bool(const QString&)> confirm_;
-    PoolJobRunner* runner_ = nullptr;
+    JobRunner* runner_ = nullptr;
+    QString jobName_;                     // "Adding X", "Verifying X", ...
+    QPointer<SystemMonitor> monitor_;
 
     QLabel* poolLabel_ = nullptr;
     QPushButton* changePool_ = nullptr;

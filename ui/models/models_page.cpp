@@ -2,9 +2,9 @@
 
 #include "ui/models/catalog_filter_proxy.h"
 #include "ui/models/catalog_text.h"
-#include "ui/models/library_scanner.h"
 #include "ui/models/model_detail_pane.h"
 #include "ui/util/icons.h"
+#include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 
@@ -28,7 +28,7 @@ namespace awq::ui {
 
 ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("modelsPage"));
-    scanner_ = new LibraryScanner(this);
+    scanner_ = new JobRunner(QStringLiteral("library-scan"), QThread::LowPriority, this);
     model_ = new CatalogTableModel(this);
     proxy_ = new CatalogFilterProxy(this);
     proxy_->setSourceModel(model_);
@@ -138,8 +138,6 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     });
     connect(rescan_, &QToolButton::clicked, this, &ModelsPage::rescan);
     connect(cancel_, &QToolButton::clicked, this, &ModelsPage::cancelScan);
-    connect(scanner_, &LibraryScanner::progress, this, &ModelsPage::onScanProgress);
-    connect(scanner_, &LibraryScanner::finished, this, &ModelsPage::onScanFinished);
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ModelsPage::onSelectionChanged);
     connect(proxy_, &QAbstractItemModel::rowsInserted, this, &ModelsPage::updateCount);
     connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &ModelsPage::updateCount);
@@ -166,7 +164,22 @@ void ModelsPage::rescan() {
     spdlog::info("Scanning the model library: {}", where.join(QStringLiteral(", ")).toStdString());
     Q_EMIT statusMessage(tr("Scanning the model library…"));
     Q_EMIT scanStarted();
-    scanner_->start(roots_);
+    using Scan = std::shared_ptr<JobResult<std::vector<CatalogEntry>>>;
+    scanner_->replace<Scan>(
+        [this, roots = roots_](std::stop_token stop, const JobRunner::Post& toGui) {
+            ProgressThrottle throttle(kScanProgressIntervalMs);
+            return std::make_shared<JobResult<std::vector<CatalogEntry>>>(scanLibrary(roots, stop, [&](const ScanProgress& p) {
+                if (!throttle.due(p.found > 0 && p.described == p.found)) return;
+                const int found = int(p.found), described = int(p.described);
+                toGui([this, found, described, current = toQString(p.current)] { onScanProgress(found, described, current); });
+            }));
+        },
+        [this](JobDone<Scan> done) {
+            // scanLibrary reports broken models per entry; an exception is a bug or an unreadable root.
+            if (!done.ok()) spdlog::error("Library scan failed: {}", done.error.toStdString());
+            const Scan scan = done.value.value_or(nullptr);
+            onScanFinished(scan ? std::move(scan->value) : std::vector<CatalogEntry>{}, scan ? scan->cancelled : done.stopRequested);
+        });
 }
 
 void ModelsPage::cancelScan() {
@@ -180,15 +193,16 @@ void ModelsPage::onScanProgress(int found, int described, const QString& current
     progress_->setValue(described);
     progress_->setFormat(tr("%1 of %2 models").arg(described).arg(found));
     progress_->setToolTip(current);
+    Q_EMIT scanProgress(found, described, current);
 }
 
-void ModelsPage::onScanFinished(std::shared_ptr<std::vector<CatalogEntry>> entries, bool cancelled) {
+void ModelsPage::onScanFinished(std::vector<CatalogEntry> entries, bool cancelled) {
     const QString selectedPath = [&] {
         const CatalogEntryPtr e = selectedEntry();
         return e ? toQString(e->path) : QString();
     }();
 
-    model_->setEntries(entries ? std::move(*entries) : std::vector<CatalogEntry>{});
+    model_->setEntries(std::move(entries));
     ++scans_;
     progress_->hide();
     cancel_->hide();

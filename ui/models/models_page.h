@@ -17,7 +17,7 @@ class QToolButton;
 namespace awq::ui {
 
 class CatalogFilterProxy;
-class LibraryScanner;
+class JobRunner;
 class ModelDetailPane;
 
 class ModelsPage : public QWidget {
@@ -29,10 +29,13 @@ public:
     void setRoots(const LibraryRoots& roots);      // does not scan; call rescan()
     const LibraryRoots& roots() const { return roots_; }
 
+    // Scans the roots off the GUI thread (core scanLibrary through a JobRunner); a scan in flight is
+    // stopped and its late results dropped.
     void rescan();
     void cancelScan();
     bool isScanning() const;
     bool hasScanned() const { return scans_ > 0; }
+    static constexpr int kScanProgressIntervalMs = 50;
 
     void focusFilter();
     void setFilterText(const QString& text);
@@ -54,6 +57,7 @@ public:
 
 Q_SIGNALS:
     void scanStarted();
+    void scanProgress(int found, int described, const QString& current);   // at most every 50 ms, the last always
     void scanFinished(int models, int broken, bool cancelled);
     void statusMessage(const QString& text);
     void quantizeRequested(const QString& path);
@@ -62,14 +66,14 @@ Q_SIGNALS:
 
 private:
     void onScanProgress(int found, int described, const QString& current);
-    void onScanFinished(std::shared_ptr<std::vector<CatalogEntry>> entries, bool cancelled);
+    void onScanFinished(std::vector<CatalogEntry> entries, bool cancelled);
     void onSelectionChanged();
     void updateCount();
     void updateEmptyHint();
 
     LibraryRoots roots_;
     int scans_ = 0;
-    LibraryScanner* scanner_ = nullptr;
+    JobRunner* scanner_ = nullptr;
     CatalogTableModel* model_ = nullptr;
     CatalogFilterProxy* proxy_ = nullptr;
     QLineEdit* filter_ = nullptr;

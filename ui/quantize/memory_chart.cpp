@@ -15,6 +15,10 @@ const QColor kPeak(0xa8, 0x4b, 0x00);
 const QColor kTotal(0xb3, 0x26, 0x1e);
 }  // namespace
 
+QString memorySeriesName(bool cuda) {
+    return cuda ? QObject::tr("GPU memory in use (NVML, whole card)") : QObject::tr("Process memory (RSS: the whole app, not the job alone)");
+}
+
 MemoryChart::MemoryChart(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("memoryChart"));
     plot_ = new QCustomPlot;

@@ -1,6 +1,6 @@
 #pragma once
 // The live memory chart of a job: memory in use over time, its running peak, and the card's (or
-// host's) total as a dashed line. Fed by MemorySampler; the job's own peak (torch's allocator)
+// host's) total as a dashed line. Fed by the app's SystemMonitor (jobMemory of each sample); the job's own peak (torch's allocator)
 // can be folded in when the job reports one.
 #include <QWidget>
 
@@ -11,6 +11,9 @@ class QCPGraph;
 class QCPItemStraightLine;
 
 namespace awq::ui {
+
+// What the chart calls the series for a device ("GPU memory (NVML, whole card)", "Process memory (RSS)").
+QString memorySeriesName(bool cuda);
 
 class MemoryChart : public QWidget {
     Q_OBJECT

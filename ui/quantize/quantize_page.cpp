@@ -8,12 +8,12 @@
 #include "core/quant/quantize_preflight.h"
 #include "ui/models/catalog_text.h"
 #include "ui/quantize/memory_chart.h"
-#include "ui/quantize/memory_sampler.h"
 #include "ui/quantize/model_picker.h"
 #include "ui/quantize/preflight_view.h"
-#include "ui/quantize/quantize_runner.h"
 #include "ui/util/icons.h"
+#include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"
+#include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
 
 #include <QComboBox>
@@ -65,10 +65,11 @@ QTableWidgetItem* cellItem(const QString& text, Qt::Alignment align = Qt::AlignL
 
 }  // namespace
 
-QuantizePage::QuantizePage(QWidget* parent) : QWidget(parent) {
+QuantizePage::QuantizePage(SystemMonitor* monitor, QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("quantizePage"));
-    runner_ = new QuantizeRunner(this);
-    sampler_ = new MemorySampler({}, this);
+    runner_ = new JobRunner(QStringLiteral("quantize-job"), QThread::InheritPriority, this);
+    preflightRunner_ = new JobRunner(QStringLiteral("quantize-preflight"), QThread::InheritPriority, this);
+    monitor_ = monitor ? monitor : new SystemMonitor({}, this);
     preflightTimer_ = new QTimer(this);
     preflightTimer_->setSingleShot(true);
     preflightTimer_->setInterval(250);   // typing a path should not re-read headers on every key
@@ -92,15 +93,20 @@ QuantizePage::QuantizePage(QWidget* parent) : QWidget(parent) {
     layout->addWidget(split);
 
     connect(preflightTimer_, &QTimer::timeout, this, &QuantizePage::refreshPreflight);
-    connect(runner_, &QuantizeRunner::jobEvent, this, &QuantizePage::onJobEvent);
-    connect(runner_, &QuantizeRunner::finished, this, &QuantizePage::onJobFinished);
-    connect(runner_, &QuantizeRunner::failed, this, &QuantizePage::onJobFailed);
-    connect(sampler_, &MemorySampler::sampled, this,
-            [this](double seconds, quint64 used, quint64 total) { chart_->addSample(seconds, used, total); });
+    connect(monitor_, &SystemMonitor::sampled, this, [this](const SystemSample& sample) {
+        if (!sampling_) return;   // samples of no job, or in flight when it ended: dropped
+        if (const auto m = jobMemory(sample, samplingCuda_)) chart_->addSample(jobClock_.elapsed() / 1000.0, m->usedBytes, m->totalBytes);
+    });
     updateControls();
 }
 
-QuantizePage::~QuantizePage() = default;
+QuantizePage::~QuantizePage() { stopSampling(); }
+
+void QuantizePage::stopSampling() {
+    if (!sampling_) return;
+    sampling_ = false;
+    if (monitor_) monitor_->endFastSampling();
+}
 
 void QuantizePage::buildForm(QWidget* left) {
     source_ = new ModelPicker;
@@ -404,22 +410,41 @@ void QuantizePage::onSettingsChanged() {
 
 void QuantizePage::refreshPreflight() {
     preflightTimer_->stop();
-    if (source_->currentPath().isEmpty()) {
-        preflight_->showUnavailable(tr("Choose a source model to check the job."));
-    } else if (output_->text().trimmed().isEmpty()) {
-        preflight_->showUnavailable(tr("Choose an output folder."));
+    checked_.reset();
+    if (source_->currentPath().isEmpty() || output_->text().trimmed().isEmpty()) {
+        preflightRunner_->discard();
+        preflight_->showUnavailable(source_->currentPath().isEmpty() ? tr("Choose a source model to check the job.") : tr("Choose an output folder."));
+        startWhenChecked_ = false;
     } else {
+        // Reading the model's headers and tokenizing the calibration text takes a moment: off the GUI thread.
+        using Checked = std::shared_ptr<const QuantizePreflight>;
         const QuantizeSettings s = currentSettings();
-        preflight_->showPreflight(preflightQuantizeJob(s), s);
+        preflightRunner_->replace<Checked>(
+            [s](std::stop_token, const JobRunner::Post&) { return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s)); },
+            [this, s](JobDone<Checked> done) { onPreflightDone(s, done.value.value_or(nullptr), done.error); });
     }
     updateControls();
+}
+
+bool QuantizePage::preflightPending() const { return preflightRunner_->isRunning(); }
+
+void QuantizePage::onPreflightDone(const QuantizeSettings& settings, std::shared_ptr<const QuantizePreflight> preflight, const QString& error) {
+    if (preflight) {
+        preflight_->showPreflight(*preflight, settings);
+        checked_ = std::move(preflight);
+        checkedSettings_ = settings;
+    } else {
+        preflight_->showUnavailable(tr("The check failed: %1").arg(error));
+    }
+    updateControls();
+    if (std::exchange(startWhenChecked_, false) && checked_) start();   // Start was pressed while this check ran
 }
 
 void QuantizePage::updateControls() {
     const bool running = isRunning();
     const bool interrupted = !running && hasInterruptedJob();
     form_->setEnabled(!running);
-    start_->setEnabled(!running && !interrupted && preflight_->canStart() && !preflightTimer_->isActive());
+    start_->setEnabled(!running && !interrupted && preflight_->canStart() && !preflightTimer_->isActive() && !preflightPending());
     cancel_->setEnabled(running && !runner_->cancelRequested());
     resumeBanner_->setVisible(interrupted);
     // "can be resumed" must not outlive the interrupted job (discarded, or another output chosen).
@@ -439,7 +464,12 @@ void QuantizePage::updateControls() {
 
 void QuantizePage::start() {
     if (isRunning()) return;
-    refreshPreflight();
+    // The job runs on the pre-flight of exactly these settings; a stale or missing one is redone first.
+    if (!checked_ || preflightPending() || preflightTimer_->isActive() || !(checkedSettings_ == currentSettings())) {
+        startWhenChecked_ = true;
+        refreshPreflight();
+        return;
+    }
     if (!preflight_->canStart() || hasInterruptedJob()) return;
     runJob(false);
 }
@@ -509,8 +539,21 @@ void QuantizePage::runJob(bool resume) {
     spdlog::info("Quantize: {} {} -> {}", what.toStdString(), jobSource_.toStdString(), jobOutput_.toStdString());
     setStatus(tr("Starting…"));
     progress_->setRange(0, 0);
-    runner_->start(s);
-    sampler_->start(cuda);
+    // The passed pre-flight of these settings: the job reuses the model description and calibration blocks it read.
+    std::shared_ptr<const QuantizePreflight> preflight = checked_ && checked_->ok() && checkedSettings_ == s ? checked_ : nullptr;
+    runner_->start<QuantizeSummary>(
+        [this, s, preflight](std::stop_token stop, const JobRunner::Post& toGui) {
+            // `this` is only used on the GUI thread, in the posts (dropped once the runner is gone).
+            return runQuantizeJob(s, [this, &toGui](const QuantizeEvent& event) { toGui([this, event] { onJobEvent(event); }); }, stop, preflight.get());
+        },
+        [this](JobDone<QuantizeSummary> done) {
+            if (!done.value) onJobFailed(done.error, done.stopRequested);
+            else if (done.value->cancelled) onJobFailed(QString::fromStdString(done.value->stopNote), true);
+            else onJobFinished(*done.value);
+        });
+    jobClock_.start();
+    samplingCuda_ = cuda;
+    if (!std::exchange(sampling_, true)) monitor_->beginFastSampling();
     updateControls();
     Q_EMIT jobStarted();
     Q_EMIT statusMessage(tr("Quantizing %1…").arg(toQString(fs::path(toPath(jobSource_)).filename())));
@@ -588,7 +631,7 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
 }
 
 void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
-    sampler_->stop();
+    stopSampling();
     if (summary.peakGpuBytes > 0) chart_->notePeak(summary.peakGpuBytes);
     progress_->setRange(0, std::max(summary.layers, 1));
     progress_->setValue(summary.layers);
@@ -612,7 +655,7 @@ void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
 }
 
 void QuantizePage::onJobFailed(const QString& message, bool cancelled) {
-    sampler_->stop();
+    stopSampling();
     progress_->setRange(0, std::max(layers_->rowCount(), 1));
     progress_->setValue(layersDone_);
     if (cancelled) {

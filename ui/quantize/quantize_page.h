@@ -6,9 +6,14 @@
 // New models go into the output folder the window gives (the user's library folder, or the last
 // folder chosen here); layers are numbered from 1 everywhere the user reads them.
 #include "core/quant/quantize_job.h"
+#include "core/quant/quantize_preflight.h"
 #include "ui/models/catalog_table_model.h"
 
+#include <QElapsedTimer>
+#include <QPointer>
 #include <QWidget>
+
+#include <memory>
 
 class QComboBox;
 class QFrame;
@@ -23,18 +28,19 @@ class QTimer;
 
 namespace awq::ui {
 
+class JobRunner;
 class MemoryChart;
-class MemorySampler;
 class ModelPicker;
 class PreflightView;
-class QuantizeRunner;
+class SystemMonitor;
 
 class QuantizePage : public QWidget {
     Q_OBJECT
 public:
     enum LayerColumn { LayerCol, StageCol, ErrorCol, TimeCol, LayerColumnCount };
 
-    explicit QuantizePage(QWidget* parent = nullptr);
+    // `monitor`: the app's GPU / memory sampler (the memory chart's samples); null: the page makes its own.
+    explicit QuantizePage(SystemMonitor* monitor = nullptr, QWidget* parent = nullptr);
     ~QuantizePage() override;
 
     void setCatalog(CatalogTableModel* catalog);   // the library (owned by the Models page)
@@ -45,7 +51,10 @@ public:
     QString outputFolder() const { return outputFolder_; }
 
     QuantizeSettings currentSettings() const;
-    void refreshPreflight();           // runs the pre-flight now (it also runs shortly after each change)
+    // Starts the pre-flight now, off the GUI thread (it also runs shortly after each change); a
+    // check in flight is replaced. The passed pre-flight is handed to the job Start runs.
+    void refreshPreflight();
+    bool preflightPending() const;     // a check is in flight (Start waits for it)
     bool isRunning() const;
     bool hasInterruptedJob() const;    // partialFolderFor(output) exists
 
@@ -75,7 +84,6 @@ public:
     QTableWidget* layerTable() const { return layers_; }
     MemoryChart* memoryChart() const { return chart_; }
     QPlainTextEdit* jobLog() const { return log_; }
-    MemorySampler* memorySampler() const { return sampler_; }
 
 Q_SIGNALS:
     void jobStarted();
@@ -98,14 +106,23 @@ private:
     void updateControls();
     void runJob(bool resume);
     void prepareLayerRows(int layers);
+    void onPreflightDone(const QuantizeSettings& settings, std::shared_ptr<const QuantizePreflight> preflight, const QString& error);
+    void stopSampling();
     void onJobEvent(const QuantizeEvent& e);
     void onJobFinished(const QuantizeSummary& summary);
     void onJobFailed(const QString& message, bool cancelled);
     void appendLog(const QString& line);
     void setStatus(const QString& text, const QString& color = {});
 
-    QuantizeRunner* runner_ = nullptr;
-    MemorySampler* sampler_ = nullptr;
+    JobRunner* runner_ = nullptr;            // the quantize job
+    JobRunner* preflightRunner_ = nullptr;   // the pre-flight
+    QPointer<SystemMonitor> monitor_;        // may be the main window's (gone before this page)
+    bool sampling_ = false;                  // the chart takes the monitor's samples (a job runs)
+    bool samplingCuda_ = false;
+    QElapsedTimer jobClock_;
+    std::shared_ptr<const QuantizePreflight> checked_;   // the last pre-flight shown, of checkedSettings_
+    QuantizeSettings checkedSettings_;
+    bool startWhenChecked_ = false;          // Start was pressed while the check was stale
     QTimer* preflightTimer_ = nullptr;
     bool outputTouched_ = false;
     bool statusOffersResume_ = false;   // the status line says the job can be resumed

@@ -16,6 +16,7 @@
 #include "ui/shell/quick_guide.h"
 #include "ui/shell/settings_dialog.h"
 #include "ui/util/icons.h"
+#include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
 
 #include "core/util/logging.h"
@@ -103,6 +104,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
         sessionFolders_ = settings_->libraryFolders();
     }
     if (options_.warmPoolOverride) spdlog::info("Warm pool for this run (--warm-pool): {}", warmPool_.toStdString());
+    monitor_ = new SystemMonitor(options_.gpuProbe, this);
 
     buildPlaces();
     buildStatusBar();
@@ -111,12 +113,11 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     if (!restoreGeometry(settings_->windowGeometry())) resize(1280, 800);
     defaultDockSizes_ = !restoreState(settings_->windowState());
 
-    gpuMonitor_ = new GpuMonitor(options_.gpuPollIntervalMs, options_.gpuProbe, this);
-    connect(gpuMonitor_, &GpuMonitor::updated, this, [this](const GpuProbeResult& probe) {
-        gpuStatus_->showProbe(probe);
-        models_->setGpus(probe);
+    connect(monitor_, &SystemMonitor::sampled, this, [this](const SystemSample& sample) {
+        gpuStatus_->showProbe(sample.gpus);
+        models_->setGpus(sample.gpus);
     });
-    if (options_.monitorGpus) gpuMonitor_->start();
+    if (options_.monitorGpus) monitor_->start(options_.gpuPollIntervalMs);
 
     pushRootsToModels();
     if (options_.scanOnStart) QTimer::singleShot(0, this, &MainWindow::rescan);
@@ -146,10 +147,10 @@ void MainWindow::buildPlaces() {
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(placeTitle(place)).arg(i + 1));
         QWidget* w = place == Place::Models ? static_cast<QWidget*>(models_) : nullptr;
 #ifdef AWQBENCH_UI_WITH_ENGINE
-        if (place == Place::Quantize) w = quantize_ = new QuantizePage;
+        if (place == Place::Quantize) w = quantize_ = new QuantizePage(monitor_);
         if (place == Place::Compare) w = compare_ = new ComparePage;
 #endif
-        if (place == Place::Deploy) w = deploy_ = new DeployPage;
+        if (place == Place::Deploy) w = deploy_ = new DeployPage(monitor_);
         if (place == Place::Reports) {
             auto* reports = new ReportsPage(settings_->runsFolder());
             connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });

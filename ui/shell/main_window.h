@@ -1,7 +1,7 @@
 #pragma once
 // The workbench window: the places (Models, Quantize, Compare, Deploy, Reports) in a sidebar, the
 // log dock, GPU memory in the status bar, settings, shortcuts, and drag and drop of model folders.
-#include "ui/shell/gpu_monitor.h"
+#include "core/system/system_sampler.h"
 #include "ui/shell/place.h"
 
 #include <QMainWindow>
@@ -23,6 +23,7 @@ class AppSettings;
 class GpuStatusWidget;
 class LogPanel;
 class DeployPage;
+class SystemMonitor;
 class ModelsPage;
 class QuantizePage;
 class ComparePage;
@@ -35,7 +36,7 @@ struct MainWindowOptions {
     bool scanOnStart = true;
     bool monitorGpus = true;
     int gpuPollIntervalMs = 2000;
-    GpuMonitor::ProbeFn gpuProbe;                  // empty: awq::probeGpus
+    GpuProbeFn gpuProbe;                           // empty: awq::probeGpus
 };
 
 class MainWindow : public QMainWindow {
@@ -115,7 +116,7 @@ private:
     QDockWidget* logDock_ = nullptr;
     GpuStatusWidget* gpuStatus_ = nullptr;
     QLabel* libraryLabel_ = nullptr;
-    GpuMonitor* gpuMonitor_ = nullptr;
+    SystemMonitor* monitor_ = nullptr;   // the GPU / memory sampler the status bar and the pages share
 };
 
 }  // namespace awq::ui

@@ -153,7 +153,9 @@ private Q_SLOTS:
         s.sloP95Ms = 1e9;
         s.gpuHourlyUsd = 2.0;
         std::vector<SweepEvent> events;
-        const auto m = runSweep(*a.engine, s, "A", [&](const SweepEvent& e) { events.push_back(e); });
+        const auto swept = runSweep(*a.engine, s, "A", [&](const SweepEvent& e) { events.push_back(e); });
+        QVERIFY(!swept.cancelled);
+        const auto& m = swept.value;
         QCOMPARE(int(m.points.size()), 2);
         QCOMPARE(m.points[0].concurrency, 1);
         QCOMPARE(m.points[1].concurrency, 2);

@@ -108,9 +108,10 @@ private Q_SLOTS:
         std::atomic<double> lastFraction{-1};
         std::atomic<int> lastLayer{-1};
         std::string error;
+        QuantizeSummary stopped;
         std::thread job([&] {
             try {
-                runQuantizeJob(s, [&](const QuantizeEvent& e) {
+                stopped = runQuantizeJob(s, [&](const QuantizeEvent& e) {
                     if (e.kind != QuantizeEvent::Kind::Stage) return;
                     lastLayer = e.layer;
                     lastFraction = e.layerFraction;
@@ -131,7 +132,9 @@ private Q_SLOTS:
         const double latency = secondsSince(requested);
         qInfo("cancel latency inside layer 0: %.2f s", latency);
         QVERIFY2(latency < 5, qPrintable(QStringLiteral("%1 s").arg(latency)));
-        QVERIFY2(error.find("cancelled at layer 0") != std::string::npos, error.c_str());
+        QVERIFY2(error.empty(), error.c_str());
+        QVERIFY(stopped.cancelled);
+        QVERIFY2(stopped.stopNote.find("cancelled at layer 0") != std::string::npos, stopped.stopNote.c_str());
         QVERIFY(!fs::exists(s.output));
         QVERIFY(fs::exists(partialFolderFor(s.output) / "awqbench_job.json"));  // resumable
     }
