@@ -20,8 +20,13 @@
 #include "ui/util/qcustomplot_include.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -400,6 +405,35 @@ private Q_SLOTS:
         mine.libraryOverride = QStringList{toQString(demo), toQString(library())};
         MainWindow own(mine);
         QCOMPARE(own.quantizePage()->outputFolder(), toQString(library()));
+    }
+
+    // GPTQ's own knobs (issue #16): enabled only for GPTQ, and what they are set to is what the job
+    // writes into the checkpoint's quantization_config (desc_act, damp_percent) and its g_idx.
+    void gptqActOrderAndDampingReachTheCheckpoint() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("AWQ"), 4, 64);
+        QVERIFY(!p.actOrderCheck()->isEnabled() && !p.dampSpin()->isEnabled() && p.gridSpin()->isEnabled());
+        configureJob(p, QStringLiteral("GPTQ"), 4, 64);
+        QVERIFY(p.actOrderCheck()->isEnabled() && p.dampSpin()->isEnabled() && !p.gridSpin()->isEnabled());
+        QCOMPARE(p.dampSpin()->value(), 1.0);  // AutoGPTQ's damp_percent 0.01
+        p.actOrderCheck()->setChecked(true);
+        p.dampSpin()->setValue(2.5);
+        const fs::path out = tmp_.filePath(QStringLiteral("gptq-act-order")).toStdString();
+        p.outputEdit()->setText(toQString(out));
+        QVERIFY(checkNow(p));
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        QSignalSpy finished(&p, &QuantizePage::jobFinished);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(120000));
+
+        QFile config(toQString(out / "config.json"));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const QJsonObject q = QJsonDocument::fromJson(config.readAll()).object().value(QStringLiteral("quantization_config")).toObject();
+        QCOMPARE(q.value(QStringLiteral("quant_method")).toString(), QStringLiteral("gptq"));
+        QCOMPARE(q.value(QStringLiteral("desc_act")).toBool(), true);
+        QCOMPARE(q.value(QStringLiteral("damp_percent")).toDouble(), 0.025);
+        p.actOrderCheck()->setChecked(false);
+        p.dampSpin()->setValue(1.0);
     }
 };
 

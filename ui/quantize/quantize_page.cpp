@@ -16,8 +16,10 @@
 #include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
@@ -153,6 +155,19 @@ void QuantizePage::buildForm(QWidget* left) {
     grid_->setSuffix(tr(" ratios"));
     grid_->setToolTip(tr("AWQ scale-search candidates per scaling group (AutoAWQ: 20; CPU default: 10). "
                          "Each costs one pass of the layer over the calibration tokens."));
+    actOrder_ = new QCheckBox(tr("Quantize columns by descending Hessian diagonal (desc_act)"));
+    actOrder_->setObjectName(QStringLiteral("quantizeActOrder"));
+    actOrder_->setToolTip(tr("GPTQ act-order: usually a lower error; the checkpoint's g_idx then scatters each group over the "
+                             "inputs, which this engine and vLLM's fastest kernels run dequantized or slower"));
+    damp_ = new QDoubleSpinBox;
+    damp_->setObjectName(QStringLiteral("quantizeDamp"));
+    damp_->setRange(0.01, 50.0);
+    damp_->setDecimals(2);
+    damp_->setSingleStep(0.5);
+    damp_->setSuffix(tr(" %"));
+    damp_->setValue(QuantizeSettings{}.dampPercent * 100.0);
+    damp_->setToolTip(tr("GPTQ damping added to the Hessian's diagonal, as a share of its mean (AutoGPTQ damp_percent: 1%); "
+                         "raise it if a layer's Hessian is not positive definite"));
 
     device_ = new QComboBox;
     device_->setObjectName(QStringLiteral("quantizeDevice"));
@@ -185,6 +200,8 @@ void QuantizePage::buildForm(QWidget* left) {
     form->addRow(tr("Samples"), samples_);
     form->addRow(tr("Sequence length"), seqlen_);
     form->addRow(tr("Scale grid"), grid_);
+    form->addRow(tr("Act order"), actOrder_);
+    form->addRow(tr("Damping"), damp_);
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Output folder"), outRow);
     form_ = job;
@@ -231,8 +248,16 @@ void QuantizePage::buildForm(QWidget* left) {
     connect(method_, &QComboBox::currentIndexChanged, this, &QuantizePage::updateDefaultOutput);
     for (QSpinBox* s : {samples_, seqlen_, grid_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
     connect(device_, &QComboBox::currentIndexChanged, this, &QuantizePage::applyDeviceDefaults);
-    connect(method_, &QComboBox::currentIndexChanged, this,
-            [this] { grid_->setEnabled(method_->currentData().toInt() == static_cast<int>(QuantMethodChoice::Awq)); });
+    connect(actOrder_, &QCheckBox::toggled, this, &QuantizePage::onSettingsChanged);
+    connect(damp_, &QDoubleSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
+    auto enableMethodControls = [this] {  // each method's own knobs; the others' are greyed out
+        const auto m = static_cast<QuantMethodChoice>(method_->currentData().toInt());
+        grid_->setEnabled(m == QuantMethodChoice::Awq);
+        actOrder_->setEnabled(m == QuantMethodChoice::Gptq);
+        damp_->setEnabled(m == QuantMethodChoice::Gptq);
+    };
+    connect(method_, &QComboBox::currentIndexChanged, this, enableMethodControls);
+    enableMethodControls();
     connect(calibrationFiles_, &QLineEdit::textChanged, this, [this] {
         if (!calibrationFiles_->text().trimmed().isEmpty()) calibration_->setCurrentIndex(FileCalibration);
         onSettingsChanged();
@@ -352,6 +377,8 @@ QuantizeSettings QuantizePage::currentSettings() const {
     s.samples = samples_->value();
     s.seqlen = seqlen_->value();
     s.gridRatios = grid_->value();
+    s.actOrder = actOrder_->isChecked();
+    s.dampPercent = damp_->value() / 100.0;
     s.device = device_->currentData().toString().toStdString();
     return s;
 }

@@ -15,7 +15,9 @@
 
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QFrame;
 class QLabel;
 class QLineEdit;
@@ -71,6 +73,8 @@ public:
     QSpinBox* samplesSpin() const { return samples_; }
     QSpinBox* seqlenSpin() const { return seqlen_; }
     QSpinBox* gridSpin() const { return grid_; }
+    QCheckBox* actOrderCheck() const { return actOrder_; }
+    QDoubleSpinBox* dampSpin() const { return damp_; }
     QComboBox* deviceChoice() const { return device_; }
     QLineEdit* outputEdit() const { return output_; }
     PreflightView* preflight() const { return preflight_; }
@@ -142,6 +146,8 @@ private:
     QSpinBox* samples_ = nullptr;
     QSpinBox* seqlen_ = nullptr;
     QSpinBox* grid_ = nullptr;
+    QCheckBox* actOrder_ = nullptr;  // GPTQ only
+    QDoubleSpinBox* damp_ = nullptr;  // GPTQ only, percent of the Hessian's mean diagonal
     QComboBox* device_ = nullptr;
     QLineEdit* output_ = nullptr;
     QPushButton* browseOutput_ = nullptr;
