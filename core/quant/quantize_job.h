@@ -5,6 +5,7 @@
 // (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job: progress events through a callback, cancellation
 // through a stop token. The folder it writes is QuantizedModelWriter's (model_writer.h).
 #include "core/quant/model_writer.h"
+#include "core/quant/stage_seconds.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -69,6 +70,7 @@ struct QuantizeSummary {
     std::uint64_t peakGpuBytes = 0;
     std::uint64_t outputBytes = 0;
     std::vector<LayerReport> perLayer;
+    QuantizeStageSeconds stageSeconds;  // this run's layers (and its calibration and final write)
 };
 
 // Throws awq::Error naming the model/layer for bad input (unsupported architecture, K not divisible
