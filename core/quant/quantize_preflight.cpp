@@ -92,7 +92,9 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
     // The scale searches of o (without GQA) and down on their inputs' float32 Gram matrix, where
     // they are (job_cost.h, judged for AutoAWQ's 20 ratios): K x K, plus the candidate's change and its product with it.
     const std::uint64_t h = c.hiddenSize, qo = std::uint64_t(c.numHeads) * c.headDim, I = c.intermediateSize;
-    auto gram = [&](std::uint64_t K, std::uint64_t N) { return quant::linearGramPays(tokens, std::int64_t(K), std::int64_t(N), 20, cuda) ? (K * K + 2 * N * K) * 4 : 0; };
+    auto gram = [&](std::uint64_t K, std::uint64_t N) -> std::uint64_t {
+        return quant::linearGramPays(tokens, std::int64_t(K), std::int64_t(N), 20, cuda) ? (K * K + 2 * N * K) * 4 : 0;
+    };
     const std::uint64_t grams = (c.numKvHeads == c.numHeads ? gram(qo, h) : 0) + gram(I, h);
     return weights + activations + chunk + scores + mlp + clip + grams;
 }

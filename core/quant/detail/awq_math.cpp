@@ -1,8 +1,8 @@
 #include "core/quant/detail/awq_math.h"
 
 #include <cmath>
-#include <stdexcept>
 #include <limits>
+#include <stdexcept>
 
 namespace awq::quant {
 

@@ -89,7 +89,6 @@ public:
     int gridRatios() const { return int(candidates_.size()); }
 
 private:
-
     std::vector<at::Tensor*> weights_;
     std::vector<at::Tensor> originals_;
     BlockForward block_;

@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <string_view>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <tuple>
 
 namespace awq::quant {
