@@ -3,7 +3,8 @@
 // weights; the tokenizer of the bundled demo model, whose ids all exist in the 8B vocabulary), runs
 // the AWQ job on the GPU and prints seconds per layer and peak GPU memory next to the anchors:
 // AutoAWQ 20.9 s/layer and 8.8 GiB on an H100 with 125 blocks of 512 tokens
-// (../shared/models/README.md), 13.5 s/layer on a 16 GB RTX 5080 (seeds).
+// (../shared/models/README.md), 13.5 s/layer on a 16 GB RTX 5080 (seeds); then where the time went
+// per stage (capture, scale search, clip search, quantize, output error, write).
 //
 //   quant_speed_bench --calib calib-stories.txt [--layers 4] [--samples 340] [--device cuda] [--dir PATH]
 #include "benchmarks/synthetic_weights.h"
@@ -119,6 +120,10 @@ int main(int argc, char** argv) {
         std::printf("%-34s %8d %8s %10.2f %12s\n", "AutoAWQ 0.2.9, H100 (README)", 125, "-", 20.9, "8.80 GiB");
         std::printf("%-34s %8s %8s %10.2f %12s\n", "AutoAWQ, RTX 5080 16 GB (seeds)", "?", "36", 13.5, "-");
         std::printf("speed-up against AutoAWQ on the H100: %.1fx (per layer; first layer included)\n", 20.9 / perLayer);
+        std::printf("\n%-14s %12s %8s\n", "stage", "s / layer", "share");
+        const double total = summary.stageSeconds.total();
+        for (const auto& [name, seconds] : summary.stageSeconds.named())
+            if (seconds > 0) std::printf("%-14s %12.3f %7.1f%%\n", name.c_str(), seconds / layers, 100 * seconds / total);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         removeTree(dir);

@@ -84,6 +84,20 @@ int printPreflight(const QuantizePreflight& p) {
     return p.ok() ? 0 : 2;
 }
 
+// Where the job's time went, stage by stage (stages the method does not run are left out).
+TextTable stageTable(const QuantizeStageSeconds& t) {
+    TextTable table({"stage", "seconds", "share"}, {false, true, true});
+    const double total = t.total();
+    for (const auto& [name, seconds] : t.named()) {
+        if (seconds <= 0) continue;
+        char sec[32], share[32];
+        std::snprintf(sec, sizeof sec, "%.2f", seconds);
+        std::snprintf(share, sizeof share, "%.1f%%", total > 0 ? 100 * seconds / total : 0.0);
+        table.addRow({name, sec, share});
+    }
+    return table;
+}
+
 int run(const Options& o) {
     QuantizeSettings s;
     s.model = o.model;
@@ -146,7 +160,7 @@ int run(const Options& o) {
         table.addRow({std::to_string(l.layer), sec, mse, ratios.empty() ? "-" : ratios});
     }
     if (!o.jsonProgress) {
-        std::cout << table.render();
+        std::cout << table.render() << "\n" << stageTable(summary.stageSeconds).render();
         std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in " << summary.seconds << " s; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
                   << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "")

@@ -289,6 +289,8 @@ void QuantizeJob::layer(int l) {
     where_ = " at layer " + std::to_string(l);
     const auto mask = causalMask(config.windowOfLayer(l), S, device_);
     const auto layerStart = Clock::now();
+    StageClock clock;
+    auto& times = summary_.stageSeconds;
     const LoadContext ctx{*store_, compute_, device_, s_.groupSize};
     auto layer = loadDecoderLayer(ctx, config, l);
     const bool gptq = s_.method == QuantMethodChoice::Gptq;
@@ -296,6 +298,7 @@ void QuantizeJob::layer(int l) {
         if (gptq) quant::loadWrittenGptqLayer(layer, l, SafetensorsFile(writer_.layerFile(l)), device_);
         x_ = quant::forwardLayer(layer, config, x_, cos_, sin_, mask, {});
         writer_.adoptWrittenLayer(l);
+        clock.lap(times.capture);  // a forward, as the capture
         return;
     }
     if (stop_.stop_requested()) cancelled();
@@ -310,6 +313,7 @@ void QuantizeJob::layer(int l) {
         else stats.add(part);
     }, true, stop_);
     quant::checkFinite(next, "the activations", l);
+    clock.lap(times.capture);
 
     LayerReport report;
     report.layer = l;
@@ -318,9 +322,10 @@ void QuantizeJob::layer(int l) {
         const double before = 1.0 / (s_.gridRatios + 4), searchShare = 1.0 - 2 * before;
         quant::LayerSearch search{s_.groupSize, s_.gridRatios, stop_, [&](double fraction, const char* stage) {
                                       emit(withMemory({.layer = l, .layers = layers(), .stage = stage, .layerFraction = before + searchShare * fraction}));
-                                  }};
+                                  }, &times};
         search.progress(0, "scale search");
         report.scaleRatios = quant::awqLayer(layer, config, stats, x_, cos_, sin_, mask, search);
+        clock.restart();  // awqLayer timed its scale and clip searches
     }
     if (stop_.stop_requested()) cancelled();
 
@@ -332,6 +337,7 @@ void QuantizeJob::layer(int l) {
                                   }};
         const quant::GptqOptions options{.groupSize = s_.groupSize, .actOrder = s_.actOrder, .dampPercent = s_.dampPercent};
         gptqTensors = quant::gptqLayer(layer, config, std::move(qkvHessian), x_, cos_, sin_, mask, options, search);
+        clock.lap(times.gptq);
     }
 
     emit(withMemory({.layer = l, .layers = layers(), .stage = "quantize",
@@ -339,6 +345,7 @@ void QuantizeJob::layer(int l) {
     // From here the layer's weights are the dequantized ones, as the quantized model runs it.
     const auto tensors = gptq ? quant::gptqLayerForStorage(layer, config, l, gptqTensors)
                               : quant::quantizeAwqLayerForStorage(layer, config, l, s_.groupSize);
+    clock.lap(times.quantize);
     double squaredError = 0;
     std::vector<at::Tensor> quantizedOutputs;
     for (int64_t start = 0; start < n; start += kChunkBlocks) {
@@ -349,11 +356,13 @@ void QuantizeJob::layer(int l) {
         if (gptq) quantizedOutputs.push_back(std::move(out));
     }
     report.outputMse = squaredError / double(next.numel());
+    clock.lap(times.outputError);
 
     emit({.layer = l, .layers = layers(), .stage = "write"});
     writer_.writeLayer(l, tensors);
     report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
     journal_.layerDone(report);
+    clock.lap(times.write);
     summary_.perLayer.push_back(report);
     // AWQ: the next layer sees the original model's activations (as AutoAWQ); GPTQ: the
     // quantized layer's, so that later layers correct earlier layers' error (as AutoGPTQ).
@@ -385,9 +394,13 @@ void QuantizeJob::finish() {
 
 QuantizeSummary QuantizeJob::run() {
     try {
+        StageClock clock;
         prepareActivations();
+        clock.lap(summary_.stageSeconds.calibration);
         for (int l = 0; l < layers(); ++l) layer(l);
+        clock.restart();
         finish();
+        clock.lap(summary_.stageSeconds.write);
     } catch (const quant::Cancelled&) {
         // Inside a layer: nothing of it was journaled, so --resume redoes it.
         summary_.cancelled = true;

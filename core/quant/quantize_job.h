@@ -5,6 +5,7 @@
 // (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job (core/util/job.h): progress events through a
 // callback, cancellation through a stop token, `cancelled` in the summary. The folder it writes is QuantizedModelWriter's (model_writer.h).
 #include "core/quant/model_writer.h"
+#include "core/quant/stage_seconds.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -71,6 +72,7 @@ struct QuantizeSummary {
     std::vector<LayerReport> perLayer;
     bool cancelled = false;      // stopped on request: `output` is not written; the journal is saved, resume continues
     std::string stopNote;        // cancelled: "<work folder>: cancelled at layer 3 (run again with --resume to continue)"
+    QuantizeStageSeconds stageSeconds;  // this run's layers (and its calibration and final write)
 };
 
 // Throws awq::Error naming the model/layer for bad input (unsupported architecture, K not divisible

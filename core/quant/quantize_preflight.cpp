@@ -89,7 +89,14 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
         return layerWeights + activations * 3 / 2 + scores + mlp + 3 * I * I * 4 + 3 * I * std::uint64_t(c.hiddenSize) * 4 +
                std::min<std::uint64_t>(tokens, std::uint64_t(quant::kForwardChunkBlocks) * seqlen) * quant::captureBytesPerToken(c, int(e));
     }
-    return weights + activations + chunk + scores + mlp + clip;
+    // The scale searches of o (without GQA) and down on their inputs' float32 Gram matrix, where
+    // they are (job_cost.h, judged for AutoAWQ's 20 ratios): K x K, plus the candidate's change and its product with it.
+    const std::uint64_t h = c.hiddenSize, qo = std::uint64_t(c.numHeads) * c.headDim, I = c.intermediateSize;
+    auto gram = [&](std::uint64_t K, std::uint64_t N) -> std::uint64_t {
+        return quant::linearGramPays(tokens, std::int64_t(K), std::int64_t(N), 20, cuda) ? (K * K + 2 * N * K) * 4 : 0;
+    };
+    const std::uint64_t grams = (c.numKvHeads == c.numHeads ? gram(qo, h) : 0) + gram(I, h);
+    return weights + activations + chunk + scores + mlp + clip + grams;
 }
 
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
@@ -140,7 +147,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
             r.deviceFlopsPerSecond = 0;  // no estimate rather than no pre-flight
         }
         const auto work = quant::quantizeJobWork(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, s.gridRatios,
-                                                 s.method == QuantMethodChoice::Awq, s.method == QuantMethodChoice::Gptq);
+                                                 s.method == QuantMethodChoice::Awq, s.method == QuantMethodChoice::Gptq, cuda);
         if (const double seconds = quant::estimateJobSeconds(work, r.deviceFlopsPerSecond); seconds >= 0) r.estimatedSeconds = seconds;
     }
 

@@ -12,6 +12,9 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 "$CLI" quantize --model "$MODELS/tinystories-656k" --out "$W/gptq" --method gptq --act-order --damp 0.02 \
     --calib "$CALIB" --samples 16 --seqlen 256 > "$W/quantize.txt"
+# The summary ends with the time per stage: GPTQ's own stage is there, AWQ's searches are not.
+grep -Eq '^gptq +[0-9.]+ +[0-9.]+%' "$W/quantize.txt" || { echo "no gptq row in the stage table"; cat "$W/quantize.txt"; exit 1; }
+! grep -q '^scale search' "$W/quantize.txt" || { echo "a scale search row in a GPTQ job"; exit 1; }
 python3 - "$W/gptq/config.json" <<'PY'
 import json, sys
 q = json.load(open(sys.argv[1]))["quantization_config"]

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace awq::quant {
 
@@ -60,9 +61,10 @@ at::Tensor weightMean(const std::vector<at::Tensor>& weights, int groupSize) {
 }  // namespace
 
 ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks,
-                         int gridRatios, std::stop_token stop)
+                         int gridRatios, std::stop_token stop, ScaleScoring scoring)
     : weights_(std::move(weights)), block_(std::move(block)), squaredError_(std::max(1, gridRatios), 0.0), groupSize_(groupSize),
-      subChunkBlocks_(subChunkBlocks), stop_(std::move(stop)) {
+      subChunkBlocks_(subChunkBlocks), stop_(std::move(stop)), scoring_(scoring) {
+    if (scoring_ == ScaleScoring::LinearGram && weights_.size() != 1) throw std::logic_error("LinearGram scoring needs exactly one linear");
     const int grid = int(squaredError_.size());
     for (const at::Tensor* w : weights_) originals_.push_back(w->clone());
     const auto wMean = weightMean(originals_, groupSize);
@@ -77,6 +79,17 @@ ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, c
 }
 
 void ScaleSearch::addChunk(const at::Tensor& input, const std::function<void()>& afterCandidate) {
+    if (scoring_ == ScaleScoring::LinearGram) {
+        throwIfStopped(stop_);
+        const int64_t K = input.size(-1);
+        const auto x = input.reshape({-1, K}).to(at::kFloat);
+        if (!gram_.defined()) gram_ = at::zeros({K, K}, x.options());
+        gram_.addmm_(x.t(), x);
+        outputs_ += double(x.size(0)) * double(originals_.front().size(0));
+        if (afterCandidate)
+            for (std::size_t i = 0; i < candidates_.size(); ++i) afterCandidate();
+        return;
+    }
     const auto reference = forwardChunked(block_, input, subChunkBlocks_, stop_);
     outputs_ += double(reference.numel());
     const int64_t n = input.size(0);
@@ -104,14 +117,31 @@ void ScaleSearch::addChunk(const at::Tensor& input, const std::function<void()>&
     restore();
 }
 
-ScaleSearchResult ScaleSearch::best() const {
+std::vector<double> ScaleSearch::losses() {
+    if (scoring_ == ScaleScoring::LinearGram && gram_.defined()) {
+        // The candidate's weight exactly as the forward path sets it, its change against the
+        // original in float32, and the output error over all tokens: sum((dW G) .* dW) = trace(dW G dW^T).
+        const at::Tensor& original = originals_.front();
+        for (std::size_t i = 0; i < candidates_.size(); ++i) {
+            throwIfStopped(stop_);
+            const auto view = candidates_[i].view({1, -1}).to(original.scalar_type());
+            const auto dw = (pseudoQuantize(original * view, groupSize_).dequantized / view - original).to(at::kFloat);
+            squaredError_[i] = (at::mm(dw, gram_) * dw).sum().item<double>();
+        }
+        gram_ = at::Tensor();
+    }
+    std::vector<double> out;
+    for (double e : squaredError_) out.push_back(e / std::max(1.0, outputs_));
+    return out;
+}
+
+ScaleSearchResult ScaleSearch::best() {
+    const auto loss = losses();
     ScaleSearchResult best;
     best.loss = std::numeric_limits<double>::infinity();
     const int grid = int(candidates_.size());
-    for (int i = 0; i < grid; ++i) {
-        const double loss = squaredError_[i] / std::max(1.0, outputs_);
-        if (loss < best.loss) best = {candidates_[i], double(i) / grid, loss};
-    }
+    for (int i = 0; i < grid; ++i)
+        if (loss[i] < best.loss) best = {candidates_[i], double(i) / grid, loss[i]};
     if (!best.scales.defined()) best = {at::ones_like(candidates_.front()), 0.0, 0.0};  // every loss was NaN
     return best;
 }

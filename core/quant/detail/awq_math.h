@@ -5,6 +5,7 @@
 // chunk, so that the activations of the whole calibration set never have to be held at once.
 #include "core/engine/detail/torch_util.h"
 
+#include <cstdint>
 #include <functional>
 #include <stop_token>
 #include <vector>
@@ -61,17 +62,30 @@ struct ScaleSearchResult {
 // AutoAWQ's ratio grid: r in {0, 1/20, ..., 19/20}.
 inline constexpr int kFullRatioGrid = 20;
 
+// How a scale search scores its candidates.
+enum class ScaleScoring {
+    Forward,     // run the inspected block on every calibration token, per candidate (AutoAWQ's way)
+    LinearGram,  // the inspected block is the one scaled linear itself (o after v, down after up): the
+                 // output error sum_t ||(W' - W) x_t||^2 is trace(dW G dW^T) with G = sum_t x_t x_t^T,
+                 // the [K, K] Gram matrix gathered once; no forward per candidate (job_cost.h: linearGramPays)
+};
+
 // Searches s = x_mean^r / (w_mean^(1-r) + 1e-4), r in {0, 1/grid, ..., (grid-1)/grid} (AutoAWQ:
 // grid 20), normalised by sqrt(max(s) min(s)), for the lowest output MSE of `block` when `weights`
 // (the linears fed by the input) are scaled, pseudo-quantized and unscaled. Chunks of the input
 // arrive through addChunk; the weights are restored after each chunk. `afterCandidate` runs after
 // each ratio of each chunk (progress); a stop request throws Cancelled with the weights restored.
+// The loss is AutoAWQ's: the squared output error summed over all tokens and outputs, divided by
+// their number (tokens x N), whichever the scoring.
 class ScaleSearch {
 public:
     ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks,
-                int gridRatios = kFullRatioGrid, std::stop_token stop = {});
+                int gridRatios = kFullRatioGrid, std::stop_token stop = {}, ScaleScoring scoring = ScaleScoring::Forward);
     void addChunk(const at::Tensor& input, const std::function<void()>& afterCandidate = {});
-    ScaleSearchResult best() const;
+    // The loss of each ratio over the chunks added so far. LinearGram scores the candidates on the
+    // first call after the last chunk (a stop request throws Cancelled) and frees its Gram matrix.
+    std::vector<double> losses();
+    ScaleSearchResult best();
     int gridRatios() const { return int(candidates_.size()); }
 
 private:
@@ -83,6 +97,8 @@ private:
     double outputs_ = 0;
     int groupSize_, subChunkBlocks_;
     std::stop_token stop_;
+    ScaleScoring scoring_;
+    at::Tensor gram_;  // LinearGram: [K, K] float32, sum over the tokens of x x^T; freed once scored
 };
 
 // Per output channel and group, the clipping threshold (max |w| times 20 steps from 1 down to 0.5)

@@ -3,13 +3,23 @@
 #include "core/engine/detail/torch_util.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <tuple>
 
 namespace awq::quant {
 
-JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq, bool gptq) {
+bool linearGramPays(std::uint64_t tokens, std::int64_t K, std::int64_t N, int gridRatios, bool cuda) {
+    if (const char* forced = std::getenv("AWQBENCH_AWQ_GRAM"); forced && *forced) return std::string_view(forced) != "0";
+    const double T = double(tokens), k = double(K), n = double(N), grid = double(gridRatios);
+    const double gram = 2 * T * k * k + grid * 2 * n * k * k;
+    const double forwards = (grid + 1) * 2 * T * k * n;
+    return (cuda ? 16 : 1) * gram < forwards;
+}
+
+JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, int groupSize, int gridRatios, bool awq, bool gptq, bool cuda) {
     const double h = c.hiddenSize, qo = double(c.numHeads) * c.headDim, kv = double(c.numKvHeads) * c.headDim, I = c.intermediateSize;
     const double T = double(tokens), S = seqlen;
     // Multiply-adds per token (x2 for FLOPs) of each block.
@@ -23,9 +33,15 @@ JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, 
     double perLayer = 2 * layerForward;  // the capture forward and the error-measuring forward
     if (awq) {
         const bool foldVIntoO = kv == qo;
-        // The searches' scored blocks: attention (q/k/v .. o), o alone (without GQA), the MLP, down alone.
-        const double searched = T * ((qkv + scores + o) + (foldVIntoO ? o : 0) + (gateUp + down) + down);
-        perLayer += layerForward + double(gridRatios + 1) * searched;  // regenerating forward, reference + candidates
+        // The searches' scored blocks: attention (q/k/v .. o), o alone (without GQA), the MLP, down alone;
+        // a single linear either by forwards (reference + candidates) or on its Gram matrix.
+        const double grid = gridRatios;
+        auto single = [&](double K, double N) {
+            return linearGramPays(tokens, std::int64_t(K), std::int64_t(N), gridRatios, cuda) ? 2 * T * K * K + grid * 2 * N * K * K
+                                                                                              : (grid + 1) * T * 2 * K * N;
+        };
+        const double searched = (grid + 1) * T * ((qkv + scores + o) + (gateUp + down)) + (foldVIntoO ? single(qo, h) : 0) + single(I, h);
+        perLayer += layerForward + searched;  // the regenerating forward, then the searches
         // Clipping: 20 thresholds of d^T H d over each group of v, o, gate, up, down.
         const double G = groupSize > 0 ? groupSize : h;
         const double clipped = kv * h + qo * h + 2 * h * I + I * h;

@@ -1,5 +1,6 @@
 #include "core/quant/detail/layer_quantizer.h"
 
+#include "core/quant/detail/job_cost.h"
 #include "core/quant/detail/job_limits.h"
 #include "core/util/error.h"
 
@@ -46,6 +47,9 @@ at::Tensor forwardLayer(const DecoderLayer& layer, const ModelConfig& c, const a
 std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInputStats& stats, const at::Tensor& x, const at::Tensor& cos,
                              const at::Tensor& sin, const at::Tensor& mask, const LayerSearch& search) {
     const int groupSize = search.groupSize;
+    StageClock clock;
+    QuantizeStageSeconds ownTimes;
+    auto& times = search.seconds ? *search.seconds : ownTimes;
     auto& q = dense(layer.q).weight();
     auto& k = dense(layer.k).weight();
     auto& v = dense(layer.v).weight();
@@ -61,14 +65,21 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
     searches.push_back(std::make_unique<ScaleSearch>(
         std::vector<at::Tensor*>{&q, &k, &v}, [&](const at::Tensor& in) { return attentionBlock(layer, c, in, cos, sin, mask); },
         stats.inputs[0].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
+    // o and down are scored on their inputs' Gram matrix where that is the cheaper exact way (awq_math.h).
+    const int64_t tokens = x.size(0) * x.size(1);
+    auto scoring = [&](const at::Tensor& w) {
+        return linearGramPays(tokens, w.size(1), w.size(0), search.gridRatios, x.is_cuda()) ? ScaleScoring::LinearGram : ScaleScoring::Forward;
+    };
     if (foldVIntoO)
         searches.push_back(std::make_unique<ScaleSearch>(std::vector<at::Tensor*>{&o}, [&](const at::Tensor& in) { return layer.o->forward(in); },
-                                                                stats.inputs[1].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
+                                                                stats.inputs[1].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop,
+                                                                scoring(o)));
     searches.push_back(std::make_unique<ScaleSearch>(std::vector<at::Tensor*>{&gate, &up},
                                                             [&](const at::Tensor& in) { return mlpBlock(layer, in); }, stats.inputs[2].mean(),
                                                             groupSize, kChunkBlocks, search.gridRatios, search.stop));
     searches.push_back(std::make_unique<ScaleSearch>(std::vector<at::Tensor*>{&down}, [&](const at::Tensor& in) { return layer.down->forward(in); },
-                                                            stats.inputs[3].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop));
+                                                            stats.inputs[3].mean(), groupSize, kChunkBlocks, search.gridRatios, search.stop,
+                                                            scoring(down)));
 
     // Progress: every candidate of every search of every chunk is one step; clipping takes the last 10%.
     const int64_t chunkBlocks = searchChunkBlocks(c, x.size(1), int(x.element_size()));
@@ -116,6 +127,7 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
     up = up / asRows(ud.scales, up);
     down = down * asCols(ud.scales, down);
     stats.inputs[3].divideInputs(ud.scales);
+    clock.lap(times.scaleSearch);
 
     // Clipping, not for q and k (their outputs meet in the softmax, where clipping hurts).
     const std::vector<std::pair<at::Tensor*, InputStats*>> clipped{
@@ -131,6 +143,7 @@ std::vector<double> awqLayer(DecoderLayer& layer, const ModelConfig& c, LayerInp
         const at::Tensor& bias = dense(layer.v).bias();
         layer.v = std::make_unique<DenseLinear>(std::move(v), bias / vo.scales.to(bias.scalar_type()));  // `v` is gone from here on
     }
+    clock.lap(times.clipSearch);
 
     return {qkv.ratio, foldVIntoO ? vo.ratio : -1.0, mlp.ratio, ud.ratio};
 }

@@ -7,6 +7,7 @@
 #include "core/engine/detail/gptq_layout.h"
 #include "core/quant/detail/awq_math.h"
 #include "core/quant/detail/gptq_math.h"
+#include "core/quant/stage_seconds.h"
 
 #include <functional>
 #include <map>
@@ -43,6 +44,7 @@ struct LayerSearch {
     int gridRatios = kFullRatioGrid;
     std::stop_token stop;
     std::function<void(double, const char*)> progress;
+    QuantizeStageSeconds* seconds = nullptr;  // when given, awqLayer adds its scale and clip search times
 };
 
 // AWQ scale search and folding, then clipping: the layer's weights, norms and v bias are replaced by
