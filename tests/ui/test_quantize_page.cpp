@@ -218,6 +218,13 @@ private Q_SLOTS:
         for (const QString& t : column(p.layerTable(), QuantizePage::TimeCol)) QVERIFY2(t.endsWith(QLatin1String(" s")), qPrintable(t));
         QCOMPARE(p.progressBar()->value(), 8);
         QVERIFY(p.jobLog()->toPlainText().contains(QLatin1String("Layer 8/8 done")));
+        // Where the time went: RTN runs capture, quantize and write, never the AWQ searches or GPTQ.
+        const QString log = p.jobLog()->toPlainText();
+        const qsizetype stagesAt = log.indexOf(QLatin1String("Time by stage: "));
+        QVERIFY2(stagesAt >= 0, qPrintable(log));
+        const QString stages = log.mid(stagesAt, log.indexOf(QLatin1Char('\n'), stagesAt) - stagesAt);
+        QVERIFY2(stages.contains(QLatin1String("quantize ")) && stages.contains(QLatin1String("write ")), qPrintable(stages));
+        QVERIFY2(!stages.contains(QLatin1String("scale search")) && !stages.contains(QLatin1String("gptq")), qPrintable(stages));
         QVERIFY(window_->logPanel()->text().contains(QLatin1String("Quantize: Layer 8/8 done")));   // events reach spdlog
 
         // The memory chart got samples; on the CPU it says honestly that it shows process memory.

@@ -671,6 +671,13 @@ void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
     setStatus(text, QStringLiteral("#1e7b34"));
     appendLog(text);
     spdlog::info("Quantize: {}", text.toStdString());
+    // Where the time went (the CLI prints the same stages as a table); stages the method skips are left out.
+    QStringList stages;
+    const double total = summary.stageSeconds.total();
+    for (const auto& [name, seconds] : summary.stageSeconds.named())
+        if (seconds > 0 && total > 0)
+            stages << tr("%1 %2 s (%3%)").arg(QString::fromStdString(name)).arg(seconds, 0, 'f', 1).arg(100.0 * seconds / total, 0, 'f', 0);
+    if (!stages.isEmpty()) appendLog(tr("Time by stage: %1").arg(stages.join(QStringLiteral(", "))));
     resultText_->setText(tr("The new model is added to the library with its source recorded (awqbench_quantization.json)."));
     resultBar_->show();
     outputTouched_ = false;
