@@ -67,8 +67,8 @@ void expectClose(const Halves& got, const std::vector<float>& want, float relTol
 
 TEST(DecodeOpsCuda, RmsNormWithResidualMatchesReference) {
     std::mt19937 rng(1);
-    for (const int dim : {64, 4096}) {
-        const int rows = 5;
+    for (const int dim : {64, 128, 4096}) {  // 64 and 128: a warp a row, 8 rows a block (19 rows: a partial block)
+        const int rows = dim == 4096 ? 5 : 19;
         const auto x = randomHalves(rng, std::size_t(rows) * dim, -2, 2), delta = randomHalves(rng, x.size(), -1, 1);
         const auto w = randomHalves(rng, std::size_t(dim), 0.5f, 1.5f);
         for (const bool withDelta : {false, true}) {

@@ -1,5 +1,7 @@
 #include "core/quant/detail/awq_math.h"
 
+#include "core/quant/detail/search_kernels.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -17,6 +19,20 @@ GroupQuantized pseudoQuantize(const at::Tensor& w, int groupSize) {
     const auto zeros = (-at::round(minVal / scales)).clamp(0, 15);
     const auto q = at::clamp(at::round(wg / scales) + zeros, 0, 15);
     return {((q - zeros) * scales).reshape({N, K}), q.reshape({N, K}), scales.view({N, -1}), zeros.view({N, -1})};
+}
+
+at::Tensor scaledFakeQuantize(const at::Tensor& w, const at::Tensor& columnScales, int groupSize) {
+    // One kernel on a GPU where the torch ops below take ~10 passes over the weight (Qwen3-8B shapes
+    // on an H200: ~0.4 s a layer of the scale search); the same bits.
+    if (fusedFakeQuantizeApplies(w, columnScales, groupSize)) return fusedFakeQuantize(w, columnScales, groupSize);
+    return pseudoQuantize(w * columnScales, groupSize).dequantized / columnScales;
+}
+
+at::Tensor squaredErrorSum(const at::Tensor& a, const at::Tensor& b) {
+    // One pass on a GPU where the torch ops write two float32 copies of the outputs (Qwen3-8B shapes on
+    // an H200: ~0.2 s a layer of the scale search).
+    if (fusedSquaredErrorApplies(a, b)) return fusedSquaredError(a, b);
+    return (a.to(at::kFloat) - b.to(at::kFloat)).square().sum();
 }
 
 at::Tensor forwardChunked(const BlockForward& block, const at::Tensor& input, int chunkBlocks, const std::stop_token& stop) {
@@ -62,7 +78,8 @@ at::Tensor weightMean(const std::vector<at::Tensor>& weights, int groupSize) {
 
 ScaleSearch::ScaleSearch(std::vector<at::Tensor*> weights, BlockForward block, const at::Tensor& xMean, int groupSize, int subChunkBlocks,
                          int gridRatios, std::stop_token stop, ScaleScoring scoring)
-    : weights_(std::move(weights)), block_(std::move(block)), squaredError_(std::max(1, gridRatios), 0.0), groupSize_(groupSize),
+    : weights_(std::move(weights)), block_(std::move(block)), squaredError_(std::max(1, gridRatios), 0.0),
+      chunkErrors_(squaredError_.size()), groupSize_(groupSize),
       subChunkBlocks_(subChunkBlocks), stop_(std::move(stop)), scoring_(scoring) {
     if (scoring_ == ScaleScoring::LinearGram && weights_.size() != 1) throw std::logic_error("LinearGram scoring needs exactly one linear");
     const int grid = int(squaredError_.size());
@@ -100,13 +117,13 @@ void ScaleSearch::addChunk(const at::Tensor& input, const std::function<void()>&
         for (std::size_t i = 0; i < candidates_.size(); ++i) {
             const auto view = candidates_[i].view({1, -1}).to(input.scalar_type());
             for (std::size_t j = 0; j < weights_.size(); ++j)
-                *weights_[j] = pseudoQuantize(originals_[j] * view, groupSize_).dequantized / view;
+                *weights_[j] = scaledFakeQuantize(originals_[j], view, groupSize_);
             // Scored sub-chunk by sub-chunk: float32 copies of whole-chunk outputs would cost more than the chunk.
             for (int64_t start = 0; start < n; start += subChunkBlocks_) {
                 throwIfStopped(stop_);
                 const int64_t len = std::min<int64_t>(subChunkBlocks_, n - start);
-                const auto out = block_(input.narrow(0, start, len)).to(at::kFloat);
-                squaredError_[i] += (out - reference.narrow(0, start, len).to(at::kFloat)).pow(2).sum().item<double>();
+                // Kept on the device: reading each sum back stalled the GPU once a sub-chunk (22% idle).
+                chunkErrors_[i].push_back(squaredErrorSum(block_(input.narrow(0, start, len)), reference.narrow(0, start, len)));
             }
             if (afterCandidate) afterCandidate();
         }
@@ -118,6 +135,11 @@ void ScaleSearch::addChunk(const at::Tensor& input, const std::function<void()>&
 }
 
 std::vector<double> ScaleSearch::losses() {
+    for (std::size_t i = 0; i < chunkErrors_.size(); ++i)
+        if (!chunkErrors_[i].empty()) {
+            squaredError_[i] += at::stack(chunkErrors_[i]).to(at::kDouble).sum().item<double>();
+            chunkErrors_[i].clear();
+        }
     if (scoring_ == ScaleScoring::LinearGram && gram_.defined()) {
         // The candidate's weight exactly as the forward path sets it, its change against the
         // original in float32, and the output error over all tokens: sum((dW G) .* dW) = trace(dW G dW^T).
@@ -125,7 +147,7 @@ std::vector<double> ScaleSearch::losses() {
         for (std::size_t i = 0; i < candidates_.size(); ++i) {
             throwIfStopped(stop_);
             const auto view = candidates_[i].view({1, -1}).to(original.scalar_type());
-            const auto dw = (pseudoQuantize(original * view, groupSize_).dequantized / view - original).to(at::kFloat);
+            const auto dw = (scaledFakeQuantize(original, view, groupSize_) - original).to(at::kFloat);
             squaredError_[i] = (at::mm(dw, gram_) * dw).sum().item<double>();
         }
         gram_ = at::Tensor();
@@ -146,11 +168,26 @@ ScaleSearchResult ScaleSearch::best() {
     return best;
 }
 
+namespace {
+// Output channels scored at once by searchBestClip (the result does not depend on it).
+int64_t clipRowsPerBatch(int64_t rows, int64_t K, bool cuda) {
+    const int64_t cpuRows = rows % 256 == 0 ? 256 : rows % 64 == 0 ? 64 : rows;
+    if (!cuda) return cpuRows;
+    // On a GPU 256 rows a batch left the search launch-bound (Qwen3-8B shapes on an H200: ~40K small
+    // kernels a layer, 0.95 s). Up to 2^24 weights a batch (~0.4 GB of float32 temporaries).
+    const int64_t limit = std::max<int64_t>(64, (int64_t(1) << 24) / std::max<int64_t>(1, K));
+    if (rows <= limit) return rows;
+    for (int64_t b = limit / 64 * 64; b >= 64; b -= 64)
+        if (rows % b == 0) return b;
+    return cpuRows;
+}
+}  // namespace
+
 at::Tensor searchBestClip(const at::Tensor& weight, const at::Tensor& gram, int groupSize, const std::stop_token& stop) {
     const int64_t N = weight.size(0), K = weight.size(1);
     const int64_t G = groupSize > 0 ? groupSize : K;
     const int64_t groups = K / G;
-    const int64_t batch = N % 256 == 0 ? 256 : N % 64 == 0 ? 64 : N;
+    const int64_t batch = clipRowsPerBatch(N, K, weight.is_cuda());
     std::vector<at::Tensor> bestAll;
     for (int64_t b0 = 0; b0 < N; b0 += batch) {
         const auto w = weight.narrow(0, b0, batch).view({batch, groups, G});

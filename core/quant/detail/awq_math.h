@@ -22,6 +22,15 @@ struct GroupQuantized {
 // scale = (max - min) / 15, z = clamp(-round(min / scale), 0, 15), q = clamp(round(w / s) + z, 0, 15).
 GroupQuantized pseudoQuantize(const at::Tensor& w, int groupSize);
 
+// The scale search's candidate weight: pseudoQuantize(w * s, G).dequantized / s for w [N, K] and the
+// candidate's column scales s [1, K] (w's dtype and device). One fused kernel on a GPU (same bits as
+// the torch ops there: search_kernels.h), the torch ops elsewhere.
+at::Tensor scaledFakeQuantize(const at::Tensor& w, const at::Tensor& columnScales, int groupSize);
+
+// sum((float(a) - float(b))^2) over all elements as a 0-dim tensor on a's device (float64 from the
+// GPU kernel, float32 from the torch ops elsewhere); no host sync.
+at::Tensor squaredErrorSum(const at::Tensor& a, const at::Tensor& b);
+
 // Runs the inspected block (attention, MLP, or one linear) on the given input.
 using BlockForward = std::function<at::Tensor(const at::Tensor& input)>;
 
@@ -94,6 +103,7 @@ private:
     BlockForward block_;
     std::vector<at::Tensor> candidates_;  // [K] float32 per ratio
     std::vector<double> squaredError_;
+    std::vector<std::vector<at::Tensor>> chunkErrors_;  // Forward: per candidate, each sub-chunk's float32 sum, on the device
     double outputs_ = 0;
     int groupSize_, subChunkBlocks_;
     std::stop_token stop_;
