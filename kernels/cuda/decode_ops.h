@@ -61,7 +61,7 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& args, cudaStream_t stream);
 //   keys visible to sequence b: positions[b] - window + 1 .. positions[b] (window <= 0: from 0)
 //   out     [B, H, D] = softmax(q k^T * scale) v, float32 softmax and accumulation
 //   workspace float32, decodeAttentionWorkspaceBytes(...) bytes (nullptr when splits == 1)
-// D % 32 == 0 and D <= 256; splits >= 1.
+// D % 32 == 0 and D <= 256; 1 <= splits <= 64.
 template <typename T>
 struct DecodeAttentionArgs {
     const T* q;
