@@ -1,6 +1,6 @@
 #include "core/engine/engine.h"
 
-#include "core/engine/detail/awq_cuda_linear.h"
+#include "core/layers/awq_cuda_linear.h"
 #include "core/engine/detail/continuous_batch.h"
 #include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"

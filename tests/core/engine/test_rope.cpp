@@ -1,6 +1,6 @@
 // Rope tables against transformers' modeling_rope_utils formulas, and the rope-yarn realworld model
 // running on the built-in engine.
-#include "core/engine/detail/rope.h"
+#include "core/layers/rope.h"
 #include "core/engine/engine.h"
 #include "core/model/model_info.h"
 #include "core/quant/quantize_preflight.h"
