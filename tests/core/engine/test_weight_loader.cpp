@@ -27,12 +27,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The model folder `name` under `root`: its weight files linked, config.json with `key` set to `value`.
+// A copy of model `name` under `root` (model folders refuse links that leave them) whose config.json
+// has `key` (quantization_config's for group_size) set to `value`.
 fs::path withConfigValue(const fs::path& root, const char* name, const std::string& key, int value) {
     const fs::path dir = root / name;
     fs::create_directories(dir);
     for (const auto& entry : fs::directory_iterator(test::modelDir(name)))
-        if (entry.path().filename() != "config.json") fs::create_symlink(entry.path(), dir / entry.path().filename());
+        if (entry.path().filename() != "config.json") fs::copy_file(entry.path(), dir / entry.path().filename());
     auto config = nlohmann::json::parse(std::ifstream(test::modelDir(name) / "config.json"));
     if (key == "group_size")
         config["quantization_config"][key] = value;
