@@ -23,6 +23,7 @@
 #include "benchmarks/synthetic_weights.h"
 #include "core/engine/engine.h"
 #include "core/engine/decode_profile.h"
+#include "core/layers/tensor_names.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
 #include "core/util/int_list.h"
@@ -89,13 +90,14 @@ json llamaConfig(int layers, bool awq) {
 }
 
 struct LinearShape {
-    const char* name;
+    awq::hf::Projection projection;
     int K, N;  // in, out
 };
-const LinearShape kLinears[] = {{"self_attn.q_proj", kHidden, kHeads * kHeadDim}, {"self_attn.k_proj", kHidden, kKvHeads * kHeadDim},
-                                {"self_attn.v_proj", kHidden, kKvHeads * kHeadDim}, {"self_attn.o_proj", kHeads * kHeadDim, kHidden},
-                                {"mlp.gate_proj", kHidden, kInter},               {"mlp.up_proj", kHidden, kInter},
-                                {"mlp.down_proj", kInter, kHidden}};
+using awq::hf::Projection;
+const LinearShape kLinears[] = {{Projection::q, kHidden, kHeads * kHeadDim},    {Projection::k, kHidden, kKvHeads * kHeadDim},
+                                {Projection::v, kHidden, kKvHeads * kHeadDim},  {Projection::o, kHeads * kHeadDim, kHidden},
+                                {Projection::gate, kHidden, kInter},            {Projection::up, kHidden, kInter},
+                                {Projection::down, kInter, kHidden}};
 
 // Writes <dir>/fp16 and <dir>/awq (skipped when a folder already holds this many layers).
 void writeModels(const fs::path& dir, int layers) {
@@ -137,22 +139,24 @@ void writeModels(const fs::path& dir, int layers) {
         auto add = [&](std::string name, awq::DType dtype, std::vector<std::int64_t> shape, std::span<const std::byte> data) {
             tensors.push_back({std::move(name), dtype, std::move(shape), data});
         };
-        add("model.embed_tokens.weight", awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
-        add("lm_head.weight", awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
-        add("model.norm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
+        namespace hf = awq::hf;
+        add(std::string(hf::kEmbedTokens), awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
+        add(std::string(hf::kLmHead), awq::DType::F16, {kVocab, kHidden}, awq::bench::bytesOf(embed, 0, embed.size()));
+        add(std::string(hf::kFinalNorm), awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
         for (int l = 0; l < layers; ++l) {
-            const std::string p = "model.layers." + std::to_string(l) + ".";
-            add(p + "input_layernorm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
-            add(p + "post_attention_layernorm.weight", awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
+            add(hf::layerTensor(l, hf::kInputNorm), awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
+            add(hf::layerTensor(l, hf::kPostAttentionNorm), awq::DType::F16, {kHidden}, awq::bench::bytesOf(ones, 0, ones.size()));
             for (int w = 0; w < 7; ++w) {
                 const auto& s = kLinears[w];
+                const std::string name = hf::linearName(l, s.projection);
                 const std::size_t off = offsetFor(l, w);
                 if (!awq) {
-                    add(p + s.name + ".weight", awq::DType::F16, {s.N, s.K}, awq::bench::bytesOf(dense, off, std::size_t(s.N) * s.K));
+                    add(name + std::string(hf::kWeight), awq::DType::F16, {s.N, s.K}, awq::bench::bytesOf(dense, off, std::size_t(s.N) * s.K));
                 } else {
-                    add(p + s.name + ".qweight", awq::DType::I32, {s.K, s.N / 8}, awq::bench::bytesOf(qweight, off, std::size_t(s.K) * s.N / 8));
-                    add(p + s.name + ".qzeros", awq::DType::I32, {s.K / kGroup, s.N / 8}, awq::bench::bytesOf(qzeros, off, std::size_t(s.K / kGroup) * s.N / 8));
-                    add(p + s.name + ".scales", awq::DType::F16, {s.K / kGroup, s.N}, awq::bench::bytesOf(scales, off, std::size_t(s.K / kGroup) * s.N));
+                    add(name + std::string(hf::kQweight), awq::DType::I32, {s.K, s.N / 8}, awq::bench::bytesOf(qweight, off, std::size_t(s.K) * s.N / 8));
+                    add(name + std::string(hf::kQzeros), awq::DType::I32, {s.K / kGroup, s.N / 8},
+                        awq::bench::bytesOf(qzeros, off, std::size_t(s.K / kGroup) * s.N / 8));
+                    add(name + std::string(hf::kScales), awq::DType::F16, {s.K / kGroup, s.N}, awq::bench::bytesOf(scales, off, std::size_t(s.K / kGroup) * s.N));
                 }
             }
         }

@@ -12,6 +12,7 @@
 //   quant_speed_bench --calib calib-stories.txt [--layers 4] [--samples 340] [--device cuda] [--dir PATH] [--timeline 1]
 #include "benchmarks/synthetic_weights.h"
 #include "core/engine/kernel_timeline.h"
+#include "core/layers/tensor_names.h"
 #include "core/library/catalog.h"
 #include "core/model/hf_config.h"
 #include "core/model/safetensors.h"
@@ -63,28 +64,28 @@ void writeModel(const fs::path& dir, int layers, const fs::path& tokenizerFrom) 
     bench::parallelFill(embed, 1, uniformHalf(-0.035f, 0.035f));
     bench::parallelFill(dense, 2, uniformHalf(-0.035f, 0.035f));
     struct Shape {
-        const char* name;
+        hf::Projection projection;
         int K, N;
     };
-    const Shape linears[] = {{"self_attn.q_proj", kHidden, kHeads * kHeadDim}, {"self_attn.k_proj", kHidden, kKvHeads * kHeadDim},
-                             {"self_attn.v_proj", kHidden, kKvHeads * kHeadDim}, {"self_attn.o_proj", kHeads * kHeadDim, kHidden},
-                             {"mlp.gate_proj", kHidden, kInter},               {"mlp.up_proj", kHidden, kInter},
-                             {"mlp.down_proj", kInter, kHidden}};
+    using hf::Projection;
+    const Shape linears[] = {{Projection::q, kHidden, kHeads * kHeadDim},   {Projection::k, kHidden, kKvHeads * kHeadDim},
+                             {Projection::v, kHidden, kKvHeads * kHeadDim}, {Projection::o, kHeads * kHeadDim, kHidden},
+                             {Projection::gate, kHidden, kInter},           {Projection::up, kHidden, kInter},
+                             {Projection::down, kInter, kHidden}};
     std::vector<TensorToWrite> tensors;
     auto ones16 = bench::bytesOf(ones, 0, ones.size());
-    tensors.push_back({"model.embed_tokens.weight", DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
-    tensors.push_back({"lm_head.weight", DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
-    tensors.push_back({"model.norm.weight", DType::F16, {kHidden}, ones16});
+    tensors.push_back({std::string(hf::kEmbedTokens), DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
+    tensors.push_back({std::string(hf::kLmHead), DType::F16, {kVocab, kHidden}, bench::bytesOf(embed, 0, embed.size())});
+    tensors.push_back({std::string(hf::kFinalNorm), DType::F16, {kHidden}, ones16});
     std::vector<std::uint16_t> headOnes(kHeadDim, kernels::floatToHalf(1.0f));
     for (int l = 0; l < layers; ++l) {
-        const std::string p = "model.layers." + std::to_string(l) + ".";
-        tensors.push_back({p + "input_layernorm.weight", DType::F16, {kHidden}, ones16});
-        tensors.push_back({p + "post_attention_layernorm.weight", DType::F16, {kHidden}, ones16});
-        tensors.push_back({p + "self_attn.q_norm.weight", DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
-        tensors.push_back({p + "self_attn.k_norm.weight", DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
+        tensors.push_back({hf::layerTensor(l, hf::kInputNorm), DType::F16, {kHidden}, ones16});
+        tensors.push_back({hf::layerTensor(l, hf::kPostAttentionNorm), DType::F16, {kHidden}, ones16});
+        tensors.push_back({hf::layerTensor(l, hf::kQNorm), DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
+        tensors.push_back({hf::layerTensor(l, hf::kKNorm), DType::F16, {kHeadDim}, bench::bytesOf(headOnes, 0, headOnes.size())});
         for (int w = 0; w < 7; ++w) {
             const std::size_t off = (std::size_t(l) * 7 + w) * 104729 % (slack / 8) * 8;
-            tensors.push_back({p + linears[w].name + ".weight", DType::F16, {linears[w].N, linears[w].K},
+            tensors.push_back({hf::linearName(l, linears[w].projection) + std::string(hf::kWeight), DType::F16, {linears[w].N, linears[w].K},
                                bench::bytesOf(dense, off, std::size_t(linears[w].N) * linears[w].K)});
         }
     }

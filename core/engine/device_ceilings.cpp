@@ -1,6 +1,6 @@
 #include "core/engine/device_ceilings.h"
 
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 #include "core/util/error.h"
 
 #include <torch/cuda.h>

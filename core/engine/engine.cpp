@@ -1,9 +1,9 @@
 #include "core/engine/engine.h"
 
-#include "core/engine/detail/awq_cuda_linear.h"
 #include "core/engine/detail/continuous_batch.h"
 #include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"
+#include "core/layers/awq_cuda_linear.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
 #include "core/system/host_memory.h"

@@ -1,8 +1,9 @@
 #include "core/quant/quantize_job.h"
 
-#include "core/engine/detail/awq_cuda_linear.h"
-#include "core/engine/detail/decoder_layer.h"
-#include "core/engine/detail/rope.h"
+#include "core/layers/awq_cuda_linear.h"
+#include "core/layers/decoder_layer.h"
+#include "core/layers/rope.h"
+#include "core/layers/weight_loader.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
 #include "core/quant/calibration.h"
@@ -274,8 +275,7 @@ void QuantizeJob::prepareActivations() {
     auto ids = at::empty({n, S}, at::kLong);
     for (int64_t b = 0; b < n; ++b)
         for (int64_t t = 0; t < S; ++t) ids[b][t] = calib_->blocks[b][t];
-    const TensorInfo* embedInfo = store_->find("model.embed_tokens.weight");
-    if (!embedInfo) embedInfo = store_->find("lm_head.weight");
+    const TensorInfo* embedInfo = embeddingTensors(WeightLoader(*store_, compute_, at::Device(at::kCPU)), config()).embedding;
     // The embedding lookup runs on the host: the table (1.2 GB for an 8B model) never visits the GPU.
     x_ = at::embedding(loadTensor(*store_, *embedInfo, compute_, at::Device(at::kCPU)), ids).to(device_);
     const auto rope = buildRope(config(), int(S), device_);
@@ -386,7 +386,7 @@ void QuantizeJob::layer(int l) {
 void QuantizeJob::finish() {
     where_ = " while writing the model";
     std::vector<ShardTensor> rest;
-    for (const auto& [name, from] : quant::embeddingAndHeadTensors(*store_, config().tieWordEmbeddings))
+    for (const auto& [name, from] : quant::embeddingAndHeadTensors(*store_, config()))
         rest.push_back(quant::toShardTensor(name, loadTensor(*store_, *from, at::kHalf, at::Device(at::kCPU)), DType::F16));
     writer_.writeNonLayerTensors(rest);
     writer_.writeIndex();

@@ -2,7 +2,7 @@
 // The quantization job: AWQ (activation-aware scale search, clipping, zero-point group
 // quantization, as AutoAWQ runs it) or round-to-nearest, written in the AutoAWQ GEMM layout; or
 // GPTQ (Hessian-based error feedback, as AutoGPTQ / GPTQModel run it), written in the GPTQ layout
-// (core/engine/detail/gptq_layout.h). Layer by layer, resumable. Runs as a core job (core/util/job.h): progress events through a
+// (core/layers/gptq_layout.h). Layer by layer, resumable. Runs as a core job (core/util/job.h): progress events through a
 // callback, cancellation through a stop token, `cancelled` in the summary. The folder it writes is QuantizedModelWriter's (model_writer.h).
 #include "core/quant/model_writer.h"
 #include "core/quant/stage_seconds.h"

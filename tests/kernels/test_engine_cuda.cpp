@@ -16,7 +16,7 @@
 #include <thread>
 
 namespace awq::engine {
-bool awqCudaKernelsBuiltIn();  // core/engine/detail/awq_cuda_linear.h (that header pulls in torch)
+bool awqCudaKernelsBuiltIn();  // core/layers/awq_cuda_linear.h (that header pulls in torch)
 }
 
 using namespace awq;

@@ -1,6 +1,6 @@
 #include "core/engine/detail/sequence.h"
 
-#include "core/engine/detail/cuda_decode.h"
+#include "core/layers/cuda_decode.h"
 
 #include <algorithm>
 

@@ -1,6 +1,8 @@
 #include "core/engine/detail/transformer.h"
 
-#include "core/engine/detail/cuda_decode.h"
+#include "core/layers/cuda_decode.h"
+#include "core/layers/tensor_names.h"
+#include "core/layers/weight_loader.h"
 #include "core/util/error.h"
 
 #include <cmath>
@@ -55,17 +57,11 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
     ctx.dequantizeAwq = dequantizeAwq;
     ctx.gptq = config.quantization.method == QuantMethod::Gptq;
     ctx.gptqZerosMinusOne = config.quantization.checkpointFormat != "gptq_v2";
-    auto tensor = [&](const std::string& name) {
-        const TensorInfo* t = store.find(name);
-        if (!t) throw Error("tensor '" + name + "' is missing", store.folder(), "the weights are incomplete: re-download the model");
-        return loadTensor(store, *t, compute, device);
-    };
-    // Tied embeddings may be stored only as lm_head.weight (or only as the embedding).
-    const bool hasEmbed = store.find("model.embed_tokens.weight") != nullptr;
-    const bool hasHead = store.find("lm_head.weight") != nullptr;
-    embedding_ = tensor(hasEmbed ? "model.embed_tokens.weight" : "lm_head.weight");
-    lmHead_ = hasHead && hasEmbed ? tensor("lm_head.weight") : embedding_;
-    finalNorm_ = tensor("model.norm.weight");
+    const WeightLoader weights(store, compute, device);
+    const auto embeddings = embeddingTensors(weights, config);  // the tied-embedding rule
+    embedding_ = loadTensor(store, *embeddings.embedding, compute, device);
+    lmHead_ = embeddings.tied() ? embedding_ : loadTensor(store, *embeddings.lmHead, compute, device);
+    finalNorm_ = weights.required(std::string(hf::kFinalNorm), {config.hiddenSize});
     weightBytes_ = byteSize(embedding_) + byteSize(finalNorm_) + (lmHead_.is_same(embedding_) ? 0 : byteSize(lmHead_));
     for (int l = 0; l < config.numLayers; ++l) {
         layers_.push_back(loadDecoderLayer(ctx, config, l));

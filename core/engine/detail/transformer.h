@@ -7,8 +7,8 @@
 // and on CUDA the fused decode kernels (kernels/cuda/decode_ops.h) over fused q|k|v and gate|up
 // projections (AWQ ones repacked at load into the decode layout, kernels/cuda/awq_repacked.h),
 // captured once per KV cache as a CUDA graph and replayed every step.
-#include "core/engine/detail/decoder_layer.h"
-#include "core/engine/detail/rope.h"
+#include "core/layers/decoder_layer.h"
+#include "core/layers/rope.h"
 
 #include <string>
 #include <vector>

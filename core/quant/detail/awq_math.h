@@ -3,7 +3,7 @@
 // tensors of the quantization device: zero-point group quantization, the activation-aware scale
 // search, and the clipping search. The searches consume the calibration activations chunk by
 // chunk, so that the activations of the whole calibration set never have to be held at once.
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,8 @@
 #include "core/quant/detail/checkpoint_layout.h"
 
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/tensor_names.h"
+#include "core/layers/torch_util.h"
+#include "core/layers/weight_loader.h"
 #include "core/model/safetensors.h"
 #include "core/quant/detail/awq_math.h"
 #include "core/quant/detail/layer_quantizer.h"
@@ -24,20 +26,22 @@ namespace {
 
 // A decoder layer's linears under their checkpoint names, in the order they are stored.
 std::vector<std::pair<std::string, std::unique_ptr<Linear>*>> namedLinears(DecoderLayer& layer) {
-    return {{"self_attn.q_proj", &layer.q}, {"self_attn.k_proj", &layer.k}, {"self_attn.v_proj", &layer.v}, {"self_attn.o_proj", &layer.o},
-            {"mlp.gate_proj", &layer.gate},  {"mlp.up_proj", &layer.up},     {"mlp.down_proj", &layer.down}};
+    std::unique_ptr<Linear>* linears[] = {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down};
+    static_assert(std::size(linears) == std::size(hf::kProjectionNames));  // the same order
+    std::vector<std::pair<std::string, std::unique_ptr<Linear>*>> out;
+    for (std::size_t i = 0; i < std::size(linears); ++i) out.emplace_back(hf::kProjectionNames[i], linears[i]);
+    return out;
 }
-
-std::string layerPrefix(int l) { return "model.layers." + std::to_string(l) + "."; }
 
 // The layer's norms in fp16 (AWQ scales folded in), first in the layer's file.
 std::vector<ShardTensor> storedNorms(const DecoderLayer& layer, const ModelConfig& c, const std::string& p) {
     std::vector<ShardTensor> out;
-    out.push_back(toShardTensor(p + "input_layernorm.weight", layer.inputNorm, DType::F16));
-    out.push_back(toShardTensor(p + "post_attention_layernorm.weight", layer.postAttentionNorm, DType::F16));
+    const auto name = [&](std::string_view tensor) { return p + std::string(tensor); };
+    out.push_back(toShardTensor(name(hf::kInputNorm), layer.inputNorm, DType::F16));
+    out.push_back(toShardTensor(name(hf::kPostAttentionNorm), layer.postAttentionNorm, DType::F16));
     if (c.qkNorm) {
-        out.push_back(toShardTensor(p + "self_attn.q_norm.weight", layer.qNorm, DType::F16));
-        out.push_back(toShardTensor(p + "self_attn.k_norm.weight", layer.kNorm, DType::F16));
+        out.push_back(toShardTensor(name(hf::kQNorm), layer.qNorm, DType::F16));
+        out.push_back(toShardTensor(name(hf::kKNorm), layer.kNorm, DType::F16));
     }
     return out;
 }
@@ -52,16 +56,17 @@ void packAwqLinear(const std::string& prefix, const GroupQuantized& gq, const at
     auto qzeros = at::empty({groups, N / 8}, at::kInt);
     kernels::packAwqGemm(q.data_ptr<std::uint8_t>(), int(K), int(N), qweight.data_ptr<std::int32_t>());
     kernels::packAwqGemm(z.data_ptr<std::uint8_t>(), int(groups), int(N), qzeros.data_ptr<std::int32_t>());
-    out.push_back(toShardTensor(prefix + ".qweight", qweight, DType::I32));
-    out.push_back(toShardTensor(prefix + ".qzeros", qzeros, DType::I32));
-    out.push_back(toShardTensor(prefix + ".scales", gq.scales.t().contiguous(), DType::F16));
-    if (bias.defined()) out.push_back(toShardTensor(prefix + ".bias", bias, DType::F16));
+    const auto name = [&](std::string_view suffix) { return prefix + std::string(suffix); };
+    out.push_back(toShardTensor(name(hf::kQweight), qweight, DType::I32));
+    out.push_back(toShardTensor(name(hf::kQzeros), qzeros, DType::I32));
+    out.push_back(toShardTensor(name(hf::kScales), gq.scales.t().contiguous(), DType::F16));
+    if (bias.defined()) out.push_back(toShardTensor(name(hf::kBias), bias, DType::F16));
 }
 
 }  // namespace
 
 std::vector<ShardTensor> quantizeAwqLayerForStorage(DecoderLayer& layer, const ModelConfig& c, int l, int groupSize) {
-    const std::string p = layerPrefix(l);
+    const std::string p = hf::layerPrefix(l);
     auto out = storedNorms(layer, c, p);
     for (const auto& [name, lin] : namedLinears(layer)) {
         auto& w = dense(*lin).weight();
@@ -74,16 +79,17 @@ std::vector<ShardTensor> quantizeAwqLayerForStorage(DecoderLayer& layer, const M
 
 std::vector<ShardTensor> gptqLayerForStorage(DecoderLayer& layer, const ModelConfig& c, int l,
                                              const std::map<const Linear*, GptqTensors>& packed) {
-    const std::string p = layerPrefix(l);
+    const std::string p = hf::layerPrefix(l);
     auto out = storedNorms(layer, c, p);
     for (const auto& [name, lin] : namedLinears(layer)) {
         const std::string prefix = p + name;
+        const auto tensor = [&](std::string_view suffix) { return prefix + std::string(suffix); };
         const GptqTensors& t = packed.at(lin->get());
-        out.push_back(toShardTensor(prefix + ".qweight", t.qweight, DType::I32));
-        out.push_back(toShardTensor(prefix + ".qzeros", t.qzeros, DType::I32));
-        out.push_back(toShardTensor(prefix + ".scales", t.scales, DType::F16));
-        out.push_back(toShardTensor(prefix + ".g_idx", t.gIdx, DType::I32));
-        if (const auto& bias = dense(*lin).bias(); bias.defined()) out.push_back(toShardTensor(prefix + ".bias", bias, DType::F16));
+        out.push_back(toShardTensor(tensor(hf::kQweight), t.qweight, DType::I32));
+        out.push_back(toShardTensor(tensor(hf::kQzeros), t.qzeros, DType::I32));
+        out.push_back(toShardTensor(tensor(hf::kScales), t.scales, DType::F16));
+        out.push_back(toShardTensor(tensor(hf::kGIdx), t.gIdx, DType::I32));
+        if (const auto& bias = dense(*lin).bias(); bias.defined()) out.push_back(toShardTensor(tensor(hf::kBias), bias, DType::F16));
     }
     return out;
 }
@@ -94,22 +100,23 @@ void loadWrittenGptqLayer(DecoderLayer& layer, int l, const SafetensorsFile& fil
         if (!t) throw Error("tensor '" + name + "' is missing from the finished layer", file.path(), "delete the .partial folder and start over");
         return loadTensor(file.data(*t), *t, type, device);
     };
-    const std::string p = layerPrefix(l);
+    const std::string p = hf::layerPrefix(l);
     for (const auto& [name, lin] : namedLinears(layer)) {
-        const GptqTensors t{tensor(p + name + ".qweight", at::kInt), tensor(p + name + ".qzeros", at::kInt), tensor(p + name + ".scales", at::kHalf),
-                            tensor(p + name + ".g_idx", at::kInt)};
+        const std::string prefix = p + name;
+        const GptqTensors t{tensor(prefix + std::string(hf::kQweight), at::kInt), tensor(prefix + std::string(hf::kQzeros), at::kInt),
+                            tensor(prefix + std::string(hf::kScales), at::kHalf), tensor(prefix + std::string(hf::kGIdx), at::kInt)};
         auto& w = dense(*lin).weight();
         w = dequantizeGptq(t, true, w.scalar_type()).t().contiguous();
     }
 }
 
-std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(const TensorStore& store, bool tied) {
-    const TensorInfo* embed = store.find("model.embed_tokens.weight");
-    const TensorInfo* head = store.find("lm_head.weight");
+std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(const TensorStore& store, const ModelConfig& config) {
+    const WeightLoader weights(store, at::kHalf, at::Device(at::kCPU));
+    const auto embeddings = embeddingTensors(weights, config);  // the loader's tied-embedding rule
     std::vector<std::pair<std::string, const TensorInfo*>> out;
-    if (const TensorInfo* e = embed ? embed : tied ? head : nullptr) out.emplace_back("model.embed_tokens.weight", e);
-    if (const TensorInfo* n = store.find("model.norm.weight")) out.emplace_back("model.norm.weight", n);
-    if (!tied && head) out.emplace_back("lm_head.weight", head);
+    out.emplace_back(hf::kEmbedTokens, embeddings.embedding);
+    if (const TensorInfo* n = store.find(hf::kFinalNorm)) out.emplace_back(hf::kFinalNorm, n);
+    if (!embeddings.tied()) out.emplace_back(hf::kLmHead, embeddings.lmHead);
     return out;
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 // The tensors of a quantized decoder layer as the checkpoint stores them: AutoAWQ's GEMM layout
-// (AWQ, RTN) or GPTQ's (core/engine/detail/gptq_layout.h), norms in fp16, under the Hugging Face
+// (AWQ, RTN) or GPTQ's (core/layers/gptq_layout.h), norms in fp16, under the Hugging Face
 // names; and the embeddings, final norm and head. Host bytes for QuantizedModelWriter.
-#include "core/engine/detail/decoder_layer.h"
-#include "core/engine/detail/gptq_layout.h"
+#include "core/layers/decoder_layer.h"
+#include "core/layers/gptq_layout.h"
 #include "core/quant/model_writer.h"
 
 #include <map>
@@ -40,6 +40,7 @@ void loadWrittenGptqLayer(engine::DecoderLayer& layer, int l, const SafetensorsF
 // model.embed_tokens.weight only, as AutoAWQ (transformers' save_pretrained) writes it: vLLM skips
 // lm_head.* when tie_word_embeddings is true and reads the embedding, so a source that stores the
 // tied matrix only as lm_head.weight (Llama-3.2 style) must have it renamed, not copied as is.
-std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(const TensorStore& store, bool tied);
+// The tied rule is WeightLoader's (embeddingTensors); throws awq::Error where it does.
+std::vector<std::pair<std::string, const TensorInfo*>> embeddingAndHeadTensors(const TensorStore& store, const ModelConfig& config);
 
 }  // namespace awq::quant

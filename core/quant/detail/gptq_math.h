@@ -6,8 +6,8 @@
 // the columns not yet quantized through the upper Cholesky factor of H^-1, in blocks of 128
 // columns. Asymmetric 4-bit with a zero point, per group of input channels. float32 math on the
 // weight's device (CPU or CUDA).
-#include "core/engine/detail/gptq_layout.h"
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/gptq_layout.h"
+#include "core/layers/torch_util.h"
 
 #include <cstdint>
 #include <stop_token>
@@ -47,7 +47,7 @@ struct GptqResult {
 // (checked per block of columns).
 GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const GptqOptions& options, const std::stop_token& stop = {});
 
-// The checkpoint tensors of a result (engine/detail/gptq_layout.h).
+// The checkpoint tensors of a result (core/layers/gptq_layout.h).
 engine::GptqTensors packGptqResult(const GptqResult& r);
 
 }  // namespace awq::quant

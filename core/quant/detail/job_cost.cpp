@@ -1,6 +1,6 @@
 #include "core/quant/detail/job_cost.h"
 
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 #include <chrono>
 #include <cstdlib>

@@ -3,8 +3,8 @@
 // calibration activations (chunked), AWQ's scale search, folding and clipping, and GPTQ part by
 // part. The layer's tensors are only ever replaced, never written in place: a loaded tensor may be
 // the read-only mapping of the source file (same dtype on the CPU).
-#include "core/engine/detail/decoder_layer.h"
-#include "core/engine/detail/gptq_layout.h"
+#include "core/layers/decoder_layer.h"
+#include "core/layers/gptq_layout.h"
 #include "core/quant/detail/awq_math.h"
 #include "core/quant/detail/gptq_math.h"
 #include "core/quant/stage_seconds.h"

@@ -1,8 +1,8 @@
 // GPTQ checkpoints in the AutoAWQ layout (engine::gptqAsAwq, how the CUDA engine runs GPTQ on the
 // W4A16 kernels): the converted tensors dequantize to the GPTQ weight bit for bit, for every code and
 // zero a v1 checkpoint can hold; act-order (g_idx not k / group) and a v1 zero of 0 are refused.
-#include "core/engine/detail/gptq_layout.h"
-#include "core/engine/detail/linear.h"
+#include "core/layers/gptq_layout.h"
+#include "core/layers/linear.h"
 
 #include <QtTest>
 

@@ -1,8 +1,8 @@
 // LoRA adapters on the built-in engine (CPU): a random PEFT adapter written here changes the logits
 // exactly as merging it into the weights (W' = W + scale * B A) does, on the FP32 demo model and on
 // its AWQ version (merged into the dequantized weights); and the adapter folder's refusals.
-#include "core/engine/detail/linear.h"
 #include "core/engine/engine.h"
+#include "core/layers/linear.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"

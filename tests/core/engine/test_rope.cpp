@@ -1,7 +1,7 @@
 // Rope tables against transformers' modeling_rope_utils formulas, and the rope-yarn realworld model
 // running on the built-in engine.
-#include "core/engine/detail/rope.h"
 #include "core/engine/engine.h"
+#include "core/layers/rope.h"
 #include "core/model/model_info.h"
 #include "core/quant/quantize_preflight.h"
 #include "tests/support/error_capture.h"

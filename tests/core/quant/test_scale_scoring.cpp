@@ -1,8 +1,8 @@
 // The AWQ scale search scored on the Gram matrix of a single linear's inputs (ScaleScoring::LinearGram)
 // against the forward path AutoAWQ runs, on the demo model's real down_proj and real activations:
 // every ratio's loss must agree to float32 noise, so the search picks the same scales.
-#include "core/engine/detail/decoder_layer.h"
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/decoder_layer.h"
+#include "core/layers/torch_util.h"
 #include "core/model/hf_config.h"
 #include "core/model/safetensors.h"
 #include "core/quant/calibration.h"

@@ -1,4 +1,4 @@
-#include "core/engine/detail/gptq_layout.h"
+#include "core/layers/gptq_layout.h"
 
 #include "kernels/awq_layout.h"
 

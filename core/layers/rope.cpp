@@ -1,4 +1,4 @@
-#include "core/engine/detail/rope.h"
+#include "core/layers/rope.h"
 
 #include "core/util/error.h"
 

@@ -1,5 +1,6 @@
 #pragma once
-// Private to the engine: the one place that includes ATen. Never include from a public header.
+// The torch helpers of awq_layers: the one place that includes ATen. Only torch-side code (core/layers,
+// core/engine, core/quant sources and their private headers) includes it; never a std-only public header.
 #include "core/model/dtype.h"
 #include "core/model/safetensors.h"
 

@@ -2,7 +2,7 @@
 // The bridge from torch CUDA tensors to the fused decode kernels (kernels/cuda/decode_ops.h) and
 // CUDA graph capture of a decode step. Built only where torch has CUDA (cuda_decode.cpp); elsewhere
 // cudaDecodeBuiltIn() is false and every other function throws awq::Error.
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 #include <functional>
 #include <memory>

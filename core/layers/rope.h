@@ -13,7 +13,7 @@
 //    original_max_position_embeddings and switch every position to long_factor once it is longer.
 //    The table holds short_factor rows below the original length and long_factor rows from it on:
 //    exact for sequences within the original length, an approximation for longer ones.
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 #include "core/model/hf_config.h"
 
 namespace awq::engine {

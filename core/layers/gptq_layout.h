@@ -14,7 +14,7 @@
 // `qweight[row] |= intweight[j] << (bits * (j - i))` loop, and forward()'s "zeros = zeros + 1"),
 // GPTQModel's gptq_v1 <-> v2 conversion, vLLM's gptq.py (qweight packed_dim 0, qzeros packed_dim 1).
 // v1 cannot hold a zero of 0 (stored as -1, read back as 16): the quantizer keeps zeros in 1..15.
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 #include <optional>
 

@@ -2,7 +2,7 @@
 // One decoder layer of the shared transformer: its weights and its two blocks (attention, MLP).
 // The engine runs it over a KV cache; the quantizer runs it layer by layer over calibration
 // activations, capturing the inputs of every linear and re-running single blocks.
-#include "core/engine/detail/linear.h"
+#include "core/layers/linear.h"
 #include "core/model/hf_config.h"
 #include "core/model/lora_adapter.h"
 

@@ -1,7 +1,7 @@
 // Torch with CUDA: hands CUDA tensors and torch's current stream to our W4A16 kernel
 // (kernels/cuda/awq_gemm.h). Compiled only where torch has CUDA (AWQBENCH_TORCH_CUDA); the
 // CPU-only build uses awq_cuda_linear_none.cpp.
-#include "core/engine/detail/awq_cuda_linear.h"
+#include "core/layers/awq_cuda_linear.h"
 
 #include "core/util/error.h"
 #include "kernels/cuda/awq_dequant.h"

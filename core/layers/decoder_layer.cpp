@@ -1,7 +1,8 @@
-#include "core/engine/detail/decoder_layer.h"
+#include "core/layers/decoder_layer.h"
 
-#include "core/engine/detail/cuda_decode.h"
-#include "core/engine/detail/rope.h"
+#include "core/layers/cuda_decode.h"
+#include "core/layers/rope.h"
+#include "core/layers/tensor_names.h"
 #include "core/util/error.h"
 
 #include <ATen/record_function.h>
@@ -85,34 +86,31 @@ std::uint64_t DecoderLayer::bytes() const {
 }
 
 DecoderLayer loadDecoderLayer(const LoadContext& ctx, const ModelConfig& config, int l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    auto tensor = [&](const std::string& name) {
-        const TensorInfo* t = ctx.store.find(name);
-        if (!t) throw Error("tensor '" + name + "' is missing", ctx.store.folder(), "the weights are incomplete: re-download the model");
-        return loadTensor(ctx.store, *t, ctx.compute, ctx.device);
-    };
+    const WeightLoader weights(ctx.store, ctx.compute, ctx.device);
+    const int hidden = config.hiddenSize, qOut = config.numHeads * config.headDim, kvOut = config.numKvHeads * config.headDim;
     DecoderLayer layer;
-    layer.inputNorm = tensor(p + "input_layernorm.weight");
-    layer.postAttentionNorm = tensor(p + "post_attention_layernorm.weight");
+    layer.inputNorm = weights.required(hf::layerTensor(l, hf::kInputNorm), {hidden});
+    layer.postAttentionNorm = weights.required(hf::layerTensor(l, hf::kPostAttentionNorm), {hidden});
     if (config.qkNorm) {
-        layer.qNorm = tensor(p + "self_attn.q_norm.weight");
-        layer.kNorm = tensor(p + "self_attn.k_norm.weight");
+        layer.qNorm = weights.required(hf::layerTensor(l, hf::kQNorm), {config.headDim});
+        layer.kNorm = weights.required(hf::layerTensor(l, hf::kKNorm), {config.headDim});
     }
-    layer.q = loadLinear(ctx, p + "self_attn.q_proj");
-    layer.k = loadLinear(ctx, p + "self_attn.k_proj");
-    layer.v = loadLinear(ctx, p + "self_attn.v_proj");
-    layer.o = loadLinear(ctx, p + "self_attn.o_proj");
-    layer.gate = loadLinear(ctx, p + "mlp.gate_proj");
-    layer.up = loadLinear(ctx, p + "mlp.up_proj");
-    layer.down = loadLinear(ctx, p + "mlp.down_proj");
+    auto linear = [&](hf::Projection p, int out, int in) { return loadLinear(ctx, hf::linearName(l, p), out, in); };
+    layer.q = linear(hf::Projection::q, qOut, hidden);
+    layer.k = linear(hf::Projection::k, kvOut, hidden);
+    layer.v = linear(hf::Projection::v, kvOut, hidden);
+    layer.o = linear(hf::Projection::o, hidden, qOut);
+    layer.gate = linear(hf::Projection::gate, config.intermediateSize, hidden);
+    layer.up = linear(hf::Projection::up, config.intermediateSize, hidden);
+    layer.down = linear(hf::Projection::down, hidden, config.intermediateSize);
     return layer;
 }
 
 void applyLora(DecoderLayer& layer, int index, const LoraAdapter& adapter, at::ScalarType compute, const at::Device& device) {
     std::unique_ptr<Linear>* linears[] = {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down};
-    static_assert(std::size(linears) == std::size(kLoraProjections));  // the same order
+    static_assert(std::size(linears) == std::size(hf::kProjections));  // the same order
     for (std::size_t i = 0; i < std::size(linears); ++i) {
-        const auto* f = adapter.find("model.layers." + std::to_string(index) + "." + kLoraProjections[i]);
+        const auto* f = adapter.find(hf::linearName(index, hf::kProjections[i]));
         if (!f || !*linears[i]) continue;
         // Copies (not views of the adapter's map): the adapter file is closed once the model is loaded.
         auto a = loadTensor(adapter.data(*f->a), *f->a, compute, device).clone();

@@ -1,7 +1,7 @@
 #pragma once
 // The bridge from torch CUDA tensors to our W4A16 kernel (kernels/cuda). Built only where torch has
 // CUDA; elsewhere it returns an undefined tensor and the caller dequantizes with torch ops.
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 namespace awq::engine {
 

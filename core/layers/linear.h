@@ -1,8 +1,9 @@
 #pragma once
 // A linear layer y = x W^T (+ b) whose weight is dense or AWQ 4-bit (AutoAWQ GEMM layout, kept
 // packed in memory: about a quarter of the fp16 bytes). GPTQ 4-bit weights are dequantized at load.
-#include "core/engine/detail/awq_cuda_linear.h"
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/awq_cuda_linear.h"
+#include "core/layers/torch_util.h"
+#include "core/layers/weight_loader.h"
 
 #include <memory>
 #include <string>
@@ -80,8 +81,9 @@ private:
 
 // Loads "<prefix>.weight" (dense), "<prefix>.qweight/.qzeros/.scales" (AWQ) or, with ctx.gptq,
 // "<prefix>.qweight/.qzeros/.scales/.g_idx" (GPTQ; g_idx optional: k / group), plus an optional
-// "<prefix>.bias". Throws awq::Error naming the missing tensor.
-std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix);
+// "<prefix>.bias", through WeightLoader: shapes checked against `outFeatures` x `inFeatures` (N x K,
+// from the config) and the group size. Throws awq::Error naming the missing or misshapen tensor.
+std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix, int outFeatures, int inFeatures);
 
 // One linear computing the given ones side by side (outputs concatenated in order), or nullptr
 // when they cannot share one weight (different kinds, inputs or group sizes). The parts stay valid.

@@ -1,6 +1,6 @@
 // Torch without CUDA (Debian's libtorch, CI): no fused decode kernels, no graphs; the engine takes
 // its torch path.
-#include "core/engine/detail/cuda_decode.h"
+#include "core/layers/cuda_decode.h"
 
 #include "core/util/error.h"
 

@@ -1,7 +1,8 @@
-#include "core/engine/detail/linear.h"
+#include "core/layers/linear.h"
 
-#include "core/engine/detail/awq_cuda_linear.h"
-#include "core/engine/detail/gptq_layout.h"
+#include "core/layers/awq_cuda_linear.h"
+#include "core/layers/gptq_layout.h"
+#include "core/layers/tensor_names.h"
 #include "core/util/error.h"
 #include "core/util/log_line.h"
 #include "kernels/awq_layout.h"
@@ -139,29 +140,21 @@ at::Tensor dequantizeAwq(const at::Tensor& qweight, const at::Tensor& qzeros, co
     return ((q - z) * s).to(at::kHalf).to(dtype);
 }
 
-std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix) {
-    const auto& store = ctx.store;
-    auto optional = [&](const std::string& name, at::ScalarType type) {
-        const TensorInfo* t = store.find(name);
-        return t ? loadTensor(store, *t, type, ctx.device) : at::Tensor();
-    };
-    auto required = [&](const std::string& name, at::ScalarType type) {
-        const TensorInfo* t = store.find(name);
-        if (!t) throw Error("tensor '" + name + "' is missing", store.folder(), "the weights are incomplete: re-download or re-quantize the model");
-        return loadTensor(store, *t, type, ctx.device);
-    };
-    const at::Tensor bias = optional(prefix + ".bias", ctx.compute);
-    if (store.find(prefix + ".weight")) return std::make_unique<DenseLinear>(required(prefix + ".weight", ctx.compute), bias);
-    if (store.find(prefix + ".qweight") && ctx.gptq) {
-        GptqTensors t{required(prefix + ".qweight", at::kInt), required(prefix + ".qzeros", at::kInt), required(prefix + ".scales", at::kHalf),
-                      optional(prefix + ".g_idx", at::kInt)};
-        const int64_t K = t.qweight.size(0) * 8, N = t.qweight.size(1);
-        const int64_t group = ctx.groupSize > 0 ? ctx.groupSize : K;
+std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& prefix, int outFeatures, int inFeatures) {
+    const WeightLoader weights(ctx.store, ctx.compute, ctx.device);
+    const int64_t N = outFeatures, K = inFeatures;
+    auto name = [&](std::string_view suffix) { return prefix + std::string(suffix); };
+    const at::Tensor bias = weights.optional(name(hf::kBias), {N});
+    if (weights.has(name(hf::kWeight))) return std::make_unique<DenseLinear>(weights.required(name(hf::kWeight), {N, K}), bias);
+    const int64_t group = ctx.groupSize > 0 ? ctx.groupSize : K;  // -1: one group per output channel
+    if (weights.has(name(hf::kQweight)) && ctx.gptq) {
+        // Groups: K / group in input order, or as many as g_idx names with act-order.
+        GptqTensors t{weights.required(name(hf::kQweight), {K / 8, N}, at::kInt), weights.required(name(hf::kQzeros), {kAnyExtent, N / 8}, at::kInt),
+                      weights.required(name(hf::kScales), {kAnyExtent, N}, at::kHalf), weights.optional(name(hf::kGIdx), {K}, at::kInt)};
         if (!t.gIdx.defined()) t.gIdx = at::arange(K, t.qweight.options().dtype(at::kLong)).div(group, "floor");
         const int64_t groups = t.scales.size(0);
-        if (t.gIdx.numel() != K || t.scales.size(1) != N || t.qzeros.size(0) != groups || t.qzeros.size(1) * 8 != N ||
-            (K > 0 && (t.gIdx.min().item<int64_t>() < 0 || t.gIdx.max().item<int64_t>() >= groups)))
-            throw Error("GPTQ tensors of '" + prefix + "' do not fit together (qweight, qzeros, scales, g_idx)", store.folder(),
+        if (t.qzeros.size(0) != groups || (K > 0 && (t.gIdx.min().item<int64_t>() < 0 || t.gIdx.max().item<int64_t>() >= groups)))
+            throw Error("GPTQ tensors of '" + prefix + "' do not fit together (qweight, qzeros, scales, g_idx)", ctx.store.folder(),
                         "re-download or re-quantize the model");
         // On the GPU, GPTQ without act-order runs packed on the AWQ kernels (the same weight);
         // elsewhere, and with act-order, dense.
@@ -171,20 +164,18 @@ std::unique_ptr<Linear> loadLinear(const LoadContext& ctx, const std::string& pr
                                                    ctx.compute);
         return std::make_unique<DenseLinear>(dequantizeGptq(t, ctx.gptqZerosMinusOne, ctx.compute).t().contiguous(), bias);
     }
-    if (store.find(prefix + ".qweight")) {
-        auto qweight = required(prefix + ".qweight", at::kInt);
-        auto qzeros = required(prefix + ".qzeros", at::kInt);
-        auto scales = required(prefix + ".scales", at::kHalf);
-        const int64_t K = qweight.size(0);
-        const int64_t group = ctx.groupSize > 0 ? ctx.groupSize : K;  // -1: one group per output channel
-        if (K % group != 0 || qzeros.size(0) != K / group || scales.size(0) != K / group || scales.size(1) != qweight.size(1) * 8)
-            throw Error("AWQ tensors of '" + prefix + "' do not match group size " + std::to_string(ctx.groupSize), store.folder(),
-                        "check quantization_config.group_size in config.json");
+    if (weights.has(name(hf::kQweight))) {
+        if (K % group != 0)
+            throw Error("AWQ linear '" + prefix + "' has " + std::to_string(K) + " inputs, not a multiple of group size " + std::to_string(ctx.groupSize),
+                        ctx.store.folder(), "check quantization_config.group_size in config.json");
+        auto qweight = weights.required(name(hf::kQweight), {K, N / 8}, at::kInt);
+        auto qzeros = weights.required(name(hf::kQzeros), {K / group, N / 8}, at::kInt);
+        auto scales = weights.required(name(hf::kScales), {K / group, N}, at::kHalf);
         if (ctx.dequantizeAwq)  // [N, K] for at::linear, rounded exactly as the kernels dequantize
             return std::make_unique<DenseLinear>(dequantizeAwq(qweight, qzeros, scales, int(group), ctx.compute).t().contiguous(), bias);
         return std::make_unique<AwqLinear>(std::move(qweight), std::move(qzeros), std::move(scales), bias, int(group), ctx.compute);
     }
-    throw Error("no weight for '" + prefix + "' (neither .weight nor .qweight)", store.folder(),
+    throw Error("no weight for '" + prefix + "' (neither .weight nor .qweight)", ctx.store.folder(),
                 "the weights are incomplete: re-download or re-quantize the model");
 }
 

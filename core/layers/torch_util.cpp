@@ -1,4 +1,4 @@
-#include "core/engine/detail/torch_util.h"
+#include "core/layers/torch_util.h"
 
 #include "core/util/error.h"
 

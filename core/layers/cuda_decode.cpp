@@ -1,7 +1,7 @@
 // Torch with CUDA: hands torch CUDA tensors and torch's current stream to the fused decode kernels
 // (kernels/cuda/decode_ops.h), and captures decode steps with torch's CUDAGraph. Compiled only where
 // torch has CUDA (AWQBENCH_TORCH_CUDA); the CPU-only build uses cuda_decode_none.cpp.
-#include "core/engine/detail/cuda_decode.h"
+#include "core/layers/cuda_decode.h"
 
 #include "core/util/error.h"
 #include "kernels/cuda/decode_ops.h"

@@ -1,5 +1,5 @@
 // Torch without CUDA (Debian's libtorch, CI): the engine runs on CPU; no kernel bridge.
-#include "core/engine/detail/awq_cuda_linear.h"
+#include "core/layers/awq_cuda_linear.h"
 
 namespace awq::engine {
 
