@@ -2,23 +2,16 @@
 
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 namespace awq::cli {
 namespace fs = std::filesystem;
 
 std::string readFileOrThrow(const fs::path& path, const char* what) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) throw Error(std::string("no such ") + what, path, "check the path");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("can't be opened", path, "check the file's permissions");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return readFile(path, what, "check the path");
 }
 
 // The extra template variables of chat-template: `tools` from a JSON file (a list, as

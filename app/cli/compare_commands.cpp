@@ -13,9 +13,10 @@
 #include "core/serve/endpoint_sweep.h"
 #endif
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -41,9 +42,7 @@ struct StopOnSigint {
 };
 
 std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
+    return fmt::format("{:.{}f}", v, decimals);
 }
 
 // "445.8 (-16%)": B's value with its change against A, as in the seeds' comparison table.
@@ -115,10 +114,8 @@ bool isUrl(const std::string& s) { return s.starts_with("http://") || s.starts_w
 
 std::string progressLine(const BatteryEvent& e) {
     const auto& r = e.result;
-    char line[256];
-    std::snprintf(line, sizeof line, "[%2d/%d] %-24s %s %7.2f s %5d tok  %-10s", e.test + 1, e.tests, e.testId.c_str(), e.slot.c_str(),
-                  r.seconds, r.outputTokens, r.finish.c_str());
-    std::string s = line;
+    std::string s = fmt::format("[{:2d}/{}] {:<24} {} {:7.2f} s {:5d} tok  {:<10}", e.test + 1, e.tests, e.testId, e.slot, r.seconds,
+                                r.outputTokens, r.finish);
     if (r.loopDetected) s += "  LOOP";
     s += r.substantive ? "  substantive" : "  not substantive";
     if (r.exactMatch) s += *r.exactMatch ? "  match" : "  no match";

@@ -10,11 +10,11 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
+#include "core/util/read_file.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -90,11 +90,7 @@ struct EvalOptions {
     bool json = false;
 };
 
-std::string readTextFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read the text file", path, "check the path");
-    return {std::istreambuf_iterator<char>(in), {}};
-}
+std::string readTextFile(const std::string& path) { return readFile(path, "text file", "check the path"); }
 
 int runEval(const EvalOptions& o) {
     const std::string text = readTextFile(o.text);

@@ -7,10 +7,10 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -57,11 +57,9 @@ std::string eventJson(const QuantizeEvent& e) {
 // "about 52 s on cpu (measured 21.3 GFLOP/s)", or "-" without a measurement.
 std::string estimateText(const QuantizePreflight& p) {
     if (!p.estimatedSeconds) return "-";
-    char line[160];
     const double s = *p.estimatedSeconds;
-    if (s < 120) std::snprintf(line, sizeof line, "about %.0f s on %s (measured %.1f GFLOP/s)", s, p.device.c_str(), p.deviceFlopsPerSecond / 1e9);
-    else std::snprintf(line, sizeof line, "about %.0f min on %s (measured %.1f GFLOP/s)", s / 60, p.device.c_str(), p.deviceFlopsPerSecond / 1e9);
-    return line;
+    return s < 120 ? fmt::format("about {:.0f} s on {} (measured {:.1f} GFLOP/s)", s, p.device, p.deviceFlopsPerSecond / 1e9)
+                   : fmt::format("about {:.0f} min on {} (measured {:.1f} GFLOP/s)", s / 60, p.device, p.deviceFlopsPerSecond / 1e9);
 }
 
 // --check: the pre-flight verdict the Quantize page shows, and exit status 2 when the job cannot run.
@@ -90,10 +88,7 @@ TextTable stageTable(const QuantizeStageSeconds& t) {
     const double total = t.total();
     for (const auto& [name, seconds] : t.named()) {
         if (seconds <= 0) continue;
-        char sec[32], share[32];
-        std::snprintf(sec, sizeof sec, "%.2f", seconds);
-        std::snprintf(share, sizeof share, "%.1f%%", total > 0 ? 100 * seconds / total : 0.0);
-        table.addRow({name, sec, share});
+        table.addRow({name, fmt::format("{:.2f}", seconds), fmt::format("{:.1f}%", total > 0 ? 100 * seconds / total : 0.0)});
     }
     return table;
 }
@@ -137,10 +132,9 @@ int run(const Options& o) {
         }
         if (e.kind == QuantizeEvent::Kind::Warning) std::cerr << "\nwarning: " << e.message << "\n";
         if (!tty && e.kind != QuantizeEvent::Kind::LayerDone) return;
-        char line[200];
         const std::string stage = e.layerFraction >= 0 ? e.stage + " " + std::to_string(int(e.layerFraction * 100)) + "%" : e.stage;
-        std::snprintf(line, sizeof line, "\rlayer %d/%d  %-17s %6.1f s elapsed%s", std::min(e.layer + 1, e.layers), e.layers,
-                      stage.c_str(), e.elapsedS, e.etaS >= 0 ? ("  ETA " + std::to_string(int(e.etaS)) + " s").c_str() : "");
+        const std::string line = fmt::format("\rlayer {}/{}  {:<17} {:6.1f} s elapsed{}", std::min(e.layer + 1, e.layers), e.layers, stage,
+                                             e.elapsedS, e.etaS >= 0 ? "  ETA " + std::to_string(int(e.etaS)) + " s" : std::string());
         std::cerr << line << (tty ? "" : "\n") << std::flush;
     }, stop.get_token(), preflight ? &*preflight : nullptr);
     gStop = nullptr;
@@ -154,10 +148,7 @@ int run(const Options& o) {
     for (const auto& l : summary.perLayer) {
         std::string ratios;
         for (double r : l.scaleRatios) ratios += (ratios.empty() ? "" : ", ") + (r < 0 ? std::string("-") : std::to_string(r).substr(0, 4));
-        char mse[32], sec[32];
-        std::snprintf(mse, sizeof mse, "%.3g", l.outputMse);
-        std::snprintf(sec, sizeof sec, "%.2f", l.seconds);
-        table.addRow({std::to_string(l.layer), sec, mse, ratios.empty() ? "-" : ratios});
+        table.addRow({std::to_string(l.layer), fmt::format("{:.2f}", l.seconds), fmt::format("{:.3g}", l.outputMse), ratios.empty() ? "-" : ratios});
     }
     if (!o.jsonProgress) {
         std::cout << table.render() << "\n" << stageTable(summary.stageSeconds).render();

@@ -3,11 +3,11 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/resources.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <unistd.h>
 
@@ -58,11 +58,6 @@ void finishIds(Battery& b, const fs::path& origin) {
     }
 }
 
-std::string readFile(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error("cannot read the battery file", file, "check the path (or use \"default\" for the built-in battery)");
-    return {std::istreambuf_iterator<char>(in), {}};
-}
 
 }  // namespace
 
@@ -106,7 +101,8 @@ Battery parseBattery(std::string_view text, const fs::path& origin, bool jsonl) 
 }
 
 Battery loadBatteryFile(const fs::path& file) {
-    return parseBattery(readFile(file), file, file.extension() == ".jsonl");
+    return parseBattery(readFile(file, "battery file", "check the path (or use \"default\" for the built-in battery)"), file,
+                        file.extension() == ".jsonl");
 }
 
 fs::path defaultBatteryFile() { return findResourceFile("batteries/default.json"); }

@@ -2,17 +2,16 @@
 
 #include "core/compare/text_checks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 namespace awq {
 namespace {
 
 std::string fixed2(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
+    return fmt::format("{:.2f}", v);
 }
 
 std::string join(const std::vector<std::string>& parts, const char* sep) {

@@ -9,12 +9,12 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/utc_time.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <tuple>
 
 namespace awq {
@@ -255,9 +255,7 @@ BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery
 
 JobResult<QualityRun> runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress,
                                  std::stop_token stop) {
-    std::ifstream in(options.text, std::ios::binary);
-    if (!in) throw Error("cannot read the quality text", options.text, "check the path of --text");
-    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    const std::string text = readFile(options.text, "quality text", "check the path of --text");
     QualityRun q;
     q.text = fs::absolute(options.text).lexically_normal().string();
     q.ctx = options.perplexity.context;

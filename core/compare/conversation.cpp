@@ -3,12 +3,12 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -133,9 +133,7 @@ void saveConversation(const Conversation& c, const fs::path& file) {
 }
 
 Conversation loadConversation(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error("cannot read the conversation", file, "check the path");
-    return conversationFromJson(std::string(std::istreambuf_iterator<char>(in), {}), file);
+    return conversationFromJson(readFile(file, "conversation", "check the path"), file);
 }
 
 std::string conversationFileName(const Conversation& c) {

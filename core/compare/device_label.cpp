@@ -2,8 +2,9 @@
 
 #include "core/compare/compare_runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <thread>
 
 namespace awq {
@@ -23,9 +24,7 @@ HostInfo thisHost(const std::string& device) {
 
 std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps) {
     if (host.device.rfind("cuda", 0) == 0 || quantizedTps <= 0 || originalTps <= 0 || quantizedTps >= originalTps * 0.95) return std::nullopt;
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, "%.2fx", quantizedTps / originalTps);
-    return "The quantized model runs at " + std::string(ratio) +
+    return "The quantized model runs at " + fmt::format("{:.2f}x", quantizedTps / originalTps) +
            " the original's speed because this was measured on the CPU: there the engine computes in float32 and the 4-bit "
            "weights are dequantized (once at load when the dense copy fits in memory, otherwise in every matmul), so they "
            "save memory but no time. AWQ's speed-up comes from reading 4x fewer weight bytes per token on a GPU, where "

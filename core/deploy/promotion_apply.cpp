@@ -6,14 +6,13 @@
 #include "core/util/json_read.h"
 #include "core/util/sha256.h"
 #include "core/util/utc_time.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 namespace awq::deploy {
@@ -26,13 +25,7 @@ constexpr std::size_t kMaxHistoryEntries = 1000;
 
 fs::path historyFile(const fs::path& stateDir) { return stateDir / "history.json"; }
 
-std::string readAll(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error("cannot read", file, "check the file's permissions");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string readAll(const fs::path& file) { return readFile(file, "file", "check the file's permissions"); }
 
 bool pathExists(const fs::path& p) {
     std::error_code ec;

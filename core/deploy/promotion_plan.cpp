@@ -9,12 +9,12 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/format.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 namespace awq::deploy {
@@ -40,14 +40,7 @@ void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, std::string
 }
 
 std::string readSmallFile(const fs::path& file) {
-    std::error_code ec;
-    const auto size = fs::file_size(file, ec);
-    if (ec) throw Error("cannot read: " + ec.message(), file, "check the path in the target");
-    if (size > kMaxTargetFileBytes) throw Error("the file is too large for a deployment config", file, "check the path in the target");
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return readFile(file, "deployment config", "check the path in the target", kMaxTargetFileBytes);
 }
 
 std::string trimmedDouble(double v) {

@@ -2,7 +2,7 @@
 
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
-#include "core/tokenizer/detail/regex.h"
+#include "core/text/regex.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 
@@ -74,7 +74,7 @@ public:
 private:
     const LoraConfig& config_;
     fs::path file_;
-    std::optional<tokenizer::detail::Regex> pattern_;
+    std::optional<text::Regex> pattern_;
 };
 
 }  // namespace

@@ -1,9 +1,8 @@
 #include "core/model/model_files.h"
 
 #include "core/util/error.h"
+#include "core/util/read_file.h"
 
-#include <fstream>
-#include <sstream>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -70,17 +69,14 @@ std::optional<std::string> readModelFile(const fs::path& folder, const std::stri
     if (!real) return std::nullopt;
     const fs::path named = folder / relative;
     std::error_code ec;
-    const auto size = fs::file_size(*real, ec);
-    if (ec) throw Error("cannot read: " + ec.message(), named, "check the file's permissions");
-    if (size > maxBytes)
+    if (const auto size = fs::file_size(*real, ec); !ec && size > maxBytes)
         throw Error("is " + std::to_string(size) + " bytes, more than the " + std::to_string(maxBytes) + " allowed for this file", named,
                     "the file is not what its name says: download it again from the model's repository");
-    std::ifstream in(*real, std::ios::binary);
-    if (!in) throw Error("can't be opened", named, "check the file's permissions");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error("can't be read", named, "check the disk");
-    return ss.str();
+    try {
+        return readFile(*real, "file", "check the file's permissions");
+    } catch (const Error& e) {
+        throw Error(e.problem(), named, e.fix());  // named as the folder has it (`real` may be a link's target)
+    }
 }
 
 std::optional<std::string> hubRepoId(const fs::path& folder) {

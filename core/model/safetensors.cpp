@@ -4,6 +4,7 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -254,9 +255,8 @@ std::vector<fs::path> writeShardedSafetensors(const fs::path& folder, const std:
 
     std::vector<fs::path> written;
     json weightMap = json::object();
-    char name[64];
     for (std::size_t g = 0; g < groups.size(); ++g) {
-        std::snprintf(name, sizeof name, "model-%05zu-of-%05zu.safetensors", g + 1, groups.size());
+        const std::string name = fmt::format("model-{:05d}-of-{:05d}.safetensors", g + 1, groups.size());
         std::vector<TensorToWrite> part;
         for (auto* t : groups[g]) {
             part.push_back(*t);

@@ -3,17 +3,16 @@
 #include "core/util/format.h"
 #include "core/util/html_escape.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 namespace awq::report {
 
 std::string Color::hex() const {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r, g, b);
-    return buf;
+    return ::fmt::format("#{:02x}{:02x}{:02x}", r, g, b);
 }
 
 namespace {
@@ -43,9 +42,7 @@ std::string tickLabel(double v) {
     // Past 1e18 (or infinite: a broken or hostile run document) a double no longer converts to a
     // 64-bit count: scientific notation instead of an out-of-range cast.
     if (v >= 1e18) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.2e", v);
-        return text;
+        return ::fmt::format("{:.2e}", v);
     }
     if (v >= 10000) return format::count(static_cast<std::uint64_t>(v));
     if (v == std::floor(v)) return fmt::fixed(v, 0);

@@ -3,11 +3,11 @@
 #include "core/report/decode_roofline.h"
 #include "core/util/format.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <set>
 
@@ -15,9 +15,7 @@ namespace awq::report {
 
 namespace fmt {
 std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
+    return ::fmt::format("{:.{}f}", v, decimals);
 }
 std::string ms(double v) { return fixed(v, 1); }
 std::string percent(double fraction, int decimals) { return fixed(fraction * 100.0, decimals) + "%"; }

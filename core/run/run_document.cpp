@@ -3,12 +3,12 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -690,9 +690,7 @@ void saveRunDocument(const RunDocument& doc, const fs::path& file) { writeFileAt
 RunDocument loadRunDocument(const fs::path& file) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) throw Error("no such run document", file, "check the path to the RUN.json");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error("cannot read the run document", file, "check the file's permissions");
-    RunDocument d = runDocumentFromJson(std::string(std::istreambuf_iterator<char>(in), {}), file);
+    RunDocument d = runDocumentFromJson(readFile(file, "run document", "check the file's permissions"), file);
     d.file = file;
     return d;
 }

@@ -1,6 +1,6 @@
 #include "core/tokenizer/chat_template.h"
 
-#include "core/tokenizer/jinja/template.h"
+#include "core/jinja/template.h"
 #include "core/util/error.h"
 #include "core/model/model_files.h"
 #include "core/util/json_read.h"

@@ -2,7 +2,7 @@
 
 #include "core/tokenizer/detail/bpe_model.h"
 #include "core/tokenizer/detail/pipeline.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/model/hf_config.h"
 #include "core/model/model_files.h"

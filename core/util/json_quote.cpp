@@ -1,6 +1,6 @@
 #include "core/util/json_quote.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 namespace awq {
 
@@ -17,9 +17,7 @@ void appendJsonQuoted(std::string_view text, std::string& out) {
             case '\f': out += "\\f"; break;
             default:
                 if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
+                    fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
                 } else {
                     out += static_cast<char>(c);
                 }

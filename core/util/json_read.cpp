@@ -1,9 +1,8 @@
 #include "core/util/json_read.h"
 
 #include "core/util/error.h"
+#include "core/util/read_file.h"
 
-#include <fstream>
-#include <sstream>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -67,18 +66,7 @@ nlohmann::ordered_json parseOrderedJson(std::string_view text, const JsonSource&
 }
 
 nlohmann::json readJsonFile(const JsonSource& source, std::uint64_t maxBytes) {
-    std::error_code ec;
-    const auto size = fs::file_size(source.file, ec);
-    if (ec) throw Error("can't be read: " + ec.message(), source.file, "check that the file exists and is readable");
-    if (size > maxBytes)
-        throw Error("is " + std::to_string(size) + " bytes, more than the " + std::to_string(maxBytes) + " allowed for this file",
-                    source.file, source.fix);
-    std::ifstream in(source.file, std::ios::binary);
-    if (!in) throw Error("can't be opened", source.file, "check the file's permissions");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error("can't be read", source.file, "check the disk");
-    return parseJson(ss.str(), source, maxBytes);
+    return parseJson(readFile(source.file, "file", source.fix, maxBytes), source, maxBytes);
 }
 
 }  // namespace awq

@@ -1,7 +1,7 @@
 // How entries read in the table and what the filter matches, on hand-made entries (no disk).
 #include "ui/models/catalog_filter_proxy.h"
-#include "ui/models/catalog_table_model.h"
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_table_model.h"
+#include "ui/util/catalog_text.h"
 #include "ui/shell/app_settings.h"
 #include "ui/shell/drop_paths.h"
 

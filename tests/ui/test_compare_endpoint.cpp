@@ -12,7 +12,7 @@
 #include "ui/compare/compare_session.h"
 #include "ui/compare/quality_view.h"
 #include "ui/compare/sweep_view.h"
-#include "ui/quantize/model_picker.h"
+#include "ui/util/model_picker.h"
 #include "ui/shell/app_settings.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/place.h"

@@ -4,7 +4,7 @@
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"
 #include "ui/deploy/deploy_page.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 #include "ui/models/memory_plan_view.h"
 #include "ui/models/model_detail_pane.h"
 #include "ui/models/models_page.h"
@@ -19,7 +19,7 @@
 #include "ui/util/path_text.h"
 #ifdef AWQBENCH_UI_WITH_ENGINE
 #include "ui/compare/compare_page.h"
-#include "ui/quantize/model_picker.h"
+#include "ui/util/model_picker.h"
 #include "ui/quantize/quantize_page.h"
 #endif
 

@@ -7,7 +7,7 @@
 // go into it, where the Reports page finds it. The page can also start the local OpenAI server
 // (core/serve/local_server.h) on the chosen model folders and take it as an endpoint.
 #include "core/run/run_document.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QWidget>
 

@@ -3,7 +3,7 @@
 
 #include "core/util/resources.h"
 #include "ui/compare/ab_results_table.h"
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/path_text.h"
 
 #include <QFileDialog>

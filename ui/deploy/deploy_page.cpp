@@ -2,7 +2,7 @@
 
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 #include "ui/util/icons.h"
 #include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"

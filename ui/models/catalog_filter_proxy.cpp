@@ -1,6 +1,6 @@
 #include "ui/models/catalog_filter_proxy.h"
 
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 namespace awq::ui {
 

@@ -1,6 +1,6 @@
 #include "ui/models/memory_plan_view.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/qcustomplot_include.h"
 
 #include <QComboBox>

@@ -4,7 +4,7 @@
 // per sequence, how many sequences fit, a verdict, and a bar of how the card's memory is spent.
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QWidget>
 

@@ -1,6 +1,6 @@
 #include "ui/models/model_detail_pane.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/models/gguf_metadata_model.h"
 #include "ui/models/memory_plan_view.h"
 #include "ui/models/model_facts_view.h"

@@ -3,7 +3,7 @@
 // path and state (OK / warnings / broken reason), the facts list, and tabs for the memory plan, the
 // tensor table and (GGUF) the metadata key/values.
 #include "core/system/gpu_probe.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QWidget>
 

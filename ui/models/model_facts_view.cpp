@@ -1,6 +1,6 @@
 #include "ui/models/model_facts_view.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 

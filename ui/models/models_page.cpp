@@ -1,7 +1,7 @@
 #include "ui/models/models_page.h"
 
 #include "ui/models/catalog_filter_proxy.h"
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/models/model_detail_pane.h"
 #include "ui/util/icons.h"
 #include "ui/util/job_runner.h"

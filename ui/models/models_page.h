@@ -3,7 +3,7 @@
 // table, scanned in the background, with the selected model's details below.
 #include "core/library/catalog.h"
 #include "core/system/gpu_probe.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QWidget>
 

@@ -1,6 +1,6 @@
 #include "ui/models/tensor_table_model.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 
 namespace awq::ui {
 namespace {

@@ -1,6 +1,6 @@
 #include "ui/quantize/preflight_view.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 
 #include <QFormLayout>
 

@@ -7,7 +7,7 @@
 // folder chosen here); layers are numbered from 1 everywhere the user reads them.
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QElapsedTimer>
 #include <QPointer>

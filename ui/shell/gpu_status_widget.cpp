@@ -1,6 +1,6 @@
 #include "ui/shell/gpu_status_widget.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

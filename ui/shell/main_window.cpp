@@ -1,6 +1,6 @@
 #include "ui/shell/main_window.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/models/models_page.h"
 #include "ui/deploy/deploy_page.h"
 #include "ui/pages/placeholder_page.h"

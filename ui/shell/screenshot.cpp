@@ -6,7 +6,7 @@
 #ifdef AWQBENCH_UI_WITH_ENGINE
 #include "ui/compare/compare_demo.h"
 #include "ui/compare/compare_page.h"
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 #include "ui/quantize/quantize_demo.h"
 #include "ui/quantize/quantize_page.h"
 #include "ui/util/path_text.h"

@@ -1,6 +1,6 @@
 #include "core/tokenizer/detail/bpe_model.h"
 
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 
 #include <nlohmann/json.hpp>
 

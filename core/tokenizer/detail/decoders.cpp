@@ -1,7 +1,7 @@
 // Decoders of tokenizer.json ("decoder"): turn token strings back into text. Each works on the
 // whole token list (decode_chain); the final text is the concatenation of what the chain returns.
 #include "core/tokenizer/detail/pipeline.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 
 #include <nlohmann/json.hpp>
 

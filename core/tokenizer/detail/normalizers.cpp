@@ -1,7 +1,7 @@
 // Normalizers of tokenizer.json ("normalizer"), applied to each piece of input text that is not
 // an added token, before pre-tokenization.
 #include "core/tokenizer/detail/pipeline.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 
 #include <nlohmann/json.hpp>
 

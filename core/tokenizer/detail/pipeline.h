@@ -3,7 +3,7 @@
 // tokenizer.json: normalizer -> pre-tokenizer -> model -> post-processor, and the decoder.
 // Internal to core/tokenizer (not a public header). Offsets are not tracked: we need ids and
 // text, not alignments.
-#include "core/tokenizer/detail/regex.h"
+#include "core/text/regex.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -18,6 +18,8 @@
 namespace awq::tokenizer::detail {
 
 using Json = nlohmann::json;
+// UTF-8, normalization and Regex are core/text's; the pipeline stages use them unqualified.
+using namespace awq::text;
 
 // A problem in tokenizer.json; the loader turns it into awq::Error naming the file.
 class ConfigError : public std::runtime_error {

@@ -1,7 +1,7 @@
 // Pre-tokenizers of tokenizer.json ("pre_tokenizer"): split normalized text into words, the units
 // the BPE model works on, with the exact split semantics of Hugging Face tokenizers.
 #include "core/tokenizer/detail/pipeline.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 
 #include <nlohmann/json.hpp>
 

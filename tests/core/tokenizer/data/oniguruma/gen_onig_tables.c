@@ -1,7 +1,7 @@
 /* Generates, from the real Oniguruma library (the regex engine Hugging Face tokenizers runs its
  * pre-tokenizer patterns with, through the Rust `onig` crate: Ruby syntax, UTF-8, no options):
  *
- *   classes OUT.inc         core/tokenizer/detail/onig_classes.inc: for every character class the
+ *   classes OUT.inc         core/text/detail/onig_classes.inc: for every character class the
  *                           translator rewrites (\s \d \w \h, \p{..} general categories, scripts and
  *                           properties, POSIX classes), the code point ranges Oniguruma puts in it.
  *   expected PATTERNS OUT   the expected table test_onig_classes checks: for each pattern of
@@ -11,7 +11,7 @@
  *
  * Build and run (Debian: apt-get install libonig-dev), from the repository root:
  *   cc -O2 -o /tmp/gen_onig_tables tests/core/tokenizer/data/oniguruma/gen_onig_tables.c -lonig
- *   /tmp/gen_onig_tables classes core/tokenizer/detail/onig_classes.inc
+ *   /tmp/gen_onig_tables classes core/text/detail/onig_classes.inc
  *   /tmp/gen_onig_tables expected tests/core/tokenizer/data/oniguruma/patterns.tsv \
  *       tests/core/tokenizer/data/oniguruma/expected.txt
  * Only this generator needs Oniguruma; the tokenizer runs on PCRE2 with the generated ranges. */

@@ -1,7 +1,9 @@
 // Python's printf-style formatting (CPython's unicode_format), conversion by conversion.
-#include "core/tokenizer/jinja/format.h"
+#include "core/jinja/format.h"
 
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,7 +16,7 @@
 namespace awq::jinja {
 namespace {
 
-namespace td = awq::tokenizer::detail;
+namespace td = awq::text;
 
 // Keeps a formatted field from allocating without bound ("%999999999d"); Python's own limit is
 // INT_MAX, far past anything a template prints.
@@ -26,6 +28,16 @@ struct Spec {
     int precision = -1;  // -1: none
     char32_t conversion = 0;
 };
+
+// `v` through the C library's printf with `format` (one double conversion, e.g. "%+08.3e"). Python's
+// float formatting is C's printf flag for flag (CPython hands these to PyOS_snprintf), so printf,
+// not {fmt}, is the reference here.
+std::string printfDouble(const std::string& format, double v) {
+    const int size = std::snprintf(nullptr, 0, format.c_str(), v);
+    std::vector<char> buf(static_cast<std::size_t>(size) + 1);
+    std::snprintf(buf.data(), buf.size(), format.c_str(), v);
+    return std::string(buf.data(), static_cast<std::size_t>(size));
+}
 
 std::size_t codePointCount(std::string_view s) {
     std::size_t n = 0;
@@ -73,11 +85,9 @@ std::string asciiRepr(const Value& v) {
             continue;
         }
         const char32_t cp = td::nextCodePoint(r, i);
-        char buf[16];
-        if (cp < 0x100) std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
-        else if (cp < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
-        else std::snprintf(buf, sizeof buf, "\\U%08x", static_cast<unsigned>(cp));
-        out += buf;
+        if (cp < 0x100) fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned>(cp));
+        else if (cp < 0x10000) fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(cp));
+        else fmt::format_to(std::back_inserter(out), "\\U{:08x}", static_cast<unsigned>(cp));
     }
     return out;
 }
@@ -135,10 +145,7 @@ std::string formatReal(const Value& x, const Spec& spec) {
     if (spec.width >= 0) fmt += std::to_string(spec.width);
     fmt += "." + std::to_string(spec.precision >= 0 ? spec.precision : 6);
     fmt += conv;
-    const int size = std::snprintf(nullptr, 0, fmt.c_str(), d);
-    std::vector<char> buf(static_cast<std::size_t>(size) + 1);
-    std::snprintf(buf.data(), buf.size(), fmt.c_str(), d);
-    return std::string(buf.data(), static_cast<std::size_t>(size));
+    return printfDouble(fmt, d);
 }
 
 std::string formatChar(const Value& x, const Spec& spec) {
@@ -251,8 +258,7 @@ private:
             case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': return formatReal(args_.next(), spec);
             case 'c': return formatChar(args_.next(), spec);
             default: {
-                char code[16];
-                std::snprintf(code, sizeof code, "0x%x", static_cast<unsigned>(spec.conversion));
+                const std::string code = fmt::format("0x{:x}", static_cast<unsigned>(spec.conversion));
                 throw TemplateError("unsupported format character '" + conversionName(spec.conversion) + "' (" + code + ") at index " +
                                     std::to_string(codePointCount(f_.substr(0, at))));
             }
@@ -457,10 +463,7 @@ std::string formatFloatField(double d, const FormatSpec& f) {
         const char conv = !type ? 'g' : type == '%' ? 'f' : type == 'n' ? 'g' : type;
         const int precision = f.precision >= 0 ? f.precision : 6;
         const std::string fmt = std::string("%") + (f.alternate ? "#" : "") + "." + std::to_string(!type && precision == 0 ? 1 : precision) + conv;
-        const int size = std::snprintf(nullptr, 0, fmt.c_str(), shown);
-        std::vector<char> buf(static_cast<std::size_t>(size) + 1);
-        std::snprintf(buf.data(), buf.size(), fmt.c_str(), shown);
-        body.assign(buf.data(), static_cast<std::size_t>(size));
+        body = printfDouble(fmt, shown);
         // no type: like 'g', but a fixed-point result keeps one digit after the point
         if (!type && body.find_first_of(".e") == std::string::npos) body += ".0";
         if (type == '%') body += "%";

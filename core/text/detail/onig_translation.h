@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace awq::tokenizer::detail {
+namespace awq::text::detail {
 
 // Inclusive [first, last] code point ranges, ascending and disjoint.
 using CodeRanges = std::vector<std::pair<char32_t, char32_t>>;
@@ -49,4 +49,4 @@ std::vector<std::string_view> onigClassKeys();
 const CodeRanges& onigClassRanges(std::string_view key);
 std::string onigClassItems(std::string_view key, CategorySpelling spelling);
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text::detail

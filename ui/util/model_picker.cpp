@@ -1,6 +1,6 @@
-#include "ui/quantize/model_picker.h"
+#include "ui/util/model_picker.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/path_text.h"
 
 #include <QDir>

@@ -1,8 +1,8 @@
 // Recursive-descent parser for the Jinja subset chat templates use, following Jinja's own grammar
 // and operator precedence (conditional < or < and < not < comparisons < ~ < + - < * / // % < ** <
 // unary, with postfix access, filters and tests binding tightest).
-#include "core/tokenizer/jinja/ast.h"
-#include "core/tokenizer/jinja/lexer.h"
+#include "core/jinja/ast.h"
+#include "core/jinja/lexer.h"
 
 #include <charconv>
 #include <initializer_list>

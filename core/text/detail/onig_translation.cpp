@@ -1,13 +1,14 @@
-#include "core/tokenizer/detail/onig_translation.h"
+#include "core/text/detail/onig_translation.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <iterator>
 #include <map>
 #include <optional>
 
-namespace awq::tokenizer::detail {
+namespace awq::text::detail {
 
 namespace {
 
@@ -25,14 +26,14 @@ struct GeneratedClass {
         return GeneratedClass{key, bounds, std::size(bounds)};                \
     }(),
 const GeneratedClass kGenerated[] = {
-#include "core/tokenizer/detail/onig_classes.inc"
+#include "core/text/detail/onig_classes.inc"
 };
 #undef AWQ_ONIG_CLASS
 #undef AWQ_ONIG_UNICODE_VERSION
 
 #define AWQ_ONIG_UNICODE_VERSION(v) constexpr std::string_view kUnicodeVersion = v;
 #define AWQ_ONIG_CLASS(key, ...)
-#include "core/tokenizer/detail/onig_classes.inc"
+#include "core/text/detail/onig_classes.inc"
 #undef AWQ_ONIG_CLASS
 #undef AWQ_ONIG_UNICODE_VERSION
 
@@ -123,9 +124,7 @@ void appendCodePoint(std::string& out, char32_t c) {
         out.push_back(static_cast<char>(c));
         return;
     }
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "\\x{%X}", static_cast<unsigned>(c));
-    out += buf;
+    fmt::format_to(std::back_inserter(out), "\\x{{{:X}}}", static_cast<unsigned>(c));
 }
 
 // The ranges as bracket-class items (no brackets).
@@ -357,4 +356,4 @@ std::string translateOnigClasses(std::string_view pattern, CategorySpelling spel
     return out;
 }
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text::detail

@@ -3,7 +3,7 @@
 // optionally narrowed by a predicate; each item names its origin (library / warm pool) and has its
 // path as tooltip and data. Follows rescans and keeps the choice by path; a path asked
 // for before the scan has found it is selected as soon as it appears.
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
 #include <QComboBox>
 

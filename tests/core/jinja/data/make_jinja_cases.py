@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Regenerates jinja_cases.json: templates + variables rendered by the reference Jinja2 with the
 environment transformers uses for chat templates (ImmutableSandboxedEnvironment, trim_blocks,
-lstrip_blocks, loopcontrols, HF's tojson / raise_exception). test_chat_template compares the C++
+lstrip_blocks, loopcontrols, HF's tojson / raise_exception). test_jinja compares the C++
 interpreter against these outputs. Run: python3 make_jinja_cases.py > jinja_cases.json"""
 import json
-from hf_jinja import hf_environment
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tokenizer", "data"))
+from hf_jinja import hf_environment  # noqa: E402
 
 env = hf_environment()
 

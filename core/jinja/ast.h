@@ -1,6 +1,6 @@
 #pragma once
 // The syntax tree of a parsed Jinja template.
-#include "core/tokenizer/jinja/value.h"
+#include "core/jinja/value.h"
 
 #include <memory>
 #include <string>

@@ -1,4 +1,4 @@
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 
 #include "core/util/format.h"
 

@@ -1,6 +1,6 @@
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 
-// How ICU is reached (decided in core/tokenizer/CMakeLists.txt):
+// How ICU is reached (decided in core/text/CMakeLists.txt):
 //  * AWQ_ICU_HEADERS: ICU's development files were found (Debian: libicu-dev). We include its
 //    headers and link libicuuc normally.
 //  * otherwise: the machine has ICU only as a runtime library (the GPU machine: libicuuc.so.74, no
@@ -27,7 +27,7 @@
 #include <dlfcn.h>
 #endif
 
-namespace awq::tokenizer::detail {
+namespace awq::text {
 
 char32_t nextCodePoint(std::string_view s, std::size_t& i) noexcept {
     const auto b0 = static_cast<unsigned char>(s[i]);
@@ -401,4 +401,4 @@ std::string stripMarks(std::string_view s) {
     return out;
 }
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text

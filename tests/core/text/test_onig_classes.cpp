@@ -5,9 +5,9 @@
 // newlines. The expected matches come from real Oniguruma (data/oniguruma/expected.txt, made by
 // gen_onig_tables.c); our Regex (PCRE2 with translated classes) must give the same, code point by
 // code point, with the classes spelled as for this PCRE2 (and for one pattern as explicit ranges).
-#include "core/tokenizer/detail/onig_translation.h"
-#include "core/tokenizer/detail/regex.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/detail/onig_translation.h"
+#include "core/text/regex.h"
+#include "core/text/unicode.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest/QtTest>
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-using awq::tokenizer::detail::Regex;
+using awq::text::Regex;
 namespace fs = std::filesystem;
 
 namespace {
@@ -173,8 +173,8 @@ void TestOnigClasses::everyCodePointMatchesOniguruma() {
     QVERIFY2(expected, "pattern missing from expected.txt: rerun gen_onig_tables.c");
     // Regex translates the pattern itself; an already translated one passes through unchanged
     const std::string& pattern = patterns.at(name.toStdString());
-    using awq::tokenizer::detail::CategorySpelling;
-    using awq::tokenizer::detail::translateOnigClasses;
+    using awq::text::detail::CategorySpelling;
+    using awq::text::detail::translateOnigClasses;
     const Regex re(explicitRanges ? translateOnigClasses(pattern, CategorySpelling::explicitRanges) : pattern);
 
     std::size_t covered = 0, disagreements = 0;
@@ -218,9 +218,9 @@ void TestOnigClasses::anchorsAndEscapesAsOniguruma() {
 }
 
 void TestOnigClasses::translationSpellsOutClasses() {
-    using awq::tokenizer::detail::CategorySpelling;
+    using awq::text::detail::CategorySpelling;
     const auto translateOnigClasses = [](std::string_view p) {
-        return awq::tokenizer::detail::translateOnigClasses(p, CategorySpelling::native);
+        return awq::text::detail::translateOnigClasses(p, CategorySpelling::native);
     };
     // U+180E MONGOLIAN VOWEL SEPARATOR: PCRE2's \s (and \h) includes it, Oniguruma's \s does not
     const std::string mvs = utf8(0x180E);
@@ -252,13 +252,13 @@ void TestOnigClasses::translationSpellsOutClasses() {
     QCOMPARE(translateOnigClasses(R"(\p{NoSuchProperty})"), std::string(R"(\p{NoSuchProperty})"));
     // every real pattern spelled out compiles within PCRE2's 64 KiB compiled-size limit (o200k: ~54 KB)
     for (const auto& [name, pattern] : readPatterns(dataDir() / "patterns.tsv"))
-        Regex(awq::tokenizer::detail::translateOnigClasses(pattern, CategorySpelling::explicitRanges));
+        Regex(awq::text::detail::translateOnigClasses(pattern, CategorySpelling::explicitRanges));
     // a translated pattern translates to itself (Regex translates whatever it is given)
     const std::string o200k =
         R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\w)";
     for (const auto spelling : {CategorySpelling::native, CategorySpelling::explicitRanges}) {
-        const std::string once = awq::tokenizer::detail::translateOnigClasses(o200k, spelling);
-        QCOMPARE(awq::tokenizer::detail::translateOnigClasses(once, spelling), once);
+        const std::string once = awq::text::detail::translateOnigClasses(o200k, spelling);
+        QCOMPARE(awq::text::detail::translateOnigClasses(once, spelling), once);
     }
 }
 
@@ -266,7 +266,8 @@ void TestOnigClasses::translationSpellsOutClasses() {
 // PCRE2: checks the spelling (escapes, ranges) and, for the native one, that PCRE2's general
 // categories are Oniguruma's (the same Unicode version; else Regex spells every class out).
 void TestOnigClasses::everyClassSpellingHoldsItsCodePoints() {
-    using namespace awq::tokenizer::detail;
+    using namespace awq::text;
+    using namespace awq::text::detail;
     std::string all;                 // every scalar value once, in order
     std::vector<char32_t> cpAt;      // byte offset -> code point
     for (char32_t c = 0; c <= 0x10FFFF; ++c) {
@@ -312,7 +313,7 @@ void TestOnigClasses::everyClassSpellingHoldsItsCodePoints() {
 }
 
 void TestOnigClasses::classTablesAreSane() {
-    using awq::tokenizer::detail::onigClassRanges;
+    using awq::text::detail::onigClassRanges;
     for (const char* key : {"s", "d", "w", "w:in", "h", "l", "lu", "ll", "lt", "lm", "lo", "m", "n", "p", "s_", "z",
                             "han", "alpha", "punct", "space", "word"}) {
         const auto& r = onigClassRanges(key);

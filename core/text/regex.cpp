@@ -1,14 +1,18 @@
-#include "core/tokenizer/detail/regex.h"
+#include "core/text/regex.h"
 
-#include "core/tokenizer/detail/onig_translation.h"
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/detail/onig_translation.h"
+#include "core/text/unicode.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <stdexcept>
 
-namespace awq::tokenizer::detail {
+namespace awq::text {
+
+using detail::CategorySpelling;
+using detail::onigUnicodeVersion;
+using detail::translateOnigClasses;
 
 namespace {
 
@@ -119,4 +123,4 @@ std::string regexEscape(std::string_view text) {
     return out;
 }
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text

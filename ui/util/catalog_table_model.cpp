@@ -1,6 +1,6 @@
-#include "ui/models/catalog_table_model.h"
+#include "ui/util/catalog_table_model.h"
 
-#include "ui/models/catalog_text.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
 

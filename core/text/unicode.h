@@ -1,12 +1,12 @@
 #pragma once
-// UTF-8 helpers and Unicode services for the tokenizer: normalization forms, lowercase, mark
-// stripping. Normalization is ICU's (see unicode.cpp for how ICU is found on machines with and
+// UTF-8 helpers and Unicode services (for the tokenizer, chat templates and LoRA target patterns):
+// normalization forms, lowercase, mark stripping. Normalization is ICU's (see unicode.cpp for how ICU is found on machines with and
 // without its headers); everything else here is plain UTF-8 bookkeeping.
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace awq::tokenizer::detail {
+namespace awq::text {
 
 // Bytes in the UTF-8 sequence that starts with `lead` (1 for ASCII and for stray bytes).
 inline std::size_t utf8SeqLen(unsigned char lead) noexcept {
@@ -43,4 +43,4 @@ bool unicodeServicesAvailable();
 // "ICU 74 (libicuuc.so.74, loaded at run time)" or "ICU 72 (linked)" or "unavailable: ..."
 std::string unicodeServicesDescription();
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text

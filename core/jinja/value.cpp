@@ -1,12 +1,13 @@
-#include "core/tokenizer/jinja/value.h"
+#include "core/jinja/value.h"
 
-#include "core/tokenizer/detail/unicode.h"
+#include "core/text/unicode.h"
 #include "core/util/json_quote.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 namespace awq::jinja {
@@ -61,10 +62,8 @@ std::optional<std::string> hashKey(const Value& v) {
         return out;
     }
     if (v.isCallable() || v.isGenerator()) {  // hashed by identity
-        char buf[32];
         const void* identity = v.isCallable() ? static_cast<const void*>(&v.asCallable()) : static_cast<const void*>(&v.asGenerator());
-        std::snprintf(buf, sizeof buf, "c%p", identity);
-        return std::string(buf);
+        return fmt::format("c{}", identity);
     }
     return std::nullopt;  // list, dict: unhashable
 }
@@ -179,9 +178,7 @@ std::string formatFloat(double d) {
     } else {
         out = digits.substr(0, 1);
         if (digits.size() > 1) out += "." + digits.substr(1);
-        char e[16];
-        std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-        out += e;
+        fmt::format_to(std::back_inserter(out), "e{}{:02d}", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
     }
     return negative ? "-" + out : out;
 }
@@ -204,9 +201,7 @@ std::string pyStringRepr(const std::string& s) {
                     out += '\\';
                     out += static_cast<char>(c);
                 } else if (c < 0x20 || c == 0x7F) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\x%02x", c);
-                    out += buf;
+                    fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned>(c));
                 } else {
                     out += static_cast<char>(c);
                 }
@@ -227,15 +222,14 @@ void jsonString(const std::string& s, std::string& out, bool ensureAscii) {
                 ++i;
                 continue;
             }
-            char32_t cp = awq::tokenizer::detail::nextCodePoint(s, i);
-            char buf[16];
+            char32_t cp = awq::text::nextCodePoint(s, i);
             if (cp >= 0x10000) {
                 cp -= 0x10000;
-                std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", static_cast<unsigned>(0xD800 + (cp >> 10)), static_cast<unsigned>(0xDC00 + (cp & 0x3FF)));
+                fmt::format_to(std::back_inserter(out), "\\u{:04x}\\u{:04x}", static_cast<unsigned>(0xD800 + (cp >> 10)),
+                               static_cast<unsigned>(0xDC00 + (cp & 0x3FF)));
             } else {
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+                fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(cp));
             }
-            out += buf;
         }
         out += '"';
         return;

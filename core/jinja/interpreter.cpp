@@ -1,11 +1,11 @@
 // The sandboxed Jinja interpreter: statements, expressions, filters, tests and the string/dict
 // methods chat templates call, with Python/Jinja semantics (Undefined, truthiness, and/or returning
 // operands, floor division and modulo, code-point string indexing, immutable lists and dicts).
-#include "core/tokenizer/jinja/template.h"
+#include "core/jinja/template.h"
 
-#include "core/tokenizer/detail/unicode.h"
-#include "core/tokenizer/jinja/ast.h"
-#include "core/tokenizer/jinja/format.h"
+#include "core/text/unicode.h"
+#include "core/jinja/ast.h"
+#include "core/jinja/format.h"
 #include "core/util/html_escape.h"
 
 #include <algorithm>
@@ -19,7 +19,7 @@ namespace awq::jinja {
 
 namespace {
 
-namespace td = awq::tokenizer::detail;
+namespace td = awq::text;
 
 // ---- string helpers (Python str semantics on UTF-8) --------------------------------------------
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace awq::tokenizer::detail {
+namespace awq::text {
 
 class Regex {
 public:
@@ -34,4 +34,4 @@ private:
 // Escapes every regex metacharacter in `text`.
 std::string regexEscape(std::string_view text);
 
-}  // namespace awq::tokenizer::detail
+}  // namespace awq::text

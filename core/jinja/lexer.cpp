@@ -1,7 +1,7 @@
-#include "core/tokenizer/jinja/lexer.h"
+#include "core/jinja/lexer.h"
 
-#include "core/tokenizer/detail/unicode.h"
-#include "core/tokenizer/jinja/value.h"
+#include "core/text/unicode.h"
+#include "core/jinja/value.h"
 
 #include <cctype>
 #include <cstdint>
@@ -298,7 +298,7 @@ private:
                         cp = cp * 16 + static_cast<char32_t>(d);
                     }
                     p += n;
-                    tokenizer::detail::appendUtf8(out, cp);
+                    text::appendUtf8(out, cp);
                     break;
                 }
                 default:

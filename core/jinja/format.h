@@ -1,7 +1,7 @@
 #pragma once
 // Python's printf-style string formatting, `format % args`, which templates reach through the `%`
 // operator on a string and through jinja2's format filter (str(value) % args).
-#include "core/tokenizer/jinja/value.h"
+#include "core/jinja/value.h"
 
 #include <functional>
 #include <string>

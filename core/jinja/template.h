@@ -3,7 +3,7 @@
 // the environment or the system: templates see only the variables they are given and a few
 // harmless globals (range, namespace, dict, raise_exception, strftime_now). Output size, loop
 // iterations, range() sizes and macro recursion are bounded.
-#include "core/tokenizer/jinja/value.h"
+#include "core/jinja/value.h"
 
 #include <memory>
 #include <string>

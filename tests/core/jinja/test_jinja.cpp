@@ -1,0 +1,123 @@
+// The sandboxed Jinja interpreter against the reference Jinja2 (configured as transformers
+// configures it): data/jinja_cases.json holds real chat templates (Qwen3, Qwen2.5, Llama 3.1,
+// Mistral, Gemma, Phi-3, ChatML) and one case per language feature, rendered by Jinja2 with
+// data/make_jinja_cases.py. Plus {% call %}, the Python value semantics the operators rest on
+// and the sandbox's refusals.
+#include "core/jinja/format.h"
+#include "core/jinja/template.h"
+#include "core/util/read_file.h"
+#include "tests/support/test_paths.h"
+
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+ojson loadCases() { return ojson::parse(awq::readFile(awq::test::sourceDir() / "tests/core/jinja/data/jinja_cases.json")); }
+
+awq::jinja::Value toValue(const ojson& j) {
+    using awq::jinja::Value;
+    if (j.is_null()) return Value(nullptr);
+    if (j.is_boolean()) return Value(j.get<bool>());
+    if (j.is_number_integer()) return Value(j.get<std::int64_t>());
+    if (j.is_number_float()) return Value(j.get<double>());
+    if (j.is_string()) return Value(j.get<std::string>());
+    if (j.is_array()) {
+        awq::jinja::Array a;
+        for (const auto& v : j) a.push_back(toValue(v));
+        return Value(std::move(a));
+    }
+    auto o = std::make_shared<awq::jinja::Object>();
+    for (auto it = j.begin(); it != j.end(); ++it) o->set(it.key(), toValue(it.value()));
+    return Value(o);
+}
+
+std::string render(const std::string& source, const ojson& variables = ojson::object()) {
+    awq::jinja::Object vars;
+    for (auto it = variables.begin(); it != variables.end(); ++it) vars.set(it.key(), toValue(it.value()));
+    return awq::jinja::Template(source).render(vars);
+}
+
+}  // namespace
+
+class TestJinja : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void matchesJinja2_data() {
+        QTest::addColumn<int>("index");
+        const ojson cases = loadCases();
+        QVERIFY2(cases.size() >= 80, "data/jinja_cases.json is missing or short");
+        for (std::size_t i = 0; i < cases.size(); ++i) QTest::newRow(cases[i]["name"].get<std::string>().c_str()) << int(i);
+    }
+
+    void matchesJinja2() {
+        QFETCH(int, index);
+        const ojson c = loadCases()[static_cast<std::size_t>(index)];
+        if (c.contains("error")) {
+            try {
+                const std::string out = render(c["template"], c["variables"]);
+                QFAIL(("expected an error, rendered: " + out).c_str());
+            } catch (const awq::jinja::TemplateError& e) {
+                QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
+            }
+            return;
+        }
+        QCOMPARE(QString::fromStdString(render(c["template"], c["variables"])), QString::fromStdString(c["expected"].get<std::string>()));
+    }
+
+    // {% call %}: what jinja2 refuses is refused here too, and caller() can't outlive its block.
+    void callBlockRefusals() {
+        using awq::jinja::TemplateError;
+        // the caller macro takes only its declared parameters
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller(1) }}{% endmacro %}{% call m() %}a{% endcall %}"));
+        // a macro that never calls caller() can't take a call block
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}"));
+        // {% call %} needs a call expression
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% call m %}y{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}y"));
+        // caller kept in a namespace and called after its block ended
+        try {
+            render("{% set ns = namespace(c=none) %}{% macro keep() %}{% set ns.c = caller %}{% endmacro %}"
+                   "{% call keep() %}body{% endcall %}{{ ns.c() }}");
+            QFAIL("caller() ran outside its block");
+        } catch (const TemplateError& e) {
+            QVERIFY2(std::string(e.what()).find("outside its {% call %} block") != std::string::npos, e.what());
+        }
+        // recursion through caller() is bounded like macro recursion
+        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{% call m() %}x{% endcall %}{{ caller() }}{% endmacro %}"
+                                                       "{% call m() %}y{% endcall %}"));
+    }
+
+    // What the Python operators are built on: dict keys with Python's identity, printf formatting.
+    void valuesAndFormatting() {
+        using awq::jinja::Value;
+        QVERIFY(awq::jinja::hashKey(Value(1)) == awq::jinja::hashKey(Value(true)));
+        QVERIFY(awq::jinja::hashKey(Value(1)) == awq::jinja::hashKey(Value(1.0)));
+        QVERIFY(awq::jinja::hashKey(Value(1)) != awq::jinja::hashKey(Value("1")));
+        QVERIFY(awq::jinja::hashKey(Value::tuple({Value(1), Value("a")})) != awq::jinja::hashKey(Value::tuple({Value("1"), Value("a")})));
+        QVERIFY(!awq::jinja::hashKey(Value(awq::jinja::Array{Value(1)})).has_value());
+        awq::jinja::Object d;
+        d.setKey(Value(0), Value("zero"));
+        d.setKey(Value(false), Value("still zero"));
+        d.set("0", Value("string"));
+        QCOMPARE(d.items.size(), std::size_t(2));
+        QVERIFY(d.items[0].first.isInt());  // the first key stays, as in Python
+        QCOMPARE(d.findKey(Value(0.0))->str(), std::string("still zero"));
+        QCOMPARE(d.find("0")->str(), std::string("string"));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, d.setKey(Value(awq::jinja::Array{}), Value(1)));
+
+        QCOMPARE(awq::jinja::percentFormat("%s|%5.2f|%-3d|%x", Value::tuple({Value("a"), Value(3.14159), Value(7), Value(255)})),
+                 std::string("a| 3.14|7  |ff"));
+        QCOMPARE(awq::jinja::percentFormat("%(0)s", Value(std::make_shared<awq::jinja::Object>(d))), std::string("string"));
+        // sizes stay bounded in the sandbox
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, awq::jinja::percentFormat("%999999999d", Value(1)));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, render("{{ [1] | tojson(indent=100000) }}"));
+    }
+
+};
+
+QTEST_MAIN(TestJinja)
+#include "test_jinja.moc"
