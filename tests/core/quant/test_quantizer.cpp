@@ -215,7 +215,9 @@ private Q_SLOTS:
         // tinystories-qwen3-7m-awq was packed by AutoAWQ's own code from RTN weights of the same
         // model: our RTN output must agree with it nibble for nibble (fp16 rounding of the
         // AutoAWQ computation aside).
-        const auto ours = TensorStore::openFolder(tmp("rtn"));
+        // Its own RTN output: the test runs alone as well as after the others (ctest -R, a single function).
+        runQuantizeJob(smallJob(tmp("rtn-packing"), QuantMethodChoice::Rtn));
+        const auto ours = TensorStore::openFolder(tmp("rtn-packing"));
         const auto theirs = TensorStore::openFolder(test::modelDir("tinystories-qwen3-7m-awq"));
         std::size_t nibbles = 0, equal = 0, farOff = 0;
         for (const auto& t : theirs.tensors()) {
@@ -474,7 +476,9 @@ private Q_SLOTS:
     }
 
     void badInputIsRefusedClearly() {
-        auto job = smallJob(tmp("whole"), QuantMethodChoice::Rtn);
+        // An output folder that is already there (made here: the test does not lean on another's output).
+        auto job = smallJob(tmp("already-there"), QuantMethodChoice::Rtn);
+        fs::create_directories(job.output);
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists"));
 
         job.output = tmp("g96");
