@@ -9,7 +9,11 @@
 //
 //   engine_bench [--layers 32] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens 128]
 //                [--batches 1,8,32] [--repeat 2] [--peer benchmarks/hf_peer_bench.py]
-//                [--timeline STEPS [--timeline-dir PATH]]
+//                [--timeline STEPS [--timeline-dir PATH]] [--serve-capacity N]
+//
+// --serve-capacity N adds the server's path: decode through a continuous batch (Engine::
+// openContinuousBatch, what `awqbench-cli serve` runs) whose slots hold N tokens each (serve opens
+// them with the model's context), beside one whose slots fit the run ("slots fit"), same run.
 //
 // --timeline records the GPU kernels (CUPTI) of a batch-1 generation at the first prompt length
 // and prints, per decode step, each kernel's time, the time by category and the gaps where no
@@ -189,7 +193,8 @@ void printDecodeTimeline(awq::Engine& engine, const std::string& label, const st
 }
 
 std::vector<Row> benchModel(const fs::path& folder, const std::string& label, const std::vector<int>& batches, const std::vector<int>& prompts,
-                            int newTokens, int repeat, double& weightBytesPerToken, int timelineSteps, const fs::path& traceDir) {
+                            int newTokens, int repeat, double& weightBytesPerToken, int timelineSteps, const fs::path& traceDir,
+                            int serveCapacity) {
     const auto t0 = Clock::now();
     const auto engine = awq::Engine::load(folder, {.device = awq::DeviceKind::Cuda, .maxBatch = std::max(16, *std::max_element(batches.begin(), batches.end()))});
     const double loadS = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -236,6 +241,42 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
         rows.push_back(best);
         std::printf("  %s prompt %d batch %d: TTFT %.1f ms, %.1f decode tok/s\n", label.c_str(), prompt, b, best.ttftMs, best.decodeTokS);
         std::fflush(stdout);
+    }
+    // The server's path: a continuous batch whose slots hold `serveCapacity` tokens (awqbench-cli
+    // serve opens them with the model's context), against one sized for the run, in the same run.
+    for (const int capacity : {0, serveCapacity}) {
+        if (serveCapacity <= 0) break;
+        for (int prompt : prompts)
+        for (int b : batches) {
+            promptLen = prompt;
+            const int slotTokens = capacity > 0 ? capacity : prompt + newTokens + 1;
+            if (prompt + newTokens + 1 > slotTokens) continue;
+            Row best;
+            for (int rep = 0; rep < repeat; ++rep) {
+                auto batch = engine->openContinuousBatch(b, slotTokens);
+                std::vector<awq::BatchEvent> events;
+                for (int i = 0; i < b; ++i) batch->add(makeRequest(newTokens), events);
+                const auto t1 = Clock::now();
+                int decoded = 0;
+                while (batch->active() > 0) {
+                    events.clear();
+                    batch->step(events);
+                    for (const auto& e : events) decoded += e.tokenId >= 0 ? 1 : 0;
+                }
+                const double s = std::chrono::duration<double>(Clock::now() - t1).count();
+                Row r;
+                r.model = label + (capacity > 0 ? " slots " + std::to_string(slotTokens) : " slots fit");
+                r.prompt = prompt;
+                r.batch = b;
+                r.weightsGB = double(engine->weightMemoryBytes()) / 1e9;
+                r.loadS = loadS;
+                r.decodeTokS = s > 0 ? decoded / s : 0;
+                r.tpotMs = decoded > 0 ? 1000.0 * s / (double(decoded) / b) : 0;
+                if (rep == 0 || r.decodeTokS > best.decodeTokS) best = r;
+            }
+            rows.push_back(best);
+            std::printf("  %s prompt %d batch %d: %.1f decode tok/s\n", best.model.c_str(), prompt, b, best.decodeTokS);
+        }
     }
     if (timelineSteps > 0) {
         promptLen = prompts.front();
@@ -285,7 +326,7 @@ std::vector<Row> runPeer(const std::string& script, int layers, const std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
-    int layers = 32, newTokens = 128, repeat = 2, timelineSteps = 0;
+    int layers = 32, newTokens = 128, repeat = 2, timelineSteps = 0, serveCapacity = 0;
     fs::path traceDir;
     std::vector<int> batches = {1, 8, 32}, prompts = {128, 2048};
     fs::path dir = fs::temp_directory_path() / "awqbench-engine-bench";
@@ -311,9 +352,10 @@ int main(int argc, char** argv) {
         else if (a == "--timeline") timelineSteps = std::max(1, std::stoi(value()));
         else if (a == "--timeline-dir") traceDir = value();
         else if (a == "--only") only = value();  // fp16 or awq: one model (for A/B sweeps of one setting)
+        else if (a == "--serve-capacity") serveCapacity = std::stoi(value());
         else {
             std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens N] [--batches 1,8,32] "
-                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]] [--only fp16|awq]\n");
+                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]] [--only fp16|awq] [--serve-capacity N]\n");
             return 2;
         }
     }
@@ -337,7 +379,8 @@ int main(int argc, char** argv) {
         for (const auto& [sub, label] : {std::pair{"fp16", "fp16"}, std::pair{"awq", "AWQ-g128"}}) {
             if (!only.empty() && only != sub) continue;
             double bytes = 0;
-            auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes, timelineSteps, traceDir.empty() ? fs::current_path() : traceDir);
+            auto r = benchModel(dir / sub, label, batches, prompts, newTokens, repeat, bytes, timelineSteps, traceDir.empty() ? fs::current_path() : traceDir,
+                                serveCapacity);
             rows.insert(rows.end(), r.begin(), r.end());
             bytesPerToken.emplace_back(label, bytes);
             std::printf("  %s: engine released\n", label);

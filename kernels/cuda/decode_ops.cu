@@ -158,8 +158,30 @@ constexpr int kAttnWarps = 4;
 constexpr int kMaxGroup = 8;
 constexpr int kMaxAttentionSplits = 64;
 
+// The keys sequence b sees now, and how many of the grid's a.splits pieces they take: one a
+// `minKeys` keys (rounded up), so that a cache sized for a long context (a server's slots hold the
+// model's whole context) does not split a short one into pieces of a few keys each, while the
+// grid, sized from the capacity, stays fixed for the captured decode graph. minKeys is half the
+// keys a piece the grid was sized for, so a cache at least half full splits exactly as before
+// (short pieces are what keeps a block's chain of key loads short: with minKeys at the full 64,
+// prompt 128 batch 1 lost 1.2% on an H200, 420.5 -> 415.4 tok/s, its pieces taking 4 rounds of
+// loads instead of 3), and a server's slots of 8192 tokens decode at the speed of slots that fit.
+struct AttentionPieces {
+    int lo, pos, count, pieces, chunk;
+};
+template <typename T>
+__device__ __forceinline__ AttentionPieces attentionPieces(const DecodeAttentionArgs<T>& a, int position, int minKeys) {
+    AttentionPieces p;
+    p.pos = min(position, a.capacity - 1);
+    p.lo = a.window > 0 ? max(0, p.pos - a.window + 1) : 0;
+    p.count = p.pos - p.lo + 1;
+    p.pieces = max(1, min(a.splits, (p.count + minKeys - 1) / minKeys));
+    p.chunk = (p.count + p.pieces - 1) / p.pieces;
+    return p;
+}
+
 template <typename T, int E>
-__global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
+__global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int minKeys) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
@@ -172,12 +194,10 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
     const int g0 = int(blockIdx.z) * kMaxGroup;
     const int groupHere = min(kMaxGroup, group - g0);
 
-    const int pos = min(a.positions[b], a.capacity - 1);
-    const int lo = a.window > 0 ? max(0, pos - a.window + 1) : 0;
-    const int count = pos - lo + 1;
-    const int chunk = (count + a.splits - 1) / a.splits;
-    const int start = lo + split * chunk;
-    const int end = min(start + chunk, pos + 1);
+    const AttentionPieces plan = attentionPieces(a, a.positions[b], minKeys);
+    if (split >= plan.pieces) return;  // the merge reads plan.pieces pieces only
+    const int start = plan.lo + split * plan.chunk;
+    const int end = min(start + plan.chunk, plan.pos + 1);
 
     // Queries pre-scaled by scale * log2(e): the softmax runs on exp2.
     float q[kMaxGroup][E];
@@ -269,7 +289,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
         }
         const int h = kvh * group + g0 + g;
         const std::size_t bh = std::size_t(b) * a.heads + h;
-        if (a.splits == 1) {
+        if (plan.pieces == 1) {  // the merge kernel leaves this head alone
             a.out[bh * D + d] = fromFloat<T>(sum > 0.0f ? value / sum : 0.0f);
         } else {
             const std::size_t piece = bh * a.splits + split;
@@ -288,26 +308,32 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a) {
 // keys (36 pieces) on an H200. Same sums in the same order as before, so the same bits (an empty
 // piece has max -inf, weight 0, and sum and value 0).
 template <typename T>
-__global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a) {
+__global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a, int minKeys) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     __shared__ float sMaxima[kMaxAttentionSplits], sWeights[kMaxAttentionSplits];
     const int D = a.headDim;
     const std::size_t bh = blockIdx.x;
     const int d = threadIdx.x;
+    const int position = a.positions[bh / a.heads];
     const std::size_t pieces = std::size_t(a.batch) * a.heads * a.splits;
     const float* acc = a.workspace + bh * a.splits * D + d;
     const float* maxima = a.workspace + pieces * D + bh * a.splits;
     const float* sums = a.workspace + pieces * D + pieces + bh * a.splits;
+    // Every piece's maximum is loaded together with the position (those past `used` are stale and
+    // never read): waiting for the position first cost a round trip a layer (batch 1, prompt 128:
+    // 420.9 -> 416.0 tok/s on an H200).
     for (int s = d; s < a.splits; s += blockDim.x) sMaxima[s] = maxima[s];
+    const int used = attentionPieces(a, position, minKeys).pieces;
+    if (used == 1) return;  // the attention kernel wrote this head's output (the whole block returns)
     __syncthreads();
     float m = -INFINITY;
-    for (int s = 0; s < a.splits; ++s) m = fmaxf(m, sMaxima[s]);
-    for (int s = d; s < a.splits; s += blockDim.x) sWeights[s] = m == -INFINITY ? 0.0f : exp2f(sMaxima[s] - m);
+    for (int s = 0; s < used; ++s) m = fmaxf(m, sMaxima[s]);
+    for (int s = d; s < used; s += blockDim.x) sWeights[s] = m == -INFINITY ? 0.0f : exp2f(sMaxima[s] - m);
     __syncthreads();
     float sum = 0.0f, value = 0.0f;
 #pragma unroll 8
-    for (int s = 0; s < a.splits; ++s) {
+    for (int s = 0; s < used; ++s) {
         const float weight = sWeights[s];
         sum += sums[s] * weight;
         value += acc[std::size_t(s) * D] * weight;
@@ -458,17 +484,18 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
     });
 }
 
+// Keys a piece of the split attention. Once the unsplit grid fills the GPU twice, pieces shorter
+// than 512 keys cost more in the merge kernel than they gain (measured on an H200, batch 32: 4
+// pieces of 64 keys -3%, of 544 keys +8%). Below that, 64 keys a piece (engine_bench batch 1 / 8
+// tok/s at prompt 128 and 2048: 16 keys 396 / 2304 / 305 / 1641, 32 keys 400 / 2398 / 305 / 1638,
+// 64 keys 395 / 2470 / 343 / 1645, 128 keys 377 / 2362 / 337 / 1645).
+int attentionKeysPerPiece(int batch, int kvHeads) { return std::max(1, batch * kvHeads) >= 2 * deviceMultiprocessors() ? 512 : 64; }
+
 int decodeAttentionSplits(int batch, int kvHeads, int capacity) {
     constexpr int kTargetBlocks = 1024;
     const int blocks = std::max(1, batch * kvHeads);
-    // Once the unsplit grid fills the GPU twice, pieces shorter than 512 keys cost more in the merge
-    // kernel than they gain (measured on an H200, batch 32: 4 pieces of 64 keys -3%, of 544 keys +8%).
-    // Below that, 64 keys a piece (engine_bench batch 1 / 8 tok/s at prompt 128 and 2048: 16 keys
-    // 396 / 2304 / 305 / 1641, 32 keys 400 / 2398 / 305 / 1638, 64 keys 395 / 2470 / 343 / 1645,
-    // 128 keys 377 / 2362 / 337 / 1645).
-    const int minKeysPerPiece = blocks >= 2 * deviceMultiprocessors() ? 512 : 64;
     const int wanted = (kTargetBlocks + blocks - 1) / blocks;
-    return std::clamp(std::min(wanted, capacity / minKeysPerPiece), 1, kMaxAttentionSplits);
+    return std::clamp(std::min(wanted, capacity / attentionKeysPerPiece(batch, kvHeads)), 1, kMaxAttentionSplits);
 }
 
 std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits) {
@@ -484,12 +511,14 @@ cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream
         return cudaErrorInvalidValue;
     if (a.batch == 0) return cudaSuccess;
     const int group = a.heads / a.kvHeads;
+    const int minKeys = attentionKeysPerPiece(a.batch, a.kvHeads) / 2;
     const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + kMaxGroup - 1) / kMaxGroup));
     const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
-        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a);
+        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a, minKeys);
     });
     if (err != cudaSuccess || a.splits == 1) return err;
-    return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a);
+    return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a,
+                              minKeys);
 }
 
 template <typename T>

@@ -61,6 +61,11 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& args, cudaStream_t stream);
 //   keys visible to sequence b: positions[b] - window + 1 .. positions[b] (window <= 0: from 0)
 //   out     [B, H, D] = softmax(q k^T * scale) v, float32 softmax and accumulation
 //   workspace float32, decodeAttentionWorkspaceBytes(...) bytes (nullptr when splits == 1)
+//   splits  the most pieces a sequence's keys are split into (the grid, fixed for a captured graph);
+//           each step a sequence uses ceil(visible keys / 32) of them (256 where B * KvH alone fills
+//           the GPU twice: half the keys a piece decodeAttentionSplits sizes for), so a cache sized
+//           for a long context does not cut a short one into pieces of a few keys (a server's slots
+//           hold the model's context), and a cache at least half full splits into all of them.
 // D % 32 == 0 and D <= 256; 1 <= splits <= 64.
 template <typename T>
 struct DecodeAttentionArgs {
@@ -76,8 +81,8 @@ struct DecodeAttentionArgs {
 template <typename T>
 cudaError_t decodeAttention(const DecodeAttentionArgs<T>& args, cudaStream_t stream);
 
-// How many pieces to split each sequence's keys into so that B * KvH * splits blocks fill the GPU
-// (at least 64 keys a piece; 512 where B * KvH alone fills the GPU twice).
+// How many pieces (at most) to split each sequence's keys into so that B * KvH * splits blocks fill
+// the GPU once the cache is full (capacity / keys a piece at most, as above).
 int decodeAttentionSplits(int batch, int kvHeads, int capacity);
 std::size_t decodeAttentionWorkspaceBytes(int batch, int heads, int headDim, int splits);
 

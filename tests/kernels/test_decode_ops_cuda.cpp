@@ -217,6 +217,53 @@ TEST(DecodeOpsCuda, AttentionMatchesReferenceForEverySplitAndWindow) {
     }
 }
 
+// A cache sized for a long context (a server's slots) with short sequences: the grid has 64 pieces,
+// a sequence uses one a 32 keys it sees (3000 keys: all 64; 70: 3; 5: one, written without the merge;
+// 200: 7). The workspace starts as NaN, so a merge that read a piece
+// no block wrote this call would show; a second call with the sequences further on reuses the
+// workspace the first left (stale pieces from a longer split must not leak in either).
+TEST(DecodeOpsCuda, AttentionOverALongCacheUsesThePiecesTheKeysNeed) {
+    std::mt19937 rng(8);
+    const int B = 2, H = 32, KvH = 8, D = 128, capacity = 8192, splits = 64;
+    ASSERT_EQ(decodeAttentionSplits(1, KvH, capacity), splits);
+    const auto q = randomHalves(rng, std::size_t(B) * H * D, -1, 1);
+    const auto k = randomHalves(rng, std::size_t(B) * KvH * capacity * D, -1, 1);
+    const auto v = randomHalves(rng, k.size(), -1, 1);
+    DeviceBuffer<std::uint16_t> dq(q), dk(k), dv(v);
+    const float scale = 1.0f / std::sqrt(float(D));
+    DeviceBuffer<float> ws(std::vector<float>(decodeAttentionWorkspaceBytes(B, H, D, splits) / sizeof(float), NAN));
+    for (const std::vector<std::int32_t>& positions : {std::vector<std::int32_t>{3000, 70}, std::vector<std::int32_t>{5, 200}}) {
+        std::vector<float> want(q.size());
+        for (int b = 0; b < B; ++b)
+            for (int h = 0; h < H; ++h) {
+                const int kvh = h / (H / KvH), p = positions[b];
+                std::vector<double> scores;
+                double m = -1e300;
+                for (int t = 0; t <= p; ++t) {
+                    double dot = 0;
+                    for (int d = 0; d < D; ++d)
+                        dot += double(h2f(q[(std::size_t(b) * H + h) * D + d])) * h2f(k[((std::size_t(b) * KvH + kvh) * capacity + t) * D + d]);
+                    scores.push_back(dot * scale);
+                    m = std::max(m, scores.back());
+                }
+                double sum = 0;
+                for (auto& x : scores) sum += (x = std::exp(x - m));
+                for (int d = 0; d < D; ++d) {
+                    double acc = 0;
+                    for (int t = 0; t <= p; ++t) acc += scores[std::size_t(t)] * h2f(v[((std::size_t(b) * KvH + kvh) * capacity + t) * D + d]);
+                    want[(std::size_t(b) * H + h) * D + d] = float(acc / sum);
+                }
+            }
+        DeviceBuffer<std::int32_t> dpos(positions);
+        DeviceBuffer<std::uint16_t> dout(Halves(q.size(), kPoison));
+        DecodeAttentionArgs<__half> args{halves(dq), halves(dk), halves(dv), dpos.ptr, halves(dout), ws.ptr, B, H, KvH, D, capacity, 0, splits, scale};
+        ASSERT_EQ(decodeAttention(args, nullptr), cudaSuccess);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        SCOPED_TRACE("positions " + std::to_string(positions[0]) + ", " + std::to_string(positions[1]));
+        expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "attention");
+    }
+}
+
 TEST(DecodeOpsCuda, SiluMulMatchesReference) {
     std::mt19937 rng(4);
     const int rows = 4, inter = 14336;
