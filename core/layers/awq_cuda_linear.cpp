@@ -3,6 +3,7 @@
 // CPU-only build uses awq_cuda_linear_none.cpp.
 #include "core/layers/awq_cuda_linear.h"
 
+#include "core/layers/torch_cuda_util.h"
 #include "core/util/error.h"
 #include "kernels/cuda/awq_dequant.h"
 #include "kernels/cuda/awq_gemm.h"
@@ -156,11 +157,6 @@ RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qze
 }
 
 namespace {
-template <typename T>
-const T* typedPtr(const at::Tensor& t) {
-    return t.defined() ? reinterpret_cast<const T*>(t.data_ptr()) : nullptr;
-}
-
 // The decode kernel on x2 [M, K] (siluMul: [M, 2K]), contiguous and 16-byte aligned. Returns y, the
 // residual with a residual epilogue, or undefined where the kernel answers cudaErrorNotSupported
 // for a fusion.
@@ -171,7 +167,7 @@ at::Tensor decodeKernelAs(const at::Tensor& x2, const RepackedAwqWeight& w, cons
     fusion.input = f.input == DecodeFusion::Input::siluMul   ? kernels::AwqDecodeInput::siluMul
                    : f.input == DecodeFusion::Input::rmsNorm ? kernels::AwqDecodeInput::rmsNorm
                                                              : kernels::AwqDecodeInput::plain;
-    fusion.normWeight = typedPtr<T>(f.normWeight);
+    fusion.normWeight = pointer<const T>(f.normWeight);
     fusion.sumSquares = f.sumSquares.defined() ? f.sumSquares.data_ptr<float>() : nullptr;
     fusion.eps = float(f.eps);
     fusion.residual = f.residual.defined() ? reinterpret_cast<T*>(f.residual.data_ptr()) : nullptr;

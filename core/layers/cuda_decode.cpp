@@ -3,6 +3,7 @@
 // torch has CUDA (AWQBENCH_TORCH_CUDA); the CPU-only build uses cuda_decode_none.cpp.
 #include "core/layers/cuda_decode.h"
 
+#include "core/layers/torch_cuda_util.h"
 #include "core/util/error.h"
 #include "kernels/cuda/decode_ops.h"
 
@@ -20,29 +21,8 @@
 namespace awq::engine {
 namespace {
 
-cudaStream_t currentStream(const at::Tensor& t) { return c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
-
-void check(cudaError_t err, const char* kernel) {
-    if (err != cudaSuccess)
-        throw Error(std::string("the ") + kernel + " kernel failed: " + cudaGetErrorString(err), {},
-                    "run with --device cpu to compare, and report the model and GPU");
-}
-
 void requireHalfTensor(const at::Tensor& t, const char* name) {
-    if (!t.defined() || !t.is_cuda() || !t.is_contiguous() || (t.scalar_type() != at::kHalf && t.scalar_type() != at::kBFloat16))
-        throw Error(std::string("decode kernels: '") + name + "' must be a contiguous fp16 or bf16 CUDA tensor");
-}
-
-template <typename T>
-T* pointer(const at::Tensor& t) {
-    return t.defined() ? reinterpret_cast<T*>(t.data_ptr()) : nullptr;
-}
-
-// Calls f(T{}) with T = __half or __nv_bfloat16 for the tensor's type.
-template <typename F>
-cudaError_t withElementType(const at::Tensor& t, F&& f) {
-    if (t.scalar_type() == at::kHalf) return f(__half{});
-    return f(__nv_bfloat16{});
+    if (!isHalfOnGpu(t)) throw Error(std::string("decode kernels: '") + name + "' must be a contiguous fp16 or bf16 CUDA tensor");
 }
 
 class TorchCapturedStep final : public CapturedStep {
@@ -83,7 +63,7 @@ at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at:
     const int dim = int(x.size(-1));
     const int rows = int(x.numel() / dim);
     auto out = at::empty_like(x);
-    check(withElementType(x,
+    checkKernel(withElementType(x,
                           [&](auto tag) {
                               using T = decltype(tag);
                               return kernels::rmsNormResidual<T>(pointer<T>(x), pointer<T>(delta), pointer<T>(weight), pointer<T>(out), rows,
@@ -101,7 +81,7 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
     requireHalfTensor(values, "value cache");
     const int B = int(qkv.size(0)), D = int(keys.size(3)), capacity = int(keys.size(2));
     auto q = at::empty({B, heads, D}, qkv.options());
-    check(withElementType(qkv,
+    checkKernel(withElementType(qkv,
                           [&](auto tag) {
                               using T = decltype(tag);
                               const kernels::RopeKvArgs<T> args{pointer<T>(qkv), pointer<T>(qNorm), pointer<T>(kNorm), float(eps),
@@ -124,7 +104,7 @@ at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, cons
     at::Tensor workspace;
     if (workspaceBytes > 0) workspace = at::empty({std::int64_t(workspaceBytes / sizeof(float))}, q.options().dtype(at::kFloat));
     auto out = at::empty({B, H * D}, q.options());
-    check(withElementType(q,
+    checkKernel(withElementType(q,
                           [&](auto tag) {
                               using T = decltype(tag);
                               const kernels::DecodeAttentionArgs<T> args{pointer<T>(q),         pointer<T>(keys),
@@ -147,7 +127,7 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
     auto sizes = gateUp.sizes().vec();
     sizes.back() = inter;
     auto out = at::empty(sizes, gateUp.options());
-    check(withElementType(gateUp,
+    checkKernel(withElementType(gateUp,
                           [&](auto tag) {
                               using T = decltype(tag);
                               return kernels::siluMul<T>(pointer<T>(gateUp), pointer<T>(out), rows, inter, currentStream(gateUp));
@@ -169,7 +149,7 @@ at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
     if (!counters.defined() || counters.device() != logits.device() || counters.numel() != bytes)
         counters = at::zeros({bytes}, logits.options().dtype(at::kByte));
     auto out = at::empty({rows}, logits.options().dtype(at::kLong));
-    check(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), counters.data_ptr(),
+    checkKernel(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), counters.data_ptr(),
                               currentStream(logits)),
           "argmax");
     return out;
