@@ -326,7 +326,7 @@ def logits_check(source_dir, text_file, deq_by_reading, n_tokens, ctx, device):
     try:
         tok = AutoTokenizer.from_pretrained(source_dir)
         with open(text_file, encoding="utf-8") as f:
-            text = f.read()
+            text = f.read(max(1 << 16, n_tokens * 16))  # enough characters for n_tokens tokens
         ids = tok(text, return_tensors="pt").input_ids[0][:n_tokens]
         kw = {"dtype": torch.float32} if int(transformers.__version__.split(".")[0]) >= 5 else {"torch_dtype": torch.float32}
         model = AutoModelForCausalLM.from_pretrained(source_dir, **kw).to(device).eval()
