@@ -489,8 +489,10 @@ def main():
             for r, v in logits["readings"].items():
                 if r != "reference" and v["kld"] <= refk:
                     rep.fail(f"logits: wrong reading {r!r} has KLD {v['kld']:.5f} <= the reference's {refk:.5f}")
+        elif "skipped" in logits:
+            rep.warn(f"logits check skipped: {logits['skipped']}")
         else:
-            print(f"  SKIPPED / ERROR: {logits}")
+            rep.fail(f"logits check failed: {logits['error']}")
 
     if args.json:
         with open(args.json, "w") as f:
