@@ -229,13 +229,13 @@ def _unpack(words, bits, dim, order):
 
 
 READINGS = {
-    # name: (qweight order, qzeros order, add one to zeros (v1), use g_idx)
-    "reference": ("id", "id", True, True),
-    "qweight nibbles reversed": ("rev", "id", True, True),
-    "qzeros nibbles reversed": ("id", "rev", True, True),
-    "AWQ nibble order": ("awq", "awq", True, True),
-    "zeros without +1": ("id", "id", False, True),
-    "g_idx ignored": ("id", "id", True, False),
+    # name: (qweight order, qzeros order, the other zero convention (v1 read as v2 / v2 as v1), use g_idx)
+    "reference": ("id", "id", False, True),
+    "qweight nibbles reversed": ("rev", "id", False, True),
+    "qzeros nibbles reversed": ("id", "rev", False, True),
+    "AWQ nibble order": ("awq", "awq", False, True),
+    "zeros without +1": ("id", "id", True, True),  # named for v1; on a gptq_v2 checkpoint: zeros with +1
+    "g_idx ignored": ("id", "id", False, False),
 }
 
 
@@ -251,10 +251,10 @@ def dequantize(t, bits, group, v1, reading="reference"):
     per = 32 // bits
     orders = {"id": list(range(per)), "rev": list(range(per))[::-1],
               "awq": [0, 2, 4, 6, 1, 3, 5, 7] if per == 8 else list(range(per))}
-    qo, zo, plus_one, use_gidx = READINGS[reading]
+    qo, zo, flip_convention, use_gidx = READINGS[reading]
     q = _unpack(t["qweight"], bits, 0, orders[qo]).to(torch.float32)     # [K, N]
     z = _unpack(t["qzeros"], bits, 1, orders[zo]).to(torch.float32)      # [G, N]
-    if v1 and plus_one:
+    if v1 != flip_convention:
         z = z + 1
     s = t["scales"].to(torch.float16)
     K = q.shape[0]
@@ -471,7 +471,8 @@ def main():
         v = [row["errors"][r] for row in rows]
         if v:
             summary[r] = {"min": min(v), "median": sorted(v)[len(v) // 2], "max": max(v)}
-            print(f"  {r:<26} min {min(v):.4f}  median {sorted(v)[len(v) // 2]:.4f}  max {max(v):.4f}")
+            label = r if v1 or r != "zeros without +1" else "zeros with +1 (as v1)"
+            print(f"  {label:<26} min {min(v):.4f}  median {sorted(v)[len(v) // 2]:.4f}  max {max(v):.4f}")
     if rows:
         ratios = [row["wrong_over_ref"] for row in rows]
         print(f"  closest wrong reading / reference, per linear: min {min(ratios):.2f}x  max {max(ratios):.2f}x "
