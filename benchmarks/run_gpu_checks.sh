@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device session: configure and build with the UI off (libtorch from the installed PyTorch),
 # run the GPU checks, then the kernel and engine benchmarks, logging everything under $OUT (or
-# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|all]...
+# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|all]...
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -29,4 +29,19 @@ fi
 if has engine; then
   build-gpu/benchmarks/engine_bench --peer benchmarks/hf_peer_bench.py --dir /tmp/awqbench-engine-bench --keep > "$out/engine_bench.txt" 2>&1
   tail -40 "$out/engine_bench.txt"
+fi
+if has gptq; then
+  # The GPTQ checkpoint of the demo model (act-order off and on), read back with GPTQModel / AutoGPTQ's
+  # reference semantics and, where transformers imports, scored by KLD / top-1 vs the source.
+  shared=../shared; [ -d gpu-shared/models ] && shared=$PWD/gpu-shared
+  demo=$shared/models/tinystories-qwen3-7m
+  for ao in "" --act-order; do
+    dir=/tmp/awqbench-gptq-check${ao:+-ao}; rm -rf "$dir"
+    build-gpu/app/cli/awqbench-cli quantize --model "$demo" --out "$dir" --method gptq $ao --samples 32 \
+      --calib "$shared/data/calib-stories.txt" > "$out/gptq-quantize${ao:+-ao}.log" 2>&1 || { tail -20 "$out/gptq-quantize${ao:+-ao}.log"; continue; }
+    python3 benchmarks/gptq_reference_check.py "$dir" "$demo" --logits "$shared/data/eval-stories.txt" --tokens 4096 \
+      --device "$(python3 -c 'import torch;print("cuda" if torch.cuda.is_available() else "cpu")')" \
+      --json "$out/gptq-check${ao:+-ao}.json" > "$out/gptq-check${ao:+-ao}.txt" 2>&1
+    echo "gptq check${ao:+ (act-order)}: rc $?"; grep -vE '^  ok' "$out/gptq-check${ao:+-ao}.txt" | tail -25
+  done
 fi
