@@ -111,12 +111,15 @@ void QuantizedModelWriter::writeIndex() const {
 
 void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSettings& s) const {
     json config = parseJson(readModelFile(m.folder, "config.json").value(), {m.folder / "config.json", "fix or re-download config.json"});
-    if (s.method == QuantMethodChoice::Gptq)  // as GPTQModel / AutoGPTQ write it (transformers' GPTQConfig keys)
+    if (s.method == QuantMethodChoice::Gptq) {  // as GPTQModel / AutoGPTQ write it (transformers' GPTQConfig keys)
         config["quantization_config"] = {{"quant_method", "gptq"},   {"bits", 4},           {"group_size", s.groupSize},
                                           {"desc_act", s.actOrder},   {"sym", false},        {"damp_percent", s.dampPercent},
                                           {"true_sequential", true},  {"static_groups", false}, {"checkpoint_format", "gptq"},
                                           {"lm_head", false}};
-    else
+        // AutoGPTQ's from_quantized reads a local folder's settings from quantize_config.json only
+        // (GPTQModel writes it too, beside config.json; transformers and vLLM read config.json).
+        writeFileAtomically(work_ / "quantize_config.json", config["quantization_config"].dump(2) + "\n");
+    } else
         config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", s.groupSize},
                                           {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
     if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";

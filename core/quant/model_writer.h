@@ -54,7 +54,8 @@ public:
     void adoptWrittenLayer(int layer);  // resume: a layer file an earlier run wrote joins the index (its header is read)
     void writeNonLayerTensors(const std::vector<ShardTensor>& tensors);  // embeddings, final norm, head
     void writeIndex() const;  // model.safetensors.index.json from what was written and adopted
-    // config.json of the source with quantization_config as AutoAWQ (AWQ, RTN) or GPTQModel (GPTQ) writes it, dtype float16.
+    // config.json of the source with quantization_config as AutoAWQ (AWQ, RTN) or GPTQModel (GPTQ) writes it, dtype float16;
+    // for GPTQ also quantize_config.json (the same settings, what AutoGPTQ reads from a local folder).
     void writeConfig(const ModelInfo& source, const QuantizeSettings& settings) const;
     void copySideFiles(const std::filesystem::path& sourceFolder) const;  // kModelSideFiles the source has
 

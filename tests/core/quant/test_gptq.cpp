@@ -123,6 +123,8 @@ private Q_SLOTS:
         QCOMPARE(qc["sym"].get<bool>(), false);
         QCOMPARE(qc["checkpoint_format"].get<std::string>(), std::string("gptq"));
         QCOMPARE(qc["damp_percent"].get<double>(), 0.01);
+        // AutoGPTQ reads a local folder's settings from quantize_config.json alone.
+        QCOMPARE(nlohmann::json::parse(fileBytes(tmp("gptq") / "quantize_config.json")), qc);
         const auto info = describeModel(tmp("gptq"));
         QCOMPARE(info.config.quantization.method, QuantMethod::Gptq);
         QVERIFY(info.config.quantization.descAct);
