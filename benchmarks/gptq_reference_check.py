@@ -434,8 +434,14 @@ def main():
             errs[r] = rel_err(w, src)
             deq_by_reading[r][name] = w
         ref = errs["reference"]
-        worst_wrong = min(v for k, v in errs.items() if k != "reference")
-        rows.append({"linear": name, "K": K, "N": N, "errors": errs, "wrong_over_ref": worst_wrong / ref if ref else float("inf")})
+        # A wrong reading that gives the reference's weight bit for bit cannot be told apart on this
+        # linear (a symmetric checkpoint stores every zero as the same nibble, so the order of the
+        # qzeros nibbles does not matter): it is left out of the margin test, not counted as a miss.
+        same = [r for r in readings if r != "reference" and torch.equal(deq_by_reading[r][name], deq_by_reading["reference"][name])]
+        wrong = [v for k, v in errs.items() if k != "reference" and k not in same]
+        worst_wrong = min(wrong) if wrong else float("inf")
+        rows.append({"linear": name, "K": K, "N": N, "errors": errs, "same_as_reference": same,
+                     "wrong_over_ref": worst_wrong / ref if ref else float("inf")})
         if ref > args.bound:
             rep.fail(f"{name}: reference error {ref:.4f} above --bound {args.bound}")
         if worst_wrong < args.margin * ref:
@@ -473,6 +479,9 @@ def main():
             summary[r] = {"min": min(v), "median": sorted(v)[len(v) // 2], "max": max(v)}
             label = r if v1 or r != "zeros without +1" else "zeros with +1 (as v1)"
             print(f"  {label:<26} min {min(v):.4f}  median {sorted(v)[len(v) // 2]:.4f}  max {max(v):.4f}")
+    same_everywhere = [r for r in readings if r != "reference" and rows and all(r in row["same_as_reference"] for row in rows)]
+    for r in same_everywhere:
+        print(f"  {r}: the same weights as the reference on every linear (not a distinguishable reading here)")
     if rows:
         ratios = [row["wrong_over_ref"] for row in rows]
         print(f"  closest wrong reading / reference, per linear: min {min(ratios):.2f}x  max {max(ratios):.2f}x "
@@ -488,7 +497,7 @@ def main():
                 print(f"  {r:<26} KLD {v['kld']:.5f}  top-1 {v['top1']:.4f}  ppl {v['ppl']:.3f}")
             refk = logits["readings"]["reference"]["kld"]
             for r, v in logits["readings"].items():
-                if r != "reference" and v["kld"] <= refk:
+                if r != "reference" and r not in same_everywhere and v["kld"] <= refk:
                     rep.fail(f"logits: wrong reading {r!r} has KLD {v['kld']:.5f} <= the reference's {refk:.5f}")
         elif "skipped" in logits:
             rep.warn(f"logits check skipped: {logits['skipped']}")

@@ -31,17 +31,17 @@ if has engine; then
   tail -40 "$out/engine_bench.txt"
 fi
 if has gptq; then
-  # The GPTQ checkpoint of the demo model (act-order off and on), read back with GPTQModel / AutoGPTQ's
+  # The GPTQ checkpoint of the demo model (plain, act-order, sym), read back with GPTQModel / AutoGPTQ's
   # reference semantics and, where transformers imports, scored by KLD / top-1 vs the source.
   shared=../shared; [ -d gpu-shared/models ] && shared=$PWD/gpu-shared
   demo=$shared/models/tinystories-qwen3-7m
-  for ao in "" --act-order; do
-    dir=/tmp/awqbench-gptq-check${ao:+-ao}; rm -rf "$dir"
-    build-gpu/app/cli/awqbench-cli quantize --model "$demo" --out "$dir" --method gptq $ao --samples 32 \
-      --calib "$shared/data/calib-stories.txt" > "$out/gptq-quantize${ao:+-ao}.log" 2>&1 || { tail -20 "$out/gptq-quantize${ao:+-ao}.log"; continue; }
+  for flag in "" --act-order --sym; do
+    tag=${flag#--}; tag=${tag:+-$tag}; dir=/tmp/awqbench-gptq-check$tag; rm -rf "$dir"
+    build-gpu/app/cli/awqbench-cli quantize --model "$demo" --out "$dir" --method gptq $flag --samples 32 \
+      --calib "$shared/data/calib-stories.txt" > "$out/gptq-quantize$tag.log" 2>&1 || { tail -20 "$out/gptq-quantize$tag.log"; continue; }
     python3 benchmarks/gptq_reference_check.py "$dir" "$demo" --logits "$shared/data/eval-stories.txt" --tokens 4096 \
       --device "$(python3 -c 'import torch;print("cuda" if torch.cuda.is_available() else "cpu")')" \
-      --json "$out/gptq-check${ao:+-ao}.json" > "$out/gptq-check${ao:+-ao}.txt" 2>&1
-    echo "gptq check${ao:+ (act-order)}: rc $?"; grep -vE '^  ok' "$out/gptq-check${ao:+-ao}.txt" | tail -25
+      --json "$out/gptq-check$tag.json" > "$out/gptq-check$tag.txt" 2>&1
+    echo "gptq check ${flag:-(plain)}: rc $?"; grep -vE '^  ok' "$out/gptq-check$tag.txt" | tail -25
   done
 fi

@@ -27,6 +27,7 @@ struct Options {
     double maxGpuGib = 0;
     double damp = 0.01;
     bool actOrder = false;
+    bool sym = false;
     bool resume = false, jsonProgress = false, check = false;
 };
 
@@ -100,6 +101,7 @@ int run(const Options& o) {
     s.method = o.method == "rtn" ? QuantMethodChoice::Rtn : o.method == "gptq" ? QuantMethodChoice::Gptq : QuantMethodChoice::Awq;
     s.actOrder = o.actOrder;
     s.dampPercent = o.damp;
+    s.sym = o.sym;
     s.groupSize = o.group;
     for (const auto& c : o.calib) s.calibrationFiles.emplace_back(c);
     const QuantizeDefaults defaults = quantizeDefaults(o.device);
@@ -169,6 +171,8 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--out", o->out, "output folder (must not exist)")->required();
     q->add_option("--method", o->method, "awq, gptq or rtn (gptq writes the GPTQ checkpoint layout)")->check(CLI::IsMember({"awq", "gptq", "rtn"}));
     q->add_flag("--act-order", o->actOrder, "gptq: quantize columns by descending Hessian diagonal (desc_act)");
+    q->add_flag("--sym", o->sym,
+                "gptq: symmetric grid, zero 8 (GPTQModel's default; what vLLM's gptq_marlin and GPTQModel's loader take)");
     q->add_option("--damp", o->damp, "gptq: damping, share of the Hessian's mean diagonal (default 0.01)")->check(CLI::Range(1e-6, 0.999));
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");

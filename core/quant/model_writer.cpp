@@ -113,7 +113,7 @@ void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSetting
     json config = parseJson(readModelFile(m.folder, "config.json").value(), {m.folder / "config.json", "fix or re-download config.json"});
     if (s.method == QuantMethodChoice::Gptq) {  // as GPTQModel / AutoGPTQ write it (transformers' GPTQConfig keys)
         config["quantization_config"] = {{"quant_method", "gptq"},   {"bits", 4},           {"group_size", s.groupSize},
-                                          {"desc_act", s.actOrder},   {"sym", false},        {"damp_percent", s.dampPercent},
+                                          {"desc_act", s.actOrder},   {"sym", s.sym},        {"damp_percent", s.dampPercent},
                                           {"true_sequential", true},  {"static_groups", false}, {"checkpoint_format", "gptq"},
                                           {"lm_head", false}};
         // AutoGPTQ's from_quantized reads a local folder's settings from quantize_config.json only

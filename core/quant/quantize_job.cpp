@@ -75,6 +75,7 @@ json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
     if (s.method == QuantMethodChoice::Gptq) {
         j["act_order"] = s.actOrder;
         j["damp_percent"] = s.dampPercent;
+        if (s.sym) j["sym"] = true;  // only when set, so journals written before it was a setting still resume
     }
     return j;
 }
@@ -196,6 +197,8 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     checkQuantizable(source(), s_.groupSize);
     if (s_.gridRatios < 1 || s_.gridRatios > 100)
         throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(s_.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
+    if (s_.sym && s_.method != QuantMethodChoice::Gptq)
+        throw Error("a symmetric grid (sym) is a GPTQ setting; AWQ and RTN quantize with a zero point", {}, "drop --sym or use --method gptq");
     if (s_.method == QuantMethodChoice::Gptq && !(s_.dampPercent > 0 && s_.dampPercent < 1))
         throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s_.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
     checkRopeCovers(config, s_.seqlen, s_.model / "config.json");  // before <out>.partial exists
@@ -338,7 +341,8 @@ void QuantizeJob::layer(int l) {
         quant::LayerSearch search{s_.groupSize, 0, stop_, [&](double fraction, const char* stage) {
                                       emit(withMemory({.layer = l, .layers = layers(), .stage = stage, .layerFraction = 0.2 + 0.6 * fraction}));
                                   }};
-        const quant::GptqOptions options{.groupSize = s_.groupSize, .actOrder = s_.actOrder, .dampPercent = s_.dampPercent};
+        const quant::GptqOptions options{.groupSize = s_.groupSize, .actOrder = s_.actOrder, .dampPercent = s_.dampPercent,
+                                              .sym = s_.sym};
         gptqTensors = quant::gptqLayer(layer, config, std::move(qkvHessian), x_, cos_, sin_, mask, options, search);
         clock.lap(times.gptq);
     }

@@ -30,6 +30,9 @@ struct QuantizeSettings {
     int gridRatios = 20;                         // AWQ scale-search ratios (AutoAWQ: 20); quantizeDefaults() fits them to the device
     bool actOrder = false;                       // GPTQ: desc_act, columns by descending Hessian diagonal
     double dampPercent = 0.01;                   // GPTQ: damping, share of the Hessian's mean diagonal (0 < d < 1)
+    bool sym = false;                            // GPTQ: symmetric grid, zero fixed at 8 (GPTQModel's and AutoGPTQ's
+                                                 // default; vLLM's gptq_marlin and GPTQModel's loader of v1 files take
+                                                 // only this); false: the asymmetric grid (lower error)
     std::string device = "cpu";                  // "cpu" or "cuda"
     bool resume = false;                         // continue the job found in <output>.partial
     std::uint64_t maxDeviceMemoryBytes = 0;      // cuda: cap on the job's GPU allocations (0: none)

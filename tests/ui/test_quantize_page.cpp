@@ -415,15 +415,16 @@ private Q_SLOTS:
     }
 
     // GPTQ's own knobs (issue #16): enabled only for GPTQ, and what they are set to is what the job
-    // writes into the checkpoint's quantization_config (desc_act, damp_percent) and its g_idx.
+    // writes into the checkpoint's quantization_config (desc_act, sym, damp_percent) and its g_idx.
     void gptqActOrderAndDampingReachTheCheckpoint() {
         QuantizePage& p = page();
         configureJob(p, QStringLiteral("AWQ"), 4, 64);
-        QVERIFY(!p.actOrderCheck()->isEnabled() && !p.dampSpin()->isEnabled() && p.gridSpin()->isEnabled());
+        QVERIFY(!p.actOrderCheck()->isEnabled() && !p.symmetricCheck()->isEnabled() && !p.dampSpin()->isEnabled() && p.gridSpin()->isEnabled());
         configureJob(p, QStringLiteral("GPTQ"), 4, 64);
-        QVERIFY(p.actOrderCheck()->isEnabled() && p.dampSpin()->isEnabled() && !p.gridSpin()->isEnabled());
+        QVERIFY(p.actOrderCheck()->isEnabled() && p.symmetricCheck()->isEnabled() && p.dampSpin()->isEnabled() && !p.gridSpin()->isEnabled());
         QCOMPARE(p.dampSpin()->value(), 1.0);  // AutoGPTQ's damp_percent 0.01
         p.actOrderCheck()->setChecked(true);
+        p.symmetricCheck()->setChecked(true);
         p.dampSpin()->setValue(2.5);
         const fs::path out = tmp_.filePath(QStringLiteral("gptq-act-order")).toStdString();
         p.outputEdit()->setText(toQString(out));
@@ -438,8 +439,10 @@ private Q_SLOTS:
         const QJsonObject q = QJsonDocument::fromJson(config.readAll()).object().value(QStringLiteral("quantization_config")).toObject();
         QCOMPARE(q.value(QStringLiteral("quant_method")).toString(), QStringLiteral("gptq"));
         QCOMPARE(q.value(QStringLiteral("desc_act")).toBool(), true);
+        QCOMPARE(q.value(QStringLiteral("sym")).toBool(), true);
         QCOMPARE(q.value(QStringLiteral("damp_percent")).toDouble(), 0.025);
         p.actOrderCheck()->setChecked(false);
+        p.symmetricCheck()->setChecked(false);
         p.dampSpin()->setValue(1.0);
     }
 };

@@ -159,6 +159,11 @@ void QuantizePage::buildForm(QWidget* left) {
     actOrder_->setObjectName(QStringLiteral("quantizeActOrder"));
     actOrder_->setToolTip(tr("GPTQ act-order: usually a lower error; the checkpoint's g_idx then scatters each group over the "
                              "inputs, which this engine and vLLM's fastest kernels run dequantized or slower"));
+    symmetric_ = new QCheckBox(tr("Symmetric grid (sym: zero fixed at 8)"));
+    symmetric_->setObjectName(QStringLiteral("quantizeSym"));
+    symmetric_->setToolTip(tr("GPTQ sym, the default of GPTQModel and AutoGPTQ: what vLLM's gptq_marlin kernel and GPTQModel's "
+                              "loader of v1 checkpoints take. Off: the asymmetric grid, a lower error, which vLLM runs on "
+                              "its slower gptq kernel and GPTQModel refuses unless it wrote the file itself"));
     damp_ = new QDoubleSpinBox;
     damp_->setObjectName(QStringLiteral("quantizeDamp"));
     damp_->setRange(0.01, 50.0);
@@ -201,6 +206,7 @@ void QuantizePage::buildForm(QWidget* left) {
     form->addRow(tr("Sequence length"), seqlen_);
     form->addRow(tr("Scale grid"), grid_);
     form->addRow(tr("Act order"), actOrder_);
+    form->addRow(tr("Symmetric"), symmetric_);
     form->addRow(tr("Damping"), damp_);
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Output folder"), outRow);
@@ -248,12 +254,13 @@ void QuantizePage::buildForm(QWidget* left) {
     connect(method_, &QComboBox::currentIndexChanged, this, &QuantizePage::updateDefaultOutput);
     for (QSpinBox* s : {samples_, seqlen_, grid_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
     connect(device_, &QComboBox::currentIndexChanged, this, &QuantizePage::applyDeviceDefaults);
-    connect(actOrder_, &QCheckBox::toggled, this, &QuantizePage::onSettingsChanged);
+    for (QCheckBox* c : {actOrder_, symmetric_}) connect(c, &QCheckBox::toggled, this, &QuantizePage::onSettingsChanged);
     connect(damp_, &QDoubleSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
     auto enableMethodControls = [this] {  // each method's own knobs; the others' are greyed out
         const auto m = static_cast<QuantMethodChoice>(method_->currentData().toInt());
         grid_->setEnabled(m == QuantMethodChoice::Awq);
         actOrder_->setEnabled(m == QuantMethodChoice::Gptq);
+        symmetric_->setEnabled(m == QuantMethodChoice::Gptq);
         damp_->setEnabled(m == QuantMethodChoice::Gptq);
     };
     connect(method_, &QComboBox::currentIndexChanged, this, enableMethodControls);
@@ -378,6 +385,7 @@ QuantizeSettings QuantizePage::currentSettings() const {
     s.seqlen = seqlen_->value();
     s.gridRatios = grid_->value();
     s.actOrder = actOrder_->isChecked();
+    s.sym = symmetric_->isChecked() && s.method == QuantMethodChoice::Gptq;  // a GPTQ setting only
     s.dampPercent = damp_->value() / 100.0;
     s.device = device_->currentData().toString().toStdString();
     return s;

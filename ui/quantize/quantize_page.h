@@ -74,6 +74,7 @@ public:
     QSpinBox* seqlenSpin() const { return seqlen_; }
     QSpinBox* gridSpin() const { return grid_; }
     QCheckBox* actOrderCheck() const { return actOrder_; }
+    QCheckBox* symmetricCheck() const { return symmetric_; }
     QDoubleSpinBox* dampSpin() const { return damp_; }
     QComboBox* deviceChoice() const { return device_; }
     QLineEdit* outputEdit() const { return output_; }
@@ -147,6 +148,7 @@ private:
     QSpinBox* seqlen_ = nullptr;
     QSpinBox* grid_ = nullptr;
     QCheckBox* actOrder_ = nullptr;  // GPTQ only
+    QCheckBox* symmetric_ = nullptr;  // GPTQ only
     QDoubleSpinBox* damp_ = nullptr;  // GPTQ only, percent of the Hessian's mean diagonal
     QComboBox* device_ = nullptr;
     QLineEdit* output_ = nullptr;

@@ -23,14 +23,21 @@ constexpr double kMaxQ = 15;
 // Per row of x [N, C]: the asymmetric grid over [min(x, 0), max(x, 0)] (GPTQ's Quantizer.find_params,
 // which always includes 0), the scale rounded to its stored fp16 value so that the stored q, zero
 // and scale reproduce the weight the error feedback used, and the zero kept in 1..15 (see header).
-std::pair<at::Tensor, at::Tensor> groupParams(const at::Tensor& x) {
+// sym, as find_params does it: xmax = max(|xmin|, xmax), xmin = -xmax where xmin < 0 (a row without
+// negative values keeps xmin = 0, so only half its range is used: the reference's quirk, kept so
+// that the scales are the ones GPTQModel / AutoGPTQ compute), zero (maxq + 1) / 2 = 8.
+std::pair<at::Tensor, at::Tensor> groupParams(const at::Tensor& x, bool sym) {
     auto xmin = x.amin(1).clamp_max(0);
     auto xmax = x.amax(1).clamp_min(0);
+    if (sym) {
+        xmax = at::maximum(xmin.abs(), xmax);
+        xmin = at::where(xmin < 0, -xmax, xmin);
+    }
     const auto flat = (xmin == 0) & (xmax == 0);
     xmin = at::where(flat, at::full_like(xmin, -1), xmin);
     xmax = at::where(flat, at::full_like(xmax, 1), xmax);
     const auto scale = ((xmax - xmin) / kMaxQ).to(at::kHalf).to(at::kFloat).clamp_min(1e-7);
-    const auto zero = at::round(-xmin / scale).clamp(1, kMaxQ);
+    const auto zero = sym ? at::full_like(scale, (kMaxQ + 1) / 2) : at::round(-xmin / scale).clamp(1, kMaxQ);
     return {scale, zero};
 }
 
@@ -81,7 +88,7 @@ GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const Gp
     std::vector<at::Tensor> scales, zeros;
     at::Tensor scale, zero;
     if (o.groupSize <= 0) {  // one grid per row over all of K, from the weights before any update (as GPTQ)
-        std::tie(scale, zero) = groupParams(W);
+        std::tie(scale, zero) = groupParams(W, o.sym);
         scales.push_back(scale);
         zeros.push_back(zero);
     }
@@ -93,7 +100,7 @@ GptqResult gptqQuantize(const at::Tensor& w, const at::Tensor& hessian, const Gp
         const auto Hinv1 = Hinv.narrow(0, i1, count).narrow(1, i1, count);
         for (int64_t i = 0; i < count; ++i) {
             if (o.groupSize > 0 && (i1 + i) % G == 0) {  // a new group: its grid from the weights as updated so far
-                std::tie(scale, zero) = groupParams(W1.narrow(1, i, std::min(G, count - i)));
+                std::tie(scale, zero) = groupParams(W1.narrow(1, i, std::min(G, count - i)), o.sym);
                 scales.push_back(scale);
                 zeros.push_back(zero);
             }

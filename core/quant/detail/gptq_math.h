@@ -31,13 +31,14 @@ struct GptqOptions {
     bool actOrder = false;      // desc_act: quantize columns by descending diag(H)
     double dampPercent = 0.01;  // damping: this share of the mean of diag(H) is added to the diagonal
     int blockSize = 128;        // columns updated together (lazy batch updates); a multiple of groupSize
+    bool sym = false;           // symmetric grid: zero 8 and the range +-max|w| (GPTQ's Quantizer.find_params with sym)
 };
 
 struct GptqResult {
     at::Tensor dequantized;  // [N, K], the weight's dtype: what the checkpoint dequantizes to
     at::Tensor q;            // [N, K] 0..15 (float), original column order
     at::Tensor scales;       // [N, groups] float32 holding fp16 values (as stored)
-    at::Tensor zeros;        // [N, groups] 1..15 (float): the v1 layout cannot store a zero of 0
+    at::Tensor zeros;        // [N, groups] 1..15 (float): the v1 layout cannot store a zero of 0; all 8 with sym
     at::Tensor gIdx;         // [K] int64, the group of each input channel
     double dampUsed = 0;     // the damping share that made H positive definite (raised x10 on failure)
 };

@@ -60,6 +60,7 @@ struct ReadLinear {
     std::vector<float> weight;  // [N, K]
     std::vector<int> gIdx;
     std::vector<int> zeros;     // [G, N], read back (stored + 1)
+    std::vector<int> q;         // [K, N], the codes 0..15
 };
 
 ReadLinear readGptqLinear(const TensorStore& store, const std::string& prefix) {
@@ -78,9 +79,10 @@ ReadLinear readGptqLinear(const TensorStore& store, const std::string& prefix) {
         for (int n = 0; n < r.N; ++n)
             r.zeros[std::size_t(g) * r.N + n] = int((qzeros[std::size_t(g) * (r.N / 8) + n / 8] >> (4 * (n % 8))) & 0xF) + 1;
     r.weight.resize(std::size_t(r.N) * r.K);
+    r.q.resize(std::size_t(r.K) * r.N);
     for (int k = 0; k < r.K; ++k)
         for (int n = 0; n < r.N; ++n) {
-            const int q = int((qweight[std::size_t(k / 8) * r.N + n] >> (4 * (k % 8))) & 0xF);
+            const int q = r.q[std::size_t(k) * r.N + n] = int((qweight[std::size_t(k / 8) * r.N + n] >> (4 * (k % 8))) & 0xF);
             const int g = r.gIdx[std::size_t(k)];
             const float s = kernels::halfToFloat(scales[std::size_t(g) * r.N + n]);
             r.weight[std::size_t(n) * r.K + k] = kernels::halfToFloat(kernels::floatToHalf(float(q - r.zeros[std::size_t(g) * r.N + n]) * s));
@@ -218,6 +220,39 @@ private Q_SLOTS:
         const auto record = nlohmann::json::parse(fileBytes(tmp("parts") / "awqbench_quantization.json"));
         QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("gptq"));
         QCOMPARE(record["settings"]["act_order"].get<bool>(), false);
+    }
+
+    // sym (GPTQModel's and AutoGPTQ's default, what vLLM's gptq_marlin takes): every zero is 8, the
+    // config and the journal say so, and the model stays close to the original.
+    void symmetricGridHasZeroEightEverywhere() {
+        auto s = gptqJob(test::modelDir("tinystories-656k"), tmp("sym"), false);
+        s.sym = true;
+        runQuantizeJob(s);
+        const auto config = nlohmann::json::parse(fileBytes(s.output / "config.json"));
+        QCOMPARE(config["quantization_config"]["sym"].get<bool>(), true);
+        QCOMPARE(nlohmann::json::parse(fileBytes(s.output / "awqbench_quantization.json"))["settings"]["sym"].get<bool>(), true);
+        const auto store = TensorStore::openFolder(s.output);
+        bool someCodeAboveEight = false, someCodeBelowEight = false;
+        for (const char* name : kLinears) {
+            const auto r = readGptqLinear(store, std::string("model.layers.1.") + name);
+            for (int z : r.zeros) QCOMPARE(z, 8);
+            for (int q : r.q) {
+                someCodeAboveEight = someCodeAboveEight || q > 8;
+                someCodeBelowEight = someCodeBelowEight || q < 8;
+            }
+        }
+        QVERIFY(someCodeAboveEight && someCodeBelowEight);  // both signs of the symmetric range are used
+        const auto reference = Engine::load(test::modelDir("tinystories-656k"));
+        std::ifstream in(test::dataFile("eval-stories.txt"), std::ios::binary);
+        const auto ids = reference->encode(std::string(std::istreambuf_iterator<char>(in), {}), false);
+        const auto q = measure(*reference, ids, s.output);
+        qInfo("656K GPTQ sym: KLD %.6f  top-1 %.4f", q.kld, q.top1);
+        QVERIFY(q.kld > 0 && q.kld < 0.2);
+        // An AWQ or RTN job refuses it (those always have a zero point).
+        auto awq = s;
+        awq.method = QuantMethodChoice::Awq;
+        awq.output = tmp("sym-awq");
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(awq); }).contains("sym"));
     }
 
     // Group size -1: one grid per output channel over all of K (scales [1, N], g_idx all 0).
