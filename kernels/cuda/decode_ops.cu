@@ -158,30 +158,32 @@ constexpr int kAttnWarps = 4;
 constexpr int kMaxGroup = 8;
 constexpr int kMaxAttentionSplits = 64;
 
-// The keys sequence b sees now, and how many of the grid's a.splits pieces they take: one a
-// `minKeys` keys (rounded up), so that a cache sized for a long context (a server's slots hold the
-// model's whole context) does not split a short one into pieces of a few keys each, while the
-// grid, sized from the capacity, stays fixed for the captured decode graph. minKeys is half the
-// keys a piece the grid was sized for, so a cache at least half full splits exactly as before
-// (short pieces are what keeps a block's chain of key loads short: with minKeys at the full 64,
-// prompt 128 batch 1 lost 1.2% on an H200, 420.5 -> 415.4 tok/s, its pieces taking 4 rounds of
-// loads instead of 3), and a server's slots of 8192 tokens decode at the speed of slots that fit.
+// The keys sequence b sees now, and how many of the grid's a.splits pieces they take, so that a
+// cache sized for a long context (a server's slots hold the model's whole context) does not split
+// a short one into pieces of a few keys each, while the grid, sized from the capacity, stays fixed
+// for the captured decode graph. A piece takes `keysPerPiece` keys (the size the grid was planned
+// for), half that up to 16 pieces' worth: short contexts gain from more blocks in flight, long ones
+// from fewer pieces to merge. Measured on an H200 (engine_bench --serve-capacity 8192, Llama-3-8B
+// shapes, batch 1, tok/s; the grid's 64 pieces from the capacity before): prompt 128: 389 before,
+// 396-411 with 64 keys a piece, 414 with 32; prompt 2048: 347-352 before (and with 32 keys), 373-385
+// with 64.
 struct AttentionPieces {
     int lo, pos, count, pieces, chunk;
 };
 template <typename T>
-__device__ __forceinline__ AttentionPieces attentionPieces(const DecodeAttentionArgs<T>& a, int position, int minKeys) {
+__device__ __forceinline__ AttentionPieces attentionPieces(const DecodeAttentionArgs<T>& a, int position, int keysPerPiece) {
     AttentionPieces p;
     p.pos = min(position, a.capacity - 1);
     p.lo = a.window > 0 ? max(0, p.pos - a.window + 1) : 0;
     p.count = p.pos - p.lo + 1;
-    p.pieces = max(1, min(a.splits, (p.count + minKeys - 1) / minKeys));
+    const int keys = p.count <= 16 * keysPerPiece ? keysPerPiece / 2 : keysPerPiece;
+    p.pieces = max(1, min(a.splits, (p.count + keys - 1) / keys));
     p.chunk = (p.count + p.pieces - 1) / p.pieces;
     return p;
 }
 
 template <typename T, int E>
-__global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int minKeys) {
+__global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
@@ -194,7 +196,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int minKeys) {
     const int g0 = int(blockIdx.z) * kMaxGroup;
     const int groupHere = min(kMaxGroup, group - g0);
 
-    const AttentionPieces plan = attentionPieces(a, a.positions[b], minKeys);
+    const AttentionPieces plan = attentionPieces(a, a.positions[b], keysPerPiece);
     if (split >= plan.pieces) return;  // the merge reads plan.pieces pieces only
     const int start = plan.lo + split * plan.chunk;
     const int end = min(start + plan.chunk, plan.pos + 1);
@@ -308,7 +310,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int minKeys) {
 // keys (36 pieces) on an H200. Same sums in the same order as before, so the same bits (an empty
 // piece has max -inf, weight 0, and sum and value 0).
 template <typename T>
-__global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a, int minKeys) {
+__global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a, int keysPerPiece) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
     __shared__ float sMaxima[kMaxAttentionSplits], sWeights[kMaxAttentionSplits];
@@ -324,7 +326,7 @@ __global__ void mergeAttentionPiecesKernel(DecodeAttentionArgs<T> a, int minKeys
     // never read): waiting for the position first cost a round trip a layer (batch 1, prompt 128:
     // 420.9 -> 416.0 tok/s on an H200).
     for (int s = d; s < a.splits; s += blockDim.x) sMaxima[s] = maxima[s];
-    const int used = attentionPieces(a, position, minKeys).pieces;
+    const int used = attentionPieces(a, position, keysPerPiece).pieces;
     if (used == 1) return;  // the attention kernel wrote this head's output (the whole block returns)
     __syncthreads();
     float m = -INFINITY;
@@ -511,14 +513,14 @@ cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream
         return cudaErrorInvalidValue;
     if (a.batch == 0) return cudaSuccess;
     const int group = a.heads / a.kvHeads;
-    const int minKeys = attentionKeysPerPiece(a.batch, a.kvHeads) / 2;
+    const int keysPerPiece = attentionKeysPerPiece(a.batch, a.kvHeads);
     const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + kMaxGroup - 1) / kMaxGroup));
     const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
-        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a, minKeys);
+        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a, keysPerPiece);
     });
     if (err != cudaSuccess || a.splits == 1) return err;
     return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a,
-                              minKeys);
+                              keysPerPiece);
 }
 
 template <typename T>

@@ -62,10 +62,10 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& args, cudaStream_t stream);
 //   out     [B, H, D] = softmax(q k^T * scale) v, float32 softmax and accumulation
 //   workspace float32, decodeAttentionWorkspaceBytes(...) bytes (nullptr when splits == 1)
 //   splits  the most pieces a sequence's keys are split into (the grid, fixed for a captured graph);
-//           each step a sequence uses ceil(visible keys / 32) of them (256 where B * KvH alone fills
-//           the GPU twice: half the keys a piece decodeAttentionSplits sizes for), so a cache sized
-//           for a long context does not cut a short one into pieces of a few keys (a server's slots
-//           hold the model's context), and a cache at least half full splits into all of them.
+//           each step a sequence uses ceil(visible keys / k) of them, k the keys a piece that
+//           decodeAttentionSplits plans for (64; 512 where B * KvH alone fills the GPU twice), half
+//           that up to 16 pieces' worth, so a cache sized for a long context does not cut a short
+//           one into pieces of a few keys (a server's slots hold the model's context).
 // D % 32 == 0 and D <= 256; 1 <= splits <= 64.
 template <typename T>
 struct DecodeAttentionArgs {

@@ -525,7 +525,7 @@ void checkFusions(const Weight& wt, int M, std::uint32_t seed) {
 
 TEST(AwqRepackedCuda, DecodeFusionsMatchThePlainKernels) {
     std::uint32_t seed = 9000;
-    for (const auto [K, N] : {std::pair{4096, 4096}, std::pair{14336, 4096}, std::pair{2048, 2048}}) {
+    for (const auto& [K, N] : {std::pair{4096, 4096}, std::pair{14336, 4096}, std::pair{2048, 2048}}) {
         const Weight wt(randomLinear(K, N, 128, ++seed));
         ASSERT_TRUE(wt.qpack);
         for (int M : {1, 2}) checkFusions(wt, M, ++seed);

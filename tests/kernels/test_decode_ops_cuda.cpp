@@ -218,8 +218,8 @@ TEST(DecodeOpsCuda, AttentionMatchesReferenceForEverySplitAndWindow) {
 }
 
 // A cache sized for a long context (a server's slots) with short sequences: the grid has 64 pieces,
-// a sequence uses one a 32 keys it sees (3000 keys: all 64; 70: 3; 5: one, written without the merge;
-// 200: 7). The workspace starts as NaN, so a merge that read a piece
+// a sequence uses one a 64 keys it sees, one a 32 up to 1024 keys (3000 keys: 47; 70: 3; 5: one,
+// written without the merge; 200: 7). The workspace starts as NaN, so a merge that read a piece
 // no block wrote this call would show; a second call with the sequences further on reuses the
 // workspace the first left (stale pieces from a longer split must not leak in either).
 TEST(DecodeOpsCuda, AttentionOverALongCacheUsesThePiecesTheKeysNeed) {
