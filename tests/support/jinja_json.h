@@ -1,17 +1,25 @@
 #pragma once
-// JSON test cases into Jinja values: the variables of a case (jinja_cases.json, the real templates'
-// cases) as the interpreter sees them, and a template rendered with them. Shared by the Jinja and
-// chat template tests.
+// JSON test cases for Jinja: a case file of the source tree read, the variables of a case
+// (jinja_cases.json, the real templates' cases) as the interpreter sees them, and a template
+// rendered with them. Shared by the Jinja and chat template tests.
 #include "core/jinja/template.h"
+#include "core/util/read_file.h"
+#include "tests/support/test_paths.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
 
 namespace awq::test {
+
+// A JSON case file by its path in the source tree (tests/core/jinja/data/jinja_cases.json).
+inline nlohmann::ordered_json loadJsonCases(const std::filesystem::path& relative) {
+    return nlohmann::ordered_json::parse(readFile(sourceDir() / relative));
+}
 
 // JSON's null, booleans, numbers, strings, arrays and objects (key order kept) as Jinja values.
 inline jinja::Value toJinjaValue(const nlohmann::ordered_json& j) {

@@ -5,7 +5,6 @@
 // and the sandbox's refusals.
 #include "core/jinja/format.h"
 #include "core/jinja/template.h"
-#include "core/util/read_file.h"
 #include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
 
@@ -16,10 +15,9 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-ojson loadCases() { return ojson::parse(awq::readFile(awq::test::sourceDir() / "tests/core/jinja/data/jinja_cases.json")); }
+ojson loadCases() { return awq::test::loadJsonCases("tests/core/jinja/data/jinja_cases.json"); }
 
 using awq::test::renderJinja;
-using awq::test::toJinjaValue;
 
 }  // namespace
 

@@ -26,9 +26,7 @@ namespace {
 constexpr const char* kTinyTokenizer =
     R"({"version": "1.0", "added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}})";
 
-ojson loadRealTemplateCases() {
-    return ojson::parse(readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates/real_template_cases.json"));
-}
+ojson loadRealTemplateCases() { return awq::test::loadJsonCases("tests/core/tokenizer/data/real_templates/real_template_cases.json"); }
 
 // transformers' strftime_now at the fixed moment the expected outputs were rendered at
 // (2024-07-26 09:30:00, make_real_template_cases.py), so the comparison doesn't change daily.
