@@ -18,6 +18,8 @@
 #include "kernels/cuda/awq_gemm.h"
 #include "kernels/cuda/awq_repacked.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -88,17 +90,19 @@ double timeUs(cudaStream_t stream, int reps, const std::function<void(int)>& bod
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<int> ms = {1, 2, 4, 8, 16, 32, 64};
-    std::vector<int> prefillMs = {16, 32, 64, 128, 256, 512};
+    std::string msList = "1,2,4,8,16,32,64";
+    std::string prefillList = "16,32,64,128,256,512";
     int reps = 15;
     std::string shapeFilter;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        if (a == "--m") ms = awq::parseIntList(argv[i + 1], "--m");
-        else if (a == "--prefill-m") prefillMs = awq::parseIntList(argv[i + 1], "--prefill-m");
-        else if (a == "--reps") reps = std::max(3, std::atoi(argv[i + 1]));
-        else if (a == "--shape") shapeFilter = argv[i + 1];
-    }
+    CLI::App app{"W4A16 kernels against cuBLAS fp16 on the Llama-3-8B linear shapes (cold L2)"};
+    app.add_option("--m", msList, "decode-sized M values, comma-separated")->capture_default_str();
+    app.add_option("--prefill-m", prefillList, "prefill M values (>= 16), comma-separated")->capture_default_str();
+    app.add_option("--reps", reps, "graph replays per timing (median; at least 3)")->capture_default_str();
+    app.add_option("--shape", shapeFilter, "only the shapes whose name contains NAME (e.g. gate+up)");
+    CLI11_PARSE(app, argc, argv);
+    const std::vector<int> ms = awq::parseIntList(msList, "--m");
+    const std::vector<int> prefillMs = awq::parseIntList(prefillList, "--prefill-m");
+    reps = std::max(3, reps);
     int dev = 0;
     check(cudaGetDevice(&dev), "device");
     cudaDeviceProp prop{};

@@ -8,6 +8,8 @@
 #include "core/engine/engine.h"
 #include "core/util/int_list.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,17 +62,14 @@ int main(int argc, char** argv) {
     fs::path fp32 = fs::path(AWQBENCH_SOURCE_DIR) / "resources/demo-models/tinystories-qwen3-7m";
     fs::path awqDir = fs::path(AWQBENCH_SOURCE_DIR) / "../shared/models/tinystories-qwen3-7m-awq";
     int newTokens = 128, repeat = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i], v = argv[i + 1];
-        if (a == "--fp32") fp32 = v;
-        else if (a == "--awq") awqDir = v;
-        else if (a == "--new-tokens") newTokens = std::max(2, std::stoi(v));
-        else if (a == "--repeat") repeat = std::max(1, std::stoi(v));
-        else {
-            std::fprintf(stderr, "usage: cpu_engine_bench [--fp32 DIR] [--awq DIR] [--new-tokens N] [--repeat N]\n");
-            return 2;
-        }
-    }
+    CLI::App app{"The engine on CPU: the FP32 model against its AWQ version, greedy decode tok/s"};
+    app.add_option("--fp32", fp32, "the FP32 model folder")->capture_default_str();
+    app.add_option("--awq", awqDir, "its AWQ version")->capture_default_str();
+    app.add_option("--new-tokens", newTokens, "tokens to generate (at least 2)")->capture_default_str();
+    app.add_option("--repeat", repeat, "runs per model, the best counts")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    newTokens = std::max(2, newTokens);
+    repeat = std::max(1, repeat);
     try {
         const Row f = bench(fp32, "FP32 original", newTokens, repeat);
         const Row q = bench(awqDir, "AWQ g128", newTokens, repeat);

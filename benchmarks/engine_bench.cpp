@@ -34,6 +34,7 @@
 #include "core/util/remove_tree.h"
 #include "kernels/cpu/half.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <execinfo.h>
@@ -328,37 +329,29 @@ std::vector<Row> runPeer(const std::string& script, int layers, const std::vecto
 int main(int argc, char** argv) {
     int layers = 32, newTokens = 128, repeat = 2, timelineSteps = 0, serveCapacity = 0;
     fs::path traceDir;
-    std::vector<int> batches = {1, 8, 32}, prompts = {128, 2048};
+    std::string batchList = "1,8,32", promptList = "128,2048";
     fs::path dir = fs::temp_directory_path() / "awqbench-engine-bench";
     std::string peer, only;
     bool keep = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "%s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--layers") layers = std::stoi(value());
-        else if (a == "--dir") dir = value();
-        else if (a == "--keep") keep = true;
-        else if (a == "--prompts" || a == "--prompt") prompts = awq::parseIntList(value(), "--prompts");
-        else if (a == "--new-tokens") newTokens = std::stoi(value());
-        else if (a == "--batches") batches = awq::parseIntList(value(), "--batches");
-        else if (a == "--repeat") repeat = std::max(1, std::stoi(value()));
-        else if (a == "--peer") peer = value();
-        else if (a == "--timeline") timelineSteps = std::max(1, std::stoi(value()));
-        else if (a == "--timeline-dir") traceDir = value();
-        else if (a == "--only") only = value();  // fp16 or awq: one model (for A/B sweeps of one setting)
-        else if (a == "--serve-capacity") serveCapacity = std::stoi(value());
-        else {
-            std::fprintf(stderr, "usage: engine_bench [--layers N] [--dir PATH] [--keep] [--prompts 128,2048] [--new-tokens N] [--batches 1,8,32] "
-                                 "[--repeat N] [--peer SCRIPT] [--timeline STEPS [--timeline-dir PATH]] [--only fp16|awq] [--serve-capacity N]\n");
-            return 2;
-        }
-    }
+    CLI::App app{"The engine on CUDA: fp16 against AWQ on Llama-3-8B shapes (synthetic weights)"};
+    app.add_option("--layers", layers, "decoder layers of the synthetic model")->capture_default_str();
+    app.add_option("--dir", dir, "where the synthetic models are written")->capture_default_str();
+    app.add_flag("--keep", keep, "keep (and reuse) the synthetic models");
+    app.add_option("--prompts,--prompt", promptList, "prompt lengths, comma-separated")->capture_default_str();
+    app.add_option("--new-tokens", newTokens, "tokens generated per run")->capture_default_str();
+    app.add_option("--batches", batchList, "batch sizes, comma-separated")->capture_default_str();
+    app.add_option("--repeat", repeat, "runs per cell, the best counts (at least 1)")->capture_default_str();
+    app.add_option("--peer", peer, "the Hugging Face peer script (hf_peer_bench.py), run in the same session");
+    auto* timeline = app.add_option("--timeline", timelineSteps, "record the kernels of STEPS decode steps (CUPTI)");
+    app.add_option("--timeline-dir", traceDir, "where the timelines are written (default: the current folder)");
+    app.add_option("--only", only, "fp16 or awq: one model (for A/B sweeps of one setting)");
+    app.add_option("--serve-capacity", serveCapacity, "also decode through a continuous batch whose slots hold N tokens (the server's path)")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    const std::vector<int> prompts = awq::parseIntList(promptList, "--prompts");
+    const std::vector<int> batches = awq::parseIntList(batchList, "--batches");
+    repeat = std::max(1, repeat);
+    if (timeline->count() > 0) timelineSteps = std::max(1, timelineSteps);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress and tables survive whatever ends the run
     std::signal(SIGSEGV, onFatalSignal);
     std::signal(SIGABRT, onFatalSignal);

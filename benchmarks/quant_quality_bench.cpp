@@ -9,9 +9,10 @@
 #include "core/quant/quantize_job.h"
 #include "core/util/remove_tree.h"
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -23,16 +24,19 @@ namespace fs = std::filesystem;
 using namespace awq;
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args;
+    std::string model, calib, eval, autoawqAwq, autoawqRtn;
     int windows = 64;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--windows") == 0 && i + 1 < argc) windows = std::atoi(argv[++i]);
-        else args.emplace_back(argv[i]);
-    }
-    if (args.size() != 3 && args.size() != 5) {
-        std::fprintf(stderr, "usage: %s MODEL CALIB.txt EVAL.txt [AUTOAWQ_AWQ_DIR AUTOAWQ_RTN_DIR] [--windows N]\n", argv[0]);
-        return 1;
-    }
+    CLI::App app{"AWQ, GPTQ and RTN quality: perplexity, KLD and top-1 agreement against the original"};
+    app.add_option("MODEL", model, "the original model folder")->required();
+    app.add_option("CALIB", calib, "calibration text")->required();
+    app.add_option("EVAL", eval, "evaluation text")->required();
+    auto* awqDir = app.add_option("AUTOAWQ_AWQ_DIR", autoawqAwq, "AutoAWQ's AWQ output of MODEL (with AUTOAWQ_RTN_DIR)");
+    auto* rtnDir = app.add_option("AUTOAWQ_RTN_DIR", autoawqRtn, "AutoAWQ's RTN output of MODEL");
+    awqDir->needs(rtnDir);
+    app.add_option("--windows", windows, "windows of 256 tokens for KLD and top-1")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    const std::vector<std::string> args = autoawqAwq.empty() ? std::vector<std::string>{model, calib, eval}
+                                                             : std::vector<std::string>{model, calib, eval, autoawqAwq, autoawqRtn};
     const fs::path work = fs::temp_directory_path() / ("awqbench-quality-" + std::to_string(::getpid()));
     fs::create_directories(work);
     std::vector<std::pair<std::string, fs::path>> models;

@@ -23,6 +23,7 @@
 #include "core/util/remove_tree.h"
 #include "kernels/cpu/half.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -104,20 +105,19 @@ void writeModel(const fs::path& dir, int layers, const fs::path& tokenizerFrom) 
 
 int main(int argc, char** argv) {
     int layers = 4, samples = 340;
-    bool timeline = false;
-    std::string calib, device = "cuda";
+    std::string calib, device = "cuda", timelineArg = "0";
     fs::path dir = fs::temp_directory_path() / ("awqbench-quant-speed-" + std::to_string(::getpid()));
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--layers") layers = std::stoi(v);
-        else if (k == "--samples") samples = std::stoi(v);
-        else if (k == "--calib") calib = v;
-        else if (k == "--device") device = v;
-        else if (k == "--dir") dir = v;
-        else if (k == "--timeline") timeline = v != "0";
-    }
+    CLI::App app{"Quantization speed and peak GPU memory on Qwen3-8B-shaped layers (synthetic weights)"};
+    app.add_option("--calib", calib, "calibration text (required)");
+    app.add_option("--layers", layers, "decoder layers of the synthetic model")->capture_default_str();
+    app.add_option("--samples", samples, "calibration samples")->capture_default_str();
+    app.add_option("--device", device, "cuda or cpu")->capture_default_str();
+    app.add_option("--dir", dir, "where the synthetic model and its AWQ version are written")->capture_default_str();
+    app.add_option("--timeline", timelineArg, "1: record the job's GPU kernels (CUPTI)")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    const bool timeline = timelineArg != "0";
     if (calib.empty()) {
-        std::fprintf(stderr, "usage: %s --calib FILE [--layers 4] [--samples 340] [--device cuda] [--dir PATH] [--timeline 1]\n", argv[0]);
+        std::fprintf(stderr, "%s", app.help().c_str());
         return 1;
     }
     const fs::path demo = findDemoLibrary({}) / "tinystories-qwen3-7m";

@@ -13,8 +13,10 @@ nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem --format=csv | tee
 if has build; then
   # The fixtures travel in ./gpu-shared where ../shared is not beside the checkout (the device tool).
   shared=../shared; [ -d gpu-shared/models ] && shared=$PWD/gpu-shared
+  # CLI11's headers copied along (gpu-shared/cli11/CLI/CLI.hpp) where the machine lacks libcli11-dev.
+  cli11=(); [ -f gpu-shared/cli11/CLI/CLI.hpp ] && cli11=(-DAWQBENCH_CLI11_INCLUDE_DIR="$PWD/gpu-shared/cli11")
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAWQBENCH_BUILD_UI=OFF -DCMAKE_CUDA_ARCHITECTURES=90 \
-    -DAWQBENCH_SHARED_DIR="$shared" \
+    -DAWQBENCH_SHARED_DIR="$shared" "${cli11[@]}" \
     -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" > "$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
   cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error|Error" "$out/build.log" | head -40; exit 1; }
   echo "build: ok"

@@ -10,6 +10,8 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,24 +47,13 @@ int main(int argc, char** argv) {
     int repeat = 3;
     std::vector<std::string> models;
     std::vector<fs::path> files;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::cerr << a << " needs a value\n";
-                std::exit(1);
-            }
-            return argv[++i];
-        };
-        if (a == "--shared") shared = next();
-        else if (a == "--repeat") repeat = std::max(1, std::atoi(next().c_str()));
-        else if (a == "--model") models.push_back(next());
-        else if (a == "--file") files.emplace_back(next());
-        else {
-            std::cerr << "usage: tokenizer_bench [--shared DIR] [--repeat N] [--model NAME]... [--file PATH]...\n";
-            return a == "--help" || a == "-h" ? 0 : 1;
-        }
-    }
+    CLI::App app{"Tokenizer throughput: encode and decode whole files with the fixtures' tokenizers on one core"};
+    app.add_option("--shared", shared, "the shared fixtures folder ($AWQBENCH_SHARED or ../shared beside the source)")->capture_default_str();
+    app.add_option("--repeat", repeat, "repetitions, the best counts (at least 1)")->capture_default_str();
+    app.add_option("--model", models, "a model of SHARED/models or a folder, repeatable (default: tinystories-qwen3-7m, tinystories-656k)");
+    app.add_option("--file", files, "a text file, repeatable (default: SHARED/data/wiki.test.raw, SHARED/data/eval-stories.txt)");
+    CLI11_PARSE(app, argc, argv);
+    repeat = std::max(1, repeat);
     if (models.empty()) models = {"tinystories-qwen3-7m", "tinystories-656k"};
     if (files.empty()) files = {shared / "data" / "wiki.test.raw", shared / "data" / "eval-stories.txt"};
 

@@ -13,26 +13,25 @@
 # draw the same line with separate include roots; a guard keeps the one root and the include
 # paths every file already uses). Valid code never opens a guard, so its build is unchanged.
 
-# awqbench_module(TARGET [FOLDER dir] [UNGUARDED]): registers TARGET as the module of FOLDER (default:
-# the calling CMakeLists.txt's folder). Real libraries get the project root as include path and the
-# warning set. UNGUARDED: the module's own sources are not checked (others still may not include its
-# detail/): for modules whose CMake another change owns.
+# awqbench_module(TARGET [FOLDER dir]): registers TARGET as the module of FOLDER (default: the calling
+# CMakeLists.txt's folder); a folder may hold several targets (awq_report and its OBJECT part
+# awq_report_pdf), each checked against what it links itself. Real libraries get the project root
+# as include path and the warning set, and their sources are checked; an INTERFACE library only
+# names its folder (no sources to check).
 function(awqbench_module target)
-  cmake_parse_arguments(M "UNGUARDED" "FOLDER" "" ${ARGN})
+  cmake_parse_arguments(M "" "FOLDER" "" ${ARGN})
   if(NOT M_FOLDER)
     file(RELATIVE_PATH M_FOLDER ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
   endif()
   get_target_property(type ${target} TYPE)
-  if(NOT M_UNGUARDED AND NOT type STREQUAL "INTERFACE_LIBRARY")
-    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
-    awqbench_warnings(${target})
-  endif()
-  set_property(TARGET ${target} PROPERTY AWQBENCH_MODULE_FOLDER ${M_FOLDER})
-  if(M_UNGUARDED OR type STREQUAL "INTERFACE_LIBRARY")
+  if(type STREQUAL "INTERFACE_LIBRARY")
     set_property(TARGET ${target} PROPERTY AWQBENCH_MODULE_GUARDED OFF)
   else()
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+    awqbench_warnings(${target})
     set_property(TARGET ${target} PROPERTY AWQBENCH_MODULE_GUARDED ON)
   endif()
+  set_property(TARGET ${target} PROPERTY AWQBENCH_MODULE_FOLDER ${M_FOLDER})
   set_property(GLOBAL APPEND PROPERTY AWQBENCH_MODULES ${target})
 endfunction()
 
@@ -78,7 +77,9 @@ function(awqbench_enforce_module_boundaries)
   foreach(m IN LISTS modules)
     get_target_property(f ${m} AWQBENCH_MODULE_FOLDER)
     list(APPEND folders ${f})
-    set(_owner_${f} ${m})
+    if(NOT DEFINED _owner_${f})
+      set(_owner_${f} ${m})  # a folder of several targets (core/report) is named by its first
+    endif()
   endforeach()
   list(REMOVE_DUPLICATES folders)
   set(guard_root ${CMAKE_BINARY_DIR}/module-guards)

@@ -4,6 +4,7 @@
 #include "core/pool/warm_pool.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/resources.h"
 
 #include <spdlog/spdlog.h>
 
@@ -150,11 +151,10 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
 fs::path findDemoLibrary(const fs::path& executableDir) {
     std::vector<fs::path> places;
     if (const char* env = std::getenv("AWQBENCH_DEMO_LIBRARY"); env && *env) places.emplace_back(env);
-    if (!executableDir.empty()) {
-        places.push_back(executableDir / ".." / AWQBENCH_INSTALL_DATADIR / "awqbench" / "demo-models");
-        places.push_back(executableDir / "demo-models");
-    }
-    places.push_back(fs::path(AWQBENCH_SOURCE_RESOURCES) / "demo-models");
+    auto shipped = resourcePlaces("demo-models", executableDir);
+    // An unpacked build may carry the library beside the executable: after the installed one, before the source tree's.
+    if (!executableDir.empty()) shipped.insert(shipped.begin() + 1, executableDir / "demo-models");
+    places.insert(places.end(), shipped.begin(), shipped.end());
     for (const auto& p : places) {
         std::error_code ec;
         if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec);

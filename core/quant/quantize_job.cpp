@@ -290,10 +290,8 @@ void QuantizeJob::layer(int l) {
     const auto& config = this->config();
     const int64_t S = s_.seqlen, n = x_.size(0);
     where_ = " at layer " + std::to_string(l);
-    // A plain causal mask is left to the attention (flash attention on a GPU: the explicit mask's
-    // float scores took ~0.25 s a layer of Qwen3-8B shapes on an H200); a window shorter than the block needs it.
-    const auto window = config.windowOfLayer(l);
-    const auto mask = window && *window < S ? causalMask(window, S, device_) : at::Tensor();
+    // Plain causal attention unless the layer's window is shorter than the block.
+    const auto mask = quant::calibrationMask(config, l, S, device_);
     const auto layerStart = Clock::now();
     StageClock clock;
     auto& times = summary_.stageSeconds;

@@ -28,6 +28,11 @@ void LayerInputStats::add(const LayerCapture& c) {
     inputs[3].add(c.downInput);
 }
 
+at::Tensor calibrationMask(const ModelConfig& c, int layer, int64_t S, const at::Device& device) {
+    const auto window = c.windowOfLayer(layer);
+    return window && *window < S ? causalMask(window, S, device) : at::Tensor();
+}
+
 at::Tensor forwardLayer(const DecoderLayer& layer, const ModelConfig& c, const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                         const at::Tensor& mask, const std::function<void(const LayerCapture&)>& onCapture, bool keepOutput,
                         const std::stop_token& stop) {

@@ -30,6 +30,12 @@ struct LayerInputStats {
     void add(const engine::LayerCapture& c);
 };
 
+// The attention mask of `layer` over calibration blocks of S tokens: undefined, plain causal left to
+// the attention (flash attention on a GPU: the explicit mask's float scores took ~0.25 s a layer of
+// Qwen3-8B shapes on an H200), unless the layer's sliding window is shorter than the block; then
+// causal within the window ([1, 1, S, S] bool, engine::causalMask).
+at::Tensor calibrationMask(const ModelConfig& c, int layer, int64_t S, const at::Device& device);
+
 // Runs the layer over the calibration activations x [n, S, hidden] in chunks of kForwardChunkBlocks
 // sequences; hands each chunk's linear inputs to `onCapture` when given. Returns the layer's output
 // when `keepOutput`. A stop request throws Cancelled.

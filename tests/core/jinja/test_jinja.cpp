@@ -5,7 +5,7 @@
 // and the sandbox's refusals.
 #include "core/jinja/format.h"
 #include "core/jinja/template.h"
-#include "core/util/read_file.h"
+#include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest/QtTest>
@@ -15,30 +15,9 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-ojson loadCases() { return ojson::parse(awq::readFile(awq::test::sourceDir() / "tests/core/jinja/data/jinja_cases.json")); }
+ojson loadCases() { return awq::test::loadJsonCases("tests/core/jinja/data/jinja_cases.json"); }
 
-awq::jinja::Value toValue(const ojson& j) {
-    using awq::jinja::Value;
-    if (j.is_null()) return Value(nullptr);
-    if (j.is_boolean()) return Value(j.get<bool>());
-    if (j.is_number_integer()) return Value(j.get<std::int64_t>());
-    if (j.is_number_float()) return Value(j.get<double>());
-    if (j.is_string()) return Value(j.get<std::string>());
-    if (j.is_array()) {
-        awq::jinja::Array a;
-        for (const auto& v : j) a.push_back(toValue(v));
-        return Value(std::move(a));
-    }
-    auto o = std::make_shared<awq::jinja::Object>();
-    for (auto it = j.begin(); it != j.end(); ++it) o->set(it.key(), toValue(it.value()));
-    return Value(o);
-}
-
-std::string render(const std::string& source, const ojson& variables = ojson::object()) {
-    awq::jinja::Object vars;
-    for (auto it = variables.begin(); it != variables.end(); ++it) vars.set(it.key(), toValue(it.value()));
-    return awq::jinja::Template(source).render(vars);
-}
+using awq::test::renderJinja;
 
 }  // namespace
 
@@ -58,37 +37,37 @@ private Q_SLOTS:
         const ojson c = loadCases()[static_cast<std::size_t>(index)];
         if (c.contains("error")) {
             try {
-                const std::string out = render(c["template"], c["variables"]);
+                const std::string out = renderJinja(c["template"], c["variables"]);
                 QFAIL(("expected an error, rendered: " + out).c_str());
             } catch (const awq::jinja::TemplateError& e) {
                 QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
             }
             return;
         }
-        QCOMPARE(QString::fromStdString(render(c["template"], c["variables"])), QString::fromStdString(c["expected"].get<std::string>()));
+        QCOMPARE(QString::fromStdString(renderJinja(c["template"], c["variables"])), QString::fromStdString(c["expected"].get<std::string>()));
     }
 
     // {% call %}: what jinja2 refuses is refused here too, and caller() can't outlive its block.
     void callBlockRefusals() {
         using awq::jinja::TemplateError;
         // the caller macro takes only its declared parameters
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller(1) }}{% endmacro %}{% call m() %}a{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% macro m() %}{{ caller(1) }}{% endmacro %}{% call m() %}a{% endcall %}"));
         // a macro that never calls caller() can't take a call block
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}"));
         // {% call %} needs a call expression
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% call m %}y{% endcall %}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}y"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% call m %}y{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}y"));
         // caller kept in a namespace and called after its block ended
         try {
-            render("{% set ns = namespace(c=none) %}{% macro keep() %}{% set ns.c = caller %}{% endmacro %}"
-                   "{% call keep() %}body{% endcall %}{{ ns.c() }}");
+            renderJinja("{% set ns = namespace(c=none) %}{% macro keep() %}{% set ns.c = caller %}{% endmacro %}"
+                        "{% call keep() %}body{% endcall %}{{ ns.c() }}");
             QFAIL("caller() ran outside its block");
         } catch (const TemplateError& e) {
             QVERIFY2(std::string(e.what()).find("outside its {% call %} block") != std::string::npos, e.what());
         }
         // recursion through caller() is bounded like macro recursion
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro m() %}{% call m() %}x{% endcall %}{{ caller() }}{% endmacro %}"
-                                                       "{% call m() %}y{% endcall %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% macro m() %}{% call m() %}x{% endcall %}{{ caller() }}{% endmacro %}"
+                                                            "{% call m() %}y{% endcall %}"));
     }
 
     // What the Python operators are built on: dict keys with Python's identity, printf formatting.
@@ -114,7 +93,7 @@ private Q_SLOTS:
         QCOMPARE(awq::jinja::percentFormat("%(0)s", Value(std::make_shared<awq::jinja::Object>(d))), std::string("string"));
         // sizes stay bounded in the sandbox
         QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, awq::jinja::percentFormat("%999999999d", Value(1)));
-        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, render("{{ [1] | tojson(indent=100000) }}"));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, renderJinja("{{ [1] | tojson(indent=100000) }}"));
     }
 
 };

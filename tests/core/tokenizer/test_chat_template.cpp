@@ -7,6 +7,7 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/read_file.h"
+#include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest/QtTest>
@@ -21,30 +22,11 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-awq::jinja::Value toValue(const ojson& j) {
-    using awq::jinja::Value;
-    if (j.is_null()) return Value(nullptr);
-    if (j.is_boolean()) return Value(j.get<bool>());
-    if (j.is_number_integer()) return Value(j.get<std::int64_t>());
-    if (j.is_number_float()) return Value(j.get<double>());
-    if (j.is_string()) return Value(j.get<std::string>());
-    if (j.is_array()) {
-        awq::jinja::Array a;
-        for (const auto& v : j) a.push_back(toValue(v));
-        return Value(std::move(a));
-    }
-    auto o = std::make_shared<awq::jinja::Object>();
-    for (auto it = j.begin(); it != j.end(); ++it) o->set(it.key(), toValue(it.value()));
-    return Value(o);
-}
-
 // A tokenizer.json with two tokens: enough for a model folder whose chat template is under test.
 constexpr const char* kTinyTokenizer =
     R"({"version": "1.0", "added_tokens": [], "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}})";
 
-ojson loadRealTemplateCases() {
-    return ojson::parse(readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates/real_template_cases.json"));
-}
+ojson loadRealTemplateCases() { return awq::test::loadJsonCases("tests/core/tokenizer/data/real_templates/real_template_cases.json"); }
 
 // transformers' strftime_now at the fixed moment the expected outputs were rendered at
 // (2024-07-26 09:30:00, make_real_template_cases.py), so the comparison doesn't change daily.
@@ -64,11 +46,8 @@ awq::jinja::Value fixedStrftimeNow() {
     });
 }
 
-std::string render(const std::string& source, const ojson& variables = ojson::object()) {
-    awq::jinja::Object vars;
-    for (auto it = variables.begin(); it != variables.end(); ++it) vars.set(it.key(), toValue(it.value()));
-    return awq::jinja::Template(source).render(vars);
-}
+using awq::test::renderJinja;
+using awq::test::toJinjaValue;
 
 }  // namespace
 
@@ -115,9 +94,9 @@ private slots:
         const ojson& conversation = data["conversations"][c["conversation"].get<std::string>()];
         const std::string source = readFile(awq::test::sourceDir() / "tests/core/tokenizer/data/real_templates" / c["template"].get<std::string>());
         awq::jinja::Object vars;
-        for (auto it = data["context"].begin(); it != data["context"].end(); ++it) vars.set(it.key(), toValue(it.value()));
-        vars.set("messages", toValue(conversation["messages"]));
-        vars.set("tools", conversation.contains("tools") ? toValue(conversation["tools"]) : awq::jinja::Value(nullptr));
+        for (auto it = data["context"].begin(); it != data["context"].end(); ++it) vars.set(it.key(), toJinjaValue(it.value()));
+        vars.set("messages", toJinjaValue(conversation["messages"]));
+        vars.set("tools", conversation.contains("tools") ? toJinjaValue(conversation["tools"]) : awq::jinja::Value(nullptr));
         vars.set("documents", awq::jinja::Value(nullptr));
         vars.set("add_generation_prompt", awq::jinja::Value(conversation["add_generation_prompt"].get<bool>()));
         vars.set("strftime_now", fixedStrftimeNow());
@@ -206,7 +185,7 @@ private slots:
         QVERIFY(!t.isFallback());
         QVERIFY(awq::ChatTemplate().isFallback());
         // transformers' {% generation %} marks assistant text; it renders its body
-        QCOMPARE(render("a{% generation %}b{{ 1 }}{% endgeneration %}c"), std::string("ab1c"));
+        QCOMPARE(renderJinja("a{% generation %}b{{ 1 }}{% endgeneration %}c"), std::string("ab1c"));
     }
 
     void templateFromTokenizerConfig() {
@@ -250,24 +229,24 @@ private slots:
 
     void sandboxRefuses() {
         using awq::jinja::TemplateError;
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% include 'other.jinja' %}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% import 'x' as y %}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% extends 'base' %}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ range(1000000) | length }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% set l = [1] %}{{ l.append(2) }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% set d = {} %}{{ d.update({'a': 1}) }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ ('x' * 1000) * 100000 }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ undefined_thing.attr }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ 1 + none }}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ x | no_such_filter }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% include 'other.jinja' %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% import 'x' as y %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% extends 'base' %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ range(1000000) | length }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% set l = [1] %}{{ l.append(2) }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% set d = {} %}{{ d.update({'a': 1}) }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ ('x' * 1000) * 100000 }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ undefined_thing.attr }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ 1 + none }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ x | no_such_filter }}"));
         // a recursive loop that never ends is bounded like macro recursion
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}"));
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{% with a %}{% endwith %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{% with a %}{% endwith %}"));
         // one-pass generators can't be indexed or measured, as in jinja2
-        QVERIFY_THROWS_EXCEPTION(TemplateError, render("{{ [1, 2] | map('string') | length }}"));
+        QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja("{{ [1, 2] | map('string') | length }}"));
         // globals that would reach outside are simply undefined
-        QCOMPARE(render("{{ open is defined }} {{ cycler is defined }} {{ self is defined }}"), std::string("False False False"));
+        QCOMPARE(renderJinja("{{ open is defined }} {{ cycler is defined }} {{ self is defined }}"), std::string("False False False"));
     }
 };
 
