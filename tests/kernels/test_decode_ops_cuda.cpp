@@ -219,7 +219,7 @@ TEST(DecodeOpsCuda, AttentionMatchesReferenceForEverySplitAndWindow) {
 
 // A cache sized for a long context (a server's slots) with short sequences: the grid has 64 pieces,
 // a sequence uses one a 64 keys it sees, one a 32 up to 1024 keys (3000 keys: 47; 70: 3; 5: one,
-// written without the merge; 200: 7). The workspace starts as NaN, so a merge that read a piece
+// written without the merge; 200: 7), and leaves the workspace of the others untouched. The workspace starts as NaN, so a merge that read a piece
 // no block wrote this call would show; a second call with the sequences further on reuses the
 // workspace the first left (stale pieces from a longer split must not leak in either).
 TEST(DecodeOpsCuda, AttentionOverALongCacheUsesThePiecesTheKeysNeed) {
@@ -261,6 +261,21 @@ TEST(DecodeOpsCuda, AttentionOverALongCacheUsesThePiecesTheKeysNeed) {
         ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
         SCOPED_TRACE("positions " + std::to_string(positions[0]) + ", " + std::to_string(positions[1]));
         expectClose(dout.download<std::uint16_t>(), want, 2e-3f, "attention");
+        if (positions[0] != 3000) continue;
+        // The pieces a sequence does not need are never written: after the first call the workspace
+        // (values [pieces][D], then maxima [pieces], then sums [pieces], piece = (b * H + h) * splits
+        // + split) still holds NaN exactly past each sequence's pieces (3001 keys: 47 of 64; 71: 3).
+        const auto w = ws.download<float>();
+        const std::size_t pieces = std::size_t(B) * H * splits;
+        for (int b = 0; b < B; ++b)
+            for (int h = 0; h < H; ++h)
+                for (int split = 0; split < splits; ++split) {
+                    const std::size_t piece = (std::size_t(b) * H + h) * splits + split;
+                    const bool used = split < (b == 0 ? 47 : 3);
+                    ASSERT_EQ(std::isnan(w[pieces * D + piece]), !used) << "maximum of b " << b << " h " << h << " piece " << split;
+                    ASSERT_EQ(std::isnan(w[pieces * D + pieces + piece]), !used) << "sum of b " << b << " h " << h << " piece " << split;
+                    ASSERT_EQ(std::isnan(w[piece * D]), !used) << "value of b " << b << " h " << h << " piece " << split;
+                }
     }
 }
 

@@ -103,6 +103,13 @@ Quality measure(Engine& reference, const std::vector<int>& ids, const fs::path& 
     return {*r.meanKld, *r.top1Agreement};
 }
 
+// measure() of `folder` against the 656K model on eval-stories.txt.
+Quality measureAgainst656k(const fs::path& folder) {
+    const auto reference = Engine::load(test::modelDir("tinystories-656k"));
+    std::ifstream in(test::dataFile("eval-stories.txt"), std::ios::binary);
+    return measure(*reference, reference->encode(std::string(std::istreambuf_iterator<char>(in), {}), false), folder);
+}
+
 }  // namespace
 
 class GptqTest : public QObject {
@@ -242,10 +249,7 @@ private Q_SLOTS:
             }
         }
         QVERIFY(someCodeAboveEight && someCodeBelowEight);  // both signs of the symmetric range are used
-        const auto reference = Engine::load(test::modelDir("tinystories-656k"));
-        std::ifstream in(test::dataFile("eval-stories.txt"), std::ios::binary);
-        const auto ids = reference->encode(std::string(std::istreambuf_iterator<char>(in), {}), false);
-        const auto q = measure(*reference, ids, s.output);
+        const auto q = measureAgainst656k(s.output);
         qInfo("656K GPTQ sym: KLD %.6f  top-1 %.4f", q.kld, q.top1);
         QVERIFY(q.kld > 0 && q.kld < 0.2);
         // An AWQ or RTN job refuses it (those always have a zero point).
@@ -266,10 +270,7 @@ private Q_SLOTS:
         const auto r = readGptqLinear(store, "model.layers.1.mlp.down_proj");
         QCOMPARE(r.groups, 1);
         for (int g : r.gIdx) QCOMPARE(g, 0);
-        const auto reference = Engine::load(test::modelDir("tinystories-656k"));
-        std::ifstream in(test::dataFile("eval-stories.txt"), std::ios::binary);
-        const auto ids = reference->encode(std::string(std::istreambuf_iterator<char>(in), {}), false);
-        const auto q = measure(*reference, ids, s.output);
+        const auto q = measureAgainst656k(s.output);
         qInfo("656K GPTQ per channel: KLD %.6f  top-1 %.4f", q.kld, q.top1);
         QVERIFY(q.kld > 0 && q.kld < 0.2);
     }
