@@ -15,6 +15,7 @@
 #include "kernels/cuda/awq_repacked.h"
 
 #include "kernels/cuda/alignment.h"
+#include "kernels/cuda/awq_repacked_prefill_detail.h"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 #include "kernels/cuda/split_k.cuh"
@@ -28,6 +29,8 @@
 
 namespace awq::kernels {
 namespace {
+
+using prefill_detail::PrefillArgs;
 
 template <int WarpsN, int WarpsM, int TilesPerWarp, int PiecesPerWarp, int StageKBlocks, int Stages, int MinBlocks>
 struct Config {
@@ -44,15 +47,19 @@ struct Config {
     static constexpr int kScaleWords = StageKBlocks * kBlockTiles * 8 / 2;  // [k-block][tile][g] of 8 bytes
     static constexpr int kStageWords = kXWords + kWeightWords + kScaleWords;
     static constexpr std::size_t kSharedBytes = std::size_t(Stages) * kStageWords * 16;
+    static constexpr bool kWgmma = false;
 };
 
-struct PrefillArgs {
-    const __half* x;
-    const uint4* qpack;
-    const uint2* scaleZeros;
-    __half* y;
-    float* partial;  // [splits][M][N] when K is split, else nullptr
-    int M, K, N, G, kbPerSplit;
+// The sm_90 warpgroup kernels (sm90/awq_repacked_prefill_sm90.cu), described for the plan below.
+template <int TilesPerWarp, int Rows>
+struct Wgmma {
+    static constexpr int kTilesPerWarp = TilesPerWarp;
+    static constexpr int kBlockTiles = prefill_detail::wgmmaBlockTiles(TilesPerWarp);
+    static constexpr int kBlockRows = Rows < 0 ? -Rows : Rows;
+    static constexpr int kMinBlocks = prefill_detail::wgmmaMinBlocks(TilesPerWarp, Rows);
+    static constexpr int kRowsArg = Rows;
+    static constexpr int kStageKBlocks = 1;
+    static constexpr bool kWgmma = true;
 };
 
 // 16 bytes global -> shared, asynchronously; bytes < 16 fill the rest with zeros (0: all zeros).
@@ -249,11 +256,15 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
         }
     }
     args.kbPerSplit = p.kbPerSplit;
-    // Per call: the attribute is per device, and the call costs far less than the GEMM.
-    if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel<C>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(C::kSharedBytes));
-        e != cudaSuccess)
-        return e;
-    awqPrefillKernel<C><<<p.grid, C::kThreads, C::kSharedBytes, stream>>>(args);
+    if constexpr (C::kWgmma) {
+        if (const cudaError_t e = prefill_detail::launchWgmmaPrefill(C::kTilesPerWarp, C::kRowsArg, args, p.grid, stream); e != cudaSuccess) return e;
+    } else {
+        // Per call: the attribute is per device, and the call costs far less than the GEMM.
+        if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel<C>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(C::kSharedBytes));
+            e != cudaSuccess)
+            return e;
+        awqPrefillKernel<C><<<p.grid, C::kThreads, C::kSharedBytes, stream>>>(args);
+    }
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !args.partial) return e;
     return split_k::reduce<__half>(args.partial, args.y, int(p.grid.z), std::int64_t(args.M) * args.N, stream);  // M * N % 16 == 0
 }
@@ -268,14 +279,22 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
 using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
 using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
-constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2"};
-constexpr int kVariants = 3;
+constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
+                                         "wgmma 256x128/8w x1", "wgmma 256x128 in flight"};
+constexpr int kMmaSyncVariants = 3;
+constexpr int kVariants = 6;
+
+// The wgmma variants where this build and device have them (sm_90a code, compute 9.0).
+int variantsHere() { return prefill_detail::wgmmaPrefillAvailable() ? kVariants : kMmaSyncVariants; }
 
 template <class F>
 auto withVariant(int variant, F&& f) {
     switch (variant) {
     case 0: return f(Busy32{});
     case 1: return f(Busy64{});
+    case 3: return f(Wgmma<2, 64>{});
+    case 4: return f(Wgmma<2, 128>{});
+    case 5: return f(Wgmma<2, -128>{});
     default: return f(Wide128{});
     }
 }
@@ -285,8 +304,9 @@ auto withVariant(int variant, F&& f) {
 int variantFor(int M) {
     static const std::array<int, 3> picks = [] {
         std::array<int, 3> p{0, 1, 2};
+        if (prefill_detail::wgmmaPrefillAvailable()) p = {0, 3, 4};
         if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
-            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < kVariants)
+            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < variantsHere())
                 p = {a, b, c};
         return p;
     }();
@@ -302,12 +322,12 @@ bool prefillGemmEnabled() {
     return enabled;
 }
 
-int resolve(int variant, int M) { return variant >= 0 && variant < kVariants ? variant : variantFor(M); }
+int resolve(int variant, int M) { return variant >= 0 && variant < variantsHere() ? variant : variantFor(M); }
 
 }  // namespace
 
-int awqRepackedPrefillVariantCount() { return kVariants; }
-const char* awqRepackedPrefillVariantName(int variant) { return variant >= 0 && variant < kVariants ? kVariantNames[variant] : ""; }
+int awqRepackedPrefillVariantCount() { return variantsHere(); }
+const char* awqRepackedPrefillVariantName(int variant) { return variant >= 0 && variant < variantsHere() ? kVariantNames[variant] : ""; }
 
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize) {
     return prefillGemmEnabled() && M > 0 && M <= kAwqRepackedPrefillMaxM && awqRepackSupported(K, N, groupSize) && deviceComputeMajor() >= 8;

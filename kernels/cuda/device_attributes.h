@@ -23,6 +23,13 @@ inline int deviceComputeMajor() {
     return cachedDeviceAttribute(cudaDevAttrComputeCapabilityMajor, cache, 0);
 }
 
+// major * 10 + minor (90 for an H100 / H200), 0 when the runtime cannot tell.
+inline int deviceComputeCapability() {
+    static std::atomic<int> cache[16] = {};
+    const int major = deviceComputeMajor();
+    return major > 0 ? major * 10 + cachedDeviceAttribute(cudaDevAttrComputeCapabilityMinor, cache, 0) : 0;
+}
+
 inline int deviceSharedMemoryPerMultiprocessor() {
     static std::atomic<int> cache[16] = {};
     return cachedDeviceAttribute(cudaDevAttrMaxSharedMemoryPerMultiprocessor, cache, 48 * 1024);

@@ -1,0 +1,34 @@
+#pragma once
+// What the W4A16 prefill GEMM's launcher (awq_repacked_prefill.cu) shares with its sm_90 kernels
+// (sm90/awq_repacked_prefill_sm90.cu, compiled for sm_90a where the build targets sm_90). Internal to
+// kernels/cuda.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace awq::kernels::prefill_detail {
+
+// One launch's operands (awqRepackedPrefillGemm in awq_repacked.h): x [M, K] and y [M, N] fp16
+// row-major, the repacked weight, K split in ranges of kbPerSplit 64-input blocks (blockIdx.z).
+struct PrefillArgs {
+    const __half* x;
+    const uint4* qpack;
+    const uint2* scaleZeros;
+    __half* y;
+    float* partial;  // [splits][M][N] when K is split, else nullptr
+    int M, K, N, G, kbPerSplit;
+};
+
+// The warpgroup (wgmma) kernels: two warpgroups a block, each multiplying 64 * tilesPerWarp
+// outputs by `rows` rows of x; the block covers `rows` rows and 128 * tilesPerWarp outputs.
+// Whether this build holds them (sm_90a code) and the current device runs them (compute 9.0).
+bool wgmmaPrefillAvailable();
+constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
+constexpr int wgmmaMinBlocks(int, int) { return 1; }  // resident a multiprocessor
+// Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
+// tiles, y: row blocks, z: K splits). cudaErrorNotSupported where wgmmaPrefillAvailable() is false.
+cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream);
+
+}  // namespace awq::kernels::prefill_detail
