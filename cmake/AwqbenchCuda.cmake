@@ -12,6 +12,8 @@ if(AWQBENCH_ENABLE_CUDA)
       # Turing .. Blackwell consumer; Hopper gets its arch-specific variant for wgmma/TMA kernels.
       set(CMAKE_CUDA_ARCHITECTURES 75 80 86 89 90 120)
     endif()
+    # As asked, before libtorch's CMake turns CMAKE_CUDA_ARCHITECTURES OFF (kernels/cuda/sm90).
+    set(AWQBENCH_CUDA_ARCHITECTURES ${CMAKE_CUDA_ARCHITECTURES})
     enable_language(CUDA)
     set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
