@@ -107,10 +107,15 @@ constexpr int kAwqRepackedMaxM = 32;
 // rows; sm_80 or newer), unless AWQBENCH_PREFILL_GEMM=0.
 // variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
-// depends on it, so pass the same variant to both calls).
+// depends on it, so pass the same variant to both calls). The count is 5 on compute capability 9.0
+// with the sm_90a kernels built (3 and 4 are the wgmma ones), else 3.
+// On compute capability 9.0 (H100 / H200), where the build targets sm_90, 33..128 rows take
+// Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers
+// as the A operand, x staged in shared memory as B.
 // Measured on an H200 (awq_gemm_bench, Llama-3-8B gate|up 4096 -> 28672, cold L2): 32 rows 49 us
-// (cuBLAS fp16 59 us, awqRepackedGemm 97 us), 128 rows 127 us (cuBLAS fp16 65 us, dequantize +
-// cuBLAS 158 us); at 256 rows dequantize + cuBLAS is faster, hence kAwqRepackedPrefillMaxM.
+// (cuBLAS fp16 59 us, awqRepackedGemm 97 us), 128 rows 103 us with wgmma, 127 with mma.sync (cuBLAS
+// fp16 65 us, dequantize + cuBLAS 158 us); at 256 rows dequantize + cuBLAS is faster (189 us
+// against 208 for wgmma), hence kAwqRepackedPrefillMaxM.
 // From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm (gate|up
 // at 16 rows: 48 us against 76).
 constexpr int kAwqRepackedPrefillMinM = 9;

@@ -55,9 +55,8 @@ template <int TilesPerWarp, int Rows>
 struct Wgmma {
     static constexpr int kTilesPerWarp = TilesPerWarp;
     static constexpr int kBlockTiles = prefill_detail::wgmmaBlockTiles(TilesPerWarp);
-    static constexpr int kBlockRows = Rows < 0 ? -Rows : Rows;
+    static constexpr int kBlockRows = Rows;
     static constexpr int kMinBlocks = prefill_detail::wgmmaMinBlocks(TilesPerWarp, Rows);
-    static constexpr int kRowsArg = Rows;
     static constexpr int kStageKBlocks = 1;
     static constexpr bool kWgmma = true;
 };
@@ -257,7 +256,7 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
     }
     args.kbPerSplit = p.kbPerSplit;
     if constexpr (C::kWgmma) {
-        if (const cudaError_t e = prefill_detail::launchWgmmaPrefill(C::kTilesPerWarp, C::kRowsArg, args, p.grid, stream); e != cudaSuccess) return e;
+        if (const cudaError_t e = prefill_detail::launchWgmmaPrefill(C::kTilesPerWarp, C::kBlockRows, args, p.grid, stream); e != cudaSuccess) return e;
     } else {
         // Per call: the attribute is per device, and the call costs far less than the GEMM.
         if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel<C>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(C::kSharedBytes));
@@ -276,13 +275,20 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // 8 warps x 1 block of 2 x 8 (session 6's kernel) 145 us, cuBLAS fp16 65 us. Also measured and
 // left out: Busy64 at 4 blocks (capped at 128 registers, spills: 3% slower), 256 x 32 at 3 blocks
 // (within 1% of Busy32).
+// On sm_90 the warpgroup kernels (sm90/) take 33-128 rows; H200, same run (session 13, cold L2,
+// us: Busy64 or Wide128 -> wgmma, cuBLAS fp16): gate|up at 64 rows 79.5 -> 72.1 (60.1), at 128 rows
+// 127.0 -> 103.2 (65.5); down 128 rows 69.7 -> 58.4 (36.4); q|k|v 34.8 -> 30.1 (16.4). Busy32 stays
+// the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 71.6 us against 49.5). Measured along
+// the way (gate|up, 128 rows): 128 outputs a block (TilesPerWarp 1, two blocks an SM) 142 us against
+// 108 for 256 outputs, and waiting for each k-block's products before the next (no batch in flight
+// across the barrier) 107.7 us against 103.2.
 using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
 using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
 using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
-                                         "wgmma 256x128/8w x1", "wgmma 256x128 in flight"};
+                                         "wgmma 256x128/8w x1"};
 constexpr int kMmaSyncVariants = 3;
-constexpr int kVariants = 6;
+constexpr int kVariants = 5;
 
 // The wgmma variants where this build and device have them (sm_90a code, compute 9.0).
 int variantsHere() { return prefill_detail::wgmmaPrefillAvailable() ? kVariants : kMmaSyncVariants; }
@@ -294,7 +300,6 @@ auto withVariant(int variant, F&& f) {
     case 1: return f(Busy64{});
     case 3: return f(Wgmma<2, 64>{});
     case 4: return f(Wgmma<2, 128>{});
-    case 5: return f(Wgmma<2, -128>{});
     default: return f(Wide128{});
     }
 }

@@ -127,7 +127,7 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, 
     }
 }
 
-template <int TW, int Rows, bool InFlight>
+template <int TW, int Rows>
 __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using S = Shape<TW, Rows>;
@@ -194,12 +194,11 @@ __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefi
 #pragma unroll
             for (int tw = 0; tw < TW; ++tw) wgmmaRows<Rows>(acc[tw], cur[tw][j], xDescriptor(x + 32 * j), i > 0 || j > 0);
         wgmmaCommit();
-        if constexpr (InFlight) wgmmaWait<1>();  // stage i - 1's products: its registers and shared memory are free
+        wgmmaWait<1>();  // stage i - 1's products: its registers and shared memory are free
         if (i + 1 < count) {
             nextStage(i);
             dequantize(i + 1, next);
         }
-        if constexpr (!InFlight) wgmmaWait<0>();
     };
 
 #pragma unroll
@@ -241,13 +240,12 @@ __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefi
 #endif
 }
 
-template <int TW, int Rows, bool InFlight>
+template <int TW, int Rows>
 cudaError_t launch(const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = Shape<TW, Rows>::kSharedBytes;
-    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows, InFlight>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-        e != cudaSuccess)
+    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes); e != cudaSuccess)
         return e;
-    wgmmaPrefillKernel<TW, Rows, InFlight><<<grid, kThreads, bytes, stream>>>(args);
+    wgmmaPrefillKernel<TW, Rows><<<grid, kThreads, bytes, stream>>>(args);
     return cudaGetLastError();
 }
 
@@ -257,9 +255,8 @@ bool wgmmaPrefillAvailable() { return deviceComputeCapability() == 90; }
 
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
     if (!wgmmaPrefillAvailable()) return cudaErrorNotSupported;
-    if (tilesPerWarp == 2 && rows == 64) return launch<2, 64, true>(args, grid, stream);
-    if (tilesPerWarp == 2 && rows == 128) return launch<2, 128, false>(args, grid, stream);
-    if (tilesPerWarp == 2 && rows == -128) return launch<2, 128, true>(args, grid, stream);  // EXPERIMENT
+    if (tilesPerWarp == 2 && rows == 64) return launch<2, 64>(args, grid, stream);
+    if (tilesPerWarp == 2 && rows == 128) return launch<2, 128>(args, grid, stream);
     return cudaErrorInvalidValue;
 }
 
