@@ -113,9 +113,11 @@ constexpr int kAwqRepackedMaxM = 32;
 // Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers
 // as the A operand, x staged in shared memory as B.
 // Measured on an H200 (awq_gemm_bench, Llama-3-8B gate|up 4096 -> 28672, cold L2): 32 rows 49 us
-// (cuBLAS fp16 59 us, awqRepackedGemm 97 us), 128 rows 103 us with wgmma, 127 with mma.sync (cuBLAS
-// fp16 65 us, dequantize + cuBLAS 158 us); at 256 rows dequantize + cuBLAS is faster (189 us
-// against 208 for wgmma), hence kAwqRepackedPrefillMaxM.
+// (cuBLAS fp16 60 us, awqRepackedGemm 97 us), 128 rows 79 us with wgmma, 127 with mma.sync (cuBLAS
+// fp16 68 us, dequantize + cuBLAS 160 us). Past 128 rows dequantize + cuBLAS takes over
+// (kAwqRepackedPrefillMaxM): at 256 rows wgmma still wins on gate|up and down (155 / 78 us against
+// 185 / 93) but loses on q|k|v and o (50 / 30 against 40 / 25), and at 2048 rows it runs at ~420
+// TFLOPS against cuBLAS's ~630.
 // From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm (gate|up
 // at 16 rows: 48 us against 76).
 constexpr int kAwqRepackedPrefillMinM = 9;

@@ -235,16 +235,30 @@ PrefillPlan prefillPlan(int M, int K, int N) {
             kbPerSplit};
 }
 
+// The workspace: the wgmma kernels' permuted copy of x first (prefill_detail), then the K splits'
+// partial sums.
+template <class C>
+std::size_t permutedXBytes(int M, int K) {
+    if constexpr (C::kWgmma) return prefill_detail::wgmmaPermutedXBytes(M, K);
+    return 0;
+}
+
 template <class C>
 std::size_t workspaceBytes(int M, int K, int N) {
     const PrefillPlan p = prefillPlan<C>(M, K, N);
-    return p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
+    return permutedXBytes<C>(M, K) + (p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0);
 }
 
 template <class C>
 cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, std::size_t workspaceBytes) {
     PrefillArgs args = in;
     PrefillPlan p = prefillPlan<C>(args.M, args.K, args.N);
+    __half* permutedX = nullptr;
+    if (const std::size_t xBytes = permutedXBytes<C>(args.M, args.K); workspace && aligned16(workspace) && workspaceBytes >= xBytes) {
+        permutedX = static_cast<__half*>(workspace);
+        workspace = static_cast<char*>(workspace) + xBytes;
+        workspaceBytes -= xBytes;
+    }
     if (p.grid.z > 1) {
         const std::size_t need = std::size_t(p.grid.z) * std::size_t(args.M) * std::size_t(args.N) * sizeof(float);
         if (workspace && workspaceBytes >= need && aligned16(workspace)) {
@@ -256,7 +270,7 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
     }
     args.kbPerSplit = p.kbPerSplit;
     if constexpr (C::kWgmma) {
-        if (const cudaError_t e = prefill_detail::launchWgmmaPrefill(C::kTilesPerWarp, C::kBlockRows, args, p.grid, stream); e != cudaSuccess) return e;
+        if (const cudaError_t e = prefill_detail::launchWgmmaPrefill(C::kTilesPerWarp, C::kBlockRows, args, p.grid, stream, permutedX); e != cudaSuccess) return e;
     } else {
         // Per call: the attribute is per device, and the call costs far less than the GEMM.
         if (const cudaError_t e = cudaFuncSetAttribute(awqPrefillKernel<C>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(C::kSharedBytes));
@@ -275,13 +289,15 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // 8 warps x 1 block of 2 x 8 (session 6's kernel) 145 us, cuBLAS fp16 65 us. Also measured and
 // left out: Busy64 at 4 blocks (capped at 128 registers, spills: 3% slower), 256 x 32 at 3 blocks
 // (within 1% of Busy32).
-// On sm_90 the warpgroup kernels (sm90/) take 33-128 rows; H200, same run (session 13, cold L2,
-// us: Busy64 or Wide128 -> wgmma, cuBLAS fp16): gate|up at 64 rows 79.5 -> 72.1 (60.1), at 128 rows
-// 127.0 -> 103.2 (65.5); down 128 rows 69.7 -> 58.4 (36.4); q|k|v 34.8 -> 30.1 (16.4). Busy32 stays
-// the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 71.6 us against 49.5). Measured along
-// the way (gate|up, 128 rows): 128 outputs a block (TilesPerWarp 1, two blocks an SM) 142 us against
-// 108 for 256 outputs, and waiting for each k-block's products before the next (no batch in flight
-// across the barrier) 107.7 us against 103.2.
+// On sm_90 the warpgroup kernels (sm90/) take 33-128 rows; H200, one run (session 13, cold L2,
+// us: Busy64 / Wide128 -> wgmma, cuBLAS fp16 beside): gate|up at 64 rows 78.7 -> 62.9 (61.7), at
+// 128 rows 127.2 -> 78.7 (68.1); down at 128 rows 70.0 -> 48.2 (37.0); q|k|v 34.6 -> 26.0 (16.4).
+// Busy32 stays the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 62.2 us against 49.2).
+// Measured along the way (gate|up, 128 rows, earlier runs): 128 outputs a block (TilesPerWarp 1,
+// two blocks an SM) 142 us against 108 for 256; waiting for each k-block's products before the
+// next 107.7 us against 103.2 with a batch in flight; x permuted inside the kernel by 4-byte copies
+// 101.9 us against 78.7 with the permuting pass (63.0 with x not loaded at all, 94.3 with the
+// weights not dequantized: x's copies were the bottleneck).
 using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
 using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
 using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks

@@ -28,7 +28,10 @@ bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
 constexpr int wgmmaMinBlocks(int, int) { return 1; }  // resident a multiprocessor
 // Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
-// tiles, y: row blocks, z: K splits). cudaErrorNotSupported where wgmmaPrefillAvailable() is false.
-cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream);
+// tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned, or nullptr):
+// where a first pass writes x in the order the kernel's products read it (much faster than
+// permuting inside the kernel). cudaErrorNotSupported where wgmmaPrefillAvailable() is false.
+cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX);
+inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) * std::size_t(K) * 2 + 255) / 256 * 256; }
 
 }  // namespace awq::kernels::prefill_detail

@@ -18,8 +18,9 @@
 // (rows of 64 inputs, 16-byte chunk c of row r at chunk c ^ (r % 8); descriptor stride 1024 bytes
 // between 8-row groups), with the inputs of a k-block permuted the way the repacked layout
 // permutes them: product j of a k-block pairs mma k position kk with input
-// 16 (kk % 8 / 2) + 4 j + kk % 2 + 2 (kk / 8) (awq_repacked.h). Each 4-byte pair of inputs is
-// copied to its place with its own cp.async (a warp copies a row's 128 contiguous bytes).
+// 16 (kk % 8 / 2) + 4 j + kk % 2 + 2 (kk / 8) (awq_repacked.h). With room in the workspace a pass
+// over x writes it in that order first and the stages copy 16 bytes at a time; without, each
+// 4-byte pair of inputs is copied to its place with its own cp.async (much slower).
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
 
 #include "kernels/cuda/device_attributes.h"
@@ -100,17 +101,27 @@ __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint3
     }
 }
 
-template <int TW, int Rows>
+template <int TW, int Rows, bool Permuted>
 __device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, int kb, int tile0, int row0) {
     using S = Shape<TW, Rows>;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, tiles = a.N / 16, KB = a.K / 64;
-    // x: lane l copies inputs 2l, 2l + 1 of a row's k-block to their permuted, swizzled place.
-    const int t = lane >> 3, j = (lane & 7) >> 1;
-    for (int r = warp; r < Rows; r += kThreads / 32) {
-        const int m = a.M > row0 + r ? row0 + r : -1;
-        const __half* src = a.x + (m >= 0 ? std::size_t(m) * a.K + std::size_t(kb) * 64 + 2 * lane : 0);
-        const int chunk = (2 * j + (lane & 1)) ^ (r & 7);
-        copyAsync<4>(stage + r * kRowBytes + chunk * 16 + 4 * t, src, m >= 0);
+    if constexpr (Permuted) {
+        // x already in the k-blocks' product order (permuteForWgmmaKernel): 16-byte chunk q of row r
+        // to chunk q ^ (r % 8).
+        for (int i = int(threadIdx.x); i < Rows * 8; i += kThreads) {
+            const int r = i >> 3, q = i & 7, m = row0 + r;
+            const bool valid = m < a.M;
+            copyAsync<16>(stage + r * kRowBytes + ((q ^ (r & 7)) * 16), a.x + (valid ? std::size_t(m) * a.K + std::size_t(kb) * 64 + q * 8 : 0), valid);
+        }
+    } else {
+        // lane l copies inputs 2l, 2l + 1 of a row's k-block to their permuted, swizzled place.
+        const int t = lane >> 3, j = (lane & 7) >> 1;
+        for (int r = warp; r < Rows; r += kThreads / 32) {
+            const int m = a.M > row0 + r ? row0 + r : -1;
+            const __half* src = a.x + (m >= 0 ? std::size_t(m) * a.K + std::size_t(kb) * 64 + 2 * lane : 0);
+            const int chunk = (2 * j + (lane & 1)) ^ (r & 7);
+            copyAsync<4>(stage + r * kRowBytes + chunk * 16 + 4 * t, src, m >= 0);
+        }
     }
     const unsigned weights = stage + S::kXBytes;
     for (int i = int(threadIdx.x); i < S::kTiles * 32; i += kThreads) {
@@ -127,7 +138,7 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, 
     }
 }
 
-template <int TW, int Rows>
+template <int TW, int Rows, bool Permuted>
 __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using S = Shape<TW, Rows>;
@@ -180,7 +191,7 @@ __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefi
         waitCopies<kStages - 3>();
         asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
         __syncthreads();
-        if (i + kStages - 1 < count) loadStage<TW, Rows>(a, base + ((i + kStages - 1) % kStages) * S::kStageBytes, kbBegin + i + kStages - 1, tile0, row0);
+        if (i + kStages - 1 < count) loadStage<TW, Rows, Permuted>(a, base + ((i + kStages - 1) % kStages) * S::kStageBytes, kbBegin + i + kStages - 1, tile0, row0);
         commitCopies();
     };
     // The products of stage i from `cur`, and while they run, stage i + 1's A registers into `next`
@@ -203,7 +214,7 @@ __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefi
 
 #pragma unroll
     for (int s = 0; s < kStages - 1; ++s) {
-        if (s < count) loadStage<TW, Rows>(a, base + s * S::kStageBytes, kbBegin + s, tile0, row0);
+        if (s < count) loadStage<TW, Rows, Permuted>(a, base + s * S::kStageBytes, kbBegin + s, tile0, row0);
         commitCopies();
     }
     waitCopies<kStages - 2>();
@@ -240,30 +251,62 @@ __global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefi
 #endif
 }
 
-template <int TW, int Rows>
+// x [M, K] -> xp [M, K] with each k-block's inputs in the products' order (the mapping above):
+// position p of a k-block holds input 16 (p % 16 % 8 / 2) + 4 (p / 16) + p % 2 + 2 (p % 16 / 8). A
+// thread writes one 16-byte chunk (four input pairs). Why: the in-kernel permutation copies 4 bytes
+// a cp.async, and those copies took ~40% of the GEMM (H200, gate|up at 128 rows: 102 us, 63 us
+// with x left out); a pass over x costs a read and a write of M * K * 2 bytes.
+__global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, std::int64_t chunks) {
+    const std::int64_t c = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (c >= chunks) return;
+    const std::int64_t blockStart = (c >> 3) * 64;  // the k-block's first element (K % 64 == 0)
+    const int q = int(c & 7);
+    std::uint32_t pairs[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        const int p = 8 * q + 2 * i, kk = p % 16;
+        const int input = 16 * ((kk % 8) / 2) + 4 * (p / 16) + 2 * (kk / 8);
+        pairs[i] = *reinterpret_cast<const std::uint32_t*>(x + blockStart + input);
+    }
+    *reinterpret_cast<uint4*>(xp + c * 8) = make_uint4(pairs[0], pairs[1], pairs[2], pairs[3]);
+}
+
+template <int TW, int Rows, bool Permuted>
 cudaError_t launch(const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = Shape<TW, Rows>::kSharedBytes;
-    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes); e != cudaSuccess)
+    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows, Permuted>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        e != cudaSuccess)
         return e;
-    wgmmaPrefillKernel<TW, Rows><<<grid, kThreads, bytes, stream>>>(args);
+    wgmmaPrefillKernel<TW, Rows, Permuted><<<grid, kThreads, bytes, stream>>>(args);
     return cudaGetLastError();
+}
+
+template <int TW, int Rows>
+cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __half* permutedX) {
+    if (!permutedX) return launch<TW, Rows, false>(in, grid, stream);
+    const std::int64_t chunks = std::int64_t(in.M) * in.K / 8;
+    permuteForWgmmaKernel<<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, chunks);
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
+    PrefillArgs args = in;
+    args.x = permutedX;
+    return launch<TW, Rows, true>(args, grid, stream);
 }
 
 }  // namespace
 
 bool wgmmaPrefillAvailable() { return deviceComputeCapability() == 90; }
 
-cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
+cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX) {
     if (!wgmmaPrefillAvailable()) return cudaErrorNotSupported;
-    if (tilesPerWarp == 2 && rows == 64) return launch<2, 64>(args, grid, stream);
-    if (tilesPerWarp == 2 && rows == 128) return launch<2, 128>(args, grid, stream);
+    if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX);
     return cudaErrorInvalidValue;
 }
 
 #else  // built without sm_90a code
 
 bool wgmmaPrefillAvailable() { return false; }
-cudaError_t launchWgmmaPrefill(int, int, const PrefillArgs&, dim3, cudaStream_t) { return cudaErrorNotSupported; }
+cudaError_t launchWgmmaPrefill(int, int, const PrefillArgs&, dim3, cudaStream_t, __half*) { return cudaErrorNotSupported; }
 
 #endif
 
