@@ -56,7 +56,7 @@ struct Wgmma {
     static constexpr int kTilesPerWarp = TilesPerWarp;
     static constexpr int kBlockTiles = prefill_detail::wgmmaBlockTiles(TilesPerWarp);
     static constexpr int kBlockRows = Rows;
-    static constexpr int kMinBlocks = prefill_detail::wgmmaMinBlocks(TilesPerWarp, Rows);
+    static constexpr int kMinBlocks = prefill_detail::kWgmmaBlocksPerSm;
     static constexpr int kStageKBlocks = 1;
     static constexpr bool kWgmma = true;
 };
@@ -320,17 +320,20 @@ auto withVariant(int variant, F&& f) {
     }
 }
 
-// The variant for M rows (the fastest over a layer's linears in awq_gemm_bench's prefill table);
-// AWQBENCH_PREFILL_VARIANTS=a,b,c overrides the picks for M <= 32, <= 64 and above (for measuring).
+// The variant for M rows (the fastest over a layer's linears in awq_gemm_bench's prefill table),
+// on the current device (wgmma where it has them); AWQBENCH_PREFILL_VARIANTS=a,b,c overrides the
+// picks for M <= 32, <= 64 and above (for measuring; ignored where one is not compiled in).
 int variantFor(int M) {
-    static const std::array<int, 3> picks = [] {
-        std::array<int, 3> p{0, 1, 2};
-        if (prefill_detail::wgmmaPrefillAvailable()) p = {0, 3, 4};
+    static const std::array<int, 3> overridden = [] {
+        std::array<int, 3> p{-1, -1, -1};
         if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
-            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < variantsHere())
+            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < kVariants)
                 p = {a, b, c};
         return p;
     }();
+    const bool wgmma = prefill_detail::wgmmaPrefillAvailable();
+    std::array<int, 3> picks = wgmma ? std::array<int, 3>{0, 3, 4} : std::array<int, 3>{0, 1, 2};
+    if (overridden[0] >= 0 && std::max({overridden[0], overridden[1], overridden[2]}) < variantsHere()) picks = overridden;
     return M <= 32 ? picks[0] : M <= 64 ? picks[1] : picks[2];
 }
 

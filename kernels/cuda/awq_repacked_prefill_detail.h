@@ -26,7 +26,7 @@ struct PrefillArgs {
 // Whether this build holds them (sm_90a code) and the current device runs them (compute 9.0).
 bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
-constexpr int wgmmaMinBlocks(int, int) { return 1; }  // resident a multiprocessor
+constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (~180-255 registers a thread)
 // Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
 // tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned, or nullptr):
 // where a first pass writes x in the order the kernel's products read it (much faster than

@@ -141,7 +141,7 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, 
 }
 
 template <int TW, int Rows, bool Permuted>
-__global__ void __launch_bounds__(kThreads, wgmmaMinBlocks(TW, Rows)) wgmmaPrefillKernel(PrefillArgs a) {
+__global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using S = Shape<TW, Rows>;
     extern __shared__ unsigned char sharedBytes[];
