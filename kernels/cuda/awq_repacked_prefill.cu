@@ -254,7 +254,7 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
     PrefillArgs args = in;
     PrefillPlan p = prefillPlan<C>(args.M, args.K, args.N);
     __half* permutedX = nullptr;
-    if (const std::size_t xBytes = permutedXBytes<C>(args.M, args.K); workspace && aligned16(workspace) && workspaceBytes >= xBytes) {
+    if (const std::size_t xBytes = permutedXBytes<C>(args.M, args.K); xBytes > 0 && workspace && aligned16(workspace) && workspaceBytes >= xBytes) {
         permutedX = static_cast<__half*>(workspace);
         workspace = static_cast<char*>(workspace) + xBytes;
         workspaceBytes -= xBytes;

@@ -152,7 +152,7 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
     const int tile0 = int(blockIdx.x) * S::kTiles, row0 = int(blockIdx.y) * Rows;
     const int KB = a.K / 64;
     const int kbBegin = int(blockIdx.z) * a.kbPerSplit, kbEnd = min(KB, kbBegin + a.kbPerSplit);
-    const int count = kbEnd - kbBegin;
+    const int count = kbEnd - kbBegin;  // >= 1: the plan gives every split k-blocks (acc is never zeroed)
 
     // Not zeroed: the first products overwrite it (an instruction writing it while products are in
     // flight would serialize them).
