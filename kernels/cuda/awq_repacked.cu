@@ -1,6 +1,7 @@
 #include "kernels/cuda/awq_repacked.h"
 
 #include "kernels/awq_layout.h"
+#include "kernels/repacked_layout.h"
 #include "kernels/cuda/alignment.h"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/element_math.cuh"
@@ -16,12 +17,6 @@
 
 namespace awq::kernels {
 namespace {
-
-// Input k of nibble i of word j, lane tig t, k-block b; output column of nibble i for lane group g
-// of column tile c (the layout in awq_repacked.h). The mma's k order within a k-block is permuted
-// (any order gives the same sum) so that lane t's activations are 16 contiguous inputs.
-__host__ __device__ constexpr int repackedK(int b, int j, int t, int i) { return 64 * b + 16 * t + 4 * j + 2 * ((i >> 1) & 1) + (i >> 2); }
-__host__ __device__ constexpr int repackedColumn(int c, int g, int i) { return 16 * c + g + 8 * (i & 1); }
 
 int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
 
@@ -41,7 +36,7 @@ __global__ void repackWeightsKernel(const std::int32_t* __restrict__ qweight, in
     std::uint32_t out = 0;
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
-        const int k = repackedK(b, j, t, i), col = repackedColumn(c, g, i);
+        const int k = repackedInput(b, j, t, i), col = repackedColumn(c, g, i);
         const auto word = static_cast<std::uint32_t>(qweight[std::int64_t(k) * (N / 8) + col / 8]);
         out |= awqNibble(word, col % 8) << (4 * i);
     }

@@ -1,8 +1,10 @@
 // The AutoAWQ GEMM packing, checked on the CPU: a hand-computed word, a round trip, and the real
-// AutoAWQ-packed fixture against the bf16 weights it was made from.
+// AutoAWQ-packed fixture against the bf16 weights it was made from; and the repacked layout's index
+// maps against the tensor-core fragment layout.
 #include "kernels/awq_layout.h"
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
+#include "kernels/repacked_layout.h"
 #include "tests/kernels/awq_fixture.h"
 #include "tests/support/test_paths.h"
 
@@ -85,4 +87,44 @@ TEST(AwqLayout, FixtureDequantizesCloseToItsSource) {
 
 TEST(AwqLayout, NibbleOfColumnInvertsPackOrder) {
     for (int i = 0; i < 8; ++i) EXPECT_EQ(awqNibbleOfColumn(kAwqPackOrder[i]), i);
+}
+
+// The repacked layout's two maps (repacked_layout.h) against PTX's mma.m16n8k16 / wgmma A fragment
+// (lane g = lane / 4, t = lane % 4; register r holds row g + 8 (r & 1), k positions 2t + 8 (r >> 1)
+// and + 1, the low half first; nibble r of a word is the low half of register r, nibble r + 4 the
+// high half): the input the repack puts at a fragment element must be the input the prefill GEMM
+// stages at that product's k position, or the wgmma kernel multiplies weights by the wrong inputs.
+TEST(RepackedLayout, ProductOrderPairsEachFragmentElementWithItsInput) {
+    for (int t = 0; t < 4; ++t)
+        for (int j = 0; j < 4; ++j)
+            for (int r = 0; r < 4; ++r)
+                for (int half = 0; half < 2; ++half) {
+                    const int nibble = r + 4 * half;
+                    const int kk = 2 * t + 8 * (r >> 1) + half;
+                    EXPECT_EQ(repackedInput(0, j, t, nibble), productOrderInput(16 * j + kk)) << "t " << t << " word " << j << " nibble " << nibble;
+                    EXPECT_EQ(repackedInput(3, j, t, nibble), 3 * 64 + productOrderInput(16 * j + kk));
+                }
+    for (int g = 0; g < 8; ++g)
+        for (int nibble = 0; nibble < 8; ++nibble) {
+            const int r = nibble % 4;  // the register whose half the nibble is
+            EXPECT_EQ(repackedColumn(2, g, nibble), 2 * 16 + g + 8 * (r & 1));
+        }
+}
+
+TEST(RepackedLayout, ProductOrderIsAPermutationOfTheBlockWithAdjacentPairs) {
+    bool seen[64] = {};
+    for (int p = 0; p < 64; ++p) {
+        const int input = productOrderInput(p);
+        ASSERT_GE(input, 0);
+        ASSERT_LT(input, 64);
+        EXPECT_FALSE(seen[input]) << "input " << input << " twice";
+        seen[input] = true;
+        // The permuting pass copies 4-byte pairs: positions 2q, 2q + 1 hold adjacent inputs.
+        if (p % 2 == 1) {
+            EXPECT_EQ(input, productOrderInput(p - 1) + 1);
+        }
+    }
+    // Lane 1's first register pair of product 2 (k positions 2, 3) holds inputs 16 + 8, 16 + 9.
+    EXPECT_EQ(productOrderInput(16 * 2 + 2), 24);
+    EXPECT_EQ(productOrderInput(16 * 2 + 3), 25);
 }

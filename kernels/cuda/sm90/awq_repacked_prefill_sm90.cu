@@ -19,14 +19,15 @@
 // x in shared memory: the layout wgmma reads for a K-major B operand with the 128-byte swizzle
 // (rows of 64 inputs, 16-byte chunk c of row r at chunk c ^ (r % 8); descriptor stride 1024 bytes
 // between 8-row groups), with the inputs of a k-block permuted the way the repacked layout
-// permutes them: product j of a k-block pairs mma k position kk with input
-// 16 (kk % 8 / 2) + 4 j + kk % 2 + 2 (kk / 8) (awq_repacked.h). With room in the workspace a pass
-// over x writes it in that order first and the stages copy 16 bytes at a time; without, each
-// 4-byte pair of inputs is copied to its place with its own cp.async (much slower).
+// permutes them: position p of a k-block holds input productOrderInput(p) (repacked_layout.h).
+// With room in the workspace a pass over x writes it in that order first and the stages copy 16
+// bytes at a time; without, each 4-byte pair of inputs is copied to its place with its own
+// cp.async (much slower).
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
 
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/repacked_dequant.cuh"
+#include "kernels/repacked_layout.h"
 
 #include <cuda_fp16.h>
 
@@ -253,9 +254,9 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
 #endif
 }
 
-// x [M, K] -> xp [M, K] with each k-block's inputs in the products' order (the mapping above):
-// position p of a k-block holds input 16 (p % 16 % 8 / 2) + 4 (p / 16) + p % 2 + 2 (p % 16 / 8). A
-// thread writes one 16-byte chunk (four input pairs). Why: the in-kernel permutation copies 4 bytes
+// x [M, K] -> xp [M, K] with each k-block's inputs in the products' order: position p of a k-block
+// holds input productOrderInput(p) (repacked_layout.h). A thread writes one 16-byte chunk (four
+// input pairs; p even: inputs p and p + 1 are adjacent). Why: the in-kernel permutation copies 4 bytes
 // a cp.async, and those copies took ~40% of the GEMM (H200, gate|up at 128 rows: 102 us, 63 us
 // with x left out); a pass over x costs a read and a write of M * K * 2 bytes.
 __global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, std::int64_t chunks) {
@@ -265,11 +266,7 @@ __global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __re
     const int q = int(c & 7);
     std::uint32_t pairs[4];
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        const int p = 8 * q + 2 * i, kk = p % 16;
-        const int input = 16 * ((kk % 8) / 2) + 4 * (p / 16) + 2 * (kk / 8);
-        pairs[i] = *reinterpret_cast<const std::uint32_t*>(x + blockStart + input);
-    }
+    for (int i = 0; i < 4; ++i) pairs[i] = *reinterpret_cast<const std::uint32_t*>(x + blockStart + productOrderInput(8 * q + 2 * i));
     *reinterpret_cast<uint4*>(xp + c * 8) = make_uint4(pairs[0], pairs[1], pairs[2], pairs[3]);
 }
 
