@@ -16,6 +16,7 @@
 
 #include "kernels/cuda/alignment.h"
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
+#include "kernels/cuda/cp_async.cuh"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/mma_m16n8k16.cuh"
 #include "kernels/cuda/split_k.cuh"
@@ -61,17 +62,6 @@ struct Wgmma {
     static constexpr bool kWgmma = true;
 };
 
-// 16 bytes global -> shared, asynchronously; bytes < 16 fill the rest with zeros (0: all zeros).
-__device__ __forceinline__ void copyAsync(void* shared, const void* global, int bytes) {
-    const auto dst = static_cast<unsigned>(__cvta_generic_to_shared(shared));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(global), "r"(bytes));
-}
-__device__ __forceinline__ void commitCopies() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int Pending>
-__device__ __forceinline__ void waitCopies() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
-}
-
 __device__ __forceinline__ std::uint32_t halfPairBits(__half2 v) {
     std::uint32_t r;
     memcpy(&r, &v, 4);
@@ -88,14 +78,14 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, uint4* stage, in
         const int m = row0 + r, kb = kb0 + c / 8;
         const bool valid = m < a.M && kb < kbEnd;
         const __half* src = a.x + (valid ? std::size_t(m) * a.K + std::size_t(kb0) * 64 + c * 8 : 0);
-        copyAsync(xs + r * C::kRowWords + c, src, valid ? 16 : 0);
+        copyAsync<16>(sharedAddress(xs + r * C::kRowWords + c), src, valid);
     }
     uint4* ws = stage + C::kXWords;
     for (int i = int(threadIdx.x); i < C::kWeightWords; i += C::kThreads) {
         const int lane = i % 32, kbl = (i / 32) % C::kStageKBlocks, tl = i / (32 * C::kStageKBlocks);
         const int tile = tile0 + tl, kb = kb0 + kbl;
         const bool valid = tile < tiles && kb < kbEnd;
-        copyAsync(ws + i, a.qpack + (valid ? (std::size_t(tile) * KB + kb) * 32 + lane : 0), valid ? 16 : 0);
+        copyAsync<16>(sharedAddress(ws + i), a.qpack + (valid ? (std::size_t(tile) * KB + kb) * 32 + lane : 0), valid);
     }
     uint4* ss = ws + C::kWeightWords;
     for (int i = int(threadIdx.x); i < C::kScaleWords; i += C::kThreads) {  // two (tile, g) entries a word
@@ -103,7 +93,7 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, uint4* stage, in
         const int tile = tile0 + within / 4, kb = kb0 + kbl;
         const bool valid = tile < tiles && kb < kbEnd;
         const std::size_t entry = (std::size_t(kb * 64 / a.G) * tiles + tile) * 8 + (within % 4) * 2;
-        copyAsync(ss + i, a.scaleZeros + (valid ? entry : 0), valid ? 16 : 0);
+        copyAsync<16>(sharedAddress(ss + i), a.scaleZeros + (valid ? entry : 0), valid);
     }
 }
 

@@ -24,6 +24,7 @@
 // bytes at a time; without, each 4-byte pair of inputs is copied to its place with its own
 // cp.async (much slower).
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
+#include "kernels/cuda/cp_async.cuh"
 
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/repacked_dequant.cuh"
@@ -53,22 +54,6 @@ struct Shape {
     static constexpr int kSharedBytes = kStages * kStageBytes + 1024;  // + room to align to 1024
     static_assert(kStageBytes % 1024 == 0 && kTiles * 8 * 8 <= kScaleBytes);
 };
-
-__device__ __forceinline__ unsigned sharedAddress(const void* p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); }
-
-// `bytes` (4 or 16) global -> shared, asynchronously; src bytes 0 fills zeros.
-template <int Bytes>
-__device__ __forceinline__ void copyAsync(unsigned dst, const void* src, bool valid) {
-    if constexpr (Bytes == 16)
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0));
-    else
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
-}
-__device__ __forceinline__ void commitCopies() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int Pending>
-__device__ __forceinline__ void waitCopies() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
-}
 
 // Shared-memory matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address >> 4, leading
 // byte offset 16 (unused by swizzled K-major layouts), stride byte offset 1024 (between 8-row
