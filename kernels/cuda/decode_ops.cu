@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <type_traits>
 
 namespace awq::kernels {
@@ -151,8 +152,9 @@ __global__ void ropeKvWriteKernel(RopeKvArgs<T> a) {
 
 // ---------------------------------------------------------------------------------------------
 // Decode attention: a block per (sequence, kv head, piece of the keys, group of up to eight query
-// heads); four warps take keys in turn, each keeping an online softmax per query head; the warps
-// merge in shared memory; with several pieces a second kernel merges them.
+// heads or one query head, see attentionQueryHeadsPerBlock); four warps take keys in turn, each
+// keeping an online softmax per query head; the warps merge in shared memory; with several pieces a
+// second kernel merges them.
 // ---------------------------------------------------------------------------------------------
 constexpr int kAttnWarps = 4;
 constexpr int kMaxGroup = 8;
@@ -182,19 +184,20 @@ __device__ __forceinline__ AttentionPieces attentionPieces(const DecodeAttention
     return p;
 }
 
-template <typename T, int E>
+template <typename T, int E, int MaxGroup>
 __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
-    __shared__ float sMax[kAttnWarps][kMaxGroup], sSum[kAttnWarps][kMaxGroup];
-    __shared__ float sAcc[kAttnWarps][kMaxGroup][E * 32];
+    __shared__ float sMax[kAttnWarps][MaxGroup], sSum[kAttnWarps][MaxGroup];
+    __shared__ float sAcc[kAttnWarps][MaxGroup][E * 32];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int D = a.headDim;
     const int group = a.heads / a.kvHeads;
     const int b = int(blockIdx.x) / a.kvHeads, kvh = int(blockIdx.x) % a.kvHeads;
     const int split = blockIdx.y;
-    const int g0 = int(blockIdx.z) * kMaxGroup;
-    const int groupHere = min(kMaxGroup, group - g0);
+    const int perBlock = (group + int(gridDim.z) - 1) / int(gridDim.z);  // <= MaxGroup (the host's choice)
+    const int g0 = int(blockIdx.z) * perBlock;
+    const int groupHere = min(perBlock, group - g0);
 
     const AttentionPieces plan = attentionPieces(a, a.positions[b], keysPerPiece);
     if (split >= plan.pieces) return;  // the merge reads plan.pieces pieces only
@@ -202,17 +205,17 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     const int end = min(start + plan.chunk, plan.pos + 1);
 
     // Queries pre-scaled by scale * log2(e): the softmax runs on exp2.
-    float q[kMaxGroup][E];
+    float q[MaxGroup][E];
 #pragma unroll
-    for (int g = 0; g < kMaxGroup; ++g) {
+    for (int g = 0; g < MaxGroup; ++g) {
         const int h = kvh * group + g0 + g;
 #pragma unroll
         for (int e = 0; e < E; ++e)
             q[g][e] = g < groupHere ? toFloat(a.q[(std::size_t(b) * a.heads + h) * D + lane * E + e]) * a.scale * kLog2e : 0.0f;
     }
-    float runMax[kMaxGroup], runSum[kMaxGroup], acc[kMaxGroup][E];
+    float runMax[MaxGroup], runSum[MaxGroup], acc[MaxGroup][E];
 #pragma unroll
-    for (int g = 0; g < kMaxGroup; ++g) {
+    for (int g = 0; g < MaxGroup; ++g) {
         runMax[g] = -INFINITY;
         runSum[g] = 0.0f;
 #pragma unroll
@@ -223,7 +226,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     // a time left the loop waiting on a memory round trip per key (measured on an H200: attention
     // over 2048 keys ran at ~1/7 of the read bandwidth). Loading the next U keys while scoring these
     // was measured and dropped (engine_bench batch 1: +1% at prompt 128, -4% at 2048).
-    constexpr int U = E <= 4 ? 4 : 2;
+    constexpr int U = MaxGroup == 1 ? (E <= 4 ? 8 : 4) : (E <= 4 ? 4 : 2);
     for (int t0 = start + warp * U; t0 < end; t0 += kAttnWarps * U) {
         float k[U][E], v[U][E];
 #pragma unroll
@@ -236,7 +239,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
             }
         }
 #pragma unroll
-        for (int g = 0; g < kMaxGroup; ++g) {
+        for (int g = 0; g < MaxGroup; ++g) {
             if (g >= groupHere) break;
             float scores[U];
             float newMax = runMax[g];
@@ -264,7 +267,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
         }
     }
 #pragma unroll
-    for (int g = 0; g < kMaxGroup; ++g) {
+    for (int g = 0; g < MaxGroup; ++g) {
         if (lane == 0) {
             sMax[warp][g] = runMax[g];
             sSum[warp][g] = runSum[g];
@@ -493,6 +496,23 @@ cudaError_t ropeKvWrite(const RopeKvArgs<T>& a, cudaStream_t stream) {
 // 64 keys 395 / 2470 / 343 / 1645, 128 keys 377 / 2362 / 337 / 1645).
 int attentionKeysPerPiece(int batch, int kvHeads) { return std::max(1, batch * kvHeads) >= 2 * deviceMultiprocessors() ? 512 : 64; }
 
+// Query heads a block scores against its keys: all of a kv head's group (up to kMaxGroup), or one
+// each where even a block a query head leaves multiprocessors idle (batch 1 at prompt 128: 8 kv
+// heads x 3 pieces = 24 blocks for 132 SMs), so that a block's warps score one head instead of
+// four, with twice the keys in flight, and the group's blocks share their keys through L2.
+// Measured on an H200 (engine_bench, Llama-3-8B shapes, batch 1, prompt 128): attention 8.0 ->
+// 4.0 us a layer, 436 -> 455 tok/s; batch 8 and prompt 2048 take the whole group as before.
+// AWQBENCH_ATTN_HEADS_PER_BLOCK=1 or =8 forces one rule (for measuring).
+int attentionQueryHeadsPerBlock(int blocksPerQueryGroup, int group) {
+    static const int forced = [] {
+        const char* v = std::getenv("AWQBENCH_ATTN_HEADS_PER_BLOCK");
+        return v && *v ? std::atoi(v) : 0;
+    }();
+    if (forced == 1) return 1;
+    if (forced > 1) return std::min(group, kMaxGroup);
+    return std::int64_t(blocksPerQueryGroup) * group <= deviceMultiprocessors() ? 1 : std::min(group, kMaxGroup);
+}
+
 int decodeAttentionSplits(int batch, int kvHeads, int capacity) {
     constexpr int kTargetBlocks = 1024;
     const int blocks = std::max(1, batch * kvHeads);
@@ -514,9 +534,13 @@ cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream
     if (a.batch == 0) return cudaSuccess;
     const int group = a.heads / a.kvHeads;
     const int keysPerPiece = attentionKeysPerPiece(a.batch, a.kvHeads);
-    const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + kMaxGroup - 1) / kMaxGroup));
+    const int perBlock = attentionQueryHeadsPerBlock(a.batch * a.kvHeads * a.splits, group);
+    const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + perBlock - 1) / perBlock));
     const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
-        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value>, grid, dim3(kAttnWarps * 32), 0, stream, a, keysPerPiece);
+        if (perBlock == 1)
+            return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value, 1>, grid, dim3(kAttnWarps * 32), 0, stream, a, keysPerPiece);
+        return launchProgrammatic(decodeAttentionKernel<T, decltype(e)::value, kMaxGroup>, grid, dim3(kAttnWarps * 32), 0, stream, a,
+                                  keysPerPiece);
     });
     if (err != cudaSuccess || a.splits == 1) return err;
     return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a,
