@@ -94,27 +94,36 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
     return q;
 }
 
-at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
-                               int window, double scale) {
-    requireHalfTensor(q, "q");
-    const int B = int(q.size(0)), H = int(q.size(1)), D = int(q.size(2));
-    const int kvHeads = int(keys.size(1)), capacity = int(keys.size(2));
+at::Tensor cudaDecodeAttention(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                               const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int window,
+                               double scale) {
+    requireHalfTensor(qkv, "qkv");
+    requireHalfTensor(keys, "key cache");
+    requireHalfTensor(values, "value cache");
+    const int B = int(qkv.size(0)), kvHeads = int(keys.size(1)), capacity = int(keys.size(2)), D = int(keys.size(3));
+    if (qkv.dim() != 2 || qkv.size(1) != std::int64_t(heads + 2 * kvHeads) * D)
+        throw Error("decode attention: qkv must be [batch, (heads + 2 kv heads) * head dim] rows of the fused q|k|v projection");
     const int splits = kernels::decodeAttentionSplits(B, kvHeads, capacity);
-    const std::size_t workspaceBytes = kernels::decodeAttentionWorkspaceBytes(B, H, D, splits);
+    const std::size_t workspaceBytes = kernels::decodeAttentionWorkspaceBytes(B, heads, D, splits);
     at::Tensor workspace;
-    if (workspaceBytes > 0) workspace = at::empty({std::int64_t(workspaceBytes / sizeof(float))}, q.options().dtype(at::kFloat));
-    auto out = at::empty({B, H * D}, q.options());
-    checkKernel(withElementType(q,
+    if (workspaceBytes > 0) workspace = at::empty({std::int64_t(workspaceBytes / sizeof(float))}, qkv.options().dtype(at::kFloat));
+    auto out = at::empty({B, heads * D}, qkv.options());
+    checkKernel(withElementType(qkv,
                           [&](auto tag) {
                               using T = decltype(tag);
-                              const kernels::DecodeAttentionArgs<T> args{pointer<T>(q),         pointer<T>(keys),
+                              const kernels::RopeKvArgs<T> rope{pointer<T>(qkv),       pointer<T>(qNorm),    pointer<T>(kNorm),
+                                                                float(eps),            cos.data_ptr<float>(), sin.data_ptr<float>(),
+                                                                positions.data_ptr<std::int32_t>(), nullptr, pointer<T>(keys),
+                                                                pointer<T>(values),    B,                    heads,
+                                                                kvHeads,               D,                    capacity};
+                              const kernels::DecodeAttentionArgs<T> args{nullptr /* q: rotated in the kernel */, pointer<T>(keys),
                                                                          pointer<T>(values),    positions.data_ptr<std::int32_t>(),
                                                                          pointer<T>(out),       workspace.defined() ? workspace.data_ptr<float>() : nullptr,
-                                                                         B,                     H,
+                                                                         B,                     heads,
                                                                          kvHeads,               D,
                                                                          capacity,              window,
                                                                          splits,                float(scale)};
-                              return kernels::decodeAttention<T>(args, currentStream(q));
+                              return kernels::decodeAttention<T>(args, currentStream(qkv), &rope);
                           }),
           "decode attention");
     return out;

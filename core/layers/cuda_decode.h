@@ -23,10 +23,13 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
                            const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
                            int tokensPerSequence = 1);
 
-// q [B, H, D] over keys/values [B, KvH, capacity, D] up to positions[b] (within `window` tokens when
-// window > 0) -> [B, H * D].
-at::Tensor cudaDecodeAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& positions,
-                               int window, double scale);
+// A decode step's attention from its raw q|k|v rows [B, (H + 2 KvH) D], one token a sequence: the
+// q/k norm and rotary embedding as cudaRopeKvWrite (row positions[b] of keys / values
+// [B, KvH, capacity, D] written), then attention over rows up to positions[b] (within `window`
+// tokens when window > 0) -> [B, H * D]. One kernel (kernels::decodeAttention with rope).
+at::Tensor cudaDecodeAttention(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                               const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int window,
+                               double scale);
 
 // gateUp [rows, 2 I] -> silu(gate) * up [rows, I].
 at::Tensor cudaSiluMul(const at::Tensor& gateUp);

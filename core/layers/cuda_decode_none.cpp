@@ -15,7 +15,10 @@ at::Tensor cudaRopeKvWrite(const at::Tensor&, const at::Tensor&, const at::Tenso
                            const at::Tensor&, at::Tensor&, at::Tensor&, int, int, int) {
     notBuilt();
 }
-at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&, int, double) { notBuilt(); }
+at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::Tensor&, double, const at::Tensor&, const at::Tensor&,
+                               const at::Tensor&, at::Tensor&, at::Tensor&, int, int, double) {
+    notBuilt();
+}
 at::Tensor cudaSiluMul(const at::Tensor&) { notBuilt(); }
 at::Tensor cudaArgmaxRows(const at::Tensor&, at::Tensor*) { notBuilt(); }
 std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor&) { notBuilt(); }

@@ -78,8 +78,13 @@ struct DecodeAttentionArgs {
     int batch, heads, kvHeads, headDim, capacity, window, splits;
     float scale;
 };
+// rope (optional): this step's fused q|k|v rows, one token per sequence (rope.batch == args.batch,
+// tokensPerSequence 1; the same caches, positions and shapes as args). The attention kernel then
+// applies the q/k norm and the rotary embedding itself and writes row positions[b] of the caches
+// before reading them: the bits ropeKvWrite + decodeAttention give, one launch fewer (rope.q and
+// args.q are not used).
 template <typename T>
-cudaError_t decodeAttention(const DecodeAttentionArgs<T>& args, cudaStream_t stream);
+cudaError_t decodeAttention(const DecodeAttentionArgs<T>& args, cudaStream_t stream, const RopeKvArgs<T>* rope = nullptr);
 
 // How many pieces (at most) to split each sequence's keys into so that B * KvH * splits blocks fill
 // the GPU once the cache is full (capacity / keys a piece at most, as above).

@@ -217,6 +217,68 @@ TEST(DecodeOpsCuda, AttentionMatchesReferenceForEverySplitAndWindow) {
     }
 }
 
+// The decode step's attention with the rope / KV write folded in (decodeAttention with rope) gives
+// the same bits as ropeKvWrite followed by decodeAttention: output and both caches, with and
+// without Qwen3's q/k norm, a sliding window, one piece or several (on a 132-SM GPU both the
+// one-query-head-a-block and the whole-group grids run).
+TEST(DecodeOpsCuda, AttentionWithRopeFoldedInMatchesRopeThenAttention) {
+    std::mt19937 rng(5);
+    const int B = 3, capacity = 300;
+    struct Shape {
+        int H, KvH, D;
+        bool qkNorm;
+    };
+    for (const Shape s : {Shape{32, 8, 128, false}, Shape{16, 2, 64, true}, Shape{40, 4, 128, true}}) {
+        const int all = s.H + 2 * s.KvH;
+        const auto qkv = randomHalves(rng, std::size_t(B) * all * s.D, -2, 2);
+        const auto qn = randomHalves(rng, std::size_t(s.D), 0.5f, 1.5f), kn = randomHalves(rng, std::size_t(s.D), 0.5f, 1.5f);
+        std::vector<float> cosT(std::size_t(capacity) * s.D), sinT(cosT.size());
+        for (int p = 0; p < capacity; ++p)
+            for (int i = 0; i < s.D / 2; ++i) {
+                const double f = p * std::pow(10000.0, -2.0 * i / s.D);
+                cosT[std::size_t(p) * s.D + i] = cosT[std::size_t(p) * s.D + i + s.D / 2] = float(std::cos(f));
+                sinT[std::size_t(p) * s.D + i] = sinT[std::size_t(p) * s.D + i + s.D / 2] = float(std::sin(f));
+            }
+        const Halves cacheInit = randomHalves(rng, std::size_t(B) * s.KvH * capacity * s.D, -1, 1);
+        const std::vector<std::int32_t> positions = {0, 130, capacity - 1};
+        DeviceBuffer<std::uint16_t> dqkv(qkv), dqn(qn), dkn(kn);
+        DeviceBuffer<float> dcos(cosT), dsin(sinT);
+        DeviceBuffer<std::int32_t> dpos(positions);
+        const float scale = 1.0f / std::sqrt(float(s.D));
+        for (const int window : {0, 50})
+            for (const int splits : {1, 3, decodeAttentionSplits(B, s.KvH, capacity)}) {
+                SCOPED_TRACE("H=" + std::to_string(s.H) + " KvH=" + std::to_string(s.KvH) + " D=" + std::to_string(s.D) +
+                             " window=" + std::to_string(window) + " splits=" + std::to_string(splits));
+                Halves out[2], keys[2], values[2];
+                for (const bool folded : {false, true}) {
+                    DeviceBuffer<std::uint16_t> dq(Halves(std::size_t(B) * s.H * s.D, kPoison)), dk(cacheInit), dv(cacheInit);
+                    DeviceBuffer<std::uint16_t> dout(Halves(std::size_t(B) * s.H * s.D, kPoison));
+                    DeviceBuffer<float> ws(std::vector<float>(decodeAttentionWorkspaceBytes(B, s.H, s.D, splits) / sizeof(float), NAN));
+                    const RopeKvArgs<__half> rope{halves(dqkv), s.qkNorm ? halves(dqn) : nullptr, s.qkNorm ? halves(dkn) : nullptr, 1e-6f,
+                                                  dcos.ptr,     dsin.ptr,
+                                                  dpos.ptr,     folded ? nullptr : halves(dq),
+                                                  halves(dk),   halves(dv),
+                                                  B,            s.H,
+                                                  s.KvH,        s.D,
+                                                  capacity,     1};
+                    if (!folded) ASSERT_EQ(ropeKvWrite(rope, nullptr), cudaSuccess);
+                    const DecodeAttentionArgs<__half> args{folded ? nullptr : halves(dq), halves(dk), halves(dv), dpos.ptr, halves(dout),
+                                                           splits > 1 ? ws.ptr : nullptr, B, s.H, s.KvH, s.D, capacity, window, splits, scale};
+                    ASSERT_EQ(decodeAttention(args, nullptr, folded ? &rope : nullptr), cudaSuccess);
+                    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+                    out[folded] = dout.download<std::uint16_t>();
+                    keys[folded] = dk.download<std::uint16_t>();
+                    values[folded] = dv.download<std::uint16_t>();
+                }
+                for (const auto h : out[1]) ASSERT_FALSE(std::isnan(h2f(h))) << "an output not written";
+                EXPECT_EQ(out[1], out[0]) << "attention output";
+                EXPECT_EQ(keys[1], keys[0]) << "key cache";
+                EXPECT_EQ(values[1], values[0]) << "value cache";
+                EXPECT_NE(keys[1], cacheInit) << "this step's keys were not written";
+            }
+    }
+}
+
 // A cache sized for a long context (a server's slots) with short sequences: the grid has 64 pieces,
 // a sequence uses one a 64 keys it sees, one a 32 up to 1024 keys (3000 keys: 47; 70: 3; 5: one,
 // written without the merge; 200: 7), and leaves the workspace of the others untouched. The workspace starts as NaN, so a merge that read a piece
@@ -333,5 +395,14 @@ TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {
     bad.kvHeads = 8;
     bad.headDim = 80;  // not a multiple of 32
     EXPECT_EQ(decodeAttention(bad, nullptr), cudaErrorInvalidValue);
+    bad.headDim = 128;
+    RopeKvArgs<__half> prefillRows{};  // the folded rope takes one token a sequence, the attention's shapes
+    prefillRows.batch = 1;
+    prefillRows.heads = 8;
+    prefillRows.kvHeads = 8;
+    prefillRows.headDim = 128;
+    prefillRows.capacity = 16;
+    prefillRows.tokensPerSequence = 3;
+    EXPECT_EQ(decodeAttention(bad, nullptr, &prefillRows), cudaErrorInvalidValue);
     EXPECT_EQ(siluMul<__half>(nullptr, nullptr, 1, 12, nullptr), cudaErrorInvalidValue);
 }

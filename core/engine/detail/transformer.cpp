@@ -256,9 +256,9 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
     };
     for (int l = 0; l < c.numLayers; ++l) {
         const auto& layer = layers_[l];
-        const auto q = cudaRopeKvWrite(normThenLinear(*layer.qkv, layer.inputNorm), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
-                                       rope_.sin, positions, cache.keys[l], cache.values[l], c.numHeads, c.numKvHeads);
-        const auto attn = cudaDecodeAttention(q, cache.keys[l], cache.values[l], positions, c.windowOfLayer(l).value_or(0), scale);
+        const auto attn = cudaDecodeAttention(normThenLinear(*layer.qkv, layer.inputNorm), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
+                                              rope_.sin, positions, cache.keys[l], cache.values[l], c.numHeads,
+                                              c.windowOfLayer(l).value_or(0), scale);
         addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
         addToResidual(*layer.down, normThenLinear(*layer.gateUp, layer.postAttentionNorm), DecodeFusion::Input::siluMul);
     }
