@@ -73,22 +73,37 @@ at::Tensor cudaRmsNormResidual(at::Tensor& x, const at::Tensor& delta, const at:
     return out;
 }
 
-at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
-                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
-                           int tokensPerSequence) {
+namespace {
+// The rope / KV-write arguments for these tensors (the caches' shapes give D and the capacity); q
+// undefined where the attention kernel rotates the queries itself.
+template <typename T>
+kernels::RopeKvArgs<T> ropeKvArgs(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                                  const at::Tensor& sin, const at::Tensor& positions, const at::Tensor& q, at::Tensor& keys, at::Tensor& values,
+                                  int heads, int kvHeads, int tokensPerSequence) {
+    return {pointer<T>(qkv),    pointer<T>(qNorm),   pointer<T>(kNorm),  float(eps),          cos.data_ptr<float>(),
+            sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(), pointer<T>(q), pointer<T>(keys), pointer<T>(values),
+            int(qkv.size(0)),   heads,               kvHeads,            int(keys.size(3)),   int(keys.size(2)),
+            tokensPerSequence};
+}
+
+void requireRopeInputs(const at::Tensor& qkv, const at::Tensor& keys, const at::Tensor& values) {
     requireHalfTensor(qkv, "qkv");
     requireHalfTensor(keys, "key cache");
     requireHalfTensor(values, "value cache");
-    const int B = int(qkv.size(0)), D = int(keys.size(3)), capacity = int(keys.size(2));
-    auto q = at::empty({B, heads, D}, qkv.options());
+}
+}  // namespace
+
+at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
+                           const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int kvHeads,
+                           int tokensPerSequence) {
+    requireRopeInputs(qkv, keys, values);
+    auto q = at::empty({qkv.size(0), heads, keys.size(3)}, qkv.options());
     checkKernel(withElementType(qkv,
                           [&](auto tag) {
                               using T = decltype(tag);
-                              const kernels::RopeKvArgs<T> args{pointer<T>(qkv), pointer<T>(qNorm), pointer<T>(kNorm), float(eps),
-                                                                cos.data_ptr<float>(), sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(),
-                                                                pointer<T>(q), pointer<T>(keys), pointer<T>(values), B, heads, kvHeads, D,
-                                                                capacity, tokensPerSequence};
-                              return kernels::ropeKvWrite<T>(args, currentStream(qkv));
+                              return kernels::ropeKvWrite<T>(
+                                  ropeKvArgs<T>(qkv, qNorm, kNorm, eps, cos, sin, positions, q, keys, values, heads, kvHeads, tokensPerSequence),
+                                  currentStream(qkv));
                           }),
           "rotary embedding / KV write");
     return q;
@@ -97,9 +112,7 @@ at::Tensor cudaRopeKvWrite(const at::Tensor& qkv, const at::Tensor& qNorm, const
 at::Tensor cudaDecodeAttention(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
                                const at::Tensor& sin, const at::Tensor& positions, at::Tensor& keys, at::Tensor& values, int heads, int window,
                                double scale) {
-    requireHalfTensor(qkv, "qkv");
-    requireHalfTensor(keys, "key cache");
-    requireHalfTensor(values, "value cache");
+    requireRopeInputs(qkv, keys, values);
     const int B = int(qkv.size(0)), kvHeads = int(keys.size(1)), capacity = int(keys.size(2)), D = int(keys.size(3));
     if (qkv.dim() != 2 || qkv.size(1) != std::int64_t(heads + 2 * kvHeads) * D)
         throw Error("decode attention: qkv must be [batch, (heads + 2 kv heads) * head dim] rows of the fused q|k|v projection");
@@ -111,11 +124,7 @@ at::Tensor cudaDecodeAttention(const at::Tensor& qkv, const at::Tensor& qNorm, c
     checkKernel(withElementType(qkv,
                           [&](auto tag) {
                               using T = decltype(tag);
-                              const kernels::RopeKvArgs<T> rope{pointer<T>(qkv),       pointer<T>(qNorm),    pointer<T>(kNorm),
-                                                                float(eps),            cos.data_ptr<float>(), sin.data_ptr<float>(),
-                                                                positions.data_ptr<std::int32_t>(), nullptr, pointer<T>(keys),
-                                                                pointer<T>(values),    B,                    heads,
-                                                                kvHeads,               D,                    capacity};
+                              const auto rope = ropeKvArgs<T>(qkv, qNorm, kNorm, eps, cos, sin, positions, {}, keys, values, heads, kvHeads, 1);
                               const kernels::DecodeAttentionArgs<T> args{nullptr /* q: rotated in the kernel */, pointer<T>(keys),
                                                                          pointer<T>(values),    positions.data_ptr<std::int32_t>(),
                                                                          pointer<T>(out),       workspace.defined() ? workspace.data_ptr<float>() : nullptr,
