@@ -80,10 +80,22 @@ template <typename T>
 kernels::RopeKvArgs<T> ropeKvArgs(const at::Tensor& qkv, const at::Tensor& qNorm, const at::Tensor& kNorm, double eps, const at::Tensor& cos,
                                   const at::Tensor& sin, const at::Tensor& positions, const at::Tensor& q, at::Tensor& keys, at::Tensor& values,
                                   int heads, int kvHeads, int tokensPerSequence) {
-    return {pointer<T>(qkv),    pointer<T>(qNorm),   pointer<T>(kNorm),  float(eps),          cos.data_ptr<float>(),
-            sin.data_ptr<float>(), positions.data_ptr<std::int32_t>(), pointer<T>(q), pointer<T>(keys), pointer<T>(values),
-            int(qkv.size(0)),   heads,               kvHeads,            int(keys.size(3)),   int(keys.size(2)),
-            tokensPerSequence};
+    return {.qkv = pointer<T>(qkv),
+            .qNorm = pointer<T>(qNorm),
+            .kNorm = pointer<T>(kNorm),
+            .normEps = float(eps),
+            .cos = cos.data_ptr<float>(),
+            .sin = sin.data_ptr<float>(),
+            .positions = positions.data_ptr<std::int32_t>(),
+            .q = pointer<T>(q),
+            .kCache = pointer<T>(keys),
+            .vCache = pointer<T>(values),
+            .batch = int(qkv.size(0)),
+            .heads = heads,
+            .kvHeads = kvHeads,
+            .headDim = int(keys.size(3)),
+            .capacity = int(keys.size(2)),
+            .tokensPerSequence = tokensPerSequence};
 }
 
 void requireRopeInputs(const at::Tensor& qkv, const at::Tensor& keys, const at::Tensor& values) {

@@ -195,10 +195,68 @@ __device__ __forceinline__ AttentionPieces attentionPieces(const DecodeAttention
     return p;
 }
 
-// FusedRope: q|k|v rows come raw (rope.qkv); each block normalises and rotates its query heads
-// itself, and the block whose piece ends at the sequence's position first writes that position's
-// key and value into the caches (the blocks of the other query heads of the kv head write the same
-// bits), so the rope / KV-write kernel goes. Same bits as ropeKvWrite then this kernel (tested).
+// The block's query heads g0 .. g0 + groupHere - 1 of sequence b, pre-scaled by scale * log2(e) (the
+// softmax runs on exp2); 0 past groupHere. Read as rotated from a.q, or (FusedRope) normalised and
+// rotated here from the raw q|k|v row, where the block of the last piece (lastPiece: it always ends
+// at the position, no piece is empty) first writes that position's key and value into the caches
+// and then waits for them at a block barrier (the blocks of the kv head's other query heads write
+// the same bits).
+template <typename T, int E, int MaxGroup, bool FusedRope>
+__device__ __forceinline__ void stepQueries(const DecodeAttentionArgs<T>& a, const RopeKvArgs<T>& rope, const AttentionPieces& plan, int b,
+                                            int kvh, int g0, int groupHere, bool lastPiece, float (&q)[MaxGroup][E]) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int D = a.headDim, group = a.heads / a.kvHeads;
+    if constexpr (!FusedRope) {
+#pragma unroll
+        for (int g = 0; g < MaxGroup; ++g)
+#pragma unroll
+            for (int e = 0; e < E; ++e)
+                q[g][e] = g < groupHere ? toFloat(a.q[(std::size_t(b) * a.heads + kvh * group + g0 + g) * D + lane * E + e]) * a.scale * kLog2e : 0.0f;
+    } else {
+        const int position = a.positions[b];
+        const bool writes = lastPiece && position >= 0 && position < a.capacity;  // block-uniform
+        const T* row = rope.qkv + std::size_t(b) * (a.heads + 2 * a.kvHeads) * D + lane * E;
+        const std::size_t ropeRow = std::size_t(max(plan.pos, 0));  // = position where it is valid
+        const float* cosRow = rope.cos + ropeRow * D + lane * E;
+        const float* sinRow = rope.sin + ropeRow * D + lane * E;
+        if (writes && warp < 2) {  // warp 0 the key, warp 1 the value
+            const T* src = row + std::size_t(a.heads + warp * a.kvHeads + kvh) * D;
+            T out[E];
+            if (warp == 0) {
+                float v[E];
+#pragma unroll
+                for (int e = 0; e < E; ++e) v[e] = toFloat(src[e]);
+                normAndRotate<T, E>(v, rope.kNorm, rope.normEps, cosRow, sinRow, D, lane, out);
+            } else {
+#pragma unroll
+                for (int e = 0; e < E; ++e) out[e] = src[e];
+            }
+            T* dst = (warp == 0 ? rope.kCache : rope.vCache) + ((std::size_t(b) * a.kvHeads + kvh) * a.capacity + position) * D + lane * E;
+#pragma unroll
+            for (int e = 0; e < E; ++e) dst[e] = out[e];
+        }
+#pragma unroll
+        for (int g = 0; g < MaxGroup; ++g) {
+            if (g < groupHere) {  // block-uniform: whole warps
+                const T* src = row + std::size_t(kvh * group + g0 + g) * D;
+                float v[E];
+#pragma unroll
+                for (int e = 0; e < E; ++e) v[e] = toFloat(src[e]);
+                T out[E];
+                normAndRotate<T, E>(v, rope.qNorm, rope.normEps, cosRow, sinRow, D, lane, out);
+#pragma unroll
+                for (int e = 0; e < E; ++e) q[g][e] = toFloat(out[e]) * a.scale * kLog2e;
+            } else {
+#pragma unroll
+                for (int e = 0; e < E; ++e) q[g][e] = 0.0f;
+            }
+        }
+        if (writes) __syncthreads();  // this position's key and value, written above, are read after
+    }
+}
+
+// FusedRope: the q|k|v rows come raw and the kernel does the rope / KV write itself (stepQueries),
+// so the rope / KV-write kernel goes. Same bits as ropeKvWrite then this kernel (tested).
 // Measured on an H200 (engine_bench, Llama-3-8B shapes, AWQ, same run): batch 1 457.8 -> 462.7
 // tok/s at prompt 128, 402.6 -> 416.1 at 2048; batch 8 2612 -> 2651 / 1699 -> 1710.
 template <typename T, int E, int MaxGroup, bool FusedRope>
@@ -221,60 +279,8 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     const int start = plan.lo + split * plan.chunk;
     const int end = min(start + plan.chunk, plan.pos + 1);
 
-    // Queries pre-scaled by scale * log2(e): the softmax runs on exp2.
     float q[MaxGroup][E];
-    if constexpr (FusedRope) {
-        const int position = a.positions[b];
-        // The last piece always ends at the position (no piece is empty); block-uniform.
-        const bool writes = split == plan.pieces - 1 && position >= 0 && position < a.capacity;
-        const int headsAll = a.heads + 2 * a.kvHeads;
-        const T* row = rope.qkv + std::size_t(b) * headsAll * D + lane * E;
-        const std::size_t ropeRow = std::size_t(max(plan.pos, 0));  // = position where it is valid
-        const float* cosRow = rope.cos + ropeRow * D + lane * E;
-        const float* sinRow = rope.sin + ropeRow * D + lane * E;
-        if (writes && warp < 2) {  // warp 0 the key, warp 1 the value
-            const std::size_t cacheRow = ((std::size_t(b) * a.kvHeads + kvh) * a.capacity + position) * D + lane * E;
-            const T* src = row + std::size_t(a.heads + warp * a.kvHeads + kvh) * D;
-            T out[E];
-            if (warp == 0) {
-                float v[E];
-#pragma unroll
-                for (int e = 0; e < E; ++e) v[e] = toFloat(src[e]);
-                normAndRotate<T, E>(v, rope.kNorm, rope.normEps, cosRow, sinRow, D, lane, out);
-            } else {
-#pragma unroll
-                for (int e = 0; e < E; ++e) out[e] = src[e];
-            }
-            T* dst = (warp == 0 ? rope.kCache : rope.vCache) + cacheRow;
-#pragma unroll
-            for (int e = 0; e < E; ++e) dst[e] = out[e];
-        }
-#pragma unroll
-        for (int g = 0; g < MaxGroup; ++g) {
-            if (g < groupHere) {  // block-uniform: whole warps
-                float v[E];
-                const T* src = row + std::size_t(kvh * group + g0 + g) * D;
-#pragma unroll
-                for (int e = 0; e < E; ++e) v[e] = toFloat(src[e]);
-                T out[E];
-                normAndRotate<T, E>(v, rope.qNorm, rope.normEps, cosRow, sinRow, D, lane, out);
-#pragma unroll
-                for (int e = 0; e < E; ++e) q[g][e] = toFloat(out[e]) * a.scale * kLog2e;
-            } else {
-#pragma unroll
-                for (int e = 0; e < E; ++e) q[g][e] = 0.0f;
-            }
-        }
-        if (writes) __syncthreads();  // this position's key and value, written above, are read below
-    } else {
-#pragma unroll
-        for (int g = 0; g < MaxGroup; ++g) {
-            const int h = kvh * group + g0 + g;
-#pragma unroll
-            for (int e = 0; e < E; ++e)
-                q[g][e] = g < groupHere ? toFloat(a.q[(std::size_t(b) * a.heads + h) * D + lane * E + e]) * a.scale * kLog2e : 0.0f;
-        }
-    }
+    stepQueries<T, E, MaxGroup, FusedRope>(a, rope, plan, b, kvh, g0, groupHere, split == plan.pieces - 1, q);
     float runMax[MaxGroup], runSum[MaxGroup], acc[MaxGroup][E];
 #pragma unroll
     for (int g = 0; g < MaxGroup; ++g) {
