@@ -50,6 +50,12 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // registers) and K is split so that the grid fits one wave of them (measured on an H200,
 // engine_bench batch 1: 345 -> 353 -> 390 tok/s; AWQBENCH_DECODE_BUSY=0 and
 // AWQBENCH_DECODE_ONE_WAVE=0 turn each off for measuring).
+// On sm_90 (H100 / H200, with sm_90 code in the build) up to 8 rows take the streamed kernel
+// instead, where its shared memory fits (x of all K staged: M * K * 2 bytes): whole column tiles a
+// block, weights streamed through shared memory by bulk copies (TMA), no K split, so neither
+// workspace nor split counters (awqRepackedGemmWorkspaceBytes() is then 0); awqRepackedGemmStreams()
+// says which kernel a shape gets, AWQBENCH_DECODE_STREAM=0 turns it off. Measured on an H100
+// (engine_bench, Llama-3-8B shapes, batch 1, prompt 128): 392 -> 429 tok/s; see awq_repacked.cu.
 // splitCounters (optional, used for M <= 2): awqRepackedGemmCounterCount(N) uint32, zero before the first
 // call; each call leaves them zero. With them the last K split of each column tile adds the splits
 // up (no second kernel launch, the same sums). One set per weight, never shared by launches that
@@ -68,8 +74,8 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 //     where sumSquares [M][K/16] fp32 are the per-tile sums a residual epilogue (below) wrote.
 //   residual: instead of writing y, residual[m, n] = T(residual[m, n] + T(y[m, n])) in place (as
 //     rmsNormResidual adds its delta) and residualSumSquares[m][n/16] = the sum of squares of the 16
-//     new values of column tile n/16 (fp32, fixed order: deterministic). Needs the counted-splits
-//     plan (splitCounters, K split). y may then be nullptr.
+//     new values of column tile n/16 (fp32, fixed order: deterministic). Needs the streamed kernel
+//     or the counted-splits plan (splitCounters, K split). y may then be nullptr.
 // Why partial sums and not the norm inside the next GEMM: every block of that GEMM would have to
 // read whole rows to reduce them (tried on an H200: batch 1 -3%, batch 8 -27%); K/16 floats a row
 // are cheap to read. What it buys (H200, engine_bench, Llama-3-8B shapes, prompt 128, batch 1,
@@ -94,6 +100,9 @@ cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, c
                             int N, int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,
                             unsigned* splitCounters = nullptr, const AwqDecodeFusion<__nv_bfloat16>& fusion = {});
 std::size_t awqRepackedGemmWorkspaceBytes(int M, int K, int N, int groupSize);
+// Whether awqRepackedGemm runs the streamed kernel for this shape on the current device (no
+// workspace, no split counters; see awq_repacked.cu).
+bool awqRepackedGemmStreams(int M, int K, int N, int groupSize);
 std::size_t awqRepackedGemmCounterCount(int N);
 
 constexpr int kAwqRepackedMaxM = 32;
