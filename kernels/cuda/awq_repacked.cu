@@ -3,7 +3,8 @@
 #include "kernels/awq_layout.h"
 #include "kernels/repacked_layout.h"
 #include "kernels/cuda/alignment.h"
-#include "kernels/cuda/bulk_copy.cuh"
+#include "kernels/cuda/awq_repacked_decode.cuh"
+#include "kernels/cuda/awq_repacked_stream.cuh"
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/element_math.cuh"
 #include "kernels/cuda/mma_m16n8k16.cuh"
@@ -18,6 +19,8 @@
 
 namespace awq::kernels {
 namespace {
+
+using namespace decode_detail;
 
 int resolvedGroup(int K, int groupSize) { return groupSize == -1 ? K : groupSize; }
 
@@ -71,18 +74,6 @@ __global__ void repackScaleZerosKernel(const std::int32_t* __restrict__ qzeros, 
 constexpr int kWarpsPerBlock = 4;
 [[maybe_unused]] constexpr int kKBlocksInFlight = 8;  // device code only
 
-template <typename T>
-struct RepackedArgs {
-    const T* x;
-    const std::int32_t* qpack;
-    const __half* scaleZeros;
-    T* y;
-    float* partial;            // [splits][M][N] when K is split, else nullptr
-    unsigned* splitCounters;   // staged kernel, M <= 2: one a column tile, zero between calls; nullptr: a second kernel reduces
-    int M, K, N, G, groupsPerSplit;
-    AwqDecodeFusion<T> fusion;  // staged kernel only (input transform; residual epilogue with splitCounters)
-};
-
 // A warp's outputs of one column tile: to this split's slice of `partial`, or to y when K is not
 // split. d0 = (column 16c+g, row 2t), d1 = (same column, row 2t+1), d2/d3 = column 16c+g+8.
 template <typename T, int MT8>
@@ -99,39 +90,6 @@ __device__ __forceinline__ void storeTile(const RepackedArgs<T>& a, const float 
             else
                 a.y[std::int64_t(m) * a.N + col] = T(total[mt][i]);
         }
-}
-
-// This lane's residual value for writeTileOutputs (lane = 16 m + column within the tile), 0 without
-// the residual epilogue.
-template <typename T>
-__device__ __forceinline__ float residualBefore(const RepackedArgs<T>& a, int tile, int lane) {
-    if (!a.fusion.residual || lane >= a.M * 16) return 0.0f;
-    return toFloat(a.fusion.residual[std::int64_t(lane / 16) * a.N + tile * 16 + lane % 16]);
-}
-
-// A column tile's outputs from their sums, one warp: y[m, col] = T(sum), or with the residual
-// epilogue (M <= 2: one pass) residual[m, col] = T(before + T(sum)) and the tile's sum of squares
-// a row, added in a fixed order. sumOf(m, column within the tile) gives the fp32 sum; the caller
-// loads `before` (residualBefore) early, so that it is in flight with the sums.
-template <typename T, typename SumOf>
-__device__ __forceinline__ void writeTileOutputs(const RepackedArgs<T>& a, int tile, int lane, float before, SumOf sumOf) {
-    float squares = 0.0f;
-    for (int i = lane; i < a.M * 16; i += 32) {
-        const int m = i / 16, col = tile * 16 + i % 16;
-        const float sum = sumOf(m, i % 16);
-        if (a.fusion.residual) {
-            const T v = fromFloat<T>(before + roundTo<T>(sum));
-            a.fusion.residual[std::int64_t(m) * a.N + col] = v;
-            squares = toFloat(v) * toFloat(v);
-        } else {
-            a.y[std::int64_t(m) * a.N + col] = T(sum);
-        }
-    }
-    if (a.fusion.residual) {
-#pragma unroll
-        for (int offset = 8; offset > 0; offset >>= 1) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
-        if ((lane & 15) == 0 && lane / 16 < a.M) a.fusion.residualSumSquares[std::int64_t(lane / 16) * (a.N / 16) + tile] = squares;
-    }
 }
 
 // Split K without a second kernel: after a warp has stored its tile's partial outputs, the last
@@ -257,40 +215,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32) awqRepackedKernel(Repacke
 #endif
 }
 
-// Rows [0, M) of the GEMM's input over this split's k range into shared memory, through the
-// fusion's input transform (AwqDecodeFusion in awq_repacked.h). For rmsNorm every warp adds up the
-// producer's per-tile sums of squares itself (K/16 floats a row, in flight with the x loads, in
-// the same order in every warp of every block): no block barrier beyond the caller's.
-template <typename T>
-__device__ __forceinline__ void stageX(const RepackedArgs<T>& a, uint4* xStage, int kbBegin, int rangeWords, int rowStride) {
-    const AwqDecodeFusion<T>& f = a.fusion;
-    const bool silu = f.input == AwqDecodeInput::siluMul, norm = f.input == AwqDecodeInput::rmsNorm;
-    const std::int64_t rowElems = silu ? 2 * std::int64_t(a.K) : a.K;
-    float rowScale[kAwqDecodeFusionMaxM] = {};
-    if (norm) {
-        const int lane = threadIdx.x & 31, parts = a.K / 16;
-#pragma unroll
-        for (int m = 0; m < kAwqDecodeFusionMaxM; ++m) {
-            if (m >= a.M) break;
-            float sum = 0.0f;
-#pragma unroll 8
-            for (int j = lane; j < parts; j += 32) sum += __ldcg(f.sumSquares + std::int64_t(m) * parts + j);
-#pragma unroll
-            for (int offset = 16; offset > 0; offset >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-            rowScale[m] = rsqrtf(sum / float(a.K) + f.eps);
-        }
-    }
-    const uint4* normWeight = reinterpret_cast<const uint4*>(f.normWeight) + kbBegin * 8;
-    for (int i = int(threadIdx.x); i < a.M * rangeWords; i += int(blockDim.x)) {
-        const int m = i / rangeWords, c = i - m * rangeWords;
-        const uint4* row = reinterpret_cast<const uint4*>(a.x + std::int64_t(m) * rowElems + std::int64_t(kbBegin) * 64) + c;
-        const uint4 x = __ldg(row);
-        xStage[m * rowStride + c] = silu   ? siluMul8<T>(x, __ldg(row + a.K / 8))
-                                    : norm ? rmsNormScale8<T>(x, __ldg(normWeight + c), m == 0 ? rowScale[0] : rowScale[kAwqDecodeFusionMaxM - 1])
-                                           : x;
-    }
-}
-
 // The decode kernel for group sizes 64 and 128 (KPG = k-blocks a group, known at compile time):
 // the same work split as awqRepackedKernel, with what made that one latency-bound taken out of
 // the loop (measured on an H200: ~122 instructions a k-block, one eligible warp a scheduler):
@@ -298,7 +222,7 @@ __device__ __forceinline__ void stageX(const RepackedArgs<T>& a, uint4* xStage, 
 // range in shared memory (instead of two dependent global loads a k-block), scales are loaded
 // with the weights (not on reaching a group), the group test is a compile-time mask (not an
 // integer division), and the fp16 dequantization takes 9 instructions a word instead of 16.
-constexpr int kStagedKBlocksInFlight = 8;
+[[maybe_unused]] constexpr int kStagedKBlocksInFlight = 8;  // device code only
 
 // Tried and dropped (H200, awq_gemm_bench, cold L2): reloading each weight register IF k-blocks
 // ahead as soon as it is read ("rolling" loads, same registers) instead of in batches of IF:
@@ -436,168 +360,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 7) awqRepackedStagedBusyK
     stagedGemm<T, MT8, KPG>(a);
 }
 
-// ---------------------------------------------------------------------------------------------
-// The streamed decode kernel (sm_90, up to 8 rows, group sizes 64 and 128): each block walks whole
-// column tiles (all of K, so no split-K round trips through global memory: no partials, fence,
-// count or second pass); a producer warp streams each tile's qpack and scaleZeros through a ring of
-// shared-memory stages with bulk copies (bulk_copy.cuh), eight consumer warps take four k-blocks of
-// each stage and add their sums up through shared memory at the end of the tile. The weights of
-// the first stages are in flight before the kernel waits for the one before it.
-// Why: the register-fed kernels above paid ~4.5-5 us a call over their bytes at batch 1 (H200,
-// Llama-3-8B shapes), most of it the chain of dependent round trips of the K split.
-// Measured (awq_gemm_bench --m 1, cold L2, us, the register-fed kernels in the same run in
-// parentheses; engine_bench batch 1, prompt 128, AWQBENCH_DECODE_STREAM=0 for the A/B):
-//   H200, first version (one block a SM, 8 stages of 16 k-blocks, room for the next kernel's block
-//     to fill its ring early): o 4.7 (6.5), q|k|v 6.0 (7.5), gate|up 28.8 (18.3), down 15.3 (12.0);
-//     engine 333 tok/s (464). Taken apart on gate|up: the copies alone 21.8 us, the consumers alone
-//     20.2: with 8 consumer warps a multiprocessor the dequantization is latency-bound; 4-20 stages,
-//     or cp.async instead of bulk copies, changed little (28.7-33 us). Two blocks a SM of 4 stages of
-//     16 k-blocks: o 4.9, q|k|v 6.6, gate|up 20.5, down 12.4; engine 461 tok/s (464).
-//   H100, this version (two blocks a SM, 4 stages of 32 k-blocks: 16 consumer warps a SM with four
-//     k-blocks each a stage; no room for the next kernel's blocks): o 5.3 (6.9), q|k|v 7.1 (8.3),
-//     gate|up 22.2 (23.3), down 13.7 (13.7); engine 428.8 tok/s (392.1), prompt 2048 369.6 (352.1),
-//     batch 8 unchanged. Also tried there: one block a SM with room for the next kernel's (8, 12 or
-//     16 consumer warps) 316-346 tok/s; the streamed kernel on o and q|k|v only 404-411.
-//   This version has not run on an H200 (no device time left in the session that built it).
-// ---------------------------------------------------------------------------------------------
-constexpr int kStreamMaxM = 8;
-constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
-constexpr int kStreamStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
-[[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
-constexpr int kStreamBlocksPerSm = 2;
-constexpr std::size_t kStreamWeightBytes = kStreamChunkKBlocks * 512;
-constexpr std::size_t kStreamStageBytes = kStreamWeightBytes + kStreamChunkKBlocks * 64;  // + a scaleZeros row (64 B) a group
-// Two buffers of the consumer warps' per-lane sums (alternating tiles: one block barrier a tile).
-constexpr std::size_t kStreamReduceBytes = 2 * kStreamConsumerWarps * 32 * sizeof(float4);
-__host__ __device__ constexpr std::size_t streamXRowWords(int K) { return std::size_t(K) / 8 + 1; }  // + 1: rows start on different banks
-
-std::size_t streamSharedBytes(int M, int K) {
-    return kStreamStages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes +
-           2 * kStreamStages * sizeof(std::uint64_t);
-}
-
-template <typename T, int KPG>
-__global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepackedStreamKernel(RepackedArgs<T> a) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
-    __trap();  // the host picks this kernel only where the device and the build are sm_90
-#else
-    constexpr int S = kStreamStages, CH = kStreamChunkKBlocks, W = kStreamConsumerWarps;
-    static_assert(kStreamKBlocksPerWarp % KPG == 0 && CH % KPG == 0 && CH / KPG <= 32);
-    extern __shared__ __align__(128) unsigned char shared[];
-    unsigned char* stages = shared;
-    uint4* xStage = reinterpret_cast<uint4*>(shared + S * kStreamStageBytes);
-    const int rowStride = int(streamXRowWords(a.K));
-    float4* reduce = reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(xStage) + std::size_t(a.M) * rowStride * 16);
-    std::uint64_t* full = reinterpret_cast<std::uint64_t*>(reinterpret_cast<unsigned char*>(reduce) + kStreamReduceBytes);
-    std::uint64_t* empty = full + S;
-
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int tiles = a.N / 16, KB = a.K / 64, chunksPerTile = (KB + CH - 1) / CH;
-    const int myTiles = (tiles - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x);
-    const int chunks = myTiles * chunksPerTile;  // this block's stages, in order: tile by tile, k ascending
-    if (threadIdx.x == 0) {
-        for (int s = 0; s < S; ++s) {
-            bulk::initBarrier(full + s, 1);
-            bulk::initBarrier(empty + s, W);
-        }
-        bulk::fenceBarrierInit();
-    }
-    __syncthreads();
-    allowDependentGridsToLaunch();  // the next kernel's blocks start where this grid's exit and fetch their weights
-
-    const std::uint64_t policy = bulk::evictFirstPolicy();
-    auto issue = [&](int n) {  // producer warp: chunk n into stage n % S
-        const int tile = int(blockIdx.x) + (n / chunksPerTile) * int(gridDim.x);
-        const int kb0 = (n % chunksPerTile) * CH, kbs = min(CH, KB - kb0), groups = kbs / KPG;
-        unsigned char* stage = stages + (n % S) * kStreamStageBytes;
-        if (lane == 0) bulk::arriveExpectBytes(full + n % S, unsigned(kbs * 512 + groups * 64));
-        __syncwarp();
-        if (lane == 0)
-            bulk::copyToShared(stage, reinterpret_cast<const unsigned char*>(a.qpack) + (std::int64_t(tile) * KB + kb0) * 512, unsigned(kbs * 512),
-                               full + n % S, policy);
-        if (lane < groups)
-            bulk::copyToShared(stage + kStreamWeightBytes + lane * 64,
-                               reinterpret_cast<const unsigned char*>(a.scaleZeros) + (std::int64_t(kb0 / KPG + lane) * tiles + tile) * 64, 64,
-                               full + n % S, policy);
-    };
-    if (warp == W)
-        for (int n = 0; n < min(S, chunks); ++n) issue(n);  // the weights do not depend on the kernel before this one
-    waitForPrerequisiteGrids();                              // x does
-    stageX(a, xStage, 0, rowStride - 1, rowStride);
-    __syncthreads();
-
-    if (warp == W) {  // producer: refill each stage once its consumers are done with it
-        for (int n = S; n < chunks; ++n) {
-            bulk::wait(empty + n % S, unsigned((n / S - 1) & 1));
-            issue(n);
-        }
-        return;
-    }
-
-    const int g = lane >> 2, t = lane & 3;
-    const uint4* xRow = xStage + min(g, a.M - 1) * rowStride + 2 * t;  // as in stagedGemm: rows past M read the last row
-    const int first = warp * kStreamKBlocksPerWarp;                    // this warp's k-blocks of every stage
-    int n = 0;
-    for (int i = 0; i < myTiles; ++i) {
-        const int tile = int(blockIdx.x) + i * int(gridDim.x);
-        const bool reducer = warp == i % W;
-        const float before = reducer ? residualBefore(a, tile, lane) : 0.0f;
-        float total[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-        for (int c = 0; c < chunksPerTile; ++c, ++n) {
-            const int kb0 = c * CH, kbs = min(CH, a.K / 64 - kb0);
-            const unsigned char* stage = stages + (n % S) * kStreamStageBytes;
-            bulk::wait(full + n % S, unsigned((n / S) & 1));
-#pragma unroll
-            for (int grp = 0; grp < kStreamKBlocksPerWarp / KPG; ++grp) {
-                const int b0 = first + grp * KPG;
-                if (b0 >= kbs) break;
-                const uint2 sz = reinterpret_cast<const uint2*>(stage + kStreamWeightBytes)[(b0 / KPG) * 8 + g];
-                __half h[4];
-                memcpy(h, &sz, 8);
-                const GroupZeros<T> z = groupZeros<T>(h[2], h[3]);
-                float acc[2][4] = {};  // two accumulator chains: even and odd words
-#pragma unroll
-                for (int u = 0; u < KPG; ++u) {
-                    const int b = b0 + u;
-                    const uint4 w = reinterpret_cast<const uint4*>(stage)[b * 32 + lane];
-                    const uint4 xv[2] = {xRow[(kb0 + b) * 8], xRow[(kb0 + b) * 8 + 1]};
-                    const std::uint32_t ws[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-                    for (int j = 0; j < 4; ++j) {
-                        std::uint32_t r[4];
-                        dequantWord<T>(ws[j], z, r);
-                        const uint4& v = xv[j / 2];
-                        mma16816<T>(acc[j % 2], r[0], r[1], r[2], r[3], (j % 2) == 0 ? v.x : v.z, (j % 2) == 0 ? v.y : v.w);
-                    }
-                }
-                const float s0 = __half2float(h[0]), s1 = __half2float(h[1]);
-#pragma unroll
-                for (int e = 0; e < 4; ++e) total[e] += (acc[0][e] + acc[1][e]) * (e < 2 ? s0 : s1);
-            }
-            __syncwarp();
-            if (lane == 0) bulk::arrive(empty + n % S);
-        }
-        // The tile's sums: every consumer warp's lanes into one buffer, the tile's reducer adds
-        // them up in warp order (deterministic) and writes the outputs.
-        float4* buffer = reduce + (i & 1) * W * 32;
-        buffer[warp * 32 + lane] = make_float4(total[0], total[1], total[2], total[3]);
-        asm volatile("bar.sync 1, %0;" ::"n"(W * 32) : "memory");
-        if (reducer)
-            writeTileOutputs(a, tile, lane, before, [&](int m, int column) {
-                // d0 / d1 / d2 / d3 of lane 4 (column % 8) + m / 2 hold (column, 2t), (column, 2t + 1), (column + 8, ...).
-                const int source = (column % 8) * 4 + m / 2, e = (m & 1) + 2 * (column / 8);
-                float sum = 0.0f;
-#pragma unroll
-                for (int w = 0; w < W; ++w) {
-                    const float4 v = buffer[w * 32 + source];
-                    sum += e == 0 ? v.x : e == 1 ? v.y : e == 2 ? v.z : v.w;
-                }
-                return sum;
-            });
-    }
-#endif
-}
-
 // Dequantize for prefill into the transposed weight [N, K] (PyTorch's Linear layout, which cuBLAS
 // reads as fast as [K, N]): in that layout a lane's 32 nibbles are two columns' 16 consecutive
 // inputs, so each lane writes four 16-byte stores straight from registers (no shared-memory
@@ -665,32 +427,6 @@ struct Plan {
     std::size_t streamBytes = 0;  // > 0: the streamed kernel runs (one split), with this much shared memory
 };
 
-// AWQBENCH_DECODE_STREAM=0: the register-fed kernels at every M (for measuring).
-bool streamedDecodeEnabled() {
-    static const bool enabled = [] {
-        const char* v = std::getenv("AWQBENCH_DECODE_STREAM");
-        return !(v && v[0] == '0');
-    }();
-    return enabled;
-}
-
-// Whether this build holds sm_90 code of the streamed kernel for the current device.
-bool streamedDecodeBuilt() {
-    static const bool built = [] {
-        cudaFuncAttributes attributes{};
-        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2>) == cudaSuccess && attributes.binaryVersion >= 90;
-    }();
-    return built;
-}
-
-// Shared memory of the streamed kernel for M rows of K inputs, 0 where it does not apply: sm_90,
-// group 64 or 128, up to kStreamMaxM rows, and kStreamBlocksPerSm blocks must fit a multiprocessor.
-std::size_t streamPlanBytes(int M, int K, int G) {
-    if (M > kStreamMaxM || (G != 64 && G != 128) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 || !streamedDecodeBuilt()) return 0;
-    const std::size_t bytes = streamSharedBytes(M, K);
-    return kStreamBlocksPerSm * (bytes + 1024) <= std::size_t(deviceSharedMemoryPerMultiprocessor()) ? bytes : 0;
-}
-
 // Shared memory the staged kernel needs for M rows of x over a split (0: not usable; group sizes
 // 64 and 128 only, within the 48 KB a block gets without opting in).
 std::size_t stagedSharedBytes(int M, int groupsPerSplit, int G) {
@@ -732,7 +468,7 @@ int busyBlocksPerSm(std::size_t stageBytes) {
 // shared memory instead of a reduction kernel was slower), 48 for the older kernel.
 Plan plan(int M, int K, int N, int G) {
     Plan p;
-    if ((p.streamBytes = streamPlanBytes(M, K, G)) > 0) {
+    if ((p.streamBytes = streamedDecodeSharedBytes(M, K, G)) > 0) {
         p.tiles = N / 16;
         p.groupsPerSplit = K / G;
         return p;
@@ -783,15 +519,6 @@ cudaError_t launchStaged(const RepackedArgs<T>& args, dim3 grid, const Plan& p, 
 }
 
 template <typename T, int KPG>
-cudaError_t launchStream(const RepackedArgs<T>& args, const Plan& p, cudaStream_t stream) {
-    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                          deviceSharedMemoryPerMultiprocessor() / kStreamBlocksPerSm - 1024);
-    if (optIn != cudaSuccess) return optIn;
-    const dim3 grid(unsigned(std::min(p.tiles, kStreamBlocksPerSm * deviceMultiprocessors())));
-    return launchProgrammatic(awqRepackedStreamKernel<T, KPG>, grid, dim3(kStreamThreads), p.streamBytes, stream, args);
-}
-
-template <typename T, int KPG>
 cudaError_t launchStagedByRows(const RepackedArgs<T>& args, dim3 grid, const Plan& p, cudaStream_t stream) {
     if (args.M <= 8) return launchStaged<T, 1, KPG>(args, grid, p, stream);
     if (args.M <= 16) return launchStaged<T, 2, KPG>(args, grid, p, stream);
@@ -815,7 +542,7 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
             return cudaErrorNotSupported;
         if (fusion.residual && (M > kCountedSplitsMaxM || !fusion.residualSumSquares)) return cudaErrorNotSupported;
         const RepackedArgs<T> args{x, qpack, scaleZeros, y, nullptr, nullptr, M, K, N, G, K / G, fusion};
-        return G == 64 ? launchStream<T, 1>(args, p, stream) : launchStream<T, 2>(args, p, stream);
+        return launchStreamedDecode(args, p.streamBytes, stream);
     }
     p.streamBytes = 0;
     float* partial = nullptr;

@@ -1,0 +1,219 @@
+#include "kernels/cuda/awq_repacked_stream.cuh"
+
+#include "kernels/cuda/bulk_copy.cuh"
+#include "kernels/cuda/device_attributes.h"
+#include "kernels/cuda/mma_m16n8k16.cuh"
+#include "kernels/cuda/programmatic_launch.cuh"
+#include "kernels/cuda/repacked_dequant.cuh"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace awq::kernels::decode_detail {
+namespace {
+
+// The streamed decode kernel (sm_90, up to 8 rows, group sizes 64 and 128): each block walks whole
+// column tiles (all of K, so no split-K round trips through global memory: no partials, fence,
+// count or second pass); a producer warp streams each tile's qpack and scaleZeros through a ring of
+// shared-memory stages with bulk copies (bulk_copy.cuh), eight consumer warps take four k-blocks of
+// each stage and add their sums up through shared memory at the end of the tile. The weights of
+// the first stages are in flight before the kernel waits for the one before it.
+// Why: the register-fed kernels (awq_repacked.cu) paid ~4.5-5 us a call over their bytes at batch
+// 1 (H200, Llama-3-8B shapes), most of it the chain of dependent round trips of the K split.
+// Measured (awq_gemm_bench --m 1, cold L2, us, the register-fed kernels in the same run in
+// parentheses; engine_bench batch 1, prompt 128, AWQBENCH_DECODE_STREAM=0 for the A/B):
+//   H200, first version (one block a SM, 8 stages of 16 k-blocks, room for the next kernel's block
+//     to fill its ring early): o 4.7 (6.5), q|k|v 6.0 (7.5), gate|up 28.8 (18.3), down 15.3 (12.0);
+//     engine 333 tok/s (464). Taken apart on gate|up: the copies alone 21.8 us, the consumers alone
+//     20.2: with 8 consumer warps a multiprocessor the dequantization is latency-bound; 4-20 stages,
+//     or cp.async instead of bulk copies, changed little (28.7-33 us). Two blocks a SM of 4 stages of
+//     16 k-blocks: o 4.9, q|k|v 6.6, gate|up 20.5, down 12.4; engine 461 tok/s (464).
+//   H100, this version (two blocks a SM, 4 stages of 32 k-blocks: 16 consumer warps a SM with four
+//     k-blocks each a stage; no room for the next kernel's blocks): o 5.3 (6.9), q|k|v 7.1 (8.3),
+//     gate|up 22.2 (23.3), down 13.7 (13.7); engine 428.8 tok/s (392.1), prompt 2048 369.6 (352.1),
+//     batch 8 unchanged. Also tried there: one block a SM with room for the next kernel's (8, 12 or
+//     16 consumer warps) 316-346 tok/s; the streamed kernel on o and q|k|v only 404-411.
+//   This version has not run on an H200 (no device time left in the session that built it).
+constexpr int kStreamMaxM = 8;
+constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
+constexpr int kStreamStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
+[[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
+constexpr int kStreamBlocksPerSm = 2;
+constexpr std::size_t kStreamWeightBytes = kStreamChunkKBlocks * 512;
+constexpr std::size_t kStreamStageBytes = kStreamWeightBytes + kStreamChunkKBlocks * 64;  // + a scaleZeros row (64 B) a group
+// Two buffers of the consumer warps' per-lane sums (alternating tiles: one block barrier a tile).
+constexpr std::size_t kStreamReduceBytes = 2 * kStreamConsumerWarps * 32 * sizeof(float4);
+__host__ __device__ constexpr std::size_t streamXRowWords(int K) { return std::size_t(K) / 8 + 1; }  // + 1: rows start on different banks
+
+std::size_t streamSharedBytes(int M, int K) {
+    return kStreamStages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes +
+           2 * kStreamStages * sizeof(std::uint64_t);
+}
+
+template <typename T, int KPG>
+__global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepackedStreamKernel(RepackedArgs<T> a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
+    __trap();  // the host picks this kernel only where the device and the build are sm_90
+#else
+    constexpr int S = kStreamStages, CH = kStreamChunkKBlocks, W = kStreamConsumerWarps;
+    static_assert(kStreamKBlocksPerWarp % KPG == 0 && CH % KPG == 0 && CH / KPG <= 32);
+    extern __shared__ __align__(128) unsigned char shared[];
+    unsigned char* stages = shared;
+    uint4* xStage = reinterpret_cast<uint4*>(shared + S * kStreamStageBytes);
+    const int rowStride = int(streamXRowWords(a.K));
+    float4* reduce = reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(xStage) + std::size_t(a.M) * rowStride * 16);
+    std::uint64_t* full = reinterpret_cast<std::uint64_t*>(reinterpret_cast<unsigned char*>(reduce) + kStreamReduceBytes);
+    std::uint64_t* empty = full + S;
+
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int tiles = a.N / 16, KB = a.K / 64, chunksPerTile = (KB + CH - 1) / CH;
+    const int myTiles = (tiles - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x);
+    const int chunks = myTiles * chunksPerTile;  // this block's stages, in order: tile by tile, k ascending
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < S; ++s) {
+            bulk::initBarrier(full + s, 1);
+            bulk::initBarrier(empty + s, W);
+        }
+        bulk::fenceBarrierInit();
+    }
+    __syncthreads();
+    allowDependentGridsToLaunch();  // the next kernel's blocks start where this grid's exit and fetch their weights
+
+    const std::uint64_t policy = bulk::evictFirstPolicy();
+    auto issue = [&](int n) {  // producer warp: chunk n into stage n % S
+        const int tile = int(blockIdx.x) + (n / chunksPerTile) * int(gridDim.x);
+        const int kb0 = (n % chunksPerTile) * CH, kbs = min(CH, KB - kb0), groups = kbs / KPG;
+        unsigned char* stage = stages + (n % S) * kStreamStageBytes;
+        if (lane == 0) bulk::arriveExpectBytes(full + n % S, unsigned(kbs * 512 + groups * 64));
+        __syncwarp();
+        if (lane == 0)
+            bulk::copyToShared(stage, reinterpret_cast<const unsigned char*>(a.qpack) + (std::int64_t(tile) * KB + kb0) * 512, unsigned(kbs * 512),
+                               full + n % S, policy);
+        if (lane < groups)
+            bulk::copyToShared(stage + kStreamWeightBytes + lane * 64,
+                               reinterpret_cast<const unsigned char*>(a.scaleZeros) + (std::int64_t(kb0 / KPG + lane) * tiles + tile) * 64, 64,
+                               full + n % S, policy);
+    };
+    if (warp == W)
+        for (int n = 0; n < min(S, chunks); ++n) issue(n);  // the weights do not depend on the kernel before this one
+    waitForPrerequisiteGrids();                              // x does
+    stageX(a, xStage, 0, rowStride - 1, rowStride);
+    __syncthreads();
+
+    if (warp == W) {  // producer: refill each stage once its consumers are done with it
+        for (int n = S; n < chunks; ++n) {
+            bulk::wait(empty + n % S, unsigned((n / S - 1) & 1));
+            issue(n);
+        }
+        return;
+    }
+
+    const int g = lane >> 2, t = lane & 3;
+    const uint4* xRow = xStage + min(g, a.M - 1) * rowStride + 2 * t;  // as in stagedGemm: rows past M read the last row
+    const int first = warp * kStreamKBlocksPerWarp;                    // this warp's k-blocks of every stage
+    int n = 0;
+    for (int i = 0; i < myTiles; ++i) {
+        const int tile = int(blockIdx.x) + i * int(gridDim.x);
+        const bool reducer = warp == i % W;
+        const float before = reducer ? residualBefore(a, tile, lane) : 0.0f;
+        float total[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int c = 0; c < chunksPerTile; ++c, ++n) {
+            const int kb0 = c * CH, kbs = min(CH, a.K / 64 - kb0);
+            const unsigned char* stage = stages + (n % S) * kStreamStageBytes;
+            bulk::wait(full + n % S, unsigned((n / S) & 1));
+#pragma unroll
+            for (int grp = 0; grp < kStreamKBlocksPerWarp / KPG; ++grp) {
+                const int b0 = first + grp * KPG;
+                if (b0 >= kbs) break;
+                const uint2 sz = reinterpret_cast<const uint2*>(stage + kStreamWeightBytes)[(b0 / KPG) * 8 + g];
+                __half h[4];
+                memcpy(h, &sz, 8);
+                const GroupZeros<T> z = groupZeros<T>(h[2], h[3]);
+                float acc[2][4] = {};  // two accumulator chains: even and odd words
+#pragma unroll
+                for (int u = 0; u < KPG; ++u) {
+                    const int b = b0 + u;
+                    const uint4 w = reinterpret_cast<const uint4*>(stage)[b * 32 + lane];
+                    const uint4 xv[2] = {xRow[(kb0 + b) * 8], xRow[(kb0 + b) * 8 + 1]};
+                    const std::uint32_t ws[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+                    for (int j = 0; j < 4; ++j) {
+                        std::uint32_t r[4];
+                        dequantWord<T>(ws[j], z, r);
+                        const uint4& v = xv[j / 2];
+                        mma16816<T>(acc[j % 2], r[0], r[1], r[2], r[3], (j % 2) == 0 ? v.x : v.z, (j % 2) == 0 ? v.y : v.w);
+                    }
+                }
+                const float s0 = __half2float(h[0]), s1 = __half2float(h[1]);
+#pragma unroll
+                for (int e = 0; e < 4; ++e) total[e] += (acc[0][e] + acc[1][e]) * (e < 2 ? s0 : s1);
+            }
+            __syncwarp();
+            if (lane == 0) bulk::arrive(empty + n % S);
+        }
+        // The tile's sums: every consumer warp's lanes into one buffer, the tile's reducer adds
+        // them up in warp order (deterministic) and writes the outputs.
+        float4* buffer = reduce + (i & 1) * W * 32;
+        buffer[warp * 32 + lane] = make_float4(total[0], total[1], total[2], total[3]);
+        asm volatile("bar.sync 1, %0;" ::"n"(W * 32) : "memory");
+        if (reducer)
+            writeTileOutputs(a, tile, lane, before, [&](int m, int column) {
+                // d0 / d1 / d2 / d3 of lane 4 (column % 8) + m / 2 hold (column, 2t), (column, 2t + 1), (column + 8, ...).
+                const int source = (column % 8) * 4 + m / 2, e = (m & 1) + 2 * (column / 8);
+                float sum = 0.0f;
+#pragma unroll
+                for (int w = 0; w < W; ++w) {
+                    const float4 v = buffer[w * 32 + source];
+                    sum += e == 0 ? v.x : e == 1 ? v.y : e == 2 ? v.z : v.w;
+                }
+                return sum;
+            });
+    }
+#endif
+}
+
+template <typename T, int KPG>
+cudaError_t launchWithGroup(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
+    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                          deviceSharedMemoryPerMultiprocessor() / kStreamBlocksPerSm - 1024);
+    if (optIn != cudaSuccess) return optIn;
+    const dim3 grid(unsigned(std::min(args.N / 16, kStreamBlocksPerSm * deviceMultiprocessors())));
+    return launchProgrammatic(awqRepackedStreamKernel<T, KPG>, grid, dim3(kStreamThreads), sharedBytes, stream, args);
+}
+
+// AWQBENCH_DECODE_STREAM=0: the register-fed kernels at every M (for measuring).
+bool streamedDecodeEnabled() {
+    static const bool enabled = [] {
+        const char* v = std::getenv("AWQBENCH_DECODE_STREAM");
+        return !(v && v[0] == '0');
+    }();
+    return enabled;
+}
+
+// Whether this build holds sm_90 code of the streamed kernel for the current device.
+bool streamedDecodeBuilt() {
+    static const bool built = [] {
+        cudaFuncAttributes attributes{};
+        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2>) == cudaSuccess && attributes.binaryVersion >= 90;
+    }();
+    return built;
+}
+
+}  // namespace
+
+std::size_t streamedDecodeSharedBytes(int M, int K, int G) {
+    if (M > kStreamMaxM || (G != 64 && G != 128) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 || !streamedDecodeBuilt()) return 0;
+    const std::size_t bytes = streamSharedBytes(M, K);
+    return kStreamBlocksPerSm * (bytes + 1024) <= std::size_t(deviceSharedMemoryPerMultiprocessor()) ? bytes : 0;
+}
+
+template <typename T>
+cudaError_t launchStreamedDecode(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
+    return args.G == 64 ? launchWithGroup<T, 1>(args, sharedBytes, stream) : launchWithGroup<T, 2>(args, sharedBytes, stream);
+}
+
+template cudaError_t launchStreamedDecode<__half>(const RepackedArgs<__half>&, std::size_t, cudaStream_t);
+template cudaError_t launchStreamedDecode<__nv_bfloat16>(const RepackedArgs<__nv_bfloat16>&, std::size_t, cudaStream_t);
+
+}  // namespace awq::kernels::decode_detail
