@@ -55,7 +55,7 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // block, weights streamed through shared memory by bulk copies (TMA), no K split, so neither
 // workspace nor split counters (awqRepackedGemmWorkspaceBytes() is then 0); awqRepackedGemmStreams()
 // says which kernel a shape gets, AWQBENCH_DECODE_STREAM=0 turns it off. Measured on an H100
-// (engine_bench, Llama-3-8B shapes, batch 1, prompt 128): 392 -> 429 tok/s; see awq_repacked.cu.
+// (engine_bench, Llama-3-8B shapes, batch 1, prompt 128): 392 -> 429 tok/s; see awq_repacked_stream.cu.
 // splitCounters (optional, used for M <= 2): awqRepackedGemmCounterCount(N) uint32, zero before the first
 // call; each call leaves them zero. With them the last K split of each column tile adds the splits
 // up (no second kernel launch, the same sums). One set per weight, never shared by launches that
