@@ -537,10 +537,10 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     if (!x || !qpack || !scaleZeros || !(y || fusion.residual) || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(M, K, N, G);
     if (p.streamBytes > 0 && aligned16(scaleZeros)) {
-        if (fusion.input != AwqDecodeInput::plain && M > kAwqDecodeFusionMaxM) return cudaErrorNotSupported;
+        if ((fusion.input != AwqDecodeInput::plain || fusion.residual) && M > kAwqDecodeFusionMaxM) return cudaErrorNotSupported;
         if (fusion.input == AwqDecodeInput::rmsNorm && (!fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
             return cudaErrorNotSupported;
-        if (fusion.residual && (M > kCountedSplitsMaxM || !fusion.residualSumSquares)) return cudaErrorNotSupported;
+        if (fusion.residual && !fusion.residualSumSquares) return cudaErrorNotSupported;
         const RepackedArgs<T> args{x, qpack, scaleZeros, y, nullptr, nullptr, M, K, N, G, K / G, fusion};
         return launchStreamedDecode(args, p.streamBytes, stream);
     }
