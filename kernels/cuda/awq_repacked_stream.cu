@@ -28,7 +28,7 @@ namespace {
 //     engine 333 tok/s (464). Taken apart on gate|up: the copies alone 21.8 us, the consumers alone
 //     20.2: with 8 consumer warps a multiprocessor the dequantization is latency-bound; 4-20 stages,
 //     or cp.async instead of bulk copies, changed little (28.7-33 us). Two blocks a SM of 4 stages of
-//     16 k-blocks: o 4.9, q|k|v 6.6, gate|up 20.5, down 12.4; engine 461 tok/s (464).
+//     16 k-blocks: o 4.9, q|k|v 6.6, gate|up 20.5, down 12.4; engine 461 tok/s (464 in an earlier run).
 //   H100, this version (two blocks a SM, 4 stages of 32 k-blocks: 16 consumer warps a SM with four
 //     k-blocks each a stage; no room for the next kernel's blocks): o 5.3 (6.9), q|k|v 7.1 (8.3),
 //     gate|up 22.2 (23.3), down 13.7 (13.7); engine 428.8 tok/s (392.1), prompt 2048 369.6 (352.1),
