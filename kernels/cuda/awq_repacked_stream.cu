@@ -34,7 +34,12 @@ namespace {
 //     gate|up 22.2 (23.3), down 13.7 (13.7); engine 428.8 tok/s (392.1), prompt 2048 369.6 (352.1),
 //     batch 8 unchanged. Also tried there: one block a SM with room for the next kernel's (8, 12 or
 //     16 consumer warps) 316-346 tok/s; the streamed kernel on o and q|k|v only 404-411.
-//   This version has not run on an H200 (no device time left in the session that built it).
+//   H200, this version (session 16, same run): o 4.7 (6.5), q|k|v 6.5 (7.6), gate|up 18.1 (18.5),
+//     down 12.0 (12.1); engine 486.9 tok/s (461.9), prompt 2048 415.8 (407.0), batch 8 2652 (2625).
+//   Dropped there: staging x with 4-8 loads in flight a thread before storing (80-96 registers,
+//     down 12.0 -> 11.6 us but engine 488 -> 466-478: fewer of the neighbouring kernels' blocks fit
+//     beside it); rings cut to the chunks a block has (2 stages for o) plus 3 blocks a SM for q|k|v
+//     (384 tiles): engine 473 -> 456.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
