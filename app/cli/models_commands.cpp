@@ -56,7 +56,9 @@ void printList(const std::vector<CatalogEntry>& entries) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
                           m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
-                          m.tokenizerError.empty() ? "ok" : "warning: the tokenizer cannot be loaded"});
+                          !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
+                          : m.tokenizerError.empty() ? "ok"
+                                                     : "warning: the tokenizer cannot be loaded"});
         } else if (e.gguf) {
             table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
                           format::bytes(e.gguf->fileSize), "ok"});
@@ -113,6 +115,9 @@ void printShow(const CatalogEntry& e, int context) {
     }
     const auto& m = *e.info;
     const auto& c = m.config;
+    if (!m.unsupported.empty())
+        std::cout << "status:       unsupported by the built-in engine (generate, eval, compare, serve, quantize): " << (m.folder / "config.json").string()
+                  << ": " << m.unsupported << " (" << m.unsupportedFix << ")\n";
     std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
               << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"

@@ -62,6 +62,7 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"fingerprint", m.fingerprint},
         {"kv_cache_bytes_per_token", kvCacheBytesPerToken(c)},
         {"warnings", m.warnings},
+        {"unsupported", m.unsupported.empty() ? json(nullptr) : json(m.unsupported + " (" + m.unsupportedFix + ")")},
     };
     if (includeTensors) {
         json tensors = json::array();

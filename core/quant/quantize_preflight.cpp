@@ -22,6 +22,7 @@ void checkQuantizable(const ModelInfo& m, int groupSize) {
     if (c.quantization.method != QuantMethod::None)
         throw Error("the model is already quantized (" + c.quantization.rawMethod + ")", m.folder / "config.json",
                     "quantize the FP16/BF16 original instead");
+    requireEngineSupport(m);  // the calibration runs the model's layers: an activation other than SiLU would be wrong
     if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
         throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
     const std::vector<std::pair<std::string, int>> inputs{{"hidden_size", c.hiddenSize},
