@@ -127,7 +127,9 @@ void printShow(const CatalogEntry& e, int context) {
               << "\nsize:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"
               << "layers:       " << c.numLayers << "\nhidden:       " << c.hiddenSize << " (intermediate " << c.intermediateSize << ")\n"
               << "heads:        " << c.numHeads << " q / " << c.numKvHeads << " kv, head dim " << c.headDim << "\n"
-              << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions << "\n"
+              << "activation:   " << c.hiddenAct << "\n"
+              << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions
+              << (c.maxPositionsDefaulted ? " (config.json has no max_position_embeddings: the " + c.architectureClass + " default)" : "") << "\n"
               << "rope:         theta " << c.rope.theta << ", " << c.rope.type
               << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "")
               << (c.rope.originalMaxPositions > 0 ? ", original context " + std::to_string(c.rope.originalMaxPositions) : "")

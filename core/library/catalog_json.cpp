@@ -42,6 +42,8 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"head_dim", c.headDim},
         {"vocab_size", c.vocabSize},
         {"context_length", c.maxPositions},
+        {"context_length_default", c.maxPositionsDefaulted},
+        {"hidden_act", c.hiddenAct},
         {"rope",
          {{"theta", c.rope.theta},
           {"type", c.rope.type},

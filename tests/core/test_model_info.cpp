@@ -204,6 +204,35 @@ private Q_SLOTS:
         }
     }
 
+    // Without max_position_embeddings transformers uses the config class's default; so does the
+    // context here (it was 0, and generation failed on "a context of 1").
+    void missingMaxPositionEmbeddingsTakesTheArchitectureDefault() {
+        const std::string base = R"("hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 256, "intermediate_size": 256)";
+        const std::pair<const char*, int> defaults[] = {
+            {"LlamaForCausalLM", 2048}, {"Qwen2ForCausalLM", 32768}, {"Qwen3ForCausalLM", 32768}, {"MistralForCausalLM", 131072}};
+        for (const auto& [arch, expected] : defaults) {
+            const auto c = parseModelConfig(std::string("{\"architectures\": [\"") + arch + "\"], " + base + "}", "config.json");
+            QCOMPARE(c.maxPositions, expected);
+            QVERIFY(c.maxPositionsDefaulted);
+            QCOMPARE(vllmDerivedMaxModelLen(c), expected);
+        }
+        const auto given = parseModelConfig(std::string(R"({"architectures": ["Qwen2ForCausalLM"], "max_position_embeddings": 256, )") + base + "}",
+                                            "config.json");
+        QCOMPARE(given.maxPositions, 256);
+        QVERIFY(!given.maxPositionsDefaulted);
+        // On a real model folder: qwen2-random without the key.
+        const fs::path m = reshardedCopy(test::modelDir("qwen2-random"), tmp("no-max-positions"));
+        std::ifstream in(test::modelDir("qwen2-random") / "config.json");
+        std::string config((std::istreambuf_iterator<char>(in)), {});
+        const auto at = config.find("\"max_position_embeddings\"");
+        QVERIFY(at != std::string::npos);
+        config.erase(at, config.find(',', at) + 1 - at);
+        std::ofstream(m / "config.json", std::ios::trunc) << config;
+        const auto info = describeModel(m);
+        QCOMPARE(info.config.maxPositions, 32768);
+        QVERIFY(info.config.maxPositionsDefaulted);
+    }
+
     void llama3RopeScalingBothStyles() {
         const char* oldStyle = R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":4096,
             "intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,

@@ -119,7 +119,8 @@ private Q_SLOTS:
         }
     }
 
-    // config.json variants transformers runs unchanged: hidden_act "swish" is SiLU (ACT2FN).
+    // config.json variants transformers runs unchanged: hidden_act "swish" is SiLU (ACT2FN), and without
+    // max_position_embeddings Qwen2Config's default of 32768 is the context (it was 0: "a context of 1").
     void configVariantsTransformersRunUnchanged() {
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
@@ -127,6 +128,9 @@ private Q_SLOTS:
         const json golden = test::readGolden(source);
         const auto swish = Engine::load(configVariant(source, root, "swish", [](json& j) { j["hidden_act"] = "swish"; }), {});
         checkAgainstGolden(*swish, golden);
+        const auto noMax = Engine::load(configVariant(source, root, "no-max", [](json& j) { j.erase("max_position_embeddings"); }), {});
+        QCOMPARE(noMax->maxContext(), 32768);
+        checkAgainstGolden(*noMax, golden);
     }
 
     // What the engine cannot compute is refused at load naming config.json, the key and the value,
