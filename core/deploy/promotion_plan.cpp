@@ -263,7 +263,22 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const int gpus = std::max(1, t.gpuCount);
     const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
     // vLLM's own default context: rope scaling (yarn, linear, dynamic) extends max_position_embeddings.
-    const int context = t.maxModelLen > 0 ? t.maxModelLen : vllmDerivedMaxModelLen(c);
+    // A longer max-model-len set on the target is cut to it: vLLM refuses to start with one (unless
+    // VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, which its docs say may give wrong output).
+    const int derived = vllmDerivedMaxModelLen(c);
+    int asked = t.maxModelLen;
+    if (asked > derived) {
+        const std::string why = c.maxPositionsDefaulted ? "no max_position_embeddings: the " + c.architectureClass + " default"
+                                                        : "max_position_embeddings " + std::to_string(c.maxPositions);
+        addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
+                 "max-model-len cut to " + std::to_string(derived) + " tokens: the target asks for " + std::to_string(asked) + ", longer than " +
+                     m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + why +
+                     (c.rope.type == "default" ? std::string() : ", rope " + c.rope.type) + "), which vLLM refuses to exceed",
+                 "lower the target's max-model-len (awqbench-cli target add " + t.name + " ... --max-model-len " + std::to_string(derived) +
+                     ") or leave it unset to use the model's own");
+        asked = derived;
+    }
+    const int context = asked > 0 ? asked : derived;
     auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
 
     if (t.tensorParallelSize > 0) {
@@ -320,15 +335,14 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         return;
     }
     const std::int64_t fitTokens = plan.tokensThatFit;
-    if (t.maxModelLen > 0) {
-        s.maxModelLen = t.maxModelLen;
-        if (fitTokens < t.maxModelLen)
+    if (asked > 0) {
+        s.maxModelLen = asked;
+        if (fitTokens < asked)
             addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
-                     "the KV cache of one " + std::to_string(t.maxModelLen) + "-token sequence does not fit (room for " +
+                     "the KV cache of one " + std::to_string(asked) + "-token sequence does not fit (room for " +
                          std::to_string(fitTokens) + " tokens per GPU)",
                      "lower max-model-len, raise gpu-memory-utilization or use more GPUs");
     } else {
-        const int derived = vllmDerivedMaxModelLen(c);
         s.maxModelLen = derived;
         if (fitTokens < s.maxModelLen) {
             s.maxModelLen = int(fitTokens / 16 * 16);

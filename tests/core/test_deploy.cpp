@@ -676,6 +676,29 @@ private Q_SLOTS:
         QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 256);
     }
 
+    // A target's max-model-len past the model's context (max_position_embeddings 1024) is cut to it
+    // with a warning naming both numbers and the model's config.json: vLLM refuses to start with it.
+    void maxModelLenPastTheModelsContextIsCut() {
+        World w;
+        auto t = w.vllmTarget();
+        t.maxModelLen = 65536;
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.maxModelLen, 1024);
+        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
+        QVERIFY(plan.changes[0].after.find("max-model-len: 1024\n") != std::string::npos);
+        const Issue* cut = findIssue(plan, "max_model_len_cut");
+        QVERIFY2(cut && cut->severity == Issue::Severity::Warning, issueList(plan).c_str());
+        QCOMPARE(cut->message, "max-model-len cut to 1024 tokens: the target asks for 65536, longer than tinystories-qwen3-7m-awq's context of 1024 tokens (" +
+                                   (w.awq() / "config.json").string() + ": max_position_embeddings 1024), which vLLM refuses to exceed");
+        QVERIFY(cut->fix.find("--max-model-len 1024") != std::string::npos);
+        // Within the context: written as asked, no warning.
+        t.maxModelLen = 512;
+        plan = planPromotion(t, w.awq(), w.options());
+        QCOMPARE(plan.serve.maxModelLen, 512);
+        QVERIFY2(!findIssue(plan, "max_model_len_cut"), issueList(plan).c_str());
+    }
+
     // A model added from a Hugging Face hub cache is served as ORG/NAME, as vLLM names a hub model.
     void hubModelIsServedUnderItsRepositoryId() {
         World w;
