@@ -213,7 +213,7 @@ void addDeployCommands(CLI::App& app) {
                                     {"max_model_len", v.maxModelLen},
                                     {"gpu_memory_utilization", v.gpuMemoryUtilization},
                                     {"tensor_parallel_size", v.tensorParallelSize}}},
-                                  {"command", plan.command},
+                                  {"command", plan.command.empty() ? json(nullptr) : json(plan.command)},
                                   {"changes", changes}}
                                  .dump(2)
                           << "\n";
@@ -224,7 +224,8 @@ void addDeployCommands(CLI::App& app) {
                     std::cerr << "\n";
                 }
                 std::cout << plan.diff();
-                if (!plan.model.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
+                // No command when the model could not be read (the plan stops there): nothing to show.
+                if (!plan.command.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
                 if (applied)
                     std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
                               << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()

@@ -39,6 +39,12 @@ void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, std::string
     p.issues.push_back({s, std::move(code), std::move(message), std::move(fix)});
 }
 
+// An awq::Error as an issue: its file and problem as the message, its fix as the fix (e.what()
+// already ends with the fix, which would then be printed twice).
+void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, const Error& e, const std::string& prefix = {}) {
+    addIssue(p, s, std::move(code), prefix + (e.file().empty() ? e.problem() : e.file().string() + ": " + e.problem()), e.fix());
+}
+
 std::string readSmallFile(const fs::path& file) {
     return readFile(file, "deployment config", "check the path in the target", kMaxTargetFileBytes);
 }
@@ -506,7 +512,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     try {
         m = describeModel(p.model);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "model_unreadable", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "model_unreadable", e);
         return p;
     }
 
@@ -528,7 +534,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
                                  paired.name + " (" + paired.fingerprint.substr(0, 16) + "…): adapters and probes trained on one do not transfer",
                              "promote an AWQ model quantized from " + paired.name + ", or change the target's paired model");
             } catch (const Error& e) {
-                addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch", std::string("cannot read the paired model: ") + e.what(), e.fix());
+                addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch", e, "cannot read the paired model: ");
             }
         }
     }
@@ -537,14 +543,14 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     try {
         mapToContainer(p, target);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
     p.command = vllmCommandLine(p.serve);
     try {
         if (target.kind == TargetKind::Compose) planCompose(p, target, m);
         else planVllm(p, target, m);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
     return p;
 }

@@ -699,6 +699,20 @@ private Q_SLOTS:
         QVERIFY2(!findIssue(plan, "max_model_len_cut"), issueList(plan).c_str());
     }
 
+    // An unreadable model: the issue's message names the file and the problem, its fix comes once
+    // (the CLI prints "message (fix)"), and there is no serve command to show.
+    void unreadableModelIssueStatesTheFixOnce() {
+        World w;
+        fs::create_directories(w.pool / "no-config");
+        const auto plan = planPromotion(w.vllmTarget(), w.pool / "no-config", w.options());
+        const Issue* unreadable = findIssue(plan, "model_unreadable");
+        QVERIFY2(unreadable, issueList(plan).c_str());
+        QCOMPARE(unreadable->message, (w.pool / "no-config").string() + ": missing config.json");
+        QCOMPARE(unreadable->fix, std::string("copy the model's config.json from its source (Hugging Face repo) into the folder"));
+        QVERIFY(plan.blocked());
+        QVERIFY(plan.command.empty());
+    }
+
     // A model added from a Hugging Face hub cache is served as ORG/NAME, as vLLM names a hub model.
     void hubModelIsServedUnderItsRepositoryId() {
         World w;
