@@ -93,8 +93,14 @@ struct EvalOptions {
 std::string readTextFile(const std::string& path) { return readFile(path, "text file", "check the path"); }
 
 int runEval(const EvalOptions& o) {
+    if (o.stride > o.ctx)
+        throw Error("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
+                    {}, "use a --stride of at most --ctx");
     const std::string text = readTextFile(o.text);
     const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
+    if (o.ctx > model->maxContext())
+        throw Error("--ctx " + std::to_string(o.ctx) + " is longer than the model's context of " + std::to_string(model->maxContext()) + " tokens",
+                    model->model().folder / "config.json", "use a --ctx of at most " + std::to_string(model->maxContext()));
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
     const auto ids = model->encode(text, false);
@@ -218,9 +224,9 @@ void addEngineCommands(CLI::App& app) {
     auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
-    ppl->add_option("--ctx", e->ctx, "tokens per window");
-    ppl->add_option("--stride", e->stride, "tokens between window starts");
-    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)");
+    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(CLI::Range(2, 1 << 25));
+    ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveNumber());
+    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(CLI::NonNegativeNumber);
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
     addEngineOptions(ppl, e->device, e->dtype, e->json);
