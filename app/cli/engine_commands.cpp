@@ -59,9 +59,14 @@ int runGenerate(const GenerateOptions& o) {
         if (!o.json) std::cout << e.textDelta << std::flush;
     })[0];
     const auto& m = result.metrics;
+    // Every speed figure names the device it was measured on; the peak is the process's (CPU: its
+    // peak RSS; GPU: the allocator's peak on the device during this generation).
+    const bool onGpu = engine->options().device == DeviceKind::Cuda;
+    const std::string device = deviceLabel(thisHost(deviceKindName(engine->options().device)), true);
     if (o.json) {
         nlohmann::json j = {{"model", engine->model().name},
                             {"device", deviceKindName(engine->options().device)},
+                            {"device_label", device},
                             {"compute_dtype", engine->computeDtype()},
                             {"prompt_ids", r.promptIds},
                             {"new_ids", result.newIds},
@@ -78,8 +83,10 @@ int runGenerate(const GenerateOptions& o) {
         std::cout << j.dump(2) << "\n";
     } else {
         std::cout << "\n";
-        std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; TTFT " << m.ttftMs << " ms, TPOT "
-                  << m.tpotMs << " ms, " << m.tokensPerSecond << " tok/s, peak " << format::bytes(m.peakMemoryBytes) << "]\n";
+        std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; on " << device << ": TTFT "
+                  << fmt::format("{:.1f}", m.ttftMs) << " ms, TPOT " << fmt::format("{:.2f}", m.tpotMs) << " ms, "
+                  << fmt::format("{:.1f}", m.tokensPerSecond) << " tok/s; "
+                  << (onGpu ? "peak GPU memory allocated " : "peak RSS of the process ") << format::bytes(m.peakMemoryBytes) << "]\n";
     }
     return 0;
 }
