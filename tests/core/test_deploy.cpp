@@ -5,6 +5,7 @@
 #include "core/deploy/text_edit.h"
 #include "core/model/model_info.h"
 #include "core/pool/warm_pool.h"
+#include "core/util/format.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
@@ -765,6 +766,9 @@ private Q_SLOTS:
         t.kind = TargetKind::Vllm;
         QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("config file"));
         QCOMPARE(parseByteSize("512M"), 512ull << 20);
+        // Parsed and printed in the same unit: 10M is 10 MiB, printed back as such.
+        QCOMPARE(format::binaryBytes(parseByteSize("10M")), std::string("10.0 MiB"));
+        QCOMPARE(format::binaryBytes(parseByteSize("24GiB")), std::string("24.0 GiB"));
         QCOMPARE(parseByteSize("1.5T"), std::uint64_t(1.5 * double(1ull << 40)));
         QVERIFY(test::errorMessageOf([] { parseByteSize("lots"); }).contains("not a size"));
         writeText(file, "{ nope");
