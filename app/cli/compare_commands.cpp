@@ -188,7 +188,14 @@ void printCompareTable(const RunDocument& d) {
     TextTable t({"metric", "A: " + A.name, "B: " + B.name}, {false, true, true});
     // An endpoint's weights, load time and memory are the server's: "n/a", never a zero.
     const auto here = [](const RunModel& m, const std::string& value) { return isUrl(m.path) ? std::string("n/a (endpoint)") : value; };
-    t.addRow({"weights", here(A, format::bytes(A.weightBytes)), here(B, format::bytes(B.weightBytes))});
+    // What the engine holds in memory, in the dtype it computes in (on the CPU an AWQ model is
+    // dequantized at load, so its weights are as large as the original's), beside the files.
+    const auto held = [&](const RunModel& m) {
+        return here(m, format::bytes(m.weightBytes) + (m.computeDtype.empty() ? "" : " (" + m.computeDtype + ")"));
+    };
+    const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
+    t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
+    t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
@@ -213,7 +220,10 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
                   fixed(sb.tpotMs.p50, 2) + " / " + fixed(sb.tpotMs.p95, 2)});
         t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
-        t.addRow({"peak memory", here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
+        // The engine's peak is the process's, and A and B are loaded in one process: each figure
+        // includes both models (on the CPU the process's peak RSS so far, so B's is never below A's).
+        t.addRow({gpu ? "peak GPU memory allocated by this process (A and B loaded)" : "peak RSS of this process so far (A and B loaded)",
+                  here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
     }
     if (d.quality) {
         const auto& q = d.quality->models;
