@@ -113,7 +113,7 @@ void addPoolCommands(CLI::App& app) {
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
             if (usage.leftoverFolders)
-                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
+                std::cout << "note: " << format::binaryBytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
