@@ -71,4 +71,19 @@ namespace awq::cli {
 void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
 }
+
+const CLI::Validator& positiveNumber() {
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double value = std::stod(text, &used);
+                if (used == text.size() && value > 0) return {};
+            } catch (const std::exception&) {
+            }
+            return "must be a positive number, not " + text;
+        },
+        "POSITIVE");
+    return v;
+}
 }  // namespace awq::cli

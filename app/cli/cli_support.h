@@ -4,9 +4,15 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class Validator;
+}
+
 namespace awq::cli {
 
-// Exit codes: 0 ok, 1 usage (CLI11), 2 the input was bad (file named on stderr), 3 internal error.
+// Exit codes: 0 ok, 1 usage (anything CLI11 rejects; main maps its own codes to 1), 2 the input was
+// bad (file named on stderr), 3 internal error.
+inline constexpr int kExitUsage = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitInternal = 3;
 
@@ -30,4 +36,8 @@ private:
 namespace awq::cli {
 // For subcommand callbacks: runs `body` guarded and turns a non-zero result into CLI11's exit.
 void runOrExit(const std::function<int()>& body);
+
+// A number above 0; CLI11 reports "--flag: must be a positive number, not -5" (exit 1: usage).
+// CLI::PositiveNumber's message is "Value -5 not in range 2.22507e-308 to 1.79769e+308".
+const CLI::Validator& positiveNumber();
 }  // namespace awq::cli

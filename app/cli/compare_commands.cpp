@@ -188,7 +188,14 @@ void printCompareTable(const RunDocument& d) {
     TextTable t({"metric", "A: " + A.name, "B: " + B.name}, {false, true, true});
     // An endpoint's weights, load time and memory are the server's: "n/a", never a zero.
     const auto here = [](const RunModel& m, const std::string& value) { return isUrl(m.path) ? std::string("n/a (endpoint)") : value; };
-    t.addRow({"weights", here(A, format::bytes(A.weightBytes)), here(B, format::bytes(B.weightBytes))});
+    // What the engine holds in memory, in the dtype it computes in (on the CPU an AWQ model is
+    // dequantized at load, so its weights are as large as the original's), beside the files.
+    const auto held = [&](const RunModel& m) {
+        return here(m, format::bytes(m.weightBytes) + (m.computeDtype.empty() ? "" : " (" + m.computeDtype + ")"));
+    };
+    const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
+    t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
+    t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
@@ -213,7 +220,10 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
                   fixed(sb.tpotMs.p50, 2) + " / " + fixed(sb.tpotMs.p95, 2)});
         t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
-        t.addRow({"peak memory", here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
+        // The engine's peak is the process's, and A and B are loaded in one process: each figure
+        // includes both models (on the CPU the process's peak RSS so far, so B's is never below A's).
+        t.addRow({gpu ? "peak GPU memory allocated by this process (A and B loaded)" : "peak RSS of this process so far (A and B loaded)",
+                  here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
     }
     if (d.quality) {
         const auto& q = d.quality->models;
@@ -435,9 +445,9 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--api-key-env", c->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
-    cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(CLI::PositiveNumber);
-    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::PositiveNumber);
-    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(CLI::PositiveNumber);
+    cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveNumber());
+    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::Range(2, 1 << 25));
+    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveNumber());
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(CLI::NonNegativeNumber);
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
     cmp->add_flag("--timeline", c->timeline,
@@ -452,22 +462,22 @@ void addCompareCommands(CLI::App& app) {
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
     sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
     sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels");
-    sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(CLI::PositiveNumber);
+    sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(positiveNumber());
     sw->add_option("--prompt", s->prompt, "prompt of every request");
-    sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(CLI::PositiveNumber);
-    sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it")
+    sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(positiveNumber());
+    sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it (default: none)")
         ->check(CLI::NonNegativeNumber);
     sw->add_option("--price,--gpu-price", s->price,
-                   "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (none without it)")
+                   "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (default: none, no cost)")
         ->check(CLI::NonNegativeNumber);
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
     sw->add_option("--served-model", s->servedModels, "endpoints: the model name each --model URL serves (default: the first it lists)")
         ->expected(1, 2);
     sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     sw->add_option("--request-rate", s->requestRate, "endpoints: requests per second, Poisson arrivals, or inf (all at once; default)");
-    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(CLI::PositiveNumber);
-    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this")->check(CLI::NonNegativeNumber);
-    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this")->check(CLI::NonNegativeNumber);
+    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(positiveNumber());
+    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this (default: none)")->check(CLI::NonNegativeNumber);
+    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this (default: none)")->check(CLI::NonNegativeNumber);
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
 }

@@ -72,11 +72,12 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--container-path", add->containerPaths,
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
-    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str();
-    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G (default: detected here)");
-    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str();
-    addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)");
-    addCmd->add_option("--max-model-len", add->maxModelLen, "context length (default: the model's, cut to what fits)");
+    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveNumber());
+    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G = 24 GiB (default: detected here)");
+    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str()->check(CLI::Range(0.01, 1.0));
+    addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveNumber());
+    addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
+        ->check(positiveNumber());
     addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)");
     addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
     addCmd->callback([add] {
@@ -213,7 +214,7 @@ void addDeployCommands(CLI::App& app) {
                                     {"max_model_len", v.maxModelLen},
                                     {"gpu_memory_utilization", v.gpuMemoryUtilization},
                                     {"tensor_parallel_size", v.tensorParallelSize}}},
-                                  {"command", plan.command},
+                                  {"command", plan.command.empty() ? json(nullptr) : json(plan.command)},
                                   {"changes", changes}}
                                  .dump(2)
                           << "\n";
@@ -224,7 +225,8 @@ void addDeployCommands(CLI::App& app) {
                     std::cerr << "\n";
                 }
                 std::cout << plan.diff();
-                if (!plan.model.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
+                // No command when the model could not be read (the plan stops there): nothing to show.
+                if (!plan.command.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
                 if (applied)
                     std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
                               << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()

@@ -59,9 +59,14 @@ int runGenerate(const GenerateOptions& o) {
         if (!o.json) std::cout << e.textDelta << std::flush;
     })[0];
     const auto& m = result.metrics;
+    // Every speed figure names the device it was measured on; the peak is the process's (CPU: its
+    // peak RSS; GPU: the allocator's peak on the device during this generation).
+    const bool onGpu = engine->options().device == DeviceKind::Cuda;
+    const std::string device = deviceLabel(thisHost(deviceKindName(engine->options().device)), true);
     if (o.json) {
         nlohmann::json j = {{"model", engine->model().name},
                             {"device", deviceKindName(engine->options().device)},
+                            {"device_label", device},
                             {"compute_dtype", engine->computeDtype()},
                             {"prompt_ids", r.promptIds},
                             {"new_ids", result.newIds},
@@ -78,8 +83,10 @@ int runGenerate(const GenerateOptions& o) {
         std::cout << j.dump(2) << "\n";
     } else {
         std::cout << "\n";
-        std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; TTFT " << m.ttftMs << " ms, TPOT "
-                  << m.tpotMs << " ms, " << m.tokensPerSecond << " tok/s, peak " << format::bytes(m.peakMemoryBytes) << "]\n";
+        std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; on " << device << ": TTFT "
+                  << fmt::format("{:.1f}", m.ttftMs) << " ms, TPOT " << fmt::format("{:.2f}", m.tpotMs) << " ms, "
+                  << fmt::format("{:.1f}", m.tokensPerSecond) << " tok/s; "
+                  << (onGpu ? "peak GPU memory allocated " : "peak RSS of the process ") << format::bytes(m.peakMemoryBytes) << "]\n";
     }
     return 0;
 }
@@ -93,8 +100,14 @@ struct EvalOptions {
 std::string readTextFile(const std::string& path) { return readFile(path, "text file", "check the path"); }
 
 int runEval(const EvalOptions& o) {
+    if (o.stride > o.ctx)
+        throw Error("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
+                    {}, "use a --stride of at most --ctx");
     const std::string text = readTextFile(o.text);
     const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
+    if (o.ctx > model->maxContext())
+        throw Error("--ctx " + std::to_string(o.ctx) + " is longer than the model's context of " + std::to_string(model->maxContext()) + " tokens",
+                    model->model().folder / "config.json", "use a --ctx of at most " + std::to_string(model->maxContext()));
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
     const auto ids = model->encode(text, false);
@@ -218,9 +231,9 @@ void addEngineCommands(CLI::App& app) {
     auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
-    ppl->add_option("--ctx", e->ctx, "tokens per window");
-    ppl->add_option("--stride", e->stride, "tokens between window starts");
-    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)");
+    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(CLI::Range(2, 1 << 25));
+    ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveNumber());
+    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(CLI::NonNegativeNumber);
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
     addEngineOptions(ppl, e->device, e->dtype, e->json);

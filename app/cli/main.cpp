@@ -1,4 +1,5 @@
 // awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
+#include "app/cli/cli_support.h"
 #include "app/cli/models_commands.h"
 #include "app/cli/report_commands.h"
 #include "app/cli/pool_commands.h"
@@ -16,8 +17,20 @@
 
 #include <CLI/CLI.hpp>
 
+namespace {
+// --help shows each option's captured default, except where its description states the default in
+// words (what 0 or "" stands for: "default: the model's context") and for empty lists ("[]").
+void tidyHelpDefaults(CLI::App* app) {
+    for (CLI::Option* option : app->get_options())
+        if (option->get_default_str() == "[]" || option->get_description().find("default") != std::string::npos) option->default_str("");
+    for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) tidyHelpDefaults(sub);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"AWQ Workbench (headless): browse, quantize, compare and deploy local LLMs"};
+    // --help shows every option's default value (subcommands inherit this when they are created).
+    app.option_defaults()->always_capture_default();
     app.require_subcommand(1);
     app.set_version_flag("--version", AWQBENCH_VERSION);
     bool verbose = false;
@@ -37,10 +50,21 @@ int main(int argc, char** argv) {
     awq::cli::addServeCommands(app);
 #endif
 
+    tidyHelpDefaults(&app);
+
     app.parse_complete_callback([&] {
         awq::logging::init(awq::logging::defaultLogFile(), true,
                            verbose ? spdlog::level::debug : spdlog::level::warn);
     });
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help / --version: 0. A subcommand's own status (runOrExit's RuntimeError): 2 bad input, 3
+        // internal. Everything else CLI11 rejects (unknown option, missing or invalid value) is a usage
+        // error: 1, as README says, not CLI11's own codes (105, 106, 109, ...).
+        const int rc = app.exit(e);
+        if (rc == 0 || e.get_name() == "RuntimeError") return rc;
+        return awq::cli::kExitUsage;
+    }
     return 0;
 }

@@ -56,7 +56,9 @@ void printList(const std::vector<CatalogEntry>& entries) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
                           m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
-                          m.tokenizerError.empty() ? "ok" : "warning: the tokenizer cannot be loaded"});
+                          !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
+                          : m.tokenizerError.empty() ? "ok"
+                                                     : "warning: the tokenizer cannot be loaded"});
         } else if (e.gguf) {
             table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
                           format::bytes(e.gguf->fileSize), "ok"});
@@ -113,6 +115,9 @@ void printShow(const CatalogEntry& e, int context) {
     }
     const auto& m = *e.info;
     const auto& c = m.config;
+    if (!m.unsupported.empty())
+        std::cout << "status:       unsupported by the built-in engine (generate, eval, compare, serve, quantize): " << (m.folder / "config.json").string()
+                  << ": " << m.unsupported << " (" << m.unsupportedFix << ")\n";
     std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
               << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
@@ -122,7 +127,9 @@ void printShow(const CatalogEntry& e, int context) {
               << "\nsize:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"
               << "layers:       " << c.numLayers << "\nhidden:       " << c.hiddenSize << " (intermediate " << c.intermediateSize << ")\n"
               << "heads:        " << c.numHeads << " q / " << c.numKvHeads << " kv, head dim " << c.headDim << "\n"
-              << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions << "\n"
+              << "activation:   " << c.hiddenAct << "\n"
+              << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions
+              << (c.maxPositionsDefaulted ? " (config.json has no max_position_embeddings: the " + c.architectureClass + " default)" : "") << "\n"
               << "rope:         theta " << c.rope.theta << ", " << c.rope.type
               << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "")
               << (c.rope.originalMaxPositions > 0 ? ", original context " + std::to_string(c.rope.originalMaxPositions) : "")
@@ -187,7 +194,8 @@ void addModelsCommands(CLI::App& app) {
     auto* showCmd = models->add_subcommand("show", "show everything about one model folder or .gguf file");
     showCmd->add_option("path", show->path, "model folder or .gguf file")->required();
     showCmd->add_flag("--json", show->json, "print JSON (keys in README.md)");
-    showCmd->add_option("--context", show->context, "context length for the memory plan (default: the model's)");
+    showCmd->add_option("--context", show->context, "context length for the memory plan (default: the model's)")
+        ->check(positiveNumber());
     showCmd->callback([show] {
         runOrExit([&] {
             if (!fs::exists(show->path)) throw Error("no such file or folder", show->path, "check the path");

@@ -64,9 +64,10 @@ json entryJson(const pool::PoolEntry& e) {
 }
 
 std::string usageLine(const pool::PoolUsage& u) {
-    std::string s = format::bytes(u.usedBytes) + " used";
-    if (u.budgetBytes) s += " of a " + format::bytes(u.budgetBytes) + " budget";
-    return s + ", " + format::bytes(u.availableBytes) + " free on disk";
+    // Binary units, as the budget is given (50G = 50 GiB): used and budget in the same unit.
+    std::string s = format::binaryBytes(u.usedBytes) + " used";
+    if (u.budgetBytes) s += " of a " + format::binaryBytes(u.budgetBytes) + " budget";
+    return s + ", " + format::binaryBytes(u.availableBytes) + " free on disk";
 }
 
 // Ctrl+C during a copy: the handler only sets a flag; the copy's progress callback turns it into a stop.
@@ -82,7 +83,7 @@ void addPoolCommands(CLI::App& app) {
     auto list = std::make_shared<PoolOptions>();
     auto* listCmd = poolCmd->add_subcommand("list", "list the pool's models: size, quantization, which one is deployed");
     addCommon(listCmd, *list, true);
-    listCmd->add_option("--budget", list->budget, "disk budget to compare against (e.g. 50G)");
+    listCmd->add_option("--budget", list->budget, "disk budget to compare against (e.g. 50G = 50 GiB)");
     listCmd->callback([list] {
         runOrExit([&] {
             const auto c = context(*list);
@@ -112,7 +113,7 @@ void addPoolCommands(CLI::App& app) {
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
             if (usage.leftoverFolders)
-                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
+                std::cout << "note: " << format::binaryBytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
@@ -127,7 +128,7 @@ void addPoolCommands(CLI::App& app) {
     auto* addCmd = poolCmd->add_subcommand("add", "copy a model into the pool (SHA-256 verified; Ctrl+C leaves the pool unchanged)");
     addCmd->add_option("model", add->model, "the model folder to copy")->required();
     addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name; ORG--NAME for a Hugging Face cache snapshot)");
-    addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size (default: the saved budget)");
+    addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size, e.g. 50G = 50 GiB (default: the saved budget)");
     addCommon(addCmd, *add, true);
     addCmd->callback([add] {
         runOrExit([&] {
@@ -231,7 +232,7 @@ void addPoolCommands(CLI::App& app) {
 
     auto config = std::make_shared<PoolOptions>();
     auto* configCmd = poolCmd->add_subcommand("config", "save the warm-pool folder and its disk budget in the settings file");
-    configCmd->add_option("--budget", config->budget, "disk budget (e.g. 50G; 0 = none)");
+    configCmd->add_option("--budget", config->budget, "disk budget (e.g. 50G; K, M, G, T are binary: 50G = 50 GiB; 0 = none)");
     addCommon(configCmd, *config, false);
     configCmd->callback([config] {
         runOrExit([&] {
@@ -241,7 +242,7 @@ void addPoolCommands(CLI::App& app) {
             if (!config->budget.empty()) s.poolBudgetBytes = deploy::parseByteSize(config->budget);
             deploy::saveSettings(file, s);
             std::cout << "warm pool: " << (s.pool.empty() ? "(none)" : s.pool.string())
-                      << "\nbudget:    " << (s.poolBudgetBytes ? format::bytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
+                      << "\nbudget:    " << (s.poolBudgetBytes ? format::binaryBytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
                       << file.string() << "\n";
             return 0;
         });

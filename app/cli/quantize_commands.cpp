@@ -1,6 +1,7 @@
 #include "app/cli/quantize_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "core/compare/device_label.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
@@ -94,6 +95,19 @@ TextTable stageTable(const QuantizeStageSeconds& t) {
     return table;
 }
 
+// What the method searches, in the words of its own settings: AWQ's scale ratios, GPTQ's damping and
+// column order, round-to-nearest nothing.
+std::string methodSummary(const QuantizeSettings& s) {
+    switch (s.method) {
+        case QuantMethodChoice::Awq: return "AWQ, " + std::to_string(s.gridRatios) + " scale ratios";
+        case QuantMethodChoice::Gptq:
+            return fmt::format("GPTQ, damp {:g}, {}, {} grid", s.dampPercent, s.actOrder ? "act-order" : "columns in order",
+                               s.sym ? "symmetric" : "asymmetric");
+        case QuantMethodChoice::Rtn: return "round-to-nearest (no search; the calibration measures the output error)";
+    }
+    return {};
+}
+
 int run(const Options& o) {
     QuantizeSettings s;
     s.model = o.model;
@@ -112,13 +126,19 @@ int run(const Options& o) {
     s.resume = o.resume;
     s.maxDeviceMemoryBytes = std::uint64_t(o.maxGpuGib * double(1ull << 30));
     if (o.check) return printPreflight(preflightQuantizeJob(s));
+    // An existing output folder, a bad setting or a model that cannot be quantized ends the run here,
+    // before the pre-flight tokenizes the calibration text and times a matmul, and before the job loads weights.
+    checkQuantizeRequest(s);
     std::optional<QuantizePreflight> preflight;  // the job reuses what it read (model, calibration blocks)
     if (!o.jsonProgress) {
         // The pre-flight's time estimate and what the settings trade, before the long part starts.
         const auto& p = preflight.emplace(preflightQuantizeJob(s));
-        std::cerr << "quantize: " << p.calibrationTokens << " calibration tokens (" << s.samples << " texts cut into blocks of " << s.seqlen
-                  << "), " << s.gridRatios << " scale ratios; estimated "
-                  << estimateText(p) << "\n";
+        if (!p.ok()) {
+            for (const auto& problem : p.problems) std::cerr << "error: " << problem << "\n";
+            return kExitBadInput;
+        }
+        std::cerr << "quantize: " << methodSummary(s) << ", " << p.calibrationTokens << " calibration tokens (" << s.samples
+                  << " texts cut into blocks of " << s.seqlen << "); estimated " << estimateText(p) << "\n";
         if (!p.tradedAgainstAutoAwq.empty())
             std::cerr << "quantize: traded against AutoAWQ's defaults: " << p.tradedAgainstAutoAwq << " (--samples 128 --seqlen 512 --grid 20 for the full search)\n";
     }
@@ -146,15 +166,24 @@ int run(const Options& o) {
         return kExitBadInput;
     }
 
-    TextTable table({"layer", "seconds", "output MSE", "scale ratios (qkv, v-o, mlp, up-down)"}, {true, true, true, false});
+    // The chosen scale ratios are AWQ's search; GPTQ and round-to-nearest have none to show.
+    const bool awq = s.method == QuantMethodChoice::Awq;
+    std::vector<std::string> header{"layer", "seconds", "output MSE"};
+    if (awq) header.push_back("scale ratios (qkv, v-o, mlp, up-down)");
+    TextTable table(header, {true, true, true, false});
     for (const auto& l : summary.perLayer) {
-        std::string ratios;
-        for (double r : l.scaleRatios) ratios += (ratios.empty() ? "" : ", ") + (r < 0 ? std::string("-") : std::to_string(r).substr(0, 4));
-        table.addRow({std::to_string(l.layer), fmt::format("{:.2f}", l.seconds), fmt::format("{:.3g}", l.outputMse), ratios.empty() ? "-" : ratios});
+        std::vector<std::string> row{std::to_string(l.layer), fmt::format("{:.2f}", l.seconds), fmt::format("{:.3g}", l.outputMse)};
+        if (awq) {
+            std::string ratios;
+            for (double r : l.scaleRatios) ratios += (ratios.empty() ? "" : ", ") + (r < 0 ? std::string("-") : std::to_string(r).substr(0, 4));
+            row.push_back(ratios.empty() ? "-" : ratios);
+        }
+        table.addRow(row);
     }
     if (!o.jsonProgress) {
         std::cout << table.render() << "\n" << stageTable(summary.stageSeconds).render();
-        std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in " << summary.seconds << " s; "
+        std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in "
+                  << fmt::format("{:.2f}", summary.seconds) << " s on " << deviceLabel(thisHost(o.device), true) << "; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
                   << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "")
                   << (summary.peakGpuBytes > 0 ? "; peak GPU memory " + format::gib(summary.peakGpuBytes) : "") << "\n";
@@ -176,12 +205,12 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--damp", o->damp, "gptq: damping, share of the Hessian's mean diagonal (default 0.01)")->check(CLI::Range(1e-6, 0.999));
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
-    q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(CLI::PositiveNumber);
-    q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ)")->check(CLI::PositiveNumber);
+    q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(positiveNumber());
+    q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ)")->check(positiveNumber());
     q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(CLI::Range(1, 100));
     q->add_option("--device", o->device, "cpu or cuda");
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
-    q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server)")->check(CLI::PositiveNumber);
+    q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server; default: no cap)")->check(positiveNumber());
     q->add_flag("--check", o->check, "print the pre-flight checks (memory, disk, model) and exit");
     q->add_flag("--json-progress", o->jsonProgress, "print one JSON object per progress event on stdout");
     q->callback([o] { runOrExit([&] { return run(*o); }); });

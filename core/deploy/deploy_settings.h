@@ -77,7 +77,8 @@ void checkTarget(const DeployTarget& target);
 void upsertTarget(DeploySettings& settings, DeployTarget target);
 bool removeTarget(DeploySettings& settings, const std::string& name);
 
-// "50G", "512M", "1.5T", "1000000" (bytes; K/M/G/T are binary units, as disks in GiB). Throws awq::Error.
+// "50G", "512M", "1.5T", "1000000" (bytes; K/M/G/T, with or without "B" / "iB", are binary units: 50G
+// = 50 GiB; print such sizes back with format::binaryBytes). Throws awq::Error.
 std::uint64_t parseByteSize(const std::string& text);
 
 }  // namespace awq::deploy

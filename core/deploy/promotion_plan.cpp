@@ -39,6 +39,12 @@ void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, std::string
     p.issues.push_back({s, std::move(code), std::move(message), std::move(fix)});
 }
 
+// An awq::Error as an issue: its file and problem as the message, its fix as the fix (e.what()
+// already ends with the fix, which would then be printed twice).
+void addIssue(PromotionPlan& p, Issue::Severity s, std::string code, const Error& e, const std::string& prefix = {}) {
+    addIssue(p, s, std::move(code), prefix + (e.file().empty() ? e.problem() : e.file().string() + ": " + e.problem()), e.fix());
+}
+
 std::string readSmallFile(const fs::path& file) {
     return readFile(file, "deployment config", "check the path in the target", kMaxTargetFileBytes);
 }
@@ -263,7 +269,22 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const int gpus = std::max(1, t.gpuCount);
     const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
     // vLLM's own default context: rope scaling (yarn, linear, dynamic) extends max_position_embeddings.
-    const int context = t.maxModelLen > 0 ? t.maxModelLen : vllmDerivedMaxModelLen(c);
+    // A longer max-model-len set on the target is cut to it: vLLM refuses to start with one (unless
+    // VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, which its docs say may give wrong output).
+    const int derived = vllmDerivedMaxModelLen(c);
+    int asked = t.maxModelLen;
+    if (asked > derived) {
+        const std::string why = c.maxPositionsDefaulted ? "no max_position_embeddings: the " + c.architectureClass + " default"
+                                                        : "max_position_embeddings " + std::to_string(c.maxPositions);
+        addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
+                 "max-model-len cut to " + std::to_string(derived) + " tokens: the target asks for " + std::to_string(asked) + ", longer than " +
+                     m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + why +
+                     (c.rope.type == "default" ? std::string() : ", rope " + c.rope.type) + "), which vLLM refuses to exceed",
+                 "lower the target's max-model-len (awqbench-cli target add " + t.name + " ... --max-model-len " + std::to_string(derived) +
+                     ") or leave it unset to use the model's own");
+        asked = derived;
+    }
+    const int context = asked > 0 ? asked : derived;
     auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
 
     if (t.tensorParallelSize > 0) {
@@ -320,15 +341,14 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         return;
     }
     const std::int64_t fitTokens = plan.tokensThatFit;
-    if (t.maxModelLen > 0) {
-        s.maxModelLen = t.maxModelLen;
-        if (fitTokens < t.maxModelLen)
+    if (asked > 0) {
+        s.maxModelLen = asked;
+        if (fitTokens < asked)
             addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
-                     "the KV cache of one " + std::to_string(t.maxModelLen) + "-token sequence does not fit (room for " +
+                     "the KV cache of one " + std::to_string(asked) + "-token sequence does not fit (room for " +
                          std::to_string(fitTokens) + " tokens per GPU)",
                      "lower max-model-len, raise gpu-memory-utilization or use more GPUs");
     } else {
-        const int derived = vllmDerivedMaxModelLen(c);
         s.maxModelLen = derived;
         if (fitTokens < s.maxModelLen) {
             s.maxModelLen = int(fitTokens / 16 * 16);
@@ -492,7 +512,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     try {
         m = describeModel(p.model);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "model_unreadable", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "model_unreadable", e);
         return p;
     }
 
@@ -514,7 +534,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
                                  paired.name + " (" + paired.fingerprint.substr(0, 16) + "…): adapters and probes trained on one do not transfer",
                              "promote an AWQ model quantized from " + paired.name + ", or change the target's paired model");
             } catch (const Error& e) {
-                addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch", std::string("cannot read the paired model: ") + e.what(), e.fix());
+                addIssue(p, Issue::Severity::Error, "source_fingerprint_mismatch", e, "cannot read the paired model: ");
             }
         }
     }
@@ -523,14 +543,14 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     try {
         mapToContainer(p, target);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
     p.command = vllmCommandLine(p.serve);
     try {
         if (target.kind == TargetKind::Compose) planCompose(p, target, m);
         else planVllm(p, target, m);
     } catch (const Error& e) {
-        addIssue(p, Issue::Severity::Error, "target_file_missing", e.what(), e.fix());
+        addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
     return p;
 }

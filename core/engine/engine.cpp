@@ -58,18 +58,8 @@ class TorchEngine final : public Engine {
 public:
     TorchEngine(const fs::path& folder, const EngineOptions& options) : options_(options) {
         info_ = describeModel(folder);
+        requireEngineSupport(info_);  // activation, quantization method and layout (model_info.h)
         const auto& q = info_.config.quantization;
-        if (q.method == QuantMethod::Other)
-            throw Error("models quantized with " + q.rawMethod + " are not supported by the built-in engine", folder / "config.json",
-                        "use the FP16 original, an AWQ or a GPTQ model");
-        if (q.method == QuantMethod::Gptq &&
-            (q.bits != 4 || (!q.checkpointFormat.empty() && q.checkpointFormat != "gptq" && q.checkpointFormat != "gptq_v2")))
-            throw Error("only 4-bit GPTQ in the gptq / gptq_v2 checkpoint format is supported (this one: " + std::to_string(q.bits) +
-                            " bits, format '" + q.checkpointFormat + "')",
-                        folder / "config.json", "re-quantize with awqbench-cli quantize --method gptq");
-        if (q.method == QuantMethod::Awq && (q.bits != 4 || !q.zeroPoint || (q.version != "gemm" && !q.version.empty())))
-            throw Error("only 4-bit zero-point AWQ in the GEMM layout is supported", folder / "config.json",
-                        "re-quantize with awqbench-cli quantize (or AutoAWQ version=GEMM)");
 
         at::Device device(at::kCPU);
         if (options.device == DeviceKind::Cuda) {

@@ -42,6 +42,8 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"head_dim", c.headDim},
         {"vocab_size", c.vocabSize},
         {"context_length", c.maxPositions},
+        {"context_length_default", c.maxPositionsDefaulted},
+        {"hidden_act", c.hiddenAct},
         {"rope",
          {{"theta", c.rope.theta},
           {"type", c.rope.type},
@@ -62,6 +64,7 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"fingerprint", m.fingerprint},
         {"kv_cache_bytes_per_token", kvCacheBytesPerToken(c)},
         {"warnings", m.warnings},
+        {"unsupported", m.unsupported.empty() ? json(nullptr) : json(m.unsupported + " (" + m.unsupportedFix + ")")},
     };
     if (includeTensors) {
         json tensors = json::array();

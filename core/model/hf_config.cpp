@@ -318,6 +318,20 @@ void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
     c.slidingWindow = window;
 }
 
+// max_position_embeddings of transformers' config classes when config.json leaves it out
+// (LlamaConfig 2048, Qwen2Config / Qwen3Config 32768, MistralConfig 4096 * 32); 0 for an unknown
+// architecture, which describeModel refuses anyway.
+int defaultMaxPositions(Architecture a) {
+    switch (a) {
+        case Architecture::Llama: return 2048;
+        case Architecture::Qwen2: return 32768;
+        case Architecture::Qwen3: return 32768;
+        case Architecture::Mistral: return 4096 * 32;
+        case Architecture::Unknown: break;
+    }
+    return 0;
+}
+
 }  // namespace
 
 // Generation stops on these: a wrong type must not make it never stop, or stop on the wrong token.
@@ -365,6 +379,11 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
                         std::to_string(c.numKvHeads) + ")",
                     source, kFixConfig);
     c.maxPositions = optionalInt(j, "max_position_embeddings", 0, kMaxPositions, source);
+    if (auto it = j.find("max_position_embeddings"); it == j.end() || it->is_null()) {
+        // As transformers does: the architecture's config class default.
+        c.maxPositions = defaultMaxPositions(c.architecture);
+        c.maxPositionsDefaulted = c.maxPositions > 0;
+    }
     c.rmsNormEps = optionalValue<double>(j, "rms_norm_eps", c.rmsNormEps, source);
     c.rope = parseRope(j, c, source);
     c.tieWordEmbeddings = optionalValue<bool>(j, "tie_word_embeddings", false, source);

@@ -69,7 +69,8 @@ struct ModelConfig {
     int numKvHeads = 0;
     int headDim = 0;                // explicit head_dim or hidden / heads
     int vocabSize = 0;
-    int maxPositions = 0;
+    int maxPositions = 0;           // max_position_embeddings, else the architecture's transformers default
+    bool maxPositionsDefaulted = false;  // config.json has no max_position_embeddings
     double rmsNormEps = 1e-6;
     RopeConfig rope;
     bool tieWordEmbeddings = false;

@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 namespace awq {
 namespace fs = std::filesystem;
@@ -82,7 +85,77 @@ void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
         throw Error("lm_head.weight is missing and tie_word_embeddings is false", m.folder, "re-download the weights");
 }
 
+std::string shapeText(const std::vector<std::int64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// The first quantized linear whose tensors are not AutoAWQ's GEMM packing (qweight [K, N/8],
+// qzeros [K/G, N/8], scales [K/G, N]), described; empty when every one is. A GEMV / GEMV-fast
+// checkpoint stores qweight [N, K/8] and scales [N, groups padded to 8], whatever `version` says.
+std::string awqGemmShapeProblem(const ModelInfo& m) {
+    const int group = m.config.quantization.groupSize;
+    auto find = [&](const std::string& name) -> const TensorSummary* {
+        for (const auto& t : m.tensors)
+            if (t.name == name) return &t;
+        return nullptr;
+    };
+    for (const auto& t : m.tensors) {
+        if (!endsWith(t.name, ".qweight")) continue;
+        const std::string prefix = t.name.substr(0, t.name.size() - std::string_view(".qweight").size());
+        const TensorSummary* scales = find(prefix + ".scales");
+        const TensorSummary* zeros = find(prefix + ".qzeros");
+        if (!scales || !zeros) return "has no " + std::string(!scales ? ".scales" : ".qzeros") + " beside " + t.name;
+        if (t.shape.size() != 2 || scales->shape.size() != 2 || zeros->shape.size() != 2 || scales->shape[1] != t.shape[1] * 8 ||
+            zeros->shape[1] != t.shape[1] || zeros->shape[0] != scales->shape[0] || (group > 0 && t.shape[0] != scales->shape[0] * group))
+            return "stores " + t.name + " " + shapeText(t.shape) + " with scales " + shapeText(scales->shape) + " and qzeros " +
+                   shapeText(zeros->shape) + ", which is not the GEMM layout (qweight [K, N/8], qzeros [K/group, N/8], scales [K/group, N])";
+    }
+    return {};
+}
+
+// Why the built-in engine cannot run the model (and the fix), or nothing: one place for every
+// refusal, so that the library, `models show`, the engine and the quantizer say the same.
+std::pair<std::string, std::string> engineSupportProblem(const ModelInfo& m) {
+    const auto& c = m.config;
+    if (!engineSupportsActivation(c.hiddenAct))
+        return {"hidden_act is \"" + c.hiddenAct + "\": the built-in engine computes the MLP with SiLU only (\"silu\", also written \"swish\")",
+                "run this model with transformers or vLLM; awqbench cannot generate with, compare or quantize it"};
+    const auto& q = c.quantization;
+    if (q.method == QuantMethod::Other)
+        return {"quantization_config.quant_method is \"" + q.rawMethod + "\": the built-in engine runs AWQ and GPTQ models only",
+                "use the FP16 original, an AWQ or a GPTQ model"};
+    if (q.method == QuantMethod::Gptq &&
+        (q.bits != 4 || (!q.checkpointFormat.empty() && q.checkpointFormat != "gptq" && q.checkpointFormat != "gptq_v2")))
+        return {"only 4-bit GPTQ in the gptq / gptq_v2 checkpoint format is supported (quantization_config: " + std::to_string(q.bits) +
+                    " bits, checkpoint_format \"" + q.checkpointFormat + "\")",
+                "re-quantize with awqbench-cli quantize --method gptq"};
+    if (q.method != QuantMethod::Awq) return {};
+    const std::string requantize = "re-quantize the original with awqbench-cli quantize (or AutoAWQ with version=\"GEMM\")";
+    if (!q.version.empty() && q.version != "gemm")
+        return {"quantization_config.version is \"" + q.version +
+                    "\": the built-in engine reads only AutoAWQ's GEMM layout (version \"gemm\"); GEMV, GEMV-fast and Marlin "
+                    "checkpoints pack their tensors differently",
+                requantize};
+    if (q.bits != 4 || !q.zeroPoint)
+        return {"quantization_config has bits " + std::to_string(q.bits) + ", zero_point " + (q.zeroPoint ? "true" : "false") +
+                    ": only 4-bit AWQ with a zero point is supported",
+                requantize};
+    if (auto shape = awqGemmShapeProblem(m); !shape.empty())
+        return {"quantization_config says AWQ " + (q.version.empty() ? std::string("(GEMM by default)") : "version \"" + q.version + "\"") +
+                    " but the checkpoint " + shape,
+                "the config does not match the weights: " + requantize};
+    return {};
+}
+
 }  // namespace
+
+bool engineSupportsActivation(const std::string& hiddenAct) { return hiddenAct == "silu" || hiddenAct == "swish"; }
+
+void requireEngineSupport(const ModelInfo& m) {
+    if (!m.unsupported.empty()) throw Error(m.unsupported, m.folder / "config.json", m.unsupportedFix);
+}
 
 std::string fingerprintTensors(const TensorStore& store) {
     constexpr std::uint64_t kWholeTensorLimit = 1 << 20;
@@ -146,11 +219,12 @@ ModelInfo describeModel(const fs::path& folder) {
     if (!m.hasTokenizer) m.warnings.push_back("no tokenizer.json: prompts cannot be tokenized");
     if (m.config.quantization.method == QuantMethod::Awq && !sawQweight)
         m.warnings.push_back("config.json declares AWQ but no tensor is quantized (no *.qweight)");
-    // Not loadable by vLLM nor the built-in engine (promotion refuses it: awq_layout_unsupported). Tied
+    // Readable, but not by the built-in engine (an AWQ packing other than GEMM is refused by promotion
+    // too: awq_layout_unsupported). Also a warning, so that every view of the warnings shows it. Tied
     // embeddings stored only as lm_head.weight are shown as tied_embeddings_stored_as_lm_head instead:
     // the built-in engine runs them, and promotion refuses them (tied_embeddings_missing).
-    if (const auto& q = m.config.quantization; q.method == QuantMethod::Awq && !q.version.empty() && q.version != "gemm")
-        m.warnings.push_back("AWQ version \"" + q.version + "\" in config.json: vLLM and the built-in engine load the GEMM layout only");
+    std::tie(m.unsupported, m.unsupportedFix) = engineSupportProblem(m);
+    if (!m.unsupported.empty()) m.warnings.push_back("config.json: " + m.unsupported + " (" + m.unsupportedFix + ")");
     if (m.config.quantization.method == QuantMethod::None && sawQweight)
         m.warnings.push_back("quantized tensors (*.qweight) but no quantization_config in config.json: vLLM will refuse it");
     return m;

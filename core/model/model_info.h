@@ -36,7 +36,19 @@ struct ModelInfo {
     std::string fingerprint;           // content fingerprint, see fingerprintTensors()
     std::vector<TensorSummary> tensors;
     std::vector<std::string> warnings; // loadable, but something a user should know
+    // Non-empty: a readable model the built-in engine (generate, eval, compare, serve) and the
+    // quantizer cannot run, why (naming config.json's key and value) and the fix: an activation other
+    // than SiLU, an AWQ packing other than GEMM, a quantization method or format the engine lacks.
+    // `models list` / `models show` say so; Engine::load and quantize refuse with it (requireEngineSupport).
+    std::string unsupported;
+    std::string unsupportedFix;
 };
+
+// The activations the engine's MLP computes (transformers' ACT2FN names): SiLU only, as "silu" or "swish".
+bool engineSupportsActivation(const std::string& hiddenAct);
+
+// Throws awq::Error naming <folder>/config.json with `unsupported` and its fix when it is set.
+void requireEngineSupport(const ModelInfo& model);
 
 // Reads config.json, the safetensors headers and the side files of `folder`. Throws awq::Error
 // (naming the file and the fix) for a model that cannot be used: missing config, truncated shard,

@@ -46,8 +46,15 @@ struct QuantizePreflight {
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
 
 // Throws awq::Error naming config.json when the model cannot be quantized with this group size
-// (already quantized, unsupported group, K not divisible by the group, N not a multiple of 8).
+// (already quantized, one the engine cannot run: requireEngineSupport, unsupported group, K not
+// divisible by the group, N not a multiple of 8).
 void checkQuantizable(const ModelInfo& model, int groupSize);
+
+// The checks that cost nothing, in the order a user fixes them: the output folder already exists,
+// the group size / grid / damping / sym settings, then the model (config.json and the safetensors
+// headers only: checkQuantizable). Throws the first problem as awq::Error. The CLI runs it before
+// the pre-flight, which tokenizes the calibration text and times a matmul of the model's shapes.
+void checkQuantizeRequest(const QuantizeSettings& settings);
 
 // The job's peak device memory (cuda: fp16, cpu: f32 host memory) for `tokens` calibration tokens.
 // GPTQ (`gptq`) holds one float32 Hessian, its inverse factor and the float32 weight being updated instead of the searches' copies.

@@ -205,7 +205,8 @@ void addModels(const RunDocument& d, ReportContent& c) {
     t.addText("Architecture", text([](const RunModel& m) { return m.architecture.empty() ? kDash : m.architecture; }));
     t.add("Parameters", num([&](const RunModel& m) { return double(m.parameters); }),
           [](double v) { return format::count(std::uint64_t(v)); }, false);
-    t.add("Weights as loaded", num([&](const RunModel& m) { return double(m.weightBytes); }),
+    // What the engine held in memory, in its compute dtype (on a CPU an AWQ model is dequantized at load).
+    t.add("Weights held by the engine (compute dtype below)", num([&](const RunModel& m) { return double(m.weightBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     t.add("Files on disk", num([&](const RunModel& m) { return double(m.fileBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
@@ -357,7 +358,11 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
                   field([mem, st](const SpeedStats& s) { return (s.*mem).*st; }), fmt::ms);
         }
     }
-    t.add("Peak memory", field([](const SpeedStats& s) { return double(s.peakMemoryBytes); }),
+    // The engine reports its process's peak, and a comparison loads A and B into one process.
+    const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
+    const std::string both = d.kind == "compare" ? " (A and B loaded)" : "";
+    t.add(gpu ? "Peak GPU memory allocated by the process" + both : "Peak RSS of the process" + both,
+          field([](const SpeedStats& s) { return double(s.peakMemoryBytes); }),
           [](double v) { return format::bytes(std::uint64_t(v)); });
     c.blocks.push_back(table(t.take()));
 }

@@ -20,6 +20,12 @@ std::string bytes(std::uint64_t n) {
     return scaled(double(n), units, 5, 1000.0, 1);
 }
 
+std::string binaryBytes(std::uint64_t n) {
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    if (n < 1024) return std::to_string(n) + " B";
+    return scaled(double(n), units, 5, 1024.0, 1);
+}
+
 std::string gib(std::uint64_t n) {
     return fmt::format("{:.2f} GiB", double(n) / double(1ull << 30));
 }

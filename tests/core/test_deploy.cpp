@@ -5,6 +5,7 @@
 #include "core/deploy/text_edit.h"
 #include "core/model/model_info.h"
 #include "core/pool/warm_pool.h"
+#include "core/util/format.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
@@ -676,6 +677,43 @@ private Q_SLOTS:
         QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 256);
     }
 
+    // A target's max-model-len past the model's context (max_position_embeddings 1024) is cut to it
+    // with a warning naming both numbers and the model's config.json: vLLM refuses to start with it.
+    void maxModelLenPastTheModelsContextIsCut() {
+        World w;
+        auto t = w.vllmTarget();
+        t.maxModelLen = 65536;
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.maxModelLen, 1024);
+        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
+        QVERIFY(plan.changes[0].after.find("max-model-len: 1024\n") != std::string::npos);
+        const Issue* cut = findIssue(plan, "max_model_len_cut");
+        QVERIFY2(cut && cut->severity == Issue::Severity::Warning, issueList(plan).c_str());
+        QCOMPARE(cut->message, "max-model-len cut to 1024 tokens: the target asks for 65536, longer than tinystories-qwen3-7m-awq's context of 1024 tokens (" +
+                                   (w.awq() / "config.json").string() + ": max_position_embeddings 1024), which vLLM refuses to exceed");
+        QVERIFY(cut->fix.find("--max-model-len 1024") != std::string::npos);
+        // Within the context: written as asked, no warning.
+        t.maxModelLen = 512;
+        plan = planPromotion(t, w.awq(), w.options());
+        QCOMPARE(plan.serve.maxModelLen, 512);
+        QVERIFY2(!findIssue(plan, "max_model_len_cut"), issueList(plan).c_str());
+    }
+
+    // An unreadable model: the issue's message names the file and the problem, its fix comes once
+    // (the CLI prints "message (fix)"), and there is no serve command to show.
+    void unreadableModelIssueStatesTheFixOnce() {
+        World w;
+        fs::create_directories(w.pool / "no-config");
+        const auto plan = planPromotion(w.vllmTarget(), w.pool / "no-config", w.options());
+        const Issue* unreadable = findIssue(plan, "model_unreadable");
+        QVERIFY2(unreadable, issueList(plan).c_str());
+        QCOMPARE(unreadable->message, (w.pool / "no-config").string() + ": missing config.json");
+        QCOMPARE(unreadable->fix, std::string("copy the model's config.json from its source (Hugging Face repo) into the folder"));
+        QVERIFY(plan.blocked());
+        QVERIFY(plan.command.empty());
+    }
+
     // A model added from a Hugging Face hub cache is served as ORG/NAME, as vLLM names a hub model.
     void hubModelIsServedUnderItsRepositoryId() {
         World w;
@@ -728,6 +766,9 @@ private Q_SLOTS:
         t.kind = TargetKind::Vllm;
         QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("config file"));
         QCOMPARE(parseByteSize("512M"), 512ull << 20);
+        // Parsed and printed in the same unit: 10M is 10 MiB, printed back as such.
+        QCOMPARE(format::binaryBytes(parseByteSize("10M")), std::string("10.0 MiB"));
+        QCOMPARE(format::binaryBytes(parseByteSize("24GiB")), std::string("24.0 GiB"));
         QCOMPARE(parseByteSize("1.5T"), std::uint64_t(1.5 * double(1ull << 40)));
         QVERIFY(test::errorMessageOf([] { parseByteSize("lots"); }).contains("not a size"));
         writeText(file, "{ nope");

@@ -129,12 +129,108 @@ private Q_SLOTS:
         QVERIFY(q.zeroPoint);
         QCOMPARE(q.version, std::string("gemm"));
         QVERIFY(m.warnings.empty());
-        // ../shared/realworld/awq-gemv-promote: AutoAWQ's GEMV packing is described, with a warning.
-        const auto gemv = describeModel(test::sharedDir() / "realworld" / "awq-gemv-promote" / "model");
+        QVERIFY(m.unsupported.empty());
+        // ../shared/realworld/awq-gemv-promote: AutoAWQ's GEMV packing is described (list / show read it),
+        // marked unsupported naming config.json's key and value, and repeated as a warning.
+        const fs::path gemvFolder = test::sharedDir() / "realworld" / "awq-gemv-promote" / "model";
+        const auto gemv = describeModel(gemvFolder);
         QCOMPARE(gemv.config.quantization.version, std::string("gemv"));
-        QCOMPARE(gemv.warnings.back(), std::string("AWQ version \"gemv\" in config.json: vLLM and the built-in engine load the GEMM layout only"));
+        QVERIFY2(QString::fromStdString(gemv.unsupported).startsWith("quantization_config.version is \"gemv\": the built-in engine "
+                                                                     "reads only AutoAWQ's GEMM layout (version \"gemm\")"),
+                 gemv.unsupported.c_str());
+        QCOMPARE(gemv.warnings.back(), "config.json: " + gemv.unsupported + " (" + gemv.unsupportedFix + ")");
+        const QString refused = test::errorMessageOf([&] { requireEngineSupport(gemv); });
+        QVERIFY2(refused.startsWith(QString::fromStdString((gemvFolder / "config.json").string()) + ": quantization_config.version is \"gemv\"") &&
+                     refused.contains("awqbench-cli quantize"),
+                 qPrintable(refused));
+        QVERIFY(test::errorMessageOf([&] { requireEngineSupport(m); }).isEmpty());
         // About a quarter of the bf16 weight bytes for the quantized linears, plus the fp16 rest.
         QVERIFY(m.weightBytes < describeModel(test::modelDir("tinystories-qwen3-7m")).weightBytes / 2);
+    }
+
+    // The same GEMV tensors under every version label the fresh-user trial tried: only an honest
+    // "gemm" (or no version: AutoAWQ's default) over GEMM tensors runs; a GEMV checkpoint labelled
+    // GEMM is caught by its tensor shapes, not left to fail later on a qzeros shape.
+    void awqLayoutIsCheckedByVersionAndByShape() {
+        const fs::path gemv = tmp("gemv-labels");
+        fs::create_directories(gemv);
+        for (const auto& e : fs::directory_iterator(test::sharedDir() / "realworld" / "awq-gemv-promote" / "model"))
+            fs::copy_file(e.path(), gemv / e.path().filename());
+        fs::permissions(gemv / "config.json", fs::perms::owner_write, fs::perm_options::add);
+        std::ifstream in(gemv / "config.json");
+        const std::string config((std::istreambuf_iterator<char>(in)), {});
+        in.close();
+        const auto withVersion = [&](const std::string& value) {
+            std::string c = config;
+            const std::string key = "\"version\": \"gemv\"";
+            c.replace(c.find(key), key.size(), value.empty() ? std::string("\"_no_version\": null") : "\"version\": \"" + value + "\"");
+            std::ofstream(gemv / "config.json", std::ios::trunc) << c;
+            return describeModel(gemv);
+        };
+        for (const char* version : {"GEMV", "gemv_fast", "marlin", "exllama"}) {
+            const auto m = withVersion(version);
+            QString lower = QString(version).toLower();
+            QVERIFY2(QString::fromStdString(m.unsupported).startsWith("quantization_config.version is \"" + lower + "\""), m.unsupported.c_str());
+        }
+        for (const char* version : {"GEMM", "gemm", ""}) {
+            const auto m = withVersion(version);
+            QVERIFY2(m.unsupported.find("which is not the GEMM layout (qweight [K, N/8], qzeros [K/group, N/8], scales [K/group, N])") !=
+                         std::string::npos,
+                     m.unsupported.c_str());
+            QVERIFY2(m.unsupported.find("model.layers.0.") != std::string::npos && m.unsupported.find(".qweight [") != std::string::npos,
+                     m.unsupported.c_str());
+        }
+    }
+
+    // transformers' ACT2FN names: the engine computes SiLU ("silu", also "swish"); every other
+    // activation is refused naming config.json, the key and the value instead of running as SiLU.
+    void activationsOtherThanSiluAreUnsupported() {
+        const fs::path m = reshardedCopy(test::modelDir("qwen2-random"), tmp("activations"));
+        std::ifstream in(test::modelDir("qwen2-random") / "config.json");
+        const std::string config((std::istreambuf_iterator<char>(in)), {});
+        for (const char* act : {"silu", "swish"}) {
+            std::ofstream(m / "config.json", std::ios::trunc) << configWithValue(config, "hidden_act", std::string("\"") + act + "\"");
+            const auto info = describeModel(m);
+            QCOMPARE(info.config.hiddenAct, std::string(act));
+            QVERIFY2(info.unsupported.empty(), info.unsupported.c_str());
+        }
+        for (const char* act : {"gelu", "gelu_pytorch_tanh", "gelu_new", "relu", "no_such_activation"}) {
+            std::ofstream(m / "config.json", std::ios::trunc) << configWithValue(config, "hidden_act", std::string("\"") + act + "\"");
+            const auto info = describeModel(m);
+            const QString msg = test::errorMessageOf([&] { requireEngineSupport(info); });
+            QVERIFY2(msg.startsWith(QString::fromStdString((m / "config.json").string()) + ": hidden_act is \"" + act +
+                                    "\": the built-in engine computes the MLP with SiLU only (\"silu\", also written \"swish\")"),
+                     qPrintable(msg));
+        }
+    }
+
+    // Without max_position_embeddings transformers uses the config class's default; so does the
+    // context here (it was 0, and generation failed on "a context of 1").
+    void missingMaxPositionEmbeddingsTakesTheArchitectureDefault() {
+        const std::string base = R"("hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 256, "intermediate_size": 256)";
+        const std::pair<const char*, int> defaults[] = {
+            {"LlamaForCausalLM", 2048}, {"Qwen2ForCausalLM", 32768}, {"Qwen3ForCausalLM", 32768}, {"MistralForCausalLM", 131072}};
+        for (const auto& [arch, expected] : defaults) {
+            const auto c = parseModelConfig(std::string("{\"architectures\": [\"") + arch + "\"], " + base + "}", "config.json");
+            QCOMPARE(c.maxPositions, expected);
+            QVERIFY(c.maxPositionsDefaulted);
+            QCOMPARE(vllmDerivedMaxModelLen(c), expected);
+        }
+        const auto given = parseModelConfig(std::string(R"({"architectures": ["Qwen2ForCausalLM"], "max_position_embeddings": 256, )") + base + "}",
+                                            "config.json");
+        QCOMPARE(given.maxPositions, 256);
+        QVERIFY(!given.maxPositionsDefaulted);
+        // On a real model folder: qwen2-random without the key.
+        const fs::path m = reshardedCopy(test::modelDir("qwen2-random"), tmp("no-max-positions"));
+        std::ifstream in(test::modelDir("qwen2-random") / "config.json");
+        std::string config((std::istreambuf_iterator<char>(in)), {});
+        const auto at = config.find("\"max_position_embeddings\"");
+        QVERIFY(at != std::string::npos);
+        config.erase(at, config.find(',', at) + 1 - at);
+        std::ofstream(m / "config.json", std::ios::trunc) << config;
+        const auto info = describeModel(m);
+        QCOMPARE(info.config.maxPositions, 32768);
+        QVERIFY(info.config.maxPositionsDefaulted);
     }
 
     void llama3RopeScalingBothStyles() {

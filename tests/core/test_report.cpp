@@ -89,6 +89,10 @@ private Q_SLOTS:
         QCOMPARE(html.count("<svg"), 4);
         QVERIFY(html.contains("Output throughput vs concurrency"));
         QVERIFY(html.contains("SLO p95 2000 ms"));
+        // Memory rows say what was measured: the engine's copy of the weights, and the process's peak
+        // with both models of the comparison loaded (the sample run is on a GPU).
+        QVERIFY(html.contains("Weights held by the engine (compute dtype below)"));
+        QVERIFY(html.contains("Peak GPU memory allocated by the process (A and B loaded)"));
         // Speed and cost name the device they were measured on; the price is per hour of that device.
         QVERIFY(html.contains("Over the battery&#39;s generations on NVIDIA H100 80GB HBM3 (cuda:0)"));
         QVERIFY(html.contains("Measured on NVIDIA H100 80GB HBM3 (cuda:0); throughput and cost hold for that device only."));

@@ -86,6 +86,9 @@ private Q_SLOTS:
         QCOMPARE(format::bytes(512), std::string("512 B"));
         QCOMPARE(format::bytes(14690816), std::string("14.7 MB"));
         QCOMPARE(format::gib(7ull << 30), std::string("7.00 GiB"));
+        QCOMPARE(format::binaryBytes(1000), std::string("1000 B"));
+        QCOMPARE(format::binaryBytes(10ull << 20), std::string("10.0 MiB"));  // --budget 10M (was shown as 10.5 MB)
+        QCOMPARE(format::binaryBytes(50ull << 30), std::string("50.0 GiB"));
         QCOMPARE(format::count(7345408), std::string("7.35M"));
         QCOMPARE(format::count(8030261248ull), std::string("8.03B"));
         QCOMPARE(format::count(656000), std::string("656K"));

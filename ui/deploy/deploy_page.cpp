@@ -323,7 +323,8 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
     diskBar_->setValue(scale ? int(std::min<std::uint64_t>(1000, usage.usedBytes * 1000 / scale)) : 0);
     const bool over = usage.budgetBytes && usage.usedBytes > usage.budgetBytes;
     diskBar_->setStyleSheet(over ? QStringLiteral("QProgressBar::chunk { background: #cf222e; }") : QString());
-    QString text = usage.budgetBytes ? tr("%1 of %2 budget").arg(qs(format::bytes(usage.usedBytes)), qs(format::bytes(usage.budgetBytes)))
+    // Binary units, as the budget is given (50G = 50 GiB).
+    QString text = usage.budgetBytes ? tr("%1 of %2 budget").arg(qs(format::binaryBytes(usage.usedBytes)), qs(format::binaryBytes(usage.budgetBytes)))
                                      : tr("%1 used").arg(qs(format::bytes(usage.usedBytes)));
     text += tr(" · %1 free on disk").arg(qs(format::bytes(usage.availableBytes)));
     if (over) text += tr(" · over budget");

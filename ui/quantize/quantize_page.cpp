@@ -562,14 +562,17 @@ void QuantizePage::runJob(bool resume) {
     const bool cuda = s.device == "cuda";
     chart_->reset(memorySeriesName(cuda), cuda);
 
-    const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens, %6 scale ratios on %7")
-                             .arg(resume ? tr("Resuming") : tr("Quantizing"),
-                                  QString::fromLatin1(quantMethodChoiceName(static_cast<QuantMethodChoice>(method_->currentData().toInt()))).toUpper())
+    // What the method searches: scale ratios are AWQ's; GPTQ has its damping and column order, RTN nothing.
+    const auto method = static_cast<QuantMethodChoice>(method_->currentData().toInt());
+    const QString search = method == QuantMethodChoice::Awq    ? tr("%1 scale ratios").arg(s.gridRatios)
+                           : method == QuantMethodChoice::Gptq ? tr("damp %1, %2").arg(s.dampPercent).arg(s.actOrder ? tr("act-order") : tr("columns in order"))
+                                                               : tr("no search");
+    const QString what = tr("%1 %2, group %3, %4 × %5 calibration tokens, %6 on %7")
+                             .arg(resume ? tr("Resuming") : tr("Quantizing"), QString::fromLatin1(quantMethodChoiceName(method)).toUpper())
                              .arg(s.groupSize)
                              .arg(s.samples)
                              .arg(s.seqlen)
-                             .arg(s.gridRatios)
-                             .arg(QString::fromStdString(s.device));
+                             .arg(search, QString::fromStdString(s.device));
     appendLog(tr("%1: %2 → %3").arg(what, jobSource_, jobOutput_));
     spdlog::info("Quantize: {} {} -> {}", what.toStdString(), jobSource_.toStdString(), jobOutput_.toStdString());
     setStatus(tr("Starting…"));

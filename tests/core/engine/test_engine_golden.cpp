@@ -1,15 +1,18 @@
 // The engine on CPU against Hugging Face transformers (float32) for every fixture with a
 // golden.json: top-8 logits per position, the full last row, nll_sum, and greedy continuations.
 #include "core/engine/engine.h"
+#include "tests/support/error_capture.h"
 #include "tests/support/golden.h"
 #include "tests/support/test_paths.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 using namespace awq;
 using nlohmann::json;
@@ -28,6 +31,38 @@ double nllOf(const std::vector<float>& logits, const std::vector<int>& ids, int 
     }
     return nll;
 }
+// A copy of a model folder under `root` with its config.json edited (the fixtures are read-only).
+fs::path configVariant(const fs::path& from, const fs::path& root, const std::string& name, const std::function<void(json&)>& edit) {
+    const fs::path to = root / name;
+    fs::create_directories(to);
+    for (const auto& e : fs::directory_iterator(from)) fs::copy_file(e.path(), to / e.path().filename(), fs::copy_options::overwrite_existing);
+    fs::permissions(to / "config.json", fs::perms::owner_write, fs::perm_options::add);
+    json config = json::parse(std::ifstream(from / "config.json"));
+    edit(config);
+    std::ofstream(to / "config.json", std::ios::trunc) << config.dump(2);
+    return to;
+}
+
+// The golden sequences' greedy continuations and last logits row of `engine` against transformers'.
+void checkAgainstGolden(Engine& engine, const json& golden) {
+    const int vocab = engine.model().config.vocabSize;
+    for (const auto& seq : golden["sequences"]) {
+        const auto ids = seq["input_ids"].get<std::vector<int>>();
+        const auto logits = engine.logits(ids);
+        const auto last = seq["last_logits"].get<std::vector<float>>();
+        float worst = 0;
+        for (int i = 0; i < vocab; ++i) worst = std::max(worst, std::fabs(logits[(ids.size() - 1) * vocab + i] - last[i]));
+        QVERIFY2(worst < 2e-3f, qPrintable(QString("last row differs by %1").arg(worst)));
+    }
+    for (const auto& g : golden["greedy"]) {
+        GenerationRequest r;
+        r.promptIds = g["prompt_ids"].get<std::vector<int>>();
+        r.maxNewTokens = int(g["new_ids"].size());
+        r.stopIds = {-1};
+        QCOMPARE(engine.generate({r})[0].newIds, g["new_ids"].get<std::vector<int>>());
+    }
+}
+
 }  // namespace
 
 class EngineGoldenTest : public QObject {
@@ -82,6 +117,44 @@ private Q_SLOTS:
             QCOMPARE(out[0].newIds, expected);
             if (engine->hasTokenizer()) QCOMPARE(QString::fromStdString(out[0].text), QString::fromStdString(g["text"].get<std::string>()));
         }
+    }
+
+    // config.json variants transformers runs unchanged: hidden_act "swish" is SiLU (ACT2FN), and without
+    // max_position_embeddings Qwen2Config's default of 32768 is the context (it was 0: "a context of 1").
+    void configVariantsTransformersRunUnchanged() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path source = test::modelDir("qwen2-random");
+        const json golden = test::readGolden(source);
+        const auto swish = Engine::load(configVariant(source, root, "swish", [](json& j) { j["hidden_act"] = "swish"; }), {});
+        checkAgainstGolden(*swish, golden);
+        const auto noMax = Engine::load(configVariant(source, root, "no-max", [](json& j) { j.erase("max_position_embeddings"); }), {});
+        QCOMPARE(noMax->maxContext(), 32768);
+        checkAgainstGolden(*noMax, golden);
+    }
+
+    // What the engine cannot compute is refused at load naming config.json, the key and the value,
+    // never run as something else: other activations (they ran as SiLU), AWQ packings other than GEMM
+    // (they failed later on a qzeros shape).
+    void unsupportedConfigsAreRefusedAtLoad() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        for (const char* act : {"gelu", "gelu_pytorch_tanh", "gelu_new", "relu", "bogus"}) {
+            const fs::path m = configVariant(test::modelDir("qwen2-random"), root, act, [&](json& j) { j["hidden_act"] = act; });
+            const QString msg = test::errorMessageOf([&] { Engine::load(m, {}); });
+            QVERIFY2(msg.startsWith(QString::fromStdString((m / "config.json").string()) + ": hidden_act is \"" + act + "\"") &&
+                         msg.contains("SiLU only (\"silu\", also written \"swish\")"),
+                     qPrintable(msg));
+        }
+        const fs::path gemvSource = test::sharedDir() / "realworld" / "awq-gemv-promote" / "model";
+        QString msg = test::errorMessageOf([&] { Engine::load(gemvSource, {}); });
+        QVERIFY2(msg.startsWith(QString::fromStdString((gemvSource / "config.json").string()) + ": quantization_config.version is \"gemv\""),
+                 qPrintable(msg));
+        const fs::path labelledGemm = configVariant(gemvSource, root, "gemv-labelled-gemm", [](json& j) { j["quantization_config"]["version"] = "GEMM"; });
+        msg = test::errorMessageOf([&] { Engine::load(labelledGemm, {}); });
+        QVERIFY2(msg.contains("quantization_config says AWQ version \"gemm\" but the checkpoint stores model.layers.0.") &&
+                     msg.contains("which is not the GEMM layout"),
+                 qPrintable(msg));
     }
 
     void batchedGenerationEqualsSingle() {

@@ -1,0 +1,106 @@
+#!/bin/sh
+# awqbench-cli on the faults of a fresh-user trial (registered in tests/cli/CMakeLists.txt):
+# config.json variants the engine cannot run (hidden_act, AWQ GEMV packing) are named in
+# models list / show and refused by generate / quantize; a missing max_position_embeddings takes the
+# architecture's default; usage errors exit 1 (README) and name the flag; --help shows defaults;
+# speed figures name their device; quantize prints what its method does and fails fast on cheap
+# checks; budgets print in the unit they are given in; promote states a fix once.
+# Usage: config_and_usage.sh CLI WORKDIR SHARED ENGINE (ENGINE=1: the build has the engine commands)
+set -eu
+CLI=$1 D=$2 SHARED=$3 ENGINE=$4
+M=$SHARED/models
+GEMV=$SHARED/realworld/awq-gemv-promote/model
+rm -rf "$D"
+mkdir -p "$D"
+D=$(cd "$D" && pwd -P)
+S="--settings $D/deploy.json"
+fail() { echo "config_and_usage: $*"; exit 1; }
+
+# expect RC PATTERN CMD...: the command exits RC and its stdout + stderr match PATTERN (grep -E).
+expect() {
+    want=$1 pattern=$2
+    shift 2
+    rc=0
+    "$@" > "$D/out.txt" 2> "$D/err.txt" || rc=$?
+    cat "$D/out.txt" "$D/err.txt" > "$D/all.txt"
+    [ "$rc" -eq "$want" ] || fail "$*: exit $rc, expected $want: $(head -c 600 "$D/all.txt")"
+    grep -Eq -- "$pattern" "$D/all.txt" || fail "$*: output does not match '$pattern': $(head -c 600 "$D/all.txt")"
+}
+
+# A copy of qwen2-random whose config.json is edited by the sed script $2.
+variant() {
+    cp -r "$M/qwen2-random" "$D/$1"
+    chmod -R u+w "$D/$1"
+    sed -i "$2" "$D/$1/config.json"
+}
+
+# ---- usage errors exit 1, as README says (CLI11's own codes were 105, 106, 109) ----
+expect 1 "path is required" "$CLI" models show
+expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
+expect 1 "--context: must be a positive number, not -5" "$CLI" models show "$M/qwen2-random" --context -5
+expect 1 "--gpus: must be a positive number, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
+expect 1 "A subcommand is required" "$CLI"
+expect 0 "Usage:" "$CLI" --help
+# --help shows the defaults (in words where the description gives them, never "=0" for "none").
+expect 0 "--group INT=128 " "$CLI" quantize --help
+grep -Eq -- "--device TEXT=cpu " "$D/out.txt" || fail "quantize --help lacks --device's default"
+grep -Eq -- "--samples INT:POSITIVE +calibration texts \(default: cpu 32" "$D/out.txt" || fail "quantize --help: --samples"
+expect 0 "--gpus INT:POSITIVE=1 " "$CLI" target add --help
+
+# ---- models list / show: what the engine cannot run is said, naming config.json's key ----
+variant gelu 's/"hidden_act": "silu"/"hidden_act": "gelu"/'
+variant no-max '/"max_position_embeddings"/d'
+expect 0 "unsupported: config.json quantization_config.version is \"gemv\": the built-in engine reads only AutoAWQ's GEMM layout" \
+    "$CLI" models list "$GEMV"
+expect 0 "unsupported: config.json hidden_act is \"gelu\": the built-in engine computes the MLP with SiLU only" "$CLI" models list "$D/gelu"
+expect 0 "status: +unsupported by the built-in engine .*$GEMV/config.json: quantization_config.version is \"gemv\"" "$CLI" models show "$GEMV"
+expect 0 "\"unsupported\": \"hidden_act is \\\\\"gelu\\\\\"" "$CLI" models show "$D/gelu" --json
+expect 0 "context: +32768 \(config.json has no max_position_embeddings: the Qwen2ForCausalLM default\)" "$CLI" models show "$D/no-max"
+expect 0 "status: +ok|1 model\(s\), 0 broken" "$CLI" models list "$M/qwen2-random"
+grep -q "unsupported" "$D/out.txt" && fail "qwen2-random is listed as unsupported"
+
+# ---- pool budget: parsed and printed in the same (binary) unit ----
+mkdir -p "$D/pool"
+expect 0 "budget: +10.0 MiB" "$CLI" pool config --pool "$D/pool" --budget 10M $S
+expect 0 "of a 10.0 MiB budget" "$CLI" pool list $S
+
+# ---- promote: a model that cannot be read states its fix once and shows no empty command line ----
+printf 'model: /models/old\nserved-model-name: old\n' > "$D/serve.yaml"
+"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB $S > /dev/null
+mkdir -p "$D/pool/no-config"
+expect 2 "error \[model_unreadable\]: $D/pool/no-config: missing config.json \(copy the model's config.json" \
+    "$CLI" promote --model "$D/pool/no-config" --target vt --dry-run $S
+[ "$(grep -o "copy the model's config.json" "$D/err.txt" | wc -l)" -eq 1 ] || fail "the fix is printed more than once: $(cat "$D/err.txt")"
+grep -q "equivalent command line" "$D/out.txt" && fail "an empty equivalent command line is printed"
+
+if [ "$ENGINE" = 1 ]; then
+    # generate / eval refuse what they cannot compute, naming config.json and the key (exit 2).
+    expect 2 "error: $D/gelu/config.json: hidden_act is \"gelu\"" "$CLI" generate --model "$D/gelu" --prompt-ids 1,2,3 --max-new 2
+    expect 2 "error: $GEMV/config.json: quantization_config.version is \"gemv\"" "$CLI" generate --model "$GEMV" --prompt-ids 1,2,3 --max-new 2
+    expect 2 "hidden_act is \"gelu\"" "$CLI" quantize --model "$D/gelu" --out "$D/gelu-awq" --method rtn
+    # No max_position_embeddings: Qwen2's 32768, so a short prompt generates.
+    expect 0 "\[2 tokens, length; on CPU \([0-9]+ threads\): TTFT [0-9.]+ ms, TPOT [0-9.]+ ms, [0-9.]+ tok/s; peak RSS of the process " \
+        "$CLI" generate --model "$D/no-max" --prompt-ids 1,2,3 --max-new 2
+    expect 0 "\"device_label\": \"CPU \([0-9]+ threads\)\"" "$CLI" generate --model "$M/qwen2-random" --prompt-ids 1,2,3 --max-new 2 --json
+    expect 1 "--ctx" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 1
+    expect 2 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
+    expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
+        "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+
+    # quantize: cheap checks end the run before the pre-flight's estimate (no "quantize:" line).
+    mkdir -p "$D/exists"
+    expect 2 "error: $D/exists: the output folder already exists" "$CLI" quantize --model "$M/qwen2-random" --out "$D/exists"
+    grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the output folder check"
+    expect 2 "the model is already quantized \(awq\)" "$CLI" quantize --model "$M/qwen2-random-awq" --out "$D/q2"
+    grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the already-quantized check"
+    expect 2 "group size 100 is not supported" "$CLI" quantize --model "$M/qwen2-random" --out "$D/q3" --group 100
+    grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the group size check"
+    # What each method searches: no AWQ scale ratios for round-to-nearest and GPTQ.
+    CAL="--calib $SHARED/data/calib-stories.txt --samples 4 --seqlen 64"
+    expect 0 "quantize: round-to-nearest \(no search" "$CLI" quantize --model "$M/qwen2-random" --out "$D/rtn" --method rtn $CAL
+    grep -q "scale ratios" "$D/all.txt" && fail "rtn prints scale ratios: $(cat "$D/all.txt")"
+    expect 0 "quantize: GPTQ, damp 0.01, columns in order, asymmetric grid" "$CLI" quantize --model "$M/qwen2-random" --out "$D/gptq" --method gptq $CAL
+    grep -q "scale ratios" "$D/all.txt" && fail "gptq prints scale ratios: $(cat "$D/all.txt")"
+    expect 0 "scale ratios \(qkv, v-o, mlp, up-down\)" "$CLI" quantize --model "$M/qwen2-random" --out "$D/awq" $CAL --grid 2
+fi
+echo "config_and_usage: ok"
