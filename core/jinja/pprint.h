@@ -1,0 +1,11 @@
+#pragma once
+// jinja2's pprint filter: Python's pprint.pformat(value) (width 80, indent 1, dicts sorted by key).
+#include "core/jinja/value.h"
+
+#include <string>
+
+namespace awq::jinja {
+
+std::string prettyFormat(const Value& value);
+
+}  // namespace awq::jinja
