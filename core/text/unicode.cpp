@@ -168,6 +168,7 @@ struct IcuApi {
     const void* (*nfkd)(IcuError*) = nullptr;
     int32_t (*normalize)(const void*, const char16_t*, int32_t, char16_t*, int32_t, IcuError*) = nullptr;
     int32_t (*toLower)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
+    int32_t (*toUpper)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
     int8_t (*charType)(int32_t) = nullptr;
     bool ok = false;
     std::string description;
@@ -182,6 +183,7 @@ IcuApi loadIcu() {
     api.nfkd = reinterpret_cast<decltype(api.nfkd)>(&unorm2_getNFKDInstance);
     api.normalize = reinterpret_cast<decltype(api.normalize)>(&unorm2_normalize);
     api.toLower = reinterpret_cast<decltype(api.toLower)>(&u_strToLower);
+    api.toUpper = reinterpret_cast<decltype(api.toUpper)>(&u_strToUpper);
     api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
     api.ok = true;
     api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
@@ -236,8 +238,9 @@ IcuApi loadIcu() {
     api.nfkd = reinterpret_cast<decltype(api.nfkd)>(sym("unorm2_getNFKDInstance"));
     api.normalize = reinterpret_cast<decltype(api.normalize)>(sym("unorm2_normalize"));
     api.toLower = reinterpret_cast<decltype(api.toLower)>(sym("u_strToLower"));
+    api.toUpper = reinterpret_cast<decltype(api.toUpper)>(sym("u_strToUpper"));
     api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
-    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.charType;
+    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.charType;
     api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
                                    ", loaded at run time)"
                              : "unavailable: " + loaded + " lacks some entry points";
@@ -347,14 +350,18 @@ std::string normalize(std::string_view s, NormalForm form) {
     return fromUtf16(dst.data(), static_cast<std::size_t>(n));
 }
 
-std::string lowercase(std::string_view s) {
+namespace {
+
+// Each character through ICU's full case mapping (u_strToLower / u_strToUpper); ASCII directly.
+std::string mapCase(std::string_view s, bool upper) {
     std::string out;
     out.reserve(s.size());
     const auto& api = icu();
     for (std::size_t i = 0; i < s.size();) {
         const auto b = static_cast<unsigned char>(s[i]);
         if (b < 0x80) {
-            out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+            if (upper) out.push_back(static_cast<char>(b >= 'a' && b <= 'z' ? b - 32 : b));
+            else out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
             ++i;
             continue;
         }
@@ -369,8 +376,8 @@ std::string lowercase(std::string_view s) {
         const std::u16string src = toUtf16(ch);
         std::array<char16_t, 8> dst{};
         IcuError err = 0;
-        const int32_t n = api.toLower(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
-                                      static_cast<int32_t>(src.size()), "", &err);
+        const int32_t n = (upper ? api.toUpper : api.toLower)(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                                              static_cast<int32_t>(src.size()), "", &err);
         if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) {
             out.append(ch);
         } else {
@@ -379,6 +386,11 @@ std::string lowercase(std::string_view s) {
     }
     return out;
 }
+
+}  // namespace
+
+std::string lowercase(std::string_view s) { return mapCase(s, false); }
+std::string uppercase(std::string_view s) { return mapCase(s, true); }
 
 std::string stripMarks(std::string_view s) {
     std::string out;

@@ -37,6 +37,8 @@ enum class NormalForm { NFC, NFD, NFKC, NFKD };
 std::string normalize(std::string_view s, NormalForm form);
 // Full per-character lowercase mapping (Rust's char::to_lowercase applied to each character).
 std::string lowercase(std::string_view s);
+// Full per-character uppercase mapping ("ß" -> "SS"), as Python's str.upper() maps characters.
+std::string uppercase(std::string_view s);
 // Removes combining marks (general category Mn), as the StripAccents normalizer does.
 std::string stripMarks(std::string_view s);
 bool unicodeServicesAvailable();
