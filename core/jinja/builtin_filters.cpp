@@ -1,64 +1,352 @@
-// jinja2's builtin filters (jinja2.filters.FILTERS) and transformers' tojson, with their
-// argument defaults and keyword arguments; the text-heavy ones are in text_filters.cpp.
+// jinja2's builtin filters (jinja2.filters.FILTERS, 3.1) and transformers' tojson, with their
+// argument defaults and keyword arguments; the text work of the text filters is in
+// text_filters.cpp and pprint.cpp.
 #include "core/jinja/interpreter.h"
 
+#include "core/jinja/pprint.h"
+#include "core/text/unicode.h"
 #include "core/util/html_escape.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdlib>
 
 namespace awq::jinja {
 
 namespace {
+
+constexpr std::array<std::string_view, 54> kFilters = {
+    "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "filesizeformat", "first",
+    "float", "forceescape", "format", "groupby", "indent", "int", "join", "last", "length", "list", "lower", "items", "map", "min",
+    "max", "pprint", "random", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort",
+    "string", "striptags", "sum", "title", "trim", "truncate", "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
+    "xmlattr", "tojson"};
+
+// Widths and counts a filter builds text or lists from, bounded for the sandbox.
+constexpr std::int64_t kMaxWidth = 1 << 20;
+
 const Value* arg(const CallArgs& a, std::size_t i, std::string_view name) { return a.get(i, name); }
+
 bool argBool(const CallArgs& a, std::size_t i, std::string_view name, bool def) {
     const Value* v = a.get(i, name);
     return v ? v->truthy() : def;
 }
+
+// A string that markupsafe keeps as Markup through the filter (upper, lower, trim, ...).
+Value sameKind(const Value& input, std::string s) { return input.isMarkup() ? Value::markup(std::move(s)) : Value(std::move(s)); }
+
+// Python's \w+ runs (non-ASCII characters other than whitespace count as word characters).
+std::int64_t wordCount(const std::string& s) {
+    std::int64_t n = 0;
+    bool in = false;
+    for (const auto& cp : codePoints(s)) {
+        std::size_t i = 0;
+        const char32_t c = text::nextCodePoint(cp, i);
+        const bool word = c < 0x80 ? (std::isalnum(static_cast<int>(c)) || c == '_') : !isPySpace(c);
+        if (word && !in) ++n;
+        in = word;
+    }
+    return n;
+}
+
 }  // namespace
 
+bool isBuiltinFilter(std::string_view name) { return std::find(kFilters.begin(), kFilters.end(), name) != kFilters.end(); }
+
 Value Interpreter::applyFilter(const std::string& name, const Value& v, const CallArgs& a, int line) {
-    auto attrPath = [&](const Value& item, const Value* attribute) -> Value {
+    // make_attrgetter: "a.b.0" looked up part by part (digits as integer indexes); with a default,
+    // an undefined step becomes the default
+    auto attrPath = [&](const Value& item, const Value* attribute, const Value* def = nullptr) -> Value {
         if (!attribute || attribute->isNone() || attribute->isUndefined()) return item;
+        if (attribute->isInt()) return getItem(item, *attribute, line);
         Value cur = item;
         const std::string path = attribute->str();
-        std::size_t start = 0;
-        while (true) {
+        for (std::size_t start = 0;;) {
             const std::size_t dot = path.find('.', start);
             const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-            bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const bool numeric = !part.empty() && part.size() < 18 && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
             cur = numeric ? getItem(cur, Value(static_cast<std::int64_t>(std::stoll(part))), line) : getItem(cur, Value(part), line);
-            if (dot == std::string::npos) break;
+            if (def && cur.isUndefined()) cur = *def;
+            if (dot == std::string::npos) return cur;
             start = dot + 1;
         }
-        return cur;
     };
+    // ignore_case: strings compared lowercased
     auto sortKey = [&](const Value& x, bool caseSensitive) { return !caseSensitive && x.isString() ? Value(pyLower(x.asString())) : x; };
+    // make_multi_attrgetter: "age,name" gives [item.age, item.name]
+    auto multiKey = [&](const Value& item, const Value* attribute, bool caseSensitive) -> Value {
+        if (!attribute || attribute->isNone() || !attribute->isString() || attribute->asString().find(',') == std::string::npos)
+            return sortKey(attrPath(item, attribute), caseSensitive);
+        Array keys;
+        const std::string all = attribute->asString();
+        for (std::size_t start = 0;;) {
+            const std::size_t comma = all.find(',', start);
+            const Value part(all.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            keys.push_back(sortKey(attrPath(item, &part), caseSensitive));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        return Value(std::move(keys));
+    };
+    auto intArg = [&](std::size_t i, std::string_view argName, std::int64_t def) -> std::int64_t {
+        const Value* x = arg(a, i, argName);
+        if (!x || x->isNone()) return def;
+        if (!x->isInt() && !x->isBool()) fail(line, "'" + x->typeName() + "' object cannot be interpreted as an integer");
+        return x->asInt();
+    };
+    auto stringArg = [&](std::size_t i, std::string_view argName, std::string def) {
+        const Value* x = arg(a, i, argName);
+        return x && !x->isNone() ? x->str() : def;
+    };
 
-    if (name == "trim") return Value(pyStrip(v.str(), arg(a, 0, "chars"), true, true));
-    if (name == "length" || name == "count") {
-        if (v.isString()) return Value(static_cast<std::int64_t>(codePoints(v.asString()).size()));
-        if (v.isArray()) return Value(static_cast<std::int64_t>(v.asArray().size()));
-        if (v.isObject()) return Value(static_cast<std::int64_t>(v.asObject().items.size()));
-        if (v.isUndefined()) return Value(static_cast<std::int64_t>(0));
-        fail(line, "object of type '" + v.typeName() + "' has no len()");
+    // ---- text
+    if (name == "upper") return sameKind(v, pyUpper(v.str()));
+    if (name == "lower") return sameKind(v, pyLower(v.str()));
+    if (name == "capitalize") return sameKind(v, pyCapitalize(v.str()));
+    if (name == "title") return Value(jinjaTitle(v.str()));
+    if (name == "trim") return sameKind(v, pyStrip(v.str(), arg(a, 0, "chars"), true, true));
+    if (name == "center") {
+        const std::int64_t width = intArg(0, "width", 80);
+        if (width > kMaxWidth) fail(line, "center(): width too large for the sandbox");
+        return sameKind(v, pyCenter(v.str(), width));
     }
-    if (name == "upper") return Value(asciiUpper(v.str()));
-    if (name == "lower") return Value(pyLower(v.str()));
-    if (name == "title") return Value(pyTitle(v.str()));
-    if (name == "capitalize") return Value(pyCapitalize(v.str()));
     if (name == "replace") {
         const Value* from = arg(a, 0, "old");
         const Value* to = arg(a, 1, "new");
-        const Value* count = arg(a, 2, "count");
-        if (!from || !to) fail(line, "replace needs two arguments");
-        return Value(replaceAll(v.str(), from->str(), to->str(), count && count->isNumber() ? count->asInt() : -1));
+        if (!from || !to) fail(line, "do_replace() missing required arguments 'old' and 'new'");
+        return Value(replaceAll(v.str(), from->str(), to->str(), intArg(2, "count", -1)));
+    }
+    if (name == "indent") {
+        // jinja2.filters.do_indent: the lines of s + "\n", indented after the first (or all of them)
+        const Value* width = arg(a, 0, "width");
+        std::string pad;
+        if (width && width->isString()) pad = width->asString();
+        else pad = std::string(static_cast<std::size_t>(std::clamp<std::int64_t>(intArg(0, "width", 4), 0, kMaxWidth)), ' ');
+        const bool first = argBool(a, 1, "first", false);
+        const bool blank = argBool(a, 2, "blank", false);
+        requireDefined(v, line);
+        if (!v.isString()) fail(line, "unsupported operand type(s) for +=: '" + v.typeName() + "' and 'str'");
+        const std::vector<std::string> lines = pySplitLines(v.asString() + "\n");
+        std::string out = lines.empty() ? std::string() : lines[0];
+        for (std::size_t i = 1; i < lines.size(); ++i) out += "\n" + ((blank || !lines[i].empty()) ? pad : std::string()) + lines[i];
+        if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
+        return sameKind(v, first ? pad + out : out);
+    }
+    if (name == "truncate") {
+        const std::int64_t length = intArg(0, "length", 255);
+        const bool killWords = argBool(a, 1, "killwords", false);
+        const std::string end = stringArg(2, "end", "...");
+        const std::int64_t leeway = intArg(3, "leeway", 5);  // the environment's truncate.leeway policy
+        std::string out;
+        withLine(line, [&] { out = truncate(v.str(), length, killWords, end, leeway); });
+        return Value(std::move(out));
+    }
+    if (name == "wordwrap") {
+        const std::int64_t width = intArg(0, "width", 79);
+        const bool breakLong = argBool(a, 1, "break_long_words", true);
+        const std::string wrap = stringArg(2, "wrapstring", "\n");
+        const bool breakHyphens = argBool(a, 3, "break_on_hyphens", true);
+        std::string out;
+        withLine(line, [&] { out = wordWrap(v.str(), width, breakLong, wrap, breakHyphens); });
+        if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
+        return Value(std::move(out));
+    }
+    if (name == "wordcount") return Value(wordCount(v.str()));
+    if (name == "striptags") return Value(stripTags(v.str()));
+    if (name == "format") {
+        // jinja2's do_format: str(value) % (kwargs or args)
+        if (!a.positional.empty() && !a.keyword.empty()) fail(line, "can't handle positional and keyword arguments at the same time");
+        if (!a.keyword.empty()) {
+            auto mapping = std::make_shared<Object>();
+            for (const auto& [k, x] : a.keyword) mapping->set(k, x);
+            return percentFormat(v.str(), Value(mapping), line);
+        }
+        return percentFormat(v.str(), Value::tuple(a.positional), line);
+    }
+    if (name == "string") return v.isMarkup() ? v : Value(v.str());
+    if (name == "safe") return v.isMarkup() ? v : Value::markup(v.str());
+    if (name == "e" || name == "escape") return escapeMarkup(v);
+    if (name == "forceescape") return Value::markup(htmlEscape(v.str()));
+    if (name == "urlencode") {
+        // a string (or any non-iterable) quoted whole; a dict or a list of pairs as a query string
+        if (v.isString() || !(v.isArray() || v.isObject() || v.isGenerator())) return Value(urlQuote(v.str(), false));
+        Array pairs;
+        if (v.isObject() && !v.asObject().isNamespace)
+            for (const auto& [k, x] : v.asObject().items) pairs.push_back(Value::tuple({k, x}));
+        else pairs = iterate(v, line);
+        std::string out;
+        for (const auto& pair : pairs) {
+            const Array kv = iterate(pair, line);
+            if (kv.size() != 2) fail(line, "urlencode: expected (key, value) pairs");
+            out += (out.empty() ? "" : "&") + urlQuote(kv[0].str(), true) + "=" + urlQuote(kv[1].str(), true);
+        }
+        return Value(std::move(out));
+    }
+    if (name == "urlize") {
+        // the environment's policies: rel "noopener" (added to rel and nofollow), no target
+        const Value* trim = arg(a, 0, "trim_url_limit");
+        std::vector<std::string> rel;
+        const Value relWords = pySplit(stringArg(3, "rel", ""), nullptr, -1, false);
+        for (const Value& x : relWords.asArray()) rel.push_back(x.str());
+        if (argBool(a, 1, "nofollow", false)) rel.emplace_back("nofollow");
+        rel.emplace_back("noopener");
+        std::sort(rel.begin(), rel.end());
+        rel.erase(std::unique(rel.begin(), rel.end()), rel.end());
+        std::string relText;
+        for (const auto& r : rel) relText += (relText.empty() ? "" : " ") + r;
+        std::vector<std::string> schemes;
+        if (const Value* extra = arg(a, 4, "extra_schemes"); extra && !extra->isNone())
+            for (const Value& scheme : iterate(*extra, line)) {
+                // _uri_scheme_re: ^([\w.+-]{2,}:(/){0,2})$
+                const std::string s = scheme.str();
+                const std::size_t colon = s.find(':');
+                const bool ok = colon != std::string::npos && colon >= 2 &&
+                                std::all_of(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(colon),
+                                            [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '+' || c == '-'; }) &&
+                                s.size() - colon - 1 <= 2 && s.find_first_not_of('/', colon + 1) == std::string::npos;
+                if (!ok) fail(line, scheme.repr() + " is not a valid URI scheme prefix.");
+                schemes.push_back(s);
+            }
+        std::optional<std::int64_t> limit;
+        if (trim && !trim->isNone()) limit = intArg(0, "trim_url_limit", 0);
+        return Value(urlize(v.str(), limit, relText, stringArg(2, "target", ""), schemes));
+    }
+    if (name == "xmlattr") {
+        if (!v.isObject() || v.asObject().isNamespace) fail(line, "'" + v.typeName() + "' object has no attribute 'items'");
+        std::string out;
+        for (const auto& [k, x] : v.asObject().items) {
+            if (x.isNone() || x.isUndefined()) continue;
+            const std::string key = k.str();
+            if (!isValidXmlAttributeName(key)) fail(line, "Invalid character in attribute name: " + k.repr());
+            out += (out.empty() ? "" : " ") + htmlEscape(key) + "=\"" + escapeMarkup(x).asString() + "\"";
+        }
+        if (argBool(a, 0, "autospace", true) && !out.empty()) out = " " + out;
+        return Value(std::move(out));
+    }
+    if (name == "pprint") return Value(prettyFormat(v));
+    if (name == "filesizeformat") {
+        double bytes = 0;
+        if (v.isString()) {
+            const auto parsed = pyParseFloat(v.asString());
+            if (!parsed) fail(line, "could not convert string to float: " + v.repr());
+            bytes = *parsed;
+        } else if (v.isNumber()) {
+            bytes = v.asDouble();
+        } else {
+            requireDefined(v, line);
+            fail(line, "float() argument must be a string or a real number, not '" + v.typeName() + "'");
+        }
+        return Value(fileSizeFormat(bytes, argBool(a, 0, "binary", false)));
+    }
+    if (name == "tojson") {
+        // transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+        // json.dumps without Jinja's HTML escaping
+        const JsonFormat format = jsonFormatOf(a, line);
+        std::string json;
+        withLine(line, [&] { json = v.toJson(format); });
+        return Value(std::move(json));
+    }
+
+    // ---- numbers
+    if (name == "int") {
+        // do_int(value, default=0, base=10): int(value, base) for a string, int(value) otherwise,
+        // then int(float(value)), then the default
+        requireDefined(v, line);
+        const Value* def = arg(a, 0, "default");
+        const std::int64_t base = intArg(1, "base", 10);
+        const Value fallback = def ? *def : Value(0);
+        if (v.isNumber()) {
+            if (v.isFloat() && !std::isfinite(v.asDouble())) return fallback;
+            if (v.isFloat() && std::fabs(v.asDouble()) >= 9.2e18) fail(line, "int(): number too large for the sandbox");
+            return Value(v.asInt());
+        }
+        if (v.isString()) {
+            if (base >= 0 && base <= 36 && base != 1)
+                if (const auto n = pyParseInt(v.asString(), static_cast<int>(base))) return Value(*n);
+            if (const auto d = pyParseFloat(v.asString()); d && std::isfinite(*d) && std::fabs(*d) < 9.2e18)
+                return Value(static_cast<std::int64_t>(*d));
+        }
+        return fallback;
+    }
+    if (name == "float") {
+        requireDefined(v, line);
+        const Value* def = arg(a, 0, "default");
+        if (v.isNumber()) return Value(v.asDouble());
+        if (v.isString())
+            if (const auto d = pyParseFloat(v.asString())) return Value(*d);
+        return def ? *def : Value(0.0);
+    }
+    if (name == "abs") {
+        if (!v.isNumber()) fail(line, "bad operand type for abs(): '" + v.typeName() + "'");
+        return v.isFloat() ? Value(std::fabs(v.asDouble())) : Value(v.asInt() < 0 ? -v.asInt() : v.asInt());
+    }
+    if (name == "round") {
+        const std::int64_t p = intArg(0, "precision", 0);
+        const std::string method = stringArg(1, "method", "common");
+        if (method != "common" && method != "ceil" && method != "floor") fail(line, "method must be common, ceil or floor");
+        requireDefined(v, line);
+        if (!v.isNumber()) fail(line, "type " + v.typeName() + " doesn't define __round__ method");
+        if (p > 308 || p < -308) return method == "common" && !v.isFloat() ? Value(v.asInt()) : Value(p > 0 ? v.asDouble() : 0.0);
+        const double x = v.asDouble();
+        if (method != "common") {  // math.ceil / math.floor(value * 10**precision) / 10**precision
+            const double scale = std::pow(10.0, static_cast<double>(p));
+            return Value((method == "ceil" ? std::ceil(x * scale) : std::floor(x * scale)) / scale);
+        }
+        if (p >= 0) {
+            if (!v.isFloat()) return Value(v.asInt());  // Python's round(int, n) is that int
+            // Python's round(float, n): the correctly rounded decimal, half to even on the exact binary
+            // value, which is what printf writes
+            if (!std::isfinite(x)) return Value(x);
+            return Value(std::strtod(fmt::format("{:.{}f}", x, p).c_str(), nullptr));
+        }
+        const double scale = std::pow(10.0, static_cast<double>(-p));
+        const double rounded = std::nearbyint(x / scale) * scale;  // half to even
+        return v.isFloat() ? Value(rounded) : Value(static_cast<std::int64_t>(rounded));
+    }
+    if (name == "sum") {
+        const Value* attribute = arg(a, 0, "attribute");
+        const Value* start = arg(a, 1, "start");
+        Value total = start ? *start : Value(0);
+        for (const auto& item : iterate(v, line)) total = binaryOp("+", total, attrPath(item, attribute), line);
+        return total;
+    }
+
+    // ---- sequences
+    if (name == "length" || name == "count") {
+        if (v.isString()) return Value(static_cast<std::int64_t>(codePoints(v.asString()).size()));
+        if (v.isArray()) return Value(static_cast<std::int64_t>(v.asArray().size()));
+        if (v.isObject() && !v.asObject().isNamespace) return Value(static_cast<std::int64_t>(v.asObject().items.size()));
+        if (v.isUndefined()) return Value(0);
+        fail(line, "object of type '" + v.typeName() + "' has no len()");
+    }
+    if (name == "first" || name == "last" || name == "random") {
+        if (name == "last" && v.isGenerator()) fail(line, "'generator' object is not reversible");
+        if (name != "first" && !(v.isArray() || v.isString() || v.isObject() || v.isUndefined() || v.isGenerator()))
+            fail(line, "'" + v.typeName() + "' object is not " + (name == "last" ? "reversible" : "subscriptable"));
+        if (name == "random" && v.isGenerator()) fail(line, "object of type 'generator' has no len()");
+        const Array items = iterate(v, line);
+        if (items.empty()) return Value::undefined(name, "No " + name + " item, sequence was empty.");
+        if (name == "random") return items[randomBelow(items.size())];
+        return name == "first" ? items.front() : items.back();
+    }
+    if (name == "list") return Value(iterate(v, line));
+    if (name == "items") {
+        if (v.isUndefined()) return Value::generator({}, "do_items");
+        if (!v.isObject() || v.asObject().isNamespace) fail(line, "Can only get item pairs from a mapping.");
+        Array out;
+        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
+        return Value::generator(std::move(out), "do_items");
     }
     if (name == "join") {
-        const Value* sep = arg(a, 0, "d");
         const Value* attribute = arg(a, 1, "attribute");
+        const std::string sep = stringArg(0, "d", "");
         std::string out;
         bool first = true;
         for (const auto& item : iterate(v, line)) {
-            out += (first ? std::string() : (sep ? sep->str() : std::string())) + attrPath(item, attribute).str();
+            out += (first ? std::string() : sep) + attrPath(item, attribute).str();
             first = false;
+            if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
         }
         return Value(std::move(out));
     }
@@ -70,90 +358,18 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         return v;
     }
-    if (name == "last" && v.isGenerator()) fail(line, "'generator' object is not reversible");
-    if (name == "first" || name == "last") {
-        const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name, "No " + name + " item, sequence was empty.");
-        return name == "first" ? items.front() : items.back();
-    }
-    if (name == "list") return Value(iterate(v, line));
-    if (name == "string") return Value(v.str());
-    if (name == "safe") return v;
-    if (name == "e" || name == "escape" || name == "forceescape") return Value(htmlEscape(v.str()));
-    if (name == "int") {
-        requireDefined(v, line);
-        const Value* def = arg(a, 0, "default");
-        if (v.isNumber()) return Value(v.asInt());
-        if (v.isString()) {
-            try {
-                std::size_t used = 0;
-                const std::string s = pyStrip(v.asString(), nullptr, true, true);
-                const long long x = std::stoll(s, &used, 10);
-                if (used == s.size()) return Value(static_cast<std::int64_t>(x));
-                const double d = std::stod(s, &used);
-                if (used == s.size()) return Value(static_cast<std::int64_t>(d));
-            } catch (const std::exception&) {
-            }
-        }
-        return def ? *def : Value(static_cast<std::int64_t>(0));
-    }
-    if (name == "float") {
-        requireDefined(v, line);
-        const Value* def = arg(a, 0, "default");
-        if (v.isNumber()) return Value(v.asDouble());
-        if (v.isString()) {
-            try {
-                std::size_t used = 0;
-                const std::string s = pyStrip(v.asString(), nullptr, true, true);
-                const double d = std::stod(s, &used);
-                if (used == s.size()) return Value(d);
-            } catch (const std::exception&) {
-            }
-        }
-        return def ? *def : Value(0.0);
-    }
-    if (name == "abs") {
-        if (!v.isNumber()) fail(line, "bad operand type for abs(): '" + v.typeName() + "'");
-        return v.isFloat() ? Value(std::fabs(v.asDouble())) : Value(v.asInt() < 0 ? -v.asInt() : v.asInt());
-    }
-    if (name == "round") {
-        const Value* precision = arg(a, 0, "precision");
-        const Value* method = arg(a, 1, "method");
-        const std::int64_t p = precision && precision->isNumber() ? precision->asInt() : 0;
-        const std::string m = method ? method->str() : "common";
-        if (!v.isNumber()) fail(line, "type " + v.typeName() + " doesn't define __round__ method");
-        if (m == "common" && !v.isFloat() && p >= 0) return Value(v.asInt());  // Python's round(int, n) is that int
-        const double scale = std::pow(10.0, static_cast<double>(p));
-        double x = v.asDouble() * scale;
-        x = m == "ceil" ? std::ceil(x) : m == "floor" ? std::floor(x) : std::nearbyint(x);  // Python round(): half to even
-        return Value(x / scale);
-    }
-    if (name == "tojson") {
-        // transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-        // json.dumps without Jinja's HTML escaping
-        const JsonFormat format = jsonFormatOf(a, line);
-        std::string json;
-        withLine(line, [&] { json = v.toJson(format); });
-        return Value(std::move(json));
-    }
-    if (name == "items") {
-        if (v.isUndefined()) return Value::generator({}, "do_items");
-        if (!v.isObject() || v.asObject().isNamespace) fail(line, "Can only get item pairs from a mapping.");
-        Array out;
-        for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
-        return Value::generator(std::move(out), "do_items");
-    }
     if (name == "dictsort") {
         requireDefined(v, line);
         if (!v.isObject() || v.asObject().isNamespace) fail(line, "'" + v.typeName() + "' object has no attribute 'items'");
         const bool cs = argBool(a, 0, "case_sensitive", false);
-        const Value* by = arg(a, 1, "by");
-        const bool byValue = by && by->str() == "value";
+        const std::string by = stringArg(1, "by", "key");
+        if (by != "key" && by != "value") fail(line, "You can only sort by either \"key\" or \"value\"");
         const bool reverse = argBool(a, 2, "reverse", false);
         Array out;
         for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
+        const std::size_t pos = by == "value" ? 1 : 0;
         std::stable_sort(out.begin(), out.end(), [&](const Value& x, const Value& y) {
-            const int c = compare(sortKey(x.asArray()[byValue ? 1 : 0], cs), sortKey(y.asArray()[byValue ? 1 : 0], cs), line);
+            const int c = compare(sortKey(x.asArray()[pos], cs), sortKey(y.asArray()[pos], cs), line);
             return reverse ? c > 0 : c < 0;
         });
         return Value(std::move(out));
@@ -178,42 +394,134 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool cs = argBool(a, 1, "case_sensitive", false);
         const Value* attribute = arg(a, 2, "attribute");
         Array items = iterate(v, line);
-        std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
-            const int c = compare(sortKey(attrPath(x, attribute), cs), sortKey(attrPath(y, attribute), cs), line);
+        std::vector<std::pair<Value, Value>> keyed;  // (key, item)
+        for (auto& item : items) keyed.emplace_back(multiKey(item, attribute, cs), std::move(item));
+        std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+            const int c = compare(x.first, y.first, line);
             return reverse ? c > 0 : c < 0;
         });
-        return Value(std::move(items));
+        Array out;
+        for (auto& [key, item] : keyed) out.push_back(std::move(item));
+        return Value(std::move(out));
     }
     if (name == "unique") {
+        // seen as a Python set: equal hashable keys (1, 1.0, True) are one
         const bool cs = argBool(a, 0, "case_sensitive", false);
         const Value* attribute = arg(a, 1, "attribute");
-        Array out, seen;
+        Array out, seenUnhashable;
+        std::unordered_map<std::string, bool> seen;
         for (const auto& item : iterate(v, line)) {
             const Value key = sortKey(attrPath(item, attribute), cs);
-            if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
-            seen.push_back(key);
+            const auto hash = hashKey(key);
+            if (!hash) fail(line, "unhashable type: '" + key.typeName() + "'");
+            if (!seen.emplace(*hash, true).second) continue;
             out.push_back(item);
         }
         return Value::generator(std::move(out), "do_unique");
     }
-    if (name == "map") {
-        Array out;
-        if (!v.truthy()) return Value::generator({}, "sync_do_map");  // jinja2 maps nothing over a false value (None, undefined, "")
-        const Value* attribute = nullptr;
-        for (const auto& [k, val] : a.keyword)
-            if (k == "attribute") attribute = &val;
-        if (attribute) {
-            const Value* def = nullptr;
-            for (const auto& [k, val] : a.keyword)
-                if (k == "default") def = &val;
-            for (const auto& item : iterate(v, line)) {
-                Value x = attrPath(item, attribute);
-                out.push_back(x.isUndefined() && def ? *def : x);
+    if (name == "min" || name == "max") {
+        const bool cs = argBool(a, 0, "case_sensitive", false);
+        const Value* attribute = arg(a, 1, "attribute");
+        const Array items = iterate(v, line);
+        if (items.empty()) return Value::undefined(name, "No aggregated item, sequence was empty.");
+        std::size_t best = 0;
+        Value bestKey = sortKey(attrPath(items[0], attribute), cs);
+        for (std::size_t i = 1; i < items.size(); ++i) {
+            Value key = sortKey(attrPath(items[i], attribute), cs);
+            const int c = compare(key, bestKey, line);
+            if (name == "min" ? c < 0 : c > 0) best = i, bestKey = std::move(key);
+        }
+        return items[best];
+    }
+    if (name == "batch") {
+        // do_batch(value, linecount, fill_with=None): lists of linecount items, the last filled
+        const Value* countArg = arg(a, 0, "linecount");
+        if (!countArg) fail(line, "do_batch() missing 1 required positional argument: 'linecount'");
+        const std::int64_t count = intArg(0, "linecount", 0);
+        const Value* fill = arg(a, 1, "fill_with");
+        Array out, current;
+        for (const auto& item : iterate(v, line)) {
+            if (static_cast<std::int64_t>(current.size()) == count) {
+                out.emplace_back(std::move(current));
+                current.clear();
             }
+            current.push_back(item);
+        }
+        if (!current.empty()) {
+            if (fill && !fill->isNone()) {
+                if (count > kMaxWidth) fail(line, "batch(): too many items for the sandbox");
+                while (static_cast<std::int64_t>(current.size()) < count) current.push_back(*fill);
+            }
+            out.emplace_back(std::move(current));
+        }
+        return Value::generator(std::move(out), "do_batch");
+    }
+    if (name == "slice") {
+        // sync_do_slice(value, slices, fill_with=None): `slices` lists, the first ones one longer
+        if (!arg(a, 0, "slices")) fail(line, "do_slice() missing 1 required positional argument: 'slices'");
+        const std::int64_t slices = intArg(0, "slices", 0);
+        const Value* fill = arg(a, 1, "fill_with");
+        const Array seq = iterate(v, line);
+        if (slices == 0) fail(line, "integer division or modulo by zero");
+        if (slices < 0 || slices > kMaxWidth) fail(line, "slice(): the number of slices must be between 1 and 1048576");
+        const std::int64_t length = static_cast<std::int64_t>(seq.size());
+        const std::int64_t per = length / slices, extra = length % slices;
+        Array out;
+        std::int64_t offset = 0;
+        for (std::int64_t k = 0; k < slices; ++k) {
+            const std::int64_t start = offset + k * per;
+            if (k < extra) ++offset;
+            const std::int64_t end = offset + (k + 1) * per;
+            Array part(seq.begin() + start, seq.begin() + end);
+            if (fill && !fill->isNone() && k >= extra) part.push_back(*fill);
+            out.emplace_back(std::move(part));
+        }
+        return Value::generator(std::move(out), "sync_do_slice");
+    }
+    if (name == "groupby") {
+        // do_groupby(value, attribute, default=None, case_sensitive=False): sorted by the
+        // attribute, then runs of equal keys as (grouper, list) tuples; without case_sensitive the
+        // grouper is the first item's own value, not its lowercased one
+        const Value* attribute = arg(a, 0, "attribute");
+        if (!attribute) fail(line, "do_groupby() missing 1 required positional argument: 'attribute'");
+        const Value* def = arg(a, 1, "default");
+        if (def && def->isNone()) def = nullptr;
+        const bool cs = argBool(a, 2, "case_sensitive", false);
+        std::vector<std::pair<Value, Value>> keyed;  // (key, item)
+        for (const auto& item : iterate(v, line)) keyed.emplace_back(sortKey(attrPath(item, attribute, def), cs), item);
+        std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) { return compare(x.first, y.first, line) < 0; });
+        Array out;
+        for (std::size_t i = 0; i < keyed.size();) {
+            std::size_t j = i;
+            Array group;
+            while (j < keyed.size() && keyed[j].first == keyed[i].first) group.push_back(keyed[j++].second);
+            Value grouper = cs ? keyed[i].first : attrPath(group.front(), attribute, def);
+            out.push_back(Value::groupTuple(std::move(grouper), std::move(group)));
+            i = j;
+        }
+        return Value(std::move(out));
+    }
+    if (name == "map") {
+        // sync_do_map: map(attribute=..., default=...) or map(filter, *args, **kwargs)
+        const Value* attribute = nullptr;
+        const Value* def = nullptr;
+        for (const auto& [k, val] : a.keyword) {
+            if (k == "attribute") attribute = &val;
+            if (k == "default") def = &val;
+        }
+        const bool byAttribute = a.positional.empty() && attribute;
+        if (byAttribute)
+            for (const auto& [k, val] : a.keyword)
+                if (k != "attribute" && k != "default") fail(line, "Unexpected keyword argument '" + k + "'");
+        if (!v.truthy()) return Value::generator({}, "sync_do_map");  // jinja2 maps nothing over a false value (None, undefined, "")
+        Array out;
+        if (byAttribute) {
+            for (const auto& item : iterate(v, line)) out.push_back(attrPath(item, attribute, def && !def->isNone() ? def : nullptr));
             return Value::generator(std::move(out), "sync_do_map");
         }
-        if (a.positional.empty()) fail(line, "map needs a filter name or attribute=");
+        if (a.positional.empty()) fail(line, "map requires a filter argument");
         const std::string filter = a.positional[0].str();
+        if (!isBuiltinFilter(filter)) fail(line, "No filter named '" + filter + "'.", TemplateError::Cause::UnknownFilter, filter);
         CallArgs rest;
         rest.positional.assign(a.positional.begin() + 1, a.positional.end());
         rest.keyword = a.keyword;
@@ -221,12 +529,15 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return Value::generator(std::move(out), "sync_do_map");
     }
     if (name == "select" || name == "reject" || name == "selectattr" || name == "rejectattr") {
+        // select_or_reject: a test (with its arguments and keyword arguments) or truthiness, of
+        // the item or (selectattr / rejectattr) of its attribute
         const bool byAttr = name == "selectattr" || name == "rejectattr";
         const bool keep = name == "select" || name == "selectattr";
+        if (!v.truthy()) return Value::generator({}, "select_or_reject");  // jinja2 selects nothing from a false value (None, undefined, "")
         std::size_t next = 0;
         const Value* attribute = nullptr;
         if (byAttr) {
-            if (a.positional.empty()) fail(line, name + " needs an attribute name");
+            if (a.positional.empty()) fail(line, "Missing parameter for attribute name");
             attribute = &a.positional[0];
             next = 1;
         }
@@ -235,9 +546,10 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         if (a.positional.size() > next) {
             test = a.positional[next].str();
             testArgs.positional.assign(a.positional.begin() + static_cast<std::ptrdiff_t>(next) + 1, a.positional.end());
+            testArgs.keyword = a.keyword;
+            if (!isBuiltinTest(test)) fail(line, "No test named '" + test + "'.", TemplateError::Cause::UnknownTest, test);
         }
         Array out;
-        if (!v.truthy()) return Value::generator({}, "select_or_reject");  // jinja2 selects nothing from a false value (None, undefined, "")
         for (const auto& item : iterate(v, line)) {
             const Value x = byAttr ? attrPath(item, attribute) : item;
             const bool r = test.empty() ? x.truthy() : applyTest(test, x, testArgs, line);
@@ -245,66 +557,12 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         return Value::generator(std::move(out), "select_or_reject");
     }
-    if (name == "sum") {
-        const Value* attribute = arg(a, 0, "attribute");
-        const Value* start = arg(a, 1, "start");
-        Value total = start ? *start : Value(static_cast<std::int64_t>(0));
-        for (const auto& item : iterate(v, line)) {
-            const Value x = attrPath(item, attribute);
-            if (!x.isNumber() || !total.isNumber()) fail(line, "sum needs numbers");
-            total = arith(total, x, '+');
-        }
-        return total;
-    }
-    if (name == "min" || name == "max") {
-        const bool cs = argBool(a, 0, "case_sensitive", false);
-        const Value* attribute = arg(a, 1, "attribute");
-        const Array items = iterate(v, line);
-        if (items.empty()) return Value::undefined(name, "No aggregated item, sequence was empty.");
-        std::size_t best = 0;
-        for (std::size_t i = 1; i < items.size(); ++i) {
-            const int c = compare(sortKey(attrPath(items[i], attribute), cs), sortKey(attrPath(items[best], attribute), cs), line);
-            if (name == "min" ? c < 0 : c > 0) best = i;
-        }
-        return items[best];
-    }
-    if (name == "indent") {
-        // jinja2.filters.do_indent
-        const Value* width = arg(a, 0, "width");
-        const std::string pad = width && width->isString() ? width->asString()
-                                                          : std::string(static_cast<std::size_t>(width && width->isNumber() ? width->asInt() : 4), ' ');
-        const bool first = argBool(a, 1, "first", false);
-        const bool blank = argBool(a, 2, "blank", false);
-        requireDefined(v, line);
-        if (!v.isString()) fail(line, "unsupported operand type(s) for +=: '" + v.typeName() + "' and 'str'");
-        const std::string s = v.str() + "\n";
-        std::vector<std::string> lines;
-        for (std::size_t start = 0; start < s.size();) {
-            const std::size_t nl = s.find('\n', start);
-            lines.push_back(s.substr(start, nl - start));
-            start = nl + 1;
-        }
-        std::string out = lines.empty() ? std::string() : lines[0];
-        for (std::size_t i = 1; i < lines.size(); ++i) out += "\n" + ((blank || !lines[i].empty()) ? pad : std::string()) + lines[i];
-        return Value(first ? pad + out : out);
-    }
-    if (name == "format") {
-        // jinja2's do_format: str(value) % (kwargs or args)
-        if (!a.positional.empty() && !a.keyword.empty()) fail(line, "can't handle positional and keyword arguments at the same time");
-        if (!a.keyword.empty()) {
-            auto mapping = std::make_shared<Object>();
-            for (const auto& [k, x] : a.keyword) mapping->set(k, x);
-            return percentFormat(v.str(), Value(mapping), line);
-        }
-        return percentFormat(v.str(), Value::tuple(a.positional), line);
-    }
-    if (name == "wordcount") return Value(static_cast<std::int64_t>(pySplit(v.str(), nullptr, -1, false).asArray().size()));
     if (name == "attr") {
         const Value* n = arg(a, 0, "name");
-        if (!n) fail(line, "attr needs a name");
-        return getAttr(v, n->str(), line);
+        if (!n) fail(line, "do_attr() missing 1 required positional argument: 'name'");
+        return attribute(v, n->str(), line);
     }
-    fail(line, "no filter named '" + name + "'");
+    fail(line, "No filter named '" + name + "'.", TemplateError::Cause::UnknownFilter, name);
 }
 
 }  // namespace awq::jinja

@@ -1,12 +1,44 @@
-// jinja2's builtin tests (jinja2.tests.TESTS).
+// jinja2's builtin tests (jinja2.tests.TESTS), each as jinja2 3.1 computes it.
 #include "core/jinja/interpreter.h"
+
+#include <array>
 
 namespace awq::jinja {
 
+namespace {
+
+constexpr std::array<std::string_view, 39> kTests = {
+    "odd", "even", "divisibleby", "defined", "undefined", "filter", "test", "none", "boolean", "false", "true", "integer", "float",
+    "lower", "upper", "string", "mapping", "number", "sequence", "iterable", "callable", "sameas", "escaped", "in",
+    "==", "eq", "equalto", "!=", "ne", ">", "gt", "greaterthan", "ge", ">=", "<", "lt", "lessthan", "<=", "le"};
+
+// str.islower() / str.isupper(): at least one cased character, and none of the other case (a
+// character is cased when it has a lowercase or an uppercase form).
+bool hasOnlyCase(const std::string& s, bool upper) {
+    bool cased = false;
+    for (const std::string& cp : codePoints(s)) {
+        const bool isUpper = pyLower(cp) != cp;
+        const bool isLower = !isUpper && pyUpper(cp) != cp;
+        if (upper ? isLower : isUpper) return false;
+        cased = cased || isUpper || isLower;
+    }
+    return cased;
+}
+
+}  // namespace
+
+bool isBuiltinTest(std::string_view name) { return std::find(kTests.begin(), kTests.end(), name) != kTests.end(); }
+
 bool Interpreter::applyTest(const std::string& name, const Value& v, const CallArgs& a, int line) {
-    auto other = [&]() -> const Value& {
-        if (a.positional.empty()) fail(line, "test '" + name + "' needs an argument");
-        return a.positional[0];
+    auto other = [&](std::string_view argument) -> const Value& {
+        const Value* x = a.get(0, argument);
+        if (!x) fail(line, name + "() missing 1 required positional argument: '" + std::string(argument) + "'");
+        return *x;
+    };
+    auto isName = [&](bool (*known)(std::string_view)) {
+        if (v.isString()) return known(v.asString());
+        if (!hashKey(v)) fail(line, "unhashable type: '" + v.typeName() + "'");
+        return false;
     };
     if (name == "defined") return !v.isUndefined();
     if (name == "undefined") return v.isUndefined();
@@ -23,34 +55,36 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     if (name == "iterable") return v.isUndefined() || v.isGenerator() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "sequence") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "callable") return v.isCallable();
+    if (name == "escaped") return v.isMarkup();  // hasattr(value, "__html__")
+    if (name == "filter") return isName(isBuiltinFilter);
+    if (name == "test") return isName(isBuiltinTest);
+    // value % 2 and value % num, with Python's %: a string on the left is formatting, not a number
     if (name == "even" || name == "odd") {
-        if (!v.isNumber()) fail(line, "test '" + name + "' needs a number");
-        const std::int64_t x = v.asInt();
-        return name == "even" ? x % 2 == 0 : x % 2 != 0;
+        requireDefined(v, line);
+        const Value r = binaryOp("%", v, Value(2), line);
+        return name == "even" ? r == Value(0) : r == Value(1);
     }
     if (name == "divisibleby") {
-        const Value& d = other();
-        if (!v.isNumber() || !d.isNumber() || d.asInt() == 0) fail(line, "divisibleby needs non-zero numbers");
-        return v.asInt() % d.asInt() == 0;
+        requireDefined(v, line);
+        return binaryOp("%", v, other("num"), line) == Value(0);
     }
-    if (name == "eq" || name == "equalto" || name == "==") return v == other();
-    if (name == "ne" || name == "!=") return !(v == other());
-    if (name == "lt" || name == "lessthan" || name == "<") return compare(v, other(), line) < 0;
-    if (name == "le" || name == "<=") return compare(v, other(), line) <= 0;
-    if (name == "gt" || name == "greaterthan" || name == ">") return compare(v, other(), line) > 0;
-    if (name == "ge" || name == ">=") return compare(v, other(), line) >= 0;
-    if (name == "in") return contains(other(), v, line);
+    if (name == "eq" || name == "equalto" || name == "==") return v == other("b");
+    if (name == "ne" || name == "!=") return !(v == other("b"));
+    if (name == "lt" || name == "lessthan" || name == "<") return compare(v, other("b"), line) < 0;
+    if (name == "le" || name == "<=") return compare(v, other("b"), line) <= 0;
+    if (name == "gt" || name == "greaterthan" || name == ">") return compare(v, other("b"), line) > 0;
+    if (name == "ge" || name == ">=") return compare(v, other("b"), line) >= 0;
+    if (name == "in") return contains(other("seq"), v, line);
     if (name == "sameas") {
-        const Value& o = other();
+        const Value& o = other("other");
         if (v.isNone() || o.isNone()) return v.isNone() && o.isNone();
         if (v.isBool() || o.isBool()) return v.isBool() && o.isBool() && v.asBool() == o.asBool();
         if (v.isArray() && o.isArray()) return v.arrayPtr() == o.arrayPtr();
         if (v.isObject() && o.isObject()) return v.objectPtr() == o.objectPtr();
         return v == o && v.typeName() == o.typeName();
     }
-    if (name == "lower") return v.isString() && pyLower(v.asString()) == v.asString();
-    if (name == "upper") return v.isString() && asciiUpper(v.asString()) == v.asString();
-    fail(line, "no test named '" + name + "'");
+    if (name == "lower" || name == "upper") return hasOnlyCase(v.str(), name == "upper");
+    fail(line, "No test named '" + name + "'.", TemplateError::Cause::UnknownTest, name);
 }
 
 }  // namespace awq::jinja

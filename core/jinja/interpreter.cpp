@@ -13,6 +13,21 @@ namespace awq::jinja {
 
 // ---- attributes and methods ---------------------------------------------------------------------
 
+namespace {
+
+bool isDictMethod(const std::string& name) {
+    static const char* const dictMethods[] = {"items", "keys", "values", "get", "copy", "update", "pop", "popitem", "setdefault", "clear"};
+    return std::any_of(std::begin(dictMethods), std::end(dictMethods), [&](const char* m) { return name == m; });
+}
+
+}  // namespace
+
+Value Interpreter::attribute(const Value& obj, const std::string& name, int line) {
+    if (obj.isUndefined()) failUndefined(obj, line);
+    if (obj.isObject() && !obj.asObject().isNamespace) return isDictMethod(name) ? methodOf(obj, name, line) : missingItem(obj, Value(name));
+    return getAttr(obj, name, line);
+}
+
 Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) {
     if (obj.isObject()) {
         const Object& o = obj.asObject();
@@ -21,14 +36,13 @@ Value Interpreter::getAttr(const Value& obj, const std::string& name, int line) 
             return v ? *v : missingItem(obj, Value(name));
         }
         // Python finds a dict's methods before its keys (d.items is the method even with a key "items")
-        static const char* const dictMethods[] = {"items", "keys", "values", "get", "copy", "update", "pop", "popitem", "setdefault", "clear"};
-        for (const char* method : dictMethods)
-            if (name == method) return methodOf(obj, name, line);
+        if (isDictMethod(name)) return methodOf(obj, name, line);
         const Value* v = o.find(name);
         return v ? *v : missingItem(obj, Value(name));
     }
+    if (obj.isGroupTuple() && (name == "grouper" || name == "list")) return obj.asArray()[name == "grouper" ? 0 : 1];
     if (obj.isString() || obj.isArray()) return methodOf(obj, name, line);
-    if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+    if (obj.isUndefined()) failUndefined(obj, line);
     return missingItem(obj, Value(name));
 }
 
@@ -60,7 +74,7 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 }
                 return Value(test(p->str()));
             });
-        if (name == "upper") return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(asciiUpper(self.asString())); });
+        if (name == "upper") return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(pyUpper(self.asString())); });
         if (name == "lower") return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(pyLower(self.asString())); });
         if (name == "title") return bind([](Interpreter&, const Value& self, const CallArgs&) { return Value(pyTitle(self.asString())); });
         if (name == "capitalize")
@@ -245,7 +259,82 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
 
 // ---- Template -----------------------------------------------------------------------------------
 
-Template::Template(std::string_view source) : body_(std::make_shared<const Body>(parseTemplate(source))) {}
+namespace {
+
+// jinja2's compiler refuses a filter or test it doesn't know when it compiles the template, except
+// inside an if statement or an inline if expression (a "soft" frame, which a for loop's, macro's,
+// call block's, filter block's, with's or set block's body leaves again): there it fails only if
+// it runs.
+void checkExpr(const Expr& e, bool soft) {
+    if (e.kind == Expr::Kind::Cond) soft = true;
+    if (!soft && e.kind == Expr::Kind::Filter && !isBuiltinFilter(e.name))
+        throw TemplateError("line " + std::to_string(e.line) + ": No filter named '" + e.name + "'.", e.line,
+                            TemplateError::Cause::UnknownFilter, e.name);
+    if (!soft && e.kind == Expr::Kind::Test && !isBuiltinTest(e.name))
+        throw TemplateError("line " + std::to_string(e.line) + ": No test named '" + e.name + "'.", e.line, TemplateError::Cause::UnknownTest,
+                            e.name);
+    for (const ExprPtr* part : {&e.a, &e.b, &e.c, &e.d})
+        if (*part) checkExpr(**part, soft);
+    for (const auto& x : e.items) checkExpr(*x, soft);
+    for (const auto& x : e.keys) checkExpr(*x, soft);
+    for (const auto& x : e.args.positional) checkExpr(*x, soft);
+    for (const auto& [name, x] : e.args.keyword) checkExpr(*x, soft);
+}
+
+void checkBody(const Body& body, bool soft);
+
+void checkStmt(const Stmt& s, bool soft) {
+    auto expr = [](const ExprPtr& e, bool inSoft) {
+        if (e) checkExpr(*e, inSoft);
+    };
+    switch (s.kind) {
+        case Stmt::Kind::If:
+            for (const auto& c : s.conditions) checkExpr(*c, true);
+            for (const auto& b : s.bodies) checkBody(b, true);
+            checkBody(s.elseBody, true);
+            return;
+        case Stmt::Kind::For:
+            expr(s.expr, soft);
+            expr(s.cond, false);
+            checkBody(s.body, false);
+            checkBody(s.elseBody, false);
+            return;
+        case Stmt::Kind::Macro:
+        case Stmt::Kind::CallBlock:
+            for (const auto& [name, def] : s.params) expr(def, false);
+            checkBody(s.body, false);
+            expr(s.expr, soft);
+            return;
+        case Stmt::Kind::SetBlock:
+        case Stmt::Kind::FilterBlock:
+            checkBody(s.body, false);
+            for (const auto& f : s.filters) checkExpr(*f, false);
+            return;
+        case Stmt::Kind::With:
+            for (const auto& [name, value] : s.params) expr(value, soft);
+            checkBody(s.body, false);
+            return;
+        default:
+            expr(s.expr, soft);
+            expr(s.target, soft);
+            checkBody(s.body, soft);
+            return;
+    }
+}
+
+void checkBody(const Body& body, bool soft) {
+    for (const auto& s : body) checkStmt(*s, soft);
+}
+
+std::shared_ptr<const Body> parseChecked(std::string_view source) {
+    auto body = std::make_shared<const Body>(parseTemplate(source));
+    checkBody(*body, false);
+    return body;
+}
+
+}  // namespace
+
+Template::Template(std::string_view source) : body_(parseChecked(source)) {}
 
 std::string Template::render(const Object& variables, const RenderLimits& limits) const {
     Interpreter in(variables, limits);

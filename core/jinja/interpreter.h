@@ -6,6 +6,7 @@
 #include "core/jinja/format.h"
 #include "core/jinja/template.h"
 #include "core/jinja/text_filters.h"
+#include "core/util/html_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -24,10 +25,11 @@ namespace awq::jinja {
 
 bool isPySpace(char32_t c);
 std::string pyStrip(const std::string& s, const Value* chars, bool left, bool right);
-std::string asciiUpper(std::string s);
+std::string pyUpper(const std::string& s);
 std::string pyLower(const std::string& s);
 std::string pyCapitalize(const std::string& s);
-std::string pyTitle(const std::string& s);  // str.title()
+std::string pyTitle(const std::string& s);     // str.title()
+std::string jinjaTitle(const std::string& s);  // jinja2's title filter: words start after - whitespace ( { [ <
 std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count);
 Value pySplit(const std::string& s, const Value* sepArg, std::int64_t maxSplit, bool fromRight);
 std::int64_t floorDiv(std::int64_t a, std::int64_t b);
@@ -42,6 +44,11 @@ Value missingItem(const Value& obj, const Value& key);
 // jinja2's FILTERS (with transformers' tojson) and TESTS: what `is filter` / `is test` answer.
 bool isBuiltinFilter(std::string_view name);
 bool isBuiltinTest(std::string_view name);
+// jinja2's default globals (range, dict, lipsum, cycler, joiner, namespace) and transformers'
+// raise_exception and strftime_now (builtin_globals.cpp); undefined for any other name.
+Value builtinGlobal(const std::string& name);
+// The random source of the random filter and lipsum().
+std::uint64_t randomBelow(std::uint64_t bound);
 
 // ---- the interpreter ---------------------------------------------------------------------------
 
@@ -66,8 +73,21 @@ public:
         return out;
     }
 
-    [[noreturn]] void fail(int line, const std::string& what) const {
-        throw TemplateError((line > 0 ? "line " + std::to_string(line) + ": " : std::string()) + what);
+    [[noreturn]] void fail(int line, const std::string& what, TemplateError::Cause cause = TemplateError::Cause::Other,
+                           std::string name = {}) const {
+        throw TemplateError((line > 0 ? "line " + std::to_string(line) + ": " : std::string()) + what, line, cause, std::move(name));
+    }
+
+    // The error for using an undefined value: a variable the render doesn't set, or an attribute /
+    // item a value lacks.
+    [[noreturn]] void failUndefined(const Value& v, int line) const {
+        const std::string message = v.undefinedMessage();
+        const bool missing = message.find(" has no attribute ") != std::string::npos || message.find(" has no element ") != std::string::npos;
+        fail(line, message,
+             v.undefinedIsVariable() ? TemplateError::Cause::UndefinedVariable
+             : missing               ? TemplateError::Cause::MissingAttribute
+                                     : TemplateError::Cause::Other,
+             v.undefinedName());
     }
 
     Value callValue(const Value& callee, const CallArgs& args, int line) {
@@ -75,15 +95,22 @@ public:
         if (callee.isObject())
             if (const Value* call = callee.asObject().find("__call__"); call && call->isCallable()) return call->asCallable().fn(*this, args);
         if (!callee.isCallable()) {
-            if (callee.isUndefined()) fail(line, callee.undefinedMessage());
+            if (callee.isUndefined()) failUndefined(callee, line);
             fail(line, "'" + callee.typeName() + "' object is not callable");
         }
-        return callee.asCallable().fn(*this, args);
+        // what a builtin function or method raises happened on the line that called it
+        Value result;
+        withLine(line, [&] { result = callee.asCallable().fn(*this, args); });
+        return result;
     }
 
     Value applyFilter(const std::string& name, const Value& input, const CallArgs& args, int line);
     bool applyTest(const std::string& name, const Value& input, const CallArgs& args, int line);
+    // obj.name as templates read it: an attribute, else an item.
     Value getAttr(const Value& obj, const std::string& name, int line);
+    // Python's getattr(obj, name) through the sandbox, as the attr filter reads it: a dict's keys
+    // are items, not attributes.
+    Value attribute(const Value& obj, const std::string& name, int line);
 
 private:
     // ---- statements
@@ -120,7 +147,7 @@ private:
                 Value v = eval(*s.expr);
                 if (s.target) {
                     const Value ns = eval(*s.target);
-                    if (!ns.isObject() || !ns.asObject().isNamespace)
+                    if (!ns.isObject() || !ns.asObject().isNamespace || !ns.asObject().className.empty())
                         fail(s.line, "can't assign to an attribute of a " + ns.typeName() + " (only namespace() objects)");
                     ns.objectPtr()->set(s.attr, std::move(v));
                 } else {
@@ -249,6 +276,7 @@ private:
             return execBody(s.elseBody);
         }
         const std::int64_t n = static_cast<std::int64_t>(items.size());
+        auto lastChanged = std::make_shared<std::optional<Value>>();
         for (std::int64_t i = 0; i < n; ++i) {
             if (++iterations_ > limits_.maxLoopIterations) fail(s.line, "loop iterations exceed the sandbox limit");
             auto loop = std::make_shared<Object>();
@@ -280,8 +308,16 @@ private:
                           }));
             }
             loop->set("cycle", Value::function("loop.cycle", [i](Interpreter& in, const CallArgs& a) {
-                          if (a.positional.empty()) in.fail(0, "loop.cycle() needs at least one value");
+                          if (a.positional.empty()) in.fail(0, "no items for cycling given");
                           return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
+                      }));
+            // loop.changed(*values): true on the first call and whenever the values differ from the
+            // previous call's (one memory for the whole loop)
+            loop->set("changed", Value::function("loop.changed", [lastChanged](Interpreter&, const CallArgs& a) {
+                          Value values = Value::tuple(a.positional);
+                          if (*lastChanged && **lastChanged == values) return Value(false);
+                          *lastChanged = std::move(values);
+                          return Value(true);
                       }));
             // each iteration has its own scope: a {% set %} in the body doesn't carry to the next
             Scope iteration;
@@ -385,76 +421,7 @@ private:
         for (Scope* s = scope_; s; s = s->parent) {
             if (auto it = s->vars.find(name); it != s->vars.end()) return it->second;
         }
-        if (name == "range") return builtinRange();
-        if (name == "namespace") return builtinNamespace();
-        if (name == "dict") return builtinDict();
-        if (name == "raise_exception") {
-            return Value::function("raise_exception", [](Interpreter& in, const CallArgs& a) -> Value {
-                const Value* msg = a.get(0, "message");
-                in.fail(0, msg ? msg->str() : std::string("raise_exception() called"));
-            });
-        }
-        if (name == "strftime_now") {
-            return Value::function("strftime_now", [](Interpreter& in, const CallArgs& a) {
-                const Value* fmt = a.get(0, "format");
-                if (!fmt || !fmt->isString()) in.fail(0, "strftime_now() needs a format string");
-                const std::time_t now = std::time(nullptr);
-                std::tm tm{};
-                localtime_r(&now, &tm);
-                char buf[512];
-                const std::size_t n = std::strftime(buf, sizeof buf, fmt->asString().c_str(), &tm);
-                return Value(std::string(buf, n));
-            });
-        }
-        return Value::undefined(name);
-    }
-
-    static Value builtinRange() {
-        return Value::function("range", [](Interpreter& in, const CallArgs& a) {
-            std::int64_t start = 0, stop = 0, step = 1;
-            auto num = [&](std::size_t i) {
-                if (!a.positional[i].isNumber() || a.positional[i].isFloat()) in.fail(0, "range() arguments must be integers");
-                return a.positional[i].asInt();
-            };
-            if (a.positional.size() == 1) stop = num(0);
-            else if (a.positional.size() >= 2) {
-                start = num(0);
-                stop = num(1);
-                if (a.positional.size() >= 3) step = num(2);
-            } else {
-                in.fail(0, "range() needs 1 to 3 arguments");
-            }
-            if (step == 0) in.fail(0, "range() step must not be zero");
-            Array out;
-            for (std::int64_t v = start; step > 0 ? v < stop : v > stop; v += step) {
-                if (out.size() >= 100000) in.fail(0, "range() is too big for the sandbox (more than 100000 items)");
-                out.emplace_back(v);
-            }
-            return Value(std::move(out));
-        });
-    }
-
-    static Value builtinNamespace() {
-        return Value::function("namespace", [](Interpreter&, const CallArgs& a) {
-            auto ns = std::make_shared<Object>();
-            ns->isNamespace = true;
-            for (const auto& p : a.positional)
-                if (p.isObject())
-                    for (const auto& [k, v] : p.asObject().items) ns->set(k.str(), v);
-            for (const auto& [k, v] : a.keyword) ns->set(k, v);
-            return Value(ns);
-        });
-    }
-
-    static Value builtinDict() {
-        return Value::function("dict", [](Interpreter&, const CallArgs& a) {
-            auto d = std::make_shared<Object>();
-            for (const auto& p : a.positional)
-                if (p.isObject())
-                    for (const auto& [k, v] : p.asObject().items) d->setKey(k, v);
-            for (const auto& [k, v] : a.keyword) d->set(k, v);
-            return Value(d);
-        });
+        return builtinGlobal(name);
     }
 
     CallArgs evalArgs(const Arguments& args) {
@@ -464,7 +431,17 @@ private:
         return out;
     }
 
-    Value filterCall(const Expr& f, Value input) { return applyFilter(f.name, input, evalArgs(f.args), f.line); }
+    // A filter's failure names the filter (unless it was an undefined value's).
+    Value filterCall(const Expr& f, Value input) {
+        const CallArgs args = evalArgs(f.args);
+        try {
+            return applyFilter(f.name, input, args, f.line);
+        } catch (const TemplateError& e) {
+            if (e.cause() != TemplateError::Cause::Other) throw;
+            if (e.line() > 0) throw TemplateError(e.what(), e.line(), TemplateError::Cause::Filter, f.name);
+            fail(f.line, e.what(), TemplateError::Cause::Filter, f.name);
+        }
+    }
 
 public:
     Value eval(const Expr& e) {
@@ -525,16 +502,18 @@ public:
 
 private:
     void requireDefined(const Value& v, int line) {
-        if (v.isUndefined()) fail(line, v.undefinedMessage());
+        if (v.isUndefined()) failUndefined(v, line);
     }
 
-    // Runs `f`, giving a TemplateError it throws the line of the template that caused it.
+    // Runs `f`, giving a TemplateError it throws without a line the line of the template that
+    // caused it.
     template <class F>
     void withLine(int line, F&& f) {
         try {
             f();
         } catch (const TemplateError& e) {
-            fail(line, e.what());
+            if (e.line() > 0 || line <= 0) throw;
+            fail(line, e.what(), e.cause(), e.name());
         }
     }
 
@@ -583,26 +562,34 @@ private:
         }
         const Value l = eval(*e.a);
         const Value r = eval(*e.b);
+        return binaryOp(op, l, r, e.line);
+    }
+
+public:
+    // `l op r` for the operators other than and / or, as Python computes them.
+    Value binaryOp(const std::string& op, const Value& l, const Value& r, int line) {
         if (op == "==") return Value(l == r);
         // str % args: Python's printf-style formatting (an undefined argument prints as "")
-        if (op == "%" && l.isString()) return percentFormat(l.asString(), r, e.line);
+        if (op == "%" && l.isString()) return percentFormat(l.asString(), r, line);
         if (op == "!=") return Value(!(l == r));
         if (op == "~") return Value(l.str() + r.str());
         if (op == "in" || op == "not in") {
-            const bool found = contains(r, l, e.line);
+            const bool found = contains(r, l, line);
             return Value(op == "in" ? found : !found);
         }
         if (op == "<" || op == "<=" || op == ">" || op == ">=") {
-            const int c = compare(l, r, e.line);
+            const int c = compare(l, r, line);
             if (op == "<") return Value(c < 0);
             if (op == "<=") return Value(c <= 0);
             if (op == ">") return Value(c > 0);
             return Value(c >= 0);
         }
-        requireDefined(l, e.line);
-        requireDefined(r, e.line);
+        requireDefined(l, line);
+        requireDefined(r, line);
         if (op == "+") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '+');
+            if (l.isMarkup() || r.isMarkup())  // Markup.__add__ / __radd__ escape the other operand
+                if (l.isString() && r.isString()) return Value::markup(escapeMarkup(l).asString() + escapeMarkup(r).asString());
             if (l.isString() && r.isString()) return Value(l.asString() + r.asString());
             if (l.isArray() && r.isArray() && l.isTuple() == r.isTuple()) {
                 Array out = l.asArray();
@@ -611,7 +598,7 @@ private:
             }
             // Python's own words for str + 1, [1] + (2,), ...
             if (l.isString() || l.isArray())
-                fail(e.line, "can only concatenate " + l.typeName() + " (not \"" + r.typeName() + "\") to " + l.typeName());
+                fail(line, "can only concatenate " + l.typeName() + " (not \"" + r.typeName() + "\") to " + l.typeName());
         } else if (op == "-") {
             if (l.isNumber() && r.isNumber()) return arith(l, r, '-');
         } else if (op == "*") {
@@ -621,24 +608,28 @@ private:
             if (seq && times->isNumber() && !times->isFloat()) {
                 const std::int64_t n = std::max<std::int64_t>(0, times->asInt());
                 if (seq->isString()) {
-                    if (static_cast<std::size_t>(n) * seq->asString().size() > limits_.maxOutputBytes) fail(e.line, "string too long");
+                    if (static_cast<std::size_t>(n) * seq->asString().size() > limits_.maxOutputBytes) fail(line, "string too long");
                     std::string out;
                     for (std::int64_t k = 0; k < n; ++k) out += seq->asString();
                     return Value(std::move(out));
                 }
-                if (static_cast<std::size_t>(n) * seq->asArray().size() > 1000000) fail(e.line, "list too long");
+                if (static_cast<std::size_t>(n) * seq->asArray().size() > 1000000) fail(line, "list too long");
                 Array out;
                 for (std::int64_t k = 0; k < n; ++k) out.insert(out.end(), seq->asArray().begin(), seq->asArray().end());
                 return Value(std::move(out));
             }
         } else if (op == "/") {
             if (l.isNumber() && r.isNumber()) {
-                if (r.asDouble() == 0.0) fail(e.line, "division by zero");
+                if (r.asDouble() == 0.0) fail(line, "division by zero");
                 return Value(l.asDouble() / r.asDouble());
             }
         } else if (op == "//" || op == "%") {
             if (l.isNumber() && r.isNumber()) {
-                if (r.asDouble() == 0.0) fail(e.line, op == "//" ? "integer division by zero" : "modulo by zero");
+                if (r.asDouble() == 0.0) {  // Python's words
+                    const bool floats = l.isFloat() || r.isFloat();
+                    if (op == "//") fail(line, floats ? "float floor division by zero" : "integer division or modulo by zero");
+                    fail(line, floats ? "float modulo" : "integer modulo by zero");
+                }
                 if (!l.isFloat() && !r.isFloat()) {
                     const std::int64_t a = l.asInt(), b = r.asInt();
                     const std::int64_t q = floorDiv(a, b);
@@ -658,8 +649,13 @@ private:
                 return Value(std::pow(l.asDouble(), r.asDouble()));
             }
         }
-        fail(e.line, "unsupported operand type(s) for " + op + ": '" + l.typeName() + "' and '" + r.typeName() + "'");
+        fail(line, "unsupported operand type(s) for " + op + ": '" + l.typeName() + "' and '" + r.typeName() + "'");
     }
+
+    // markupsafe.escape: a Markup string as it is, anything else as escaped text.
+    static Value escapeMarkup(const Value& v) { return v.isMarkup() ? v : Value::markup(htmlEscape(v.str())); }
+
+private:
 
     static Value arith(const Value& l, const Value& r, char op) {
         if (!l.isFloat() && !r.isFloat()) {
@@ -722,14 +718,14 @@ public:
             if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return missingItem(obj, key);
             return Value(cps[static_cast<std::size_t>(i)]);
         }
-        if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+        if (obj.isUndefined()) failUndefined(obj, line);
         return missingItem(obj, key);
     }
 
     Value slice(const Value& obj, const Value& startV, const Value& stopV, const Value& stepV, int line) {
         const bool isStr = obj.isString();
         if (!isStr && !obj.isArray()) {
-            if (obj.isUndefined()) fail(line, obj.undefinedMessage());
+            if (obj.isUndefined()) failUndefined(obj, line);
             fail(line, "'" + obj.typeName() + "' object is not subscriptable");
         }
         std::vector<std::string> cps;

@@ -29,19 +29,22 @@ std::string pyStrip(const std::string& s, const Value* chars, bool left, bool ri
     return out;
 }
 
-std::string asciiUpper(std::string s) {
-    for (auto& c : s)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    return s;
-}
+std::string pyUpper(const std::string& s) { return td::uppercase(s); }
 
 std::string pyLower(const std::string& s) { return td::lowercase(s); }
 
-std::string pyCapitalize(const std::string& s) {
-    std::string lower = pyLower(s);
-    if (!lower.empty() && lower[0] >= 'a' && lower[0] <= 'z') lower[0] = static_cast<char>(lower[0] - 32);
-    return lower;
+namespace {
+
+// The first code point uppercased, the rest as `rest` maps them.
+std::string upperFirst(const std::string& s, std::string (*rest)(const std::string&)) {
+    if (s.empty()) return s;
+    const std::size_t first = std::min(s.size(), td::utf8SeqLen(static_cast<unsigned char>(s[0])));
+    return pyUpper(s.substr(0, first)) + rest(s.substr(first));
 }
+
+}  // namespace
+
+std::string pyCapitalize(const std::string& s) { return upperFirst(s, pyLower); }
 
 std::string pyTitle(const std::string& s) {
     std::string out;
@@ -49,13 +52,34 @@ std::string pyTitle(const std::string& s) {
     for (const auto& cp : codePoints(s)) {
         const bool alpha = cp.size() > 1 || std::isalpha(static_cast<unsigned char>(cp[0]));
         if (alpha) {
-            out += prevCased ? pyLower(cp) : asciiUpper(cp);
+            out += prevCased ? pyLower(cp) : pyUpper(cp);
             prevCased = true;
         } else {
             out += cp;
             prevCased = false;
         }
     }
+    return out;
+}
+
+std::string jinjaTitle(const std::string& s) {
+    // re.split(r"([-\s({\[<]+)", s): each piece's first character upper, the rest lower
+    std::string out, word;
+    auto flush = [&] {
+        out += upperFirst(word, pyLower);
+        word.clear();
+    };
+    for (const auto& cp : codePoints(s)) {
+        std::size_t i = 0;
+        const char32_t c = td::nextCodePoint(cp, i);
+        if (isPySpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<') {
+            flush();
+            out += cp;
+        } else {
+            word += cp;
+        }
+    }
+    flush();
     return out;
 }
 

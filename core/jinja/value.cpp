@@ -145,7 +145,7 @@ std::string Value::typeName() const {
     if (isFloat()) return "float";
     if (isString()) return "str";
     if (isArray()) return isTuple() ? "tuple" : "list";
-    if (isObject()) return asObject().isNamespace ? "Namespace" : "dict";
+    if (isObject()) return !asObject().className.empty() ? asObject().className : asObject().isNamespace ? "Namespace" : "dict";
     if (isGenerator()) return asGenerator().kind;
     return "function";
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Regenerates builtins_cases.json: one or more cases for every filter, test and global jinja2 has
+built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults.DEFAULT_NAMESPACE) and for
+the loop object, with their argument defaults and keyword forms, rendered by the reference Jinja2
+in the environment transformers uses for chat templates (see hf_jinja.py). test_jinja_builtins
+compares the C++ interpreter against these outputs; the file records the jinja2 version that
+produced them. Run: python3 make_builtins_cases.py > builtins_cases.json"""
+import json
+import os
+import sys
+
+import jinja2
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tokenizer", "data"))
+from hf_jinja import hf_environment  # noqa: E402
+
+env = hf_environment()
+cases = []
+
+
+def add(name, template, **variables):
+    try:
+        out = env.from_string(template).render(**variables)
+        cases.append({"name": name, "template": template, "variables": variables, "expected": out})
+    except Exception as e:  # TemplateError, and the TypeError / ValueError Python raises inside a render
+        cases.append({"name": name, "template": template, "variables": variables, "error": str(e)})
+
+
+USERS = [{"name": "al", "city": "Paris", "age": 30, "tags": ["a", "b"]},
+         {"name": "Bo", "city": "berlin", "age": 20, "tags": ["c"]},
+         {"name": "cy", "city": "paris", "age": 30},
+         {"name": "di", "city": "Berlin", "age": 41, "tags": []}]
+TEXT = "The quick brown fox jumps over the lazy dog, then naps under a well-earned, sun-warmed tree."
+
+# ---- filters jinja2 has and the interpreter lacked
+add("batch", "{{ [1, 2, 3, 4, 5] | batch(2) | list }}|{{ 'abcde' | batch(3, 'x') | list }}|{{ range(4) | batch(linecount=2, fill_with=0) | list }}|{{ [] | batch(2) | list }}|{% for row in [1, 2, 3] | batch(2, '-') %}[{{ row | join }}]{% endfor %}")
+add("center", "[{{ 'ab' | center(6) }}]|[{{ 'abc' | center(6) }}]|[{{ 'abc' | center(width=8) }}]|[{{ 'x' | center }}]|[{{ 'long text' | center(3) }}]|[{{ 'é' | center(4) }}]")
+add("center-number", "{{ 5 | center(5) }}")
+add("filesizeformat", "{{ 0 | filesizeformat }}|{{ 1 | filesizeformat }}|{{ 999 | filesizeformat }}|{{ 1000 | filesizeformat }}|{{ 1500 | filesizeformat }}|{{ 123456789 | filesizeformat }}|{{ 1024 | filesizeformat(true) }}|{{ 1048576 | filesizeformat(binary=true) }}|{{ 1e30 | filesizeformat }}|{{ '2048' | filesizeformat }}|{{ 1.5 | filesizeformat }}|{{ -5 | filesizeformat }}|{{ 1023 | filesizeformat(true) }}|{{ 5e24 | filesizeformat(true) }}")
+add("filesizeformat-text", "{{ 'big' | filesizeformat }}")
+add("groupby", "{% for city, people in users | groupby('city') %}{{ city }}:{{ people | map(attribute='name') | join(',') }};{% endfor %}|{% for g in users | groupby('city', case_sensitive=true) %}{{ g.grouper }}={{ g.list | length }};{% endfor %}|{% for g in users | groupby('age') %}{{ g.grouper }}:{{ g.list | map(attribute='name') | join }} {% endfor %}|{{ users | groupby('tags.0', default='none') | map(attribute='grouper') | list }}|{{ [[1, 'a'], [0, 'b'], [1, 'c']] | groupby(0) }}|{{ (users | groupby('city') | first)[0] }}|{{ users | groupby(attribute='age') | length }}", users=USERS)
+add("groupby-missing", "{{ [{'a': 1}, {'b': 2}] | groupby('a') }}")
+add("pprint", "{{ [1, 'a', none, true, 2.5] | pprint }}|{{ {'b': 1, 'a': [2, 3], 'c': {'z': 1, 'y': 2}} | pprint }}|{{ 'it\\'s' | pprint }}|{{ (1,) | pprint }}|{{ none | pprint }}")
+add("pprint-wide", "{{ users | pprint }}\n{{ range(40) | list | pprint }}\n{{ {'key': ['a' * 30, 'b' * 30, 'c' * 30], 'other': 1} | pprint }}", users=USERS)
+add("slice", "{{ range(10) | slice(3) | list }}|{{ range(10) | slice(3, 'x') | list }}|{{ [1, 2] | slice(4) | list }}|{{ 'abcdefg' | slice(slices=2, fill_with='-') | list }}|{% for col in range(7) | slice(3) %}[{{ col | join(',') }}]{% endfor %}")
+add("striptags", "{{ '<p>Hello <b>world</b></p>\\n\\n  next   line' | striptags }}|{{ 'a <!-- <b>comment</b> --> b' | striptags }}|{{ 'x &amp; y &lt;z&gt; &quot;q&quot; &#39;s&#39; &#x41; &nbsp;|' | striptags }}|{{ 'unclosed <tag' | striptags }}|{{ '1 < 2 and 3 > 2' | striptags }}|{{ 42 | striptags }}")
+add("truncate", "{{ t | truncate(20) }}|{{ t | truncate(20, true) }}|{{ t | truncate(20, killwords=true, end='!') }}|{{ t | truncate(30, false, '…', 0) }}|{{ 'short' | truncate(3) }}|{{ 'exactly ten' | truncate(11) }}|{{ 'a few more words' | truncate(12) }}|{{ t | truncate(length=25, leeway=0) }}|{{ t | truncate }}|{{ 'abcdefghij' | truncate(5, leeway=2) }}", t=TEXT)
+add("truncate-too-short", "{{ 'abcdef' | truncate(2) }}")
+add("urlencode", "{{ 'a b&c=d/é?' | urlencode }}|{{ {'q': 'a b', 'n': 1, 'x': 'é/&'} | urlencode }}|{{ [('k', 'v w'), ('a', '/')] | urlencode }}|{{ 42 | urlencode }}|{{ \"~-_.!*'()\" | urlencode }}")
+add("urlize", "{{ 'see http://example.com and www.test.org/path?q=1.' | urlize }}|{{ 'mail me@example.com or mailto:x@y.io, (https://a.io/b)' | urlize }}|{{ 'https://verylongdomainname.example.com/path' | urlize(20) }}|{{ 'go http://x.com now' | urlize(nofollow=true, target='_blank') }}|{{ 'go http://x.com' | urlize(rel='noopener') }}|{{ 'a <b> example.com & foo.net' | urlize }}|{{ 'ftp://files.x tel:123' | urlize(extra_schemes=['ftp://', 'tel:']) }}|{{ 'http://10.0.0.1:8080/x' | urlize }}")
+add("wordwrap", "{{ t | wordwrap(20) }}\n--\n{{ t | wordwrap(10, wrapstring='|') }}\n--\n{{ 'a verylongwordthatneedsbreaking here' | wordwrap(10) }}\n--\n{{ 'a verylongwordthatneedsbreaking here' | wordwrap(10, false) }}\n--\n{{ 'well-earned sun-warmed tree-lined' | wordwrap(12) }}\n--\n{{ 'well-earned sun-warmed' | wordwrap(12, break_on_hyphens=false) }}\n--\n{{ 'para one is here\\n\\npara two\\nthree' | wordwrap(8) }}\n--\n{{ '  leading   spaces   kept  ' | wordwrap(9) }}\n--\n{{ t | wordwrap }}", t=TEXT)
+add("xmlattr", "<a{{ {'href': '/x?a=1&b=2', 'title': '\"quoted\" <b>', 'n': 3, 'skip': none, 'u': undefined_var} | xmlattr }}>|<b{{ {'class': 'c'} | xmlattr(false) }}>|[{{ {} | xmlattr }}]")
+add("xmlattr-bad-key", "{{ {'a b': 1} | xmlattr }}")
+add("random", "{{ [7] | random }}|{{ 'z' | random }}|{{ [1, 2, 3] | random in [1, 2, 3] }}")
+add("random-empty", "{{ ([] | random) + 1 }}")
+
+# ---- the filters the interpreter had, with all their argument forms
+add("dictsort-forms", "{{ d | dictsort }}|{{ d | dictsort(true) }}|{{ d | dictsort(false, 'value') }}|{{ d | dictsort(by='value', reverse=true) }}|{{ d | dictsort(case_sensitive=true, reverse=true) }}", d={"b": 2, "A": 3, "a": 1, "C": 0})
+add("dictsort-bad-by", "{{ {'a': 1} | dictsort(by='x') }}")
+add("sum-forms", "{{ [1, 2, 3] | sum }}|{{ [1, 2, 3] | sum(start=10) }}|{{ users | sum(attribute='age') }}|{{ users | sum('age', 5) }}|{{ [[1], [2]] | sum(start=[]) }}|{{ [0.5, 1] | sum }}|{{ [{'p': {'q': 2}}, {'p': {'q': 3}}] | sum(attribute='p.q') }}", users=USERS)
+add("map-forms", "{{ users | map(attribute='name') | list }}|{{ users | map(attribute='tags.0', default='-') | list }}|{{ ['a', 'B'] | map('upper') | list }}|{{ ['a b', 'c'] | map('replace', ' ', '_') | list }}|{{ ['x', 'y'] | map('center', width=3) | list }}|{{ [[1, 2], [3]] | map('join', '+') | list }}|{{ [[1, 2], [3]] | map(attribute=0) | list }}|{{ [{'a': {'b': 1}}] | map(attribute='a.b') | list }}|{{ users | map(attribute='missing') | list | length }}", users=USERS)
+add("map-no-filter", "{{ [1] | map | list }}")
+add("map-bad-keyword", "{{ [1] | map(attribute='x', other=1) | list }}")
+add("select-forms", "{{ range(10) | select('odd') | list }}|{{ range(10) | select('divisibleby', 3) | list }}|{{ range(10) | select('divisibleby', num=4) | list }}|{{ range(10) | reject('lt', 7) | list }}|{{ [0, 1, '', 'a', none] | select | list }}|{{ [0, 1, '', 'a', none] | reject | list }}|{{ ['a', 'B', 'c'] | select('upper') | list }}|{{ [1, 'a', 2.5] | select('number') | list }}|{{ [1, 2, 3] | select('in', [2, 3]) | list }}|{{ [1, 2, 3] | select('==', 2) | list }}|{{ [1, 2, 3] | reject('ge', 2) | list }}|{{ ['x', 1] | select('string') | list }}")
+add("selectattr-forms", "{{ users | selectattr('tags') | map(attribute='name') | list }}|{{ users | rejectattr('tags') | map(attribute='name') | list }}|{{ users | selectattr('age', 'gt', 25) | map(attribute='name') | list }}|{{ users | selectattr('age', 'equalto', 30) | map(attribute='name') | list }}|{{ users | rejectattr('city', 'in', ['Paris', 'paris']) | map(attribute='name') | list }}|{{ users | selectattr('tags', 'defined') | list | length }}|{{ users | selectattr('tags', 'defined') | selectattr('tags', 'ne', []) | selectattr('tags.0', 'eq', 'c') | map(attribute='name') | list }}|{{ users | selectattr('name', 'lower') | map(attribute='name') | list }}|{{ users | selectattr('age', 'divisibleby', num=10) | map(attribute='name') | list }}", users=USERS)
+add("selectattr-missing-path", "{{ [{'a': {}}] | selectattr('a.b.c') | list }}")
+add("selectattr-no-attribute", "{{ [1] | selectattr | list }}")
+add("unique-forms", "{{ ['a', 'A', 'b', 'a'] | unique | list }}|{{ ['a', 'A', 'b', 'a'] | unique(true) | list }}|{{ users | unique(attribute='city') | map(attribute='name') | list }}|{{ users | unique(case_sensitive=true, attribute='city') | map(attribute='name') | list }}|{{ users | unique(attribute='age') | map(attribute='name') | list }}|{{ [1, 1.0, true, 2] | unique | list }}", users=USERS)
+add("min-max-forms", "{{ ['b', 'A', 'c'] | min }}|{{ ['b', 'A', 'c'] | min(true) }}|{{ ['b', 'A', 'c'] | max }}|{{ ['b', 'A', 'C'] | max(case_sensitive=true) }}|{{ users | min(attribute='age') }}|{{ (users | max(attribute='age')).name }}|{{ (users | max(attribute='city')).name }}|{{ (users | max(attribute='city', case_sensitive=true)).name }}|{{ [3, 1, 2] | max }}|{{ 'hello' | max }}|{{ [1, 2.5] | max }}", users=USERS)
+add("sort-forms", "{{ ['b', 'A', 'c'] | sort }}|{{ ['b', 'A', 'c'] | sort(case_sensitive=true) }}|{{ ['b', 'A', 'c'] | sort(true) }}|{{ users | sort(attribute='age,name') | map(attribute='name') | list }}|{{ users | sort(attribute='city, age') | map(attribute='name') | list }}|{{ users | sort(reverse=true, attribute='age') | map(attribute='name') | list }}|{{ 'dcba' | sort }}|{{ {'b': 1, 'a': 2} | sort }}|{{ [[2, 'b'], [1, 'z'], [2, 'a']] | sort(attribute='0,1') }}", users=USERS)
+add("indent-forms", "{{ 'a\\nb\\n\\nc' | indent }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb\\n' | indent(2, blank=true) }}|{{ 'a\\nb' | indent('--', first=true) }}|{{ 'a\\n  \\nb' | indent(width=1) }}|{{ '' | indent(first=true) }}|{{ 'a\\r\\nb' | indent(2) }}")
+add("format-forms", "{{ '%s-%s' | format(1, 2) }}|{{ '%(a)s=%(b)d' | format(a='x', b=3) }}|{{ '%5.1f%%' | format(12.345) }}|{{ '%-4s|' | format('ab') }}|{{ '%x' | format(255) }}|{{ '%s' | format((1, 2)) }}|{{ 5 | format }}")
+add("format-mixed-arguments", "{{ '%s' | format(1, a=2) }}")
+add("round-forms", "{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ 2.1 | round(method='ceil') }}|{{ 2.9 | round(0, 'floor') }}|{{ -2.5 | round }}|{{ 1234.5678 | round(-2) }}|{{ 1234 | round(-2) }}|{{ 7 | round }}|{{ 2.123 | round(1, 'ceil') }}|{{ -2.1 | round(method='floor') }}|{{ 12 | round(1) }}|{{ 12 | round(-1, 'ceil') }}")
+add("round-bad-method", "{{ 2.5 | round(method='up') }}")
+add("int-float-forms", "{{ '42' | int }}|{{ '4.7' | int }}|{{ 'x' | int(-1) }}|{{ 'x' | int(default=7) }}|{{ '0x1f' | int(0, 16) }}|{{ 'ff' | int(base=16) }}|{{ '0b101' | int(base=0) }}|{{ '777' | int(base=8) }}|{{ '12' | int(base=3) }}|{{ 3.99 | int }}|{{ -3.99 | int }}|{{ true | int }}|{{ none | int }}|{{ '  12  ' | int }}|{{ '1_000' | int }}|{{ '1e3' | int }}|{{ [1] | int(5) }}|{{ '1.5' | float }}|{{ 'x' | float }}|{{ 'x' | float(2.5) }}|{{ 'x' | float(default=1) }}|{{ 3 | float }}|{{ '  1e3 ' | float }}|{{ 'inf' | float }}|{{ '-nan' | float }}|{{ '1_0.5' | float }}|{{ none | float }}|{{ true | float }}")
+add("join-forms", "{{ [1, 2, 3] | join }}|{{ [1, 2, 3] | join('-') }}|{{ users | join(', ', attribute='name') }}|{{ users | join(d='/', attribute='age') }}|{{ 'abc' | join('.') }}|{{ {'a': 1, 'b': 2} | join(',') }}|{{ [[1, 2], [3, 4]] | join(';', attribute=1) }}|{{ [none, true] | join(',') }}", users=USERS)
+add("replace-forms", "{{ 'aaaa' | replace('a', 'b') }}|{{ 'aaaa' | replace('a', 'b', 2) }}|{{ 'aaaa' | replace('a', 'b', count=1) }}|{{ 'abc' | replace('', '-') }}|{{ 'abc' | replace('', '-', 2) }}|{{ 'aaaa' | replace('a', 'b', 0) }}|{{ 'aaaa' | replace('a', 'b', -1) }}|{{ 12321 | replace(2, 'x') }}")
+add("title-capitalize", "{{ 'hello world' | title }}|{{ \"they're bill's friends\" | title }}|{{ 'hELLO-wORLD foo_bar (x) [y] {z} <w>' | title }}|{{ 'élan vital' | title }}|{{ 'x1y2 3abc' | title }}|{{ 'hello World' | capitalize }}|{{ 'éCOLE' | capitalize }}|{{ '' | capitalize }}|{{ 'a\\tb\\nc' | title }}")
+add("wordcount-forms", "{{ 'one two  three' | wordcount }}|{{ 'hello, world! it\\'s' | wordcount }}|{{ 'a-b c_d' | wordcount }}|{{ '' | wordcount }}|{{ 'über straße' | wordcount }}|{{ '1.5 x' | wordcount }}|{{ 123 | wordcount }}")
+add("reverse-forms", "{{ 'abc' | reverse }}|{{ 'ünï' | reverse }}|{{ [1, 2, 3] | reverse | list }}|{{ (1, 2) | reverse | list }}|{{ {'a': 1, 'b': 2} | reverse | list }}")
+add("reverse-of-number", "{{ 12 | reverse }}")
+add("list-forms", "{{ 'abc' | list }}|{{ {'a': 1, 'b': 2} | list }}|{{ (1, 2) | list }}|{{ range(3) | list }}|{{ '' | list }}|{{ {'a': 1} | items | list }}")
+add("list-of-number", "{{ 5 | list }}")
+add("items-forms", "{% for k, v in {'a': 1, 'b': [2]} | items %}{{ k }}={{ v }};{% endfor %}|{{ u | items | list }}")
+add("items-of-list", "{{ [1, 2] | items | list }}")
+add("attr-forms", "{{ d | attr('role') is defined }}|[{{ d | attr('role') }}]|{{ (d | attr('items'))() | list }}|{{ (d | attr('get'))('role') }}|{{ (d | attr('keys'))() | list }}|{{ 'abc' | attr('upper') is callable }}|{{ ('abc' | attr('upper'))() }}|{{ ns | attr('x') }}|{{ [1, 2, 2] | attr('count') is defined }}|{{ d | attr('zz') is undefined }}|{{ d.role }}|{{ d['items'] }}", d={"role": "user", "items": "field"}, ns=None)
+add("attr-namespace", "{% set ns = namespace(x=5) %}{{ ns | attr('x') }}|{{ ns | attr('y') is defined }}")
+add("attr-undefined-use", "{{ ({'role': 'user'} | attr('role')) + 'x' }}")
+add("attr-unsafe", "{{ ({'a': 1} | attr('update'))({'b': 2}) }}")
+add("default-forms", "{{ u | default('x') }}|{{ u | d('y') }}|{{ '' | default('empty') }}|{{ '' | default('empty', true) }}|{{ 0 | default(5, boolean=true) }}|{{ [] | d('none', true) }}|{{ none | default('n') }}|{{ none | default('n', true) }}|{{ false | default(default_value='f', boolean=true) }}|{{ u | default }}|{{ 'v' | default('x', true) }}")
+add("first-last-length", "{{ [1, 2] | first }}{{ [1, 2] | last }}|{{ 'xyz' | first }}{{ 'xyz' | last }}|{{ {'a': 1, 'b': 2} | first }}{{ {'a': 1, 'b': 2} | last }}|{{ (3, 4) | first }}{{ (3, 4) | last }}|{{ range(5) | first }}{{ range(5) | last }}|{{ [1, 2] | select | first }}|{{ [] | first is undefined }}|{{ '' | last is undefined }}|{{ 'ünï' | length }}{{ [1, 2] | length }}{{ {'a': 1} | length }}{{ (1,) | length }}{{ '' | count }}{{ range(7) | length }}{{ u | length }}")
+add("first-of-number", "{{ 5 | first }}")
+add("last-of-number", "{{ 5 | last }}")
+add("length-of-number", "{{ 5 | length }}")
+add("length-of-none", "{{ none | count }}")
+add("abs-forms", "{{ -3 | abs }}|{{ -2.5 | abs }}|{{ true | abs }}|{{ 0 | abs }}")
+add("abs-of-string", "{{ 'x' | abs }}")
+add("string-escape-safe", "{{ 3 | string }}|{{ none | string }}|{{ [1, 'a'] | string }}|{{ '<a href=\"x\">&\\'</a>' | e }}|{{ '<b>' | escape }}|{{ '<b>' | forceescape }}|{{ '<b>' | safe }}|{{ '<b>' | e | e }}|{{ '<b>' | safe | e }}|{{ '<b>' | e | forceescape }}|{{ 5 | e }}|{{ none | e }}")
+add("trim-upper-lower", "[{{ '  x  ' | trim }}]|[{{ 'xxhixx' | trim('x') }}]|[{{ '--a--' | trim(chars='-') }}]|{{ 'ÉcOLE' | lower }}|{{ 'straße' | upper }}|{{ 'éa' | upper }}")
+add("tojson-forms", "{{ {'b': [1, 2], 'a': 'é<'} | tojson }}|{{ [1, 2] | tojson(indent=2) }}|{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}|{{ 'é' | tojson(ensure_ascii=true) }}")
+
+# ---- tests
+add("tests-types", "{{ u is defined }}{{ u is undefined }}{{ none is none }}{{ 0 is none }}|{{ true is boolean }}{{ 1 is boolean }}|{{ false is false }}{{ 0 is false }}{{ true is true }}{{ 1 is true }}|{{ 1 is integer }}{{ true is integer }}{{ 1.0 is integer }}|{{ 1.0 is float }}{{ 1 is float }}|{{ 1 is number }}{{ 1.5 is number }}{{ true is number }}{{ 'x' is number }}{{ none is number }}|{{ 'x' is string }}{{ 1 is string }}|{{ {} is mapping }}{{ [] is mapping }}|{{ [] is iterable }}{{ 'x' is iterable }}{{ {} is iterable }}{{ 1 is iterable }}{{ range(2) is iterable }}{{ none is iterable }}|{{ [] is sequence }}{{ 'x' is sequence }}{{ {} is sequence }}{{ 1 is sequence }}{{ (1,) is sequence }}|{{ range is callable }}{{ 'x'.upper is callable }}{{ 'x' is callable }}{{ namespace is callable }}{{ {}.items is callable }}")
+add("tests-compare", "{{ 1 is eq 1 }}{{ 1 is equalto 2 }}{{ 1 is eq 1.0 }}{{ 1 is ne 2 }}{{ 1 is ne 1 }}|{{ 1 is lt 2 }}{{ 1 is lessthan 1 }}{{ 2 is le 2 }}{{ 3 is le 2 }}|{{ 3 is gt 2 }}{{ 3 is greaterthan 3 }}{{ 2 is ge 2 }}{{ 1 is ge 2 }}|{{ [1, 2, 3] | select('==', 2) | list }}{{ [1, 2, 3] | select('!=', 2) | list }}{{ [1, 2, 3] | select('<', 2) | list }}{{ [1, 2, 3] | select('<=', 2) | list }}{{ [1, 2, 3] | select('>', 2) | list }}{{ [1, 2, 3] | select('>=', 2) | list }}|{{ 'a' is lt 'b' }}{{ [1, 2] is lt [1, 3] }}|{{ 2 is in [1, 2] }}{{ 'b' is in 'abc' }}{{ 'k' is in {'k': 1} }}{{ 5 is in range(3) }}|{{ 'x' is eq('x') }}{{ 2 is gt(1) }}")
+add("tests-numbers", "{{ 4 is even }}{{ 3 is even }}{{ 3 is odd }}{{ -3 is odd }}{{ 0 is even }}{{ 4.0 is even }}|{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(4) }}{{ 9 is divisibleby(num=9) }}{{ 9.0 is divisibleby 3 }}{{ -9 is divisibleby 3 }}")
+add("tests-even-string", "{{ 'x' is even }}")
+add("tests-divisibleby-zero", "{{ 9 is divisibleby 0 }}")
+add("tests-case", "{{ 'abc' is lower }}{{ 'aBc' is lower }}{{ 'ABC' is upper }}{{ 'AbC' is upper }}{{ '123' is lower }}{{ 'a1' is lower }}{{ 'ÉCOLE' is upper }}{{ 'école' is lower }}{{ '' is upper }}")
+add("tests-case-number", "{{ 5 is lower }}")
+add("tests-sameas", "{{ none is sameas none }}{{ false is sameas false }}{{ 0 is sameas false }}{{ 1 is sameas true }}{{ x is sameas x }}{{ [] is sameas [] }}{% set y = x %}{{ y is sameas x }}", x=[1])
+add("tests-escaped", "{{ 'x' is escaped }}{{ ('<x>' | e) is escaped }}{{ ('x' | safe) is escaped }}{{ ('x' | forceescape) is escaped }}{{ 5 is escaped }}{{ ('<x>' | e | upper) is escaped }}{{ ('<x>' | e ~ 'y') is escaped }}")
+add("tests-filter-test", "{{ 'upper' is filter }}{{ 'tojson' is filter }}{{ 'nope' is filter }}{{ 'groupby' is filter }}{{ 'd' is filter }}{{ 5 is filter }}|{{ 'even' is test }}{{ 'sameas' is test }}{{ '==' is test }}{{ 'nope' is test }}{{ 'filter' is test }}{{ 'escaped' is test }}{{ none is test }}")
+add("tests-not", "{{ 1 is not none }}{{ u is not defined }}{{ 2 is not even }}{{ 'x' is not in 'abc' }}{{ not 3 is odd }}")
+add("test-unknown", "{{ 1 is frobnicated }}")
+add("filter-unknown", "{{ 1 | frobnicate }}")
+
+# ---- globals
+add("range-forms", "{{ range(3) | list }}|{{ range(1, 4) | list }}|{{ range(10, 0, -3) | list }}|{{ range(0) | list }}|{{ range(5, 1) | list }}|{{ range(3) | length }}|{{ 2 in range(3) }}|{{ range(1, 10, 4) | last }}")
+add("range-too-big", "{{ range(200000) | length }}")
+add("dict-forms", "{{ dict(a=1, b=2) }}|{{ dict({'x': 1}, y=2) }}|{{ dict() }}|{{ dict(a=1).a }}|{{ dict([('k', 'v'), ('l', 'w')]) }}")
+add("namespace-forms", "{% set ns = namespace(a=1) %}{% set ns.b = 2 %}{{ ns.a }}{{ ns.b }}|{% set n2 = namespace({'x': 1}, y=2) %}{{ n2.x }}{{ n2.y }}|{{ ns.zz is defined }}")
+add("cycler", "{% set c = cycler('odd', 'even') %}{% for i in range(3) %}{{ c.next() }} {% endfor %}|{{ c.current }}|{% for i in range(2) %}{{ c.next() }} {% endfor %}|{{ c.reset() }}{{ c.current }}|{% set c1 = cycler(1) %}{{ c1.next() }}{{ c1.next() }}{{ c1.current }}|{% set r = cycler('a', 'b', 'c') %}{% for x in [1, 2] %}{{ r.next() }}{% endfor %}{% for x in [1, 2] %}{{ r.next() }}{% endfor %}|{{ r.items }}|{{ r.pos }}")
+add("cycler-empty", "{{ cycler() }}")
+add("joiner", "{% set pipe = joiner(' | ') %}{% for x in ['a', 'b', 'c'] %}{{ pipe() }}{{ x }}{% endfor %}|{% set comma = joiner() %}{% for x in [1, 2] %}{{ comma() }}{{ x }}{% endfor %}|{% set j = joiner(sep='+') %}[{{ j() }}][{{ j() }}][{{ j() }}]")
+add("lipsum-structure", "{% set l = lipsum(2, false, 5, 6) %}{{ l.split('\\n\\n') | length }}|{{ l.split('\\n\\n')[0].split() | length }}|{{ l[0] is upper }}|{{ l[-1] }}|{{ lipsum(1).startswith('<p>') }}|{{ lipsum(3).count('<p>') }}|{{ lipsum(html=false).count('\\n\\n') }}|{{ lipsum(n=1, html=false, min=20, max=21).split() | length }}|{{ lipsum(0) }}|{{ lipsum(2, html=true, min=3, max=4).endswith('</p>') }}")
+
+# ---- the loop object
+add("loop-vars", "{% for x in 'abc' %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.length }}{{ loop.first }}{{ loop.last }}{{ loop.depth }}{{ loop.depth0 }}[{{ loop.previtem }}][{{ loop.nextitem }}]{{ loop.cycle(1, 2) }};{% endfor %}|{% for x in [1, 2, 3] if x != 2 %}{{ loop.index }}/{{ loop.length }}/{{ loop.last }}/{{ loop.nextitem }};{% endfor %}|{% for x in [1] %}{{ loop.previtem is defined }}{{ loop.nextitem is undefined }}{% endfor %}")
+add("loop-changed", "{% for e in entries %}{% if loop.changed(e.day) %}<{{ e.day }}>{% endif %}{{ e.t }} {% endfor %}|{% for x in [1, 1, 2, 1] %}{{ loop.changed(x) }} {% endfor %}|{% for x in [1, 2] %}{{ loop.changed() }}{{ loop.changed() }} {% endfor %}|{% for a, b in [(1, 2), (1, 3), (1, 3)] %}{{ loop.changed(a, b) }}{{ loop.changed(a) }} {% endfor %}",
+    entries=[{"day": "mon", "t": "a"}, {"day": "mon", "t": "b"}, {"day": "tue", "t": "c"}, {"day": "mon", "t": "d"}])
+add("loop-changed-nested", "{% for row in [[1, 1], [1, 2]] %}{% for x in row %}{{ loop.changed(x) }}{% endfor %}{{ loop.changed(row[0]) }} {% endfor %}")
+add("loop-cycle-empty", "{% for x in [1] %}{{ loop.cycle() }}{% endfor %}")
+add("loop-recursive-depth", "{% for x in [1, [2, [3]]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}:{{ loop.depth }}{{ loop.depth0 }}{{ loop.first }}{{ loop.length }};{% endif %}{% endfor %}")
+
+
+# ---- the harder corners of the text filters
+add("urlize-more", "{{ 'www.example.com. (see http://x.com/a_(b)) <http://y.org> foo@bar @a@b.com x@y HTTPS://X.ORG/P' | urlize }}|{{ 'http://[::1]:80/x mailto:a@b.co?cc=c@d.co http://example.com/p?a=1&b=2 https://xn--bcher-kva.example/' | urlize }}|{{ 'www.example.com/long/path' | urlize(10) }}|{{ 'x.org example.c0m http://a.b:123456 http://1.2.3.4567 ab.co.uk' | urlize }}|{{ 'a\\n\\thttp://t.io,' | urlize }}")
+add("urlize-bad-scheme", "{{ 'x' | urlize(extra_schemes=['f']) }}")
+add("wordwrap-more", "{{ 'a--b c---d e' | wordwrap(3) }}\n--\n{{ ('x' * 25) | wordwrap(10, break_on_hyphens=false) }}\n--\n{{ 'ab-cd-ef-gh-ij' | wordwrap(5) }}\n--\n{{ 'tab\\there  and\\ttabs' | wordwrap(6) }}\n--\n{{ 'one two' | wordwrap(1) }}\n--\n{{ '' | wordwrap(5) }}|{{ 'ünïcödé wörds hère' | wordwrap(8) }}\n--\n{{ 'end.--start x' | wordwrap(7) }}")
+add("wordwrap-zero", "{{ 'a' | wordwrap(0) }}")
+add("pprint-more", "{{ {'outer': {'inner': ['x' * 20, 'y' * 20, 'z' * 20], 'k': (1, 2, 3)}, 'a': 'short'} | pprint }}\n{{ ('w' * 50, 'v' * 50) | pprint }}\n{{ ('word ' * 30) | pprint }}\n{{ [('line one\\nline two ' * 5)] | pprint }}\n{{ {2: 'b', 1: 'a', 10: 'c'} | pprint }}\n{{ [] | pprint }}{{ {} | pprint }}{{ 1.5 | pprint }}")
+add("striptags-entities", "{{ '&amp &ampx &copy2024 &#128; &#x110000; &#0; &unknown; &lt3 &#65 &#X42; a&b &notin; &notit;' | striptags }}")
+add("filesizeformat-more", "{{ true | filesizeformat }}|{{ 999999 | filesizeformat }}|{{ 1000000 | filesizeformat }}|{{ 1e27 | filesizeformat }}|{{ 1125899906842624 | filesizeformat(true) }}")
+add("truncate-more", "{{ 'abc def ghi' | truncate(9, leeway=0) }}|{{ 'abc def ghi' | truncate(9, true, leeway=0) }}|{{ 'abcdefghijkl' | truncate(9, leeway=0) }}|{{ 'ünïcödé wörds' | truncate(9, leeway=0) }}|{{ 'x' | truncate(3, end='') }}")
+
+# ---- Markup: what escape and safe return, and what keeps it
+add("markup", "{{ ('<' | e) + '<' }}|{{ '<' + ('<' | e) }}|{{ ('<b>' | e) ~ '<' }}|{{ ('<' | e | lower) is escaped }}{{ ('x' | e | trim) is escaped }}{{ ('x' | e | title) is escaped }}{{ ('x' | e | center(3)) is escaped }}{{ ('x' | e | indent) is escaped }}{{ ('x' | e | replace('x', 'y')) is escaped }}{{ ('x' | e | string) is escaped }}{{ ('x' | safe | capitalize) is escaped }}|{{ {'a': '<b>' | safe, 'c': '<d>'} | xmlattr }}|{{ lipsum(1) is escaped }}{{ lipsum(1, false) is escaped }}|{{ ('<' | safe) == '<' }}")
+
+# ---- jinja2 refuses unknown filters and tests when it compiles, except under an if
+add("unknown-filter-not-run", "{% if false %}{{ x | nofilter }}{% endif %}{{ 1 if true else x | nofilter }}{% if false %}{{ 1 is notest }}{% endif %}ok")
+add("unknown-filter-in-loop", "{% for a in [] %}{{ a | nofilter }}{% endfor %}ok")
+add("unknown-filter-in-macro", "{% macro m() %}{{ 1 | nofilter }}{% endmacro %}ok")
+add("unknown-filter-in-if-loop", "{% if false %}{% for a in [] %}{{ a | nofilter }}{% endfor %}{% endif %}ok")
+add("unknown-test-in-set", "{% set x = 1 is notest %}ok")
+add("unknown-filter-block", "{% filter nofilter %}x{% endfilter %}")
+add("unknown-filter-in-map", "{{ [1] | map('nofilter') | list }}")
+add("unknown-test-in-select", "{{ [1] | select('notest') | list }}")
+
+print(json.dumps({"jinja2": jinja2.__version__, "cases": cases}, ensure_ascii=False, indent=1))
