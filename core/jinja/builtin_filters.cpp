@@ -23,6 +23,44 @@ constexpr std::array<std::string_view, 54> kFilters = {
     "string", "striptags", "sum", "title", "trim", "truncate", "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
     "xmlattr", "tojson"};
 
+// Each filter's parameters after the value, as jinja2 3.1 declares them (nullptr-terminated);
+// map, select, reject, selectattr, rejectattr and format take any arguments.
+struct Signature {
+    std::string_view filter;
+    std::array<const char*, 6> params;
+};
+constexpr Signature kSignatures[] = {
+    {"abs", {}}, {"attr", {"name"}}, {"batch", {"linecount", "fill_with"}}, {"capitalize", {}}, {"center", {"width"}}, {"count", {}},
+    {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}}, {"dictsort", {"case_sensitive", "by", "reverse"}},
+    {"e", {}}, {"escape", {}}, {"filesizeformat", {"binary"}}, {"first", {}}, {"float", {"default"}}, {"forceescape", {}},
+    {"groupby", {"attribute", "default", "case_sensitive"}}, {"indent", {"width", "first", "blank"}}, {"int", {"default", "base"}},
+    {"join", {"d", "attribute"}}, {"last", {}}, {"length", {}}, {"list", {}}, {"lower", {}}, {"items", {}},
+    {"min", {"case_sensitive", "attribute"}}, {"max", {"case_sensitive", "attribute"}}, {"pprint", {}}, {"random", {}},
+    {"replace", {"old", "new", "count"}}, {"reverse", {}}, {"round", {"precision", "method"}}, {"safe", {}},
+    {"slice", {"slices", "fill_with"}}, {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {}}, {"striptags", {}},
+    {"sum", {"attribute", "start"}}, {"title", {}}, {"trim", {"chars"}}, {"truncate", {"length", "killwords", "end", "leeway"}},
+    {"unique", {"case_sensitive", "attribute"}}, {"upper", {}}, {"urlencode", {}},
+    {"urlize", {"trim_url_limit", "nofollow", "target", "rel", "extra_schemes"}}, {"wordcount", {}},
+    {"wordwrap", {"width", "break_long_words", "wrapstring", "break_on_hyphens"}}, {"xmlattr", {"autospace"}},
+    {"tojson", {"ensure_ascii", "indent", "separators", "sort_keys"}}};
+
+// Python's TypeErrors for arguments a filter doesn't take.
+void checkArguments(const Interpreter& in, const std::string& name, const CallArgs& a, int line) {
+    const auto it = std::find_if(std::begin(kSignatures), std::end(kSignatures), [&](const Signature& s) { return s.filter == name; });
+    if (it == std::end(kSignatures)) return;
+    std::size_t count = 0;
+    while (count < it->params.size() && it->params[count]) ++count;
+    if (a.positional.size() > count)
+        in.fail(line, name + "() takes " + std::to_string(count + 1) + " positional argument(s) but " + std::to_string(a.positional.size() + 1) +
+                          " were given");
+    for (const auto& [key, value] : a.keyword) {
+        const auto p = std::find_if(it->params.begin(), it->params.begin() + count, [&](const char* param) { return key == param; });
+        if (p == it->params.begin() + count) in.fail(line, name + "() got an unexpected keyword argument '" + key + "'");
+        if (static_cast<std::size_t>(p - it->params.begin()) < a.positional.size())
+            in.fail(line, name + "() got multiple values for argument '" + key + "'");
+    }
+}
+
 // Widths and counts a filter builds text or lists from, bounded for the sandbox.
 constexpr std::int64_t kMaxWidth = 1 << 20;
 
@@ -55,6 +93,7 @@ std::int64_t wordCount(const std::string& s) {
 bool isBuiltinFilter(std::string_view name) { return std::find(kFilters.begin(), kFilters.end(), name) != kFilters.end(); }
 
 Value Interpreter::applyFilter(const std::string& name, const Value& v, const CallArgs& a, int line) {
+    checkArguments(*this, name, a, line);
     // make_attrgetter: "a.b.0" looked up part by part (digits as integer indexes); with a default,
     // an undefined step becomes the default
     auto attrPath = [&](const Value& item, const Value* attribute, const Value* def = nullptr) -> Value {
@@ -126,6 +165,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool first = argBool(a, 1, "first", false);
         const bool blank = argBool(a, 2, "blank", false);
         requireDefined(v, line);
+        if (v.isArray()) fail(line, v.isTuple() ? "can only concatenate tuple (not \"str\") to tuple" : "'list' object has no attribute 'splitlines'");
         if (!v.isString()) fail(line, "unsupported operand type(s) for +=: '" + v.typeName() + "' and 'str'");
         const std::vector<std::string> lines = pySplitLines(v.asString() + "\n");
         std::string out = lines.empty() ? std::string() : lines[0];
@@ -138,6 +178,13 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool killWords = argBool(a, 1, "killwords", false);
         const std::string end = stringArg(2, "end", "...");
         const std::int64_t leeway = intArg(3, "leeway", 5);  // the environment's truncate.leeway policy
+        if (!v.isString()) {  // len(s), then s[:n] with str methods: only a short list or dict passes unchanged
+            if (v.isUndefined()) return v;
+            if (!v.isArray() && !(v.isObject() && !v.asObject().isNamespace)) fail(line, "object of type '" + v.typeName() + "' has no len()");
+            const auto size = static_cast<std::int64_t>(v.isArray() ? v.asArray().size() : v.asObject().items.size());
+            if (size <= length + leeway) return v;
+            fail(line, killWords ? "unsupported operand type(s) for +: '" + v.typeName() + "' and 'str'" : "'" + v.typeName() + "' object has no attribute 'rsplit'");
+        }
         std::string out;
         withLine(line, [&] { out = truncate(v.str(), length, killWords, end, leeway); });
         return Value(std::move(out));
@@ -147,6 +194,8 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool breakLong = argBool(a, 1, "break_long_words", true);
         const std::string wrap = stringArg(2, "wrapstring", "\n");
         const bool breakHyphens = argBool(a, 3, "break_on_hyphens", true);
+        requireDefined(v, line);
+        if (!v.isString()) fail(line, "'" + v.typeName() + "' object has no attribute 'splitlines'");
         std::string out;
         withLine(line, [&] { out = wordWrap(v.str(), width, breakLong, wrap, breakHyphens); });
         if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
@@ -177,8 +226,10 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         else pairs = iterate(v, line);
         std::string out;
         for (const auto& pair : pairs) {
+            if (!pair.isArray() && !pair.isString() && !pair.isObject()) fail(line, "cannot unpack non-iterable " + pair.typeName() + " object");
             const Array kv = iterate(pair, line);
-            if (kv.size() != 2) fail(line, "urlencode: expected (key, value) pairs");
+            if (kv.size() < 2) fail(line, "not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
+            if (kv.size() > 2) fail(line, "too many values to unpack (expected 2)");
             out += (out.empty() ? "" : "&") + urlQuote(kv[0].str(), true) + "=" + urlQuote(kv[1].str(), true);
         }
         return Value(std::move(out));
@@ -213,6 +264,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return Value(urlize(v.str(), limit, relText, stringArg(2, "target", ""), schemes));
     }
     if (name == "xmlattr") {
+        requireDefined(v, line);
         if (!v.isObject() || v.asObject().isNamespace) fail(line, "'" + v.typeName() + "' object has no attribute 'items'");
         std::string out;
         for (const auto& [k, x] : v.asObject().items) {
@@ -285,8 +337,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const std::int64_t p = intArg(0, "precision", 0);
         const std::string method = stringArg(1, "method", "common");
         if (method != "common" && method != "ceil" && method != "floor") fail(line, "method must be common, ceil or floor");
-        requireDefined(v, line);
-        if (!v.isNumber()) fail(line, "type " + v.typeName() + " doesn't define __round__ method");
+        if (!v.isNumber()) fail(line, "type " + (v.isUndefined() ? std::string("Undefined") : v.typeName()) + " doesn't define __round__ method");
         if (p > 308 || p < -308) return method == "common" && !v.isFloat() ? Value(v.asInt()) : Value(p > 0 ? v.asDouble() : 0.0);
         const double x = v.asDouble();
         if (method != "common") {  // math.ceil / math.floor(value * 10**precision) / 10**precision
@@ -428,7 +479,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         Value bestKey = sortKey(attrPath(items[0], attribute), cs);
         for (std::size_t i = 1; i < items.size(); ++i) {
             Value key = sortKey(attrPath(items[i], attribute), cs);
-            const int c = compare(key, bestKey, line);
+            const int c = compare(key, bestKey, line, name == "min" ? "<" : ">");
             if (name == "min" ? c < 0 : c > 0) best = i, bestKey = std::move(key);
         }
         return items[best];

@@ -12,15 +12,16 @@ constexpr std::array<std::string_view, 39> kTests = {
     "lower", "upper", "string", "mapping", "number", "sequence", "iterable", "callable", "sameas", "escaped", "in",
     "==", "eq", "equalto", "!=", "ne", ">", "gt", "greaterthan", "ge", ">=", "<", "lt", "lessthan", "<=", "le"};
 
-// str.islower() / str.isupper(): at least one cased character, and none of the other case (a
-// character is cased when it has a lowercase or an uppercase form).
+// str.islower() / str.isupper(): at least one cased character, and none of the other case. A
+// character with only a lowercase form is uppercase, one with only an uppercase form lowercase,
+// one with both (a titlecase letter such as "ǅ") is cased but neither.
 bool hasOnlyCase(const std::string& s, bool upper) {
     bool cased = false;
     for (const std::string& cp : codePoints(s)) {
-        const bool isUpper = pyLower(cp) != cp;
-        const bool isLower = !isUpper && pyUpper(cp) != cp;
-        if (upper ? isLower : isUpper) return false;
-        cased = cased || isUpper || isLower;
+        const bool hasLower = pyLower(cp) != cp, hasUpper = pyUpper(cp) != cp;
+        const bool isUpper = hasLower && !hasUpper, isLower = hasUpper && !hasLower;
+        if (upper ? !isUpper && (hasLower || hasUpper) : !isLower && (hasLower || hasUpper)) return false;
+        cased = cased || hasLower || hasUpper;
     }
     return cased;
 }
@@ -30,6 +31,13 @@ bool hasOnlyCase(const std::string& s, bool upper) {
 bool isBuiltinTest(std::string_view name) { return std::find(kTests.begin(), kTests.end(), name) != kTests.end(); }
 
 bool Interpreter::applyTest(const std::string& name, const Value& v, const CallArgs& a, int line) {
+    // the tests of two arguments take one after the value; the others none
+    const bool binary = name == "divisibleby" || name == "sameas" || name == "in" || name == "==" || name == "eq" || name == "equalto" ||
+                        name == "!=" || name == "ne" || name == ">" || name == "gt" || name == "greaterthan" || name == "ge" ||
+                        name == ">=" || name == "<" || name == "lt" || name == "lessthan" || name == "<=" || name == "le";
+    if (isBuiltinTest(name) && a.positional.size() + a.keyword.size() > (binary ? 1u : 0u))
+        fail(line, name + "() takes " + std::to_string(binary ? 2 : 1) + " positional argument(s) but " +
+                       std::to_string(a.positional.size() + a.keyword.size() + 1) + " were given");
     auto other = [&](std::string_view argument) -> const Value& {
         const Value* x = a.get(0, argument);
         if (!x) fail(line, name + "() missing 1 required positional argument: '" + std::string(argument) + "'");
@@ -54,7 +62,8 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     // jinja2's Undefined iterates (as empty) and has a length, so it passes both
     if (name == "iterable") return v.isUndefined() || v.isGenerator() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "sequence") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
-    if (name == "callable") return v.isCallable();
+    // jinja2's Undefined and a loop object are callable too
+    if (name == "callable") return v.isCallable() || v.isUndefined() || (v.isObject() && v.asObject().find("__call__"));
     if (name == "escaped") return v.isMarkup();  // hasattr(value, "__html__")
     if (name == "filter") return isName(isBuiltinFilter);
     if (name == "test") return isName(isBuiltinTest);
@@ -70,10 +79,10 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     }
     if (name == "eq" || name == "equalto" || name == "==") return v == other("b");
     if (name == "ne" || name == "!=") return !(v == other("b"));
-    if (name == "lt" || name == "lessthan" || name == "<") return compare(v, other("b"), line) < 0;
-    if (name == "le" || name == "<=") return compare(v, other("b"), line) <= 0;
-    if (name == "gt" || name == "greaterthan" || name == ">") return compare(v, other("b"), line) > 0;
-    if (name == "ge" || name == ">=") return compare(v, other("b"), line) >= 0;
+    if (name == "lt" || name == "lessthan" || name == "<") return compare(v, other("b"), line, "<") < 0;
+    if (name == "le" || name == "<=") return compare(v, other("b"), line, "<=") <= 0;
+    if (name == "gt" || name == "greaterthan" || name == ">") return compare(v, other("b"), line, ">") > 0;
+    if (name == "ge" || name == ">=") return compare(v, other("b"), line, ">=") >= 0;
     if (name == "in") return contains(other("seq"), v, line);
     if (name == "sameas") {
         const Value& o = other("other");

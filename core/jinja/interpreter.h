@@ -578,7 +578,7 @@ public:
             return Value(op == "in" ? found : !found);
         }
         if (op == "<" || op == "<=" || op == ">" || op == ">=") {
-            const int c = compare(l, r, line);
+            const int c = compare(l, r, line, op);
             if (op == "<") return Value(c < 0);
             if (op == "<=") return Value(c <= 0);
             if (op == ">") return Value(c > 0);
@@ -668,11 +668,12 @@ private:
 
 public:
     // Ordering as Python's <: an undefined operand is an error, like any other use of its value.
-    int compare(const Value& l, const Value& r, int line) {
+    // `op` is the operator Python would name in its error.
+    int compare(const Value& l, const Value& r, int line, std::string_view op = "<") {
         requireDefined(l, line);
         requireDefined(r, line);
         if (const auto c = compareValues(l, r)) return *c;
-        fail(line, "'<' not supported between instances of '" + l.typeName() + "' and '" + r.typeName() + "'");
+        fail(line, "'" + std::string(op) + "' not supported between instances of '" + l.typeName() + "' and '" + r.typeName() + "'");
     }
 
     // `item in container`. jinja2's Undefined iterates as empty, so nothing is in it.

@@ -332,7 +332,7 @@ std::string Value::str() const {
 }
 
 std::string Value::repr() const {
-    if (isUndefined()) return "";
+    if (isUndefined()) return "Undefined";  // repr(jinja2.Undefined())
     if (isNone()) return "None";
     if (isBool()) return asBool() ? "True" : "False";
     if (isInt()) return std::to_string(asInt());

@@ -1,7 +1,8 @@
 // Every filter, test and global Jinja2 has built in, and the loop object, against the reference
 // Jinja2: data/builtins_cases.json holds one or more cases for each (with their argument defaults,
-// keyword forms and errors), rendered by jinja2 (the version the file records, 3.1.6 when written)
-// in transformers' chat-template environment by data/make_builtins_cases.py.
+// keyword forms and errors) and data/builtins_matrix.json each filter and test on each kind of
+// value, rendered by jinja2 (the version the files record, 3.1.6 when written) in transformers'
+// chat-template environment by data/make_builtins_cases.py.
 #include "core/jinja/template.h"
 #include "tests/support/jinja_json.h"
 
@@ -18,6 +19,31 @@ namespace {
 const ojson& cases() {
     static const ojson all = awq::test::loadJsonCases("tests/core/jinja/data/builtins_cases.json");
     return all["cases"];
+}
+
+const ojson& matrix() {
+    static const ojson all = awq::test::loadJsonCases("tests/core/jinja/data/builtins_matrix.json");
+    return all["cases"];
+}
+
+// The case's template renders as jinja2 rendered it, or fails with jinja2's error.
+void check(const ojson& c) {
+    if (c.contains("error")) {
+        try {
+            const std::string out = renderJinja(c["template"], c["variables"]);
+            QFAIL(("expected an error, rendered: " + out).c_str());
+        } catch (const awq::jinja::TemplateError& e) {
+            QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
+        }
+        return;
+    }
+    std::string out;
+    try {
+        out = renderJinja(c["template"], c["variables"]);
+    } catch (const awq::jinja::TemplateError& e) {
+        QFAIL((std::string("unexpected error: ") + e.what()).c_str());
+    }
+    QCOMPARE(QString::fromStdString(out), QString::fromStdString(c["expected"].get<std::string>()));
 }
 
 // The names in Jinja2 3.1's jinja2.filters.FILTERS, jinja2.tests.TESTS and DEFAULT_NAMESPACE.
@@ -47,23 +73,20 @@ private Q_SLOTS:
 
     void matchesJinja2() {
         QFETCH(int, index);
-        const ojson& c = cases()[static_cast<std::size_t>(index)];
-        if (c.contains("error")) {
-            try {
-                const std::string out = renderJinja(c["template"], c["variables"]);
-                QFAIL(("expected an error, rendered: " + out).c_str());
-            } catch (const awq::jinja::TemplateError& e) {
-                QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
-            }
-            return;
-        }
-        std::string out;
-        try {
-            out = renderJinja(c["template"], c["variables"]);
-        } catch (const awq::jinja::TemplateError& e) {
-            QFAIL((std::string("unexpected error: ") + e.what()).c_str());
-        }
-        QCOMPARE(QString::fromStdString(out), QString::fromStdString(c["expected"].get<std::string>()));
+        check(cases()[static_cast<std::size_t>(index)]);
+    }
+
+    // Each filter and test on each kind of value: undefined, none, numbers, strings, lists,
+    // tuples, dicts, booleans, markup-looking text.
+    void onEveryKindOfValue_data() {
+        QTest::addColumn<int>("index");
+        QVERIFY2(matrix().size() >= 1000, "data/builtins_matrix.json is missing or short");
+        for (std::size_t i = 0; i < matrix().size(); ++i) QTest::newRow(matrix()[i]["name"].get<std::string>().c_str()) << int(i);
+    }
+
+    void onEveryKindOfValue() {
+        QFETCH(int, index);
+        check(matrix()[static_cast<std::size_t>(index)]);
     }
 
     // Each builtin name is known to the interpreter, and each filter / test / global has a case.

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates builtins_cases.json: one or more cases for every filter, test and global jinja2 has
-built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults.DEFAULT_NAMESPACE) and for
-the loop object, with their argument defaults and keyword forms, rendered by the reference Jinja2
-in the environment transformers uses for chat templates (see hf_jinja.py). test_jinja_builtins
-compares the C++ interpreter against these outputs; the file records the jinja2 version that
-produced them. Run: python3 make_builtins_cases.py > builtins_cases.json"""
+"""Regenerates builtins_cases.json and builtins_matrix.json: cases for every filter, test and global
+jinja2 has built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults.DEFAULT_NAMESPACE)
+and for the loop object, rendered by the reference Jinja2 in the environment transformers uses for
+chat templates (see hf_jinja.py). builtins_cases.json: each builtin with its argument defaults,
+keyword forms and errors; builtins_matrix.json: each filter and test on each kind of value (one
+case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
+the jinja2 version that produced it. Run: python3 make_builtins_cases.py"""
 import json
 import os
 import sys
@@ -18,12 +19,16 @@ env = hf_environment()
 cases = []
 
 
-def add(name, template, **variables):
+def add(name, template, error_part=None, **variables):
+    """error_part: where Python's own words name its function (do_first() takes 2 positional
+    arguments...), the part of the error the interpreter must match."""
     try:
         out = env.from_string(template).render(**variables)
+        assert error_part is None, name
         cases.append({"name": name, "template": template, "variables": variables, "expected": out})
     except Exception as e:  # TemplateError, and the TypeError / ValueError Python raises inside a render
-        cases.append({"name": name, "template": template, "variables": variables, "error": str(e)})
+        assert error_part is None or error_part in str(e), (name, str(e))
+        cases.append({"name": name, "template": template, "variables": variables, "error": error_part or str(e)})
 
 
 USERS = [{"name": "al", "city": "Paris", "age": 30, "tags": ["a", "b"]},
@@ -157,4 +162,90 @@ add("unknown-filter-block", "{% filter nofilter %}x{% endfilter %}")
 add("unknown-filter-in-map", "{{ [1] | map('nofilter') | list }}")
 add("unknown-test-in-select", "{{ [1] | select('notest') | list }}")
 
-print(json.dumps({"jinja2": jinja2.__version__, "cases": cases}, ensure_ascii=False, indent=1))
+# ---- keyword forms, filters through map / select, and corners of the arguments
+KW = [{"n": "a", "g": "X", "v": 3, "s": {"t": 1}}, {"n": "B", "g": "x", "v": 1, "s": {"t": 5}}, {"n": "c", "g": "Y", "v": 2, "s": {"t": 3}}]
+KEYWORDS = [
+    "{{ 'ab' | center(width=5) }}", "{{ [1, 2, 3] | batch(linecount=2) | list }}", "{{ 'a\nb\n\nc' | indent(width='>', first=true, blank=true) }}",
+    "{{ [1, 2] | join(d=',') }}", "{{ u | default(default_value='q') }}", "{{ 'hello world foo' | truncate(length=9, killwords=false, end='~', leeway=1) }}",
+    "{{ 'aaa bbb ccc' | wordwrap(width=4, break_long_words=false, wrapstring='/', break_on_hyphens=false) }}",
+    "{{ 'see http://verylong.example.com/x' | urlize(trim_url_limit=8, nofollow=true, target='t', rel='me you', extra_schemes=['x:']) }}",
+    "{{ 2048 | filesizeformat(binary=true) }}", "{{ {'a': 1} | xmlattr(autospace=false) }}", "{{ 2.55 | round(precision=1, method='floor') }}",
+    "{{ 'z' | int(default=3, base=10) }}", "{{ 'z' | float(default=3.5) }}", "{{ users | sum(attribute='v', start=100) }}",
+    "{{ users | unique(case_sensitive=false, attribute='g') | map(attribute='n') | list }}", "{{ (users | min(case_sensitive=true, attribute='g')).n }}",
+    "{{ {'b': 1, 'A': 2} | dictsort(case_sensitive=true, by='key', reverse=true) }}",
+    "{{ users | sort(reverse=true, case_sensitive=true, attribute='g') | map(attribute='n') | list }}",
+    "{% for k, items in users | groupby(attribute='g', default='-', case_sensitive=true) %}{{ k }}{{ items | length }}{% endfor %}",
+    "{{ range(5) | slice(slices=2, fill_with=9) | list }}", "{{ 'aXbX' | replace(old='X', new='-', count=1) }}", "{{ '..a..' | trim(chars='.') }}",
+    "{{ 'x' | attr(name='upper') is callable }}", "{{ [1] | tojson(indent=1) }}", "{{ users | map(attribute='s.t', default=0) | list }}",
+    "{{ users | map(attribute='zz', default=0) | list }}", "{{ users | sort(attribute='s.t') | map(attribute='n') | join }}",
+    "{{ users | groupby('s.t') | map(attribute='grouper') | list }}", "{{ users | selectattr('s.t', 'gt', 2) | map(attribute='n') | join }}",
+    "{{ users | rejectattr('v', 'odd') | map(attribute='n') | join }}", "{{ 9 is divisibleby(num=3) }}", "{{ x is sameas(other=x) }}", "{{ 2 is in(seq=[2]) }}",
+    "{% for x in [1, 2, 3] %}{% for y in 'ab' %}{{ loop.changed(x) }}{{ loop.cycle('-', '+') }}{% endfor %}{% endfor %}",
+    "{% for x in [[1, 1], [2, [3, 3]]] recursive %}{% if x is iterable %}[{{ loop(x) }}]{% else %}{{ loop.changed(x) }}{{ loop.previtem }}{{ loop.length }}{% endif %}{% endfor %}",
+    "{% set c = cycler('a', 'b') %}{% macro m() %}{{ c.next() }}{% endmacro %}{{ m() }}{{ m() }}{{ m() }}",
+    "{% set j = joiner('|') %}{% for x in [1, 2] %}{% for y in [3] %}{{ j() }}{{ x }}{{ y }}{% endfor %}{% endfor %}",
+    "{{ cycler(1, 2).current }}", "{% set c = cycler(1, 2) %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{{ c.pos }}",
+    "{{ [1, 2, 3] | map('format') | list }}", "{{ ['%s!'] | map('format', 1) | list }}", "{{ ['a', 'b'] | map('replace', old='a', new='z') | list }}",
+    "{{ [[1, 2], [3]] | map('sum') | list }}", "{{ [[1, 2], [3]] | map('sum', start=10) | list }}", "{{ [['b', 'a']] | map('sort') | list }}",
+    "{{ [['b', 'a']] | map('join', d='-') | list }}", "{{ ['ab', 'cd'] | map('truncate', 3, leeway=0) | list }}",
+    "{{ [1, 2, 3, 4, 5, 6] | select('divisibleby', 2) | select('gt', 2) | list }}",
+    "{{ {'a': 1, 'b': 2} | dictsort | map('last') | list }}", "{{ {'a': 1, 'b': 2} | items | map('first') | list }}",
+    "{{ 'hello' | batch(2) | map('join') | list }}", "{{ 'x y z' | wordcount }}{{ 'x' | batch(3, '.') | first | join }}",
+    "{{ users | groupby('g') | first }}", "{{ (users | groupby('g'))[0].list | length }}", "{{ users | groupby('g') | map('first') | list }}",
+    "{{ [3, 'a'] | sort }}", "{{ [none, 1] | max }}", "{{ [[1], [0, 5]] | max }}", "{{ [(1, 2), (1, 1)] | min }}",
+    "{{ 'Ab' | unique | list }}", "{{ {'a': 1, 'A': 2} | unique | list }}", "{{ [[1], [1]] | unique | list }}",
+    "{{ 3 | pprint }}{{ 'x' | pprint }}{{ true | pprint }}", "{{ {'a': none, 'b': u} | pprint }}",
+    "{{ (1, 2) | join('-') }}{{ 'abc' | list | join('.') }}{{ range(3) | reverse | join }}",
+    "{{ 1000 | filesizeformat(true) }}", "{{ '1e3' | filesizeformat }}",
+    "{{ ' 12 ' | float }}{{ '1__0' | int(-1) }}{{ '0x' | int(-1, 16) }}{{ '-0b11' | int(0, 0) }}{{ '09' | int(-1, 0) }}{{ '00' | int(-1, 0) }}{{ 'z' | int(base=36) }}{{ '10' | int(base=1) }}",
+    "{{ 12.5 | int }}{{ '12.5' | int }}{{ '-12.9' | int }}{{ 'nan' | int(-2) }}{{ 'inf' | float }}{{ '-Infinity' | float }}{{ '.5' | float }}{{ '5.' | float }}{{ '1e' | float(7) }}",
+    "{{ 0.5 | round }}{{ 1.5 | round }}{{ -0.5 | round }}{{ 1.25 | round(1) }}{{ 1.35 | round(1) }}{{ 15 | round(-1) }}{{ 25 | round(-1) }}{{ 2.5 | round(-1) }}{{ 1e300 | round(2) }}{{ 3 | round(1, 'ceil') }}",
+    "{{ 'abc' is lower }}{{ 'ß' is lower }}{{ 'ǅ' is upper }}{{ 'ǅ' is lower }}{{ 'İ' | lower | length }}",
+    "{{ 'Straße' | upper }}{{ 'ﬁx' | upper }}{{ 'ǆemal' | title }}{{ 'hello wORLD' | title }}{{ 'o\\'neil mc-donald' | title }}",
+    "{{ '  Hi\\n' | trim | length }}{{ '\\u3000x\\u3000' | trim | length }}",
+]
+for i, template in enumerate(KEYWORDS):
+    add("forms-%02d" % i, template, users=KW, x=[1])
+add("too-many-arguments", "{{ [1, 2] | first(5) }}", error_part="were given")
+add("too-many-arguments-center", "{{ 'a' | center(3, 'x') }}", error_part="were given")
+add("too-many-arguments-test", "{{ 2 is even(2) }}", error_part="were given")
+add("unexpected-keyword", "{{ 'a' | center(size=3) }}", error_part="got an unexpected keyword argument 'size'")
+add("keyword-twice", "{{ 'a' | center(3, width=4) }}", error_part="got multiple values for argument 'width'")
+
+# ---- every filter and test on every kind of value (builtins_matrix.json)
+matrix = []
+VALUES = {"u": "u", "none": "none", "zero": "0", "int": "7", "float": "2.5", "neg": "-3", "str": "'aB c'", "empty": "''",
+          "list": "[3, 1, 2]", "tuple": "(1, 'x')", "dict": "{'b': 1, 'a': 2}", "true": "true", "nested": "[{'a': 1}, {'a': 2}]",
+          "html": "'<a href=\"x\">T &amp; </a>'"}
+# each filter with arguments it needs, and `| list` where it gives a generator
+FILTER_CALLS = {
+    "abs": "", "attr": "('a')", "batch": "(2) | list", "capitalize": "", "center": "(9)", "count": "", "default": "('D')", "dictsort": "",
+    "escape": "", "filesizeformat": "", "first": "", "float": "", "forceescape": "", "format": "", "groupby": "('a') | list",
+    "indent": "(2, true)", "int": "", "join": "(',')", "last": "", "length": "", "list": "", "lower": "", "items": " | list",
+    "map": "('string') | list", "min": "", "max": "", "pprint": "", "reject": " | list", "rejectattr": "('a') | list",
+    "replace": "('a', 'X')", "reverse": " | list", "round": "(1)", "safe": "", "select": " | list", "selectattr": "('a') | list",
+    "slice": "(2) | list", "sort": "", "string": "", "striptags": "", "sum": "", "title": "", "trim": "", "truncate": "(5, leeway=0)",
+    "unique": " | list", "upper": "", "urlencode": "", "urlize": "", "wordcount": "", "wordwrap": "(3)", "xmlattr": "", "tojson": "",
+}
+MATRIX_TESTS = ["odd", "even", "defined", "undefined", "none", "boolean", "false", "true", "integer", "float", "lower", "upper", "string",
+                "mapping", "number", "sequence", "iterable", "callable", "escaped", "filter", "test"]
+for f, call in FILTER_CALLS.items():
+    for vn, v in VALUES.items():
+        add(f + "-" + vn, "{{ " + v + " | " + f + call + " }}")
+        matrix.append(cases.pop())
+for t in MATRIX_TESTS:
+    for vn, v in VALUES.items():
+        add("is-" + t + "-" + vn, "{{ " + v + " is " + t + " }}")
+        matrix.append(cases.pop())
+for t, argument in [("divisibleby", "3"), ("sameas", "none"), ("in", "[1, 'x', 3]"), ("eq", "7"), ("lt", "5"), ("ge", "'b'")]:
+    for vn, v in VALUES.items():
+        add("is-" + t + "-" + vn, "{{ " + v + " is " + t + "(" + argument + ") }}")
+        matrix.append(cases.pop())
+
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "builtins_cases.json"), "w", encoding="utf-8") as out:
+    out.write(json.dumps({"jinja2": jinja2.__version__, "cases": cases}, ensure_ascii=False, indent=1) + "\n")
+with open(os.path.join(here, "builtins_matrix.json"), "w", encoding="utf-8") as out:
+    out.write('{"jinja2": ' + json.dumps(jinja2.__version__) + ', "cases": [\n')
+    out.write(",\n".join(json.dumps(c, ensure_ascii=False) for c in matrix))
+    out.write("\n]}\n")
