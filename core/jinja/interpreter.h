@@ -127,7 +127,14 @@ private:
         if (out_->size() > limits_.maxOutputBytes) fail(0, "output exceeds the sandbox limit");
     }
 
+    // A statement's failure that names no line (one inside a value's repr, say) gets the statement's.
     Flow exec(const Stmt& s) {
+        Flow flow = Flow::Normal;
+        withLine(s.line, [&] { flow = execStatement(s); });
+        return flow;
+    }
+
+    Flow execStatement(const Stmt& s) {
         switch (s.kind) {
             case Stmt::Kind::Text:
                 write(s.text);

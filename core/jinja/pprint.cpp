@@ -34,6 +34,8 @@ std::vector<std::pair<Value, Value>> sortedItems(const Object& o) {
 
 // repr() with every dict's keys sorted, as pprint's _safe_repr writes it.
 std::string sortedRepr(const Value& v) {
+    if (!isDict(v) && !v.isArray()) return v.repr();
+    const NestingGuard guard;
     if (isDict(v)) {
         std::string out = "{";
         bool first = true;
@@ -57,6 +59,7 @@ public:
     std::string out;
 
     void format(const Value& v, std::size_t indent, std::size_t allowance, int level) {
+        const NestingGuard guard;
         const std::string rep = sortedRepr(v);
         const std::size_t used = indent + allowance;
         if (length(rep) > (kWidth > used ? kWidth - used : 0)) {

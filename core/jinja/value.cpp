@@ -14,7 +14,17 @@ namespace awq::jinja {
 
 namespace {
 std::string stringKey(std::string_view key) { return "s" + std::string(key); }
+thread_local int nesting = 0;
 }  // namespace
+
+NestingGuard::NestingGuard() {
+    if (++nesting > kMaxNesting) {
+        --nesting;
+        throw TemplateError("maximum recursion depth exceeded (a value nested more than " + std::to_string(kMaxNesting) + " levels deep)");
+    }
+}
+
+NestingGuard::~NestingGuard() { --nesting; }
 
 const Value* Object::find(std::string_view key) const {
     auto it = index.find(stringKey(key));
@@ -53,6 +63,7 @@ std::optional<std::string> hashKey(const Value& v) {
     if (v.isNone()) return std::string("N");
     if (v.isUndefined()) return std::string("U");  // jinja2's Undefined hashes by its type
     if (v.isTuple()) {
+        const NestingGuard guard;
         std::string out = "t" + std::to_string(v.asArray().size());
         for (const auto& item : v.asArray()) {
             auto h = hashKey(item);
@@ -79,6 +90,7 @@ std::optional<int> compareValues(const Value& a, const Value& b) {
         return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
     if (a.isArray() && b.isArray() && a.isTuple() == b.isTuple()) {
+        const NestingGuard guard;
         const auto &x = a.asArray(), &y = b.asArray();
         for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
             if (x[i] == y[i]) continue;
@@ -339,6 +351,7 @@ std::string Value::repr() const {
     if (isFloat()) return formatFloat(asDouble());
     if (isString()) return pyStringRepr(asString());
     if (isArray()) {
+        const NestingGuard guard;
         const auto& a = asArray();
         std::string out = isTuple() ? "(" : "[";
         for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + a[i].repr();
@@ -350,6 +363,7 @@ std::string Value::repr() const {
         return g.kind == "generator" ? "<generator object " + g.function + ">" : "<" + g.kind + " object>";
     }
     if (isObject()) {
+        const NestingGuard guard;
         const auto& o = asObject();
         std::string out = o.isNamespace ? "<Namespace {" : "{";
         for (std::size_t i = 0; i < o.items.size(); ++i)
@@ -375,6 +389,7 @@ bool operator==(const Value& a, const Value& b) {
     if (a.isString()) return a.asString() == b.asString();
     if (a.isArray()) {
         if (a.isTuple() != b.isTuple()) return false;  // (1, 2) != [1, 2] in Python
+        const NestingGuard guard;
         const auto &x = a.asArray(), &y = b.asArray();
         if (x.size() != y.size()) return false;
         for (std::size_t i = 0; i < x.size(); ++i)
@@ -385,6 +400,7 @@ bool operator==(const Value& a, const Value& b) {
         const auto &x = a.asObject(), &y = b.asObject();
         if (a.objectPtr() == b.objectPtr()) return true;
         if (x.items.size() != y.items.size() || x.isNamespace || y.isNamespace) return false;
+        const NestingGuard guard;
         for (const auto& [k, v] : x.items) {
             const Value* other = y.findKey(k);
             if (!other || !(v == *other)) return false;

@@ -203,6 +203,18 @@ struct Generator {
     bool consumed = false;
 };
 
+// One level of recursion into a nested list, tuple or dict (repr, ==, hashing, ordering, pprint):
+// past kMaxNesting levels it throws TemplateError, as Python stops at its recursion limit, so a
+// value a template nested deeply can't overflow the stack.
+class NestingGuard {
+public:
+    static constexpr int kMaxNesting = 512;
+    NestingGuard();
+    ~NestingGuard();
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+};
+
 // Python float repr ("1.0", "0.1", "1e+16").
 std::string formatFloat(double d);
 

@@ -170,7 +170,8 @@ std::string renderFailureFix(const jinja::TemplateError& e) {
         case Cause::Other:
             break;
     }
-    return "the template failed" + at + ": check the messages and variables that it reads there";
+    if (e.line() <= 0) return "check the messages and variables the template reads";
+    return "the template failed" + at + ": check the messages and variables it reads there";
 }
 
 std::string renderWith(const jinja::Template& tmpl, const jinja::Object& vars, const fs::path& origin) {
