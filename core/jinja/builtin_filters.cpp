@@ -61,8 +61,10 @@ void checkArguments(const Interpreter& in, const std::string& name, const CallAr
     }
 }
 
-// Widths and counts a filter builds text or lists from, bounded for the sandbox.
+// Widths and counts a filter builds text or lists from, bounded for the sandbox (the item count
+// as jinja2's sandbox bounds range()).
 constexpr std::int64_t kMaxWidth = 1 << 20;
+constexpr std::int64_t kMaxItems = 100000;
 
 const Value* arg(const CallArgs& a, std::size_t i, std::string_view name) { return a.get(i, name); }
 
@@ -154,7 +156,9 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const Value* from = arg(a, 0, "old");
         const Value* to = arg(a, 1, "new");
         if (!from || !to) fail(line, "do_replace() missing required arguments 'old' and 'new'");
-        return Value(replaceAll(v.str(), from->str(), to->str(), intArg(2, "count", -1)));
+        std::string out;
+        withLine(line, [&] { out = replaceAll(v.str(), from->str(), to->str(), intArg(2, "count", -1), limits_.maxOutputBytes); });
+        return Value(std::move(out));
     }
     if (name == "indent") {
         // jinja2.filters.do_indent: the lines of s + "\n", indented after the first (or all of them)
@@ -168,9 +172,9 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         if (v.isArray()) fail(line, v.isTuple() ? "can only concatenate tuple (not \"str\") to tuple" : "'list' object has no attribute 'splitlines'");
         if (!v.isString()) fail(line, "unsupported operand type(s) for +=: '" + v.typeName() + "' and 'str'");
         const std::vector<std::string> lines = pySplitLines(v.asString() + "\n");
+        if (pad.size() * lines.size() + v.asString().size() > limits_.maxOutputBytes) fail(line, "string too long");
         std::string out = lines.empty() ? std::string() : lines[0];
         for (std::size_t i = 1; i < lines.size(); ++i) out += "\n" + ((blank || !lines[i].empty()) ? pad : std::string()) + lines[i];
-        if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
         return sameKind(v, first ? pad + out : out);
     }
     if (name == "truncate") {
@@ -197,8 +201,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         requireDefined(v, line);
         if (!v.isString()) fail(line, "'" + v.typeName() + "' object has no attribute 'splitlines'");
         std::string out;
-        withLine(line, [&] { out = wordWrap(v.str(), width, breakLong, wrap, breakHyphens); });
-        if (out.size() > limits_.maxOutputBytes) fail(line, "string too long");
+        withLine(line, [&] { out = wordWrap(v.str(), width, breakLong, wrap, breakHyphens, limits_.maxOutputBytes); });
         return Value(std::move(out));
     }
     if (name == "wordcount") return Value(wordCount(v.str()));
@@ -276,7 +279,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         if (argBool(a, 0, "autospace", true) && !out.empty()) out = " " + out;
         return Value(std::move(out));
     }
-    if (name == "pprint") return Value(prettyFormat(v));
+    if (name == "pprint") {
+        std::string out;
+        withLine(line, [&] { out = prettyFormat(v, limits_.maxOutputBytes); });
+        return Value(std::move(out));
+    }
     if (name == "filesizeformat") {
         double bytes = 0;
         if (v.isString()) {
@@ -500,7 +507,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         if (!current.empty()) {
             if (fill && !fill->isNone()) {
-                if (count > kMaxWidth) fail(line, "batch(): too many items for the sandbox");
+                if (count > kMaxItems) fail(line, "batch(): too many items for the sandbox (more than 100000)");
                 while (static_cast<std::int64_t>(current.size()) < count) current.push_back(*fill);
             }
             out.emplace_back(std::move(current));
@@ -514,7 +521,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const Value* fill = arg(a, 1, "fill_with");
         const Array seq = iterate(v, line);
         if (slices == 0) fail(line, "integer division or modulo by zero");
-        if (slices < 0 || slices > kMaxWidth) fail(line, "slice(): the number of slices must be between 1 and 1048576");
+        if (slices < 0 || slices > kMaxItems) fail(line, "slice(): the number of slices must be between 1 and 100000");
         const std::int64_t length = static_cast<std::int64_t>(seq.size());
         const std::int64_t per = length / slices, extra = length % slices;
         Array out;

@@ -85,7 +85,8 @@ Value Interpreter::methodOf(const Value& obj, const std::string& name, int line)
                 const Value* to = a.get(1, "new");
                 const Value* count = a.get(2, "count");
                 if (!from || !to) in.fail(0, "replace() needs two arguments");
-                return Value(replaceAll(self.asString(), from->str(), to->str(), count && count->isNumber() ? count->asInt() : -1));
+                return Value(replaceAll(self.asString(), from->str(), to->str(), count && count->isNumber() ? count->asInt() : -1,
+                                        in.limits_.maxOutputBytes));
             });
         if (name == "find" || name == "rfind" || name == "count" || name == "index")
             return bind([name](Interpreter& in, const Value& self, const CallArgs& a) {

@@ -30,7 +30,9 @@ std::string pyLower(const std::string& s);
 std::string pyCapitalize(const std::string& s);
 std::string pyTitle(const std::string& s);     // str.title()
 std::string jinjaTitle(const std::string& s);  // jinja2's title filter: words start after - whitespace ( { [ <
-std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count);
+// str.replace; TemplateError "string too long" past maxBytes.
+std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count,
+                       std::size_t maxBytes = std::string::npos);
 Value pySplit(const std::string& s, const Value* sepArg, std::int64_t maxSplit, bool fromRight);
 std::int64_t floorDiv(std::int64_t a, std::int64_t b);
 // jinja2's object_type_repr: "None", or "<type> object" ("dict object", "list object").

@@ -56,6 +56,7 @@ std::string sortedRepr(const Value& v) {
 
 class Printer {
 public:
+    explicit Printer(std::size_t maxBytes) : maxBytes_(maxBytes) {}
     std::string out;
 
     void format(const Value& v, std::size_t indent, std::size_t allowance, int level) {
@@ -69,9 +70,17 @@ public:
             if (v.isString() && !v.asString().empty()) return str(v.asString(), indent, allowance, level + 1);
         }
         out += rep;
+        if (out.size() > maxBytes_) throw TemplateError("string too long");
     }
 
 private:
+    std::size_t maxBytes_;
+
+    void newline(std::size_t indent) {
+        out += ",\n" + std::string(indent, ' ');
+        if (out.size() > maxBytes_) throw TemplateError("string too long");
+    }
+
     void dict(const Object& o, std::size_t indent, std::size_t allowance, int level) {
         out += "{";
         const auto items = sortedItems(o);
@@ -81,7 +90,7 @@ private:
             const std::string key = sortedRepr(items[i].first);
             out += key + ": ";
             format(items[i].second, indent + length(key) + 2, last ? allowance + 1 : 1, level);
-            if (!last) out += ",\n" + std::string(indent, ' ');
+            if (!last) newline(indent);
         }
         out += "}";
     }
@@ -102,7 +111,7 @@ private:
     void formatItems(const Array& items, std::size_t indent, std::size_t allowance, int level) {
         indent += 1;
         for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i) out += ",\n" + std::string(indent, ' ');
+            if (i) newline(indent);
             format(items[i], indent, i + 1 == items.size() ? allowance : 1, level);
         }
     }
@@ -174,8 +183,8 @@ private:
 
 }  // namespace
 
-std::string prettyFormat(const Value& value) {
-    Printer p;
+std::string prettyFormat(const Value& value, std::size_t maxBytes) {
+    Printer p(maxBytes);
     p.format(value, 0, 0, 0);
     return p.out;
 }

@@ -6,6 +6,7 @@
 
 namespace awq::jinja {
 
-std::string prettyFormat(const Value& value);
+// TemplateError "string too long" past maxBytes.
+std::string prettyFormat(const Value& value, std::size_t maxBytes);
 
 }  // namespace awq::jinja

@@ -83,7 +83,10 @@ std::string jinjaTitle(const std::string& s) {
     return out;
 }
 
-std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count) {
+std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count, std::size_t maxBytes) {
+    auto check = [&](const std::string& out) {
+        if (out.size() > maxBytes) throw TemplateError("string too long");
+    };
     if (from.empty()) {
         // Python inserts `to` between every character (and at both ends)
         std::string out;
@@ -94,6 +97,7 @@ std::string replaceAll(const std::string& s, const std::string& from, const std:
                 ++n;
             }
             out += cp;
+            check(out);
         }
         if (count < 0 || n < count) out += to;
         return out;
@@ -104,6 +108,7 @@ std::string replaceAll(const std::string& s, const std::string& from, const std:
     for (std::size_t pos = s.find(from); pos != std::string::npos && (count < 0 || n < count); pos = s.find(from, pos)) {
         out.append(s, prev, pos - prev);
         out += to;
+        check(out);
         pos += from.size();
         prev = pos;
         ++n;

@@ -317,19 +317,47 @@ std::string unescapeHtml(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// markupsafe's loop `while (start := value.find(open)) != -1: end = value.find(close, start); if
+// end == -1: break; value = value[:start] + value[end + len(close):]`, in one pass: `out` is the
+// value before the input still to read, and a new `open` may start in its last characters.
+std::string removeDelimited(std::string_view s, std::string_view open, std::string_view close) {
+    std::string out;
+    std::size_t i = 0;
+    auto at = [&](std::size_t p) { return p < out.size() ? out[p] : s[i + (p - out.size())]; };
+    auto valueSize = [&] { return out.size() + (s.size() - i); };
+    auto matchesAt = [&](std::size_t p, std::string_view x) {
+        if (p + x.size() > valueSize()) return false;
+        for (std::size_t k = 0; k < x.size(); ++k)
+            if (at(p + k) != x[k]) return false;
+        return true;
+    };
+    // the first occurrence of `x` in the value at or after `from`
+    auto find = [&](std::string_view x, std::size_t from) -> std::size_t {
+        for (std::size_t p = from; p < out.size(); ++p)
+            if (matchesAt(p, x)) return p;
+        const std::size_t inInput = s.find(x, i + (std::max(from, out.size()) - out.size()));
+        return inInput == std::string_view::npos ? std::string::npos : out.size() + (inInput - i);
+    };
+    while (true) {
+        const std::size_t start = find(open, out.size() >= open.size() ? out.size() - (open.size() - 1) : 0);
+        const std::size_t end = start == std::string::npos ? std::string::npos : find(close, start);
+        if (end == std::string::npos) break;
+        const std::size_t oldSize = out.size();
+        if (start <= oldSize) out.resize(start);
+        else out.append(s.substr(i, start - oldSize));
+        i += end + close.size() - oldSize;
+    }
+    out.append(s.substr(i));
+    return out;
+}
+
+}  // namespace
+
 std::string stripTags(std::string_view input) {
-    std::string value(input);
     // comments first, then tags, each removed only where it is closed
-    for (std::size_t start; (start = value.find("<!--")) != std::string::npos;) {
-        const std::size_t end = value.find("-->", start);
-        if (end == std::string::npos) break;
-        value.erase(start, end + 3 - start);
-    }
-    for (std::size_t start; (start = value.find('<')) != std::string::npos;) {
-        const std::size_t end = value.find('>', start);
-        if (end == std::string::npos) break;
-        value.erase(start, end + 1 - start);
-    }
+    const std::string value = removeDelimited(removeDelimited(input, "<!--", "-->"), "<", ">");
     // " ".join(value.split())
     std::string collapsed;
     const auto cps = decode(value);
@@ -669,7 +697,8 @@ std::vector<Chunk> wrapChunks(std::vector<Chunk> chunks, std::size_t width, bool
 
 }  // namespace
 
-std::string wordWrap(std::string_view s, std::int64_t width, bool breakLongWords, std::string_view wrapString, bool breakOnHyphens) {
+std::string wordWrap(std::string_view s, std::int64_t width, bool breakLongWords, std::string_view wrapString, bool breakOnHyphens,
+                     std::size_t maxBytes) {
     std::string out;
     bool firstLine = true;
     for (const std::string& line : pySplitLines(s)) {
@@ -680,6 +709,7 @@ std::string wordWrap(std::string_view s, std::int64_t width, bool breakLongWords
         for (std::size_t i = 0; i < wrapped.size(); ++i) {
             if (i > 0) out += wrapString;
             out += encode(wrapped[i]);
+            if (out.size() > maxBytes) throw TemplateError("string too long");
         }
     }
     return out;

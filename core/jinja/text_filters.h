@@ -39,8 +39,10 @@ std::string urlQuote(std::string_view s, bool forQuery);
 std::string urlize(std::string_view text, std::optional<std::int64_t> trimUrlLimit, std::string_view rel, std::string_view target,
                    const std::vector<std::string>& extraSchemes);
 // do_wordwrap: each line of `s` through textwrap.wrap(width, break_long_words, break_on_hyphens,
-// expand_tabs=False, replace_whitespace=False), all joined with `wrapString`.
-std::string wordWrap(std::string_view s, std::int64_t width, bool breakLongWords, std::string_view wrapString, bool breakOnHyphens);
+// expand_tabs=False, replace_whitespace=False), all joined with `wrapString`; "string too long"
+// past maxBytes.
+std::string wordWrap(std::string_view s, std::int64_t width, bool breakLongWords, std::string_view wrapString, bool breakOnHyphens,
+                     std::size_t maxBytes);
 // do_xmlattr's check of an attribute name: no ASCII whitespace, "/", ">" or "=".
 bool isValidXmlAttributeName(std::string_view name);
 // generate_lorem_ipsum's word list (jinja2.constants.LOREM_IPSUM_WORDS).

@@ -6,6 +6,7 @@
 #include "core/jinja/template.h"
 #include "tests/support/jinja_json.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
@@ -102,6 +103,22 @@ private Q_SLOTS:
             QVERIFY2(all.find(std::string("is ") + t) != std::string::npos || all.find(std::string("'") + t + "'") != std::string::npos, t);
         }
         for (const char* g : kGlobals) QCOMPARE(renderJinja(std::string("{{ ") + g + " is defined }}"), std::string("True"));
+    }
+
+    // What the sandbox bounds: text and lists a filter or global would build past the output
+    // limit or range()'s item limit, and striptags in linear time where markupsafe is quadratic.
+    void sandboxBoundsTheBuiltins() {
+        using awq::jinja::TemplateError;
+        for (const char* t : {"{{ ('a\n' * 100000) | indent(1000) }}", "{{ ('a ' * 100000) | wordwrap(1, wrapstring='x' * 1000) }}",
+                              "{{ ('a' * 100000) | replace('', 'x' * 1000) }}", "{{ ('a' * 100000).replace('a', 'x' * 1000) }}",
+                              "{{ range(10) | slice(1000000) | list }}", "{{ [1] | batch(1000000, 0) | list }}", "{{ 'x' | center(2000000) }}",
+                              "{{ lipsum(2000) }}", "{{ range(3) | map('center', 3000000) | list }}"})
+            QVERIFY_THROWS_EXCEPTION(TemplateError, renderJinja(t));
+        QElapsedTimer timer;
+        timer.start();
+        const std::string stripped = renderJinja("{{ ('<!--c-->y' * 100000 + '<b>x' * 100000) | striptags | length }}");
+        QCOMPARE(stripped, std::string("200000"));  // 100000 y and 100000 x
+        QVERIFY2(timer.elapsed() < 10000, "striptags took quadratic time");  // linear: milliseconds; quadratic: minutes
     }
 
     // lipsum and random draw at random: what every draw must satisfy.
