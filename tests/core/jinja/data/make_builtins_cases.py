@@ -3,11 +3,12 @@
 jinja2 has built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults.DEFAULT_NAMESPACE)
 and for the loop object, rendered by the reference Jinja2 in the environment transformers uses for
 chat templates (see hf_jinja.py). builtins_cases.json: each builtin with its argument defaults,
-keyword forms and errors; builtins_matrix.json: each filter and test on each kind of value (one
-case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
+keyword forms and errors; builtins_matrix.json: each filter and test on each kind of value, and
+seeded random inputs for striptags, wordwrap, urlize and pprint (one case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
 the jinja2 version that produced it. Run: python3 make_builtins_cases.py"""
 import json
 import os
+import random
 import sys
 
 import jinja2
@@ -241,6 +242,39 @@ for t, argument in [("divisibleby", "3"), ("sameas", "none"), ("in", "[1, 'x', 3
     for vn, v in VALUES.items():
         add("is-" + t + "-" + vn, "{{ " + v + " is " + t + "(" + argument + ") }}")
         matrix.append(cases.pop())
+
+# ---- random inputs for the filters that parse text (seeded: the same cases on every run)
+rng = random.Random(7)
+for k in range(150):
+    text = "".join(rng.choice("<!->a &;#x9b") for _ in range(rng.randint(0, 24)))
+    add("random-striptags-%03d" % k, "{{ s | striptags }}", s=text)
+    matrix.append(cases.pop())
+for k in range(150):
+    words = ["".join(rng.choice("ab-.,'!?\"") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(0, 12))]
+    text = rng.choice([" ", "  ", "\t", " -- "]).join(words)
+    template = "{{ s | wordwrap(%d, %s, '|', %s) }}" % (rng.randint(1, 12), rng.choice(["true", "false"]), rng.choice(["true", "false"]))
+    add("random-wordwrap-%03d" % k, template, s=text)
+    matrix.append(cases.pop())
+URL_PARTS = ["http://", "https://", "www.", "a", "b.com", ".org", "@", "x.io", "(", ")", "<", ">", ".", ",", ":80", "/p?q", "mailto:",
+             "[::1]", "1.2.3.4", "&", "_", "-", "%"]
+for k in range(100):
+    text = " ".join("".join(rng.choice(URL_PARTS) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 4)))
+    add("random-urlize-%03d" % k, "{{ s | urlize(%s) }}" % rng.choice(["", "5", "none, true"]), s=text)
+    matrix.append(cases.pop())
+
+
+def random_value(depth):
+    r = rng.random()
+    if depth > 3 or r < 0.3:
+        return rng.choice([1, "x" * rng.randint(0, 30), None, True, 2.5, "a b " * rng.randint(0, 20)])
+    if r < 0.6:
+        return [random_value(depth + 1) for _ in range(rng.randint(0, 6))]
+    return {rng.choice("abcdefgh") * rng.randint(1, 12): random_value(depth + 1) for _ in range(rng.randint(0, 5))}
+
+
+for k in range(25):
+    add("random-pprint-%03d" % k, "{{ v | pprint }}", v=random_value(0))
+    matrix.append(cases.pop())
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "builtins_cases.json"), "w", encoding="utf-8") as out:
