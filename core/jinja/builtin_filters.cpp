@@ -99,8 +99,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     // make_attrgetter: "a.b.0" looked up part by part (digits as integer indexes); with a default,
     // an undefined step becomes the default
     auto attrPath = [&](const Value& item, const Value* attribute, const Value* def = nullptr) -> Value {
-        if (!attribute || attribute->isNone() || attribute->isUndefined()) return item;
-        if (attribute->isInt()) return getItem(item, *attribute, line);
+        if (!attribute || attribute->isNone()) return item;
+        if (!attribute->isString()) {  // an integer index, or whatever key it is
+            Value cur = getItem(item, *attribute, line);
+            return def && cur.isUndefined() ? *def : cur;
+        }
         Value cur = item;
         const std::string path = attribute->str();
         for (std::size_t start = 0;;) {
@@ -115,10 +118,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     };
     // ignore_case: strings compared lowercased
     auto sortKey = [&](const Value& x, bool caseSensitive) { return !caseSensitive && x.isString() ? Value(pyLower(x.asString())) : x; };
-    // make_multi_attrgetter: "age,name" gives [item.age, item.name]
+    // make_multi_attrgetter: "age,name" gives [item.age, item.name]; a list even for one attribute,
+    // so keys that are equal (two undefined ones) are never ordered, as Python compares lists
     auto multiKey = [&](const Value& item, const Value* attribute, bool caseSensitive) -> Value {
         if (!attribute || attribute->isNone() || !attribute->isString() || attribute->asString().find(',') == std::string::npos)
-            return sortKey(attrPath(item, attribute), caseSensitive);
+            return Value(Array{sortKey(attrPath(item, attribute), caseSensitive)});
         Array keys;
         const std::string all = attribute->asString();
         for (std::size_t start = 0;;) {
@@ -130,12 +134,16 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         }
         return Value(std::move(keys));
     };
-    auto intArg = [&](std::size_t i, std::string_view argName, std::int64_t def) -> std::int64_t {
+    // An integer argument; None is the default only where jinja2's parameter takes None.
+    auto intArg = [&](std::size_t i, std::string_view argName, std::int64_t def, bool noneIsDefault = false) -> std::int64_t {
         const Value* x = arg(a, i, argName);
-        if (!x || x->isNone()) return def;
-        if (!x->isInt() && !x->isBool()) fail(line, "'" + x->typeName() + "' object cannot be interpreted as an integer");
+        if (!x || (noneIsDefault && x->isNone())) return def;
+        if (!x->isInt() && !x->isBool())
+            fail(line, "'" + (x->isUndefined() ? std::string("Undefined") : x->typeName()) + "' object cannot be interpreted as an integer");
         return x->asInt();
     };
+    // sorted()'s reverse: an integer (or boolean)
+    auto reverseArg = [&](std::size_t i) { return arg(a, i, "reverse") && intArg(i, "reverse", 0) != 0; };
     auto stringArg = [&](std::size_t i, std::string_view argName, std::string def) {
         const Value* x = arg(a, i, argName);
         return x && !x->isNone() ? x->str() : def;
@@ -146,7 +154,11 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     if (name == "lower") return sameKind(v, pyLower(v.str()));
     if (name == "capitalize") return sameKind(v, pyCapitalize(v.str()));
     if (name == "title") return Value(jinjaTitle(v.str()));
-    if (name == "trim") return sameKind(v, pyStrip(v.str(), arg(a, 0, "chars"), true, true));
+    if (name == "trim") {
+        const Value* chars = arg(a, 0, "chars");
+        if (chars && !chars->isNone() && !chars->isString()) fail(line, "strip arg must be None or str");
+        return sameKind(v, pyStrip(v.str(), chars, true, true));
+    }
     if (name == "center") {
         const std::int64_t width = intArg(0, "width", 80);
         if (width > kMaxWidth) fail(line, "center(): width too large for the sandbox");
@@ -157,7 +169,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const Value* to = arg(a, 1, "new");
         if (!from || !to) fail(line, "do_replace() missing required arguments 'old' and 'new'");
         std::string out;
-        withLine(line, [&] { out = replaceAll(v.str(), from->str(), to->str(), intArg(2, "count", -1), limits_.maxOutputBytes); });
+        withLine(line, [&] { out = replaceAll(v.str(), from->str(), to->str(), intArg(2, "count", -1, true), limits_.maxOutputBytes); });
         return Value(std::move(out));
     }
     if (name == "indent") {
@@ -181,7 +193,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const std::int64_t length = intArg(0, "length", 255);
         const bool killWords = argBool(a, 1, "killwords", false);
         const std::string end = stringArg(2, "end", "...");
-        const std::int64_t leeway = intArg(3, "leeway", 5);  // the environment's truncate.leeway policy
+        const std::int64_t leeway = intArg(3, "leeway", 5, true);  // None: the environment's truncate.leeway policy
         if (!v.isString()) {  // len(s), then s[:n] with str methods: only a short list or dict passes unchanged
             if (v.isUndefined()) return v;
             if (!v.isArray() && !(v.isObject() && !v.asObject().isNamespace)) fail(line, "object of type '" + v.typeName() + "' has no len()");
@@ -241,7 +253,9 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         // the environment's policies: rel "noopener" (added to rel and nofollow), no target
         const Value* trim = arg(a, 0, "trim_url_limit");
         std::vector<std::string> rel;
-        const Value relWords = pySplit(stringArg(3, "rel", ""), nullptr, -1, false);
+        const Value* relArg = arg(a, 3, "rel");
+        if (relArg && relArg->truthy() && !relArg->isString()) fail(line, "'" + relArg->typeName() + "' object has no attribute 'split'");
+        const Value relWords = pySplit(relArg && relArg->truthy() ? relArg->str() : std::string(), nullptr, -1, false);
         for (const Value& x : relWords.asArray()) rel.push_back(x.str());
         if (argBool(a, 1, "nofollow", false)) rel.emplace_back("nofollow");
         rel.emplace_back("noopener");
@@ -262,9 +276,19 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
                 if (!ok) fail(line, scheme.repr() + " is not a valid URI scheme prefix.");
                 schemes.push_back(s);
             }
-        std::optional<std::int64_t> limit;
-        if (trim && !trim->isNone()) limit = intArg(0, "trim_url_limit", 0);
-        return Value(urlize(v.str(), limit, relText, stringArg(2, "target", ""), schemes));
+        // trim_url_limit is only compared with the links found: len(x) > limit, then x[:limit]
+        auto trimUrl = [&](const std::string& x) -> std::string {
+            if (!trim || trim->isNone()) return x;
+            if (trim->isUndefined()) failUndefined(*trim, line);
+            if (!trim->isNumber()) fail(line, "'>' not supported between instances of 'int' and '" + trim->typeName() + "'");
+            const auto cps = codePoints(x);
+            if (static_cast<double>(cps.size()) <= trim->asDouble()) return x;
+            if (trim->isFloat()) fail(line, "slice indices must be integers or None or have an __index__ method");
+            std::string shown;
+            for (std::int64_t k = 0; k < trim->asInt() && k < static_cast<std::int64_t>(cps.size()); ++k) shown += cps[static_cast<std::size_t>(k)];
+            return shown + "...";
+        };
+        return Value(urlize(v.str(), trimUrl, relText, stringArg(2, "target", ""), schemes));
     }
     if (name == "xmlattr") {
         requireDefined(v, line);
@@ -313,7 +337,9 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         // then int(float(value)), then the default
         requireDefined(v, line);
         const Value* def = arg(a, 0, "default");
-        const std::int64_t base = intArg(1, "base", 10);
+        // int(value, base) raising TypeError for a base that isn't an integer falls to the next step
+        const Value* baseArg = arg(a, 1, "base");
+        const std::int64_t base = !baseArg ? 10 : baseArg->isInt() || baseArg->isBool() ? baseArg->asInt() : -1;
         const Value fallback = def ? *def : Value(0);
         if (v.isNumber()) {
             if (v.isFloat() && !std::isfinite(v.asDouble())) return fallback;
@@ -341,12 +367,21 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return v.isFloat() ? Value(std::fabs(v.asDouble())) : Value(v.asInt() < 0 ? -v.asInt() : v.asInt());
     }
     if (name == "round") {
-        const std::int64_t p = intArg(0, "precision", 0);
+        const Value* precisionArg = arg(a, 0, "precision");
+        const bool noPrecision = precisionArg && precisionArg->isNone();  // round(x, None): an int, as round(x)
+        const std::int64_t p = noPrecision ? 0 : intArg(0, "precision", 0);
         const std::string method = stringArg(1, "method", "common");
         if (method != "common" && method != "ceil" && method != "floor") fail(line, "method must be common, ceil or floor");
         if (!v.isNumber()) fail(line, "type " + (v.isUndefined() ? std::string("Undefined") : v.typeName()) + " doesn't define __round__ method");
         if (p > 308 || p < -308) return method == "common" && !v.isFloat() ? Value(v.asInt()) : Value(p > 0 ? v.asDouble() : 0.0);
         const double x = v.asDouble();
+        if (noPrecision) {
+            if (method != "common") fail(line, "unsupported operand type(s) for ** or pow(): 'int' and 'NoneType'");
+            if (!v.isFloat()) return Value(v.asInt());
+            if (!std::isfinite(x)) fail(line, std::isnan(x) ? "cannot convert float NaN to integer" : "cannot convert float infinity to integer");
+            if (std::fabs(x) >= 9.2e18) fail(line, "round(): number too large for the sandbox");
+            return Value(static_cast<std::int64_t>(std::nearbyint(x)));
+        }
         if (method != "common") {  // math.ceil / math.floor(value * 10**precision) / 10**precision
             const double scale = std::pow(10.0, static_cast<double>(p));
             return Value((method == "ceil" ? std::ceil(x * scale) : std::floor(x * scale)) / scale);
@@ -422,7 +457,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         const bool cs = argBool(a, 0, "case_sensitive", false);
         const std::string by = stringArg(1, "by", "key");
         if (by != "key" && by != "value") fail(line, "You can only sort by either \"key\" or \"value\"");
-        const bool reverse = argBool(a, 2, "reverse", false);
+        const bool reverse = reverseArg(2);
         Array out;
         for (const auto& [k, val] : v.asObject().items) out.push_back(Value::tuple(Array{k, val}));
         const std::size_t pos = by == "value" ? 1 : 0;
@@ -448,7 +483,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return generator ? Value(std::move(items)) : Value::generator(std::move(items), kind, kind);
     }
     if (name == "sort") {
-        const bool reverse = argBool(a, 0, "reverse", false);
+        const bool reverse = reverseArg(0);
         const bool cs = argBool(a, 1, "case_sensitive", false);
         const Value* attribute = arg(a, 2, "attribute");
         Array items = iterate(v, line);
@@ -618,7 +653,8 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
     if (name == "attr") {
         const Value* n = arg(a, 0, "name");
         if (!n) fail(line, "do_attr() missing 1 required positional argument: 'name'");
-        return attribute(v, n->str(), line);
+        if (!n->isString()) fail(line, "attribute name must be string, not '" + (n->isUndefined() ? std::string("Undefined") : n->typeName()) + "'");
+        return attribute(v, n->asString(), line);
     }
     fail(line, "No filter named '" + name + "'.", TemplateError::Cause::UnknownFilter, name);
 }

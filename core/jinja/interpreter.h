@@ -682,7 +682,19 @@ public:
         requireDefined(l, line);
         requireDefined(r, line);
         if (const auto c = compareValues(l, r)) return *c;
-        fail(line, "'" + std::string(op) + "' not supported between instances of '" + l.typeName() + "' and '" + r.typeName() + "'");
+        // Python compares lists at their first unequal items, and names those
+        const Value *x = &l, *y = &r;
+        while (x->isArray() && y->isArray() && x->isTuple() == y->isTuple()) {
+            const Array &xs = x->asArray(), &ys = y->asArray();
+            std::size_t i = 0;
+            while (i < xs.size() && i < ys.size() && xs[i] == ys[i]) ++i;
+            if (i == xs.size() || i == ys.size()) break;
+            x = &xs[i];
+            y = &ys[i];
+        }
+        requireDefined(*x, line);
+        requireDefined(*y, line);
+        fail(line, "'" + std::string(op) + "' not supported between instances of '" + x->typeName() + "' and '" + y->typeName() + "'");
     }
 
     // `item in container`. jinja2's Undefined iterates as empty, so nothing is in it.
@@ -714,7 +726,7 @@ public:
         if (obj.isArray() || obj.isString()) {
             if (!key.isNumber() || key.isFloat()) {
                 if (key.isString()) return getAttr(obj, key.asString(), line);
-                fail(line, "indices must be integers, not " + key.typeName());
+                return missingItem(obj, key);  // Python's TypeError, which jinja2's getitem turns into undefined
             }
             std::int64_t i = key.asInt();
             if (obj.isArray()) {

@@ -524,13 +524,8 @@ std::size_t countOf(std::string_view s, std::string_view x) {
 
 }  // namespace
 
-std::string urlize(std::string_view text, std::optional<std::int64_t> trimUrlLimit, std::string_view rel, std::string_view target,
-                   const std::vector<std::string>& extraSchemes) {
-    auto trimUrl = [&](const std::string& x) {
-        if (!trimUrlLimit || static_cast<std::int64_t>(length(x)) <= *trimUrlLimit) return x;
-        const auto cps = decode(x);
-        return encode(cps, 0, static_cast<std::size_t>(std::max<std::int64_t>(0, *trimUrlLimit))) + "...";
-    };
+std::string urlize(std::string_view text, const std::function<std::string(const std::string&)>& trimUrl, std::string_view rel,
+                   std::string_view target, const std::vector<std::string>& extraSchemes) {
     const std::string relAttr = rel.empty() ? "" : " rel=\"" + htmlEscape(rel) + "\"";
     const std::string targetAttr = target.empty() ? "" : " target=\"" + htmlEscape(target) + "\"";
     // re.split(r"(\s+)", escape(text)): words and the whitespace between them

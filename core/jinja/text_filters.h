@@ -5,6 +5,7 @@
 #include "core/jinja/value.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,9 +36,10 @@ std::string stripTags(std::string_view s);
 std::string truncate(std::string_view s, std::int64_t length, bool killWords, std::string_view end, std::int64_t leeway);
 // jinja2.utils.url_quote: UTF-8 percent-encoding, "/" kept unless forQuery, and there spaces as "+".
 std::string urlQuote(std::string_view s, bool forQuery);
-// jinja2.utils.urlize with the environment's policies (rel "noopener" joined to `rel`).
-std::string urlize(std::string_view text, std::optional<std::int64_t> trimUrlLimit, std::string_view rel, std::string_view target,
-                   const std::vector<std::string>& extraSchemes);
+// jinja2.utils.urlize: `rel` and `target` as do_urlize resolved them; `trimUrl` shortens a link's
+// text (trim_url_limit), called only for the links found.
+std::string urlize(std::string_view text, const std::function<std::string(const std::string&)>& trimUrl, std::string_view rel,
+                   std::string_view target, const std::vector<std::string>& extraSchemes);
 // do_wordwrap: each line of `s` through textwrap.wrap(width, break_long_words, break_on_hyphens,
 // expand_tabs=False, replace_whitespace=False), all joined with `wrapString`; "string too long"
 // past maxBytes.

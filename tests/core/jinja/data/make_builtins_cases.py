@@ -207,6 +207,25 @@ KEYWORDS = [
 ]
 for i, template in enumerate(KEYWORDS):
     add("forms-%02d" % i, template, users=KW, x=[1])
+CORNERS = [
+    ("urlize-limit-unused", "{{ 'no links here' | urlize('x') }}|{{ 'a b' | urlize(u) }}"),
+    ("urlize-limit-used", "{{ 'http://x.com' | urlize('x') }}"),
+    ("urlize-rel-not-text", "{{ 'a' | urlize(rel=7) }}"),
+    ("percent-undefined-mapping", "{{ 'abc' % u }}|{{ '%s!' % u }}"),
+    ("tuple-subscript", "{{ 'abc'[0, 1] }}|{{ {(1, 2): 'x'}[1, 2] }}|{{ [1, 2][1.5] }}|{{ [1, 2][none] is defined }}"),
+    ("sort-undefined-keys", "{{ 'nan' | sort(attribute='zz') }}|{{ [{'a': 1}, {'a': 1}] | sort(attribute='a') }}"),
+    ("sort-mixed-items", "{{ [[1, 'a'], [1, 2]] | sort }}"),
+    ("sort-undefined-against-number", "{{ [{'a': 1}, {}] | sort(attribute='a') }}"),
+    ("trim-list-chars", "{{ 'abc' | trim(['a']) }}"),
+    ("sort-reverse-text", "{{ [2, 1] | sort('yes') }}"),
+    ("dictsort-reverse-text", "{{ {'a': 1} | dictsort(reverse='yes') }}"),
+    ("groupby-undefined-attribute", "{{ ['a', 'b'] | groupby(u, {'d': 1}) }}"),
+    ("attr-name-number", "{{ 'abc' | attr(1) }}"),
+    ("center-none-width", "{{ 'abc' | center(none) }}"),
+    ("none-arguments", "{{ 2.5 | round(none) }}|{{ 3.5 | round(none) }}|{{ '12' | int(base=none) }}|{{ 'aaa' | replace('a', 'b', none) }}|{{ 'abcdefghij' | truncate(5, leeway=none) }}"),
+]
+for name, template in CORNERS:
+    add(name, template)
 add("too-many-arguments", "{{ [1, 2] | first(5) }}", error_part="were given")
 add("too-many-arguments-center", "{{ 'a' | center(3, 'x') }}", error_part="were given")
 add("too-many-arguments-test", "{{ 2 is even(2) }}", error_part="were given")
