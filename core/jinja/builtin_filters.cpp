@@ -410,6 +410,7 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         if (v.isString()) return Value(static_cast<std::int64_t>(codePoints(v.asString()).size()));
         if (v.isArray()) return Value(static_cast<std::int64_t>(v.asArray().size()));
         if (v.isObject() && !v.asObject().isNamespace) return Value(static_cast<std::int64_t>(v.asObject().items.size()));
+        if (v.isObject() && v.asObject().className == "LoopContext") return *v.asObject().find("length");
         if (v.isUndefined()) return Value(0);
         fail(line, "object of type '" + v.typeName() + "' has no len()");
     }

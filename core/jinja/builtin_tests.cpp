@@ -63,7 +63,7 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
     if (name == "iterable") return v.isUndefined() || v.isGenerator() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     if (name == "sequence") return v.isUndefined() || v.isArray() || v.isString() || (v.isObject() && !v.asObject().isNamespace);
     // jinja2's Undefined and a loop object are callable too
-    if (name == "callable") return v.isCallable() || v.isUndefined() || (v.isObject() && v.asObject().find("__call__"));
+    if (name == "callable") return v.isCallable() || v.isUndefined() || (v.isObject() && v.asObject().className == "LoopContext");
     if (name == "escaped") return v.isMarkup();  // hasattr(value, "__html__")
     if (name == "filter") return isName(isBuiltinFilter);
     if (name == "test") return isName(isBuiltinTest);

@@ -157,7 +157,7 @@ private:
                 if (s.target) {
                     const Value ns = eval(*s.target);
                     if (!ns.isObject() || !ns.asObject().isNamespace || !ns.asObject().className.empty())
-                        fail(s.line, "can't assign to an attribute of a " + ns.typeName() + " (only namespace() objects)");
+                        fail(s.line, "cannot assign attribute on non-namespace object");
                     ns.objectPtr()->set(s.attr, std::move(v));
                 } else {
                     assign(s.targets, std::move(v), s.line);
@@ -288,7 +288,9 @@ private:
         auto lastChanged = std::make_shared<std::optional<Value>>();
         for (std::int64_t i = 0; i < n; ++i) {
             if (++iterations_ > limits_.maxLoopIterations) fail(s.line, "loop iterations exceed the sandbox limit");
-            auto loop = std::make_shared<Object>();
+            auto loop = std::make_shared<Object>();  // jinja2's LoopContext: attributes, not a mapping
+            loop->isNamespace = true;
+            loop->className = "LoopContext";
             loop->set("index", Value(i + 1));
             loop->set("index0", Value(i));
             loop->set("revindex", Value(n - i));

@@ -190,6 +190,8 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
 
 std::string objectTypeRepr(const Value& v) {
     if (v.isNone()) return "None";
+    if (v.isObject() && v.asObject().className == "LoopContext") return "jinja2.runtime.LoopContext object";
+    if (v.isObject() && !v.asObject().className.empty()) return "jinja2.utils." + v.asObject().className + " object";
     if (v.isObject() && v.asObject().isNamespace) return "jinja2.utils.Namespace object";
     return v.typeName() + " object";
 }

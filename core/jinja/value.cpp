@@ -365,6 +365,8 @@ std::string Value::repr() const {
     if (isObject()) {
         const NestingGuard guard;
         const auto& o = asObject();
+        if (o.className == "LoopContext") return "<LoopContext " + o.find("index")->str() + "/" + o.find("length")->str() + ">";
+        if (!o.className.empty()) return "<jinja2.utils." + o.className + " object>";
         std::string out = o.isNamespace ? "<Namespace {" : "{";
         for (std::size_t i = 0; i < o.items.size(); ++i)
             out += (i ? ", " : "") + o.items[i].first.repr() + ": " + o.items[i].second.repr();

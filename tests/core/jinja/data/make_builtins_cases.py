@@ -136,6 +136,9 @@ add("loop-vars", "{% for x in 'abc' %}{{ loop.index }}{{ loop.index0 }}{{ loop.r
 add("loop-changed", "{% for e in entries %}{% if loop.changed(e.day) %}<{{ e.day }}>{% endif %}{{ e.t }} {% endfor %}|{% for x in [1, 1, 2, 1] %}{{ loop.changed(x) }} {% endfor %}|{% for x in [1, 2] %}{{ loop.changed() }}{{ loop.changed() }} {% endfor %}|{% for a, b in [(1, 2), (1, 3), (1, 3)] %}{{ loop.changed(a, b) }}{{ loop.changed(a) }} {% endfor %}",
     entries=[{"day": "mon", "t": "a"}, {"day": "mon", "t": "b"}, {"day": "tue", "t": "c"}, {"day": "mon", "t": "d"}])
 add("loop-changed-nested", "{% for row in [[1, 1], [1, 2]] %}{% for x in row %}{{ loop.changed(x) }}{% endfor %}{{ loop.changed(row[0]) }} {% endfor %}")
+add("loop-object", "{% for x in [1, 2] %}{{ loop }}{{ loop is mapping }}{{ loop | length }}{{ loop is callable }}{{ loop.items is defined }}{{ loop.zz is defined }};{% endfor %}{% set c = cycler(1) %}{{ c is mapping }}{{ c.items }}")
+add("loop-missing-attribute", "{% for x in [1] %}{{ loop.zz + 1 }}{% endfor %}")
+add("loop-assign", "{% for x in [1] %}{% set loop.index = 5 %}{% endfor %}")
 add("loop-cycle-empty", "{% for x in [1] %}{{ loop.cycle() }}{% endfor %}")
 add("loop-recursive-depth", "{% for x in [1, [2, [3]]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}{{ x }}:{{ loop.depth }}{{ loop.depth0 }}{{ loop.first }}{{ loop.length }};{% endif %}{% endfor %}")
 
