@@ -199,7 +199,8 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
             if (!v.isArray() && !(v.isObject() && !v.asObject().isNamespace)) fail(line, "object of type '" + v.typeName() + "' has no len()");
             const auto size = static_cast<std::int64_t>(v.isArray() ? v.asArray().size() : v.asObject().items.size());
             if (size <= length + leeway) return v;
-            fail(line, killWords ? "unsupported operand type(s) for +: '" + v.typeName() + "' and 'str'" : "'" + v.typeName() + "' object has no attribute 'rsplit'");
+            if (!killWords) fail(line, "'" + v.typeName() + "' object has no attribute 'rsplit'");
+            fail(line, v.isArray() ? "can only concatenate list (not \"str\") to list" : "unsupported operand type(s) for +: 'dict' and 'str'");
         }
         std::string out;
         withLine(line, [&] { out = truncate(v.str(), length, killWords, end, leeway); });
@@ -507,7 +508,19 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         for (const auto& item : iterate(v, line)) {
             const Value key = sortKey(attrPath(item, attribute), cs);
             const auto hash = hashKey(key);
-            if (!hash) fail(line, "unhashable type: '" + key.typeName() + "'");
+            if (!hash) {  // Python names the unhashable value inside a tuple
+                const Value* inner = &key;
+                for (bool deeper = true; deeper && inner->isTuple();) {
+                    deeper = false;
+                    for (const Value& x : inner->asArray())
+                        if (!hashKey(x)) {
+                            inner = &x;
+                            deeper = true;
+                            break;
+                        }
+                }
+                fail(line, "unhashable type: '" + inner->typeName() + "'");
+            }
             if (!seen.emplace(*hash, true).second) continue;
             out.push_back(item);
         }

@@ -34,7 +34,8 @@ std::vector<std::pair<Value, Value>> sortedItems(const Object& o) {
 
 // repr() with every dict's keys sorted, as pprint's _safe_repr writes it.
 std::string sortedRepr(const Value& v) {
-    if (!isDict(v) && !v.isArray()) return v.repr();
+    // groupby's _GroupTuple defines its own __repr__, which pprint leaves to it: plain repr()
+    if ((!isDict(v) && !v.isArray()) || v.isGroupTuple()) return v.repr();
     const NestingGuard guard;
     if (isDict(v)) {
         std::string out = "{";
@@ -63,7 +64,7 @@ public:
         const NestingGuard guard;
         const std::string rep = sortedRepr(v);
         const std::size_t used = indent + allowance;
-        if (length(rep) > (kWidth > used ? kWidth - used : 0)) {
+        if (length(rep) > (kWidth > used ? kWidth - used : 0) && !v.isGroupTuple()) {
             if (isDict(v)) return dict(v.asObject(), indent, allowance, level + 1);
             if (v.isArray() && v.isTuple()) return tuple(v.asArray(), indent, allowance, level + 1);
             if (v.isArray()) return list(v.asArray(), indent, allowance, level + 1);

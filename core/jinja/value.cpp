@@ -155,8 +155,8 @@ std::string Value::typeName() const {
     if (isBool()) return "bool";
     if (isInt()) return "int";
     if (isFloat()) return "float";
-    if (isString()) return "str";
-    if (isArray()) return isTuple() ? "tuple" : "list";
+    if (isString()) return isMarkup() ? "Markup" : "str";
+    if (isArray()) return isGroupTuple() ? "_GroupTuple" : isTuple() ? "tuple" : "list";
     if (isObject()) return !asObject().className.empty() ? asObject().className : asObject().isNamespace ? "Namespace" : "dict";
     if (isGenerator()) return asGenerator().kind;
     return "function";
@@ -349,7 +349,7 @@ std::string Value::repr() const {
     if (isBool()) return asBool() ? "True" : "False";
     if (isInt()) return std::to_string(asInt());
     if (isFloat()) return formatFloat(asDouble());
-    if (isString()) return pyStringRepr(asString());
+    if (isString()) return isMarkup() ? "Markup(" + pyStringRepr(asString()) + ")" : pyStringRepr(asString());
     if (isArray()) {
         const NestingGuard guard;
         const auto& a = asArray();

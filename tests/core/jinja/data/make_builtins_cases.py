@@ -225,10 +225,15 @@ CORNERS = [
     ("groupby-undefined-attribute", "{{ ['a', 'b'] | groupby(u, {'d': 1}) }}"),
     ("attr-name-number", "{{ 'abc' | attr(1) }}"),
     ("center-none-width", "{{ 'abc' | center(none) }}"),
+    ("markup-repr", "{{ ['<a>' | e, 'b' | safe] }}|{{ ('x' | e) | pprint }}"),
+    ("grouptuple-pprint", "{{ users | groupby('city') | first | pprint }}|{{ users | groupby('city') | pprint }}"),
+    ("grouptuple-round", "{{ (users | groupby('city') | first) | round }}"),
+    ("unique-unhashable-inside", "{{ users | groupby('city') | unique | list }}"),
+    ("truncate-list-killwords", "{{ range(20) | list | truncate(3, true, '', 0) }}"),
     ("none-arguments", "{{ 2.5 | round(none) }}|{{ 3.5 | round(none) }}|{{ '12' | int(base=none) }}|{{ 'aaa' | replace('a', 'b', none) }}|{{ 'abcdefghij' | truncate(5, leeway=none) }}"),
 ]
 for name, template in CORNERS:
-    add(name, template)
+    add(name, template, users=USERS)
 add("too-many-arguments", "{{ [1, 2] | first(5) }}", error_part="were given")
 add("too-many-arguments-center", "{{ 'a' | center(3, 'x') }}", error_part="were given")
 add("too-many-arguments-test", "{{ 2 is even(2) }}", error_part="were given")
