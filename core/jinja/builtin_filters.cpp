@@ -76,14 +76,13 @@ bool argBool(const CallArgs& a, std::size_t i, std::string_view name, bool def) 
 // A string that markupsafe keeps as Markup through the filter (upper, lower, trim, ...).
 Value sameKind(const Value& input, std::string s) { return input.isMarkup() ? Value::markup(std::move(s)) : Value(std::move(s)); }
 
-// Python's \w+ runs (non-ASCII characters other than whitespace count as word characters).
+// Python's \w+ runs.
 std::int64_t wordCount(const std::string& s) {
     std::int64_t n = 0;
     bool in = false;
     for (const auto& cp : codePoints(s)) {
         std::size_t i = 0;
-        const char32_t c = text::nextCodePoint(cp, i);
-        const bool word = c < 0x80 ? (std::isalnum(static_cast<int>(c)) || c == '_') : !isPySpace(c);
+        const bool word = text::wordClass(text::nextCodePoint(cp, i)) != text::WordClass::None;
         if (word && !in) ++n;
         in = word;
     }

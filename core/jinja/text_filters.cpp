@@ -40,12 +40,9 @@ std::size_t length(std::string_view s) {
     return n;
 }
 
-// Python's \w, approximately beyond ASCII: every non-ASCII code point that isn't whitespace.
-bool isWordChar(char32_t c) {
-    if (c < 0x80) return std::isalnum(static_cast<int>(c)) || c == '_';
-    return !isPyWhitespace(c);
-}
-bool isDigit(char32_t c) { return c >= '0' && c <= '9'; }
+// Python's \w and \d.
+bool isWordChar(char32_t c) { return td::wordClass(c) != td::WordClass::None; }
+bool isDigit(char32_t c) { return td::wordClass(c) == td::WordClass::Digit; }
 
 std::string trimPy(std::string_view s) {
     const auto cps = decode(s);
@@ -595,7 +592,7 @@ std::string urlize(std::string_view text, const std::function<std::string(const 
 namespace {
 
 bool isWrapSpace(char32_t c) { return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' '; }
-bool isLetter(char32_t c) { return isWordChar(c) && !isDigit(c); }  // [^\d\W]
+bool isLetter(char32_t c) { return td::wordClass(c) == td::WordClass::Letter; }  // [^\d\W]
 bool isWordPunct(char32_t c) { return isWordChar(c) || c == '!' || c == '"' || c == '\'' || c == '&' || c == '.' || c == ',' || c == '?'; }
 
 using Chunk = std::vector<char32_t>;

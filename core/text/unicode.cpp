@@ -1,5 +1,7 @@
 #include "core/text/unicode.h"
 
+#include <cctype>
+
 // How ICU is reached (decided in core/text/CMakeLists.txt):
 //  * AWQ_ICU_HEADERS: ICU's development files were found (Debian: libicu-dev). We include its
 //    headers and link libicuuc normally.
@@ -391,6 +393,27 @@ std::string mapCase(std::string_view s, bool upper) {
 
 std::string lowercase(std::string_view s) { return mapCase(s, false); }
 std::string uppercase(std::string_view s) { return mapCase(s, true); }
+
+WordClass wordClass(char32_t cp) {
+    if (cp < 0x80) {
+        if (cp >= '0' && cp <= '9') return WordClass::Digit;
+        return std::isalpha(static_cast<int>(cp)) || cp == '_' ? WordClass::Letter : WordClass::None;
+    }
+    const auto& api = icu();
+    if (!api.ok) {
+        warnNoIcuOnce();
+        return isUnicodeWhitespace(cp) ? WordClass::None : WordClass::Letter;
+    }
+    switch (api.charType(static_cast<int32_t>(cp))) {
+        case 1: case 2: case 3: case 4: case 5:  // U_UPPERCASE_LETTER .. U_OTHER_LETTER
+        case 10: case 11:                        // U_LETTER_NUMBER, U_OTHER_NUMBER
+            return WordClass::Letter;
+        case 9:  // U_DECIMAL_DIGIT_NUMBER
+            return WordClass::Digit;
+        default:
+            return WordClass::None;
+    }
+}
 
 std::string stripMarks(std::string_view s) {
     std::string out;
