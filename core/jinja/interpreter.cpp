@@ -1,13 +1,9 @@
-// The sandboxed Jinja interpreter: statements, expressions, attributes and the string/dict
-// methods chat templates call, with Python/Jinja semantics (Undefined, truthiness, and/or returning
-// operands, floor division and modulo, code-point string indexing, immutable lists and dicts).
-// Filters are in builtin_filters.cpp, tests in builtin_tests.cpp.
+// The sandboxed Jinja interpreter's attributes and the string / list / dict methods chat templates
+// call, with Python semantics (code-point string indexing, immutable lists and dicts); and
+// Template: parsing, jinja2's compile-time check of filter and test names, rendering.
 #include "core/jinja/interpreter.h"
 
-#include "core/util/html_escape.h"
-
 #include <cctype>
-#include <ctime>
 
 namespace awq::jinja {
 
