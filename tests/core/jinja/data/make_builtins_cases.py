@@ -4,7 +4,7 @@ jinja2 has built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults
 and for the loop object, rendered by the reference Jinja2 in the environment transformers uses for
 chat templates (see hf_jinja.py). builtins_cases.json: each builtin with its argument defaults,
 keyword forms and errors; builtins_matrix.json: each filter and test on each kind of value, and
-seeded random inputs for striptags, wordwrap, urlize and pprint (one case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
+seeded random inputs for striptags, wordwrap, urlize, pprint and loops (one case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
 the jinja2 version that produced it. Run: python3 make_builtins_cases.py"""
 import json
 import os
@@ -302,6 +302,47 @@ def random_value(depth):
 
 for k in range(25):
     add("random-pprint-%03d" % k, "{{ v | pprint }}", v=random_value(0))
+    matrix.append(cases.pop())
+
+# seeded random loops: every loop variable, loop.cycle / changed, cycler and joiner, set blocks and
+# filter blocks, in nested and filtered loops
+LOOP_SEQS = ["[1, 2, 2, 3]", "'abca'", "range(4)", "{'a': 1, 'b': 2}", "[]", "[[1, 2], [3]]", "range(7) | slice(3)", "[1, 2] | batch(1)"]
+LOOP_VARS = ["loop.index", "loop.index0", "loop.revindex", "loop.revindex0", "loop.first", "loop.last", "loop.length", "loop.depth",
+             "loop.depth0", "loop.previtem", "loop.nextitem", "loop.cycle('a', 'b', 'c')", "loop.changed(x)",
+             "loop.changed(loop.index // 2)", "loop.previtem is defined", "loop.nextitem is undefined"]
+LOOP_FILTERS = ["string", "upper", "length", "first", "list", "tojson", "e", "reverse | list", "sort", "sum", "join('-')", "center(6)",
+                "pprint", "wordcount", "unique | list", "batch(2) | list", "map('string') | list", "select | list", "max", "indent(1)"]
+
+
+def loop_body(depth):
+    parts = []
+    for _ in range(rng.randint(1, 3)):
+        r = rng.random()
+        if r < 0.35:
+            parts.append("{{ " + rng.choice(LOOP_VARS) + " }}")
+        elif r < 0.5:
+            parts.append("{{ x | " + rng.choice(LOOP_FILTERS) + " }}")
+        elif r < 0.62 and depth < 2:
+            parts.append(random_loop(depth + 1))
+        elif r < 0.72:
+            parts.append("{% if " + rng.choice(LOOP_VARS) + " %}T{% else %}F{% endif %}")
+        elif r < 0.82:
+            parts.append("{{ c.next() }}{{ j() }}")
+        elif r < 0.91:
+            parts.append("{% set t %}{{ x }}{% endset %}{{ t | " + rng.choice(LOOP_FILTERS) + " }}")
+        else:
+            parts.append("{% filter " + rng.choice(["upper", "trim", "title", "center(9)", "wordwrap(3)", "striptags"]) + " %} {{ x }} <b>{{ loop.index }}</b>{% endfilter %}")
+    return "".join(parts)
+
+
+def random_loop(depth):
+    condition = rng.choice(["", "", " if x", " if x is not string"])
+    return ("{% for x in " + rng.choice(LOOP_SEQS) + condition + " %}" + loop_body(depth) +
+            ("{% else %}E" if rng.random() < 0.3 else "") + "{% endfor %}")
+
+
+for k in range(80):
+    add("random-loop-%03d" % k, "{% set c = cycler(1, 2, 3) %}{% set j = joiner('|') %}" + random_loop(0))
     matrix.append(cases.pop())
 
 here = os.path.dirname(os.path.abspath(__file__))
