@@ -44,7 +44,11 @@ std::string upperFirst(const std::string& s, std::string (*rest)(const std::stri
 
 }  // namespace
 
-std::string pyCapitalize(const std::string& s) { return upperFirst(s, pyLower); }
+std::string pyCapitalize(const std::string& s) {  // the first character titlecased (Python 3.8+), the rest lowercased
+    if (s.empty()) return s;
+    const std::size_t first = std::min(s.size(), td::utf8SeqLen(static_cast<unsigned char>(s[0])));
+    return td::titlecase(s.substr(0, first)) + pyLower(s.substr(first));
+}
 
 std::string pyTitle(const std::string& s) {
     std::string out;

@@ -40,9 +40,8 @@ std::size_t length(std::string_view s) {
     return n;
 }
 
-// Python's \w and \d.
+// Python's \w.
 bool isWordChar(char32_t c) { return td::wordClass(c) != td::WordClass::None; }
-bool isDigit(char32_t c) { return td::wordClass(c) == td::WordClass::Digit; }
 
 std::string trimPy(std::string_view s) {
     const auto cps = decode(s);

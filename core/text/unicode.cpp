@@ -171,6 +171,7 @@ struct IcuApi {
     int32_t (*normalize)(const void*, const char16_t*, int32_t, char16_t*, int32_t, IcuError*) = nullptr;
     int32_t (*toLower)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
     int32_t (*toUpper)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
+    int32_t (*toTitle)(char16_t*, int32_t, const char16_t*, int32_t, void*, const char*, IcuError*) = nullptr;
     int8_t (*charType)(int32_t) = nullptr;
     bool ok = false;
     std::string description;
@@ -186,6 +187,7 @@ IcuApi loadIcu() {
     api.normalize = reinterpret_cast<decltype(api.normalize)>(&unorm2_normalize);
     api.toLower = reinterpret_cast<decltype(api.toLower)>(&u_strToLower);
     api.toUpper = reinterpret_cast<decltype(api.toUpper)>(&u_strToUpper);
+    api.toTitle = reinterpret_cast<decltype(api.toTitle)>(&u_strToTitle);
     api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
     api.ok = true;
     api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
@@ -241,8 +243,9 @@ IcuApi loadIcu() {
     api.normalize = reinterpret_cast<decltype(api.normalize)>(sym("unorm2_normalize"));
     api.toLower = reinterpret_cast<decltype(api.toLower)>(sym("u_strToLower"));
     api.toUpper = reinterpret_cast<decltype(api.toUpper)>(sym("u_strToUpper"));
+    api.toTitle = reinterpret_cast<decltype(api.toTitle)>(sym("u_strToTitle"));
     api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
-    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.charType;
+    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.toTitle && api.charType;
     api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
                                    ", loaded at run time)"
                              : "unavailable: " + loaded + " lacks some entry points";
@@ -354,8 +357,12 @@ std::string normalize(std::string_view s, NormalForm form) {
 
 namespace {
 
-// Each character through ICU's full case mapping (u_strToLower / u_strToUpper); ASCII directly.
-std::string mapCase(std::string_view s, bool upper) {
+enum class Case { Lower, Upper, Title };
+
+// Each character through ICU's full case mapping (u_strToLower / u_strToUpper / u_strToTitle);
+// ASCII directly.
+std::string mapCase(std::string_view s, Case to) {
+    const bool upper = to != Case::Lower;
     std::string out;
     out.reserve(s.size());
     const auto& api = icu();
@@ -378,8 +385,10 @@ std::string mapCase(std::string_view s, bool upper) {
         const std::u16string src = toUtf16(ch);
         std::array<char16_t, 8> dst{};
         IcuError err = 0;
-        const int32_t n = (upper ? api.toUpper : api.toLower)(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
-                                                              static_cast<int32_t>(src.size()), "", &err);
+        const int32_t n = to == Case::Title ? api.toTitle(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                                          static_cast<int32_t>(src.size()), nullptr, "", &err)
+                                            : (to == Case::Upper ? api.toUpper : api.toLower)(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                                                                               static_cast<int32_t>(src.size()), "", &err);
         if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) {
             out.append(ch);
         } else {
@@ -391,8 +400,9 @@ std::string mapCase(std::string_view s, bool upper) {
 
 }  // namespace
 
-std::string lowercase(std::string_view s) { return mapCase(s, false); }
-std::string uppercase(std::string_view s) { return mapCase(s, true); }
+std::string lowercase(std::string_view s) { return mapCase(s, Case::Lower); }
+std::string uppercase(std::string_view s) { return mapCase(s, Case::Upper); }
+std::string titlecase(std::string_view s) { return mapCase(s, Case::Title); }
 
 WordClass wordClass(char32_t cp) {
     if (cp < 0x80) {

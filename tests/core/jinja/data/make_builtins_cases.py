@@ -230,6 +230,7 @@ CORNERS = [
     ("grouptuple-round", "{{ (users | groupby('city') | first) | round }}"),
     ("unique-unhashable-inside", "{{ users | groupby('city') | unique | list }}"),
     ("truncate-list-killwords", "{{ range(20) | list | truncate(3, true, '', 0) }}"),
+    ("capitalize-titlecase", "{{ 'ǆemal' | capitalize }}|{{ 'ﬁx IT' | capitalize }}|{{ 'ßa' | capitalize }}|{{ 'ǆemal'.capitalize() }}|{{ 'élan' | capitalize }}"),
     ("unicode-words", "{{ 'a—b c…d e_f ٣٤ x²y ñ̃' | wordcount }}|{{ 'über—straße' | wordwrap(6) }}|{{ 'naïve-café—déjà vu' | wordwrap(7) }}|{{ 'ab—cd' | wordwrap(3) }}"),
     ("none-arguments", "{{ 2.5 | round(none) }}|{{ 3.5 | round(none) }}|{{ '12' | int(base=none) }}|{{ 'aaa' | replace('a', 'b', none) }}|{{ 'abcdefghij' | truncate(5, leeway=none) }}"),
 ]
