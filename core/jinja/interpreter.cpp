@@ -323,17 +323,18 @@ void checkBody(const Body& body, bool soft) {
     for (const auto& s : body) checkStmt(*s, soft);
 }
 
-std::shared_ptr<const Body> parseChecked(std::string_view source) {
-    auto body = std::make_shared<const Body>(parseTemplate(source));
-    checkBody(*body, false);
-    return body;
-}
-
 }  // namespace
 
-Template::Template(std::string_view source) : body_(parseChecked(source)) {}
+Template::Template(std::string_view source) : body_(std::make_shared<const Body>(parseTemplate(source))) {
+    try {
+        checkBody(*body_, false);
+    } catch (const TemplateError& e) {
+        unknownName_ = std::make_shared<const TemplateError>(e);
+    }
+}
 
 std::string Template::render(const Object& variables, const RenderLimits& limits) const {
+    if (unknownName_) throw *unknownName_;
     Interpreter in(variables, limits);
     return in.run(*body_);
 }

@@ -72,12 +72,8 @@ ChatTemplate::ChatTemplate(std::string source, fs::path origin) {
     try {
         impl->tmpl = std::make_unique<jinja::Template>(impl->source);
     } catch (const jinja::TemplateError& e) {
-        using Cause = jinja::TemplateError::Cause;
-        std::string fix = "fix the template, or remove it to use the plain-text fallback";
-        if (e.cause() == Cause::UnknownFilter || e.cause() == Cause::UnknownTest)
-            fix = std::string(e.cause() == Cause::UnknownFilter ? "the filter '" : "the test '") + e.name() + "' at line " +
-                  std::to_string(e.line()) + " is not one Jinja2 has (the template was written for another renderer): " + fix;
-        throw Error(std::string("chat template can't be parsed: ") + e.what(), impl->origin, fix);
+        throw Error(std::string("chat template can't be parsed: ") + e.what(), impl->origin,
+                    "fix the template, or remove it to use the plain-text fallback");
     }
     impl_ = std::move(impl);
 }

@@ -243,6 +243,10 @@ private slots:
         };
         const std::string refused = fixOf("{% if messages[0].role == 'user' %}\n{{ raise_exception('no users') }}{% endif %}");
         check(refused, {"raise_exception at line 2", "check the messages"});
+        // a filter jinja2 doesn't have fails the render, as transformers' compile at render time does;
+        // the template (and so the tokenizer) still loads
+        awq::ChatTemplate unknown("a\n\n{{ messages | frobnicate }}", "t.jinja");
+        QVERIFY_THROWS_EXCEPTION(awq::Error, unknown.render({{"user", "hi"}}, false));
         const std::string unknownFilter = fixOf("a\n\n{{ messages | frobnicate }}");
         check(unknownFilter, {"the filter 'frobnicate' at line 3", "not one Jinja2 has"});
         QVERIFY(unknownFilter.find("messages") == std::string::npos);
