@@ -43,6 +43,16 @@ std::size_t length(std::string_view s) {
 // Python's \w.
 bool isWordChar(char32_t c) { return td::wordClass(c) != td::WordClass::None; }
 
+std::vector<std::string_view> splitOn(std::string_view s, char sep) {
+    std::vector<std::string_view> out;
+    for (std::size_t start = 0;;) {
+        const std::size_t p = s.find(sep, start);
+        out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+        if (p == std::string_view::npos) return out;
+        start = p + 1;
+    }
+}
+
 std::string trimPy(std::string_view s) {
     const auto cps = decode(s);
     std::size_t b = 0, e = cps.size();
@@ -199,43 +209,33 @@ std::string fileSizeFormat(double bytes, bool binary) {
 
 namespace {
 
-// html.unescape's entity table, cut to HTML 4's named entities (html.entities.name2codepoint)
-// plus &apos;. Names of Latin-1 characters are also recognized without the semicolon, as HTML5's
-// legacy names are.
-const std::unordered_map<std::string, char32_t>& entities() {
-    static const std::unordered_map<std::string, char32_t> table = [] {
+// html.unescape's named character references: the name (without its semicolon) -> its text, and
+// whether HTML also takes the name without the semicolon (a legacy name such as "amp" or "eacute").
+struct Entity {
+    std::string text;
+    bool legacy = false;
+};
+
+const std::unordered_map<std::string, Entity>& entities() {
+    static const std::unordered_map<std::string, Entity> table = [] {
         static const char* const kTable =
-    "AElig=198;Aacute=193;Acirc=194;Agrave=192;Alpha=913;Aring=197;Atilde=195;Auml=196;Beta=914;Ccedil=199;Chi=935;"
-    "Dagger=8225;Delta=916;ETH=208;Eacute=201;Ecirc=202;Egrave=200;Epsilon=917;Eta=919;Euml=203;Gamma=915;Iacute=20"
-    "5;Icirc=206;Igrave=204;Iota=921;Iuml=207;Kappa=922;Lambda=923;Mu=924;Ntilde=209;Nu=925;OElig=338;Oacute=211;Oc"
-    "irc=212;Ograve=210;Omega=937;Omicron=927;Oslash=216;Otilde=213;Ouml=214;Phi=934;Pi=928;Prime=8243;Psi=936;Rho="
-    "929;Scaron=352;Sigma=931;THORN=222;Tau=932;Theta=920;Uacute=218;Ucirc=219;Ugrave=217;Upsilon=933;Uuml=220;Xi=9"
-    "26;Yacute=221;Yuml=376;Zeta=918;aacute=225;acirc=226;acute=180;aelig=230;agrave=224;alefsym=8501;alpha=945;amp"
-    "=38;and=8743;ang=8736;aring=229;asymp=8776;atilde=227;auml=228;bdquo=8222;beta=946;brvbar=166;bull=8226;cap=87"
-    "45;ccedil=231;cedil=184;cent=162;chi=967;circ=710;clubs=9827;cong=8773;copy=169;crarr=8629;cup=8746;curren=164"
-    ";dArr=8659;dagger=8224;darr=8595;deg=176;delta=948;diams=9830;divide=247;eacute=233;ecirc=234;egrave=232;empty"
-    "=8709;emsp=8195;ensp=8194;epsilon=949;equiv=8801;eta=951;eth=240;euml=235;euro=8364;exist=8707;fnof=402;forall"
-    "=8704;frac12=189;frac14=188;frac34=190;frasl=8260;gamma=947;ge=8805;gt=62;hArr=8660;harr=8596;hearts=9829;hell"
-    "ip=8230;iacute=237;icirc=238;iexcl=161;igrave=236;image=8465;infin=8734;int=8747;iota=953;iquest=191;isin=8712"
-    ";iuml=239;kappa=954;lArr=8656;lambda=955;lang=9001;laquo=171;larr=8592;lceil=8968;ldquo=8220;le=8804;lfloor=89"
-    "70;lowast=8727;loz=9674;lrm=8206;lsaquo=8249;lsquo=8216;lt=60;macr=175;mdash=8212;micro=181;middot=183;minus=8"
-    "722;mu=956;nabla=8711;nbsp=160;ndash=8211;ne=8800;ni=8715;not=172;notin=8713;nsub=8836;ntilde=241;nu=957;oacut"
-    "e=243;ocirc=244;oelig=339;ograve=242;oline=8254;omega=969;omicron=959;oplus=8853;or=8744;ordf=170;ordm=186;osl"
-    "ash=248;otilde=245;otimes=8855;ouml=246;para=182;part=8706;permil=8240;perp=8869;phi=966;pi=960;piv=982;plusmn"
-    "=177;pound=163;prime=8242;prod=8719;prop=8733;psi=968;quot=34;rArr=8658;radic=8730;rang=9002;raquo=187;rarr=85"
-    "94;rceil=8969;rdquo=8221;real=8476;reg=174;rfloor=8971;rho=961;rlm=8207;rsaquo=8250;rsquo=8217;sbquo=8218;scar"
-    "on=353;sdot=8901;sect=167;shy=173;sigma=963;sigmaf=962;sim=8764;spades=9824;sub=8834;sube=8838;sum=8721;sup=88"
-    "35;sup1=185;sup2=178;sup3=179;supe=8839;szlig=223;tau=964;there4=8756;theta=952;thetasym=977;thinsp=8201;thorn"
-    "=254;tilde=732;times=215;trade=8482;uArr=8657;uacute=250;uarr=8593;ucirc=251;ugrave=249;uml=168;upsih=978;upsi"
-    "lon=965;uuml=252;weierp=8472;xi=958;yacute=253;yen=165;yuml=255;zeta=950;zwj=8205;zwnj=8204;apos=39";
-        std::unordered_map<std::string, char32_t> t;
+#include "core/jinja/html_entities.inc"
+            ;
+        std::unordered_map<std::string, Entity> t;
         std::string_view all(kTable);
         while (!all.empty()) {
             const std::size_t semi = all.find(';');
-            const std::string_view entry = all.substr(0, semi);
-            const std::size_t eq = entry.find('=');
-            t.emplace(std::string(entry.substr(0, eq)), static_cast<char32_t>(std::stoul(std::string(entry.substr(eq + 1)))));
+            std::string_view entry = all.substr(0, semi);
             all.remove_prefix(semi == std::string_view::npos ? all.size() : semi + 1);
+            const std::size_t eq = entry.find('=');
+            Entity e;
+            std::string_view points = entry.substr(eq + 1);
+            if (!points.empty() && points.back() == '!') {
+                e.legacy = true;
+                points.remove_suffix(1);
+            }
+            for (const auto& cp : splitOn(points, '+')) td::appendUtf8(e.text, static_cast<char32_t>(std::stoul(std::string(cp), nullptr, 16)));
+            t.emplace(std::string(entry.substr(0, eq)), std::move(e));
         }
         return t;
     }();
@@ -292,16 +292,16 @@ std::string unescapeHtml(std::string_view s) {
         const auto& table = entities();
         if (semicolon)
             if (auto it = table.find(name); it != table.end()) {
-                td::appendUtf8(out, it->second);
+                out += it->second.text;
                 i = k + 1;
                 continue;
             }
-        // the longest prefix that is a name usable without its semicolon (Latin-1 ones)
+        // the longest prefix that is a legacy name, which needs no semicolon
         bool found = false;
         for (std::size_t len = name.size(); len >= 2 && !found; --len) {
             auto it = table.find(name.substr(0, len));
-            if (it != table.end() && it->second < 0x100) {
-                td::appendUtf8(out, it->second);
+            if (it != table.end() && it->second.legacy) {
+                out += it->second.text;
                 i = j + len;
                 found = true;
             }
@@ -400,15 +400,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 bool istartsWith(std::string_view s, std::string_view prefix) { return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix); }
 
-std::vector<std::string_view> splitOn(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    for (std::size_t start = 0;;) {
-        const std::size_t p = s.find(sep, start);
-        out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
-        if (p == std::string_view::npos) return out;
-        start = p + 1;
-    }
-}
 
 // After the host: an optional ":port" (1 to 5 digits), then the end or a path, query or fragment.
 bool validTail(std::string_view rest) {

@@ -30,7 +30,7 @@ std::optional<std::int64_t> pyParseInt(std::string_view s, int base);
 // do_filesizeformat: "1 Byte", "12 Bytes", "1.5 kB" (1000s) or "1.5 KiB" (binary, 1024s).
 std::string fileSizeFormat(double bytes, bool binary);
 // Markup(s).striptags(): comments and tags removed, whitespace runs collapsed to one space,
-// HTML entities unescaped (the named HTML 4 entities, &apos; and numeric references).
+// HTML's character references unescaped as html.unescape does (HTML5's names, numeric ones).
 std::string stripTags(std::string_view s);
 // do_truncate(s, length, killwords, end, leeway).
 std::string truncate(std::string_view s, std::int64_t length, bool killWords, std::string_view end, std::int64_t leeway);

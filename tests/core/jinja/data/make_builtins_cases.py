@@ -4,8 +4,9 @@ jinja2 has built in (jinja2.filters.FILTERS, jinja2.tests.TESTS, jinja2.defaults
 and for the loop object, rendered by the reference Jinja2 in the environment transformers uses for
 chat templates (see hf_jinja.py). builtins_cases.json: each builtin with its argument defaults,
 keyword forms and errors; builtins_matrix.json: each filter and test on each kind of value, and
-seeded random inputs for striptags, wordwrap, urlize, pprint and loops (one case a line). test_jinja_builtins compares the C++ interpreter against both; each file records
-the jinja2 version that produced it. Run: python3 make_builtins_cases.py"""
+seeded random inputs for striptags, wordwrap, urlize, pprint and loops (one case a line).
+test_jinja_builtins compares the C++ interpreter against both; each file records the jinja2 version
+that produced it. Run: python3 make_builtins_cases.py"""
 import json
 import os
 import random
@@ -149,7 +150,7 @@ add("urlize-bad-scheme", "{{ 'x' | urlize(extra_schemes=['f']) }}")
 add("wordwrap-more", "{{ 'a--b c---d e' | wordwrap(3) }}\n--\n{{ ('x' * 25) | wordwrap(10, break_on_hyphens=false) }}\n--\n{{ 'ab-cd-ef-gh-ij' | wordwrap(5) }}\n--\n{{ 'tab\\there  and\\ttabs' | wordwrap(6) }}\n--\n{{ 'one two' | wordwrap(1) }}\n--\n{{ '' | wordwrap(5) }}|{{ 'ünïcödé wörds hère' | wordwrap(8) }}\n--\n{{ 'end.--start x' | wordwrap(7) }}")
 add("wordwrap-zero", "{{ 'a' | wordwrap(0) }}")
 add("pprint-more", "{{ {'outer': {'inner': ['x' * 20, 'y' * 20, 'z' * 20], 'k': (1, 2, 3)}, 'a': 'short'} | pprint }}\n{{ ('w' * 50, 'v' * 50) | pprint }}\n{{ ('word ' * 30) | pprint }}\n{{ [('line one\\nline two ' * 5)] | pprint }}\n{{ {2: 'b', 1: 'a', 10: 'c'} | pprint }}\n{{ [] | pprint }}{{ {} | pprint }}{{ 1.5 | pprint }}")
-add("striptags-entities", "{{ '&amp &ampx &copy2024 &#128; &#x110000; &#0; &unknown; &lt3 &#65 &#X42; a&b &notin; &notit;' | striptags }}")
+add("striptags-entities", "{{ '&amp &ampx &copy2024 &#128; &#x110000; &#0; &unknown; &lt3 &#65 &#X42; a&b &notin; &notit;' | striptags }}|{{ '&check; &NewLine;x &bigstar; &AMP &COPY; &nbsp;&nbspx &ngE; &fjlig; &Tab;|&;&#;&#x;' | striptags }}")
 add("filesizeformat-more", "{{ true | filesizeformat }}|{{ 999999 | filesizeformat }}|{{ 1000000 | filesizeformat }}|{{ 1e27 | filesizeformat }}|{{ 1125899906842624 | filesizeformat(true) }}")
 add("truncate-more", "{{ 'abc def ghi' | truncate(9, leeway=0) }}|{{ 'abc def ghi' | truncate(9, true, leeway=0) }}|{{ 'abcdefghijkl' | truncate(9, leeway=0) }}|{{ 'ünïcödé wörds' | truncate(9, leeway=0) }}|{{ 'x' | truncate(3, end='') }}")
 
