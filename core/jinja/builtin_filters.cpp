@@ -189,10 +189,23 @@ Value Interpreter::applyFilter(const std::string& name, const Value& v, const Ca
         return sameKind(v, first ? pad + out : out);
     }
     if (name == "truncate") {
-        const std::int64_t length = intArg(0, "length", 255);
         const bool killWords = argBool(a, 1, "killwords", false);
         const std::string end = stringArg(2, "end", "...");
         const std::int64_t leeway = intArg(3, "leeway", 5, true);  // None: the environment's truncate.leeway policy
+        // a float length works as far as Python only compares it: until the text must be cut
+        if (const Value* floatLength = arg(a, 0, "length"); floatLength && floatLength->isFloat()) {
+            const double length = floatLength->asDouble();
+            const auto endLength = static_cast<double>(codePoints(end).size());
+            if (length < endLength) fail(line, "expected length >= " + std::to_string(codePoints(end).size()) + ", got " + formatFloat(length));
+            if (leeway < 0) fail(line, "expected leeway >= 0, got " + std::to_string(leeway));
+            if (v.isUndefined()) return v;
+            const bool sized = v.isString() || v.isArray() || (v.isObject() && !v.asObject().isNamespace);
+            if (!sized) fail(line, "object of type '" + v.typeName() + "' has no len()");
+            const auto size = static_cast<double>(v.isString() ? codePoints(v.asString()).size() : v.isArray() ? v.asArray().size() : v.asObject().items.size());
+            if (size <= length + static_cast<double>(leeway)) return v;
+            fail(line, "slice indices must be integers or None or have an __index__ method");
+        }
+        const std::int64_t length = intArg(0, "length", 255);
         if (!v.isString()) {  // len(s), then s[:n] with str methods: only a short list or dict passes unchanged
             if (v.isUndefined()) return v;
             if (!v.isArray() && !(v.isObject() && !v.asObject().isNamespace)) fail(line, "object of type '" + v.typeName() + "' has no len()");

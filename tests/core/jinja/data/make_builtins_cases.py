@@ -232,6 +232,8 @@ CORNERS = [
     ("unique-unhashable-inside", "{{ users | groupby('city') | unique | list }}"),
     ("truncate-list-killwords", "{{ range(20) | list | truncate(3, true, '', 0) }}"),
     ("capitalize-titlecase", "{{ 'ǆemal' | capitalize }}|{{ 'ﬁx IT' | capitalize }}|{{ 'ßa' | capitalize }}|{{ 'ǆemal'.capitalize() }}|{{ 'élan' | capitalize }}"),
+    ("truncate-float-length", "{{ 'abc' | truncate(5.5) }}|{{ [1, 2] | truncate(1e308) }}|{{ 'abcdefghijk' | truncate(5.0, leeway=6) }}"),
+    ("truncate-float-cut", "{{ 'abcdefghijk' | truncate(5.0, leeway=0) }}"),
     ("unicode-words", "{{ 'a—b c…d e_f ٣٤ x²y ñ̃' | wordcount }}|{{ 'über—straße' | wordwrap(6) }}|{{ 'naïve-café—déjà vu' | wordwrap(7) }}|{{ 'ab—cd' | wordwrap(3) }}"),
     ("none-arguments", "{{ 2.5 | round(none) }}|{{ 3.5 | round(none) }}|{{ '12' | int(base=none) }}|{{ 'aaa' | replace('a', 'b', none) }}|{{ 'abcdefghij' | truncate(5, leeway=none) }}"),
 ]
