@@ -28,16 +28,17 @@ constexpr std::array<std::string_view, 54> kFilters = {
 struct Signature {
     std::string_view filter;
     std::array<const char*, 6> params;
+    std::size_t required = 0;  // the first `required` params have no default
 };
 constexpr Signature kSignatures[] = {
-    {"abs", {}}, {"attr", {"name"}}, {"batch", {"linecount", "fill_with"}}, {"capitalize", {}}, {"center", {"width"}}, {"count", {}},
+    {"abs", {}}, {"attr", {"name"}, 1}, {"batch", {"linecount", "fill_with"}, 1}, {"capitalize", {}}, {"center", {"width"}}, {"count", {}},
     {"d", {"default_value", "boolean"}}, {"default", {"default_value", "boolean"}}, {"dictsort", {"case_sensitive", "by", "reverse"}},
     {"e", {}}, {"escape", {}}, {"filesizeformat", {"binary"}}, {"first", {}}, {"float", {"default"}}, {"forceescape", {}},
-    {"groupby", {"attribute", "default", "case_sensitive"}}, {"indent", {"width", "first", "blank"}}, {"int", {"default", "base"}},
+    {"groupby", {"attribute", "default", "case_sensitive"}, 1}, {"indent", {"width", "first", "blank"}}, {"int", {"default", "base"}},
     {"join", {"d", "attribute"}}, {"last", {}}, {"length", {}}, {"list", {}}, {"lower", {}}, {"items", {}},
     {"min", {"case_sensitive", "attribute"}}, {"max", {"case_sensitive", "attribute"}}, {"pprint", {}}, {"random", {}},
-    {"replace", {"old", "new", "count"}}, {"reverse", {}}, {"round", {"precision", "method"}}, {"safe", {}},
-    {"slice", {"slices", "fill_with"}}, {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {}}, {"striptags", {}},
+    {"replace", {"old", "new", "count"}, 2}, {"reverse", {}}, {"round", {"precision", "method"}}, {"safe", {}},
+    {"slice", {"slices", "fill_with"}, 1}, {"sort", {"reverse", "case_sensitive", "attribute"}}, {"string", {}}, {"striptags", {}},
     {"sum", {"attribute", "start"}}, {"title", {}}, {"trim", {"chars"}}, {"truncate", {"length", "killwords", "end", "leeway"}},
     {"unique", {"case_sensitive", "attribute"}}, {"upper", {}}, {"urlencode", {}},
     {"urlize", {"trim_url_limit", "nofollow", "target", "rel", "extra_schemes"}}, {"wordcount", {}},
@@ -59,6 +60,8 @@ void checkArguments(const Interpreter& in, const std::string& name, const CallAr
         if (static_cast<std::size_t>(p - it->params.begin()) < a.positional.size())
             in.fail(line, name + "() got multiple values for argument '" + key + "'");
     }
+    for (std::size_t i = a.positional.size(); i < it->required; ++i)
+        if (!a.get(i, it->params[i])) in.fail(line, name + "() missing 1 required positional argument: '" + it->params[i] + "'");
 }
 
 // Widths and counts a filter builds text or lists from, bounded for the sandbox (the item count
@@ -95,6 +98,31 @@ bool isBuiltinFilter(std::string_view name) { return std::find(kFilters.begin(),
 
 Value Interpreter::applyFilter(const std::string& name, const Value& v, const CallArgs& a, int line) {
     checkArguments(*this, name, a, line);
+    // jinja2 writes these as generator functions: their work, and what it raises, happens when the
+    // result is first iterated (a select that is never looped over never runs its test)
+    static const std::pair<std::string_view, const char*> kGenerators[] = {
+        {"map", "sync_do_map"},       {"select", "select_or_reject"}, {"reject", "select_or_reject"}, {"selectattr", "select_or_reject"},
+        {"rejectattr", "select_or_reject"}, {"unique", "do_unique"}, {"items", "do_items"},          {"batch", "do_batch"},
+        {"slice", "sync_do_slice"}};
+    for (const auto& [filter, function] : kGenerators) {
+        if (name != filter) continue;
+        Interpreter* self = this;
+        return Value::lazyGenerator(
+            [self, name, v, a, line]() -> Array {
+                try {
+                    Value items = self->runFilter(name, v, a, line);
+                    return self->iterate(items, line);
+                } catch (const TemplateError& e) {
+                    if (e.cause() != TemplateError::Cause::Other) throw;
+                    throw TemplateError(e.what(), e.line(), TemplateError::Cause::Filter, name);
+                }
+            },
+            function);
+    }
+    return runFilter(name, v, a, line);
+}
+
+Value Interpreter::runFilter(const std::string& name, const Value& v, const CallArgs& a, int line) {
     // make_attrgetter: "a.b.0" looked up part by part (digits as integer indexes); with a default,
     // an undefined step becomes the default
     auto attrPath = [&](const Value& item, const Value* attribute, const Value* def = nullptr) -> Value {

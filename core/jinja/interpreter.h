@@ -113,6 +113,8 @@ public:
     Value attribute(const Value& obj, const std::string& name, int line);
     Value methodOf(const Value& obj, const std::string& name, int line);
     Value applyFilter(const std::string& name, const Value& input, const CallArgs& args, int line);
+    // The filter's work, at once (applyFilter defers that of the filters jinja2 writes as generators).
+    Value runFilter(const std::string& name, const Value& input, const CallArgs& args, int line);
     bool applyTest(const std::string& name, const Value& input, const CallArgs& args, int line);
 
 private:

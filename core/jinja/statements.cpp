@@ -132,6 +132,11 @@ Array Interpreter::iterate(const Value& v, int line) {
         Generator& g = v.asGenerator();
         if (g.consumed) return {};
         g.consumed = true;
+        if (g.produce) {
+            const auto produce = std::move(g.produce);
+            g.produce = nullptr;
+            return produce();
+        }
         return std::move(g.items);
     }
     if (v.isUndefined()) return {};

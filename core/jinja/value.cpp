@@ -116,6 +116,14 @@ Value Value::generator(Array items, std::string function, std::string kind) {
     return Value(std::move(g));
 }
 
+Value Value::lazyGenerator(std::function<Array()> produce, std::string function) {
+    auto g = std::make_shared<Generator>();
+    g->produce = std::move(produce);
+    g->function = std::move(function);
+    g->kind = "generator";
+    return Value(std::move(g));
+}
+
 std::int64_t Value::asInt() const {
     if (isBool()) return asBool() ? 1 : 0;
     if (isFloat()) {  // saturated: a cast of a float outside int64 is undefined behaviour (Python's int() would grow)

@@ -114,6 +114,9 @@ public:
     // A one-pass iterator over `items`, as the filters jinja2 writes as Python generators give
     // (`function`: the jinja2 function, for its repr), or a Python iterator of type `kind`.
     static Value generator(Array items, std::string function, std::string kind = "generator");
+    // A generator whose items `produce` computes when it is first iterated, as a Python generator
+    // function's body runs (and raises) only then.
+    static Value lazyGenerator(std::function<Array()> produce, std::string function);
     static Value undefined(std::string name = {}, std::string message = {}) {
         Value v;
         v.v_ = Undefined{std::move(name), std::move(message)};
@@ -198,6 +201,7 @@ private:
 // sees nothing), is true even when empty, and has no length, no index and no JSON form.
 struct Generator {
     Array items;
+    std::function<Array()> produce;  // computes `items` on the first iteration (lazyGenerator)
     std::string kind;  // Python's type name: "generator", "list_reverseiterator"
     std::string function;  // the jinja2 function that made it, for its repr ("sync_do_map")
     bool consumed = false;

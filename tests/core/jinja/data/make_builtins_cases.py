@@ -242,6 +242,10 @@ for name, template in CORNERS:
 add("too-many-arguments", "{{ [1, 2] | first(5) }}", error_part="were given")
 add("too-many-arguments-center", "{{ 'a' | center(3, 'x') }}", error_part="were given")
 add("too-many-arguments-test", "{{ 2 is even(2) }}", error_part="were given")
+add("missing-argument", "{% for x in [1] %}{{ x | batch }}{% endfor %}", error_part="missing 1 required positional argument: 'linecount'")
+add("missing-argument-replace", "{{ 'a' | replace(new='b') }}", error_part="missing 1 required positional argument: 'old'")
+add("generators-run-when-iterated", "{% set g = [1, 2] | map('nofilter') %}{% set h = [1] | select('notest') %}{% set i = 5 | items %}{% set j = [1] | batch(none) %}ok|{{ g is iterable }}{{ ([0, 1] | select('divisibleby', 0)) is defined }}")
+add("generator-error-when-iterated", "{% set g = [1, 2] | map('nofilter') %}{{ g | list }}")
 add("unexpected-keyword", "{{ 'a' | center(size=3) }}", error_part="got an unexpected keyword argument 'size'")
 add("keyword-twice", "{{ 'a' | center(3, width=4) }}", error_part="got multiple values for argument 'width'")
 
