@@ -179,7 +179,8 @@ public:
             length_ = static_cast<std::int64_t>(tuple_->size());
             next_ = 0;
         }
-        if ((args.isObject() && !args.asObject().isNamespace) || (args.isArray() && !args.isTuple())) mapping_ = &args;
+        // what has __getitem__ (and isn't a tuple or str): dicts, lists, jinja2's Undefined
+        if ((args.isObject() && !args.asObject().isNamespace) || (args.isArray() && !args.isTuple()) || args.isUndefined()) mapping_ = &args;
     }
 
     const Value& next() {
@@ -190,6 +191,7 @@ public:
 
     void selectKey(const std::string& key) {
         if (!mapping_) throw TemplateError("format requires a mapping");
+        if (mapping_->isUndefined()) throw TemplateError(mapping_->undefinedMessage());
         if (!mapping_->isObject()) throw TemplateError("list indices must be integers or slices, not str");
         const Value* v = mapping_->asObject().find(key);
         if (!v) throw TemplateError("KeyError: '" + key + "'");

@@ -585,6 +585,16 @@ private:
                 ExprPtr start, stop, step;
                 bool slice = false;
                 if (!isOp(":")) start = parseExpression();
+                if (!isOp(":") && isOp(",")) {  // x[a, b]: the key is the tuple (a, b)
+                    auto key = node(Expr::Kind::Tuple, line);
+                    key->items.push_back(std::move(start));
+                    while (isOp(",")) {
+                        advance();
+                        if (isOp("]")) break;
+                        key->items.push_back(parseExpression());
+                    }
+                    start = std::move(key);
+                }
                 if (isOp(":")) {
                     slice = true;
                     advance();

@@ -24,11 +24,14 @@ public:
     // Throws TemplateError on syntax errors.
     explicit Template(std::string_view source);
     // `variables` is an Object of the template's variables. Throws TemplateError (including the
-    // message of raise_exception()).
+    // message of raise_exception(), and a filter or test jinja2 doesn't have where jinja2's
+    // compiler refuses it: transformers compiles a chat template when it first renders it, so a
+    // template naming one still loads).
     std::string render(const Object& variables, const RenderLimits& limits = {}) const;
 
 private:
     std::shared_ptr<const std::vector<std::unique_ptr<Stmt>>> body_;
+    std::shared_ptr<const TemplateError> unknownName_;  // what render() throws first, if anything
 };
 
 }  // namespace awq::jinja

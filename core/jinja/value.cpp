@@ -14,7 +14,17 @@ namespace awq::jinja {
 
 namespace {
 std::string stringKey(std::string_view key) { return "s" + std::string(key); }
+thread_local int nesting = 0;
 }  // namespace
+
+NestingGuard::NestingGuard() {
+    if (++nesting > kMaxNesting) {
+        --nesting;
+        throw TemplateError("maximum recursion depth exceeded (a value nested more than " + std::to_string(kMaxNesting) + " levels deep)");
+    }
+}
+
+NestingGuard::~NestingGuard() { --nesting; }
 
 const Value* Object::find(std::string_view key) const {
     auto it = index.find(stringKey(key));
@@ -53,6 +63,7 @@ std::optional<std::string> hashKey(const Value& v) {
     if (v.isNone()) return std::string("N");
     if (v.isUndefined()) return std::string("U");  // jinja2's Undefined hashes by its type
     if (v.isTuple()) {
+        const NestingGuard guard;
         std::string out = "t" + std::to_string(v.asArray().size());
         for (const auto& item : v.asArray()) {
             auto h = hashKey(item);
@@ -79,6 +90,7 @@ std::optional<int> compareValues(const Value& a, const Value& b) {
         return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
     if (a.isArray() && b.isArray() && a.isTuple() == b.isTuple()) {
+        const NestingGuard guard;
         const auto &x = a.asArray(), &y = b.asArray();
         for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
             if (x[i] == y[i]) continue;
@@ -101,6 +113,14 @@ Value Value::generator(Array items, std::string function, std::string kind) {
     g->items = std::move(items);
     g->function = std::move(function);
     g->kind = std::move(kind);
+    return Value(std::move(g));
+}
+
+Value Value::lazyGenerator(std::function<Array()> produce, std::string function) {
+    auto g = std::make_shared<Generator>();
+    g->produce = std::move(produce);
+    g->function = std::move(function);
+    g->kind = "generator";
     return Value(std::move(g));
 }
 
@@ -143,9 +163,9 @@ std::string Value::typeName() const {
     if (isBool()) return "bool";
     if (isInt()) return "int";
     if (isFloat()) return "float";
-    if (isString()) return "str";
-    if (isArray()) return isTuple() ? "tuple" : "list";
-    if (isObject()) return asObject().isNamespace ? "Namespace" : "dict";
+    if (isString()) return isMarkup() ? "Markup" : "str";
+    if (isArray()) return isGroupTuple() ? "_GroupTuple" : isTuple() ? "tuple" : "list";
+    if (isObject()) return !asObject().className.empty() ? asObject().className : asObject().isNamespace ? "Namespace" : "dict";
     if (isGenerator()) return asGenerator().kind;
     return "function";
 }
@@ -332,13 +352,14 @@ std::string Value::str() const {
 }
 
 std::string Value::repr() const {
-    if (isUndefined()) return "";
+    if (isUndefined()) return "Undefined";  // repr(jinja2.Undefined())
     if (isNone()) return "None";
     if (isBool()) return asBool() ? "True" : "False";
     if (isInt()) return std::to_string(asInt());
     if (isFloat()) return formatFloat(asDouble());
-    if (isString()) return pyStringRepr(asString());
+    if (isString()) return isMarkup() ? "Markup(" + pyStringRepr(asString()) + ")" : pyStringRepr(asString());
     if (isArray()) {
+        const NestingGuard guard;
         const auto& a = asArray();
         std::string out = isTuple() ? "(" : "[";
         for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", " : "") + a[i].repr();
@@ -350,7 +371,10 @@ std::string Value::repr() const {
         return g.kind == "generator" ? "<generator object " + g.function + ">" : "<" + g.kind + " object>";
     }
     if (isObject()) {
+        const NestingGuard guard;
         const auto& o = asObject();
+        if (o.className == "LoopContext") return "<LoopContext " + o.find("index")->str() + "/" + o.find("length")->str() + ">";
+        if (!o.className.empty()) return "<jinja2.utils." + o.className + " object>";
         std::string out = o.isNamespace ? "<Namespace {" : "{";
         for (std::size_t i = 0; i < o.items.size(); ++i)
             out += (i ? ", " : "") + o.items[i].first.repr() + ": " + o.items[i].second.repr();
@@ -375,6 +399,7 @@ bool operator==(const Value& a, const Value& b) {
     if (a.isString()) return a.asString() == b.asString();
     if (a.isArray()) {
         if (a.isTuple() != b.isTuple()) return false;  // (1, 2) != [1, 2] in Python
+        const NestingGuard guard;
         const auto &x = a.asArray(), &y = b.asArray();
         if (x.size() != y.size()) return false;
         for (std::size_t i = 0; i < x.size(); ++i)
@@ -385,6 +410,7 @@ bool operator==(const Value& a, const Value& b) {
         const auto &x = a.asObject(), &y = b.asObject();
         if (a.objectPtr() == b.objectPtr()) return true;
         if (x.items.size() != y.items.size() || x.isNamespace || y.isNamespace) return false;
+        const NestingGuard guard;
         for (const auto& [k, v] : x.items) {
             const Value* other = y.findKey(k);
             if (!other || !(v == *other)) return false;

@@ -15,10 +15,29 @@
 
 namespace awq::jinja {
 
-// A template failed to parse or render; the message names the line where known.
+// A template failed to parse or render; the message names the line where known. cause() and
+// name() say what failed, for a hint to the user that names it.
 class TemplateError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    enum class Cause {
+        Other,
+        RaiseException,    // the template's raise_exception(): it refused its input
+        UnknownFilter,     // name(): a filter jinja2 doesn't have either
+        UnknownTest,       // name(): likewise a test
+        UndefinedVariable, // name(): a variable the render doesn't set, used where a value is needed
+        MissingAttribute,  // name(): an attribute / item a value lacks, likewise
+        Filter,            // name(): a filter that refused its input or arguments
+    };
+    explicit TemplateError(const std::string& what, int line = 0, Cause cause = Cause::Other, std::string name = {})
+        : std::runtime_error(what), line_(line), cause_(cause), name_(std::move(name)) {}
+    int line() const noexcept { return line_; }  // 0: not known
+    Cause cause() const noexcept { return cause_; }
+    const std::string& name() const noexcept { return name_; }
+
+private:
+    int line_;
+    Cause cause_;
+    std::string name_;
 };
 
 class Value;
@@ -32,6 +51,9 @@ struct Object {
     std::vector<std::pair<Value, Value>> items;
     std::unordered_map<std::string, std::size_t> index;  // hashKey(key) -> position in items
     bool isNamespace = false;
+    // With isNamespace: an object of another jinja2 class ("Cycler"), whose attributes templates
+    // read but can't assign.
+    std::string className;
 
     // The value under a string key / under any key; nullptr when absent (or `key` is unhashable).
     const Value* find(std::string_view key) const;
@@ -92,6 +114,9 @@ public:
     // A one-pass iterator over `items`, as the filters jinja2 writes as Python generators give
     // (`function`: the jinja2 function, for its repr), or a Python iterator of type `kind`.
     static Value generator(Array items, std::string function, std::string kind = "generator");
+    // A generator whose items `produce` computes when it is first iterated, as a Python generator
+    // function's body runs (and raises) only then.
+    static Value lazyGenerator(std::function<Array()> produce, std::string function);
     static Value undefined(std::string name = {}, std::string message = {}) {
         Value v;
         v.v_ = Undefined{std::move(name), std::move(message)};
@@ -104,6 +129,21 @@ public:
         return v;
     }
     bool isTuple() const noexcept { return tuple_ && isArray(); }
+    // A string markupsafe would hold as Markup (what escape and safe return): escaping it again
+    // leaves it as it is, `is escaped` is true for it, and `+` escapes a plain string joined to it.
+    static Value markup(std::string s) {
+        Value v(std::move(s));
+        v.markup_ = true;
+        return v;
+    }
+    bool isMarkup() const noexcept { return markup_ && isString(); }
+    // groupby's _GroupTuple: the tuple (grouper, list), whose items are also its attributes.
+    static Value groupTuple(Value grouper, Array list) {
+        Value v = tuple({std::move(grouper), Value(std::move(list))});
+        v.group_ = true;
+        return v;
+    }
+    bool isGroupTuple() const noexcept { return group_ && isArray(); }
     static Value function(std::string name, std::function<Value(Interpreter&, const CallArgs&)> fn) {
         return Value(std::shared_ptr<const Callable>(std::make_shared<Callable>(Callable{std::move(name), std::move(fn)})));
     }
@@ -131,6 +171,11 @@ public:
     const Callable& asCallable() const { return *std::get<std::shared_ptr<const Callable>>(v_); }
     Generator& asGenerator() const { return *std::get<std::shared_ptr<Generator>>(v_); }
     const std::string& undefinedName() const { return std::get<Undefined>(v_).name; }
+    // An undefined variable (not a missing attribute / item, nor a "No first item" and the like).
+    bool undefinedIsVariable() const {
+        const Undefined& u = std::get<Undefined>(v_);
+        return u.message.empty() && !u.name.empty();
+    }
     // The error for using an undefined value, as jinja2 words it.
     std::string undefinedMessage() const;
 
@@ -147,6 +192,8 @@ public:
 private:
     Storage v_;
     bool tuple_ = false;  // an Array that Python would show as a tuple: (1, 2)
+    bool markup_ = false;  // a string that is markupsafe.Markup
+    bool group_ = false;   // a tuple that is a _GroupTuple
 };
 
 // What jinja2's map, select, reject, selectattr, rejectattr, unique and items filters return (Python
@@ -154,9 +201,22 @@ private:
 // sees nothing), is true even when empty, and has no length, no index and no JSON form.
 struct Generator {
     Array items;
+    std::function<Array()> produce;  // computes `items` on the first iteration (lazyGenerator)
     std::string kind;  // Python's type name: "generator", "list_reverseiterator"
     std::string function;  // the jinja2 function that made it, for its repr ("sync_do_map")
     bool consumed = false;
+};
+
+// One level of recursion into a nested list, tuple or dict (repr, ==, hashing, ordering, pprint):
+// past kMaxNesting levels it throws TemplateError, as Python stops at its recursion limit, so a
+// value a template nested deeply can't overflow the stack.
+class NestingGuard {
+public:
+    static constexpr int kMaxNesting = 512;
+    NestingGuard();
+    ~NestingGuard();
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
 };
 
 // Python float repr ("1.0", "0.1", "1e+16").

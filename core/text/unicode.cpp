@@ -1,5 +1,7 @@
 #include "core/text/unicode.h"
 
+#include <cctype>
+
 // How ICU is reached (decided in core/text/CMakeLists.txt):
 //  * AWQ_ICU_HEADERS: ICU's development files were found (Debian: libicu-dev). We include its
 //    headers and link libicuuc normally.
@@ -168,6 +170,8 @@ struct IcuApi {
     const void* (*nfkd)(IcuError*) = nullptr;
     int32_t (*normalize)(const void*, const char16_t*, int32_t, char16_t*, int32_t, IcuError*) = nullptr;
     int32_t (*toLower)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
+    int32_t (*toUpper)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
+    int32_t (*toTitle)(char16_t*, int32_t, const char16_t*, int32_t, void*, const char*, IcuError*) = nullptr;
     int8_t (*charType)(int32_t) = nullptr;
     bool ok = false;
     std::string description;
@@ -182,6 +186,8 @@ IcuApi loadIcu() {
     api.nfkd = reinterpret_cast<decltype(api.nfkd)>(&unorm2_getNFKDInstance);
     api.normalize = reinterpret_cast<decltype(api.normalize)>(&unorm2_normalize);
     api.toLower = reinterpret_cast<decltype(api.toLower)>(&u_strToLower);
+    api.toUpper = reinterpret_cast<decltype(api.toUpper)>(&u_strToUpper);
+    api.toTitle = reinterpret_cast<decltype(api.toTitle)>(&u_strToTitle);
     api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
     api.ok = true;
     api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
@@ -236,8 +242,10 @@ IcuApi loadIcu() {
     api.nfkd = reinterpret_cast<decltype(api.nfkd)>(sym("unorm2_getNFKDInstance"));
     api.normalize = reinterpret_cast<decltype(api.normalize)>(sym("unorm2_normalize"));
     api.toLower = reinterpret_cast<decltype(api.toLower)>(sym("u_strToLower"));
+    api.toUpper = reinterpret_cast<decltype(api.toUpper)>(sym("u_strToUpper"));
+    api.toTitle = reinterpret_cast<decltype(api.toTitle)>(sym("u_strToTitle"));
     api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
-    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.charType;
+    api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.toTitle && api.charType;
     api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
                                    ", loaded at run time)"
                              : "unavailable: " + loaded + " lacks some entry points";
@@ -347,14 +355,22 @@ std::string normalize(std::string_view s, NormalForm form) {
     return fromUtf16(dst.data(), static_cast<std::size_t>(n));
 }
 
-std::string lowercase(std::string_view s) {
+namespace {
+
+enum class Case { Lower, Upper, Title };
+
+// Each character through ICU's full case mapping (u_strToLower / u_strToUpper / u_strToTitle);
+// ASCII directly.
+std::string mapCase(std::string_view s, Case to) {
+    const bool upper = to != Case::Lower;
     std::string out;
     out.reserve(s.size());
     const auto& api = icu();
     for (std::size_t i = 0; i < s.size();) {
         const auto b = static_cast<unsigned char>(s[i]);
         if (b < 0x80) {
-            out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+            if (upper) out.push_back(static_cast<char>(b >= 'a' && b <= 'z' ? b - 32 : b));
+            else out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
             ++i;
             continue;
         }
@@ -369,8 +385,10 @@ std::string lowercase(std::string_view s) {
         const std::u16string src = toUtf16(ch);
         std::array<char16_t, 8> dst{};
         IcuError err = 0;
-        const int32_t n = api.toLower(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
-                                      static_cast<int32_t>(src.size()), "", &err);
+        const int32_t n = to == Case::Title ? api.toTitle(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                                          static_cast<int32_t>(src.size()), nullptr, "", &err)
+                                            : (to == Case::Upper ? api.toUpper : api.toLower)(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
+                                                                                               static_cast<int32_t>(src.size()), "", &err);
         if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) {
             out.append(ch);
         } else {
@@ -378,6 +396,33 @@ std::string lowercase(std::string_view s) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string lowercase(std::string_view s) { return mapCase(s, Case::Lower); }
+std::string uppercase(std::string_view s) { return mapCase(s, Case::Upper); }
+std::string titlecase(std::string_view s) { return mapCase(s, Case::Title); }
+
+WordClass wordClass(char32_t cp) {
+    if (cp < 0x80) {
+        if (cp >= '0' && cp <= '9') return WordClass::Digit;
+        return std::isalpha(static_cast<int>(cp)) || cp == '_' ? WordClass::Letter : WordClass::None;
+    }
+    const auto& api = icu();
+    if (!api.ok) {
+        warnNoIcuOnce();
+        return isUnicodeWhitespace(cp) ? WordClass::None : WordClass::Letter;
+    }
+    switch (api.charType(static_cast<int32_t>(cp))) {
+        case 1: case 2: case 3: case 4: case 5:  // U_UPPERCASE_LETTER .. U_OTHER_LETTER
+        case 10: case 11:                        // U_LETTER_NUMBER, U_OTHER_NUMBER
+            return WordClass::Letter;
+        case 9:  // U_DECIMAL_DIGIT_NUMBER
+            return WordClass::Digit;
+        default:
+            return WordClass::None;
+    }
 }
 
 std::string stripMarks(std::string_view s) {

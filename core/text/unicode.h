@@ -37,6 +37,14 @@ enum class NormalForm { NFC, NFD, NFKC, NFKD };
 std::string normalize(std::string_view s, NormalForm form);
 // Full per-character lowercase mapping (Rust's char::to_lowercase applied to each character).
 std::string lowercase(std::string_view s);
+// Full per-character uppercase mapping ("ß" -> "SS"), as Python's str.upper() maps characters.
+std::string uppercase(std::string_view s);
+// Full per-character titlecase mapping ("ǆ" -> "ǅ", "ﬁ" -> "Fi"), as str.capitalize() maps a first character.
+std::string titlecase(std::string_view s);
+// What Python's regular expressions see in a character: \w is a letter, a number or "_" (categories
+// L*, N*), \d a decimal digit (Nd). Without ICU, every non-ASCII character but whitespace is a letter.
+enum class WordClass { None, Letter, Digit };
+WordClass wordClass(char32_t cp);
 // Removes combining marks (general category Mn), as the StripAccents normalizer does.
 std::string stripMarks(std::string_view s);
 bool unicodeServicesAvailable();

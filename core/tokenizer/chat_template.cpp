@@ -142,12 +142,39 @@ jinja::Object renderVariables(const ChatVariables& specialTokens, jinja::Value m
     return vars;
 }
 
+// What to do about a render that failed, naming what failed and where: only the template's own
+// raise_exception() is a verdict on the messages.
+std::string renderFailureFix(const jinja::TemplateError& e) {
+    using Cause = jinja::TemplateError::Cause;
+    const std::string at = e.line() > 0 ? " at line " + std::to_string(e.line()) + " of the template" : " in the template";
+    switch (e.cause()) {
+        case Cause::RaiseException:
+            return "the template refused this conversation (raise_exception" + at +
+                   "): check the messages: roles, their order and fields must be what this model's template expects";
+        case Cause::UnknownFilter:
+        case Cause::UnknownTest:
+            return std::string(e.cause() == Cause::UnknownFilter ? "the filter '" : "the test '") + e.name() + "'" + at +
+                   " is not one Jinja2 has (the template was written for another renderer): edit the template";
+        case Cause::UndefinedVariable:
+            return "the template reads the variable '" + e.name() + "'" + at + ", which this render doesn't set: pass it as a template variable (--var " +
+                   e.name() + "=JSON)";
+        case Cause::MissingAttribute:
+            return "the template reads '" + e.name() + "'" + at +
+                   " from a value that has no such field or item: if it reads a message or tool there, give it that field";
+        case Cause::Filter:
+            return "the filter '" + e.name() + "'" + at + " failed on its input or arguments: check the values that line passes it";
+        case Cause::Other:
+            break;
+    }
+    if (e.line() <= 0) return "check the messages and variables the template reads";
+    return "the template failed" + at + ": check the messages and variables it reads there";
+}
+
 std::string renderWith(const jinja::Template& tmpl, const jinja::Object& vars, const fs::path& origin) {
     try {
         return tmpl.render(vars);
     } catch (const jinja::TemplateError& e) {
-        throw Error(std::string("chat template failed: ") + e.what(), origin,
-                    "check the messages: roles, their order and fields must be what this model's template expects");
+        throw Error(std::string("chat template failed: ") + e.what(), origin, renderFailureFix(e));
     }
 }
 

@@ -96,6 +96,27 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, renderJinja("{{ [1] | tojson(indent=100000) }}"));
     }
 
+    // A value nested far deeper than Python's recursion limit allows is refused where it is
+    // printed, compared, hashed, ordered or pretty-printed, not followed until the stack overflows.
+    void deepNestingIsBounded() {
+        using awq::jinja::TemplateError;
+        const std::string nest = "{% set ns = namespace(x=[], y=[], t=()) %}{% for i in range(600) %}{% set ns.x = [ns.x] %}"
+                                 "{% set ns.y = [ns.y] %}{% set ns.t = (ns.t,) %}{% endfor %}";
+        for (const char* use : {"{{ ns.x }}", "{{ ns.x == ns.y }}", "{{ ns.x < ns.y }}", "{{ ns.x | pprint }}", "{{ [ns.x, ns.y] | sort }}",
+                                "{{ (ns.x | string) | length }}", "{{ {ns.t: 1} | length }}"}) {
+            try {
+                renderJinja(nest + use);
+                QFAIL(use);
+            } catch (const TemplateError& e) {
+                QVERIFY2(std::string(e.what()).find("nested more than 512 levels") != std::string::npos, e.what());
+                QCOMPARE(e.line(), 1);  // the statement's line, though the value's repr doesn't know it
+            }
+        }
+        // what Python itself renders stays within the limit
+        QCOMPARE(renderJinja("{% set ns = namespace(x=[]) %}{% for i in range(400) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x | string | length }}"),
+                 std::string("802"));
+    }
+
 };
 
 QTEST_MAIN(TestJinja)
