@@ -195,12 +195,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     if (!inputs_) ownSource_ = describeModel(s_.model);
     const auto& config = this->config();
     checkQuantizable(source(), s_.groupSize);
-    if (s_.gridRatios < 1 || s_.gridRatios > 100)
-        throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(s_.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
-    if (s_.sym && s_.method != QuantMethodChoice::Gptq)
-        throw Error("a symmetric grid (sym) is a GPTQ setting; AWQ and RTN quantize with a zero point", {}, "drop --sym or use --method gptq");
-    if (s_.method == QuantMethodChoice::Gptq && !(s_.dampPercent > 0 && s_.dampPercent < 1))
-        throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s_.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
+    checkQuantizeSettings(s_);
     checkRopeCovers(config, s_.seqlen, s_.model / "config.json");  // before <out>.partial exists
     if (fs::exists(s_.output)) throw Error("the output folder already exists", s_.output, "choose another --out or delete it");
 

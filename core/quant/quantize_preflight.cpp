@@ -17,14 +17,20 @@
 namespace awq {
 namespace fs = std::filesystem;
 
+namespace {
+void checkGroupSize(int groupSize) {
+    if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
+        throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
+}
+}  // namespace
+
 void checkQuantizable(const ModelInfo& m, int groupSize) {
     const auto& c = m.config;
     if (c.quantization.method != QuantMethod::None)
         throw Error("the model is already quantized (" + c.quantization.rawMethod + ")", m.folder / "config.json",
                     "quantize the FP16/BF16 original instead");
     requireEngineSupport(m);  // the calibration runs the model's layers: an activation other than SiLU would be wrong
-    if (groupSize != -1 && groupSize != 32 && groupSize != 64 && groupSize != 128)
-        throw Error("group size " + std::to_string(groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
+    checkGroupSize(groupSize);
     const std::vector<std::pair<std::string, int>> inputs{{"hidden_size", c.hiddenSize},
                                                           {"num_attention_heads x head_dim", c.numHeads * c.headDim},
                                                           {"intermediate_size", c.intermediateSize}};
@@ -38,17 +44,20 @@ void checkQuantizable(const ModelInfo& m, int groupSize) {
                         "the AWQ GEMM layout needs N % 8 == 0");
 }
 
-void checkQuantizeRequest(const QuantizeSettings& s) {
-    std::error_code ec;
-    if (fs::exists(s.output, ec)) throw Error("the output folder already exists", s.output, "choose another --out or delete it");
-    if (s.groupSize != -1 && s.groupSize != 32 && s.groupSize != 64 && s.groupSize != 128)
-        throw Error("group size " + std::to_string(s.groupSize) + " is not supported", {}, "use 32, 64, 128 or -1 (per channel)");
+void checkQuantizeSettings(const QuantizeSettings& s) {
+    checkGroupSize(s.groupSize);
     if (s.gridRatios < 1 || s.gridRatios > 100)
         throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(s.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
     if (s.sym && s.method != QuantMethodChoice::Gptq)
         throw Error("a symmetric grid (sym) is a GPTQ setting; AWQ and RTN quantize with a zero point", {}, "drop --sym or use --method gptq");
     if (s.method == QuantMethodChoice::Gptq && !(s.dampPercent > 0 && s.dampPercent < 1))
         throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
+}
+
+void checkQuantizeRequest(const QuantizeSettings& s) {
+    std::error_code ec;
+    if (fs::exists(s.output, ec)) throw Error("the output folder already exists", s.output, "choose another --out or delete it");
+    checkQuantizeSettings(s);
     checkQuantizable(describeModel(s.model), s.groupSize);
 }
 

@@ -50,6 +50,10 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
 // divisible by the group, N not a multiple of 8).
 void checkQuantizable(const ModelInfo& model, int groupSize);
 
+// The settings a job cannot run with (group size, grid, damping, sym with a method other than
+// GPTQ), thrown as awq::Error naming the flag to change. The job checks them again at prepare().
+void checkQuantizeSettings(const QuantizeSettings& settings);
+
 // The checks that cost nothing, in the order a user fixes them: the output folder already exists,
 // the group size / grid / damping / sym settings, then the model (config.json and the safetensors
 // headers only: checkQuantizable). Throws the first problem as awq::Error. The CLI runs it before

@@ -5,6 +5,7 @@
 // and the sandbox's refusals.
 #include "core/jinja/format.h"
 #include "core/jinja/template.h"
+#include "tests/support/jinja2_case.h"
 #include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
 
@@ -35,16 +36,7 @@ private Q_SLOTS:
     void matchesJinja2() {
         QFETCH(int, index);
         const ojson c = loadCases()[static_cast<std::size_t>(index)];
-        if (c.contains("error")) {
-            try {
-                const std::string out = renderJinja(c["template"], c["variables"]);
-                QFAIL(("expected an error, rendered: " + out).c_str());
-            } catch (const awq::jinja::TemplateError& e) {
-                QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
-            }
-            return;
-        }
-        QCOMPARE(QString::fromStdString(renderJinja(c["template"], c["variables"])), QString::fromStdString(c["expected"].get<std::string>()));
+        awq::test::checkAgainstJinja2(c);
     }
 
     // {% call %}: what jinja2 refuses is refused here too, and caller() can't outlive its block.

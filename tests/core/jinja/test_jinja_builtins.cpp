@@ -4,6 +4,7 @@
 // value, rendered by jinja2 (the version the files record, 3.1.6 when written) in transformers'
 // chat-template environment by data/make_builtins_cases.py.
 #include "core/jinja/template.h"
+#include "tests/support/jinja2_case.h"
 #include "tests/support/jinja_json.h"
 
 #include <QtCore/QElapsedTimer>
@@ -27,25 +28,7 @@ const ojson& matrix() {
     return all["cases"];
 }
 
-// The case's template renders as jinja2 rendered it, or fails with jinja2's error.
-void check(const ojson& c) {
-    if (c.contains("error")) {
-        try {
-            const std::string out = renderJinja(c["template"], c["variables"]);
-            QFAIL(("expected an error, rendered: " + out).c_str());
-        } catch (const awq::jinja::TemplateError& e) {
-            QVERIFY2(std::string(e.what()).find(c["error"].get<std::string>()) != std::string::npos, e.what());
-        }
-        return;
-    }
-    std::string out;
-    try {
-        out = renderJinja(c["template"], c["variables"]);
-    } catch (const awq::jinja::TemplateError& e) {
-        QFAIL((std::string("unexpected error: ") + e.what()).c_str());
-    }
-    QCOMPARE(QString::fromStdString(out), QString::fromStdString(c["expected"].get<std::string>()));
-}
+using awq::test::checkAgainstJinja2;
 
 // The names in Jinja2 3.1's jinja2.filters.FILTERS, jinja2.tests.TESTS and DEFAULT_NAMESPACE.
 const char* const kFilters[] = {"abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
@@ -74,7 +57,7 @@ private Q_SLOTS:
 
     void matchesJinja2() {
         QFETCH(int, index);
-        check(cases()[static_cast<std::size_t>(index)]);
+        checkAgainstJinja2(cases()[static_cast<std::size_t>(index)]);
     }
 
     // Each filter and test on each kind of value: undefined, none, numbers, strings, lists,
@@ -87,7 +70,7 @@ private Q_SLOTS:
 
     void onEveryKindOfValue() {
         QFETCH(int, index);
-        check(matrix()[static_cast<std::size_t>(index)]);
+        checkAgainstJinja2(matrix()[static_cast<std::size_t>(index)]);
     }
 
     // Each builtin name is known to the interpreter, and each filter / test / global has a case.
