@@ -54,7 +54,8 @@ void checkArguments(const Interpreter& in, const std::string& name, const CallAr
     if (a.positional.size() > count)
         in.fail(line, name + "() takes " + std::to_string(count + 1) + " positional argument(s) but " + std::to_string(a.positional.size() + 1) +
                           " were given");
-    for (const auto& [key, value] : a.keyword) {
+    for (const auto& keyword : a.keyword) {
+        const std::string& key = keyword.first;   // a named reference: clang 14 cannot capture a structured binding
         const auto p = std::find_if(it->params.begin(), it->params.begin() + count, [&](const char* param) { return key == param; });
         if (p == it->params.begin() + count) in.fail(line, name + "() got an unexpected keyword argument '" + key + "'");
         if (static_cast<std::size_t>(p - it->params.begin()) < a.positional.size())

@@ -349,7 +349,7 @@ private Q_SLOTS:
              "rope_scaling.original_max_position_embeddings is missing or out of range"},
         };
         for (const auto& [body, expected] : cases) {
-            const QString msg = test::errorMessageOf([&] { parseModelConfig(head + body, "/m/config.json"); });
+            const QString msg = test::errorMessageOf([&, &body = body] { parseModelConfig(head + body, "/m/config.json"); });
             QVERIFY2(msg.contains(expected) && msg.contains("/m/config.json"), qPrintable(msg));
         }
     }
@@ -455,7 +455,7 @@ private Q_SLOTS:
                  {"num_hidden_layers", "18446744073709551615"},
                  {"vocab_size", "0"},
                  {"num_key_value_heads", "\"2\""}}) {
-            msg = test::errorMessageOf([&] { parseModelConfig(withValue(key, value), "/m/config.json"); });
+            msg = test::errorMessageOf([&, &key = key, &value = value] { parseModelConfig(withValue(key, value), "/m/config.json"); });
             QVERIFY2(msg.contains("config.json") && msg.contains(QString::fromStdString("\"" + key + "\"")), qPrintable(QString::fromStdString(key + " " + value + ": ") + msg));
         }
         QVERIFY(test::errorMessageOf([&] { parseModelConfig(good, "/m/config.json"); }).isEmpty());

@@ -187,6 +187,10 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::ChatTab);
         ChatView* chat = p.chat();
+        // Replies long enough (~0.5 s each on CPU) that the two threads overlap even on a loaded
+        // 2-core machine; 16 tokens of this 7M model fit in one time slice of one thread.
+        const int maxNewBefore = p.maxNewSpin()->value();
+        p.maxNewSpin()->setValue(128);
         QSignalSpy done(p.session(), &CompareSession::chatFinished);
         QSignalSpy deltas(p.session(), &CompareSession::chatDelta);
         chat->promptEdit()->setText(QStringLiteral("Once upon a time, a little cat"));
@@ -216,6 +220,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(done.count() == 4, 60000);
         QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("You: Then what happened?")));
         QVERIFY(chat->transcript(0)->toPlainText().startsWith(QLatin1String("You: Once upon a time")));
+        p.maxNewSpin()->setValue(maxNewBefore);
     }
 
     // The system prompt goes to both models as the chat template's system message: the same
