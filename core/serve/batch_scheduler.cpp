@@ -1,5 +1,6 @@
 #include "core/serve/batch_scheduler.h"
 
+#include "core/util/error.h"
 #include "core/util/log_line.h"
 
 #include <algorithm>
@@ -153,7 +154,7 @@ void BatchScheduler::run() {
                 const int slot = batch_->add(admit->request, events);
                 running_[slot] = admit;
             } catch (const std::exception& e) {
-                admit->fail(e.what());
+                admit->fail(exceptionMessage(e));
                 events.clear();
                 continue;
             }
@@ -169,10 +170,10 @@ void BatchScheduler::run() {
         try {
             batch_->step(events);
         } catch (const std::exception& e) {
-            log::warn(std::string("serve: decode step failed: ") + e.what());
+            log::warn("serve: decode step failed: " + exceptionMessage(e));
             for (auto& [slot, job] : running_) {
                 batch_->cancel(slot);
-                job->fail(e.what());
+                job->fail(exceptionMessage(e));
             }
             running_.clear();
             events.clear();

@@ -8,10 +8,13 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -79,14 +82,39 @@ struct Stream {
     }
 };
 
+// Why `host` cannot be listened on at all (any port), or "": not an address, or not one of this
+// machine's. A failed bind on a good host is its port's problem.
+std::string hostProblem(const std::string& host) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* found = nullptr;
+    if (const int rc = ::getaddrinfo(host.c_str(), "0", &hints, &found); rc != 0) return std::string("not an address (") + ::gai_strerror(rc) + ")";
+    std::string why = "not an address of this machine";
+    for (const addrinfo* a = found; a; a = a->ai_next) {
+        const int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        const bool bound = ::bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+        ::close(fd);
+        if (bound) {
+            why.clear();
+            break;
+        }
+    }
+    ::freeaddrinfo(found);
+    return why;
+}
+
 }  // namespace
 
 struct LocalServer::Impl {
     Impl(ServeOptions o, Log log, Loaded onLoaded) : o_(std::move(o)), log_(std::move(log)), onLoaded_(std::move(onLoaded)) {
-        for (const auto& folder : o_.models) {
+        const auto ids = servedModelIds(o_.models);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
             auto m = std::make_unique<ServedModel>();
-            m->folder = folder;
-            m->id = modelIdFor(folder);
+            m->folder = o_.models[i];
+            m->id = ids[i];
             models_.push_back(std::move(m));
         }
         // Every running or waiting request holds a worker thread while it streams.
@@ -128,6 +156,8 @@ struct LocalServer::Impl {
         } else if (http_.bind_to_port(o_.host, o_.port)) {
             port_ = o_.port;
         } else {
+            if (const std::string why = hostProblem(o_.host); !why.empty())
+                throw Error("cannot listen on " + o_.host + ": " + why, {}, "use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or an address of this machine");
             throw Error("cannot listen on " + o_.host + ":" + std::to_string(o_.port), {}, "pick another --port, or stop what uses it");
         }
         // cpp-httplib 0.11 writes without MSG_NOSIGNAL: a client that leaves mid-stream must not
@@ -143,7 +173,7 @@ struct LocalServer::Impl {
                 ready_ = true;
                 say("ready");
             } catch (const std::exception& e) {
-                error = e.what();
+                error = exceptionMessage(e);
                 say("load failed: " + error);
             }
             if (onLoaded_) onLoaded_(error);
@@ -175,7 +205,12 @@ struct LocalServer::Impl {
         for (auto& m : models_) {
             m->engine = Engine::load(m->folder, eo);
             if (!m->engine->hasTokenizer()) throw Error("the model has no tokenizer.json", m->folder, "the server needs a tokenizer");
-            const int capacity = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, m->engine->maxContext()) : m->engine->maxContext();
+            const int context = m->engine->maxContext();
+            if (o_.maxModelLen > context)  // as promote does for a target (vLLM would refuse to start)
+                say("warning: --max-model-len " + std::to_string(o_.maxModelLen) + " is longer than " + m->id + "'s context of " +
+                    std::to_string(context) + " tokens (" + (std::filesystem::path(m->folder) / "config.json").string() +
+                    "); serving " + std::to_string(context) + " tokens a sequence. Leave --max-model-len out for the model's own.");
+            const int capacity = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, context) : context;
             m->scheduler = std::make_unique<BatchScheduler>(m->engine->openContinuousBatch(o_.maxBatch, capacity), o_.maxQueue);
             say(m->id + " on " + deviceKindName(eo.device) + ", " + std::to_string(o_.maxBatch) + " slots x " + std::to_string(capacity) + " tokens");
         }
@@ -264,7 +299,7 @@ struct LocalServer::Impl {
         } catch (const ApiError& e) {
             sendError(res, e);
         } catch (const std::exception& e) {
-            sendError(res, ApiError(500, "server_error", e.what()));
+            sendError(res, ApiError(500, "server_error", exceptionMessage(e)));
         }
     }
 

@@ -1,5 +1,7 @@
 #include "core/serve/openai_api.h"
 
+#include "core/util/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -229,10 +231,26 @@ std::size_t sendableLength(const std::string& text, const std::vector<std::strin
     return cut;
 }
 
-std::string modelIdFor(const std::string& folder) {
-    auto p = std::filesystem::path(folder);
-    if (!p.has_filename()) p = p.parent_path();
-    return p.filename().string();
+std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
+    const auto components = [](const std::string& folder) {
+        auto p = std::filesystem::path(folder).lexically_normal();
+        if (!p.has_filename()) p = p.parent_path();
+        if (p.is_relative()) p = std::filesystem::absolute(p).lexically_normal();  // "." and "../x" have a parent to name
+        return std::pair(p.filename().string(), p.parent_path().filename().string());
+    };
+    std::vector<std::string> ids;
+    for (const auto& folder : folders) ids.push_back(components(folder).first);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto name = components(folders[i]).first;
+        const bool collides = std::count_if(folders.begin(), folders.end(), [&](const std::string& f) { return components(f).first == name; }) > 1;
+        if (collides) ids[i] = components(folders[i]).second + "/" + name;
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        for (std::size_t j = i + 1; j < ids.size(); ++j)
+            if (ids[i] == ids[j])
+                throw Error(folders[i] + " and " + folders[j] + " would both be served as '" + ids[i] + "'", {},
+                            "give each --model once, from folders whose names (or parent folders) differ");
+    return ids;
 }
 
 }  // namespace awq::serve

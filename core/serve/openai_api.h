@@ -77,7 +77,10 @@ private:
 // UTF-8 sequence. OpenAI's streams never contain the stop string.
 std::size_t sendableLength(const std::string& text, const std::vector<std::string>& stops);
 
-// The model id a folder serves under: its folder name.
-std::string modelIdFor(const std::string& folder);
+// The model ids the folders serve under, in their order: each folder's name, or where two names
+// collide (fp16/llama and awq/llama), the last two path components ("fp16/llama", "awq/llama"), as
+// a client must be able to reach every model. Throws awq::Error when ids still collide (one folder
+// given twice, or the same last two components).
+std::vector<std::string> servedModelIds(const std::vector<std::string>& folders);
 
 }  // namespace awq::serve

@@ -88,6 +88,7 @@ class Server:
             rc = "timeout"
         err = self.proc.stderr.read()
         check(rc == 0 and "serve: stopped" in err, f"{signal.Signals(sig).name} stops cleanly (rc {rc}): {err[-500:]}")
+        return err
 
 
 def parse_sse(text):
@@ -276,6 +277,13 @@ check(busy.returncode == 2 and "cannot listen" in busy.stderr, f"port in use: {b
 bad = subprocess.run([cli, "serve", "--model", model + "-no-such", "--port", str(free_port())], capture_output=True, text=True,
                      timeout=60)
 check(bad.returncode == 2 and "no-such" in bad.stderr, f"bad model: {bad.returncode} {bad.stderr[-300:]}")
+badhost = subprocess.run([cli, "serve", "--model", model, "--host", "999.1.1.1", "--port", str(free_port())], capture_output=True,
+                         text=True, timeout=60)
+check(badhost.returncode == 2 and "cannot listen on 999.1.1.1: not an address" in badhost.stderr and "--port" not in badhost.stderr,
+      f"bad host: {badhost.returncode} {badhost.stderr[-300:]}")
+twice = subprocess.run([cli, "serve", "--model", model, "--model", model + "/", "--port", str(free_port())], capture_output=True,
+                       text=True, timeout=60)
+check(twice.returncode == 2 and "would both be served as" in twice.stderr, f"one model twice: {twice.returncode} {twice.stderr[-300:]}")
 
 srv.stop(signal.SIGTERM)
 
@@ -293,6 +301,17 @@ check(isinstance(err, dict) and err.get("code") == "queue_full", f"429 code: {er
 # SIGINT while a stream runs: the stream ends and the server exits 0.
 srv.stop(signal.SIGINT)
 conn.close()
+
+# A --max-model-len longer than the model's context: the server serves the context and says so,
+# naming config.json (as promote does for a target; vLLM would refuse to start).
+context = json.load(open(os.path.join(model, "config.json")))["max_position_embeddings"]
+srv = Server("--max-model-len", str(100 * context))
+_, _, text = srv.request("GET", "/v1/models")
+served = json.loads(text)["data"][0].get("max_model_len")
+err = srv.stop(signal.SIGTERM)
+check(served == context, f"max_model_len served: {served}, the context is {context}")
+check(f"--max-model-len {100 * context} is longer than {MODEL_ID}'s context of {context} tokens" in err and
+      os.path.join(model, "config.json") in err, f"the cut is reported: {err[-500:]}")
 
 if failures:
     sys.exit(f"serve_test: FAIL: {len(failures)} check(s) failed")

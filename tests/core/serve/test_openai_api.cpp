@@ -4,6 +4,7 @@
 #include "core/run/run_document.h"
 #include "core/serve/openai_api.h"
 #include "core/serve/serving_metrics.h"
+#include "core/util/error.h"
 
 #include <QtTest>
 
@@ -112,6 +113,20 @@ private Q_SLOTS:
         QCOMPARE(sendableLength("Hello world!", {"world"}), std::size_t(6)); // never past a complete stop
         QCOMPARE(sendableLength("a.b", {"."}), std::size_t(1));
         QCOMPARE(sendableLength("caf\xC3\xA9" "x", {"xyz"}), std::size_t(3));  // 6 - 2 would cut inside "é"
+    }
+
+    // Every served model is reachable: folder names, qualified by their parent where two collide
+    // (the fp16 and AWQ copies of one model); one folder twice is refused naming both.
+    void servedModelIdsAreUnique() {
+        QCOMPARE(servedModelIds({"/m/tiny", "/m/other/"}), (std::vector<std::string>{"tiny", "other"}));
+        QCOMPARE(servedModelIds({"/w/fp16/llama", "/w/awq/llama/", "/m/tiny"}), (std::vector<std::string>{"fp16/llama", "awq/llama", "tiny"}));
+        QString msg;
+        try {
+            servedModelIds({"/m/tiny", "/m/tiny/"});
+        } catch (const awq::Error& e) {
+            msg = QString::fromStdString(e.what());
+        }
+        QVERIFY2(msg.contains("/m/tiny and /m/tiny/ would both be served as 'm/tiny'"), qPrintable(msg));
     }
 
     void servingFiguresAsVllmDefinesThem() {
