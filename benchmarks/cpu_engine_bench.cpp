@@ -6,6 +6,7 @@
 //
 // Defaults: the bundled demo model and ../shared/models/tinystories-qwen3-7m-awq beside the source.
 #include "core/engine/engine.h"
+#include "core/system/host_cpu.h"
 #include "core/util/int_list.h"
 
 #include <CLI/CLI.hpp>
@@ -14,20 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string cpuModelName() {
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-    return "unknown CPU";
-}
 
 struct Row {
     std::string model;
@@ -73,8 +66,9 @@ int main(int argc, char** argv) {
     try {
         const Row f = bench(fp32, "FP32 original", newTokens, repeat);
         const Row q = bench(awqDir, "AWQ g128", newTokens, repeat);
-        std::printf("\nCPU: %s, %u hardware threads; greedy, %d new tokens, best of %d\n", cpuModelName().c_str(),
-                    std::thread::hardware_concurrency(), newTokens, repeat);
+        const std::string cpu = awq::cpuModelName();
+        std::printf("\nCPU: %s, %u hardware threads, the engine computing with %d; greedy, %d new tokens, best of %d\n",
+                    cpu.empty() ? "unknown CPU" : cpu.c_str(), std::thread::hardware_concurrency(), awq::cpuComputeThreads(), newTokens, repeat);
         std::printf("%-14s | %10s %7s | %8s %12s\n", "model", "weights MB", "load s", "TTFT ms", "decode tok/s");
         std::printf("%s\n", std::string(60, '-').c_str());
         for (const Row* r : {&f, &q})

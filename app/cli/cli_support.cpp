@@ -25,7 +25,7 @@ int runGuarded(const std::function<int()>& body) {
         std::cerr << "internal error: " << e.what() << "\n";
         return kExitInternal;
     } catch (const std::exception& e) {
-        std::cerr << "internal error: " << e.what() << "\n";
+        std::cerr << "internal error: " << exceptionMessage(e) << "\n";
         return kExitInternal;
     }
 }
@@ -84,6 +84,17 @@ const CLI::Validator& positiveNumber() {
             return "must be a positive number, not " + text;
         },
         "POSITIVE");
+    return v;
+}
+
+const CLI::Validator& computeDtypeName() {
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string {
+            for (const char* known : {"auto", "float32", "f32", "fp32", "float16", "f16", "fp16", "half", "bfloat16", "bf16"})
+                if (text == known) return {};
+            return "must be auto, float32, float16 or bfloat16, not " + text;
+        },
+        "DTYPE");
     return v;
 }
 }  // namespace awq::cli

@@ -70,7 +70,7 @@ void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
 // The same --device / --dtype / --json options as generate and eval ppl.
 void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
     cmd->add_option("--device", device, "cpu or cuda");
-    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16");
+    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
     cmd->add_flag("--json", json, "print the run document (docs/run-format.md) on stdout");
 }
 
@@ -211,9 +211,9 @@ void printCompareTable(const RunDocument& d) {
         const auto& sa = d.speed.at("A");
         const auto& sb = d.speed.at("B");
         // An endpoint's speed was measured on its server's hardware, not on this machine.
-        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host.value_or(HostInfo{}), true); };
+        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host.value_or(HostInfo{})); };
         const std::string speedLabel = isUrl(A.path) || isUrl(B.path) ? "output tok/s (A on " + onWhat(A) + ", B on " + onWhat(B) + ")"
-                                                                      : "output tok/s on " + deviceLabel(d.host.value_or(HostInfo{}), true);
+                                                                      : "output tok/s on " + deviceLabel(d.host.value_or(HostInfo{}));
         t.addRow({speedLabel, fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
                   fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
@@ -332,7 +332,7 @@ void printServingTable(const RunDocument& d) {
 }
 
 void printSweepTable(const RunDocument& d) {
-    const std::string device = deviceLabel(d.host.value_or(HostInfo{}), true);
+    const std::string device = deviceLabel(d.host.value_or(HostInfo{}));
     // An endpoint ran on its server's hardware: its figures and cost are that hardware's.
     const auto deviceOf = [&](const std::string& slot) {
         const auto it = d.models.find(slot);

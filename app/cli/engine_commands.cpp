@@ -62,7 +62,7 @@ int runGenerate(const GenerateOptions& o) {
     // Every speed figure names the device it was measured on; the peak is the process's (CPU: its
     // peak RSS; GPU: the allocator's peak on the device during this generation).
     const bool onGpu = engine->options().device == DeviceKind::Cuda;
-    const std::string device = deviceLabel(thisHost(deviceKindName(engine->options().device)), true);
+    const std::string device = deviceLabel(thisHost(deviceKindName(engine->options().device)));
     if (o.json) {
         nlohmann::json j = {{"model", engine->model().name},
                             {"device", deviceKindName(engine->options().device)},
@@ -151,7 +151,7 @@ int runProfile(const ProfileOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
     const auto ids = engine->encode(o.prompt, true);
     const DecodeStepProfile p = profileDecodeSteps(*engine, ids, o.steps);
-    const std::string device = deviceLabel(thisHost(p.device), true);
+    const std::string device = deviceLabel(thisHost(p.device));
     if (!o.trace.empty()) writeFileAtomically(o.trace, chromeTraceJson(p.records, engine->model().name + " on " + device));
     const char* unit = p.device == "cuda" ? "kernel" : "operator";
     if (o.json) {
@@ -190,7 +190,7 @@ int runProfile(const ProfileOptions& o) {
 
 void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
     cmd->add_option("--device", device, "cpu or cuda");
-    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16");
+    cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
     cmd->add_flag("--json", json, "print one JSON object (keys in README.md)");
 }
 

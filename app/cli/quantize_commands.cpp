@@ -183,7 +183,7 @@ int run(const Options& o) {
     if (!o.jsonProgress) {
         std::cout << table.render() << "\n" << stageTable(summary.stageSeconds).render();
         std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in "
-                  << fmt::format("{:.2f}", summary.seconds) << " s on " << deviceLabel(thisHost(o.device), true) << "; "
+                  << fmt::format("{:.2f}", summary.seconds) << " s on " << deviceLabel(thisHost(o.device)) << "; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
                   << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "")
                   << (summary.peakGpuBytes > 0 ? "; peak GPU memory " + format::gib(summary.peakGpuBytes) : "") << "\n";

@@ -5,6 +5,7 @@
 #include "core/compare/decode_timeline.h"
 #include "core/compare/text_checks.h"
 #include "core/system/gpu_probe.h"
+#include "core/system/host_cpu.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
@@ -98,6 +99,9 @@ HostInfo describeHost(const RunSettings& settings) {
             h.gpuName = probe.gpus[0].name;
             h.gpuTotalBytes = probe.gpus[0].totalBytes;
         }
+    } else if (settings.device == "cpu") {
+        h.cpuName = cpuModelName();
+        h.cpuThreads = cpuComputeThreads();
     }
     return h;
 }

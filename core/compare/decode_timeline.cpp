@@ -44,7 +44,7 @@ JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models
         if (stop.stop_requested()) break;
         Engine& engine = *m->engine;
         const std::string device = engine.options().device == DeviceKind::Cuda ? "cuda" : "cpu";
-        const std::string label = deviceLabel(thisHost(device), true);
+        const std::string label = deviceLabel(thisHost(device));
         const std::string key = device + "|" + engine.computeDtype();
         if (!ceilings.count(key)) {
             if (onStage) onStage("ceilings");

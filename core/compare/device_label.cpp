@@ -4,16 +4,15 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <thread>
-
 namespace awq {
 
-std::string deviceLabel(const HostInfo& host, bool thisMachine) {
+std::string deviceLabel(const HostInfo& host) {
     if (host.device.rfind("http", 0) == 0) return "the endpoint " + host.device;  // an endpoint sweep: the server's hardware
     if (host.device.rfind("cuda", 0) == 0) return (host.gpuName.empty() ? std::string("GPU") : host.gpuName) + " (" + host.device + ")";
-    if (!thisMachine) return "CPU";
-    return "CPU (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " threads)";
+    if (host.cpuName.empty() && host.cpuThreads <= 0) return "CPU";  // a recorded run that did not say
+    std::string details = host.cpuName;
+    if (host.cpuThreads > 0) details += (details.empty() ? "" : ", ") + std::to_string(host.cpuThreads) + (host.cpuThreads == 1 ? " thread" : " threads");
+    return "CPU (" + details + ")";
 }
 
 HostInfo thisHost(const std::string& device) {

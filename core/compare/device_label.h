@@ -9,9 +9,10 @@
 
 namespace awq {
 
-// "NVIDIA H200 (cuda:0)", "GPU (cuda:0)" when NVML gave no name, "CPU (2 threads)" for a CPU
-// run on this machine, "CPU" for a recorded run (threads unknown).
-std::string deviceLabel(const HostInfo& host, bool thisMachine = false);
+// "NVIDIA H200 (cuda:0)", "GPU (cuda:0)" when NVML gave no name; "CPU (AMD EPYC 7B13, 2 threads)"
+// for a CPU run (the CPU's model name and the engine's compute threads, as far as `host` has them:
+// describeHost() fills both; a run recorded before they were written says just "CPU").
+std::string deviceLabel(const HostInfo& host);
 
 // The host facts of a run on `device` ("cpu" / "cuda") of this machine, for labelling live figures.
 HostInfo thisHost(const std::string& device);

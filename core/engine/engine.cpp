@@ -12,7 +12,8 @@
 #include "core/util/heap_tuning.h"
 #include "core/util/log_line.h"
 
-
+#include <ATen/Parallel.h>
+#include <torch/version.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -46,7 +47,31 @@ DeviceKind parseDeviceKind(const std::string& name) {
 
 bool cudaEngineAvailable() { return at::hasCUDA(); }
 
+int cpuComputeThreads() { return at::get_num_threads(); }
+
 namespace {
+
+// The CPU kernels of older libtorch lack float16 matmuls (1.13: "addmm_impl_cpu_" not implemented
+// for 'Half') and some bfloat16 ops: a few of the ops a forward pass runs, tried on tiny tensors
+// before the weights load, so an unsupported --dtype is refused naming the option, not failed
+// with a backtrace at the first token.
+void requireCpuComputeSupport(at::ScalarType dtype) {
+    if (dtype == at::kFloat) return;
+    try {
+        c10::InferenceMode guard;
+        const auto options = at::TensorOptions().dtype(dtype);
+        const auto x = at::ones({2, 8}, options), w = at::ones({8, 8}, options);
+        auto y = at::linear(x, w);
+        y = at::silu(y) * at::softmax(y, -1) + at::rsqrt(y.pow(2).mean(-1, true) + 1e-6);
+        (void)at::embedding(w, at::zeros({2}, at::kLong));
+        (void)at::matmul(x.view({1, 2, 8}), x.view({1, 8, 2}));
+    } catch (const c10::Error& e) {
+        std::string why = exceptionMessage(e);
+        why = why.substr(0, why.find('\n'));
+        throw Error(engine::computeDtypeName(dtype) + " compute is not supported on the CPU by this libtorch (" + TORCH_VERSION + "): " + why, {},
+                    "leave --dtype out (the CPU computes in float32), or use --device cuda");
+    }
+}
 
 std::uint64_t peakRssBytes() {
     rusage usage{};
@@ -74,6 +99,7 @@ public:
         } else if (device.is_cuda()) {
             compute_ = q.method == QuantMethod::Awq || q.method == QuantMethod::Gptq || info_.config.dtype == "float16" ? at::kHalf : at::kBFloat16;
         }
+        if (!device.is_cuda()) requireCpuComputeSupport(compute_);
         maxContext_ = options.maxContext > 0 ? options.maxContext : std::max(info_.config.maxPositions, 1);
 
         store_ = std::make_unique<TensorStore>(TensorStore::openFolder(folder));

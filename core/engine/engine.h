@@ -21,6 +21,7 @@ enum class DeviceKind { Cpu, Cuda };
 const char* deviceKindName(DeviceKind d) noexcept;
 DeviceKind parseDeviceKind(const std::string& name);  // "cpu" | "cuda"; throws awq::Error
 bool cudaEngineAvailable();                            // torch built with CUDA and a device present
+int cpuComputeThreads();                               // threads a CPU engine computes with (torch's intra-op threads)
 
 struct EngineOptions {
     DeviceKind device = DeviceKind::Cpu;

@@ -177,6 +177,8 @@ void addOverview(const RunDocument& d, ReportContent& c) {
         std::string host = " Host: " + (d.host->device.empty() ? std::string("unknown device") : d.host->device);
         if (!d.host->gpuName.empty()) host += ", " + d.host->gpuName;
         if (d.host->gpuTotalBytes) host += " (" + format::gib(d.host->gpuTotalBytes) + ")";
+        if (!d.host->cpuName.empty()) host += ", " + d.host->cpuName;
+        if (d.host->cpuThreads > 0) host += ", " + std::to_string(d.host->cpuThreads) + " threads";
         line += host + ".";
     }
     c.blocks.push_back(paragraph(line));

@@ -572,6 +572,8 @@ std::string runDocumentToJson(const RunDocument& d) {
         host["gpu_name"] = h.gpuName;
         host["gpu_total_bytes"] = h.gpuTotalBytes;
     }
+    if (!h.cpuName.empty()) host["cpu_name"] = h.cpuName;
+    if (h.cpuThreads > 0) host["cpu_threads"] = h.cpuThreads;
     j["host"] = host;
     json models = json::object();
     for (const auto& [slot, m] : d.models) models[slot] = modelJson(m);
@@ -633,6 +635,8 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
         r.read(*h, "device", "host", host.device);
         r.read(*h, "gpu_name", "host", host.gpuName);
         r.read(*h, "gpu_total_bytes", "host", host.gpuTotalBytes);
+        r.read(*h, "cpu_name", "host", host.cpuName);
+        r.read(*h, "cpu_threads", "host", host.cpuThreads);
         d.host = host;
     }
     forEachSlot(r, r.object(j, "models", ""), "models",

@@ -31,6 +31,8 @@ struct HostInfo {                          // host
     std::string device = "cpu";            // "cpu" or "cuda:0"; an endpoint run: the server's URL
     std::string gpuName;                   // "" when none (written as absent)
     std::uint64_t gpuTotalBytes = 0;
+    std::string cpuName;                   // a CPU run: /proc/cpuinfo's model name ("" unknown, written as absent)
+    int cpuThreads = 0;                    // a CPU run: the threads the engine computed with (0 unknown)
 };
 
 struct RunQuantization {                   // models.X.quantization (null when not quantized)
@@ -176,7 +178,7 @@ struct TimelineKernel {                    // timeline.X.top[]
 };
 
 struct TimelineCeilings {                  // timeline.X.ceilings: measured on the same device in the same run
-    std::string device;                    // deviceLabel(): "NVIDIA H200 (cuda:0)", "CPU (2 threads)"
+    std::string device;                    // deviceLabel(): "NVIDIA H200 (cuda:0)", "CPU (AMD EPYC 7B13, 2 threads)"
     std::string dtype;                     // the matmul's dtype (the model's compute dtype)
     double readGBs = 0;                    // read_gb_s: read bandwidth, 1e9 bytes/s
     double computeGFlops = 0;              // compute_gflop_s: matmul throughput

@@ -13,4 +13,11 @@ Error::Error(std::string what, std::filesystem::path file, std::string fix)
     : std::runtime_error(compose(what, file, fix)), file_(std::move(file)), problem_(std::move(what)),
       fix_(std::move(fix)) {}
 
+std::string exceptionMessage(const std::exception& e) {
+    std::string what = e.what();
+    if (const auto at = what.find("Exception raised from "); at != std::string::npos) what.erase(at);
+    while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+    return what;
+}
+
 }  // namespace awq

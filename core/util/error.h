@@ -20,4 +20,8 @@ private:
     std::string fix_;
 };
 
+// e.what() for a user: without the C++ backtrace libtorch's c10::Error appends to its message
+// ("Exception raised from addmm_impl_cpu_ at ...", then its frames), which tells a user nothing.
+std::string exceptionMessage(const std::exception& e);
+
 }  // namespace awq

@@ -4,7 +4,8 @@
 # models list / show and refused by generate / quantize; a missing max_position_embeddings takes the
 # architecture's default; usage errors exit 1 (README) and name the flag; --help shows defaults;
 # speed figures name their device; quantize prints what its method does and fails fast on cheap
-# checks; budgets print in the unit they are given in; promote states a fix once.
+# checks; budgets print in the unit they are given in; promote states a fix once; a compute dtype
+# the CPU kernels lack is refused naming --dtype.
 # Usage: config_and_usage.sh CLI WORKDIR SHARED ENGINE (ENGINE=1: the build has the engine commands)
 set -eu
 CLI=$1 D=$2 SHARED=$3 ENGINE=$4
@@ -73,16 +74,31 @@ expect 2 "error \[model_unreadable\]: $D/pool/no-config: missing config.json \(c
 [ "$(grep -o "copy the model's config.json" "$D/err.txt" | wc -l)" -eq 1 ] || fail "the fix is printed more than once: $(cat "$D/err.txt")"
 grep -q "equivalent command line" "$D/out.txt" && fail "an empty equivalent command line is printed"
 
+# chat-template on a model without one renders the fallback and says so (transformers refuses it).
+printf '[{"role": "user", "content": "Hi"}]' > "$D/msgs.json"
+expect 0 "note: $M/tinystories-656k has no chat template .*fallback" "$CLI" chat-template --model "$M/tinystories-656k" --messages "$D/msgs.json"
+grep -q "^User: Hi" "$D/out.txt" || fail "the fallback rendering: $(cat "$D/out.txt")"
+
 if [ "$ENGINE" = 1 ]; then
     # generate / eval refuse what they cannot compute, naming config.json and the key (exit 2).
     expect 2 "error: $D/gelu/config.json: hidden_act is \"gelu\"" "$CLI" generate --model "$D/gelu" --prompt-ids 1,2,3 --max-new 2
     expect 2 "error: $GEMV/config.json: quantization_config.version is \"gemv\"" "$CLI" generate --model "$GEMV" --prompt-ids 1,2,3 --max-new 2
     expect 2 "hidden_act is \"gelu\"" "$CLI" quantize --model "$D/gelu" --out "$D/gelu-awq" --method rtn
     # No max_position_embeddings: Qwen2's 32768, so a short prompt generates.
-    expect 0 "\[2 tokens, length; on CPU \([0-9]+ threads\): TTFT [0-9.]+ ms, TPOT [0-9.]+ ms, [0-9.]+ tok/s; peak RSS of the process " \
+    expect 0 "\[2 tokens, length; on CPU \([^)]*, [0-9]+ threads?\): TTFT [0-9.]+ ms, TPOT [0-9.]+ ms, [0-9.]+ tok/s; peak RSS of the process " \
         "$CLI" generate --model "$D/no-max" --prompt-ids 1,2,3 --max-new 2
-    expect 0 "\"device_label\": \"CPU \([0-9]+ threads\)\"" "$CLI" generate --model "$M/qwen2-random" --prompt-ids 1,2,3 --max-new 2 --json
+    expect 0 "\"device_label\": \"CPU \([^)]*, [0-9]+ threads?\)\"" "$CLI" generate --model "$M/qwen2-random" --prompt-ids 1,2,3 --max-new 2 --json
     expect 1 "--ctx" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 1
+    # A compute dtype this libtorch's CPU kernels lack (1.13 on Debian 12: float16 matmuls) is
+    # refused before the weights load, naming --dtype; never an internal error with a C++ backtrace.
+    expect 1 "--dtype: must be auto, float32, float16 or bfloat16, not float64" "$CLI" generate --model "$M/qwen2-random" --prompt-ids 1,2 --dtype float64
+    for dtype in float16 bfloat16; do
+        rc=0
+        "$CLI" generate --model "$M/qwen2-random" --prompt-ids 1,2,3 --max-new 2 --dtype $dtype > "$D/out.txt" 2>&1 || rc=$?
+        grep -q "Exception raised from\|internal error" "$D/out.txt" && fail "--dtype $dtype: $(head -c 600 "$D/out.txt")"
+        [ $rc -eq 0 ] || grep -q "error: $dtype compute is not supported on the CPU by this libtorch (.*leave --dtype out" "$D/out.txt" ||
+            fail "--dtype $dtype: exit $rc: $(head -c 600 "$D/out.txt")"
+    done
     expect 2 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512

@@ -768,7 +768,7 @@ void ComparePage::updateModelInfo() {
 
 void ComparePage::updateDeviceLabel() {
     if (!device_) return;
-    deviceLabel_ = QString::fromStdString(awq::deviceLabel(thisHost(device_->currentData().toString().toStdString()), true));
+    deviceLabel_ = QString::fromStdString(awq::deviceLabel(thisHost(device_->currentData().toString().toStdString())));
     chat_->setDeviceLabel(deviceLabel_);
     battery_->setDeviceLabel(deviceLabel_);
     sweep_->setDeviceLabel(deviceLabel_);

@@ -1,5 +1,7 @@
 #include "ui/util/job_runner.h"
 
+#include "core/util/error.h"
+
 #include <QException>
 
 namespace awq::ui {
@@ -53,7 +55,7 @@ QString JobRunner::messageOf(std::exception_ptr e) {
     } catch (const QUnhandledException& wrapped) {   // QtConcurrent wraps what is not a QException
         if (wrapped.exception()) return messageOf(wrapped.exception());
     } catch (const std::exception& x) {
-        return QString::fromUtf8(x.what());
+        return QString::fromStdString(exceptionMessage(x));
     } catch (...) {
     }
     return QStringLiteral("unknown error");

@@ -1,6 +1,9 @@
 // Run documents: every key of docs/run-format.md written, read back unchanged, unknown keys kept.
 #include "core/run/run_document.h"
+#include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
+#include "core/engine/engine.h"
+#include "core/system/host_cpu.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
 
@@ -156,6 +159,24 @@ private Q_SLOTS:
         QCOMPARE(tb.traceFile, std::string("RUN.timeline-A.json"));
         QVERIFY(tb.pendingTrace.empty());
         QCOMPARE(back.timeline->verdict, std::string("Neither: ..."));
+    }
+
+    // A CPU run names the CPU and the engine's threads, in the document and in every label made
+    // from it; a document written before they were recorded says just "CPU".
+    void cpuHostIsNamed() {
+        RunDocument d = fullDocument();
+        d.host = HostInfo{.device = "cpu", .cpuName = "AMD EPYC 7B13", .cpuThreads = 2};
+        const json written = json::parse(runDocumentToJson(d));
+        QCOMPARE(written["host"].dump(), std::string(R"({"cpu_name":"AMD EPYC 7B13","cpu_threads":2,"device":"cpu"})"));
+        const RunDocument back = runDocumentFromJson(written.dump(), "cpu.json");
+        QCOMPARE(deviceLabel(*back.host), std::string("CPU (AMD EPYC 7B13, 2 threads)"));
+        QCOMPARE(deviceLabel(runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "host": {"device": "cpu"}})", "old.json").host.value()),
+                 std::string("CPU"));
+        // This machine, live: /proc/cpuinfo's model name and torch's intra-op threads.
+        const std::string cpu = cpuModelName();
+        QVERIFY(!cpu.empty());  // the Linux CI machines and this one have a "model name" line
+        const int threads = cpuComputeThreads();
+        QCOMPARE(deviceLabel(thisHost("cpu")), "CPU (" + cpu + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)"));
     }
 
     void keepsKeysItDoesNotKnow() {
