@@ -30,7 +30,8 @@ struct Expr {
         Filter,    // a | name(args)
         Test,      // a is [not] name(args)
         Unary,     // op a   ("-", "+", "not")
-        Binary,    // a op b ("+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "in", "not in", comparisons)
+        Binary,    // a op b ("+", "-", "*", "/", "//", "%", "**", "~", "and", "or", "in", "not in", one comparison)
+        Compare,   // items[0] ops[0] items[1] ops[1] items[2] ...: a chain, a < b < c as Python's a < b and b < c
         Cond,      // b if a else c   (a = condition, b = then, c = else, may be null)
         List,      // [items]
         Tuple,     // (items)
@@ -43,6 +44,7 @@ struct Expr {
     bool negate = false;
     ExprPtr a, b, c, d;
     std::vector<ExprPtr> items, keys;
+    std::vector<std::string> ops;  // Compare
     Arguments args;
 };
 

@@ -2,6 +2,8 @@
 // floor division and modulo, comparisons and `in`), calls, items and slices, `%` formatting.
 #include "core/jinja/interpreter.h"
 
+#include <limits>
+
 namespace awq::jinja {
 
 Value Interpreter::eval(const Expr& e) {
@@ -33,10 +35,22 @@ Value Interpreter::eval(const Expr& e) {
             requireDefined(v, e.line);
             if (!v.isNumber()) fail(e.line, "bad operand type for unary " + e.name + ": '" + v.typeName() + "'");
             if (e.name == "+") return v.isBool() ? Value(v.asInt()) : v;
-            return v.isFloat() ? Value(-v.asDouble()) : Value(-v.asInt());
+            if (v.isFloat()) return Value(-v.asDouble());
+            if (v.asInt() == std::numeric_limits<std::int64_t>::min()) failIntegerOverflow(e.line, "-(" + std::to_string(v.asInt()) + ")");
+            return Value(-v.asInt());
         }
         case Expr::Kind::Binary:
             return binary(e);
+        case Expr::Kind::Compare: {
+            Value left = eval(*e.items[0]), result;
+            for (std::size_t i = 0; i < e.ops.size(); ++i) {
+                Value right = eval(*e.items[i + 1]);
+                result = binaryOp(e.ops[i], left, right, e.line);
+                if (!result.truthy()) return result;  // Python stops at the first false link
+                left = std::move(right);
+            }
+            return result;
+        }
         case Expr::Kind::Cond:
             if (eval(*e.a).truthy()) return eval(*e.b);
             return e.c ? eval(*e.c) : Value::undefined();
@@ -127,7 +141,7 @@ Value Interpreter::binaryOp(const std::string& op, const Value& l, const Value& 
     requireDefined(l, line);
     requireDefined(r, line);
     if (op == "+") {
-        if (l.isNumber() && r.isNumber()) return arith(l, r, '+');
+        if (l.isNumber() && r.isNumber()) return arith(l, r, '+', line);
         if (l.isMarkup() || r.isMarkup())  // Markup.__add__ / __radd__ escape the other operand
             if (l.isString() && r.isString()) return Value::markup(escapeMarkup(l).asString() + escapeMarkup(r).asString());
         if (l.isString() && r.isString()) return Value(l.asString() + r.asString());
@@ -140,9 +154,9 @@ Value Interpreter::binaryOp(const std::string& op, const Value& l, const Value& 
         if (l.isString() || l.isArray())
             fail(line, "can only concatenate " + l.typeName() + " (not \"" + r.typeName() + "\") to " + l.typeName());
     } else if (op == "-") {
-        if (l.isNumber() && r.isNumber()) return arith(l, r, '-');
+        if (l.isNumber() && r.isNumber()) return arith(l, r, '-', line);
     } else if (op == "*") {
-        if (l.isNumber() && r.isNumber()) return arith(l, r, '*');
+        if (l.isNumber() && r.isNumber()) return arith(l, r, '*', line);
         const Value* seq = l.isString() || l.isArray() ? &l : r.isString() || r.isArray() ? &r : nullptr;
         const Value* times = seq == &l ? &r : &l;
         if (seq && times->isNumber() && !times->isFloat()) {
@@ -172,6 +186,10 @@ Value Interpreter::binaryOp(const std::string& op, const Value& l, const Value& 
             }
             if (!l.isFloat() && !r.isFloat()) {
                 const std::int64_t a = l.asInt(), b = r.asInt();
+                if (a == std::numeric_limits<std::int64_t>::min() && b == -1) {
+                    if (op == "%") return Value(std::int64_t(0));
+                    failIntegerOverflow(line, std::to_string(a) + " // -1");
+                }
                 const std::int64_t q = floorDiv(a, b);
                 return op == "//" ? Value(q) : Value(a - q * b);
             }
@@ -181,9 +199,14 @@ Value Interpreter::binaryOp(const std::string& op, const Value& l, const Value& 
         }
     } else if (op == "**") {
         if (l.isNumber() && r.isNumber()) {
-            if (!l.isFloat() && !r.isFloat() && r.asInt() >= 0) {
-                std::int64_t result = 1;
-                for (std::int64_t k = 0; k < r.asInt() && k < 64; ++k) result *= l.asInt();
+            if (!l.isFloat() && !r.isFloat() && r.asInt() >= 0) {  // by squaring, failing past 64 bits
+                std::int64_t result = 1, base = l.asInt();
+                bool overflow = false;
+                for (std::int64_t n = r.asInt(); n > 0 && !overflow; n >>= 1) {
+                    if (n & 1) overflow = __builtin_mul_overflow(result, base, &result);
+                    if (n > 1 && !overflow) overflow = __builtin_mul_overflow(base, base, &base);
+                }
+                if (overflow) failIntegerOverflow(line, std::to_string(l.asInt()) + " ** " + std::to_string(r.asInt()));
                 return Value(result);
             }
             return Value(std::pow(l.asDouble(), r.asDouble()));
@@ -192,10 +215,18 @@ Value Interpreter::binaryOp(const std::string& op, const Value& l, const Value& 
     fail(line, "unsupported operand type(s) for " + op + ": '" + l.typeName() + "' and '" + r.typeName() + "'");
 }
 
-Value Interpreter::arith(const Value& l, const Value& r, char op) {
+void Interpreter::failIntegerOverflow(int line, const std::string& expression) {
+    fail(line, "integer overflow: " + expression + " is past 64 bits (jinja2 computes with Python's unbounded integers; this "
+               "interpreter's are 64-bit)");
+}
+
+Value Interpreter::arith(const Value& l, const Value& r, char op, int line) {
     if (!l.isFloat() && !r.isFloat()) {
         const std::int64_t a = l.asInt(), b = r.asInt();
-        return Value(op == '+' ? a + b : op == '-' ? a - b : a * b);
+        std::int64_t out = 0;
+        const bool overflow = op == '+' ? __builtin_add_overflow(a, b, &out) : op == '-' ? __builtin_sub_overflow(a, b, &out) : __builtin_mul_overflow(a, b, &out);
+        if (overflow) failIntegerOverflow(line, std::to_string(a) + " " + op + " " + std::to_string(b));
+        return Value(out);
     }
     const double a = l.asDouble(), b = r.asDouble();
     return Value(op == '+' ? a + b : op == '-' ? a - b : a * b);

@@ -148,7 +148,10 @@ private:
     // A filter's failure names the filter (unless it was an undefined value's).
     Value filterCall(const Expr& f, Value input);
     Value binary(const Expr& e);
-    static Value arith(const Value& l, const Value& r, char op);
+    // l op r for + - *: Python's int or float result. Integers are 64-bit here where jinja2's are
+    // Python's unbounded ones: a result past 64 bits fails (TemplateError) instead of wrapping.
+    Value arith(const Value& l, const Value& r, char op, int line);
+    [[noreturn]] void failIntegerOverflow(int line, const std::string& expression);
     Value percentFormat(const std::string& format, const Value& args, int line);
     // tojson's arguments as transformers declares them: (ensure_ascii=False, indent=None,
     // separators=None, sort_keys=False), each passed on to json.dumps.

@@ -250,7 +250,7 @@ private:
             if (d == '_') continue;
             const int digit = std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : 99;
             if (digit >= base) break;
-            if (value > (std::numeric_limits<std::uint64_t>::max() >> 4)) throw error("integer literal out of range", p);
+            if (value > (std::numeric_limits<std::uint64_t>::max() >> 4)) throw error("integer literal past 64 bits (jinja2 has Python's unbounded integers; this interpreter's are 64-bit)", p);
             value = value * static_cast<unsigned>(base) + static_cast<unsigned>(digit);
             any = true;
         }

@@ -387,27 +387,38 @@ private:
         return parseCompare();
     }
 
+    // Comparisons chain as in Python (jinja2's Compare node): a < b < c is a < b and b < c, with b
+    // evaluated once; one comparison stays a Binary.
     ExprPtr parseCompare() {
-        ExprPtr e = parseConcat();
+        ExprPtr first = parseConcat();
+        const int line = cur().line;
+        std::vector<std::string> ops;
+        std::vector<ExprPtr> operands;
         while (true) {
-            const int line = cur().line;
             if (cur().type == TokenType::Operator &&
                 (cur().value == "==" || cur().value == "!=" || cur().value == "<" || cur().value == "<=" || cur().value == ">" ||
                  cur().value == ">=")) {
-                std::string op = cur().value;
+                ops.push_back(cur().value);
                 advance();
-                e = binary(op, std::move(e), parseConcat(), line);
             } else if (isName("in")) {
+                ops.push_back("in");
                 advance();
-                e = binary("in", std::move(e), parseConcat(), line);
             } else if (isName("not") && peek().type == TokenType::Name && peek().value == "in") {
+                ops.push_back("not in");
                 advance();
                 advance();
-                e = binary("not in", std::move(e), parseConcat(), line);
             } else {
-                return e;
+                break;
             }
+            operands.push_back(parseConcat());
         }
+        if (ops.empty()) return first;
+        if (ops.size() == 1) return binary(ops[0], std::move(first), std::move(operands[0]), line);
+        auto chain = node(Expr::Kind::Compare, line);
+        chain->items.push_back(std::move(first));
+        for (auto& operand : operands) chain->items.push_back(std::move(operand));
+        chain->ops = std::move(ops);
+        return chain;
     }
 
     ExprPtr parseConcat() {
@@ -500,7 +511,7 @@ private:
                 auto e = node(Expr::Kind::Literal, line);
                 std::int64_t v = 0;
                 auto [p, ec] = std::from_chars(tok.value.data(), tok.value.data() + tok.value.size(), v);
-                if (ec != std::errc()) fail("integer literal out of range");
+                if (ec != std::errc()) fail("integer literal past 64 bits (jinja2 has Python's unbounded integers; this interpreter's are 64-bit)");
                 e->value = v;
                 advance();
                 return e;

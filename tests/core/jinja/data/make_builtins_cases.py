@@ -249,6 +249,15 @@ add("generator-error-when-iterated", "{% set g = [1, 2] | map('nofilter') %}{{ g
 add("unexpected-keyword", "{{ 'a' | center(size=3) }}", error_part="got an unexpected keyword argument 'size'")
 add("keyword-twice", "{{ 'a' | center(3, width=4) }}", error_part="got multiple values for argument 'width'")
 
+# ---- comparison chains: a < b < c is a < b and b < c (jinja2's Compare node), the middle evaluated once
+add("compare-chain", "{{ 3 > 2 > 1 }}|{{ 0 < 15 < 10 }}|{{ 2 == 2 == 2 }}|{{ 1 < 2 > 0 }}|{{ 1 != 2 != 1 }}|{{ 1 <= 1 < 2 <= 2 }}")
+add("compare-chain-in", "{{ 'a' in 'abc' in ['abc'] }}|{{ 'a' not in 'xyz' in ['xyz'] }}|{{ 1 < 2 in [true] }}")
+add("compare-chain-loop-range", "{% for m in messages %}{% if 0 < loop.index < 3 %}[{{ m.role }}]{% endif %}{% endfor %}",
+    messages=[{"role": "system"}, {"role": "user"}, {"role": "assistant"}, {"role": "user"}])
+add("compare-chain-once", "{% set c = cycler(1, 2, 3) %}{{ 0 < c.next() < 5 }}{{ c.current }}|{{ 5 < c.next() < 0 }}{{ c.current }}")
+add("compare-chain-short-circuit", "{{ 2 < 1 < x.y }}|{{ (1 < 2 < 3) ~ '' }}|{{ not 1 < 2 < 3 }}")
+add("compare-chain-value", "{{ (1 < 2 < 3) is sameas true }}|{{ [1 < 2 < 1, 1 < 2] }}")
+
 # ---- every filter and test on every kind of value (builtins_matrix.json)
 matrix = []
 VALUES = {"u": "u", "none": "none", "zero": "0", "int": "7", "float": "2.5", "neg": "-3", "str": "'aB c'", "empty": "''",
