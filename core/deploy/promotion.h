@@ -32,7 +32,7 @@ struct Issue {
     // Stable codes (tests and --json): outside_pool, model_unreadable, awq_flag_without_quantization_config,
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
-    // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, target_file_missing,
+    // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,
     // no_default, quantization_removed.
     std::string code;
     std::string message;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -139,6 +140,27 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                  where + " forces vLLM's slow `awq` kernel although awq_marlin can run " + m.name +
                      " (the seeds measured 84% less speed)",
                  "delete the quantization flag there: vLLM detects AWQ from the model and picks awq_marlin");
+}
+
+// A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
+// but vLLM will start with: longer than the model's context, vLLM refuses to start.
+void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
+    const int derived = vllmDerivedMaxModelLen(m.config);
+    for (const auto& flag : maxModelLenFlags(text)) {
+        std::string value;
+        try {
+            value = interpolateCompose(flag.value, variables);
+        } catch (const Error&) {
+            continue;  // a ${VAR:?message} without its variable: reported where Compose reads it
+        }
+        int tokens = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), tokens);
+        if (ec != std::errc() || end != value.data() + value.size() || tokens <= derived) continue;
+        addIssue(p, Issue::Severity::Error, "max_model_len_too_long",
+                 file.string() + " line " + std::to_string(flag.line) + " starts vLLM with --max-model-len " + value + ", longer than " + m.name +
+                     "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
+                 "lower it there to " + std::to_string(derived) + " or less, or remove it (vLLM then uses the model's)");
+    }
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -415,10 +437,13 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const bool existed = readTargetFile(p, t.envFile, false, env);
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
+        checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
+        checkMaxModelLenFlags(p, m, t.envFile, env, composeVariables(t));
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
+    checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
     checkDefaultsNotOverridden(p, t);
     auto withPath = setComposeDefault(compose, t.pathVariable, modelPath);
     if (!withPath) {

@@ -371,6 +371,35 @@ std::vector<int> forcedAwqKernelLines(std::string_view text) {
     return out;
 }
 
+std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
+    std::vector<FlagValue> out;
+    const Lines l = splitLines(text);
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        std::string cr;
+        const std::string line = stripCr(l.lines[i], cr);
+        const auto first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] == '#') continue;
+        for (const std::string_view flag : {"--max-model-len", "--max_model_len"}) {
+            for (auto at = line.find(flag); at != std::string::npos; at = line.find(flag, at + 1)) {
+                std::size_t k = at + flag.size();
+                if (k < line.size() && line[k] == '=') ++k;
+                else if (k < line.size() && isSpace(line[k])) k = skipBlanks(line, k);
+                else continue;  // --max-model-length-something: another flag
+                std::size_t end = k;
+                int depth = 0;  // a ${...} reference is one value, whatever it holds
+                while (end < line.size() && (depth > 0 || !(isSpace(line[end]) || line[end] == '"' || line[end] == '\'' || line[end] == ',' ||
+                                                             line[end] == ']'))) {
+                    if (line.compare(end, 2, "${") == 0) ++depth, ++end;
+                    else if (line[end] == '}' && depth > 0) --depth;
+                    ++end;
+                }
+                if (end > k) out.push_back({int(i) + 1, line.substr(k, end - k)});
+            }
+        }
+    }
+    return out;
+}
+
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName) {
     if (before == after) return {};
     const Lines a = splitLines(before), b = splitLines(after);

@@ -40,6 +40,15 @@ std::string commentOutYamlKey(std::string_view text, const std::vector<std::stri
 // `--quantization=awq`, `-q awq`, `quantization: awq`, `QUANTIZATION=awq`. Comments are ignored.
 std::vector<int> forcedAwqKernelLines(std::string_view text);
 
+// The `--max-model-len` / `--max_model_len` flags of a command in `text` (a compose command, an
+// .env value), outside comments: each one's line (1-based) and its value as written, up to the
+// next blank, quote, comma or bracket (`4096`, `${MAX_LEN:-4096}`).
+struct FlagValue {
+    int line = 0;
+    std::string value;
+};
+std::vector<FlagValue> maxModelLenFlags(std::string_view text);
+
 // Unified diff (3 lines of context) from `before` to `after`; empty when equal.
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName);
 

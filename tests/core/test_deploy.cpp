@@ -268,7 +268,7 @@ private Q_SLOTS:
     void validationForcedAwqKernelInCompose() {
         World w;
         auto t = w.composeTarget(false);
-        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--max-model-len 8192", "--max-model-len 8192 --quantization awq"));
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--max-model-len 1024", "--max-model-len 8192 --quantization awq"));
         const auto plan = planPromotion(t, w.awq(), w.options());
         const Issue* i = findIssue(plan, "forced_awq_kernel");
         QVERIFY2(i && i->severity == Issue::Severity::Error, issueList(plan).c_str());
@@ -276,6 +276,31 @@ private Q_SLOTS:
         // awq_marlin named explicitly is fine.
         writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq", "--quantization awq_marlin"));
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
+    }
+
+    // The compose command's own --max-model-len (the promotion does not write it) longer than the
+    // model's context (1024): vLLM would refuse to start, so the promotion is refused naming the
+    // line, literal or through a ${VAR:-default} the .env file sets.
+    void composeMaxModelLenPastTheContextIsRefused() {
+        World w;
+        auto t = w.composeTarget(false);
+        const std::string original = readText(t.composeFile);
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 4096"));
+        auto plan = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(plan, "max_model_len_too_long");
+        QVERIFY2(i && i->severity == Issue::Severity::Error && plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(i->message, t.composeFile.string() + " line 18 starts vLLM with --max-model-len 4096, longer than tinystories-qwen3-7m-awq's context of 1024 tokens (" +
+                                 (w.awq() / "config.json").string() + "): vLLM refuses to start");
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max_model_len=${MAX_LEN:-512}"));
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"), issueList(plan).c_str());
+        writeText(t.composeFile.parent_path() / ".env", "MAX_LEN=2048\n");
+        plan = planPromotion(t, w.awq(), w.options());
+        i = findIssue(plan, "max_model_len_too_long");
+        QVERIFY2(i && i->message.find("--max-model-len 2048, longer than") != std::string::npos, issueList(plan).c_str());
+        // Within the context, or commented out: nothing to say.
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1000"));
+        std::filesystem::remove(t.composeFile.parent_path() / ".env");
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"));
     }
 
     void validationMarlinUnsupported() {
