@@ -59,6 +59,47 @@ std::uint64_t folderBytes(const fs::path& folder, std::vector<std::string>& warn
     return n;
 }
 
+// The first layer's linears against the config's head counts and sizes: a config with a wrong or
+// missing num_key_value_heads, head_dim or intermediate_size would otherwise list as fine and fail
+// at the first forward pass. Output features are weight [out, in] (dense), scales [groups, out]
+// (AWQ GEMM and GPTQ alike). Per-head q/k norms (Qwen3's) under another architecture would be ignored
+// by it, silently changing the output.
+void checkLayerShapes(const ModelInfo& m, const TensorStore& store) {
+    const auto& c = m.config;
+    const fs::path where = m.folder / "config.json";
+    const std::string fix = "the config does not match the weights: use the config.json that came with them";
+    const std::int64_t q = std::int64_t(c.numHeads) * c.headDim, kv = std::int64_t(c.numKvHeads) * c.headDim;
+    const struct {
+        const char* linear;
+        std::int64_t out;
+        const char* what;
+    } expected[] = {
+        {"self_attn.q_proj", q, "num_attention_heads x head_dim"},
+        {"self_attn.k_proj", kv, "num_key_value_heads x head_dim"},
+        {"self_attn.v_proj", kv, "num_key_value_heads x head_dim"},
+        {"self_attn.o_proj", c.hiddenSize, "hidden_size"},
+        {"mlp.gate_proj", c.intermediateSize, "intermediate_size"},
+        {"mlp.up_proj", c.intermediateSize, "intermediate_size"},
+        {"mlp.down_proj", c.hiddenSize, "hidden_size"},
+    };
+    for (const auto& e : expected) {
+        const std::string prefix = "model.layers.0." + std::string(e.linear);
+        std::int64_t out = -1;
+        std::string tensor;
+        if (const TensorInfo* w = store.find(prefix + ".weight"); w && w->shape.size() == 2) out = w->shape[0], tensor = w->name;
+        else if (const TensorInfo* s = store.find(prefix + ".scales"); s && s->shape.size() == 2) out = s->shape[1], tensor = s->name;
+        if (out < 0 || out == e.out) continue;  // absent: the engine names it when it loads
+        throw Error(tensor + " has " + std::to_string(out) + " output features but config.json's " + e.what + " make " + std::to_string(e.out) +
+                        " (num_attention_heads " + std::to_string(c.numHeads) + ", num_key_value_heads " + std::to_string(c.numKvHeads) +
+                        ", head_dim " + std::to_string(c.headDim) + ")",
+                    where, fix);
+    }
+    if (c.architecture != Architecture::Qwen3 && store.find("model.layers.0.self_attn.q_norm.weight"))
+        throw Error("the weights have per-head q/k norms (model.layers.0.self_attn.q_norm.weight, as Qwen3 has) but config.json names " +
+                        (c.architectureClass.empty() ? c.modelType : c.architectureClass) + ", which has none: they would be ignored",
+                    where, fix);
+}
+
 void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
     const auto& c = m.config;
     const fs::path where = m.folder / "config.json";
@@ -83,6 +124,7 @@ void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
                     where, "the config does not match the weights: use the config.json that came with them");
     if (!c.tieWordEmbeddings && !store.find("lm_head.weight"))
         throw Error("lm_head.weight is missing and tie_word_embeddings is false", m.folder, "re-download the weights");
+    checkLayerShapes(m, store);
 }
 
 std::string shapeText(const std::vector<std::int64_t>& shape) {

@@ -405,6 +405,39 @@ private Q_SLOTS:
         QVERIFY2(msg.contains("config.json") && msg.contains("not valid JSON"), qPrintable(msg));
     }
 
+    // A config whose head counts or sizes do not match the first layer's linears (dense and AWQ), or
+    // that names an architecture without the weights' per-head q/k norms, is refused naming the
+    // tensor and the keys; it listed as fine and failed at the first token, or ran ignoring weights.
+    void configNotMatchingTheLayersIsRefused() {
+        for (const char* fixture : {"tinystories-qwen3-7m", "tinystories-qwen3-7m-awq"}) {
+            std::ifstream in(test::modelDir(fixture) / "config.json");
+            std::string config((std::istreambuf_iterator<char>(in)), {});
+            const bool awqModel = std::string(fixture).ends_with("-awq");
+            const fs::path m = reshardedCopy(test::modelDir(fixture), tmp(std::string("layers-") + fixture));
+            // No num_key_value_heads: transformers takes num_attention_heads (4), the weights have 2.
+            std::string noKv = config;
+            const auto at = noKv.find("\"num_key_value_heads\"");
+            QVERIFY(at != std::string::npos);
+            noKv.erase(at, noKv.find(',', at) + 1 - at);
+            std::ofstream(m / "config.json", std::ios::trunc) << noKv;
+            QString msg = test::errorMessageOf([&] { describeModel(m); });
+            QVERIFY2(msg.startsWith(QString::fromStdString((m / "config.json").string()) + ": model.layers.0.self_attn.k_proj." +
+                                    (awqModel ? "scales" : "weight") + " has 128 output features but config.json's num_key_value_heads x head_dim make 256"),
+                     qPrintable(msg));
+            std::ofstream(m / "config.json", std::ios::trunc) << configWithValue(config, "intermediate_size", "1000");
+            msg = test::errorMessageOf([&] { describeModel(m); });
+            QVERIFY2(msg.contains("mlp.gate_proj") && msg.contains("intermediate_size make 1000"), qPrintable(msg));
+            // Qwen3's weights labelled Llama: its q_norm / k_norm would be ignored.
+            std::string llama = config;
+            llama.replace(llama.find("Qwen3ForCausalLM"), 16, "LlamaForCausalLM");
+            std::ofstream(m / "config.json", std::ios::trunc) << configWithValue(llama, "model_type", "\"llama\"");
+            msg = test::errorMessageOf([&] { describeModel(m); });
+            QVERIFY2(msg.contains("per-head q/k norms") && msg.contains("names LlamaForCausalLM"), qPrintable(msg));
+            std::ofstream(m / "config.json", std::ios::trunc) << config;
+            QVERIFY(test::errorMessageOf([&] { describeModel(m); }).isEmpty());
+        }
+    }
+
     // Issue 17: a million nested arrays overflowed the stack of the recursive JSON parser and walkers
     // (SIGSEGV). Each file read from a model folder is bounded in depth and names itself.
     void deeplyNestedFilesAreRefusedNamingTheFile() {

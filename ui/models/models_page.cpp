@@ -248,23 +248,26 @@ QMenu* ModelsPage::contextMenuFor(const CatalogEntryPtr& e, QWidget* parent) {
     menu->setObjectName(QStringLiteral("modelContextMenu"));
     const QString path = toQString(e->path);
     const bool usable = e->ok() && e->format == ModelFormat::HuggingFace && e->info;
+    const bool runnable = usable && e->info->unsupported.empty();  // the engine and quantizer run it (vLLM may serve more)
     const bool quantized = usable && e->info->config.quantization.method != QuantMethod::None;
 
     QAction* quantize = menu->addAction(icon(QStringLiteral("quantize")), tr("Quantize…"), this, [this, path] { Q_EMIT quantizeRequested(path); });
-    quantize->setEnabled(usable && !quantized);
+    quantize->setEnabled(runnable && !quantized);
     if (usable && quantized) quantize->setToolTip(tr("Already quantized"));
+    else if (usable && !runnable) quantize->setToolTip(QString::fromStdString("config.json " + e->info->unsupported));
 
     QMenu* compare = menu->addMenu(icon(QStringLiteral("compare")), tr("Compare with"));
     compare->setObjectName(QStringLiteral("compareWithMenu"));
     for (int row = 0; row < model_->rowCount(); ++row) {
         const CatalogEntryPtr other = model_->entry(row);
-        if (!other || other == e || !other->ok() || other->format != ModelFormat::HuggingFace || !other->info) continue;
+        if (!other || other == e || !other->ok() || other->format != ModelFormat::HuggingFace || !other->info || !other->info->unsupported.empty())
+            continue;
         const QString otherPath = toQString(other->path);
         QAction* a = compare->addAction(tr("%1 · %2").arg(QString::fromStdString(other->name), originText(other->origin).toLower()), this,
                                         [this, path, otherPath] { Q_EMIT compareRequested(path, otherPath); });
         a->setData(otherPath);
     }
-    compare->setEnabled(usable && !compare->isEmpty());
+    compare->setEnabled(runnable && !compare->isEmpty());
 
     QAction* pool = menu->addAction(icon(QStringLiteral("warm-pool")), tr("Add to warm pool"), this, [this, path] { Q_EMIT addToPoolRequested(path); });
     pool->setEnabled(usable && e->origin == ModelOrigin::Library);

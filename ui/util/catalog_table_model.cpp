@@ -111,6 +111,9 @@ QVariant CatalogTableModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
         if (column == Name) return toQString(e.path);
         if (column == Status && !e.ok()) return QString::fromStdString(e.error);
+        if (column == Status && e.info && !e.info->unsupported.empty())
+            return tr("The built-in engine and the quantizer cannot run this model: %1 (%2)")
+                .arg(QString::fromStdString((e.path / "config.json").string() + ": " + e.info->unsupported), QString::fromStdString(e.info->unsupportedFix));
         if (column == Status && e.info && !e.info->warnings.empty()) {
             QStringList w;
             for (const auto& s : e.info->warnings) w << QString::fromStdString(s);
@@ -125,12 +128,12 @@ QVariant CatalogTableModel::data(const QModelIndex& index, int role) const {
         if (column == Origin) return icon(e.origin == ModelOrigin::WarmPool ? QStringLiteral("warm-pool") : QStringLiteral("library"));
         if (column == Status) {
             if (!e.ok()) return icon(QStringLiteral("broken"));
-            if (e.info && !e.info->warnings.empty()) return icon(QStringLiteral("warning"));
+            if (e.info && (!e.info->warnings.empty() || !e.info->unsupported.empty())) return icon(QStringLiteral("warning"));
             return icon(QStringLiteral("ok"));
         }
         return {};
     case Qt::ForegroundRole:
-        if (!e.ok() && (column == Status || column == Name)) return QBrush(QColor(0xb3, 0x26, 0x1e));
+        if ((!e.ok() || (e.info && !e.info->unsupported.empty())) && (column == Status || column == Name)) return QBrush(QColor(0xb3, 0x26, 0x1e));
         if (column == Origin && e.origin == ModelOrigin::WarmPool) return QBrush(QColor(0xa8, 0x4b, 0x00));
         return {};
     case Qt::FontRole:

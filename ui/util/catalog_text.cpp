@@ -76,6 +76,8 @@ QString statusText(const CatalogEntry& e) {
         else if (!folder.isEmpty()) reason.replace(folder, QString::fromStdString(e.path.filename().string()));
         return reason;
     }
+    if (e.info && !e.info->unsupported.empty())  // readable, but the engine and quantizer refuse it (as the CLI says)
+        return QStringLiteral("Unsupported: config.json %1").arg(QString::fromStdString(e.info->unsupported));
     const std::size_t warnings = e.info ? e.info->warnings.size() : 0;
     if (warnings == 1) return QStringLiteral("OK (1 warning)");
     if (warnings > 1) return QStringLiteral("OK (%1 warnings)").arg(warnings);

@@ -14,7 +14,7 @@ QString originText(ModelOrigin origin);         // "Library" / "Warm pool"
 QString formatText(ModelFormat format);         // "Hugging Face" / "GGUF"
 QString architectureText(const CatalogEntry& e);   // "qwen3", "llama" (GGUF: general.architecture)
 QString quantizationText(const CatalogEntry& e);   // "BF16", "AWQ 4-bit g128", "GPTQ 4-bit g128", "Q4_K"
-QString statusText(const CatalogEntry& e);         // "OK", "OK (2 warnings)", the broken reason
+QString statusText(const CatalogEntry& e);         // "OK", "OK (2 warnings)", "Unsupported: config.json ...", the broken reason
 
 std::uint64_t parameterCount(const CatalogEntry& e);
 std::uint64_t sizeOnDisk(const CatalogEntry& e);

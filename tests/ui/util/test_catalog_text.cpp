@@ -95,6 +95,11 @@ private Q_SLOTS:
         warned.info->warnings = {"no chat template", "no generation config"};
         QCOMPARE(statusText(warned), QStringLiteral("OK (2 warnings)"));
 
+        // Readable but refused by the engine: said in the status, as `models list` says it.
+        auto gelu = plain;
+        gelu.info->unsupported = "hidden_act is \"gelu\": the engine computes SiLU only";
+        QCOMPARE(statusText(gelu), QStringLiteral("Unsupported: config.json hidden_act is \"gelu\": the engine computes SiLU only"));
+
         const auto broken = brokenEntry("cut", "model.safetensors is truncated");
         QCOMPARE(statusText(broken), QStringLiteral("model.safetensors is truncated"));
         QCOMPARE(parameterCount(broken), std::uint64_t(0));
