@@ -108,7 +108,7 @@ void addPoolCommands(CLI::App& app) {
             for (const auto& e : entries) {
                 std::string deployed;
                 for (const auto& t : e.deployedBy) deployed += (deployed.empty() ? "" : ", ") + t;
-                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
+                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::binaryBytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
                               e.error.empty() ? "ok" : "broken: " + e.error});
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";

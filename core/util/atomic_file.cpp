@@ -1,6 +1,7 @@
 #include "core/util/atomic_file.h"
 
 #include "core/util/error.h"
+#include "core/util/fs_error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -14,9 +15,11 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::
     temp_ = target_;
     temp_ += ".tmp-" + std::to_string(::getpid());
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-        throw Error(std::string("cannot create: ") + std::strerror(errno), temp_,
-                    "check that the folder exists and is writable");
+    if (fd_ < 0) {  // named by the path the caller gave: the temporary name is ours, not the user's
+        const int err = errno;
+        if (auto e = userFilesystemError(std::error_code(err, std::generic_category()), target_, "cannot create")) throw *e;
+        throw Error(std::string("cannot create: ") + std::strerror(err), target_, "check that the folder exists and is writable");
+    }
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
