@@ -62,7 +62,7 @@ std::uint64_t folderBytes(const fs::path& folder, std::vector<std::string>& warn
 // The first layer's linears against the config's head counts and sizes: a config with a wrong or
 // missing num_key_value_heads, head_dim or intermediate_size would otherwise list as fine and fail
 // at the first forward pass. Output features are weight [out, in] (dense), scales [groups, out]
-// (AWQ GEMM and GPTQ alike). Per-head q/k norms (Qwen3's) under another architecture would be ignored
+// (AWQ GEMM beside qweight [in, out/8], GPTQ beside qweight [in/8, out]). Per-head q/k norms (Qwen3's) under another architecture would be ignored
 // by it, silently changing the output.
 void checkLayerShapes(const ModelInfo& m, const TensorStore& store) {
     const auto& c = m.config;
@@ -86,8 +86,14 @@ void checkLayerShapes(const ModelInfo& m, const TensorStore& store) {
         const std::string prefix = "model.layers.0." + std::string(e.linear);
         std::int64_t out = -1;
         std::string tensor;
-        if (const TensorInfo* w = store.find(prefix + ".weight"); w && w->shape.size() == 2) out = w->shape[0], tensor = w->name;
-        else if (const TensorInfo* s = store.find(prefix + ".scales"); s && s->shape.size() == 2) out = s->shape[1], tensor = s->name;
+        const TensorInfo* w = store.find(prefix + ".weight");
+        const TensorInfo* s = store.find(prefix + ".scales");
+        const TensorInfo* qw = store.find(prefix + ".qweight");
+        if (w && w->shape.size() == 2) {
+            out = w->shape[0], tensor = w->name;
+        } else if (s && qw && s->shape.size() == 2 && qw->shape.size() == 2 && (qw->shape[1] * 8 == s->shape[1] || qw->shape[1] == s->shape[1])) {
+            out = s->shape[1], tensor = s->name;  // AWQ GEMM or GPTQ; other packings are named by engineSupportProblem
+        }
         if (out < 0 || out == e.out) continue;  // absent: the engine names it when it loads
         throw Error(tensor + " has " + std::to_string(out) + " output features but config.json's " + e.what + " make " + std::to_string(e.out) +
                         " (num_attention_heads " + std::to_string(c.numHeads) + ", num_key_value_heads " + std::to_string(c.numKvHeads) +

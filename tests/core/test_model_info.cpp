@@ -413,7 +413,7 @@ private Q_SLOTS:
             std::ifstream in(test::modelDir(fixture) / "config.json");
             std::string config((std::istreambuf_iterator<char>(in)), {});
             const bool awqModel = std::string(fixture).ends_with("-awq");
-            const fs::path m = reshardedCopy(test::modelDir(fixture), tmp(std::string("layers-") + fixture));
+            const fs::path m = reshardedCopy(test::modelDir(fixture), tmp((std::string("layers-") + fixture).c_str()));
             // No num_key_value_heads: transformers takes num_attention_heads (4), the weights have 2.
             std::string noKv = config;
             const auto at = noKv.find("\"num_key_value_heads\"");

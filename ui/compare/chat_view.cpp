@@ -215,14 +215,17 @@ void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemor
         reply.newTokens = m.newTokens;
         reply.engineMemoryBytes = memory.total();
     }
-    const QString speed = tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %4 · %5 tokens (%6)")
+    const QString letter = slot == 0 ? tr("A") : tr("B");
+    // Both replies stream at once, so each figure is taken while the other model shares the device.
+    const QString speed = tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %4 · %5 tokens (%6) · while %7 generated too (the Battery tab times each "
+                             "model alone)")
                               .arg(m.ttftMs, 0, 'f', 1)
                               .arg(m.tpotMs, 0, 'f', 2)
                               .arg(m.tokensPerSecond, 0, 'f', 1)
                               .arg(device_)
                               .arg(m.newTokens)
-                              .arg(QString::fromLatin1(finishReasonName(r.finish)));
-    const QString letter = slot == 0 ? tr("A") : tr("B");
+                              .arg(QString::fromLatin1(finishReasonName(r.finish)))
+                              .arg(slot == 0 ? tr("B") : tr("A"));
     const QString own = memory.fromAllocator
                             ? tr("%1's engine: %2 (weights %3 · KV cache %4 · activations %5, allocator peak)")
                             : tr("%1's engine: %2 (weights %3 · KV cache %4 · activations ≈%5, from the shapes)");

@@ -22,6 +22,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace awq::ui {
 
 namespace {
@@ -143,7 +145,10 @@ void ReportsPage::refreshRuns() {
     const QSignalBlocker block(runs_);
     runs_->clear();
     const QDir dir(runsFolder_);
-    const auto files = dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files | QDir::Readable, QDir::Time);
+    QFileInfoList files = dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files | QDir::Readable, QDir::Time);
+    // A timeline's Chrome trace (RUN.timeline-A.json, written beside its run) is not a run document.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const QFileInfo& fi) { return fi.fileName().contains(QLatin1String(".timeline-")); }),
+                files.end());
     for (const QFileInfo& fi : files) {
         auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(fi.lastModified(), QLocale::ShortFormat)),
                                          runs_);

@@ -212,6 +212,8 @@ private Q_SLOTS:
             QVERIFY(chat->transcript(s)->toPlainText().size() > 40);   // the streamed reply
             QVERIFY2(chat->metrics(s)->text().contains(QLatin1String("TTFT")), qPrintable(chat->metrics(s)->text()));
             QVERIFY2(chat->metrics(s)->text().contains(QStringLiteral("tok/s on %1").arg(p.deviceLabel())), qPrintable(chat->metrics(s)->text()));
+            // Measured while the other model generated on the same device, and said so.
+            QVERIFY2(chat->metrics(s)->text().contains(QStringLiteral("while %1 generated too").arg(s == 0 ? "B" : "A")), qPrintable(chat->metrics(s)->text()));
         }
         // A second turn continues the same conversation.
         QTRY_VERIFY(chat->sendButton()->isEnabled());
