@@ -62,8 +62,8 @@ std::uint64_t folderBytes(const fs::path& folder, std::vector<std::string>& warn
 // The first layer's linears against the config's head counts and sizes: a config with a wrong or
 // missing num_key_value_heads, head_dim or intermediate_size would otherwise list as fine and fail
 // at the first forward pass. Output features are weight [out, in] (dense), scales [groups, out]
-// (AWQ GEMM beside qweight [in, out/8], GPTQ beside qweight [in/8, out]). Per-head q/k norms (Qwen3's) under another architecture would be ignored
-// by it, silently changing the output.
+// (AWQ GEMM beside qweight [in, out/8], GPTQ beside qweight [in/8, out]). Per-head q/k norms
+// (Qwen3's) under another architecture would be ignored by it, silently changing the output.
 void checkLayerShapes(const ModelInfo& m, const TensorStore& store) {
     const auto& c = m.config;
     const fs::path where = m.folder / "config.json";

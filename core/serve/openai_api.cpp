@@ -232,18 +232,16 @@ std::size_t sendableLength(const std::string& text, const std::vector<std::strin
 }
 
 std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
-    const auto components = [](const std::string& folder) {
-        auto p = std::filesystem::path(folder).lexically_normal();
-        if (!p.has_filename()) p = p.parent_path();
-        if (p.is_relative()) p = std::filesystem::absolute(p).lexically_normal();  // "." and "../x" have a parent to name
-        return std::pair(p.filename().string(), p.parent_path().filename().string());
-    };
+    std::vector<std::pair<std::string, std::string>> names;  // (folder name, its parent's name)
+    for (const auto& folder : folders) {
+        auto p = std::filesystem::absolute(folder).lexically_normal();  // "." and "../x" have names too
+        if (!p.has_filename()) p = p.parent_path();                     // "/m/tiny/"
+        names.emplace_back(p.filename().string(), p.parent_path().filename().string());
+    }
     std::vector<std::string> ids;
-    for (const auto& folder : folders) ids.push_back(components(folder).first);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        const auto name = components(folders[i]).first;
-        const bool collides = std::count_if(folders.begin(), folders.end(), [&](const std::string& f) { return components(f).first == name; }) > 1;
-        if (collides) ids[i] = components(folders[i]).second + "/" + name;
+    for (const auto& [name, parent] : names) {
+        const bool collides = std::count_if(names.begin(), names.end(), [&](const auto& other) { return other.first == name; }) > 1;
+        ids.push_back(collides ? parent + "/" + name : name);
     }
     for (std::size_t i = 0; i < ids.size(); ++i)
         for (std::size_t j = i + 1; j < ids.size(); ++j)

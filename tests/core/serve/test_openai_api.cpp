@@ -120,6 +120,9 @@ private Q_SLOTS:
     void servedModelIdsAreUnique() {
         QCOMPARE(servedModelIds({"/m/tiny", "/m/other/"}), (std::vector<std::string>{"tiny", "other"}));
         QCOMPARE(servedModelIds({"/w/fp16/llama", "/w/awq/llama/", "/m/tiny"}), (std::vector<std::string>{"fp16/llama", "awq/llama", "tiny"}));
+        // A relative folder is named as its absolute path is ("." is the working folder's name).
+        const std::string here = std::filesystem::current_path().filename().string();
+        QCOMPARE(servedModelIds({".", "../" + here + "/x"}), (std::vector<std::string>{here, "x"}));
         QString msg;
         try {
             servedModelIds({"/m/tiny", "/m/tiny/"});
