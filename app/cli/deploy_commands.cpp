@@ -88,6 +88,10 @@ void addDeployCommands(CLI::App& app) {
             t.name = add->name;
             t.kind = add->compose.empty() ? deploy::TargetKind::Vllm : deploy::TargetKind::Compose;
             t.composeFile = absolutePath(add->compose);
+            // The compose file is edited in place, so it must exist now (a vLLM config, .env or command
+            // file may be created by the first promotion).
+            if (t.kind == deploy::TargetKind::Compose && !fs::is_regular_file(t.composeFile))
+                throw Error("no such file", t.composeFile, "give the compose file your stack starts with (docker compose -f FILE up)");
             t.envFile = absolutePath(add->env);
             t.pathVariable = add->pathVar;
             t.nameVariable = add->nameVar;

@@ -65,6 +65,10 @@ mkdir -p "$D/pool"
 expect 0 "budget: +10.0 MiB" "$CLI" pool config --pool "$D/pool" --budget 10M $S
 expect 0 "of a 10.0 MiB budget" "$CLI" pool list $S
 
+# ---- target add: a compose file that does not exist is refused at once (it was saved, then failed at promote) ----
+expect 2 "error: $D/no-such-compose.yml: no such file \(give the compose file" "$CLI" target add ghost --compose "$D/no-such-compose.yml" $S
+"$CLI" target list $S | grep -q ghost && fail "the target was saved"
+
 # ---- promote: a model that cannot be read states its fix once and shows no empty command line ----
 printf 'model: /models/old\nserved-model-name: old\n' > "$D/serve.yaml"
 "$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB $S > /dev/null
