@@ -437,8 +437,9 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const bool existed = readTargetFile(p, t.envFile, false, env);
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
-        checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
-        checkMaxModelLenFlags(p, m, t.envFile, env, composeVariables(t));
+        const ComposeLookup variables = composeVariables(t);
+        checkMaxModelLenFlags(p, m, t.composeFile, compose, variables);
+        checkMaxModelLenFlags(p, m, t.envFile, env, variables);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }

@@ -356,29 +356,32 @@ bool forcesAwqKernel(std::string_view line) {
     });
 }
 
-}  // namespace
-
-std::vector<int> forcedAwqKernelLines(std::string_view text) {
-    std::vector<int> out;
-    const Lines l = splitLines(text);
-    for (std::size_t i = 0; i < l.lines.size(); ++i) {
-        std::string cr;
-        std::string line = stripCr(l.lines[i], cr);
-        const auto first = line.find_first_not_of(" \t");
-        if (first != std::string::npos && line[first] == '#') continue;
-        if (forcesAwqKernel(line)) out.push_back(int(i) + 1);
-    }
-    return out;
-}
-
-std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
-    std::vector<FlagValue> out;
+// f(line without its CR, 1-based number) for every line of `text` that is not a # comment.
+template <class F>
+void forEachUncommentedLine(std::string_view text, F&& f) {
     const Lines l = splitLines(text);
     for (std::size_t i = 0; i < l.lines.size(); ++i) {
         std::string cr;
         const std::string line = stripCr(l.lines[i], cr);
         const auto first = line.find_first_not_of(" \t");
         if (first != std::string::npos && line[first] == '#') continue;
+        f(line, int(i) + 1);
+    }
+}
+
+}  // namespace
+
+std::vector<int> forcedAwqKernelLines(std::string_view text) {
+    std::vector<int> out;
+    forEachUncommentedLine(text, [&](const std::string& line, int number) {
+        if (forcesAwqKernel(line)) out.push_back(number);
+    });
+    return out;
+}
+
+std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
+    std::vector<FlagValue> out;
+    forEachUncommentedLine(text, [&](const std::string& line, int number) {
         for (const std::string_view flag : {"--max-model-len", "--max_model_len"}) {
             for (auto at = line.find(flag); at != std::string::npos; at = line.find(flag, at + 1)) {
                 std::size_t k = at + flag.size();
@@ -393,10 +396,10 @@ std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
                     else if (line[end] == '}' && depth > 0) --depth;
                     ++end;
                 }
-                if (end > k) out.push_back({int(i) + 1, line.substr(k, end - k)});
+                if (end > k) out.push_back({number, line.substr(k, end - k)});
             }
         }
-    }
+    });
     return out;
 }
 
