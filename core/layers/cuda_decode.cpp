@@ -166,11 +166,19 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
     return out;
 }
 
-at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
+namespace {
+
+// ids = the argmax of each row of logits; positions, where given, advanced (kernels::argmaxRows).
+void argmaxInto(const at::Tensor& logits, at::Tensor& ids, at::Tensor* workspace, at::Tensor* positions, int positionLimit) {
     if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous())
         throw Error("argmax kernel: logits must be a contiguous float32 CUDA tensor [rows, vocab]");
     const c10::cuda::CUDAGuard guard(logits.device());
     const int rows = int(logits.size(0));
+    if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous() || ids.numel() != rows)
+        throw Error("argmax kernel: ids must be a contiguous int64 CUDA tensor [rows]");
+    if (positions && (positions->device() != logits.device() || positions->scalar_type() != at::kInt || !positions->is_contiguous() ||
+                      positions->numel() != rows))
+        throw Error("argmax kernel: positions must be a contiguous int32 CUDA tensor [rows]");
     // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread
     // unless given, so two engines decoding on two threads (the Compare page) never share one.
     thread_local at::Tensor perThread;
@@ -178,11 +186,21 @@ at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
     const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
     if (!counters.defined() || counters.device() != logits.device() || counters.numel() != bytes)
         counters = at::zeros({bytes}, logits.options().dtype(at::kByte));
-    auto out = at::empty({rows}, logits.options().dtype(at::kLong));
-    checkKernel(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), out.data_ptr<std::int64_t>(), counters.data_ptr(),
-                              currentStream(logits)),
-          "argmax");
+    checkKernel(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), ids.data_ptr<std::int64_t>(), counters.data_ptr(),
+                                    currentStream(logits), positions ? positions->data_ptr<std::int32_t>() : nullptr, positionLimit),
+                "argmax");
+}
+
+}  // namespace
+
+at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
+    auto out = at::empty({logits.dim() == 2 ? logits.size(0) : 0}, logits.options().dtype(at::kLong));
+    argmaxInto(logits, out, workspace, nullptr, 0);
     return out;
+}
+
+void cudaGreedyAdvance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit, at::Tensor* workspace) {
+    argmaxInto(logits, ids, workspace, &positions, positionLimit);
 }
 
 std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor& ids) {

@@ -39,6 +39,10 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp);
 // captured in a CUDA graph must pass one that lives as long as the graph. nullptr: one per thread.
 at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace = nullptr);
 
+// A greedy decode step's end in one kernel: ids (int64 [B], GPU) = the argmax of each row of
+// logits, and positions (int32 [B], GPU) advanced by one, at most positionLimit. workspace as above.
+void cudaGreedyAdvance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit, at::Tensor* workspace);
+
 // A copy of a small int64 device tensor [B] to pinned host memory, queued on the current stream
 // behind the work before it; wait() blocks until that copy (and so that work) is done. Lets the
 // host read step N's tokens while step N+1 already runs.

@@ -424,7 +424,7 @@ __global__ void __launch_bounds__(kDequantWarps * 32) repackedDequantizeKernel(c
 struct Plan {
     int tiles = 1, splits = 1, groupsPerSplit = 1;
     std::size_t stageBytes = 0;  // > 0: the staged kernel runs, with this much shared memory
-    std::size_t streamBytes = 0;  // > 0: the streamed kernel runs (one split), with this much shared memory
+    StreamedDecodePlan stream;  // sharedBytes > 0: the streamed kernel runs (one split)
 };
 
 // Shared memory the staged kernel needs for M rows of x over a split (0: not usable; group sizes
@@ -468,7 +468,7 @@ int busyBlocksPerSm(std::size_t stageBytes) {
 // shared memory instead of a reduction kernel was slower), 48 for the older kernel.
 Plan plan(int M, int K, int N, int G) {
     Plan p;
-    if ((p.streamBytes = streamedDecodeSharedBytes(M, K, G)) > 0) {
+    if ((p.stream = planStreamedDecode(M, K, N, G)).sharedBytes > 0) {
         p.tiles = N / 16;
         p.groupsPerSplit = K / G;
         return p;
@@ -536,15 +536,15 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     if (M == 0) return cudaSuccess;
     if (!x || !qpack || !scaleZeros || !(y || fusion.residual) || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(M, K, N, G);
-    if (p.streamBytes > 0 && aligned16(scaleZeros)) {
+    if (p.stream.sharedBytes > 0 && aligned16(scaleZeros)) {
         if ((fusion.input != AwqDecodeInput::plain || fusion.residual) && M > kAwqDecodeFusionMaxM) return cudaErrorNotSupported;
         if (fusion.input == AwqDecodeInput::rmsNorm && (!fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
             return cudaErrorNotSupported;
         if (fusion.residual && !fusion.residualSumSquares) return cudaErrorNotSupported;
         const RepackedArgs<T> args{x, qpack, scaleZeros, y, nullptr, nullptr, M, K, N, G, K / G, fusion};
-        return launchStreamedDecode(args, p.streamBytes, stream);
+        return launchStreamedDecode(args, p.stream, stream);
     }
-    p.streamBytes = 0;
+    p.stream = {};
     float* partial = nullptr;
     if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need && aligned16(workspace) && aligned16(y)) {
         partial = static_cast<float*>(workspace);
@@ -612,7 +612,7 @@ cudaError_t awqRepackedGemm(const __nv_bfloat16* x, const std::int32_t* qpack, c
 }
 
 bool awqRepackedGemmStreams(int M, int K, int N, int groupSize) {
-    return M > 0 && M <= kAwqRepackedMaxM && awqRepackSupported(K, N, groupSize) && plan(M, K, N, resolvedGroup(K, groupSize)).streamBytes > 0;
+    return M > 0 && M <= kAwqRepackedMaxM && awqRepackSupported(K, N, groupSize) && plan(M, K, N, resolvedGroup(K, groupSize)).stream.sharedBytes > 0;
 }
 
 std::size_t awqRepackedGemmCounterCount(int N) { return N > 0 ? std::size_t(N / 16) : 0; }

@@ -40,28 +40,41 @@ namespace {
 //     down 12.0 -> 11.6 us but engine 488 -> 466-478: fewer of the neighbouring kernels' blocks fit
 //     beside it); rings cut to the chunks a block has (2 stages for o) plus 3 blocks a SM for q|k|v
 //     (384 tiles): engine 473 -> 456.
+//   Dropped in session 18 (H200, each an A/B in one run, engine_bench batch 1 prompt 128):
+//     x staged with cp.async (every load of a block in flight, no registers held; the transform in
+//     place after) instead of stageX: 496.5 / 496.6 tok/s against 497.6 / 498.2, batch 8 +-1%;
+//     the producer warps prefetching the next GEMV's first stages into L2 (cp.async.bulk.prefetch)
+//     once they had issued their own last stage: 488.3 / 486.5 against 496.7 / 496.4 (the
+//     prefetch competes with this kernel's own reads; DRAM is not idle at its end).
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
-constexpr int kStreamStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
-[[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
+constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
 constexpr int kStreamBlocksPerSm = 2;
+// Where four stages do not fit (x of 3-8 rows at K = 4096), a ring of 2 stages, but only for grids
+// whose blocks walk at least this many column tiles (gate|up); the register-fed kernels elsewhere.
+// Measured (H200, session 18, one run; AWQBENCH_STREAM_PLAN=fixed is the four-stages-or-none plan):
+// engine_bench batch 8 2842 / 2821 / 2852 tok/s at prompt 128 against 2655 / 2672 (+6.5%), 1774 /
+// 1781 / 1776 at prompt 2048 against 1716 / 1713 (+3.6%); batch 1 unchanged; awq_gemm_bench M = 8
+// gate|up (28672) 24.0 us against 28.5. A 2-stage ring on every shape (session 16) lost on q|k|v,
+// o and down at M = 2 (11.1 against 10.1 us etc.).
+constexpr int kStreamShallowRingMinTiles = 6;
+[[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
 constexpr std::size_t kStreamWeightBytes = kStreamChunkKBlocks * 512;
 constexpr std::size_t kStreamStageBytes = kStreamWeightBytes + kStreamChunkKBlocks * 64;  // + a scaleZeros row (64 B) a group
 // Two buffers of the consumer warps' per-lane sums (alternating tiles: one block barrier a tile).
 constexpr std::size_t kStreamReduceBytes = 2 * kStreamConsumerWarps * 32 * sizeof(float4);
 __host__ __device__ constexpr std::size_t streamXRowWords(int K) { return std::size_t(K) / 8 + 1; }  // + 1: rows start on different banks
 
-std::size_t streamSharedBytes(int M, int K) {
-    return kStreamStages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes +
-           2 * kStreamStages * sizeof(std::uint64_t);
+std::size_t streamSharedBytes(int M, int K, int stages) {
+    return stages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes + 2 * stages * sizeof(std::uint64_t);
 }
 
-template <typename T, int KPG>
+template <typename T, int KPG, int S>
 __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepackedStreamKernel(RepackedArgs<T> a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
     __trap();  // the host picks this kernel only where the device and the build are sm_90
 #else
-    constexpr int S = kStreamStages, CH = kStreamChunkKBlocks, W = kStreamConsumerWarps;
+    constexpr int CH = kStreamChunkKBlocks, W = kStreamConsumerWarps;
     static_assert(kStreamKBlocksPerWarp % KPG == 0 && CH % KPG == 0 && CH / KPG <= 32);
     extern __shared__ __align__(128) unsigned char shared[];
     unsigned char* stages = shared;
@@ -178,13 +191,13 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
 #endif
 }
 
-template <typename T, int KPG>
-cudaError_t launchWithGroup(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
-    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+template <typename T, int KPG, int S>
+cudaError_t launchWith(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
+    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG, S>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                           deviceSharedMemoryPerMultiprocessor() / kStreamBlocksPerSm - 1024);
     if (optIn != cudaSuccess) return optIn;
     const dim3 grid(unsigned(std::min(args.N / 16, kStreamBlocksPerSm * deviceMultiprocessors())));
-    return launchProgrammatic(awqRepackedStreamKernel<T, KPG>, grid, dim3(kStreamThreads), sharedBytes, stream, args);
+    return launchProgrammatic(awqRepackedStreamKernel<T, KPG, S>, grid, dim3(kStreamThreads), sharedBytes, stream, args);
 }
 
 // AWQBENCH_DECODE_STREAM=0: the register-fed kernels at every M (for measuring).
@@ -200,25 +213,42 @@ bool streamedDecodeEnabled() {
 bool streamedDecodeBuilt() {
     static const bool built = [] {
         cudaFuncAttributes attributes{};
-        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2>) == cudaSuccess && attributes.binaryVersion >= 90;
+        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2, kStreamMaxStages>) == cudaSuccess && attributes.binaryVersion >= 90;
     }();
     return built;
 }
 
+// AWQBENCH_STREAM_PLAN=fixed: four stages or not streamed (for measuring).
+bool fixedStreamPlan() {
+    static const bool fixed = [] {
+        const char* v = std::getenv("AWQBENCH_STREAM_PLAN");
+        return v && std::strcmp(v, "fixed") == 0;
+    }();
+    return fixed;
+}
+
 }  // namespace
 
-std::size_t streamedDecodeSharedBytes(int M, int K, int G) {
-    if (M > kStreamMaxM || (G != 64 && G != 128) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 || !streamedDecodeBuilt()) return 0;
-    const std::size_t bytes = streamSharedBytes(M, K);
-    return kStreamBlocksPerSm * (bytes + 1024) <= std::size_t(deviceSharedMemoryPerMultiprocessor()) ? bytes : 0;
+StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G) {
+    if (M > kStreamMaxM || (G != 64 && G != 128) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 || !streamedDecodeBuilt()) return {};
+    const int grid = std::min(N / 16, kStreamBlocksPerSm * deviceMultiprocessors()), tilesPerBlock = (N / 16 + grid - 1) / grid;
+    const int fewestStages = fixedStreamPlan() || tilesPerBlock < kStreamShallowRingMinTiles ? kStreamMaxStages : 2;
+    for (int stages = kStreamMaxStages; stages >= fewestStages; stages -= 2) {  // 4 or 2 (compiled for those)
+        const std::size_t bytes = streamSharedBytes(M, K, stages);
+        if (kStreamBlocksPerSm * (bytes + 1024) <= std::size_t(deviceSharedMemoryPerMultiprocessor())) return {bytes, stages};
+    }
+    return {};
 }
 
 template <typename T>
-cudaError_t launchStreamedDecode(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
-    return args.G == 64 ? launchWithGroup<T, 1>(args, sharedBytes, stream) : launchWithGroup<T, 2>(args, sharedBytes, stream);
+cudaError_t launchStreamedDecode(const RepackedArgs<T>& args, const StreamedDecodePlan& plan, cudaStream_t stream) {
+    if (plan.stages == 2)
+        return args.G == 64 ? launchWith<T, 1, 2>(args, plan.sharedBytes, stream) : launchWith<T, 2, 2>(args, plan.sharedBytes, stream);
+    return args.G == 64 ? launchWith<T, 1, kStreamMaxStages>(args, plan.sharedBytes, stream)
+                        : launchWith<T, 2, kStreamMaxStages>(args, plan.sharedBytes, stream);
 }
 
-template cudaError_t launchStreamedDecode<__half>(const RepackedArgs<__half>&, std::size_t, cudaStream_t);
-template cudaError_t launchStreamedDecode<__nv_bfloat16>(const RepackedArgs<__nv_bfloat16>&, std::size_t, cudaStream_t);
+template cudaError_t launchStreamedDecode<__half>(const RepackedArgs<__half>&, const StreamedDecodePlan&, cudaStream_t);
+template cudaError_t launchStreamedDecode<__nv_bfloat16>(const RepackedArgs<__nv_bfloat16>&, const StreamedDecodePlan&, cudaStream_t);
 
 }  // namespace awq::kernels::decode_detail

@@ -5,10 +5,13 @@
 #include "kernels/cuda/element_math.cuh"
 #include "kernels/cuda/programmatic_launch.cuh"
 
+#include <cooperative_groups.h>
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 #include <type_traits>
 
 namespace awq::kernels {
@@ -255,11 +258,51 @@ __device__ __forceinline__ void stepQueries(const DecodeAttentionArgs<T>& a, con
     }
 }
 
+// The merge of a cluster's pieces (InCluster): each block has put its piece's maximum, weight sum
+// and weighted values in shared memory; after a cluster barrier the blocks merge a share of the
+// outputs each, reading the pieces from their peers' shared memory (sm_90 distributed shared
+// memory), in the order and with the sums of mergeAttentionPiecesKernel, so the same bits. A second
+// barrier keeps every block's shared memory alive until its peers have read it.
+template <typename T, int E, int MaxGroup>
+__device__ __forceinline__ void mergeClusterPieces(const DecodeAttentionArgs<T>& a, const AttentionPieces& plan, int b, int kvh, int g0,
+                                                   int groupHere, float (&value)[MaxGroup][E * 32], float (&pieceMax)[MaxGroup],
+                                                   float (&pieceSum)[MaxGroup]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();
+    const int D = a.headDim, group = a.heads / a.kvHeads;
+    const int rank = int(cluster.block_rank()), blocks = int(cluster.num_blocks());
+    for (int idx = threadIdx.x + rank * int(blockDim.x); idx < groupHere * D; idx += blocks * int(blockDim.x)) {
+        const int g = idx / D, d = idx % D;
+        float m = -INFINITY;
+        for (int s = 0; s < plan.pieces; ++s) m = fmaxf(m, cluster.map_shared_rank(&pieceMax[0], s)[g]);
+        float sum = 0.0f, v = 0.0f;
+        for (int s = 0; s < plan.pieces; ++s) {
+            const float weight = m == -INFINITY ? 0.0f : exp2f(cluster.map_shared_rank(&pieceMax[0], s)[g] - m);
+            sum += cluster.map_shared_rank(&pieceSum[0], s)[g] * weight;
+            v += cluster.map_shared_rank(&value[0][0], s)[g * D + d] * weight;
+        }
+        a.out[(std::size_t(b) * a.heads + kvh * group + g0 + g) * D + d] = fromFloat<T>(sum > 0.0f ? v / sum : 0.0f);
+    }
+    cluster.sync();
+#else
+    __trap();  // launched in clusters only where the device and the build are sm_90 (decodeAttention)
+#endif
+}
+
 // FusedRope: the q|k|v rows come raw and the kernel does the rope / KV write itself (stepQueries),
 // so the rope / KV-write kernel goes. Same bits as ropeKvWrite then this kernel (tested).
 // Measured on an H200 (engine_bench, Llama-3-8B shapes, AWQ, same run): batch 1 457.8 -> 462.7
 // tok/s at prompt 128, 402.6 -> 416.1 at 2048; batch 8 2612 -> 2651 / 1699 -> 1710.
-template <typename T, int E, int MaxGroup, bool FusedRope>
+// InCluster: the pieces of a (sequence, kv head, query heads) are one thread block cluster of
+// a.splits blocks and merge through distributed shared memory (mergeClusterPieces), so the merge
+// kernel and its round trip through global memory go. Measured on an H200 (engine_bench, AWQ,
+// session 18, one run; AWQBENCH_ATTN_CLUSTER=0 for the A/B): batch 1 prompt 128 497.3 / 497.2 /
+// 497.5 tok/s against 489.0 / 488.5 (+1.7%); prompt 2048 (more than 8 pieces: the merge kernel
+// still runs) and batch 8 within the run-to-run spread. Capping the pieces at 8 so that long
+// contexts merge in clusters too lost: prompt 2048 batch 1 346.8 tok/s against ~405-420.
+template <typename T, int E, int MaxGroup, bool FusedRope, bool InCluster>
 __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece, RopeKvArgs<T> rope) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
     waitForPrerequisiteGrids();     // launched programmatically: the kernel before may still be running
@@ -275,12 +318,13 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     const int groupHere = min(perBlock, group - g0);
 
     const AttentionPieces plan = attentionPieces(a, a.positions[b], keysPerPiece);
-    if (split >= plan.pieces) return;  // the merge reads plan.pieces pieces only
+    // The merge reads plan.pieces pieces only; in a cluster the others still meet its barriers.
+    if (!InCluster && split >= plan.pieces) return;
     const int start = plan.lo + split * plan.chunk;
-    const int end = min(start + plan.chunk, plan.pos + 1);
+    const int end = split < plan.pieces ? min(start + plan.chunk, plan.pos + 1) : start;
 
     float q[MaxGroup][E];
-    stepQueries<T, E, MaxGroup, FusedRope>(a, rope, plan, b, kvh, g0, groupHere, split == plan.pieces - 1, q);
+    if (split < plan.pieces) stepQueries<T, E, MaxGroup, FusedRope>(a, rope, plan, b, kvh, g0, groupHere, split == plan.pieces - 1, q);
     float runMax[MaxGroup], runSum[MaxGroup], acc[MaxGroup][E];
 #pragma unroll
     for (int g = 0; g < MaxGroup; ++g) {
@@ -345,6 +389,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     }
     __syncthreads();
 
+    __shared__ float sPieceValue[InCluster ? MaxGroup : 1][E * 32], sPieceMax[MaxGroup], sPieceSum[MaxGroup];
     const std::size_t pieces = std::size_t(a.batch) * a.heads * a.splits;
     for (int idx = threadIdx.x; idx < groupHere * D; idx += blockDim.x) {
         const int g = idx / D, d = idx % D;
@@ -360,6 +405,14 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
                 value += sAcc[w][g][d] * weight;
             }
         }
+        if constexpr (InCluster) {
+            sPieceValue[g][d] = value;
+            if (d == 0) {
+                sPieceMax[g] = m;
+                sPieceSum[g] = sum;
+            }
+            continue;
+        }
         const int h = kvh * group + g0 + g;
         const std::size_t bh = std::size_t(b) * a.heads + h;
         if (plan.pieces == 1) {  // the merge kernel leaves this head alone
@@ -373,6 +426,7 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
             }
         }
     }
+    if constexpr (InCluster) mergeClusterPieces<T, E, MaxGroup>(a, plan, b, kvh, g0, groupHere, sPieceValue, sPieceMax, sPieceSum);
 }
 
 // One block a (sequence, query head), a thread a dimension. The pieces' maxima and weights go
@@ -480,7 +534,7 @@ __device__ __forceinline__ void blockArgmax(float& best, int& bestIndex) {
 }
 
 __global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const float* __restrict__ logits, int cols, std::int64_t* __restrict__ out,
-                                                                  ArgmaxWorkspace ws) {
+                                                                  ArgmaxWorkspace ws, std::int32_t* __restrict__ positions, int positionLimit) {
     const int row = int(blockIdx.y), piece = int(blockIdx.x);
     const int sliceLength = (cols + kArgmaxPieces - 1) / kArgmaxPieces;
     const int begin = piece * sliceLength, end = min(cols, begin + sliceLength);
@@ -508,6 +562,7 @@ __global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const float* 
         keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
     if (threadIdx.x == 0) {
         out[row] = bestIndex < cols ? bestIndex : 0;
+        if (positions) positions[row] = min(positions[row] + 1, positionLimit);
         ws.counter[row] = 0;
     }
 }
@@ -581,6 +636,23 @@ int attentionQueryHeadsPerBlock(int blocksPerQueryGroup, int group) {
     return std::int64_t(blocksPerQueryGroup) * group <= deviceMultiprocessors() ? 1 : std::min(group, kMaxGroup);
 }
 
+// Pieces merged inside a thread block cluster rather than by the merge kernel: up to 8 (the
+// portable cluster size), on an sm_90 device with sm_90 code for the kernel in the build.
+// AWQBENCH_ATTN_CLUSTER=0 turns it off (for measuring).
+constexpr int kMaxClusterSplits = 8;
+bool clusterMergeAvailable() {
+    static const bool enabled = [] {
+        const char* v = std::getenv("AWQBENCH_ATTN_CLUSTER");
+        return !(v && std::string_view(v) == "0");
+    }();
+    if (!enabled || deviceComputeMajor() < 9) return false;
+    static const bool built = [] {
+        cudaFuncAttributes attributes{};
+        return cudaFuncGetAttributes(&attributes, decodeAttentionKernel<__half, 4, 1, false, true>) == cudaSuccess && attributes.binaryVersion >= 90;
+    }();
+    return built;
+}
+
 int decodeAttentionSplits(int batch, int kvHeads, int capacity) {
     constexpr int kTargetBlocks = 1024;
     const int blocks = std::max(1, batch * kvHeads);
@@ -609,13 +681,19 @@ cudaError_t decodeAttention(const DecodeAttentionArgs<T>& a, cudaStream_t stream
     const int perBlock = attentionQueryHeadsPerBlock(a.batch * a.kvHeads * a.splits, group);
     const dim3 grid(unsigned(a.batch * a.kvHeads), unsigned(a.splits), unsigned((group + perBlock - 1) / perBlock));
     const RopeKvArgs<T> ropeArgs = rope ? *rope : RopeKvArgs<T>{};
+    const bool inCluster = a.splits > 1 && a.splits <= kMaxClusterSplits && clusterMergeAvailable();
     const cudaError_t err = withElementsPerLane(a.headDim, [&](auto e) {
         constexpr int E = decltype(e)::value;
-        const auto kernel = perBlock == 1 ? (rope ? decodeAttentionKernel<T, E, 1, true> : decodeAttentionKernel<T, E, 1, false>)
-                                          : (rope ? decodeAttentionKernel<T, E, kMaxGroup, true> : decodeAttentionKernel<T, E, kMaxGroup, false>);
-        return launchProgrammatic(kernel, grid, dim3(kAttnWarps * 32), 0, stream, a, keysPerPiece, ropeArgs);
+        const auto pick = [&](auto inClusterTag) {
+            constexpr bool C = decltype(inClusterTag)::value;
+            return perBlock == 1 ? (rope ? decodeAttentionKernel<T, E, 1, true, C> : decodeAttentionKernel<T, E, 1, false, C>)
+                                 : (rope ? decodeAttentionKernel<T, E, kMaxGroup, true, C> : decodeAttentionKernel<T, E, kMaxGroup, false, C>);
+        };
+        const auto kernel = inCluster ? pick(std::true_type{}) : pick(std::false_type{});
+        return launchProgrammaticInClusters(kernel, grid, dim3(1, unsigned(inCluster ? a.splits : 1), 1), dim3(kAttnWarps * 32), 0, stream, a,
+                                            keysPerPiece, ropeArgs);
     });
-    if (err != cudaSuccess || a.splits == 1) return err;
+    if (err != cudaSuccess || a.splits == 1 || inCluster) return err;
     return launchProgrammatic(mergeAttentionPiecesKernel<T>, dim3(unsigned(a.batch * a.heads)), dim3(unsigned(a.headDim)), 0, stream, a,
                               keysPerPiece);
 }
@@ -632,10 +710,12 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 
 std::size_t argmaxWorkspaceBytes(int rows) { return rows > 0 ? std::size_t(rows) * (kArgmaxPieces * 8 + 4) : 0; }
 
-cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream) {
+cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream, std::int32_t* positions,
+                       int positionLimit) {
     if (rows < 0 || rows > 65535 || cols <= 0 || !logits || !out || (rows > 0 && !workspace)) return cudaErrorInvalidValue;
     if (rows == 0) return cudaSuccess;
-    argmaxRowsKernel<<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows));
+    argmaxRowsKernel<<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows),
+                                                                                          positions, positionLimit);
     return cudaGetLastError();
 }
 

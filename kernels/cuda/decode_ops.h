@@ -103,7 +103,10 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 // bytes, zero before the first call; each call re-arms it, so it is reused without clearing by
 // calls with the same row count on the same stream (its layout depends on rows).
 // 32 blocks a row: ~3 us at a 128k vocabulary where torch's argmax took ~39 us (H200).
+// positions (optional, int32 [rows]): the greedy step's bookkeeping in the same kernel,
+// positions[r] = min(positions[r] + 1, positionLimit) (it was a copy, an add and a clamp kernel).
 std::size_t argmaxWorkspaceBytes(int rows);
-cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream);
+cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream,
+                       std::int32_t* positions = nullptr, int positionLimit = 0);
 
 }  // namespace awq::kernels

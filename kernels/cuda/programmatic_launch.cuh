@@ -46,21 +46,38 @@ inline bool programmaticLaunchEnabled() {
 }
 
 // kernel<<<grid, block, sharedBytes, stream>>>(args...) as a programmatic dependent launch where
-// programmaticLaunchEnabled(), a plain launch otherwise. Returns the launch error.
+// programmaticLaunchEnabled(), a plain launch otherwise; with `cluster` other than 1 x 1 x 1, in
+// thread block clusters of that shape (sm_90; each grid dimension a multiple of the cluster's).
+// Returns the launch error.
 template <typename... Params, typename... Args>
-cudaError_t launchProgrammatic(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t sharedBytes, cudaStream_t stream,
-                               Args&&... args) {
+cudaError_t launchProgrammaticInClusters(void (*kernel)(Params...), dim3 grid, dim3 cluster, dim3 block, std::size_t sharedBytes,
+                                         cudaStream_t stream, Args&&... args) {
     cudaLaunchConfig_t config{};
     config.gridDim = grid;
     config.blockDim = block;
     config.dynamicSmemBytes = sharedBytes;
     config.stream = stream;
-    cudaLaunchAttribute dependentLaunch{};
-    dependentLaunch.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    dependentLaunch.val.programmaticStreamSerializationAllowed = 1;
-    config.attrs = &dependentLaunch;
-    config.numAttrs = programmaticLaunchEnabled() ? 1 : 0;
+    cudaLaunchAttribute attributes[2]{};
+    unsigned count = 0;
+    if (programmaticLaunchEnabled()) {
+        attributes[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attributes[count++].val.programmaticStreamSerializationAllowed = 1;
+    }
+    if (cluster.x * cluster.y * cluster.z > 1) {
+        attributes[count].id = cudaLaunchAttributeClusterDimension;
+        attributes[count].val.clusterDim.x = cluster.x;
+        attributes[count].val.clusterDim.y = cluster.y;
+        attributes[count++].val.clusterDim.z = cluster.z;
+    }
+    config.attrs = attributes;
+    config.numAttrs = count;
     return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+template <typename... Params, typename... Args>
+cudaError_t launchProgrammatic(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t sharedBytes, cudaStream_t stream,
+                               Args&&... args) {
+    return launchProgrammaticInClusters(kernel, grid, dim3(1, 1, 1), block, sharedBytes, stream, std::forward<Args>(args)...);
 }
 
 }  // namespace awq::kernels

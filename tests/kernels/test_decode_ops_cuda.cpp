@@ -383,6 +383,21 @@ TEST(DecodeOpsCuda, ArgmaxRowsMatchesFirstMaximum) {
     EXPECT_EQ(std::vector<std::uint8_t>(left.end() - rows * 4, left.end()), std::vector<std::uint8_t>(std::size_t(rows) * 4, 0));
 }
 
+// The greedy step's bookkeeping in the argmax kernel: each row's position one on, at most the limit.
+TEST(DecodeOpsCuda, ArgmaxRowsAdvancesPositions) {
+    const int rows = 3, cols = 1000, limit = 9;
+    std::vector<float> logits(std::size_t(rows) * cols, 0.0f);
+    for (int r = 0; r < rows; ++r) logits[std::size_t(r) * cols + 100 * r + 7] = 1.0f;
+    DeviceBuffer<float> dlogits(logits);
+    DeviceBuffer<std::int64_t> dout(std::vector<std::int64_t>(rows, -1));
+    DeviceBuffer<std::int32_t> positions(std::vector<std::int32_t>{0, 8, 9});
+    DeviceBuffer<std::uint8_t> workspace(std::vector<std::uint8_t>(argmaxWorkspaceBytes(rows), 0));
+    ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr, positions.ptr, limit), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(dout.download<std::int64_t>(), (std::vector<std::int64_t>{7, 107, 207}));
+    EXPECT_EQ(positions.download<std::int32_t>(), (std::vector<std::int32_t>{1, 9, 9}));
+}
+
 TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {
     DecodeAttentionArgs<__half> bad{};
     bad.batch = 1;

@@ -190,8 +190,7 @@ void Transformer::queueGreedyStep(KvCache& cache) {
     if (!cache.graph) throw Error("queueGreedyStep: startGreedyChain first");
     auto& g = *cache.graph;
     auto step = [&] {
-        g.ids.copy_(cudaArgmaxRows(fusedDecodeStep(g.ids, g.positions, cache), &g.argmaxWorkspace));
-        g.positions.add_(1).clamp_max_(cache.capacity - 1);
+        cudaGreedyAdvance(fusedDecodeStep(g.ids, g.positions, cache), g.ids, g.positions, cache.capacity - 1, &g.argmaxWorkspace);
         return g.ids;
     };
     if (!cudaGraphs_) {
