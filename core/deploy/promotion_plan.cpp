@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 
 namespace awq::deploy {
@@ -460,6 +462,34 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
 }
 
+// A setting the YAML file has that the promotion replaces with another value: a warning, since
+// otherwise only the diff shows it (0.85 -> 0.9 is the same key, easy to miss). Numbers compare as
+// numbers (0.90 is 0.9), strings without their quotes. flag: the `target add` option that sets it
+// ("" where the model decides).
+void warnIfReplaced(PromotionPlan& p, const DeployTarget& t, const std::string& yaml, const std::vector<std::string>& keys,
+                    const std::string& value, const std::string& why, const std::string& flag) {
+    std::optional<std::string> old;
+    std::string key;  // as the file spells it
+    for (const auto& k : keys)
+        if ((old = yamlValue(yaml, {k}))) {
+            key = k;
+            break;
+        }
+    if (!old) return;
+    if (old->size() >= 2 && (old->front() == '"' || old->front() == '\'') && old->back() == old->front()) *old = old->substr(1, old->size() - 2);
+    const auto number = [](const std::string& text) -> std::optional<double> {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return !text.empty() && end == text.c_str() + text.size() ? std::optional<double>(v) : std::nullopt;
+    };
+    const auto a = number(*old), b = number(value);
+    if (a && b ? *a == *b : *old == value) return;
+    addIssue(p, Issue::Severity::Warning, "setting_replaced",
+             t.vllmConfig.string() + " sets " + key + ": " + *old + "; the promotion writes " + value + " (" + why + ")",
+             flag.empty() ? "" : "to keep " + *old + ", set it on the target: awqbench-cli target add " + t.name + " ... " + flag + " " + *old +
+                                     " (or the target dialog of the Deploy page)");
+}
+
 void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     std::string yaml;
     const bool existed = readTargetFile(p, t.vllmConfig, false, yaml);
@@ -473,6 +503,17 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         out = commentOutYamlKey(out, {"quantization"}, "awqbench: vLLM detects the quantization from the model (awq_marlin for AWQ)");
     }
     const auto& s = p.serve;
+    warnIfReplaced(p, t, yaml, {"dtype"}, s.dtype,
+                   m.config.quantization.method == QuantMethod::Awq ? "AWQ kernels compute in float16" : "the model's torch_dtype", "");
+    // A longer context than the plan's cannot be kept (the model or the GPU does not take it).
+    const auto fileContext = yamlValue(yaml, {"max-model-len", "max_model_len"});
+    const bool shorterInFile = fileContext && std::atoll(fileContext->c_str()) > 0 && std::atoll(fileContext->c_str()) < s.maxModelLen;
+    warnIfReplaced(p, t, yaml, {"max-model-len", "max_model_len"}, std::to_string(s.maxModelLen),
+                   t.maxModelLen ? "the target's max-model-len" : "the model's context, cut to what fits", shorterInFile ? "--max-model-len" : "");
+    warnIfReplaced(p, t, yaml, {"gpu-memory-utilization", "gpu_memory_utilization"}, trimmedDouble(s.gpuMemoryUtilization),
+                   "the target's gpu-memory-utilization", "--gpu-util");
+    warnIfReplaced(p, t, yaml, {"tensor-parallel-size", "tensor_parallel_size"}, std::to_string(s.tensorParallelSize),
+                   t.tensorParallelSize ? "the target's tensor-parallel size" : "the smallest that divides the heads and fits", "--tp");
     out = setYamlValue(out, {"model"}, s.model, true);
     out = setYamlValue(out, {"served-model-name", "served_model_name"}, s.servedModelName, true);
     out = setYamlValue(out, {"dtype"}, s.dtype, true);

@@ -254,6 +254,40 @@ private Q_SLOTS:
         QVERIFY(plan2.command.find("--quantization") == std::string::npos);
     }
 
+    // The file's own settings that the promotion replaces are said, with how to keep them (the
+    // fresh-user trial: gpu-memory-utilization 0.85 became 0.9, visible only in the diff).
+    void replacedSettingsAreWarned() {
+        World w;
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\nmax-model-len: 512\ntensor-parallel-size: '1'\n");
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        std::vector<std::string> replaced;
+        for (const auto& i : plan.issues)
+            if (i.code == "setting_replaced") {
+                QCOMPARE(i.severity, Issue::Severity::Warning);
+                replaced.push_back(i.message + " | " + i.fix);
+            }
+        const std::string file = t.vllmConfig.string();
+        const std::vector<std::string> want = {
+            file + " sets dtype: auto; the promotion writes float16 (AWQ kernels compute in float16) | ",
+            file + " sets max-model-len: 512; the promotion writes 1024 (the model's context, cut to what fits) | to keep 512, set it on the "
+                   "target: awqbench-cli target add serve ... --max-model-len 512 (or the target dialog of the Deploy page)",
+            file + " sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the target's gpu-memory-utilization) | to keep 0.85, set "
+                   "it on the target: awqbench-cli target add serve ... --gpu-util 0.85 (or the target dialog of the Deploy page)",
+        };  // tensor-parallel-size '1' is the plan's 1: not replaced
+        QCOMPARE(replaced, want);
+
+        // The values the plan writes anyway: no warning (0.90 is 0.9); a longer context than the
+        // model's cannot be kept, so no hint to keep it.
+        writeText(t.vllmConfig, "gpu_memory_utilization: 0.90\nmax_model_len: 8192\ndtype: \"float16\"\n");
+        const auto again = planPromotion(t, w.awq(), w.options());
+        const Issue* longer = findIssue(again, "setting_replaced");
+        QVERIFY2(longer && longer->message.find("max_model_len: 8192; the promotion writes 1024") != std::string::npos, issueList(again).c_str());
+        QCOMPARE(longer->fix, std::string());
+        QCOMPARE(std::count_if(again.issues.begin(), again.issues.end(), [](const Issue& i) { return i.code == "setting_replaced"; }), 1);
+    }
+
     void validationAwqFlagWithoutQuantizationConfig() {
         World w;
         auto t = w.vllmTarget();  // has `quantization: awq`
