@@ -11,10 +11,11 @@ class Validator;
 namespace awq::cli {
 
 // Exit codes: 0 ok, 1 usage (anything CLI11 rejects; main maps its own codes to 1), 2 the input was
-// bad (file named on stderr), 3 internal error.
+// bad (file named on stderr), 3 internal error, 130 stopped by Ctrl+C (the work done is kept).
 inline constexpr int kExitUsage = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitInternal = 3;
+inline constexpr int kExitInterrupted = 130;  // stopped by Ctrl+C (SIGINT), as shells report 128 + 2
 
 // Runs a subcommand body, turning awq::Error into "error: <file>: <what> (<fix>)" on stderr.
 int runGuarded(const std::function<int()>& body);

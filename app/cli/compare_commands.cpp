@@ -272,7 +272,7 @@ int runEndpointCompare(const CompareOptions& o) {
                                                sigint.source.get_token());
     if (!o.json) printCompareTable(doc);
     finish(doc, o.out, o.json);
-    return doc.cancelled ? 130 : 0;
+    return doc.cancelled ? kExitInterrupted : 0;
 #else
     throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach an endpoint", {}, "install libcpp-httplib-dev and rebuild");
 #endif
@@ -296,7 +296,7 @@ int runCompare(const CompareOptions& o) {
     if (!o.json) printCompareTable(doc);
     if (doc.timeline && o.out.empty()) std::cerr << "no Chrome traces written: they are saved beside --out RUN.json\n";
     finish(doc, o.out, o.json);
-    return doc.cancelled ? 130 : 0;
+    return doc.cancelled ? kExitInterrupted : 0;
 }
 
 // ---------------- sweep
@@ -399,7 +399,7 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
         printServingTable(doc);
     }
     finish(doc, o.out, o.json);
-    return doc.cancelled ? 130 : 0;
+    return doc.cancelled ? kExitInterrupted : 0;
 #else
     (void)s;
     throw Error("this awqbench-cli was built without cpp-httplib: it cannot sweep " + o.models[0], {},
@@ -426,7 +426,7 @@ int runSweepCommand(const SweepOptions& o) {
     }, sigint.source.get_token());
     if (!o.json) printSweepTable(doc);
     finish(doc, o.out, o.json);
-    return doc.cancelled ? 130 : 0;
+    return doc.cancelled ? kExitInterrupted : 0;
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ void addPoolCommands(CLI::App& app) {
             if (tty) std::cerr << "\n";
             if (result.cancelled) {
                 std::cerr << "cancelled: the pool is unchanged\n";
-                return 130;
+                return kExitInterrupted;
             }
             if (add->json)
                 std::cout << entryJson(result.entry).dump(2) << "\n";

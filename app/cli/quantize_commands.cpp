@@ -161,9 +161,9 @@ int run(const Options& o) {
     }, stop.get_token(), preflight ? &*preflight : nullptr);
     gStop = nullptr;
     std::cerr << "\n";
-    if (summary.cancelled) {  // the journal is saved: the same exit as before the job contract, when a stop was an error
-        std::cerr << "error: " << summary.stopNote << "\n";
-        return kExitBadInput;
+    if (summary.cancelled) {  // the journal is saved; 130 as compare, sweep and pool add exit on Ctrl+C
+        std::cerr << summary.stopNote << "\n";
+        return kExitInterrupted;
     }
 
     // The chosen scale ratios are AWQ's search; GPTQ and round-to-nearest have none to show.
@@ -185,7 +185,7 @@ int run(const Options& o) {
         std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in "
                   << fmt::format("{:.2f}", summary.seconds) << " s on " << deviceLabel(thisHost(o.device)) << "; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
-                  << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer) : "")
+                  << (summary.resumedFromLayer > 0 ? "; resumed at layer " + std::to_string(summary.resumedFromLayer + 1) + " of " + std::to_string(summary.layers) : "")
                   << (summary.peakGpuBytes > 0 ? "; peak GPU memory " + format::gib(summary.peakGpuBytes) : "") << "\n";
     }
     return 0;

@@ -284,7 +284,7 @@ void QuantizeJob::prepareActivations() {
 void QuantizeJob::layer(int l) {
     const auto& config = this->config();
     const int64_t S = s_.seqlen, n = x_.size(0);
-    where_ = " at layer " + std::to_string(l);
+    where_ = " at layer " + std::to_string(l + 1) + " of " + std::to_string(layers());  // 1-based, as the progress line
     // Plain causal attention unless the layer's window is shorter than the block.
     const auto mask = quant::calibrationMask(config, l, S, device_);
     const auto layerStart = Clock::now();

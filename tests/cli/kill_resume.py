@@ -8,13 +8,14 @@ usage: kill_resume.py AWQBENCH_CLI MODEL_DIR CALIB_TEXT WORK_DIR
 Kill points (one per run of the chain, in this order):
   calibration   right after the job starts (nothing written yet)
   layer write   when layer 1 starts writing its file
+  ctrl+c        SIGINT right after layer 2's journal entry: exit 130, the stop note names the layer
   layer done    right after layer 3's journal entry
   scale search  in the middle of layer 5
   index write   once the final phase writes model.safetensors.index.json (its temp file or the file)
   rename        once the record is written, before the folder is renamed into place
 The last two are caught by watching the .partial folder, so a very fast final phase can slip past
 the watcher; that kill is then reported as missed (the test still checks the outputs) rather than
-failing at random. The other four follow the job's --json-progress events and always happen.
+failing at random. The other five follow the job's --json-progress events and always happen.
 """
 import hashlib
 import json
@@ -73,6 +74,21 @@ def kill_on_event(out, resume, matches):
     return False
 
 
+def interrupt_on_event(out, resume, matches):
+    """Ctrl+C (SIGINT) at the first progress event for which matches(event) holds: the job must stop
+    cleanly, exit 130 and name the layer in progress (1-based, as the progress line)."""
+    cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stdout:
+        if line.startswith("{") and matches(json.loads(line)):
+            p.send_signal(signal.SIGINT)
+            break
+    _, err = p.communicate()
+    if p.returncode != 130 or not re.search(r"cancelled at layer [4-8] of 8 \(run again with --resume", err):
+        sys.exit(f"kill_resume: FAIL: Ctrl+C after layer 3 of 8: exit {p.returncode} (want 130), stderr: {err}")
+    return True
+
+
 def kill_on_file(out, resume, pattern, after_event=None):
     """Starts the job and SIGKILLs it as soon as a file matching `pattern` shows up in <out>.partial."""
     cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
@@ -101,6 +117,7 @@ out = work / "killed"
 kills = [
     ("calibration", lambda o, r: kill_on_event(o, r, lambda e: e["event"] == "started")),
     ("layer write", lambda o, r: kill_on_event(o, r, lambda e: e["stage"] == "write" and e["layer"] == 1)),
+    ("ctrl+c", lambda o, r: interrupt_on_event(o, r, lambda e: e["event"] == "layer_done" and e["layer"] == 2)),
     ("layer done", lambda o, r: kill_on_event(o, r, lambda e: e["event"] == "layer_done" and e["layer"] == 3)),
     ("scale search", lambda o, r: kill_on_event(o, r, lambda e: e["stage"] == "scale search" and e["layer"] == 5)),
     ("index write", lambda o, r: kill_on_file(o, r, r"^model\.safetensors\.index\.json")),
@@ -131,7 +148,7 @@ for n in sorted(set(expected) | set(got)):
 if Path(str(out) + ".partial").exists():
     print("kill_resume: FAIL: the .partial folder is still there")
     failed = True
-event_kills = {"calibration", "layer write", "layer done", "scale search"}
+event_kills = {"calibration", "layer write", "ctrl+c", "layer done", "scale search"}
 if event_kills & set(missed):
     print(f"kill_resume: FAIL: the job ended before kill points {sorted(event_kills & set(missed))}")
     failed = True

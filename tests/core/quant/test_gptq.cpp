@@ -208,7 +208,7 @@ private Q_SLOTS:
             if (e.kind == QuantizeEvent::Kind::LayerDone && e.layer == 3) stop.request_stop();
         }, stop.get_token());
         QVERIFY(stopped.cancelled);
-        QVERIFY2(stopped.stopNote.find("cancelled at layer 4") != std::string::npos, stopped.stopNote.c_str());
+        QVERIFY2(stopped.stopNote.find("cancelled at layer 5 of " + std::to_string(stopped.layers)) != std::string::npos, stopped.stopNote.c_str());
         // Other GPTQ settings do not take the interrupted job over.
         auto other = parts;
         other.resume = true;
