@@ -93,7 +93,7 @@ std::string timelineVerdict(const TimelineRun& run, bool b4bit) {
 void saveTimelineTraces(TimelineRun& run, const fs::path& runFile) {
     for (auto& [slot, m] : run.models) {
         if (m.pendingTrace.empty()) continue;
-        const std::string name = runFile.stem().string() + ".timeline-" + slot + ".json";
+        const std::string name = timelineTraceFileName(runFile, slot);
         writeFileAtomically(runFile.parent_path() / name, m.pendingTrace);
         m.traceFile = name;
         m.pendingTrace.clear();

@@ -29,7 +29,7 @@ JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models
 RooflineInput rooflineInputOf(const TimelineModel& m);
 std::string timelineVerdict(const TimelineRun& run, bool b4bit);
 
-// Writes each model's pending Chrome trace beside `runFile` as "<stem>.timeline-<slot>.json"
+// Writes each model's pending Chrome trace beside `runFile` as timelineTraceFileName()
 // (atomically), records the name in trace_file and drops the pending text. Throws awq::Error when
 // a file cannot be written.
 void saveTimelineTraces(TimelineRun& run, const std::filesystem::path& runFile);

@@ -28,7 +28,6 @@ h1 { font-size: 1.6em; border-bottom: 2px solid #1f77b4; padding-bottom: .2em; }
 h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: .15em; }
 h3 { font-size: 1.05em; margin-top: 1.3em; }
 nav { font-size: .9em; color: #555; }
-nav a { margin-right: 1em; }
 table { border-collapse: collapse; margin: .6em 0 1em; font-size: .9em; }
 th, td { border: 1px solid #d5d5d5; padding: .3em .6em; vertical-align: top; text-align: left; }
 th { background: #f1f4f8; }
@@ -65,9 +64,13 @@ std::string renderHtml(const RunDocument& doc) {
     out += "<meta name=\"generator\" content=\"AWQ Workbench\">\n";
     out += "<title>" + escape(c.title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
     out += "<h1>" + escape(c.title) + "</h1>\n<nav>";
+    // Separated by text, not by CSS margins: Qt's rich text (the Reports page preview) ignores those.
+    bool first = true;
     for (const auto& b : c.blocks)
-        if (b.type == ReportBlock::Type::Heading && b.level == 2 && !b.anchor.empty())
-            out += "<a href=\"#" + escape(b.anchor) + "\">" + escape(b.text) + "</a>";
+        if (b.type == ReportBlock::Type::Heading && b.level == 2 && !b.anchor.empty()) {
+            out += std::string(first ? "" : " · ") + "<a href=\"#" + escape(b.anchor) + "\">" + escape(b.text) + "</a>";
+            first = false;
+        }
     out += "</nav>\n";
     for (const auto& b : c.blocks) {
         switch (b.type) {

@@ -158,12 +158,14 @@ class PdfLayout {
 public:
     PdfLayout(cairo_t* cr, const RunDocument& doc, std::string title) : cr_(cr), doc_(doc), title_(std::move(title)) {}
 
-    void heading(const ReportBlock& b) {
+    // next: the block after the heading (nullptr: none); the heading moves to a new page with it
+    // rather than end a page alone (the trial's "Memory" heading above a table on the next page).
+    void heading(const ReportBlock& b, const ReportBlock* next) {
         const double size = b.level <= 1 ? 17 : b.level == 2 ? 13.5 : 11;
         selectFont(cr_, size, true, false);
         const auto lines = wrap(cr_, b.text, kContentW);
-        const double need = (b.level <= 2 ? 14 : 8) + lines.size() * size * 1.3 + 40;  // keep with what follows
-        ensure(need);
+        const double own = (b.level <= 2 ? 12 : 6) + lines.size() * size * 1.25 + 9;
+        ensure(own + (next ? startHeight(*next) : 0) + 4);
         y_ += b.level <= 2 ? 12 : 6;
         setSource(cr_, {0x22, 0x22, 0x22});
         for (const auto& l : lines) {
@@ -207,26 +209,6 @@ public:
         const double lineH = size * 1.3;
         const auto widths = columnWidths(t, size);
         auto numeric = [&](std::size_t i) { return i < t.rightAligned.size() && t.rightAligned[i]; };
-        auto layoutRow = [&](const std::vector<std::string>& row, bool header) {
-            std::vector<std::vector<std::string>> cells;
-            std::size_t maxLines = 1;
-            for (std::size_t i = 0; i < widths.size(); ++i) {
-                selectFont(cr_, size, header, mono && !header);
-                cells.push_back(wrap(cr_, i < row.size() ? row[i] : std::string(), widths[i] - 2 * kCellPad));
-                maxLines = std::max(maxLines, cells.back().size());
-            }
-            // A cell taller than a page is cut (the JSON export keeps everything).
-            const std::size_t maxFit = std::size_t((kPageH - 2 * kMargin - 40) / lineH);
-            if (maxLines > maxFit) {
-                for (auto& c : cells)
-                    if (c.size() > maxFit) {
-                        c.resize(maxFit);
-                        c.back() += " [...]";
-                    }
-                maxLines = maxFit;
-            }
-            return std::make_pair(cells, maxLines * lineH + 2 * kCellPad);
-        };
         auto drawRow = [&](const std::vector<std::vector<std::string>>& cells, double h, bool header) {
             if (header) {
                 setSource(cr_, {0xf1, 0xf4, 0xf8});
@@ -253,12 +235,12 @@ public:
             cairo_stroke(cr_);
             y_ += h;
         };
-        const auto [headCells, headH] = layoutRow(t.header, true);
-        ensure(headH + lineH * 2 + 2 * kCellPad);
+        const auto [headCells, headH] = layoutRow(t, widths, t.header, true);
+        ensure(tableStartHeight(t));
         y_ += 2;
         drawRow(headCells, headH, true);
         for (const auto& row : t.rows) {
-            const auto [cells, h] = layoutRow(row, false);
+            const auto [cells, h] = layoutRow(t, widths, row, false);
             if (y_ + h > kPageH - kMargin) {
                 newPage();
                 drawRow(headCells, headH, true);  // repeat the header on the next page
@@ -272,7 +254,7 @@ public:
         const double h = chartHeight(doc_, kind);
         const double maxH = kPageH - 2 * kMargin - 20;
         const double scale = h > maxH ? maxH / h : 1.0;
-        ensure(h * scale + 10);
+        ensure(chartStartHeight(kind));
         cairo_save(cr_);
         cairo_translate(cr_, kMargin, y_ + 4);
         cairo_scale(cr_, scale, scale);
@@ -295,6 +277,50 @@ public:
     void finish() { footer(); }
 
 private:
+    // The height a block must have on the page where it starts: a table's header and first row, a
+    // chart whole, a paragraph's first line.
+    double startHeight(const ReportBlock& b) {
+        switch (b.type) {
+        case ReportBlock::Type::Table: return tableStartHeight(b.table);
+        case ReportBlock::Type::Chart: return chartStartHeight(b.chart);
+        case ReportBlock::Type::Heading: return 40;
+        default: return kBodySize * 1.35 + 2;
+        }
+    }
+
+    double chartStartHeight(ChartKind kind) const { return std::min(chartHeight(doc_, kind), kPageH - 2 * kMargin - 20) + 10; }
+
+    double tableStartHeight(const ReportTable& t) {
+        const auto widths = columnWidths(t, t.monospace ? kMonoSize : kTableSize);
+        double h = 2 + layoutRow(t, widths, t.header, true).second;
+        if (!t.rows.empty()) h += layoutRow(t, widths, t.rows.front(), false).second;
+        return h;
+    }
+
+    // A row's cells wrapped to the column widths, and its height.
+    std::pair<std::vector<std::vector<std::string>>, double> layoutRow(const ReportTable& t, const std::vector<double>& widths,
+                                                                       const std::vector<std::string>& row, bool header) {
+        const double size = t.monospace ? kMonoSize : kTableSize, lineH = size * 1.3;
+        std::vector<std::vector<std::string>> cells;
+        std::size_t maxLines = 1;
+        for (std::size_t i = 0; i < widths.size(); ++i) {
+            selectFont(cr_, size, header, t.monospace && !header);
+            cells.push_back(wrap(cr_, i < row.size() ? row[i] : std::string(), widths[i] - 2 * kCellPad));
+            maxLines = std::max(maxLines, cells.back().size());
+        }
+        // A cell taller than a page is cut (the JSON export keeps everything).
+        const std::size_t maxFit = std::size_t((kPageH - 2 * kMargin - 40) / lineH);
+        if (maxLines > maxFit) {
+            for (auto& c : cells)
+                if (c.size() > maxFit) {
+                    c.resize(maxFit);
+                    c.back() += " [...]";
+                }
+            maxLines = maxFit;
+        }
+        return {cells, maxLines * lineH + 2 * kCellPad};
+    }
+
     void newPage() {
         footer();
         cairo_show_page(cr_);
@@ -380,10 +406,11 @@ std::string renderPdf(const RunDocument& doc) {
     title.type = ReportBlock::Type::Heading;
     title.level = 1;
     title.text = c.title;
-    layout.heading(title);
-    for (const auto& b : c.blocks) {
+    layout.heading(title, c.blocks.empty() ? nullptr : &c.blocks.front());
+    for (std::size_t i = 0; i < c.blocks.size(); ++i) {
+        const ReportBlock& b = c.blocks[i];
         switch (b.type) {
-        case ReportBlock::Type::Heading: layout.heading(b); break;
+        case ReportBlock::Type::Heading: layout.heading(b, i + 1 < c.blocks.size() ? &c.blocks[i + 1] : nullptr); break;
         case ReportBlock::Type::Paragraph: layout.paragraph(b.text, false); break;
         case ReportBlock::Type::Warning: layout.paragraph(b.text, true); break;
         case ReportBlock::Type::Preformatted: layout.paragraph(b.text, false); break;

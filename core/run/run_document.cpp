@@ -691,6 +691,15 @@ std::vector<std::string> RunDocument::slots() const {
 
 void saveRunDocument(const RunDocument& doc, const fs::path& file) { writeFileAtomically(file, runDocumentToJson(doc)); }
 
+std::string timelineTraceFileName(const fs::path& runFile, const std::string& slot) {
+    return runFile.stem().string() + ".timeline-" + slot + ".json";
+}
+
+bool isTimelineTraceFile(const fs::path& file) {
+    const std::string name = file.filename().string();
+    return name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0 && name.find(".timeline-") != std::string::npos;
+}
+
 RunDocument loadRunDocument(const fs::path& file) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) throw Error("no such run document", file, "check the path to the RUN.json");

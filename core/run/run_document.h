@@ -251,4 +251,9 @@ void saveRunDocument(const RunDocument& doc, const std::filesystem::path& file);
 // runDocumentFromJson of the file's text, with `file` set; also throws for a missing or unreadable file.
 RunDocument loadRunDocument(const std::filesystem::path& file);
 
+// The file name of a model's timeline Chrome trace beside its run document: "<stem>.timeline-<slot>.json".
+std::string timelineTraceFileName(const std::filesystem::path& runFile, const std::string& slot);
+// Whether a file beside run documents is such a trace (a folder listing of runs leaves them out).
+bool isTimelineTraceFile(const std::filesystem::path& file);
+
 }  // namespace awq

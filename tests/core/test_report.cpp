@@ -1,6 +1,7 @@
 // Reports from a saved run (tests/core/report_fixtures/sample-run.json, docs/run-format.md): every
 // format, the key numbers in each, no external references in HTML, clear errors for bad documents.
 #include "core/report/decode_roofline.h"
+#include "core/report/report_content.h"
 #include "core/report/report_export.h"
 #include "core/run/run_document.h"
 #include "core/util/error.h"
@@ -87,6 +88,9 @@ private Q_SLOTS:
             QVERIFY2(html.contains(name), name);
         // Charts are inline SVG: sweep throughput, sweep latency, battery times, memory fit.
         QCOMPARE(html.count("<svg"), 4);
+        // The section links are apart in Qt's preview too (it ignores CSS margins): text between them.
+        const QRegularExpression separatedLinks(QStringLiteral("<nav><a href=\"#[^\"]+\">[^<]+</a>( · <a href=\"#[^\"]+\">[^<]+</a>)+</nav>"));
+        QVERIFY2(html.contains(separatedLinks), qPrintable(html.section("<nav>", 1).section("</nav>", 0, 0)));
         QVERIFY(html.contains("Output throughput vs concurrency"));
         QVERIFY(html.contains("SLO p95 2000 ms"));
         // Memory rows say what was measured: the engine's copy of the weights, and the process's peak
@@ -155,6 +159,40 @@ private Q_SLOTS:
         for (const auto& n : kKeyNumbers) QVERIFY2(text.contains(n), qPrintable("missing " + n + " in:\n" + text.left(3000)));
         for (const char* s : {"P95 TTFT (ms)", "Time per battery test", "P95 request latency vs concurrency", "Perplexity"})
             QVERIFY2(text.contains(s), s);
+    }
+
+    // A section heading never ends a page: it moves to the next page with the start of its table,
+    // chart or text. The input is a CPU comparison the GUI saved in the fresh-user trial, under the
+    // path it had there (the path is printed in the report, so it moves the page breaks): its
+    // "Memory" heading ended page 1 alone, the table on page 2.
+    void pdfHeadingsStayWithWhatFollows() {
+        if (!pdfExportAvailable()) QSKIP("built without cairo: PDF export is disabled");
+        const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+        QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the PDF back");
+        RunDocument doc = loadRunDocument(test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json");
+        doc.file = "/tmp/gui/data/awqbench/awqbench/runs/20261203T071557Z-compare-tinystories-qwen3-7m-vs-tinystories-qwen3-7m.json";
+        QStringList headings;
+        for (const ReportBlock& b : buildReportContent(doc).blocks)
+            if (b.type == ReportBlock::Type::Heading) headings << QString::fromStdString(b.text);
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+        exportReport(doc, ReportFormat::Pdf, out);
+        QProcess p;
+        p.start(pdftotext, {"-layout", QString::fromStdString(out.string()), "-"});
+        QVERIFY(p.waitForFinished(60000));
+        const QStringList pages = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\f'), Qt::SkipEmptyParts);
+        QVERIFY2(pages.size() >= 2, "one page: no break to check");
+        int checked = 0;
+        for (int i = 0; i < pages.size(); ++i) {
+            QStringList lines;
+            for (const QString& l : pages[i].split(QLatin1Char('\n')))
+                if (!l.trimmed().isEmpty()) lines << l.trimmed();
+            if (lines.size() < 2) continue;
+            const QString last = lines[lines.size() - 2];  // the line above the footer ("TITLE  -  page N")
+            QVERIFY2(!headings.contains(last), qPrintable(QStringLiteral("page %1 ends with the heading \"%2\"").arg(i + 1).arg(last)));
+            ++checked;
+        }
+        QVERIFY(checked >= 2);
     }
 
     void pdfWithoutCairoSaysSo() {

@@ -62,8 +62,9 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     progress_->setObjectName(QStringLiteral("batteryProgress"));
     progress_->setMinimumWidth(190);
     progress_->setMaximumWidth(260);
-    progress_->setFormat(tr("%v of %m generations"));
+    progress_->setRange(0, 1);  // the battery's size is known when a run begins (begin)
     progress_->setValue(0);
+    progress_->setFormat(tr("not run yet"));
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(source_);
@@ -185,6 +186,7 @@ void BatteryView::begin(const Battery& battery) {
         for (int c = 0; c < 2; ++c) totals_->setItem(r, c, cell(QString()));
     progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
     progress_->setValue(0);
+    progress_->setFormat(tr("%v of %m generations"));
     catalog_->showRun(shown_);
     showSelectedAnswers();
 }

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QTextBlock>
 #include <QTextBrowser>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -194,11 +195,16 @@ void ChatView::beginRegenerate() {
 
 void ChatView::appendDelta(int slot, const QString& text) {
     if (conversation_.turns.empty()) return;
-    conversation_.turns.back().replies[slot].text += text.toStdString();
+    std::string& reply = conversation_.turns.back().replies[slot].text;
+    const bool first = reply.empty();
+    reply += text.toStdString();
     // While streaming, plain text at the end (cheap); the pane renders as Markdown when the reply is done.
     QTextBrowser* p = panes_[slot];
     QTextCursor c(p->document());
     c.movePosition(QTextCursor::End);
+    // Markdown ends the pane with the "You:" paragraph: the reply starts a paragraph of its own
+    // (plain text already ends with an empty line).
+    if (first && !c.block().text().isEmpty()) c.insertBlock(QTextBlockFormat(), QTextCharFormat());
     c.insertText(text);
     p->verticalScrollBar()->setValue(p->verticalScrollBar()->maximum());
 }

@@ -32,6 +32,7 @@ QCustomPlot* makeChart(const QString& objectName, const QString& yLabel) {
     ticker->setLogBase(2);
     c->xAxis->setTicker(ticker);
     c->xAxis->setNumberFormat(QStringLiteral("g"));
+    c->xAxis->setRange(1, 16);  // before a run: the default levels, not QCustomPlot's 0..5 (fractional ticks on a log axis)
     c->legend->setVisible(true);
     c->legend->setBorderPen(Qt::NoPen);
     c->legend->setBrush(QColor(255, 255, 255, 200));

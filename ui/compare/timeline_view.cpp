@@ -74,9 +74,6 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     chart_->legend->setBorderPen(Qt::NoPen);
     chart_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     chart_->legend->setWrap(3);
-    chart_->plotLayout()->insertRow(0);
-    chart_->plotLayout()->addElement(0, 0, chart_->legend);
-    chart_->plotLayout()->setRowStretchFactor(0, 0.001);
     verdict_ = new QLabel;
     verdict_->setObjectName(QStringLiteral("timelineVerdict"));
     verdict_->setWordWrap(true);
@@ -105,7 +102,11 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     layout->addLayout(tools);
     layout->addWidget(verdict_);   // the answer first; the figures it comes from below
     auto* figures = new QHBoxLayout;   // side by side: the page must fit 1280 x 720
-    figures->addWidget(results_, 1);
+    auto* tableColumn = new QVBoxLayout;   // the table at the top; its height cap must not cap the chart's
+    results_->setMinimumHeight(results_->maximumHeight());   // every row, no scroll bar
+    tableColumn->addWidget(results_);
+    tableColumn->addStretch(1);
+    figures->addLayout(tableColumn, 1);
     figures->addWidget(chart_, 1);
     layout->addLayout(figures, 1);
     layout->addWidget(ceilings_);
@@ -139,12 +140,28 @@ void TimelineView::begin() {
         saveTrace_[s]->setEnabled(false);
     }
     chart_->clearPlottables();
+    showLegendRow(false);
     chart_->replot();
     stage_->setText(tr("starting…"));
 }
 
 void TimelineView::onStage(const QString& stage) {
     stage_->setText(stage == QLatin1String("ceilings") ? tr("measuring the device's ceilings…") : tr("profiling %1…").arg(stage));
+}
+
+// The legend's row above the bars only while it lists them: an empty QCPLegend's maximum width
+// (its margins) caps the plot layout's column, which squeezed the empty chart into a sliver.
+void TimelineView::showLegendRow(bool shown) {
+    QCPLayoutGrid* layout = chart_->plotLayout();
+    if (shown == (layout->rowCount() > 1)) return;
+    if (shown) {
+        layout->insertRow(0);
+        layout->addElement(0, 0, chart_->legend);
+        layout->setRowStretchFactor(0, 0.001);
+    } else {
+        layout->take(chart_->legend);
+        layout->simplify();
+    }
 }
 
 void TimelineView::showResult(const TimelineRun& run, bool b4bit, const QString& runFile) {
@@ -188,6 +205,7 @@ void TimelineView::showResult(const TimelineRun& run, bool b4bit, const QString&
     double longest = 0;
     for (const auto& [slot, m] : run.models) longest = std::max(longest, std::max(m.stepUs, m.busyUs + m.idleUs));
     chart_->xAxis->setRange(0, longest * 1.05);
+    showLegendRow(true);
     chart_->replot();
     const std::string verdict = timelineVerdict(run, b4bit);
     verdict_->setText(QString::fromStdString(verdict.empty() ? run.verdict : verdict));

@@ -50,6 +50,7 @@ Q_SIGNALS:
     void stopRequested();
 
 private:
+    void showLegendRow(bool shown);
     void saveTrace(int slot);
 
     QSpinBox* steps_ = nullptr;

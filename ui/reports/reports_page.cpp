@@ -1,6 +1,7 @@
 #include "ui/reports/reports_page.h"
 
 #include "core/report/report_content.h"
+#include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "ui/reports/chart_painter.h"
 
@@ -146,8 +147,8 @@ void ReportsPage::refreshRuns() {
     runs_->clear();
     const QDir dir(runsFolder_);
     QFileInfoList files = dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files | QDir::Readable, QDir::Time);
-    // A timeline's Chrome trace (RUN.timeline-A.json, written beside its run) is not a run document.
-    files.erase(std::remove_if(files.begin(), files.end(), [](const QFileInfo& fi) { return fi.fileName().contains(QLatin1String(".timeline-")); }),
+    // A timeline's Chrome trace (written beside its run) is not a run document.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const QFileInfo& fi) { return isTimelineTraceFile(fi.fileName().toStdString()); }),
                 files.end());
     for (const QFileInfo& fi : files) {
         auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(fi.lastModified(), QLocale::ShortFormat)),

@@ -179,6 +179,14 @@ private Q_SLOTS:
         QCOMPARE(deviceLabel(thisHost("cpu")), "CPU (" + cpu + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)"));
     }
 
+    // The traces' names beside a run, and how a listing of runs tells them apart from run documents.
+    void timelineTracesAreNamedAndRecognised() {
+        QCOMPARE(timelineTraceFileName("/runs/20261203T071557Z-compare-a-vs-b.json", "B"), std::string("20261203T071557Z-compare-a-vs-b.timeline-B.json"));
+        QVERIFY(isTimelineTraceFile("/runs/" + timelineTraceFileName("/runs/x.json", "A")));
+        QVERIFY(!isTimelineTraceFile("/runs/20261203T071557Z-compare-a-vs-b.json"));
+        QVERIFY(!isTimelineTraceFile("/runs/notes.timeline-A.txt"));
+    }
+
     void keepsKeysItDoesNotKnow() {
         auto j = json::parse(runDocumentToJson(fullDocument()));
         j["report_notes"] = "kept";

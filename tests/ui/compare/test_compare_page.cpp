@@ -218,8 +218,14 @@ private Q_SLOTS:
         // A second turn continues the same conversation.
         QTRY_VERIFY(chat->sendButton()->isEnabled());
         chat->promptEdit()->setText(QStringLiteral("Then what happened?"));
+        QString whileStreaming;  // the reply streams below the message, not glued to it
+        const auto firstDelta = connect(p.session(), &CompareSession::chatDelta, chat, [&](int slot) {
+            if (slot == 0 && whileStreaming.isEmpty()) whileStreaming = chat->transcript(0)->toPlainText();
+        });
         QTest::mouseClick(chat->sendButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(done.count() == 4, 60000);
+        disconnect(firstDelta);
+        QVERIFY2(whileStreaming.contains(QLatin1String("You: Then what happened?\n")), qPrintable(whileStreaming));
         QVERIFY(chat->transcript(0)->toPlainText().contains(QLatin1String("You: Then what happened?")));
         QVERIFY(chat->transcript(0)->toPlainText().startsWith(QLatin1String("You: Once upon a time")));
         p.maxNewSpin()->setValue(maxNewBefore);
@@ -438,8 +444,10 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::BatteryTab);
         BatteryView* b = p.battery();
+        QCOMPARE(b->progressBar()->text(), QStringLiteral("not run yet"));  // not QProgressBar's "0 of 100"
         QTest::mouseClick(b->runButton(), Qt::LeftButton);
         const QString file = waitForRun("battery");
+        QCOMPARE(b->progressBar()->text(), QStringLiteral("32 of 32 generations"));  // 16 tests, A and B
         QVERIFY(!file.isEmpty());
         QVERIFY(file.startsWith(runs_));
         builtInRun_ = file;
@@ -618,6 +626,8 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::SweepTab);
         SweepView* s = p.sweep();
+        // Before a run the log2 axis spans the default levels (QCustomPlot's 0..5 gave ticks 0.0039, 0.0156...).
+        QCOMPARE(s->throughputChart()->xAxis->range().lower, 1.0);
         s->concurrencyEdit()->setText(QStringLiteral("1,2"));
         s->maxNewSpin()->setValue(8);
         QTest::mouseClick(s->runButton(), Qt::LeftButton);
@@ -657,6 +667,10 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::TimelineTab);
         TimelineView* t = p.timeline();
+        // Before a run the empty chart spans its widget (an empty legend row squeezed it into a sliver).
+        t->stepChart()->replot();
+        QVERIFY2(t->stepChart()->axisRect()->width() > t->stepChart()->width() / 2,
+                 qPrintable(QStringLiteral("axis rect %1 of %2 px").arg(t->stepChart()->axisRect()->width()).arg(t->stepChart()->width())));
         QVERIFY(t->runButton()->isEnabled());
         QVERIFY(!t->saveTraceButton(0)->isEnabled());
         t->stepsSpin()->setValue(3);
