@@ -172,9 +172,16 @@ private Q_SLOTS:
         QCOMPARE(deviceLabel(*back.host), std::string("CPU (AMD EPYC 7B13, 2 threads)"));
         QCOMPARE(deviceLabel(runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "host": {"device": "cpu"}})", "old.json").host.value()),
                  std::string("CPU"));
+        // /proc/cpuinfo's names, as real Intel and AMD machines write them, without trademark marks.
+        QCOMPARE(cleanCpuModelName(" Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz"), std::string("Intel Xeon CPU E5-2680 v4 @ 2.40GHz"));
+        QCOMPARE(cleanCpuModelName("Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz"), std::string("Intel Core i7-8700K CPU @ 3.70GHz"));
+        QCOMPARE(cleanCpuModelName("Intel(r) Celeron(tm)  N4020"), std::string("Intel Celeron N4020"));
+        QCOMPARE(cleanCpuModelName("AMD Ryzen 9 7950X 16-Core Processor\t "), std::string("AMD Ryzen 9 7950X 16-Core Processor"));
+        QCOMPARE(cleanCpuModelName("(R)"), std::string());
         // This machine, live: /proc/cpuinfo's model name and torch's intra-op threads.
         const std::string cpu = cpuModelName();
         QVERIFY(!cpu.empty());  // the Linux CI machines and this one have a "model name" line
+        QVERIFY2(cpu.find("(R)") == std::string::npos && cpu.find("(TM)") == std::string::npos, cpu.c_str());
         const int threads = cpuComputeThreads();
         QCOMPARE(deviceLabel(thisHost("cpu")), "CPU (" + cpu + ", " + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)"));
     }

@@ -37,6 +37,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <fstream>
@@ -149,12 +150,21 @@ private Q_SLOTS:
         QVERIFY2(p.preflight()->tradeText().startsWith(QLatin1String("6.6x fewer calibration tokens (9984 vs up to 65536)")),
                  qPrintable(p.preflight()->tradeText()));
 
+        // AutoAWQ's settings: 6.6x the tokens and twice the grid, so several times the CPU defaults'
+        // estimate (how long either takes depends on the machine: seconds or minutes).
+        const auto estimateSeconds = [](const QString& text) {
+            const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("^about (\\d+) (s|min) ")).match(text);
+            return m.hasMatch() ? m.captured(1).toDouble() * (m.captured(2) == QLatin1String("min") ? 60 : 1) : -1.0;
+        };
+        const double defaultsSeconds = estimateSeconds(time);
+        QVERIFY2(defaultsSeconds > 0, qPrintable(time));
         p.samplesSpin()->setValue(128);
         p.seqlenSpin()->setValue(512);
         p.gridSpin()->setValue(20);
         QVERIFY(checkNow(p));
         QVERIFY2(p.preflight()->tradeText().startsWith(QLatin1String("nothing")), qPrintable(p.preflight()->tradeText()));
-        QVERIFY2(p.preflight()->timeText().contains(QLatin1String("min")), qPrintable(p.preflight()->timeText()));
+        const QString autoAwqTime = p.preflight()->timeText();
+        QVERIFY2(estimateSeconds(autoAwqTime) > 4 * defaultsSeconds, qPrintable(time + QStringLiteral(" -> ") + autoAwqTime));
         // Back to the device's defaults by choosing the device again.
         p.deviceChoice()->setCurrentIndex(-1);
         p.deviceChoice()->setCurrentIndex(p.deviceChoice()->findData(QStringLiteral("cpu")));
