@@ -50,6 +50,7 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     source_->setObjectName(QStringLiteral("batterySource"));
     source_->addItem(tr("Built-in battery (16 prompts, 6 categories)"), BuiltIn);
     source_->addItem(tr("Battery file (JSON / JSONL)"), FromFile);
+    source_->setAccessibleName(tr("Battery source"));
     file_ = new QLineEdit;
     file_->setObjectName(QStringLiteral("batteryFile"));
     file_->setPlaceholderText(tr("battery.json or battery.jsonl: {\"prompt\", \"category\", \"reference\"}"));

@@ -1,6 +1,7 @@
 #include "ui/compare/chat_view.h"
 
 #include "ui/util/catalog_text.h"
+#include "ui/util/field_label.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -59,10 +60,10 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     saved_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     saved_->setToolTip(tr("Every conversation is saved as a file of its own; pick one to read it again or continue it"));
     auto* systemRow = new QHBoxLayout;
-    systemRow->addWidget(new QLabel(tr("System prompt")));
+    systemRow->addWidget(fieldLabel(tr("System prompt"), system_));
     systemRow->addWidget(system_, 1);
     systemRow->addWidget(markdown_);
-    systemRow->addWidget(new QLabel(tr("Saved")));
+    systemRow->addWidget(fieldLabel(tr("Saved"), saved_));
     systemRow->addWidget(saved_);
 
     prompt_ = new QLineEdit;

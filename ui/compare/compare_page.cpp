@@ -15,6 +15,7 @@
 #include "ui/util/model_picker.h"
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
+#include "ui/util/field_label.h"
 #include "core/serve/local_server.h"
 #if AWQBENCH_UI_WITH_SERVE
 #include "core/serve/endpoint_compare.h"
@@ -50,12 +51,6 @@
 
 namespace awq::ui {
 namespace {
-
-QLabel* small(const QString& text) {
-    auto* l = new QLabel(text);
-    l->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return l;
-}
 
 }  // namespace
 
@@ -266,9 +261,9 @@ QWidget* ComparePage::buildServerBar() {
     serverState_->setObjectName(QStringLiteral("compareServerState"));
     serverState_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* row = new QHBoxLayout(box);
-    row->addWidget(small(tr("Host")));
+    row->addWidget(fieldLabel(tr("Host"), serverHost_));
     row->addWidget(serverHost_);
-    row->addWidget(small(tr("Port")));
+    row->addWidget(fieldLabel(tr("Port"), serverPort_));
     row->addWidget(serverPort_);
     row->addWidget(serverButton_);
     row->addWidget(serverUrl_, 2);
@@ -448,6 +443,7 @@ QWidget* ComparePage::buildModelsBar() {
         modelPath_[s]->setStyleSheet(QStringLiteral("QLabel { color: palette(mid); }"));
         modelPath_[s]->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // a long path must not widen the window
         auto* name = new QLabel(s == 0 ? tr("<b>A</b> (reference)") : tr("<b>B</b>"));
+        name->setBuddy(pickers_[s]);
         grid->addWidget(name, 2 * s, 0);
         grid->addWidget(pickers_[s], 2 * s, 1);
         // An OpenAI endpoint in place of the library model: URL, served model, the key's variable.
@@ -567,20 +563,20 @@ QWidget* ComparePage::buildSettingsBar() {
     seed_->setRange(0, 1 << 30);
 
     auto* row = new QHBoxLayout(box);
-    row->addWidget(small(tr("Device")));
+    row->addWidget(fieldLabel(tr("Device"), device_));
     row->addWidget(device_);
-    row->addWidget(small(tr("Max new tokens")));
+    row->addWidget(fieldLabel(tr("Max new tokens"), maxNew_));
     row->addWidget(maxNew_);
     row->addWidget(greedy_);
-    row->addWidget(small(tr("Temperature")));
+    row->addWidget(fieldLabel(tr("Temperature"), temperature_));
     row->addWidget(temperature_);
-    row->addWidget(small(tr("Top-k")));
+    row->addWidget(fieldLabel(tr("Top-k"), topK_));
     row->addWidget(topK_);
-    row->addWidget(small(tr("Top-p")));
+    row->addWidget(fieldLabel(tr("Top-p"), topP_));
     row->addWidget(topP_);
-    row->addWidget(small(tr("Repetition penalty")));
+    row->addWidget(fieldLabel(tr("Repetition penalty"), repetition_));
     row->addWidget(repetition_);
-    row->addWidget(small(tr("Seed")));
+    row->addWidget(fieldLabel(tr("Seed"), seed_));
     row->addWidget(seed_);
     row->addStretch(1);
     auto sampling = [this] {

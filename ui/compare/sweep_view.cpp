@@ -3,6 +3,7 @@
 #include "core/util/int_list.h"
 #include "ui/compare/ab_results_table.h"
 #include "ui/util/qcustomplot_include.h"
+#include "ui/util/field_label.h"
 
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
@@ -66,6 +67,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     price_->setSpecialValueText(tr("no price (no cost)"));
     price_->setPrefix(tr("$"));
     price_->setSuffix(tr(" / h"));
+    price_->setAccessibleName(tr("Price of an hour of this device"));
     run_ = new QPushButton(tr("Run sweep"));
     run_->setObjectName(QStringLiteral("sweepRun"));
     stop_ = new QPushButton(tr("Stop"));
@@ -73,7 +75,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     status_->setObjectName(QStringLiteral("sweepStatus"));
 
     auto* tools = new QHBoxLayout;
-    tools->addWidget(new QLabel(tr("Concurrency")));
+    tools->addWidget(fieldLabel(tr("Concurrency"), concurrency_));
     tools->addWidget(concurrency_, 1);
     tools->addWidget(maxNew_);
     tools->addWidget(slo_);

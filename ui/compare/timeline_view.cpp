@@ -6,6 +6,7 @@
 #include "core/util/format.h"
 #include "ui/compare/ab_results_table.h"
 #include "ui/util/qcustomplot_include.h"
+#include "ui/util/field_label.h"
 
 #include <QDir>
 #include <QFile>
@@ -51,6 +52,7 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     stage_->setObjectName(QStringLiteral("timelineStage"));
 
     auto* tools = new QHBoxLayout;
+    tools->addWidget(fieldLabel(tr("Prompt"), prompt_));
     tools->addWidget(prompt_, 1);
     tools->addWidget(steps_);
     tools->addWidget(stage_);

@@ -8,6 +8,7 @@
 #include "ui/util/path_text.h"
 #include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
+#include "ui/util/field_label.h"
 
 #include "core/pool/warm_pool.h"
 #include "core/system/gpu_probe.h"
@@ -152,7 +153,7 @@ void DeployPage::buildUi() {
     connect(budget_, &QDoubleSpinBox::editingFinished, this, &DeployPage::saveBudget);
     diskRow->addWidget(diskBar_, 1);
     diskRow->addWidget(diskText_);
-    diskRow->addWidget(new QLabel(tr("Budget")));
+    diskRow->addWidget(fieldLabel(tr("Budget"), budget_));
     diskRow->addWidget(budget_);
     poolLayout->addLayout(diskRow);
 

@@ -11,6 +11,7 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSpinBox>
@@ -21,14 +22,16 @@
 namespace awq::ui {
 
 namespace {
-// A line edit with a "…" button that opens a file dialog.
-QWidget* withBrowse(QLineEdit* edit, QWidget* parent, const QString& filter, bool save) {
+// A form row: the label (whose buddy is the line edit, so it names it), the line edit and a "…"
+// button that opens a file dialog.
+void addBrowseRow(QFormLayout* form, const QString& label, QLineEdit* edit, QWidget* parent, const QString& filter, bool save) {
     auto* row = new QWidget;
     auto* h = new QHBoxLayout(row);
     h->setContentsMargins(0, 0, 0, 0);
     h->addWidget(edit, 1);
     auto* browse = new QToolButton;
     browse->setText(QStringLiteral("…"));
+    browse->setToolTip(QObject::tr("Choose a file"));
     QObject::connect(browse, &QToolButton::clicked, parent, [edit, parent, filter, save] {
         const QString f = save ? QFileDialog::getSaveFileName(parent, QObject::tr("Choose a file"), edit->text(), filter,
                                                               nullptr, QFileDialog::DontConfirmOverwrite)
@@ -36,7 +39,9 @@ QWidget* withBrowse(QLineEdit* edit, QWidget* parent, const QString& filter, boo
         if (!f.isEmpty()) edit->setText(f);
     });
     h->addWidget(browse);
-    return row;
+    auto* name = new QLabel(label);
+    name->setBuddy(edit);
+    form->addRow(name, row);
 }
 }  // namespace
 
@@ -66,8 +71,8 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     env_->setPlaceholderText(tr("empty: set ${VAR:-default} in the compose file"));
     pathVar_ = new QLineEdit(QStringLiteral("PRIME_MODEL_PATH"));
     nameVar_ = new QLineEdit(QStringLiteral("PRIME_MODEL"));
-    composeForm->addRow(tr("Compose file"), withBrowse(compose_, this, tr("Compose files (*.yml *.yaml)"), false));
-    composeForm->addRow(tr(".env file"), withBrowse(env_, this, tr("All files (*)"), true));
+    addBrowseRow(composeForm, tr("Compose file"), compose_, this, tr("Compose files (*.yml *.yaml)"), false);
+    addBrowseRow(composeForm, tr(".env file"), env_, this, tr("All files (*)"), true);
     composeForm->addRow(tr("Model path variable"), pathVar_);
     composeForm->addRow(tr("Model name variable"), nameVar_);
     pages_->addWidget(composePage);
@@ -78,8 +83,8 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     vllmConfig_->setObjectName(QStringLiteral("targetVllmConfig"));
     commandFile_ = new QLineEdit;
     commandFile_->setPlaceholderText(tr("optional: a script for the vllm serve command line"));
-    vllmForm->addRow(tr("Config file"), withBrowse(vllmConfig_, this, tr("YAML (*.yaml *.yml)"), true));
-    vllmForm->addRow(tr("Command script"), withBrowse(commandFile_, this, tr("All files (*)"), true));
+    addBrowseRow(vllmForm, tr("Config file"), vllmConfig_, this, tr("YAML (*.yaml *.yml)"), true);
+    addBrowseRow(vllmForm, tr("Command script"), commandFile_, this, tr("All files (*)"), true);
     pages_->addWidget(vllmPage);
     layout->addWidget(pages_);
     connect(kind_, &QComboBox::currentIndexChanged, pages_, &QStackedWidget::setCurrentIndex);

@@ -44,6 +44,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <utility>
 
 namespace fs = std::filesystem;
 
@@ -210,6 +211,9 @@ void QuantizePage::buildForm(QWidget* left) {
     form->addRow(tr("Damping"), damp_);
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Output folder"), outRow);
+    // A row that is a layout (field + Browse) gets a label without a buddy: name the field.
+    for (auto [row, field] : {std::pair<QLayout*, QWidget*>{calibRow, calibrationFiles_}, {outRow, output_}})
+        qobject_cast<QLabel*>(form->labelForField(row))->setBuddy(field);
     form_ = job;
 
     preflight_ = new PreflightView;

@@ -4,6 +4,7 @@
 #include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "ui/reports/chart_painter.h"
+#include "ui/util/field_label.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -83,11 +84,11 @@ ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(p
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     auto* previewRow = new QHBoxLayout;
-    previewRow->addWidget(new QLabel(tr("Preview:")));
     previewChoice_ = new QComboBox;
     previewChoice_->setObjectName(QStringLiteral("previewChoice"));
     previewChoice_->addItem(tr("HTML report"));
     previewChoice_->addItem(tr("Markdown text"));
+    previewRow->addWidget(fieldLabel(tr("Preview:"), previewChoice_));
     previewRow->addWidget(previewChoice_);
     previewRow->addStretch(1);
     rightLayout->addLayout(previewRow);

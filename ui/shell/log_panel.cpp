@@ -55,6 +55,7 @@ LogPanel::LogPanel(QWidget* parent) : QWidget(parent) {
     levelFilter_->addItem(tr("Info and above"), 2);
     levelFilter_->addItem(tr("Warnings and errors"), 3);
     levelFilter_->setCurrentIndex(0);
+    levelFilter_->setAccessibleName(tr("Log level shown"));
     auto* clear = new QToolButton;
     clear->setText(tr("Clear"));
 

@@ -56,6 +56,7 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     warmPool_ = new QLineEdit;
     warmPool_->setObjectName(QStringLiteral("warmPool"));
     warmPool_->setPlaceholderText(tr("none"));
+    warmPool_->setAccessibleName(tr("Warm pool folder"));
     warmPool_->setClearButtonEnabled(true);
     auto* browse = new QPushButton(tr("Browse…"));
     auto* poolRow = new QHBoxLayout;

@@ -2,8 +2,10 @@
 #include "core/library/catalog.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
+#include "tests/ui/input_names.h"
 #include "tests/ui/ui_fixtures.h"
 #include "ui/deploy/deploy_page.h"
+#include "ui/deploy/target_dialog.h"
 #include "ui/util/catalog_table_model.h"
 #include "ui/models/memory_plan_view.h"
 #include "ui/models/model_detail_pane.h"
@@ -460,6 +462,28 @@ private Q_SLOTS:
                                     "awqbench-cli profile --model"})
             QVERIFY2(guide.contains(QLatin1String(command)), command);
         QVERIFY(w.findChild<QAction*>(QStringLiteral("quickGuideAction")));
+    }
+
+    // Every input field of every place (and of the dialogs) is named by a label, a placeholder or a
+    // prefix: a field named only by its tooltip is invisible to screen readers and to a new user.
+    void everyInputFieldIsNamed() {
+        MainWindow w(options(QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))}));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m"));
+        for (int i = 0; i < w.placeCount(); ++i) {
+            w.showPlace(static_cast<Place>(i));
+            QCoreApplication::processEvents();
+        }
+        const QStringList inWindow = test::unnamedInputs(w);
+        QVERIFY2(inWindow.isEmpty(), qPrintable(inWindow.join(QStringLiteral(", "))));
+        SettingsDialog settings;
+        QVERIFY2(test::unnamedInputs(settings).isEmpty(), qPrintable(test::unnamedInputs(settings).join(QStringLiteral(", "))));
+        TargetDialog target;
+        QVERIFY2(test::unnamedInputs(target).isEmpty(), qPrintable(test::unnamedInputs(target).join(QStringLiteral(", "))));
     }
 
     void settingsDialogEditsFolders() {
