@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
@@ -164,7 +165,14 @@ struct LocalServer::Impl {
         // kill the process (the CLI or the GUI that started the server) with SIGPIPE.
         std::signal(SIGPIPE, SIG_IGN);
         started_ = true;
-        listener_ = std::thread([this] { http_.listen_after_bind(); });
+        listener_ = std::thread([this] {
+            http_.listen_after_bind();
+            listenerDone_ = true;
+        });
+        // cpp-httplib (0.11) ignores a stop() that comes before listen_after_bind has marked the
+        // server running (cpp-httplib issues 1371, 1548): a model that failed to load at once on a
+        // busy machine stopped the server too early, and the join in stop() waited for ever.
+        while (!http_.is_running() && !listenerDone_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         say("listening on " + url() + " (loading " + std::to_string(models_.size()) + " model(s))");
         loader_ = std::thread([this] {
             std::string error;
@@ -307,7 +315,7 @@ struct LocalServer::Impl {
     Log log_;
     Loaded onLoaded_;
     std::vector<std::unique_ptr<ServedModel>> models_;
-    std::atomic<bool> ready_{false}, stopping_{false};
+    std::atomic<bool> ready_{false}, stopping_{false}, listenerDone_{false};
     std::mutex lifecycle_;
     bool started_ = false, stopped_ = false;
     int port_ = 0;
