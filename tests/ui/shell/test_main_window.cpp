@@ -97,6 +97,25 @@ class MainWindowTest : public QObject {
         return o;
     }
 
+    static QStringList demoLibrary() {
+        return {toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))};
+    }
+
+    // Shows the window, scans its library, selects the demo model and visits every place (each
+    // page builds what it shows on the way).
+    static void showEveryPlace(MainWindow& w) {
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m"));
+        for (int i = 0; i < w.placeCount(); ++i) {
+            w.showPlace(static_cast<Place>(i));
+            QCoreApplication::processEvents();
+        }
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(tmp_.isValid());
@@ -312,18 +331,10 @@ private Q_SLOTS:
     // (the layout is the same in logical pixels). There the status bar and the log stay inside
     // the window and pages scroll instead.
     void fitsSmallScreens() {
-        MainWindow w(options(QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))}));
+        MainWindow w(options(demoLibrary()));
         w.resize(1280, 720);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
-        w.rescan();
-        QVERIFY(scanned.wait(60000));
-        w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m"));
-        for (int i = 0; i < w.placeCount(); ++i) {
-            w.showPlace(static_cast<Place>(i));
-            QCoreApplication::processEvents();
-        }
+        showEveryPlace(w);
+        if (QTest::currentTestFailed()) return;
 #ifdef AWQBENCH_UI_WITH_ENGINE
         for (int t = 0; t < w.comparePage()->tabs()->count(); ++t) {
             w.comparePage()->tabs()->setCurrentIndex(t);
@@ -467,17 +478,9 @@ private Q_SLOTS:
     // Every input field of every place (and of the dialogs) is named by a label, a placeholder or a
     // prefix: a field named only by its tooltip is invisible to screen readers and to a new user.
     void everyInputFieldIsNamed() {
-        MainWindow w(options(QStringList{toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq"))}));
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
-        w.rescan();
-        QVERIFY(scanned.wait(60000));
-        w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m"));
-        for (int i = 0; i < w.placeCount(); ++i) {
-            w.showPlace(static_cast<Place>(i));
-            QCoreApplication::processEvents();
-        }
+        MainWindow w(options(demoLibrary()));
+        showEveryPlace(w);
+        if (QTest::currentTestFailed()) return;
         const QStringList inWindow = test::unnamedInputs(w);
         QVERIFY2(inWindow.isEmpty(), qPrintable(inWindow.join(QStringLiteral(", "))));
         SettingsDialog settings;
