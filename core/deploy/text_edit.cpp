@@ -314,22 +314,9 @@ bool anyOccurrence(std::string_view line, std::string_view word, F&& matchesAfte
     return false;
 }
 
-// Whether a (non-comment) line forces the slow kernel, in any of the forms forcedAwqKernelLines lists.
-bool forcesAwqKernel(std::string_view line) {
-    // --quantization awq, --quantization=awq, --quantization = 'awq'
-    if (anyOccurrence(line, "--quantization", [&](std::size_t, std::size_t j) {
-            const std::size_t k = skipBlanks(line, j);
-            if (k < line.size() && line[k] == '=') return awqAt(line, skipBlanks(line, k + 1));
-            return k > j && awqAt(line, k);
-        }))
-        return true;
-    // -q awq, at the line start or after whitespace
-    if (anyOccurrence(line, "-q", [&](std::size_t at, std::size_t j) {
-            if (at > 0 && !isSpace(line[at - 1])) return false;
-            const std::size_t k = skipBlanks(line, j);
-            return k > j && awqAt(line, k);
-        }))
-        return true;
+// Whether a (non-comment) line sets the quantization to awq as a key: `quantization: awq` (YAML),
+// `QUANTIZATION=awq` (an environment variable). The flags are found in commandTokens.
+bool setsAwqQuantizationKey(std::string_view line) {
     // YAML: `quantization: awq` (or a list item `- quantization: awq`), then at most a comment
     {
         std::size_t i = skipSpaces(line, 0);
@@ -369,37 +356,79 @@ void forEachUncommentedLine(std::string_view text, F&& f) {
     }
 }
 
+// A word of a command and the line (1-based) it is on.
+struct CommandToken {
+    int line = 0;
+    std::string text;
+};
+
+// The words of the commands in `text`, in order: a compose command or entrypoint in any YAML form
+// (one string, a block list with a flag and its value on two lines, a flow list), a shell script
+// with line continuations, an .env value. Split at blanks, quotes, commas and brackets (a ${...}
+// reference is one word whatever it holds), without # comments, YAML's list dashes, shell's line
+// continuations and a lone `=`: a flag and its value are then neighbours in every form.
+std::vector<CommandToken> commandTokens(std::string_view text) {
+    std::vector<CommandToken> out;
+    forEachUncommentedLine(text, [&](const std::string& line, int number) {
+        const auto separates = [](char c) { return isSpace(c) || c == '"' || c == '\'' || c == ',' || c == '[' || c == ']'; };
+        for (std::size_t i = 0; i < line.size();) {
+            if (separates(line[i])) {
+                ++i;
+                continue;
+            }
+            if (line[i] == '#') break;  // a comment: # at the start of a word
+            std::size_t end = i;
+            for (int depth = 0; end < line.size() && (depth > 0 || !separates(line[end])); ++end) {
+                if (line.compare(end, 2, "${") == 0) ++depth, ++end;
+                else if (line[end] == '}' && depth > 0) --depth;
+            }
+            std::string word = line.substr(i, end - i);
+            if (word != "-" && word != "\\" && word != "=") out.push_back({number, std::move(word)});
+            i = end;
+        }
+    });
+    return out;
+}
+
+// f(flag's line, value) for every one of `flags` given a value in `tokens`: `FLAG VALUE` (the next
+// word, whichever line it is on), `FLAG=VALUE`, also inside a word after `=` (`ARGS=--flag=v`).
+template <class F>
+void forEachFlagValue(const std::vector<CommandToken>& tokens, std::initializer_list<std::string_view> flags, F&& f) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const std::string& word = tokens[i].text;
+        for (std::size_t at = 0;;) {
+            for (const std::string_view flag : flags) {
+                if (word.compare(at, flag.size(), flag) != 0) continue;
+                const std::size_t after = at + flag.size();
+                if (after == word.size() && i + 1 < tokens.size()) f(tokens[i].line, tokens[i + 1].text);
+                else if (after < word.size() && word[after] == '=' && after + 1 < word.size()) f(tokens[i].line, word.substr(after + 1));
+            }
+            const std::size_t eq = word.find('=', at);
+            if (eq == std::string::npos) break;
+            at = eq + 1;
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<int> forcedAwqKernelLines(std::string_view text) {
     std::vector<int> out;
     forEachUncommentedLine(text, [&](const std::string& line, int number) {
-        if (forcesAwqKernel(line)) out.push_back(number);
+        if (setsAwqQuantizationKey(line)) out.push_back(number);
     });
+    forEachFlagValue(commandTokens(text), {"--quantization", "-q"}, [&](int line, const std::string& value) {
+        if (value == "awq") out.push_back(line);
+    });
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 
 std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
     std::vector<FlagValue> out;
-    forEachUncommentedLine(text, [&](const std::string& line, int number) {
-        for (const std::string_view flag : {"--max-model-len", "--max_model_len"}) {
-            for (auto at = line.find(flag); at != std::string::npos; at = line.find(flag, at + 1)) {
-                std::size_t k = at + flag.size();
-                if (k < line.size() && line[k] == '=') ++k;
-                else if (k < line.size() && isSpace(line[k])) k = skipBlanks(line, k);
-                else continue;  // --max-model-length-something: another flag
-                std::size_t end = k;
-                int depth = 0;  // a ${...} reference is one value, whatever it holds
-                while (end < line.size() && (depth > 0 || !(isSpace(line[end]) || line[end] == '"' || line[end] == '\'' || line[end] == ',' ||
-                                                             line[end] == ']'))) {
-                    if (line.compare(end, 2, "${") == 0) ++depth, ++end;
-                    else if (line[end] == '}' && depth > 0) --depth;
-                    ++end;
-                }
-                if (end > k) out.push_back({number, line.substr(k, end - k)});
-            }
-        }
-    });
+    forEachFlagValue(commandTokens(text), {"--max-model-len", "--max_model_len"},
+                     [&](int line, const std::string& value) { out.push_back({line, value}); });
     return out;
 }
 

@@ -37,12 +37,13 @@ std::string setYamlValue(std::string_view text, const std::vector<std::string>& 
 std::string commentOutYamlKey(std::string_view text, const std::vector<std::string>& keys, std::string_view note);
 
 // Lines (1-based) whose text forces vLLM's slow `awq` kernel: `--quantization awq`,
-// `--quantization=awq`, `-q awq`, `quantization: awq`, `QUANTIZATION=awq`. Comments are ignored.
+// `--quantization=awq`, `-q awq` (the flag's line, its value possibly on a later one: a YAML list
+// item each, a shell line continuation), `quantization: awq`, `QUANTIZATION=awq`. Comments are ignored.
 std::vector<int> forcedAwqKernelLines(std::string_view text);
 
-// The `--max-model-len` / `--max_model_len` flags of a command in `text` (a compose command, an
-// .env value), outside comments: each one's line (1-based) and its value as written, up to the
-// next blank, quote, comma or bracket (`4096`, `${MAX_LEN:-4096}`).
+// The `--max-model-len` / `--max_model_len` flags of a command in `text` (a compose command as one
+// string or as a YAML list, an .env value), outside comments: each flag's line (1-based) and its
+// value as written, the next word (`4096`, `${MAX_LEN:-4096}`), on the same line or a later one.
 struct FlagValue {
     int line = 0;
     std::string value;

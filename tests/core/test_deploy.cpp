@@ -337,6 +337,47 @@ private Q_SLOTS:
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"));
     }
 
+    // The command in Compose's exec form: a YAML list whose items hold a flag and its value apart
+    // (block list, flow list), as many vLLM compose files write it. The flags are read there too.
+    void composeCommandAsAListIsChecked() {
+        World w;
+        auto t = w.composeTarget(false);
+        const std::string original = readText(t.composeFile);
+        const std::string stringCommand = "    command: >\n"
+                                          "      --model ${PRIME_MODEL_PATH:-/mnt/gaia_warm_pool/Qwen3-4B-Instruct-2507-heretic}\n"
+                                          "      --served-model-name ${PRIME_MODEL:-Qwen3-4B-Instruct-2507-heretic}\n"
+                                          "      --max-model-len 1024\n"
+                                          "      --gpu-memory-utilization 0.90\n";
+        QVERIFY(original.find(stringCommand) != std::string::npos);
+        const std::string blockList = "    command:\n"
+                                      "      - \"--model\"\n"
+                                      "      - \"${PRIME_MODEL_PATH:-/mnt/gaia_warm_pool/Qwen3-4B-Instruct-2507-heretic}\"\n"
+                                      "      - --served-model-name\n"
+                                      "      - ${PRIME_MODEL:-Qwen3-4B-Instruct-2507-heretic}\n"
+                                      "      - \"--max-model-len\"\n"
+                                      "      - \"4096\"\n"
+                                      "      - '--quantization'   # the slow kernel\n"
+                                      "      - 'awq'\n";
+        writeText(t.composeFile, replaceAll(original, stringCommand, blockList));
+        auto plan = planPromotion(t, w.awq(), w.options());
+        const Issue* tooLong = findIssue(plan, "max_model_len_too_long");
+        QVERIFY2(tooLong && tooLong->message.find(" line 20 starts vLLM with --max-model-len 4096,") != std::string::npos, issueList(plan).c_str());
+        const Issue* forced = findIssue(plan, "forced_awq_kernel");
+        QVERIFY2(forced && forced->message.find(" line 22 forces") != std::string::npos, issueList(plan).c_str());
+        plan = planPromotion(t, w.fp16(), w.options());
+        QVERIFY2(findIssue(plan, "awq_flag_without_quantization_config"), issueList(plan).c_str());
+
+        const std::string flowList = "    command: [\"--model\", \"${PRIME_MODEL_PATH:-/mnt/x}\", \"--max-model-len\", \"2048\", \"-q\", \"awq\"]\n";
+        writeText(t.composeFile, replaceAll(original, stringCommand, flowList));
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "max_model_len_too_long") && findIssue(plan, "forced_awq_kernel"), issueList(plan).c_str());
+        // Values that are fine in list form too: nothing to say.
+        writeText(t.composeFile, replaceAll(original, stringCommand,
+                                            "    command: [\"--max-model-len\", \"1000\", \"--quantization\", \"awq_marlin\"]\n"));
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!findIssue(plan, "max_model_len_too_long") && !findIssue(plan, "forced_awq_kernel"), issueList(plan).c_str());
+    }
+
     void validationMarlinUnsupported() {
         World w;
         auto t = w.vllmTarget();
@@ -493,6 +534,20 @@ private Q_SLOTS:
         QCOMPARE(forcedAwqKernelLines("--quantization = 'awq'\n--quantizationawq\nVLLM_QUANTIZATION: awq\nQUANTIZATION=awq2\n"
                                       "  - quantization: awq # slow\nquantization: awq extra\nx -q\tawq\nx-q awq\n"),
                  (std::vector<int>{1, 3, 5, 7}));
+        // A flag and its value apart: list items on two lines, a shell line continuation, an .env
+        // value; the flag's line is named. Comments and a value that is another word are not.
+        QCOMPARE(forcedAwqKernelLines("command:\n  - \"--quantization\"\n  - \"awq\"\nvllm serve m \\\n  -q \\\n  awq\n"
+                                      "ARGS=--quantization=awq\nARGS2=\"--quantization awq\"\n--quantization # awq\nawq_marlin\n"),
+                 (std::vector<int>{2, 5, 7, 8}));
+        const auto flags = maxModelLenFlags("command:\n  - --max-model-len\n  - \"${LEN:-4096}\"\ncommand: [\"--max_model_len\", \"8\"]\n"
+                                            "X=--max-model-len=9\n# --max-model-len 10\n");
+        QCOMPARE(int(flags.size()), 3);
+        QCOMPARE(flags[0].line, 2);
+        QCOMPARE(flags[0].value, std::string("${LEN:-4096}"));
+        QCOMPARE(flags[1].line, 4);
+        QCOMPARE(flags[1].value, std::string("8"));
+        QCOMPARE(flags[2].line, 5);
+        QCOMPARE(flags[2].value, std::string("9"));
         const std::string longLine(300000, 'x');
         QCOMPARE(envValue("export MODEL_PATH=" + longLine + "\n", "MODEL_PATH"), std::optional<std::string>(longLine));
         QCOMPARE(yamlValue("max-model-len:   " + longLine + "\n", {"max-model-len"}), std::optional<std::string>(longLine));
