@@ -17,6 +17,7 @@
 #include "core/util/heap_tuning.h"
 #include "core/util/json_read.h"
 #include "core/util/log_line.h"
+#include "core/util/folder_lock.h"
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +79,21 @@ json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
         if (s.sym) j["sym"] = true;  // only when set, so journals written before it was a setting still resume
     }
     return j;
+}
+
+// The settings in which a journal's job and this one differ, as "samples 8, now 32; seqlen 64, now
+// 256" (the flags' names; the source model named by its fingerprint).
+std::string settingsDifferences(const json& was, const json& now) {
+    std::string out;
+    auto keys = was.is_object() ? was : json::object();
+    if (now.is_object()) keys.update(now);
+    for (const auto& [key, unused] : keys.items()) {
+        const json a = was.is_object() && was.contains(key) ? was[key] : json(), b = now.is_object() && now.contains(key) ? now[key] : json();
+        if (a == b) continue;
+        const auto text = [](const json& v) { return v.is_null() ? std::string("unset") : v.is_string() ? v.get<std::string>() : v.dump(); };
+        out += (out.empty() ? "" : "; ") + key + " " + text(a) + ", now " + text(b);
+    }
+    return out;
 }
 
 // The summary of a job that wrote everything and was stopped before its final rename, or nullopt
@@ -152,6 +168,7 @@ private:
     int layers() const { return config().numLayers; }
 
     void prepareCalibration();
+    void lockWorkFolder();
     void prepareActivations();
     void layer(int l);
     void finish();
@@ -167,6 +184,7 @@ private:
     std::vector<fs::path> calibFiles_;
 
     QuantizedModelWriter writer_;
+    std::optional<FolderLock> workLock_;  // held from prepare() on: one job a work folder
     quant::JobJournal journal_;
     json jobSettings_;
     int resumeFrom_ = 0;
@@ -191,6 +209,13 @@ QuantizeEvent QuantizeJob::withMemory(QuantizeEvent e) const {
     return e;
 }
 
+void QuantizeJob::lockWorkFolder() {
+    workLock_ = FolderLock::tryLock(writer_.workFolder());
+    if (!workLock_)
+        throw Error("another quantize job is writing this folder now", writer_.workFolder(),
+                    "wait for it to finish, or stop it (--resume continues it later); two jobs would overwrite each other's layers");
+}
+
 std::optional<QuantizeSummary> QuantizeJob::prepare() {
     if (!inputs_) ownSource_ = describeModel(s_.model);
     const auto& config = this->config();
@@ -202,7 +227,13 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     const fs::path& work = writer_.workFolder();
     requireWritableFolder(work.parent_path());  // read-only, not permitted, a file in the way: before any work
     jobSettings_ = settingsJson(s_, source());
-    if (writer_.hasWorkFolder() && writer_.workFolderHoldsNothing()) writer_.discardWorkFolder();  // died before writing anything: a fresh start
+    if (writer_.hasWorkFolder()) {
+        lockWorkFolder();  // before anything reads or removes what is in it
+        if (writer_.workFolderHoldsNothing()) {
+            writer_.discardWorkFolder();  // died before writing anything: a fresh start
+            workLock_.reset();
+        }
+    }
     if (writer_.hasWorkFolder()) {
         if (!s_.resume) throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
         writer_.clearDeadWriterTemps();
@@ -215,10 +246,11 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
         }
         journal_.load();
         if (journal_.settings() != jobSettings_)
-            throw Error("the interrupted job used other settings or another source model", work,
-                        "resume with the same settings, or delete the folder to start over");
+            throw Error("the interrupted job used other settings or another source model (" + settingsDifferences(journal_.settings(), jobSettings_) + ")",
+                        work, "resume with the same settings, or delete the folder to start over");
     } else {
         writer_.createWorkFolder();
+        lockWorkFolder();
         journal_.start(jobSettings_);
     }
     resumeFrom_ = journal_.layersDone();

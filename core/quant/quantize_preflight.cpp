@@ -10,6 +10,7 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/fs_error.h"
+#include "core/util/folder_lock.h"
 
 #include <algorithm>
 #include <system_error>
@@ -177,8 +178,18 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
 
     std::error_code ec;
     if (fs::exists(s.output, ec)) r.problems.push_back("the output folder already exists: " + s.output.string());
-    if (fs::exists(partialFolderFor(s.output), ec) && !s.resume)
-        r.warnings.push_back("an interrupted job was found in " + partialFolderFor(s.output).string() + ": resume it or delete it");
+    if (const fs::path partial = partialFolderFor(s.output); fs::is_directory(partial, ec)) {
+        bool running = false;
+        try {
+            running = !FolderLock::tryLock(partial);
+        } catch (const Error&) {
+            // not readable: requireWritableFolder below says why
+        }
+        if (running)
+            r.problems.push_back("another quantize job is writing " + partial.string() + " now: wait for it to finish, or stop it");
+        else if (!s.resume)
+            r.warnings.push_back("an interrupted job was found in " + partial.string() + ": resume it or delete it");
+    }
 
     try {
         requireWritableFolder(partialFolderFor(s.output).parent_path());
@@ -189,7 +200,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     if (!ec) {
         r.diskFreeBytes = space.available;
         if (space.available < r.estimatedOutputBytes + r.estimatedOutputBytes / 10)
-            r.problems.push_back("not enough disk space for the output: " + format::bytes(r.estimatedOutputBytes) + " needed, " +
+            r.problems.push_back("not enough disk space for the output: " + format::bytes(r.estimatedOutputBytes) + " estimated, " +
+                                 format::bytes(r.estimatedOutputBytes + r.estimatedOutputBytes / 10) + " with a 10% margin, " +
                                  format::bytes(space.available) + " free");
     }
 

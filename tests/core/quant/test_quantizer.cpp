@@ -4,6 +4,7 @@
 #include "core/model/safetensors.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
+#include "core/util/folder_lock.h"
 #include "core/util/fs_error.h"
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
@@ -247,10 +248,14 @@ private Q_SLOTS:
 
         auto parts = smallJob(tmp("parts"), QuantMethodChoice::Awq);
         std::stop_source stop;
+        bool lockedWhileRunning = false;
         const auto stopped = runQuantizeJob(parts, [&](const QuantizeEvent& e) {
-            if (e.kind == QuantizeEvent::Kind::LayerDone && e.layer == 2) stop.request_stop();
+            if (e.kind != QuantizeEvent::Kind::LayerDone || e.layer != 2) return;
+            lockedWhileRunning = !FolderLock::tryLock(partialFolderFor(tmp("parts")));
+            stop.request_stop();
         }, stop.get_token());
         QVERIFY(stopped.cancelled);
+        QVERIFY(lockedWhileRunning);  // a second job on the same folder is refused while this one runs
         QCOMPARE(stopped.perLayer.size(), std::size_t(3));
         QVERIFY2(stopped.stopNote.find("cancelled at layer 4 of " + std::to_string(stopped.layers)) != std::string::npos, stopped.stopNote.c_str());
         QVERIFY(!fs::exists(tmp("parts")));
@@ -265,6 +270,19 @@ private Q_SLOTS:
         std::ofstream(work / "model.safetensors.index.json.tmp-999999999") << "{\"weight_map\"";
 
         parts.resume = true;
+        {
+            // Another job writing the folder (the lock it holds): refused, and nothing of it is touched.
+            const auto other = FolderLock::tryLock(work);
+            QVERIFY(other);
+            QVERIFY(test::errorMessageOf([&] { runQuantizeJob(parts); }).contains("another quantize job is writing this folder now"));
+            const auto pre = preflightQuantizeJob(parts);
+            QVERIFY(!pre.ok() && pre.problems.front().find("another quantize job is writing " + work.string() + " now") == 0);
+            QVERIFY(fs::exists(work / "model-layer-00003.safetensors.tmp-999999999"));
+        }
+        auto otherSettings = parts;
+        otherSettings.samples = 4;
+        const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherSettings); });
+        QVERIFY2(differs.contains("(samples " + QString::number(parts.samples) + ", now 4)"), qPrintable(differs));
         const auto summary = runQuantizeJob(parts);
         QCOMPARE(summary.resumedFromLayer, 3);
         QCOMPARE(summary.perLayer.size(), std::size_t(8));
