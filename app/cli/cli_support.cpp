@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 
 namespace awq::cli {
@@ -72,18 +73,32 @@ void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
 }
 
-const CLI::Validator& positiveNumber() {
-    static const CLI::Validator v(
-        [](std::string& text) -> std::string {
+namespace {
+
+// A number (all of `text`) that `accept` takes; else `requirement` + ", not " + text.
+CLI::Validator numberValidator(bool (*accept)(double), const char* requirement, const char* name) {
+    return CLI::Validator(
+        [accept, requirement](std::string& text) -> std::string {
             try {
                 std::size_t used = 0;
                 const double value = std::stod(text, &used);
-                if (used == text.size() && value > 0) return {};
+                if (used == text.size() && std::isfinite(value) && accept(value)) return {};
             } catch (const std::exception&) {
             }
-            return "must be a positive number, not " + text;
+            return std::string(requirement) + ", not " + text;
         },
-        "POSITIVE");
+        name);
+}
+
+}  // namespace
+
+const CLI::Validator& positiveNumber() {
+    static const CLI::Validator v = numberValidator([](double x) { return x > 0; }, "must be a positive number", "POSITIVE");
+    return v;
+}
+
+const CLI::Validator& nonNegativeNumber() {
+    static const CLI::Validator v = numberValidator([](double x) { return x >= 0; }, "must be 0 or more", "NONNEGATIVE");
     return v;
 }
 

@@ -41,6 +41,9 @@ void runOrExit(const std::function<int()>& body);
 // A number above 0; CLI11 reports "--flag: must be a positive number, not -5" (exit 1: usage).
 // CLI::PositiveNumber's message is "Value -5 not in range 2.22507e-308 to 1.79769e+308".
 const CLI::Validator& positiveNumber();
+// A number of 0 or more: "--flag: must be 0 or more, not -1" (CLI11's NonNegativeNumber printed
+// its range up to 1.797e308 in 300 digits).
+const CLI::Validator& nonNegativeNumber();
 // A compute dtype the engine knows (auto, float32, float16, bfloat16 and their short spellings);
 // "--dtype: must be auto, float32, float16 or bfloat16, not float64" (exit 1: usage).
 const CLI::Validator& computeDtypeName();

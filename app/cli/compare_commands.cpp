@@ -60,10 +60,10 @@ struct SamplingOptions {
 
 void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
     cmd->add_option("--temperature", s.temperature, "sampling temperature (greedy unless a temperature, top-k or top-p is given)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     cmd->add_option("--top-p", s.topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--repetition-penalty", s.repetitionPenalty, "penalty for repeated tokens (1 = off)");
+    cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(nonNegativeNumber());
+    cmd->add_option("--repetition-penalty", s.repetitionPenalty, "penalty for repeated tokens (1 = off; above 0 as transformers requires)")->check(positiveNumber());
     cmd->add_option("--seed", s.seed, "random seed");
 }
 
@@ -448,7 +448,7 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveNumber());
     cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::Range(2, 1 << 25));
     cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveNumber());
-    cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(CLI::NonNegativeNumber);
+    cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(nonNegativeNumber());
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
     cmp->add_flag("--timeline", c->timeline,
                   "profile a decode step of each model (kernels on CUDA, torch operators on the CPU) against the device's read-bandwidth "
@@ -466,18 +466,18 @@ void addCompareCommands(CLI::App& app) {
     sw->add_option("--prompt", s->prompt, "prompt of every request");
     sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(positiveNumber());
     sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it (default: none)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     sw->add_option("--price,--gpu-price", s->price,
                    "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (default: none, no cost)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
     sw->add_option("--served-model", s->servedModels, "endpoints: the model name each --model URL serves (default: the first it lists)")
         ->expected(1, 2);
     sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     sw->add_option("--request-rate", s->requestRate, "endpoints: requests per second, Poisson arrivals, or inf (all at once; default)");
     sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(positiveNumber());
-    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this (default: none)")->check(CLI::NonNegativeNumber);
-    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this (default: none)")->check(CLI::NonNegativeNumber);
+    sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this (default: none)")->check(nonNegativeNumber());
+    sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this (default: none)")->check(nonNegativeNumber());
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
 }

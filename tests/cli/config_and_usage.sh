@@ -40,6 +40,11 @@ expect 1 "path is required" "$CLI" models show
 expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
 expect 1 "--context: must be a positive number, not -5" "$CLI" models show "$M/qwen2-random" --context -5
 expect 1 "--gpus: must be a positive number, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
+# 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
+# a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
+expect 1 "--max-new: must be 0 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
+expect 1 "--repetition-penalty: must be a positive number, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --repetition-penalty 0
+expect 1 "--repetition-penalty: must be a positive number, not -1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --repetition-penalty -1
 expect 1 "A subcommand is required" "$CLI"
 expect 0 "Usage:" "$CLI" --help
 # --help shows the defaults (in words where the description gives them, never "=0" for "none").
