@@ -2,6 +2,7 @@
 
 #include "core/model/hf_config.h"
 #include "core/model/model_files.h"
+#include "core/model/model_info.h"
 #include "core/model/safetensors.h"
 #include "core/util/atomic_file.h"
 #include "core/util/dead_writer.h"
@@ -317,6 +318,14 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     if (!fs::is_directory(model, ec)) throw Error("not a model folder", model, "pass a Hugging Face model folder");
     if (!fs::exists(model / "config.json", ec)) throw Error("no config.json: not a Hugging Face model folder", model, "pass a model folder");
     if (isInsidePool(pool, model)) throw Error("the model is already in the warm pool", model, "pick a model from the library");
+    // The checks the library's listing makes (a truncated shard, a config the weights contradict):
+    // a copy of a broken model would be "verified" byte for byte and fail where vLLM loads it.
+    try {
+        describeModel(model);
+    } catch (const Error& e) {
+        throw Error("cannot add a broken model to the warm pool: " + e.problem(), e.file().empty() ? model : e.file(),
+                    e.fix().empty() ? "repair or re-download the model first" : e.fix());
+    }
     sweepDeadLeftovers(pool);
     const std::string name = options.name.empty() ? defaultPoolName(model) : options.name;
     const fs::path dest = poolModelFolder(pool, name);

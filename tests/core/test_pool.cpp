@@ -203,6 +203,23 @@ private Q_SLOTS:
         QCOMPARE(pool::poolUsage(pool, 0).leftoverFolders, std::size_t(1));
     }
 
+    // A model the library lists as broken (here a truncated shard) is not copied in: the copy would
+    // verify byte for byte and fail where vLLM loads it.
+    void refusesABrokenModel() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path pool = root / "pool";
+        fs::create_directory(pool);
+        const fs::path model = root / "truncated";
+        copyModel("tinystories-656k", model);
+        fs::resize_file(model / "model.safetensors", 1000);
+        const QString msg = test::errorMessageOf([&] { pool::addToPool(pool, model); });
+        QVERIFY2(msg.contains("cannot add a broken model to the warm pool") && msg.contains("model.safetensors") &&
+                     msg.contains("runs past the end of the file"),
+                 qPrintable(msg));
+        QVERIFY(listing(pool).empty());
+    }
+
     void refusesLinksOutOfTheModelFolder() {
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
