@@ -13,6 +13,7 @@ status (401, 404, 400, 429); `sweep` and `compare` against the server (run docum
 never stored, answers equal the engine's); a port in use or a bad model end with exit 2;
 SIGTERM and SIGINT stop the server cleanly (exit 0).
 """
+import atexit
 import http.client
 import json
 import os
@@ -42,11 +43,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Servers still running when the script ends (a failed check exits early) are killed, not left behind.
+started = []
+atexit.register(lambda: [p.kill() for p in started if p.poll() is None])
+
+
 class Server:
     def __init__(self, *extra):
         self.port = free_port()
         self.proc = subprocess.Popen([cli, "serve", "--model", model, "--port", str(self.port), *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started.append(self.proc)
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
