@@ -14,10 +14,10 @@
 #include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
+#include "core/util/folder_lock.h"
 #include "core/util/heap_tuning.h"
 #include "core/util/json_read.h"
 #include "core/util/log_line.h"
-#include "core/util/folder_lock.h"
 
 #include <nlohmann/json.hpp>
 

@@ -8,9 +8,9 @@
 #include "core/system/gpu_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/folder_lock.h"
 #include "core/util/format.h"
 #include "core/util/fs_error.h"
-#include "core/util/folder_lock.h"
 
 #include <algorithm>
 #include <system_error>
