@@ -170,8 +170,8 @@ namespace {
 
 // ids = the argmax of each row of logits; positions, where given, advanced (kernels::argmaxRows).
 void argmaxInto(const at::Tensor& logits, at::Tensor& ids, at::Tensor* workspace, at::Tensor* positions, int positionLimit) {
-    if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous())
-        throw Error("argmax kernel: logits must be a contiguous float32 CUDA tensor [rows, vocab]");
+    if (!logits.is_cuda() || logits.dim() != 2 || !logits.is_contiguous() || !(logits.scalar_type() == at::kFloat || isHalfOnGpu(logits)))
+        throw Error("argmax kernel: logits must be a contiguous float32, float16 or bfloat16 CUDA tensor [rows, vocab]");
     const c10::cuda::CUDAGuard guard(logits.device());
     const int rows = int(logits.size(0));
     if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous() || ids.numel() != rows)
@@ -186,9 +186,12 @@ void argmaxInto(const at::Tensor& logits, at::Tensor& ids, at::Tensor* workspace
     const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
     if (!counters.defined() || counters.device() != logits.device() || counters.numel() != bytes)
         counters = at::zeros({bytes}, logits.options().dtype(at::kByte));
-    checkKernel(kernels::argmaxRows(logits.data_ptr<float>(), rows, int(logits.size(1)), ids.data_ptr<std::int64_t>(), counters.data_ptr(),
-                                    currentStream(logits), positions ? positions->data_ptr<std::int32_t>() : nullptr, positionLimit),
-                "argmax");
+    const auto launch = [&](auto tag) {
+        using L = decltype(tag);
+        return kernels::argmaxRows<L>(pointer<L>(logits), rows, int(logits.size(1)), ids.data_ptr<std::int64_t>(), counters.data_ptr(),
+                                      currentStream(logits), positions ? positions->data_ptr<std::int32_t>() : nullptr, positionLimit);
+    };
+    checkKernel(logits.scalar_type() == at::kFloat ? launch(float{}) : withElementType(logits, launch), "argmax");
 }
 
 }  // namespace

@@ -533,15 +533,21 @@ __device__ __forceinline__ void blockArgmax(float& best, int& bestIndex) {
         keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
 }
 
-__global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const float* __restrict__ logits, int cols, std::int64_t* __restrict__ out,
+__device__ __forceinline__ float logitAsFloat(float v) { return v; }
+template <typename T>
+__device__ __forceinline__ float logitAsFloat(T v) { return toFloat(v); }  // exact: fp16 and bf16 are subsets of fp32
+
+// L: float, __half or __nv_bfloat16 (the lm_head's own output: no conversion kernel before this one).
+template <typename L>
+__global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const L* __restrict__ logits, int cols, std::int64_t* __restrict__ out,
                                                                   ArgmaxWorkspace ws, std::int32_t* __restrict__ positions, int positionLimit) {
     const int row = int(blockIdx.y), piece = int(blockIdx.x);
     const int sliceLength = (cols + kArgmaxPieces - 1) / kArgmaxPieces;
     const int begin = piece * sliceLength, end = min(cols, begin + sliceLength);
-    const float* values = logits + std::size_t(row) * cols;
+    const L* values = logits + std::size_t(row) * cols;
     float best = -INFINITY;
     int bestIndex = INT_MAX;  // stays for a slice of only NaN / -inf
-    for (int i = begin + int(threadIdx.x); i < end; i += kArgmaxThreads) keepLarger(best, bestIndex, __ldcs(values + i), i);
+    for (int i = begin + int(threadIdx.x); i < end; i += kArgmaxThreads) keepLarger(best, bestIndex, logitAsFloat(__ldcs(values + i)), i);
     blockArgmax(best, bestIndex);
     __shared__ bool last;
     if (threadIdx.x == 0) {
@@ -710,20 +716,23 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 
 std::size_t argmaxWorkspaceBytes(int rows) { return rows > 0 ? std::size_t(rows) * (kArgmaxPieces * 8 + 4) : 0; }
 
-cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream, std::int32_t* positions,
+template <typename L>
+cudaError_t argmaxRows(const L* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream, std::int32_t* positions,
                        int positionLimit) {
     if (rows < 0 || rows > 65535 || cols <= 0 || !logits || !out || (rows > 0 && !workspace)) return cudaErrorInvalidValue;
     if (rows == 0) return cudaSuccess;
-    argmaxRowsKernel<<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows),
-                                                                                          positions, positionLimit);
+    argmaxRowsKernel<L><<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows),
+                                                                                             positions, positionLimit);
     return cudaGetLastError();
 }
+template cudaError_t argmaxRows<float>(const float*, int, int, std::int64_t*, void*, cudaStream_t, std::int32_t*, int);
 
 #define AWQ_INSTANTIATE_DECODE_OPS(T)                                                                                     \
     template cudaError_t rmsNormResidual<T>(T*, const T*, const T*, T*, int, int, float, cudaStream_t);                   \
     template cudaError_t ropeKvWrite<T>(const RopeKvArgs<T>&, cudaStream_t);                                               \
     template cudaError_t decodeAttention<T>(const DecodeAttentionArgs<T>&, cudaStream_t, const RopeKvArgs<T>*);            \
-    template cudaError_t siluMul<T>(const T*, T*, int, int, cudaStream_t);
+    template cudaError_t siluMul<T>(const T*, T*, int, int, cudaStream_t);                                               \
+    template cudaError_t argmaxRows<T>(const T*, int, int, std::int64_t*, void*, cudaStream_t, std::int32_t*, int);
 
 AWQ_INSTANTIATE_DECODE_OPS(__half)
 AWQ_INSTANTIATE_DECODE_OPS(__nv_bfloat16)

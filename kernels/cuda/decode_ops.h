@@ -99,14 +99,16 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 
 // Greedy decoding: out[r] = the index of the largest of logits[r, 0..cols) (the first one on ties,
 // as torch.argmax and std::max_element; NaN never wins; a row without a finite value gives 0).
-// logits float32 [rows, cols] row-major, rows <= 65535. workspace: argmaxWorkspaceBytes(rows)
+// logits [rows, cols] row-major, L float, __half or __nv_bfloat16 (read as fp32, exactly: the same
+// ids whichever the lm_head's output dtype), rows <= 65535. workspace: argmaxWorkspaceBytes(rows)
 // bytes, zero before the first call; each call re-arms it, so it is reused without clearing by
 // calls with the same row count on the same stream (its layout depends on rows).
 // 32 blocks a row: ~3 us at a 128k vocabulary where torch's argmax took ~39 us (H200).
 // positions (optional, int32 [rows]): the greedy step's bookkeeping in the same kernel,
 // positions[r] = min(positions[r] + 1, positionLimit) (it was a copy, an add and a clamp kernel).
 std::size_t argmaxWorkspaceBytes(int rows);
-cudaError_t argmaxRows(const float* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream,
+template <typename L>
+cudaError_t argmaxRows(const L* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream,
                        std::int32_t* positions = nullptr, int positionLimit = 0);
 
 }  // namespace awq::kernels

@@ -383,6 +383,31 @@ TEST(DecodeOpsCuda, ArgmaxRowsMatchesFirstMaximum) {
     EXPECT_EQ(std::vector<std::uint8_t>(left.end() - rows * 4, left.end()), std::vector<std::uint8_t>(std::size_t(rows) * 4, 0));
 }
 
+// The greedy step reads the lm_head's fp16 output as it is: the same ids as over its fp32 copy.
+// fp16 logits tie often (11 bits of mantissa): the first maximum must still win.
+TEST(DecodeOpsCuda, ArgmaxRowsOfHalfLogitsMatchesFirstMaximum) {
+    std::mt19937 rng(6);
+    const int rows = 3, cols = 128256;
+    auto logits = randomHalves(rng, std::size_t(rows) * cols, -12, 12);
+    logits[std::size_t(2) * cols + 4] = kPoison;  // NaN never wins
+    std::vector<float> asFloat(logits.size());
+    for (std::size_t i = 0; i < logits.size(); ++i) asFloat[i] = h2f(logits[i]);
+    std::vector<std::int64_t> want;
+    for (int r = 0; r < rows; ++r) {
+        const auto row = asFloat.begin() + std::ptrdiff_t(r) * cols;
+        auto best = row;  // std::max_element with NaN skipped: the first of the largest
+        for (auto it = row; it != row + cols; ++it)
+            if (!std::isnan(*it) && (std::isnan(*best) || *it > *best)) best = it;
+        want.push_back(best - row);
+    }
+    DeviceBuffer<std::uint16_t> dlogits(logits);
+    DeviceBuffer<std::int64_t> dout(std::vector<std::int64_t>(rows, -1));
+    DeviceBuffer<std::uint8_t> workspace(std::vector<std::uint8_t>(argmaxWorkspaceBytes(rows), 0));
+    ASSERT_EQ(argmaxRows(halves(dlogits), rows, cols, dout.ptr, workspace.ptr, nullptr), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(dout.download<std::int64_t>(), want);
+}
+
 // The greedy step's bookkeeping in the argmax kernel: each row's position one on, at most the limit.
 TEST(DecodeOpsCuda, ArgmaxRowsAdvancesPositions) {
     const int rows = 3, cols = 1000, limit = 9;

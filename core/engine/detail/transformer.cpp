@@ -170,10 +170,11 @@ DecodeGraph& Transformer::setDecodeInputs(const at::Tensor& ids, const std::vect
 
 at::Tensor Transformer::decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache) {
     auto& g = setDecodeInputs(ids, positions, cache);
-    if (!cudaGraphs_) return fusedDecodeStep(g.ids, g.positions, cache);
+    const auto step = [&] { return fusedDecodeStep(g.ids, g.positions, cache).to(at::kFloat); };
+    if (!cudaGraphs_) return step();
     if (g.step) return g.step->replay();
     at::Tensor first;
-    g.step = captureStep([&] { return fusedDecodeStep(g.ids, g.positions, cache); }, device_, first);
+    g.step = captureStep(step, device_, first);
     return first;
 }
 
@@ -262,7 +263,7 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
         addToResidual(*layer.down, normThenLinear(*layer.gateUp, layer.postAttentionNorm), DecodeFusion::Input::siluMul);
     }
     const auto h = cudaRmsNormResidual(x, delta, finalNorm_, c.rmsNormEps);
-    return at::linear(h, lmHead_).to(at::kFloat);
+    return at::linear(h, lmHead_);  // in the compute dtype: the greedy step's argmax reads it as it is
 }
 
 }  // namespace awq::engine

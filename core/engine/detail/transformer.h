@@ -54,7 +54,8 @@ private:
     at::Tensor decodeWithTorchOps(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
     at::Tensor decodeWithKernels(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
     DecodeGraph& setDecodeInputs(const at::Tensor& ids, const std::vector<int>& positions, KvCache& cache);
-    // One decode step of the fused kernels: ids int64 [B] and positions int32 [B] on the device.
+    // One decode step of the fused kernels: ids int64 [B] and positions int32 [B] on the device;
+    // logits [B, vocab] in the compute dtype.
     at::Tensor fusedDecodeStep(const at::Tensor& ids, const at::Tensor& positions, KvCache& cache);
 
     ModelConfig config_;
