@@ -46,6 +46,14 @@ namespace {
 //     the producer warps prefetching the next GEMV's first stages into L2 (cp.async.bulk.prefetch)
 //     once they had issued their own last stage: 488.3 / 486.5 against 496.7 / 496.4 (the
 //     prefetch competes with this kernel's own reads; DRAM is not idle at its end).
+//   Dropped in session 20 (H200, awq_gemm_bench M = 1, cold L2, us; each switchable in one build,
+//     branch exp-stream): 16 consumer warps a block where two such blocks fit (56 registers):
+//     gate|up 20.5 against 18.1, gate/up 14336 16.6 against 14.1, o 4.7 both: the consumers are
+//     not what limits these shapes. The two blocks of a cluster sharing each q|k|v tile (half of K
+//     each, the second's sums through distributed shared memory; 3 chunks on the busiest block
+//     instead of 4): q|k|v 7.0 us with 8 warps and 8.7 with 16, against 6.8 unshared with 16 (6.5
+//     unshared with 8 in session 16); correct, but the cluster barrier and the exchange cost more
+//     than the chunk saved. Engine batch 1 not run for either.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
