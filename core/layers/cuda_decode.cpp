@@ -35,23 +35,6 @@ public:
     at::Tensor output;
 };
 
-class PinnedIdsCopy final : public PendingIds {
-public:
-    explicit PinnedIdsCopy(const at::Tensor& ids) : host_(at::empty(ids.sizes(), ids.options().device(at::kCPU).pinned_memory(true))) {
-        host_.copy_(ids, /*non_blocking=*/true);
-        done_.record(c10::cuda::getCurrentCUDAStream(ids.device().index()));
-    }
-    std::vector<int> wait() override {
-        done_.synchronize();
-        const auto* p = host_.data_ptr<std::int64_t>();
-        return std::vector<int>(p, p + host_.numel());
-    }
-
-private:
-    at::Tensor host_;
-    at::cuda::CUDAEvent done_;
-};
-
 }  // namespace
 
 bool cudaDecodeBuiltIn() { return true; }
@@ -166,50 +149,118 @@ at::Tensor cudaSiluMul(const at::Tensor& gateUp) {
     return out;
 }
 
+at::Tensor cudaEmbedRows(const at::Tensor& table, const at::Tensor& ids, at::Tensor& tileSumSquares) {
+    requireHalfTensor(table, "embedding table");
+    const int rows = int(ids.numel()), dim = int(table.size(1));
+    if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous() || ids.device() != table.device())
+        throw Error("embedding kernel: ids must be a contiguous int64 tensor on the table's GPU");
+    if (!tileSumSquares.is_cuda() || tileSumSquares.scalar_type() != at::kFloat || !tileSumSquares.is_contiguous() ||
+        tileSumSquares.numel() != std::int64_t(rows) * (dim / 16))
+        throw Error("embedding kernel: tileSumSquares must be a contiguous float32 CUDA tensor [rows, dim / 16]");
+    auto x = at::empty({rows, dim}, table.options());
+    checkKernel(withElementType(table,
+                          [&](auto tag) {
+                              using T = decltype(tag);
+                              return kernels::embedRows<T>(pointer<T>(table), table.size(0), ids.data_ptr<std::int64_t>(), pointer<T>(x),
+                                                           tileSumSquares.data_ptr<float>(), rows, dim, currentStream(table));
+                          }),
+          "embedding");
+    return x;
+}
+
 namespace {
 
-// ids = the argmax of each row of logits; positions, where given, advanced (kernels::argmaxRows).
-void argmaxInto(const at::Tensor& logits, at::Tensor& ids, at::Tensor* workspace, at::Tensor* positions, int positionLimit) {
+// ids = the argmax of each row of logits, with the greedy step's bookkeeping (kernels::argmaxRows).
+void argmaxInto(const at::Tensor& logits, at::Tensor& ids, at::Tensor& workspace, const kernels::ArgmaxBookkeeping& bookkeeping) {
     if (!logits.is_cuda() || logits.dim() != 2 || !logits.is_contiguous() || !(logits.scalar_type() == at::kFloat || isHalfOnGpu(logits)))
         throw Error("argmax kernel: logits must be a contiguous float32, float16 or bfloat16 CUDA tensor [rows, vocab]");
     const c10::cuda::CUDAGuard guard(logits.device());
     const int rows = int(logits.size(0));
     if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous() || ids.numel() != rows)
         throw Error("argmax kernel: ids must be a contiguous int64 CUDA tensor [rows]");
-    if (positions && (positions->device() != logits.device() || positions->scalar_type() != at::kInt || !positions->is_contiguous() ||
-                      positions->numel() != rows))
-        throw Error("argmax kernel: positions must be a contiguous int32 CUDA tensor [rows]");
-    // Zeroed once for a row count (its layout depends on it), re-armed by every call; per thread
-    // unless given, so two engines decoding on two threads (the Compare page) never share one.
-    thread_local at::Tensor perThread;
-    at::Tensor& counters = workspace ? *workspace : perThread;
+    // Zeroed once for a row count (its layout depends on it), re-armed by every call.
     const auto bytes = std::int64_t(kernels::argmaxWorkspaceBytes(rows));
-    if (!counters.defined() || counters.device() != logits.device() || counters.numel() != bytes)
-        counters = at::zeros({bytes}, logits.options().dtype(at::kByte));
+    if (!workspace.defined() || workspace.device() != logits.device() || workspace.numel() != bytes)
+        workspace = at::zeros({bytes}, logits.options().dtype(at::kByte));
     const auto launch = [&](auto tag) {
         using L = decltype(tag);
-        return kernels::argmaxRows<L>(pointer<L>(logits), rows, int(logits.size(1)), ids.data_ptr<std::int64_t>(), counters.data_ptr(),
-                                      currentStream(logits), positions ? positions->data_ptr<std::int32_t>() : nullptr, positionLimit);
+        return kernels::argmaxRows<L>(pointer<L>(logits), rows, int(logits.size(1)), ids.data_ptr<std::int64_t>(), workspace.data_ptr(),
+                                      currentStream(logits), bookkeeping);
     };
     checkKernel(logits.scalar_type() == at::kFloat ? launch(float{}) : withElementType(logits, launch), "argmax");
 }
+
+// A step's ids in its slot of the mapped ring, there once the step's event has completed.
+class SlotIds final : public PendingIds {
+public:
+    SlotIds(std::shared_ptr<std::int64_t> ring, const std::int64_t* slot, int rows, const at::cuda::CUDAStream& stream)
+        : ring_(std::move(ring)), slot_(slot), rows_(rows) {
+        done_.record(stream);
+    }
+    std::vector<int> wait() override {
+        done_.synchronize();
+        return std::vector<int>(slot_, slot_ + rows_);
+    }
+
+private:
+    std::shared_ptr<std::int64_t> ring_;  // kept alive while a step may still be read
+    const std::int64_t* slot_;
+    int rows_;
+    at::cuda::CUDAEvent done_;
+};
+
+class MappedRingStepEnd final : public GreedyStepEnd {
+public:
+    MappedRingStepEnd(int rows, const at::Device& device) : rows_(rows), device_(device) {
+        const c10::cuda::CUDAGuard guard(device);
+        void* host = nullptr;
+        if (const cudaError_t err = cudaHostAlloc(&host, sizeof(std::int64_t) * std::size_t(rows) * kSlots, cudaHostAllocMapped); err != cudaSuccess) {
+            cudaGetLastError();
+            throw Error(std::string("greedy decode: mapped pinned host memory for the token ids: ") + cudaGetErrorString(err), {},
+                        "set AWQBENCH_CUDA_GRAPHS=0, or free host memory");
+        }
+        ring_ = std::shared_ptr<std::int64_t>(static_cast<std::int64_t*>(host), [](std::int64_t* p) { cudaFreeHost(p); });
+        void* onDevice = nullptr;
+        checkKernel(cudaHostGetDevicePointer(&onDevice, host, 0), "mapping the token-id ring");
+        ringOnDevice_ = static_cast<std::int64_t*>(onDevice);
+        cursor_ = at::zeros({rows}, at::TensorOptions().dtype(at::kInt).device(device));
+    }
+    void advance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit) override {
+        if (positions.device() != logits.device() || positions.scalar_type() != at::kInt || !positions.is_contiguous() || positions.numel() != rows_ ||
+            logits.dim() != 2 || logits.size(0) != rows_)
+            throw Error("greedy step: logits [rows, vocab] and positions (int32 [rows]) for the ring's rows on one GPU");
+        argmaxInto(logits, ids, workspace_, {positions.data_ptr<std::int32_t>(), positionLimit, ringOnDevice_, cursor_.data_ptr<std::int32_t>(), kSlots});
+    }
+    void restart() override {
+        cursor_.zero_();
+        queued_ = 0;
+    }
+    std::unique_ptr<PendingIds> stepQueued() override {
+        const std::int64_t* slot = ring_.get() + std::size_t(queued_++ % kSlots) * rows_;
+        return std::make_unique<SlotIds>(ring_, slot, rows_, c10::cuda::getCurrentCUDAStream(device_.index()));
+    }
+
+private:
+    int rows_;
+    at::Device device_;
+    std::shared_ptr<std::int64_t> ring_;  // [kSlots][rows] host view
+    std::int64_t* ringOnDevice_ = nullptr;
+    at::Tensor cursor_;     // int32 [rows]: the slot the next advance writes (per row; all equal)
+    at::Tensor workspace_;  // the argmax's counters (captured with the step)
+    std::int64_t queued_ = 0;
+};
 
 }  // namespace
 
 at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace) {
     auto out = at::empty({logits.dim() == 2 ? logits.size(0) : 0}, logits.options().dtype(at::kLong));
-    argmaxInto(logits, out, workspace, nullptr, 0);
+    // Per thread unless given, so two engines decoding on two threads (the Compare page) never share one.
+    thread_local at::Tensor perThread;
+    argmaxInto(logits, out, workspace ? *workspace : perThread, {});
     return out;
 }
 
-void cudaGreedyAdvance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit, at::Tensor* workspace) {
-    argmaxInto(logits, ids, workspace, &positions, positionLimit);
-}
-
-std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor& ids) {
-    if (!ids.is_cuda() || ids.scalar_type() != at::kLong || !ids.is_contiguous()) throw Error("copyIdsToHost: ids must be contiguous int64 on the GPU");
-    return std::make_unique<PinnedIdsCopy>(ids);
-}
+std::unique_ptr<GreedyStepEnd> makeGreedyStepEnd(int rows, const at::Device& device) { return std::make_unique<MappedRingStepEnd>(rows, device); }
 
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>& step, const at::Device& device, at::Tensor& firstOutput) {
     const c10::cuda::CUDAGuard deviceGuard(device);

@@ -34,24 +34,45 @@ at::Tensor cudaDecodeAttention(const at::Tensor& qkv, const at::Tensor& qNorm, c
 // gateUp [rows, 2 I] -> silu(gate) * up [rows, I].
 at::Tensor cudaSiluMul(const at::Tensor& gateUp);
 
-// Greedy tokens: logits float32 [B, vocab] on the GPU -> int64 [B] on the GPU (first index on ties).
+// Greedy tokens: logits float32, fp16 or bf16 [B, vocab] on the GPU -> int64 [B] on the GPU (first index on ties).
 // workspace: the kernel's counters, (re)allocated here when undefined or of another size; a call
 // captured in a CUDA graph must pass one that lives as long as the graph. nullptr: one per thread.
 at::Tensor cudaArgmaxRows(const at::Tensor& logits, at::Tensor* workspace = nullptr);
 
-// A greedy decode step's end in one kernel: ids (int64 [B], GPU) = the argmax of each row of
-// logits, and positions (int32 [B], GPU) advanced by one, at most positionLimit. workspace as above.
-void cudaGreedyAdvance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit, at::Tensor* workspace);
+// A decode step's first kernel: ids (int64 [B], GPU) -> x [B, dim] = table's rows (compute dtype;
+// zeros for an id outside the vocabulary), and tileSumSquares (float32 [B, dim / 16], given) the
+// sums of squares of each 16 columns, what the AWQ decode kernel's RMSNorm fusion reads
+// (kernels::embedRows). dim % 16 == 0.
+at::Tensor cudaEmbedRows(const at::Tensor& table, const at::Tensor& ids, at::Tensor& tileSumSquares);
 
-// A copy of a small int64 device tensor [B] to pinned host memory, queued on the current stream
-// behind the work before it; wait() blocks until that copy (and so that work) is done. Lets the
-// host read step N's tokens while step N+1 already runs.
+// The ids of a greedy step on their way to the host: wait() blocks until the step is done and
+// returns them. Lets the host read step N's tokens while step N+1 already runs.
 class PendingIds {
 public:
     virtual ~PendingIds() = default;
     virtual std::vector<int> wait() = 0;
 };
-std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor& ids);
+
+// The end of a greedy decode step for a batch of `rows` sequences, and the way its ids reach the
+// host: the argmax kernel writes them into the device ids, advances the positions, and also writes
+// them into a ring of slots in mapped pinned host memory (kernels::ArgmaxBookkeeping), so no copy
+// is queued between two steps. Why: the device-to-host copy a step held the next step's graph back
+// (H200, CUPTI: 8-16 us between the last kernel of a step and the first of the next).
+class GreedyStepEnd {
+public:
+    static constexpr int kSlots = 8;  // steps queued and not yet read, at most
+    virtual ~GreedyStepEnd() = default;
+    // ids (int64 [rows], GPU) = the argmax of each row of logits (float32, fp16 or bf16 [rows,
+    // vocab]); positions (int32 [rows], GPU) advanced by one, at most positionLimit; the ids into
+    // the next slot. May be captured in a CUDA graph (the ring and the counters live as long as this).
+    virtual void advance(const at::Tensor& logits, at::Tensor& ids, at::Tensor& positions, int positionLimit) = 0;
+    // The next advance writes slot 0 again (queued on the current stream): a new chain.
+    virtual void restart() = 0;
+    // Call once after each queued advance (on the current stream, after it): that step's ids.
+    virtual std::unique_ptr<PendingIds> stepQueued() = 0;
+};
+// Throws awq::Error when mapped pinned memory cannot be had.
+std::unique_ptr<GreedyStepEnd> makeGreedyStepEnd(int rows, const at::Device& device);
 
 // A step captured as a CUDA graph (torch's CUDAGraph, own memory pool) and replayed on the current
 // stream. `step` must read and write only tensors that outlive the capture, at fixed addresses.

@@ -21,8 +21,8 @@ at::Tensor cudaDecodeAttention(const at::Tensor&, const at::Tensor&, const at::T
 }
 at::Tensor cudaSiluMul(const at::Tensor&) { notBuilt(); }
 at::Tensor cudaArgmaxRows(const at::Tensor&, at::Tensor*) { notBuilt(); }
-void cudaGreedyAdvance(const at::Tensor&, at::Tensor&, at::Tensor&, int, at::Tensor*) { notBuilt(); }
-std::unique_ptr<PendingIds> copyIdsToHost(const at::Tensor&) { notBuilt(); }
+at::Tensor cudaEmbedRows(const at::Tensor&, const at::Tensor&, at::Tensor&) { notBuilt(); }
+std::unique_ptr<GreedyStepEnd> makeGreedyStepEnd(int, const at::Device&) { notBuilt(); }
 std::unique_ptr<CapturedStep> captureStep(const std::function<at::Tensor()>&, const at::Device&, at::Tensor&) { notBuilt(); }
 
 }  // namespace awq::engine

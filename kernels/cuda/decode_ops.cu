@@ -533,6 +533,29 @@ __device__ __forceinline__ void blockArgmax(float& best, int& bestIndex) {
         keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
 }
 
+// One block a row, a thread a 16-column tile at a time (embedRows).
+template <typename T>
+__global__ void embedRowsKernel(const T* __restrict__ table, std::int64_t vocab, const std::int64_t* __restrict__ ids, T* __restrict__ x,
+                                float* __restrict__ tileSumSquares, int dim) {
+    allowDependentGridsToLaunch();  // the q|k|v projection's blocks fetch their weights meanwhile
+    const int row = int(blockIdx.x), tiles = dim / 16;
+    waitForPrerequisiteGrids();  // ids: the step before wrote them
+    const std::int64_t id = ids[row];
+    const bool inVocab = id >= 0 && id < vocab;
+    const uint4* from = reinterpret_cast<const uint4*>(table + (inVocab ? id : 0) * std::int64_t(dim));
+    uint4* to = reinterpret_cast<uint4*>(x + std::int64_t(row) * dim);
+    for (int t = int(threadIdx.x); t < tiles; t += int(blockDim.x)) {
+        uint4 v[2] = {inVocab ? __ldg(from + 2 * t) : make_uint4(0, 0, 0, 0), inVocab ? __ldg(from + 2 * t + 1) : make_uint4(0, 0, 0, 0)};
+        to[2 * t] = v[0];
+        to[2 * t + 1] = v[1];
+        const T* e = reinterpret_cast<const T*>(v);
+        float squares = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 16; ++i) squares += toFloat(e[i]) * toFloat(e[i]);
+        tileSumSquares[std::int64_t(row) * tiles + t] = squares;
+    }
+}
+
 __device__ __forceinline__ float logitAsFloat(float v) { return v; }
 template <typename T>
 __device__ __forceinline__ float logitAsFloat(T v) { return toFloat(v); }  // exact: fp16 and bf16 are subsets of fp32
@@ -540,7 +563,7 @@ __device__ __forceinline__ float logitAsFloat(T v) { return toFloat(v); }  // ex
 // L: float, __half or __nv_bfloat16 (the lm_head's own output: no conversion kernel before this one).
 template <typename L>
 __global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const L* __restrict__ logits, int cols, std::int64_t* __restrict__ out,
-                                                                  ArgmaxWorkspace ws, std::int32_t* __restrict__ positions, int positionLimit) {
+                                                                  ArgmaxWorkspace ws, ArgmaxBookkeeping bk) {
     const int row = int(blockIdx.y), piece = int(blockIdx.x);
     const int sliceLength = (cols + kArgmaxPieces - 1) / kArgmaxPieces;
     const int begin = piece * sliceLength, end = min(cols, begin + sliceLength);
@@ -567,8 +590,14 @@ __global__ void __launch_bounds__(kArgmaxThreads) argmaxRowsKernel(const L* __re
     for (int offset = 16; offset > 0; offset >>= 1)
         keepLarger(best, bestIndex, __shfl_xor_sync(kFullMask, best, offset), __shfl_xor_sync(kFullMask, bestIndex, offset));
     if (threadIdx.x == 0) {
-        out[row] = bestIndex < cols ? bestIndex : 0;
-        if (positions) positions[row] = min(positions[row] + 1, positionLimit);
+        const std::int64_t id = bestIndex < cols ? bestIndex : 0;
+        out[row] = id;
+        if (bk.positions) bk.positions[row] = min(bk.positions[row] + 1, bk.positionLimit);
+        if (bk.hostSlots) {
+            const int step = bk.cursor[row];
+            bk.hostSlots[std::size_t(step % bk.slotCount) * gridDim.y + row] = id;
+            bk.cursor[row] = step + 1;
+        }
         ws.counter[row] = 0;
     }
 }
@@ -717,22 +746,33 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 std::size_t argmaxWorkspaceBytes(int rows) { return rows > 0 ? std::size_t(rows) * (kArgmaxPieces * 8 + 4) : 0; }
 
 template <typename L>
-cudaError_t argmaxRows(const L* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream, std::int32_t* positions,
-                       int positionLimit) {
+cudaError_t argmaxRows(const L* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream, const ArgmaxBookkeeping& bookkeeping) {
     if (rows < 0 || rows > 65535 || cols <= 0 || !logits || !out || (rows > 0 && !workspace)) return cudaErrorInvalidValue;
+    if (bookkeeping.hostSlots && (!bookkeeping.cursor || bookkeeping.slotCount <= 0)) return cudaErrorInvalidValue;
     if (rows == 0) return cudaSuccess;
     argmaxRowsKernel<L><<<dim3(kArgmaxPieces, unsigned(rows)), kArgmaxThreads, 0, stream>>>(logits, cols, out, argmaxWorkspace(workspace, rows),
-                                                                                             positions, positionLimit);
+                                                                                             bookkeeping);
     return cudaGetLastError();
 }
-template cudaError_t argmaxRows<float>(const float*, int, int, std::int64_t*, void*, cudaStream_t, std::int32_t*, int);
+template cudaError_t argmaxRows<float>(const float*, int, int, std::int64_t*, void*, cudaStream_t, const ArgmaxBookkeeping&);
+
+template <typename T>
+cudaError_t embedRows(const T* table, std::int64_t vocab, const std::int64_t* ids, T* x, float* tileSumSquares, int rows, int dim,
+                      cudaStream_t stream) {
+    if (rows < 0 || dim <= 0 || dim % 16 != 0 || vocab <= 0 || !table || !ids || !x || !tileSumSquares || !aligned16(table) || !aligned16(x))
+        return cudaErrorInvalidValue;
+    if (rows == 0) return cudaSuccess;
+    return launchProgrammatic(embedRowsKernel<T>, dim3(unsigned(rows)), dim3(unsigned(std::clamp((dim / 16 + 31) / 32 * 32, 32, 256))), 0, stream,
+                              table, vocab, ids, x, tileSumSquares, dim);
+}
 
 #define AWQ_INSTANTIATE_DECODE_OPS(T)                                                                                     \
     template cudaError_t rmsNormResidual<T>(T*, const T*, const T*, T*, int, int, float, cudaStream_t);                   \
     template cudaError_t ropeKvWrite<T>(const RopeKvArgs<T>&, cudaStream_t);                                               \
     template cudaError_t decodeAttention<T>(const DecodeAttentionArgs<T>&, cudaStream_t, const RopeKvArgs<T>*);            \
     template cudaError_t siluMul<T>(const T*, T*, int, int, cudaStream_t);                                               \
-    template cudaError_t argmaxRows<T>(const T*, int, int, std::int64_t*, void*, cudaStream_t, std::int32_t*, int);
+    template cudaError_t argmaxRows<T>(const T*, int, int, std::int64_t*, void*, cudaStream_t, const ArgmaxBookkeeping&);      \
+    template cudaError_t embedRows<T>(const T*, std::int64_t, const std::int64_t*, T*, float*, int, int, cudaStream_t);
 
 AWQ_INSTANTIATE_DECODE_OPS(__half)
 AWQ_INSTANTIATE_DECODE_OPS(__nv_bfloat16)

@@ -104,11 +104,33 @@ cudaError_t siluMul(const T* gateUp, T* out, int rows, int inter, cudaStream_t s
 // bytes, zero before the first call; each call re-arms it, so it is reused without clearing by
 // calls with the same row count on the same stream (its layout depends on rows).
 // 32 blocks a row: ~3 us at a 128k vocabulary where torch's argmax took ~39 us (H200).
-// positions (optional, int32 [rows]): the greedy step's bookkeeping in the same kernel,
-// positions[r] = min(positions[r] + 1, positionLimit) (it was a copy, an add and a clamp kernel).
+// bookkeeping (optional): the rest of a greedy step in the same kernel (each part optional):
+//   positions int32 [rows]: positions[r] = min(positions[r] + 1, positionLimit) (it was a copy, an
+//     add and a clamp kernel);
+//   hostSlots int64 [slotCount][rows] in mapped pinned host memory (cudaHostAllocMapped; its device
+//     pointer) with cursor int32 [rows] in device memory: the ids also go to
+//     hostSlots[(cursor[r] % slotCount) * rows + r] and cursor[r] advances by one, so the host reads
+//     step N's ids from slot N % slotCount once the step is done, with no copy queued behind it.
+struct ArgmaxBookkeeping {
+    std::int32_t* positions = nullptr;
+    int positionLimit = 0;
+    std::int64_t* hostSlots = nullptr;
+    std::int32_t* cursor = nullptr;
+    int slotCount = 0;
+};
 std::size_t argmaxWorkspaceBytes(int rows);
 template <typename L>
 cudaError_t argmaxRows(const L* logits, int rows, int cols, std::int64_t* out, void* workspace, cudaStream_t stream,
-                       std::int32_t* positions = nullptr, int positionLimit = 0);
+                       const ArgmaxBookkeeping& bookkeeping = {});
+
+// A decode step's first kernel: x[r, :] = table[ids[r], :] (a row of zeros for an id outside
+// [0, vocab)), and the sums of squares of x's values (fp32 of the T values) over each 16 columns,
+// tileSumSquares float32 [rows, dim / 16]: what the W4A16 decode kernel's residual epilogue leaves,
+// so the first layer's q|k|v projection applies the RMSNorm as it stages x (AwqDecodeFusion) and
+// the step needs no norm kernel before it. table [vocab, dim], ids int64 [rows], x [rows, dim];
+// dim % 16 == 0; table and x 16-byte aligned. Replaces torch's embedding (index_select) + the RMSNorm.
+template <typename T>
+cudaError_t embedRows(const T* table, std::int64_t vocab, const std::int64_t* ids, T* x, float* tileSumSquares, int rows, int dim,
+                      cudaStream_t stream);
 
 }  // namespace awq::kernels

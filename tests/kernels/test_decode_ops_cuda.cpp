@@ -408,19 +408,74 @@ TEST(DecodeOpsCuda, ArgmaxRowsOfHalfLogitsMatchesFirstMaximum) {
     EXPECT_EQ(dout.download<std::int64_t>(), want);
 }
 
-// The greedy step's bookkeeping in the argmax kernel: each row's position one on, at most the limit.
-TEST(DecodeOpsCuda, ArgmaxRowsAdvancesPositions) {
-    const int rows = 3, cols = 1000, limit = 9;
+// The greedy step's bookkeeping in the argmax kernel: each row's position one on, at most the
+// limit; the ids also in the slot of mapped host memory the row's cursor names, the cursor one on
+// (a ring of 2 slots over 3 calls: the third call wraps to slot 0).
+TEST(DecodeOpsCuda, ArgmaxRowsAdvancesPositionsAndFillsHostSlots) {
+    const int rows = 3, cols = 1000, limit = 9, slotCount = 2;
     std::vector<float> logits(std::size_t(rows) * cols, 0.0f);
     for (int r = 0; r < rows; ++r) logits[std::size_t(r) * cols + 100 * r + 7] = 1.0f;
     DeviceBuffer<float> dlogits(logits);
     DeviceBuffer<std::int64_t> dout(std::vector<std::int64_t>(rows, -1));
     DeviceBuffer<std::int32_t> positions(std::vector<std::int32_t>{0, 8, 9});
+    DeviceBuffer<std::int32_t> cursor(std::vector<std::int32_t>{0, 0, 0});
     DeviceBuffer<std::uint8_t> workspace(std::vector<std::uint8_t>(argmaxWorkspaceBytes(rows), 0));
-    ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr, positions.ptr, limit), cudaSuccess);
+    std::int64_t* host = nullptr;
+    ASSERT_EQ(cudaHostAlloc(reinterpret_cast<void**>(&host), sizeof(std::int64_t) * rows * slotCount, cudaHostAllocMapped), cudaSuccess);
+    std::fill(host, host + rows * slotCount, -1);
+    std::int64_t* hostOnDevice = nullptr;
+    ASSERT_EQ(cudaHostGetDevicePointer(reinterpret_cast<void**>(&hostOnDevice), host, 0), cudaSuccess);
+    const ArgmaxBookkeeping bookkeeping{positions.ptr, limit, hostOnDevice, cursor.ptr, slotCount};
+    ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr, bookkeeping), cudaSuccess);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    EXPECT_EQ(dout.download<std::int64_t>(), (std::vector<std::int64_t>{7, 107, 207}));
+    const std::vector<std::int64_t> ids = {7, 107, 207};
+    EXPECT_EQ(dout.download<std::int64_t>(), ids);
     EXPECT_EQ(positions.download<std::int32_t>(), (std::vector<std::int32_t>{1, 9, 9}));
+    EXPECT_EQ(std::vector<std::int64_t>(host, host + rows), ids) << "slot 0";
+    EXPECT_EQ(std::vector<std::int64_t>(host + rows, host + 2 * rows), std::vector<std::int64_t>(rows, -1)) << "slot 1 untouched";
+    logits[7] = 0.0f;
+    logits[8] = 1.0f;  // row 0 now picks 8
+    ASSERT_EQ(cudaMemcpy(dlogits.ptr, logits.data(), logits.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+    for (int call = 2; call <= 3; ++call) {
+        ASSERT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr, bookkeeping), cudaSuccess);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    }
+    EXPECT_EQ(std::vector<std::int64_t>(host, host + rows), (std::vector<std::int64_t>{8, 107, 207})) << "slot 0 after the third call";
+    EXPECT_EQ(std::vector<std::int64_t>(host + rows, host + 2 * rows), (std::vector<std::int64_t>{8, 107, 207})) << "slot 1";
+    EXPECT_EQ(cursor.download<std::int32_t>(), (std::vector<std::int32_t>{3, 3, 3}));
+    EXPECT_EQ(argmaxRows(dlogits.ptr, rows, cols, dout.ptr, workspace.ptr, nullptr, ArgmaxBookkeeping{nullptr, 0, hostOnDevice, nullptr, 2}),
+              cudaErrorInvalidValue);
+    cudaFreeHost(host);
+}
+
+// The step's embedding: the table's rows (zeros for an id outside the vocabulary) and the sums of
+// squares over each 16 columns, as the RMSNorm fused into the next projection reads them.
+TEST(DecodeOpsCuda, EmbedRowsCopiesRowsAndTheirTileSquares) {
+    std::mt19937 rng(8);
+    const int vocab = 50, dim = 4096 + 32, rows = 4;  // dim: more tiles than threads a block (256)
+    const auto table = randomHalves(rng, std::size_t(vocab) * dim, -2, 2);
+    const std::vector<std::int64_t> ids = {3, 49, -1, 50};
+    DeviceBuffer<std::uint16_t> dtable(table);
+    DeviceBuffer<std::int64_t> dids(ids);
+    DeviceBuffer<std::uint16_t> dx(Halves(std::size_t(rows) * dim, kPoison));
+    DeviceBuffer<float> squares(std::vector<float>(std::size_t(rows) * dim / 16, NAN));
+    ASSERT_EQ(embedRows(halves(dtable), vocab, dids.ptr, halves(dx), squares.ptr, rows, dim, nullptr), cudaSuccess);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    const auto x = dx.download<std::uint16_t>();
+    const auto sums = squares.download<float>();
+    for (int r = 0; r < rows; ++r) {
+        const bool inVocab = ids[r] >= 0 && ids[r] < vocab;
+        for (int c = 0; c < dim; ++c) {
+            const std::uint16_t want = inVocab ? table[std::size_t(ids[r]) * dim + c] : floatToHalf(0.0f);
+            ASSERT_EQ(x[std::size_t(r) * dim + c], want) << "row " << r << " column " << c;
+        }
+        for (int t = 0; t < dim / 16; ++t) {
+            float want = 0;
+            for (int c = 16 * t; c < 16 * t + 16; ++c) want += h2f(x[std::size_t(r) * dim + c]) * h2f(x[std::size_t(r) * dim + c]);
+            ASSERT_NEAR(sums[std::size_t(r) * dim / 16 + t], want, 1e-5f * std::max(1.0f, want)) << "row " << r << " tile " << t;
+        }
+    }
+    EXPECT_EQ(embedRows(halves(dtable), vocab, dids.ptr, halves(dx), squares.ptr, rows, 4104, nullptr), cudaErrorInvalidValue);  // not 16s
 }
 
 TEST(DecodeOpsCuda, RejectsShapesOutsideTheContract) {

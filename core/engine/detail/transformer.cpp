@@ -18,7 +18,7 @@ struct DecodeGraph {
     at::Tensor positions;  // int32 [B] on the device
     std::unique_ptr<CapturedStep> step;        // -> logits
     std::unique_ptr<CapturedStep> greedyStep;  // -> argmax ids into `ids`, positions advanced
-    at::Tensor argmaxWorkspace;                // the greedy step's argmax counters (captured in its graph)
+    std::unique_ptr<GreedyStepEnd> greedyEnd;  // the greedy step's argmax and its ids' way to the host (captured in its graph)
     std::deque<std::unique_ptr<PendingIds>> pending;  // queued greedy steps' ids on their way to the host
 };
 
@@ -185,13 +185,18 @@ void Transformer::startGreedyChain(const at::Tensor& ids, const std::vector<int>
         if (p < 0 || p >= cache.capacity) throw Error("the context of " + std::to_string(cache.capacity) + " tokens is full");
     auto& g = setDecodeInputs(ids, positions, cache);
     g.pending.clear();
+    if (!g.greedyEnd) g.greedyEnd = makeGreedyStepEnd(cache.batch, device_);
+    g.greedyEnd->restart();
 }
 
 void Transformer::queueGreedyStep(KvCache& cache) {
     if (!cache.graph) throw Error("queueGreedyStep: startGreedyChain first");
     auto& g = *cache.graph;
+    if (!g.greedyEnd) throw Error("queueGreedyStep: startGreedyChain first");
+    if (g.pending.size() >= std::size_t(GreedyStepEnd::kSlots))
+        throw Error("queueGreedyStep: " + std::to_string(g.pending.size()) + " steps queued and not read (nextGreedyIds)");
     auto step = [&] {
-        cudaGreedyAdvance(fusedDecodeStep(g.ids, g.positions, cache), g.ids, g.positions, cache.capacity - 1, &g.argmaxWorkspace);
+        g.greedyEnd->advance(fusedDecodeStep(g.ids, g.positions, cache), g.ids, g.positions, cache.capacity - 1);
         return g.ids;
     };
     if (!cudaGraphs_) {
@@ -202,7 +207,7 @@ void Transformer::queueGreedyStep(KvCache& cache) {
         at::Tensor first;
         g.greedyStep = captureStep(step, device_, first);  // the warm-up run is this step
     }
-    g.pending.push_back(copyIdsToHost(g.ids));
+    g.pending.push_back(g.greedyEnd->stepQueued());
 }
 
 std::vector<int> Transformer::nextGreedyIds(KvCache& cache) {
@@ -221,10 +226,12 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
     // leaves x's per-tile sums of squares, and the next linear applies the RMSNorm while staging its
     // input: the norm kernel goes. Otherwise the block's output waits in `delta` for the norm
     // kernel (what it buys, measured: AwqDecodeFusion in kernels/cuda/awq_repacked.h).
-    auto x = at::embedding(embedding_, ids);  // [B, hidden]
-    const auto sumSquares = at::empty({x.size(0), std::int64_t(c.hiddenSize / 16)}, x.options().dtype(at::kFloat));
+    auto sumSquares = at::empty({ids.size(0), std::int64_t(c.hiddenSize / 16)}, ids.options().dtype(at::kFloat));
+    // The embedding kernel leaves x's sums of squares too, so the first layer's norm is fused as well.
+    const bool embedKernel = c.hiddenSize % 16 == 0 && embedding_.is_contiguous();
+    auto x = embedKernel ? cudaEmbedRows(embedding_, ids, sumSquares) : at::embedding(embedding_, ids);  // [B, hidden]
     at::Tensor delta;
-    bool sumSquaresReady = false;
+    bool sumSquaresReady = embedKernel;
     const auto addToResidual = [&](const Linear& linear, const at::Tensor& in, DecodeFusion::Input input) {
         DecodeFusion fusion;
         fusion.input = input;
