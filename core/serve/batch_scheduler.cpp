@@ -142,6 +142,9 @@ void BatchScheduler::run() {
                 admit = std::move(queue_.front());
                 queue_.pop_front();
                 stats_.waiting = int(queue_.size());
+                // It holds its slot from now on: submit() counts it while its prefill runs (it
+                // let a second request past --max-queue in that window).
+                ++stats_.running;
             }
         }
         if (admit) {
