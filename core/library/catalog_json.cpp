@@ -60,7 +60,8 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"chat_template", m.hasChatTemplate},
         {"chat_template_source", m.chatTemplateSource},
         {"generation_config", m.hasGenerationConfig},
-        {"eos_token_ids", c.eosTokenIds},
+        {"eos_token_ids", m.stopTokenIds.ids},  // what generation stops at, as transformers' generate()
+        {"eos_token_ids_source", m.stopTokenIds.source.empty() ? json(nullptr) : json(m.stopTokenIds.source)},
         {"fingerprint", m.fingerprint},
         {"kv_cache_bytes_per_token", kvCacheBytesPerToken(c)},
         {"warnings", m.warnings},

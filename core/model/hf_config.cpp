@@ -344,6 +344,18 @@ std::vector<int> tokenIdList(const json& j, const char* key, const fs::path& fil
     return ids;
 }
 
+StopTokenIds stopTokenIds(const fs::path& folder) {
+    for (const char* name : {"generation_config.json", "config.json"}) {
+        const auto text = readModelFile(folder, name);
+        if (!text) continue;
+        const bool config = std::string_view(name) == "config.json";
+        const json j = parseJson(*text, {folder / name, config ? kFixConfig : "fix or delete generation_config.json; it is optional"});
+        if (!j.is_object()) continue;
+        if (auto ids = tokenIdList(j, "eos_token_id", folder / name); !ids.empty()) return {std::move(ids), name};
+    }
+    return {};
+}
+
 std::optional<int> ModelConfig::windowOfLayer(int layer) const {
     if (!slidingWindow || layer < 0 || std::size_t(layer) >= slidingLayers.size() || !slidingLayers[std::size_t(layer)]) return {};
     return slidingWindow;

@@ -99,6 +99,16 @@ ModelConfig loadModelConfig(const std::filesystem::path& modelFolder);  // reads
 // absent or null is none; anything but non-negative integers throws awq::Error naming `file` and `key`.
 std::vector<int> tokenIdList(const nlohmann::json& object, const char* key, const std::filesystem::path& file);
 
+// The ids generation stops at, as transformers' generate() takes them: generation_config.json's
+// eos_token_id, else config.json's; source names the file ("" and no ids when neither has one:
+// the tokenizer's eos_token is then the stop). Throws awq::Error naming the file for a malformed
+// value or unparsable JSON (read through the folder's door: no links out, bounded size).
+struct StopTokenIds {
+    std::vector<int> ids;
+    std::string source;  // "generation_config.json", "config.json" or ""
+};
+StopTokenIds stopTokenIds(const std::filesystem::path& modelFolder);
+
 // The context length vLLM derives from the config (vllm/config/model.py, _get_and_verify_max_len):
 // max_position_embeddings, times `factor` for every rope type but longrope and llama3; for yarn the
 // base is original_max_position_embeddings instead. Truncated to an integer as vLLM's int() does.

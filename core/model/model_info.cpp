@@ -261,6 +261,12 @@ ModelInfo describeModel(const fs::path& folder) {
     m.chatTemplateSource = chatTemplateSource(folder);
     m.hasChatTemplate = !m.chatTemplateSource.empty();
     m.hasGenerationConfig = findModelFile(folder, "generation_config.json").has_value();
+    try {
+        m.stopTokenIds = stopTokenIds(folder);
+    } catch (const Error& e) {  // the tokenizer's load refuses it with the same message; listing goes on
+        m.warnings.push_back(e.what());
+        m.stopTokenIds = {m.config.eosTokenIds, m.config.eosTokenIds.empty() ? "" : "config.json"};
+    }
     m.bytesOnDisk = folderBytes(folder, m.warnings);
     m.fingerprint = fingerprintTensors(store);
 

@@ -33,6 +33,7 @@ struct ModelInfo {
     bool hasChatTemplate = false;
     std::string chatTemplateSource;    // "chat_template.jinja", "tokenizer_config.json" or ""
     bool hasGenerationConfig = false;
+    StopTokenIds stopTokenIds;         // what generation stops at (generation_config.json, else config.json)
     std::string fingerprint;           // content fingerprint, see fingerprintTensors()
     std::vector<TensorSummary> tensors;
     std::vector<std::string> warnings; // loadable, but something a user should know

@@ -492,15 +492,7 @@ Tokenizer Tokenizer::load(const fs::path& folder) {
     auto impl = buildImpl(root, config ? &*config : nullptr, specialMap ? &*specialMap : nullptr, file);
 
     // Stop ids: generation_config.json, else config.json, else the tokenizer's eos_token.
-    for (const char* name : {"generation_config.json", "config.json"}) {
-        const auto j = readOptionalJson(folder, name);
-        if (!j || !j->is_object() || !j->contains("eos_token_id")) continue;
-        auto ids = tokenIdList(*j, "eos_token_id", folder / name);
-        if (!ids.empty()) {
-            impl->eosIds = std::move(ids);
-            break;
-        }
-    }
+    if (auto stops = stopTokenIds(folder); !stops.ids.empty()) impl->eosIds = std::move(stops.ids);
 
     if (auto chat = ChatTemplate::fromModelFolder(folder)) impl->chat = std::move(*chat);
     impl->attachTemplateTokens();

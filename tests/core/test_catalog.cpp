@@ -208,6 +208,10 @@ private Q_SLOTS:
         QCOMPARE(one["quantization"]["method"].get<std::string>(), std::string("awq"));
         QCOMPARE(one["quantization"]["group_size"].get<int>(), 128);
         QCOMPARE(one["tensors"].size(), std::size_t(55));
+        // The stop ids generation uses: generation_config.json's [0, 2] over config.json's 0.
+        const auto qwen3 = nlohmann::json::parse(catalogEntryToJson(describeCandidate(test::modelDir("tinystories-qwen3-7m"), ModelOrigin::Library), false));
+        QCOMPARE(qwen3["eos_token_ids"], nlohmann::json({0, 2}));
+        QCOMPARE(qwen3["eos_token_ids_source"].get<std::string>(), std::string("generation_config.json"));
     }
 
     void findsTheBundledDemoLibrary() {

@@ -111,6 +111,12 @@ private Q_SLOTS:
         QVERIFY(m.hasChatTemplate);
         QCOMPARE(m.chatTemplateSource, std::string("chat_template.jinja"));
         QCOMPARE(m.weightBytes, std::uint64_t(14690816));
+        // Generation stops at generation_config.json's [0, 2] (config.json says 0 alone), as
+        // transformers' generate() and the engine's tokenizer take them; `models show` said 0.
+        QCOMPARE(m.config.eosTokenIds, (std::vector<int>{0}));
+        QCOMPARE(m.stopTokenIds.ids, (std::vector<int>{0, 2}));
+        QCOMPARE(m.stopTokenIds.source, std::string("generation_config.json"));
+        QCOMPARE(Tokenizer::load(test::modelDir("tinystories-qwen3-7m")).eosIds(), m.stopTokenIds.ids);
     }
 
     void qwen2BiasAndMistralWindow() {
@@ -540,6 +546,12 @@ private Q_SLOTS:
         std::ofstream(tied / "generation_config.json", std::ios::trunc) << R"({"eos_token_id": [0, "2"]})";
         msg = test::errorMessageOf([&] { Tokenizer::load(tied); });
         QVERIFY2(msg.contains((tied / "generation_config.json").c_str()) && msg.contains("\"eos_token_id\" holds \"2\""), qPrintable(msg));
+        // Described anyway, with the same message as a warning and config.json's stop ids.
+        const auto described = describeModel(tied);
+        QCOMPARE(described.stopTokenIds.source, std::string("config.json"));
+        QVERIFY2(std::any_of(described.warnings.begin(), described.warnings.end(),
+                             [](const std::string& w) { return w.find("generation_config.json") != std::string::npos && w.find("\"eos_token_id\"") != std::string::npos; }),
+                 "no warning names generation_config.json");
     }
 
     // ../shared/realworld/links-out-of-folder: config.json, tokenizer.json and tokenizer_config.json

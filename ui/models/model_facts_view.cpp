@@ -135,7 +135,9 @@ void ModelFactsView::showHuggingFace(const CatalogEntry& entry, const ModelInfo&
                              : tr("none"));
     add(tok, tr("Generation config"), presence(info.hasGenerationConfig, QStringLiteral("generation_config.json")));
     add(tok, tr("BOS token id"), c.bosTokenId ? QString::number(*c.bosTokenId) : tr("none"));
-    add(tok, tr("EOS token ids"), c.eosTokenIds.empty() ? tr("none") : idList(c.eosTokenIds));
+    const auto& stops = info.stopTokenIds;
+    add(tok, tr("EOS token ids"),
+        stops.ids.empty() ? tr("none") : tr("%1 (%2)").arg(idList(stops.ids), QString::fromStdString(stops.source)));
 
     QTreeWidgetItem* quant = group(tr("Quantization"));
     const QuantizationConfig& q = c.quantization;
