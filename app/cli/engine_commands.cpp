@@ -97,13 +97,11 @@ struct EvalOptions {
     bool json = false;
 };
 
-std::string readTextFile(const std::string& path) { return readFile(path, "text file", "check the path"); }
-
 int runEval(const EvalOptions& o) {
     if (o.stride > o.ctx)
         throw Error("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
                     {}, "use a --stride of at most --ctx");
-    const std::string text = readTextFile(o.text);
+    const std::string text = readTextFile(o.text, "text file");
     const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
     if (o.ctx > model->maxContext())
         throw Error("--ctx " + std::to_string(o.ctx) + " is longer than the model's context of " + std::to_string(model->maxContext()) + " tokens",

@@ -259,7 +259,7 @@ BatteryOutcome runBattery(const std::vector<LoadedModel*>& models, const Battery
 
 JobResult<QualityRun> runQuality(Engine& a, Engine* b, const QualityOptions& options, const QualityCallback& onProgress,
                                  std::stop_token stop) {
-    const std::string text = readFile(options.text, "quality text", "check the path of --text");
+    const std::string text = readTextFile(options.text, "quality text", "check the path of --text");
     QualityRun q;
     q.text = fs::absolute(options.text).lexically_normal().string();
     q.ctx = options.perplexity.context;

@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/read_file.h"
 #include "core/util/resources.h"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +56,14 @@ void readJsonl(const fs::path& file, std::vector<std::string>& out, int maxTexts
 std::vector<std::string> loadCalibrationTexts(const std::vector<fs::path>& files, int maxTexts) {
     std::vector<std::string> texts;
     for (const auto& f : files) {
-        if (!fs::is_regular_file(f)) throw Error("calibration file not found", f, "check the path");
+        requireRegularFile(f, "calibration file", "check the path");
+        {
+            std::ifstream head(f, std::ios::binary);  // a binary file refused before it is split into "texts"
+            std::string bytes(64 * 1024, '\0');
+            head.read(bytes.data(), std::streamsize(bytes.size()));
+            bytes.resize(std::size_t(head.gcount()));
+            requireText(bytes, f, "calibration file");
+        }
         const std::size_t before = texts.size();
         if (f.extension() == ".jsonl") readJsonl(f, texts, maxTexts);
         else readTxt(f, texts, maxTexts);

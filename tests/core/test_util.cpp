@@ -4,8 +4,10 @@
 #include "core/util/fs_error.h"
 #include "core/util/html_escape.h"
 #include "core/util/json_read.h"
+#include "core/util/read_file.h"
 #include "core/util/sha256.h"
 #include "tests/support/error_capture.h"
+#include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -156,6 +158,26 @@ private Q_SLOTS:
             QVERIFY(test::errorMessageOf([&] { requireWritableFolder(root / "locked" / "out"); }).contains("you may not write there"));
             fs::permissions(root / "locked", fs::perms::owner_all);
         }
+    }
+
+    // Files given where a text is expected: /dev/null (a device) was "not found" for calibration
+    // and read as an empty text elsewhere; a weights file was read as text (eval ppl scored it).
+    void textInputsThatAreNotTextFiles() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        QString msg = test::errorMessageOf([&] { readTextFile("/dev/null", "text file"); });
+        QVERIFY2(msg == "/dev/null: cannot read the text file: it is not a regular file (a device, pipe or socket) (check the path)", qPrintable(msg));
+        msg = test::errorMessageOf([&] { readTextFile(root, "text file"); });
+        QVERIFY2(msg.contains("cannot read the text file: it is a folder"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { readTextFile(root / "missing.txt", "text file"); });
+        QVERIFY2(msg.contains("missing.txt: cannot read the text file: No such file or directory"), qPrintable(msg));
+        const fs::path weights = test::modelDir("tinystories-qwen3-7m") / "model-00002-of-00002.safetensors";
+        msg = test::errorMessageOf([&] { readTextFile(weights, "text file"); });
+        QVERIFY2(msg.contains("model-00002-of-00002.safetensors: is not text: a NUL byte at byte ") &&
+                     msg.contains("(give the text file as UTF-8 text)"),
+                 qPrintable(msg));
+        std::ofstream(root / "story.txt") << "Once upon a time.\n";
+        QCOMPARE(readTextFile(root / "story.txt", "text file"), std::string("Once upon a time.\n"));
     }
 
     // Issue 17, items 9 and 10: names that carry their writer's PID, and which writers are gone.

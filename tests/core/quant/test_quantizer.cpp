@@ -433,7 +433,13 @@ private Q_SLOTS:
         QVERIFY(problemsOf(bad).contains("group size 96"));
         bad.groupSize = 128;
         bad.calibrationFiles = {tmp("no-such-calibration.txt")};
-        QVERIFY(problemsOf(bad).contains("no-such-calibration.txt"));
+        QVERIFY(problemsOf(bad).contains("no-such-calibration.txt: cannot read the calibration file: No such file or directory"));
+        // /dev/null was "not found"; a weights file was cut into "texts".
+        bad.calibrationFiles = {"/dev/null"};
+        QVERIFY2(problemsOf(bad).contains("/dev/null: cannot read the calibration file: it is not a regular file (a device, pipe or socket)"),
+                 qPrintable(problemsOf(bad)));
+        bad.calibrationFiles = {test::modelDir("tinystories-qwen3-7m") / "model-00001-of-00002.safetensors"};
+        QVERIFY2(problemsOf(bad).contains("model-00001-of-00002.safetensors: is not text: a NUL byte at byte"), qPrintable(problemsOf(bad)));
         bad.calibrationFiles = {};
         bad.samples = 1;
         bad.seqlen = 4096;
