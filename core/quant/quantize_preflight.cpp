@@ -132,6 +132,12 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         model = describeModel(s.model);
         checkQuantizable(model, s.groupSize);
         checkRopeCovers(model.config, s.seqlen, s.model / "config.json");
+        // Calibration blocks longer than the context run the model on positions it never saw (the
+        // scales would be searched on them); the engine refuses such prompts too.
+        if (model.config.maxPositions > 0 && s.seqlen > model.config.maxPositions)
+            throw Error("--seqlen " + std::to_string(s.seqlen) + " is longer than the model's context of " + std::to_string(model.config.maxPositions) +
+                            " tokens (max_position_embeddings)",
+                        s.model / "config.json", "use a --seqlen of at most " + std::to_string(model.config.maxPositions));
     } catch (const Error& e) {
         r.problems.push_back(e.what());
         if (model.config.numLayers == 0) return r;

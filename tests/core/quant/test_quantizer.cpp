@@ -444,6 +444,10 @@ private Q_SLOTS:
         bad.samples = 1;
         bad.seqlen = 4096;
         QVERIFY(problemsOf(bad).contains("fewer than one block"));
+        // Past the model's context of 1024 (--check said nothing).
+        QVERIFY2(problemsOf(bad).contains("config.json: --seqlen 4096 is longer than the model's context of 1024 tokens (max_position_embeddings) "
+                                          "(use a --seqlen of at most 1024)"),
+                 qPrintable(problemsOf(bad)));
         bad.model = test::modelDir("tinystories-qwen3-7m-awq");
         QVERIFY(problemsOf(bad).contains("already quantized"));
 
