@@ -32,6 +32,7 @@ struct GenerateOptions {
     std::vector<std::string> stops;
     std::string tools;              // --chat only: template variables
     std::vector<std::string> vars;
+    enum class PromptKind { Text, Chat, Ids } promptKind = PromptKind::Text;  // which of --prompt, --chat, --prompt-ids was given
 };
 
 EngineOptions engineOptions(const std::string& device, const std::string& dtype, const std::string& lora = {}) {
@@ -45,8 +46,9 @@ EngineOptions engineOptions(const std::string& device, const std::string& dtype,
 int runGenerate(const GenerateOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
     GenerationRequest r;
-    if (!o.promptIds.empty()) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
-    else if (!o.chat.empty()) r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
+    using Kind = GenerateOptions::PromptKind;
+    if (o.promptKind == Kind::Ids) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
+    else if (o.promptKind == Kind::Chat) r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
     else r.promptIds = engine->encode(o.prompt, true);
     r.maxNewTokens = o.maxNew;
     r.stopStrings = o.stops;
@@ -217,9 +219,13 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--seed", g->seed, "random seed");
     gen->add_option("--stop", g->stops, "stop string (repeatable)");
     addEngineOptions(gen, g->device, g->dtype, g->json);
-    gen->callback([g] {
-        if (g->prompt.empty() && g->chat.empty() && g->promptIds.empty())
+    gen->callback([g, prompt, chat, ids] {
+        // Which was given, not which holds text: --prompt "" is given (the tokenizer may add BOS; the
+        // engine names an empty prompt), and --chat "" is an empty user message in the template.
+        if (prompt->count() + chat->count() + ids->count() == 0)
             throw CLI::ValidationError("generate", "one of --prompt, --chat or --prompt-ids is required");
+        using Kind = GenerateOptions::PromptKind;
+        g->promptKind = ids->count() > 0 ? Kind::Ids : chat->count() > 0 ? Kind::Chat : Kind::Text;
         runOrExit([&] { return runGenerate(*g); });
     });
 

@@ -213,7 +213,13 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server; default: no cap)")->check(positiveNumber());
     q->add_flag("--check", o->check, "print the pre-flight checks (memory, disk, model) and exit");
     q->add_flag("--json-progress", o->jsonProgress, "print one JSON object per progress event on stdout");
-    q->callback([o] { runOrExit([&] { return run(*o); }); });
+    q->callback([o, q] {
+        // GPTQ's settings with another method would be ignored without a word.
+        if (o->method != "gptq")
+            for (const char* flag : {"--act-order", "--sym", "--damp"})
+                if (q->get_option(flag)->count() > 0) throw CLI::ValidationError(flag, "applies to --method gptq only, not " + o->method);
+        runOrExit([&] { return run(*o); });
+    });
 }
 
 }  // namespace awq::cli

@@ -46,6 +46,10 @@ expect 1 "--max-new: must be 0 or more, not -1" "$CLI" generate --model "$M/tiny
 expect 1 "--repetition-penalty: must be a positive number, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --repetition-penalty 0
 expect 1 "--repetition-penalty: must be a positive number, not -1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --repetition-penalty -1
 expect 1 "A subcommand is required" "$CLI"
+# GPTQ's settings with another method were ignored without a word.
+expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
+expect 1 "--damp: applies to --method gptq only, not awq" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --damp 0.1
+expect 1 "one of --prompt, --chat or --prompt-ids is required" "$CLI" generate --model "$M/tinystories-qwen3-7m"
 expect 0 "Usage:" "$CLI" --help
 # --help shows the defaults (in words where the description gives them, never "=0" for "none").
 expect 0 "--group INT=128 " "$CLI" quantize --help
@@ -108,6 +112,11 @@ if [ "$ENGINE" = 1 ]; then
         [ $rc -eq 0 ] || grep -q "error: $dtype compute is not supported on the CPU by this libtorch (.*leave --dtype out" "$D/out.txt" ||
             fail "--dtype $dtype: exit $rc: $(head -c 600 "$D/out.txt")"
     done
+    # An empty --prompt is a prompt (it was called missing): here one without tokens, which the engine names.
+    rc=0
+    "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt "" --max-new 2 > "$D/out.txt" 2>&1 || rc=$?
+    grep -q "is required" "$D/out.txt" && fail "--prompt \"\" called missing: $(head -c 600 "$D/out.txt")"
+    [ $rc -eq 0 ] || [ $rc -eq 2 ] || fail "--prompt \"\": exit $rc: $(head -c 600 "$D/out.txt")"
     expect 2 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
