@@ -2,12 +2,14 @@
 
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
+#include "core/util/int_list.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 
 namespace awq::cli {
 
@@ -100,6 +102,26 @@ const CLI::Validator& positiveNumber() {
 const CLI::Validator& nonNegativeNumber() {
     static const CLI::Validator v = numberValidator([](double x) { return x >= 0; }, "must be 0 or more", "NONNEGATIVE");
     return v;
+}
+
+const CLI::Validator& integerList(int least) {
+    static std::map<int, CLI::Validator> byLeast;  // CLI11 keeps a reference; one per bound, made at start-up
+    auto [it, added] = byLeast.try_emplace(least);
+    if (added)
+        it->second = CLI::Validator(
+            [least](std::string& text) -> std::string {
+                std::vector<int> values;
+                try {
+                    values = parseIntList(text, "the list");
+                } catch (const Error&) {
+                    return "must be comma-separated integers, not " + text;
+                }
+                for (int v : values)
+                    if (v < least) return "must be integers of " + std::to_string(least) + " or more, not " + text;
+                return {};
+            },
+            "INT,...");
+    return it->second;
 }
 
 const CLI::Validator& computeDtypeName() {

@@ -461,7 +461,7 @@ void addCompareCommands(CLI::App& app) {
     auto s = std::make_shared<SweepOptions>();
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
     sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
-    sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels");
+    sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels")->check(integerList(1));
     sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(positiveNumber());
     sw->add_option("--prompt", s->prompt, "prompt of every request");
     sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(positiveNumber());

@@ -202,7 +202,7 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--model", g->model, "model folder")->required();
     auto* prompt = gen->add_option("--prompt", g->prompt, "raw prompt text");
     auto* chat = gen->add_option("--chat", g->chat, "a user message, wrapped in the model's chat template");
-    auto* ids = gen->add_option("--prompt-ids", g->promptIds, "comma-separated token ids");
+    auto* ids = gen->add_option("--prompt-ids", g->promptIds, "comma-separated token ids")->check(integerList(0));
     prompt->excludes(chat)->excludes(ids);
     chat->excludes(ids);
     gen->add_option("--tools", g->tools, "with --chat: JSON file, a list of tool (function) definitions, the template's `tools`")->needs(chat);

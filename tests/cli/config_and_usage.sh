@@ -50,6 +50,10 @@ expect 1 "A subcommand is required" "$CLI"
 expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
 expect 1 "--damp: applies to --method gptq only, not awq" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --damp 0.1
 expect 1 "one of --prompt, --chat or --prompt-ids is required" "$CLI" generate --model "$M/tinystories-qwen3-7m"
+# Bad list values are usage errors naming the flag (they exited 2, the code of a bad input file).
+expect 1 "--concurrency: must be comma-separated integers, not 1,x" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --concurrency 1,x
+expect 1 "--concurrency: must be integers of 1 or more, not 0,2" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --concurrency 0,2
+expect 1 "--prompt-ids: must be integers of 0 or more, not 1,-3" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt-ids 1,-3
 expect 0 "Usage:" "$CLI" --help
 # --help shows the defaults (in words where the description gives them, never "=0" for "none").
 expect 0 "--group INT=128 " "$CLI" quantize --help
