@@ -1,6 +1,7 @@
 #include "core/compare/device_label.h"
 
 #include "core/compare/compare_runner.h"
+#include "core/util/format.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +12,7 @@ std::string deviceLabel(const HostInfo& host) {
     if (host.device.rfind("cuda", 0) == 0) return (host.gpuName.empty() ? std::string("GPU") : host.gpuName) + " (" + host.device + ")";
     if (host.cpuName.empty() && host.cpuThreads <= 0) return "CPU";  // a recorded run that did not say
     std::string details = host.cpuName;
-    if (host.cpuThreads > 0) details += (details.empty() ? "" : ", ") + std::to_string(host.cpuThreads) + (host.cpuThreads == 1 ? " thread" : " threads");
+    if (host.cpuThreads > 0) details += (details.empty() ? "" : ", ") + format::counted(std::uint64_t(host.cpuThreads), "thread");
     return "CPU (" + details + ")";
 }
 

@@ -1,6 +1,7 @@
 #include "core/model/gguf.h"
 
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/json_quote.h"
 #include "core/util/mapped_file.h"
 
@@ -404,15 +405,14 @@ std::string formatScalar(const GgufScalar& s, std::string_view type, bool inArra
 std::string GgufKeyValue::displayValue() const {
     if (const auto* s = std::get_if<GgufScalar>(&value)) return formatScalar(*s, type, false);
     const auto& a = std::get<GgufArray>(value);
-    const std::string n = std::to_string(a.count);
-    if (a.elementType == "array") return "[...] (" + n + (a.count == 1 ? " array)" : " arrays)");
+    if (a.elementType == "array") return "[...] (" + format::counted(a.count, "array") + ")";
     std::string out = "[";
     for (std::size_t i = 0; i < a.preview.size(); ++i) {
         if (i) out += ", ";
         out += formatScalar(a.preview[i], a.elementType, true);
     }
     if (a.count > a.preview.size()) out += a.preview.empty() ? "..." : ", ...";
-    return out + "] (" + n + (a.count == 1 ? " item)" : " items)");
+    return out + "] (" + format::counted(a.count, "item") + ")";
 }
 
 const GgufKeyValue* GgufInfo::find(const std::string& key) const {

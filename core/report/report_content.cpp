@@ -178,7 +178,7 @@ void addOverview(const RunDocument& d, ReportContent& c) {
         if (!d.host->gpuName.empty()) host += ", " + d.host->gpuName;
         if (d.host->gpuTotalBytes) host += " (" + format::gib(d.host->gpuTotalBytes) + ")";
         if (!d.host->cpuName.empty()) host += ", " + d.host->cpuName;
-        if (d.host->cpuThreads > 0) host += ", " + std::to_string(d.host->cpuThreads) + " threads";
+        if (d.host->cpuThreads > 0) host += ", " + format::counted(std::uint64_t(d.host->cpuThreads), "thread");
         line += host + ".";
     }
     c.blocks.push_back(paragraph(line));
@@ -386,9 +386,8 @@ void addBattery(const RunDocument& d, ReportContent& c) {
     const BatteryRun& b = *d.battery;
     std::vector<std::string> slots;
     for (const auto& [s, _] : b.totals) slots.push_back(s);
-    c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + std::to_string(b.tests.size()) +
-                                   " tests)",
-                               2, "battery"));
+    c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + format::counted(b.tests.size(), "test") + ")", 2,
+                               "battery"));
     if (!b.source.empty()) c.blocks.push_back(paragraph("Source: " + b.source + "."));
 
     // The totals, as the team in the seeds compared their 4B and 8B models.

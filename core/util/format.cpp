@@ -30,6 +30,10 @@ std::string gib(std::uint64_t n) {
     return fmt::format("{:.2f} GiB", double(n) / double(1ull << 30));
 }
 
+std::string counted(std::uint64_t n, const std::string& noun, const std::string& plural) {
+    return std::to_string(n) + " " + (n == 1 ? noun : plural.empty() ? noun + "s" : plural);
+}
+
 std::string count(std::uint64_t n) {
     static const char* const units[] = {"", "K", "M", "B", "T"};
     if (n < 1000) return std::to_string(n);

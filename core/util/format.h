@@ -11,5 +11,7 @@ std::string gib(std::uint64_t n);          // "7.00 GiB" (binary units, as GPU m
 // (deploy::parseByteSize), so a budget prints back as it was given.
 std::string binaryBytes(std::uint64_t n);
 std::string count(std::uint64_t n);        // three significant digits: "656K", "7.35M", "8.03B"
+// "1 test", "3 tests": n and the noun in the number n asks for (plural: noun + "s" unless given).
+std::string counted(std::uint64_t n, const std::string& noun, const std::string& plural = {});
 
 }  // namespace awq::format

@@ -98,6 +98,11 @@ private Q_SLOTS:
         QCOMPARE(format::count(656000), std::string("656K"));
         QCOMPARE(format::count(14690816), std::string("14.7M"));
         QCOMPARE(format::count(999999), std::string("1.00M"));
+        // "Battery: default (1 tests)", "1 threads" in reports.
+        QCOMPARE(format::counted(1, "test"), std::string("1 test"));
+        QCOMPARE(format::counted(16, "test"), std::string("16 tests"));
+        QCOMPARE(format::counted(0, "thread"), std::string("0 threads"));
+        QCOMPARE(format::counted(2, "entry", "entries"), std::string("2 entries"));
     }
 
     // Every JSON from outside is bounded in depth (issue 17: a million nested arrays overflowed the
