@@ -659,7 +659,6 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
                                  .arg(e.layerSeconds, 0, 'f', 2)
                                  .arg(QString::number(e.layerError, 'g', 3));
         appendLog(line);
-        spdlog::info("Quantize: {}", line.toStdString());
         break;
     }
     case QuantizeEvent::Kind::Warning:
