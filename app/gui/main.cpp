@@ -8,58 +8,95 @@
 #include <QDir>
 #include <QTemporaryDir>
 
-int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("awqbench"));
-    QCoreApplication::setApplicationName(QStringLiteral("awqbench"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(AWQBENCH_VERSION));
-    QGuiApplication::setDesktopFileName(QStringLiteral("awqbench"));
+#include <cstdio>
+#include <cstdlib>
 
+namespace {
+
+// The command line, parsed twice: once without a display (--help, --version and a mistyped option
+// answer on a headless machine too; QApplication aborts there), then for the window.
+struct CommandLine {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("AWQ Workbench: browse, quantize, compare and deploy local LLMs."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption library(QStringList{QStringLiteral("l"), QStringLiteral("library")},
-                                     QStringLiteral("Use DIR as the model library for this run (repeatable; not saved)."),
-                                     QStringLiteral("DIR"));
-    const QCommandLineOption warmPool(QStringLiteral("warm-pool"),
-                                      QStringLiteral("Use DIR as the warm pool for this run (not saved)."), QStringLiteral("DIR"));
-    const QCommandLineOption settingsFile(QStringLiteral("settings"),
-                                          QStringLiteral("Keep settings in this INI file instead of the user's settings."),
-                                          QStringLiteral("FILE"));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                        QStringLiteral("Render the Models page to FILE (PNG) after the scan and exit."),
-                                        QStringLiteral("FILE"));
-    const QCommandLineOption select(QStringLiteral("select"), QStringLiteral("With --screenshot: the model to show."),
-                                    QStringLiteral("NAME"));
-    const QCommandLineOption page(QStringLiteral("page"),
+    const QCommandLineOption library{QStringList{QStringLiteral("l"), QStringLiteral("library")},
+                                     QStringLiteral("Use DIR as the model library for this run (repeatable; not saved)."), QStringLiteral("DIR")};
+    const QCommandLineOption warmPool{QStringLiteral("warm-pool"), QStringLiteral("Use DIR as the warm pool for this run (not saved)."),
+                                      QStringLiteral("DIR")};
+    const QCommandLineOption settingsFile{QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file instead of the user's settings."),
+                                          QStringLiteral("FILE")};
+    const QCommandLineOption screenshot{QStringLiteral("screenshot"), QStringLiteral("Render the Models page to FILE (PNG) after the scan and exit."),
+                                        QStringLiteral("FILE")};
+    const QCommandLineOption select{QStringLiteral("select"), QStringLiteral("With --screenshot: the model to show."), QStringLiteral("NAME")};
+    const QCommandLineOption page{QStringLiteral("page"),
                                   QStringLiteral("With --screenshot: the page to render: models (default), quantize (runs a short AWQ job "
                                                  "of the selected model into a scratch folder) or compare (loads it and its AWQ version "
                                                  "and runs the battery)."),
-                                  QStringLiteral("PAGE"), QStringLiteral("models"));
-    const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log debug messages too."));
-    parser.addOptions({library, warmPool, settingsFile, screenshot, select, page, verbose});
-    parser.process(app);
+                                  QStringLiteral("PAGE"), QStringLiteral("models")};
+    const QCommandLineOption verbose{QStringLiteral("verbose"), QStringLiteral("Log debug messages too.")};
+
+    CommandLine() {
+        parser.setApplicationDescription(QStringLiteral("AWQ Workbench: browse, quantize, compare and deploy local LLMs."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({library, warmPool, settingsFile, screenshot, select, page, verbose});
+    }
+};
+
+void nameTheApplication() {
+    QCoreApplication::setOrganizationName(QStringLiteral("awqbench"));
+    QCoreApplication::setApplicationName(QStringLiteral("awqbench"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(AWQBENCH_VERSION));
+}
+
+// Whether Qt can open a window here: a display server, or a platform chosen explicitly
+// (QT_QPA_PLATFORM=offscreen, as the tests and screenshots use).
+bool displayAvailable() {
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        if (const char* v = std::getenv(name); v && *v) return true;
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    {
+        QCoreApplication headless(argc, argv);
+        nameTheApplication();
+        CommandLine early;
+        early.parser.process(headless);  // exits for --help, --version and unknown options
+    }
+    if (!displayAvailable()) {
+        std::fprintf(stderr,
+                     "awqbench: no display (neither DISPLAY nor WAYLAND_DISPLAY is set)\n"
+                     "  fix: run it in a desktop session, under xvfb-run, or use awqbench-cli, which does everything the GUI does\n");
+        return 1;
+    }
+
+    QApplication app(argc, argv);
+    nameTheApplication();
+    QGuiApplication::setDesktopFileName(QStringLiteral("awqbench"));
+    CommandLine cl;
+    cl.parser.process(app);
+    const QCommandLineParser& parser = cl.parser;
 
     awq::logging::init(awq::logging::defaultLogFile(), /*toStderr=*/true,
-                       parser.isSet(verbose) ? spdlog::level::debug : spdlog::level::info);
+                       parser.isSet(cl.verbose) ? spdlog::level::debug : spdlog::level::info);
 
     awq::ui::MainWindowOptions options;
-    if (parser.isSet(library)) {
+    if (parser.isSet(cl.library)) {
         QStringList dirs;
-        for (const QString& d : parser.values(library)) dirs << QDir(d).absolutePath();
+        for (const QString& d : parser.values(cl.library)) dirs << QDir(d).absolutePath();
         options.libraryOverride = dirs;
     }
-    if (parser.isSet(warmPool)) options.warmPoolOverride = QDir(parser.value(warmPool)).absolutePath();
-    options.settingsFile = parser.value(settingsFile);
+    if (parser.isSet(cl.warmPool)) options.warmPoolOverride = QDir(parser.value(cl.warmPool)).absolutePath();
+    options.settingsFile = parser.value(cl.settingsFile);
 
-    if (parser.isSet(screenshot)) {
+    if (parser.isSet(cl.screenshot)) {
         // A screenshot must not depend on (or change) the user's settings.
         QTemporaryDir scratch;
         if (options.settingsFile.isEmpty()) options.settingsFile = scratch.filePath(QStringLiteral("settings.ini"));
         awq::ui::MainWindow window(options);
-        awq::ui::ScreenshotRequest request{parser.value(screenshot), parser.value(select)};
-        request.page = parser.value(page);
+        awq::ui::ScreenshotRequest request{parser.value(cl.screenshot), parser.value(cl.select)};
+        request.page = parser.value(cl.page);
         request.scratchDir = scratch.path();
         if (request.page != QLatin1String("models")) request.timeoutMs = 600000;   // they run a job first
         return awq::ui::renderScreenshot(window, request);
