@@ -331,6 +331,8 @@ bool ComparePage::startServer() {
         return false;
     }
     server_ = std::move(server);
+    servedFolders_.clear();
+    for (const auto& folder : o.models) servedFolders_ << QString::fromStdString(folder);
     updateServerControls();
     report(tr("The local server listens at %1; loading %n model(s).", nullptr, int(o.models.size())).arg(serverUrl()));
     return true;
@@ -388,7 +390,11 @@ QStringList ComparePage::serverModels() const {
 void ComparePage::useServerAs(int slot) {
     if (!server_) return report(tr("Start the local server first."), true);
     const QStringList models = serverModels();
-    setEndpoint(slot, serverUrl(), models.isEmpty() ? QString() : models.first());
+    // The model served from this slot's own folder (B's quantized model, not A's original, which is
+    // served first); else the last one served.
+    const qsizetype own = servedFolders_.indexOf(pickers_[slot]->currentPath());
+    const QString model = models.isEmpty() ? QString() : own >= 0 && own < models.size() ? models.at(own) : models.last();
+    setEndpoint(slot, serverUrl(), model);
     report(tr("%1 is now the local server's %2; load both to compare.").arg(CompareSession::slotName(slot), shortName(slot)));
 }
 

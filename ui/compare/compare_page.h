@@ -194,6 +194,7 @@ private:
     std::optional<RunDocument> comparison_;   // the loaded pair's run document
     QString comparisonFile_;
     std::unique_ptr<serve::LocalServer> server_;
+    QStringList servedFolders_;   // the server's model folders, in the order of its model ids
     QLineEdit* serverHost_ = nullptr;
     QSpinBox* serverPort_ = nullptr;
     QPushButton* serverButton_ = nullptr;

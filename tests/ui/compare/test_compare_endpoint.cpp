@@ -68,7 +68,7 @@ private Q_SLOTS:
         fp16_ = toQString(test::modelDir("tinystories-qwen3-7m"));
         MainWindowOptions o;
         o.settingsFile = settingsFile;
-        o.libraryOverride = QStringList{fp16_};
+        o.libraryOverride = QStringList{fp16_, toQString(test::modelDir("tinystories-qwen3-7m-awq"))};
         o.monitorGpus = false;
         o.scanOnStart = false;
         window_ = std::make_unique<MainWindow>(o);
@@ -219,6 +219,21 @@ private Q_SLOTS:
         window_->close();
         QVERIFY(!p.serverRunning());
         QVERIFY_THROWS_EXCEPTION(std::exception, serve::endpointModels({again.toStdString(), "", ""}));
+    }
+
+    // A's original and B's quantized model served together: "Use as B" takes B's own model (it
+    // took the server's first, A's original, and compared the original with itself).
+    void useAsBTakesBsOwnServedModel() {
+        ComparePage& p = page();
+        p.clearEndpoint(1);  // B was the server in the tests above
+        p.setModels(fp16_, toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        p.serverPortSpin()->setValue(0);
+        QVERIFY2(p.startServer(), qPrintable(p.statusText()));
+        QTRY_VERIFY_WITH_TIMEOUT(p.serverReady(), 30000);
+        QCOMPARE(p.serverModels(), (QStringList{"tinystories-qwen3-7m", "tinystories-qwen3-7m-awq"}));
+        QTest::mouseClick(p.findChild<QPushButton*>(QStringLiteral("compareServerUseB")), Qt::LeftButton);
+        QCOMPARE(p.findChild<QLineEdit*>(QStringLiteral("compareEndpointModelB"))->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
+        p.stopServer();
     }
 };
 
