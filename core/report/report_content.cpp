@@ -182,6 +182,9 @@ void addOverview(const RunDocument& d, ReportContent& c) {
         line += host + ".";
     }
     c.blocks.push_back(paragraph(line));
+    if (d.cancelled)
+        c.blocks.push_back(paragraph("Stopped before it finished (cancelled): what follows covers only the parts that completed; "
+                                     "tests, windows and levels that did not run are left out, not counted."));
     for (const auto& note : d.notes) c.blocks.push_back(paragraph("Not measured: " + note));
     if (!d.file.empty()) c.blocks.push_back(paragraph("Run document: " + d.file.string()));
 }
@@ -672,6 +675,7 @@ ReportContent buildReportContent(const RunDocument& d) {
         c.title = "Comparison: " + d.modelName(slots[0]) + " vs " + d.modelName(slots[1]);
     else
         c.title = "Run report";
+    if (d.cancelled) c.title += " (stopped early)";
     addOverview(d, c);
     addModels(d, c);
     addSettings(d, c);

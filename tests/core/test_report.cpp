@@ -165,6 +165,26 @@ private Q_SLOTS:
     // chart or text. The input is a CPU comparison the GUI saved in the fresh-user trial, under the
     // path it had there (the path is printed in the report, so it moves the page breaks): its
     // "Memory" heading ended page 1 alone, the table on page 2.
+    // A compare stopped with Ctrl+C: its report said nothing of it ("Battery: default (3 tests)"
+    // read as a finished battery of three).
+    void aStoppedRunSaysSo() {
+        RunDocument doc = loadRunDocument(test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json");
+        QVERIFY(!doc.cancelled);
+        auto paragraphs = [](const ReportContent& c) {
+            QString all;
+            for (const ReportBlock& b : c.blocks)
+                if (b.type == ReportBlock::Type::Paragraph) all += QString::fromStdString(b.text) + "\n";
+            return all;
+        };
+        const ReportContent finished = buildReportContent(doc);
+        QVERIFY(!QString::fromStdString(finished.title).contains(QLatin1String("stopped")));
+        QVERIFY(!paragraphs(finished).contains(QLatin1String("cancelled")));
+        doc.cancelled = true;
+        const ReportContent stopped = buildReportContent(doc);
+        QVERIFY2(QString::fromStdString(stopped.title).endsWith(QLatin1String(" (stopped early)")), stopped.title.c_str());
+        QVERIFY2(paragraphs(stopped).contains(QLatin1String("Stopped before it finished (cancelled)")), qPrintable(paragraphs(stopped)));
+    }
+
     void pdfHeadingsStayWithWhatFollows() {
         if (!pdfExportAvailable()) QSKIP("built without cairo: PDF export is disabled");
         const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
