@@ -273,6 +273,14 @@ struct LocalServer::Impl {
             if (!model)
                 throw ApiError(404, "invalid_request_error", "The model `" + params.model + "` does not exist.", "model", "model_not_found");
             if (!ready_) throw ApiError(503, "server_error", "the model is still loading; retry shortly", {}, "model_loading");
+            // As vLLM: no default chat template (transformers dropped it in 4.44). Ours would answer
+            // with awqbench's plain-text fallback where vLLM, serving the same folder, refuses.
+            if (chat && !model->engine->model().hasChatTemplate)
+                throw ApiError(400, "invalid_request_error",
+                               "`" + model->id + "` has no chat template (none in tokenizer_config.json or chat_template.jinja); as of "
+                               "transformers v4.44 a default chat template is no longer allowed, so vLLM refuses it too: use "
+                               "/v1/completions, or add the model's chat template to its folder",
+                               "messages", "chat_template_missing");
             std::vector<int> ids;
             try {
                 ids = chat ? model->engine->encodeChat(params.messages) : model->engine->encode(params.prompt, true);

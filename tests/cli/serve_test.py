@@ -2,7 +2,7 @@
 """`awqbench-cli serve` end to end (issue 12): the server runs the demo model on 127.0.0.1 at a free
 port and is driven over HTTP as OpenAI clients drive it.
 
-usage: serve_test.py AWQBENCH_CLI MODEL_DIR
+usage: serve_test.py AWQBENCH_CLI MODEL_DIR MODEL_DIR_WITHOUT_CHAT_TEMPLATE
 
 Checks: SSE framing exactly as OpenAI streams (data: {...} chunks, one id, the role first, a finish
 chunk, usage with include_usage, data: [DONE]); streamed chat and plain completion texts equal
@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-cli, model = sys.argv[1:3]
+cli, model, bare = sys.argv[1:4]  # bare: a model folder without a chat template
 MODEL_ID = os.path.basename(os.path.normpath(model))
 KEY = "test-key-123"
 failures = []
@@ -308,6 +308,16 @@ check(isinstance(err, dict) and err.get("code") == "queue_full", f"429 code: {er
 # SIGINT while a stream runs: the stream ends and the server exits 0.
 srv.stop(signal.SIGINT)
 conn.close()
+
+# A model without a chat template: chat completions are refused as vLLM refuses them (it answered
+# with awqbench's plain-text fallback); plain completions still work.
+srv = Server("--model", bare, "--api-key", KEY)
+err = error_of(400, "no chat template", body={"model": "tinystories-656k", "messages": [{"role": "user", "content": "Hi"}]})
+check(isinstance(err, dict) and err.get("code") == "chat_template_missing" and "/v1/completions" in err.get("message", ""),
+      f"no chat template: {err}")
+status, _, text = srv.request("POST", "/v1/completions", {"model": "tinystories-656k", "prompt": "Once upon a time", "max_tokens": 4})
+check(status == 200, f"completions without a chat template: {status} {text[:300]}")
+srv.stop(signal.SIGTERM)
 
 # A --max-model-len longer than the model's context: the server serves the context and says so,
 # naming config.json (as promote does for a target; vLLM would refuse to start).
