@@ -147,7 +147,7 @@ void addPoolCommands(CLI::App& app) {
                 if (percent / 10 == lastPercent / 10 && !(tty && percent != lastPercent)) return;
                 lastPercent = percent;
                 std::cerr << (tty ? "\r" : "") << (p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") << percent << "% ("
-                          << format::bytes(p.bytesDone) << " of " << format::bytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
+                          << format::binaryBytes(p.bytesDone) << " of " << format::binaryBytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
             });
             std::signal(SIGINT, previous);
             if (tty) std::cerr << "\n";
@@ -158,7 +158,7 @@ void addPoolCommands(CLI::App& app) {
             if (add->json)
                 std::cout << entryJson(result.entry).dump(2) << "\n";
             else
-                std::cout << "added " << result.entry.name << " (" << format::bytes(result.entry.bytes) << ", every file SHA-256 verified) to "
+                std::cout << "added " << result.entry.name << " (" << format::binaryBytes(result.entry.bytes) << ", every file SHA-256 verified) to "
                           << c.pool.string() << "\n";
             return 0;
         });

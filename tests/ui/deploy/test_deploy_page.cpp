@@ -19,6 +19,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <fstream>
@@ -124,8 +125,14 @@ private Q_SLOTS:
         QCOMPARE(page.poolTable()->item(0, 0)->text(), QStringLiteral("tinystories-656k"));
         QCOMPARE(page.poolTable()->item(0, 1)->text(), QStringLiteral("none"));
         QCOMPARE(page.poolTable()->item(0, 4)->text(), QStringLiteral("SHA-256 manifest"));
-        QVERIFY(page.diskBar()->value() > 0);  // 2.7 MB of a 1 GiB budget
-        QVERIFY(page.findChild<QLabel*>(QStringLiteral("poolDiskText"))->text().contains("budget"));
+        QVERIFY(page.diskBar()->value() > 0);  // 2.7 MiB of a 1 GiB budget
+        // Sizes in the budget's binary units, as `pool list` prints them (the table said "2.7 MB"
+        // beside "2.6 MiB of 1.00 GiB budget").
+        const QString disk = page.findChild<QLabel*>(QStringLiteral("poolDiskText"))->text();
+        QVERIFY2(QRegularExpression(QStringLiteral("^2\\.\\d MiB of 1\\.0 GiB budget · [\\d.]+ [KMGT]iB free on disk$")).match(disk).hasMatch(),
+                 qPrintable(disk));
+        QVERIFY2(QRegularExpression(QStringLiteral("^2\\.\\d MiB$")).match(page.poolTable()->item(0, 2)->text()).hasMatch(),
+                 qPrintable(page.poolTable()->item(0, 2)->text()));
 
         // Verify through the button.
         QVERIFY(page.selectModel(QStringLiteral("tinystories-656k")));
