@@ -126,6 +126,13 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
     const std::string where = file.string() + " line " + std::to_string(lines.front());
     const auto& q = m.config.quantization;
     if (q.method != QuantMethod::Awq) {
+        if (autoRemoved) {  // the promotion comments the key out anyway: vLLM then detects the model's own quantization
+            addIssue(p, Issue::Severity::Warning, "quantization_removed",
+                     where + " asks vLLM for AWQ, but " + m.name + " has " + quantText(q) +
+                         "; the promotion comments it out so vLLM detects the quantization from the model",
+                     "");
+            return;
+        }
         addIssue(p, Issue::Severity::Error, "awq_flag_without_quantization_config",
                  where + " asks vLLM for AWQ, but " + m.name + " has " + quantText(q) +
                      " (vLLM fails with \"Cannot find the config file for awq\")",

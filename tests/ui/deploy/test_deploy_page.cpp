@@ -251,10 +251,10 @@ private Q_SLOTS:
 
     void refusedPromotionAndReadOnlyTarget() {
         Fixture fx;
-        test::copyFixtureModel("tinystories-qwen3-7m", fx.pool / "tinystories-qwen3-7m");
+        test::copyFixtureModel("tinystories-656k", fx.pool / "tinystories-656k");
         test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
         const fs::path yaml = fx.root / "serve.yaml";
-        fs::copy_file(fixture("vllm.before.yaml"), yaml);  // forces quantization: awq
+        fs::copy_file(fixture("vllm.before.yaml"), yaml);
         DeployPage page;
         page.setSettingsFile(toQString(fx.settings));
         page.setWarmPool(toQString(fx.pool));
@@ -265,14 +265,17 @@ private Q_SLOTS:
         t.gpuMemoryBytes = 16ull << 30;
         QVERIFY(page.addTarget(t));
 
-        // FP16 model + an AWQ flag: the preview shows the error and cannot promote.
+        // Tied embeddings stored only as lm_head.weight (vLLM cannot load them): the preview shows
+        // the error and cannot promote.
         bool refused = false;
         whenDialogOpens([&](PromoteDialog* d) {
-            refused = !d->promoteButton()->isEnabled() && d->issueList()->count() > 0 &&
-                      d->issueList()->item(0)->data(Qt::UserRole).toString() == "awq_flag_without_quantization_config";
+            bool named = false;
+            for (int i = 0; i < d->issueList()->count(); ++i)
+                named = named || d->issueList()->item(i)->data(Qt::UserRole).toString() == "tied_embeddings_missing";
+            refused = !d->promoteButton()->isEnabled() && named;
             d->reject();
         });
-        QVERIFY(!page.promote(QStringLiteral("tinystories-qwen3-7m"), QStringLiteral("serve")));
+        QVERIFY(!page.promote(QStringLiteral("tinystories-656k"), QStringLiteral("serve")));
         QVERIFY(refused);
 
         // A read-only target: a clear error, nothing changed.
