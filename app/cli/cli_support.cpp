@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
-#include <map>
 
 namespace awq::cli {
 
@@ -104,24 +103,20 @@ const CLI::Validator& nonNegativeNumber() {
     return v;
 }
 
-const CLI::Validator& integerList(int least) {
-    static std::map<int, CLI::Validator> byLeast;  // CLI11 keeps a reference; one per bound, made at start-up
-    auto [it, added] = byLeast.try_emplace(least);
-    if (added)
-        it->second = CLI::Validator(
-            [least](std::string& text) -> std::string {
-                std::vector<int> values;
-                try {
-                    values = parseIntList(text, "the list");
-                } catch (const Error&) {
-                    return "must be comma-separated integers, not " + text;
-                }
-                for (int v : values)
-                    if (v < least) return "must be integers of " + std::to_string(least) + " or more, not " + text;
-                return {};
-            },
-            "INT,...");
-    return it->second;
+CLI::Validator integerList(int least) {
+    return CLI::Validator(
+        [least](std::string& text) -> std::string {
+            std::vector<int> values;
+            try {
+                values = parseIntList(text, "the list");
+            } catch (const Error&) {
+                return "must be comma-separated integers, not " + text;
+            }
+            for (int v : values)
+                if (v < least) return "must be integers of " + std::to_string(least) + " or more, not " + text;
+            return {};
+        },
+        "INT,...");
 }
 
 const CLI::Validator& computeDtypeName() {

@@ -50,5 +50,5 @@ const CLI::Validator& computeDtypeName();
 // Comma-separated integers (awq::parseIntList), each at least `least`: "--concurrency: must be
 // comma-separated integers, not 1,x" / "must be integers of 1 or more, not 0,2" (exit 1: usage; it
 // was 2, a bad input file's code).
-const CLI::Validator& integerList(int least);
+CLI::Validator integerList(int least);
 }  // namespace awq::cli
