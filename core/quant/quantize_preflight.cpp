@@ -134,10 +134,13 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         checkRopeCovers(model.config, s.seqlen, s.model / "config.json");
         // Calibration blocks longer than the context run the model on positions it never saw (the
         // scales would be searched on them); the engine refuses such prompts too.
-        if (model.config.maxPositions > 0 && s.seqlen > model.config.maxPositions)
-            throw Error("--seqlen " + std::to_string(s.seqlen) + " is longer than the model's context of " + std::to_string(model.config.maxPositions) +
-                            " tokens (max_position_embeddings)",
-                        s.model / "config.json", "use a --seqlen of at most " + std::to_string(model.config.maxPositions));
+        // The context as vLLM derives it (yarn and linear rope scaling extend it; dynamic NTK past
+        // max_position_embeddings is refused by checkRopeCovers above).
+        const int context = vllmDerivedMaxModelLen(model.config);
+        if (context > 0 && s.seqlen > context)
+            throw Error("--seqlen " + std::to_string(s.seqlen) + " is longer than the model's context of " + std::to_string(context) +
+                            " tokens (max_position_embeddings" + (context != model.config.maxPositions ? " with its rope scaling)" : ")"),
+                        s.model / "config.json", "use a --seqlen of at most " + std::to_string(context));
     } catch (const Error& e) {
         r.problems.push_back(e.what());
         if (model.config.numLayers == 0) return r;
