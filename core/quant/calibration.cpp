@@ -56,14 +56,7 @@ void readJsonl(const fs::path& file, std::vector<std::string>& out, int maxTexts
 std::vector<std::string> loadCalibrationTexts(const std::vector<fs::path>& files, int maxTexts) {
     std::vector<std::string> texts;
     for (const auto& f : files) {
-        requireRegularFile(f, "calibration file", "check the path");
-        {
-            std::ifstream head(f, std::ios::binary);  // a binary file refused before it is split into "texts"
-            std::string bytes(64 * 1024, '\0');
-            head.read(bytes.data(), std::streamsize(bytes.size()));
-            bytes.resize(std::size_t(head.gcount()));
-            requireText(bytes, f, "calibration file");
-        }
+        requireTextFile(f, "calibration file");  // a binary file refused before it is split into "texts"
         const std::size_t before = texts.size();
         if (f.extension() == ".jsonl") readJsonl(f, texts, maxTexts);
         else readTxt(f, texts, maxTexts);

@@ -133,9 +133,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         checkQuantizable(model, s.groupSize);
         checkRopeCovers(model.config, s.seqlen, s.model / "config.json");
         // Calibration blocks longer than the context run the model on positions it never saw (the
-        // scales would be searched on them); the engine refuses such prompts too.
-        // The context as vLLM derives it (yarn and linear rope scaling extend it; dynamic NTK past
-        // max_position_embeddings is refused by checkRopeCovers above).
+        // scales would be searched on them). The context as vLLM derives it: yarn and linear rope
+        // scaling extend max_position_embeddings; dynamic NTK past it is refused just above.
         const int context = vllmDerivedMaxModelLen(model.config);
         if (context > 0 && s.seqlen > context)
             throw Error("--seqlen " + std::to_string(s.seqlen) + " is longer than the model's context of " + std::to_string(context) +

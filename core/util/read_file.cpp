@@ -24,6 +24,16 @@ void requireText(std::string_view bytes, const fs::path& file, const std::string
                     "give the " + what + " as UTF-8 text");
 }
 
+void requireTextFile(const fs::path& file, const std::string& what, const std::string& fix, std::size_t headBytes) {
+    requireRegularFile(file, what, fix);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error("cannot read the " + what + ": it can't be opened", file, fix);
+    std::string head(headBytes, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    head.resize(std::size_t(in.gcount()));
+    requireText(head, file, what);
+}
+
 std::string readTextFile(const fs::path& file, const std::string& what, const std::string& fix, std::uint64_t maxBytes) {
     std::string text = readFile(file, what, fix, maxBytes);
     requireText(text, file, what);

@@ -1,5 +1,6 @@
 #pragma once
 // The one way core and the CLI read a whole file into memory (binary, as bytes on disk).
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -29,7 +30,12 @@ void requireRegularFile(const std::filesystem::path& file, const std::string& wh
 // given where a UTF-8 text is expected (text in UTF-16 is refused too; it is not UTF-8).
 void requireText(std::string_view bytes, const std::filesystem::path& file, const std::string& what, std::uint64_t offset = 0);
 
-// readFile, then requireText: a UTF-8 text file (evaluation text, calibration text).
+// For a text file read as a stream (calibration text, possibly large): requireRegularFile, then
+// requireText on its first `headBytes`.
+void requireTextFile(const std::filesystem::path& file, const std::string& what, const std::string& fix = "check the path",
+                     std::size_t headBytes = 64 * 1024);
+
+// readFile, then requireText: a UTF-8 text file read whole (evaluation text).
 std::string readTextFile(const std::filesystem::path& file, const std::string& what, const std::string& fix = "check the path",
                          std::uint64_t maxBytes = std::numeric_limits<std::uint64_t>::max());
 
