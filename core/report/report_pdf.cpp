@@ -279,7 +279,15 @@ public:
 private:
     // The height a block must have on the page where it starts: a table's header and first row, a
     // chart whole, a paragraph's first line.
+    // Measures with the block's own fonts, leaving the current font as it was (a heading measures
+    // what follows it before drawing itself).
     double startHeight(const ReportBlock& b) {
+        cairo_save(cr_);
+        const double h = startHeightIn(b);
+        cairo_restore(cr_);
+        return h;
+    }
+    double startHeightIn(const ReportBlock& b) {
         switch (b.type) {
         case ReportBlock::Type::Table: return tableStartHeight(b.table);
         case ReportBlock::Type::Chart: return chartStartHeight(b.chart);

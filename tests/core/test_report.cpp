@@ -17,6 +17,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <map>
 
 using namespace awq;
 using namespace awq::report;
@@ -213,6 +214,46 @@ private Q_SLOTS:
             ++checked;
         }
         QVERIFY(checked >= 2);
+    }
+
+    // Each heading in its level's font: a heading measured the table after it (to keep them on one
+    // page) and was drawn in the table's small or monospace font ("Models", "Fingerprints").
+    void pdfHeadingsOfALevelLookAlike() {
+        if (!pdfExportAvailable()) QSKIP("built without cairo: PDF export is disabled");
+        const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+        QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the PDF back");
+        const RunDocument doc = loadRunDocument(test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json");
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+        exportReport(doc, ReportFormat::Pdf, out);
+        QProcess p;
+        p.start(pdftotext, {"-bbox", QString::fromStdString(out.string()), "-"});
+        QVERIFY(p.waitForFinished(60000));
+        // Words at the left margin and their heights (the font's size, in points).
+        const QString bbox = QString::fromUtf8(p.readAllStandardOutput());
+        static const QRegularExpression word(R"re(<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>)re");
+        std::map<QString, double> tallestAtMargin;
+        double margin = 1e9;
+        for (auto it = word.globalMatch(bbox); it.hasNext();) margin = std::min(margin, it.next().captured(1).toDouble());
+        for (auto it = word.globalMatch(bbox); it.hasNext();) {
+            const auto m = it.next();
+            if (m.captured(1).toDouble() > margin + 0.5) continue;
+            double& h = tallestAtMargin[m.captured(4)];
+            h = std::max(h, m.captured(3).toDouble() - m.captured(2).toDouble());
+        }
+        std::map<int, std::pair<double, QString>> firstOfLevel;
+        int checked = 0;
+        for (const ReportBlock& b : buildReportContent(doc).blocks) {
+            if (b.type != ReportBlock::Type::Heading || b.level < 2) continue;
+            const QString first = QString::fromStdString(b.text).section(QLatin1Char(' '), 0, 0);
+            QVERIFY2(tallestAtMargin.count(first), qPrintable("heading not found at the margin: " + first));
+            const double h = tallestAtMargin[first];
+            const auto [it, added] = firstOfLevel.emplace(b.level, std::pair{h, first});
+            QVERIFY2(std::abs(h - it->second.first) < 0.5, qPrintable(QStringLiteral("level %1: \"%2\" is %3 pt high, \"%4\" %5 pt")
+                                                                        .arg(b.level).arg(first).arg(h).arg(it->second.second).arg(it->second.first)));
+            ++checked;
+        }
+        QVERIFY(checked >= 6);
     }
 
     void pdfWithoutCairoSaysSo() {
