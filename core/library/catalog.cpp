@@ -37,14 +37,19 @@ struct Candidate {
     ModelOrigin origin;
 };
 
-void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector<Candidate>& out, std::stop_token stop) {
+// Model folders under `dir`, `depthLeft` folders deep. Linked folders are followed (a library of
+// links to models on other disks is common); `entered` holds the real folders already searched, so a
+// link back up the tree is searched once.
+void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector<Candidate>& out, std::stop_token stop,
+             std::set<fs::path>& entered) {
     if (stop.stop_requested()) return;
+    std::error_code ec;
+    if (const auto real = fs::canonical(dir, ec); !ec && !entered.insert(real).second) return;
     if (isModelFolder(dir)) {
         out.push_back({dir, origin});
         return;
     }
     if (depthLeft <= 0) return;
-    std::error_code ec;
     std::vector<fs::path> children;
     for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
         const auto name = e.path().filename().string();
@@ -55,8 +60,10 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
     for (const auto& child : children) {
         if (isGgufFile(child)) {
             out.push_back({child, origin});
-        } else if (fs::is_directory(child, ec) && !fs::is_symlink(child, ec)) {
-            collect(child, origin, depthLeft - 1, out, stop);
+        } else if (fs::is_directory(child, ec)) {
+            collect(child, origin, depthLeft - 1, out, stop, entered);
+        } else if (fs::is_symlink(child, ec) && !fs::exists(child, ec)) {
+            spdlog::warn("library: skipped {}: a link to {}, which does not exist", child.string(), fs::read_symlink(child, ec).string());
         }
     }
 }
@@ -115,10 +122,11 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
             spdlog::warn("library folder {} does not exist; skipped (fix it in Settings)", root.string());
             return;
         }
+        std::set<fs::path> entered;
         if (isGgufFile(root))
             candidates.push_back({root, origin});
         else
-            collect(root, origin, maxDepth, candidates, stop);
+            collect(root, origin, maxDepth, candidates, stop, entered);
     };
     // The warm pool first, so that a model reachable from both is marked as pooled.
     addRoot(roots.warmPool, ModelOrigin::WarmPool);

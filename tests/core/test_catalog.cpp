@@ -154,6 +154,24 @@ private Q_SLOTS:
         QCOMPARE(entries[0].origin, ModelOrigin::WarmPool);
     }
 
+    // A library of links to model folders elsewhere (~/models/llama -> /mnt/big/llama) is listed; a
+    // link back up the tree is searched once; a dangling link is skipped.
+    void linkedModelFoldersAreListed() {
+        const fs::path lib = root() / "linked";
+        fs::create_directories(lib / "group");
+        fs::create_directory_symlink(test::modelDir("tinystories-656k"), lib / "story");
+        fs::create_directory_symlink(test::modelDir("qwen2-random"), lib / "group" / "qwen");
+        fs::create_directory_symlink(lib, lib / "group" / "back-up");
+        fs::create_directory_symlink(root() / "nowhere", lib / "dangling");
+        const auto entries = scanLibrary({{lib}, {}}).value;
+        QCOMPARE(entries.size(), std::size_t(2));
+        const auto* story = byName(entries, "story");
+        QVERIFY(story && story->ok());
+        QCOMPARE(story->info->parameterCount, std::uint64_t(656000));
+        const auto* qwen = byName(entries, "qwen");
+        QVERIFY(qwen && qwen->ok());
+    }
+
     void rootMayBeAModelFolder() {
         const auto entries = scanLibrary({{test::modelDir("tinystories-qwen3-7m")}, {}}).value;
         QCOMPARE(entries.size(), std::size_t(1));
