@@ -116,6 +116,46 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, EngineCuda, ::testing::ValuesIn(kFixtures),
                              return n;
                          });
 
+// Past the W4A16 GEMM's rows (kAwqRepackedPrefillMaxM) prefill dequantizes each weight while the
+// one before it multiplies, on a side stream (core/layers/dequant_ahead.h): every layer's weights
+// must be the right ones and complete when used. Logits of a long prompt against the CPU engine, and
+// the same logits bit for bit on a second pass (a read racing the side stream would differ).
+TEST(EngineCudaPrefill, LongPromptsDequantizedAheadMatchCpu) {
+    for (const char* name : {"tinystories-qwen3-7m-awq", "qwen2-random-awq"}) {
+        const fs::path folder = test::modelDir(name);
+        const auto cpu = Engine::load(folder, {});
+        const auto gpu = Engine::load(folder, {.device = DeviceKind::Cuda});
+        const int vocab = cpu->model().config.vocabSize;
+        const json golden = test::readGolden(folder);
+        std::vector<int> ids;
+        for (const auto& seq : golden["sequences"])
+            for (int id : seq["input_ids"].get<std::vector<int>>()) ids.push_back(id);
+        ASSERT_FALSE(ids.empty());
+        const std::size_t length = std::min<std::size_t>(200, std::size_t(cpu->model().config.maxPositions));
+        while (ids.size() < length) ids.insert(ids.end(), ids.begin(), ids.begin() + std::ptrdiff_t(std::min(ids.size(), length - ids.size())));
+        const auto want = cpu->logits(ids);
+        const auto first = gpu->logits(ids);
+        const auto second = gpu->logits(ids);
+        ASSERT_EQ(first.size(), want.size());
+        EXPECT_TRUE(first == second) << name << ": two prefills of the same prompt differ";
+        float maxAbs = 0, maxDiff = 0;
+        int sameArgmax = 0;
+        for (std::size_t t = 0; t < ids.size(); ++t) {
+            const float* w = want.data() + t * vocab;
+            const float* g = first.data() + t * vocab;
+            for (int i = 0; i < vocab; ++i) {
+                maxAbs = std::max(maxAbs, std::fabs(w[i]));
+                maxDiff = std::max(maxDiff, std::fabs(w[i] - g[i]));
+            }
+            sameArgmax += (std::max_element(w, w + vocab) - w) == (std::max_element(g, g + vocab) - g);
+        }
+        std::printf("  %-26s %zu-token prefill: max |diff| %.4f (max |logit| %.2f), argmax agrees at %.1f%%\n", name, ids.size(), maxDiff, maxAbs,
+                    100.0 * sameArgmax / double(ids.size()));
+        EXPECT_LE(maxDiff, 0.05f * maxAbs) << name;
+        EXPECT_GE(double(sameArgmax) / double(ids.size()), 0.9) << name;
+    }
+}
+
 TEST(EngineCudaMemory, AwqWeightsStayPackedOnTheGpu) {
     const auto dense = Engine::load(test::modelDir("tinystories-qwen3-7m"), {.device = DeviceKind::Cuda, .computeDtype = "float16"});
     const auto awq = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {.device = DeviceKind::Cuda});
