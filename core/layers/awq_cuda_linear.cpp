@@ -3,7 +3,6 @@
 // CPU-only build uses awq_cuda_linear_none.cpp.
 #include "core/layers/awq_cuda_linear.h"
 
-#include "core/layers/dequant_ahead.h"
 #include "core/layers/torch_cuda_util.h"
 #include "core/util/error.h"
 #include "kernels/cuda/awq_dequant.h"
@@ -197,7 +196,7 @@ at::Tensor decodeKernel(const at::Tensor& x2, const RepackedAwqWeight& w, const 
 }
 }  // namespace
 
-at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w, const RepackedAwqWeight* next) {
+at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w) {
     const auto type = x.scalar_type();
     if (!x.is_cuda() || (type != at::kHalf && type != at::kBFloat16) || x.device() != w.qpack.device())
         throw Error("AWQ linear: the repacked weight takes fp16/bf16 activations on its own GPU");
@@ -224,7 +223,10 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
         return y.view(sizes);
     }
     if (M > kernels::kAwqRepackedMaxM) {  // prefill: dequantize to [N, K] + cuBLAS
-        const auto weight = DequantAhead::forThisThread().acquire(w, next, c10::cuda::getCurrentCUDAStream(x.device().index()));
+        auto weight = weightScratch(w.qpack, w.N, w.K, stream);
+        const cudaError_t err = kernels::awqRepackedDequantize(w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
+                                                               w.K, w.N, w.groupSize, reinterpret_cast<__half*>(weight.data_ptr()), stream);
+        if (err != cudaSuccess) throw Error(std::string("the AWQ dequantize kernel failed: ") + cudaGetErrorString(err));
         return at::linear(x2, type == at::kHalf ? weight : weight.to(type)).view(sizes);
     }
     return decodeKernel(x2, w, {}).view(sizes);

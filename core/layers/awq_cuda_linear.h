@@ -25,12 +25,9 @@ struct RepackedAwqWeight {
 // Undefined where the build, the GPU or the shape does not allow the layout.
 RepackedAwqWeight awqCudaRepack(const at::Tensor& qweight, const at::Tensor& qzeros, const at::Tensor& scales, int groupSize);
 
-// y = x @ W for x [..., K] fp16/bf16 on the weight's device: up to 32 rows the decode kernel, up to
-// kAwqRepackedPrefillMaxM (fp16) the W4A16 tensor-core GEMM, more rows (prefill) the weight
-// dequantized into a reused fp16 buffer and cuBLAS. There `next`, the weight the forward pass
-// multiplies by after this one (nullptr: none or unknown), is dequantized on a side stream while
-// this GEMM runs (dequant_ahead.h). Throws awq::Error when a kernel fails.
-at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w, const RepackedAwqWeight* next = nullptr);
+// y = x @ W for x [..., K] fp16/bf16 on the weight's device: up to 32 rows the decode kernel,
+// more rows (prefill) the weight dequantized into a reused fp16 buffer and cuBLAS.
+at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w);
 
 // The decode step's neighbours fused into the AWQ decode kernel (AwqDecodeFusion in
 // kernels/cuda/awq_repacked.h says what each does and how it rounds).

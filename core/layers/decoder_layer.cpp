@@ -153,16 +153,6 @@ void repackForCuda(DecoderLayer& layer) {
         if (*lin) (*lin)->repackForCuda();
 }
 
-void linkPrefillSuccessors(std::vector<DecoderLayer>& layers) {
-    Linear* previous = nullptr;
-    for (DecoderLayer& layer : layers)
-        for (auto* lin : {&layer.qkv, &layer.q, &layer.k, &layer.v, &layer.o, &layer.gateUp, &layer.gate, &layer.up, &layer.down}) {
-            if (!*lin) continue;
-            if (previous) previous->setPrefillSuccessor(lin->get());
-            previous = lin->get();
-        }
-}
-
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     RECORD_USER_SCOPE("awq::rms_norm");
     if (fusedKernelApplies(x, weight)) {

@@ -35,11 +35,6 @@ void fuseProjections(DecoderLayer& layer);
 // Every linear of the layer to the GPU's decode layout where it has one (Linear::repackForCuda).
 void repackForCuda(DecoderLayer& layer);
 
-// Tells each linear which one the forward pass runs next (q|k|v or q, k, v, then o, gate|up or
-// gate, up, then down, then the next layer's first), for prefill's dequantization ahead
-// (Linear::setPrefillSuccessor). Call once the layers are fused and repacked.
-void linkPrefillSuccessors(std::vector<DecoderLayer>& layers);
-
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
 // Keys and values of every layer for a batch of sequences: [B, kvHeads, capacity, headDim].

@@ -34,7 +34,7 @@ public:
 
     at::Tensor forward(const at::Tensor& x) const override {
         if (repacked_.defined()) {
-            auto y = awqCudaRepackedLinear(x, repacked_, successor_);
+            auto y = awqCudaRepackedLinear(x, repacked_);
             return bias_.defined() ? y + bias_ : y;
         }
         if (x.is_cuda()) {
@@ -71,8 +71,6 @@ public:
         repacked_ = awqCudaRepack(qweight_, qzeros_, scales_, groupSize_);
         if (repacked_.defined()) qweight_ = qzeros_ = scales_ = at::Tensor();  // the decode layout replaces them
     }
-    const RepackedAwqWeight* repackedAwq() const override { return repacked_.defined() ? &repacked_ : nullptr; }
-    void setPrefillSuccessor(const Linear* next) override { successor_ = next ? next->repackedAwq() : nullptr; }
 
     // Concatenated along N: each part's packed columns, zeros and scales side by side.
     static std::unique_ptr<AwqLinear> fuse(const std::vector<const AwqLinear*>& parts) {
@@ -91,7 +89,6 @@ public:
 private:
     at::Tensor qweight_, qzeros_, scales_, bias_;
     RepackedAwqWeight repacked_;  // set by repackForCuda
-    const RepackedAwqWeight* successor_ = nullptr;  // the next linear's (setPrefillSuccessor), owned by the same model
     int groupSize_;
     at::ScalarType compute_;
 };

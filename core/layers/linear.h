@@ -35,11 +35,6 @@ public:
     // On CUDA, AWQ weights switch to the decode layout (kernels/cuda/awq_repacked.h) where the
     // shape allows it, releasing the AutoAWQ tensors; other linears keep what they hold.
     virtual void repackForCuda() {}
-    // The AWQ weight in that layout, or nullptr (dense, LoRA-adapted, not repacked).
-    virtual const RepackedAwqWeight* repackedAwq() const { return nullptr; }
-    // The linear the forward pass multiplies by after this one (linkPrefillSuccessors in
-    // decoder_layer.h), whose AWQ weight a long prefill dequantizes ahead (awqCudaRepackedLinear).
-    virtual void setPrefillSuccessor(const Linear* /*next*/) {}
     // The fused decode step's neighbours done inside this linear's kernel (DecodeFusion in
     // awq_cuda_linear.h: SiLU of gate|up or the RMSNorm on the way in, the residual add on the way
     // out): y, or the updated residual; undefined where this linear has no such kernel (repacked

@@ -225,17 +225,8 @@ PrefillPlan prefillPlan(int M, int K, int N) {
             kbPerSplit};
 }
 
-// Whether the plan's K splits add up inside a thread block cluster (the wgmma kernels) rather
-// than through partial sums in the workspace and split_k::reduce.
-template <class C>
-bool reducesInCluster(const PrefillPlan& p) {
-    if constexpr (C::kWgmma)
-        return p.grid.z > 1 && p.grid.z <= prefill_detail::kWgmmaMaxClusterSplits && prefill_detail::wgmmaClusterReduceEnabled();
-    return false;
-}
-
 // The workspace: the wgmma kernels' permuted copy of x first (prefill_detail), then the K splits'
-// partial sums (none where they add up in a cluster).
+// partial sums.
 template <class C>
 std::size_t permutedXBytes(int M, int K) {
     if constexpr (C::kWgmma) return prefill_detail::wgmmaPermutedXBytes(M, K);
@@ -245,8 +236,7 @@ std::size_t permutedXBytes(int M, int K) {
 template <class C>
 std::size_t workspaceBytes(int M, int K, int N) {
     const PrefillPlan p = prefillPlan<C>(M, K, N);
-    const bool partials = p.grid.z > 1 && !reducesInCluster<C>(p);
-    return permutedXBytes<C>(M, K) + (partials ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0);
+    return permutedXBytes<C>(M, K) + (p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0);
 }
 
 template <class C>
@@ -259,7 +249,7 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
         workspace = static_cast<char*>(workspace) + xBytes;
         workspaceBytes -= xBytes;
     }
-    if (p.grid.z > 1 && !reducesInCluster<C>(p)) {
+    if (p.grid.z > 1) {
         const std::size_t need = std::size_t(p.grid.z) * std::size_t(args.M) * std::size_t(args.N) * sizeof(float);
         if (workspace && workspaceBytes >= need && aligned16(workspace)) {
             args.partial = static_cast<float*>(workspace);

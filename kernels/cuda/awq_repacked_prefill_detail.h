@@ -28,17 +28,10 @@ bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
 constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (~180-255 registers a thread)
 // Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
-// tiles, y: row blocks, z: K splits). K splits write args.partial, or, with args.partial nullptr
-// and at most kWgmmaMaxClusterSplits of them, are one thread block cluster each tile that adds its
-// sums up in distributed shared memory and writes y (where wgmmaClusterReduceEnabled()).
-// permutedX (wgmmaPermutedXBytes, 16-byte aligned, or nullptr): where a first pass writes x in the
-// order the kernel's products read it (much faster than permuting inside the kernel).
-// cudaErrorNotSupported where wgmmaPrefillAvailable() is false, cudaErrorInvalidValue for a
-// configuration it does not take.
+// tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned, or nullptr):
+// where a first pass writes x in the order the kernel's products read it (much faster than
+// permuting inside the kernel). cudaErrorNotSupported where wgmmaPrefillAvailable() is false.
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX);
-constexpr unsigned kWgmmaMaxClusterSplits = 8;  // the portable cluster size
-// False under AWQBENCH_WGMMA_CLUSTER_REDUCE=0 (partial sums + split_k::reduce, for measuring).
-bool wgmmaClusterReduceEnabled();
 inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) * std::size_t(K) * 2 + 255) / 256 * 256; }
 
 }  // namespace awq::kernels::prefill_detail

@@ -116,11 +116,10 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, EngineCuda, ::testing::ValuesIn(kFixtures),
                              return n;
                          });
 
-// Past the W4A16 GEMM's rows (kAwqRepackedPrefillMaxM) prefill dequantizes each weight while the
-// one before it multiplies, on a side stream (core/layers/dequant_ahead.h): every layer's weights
-// must be the right ones and complete when used. Logits of a long prompt against the CPU engine, and
-// the same logits bit for bit on a second pass (a read racing the side stream would differ).
-TEST(EngineCudaPrefill, LongPromptsDequantizedAheadMatchCpu) {
+// Past the W4A16 GEMM's rows (kAwqRepackedPrefillMaxM) prefill dequantizes each weight into one
+// reused fp16 buffer and multiplies with cuBLAS: logits of a long prompt against the CPU engine, and
+// the same logits bit for bit on a second pass.
+TEST(EngineCudaPrefill, LongPromptsMatchCpu) {
     for (const char* name : {"tinystories-qwen3-7m-awq", "qwen2-random-awq"}) {
         const fs::path folder = test::modelDir(name);
         const auto cpu = Engine::load(folder, {});

@@ -73,7 +73,6 @@ Transformer::Transformer(const ModelConfig& config, const TensorStore& store, at
         }
         weightBytes_ += layers_.back().bytes();
     }
-    if (device.is_cuda()) linkPrefillSuccessors(layers_);
     rope_ = buildRope(config, maxPositions, device);
     fusedKernels_ = fusedKernelsCover(config, compute, device, layers_);
     cudaGraphs_ = fusedKernels_ && !graphsDisabledByEnvironment();

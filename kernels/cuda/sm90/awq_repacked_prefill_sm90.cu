@@ -30,19 +30,15 @@
 #include "kernels/cuda/repacked_dequant.cuh"
 #include "kernels/repacked_layout.h"
 
-#include <cooperative_groups.h>
 #include <cuda_fp16.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
 namespace awq::kernels::prefill_detail {
 
 #if defined(AWQBENCH_WGMMA_PREFILL)
 namespace {
-
-namespace cg = cooperative_groups;
 
 constexpr int kThreads = 256;  // two warpgroups
 constexpr int kRowBytes = 128;  // one k-block (64 fp16 inputs) of a row of x
@@ -55,9 +51,7 @@ struct Shape {
     static constexpr int kWeightBytes = kTiles * 32 * 16;    // [tile][lane] 16-byte words
     static constexpr int kScaleBytes = 1024;                  // [tile][g] 8-byte scale/zero entries (<= 16 tiles)
     static constexpr int kStageBytes = kXBytes + kWeightBytes + kScaleBytes;
-    // The block's fp32 outputs [Rows][kTiles * 16] for a reduction across the cluster.
-    static constexpr int kPartialBytes = Rows * kTiles * 16 * 4;
-    static constexpr int kSharedBytes = (kStages * kStageBytes > kPartialBytes ? kStages * kStageBytes : kPartialBytes) + 1024;  // + room to align to 1024
+    static constexpr int kSharedBytes = kStages * kStageBytes + 1024;  // + room to align to 1024
     static_assert(kStageBytes % 1024 == 0 && kTiles * 8 * 8 <= kScaleBytes);
 };
 
@@ -132,49 +126,7 @@ __device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, 
     }
 }
 
-// The K splits of one output tile are the blocks of a thread block cluster (grid z = cluster z):
-// each block puts its fp32 sums in its shared memory, and after a cluster barrier each block adds up
-// its share of the tile over every block's shared memory (distributed shared memory), in split
-// order as split_k::reduce does (the same bits), and writes y. No partial sums in global memory and
-// no reduction kernel. Why: o and q|k|v at 64 rows spent more on the partials and the extra kernel
-// than on the GEMM (H200: o 17.4 us, cuBLAS fp16 11.4).
-template <int TW, int Rows>
-__device__ __forceinline__ void reduceInCluster(const PrefillArgs& a, const float (&acc)[TW][Rows / 2], float* partial, int tile0, int row0) {
-    constexpr int kCols = Shape<TW, Rows>::kTiles * 16;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int wg = warp >> 2, v = warp & 3, g = lane >> 2, t = lane & 3;
-    cg::cluster_group cluster = cg::this_cluster();
-    __syncthreads();  // every warp is done with the stages this overwrites
-#pragma unroll
-    for (int tw = 0; tw < TW; ++tw) {
-        const int col0 = (wg * 4 * TW + 4 * tw + v) * 16;
-#pragma unroll
-        for (int c = 0; c < Rows / 8; ++c)
-#pragma unroll
-            for (int i = 0; i < 4; ++i) partial[(8 * c + 2 * t + (i & 1)) * kCols + col0 + g + 8 * (i >> 1)] = acc[tw][4 * c + i];
-    }
-    cluster.sync();
-    const int splits = int(cluster.num_blocks()), rank = int(cluster.block_rank());
-    constexpr int kQuads = Rows * kCols / 4;
-    const int share = (kQuads + splits - 1) / splits;
-    for (int q = rank * share + int(threadIdx.x); q < min(kQuads, (rank + 1) * share); q += kThreads) {
-        const int m = q / (kCols / 4), col = (q % (kCols / 4)) * 4;
-        float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-        for (int s = 0; s < splits; ++s) {
-            const float4 p = reinterpret_cast<const float4*>(cluster.map_shared_rank(partial, s))[q];
-            sum.x += p.x, sum.y += p.y, sum.z += p.z, sum.w += p.w;
-        }
-        if (row0 + m >= a.M || tile0 * 16 + col >= a.N) continue;
-        const __half2 lo = __floats2half2_rn(sum.x, sum.y), hi = __floats2half2_rn(sum.z, sum.w);
-        uint2 packed;
-        memcpy(&packed.x, &lo, 4);
-        memcpy(&packed.y, &hi, 4);
-        *reinterpret_cast<uint2*>(a.y + std::size_t(row0 + m) * a.N + tile0 * 16 + col) = packed;
-    }
-    cluster.sync();  // no block leaves while another still reads its shared memory
-}
-
-template <int TW, int Rows, bool Permuted, bool ClusterReduce>
+template <int TW, int Rows, bool Permuted>
 __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using S = Shape<TW, Rows>;
@@ -265,26 +217,22 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
     wgmmaWait<0>();
 
     const int tiles = a.N / 16;
-    if constexpr (ClusterReduce) {
-        reduceInCluster<TW, Rows>(a, acc, reinterpret_cast<float*>(sharedBytes + (base - sharedAddress(sharedBytes))), tile0, row0);
-    } else {
 #pragma unroll
-        for (int tw = 0; tw < TW; ++tw) {
-            const int tile = tile0 + wg * 4 * TW + 4 * tw + v;
-            if (tile >= tiles) continue;
+    for (int tw = 0; tw < TW; ++tw) {
+        const int tile = tile0 + wg * 4 * TW + 4 * tw + v;
+        if (tile >= tiles) continue;
 #pragma unroll
-            for (int c = 0; c < Rows / 8; ++c)
+        for (int c = 0; c < Rows / 8; ++c)
 #pragma unroll
-                for (int i = 0; i < 4; ++i) {
-                    const int m = row0 + 8 * c + 2 * t + (i & 1);
-                    const int col = tile * 16 + g + 8 * (i >> 1);
-                    if (m >= a.M) continue;
-                    if (a.partial)
-                        a.partial[(std::size_t(blockIdx.z) * a.M + m) * a.N + col] = acc[tw][4 * c + i];
-                    else
-                        a.y[std::size_t(m) * a.N + col] = __float2half_rn(acc[tw][4 * c + i]);
-                }
-        }
+            for (int i = 0; i < 4; ++i) {
+                const int m = row0 + 8 * c + 2 * t + (i & 1);
+                const int col = tile * 16 + g + 8 * (i >> 1);
+                if (m >= a.M) continue;
+                if (a.partial)
+                    a.partial[(std::size_t(blockIdx.z) * a.M + m) * a.N + col] = acc[tw][4 * c + i];
+                else
+                    a.y[std::size_t(m) * a.N + col] = __float2half_rn(acc[tw][4 * c + i]);
+            }
     }
 #else
     __trap();  // the host launches this only on compute capability 9.0 (sm_90a code)
@@ -308,61 +256,40 @@ __global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __re
 }
 
 template <int TW, int Rows, bool Permuted>
-cudaError_t launch(const PrefillArgs& args, dim3 grid, cudaStream_t stream, bool clusterReduce) {
+cudaError_t launch(const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
     constexpr int bytes = Shape<TW, Rows>::kSharedBytes;
-    auto* kernel = clusterReduce ? wgmmaPrefillKernel<TW, Rows, Permuted, true> : wgmmaPrefillKernel<TW, Rows, Permuted, false>;
-    if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes); e != cudaSuccess) return e;
-    cudaLaunchConfig_t config{};
-    config.gridDim = grid;
-    config.blockDim = dim3(kThreads);
-    config.dynamicSmemBytes = bytes;
-    config.stream = stream;
-    cudaLaunchAttribute cluster{};
-    cluster.id = cudaLaunchAttributeClusterDimension;
-    cluster.val.clusterDim.x = 1;
-    cluster.val.clusterDim.y = 1;
-    cluster.val.clusterDim.z = grid.z;
-    config.attrs = &cluster;
-    config.numAttrs = clusterReduce ? 1 : 0;
-    return cudaLaunchKernelEx(&config, kernel, args);
+    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows, Permuted>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+        e != cudaSuccess)
+        return e;
+    wgmmaPrefillKernel<TW, Rows, Permuted><<<grid, kThreads, bytes, stream>>>(args);
+    return cudaGetLastError();
 }
 
 template <int TW, int Rows>
-cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __half* permutedX, bool clusterReduce) {
-    if (!permutedX) return launch<TW, Rows, false>(in, grid, stream, clusterReduce);
+cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __half* permutedX) {
+    if (!permutedX) return launch<TW, Rows, false>(in, grid, stream);
     const std::int64_t chunks = std::int64_t(in.M) * in.K / 8;
     permuteForWgmmaKernel<<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, chunks);
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
     PrefillArgs args = in;
     args.x = permutedX;
-    return launch<TW, Rows, true>(args, grid, stream, clusterReduce);
+    return launch<TW, Rows, true>(args, grid, stream);
 }
 
 }  // namespace
 
 bool wgmmaPrefillAvailable() { return deviceComputeCapability() == 90; }
 
-bool wgmmaClusterReduceEnabled() {
-    static const bool enabled = [] {
-        const char* v = std::getenv("AWQBENCH_WGMMA_CLUSTER_REDUCE");
-        return !(v && v[0] == '0');
-    }();
-    return enabled;
-}
-
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX) {
     if (!wgmmaPrefillAvailable()) return cudaErrorNotSupported;
-    const bool clusterReduce = grid.z > 1 && !args.partial;
-    if (clusterReduce && (grid.z > kWgmmaMaxClusterSplits || !wgmmaClusterReduceEnabled())) return cudaErrorInvalidValue;
-    if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX, clusterReduce);
-    if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX, clusterReduce);
+    if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX);
     return cudaErrorInvalidValue;
 }
 
 #else  // built without sm_90a code
 
 bool wgmmaPrefillAvailable() { return false; }
-bool wgmmaClusterReduceEnabled() { return false; }
 cudaError_t launchWgmmaPrefill(int, int, const PrefillArgs&, dim3, cudaStream_t, __half*) { return cudaErrorNotSupported; }
 
 #endif
