@@ -194,9 +194,13 @@ struct LocalServer::Impl {
         stopped_ = true;
         stopping_ = true;
         if (loader_.joinable()) loader_.join();
-        // Running and waiting requests end first (streams close), then the HTTP server.
+        // Running and waiting requests end first, then the HTTP server. Its stop() ends a chunked
+        // body wherever it is (cpp-httplib stops writing once the server is shutting down), so each
+        // open stream is given the time to write its "shutting down" event and close its body.
         for (auto& m : models_)
             if (m->scheduler) m->scheduler->stop();
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (openStreams_ > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
         http_.stop();
         if (listener_.joinable()) listener_.join();
         ready_ = false;
@@ -296,9 +300,13 @@ struct LocalServer::Impl {
             if (params.stream) {
                 auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.stop, params.includeUsage});
                 res.set_header("Cache-Control", "no-cache");
+                ++openStreams_;
                 res.set_chunked_content_provider(
                     "text/event-stream", [stream](std::size_t, httplib::DataSink& sink) { return stream->pump(sink); },
-                    [job](bool) { job->cancel(); });  // ends (or the client left): never keep its slot
+                    [this, job](bool) {  // the body ended (or the client left): never keep its slot
+                        job->cancel();
+                        --openStreams_;
+                    });
                 return;
             }
             while (true) {
@@ -324,6 +332,7 @@ struct LocalServer::Impl {
     Loaded onLoaded_;
     std::vector<std::unique_ptr<ServedModel>> models_;
     std::atomic<bool> ready_{false}, stopping_{false}, listenerDone_{false};
+    std::atomic<int> openStreams_{0};  // streamed responses whose body has not ended
     std::mutex lifecycle_;
     bool started_ = false, stopped_ = false;
     int port_ = 0;
