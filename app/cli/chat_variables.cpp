@@ -1,5 +1,6 @@
 #include "app/cli/chat_variables.h"
 
+#include "app/cli/cli_support.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/read_file.h"
@@ -28,13 +29,13 @@ std::map<std::string, std::string> chatVariables(const std::string& toolsFile, c
     for (const std::string& spec : vars) {
         const auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw Error("--var " + spec + ": expected KEY=JSON", {}, "write e.g. --var enable_thinking=false or --var 'name=\"text\"'");
+            throw UsageError("--var " + spec + ": expected KEY=JSON", {}, "write e.g. --var enable_thinking=false or --var 'name=\"text\"'");
         const std::string key = spec.substr(0, eq);
         const std::string json = spec.substr(eq + 1);
         if (!nlohmann::ordered_json::accept(json))
-            throw Error("--var " + key + ": the value is not JSON: " + json, {},
+            throw UsageError("--var " + key + ": the value is not JSON: " + json, {},
                         "give a JSON value: true, 3, [...], {...}, or a string in double quotes (--var '" + key + "=\"text\"')");
-        if (key == "tools" && !toolsFile.empty()) throw Error("tools given twice (--tools and --var tools=...)", {}, "keep one of them");
+        if (key == "tools" && !toolsFile.empty()) throw UsageError("tools given twice (--tools and --var tools=...)", {}, "keep one of them");
         out[key] = json;
     }
     return out;

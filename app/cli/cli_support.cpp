@@ -15,6 +15,9 @@ namespace awq::cli {
 int runGuarded(const std::function<int()>& body) {
     try {
         return body();
+    } catch (const UsageError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitUsage;
     } catch (const awq::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitBadInput;

@@ -1,5 +1,7 @@
 #pragma once
 // Shared plumbing for CLI subcommands: uniform error reporting and plain-text tables.
+#include "core/util/error.h"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,7 +19,15 @@ inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitInternal = 3;
 inline constexpr int kExitInterrupted = 130;  // stopped by Ctrl+C (SIGINT), as shells report 128 + 2
 
-// Runs a subcommand body, turning awq::Error into "error: <file>: <what> (<fix>)" on stderr.
+// A flag value the command cannot use, found after CLI11's parse (flags that contradict each other,
+// a value only the command can judge): a usage error, exit 1, its message naming the flag and the fix.
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
+
+// Runs a subcommand body, turning awq::Error into "error: <file>: <what> (<fix>)" on stderr: exit 2,
+// or 1 for a UsageError.
 int runGuarded(const std::function<int()>& body);
 
 class TextTable {

@@ -245,13 +245,13 @@ void printCompareTable(const RunDocument& d) {
 // Either side an endpoint (--a URL --a-model NAME), the other an endpoint or a model folder.
 int runEndpointCompare(const CompareOptions& o) {
     if (isUrl(o.a) && isUrl(o.b) && !o.text.empty())
-        throw Error("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for two endpoints");
-    if (o.battery == "none" && o.text.empty()) throw Error("--battery none leaves nothing to run against an endpoint");
+        throw UsageError("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for two endpoints");
+    if (o.battery == "none" && o.text.empty()) throw UsageError("--battery none leaves nothing to run against an endpoint");
     if (o.timeline)
-        throw Error("--timeline profiles the decode steps of model folders on this machine; an endpoint's kernels run on its server", {},
+        throw UsageError("--timeline profiles the decode steps of model folders on this machine; an endpoint's kernels run on its server", {},
                     "drop --timeline, or compare two model folders");
     if ((isUrl(o.a) && !o.loraA.empty()) || (isUrl(o.b) && !o.loraB.empty()))
-        throw Error("a LoRA adapter applies to a model folder, not to an endpoint", {}, "serve the adapter on the endpoint instead");
+        throw UsageError("a LoRA adapter applies to a model folder, not to an endpoint", {}, "serve the adapter on the endpoint instead");
 #if AWQBENCH_HAVE_SERVE
     const char* key = std::getenv(o.apiKeyEnv.c_str());
     auto side = [&](const std::string& where, const std::string& model, const std::string& lora) {
@@ -379,7 +379,7 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
         } catch (const std::exception&) {
             load.requestRate = -1;
         }
-        if (*load.requestRate <= 0) throw Error("--request-rate must be a positive number of requests per second or inf");
+        if (*load.requestRate <= 0) throw UsageError("--request-rate must be a positive number of requests per second or inf");
     }
     serve::ServingSlo slo;
     if (o.sloTtftMs > 0) slo.ttftMs = o.sloTtftMs;

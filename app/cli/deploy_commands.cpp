@@ -83,7 +83,7 @@ void addDeployCommands(CLI::App& app) {
     addCmd->callback([add] {
         runOrExit([&] {
             if (add->compose.empty() == add->vllmConfig.empty())
-                throw Error("give either --compose FILE or --vllm-config FILE", {}, "one target is one deployment");
+                throw UsageError("give either --compose FILE or --vllm-config FILE", {}, "one target is one deployment");
             deploy::DeployTarget t;
             t.name = add->name;
             t.kind = add->compose.empty() ? deploy::TargetKind::Vllm : deploy::TargetKind::Compose;

@@ -101,7 +101,7 @@ struct EvalOptions {
 
 int runEval(const EvalOptions& o) {
     if (o.stride > o.ctx)
-        throw Error("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
+        throw UsageError("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
                     {}, "use a --stride of at most --ctx");
     const std::string text = readTextFile(o.text, "text file");
     const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));

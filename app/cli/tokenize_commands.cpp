@@ -46,7 +46,7 @@ void addTokenizeCommands(CLI::App& app) {
     tokenize->callback([tk, textOpt, fileOpt] {
         runOrExit([&] {
             if (textOpt->count() == 0 && fileOpt->count() == 0)
-                throw Error("nothing to tokenize", {}, "pass --text TEXT or --file FILE");
+                throw UsageError("nothing to tokenize", {}, "pass --text TEXT or --file FILE");
             requireModelFolder(tk->model);
             const Tokenizer tok = Tokenizer::load(tk->model);
             const std::string text = fileOpt->count() ? readFileOrThrow(tk->file, "file") : tk->text;

@@ -121,7 +121,10 @@ if [ "$ENGINE" = 1 ]; then
     "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt "" --max-new 2 > "$D/out.txt" 2>&1 || rc=$?
     grep -q "is required" "$D/out.txt" && fail "--prompt \"\" called missing: $(head -c 600 "$D/out.txt")"
     [ $rc -eq 0 ] || [ $rc -eq 2 ] || fail "--prompt \"\": exit $rc: $(head -c 600 "$D/out.txt")"
-    expect 2 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
+    # Flags that contradict each other are usage errors (1) like any bad flag value, not bad input (2).
+    expect 1 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
+    expect 1 "nothing to tokenize" "$CLI" tokenize --model "$M/tinystories-656k"
+    expect 1 "give either --compose FILE or --vllm-config FILE" "$CLI" target add t --settings "$D/deploy.json"
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
 
