@@ -41,4 +41,9 @@ std::map<std::string, std::string> chatVariables(const std::string& toolsFile, c
     return out;
 }
 
+std::string chatFallbackNote(const std::string& model) {
+    return "note: " + model + " has no chat template (none in tokenizer_config.json or chat_template.jinja): chat prompts go through "
+           "awqbench's plain-text fallback (User: / Assistant: lines); transformers' apply_chat_template and vLLM refuse the model\n";
+}
+
 }  // namespace awq::cli

@@ -16,4 +16,8 @@ std::string readFileOrThrow(const std::filesystem::path& path, const char* what)
 // not a JSON list, a --var without '=' or whose value is not JSON, and tools given twice.
 std::map<std::string, std::string> chatVariables(const std::string& toolsFile, const std::vector<std::string>& vars);
 
+// The stderr note for a model folder without a chat template, whose chat prompts go through
+// awqbench's plain-text fallback (transformers and vLLM refuse such a model): "note: ...\n".
+std::string chatFallbackNote(const std::string& model);
+
 }  // namespace awq::cli

@@ -48,7 +48,10 @@ int runGenerate(const GenerateOptions& o) {
     GenerationRequest r;
     using Kind = GenerateOptions::PromptKind;
     if (o.promptKind == Kind::Ids) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
-    else if (o.promptKind == Kind::Chat) r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
+    else if (o.promptKind == Kind::Chat) {
+        if (!engine->model().hasChatTemplate) std::cerr << chatFallbackNote(o.model);
+        r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
+    }
     else r.promptIds = engine->encode(o.prompt, true);
     r.maxNewTokens = o.maxNew;
     r.stopStrings = o.stops;

@@ -88,9 +88,7 @@ void addTokenizeCommands(CLI::App& app) {
             const ChatVariables variables = chatVariables(ch->tools, ch->vars);
             const Tokenizer tok = Tokenizer::load(ch->model);
             if (tok.chatTemplate().isFallback())  // transformers refuses here ("tokenizer.chat_template is not set")
-                std::cerr << "note: " << ch->model << " has no chat template (none in tokenizer_config.json or chat_template.jinja): "
-                          << "this is awqbench's plain-text fallback (User: / Assistant: lines), which generate --chat also uses; "
-                          << "transformers' apply_chat_template would refuse the model\n";
+                std::cerr << chatFallbackNote(ch->model);
             std::string rendered;
             try {
                 rendered = tok.chatTemplate().renderJson(messages, ch->addGenerationPrompt, variables);

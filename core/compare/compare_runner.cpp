@@ -194,6 +194,8 @@ BatterySide engineSide(LoadedModel& model, const RunSettings& settings) {
         Engine& engine = *model.engine;
         const auto request = requestFor(settings, test.chat ? engine.encodeChat(test.prompt) : engine.encode(test.prompt, true), test.maxNewTokens);
         SideAnswer a;
+        if (test.chat && !engine.model().hasChatTemplate)  // as `generate --chat` does; vLLM would refuse the request
+            a.note = "no chat template: the prompt went through awqbench's plain-text fallback (User: / Assistant:)";
         std::optional<Clock::time_point> lastToken;
         const auto start = Clock::now();
         a.result = engine.generate({request}, [&](const StreamEvent& e) {
@@ -238,6 +240,7 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
             itl[side.slot].insert(itl[side.slot].end(), a.itlMs.begin(), a.itlMs.end());
             auto judged = judgeResult(test, a.result, a.seconds);
             judged.outputTokens = a.outputTokens;
+            if (!a.note.empty()) judged.notes = a.note + (judged.notes.empty() ? "" : "; " + judged.notes);
             rec.results[side.slot] = judged;
             if (onEvent) onEvent({BatteryEvent::Kind::TestFinished, side.slot, i, n, test.id, {}, judged});
         }

@@ -70,6 +70,7 @@ struct SideAnswer {
     int outputTokens = 0;              // tokens generated (the engine's ids, or the server's usage)
     std::vector<double> itlMs;         // gaps between streamed tokens
     double seconds = 0;                // wall time of the test
+    std::string note;                  // about the test's input on this side (the chat fallback), or ""
 };
 using TextSink = std::function<void(const std::string&)>;
 struct BatterySide {

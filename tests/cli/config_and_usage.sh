@@ -121,6 +121,8 @@ if [ "$ENGINE" = 1 ]; then
     "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt "" --max-new 2 > "$D/out.txt" 2>&1 || rc=$?
     grep -q "is required" "$D/out.txt" && fail "--prompt \"\" called missing: $(head -c 600 "$D/out.txt")"
     [ $rc -eq 0 ] || [ $rc -eq 2 ] || fail "--prompt \"\": exit $rc: $(head -c 600 "$D/out.txt")"
+    # generate --chat on a model without a chat template says that the plain-text fallback made the prompt.
+    expect 0 "note: .*tinystories-656k has no chat template" "$CLI" generate --model "$M/tinystories-656k" --chat "hi" --max-new 2
     # Flags that contradict each other are usage errors (1) like any bad flag value, not bad input (2).
     expect 1 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
     expect 1 "nothing to tokenize" "$CLI" tokenize --model "$M/tinystories-656k"

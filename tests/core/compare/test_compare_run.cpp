@@ -143,6 +143,23 @@ private Q_SLOTS:
         QCOMPARE(out.run.totals.at("A").tests, int(out.run.tests.size()));
     }
 
+    // A "chat" test on a model without a chat template runs through the plain-text fallback (vLLM
+    // refuses such a request) and says so in its result's notes; the same test on a model with a
+    // template has no such note.
+    void chatTestWithoutATemplateSaysSo() {
+        auto bare = loadModelForRun("A", test::modelDir("tinystories-656k"), engineOptionsFor(settings_));
+        auto templated = loadModelForRun("B", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        Battery battery;
+        battery.name = "chat";
+        battery.tests.push_back({"hello", "dialogue", "Say hello.", std::nullopt, 4, true});
+        const auto out = runBattery({&bare, &templated}, battery, settings_, {}, {});
+        QCOMPARE(out.run.tests.size(), std::size_t(1));
+        const auto& results = out.run.tests[0].results;
+        QVERIFY2(results.at("A").notes.starts_with("no chat template: the prompt went through awqbench's plain-text fallback"),
+                 results.at("A").notes.c_str());
+        QVERIFY2(results.at("B").notes.find("chat template") == std::string::npos, results.at("B").notes.c_str());
+    }
+
     void sweepsConcurrency() {
         auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_, 4));
         SweepSettings s;
