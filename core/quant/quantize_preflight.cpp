@@ -199,13 +199,16 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
             r.warnings.push_back("an interrupted job was found in " + partial.string() + ": resume it or delete it");
     }
 
+    bool writable = true;
     try {
         requireWritableFolder(partialFolderFor(s.output).parent_path());
     } catch (const Error& e) {
         r.problems.push_back(e.what());
+        writable = false;
     }
+    // Free space only where files can be written (a virtual file system reports 0 bytes free).
     const auto space = fs::space(nearestExistingFolder(s.output), ec);
-    if (!ec) {
+    if (!ec && writable) {
         r.diskFreeBytes = space.available;
         if (space.available < r.estimatedOutputBytes + r.estimatedOutputBytes / 10)
             r.problems.push_back("not enough disk space for the output: " + format::bytes(r.estimatedOutputBytes) + " estimated, " +

@@ -20,8 +20,14 @@ std::optional<Error> userFilesystemError(const std::error_code& ec, const fs::pa
             return Error(what, path, "the disk is full: free space or choose another disk");
         case EDQUOT:
             return Error(what, path, "your disk quota is used up: free space or choose another disk");
-        case ENOENT:
+        case ENOENT: {
+            // No such file although the folder is there: a file system that takes no new files
+            // (/proc, /sys), not a missing folder.
+            std::error_code probe;
+            if (fs::is_directory(path, probe) || (!path.parent_path().empty() && fs::is_directory(path.parent_path(), probe)))
+                return Error(what, path, "this file system takes no new files, as virtual ones such as /proc and /sys do: choose a folder on a disk");
             return Error(what, path, "a folder on the way does not exist: create it or choose another path");
+        }
         case ENOTDIR:
             return Error(what, path, "a file is where a folder is expected on the way: choose another path or move the file");
         case EEXIST:

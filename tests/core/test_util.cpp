@@ -62,6 +62,15 @@ private Q_SLOTS:
                  qPrintable(msg));
     }
 
+    // /proc exists but takes no new files (ENOENT): that is not "a folder on the way does not exist".
+    void virtualFileSystemIsNotAMissingFolder() {
+        if (!fs::is_directory("/proc/self")) QSKIP("no /proc here");
+        const QString write = test::errorMessageOf([] { writeFileAtomically("/proc/awqbench-report.html", "x"); });
+        QVERIFY2(write.startsWith("/proc/awqbench-report.html: ") && write.contains("this file system takes no new files"), qPrintable(write));
+        const QString folder = test::errorMessageOf([] { requireWritableFolder("/proc/awqbench-out"); });
+        QVERIFY2(folder.contains("this file system takes no new files") && !folder.contains("folder on the way"), qPrintable(folder));
+    }
+
     void fullDiskIsReportedAndNothingReplaced() {
         if (!fs::exists("/dev/full")) QSKIP("no /dev/full here");
         // /dev/full accepts open() and fails every write with ENOSPC, like a full disk.
