@@ -288,6 +288,14 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // next 107.7 us against 103.2 with a batch in flight; x permuted inside the kernel by 4-byte copies
 // 101.9 us against 78.7 with the permuting pass (63.0 with x not loaded at all, 94.3 with the
 // weights not dequantized: x's copies were the bottleneck).
+// Dropped in session 21 (H200, awq_gemm_bench --prefill-m 64,128, cold L2, us; code on branch
+// s21-gpu): 6 or 8 stages in flight instead of 4 (o at 64 rows 17.9 / 19.3 against 17.4, gate|up
+// at 128 rows 84.4 / 91.9 against 82.0: slower on every shape); the K splits of a tile as one thread
+// block cluster adding up in distributed shared memory instead of partial sums + split_k::reduce
+// (o at 64 rows 31.5 against 17.4, down 71.5 against 37.8: a cluster of 5-8 one-block-an-SM blocks
+// does not get its multiprocessors at once); 128-output wgmma blocks (TilesPerWarp 1) for the
+// narrow linears: o at 128 rows 20.6 against 22.7 but q|k|v 32.7 against 26.1, engine TTFT at
+// prompt 128 unchanged (8.6-8.9 ms against 8.4-8.7).
 using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
 using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
 using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
