@@ -288,8 +288,8 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // next 107.7 us against 103.2 with a batch in flight; x permuted inside the kernel by 4-byte copies
 // 101.9 us against 78.7 with the permuting pass (63.0 with x not loaded at all, 94.3 with the
 // weights not dequantized: x's copies were the bottleneck).
-// Dropped in session 21 (H200, awq_gemm_bench --prefill-m 64,128, cold L2, us; code on branch
-// s21-gpu): 6 or 8 stages in flight instead of 4 (o at 64 rows 17.9 / 19.3 against 17.4, gate|up
+// Dropped in session 21 (H200, awq_gemm_bench --prefill-m 64,128, cold L2, us; the cluster code
+// is on branch s21-gpu): 6 or 8 stages in flight instead of 4 (o at 64 rows 17.9 / 19.3 against 17.4, gate|up
 // at 128 rows 84.4 / 91.9 against 82.0: slower on every shape); the K splits of a tile as one thread
 // block cluster adding up in distributed shared memory instead of partial sums + split_k::reduce
 // (o at 64 rows 31.5 against 17.4, down 71.5 against 37.8: a cluster of 5-8 one-block-an-SM blocks
