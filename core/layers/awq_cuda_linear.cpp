@@ -225,7 +225,10 @@ at::Tensor awqCudaRepackedLinear(const at::Tensor& x, const RepackedAwqWeight& w
     // Prefill: dequantize to [N, K] + cuBLAS. Dequantizing the next linear's weight on a side
     // stream while this GEMM runs (session 21, H200, TTFT at prompt 2048: -2.4 ms in one A/B, +2.2
     // in the next; code on branch s21-gpu) does not pay: cuBLAS fills the multiprocessors, so the
-    // two kernels take turns rather than overlap.
+    // two kernels take turns rather than overlap. Nor did slices of the outputs small enough to stay
+    // in L2 between the dequantization and the GEMM (half the L2 a slice, at::mm_out into column
+    // slices of y): TTFT at prompt 2048 batch 1 53.6 / 54.1 / 56.3 ms against 52.4 / 51.6 / 51.2
+    // whole (the smaller GEMMs lose more than the DRAM round trip costs), batch 8 within 1%.
     if (M > kernels::kAwqRepackedMaxM) {
         auto weight = weightScratch(w.qpack, w.N, w.K, stream);
         const cudaError_t err = kernels::awqRepackedDequantize(w.qpack.data_ptr<std::int32_t>(), reinterpret_cast<const __half*>(w.scaleZeros.data_ptr()),
