@@ -22,6 +22,8 @@
 #include "core/util/logging.h"
 
 #include <QAction>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -84,6 +86,17 @@ private:
 
 }  // namespace
 
+namespace {
+// The first start's size (no saved geometry): 1280x800, within 90% of the screen's free area (a
+// 1366x768 laptop took a window taller than its screen); the pages scroll below that.
+QSize firstStartSize() {
+    const QScreen* screen = QGuiApplication::primaryScreen();
+    if (!screen) return {1280, 800};
+    const QSize room = screen->availableGeometry().size() * 0.9;
+    return QSize(1280, 800).boundedTo(room);
+}
+}  // namespace
+
 MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     : QMainWindow(parent), options_(std::move(options)), settings_(std::make_unique<AppSettings>(options_.settingsFile)) {
     initResources();
@@ -110,7 +123,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     buildStatusBar();
     buildActions();
 
-    if (!restoreGeometry(settings_->windowGeometry())) resize(1280, 800);
+    if (!restoreGeometry(settings_->windowGeometry())) resize(firstStartSize());
     defaultDockSizes_ = !restoreState(settings_->windowState());
 
     connect(monitor_, &SystemMonitor::sampled, this, [this](const SystemSample& sample) {

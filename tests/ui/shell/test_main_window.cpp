@@ -31,6 +31,7 @@
 #include <QLineEdit>
 #include <QLabel>
 #include <QMenu>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
@@ -39,6 +40,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <QScreen>
 #include <QtTest>
 
 #include <fstream>
@@ -324,6 +326,16 @@ private Q_SLOTS:
             QCOMPARE(w.settings().warmPool(), toQString(pool));
             QCOMPARE(w.libraryFolders(), QStringList{mistral});
         }
+    }
+
+    // The first start (nothing saved) opens within the screen: 1280x800 was taken whatever its size.
+    void firstStartFitsTheScreen() {
+        MainWindow w(options(demoLibrary()));
+        const QSize room = QGuiApplication::primaryScreen()->availableGeometry().size();
+        qInfo("screen %dx%d, window %dx%d", room.width(), room.height(), w.width(), w.height());
+        QVERIFY2(w.width() <= room.width() && w.height() <= room.height(),
+                 qPrintable(QStringLiteral("%1x%2 on a %3x%4 screen").arg(w.width()).arg(w.height()).arg(room.width()).arg(room.height())));
+        QVERIFY(w.width() >= std::min(1280, room.width() * 8 / 10));
     }
 
     // Issue 14 item 6: after every page was shown (pages grow their minimum as they fill), the
