@@ -64,7 +64,7 @@ void QuantizedModelWriter::createWorkFolder() const {
     std::error_code ec;
     fs::create_directories(work_, ec);
     if (ec) {
-        if (auto e = userFilesystemError(ec, work_, "cannot create the work folder")) throw *e;
+        if (auto e = userFilesystemError(ec, work_, "cannot create the work folder", true)) throw *e;
         throw Error("cannot create the work folder: " + ec.message(), work_, "choose another --out");
     }
 }

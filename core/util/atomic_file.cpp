@@ -17,7 +17,7 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) {  // named by the path the caller gave: the temporary name is ours, not the user's
         const int err = errno;
-        if (auto e = userFilesystemError(std::error_code(err, std::generic_category()), target_, "cannot create")) throw *e;
+        if (auto e = userFilesystemError(std::error_code(err, std::generic_category()), target_, "cannot create", true)) throw *e;
         throw Error(std::string("cannot create: ") + std::strerror(err), target_, "check that the folder exists and is writable");
     }
 }

@@ -7,7 +7,7 @@
 namespace awq {
 namespace fs = std::filesystem;
 
-std::optional<Error> userFilesystemError(const std::error_code& ec, const fs::path& path, const std::string& action) {
+std::optional<Error> userFilesystemError(const std::error_code& ec, const fs::path& path, const std::string& action, bool creating) {
     if (ec.category() != std::generic_category() && ec.category() != std::system_category()) return std::nullopt;
     const std::string what = action + ": " + ec.message();
     switch (ec.value()) {
@@ -21,10 +21,8 @@ std::optional<Error> userFilesystemError(const std::error_code& ec, const fs::pa
         case EDQUOT:
             return Error(what, path, "your disk quota is used up: free space or choose another disk");
         case ENOENT: {
-            // No such file although the folder is there: a file system that takes no new files
-            // (/proc, /sys), not a missing folder.
             std::error_code probe;
-            if (fs::is_directory(path, probe) || (!path.parent_path().empty() && fs::is_directory(path.parent_path(), probe)))
+            if (creating && (fs::is_directory(path, probe) || (!path.parent_path().empty() && fs::is_directory(path.parent_path(), probe))))
                 return Error(what, path, "this file system takes no new files, as virtual ones such as /proc and /sys do: choose a folder on a disk");
             return Error(what, path, "a folder on the way does not exist: create it or choose another path");
         }
@@ -64,7 +62,7 @@ void requireWritableFolder(const fs::path& folder) {
     const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         const std::error_code err(errno, std::generic_category());
-        if (auto e = userFilesystemError(err, base, "cannot create files in this folder")) throw *e;
+        if (auto e = userFilesystemError(err, base, "cannot create files in this folder", true)) throw *e;
         throw Error("cannot create files in this folder: " + err.message(), base, "choose another folder");
     }
     ::close(fd);

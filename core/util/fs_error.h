@@ -12,8 +12,11 @@ namespace awq {
 
 // The user error for `ec` (an errno value in std::generic_category or system_category) met while
 // doing `action` ("cannot create the folder", ...) on `path`; nullopt when the cause is not one the
-// user can fix (then it stays an internal error).
-std::optional<Error> userFilesystemError(const std::error_code& ec, const std::filesystem::path& path, const std::string& action);
+// user can fix (then it stays an internal error). `creating`: the action creates `path` (or a file
+// in it), so "no such file" where the folder exists means a file system that takes no new files
+// (/proc, /sys) rather than a missing folder.
+std::optional<Error> userFilesystemError(const std::error_code& ec, const std::filesystem::path& path, const std::string& action,
+                                         bool creating = false);
 
 // The same for an exception std::filesystem threw (its first path is named).
 std::optional<Error> userFilesystemError(const std::filesystem::filesystem_error& e);

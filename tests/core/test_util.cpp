@@ -69,6 +69,9 @@ private Q_SLOTS:
         QVERIFY2(write.startsWith("/proc/awqbench-report.html: ") && write.contains("this file system takes no new files"), qPrintable(write));
         const QString folder = test::errorMessageOf([] { requireWritableFolder("/proc/awqbench-out"); });
         QVERIFY2(folder.contains("this file system takes no new files") && !folder.contains("folder on the way"), qPrintable(folder));
+        // Reading a file that is not there stays a missing file, whatever its folder.
+        const auto missing = userFilesystemError(std::make_error_code(std::errc::no_such_file_or_directory), "/proc/awqbench-missing", "cannot open");
+        QVERIFY(missing && std::string(missing->what()).find("takes no new files") == std::string::npos);
     }
 
     void fullDiskIsReportedAndNothingReplaced() {
