@@ -51,6 +51,18 @@ const QStringList kKeyNumbers = {
     "891135abbb41",       // A's fingerprint (B's source)
 };
 
+// `doc` exported to PDF and read back by pdftotext with `mode` ("-layout", "-bbox"); empty where
+// pdftotext is missing or fails (the caller checks for it first).
+QString pdfAsText(const RunDocument& doc, const QString& mode) {
+    const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+    exportReport(doc, ReportFormat::Pdf, out);
+    QProcess p;
+    p.start(pdftotext, {mode, QString::fromStdString(out.string()), "-"});
+    return p.waitForFinished(60000) ? QString::fromUtf8(p.readAllStandardOutput()) : QString();
+}
+
 }  // namespace
 
 class ReportTest : public QObject {
@@ -195,13 +207,7 @@ private Q_SLOTS:
         QStringList headings;
         for (const ReportBlock& b : buildReportContent(doc).blocks)
             if (b.type == ReportBlock::Type::Heading) headings << QString::fromStdString(b.text);
-        QTemporaryDir dir;
-        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
-        exportReport(doc, ReportFormat::Pdf, out);
-        QProcess p;
-        p.start(pdftotext, {"-layout", QString::fromStdString(out.string()), "-"});
-        QVERIFY(p.waitForFinished(60000));
-        const QStringList pages = QString::fromUtf8(p.readAllStandardOutput()).split(QLatin1Char('\f'), Qt::SkipEmptyParts);
+        const QStringList pages = pdfAsText(doc, "-layout").split(QLatin1Char('\f'), Qt::SkipEmptyParts);
         QVERIFY2(pages.size() >= 2, "one page: no break to check");
         int checked = 0;
         for (int i = 0; i < pages.size(); ++i) {
@@ -223,14 +229,8 @@ private Q_SLOTS:
         const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
         QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the PDF back");
         const RunDocument doc = loadRunDocument(test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json");
-        QTemporaryDir dir;
-        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
-        exportReport(doc, ReportFormat::Pdf, out);
-        QProcess p;
-        p.start(pdftotext, {"-bbox", QString::fromStdString(out.string()), "-"});
-        QVERIFY(p.waitForFinished(60000));
         // Words at the left margin and their heights (the font's size, in points).
-        const QString bbox = QString::fromUtf8(p.readAllStandardOutput());
+        const QString bbox = pdfAsText(doc, "-bbox");
         static const QRegularExpression word(R"re(<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>)re");
         std::map<QString, double> tallestAtMargin;
         double margin = 1e9;

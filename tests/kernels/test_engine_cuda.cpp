@@ -41,6 +41,30 @@ const Fixture kFixtures[] = {
 
 class EngineCuda : public ::testing::TestWithParam<Fixture> {};
 
+// The GPU's logits against the CPU's over `positions` rows of `vocab`: the largest |CPU logit|, the
+// largest difference, the share of rows whose argmax agrees, and the GPU logits that are not finite.
+struct LogitAgreement {
+    float maxAbs = 0, maxDiff = 0;
+    double argmaxAgrees = 0;
+    std::size_t nonFinite = 0;
+};
+LogitAgreement compareLogits(const std::vector<float>& want, const std::vector<float>& got, std::size_t positions, int vocab) {
+    LogitAgreement a;
+    int same = 0;
+    for (std::size_t t = 0; t < positions; ++t) {
+        const float* w = want.data() + t * vocab;
+        const float* g = got.data() + t * vocab;
+        for (int i = 0; i < vocab; ++i) {
+            a.nonFinite += !std::isfinite(g[i]);
+            a.maxAbs = std::max(a.maxAbs, std::fabs(w[i]));
+            a.maxDiff = std::max(a.maxDiff, std::fabs(w[i] - g[i]));
+        }
+        same += (std::max_element(w, w + vocab) - w) == (std::max_element(g, g + vocab) - g);
+    }
+    a.argmaxAgrees = positions ? double(same) / double(positions) : 0;
+    return a;
+}
+
 }  // namespace
 
 TEST(EngineCudaBridge, KernelsAreBuiltIn) {
@@ -63,23 +87,12 @@ TEST_P(EngineCuda, LogitsAndGreedyMatchCpu) {
         const auto want = cpu->logits(ids);
         const auto got = gpu->logits(ids);
         ASSERT_EQ(got.size(), want.size());
-        float maxAbs = 0, maxDiff = 0;
-        int sameArgmax = 0;
-        for (std::size_t t = 0; t < ids.size(); ++t) {
-            const float* w = want.data() + t * vocab;
-            const float* g = got.data() + t * vocab;
-            for (int i = 0; i < vocab; ++i) {
-                ASSERT_TRUE(std::isfinite(g[i])) << "position " << t << " id " << i;
-                maxAbs = std::max(maxAbs, std::fabs(w[i]));
-                maxDiff = std::max(maxDiff, std::fabs(w[i] - g[i]));
-            }
-            sameArgmax += (std::max_element(w, w + vocab) - w) == (std::max_element(g, g + vocab) - g);
-        }
-        const double agree = double(sameArgmax) / double(ids.size());
+        const auto a = compareLogits(want, got, ids.size(), vocab);
+        EXPECT_EQ(a.nonFinite, 0u) << f.name;
         std::printf("  %-26s %3zu tokens: max |diff| %.4f (max |logit| %.2f, %.2f%%), argmax agrees at %.1f%%\n", f.name, ids.size(),
-                    maxDiff, maxAbs, 100.0 * maxDiff / maxAbs, 100.0 * agree);
-        EXPECT_LE(maxDiff, 0.05f * maxAbs);
-        EXPECT_GE(agree, 0.95);
+                    a.maxDiff, a.maxAbs, 100.0 * a.maxDiff / a.maxAbs, 100.0 * a.argmaxAgrees);
+        EXPECT_LE(a.maxDiff, 0.05f * a.maxAbs);
+        EXPECT_GE(a.argmaxAgrees, 0.95);
         // Prompts for greedy generation: prefixes of the golden sequences.
         for (std::size_t len : {std::size_t(4), std::size_t(9), std::size_t(16)})
             if (ids.size() > len) prompts.emplace_back(ids.begin(), ids.begin() + std::ptrdiff_t(len));
@@ -137,21 +150,12 @@ TEST(EngineCudaPrefill, LongPromptsMatchCpu) {
         const auto second = gpu->logits(ids);
         ASSERT_EQ(first.size(), want.size());
         EXPECT_TRUE(first == second) << name << ": two prefills of the same prompt differ";
-        float maxAbs = 0, maxDiff = 0;
-        int sameArgmax = 0;
-        for (std::size_t t = 0; t < ids.size(); ++t) {
-            const float* w = want.data() + t * vocab;
-            const float* g = first.data() + t * vocab;
-            for (int i = 0; i < vocab; ++i) {
-                maxAbs = std::max(maxAbs, std::fabs(w[i]));
-                maxDiff = std::max(maxDiff, std::fabs(w[i] - g[i]));
-            }
-            sameArgmax += (std::max_element(w, w + vocab) - w) == (std::max_element(g, g + vocab) - g);
-        }
-        std::printf("  %-26s %zu-token prefill: max |diff| %.4f (max |logit| %.2f), argmax agrees at %.1f%%\n", name, ids.size(), maxDiff, maxAbs,
-                    100.0 * sameArgmax / double(ids.size()));
-        EXPECT_LE(maxDiff, 0.05f * maxAbs) << name;
-        EXPECT_GE(double(sameArgmax) / double(ids.size()), 0.9) << name;
+        const auto a = compareLogits(want, first, ids.size(), vocab);
+        EXPECT_EQ(a.nonFinite, 0u) << name;
+        std::printf("  %-26s %zu-token prefill: max |diff| %.4f (max |logit| %.2f), argmax agrees at %.1f%%\n", name, ids.size(), a.maxDiff,
+                    a.maxAbs, 100.0 * a.argmaxAgrees);
+        EXPECT_LE(a.maxDiff, 0.05f * a.maxAbs) << name;
+        EXPECT_GE(a.argmaxAgrees, 0.9) << name;
     }
 }
 
