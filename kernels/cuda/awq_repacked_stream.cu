@@ -54,6 +54,17 @@ namespace {
 //     instead of 4): q|k|v 7.0 us with 8 warps and 8.7 with 16, against 6.8 unshared with 16 (6.5
 //     unshared with 8 in session 16); correct, but the cluster barrier and the exchange cost more
 //     than the chunk saved. Engine batch 1 not run for either.
+//   Dropped in session 22 (H200, engine_bench --only awq --batches 1 --prompts 128 --new-tokens 64
+//     --repeat 3, three interleaved rounds in one run; code on branch s22-chain): o, gate|up and
+//     down of a layer as one launch of this kernel (the producer streaming on from one linear's
+//     weights into the next's, blocks waiting grid-wide for the tile counts of the linear before,
+//     cooperative launch): 455.4-456.4 tok/s against 500.3-502.1 for this code. The generalised
+//     kernel alone (links unrolled, 71 registers against 63-64) cost 2.5% with the chain off
+//     (488.2-489.2); a release fence + add a tile instead of one add a block and link, 418; the
+//     cooperative attribute and the chain's larger shared memory were not the cause (each A/B'd).
+//     Under CUPTI the chain took 46.4 us a layer for 96.5 MB (step 2195 us against 2080): the
+//     grid-wide waits cost more than the launch boundaries they replace, which programmatic
+//     launch already overlaps.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
