@@ -26,9 +26,17 @@ using namespace std::chrono_literals;
 
 struct ServedModel {
     std::string id, folder;
+    std::int64_t created = 0;  // Unix seconds the server took the model on (OpenAI's model object "created")
     std::unique_ptr<Engine> engine;
     std::unique_ptr<BatchScheduler> scheduler;
 };
+
+// The method a path of this server answers, nullptr for paths it does not have.
+const char* allowedMethod(const std::string& path) {
+    if (path == "/v1/completions" || path == "/v1/chat/completions") return "POST";
+    if (path == "/health" || path == "/metrics" || path == "/v1/models" || path.starts_with("/v1/models/")) return "GET";
+    return nullptr;
+}
 
 void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
@@ -112,10 +120,12 @@ std::string hostProblem(const std::string& host) {
 struct LocalServer::Impl {
     Impl(ServeOptions o, Log log, Loaded onLoaded) : o_(std::move(o)), log_(std::move(log)), onLoaded_(std::move(onLoaded)) {
         const auto ids = servedModelIds(o_.models);
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
         for (std::size_t i = 0; i < ids.size(); ++i) {
             auto m = std::make_unique<ServedModel>();
             m->folder = o_.models[i];
             m->id = ids[i];
+            m->created = now;
             models_.push_back(std::move(m));
         }
         // Every running or waiting request holds a worker thread while it streams.
@@ -130,6 +140,14 @@ struct LocalServer::Impl {
         http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return authorize(req, res); });
         http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return;
+            if (res.status == 404)
+                if (const char* allowed = allowedMethod(req.path); allowed && req.method != allowed) {  // a route of ours, another method
+                    res.status = 405;
+                    res.set_header("Allow", allowed);
+                    sendError(res, ApiError(405, "invalid_request_error", req.method + " " + req.path + " is not allowed: use " + allowed, {},
+                                            "method_not_allowed"));
+                    return;
+                }
             const auto e = res.status == 404 ? ApiError(404, "invalid_request_error", "no route " + req.method + " " + req.path, {}, "not_found")
                                              : ApiError(res.status, "invalid_request_error", "HTTP " + std::to_string(res.status));
             sendError(res, e);
@@ -139,6 +157,7 @@ struct LocalServer::Impl {
             res.set_content(ready_ ? "ok\n" : "loading\n", "text/plain");
         });
         http_.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { listModels(res); });
+        http_.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) { retrieveModel(req.matches[1], res); });
         http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
         http_.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, false); });
         http_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) { complete(req, res, true); });
@@ -237,14 +256,24 @@ struct LocalServer::Impl {
         return httplib::Server::HandlerResponse::Handled;
     }
 
+    // OpenAI's model object, with vLLM's root and max_model_len.
+    json modelObject(const ServedModel& m) const {
+        json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
+        if (ready_) entry["max_model_len"] = m.scheduler->capacity();
+        return entry;
+    }
+
     void listModels(httplib::Response& res) const {
         json data = json::array();
-        for (const auto& m : models_) {
-            json entry = {{"id", m->id}, {"object", "model"}, {"created", 0}, {"owned_by", "awqbench"}, {"root", m->folder}};
-            if (ready_) entry["max_model_len"] = m->scheduler->capacity();
-            data.push_back(entry);
-        }
+        for (const auto& m : models_) data.push_back(modelObject(*m));
         res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+    }
+
+    // GET /v1/models/{id} (OpenAI's "retrieve model"); ids may hold a slash ("awq/llama").
+    void retrieveModel(const std::string& id, httplib::Response& res) const {
+        for (const auto& m : models_)
+            if (m->id == id) return res.set_content(modelObject(*m).dump(), "application/json");
+        sendError(res, ApiError(404, "invalid_request_error", "The model `" + id + "` does not exist.", "model", "model_not_found"));
     }
 
     // Prometheus text; awqbench_max_batch_observed is how tests see continuous batching happen.
@@ -287,7 +316,10 @@ struct LocalServer::Impl {
                                "messages", "chat_template_missing");
             std::vector<int> ids;
             try {
-                ids = chat ? model->engine->encodeChat(params.messages) : model->engine->encode(params.prompt, true);
+                if (params.promptIds) checkPromptIds(*params.promptIds, model->engine->model().config.vocabSize);
+                ids = params.promptIds ? *params.promptIds
+                      : chat           ? model->engine->encodeChat(params.messages)
+                                       : model->engine->encode(params.prompt, true);
             } catch (const Error& e) {
                 throw ApiError(400, "invalid_request_error", std::string("the chat template failed: ") + e.what(), "messages");
             }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 namespace awq::serve {
@@ -89,9 +90,22 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     } else {
         if (!body.contains("prompt")) throw badRequest("you must provide a prompt", "prompt");
         const auto& prompt = body["prompt"];
+        const auto isIds = [](const json& v) { return v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& id) { return id.is_number_integer(); }); };
+        const auto ids = [](const json& v) {
+            std::vector<int> out;
+            for (const auto& id : v) {
+                const auto value = id.get<std::int64_t>();
+                out.push_back(value < 0 || value > std::numeric_limits<int>::max() ? -1 : int(value));  // out of range: checkPromptIds refuses it
+            }
+            return out;
+        };
         if (prompt.is_string()) p.prompt = prompt.get<std::string>();
         else if (prompt.is_array() && prompt.size() == 1 && prompt[0].is_string()) p.prompt = prompt[0].get<std::string>();
-        else throw badRequest("prompt must be a string (or a list of one string)", "prompt");
+        else if (isIds(prompt)) p.promptIds = ids(prompt);
+        else if (prompt.is_array() && prompt.size() == 1 && isIds(prompt[0])) p.promptIds = ids(prompt[0]);
+        else if (prompt.is_array() && prompt.size() > 1 && (prompt[0].is_string() || prompt[0].is_array()))
+            throw badRequest("one prompt a request: send the " + std::to_string(prompt.size()) + " prompts as separate requests", "prompt");
+        else throw badRequest("prompt must be a string, a list of one string, or token ids (a list of integers)", "prompt");
     }
 
     const char* maxKey = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
@@ -135,6 +149,15 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     if (present(body, "logprobs") && body["logprobs"] != json(false)) throw badRequest("logprobs are not supported", "logprobs");
     if (present(body, "tools") && !body["tools"].empty()) throw badRequest("tools are not supported by this server", "tools");
     return p;
+}
+
+void checkPromptIds(const std::vector<int>& ids, int vocabSize) {
+    if (ids.empty()) throw badRequest("prompt has no token ids", "prompt");
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (ids[i] < 0 || ids[i] >= vocabSize)
+            throw badRequest("prompt[" + std::to_string(i) + "] is not a token id of this model (the vocabulary has ids 0 to " +
+                                 std::to_string(vocabSize - 1) + ")",
+                             "prompt");
 }
 
 GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens) {

@@ -28,6 +28,7 @@ struct CompletionParams {
     bool chat = false;
     std::string model;
     std::string prompt;                   // /v1/completions
+    std::optional<std::vector<int>> promptIds;  // /v1/completions given token ids (a list of ints, or a list of one such list)
     std::vector<ChatMessage> messages;    // /v1/chat/completions
     std::optional<int> maxTokens;         // max_tokens (chat also max_completion_tokens)
     float temperature = 1.0f;             // OpenAI's default; 0 = greedy
@@ -40,13 +41,19 @@ struct CompletionParams {
 };
 
 // Throws ApiError 400 naming the field for malformed JSON, missing or ill-typed fields, values out
-// of range, and what this server does not do (n > 1, logprobs, tools, non-text content parts).
+// of range, and what this server does not do (n > 1, several prompts in one request, logprobs,
+// tools, non-text content parts). A completions prompt is text or token ids, as OpenAI and vLLM
+// take it: "text", ["text"], [ids...] or [[ids...]]; ids are checked against the vocabulary by the
+// server (checkPromptIds).
 CompletionParams parseCompletionRequest(const std::string& body, bool chat);
 
 // The engine request: sampling as asked (temperature 0: greedy; no seed: a random one), stop
 // strings, max tokens (absent: completions 16 as OpenAI, chat the rest of the context).
 // Throws ApiError 400 "context_length_exceeded" when prompt + max_tokens exceed `contextTokens`.
 GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens);
+
+// Throws ApiError 400 (param "prompt") where a token id is outside [0, vocabSize) or there are none.
+void checkPromptIds(const std::vector<int>& ids, int vocabSize);
 
 // "stop" or "length", as OpenAI names them.
 const char* openAiFinishReason(FinishReason r) noexcept;

@@ -130,6 +130,9 @@ srv = Server("--api-key", KEY, "--max-batch", "16")
 status, _, text = srv.request("GET", "/v1/models")
 models = json.loads(text)
 check(status == 200 and models["object"] == "list" and models["data"][0]["id"] == MODEL_ID, f"/v1/models: {text}")
+check(abs(models["data"][0]["created"] - time.time()) < 600, f"/v1/models: created is the server's start, not 0: {text}")
+status, _, text = srv.request("GET", "/v1/models/" + MODEL_ID)
+check(status == 200 and json.loads(text) == models["data"][0], f"/v1/models/{{id}} is the list's entry: {status} {text}")
 
 # Streamed chat: framing, and the text generate gives with the same seed.
 gen = generate("--chat", "Tell me a story about a cat.", "--max-new", "40", "--temperature", "0.8", "--top-p", "0.9", "--seed", "123")
@@ -163,6 +166,15 @@ chunks = parse_sse(text)
 streamed = "".join(c["choices"][0]["text"] for c in chunks)
 check(streamed == gen["text"] and "." not in streamed, f"completion stream cut at the stop string: {streamed!r} vs {gen['text']!r}")
 check(chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[0]["object"] == "text_completion", f"completion finish {chunks[-1]}")
+
+# A prompt given as token ids (as `tokenize` gives them): the same completion as the text prompt.
+ids = json.loads(subprocess.run([cli, "tokenize", "--model", model, "--text", "Once upon a time", "--json"], capture_output=True,
+                                text=True, check=True).stdout)["ids"]
+by_text = json.loads(srv.request("POST", "/v1/completions", {"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 20,
+                                                            "temperature": 0})[2])
+status, _, text = srv.request("POST", "/v1/completions", {"model": MODEL_ID, "prompt": ids, "max_tokens": 20, "temperature": 0})
+check(status == 200 and json.loads(text)["choices"][0]["text"] == by_text["choices"][0]["text"]
+      and json.loads(text)["usage"]["prompt_tokens"] == len(ids), f"token-id prompt: {text} vs {by_text}")
 
 # 16 concurrent streaming clients: all finish with their token counts, and the server batched them.
 before = srv.metrics()
@@ -234,6 +246,11 @@ check(error_of(400, "prompt too long", path="/v1/completions", body={"model": MO
       == "context_length_exceeded", "context_length_exceeded")
 error_of(400, "max_tokens past the context", body=dict(chat, max_tokens=5000))
 error_of(404, "unknown route", path="/v1/nothing", method="GET")
+check(error_of(404, "unknown model id", path="/v1/models/no-such-model", method="GET")["code"] == "model_not_found", "404 model id")
+check(error_of(405, "GET on a POST route", path="/v1/completions", method="GET")["code"] == "method_not_allowed", "405 code")
+error_of(405, "POST on a GET route", path="/v1/models", body={})
+check(error_of(400, "token id past the vocabulary", path="/v1/completions",
+               body={"model": MODEL_ID, "prompt": [1, 10 ** 9]})["param"] == "prompt", "400 names prompt for a bad id")
 
 # sweep against the server: a run document with vLLM benchmark_serving's percentiles, the URL and
 # the served model name recorded, the key (read from an environment variable) nowhere in it.

@@ -63,6 +63,37 @@ private Q_SLOTS:
         QVERIFY(body["error"]["code"].is_null());
     }
 
+    // A completions prompt as token ids, as OpenAI and vLLM take it: a list of ints or a list of one
+    // such list; several prompts in one request and ids outside the vocabulary are 400s on "prompt".
+    void promptsMayBeTokenIds() {
+        auto p = parseCompletionRequest(R"({"model": "m", "prompt": [1, 15043, 3186]})", false);
+        QVERIFY(p.promptIds);
+        QCOMPARE(*p.promptIds, (std::vector<int>{1, 15043, 3186}));
+        QVERIFY(p.prompt.empty());
+        QCOMPARE(*parseCompletionRequest(R"({"model": "m", "prompt": [[7, 8]]})", false).promptIds, (std::vector<int>{7, 8}));
+        QVERIFY(!parseCompletionRequest(R"({"model": "m", "prompt": ["text"]})", false).promptIds);
+        for (const char* body : {R"({"model": "m", "prompt": ["a", "b"]})", R"({"model": "m", "prompt": [[1], [2]]})"}) {
+            const auto e = errorOf(body, false);
+            QCOMPARE(e.status, 400);
+            QCOMPARE(e.param, std::string("prompt"));
+            QVERIFY2(QString(e.what()).contains("one prompt a request"), e.what());
+        }
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": [1, "x"]})", false).param, std::string("prompt"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": []})", false).param, std::string("prompt"));
+        checkPromptIds({0, 5, 9}, 10);
+        for (const auto& ids : {std::vector<int>{3, 10}, std::vector<int>{-1}, std::vector<int>{}}) {
+            try {
+                checkPromptIds(ids, 10);
+                QFAIL("no error");
+            } catch (const ApiError& e) {
+                QCOMPARE(e.status, 400);
+                QCOMPARE(e.param, std::string("prompt"));
+            }
+        }
+        // An id past int's range is refused, not wrapped into a valid one.
+        QVERIFY_THROWS_EXCEPTION(ApiError, checkPromptIds(*parseCompletionRequest(R"({"model": "m", "prompt": [4294967297]})", false).promptIds, 10));
+    }
+
     void contextLimitsAndDefaults() {
         auto p = parseCompletionRequest(R"({"model": "m", "prompt": "x", "temperature": 0})", false);
         auto r = generationRequest(p, {1, 2, 3}, 100);
