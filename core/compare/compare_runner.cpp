@@ -280,7 +280,10 @@ JobResult<QualityRun> runQuality(Engine& a, Engine* b, const QualityOptions& opt
     if (b && !wasCancelled) {
         const auto idsB = b->encode(text, false);
         const bool sameIds = idsB == idsA;
-        if (!sameIds) q.notes = "A and B tokenize the text differently: no KL divergence / top-1 agreement";
+        if (!sameIds)
+            q.notes = "A and B tokenize the text differently (" + std::to_string(idsA.size()) + " and " + std::to_string(idsB.size()) +
+                      " tokens): each perplexity is per token of its own tokenizer, so the two are not comparable; no KL divergence / "
+                      "top-1 agreement";
         const auto rb = evaluatePerplexity(*b, sameIds ? idsA : idsB, options.perplexity, sameIds ? &a : nullptr, progress("B"), stop);
         q.models["B"] = {rb.perplexity, rb.scoredTokens, rb.meanKld, rb.top1Agreement};
         wasCancelled = rb.cancelled;

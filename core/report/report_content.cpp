@@ -487,6 +487,7 @@ void addQuality(const RunDocument& d, ReportContent& c) {
     }
     how += "; KL divergence and top-1 agreement of each model's next-token distribution against A's, as llama-perplexity reports them.";
     c.blocks.push_back(paragraph(how));
+    if (!q.notes.empty()) c.blocks.push_back(paragraph("Note: " + q.notes + "."));
     SideBySide t(d, slots);
     auto field = [&](std::function<std::optional<double>(const QualityModel&)> f) {
         return [&q, f](const std::string& s) -> std::optional<double> {

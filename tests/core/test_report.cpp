@@ -89,6 +89,18 @@ private Q_SLOTS:
         QCOMPARE(d.sweep->models.at("A").maxConcurrencyUnderSlo.value(), 16);
     }
 
+    // The quality run's notes (why there is no KLD; perplexities over two tokenizers) reach the
+    // report under the Quality table, as the CLI and the GUI show them.
+    void qualityNotesAreInTheReport() {
+        auto d = loadRunDocument(samplePath());
+        d.quality->notes = "A and B tokenize the text differently (812 and 977 tokens): each perplexity is per token of its own tokenizer";
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
+        exportReport(d, ReportFormat::Html, out);
+        const QString html = QString::fromUtf8(readAll(out));
+        QVERIFY(html.contains("Note: A and B tokenize the text differently (812 and 977 tokens): each perplexity is per token of its own tokenizer."));
+    }
+
     void htmlIsSelfContainedWithTheKeyNumbers() {
         QTemporaryDir dir;
         const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
