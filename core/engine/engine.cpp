@@ -4,7 +4,6 @@
 #include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"
 #include "core/layers/awq_cuda_linear.h"
-#include "core/layers/torch_util.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
 #include "core/system/host_memory.h"
@@ -430,7 +429,6 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
 
 std::unique_ptr<Engine> Engine::load(const fs::path& modelFolder, const EngineOptions& options) {
     retainLargeAllocations();  // CPU forward passes reuse chunk-sized blocks instead of faulting them in again
-    engine::useAvailableCpuThreads();
     return std::make_unique<TorchEngine>(modelFolder, options);
 }
 

@@ -2,46 +2,7 @@
 
 #include "core/util/error.h"
 
-#include <ATen/Parallel.h>
-
-#include <sched.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <set>
-#include <string>
-#include <utility>
-
 namespace awq::engine {
-
-namespace {
-// The physical cores among the CPUs this process may run on (sibling hyperthreads count once, as
-// torch counts them: two threads on one core's execution units rarely speed up its GEMMs); the
-// CPU count where sysfs does not say.
-int availablePhysicalCores() {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
-    std::set<std::pair<long, long>> cores;  // (package, core)
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (!CPU_ISSET(cpu, &allowed)) continue;
-        const std::string topology = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
-        long package = -1, core = -1;
-        std::ifstream(topology + "physical_package_id") >> package;
-        std::ifstream(topology + "core_id") >> core;
-        if (package < 0 || core < 0) return CPU_COUNT(&allowed);
-        cores.emplace(package, core);
-    }
-    return int(cores.size());
-}
-}  // namespace
-
-int useAvailableCpuThreads() {
-    if (std::getenv("OMP_NUM_THREADS")) return at::get_num_threads();  // the user's choice
-    static const int cores = availablePhysicalCores();
-    if (cores > at::get_num_threads()) at::set_num_threads(cores);
-    return at::get_num_threads();
-}
 
 at::ScalarType scalarTypeOf(DType t) {
     switch (t) {

@@ -16,16 +16,6 @@ at::ScalarType scalarTypeOf(DType t);         // throws awq::Error for types tor
 at::ScalarType parseComputeDtype(const std::string& name);  // "float32", "float16", "bfloat16"
 std::string computeDtypeName(at::ScalarType t);
 
-// Raises torch's intra-op threads (CPU forward passes, the quantizer's searches) to the physical
-// cores this process may run on (sched_getaffinity, sysfs topology) where torch starts with fewer,
-// unless OMP_NUM_THREADS sets them. Why: Debian's libtorch 1.13 counts cores with cpuinfo, which
-// can see fewer than the process has (1 on the 2-core CI machine), and then runs everything but
-// the BLAS matmuls on one core (demo model, 64 tokens greedy on that machine: 393-426 tok/s with 1
-// thread, 432-476 with 2).
-// Call at the start of a job, in the thread that runs it; threads that start later inherit it.
-// Returns the threads torch computes with afterwards.
-int useAvailableCpuThreads();
-
 // Bytes of t's elements (0 for an undefined tensor).
 inline std::uint64_t byteSize(const at::Tensor& t) { return t.defined() ? std::uint64_t(t.numel()) * t.element_size() : 0; }
 

@@ -3,7 +3,6 @@
 #include "core/layers/awq_cuda_linear.h"
 #include "core/layers/decoder_layer.h"
 #include "core/layers/rope.h"
-#include "core/layers/torch_util.h"
 #include "core/layers/weight_loader.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
@@ -462,7 +461,6 @@ QuantizeSummary QuantizeJob::run() {
 
 QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent, std::stop_token stop, const QuantizePreflight* preflight) {
     retainLargeAllocations();  // the searches reuse chunk-sized blocks instead of faulting them in again
-    engine::useAvailableCpuThreads();
     QuantizeJob job(settings, onEvent, std::move(stop), preflight);
     c10::InferenceMode guard;
     if (auto done = job.prepare()) return *done;

@@ -5,11 +5,6 @@
 
 #include <QtTest>
 
-#include <sched.h>
-
-#include <set>
-#include <utility>
-
 #include <algorithm>
 #include <chrono>
 #include <latch>
@@ -32,29 +27,6 @@ class GenerationTest : public QObject {
 
 private Q_SLOTS:
     void initTestCase() { engine_ = Engine::load(test::modelDir("tinystories-qwen3-7m"), {}); }
-
-    // The CPU engine computes on every physical core the process may use (torch's own count can be
-    // lower: Debian's libtorch 1.13 says 1 on the 2-core CI machine), also in a thread started after
-    // the load, and the speed label's thread count is that figure. OMP_NUM_THREADS is the user's.
-    void computesOnEveryAvailableCore() {
-        if (qEnvironmentVariableIsSet("OMP_NUM_THREADS")) QSKIP("OMP_NUM_THREADS is set: the user's thread count stands");
-        cpu_set_t allowed;
-        CPU_ZERO(&allowed);
-        QCOMPARE(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-        std::set<std::pair<QString, QString>> cores;  // (package, core) of each allowed CPU, from sysfs
-        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-            if (!CPU_ISSET(cpu, &allowed)) continue;
-            const QString topology = QStringLiteral("/sys/devices/system/cpu/cpu%1/topology/").arg(cpu);
-            QFile package(topology + "physical_package_id"), core(topology + "core_id");
-            if (!package.open(QIODevice::ReadOnly) || !core.open(QIODevice::ReadOnly)) QSKIP("no CPU topology in sysfs");
-            cores.emplace(QString(package.readAll()).trimmed(), QString(core.readAll()).trimmed());
-        }
-        const int expected = std::max(int(cores.size()), 1);
-        QVERIFY(cpuComputeThreads() >= expected);  // never fewer; more where torch itself counted more
-        int inWorker = 0;
-        std::thread([&] { inWorker = cpuComputeThreads(); }).join();
-        QCOMPARE(inWorker, cpuComputeThreads());
-    }
 
     void seededSamplingIsReproducible() {
         auto r = storyRequest(*engine_, 30);
