@@ -130,7 +130,7 @@ void compareProgress(const CompareEvent& e) {
         if (e.battery.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e.battery) << "\n";
         break;
     case CompareEvent::Kind::Quality:
-        if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << e.quality.windows << " windows\n";
+        if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << format::counted(std::uint64_t(e.quality.windows), "window") << "\n";
         break;
     case CompareEvent::Kind::Timeline:
         std::cerr << (e.slot.empty() ? std::string("timeline: measuring the device's read bandwidth and matmul ceilings")

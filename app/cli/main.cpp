@@ -17,6 +17,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <set>
+#include <string>
+
 namespace {
 // --help shows each option's captured default, except where its description states the default in
 // words (what 0 or "" stands for: "default: the model's context") and for empty lists ("[]").
@@ -24,6 +28,22 @@ void tidyHelpDefaults(CLI::App* app) {
     for (CLI::Option* option : app->get_options())
         if (option->get_default_str() == "[]" || option->get_description().find("default") != std::string::npos) option->default_str("");
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) tidyHelpDefaults(sub);
+}
+// Options that name a file or folder refuse an empty value at parse time: `--out ''` (a variable
+// that expanded to nothing) otherwise ran a whole quantization and failed only when moving the
+// result into place, leaving a hidden .partial in the current folder.
+void refuseEmptyPaths(CLI::App* app) {
+    static const std::set<std::string> pathOptions = {"--out",   "--model",    "--text",         "--calib",   "--battery", "--file",
+                                                      "--settings", "--pool",   "--warm-pool",    "--vllm-config", "--compose", "--command-file",
+                                                      "--trace", "--lora",     "--lora-a",       "--lora-b",  "--ref",     "--a",
+                                                      "--b"};
+    const CLI::Validator nonEmpty([](std::string& value) { return value.empty() ? std::string("an empty path: give a file or folder name") : std::string(); },
+                                  "");
+    for (CLI::Option* option : app->get_options())
+        if (option->get_expected_min() > 0 &&
+            std::any_of(pathOptions.begin(), pathOptions.end(), [&](const std::string& name) { return option->check_name(name); }))
+            option->check(nonEmpty);
+    for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) refuseEmptyPaths(sub);
 }
 }  // namespace
 
@@ -51,6 +71,7 @@ int main(int argc, char** argv) {
 #endif
 
     tidyHelpDefaults(&app);
+    refuseEmptyPaths(&app);
 
     app.parse_complete_callback([&] {
         awq::logging::init(awq::logging::defaultLogFile(), true,

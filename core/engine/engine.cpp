@@ -47,6 +47,10 @@ DeviceKind parseDeviceKind(const std::string& name) {
 
 bool cudaEngineAvailable() { return at::hasCUDA(); }
 
+// torch's own count, left as it is: Debian's libtorch 1.13 starts with 1 intra-op thread on the
+// 2-core CI machine (OpenBLAS still uses both cores in matmuls). Raising it to the cores tried in
+// session 22: greedy decode of the demo model +10% (393-426 -> 432-476 tok/s), but quantize 3.3 ->
+// 5.8-6.4 s and eval ppl 0.96 -> 2.55 s (libgomp's spinning threads contend with OpenBLAS's).
 int cpuComputeThreads() { return at::get_num_threads(); }
 
 namespace {

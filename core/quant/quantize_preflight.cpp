@@ -55,9 +55,17 @@ void checkQuantizeSettings(const QuantizeSettings& s) {
         throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
 }
 
-void checkQuantizeRequest(const QuantizeSettings& s) {
+std::string quantizeOutputProblem(const fs::path& output) {
     std::error_code ec;
-    if (fs::exists(s.output, ec)) throw Error("the output folder already exists", s.output, "choose another --out or delete it");
+    if (output.empty()) return "no output folder given";
+    if (fs::is_directory(output, ec)) return "the output folder already exists";
+    if (fs::exists(output, ec)) return "the output path is an existing file, not a new folder";
+    return {};
+}
+
+void checkQuantizeRequest(const QuantizeSettings& s) {
+    if (const auto problem = quantizeOutputProblem(s.output); !problem.empty())
+        throw Error(problem, s.output, s.output.empty() ? "name a new folder for the quantized model (--out)" : "choose another --out or delete it");
     checkQuantizeSettings(s);
     checkQuantizable(describeModel(s.model), s.groupSize);
 }
@@ -185,7 +193,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     }
 
     std::error_code ec;
-    if (fs::exists(s.output, ec)) r.problems.push_back("the output folder already exists: " + s.output.string());
+    if (const auto problem = quantizeOutputProblem(s.output); !problem.empty())
+        r.problems.push_back(s.output.empty() ? problem : problem + ": " + s.output.string());
     if (const fs::path partial = partialFolderFor(s.output); fs::is_directory(partial, ec)) {
         bool running = false;
         try {

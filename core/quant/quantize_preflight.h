@@ -54,6 +54,11 @@ void checkQuantizable(const ModelInfo& model, int groupSize);
 // GPTQ), thrown as awq::Error naming the flag to change. The job checks them again at prepare().
 void checkQuantizeSettings(const QuantizeSettings& settings);
 
+// Why `output` cannot take the new model folder ("no output folder given", "... already exists", "... is
+// an existing file"), or "" where it can: it must not exist yet (the job writes <out>.partial and
+// renames it into place).
+std::string quantizeOutputProblem(const std::filesystem::path& output);
+
 // The checks that cost nothing, in the order a user fixes them: the output folder already exists,
 // the group size / grid / damping / sym settings, then the model (config.json and the safetensors
 // headers only: checkQuantizable). Throws the first problem as awq::Error. The CLI runs it before

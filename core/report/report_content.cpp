@@ -261,18 +261,21 @@ void addModels(const RunDocument& d, ReportContent& c) {
     }
 }
 
-// The settings as the document spells them, by key name: `"cuda"` shows as cuda, 1.0 as 1.0.
+// The settings as the document spells them, by key name: `"cuda"` shows as cuda, 1.0 as 1.0. A
+// greedy run's sampling settings did nothing: they say so instead of a value (a "temperature 1.0"
+// beside "greedy true" read as a contradiction).
 std::vector<std::pair<std::string, std::string>> settingRows(const RunSettings& s) {
     const auto number = [](auto v) { return nlohmann::json(v).dump(); };  // JSON's spelling, as in the file
+    const auto sampling = [&](auto v) { return s.greedy ? std::string("unused (greedy)") : number(v); };
     return {{"device", s.device},
             {"dtype", s.dtype},
             {"greedy", s.greedy ? "true" : "false"},
             {"max_new_tokens", number(s.maxNewTokens)},
             {"repetition_penalty", number(s.repetitionPenalty)},
-            {"seed", number(s.seed)},
-            {"temperature", number(s.temperature)},
-            {"top_k", number(s.topK)},
-            {"top_p", number(s.topP)}};
+            {"seed", sampling(s.seed)},
+            {"temperature", sampling(s.temperature)},
+            {"top_k", sampling(s.topK)},
+            {"top_p", sampling(s.topP)}};
 }
 
 void addSettings(const RunDocument& d, ReportContent& c) {
@@ -293,8 +296,11 @@ void addMemory(const RunDocument& d, ReportContent& c) {
         }))
         return;
     c.blocks.push_back(heading("Memory", 2, "memory"));
+    c.blocks.push_back(paragraph("What serving each model on a GPU takes: its weights as stored (4-bit for AWQ) and an fp16 KV "
+                                 "cache, whatever device this run measured on (the Models table's weights are the engine's copy in "
+                                 "its compute dtype on that device)."));
     ReportTable t;
-    t.header = {"Model", "Weights", "KV cache per token", "KV cache per 1K tokens"};
+    t.header = {"Model", "Weights on a GPU", "KV cache per token", "KV cache per 1K tokens"};
     t.rightAligned = {false, true, true, true};
     for (const auto& [slot, m] : withMemory)
         t.rows.push_back({headerFor(d, slot), format::bytes(m->memoryWeightsBytes), format::bytes(m->kvCacheBytesPerToken),
@@ -479,7 +485,7 @@ void addQuality(const RunDocument& d, ReportContent& c) {
     std::vector<std::string> params;
     if (q.ctx) params.push_back("context " + std::to_string(q.ctx));
     if (q.stride) params.push_back("stride " + std::to_string(q.stride));
-    if (q.windows) params.push_back(std::to_string(q.windows) + " windows");
+    if (q.windows) params.push_back(format::counted(std::uint64_t(q.windows), "window"));
     if (!params.empty()) {
         how += " (";
         for (std::size_t i = 0; i < params.size(); ++i) how += (i ? ", " : "") + params[i];

@@ -4,6 +4,7 @@
 #include "core/serve/batch_scheduler.h"
 #include "core/serve/openai_api.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -138,18 +139,23 @@ struct LocalServer::Impl {
             setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
         });
         http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return authorize(req, res); });
+        // cpp-httplib answers 404 for a path without a handler for this method, and 400 for a
+        // request it could not read (a POST or PUT without a body or length) before routing it.
         http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return;
-            if (res.status == 404)
-                if (const char* allowed = allowedMethod(req.path); allowed && req.method != allowed) {  // a route of ours, another method
-                    res.status = 405;
-                    res.set_header("Allow", allowed);
-                    sendError(res, ApiError(405, "invalid_request_error", req.method + " " + req.path + " is not allowed: use " + allowed, {},
-                                            "method_not_allowed"));
-                    return;
-                }
+            const char* allowed = allowedMethod(req.path);
+            if ((res.status == 404 || res.status == 400) && allowed && req.method != allowed) {  // a route of ours, another method
+                res.status = 405;
+                res.set_header("Allow", allowed);
+                sendError(res, ApiError(405, "invalid_request_error", req.method + " " + req.path + " is not allowed: use " + allowed, {},
+                                        "method_not_allowed"));
+                return;
+            }
             const auto e = res.status == 404 ? ApiError(404, "invalid_request_error", "no route " + req.method + " " + req.path, {}, "not_found")
-                                             : ApiError(res.status, "invalid_request_error", "HTTP " + std::to_string(res.status));
+                           : res.status == 400
+                               ? ApiError(400, "invalid_request_error",
+                                          "the request could not be read: send a JSON body with Content-Type: application/json and its length")
+                               : ApiError(res.status, "invalid_request_error", "HTTP " + std::to_string(res.status));
             sendError(res, e);
         });
         http_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -243,7 +249,7 @@ struct LocalServer::Impl {
                     "); serving " + std::to_string(context) + " tokens a sequence. Leave --max-model-len out for the model's own.");
             const int capacity = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, context) : context;
             m->scheduler = std::make_unique<BatchScheduler>(m->engine->openContinuousBatch(o_.maxBatch, capacity), o_.maxQueue);
-            say(m->id + " on " + deviceKindName(eo.device) + ", " + std::to_string(o_.maxBatch) + " slots x " + std::to_string(capacity) + " tokens");
+            say(m->id + " on " + deviceKindName(eo.device) + ", " + format::counted(std::uint64_t(o_.maxBatch), "slot") + " x " + std::to_string(capacity) + " tokens");
         }
     }
 
@@ -323,6 +329,8 @@ struct LocalServer::Impl {
             } catch (const Error& e) {
                 throw ApiError(400, "invalid_request_error", std::string("the chat template failed: ") + e.what(), "messages");
             }
+            if (ids.empty())  // an empty text prompt of a tokenizer without BOS: nothing to condition on (vLLM: 400 too)
+                throw ApiError(400, "invalid_request_error", "the prompt is empty: give at least one token", chat ? "messages" : "prompt");
             auto job = model->scheduler->submit(generationRequest(params, std::move(ids), model->scheduler->capacity()));
             if (!job && stopping_) throw ApiError(503, "server_error", "the server is shutting down");
             if (!job)

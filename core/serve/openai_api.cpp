@@ -147,6 +147,18 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     if (present(body, "best_of") && !(body["best_of"].is_number_integer() && body["best_of"].get<int>() == 1))
         throw badRequest("only best_of = 1 is supported", "best_of");
     if (present(body, "logprobs") && body["logprobs"] != json(false)) throw badRequest("logprobs are not supported", "logprobs");
+    // Fields that change the answer: refused rather than ignored, so a client never believes it got them.
+    if (present(body, "echo") && body["echo"] != json(false)) throw badRequest("echo is not supported by this server", "echo");
+    if (present(body, "suffix") && body["suffix"] != json("")) throw badRequest("suffix is not supported by this server", "suffix");
+    for (const char* penalty : {"presence_penalty", "frequency_penalty"})
+        if (present(body, penalty) && !(body[penalty].is_number() && body[penalty].get<double>() == 0.0))
+            throw badRequest(std::string(penalty) + " is not supported by this server (only 0)", penalty);
+    if (present(body, "logit_bias") && !(body["logit_bias"].is_object() && body["logit_bias"].empty()))
+        throw badRequest("logit_bias is not supported by this server", "logit_bias");
+    if (present(body, "response_format") &&
+        !(body["response_format"].is_object() && body["response_format"].value("type", std::string()) == "text"))
+        throw badRequest("response_format other than {\"type\": \"text\"} is not supported by this server (no constrained decoding)",
+                         "response_format");
     if (present(body, "tools") && !body["tools"].empty()) throw badRequest("tools are not supported by this server", "tools");
     return p;
 }

@@ -134,6 +134,14 @@ if [ "$ENGINE" = 1 ]; then
     mkdir -p "$D/exists"
     expect 2 "error: $D/exists: the output folder already exists" "$CLI" quantize --model "$M/qwen2-random" --out "$D/exists"
     grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the output folder check"
+    touch "$D/a-file"
+    expect 2 "error: $D/a-file: the output path is an existing file, not a new folder" "$CLI" quantize --model "$M/qwen2-random" --out "$D/a-file"
+    # An empty path (a variable that expanded to nothing) is a usage error before any work, for every path option.
+    expect 1 "--out: an empty path" "$CLI" quantize --model "$M/qwen2-random" --out ''
+    grep -q "^quantize:" "$D/err.txt" && fail "quantize --out '' started the job"
+    expect 1 "--model: an empty path" "$CLI" generate --model '' --prompt hi
+    expect 1 "--out: an empty path" "$CLI" report --out '' "$D/none.json"
+    expect 1 "--text: an empty path" "$CLI" eval ppl --model "$M/qwen2-random" --text ''
     expect 2 "the model is already quantized \(awq\)" "$CLI" quantize --model "$M/qwen2-random-awq" --out "$D/q2"
     grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the already-quantized check"
     expect 2 "group size 100 is not supported" "$CLI" quantize --model "$M/qwen2-random" --out "$D/q3" --group 100

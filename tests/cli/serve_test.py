@@ -249,6 +249,29 @@ error_of(404, "unknown route", path="/v1/nothing", method="GET")
 check(error_of(404, "unknown model id", path="/v1/models/no-such-model", method="GET")["code"] == "model_not_found", "404 model id")
 check(error_of(405, "GET on a POST route", path="/v1/completions", method="GET")["code"] == "method_not_allowed", "405 code")
 error_of(405, "POST on a GET route", path="/v1/models", body={})
+for field, value in [("echo", True), ("presence_penalty", 0.5), ("frequency_penalty", -1), ("suffix", "x"),
+                     ("response_format", {"type": "json_object"}), ("logit_bias", {"42": 5})]:  # refused, never ignored
+    check(error_of(400, f"{field} refused", path="/v1/completions", body={"model": MODEL_ID, "prompt": "Hi", field: value})["param"]
+          == field, f"400 names {field}")
+check(error_of(400, "empty prompt", path="/v1/completions", body={"model": MODEL_ID, "prompt": ""})["param"] == "prompt",
+      "an empty prompt is a bad request (400), not a server error to retry")
+
+
+def raw_request(text):  # as `curl -X POST URL` sends it: no body, no Content-Length
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+        s.sendall(text.encode())
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    head, _, body = reply.decode().partition("\r\n\r\n")
+    return int(head.split()[1]), head, body
+
+
+for method, path, want in [("POST", "/v1/models", 405), ("PUT", "/v1/models", 405), ("POST", "/v1/models/" + MODEL_ID, 405),
+                           ("POST", "/v1/completions", 400)]:
+    status, head, body = raw_request(f"{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n")
+    check(status == want and json.loads(body)["error"]["message"] != f"HTTP {want}" and (want != 405 or "Allow: GET" in head),
+          f"{method} {path} without a body: {status} {head!r} {body}")
 check(error_of(400, "token id past the vocabulary", path="/v1/completions",
                body={"model": MODEL_ID, "prompt": [1, 10 ** 9]})["param"] == "prompt", "400 names prompt for a bad id")
 

@@ -121,6 +121,9 @@ private Q_SLOTS:
         // Memory rows say what was measured: the engine's copy of the weights, and the process's peak
         // with both models of the comparison loaded (the sample run is on a GPU).
         QVERIFY(html.contains("Weights held by the engine (compute dtype below)"));
+        QVERIFY(html.contains("Weights on a GPU"));  // the Memory table's: as stored, what serving takes
+        // The sample run is greedy: its sampling settings say they did nothing.
+        QVERIFY(html.contains("unused (greedy)"));
         QVERIFY(html.contains("Peak GPU memory allocated by the process (A and B loaded)"));
         // Speed and cost name the device they were measured on; the price is per hour of that device.
         QVERIFY(html.contains("Over the battery&#39;s generations on NVIDIA H100 80GB HBM3 (cuda:0)"));

@@ -1,6 +1,6 @@
 #include "ui/compare/quality_view.h"
 
-
+#include "core/util/format.h"
 #include "core/util/resources.h"
 #include "ui/compare/ab_results_table.h"
 #include "ui/util/catalog_text.h"
@@ -135,7 +135,11 @@ void QualityView::showResult(const QualityRun& q, bool cancelled) {
         if (m.kldVsA) results_->item(KldRow, c)->setText(QString::number(*m.kldVsA, 'g', 4));
         if (m.top1VsA) results_->item(Top1Row, c)->setText(QStringLiteral("%1 %").arg(*m.top1VsA * 100.0, 0, 'f', 1));
     }
-    QString notes = tr("%1, ctx %2, stride %3, %4 windows.").arg(QString::fromStdString(q.text)).arg(q.ctx).arg(q.stride).arg(q.windows);
+    QString notes = tr("%1, ctx %2, stride %3, %4.")
+                        .arg(QString::fromStdString(q.text))
+                        .arg(q.ctx)
+                        .arg(q.stride)
+                        .arg(QString::fromStdString(format::counted(std::uint64_t(q.windows), "window")));
     if (!q.notes.empty()) notes += QLatin1Char(' ') + QString::fromStdString(q.notes);
     if (cancelled) notes += tr(" Stopped early: the numbers cover the windows scored so far.");
     notes_->setText(notes);

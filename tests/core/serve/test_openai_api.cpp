@@ -57,6 +57,15 @@ private Q_SLOTS:
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "n": 2})", false).param, std::string("n"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stream_options": {"include_usage": true}})", false).param,
                  std::string("stream_options"));
+        // Fields that would change the answer are refused, never silently ignored.
+        for (const char* field : {R"("echo": true)", R"("suffix": "x")", R"("presence_penalty": 0.5)", R"("frequency_penalty": -1)",
+                                  R"("logit_bias": {"42": 5})", R"("response_format": {"type": "json_object"})"}) {
+            const auto e = errorOf(std::string(R"({"model": "m", "prompt": "x", )") + field + "}", false);
+            QCOMPARE(e.status, 400);
+            QVERIFY2(std::string(field).find(e.param) == 1, field);
+        }
+        for (const char* fine : {R"("echo": false)", R"("presence_penalty": 0)", R"("response_format": {"type": "text"})", R"("logit_bias": {})"})
+            parseCompletionRequest(std::string(R"({"model": "m", "prompt": "x", )") + fine + "}", false);
         const auto body = json::parse(errorOf(R"({"model": "m", "prompt": 5})", false).body());
         QCOMPARE(body["error"]["type"].get<std::string>(), std::string("invalid_request_error"));
         QCOMPARE(body["error"]["param"].get<std::string>(), std::string("prompt"));
