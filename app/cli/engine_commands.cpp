@@ -121,21 +121,30 @@ int runEval(const EvalOptions& o) {
                                               std::cerr << "\rwindow " << p.window << "/" << p.windows << std::flush;
                                       });
     std::cerr << "\n";
+    const std::string device = deviceLabel(thisHost(o.device)), dtype = model->computeDtype();
     if (o.json) {
         nlohmann::json j = {{"model", model->model().name},      {"text", o.text},          {"ppl", r.perplexity},
                             {"n_tokens", r.scoredTokens},         {"total_tokens", r.totalTokens}, {"windows", r.windows},
                             {"ctx", o.ctx},                       {"stride", o.stride},      {"nll_sum", r.nllSum}};
         if (reference) {
             j["ref"] = reference->model().name;
+            j["ref_ppl"] = *r.referencePerplexity;
             j["kld"] = *r.meanKld;
             j["top1_agreement"] = *r.top1Agreement;
         }
+        j["device"] = device;
+        j["dtype"] = dtype;
         std::cout << j.dump(2) << "\n";
     } else {
-        TextTable table({"model", "ppl", "scored tokens", "windows", "mean KLD", "top-1 agreement"}, {false, true, true, true, true, true});
+        TextTable table({"model", "ppl", "scored tokens", "windows", "mean KLD vs ref", "top-1 agreement vs ref"}, {false, true, true, true, true, true});
         table.addRow({model->model().name, std::to_string(r.perplexity), std::to_string(r.scoredTokens), std::to_string(r.windows),
                       r.meanKld ? std::to_string(*r.meanKld) : "-", r.top1Agreement ? std::to_string(*r.top1Agreement) : "-"});
+        if (reference)  // the baseline, over the same windows and tokens
+            table.addRow({reference->model().name + " (ref)", std::to_string(*r.referencePerplexity), std::to_string(r.scoredTokens),
+                          std::to_string(r.windows), "-", "-"});
         std::cout << table.render();
+        std::cout << "on " << device << ", computed in " << dtype << (reference ? "; KLD and top-1 agreement of each next-token distribution against the reference's" : "")
+                  << "\n";
     }
     return 0;
 }

@@ -39,7 +39,7 @@ PerplexityResult evaluatePerplexity(Engine& model, const std::vector<int>& ids, 
                     "use a longer text or a smaller --ctx");
 
     const int vocab = model.model().config.vocabSize;
-    double kldSum = 0;
+    double kldSum = 0, referenceNllSum = 0;
     std::int64_t agree = 0;
     std::vector<double> lp, lq;
     for (int w = 0; w < windows; ++w) {
@@ -62,6 +62,7 @@ PerplexityResult evaluatePerplexity(Engine& model, const std::vector<int>& ids, 
             if (reference) {
                 const float* refRow = refLogits.data() + std::size_t(t - 1) * vocab;
                 logSoftmax(refRow, vocab, lp);
+                referenceNllSum -= lp[window[t]];
                 double kl = 0;
                 for (int i = 0; i < vocab; ++i) kl += std::exp(lp[i]) * (lp[i] - lq[i]);
                 kldSum += kl;
@@ -76,6 +77,7 @@ PerplexityResult evaluatePerplexity(Engine& model, const std::vector<int>& ids, 
         if (reference) {
             r.meanKld = kldSum / double(r.scoredTokens);
             r.top1Agreement = double(agree) / double(r.scoredTokens);
+            r.referencePerplexity = std::exp(referenceNllSum / double(r.scoredTokens));
         }
     }
     return r;

@@ -26,6 +26,7 @@ struct PerplexityResult {
     int windows = 0;
     std::optional<double> meanKld;        // with a reference model
     std::optional<double> top1Agreement;
+    std::optional<double> referencePerplexity;  // the reference's own, over the same windows and tokens
     bool cancelled = false;
 };
 

@@ -42,6 +42,12 @@ private Q_SLOTS:
         // README: mean KLD 0.0086 and top-1 agreement 0.943 over the first 64 windows.
         QVERIFY2(std::fabs(*r.meanKld - 0.0086) < 0.0005, qPrintable(QString::number(*r.meanKld, 'g', 6)));
         QVERIFY2(std::fabs(*r.top1Agreement - 0.943) < 0.005, qPrintable(QString::number(*r.top1Agreement, 'g', 6)));
+        // The reference's own perplexity over the same windows: the baseline `eval ppl --ref` prints beside the model's.
+        const auto alone = evaluatePerplexity(*fp32_, ids_, {.context = 256, .stride = 256, .maxWindows = 64});
+        QVERIFY(r.referencePerplexity);
+        QVERIFY2(std::fabs(*r.referencePerplexity / alone.perplexity - 1) < 1e-9,
+                 qPrintable(QString("%1 vs %2").arg(*r.referencePerplexity, 0, 'g', 10).arg(alone.perplexity, 0, 'g', 10)));
+        QVERIFY(*r.referencePerplexity < r.perplexity);  // the 4-bit copy is the worse of the two on the text it was not calibrated on
     }
 
     void slidingStrideScoresEachTokenOnce() {
