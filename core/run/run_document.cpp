@@ -613,7 +613,8 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
     const json* format = Reader::child(j, "format");
     const std::string name = format && format->is_string() ? format->get<std::string>() : "";
     if (name != kRunFormat)
-        throw Error("not a saved run: `format` is " + (name.empty() ? std::string("missing") : "\"" + name + "\"") + ", expected \"" +
+        throw Error("not a saved run: `format` is " +
+                        (!format ? std::string("missing") : format->is_string() ? "\"" + name + "\"" : format->dump()) + ", expected \"" +
                         kRunFormat + "\"",
                     origin, "pick a RUN.json saved by the Compare page, `awqbench-cli compare` or `awqbench-cli sweep`");
     std::optional<std::int64_t> version;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -78,7 +79,8 @@ struct Stream {
         const auto& r = ev->result;
         if (r.finish == FinishReason::Cancelled) {  // the server is stopping, or the engine failed
             const auto err = job->error();
-            write(sseData(ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err).body()));
+            // As vLLM ends a stream that fails: the error event, then [DONE], so clients stop reading.
+            if (write(sseData(ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err).body()))) write(kSseDone);
             sink.done();
             return true;
         }
@@ -282,24 +284,39 @@ struct LocalServer::Impl {
         sendError(res, ApiError(404, "invalid_request_error", "The model `" + id + "` does not exist.", "model", "model_not_found"));
     }
 
-    // Prometheus text; awqbench_max_batch_observed is how tests see continuous batching happen.
+    // Prometheus text exposition (HELP and TYPE, each family's samples together, one a model);
+    // awqbench_max_batch_observed is how tests see continuous batching happen.
     void metrics(httplib::Response& res) const {
-        std::string out;
-        auto line = [&](const char* name, const std::string& model, double v) {
-            out += std::string(name) + "{model=\"" + model + "\"} " + std::to_string(v) + "\n";
+        struct Family {
+            const char* name;
+            const char* type;
+            const char* help;
+            std::function<double(const SchedulerStats&, const BatchScheduler&)> value;
         };
-        if (ready_)
-            for (const auto& m : models_) {
-                const auto s = m->scheduler->stats();
-                line("awqbench_requests_running", m->id, s.running);
-                line("awqbench_requests_waiting", m->id, s.waiting);
-                line("awqbench_max_batch_observed", m->id, s.maxRunningSeen);
-                line("awqbench_decode_steps_total", m->id, double(s.steps));
-                line("awqbench_requests_finished_total", m->id, double(s.finished));
-                line("awqbench_requests_cancelled_total", m->id, double(s.cancelled));
-                line("awqbench_generated_tokens_total", m->id, double(s.generatedTokens));
-                line("awqbench_batch_slots", m->id, m->scheduler->slots());
+        using S = SchedulerStats;
+        using B = BatchScheduler;
+        static const Family families[] = {
+            {"awqbench_requests_running", "gauge", "Requests holding a batch slot.", [](const S& s, const B&) { return double(s.running); }},
+            {"awqbench_requests_waiting", "gauge", "Requests queued for a slot.", [](const S& s, const B&) { return double(s.waiting); }},
+            {"awqbench_max_batch_observed", "gauge", "Most requests decoded in one step so far.",
+             [](const S& s, const B&) { return double(s.maxRunningSeen); }},
+            {"awqbench_decode_steps_total", "counter", "Batched decode steps run.", [](const S& s, const B&) { return double(s.steps); }},
+            {"awqbench_requests_finished_total", "counter", "Requests that finished.", [](const S& s, const B&) { return double(s.finished); }},
+            {"awqbench_requests_cancelled_total", "counter", "Requests cancelled (client left, server stopping).",
+             [](const S& s, const B&) { return double(s.cancelled); }},
+            {"awqbench_generated_tokens_total", "counter", "Tokens generated.", [](const S& s, const B&) { return double(s.generatedTokens); }},
+            {"awqbench_batch_slots", "gauge", "Slots of the model's KV cache.", [](const S&, const B& b) { return double(b.slots()); }},
+        };
+        std::string out;
+        if (ready_) {
+            std::vector<S> stats;
+            for (const auto& m : models_) stats.push_back(m->scheduler->stats());
+            for (const auto& f : families) {
+                out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
+                for (std::size_t i = 0; i < models_.size(); ++i)
+                    out += std::string(f.name) + "{model=\"" + models_[i]->id + "\"} " + std::to_string(f.value(stats[i], *models_[i]->scheduler)) + "\n";
             }
+        }
         res.set_content(out, "text/plain; version=0.0.4");
     }
 

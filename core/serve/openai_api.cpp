@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <set>
 
 namespace awq::serve {
 using nlohmann::json;
@@ -85,7 +86,14 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
             const auto& m = body["messages"][i];
             const std::string param = "messages[" + std::to_string(i) + "]";
             if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) throw badRequest(param + " needs a role", param);
-            p.messages.push_back({m["role"].get<std::string>(), contentText(m.value("content", json(nullptr)), param + ".content")});
+            // OpenAI's roles ("developer" is the newer "system"); only an assistant turn may come without content.
+            const std::string role = m["role"].get<std::string>();
+            static const std::set<std::string> roles = {"system", "developer", "user", "assistant", "tool"};
+            if (!roles.count(role))
+                throw badRequest(param + ".role '" + role + "' is not one of system, developer, user, assistant, tool", param + ".role");
+            const json content = m.value("content", json(nullptr));
+            if (content.is_null() && role != "assistant") throw badRequest(param + " (" + role + ") needs content", param + ".content");
+            p.messages.push_back({role, contentText(content, param + ".content")});
         }
     } else {
         if (!body.contains("prompt")) throw badRequest("you must provide a prompt", "prompt");

@@ -126,6 +126,11 @@ def stream_chat(srv, body):
 
 srv = Server("--api-key", KEY, "--max-batch", "16")
 
+# /metrics: Prometheus text, each family with its HELP and TYPE before its samples.
+_, _, text = srv.request("GET", "/metrics")
+check(re.search(r'^# HELP awqbench_requests_running .+\n# TYPE awqbench_requests_running gauge\nawqbench_requests_running\{model="[^"]+"\} 0',
+                text, re.M) and "# TYPE awqbench_generated_tokens_total counter" in text, f"/metrics exposition: {text[:400]}")
+
 # /v1/models
 status, _, text = srv.request("GET", "/v1/models")
 models = json.loads(text)
@@ -323,7 +328,8 @@ busy = subprocess.run([cli, "serve", "--model", model, "--port", str(srv.port)],
 check(busy.returncode == 2 and "cannot listen" in busy.stderr, f"port in use: {busy.returncode} {busy.stderr[-300:]}")
 bad = subprocess.run([cli, "serve", "--model", model + "-no-such", "--port", str(free_port())], capture_output=True, text=True,
                      timeout=60)
-check(bad.returncode == 2 and "no-such" in bad.stderr, f"bad model: {bad.returncode} {bad.stderr[-300:]}")
+check(bad.returncode == 2 and "no-such: no such model folder" in bad.stderr and "listening" not in bad.stderr,
+      f"bad model path: refused before listening: {bad.returncode} {bad.stderr[-300:]}")
 badhost = subprocess.run([cli, "serve", "--model", model, "--host", "999.1.1.1", "--port", str(free_port())], capture_output=True,
                          text=True, timeout=60)
 check(badhost.returncode == 2 and "cannot listen on 999.1.1.1: not an address" in badhost.stderr and "--port" not in badhost.stderr,

@@ -42,7 +42,7 @@ private Q_SLOTS:
         }
     }
 
-    // A stop() while streams run ends each of them with the "shutting down" error event and a
+    // A stop() while streams run ends each of them with the "shutting down" error event, [DONE] and a
     // properly closed chunked body. The HTTP server was stopped right after the scheduler: a stream
     // whose handler had not written that event yet was cut off mid-body (curl: "transfer closed
     // with outstanding read data remaining", exit 18; an OpenAI SDK raises).
@@ -98,6 +98,8 @@ private Q_SLOTS:
                                                                               .arg(bodies[i].size())
                                                                               .arg(QString::fromStdString(tail))));
                 QVERIFY2(tail.find("shutting down") != std::string::npos, tail.c_str());
+                // Then [DONE], as vLLM ends a failed stream: clients that read until it stop there.
+                QVERIFY2(tail.size() >= 14 && tail.compare(tail.size() - 14, 14, "data: [DONE]\n\n") == 0, tail.c_str());
             }
         }
     }

@@ -57,6 +57,11 @@ private Q_SLOTS:
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "n": 2})", false).param, std::string("n"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stream_options": {"include_usage": true}})", false).param,
                  std::string("stream_options"));
+        QCOMPARE(errorOf(R"({"model": "m", "messages": [{"role": "wizard", "content": "x"}]})", true).param, std::string("messages[0].role"));
+        QCOMPARE(errorOf(R"({"model": "m", "messages": [{"role": "user", "content": null}]})", true).param, std::string("messages[0].content"));
+        QCOMPARE(parseCompletionRequest(R"({"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": null}]})", true)
+                     .messages.size(),
+                 std::size_t(2));
         // Fields that would change the answer are refused, never silently ignored.
         for (const char* field : {R"("echo": true)", R"("suffix": "x")", R"("presence_penalty": 0.5)", R"("frequency_penalty": -1)",
                                   R"("logit_bias": {"42": 5})", R"("response_format": {"type": "json_object"})"}) {
