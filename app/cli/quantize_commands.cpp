@@ -168,20 +168,29 @@ int run(const Options& o) {
 
     // The chosen scale ratios are AWQ's search; GPTQ and round-to-nearest have none to show.
     const bool awq = s.method == QuantMethodChoice::Awq;
-    std::vector<std::string> header{"layer", "seconds", "output MSE"};
+    // Layers count from 1 as the progress line does ("layer 3/8"); the MSE is of the layer's output
+    // against the original layer's on the calibration tokens.
+    std::vector<std::string> header{"layer", "seconds", "output MSE vs original"};
     if (awq) header.push_back("scale ratios (qkv, v-o, mlp, up-down)");
     TextTable table(header, {true, true, true, false});
+    bool unsearched = false;
     for (const auto& l : summary.perLayer) {
-        std::vector<std::string> row{std::to_string(l.layer), fmt::format("{:.2f}", l.seconds), fmt::format("{:.3g}", l.outputMse)};
+        std::vector<std::string> row{std::to_string(l.layer + 1), fmt::format("{:.2f}", l.seconds), fmt::format("{:.3g}", l.outputMse)};
         if (awq) {
             std::string ratios;
-            for (double r : l.scaleRatios) ratios += (ratios.empty() ? "" : ", ") + (r < 0 ? std::string("-") : std::to_string(r).substr(0, 4));
+            for (double r : l.scaleRatios) {
+                ratios += (ratios.empty() ? "" : ", ") + (r < 0 ? std::string("-") : std::to_string(r).substr(0, 4));
+                unsearched = unsearched || r < 0;
+            }
             row.push_back(ratios.empty() ? "-" : ratios);
         }
         table.addRow(row);
     }
     if (!o.jsonProgress) {
-        std::cout << table.render() << "\n" << stageTable(summary.stageSeconds).render();
+        std::cout << table.render();
+        if (unsearched)  // AutoAWQ's rule: v -> o only where v_proj and o_proj have the same shape
+            std::cout << "-: not searched (v-o needs v_proj and o_proj of one shape, which grouped-query attention does not have; as AutoAWQ)\n";
+        std::cout << "\n" << stageTable(summary.stageSeconds).render();
         std::cout << "wrote " << summary.output.string() << " (" << format::bytes(summary.outputBytes) << ") in "
                   << fmt::format("{:.2f}", summary.seconds) << " s on " << deviceLabel(thisHost(o.device)) << "; "
                   << summary.calibrationBlocks << " calibration blocks, " << summary.calibrationTokens << " tokens"
