@@ -29,14 +29,15 @@ void tidyHelpDefaults(CLI::App* app) {
         if (option->get_default_str() == "[]" || option->get_description().find("default") != std::string::npos) option->default_str("");
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) tidyHelpDefaults(sub);
 }
+
 // Options that name a file or folder refuse an empty value at parse time: `--out ''` (a variable
 // that expanded to nothing) otherwise ran a whole quantization and failed only when moving the
 // result into place, leaving a hidden .partial in the current folder.
 void refuseEmptyPaths(CLI::App* app) {
-    static const std::set<std::string> pathOptions = {"--out",   "--model",    "--text",         "--calib",   "--battery", "--file",
-                                                      "--settings", "--pool",   "--warm-pool",    "--vllm-config", "--compose", "--command-file",
-                                                      "--trace", "--lora",     "--lora-a",       "--lora-b",  "--ref",     "--a",
-                                                      "--b"};
+    static const std::set<std::string> pathOptions = {"--out",     "--model",  "--text",  "--calib",  "--battery",     "--file",
+                                                      "--settings", "--pool",  "--trace", "--lora",   "--lora-a",      "--lora-b",
+                                                      "--ref",      "--a",     "--b",     "--compose", "--vllm-config", "--command-file",
+                                                      "--warm-pool"};
     const CLI::Validator nonEmpty([](std::string& value) { return value.empty() ? std::string("an empty path: give a file or folder name") : std::string(); },
                                   "");
     for (CLI::Option* option : app->get_options())
