@@ -280,6 +280,9 @@ int runEndpointCompare(const CompareOptions& o) {
 
 int runCompare(const CompareOptions& o) {
     if (isUrl(o.a) || isUrl(o.b)) return runEndpointCompare(o);
+    if (o.battery == "none" && o.text.empty() && !o.timeline)
+        throw UsageError("--battery none with neither --text nor --timeline leaves nothing to measure but load times", {},
+                         "add --text FILE (perplexity, KLD), --timeline, or a battery");
     CompareSettings s;
     s.modelA = o.a;
     s.modelB = o.b;

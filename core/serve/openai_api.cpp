@@ -276,9 +276,14 @@ std::size_t sendableLength(const std::string& text, const std::vector<std::strin
 
 std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
     std::vector<std::pair<std::string, std::string>> names;  // (folder name, its parent's name)
+    std::vector<std::filesystem::path> paths;
     for (const auto& folder : folders) {
         auto p = std::filesystem::absolute(folder).lexically_normal();  // "." and "../x" have names too
         if (!p.has_filename()) p = p.parent_path();                     // "/m/tiny/"
+        for (std::size_t i = 0; i < paths.size(); ++i)
+            if (paths[i] == p)
+                throw Error("the folder " + p.string() + " is given twice (" + folders[i] + " and " + folder + ")", {}, "give each --model once");
+        paths.push_back(p);
         names.emplace_back(p.filename().string(), p.parent_path().filename().string());
     }
     std::vector<std::string> ids;

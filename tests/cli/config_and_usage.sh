@@ -127,6 +127,8 @@ if [ "$ENGINE" = 1 ]; then
     expect 1 "--stride 300 is longer than --ctx 256" "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --stride 300
     expect 1 "nothing to tokenize" "$CLI" tokenize --model "$M/tinystories-656k"
     expect 1 "give either --compose FILE or --vllm-config FILE" "$CLI" target add t --settings "$D/deploy.json"
+    expect 1 "--battery none with neither --text nor --timeline leaves nothing to measure" \
+        "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
 

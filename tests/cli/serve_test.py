@@ -336,7 +336,7 @@ check(badhost.returncode == 2 and "cannot listen on 999.1.1.1: not an address" i
       f"bad host: {badhost.returncode} {badhost.stderr[-300:]}")
 twice = subprocess.run([cli, "serve", "--model", model, "--model", model + "/", "--port", str(free_port())], capture_output=True,
                        text=True, timeout=60)
-check(twice.returncode == 2 and "would both be served as" in twice.stderr, f"one model twice: {twice.returncode} {twice.stderr[-300:]}")
+check(twice.returncode == 2 and "is given twice" in twice.stderr, f"one model twice: {twice.returncode} {twice.stderr[-300:]}")
 
 srv.stop(signal.SIGTERM)
 

@@ -174,7 +174,15 @@ private Q_SLOTS:
         } catch (const awq::Error& e) {
             msg = QString::fromStdString(e.what());
         }
-        QVERIFY2(msg.contains("/m/tiny and /m/tiny/ would both be served as 'm/tiny'"), qPrintable(msg));
+        QVERIFY2(msg.contains("the folder /m/tiny is given twice (/m/tiny and /m/tiny/)"), qPrintable(msg));
+        // Two folders whose last two names agree still cannot both be reached.
+        msg.clear();
+        try {
+            servedModelIds({"/a/w/tiny", "/b/w/tiny"});
+        } catch (const awq::Error& e) {
+            msg = QString::fromStdString(e.what());
+        }
+        QVERIFY2(msg.contains("/a/w/tiny and /b/w/tiny would both be served as 'w/tiny'"), qPrintable(msg));
     }
 
     void servingFiguresAsVllmDefinesThem() {
