@@ -132,4 +132,9 @@ const CLI::Validator& computeDtypeName() {
         "DTYPE");
     return v;
 }
+
+void requireModelFolder(const std::filesystem::path& dir, const std::string& fix) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) throw Error("no such model folder", dir, fix);
+}
 }  // namespace awq::cli

@@ -2,6 +2,7 @@
 // Shared plumbing for CLI subcommands: uniform error reporting and plain-text tables.
 #include "core/util/error.h"
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -61,4 +62,8 @@ const CLI::Validator& computeDtypeName();
 // comma-separated integers, not 1,x" / "must be integers of 1 or more, not 0,2" (exit 1: usage; it
 // was 2, a bad input file's code).
 CLI::Validator integerList(int least);
+
+// Throws awq::Error (exit 2: bad input) "no such model folder" naming `dir`, with `fix`, where it is
+// not a folder: before work that would fail later and less clearly (a server that already listens).
+void requireModelFolder(const std::filesystem::path& dir, const std::string& fix);
 }  // namespace awq::cli

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -28,11 +27,7 @@ void onStopSignal(int signal) {
 
 int serveUntilSignal(const serve::ServeOptions& o) {
     // Before the server listens: a wrong path is bad input (exit 2), not a load failure after "listening on".
-    for (const auto& folder : o.models) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(folder, ec))
-            throw Error("no such model folder", folder, "pass the folder that holds the model's config.json and safetensors");
-    }
+    for (const auto& folder : o.models) requireModelFolder(folder, "pass the folder that holds the model's config.json and safetensors");
     sem_init(&gStop, 0, 0);
     std::string loadError;   // written by the loader thread before it posts gStop
     serve::LocalServer server(
@@ -63,8 +58,7 @@ int serveUntilSignal(const serve::ServeOptions& o) {
 void addServeCommands(CLI::App& app) {
     auto o = std::make_shared<serve::ServeOptions>();
     auto* cmd = app.add_subcommand("serve", "a local OpenAI-compatible server (/v1/models, /v1/completions, /v1/chat/completions)");
-    cmd->add_option("--model", o->models, "model folder (repeat for several; served under the folder name)")
-        ->required();
+    cmd->add_option("--model", o->models, "model folder (repeat for several; served under the folder name)")->required();
     cmd->add_option("--host", o->host, "address to bind (default 127.0.0.1: this machine only)");
     cmd->add_option("--port", o->port, "port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
     cmd->add_option("--device", o->device, "cpu or cuda");

@@ -20,11 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void requireModelFolder(const fs::path& dir) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw Error("no such model folder", dir, "pass the folder that holds tokenizer.json");
-}
-
+constexpr const char* kTokenizerFolderFix = "pass the folder that holds tokenizer.json";
 
 }  // namespace
 
@@ -47,7 +43,7 @@ void addTokenizeCommands(CLI::App& app) {
         runOrExit([&] {
             if (textOpt->count() == 0 && fileOpt->count() == 0)
                 throw UsageError("nothing to tokenize", {}, "pass --text TEXT or --file FILE");
-            requireModelFolder(tk->model);
+            requireModelFolder(tk->model, kTokenizerFolderFix);
             const Tokenizer tok = Tokenizer::load(tk->model);
             const std::string text = fileOpt->count() ? readFileOrThrow(tk->file, "file") : tk->text;
             const std::vector<int> ids = tok.encode(text, !tk->noSpecial);
@@ -83,7 +79,7 @@ void addTokenizeCommands(CLI::App& app) {
         ->allow_extra_args(false);
     chat->callback([ch] {
         runOrExit([&] {
-            requireModelFolder(ch->model);
+            requireModelFolder(ch->model, kTokenizerFolderFix);
             const std::string messages = readFileOrThrow(ch->messages, "messages file");
             const ChatVariables variables = chatVariables(ch->tools, ch->vars);
             const Tokenizer tok = Tokenizer::load(ch->model);

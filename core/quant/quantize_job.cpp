@@ -222,8 +222,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     checkQuantizable(source(), s_.groupSize);
     checkQuantizeSettings(s_);
     checkRopeCovers(config, s_.seqlen, s_.model / "config.json");  // before <out>.partial exists
-    if (const auto problem = quantizeOutputProblem(s_.output); !problem.empty())
-        throw Error(problem, s_.output, s_.output.empty() ? "name a new folder for the quantized model" : "choose another --out or delete it");
+    requireQuantizeOutput(s_.output);
 
     const fs::path& work = writer_.workFolder();
     requireWritableFolder(work.parent_path());  // read-only, not permitted, a file in the way: before any work

@@ -63,9 +63,13 @@ std::string quantizeOutputProblem(const fs::path& output) {
     return {};
 }
 
+void requireQuantizeOutput(const fs::path& output) {
+    if (const auto problem = quantizeOutputProblem(output); !problem.empty())
+        throw Error(problem, output, output.empty() ? "name a new folder for the quantized model (--out)" : "choose another --out or delete it");
+}
+
 void checkQuantizeRequest(const QuantizeSettings& s) {
-    if (const auto problem = quantizeOutputProblem(s.output); !problem.empty())
-        throw Error(problem, s.output, s.output.empty() ? "name a new folder for the quantized model (--out)" : "choose another --out or delete it");
+    requireQuantizeOutput(s.output);
     checkQuantizeSettings(s);
     checkQuantizable(describeModel(s.model), s.groupSize);
 }

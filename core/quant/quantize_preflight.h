@@ -58,6 +58,8 @@ void checkQuantizeSettings(const QuantizeSettings& settings);
 // an existing file"), or "" where it can: it must not exist yet (the job writes <out>.partial and
 // renames it into place).
 std::string quantizeOutputProblem(const std::filesystem::path& output);
+// Throws quantizeOutputProblem's answer as awq::Error naming `output` and the fix.
+void requireQuantizeOutput(const std::filesystem::path& output);
 
 // The checks that cost nothing, in the order a user fixes them: the output folder already exists,
 // the group size / grid / damping / sym settings, then the model (config.json and the safetensors

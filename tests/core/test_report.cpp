@@ -51,6 +51,14 @@ const QStringList kKeyNumbers = {
     "891135abbb41",       // A's fingerprint (B's source)
 };
 
+// `doc` exported to HTML, the file's text.
+QString htmlOf(const RunDocument& doc) {
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
+    exportReport(doc, ReportFormat::Html, out);
+    return QString::fromUtf8(readAll(out));
+}
+
 // `doc` exported to PDF and read back by pdftotext with `mode` ("-layout", "-bbox"); empty where
 // pdftotext is missing or fails (the caller checks for it first).
 QString pdfAsText(const RunDocument& doc, const QString& mode) {
@@ -94,18 +102,12 @@ private Q_SLOTS:
     void qualityNotesAreInTheReport() {
         auto d = loadRunDocument(samplePath());
         d.quality->notes = "A and B tokenize the text differently (812 and 977 tokens): each perplexity is per token of its own tokenizer";
-        QTemporaryDir dir;
-        const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
-        exportReport(d, ReportFormat::Html, out);
-        const QString html = QString::fromUtf8(readAll(out));
+        const QString html = htmlOf(d);
         QVERIFY(html.contains("Note: A and B tokenize the text differently (812 and 977 tokens): each perplexity is per token of its own tokenizer."));
     }
 
     void htmlIsSelfContainedWithTheKeyNumbers() {
-        QTemporaryDir dir;
-        const fs::path out = fs::path(dir.path().toStdString()) / "report.html";
-        exportReport(loadRunDocument(samplePath()), ReportFormat::Html, out);
-        const QString html = QString::fromUtf8(readAll(out));
+        const QString html = htmlOf(loadRunDocument(samplePath()));
         QVERIFY(html.startsWith("<!DOCTYPE html>"));
         for (const auto& n : kKeyNumbers) QVERIFY2(html.contains(n), qPrintable("missing " + n));
         for (const char* name : {"P95 TTFT (ms)", "Mean TPOT (ms)", "P99 ITL (ms)", "P50 E2EL (ms)", "Output token throughput (tok/s)",
