@@ -239,13 +239,19 @@ int main(int argc, char** argv) {
                                    CUDA_R_16F, s.N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
                       "cublasGemmEx");
             });
+            const double dequantOnlyUs = timeUs(stream, reps, [&](int i) {
+                const int c = i % awqCopies;
+                check(awq::kernels::awqRepackedDequantize(dp[c], dsz[c], s.K, s.N, G, dequantized, stream), "dequantize");
+            });
+            const double dequantBytes = double(qwN) * 4 + double(scN) * 4 + double(s.K) * s.N * 2;  // reads the 4-bit weight and scales, writes fp16
             const double denseUs = timeUs(stream, reps, [&](int i) {
                 const int c = i % denseCopies;
                 check(cublasGemmEx(blas, CUBLAS_OP_T, CUBLAS_OP_N, s.N, M, s.K, &alpha, dw[c], CUDA_R_16F, s.K, dx, CUDA_R_16F, s.K, &beta, dy,
                                    CUDA_R_16F, s.N, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
                       "cublasGemmEx");
             });
-            std::printf(" dequant+cuBLAS %.1f us | cuBLAS fp16 %.1f us %.0f TF | best/fp16 %.2fx\n", dequantUs, denseUs, flops / (denseUs * 1e-6) / 1e12,
+            std::printf(" dequant+cuBLAS %.1f us (dequantize %.1f us, %.0f GB/s read + write) | cuBLAS fp16 %.1f us %.0f TF | best/fp16 %.2fx\n",
+                        dequantUs, dequantOnlyUs, dequantBytes / (dequantOnlyUs * 1e-6) / 1e9, denseUs, flops / (denseUs * 1e-6) / 1e12,
                         denseUs / bestUs);
         }
         cudaFree(dequantized);

@@ -120,13 +120,14 @@ constexpr int kAwqRepackedMaxM = 32;
 // with the sm_90a kernels built (3 and 4 are the wgmma ones), else 3.
 // On compute capability 9.0 (H100 / H200), where the build targets sm_90, 33..128 rows take
 // Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers
-// as the A operand, x staged in shared memory as B.
+// as the A operand, x staged in shared memory as B, both brought in by a producer warp's bulk
+// copies; they need the workspace (the permuted copy of x), and run mma.sync kernels without it.
 // Measured on an H200 (awq_gemm_bench, Llama-3-8B gate|up 4096 -> 28672, cold L2): 32 rows 49 us
-// (cuBLAS fp16 60 us, awqRepackedGemm 97 us), 128 rows 79 us with wgmma, 127 with mma.sync (cuBLAS
-// fp16 68 us, dequantize + cuBLAS 160 us). Past 128 rows dequantize + cuBLAS takes over
-// (kAwqRepackedPrefillMaxM): at 256 rows wgmma still wins on gate|up and down (155 / 78 us against
-// 185 / 93) but loses on q|k|v and o (50 / 30 against 40 / 25), and at 2048 rows it runs at ~420
-// TFLOPS against cuBLAS's ~630.
+// (cuBLAS fp16 60 us, awqRepackedGemm 97 us), 64 rows 36 us with wgmma (cuBLAS fp16 62), 128 rows
+// 56 us with wgmma, 127 with mma.sync (cuBLAS fp16 67 us, dequantize + cuBLAS 160 us). Past 128
+// rows dequantize + cuBLAS takes over (kAwqRepackedPrefillMaxM): at 256 rows the wgmma kernel of
+// session 22 lost on q|k|v and o (50 / 30 us against 40 / 25), and at 2048 rows the current one
+// runs at ~510-580 TFLOPS against cuBLAS's ~630-700 (gate|up 945 us against dequantize + cuBLAS 851).
 // From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm (gate|up
 // at 16 rows: 48 us against 76).
 constexpr int kAwqRepackedPrefillMinM = 9;

@@ -198,6 +198,11 @@ __global__ void __launch_bounds__(C::kThreads, C::kMinBlocks) awqPrefillKernel(P
 #endif
 }
 
+// The mma.sync configurations (measured below, at the variant list).
+using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
+using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
+using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
+
 struct PrefillPlan {
     dim3 grid;
     int kbPerSplit = 0;
@@ -244,7 +249,9 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
     PrefillArgs args = in;
     PrefillPlan p = prefillPlan<C>(args.M, args.K, args.N);
     __half* permutedX = nullptr;
-    if (const std::size_t xBytes = permutedXBytes<C>(args.M, args.K); xBytes > 0 && workspace && aligned16(workspace) && workspaceBytes >= xBytes) {
+    if constexpr (C::kWgmma) {  // the permuted copy of x is where the wgmma kernels read x from; without room, mma.sync
+        const std::size_t xBytes = permutedXBytes<C>(args.M, args.K);
+        if (!workspace || !aligned16(workspace) || workspaceBytes < xBytes) return launch<Busy64>(in, stream, workspace, workspaceBytes);
         permutedX = static_cast<__half*>(workspace);
         workspace = static_cast<char*>(workspace) + xBytes;
         workspaceBytes -= xBytes;
@@ -282,6 +289,8 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // On sm_90 the warpgroup kernels (sm90/) take 33-128 rows; H200, one run (session 13, cold L2,
 // us: Busy64 / Wide128 -> wgmma, cuBLAS fp16 beside): gate|up at 64 rows 78.7 -> 62.9 (61.7), at
 // 128 rows 127.2 -> 78.7 (68.1); down at 128 rows 70.0 -> 48.2 (37.0); q|k|v 34.6 -> 26.0 (16.4).
+// Session 23 fed them with bulk copies from a producer warp (numbers in sm90/): gate|up at 64 rows
+// 36.3, at 128 rows 55.8.
 // Busy32 stays the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 62.2 us against 49.2).
 // Measured along the way (gate|up, 128 rows, earlier runs): 128 outputs a block (TilesPerWarp 1,
 // two blocks an SM) 142 us against 108 for 256; waiting for each k-block's products before the
@@ -296,9 +305,6 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // does not get its multiprocessors at once); 128-output wgmma blocks (TilesPerWarp 1) for the
 // narrow linears: o at 128 rows 20.6 against 22.7 but q|k|v 32.7 against 26.1, engine TTFT at
 // prompt 128 unchanged (8.6-8.9 ms against 8.4-8.7).
-using Busy32 = Config<4, 1, 2, 4, 1, 4, 4>;   // 128 outputs x 32 rows, 4 warps of 2 tiles x 4 pieces, 4 blocks an SM
-using Busy64 = Config<4, 1, 2, 8, 1, 4, 3>;   // 128 x 64, 4 warps of 2 tiles x 8 pieces, 3 blocks
-using Wide128 = Config<2, 2, 4, 8, 1, 4, 2>;  // 128 x 128, 4 warps of 4 tiles x 8 pieces, 2 blocks
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
                                          "wgmma 256x128/8w x1"};
 constexpr int kMmaSyncVariants = 3;

@@ -21,17 +21,19 @@ struct PrefillArgs {
     int M, K, N, G, kbPerSplit;
 };
 
-// The warpgroup (wgmma) kernels: two warpgroups a block, each multiplying 64 * tilesPerWarp
-// outputs by `rows` rows of x; the block covers `rows` rows and 128 * tilesPerWarp outputs.
+// The warpgroup (wgmma) kernels: two consumer warpgroups a block, each multiplying 64 * tilesPerWarp
+// outputs by `rows` rows of x, and a producer warpgroup; the block covers `rows` rows and
+// 128 * tilesPerWarp outputs.
 // Whether this build holds them (sm_90a code) and the current device runs them (compute 9.0).
 bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
-constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (~180-255 registers a thread)
+constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (232 registers a consumer thread)
 // Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
-// tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned, or nullptr):
-// where a first pass writes x in the order the kernel's products read it (much faster than
-// permuting inside the kernel). cudaErrorNotSupported where wgmmaPrefillAvailable() is false.
+// tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned): where a
+// first pass writes x in the layout the kernel's shared-memory stages hold it (rows padded with
+// zeros to whole blocks of 128). cudaErrorInvalidValue without it; cudaErrorNotSupported where
+// wgmmaPrefillAvailable() is false.
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX);
-inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) * std::size_t(K) * 2 + 255) / 256 * 256; }
+inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) + 127) / 128 * 128 * std::size_t(K) * 2; }  // rows padded to 128
 
 }  // namespace awq::kernels::prefill_detail

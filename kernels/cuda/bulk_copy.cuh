@@ -66,6 +66,15 @@ __device__ __forceinline__ std::uint64_t evictFirstPolicy() {
     return policy;
 }
 
+// An L2 policy for data many blocks read (a GEMM's activations): evict last.
+__device__ __forceinline__ std::uint64_t evictLastPolicy() {
+    std::uint64_t policy = 0;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(policy));
+#endif
+    return policy;
+}
+
 // bytes (a multiple of 16; both addresses 16-byte aligned) from global to this block's shared
 // memory, completing `bytes` on the barrier.
 __device__ __forceinline__ void copyToShared(void* dst, const void* src, unsigned bytes, std::uint64_t* barrier, std::uint64_t policy) {

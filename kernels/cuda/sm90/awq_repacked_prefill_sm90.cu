@@ -9,22 +9,37 @@
 // column tile), and the activations are the B operand in shared memory, so a 4-bit weight is read
 // from memory once a block of rows and never written back as fp16. (H200, session 13: 79 us.)
 //
-// Work split: a block has two warpgroups and Rows (64 or 128) rows of x; warp v of warpgroup w owns
-// column tiles tile0 + w * 4 * TW + 4 * tw + v (tw < TW), so a warpgroup's wgmma covers 64
-// consecutive outputs a tw. Each k-block (64 inputs) is four m64nRowsk16 products a tw. Stages of
-// one k-block bring x, the block's qpack words and scales into shared memory with cp.async; a
-// warpgroup dequantizes stage i + 1 while its products of stage i run, and keeps one batch of
-// products in flight across the block's barrier.
+// Work split: a block has two consumer warpgroups and Rows (64 or 128) rows of x; warp v of
+// warpgroup w owns column tiles tile0 + w * 4 * TW + 4 * tw + v (tw < TW), so a warpgroup's wgmma
+// covers 64 consecutive outputs a tw. Each k-block (64 inputs) is four m64nRowsk16 products a tw.
+// A producer warp fills a ring of shared-memory stages (KPS k-blocks each) with bulk copies
+// (bulk_copy.cuh: one copy for x, one a column tile for its KPS x 512 bytes of qpack, one a k-block
+// for the scales) and mbarriers say when a stage has landed and when its consumers are done with it;
+// a warpgroup dequantizes k-block i + 1 while its products of k-block i run. No block-wide barrier
+// in the loop.
 //
 // x in shared memory: the layout wgmma reads for a K-major B operand with the 128-byte swizzle
 // (rows of 64 inputs, 16-byte chunk c of row r at chunk c ^ (r % 8); descriptor stride 1024 bytes
 // between 8-row groups), with the inputs of a k-block permuted the way the repacked layout
 // permutes them: position p of a k-block holds input productOrderInput(p) (repacked_layout.h).
-// With room in the workspace a pass over x writes it in that order first and the stages copy 16
-// bytes at a time; without, each 4-byte pair of inputs is copied to its place with its own
-// cp.async (much slower).
+// A pass over x first writes it in exactly that layout, a block of Rows rows and one k-block after
+// the other, so that one bulk copy stages a stage's x.
+//
+// Measured (H200, awq_gemm_bench --prefill-m 64,128, cold L2, us; cuBLAS fp16 beside): the kernel
+// this replaced staged one k-block a stage with cp.async from every thread and a block barrier a
+// k-block: gate|up 4096 -> 28672 at 128 rows 78.1 (67.5), at 64 rows 63.2 (62.1); o 4096 -> 4096 at
+// 64 rows 17.3 (11.3). Taken apart there (session 23, variants that leave a part out): without the
+// loop's copies and barriers 47.2 us (636 TFLOPS) at 128 rows, without the products 58.0: the
+// pipeline, not the tensor cores, set the time. Bulk copies + mbarriers, 8 stages of one k-block:
+// 67.9 / 61.4; the copies alone (no products) 53.7. Stages of 2 k-blocks (1 KB a tile a copy, 4
+// stages): 55.8 / 43.3; of 4 k-blocks (2 KB, 3 stages at 64 rows, 2 at 128): 57.7 / 36.1. Kept:
+// 4 k-blocks at 64 rows, 2 at 128. Same run, the other 8B linears at 64 / 128 rows: q|k|v 15.6 /
+// 21.7 (15.8 / 16.3), o 14.2 / 19.4 (11.3 / 13.5), down 24.7 / 36.4 (37.8 / 36.8), gate|up 14336
+// 24.1 / 35.9 (31.5 / 33.2). At 2048 rows (2 k-blocks a stage, 128 rows a block) it still loses to
+// dequantize + cuBLAS (gate|up 944.7 us against 850.7; cuBLAS fp16 759.5), so the engine keeps that
+// path past kAwqRepackedPrefillMaxM rows.
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
-#include "kernels/cuda/cp_async.cuh"
+#include "kernels/cuda/bulk_copy.cuh"
 
 #include "kernels/cuda/device_attributes.h"
 #include "kernels/cuda/repacked_dequant.cuh"
@@ -40,19 +55,23 @@ namespace awq::kernels::prefill_detail {
 #if defined(AWQBENCH_WGMMA_PREFILL)
 namespace {
 
-constexpr int kThreads = 256;  // two warpgroups
+constexpr int kConsumerWarps = 8;  // two warpgroups
+constexpr int kThreads = 384;      // + a producer warpgroup (one warp of it copies)
+// Registers a thread (setmaxnreg): the producer warpgroup gives its share to the consumers (ptxas
+// allocates for a whole warpgroup, so a lone producer warp would cap everyone at 168).
+constexpr int kProducerRegisters = 40, kConsumerRegisters = 232;
 constexpr int kRowBytes = 128;  // one k-block (64 fp16 inputs) of a row of x
-constexpr int kStages = 4;
 
-template <int TW, int Rows>
+template <int TW, int Rows, int KPS, int Stages>
 struct Shape {
     static constexpr int kTiles = wgmmaBlockTiles(TW);
-    static constexpr int kXBytes = Rows * kRowBytes;  // 8 or 16 KB: whole 1024-byte swizzle atoms
-    static constexpr int kWeightBytes = kTiles * 32 * 16;    // [tile][lane] 16-byte words
-    static constexpr int kScaleBytes = 1024;                  // [tile][g] 8-byte scale/zero entries (<= 16 tiles)
-    static constexpr int kStageBytes = kXBytes + kWeightBytes + kScaleBytes;
-    static constexpr int kSharedBytes = kStages * kStageBytes + 1024;  // + room to align to 1024
-    static_assert(kStageBytes % 1024 == 0 && kTiles * 8 * 8 <= kScaleBytes);
+    static constexpr int kXBytes = Rows * kRowBytes;  // one k-block: 8 or 16 KB, whole 1024-byte swizzle atoms
+    static constexpr int kWeightBytes = kTiles * 32 * 16;    // one k-block: [tile][lane] 16-byte words
+    static constexpr int kScaleBytes = 1024;                  // one k-block: [tile][g] 8-byte scale/zero entries (<= 16 tiles)
+    // A stage: x of KPS k-blocks, then weights [tile][k-block][lane], then scales [k-block][tile][g].
+    static constexpr int kStageBytes = KPS * (kXBytes + kWeightBytes + kScaleBytes);
+    static constexpr int kSharedBytes = Stages * kStageBytes + 2 * Stages * 8 + 1024;  // + full/empty barriers, room to align to 1024
+    static_assert(kStageBytes % 1024 == 0 && kTiles * 8 * 8 <= kScaleBytes && kTiles <= 32);
 };
 
 // Shared-memory matrix descriptor (PTX ISA, "Matrix Descriptor Format"): start address >> 4, leading
@@ -89,70 +108,80 @@ __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint3
     }
 }
 
-template <int TW, int Rows, bool Permuted>
-__device__ __forceinline__ void loadStage(const PrefillArgs& a, unsigned stage, int kb, int tile0, int row0) {
-    using S = Shape<TW, Rows>;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, tiles = a.N / 16, KB = a.K / 64;
-    if constexpr (Permuted) {
-        // x already in the k-blocks' product order (permuteForWgmmaKernel): 16-byte chunk q of row r
-        // to chunk q ^ (r % 8).
-        for (int i = int(threadIdx.x); i < Rows * 8; i += kThreads) {
-            const int r = i >> 3, q = i & 7, m = row0 + r;
-            const bool valid = m < a.M;
-            copyAsync<16>(stage + r * kRowBytes + ((q ^ (r & 7)) * 16), a.x + (valid ? std::size_t(m) * a.K + std::size_t(kb) * 64 + q * 8 : 0), valid);
-        }
-    } else {
-        // lane l copies inputs 2l, 2l + 1 of a row's k-block to their permuted, swizzled place.
-        const int t = lane >> 3, j = (lane & 7) >> 1;
-        for (int r = warp; r < Rows; r += kThreads / 32) {
-            const int m = a.M > row0 + r ? row0 + r : -1;
-            const __half* src = a.x + (m >= 0 ? std::size_t(m) * a.K + std::size_t(kb) * 64 + 2 * lane : 0);
-            const int chunk = (2 * j + (lane & 1)) ^ (r & 7);
-            copyAsync<4>(stage + r * kRowBytes + chunk * 16 + 4 * t, src, m >= 0);
-        }
-    }
-    const unsigned weights = stage + S::kXBytes;
-    for (int i = int(threadIdx.x); i < S::kTiles * 32; i += kThreads) {
-        const int tile = tile0 + i / 32;
-        const bool valid = tile < tiles;
-        copyAsync<16>(weights + i * 16, a.qpack + (valid ? (std::size_t(tile) * KB + kb) * 32 + i % 32 : 0), valid);
-    }
-    const unsigned scales = weights + S::kWeightBytes;
-    for (int i = int(threadIdx.x); i < S::kTiles * 4; i += kThreads) {  // two (tile, g) entries a copy
-        const int tile = tile0 + i / 4;
-        const bool valid = tile < tiles;
-        const std::size_t entry = (std::size_t(kb * 64 / a.G) * tiles + tile) * 8 + (i % 4) * 2;
-        copyAsync<16>(scales + i * 16, a.scaleZeros + (valid ? entry : 0), valid);
-    }
-}
-
-template <int TW, int Rows, bool Permuted>
+template <int TW, int Rows, int KPS, int Stages>
 __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    using S = Shape<TW, Rows>;
+    using S = Shape<TW, Rows, KPS, Stages>;
+    constexpr int kStages = Stages;
     extern __shared__ unsigned char sharedBytes[];
     const unsigned base = (sharedAddress(sharedBytes) + 1023u) & ~1023u;
-    const unsigned char* baseGeneric = sharedBytes + (base - sharedAddress(sharedBytes));
+    unsigned char* baseGeneric = sharedBytes + (base - sharedAddress(sharedBytes));
+    std::uint64_t* full = reinterpret_cast<std::uint64_t*>(baseGeneric + kStages * S::kStageBytes);
+    std::uint64_t* empty = full + kStages;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int wg = warp >> 2, v = warp & 3, g = lane >> 2, t = lane & 3;
+    const int tiles = a.N / 16, KB = a.K / 64;
     const int tile0 = int(blockIdx.x) * S::kTiles, row0 = int(blockIdx.y) * Rows;
-    const int KB = a.K / 64;
     const int kbBegin = int(blockIdx.z) * a.kbPerSplit, kbEnd = min(KB, kbBegin + a.kbPerSplit);
     const int count = kbEnd - kbBegin;  // >= 1: the plan gives every split k-blocks (acc is never zeroed)
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < kStages; ++s) {
+            bulk::initBarrier(full + s, 1);
+            bulk::initBarrier(empty + s, kConsumerWarps);
+        }
+        bulk::fenceBarrierInit();
+    }
+    __syncthreads();
 
+    if (warp >= kConsumerWarps) {
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kProducerRegisters));
+        if (warp != kConsumerWarps) return;
+        // Producer: stage n (k-blocks kbBegin + KPS n onwards) into slot n % kStages once the
+        // consumers are done with its previous use: x's rows (one copy: the permuting pass laid them
+        // out as the slot holds them), each column tile's KPS x 512 bytes of qpack (contiguous in
+        // the repacked layout), a scale/zero row of the tiles for each k-block.
+        const int validTiles = min(S::kTiles, tiles - tile0);
+        const std::uint64_t weightPolicy = bulk::evictFirstPolicy(), xPolicy = bulk::evictLastPolicy();
+        const auto* xp = reinterpret_cast<const unsigned char*>(a.x);
+        const auto* qpack = reinterpret_cast<const unsigned char*>(a.qpack);
+        const auto* scaleZeros = reinterpret_cast<const unsigned char*>(a.scaleZeros);
+        const int stagesTotal = (count + KPS - 1) / KPS;
+        for (int n = 0; n < stagesTotal; ++n) {
+            const int s = n % kStages, kb = kbBegin + n * KPS, kbs = min(KPS, kbEnd - kb);
+            if (n >= kStages) bulk::wait(empty + s, unsigned((n / kStages - 1) & 1));
+            unsigned char* stage = baseGeneric + s * S::kStageBytes;
+            if (lane == 0) bulk::arriveExpectBytes(full + s, unsigned(kbs * (S::kXBytes + validTiles * (512 + 64))));
+            __syncwarp();
+            if (lane == 0)
+                bulk::copyToShared(stage, xp + (std::size_t(blockIdx.y) * KB + kb) * S::kXBytes, unsigned(kbs * S::kXBytes), full + s, xPolicy);
+            if (lane < validTiles)
+                bulk::copyToShared(stage + KPS * S::kXBytes + lane * KPS * 512, qpack + (std::size_t(tile0 + lane) * KB + kb) * 512, unsigned(kbs * 512),
+                                   full + s, weightPolicy);
+            if (lane >= 32 - kbs)
+                bulk::copyToShared(stage + KPS * (S::kXBytes + S::kWeightBytes) + (31 - lane) * S::kScaleBytes,
+                                   scaleZeros + (std::size_t((kb + 31 - lane) * 64 / a.G) * tiles + tile0) * 64, unsigned(validTiles * 64), full + s,
+                                   weightPolicy);
+        }
+        return;
+    }
+
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kConsumerRegisters));
+    const int wg = warp >> 2, v = warp & 3, g = lane >> 2, t = lane & 3;
     // Not zeroed: the first products overwrite it (an instruction writing it while products are in
     // flight would serialize them).
     float acc[TW][Rows / 2];
 
-    // A registers of stage i's k-block: fp16((q - z) * s), as the CPU reference rounds.
+    // A registers of k-block i (stage i / KPS; waits for it to land): fp16((q - z) * s), as the CPU
+    // reference rounds.
     auto dequantize = [&](int i, std::uint32_t(&frag)[TW][4][4]) {
-        const int stageOffset = (i % kStages) * S::kStageBytes;
-        const uint4* weights = reinterpret_cast<const uint4*>(baseGeneric + stageOffset + S::kXBytes);
-        const uint2* scales = reinterpret_cast<const uint2*>(baseGeneric + stageOffset + S::kXBytes + S::kWeightBytes);
+        const int n = i / KPS, u = i % KPS;
+        if (u == 0) bulk::wait(full + n % kStages, unsigned((n / kStages) & 1));
+        const unsigned char* stage = baseGeneric + (n % kStages) * S::kStageBytes;
+        const uint4* weights = reinterpret_cast<const uint4*>(stage + KPS * S::kXBytes);
+        const uint2* scales = reinterpret_cast<const uint2*>(stage + KPS * (S::kXBytes + S::kWeightBytes) + u * S::kScaleBytes);
 #pragma unroll
         for (int tw = 0; tw < TW; ++tw) {
             const int local = wg * 4 * TW + 4 * tw + v;
-            const uint4 w = weights[local * 32 + lane];
+            const uint4 w = weights[(local * KPS + u) * 32 + lane];
             const uint2 sz = scales[local * 8 + g];
             __half h[4];
             memcpy(h, &sz, 8);
@@ -173,50 +202,33 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
             }
         }
     };
-    // Stage i + 1 landed for every thread (and made visible to wgmma's reads); every thread is done
-    // with stage i - 1, whose slot then takes stage i + kStages - 1.
-    auto nextStage = [&](int i) {
-        waitCopies<kStages - 3>();
-        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-        __syncthreads();
-        if (i + kStages - 1 < count) loadStage<TW, Rows, Permuted>(a, base + ((i + kStages - 1) % kStages) * S::kStageBytes, kbBegin + i + kStages - 1, tile0, row0);
-        commitCopies();
-    };
-    // The products of stage i from `cur`, and while they run, stage i + 1's A registers into `next`
-    // (the registers of stage i - 1's products, which are waited for first). One batch of products
-    // stays in flight across the block barrier, so the tensor cores do not drain every k-block.
+    // The products of stage i from `cur`; then, with them in flight, stage i - 1's slot goes back to
+    // the producer (its products, the last reads of it, are done) and stage i + 1's A registers go
+    // into `next` (stage i - 1's registers).
     auto step = [&](int i, const std::uint32_t(&cur)[TW][4][4], std::uint32_t(&next)[TW][4][4]) {
-        const unsigned x = base + (i % kStages) * S::kStageBytes;
+        const unsigned x = base + ((i / KPS) % kStages) * S::kStageBytes + (i % KPS) * S::kXBytes;
         wgmmaFence();
 #pragma unroll
         for (int j = 0; j < 4; ++j)
 #pragma unroll
             for (int tw = 0; tw < TW; ++tw) wgmmaRows<Rows>(acc[tw], cur[tw][j], xDescriptor(x + 32 * j), i > 0 || j > 0);
         wgmmaCommit();
-        wgmmaWait<1>();  // stage i - 1's products: its registers and shared memory are free
-        if (i + 1 < count) {
-            nextStage(i);
-            dequantize(i + 1, next);
+        wgmmaWait<1>();
+        if (i > 0 && ((i - 1) % KPS == KPS - 1)) {  // k-block i - 1 ended its stage
+            __syncwarp();
+            if (lane == 0) bulk::arrive(empty + ((i - 1) / KPS) % kStages);
         }
+        if (i + 1 < count) dequantize(i + 1, next);
     };
 
-#pragma unroll
-    for (int s = 0; s < kStages - 1; ++s) {
-        if (s < count) loadStage<TW, Rows, Permuted>(a, base + s * S::kStageBytes, kbBegin + s, tile0, row0);
-        commitCopies();
-    }
-    waitCopies<kStages - 2>();
-    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-    __syncthreads();
     std::uint32_t fragA[TW][4][4], fragB[TW][4][4];
-    if (count > 0) dequantize(0, fragA);
+    dequantize(0, fragA);
     for (int i = 0; i < count; i += 2) {
         step(i, fragA, fragB);
         if (i + 1 < count) step(i + 1, fragB, fragA);
     }
     wgmmaWait<0>();
 
-    const int tiles = a.N / 16;
 #pragma unroll
     for (int tw = 0; tw < TW; ++tw) {
         const int tile = tile0 + wg * 4 * TW + 4 * tw + v;
@@ -239,41 +251,51 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
 #endif
 }
 
-// x [M, K] -> xp [M, K] with each k-block's inputs in the products' order: position p of a k-block
-// holds input productOrderInput(p) (repacked_layout.h). A thread writes one 16-byte chunk (four
-// input pairs; p even: inputs p and p + 1 are adjacent). Why: the in-kernel permutation copies 4 bytes
-// a cp.async, and those copies took ~40% of the GEMM (H200, gate|up at 128 rows: 102 us, 63 us
-// with x left out); a pass over x costs a read and a write of M * K * 2 bytes.
-__global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, std::int64_t chunks) {
+// x [M, K] -> xp: for each block of Rows rows and each k-block, the Rows x 128 bytes a stage
+// slot holds, in the slot's layout (16-byte chunk q of row r at chunk q ^ (r % 8), the k-block's
+// inputs in the products' order: position p holds input productOrderInput(p), repacked_layout.h),
+// rows past M zero; so that one bulk copy stages them. A thread writes one 16-byte chunk (four input
+// pairs; p even: inputs p and p + 1 are adjacent). Why a pass: the kernel's products read x in
+// this order, and permuting inside the kernel with 4-byte copies took ~40% of the GEMM (H200,
+// gate|up at 128 rows: 102 us, 63 us with x left out); the pass reads and writes M * K * 2 bytes.
+template <int Rows>
+__global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, int M, int K, std::int64_t chunks) {
     const std::int64_t c = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (c >= chunks) return;
-    const std::int64_t blockStart = (c >> 3) * 64;  // the k-block's first element (K % 64 == 0)
-    const int q = int(c & 7);
-    std::uint32_t pairs[4];
+    const int chunksPerRow = K / 8, KB = K / 64;
+    const int m = int(c / chunksPerRow), within = int(c % chunksPerRow), kb = within >> 3, q = within & 7;
+    std::uint32_t pairs[4] = {0, 0, 0, 0};
+    if (m < M) {
+        const __half* block = x + std::size_t(m) * K + std::size_t(kb) * 64;
 #pragma unroll
-    for (int i = 0; i < 4; ++i) pairs[i] = *reinterpret_cast<const std::uint32_t*>(x + blockStart + productOrderInput(8 * q + 2 * i));
-    *reinterpret_cast<uint4*>(xp + c * 8) = make_uint4(pairs[0], pairs[1], pairs[2], pairs[3]);
+        for (int i = 0; i < 4; ++i) pairs[i] = *reinterpret_cast<const std::uint32_t*>(block + productOrderInput(8 * q + 2 * i));
+    }
+    const int r = m % Rows;
+    const std::size_t slot = (std::size_t(m / Rows) * KB + kb) * Rows * kRowBytes;
+    *reinterpret_cast<uint4*>(reinterpret_cast<unsigned char*>(xp) + slot + r * kRowBytes + (q ^ (r & 7)) * 16) =
+        make_uint4(pairs[0], pairs[1], pairs[2], pairs[3]);
 }
 
-template <int TW, int Rows, bool Permuted>
-cudaError_t launch(const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
-    constexpr int bytes = Shape<TW, Rows>::kSharedBytes;
-    if (const cudaError_t e = cudaFuncSetAttribute(wgmmaPrefillKernel<TW, Rows, Permuted>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-        e != cudaSuccess)
-        return e;
-    wgmmaPrefillKernel<TW, Rows, Permuted><<<grid, kThreads, bytes, stream>>>(args);
+template <int TW, int Rows, int KPS, int Stages>
+cudaError_t launchKernel(const PrefillArgs& args, dim3 grid, cudaStream_t stream) {
+    constexpr int bytes = Shape<TW, Rows, KPS, Stages>::kSharedBytes;
+    auto kernel = wgmmaPrefillKernel<TW, Rows, KPS, Stages>;
+    if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes); e != cudaSuccess) return e;
+    kernel<<<grid, kThreads, bytes, stream>>>(args);
     return cudaGetLastError();
 }
 
 template <int TW, int Rows>
 cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __half* permutedX) {
-    if (!permutedX) return launch<TW, Rows, false>(in, grid, stream);
-    const std::int64_t chunks = std::int64_t(in.M) * in.K / 8;
-    permuteForWgmmaKernel<<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, chunks);
+    if (!permutedX) return cudaErrorInvalidValue;
+    const std::int64_t chunks = std::int64_t(grid.y) * Rows * in.K / 8;
+    permuteForWgmmaKernel<Rows><<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, in.M, in.K, chunks);
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
     PrefillArgs args = in;
     args.x = permutedX;
-    return launch<TW, Rows, true>(args, grid, stream);
+    // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) where three fit (64 rows), else of 2.
+    if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
+    else return launchKernel<TW, Rows, 2, 4>(args, grid, stream);
 }
 
 }  // namespace
