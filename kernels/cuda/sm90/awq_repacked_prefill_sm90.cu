@@ -35,13 +35,17 @@
 // stages): 55.8 / 43.3; of 4 k-blocks (2 KB, 3 stages at 64 rows, 2 at 128): 57.7 / 36.1. Kept:
 // 4 k-blocks at 64 rows, 2 at 128. Same run, the other 8B linears at 64 / 128 rows: q|k|v 15.6 /
 // 21.7 (15.8 / 16.3), o 14.2 / 19.4 (11.3 / 13.5), down 24.7 / 36.4 (37.8 / 36.8), gate|up 14336
-// 24.1 / 35.9 (31.5 / 33.2). At 2048 rows (2 k-blocks a stage, 128 rows a block) it still loses to
+// 24.1 / 35.9 (31.5 / 33.2). Launched programmatically after the permuting pass, the producer has
+// the first stages' weights in flight before it waits for x: o at 64 rows 15.1 -> 14.5, q|k|v
+// 17.0 -> 16.5, down 26.2 -> 25.5, gate|up 37.3 -> 36.9 (another card, AWQBENCH_PDL=0 for the A/B,
+// three interleaved rounds). At 2048 rows (2 k-blocks a stage, 128 rows a block) it still loses to
 // dequantize + cuBLAS (gate|up 944.7 us against 850.7; cuBLAS fp16 759.5), so the engine keeps that
 // path past kAwqRepackedPrefillMaxM rows.
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
 #include "kernels/cuda/bulk_copy.cuh"
 
 #include "kernels/cuda/device_attributes.h"
+#include "kernels/cuda/programmatic_launch.cuh"
 #include "kernels/cuda/repacked_dequant.cuh"
 #include "kernels/repacked_layout.h"
 
@@ -145,14 +149,11 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
         const auto* qpack = reinterpret_cast<const unsigned char*>(a.qpack);
         const auto* scaleZeros = reinterpret_cast<const unsigned char*>(a.scaleZeros);
         const int stagesTotal = (count + KPS - 1) / KPS;
-        for (int n = 0; n < stagesTotal; ++n) {
+        auto issueWeights = [&](int n) {  // arms stage n's barrier for all its bytes, x's included
             const int s = n % kStages, kb = kbBegin + n * KPS, kbs = min(KPS, kbEnd - kb);
-            if (n >= kStages) bulk::wait(empty + s, unsigned((n / kStages - 1) & 1));
             unsigned char* stage = baseGeneric + s * S::kStageBytes;
             if (lane == 0) bulk::arriveExpectBytes(full + s, unsigned(kbs * (S::kXBytes + validTiles * (512 + 64))));
             __syncwarp();
-            if (lane == 0)
-                bulk::copyToShared(stage, xp + (std::size_t(blockIdx.y) * KB + kb) * S::kXBytes, unsigned(kbs * S::kXBytes), full + s, xPolicy);
             if (lane < validTiles)
                 bulk::copyToShared(stage + KPS * S::kXBytes + lane * KPS * 512, qpack + (std::size_t(tile0 + lane) * KB + kb) * 512, unsigned(kbs * 512),
                                    full + s, weightPolicy);
@@ -160,6 +161,23 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
                 bulk::copyToShared(stage + KPS * (S::kXBytes + S::kWeightBytes) + (31 - lane) * S::kScaleBytes,
                                    scaleZeros + (std::size_t((kb + 31 - lane) * 64 / a.G) * tiles + tile0) * 64, unsigned(validTiles * 64), full + s,
                                    weightPolicy);
+        };
+        auto issueX = [&](int n) {
+            const int s = n % kStages, kb = kbBegin + n * KPS, kbs = min(KPS, kbEnd - kb);
+            if (lane == 0)
+                bulk::copyToShared(baseGeneric + s * S::kStageBytes, xp + (std::size_t(blockIdx.y) * KB + kb) * S::kXBytes, unsigned(kbs * S::kXBytes),
+                                   full + s, xPolicy);
+        };
+        // The first stages' weights go in flight while the permuting pass may still run (programmatic
+        // launch); their x once it is done.
+        const int early = min(kStages, stagesTotal);
+        for (int n = 0; n < early; ++n) issueWeights(n);
+        waitForPrerequisiteGrids();
+        for (int n = 0; n < early; ++n) issueX(n);
+        for (int n = early; n < stagesTotal; ++n) {
+            bulk::wait(empty + n % kStages, unsigned((n / kStages - 1) & 1));
+            issueWeights(n);
+            issueX(n);
         }
         return;
     }
@@ -228,6 +246,7 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
         if (i + 1 < count) step(i + 1, fragB, fragA);
     }
     wgmmaWait<0>();
+    waitForPrerequisiteGrids();  // long done (the producer waited before x's copies); the rule of programmatic_launch.cuh
 
 #pragma unroll
     for (int tw = 0; tw < TW; ++tw) {
@@ -260,6 +279,7 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
 // gate|up at 128 rows: 102 us, 63 us with x left out); the pass reads and writes M * K * 2 bytes.
 template <int Rows>
 __global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, int M, int K, std::int64_t chunks) {
+    allowDependentGridsToLaunch();  // the GEMM's producers fetch their first weights meanwhile
     const std::int64_t c = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (c >= chunks) return;
     const int chunksPerRow = K / 8, KB = K / 64;
@@ -281,8 +301,7 @@ cudaError_t launchKernel(const PrefillArgs& args, dim3 grid, cudaStream_t stream
     constexpr int bytes = Shape<TW, Rows, KPS, Stages>::kSharedBytes;
     auto kernel = wgmmaPrefillKernel<TW, Rows, KPS, Stages>;
     if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes); e != cudaSuccess) return e;
-    kernel<<<grid, kThreads, bytes, stream>>>(args);
-    return cudaGetLastError();
+    return launchProgrammatic(kernel, grid, dim3(kThreads), bytes, stream, args);
 }
 
 template <int TW, int Rows>
