@@ -455,14 +455,20 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     checkForcedKernel(p, m, t.composeFile, compose, false);
     checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
     checkDefaultsNotOverridden(p, t);
-    auto withPath = setComposeDefault(compose, t.pathVariable, modelPath);
+    std::optional<std::string> withPath, withName;
+    try {
+        withPath = setComposeDefault(compose, t.pathVariable, modelPath);
+        if (withPath) withName = setComposeDefault(*withPath, t.nameVariable, name);
+    } catch (const Error& e) {
+        addIssue(p, Issue::Severity::Error, "value_not_writable", e);
+        return;
+    }
     if (!withPath) {
         addIssue(p, Issue::Severity::Error, "no_default",
                  t.composeFile.string() + " has no ${" + t.pathVariable + ":-...} default to set",
                  "write the model path as ${" + t.pathVariable + ":-/path} in the compose file, or give the target an .env file");
         return;
     }
-    auto withName = setComposeDefault(*withPath, t.nameVariable, name);
     if (!withName)
         addIssue(p, Issue::Severity::Warning, "no_default",
                  t.composeFile.string() + " has no ${" + t.nameVariable + ":-...} default: the served name is left as it is", "");

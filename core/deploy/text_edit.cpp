@@ -206,6 +206,61 @@ std::string setEnvValue(std::string_view text, std::string_view var, std::string
 
 namespace {
 
+// Whether `value` holds what ends or splits a plain YAML scalar: " #" / tab-# (a comment) or ':'
+// followed by a blank or the end (a mapping) (YAML 1.2, 7.3.3 plain style).
+bool hasYamlIndicator(std::string_view value) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] == '#' && i > 0 && (value[i - 1] == ' ' || value[i - 1] == '\t')) return true;
+        if (value[i] == ':' && (i + 1 == value.size() || value[i + 1] == ' ' || value[i + 1] == '\t')) return true;
+    }
+    return false;
+}
+
+std::size_t lineStartOf(std::string_view text, std::size_t pos) {
+    const std::size_t newline = pos == 0 ? std::string_view::npos : text.rfind('\n', pos - 1);
+    return newline == std::string_view::npos ? 0 : newline + 1;
+}
+
+std::size_t indentOf(std::string_view line) {
+    const std::size_t first = line.find_first_not_of(' ');
+    return first == std::string_view::npos ? line.size() : first;
+}
+
+// Whether a line opens a block scalar: `key: |` / `- >-` / `key: |2 # note` (YAML 1.2, 8.1).
+bool opensBlockScalar(std::string_view line) {
+    std::string_view head = line.substr(0, line.find(" #"));
+    while (!head.empty() && (head.back() == ' ' || head.back() == '\t' || head.back() == '\r')) head.remove_suffix(1);
+    while (!head.empty() && (head.back() == '-' || head.back() == '+' || (head.back() >= '0' && head.back() <= '9'))) head.remove_suffix(1);
+    if (head.empty() || (head.back() != '|' && head.back() != '>')) return false;
+    head.remove_suffix(1);
+    return !head.empty() && (head.back() == ' ' || head.back() == ':' || head.back() == '-');
+}
+
+// Whether offset `pos` of a YAML text lies in a plain (unquoted, not block) scalar: not inside a
+// `|` / `>` block, nor inside '...' (with '' escapes) or "..." (with backslash escapes) on its line.
+// Quoted scalars spread over lines count as plain (refusing more, never writing a broken file).
+bool inPlainYamlScalar(std::string_view text, std::size_t pos) {
+    const std::size_t lineStart = lineStartOf(text, pos);
+    // A block scalar's lines are more indented than its header: walk up through less indented lines.
+    for (std::size_t at = lineStart, indent = indentOf(text.substr(at, text.find('\n', at) - at)); at > 0;) {
+        const std::size_t prev = lineStartOf(text, at - 1);
+        const std::string_view line = text.substr(prev, at - 1 - prev);
+        at = prev;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos || indentOf(line) >= indent) continue;
+        if (opensBlockScalar(line)) return false;
+        indent = indentOf(line);
+    }
+    char quote = 0;
+    for (std::size_t i = lineStart; i < pos; ++i) {
+        const char c = text[i];
+        if (quote == '"' && c == '\\') ++i;
+        else if (quote == '\'' && c == '\'' && i + 1 < pos && text[i + 1] == '\'') ++i;
+        else if (quote != 0 && c == quote) quote = 0;
+        else if (quote == 0 && (c == '"' || c == '\'')) quote = c;
+    }
+    return quote == 0;
+}
+
 // The outermost `${VAR:-...}` / `${VAR-...}` of `var` (at any nesting depth).
 std::vector<ComposeReference> defaultsOf(std::string_view text, std::string_view var) {
     std::vector<ComposeReference> out;
@@ -230,6 +285,14 @@ std::optional<std::string> setComposeDefault(std::string_view text, std::string_
                     {}, "rename the model folder, or configure an .env file for the target");
     const auto defaults = defaultsOf(text, var);
     if (defaults.empty()) return std::nullopt;
+    // In an unquoted YAML scalar, " #" starts a comment and ": " a mapping: the file would no longer
+    // say what it did (or no longer be YAML).
+    if (hasYamlIndicator(value))
+        for (const auto& d : defaults)
+            if (inPlainYamlScalar(text, d.argBegin))
+                throw Error("'" + std::string(value) + "' cannot be written as the ${" + std::string(var) +
+                                ":-...} default of an unquoted YAML value (\" #\" would start a comment, \": \" a mapping)",
+                            {}, "quote that value in the compose file, rename the model, or configure an .env file for the target");
     const std::string literal = escapeComposeLiteral(value);
     std::string out;
     std::size_t at = 0;

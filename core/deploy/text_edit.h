@@ -25,7 +25,8 @@ std::string setEnvValue(std::string_view text, std::string_view var, std::string
 std::optional<std::string> composeDefault(std::string_view text, std::string_view var, const ComposeLookup& lookup = {});
 // Replaces the whole default (nested references included) of every outermost `${VAR:-...}` /
 // `${VAR-...}`, writing `$` as `$$`; returns nullopt when there is none. Throws awq::Error for a
-// value that cannot be written inside ${...} (contains } " ' or a line break).
+// value that cannot be written inside ${...} (contains } " ' or a line break), or not inside an
+// unquoted YAML value (" #" or ": " in it, where a default sits in one).
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value);
 
 // ---- flat YAML (vllm serve --config) ----

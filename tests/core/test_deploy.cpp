@@ -484,6 +484,26 @@ private Q_SLOTS:
         QVERIFY2(findIssue(plan, "no_default") && plan.blocked(), issueList(plan).c_str());
     }
 
+    // A model name with " #" promoted into an unquoted compose default (found by a trial): refused
+    // with its own code, nothing written; the fixture's folded command (">") takes it as it is.
+    void composeDefaultThatYamlWouldMisreadIsRefused() {
+        World w;
+        const fs::path model = w.pool / "tiny #1";
+        fs::rename(w.awq(), model);
+        auto t = w.composeTarget(false);
+        const std::string unquoted = "services:\n  prime:\n    volumes:\n      - " + w.pool.string() +
+                                     ":/models\n    command: --model ${PRIME_MODEL_PATH:-/models/old} --served-model-name ${PRIME_MODEL:-old}\n";
+        writeText(t.composeFile, unquoted);
+        const auto refused = planPromotion(t, model, w.options());
+        QVERIFY2(findIssue(refused, "value_not_writable") && refused.blocked() && refused.changes.empty(), issueList(refused).c_str());
+        QVERIFY(!findIssue(refused, "target_file_missing"));
+
+        t = w.composeTarget(false);
+        const auto folded = planPromotion(t, model, w.options());
+        QVERIFY2(!folded.blocked(), issueList(folded).c_str());
+        QVERIFY(folded.changes.size() == 1 && folded.changes.front().after.find("${PRIME_MODEL:-tiny #1}") != std::string::npos);
+    }
+
     void readOnlyTargetChangesNothing() {
         World w;
         const auto t = w.composeTarget(true);
@@ -530,6 +550,17 @@ private Q_SLOTS:
         QCOMPARE(*setComposeDefault("a ${M:-x} b ${M-y} ${MM:-z} ${M}", "M", "/n"), std::string("a ${M:-/n} b ${M-/n} ${MM:-z} ${M}"));
         QVERIFY(!setComposeDefault("${M}", "M", "/n"));
         QVERIFY(test::errorMessageOf([] { setComposeDefault("${M:-x}", "M", "a}b"); }).contains("cannot be written"));
+        // " #" / ": " in an unquoted YAML value would start a comment / a mapping: refused there;
+        // quoted, or in a | / > block, written.
+        for (const char* value : {"/m/tiny #1", "a: b", "ends:"})
+            QVERIFY2(test::errorMessageOf([&] { setComposeDefault("command: --model ${M:-x} --port 1\n", "M", value); })
+                         .contains("unquoted YAML value"),
+                     value);
+        QCOMPARE(*setComposeDefault("command: \"--model ${M:-x}\"\n", "M", "/m/tiny #1"), std::string("command: \"--model ${M:-/m/tiny #1}\"\n"));
+        QCOMPARE(*setComposeDefault("command: ['--served', '${M:-x}']\n", "M", "a: b"), std::string("command: ['--served', '${M:-a: b}']\n"));
+        QCOMPARE(*setComposeDefault("s:\n  command: >-\n    --model\n      ${M:-x}\n", "M", "a: b #1"),
+                 std::string("s:\n  command: >-\n    --model\n      ${M:-a: b #1}\n"));
+        QCOMPARE(*setComposeDefault("command: --model ${M:-x}\n", "M", "/m/a#1:b"), std::string("command: --model ${M:-/m/a#1:b}\n"));
         // YAML: block lists become the scalar; appended keys use the first spelling.
         QCOMPARE(setYamlValue("served_model_name:\n  - a\n  - b\nport: 1\n", {"served-model-name", "served_model_name"}, "m", true),
                  std::string("served_model_name: m\nport: 1\n"));
