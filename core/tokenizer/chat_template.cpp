@@ -54,6 +54,7 @@ struct ChatTemplate::Impl {
     fs::path origin;
     bool fallback = false;
     std::unique_ptr<jinja::Template> tmpl;
+    std::shared_ptr<const Impl> toolUse;  // the folder's template named "tool_use", beside "default"
 };
 
 ChatTemplate::ChatTemplate() {
@@ -90,13 +91,25 @@ std::optional<ChatTemplate> ChatTemplate::fromModelFolder(const fs::path& folder
         const auto& t = j["chat_template"];
         if (t.is_string()) return ChatTemplate(t.get<std::string>(), file);
         if (t.is_array()) {
-            // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]
-            const nlohmann::json* chosen = nullptr;
-            for (const auto& entry : t)
-                if (entry.is_object() && entry.value("name", "") == "default" && entry.contains("template")) chosen = &entry;
-            if (!chosen && t.size() == 1 && t[0].is_object() && t[0].contains("template")) chosen = &t[0];
-            if (chosen && (*chosen)["template"].is_string()) return ChatTemplate((*chosen)["template"].get<std::string>(), file);
-            throw Error("lists chat templates but none named \"default\"", file, "name one of the templates \"default\"");
+            // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]: as transformers'
+            // get_chat_template, "tool_use" where tools are given (not None), else "default".
+            auto named = [&](const char* wanted) -> const nlohmann::json* {
+                for (const auto& entry : t)
+                    if (entry.is_object() && entry.value("name", "") == wanted && entry.contains("template") && entry["template"].is_string())
+                        return &entry;
+                return nullptr;
+            };
+            const nlohmann::json* chosen = named("default");
+            const nlohmann::json* toolUse = named("tool_use");
+            // One template under any name, or only "tool_use" beside others: taken for every render
+            // (transformers refuses a render without tools there).
+            if (!chosen && t.size() == 1 && t[0].is_object() && t[0].contains("template") && t[0]["template"].is_string()) chosen = &t[0];
+            if (!chosen) chosen = toolUse;
+            if (!chosen) throw Error("lists chat templates but none named \"default\"", file, "name one of the templates \"default\"");
+            ChatTemplate result((*chosen)["template"].get<std::string>(), file);
+            if (toolUse && toolUse != chosen)  // result's Impl is not shared yet
+                std::const_pointer_cast<Impl>(result.impl_)->toolUse = ChatTemplate((*toolUse)["template"].get<std::string>(), file).impl_;
+            return result;
         }
     }
     return std::nullopt;
@@ -180,6 +193,14 @@ std::string renderWith(const jinja::Template& tmpl, const jinja::Object& vars, c
 
 }  // namespace
 
+const ChatTemplate::Impl& ChatTemplate::templateFor(const ChatVariables& extra) const {
+    const auto tools = extra.find("tools");
+    const bool withTools = tools != extra.end() && nlohmann::ordered_json::accept(tools->second) && !nlohmann::ordered_json::parse(tools->second).is_null();
+    return withTools && impl_->toolUse ? *impl_->toolUse : *impl_;
+}
+
+bool ChatTemplate::hasToolUseTemplate() const noexcept { return impl_->toolUse != nullptr; }
+
 std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt, const ChatVariables& extra) const {
     jinja::Array list;
     for (const auto& m : messages) {
@@ -189,7 +210,8 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
         list.emplace_back(o);
     }
     const jinja::Object vars = renderVariables(variables_, jinja::Value(std::move(list)), addGenerationPrompt, extra);
-    return renderWith(*impl_->tmpl, vars, impl_->origin);
+    const Impl& chosen = templateFor(extra);
+    return renderWith(*chosen.tmpl, vars, chosen.origin);
 }
 
 std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGenerationPrompt, std::string_view extraJson) const {
@@ -208,7 +230,8 @@ std::string ChatTemplate::renderJson(std::string_view messagesJson, bool addGene
     if (!messages.is_array())
         throw Error("messages must be a JSON list of {\"role\": ..., \"content\": ...} objects", {}, "wrap the messages in [ ... ]");
     const jinja::Object vars = renderVariables(variables_, fromJson(messages), addGenerationPrompt, extra);
-    return renderWith(*impl_->tmpl, vars, impl_->origin);
+    const Impl& chosen = templateFor(extra);
+    return renderWith(*chosen.tmpl, vars, chosen.origin);
 }
 
 }  // namespace awq

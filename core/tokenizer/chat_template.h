@@ -34,11 +34,17 @@ public:
     explicit ChatTemplate(std::string source, std::filesystem::path origin = "chat template");
 
     // The template a model folder ships, if any: chat_template.jinja first, then
-    // tokenizer_config.json's "chat_template" (a string, or a list of {name, template} from which
-    // "default" is taken). Throws awq::Error when a file exists but can't be read or parsed.
+    // tokenizer_config.json's "chat_template" (a string, or a list of {name, template}: "default",
+    // and "tool_use" for the renders given tools other than null, as transformers'
+    // get_chat_template picks them; a lone template under any name, or "tool_use" without a
+    // "default", serves every render). Throws awq::Error when a file exists but can't be read or
+    // parsed, or when a list has neither "default" nor "tool_use".
     static std::optional<ChatTemplate> fromModelFolder(const std::filesystem::path& folder);
+    // Whether renders with tools take a separate "tool_use" template.
+    bool hasToolUseTemplate() const noexcept;
 
     bool isFallback() const noexcept;
+    // The default template's source and file (not the tool_use one's).
     const std::string& source() const noexcept;
     const std::filesystem::path& origin() const noexcept;
 
@@ -62,6 +68,7 @@ public:
 
 private:
     struct Impl;
+    const Impl& templateFor(const ChatVariables& extra) const;  // tool_use where tools are given
     std::shared_ptr<const Impl> impl_;
     ChatVariables variables_;  // name -> JSON text
 };

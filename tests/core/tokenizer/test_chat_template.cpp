@@ -7,6 +7,7 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/read_file.h"
+#include "tests/support/error_capture.h"
 #include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
 
@@ -193,11 +194,25 @@ private slots:
         fs::create_directories(dir);
         {
             std::ofstream(dir / "tokenizer_config.json")
-                << R"({"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D{{ messages|length }}"}]})";
+                << R"({"chat_template": [{"name": "tool_use", "template": "T{{ tools|length }}"}, {"name": "default", "template": "D{{ messages|length }}"}]})";
         }
         auto t = awq::ChatTemplate::fromModelFolder(dir);
-        QVERIFY(t.has_value());
+        QVERIFY(t.has_value() && t->hasToolUseTemplate());
         QCOMPARE(t->render({{"user", "a"}, {"assistant", "b"}}, false), std::string("D2"));
+        // As transformers' get_chat_template (Hermes-2-Pro and Command-R ship such lists): "tool_use"
+        // whenever tools is not None, an empty list included (a trial found "default" taken always).
+        QCOMPARE(t->render({{"user", "a"}}, false, {{"tools", R"([{"type": "function", "function": {"name": "f"}}])"}}), std::string("T1"));
+        QCOMPARE(t->renderJson(R"([{"role": "user", "content": "a"}])", false, R"({"tools": []})"), std::string("T0"));
+        QCOMPARE(t->render({{"user", "a"}}, false, {{"tools", "null"}}), std::string("D1"));
+        {  // "tool_use" alone beside another name: it serves every render; neither: refused
+            std::ofstream(dir / "tokenizer_config.json")
+                << R"({"chat_template": [{"name": "rag", "template": "R"}, {"name": "tool_use", "template": "T"}]})";
+        }
+        QCOMPARE(awq::ChatTemplate::fromModelFolder(dir)->render({{"user", "a"}}, false), std::string("T"));
+        {
+            std::ofstream(dir / "tokenizer_config.json") << R"({"chat_template": [{"name": "rag", "template": "R"}, {"name": "x", "template": "X"}]})";
+        }
+        QVERIFY(awq::test::errorMessageOf([&] { awq::ChatTemplate::fromModelFolder(dir); }).contains("none named"));
         {
             std::ofstream(dir / "chat_template.jinja") << "J{{ messages[0].content }}\n";  // wins over the config
         }
