@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -151,6 +152,37 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                  "delete the quantization flag there: vLLM detects AWQ from the model and picks awq_marlin");
 }
 
+// A token count as vLLM's argument parser reads it (vllm/engine/arg_utils.py, human_readable_int):
+// 8192, or a number with a suffix: k / m / g powers of 1000 (decimals allowed: 25.6k), K / M / G
+// powers of 1024 (whole numbers only). nullopt for anything else.
+std::optional<long long> vllmHumanReadableInt(std::string_view value) {
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+    if (value.empty()) return std::nullopt;
+    const char suffix = value.back();
+    const std::string_view decimal = "kmgt", binary = "KMGT";
+    const bool isDecimal = decimal.find(suffix) != std::string_view::npos, isBinary = binary.find(suffix) != std::string_view::npos;
+    std::string_view number = (isDecimal || isBinary) ? value.substr(0, value.size() - 1) : value;
+    const auto whole = [](std::string_view digits) -> std::optional<long long> {
+        long long v = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+        return v;
+    };
+    if (!isDecimal && !isBinary) return whole(number);
+    const std::size_t power = (isDecimal ? decimal : binary).find(suffix) + 1;
+    if (number.empty() || !std::isdigit(static_cast<unsigned char>(number.front())) || number.back() == '.') return std::nullopt;
+    if (isBinary) {
+        const auto v = whole(number);
+        if (!v) return std::nullopt;
+        return *v << (10 * power);
+    }
+    double v = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v, std::chars_format::fixed);
+    if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
+    return static_cast<long long>(v * std::pow(1000.0, double(power)));
+}
+
 // A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
 // but vLLM will start with: longer than the model's context, vLLM refuses to start.
 void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
@@ -162,11 +194,11 @@ void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path&
         } catch (const Error&) {
             continue;  // a ${VAR:?message} without its variable: reported where Compose reads it
         }
-        int tokens = 0;
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), tokens);
-        if (ec != std::errc() || end != value.data() + value.size() || tokens <= derived) continue;
+        const auto tokens = vllmHumanReadableInt(value);
+        if (!tokens || *tokens <= derived) continue;
+        const std::string shown = std::to_string(*tokens) == value ? value : value + " (" + std::to_string(*tokens) + " tokens)";
         addIssue(p, Issue::Severity::Error, "max_model_len_too_long",
-                 file.string() + " line " + std::to_string(flag.line) + " starts vLLM with --max-model-len " + value + ", longer than " + m.name +
+                 file.string() + " line " + std::to_string(flag.line) + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name +
                      "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
                  "lower it there to " + std::to_string(derived) + " or less, or remove it (vLLM then uses the model's)");
     }

@@ -339,6 +339,14 @@ private Q_SLOTS:
         plan = planPromotion(t, w.awq(), w.options());
         i = findIssue(plan, "max_model_len_too_long");
         QVERIFY2(i && i->message.find("--max-model-len 2048, longer than") != std::string::npos, issueList(plan).c_str());
+        // vLLM reads the flag with human_readable_int: 2K = 2048, 1.5k = 1500, 1k = 1000.
+        for (const auto& [written, shown] : {std::pair{"--max-model-len 2K", "2K (2048 tokens)"}, std::pair{"--max-model-len=1.5k", "1.5k (1500 tokens)"}}) {
+            writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", written));
+            i = findIssue(plan = planPromotion(t, w.awq(), w.options()), "max_model_len_too_long");
+            QVERIFY2(i && i->message.find(std::string("--max-model-len ") + shown + ", longer than") != std::string::npos, issueList(plan).c_str());
+        }
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1k"));
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"));
         // Within the context, or commented out: nothing to say.
         writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1000"));
         std::filesystem::remove(t.composeFile.parent_path() / ".env");
