@@ -536,30 +536,38 @@ void addSweep(const RunDocument& d, ReportContent& c) {
 
     // Capacity and cost: what a product team asks of the sweep.
     c.blocks.push_back(heading("Capacity and cost", 2, "capacity"));
-    const std::string slo = s.sloP95Ms ? fmt::fixed(*s.sloP95Ms, 0) + " ms" : std::string("the SLO");
+    // Without a latency SLO there is no "max concurrency under it" to state (a trial found "misses
+    // the p95 SLO of the SLO" for a run that set none).
+    const std::optional<std::string> slo = s.sloP95Ms ? std::optional(fmt::fixed(*s.sloP95Ms, 0) + " ms") : std::nullopt;
     ReportTable cap;
-    cap.header = {"Model", "Knee (concurrency)", "Max concurrency under p95 " + slo,
-                  "Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of " + measuredOn(d)
-                                                                : std::string(" (no price given)"))};
-    cap.rightAligned = {false, true, true, true};
+    cap.header = {"Model", "Knee (concurrency)"};
+    if (slo) cap.header.push_back("Max concurrency under p95 " + *slo);
+    cap.header.push_back("Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of " + measuredOn(d)
+                                                                       : std::string(" (no price given)")));
+    cap.rightAligned = std::vector<bool>(cap.header.size(), true);
+    cap.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models) {
-        cap.rows.push_back({headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); }),
-                            m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : std::string("none"),
-                            opt(m.costPerMillionTokensUsd, fmt::usd)});
+        std::vector<std::string> row = {headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); })};
+        if (slo) row.push_back(m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : std::string("none"));
+        row.push_back(opt(m.costPerMillionTokensUsd, fmt::usd));
+        cap.rows.push_back(std::move(row));
     }
     c.blocks.push_back(table(std::move(cap)));
     for (const auto& [slot, m] : s.models) {
-        std::string line = headerFor(d, slot) + ": ";
-        if (m.maxConcurrencyUnderSlo)
-            line += "serves up to " + std::to_string(*m.maxConcurrencyUnderSlo) + " concurrent requests within the p95 SLO of " + slo;
-        else
-            line += "misses the p95 SLO of " + slo + " even at concurrency 1";
+        std::vector<std::string> parts;
+        if (slo && m.maxConcurrencyUnderSlo)
+            parts.push_back("serves up to " + std::to_string(*m.maxConcurrencyUnderSlo) + " concurrent requests within the p95 SLO of " + *slo);
+        else if (slo)
+            parts.push_back("misses the p95 SLO of " + *slo + " even at concurrency 1");
         if (m.costPerMillionTokensUsd)
-            line += std::string("; ") + fmt::usd(*m.costPerMillionTokensUsd) + " per 1M output tokens" +
-                    (m.maxConcurrencyUnderSlo ? "" : " at its best point");
-        if (m.kneeConcurrency) line += "; throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency);
+            parts.push_back(fmt::usd(*m.costPerMillionTokensUsd) + " per 1M output tokens" + (slo && m.maxConcurrencyUnderSlo ? "" : " at its best point"));
+        if (m.kneeConcurrency) parts.push_back("throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency));
+        if (parts.empty()) continue;
+        std::string line = headerFor(d, slot) + ": " + parts.front();
+        for (std::size_t i = 1; i < parts.size(); ++i) line += "; " + parts[i];
         c.blocks.push_back(paragraph(line + "."));
     }
+    if (!slo) c.blocks.push_back(paragraph("No latency SLO was given (sweep --slo-p95-ms), so no capacity under one is stated."));
     auto a = s.models.find("A");
     auto b = s.models.find("B");
     if (a != s.models.end() && b != s.models.end() && a->second.costPerMillionTokensUsd && b->second.costPerMillionTokensUsd)
@@ -676,7 +684,9 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
 ReportContent buildReportContent(const RunDocument& d) {
     ReportContent c;
     const auto slots = d.slots();
-    if (d.kind == "sweep" || slots.size() == 1)
+    if (d.kind == "sweep" && slots.size() >= 2)
+        c.title = "Concurrency sweep: " + d.modelName(slots[0]) + " vs " + d.modelName(slots[1]);
+    else if (d.kind == "sweep" || slots.size() == 1)
         c.title = (d.kind == "sweep" ? "Concurrency sweep: " : "Run: ") + d.modelName(slots.empty() ? "A" : slots[0]);
     else if (slots.size() >= 2)
         c.title = "Comparison: " + d.modelName(slots[0]) + " vs " + d.modelName(slots[1]);

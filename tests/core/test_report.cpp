@@ -337,6 +337,19 @@ private Q_SLOTS:
         QVERIFY(!html.contains("id=\"battery\""));
         if (pdfExportAvailable()) QVERIFY(!renderPdf(sweep).empty());
 
+        // A sweep of two models without an SLO (as `sweep` writes it by default): nothing is said about
+        // an SLO that was never set (a trial found "misses the p95 SLO of the SLO"), the title names both.
+        const auto noSlo = runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "kind": "sweep",
+            "models": {"A": {"name": "fp"}, "B": {"name": "fp-awq"}}, "settings": {},
+            "sweep": {"slo_p95_ms": null,
+                      "A": {"points": [{"concurrency": 1, "output_tokens_per_s": 50, "latency_ms": {"p95": 5.9}}], "max_concurrency_under_slo": null},
+                      "B": {"points": [{"concurrency": 1, "output_tokens_per_s": 70, "latency_ms": {"p95": 4.1}}], "max_concurrency_under_slo": null}}})",
+                                               "sweep-no-slo.json");
+        const QString md = QString::fromStdString(renderMarkdown(noSlo));
+        QVERIFY2(md.contains("# Concurrency sweep: fp vs fp-awq"), qPrintable(md));
+        QVERIFY2(!md.contains("misses the p95") && !md.contains("Max concurrency under") && !md.contains("the SLO"), qPrintable(md));
+        QVERIFY2(md.contains("No latency SLO was given"), qPrintable(md));
+
         // Battery tests without totals: the totals follow from the tests.
         const auto battery = runDocumentFromJson(R"({"format": "awqbench-run", "version": 1,
             "battery": {"tests": [{"id": "t1", "results": {"A": {"seconds": 1.5, "loop_detected": true}}},
