@@ -183,6 +183,38 @@ std::optional<long long> vllmHumanReadableInt(std::string_view value) {
     return static_cast<long long>(v * std::pow(1000.0, double(power)));
 }
 
+// Whether vLLM can split the model `tp` ways: its heads, and each AWQ group whole on one GPU.
+// `what` names where the size comes from ("tensor-parallel size 2", "compose.yml line 9 starts vLLM
+// with tensor-parallel size 2").
+void checkTensorParallelSplit(PromotionPlan& p, const ModelInfo& m, int tp, const std::string& what) {
+    const ModelConfig& c = m.config;
+    if (!tensorParallelDividesHeads(c, tp))
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_heads",
+                 what + " does not divide " + m.name + "'s " + std::to_string(c.numHeads) + " attention heads / " + std::to_string(c.numKvHeads) +
+                     " KV heads",
+                 "use a tensor-parallel size that divides both (or a multiple of the KV heads when it exceeds them)");
+    else if (const std::string slice = awqSliceProblem(c, tp); !slice.empty())
+        addIssue(p, Issue::Severity::Error, "tensor_parallel_awq_groups",
+                 what + " cannot split " + m.name + ": " + slice + " (vLLM refuses to load it: \"The input size is not aligned with the quantized weight shape\")",
+                 "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
+}
+
+// A tensor-parallel size the compose command (or its .env) starts vLLM with, which the promotion
+// does not write: checked as the target's own is (a trial found -tp 2 let through).
+void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
+    for (const auto& flag : tensorParallelFlags(text)) {
+        std::string value;
+        try {
+            value = interpolateCompose(flag.value, variables);
+        } catch (const Error&) {
+            continue;
+        }
+        const auto tp = vllmHumanReadableInt(value);
+        if (!tp || *tp < 1 || *tp > 4096) continue;
+        checkTensorParallelSplit(p, m, int(*tp), file.string() + " line " + std::to_string(flag.line) + " starts vLLM with tensor-parallel size " + value + ", which");
+    }
+}
+
 // A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
 // but vLLM will start with: longer than the model's context, vLLM refuses to start.
 void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
@@ -376,16 +408,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         }
     }
     const int tp = s.tensorParallelSize;
-    if (!tensorParallelDividesHeads(c, tp))
-        addIssue(p, Issue::Severity::Error, "tensor_parallel_heads",
-                 "tensor-parallel size " + std::to_string(tp) + " does not divide " + m.name + "'s " + std::to_string(c.numHeads) +
-                     " attention heads / " + std::to_string(c.numKvHeads) + " KV heads",
-                 "use a tensor-parallel size that divides both (or a multiple of the KV heads when it exceeds them)");
-    else if (const std::string slice = awqSliceProblem(c, tp); !slice.empty())
-        addIssue(p, Issue::Severity::Error, "tensor_parallel_awq_groups",
-                 "tensor-parallel size " + std::to_string(tp) + " cannot split " + m.name + ": " + slice +
-                     " (vLLM refuses to load it: \"The input size is not aligned with the quantized weight shape\")",
-                 "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
+    checkTensorParallelSplit(p, m, tp, "tensor-parallel size " + std::to_string(tp));
 
     if (gpuBytes == 0) {
         s.maxModelLen = context;
@@ -481,11 +504,14 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const ComposeLookup variables = composeVariables(t);
         checkMaxModelLenFlags(p, m, t.composeFile, compose, variables);
         checkMaxModelLenFlags(p, m, t.envFile, env, variables);
+        checkTensorParallelFlags(p, m, t.composeFile, compose, variables);
+        checkTensorParallelFlags(p, m, t.envFile, env, variables);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
     checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
+    checkTensorParallelFlags(p, m, t.composeFile, compose, composeVariables(t));
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;
     try {

@@ -488,11 +488,16 @@ std::vector<int> forcedAwqKernelLines(std::string_view text) {
     return out;
 }
 
-std::vector<FlagValue> maxModelLenFlags(std::string_view text) {
+std::vector<FlagValue> commandFlagValues(std::string_view text, std::initializer_list<std::string_view> flags) {
     std::vector<FlagValue> out;
-    forEachFlagValue(commandTokens(text), {"--max-model-len", "--max_model_len"},
-                     [&](int line, const std::string& value) { out.push_back({line, value}); });
+    forEachFlagValue(commandTokens(text), flags, [&](int line, const std::string& value) { out.push_back({line, value}); });
     return out;
+}
+
+std::vector<FlagValue> maxModelLenFlags(std::string_view text) { return commandFlagValues(text, {"--max-model-len", "--max_model_len"}); }
+
+std::vector<FlagValue> tensorParallelFlags(std::string_view text) {
+    return commandFlagValues(text, {"--tensor-parallel-size", "--tensor_parallel_size", "-tp"});
 }
 
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName) {

@@ -50,6 +50,8 @@ struct FlagValue {
     std::string value;
 };
 std::vector<FlagValue> maxModelLenFlags(std::string_view text);
+// The same for vLLM's tensor-parallel size (--tensor-parallel-size, -tp).
+std::vector<FlagValue> tensorParallelFlags(std::string_view text);
 
 // Unified diff (3 lines of context) from `before` to `after`; empty when equal.
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName);

@@ -353,6 +353,22 @@ private Q_SLOTS:
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"));
     }
 
+    // A tensor-parallel size the compose command sets itself is checked as the target's (a trial
+    // found -tp 3 on a 4-head model promoted without a word; vLLM refuses to start).
+    void composeTensorParallelFlagIsChecked() {
+        World w;
+        auto t = w.composeTarget(false);
+        const std::string original = readText(t.composeFile);
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1024 -tp 3"));
+        auto plan = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(plan, "tensor_parallel_heads");
+        QVERIFY2(i && plan.blocked() && i->message.find("line 18 starts vLLM with tensor-parallel size 3, which does not divide") != std::string::npos,
+                 issueList(plan).c_str());
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1024 --tensor-parallel-size=${TP:-1}"));
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!findIssue(plan, "tensor_parallel_heads") && !findIssue(plan, "tensor_parallel_awq_groups"), issueList(plan).c_str());
+    }
+
     // The command in Compose's exec form: a YAML list whose items hold a flag and its value apart
     // (block list, flow list), as many vLLM compose files write it. The flags are read there too.
     void composeCommandAsAListIsChecked() {
