@@ -109,46 +109,178 @@ void addShortMount(const std::string& spec, const fs::path& composeDir, const Co
     if (isBindSource(host) && !container.empty() && container[0] == '/') out.push_back({hostFolder(host, composeDir), fs::path(container)});
 }
 
-// The mounts of one service block: lines[begin, end) at deeper indentation than the service name.
-void serviceMounts(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, const fs::path& composeDir,
-                   const ComposeLookup& lookup, std::vector<PathMapping>& out) {
-    if (begin >= end) return;
-    const int keyIndent = lines[begin].indent;
-    for (std::size_t i = begin; i < end; ++i) {
-        const auto kv = keyValue(lines[i].body);
-        if (lines[i].indent != keyIndent || !kv || kv->first != "volumes" || !kv->second.empty()) continue;
-        // List items: deeper than the key, or at its indentation starting with "- " (both are YAML).
-        std::string source, target, type;
-        auto flushLong = [&] {
-            const auto host = interpolated(source, lookup), container = interpolated(target, lookup);
-            if (host && container && !container->empty() && (*container)[0] == '/' && !host->empty() &&
-                (type == "bind" || (type.empty() && isBindSource(*host))))
-                out.push_back({hostFolder(*host, composeDir), fs::path(*container)});
-            source.clear(), target.clear(), type.clear();
-        };
-        for (std::size_t j = i + 1; j < end; ++j) {
-            const auto& l = lines[j];
-            const bool item = l.body.rfind("- ", 0) == 0 || l.body == "-";
-            if (l.indent < keyIndent || (l.indent == keyIndent && !item)) break;
-            std::string body = l.body;
-            if (item) {
-                flushLong();
-                body = body.size() > 2 ? body.substr(2) : "";
-                while (!body.empty() && body.front() == ' ') body.erase(0, 1);
-                if (!keyValue(body)) {
-                    addShortMount(unquoted(body), composeDir, lookup, out);
-                    continue;
-                }
-            }
-            if (const auto field = keyValue(body)) {
-                if (field->first == "source") source = field->second;
-                if (field->first == "target") target = field->second;
-                if (field->first == "type") type = field->second;
-            }
+void addLongMount(const std::string& source, const std::string& target, const std::string& type, const fs::path& composeDir,
+                  const ComposeLookup& lookup, std::vector<PathMapping>& out) {
+    const auto host = interpolated(source, lookup), container = interpolated(target, lookup);
+    if (host && container && !container->empty() && (*container)[0] == '/' && !host->empty() && (type == "bind" || (type.empty() && isBindSource(*host))))
+        out.push_back({hostFolder(*host, composeDir), fs::path(*container)});
+}
+
+// The items of a flow collection's inside ("a, {b: c}, 'd, e'"), split at its top-level commas.
+std::vector<std::string> flowItems(const std::string& inside) {
+    std::vector<std::string> out;
+    std::string item;
+    char quote = 0;
+    int depth = 0;
+    auto flush = [&] {
+        const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+        item.clear();
+    };
+    for (const char c : inside) {
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            ++depth;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        } else if (c == ',' && depth == 0) {
+            flush();
+            continue;
         }
-        flushLong();
+        item += c;
+    }
+    flush();
+    return out;
+}
+
+// One volumes entry written inline: "HOST:CONTAINER[:MODE]" or {type: bind, source: ..., target: ...}.
+void addInlineMount(const std::string& text, const fs::path& composeDir, const ComposeLookup& lookup, std::vector<PathMapping>& out) {
+    if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
+        std::string source, target, type;
+        for (const auto& field : flowItems(text.substr(1, text.size() - 2)))
+            if (const auto kv = keyValue(field)) {
+                if (kv->first == "source") source = kv->second;
+                if (kv->first == "target") target = kv->second;
+                if (kv->first == "type") type = kv->second;
+            }
+        addLongMount(source, target, type, composeDir, lookup, out);
         return;
     }
+    addShortMount(unquoted(text), composeDir, lookup, out);
+}
+
+// A flow collection that starts in `value` at lines[at] and may go on over the lines below, whole.
+std::string flowText(const std::vector<YamlLine>& lines, std::size_t at, std::size_t end, std::string value) {
+    auto balanced = [](const std::string& t) {
+        int depth = 0;
+        char quote = 0;
+        for (const char c : t) {
+            if (quote) quote = c == quote ? 0 : quote;
+            else if (c == '"' || c == '\'') quote = c;
+            else if (c == '[' || c == '{') ++depth;
+            else if (c == ']' || c == '}') --depth;
+        }
+        return depth <= 0;
+    };
+    for (std::size_t j = at + 1; !balanced(value) && j < end; ++j) value += " " + lines[j].body;
+    return value;
+}
+
+// The line that defines YAML anchor `name` (`key: &name ...` or `- &name ...`) and what follows the
+// anchor on it; nullopt when none does.
+std::optional<std::pair<std::size_t, std::string>> findAnchor(const std::vector<YamlLine>& lines, const std::string& name) {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string& b = lines[i].body;
+        for (std::size_t at = b.find('&'); at != std::string::npos; at = b.find('&', at + 1)) {
+            if (at > 0 && b[at - 1] != ' ' && b[at - 1] != '-') continue;
+            const std::size_t after = at + 1 + name.size();
+            if (b.compare(at + 1, name.size(), name) != 0 || (after < b.size() && b[after] != ' ')) continue;
+            std::string rest = after < b.size() ? b.substr(after) : "";
+            while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+            return std::pair{i, rest};
+        }
+    }
+    return std::nullopt;
+}
+
+// The block under lines[i]: the lines after it that are indented deeper.
+std::size_t blockEnd(const std::vector<YamlLine>& lines, std::size_t i) {
+    std::size_t j = i + 1;
+    while (j < lines.size() && lines[j].indent > lines[i].indent) ++j;
+    return j;
+}
+
+void serviceMounts(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, const fs::path& composeDir,
+                   const ComposeLookup& lookup, std::vector<PathMapping>& out, int depth = 0);
+
+// A `volumes:` whose value is `value` on lines[i] (the key at keyIndent): a block list below it,
+// a flow list, or an alias of an anchored one (`*name`).
+void volumesOf(const std::vector<YamlLine>& lines, std::size_t i, std::size_t end, int keyIndent, std::string value, const fs::path& composeDir,
+               const ComposeLookup& lookup, std::vector<PathMapping>& out, int depth) {
+    if (value.rfind("&", 0) == 0) {  // `volumes: &name ...`: the anchor changes nothing here
+        const auto space = value.find(' ');
+        value = space == std::string::npos ? "" : value.substr(space + 1);
+    }
+    if (value.rfind("*", 0) == 0) {
+        const auto anchor = findAnchor(lines, value.substr(1));
+        if (anchor && depth < 8) volumesOf(lines, anchor->first, blockEnd(lines, anchor->first), lines[anchor->first].indent, anchor->second,
+                                           composeDir, lookup, out, depth + 1);
+        return;
+    }
+    if (!value.empty() && value.front() == '[') {
+        const std::string flow = flowText(lines, i, end, value);
+        const auto close = flow.rfind(']');
+        if (close != std::string::npos)
+            for (const auto& item : flowItems(flow.substr(1, close - 1))) addInlineMount(item, composeDir, lookup, out);
+        return;
+    }
+    if (!value.empty()) return;
+    // List items: deeper than the key, or at its indentation starting with "- " (both are YAML).
+    std::string source, target, type;
+    auto flushLong = [&] {
+        addLongMount(source, target, type, composeDir, lookup, out);
+        source.clear(), target.clear(), type.clear();
+    };
+    for (std::size_t j = i + 1; j < end; ++j) {
+        const auto& l = lines[j];
+        const bool item = l.body.rfind("- ", 0) == 0 || l.body == "-";
+        if (l.indent < keyIndent || (l.indent == keyIndent && !item)) break;
+        std::string body = l.body;
+        if (item) {
+            flushLong();
+            body = body.size() > 2 ? body.substr(2) : "";
+            while (!body.empty() && body.front() == ' ') body.erase(0, 1);
+            if (!keyValue(body)) {
+                addInlineMount(body.rfind("{", 0) == 0 ? flowText(lines, j, end, body) : body, composeDir, lookup, out);
+                continue;
+            }
+        }
+        if (const auto field = keyValue(body)) {
+            if (field->first == "source") source = field->second;
+            if (field->first == "target") target = field->second;
+            if (field->first == "type") type = field->second;
+        }
+    }
+    flushLong();
+}
+
+// The mounts of one service block: lines[begin, end) at deeper indentation than the service name.
+// Its own `volumes:`, else those of the mappings it merges (`<<: *base`, `<<: [*a, *b]`).
+void serviceMounts(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, const fs::path& composeDir,
+                   const ComposeLookup& lookup, std::vector<PathMapping>& out, int depth) {
+    if (begin >= end) return;
+    const int keyIndent = lines[begin].indent;
+    std::vector<std::string> merged;
+    for (std::size_t i = begin; i < end; ++i) {
+        if (lines[i].indent != keyIndent) continue;
+        const auto kv = keyValue(lines[i].body);
+        if (!kv && lines[i].body.rfind("<<:", 0) == 0) {  // keyValue reads keys of word characters only
+            std::string v = lines[i].body.substr(3);
+            for (const auto& a : flowItems(v.find('[') != std::string::npos ? v.substr(v.find('[') + 1, v.rfind(']') - v.find('[') - 1) : v))
+                if (a.rfind("*", 0) == 0) merged.push_back(a.substr(1));
+            continue;
+        }
+        if (!kv || kv->first != "volumes") continue;
+        volumesOf(lines, i, end, keyIndent, kv->second, composeDir, lookup, out, depth);
+        return;
+    }
+    if (depth >= 8) return;
+    for (const auto& name : merged)
+        if (const auto anchor = findAnchor(lines, name); anchor && anchor->second.empty())
+            serviceMounts(lines, anchor->first + 1, blockEnd(lines, anchor->first), composeDir, lookup, out, depth + 1);
 }
 
 bool mentions(const std::vector<YamlLine>& lines, std::size_t begin, std::size_t end, std::string_view variable) {

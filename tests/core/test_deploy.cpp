@@ -755,6 +755,23 @@ private Q_SLOTS:
         QCOMPARE(*containerPathFor({{"/srv", "/s"}, {"/srv/pool", "/models"}}, "/srv/pool/m"), fs::path("/models/m"));  // the longest wins
         QCOMPARE(*hostPathFor(mounts, "/models/m"), fs::path("/srv/pool/m"));
 
+        // The same mounts in flow style, through an alias and through a merge key (a trial found each
+        // read as "no bind mounts" and the host path written into the .env).
+        const std::vector<PathMapping> pool{{"/srv/pool", "/models"}};
+        const std::string head = "services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/x}\n";
+        QVERIFY(composeBindMounts(head + "    volumes: [\"/srv/pool:/models:ro\", named:/data]\n", "/stack", "PRIME_MODEL_PATH") == pool);
+        QVERIFY(composeBindMounts(head + "    volumes: [\n      /srv/pool:/models,\n    ]\n", "/stack", "PRIME_MODEL_PATH") == pool);
+        QVERIFY(composeBindMounts(head + "    volumes:\n      - {type: bind, source: /srv/pool, target: /models, read_only: true}\n", "/stack",
+                                  "PRIME_MODEL_PATH") == pool);
+        QVERIFY(composeBindMounts("x-vols: &vols\n  - /srv/pool:/models:ro\n" + head + "    volumes: *vols\n", "/stack", "PRIME_MODEL_PATH") == pool);
+        QVERIFY(composeBindMounts("x-base: &base\n  image: vllm\n  volumes:\n    - /srv/pool:/models:ro\n" + head + "    <<: *base\n", "/stack",
+                                  "PRIME_MODEL_PATH") == pool);
+        QVERIFY(composeBindMounts("x-base: &base\n  volumes: [/srv/pool:/models]\nx-gpu: &gpu\n  runtime: nvidia\n" + head + "    <<: [*gpu, *base]\n",
+                                  "/stack", "PRIME_MODEL_PATH") == pool);
+        // The service's own volumes win over the merged ones, as YAML's merge key says.
+        QVERIFY((composeBindMounts("x-base: &base\n  volumes: [/srv/pool:/models]\n" + head + "    <<: *base\n    volumes: [/srv/own:/own]\n", "/stack",
+                                   "PRIME_MODEL_PATH") == std::vector<PathMapping>{{"/srv/own", "/own"}}));
+
         // A compose service that mounts the pool gets the container path and no warning.
         World w;
         auto t = w.composeTarget(false);
