@@ -19,6 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// 4 for 4.0, 1.5 for 1.5 (std::to_string prints 4.000000).
+std::string shortNumber(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
 std::string quantLabel(const QuantizationConfig& q) {
     if (q.method == QuantMethod::None) return "-";
     std::string s = std::string(quantMethodName(q.method == QuantMethod::Other ? QuantMethod::Other : q.method));
@@ -131,10 +138,10 @@ void printShow(const CatalogEntry& e, int context) {
               << "vocab:        " << c.vocabSize << "\ncontext:      " << c.maxPositions
               << (c.maxPositionsDefaulted ? " (config.json has no max_position_embeddings: the " + c.architectureClass + " default)" : "") << "\n"
               << "rope:         theta " << c.rope.theta << ", " << c.rope.type
-              << (c.rope.factor != 1.0 ? ", factor " + std::to_string(c.rope.factor) : "")
+              << (c.rope.factor != 1.0 ? ", factor " + shortNumber(c.rope.factor) : "")
               << (c.rope.originalMaxPositions > 0 ? ", original context " + std::to_string(c.rope.originalMaxPositions) : "")
               << " (vLLM context " << vllmDerivedMaxModelLen(c) << ")\n"
-              << "sliding win:  " << (c.slidingWindow ? std::to_string(*c.slidingWindow) : "-") << "\n"
+              << "sliding win:  " << (c.slidingWindow ? slidingWindowSummary(c) : std::string("-")) << "\n"
               << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no") << "\n"
               << "tokenizer:    " << (!m.hasTokenizer ? "missing" : m.tokenizerError.empty() ? "tokenizer.json" : "tokenizer.json, broken (see the warning)") << "\n"
               << "chat template:" << (m.hasChatTemplate ? " " + m.chatTemplateSource : " none") << "\n"

@@ -2,6 +2,7 @@
 
 #include "core/model/model_files.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
@@ -453,6 +454,20 @@ ModelConfig loadModelConfig(const fs::path& modelFolder) {
     if (!text)
         throw Error("missing config.json", modelFolder, "copy the model's config.json from its source (Hugging Face repo) into the folder");
     return parseModelConfig(*text, modelFolder / "config.json");
+}
+
+std::string slidingWindowSummary(const ModelConfig& c) {
+    if (!c.slidingWindow) return {};
+    const std::string window = std::to_string(*c.slidingWindow);
+    std::vector<int> sliding;
+    for (std::size_t i = 0; i < c.slidingLayers.size(); ++i)
+        if (c.slidingLayers[i]) sliding.push_back(int(i));
+    if (c.slidingLayers.empty() || sliding.size() == c.slidingLayers.size()) return window;
+    std::string list;
+    for (std::size_t i = 0; i < sliding.size() && i < 8; ++i) list += (i ? ", " : "") + std::to_string(sliding[i]);
+    if (sliding.size() > 8) list += ", ...";
+    return window + " on " + format::counted(sliding.size(), "layer") + " (" + list + ") of " + std::to_string(c.slidingLayers.size()) +
+           "; the rest full attention";
 }
 
 }  // namespace awq

@@ -89,6 +89,10 @@ struct ModelConfig {
     bool everyLayerSlides() const;  // the KV cache of every layer is bounded by the window
 };
 
+// The sliding window for people: "4096" where every layer uses it, "16 on 1 layer (1) of 2; the rest
+// full attention" where only some do; "" without one.
+std::string slidingWindowSummary(const ModelConfig& c);
+
 // Parses config.json text; `source` names the file in errors. Throws awq::Error for malformed JSON
 // or missing required fields, and for a rope type or rope parameter we cannot compute as transformers
 // does (the message names the key); an unknown architecture is not an error here (Architecture::Unknown).

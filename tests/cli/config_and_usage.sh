@@ -70,6 +70,11 @@ expect 0 "unsupported: config.json hidden_act is \"gelu\": the built-in engine c
 expect 0 "status: +unsupported by the built-in engine .*$GEMV/config.json: quantization_config.version is \"gemv\"" "$CLI" models show "$GEMV"
 expect 0 "\"unsupported\": \"hidden_act is \\\\\"gelu\\\\\"" "$CLI" models show "$D/gelu" --json
 expect 0 "context: +32768 \(config.json has no max_position_embeddings: the Qwen2ForCausalLM default\)" "$CLI" models show "$D/no-max"
+# Per-layer sliding windows (realworld/qwen2-sliding-layers): show says which layers slide (a trial
+# read "sliding win: 16" for a config where only layer 1 does).
+cp -r "$M/qwen2-random" "$D/layer1-sliding" && chmod -R u+w "$D/layer1-sliding"
+cp "$SHARED/realworld/qwen2-sliding-layers/config-layer1-sliding.json" "$D/layer1-sliding/config.json"
+expect 0 "sliding win: +16 on 1 layer \(1\) of 2; the rest full attention" "$CLI" models show "$D/layer1-sliding"
 expect 0 "status: +ok|1 model\(s\), 0 broken" "$CLI" models list "$M/qwen2-random"
 grep -q "unsupported" "$D/out.txt" && fail "qwen2-random is listed as unsupported"
 

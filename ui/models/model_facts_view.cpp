@@ -123,7 +123,7 @@ void ModelFactsView::showHuggingFace(const CatalogEntry& entry, const ModelInfo&
     add(attn, tr("RoPE"), ropeText(c.rope));
     add(attn, tr("q/k/v bias"), yesNo(c.attentionBias));
     add(attn, tr("q/k norm"), yesNo(c.qkNorm));
-    add(attn, tr("Sliding window"), c.slidingWindow ? formatInteger(*c.slidingWindow) : tr("none"));
+    add(attn, tr("Sliding window"), c.slidingWindow ? QString::fromStdString(slidingWindowSummary(c)) : tr("none"));
 
     QTreeWidgetItem* tok = group(tr("Tokenizer and templates"));
     if (info.tokenizerError.empty())
