@@ -62,6 +62,14 @@ void writeKeepingMode(const fs::path& path, const std::string& text) {
     AtomicFileWriter w(file);
     w.write(text);
     if (had) fs::permissions(w.tempPath(), perms, ec);
+    // A new script (the command file starts "#!/bin/sh"): runnable as it says, where it may be read.
+    else if (text.rfind("#!", 0) == 0) {
+        const auto readable = fs::status(w.tempPath(), ec).permissions();
+        fs::perms exec = fs::perms::owner_exec;
+        if ((readable & fs::perms::group_read) != fs::perms::none) exec |= fs::perms::group_exec;
+        if ((readable & fs::perms::others_read) != fs::perms::none) exec |= fs::perms::others_exec;
+        fs::permissions(w.tempPath(), exec, fs::perm_options::add, ec);
+    }
     w.commit();
 }
 

@@ -252,6 +252,13 @@ private Q_SLOTS:
         QCOMPARE(readText(t2.commandFile), "#!/bin/sh\nset -e\n# start\nexec " + plan2.command + "\n");
         QVERIFY(plan2.command.find("--dtype bfloat16") != std::string::npos);
         QVERIFY(plan2.command.find("--quantization") == std::string::npos);
+
+        // A command file the promotion creates is a script that runs (a trial found it 0644).
+        auto t3 = t;
+        t3.commandFile = w.root / "new-serve.sh";
+        applyPromotion(planPromotion(t3, w.fp16(), w.options()), w.state);
+        QVERIFY(readText(t3.commandFile).rfind("#!/bin/sh\n", 0) == 0);
+        QVERIFY((fs::status(t3.commandFile).permissions() & fs::perms::owner_exec) != fs::perms::none);
     }
 
     // The file's own settings that the promotion replaces are said, with how to keep them (the
