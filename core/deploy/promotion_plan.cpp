@@ -18,6 +18,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -174,13 +175,15 @@ std::optional<long long> vllmHumanReadableInt(std::string_view value) {
     if (number.empty() || !std::isdigit(static_cast<unsigned char>(number.front())) || number.back() == '.') return std::nullopt;
     if (isBinary) {
         const auto v = whole(number);
-        if (!v) return std::nullopt;
+        if (!v || *v > (std::numeric_limits<long long>::max() >> (10 * power))) return std::nullopt;
         return *v << (10 * power);
     }
     double v = 0;
     const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v, std::chars_format::fixed);
     if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
-    return static_cast<long long>(v * std::pow(1000.0, double(power)));
+    const double tokens = v * std::pow(1000.0, double(power));
+    if (!(tokens < 9e18)) return std::nullopt;
+    return static_cast<long long>(tokens);
 }
 
 // Whether vLLM can split the model `tp` ways: its heads, and each AWQ group whole on one GPU.
