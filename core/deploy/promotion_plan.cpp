@@ -204,39 +204,44 @@ void checkTensorParallelSplit(PromotionPlan& p, const ModelInfo& m, int tp, cons
 
 // A tensor-parallel size the compose command (or its .env) starts vLLM with, which the promotion
 // does not write: checked as the target's own is (a trial found -tp 2 let through).
-void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
-    for (const auto& flag : tensorParallelFlags(text)) {
-        std::string value;
-        try {
-            value = interpolateCompose(flag.value, variables);
-        } catch (const Error&) {
-            continue;
-        }
-        const auto tp = vllmHumanReadableInt(value);
+void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
+    for (const auto& flag : flags) {
+        const auto tp = vllmHumanReadableInt(flag.value);
         if (!tp || *tp < 1 || *tp > 4096) continue;
-        checkTensorParallelSplit(p, m, int(*tp), file.string() + " line " + std::to_string(flag.line) + " starts vLLM with tensor-parallel size " + value + ", which");
+        checkTensorParallelSplit(p, m, int(*tp), file.string() + " line " + std::to_string(flag.line) + " starts vLLM with tensor-parallel size " + flag.value + ", which");
     }
 }
 
 // A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
 // but vLLM will start with: longer than the model's context, vLLM refuses to start.
-void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
+void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
     const int derived = vllmDerivedMaxModelLen(m.config);
-    for (const auto& flag : maxModelLenFlags(text)) {
-        std::string value;
-        try {
-            value = interpolateCompose(flag.value, variables);
-        } catch (const Error&) {
-            continue;  // a ${VAR:?message} without its variable: reported where Compose reads it
-        }
+    for (const auto& [line, value] : flags) {
         const auto tokens = vllmHumanReadableInt(value);
         if (!tokens || *tokens <= derived) continue;
         const std::string shown = std::to_string(*tokens) == value ? value : value + " (" + std::to_string(*tokens) + " tokens)";
         addIssue(p, Issue::Severity::Error, "max_model_len_too_long",
-                 file.string() + " line " + std::to_string(flag.line) + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name +
+                 file.string() + " line " + std::to_string(line) + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name +
                      "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
                  "lower it there to " + std::to_string(derived) + " or less, or remove it (vLLM then uses the model's)");
     }
+}
+
+// The flags of a compose command (or its .env) that the promotion does not write but vLLM starts
+// with, their ${...} resolved as Compose would (one it cannot resolve is reported where Compose reads it).
+void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
+    const auto resolved = [&](std::vector<FlagValue> flags) {
+        std::vector<FlagValue> out;
+        for (const auto& f : flags) {
+            try {
+                out.push_back({f.line, interpolateCompose(f.value, variables)});
+            } catch (const Error&) {  // a ${VAR:?message} without its variable
+            }
+        }
+        return out;
+    };
+    checkMaxModelLenFlags(p, m, file, resolved(maxModelLenFlags(text)));
+    checkTensorParallelFlags(p, m, file, resolved(tensorParallelFlags(text)));
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -505,16 +510,13 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
         const ComposeLookup variables = composeVariables(t);
-        checkMaxModelLenFlags(p, m, t.composeFile, compose, variables);
-        checkMaxModelLenFlags(p, m, t.envFile, env, variables);
-        checkTensorParallelFlags(p, m, t.composeFile, compose, variables);
-        checkTensorParallelFlags(p, m, t.envFile, env, variables);
+        checkCommandFlags(p, m, t.composeFile, compose, variables);
+        checkCommandFlags(p, m, t.envFile, env, variables);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
-    checkMaxModelLenFlags(p, m, t.composeFile, compose, composeVariables(t));
-    checkTensorParallelFlags(p, m, t.composeFile, compose, composeVariables(t));
+    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t));
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;
     try {
