@@ -112,26 +112,30 @@ constexpr int kAwqRepackedMaxM = 32;
 // and reads an fp16 copy of the weight. Weights rounded as fp16((q - z) * s), fp32 accumulation;
 // K split across blocks when `workspace` holds awqRepackedPrefillWorkspaceBytes() bytes
 // (fixed-order reduction: deterministic), one split otherwise. x and y 16-byte aligned.
-// awqRepackedPrefillGemmApplies(): the shapes and rows it takes (up to kAwqRepackedPrefillMaxM
-// rows; sm_80 or newer), unless AWQBENCH_PREFILL_GEMM=0.
+// awqRepackedPrefillGemmApplies(): the shapes and rows it takes (sm_80 or newer), unless
+// AWQBENCH_PREFILL_GEMM=0: up to kAwqRepackedPrefillMaxM rows everywhere; on compute capability 9.0
+// also up to kAwqRepackedWidePrefillAllM rows on every shape and up to kAwqRepackedWidePrefillMaxM
+// where the 128 x 256 wgmma kernel leaves at least 4096 inputs to a K split (measured at
+// awqRepackedPrefillGemmApplies in awq_repacked_prefill.cu); dequantize + cuBLAS elsewhere.
 // variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
-// depends on it, so pass the same variant to both calls). The count is 5 on compute capability 9.0
-// with the sm_90a kernels built (3 and 4 are the wgmma ones), else 3.
-// On compute capability 9.0 (H100 / H200), where the build targets sm_90, 33..128 rows take
+// depends on it, so pass the same variant to both calls). The count is 6 on compute capability 9.0
+// with the sm_90a kernels built (3, 4 and 5 are the wgmma ones), else 3.
+// On compute capability 9.0 (H100 / H200), where the build targets sm_90, 33 rows and more take
 // Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers
 // as the A operand, x staged in shared memory as B, both brought in by a producer warp's bulk
 // copies; they need the workspace (the permuted copy of x), and run mma.sync kernels without it.
 // Measured on an H200 (awq_gemm_bench, Llama-3-8B gate|up 4096 -> 28672, cold L2): 32 rows 49 us
 // (cuBLAS fp16 60 us, awqRepackedGemm 97 us), 64 rows 36 us with wgmma (cuBLAS fp16 62), 128 rows
-// 56 us with wgmma, 127 with mma.sync (cuBLAS fp16 67 us, dequantize + cuBLAS 160 us). Past 128
-// rows dequantize + cuBLAS takes over (kAwqRepackedPrefillMaxM): at 256 rows the wgmma kernel of
-// session 22 lost on q|k|v and o (50 / 30 us against 40 / 25), and at 2048 rows the current one
-// runs at ~510-580 TFLOPS against cuBLAS's ~630-700 (gate|up 945 us against dequantize + cuBLAS 851).
+// 56 us with wgmma, 127 with mma.sync (cuBLAS fp16 67 us, dequantize + cuBLAS 160 us), 256 rows
+// 105 us (cuBLAS fp16 93, dequantize + cuBLAS 187), 1024 rows 368-425 us (cuBLAS fp16 374,
+// dequantize + cuBLAS 463).
 // From kAwqRepackedPrefillMinM rows on the engine takes this kernel over awqRepackedGemm (gate|up
 // at 16 rows: 48 us against 76).
 constexpr int kAwqRepackedPrefillMinM = 9;
 constexpr int kAwqRepackedPrefillMaxM = 128;
+constexpr int kAwqRepackedWidePrefillAllM = 256;
+constexpr int kAwqRepackedWidePrefillMaxM = 1024;
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize);
 std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant = -1);
 cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,

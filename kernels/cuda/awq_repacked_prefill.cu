@@ -305,10 +305,13 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // does not get its multiprocessors at once); 128-output wgmma blocks (TilesPerWarp 1) for the
 // narrow linears: o at 128 rows 20.6 against 22.7 but q|k|v 32.7 against 26.1, engine TTFT at
 // prompt 128 unchanged (8.6-8.9 ms against 8.4-8.7).
+// Session 24: 128 x 256 wgmma blocks (variant 5) for more than 128 rows (numbers at
+// awqRepackedPrefillGemmApplies below and in sm90/); at 128 rows they lose to 256 x 128 (gate|up 93
+// against 57 us: half the blocks).
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
-                                         "wgmma 256x128/8w x1"};
+                                         "wgmma 256x128/8w x1", "wgmma 128x256/8w x1"};
 constexpr int kMmaSyncVariants = 3;
-constexpr int kVariants = 5;
+constexpr int kVariants = 6;
 
 // The wgmma variants where this build and device have them (sm_90a code, compute 9.0).
 int variantsHere() { return prefill_detail::wgmmaPrefillAvailable() ? kVariants : kMmaSyncVariants; }
@@ -320,25 +323,26 @@ auto withVariant(int variant, F&& f) {
     case 1: return f(Busy64{});
     case 3: return f(Wgmma<2, 64>{});
     case 4: return f(Wgmma<2, 128>{});
+    case 5: return f(Wgmma<1, 256>{});
     default: return f(Wide128{});
     }
 }
 
 // The variant for M rows (the fastest over a layer's linears in awq_gemm_bench's prefill table),
-// on the current device (wgmma where it has them); AWQBENCH_PREFILL_VARIANTS=a,b,c overrides the
-// picks for M <= 32, <= 64 and above (for measuring; ignored where one is not compiled in).
+// on the current device (wgmma where it has them); AWQBENCH_PREFILL_VARIANTS=a,b,c,d overrides the
+// picks for M <= 32, <= 64, <= 128 and above (for measuring; ignored where one is not compiled in).
 int variantFor(int M) {
-    static const std::array<int, 3> overridden = [] {
-        std::array<int, 3> p{-1, -1, -1};
+    static const std::array<int, 4> overridden = [] {
+        std::array<int, 4> p{-1, -1, -1, -1};
         if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
-            if (int a, b, c; std::sscanf(v, "%d,%d,%d", &a, &b, &c) == 3 && std::min({a, b, c}) >= 0 && std::max({a, b, c}) < kVariants)
-                p = {a, b, c};
+            if (int a, b, c, d; std::sscanf(v, "%d,%d,%d,%d", &a, &b, &c, &d) == 4 && std::min({a, b, c, d}) >= 0 && std::max({a, b, c, d}) < kVariants)
+                p = {a, b, c, d};
         return p;
     }();
     const bool wgmma = prefill_detail::wgmmaPrefillAvailable();
-    std::array<int, 3> picks = wgmma ? std::array<int, 3>{0, 3, 4} : std::array<int, 3>{0, 1, 2};
-    if (overridden[0] >= 0 && std::max({overridden[0], overridden[1], overridden[2]}) < variantsHere()) picks = overridden;
-    return M <= 32 ? picks[0] : M <= 64 ? picks[1] : picks[2];
+    std::array<int, 4> picks = wgmma ? std::array<int, 4>{0, 3, 4, 5} : std::array<int, 4>{0, 1, 2, 2};
+    if (overridden[0] >= 0 && *std::max_element(overridden.begin(), overridden.end()) < variantsHere()) picks = overridden;
+    return M <= 32 ? picks[0] : M <= 64 ? picks[1] : M <= 128 ? picks[2] : picks[3];
 }
 
 // AWQBENCH_PREFILL_GEMM=0 turns the kernel off (dequantize + cuBLAS instead), for measuring it.
@@ -357,8 +361,21 @@ int resolve(int variant, int M) { return variant >= 0 && variant < variantsHere(
 int awqRepackedPrefillVariantCount() { return variantsHere(); }
 const char* awqRepackedPrefillVariantName(int variant) { return variant >= 0 && variant < variantsHere() ? kVariantNames[variant] : ""; }
 
+// Past 128 rows only the 128 x 256 wgmma kernel (variant 5) takes a GEMM, and only where it beat
+// dequantize + cuBLAS (H200, session 24, awq_gemm_bench --prefill-m 256,512,1024,2048,4096, cold
+// L2, us against dequantize + cuBLAS): every 8B linear at 256 rows (gate|up 105 against 187, down
+// 53 against 94, o 23.5 against 24.7, q|k|v 39.6 against 40.2); at 512 and 1024 rows where K is not
+// split below 4096 inputs a split (512: gate|up 226 against 268, down 98 against 126 in two splits
+// of 7168; 1024: gate|up 394 against 462, down 196 against 222, o 54 against 58), not where it is
+// (q|k|v at 512 in four splits 71 against 53, at 1024 in two 109 against 87; o at 512 in two 35.2
+// against 34.8: the partial sums' round trip through global memory). From 2048 rows on, where
+// dequantizing costs less a row, it is at par or behind (2048: gate|up 817 against 827, down 404
+// against 396, o 115 against 106; 4096: o 231 against 204, gate|up 1669 against 1615).
 bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize) {
-    return prefillGemmEnabled() && M > 0 && M <= kAwqRepackedPrefillMaxM && awqRepackSupported(K, N, groupSize) && deviceComputeMajor() >= 8;
+    if (!prefillGemmEnabled() || M <= 0 || !awqRepackSupported(K, N, groupSize) || deviceComputeMajor() < 8) return false;
+    if (M <= kAwqRepackedPrefillMaxM) return true;
+    if (!prefill_detail::wgmmaPrefillAvailable() || M > kAwqRepackedWidePrefillMaxM) return false;
+    return M <= kAwqRepackedWidePrefillAllM || prefillPlan<Wgmma<1, 256>>(M, K, N).kbPerSplit * 64 >= 4096;
 }
 
 std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant) {

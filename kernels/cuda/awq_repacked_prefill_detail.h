@@ -28,12 +28,12 @@ struct PrefillArgs {
 bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
 constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (232 registers a consumer thread)
-// Launches the kernel for (tilesPerWarp, rows) = (2, 64) or (2, 128) on `grid` (x: block column
-// tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned): where a
-// first pass writes x in the layout the kernel's shared-memory stages hold it (rows padded with
-// zeros to whole blocks of 128). cudaErrorInvalidValue without it; cudaErrorNotSupported where
+// Launches the kernel for (tilesPerWarp, rows) = (2, 64), (2, 128) or (1, 256) on `grid` (x: block
+// column tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned): where
+// a first pass writes x in the layout the kernel's shared-memory stages hold it (rows padded with
+// zeros to whole blocks of 256). cudaErrorInvalidValue without it; cudaErrorNotSupported where
 // wgmmaPrefillAvailable() is false.
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX);
-inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) + 127) / 128 * 128 * std::size_t(K) * 2; }  // rows padded to 128
+inline std::size_t wgmmaPermutedXBytes(int M, int K) { return (std::size_t(M) + 255) / 256 * 256 * std::size_t(K) * 2; }  // rows padded to 256
 
 }  // namespace awq::kernels::prefill_detail

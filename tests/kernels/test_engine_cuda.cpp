@@ -129,9 +129,10 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, EngineCuda, ::testing::ValuesIn(kFixtures),
                              return n;
                          });
 
-// Past the W4A16 GEMM's rows (kAwqRepackedPrefillMaxM) prefill dequantizes each weight into one
-// reused fp16 buffer and multiplies with cuBLAS: logits of a long prompt against the CPU engine, and
-// the same logits bit for bit on a second pass.
+// A prompt past kAwqRepackedPrefillMaxM rows: on compute capability 9.0 the 128 x 256 wgmma GEMM
+// (awqRepackedPrefillGemmApplies), elsewhere and in the register_fed run (AWQBENCH_PREFILL_GEMM=0)
+// each weight dequantized into one reused fp16 buffer and multiplied with cuBLAS: logits of a long
+// prompt against the CPU engine, and the same logits bit for bit on a second pass.
 TEST(EngineCudaPrefill, LongPromptsMatchCpu) {
     for (const char* name : {"tinystories-qwen3-7m-awq", "qwen2-random-awq"}) {
         const fs::path folder = test::modelDir(name);

@@ -9,9 +9,11 @@
 // column tile), and the activations are the B operand in shared memory, so a 4-bit weight is read
 // from memory once a block of rows and never written back as fp16. (H200, session 13: 79 us.)
 //
-// Work split: a block has two consumer warpgroups and Rows (64 or 128) rows of x; warp v of
+// Work split: a block has two consumer warpgroups and Rows (64, 128 or 256) rows of x; warp v of
 // warpgroup w owns column tiles tile0 + w * 4 * TW + 4 * tw + v (tw < TW), so a warpgroup's wgmma
 // covers 64 consecutive outputs a tw. Each k-block (64 inputs) is four m64nRowsk16 products a tw.
+// Blocks of 256 rows (TW 1: 128 outputs) dequantize half as much a row as blocks of 128 rows x 256
+// outputs for the same accumulator registers (128 a thread); they take the GEMMs past 128 rows.
 // A producer warp fills a ring of shared-memory stages (KPS k-blocks each) with bulk copies
 // (bulk_copy.cuh: one copy for x, one a column tile for its KPS x 512 bytes of qpack, one a k-block
 // for the scales) and mbarriers say when a stage has landed and when its consumers are done with it;
@@ -39,8 +41,13 @@
 // the first stages' weights in flight before it waits for x: o at 64 rows 15.1 -> 14.5, q|k|v
 // 17.0 -> 16.5, down 26.2 -> 25.5, gate|up 37.3 -> 36.9 (another card, AWQBENCH_PDL=0 for the A/B,
 // three interleaved rounds). At 2048 rows (2 k-blocks a stage, 128 rows a block) it still loses to
-// dequantize + cuBLAS (gate|up 944.7 us against 850.7; cuBLAS fp16 759.5), so the engine keeps that
-// path past kAwqRepackedPrefillMaxM rows.
+// dequantize + cuBLAS (gate|up 944.7 us against 850.7; cuBLAS fp16 759.5).
+// Session 24 (H200, same bench): 128 x 256 blocks (3 stages of 2 k-blocks: 74 KB a stage) at 2048
+// rows gate|up 839 us against 936 for 256 x 128, and with the launch order of blockPlace 812
+// against 874; at 256 rows 105 against 116 (dequantize + cuBLAS 187). Nsight Compute at 2048 rows:
+// tensor pipe busy 79% of active cycles (69% for 256 x 128), L2 hit rate 96% (55% before the launch
+// order). Stages of one k-block x 6 were slower (873-899 us against 812-845 in the same run).
+// Where the engine takes which: awqRepackedPrefillGemmApplies (awq_repacked_prefill.cu).
 #include "kernels/cuda/awq_repacked_prefill_detail.h"
 #include "kernels/cuda/bulk_copy.cuh"
 
@@ -69,7 +76,7 @@ constexpr int kRowBytes = 128;  // one k-block (64 fp16 inputs) of a row of x
 template <int TW, int Rows, int KPS, int Stages>
 struct Shape {
     static constexpr int kTiles = wgmmaBlockTiles(TW);
-    static constexpr int kXBytes = Rows * kRowBytes;  // one k-block: 8 or 16 KB, whole 1024-byte swizzle atoms
+    static constexpr int kXBytes = Rows * kRowBytes;  // one k-block: 8, 16 or 32 KB, whole 1024-byte swizzle atoms
     static constexpr int kWeightBytes = kTiles * 32 * 16;    // one k-block: [tile][lane] 16-byte words
     static constexpr int kScaleBytes = 1024;                  // one k-block: [tile][g] 8-byte scale/zero entries (<= 16 tiles)
     // A stage: x of KPS k-blocks, then weights [tile][k-block][lane], then scales [k-block][tile][g].
@@ -98,8 +105,13 @@ __device__ __forceinline__ void wgmmaWait() {
 // column 8c + 2t + i % 2 of the warp's 16 rows. accumulate 0: d = A * B (d's old values unread).
 template <int Rows>
 __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint32_t (&a)[4], std::uint64_t descB, int accumulate) {
-    static_assert(Rows == 64 || Rows == 128);
-    if constexpr (Rows == 128) {
+    static_assert(Rows == 64 || Rows == 128 || Rows == 256);
+    if constexpr (Rows == 256) {
+        asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %133, 0;\n"
+                     "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127}, {%128, %129, %130, %131}, %132, p, 1, 1, 0;\n}\n"
+                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]), "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]), "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]), "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]), "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]), "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]), "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]), "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]), "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "r"(accumulate));
+    } else if constexpr (Rows == 128) {
         asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
                      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, {%64, %65, %66, %67}, %68, p, 1, 1, 0;\n}\n"
                      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
@@ -110,6 +122,24 @@ __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint3
                      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "r"(accumulate));
     }
+}
+
+// The column block and row block of x this block multiplies. Blocks start in launch order, so
+// consecutive blocks take the row blocks of a group of kRowGroup first, then the next column
+// block: a wave reads its share of the weights once and the group's rows of x stay in L2, where
+// column blocks first read every weight once a row block (H200, gate|up 4096 -> 28672 at 2048
+// rows, awq_gemm_bench: 936 -> 874 us with 256 x 128 blocks, 839 -> 812 with 128 x 256; the L2 hit
+// rate was 55%). Bijective on the grid's x-y plane (CUTLASS's threadblock swizzle, by rows).
+struct BlockPlace {
+    int colBlock, rowBlock;
+};
+__device__ __forceinline__ BlockPlace blockPlace() {
+    constexpr int kRowGroup = 8;
+    const int cols = int(gridDim.x), rows = int(gridDim.y);
+    const int linear = int(blockIdx.x) + cols * int(blockIdx.y);
+    const int groupBlocks = kRowGroup * cols, firstRow = linear / groupBlocks * kRowGroup, within = linear % groupBlocks;
+    const int groupRows = min(kRowGroup, rows - firstRow);
+    return {within / groupRows, firstRow + within % groupRows};
 }
 
 template <int TW, int Rows, int KPS, int Stages>
@@ -124,7 +154,8 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
     std::uint64_t* empty = full + kStages;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int tiles = a.N / 16, KB = a.K / 64;
-    const int tile0 = int(blockIdx.x) * S::kTiles, row0 = int(blockIdx.y) * Rows;
+    const BlockPlace place = blockPlace();
+    const int tile0 = place.colBlock * S::kTiles, row0 = place.rowBlock * Rows;
     const int kbBegin = int(blockIdx.z) * a.kbPerSplit, kbEnd = min(KB, kbBegin + a.kbPerSplit);
     const int count = kbEnd - kbBegin;  // >= 1: the plan gives every split k-blocks (acc is never zeroed)
     if (threadIdx.x == 0) {
@@ -165,7 +196,7 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
         auto issueX = [&](int n) {
             const int s = n % kStages, kb = kbBegin + n * KPS, kbs = min(KPS, kbEnd - kb);
             if (lane == 0)
-                bulk::copyToShared(baseGeneric + s * S::kStageBytes, xp + (std::size_t(blockIdx.y) * KB + kb) * S::kXBytes, unsigned(kbs * S::kXBytes),
+                bulk::copyToShared(baseGeneric + s * S::kStageBytes, xp + (std::size_t(place.rowBlock) * KB + kb) * S::kXBytes, unsigned(kbs * S::kXBytes),
                                    full + s, xPolicy);
         };
         // The first stages' weights go in flight while the permuting pass may still run (programmatic
@@ -314,7 +345,8 @@ cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __
     args.x = permutedX;
     // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) where three fit (64 rows), else of 2.
     if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
-    else return launchKernel<TW, Rows, 2, 4>(args, grid, stream);
+    else if constexpr (Rows == 128) return launchKernel<TW, Rows, 2, 4>(args, grid, stream);
+    else return launchKernel<TW, Rows, 2, 3>(args, grid, stream);
 }
 
 }  // namespace
@@ -325,6 +357,7 @@ cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& ar
     if (!wgmmaPrefillAvailable()) return cudaErrorNotSupported;
     if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX);
     if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 1 && rows == 256) return launchWith<1, 256>(args, grid, stream, permutedX);
     return cudaErrorInvalidValue;
 }
 
