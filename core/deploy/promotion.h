@@ -33,7 +33,7 @@ struct Issue {
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
     // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,
-    // no_default, value_not_writable, quantization_removed, setting_replaced.
+    // no_default, value_not_writable, quantization_removed, setting_replaced, served_names_dropped.
     std::string code;
     std::string message;
     std::string fix;

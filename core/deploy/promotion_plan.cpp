@@ -227,21 +227,44 @@ void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path&
     }
 }
 
-// The flags of a compose command (or its .env) that the promotion does not write but vLLM starts
-// with, their ${...} resolved as Compose would (one it cannot resolve is reported where Compose reads it).
-void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
-    const auto resolved = [&](std::vector<FlagValue> flags) {
-        std::vector<FlagValue> out;
-        for (const auto& f : flags) {
-            try {
-                out.push_back({f.line, interpolateCompose(f.value, variables)});
-            } catch (const Error&) {  // a ${VAR:?message} without its variable
-            }
+// Flag values with their ${...} resolved as Compose would (one it cannot resolve, a ${VAR:?message}
+// without its variable, is left out: it is reported where Compose reads it).
+std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const ComposeLookup& variables) {
+    std::vector<FlagValue> out;
+    for (const auto& f : flags) {
+        try {
+            out.push_back({f.line, interpolateCompose(f.value, variables)});
+        } catch (const Error&) {
         }
-        return out;
+    }
+    return out;
+}
+
+// The flags of a compose command (or its .env) that the promotion does not write but vLLM starts with.
+void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
+    checkMaxModelLenFlags(p, m, file, resolvedFlags(maxModelLenFlags(text), variables));
+    checkTensorParallelFlags(p, m, file, resolvedFlags(tensorParallelFlags(text), variables));
+}
+
+// What a compose command (or its .env) sets itself replaces the target's setting in the shown
+// command line: the promotion writes only the model path and served name there, so vLLM starts
+// with the file's --max-model-len, -tp, --gpu-memory-utilization and --dtype (the last of each, as
+// vLLM's argument parser takes it). Values vLLM would refuse are left as the target's.
+void applyCommandFlags(ServeSettings& shown, const std::string& text, const ComposeLookup& variables) {
+    const auto last = [&](const std::vector<FlagValue>& flags) {
+        const auto values = resolvedFlags(flags, variables);
+        return values.empty() ? std::optional<std::string>() : values.back().value;
     };
-    checkMaxModelLenFlags(p, m, file, resolved(maxModelLenFlags(text)));
-    checkTensorParallelFlags(p, m, file, resolved(tensorParallelFlags(text)));
+    if (const auto v = last(maxModelLenFlags(text)))
+        if (const auto tokens = vllmHumanReadableInt(*v); tokens && *tokens > 0 && *tokens <= std::numeric_limits<int>::max()) shown.maxModelLen = int(*tokens);
+    if (const auto v = last(tensorParallelFlags(text)))
+        if (const auto tp = vllmHumanReadableInt(*v); tp && *tp >= 1 && *tp <= 4096) shown.tensorParallelSize = int(*tp);
+    if (const auto v = last(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"}))) {
+        char* end = nullptr;
+        const double share = std::strtod(v->c_str(), &end);
+        if (end == v->c_str() + v->size() && share > 0 && share <= 1) shown.gpuMemoryUtilization = share;
+    }
+    if (const auto v = last(commandFlagValues(text, {"--dtype"})); v && !v->empty()) shown.dtype = *v;
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -512,11 +535,19 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const ComposeLookup variables = composeVariables(t);
         checkCommandFlags(p, m, t.composeFile, compose, variables);
         checkCommandFlags(p, m, t.envFile, env, variables);
+        ServeSettings shown = p.serve;
+        applyCommandFlags(shown, compose, variables);
+        applyCommandFlags(shown, env, variables);
+        p.command = vllmCommandLine(shown);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
-    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t));
+    const ComposeLookup variables = composeVariables(t);
+    checkCommandFlags(p, m, t.composeFile, compose, variables);
+    ServeSettings shown = p.serve;
+    applyCommandFlags(shown, compose, variables);
+    p.command = vllmCommandLine(shown);
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;
     try {
@@ -590,6 +621,16 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
                    "the target's gpu-memory-utilization", "--gpu-util");
     warnIfReplaced(p, t, yaml, {"tensor-parallel-size", "tensor_parallel_size"}, std::to_string(s.tensorParallelSize),
                    t.tensorParallelSize ? "the target's tensor-parallel size" : "the smallest that divides the heads and fits", "--tp");
+    // vLLM serves every name of a served-model-name list; the promotion writes one.
+    if (const auto names = yamlListValues(yaml, {"served-model-name", "served_model_name"}); names.size() > 1) {
+        std::string dropped;
+        for (std::size_t i = 1; i < names.size(); ++i) dropped += (i > 1 ? ", " : "") + names[i];
+        addIssue(p, Issue::Severity::Warning, "served_names_dropped",
+                 t.vllmConfig.string() + " serves the model under " + std::to_string(names.size()) + " names (" + names.front() + ", " + dropped +
+                     "); the promotion writes one, " + s.servedModelName + ": clients that ask for " + dropped + " get 404 model not found",
+                 "to keep serving those names for the new model, list them again after promoting: served-model-name: [" + s.servedModelName +
+                     ", " + dropped + "]");
+    }
     out = setYamlValue(out, {"model"}, s.model, true);
     out = setYamlValue(out, {"served-model-name", "served_model_name"}, s.servedModelName, true);
     out = setYamlValue(out, {"dtype"}, s.dtype, true);

@@ -323,6 +323,35 @@ std::optional<std::string> yamlValue(std::string_view text, const std::vector<st
     return std::nullopt;
 }
 
+std::vector<std::string> yamlListValues(std::string_view text, const std::vector<std::string>& keys) {
+    const Lines l = splitLines(text);
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < l.lines.size(); ++i) {
+        std::string cr;
+        const std::string line = stripCr(l.lines[i], cr);
+        const auto key = yamlKeyLine(line, keys);
+        if (!key) continue;
+        const ValuePart v = splitValue(line.substr(key->valueBegin));
+        if (v.quote == 0 && v.value.size() >= 2 && v.value.front() == '[' && v.value.back() == ']') {
+            std::istringstream flow(v.value.substr(1, v.value.size() - 2));
+            for (std::string item; std::getline(flow, item, ',');) {
+                const auto begin = item.find_first_not_of(" \t"), end = item.find_last_not_of(" \t");
+                if (begin != std::string::npos) items.push_back(splitValue(item.substr(begin, end - begin + 1)).value);
+            }
+        } else if (v.value.empty() && v.quote == 0) {
+            for (std::size_t j = i + 1; j < l.lines.size() && isIndentedContinuation(l.lines[j]); ++j) {
+                const std::string next = stripCr(l.lines[j], cr);
+                const auto dash = next.find_first_not_of(" \t");
+                if (dash != std::string::npos && next.compare(dash, 2, "- ") == 0) items.push_back(splitValue(next.substr(dash + 2)).value);
+            }
+        } else {
+            items.push_back(v.value);
+        }
+        return items;
+    }
+    return items;
+}
+
 std::string setYamlValue(std::string_view text, const std::vector<std::string>& keys, std::string_view value, bool quoteAsString) {
     refuseNewline(value);
     const std::string written = !quoteAsString || (!value.empty() && allOf(value, "_./@+=-") && value != "null" &&

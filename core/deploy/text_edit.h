@@ -33,6 +33,9 @@ std::optional<std::string> setComposeDefault(std::string_view text, std::string_
 // Top-level `key: value` lines. `keys` lists accepted spellings (e.g. "max-model-len",
 // "max_model_len"); the first is used when the key has to be appended.
 std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys);
+// Every item of a top-level key's value, unquoted: a flow list `[a, "b"]`, a block list (`- a`
+// lines below the key) or one scalar; empty when the key is absent.
+std::vector<std::string> yamlListValues(std::string_view text, const std::vector<std::string>& keys);
 std::string setYamlValue(std::string_view text, const std::vector<std::string>& keys, std::string_view value, bool quoteAsString);
 // Turns a top-level `key: ...` line into a comment carrying `note` (nothing else changes).
 std::string commentOutYamlKey(std::string_view text, const std::vector<std::string>& keys, std::string_view note);
@@ -52,6 +55,9 @@ struct FlagValue {
 std::vector<FlagValue> maxModelLenFlags(std::string_view text);
 // The same for vLLM's tensor-parallel size (--tensor-parallel-size, -tp).
 std::vector<FlagValue> tensorParallelFlags(std::string_view text);
+// The same for any of `flags` (each spelling of one flag: "--dtype"; "--gpu-memory-utilization",
+// "--gpu_memory_utilization").
+std::vector<FlagValue> commandFlagValues(std::string_view text, std::initializer_list<std::string_view> flags);
 
 // Unified diff (3 lines of context) from `before` to `after`; empty when equal.
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& fromName, const std::string& toName);

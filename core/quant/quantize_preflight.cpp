@@ -58,7 +58,15 @@ void checkQuantizeSettings(const QuantizeSettings& s) {
 std::string quantizeOutputProblem(const fs::path& output) {
     std::error_code ec;
     if (output.empty()) return "no output folder given";
-    if (fs::is_directory(output, ec)) return "the output folder already exists";
+    // An empty folder (made for the job beforehand) is taken: the finished model is renamed onto it,
+    // which POSIX rename does for an empty directory. Not "." or "..": they cannot be renamed onto.
+    fs::path normal = output.lexically_normal();
+    if (normal.filename().empty()) normal = normal.parent_path();  // "out/"
+    const auto name = normal.filename();
+    if (fs::is_directory(output, ec)) {
+        if (name.empty() || name == "." || name == "..") return "the output folder already exists";
+        return fs::is_empty(output, ec) && !ec ? std::string() : "the output folder already exists and is not empty";
+    }
     if (fs::exists(output, ec)) return "the output path is an existing file, not a new folder";
     return {};
 }

@@ -54,9 +54,9 @@ void checkQuantizable(const ModelInfo& model, int groupSize);
 // GPTQ), thrown as awq::Error naming the flag to change. The job checks them again at prepare().
 void checkQuantizeSettings(const QuantizeSettings& settings);
 
-// Why `output` cannot take the new model folder ("no output folder given", "... already exists", "... is
-// an existing file"), or "" where it can: it must not exist yet (the job writes <out>.partial and
-// renames it into place).
+// Why `output` cannot take the new model folder ("no output folder given", "... already exists and is
+// not empty", "... is an existing file"), or "" where it can: it must not exist yet or be an empty
+// folder (the job writes <out>.partial and renames it into place).
 std::string quantizeOutputProblem(const std::filesystem::path& output);
 // Throws quantizeOutputProblem's answer as awq::Error naming `output` and the fix.
 void requireQuantizeOutput(const std::filesystem::path& output);

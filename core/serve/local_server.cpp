@@ -209,7 +209,7 @@ struct LocalServer::Impl {
                 say("ready");
             } catch (const std::exception& e) {
                 error = exceptionMessage(e);
-                say("load failed: " + error);
+                if (!onLoaded_) say("load failed: " + error);  // else its owner reports it (once: the CLI's "error:" line)
             }
             if (onLoaded_) onLoaded_(error);
         });

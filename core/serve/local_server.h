@@ -26,7 +26,8 @@ public:
     using Log = std::function<void(const std::string&)>;            // one line, without "serve: "
     using Loaded = std::function<void(const std::string& error)>;   // "" when every model is ready
 
-    // `log` and `onLoaded` are called on the server's threads.
+    // `log` and `onLoaded` are called on the server's threads. A load failure goes to `onLoaded`
+    // where one is given (its owner reports it), else to `log` as "load failed: ...".
     explicit LocalServer(ServeOptions options, Log log = {}, Loaded onLoaded = {});
     ~LocalServer();  // stop()
     LocalServer(const LocalServer&) = delete;

@@ -138,8 +138,8 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
 
     # quantize: cheap checks end the run before the pre-flight's estimate (no "quantize:" line).
-    mkdir -p "$D/exists"
-    expect 2 "error: $D/exists: the output folder already exists" "$CLI" quantize --model "$M/qwen2-random" --out "$D/exists"
+    mkdir -p "$D/exists" && touch "$D/exists/keep.txt"
+    expect 2 "error: $D/exists: the output folder already exists and is not empty" "$CLI" quantize --model "$M/qwen2-random" --out "$D/exists"
     grep -q "^quantize:" "$D/err.txt" && fail "the estimate ran before the output folder check"
     touch "$D/a-file"
     expect 2 "error: $D/a-file: the output path is an existing file, not a new folder" "$CLI" quantize --model "$M/qwen2-random" --out "$D/a-file"

@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -334,6 +335,14 @@ badhost = subprocess.run([cli, "serve", "--model", model, "--host", "999.1.1.1",
                          text=True, timeout=60)
 check(badhost.returncode == 2 and "cannot listen on 999.1.1.1: not an address" in badhost.stderr and "--port" not in badhost.stderr,
       f"bad host: {badhost.returncode} {badhost.stderr[-300:]}")
+# A model folder whose config.json is broken fails while loading (after "listening on"): exit 2, the
+# reason once (it was printed as "serve: load failed: ..." and again as the "error:" line).
+with tempfile.TemporaryDirectory() as broken:
+    with open(os.path.join(broken, "config.json"), "w") as f:
+        f.write("{")
+    failed = subprocess.run([cli, "serve", "--model", broken, "--port", str(free_port())], capture_output=True, text=True, timeout=60)
+    check(failed.returncode == 2 and failed.stderr.count("not valid JSON") == 1 and "error: " + broken + "/config.json: not valid JSON"
+          in failed.stderr, f"load failure reported once: {failed.returncode} {failed.stderr[-600:]}")
 twice = subprocess.run([cli, "serve", "--model", model, "--model", model + "/", "--port", str(free_port())], capture_output=True,
                        text=True, timeout=60)
 check(twice.returncode == 2 and "is given twice" in twice.stderr, f"one model twice: {twice.returncode} {twice.stderr[-300:]}")

@@ -261,6 +261,29 @@ private Q_SLOTS:
         QVERIFY((fs::status(t3.commandFile).permissions() & fs::perms::owner_exec) != fs::perms::none);
     }
 
+    // A served-model-name list (vLLM serves the model under each name) becomes one name: the names
+    // dropped are said, in flow and block style (they went without a word, and clients asking for
+    // an alias got 404); one name is no warning.
+    void servedNameAliasesDroppedAreWarned() {
+        World w;
+        auto t = w.vllmTarget();
+        const std::string file = t.vllmConfig.string();
+        for (const std::string names : {"served-model-name: [qwen14b, \"default\", 'chat']  # aliases\n",
+                                        "served_model_name:\n  - qwen14b\n  - default   # what the UI asks for\n  - 'chat'\n"}) {
+            writeText(t.vllmConfig, "model: /models/old\n" + names + "dtype: float16\n");
+            const auto plan = planPromotion(t, w.awq(), w.options());
+            const Issue* i = findIssue(plan, "served_names_dropped");
+            QVERIFY2(i && !plan.blocked(), issueList(plan).c_str());
+            QCOMPARE(i->message, file + " serves the model under 3 names (qwen14b, default, chat); the promotion writes one, tinystories-qwen3-7m-awq: "
+                                        "clients that ask for default, chat get 404 model not found");
+            QCOMPARE(i->fix, std::string("to keep serving those names for the new model, list them again after promoting: served-model-name: "
+                                         "[tinystories-qwen3-7m-awq, default, chat]"));
+            QVERIFY2(plan.changes.at(0).after.find("- default") == std::string::npos, plan.changes.at(0).after.c_str());
+        }
+        writeText(t.vllmConfig, "served-model-name: [qwen14b]\n");
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "served_names_dropped"), "one name");
+    }
+
     // The file's own settings that the promotion replaces are said, with how to keep them (the
     // fresh-user trial: gpu-memory-utilization 0.85 became 0.9, visible only in the diff).
     void replacedSettingsAreWarned() {
@@ -374,6 +397,27 @@ private Q_SLOTS:
         writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max-model-len 1024 --tensor-parallel-size=${TP:-1}"));
         plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(!findIssue(plan, "tensor_parallel_heads") && !findIssue(plan, "tensor_parallel_awq_groups"), issueList(plan).c_str());
+    }
+
+    // The equivalent command line of a compose promotion shows what the compose command itself
+    // starts vLLM with (the promotion writes only the model path and served name there): its
+    // --max-model-len, -tp, --gpu-memory-utilization and --dtype, ${...} resolved, the last of each;
+    // not the target's settings. It showed --gpu-memory-utilization 0.9 for a compose file's 0.7.
+    void composeEquivalentCommandShowsTheComposeFlags() {
+        World w;
+        auto t = w.composeTarget(false);
+        const std::string original = readText(t.composeFile);
+        writeText(t.composeFile, replaceAll(replaceAll(original, "--max-model-len 1024", "--max-model-len ${LEN:-512} -tp 2 --dtype=bfloat16"),
+                                            "--gpu-memory-utilization 0.90", "--gpu-memory-utilization 0.5 --gpu-memory-utilization 0.7"));
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(plan.command.find(" --dtype bfloat16 --max-model-len 512 --gpu-memory-utilization 0.7 --tensor-parallel-size 2") != std::string::npos,
+                 plan.command.c_str());
+        // With an .env file: the flags of its values count too (read after the compose file's).
+        auto withEnv = w.composeTarget(true);
+        writeText(withEnv.composeFile, original);
+        writeText(withEnv.envFile, readText(withEnv.envFile) + "VLLM_EXTRA_ARGS=--gpu-memory-utilization=0.6\n");
+        const auto envPlan = planPromotion(withEnv, w.awq(), w.options());
+        QVERIFY2(envPlan.command.find(" --max-model-len 1024 --gpu-memory-utilization 0.6 ") != std::string::npos, envPlan.command.c_str());
     }
 
     // The command in Compose's exec form: a YAML list whose items hold a flag and its value apart

@@ -504,10 +504,21 @@ private Q_SLOTS:
     }
 
     void badInputIsRefusedClearly() {
-        // An output folder that is already there (made here: the test does not lean on another's output).
+        // An output folder that is already there and holds something (made here: the test does not
+        // lean on another's output) is refused and left as it was; "." is never taken.
         auto job = smallJob(tmp("already-there"), QuantMethodChoice::Rtn);
         fs::create_directories(job.output);
-        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists"));
+        std::ofstream(job.output / "notes.txt") << "mine\n";
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists and is not empty"));
+        QCOMPARE(fileBytes(job.output / "notes.txt"), std::string("mine\n"));
+        QCOMPARE(QString::fromStdString(quantizeOutputProblem(".")), QString("the output folder already exists"));
+        // An empty folder made for the job beforehand (given with a trailing slash, as shells
+        // complete it) takes the model.
+        auto intoEmpty = smallJob(tmp("made-empty") / "", QuantMethodChoice::Rtn);
+        fs::create_directories(intoEmpty.output);
+        runQuantizeJob(intoEmpty);
+        QVERIFY(fs::is_regular_file(tmp("made-empty") / "config.json"));
+        QVERIFY(!fs::exists(tmp("made-empty.partial")));
 
         job.output = tmp("g96");
         job.groupSize = 96;
