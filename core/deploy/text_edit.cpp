@@ -305,49 +305,57 @@ std::optional<std::string> setComposeDefault(std::string_view text, std::string_
     return out;
 }
 
-std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys) {
-    const Lines l = splitLines(text);
+namespace {
+
+// The first top-level line of one of `keys`: its index and its value part.
+struct KeyLine {
+    std::size_t index;
+    ValuePart value;
+};
+std::optional<KeyLine> findYamlKey(const Lines& l, const std::vector<std::string>& keys) {
     for (std::size_t i = 0; i < l.lines.size(); ++i) {
         std::string cr;
         const std::string line = stripCr(l.lines[i], cr);
-        const auto key = yamlKeyLine(line, keys);
-        if (!key) continue;
-        ValuePart v = splitValue(line.substr(key->valueBegin));
-        if (v.value.empty() && i + 1 < l.lines.size()) {  // a block list: take its first item
-            std::string next = stripCr(l.lines[i + 1], cr);
-            const auto dash = next.find("- ");
-            if (dash != std::string::npos && isIndentedContinuation(next)) return splitValue(next.substr(dash + 2)).value;
-        }
-        return v.value;
+        if (const auto key = yamlKeyLine(line, keys)) return KeyLine{i, splitValue(line.substr(key->valueBegin))};
     }
     return std::nullopt;
 }
 
+// The items of the block list below line `index` (`- item` lines), unquoted.
+std::vector<std::string> blockListItems(const Lines& l, std::size_t index) {
+    std::vector<std::string> items;
+    for (std::size_t j = index + 1; j < l.lines.size() && isIndentedContinuation(l.lines[j]); ++j) {
+        std::string cr;
+        const std::string next = stripCr(l.lines[j], cr);
+        const auto dash = next.find_first_not_of(" \t");
+        if (dash != std::string::npos && next.compare(dash, 2, "- ") == 0) items.push_back(splitValue(next.substr(dash + 2)).value);
+    }
+    return items;
+}
+
+}  // namespace
+
+std::optional<std::string> yamlValue(std::string_view text, const std::vector<std::string>& keys) {
+    const Lines l = splitLines(text);
+    const auto key = findYamlKey(l, keys);
+    if (!key) return std::nullopt;
+    if (key->value.value.empty() && key->value.quote == 0)  // a block list: its first item
+        if (const auto items = blockListItems(l, key->index); !items.empty()) return items.front();
+    return key->value.value;
+}
+
 std::vector<std::string> yamlListValues(std::string_view text, const std::vector<std::string>& keys) {
     const Lines l = splitLines(text);
+    const auto key = findYamlKey(l, keys);
+    if (!key) return {};
+    const ValuePart& v = key->value;
+    if (v.quote == 0 && v.value.empty()) return blockListItems(l, key->index);
+    if (v.quote != 0 || v.value.size() < 2 || v.value.front() != '[' || v.value.back() != ']') return {v.value};
     std::vector<std::string> items;
-    for (std::size_t i = 0; i < l.lines.size(); ++i) {
-        std::string cr;
-        const std::string line = stripCr(l.lines[i], cr);
-        const auto key = yamlKeyLine(line, keys);
-        if (!key) continue;
-        const ValuePart v = splitValue(line.substr(key->valueBegin));
-        if (v.quote == 0 && v.value.size() >= 2 && v.value.front() == '[' && v.value.back() == ']') {
-            std::istringstream flow(v.value.substr(1, v.value.size() - 2));
-            for (std::string item; std::getline(flow, item, ',');) {
-                const auto begin = item.find_first_not_of(" \t"), end = item.find_last_not_of(" \t");
-                if (begin != std::string::npos) items.push_back(splitValue(item.substr(begin, end - begin + 1)).value);
-            }
-        } else if (v.value.empty() && v.quote == 0) {
-            for (std::size_t j = i + 1; j < l.lines.size() && isIndentedContinuation(l.lines[j]); ++j) {
-                const std::string next = stripCr(l.lines[j], cr);
-                const auto dash = next.find_first_not_of(" \t");
-                if (dash != std::string::npos && next.compare(dash, 2, "- ") == 0) items.push_back(splitValue(next.substr(dash + 2)).value);
-            }
-        } else {
-            items.push_back(v.value);
-        }
-        return items;
+    std::istringstream flow(v.value.substr(1, v.value.size() - 2));
+    for (std::string item; std::getline(flow, item, ',');) {
+        const auto begin = item.find_first_not_of(" \t"), end = item.find_last_not_of(" \t");
+        if (begin != std::string::npos) items.push_back(splitValue(item.substr(begin, end - begin + 1)).value);
     }
     return items;
 }
