@@ -43,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
         const std::vector<std::string> keys = {"max-model-len", "max_model_len"};
         (void)d::yamlValue(text, keys);
+        (void)d::yamlListValues(text, keys);
         (void)d::setYamlValue(text, keys, "8192", false);
         (void)d::setYamlValue(text, {"model"}, value, true);
         (void)d::commentOutYamlKey(text, {"quantization"}, "awqbench: use the awq_marlin kernel");
