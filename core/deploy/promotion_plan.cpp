@@ -240,31 +240,27 @@ std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const 
     return out;
 }
 
-// The flags of a compose command (or its .env) that the promotion does not write but vLLM starts with.
-void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables) {
-    checkMaxModelLenFlags(p, m, file, resolvedFlags(maxModelLenFlags(text), variables));
-    checkTensorParallelFlags(p, m, file, resolvedFlags(tensorParallelFlags(text), variables));
-}
-
-// What a compose command (or its .env) sets itself replaces the target's setting in the shown
-// command line: the promotion writes only the model path and served name there, so vLLM starts
-// with the file's --max-model-len, -tp, --gpu-memory-utilization and --dtype (the last of each, as
-// vLLM's argument parser takes it). Values vLLM would refuse are left as the target's.
-void applyCommandFlags(ServeSettings& shown, const std::string& text, const ComposeLookup& variables) {
-    const auto last = [&](const std::vector<FlagValue>& flags) {
-        const auto values = resolvedFlags(flags, variables);
-        return values.empty() ? std::optional<std::string>() : values.back().value;
-    };
-    if (const auto v = last(maxModelLenFlags(text)))
+// The flags of a compose command (or its .env) that the promotion does not write but vLLM starts
+// with: checked against the model, and put in `shown`, the settings of the equivalent command line
+// (the promotion writes only the model path and served name there, so vLLM starts with the file's
+// --max-model-len, -tp, --gpu-memory-utilization and --dtype: the last of each, as vLLM's argument
+// parser takes it; values vLLM would refuse leave the target's).
+void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables,
+                       ServeSettings& shown) {
+    const auto maxModelLen = resolvedFlags(maxModelLenFlags(text), variables), tensorParallel = resolvedFlags(tensorParallelFlags(text), variables);
+    checkMaxModelLenFlags(p, m, file, maxModelLen);
+    checkTensorParallelFlags(p, m, file, tensorParallel);
+    const auto last = [](const std::vector<FlagValue>& values) { return values.empty() ? std::optional<std::string>() : values.back().value; };
+    if (const auto v = last(maxModelLen))
         if (const auto tokens = vllmHumanReadableInt(*v); tokens && *tokens > 0 && *tokens <= std::numeric_limits<int>::max()) shown.maxModelLen = int(*tokens);
-    if (const auto v = last(tensorParallelFlags(text)))
+    if (const auto v = last(tensorParallel))
         if (const auto tp = vllmHumanReadableInt(*v); tp && *tp >= 1 && *tp <= 4096) shown.tensorParallelSize = int(*tp);
-    if (const auto v = last(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"}))) {
+    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"}), variables))) {
         char* end = nullptr;
         const double share = std::strtod(v->c_str(), &end);
         if (end == v->c_str() + v->size() && share > 0 && share <= 1) shown.gpuMemoryUtilization = share;
     }
-    if (const auto v = last(commandFlagValues(text, {"--dtype"})); v && !v->empty()) shown.dtype = *v;
+    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--dtype"}), variables)); v && !v->empty()) shown.dtype = *v;
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -533,20 +529,16 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
         const ComposeLookup variables = composeVariables(t);
-        checkCommandFlags(p, m, t.composeFile, compose, variables);
-        checkCommandFlags(p, m, t.envFile, env, variables);
         ServeSettings shown = p.serve;
-        applyCommandFlags(shown, compose, variables);
-        applyCommandFlags(shown, env, variables);
+        checkCommandFlags(p, m, t.composeFile, compose, variables, shown);
+        checkCommandFlags(p, m, t.envFile, env, variables, shown);  // after the compose file's
         p.command = vllmCommandLine(shown);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
-    const ComposeLookup variables = composeVariables(t);
-    checkCommandFlags(p, m, t.composeFile, compose, variables);
     ServeSettings shown = p.serve;
-    applyCommandFlags(shown, compose, variables);
+    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), shown);
     p.command = vllmCommandLine(shown);
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;
