@@ -259,19 +259,29 @@ private:
         return q;
     }
 
+    // A string literal as jinja2 reads one: the raw text's line ends normalized first (\r\n and \r
+    // become \n), then Python's escapes decoded ("unicode-escape": \n \t \r \b \f \v \a \\ \' \",
+    // octal \o to \ooo, \xhh, \uhhhh, \Uhhhhhhhh, \N{NAME}, backslash-newline), so '\r\n' written as
+    // escapes stays a carriage return and line feed. An unknown escape keeps its backslash.
     std::size_t lexString(std::size_t p) {
         const char quote = src_[p];
         const std::size_t start = p++;
+        std::string raw;
+        for (; p < src_.size() && src_[p] != quote; ++p) {
+            raw.push_back(src_[p]);
+            if (src_[p] == '\\' && p + 1 < src_.size()) raw.push_back(src_[++p]);  // an escaped quote does not end it
+        }
+        if (p >= src_.size()) throw error("unterminated string", start);
+        raw = normalizeNewlines(raw);
         std::string out;
-        while (p < src_.size() && src_[p] != quote) {
-            char c = src_[p++];
-            if (c != '\\') {
+        for (std::size_t i = 0; i < raw.size();) {
+            const char c = raw[i++];
+            if (c != '\\' || i >= raw.size()) {
                 out.push_back(c);
                 continue;
             }
-            if (p >= src_.size()) break;
-            c = src_[p++];
-            switch (c) {
+            const char e = raw[i++];
+            switch (e) {
                 case 'n': out.push_back('\n'); break;
                 case 't': out.push_back('\t'); break;
                 case 'r': out.push_back('\r'); break;
@@ -279,35 +289,49 @@ private:
                 case 'f': out.push_back('\f'); break;
                 case 'v': out.push_back('\v'); break;
                 case 'a': out.push_back('\a'); break;
-                case '0': out.push_back('\0'); break;
                 case '\\': out.push_back('\\'); break;
                 case '\'': out.push_back('\''); break;
                 case '"': out.push_back('"'); break;
                 case '\n': break;  // line continuation
+                case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+                    char32_t cp = static_cast<char32_t>(e - '0');
+                    for (int k = 0; k < 2 && i < raw.size() && raw[i] >= '0' && raw[i] <= '7'; ++k) cp = cp * 8 + static_cast<char32_t>(raw[i++] - '0');
+                    text::appendUtf8(out, cp);
+                    break;
+                }
                 case 'x': case 'u': case 'U': {
-                    const std::size_t n = c == 'x' ? 2 : c == 'u' ? 4 : 8;
-                    if (p + n > src_.size()) throw error("bad escape in string", p);
+                    const std::size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+                    if (i + n > raw.size()) throw error("bad escape in string", start);
                     char32_t cp = 0;
                     for (std::size_t k = 0; k < n; ++k) {
-                        const char h = src_[p + k];
+                        const char h = raw[i + k];
                         const int d = std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
                                       : (h >= 'a' && h <= 'f')                   ? h - 'a' + 10
                                       : (h >= 'A' && h <= 'F')                   ? h - 'A' + 10
                                                                                  : -1;
-                        if (d < 0) throw error("bad escape in string", p);
+                        if (d < 0) throw error("bad escape in string", start);
                         cp = cp * 16 + static_cast<char32_t>(d);
                     }
-                    p += n;
+                    if (cp > 0x10FFFF) throw error("bad escape in string: illegal Unicode character", start);
+                    i += n;
                     text::appendUtf8(out, cp);
+                    break;
+                }
+                case 'N': {
+                    const std::size_t close = raw.find('}', i);
+                    if (i >= raw.size() || raw[i] != '{' || close == std::string::npos) throw error("bad escape in string: malformed \\N character escape", start);
+                    const auto cp = text::characterNamed(std::string_view(raw).substr(i + 1, close - i - 1));
+                    if (!cp) throw error("bad escape in string: unknown Unicode character name " + raw.substr(i + 1, close - i - 1), start);
+                    text::appendUtf8(out, *cp);
+                    i = close + 1;
                     break;
                 }
                 default:
                     out.push_back('\\');
-                    out.push_back(c);
+                    out.push_back(e);
             }
         }
-        if (p >= src_.size()) throw error("unterminated string", start);
-        tokens_.push_back({TokenType::String, normalizeNewlines(out), lineAt(start)});
+        tokens_.push_back({TokenType::String, out, lineAt(start)});
         return p + 1;
     }
 

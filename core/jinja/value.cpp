@@ -210,7 +210,19 @@ std::string pyStringRepr(const std::string& s) {
     const bool hasDouble = s.find('"') != std::string::npos;
     const char quote = hasSingle && !hasDouble ? '"' : '\'';
     std::string out(1, quote);
-    for (unsigned char c : s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80 && awq::text::isValidUtf8(s.substr(i, awq::text::utf8SeqLen(c)))) {
+            // Python escapes what str.isprintable() says is not printable: \xa0, \u200b, \U000e0001.
+            std::size_t at = i;
+            const char32_t cp = awq::text::nextCodePoint(s, at);
+            if (awq::text::isPrintable(cp)) out.append(s, i, at - i);
+            else if (cp < 0x100) fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned>(cp));
+            else if (cp < 0x10000) fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(cp));
+            else fmt::format_to(std::back_inserter(out), "\\U{:08x}", static_cast<unsigned>(cp));
+            i = at - 1;
+            continue;
+        }
         switch (c) {
             case '\\': out += "\\\\"; break;
             case '\n': out += "\\n"; break;

@@ -173,6 +173,7 @@ struct IcuApi {
     int32_t (*toUpper)(char16_t*, int32_t, const char16_t*, int32_t, const char*, IcuError*) = nullptr;
     int32_t (*toTitle)(char16_t*, int32_t, const char16_t*, int32_t, void*, const char*, IcuError*) = nullptr;
     int8_t (*charType)(int32_t) = nullptr;
+    int32_t (*charFromName)(int, const char*, IcuError*) = nullptr;  // optional: "\N{...}" escapes only
     bool ok = false;
     std::string description;
 };
@@ -189,6 +190,7 @@ IcuApi loadIcu() {
     api.toUpper = reinterpret_cast<decltype(api.toUpper)>(&u_strToUpper);
     api.toTitle = reinterpret_cast<decltype(api.toTitle)>(&u_strToTitle);
     api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
+    api.charFromName = reinterpret_cast<decltype(api.charFromName)>(&u_charFromName);
     api.ok = true;
     api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
     return api;
@@ -245,6 +247,7 @@ IcuApi loadIcu() {
     api.toUpper = reinterpret_cast<decltype(api.toUpper)>(sym("u_strToUpper"));
     api.toTitle = reinterpret_cast<decltype(api.toTitle)>(sym("u_strToTitle"));
     api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
+    api.charFromName = reinterpret_cast<decltype(api.charFromName)>(sym("u_charFromName"));
     api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.toTitle && api.charType;
     api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
                                    ", loaded at run time)"
@@ -423,6 +426,35 @@ WordClass wordClass(char32_t cp) {
         default:
             return WordClass::None;
     }
+}
+
+bool isPrintable(char32_t cp) {
+    if (cp < 0x80) return cp >= 0x20 && cp != 0x7F;
+    const auto& api = icu();
+    if (!api.ok) {
+        warnNoIcuOnce();
+        return !isUnicodeWhitespace(cp) && !(cp >= 0x80 && cp < 0xA0);
+    }
+    switch (api.charType(static_cast<int32_t>(cp))) {
+        case 0:                                    // U_UNASSIGNED (Cn)
+        case 12: case 13: case 14:                 // U_SPACE_SEPARATOR, U_LINE_SEPARATOR, U_PARAGRAPH_SEPARATOR
+        case 15: case 16: case 17: case 18:        // U_CONTROL_CHAR, U_FORMAT_CHAR, U_PRIVATE_USE_CHAR, U_SURROGATE
+            return false;
+        default:
+            return true;
+    }
+}
+
+std::optional<char32_t> characterNamed(std::string_view name) {
+    const auto& api = icu();
+    if (!api.ok || !api.charFromName || name.empty() || name.size() > 200) return std::nullopt;
+    const std::string z(name);
+    for (int choice : {0, 3}) {  // U_UNICODE_CHAR_NAME, then U_CHAR_NAME_ALIAS (as Python's \N{} takes aliases)
+        IcuError e = 0;
+        const int32_t cp = api.charFromName(choice, z.c_str(), &e);
+        if (!icuFailed(e) && cp >= 0 && cp <= 0x10FFFF) return static_cast<char32_t>(cp);
+    }
+    return std::nullopt;
 }
 
 std::string stripMarks(std::string_view s) {

@@ -3,6 +3,7 @@
 // normalization forms, lowercase, mark stripping. Normalization is ICU's (see unicode.cpp for how ICU is found on machines with and
 // without its headers); everything else here is plain UTF-8 bookkeeping.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,14 @@ std::string titlecase(std::string_view s);
 // L*, N*), \d a decimal digit (Nd). Without ICU, every non-ASCII character but whitespace is a letter.
 enum class WordClass { None, Letter, Digit };
 WordClass wordClass(char32_t cp);
+// Python's str.isprintable() for one character: not a control, format, surrogate, private-use or
+// unassigned character, nor a separator other than the ASCII space (categories Cc Cf Cs Co Cn Zl Zp
+// Zs). repr() escapes the others. Without ICU, non-ASCII characters count as printable except
+// Unicode white space.
+bool isPrintable(char32_t cp);
+// The character of a Unicode name or name alias, matched as Python's "\N{...}" escape matches it
+// (case-insensitively); nullopt when there is none or ICU is not available.
+std::optional<char32_t> characterNamed(std::string_view name);
 // Removes combining marks (general category Mn), as the StripAccents normalizer does.
 std::string stripMarks(std::string_view s);
 bool unicodeServicesAvailable();

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace awq {
@@ -30,7 +31,15 @@ jinja::Value fromJson(const nlohmann::ordered_json& j) {
         case nlohmann::ordered_json::value_t::null: return jinja::Value(nullptr);
         case nlohmann::ordered_json::value_t::boolean: return jinja::Value(j.get<bool>());
         case nlohmann::ordered_json::value_t::number_integer: return jinja::Value(j.get<std::int64_t>());
-        case nlohmann::ordered_json::value_t::number_unsigned: return jinja::Value(static_cast<std::int64_t>(j.get<std::uint64_t>()));
+        case nlohmann::ordered_json::value_t::number_unsigned: {
+            // Python reads any integer exactly; the interpreter's are 64-bit (integersPast64BitsFail):
+            // one past them is refused, never wrapped (12345678901234567890 printed -6101065172474983726).
+            const std::uint64_t u = j.get<std::uint64_t>();
+            if (u > std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+                throw Error("the integer " + std::to_string(u) + " in the messages or variables is past the 64 bits chat templates compute with here",
+                            {}, "pass it as a string (\"" + std::to_string(u) + "\") or a smaller number");
+            return jinja::Value(static_cast<std::int64_t>(u));
+        }
         case nlohmann::ordered_json::value_t::number_float: return jinja::Value(j.get<double>());
         case nlohmann::ordered_json::value_t::string: return jinja::Value(j.get<std::string>());
         case nlohmann::ordered_json::value_t::array: {

@@ -5,6 +5,7 @@
 // and the sandbox's refusals.
 #include "core/jinja/format.h"
 #include "core/jinja/template.h"
+#include "core/text/unicode.h"
 #include "tests/support/jinja2_case.h"
 #include "tests/support/jinja_json.h"
 #include "tests/support/test_paths.h"
@@ -86,6 +87,24 @@ private Q_SLOTS:
         // sizes stay bounded in the sandbox
         QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, awq::jinja::percentFormat("%999999999d", Value(1)));
         QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, renderJinja("{{ [1] | tojson(indent=100000) }}"));
+    }
+
+    // String literals decode Python's escapes after the raw text's line ends are normalized, so an
+    // escaped '\r\n' stays "\r\n" (falcon-instruct's replace('\r\n', '\n') did nothing: '\r' was read
+    // as '\n'); octal and \N{NAME} escapes. repr() of strings (lists, dicts, |string, '%s') escapes
+    // what Python's str.isprintable() rejects (Seed-OSS printed a raw no-break space). The values
+    // jinja2 3.1.6 gives, from the chat-template trial of session 24.
+    void stringEscapesAndReprAsPython() {
+        QCOMPARE(renderJinja("{{ 'x\\r\\ny'.replace('\\r\\n', '\\n')|tojson }}|{{ '\\r' == '\\n' }}|{{ '\\r\\n'|length }}|{{ 'a\r\nb'|length }}"),
+                 std::string("\"x\\ny\"|False|2|3"));
+        QCOMPARE(renderJinja("{{ '\\101\\x41\\0' }}|{{ 'a\\qb' }}"), std::string("AA\0|a\\qb", 8));
+        if (awq::text::unicodeServicesAvailable()) {
+            QCOMPARE(renderJinja("{{ '\\N{BULLET}\\N{bullet}' }}"), std::string("\u2022\u2022"));
+            QCOMPARE(renderJinja("{{ ['a\\xa0b', 'z\\u200bw', 'i\\u3000j', 'l\\u2028s', 's\\xadh', 'n\\x85l', '\\xe9', '\\U000e0001'] }}"),
+                     std::string("['a\\xa0b', 'z\\u200bw', 'i\\u3000j', 'l\\u2028s', 's\\xadh', 'n\\x85l', '\u00e9', '\\U000e0001']"));
+        }
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, renderJinja("{{ '\\N{NO SUCH NAME}' }}"));
+        QVERIFY_THROWS_EXCEPTION(awq::jinja::TemplateError, renderJinja("{{ '\\x4' }}"));
     }
 
     // A value nested far deeper than Python's recursion limit allows is refused where it is
