@@ -65,6 +65,12 @@ namespace {
 //     Under CUPTI the chain took 46.4 us a layer for 96.5 MB (step 2195 us against 2080): the
 //     grid-wide waits cost more than the launch boundaries they replace, which programmatic
 //     launch already overlaps.
+//   Dropped in session 25 (H200, engine_bench --only awq --batches 1 --prompts 128 --new-tokens 64
+//     --repeat 3, three interleaved rounds in one run): the RMSNorm-fused staging (q|k|v, gate|up)
+//     loading x before adding up the sums of squares (one round trip to L2 after the wait instead of
+//     two; the norm weight prefetched into L1, as registers it took the kernel to 72-79): 491.6
+//     tok/s in all three rounds against 500.9-501.8 (measured together with the attention change
+//     in decode_ops.cu that lost 0.4% alone, so this one cost ~1.6%).
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)

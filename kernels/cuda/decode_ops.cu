@@ -258,6 +258,31 @@ __device__ __forceinline__ void stepQueries(const DecodeAttentionArgs<T>& a, con
     }
 }
 
+// A lane's E elements of a key or value row as stored, two to a 32-bit register (floats took
+// twice the registers for the keys a warp has in flight), converted where they are used.
+template <typename T, int E>
+struct PackedRow {
+    std::uint32_t words[(E + 1) / 2];
+    __device__ __forceinline__ void load(const T* row) {
+        const auto* bits = reinterpret_cast<const unsigned short*>(row);
+        if constexpr (E % 2 == 0) {
+#pragma unroll
+            for (int w = 0; w < E / 2; ++w) words[w] = reinterpret_cast<const std::uint32_t*>(row)[w];  // lane * E: 4-byte aligned
+        } else {
+#pragma unroll
+            for (int w = 0; w < (E + 1) / 2; ++w) words[w] = 0;
+#pragma unroll
+            for (int e = 0; e < E; ++e) words[e / 2] |= std::uint32_t(bits[e]) << (16 * (e % 2));
+        }
+    }
+    __device__ __forceinline__ float operator[](int e) const {
+        const unsigned short bits = static_cast<unsigned short>(words[e / 2] >> (16 * (e % 2)));
+        T v;
+        memcpy(&v, &bits, sizeof(v));
+        return toFloat(v);
+    }
+};
+
 // The merge of a cluster's pieces (InCluster): each block has put its piece's maximum, weight sum
 // and weighted values in shared memory; after a cluster barrier the blocks merge a share of the
 // outputs each, reading the pieces from their peers' shared memory (sm_90 distributed shared
@@ -338,17 +363,23 @@ __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece
     // a time left the loop waiting on a memory round trip per key (measured on an H200: attention
     // over 2048 keys ran at ~1/7 of the read bandwidth). Loading the next U keys while scoring these
     // was measured and dropped (engine_bench batch 1: +1% at prompt 128, -4% at 2048).
+    // The keys are held as stored (PackedRow), so the batch-1 kernel takes 64 registers, not 96.
+    // Measured on an H200 (session 25, engine_bench --only awq --new-tokens 32, three interleaved
+    // rounds, tok/s against float keys): batch 1 prompt 128 502.6-502.8 / 500.5-500.9, batch 8
+    // prompt 2048 1743-1782 / 1716-1743, batch 8 prompt 128 2909-2934 / 2909-2962, batch 1 prompt
+    // 2048 within its spread (377-414 both). Dropped there: twice the keys a warp (U 8 where the
+    // block scores a group: 187-192 registers): batch 8 -8% at prompt 128, -3% at 2048; and, in a
+    // CUDA graph, loading the warp's first keys before the wait for the q|k|v GEMV (the history is
+    // written by earlier replays; this step's key reloaded after its write): 499.4-499.9 against
+    // 501.5-501.8 at batch 1 prompt 128.
     constexpr int U = MaxGroup == 1 ? (E <= 4 ? 8 : 4) : (E <= 4 ? 4 : 2);
     for (int t0 = start + warp * U; t0 < end; t0 += kAttnWarps * U) {
-        float k[U][E], v[U][E];
+        PackedRow<T, E> k[U], v[U];
 #pragma unroll
         for (int u = 0; u < U; ++u) {
             const std::size_t row = base + std::size_t(min(t0 + u, end - 1)) * D;  // past the end: a valid row, masked below
-#pragma unroll
-            for (int e = 0; e < E; ++e) {
-                k[u][e] = toFloat(a.kCache[row + e]);
-                v[u][e] = toFloat(a.vCache[row + e]);
-            }
+            k[u].load(a.kCache + row);
+            v[u].load(a.vCache + row);
         }
 #pragma unroll
         for (int g = 0; g < MaxGroup; ++g) {
