@@ -691,6 +691,11 @@ int attentionKeysPerPiece(int batch, int kvHeads) { return std::max(1, batch * k
 // four, with twice the keys in flight, and the group's blocks share their keys through L2.
 // Measured on an H200 (engine_bench, Llama-3-8B shapes, batch 1, prompt 128): attention 8.0 ->
 // 4.0 us a layer, 436 -> 455 tok/s; batch 8 and prompt 2048 take the whole group as before.
+// Up to four such blocks a multiprocessor (session 25, H200, three interleaved rounds against
+// AWQBENCH_ATTN_HEADS_PER_BLOCK=8, tok/s): batch 1 prompt 512 (512 blocks) 475.5 / 477.2 / 478.1
+// against 457.5 / 460.0 / 458.0; batch 8 prompt 128 (512 blocks) 2976 / 2966 / 2920 against 2931 /
+// 2922 / 2870. Past that, one block a query head did not pay: batch 1 prompt 1024 (more blocks)
+// 427.9 / 440.3 against 432.5 / 444.8, batch 8 prompt 512 and 2048 lost 2-7%.
 // AWQBENCH_ATTN_HEADS_PER_BLOCK=1 or =8 forces one rule (for measuring).
 int attentionQueryHeadsPerBlock(int blocksPerQueryGroup, int group) {
     static const int forced = [] {
@@ -699,7 +704,7 @@ int attentionQueryHeadsPerBlock(int blocksPerQueryGroup, int group) {
     }();
     if (forced == 1) return 1;
     if (forced > 1) return std::min(group, kMaxGroup);
-    return std::int64_t(blocksPerQueryGroup) * group <= deviceMultiprocessors() ? 1 : std::min(group, kMaxGroup);
+    return std::int64_t(blocksPerQueryGroup) * group <= 4 * deviceMultiprocessors() ? 1 : std::min(group, kMaxGroup);
 }
 
 // Pieces merged inside a thread block cluster rather than by the merge kernel: up to 8 (the
