@@ -3,6 +3,10 @@
 // (raise_exception, strftime_now).
 #include "core/jinja/interpreter.h"
 
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <random>
 
@@ -194,16 +198,52 @@ Value raiseException() {
     });
 }
 
+// transformers' strftime_now(format) is datetime.now().strftime(format): local time as a naive
+// datetime, so %z and %Z are empty (not the C library's zone), %f is the microseconds, and the rest
+// is the C library's strftime, one directive at a time (no length limit on the result).
+std::string pythonStrftime(const std::string& format, const std::tm& tm, long microseconds) {
+    std::string out;
+    for (std::size_t i = 0; i < format.size(); ++i) {
+        if (format[i] != '%' || i + 1 >= format.size()) {
+            out.push_back(format[i]);
+            continue;
+        }
+        // a directive: '%', glibc's flags and width (%-d, %_5H, %^a), the conversion letter
+        std::size_t j = i + 1;
+        while (j < format.size() && (std::strchr("-_0^#", format[j]) || std::isdigit(static_cast<unsigned char>(format[j])))) ++j;
+        if (j < format.size() && (format[j] == 'E' || format[j] == 'O')) ++j;
+        if (j >= format.size()) {
+            out.append(format, i, std::string::npos);
+            break;
+        }
+        const char conversion = format[j];
+        if (j == i + 1 && (conversion == 'z' || conversion == 'Z')) {
+            // naive datetime: no offset, no zone name
+        } else if (j == i + 1 && conversion == 'f') {
+            char micro[8];
+            std::snprintf(micro, sizeof micro, "%06ld", microseconds);
+            out += micro;
+        } else {
+            const std::string directive = format.substr(i, j + 1 - i);
+            char buf[256];
+            const std::size_t n = std::strftime(buf, sizeof buf, directive.c_str(), &tm);
+            out.append(buf, n);
+        }
+        i = j;
+    }
+    return out;
+}
+
 Value strftimeNow() {
     return Value::function("strftime_now", [](Interpreter& in, const CallArgs& a) {
         const Value* fmt = a.get(0, "format");
         if (!fmt || !fmt->isString()) in.fail(0, "strftime_now() needs a format string");
-        const std::time_t now = std::time(nullptr);
+        const auto now = std::chrono::system_clock::now();
+        const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+        const auto micro = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
         std::tm tm{};
-        localtime_r(&now, &tm);
-        char buf[512];
-        const std::size_t n = std::strftime(buf, sizeof buf, fmt->asString().c_str(), &tm);
-        return Value(std::string(buf, n));
+        localtime_r(&seconds, &tm);
+        return Value(pythonStrftime(fmt->asString(), tm, static_cast<long>(micro)));
     });
 }
 

@@ -12,20 +12,6 @@ constexpr std::array<std::string_view, 39> kTests = {
     "lower", "upper", "string", "mapping", "number", "sequence", "iterable", "callable", "sameas", "escaped", "in",
     "==", "eq", "equalto", "!=", "ne", ">", "gt", "greaterthan", "ge", ">=", "<", "lt", "lessthan", "<=", "le"};
 
-// str.islower() / str.isupper(): at least one cased character, and none of the other case. A
-// character with only a lowercase form is uppercase, one with only an uppercase form lowercase,
-// one with both (a titlecase letter such as "ǅ") is cased but neither.
-bool hasOnlyCase(const std::string& s, bool upper) {
-    bool cased = false;
-    for (const std::string& cp : codePoints(s)) {
-        const bool hasLower = pyLower(cp) != cp, hasUpper = pyUpper(cp) != cp;
-        const bool isUpper = hasLower && !hasUpper, isLower = hasUpper && !hasLower;
-        if (upper ? !isUpper && (hasLower || hasUpper) : !isLower && (hasLower || hasUpper)) return false;
-        cased = cased || hasLower || hasUpper;
-    }
-    return cased;
-}
-
 }  // namespace
 
 bool isBuiltinTest(std::string_view name) { return std::find(kTests.begin(), kTests.end(), name) != kTests.end(); }
@@ -92,7 +78,7 @@ bool Interpreter::applyTest(const std::string& name, const Value& v, const CallA
         if (v.isObject() && o.isObject()) return v.objectPtr() == o.objectPtr();
         return v == o && v.typeName() == o.typeName();
     }
-    if (name == "lower" || name == "upper") return hasOnlyCase(v.str(), name == "upper");
+    if (name == "lower" || name == "upper") return *pyStrPredicate(name == "lower" ? "islower" : "isupper", v.str());  // str(value).islower()
     fail(line, "No test named '" + name + "'.", TemplateError::Cause::UnknownTest, name);
 }
 

@@ -293,6 +293,7 @@ Value Interpreter::getItem(const Value& obj, const Value& key, int line) {
         if (i < 0 || i >= static_cast<std::int64_t>(cps.size())) return missingItem(obj, key);
         return Value(cps[static_cast<std::size_t>(i)]);
     }
+    if (obj.isCallable() && key.isString()) return getAttr(obj, key.asString(), line);  // m['name'], as jinja2 falls back to getattr
     if (obj.isUndefined()) failUndefined(obj, line);
     return missingItem(obj, key);
 }

@@ -29,6 +29,13 @@ std::string pyUpper(const std::string& s);
 std::string pyLower(const std::string& s);
 std::string pyCapitalize(const std::string& s);
 std::string pyTitle(const std::string& s);     // str.title()
+std::string pySwapcase(const std::string& s);
+std::string pyCasefold(const std::string& s);
+// str.isdecimal(), isdigit(), isalpha(), islower(), istitle(), isidentifier(), ... with Python's
+// Unicode semantics; nullopt for a name that is no such predicate.
+std::optional<bool> pyStrPredicate(const std::string& name, const std::string& s);
+// str.expandtabs(tabsize); TemplateError "string too long" past maxBytes.
+std::string pyExpandTabs(const std::string& s, std::int64_t tabSize, std::size_t maxBytes);
 std::string jinjaTitle(const std::string& s);  // jinja2's title filter: words start after - whitespace ( { [ <
 // str.replace; TemplateError "string too long" past maxBytes.
 std::string replaceAll(const std::string& s, const std::string& from, const std::string& to, std::int64_t count,

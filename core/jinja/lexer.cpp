@@ -1,11 +1,11 @@
 #include "core/jinja/lexer.h"
 
 #include "core/text/unicode.h"
+#include "core/jinja/interpreter.h"
 #include "core/jinja/value.h"
 
 #include <cctype>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 namespace awq::jinja {
@@ -25,6 +25,42 @@ std::string normalizeNewlines(std::string_view s) {
     return out;
 }
 
+// jinja2 strips whitespace with Python's str.rstrip() and the regular expression \s, both Unicode
+// aware: a no-break space, an ideographic space or U+001C..U+001F go like spaces and tabs.
+// The length of the white-space character at s[i], or 0 when there is none.
+std::size_t spaceAt(std::string_view s, std::size_t i) {
+    if (i >= s.size()) return 0;
+    const auto lead = static_cast<unsigned char>(s[i]);
+    if (lead >= 0x80 && text::utf8SeqLen(lead) == 1) return 0;  // a stray byte, not U+0085 or U+00A0
+    std::size_t j = i;
+    return isPySpace(text::nextCodePoint(s, j)) ? j - i : 0;
+}
+
+// The start of the code point that ends just before s[i].
+std::size_t previousCodePoint(std::string_view s, std::size_t i) {
+    std::size_t j = i - 1;
+    while (j > 0 && i - j < 4 && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) --j;
+    return text::utf8SeqLen(static_cast<unsigned char>(s[j])) == i - j ? j : i - 1;
+}
+
+// How far white space reaches back from s[end], not crossing a line end when `inLine`.
+std::size_t spaceBefore(std::string_view s, std::size_t end, bool inLine = false) {
+    while (end > 0) {
+        const std::size_t j = previousCodePoint(s, end);
+        if (spaceAt(s, j) != end - j || (inLine && (s[j] == '\n' || s[j] == '\r'))) break;
+        end = j;
+    }
+    return end;
+}
+
+std::size_t spaceAfter(std::string_view s, std::size_t i) {
+    while (std::size_t n = spaceAt(s, i)) i += n;
+    return i;
+}
+
+void lstripSpace(std::string& text) { text.erase(0, spaceAfter(text, 0)); }
+void rstripSpace(std::string& text) { text.erase(spaceBefore(text, text.size())); }
+
 class Lexer {
 public:
     explicit Lexer(std::string_view src) : src_(src) {}
@@ -36,7 +72,7 @@ public:
             const std::size_t tag = findTag(pos);
             std::string text(src_.substr(pos, tag - pos));
             if (stripNext) {
-                text.erase(0, text.find_first_not_of(" \t\r\n\f\v"));
+                lstripSpace(text);
                 stripNext = false;
             }
             if (tag == src_.size()) {
@@ -46,8 +82,7 @@ public:
             const char kind = src_[tag + 1];  // '{', '%' or '#'
             const char modifier = tag + 2 < src_.size() ? src_[tag + 2] : '\0';
             if (modifier == '-') {
-                const auto end = text.find_last_not_of(" \t\r\n\f\v");
-                text.erase(end == std::string::npos ? 0 : end + 1);
+                rstripSpace(text);
             } else if (kind != '{' && modifier != '+') {
                 lstripBlock(text, tag);
             }
@@ -103,14 +138,12 @@ private:
         tokens_.push_back({TokenType::Text, normalizeNewlines(text), lineAt(pos)});
     }
 
-    // lstrip_blocks: drop spaces and tabs between the start of the line and a block tag.
+    // lstrip_blocks: drop the white space between the start of the line and a block tag (any white
+    // space, as jinja2 tests the rest of the line with \s+).
     void lstripBlock(std::string& text, std::size_t tagPos) const {
-        std::size_t k = tagPos;
-        while (k > 0 && (src_[k - 1] == ' ' || src_[k - 1] == '\t')) --k;
+        const std::size_t k = spaceBefore(src_, tagPos, true);
         if (!(k == 0 || src_[k - 1] == '\n' || src_[k - 1] == '\r')) return;
-        std::size_t i = text.size();
-        while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
-        text.erase(i);
+        text.erase(text.size() - std::min(text.size(), tagPos - k));
     }
 
     // trim_blocks: drop the first newline after a block tag.
@@ -121,10 +154,7 @@ private:
         return pos;
     }
 
-    std::size_t skipSpace(std::size_t p) const {
-        while (p < src_.size() && std::isspace(static_cast<unsigned char>(src_[p]))) ++p;
-        return p;
-    }
+    std::size_t skipSpace(std::size_t p) const { return spaceAfter(src_, p); }
 
     bool isRawStart(std::size_t p) const {
         p = skipSpace(p);
@@ -153,12 +183,8 @@ private:
             if (r < src_.size() && (src_[r] == '-' || src_[r] == '+')) endMod = src_[r++];
             if (src_.compare(r, 2, "%}") != 0) continue;
             std::string body(src_.substr(p, q - p));
-            if (stripBody) body.erase(0, body.find_first_not_of(" \t\r\n\f\v"));
-            else if (!body.empty() && body[0] == '\n') body.erase(0, 1);  // trim_blocks after {% raw %}
-            if (minusBefore) {
-                const auto e = body.find_last_not_of(" \t\r\n\f\v");
-                body.erase(e == std::string::npos ? 0 : e + 1);
-            }
+            if (stripBody) lstripSpace(body);  // no trim_blocks after {% raw %}: jinja2's raw_begin has no "\n?"
+            if (minusBefore) rstripSpace(body);
             emitText(std::move(body), p);
             std::size_t after = r + 2;
             if (endMod == '-') stripNext = true;
@@ -186,36 +212,13 @@ private:
             }
             const char c = src_[p];
             const int line = lineAt(p);
-            if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            if (nameCharAt(p, true)) {
                 std::size_t q = p;
-                while (q < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
+                while (std::size_t n = nameCharAt(q, false)) q += n;
                 tokens_.push_back({TokenType::Name, std::string(src_.substr(p, q - p)), line});
                 p = q;
-            } else if (c == '0' && p + 1 < src_.size() && std::strchr("xXoObB", src_[p + 1]) && src_[p + 1] != '\0') {
-                p = lexPrefixedInteger(p, line);
             } else if (std::isdigit(static_cast<unsigned char>(c))) {
-                std::size_t q = p;
-                bool isFloat = false;
-                while (q < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
-                if (q + 1 < src_.size() && src_[q] == '.' && std::isdigit(static_cast<unsigned char>(src_[q + 1]))) {
-                    isFloat = true;
-                    ++q;
-                    while (q < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[q])) || src_[q] == '_')) ++q;
-                }
-                if (q < src_.size() && (src_[q] == 'e' || src_[q] == 'E')) {
-                    std::size_t r = q + 1;
-                    if (r < src_.size() && (src_[r] == '+' || src_[r] == '-')) ++r;
-                    if (r < src_.size() && std::isdigit(static_cast<unsigned char>(src_[r]))) {
-                        isFloat = true;
-                        q = r;
-                        while (q < src_.size() && std::isdigit(static_cast<unsigned char>(src_[q]))) ++q;
-                    }
-                }
-                std::string spelling;
-                for (char ch : src_.substr(p, q - p))
-                    if (ch != '_') spelling.push_back(ch);
-                tokens_.push_back({isFloat ? TokenType::Float : TokenType::Integer, spelling, line});
-                p = q;
+                p = lexNumber(p, line);
             } else if (c == '\'' || c == '"') {
                 p = lexString(p);
             } else {
@@ -233,30 +236,92 @@ private:
                         break;
                     }
                 }
-                if (!matched) throw error(std::string("unexpected character '") + c + "'", p);
+                if (!matched) throw error("unexpected character '" + std::string(src_.substr(p, std::min(src_.size() - p, text::utf8SeqLen(static_cast<unsigned char>(c))))) + "'", p);
             }
         }
     }
 
-    // 0x1F, 0o17, 0b101 (underscores allowed between digits): the integer's decimal spelling.
-    std::size_t lexPrefixedInteger(std::size_t p, int line) {
-        const char kind = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[p + 1])));
-        const int base = kind == 'x' ? 16 : kind == 'o' ? 8 : 2;
-        std::size_t q = p + 2;
+    // The length of the identifier character at p (0: none): ASCII letters, digits (not first) and
+    // "_", and the Unicode characters Python identifiers take (XID_Start, XID_Continue), as jinja2's
+    // name_re reads names ({% set café = 1 %}).
+    std::size_t nameCharAt(std::size_t p, bool first) const {
+        if (p >= src_.size()) return 0;
+        const auto b = static_cast<unsigned char>(src_[p]);
+        if (b < 0x80) return std::isalpha(b) || b == '_' || (!first && std::isdigit(b)) ? 1 : 0;
+        std::size_t q = p;
+        const char32_t cp = text::nextCodePoint(src_, q);
+        return text::hasCharProperty(cp, first ? text::CharProperty::XidStart : text::CharProperty::XidContinue) ? q - p : 0;
+    }
+
+    // The end of a run of digits of `base` with single underscores between them, as jinja2's
+    // (\d+_)*\d+ reads one; `p` itself when there is no digit at p.
+    std::size_t digitsEnd(std::size_t p, int base = 10) const {
+        auto isDigit = [&](std::size_t i) {
+            if (i >= src_.size()) return false;
+            const char d = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[i])));
+            const int v = std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : 99;
+            return v < base;
+        };
+        if (!isDigit(p)) return p;
+        std::size_t q = p + 1;
+        while (isDigit(q) || (src_[q] == '_' && isDigit(q + 1))) ++q;
+        return q;
+    }
+
+    // A number as jinja2's lexer reads one: float_re first (digits with a fraction, an exponent or
+    // both), then integer_re: 0b / 0o / 0x with digits, a decimal integer without leading zeros, or
+    // zeros ("007" is the integer "00" and then "7": a syntax error). An underscore only between
+    // digits ("1_000"; "1__0" and "1_" end the number before the underscore).
+    std::size_t lexNumber(std::size_t p, int line) {
+        const std::size_t whole = digitsEnd(p);
+        std::size_t fraction = whole;
+        if (whole < src_.size() && src_[whole] == '.') fraction = digitsEnd(whole + 1) > whole + 1 ? digitsEnd(whole + 1) : whole;
+        std::size_t exponent = fraction;
+        if (fraction < src_.size() && (src_[fraction] == 'e' || src_[fraction] == 'E')) {
+            std::size_t r = fraction + 1;
+            if (r < src_.size() && (src_[r] == '+' || src_[r] == '-')) ++r;
+            if (digitsEnd(r) > r) exponent = digitsEnd(r);
+        }
+        const bool afterDot = p > 0 && src_[p - 1] == '.';  // float_re's (?<!\.): "x.1.5" is x[1][5]
+        if (!afterDot && exponent > whole) {
+            std::string spelling;
+            for (char ch : src_.substr(p, exponent - p))
+                if (ch != '_') spelling.push_back(ch);
+            tokens_.push_back({TokenType::Float, spelling, line});
+            return exponent;
+        }
+        const char prefix = p + 1 < src_.size() ? static_cast<char>(std::tolower(static_cast<unsigned char>(src_[p + 1]))) : '\0';
+        if (src_[p] == '0' && (prefix == 'x' || prefix == 'o' || prefix == 'b')) {
+            const int base = prefix == 'x' ? 16 : prefix == 'o' ? 8 : 2;
+            std::size_t q = p + 2;
+            if (q < src_.size() && src_[q] == '_') ++q;  // 0x_ff: an underscore may lead
+            if (digitsEnd(q, base) > q) return lexPrefixedInteger(p, digitsEnd(q, base), base, line);
+        }
+        std::size_t end = whole;
+        if (src_[p] == '0') {  // 0(_?0)*
+            end = p + 1;
+            while (end < src_.size() && (src_[end] == '0' || (src_[end] == '_' && end + 1 < src_.size() && src_[end + 1] == '0')))
+                end += src_[end] == '_' ? 2 : 1;
+        }
+        std::string spelling;
+        for (char ch : src_.substr(p, end - p))
+            if (ch != '_') spelling.push_back(ch);
+        tokens_.push_back({TokenType::Integer, spelling, line});
+        return end;
+    }
+
+    // 0x1F, 0o17, 0b101 (digits from p + 2 to end, underscores between them): the integer's decimal spelling.
+    std::size_t lexPrefixedInteger(std::size_t p, std::size_t end, int base, int line) {
         std::uint64_t value = 0;
-        bool any = false;
-        for (; q < src_.size(); ++q) {
+        for (std::size_t q = p + 2; q < end; ++q) {
             const char d = static_cast<char>(std::tolower(static_cast<unsigned char>(src_[q])));
             if (d == '_') continue;
-            const int digit = std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : 99;
-            if (digit >= base) break;
+            const int digit = std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : d - 'a' + 10;
             if (value > (std::numeric_limits<std::uint64_t>::max() >> 4)) throw error("integer literal past 64 bits (jinja2 has Python's unbounded integers; this interpreter's are 64-bit)", p);
             value = value * static_cast<unsigned>(base) + static_cast<unsigned>(digit);
-            any = true;
         }
-        if (!any) throw error("invalid integer literal", p);
         tokens_.push_back({TokenType::Integer, std::to_string(value), line});
-        return q;
+        return end;
     }
 
     // A string literal as jinja2 reads one: the raw text's line ends normalized first (\r\n and \r

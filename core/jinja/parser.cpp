@@ -96,6 +96,21 @@ private:
         }
     }
 
+    // jinja2's describe_token: a name is itself, an operator its symbol, any other token its kind.
+    std::string describe() const {
+        switch (cur().type) {
+            case TokenType::Name:
+            case TokenType::Operator: return cur().value;
+            case TokenType::Integer: return "integer";
+            case TokenType::Float: return "float";
+            case TokenType::String: return "string";
+            case TokenType::BlockEnd: return "end of statement block";
+            case TokenType::VarEnd: return "end of print statement";
+            case TokenType::End: return "end of template";
+            default: return "template data";
+        }
+    }
+
     // Parses statements until a block tag named in `ends` (consumed up to its name).
     Body parseUntil(std::initializer_list<std::string_view> ends, std::string& which) {
         Body body;
@@ -118,7 +133,7 @@ private:
                 s->kind = Stmt::Kind::Output;
                 s->line = tok.line;
                 s->expr = parseTuple();
-                if (cur().type != TokenType::VarEnd) fail("expected '}}'" + got());
+                if (cur().type != TokenType::VarEnd) fail("expected token 'end of print statement', got '" + describe() + "'");
                 advance();
                 body.push_back(std::move(s));
             } else if (tok.type == TokenType::BlockBegin) {
@@ -390,7 +405,7 @@ private:
     // Comparisons chain as in Python (jinja2's Compare node): a < b < c is a < b and b < c, with b
     // evaluated once; one comparison stays a Binary.
     ExprPtr parseCompare() {
-        ExprPtr first = parseConcat();
+        ExprPtr first = parseMath1();
         const int line = cur().line;
         std::vector<std::string> ops;
         std::vector<ExprPtr> operands;
@@ -410,7 +425,7 @@ private:
             } else {
                 break;
             }
-            operands.push_back(parseConcat());
+            operands.push_back(parseMath1());
         }
         if (ops.empty()) return first;
         if (ops.size() == 1) return binary(ops[0], std::move(first), std::move(operands[0]), line);
@@ -421,23 +436,25 @@ private:
         return chain;
     }
 
-    ExprPtr parseConcat() {
-        ExprPtr e = parseMath1();
-        while (isOp("~")) {
-            const int line = cur().line;
-            advance();
-            e = binary("~", std::move(e), parseMath1(), line);
-        }
-        return e;
-    }
-
+    // jinja2's precedence: + and - (parse_math1) bind looser than ~ (parse_concat), which binds looser
+    // than * / // % (parse_math2): 1 + 2 ~ 3 is 1 + (2 ~ 3), 2 * 3 ~ 4 is "64".
     ExprPtr parseMath1() {
-        ExprPtr e = parseMath2();
+        ExprPtr e = parseConcat();
         while (isOp("+") || isOp("-")) {
             const int line = cur().line;
             std::string op = cur().value;
             advance();
-            e = binary(op, std::move(e), parseMath2(), line);
+            e = binary(op, std::move(e), parseConcat(), line);
+        }
+        return e;
+    }
+
+    ExprPtr parseConcat() {
+        ExprPtr e = parseMath2();
+        while (isOp("~")) {
+            const int line = cur().line;
+            advance();
+            e = binary("~", std::move(e), parseMath2(), line);
         }
         return e;
     }

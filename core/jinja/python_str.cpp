@@ -4,6 +4,7 @@
 
 #include "core/text/unicode.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace awq::jinja {
@@ -31,36 +32,149 @@ std::string pyStrip(const std::string& s, const Value* chars, bool left, bool ri
 
 std::string pyUpper(const std::string& s) { return td::uppercase(s); }
 
-std::string pyLower(const std::string& s) { return td::lowercase(s); }
-
 namespace {
 
-// The first code point uppercased, the rest as `rest` maps them.
-std::string upperFirst(const std::string& s, std::string (*rest)(const std::string&)) {
-    if (s.empty()) return s;
-    const std::size_t first = std::min(s.size(), td::utf8SeqLen(static_cast<unsigned char>(s[0])));
-    return pyUpper(s.substr(0, first)) + rest(s.substr(first));
+using td::CharProperty;
+
+bool has(char32_t c, CharProperty p) { return td::hasCharProperty(c, p); }
+
+std::vector<char32_t> decode(const std::string& s) {
+    std::vector<char32_t> out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) out.push_back(td::nextCodePoint(s, i));
+    return out;
+}
+
+std::string encode(char32_t c) {
+    std::string out;
+    td::appendUtf8(out, c);
+    return out;
+}
+
+// CPython's lower_ucs4: the full lowercase mapping, except that a capital sigma is final (ς) where
+// Unicode's Final_Sigma context holds: a cased character before it and none after it, skipping
+// case-ignorable characters (apostrophes, combining marks) both ways. "ΣΑΣ".lower() is "σας".
+std::string lowerAt(const std::vector<char32_t>& cps, std::size_t i) {
+    if (cps[i] != 0x3A3) return td::lowercase(encode(cps[i]));
+    std::size_t j = i;
+    while (j > 0 && has(cps[j - 1], CharProperty::CaseIgnorable)) --j;
+    bool final = j > 0 && has(cps[j - 1], CharProperty::Cased);
+    if (final) {
+        std::size_t k = i + 1;
+        while (k < cps.size() && has(cps[k], CharProperty::CaseIgnorable)) ++k;
+        final = k == cps.size() || !has(cps[k], CharProperty::Cased);
+    }
+    return final ? "\u03C2" : "\u03C3";
 }
 
 }  // namespace
 
+std::string pyLower(const std::string& s) {
+    if (s.find("\u03A3") == std::string::npos) return td::lowercase(s);  // no capital sigma: no context to look at
+    const auto cps = decode(s);
+    std::string out;
+    for (std::size_t i = 0; i < cps.size(); ++i) out += lowerAt(cps, i);
+    return out;
+}
+
 std::string pyCapitalize(const std::string& s) {  // the first character titlecased (Python 3.8+), the rest lowercased
-    if (s.empty()) return s;
-    const std::size_t first = std::min(s.size(), td::utf8SeqLen(static_cast<unsigned char>(s[0])));
-    return td::titlecase(s.substr(0, first)) + pyLower(s.substr(first));
+    const auto cps = decode(s);
+    std::string out;
+    for (std::size_t i = 0; i < cps.size(); ++i) out += i == 0 ? td::titlecase(encode(cps[0])) : lowerAt(cps, i);
+    return out;
 }
 
 std::string pyTitle(const std::string& s) {
+    // CPython's do_title: a character after a cased one is lowercased, any other titlecased ("ǆ" -> "ǅ");
+    // digits and apostrophes are not cased, so "they're 2x" -> "They'Re 2X"
+    const auto cps = decode(s);
     std::string out;
     bool prevCased = false;
-    for (const auto& cp : codePoints(s)) {
-        const bool alpha = cp.size() > 1 || std::isalpha(static_cast<unsigned char>(cp[0]));
-        if (alpha) {
-            out += prevCased ? pyLower(cp) : pyUpper(cp);
-            prevCased = true;
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+        out += prevCased ? lowerAt(cps, i) : td::titlecase(encode(cps[i]));
+        prevCased = has(cps[i], CharProperty::Cased);
+    }
+    return out;
+}
+
+std::string pySwapcase(const std::string& s) {
+    const auto cps = decode(s);
+    std::string out;
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+        if (has(cps[i], CharProperty::Uppercase)) out += lowerAt(cps, i);
+        else if (has(cps[i], CharProperty::Lowercase)) out += td::uppercase(encode(cps[i]));
+        else out += encode(cps[i]);
+    }
+    return out;
+}
+
+std::string pyCasefold(const std::string& s) { return td::casefold(s); }
+
+std::optional<bool> pyStrPredicate(const std::string& name, const std::string& s) {
+    const auto cps = decode(s);
+    auto all = [&](auto test) { return !cps.empty() && std::all_of(cps.begin(), cps.end(), test); };
+    auto decimal = [](char32_t c) { return has(c, CharProperty::Decimal); };
+    auto digit = [](char32_t c) { return has(c, CharProperty::Digit); };
+    auto numeric = [](char32_t c) { return has(c, CharProperty::Numeric); };
+    auto alpha = [](char32_t c) { return has(c, CharProperty::Letter); };
+    auto upperOrTitle = [](char32_t c) { return has(c, CharProperty::Uppercase) || has(c, CharProperty::TitlecaseLetter); };
+    auto lowerOrTitle = [](char32_t c) { return has(c, CharProperty::Lowercase) || has(c, CharProperty::TitlecaseLetter); };
+    if (name == "isdecimal") return all(decimal);
+    if (name == "isdigit") return all(digit);
+    if (name == "isnumeric") return all(numeric);
+    if (name == "isalpha") return all(alpha);
+    if (name == "isalnum") return all([&](char32_t c) { return alpha(c) || numeric(c); });  // Numeric covers Decimal and Digit
+    if (name == "isspace") return all(isPySpace);
+    if (name == "isascii") return std::all_of(cps.begin(), cps.end(), [](char32_t c) { return c < 0x80; });
+    if (name == "isprintable") return std::all_of(cps.begin(), cps.end(), [](char32_t c) { return td::isPrintable(c); });
+    if (name == "isidentifier")
+        return !cps.empty() && (cps[0] == '_' || has(cps[0], CharProperty::XidStart)) &&
+               std::all_of(cps.begin() + 1, cps.end(), [](char32_t c) { return has(c, CharProperty::XidContinue); });
+    if (name == "islower" || name == "isupper") {
+        // at least one cased character, none of the other case (nor titlecase: "ǅ" is neither)
+        const bool lower = name == "islower";
+        bool cased = false;
+        for (char32_t c : cps) {
+            if (lower ? upperOrTitle(c) : lowerOrTitle(c)) return false;
+            cased = cased || has(c, lower ? CharProperty::Lowercase : CharProperty::Uppercase);
+        }
+        return cased;
+    }
+    if (name == "istitle") {
+        // uppercase or titlecase characters only after uncased ones, lowercase ones only after cased ones
+        bool cased = false, prevCased = false;
+        for (char32_t c : cps) {
+            if (has(c, CharProperty::Uppercase) || has(c, CharProperty::TitlecaseLetter)) {
+                if (prevCased) return false;
+                prevCased = cased = true;
+            } else if (has(c, CharProperty::Lowercase)) {
+                if (!prevCased) return false;
+                prevCased = cased = true;
+            } else {
+                prevCased = false;
+            }
+        }
+        return cased;
+    }
+    return std::nullopt;
+}
+
+std::string pyExpandTabs(const std::string& s, std::int64_t tabSize, std::size_t maxBytes) {
+    std::string out;
+    std::int64_t column = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t start = i;
+        const char32_t c = td::nextCodePoint(s, i);
+        if (c == '\t') {
+            if (tabSize > 0) {
+                const std::int64_t n = tabSize - column % tabSize;
+                if (out.size() + static_cast<std::uint64_t>(n) > maxBytes) throw TemplateError("string too long");
+                out.append(static_cast<std::size_t>(n), ' ');
+                column += n;
+            }
         } else {
-            out += cp;
-            prevCased = false;
+            out.append(s, start, i - start);
+            column = c == '\n' || c == '\r' ? 0 : column + 1;
         }
     }
     return out;
@@ -70,7 +184,9 @@ std::string jinjaTitle(const std::string& s) {
     // re.split(r"([-\s({\[<]+)", s): each piece's first character upper, the rest lower
     std::string out, word;
     auto flush = [&] {
-        out += upperFirst(word, pyLower);
+        // item[0].upper() + item[1:].lower(): uppercase, not titlecase, and the rest lowercased on its own
+        const std::size_t first = word.empty() ? 0 : std::min(word.size(), td::utf8SeqLen(static_cast<unsigned char>(word[0])));
+        out += pyUpper(word.substr(0, first)) + pyLower(word.substr(first));
         word.clear();
     };
     for (const auto& cp : codePoints(s)) {

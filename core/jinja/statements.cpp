@@ -238,11 +238,28 @@ Flow Interpreter::runLoop(const Stmt& s, const Value& iterable, std::int64_t dep
     return Flow::Normal;
 }
 
+namespace {
+
+// What jinja2's Macro object shows of a macro (or of a call block's caller, which has no name).
+std::shared_ptr<const Object> macroAttributes(const Stmt& def, Value name) {
+    auto attributes = std::make_shared<Object>();
+    Array arguments;
+    for (const auto& [param, dflt] : def.params) arguments.emplace_back(param);
+    attributes->set("name", std::move(name));
+    attributes->set("arguments", Value::tuple(std::move(arguments)));
+    attributes->set("catch_kwargs", Value(def.usesKwargs));
+    attributes->set("catch_varargs", Value(def.usesVarargs));
+    attributes->set("caller", Value(def.usesCaller));
+    return attributes;
+}
+
+}  // namespace
+
 Value Interpreter::makeMacro(const Stmt& s) {
     const Stmt* def = &s;
-    return Value::function(s.text, [def](Interpreter& in, const CallArgs& args) {
-        return in.invokeMacro(*def, "macro '" + def->text + "'", &in.root_, args);
-    });
+    return Value::function(
+        s.text, [def](Interpreter& in, const CallArgs& args) { return in.invokeMacro(*def, "macro '" + def->text + "'", &in.root_, args); },
+        macroAttributes(s, Value(s.text)));
 }
 
 Flow Interpreter::execCallBlock(const Stmt& s) {
@@ -259,7 +276,7 @@ Flow Interpreter::execCallBlock(const Stmt& s) {
     args.keyword.emplace_back("caller", Value::function("caller", [def, callSite, alive](Interpreter& in, const CallArgs& a) {
                                   if (!*alive) in.fail(def->line, "caller() used outside its {% call %} block");
                                   return in.invokeMacro(*def, "caller", callSite, a);
-                              }));
+                              }, macroAttributes(s, Value(nullptr))));
     write(callValue(callee, args, s.line).str());
     return Flow::Normal;
 }

@@ -392,6 +392,10 @@ std::string Value::repr() const {
             out += (i ? ", " : "") + o.items[i].first.repr() + ": " + o.items[i].second.repr();
         return out + (o.isNamespace ? "}>" : "}");
     }
+    if (const auto& macro = asCallable().macroAttributes) {  // jinja2's Macro.__repr__
+        const Value* name = macro->find("name");
+        return "<Macro " + (name && name->isString() ? name->repr() : std::string("anonymous")) + ">";
+    }
     return "<function " + asCallable().name + ">";
 }
 

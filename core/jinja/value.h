@@ -75,6 +75,9 @@ struct CallArgs {
 struct Callable {
     std::string name;
     std::function<Value(Interpreter&, const CallArgs&)> fn;
+    // A macro's attributes as jinja2's Macro has them (name, arguments, catch_kwargs,
+    // catch_varargs, caller); null for the other functions, which templates can only call.
+    std::shared_ptr<const Object> macroAttributes;
 };
 
 struct Undefined {
@@ -144,8 +147,10 @@ public:
         return v;
     }
     bool isGroupTuple() const noexcept { return group_ && isArray(); }
-    static Value function(std::string name, std::function<Value(Interpreter&, const CallArgs&)> fn) {
-        return Value(std::shared_ptr<const Callable>(std::make_shared<Callable>(Callable{std::move(name), std::move(fn)})));
+    static Value function(std::string name, std::function<Value(Interpreter&, const CallArgs&)> fn,
+                          std::shared_ptr<const Object> macroAttributes = nullptr) {
+        return Value(std::shared_ptr<const Callable>(
+            std::make_shared<Callable>(Callable{std::move(name), std::move(fn), std::move(macroAttributes)})));
     }
 
     bool isUndefined() const noexcept { return std::holds_alternative<Undefined>(v_); }

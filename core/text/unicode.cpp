@@ -174,6 +174,10 @@ struct IcuApi {
     int32_t (*toTitle)(char16_t*, int32_t, const char16_t*, int32_t, void*, const char*, IcuError*) = nullptr;
     int8_t (*charType)(int32_t) = nullptr;
     int32_t (*charFromName)(int, const char*, IcuError*) = nullptr;  // optional: "\N{...}" escapes only
+    // optional: Python's str predicates and casefold() (ASCII-only without them)
+    int8_t (*hasBinaryProperty)(int32_t, int32_t) = nullptr;  // returns UBool
+    int32_t (*intPropertyValue)(int32_t, int32_t) = nullptr;
+    int32_t (*foldCase)(char16_t*, int32_t, const char16_t*, int32_t, uint32_t, IcuError*) = nullptr;
     bool ok = false;
     std::string description;
 };
@@ -191,6 +195,9 @@ IcuApi loadIcu() {
     api.toTitle = reinterpret_cast<decltype(api.toTitle)>(&u_strToTitle);
     api.charType = reinterpret_cast<decltype(api.charType)>(&u_charType);
     api.charFromName = reinterpret_cast<decltype(api.charFromName)>(&u_charFromName);
+    api.hasBinaryProperty = reinterpret_cast<decltype(api.hasBinaryProperty)>(&u_hasBinaryProperty);
+    api.intPropertyValue = reinterpret_cast<decltype(api.intPropertyValue)>(&u_getIntPropertyValue);
+    api.foldCase = reinterpret_cast<decltype(api.foldCase)>(&u_strFoldCase);
     api.ok = true;
     api.description = std::string("ICU ") + U_ICU_VERSION + " (linked)";
     return api;
@@ -248,6 +255,9 @@ IcuApi loadIcu() {
     api.toTitle = reinterpret_cast<decltype(api.toTitle)>(sym("u_strToTitle"));
     api.charType = reinterpret_cast<decltype(api.charType)>(sym("u_charType"));
     api.charFromName = reinterpret_cast<decltype(api.charFromName)>(sym("u_charFromName"));
+    api.hasBinaryProperty = reinterpret_cast<decltype(api.hasBinaryProperty)>(sym("u_hasBinaryProperty"));
+    api.intPropertyValue = reinterpret_cast<decltype(api.intPropertyValue)>(sym("u_getIntPropertyValue"));
+    api.foldCase = reinterpret_cast<decltype(api.foldCase)>(sym("u_strFoldCase"));
     api.ok = api.nfc && api.nfd && api.nfkc && api.nfkd && api.normalize && api.toLower && api.toUpper && api.toTitle && api.charType;
     api.description = api.ok ? "ICU" + (suffix.empty() ? std::string() : " " + suffix.substr(1)) + " (" + loaded +
                                    ", loaded at run time)"
@@ -443,6 +453,100 @@ bool isPrintable(char32_t cp) {
         default:
             return true;
     }
+}
+
+namespace {
+
+// ICU's UProperty and UNumericType values (stable C API constants; the run-time-loaded build has no
+// headers to name them).
+constexpr int32_t kUcharLowercase = 22, kUcharUppercase = 30, kUcharXidContinue = 32, kUcharXidStart = 33, kUcharCased = 49,
+                  kUcharCaseIgnorable = 50, kUcharNumericType = 0x1009;
+constexpr int32_t kNumericDecimal = 1, kNumericDigit = 2;
+#if defined(AWQ_ICU_HEADERS)
+static_assert(kUcharLowercase == UCHAR_LOWERCASE && kUcharUppercase == UCHAR_UPPERCASE && kUcharXidContinue == UCHAR_XID_CONTINUE &&
+              kUcharXidStart == UCHAR_XID_START && kUcharCased == UCHAR_CASED && kUcharCaseIgnorable == UCHAR_CASE_IGNORABLE &&
+              kUcharNumericType == UCHAR_NUMERIC_TYPE && kNumericDecimal == U_NT_DECIMAL && kNumericDigit == U_NT_DIGIT);
+#endif
+
+bool asciiHasProperty(char32_t c, CharProperty p) {
+    const bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
+    switch (p) {
+        case CharProperty::Letter: return lower || upper;
+        case CharProperty::TitlecaseLetter: return false;
+        case CharProperty::Lowercase: return lower;
+        case CharProperty::Uppercase: return upper;
+        case CharProperty::Cased: return lower || upper;
+        case CharProperty::CaseIgnorable: return c == '\'' || c == '.' || c == ':' || c == '^' || c == '`';
+        case CharProperty::XidStart: return lower || upper;
+        case CharProperty::XidContinue: return lower || upper || digit || c == '_';
+        case CharProperty::Decimal:
+        case CharProperty::Digit:
+        case CharProperty::Numeric: return digit;
+    }
+    return false;
+}
+
+}  // namespace
+
+bool hasCharProperty(char32_t cp, CharProperty p) {
+    if (cp < 0x80) return asciiHasProperty(cp, p);
+    const auto& api = icu();
+    if (!api.ok || !api.hasBinaryProperty || !api.intPropertyValue) {
+        warnNoIcuOnce();
+        return false;
+    }
+    const auto c = static_cast<int32_t>(cp);
+    auto binary = [&](int32_t which) { return api.hasBinaryProperty(c, which) != 0; };
+    switch (p) {
+        case CharProperty::Letter: {
+            const int8_t t = api.charType(c);
+            return t >= 1 && t <= 5;  // U_UPPERCASE_LETTER .. U_OTHER_LETTER
+        }
+        case CharProperty::TitlecaseLetter: return api.charType(c) == 3;  // U_TITLECASE_LETTER
+        case CharProperty::Lowercase: return binary(kUcharLowercase);
+        case CharProperty::Uppercase: return binary(kUcharUppercase);
+        case CharProperty::Cased: return binary(kUcharCased);
+        case CharProperty::CaseIgnorable: return binary(kUcharCaseIgnorable);
+        case CharProperty::XidStart: return binary(kUcharXidStart);
+        case CharProperty::XidContinue: return binary(kUcharXidContinue);
+        case CharProperty::Decimal: return api.intPropertyValue(c, kUcharNumericType) == kNumericDecimal;
+        case CharProperty::Digit: {
+            const int32_t t = api.intPropertyValue(c, kUcharNumericType);
+            return t == kNumericDecimal || t == kNumericDigit;
+        }
+        case CharProperty::Numeric: return api.intPropertyValue(c, kUcharNumericType) != 0;  // U_NT_NONE
+    }
+    return false;
+}
+
+std::string casefold(std::string_view s) {
+    const auto& api = icu();
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) {
+            out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+            ++i;
+            continue;
+        }
+        const std::size_t start = i;
+        nextCodePoint(s, i);
+        const std::string_view ch = s.substr(start, i - start);
+        if (!api.ok || !api.foldCase) {
+            warnNoIcuOnce();
+            out.append(ch);
+            continue;
+        }
+        const std::u16string src = toUtf16(ch);
+        std::array<char16_t, 8> dst{};
+        IcuError err = 0;
+        const int32_t n = api.foldCase(dst.data(), static_cast<int32_t>(dst.size()), src.data(), static_cast<int32_t>(src.size()),
+                                       0 /* U_FOLD_CASE_DEFAULT */, &err);
+        if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) out.append(ch);
+        else out += fromUtf16(dst.data(), static_cast<std::size_t>(n));
+    }
+    return out;
 }
 
 std::optional<char32_t> characterNamed(std::string_view name) {

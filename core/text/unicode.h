@@ -51,6 +51,25 @@ WordClass wordClass(char32_t cp);
 // Zs). repr() escapes the others. Without ICU, non-ASCII characters count as printable except
 // Unicode white space.
 bool isPrintable(char32_t cp);
+// The Unicode properties Python's str methods test (isalpha, isdecimal, islower, istitle,
+// isidentifier, ...) and its case mappings consult (Final_Sigma needs Cased and Case_Ignorable).
+// Through ICU; without it, only ASCII characters have any of them.
+enum class CharProperty {
+    Letter,           // general category L* (str.isalpha)
+    TitlecaseLetter,  // general category Lt
+    Lowercase,        // the Lowercase property (str.islower)
+    Uppercase,        // the Uppercase property (str.isupper)
+    Cased,
+    CaseIgnorable,
+    XidStart,
+    XidContinue,
+    Decimal,  // Numeric_Type=Decimal (str.isdecimal)
+    Digit,    // Numeric_Type=Decimal or Digit (str.isdigit)
+    Numeric,  // any Numeric_Type (str.isnumeric)
+};
+bool hasCharProperty(char32_t cp, CharProperty property);
+// Full case folding ("ß" -> "ss"), as Python's str.casefold() folds each character.
+std::string casefold(std::string_view s);
 // The character of a Unicode name or name alias, matched as Python's "\N{...}" escape matches it
 // (case-insensitively); nullopt when there is none or ICU is not available.
 std::optional<char32_t> characterNamed(std::string_view name);

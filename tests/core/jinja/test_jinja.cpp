@@ -13,6 +13,9 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <ctime>
+
 using ojson = nlohmann::ordered_json;
 
 namespace {
@@ -125,6 +128,21 @@ private Q_SLOTS:
         }
         QCOMPARE(renderJinja("{{ 2**62 }}|{{ (-1)**65 }}|{{ 0**100 }}|{{ 1**1000 }}|{{ 9223372036854775806 + 1 }}|{{ (-9223372036854775807 - 1) % -1 }}|{{ 3**39 }}"),
                  std::string("4611686018427387904|-1|0|1|9223372036854775807|0|4052555153018976267"));
+    }
+
+    // transformers' strftime_now(format) is datetime.now().strftime(format) on a naive datetime: %z
+    // and %Z are empty (the C library's strftime printed the machine's zone), %f is the
+    // microseconds, and a long result is not cut off.
+    void strftimeNowAsPython() {
+        QCOMPARE(renderJinja("[{{ strftime_now('%Z') }}|{{ strftime_now('%z') }}|{{ strftime_now('%%Z %%z %%f') }}]"), std::string("[||%Z %z %f]"));
+        const std::string micro = renderJinja("{{ strftime_now('%f') }}");
+        QCOMPARE(micro.size(), std::size_t(6));
+        QVERIFY(std::all_of(micro.begin(), micro.end(), [](char c) { return c >= '0' && c <= '9'; }));
+        const std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        localtime_r(&now, &tm);
+        QCOMPARE(renderJinja("{{ strftime_now('%Y') }}"), std::to_string(tm.tm_year + 1900));
+        QCOMPARE(renderJinja("{{ strftime_now('%Y.' * 300) | length }}"), std::string("1500"));
     }
 
     void deepNestingIsBounded() {

@@ -371,6 +371,46 @@ F += [
     ("unsafe-append", "{% set l = [1] %}{{ l.append(2) }}", {}),
     ("unsafe-update", "{% set d = {} %}{{ d.update({'a': 1}) }}", {}),
     ("concat-ok", "{{ (1,) + (2,) }} {{ [1] + [2] }} {{ 'a' + 'b' }} {{ d.x is defined }} {{ [1][5] is defined }}", {"d": {}}),
+    # whitespace control strips what Python's str.rstrip() and the regex \s strip: Unicode white space
+    # (no-break and ideographic spaces, U+001C..U+001F, U+0085, U+2028), not U+200B
+    ("unicode-whitespace-control", "a\u00a0\u2003 {{- 1 -}} \u3000\u00a0b|a\x1c {{- 2 -}}\x1f\x85\u2028 c|d\u200b {{- 3 -}} \u200be|{{ 4 }}\u0085{%- if true %}z{% endif -%}\u2028q|x\u00a0{#- c -#}\u00a0y|{% raw -%}\u00a0r\u00a0{%- endraw %}", {}),
+    ("unicode-lstrip-blocks", "x\n\u00a0\u3000 {% if true %}y{% endif %}\n\x0c\x0b\t{% if true %}z\n\u2028{% endif %}\n\u200b {% if true %}w{% endif %}", {}),
+    ("unicode-space-in-tags", "{{\u00a0 1 \u3000}}|{%\u2003if\u00a0true\u3000%}k{% endif %}|{{ [1,\u00a02] }}", {}),
+    ("unicode-names", "{% set café = 1 %}{{ café }}|{% for ñ in [2] %}{{ ñ }}{% endfor %}|{% set _x1 = 3 %}{{ _x1 }}", {}),
+    # ~ binds tighter than + and -, looser than * / // %
+    ("concat-precedence", "{{ 2 * 3 ~ 4 }}|{{ 'a' ~ 2 * 3 }}|{{ -1 ~ 2 }}|{{ 'a' ~ 'b' in 'xab' }}|{{ 1 ~ 2 ** 2 }}|{{ 7 // 2 ~ 7 % 4 }}|{{ 'x' ~ 1 == 'x1' }}|{{ [1] ~ 2 }}", {}),
+    ("concat-binds-tighter-than-plus", "{{ 1 + 2 ~ 3 }}", {}),
+    ("concat-binds-tighter-than-plus-right", "{{ 'a' ~ 1 + 2 }}", {}),
+    ("concat-binds-tighter-than-minus", "{{ 1 - 2 ~ 3 }}", {}),
+    # number literals as jinja2's float_re / integer_re read them
+    ("number-literals", "{{ 0 }} {{ 00 }} {{ 0_0 }} {{ 00.5 }} {{ 007.5 }} {{ 01e3 }} {{ 1_000 }} {{ 1e1_0 }} {{ 0x_f_f }} {{ 0B1_1 }} {{ 0o_7 }} {{ 1.5e-3 }} {{ 1E+2 }}", {}),
+    ("leading-zeros", "{{ 007 }}", {}),
+    ("leading-zero-underscore", "{{ 0_1 }}", {}),
+    ("double-underscore", "{{ 1__0 }}", {}),
+    ("trailing-underscore", "{{ 1_ }}", {}),
+    ("hex-without-digits", "{{ 0x }}", {}),
+    ("binary-bad-digit", "{{ 0b2 }}", {}),
+    ("name-after-number", "{{ 12abc }}", {}),
+    # every str method the sandbox lets a template call, with Python's Unicode semantics
+    ("str-case-methods", "{{ 'Hello Wörld ß'.swapcase() }}|{{ 'ΑΣ x'.swapcase() }}|{{ 'Straße ΣΑΣ ﬁ'.casefold() }}|{{ 'ΣΑΣ ΑΣ. Σ ΑΣ\\'Α ΑΣ\\'s'.lower() }}|{{ 'ǆemal ΑΣ they\\'re 2x'.title() }}|{{ 'ǆΣΣ'.capitalize() }}|{{ 'ﬁsh'.capitalize() }}|{{ 'ǆemal ΑΣ' | title }}|{{ 'ǆemal ΑΣ' | capitalize }}|{{ 'ΑΣ' | lower }}|{{ 'ΣΣ' | lower }}|{{ 'ßx' | upper }}|{{ 'hello2world_x'.title() }}|{{ 'ᾳ'.title() }}|{{ 'İ'.lower() | length }}", {}),
+    ("str-predicates", "{% for s in ['', 'abc', 'ABC', 'Abc', 'Ab Cd', 'ǅa', 'ǅ', 'AbC', '123', '٣٤', '²', '½', 'Ⅻ', '一', 'é', 'aé1', 'a b', ' \t', '\u00a0\u3000', '\x1c', '\u200b', 'x1', '1x', '_', 'café', 'a-b', 'ʰ', 'ª', 'ⓐ', 'Ⓐ', '\x7f', 'a\u0301', '𝟙'] %}{{ s.isalpha() }}{{ s.isalnum() }}{{ s.isdigit() }}{{ s.isdecimal() }}{{ s.isnumeric() }}{{ s.isspace() }}{{ s.islower() }}{{ s.isupper() }}{{ s.istitle() }}{{ s.isidentifier() }}{{ s.isascii() }}{{ s.isprintable() }}{{ s is lower }}{{ s is upper }};{% endfor %}", {}),
+    ("str-search-methods", "{{ 'abcabc'.rindex('b') }} {{ 'abcabc'.rfind('c', 0, 4) }} {{ 'abcabc'.find('a', 1) }} {{ 'abcabc'.find('a', -3) }} {{ 'abc'.find('', 3) }} {{ 'abc'.find('', 4) }} {{ 'abc'.count('', 1) }} {{ 'abc'.count('', 4) }} {{ 'aaa'.count('a', 1, -1) }} {{ 'ééxé'.index('é', 1) }} {{ 'ééxé'.rindex('é', 0, 3) }} {{ 'abc'.startswith('b', 1) }} {{ 'abc'.startswith('', 3) }} {{ 'abc'.startswith('', 4) }} {{ 'abc'.endswith('b', 0, 2) }} {{ 'abc'.endswith(('x', 'c'), -1) }} {{ 'abc'.find('b', none, none) }}", {}),
+    ("str-rindex-missing", "{{ 'abc'.rindex('z') }}", {}),
+    ("str-other-methods", "[{{ 'a\tbc\td\n\tx'.expandtabs() }}]|[{{ 'a\tbé\tc'.expandtabs(4) }}]|[{{ 'a\tb'.expandtabs(0) }}]|{{ '{x}-{y!r}-{z[0]}'.format_map({'x': 1, 'y': 'q', 'z': [5]}) }}|{{ 'abcé'.translate({97: 'XY', 98: none, 99: 100, 233: 'e'}) }}|{{ 'abc'.maketrans('ab', 'xy', 'c') }}|{{ 'abc'.translate('abc'.maketrans('ab', 'xy', 'c')) }}|{{ ''.maketrans({'a': 'b', 98: none}) }}|{{ 'l1\nl2\r\nl3\rl4\x0bl5\x0cl6\x1cl7\x85l8\u2028l9\u2029'.splitlines() }}|{{ 'a\nb\r\n'.splitlines(true) }}|{{ 'x\n\n'.splitlines() }}|{{ [1, 2].copy() }}|{{ {}.fromkeys(['a', 'b']) }}|{{ {'z': 1}.fromkeys('xy', 0) }}", {}),
+    ("str-format-map-two-args", "{{ '{x}'.format_map({'x': 1}, 2) }}", {}),
+    ("str-format-map-missing-key", "{{ '{y}'.format_map({'x': 1}) }}", {}),
+    ("str-translate-bad-value", "{{ 'a'.translate({97: 1.5}) }}", {}),
+    ("str-maketrans-unequal", "{{ ''.maketrans('ab', 'x') }}", {}),
+    ("str-maketrans-long-key", "{{ ''.maketrans({'ab': 'x'}) }}", {}),
+    ("tuple-has-no-copy", "{{ (1, 2).copy is defined }} {{ (1,).append is defined }}", {}),
+    ("tuple-copy-call", "{{ (1, 2).copy() }}", {}),
+    # the sandbox's unsafe attributes (what would mutate a list or dict) are undefined, not methods
+    ("unsafe-attributes-undefined", "{{ d.pop is defined }} {{ d.clear is defined }} {{ d.update is undefined }} {{ l.append is defined }} {{ l.sort is defined }} {{ l['pop'] is defined }} [{{ d.pop }}] {{ d.pop | default('dflt') }} {{ {'pop': 1}.pop is defined }} {{ {'pop': 1}['pop'] }} {{ d.get is defined }} {{ l.copy is defined }} {{ d.fromkeys is defined }}", {"d": {"a": 1}, "l": [1]}),
+    ("unsafe-pop-call", "{{ d.pop('a') }}", {"d": {"a": 1}}),
+    ("unsafe-sort-call", "{{ l.sort() }}", {"l": [2, 1]}),
+    # jinja2's Macro attributes, of a macro and of a call block's caller
+    ("macro-attributes", "{% macro m(a, b=1) %}{{ varargs }}{% endmacro %}{% macro c() %}{{ caller() }}{{ kwargs }}{% endmacro %}{{ m.name }}|{{ m.arguments }}|{{ m.catch_kwargs }}|{{ m.catch_varargs }}|{{ m.caller }}|{{ m['name'] }}|{{ m.defaults is defined }}|{{ m }}|{{ [c] }}|{{ c.caller }}{{ c.catch_kwargs }}{{ c.arguments }}|{% macro outer() %}{{ caller.name }}|{{ caller.arguments }}|{{ caller.catch_varargs }}|{{ caller }}{% endmacro %}{% call(x, y=2) outer() %}{% endcall %}", {}),
+    ("raw-whitespace", "a\n  {% raw %}\n x {% endraw %}\nb|{%- raw -%}\u00a0 y \u3000{%- endraw -%}\u00a0|", {}),
 ]
 for name, tpl, variables in F:
     add(name, tpl, **variables)
