@@ -264,7 +264,7 @@ private:
         };
         if (!isDigit(p)) return p;
         std::size_t q = p + 1;
-        while (isDigit(q) || (src_[q] == '_' && isDigit(q + 1))) ++q;
+        while (isDigit(q) || (q < src_.size() && src_[q] == '_' && isDigit(q + 1))) ++q;
         return q;
     }
 
