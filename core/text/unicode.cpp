@@ -370,12 +370,12 @@ std::string normalize(std::string_view s, NormalForm form) {
 
 namespace {
 
-enum class Case { Lower, Upper, Title };
+enum class Case { Lower, Upper, Title, Fold };
 
-// Each character through ICU's full case mapping (u_strToLower / u_strToUpper / u_strToTitle);
-// ASCII directly.
+// Each character through ICU's full case mapping (u_strToLower / u_strToUpper / u_strToTitle /
+// u_strFoldCase); ASCII directly.
 std::string mapCase(std::string_view s, Case to) {
-    const bool upper = to != Case::Lower;
+    const bool upper = to == Case::Upper || to == Case::Title;
     std::string out;
     out.reserve(s.size());
     const auto& api = icu();
@@ -390,7 +390,7 @@ std::string mapCase(std::string_view s, Case to) {
         const std::size_t start = i;
         nextCodePoint(s, i);
         const std::string_view ch = s.substr(start, i - start);
-        if (!api.ok) {
+        if (!api.ok || (to == Case::Fold && !api.foldCase)) {
             warnNoIcuOnce();
             out.append(ch);
             continue;
@@ -398,10 +398,10 @@ std::string mapCase(std::string_view s, Case to) {
         const std::u16string src = toUtf16(ch);
         std::array<char16_t, 8> dst{};
         IcuError err = 0;
-        const int32_t n = to == Case::Title ? api.toTitle(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
-                                                          static_cast<int32_t>(src.size()), nullptr, "", &err)
-                                            : (to == Case::Upper ? api.toUpper : api.toLower)(dst.data(), static_cast<int32_t>(dst.size()), src.data(),
-                                                                                               static_cast<int32_t>(src.size()), "", &err);
+        const auto size = static_cast<int32_t>(dst.size()), srcSize = static_cast<int32_t>(src.size());
+        const int32_t n = to == Case::Title  ? api.toTitle(dst.data(), size, src.data(), srcSize, nullptr, "", &err)
+                          : to == Case::Fold ? api.foldCase(dst.data(), size, src.data(), srcSize, 0 /* U_FOLD_CASE_DEFAULT */, &err)
+                                             : (to == Case::Upper ? api.toUpper : api.toLower)(dst.data(), size, src.data(), srcSize, "", &err);
         if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) {
             out.append(ch);
         } else {
@@ -416,6 +416,7 @@ std::string mapCase(std::string_view s, Case to) {
 std::string lowercase(std::string_view s) { return mapCase(s, Case::Lower); }
 std::string uppercase(std::string_view s) { return mapCase(s, Case::Upper); }
 std::string titlecase(std::string_view s) { return mapCase(s, Case::Title); }
+std::string casefold(std::string_view s) { return mapCase(s, Case::Fold); }
 
 WordClass wordClass(char32_t cp) {
     if (cp < 0x80) {
@@ -519,35 +520,6 @@ bool hasCharProperty(char32_t cp, CharProperty p) {
     return false;
 }
 
-std::string casefold(std::string_view s) {
-    const auto& api = icu();
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            out.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
-            ++i;
-            continue;
-        }
-        const std::size_t start = i;
-        nextCodePoint(s, i);
-        const std::string_view ch = s.substr(start, i - start);
-        if (!api.ok || !api.foldCase) {
-            warnNoIcuOnce();
-            out.append(ch);
-            continue;
-        }
-        const std::u16string src = toUtf16(ch);
-        std::array<char16_t, 8> dst{};
-        IcuError err = 0;
-        const int32_t n = api.foldCase(dst.data(), static_cast<int32_t>(dst.size()), src.data(), static_cast<int32_t>(src.size()),
-                                       0 /* U_FOLD_CASE_DEFAULT */, &err);
-        if (icuFailed(err) || n < 0 || n > static_cast<int32_t>(dst.size())) out.append(ch);
-        else out += fromUtf16(dst.data(), static_cast<std::size_t>(n));
-    }
-    return out;
-}
 
 std::optional<char32_t> characterNamed(std::string_view name) {
     const auto& api = icu();
