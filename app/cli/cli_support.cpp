@@ -133,6 +133,17 @@ const CLI::Validator& computeDtypeName() {
     return v;
 }
 
+const CLI::Validator& deviceName() {
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string {
+            for (const char* known : {"cpu", "cuda", "gpu"})  // awq::engine::parseDeviceKind's names
+                if (text == known) return {};
+            return "must be cpu or cuda, not " + text;
+        },
+        "DEVICE");
+    return v;
+}
+
 void requireModelFolder(const std::filesystem::path& dir, const std::string& fix) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) throw Error("no such model folder", dir, fix);

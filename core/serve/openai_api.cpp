@@ -147,9 +147,15 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
         if (!p.stream) throw badRequest("stream_options is only allowed when stream is true", "stream_options");
         const auto& o = body["stream_options"];
         if (!o.is_object()) throw badRequest("stream_options must be an object", "stream_options");
-        p.includeUsage = o.value("include_usage", false);
+        if (o.contains("include_usage") && !o["include_usage"].is_null()) {
+            if (!o["include_usage"].is_boolean()) throw badRequest("stream_options.include_usage must be a boolean", "stream_options.include_usage");
+            p.includeUsage = o["include_usage"].get<bool>();
+        }
     }
-    if (present(body, "ignore_eos")) p.ignoreEos = body["ignore_eos"].is_boolean() && body["ignore_eos"].get<bool>();
+    if (present(body, "ignore_eos")) {
+        if (!body["ignore_eos"].is_boolean()) throw badRequest("ignore_eos must be a boolean", "ignore_eos");
+        p.ignoreEos = body["ignore_eos"].get<bool>();
+    }
     if (present(body, "n") && !(body["n"].is_number_integer() && body["n"].get<int>() == 1))
         throw badRequest("only n = 1 is supported", "n");
     if (present(body, "best_of") && !(body["best_of"].is_number_integer() && body["best_of"].get<int>() == 1))
@@ -163,8 +169,14 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
             throw badRequest(std::string(penalty) + " is not supported by this server (only 0)", penalty);
     if (present(body, "logit_bias") && !(body["logit_bias"].is_object() && body["logit_bias"].empty()))
         throw badRequest("logit_bias is not supported by this server", "logit_bias");
+    // vLLM's sampling extensions: accepted at their neutral values only (this server samples with
+    // temperature, top_p and seed alone).
+    for (const auto& [field, neutral] : {std::pair{"top_k", -1.0}, std::pair{"min_p", 0.0}, std::pair{"repetition_penalty", 1.0},
+                                         std::pair{"min_tokens", 0.0}})
+        if (present(body, field) && !(body[field].is_number() && (body[field].get<double>() == neutral || (neutral == -1.0 && body[field].get<double>() == 0.0))))
+            throw badRequest(std::string(field) + " is not supported by this server (only its neutral value)", field);
     if (present(body, "response_format") &&
-        !(body["response_format"].is_object() && body["response_format"].value("type", std::string()) == "text"))
+        !(body["response_format"].is_object() && body["response_format"].contains("type") && body["response_format"]["type"] == json("text")))
         throw badRequest("response_format other than {\"type\": \"text\"} is not supported by this server (no constrained decoding)",
                          "response_format");
     if (present(body, "tools") && !body["tools"].empty()) throw badRequest("tools are not supported by this server", "tools");

@@ -11,7 +11,14 @@
 
 namespace awq {
 
-AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::move(target)) {
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(linkTargetForWrite(target)) {
+    // Renaming over a link, a pipe or a device would replace it with a plain file (and /dev/full
+    // "written" without an error): a link is followed to its file, anything else but a file refused.
+    std::error_code ec;
+    const auto status = std::filesystem::status(target_, ec);
+    if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        throw Error(std::filesystem::is_directory(status) ? "is a folder, not a file" : "is not a regular file (a device, pipe or socket)", target,
+                    "give the path of a file to write");
     temp_ = target_;
     temp_ += ".tmp-" + std::to_string(::getpid());
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

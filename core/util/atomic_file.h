@@ -1,6 +1,8 @@
 #pragma once
 // Writes that never leave a half-written file behind: data goes to "<name>.tmp-<pid>" beside the
-// target, is flushed to disk, and only then renamed over the target.
+// target, is flushed to disk, and only then renamed over the target. A target that is a symbolic
+// link is written through (the file at the end of the link is replaced, the link stays); a target
+// that exists and is not a regular file (a folder, device, pipe, socket) is refused (awq::Error).
 #include <cstddef>
 #include <filesystem>
 #include <functional>

@@ -78,4 +78,13 @@ for fmt in ("html", "md"):
           f"report {fmt} lacks the timeline section")
     check("Verdict: Neither: B reads 1.00x A" in text, f"report {fmt}: the verdict")
     check("timeline-run.timeline-A.json" in text, f"report {fmt} names the traces")
+# A report over its own run document, or through a link, must not destroy what is there.
+before = open(run_file, "rb").read()
+r = subprocess.run([cli, "report", run_file, "--out", run_file, "--format", "md"], capture_output=True, text=True, timeout=120)
+check(r.returncode == 1 and "--out is the run document itself" in r.stderr, f"report over its run document: {r.returncode} {r.stderr}")
+check(open(run_file, "rb").read() == before, "report over its run document changed it")
+linked = os.path.join(out, "linked.md")
+os.symlink("report.md", linked)
+r = subprocess.run([cli, "report", run_file, "--out", linked], capture_output=True, text=True, timeout=120)
+check(r.returncode == 0 and os.path.islink(linked), f"report through a link: {r.returncode} {r.stderr}; still a link: {os.path.islink(linked)}")
 print("compare_timeline_test: ok")

@@ -57,8 +57,14 @@ expect 1 "--prompt-ids: must be integers of 0 or more, not 1,-3" "$CLI" generate
 expect 0 "Usage:" "$CLI" --help
 # --help shows the defaults (in words where the description gives them, never "=0" for "none").
 expect 0 "--group INT=128 " "$CLI" quantize --help
-grep -Eq -- "--device TEXT=cpu " "$D/out.txt" || fail "quantize --help lacks --device's default"
+grep -Eq -- "--device TEXT:DEVICE=cpu " "$D/out.txt" || fail "quantize --help lacks --device's default"
 grep -Eq -- "--samples INT:POSITIVE +calibration texts \(default: cpu 32" "$D/out.txt" || fail "quantize --help: --samples"
+# A mistyped device is a usage error at parse: no job folder is left behind (it was exit 2 after
+# .partial was made, and the pre-flight passed it).
+expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo
+[ ! -e "$D/never.partial" ] || fail "quantize --device foo left $D/never.partial"
+expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo --check
+expect 1 "--device: must be cpu or cuda, not tpu" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --device tpu
 expect 0 "--gpus INT:POSITIVE=1 " "$CLI" target add --help
 
 # ---- models list / show: what the engine cannot run is said, naming config.json's key ----

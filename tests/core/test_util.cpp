@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace awq;
@@ -53,6 +54,33 @@ private Q_SLOTS:
         writeFileAtomically(target, "new");
         std::ifstream in2(target);
         QCOMPARE(std::string((std::istreambuf_iterator<char>(in2)), {}), std::string("new"));
+    }
+
+    // A report or config written over a link, a pipe or a device used to replace it with a plain
+    // file (/dev/full "written", exit 0): links are written through, the rest refused untouched.
+    void atomicWriteFollowsLinksAndRefusesWhatIsNotAFile() {
+        QTemporaryDir dir;
+        const fs::path root(dir.path().toStdString());
+        writeFileAtomically(root / "real.md", "old");
+        fs::create_symlink("real.md", root / "link.md");
+        writeFileAtomically(root / "link.md", "through the link");
+        QVERIFY(fs::is_symlink(root / "link.md"));
+        std::ifstream in(root / "real.md");
+        QCOMPARE(std::string((std::istreambuf_iterator<char>(in)), {}), std::string("through the link"));
+
+        QVERIFY(::mkfifo((root / "pipe.md").c_str(), 0644) == 0);
+        const QString pipe = test::errorMessageOf([&] { writeFileAtomically(root / "pipe.md", "x"); });
+        QVERIFY2(pipe.endsWith("pipe.md: is not a regular file (a device, pipe or socket) (give the path of a file to write)"), qPrintable(pipe));
+        QVERIFY(fs::is_fifo(root / "pipe.md"));
+        fs::create_directory(root / "folder.md");
+        const QString folder = test::errorMessageOf([&] { writeFileAtomically(root / "folder.md", "x"); });
+        QVERIFY2(folder.contains("folder.md: is a folder, not a file"), qPrintable(folder));
+        if (fs::exists("/dev/full")) {
+            const QString device = test::errorMessageOf([] { writeFileAtomically("/dev/full", "x"); });
+            QVERIFY2(device.startsWith("/dev/full: is not a regular file"), qPrintable(device));
+            QVERIFY(fs::is_character_file("/dev/full"));
+        }
+        QCOMPARE(std::distance(fs::directory_iterator(root), fs::directory_iterator()), 4);  // no temp file left
     }
 
     void atomicWriteIntoMissingFolderNamesTheFile() {

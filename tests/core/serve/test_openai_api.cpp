@@ -64,12 +64,19 @@ private Q_SLOTS:
                  std::size_t(2));
         // Fields that would change the answer are refused, never silently ignored.
         for (const char* field : {R"("echo": true)", R"("suffix": "x")", R"("presence_penalty": 0.5)", R"("frequency_penalty": -1)",
-                                  R"("logit_bias": {"42": 5})", R"("response_format": {"type": "json_object"})"}) {
+                                  R"("logit_bias": {"42": 5})", R"("response_format": {"type": "json_object"})", R"("top_k": 5)",
+                                  R"("min_p": 0.1)", R"("repetition_penalty": 1.2)", R"("min_tokens": 5)", R"("top_k": "x")",
+                                  R"("ignore_eos": "yes")", R"("response_format": {"type": 5})"}) {
             const auto e = errorOf(std::string(R"({"model": "m", "prompt": "x", )") + field + "}", false);
             QCOMPARE(e.status, 400);
             QVERIFY2(std::string(field).find(e.param) == 1, field);
         }
-        for (const char* fine : {R"("echo": false)", R"("presence_penalty": 0)", R"("response_format": {"type": "text"})", R"("logit_bias": {})"})
+        // A wrongly typed field in an object is a 400 naming it (it was a 500 carrying the JSON library's message).
+        const auto usage = errorOf(R"({"model": "m", "prompt": "x", "stream": true, "stream_options": {"include_usage": "yes"}})", false);
+        QCOMPARE(usage.status, 400);
+        QCOMPARE(usage.param, std::string("stream_options.include_usage"));
+        for (const char* fine : {R"("echo": false)", R"("presence_penalty": 0)", R"("response_format": {"type": "text"})", R"("logit_bias": {})",
+                                 R"("top_k": -1)", R"("top_k": 0)", R"("repetition_penalty": 1)", R"("min_p": 0)", R"("min_tokens": 0)"})
             parseCompletionRequest(std::string(R"({"model": "m", "prompt": "x", )") + fine + "}", false);
         const auto body = json::parse(errorOf(R"({"model": "m", "prompt": 5})", false).body());
         QCOMPARE(body["error"]["type"].get<std::string>(), std::string("invalid_request_error"));
