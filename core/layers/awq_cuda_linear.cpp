@@ -172,7 +172,9 @@ at::Tensor decodeKernelAs(const at::Tensor& x2, const RepackedAwqWeight& w, cons
     fusion.eps = float(f.eps);
     fusion.residual = f.residual.defined() ? reinterpret_cast<T*>(f.residual.data_ptr()) : nullptr;
     fusion.residualSumSquares = f.residualSumSquares.defined() ? f.residualSumSquares.data_ptr<float>() : nullptr;
-    at::Tensor y = f.residual.defined() ? f.residual : at::empty({M, std::int64_t(w.N)}, x2.options());
+    const bool siluOutput = f.output == DecodeFusion::Output::siluMul;
+    fusion.output = siluOutput ? kernels::AwqDecodeOutput::siluMul : kernels::AwqDecodeOutput::plain;
+    at::Tensor y = f.residual.defined() ? f.residual : at::empty({M, std::int64_t(siluOutput ? w.N / 2 : w.N)}, x2.options());
     const std::size_t wsBytes = kernels::awqRepackedGemmWorkspaceBytes(int(M), w.K, w.N, w.groupSize);
     at::Tensor workspace;
     if (wsBytes > 0) workspace = at::empty({std::int64_t(wsBytes)}, x2.options().dtype(at::kByte));

@@ -38,10 +38,13 @@ struct DecodeFusion {
     double eps = 0.0;
     at::Tensor residual;            // [M, N], the activations' dtype: y is added into it in place
     at::Tensor residualSumSquares;  // [M, N/16] fp32, with residual
+    // siluMul: the weight is gate|up (gate columns [0, N/2), up [N/2, N)) and y is SiLU(gate) * up
+    // [M, N/2], rounded as cudaSiluMul rounds it; not with residual.
+    enum class Output { plain, siluMul } output = Output::plain;
 };
 
 // The decode kernel with `fusion` for x [M, K] (siluMul: gate|up [M, 2K]) fp16/bf16 on the
-// weight's GPU: y [M, N], or the updated residual where one is given; undefined where the kernel
+// weight's GPU: y [M, N] ([M, N/2] with Output::siluMul), or the updated residual where one is given; undefined where the kernel
 // does not take the fusion (rows, group size, split plan, alignment): the caller then runs the
 // plain kernels.
 at::Tensor awqCudaRepackedLinearFused(const at::Tensor& x, const RepackedAwqWeight& w, const DecodeFusion& fusion);

@@ -53,7 +53,8 @@ public:
         return bias_.defined() ? y + bias_ : y;
     }
     at::Tensor forwardFusedDecode(const at::Tensor& x, const DecodeFusion& fusion) const override {
-        if (!repacked_.defined() || (bias_.defined() && fusion.residual.defined())) return {};
+        // A bias goes on y: after a residual epilogue or SiLU it would land on the wrong values.
+        if (!repacked_.defined() || (bias_.defined() && (fusion.residual.defined() || fusion.output != DecodeFusion::Output::plain))) return {};
         auto y = awqCudaRepackedLinearFused(x, repacked_, fusion);
         return bias_.defined() && y.defined() ? y + bias_ : y;
     }

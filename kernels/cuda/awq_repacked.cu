@@ -536,14 +536,18 @@ cudaError_t repackedGemm(const T* x, const std::int32_t* qpack, const __half* sc
     if (M == 0) return cudaSuccess;
     if (!x || !qpack || !scaleZeros || !(y || fusion.residual) || !aligned16(qpack) || !aligned16(x)) return cudaErrorInvalidValue;
     Plan p = plan(M, K, N, G);
+    const bool siluOutput = fusion.output == AwqDecodeOutput::siluMul;
+    if (siluOutput) p.stream = planStreamedDecode(M, K, N, G, true);  // the streamed kernel alone pairs gate and up tiles
     if (p.stream.sharedBytes > 0 && aligned16(scaleZeros)) {
         if ((fusion.input != AwqDecodeInput::plain || fusion.residual) && M > kAwqDecodeFusionMaxM) return cudaErrorNotSupported;
+        if (siluOutput && (fusion.residual || !y)) return cudaErrorNotSupported;
         if (fusion.input == AwqDecodeInput::rmsNorm && (!fusion.normWeight || !aligned16(fusion.normWeight) || !fusion.sumSquares))
             return cudaErrorNotSupported;
         if (fusion.residual && !fusion.residualSumSquares) return cudaErrorNotSupported;
         const RepackedArgs<T> args{x, qpack, scaleZeros, y, nullptr, nullptr, M, K, N, G, K / G, fusion};
         return launchStreamedDecode(args, p.stream, stream);
     }
+    if (siluOutput) return cudaErrorNotSupported;
     p.stream = {};
     float* partial = nullptr;
     if (const std::size_t need = workspaceFor(p, M, N); need > 0 && workspace && workspaceBytes >= need && aligned16(workspace) && aligned16(y)) {

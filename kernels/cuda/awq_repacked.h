@@ -76,6 +76,12 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 //     rmsNormResidual adds its delta) and residualSumSquares[m][n/16] = the sum of squares of the 16
 //     new values of column tile n/16 (fp32, fixed order: deterministic). Needs the streamed kernel
 //     or the counted-splits plan (splitCounters, K split). y may then be nullptr.
+//   output siluMul: W's N columns are gate [0, N/2) then up [N/2, N) (the engine's gate|up); y is
+//     [M, N/2] = T(T(silu(T(gate))) * T(up)), what siluMul gives on the plain kernel's y, bit for
+//     bit. Every block takes gate tile j and up tile j in turn and applies SiLU to the pair in its
+//     epilogue: no per-block redundancy, so up to 8 rows (streamed kernel only, N % 32 == 0, not
+//     with residual). The next linear reads half the bytes with a plain input, and where the
+//     input fusions stop (beyond 2 rows) the SiLU kernel goes from the step.
 // Why partial sums and not the norm inside the next GEMM: every block of that GEMM would have to
 // read whole rows to reduce them (tried on an H200: batch 1 -3%, batch 8 -27%); K/16 floats a row
 // are cheap to read. What it buys (H200, engine_bench, Llama-3-8B shapes, prompt 128, batch 1,
@@ -83,6 +89,7 @@ cudaError_t awqRepack(const std::int32_t* qweight, const std::int32_t* qzeros, c
 // eight kernels gone; little, because the norm's dependent round trip moves into the GEMV's
 // prologue (15.1 us a GEMV call with PDL off, against ~13.4 plain) rather than going away.
 enum class AwqDecodeInput { plain, siluMul, rmsNorm };
+enum class AwqDecodeOutput { plain, siluMul };
 constexpr int kAwqDecodeFusionMaxM = 2;
 template <typename T>
 struct AwqDecodeFusion {
@@ -92,6 +99,7 @@ struct AwqDecodeFusion {
     float eps = 0.0f;
     T* residual = nullptr;               // [M, N] or nullptr
     float* residualSumSquares = nullptr;  // [M][N/16] with residual
+    AwqDecodeOutput output = AwqDecodeOutput::plain;
 };
 cudaError_t awqRepackedGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
                             int groupSize, cudaStream_t stream, void* workspace, std::size_t workspaceBytes,

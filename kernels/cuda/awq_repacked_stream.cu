@@ -86,16 +86,52 @@ constexpr int kStreamShallowRingMinTiles = 6;
 [[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
 constexpr std::size_t kStreamWeightBytes = kStreamChunkKBlocks * 512;
 constexpr std::size_t kStreamStageBytes = kStreamWeightBytes + kStreamChunkKBlocks * 64;  // + a scaleZeros row (64 B) a group
-// Two buffers of the consumer warps' per-lane sums (alternating tiles: one block barrier a tile).
+// Two buffers of the consumer warps' per-lane sums (alternating tiles: one block barrier a tile),
+// then the gate tile's outputs that the SiLU epilogue holds for its up tile (AwqDecodeOutput::siluMul).
 constexpr std::size_t kStreamReduceBytes = 2 * kStreamConsumerWarps * 32 * sizeof(float4);
+constexpr std::size_t kStreamGateBytes = kStreamMaxM * 16 * sizeof(float);
 __host__ __device__ constexpr std::size_t streamXRowWords(int K) { return std::size_t(K) / 8 + 1; }  // + 1: rows start on different banks
 
 std::size_t streamSharedBytes(int M, int K, int stages) {
-    return stages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes + 2 * stages * sizeof(std::uint64_t);
+    return stages * kStreamStageBytes + std::size_t(M) * streamXRowWords(K) * 16 + kStreamReduceBytes + kStreamGateBytes +
+           2 * stages * sizeof(std::uint64_t);
 }
 
-template <typename T, int KPG, int S>
-__global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepackedStreamKernel(RepackedArgs<T> a) {
+// Blocks of the grid: two a multiprocessor, or fewer where there are fewer column tiles (pairs of
+// tiles, gate j and up j, for the SiLU epilogue).
+int streamGrid(int N, bool pairedTiles) { return std::min(N / (pairedTiles ? 32 : 16), kStreamBlocksPerSm * deviceMultiprocessors()); }
+
+// The SiLU epilogue (AwqDecodeOutput::siluMul), one warp: the gate tile's outputs rounded to T, held
+// in shared memory until the block has its up tile. The next tile's reducer (another warp) reads
+// them after the tile's block barrier; the next pair's gate reducer writes only after the barrier
+// of its own tile, which the reader passes once it is done.
+template <typename T, typename SumOf>
+__device__ __forceinline__ void holdGateOutputs(float* gate, int M, int lane, SumOf sumOf) {
+    for (int i = lane; i < M * 16; i += 32) gate[i] = roundTo<T>(sumOf(i / 16, i % 16));
+}
+
+// y[m, pair * 16 + column] = T(T(silu(gate)) * T(up)) from the held gate outputs and the up tile's sums.
+template <typename T, typename SumOf>
+__device__ __forceinline__ void writeSiluMulOutputs(const RepackedArgs<T>& a, int pair, int lane, const float* gate, SumOf sumOf) {
+    for (int i = lane; i < a.M * 16; i += 32) {
+        const float g = gate[i], up = roundTo<T>(sumOf(i / 16, i % 16));
+        a.y[std::int64_t(i / 16) * (a.N / 2) + pair * 16 + i % 16] = fromFloat<T>(roundTo<T>(g / (1.0f + __expf(-g))) * up);
+    }
+}
+
+// 64 registers a thread, as the kernel had before the SiLU epilogue: its pairing took ptxas to 66-71
+// under the launch bounds alone, and registers are room the neighbouring kernels' blocks lose
+// (session 22: the same kernel at 71 registers cost 2.5%). At 64 it spills nothing.
+#if (__CUDACC_VER_MAJOR__ * 100 + __CUDACC_VER_MINOR__) >= 1204
+#define AWQ_STREAM_KERNEL_BOUNDS __maxnreg__(64)
+#else
+#define AWQ_STREAM_KERNEL_BOUNDS __launch_bounds__(kStreamThreads, kStreamBlocksPerSm)
+#endif
+
+// SiluPairs: a.fusion.output is AwqDecodeOutput::siluMul (its own instantiation, so that the other
+// linears' code stays as it was).
+template <typename T, int KPG, int S, bool SiluPairs>
+__global__ void AWQ_STREAM_KERNEL_BOUNDS awqRepackedStreamKernel(RepackedArgs<T> a) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
     __trap();  // the host picks this kernel only where the device and the build are sm_90
 #else
@@ -106,12 +142,19 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
     uint4* xStage = reinterpret_cast<uint4*>(shared + S * kStreamStageBytes);
     const int rowStride = int(streamXRowWords(a.K));
     float4* reduce = reinterpret_cast<float4*>(reinterpret_cast<unsigned char*>(xStage) + std::size_t(a.M) * rowStride * 16);
-    std::uint64_t* full = reinterpret_cast<std::uint64_t*>(reinterpret_cast<unsigned char*>(reduce) + kStreamReduceBytes);
+    float* gateOutputs = reinterpret_cast<float*>(reinterpret_cast<unsigned char*>(reduce) + kStreamReduceBytes);
+    std::uint64_t* full = reinterpret_cast<std::uint64_t*>(reinterpret_cast<unsigned char*>(gateOutputs) + kStreamGateBytes);
     std::uint64_t* empty = full + S;
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int tiles = a.N / 16, KB = a.K / 64, chunksPerTile = (KB + CH - 1) / CH;
-    const int myTiles = (tiles - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x);
+    // The block's column tiles: blockIdx.x + i * gridDim.x, or with the SiLU epilogue pairs of them
+    // (gate tile j then up tile j + tiles / 2, for j = blockIdx.x + p * gridDim.x).
+    const int units = SiluPairs ? tiles / 2 : tiles;
+    const int myTiles = (units - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x) * (SiluPairs ? 2 : 1);
+    const auto tileOf = [&](int i) {
+        return SiluPairs ? int(blockIdx.x) + (i / 2) * int(gridDim.x) + (i % 2) * units : int(blockIdx.x) + i * int(gridDim.x);
+    };
     const int chunks = myTiles * chunksPerTile;  // this block's stages, in order: tile by tile, k ascending
     if (threadIdx.x == 0) {
         for (int s = 0; s < S; ++s) {
@@ -125,7 +168,7 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
 
     const std::uint64_t policy = bulk::evictFirstPolicy();
     auto issue = [&](int n) {  // producer warp: chunk n into stage n % S
-        const int tile = int(blockIdx.x) + (n / chunksPerTile) * int(gridDim.x);
+        const int tile = tileOf(n / chunksPerTile);
         const int kb0 = (n % chunksPerTile) * CH, kbs = min(CH, KB - kb0), groups = kbs / KPG;
         unsigned char* stage = stages + (n % S) * kStreamStageBytes;
         if (lane == 0) bulk::arriveExpectBytes(full + n % S, unsigned(kbs * 512 + groups * 64));
@@ -157,7 +200,7 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
     const int first = warp * kStreamKBlocksPerWarp;                    // this warp's k-blocks of every stage
     int n = 0;
     for (int i = 0; i < myTiles; ++i) {
-        const int tile = int(blockIdx.x) + i * int(gridDim.x);
+        const int tile = tileOf(i);
         const bool reducer = warp == i % W;
         const float before = reducer ? residualBefore(a, tile, lane) : 0.0f;
         float total[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -200,8 +243,8 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
         float4* buffer = reduce + (i & 1) * W * 32;
         buffer[warp * 32 + lane] = make_float4(total[0], total[1], total[2], total[3]);
         asm volatile("bar.sync 1, %0;" ::"n"(W * 32) : "memory");
-        if (reducer)
-            writeTileOutputs(a, tile, lane, before, [&](int m, int column) {
+        if (reducer) {
+            const auto sumOf = [&](int m, int column) {
                 // d0 / d1 / d2 / d3 of lane 4 (column % 8) + m / 2 hold (column, 2t), (column, 2t + 1), (column + 8, ...).
                 const int source = (column % 8) * 4 + m / 2, e = (m & 1) + 2 * (column / 8);
                 float sum = 0.0f;
@@ -211,18 +254,33 @@ __global__ void __launch_bounds__(kStreamThreads, kStreamBlocksPerSm) awqRepacke
                     sum += e == 0 ? v.x : e == 1 ? v.y : e == 2 ? v.z : v.w;
                 }
                 return sum;
-            });
+            };
+            if constexpr (!SiluPairs)
+                writeTileOutputs(a, tile, lane, before, sumOf);
+            else if (i % 2 == 0)
+                holdGateOutputs<T>(gateOutputs, a.M, lane, sumOf);
+            else
+                writeSiluMulOutputs(a, tile - units, lane, gateOutputs, sumOf);
+        }
     }
 #endif
 }
 
-template <typename T, int KPG, int S>
+template <typename T, int KPG, int S, bool SiluPairs>
 cudaError_t launchWith(const RepackedArgs<T>& args, std::size_t sharedBytes, cudaStream_t stream) {
-    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG, S>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    static const cudaError_t optIn = cudaFuncSetAttribute(awqRepackedStreamKernel<T, KPG, S, SiluPairs>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                           deviceSharedMemoryPerMultiprocessor() / kStreamBlocksPerSm - 1024);
     if (optIn != cudaSuccess) return optIn;
-    const dim3 grid(unsigned(std::min(args.N / 16, kStreamBlocksPerSm * deviceMultiprocessors())));
-    return launchProgrammatic(awqRepackedStreamKernel<T, KPG, S>, grid, dim3(kStreamThreads), sharedBytes, stream, args);
+    const dim3 grid(unsigned(streamGrid(args.N, SiluPairs)));
+    return launchProgrammatic(awqRepackedStreamKernel<T, KPG, S, SiluPairs>, grid, dim3(kStreamThreads), sharedBytes, stream, args);
+}
+
+template <typename T, bool SiluPairs>
+cudaError_t launchWithPairing(const RepackedArgs<T>& args, const StreamedDecodePlan& plan, cudaStream_t stream) {
+    if (plan.stages == 2)
+        return args.G == 64 ? launchWith<T, 1, 2, SiluPairs>(args, plan.sharedBytes, stream) : launchWith<T, 2, 2, SiluPairs>(args, plan.sharedBytes, stream);
+    return args.G == 64 ? launchWith<T, 1, kStreamMaxStages, SiluPairs>(args, plan.sharedBytes, stream)
+                        : launchWith<T, 2, kStreamMaxStages, SiluPairs>(args, plan.sharedBytes, stream);
 }
 
 // AWQBENCH_DECODE_STREAM=0: the register-fed kernels at every M (for measuring).
@@ -238,7 +296,8 @@ bool streamedDecodeEnabled() {
 bool streamedDecodeBuilt() {
     static const bool built = [] {
         cudaFuncAttributes attributes{};
-        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2, kStreamMaxStages>) == cudaSuccess && attributes.binaryVersion >= 90;
+        return cudaFuncGetAttributes(&attributes, awqRepackedStreamKernel<__half, 2, kStreamMaxStages, false>) == cudaSuccess &&
+               attributes.binaryVersion >= 90;
     }();
     return built;
 }
@@ -254,9 +313,11 @@ bool fixedStreamPlan() {
 
 }  // namespace
 
-StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G) {
-    if (M > kStreamMaxM || (G != 64 && G != 128) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 || !streamedDecodeBuilt()) return {};
-    const int grid = std::min(N / 16, kStreamBlocksPerSm * deviceMultiprocessors()), tilesPerBlock = (N / 16 + grid - 1) / grid;
+StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G, bool pairedTiles) {
+    if (M > kStreamMaxM || (G != 64 && G != 128) || (pairedTiles && N % 32 != 0) || !streamedDecodeEnabled() || deviceComputeMajor() < 9 ||
+        !streamedDecodeBuilt())
+        return {};
+    const int grid = streamGrid(N, pairedTiles), tilesPerBlock = (N / 16 + grid - 1) / grid;
     const int fewestStages = fixedStreamPlan() || tilesPerBlock < kStreamShallowRingMinTiles ? kStreamMaxStages : 2;
     for (int stages = kStreamMaxStages; stages >= fewestStages; stages -= 2) {  // 4 or 2 (compiled for those)
         const std::size_t bytes = streamSharedBytes(M, K, stages);
@@ -267,10 +328,8 @@ StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G) {
 
 template <typename T>
 cudaError_t launchStreamedDecode(const RepackedArgs<T>& args, const StreamedDecodePlan& plan, cudaStream_t stream) {
-    if (plan.stages == 2)
-        return args.G == 64 ? launchWith<T, 1, 2>(args, plan.sharedBytes, stream) : launchWith<T, 2, 2>(args, plan.sharedBytes, stream);
-    return args.G == 64 ? launchWith<T, 1, kStreamMaxStages>(args, plan.sharedBytes, stream)
-                        : launchWith<T, 2, kStreamMaxStages>(args, plan.sharedBytes, stream);
+    return args.fusion.output == AwqDecodeOutput::siluMul ? launchWithPairing<T, true>(args, plan, stream)
+                                                          : launchWithPairing<T, false>(args, plan, stream);
 }
 
 template cudaError_t launchStreamedDecode<__half>(const RepackedArgs<__half>&, const StreamedDecodePlan&, cudaStream_t);

@@ -11,11 +11,12 @@ namespace awq::kernels::decode_detail {
 // sharedBytes == 0: the kernel does not apply (it needs an sm_90 device and sm_90 code in the
 // build, G 64 or 128, M <= 8, and its blocks to fit a multiprocessor); AWQBENCH_DECODE_STREAM=0
 // makes it not apply anywhere, AWQBENCH_STREAM_PLAN=fixed keeps four stages (for measuring).
+// pairedTiles: for the SiLU epilogue (AwqDecodeOutput::siluMul; N % 32 == 0).
 struct StreamedDecodePlan {
     std::size_t sharedBytes = 0;
     int stages = 0;
 };
-StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G);
+StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G, bool pairedTiles = false);
 
 // Launches it (programmatic dependent launch) with args.partial and args.splitCounters unused and
 // args.groupsPerSplit = K / G; plan from planStreamedDecode. Returns the launch error.

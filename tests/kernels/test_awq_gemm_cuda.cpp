@@ -523,7 +523,88 @@ void checkFusions(const Weight& wt, int M, std::uint32_t seed) {
     EXPECT_LE(maxDiff, 4e-3 * maxAbs) << "RMSNorm staged in: max |diff| " << maxDiff << " of max |y| " << maxAbs;
 }
 
+// The SiLU epilogue (AwqDecodeOutput::siluMul) bit for bit against the plain kernel's gate|up
+// followed by siluMul, plain input and, on a square weight, with the RMSNorm staged in too. Only
+// the streamed kernel (sm_90) takes it; elsewhere it is refused and nothing is written.
+void checkSiluOutput(const Weight& wt, int M, std::uint32_t seed) {
+    const auto& h = wt.host;
+    SCOPED_TRACE(h.prefix + " SiLU epilogue M=" + std::to_string(M));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    const std::size_t xn = std::size_t(M) * h.K, yn = std::size_t(M) * h.N, an = yn / 2;
+    std::vector<std::uint16_t> x(xn);
+    for (auto& e : x) e = floatToHalf(2.0f * uni(rng));
+    DeviceBuffer<std::uint16_t> dX(xn), dGateUp(yn), dAct(an), dFused(an);
+    dX.upload(x.data());
+    const std::size_t wsBytes = awqRepackedGemmWorkspaceBytes(M, h.K, h.N, h.groupSize);
+    DeviceBuffer<std::uint8_t> ws(std::max<std::size_t>(wsBytes, 16));
+    auto gemm = [&](const void* in, void* y, const AwqDecodeFusion<__half>& f = {}) {
+        return awqRepackedGemm(static_cast<const __half*>(in), wt.qpack->get(), wt.scaleZeros->get(), static_cast<__half*>(y), M, h.K, h.N,
+                               h.groupSize, nullptr, ws.get(), wsBytes, nullptr, f);
+    };
+    const auto compare = [&](const AwqDecodeFusion<__half>& plainFusion, const char* what) {
+        SCOPED_TRACE(what);
+        ASSERT_EQ(gemm(dX.get(), dGateUp.get(), plainFusion), cudaSuccess);
+        ASSERT_EQ(siluMul(reinterpret_cast<const __half*>(dGateUp.get()), reinterpret_cast<__half*>(dAct.get()), M, h.N / 2, nullptr), cudaSuccess);
+        ASSERT_EQ(cudaMemset(dFused.get(), 0xFF, an * 2), cudaSuccess);
+        AwqDecodeFusion<__half> fused = plainFusion;
+        fused.output = AwqDecodeOutput::siluMul;
+        const cudaError_t e = gemm(dX.get(), dFused.get(), fused);
+        if (!awqRepackedGemmStreams(M, h.K, h.N, h.groupSize)) {
+            EXPECT_EQ(e, cudaErrorNotSupported);
+            return;
+        }
+        ASSERT_EQ(e, cudaSuccess);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        const auto want = download(dAct, an), got = download(dFused, an);
+        for (std::size_t i = 0; i < an; ++i) ASSERT_EQ(got[i], want[i]) << "element " << i << " (row " << i / (h.N / 2) << ")";
+    };
+    compare({}, "plain input");
+    if (h.K != h.N || M > kAwqDecodeFusionMaxM) return;
+    // RMSNorm staged in from per-tile sums of squares of x (what a residual epilogue leaves).
+    std::vector<float> squares(std::size_t(M) * (h.K / 16), 0.0f);
+    for (std::size_t i = 0; i < xn; ++i) squares[i / 16] += halfToFloat(x[i]) * halfToFloat(x[i]);
+    std::vector<std::uint16_t> normWeight(h.K);
+    for (auto& e : normWeight) e = floatToHalf(uni(rng));
+    DeviceBuffer<float> dSquares(squares.size());
+    DeviceBuffer<std::uint16_t> dNormWeight(h.K);
+    dSquares.upload(squares.data());
+    dNormWeight.upload(normWeight.data());
+    AwqDecodeFusion<__half> norm;
+    norm.input = AwqDecodeInput::rmsNorm;
+    norm.normWeight = reinterpret_cast<const __half*>(dNormWeight.get());
+    norm.sumSquares = dSquares.get();
+    norm.eps = 1e-5f;
+    compare(norm, "RMSNorm staged in");
+}
+
 }  // namespace
+
+TEST(AwqRepackedCuda, SiluEpilogueMatchesSiluMulAfterThePlainKernel) {
+    std::uint32_t seed = 9500;
+    // Llama-3-8B's gate|up, a square weight (the RMSNorm staged in too), group 64.
+    for (const auto& [K, N, G] : {std::tuple{4096, 28672, 128}, std::tuple{4096, 4096, 128}, std::tuple{2048, 11008, 64}}) {
+        const Weight wt(randomLinear(K, N, G, ++seed));
+        ASSERT_TRUE(wt.qpack);
+        for (int M : {1, 2, 3, 8}) checkSiluOutput(wt, M, ++seed);
+    }
+    // Not with a residual epilogue, nor beyond the streamed kernel's rows: refused, nothing written.
+    const Weight wt(randomLinear(4096, 4096, 128, ++seed));
+    DeviceBuffer<std::uint16_t> x(std::size_t(9) * 4096), y(std::size_t(9) * 4096);
+    DeviceBuffer<float> squares(std::size_t(9) * 256);
+    AwqDecodeFusion<__half> f;
+    f.output = AwqDecodeOutput::siluMul;
+    const auto run = [&](int M, const AwqDecodeFusion<__half>& fusion) {
+        const std::size_t wsBytes = awqRepackedGemmWorkspaceBytes(M, 4096, 4096, 128);
+        DeviceBuffer<std::uint8_t> ws(std::max<std::size_t>(wsBytes, 16));
+        return awqRepackedGemm(reinterpret_cast<const __half*>(x.get()), wt.qpack->get(), wt.scaleZeros->get(), reinterpret_cast<__half*>(y.get()),
+                               M, 4096, 4096, 128, nullptr, ws.get(), wsBytes, nullptr, fusion);
+    };
+    EXPECT_EQ(run(9, f), cudaErrorNotSupported);
+    f.residual = reinterpret_cast<__half*>(y.get());
+    f.residualSumSquares = squares.get();
+    EXPECT_EQ(run(1, f), cudaErrorNotSupported);
+}
 
 TEST(AwqRepackedCuda, DecodeFusionsMatchThePlainKernels) {
     std::uint32_t seed = 9000;

@@ -247,10 +247,13 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
             delta = linear.forward(in);
         }
     };
-    const auto normThenLinear = [&](const Linear& linear, const at::Tensor& norm) {
+    // output siluMul asks the gate|up kernel for SiLU(gate) * up itself; where it cannot, the full
+    // gate|up comes back (the caller tells them apart by the width).
+    const auto normThenLinear = [&](const Linear& linear, const at::Tensor& norm, DecodeFusion::Output output) {
+        DecodeFusion fusion;
+        fusion.output = output;
         if (sumSquaresReady) {
             sumSquaresReady = false;
-            DecodeFusion fusion;
             fusion.input = DecodeFusion::Input::rmsNorm;
             fusion.normWeight = norm;
             fusion.sumSquares = sumSquares;
@@ -259,15 +262,22 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
         }
         auto h = cudaRmsNormResidual(x, delta, norm, c.rmsNormEps);
         delta = at::Tensor();
+        if (output != DecodeFusion::Output::plain) {
+            fusion = {};
+            fusion.output = output;
+            if (auto y = linear.forwardFusedDecode(h, fusion); y.defined()) return y;
+        }
         return linear.forward(h);
     };
     for (int l = 0; l < c.numLayers; ++l) {
         const auto& layer = layers_[l];
-        const auto attn = cudaDecodeAttention(normThenLinear(*layer.qkv, layer.inputNorm), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
+        const auto attn = cudaDecodeAttention(normThenLinear(*layer.qkv, layer.inputNorm, DecodeFusion::Output::plain), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
                                               rope_.sin, positions, cache.keys[l], cache.values[l], c.numHeads,
                                               c.windowOfLayer(l).value_or(0), scale);
         addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
-        addToResidual(*layer.down, normThenLinear(*layer.gateUp, layer.postAttentionNorm), DecodeFusion::Input::siluMul);
+        const auto mlp = normThenLinear(*layer.gateUp, layer.postAttentionNorm, DecodeFusion::Output::siluMul);
+        const bool activated = mlp.size(-1) == c.intermediateSize;
+        addToResidual(*layer.down, mlp, activated ? DecodeFusion::Input::plain : DecodeFusion::Input::siluMul);
     }
     const auto h = cudaRmsNormResidual(x, delta, finalNorm_, c.rmsNormEps);
     return at::linear(h, lmHead_);  // in the compute dtype: the greedy step's argmax reads it as it is
