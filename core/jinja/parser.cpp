@@ -87,14 +87,16 @@ private:
         if (cur().type != TokenType::BlockEnd) fail("expected '%}'" + got());
         advance();
     }
-    std::string got() const {
+    // The current token as our messages quote it ('%}', 'foo'), or "end of template".
+    std::string quoted() const {
         switch (cur().type) {
-            case TokenType::End: return " but the template ended";
-            case TokenType::BlockEnd: return " but found '%}'";
-            case TokenType::VarEnd: return " but found '}}'";
-            default: return " but found '" + cur().value + "'";
+            case TokenType::End: return "end of template";
+            case TokenType::BlockEnd: return "'%}'";
+            case TokenType::VarEnd: return "'}}'";
+            default: return "'" + cur().value + "'";
         }
     }
+    std::string got() const { return cur().type == TokenType::End ? " but the template ended" : " but found " + quoted(); }
 
     // jinja2's describe_token: a name is itself, an operator its symbol, any other token its kind.
     std::string describe() const {
@@ -586,7 +588,7 @@ private:
             default:
                 break;
         }
-        fail("unexpected" + got().substr(std::string(" but found").size()));
+        fail("unexpected " + quoted());
     }
 
     ExprPtr parsePostfix(ExprPtr e) {

@@ -8,16 +8,19 @@ namespace awq::report {
 
 namespace {
 
-// Document text must not become Markdown or HTML structure: escape what renderers interpret.
+// Document text must not become Markdown or HTML structure: escape what renderers interpret, with
+// CommonMark's backslash escapes (any ASCII punctuation), which read as plain text too: "->" stays
+// "->" (a '>' only starts a block quote at the start of a line), "<park>" becomes "\<park>" (no tag).
 std::string escapeInline(const std::string& s, bool inTable) {
     std::string out;
     for (char ch : s) {
         switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
+        case '>':
+            if (out.empty() || out.back() == '\n') out += '\\';
+            out += ch;
+            break;
         case '|': out += "\\|"; break;
-        case '\\': case '`': case '*': case '_': case '[': case ']':
+        case '&': case '<': case '\\': case '`': case '*': case '_': case '[': case ']':
             out += '\\';
             out += ch;
             break;

@@ -164,17 +164,23 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     // Fields that change the answer: refused rather than ignored, so a client never believes it got them.
     if (present(body, "echo") && body["echo"] != json(false)) throw badRequest("echo is not supported by this server", "echo");
     if (present(body, "suffix") && body["suffix"] != json("")) throw badRequest("suffix is not supported by this server", "suffix");
-    for (const char* penalty : {"presence_penalty", "frequency_penalty"})
-        if (present(body, penalty) && !(body[penalty].is_number() && body[penalty].get<double>() == 0.0))
-            throw badRequest(std::string(penalty) + " is not supported by this server (only 0)", penalty);
     if (present(body, "logit_bias") && !(body["logit_bias"].is_object() && body["logit_bias"].empty()))
         throw badRequest("logit_bias is not supported by this server", "logit_bias");
-    // vLLM's sampling extensions: accepted at their neutral values only (this server samples with
-    // temperature, top_p and seed alone).
-    for (const auto& [field, neutral] : {std::pair{"top_k", -1.0}, std::pair{"min_p", 0.0}, std::pair{"repetition_penalty", 1.0},
-                                         std::pair{"min_tokens", 0.0}})
-        if (present(body, field) && !(body[field].is_number() && (body[field].get<double>() == neutral || (neutral == -1.0 && body[field].get<double>() == 0.0))))
-            throw badRequest(std::string(field) + " is not supported by this server (only its neutral value)", field);
+    // Sampling parameters this server does not apply (it samples with temperature, top_p and seed
+    // alone; top_k .. min_tokens are vLLM's extensions): accepted at their neutral values only
+    // (vLLM takes top_k 0 as "off" as well as -1).
+    static constexpr struct {
+        const char* field;
+        double neutral, alsoNeutral;
+        const char* neutralText;
+    } kNeutralOnly[] = {{"presence_penalty", 0, 0, "0"}, {"frequency_penalty", 0, 0, "0"}, {"top_k", -1, 0, "-1 or 0"},
+                        {"min_p", 0, 0, "0"},            {"repetition_penalty", 1, 1, "1"}, {"min_tokens", 0, 0, "0"}};
+    for (const auto& param : kNeutralOnly) {
+        if (!present(body, param.field)) continue;
+        const json& value = body[param.field];
+        if (!value.is_number() || (value.get<double>() != param.neutral && value.get<double>() != param.alsoNeutral))
+            throw badRequest(std::string(param.field) + " is not supported by this server (only " + param.neutralText + ")", param.field);
+    }
     if (present(body, "response_format") &&
         !(body["response_format"].is_object() && body["response_format"].contains("type") && body["response_format"]["type"] == json("text")))
         throw badRequest("response_format other than {\"type\": \"text\"} is not supported by this server (no constrained decoding)",

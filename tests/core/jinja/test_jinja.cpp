@@ -43,6 +43,21 @@ private Q_SLOTS:
         awq::test::checkAgainstJinja2(c);
     }
 
+    // A syntax error quotes the token it stopped at.
+    void syntaxErrorsQuoteTheToken() {
+        const auto messageOf = [](const char* source) {
+            try {
+                renderJinja(source);
+            } catch (const awq::jinja::TemplateError& e) {
+                return std::string(e.what());
+            }
+            return std::string("(rendered)");
+        };
+        QVERIFY2(messageOf("{{ 1 + }}").find("unexpected '}}'") != std::string::npos, messageOf("{{ 1 + }}").c_str());
+        QVERIFY2(messageOf("{{ 1 + ").find("unterminated {{ ... }}") != std::string::npos, messageOf("{{ 1 + ").c_str());
+        QVERIFY2(messageOf("{% if %}").find("unexpected '%}'") != std::string::npos, messageOf("{% if %}").c_str());
+    }
+
     // {% call %}: what jinja2 refuses is refused here too, and caller() can't outlive its block.
     void callBlockRefusals() {
         using awq::jinja::TemplateError;
