@@ -71,6 +71,10 @@ namespace {
 //     two; the norm weight prefetched into L1, as registers it took the kernel to 72-79): 491.6
 //     tok/s in all three rounds against 500.9-501.8 (measured together with the attention change
 //     in decode_ops.cu that lost 0.4% alone, so this one cost ~1.6%).
+//   Dropped in session 26 (same protocol, with the SiLU epilogue, kernel held to 64 registers):
+//     the same idea again, each thread's first 2 (or 4) words of x and of the norm weight loaded
+//     before the sums are added up (8-byte spills; 4 words: up to 58): 526.7-527.9 (517.7-519.1)
+//     tok/s against 531.0-531.3. Whatever the second round trip costs, registers cost more here.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
