@@ -327,6 +327,11 @@ __device__ __forceinline__ void mergeClusterPieces(const DecodeAttentionArgs<T>&
 // 497.5 tok/s against 489.0 / 488.5 (+1.7%); prompt 2048 (more than 8 pieces: the merge kernel
 // still runs) and batch 8 within the run-to-run spread. Capping the pieces at 8 so that long
 // contexts merge in clusters too lost: prompt 2048 batch 1 346.8 tok/s against ~405-420.
+// Dropped in session 26 (H200, engine_bench --batches 1,8 --prompts 128,2048, three interleaved
+// rounds, one build, switched by environment): this kernel pulling the o projection's weights into
+// L2 (cp.async.bulk.prefetch.L2 in 16 KB pieces over the grid, after the wait) while DRAM is idle
+// here: AWQ batch 1 prompt 128 529.3 / 530.4 / 529.5 tok/s against 531.9 / 532.6 / 531.5 without,
+// fp16 224.3 / 224.4 / 224.3 against 229.0 / 229.0 / 228.9 (its o weight is 33.5 MB).
 template <typename T, int E, int MaxGroup, bool FusedRope, bool InCluster>
 __global__ void decodeAttentionKernel(DecodeAttentionArgs<T> a, int keysPerPiece, RopeKvArgs<T> rope) {
     allowDependentGridsToLaunch();  // the next kernel may start (a GEMV fetches its weights meanwhile)
