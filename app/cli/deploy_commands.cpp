@@ -73,7 +73,8 @@ void addDeployCommands(CLI::App& app) {
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
     addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveNumber());
-    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G = 24 GiB (default: detected here)");
+    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
+        ->check(byteSize(gpuMemoryRule("--gpu-memory")));
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str()->check(CLI::Range(0.01, 1.0));
     addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveNumber());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
@@ -99,7 +100,7 @@ void addDeployCommands(CLI::App& app) {
             t.commandFile = absolutePath(add->commandFile);
             for (const auto& spec : add->containerPaths) t.containerPaths.push_back(deploy::parsePathMapping(spec));
             t.gpuCount = add->gpus;
-            t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : deploy::parseByteSize(add->gpuMemory);
+            t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : parseByteSize(add->gpuMemory, gpuMemoryRule("--gpu-memory"));
             t.gpuMemoryUtilization = add->util;
             t.tensorParallelSize = add->tp;
             t.maxModelLen = add->maxModelLen;

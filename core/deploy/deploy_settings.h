@@ -71,14 +71,11 @@ void saveSettings(const std::filesystem::path& file, const DeploySettings& setti
 // One target as the JSON object the settings file stores (for `target list --json`).
 std::string targetJsonText(const DeployTarget& target);
 
-// Checks a target before it is saved (name, files set for its kind, variable names).
+// Checks a target before it is saved (name, files set for its kind, variable names, GPU settings in
+// plausible ranges: a GPU memory outside awq::gpuMemoryRule's). Throws awq::Error.
 void checkTarget(const DeployTarget& target);
 // Adds or replaces (same name) a target.
 void upsertTarget(DeploySettings& settings, DeployTarget target);
 bool removeTarget(DeploySettings& settings, const std::string& name);
-
-// "50G", "512M", "1.5T", "1000000" (bytes; K/M/G/T, with or without "B" / "iB", are binary units: 50G
-// = 50 GiB; print such sizes back with format::binaryBytes). Throws awq::Error.
-std::uint64_t parseByteSize(const std::string& text);
 
 }  // namespace awq::deploy

@@ -344,8 +344,8 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     if (options.budgetBytes > 0) {
         const auto used = poolUsage(pool, options.budgetBytes).usedBytes;
         if (used + total > options.budgetBytes)
-            throw Error("the pool budget would be exceeded: " + format::binaryBytes(used) + " used + " + format::binaryBytes(total) + " > " +
-                            format::binaryBytes(options.budgetBytes),
+            throw Error("the pool budget would be exceeded: " + format::bytes(used) + " used + " + format::bytes(total) + " > " +
+                            format::bytes(options.budgetBytes),
                         pool, "remove a model from the pool or raise the budget");
     }
 

@@ -88,6 +88,22 @@ grep -q "unsupported" "$D/out.txt" && fail "qwen2-random is listed as unsupporte
 mkdir -p "$D/pool"
 expect 0 "budget: +10.0 MiB" "$CLI" pool config --pool "$D/pool" --budget 10M $S
 expect 0 "of a 10.0 MiB budget" "$CLI" pool list $S
+expect 0 "budget: +none" "$CLI" pool config --pool "$D/pool" --budget 0 $S
+
+# ---- byte sizes: a unit is required and the size plausible, for every size flag ----
+# (--gpu-memory 24 was taken as 24 bytes and shown as "0.00 GiB"; 10000000T was clamped to 2^63 bytes.)
+expect 1 "--gpu-memory: 24 has no unit \(write a unit: 24GiB, 24GB or 24G \(K, M, G, T and P are binary: 24GB = 24 GiB\)\)" \
+    "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24 $S
+expect 1 "--gpu-memory: 10000000T is more than 1.0 PiB, not a plausible size" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 10000000T $S
+expect 1 "--gpu-memory: 24B is less than 256.0 MiB" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24B $S
+expect 1 "--budget: 50 has no unit .*0 means none" "$CLI" pool config --pool "$D/pool" --budget 50 $S
+expect 1 "--budget: 50 has no unit" "$CLI" pool list --budget 50 $S
+expect 1 "--budget: 50 has no unit" "$CLI" pool add "$M/qwen2-random" --budget 50 $S
+"$CLI" target list $S | grep -q "^t " && fail "a target with an implausible GPU memory was saved"
+expect 0 "target t \(vllm\)" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24GB $S
+expect 0 "^t +vllm .* 1 x 24.00 GiB" "$CLI" target list $S
+"$CLI" target remove t $S > /dev/null
+
 
 # ---- target add: a compose file that does not exist is refused at once (it was saved, then failed at promote) ----
 expect 2 "error: $D/no-such-compose.yml: no such file \(give the compose file" "$CLI" target add ghost --compose "$D/no-such-compose.yml" $S

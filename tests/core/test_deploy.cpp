@@ -979,7 +979,7 @@ private Q_SLOTS:
         QVERIFY(loadSettings(file).targets.empty());
         DeploySettings s;
         s.pool = "/pool";
-        s.poolBudgetBytes = parseByteSize("50G");
+        s.poolBudgetBytes = 50ull << 30;
         DeployTarget t;
         t.name = "prime";
         t.composeFile = "/stack/docker-compose.yml";
@@ -1010,12 +1010,12 @@ private Q_SLOTS:
         t.name = "v";
         t.kind = TargetKind::Vllm;
         QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("config file"));
-        QCOMPARE(parseByteSize("512M"), 512ull << 20);
-        // Parsed and printed in the same unit: 10M is 10 MiB, printed back as such.
-        QCOMPARE(format::binaryBytes(parseByteSize("10M")), std::string("10.0 MiB"));
-        QCOMPARE(format::binaryBytes(parseByteSize("24GiB")), std::string("24.0 GiB"));
-        QCOMPARE(parseByteSize("1.5T"), std::uint64_t(1.5 * double(1ull << 40)));
-        QVERIFY(test::errorMessageOf([] { parseByteSize("lots"); }).contains("not a size"));
+        t.vllmConfig = "/stack/serve.yaml";
+        // A GPU memory no GPU has (24 bytes: `--gpu-memory 24` before units were required) is refused
+        // for every way a target is saved (the dialog, a hand-edited deploy.json), not only the CLI flag.
+        t.gpuMemoryBytes = 24;
+        QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("GPU memory of 24 B per GPU is not plausible"));
+        t.gpuMemoryBytes = 24ull << 30;
         writeText(file, "{ nope");
         QVERIFY(test::errorMessageOf([&] { loadSettings(file); }).contains("deploy.json"));
     }
