@@ -58,7 +58,7 @@ void addDeployCommands(CLI::App& app) {
         std::string gpuMemory, paired;
         std::vector<std::string> containerPaths;
         int gpus = 1, tp = 0, maxModelLen = 0;
-        double util = 0.90;
+        double util = 0;  // not set: a vLLM config keeps its own
     };
     auto add = std::make_shared<TargetOptions>();
     auto* addCmd = target->add_subcommand("add", "add (or replace) a target");
@@ -75,7 +75,8 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveNumber());
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
         ->check(byteSize(gpuMemoryRule("--gpu-memory")));
-    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str()->check(CLI::Range(0.01, 1.0));
+    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
+        ->check(CLI::Range(0.01, 1.0));
     addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveNumber());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
         ->check(positiveNumber());
@@ -189,6 +190,7 @@ void addDeployCommands(CLI::App& app) {
             deploy::PlanOptions options;
             options.pool = promote->pool.empty() ? s.pool : fs::path(promote->pool);
             options.detectedGpuMemoryBytes = t->gpuMemoryBytes ? 0 : detectedGpuMemory();
+            options.stateDir = deploy::stateDirFor(file);
             fs::path model = promote->model;
             if (!fs::exists(model) && !options.pool.empty() && fs::exists(options.pool / model)) model = options.pool / model;
             const auto plan = deploy::planPromotion(*t, model, options);
@@ -203,6 +205,8 @@ void addDeployCommands(CLI::App& app) {
                                       {"code", i.code},
                                       {"message", i.message},
                                       {"fix", i.fix}});
+                json kept = json::array();
+                for (const auto& k : plan.kept) kept.push_back({{"key", k.key}, {"value", k.value}});
                 json changes = json::array();
                 for (const auto& c : plan.changes) changes.push_back({{"file", c.file.string()}, {"existed", c.existed}, {"diff", c.diff}});
                 const auto& v = plan.serve;
@@ -212,6 +216,7 @@ void addDeployCommands(CLI::App& app) {
                                   {"applied", applied.has_value()},
                                   {"history_id", applied ? json(applied->id) : json(nullptr)},
                                   {"issues", issues},
+                                  {"kept", kept},
                                   {"serve",
                                    {{"model", v.model},
                                     {"served_model_name", v.servedModelName},
@@ -228,6 +233,11 @@ void addDeployCommands(CLI::App& app) {
                     std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
                     if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
                     std::cerr << "\n";
+                }
+                if (!plan.kept.empty()) {
+                    std::string kept;
+                    for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
+                    std::cout << "kept from " << t->vllmConfig.string() << " (chosen there, not set on the target): " << kept << "\n";
                 }
                 std::cout << plan.diff();
                 // No command when the model could not be read (the plan stops there): nothing to show.

@@ -80,7 +80,7 @@ DeployTarget targetFromJson(const json& j) {
         for (const auto& e : *m) t.containerPaths.push_back({e.at("host").get<std::string>(), e.at("container").get<std::string>()});
     t.gpuCount = j.value("gpu_count", 1);
     t.gpuMemoryBytes = j.value("gpu_memory_bytes", std::uint64_t(0));
-    t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.90);
+    t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.0);
     t.tensorParallelSize = j.value("tensor_parallel_size", 0);
     t.maxModelLen = j.value("max_model_len", 0);
     t.pairedModel = j.value("paired_model", std::string());
@@ -138,8 +138,8 @@ void checkTarget(const DeployTarget& t) {
             throw Error("container path mapping " + m.host.string() + ":" + m.container.string() + " is not two absolute paths", {},
                         "write it as HOST:CONTAINER, e.g. --container-path /srv/models:/models");
     if (t.gpuCount < 1 || t.gpuCount > 1024) throw Error("the GPU count must be between 1 and 1024", {}, "pass --gpus N");
-    if (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0)
-        throw Error("GPU memory utilization must be in (0.05, 1]", {}, "vLLM's default is 0.9");
+    if (t.gpuMemoryUtilization != 0 && (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0))
+        throw Error("GPU memory utilization must be in (0.05, 1], or 0 for the config's own", {}, "vLLM's default is 0.9");
     if (t.tensorParallelSize < 0 || t.maxModelLen < 0) throw Error("sizes must not be negative", {}, "use 0 for automatic");
     // The same range `target add --gpu-memory` accepts, for the dialog and a hand-edited deploy.json.
     if (const auto rule = gpuMemoryRule("GPU memory"); t.gpuMemoryBytes && (t.gpuMemoryBytes < rule.least || t.gpuMemoryBytes > rule.most))

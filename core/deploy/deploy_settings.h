@@ -41,10 +41,12 @@ struct DeployTarget {
     // target, no container (host paths are written as they are).
     std::vector<PathMapping> containerPaths;
 
-    // What the serving machine has (0 = detect here / the model's own limit).
+    // What the serving machine has (0 = detect here / the model's own limit). A value set here is
+    // written into the target's files at each promotion; one left at 0 leaves a vLLM config's own.
     int gpuCount = 1;
-    std::uint64_t gpuMemoryBytes = 0;
-    double gpuMemoryUtilization = 0.90;
+    std::uint64_t gpuMemoryBytes = 0;              // per GPU; 0 = detect here
+    // vLLM's --gpu-memory-utilization; 0 = not set: a vLLM config keeps its own, else 0.9 (vLLM's default).
+    double gpuMemoryUtilization = 0;
     int tensorParallelSize = 0;                    // 0 = smallest that divides the heads and fits
     int maxModelLen = 0;                           // 0 = the model's context, cut to what fits
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The deployment faults of ../shared/realworld end to end through awqbench-cli (registered in
 # tests/cli/CMakeLists.txt): nested compose defaults, host paths in containers, layouts vLLM cannot
-# load (AWQ GEMV, tied embeddings stored only as lm_head.weight).
+# load (AWQ GEMV, tied embeddings stored only as lm_head.weight); a vLLM config's hand-set settings
+# kept.
 # Usage: realworld_deploy.sh CLI WORKDIR SHARED
 set -eu
 CLI=$1 D=$2 SHARED=$3
@@ -48,4 +49,21 @@ rc=0; "$CLI" promote --model ts --target vt --json $S > "$D/tied.json" || rc=$?
 [ "$rc" = 2 ] || fail "tied promote exited $rc"
 grep -q '"code": "tied_embeddings_missing"' "$D/tied.json" || fail "no tied_embeddings_missing"
 grep -qx 'model: /models/old' "$D/serve.yaml" || fail "serve.yaml was changed"
+
+# A vLLM config's hand-set settings are kept (gpu-memory-utilization 0.85 and dtype auto became the
+# target's 0.9 and float16 with a setting_replaced warning nobody asked for); the plan says so.
+printf 'model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\n' > "$D/serve.yaml"
+"$CLI" promote --model m --target vt $S > "$D/kept.txt" 2> "$D/kept.err"
+grep -qx 'gpu-memory-utilization: 0.85' "$D/serve.yaml" || fail "the hand-set gpu-memory-utilization was replaced: $(cat "$D/serve.yaml")"
+grep -qx 'dtype: auto' "$D/serve.yaml" || fail "the hand-set dtype was replaced: $(cat "$D/serve.yaml")"
+grep -q "setting_replaced" "$D/kept.err" && fail "warned about settings it kept: $(cat "$D/kept.err")"
+grep -qF "kept from $D/serve.yaml (chosen there, not set on the target): dtype: auto, gpu-memory-utilization: 0.85" "$D/kept.txt" ||
+    fail "the plan does not say what it kept: $(cat "$D/kept.txt")"
+grep -qF -- "--dtype auto --max-model-len" "$D/kept.txt" || fail "the command line does not use the kept dtype"
+# Asked for on the target: written, and the warning says why.
+"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 $S > /dev/null
+"$CLI" promote --model m --target vt --dry-run $S > /dev/null 2> "$D/asked.err"
+grep -qF "sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9)" "$D/asked.err" ||
+    fail "no reason for the replaced value: $(cat "$D/asked.err")"
+
 echo "realworld_deploy: ok"

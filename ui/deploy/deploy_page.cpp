@@ -498,6 +498,7 @@ deploy::PromotionPlan DeployPage::previewPromotion(const QString& modelName, con
     if (!target) throw Error("no target named '" + targetName.toStdString() + "'", toPath(settingsFile_), "add one on the Deploy page");
     deploy::PlanOptions options;
     options.pool = toPath(pool_);
+    options.stateDir = deploy::stateDirFor(toPath(settingsFile_));
     if (!target->gpuMemoryBytes) {
         // The app's latest sample when it has one (no NVML call on the GUI thread).
         const auto probe = monitor_ && monitor_->hasSample() ? monitor_->latest().gpus : probeGpus();
