@@ -52,6 +52,16 @@ Context context(const PoolOptions& o) {
     return c;
 }
 
+const char* integrityName(pool::PoolEntry::Integrity i) {
+    switch (i) {
+        case pool::PoolEntry::Integrity::SizesMatch: return "sizes_match";
+        case pool::PoolEntry::Integrity::Changed: return "changed";
+        case pool::PoolEntry::Integrity::Modified: return "modified";
+        case pool::PoolEntry::Integrity::NoManifest: break;
+    }
+    return "no_manifest";
+}
+
 json entryJson(const pool::PoolEntry& e) {
     return {{"name", e.name},
             {"repo_id", e.repoId.empty() ? json(nullptr) : json(e.repoId)},
@@ -60,6 +70,8 @@ json entryJson(const pool::PoolEntry& e) {
             {"quantization", e.quantization},
             {"deployed_by", e.deployedBy},
             {"manifest", e.hasManifest},
+            {"integrity", integrityName(e.integrity)},
+            {"integrity_problems", e.integrityProblems},
             {"error", e.error.empty() ? json(nullptr) : json(e.error)}};
 }
 
@@ -109,10 +121,12 @@ void addPoolCommands(CLI::App& app) {
             for (const auto& e : entries) {
                 std::string deployed;
                 for (const auto& t : e.deployedBy) deployed += (deployed.empty() ? "" : ", ") + t;
-                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
-                              e.error.empty() ? "ok" : "broken: " + e.error});
+                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes),
+                              deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no", pool::statusText(e)});
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
+            if (!entries.empty())
+                std::cout << "status: file sizes and times against the manifest (not the hashes: `pool verify` re-hashes every file)\n";
             if (usage.leftoverFolders)
                 std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";

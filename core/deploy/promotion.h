@@ -30,7 +30,7 @@ std::string vllmCommandLine(const ServeSettings& s);
 struct Issue {
     enum class Severity { Error, Warning };
     Severity severity = Severity::Error;
-    // Stable codes (tests and --json): outside_pool, model_unreadable, awq_flag_without_quantization_config,
+    // Stable codes (tests and --json): outside_pool, pool_copy_changed, pool_copy_unverified, model_unreadable, awq_flag_without_quantization_config,
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
     // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,

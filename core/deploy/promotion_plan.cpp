@@ -776,6 +776,20 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
         addIssue(p, Issue::Severity::Error, "outside_pool", p.model.string() + " is not a model in the warm pool " + options.pool.string(),
                  "add it to the pool first (`awqbench-cli pool add`), then promote the pool copy");
 
+    // The copy vLLM will load must still be what was added (a file edited or truncated in the pool
+    // went unnoticed: `pool verify` said FAILED, promotion went ahead). Sizes and times, and the hash
+    // of files written since: not the whole model's bytes.
+    if (!p.blocked()) {
+        try {
+            if (!pool::checkPoolCopyBeforeServing(p.model).hasManifest)
+                addIssue(p, Issue::Severity::Warning, "pool_copy_unverified",
+                         p.model.string() + " has no " + pool::kManifestName + " (it was not added with `pool add`): nothing to check the copy against",
+                         "add the model with `awqbench-cli pool add`, which verifies the copy and records its files");
+        } catch (const Error& e) {
+            addIssue(p, Issue::Severity::Error, "pool_copy_changed", e);
+        }
+    }
+
     ModelInfo m;
     try {
         m = describeModel(p.model);

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -992,6 +993,38 @@ private Q_SLOTS:
         plan = planPromotion(t, w.awq(), w.options());
         QCOMPARE(plan.serve.maxModelLen, 512);
         QVERIFY2(!findIssue(plan, "max_model_len_cut"), issueList(plan).c_str());
+    }
+
+    // A pool copy changed since `pool add` is refused, naming the file and the fix (a trial promoted
+    // a copy `pool verify` called FAILED). A folder put into the pool by hand has nothing to check
+    // against: a warning.
+    void changedPoolCopyIsRefused() {
+        World w;
+        pool::AddOptions named;
+        named.name = "added";
+        pool::addToPool(w.pool, test::modelDir("tinystories-qwen3-7m-awq"), named);
+        const auto t = w.vllmTarget();
+        const auto clean = planPromotion(t, w.pool / "added", w.options());
+        QVERIFY2(!clean.blocked() && !findIssue(clean, "pool_copy_unverified"), issueList(clean).c_str());
+
+        const fs::path weights = w.pool / "added" / "model.safetensors";
+        {
+            std::fstream f(weights, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(4096);
+            f.put('\x55');
+        }
+        fs::last_write_time(weights, fs::last_write_time(w.pool / "added" / pool::kManifestName) + std::chrono::seconds(5));
+        const auto plan = planPromotion(t, w.pool / "added", w.options());
+        const Issue* changed = findIssue(plan, "pool_copy_changed");
+        QVERIFY2(changed && plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(changed->message, (w.pool / "added").string() +
+                                       ": the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)");
+        QVERIFY2(changed->fix.find("pool remove added --yes") != std::string::npos && changed->fix.find("there is no repair") != std::string::npos,
+                 changed->fix.c_str());
+
+        const auto byHand = planPromotion(t, w.awq(), w.options());
+        const Issue* unverified = findIssue(byHand, "pool_copy_unverified");
+        QVERIFY2(unverified && !byHand.blocked(), issueList(byHand).c_str());
     }
 
     // An unreadable model: the issue's message names the file and the problem, its fix comes once
