@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <unistd.h>
 
 namespace awq::cli {
 namespace fs = std::filesystem;
@@ -153,17 +154,39 @@ void addDeployCommands(CLI::App& app) {
         });
     });
 
-    auto removeName = std::make_shared<std::pair<std::string, std::string>>();
+    struct RemoveOptions {
+        std::string name, settings;
+        bool yes = false;
+    };
+    auto remove = std::make_shared<RemoveOptions>();
     auto* removeCmd = target->add_subcommand("remove", "forget a target (its files are not touched)");
-    removeCmd->add_option("name", removeName->first, "the target's name")->required();
-    removeCmd->add_option("--settings", removeName->second, "deployment settings file");
-    removeCmd->callback([removeName] {
+    removeCmd->add_option("name", remove->name, "the target's name")->required();
+    removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation when the target serves a model");
+    removeCmd->add_option("--settings", remove->settings, "deployment settings file");
+    removeCmd->callback([remove] {
         runOrExit([&] {
-            const fs::path file = settingsFile(removeName->second);
+            const fs::path file = settingsFile(remove->settings);
             auto s = deploy::loadSettings(file);
-            if (!deploy::removeTarget(s, removeName->first)) throw Error("no target named '" + removeName->first + "'", file, "see `target list`");
+            if (!s.find(remove->name)) throw Error("no target named '" + remove->name + "'", file, "see `target list`");
+            // A target in use protects its model: `pool remove` refuses a deployed model. Forgetting
+            // the target lifts that, so it asks first, as `pool remove` does (--yes skips the question).
+            for (const auto& d : deploy::deployedModels(s)) {
+                if (d.target != remove->name || remove->yes) continue;
+                const std::string what = "target " + remove->name + " serves " + d.model.string() +
+                                         ": once it is forgotten, `pool remove` no longer protects that model";
+                if (!::isatty(STDIN_FILENO)) throw Error("refusing to remove a target in use without confirmation: " + what, file, "pass --yes");
+                std::cerr << what << ". Remove the target? [y/N] " << std::flush;
+                std::string answer;
+                std::getline(std::cin, answer);
+                if (answer != "y" && answer != "Y" && answer != "yes") {
+                    std::cerr << "kept\n";
+                    return 0;
+                }
+                break;
+            }
+            deploy::removeTarget(s, remove->name);
             deploy::saveSettings(file, s);
-            std::cout << "removed target " << removeName->first << "\n";
+            std::cout << "removed target " << remove->name << " (its files are unchanged)\n";
             return 0;
         });
     });

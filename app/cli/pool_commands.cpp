@@ -148,6 +148,14 @@ void addPoolCommands(CLI::App& app) {
     addCommon(addCmd, *add, true);
     addCmd->callback([add] {
         runOrExit([&] {
+            // A bad --name is the flag's fault (exit 1), named before the pool is even looked at.
+            if (!add->name.empty()) {
+                try {
+                    pool::checkNewPoolName(add->name);
+                } catch (const Error& e) {
+                    throw UsageError("--name: " + e.problem(), {}, e.fix());
+                }
+            }
             const auto c = context(*add);
             pool::AddOptions options;
             options.name = add->name;

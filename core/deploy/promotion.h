@@ -60,7 +60,7 @@ struct PromotionPlan {
     TargetKind kind = TargetKind::Compose;
     std::filesystem::path model;
     ServeSettings serve;
-    std::string command;                // the equivalent `vllm serve` line
+    std::string command;                // the equivalent `vllm serve` line; empty when blocked
     std::vector<FileChange> changes;    // only files whose text changes
     std::vector<Issue> issues;
     std::vector<KeptSetting> kept;      // vLLM targets: the file's own settings kept (shown with the plan)

@@ -845,6 +845,9 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     } catch (const Error& e) {
         addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
+    // A refused promotion has no command line to show: it would print the refused value (a
+    // tensor-parallel size that does not fit) as if it were what to start vLLM with.
+    if (p.blocked()) p.command.clear();
     return p;
 }
 

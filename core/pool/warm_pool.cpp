@@ -220,6 +220,17 @@ bool isInsidePool(const fs::path& pool, const fs::path& path) {
     return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
 
+void checkNewPoolName(const std::string& name) {
+    const auto invalid = [&](const std::string& why) {
+        return Error("invalid name '" + name + "': " + why, {}, "give a plain folder name, e.g. --name Qwen3-8B-AWQ");
+    };
+    if (name.empty()) throw invalid("it is empty");
+    if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos || name == "..")
+        throw invalid("must not contain path separators or '..'");
+    if (name.front() == '.') throw invalid("must not start with '.' (hidden folders in the pool are unfinished copies)");
+    if (name.find('\0') != std::string::npos || name.size() > 255) throw invalid("not a usable folder name");
+}
+
 fs::path poolModelFolder(const fs::path& pool, const std::string& name) {
     const fs::path n(name);
     if (name.empty() || hiddenName(n) || n.has_parent_path() || name.find('/') != std::string::npos || name == "..")
@@ -350,6 +361,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     }
     sweepDeadLeftovers(pool);
     const std::string name = options.name.empty() ? defaultPoolName(model) : options.name;
+    checkNewPoolName(name);
     const fs::path dest = poolModelFolder(pool, name);
     if (fs::exists(dest, ec) || fs::is_symlink(dest, ec))
         throw Error("the pool already holds a model named '" + name + "'", dest, "remove it first or add under another name");

@@ -121,6 +121,10 @@ void removeFromPool(const std::filesystem::path& pool, const std::string& name, 
 VerifyResult verifyPoolModel(const std::filesystem::path& pool, const std::string& name, std::stop_token stop = {},
                              const CopyProgressFn& progress = {});
 
+// Refuses a name for a new pool model that is not a plain folder name: "invalid name '../x': must
+// not contain path separators or '..'" (also empty, hidden or over 255 bytes). Throws awq::Error.
+void checkNewPoolName(const std::string& name);
+
 // What can be checked of a pool copy without reading its weights (`pool list` shows it): every file
 // of the manifest present with its recorded size, no file the manifest does not list, and none
 // written after the manifest (a file edited in place keeps its size; its modification time tells).

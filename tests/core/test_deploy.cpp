@@ -996,8 +996,8 @@ private Q_SLOTS:
     }
 
     // A pool copy changed since `pool add` is refused, naming the file and the fix (a trial promoted
-    // a copy `pool verify` called FAILED). A folder put into the pool by hand has nothing to check
-    // against: a warning.
+    // a copy `pool verify` called FAILED); a refused plan has no command line to show (it printed
+    // the refused values). A folder put into the pool by hand has nothing to check against: a warning.
     void changedPoolCopyIsRefused() {
         World w;
         pool::AddOptions named;
@@ -1021,6 +1021,7 @@ private Q_SLOTS:
                                        ": the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)");
         QVERIFY2(changed->fix.find("pool remove added --yes") != std::string::npos && changed->fix.find("there is no repair") != std::string::npos,
                  changed->fix.c_str());
+        QVERIFY(plan.command.empty());
 
         const auto byHand = planPromotion(t, w.awq(), w.options());
         const Issue* unverified = findIssue(byHand, "pool_copy_unverified");

@@ -345,8 +345,18 @@ private Q_SLOTS:
         pool::AddOptions renamed;
         renamed.name = "second";
         QCOMPARE(pool::addToPool(pool, source, renamed).entry.name, std::string("second"));
+        // A bad new name is called that (it read "'../escape' is not a model name in the pool (use a
+        // folder name as `pool list` prints it)", a lookup's message).
+        for (const std::string bad : {"../escape", "a/b", "..", ".hidden", ""}) {
+            renamed.name = bad;
+            const QString why = test::errorMessageOf([&] { pool::checkNewPoolName(bad); });
+            QVERIFY2(why.startsWith(QString::fromStdString("invalid name '" + bad + "': ")), qPrintable(why));
+        }
         renamed.name = "../escape";
-        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source, renamed); }).contains("not a model name"));
+        QCOMPARE(test::errorMessageOf([&] { pool::addToPool(pool, source, renamed); }),
+                 QStringLiteral("invalid name '../escape': must not contain path separators or '..' (give a plain folder name, e.g. --name Qwen3-8B-AWQ)"));
+        renamed.name = "model..v2";  // dots inside a name are a name
+        QCOMPARE(pool::addToPool(pool, source, renamed).entry.name, std::string("model..v2"));
         QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, pool / "second"); }).contains("already in the warm pool"));
         QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool / "missing", source); }).contains("does not exist"));
     }

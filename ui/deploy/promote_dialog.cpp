@@ -80,7 +80,7 @@ PromoteDialog::PromoteDialog(const deploy::PromotionPlan& plan, QWidget* parent)
     new DiffHighlighter(diff_->document());
     layout->addWidget(diff_, 1);
 
-    command_ = new QLabel(QString::fromStdString(plan.command));
+    command_ = new QLabel(plan.command.empty() ? tr("(none: the promotion is refused)") : QString::fromStdString(plan.command));
     command_->setObjectName(QStringLiteral("promoteCommand"));
     command_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     command_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

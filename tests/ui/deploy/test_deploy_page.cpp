@@ -272,7 +272,8 @@ private Q_SLOTS:
             bool named = false;
             for (int i = 0; i < d->issueList()->count(); ++i)
                 named = named || d->issueList()->item(i)->data(Qt::UserRole).toString() == "tied_embeddings_missing";
-            refused = !d->promoteButton()->isEnabled() && named;
+            // No command line for a refused promotion (it showed the refused values as one).
+            refused = !d->promoteButton()->isEnabled() && named && d->commandLine() == QStringLiteral("(none: the promotion is refused)");
             d->reject();
         });
         QVERIFY(!page.promote(QStringLiteral("tinystories-656k"), QStringLiteral("serve")));
