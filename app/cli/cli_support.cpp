@@ -144,6 +144,21 @@ const CLI::Validator& deviceName() {
     return v;
 }
 
+CLI::Validator byteSize(const ByteSizeRule& rule) {
+    ByteSizeRule unnamed = rule;
+    unnamed.name.clear();  // CLI11 names the flag itself
+    return CLI::Validator(
+        [unnamed](std::string& text) -> std::string {
+            try {
+                parseByteSize(text, unnamed);
+            } catch (const Error& e) {
+                return e.what();
+            }
+            return {};
+        },
+        "SIZE");
+}
+
 void requireModelFolder(const std::filesystem::path& dir, const std::string& fix) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) throw Error("no such model folder", dir, fix);

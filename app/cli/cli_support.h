@@ -1,5 +1,6 @@
 #pragma once
 // Shared plumbing for CLI subcommands: uniform error reporting and plain-text tables.
+#include "core/util/byte_size.h"
 #include "core/util/error.h"
 
 #include <filesystem>
@@ -65,6 +66,11 @@ const CLI::Validator& deviceName();
 // comma-separated integers, not 1,x" / "must be integers of 1 or more, not 0,2" (exit 1: usage; it
 // was 2, a bad input file's code).
 CLI::Validator integerList(int least);
+
+// A byte size that `rule` accepts (awq::parseByteSize: a unit is required, the size plausible for the
+// flag): "--gpu-memory: 24 has no unit (write a unit: 24GiB, 24GB or 24G ...)" at parse (exit 1:
+// usage). The command then reads the value with awq::parseByteSize and the same rule.
+CLI::Validator byteSize(const ByteSizeRule& rule);
 
 // Throws awq::Error (exit 2: bad input) "no such model folder" naming `dir`, with `fix`, where it is
 // not a folder: before work that would fail later and less clearly (a server that already listens).

@@ -160,10 +160,13 @@ void printTimelineTable(const RunDocument& d) {
     const auto& B = tl.models.at("B");
     std::cout << "\nDecode timeline (" << A.recorded << ", mean of " << tl.steps << " greedy steps after a " << tl.promptTokens
               << "-token prompt, batch " << tl.batch << ", on " << A.device << "):\n";
-    TextTable t({"us a step", "A: " + d.models.at("A").name, "B: " + d.models.at("B").name}, {false, true, true});
-    t.addRow({"step", fixed(A.stepUs, 1), withDelta(B.stepUs, A.stepUs, 1)});
-    for (int c = 0; c < 4; ++c) t.addRow({kTimelineCategoryKeys[c], fixed(A.categoryUs[c], 1), withDelta(B.categoryUs[c], A.categoryUs[c], 1)});
-    t.addRow({"nothing running", fixed(A.idleUs, 1), fixed(B.idleUs, 1)});
+    // ms a step, as `profile` and TPOT everywhere (the run document keeps microseconds: *_us keys).
+    const auto ms = [](double us) { return us / 1000.0; };
+    TextTable t({"ms a step", "A: " + d.models.at("A").name, "B: " + d.models.at("B").name}, {false, true, true});
+    t.addRow({"step", fixed(ms(A.stepUs), 3), withDelta(ms(B.stepUs), ms(A.stepUs), 3)});
+    for (int c = 0; c < 4; ++c)
+        t.addRow({kTimelineCategoryKeys[c], fixed(ms(A.categoryUs[c]), 3), withDelta(ms(B.categoryUs[c]), ms(A.categoryUs[c]), 3)});
+    t.addRow({"nothing running", fixed(ms(A.idleUs), 3), fixed(ms(B.idleUs), 3)});
     const RooflinePoint pa = rooflinePoint(rooflineInputOf(A)), pb = rooflinePoint(rooflineInputOf(B));
     t.addRow({"weight bytes a step", format::bytes(A.weightBytesPerStep), format::bytes(B.weightBytesPerStep)});
     t.addRow({"GEMM/GEMV GB/s (of read ceiling)", fixed(pa.achievedGBs, 1) + " (" + fixed(100 * pa.bandwidthShare, 1) + "%)",

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <unistd.h>
 
 namespace awq::cli {
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ void addDeployCommands(CLI::App& app) {
         std::string gpuMemory, paired;
         std::vector<std::string> containerPaths;
         int gpus = 1, tp = 0, maxModelLen = 0;
-        double util = 0.90;
+        double util = 0;  // not set: a vLLM config keeps its own
     };
     auto add = std::make_shared<TargetOptions>();
     auto* addCmd = target->add_subcommand("add", "add (or replace) a target");
@@ -73,8 +74,10 @@ void addDeployCommands(CLI::App& app) {
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
     addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveNumber());
-    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU, e.g. 24G = 24 GiB (default: detected here)");
-    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization")->capture_default_str()->check(CLI::Range(0.01, 1.0));
+    addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
+        ->check(byteSize(gpuMemoryRule("--gpu-memory")));
+    addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
+        ->check(CLI::Range(0.01, 1.0));
     addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveNumber());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
         ->check(positiveNumber());
@@ -99,7 +102,7 @@ void addDeployCommands(CLI::App& app) {
             t.commandFile = absolutePath(add->commandFile);
             for (const auto& spec : add->containerPaths) t.containerPaths.push_back(deploy::parsePathMapping(spec));
             t.gpuCount = add->gpus;
-            t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : deploy::parseByteSize(add->gpuMemory);
+            t.gpuMemoryBytes = add->gpuMemory.empty() ? 0 : parseByteSize(add->gpuMemory, gpuMemoryRule("--gpu-memory"));
             t.gpuMemoryUtilization = add->util;
             t.tensorParallelSize = add->tp;
             t.maxModelLen = add->maxModelLen;
@@ -151,17 +154,39 @@ void addDeployCommands(CLI::App& app) {
         });
     });
 
-    auto removeName = std::make_shared<std::pair<std::string, std::string>>();
+    struct RemoveOptions {
+        std::string name, settings;
+        bool yes = false;
+    };
+    auto remove = std::make_shared<RemoveOptions>();
     auto* removeCmd = target->add_subcommand("remove", "forget a target (its files are not touched)");
-    removeCmd->add_option("name", removeName->first, "the target's name")->required();
-    removeCmd->add_option("--settings", removeName->second, "deployment settings file");
-    removeCmd->callback([removeName] {
+    removeCmd->add_option("name", remove->name, "the target's name")->required();
+    removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation when the target serves a model");
+    removeCmd->add_option("--settings", remove->settings, "deployment settings file");
+    removeCmd->callback([remove] {
         runOrExit([&] {
-            const fs::path file = settingsFile(removeName->second);
+            const fs::path file = settingsFile(remove->settings);
             auto s = deploy::loadSettings(file);
-            if (!deploy::removeTarget(s, removeName->first)) throw Error("no target named '" + removeName->first + "'", file, "see `target list`");
+            if (!s.find(remove->name)) throw Error("no target named '" + remove->name + "'", file, "see `target list`");
+            // A target in use protects its model: `pool remove` refuses a deployed model. Forgetting
+            // the target lifts that, so it asks first, as `pool remove` does (--yes skips the question).
+            for (const auto& d : deploy::deployedModels(s)) {
+                if (d.target != remove->name || remove->yes) continue;
+                const std::string what = "target " + remove->name + " serves " + d.model.string() +
+                                         ": once it is forgotten, `pool remove` no longer protects that model";
+                if (!::isatty(STDIN_FILENO)) throw Error("refusing to remove a target in use without confirmation: " + what, file, "pass --yes");
+                std::cerr << what << ". Remove the target? [y/N] " << std::flush;
+                std::string answer;
+                std::getline(std::cin, answer);
+                if (answer != "y" && answer != "Y" && answer != "yes") {
+                    std::cerr << "kept\n";
+                    return 0;
+                }
+                break;
+            }
+            deploy::removeTarget(s, remove->name);
             deploy::saveSettings(file, s);
-            std::cout << "removed target " << removeName->first << "\n";
+            std::cout << "removed target " << remove->name << " (its files are unchanged)\n";
             return 0;
         });
     });
@@ -188,6 +213,7 @@ void addDeployCommands(CLI::App& app) {
             deploy::PlanOptions options;
             options.pool = promote->pool.empty() ? s.pool : fs::path(promote->pool);
             options.detectedGpuMemoryBytes = t->gpuMemoryBytes ? 0 : detectedGpuMemory();
+            options.stateDir = deploy::stateDirFor(file);
             fs::path model = promote->model;
             if (!fs::exists(model) && !options.pool.empty() && fs::exists(options.pool / model)) model = options.pool / model;
             const auto plan = deploy::planPromotion(*t, model, options);
@@ -202,6 +228,8 @@ void addDeployCommands(CLI::App& app) {
                                       {"code", i.code},
                                       {"message", i.message},
                                       {"fix", i.fix}});
+                json kept = json::array();
+                for (const auto& k : plan.kept) kept.push_back({{"key", k.key}, {"value", k.value}});
                 json changes = json::array();
                 for (const auto& c : plan.changes) changes.push_back({{"file", c.file.string()}, {"existed", c.existed}, {"diff", c.diff}});
                 const auto& v = plan.serve;
@@ -211,6 +239,7 @@ void addDeployCommands(CLI::App& app) {
                                   {"applied", applied.has_value()},
                                   {"history_id", applied ? json(applied->id) : json(nullptr)},
                                   {"issues", issues},
+                                  {"kept", kept},
                                   {"serve",
                                    {{"model", v.model},
                                     {"served_model_name", v.servedModelName},
@@ -227,6 +256,11 @@ void addDeployCommands(CLI::App& app) {
                     std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
                     if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
                     std::cerr << "\n";
+                }
+                if (!plan.kept.empty()) {
+                    std::string kept;
+                    for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
+                    std::cout << "kept from " << t->vllmConfig.string() << " (chosen there, not set on the target): " << kept << "\n";
                 }
                 std::cout << plan.diff();
                 // No command when the model could not be read (the plan stops there): nothing to show.

@@ -189,11 +189,12 @@ int runProfile(const ProfileOptions& o) {
         categories.addRow({kernelCategoryName(KernelCategory(c)), fixed(p.categoryUs[c] / 1000.0, 3),
                            fixed(100.0 * p.categoryUs[c] / std::max(p.stepUs, 1e-9), 1) + "%"});
     std::cout << categories.render();
-    TextTable kernels({unit, "category", "calls a step", "us a step"}, {false, false, true, true});
+    // ms a step like the lines above (and TPOT): one unit per quantity (this column was in us).
+    TextTable kernels({unit, "category", "calls a step", "ms a step"}, {false, false, true, true});
     for (std::size_t i = 0; i < p.kernels.size() && int(i) < o.maxKernels; ++i) {
         const auto& k = p.kernels[i];
         kernels.addRow({k.name.size() > 80 ? k.name.substr(0, 77) + "..." : k.name, kernelCategoryName(k.category), fixed(k.callsPerStep, 1),
-                        fixed(k.usPerStep, 1)});
+                        fixed(k.usPerStep / 1000.0, 3)});
     }
     std::cout << kernels.render();
     if (!o.trace.empty()) std::cout << "Chrome trace: " << o.trace << " (chrome://tracing or ui.perfetto.dev)\n";

@@ -18,6 +18,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -45,6 +47,26 @@ void refuseEmptyPaths(CLI::App* app) {
             std::any_of(pathOptions.begin(), pathOptions.end(), [&](const std::string& name) { return option->check_name(name); }))
             option->check(nonEmpty);
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) refuseEmptyPaths(sub);
+}
+// The first word that is not an option, when it names no subcommand: "awqbench-cli bogus" got
+// CLI11's "A subcommand is required", which hides the typo. Top-level options take no value, so the
+// first such word is where the subcommand belongs.
+std::optional<std::string> unknownSubcommand(const CLI::App& app, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string word = argv[i];
+        if (word == "--") return std::nullopt;
+        if (word.empty() || word[0] == '-') continue;
+        for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+            if (sub->check_name(word)) return std::nullopt;
+        return word;
+    }
+    return std::nullopt;
+}
+
+std::string subcommandNames(const CLI::App& app) {
+    std::string names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names += (names.empty() ? "" : ", ") + sub->get_name();
+    return names;
 }
 }  // namespace
 
@@ -78,6 +100,11 @@ int main(int argc, char** argv) {
         awq::logging::init(awq::logging::defaultLogFile(), true,
                            verbose ? spdlog::level::debug : spdlog::level::warn);
     });
+    if (const auto unknown = unknownSubcommand(app, argc, argv)) {
+        std::cerr << "error: unknown subcommand '" << *unknown << "' (the subcommands are " << subcommandNames(app)
+                  << "; awqbench-cli --help describes them)\n";
+        return awq::cli::kExitUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -48,8 +48,18 @@ Context context(const PoolOptions& o) {
     c.pool = o.pool.empty() ? c.settings.pool : fs::path(o.pool);
     if (c.pool.empty())
         throw Error("no warm pool given", settingsFile(o), "pass --pool DIR, or save one with `awqbench-cli pool config --pool DIR`");
-    c.budget = o.budget.empty() ? c.settings.poolBudgetBytes : deploy::parseByteSize(o.budget);
+    c.budget = o.budget.empty() ? c.settings.poolBudgetBytes : parseByteSize(o.budget, poolBudgetRule("--budget"));
     return c;
+}
+
+const char* integrityName(pool::PoolEntry::Integrity i) {
+    switch (i) {
+        case pool::PoolEntry::Integrity::SizesMatch: return "sizes_match";
+        case pool::PoolEntry::Integrity::Changed: return "changed";
+        case pool::PoolEntry::Integrity::Modified: return "modified";
+        case pool::PoolEntry::Integrity::NoManifest: break;
+    }
+    return "no_manifest";
 }
 
 json entryJson(const pool::PoolEntry& e) {
@@ -60,14 +70,16 @@ json entryJson(const pool::PoolEntry& e) {
             {"quantization", e.quantization},
             {"deployed_by", e.deployedBy},
             {"manifest", e.hasManifest},
+            {"integrity", integrityName(e.integrity)},
+            {"integrity_problems", e.integrityProblems},
             {"error", e.error.empty() ? json(nullptr) : json(e.error)}};
 }
 
 std::string usageLine(const pool::PoolUsage& u) {
     // Binary units, as the budget is given (50G = 50 GiB): used and budget in the same unit.
-    std::string s = format::binaryBytes(u.usedBytes) + " used";
-    if (u.budgetBytes) s += " of a " + format::binaryBytes(u.budgetBytes) + " budget";
-    return s + ", " + format::binaryBytes(u.availableBytes) + " free on disk";
+    std::string s = format::bytes(u.usedBytes) + " used";
+    if (u.budgetBytes) s += " of a " + format::bytes(u.budgetBytes) + " budget";
+    return s + ", " + format::bytes(u.availableBytes) + " free on disk";
 }
 
 // Ctrl+C during a copy: the handler only sets a flag; the copy's progress callback turns it into a stop.
@@ -83,7 +95,8 @@ void addPoolCommands(CLI::App& app) {
     auto list = std::make_shared<PoolOptions>();
     auto* listCmd = poolCmd->add_subcommand("list", "list the pool's models: size, quantization, which one is deployed");
     addCommon(listCmd, *list, true);
-    listCmd->add_option("--budget", list->budget, "disk budget to compare against (e.g. 50G = 50 GiB)");
+    listCmd->add_option("--budget", list->budget, "disk budget to compare against, with its unit (e.g. 50GiB; 50G = 50 GiB)")
+        ->check(byteSize(poolBudgetRule("--budget")));
     listCmd->callback([list] {
         runOrExit([&] {
             const auto c = context(*list);
@@ -108,12 +121,14 @@ void addPoolCommands(CLI::App& app) {
             for (const auto& e : entries) {
                 std::string deployed;
                 for (const auto& t : e.deployedBy) deployed += (deployed.empty() ? "" : ", ") + t;
-                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::binaryBytes(e.bytes), deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no",
-                              e.error.empty() ? "ok" : "broken: " + e.error});
+                table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes),
+                              deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no", pool::statusText(e)});
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
+            if (!entries.empty())
+                std::cout << "status: file sizes and times against the manifest (not the hashes: `pool verify` re-hashes every file)\n";
             if (usage.leftoverFolders)
-                std::cout << "note: " << format::binaryBytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
+                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
@@ -128,10 +143,19 @@ void addPoolCommands(CLI::App& app) {
     auto* addCmd = poolCmd->add_subcommand("add", "copy a model into the pool (SHA-256 verified; Ctrl+C leaves the pool unchanged)");
     addCmd->add_option("model", add->model, "the model folder to copy")->required();
     addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name; ORG--NAME for a Hugging Face cache snapshot)");
-    addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size, e.g. 50G = 50 GiB (default: the saved budget)");
+    addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size, e.g. 50GiB (50G = 50 GiB; default: the saved budget)")
+        ->check(byteSize(poolBudgetRule("--budget")));
     addCommon(addCmd, *add, true);
     addCmd->callback([add] {
         runOrExit([&] {
+            // A bad --name is the flag's fault (exit 1), named before the pool is even looked at.
+            if (!add->name.empty()) {
+                try {
+                    pool::checkNewPoolName(add->name);
+                } catch (const Error& e) {
+                    throw UsageError("--name: " + e.problem(), {}, e.fix());
+                }
+            }
             const auto c = context(*add);
             pool::AddOptions options;
             options.name = add->name;
@@ -147,7 +171,7 @@ void addPoolCommands(CLI::App& app) {
                 if (percent / 10 == lastPercent / 10 && !(tty && percent != lastPercent)) return;
                 lastPercent = percent;
                 std::cerr << (tty ? "\r" : "") << (p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") << percent << "% ("
-                          << format::binaryBytes(p.bytesDone) << " of " << format::binaryBytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
+                          << format::bytes(p.bytesDone) << " of " << format::bytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
             });
             std::signal(SIGINT, previous);
             if (tty) std::cerr << "\n";
@@ -158,7 +182,7 @@ void addPoolCommands(CLI::App& app) {
             if (add->json)
                 std::cout << entryJson(result.entry).dump(2) << "\n";
             else
-                std::cout << "added " << result.entry.name << " (" << format::binaryBytes(result.entry.bytes) << ", every file SHA-256 verified) to "
+                std::cout << "added " << result.entry.name << " (" << format::bytes(result.entry.bytes) << ", every file SHA-256 verified) to "
                           << c.pool.string() << "\n";
             return 0;
         });
@@ -232,17 +256,18 @@ void addPoolCommands(CLI::App& app) {
 
     auto config = std::make_shared<PoolOptions>();
     auto* configCmd = poolCmd->add_subcommand("config", "save the warm-pool folder and its disk budget in the settings file");
-    configCmd->add_option("--budget", config->budget, "disk budget (e.g. 50G; K, M, G, T are binary: 50G = 50 GiB; 0 = none)");
+    configCmd->add_option("--budget", config->budget, "disk budget with its unit (e.g. 50GiB; K, M, G, T are binary: 50G = 50 GiB; 0 = none)")
+        ->check(byteSize(poolBudgetRule("--budget")));
     addCommon(configCmd, *config, false);
     configCmd->callback([config] {
         runOrExit([&] {
             const fs::path file = settingsFile(*config);
             auto s = deploy::loadSettings(file);
             if (!config->pool.empty()) s.pool = fs::absolute(config->pool).lexically_normal();
-            if (!config->budget.empty()) s.poolBudgetBytes = deploy::parseByteSize(config->budget);
+            if (!config->budget.empty()) s.poolBudgetBytes = parseByteSize(config->budget, poolBudgetRule("--budget"));
             deploy::saveSettings(file, s);
             std::cout << "warm pool: " << (s.pool.empty() ? "(none)" : s.pool.string())
-                      << "\nbudget:    " << (s.poolBudgetBytes ? format::binaryBytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
+                      << "\nbudget:    " << (s.poolBudgetBytes ? format::bytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
                       << file.string() << "\n";
             return 0;
         });

@@ -25,12 +25,21 @@ struct Options {
     int group = 128;
     int samples = 0, seqlen = 0, grid = 0;  // 0: the device's default (quantize_defaults.h)
     std::vector<std::string> calib;
-    double maxGpuGib = 0;
+    std::string maxGpuMemory;  // "" = no cap
     double damp = 0.01;
     bool actOrder = false;
     bool sym = false;
     bool resume = false, jsonProgress = false, check = false;
 };
+
+// --max-gpu-memory: its help always said GiB, so a bare `20` stays 20 GiB; a unit is taken too
+// (20GiB, 20G), and the size must be plausible (it was any positive double: 1e30 GiB overflowed).
+ByteSizeRule maxGpuMemoryRule() {
+    ByteSizeRule rule = gpuMemoryRule("--max-gpu-memory");
+    rule.least = 64ull << 20;
+    rule.bareNumberShift = 30;
+    return rule;
+}
 
 // Ctrl+C cancels cleanly: the journal is saved and --resume continues.
 std::stop_source* gStop = nullptr;
@@ -124,7 +133,7 @@ int run(const Options& o) {
     s.gridRatios = o.grid > 0 ? o.grid : defaults.gridRatios;
     s.device = o.device;
     s.resume = o.resume;
-    s.maxDeviceMemoryBytes = std::uint64_t(o.maxGpuGib * double(1ull << 30));
+    s.maxDeviceMemoryBytes = o.maxGpuMemory.empty() ? 0 : parseByteSize(o.maxGpuMemory, maxGpuMemoryRule());
     if (o.check) return printPreflight(preflightQuantizeJob(s));
     // An existing output folder, a bad setting or a model that cannot be quantized ends the run here,
     // before the pre-flight tokenizes the calibration text and times a matmul, and before the job loads weights.
@@ -219,7 +228,9 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(CLI::Range(1, 100));
     q->add_option("--device", o->device, "cpu or cuda")->check(deviceName());
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
-    q->add_option("--max-gpu-memory", o->maxGpuGib, "cap the job's GPU memory, in GiB (a GPU shared with a server; default: no cap)")->check(positiveNumber());
+    q->add_option("--max-gpu-memory", o->maxGpuMemory,
+                  "cap the job's GPU memory: 20GiB, 20G, or a number of GiB (a GPU shared with a server; default: no cap)")
+        ->check(byteSize(maxGpuMemoryRule()));
     q->add_flag("--check", o->check, "print the pre-flight checks (memory, disk, model) and exit");
     q->add_flag("--json-progress", o->jsonProgress, "print one JSON object per progress event on stdout");
     q->callback([o, q] {

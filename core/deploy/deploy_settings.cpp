@@ -1,7 +1,9 @@
 #include "core/deploy/deploy_settings.h"
 
 #include "core/util/atomic_file.h"
+#include "core/util/byte_size.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
@@ -78,7 +80,7 @@ DeployTarget targetFromJson(const json& j) {
         for (const auto& e : *m) t.containerPaths.push_back({e.at("host").get<std::string>(), e.at("container").get<std::string>()});
     t.gpuCount = j.value("gpu_count", 1);
     t.gpuMemoryBytes = j.value("gpu_memory_bytes", std::uint64_t(0));
-    t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.90);
+    t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.0);
     t.tensorParallelSize = j.value("tensor_parallel_size", 0);
     t.maxModelLen = j.value("max_model_len", 0);
     t.pairedModel = j.value("paired_model", std::string());
@@ -136,9 +138,14 @@ void checkTarget(const DeployTarget& t) {
             throw Error("container path mapping " + m.host.string() + ":" + m.container.string() + " is not two absolute paths", {},
                         "write it as HOST:CONTAINER, e.g. --container-path /srv/models:/models");
     if (t.gpuCount < 1 || t.gpuCount > 1024) throw Error("the GPU count must be between 1 and 1024", {}, "pass --gpus N");
-    if (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0)
-        throw Error("GPU memory utilization must be in (0.05, 1]", {}, "vLLM's default is 0.9");
+    if (t.gpuMemoryUtilization != 0 && (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0))
+        throw Error("GPU memory utilization must be in (0.05, 1], or 0 for the config's own", {}, "vLLM's default is 0.9");
     if (t.tensorParallelSize < 0 || t.maxModelLen < 0) throw Error("sizes must not be negative", {}, "use 0 for automatic");
+    // The same range `target add --gpu-memory` accepts, for the dialog and a hand-edited deploy.json.
+    if (const auto rule = gpuMemoryRule("GPU memory"); t.gpuMemoryBytes && (t.gpuMemoryBytes < rule.least || t.gpuMemoryBytes > rule.most))
+        throw Error("GPU memory of " + format::bytes(t.gpuMemoryBytes) + " per GPU is not plausible (" + format::bytes(rule.least) +
+                        " to " + format::bytes(rule.most) + ")",
+                    {}, "give the memory of one GPU, e.g. --gpu-memory 24GiB, or 0 to detect it");
 }
 
 void upsertTarget(DeploySettings& s, DeployTarget target) {
@@ -155,18 +162,6 @@ bool removeTarget(DeploySettings& s, const std::string& name) {
     const auto before = s.targets.size();
     std::erase_if(s.targets, [&](const DeployTarget& t) { return t.name == name; });
     return s.targets.size() != before;
-}
-
-std::uint64_t parseByteSize(const std::string& text) {
-    static const std::regex re(R"(\s*([0-9]+(?:\.[0-9]+)?)\s*([KkMmGgTt]?)(?:i?[Bb])?\s*)");
-    std::smatch m;
-    if (!std::regex_match(text, m, re)) throw Error("'" + text + "' is not a size", {}, "write e.g. 50G, 512M or 1.5T");
-    double v = std::stod(m[1].str());
-    const char unit = m[2].str().empty() ? ' ' : char(std::toupper(static_cast<unsigned char>(m[2].str()[0])));
-    const int shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : unit == 'T' ? 40 : 0;
-    v = std::ldexp(v, shift);
-    if (v > 1.8e19) throw Error("'" + text + "' is too large", {}, "write e.g. 50G");
-    return std::uint64_t(std::llround(v));
 }
 
 std::string targetJsonText(const DeployTarget& target) { return targetToJson(target).dump(); }

@@ -41,10 +41,12 @@ struct DeployTarget {
     // target, no container (host paths are written as they are).
     std::vector<PathMapping> containerPaths;
 
-    // What the serving machine has (0 = detect here / the model's own limit).
+    // What the serving machine has (0 = detect here / the model's own limit). A value set here is
+    // written into the target's files at each promotion; one left at 0 leaves a vLLM config's own.
     int gpuCount = 1;
-    std::uint64_t gpuMemoryBytes = 0;
-    double gpuMemoryUtilization = 0.90;
+    std::uint64_t gpuMemoryBytes = 0;              // per GPU; 0 = detect here
+    // vLLM's --gpu-memory-utilization; 0 = not set: a vLLM config keeps its own, else 0.9 (vLLM's default).
+    double gpuMemoryUtilization = 0;
     int tensorParallelSize = 0;                    // 0 = smallest that divides the heads and fits
     int maxModelLen = 0;                           // 0 = the model's context, cut to what fits
 
@@ -71,14 +73,11 @@ void saveSettings(const std::filesystem::path& file, const DeploySettings& setti
 // One target as the JSON object the settings file stores (for `target list --json`).
 std::string targetJsonText(const DeployTarget& target);
 
-// Checks a target before it is saved (name, files set for its kind, variable names).
+// Checks a target before it is saved (name, files set for its kind, variable names, GPU settings in
+// plausible ranges: a GPU memory outside awq::gpuMemoryRule's). Throws awq::Error.
 void checkTarget(const DeployTarget& target);
 // Adds or replaces (same name) a target.
 void upsertTarget(DeploySettings& settings, DeployTarget target);
 bool removeTarget(DeploySettings& settings, const std::string& name);
-
-// "50G", "512M", "1.5T", "1000000" (bytes; K/M/G/T, with or without "B" / "iB", are binary units: 50G
-// = 50 GiB; print such sizes back with format::binaryBytes). Throws awq::Error.
-std::uint64_t parseByteSize(const std::string& text);
 
 }  // namespace awq::deploy

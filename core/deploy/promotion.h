@@ -1,7 +1,8 @@
 #pragma once
 // Promotion: point a deployment target at a warm-pool model. planPromotion() validates and computes
-// every file's new text (nothing written: the diff is the preview); applyPromotion() backs each file
-// up, writes atomically, and logs the promotion; undoLastPromotion() restores the backups.
+// every file's new text (nothing written: the diff is the preview; a vLLM config keeps the settings
+// its owner chose unless the target sets them or the model cannot run with them); applyPromotion()
+// backs each file up, writes atomically, and logs the promotion; undoLastPromotion() restores the backups.
 #include "core/deploy/deploy_settings.h"
 #include "core/pool/warm_pool.h"
 
@@ -29,7 +30,7 @@ std::string vllmCommandLine(const ServeSettings& s);
 struct Issue {
     enum class Severity { Error, Warning };
     Severity severity = Severity::Error;
-    // Stable codes (tests and --json): outside_pool, model_unreadable, awq_flag_without_quantization_config,
+    // Stable codes (tests and --json): outside_pool, pool_copy_changed, pool_copy_unverified, model_unreadable, awq_flag_without_quantization_config,
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
     // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,
@@ -47,14 +48,22 @@ struct FileChange {
     std::string diff;                   // unified diff before -> after
 };
 
+// A vLLM config setting the promotion left as the file has it: its owner chose it (see
+// core/deploy/hand_set_settings.h), the target does not set it and the model runs with it.
+struct KeptSetting {
+    std::string key;                    // "dtype", "max-model-len", "gpu-memory-utilization", "tensor-parallel-size"
+    std::string value;
+};
+
 struct PromotionPlan {
     std::string target;
     TargetKind kind = TargetKind::Compose;
     std::filesystem::path model;
     ServeSettings serve;
-    std::string command;                // the equivalent `vllm serve` line
+    std::string command;                // the equivalent `vllm serve` line; empty when blocked
     std::vector<FileChange> changes;    // only files whose text changes
     std::vector<Issue> issues;
+    std::vector<KeptSetting> kept;      // vLLM targets: the file's own settings kept (shown with the plan)
 
     bool blocked() const;               // any Error issue
     std::string diff() const;           // all files' diffs
@@ -63,6 +72,10 @@ struct PromotionPlan {
 struct PlanOptions {
     std::filesystem::path pool;                 // the warm pool (required: models come from there)
     std::uint64_t detectedGpuMemoryBytes = 0;   // used when the target does not say (0 = unknown)
+    // The promotion history (stateDirFor(settings file)): tells a vLLM config's values that the last
+    // promotion computed (they follow the new model) from those its owner chose (kept). Empty: every
+    // value in the file counts as chosen.
+    std::filesystem::path stateDir;
 };
 
 PromotionPlan planPromotion(const DeployTarget& target, const std::filesystem::path& model, const PlanOptions& options);
@@ -82,6 +95,7 @@ struct HistoryEntry {
     std::string model;
     std::string servedModelName;
     std::string command;
+    std::vector<std::string> keptSettings;  // promote entries: keys of PromotionPlan::kept (not the promotion's own values)
     std::vector<HistoryFile> files;
     bool undone = false;                // promote entries: restored since
     std::string undoes;                 // undo entries: the promotion id restored

@@ -79,7 +79,7 @@ json entryToJson(const HistoryEntry& e) {
         files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}, {"sha256_after", f.sha256After}});
     return {{"id", e.id},         {"time", e.time},       {"action", e.action},   {"target", e.target},
             {"model", e.model},   {"served_model_name", e.servedModelName},      {"command", e.command},
-            {"files", files},     {"undone", e.undone},   {"undoes", e.undoes}};
+            {"kept_settings", e.keptSettings},             {"files", files},     {"undone", e.undone},   {"undoes", e.undoes}};
 }
 
 HistoryEntry entryFromJson(const json& j) {
@@ -91,6 +91,10 @@ HistoryEntry entryFromJson(const json& j) {
     e.model = j.value("model", std::string());
     e.servedModelName = j.value("served_model_name", std::string());
     e.command = j.value("command", std::string());
+    // Entries written before settings were kept have none: the promotion wrote every value itself.
+    if (const auto kept = j.find("kept_settings"); kept != j.end() && kept->is_array())
+        for (const auto& k : *kept)
+            if (k.is_string()) e.keptSettings.push_back(k.get<std::string>());
     e.undone = j.value("undone", false);
     e.undoes = j.value("undoes", std::string());
     if (j.contains("files"))
@@ -158,6 +162,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     e.model = plan.model.string();
     e.servedModelName = plan.serve.servedModelName;
     e.command = plan.command;
+    for (const auto& k : plan.kept) e.keptSettings.push_back(k.key);
     const fs::path backupDir = stateDir / "backups" / e.id;
     ensureDir(backupDir);
     for (std::size_t i = 0; i < plan.changes.size(); ++i) {

@@ -2,6 +2,7 @@
 #include "core/deploy/promotion.h"
 
 #include "core/deploy/container_paths.h"
+#include "core/deploy/hand_set_settings.h"
 #include "core/deploy/text_edit.h"
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
@@ -378,15 +379,70 @@ void mapToContainer(PromotionPlan& p, const DeployTarget& t) {
                  ":/models:ro) or tell awqbench where it is mounted: awqbench-cli target add " + t.name + " ... --container-path HOST:CONTAINER");
 }
 
-void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const PlanOptions& o) {
+// Why the promotion writes another value than the one a vLLM config's owner chose: the target sets
+// it (a flag), or the model cannot run with it. Shown as setting_replaced; a chosen value without
+// an override is kept.
+struct Override {
+    std::string why;
+    std::string fix;
+};
+using Overrides = std::map<std::string, Override>;
+
+// The dtypes vLLM takes (--dtype choices) that run `m`: AWQ kernels compute in float16 (auto lets
+// vLLM pick it); any other model runs in each of them.
+bool dtypeRuns(const ModelInfo& m, const std::string& dtype) {
+    if (m.config.quantization.method == QuantMethod::Awq) return dtype == "auto" || dtype == "float16" || dtype == "half";
+    for (const char* known : {"auto", "half", "float16", "bfloat16", "float", "float32"})
+        if (dtype == known) return true;
+    return false;
+}
+
+// config.json's dtype key as the file spells it (`dtype` in newer transformers, `torch_dtype` before).
+std::string dtypeSource(const ModelInfo& m) {
+    return m.config.dtypeKey.empty() ? "config.json declares no dtype" : "config.json " + m.config.dtypeKey + ": " + m.config.dtype;
+}
+
+void planDtype(PromotionPlan& p, const ModelInfo& m, const HandSetSettings& hand, Overrides& overrides) {
+    const auto& c = m.config;
+    auto& s = p.serve;
+    if (c.quantization.method == QuantMethod::Awq) s.dtype = "float16";  // AWQ kernels compute in fp16
+    else if (c.dtype == "bfloat16" || c.dtype == "float16" || c.dtype == "float32") s.dtype = c.dtype;
+    else s.dtype = "auto";
+    const auto chosen = hand.text("dtype");
+    if (!chosen) return;
+    if (dtypeRuns(m, *chosen)) {
+        s.dtype = *chosen;
+        p.kept.push_back({"dtype", *chosen});
+    } else {
+        overrides["dtype"] = {c.quantization.method == QuantMethod::Awq ? "AWQ kernels compute in float16; vLLM cannot run " + m.name + " in " + *chosen
+                                                                        : *chosen + " is not a dtype vLLM takes; " + dtypeSource(m),
+                              ""};
+    }
+}
+
+void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const PlanOptions& o, const HandSetSettings& hand,
+               Overrides& overrides) {
     const auto& c = m.config;
     auto& s = p.serve;
     s.model = p.model.string();
     s.servedModelName = pool::recordedRepoId(p.model).value_or(m.name);  // a hub model keeps its ORG/NAME
-    if (c.quantization.method == QuantMethod::Awq) s.dtype = "float16";  // AWQ kernels compute in fp16
-    else if (c.dtype == "bfloat16" || c.dtype == "float16" || c.dtype == "float32") s.dtype = c.dtype;
-    else s.dtype = "auto";
-    s.gpuMemoryUtilization = t.gpuMemoryUtilization;
+    planDtype(p, m, hand, overrides);
+
+    // gpu-memory-utilization: the target's when it sets one, else the file's own, else vLLM's 0.9.
+    const auto chosenShare = hand.number("gpu-memory-utilization");
+    const bool shareUsable = chosenShare && *chosenShare > 0 && *chosenShare <= 1;
+    if (t.gpuMemoryUtilization > 0) {
+        s.gpuMemoryUtilization = t.gpuMemoryUtilization;
+        if (chosenShare)
+            overrides["gpu-memory-utilization"] = {"the target sets --gpu-util " + trimmedDouble(t.gpuMemoryUtilization),
+                                                   "to keep the file's value, set the target's --gpu-util to it, or 0 to leave the file's own"};
+    } else if (shareUsable) {
+        s.gpuMemoryUtilization = *chosenShare;
+        p.kept.push_back({"gpu-memory-utilization", trimmedDouble(*chosenShare)});
+    } else {
+        s.gpuMemoryUtilization = 0.90;
+        if (hand.text("gpu-memory-utilization")) overrides["gpu-memory-utilization"] = {"not a share in (0, 1] that vLLM takes", ""};
+    }
 
     const int gpus = std::max(1, t.gpuCount);
     const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
@@ -394,20 +450,55 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     // A longer max-model-len set on the target is cut to it: vLLM refuses to start with one (unless
     // VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, which its docs say may give wrong output).
     const int derived = vllmDerivedMaxModelLen(c);
+    const std::string contextSource = c.maxPositionsDefaulted ? "no max_position_embeddings: the " + c.architectureClass + " default"
+                                                              : "max_position_embeddings " + std::to_string(c.maxPositions);
     int asked = t.maxModelLen;
     if (asked > derived) {
-        const std::string why = c.maxPositionsDefaulted ? "no max_position_embeddings: the " + c.architectureClass + " default"
-                                                        : "max_position_embeddings " + std::to_string(c.maxPositions);
         addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
                  "max-model-len cut to " + std::to_string(derived) + " tokens: the target asks for " + std::to_string(asked) + ", longer than " +
-                     m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + why +
+                     m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + contextSource +
                      (c.rope.type == "default" ? std::string() : ", rope " + c.rope.type) + "), which vLLM refuses to exceed",
                  "lower the target's max-model-len (awqbench-cli target add " + t.name + " ... --max-model-len " + std::to_string(derived) +
                      ") or leave it unset to use the model's own");
         asked = derived;
     }
-    const int context = asked > 0 ? asked : derived;
+    // The file's own max-model-len, when the target sets none: kept up to the model's context (and
+    // below what fits, checked further down).
+    int chosenContext = 0;
+    if (const auto chosen = hand.text("max-model-len")) {
+        const auto tokens = vllmHumanReadableInt(*chosen);
+        if (t.maxModelLen > 0)
+            overrides["max-model-len"] = {"the target sets --max-model-len " + std::to_string(t.maxModelLen),
+                                          "to keep the file's value, set the target's --max-model-len to it, or leave it unset"};
+        else if (!tokens || *tokens < 1)
+            overrides["max-model-len"] = {"not a length vLLM takes", ""};
+        else if (*tokens > derived)
+            overrides["max-model-len"] = {"longer than " + m.name + "'s context of " + std::to_string(derived) + " tokens (config.json " + contextSource +
+                                              "), which vLLM refuses to exceed",
+                                          ""};
+        else
+            chosenContext = int(*tokens);
+    }
+    const int context = asked > 0 ? asked : chosenContext > 0 ? chosenContext : derived;
     auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
+
+    // The file's own tensor-parallel size, when the target sets none: kept where it splits the model,
+    // has the GPUs and fits.
+    int chosenTp = 0;
+    if (const auto chosen = hand.text("tensor-parallel-size")) {
+        const auto tp = vllmHumanReadableInt(*chosen);
+        if (t.tensorParallelSize > 0)
+            overrides["tensor-parallel-size"] = {"the target sets --tp " + std::to_string(t.tensorParallelSize),
+                                                 "to keep the file's value, set the target's --tp to it, or leave it unset"};
+        else if (!tp || *tp < 1 || *tp > gpus)
+            overrides["tensor-parallel-size"] = {"not a size the target's " + std::to_string(gpus) + " GPU(s) can run", ""};
+        else if (!tensorParallelSplits(c, int(*tp)))
+            overrides["tensor-parallel-size"] = {"it does not split " + m.name + "'s heads or quantization groups evenly", ""};
+        else if (!fits(int(*tp)))
+            overrides["tensor-parallel-size"] = {m.name + " does not fit at tensor-parallel size " + *chosen, ""};
+        else
+            chosenTp = int(*tp);
+    }
 
     if (t.tensorParallelSize > 0) {
         s.tensorParallelSize = t.tensorParallelSize;
@@ -416,6 +507,9 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                      "tensor-parallel size " + std::to_string(t.tensorParallelSize) + " needs more GPUs than the target has (" +
                          std::to_string(gpus) + ")",
                      "lower the tensor-parallel size or raise the target's GPU count");
+    } else if (chosenTp > 0) {
+        s.tensorParallelSize = chosenTp;
+        p.kept.push_back({"tensor-parallel-size", std::to_string(chosenTp)});
     } else {
         int chosen = 0, firstValid = 0;
         for (int tp = 1; tp <= gpus; tp *= 2) {
@@ -437,10 +531,14 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const int tp = s.tensorParallelSize;
     checkTensorParallelSplit(p, m, tp, "tensor-parallel size " + std::to_string(tp));
 
+    const auto keepContext = [&] {
+        if (chosenContext > 0 && s.maxModelLen == chosenContext) p.kept.push_back({"max-model-len", std::to_string(chosenContext)});
+    };
     if (gpuBytes == 0) {
         s.maxModelLen = context;
+        keepContext();
         addIssue(p, Issue::Severity::Warning, "fit_unknown", "GPU memory unknown (no GPU detected, none set on the target): fit not checked",
-                 "set the target's GPU memory (e.g. --gpu-memory 24G)");
+                 "set the target's GPU memory (e.g. --gpu-memory 24GiB)");
         return;
     }
     const MemoryPlan plan = perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context);
@@ -462,18 +560,23 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                          std::to_string(fitTokens) + " tokens per GPU)",
                      "lower max-model-len, raise gpu-memory-utilization or use more GPUs");
     } else {
-        s.maxModelLen = derived;
+        s.maxModelLen = context;
         if (fitTokens < s.maxModelLen) {
             s.maxModelLen = int(fitTokens / 16 * 16);
+            if (chosenContext > 0)
+                overrides["max-model-len"] = {"the KV cache of a " + std::to_string(chosenContext) + "-token sequence does not fit (room for " +
+                                                  std::to_string(fitTokens) + " tokens per GPU)",
+                                              ""};
             if (s.maxModelLen < 16)
                 addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + format::gib(gpuBytes) + " GPU",
                          "use more GPUs, a larger card, or a smaller model");
             else
                 addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
-                         "max-model-len cut to " + std::to_string(s.maxModelLen) + " tokens (of " + std::to_string(derived) +
+                         "max-model-len cut to " + std::to_string(s.maxModelLen) + " tokens (of " + std::to_string(context) +
                              "): the KV cache of a longer sequence does not fit",
                          "");
         }
+        keepContext();
     }
 }
 
@@ -561,35 +664,26 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
 }
 
-// A setting the YAML file has that the promotion replaces with another value: a warning, since
-// otherwise only the diff shows it (0.85 -> 0.9 is the same key, easy to miss). Numbers compare as
-// numbers (0.90 is 0.9), strings without their quotes. flag: the `target add` option that sets it
-// ("" where the model decides).
-void warnIfReplaced(PromotionPlan& p, const DeployTarget& t, const std::string& yaml, const std::vector<std::string>& keys,
-                    const std::string& value, const std::string& why, const std::string& flag) {
-    std::optional<std::string> old;
-    std::string key;  // as the file spells it
-    for (const auto& k : keys)
-        if ((old = yamlValue(yaml, {k}))) {
-            key = k;
+// A setting the file's owner chose that the promotion replaces: a warning saying why (the target
+// sets it, or the model cannot run with it), since otherwise only the diff shows it (0.85 -> 0.9 is
+// the same key, easy to miss). Values the last promotion computed itself change without a word.
+void warnIfReplaced(PromotionPlan& p, const DeployTarget& t, const std::string& yaml, const HandSetSettings& hand, const Overrides& overrides,
+                    const std::string& key, const std::string& value) {
+    const auto chosen = hand.text(key);
+    if (!chosen || sameSettingValue(*chosen, value)) return;
+    std::string spelled = key;  // as the file spells it
+    for (const auto& k : yamlSpellings(key))
+        if (yamlValue(yaml, {k})) {
+            spelled = k;
             break;
         }
-    if (!old) return;
-    if (old->size() >= 2 && (old->front() == '"' || old->front() == '\'') && old->back() == old->front()) *old = old->substr(1, old->size() - 2);
-    const auto number = [](const std::string& text) -> std::optional<double> {
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
-        return !text.empty() && end == text.c_str() + text.size() ? std::optional<double>(v) : std::nullopt;
-    };
-    const auto a = number(*old), b = number(value);
-    if (a && b ? *a == *b : *old == value) return;
+    const auto it = overrides.find(key);
+    const Override o = it != overrides.end() ? it->second : Override{"the value the promotion computes for this model", ""};
     addIssue(p, Issue::Severity::Warning, "setting_replaced",
-             t.vllmConfig.string() + " sets " + key + ": " + *old + "; the promotion writes " + value + " (" + why + ")",
-             flag.empty() ? "" : "to keep " + *old + ", set it on the target: awqbench-cli target add " + t.name + " ... " + flag + " " + *old +
-                                     " (or the target dialog of the Deploy page)");
+             t.vllmConfig.string() + " sets " + spelled + ": " + *chosen + "; the promotion writes " + value + " (" + o.why + ")", o.fix);
 }
 
-void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
+void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const HandSetSettings& hand, const Overrides& overrides) {
     std::string yaml;
     const bool existed = readTargetFile(p, t.vllmConfig, false, yaml);
     checkForcedKernel(p, m, t.vllmConfig, yaml, true);
@@ -602,17 +696,10 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         out = commentOutYamlKey(out, {"quantization"}, "awqbench: vLLM detects the quantization from the model (awq_marlin for AWQ)");
     }
     const auto& s = p.serve;
-    warnIfReplaced(p, t, yaml, {"dtype"}, s.dtype,
-                   m.config.quantization.method == QuantMethod::Awq ? "AWQ kernels compute in float16" : "the model's torch_dtype", "");
-    // A longer context than the plan's cannot be kept (the model or the GPU does not take it).
-    const auto fileContext = yamlValue(yaml, {"max-model-len", "max_model_len"});
-    const bool shorterInFile = fileContext && std::atoll(fileContext->c_str()) > 0 && std::atoll(fileContext->c_str()) < s.maxModelLen;
-    warnIfReplaced(p, t, yaml, {"max-model-len", "max_model_len"}, std::to_string(s.maxModelLen),
-                   t.maxModelLen ? "the target's max-model-len" : "the model's context, cut to what fits", shorterInFile ? "--max-model-len" : "");
-    warnIfReplaced(p, t, yaml, {"gpu-memory-utilization", "gpu_memory_utilization"}, trimmedDouble(s.gpuMemoryUtilization),
-                   "the target's gpu-memory-utilization", "--gpu-util");
-    warnIfReplaced(p, t, yaml, {"tensor-parallel-size", "tensor_parallel_size"}, std::to_string(s.tensorParallelSize),
-                   t.tensorParallelSize ? "the target's tensor-parallel size" : "the smallest that divides the heads and fits", "--tp");
+    warnIfReplaced(p, t, yaml, hand, overrides, "dtype", s.dtype);
+    warnIfReplaced(p, t, yaml, hand, overrides, "max-model-len", std::to_string(s.maxModelLen));
+    warnIfReplaced(p, t, yaml, hand, overrides, "gpu-memory-utilization", trimmedDouble(s.gpuMemoryUtilization));
+    warnIfReplaced(p, t, yaml, hand, overrides, "tensor-parallel-size", std::to_string(s.tensorParallelSize));
     // vLLM serves every name of a served-model-name list; the promotion writes one.
     if (const auto names = yamlListValues(yaml, {"served-model-name", "served_model_name"}); names.size() > 1) {
         std::string dropped;
@@ -625,10 +712,15 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     }
     out = setYamlValue(out, {"model"}, s.model, true);
     out = setYamlValue(out, {"served-model-name", "served_model_name"}, s.servedModelName, true);
-    out = setYamlValue(out, {"dtype"}, s.dtype, true);
-    out = setYamlValue(out, {"max-model-len", "max_model_len"}, std::to_string(s.maxModelLen), false);
-    out = setYamlValue(out, {"gpu-memory-utilization", "gpu_memory_utilization"}, trimmedDouble(s.gpuMemoryUtilization), false);
-    out = setYamlValue(out, {"tensor-parallel-size", "tensor_parallel_size"}, std::to_string(s.tensorParallelSize), false);
+    // A kept setting's line stays as it is, quotes and all (the value is the file's own).
+    const auto set = [&](const std::string& key, const std::string& value, bool quoteAsString) {
+        if (std::none_of(p.kept.begin(), p.kept.end(), [&](const KeptSetting& k) { return k.key == key; }))
+            out = setYamlValue(out, yamlSpellings(key), value, quoteAsString);
+    };
+    set("dtype", s.dtype, true);
+    set("max-model-len", std::to_string(s.maxModelLen), false);
+    set("gpu-memory-utilization", trimmedDouble(s.gpuMemoryUtilization), false);
+    set("tensor-parallel-size", std::to_string(s.tensorParallelSize), false);
     addChange(p, t.vllmConfig, existed, yaml, out);
 
     if (t.commandFile.empty()) return;
@@ -684,6 +776,20 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
         addIssue(p, Issue::Severity::Error, "outside_pool", p.model.string() + " is not a model in the warm pool " + options.pool.string(),
                  "add it to the pool first (`awqbench-cli pool add`), then promote the pool copy");
 
+    // The copy vLLM will load must still be what was added (a file edited or truncated in the pool
+    // went unnoticed: `pool verify` said FAILED, promotion went ahead). Sizes and times, and the hash
+    // of files written since: not the whole model's bytes.
+    if (!p.blocked()) {
+        try {
+            if (!pool::checkPoolCopyBeforeServing(p.model).hasManifest)
+                addIssue(p, Issue::Severity::Warning, "pool_copy_unverified",
+                         p.model.string() + " has no " + pool::kManifestName + " (it was not added with `pool add`): nothing to check the copy against",
+                         "add the model with `awqbench-cli pool add`, which verifies the copy and records its files");
+        } catch (const Error& e) {
+            addIssue(p, Issue::Severity::Error, "pool_copy_changed", e);
+        }
+    }
+
     ModelInfo m;
     try {
         m = describeModel(p.model);
@@ -715,7 +821,18 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
         }
     }
 
-    planServe(p, target, m, options);
+    // A vLLM config's own settings: kept where its owner chose them (core/deploy/hand_set_settings.h).
+    HandSetSettings hand;
+    Overrides overrides;
+    if (target.kind == TargetKind::Vllm) {
+        std::error_code exists;
+        try {
+            if (fs::exists(target.vllmConfig, exists)) hand = handSetVllmSettings(target.name, readSmallFile(target.vllmConfig), options.stateDir);
+        } catch (const Error& e) {
+            addIssue(p, Issue::Severity::Error, "target_file_missing", e);
+        }
+    }
+    planServe(p, target, m, options, hand, overrides);
     try {
         mapToContainer(p, target);
     } catch (const Error& e) {
@@ -724,10 +841,13 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     p.command = vllmCommandLine(p.serve);
     try {
         if (target.kind == TargetKind::Compose) planCompose(p, target, m);
-        else planVllm(p, target, m);
+        else planVllm(p, target, m, hand, overrides);
     } catch (const Error& e) {
         addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
+    // A refused promotion has no command line to show: it would print the refused value (a
+    // tensor-parallel size that does not fit) as if it were what to start vLLM with.
+    if (p.blocked()) p.command.clear();
     return p;
 }
 

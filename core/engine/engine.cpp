@@ -9,6 +9,7 @@
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/heap_tuning.h"
 #include "core/util/log_line.h"
 
@@ -123,7 +124,7 @@ public:
         defaultStops_ = tokenizer_ ? tokenizer_->eosIds() : info_.config.eosTokenIds;
         if (defaultStops_.empty()) defaultStops_ = info_.config.eosTokenIds;
         log::info("engine: loaded " + info_.name + " on " + device.str() + " (" + engine::computeDtypeName(compute_) + "), " +
-                  std::to_string(model_->weightBytes() / 1000000) + " MB of weights; decode: " + model_->decodePath());
+                  format::bytes(model_->weightBytes()) + " of weights; decode: " + model_->decodePath());
     }
 
     const ModelInfo& model() const override { return info_; }
@@ -200,10 +201,10 @@ private:
         const auto available = availableHostMemoryBytes();
         const bool fits = available && denseBytes <= *available / 2;
         log::info("engine: AWQ on CPU: " +
-                  (fits ? "dequantizing once at load, " + std::to_string(denseBytes / 1000000) + " MB of dense " +
+                  (fits ? "dequantizing once at load, " + format::bytes(denseBytes) + " of dense " +
                               engine::computeDtypeName(compute_) + " weights (instead of a dequantization per matmul)"
-                        : "keeping weights packed (dense copy " + std::to_string(denseBytes / 1000000) + " MB > half of the " +
-                              (available ? std::to_string(*available / 1000000) + " MB" : std::string("unknown")) +
+                        : "keeping weights packed (dense copy " + format::bytes(denseBytes) + " > half of the " +
+                              (available ? format::bytes(*available) : std::string("unknown")) +
                               " free); each matmul dequantizes, which is slow"));
         return fits;
     }

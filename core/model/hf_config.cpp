@@ -404,6 +404,12 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     c.qkNorm = c.architecture == Architecture::Qwen3;
     parseSlidingWindow(j, c, source);
     c.dtype = optionalValue<std::string>(j, "dtype", optionalValue<std::string>(j, "torch_dtype", "", source), source);
+    // Messages name the key the file has (newer transformers write `dtype`, older `torch_dtype`).
+    for (const char* key : {"dtype", "torch_dtype"})
+        if (const auto it = j.find(key); it != j.end() && it->is_string()) {
+            c.dtypeKey = key;
+            break;
+        }
     c.hiddenAct = optionalValue<std::string>(j, "hidden_act", c.hiddenAct, source);
     if (auto b = j.find("bos_token_id"); b != j.end() && !b->is_null()) c.bosTokenId = tokenId(*b, "bos_token_id", source);
     c.eosTokenIds = tokenIdList(j, "eos_token_id", source);

@@ -79,6 +79,7 @@ struct ModelConfig {
     std::optional<int> slidingWindow;     // window size (tokens) of the layers that use one
     std::vector<bool> slidingLayers;      // per layer: true where the window applies (numLayers entries)
     std::string dtype;              // "bfloat16", "float16", "float32" as declared
+    std::string dtypeKey;           // the key that declares it: "dtype" (transformers 4.56+) or "torch_dtype"; "" for none
     std::string hiddenAct = "silu";
     std::optional<int> bosTokenId;
     std::vector<int> eosTokenIds;

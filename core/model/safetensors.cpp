@@ -2,6 +2,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/json_read.h"
 
 #include <fmt/format.h>
@@ -88,7 +89,7 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) : file_(path) {
     if (bytes.size() < 8) throw Error("too short to be a safetensors file (" + std::to_string(bytes.size()) + " bytes)", path, kFixRedownload);
     const std::uint64_t headerLen = readLe64(bytes.data());
     if (headerLen > kMaxSafetensorsHeaderBytes)
-        throw Error("header length " + std::to_string(headerLen) + " exceeds the 100 MB limit", path, kFixRedownload);
+        throw Error("header length " + std::to_string(headerLen) + " exceeds the " + format::bytes(kMaxSafetensorsHeaderBytes) + " limit", path, kFixRedownload);
     if (headerLen > bytes.size() - 8)
         throw Error("header length " + std::to_string(headerLen) + " runs past the end of the file (" +
                         std::to_string(bytes.size()) + " bytes)",

@@ -220,11 +220,37 @@ bool isInsidePool(const fs::path& pool, const fs::path& path) {
     return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
 
+void checkNewPoolName(const std::string& name) {
+    const auto invalid = [&](const std::string& why) {
+        return Error("invalid name '" + name + "': " + why, {}, "give a plain folder name, e.g. --name Qwen3-8B-AWQ");
+    };
+    if (name.empty()) throw invalid("it is empty");
+    if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos || name == "..")
+        throw invalid("must not contain path separators or '..'");
+    if (name.front() == '.') throw invalid("must not start with '.' (hidden folders in the pool are unfinished copies)");
+    if (name.find('\0') != std::string::npos || name.size() > 255) throw invalid("not a usable folder name");
+}
+
 fs::path poolModelFolder(const fs::path& pool, const std::string& name) {
     const fs::path n(name);
     if (name.empty() || hiddenName(n) || n.has_parent_path() || name.find('/') != std::string::npos || name == "..")
         throw Error("'" + name + "' is not a model name in the pool", pool, "use a folder name as `pool list` prints it");
     return pool / n;
+}
+
+std::string statusText(const PoolEntry& e) {
+    if (!e.error.empty()) return "broken: " + e.error;
+    const auto first = [&] {
+        return e.integrityProblems.front() +
+               (e.integrityProblems.size() > 1 ? " (+" + std::to_string(e.integrityProblems.size() - 1) + " more)" : "") + "; run pool verify";
+    };
+    switch (e.integrity) {
+        case PoolEntry::Integrity::SizesMatch: return "sizes match";
+        case PoolEntry::Integrity::Changed: return "CHANGED: " + first();
+        case PoolEntry::Integrity::Modified: return "unverified: " + first();
+        case PoolEntry::Integrity::NoManifest: break;
+    }
+    return "unverified: no manifest";
 }
 
 std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<DeployedRef>& deployed) {
@@ -243,6 +269,13 @@ std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<Deployed
             entry.bytes = folderBytes(e.path());
             entry.hasManifest = fs::exists(e.path() / kManifestName, ec);
             if (entry.hasManifest) entry.repoId = recordedRepoId(e.path()).value_or("");
+            const CheapCheck check = checkPoolModelCheaply(e.path());
+            entry.integrity = !check.hasManifest       ? PoolEntry::Integrity::NoManifest
+                              : !check.problems.empty() ? PoolEntry::Integrity::Changed
+                              : !check.modified.empty() ? PoolEntry::Integrity::Modified
+                                                        : PoolEntry::Integrity::SizesMatch;
+            entry.integrityProblems = check.problems;
+            for (const auto& m : check.modified) entry.integrityProblems.push_back("written since it was added or verified: " + m);
             try {
                 entry.quantization = quantizationLabel(e.path());
             } catch (const Error& err) {
@@ -328,6 +361,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     }
     sweepDeadLeftovers(pool);
     const std::string name = options.name.empty() ? defaultPoolName(model) : options.name;
+    checkNewPoolName(name);
     const fs::path dest = poolModelFolder(pool, name);
     if (fs::exists(dest, ec) || fs::is_symlink(dest, ec))
         throw Error("the pool already holds a model named '" + name + "'", dest, "remove it first or add under another name");
@@ -344,8 +378,8 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     if (options.budgetBytes > 0) {
         const auto used = poolUsage(pool, options.budgetBytes).usedBytes;
         if (used + total > options.budgetBytes)
-            throw Error("the pool budget would be exceeded: " + format::binaryBytes(used) + " used + " + format::binaryBytes(total) + " > " +
-                            format::binaryBytes(options.budgetBytes),
+            throw Error("the pool budget would be exceeded: " + format::bytes(used) + " used + " + format::bytes(total) + " > " +
+                            format::bytes(options.budgetBytes),
                         pool, "remove a model from the pool or raise the budget");
     }
 
@@ -494,7 +528,89 @@ VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std:
     for (const auto& f : enumerateModelFiles(folder))
         if (!listed.count(f.relative)) r.problems.push_back("unexpected file: " + f.relative);
     r.ok = r.problems.empty();
+    // Every byte checked: the manifest's time marks it, so the cheap check stops reporting files
+    // written before now (a `touch`, a copy that kept the bytes) as unverified.
+    if (r.ok) {
+        fs::last_write_time(folder / kManifestName, fs::file_time_type::clock::now(), ec);
+        if (ec) spdlog::warn("Warm pool: cannot mark {} as verified: {}", name, ec.message());
+    }
     return r;
+}
+
+CheapCheck checkPoolModelCheaply(const fs::path& folder) {
+    CheapCheck c;
+    std::error_code ec;
+    const fs::path manifestFile = folder / kManifestName;
+    if (!fs::exists(manifestFile, ec)) return c;
+    json manifest;
+    try {
+        manifest = readManifest(folder);
+    } catch (const Error& e) {
+        c.hasManifest = true;
+        c.problems.push_back("unreadable manifest: " + e.problem());
+        return c;
+    }
+    c.hasManifest = true;
+    const auto stamped = fs::last_write_time(manifestFile, ec);
+    std::map<std::string, bool> listed;
+    for (const auto& f : manifest["files"]) {
+        const std::string rel = f.value("path", std::string());
+        listed[rel] = true;
+        fs::path file;
+        try {
+            file = resolveInsideFolder(folder, rel);
+        } catch (const Error& e) {
+            c.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
+            continue;
+        }
+        if (!fs::is_regular_file(file, ec)) {
+            c.problems.push_back("missing: " + rel);
+            continue;
+        }
+        const std::uint64_t want = f.value("bytes", std::uint64_t(0)), got = fs::file_size(file, ec);
+        if (got != want)
+            c.problems.push_back("changed: " + rel + " (" + std::to_string(got) + " bytes, the manifest says " + std::to_string(want) + ")");
+        else if (fs::last_write_time(file, ec) > stamped)
+            c.modified.push_back(rel);
+    }
+    try {
+        for (const auto& f : enumerateModelFiles(folder))
+            if (!listed.count(f.relative)) c.problems.push_back("unexpected file: " + f.relative);
+    } catch (const Error& e) {
+        c.problems.push_back(e.problem());
+    }
+    return c;
+}
+
+CheapCheck checkPoolCopyBeforeServing(const fs::path& folder, std::stop_token stop) {
+    CheapCheck c = checkPoolModelCheaply(folder);
+    if (!c.hasManifest) return c;
+    std::string source;
+    try {
+        source = readManifest(folder).value("source", std::string());
+    } catch (const Error&) {
+    }
+    const std::string name = folder.filename().string();
+    const std::string fix = "`awqbench-cli pool verify " + name + "` lists every difference; remove the copy (`awqbench-cli pool remove " + name +
+                            " --yes`) and add the model again (`awqbench-cli pool add " + (source.empty() ? std::string("SOURCE") : source) +
+                            " --name " + name + "`): there is no repair";
+    if (!c.problems.empty())
+        throw Error("the pool copy is not what was added: " + c.problems.front() +
+                        (c.problems.size() > 1 ? " (and " + std::to_string(c.problems.size() - 1) + " more)" : ""),
+                    folder, fix);
+    // Written since the manifest, same size: the hash tells whether the bytes changed.
+    json manifest = readManifest(folder);
+    std::vector<std::byte> buf(kChunk);
+    for (const auto& f : manifest["files"]) {
+        const std::string rel = f.value("path", std::string());
+        if (std::find(c.modified.begin(), c.modified.end(), rel) == c.modified.end()) continue;
+        const auto got = hashFile(resolveInsideFolder(folder, rel), buf, stop, {});
+        if (!got) throw Error("stopped while checking the pool copy", folder, "promote again");
+        if (*got != f.value("sha256", std::string()))
+            throw Error("the pool copy is not what was added: changed: " + rel + " (SHA-256 differs from the manifest)", folder, fix);
+    }
+    c.modified.clear();  // re-hashed: unchanged
+    return c;
 }
 
 }  // namespace awq::pool

@@ -32,9 +32,18 @@ struct PoolEntry {
     std::vector<std::string> deployedBy;   // targets that point at this model
     bool hasManifest = false;
     std::string error;                     // non-empty: not a usable model folder, and why
+    // The cheap check against the manifest (checkPoolModelCheaply: sizes and times, no hashes).
+    enum class Integrity { SizesMatch, Changed, Modified, NoManifest };
+    Integrity integrity = Integrity::NoManifest;
+    std::vector<std::string> integrityProblems;  // what Changed / Modified found ("changed: x (...)")
 
     bool deployed() const noexcept { return !deployedBy.empty(); }
 };
+
+// The status `pool list` and the Deploy page show: what was checked, never "ok" (the hashes are
+// `pool verify`'s): "broken: ...", "sizes match", "CHANGED: missing: x; run pool verify",
+// "unverified: written since it was added or verified: x; run pool verify", "unverified: no manifest".
+std::string statusText(const PoolEntry& e);
 
 struct PoolUsage {
     std::uint64_t usedBytes = 0;           // models in the pool, leftovers included
@@ -107,9 +116,31 @@ AddResult addToPool(const std::filesystem::path& pool, const std::filesystem::pa
 // Removes the model folder `name` from the pool; refuses a model a target points at.
 void removeFromPool(const std::filesystem::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed = {});
 
-// Re-hashes every file of the pool model `name` against its manifest.
+// Re-hashes every file of the pool model `name` against its manifest. A model that passes gets its
+// manifest's time set to now: the cheap check then counts its files as verified up to then.
 VerifyResult verifyPoolModel(const std::filesystem::path& pool, const std::string& name, std::stop_token stop = {},
                              const CopyProgressFn& progress = {});
+
+// Refuses a name for a new pool model that is not a plain folder name: "invalid name '../x': must
+// not contain path separators or '..'" (also empty, hidden or over 255 bytes). Throws awq::Error.
+void checkNewPoolName(const std::string& name);
+
+// What can be checked of a pool copy without reading its weights (`pool list` shows it): every file
+// of the manifest present with its recorded size, no file the manifest does not list, and none
+// written after the manifest (a file edited in place keeps its size; its modification time tells).
+// Hashes are not read: `pool verify` re-hashes every file (a whole model's bytes).
+struct CheapCheck {
+    bool hasManifest = false;
+    std::vector<std::string> problems;     // "missing: x", "changed: x (N bytes, the manifest says M)", "unexpected file: x"
+    std::vector<std::string> modified;     // files (relative) written after the manifest, sizes unchanged
+};
+CheapCheck checkPoolModelCheaply(const std::filesystem::path& modelFolder);
+
+// The check promotion makes before it serves a pool copy: the cheap check, and the SHA-256 of the
+// files written since the manifest (only those: re-hashing a whole model costs seconds per GB).
+// Throws awq::Error naming the first changed file and the fix (remove the copy and add the model
+// again: there is no repair); a folder without a manifest passes (hasManifest tells the caller).
+CheapCheck checkPoolCopyBeforeServing(const std::filesystem::path& modelFolder, std::stop_token stop = {});
 
 // The folder of `name` inside `pool`, refusing names that are empty, hidden, or leave the pool.
 std::filesystem::path poolModelFolder(const std::filesystem::path& pool, const std::string& name);

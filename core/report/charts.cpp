@@ -212,7 +212,7 @@ void drawTimeline(const RunDocument& d, ChartCanvas& c, double width, double hei
             c.rect(at, y, w, barH, colors[i]);
             at += w;
         }
-        if (m.stepUs) c.text(at + 4, y + barH / 2 + 3.5, fmt::fixed(m.stepUs, 0) + " us", 9, kAxis, TextAnchor::Start);
+        if (m.stepUs) c.text(at + 4, y + barH / 2 + 3.5, fmt::fixed(m.stepUs / 1000.0, 2) + " ms", 9, kAxis, TextAnchor::Start);
         y += barH + 14;
     }
     c.line(x0, kTop, x0, plotBottom, kAxis, 1);

@@ -622,11 +622,12 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
             return it == tl.models.end() ? std::nullopt : f(it->second);
         };
     };
-    const auto us = [](double v) { return fmt::fixed(v, 1); };
-    t.add("Step (us)", field([](const TimelineModel& m) { return m.stepUs; }), us);
-    constexpr const char* kCategoryLabels[4] = {"GEMM/GEMV (us)", "Attention (us)", "Norms (us)", "Other (us)"};
-    for (int i = 0; i < 4; ++i) t.add(kCategoryLabels[i], field([i](const TimelineModel& m) { return m.categoryUs[i]; }), us);
-    t.add("Nothing running (us)", field([](const TimelineModel& m) { return m.idleUs; }), us);
+    // Times a step in ms, as TPOT is everywhere (the run keeps microseconds: *_us keys).
+    const auto ms = [](double us) { return fmt::fixed(us / 1000.0, 3); };
+    t.add("Step (ms)", field([](const TimelineModel& m) { return m.stepUs; }), ms);
+    constexpr const char* kCategoryLabels[4] = {"GEMM/GEMV (ms)", "Attention (ms)", "Norms (ms)", "Other (ms)"};
+    for (int i = 0; i < 4; ++i) t.add(kCategoryLabels[i], field([i](const TimelineModel& m) { return m.categoryUs[i]; }), ms);
+    t.add("Nothing running (ms)", field([](const TimelineModel& m) { return m.idleUs; }), ms);
     auto point = [&](std::function<double(const RooflinePoint&)> f) {
         return field([f](const TimelineModel& m) -> std::optional<double> {
             if (m.stepUs == 0 || m.categoryUs[0] == 0) return std::nullopt;  // not recorded
@@ -668,12 +669,12 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     }
 
     ReportTable top;
-    top.header = {"Model", tl.models.begin()->second.recorded == "kernels" ? "Kernel" : "Operator", "Category", "Calls a step", "us a step"};
+    top.header = {"Model", tl.models.begin()->second.recorded == "kernels" ? "Kernel" : "Operator", "Category", "Calls a step", "ms a step"};
     top.rightAligned = {false, false, false, true, true};
     top.monospace = true;
     for (const auto& [slot, m] : tl.models)
         for (std::size_t i = 0; i < m.top.size() && i < 8; ++i)
-            top.rows.push_back({slot, m.top[i].name, m.top[i].category, fmt::fixed(m.top[i].callsPerStep, 1), fmt::fixed(m.top[i].usPerStep, 1)});
+            top.rows.push_back({slot, m.top[i].name, m.top[i].category, fmt::fixed(m.top[i].callsPerStep, 1), fmt::fixed(m.top[i].usPerStep / 1000.0, 3)});
     if (!top.rows.empty()) c.blocks.push_back(table(std::move(top)));
     std::string traces;
     for (const auto& [slot, m] : tl.models)

@@ -56,6 +56,8 @@ MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
     return p;
 }
 
+std::string commonGpuLabel(int gib) { return std::to_string(gib) + " GB card (" + std::to_string(gib) + " GiB)"; }
+
 const std::vector<int>& commonGpuSizesGiB() {
     static const std::vector<int> sizes{8, 12, 16, 24, 40, 48, 80, 141};
     return sizes;

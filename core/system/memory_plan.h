@@ -4,6 +4,7 @@
 #include "core/model/model_info.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace awq {
@@ -33,5 +34,10 @@ MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& input);
 
 // The card sizes the Models page offers when no GPU is detected (GiB).
 const std::vector<int>& commonGpuSizesGiB();
+// "16 GB card (16 GiB)". GPU vendors name memory in decimal-looking GB but build it in binary sizes:
+// NVIDIA's "16 GB" RTX 4080 has 16 GiB (nvidia-smi: 16376 MiB usable of 16384), an "80 GB" A100 /
+// H100 80 GiB. So "16 GB" is the product's name, the plan computes with 16 GiB, and the label says
+// both (it read "16 GB card" beside sizes in GiB).
+std::string commonGpuLabel(int gib);
 
 }  // namespace awq

@@ -15,15 +15,9 @@ std::string scaled(double v, const char* const* units, int nUnits, double step, 
 }  // namespace
 
 std::string bytes(std::uint64_t n) {
-    static const char* const units[] = {"B", "kB", "MB", "GB", "TB"};
-    if (n < 1000) return std::to_string(n) + " B";
-    return scaled(double(n), units, 5, 1000.0, 1);
-}
-
-std::string binaryBytes(std::uint64_t n) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     if (n < 1024) return std::to_string(n) + " B";
-    return scaled(double(n), units, 5, 1024.0, 1);
+    return scaled(double(n), units, 7, 1024.0, 1);
 }
 
 std::string gib(std::uint64_t n) {

@@ -4,8 +4,9 @@
 # models list / show and refused by generate / quantize; a missing max_position_embeddings takes the
 # architecture's default; usage errors exit 1 (README) and name the flag; --help shows defaults;
 # speed figures name their device; quantize prints what its method does and fails fast on cheap
-# checks; budgets print in the unit they are given in; promote states a fix once; a compute dtype
-# the CPU kernels lack is refused naming --dtype.
+# checks; budgets print in the unit they are given in; byte sizes need a unit; promote states a fix
+# once and prints no command line when refused; a target in use needs --yes to be removed; a
+# mistyped subcommand is named; a compute dtype the CPU kernels lack is refused naming --dtype.
 # Usage: config_and_usage.sh CLI WORKDIR SHARED ENGINE (ENGINE=1: the build has the engine commands)
 set -eu
 CLI=$1 D=$2 SHARED=$3 ENGINE=$4
@@ -46,6 +47,9 @@ expect 1 "--max-new: must be 0 or more, not -1" "$CLI" generate --model "$M/tiny
 expect 1 "--repetition-penalty: must be a positive number, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --repetition-penalty 0
 expect 1 "--repetition-penalty: must be a positive number, not -1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --repetition-penalty -1
 expect 1 "A subcommand is required" "$CLI"
+# A mistyped subcommand is named, with the list (it said "A subcommand is required").
+expect 1 "error: unknown subcommand 'bogus' \(the subcommands are models, report, tokenize, chat-template, pool, target, promote" "$CLI" bogus
+expect 1 "unknown subcommand 'bogus'" "$CLI" -v bogus --json
 # GPTQ's settings with another method were ignored without a word.
 expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
 expect 1 "--damp: applies to --method gptq only, not awq" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --damp 0.1
@@ -88,6 +92,25 @@ grep -q "unsupported" "$D/out.txt" && fail "qwen2-random is listed as unsupporte
 mkdir -p "$D/pool"
 expect 0 "budget: +10.0 MiB" "$CLI" pool config --pool "$D/pool" --budget 10M $S
 expect 0 "of a 10.0 MiB budget" "$CLI" pool list $S
+expect 0 "budget: +none" "$CLI" pool config --pool "$D/pool" --budget 0 $S
+
+# ---- byte sizes: a unit is required and the size plausible, for every size flag ----
+# (--gpu-memory 24 was taken as 24 bytes and shown as "0.00 GiB"; 10000000T was clamped to 2^63 bytes.)
+expect 1 "--gpu-memory: 24 has no unit \(write a unit: 24GiB, 24GB or 24G \(K, M, G, T and P are binary: 24GB = 24 GiB\)\)" \
+    "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24 $S
+expect 1 "--gpu-memory: 10000000T is more than 1.0 PiB, not a plausible size" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 10000000T $S
+expect 1 "--gpu-memory: 24B is less than 256.0 MiB" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24B $S
+expect 1 "--budget: 50 has no unit .*0 means none" "$CLI" pool config --pool "$D/pool" --budget 50 $S
+expect 1 "--budget: 50 has no unit" "$CLI" pool list --budget 50 $S
+expect 1 "--budget: 50 has no unit" "$CLI" pool add "$M/qwen2-random" --budget 50 $S
+"$CLI" target list $S | grep -q "^t " && fail "a target with an implausible GPU memory was saved"
+expect 0 "target t \(vllm\)" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24GB $S
+expect 0 "^t +vllm .* 1 x 24.00 GiB" "$CLI" target list $S
+"$CLI" target remove t $S > /dev/null
+
+# ---- pool add --name: a new name that is not a plain folder name is called invalid (it got a lookup's message) ----
+expect 1 "error: --name: invalid name '../escape': must not contain path separators or '..'" "$CLI" pool add "$M/qwen2-random" --name ../escape $S
+[ ! -e "$D/escape" ] || fail "pool add --name ../escape wrote outside the pool"
 
 # ---- target add: a compose file that does not exist is refused at once (it was saved, then failed at promote) ----
 expect 2 "error: $D/no-such-compose.yml: no such file \(give the compose file" "$CLI" target add ghost --compose "$D/no-such-compose.yml" $S
@@ -101,6 +124,21 @@ expect 2 "error \[model_unreadable\]: $D/pool/no-config: missing config.json \(c
     "$CLI" promote --model "$D/pool/no-config" --target vt --dry-run $S
 [ "$(grep -o "copy the model's config.json" "$D/err.txt" | wc -l)" -eq 1 ] || fail "the fix is printed more than once: $(cat "$D/err.txt")"
 grep -q "equivalent command line" "$D/out.txt" && fail "an empty equivalent command line is printed"
+
+# ---- a refused promotion prints no equivalent command line (it showed the refused --tensor-parallel-size 4) ----
+"$CLI" pool add "$M/qwen2-random-awq" --name m $S > /dev/null
+printf 'model: /models/old\n' > "$D/big.yaml"
+"$CLI" target add big --vllm-config "$D/big.yaml" --gpus 1 --tp 4 --gpu-memory 24GiB $S > /dev/null
+expect 2 "error \[tensor_parallel_fit\]: tensor-parallel size 4 needs more GPUs than the target has \(1\)" "$CLI" promote --model m --target big $S
+grep -q "equivalent command line" "$D/out.txt" && fail "a refused promotion prints an equivalent command line: $(cat "$D/out.txt")"
+grep -q -- "--tensor-parallel-size 4" "$D/all.txt" && fail "the refused value is printed as a command: $(cat "$D/all.txt")"
+expect 2 '"command": null' "$CLI" promote --model m --target big --json $S
+
+# ---- target remove: a target in use (it points at a model) needs --yes, as pool remove does ----
+expect 2 "error: $D/deploy.json: refusing to remove a target in use without confirmation: target vt serves /models/old.* \(pass --yes\)" \
+    "$CLI" target remove vt $S
+"$CLI" target list $S | grep -q "^vt " || fail "target remove vt went ahead without --yes"
+expect 0 "removed target vt" "$CLI" target remove vt --yes $S
 
 # chat-template on a model without one renders the fallback and says so (transformers refuses it).
 printf '[{"role": "user", "content": "Hi"}]' > "$D/msgs.json"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The deployment faults of ../shared/realworld end to end through awqbench-cli (registered in
 # tests/cli/CMakeLists.txt): nested compose defaults, host paths in containers, layouts vLLM cannot
-# load (AWQ GEMV, tied embeddings stored only as lm_head.weight).
+# load (AWQ GEMV, tied embeddings stored only as lm_head.weight); a vLLM config's hand-set settings
+# kept; a pool copy changed on disk refused.
 # Usage: realworld_deploy.sh CLI WORKDIR SHARED
 set -eu
 CLI=$1 D=$2 SHARED=$3
@@ -48,4 +49,38 @@ rc=0; "$CLI" promote --model ts --target vt --json $S > "$D/tied.json" || rc=$?
 [ "$rc" = 2 ] || fail "tied promote exited $rc"
 grep -q '"code": "tied_embeddings_missing"' "$D/tied.json" || fail "no tied_embeddings_missing"
 grep -qx 'model: /models/old' "$D/serve.yaml" || fail "serve.yaml was changed"
+
+# A vLLM config's hand-set settings are kept (gpu-memory-utilization 0.85 and dtype auto became the
+# target's 0.9 and float16 with a setting_replaced warning nobody asked for); the plan says so.
+printf 'model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\n' > "$D/serve.yaml"
+"$CLI" promote --model m --target vt $S > "$D/kept.txt" 2> "$D/kept.err"
+grep -qx 'gpu-memory-utilization: 0.85' "$D/serve.yaml" || fail "the hand-set gpu-memory-utilization was replaced: $(cat "$D/serve.yaml")"
+grep -qx 'dtype: auto' "$D/serve.yaml" || fail "the hand-set dtype was replaced: $(cat "$D/serve.yaml")"
+grep -q "setting_replaced" "$D/kept.err" && fail "warned about settings it kept: $(cat "$D/kept.err")"
+grep -qF "kept from $D/serve.yaml (chosen there, not set on the target): dtype: auto, gpu-memory-utilization: 0.85" "$D/kept.txt" ||
+    fail "the plan does not say what it kept: $(cat "$D/kept.txt")"
+grep -qF -- "--dtype auto --max-model-len" "$D/kept.txt" || fail "the command line does not use the kept dtype"
+# Asked for on the target: written, and the warning says why.
+"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 $S > /dev/null
+"$CLI" promote --model m --target vt --dry-run $S > /dev/null 2> "$D/asked.err"
+grep -qF "sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9)" "$D/asked.err" ||
+    fail "no reason for the replaced value: $(cat "$D/asked.err")"
+
+# A pool copy changed on disk: `pool list` does not call it ok, promotion refuses it naming the file.
+"$CLI" pool list $S | grep -E -q "^m .* sizes match$" || fail "pool list: $("$CLI" pool list $S)"
+"$CLI" pool list $S | grep -q " ok$" && fail "pool list claims ok"
+printf 'X' | dd of="$D/pool/m/model.safetensors" bs=1 seek=4096 conv=notrunc 2> /dev/null
+touch -d "$(date -d '+1 minute' '+%Y-%m-%d %H:%M:%S')" "$D/pool/m/model.safetensors"
+"$CLI" pool list $S | grep -E -q "^m .* unverified: written since it was added or verified: model.safetensors; run pool verify$" ||
+    fail "pool list: $("$CLI" pool list $S)"
+rc=0; "$CLI" promote --model m --target vt --dry-run $S > "$D/tampered.txt" 2> "$D/tampered.err" || rc=$?
+[ "$rc" = 2 ] || fail "the changed copy was promoted (exit $rc)"
+grep -qF "error [pool_copy_changed]: $D/pool/m: the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)" \
+    "$D/tampered.err" || fail "no pool_copy_changed naming the file: $(cat "$D/tampered.err")"
+grep -qF "awqbench-cli pool remove m --yes" "$D/tampered.err" || fail "the fix is not named: $(cat "$D/tampered.err")"
+rc=0; "$CLI" pool verify m $S > "$D/verify.txt" || rc=$?
+[ "$rc" = 2 ] && grep -q "^m: FAILED" "$D/verify.txt" || fail "pool verify: $(cat "$D/verify.txt")"
+# Truncated: the size tells `pool list` at once.
+truncate -s -1 "$D/pool/m/model.safetensors"
+"$CLI" pool list $S | grep -q "^m .* CHANGED: changed: model.safetensors (" || fail "pool list: $("$CLI" pool list $S)"
 echo "realworld_deploy: ok"

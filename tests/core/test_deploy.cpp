@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -96,7 +97,7 @@ struct World {
     }
     fs::path awq() const { return pool / "tinystories-qwen3-7m-awq"; }
     fs::path fp16() const { return pool / "tinystories-qwen3-7m"; }
-    PlanOptions options() const { return {pool, 0}; }
+    PlanOptions options() const { return {pool, 0, state}; }
 
     DeployTarget composeTarget(bool withEnv) {
         fs::create_directories(root / "stack");
@@ -235,7 +236,7 @@ private Q_SLOTS:
         QCOMPARE(plan.serve.tensorParallelSize, 1);
         QCOMPARE(plan.serve.maxModelLen, 1024);
         QCOMPARE(plan.command, "vllm serve " + w.awq().string() +
-                                   " --served-model-name tinystories-qwen3-7m-awq --dtype float16 --max-model-len 1024"
+                                   " --served-model-name tinystories-qwen3-7m-awq --dtype auto --max-model-len 1024"
                                    " --gpu-memory-utilization 0.9 --tensor-parallel-size 1");
         QVERIFY(forcedAwqKernelLines(plan.changes[0].after).empty());
 
@@ -250,7 +251,7 @@ private Q_SLOTS:
         QVERIFY2(!plan2.blocked(), issueList(plan2).c_str());
         applyPromotion(plan2, w.state);
         QCOMPARE(readText(t2.commandFile), "#!/bin/sh\nset -e\n# start\nexec " + plan2.command + "\n");
-        QVERIFY(plan2.command.find("--dtype bfloat16") != std::string::npos);
+        QVERIFY(plan2.command.find("--dtype auto") != std::string::npos);  // the file's own dtype: auto, kept
         QVERIFY(plan2.command.find("--quantization") == std::string::npos);
 
         // A command file the promotion creates is a script that runs (a trial found it 0644).
@@ -284,38 +285,87 @@ private Q_SLOTS:
         QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "served_names_dropped"), "one name");
     }
 
-    // The file's own settings that the promotion replaces are said, with how to keep them (the
-    // fresh-user trial: gpu-memory-utilization 0.85 became 0.9, visible only in the diff).
-    void replacedSettingsAreWarned() {
+    // The settings a vLLM config's owner chose are kept (the fresh-user trial: a hand-set
+    // gpu-memory-utilization 0.85 and dtype auto became the target's 0.9 and float16, with only a
+    // warning); the plan says what it kept.
+    void handSetSettingsAreKept() {
         World w;
         auto t = w.vllmTarget();
         writeText(t.vllmConfig, "model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\nmax-model-len: 512\ntensor-parallel-size: '1'\n");
         const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && !findIssue(plan, "setting_replaced"), issueList(plan).c_str());
+        std::vector<std::string> kept;
+        for (const auto& k : plan.kept) kept.push_back(k.key + ": " + k.value);
+        QCOMPARE(kept, (std::vector<std::string>{"dtype: auto", "gpu-memory-utilization: 0.85", "tensor-parallel-size: 1", "max-model-len: 512"}));
+        // Kept lines stay byte for byte (the quotes of '1' too).
+        QCOMPARE(plan.changes.at(0).after,
+                 "model: " + w.awq().string() + "\ngpu-memory-utilization: 0.85\ndtype: auto\nmax-model-len: 512\ntensor-parallel-size: '1'\n"
+                 "served-model-name: tinystories-qwen3-7m-awq\n");
+        QVERIFY2(plan.command.find(" --dtype auto --max-model-len 512 --gpu-memory-utilization 0.85 --tensor-parallel-size 1") != std::string::npos,
+                 plan.command.c_str());
+
+        // Kept across promotions: the history records them as kept, not as the promotion's own values.
+        applyPromotion(plan, w.state);
+        const auto next = planPromotion(t, w.fp16(), w.options());
+        QCOMPARE(next.kept.size(), std::size_t(4));
+        QCOMPARE(next.serve.gpuMemoryUtilization, 0.85);
+    }
+
+    // What the owner chose is replaced only where the target sets the value or the model cannot run
+    // with it, and the warning says which (no "to keep it, set it on the target" for what cannot be kept).
+    void replacedSettingsSayWhy() {
+        World w;
+        auto t = w.vllmTarget();
+        const std::string file = t.vllmConfig.string();
+        t.gpuMemoryUtilization = 0.9;  // --gpu-util 0.9: asked for
+        writeText(t.vllmConfig, "gpu_memory_utilization: 0.85\nmax_model_len: 8192\ndtype: \"bfloat16\"\n");
+        const auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         std::vector<std::string> replaced;
         for (const auto& i : plan.issues)
-            if (i.code == "setting_replaced") {
-                QCOMPARE(i.severity, Issue::Severity::Warning);
-                replaced.push_back(i.message + " | " + i.fix);
-            }
-        const std::string file = t.vllmConfig.string();
+            if (i.code == "setting_replaced") replaced.push_back(i.message + " | " + i.fix);
         const std::vector<std::string> want = {
-            file + " sets dtype: auto; the promotion writes float16 (AWQ kernels compute in float16) | ",
-            file + " sets max-model-len: 512; the promotion writes 1024 (the model's context, cut to what fits) | to keep 512, set it on the "
-                   "target: awqbench-cli target add serve ... --max-model-len 512 (or the target dialog of the Deploy page)",
-            file + " sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the target's gpu-memory-utilization) | to keep 0.85, set "
-                   "it on the target: awqbench-cli target add serve ... --gpu-util 0.85 (or the target dialog of the Deploy page)",
-        };  // tensor-parallel-size '1' is the plan's 1: not replaced
+            file + " sets dtype: bfloat16; the promotion writes float16 (AWQ kernels compute in float16; vLLM cannot run tinystories-qwen3-7m-awq "
+                   "in bfloat16) | ",
+            file + " sets max_model_len: 8192; the promotion writes 1024 (longer than tinystories-qwen3-7m-awq's context of 1024 tokens (config.json "
+                   "max_position_embeddings 1024), which vLLM refuses to exceed) | ",
+            file + " sets gpu_memory_utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9) | to keep the file's value, set the "
+                   "target's --gpu-util to it, or 0 to leave the file's own",
+        };
         QCOMPARE(replaced, want);
+        QVERIFY(plan.kept.empty());
 
-        // The values the plan writes anyway: no warning (0.90 is 0.9); a longer context than the
-        // model's cannot be kept, so no hint to keep it.
-        writeText(t.vllmConfig, "gpu_memory_utilization: 0.90\nmax_model_len: 8192\ndtype: \"float16\"\n");
-        const auto again = planPromotion(t, w.awq(), w.options());
-        const Issue* longer = findIssue(again, "setting_replaced");
-        QVERIFY2(longer && longer->message.find("max_model_len: 8192; the promotion writes 1024") != std::string::npos, issueList(again).c_str());
-        QCOMPARE(longer->fix, std::string());
-        QCOMPARE(std::count_if(again.issues.begin(), again.issues.end(), [](const Issue& i) { return i.code == "setting_replaced"; }), 1);
+        // A dtype vLLM does not take: the message names config.json's key as the file spells it
+        // (tinystories-qwen3-7m has the newer `dtype`, not `torch_dtype`).
+        t.gpuMemoryUtilization = 0;
+        writeText(t.vllmConfig, "dtype: float64\n");
+        const auto fp = planPromotion(t, w.fp16(), w.options());
+        const Issue* dtype = findIssue(fp, "setting_replaced");
+        QVERIFY2(dtype, issueList(fp).c_str());
+        QCOMPARE(dtype->message, file + " sets dtype: float64; the promotion writes bfloat16 (float64 is not a dtype vLLM takes; config.json dtype: bfloat16)");
+        QVERIFY(dtype->message.find("torch_dtype") == std::string::npos);
+    }
+
+    // Values the target's last promotion computed for its model are not the owner's: they follow the
+    // next model without a warning (float16 written for an AWQ model is not kept for a bfloat16 one).
+    void valuesThePromotionWroteFollowTheModel() {
+        World w;
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\n");
+        applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+        QVERIFY(readText(t.vllmConfig).find("dtype: float16") != std::string::npos);
+        const auto plan = planPromotion(t, w.fp16(), w.options());
+        QVERIFY2(!findIssue(plan, "setting_replaced") && plan.kept.empty(), issueList(plan).c_str());
+        QCOMPARE(plan.serve.dtype, std::string("bfloat16"));
+        // Edited by hand since: the owner's again.
+        writeText(t.vllmConfig, replaceAll(readText(t.vllmConfig), "gpu-memory-utilization: 0.9", "gpu-memory-utilization: 0.8"));
+        const auto edited = planPromotion(t, w.fp16(), w.options());
+        QCOMPARE(edited.kept.size(), std::size_t(1));
+        QCOMPARE(edited.kept.at(0).value, std::string("0.8"));
+        // Without the history, every value in the file counts as the owner's.
+        PlanOptions noHistory = w.options();
+        noHistory.stateDir.clear();
+        QCOMPARE(planPromotion(t, w.fp16(), noHistory).serve.dtype, std::string("float16"));
     }
 
     // A vLLM config's `quantization: awq` with a model that is not AWQ: the promotion comments the
@@ -945,6 +995,39 @@ private Q_SLOTS:
         QVERIFY2(!findIssue(plan, "max_model_len_cut"), issueList(plan).c_str());
     }
 
+    // A pool copy changed since `pool add` is refused, naming the file and the fix (a trial promoted
+    // a copy `pool verify` called FAILED); a refused plan has no command line to show (it printed
+    // the refused values). A folder put into the pool by hand has nothing to check against: a warning.
+    void changedPoolCopyIsRefused() {
+        World w;
+        pool::AddOptions named;
+        named.name = "added";
+        pool::addToPool(w.pool, test::modelDir("tinystories-qwen3-7m-awq"), named);
+        const auto t = w.vllmTarget();
+        const auto clean = planPromotion(t, w.pool / "added", w.options());
+        QVERIFY2(!clean.blocked() && !findIssue(clean, "pool_copy_unverified"), issueList(clean).c_str());
+
+        const fs::path weights = w.pool / "added" / "model.safetensors";
+        {
+            std::fstream f(weights, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(4096);
+            f.put('\x55');
+        }
+        fs::last_write_time(weights, fs::last_write_time(w.pool / "added" / pool::kManifestName) + std::chrono::seconds(5));
+        const auto plan = planPromotion(t, w.pool / "added", w.options());
+        const Issue* changed = findIssue(plan, "pool_copy_changed");
+        QVERIFY2(changed && plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(changed->message, (w.pool / "added").string() +
+                                       ": the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)");
+        QVERIFY2(changed->fix.find("pool remove added --yes") != std::string::npos && changed->fix.find("there is no repair") != std::string::npos,
+                 changed->fix.c_str());
+        QVERIFY(plan.command.empty());
+
+        const auto byHand = planPromotion(t, w.awq(), w.options());
+        const Issue* unverified = findIssue(byHand, "pool_copy_unverified");
+        QVERIFY2(unverified && !byHand.blocked(), issueList(byHand).c_str());
+    }
+
     // An unreadable model: the issue's message names the file and the problem, its fix comes once
     // (the CLI prints "message (fix)"), and there is no serve command to show.
     void unreadableModelIssueStatesTheFixOnce() {
@@ -979,7 +1062,7 @@ private Q_SLOTS:
         QVERIFY(loadSettings(file).targets.empty());
         DeploySettings s;
         s.pool = "/pool";
-        s.poolBudgetBytes = parseByteSize("50G");
+        s.poolBudgetBytes = 50ull << 30;
         DeployTarget t;
         t.name = "prime";
         t.composeFile = "/stack/docker-compose.yml";
@@ -1010,12 +1093,12 @@ private Q_SLOTS:
         t.name = "v";
         t.kind = TargetKind::Vllm;
         QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("config file"));
-        QCOMPARE(parseByteSize("512M"), 512ull << 20);
-        // Parsed and printed in the same unit: 10M is 10 MiB, printed back as such.
-        QCOMPARE(format::binaryBytes(parseByteSize("10M")), std::string("10.0 MiB"));
-        QCOMPARE(format::binaryBytes(parseByteSize("24GiB")), std::string("24.0 GiB"));
-        QCOMPARE(parseByteSize("1.5T"), std::uint64_t(1.5 * double(1ull << 40)));
-        QVERIFY(test::errorMessageOf([] { parseByteSize("lots"); }).contains("not a size"));
+        t.vllmConfig = "/stack/serve.yaml";
+        // A GPU memory no GPU has (24 bytes: `--gpu-memory 24` before units were required) is refused
+        // for every way a target is saved (the dialog, a hand-edited deploy.json), not only the CLI flag.
+        t.gpuMemoryBytes = 24;
+        QVERIFY(test::errorMessageOf([&] { upsertTarget(s, t); }).contains("GPU memory of 24 B per GPU is not plausible"));
+        t.gpuMemoryBytes = 24ull << 30;
         writeText(file, "{ nope");
         QVERIFY(test::errorMessageOf([&] { loadSettings(file); }).contains("deploy.json"));
     }

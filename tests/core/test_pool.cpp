@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -129,6 +130,67 @@ private Q_SLOTS:
         // A model that was not added by the pool has no manifest: verify says so.
         copyModel("tinystories-656k", pool / "by-hand");
         QVERIFY(test::errorMessageOf([&] { pool::verifyPoolModel(pool, "by-hand"); }).contains("no manifest"));
+    }
+
+    // `pool list` says what it checked (sizes and times against the manifest), never "ok"; the check
+    // promotion makes re-hashes only the files written since (a trial: `pool verify` said FAILED,
+    // `pool list` said ok and promotion served the changed copy).
+    void cheapChecksTellChangedCopies() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m"));
+        const fs::path model = pool / "tinystories-qwen3-7m";
+        const auto entry = [&] { return pool::listPool(pool).at(0); };
+        QCOMPARE(entry().integrity, pool::PoolEntry::Integrity::SizesMatch);
+        QCOMPARE(pool::statusText(entry()), std::string("sizes match"));
+        QVERIFY(pool::checkPoolCopyBeforeServing(model).hasManifest);
+
+        // One byte flipped in place: same size, written later. Listed as unverified; promotion's
+        // check re-hashes that file and names it.
+        const fs::path shard = model / "model-00001-of-00002.safetensors";
+        const auto stamp = fs::last_write_time(model / pool::kManifestName);
+        {
+            std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(5000);
+            f.put('\x7f');
+        }
+        fs::last_write_time(shard, stamp + std::chrono::seconds(5));  // a write after the manifest, whatever the clock's resolution
+        QCOMPARE(entry().integrity, pool::PoolEntry::Integrity::Modified);
+        QCOMPARE(pool::statusText(entry()),
+                 std::string("unverified: written since it was added or verified: model-00001-of-00002.safetensors; run pool verify"));
+        const QString refused = test::errorMessageOf([&] { pool::checkPoolCopyBeforeServing(model); });
+        QVERIFY2(refused.contains("the pool copy is not what was added: changed: model-00001-of-00002.safetensors (SHA-256 differs from the manifest)") &&
+                     refused.contains("pool remove tinystories-qwen3-7m --yes") &&
+                     refused.contains("pool add " + QString::fromStdString(fs::canonical(test::modelDir("tinystories-qwen3-7m")).string()) +
+                                      " --name tinystories-qwen3-7m"),
+                 qPrintable(refused));
+
+        // Truncated: the size tells without a hash.
+        fs::resize_file(shard, fs::file_size(shard) - 10);
+        QCOMPARE(entry().integrity, pool::PoolEntry::Integrity::Changed);
+        QVERIFY2(pool::statusText(entry()).rfind("CHANGED: changed: model-00001-of-00002.safetensors (", 0) == 0, pool::statusText(entry()).c_str());
+        QVERIFY(test::errorMessageOf([&] { pool::checkPoolCopyBeforeServing(model); }).contains("bytes, the manifest says"));
+    }
+
+    // Written since but byte-identical (a `touch`): promotion's re-hash passes it, and a full
+    // `pool verify` marks the copy verified, so `pool list` no longer calls it unverified.
+    void verifyMarksTheCopyVerified() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        pool::addToPool(pool, test::modelDir("tinystories-656k"));
+        const fs::path model = pool / "tinystories-656k";
+        const fs::path config = model / "config.json";
+        const auto now = fs::file_time_type::clock::now();
+        fs::last_write_time(model / pool::kManifestName, now - std::chrono::minutes(2));  // added two minutes ago
+        fs::last_write_time(config, now - std::chrono::minutes(1));                      // touched since
+        QCOMPARE(pool::listPool(pool).at(0).integrity, pool::PoolEntry::Integrity::Modified);
+        QVERIFY(pool::checkPoolCopyBeforeServing(model).modified.empty());
+        QVERIFY(pool::verifyPoolModel(pool, "tinystories-656k").ok);
+        QCOMPARE(pool::listPool(pool).at(0).integrity, pool::PoolEntry::Integrity::SizesMatch);
+        // A folder put into the pool by hand has nothing to check against: said so.
+        copyModel("tinystories-656k", pool / "by-hand");
+        QCOMPARE(pool::statusText(pool::listPool(pool).at(0)), std::string("unverified: no manifest"));
+        QVERIFY(!pool::checkPoolCopyBeforeServing(pool / "by-hand").hasManifest);
     }
 
     void copyInterruptedHalfWayLeavesPoolUnchanged() {
@@ -283,8 +345,18 @@ private Q_SLOTS:
         pool::AddOptions renamed;
         renamed.name = "second";
         QCOMPARE(pool::addToPool(pool, source, renamed).entry.name, std::string("second"));
+        // A bad new name is called that (it read "'../escape' is not a model name in the pool (use a
+        // folder name as `pool list` prints it)", a lookup's message).
+        for (const std::string bad : {"../escape", "a/b", "..", ".hidden", ""}) {
+            renamed.name = bad;
+            const QString why = test::errorMessageOf([&] { pool::checkNewPoolName(bad); });
+            QVERIFY2(why.startsWith(QString::fromStdString("invalid name '" + bad + "': ")), qPrintable(why));
+        }
         renamed.name = "../escape";
-        QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, source, renamed); }).contains("not a model name"));
+        QCOMPARE(test::errorMessageOf([&] { pool::addToPool(pool, source, renamed); }),
+                 QStringLiteral("invalid name '../escape': must not contain path separators or '..' (give a plain folder name, e.g. --name Qwen3-8B-AWQ)"));
+        renamed.name = "model..v2";  // dots inside a name are a name
+        QCOMPARE(pool::addToPool(pool, source, renamed).entry.name, std::string("model..v2"));
         QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool, pool / "second"); }).contains("already in the warm pool"));
         QVERIFY(test::errorMessageOf([&] { pool::addToPool(pool / "missing", source); }).contains("does not exist"));
     }

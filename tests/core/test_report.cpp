@@ -47,7 +47,7 @@ const QStringList kKeyNumbers = {
     "391.5", "347.0",     // P95 E2EL (ms)
     "0/4", "1/4", "3/4",  // loop detections, substantive answers
     "$0.85", "$0.50",     // cost per 1M tokens
-    "5.4 MB", "14.7 MB",  // weights
+    "5.1 MiB", "14.0 MiB",  // weights (binary units, as the CLI and the GUI show sizes)
     "891135abbb41",       // A's fingerprint (B's source)
 };
 
@@ -435,10 +435,11 @@ private Q_SLOTS:
         QVERIFY(html.contains("Decode timeline"));
         QVERIFY(html.contains("Verdict: " + escaped));
         QVERIFY(html.contains("cutlass_80_tensorop_h16816gemm"));
-        // The stacked bars: A's GEMM/GEMV segment is 4200 of a 6000 us axis (5300 us step, steps of 1000).
+        // The stacked bars: A's GEMM/GEMV segment is 4200 of a 6000 us axis (5300 us step, steps of 1000),
+        // labelled in ms as every step time is.
         QVERIFY(html.contains("<title>A decode step by category</title>"));
-        QVERIFY(html.contains(">5300 us</text>") && html.contains(">2520 us</text>"));
-        for (const char* expected : {"| % of read bandwidth | 83.7% | 60.4% |", "| Step (us) | 5300.0 | 2520.0 |", "| 4570.0 | 700000.0 |",
+        QVERIFY(html.contains(">5.30 ms</text>") && html.contains(">2.52 ms</text>"));
+        for (const char* expected : {"| % of read bandwidth | 83.7% | 60.4% |", "| Step (ms) | 5.300 | 2.520 |", "| 4570.0 | 700000.0 |",
                                      "| Share of the step outside GEMMs | 20.8% | 35.9% |", "B: run.timeline-B.json"})
             QVERIFY2(md.contains(QString::fromUtf8(expected)), expected);
         std::string error;

@@ -109,7 +109,7 @@ private Q_SLOTS:
         writeRaw(tmp("hl.safetensors"), kOneTensor, 24, 1'000'000);
         QVERIFY2(openError(tmp("hl.safetensors")).contains("runs past the end"), qPrintable(openError(tmp("hl.safetensors"))));
         writeRaw(tmp("huge.safetensors"), kOneTensor, 24, 1ull << 40);
-        QVERIFY(openError(tmp("huge.safetensors")).contains("100 MB limit"));
+        QVERIFY(openError(tmp("huge.safetensors")).contains("the 100.0 MiB limit"));
         writeRaw(tmp("tiny.safetensors"), "", 0, 0);
         fs::resize_file(tmp("tiny.safetensors"), 5);
         QVERIFY(openError(tmp("tiny.safetensors")).contains("too short"));

@@ -1,4 +1,5 @@
 #include "core/util/atomic_file.h"
+#include "core/util/byte_size.h"
 #include "core/util/dead_writer.h"
 #include "core/util/format.h"
 #include "core/util/fs_error.h"
@@ -128,11 +129,13 @@ private Q_SLOTS:
 
     void humanReadableNumbers() {
         QCOMPARE(format::bytes(512), std::string("512 B"));
-        QCOMPARE(format::bytes(14690816), std::string("14.7 MB"));
+        // Binary units everywhere (this model's size was "14.7 MB" in `models list`, "14.0 MiB" in `pool list`).
+        QCOMPARE(format::bytes(14690816), std::string("14.0 MiB"));
         QCOMPARE(format::gib(7ull << 30), std::string("7.00 GiB"));
-        QCOMPARE(format::binaryBytes(1000), std::string("1000 B"));
-        QCOMPARE(format::binaryBytes(10ull << 20), std::string("10.0 MiB"));  // --budget 10M (was shown as 10.5 MB)
-        QCOMPARE(format::binaryBytes(50ull << 30), std::string("50.0 GiB"));
+        QCOMPARE(format::bytes(1000), std::string("1000 B"));
+        QCOMPARE(format::bytes(10ull << 20), std::string("10.0 MiB"));  // --budget 10M (was shown as 10.5 MB)
+        QCOMPARE(format::bytes(50ull << 30), std::string("50.0 GiB"));
+        QCOMPARE(format::bytes(3ull << 50), std::string("3.0 PiB"));
         QCOMPARE(format::count(7345408), std::string("7.35M"));
         QCOMPARE(format::count(8030261248ull), std::string("8.03B"));
         QCOMPARE(format::count(656000), std::string("656K"));
@@ -147,6 +150,41 @@ private Q_SLOTS:
 
     // Every JSON from outside is bounded in depth (issue 17: a million nested arrays overflowed the
     // stack) and size; strings are skipped, so brackets and escaped quotes inside them do not count.
+    void byteSizesNeedAUnitAndAPlausibleValue() {
+        const auto gpu = gpuMemoryRule("--gpu-memory");
+        QCOMPARE(parseByteSize("24GiB", gpu), 24ull << 30);
+        QCOMPARE(parseByteSize("24GB", gpu), 24ull << 30);  // binary, as a "24 GB" card has 24 GiB
+        QCOMPARE(parseByteSize("24G", gpu), 24ull << 30);
+        QCOMPARE(parseByteSize("512M", gpu), 512ull << 20);
+        QCOMPARE(parseByteSize("1.5T", gpu), std::uint64_t(1.5 * double(1ull << 40)));
+        QCOMPARE(format::bytes(parseByteSize("24GiB", gpu)), std::string("24.0 GiB"));  // printed back as given
+        // A bare number was taken as bytes (--gpu-memory 24 showed "0.00 GiB"): refused, naming the flag and the units.
+        const QString bare = test::errorMessageOf([&] { parseByteSize("24", gpu); });
+        QVERIFY2(bare.contains("--gpu-memory: 24 has no unit") && bare.contains("24GiB, 24GB or 24G"), qPrintable(bare));
+        // 10000000T was clamped to 2^63 bytes without a word; 2P is no single GPU's memory.
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("10000000T", gpu); }).contains("--gpu-memory: 10000000T is more than 1.0 PiB, not a plausible size"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("99999999999999999999999P", gpu); }).contains("not a plausible size"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("2P", gpu); }).contains("not a plausible size"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("24B", gpu); }).contains("is less than 256.0 MiB"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("0", gpu); }).contains("has no unit"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("lots", gpu); }).contains("'lots' is not a size"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("-5G", gpu); }).contains("is not a size"));
+
+        const auto budget = poolBudgetRule("--budget");
+        QCOMPARE(parseByteSize("0", budget), 0ull);  // none
+        QCOMPARE(parseByteSize("10M", budget), 10ull << 20);
+        QCOMPARE(parseByteSize("2P", budget), 2ull << 50);
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("50", budget); }).contains("--budget: 50 has no unit"));
+        QVERIFY(test::errorMessageOf([&] { parseByteSize("10000000T", budget); }).contains("0 means none") == false);
+
+        // A flag whose help states GiB (quantize --max-gpu-memory) reads a bare number in GiB.
+        ByteSizeRule gib = gpu;
+        gib.bareNumberShift = 30;
+        QCOMPARE(parseByteSize("20", gib), 20ull << 30);
+        QCOMPARE(parseByteSize("0.5", gib), 512ull << 20);
+        QCOMPARE(parseByteSize("2048M", gib), 2ull << 30);
+    }
+
     void jsonIsBoundedInDepthAndSize() {
         const JsonSource src{"/m/tokenizer.json", "re-download it"};
         auto nested = [](int depth) { return std::string(std::size_t(depth), '[') + std::string(std::size_t(depth), ']'); };

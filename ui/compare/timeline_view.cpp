@@ -59,13 +59,14 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     tools->addWidget(stop_);
     tools->addWidget(run_);
 
-    results_ = makeAbResultsTable({tr("Step (us)"), tr("GEMM/GEMV (us)"), tr("Attention (us)"), tr("Norms (us)"), tr("Other (us)"),
-                                       tr("Nothing running (us)"), tr("Share outside GEMMs"), tr("Weight bytes a step"),
+    // Times a step in ms, as TPOT and `awqbench-cli profile` / `compare` give them (the run keeps us).
+    results_ = makeAbResultsTable({tr("Step (ms)"), tr("GEMM/GEMV (ms)"), tr("Attention (ms)"), tr("Norms (ms)"), tr("Other (ms)"),
+                                       tr("Nothing running (ms)"), tr("Share outside GEMMs"), tr("Weight bytes a step"),
                                        tr("GEMM/GEMV GB/s (of read ceiling)"), tr("GEMM/GEMV GFLOP/s (of compute peak)")}, QStringLiteral("timelineResults"));
     chart_ = new QCustomPlot;
     chart_->setObjectName(QStringLiteral("timelineChart"));
     chart_->setMinimumHeight(120);
-    chart_->xAxis->setLabel(tr("us a decode step"));
+    chart_->xAxis->setLabel(tr("ms a decode step"));
     QSharedPointer<QCPAxisTickerText> rows(new QCPAxisTickerText);
     rows->addTick(1, tr("B"));
     rows->addTick(2, tr("A"));
@@ -173,8 +174,9 @@ void TimelineView::showResult(const TimelineRun& run, bool b4bit, const QString&
     for (const auto& [slot, m] : run.models) {
         const int c = slot == "B" ? 1 : 0;
         const RooflinePoint p = rooflinePoint(rooflineInputOf(m));
-        const QString values[RowCount] = {number(m.stepUs, 1), number(m.categoryUs[0], 1), number(m.categoryUs[1], 1),
-                                          number(m.categoryUs[2], 1), number(m.categoryUs[3], 1), number(m.idleUs, 1),
+        const auto ms = [&](double us) { return number(us / 1000.0, 3); };
+        const QString values[RowCount] = {ms(m.stepUs), ms(m.categoryUs[0]), ms(m.categoryUs[1]),
+                                          ms(m.categoryUs[2]), ms(m.categoryUs[3]), ms(m.idleUs),
                                           number(p.nonGemmShare * 100, 1) + QStringLiteral(" %"),
                                           QString::fromStdString(format::bytes(m.weightBytesPerStep)),
                                           QStringLiteral("%1 (%2 %)").arg(number(p.achievedGBs, 1), number(p.bandwidthShare * 100, 1)),
@@ -200,12 +202,12 @@ void TimelineView::showResult(const TimelineRun& run, bool b4bit, const QString&
         bars->setBrush(kSegmentColors[segment]);
         bars->setWidth(0.6);
         for (const auto& [slot, m] : run.models)
-            bars->addData(slot == "B" ? 1 : 2, segment < 4 ? m.categoryUs[segment] : m.idleUs);
+            bars->addData(slot == "B" ? 1 : 2, (segment < 4 ? m.categoryUs[segment] : m.idleUs) / 1000.0);
         if (below) bars->moveAbove(below);
         below = bars;
     }
     double longest = 0;
-    for (const auto& [slot, m] : run.models) longest = std::max(longest, std::max(m.stepUs, m.busyUs + m.idleUs));
+    for (const auto& [slot, m] : run.models) longest = std::max(longest, std::max(m.stepUs, m.busyUs + m.idleUs) / 1000.0);
     chart_->xAxis->setRange(0, longest * 1.05);
     showLegendRow(true);
     chart_->replot();

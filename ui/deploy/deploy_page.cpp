@@ -311,10 +311,15 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         name->setToolTip(toQString(e.folder));
         poolTable_->setItem(r, PoolName, name);
         poolTable_->setItem(r, PoolQuant, cell(qs(e.quantization)));
-        poolTable_->setItem(r, PoolSize, cell(qs(format::binaryBytes(e.bytes)), true));
+        poolTable_->setItem(r, PoolSize, cell(qs(format::bytes(e.bytes)), true));
         poolTable_->setItem(r, PoolDeployed, cell(deployedBy.isEmpty() ? QStringLiteral("–") : deployedBy.join(QStringLiteral(", "))));
         poolTable_->setItem(r, PoolManifest, cell(e.hasManifest ? tr("SHA-256 manifest") : tr("no manifest")));
-        poolTable_->setItem(r, PoolStatus, cell(e.error.empty() ? tr("ok") : qs(e.error)));
+        // What was checked (sizes and times against the manifest), as `pool list` says it: not "ok".
+        auto* status = cell(qs(pool::statusText(e)));
+        QStringList problems;
+        for (const auto& p : e.integrityProblems) problems << qs(p);
+        status->setToolTip(problems.isEmpty() ? tr("Verify re-hashes every file against the manifest") : problems.join(QLatin1Char('\n')));
+        poolTable_->setItem(r, PoolStatus, status);
     }
     poolTable_->resizeColumnsToContents();
     selectByName(poolTable_, keep);
@@ -325,9 +330,9 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
     const bool over = usage.budgetBytes && usage.usedBytes > usage.budgetBytes;
     diskBar_->setStyleSheet(over ? QStringLiteral("QProgressBar::chunk { background: #cf222e; }") : QString());
     // Binary units, as the budget is given (50G = 50 GiB).
-    QString text = usage.budgetBytes ? tr("%1 of %2 budget").arg(qs(format::binaryBytes(usage.usedBytes)), qs(format::binaryBytes(usage.budgetBytes)))
-                                     : tr("%1 used").arg(qs(format::binaryBytes(usage.usedBytes)));
-    text += tr(" · %1 free on disk").arg(qs(format::binaryBytes(usage.availableBytes)));
+    QString text = usage.budgetBytes ? tr("%1 of %2 budget").arg(qs(format::bytes(usage.usedBytes)), qs(format::bytes(usage.budgetBytes)))
+                                     : tr("%1 used").arg(qs(format::bytes(usage.usedBytes)));
+    text += tr(" · %1 free on disk").arg(qs(format::bytes(usage.availableBytes)));
     if (over) text += tr(" · over budget");
     diskText_->setText(text);
 }
@@ -412,7 +417,7 @@ bool DeployPage::addModel(const QString& folder) {
                       [poolPath, model, options](std::stop_token stop, const pool::CopyProgressFn& progress) -> JobResult<QString> {
                           const auto r = pool::addToPool(poolPath, model, options, stop, progress);
                           if (r.cancelled) return {tr("Copy cancelled: the pool is unchanged"), true};
-                          return {tr("Added %1 (%2, every file SHA-256 verified)").arg(qs(r.entry.name), qs(format::binaryBytes(r.entry.bytes)))};
+                          return {tr("Added %1 (%2, every file SHA-256 verified)").arg(qs(r.entry.name), qs(format::bytes(r.entry.bytes)))};
                       });
 }
 
@@ -478,8 +483,8 @@ bool DeployPage::runPoolJob(const QString& name, PoolJob job) {
 void DeployPage::onJobProgress(int stage, qint64 done, qint64 total, const QString& file) {
     jobProgress_->setValue(total > 0 ? int(done * 1000 / total) : 0);
     jobLabel_->setText(tr("%1: %2 %3 of %4")
-                           .arg(jobName_, stage == 0 ? tr("copying") : tr("verifying"), qs(format::binaryBytes(std::uint64_t(done))),
-                                qs(format::binaryBytes(std::uint64_t(total)))));
+                           .arg(jobName_, stage == 0 ? tr("copying") : tr("verifying"), qs(format::bytes(std::uint64_t(done))),
+                                qs(format::bytes(std::uint64_t(total)))));
     jobLabel_->setToolTip(file);
     Q_EMIT jobProgressed(stage, done, total, file);
 }
@@ -498,6 +503,7 @@ deploy::PromotionPlan DeployPage::previewPromotion(const QString& modelName, con
     if (!target) throw Error("no target named '" + targetName.toStdString() + "'", toPath(settingsFile_), "add one on the Deploy page");
     deploy::PlanOptions options;
     options.pool = toPath(pool_);
+    options.stateDir = deploy::stateDirFor(toPath(settingsFile_));
     if (!target->gpuMemoryBytes) {
         // The app's latest sample when it has one (no NVML call on the GUI thread).
         const auto probe = monitor_ && monitor_->hasSample() ? monitor_->latest().gpus : probeGpus();

@@ -57,8 +57,16 @@ PromoteDialog::PromoteDialog(const deploy::PromotionPlan& plan, QWidget* parent)
         item->setData(Qt::UserRole, QString::fromStdString(i.code));
         item->setToolTip(QString::fromStdString(i.code));
     }
-    issues_->setVisible(!plan.issues.empty());
-    issues_->setMaximumHeight(plan.issues.empty() ? 0 : 150);
+    // The vLLM config's own settings the promotion keeps (its owner chose them): said, so that a
+    // value left as it was is not mistaken for one the plan forgot.
+    for (const auto& k : plan.kept) {
+        auto* item = new QListWidgetItem(icon(QStringLiteral("ok")),
+                                         tr("Kept %1: %2 (set in the config file, not on the target)").arg(QString::fromStdString(k.key), QString::fromStdString(k.value)),
+                                         issues_);
+        item->setData(Qt::UserRole, QStringLiteral("kept"));
+    }
+    issues_->setVisible(issues_->count() > 0);
+    issues_->setMaximumHeight(issues_->count() == 0 ? 0 : 150);
     issues_->setWordWrap(true);
     layout->addWidget(issues_);
 
@@ -72,7 +80,7 @@ PromoteDialog::PromoteDialog(const deploy::PromotionPlan& plan, QWidget* parent)
     new DiffHighlighter(diff_->document());
     layout->addWidget(diff_, 1);
 
-    command_ = new QLabel(QString::fromStdString(plan.command));
+    command_ = new QLabel(plan.command.empty() ? tr("(none: the promotion is refused)") : QString::fromStdString(plan.command));
     command_->setObjectName(QStringLiteral("promoteCommand"));
     command_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     command_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

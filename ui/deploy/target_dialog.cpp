@@ -98,9 +98,11 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpuMemoryGiB_->setSuffix(tr(" GiB"));
     gpuMemoryGiB_->setSpecialValueText(tr("detect"));
     utilization_ = new QDoubleSpinBox;
-    utilization_->setRange(0.1, 1.0);
+    // 0 = not set: a vLLM config keeps its own value (else vLLM's 0.9).
+    utilization_->setRange(0.0, 1.0);
     utilization_->setSingleStep(0.05);
-    utilization_->setValue(0.90);
+    utilization_->setSpecialValueText(tr("the config's own (else 0.9)"));
+    utilization_->setValue(0.0);
     tp_ = new QSpinBox;
     tp_->setRange(0, 1024);
     tp_->setSpecialValueText(tr("automatic"));

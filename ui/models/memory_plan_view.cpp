@@ -162,7 +162,7 @@ void MemoryPlanView::rebuildGpuChoices(const GpuProbeResult& probe) {
         gpu_->setItemData(gpu_->count() - 1, tr("Detected; %1 in use now").arg(formatGiB(g.usedBytes)), Qt::ToolTipRole);
     }
     for (int gib : commonGpuSizesGiB())
-        gpu_->addItem(tr("%1 GB card").arg(gib), QVariant::fromValue<qulonglong>(static_cast<qulonglong>(gib) << 30));
+        gpu_->addItem(QString::fromStdString(commonGpuLabel(gib)), QVariant::fromValue<qulonglong>(static_cast<qulonglong>(gib) << 30));
     int index = previous ? gpu_->findData(QVariant::fromValue<qulonglong>(previous)) : -1;
     if (index < 0 && probe.gpus.empty()) index = gpu_->findData(QVariant::fromValue<qulonglong>(kDefaultCardGiB << 30));
     gpu_->setCurrentIndex(index >= 0 ? index : 0);

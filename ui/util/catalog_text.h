@@ -36,9 +36,9 @@ QString ggufPredominantType(const GgufInfo& g);
 QString countNoun(std::int64_t n, const QString& singular, const QString& plural);
 
 // Numbers as the tables show them.
-QString formatBytes(std::uint64_t n);       // "14.7 MB"
+QString formatBytes(std::uint64_t n);       // "14.0 MiB" (binary units, as the CLI prints them)
 QString formatGiB(std::uint64_t n);         // "7.00 GiB"
-QString formatMemory(std::uint64_t n);      // GiB from 1 GiB up, else "14.7 MB" (tiny models)
+QString formatMemory(std::uint64_t n);      // GiB from 1 GiB up, else "14.0 MiB" (tiny models)
 QString formatCount(std::uint64_t n);       // "7.35M"
 QString formatInteger(std::int64_t n);      // "1,048,576"
 

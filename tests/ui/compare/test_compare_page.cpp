@@ -685,21 +685,22 @@ private Q_SLOTS:
         for (int s = 0; s < 2; ++s) {
             const TimelineModel& m = doc.timeline->models.at(s == 0 ? "A" : "B");
             QCOMPARE(m.steps, 3);
-            QCOMPARE(t->resultTable()->item(TimelineView::StepRow, s)->text(), QString::number(m.stepUs, 'f', 1));
-            QCOMPARE(t->resultTable()->item(TimelineView::GemmRow, s)->text(), QString::number(m.categoryUs[0], 'f', 1));
+            // In ms a step, as TPOT and the CLI give step times (the run keeps microseconds).
+            QCOMPARE(t->resultTable()->item(TimelineView::StepRow, s)->text(), QString::number(m.stepUs / 1000.0, 'f', 3));
+            QCOMPARE(t->resultTable()->item(TimelineView::GemmRow, s)->text(), QString::number(m.categoryUs[0] / 1000.0, 'f', 3));
             QVERIFY(t->resultTable()->item(TimelineView::BandwidthRow, s)->text().endsWith(QLatin1String("%)")));
             // The trace lies beside the run document and is named in it.
             QCOMPARE(t->traceFile(s), QFileInfo(run).dir().filePath(QString::fromStdString(m.traceFile)));
             QVERIFY(QFileInfo(t->traceFile(s)).size() > 1000);
             QVERIFY(t->saveTraceButton(s)->isEnabled());
         }
-        // Stacked bars: GEMM/GEMV, attention, norms, other, nothing running; A's stack is A's categories.
+        // Stacked bars: GEMM/GEMV, attention, norms, other, nothing running; A's stack is A's categories (in ms).
         QCOMPARE(t->stepChart()->plottableCount(), 5);
         auto* gemm = qobject_cast<QCPBars*>(t->stepChart()->plottable(0));
         QVERIFY(gemm && gemm->dataCount() == 2);
-        QCOMPARE(gemm->data()->findBegin(2, false)->value, doc.timeline->models.at("A").categoryUs[0]);
+        QCOMPARE(gemm->data()->findBegin(2, false)->value, doc.timeline->models.at("A").categoryUs[0] / 1000.0);
         auto* idle = qobject_cast<QCPBars*>(t->stepChart()->plottable(4));
-        QCOMPARE(idle->data()->findBegin(1, false)->value, doc.timeline->models.at("B").idleUs);
+        QCOMPARE(idle->data()->findBegin(1, false)->value, doc.timeline->models.at("B").idleUs / 1000.0);
         QCOMPARE(idle->barBelow()->barBelow()->barBelow()->barBelow(), gemm);
         QVERIFY(!doc.timeline->verdict.empty());
         QCOMPARE(t->verdictLabel()->text(), QString::fromStdString(doc.timeline->verdict));

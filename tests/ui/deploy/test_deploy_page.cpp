@@ -272,11 +272,22 @@ private Q_SLOTS:
             bool named = false;
             for (int i = 0; i < d->issueList()->count(); ++i)
                 named = named || d->issueList()->item(i)->data(Qt::UserRole).toString() == "tied_embeddings_missing";
-            refused = !d->promoteButton()->isEnabled() && named;
+            // No command line for a refused promotion (it showed the refused values as one).
+            refused = !d->promoteButton()->isEnabled() && named && d->commandLine() == QStringLiteral("(none: the promotion is refused)");
             d->reject();
         });
         QVERIFY(!page.promote(QStringLiteral("tinystories-656k"), QStringLiteral("serve")));
         QVERIFY(refused);
+
+        // The config's own `dtype: auto` is kept, and the dialog says so beside the issues.
+        QString kept;
+        whenDialogOpens([&](PromoteDialog* d) {
+            for (int i = 0; i < d->issueList()->count(); ++i)
+                if (d->issueList()->item(i)->data(Qt::UserRole).toString() == "kept") kept += d->issueList()->item(i)->text();
+            d->reject();
+        });
+        QVERIFY(!page.promote(QStringLiteral("tinystories-qwen3-7m-awq"), QStringLiteral("serve")));
+        QCOMPARE(kept, QStringLiteral("Kept dtype: auto (set in the config file, not on the target)"));
 
         // A read-only target: a clear error, nothing changed.
         fs::permissions(yaml, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
