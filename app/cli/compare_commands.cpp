@@ -5,6 +5,7 @@
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
+#include "core/run/battery_scope.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
@@ -197,11 +198,16 @@ void printCompareTable(const RunDocument& d) {
     t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
+    const std::string partial = d.battery ? partialBatteryNote(*d.battery) : std::string();
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
         const auto& tb = d.battery->totals.at("B");
         const auto of = [](int n, int total) { return std::to_string(n) + "/" + std::to_string(total); };
-        t.addRow({"total time (s)", fixed(ta.totalSeconds, 2), withDelta(tb.totalSeconds, ta.totalSeconds, 2)});
+        // Cancelled: the totals are over the tests both finished, and the label says how many.
+        const std::string over = partial.empty() ? std::string()
+                                                 : ", " + std::to_string(d.battery->testsEverySideFinished()) + " of " +
+                                                       std::to_string(d.battery->plannedTests) + " tests";
+        t.addRow({"total time (s" + over + ")", fixed(ta.totalSeconds, 2), withDelta(tb.totalSeconds, ta.totalSeconds, 2)});
         t.addRow({"avg per test (s)", fixed(ta.avgSeconds, 3), fixed(tb.avgSeconds, 3)});
         t.addRow({"loop detections", of(ta.loopDetections, ta.tests), of(tb.loopDetections, tb.tests)});
         t.addRow({"substantive answers", of(ta.substantive, ta.tests), of(tb.substantive, tb.tests)});
@@ -234,6 +240,7 @@ void printCompareTable(const RunDocument& d) {
             t.addRow({"top-1 agreement vs A", "-", fixed(*q.at("B").top1VsA, 4)});
         }
     }
+    if (!partial.empty()) std::cout << "partial run: " << partial << "\n";
     std::cout << t.render();
     if (d.timeline) printTimelineTable(d);
     if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
