@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <iostream>
 
@@ -98,6 +99,12 @@ CLI::Validator numberValidator(bool (*accept)(double), const char* requirement, 
 
 const CLI::Validator& positiveNumber() {
     static const CLI::Validator v = numberValidator([](double x) { return x > 0; }, "must be a positive number", "POSITIVE");
+    return v;
+}
+
+const CLI::Validator& positiveCount() {
+    static const CLI::Validator v = numberValidator([](double x) { return x >= 1 && x == std::floor(x) && x <= INT_MAX; },
+                                                    "must be a whole number of 1 or more", "COUNT");
     return v;
 }
 

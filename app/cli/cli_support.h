@@ -53,6 +53,9 @@ void runOrExit(const std::function<int()>& body);
 // A number above 0; CLI11 reports "--flag: must be a positive number, not -5" (exit 1: usage).
 // CLI::PositiveNumber's message is "Value -5 not in range 2.22507e-308 to 1.79769e+308".
 const CLI::Validator& positiveNumber();
+// A count that must be at least 1 (new tokens, requests, a stride): "--max-new: must be a whole
+// number of 1 or more, not 0" (exit 1: usage). A count of 0 ran and did nothing, with exit 0.
+const CLI::Validator& positiveCount();
 // A number of 0 or more: "--flag: must be 0 or more, not -1" (CLI11's NonNegativeNumber printed
 // its range up to 1.797e308 in 300 digits).
 const CLI::Validator& nonNegativeNumber();

@@ -5,6 +5,7 @@
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
+#include "core/run/battery_scope.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
@@ -200,11 +201,16 @@ void printCompareTable(const RunDocument& d) {
     t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
+    const std::string partial = d.battery ? partialBatteryNote(*d.battery) : std::string();
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
         const auto& tb = d.battery->totals.at("B");
         const auto of = [](int n, int total) { return std::to_string(n) + "/" + std::to_string(total); };
-        t.addRow({"total time (s)", fixed(ta.totalSeconds, 2), withDelta(tb.totalSeconds, ta.totalSeconds, 2)});
+        // Cancelled: the totals are over the tests both finished, and the label says how many.
+        const std::string over = partial.empty() ? std::string()
+                                                 : ", " + std::to_string(d.battery->testsEverySideFinished()) + " of " +
+                                                       std::to_string(d.battery->plannedTests) + " tests";
+        t.addRow({"total time (s" + over + ")", fixed(ta.totalSeconds, 2), withDelta(tb.totalSeconds, ta.totalSeconds, 2)});
         t.addRow({"avg per test (s)", fixed(ta.avgSeconds, 3), fixed(tb.avgSeconds, 3)});
         t.addRow({"loop detections", of(ta.loopDetections, ta.tests), of(tb.loopDetections, tb.tests)});
         t.addRow({"substantive answers", of(ta.substantive, ta.tests), of(tb.substantive, tb.tests)});
@@ -237,6 +243,7 @@ void printCompareTable(const RunDocument& d) {
             t.addRow({"top-1 agreement vs A", "-", fixed(*q.at("B").top1VsA, 4)});
         }
     }
+    if (!partial.empty()) std::cout << "partial run: " << partial << "\n";
     std::cout << t.render();
     if (d.timeline) printTimelineTable(d);
     if (d.quality && !d.quality->notes.empty()) std::cout << "note: " << d.quality->notes << "\n";
@@ -451,9 +458,9 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--api-key-env", c->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
-    cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveNumber());
+    cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveCount());
     cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::Range(2, 1 << 25));
-    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveNumber());
+    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveCount());
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(nonNegativeNumber());
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
     cmp->add_flag("--timeline", c->timeline,
@@ -468,9 +475,9 @@ void addCompareCommands(CLI::App& app) {
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
     sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
     sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels")->check(integerList(1));
-    sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(positiveNumber());
+    sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(positiveCount());
     sw->add_option("--prompt", s->prompt, "prompt of every request");
-    sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(positiveNumber());
+    sw->add_option("--min-requests", s->minRequests, "requests per level at least (batches of c repeat)")->check(positiveCount());
     sw->add_option("--slo-p95-ms", s->slo, "p95 latency target in ms: reports the highest concurrency that meets it (default: none)")
         ->check(nonNegativeNumber());
     sw->add_option("--price,--gpu-price", s->price,
@@ -481,7 +488,7 @@ void addCompareCommands(CLI::App& app) {
         ->expected(1, 2);
     sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
     sw->add_option("--request-rate", s->requestRate, "endpoints: requests per second, Poisson arrivals, or inf (all at once; default)");
-    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(positiveNumber());
+    sw->add_option("--num-prompts", s->numPrompts, "endpoints: requests per concurrency level (default 32)")->check(positiveCount());
     sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this (default: none)")->check(nonNegativeNumber());
     sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this (default: none)")->check(nonNegativeNumber());
     addEngineOptions(sw, s->device, s->dtype, s->json);

@@ -223,7 +223,7 @@ void addEngineCommands(CLI::App& app) {
         ->needs(chat);
     gen->add_option("--lora", g->lora, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top")
         ->check(CLI::ExistingDirectory);
-    gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(nonNegativeNumber());
+    gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(positiveCount());
     gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
     gen->add_option("--temperature", g->temperature, "sampling temperature")->check(nonNegativeNumber());
     gen->add_option("--top-p", g->topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
@@ -249,7 +249,7 @@ void addEngineCommands(CLI::App& app) {
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
     ppl->add_option("--ctx", e->ctx, "tokens per window")->check(CLI::Range(2, 1 << 25));
-    ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveNumber());
+    ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveCount());
     ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(nonNegativeNumber());
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);

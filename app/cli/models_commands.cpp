@@ -142,7 +142,9 @@ void printShow(const CatalogEntry& e, int context) {
               << (c.rope.originalMaxPositions > 0 ? ", original context " + std::to_string(c.rope.originalMaxPositions) : "")
               << " (vLLM context " << vllmDerivedMaxModelLen(c) << ")\n"
               << "sliding win:  " << (c.slidingWindow ? slidingWindowSummary(c) : std::string("-")) << "\n"
-              << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no") << "\n"
+              << "tied embed:   " << (c.tieWordEmbeddings ? (m.tiedEmbeddingsStoredAsLmHead ? "yes (stored as lm_head.weight)" : "yes") : "no")
+              << (c.tieWordEmbeddingsDefaulted ? " (config.json has no tie_word_embeddings: the " + std::string(transformersConfigClass(c.architecture)) + " default)" : "")
+              << "\n"
               << "tokenizer:    " << (!m.hasTokenizer ? "missing" : m.tokenizerError.empty() ? "tokenizer.json" : "tokenizer.json, broken (see the warning)") << "\n"
               << "chat template:" << (m.hasChatTemplate ? " " + m.chatTemplateSource : " none") << "\n"
               << "gen. config:  " << (m.hasGenerationConfig ? "yes" : "no") << "\n"

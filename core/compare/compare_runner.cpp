@@ -219,10 +219,16 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
     out.run.source = battery.source;
     std::map<std::string, std::vector<GenerationMetrics>> metrics;
     std::map<std::string, std::vector<double>> itl;
+    std::vector<TestRecord> everySide;  // the tests every side finished: what the totals compare
     const int n = int(battery.tests.size());
+    out.run.plannedTests = n;
     for (int i = 0; i < n && !out.cancelled; ++i) {
         const auto& test = battery.tests[std::size_t(i)];
         TestRecord rec{test.id, test.category, test.prompt, test.reference, {}};
+        // A test's speed counts only once every side finished it: a cancel between A and B must not
+        // leave A's figures over one test more than B's.
+        std::map<std::string, GenerationMetrics> testMetrics;
+        std::map<std::string, std::vector<double>> testItl;
         for (const auto& side : sides) {
             if (stop.stop_requested()) {
                 out.cancelled = true;
@@ -236,18 +242,27 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
                 out.cancelled = true;  // a half-run test would skew every total: leave it out
                 break;
             }
-            metrics[side.slot].push_back(a.result.metrics);
-            itl[side.slot].insert(itl[side.slot].end(), a.itlMs.begin(), a.itlMs.end());
+            testMetrics[side.slot] = a.result.metrics;
+            testItl[side.slot] = a.itlMs;
             auto judged = judgeResult(test, a.result, a.seconds);
             judged.outputTokens = a.outputTokens;
             if (!a.note.empty()) judged.notes = a.note + (judged.notes.empty() ? "" : "; " + judged.notes);
             rec.results[side.slot] = judged;
             if (onEvent) onEvent({BatteryEvent::Kind::TestFinished, side.slot, i, n, test.id, {}, judged});
         }
+        if (rec.results.size() == sides.size()) {
+            for (const auto& side : sides) {
+                metrics[side.slot].push_back(testMetrics[side.slot]);
+                itl[side.slot].insert(itl[side.slot].end(), testItl[side.slot].begin(), testItl[side.slot].end());
+            }
+            everySide.push_back(rec);
+        }
+        // A test only some sides finished (cancelled in between) stays in the document, listed as
+        // not run on the others, but out of every total.
         if (!rec.results.empty()) out.run.tests.push_back(std::move(rec));
     }
     for (const auto& side : sides) {
-        out.run.totals[side.slot] = batteryTotals(out.run.tests, side.slot);
+        out.run.totals[side.slot] = batteryTotals(everySide, side.slot);
         out.speed[side.slot] = speedStats(metrics[side.slot], itl[side.slot]);
     }
     return out;

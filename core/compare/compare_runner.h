@@ -82,7 +82,9 @@ struct BatterySide {
 BatterySide engineSide(LoadedModel& model, const RunSettings& settings);
 
 // Runs every test on every side, test by test (A then B, one at a time so timings don't
-// interfere). Stops between tokens on `stop` and returns what finished (cancelled = true).
+// interfere). Stops between tokens on `stop` and returns what finished (cancelled = true): a test
+// some sides finished is kept in run.tests, but the totals and the speed statistics cover only the
+// tests every side finished, so that A and B are compared over the same tests (run.partial()).
 BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Battery& battery, const BatteryCallback& onEvent = {},
                                std::stop_token stop = {});
 // runBatterySides over engineSide of each model.

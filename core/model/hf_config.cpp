@@ -29,6 +29,17 @@ std::string_view architectureName(Architecture a) noexcept {
     return "unknown";
 }
 
+std::string_view transformersConfigClass(Architecture a) noexcept {
+    switch (a) {
+        case Architecture::Llama: return "LlamaConfig";
+        case Architecture::Qwen2: return "Qwen2Config";
+        case Architecture::Qwen3: return "Qwen3Config";
+        case Architecture::Mistral: return "MistralConfig";
+        case Architecture::Unknown: break;
+    }
+    return "PretrainedConfig";
+}
+
 std::string_view quantMethodName(QuantMethod m) noexcept {
     switch (m) {
         case QuantMethod::None: return "none";
@@ -399,7 +410,10 @@ ModelConfig parseModelConfig(std::string_view jsonText, const fs::path& source) 
     }
     c.rmsNormEps = optionalValue<double>(j, "rms_norm_eps", c.rmsNormEps, source);
     c.rope = parseRope(j, c, source);
+    // Absent: false, as transformers' LlamaConfig, Qwen2Config, Qwen3Config and MistralConfig
+    // default it (only the base PretrainedConfig defaults to true, and no supported model uses it).
     c.tieWordEmbeddings = optionalValue<bool>(j, "tie_word_embeddings", false, source);
+    if (const auto it = j.find("tie_word_embeddings"); it == j.end() || it->is_null()) c.tieWordEmbeddingsDefaulted = true;
     c.attentionBias = c.architecture == Architecture::Qwen2 || optionalValue<bool>(j, "attention_bias", false, source);
     c.qkNorm = c.architecture == Architecture::Qwen3;
     parseSlidingWindow(j, c, source);

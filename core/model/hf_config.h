@@ -13,6 +13,9 @@ namespace awq {
 
 enum class Architecture { Llama, Qwen2, Qwen3, Mistral, Unknown };
 std::string_view architectureName(Architecture a) noexcept;  // "llama", "qwen2", ...
+// transformers' config class of the architecture ("LlamaConfig", "Qwen3Config"; "PretrainedConfig"
+// for Unknown): the class whose defaults fill the keys config.json leaves out.
+std::string_view transformersConfigClass(Architecture a) noexcept;
 
 // Rotary embedding parameters, normalised as transformers' RotaryEmbeddingConfigMixin
 // (modeling_rope_utils.py, standardize_rope_params) reads them from either config style:
@@ -74,6 +77,7 @@ struct ModelConfig {
     double rmsNormEps = 1e-6;
     RopeConfig rope;
     bool tieWordEmbeddings = false;
+    bool tieWordEmbeddingsDefaulted = false;  // config.json has no tie_word_embeddings: the config class's default (false)
     bool attentionBias = false;     // q/k/v bias (always on for Qwen2)
     bool qkNorm = false;            // Qwen3 q_norm / k_norm
     std::optional<int> slidingWindow;     // window size (tokens) of the layers that use one

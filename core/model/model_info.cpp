@@ -128,8 +128,20 @@ void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
         throw Error("config.json says " + std::to_string(c.numLayers) + " layers but the weights hold " +
                         (hasPast ? "more" : "fewer"),
                     where, "the config does not match the weights: use the config.json that came with them");
-    if (!c.tieWordEmbeddings && !store.find("lm_head.weight"))
-        throw Error("lm_head.weight is missing and tie_word_embeddings is false", m.folder, "re-download the weights");
+    if (!c.tieWordEmbeddings && !store.find("lm_head.weight")) {
+        // Untied without an output matrix. Which of the two is wrong only the model's source knows:
+        // the message names the key (and whether config.json left it to the default) and both fixes.
+        const std::string configClass(transformersConfigClass(c.architecture));
+        const std::string setting =
+            c.tieWordEmbeddingsDefaulted ? "tie_word_embeddings is missing, so transformers takes " + configClass +
+                                               "'s default, false (untied; only the base PretrainedConfig defaults to true)"
+                                         : "\"tie_word_embeddings\": false";
+        throw Error(setting + ", and lm_head.weight is absent from the weights (" + m.folder.string() +
+                        "): transformers would leave lm_head at random values",
+                    where,
+                    "add \"tie_word_embeddings\": true to config.json if the model's source ties its embeddings; "
+                    "otherwise the weights are incomplete: re-download them");
+    }
     checkLayerShapes(m, store);
 }
 

@@ -10,6 +10,7 @@
 #include "core/quant/detail/checkpoint_layout.h"
 #include "core/quant/detail/job_journal.h"
 #include "core/quant/detail/job_limits.h"
+#include "core/quant/detail/job_settings.h"
 #include "core/quant/detail/layer_quantizer.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
@@ -60,46 +61,10 @@ Error jobError(const std::exception& e, const std::string& where, bool cuda, con
     return Error("quantization failed" + where + ": " + what, work, "--resume continues from the first unfinished layer once the cause is fixed");
 }
 
-json settingsJson(const QuantizeSettings& s, const ModelInfo& source) {
-    json files = json::array();
-    for (const auto& f : s.calibrationFiles) files.push_back(f.string());
-    json j = {{"method", quantMethodChoiceName(s.method)},
-            {"bits", 4},
-            {"group_size", s.groupSize},
-            {"zero_point", true},
-            {"samples", s.samples},
-            {"seqlen", s.seqlen},
-            {"calibration_files", files},
-            {"source_fingerprint", source.fingerprint}};
-    // Only a non-default grid is recorded, so journals written before the grid was a setting still resume.
-    if (s.method == QuantMethodChoice::Awq && s.gridRatios != quant::kFullRatioGrid) j["grid_ratios"] = s.gridRatios;
-    if (s.method == QuantMethodChoice::Gptq) {
-        j["act_order"] = s.actOrder;
-        j["damp_percent"] = s.dampPercent;
-        if (s.sym) j["sym"] = true;  // only when set, so journals written before it was a setting still resume
-    }
-    return j;
-}
-
-// The settings in which a journal's job and this one differ, as "samples 8, now 32; seqlen 64, now
-// 256" (the flags' names; the source model named by its fingerprint).
-std::string settingsDifferences(const json& was, const json& now) {
-    std::string out;
-    auto keys = was.is_object() ? was : json::object();
-    if (now.is_object()) keys.update(now);
-    for (const auto& [key, unused] : keys.items()) {
-        const json a = was.is_object() && was.contains(key) ? was[key] : json(), b = now.is_object() && now.contains(key) ? now[key] : json();
-        if (a == b) continue;
-        const auto text = [](const json& v) { return v.is_null() ? std::string("unset") : v.is_string() ? v.get<std::string>() : v.dump(); };
-        out += (out.empty() ? "" : "; ") + key + " " + text(a) + ", now " + text(b);
-    }
-    return out;
-}
-
 // The summary of a job that wrote everything and was stopped before its final rename, or nullopt
 // when the work folder is not that. The record is written after the last model file and the index,
 // atomically: its presence means the model is complete. The record must be of this job (same
-// settings) and its index must open with every shard it names.
+// settings, calibration text unchanged) and its index must open with every shard it names.
 std::optional<QuantizeSummary> finishedJob(const QuantizedModelWriter& writer, const json& jobSettings, int layers) {
     const fs::path recordFile = writer.recordFile();
     std::error_code ec;
@@ -108,9 +73,8 @@ std::optional<QuantizeSummary> finishedJob(const QuantizedModelWriter& writer, c
     if (!record.is_object() || !record.contains("finished") || !record.contains("settings") || !record.contains("layers") ||
         !record["layers"].is_array() || int(record["layers"].size()) != layers)
         throw Error("the record of the finished job is incomplete", recordFile, "delete the .partial folder and start over");
-    if (record["settings"] != jobSettings)
-        throw Error("the finished job used other settings or another source model", writer.workFolder(),
-                    "resume with the same settings, or delete the folder to start over");
+    for (const auto& w : quant::checkResumeSettings(record["settings"], jobSettings, writer.workFolder(), "the finished job"))
+        log::warn("quantize: " + w);
     writer.checkWorkFolderComplete();
     fs::remove(writer.journalFile(), ec);  // killed between writing the record and removing the journal
 
@@ -167,6 +131,7 @@ private:
     const ModelInfo& source() const { return inputs_ ? inputs_->source : *ownSource_; }
     int layers() const { return config().numLayers; }
 
+    void resolveCalibrationFiles();  // the settings' files, or the bundled default
     void prepareCalibration();
     void lockWorkFolder();
     void prepareActivations();
@@ -187,6 +152,7 @@ private:
     std::optional<FolderLock> workLock_;  // held from prepare() on: one job a work folder
     quant::JobJournal journal_;
     json jobSettings_;
+    std::vector<std::string> resumeWarnings_;  // e.g. an old journal cannot vouch for the calibration text
     int resumeFrom_ = 0;
 
     at::Device device_{at::kCPU};
@@ -226,7 +192,8 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
 
     const fs::path& work = writer_.workFolder();
     requireWritableFolder(work.parent_path());  // read-only, not permitted, a file in the way: before any work
-    jobSettings_ = settingsJson(s_, source());
+    resolveCalibrationFiles();
+    jobSettings_ = quant::jobSettingsJson(s_, source(), quant::calibrationInputs(calibFiles_));
     if (writer_.hasWorkFolder()) {
         lockWorkFolder();  // before anything reads or removes what is in it
         if (writer_.workFolderHoldsNothing()) {
@@ -245,9 +212,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
             return done;
         }
         journal_.load();
-        if (journal_.settings() != jobSettings_)
-            throw Error("the interrupted job used other settings or another source model (" + settingsDifferences(journal_.settings(), jobSettings_) + ")",
-                        work, "resume with the same settings, or delete the folder to start over");
+        resumeWarnings_ = quant::checkResumeSettings(journal_.settings(), jobSettings_, work, "the interrupted job");
     } else {
         writer_.createWorkFolder();
         lockWorkFolder();
@@ -278,22 +243,30 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     return std::nullopt;
 }
 
-void QuantizeJob::prepareCalibration() {
+void QuantizeJob::resolveCalibrationFiles() {
     if (inputs_) {
         calibFiles_ = inputs_->calibrationFiles;
+        return;
+    }
+    calibFiles_ = s_.calibrationFiles;
+    if (calibFiles_.empty()) {
+        const auto def = defaultCalibrationFile();
+        if (def.empty()) throw Error("no calibration text given and the bundled default is missing", {}, "pass --calib FILE");
+        calibFiles_.push_back(def);
+    }
+}
+
+void QuantizeJob::prepareCalibration() {
+    if (inputs_) {
         calib_ = &inputs_->calibration;
     } else {
-        calibFiles_ = s_.calibrationFiles;
-        if (calibFiles_.empty()) {
-            const auto def = defaultCalibrationFile();
-            if (def.empty()) throw Error("no calibration text given and the bundled default is missing", {}, "pass --calib FILE");
-            calibFiles_.push_back(def);
-        }
         const auto tokenizer = Tokenizer::load(s_.model);
         ownCalib_ = buildCalibrationSet(tokenizer, loadCalibrationTexts(calibFiles_, s_.samples), s_.samples, s_.seqlen);
         calib_ = &*ownCalib_;
     }
-    for (const auto& w : calib_->warnings) {
+    auto warnings = resumeWarnings_;
+    warnings.insert(warnings.end(), calib_->warnings.begin(), calib_->warnings.end());
+    for (const auto& w : warnings) {
         log::warn("quantize: " + w);
         emit({.kind = QuantizeEvent::Kind::Warning, .layers = layers(), .message = w});
     }

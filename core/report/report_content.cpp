@@ -1,6 +1,7 @@
 #include "core/report/report_content.h"
 
 #include "core/report/decode_roofline.h"
+#include "core/run/battery_scope.h"
 #include "core/util/format.h"
 
 #include <fmt/format.h>
@@ -395,8 +396,12 @@ void addBattery(const RunDocument& d, ReportContent& c) {
     const BatteryRun& b = *d.battery;
     std::vector<std::string> slots;
     for (const auto& [s, _] : b.totals) slots.push_back(s);
-    c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + format::counted(b.tests.size(), "test") + ")", 2,
-                               "battery"));
+    // A cancelled battery says so where its totals are read: they cover the tests every model finished.
+    const std::string partial = partialBatteryNote(b);
+    const std::string count = partial.empty() ? format::counted(b.tests.size(), "test")
+                                              : std::to_string(b.testsEverySideFinished()) + " of " + std::to_string(b.plannedTests) + " tests, partial";
+    c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + count + ")", 2, "battery"));
+    if (!partial.empty()) c.blocks.push_back(warning("Partial run: " + partial + "."));
     if (!b.source.empty()) c.blocks.push_back(paragraph("Source: " + b.source + "."));
 
     // The totals, as the team in the seeds compared their 4B and 8B models.

@@ -96,7 +96,9 @@ json batteryJson(const BatteryRun& b) {
     }
     json totals = json::object();
     for (const auto& [slot, t] : b.totals) totals[slot] = totalsJson(t);
-    return {{"name", b.name}, {"source", b.source}, {"tests", tests}, {"totals", totals}};
+    json j = {{"name", b.name}, {"source", b.source}, {"tests", tests}, {"totals", totals}};
+    if (b.plannedTests > 0) j["planned_tests"] = b.plannedTests;
+    return j;
 }
 
 json speedJson(const SpeedStats& s) {
@@ -381,6 +383,7 @@ BatteryRun batteryFrom(const Reader& r, const json& j) {
     BatteryRun b;
     r.read(j, "name", "battery", b.name);
     r.read(j, "source", "battery", b.source);
+    r.read(j, "planned_tests", "battery", b.plannedTests);
     if (const json* tests = r.list(j, "tests", "battery"))
         for (std::size_t i = 0; i < tests->size(); ++i) {
             const std::string w = "battery.tests[" + std::to_string(i) + "]";
@@ -658,6 +661,16 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
         }
     d.preservedJson = std::string(text);
     return d;
+}
+
+int BatteryRun::testsEverySideFinished() const {
+    int n = 0;
+    for (const auto& t : tests) {
+        bool all = !totals.empty();
+        for (const auto& [slot, _] : totals) all = all && t.results.count(slot);
+        n += all ? 1 : 0;
+    }
+    return n;
 }
 
 ArenaConversation ArenaRun::totals() const {

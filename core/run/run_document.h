@@ -100,8 +100,15 @@ struct BatteryTotals {                     // battery.totals.X
 
 struct BatteryRun {                        // battery
     std::string name, source;
-    std::vector<TestRecord> tests;
-    std::map<std::string, BatteryTotals> totals;
+    std::vector<TestRecord> tests;         // a cancelled run keeps a test one side finished, listed, not totalled
+    std::map<std::string, BatteryTotals> totals;  // over the tests every side finished: like with like
+    int plannedTests = 0;                  // planned_tests: the battery's size (0: not recorded, older documents)
+
+    // Tests with a result from every side of `totals` (what the totals count).
+    int testsEverySideFinished() const;
+    // Stopped before every planned test ran on every side: totals and speed cover fewer tests
+    // than the battery has, and whatever shows them must say so.
+    bool partial() const { return plannedTests > 0 && testsEverySideFinished() < plannedTests; }
 };
 
 struct SpeedStats {                        // speed.X

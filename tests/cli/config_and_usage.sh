@@ -43,7 +43,15 @@ expect 1 "--context: must be a positive number, not -5" "$CLI" models show "$M/q
 expect 1 "--gpus: must be a positive number, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
-expect 1 "--max-new: must be 0 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
+expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
+# Counts of the generate family are 1 or more at parse: --max-new 0 generated nothing and exited 0.
+expect 1 "--max-new: must be a whole number of 1 or more, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new 0
+expect 1 "--max-new: must be a whole number of 1 or more, not 2.5" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new 2.5
+expect 1 "--max-new: must be a whole number of 1 or more, not 0" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --max-new 0
+expect 1 "--stride: must be a whole number of 1 or more, not 0" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --stride 0
+expect 1 "--max-new: must be a whole number of 1 or more, not 0" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --max-new 0
+expect 1 "--min-requests: must be a whole number of 1 or more, not 0" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --min-requests 0
+expect 1 "--stride: must be a whole number of 1 or more, not 0" "$CLI" eval ppl --model "$M/tinystories-qwen3-7m" --text "$SHARED/data/eval-stories.txt" --stride 0
 expect 1 "--repetition-penalty: must be a positive number, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --repetition-penalty 0
 expect 1 "--repetition-penalty: must be a positive number, not -1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --repetition-penalty -1
 expect 1 "A subcommand is required" "$CLI"

@@ -16,6 +16,10 @@ Kill points (one per run of the chain, in this order):
 The last two are caught by watching the .partial folder, so a very fast final phase can slip past
 the watcher; that kill is then reported as missed (the test still checks the outputs) rather than
 failing at random. The other five follow the job's --json-progress events and always happen.
+
+Then a job killed after its first layer is resumed after its calibration file was edited under the
+same name: --resume must refuse (exit 2), naming the file and the way out, and a --resume with
+another --samples must name the flag (it named the journal key).
 """
 import hashlib
 import json
@@ -61,9 +65,9 @@ def run_to_end(out, resume=False):
         sys.exit(f"kill_resume: FAIL: {' '.join(cmd)} exited {r.returncode}: {r.stderr}")
 
 
-def kill_on_event(out, resume, matches):
+def kill_on_event(out, resume, matches, args=ARGS):
     """Starts the job and SIGKILLs it at the first progress event for which matches(event) holds."""
-    cmd = [cli] + ARGS + ["--out", str(out)] + (["--resume"] if resume else [])
+    cmd = [cli] + args + ["--out", str(out)] + (["--resume"] if resume else [])
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in p.stdout:
         if line.startswith("{") and matches(json.loads(line)):
@@ -152,6 +156,30 @@ event_kills = {"calibration", "layer write", "ctrl+c", "layer done", "scale sear
 if event_kills & set(missed):
     print(f"kill_resume: FAIL: the job ended before kill points {sorted(event_kills & set(missed))}")
     failed = True
+
+# The calibration text edited under the same name between the kill and the --resume.
+edited_calib = work / "calib-edited.txt"
+shutil.copyfile(calib, edited_calib)
+edited_args = [edited_calib if a == calib else a for a in ARGS]
+edited_args = [str(a) for a in edited_args]
+edited_out = work / "calib-edited"
+if not kill_on_event(edited_out, False, lambda e: e["event"] == "layer_done" and e["layer"] == 0, edited_args):
+    print("kill_resume: FAIL: the edited-calibration job ended before its first layer was done")
+    failed = True
+with open(edited_calib, "a") as f:
+    f.write("\nA story added after the job began, under the same file name.\n")
+r = subprocess.run([cli] + edited_args + ["--out", str(edited_out), "--resume"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+want = f"{edited_calib}: the interrupted job's calibration text changed since it began"
+if r.returncode != 2 or want not in r.stderr or "start afresh without --resume" not in r.stderr:
+    print(f"kill_resume: FAIL: --resume after the calibration text changed: exit {r.returncode} (want 2), stderr: {r.stderr}")
+    failed = True
+samples_at = edited_args.index("--samples") + 1
+other_samples = edited_args[:samples_at] + ["4"] + edited_args[samples_at + 1:]
+r = subprocess.run([cli] + other_samples + ["--out", str(edited_out), "--resume"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+if r.returncode != 2 or "(--samples 8, now 4)" not in r.stderr:
+    print(f"kill_resume: FAIL: --resume with another --samples: exit {r.returncode} (want 2, naming --samples), stderr: {r.stderr}")
+    failed = True
+
 if failed:
     sys.exit(1)
 print(f"kill_resume: ok ({len(expected)} files identical after {len(kills) - len(missed)} kills"

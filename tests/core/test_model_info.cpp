@@ -500,6 +500,49 @@ private Q_SLOTS:
         QVERIFY(test::errorMessageOf([&] { parseModelConfig(good, "/m/config.json"); }).isEmpty());
     }
 
+    // A tied model whose config.json lost tie_word_embeddings (its weights hold only the embedding):
+    // the error blamed the weights ("lm_head.weight is missing", on the folder). It names config.json,
+    // the missing key and the default transformers then takes (Qwen3Config: false; the base
+    // PretrainedConfig's true does not apply), and both fixes. The loader keeps that default: a folder
+    // that is untied and complete loads without the key, as in transformers.
+    void missingTieWordEmbeddingsNamesTheKey() {
+        const fs::path tied = tmp("no-tie-key");
+        fs::create_directories(tied);
+        for (const auto& e : fs::directory_iterator(test::modelDir("tinystories-qwen3-7m"))) fs::copy_file(e.path(), tied / e.path().filename());
+        std::string config = fixtureConfig();
+        const auto at = config.find("\"tie_word_embeddings\"");
+        QVERIFY(at != std::string::npos);
+        config.erase(at, config.find(',', at) + 1 - at);
+        std::ofstream(tied / "config.json", std::ios::trunc) << config;
+        QString msg = test::errorMessageOf([&] { describeModel(tied); });
+        QVERIFY2(msg.startsWith(QString::fromStdString((tied / "config.json").string()) +
+                                ": tie_word_embeddings is missing, so transformers takes Qwen3Config's default, false (untied; only the base "
+                                "PretrainedConfig defaults to true), and lm_head.weight is absent from the weights"),
+                 qPrintable(msg));
+        QVERIFY2(msg.contains("(add \"tie_word_embeddings\": true to config.json if the model's source ties its embeddings; otherwise the weights "
+                              "are incomplete: re-download them)"), qPrintable(msg));
+
+        // Said false: the message quotes the value instead.
+        std::ofstream(tied / "config.json", std::ios::trunc) << configWithValue(fixtureConfig(), "tie_word_embeddings", "false");
+        msg = test::errorMessageOf([&] { describeModel(tied); });
+        QVERIFY2(msg.startsWith(QString::fromStdString((tied / "config.json").string()) +
+                                ": \"tie_word_embeddings\": false, and lm_head.weight is absent from the weights"),
+                 qPrintable(msg));
+
+        // Untied and complete without the key: loads, untied, the default recorded.
+        const fs::path untied = reshardedCopy(test::modelDir("qwen2-random"), tmp("untied-no-key"));
+        std::ifstream in(test::modelDir("qwen2-random") / "config.json");
+        std::string qwen2((std::istreambuf_iterator<char>(in)), {});
+        const auto key = qwen2.find("\"tie_word_embeddings\"");
+        QVERIFY(key != std::string::npos);
+        qwen2.erase(key, qwen2.find(',', key) + 1 - key);
+        std::ofstream(untied / "config.json", std::ios::trunc) << qwen2;
+        const auto info = describeModel(untied);
+        QVERIFY(!info.config.tieWordEmbeddings);
+        QVERIFY(info.config.tieWordEmbeddingsDefaulted);
+        QVERIFY(!describeModel(test::modelDir("qwen2-random")).config.tieWordEmbeddingsDefaulted);
+    }
+
     // Issue 17, item 11: a value of the wrong type is refused naming config.json and the key, not read
     // as its default ("tie_word_embeddings": "true" read as false ended in "lm_head.weight is missing"
     // on the folder); token ids are checked strictly, in generation_config.json too.

@@ -1,6 +1,7 @@
 #include "ui/compare/battery_view.h"
 
 #include "core/compare/battery_answers.h"
+#include "core/run/battery_scope.h"
 #include "ui/compare/answer_pane.h"
 #include "ui/compare/failure_catalog_view.h"
 #include "ui/util/path_text.h"
@@ -111,6 +112,11 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     totalsTitle_ = new QLabel(tr("<b>Totals</b>"));
     totalsTitle_->setObjectName(QStringLiteral("batteryTotalsTitle"));
     layout->addWidget(totalsTitle_);
+    partialNote_ = new QLabel;
+    partialNote_->setObjectName(QStringLiteral("batteryPartialNote"));
+    partialNote_->setWordWrap(true);
+    partialNote_->hide();
+    layout->addWidget(partialNote_);
     layout->addWidget(totals_);
 
     setModelNames(tr("A"), tr("B"));
@@ -188,6 +194,7 @@ void BatteryView::begin(const Battery& battery) {
     progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
     progress_->setValue(0);
     progress_->setFormat(tr("%v of %m generations"));
+    partialNote_->hide();
     catalog_->showRun(shown_);
     showSelectedAnswers();
 }
@@ -246,6 +253,10 @@ void BatteryView::showOutcome(const BatteryOutcome& outcome) {
     for (int r = 0; r < tests_->rowCount() && r < static_cast<int>(outcome.run.tests.size()); ++r)
         for (const auto& [slot, result] : outcome.run.tests[static_cast<std::size_t>(r)].results) setResult(r, slot == "B" ? 1 : 0, result);
     for (const auto& [slot, totals] : outcome.run.totals) setTotals(slot == "B" ? 1 : 0, totals);
+    // Stopped early: the totals compare the tests both models finished, and the page says so.
+    const std::string partial = partialBatteryNote(outcome.run);
+    partialNote_->setText(tr("Partial run: %1.").arg(QString::fromStdString(partial)));
+    partialNote_->setVisible(!partial.empty());
 }
 
 }  // namespace awq::ui

@@ -77,6 +77,7 @@ private:
     QTableWidget* totals_ = nullptr;
     QString names_[2];
     QLabel* totalsTitle_ = nullptr;
+    QLabel* partialNote_ = nullptr;   // a cancelled battery: which tests the totals compare
     int finished_ = 0;
 };
 

@@ -7,7 +7,9 @@ namespace awq::ui {
 
 class QuantizePage;
 
-// Returns false (and logs why) when the job cannot start or does not finish within `timeoutMs`.
+// Waits for the page's pre-flight and job through their signals (preflightChecked, jobFinished /
+// jobFailed), all within `timeoutMs`. Returns false and logs why when the pre-flight refuses the
+// job, the job fails or does not start, or the time runs out (the job is then cancelled).
 bool runQuantizeDemo(QuantizePage& page, const QString& sourcePath, const QString& outputFolder, int timeoutMs);
 
 }  // namespace awq::ui

@@ -454,14 +454,16 @@ void QuantizePage::refreshPreflight() {
         preflightRunner_->discard();
         preflight_->showUnavailable(source_->currentPath().isEmpty() ? tr("Choose a source model to check the job.") : tr("Choose an output folder."));
         startWhenChecked_ = false;
-    } else {
-        // Reading the model's headers and tokenizing the calibration text takes a moment: off the GUI thread.
-        using Checked = std::shared_ptr<const QuantizePreflight>;
-        const QuantizeSettings s = currentSettings();
-        preflightRunner_->replace<Checked>(
-            [s](std::stop_token, const JobRunner::Post&) { return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s)); },
-            [this, s](JobDone<Checked> done) { onPreflightDone(s, done.value.value_or(nullptr), done.error); });
+        updateControls();
+        Q_EMIT preflightChecked();
+        return;
     }
+    // Reading the model's headers and tokenizing the calibration text takes a moment: off the GUI thread.
+    using Checked = std::shared_ptr<const QuantizePreflight>;
+    const QuantizeSettings s = currentSettings();
+    preflightRunner_->replace<Checked>(
+        [s](std::stop_token, const JobRunner::Post&) { return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s)); },
+        [this, s](JobDone<Checked> done) { onPreflightDone(s, done.value.value_or(nullptr), done.error); });
     updateControls();
 }
 
@@ -476,6 +478,7 @@ void QuantizePage::onPreflightDone(const QuantizeSettings& settings, std::shared
         preflight_->showUnavailable(tr("The check failed: %1").arg(error));
     }
     updateControls();
+    Q_EMIT preflightChecked();
     if (std::exchange(startWhenChecked_, false) && checked_) start();   // Start was pressed while this check ran
 }
 

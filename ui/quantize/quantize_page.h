@@ -91,6 +91,10 @@ public:
     QPlainTextEdit* jobLog() const { return log_; }
 
 Q_SIGNALS:
+    // A pre-flight verdict is shown (preflight()->canStart() is now this check's): after the check
+    // refreshPreflight started has returned, or at once from within refreshPreflight when there is
+    // nothing to check (no source or output chosen). The one way to wait for the asynchronous check.
+    void preflightChecked();
     void jobStarted();
     void jobFinished(const QString& output, const QString& source);
     void jobFailed(const QString& message, bool cancelled);

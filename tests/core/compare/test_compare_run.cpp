@@ -5,6 +5,7 @@
 #include "core/compare/compare_runner.h"
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
+#include "core/run/battery_scope.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
@@ -141,6 +142,47 @@ private Q_SLOTS:
         QVERIFY(out.cancelled);
         QVERIFY(out.run.tests.size() < 16);
         QCOMPARE(out.run.totals.at("A").tests, int(out.run.tests.size()));
+    }
+
+    // Cancelled between A's and B's answer to a test (A has 3 tests, B 2): the totals and the speed
+    // compare the 2 tests both finished (they compared 3 against 2: "total time -35%"), the half-run
+    // test stays listed, and the battery says it is partial and how far it got.
+    void cancelBetweenSidesTotalsLikeWithLike() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        auto b = loadModelForRun("B", test::modelDir("tinystories-qwen3-7m-awq"), engineOptionsFor(settings_));
+        std::stop_source stop;
+        const Battery battery = loadDefaultBattery();
+        const auto out = runBattery({&a, &b}, battery, settings_, [&](const BatteryEvent& e) {
+            if (e.kind == BatteryEvent::Kind::TestFinished && e.slot == "A" && e.test == 2) stop.request_stop();
+        }, stop.get_token());
+        QVERIFY(out.cancelled);
+        QCOMPARE(out.run.tests.size(), std::size_t(3));
+        QVERIFY(out.run.tests[2].results.count("A") && !out.run.tests[2].results.count("B"));
+        QCOMPARE(out.run.plannedTests, int(battery.tests.size()));
+        QCOMPARE(out.run.testsEverySideFinished(), 2);
+        QVERIFY(out.run.partial());
+        for (const char* slot : {"A", "B"}) {
+            QCOMPARE(out.run.totals.at(slot).tests, 2);
+            QCOMPARE(out.speed.at(slot).requests, 2);
+            QCOMPARE(out.run.totals.at(slot).totalSeconds,
+                     out.run.tests[0].results.at(slot).seconds + out.run.tests[1].results.at(slot).seconds);
+        }
+        const std::string note = partialBatteryNote(out.run);
+        QCOMPARE(note, "cancelled after 2 of " + std::to_string(battery.tests.size()) +
+                           " tests: the totals and speed compare the 2 tests both models finished (a test only one of them finished is listed, not counted)");
+
+        // Written and read back, the document keeps the planned count (the report and the CLI read it).
+        RunDocument doc = newRunDocument("compare", settings_);
+        doc.battery = out.run;
+        doc.cancelled = true;
+        const RunDocument back = runDocumentFromJson(runDocumentToJson(doc), "run.json");
+        QCOMPARE(back.battery->plannedTests, int(battery.tests.size()));
+        QCOMPARE(partialBatteryNote(*back.battery), note);
+        // A whole run is not partial.
+        BatteryRun whole = out.run;
+        whole.tests.resize(2);
+        whole.plannedTests = 2;
+        QVERIFY(!whole.partial() && partialBatteryNote(whole).empty());
     }
 
     // A "chat" test on a model without a chat template runs through the plain-text fallback (vLLM

@@ -82,6 +82,7 @@ RunDocument fullDocument() {
     br.tests.push_back(t);
     br.totals["A"] = batteryTotals(br.tests, "A");
     br.totals["B"] = batteryTotals(br.tests, "B");
+    br.plannedTests = int(br.tests.size());
     d.battery = br;
     d.speed["A"] = {16, 1536, 240.0, stats(12), stats(4), stats(4), stats(400), 123456};
     d.speed["B"] = d.speed["A"];

@@ -282,7 +282,7 @@ private Q_SLOTS:
         auto otherSettings = parts;
         otherSettings.samples = 4;
         const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherSettings); });
-        QVERIFY2(differs.contains("(samples " + QString::number(parts.samples) + ", now 4)"), qPrintable(differs));
+        QVERIFY2(differs.contains("(--samples " + QString::number(parts.samples) + ", now 4)"), qPrintable(differs));  // the flag, not the journal key
         const auto summary = runQuantizeJob(parts);
         QCOMPARE(summary.resumedFromLayer, 3);
         QCOMPARE(summary.perLayer.size(), std::size_t(8));
@@ -315,6 +315,74 @@ private Q_SLOTS:
         QCOMPARE(record["source"]["fingerprint"].get<std::string>(), describeModel(test::modelDir("tinystories-qwen3-7m")).fingerprint);
         QCOMPARE(record["settings"]["method"].get<std::string>(), std::string("awq"));
         QCOMPARE(record["layers"].size(), std::size_t(8));
+    }
+
+    // A --resume after the calibration text changed under the same file name: refused, naming the
+    // file and the way out (it resumed silently, the remaining layers calibrated on the other text).
+    // Restored, the job resumes. A journal written before the text was hashed still resumes, with a
+    // warning that nothing vouches for the text. Other settings are named by their flags.
+    void changedCalibrationTextIsRefusedOnResume() {
+        const fs::path calib = tmp("calib-edited.txt");
+        fs::copy_file(test::dataFile("calib-stories.txt"), calib);
+        auto job = smallJob(tmp("calib-edited"), QuantMethodChoice::Awq);
+        job.calibrationFiles = {calib};
+        job.gridRatios = 2;
+        const auto stopAfterLayer = [](std::stop_source& stop, int layer) {
+            return [&stop, layer](const QuantizeEvent& e) {
+                if (e.kind == QuantizeEvent::Kind::LayerDone && e.layer == layer) stop.request_stop();
+            };
+        };
+        std::stop_source first;
+        QVERIFY(runQuantizeJob(job, stopAfterLayer(first, 1), first.get_token()).cancelled);
+
+        const std::string original = fileBytes(calib);
+        std::ofstream(calib, std::ios::app) << "\nA story added after the job began, under the same file name.\n";
+        job.resume = true;
+        const fs::path work = partialFolderFor(job.output);
+        const QString changed = test::errorMessageOf([&] { runQuantizeJob(job); });
+        QVERIFY2(changed.startsWith(QString::fromStdString(calib.string()) + ": the interrupted job's calibration text changed since it began"),
+                 qPrintable(changed));
+        QVERIFY2(changed.contains("restore the file as it was when the job began, or start afresh without --resume (delete " +
+                                  QString::fromStdString(work.string())),
+                 qPrintable(changed));
+        QCOMPARE(QuantizedModelWriter(job.output).layerFilesWritten(), 2);  // nothing of the job was touched
+
+        auto otherGrid = job;
+        otherGrid.gridRatios = 3;
+        const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherGrid); });
+        QVERIFY2(differs.contains("(--grid 2, now 3)"), qPrintable(differs));
+
+        std::ofstream(calib, std::ios::binary | std::ios::trunc) << original;
+        std::vector<std::string> warnings;
+        const auto collectWarnings = [&](std::stop_source* stop, int layer) {
+            return [&warnings, stop, layer](const QuantizeEvent& e) {
+                if (e.kind == QuantizeEvent::Kind::Warning) warnings.push_back(e.message);
+                if (stop && e.kind == QuantizeEvent::Kind::LayerDone && e.layer == layer) stop->request_stop();
+            };
+        };
+        std::stop_source second;
+        const auto restored = runQuantizeJob(job, collectWarnings(&second, 3), second.get_token());
+        QVERIFY(restored.cancelled);
+        QCOMPARE(restored.resumedFromLayer, 2);
+        QVERIFY(warnings.empty());
+
+        // The journal records the file's absolute path and content hash, and the given name.
+        const fs::path journalFile = QuantizedModelWriter(job.output).journalFile();
+        auto journal = nlohmann::json::parse(fileBytes(journalFile));
+        QCOMPARE(journal["settings"]["calibration_inputs"][0]["file"].get<std::string>(), fs::absolute(calib).lexically_normal().string());
+        QCOMPARE(journal["settings"]["calibration_inputs"][0]["sha256"].get<std::string>().size(), std::size_t(64));
+        QCOMPARE(journal["settings"]["calibration_files"][0].get<std::string>(), calib.string());
+
+        // A journal of an older version (no calibration_inputs) resumes, and says what it cannot check.
+        journal["settings"].erase("calibration_inputs");
+        std::ofstream(journalFile, std::ios::trunc) << journal.dump(2);
+        const auto done = runQuantizeJob(job, collectWarnings(nullptr, -1));
+        QVERIFY(!done.cancelled);
+        QCOMPARE(done.resumedFromLayer, 4);
+        QCOMPARE(warnings.size(), std::size_t(1));
+        QVERIFY2(warnings[0].find("records only the calibration files' names, not their content: if " + calib.string() + " changed") !=
+                     std::string::npos,
+                 warnings[0].c_str());
     }
 
     // Issue 17, item 3: killed after the last write but before the final rename, the .partial folder

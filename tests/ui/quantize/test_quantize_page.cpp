@@ -12,6 +12,7 @@
 #include "ui/quantize/memory_chart.h"
 #include "ui/util/model_picker.h"
 #include "ui/quantize/preflight_view.h"
+#include "ui/quantize/quantize_demo.h"
 #include "ui/quantize/quantize_page.h"
 #include "ui/shell/log_panel.h"
 #include "ui/shell/app_settings.h"
@@ -458,6 +459,30 @@ private Q_SLOTS:
         p.actOrderCheck()->setChecked(false);
         p.symmetricCheck()->setChecked(false);
         p.dampSpin()->setValue(1.0);
+    }
+
+    // The screenshot's demo (awqbench --page quantize --screenshot) on a page whose verdict is still
+    // a "Choose ..." one: it waits for the pre-flight it starts (through preflightChecked), then for
+    // the job. It read the verdict at once and gave up: "pre-flight says Choose a source model".
+    void screenshotDemoWaitsForThePreflight() {
+        QuantizePage& p = page();
+        p.outputEdit()->clear();
+        p.refreshPreflight();
+        QVERIFY(!p.preflight()->canStart());
+        QVERIFY(p.preflight()->verdict().contains(QLatin1String("Choose")) || p.preflight()->details().contains(QLatin1String("Choose")));
+        const fs::path out = toPath(tmp_.path()) / "demo-out" / "tinystories-qwen3-7m-awq";
+        QSignalSpy checked(&p, &QuantizePage::preflightChecked);
+        QVERIFY(runQuantizeDemo(p, toQString(library() / kDemo), toQString(out), 180000));
+        QVERIFY(checked.count() >= 1);
+        QVERIFY(fs::exists(out / "config.json"));
+        QVERIFY(!p.isRunning());
+        // A demo the pre-flight refuses (a file where the output's folder should be) starts nothing.
+        const fs::path blocker = toPath(tmp_.path()) / "demo-out" / "a-file";
+        std::ofstream(blocker) << "in the way";
+        QSignalSpy started(&p, &QuantizePage::jobStarted);
+        QVERIFY(!runQuantizeDemo(p, toQString(library() / kDemo), toQString(blocker / "tinystories-qwen3-7m-awq"), 60000));
+        QCOMPARE(started.count(), 0);
+        QVERIFY2(!p.preflight()->canStart(), qPrintable(p.preflight()->verdict()));
     }
 };
 
