@@ -122,8 +122,15 @@ void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSetting
     } else
         config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", s.groupSize},
                                           {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
-    if (config.contains("torch_dtype")) config["torch_dtype"] = "float16";
-    else config["dtype"] = "float16";
+    // transformers >= 4.56 writes "dtype", older versions "torch_dtype", and some configs carry both:
+    // every one present says float16 (the AWQ / GPTQ kernels' activations), or "dtype" where none is.
+    bool dtypeSaid = false;
+    for (const char* key : {"torch_dtype", "dtype"})
+        if (config.contains(key)) {
+            config[key] = "float16";
+            dtypeSaid = true;
+        }
+    if (!dtypeSaid) config["dtype"] = "float16";
     writeFileAtomically(work_ / "config.json", config.dump(2) + "\n");
 }
 

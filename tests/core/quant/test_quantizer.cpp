@@ -186,6 +186,7 @@ private Q_SLOTS:
         writeSafetensors(model / "model.safetensors", tensors, {{"format", "pt"}});
         config["num_key_value_heads"] = heads;
         config["dtype"] = "float32";
+        config["torch_dtype"] = "float32";  // both spellings, as some configs carry them
         std::ofstream(model / "config.json") << config.dump(2);
         for (const char* side : {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "chat_template.jinja"})
             fs::copy_file(from / side, model / side);
@@ -199,6 +200,9 @@ private Q_SLOTS:
         job.seqlen = 64;
         const auto summary = runQuantizeJob(job);
         QVERIFY(fileBytes(model / "model.safetensors") == before);
+        const auto writtenConfig = nlohmann::json::parse(fileBytes(tmp("qwen2-f32-mha-awq") / "config.json"));
+        QCOMPARE(writtenConfig.value("dtype", ""), std::string("float16"));
+        QCOMPARE(writtenConfig.value("torch_dtype", ""), std::string("float16"));
         // The v -> o fold ran (a ratio for it), and the written v bias carries it: not the source's bias.
         QVERIFY(summary.perLayer.at(0).scaleRatios.at(1) >= 0);
         const auto out = TensorStore::openFolder(tmp("qwen2-f32-mha-awq"));
