@@ -75,6 +75,17 @@ namespace {
 //     the same idea again, each thread's first 2 (or 4) words of x and of the norm weight loaded
 //     before the sums are added up (8-byte spills; 4 words: up to 58): 526.7-527.9 (517.7-519.1)
 //     tok/s against 531.0-531.3. Whatever the second round trip costs, registers cost more here.
+//   Dropped in session 27 (H200, engine_bench --only awq --batches 1,8 --prompts 128,2048
+//     --new-tokens 32 --repeat 2, three interleaved rounds, one build switched by environment): the
+//     producer warp pulling the next linear's first reads into L2 (cp.async.bulk.prefetch.L2 in 16
+//     KB pieces over the grid's lanes, strided over the next kernel's leading tiles and their
+//     scaleZeros rows) once its own weights were on the way. Batch 1 prompt 128, tok/s: none
+//     538.3-538.9; o pulling each gate|up block's first pair of tiles (17 MB) 520.8-521.7, half of
+//     each (8.5 MB) 531.5-533.1, the first two pairs 507.3-508.1; gate|up pulling down's last three
+//     chunks a tile (12.6 MB) 498.8-499.4; both 482.0-482.8. Batch 8 within the spread. Together
+//     with sessions 18 and 26 (the next GEMV's first stages from every producer; o's weights from
+//     the attention kernel): a bulk prefetch into L2 on this path costs more than the idle DRAM
+//     time it fills.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
