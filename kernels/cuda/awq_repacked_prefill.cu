@@ -308,6 +308,14 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // Session 24: 128 x 256 wgmma blocks (variant 5) for more than 128 rows (numbers at
 // awqRepackedPrefillGemmApplies below and in sm90/); at 128 rows they lose to 256 x 128 (gate|up 93
 // against 57 us: half the blocks).
+// Dropped in session 27 (H200, one build against one of the code before, same run): every kernel
+// of this path launched programmatically (the mma.sync kernel and the permuting pass waiting for
+// the kernel before, the wgmma kernel letting the split reduction's blocks be placed early, the
+// reduction waiting for it): awq_gemm_bench prefill, cold L2, us: o at 64 rows 16.2 against 14.9,
+// q|k|v at 16 rows 15.5 against 13.8, gate|up at 64 rows 36.7 against 39.5; engine_bench --only
+// awq: batch 32 prompt 128 5926 / 5947 tok/s against 5965 / 5975, TTFT at batch 16 prompt 2048
+// 842 / 866 ms against 795 / 793. Blocks placed early and waiting cost these short kernels more
+// than the launch gap they hide.
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
                                          "wgmma 256x128/8w x1", "wgmma 128x256/8w x1"};
 constexpr int kMmaSyncVariants = 3;
