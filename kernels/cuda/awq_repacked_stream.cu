@@ -86,6 +86,11 @@ namespace {
 //     with sessions 18 and 26 (the next GEMV's first stages from every producer; o's weights from
 //     the attention kernel): a bulk prefetch into L2 on this path costs more than the idle DRAM
 //     time it fills.
+//   Dropped in session 27 (same protocol, batch 1 only): a 5-stage ring where it fits two blocks a
+//     multiprocessor (one row at K = 4096: q|k|v, o, gate|up; 110 KB a block): prompt 128 523.9 /
+//     526.8 / 524.3 tok/s against 529.9 / 532.4 / 528.6 with 4 stages; prompt 2048 within the
+//     spread. As with the 80-96-register staging (session 16), what the neighbouring kernels' blocks
+//     lose in room costs more than the deeper ring buys gate|up.
 constexpr int kStreamMaxM = 8;
 constexpr int kStreamConsumerWarps = 8, kStreamThreads = (kStreamConsumerWarps + 1) * 32;
 constexpr int kStreamMaxStages = 4, kStreamChunkKBlocks = 32;  // a stage: 32 k-blocks of one tile (16 KB of qpack)
