@@ -247,9 +247,13 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
             delta = linear.forward(in);
         }
     };
-    // output siluMul asks the gate|up kernel for SiLU(gate) * up itself; where it cannot, the full
-    // gate|up comes back (the caller tells them apart by the width).
-    const auto normThenLinear = [&](const Linear& linear, const at::Tensor& norm, DecodeFusion::Output output) {
+    // output siluMul asks the gate|up kernel for SiLU(gate) * up itself; outputFused says whether y
+    // is that output, or (false) the linear's plain output (the full gate|up) where it could not.
+    struct NormLinearResult {
+        at::Tensor y;
+        bool outputFused = false;
+    };
+    const auto normThenLinear = [&](const Linear& linear, const at::Tensor& norm, DecodeFusion::Output output) -> NormLinearResult {
         DecodeFusion fusion;
         fusion.output = output;
         if (sumSquaresReady) {
@@ -258,26 +262,25 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
             fusion.normWeight = norm;
             fusion.sumSquares = sumSquares;
             fusion.eps = c.rmsNormEps;
-            if (auto y = linear.forwardFusedDecode(x, fusion); y.defined()) return y;
+            if (auto y = linear.forwardFusedDecode(x, fusion); y.defined()) return {y, true};
         }
         auto h = cudaRmsNormResidual(x, delta, norm, c.rmsNormEps);
         delta = at::Tensor();
         if (output != DecodeFusion::Output::plain) {
             fusion = {};
             fusion.output = output;
-            if (auto y = linear.forwardFusedDecode(h, fusion); y.defined()) return y;
+            if (auto y = linear.forwardFusedDecode(h, fusion); y.defined()) return {y, true};
         }
-        return linear.forward(h);
+        return {linear.forward(h), false};
     };
     for (int l = 0; l < c.numLayers; ++l) {
         const auto& layer = layers_[l];
-        const auto attn = cudaDecodeAttention(normThenLinear(*layer.qkv, layer.inputNorm, DecodeFusion::Output::plain), layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos,
-                                              rope_.sin, positions, cache.keys[l], cache.values[l], c.numHeads,
-                                              c.windowOfLayer(l).value_or(0), scale);
+        const auto qkv = normThenLinear(*layer.qkv, layer.inputNorm, DecodeFusion::Output::plain).y;
+        const auto attn = cudaDecodeAttention(qkv, layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos, rope_.sin, positions, cache.keys[l],
+                                              cache.values[l], c.numHeads, c.windowOfLayer(l).value_or(0), scale);
         addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
         const auto mlp = normThenLinear(*layer.gateUp, layer.postAttentionNorm, DecodeFusion::Output::siluMul);
-        const bool activated = mlp.size(-1) == c.intermediateSize;
-        addToResidual(*layer.down, mlp, activated ? DecodeFusion::Input::plain : DecodeFusion::Input::siluMul);
+        addToResidual(*layer.down, mlp.y, mlp.outputFused ? DecodeFusion::Input::plain : DecodeFusion::Input::siluMul);
     }
     const auto h = cudaRmsNormResidual(x, delta, finalNorm_, c.rmsNormEps);
     return at::linear(h, lmHead_);  // in the compute dtype: the greedy step's argmax reads it as it is
