@@ -73,14 +73,14 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--container-path", add->containerPaths,
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
-    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveNumber());
+    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveCount());
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
         ->check(byteSize(gpuMemoryRule("--gpu-memory")));
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
         ->check(CLI::Range(0.01, 1.0));
-    addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveNumber());
+    addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveCount());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
-        ->check(positiveNumber());
+        ->check(positiveCount());
     addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)");
     addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
     addCmd->callback([add] {

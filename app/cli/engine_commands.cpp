@@ -261,7 +261,7 @@ void addEngineCommands(CLI::App& app) {
     profile->add_option("--model", pr->model, "model folder")->required();
     profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")");
     profile->add_option("--steps", pr->steps, "decode steps recorded")->check(CLI::Range(1, 4096));
-    profile->add_option("--top", pr->maxKernels, "kernels (operators) listed")->check(nonNegativeNumber());
+    profile->add_option("--top", pr->maxKernels, "kernels (operators) listed")->check(positiveCount());
     profile->add_option("--trace", pr->trace, "write the recorded generation as Chrome trace JSON to this file");
     addEngineOptions(profile, pr->device, pr->dtype, pr->json);
     profile->callback([pr] { runOrExit([&] { return runProfile(*pr); }); });

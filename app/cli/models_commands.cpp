@@ -204,7 +204,7 @@ void addModelsCommands(CLI::App& app) {
     showCmd->add_option("path", show->path, "model folder or .gguf file")->required();
     showCmd->add_flag("--json", show->json, "print JSON (keys in README.md)");
     showCmd->add_option("--context", show->context, "context length for the memory plan (default: the model's)")
-        ->check(positiveNumber());
+        ->check(positiveCount());
     showCmd->callback([show] {
         runOrExit([&] {
             if (!fs::exists(show->path)) throw Error("no such file or folder", show->path, "check the path");

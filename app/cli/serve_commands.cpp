@@ -66,7 +66,7 @@ void addServeCommands(CLI::App& app) {
     cmd->add_option("--max-batch", o->maxBatch, "sequences decoded together per model (default 16)")->check(CLI::Range(1, 1024));
     cmd->add_option("--max-queue", o->maxQueue, "requests that may wait for a slot before 429 (default 64)")->check(CLI::Range(0, 100000));
     cmd->add_option("--max-model-len", o->maxModelLen, "tokens per sequence, prompt + completion, at most the model's context (default: the model's context)")
-        ->check(positiveNumber());
+        ->check(positiveCount());
     cmd->add_option("--api-key", o->apiKey, "require 'Authorization: Bearer KEY' (default: env AWQBENCH_API_KEY, else none)");
     cmd->callback([o] {
         if (o->apiKey.empty())

@@ -12,6 +12,7 @@
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/detail/job_settings.h"
 #include "core/quant/detail/layer_quantizer.h"
+#include "core/quant/detail/resume_check.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
@@ -64,8 +65,9 @@ Error jobError(const std::exception& e, const std::string& where, bool cuda, con
 // The summary of a job that wrote everything and was stopped before its final rename, or nullopt
 // when the work folder is not that. The record is written after the last model file and the index,
 // atomically: its presence means the model is complete. The record must be of this job (same
-// settings, calibration text unchanged) and its index must open with every shard it names.
-std::optional<QuantizeSummary> finishedJob(const QuantizedModelWriter& writer, const json& jobSettings, int layers) {
+// settings, calibration text unchanged: checked before, by quant::checkResumeOfWorkFolder) and its
+// index must open with every shard it names.
+std::optional<QuantizeSummary> finishedJob(const QuantizedModelWriter& writer, int layers) {
     const fs::path recordFile = writer.recordFile();
     std::error_code ec;
     if (!fs::is_regular_file(recordFile, ec)) return std::nullopt;
@@ -73,8 +75,6 @@ std::optional<QuantizeSummary> finishedJob(const QuantizedModelWriter& writer, c
     if (!record.is_object() || !record.contains("finished") || !record.contains("settings") || !record.contains("layers") ||
         !record["layers"].is_array() || int(record["layers"].size()) != layers)
         throw Error("the record of the finished job is incomplete", recordFile, "delete the .partial folder and start over");
-    for (const auto& w : quant::checkResumeSettings(record["settings"], jobSettings, writer.workFolder(), "the finished job"))
-        log::warn("quantize: " + w);
     writer.checkWorkFolderComplete();
     fs::remove(writer.journalFile(), ec);  // killed between writing the record and removing the journal
 
@@ -204,7 +204,10 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     if (writer_.hasWorkFolder()) {
         if (!s_.resume) throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
         writer_.clearDeadWriterTemps();
-        if (auto done = finishedJob(writer_, jobSettings_, config.numLayers)) {
+        // The same check (and words) as the pre-flight's: other settings or changed calibration text refuse the resume.
+        resumeWarnings_ = quant::checkResumeOfWorkFolder(writer_, jobSettings_);
+        if (auto done = finishedJob(writer_, config.numLayers)) {
+            for (const auto& w : resumeWarnings_) log::warn("quantize: " + w);
             writer_.moveIntoPlace();
             done->output = s_.output;
             done->outputBytes = writer_.outputBytes();
@@ -212,7 +215,9 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
             return done;
         }
         journal_.load();
-        resumeWarnings_ = quant::checkResumeSettings(journal_.settings(), jobSettings_, work, "the interrupted job");
+        // A journal of an older version named its calibration files but kept no hash of their text:
+        // from here on it records the text this run uses, so that a later --resume can check it.
+        journal_.adoptCalibrationInputs(jobSettings_);
     } else {
         writer_.createWorkFolder();
         lockWorkFolder();

@@ -4,6 +4,9 @@
 #include "core/quant/calibration.h"
 #include "core/quant/detail/job_cost.h"
 #include "core/quant/detail/job_limits.h"
+#include "core/quant/detail/job_settings.h"
+#include "core/quant/detail/resume_check.h"
+#include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/system/gpu_probe.h"
 #include "core/tokenizer/tokenizer.h"
@@ -101,6 +104,20 @@ std::uint64_t outputBytes(const ModelConfig& c, int groupSize) {
     const std::uint64_t perLayer = weights / 2 + weights / G * 2 + weights / G / 2 + 4 * std::uint64_t(c.hiddenSize);
     const std::uint64_t embeddings = std::uint64_t(c.vocabSize) * c.hiddenSize * 2 * (c.tieWordEmbeddings ? 1 : 2);
     return perLayer * c.numLayers + embeddings + std::uint64_t(c.hiddenSize) * 2;
+}
+
+// What the job's --resume would say of the interrupted job in <output>.partial (the same check,
+// quant::checkResumeOfWorkFolder): a refusal is a problem, its warnings are warnings.
+void checkResume(QuantizePreflight& r, const QuantizeSettings& s, const ModelInfo& model, const std::vector<fs::path>& calibrationFiles) {
+    try {
+        const auto now = quant::jobSettingsJson(s, model, quant::calibrationInputs(calibrationFiles));
+        for (auto& w : quant::checkResumeOfWorkFolder(QuantizedModelWriter(s.output), now)) r.warnings.push_back(std::move(w));
+    } catch (const Error& e) {
+        // An unreadable calibration file is a problem already (the calibration set above names it).
+        if (std::find(r.problems.begin(), r.problems.end(), e.what()) != r.problems.end()) return;
+        r.resumeProblem = e.what();
+        r.problems.push_back(r.resumeProblem);
+    }
 }
 
 }  // namespace
@@ -218,6 +235,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
             r.problems.push_back("another quantize job is writing " + partial.string() + " now: wait for it to finish, or stop it");
         else if (!s.resume)
             r.warnings.push_back("an interrupted job was found in " + partial.string() + ": resume it or delete it");
+        else if (!model.fingerprint.empty())
+            checkResume(r, s, model, files);
     }
 
     bool writable = true;

@@ -38,11 +38,19 @@ struct QuantizePreflight {
     std::string tradedAgainstAutoAwq;  // quantize_defaults.h: what the settings give up, empty if nothing
     std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)
     std::vector<std::string> warnings;  // the job runs but the user should know (tight memory, existing output)
+    // With `resume` and an interrupted job in <output>.partial: why the job would refuse to continue
+    // it (other settings, named by their flags, or a calibration file whose text changed, each with
+    // the fix; the job's own words: core/quant/detail/resume_check.h). Also one of `problems`. Empty
+    // when the resume can go ahead or there is nothing to resume.
+    std::string resumeProblem;
     std::shared_ptr<const QuantizeInputs> inputs;  // set when the model and the calibration text could be read
     bool ok() const { return problems.empty(); }
 };
 
-// Never throws for bad input: every finding becomes a problem or a warning naming the file.
+// Never throws for bad input: every finding becomes a problem or a warning naming the file. With
+// settings.resume and an interrupted job in <output>.partial, the job's resume check runs too: a
+// resume the job would refuse is a problem (resumeProblem), its warnings (a journal too old to vouch
+// for the calibration text) are warnings. Without resume, an interrupted job there is a warning.
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
 
 // Throws awq::Error naming config.json when the model cannot be quantized with this group size

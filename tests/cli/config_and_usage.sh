@@ -39,8 +39,20 @@ variant() {
 # ---- usage errors exit 1, as README says (CLI11's own codes were 105, 106, 109) ----
 expect 1 "path is required" "$CLI" models show
 expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
-expect 1 "--context: must be a positive number, not -5" "$CLI" models show "$M/qwen2-random" --context -5
-expect 1 "--gpus: must be a positive number, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
+expect 1 "--context: must be a whole number of 1 or more, not -5" "$CLI" models show "$M/qwen2-random" --context -5
+expect 1 "--gpus: must be a whole number of 1 or more, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
+# Every count flag is a whole number of 1 or more at parse (positiveCount): profile --top 0 listed no
+# kernels and exited 0; --samples / --seqlen / --gpus / --tp / --max-model-len / --context took 2.5
+# and failed in CLI11's conversion ("Could not convert") instead of naming the rule.
+expect 1 "--top: must be a whole number of 1 or more, not 0" "$CLI" profile --model "$M/tinystories-qwen3-7m" --top 0
+expect 1 "--samples: must be a whole number of 1 or more, not 0" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --samples 0 --check
+expect 1 "--samples: must be a whole number of 1 or more, not 2.5" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --samples 2.5
+expect 1 "--seqlen: must be a whole number of 1 or more, not -64" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --seqlen -64
+expect 1 "--context: must be a whole number of 1 or more, not 2.5" "$CLI" models show "$M/qwen2-random" --context 2.5
+expect 1 "--tp: must be a whole number of 1 or more, not 1.5" "$CLI" target add t --vllm-config "$D/serve.yaml" --tp 1.5 $S
+expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --max-model-len 0 $S
+expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" serve --model "$M/tinystories-qwen3-7m" --max-model-len 0
+[ ! -e "$D/never.partial" ] || fail "quantize with a bad count left $D/never.partial"
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
 expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
@@ -70,14 +82,14 @@ expect 0 "Usage:" "$CLI" --help
 # --help shows the defaults (in words where the description gives them, never "=0" for "none").
 expect 0 "--group INT=128 " "$CLI" quantize --help
 grep -Eq -- "--device TEXT:DEVICE=cpu " "$D/out.txt" || fail "quantize --help lacks --device's default"
-grep -Eq -- "--samples INT:POSITIVE +calibration texts \(default: cpu 32" "$D/out.txt" || fail "quantize --help: --samples"
+grep -Eq -- "--samples INT:COUNT +calibration texts \(default: cpu 32" "$D/out.txt" || fail "quantize --help: --samples"
 # A mistyped device is a usage error at parse: no job folder is left behind (it was exit 2 after
 # .partial was made, and the pre-flight passed it).
 expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo
 [ ! -e "$D/never.partial" ] || fail "quantize --device foo left $D/never.partial"
 expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo --check
 expect 1 "--device: must be cpu or cuda, not tpu" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --device tpu
-expect 0 "--gpus INT:POSITIVE=1 " "$CLI" target add --help
+expect 0 "--gpus INT:COUNT=1 " "$CLI" target add --help
 
 # ---- models list / show: what the engine cannot run is said, naming config.json's key ----
 variant gelu 's/"hidden_act": "silu"/"hidden_act": "gelu"/'

@@ -19,7 +19,8 @@ failing at random. The other five follow the job's --json-progress events and al
 
 Then a job killed after its first layer is resumed after its calibration file was edited under the
 same name: --resume must refuse (exit 2), naming the file and the way out, and a --resume with
-another --samples must name the flag (it named the journal key).
+another --samples must name the flag (it named the journal key); `--check --resume` must report
+both as problems (exit 2) before anything starts.
 """
 import hashlib
 import json
@@ -173,11 +174,21 @@ want = f"{edited_calib}: the interrupted job's calibration text changed since it
 if r.returncode != 2 or want not in r.stderr or "start afresh without --resume" not in r.stderr:
     print(f"kill_resume: FAIL: --resume after the calibration text changed: exit {r.returncode} (want 2), stderr: {r.stderr}")
     failed = True
+# The pre-flight of that --resume (--check) refuses it the same way before anything starts: it said
+# "verdict: ready to quantize" and the job then refused.
+r = subprocess.run([cli] + edited_args + ["--out", str(edited_out), "--resume", "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+if r.returncode != 2 or f"problem: {want}" not in r.stdout or "start afresh without --resume" not in r.stdout or "verdict: cannot start" not in r.stdout:
+    print(f"kill_resume: FAIL: --check --resume after the calibration text changed: exit {r.returncode} (want 2), stdout: {r.stdout}")
+    failed = True
 samples_at = edited_args.index("--samples") + 1
 other_samples = edited_args[:samples_at] + ["4"] + edited_args[samples_at + 1:]
 r = subprocess.run([cli] + other_samples + ["--out", str(edited_out), "--resume"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 if r.returncode != 2 or "(--samples 8, now 4)" not in r.stderr:
     print(f"kill_resume: FAIL: --resume with another --samples: exit {r.returncode} (want 2, naming --samples), stderr: {r.stderr}")
+    failed = True
+r = subprocess.run([cli] + other_samples + ["--out", str(edited_out), "--resume", "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+if r.returncode != 2 or "used other settings or another source model (--samples 8, now 4)" not in r.stdout:
+    print(f"kill_resume: FAIL: --check --resume with another --samples: exit {r.returncode} (want 2, naming --samples), stdout: {r.stdout}")
     failed = True
 
 if failed:

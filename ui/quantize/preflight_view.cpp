@@ -61,14 +61,27 @@ void PreflightView::setVerdict(const QString& text, const QString& color) {
     verdict_->setStyleSheet(QStringLiteral("QLabel { color: %1; font-weight: bold; }").arg(color));
 }
 
+void PreflightView::setFindingsCurrent(bool current) {
+    checking_ = !current;
+    for (QLabel* l : {layers_, calibration_, memory_, disk_, time_, trade_, details_}) l->setEnabled(current);
+}
+
 void PreflightView::showUnavailable(const QString& reason) {
     canStart_ = false;
+    setFindingsCurrent(true);
     setVerdict(reason, QStringLiteral("palette(mid)"));
     for (QLabel* l : {layers_, calibration_, memory_, disk_, time_, trade_, details_}) l->clear();
 }
 
+void PreflightView::showChecking() {
+    canStart_ = false;
+    setFindingsCurrent(false);
+    setVerdict(tr("Checking…"), QStringLiteral("palette(mid)"));
+}
+
 void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSettings& s) {
     canStart_ = p.ok();
+    setFindingsCurrent(true);
     const bool cuda = s.device == "cuda";
     layers_->setText(p.layers > 0 ? QString::number(p.layers) : tr("unknown"));
     // The texts are concatenated and cut into blocks (as AutoAWQ does), so the tokens are not

@@ -17,8 +17,13 @@ public:
 
     void showPreflight(const QuantizePreflight& preflight, const QuantizeSettings& settings);
     void showUnavailable(const QString& reason);   // nothing to check yet (no model chosen)
+    // A check of changed settings is on its way: the verdict reads "Checking…", canStart() is false
+    // until showPreflight / showUnavailable gives the new verdict, and the previous check's figures and
+    // findings stay greyed out (they belong to the old settings).
+    void showChecking();
 
     bool canStart() const { return canStart_; }
+    bool checking() const { return checking_; }
     QString verdict() const;
     QString details() const;   // problems and warnings as shown
     QString timeText() const;  // "about 1 min on this CPU (…)", empty before a check
@@ -27,7 +32,10 @@ public:
 private:
     void setVerdict(const QString& text, const QString& color);
 
+    void setFindingsCurrent(bool current);   // greys out (false) or restores the figures and findings
+
     bool canStart_ = false;
+    bool checking_ = false;
     QLabel* verdict_ = nullptr;
     QLabel* layers_ = nullptr;
     QLabel* calibration_ = nullptr;

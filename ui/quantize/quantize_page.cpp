@@ -443,8 +443,22 @@ void QuantizePage::updateDefaultOutput() {
 
 void QuantizePage::onSettingsChanged() {
     calibrationFiles_->setEnabled(!isRunning());
-    if (!isRunning()) preflightTimer_->start();
+    if (!isRunning()) {
+        preflightTimer_->start();
+        // The shown verdict is of the old settings: say so until the new one arrives.
+        if (!source_->currentPath().isEmpty() && !output_->text().trimmed().isEmpty()) preflight_->showChecking();
+    }
     updateControls();
+}
+
+QuantizeSettings QuantizePage::checkSettings() const {
+    QuantizeSettings s = currentSettings();
+    s.resume = hasInterruptedJob();   // what Resume would run: the pre-flight checks that the job takes it
+    return s;
+}
+
+bool QuantizePage::resumeRefused() const {
+    return checked_ && !checked_->resumeProblem.empty() && checkedSettings_ == checkSettings();
 }
 
 void QuantizePage::refreshPreflight() {
@@ -460,7 +474,8 @@ void QuantizePage::refreshPreflight() {
     }
     // Reading the model's headers and tokenizing the calibration text takes a moment: off the GUI thread.
     using Checked = std::shared_ptr<const QuantizePreflight>;
-    const QuantizeSettings s = currentSettings();
+    const QuantizeSettings s = checkSettings();
+    preflight_->showChecking();
     preflightRunner_->replace<Checked>(
         [s](std::stop_token, const JobRunner::Post&) { return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s)); },
         [this, s](JobDone<Checked> done) { onPreflightDone(s, done.value.value_or(nullptr), done.error); });
@@ -489,6 +504,7 @@ void QuantizePage::updateControls() {
     start_->setEnabled(!running && !interrupted && preflight_->canStart() && !preflightTimer_->isActive() && !preflightPending());
     cancel_->setEnabled(running && !runner_->cancelRequested());
     resumeBanner_->setVisible(interrupted);
+    resume_->setEnabled(interrupted && !resumeRefused());
     // "can be resumed" must not outlive the interrupted job (discarded, or another output chosen).
     if (statusOffersResume_ && !interrupted && !running) {
         statusOffersResume_ = false;
@@ -499,15 +515,19 @@ void QuantizePage::updateControls() {
     }
     if (interrupted) {
         const QuantizedModelWriter writer(toPath(output_->text().trimmed()));
-        resumeText_->setText(tr("An interrupted job was found in %1 (%2 written). Resume it with the same settings, or discard it.")
-                                 .arg(toQString(writer.workFolder()), countNoun(writer.layerFilesWritten(), tr("layer"), tr("layers"))));
+        const QString found = tr("An interrupted job was found in %1 (%2 written).")
+                                  .arg(toQString(writer.workFolder()), countNoun(writer.layerFilesWritten(), tr("layer"), tr("layers")));
+        // The refusal names what differs and the fix (the job's own words), e.g. "(--samples 8, now 4)".
+        resumeText_->setText(resumeRefused() ? tr("%1 It cannot be resumed: %2").arg(found, QString::fromStdString(checked_->resumeProblem))
+                                             : tr("%1 Resume it with the same settings, or discard it.").arg(found));
     }
 }
 
 void QuantizePage::start() {
     if (isRunning()) return;
     // The job runs on the pre-flight of exactly these settings; a stale or missing one is redone first.
-    if (!checked_ || preflightPending() || preflightTimer_->isActive() || !(checkedSettings_ == currentSettings())) {
+    if (hasInterruptedJob()) return;   // Resume or Discard first (Start is disabled then)
+    if (!checked_ || preflightPending() || preflightTimer_->isActive() || !(checkedSettings_ == checkSettings())) {
         startWhenChecked_ = true;
         refreshPreflight();
         return;

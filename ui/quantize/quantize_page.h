@@ -54,7 +54,11 @@ public:
 
     QuantizeSettings currentSettings() const;
     // Starts the pre-flight now, off the GUI thread (it also runs shortly after each change); a
-    // check in flight is replaced. The passed pre-flight is handed to the job Start runs.
+    // check in flight is replaced. The passed pre-flight is handed to the job Start (or Resume) runs.
+    // From the change until the verdict arrives the panel says "Checking…" and Start is disabled.
+    // With an interrupted job in <output>.partial the check is of resuming it (the job's own resume
+    // check): settings it would refuse are a problem naming them, and Resume is disabled until they
+    // match again.
     void refreshPreflight();
     bool preflightPending() const;     // a check is in flight (Start waits for it)
     bool isRunning() const;
@@ -108,6 +112,8 @@ private:
     void buildRunPanel(QWidget* right);
     void onSourceChanged();
     void onSettingsChanged();
+    QuantizeSettings checkSettings() const;   // currentSettings(), resume set when an interrupted job is there
+    bool resumeRefused() const;               // the current check says the interrupted job cannot be resumed
     void applyDeviceDefaults();        // samples, sequence length and grid that fit the chosen device
     void updateDefaultOutput();
     void confirmDiscard();             // the Discard button: asks, then discards

@@ -1,5 +1,6 @@
 #include "core/quant/detail/job_journal.h"
 
+#include "core/quant/detail/job_settings.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
@@ -31,6 +32,16 @@ std::vector<LayerReport> JobJournal::layerReports() const {
         out.push_back({l["layer"].get<int>(), l["seconds"].get<double>(), l["output_mse"].get<double>(),
                        l["scale_ratios"].get<std::vector<double>>()});
     return out;
+}
+
+void JobJournal::adoptCalibrationInputs(const json& now) {
+    json& settings = doc_["settings"];
+    if (!settings.is_object() || (settings.contains(kCalibrationInputsKey) && settings[kCalibrationInputsKey].is_array())) return;
+    const auto inputs = now.find(kCalibrationInputsKey);
+    if (inputs == now.end() || !inputs->is_array()) return;
+    settings[kCalibrationInputsKey] = *inputs;
+    doc_["calibration_inputs_from_layer"] = layersDone();
+    save();
 }
 
 void JobJournal::layerDone(const LayerReport& r) {

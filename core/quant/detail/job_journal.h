@@ -24,6 +24,14 @@ public:
     int layersDone() const;
     std::vector<LayerReport> layerReports() const;
 
+    // After a resume: a journal of an older version has no `calibration_inputs` in its settings (its
+    // calibration files by name only). Takes them from `now` (jobSettingsJson of the resumed job: the
+    // absolute path and SHA-256 of the text this run calibrates on) and records from which layer on
+    // they vouch for the text (`calibration_inputs_from_layer`, 0-based as `layers[].layer`), so the
+    // finished record carries the hash and a later --resume checks the text against it. Saves the
+    // journal; does nothing for a journal that has them already.
+    void adoptCalibrationInputs(const nlohmann::json& now);
+
     void layerDone(const LayerReport& report);
     void finish(double seconds);
     void writeRecord(const std::filesystem::path& file, const ModelInfo& source, int calibrationTexts, std::uint64_t calibrationTokens,

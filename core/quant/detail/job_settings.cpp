@@ -13,8 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kCalibrationInputsKey = "calibration_inputs";
-
 // How the user set each recorded setting: its command-line flag (the journal's key meant nothing to
 // the user: "grid_ratios unset, now 10"), so a refused --resume names what to change.
 std::string settingLabel(const std::string& key) {

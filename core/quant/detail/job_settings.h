@@ -15,6 +15,9 @@
 
 namespace awq::quant {
 
+// The settings' key of the calibration files as read (absolute path and SHA-256 of each).
+inline constexpr const char* kCalibrationInputsKey = "calibration_inputs";
+
 // One calibration file of a job: where it is (absolute) and the SHA-256 of all its bytes.
 struct CalibrationInput {
     std::filesystem::path file;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <fstream>
@@ -324,7 +325,8 @@ private Q_SLOTS:
     // A --resume after the calibration text changed under the same file name: refused, naming the
     // file and the way out (it resumed silently, the remaining layers calibrated on the other text).
     // Restored, the job resumes. A journal written before the text was hashed still resumes, with a
-    // warning that nothing vouches for the text. Other settings are named by their flags.
+    // warning that nothing vouches for the text, and records the hash from then on. Other settings are
+    // named by their flags. The pre-flight of the --resume reports each refusal in the job's words.
     void changedCalibrationTextIsRefusedOnResume() {
         const fs::path calib = tmp("calib-edited.txt");
         fs::copy_file(test::dataFile("calib-stories.txt"), calib);
@@ -350,13 +352,31 @@ private Q_SLOTS:
                                   QString::fromStdString(work.string())),
                  qPrintable(changed));
         QCOMPARE(QuantizedModelWriter(job.output).layerFilesWritten(), 2);  // nothing of the job was touched
+        // The pre-flight of the same --resume (quantize --check --resume, the Quantize page) says so
+        // before anything starts, in the job's words: it said "ready to quantize".
+        const auto changedCheck = preflightQuantizeJob(job);
+        QVERIFY(!changedCheck.ok());
+        QCOMPARE(QString::fromStdString(changedCheck.resumeProblem), changed);
+        QVERIFY(std::count(changedCheck.problems.begin(), changedCheck.problems.end(), changedCheck.resumeProblem) == 1);
 
         auto otherGrid = job;
         otherGrid.gridRatios = 3;
         const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherGrid); });
         QVERIFY2(differs.contains("(--grid 2, now 3)"), qPrintable(differs));
+        QCOMPARE(QString::fromStdString(preflightQuantizeJob(otherGrid).resumeProblem), differs);
+        // Without --resume the pre-flight only warns that an interrupted job is there (the job then
+        // refuses to overwrite it); nothing of the resume check is a problem.
+        auto fresh = otherGrid;
+        fresh.resume = false;
+        const auto freshCheck = preflightQuantizeJob(fresh);
+        QVERIFY(freshCheck.resumeProblem.empty());
+        QVERIFY(std::any_of(freshCheck.warnings.begin(), freshCheck.warnings.end(),
+                            [](const std::string& w) { return w.find("an interrupted job was found") == 0; }));
 
         std::ofstream(calib, std::ios::binary | std::ios::trunc) << original;
+        const auto restoredCheck = preflightQuantizeJob(job);
+        QVERIFY2(restoredCheck.ok() && restoredCheck.resumeProblem.empty(),
+                 restoredCheck.problems.empty() ? "" : restoredCheck.problems.front().c_str());
         std::vector<std::string> warnings;
         const auto collectWarnings = [&](std::stop_source* stop, int layer) {
             return [&warnings, stop, layer](const QuantizeEvent& e) {
@@ -377,16 +397,40 @@ private Q_SLOTS:
         QCOMPARE(journal["settings"]["calibration_inputs"][0]["sha256"].get<std::string>().size(), std::size_t(64));
         QCOMPARE(journal["settings"]["calibration_files"][0].get<std::string>(), calib.string());
 
-        // A journal of an older version (no calibration_inputs) resumes, and says what it cannot check.
+        // A journal of an older version (no calibration_inputs) resumes, and says what it cannot check;
+        // the pre-flight gives the same warning and no problem.
+        const auto hashed = journal["settings"]["calibration_inputs"];
         journal["settings"].erase("calibration_inputs");
         std::ofstream(journalFile, std::ios::trunc) << journal.dump(2);
-        const auto done = runQuantizeJob(job, collectWarnings(nullptr, -1));
-        QVERIFY(!done.cancelled);
-        QCOMPARE(done.resumedFromLayer, 4);
+        const auto oldJournalCheck = preflightQuantizeJob(job);
+        QVERIFY(oldJournalCheck.ok());
+        QVERIFY(std::any_of(oldJournalCheck.warnings.begin(), oldJournalCheck.warnings.end(),
+                            [](const std::string& w) { return w.find("records only the calibration files' names") != std::string::npos; }));
+        // Resumed from it, the job records the hash of the text it calibrates on from here: a second
+        // interruption, then the text changed, is refused like a journal that had the hash from the start.
+        std::stop_source third;
+        QVERIFY(runQuantizeJob(job, collectWarnings(&third, 4), third.get_token()).cancelled);
         QCOMPARE(warnings.size(), std::size_t(1));
         QVERIFY2(warnings[0].find("records only the calibration files' names, not their content: if " + calib.string() + " changed") !=
                      std::string::npos,
                  warnings[0].c_str());
+        journal = nlohmann::json::parse(fileBytes(journalFile));
+        QVERIFY(journal["settings"]["calibration_inputs"] == hashed);
+        QCOMPARE(journal["calibration_inputs_from_layer"].get<int>(), 4);
+        std::ofstream(calib, std::ios::app) << "\nAnother story, added between the second interruption and its resume.\n";
+        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("the interrupted job's calibration text changed since it began"));
+        QVERIFY(preflightQuantizeJob(job).resumeProblem.find("the interrupted job's calibration text changed since it began") != std::string::npos);
+        std::ofstream(calib, std::ios::binary | std::ios::trunc) << original;
+
+        warnings.clear();
+        const auto done = runQuantizeJob(job, collectWarnings(nullptr, -1));
+        QVERIFY(!done.cancelled);
+        QCOMPARE(done.resumedFromLayer, 5);
+        QVERIFY(warnings.empty());  // the hash vouches for the text now
+        // The finished record carries the hash, and from which layer on it vouches for the text.
+        const auto record = nlohmann::json::parse(fileBytes(QuantizedModelWriter(job.output).output() / "awqbench_quantization.json"));
+        QVERIFY(record["settings"]["calibration_inputs"] == hashed);
+        QCOMPARE(record["calibration_inputs_from_layer"].get<int>(), 4);
     }
 
     // Issue 17, item 3: killed after the last write but before the final rename, the .partial folder
@@ -403,10 +447,14 @@ private Q_SLOTS:
         auto other = job;
         other.resume = true;
         other.samples = 4;
-        QVERIFY(test::errorMessageOf([&] { runQuantizeJob(other); }).contains("other settings"));
+        const QString refused = test::errorMessageOf([&] { runQuantizeJob(other); });
+        QVERIFY2(refused.contains("the finished job used other settings or another source model (--samples 8, now 4)"), qPrintable(refused));
+        QCOMPARE(QString::fromStdString(preflightQuantizeJob(other).resumeProblem), refused);  // the pre-flight checks the record too
 
         auto resume = job;
         resume.resume = true;
+        const auto resumeCheck = preflightQuantizeJob(resume);
+        QVERIFY2(resumeCheck.ok(), resumeCheck.problems.empty() ? "" : resumeCheck.problems.front().c_str());
         // Killed between writing the record and removing the journal: the journal is left over too,
         // and a dead writer's temp file of the index (item 9: removed before the final rename).
         std::ofstream(partialFolderFor(tmp("finished")) / "awqbench_job.json") << "{}";

@@ -28,6 +28,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -201,6 +202,29 @@ private Q_SLOTS:
         QVERIFY(!p.startButton()->isEnabled());
         configureJob(p, QStringLiteral("RTN"), 4, 64);
         QVERIFY(p.startButton()->isEnabled());
+
+        // A changed setting: from the change until the new verdict arrives the panel says
+        // "Checking…" (it showed the old verdict) and Start waits; the old figures are greyed out.
+        QVERIFY(p.preflight()->verdict().startsWith(QLatin1String("Ready")));
+        QSignalSpy checked(&p, &QuantizePage::preflightChecked);
+        p.samplesSpin()->setValue(5);
+        QCOMPARE(p.preflight()->verdict(), QStringLiteral("Checking…"));
+        QVERIFY(p.preflight()->checking());
+        QVERIFY(!p.preflight()->canStart());
+        QVERIFY(!p.startButton()->isEnabled());
+        QVERIFY(!p.preflight()->findChild<QLabel*>(QStringLiteral("preflightLayers"))->isEnabled());
+        QVERIFY(checked.wait(60000));
+        QVERIFY2(p.preflight()->verdict().startsWith(QLatin1String("Ready")), qPrintable(p.preflight()->verdict()));
+        QVERIFY(!p.preflight()->checking());
+        QVERIFY(p.preflight()->findChild<QLabel*>(QStringLiteral("preflightLayers"))->isEnabled());
+        QVERIFY(p.startButton()->isEnabled());
+        // The same for a check started directly (the window's rescans, a finished job).
+        p.refreshPreflight();
+        QCOMPARE(p.preflight()->verdict(), QStringLiteral("Checking…"));
+        QVERIFY(!p.startButton()->isEnabled());
+        QVERIFY(checked.wait(60000));
+        QVERIFY(p.startButton()->isEnabled());
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
     }
 
     void quantizesRtnAndTheModelAppearsInTheLibrary() {
@@ -299,6 +323,23 @@ private Q_SLOTS:
         QVERIFY(p.resumeButton()->isVisible());
         QVERIFY(!p.startButton()->isEnabled());
         QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
+
+        // The pre-flight checks what Resume would run (the job's own resume check): with other
+        // settings it names them by their flags, and Resume waits until they match again (the
+        // pre-flight said nothing and the job refused on Resume).
+        QVERIFY(checkNow(p));
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        QVERIFY(p.resumeButton()->isEnabled());
+        p.samplesSpin()->setValue(4);
+        QVERIFY(checkNow(p));
+        QVERIFY2(!p.preflight()->canStart() && p.preflight()->details().contains(QLatin1String("used other settings or another source model (--samples 8, now 4)")),
+                 qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        QVERIFY(!p.resumeButton()->isEnabled());
+        QVERIFY(!p.startButton()->isEnabled());
+        p.samplesSpin()->setValue(8);
+        QVERIFY(checkNow(p));
+        QVERIFY(p.preflight()->canStart());
+        QVERIFY(p.resumeButton()->isEnabled());
 
         QSignalSpy finished(&p, &QuantizePage::jobFinished);
         QTest::mouseClick(p.resumeButton(), Qt::LeftButton);
