@@ -768,6 +768,20 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const
     addChange(p, t.commandFile, scriptExisted, script, updated);
 }
 
+// A first-format deploy.json stored 0.9 for every target (deploy_settings.h): loaded as not set. Said
+// where that changes the outcome, i.e. where the vLLM config's own other value is kept (it would
+// have been replaced by 0.9 before).
+void noteOldDefaultGpuUtil(PromotionPlan& p, const DeployTarget& t) {
+    if (!t.gpuMemoryUtilizationWasOldDefault) return;
+    for (const auto& k : p.kept) {
+        if (k.key != "gpu-memory-utilization" || sameSettingValue(k.value, trimmedDouble(kOldDefaultGpuMemoryUtilization))) continue;
+        p.notes.push_back("the deployment settings (deploy.json, written before format " + std::to_string(kSettingsFormat) +
+                          ") store gpu_memory_utilization 0.9 for target " + t.name +
+                          ", the default they saved for every target that did not set one: taken as not set, so " + t.vllmConfig.string() +
+                          "'s own " + k.value + " is kept (to write 0.9, set it: awqbench-cli target add " + t.name + " ... --gpu-util 0.9)");
+    }
+}
+
 std::string shellQuoted(const std::string& s) {
     if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
         return s;
@@ -856,6 +870,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
         }
     }
     planServe(p, target, m, options, hand, overrides);
+    noteOldDefaultGpuUtil(p, target);
     try {
         mapToContainer(p, target);
     } catch (const Error& e) {
@@ -868,9 +883,13 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     } catch (const Error& e) {
         addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
-    // A refused promotion has no command line to show: it would print the refused value (a
-    // tensor-parallel size that does not fit) as if it were what to start vLLM with.
-    if (p.blocked()) p.command.clear();
+    // A refused promotion writes nothing, so it has no command line and no diff to show: they held
+    // the refused values (a tensor-parallel size that does not fit, the changed pool copy's path)
+    // as if they were what to start vLLM with and to write. The errors name those values.
+    if (p.blocked()) {
+        p.command.clear();
+        p.changes.clear();
+    }
     return p;
 }
 

@@ -49,6 +49,11 @@ rc=0; "$CLI" promote --model ts --target vt --json $S > "$D/tied.json" || rc=$?
 [ "$rc" = 2 ] || fail "tied promote exited $rc"
 grep -q '"code": "tied_embeddings_missing"' "$D/tied.json" || fail "no tied_embeddings_missing"
 grep -qx 'model: /models/old' "$D/serve.yaml" || fail "serve.yaml was changed"
+grep -q '"changes": \[\]' "$D/tied.json" || fail "a refused promotion shows a diff: $(cat "$D/tied.json")"
+# In text: no diff with the refused values on stdout, and stderr says so.
+rc=0; "$CLI" promote --model ts --target vt $S > "$D/tied.txt" 2> "$D/tied.err" || rc=$?
+[ "$rc" = 2 ] && [ ! -s "$D/tied.txt" ] || fail "a refused promotion printed (exit $rc): $(cat "$D/tied.txt")"
+grep -q "^promotion refused: nothing was written, and no diff is shown" "$D/tied.err" || fail "refusal not said: $(cat "$D/tied.err")"
 
 # A vLLM config's hand-set settings are kept (gpu-memory-utilization 0.85 and dtype auto became the
 # target's 0.9 and float16 with a setting_replaced warning nobody asked for); the plan says so.

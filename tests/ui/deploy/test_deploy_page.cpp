@@ -281,6 +281,8 @@ private Q_SLOTS:
                 named = named || d->issueList()->item(i)->data(Qt::UserRole).toString() == "tied_embeddings_missing";
             // No command line for a refused promotion (it showed the refused values as one).
             refused = !d->promoteButton()->isEnabled() && named && d->commandLine() == QStringLiteral("(none: the promotion is refused)");
+            // No diff either: it showed the refused model's path as what would be written.
+            refused = refused && d->diffView()->toPlainText().startsWith(QLatin1String("(no diff: the promotion is refused, so no file is changed"));
             d->reject();
         });
         QVERIFY(!page.promote(QStringLiteral("tinystories-656k"), QStringLiteral("serve")));
