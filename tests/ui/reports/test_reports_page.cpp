@@ -132,6 +132,27 @@ private Q_SLOTS:
         QVERIFY(page.messageLabel()->text().contains("/nonexistent-dir/r.html"));
     }
 
+    // Exporting over the open run's own file (a Save dialog that offers RUN.json) is refused by
+    // core, as `report --out RUN.json` is: the run stays as it was.
+    void exportOverTheOpenRunIsRefused() {
+        QTemporaryDir dir;
+        const QString run = dir.filePath("run.json");
+        QVERIFY(QFile::copy(samplePath(), run));
+        const QByteArray before = readAll(run);
+        ReportsPage page(dir.path());
+        QVERIFY(page.openRun(run));
+        QSignalSpy exported(&page, &ReportsPage::reportExported);
+        for (auto f : {report::ReportFormat::Json, report::ReportFormat::Markdown}) {
+            QVERIFY(!page.exportCurrent(f, run));
+            const QString msg = page.messageLabel()->text();
+            QVERIFY2(msg.contains(run + ": this is the run document the report is made from") && msg.contains("write the report to another file"),
+                     qPrintable(msg));
+            QVERIFY(page.messageLabel()->property("error").toBool());
+        }
+        QCOMPARE(exported.count(), 0);
+        QCOMPARE(readAll(run), before);
+    }
+
     void missingFolderSaysSo() {
         ReportsPage page("/nonexistent-dir/runs");
         QCOMPARE(page.runList()->count(), 1);
