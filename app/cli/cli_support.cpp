@@ -140,17 +140,6 @@ const CLI::Validator& computeDtypeName() {
     return v;
 }
 
-const CLI::Validator& deviceName() {
-    static const CLI::Validator v(
-        [](std::string& text) -> std::string {
-            for (const char* known : {"cpu", "cuda", "gpu"})  // awq::engine::parseDeviceKind's names
-                if (text == known) return {};
-            return "must be cpu or cuda, not " + text;
-        },
-        "DEVICE");
-    return v;
-}
-
 CLI::Validator byteSize(const ByteSizeRule& rule) {
     ByteSizeRule unnamed = rule;
     unnamed.name.clear();  // CLI11 names the flag itself

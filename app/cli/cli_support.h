@@ -62,9 +62,6 @@ const CLI::Validator& nonNegativeNumber();
 // A compute dtype the engine knows (auto, float32, float16, bfloat16 and their short spellings);
 // "--dtype: must be auto, float32, float16 or bfloat16, not float64" (exit 1: usage).
 const CLI::Validator& computeDtypeName();
-// A device the engine and the quantizer know (cpu, cuda or gpu): "--device: must be cpu or cuda, not
-// foo" at parse (exit 1: usage), before a job folder or a listening socket exists.
-const CLI::Validator& deviceName();
 // Comma-separated integers (awq::parseIntList), each at least `least`: "--concurrency: must be
 // comma-separated integers, not 1,x" / "must be integers of 1 or more, not 0,2" (exit 1: usage; it
 // was 2, a bad input file's code).

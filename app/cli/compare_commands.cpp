@@ -1,6 +1,7 @@
 #include "app/cli/compare_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "app/cli/device_option.h"
 #include "core/compare/compare_runner.h"
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"

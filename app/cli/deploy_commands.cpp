@@ -240,6 +240,7 @@ void addDeployCommands(CLI::App& app) {
                                   {"history_id", applied ? json(applied->id) : json(nullptr)},
                                   {"issues", issues},
                                   {"kept", kept},
+                                  {"notes", plan.notes},
                                   {"serve",
                                    {{"model", v.model},
                                     {"served_model_name", v.servedModelName},
@@ -257,7 +258,8 @@ void addDeployCommands(CLI::App& app) {
                     if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
                     std::cerr << "\n";
                 }
-                if (!plan.kept.empty()) {
+                for (const auto& n : plan.notes) std::cout << "note: " << n << "\n";
+                if (!plan.kept.empty() && !plan.blocked()) {
                     std::string kept;
                     for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
                     std::cout << "kept from " << t->vllmConfig.string() << " (chosen there, not set on the target): " << kept << "\n";
@@ -274,7 +276,7 @@ void addDeployCommands(CLI::App& app) {
                 if (plan.changes.empty() && !plan.blocked()) std::cout << "(the target already points at this model: nothing to change)\n";
             }
             if (plan.blocked()) {
-                if (!promote->json) std::cerr << "promotion refused: nothing was written\n";
+                if (!promote->json) std::cerr << "promotion refused: nothing was written, and no diff is shown (the errors above name what to fix)\n";
                 return kExitBadInput;
             }
             return 0;

@@ -2,6 +2,7 @@
 
 #include "app/cli/chat_variables.h"
 #include "app/cli/cli_support.h"
+#include "app/cli/device_option.h"
 #include "core/compare/device_label.h"
 #include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"

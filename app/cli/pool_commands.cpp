@@ -62,6 +62,13 @@ const char* integrityName(pool::PoolEntry::Integrity i) {
     return "no_manifest";
 }
 
+// The last full `pool verify` the manifest records; null when none since the add (or no manifest).
+json lastVerifyJson(const pool::PoolEntry& e) {
+    if (!e.lastVerify) return nullptr;
+    const auto& v = *e.lastVerify;
+    return {{"time", v.time}, {"ok", v.ok}, {"files_checked", v.filesChecked}, {"problems", v.problems}, {"problem_count", v.problemCount}};
+}
+
 json entryJson(const pool::PoolEntry& e) {
     return {{"name", e.name},
             {"repo_id", e.repoId.empty() ? json(nullptr) : json(e.repoId)},
@@ -72,6 +79,8 @@ json entryJson(const pool::PoolEntry& e) {
             {"manifest", e.hasManifest},
             {"integrity", integrityName(e.integrity)},
             {"integrity_problems", e.integrityProblems},
+            {"added", e.added.empty() ? json(nullptr) : json(e.added)},
+            {"last_verify", lastVerifyJson(e)},
             {"error", e.error.empty() ? json(nullptr) : json(e.error)}};
 }
 
@@ -126,7 +135,8 @@ void addPoolCommands(CLI::App& app) {
             }
             std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
             if (!entries.empty())
-                std::cout << "status: file sizes and times against the manifest (not the hashes: `pool verify` re-hashes every file)\n";
+                std::cout << "status: file sizes and times against the manifest (not the hashes), then the last `pool verify` "
+                             "(which re-hashes every file)\n";
             if (usage.leftoverFolders)
                 std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";

@@ -1,6 +1,7 @@
 #include "app/cli/quantize_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "app/cli/device_option.h"
 #include "core/compare/device_label.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"

@@ -32,10 +32,11 @@ void addReportCommands(CLI::App& app) {
             if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
                 throw Error("PDF export is not available: this build was configured without cairo", opt->out,
                             "export --format html or md instead, or install libcairo2-dev and rebuild");
-            std::error_code same;
-            if (fs::equivalent(opt->run, opt->out, same))
-                throw UsageError("--out is the run document itself: the report would replace it", opt->out,
-                            "write the report to another file (e.g. " + fs::path(opt->run).replace_extension(".html").string() + ")");
+            try {  // core refuses it too (the GUI's export); checked here first as the flag's fault, before loading
+                report::checkReportOutput(opt->run, opt->out, *format);
+            } catch (const Error& e) {
+                throw UsageError("--out is the run document itself: the report would replace it", e.file(), e.fix());
+            }
             const auto doc = loadRunDocument(opt->run);
             report::exportReport(doc, *format, opt->out);
             std::error_code ec;

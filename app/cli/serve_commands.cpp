@@ -3,6 +3,7 @@
 #include "app/cli/serve_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "app/cli/device_option.h"
 #include "core/serve/local_server.h"
 #include "core/util/error.h"
 

@@ -66,7 +66,7 @@ json targetToJson(const DeployTarget& t) {
     return j;
 }
 
-DeployTarget targetFromJson(const json& j) {
+DeployTarget targetFromJson(const json& j, int format) {
     DeployTarget t;
     t.name = j.at("name").get<std::string>();
     t.kind = parseTargetKind(j.value("kind", std::string("compose")));
@@ -81,6 +81,10 @@ DeployTarget targetFromJson(const json& j) {
     t.gpuCount = j.value("gpu_count", 1);
     t.gpuMemoryBytes = j.value("gpu_memory_bytes", std::uint64_t(0));
     t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.0);
+    if (format < 2 && t.gpuMemoryUtilization == kOldDefaultGpuMemoryUtilization) {  // the first format's default, not a choice
+        t.gpuMemoryUtilization = 0;
+        t.gpuMemoryUtilizationWasOldDefault = true;
+    }
     t.tensorParallelSize = j.value("tensor_parallel_size", 0);
     t.maxModelLen = j.value("max_model_len", 0);
     t.pairedModel = j.value("paired_model", std::string());
@@ -103,8 +107,9 @@ DeploySettings loadSettings(const fs::path& file) {
         const json doc = readJsonFile({file, "fix the JSON or delete the file to start over"}, 4u << 20);
         s.pool = doc.value("pool", std::string());
         s.poolBudgetBytes = doc.value("pool_budget_bytes", std::uint64_t(0));
+        const int format = doc.value("format", 1);  // no "format": the first one
         if (doc.contains("targets"))
-            for (const auto& t : doc.at("targets")) s.targets.push_back(targetFromJson(t));
+            for (const auto& t : doc.at("targets")) s.targets.push_back(targetFromJson(t, format));
     } catch (const Error& e) {
         throw Error(e.problem(), file, e.fix());
     } catch (const std::exception& e) {
@@ -116,7 +121,7 @@ DeploySettings loadSettings(const fs::path& file) {
 void saveSettings(const fs::path& file, const DeploySettings& s) {
     json targets = json::array();
     for (const auto& t : s.targets) targets.push_back(targetToJson(t));
-    const json doc = {{"pool", s.pool.string()}, {"pool_budget_bytes", s.poolBudgetBytes}, {"targets", targets}};
+    const json doc = {{"format", kSettingsFormat}, {"pool", s.pool.string()}, {"pool_budget_bytes", s.poolBudgetBytes}, {"targets", targets}};
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
     writeFileAtomically(file, doc.dump(2) + "\n");

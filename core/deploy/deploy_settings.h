@@ -47,6 +47,11 @@ struct DeployTarget {
     std::uint64_t gpuMemoryBytes = 0;              // per GPU; 0 = detect here
     // vLLM's --gpu-memory-utilization; 0 = not set: a vLLM config keeps its own, else 0.9 (vLLM's default).
     double gpuMemoryUtilization = 0;
+    // Read from a deploy.json of the first format (no "format" key), which stored 0.9 for every
+    // target that did not pass --gpu-util: such a 0.9 is that old default, not the user's choice, so
+    // it loads as not set (gpuMemoryUtilization 0) with this flag on (promotion plans say so). Not
+    // saved: the next save writes the target as not set.
+    bool gpuMemoryUtilizationWasOldDefault = false;
     int tensorParallelSize = 0;                    // 0 = smallest that divides the heads and fits
     int maxModelLen = 0;                           // 0 = the model's context, cut to what fits
 
@@ -67,9 +72,15 @@ std::filesystem::path defaultSettingsFile();
 // The backups / history folder for a settings file.
 std::filesystem::path stateDirFor(const std::filesystem::path& settingsFile);
 
+// The deploy.json format saveSettings writes ("format": 2). Format 2 stores a target's
+// gpu_memory_utilization only as the user set it (0 = not set); the first format (no "format" key)
+// stored 0.9 when the user set none (see DeployTarget::gpuMemoryUtilizationWasOldDefault).
+inline constexpr int kSettingsFormat = 2;
+inline constexpr double kOldDefaultGpuMemoryUtilization = 0.9;
+
 // A missing file gives empty settings; malformed JSON throws awq::Error naming the file.
 DeploySettings loadSettings(const std::filesystem::path& file);
-void saveSettings(const std::filesystem::path& file, const DeploySettings& settings);  // atomic
+void saveSettings(const std::filesystem::path& file, const DeploySettings& settings);  // atomic, format kSettingsFormat
 // One target as the JSON object the settings file stores (for `target list --json`).
 std::string targetJsonText(const DeployTarget& target);
 

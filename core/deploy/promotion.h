@@ -61,9 +61,13 @@ struct PromotionPlan {
     std::filesystem::path model;
     ServeSettings serve;
     std::string command;                // the equivalent `vllm serve` line; empty when blocked
-    std::vector<FileChange> changes;    // only files whose text changes
+    std::vector<FileChange> changes;    // only files whose text changes; empty when blocked (nothing is written)
     std::vector<Issue> issues;
     std::vector<KeptSetting> kept;      // vLLM targets: the file's own settings kept (shown with the plan)
+    // What the plan assumed that the user may not expect, shown with it (nothing to fix): e.g. a
+    // target's gpu_memory_utilization 0.9 from a first-format deploy.json taken as not set, where
+    // that keeps another value of the vLLM config.
+    std::vector<std::string> notes;
 
     bool blocked() const;               // any Error issue
     std::string diff() const;           // all files' diffs

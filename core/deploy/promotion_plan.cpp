@@ -19,6 +19,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -402,6 +403,37 @@ std::string dtypeSource(const ModelInfo& m) {
     return m.config.dtypeKey.empty() ? "config.json declares no dtype" : "config.json " + m.config.dtypeKey + ": " + m.config.dtype;
 }
 
+// A setting of a vLLM config that the target can set too: one row of planServe's table. The file's
+// value is kept unless the target sets it (`flag`) or `whyNot` says why the model cannot run with it.
+struct KeepableSetting {
+    std::string key;                    // canonical key ("max-model-len")
+    std::string flag;                   // the target's flag ("--max-model-len")
+    std::string targetValue;            // the target's value as the flag takes it; "" = the target leaves it to the file
+    std::string unsetHint;              // how to leave it to the file ("leave it unset")
+    std::function<std::optional<double>(const std::string&)> parse;  // the file's text as vLLM reads it; nullopt: not a number
+    // Why the model cannot keep the value ("" = it can); the value is nullopt when it does not parse.
+    std::function<std::string(std::optional<double>, const std::string&)> whyNot;
+    std::optional<double>* kept;        // where planServe wants the kept value
+};
+
+// The file's own value of `row` when it is kept; otherwise (a value the owner chose) the reason is
+// recorded in `overrides` for the setting_replaced warning.
+std::optional<double> keptValue(const KeepableSetting& row, const HandSetSettings& hand, Overrides& overrides) {
+    const auto chosen = hand.text(row.key);
+    if (!chosen) return std::nullopt;
+    if (!row.targetValue.empty()) {
+        overrides[row.key] = {"the target sets " + row.flag + " " + row.targetValue,
+                              "to keep the file's value, set the target's " + row.flag + " to it, or " + row.unsetHint};
+        return std::nullopt;
+    }
+    const auto value = row.parse(*chosen);
+    if (std::string why = row.whyNot(value, *chosen); !why.empty()) {
+        overrides[row.key] = {std::move(why), ""};
+        return std::nullopt;
+    }
+    return value;
+}
+
 void planDtype(PromotionPlan& p, const ModelInfo& m, const HandSetSettings& hand, Overrides& overrides) {
     const auto& c = m.config;
     auto& s = p.serve;
@@ -428,22 +460,6 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     s.servedModelName = pool::recordedRepoId(p.model).value_or(m.name);  // a hub model keeps its ORG/NAME
     planDtype(p, m, hand, overrides);
 
-    // gpu-memory-utilization: the target's when it sets one, else the file's own, else vLLM's 0.9.
-    const auto chosenShare = hand.number("gpu-memory-utilization");
-    const bool shareUsable = chosenShare && *chosenShare > 0 && *chosenShare <= 1;
-    if (t.gpuMemoryUtilization > 0) {
-        s.gpuMemoryUtilization = t.gpuMemoryUtilization;
-        if (chosenShare)
-            overrides["gpu-memory-utilization"] = {"the target sets --gpu-util " + trimmedDouble(t.gpuMemoryUtilization),
-                                                   "to keep the file's value, set the target's --gpu-util to it, or 0 to leave the file's own"};
-    } else if (shareUsable) {
-        s.gpuMemoryUtilization = *chosenShare;
-        p.kept.push_back({"gpu-memory-utilization", trimmedDouble(*chosenShare)});
-    } else {
-        s.gpuMemoryUtilization = 0.90;
-        if (hand.text("gpu-memory-utilization")) overrides["gpu-memory-utilization"] = {"not a share in (0, 1] that vLLM takes", ""};
-    }
-
     const int gpus = std::max(1, t.gpuCount);
     const std::uint64_t gpuBytes = t.gpuMemoryBytes ? t.gpuMemoryBytes : o.detectedGpuMemoryBytes;
     // vLLM's own default context: rope scaling (yarn, linear, dynamic) extends max_position_embeddings.
@@ -462,43 +478,50 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                      ") or leave it unset to use the model's own");
         asked = derived;
     }
-    // The file's own max-model-len, when the target sets none: kept up to the model's context (and
-    // below what fits, checked further down).
-    int chosenContext = 0;
-    if (const auto chosen = hand.text("max-model-len")) {
-        const auto tokens = vllmHumanReadableInt(*chosen);
-        if (t.maxModelLen > 0)
-            overrides["max-model-len"] = {"the target sets --max-model-len " + std::to_string(t.maxModelLen),
-                                          "to keep the file's value, set the target's --max-model-len to it, or leave it unset"};
-        else if (!tokens || *tokens < 1)
-            overrides["max-model-len"] = {"not a length vLLM takes", ""};
-        else if (*tokens > derived)
-            overrides["max-model-len"] = {"longer than " + m.name + "'s context of " + std::to_string(derived) + " tokens (config.json " + contextSource +
-                                              "), which vLLM refuses to exceed",
-                                          ""};
-        else
-            chosenContext = int(*tokens);
-    }
-    const int context = asked > 0 ? asked : chosenContext > 0 ? chosenContext : derived;
-    auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context).weightsFit; };
 
-    // The file's own tensor-parallel size, when the target sets none: kept where it splits the model,
-    // has the GPUs and fits.
-    int chosenTp = 0;
-    if (const auto chosen = hand.text("tensor-parallel-size")) {
-        const auto tp = vllmHumanReadableInt(*chosen);
-        if (t.tensorParallelSize > 0)
-            overrides["tensor-parallel-size"] = {"the target sets --tp " + std::to_string(t.tensorParallelSize),
-                                                 "to keep the file's value, set the target's --tp to it, or leave it unset"};
-        else if (!tp || *tp < 1 || *tp > gpus)
-            overrides["tensor-parallel-size"] = {"not a size the target's " + std::to_string(gpus) + " GPU(s) can run", ""};
-        else if (!tensorParallelSplits(c, int(*tp)))
-            overrides["tensor-parallel-size"] = {"it does not split " + m.name + "'s heads or quantization groups evenly", ""};
-        else if (!fits(int(*tp)))
-            overrides["tensor-parallel-size"] = {m.name + " does not fit at tensor-parallel size " + *chosen, ""};
-        else
-            chosenTp = int(*tp);
-    }
+    // The file's own values, each kept when the target does not set it and the model runs with it
+    // (one row per setting, in order: a later row's check reads the values kept before it).
+    std::optional<double> keptShare, keptContext, keptTp;
+    const auto share = [&] { return t.gpuMemoryUtilization > 0 ? t.gpuMemoryUtilization : keptShare.value_or(0.90); };
+    const auto contextNow = [&] { return asked > 0 ? asked : keptContext ? int(*keptContext) : derived; };
+    const auto fits = [&](int tp) { return gpuBytes == 0 || perGpuPlan(m, tp, gpuBytes, share(), contextNow()).weightsFit; };
+    const auto tokens = [](const std::string& v) -> std::optional<double> {
+        const auto n = vllmHumanReadableInt(v);
+        return n ? std::optional<double>(double(*n)) : std::nullopt;
+    };
+    const KeepableSetting rows[] = {
+        {"gpu-memory-utilization", "--gpu-util", t.gpuMemoryUtilization > 0 ? trimmedDouble(t.gpuMemoryUtilization) : "", "0 to leave the file's own",
+         [&](const std::string&) { return hand.number("gpu-memory-utilization"); },
+         [](std::optional<double> v, const std::string&) -> std::string {
+             return v && *v > 0 && *v <= 1 ? "" : "not a share in (0, 1] that vLLM takes";
+         },
+         &keptShare},
+        {"max-model-len", "--max-model-len", t.maxModelLen > 0 ? std::to_string(t.maxModelLen) : "", "leave it unset", tokens,
+         [&](std::optional<double> v, const std::string&) -> std::string {
+             if (!v || *v < 1) return "not a length vLLM takes";
+             if (*v > derived)
+                 return "longer than " + m.name + "'s context of " + std::to_string(derived) + " tokens (config.json " + contextSource +
+                        "), which vLLM refuses to exceed";
+             return "";
+         },
+         &keptContext},
+        {"tensor-parallel-size", "--tp", t.tensorParallelSize > 0 ? std::to_string(t.tensorParallelSize) : "", "leave it unset", tokens,
+         [&](std::optional<double> v, const std::string& text) -> std::string {
+             if (!v || *v < 1 || *v > gpus) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
+             if (!tensorParallelSplits(c, int(*v))) return "it does not split " + m.name + "'s heads or quantization groups evenly";
+             if (!fits(int(*v))) return m.name + " does not fit at tensor-parallel size " + text;
+             return "";
+         },
+         &keptTp},
+    };
+    for (const auto& row : rows) *row.kept = keptValue(row, hand, overrides);
+
+    // gpu-memory-utilization: the target's when it sets one, else the file's own, else vLLM's 0.9.
+    s.gpuMemoryUtilization = share();
+    if (t.gpuMemoryUtilization <= 0 && keptShare) p.kept.push_back({"gpu-memory-utilization", trimmedDouble(*keptShare)});
+    const int chosenContext = keptContext ? int(*keptContext) : 0;
+    const int chosenTp = keptTp ? int(*keptTp) : 0;
+    const int context = contextNow();
 
     if (t.tensorParallelSize > 0) {
         s.tensorParallelSize = t.tensorParallelSize;
@@ -745,6 +768,20 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const
     addChange(p, t.commandFile, scriptExisted, script, updated);
 }
 
+// A first-format deploy.json stored 0.9 for every target (deploy_settings.h): loaded as not set. Said
+// where that changes the outcome, i.e. where the vLLM config's own other value is kept (it would
+// have been replaced by 0.9 before).
+void noteOldDefaultGpuUtil(PromotionPlan& p, const DeployTarget& t) {
+    if (!t.gpuMemoryUtilizationWasOldDefault) return;
+    for (const auto& k : p.kept) {
+        if (k.key != "gpu-memory-utilization" || sameSettingValue(k.value, trimmedDouble(kOldDefaultGpuMemoryUtilization))) continue;
+        p.notes.push_back("the deployment settings (deploy.json, written before format " + std::to_string(kSettingsFormat) +
+                          ") store gpu_memory_utilization 0.9 for target " + t.name +
+                          ", the default they saved for every target that did not set one: taken as not set, so " + t.vllmConfig.string() +
+                          "'s own " + k.value + " is kept (to write 0.9, set it: awqbench-cli target add " + t.name + " ... --gpu-util 0.9)");
+    }
+}
+
 std::string shellQuoted(const std::string& s) {
     if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
         return s;
@@ -833,6 +870,7 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
         }
     }
     planServe(p, target, m, options, hand, overrides);
+    noteOldDefaultGpuUtil(p, target);
     try {
         mapToContainer(p, target);
     } catch (const Error& e) {
@@ -845,9 +883,13 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
     } catch (const Error& e) {
         addIssue(p, Issue::Severity::Error, "target_file_missing", e);
     }
-    // A refused promotion has no command line to show: it would print the refused value (a
-    // tensor-parallel size that does not fit) as if it were what to start vLLM with.
-    if (p.blocked()) p.command.clear();
+    // A refused promotion writes nothing, so it has no command line and no diff to show: they held
+    // the refused values (a tensor-parallel size that does not fit, the changed pool copy's path)
+    // as if they were what to start vLLM with and to write. The errors name those values.
+    if (p.blocked()) {
+        p.command.clear();
+        p.changes.clear();
+    }
     return p;
 }
 

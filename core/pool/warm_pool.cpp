@@ -184,6 +184,110 @@ std::optional<std::string> hashFile(const fs::path& file, std::vector<std::byte>
     return h.finishHex();
 }
 
+// What re-hashing manifest entries found (verifyPoolModel and checkPoolCopyBeforeServing share it).
+struct HashCheck {
+    std::size_t filesChecked = 0;
+    std::vector<std::string> problems;     // "refused: x (...)", "missing: x", "changed: x (SHA-256 differs from the manifest)"
+    bool cancelled = false;                // stopped before every selected entry was hashed
+};
+
+// Re-hashes the entries of `manifest`'s files list that `selected` accepts and compares each with
+// its recorded SHA-256. `progress` (optional) counts the bytes and files hashed; its totals are the
+// caller's.
+HashCheck hashManifestEntries(const fs::path& folder, const json& manifest, const std::function<bool(const std::string&)>& selected,
+                              std::stop_token stop, CopyProgress* progress = nullptr, const CopyProgressFn& report = {}) {
+    HashCheck r;
+    std::vector<std::byte> buf(kChunk);
+    std::error_code ec;
+    for (const auto& f : manifest["files"]) {
+        const std::string rel = f.value("path", std::string());
+        if (!selected(rel)) continue;
+        if (progress) progress->currentFile = rel;
+        fs::path file;
+        try {
+            file = resolveInsideFolder(folder, rel);
+        } catch (const Error& e) {
+            r.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
+            continue;
+        }
+        if (!fs::is_regular_file(file, ec)) {
+            r.problems.push_back("missing: " + rel);
+            continue;
+        }
+        const auto got = hashFile(file, buf, stop, [&](std::size_t n) {
+            if (!progress) return;
+            progress->bytesDone += n;
+            if (report) report(*progress);
+        });
+        if (!got) {
+            r.cancelled = true;
+            return r;
+        }
+        if (*got != f.value("sha256", std::string())) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
+        ++r.filesChecked;
+        if (progress) {
+            ++progress->filesDone;
+            if (report) report(*progress);
+        }
+    }
+    return r;
+}
+
+// A manifest's string field, "" when absent or not a string (a hand-edited manifest).
+std::string stringField(const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// "2026-12-01T12:00:00Z" -> "2026-12-01 12:00 UTC" (any other text as it is).
+std::string shortUtc(const std::string& iso) {
+    if (iso.size() >= 16 && iso[10] == 'T') return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
+    return iso;
+}
+
+constexpr std::size_t kMaxRecordedProblems = 20;
+
+// Records `r` in the manifest as its last full verify. A passed verify leaves the manifest's time
+// at now (the cheap check counts files written before it as verified); a failed one keeps the
+// manifest's time, so files written since stay reported. A manifest that cannot be written (a
+// read-only pool) is warned about: the verify's result stands.
+void recordVerify(const fs::path& folder, json manifest, const VerifyResult& r) {
+    const fs::path file = folder / kManifestName;
+    std::error_code ec;
+    const auto stamped = fs::last_write_time(file, ec);
+    json problems = json::array();
+    for (std::size_t i = 0; i < r.problems.size() && i < kMaxRecordedProblems; ++i) problems.push_back(r.problems[i]);
+    manifest["last_verify"] = {{"time", utcNow()}, {"ok", r.ok}, {"files_checked", r.filesChecked}, {"problems", problems},
+                               {"problem_count", r.problems.size()}};
+    try {
+        writeFileAtomically(file, manifest.dump(2) + "\n");
+        if (r.ok) fs::last_write_time(file, fs::file_time_type::clock::now(), ec);
+        else if (!ec) fs::last_write_time(file, stamped, ec);
+        if (ec) spdlog::warn("Warm pool: cannot set the time of {}: {}", file.string(), ec.message());
+    } catch (const Error& e) {
+        spdlog::warn("Warm pool: cannot record the verify of {} in its manifest: {}", r.name, e.what());
+    }
+}
+
+std::optional<PoolEntry::LastVerify> lastVerifyOf(const json& manifest) {
+    const auto it = manifest.find("last_verify");
+    if (it == manifest.end() || !it->is_object()) return std::nullopt;
+    PoolEntry::LastVerify v;
+    v.time = stringField(*it, "time");
+    const auto ok = it->find("ok");
+    v.ok = ok != it->end() && ok->is_boolean() && ok->get<bool>();
+    const auto count = [&](const char* key) {
+        const auto n = it->find(key);
+        return n == it->end() ? std::size_t(0) : jsonInteger<json, std::size_t>(*n).value_or(0);
+    };
+    v.filesChecked = count("files_checked");
+    if (const auto p = it->find("problems"); p != it->end() && p->is_array())
+        for (const auto& e : *p)
+            if (e.is_string()) v.problems.push_back(e.get<std::string>());
+    v.problemCount = std::max(v.problems.size(), count("problem_count"));
+    return v;
+}
+
 }  // namespace
 
 std::string defaultPoolName(const fs::path& model) {
@@ -244,13 +348,26 @@ std::string statusText(const PoolEntry& e) {
         return e.integrityProblems.front() +
                (e.integrityProblems.size() > 1 ? " (+" + std::to_string(e.integrityProblems.size() - 1) + " more)" : "") + "; run pool verify";
     };
+    std::string cheap = "unverified: no manifest";
     switch (e.integrity) {
-        case PoolEntry::Integrity::SizesMatch: return "sizes match";
-        case PoolEntry::Integrity::Changed: return "CHANGED: " + first();
-        case PoolEntry::Integrity::Modified: return "unverified: " + first();
+        case PoolEntry::Integrity::SizesMatch: cheap = "sizes match"; break;
+        case PoolEntry::Integrity::Changed: cheap = "CHANGED: " + first(); break;
+        case PoolEntry::Integrity::Modified: cheap = "unverified: " + first(); break;
         case PoolEntry::Integrity::NoManifest: break;
     }
-    return "unverified: no manifest";
+    const std::string verified = verifyText(e);
+    return verified.empty() ? cheap : cheap + "; " + verified;
+}
+
+std::string verifyText(const PoolEntry& e) {
+    if (!e.hasManifest) return {};
+    if (!e.lastVerify) return e.added.empty() ? "never verified" : "not verified since added " + shortUtc(e.added);
+    const auto& v = *e.lastVerify;
+    if (v.ok) return "verified " + shortUtc(v.time);
+    std::string s = "verify FAILED " + shortUtc(v.time);
+    if (!v.problems.empty()) s += ": " + v.problems.front();
+    if (v.problemCount > 1) s += " (+" + std::to_string(v.problemCount - 1) + " more)";
+    return s;
 }
 
 std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<DeployedRef>& deployed) {
@@ -268,7 +385,16 @@ std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<Deployed
         } else {
             entry.bytes = folderBytes(e.path());
             entry.hasManifest = fs::exists(e.path() / kManifestName, ec);
-            if (entry.hasManifest) entry.repoId = recordedRepoId(e.path()).value_or("");
+            if (entry.hasManifest) {
+                try {
+                    const json manifest = readManifest(e.path());
+                    entry.repoId = stringField(manifest, "repo_id");
+                    entry.added = stringField(manifest, "added");
+                    entry.lastVerify = lastVerifyOf(manifest);
+                } catch (const std::exception&) {
+                    // An unreadable manifest: the cheap check below reports it.
+                }
+            }
             const CheapCheck check = checkPoolModelCheaply(e.path());
             entry.integrity = !check.hasManifest       ? PoolEntry::Integrity::NoManifest
                               : !check.problems.empty() ? PoolEntry::Integrity::Changed
@@ -493,47 +619,22 @@ VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std:
     for (const auto& f : manifest["files"]) {
         p.bytesTotal += f.value("bytes", std::uint64_t(0));
         ++p.filesTotal;
+        listed[f.value("path", std::string())] = true;
     }
-    std::vector<std::byte> buf(kChunk);
-    for (const auto& f : manifest["files"]) {
-        const std::string rel = f.value("path", std::string());
-        const std::string want = f.value("sha256", std::string());
-        listed[rel] = true;
-        p.currentFile = rel;
-        fs::path file;
-        try {
-            file = resolveInsideFolder(folder, rel);
-        } catch (const Error& e) {
-            r.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
-            continue;
-        }
-        if (!fs::is_regular_file(file, ec)) {
-            r.problems.push_back("missing: " + rel);
-            continue;
-        }
-        const auto got = hashFile(file, buf, stop, [&](std::size_t n) {
-            p.bytesDone += n;
-            if (progress) progress(p);
-        });
-        if (!got) {
-            r.problems.push_back("cancelled before every file was checked");
-            r.cancelled = true;
-            return r;
-        }
-        if (*got != want) r.problems.push_back("changed: " + rel + " (SHA-256 differs from the manifest)");
-        ++r.filesChecked;
-        ++p.filesDone;
-        if (progress) progress(p);
+    HashCheck hashed = hashManifestEntries(folder, manifest, [](const std::string&) { return true; }, stop, &p, progress);
+    r.filesChecked = hashed.filesChecked;
+    r.problems = std::move(hashed.problems);
+    if (hashed.cancelled) {
+        r.problems.push_back("cancelled before every file was checked");
+        r.cancelled = true;
+        return r;  // not a full verify: nothing recorded
     }
     for (const auto& f : enumerateModelFiles(folder))
         if (!listed.count(f.relative)) r.problems.push_back("unexpected file: " + f.relative);
     r.ok = r.problems.empty();
-    // Every byte checked: the manifest's time marks it, so the cheap check stops reporting files
-    // written before now (a `touch`, a copy that kept the bytes) as unverified.
-    if (r.ok) {
-        fs::last_write_time(folder / kManifestName, fs::file_time_type::clock::now(), ec);
-        if (ec) spdlog::warn("Warm pool: cannot mark {} as verified: {}", name, ec.message());
-    }
+    // Every byte checked: recorded in the manifest (`pool list` shows it), whose time then marks
+    // the files written before now (a `touch`, a copy that kept the bytes) as verified.
+    recordVerify(folder, manifest, r);
     return r;
 }
 
@@ -599,16 +700,14 @@ CheapCheck checkPoolCopyBeforeServing(const fs::path& folder, std::stop_token st
                         (c.problems.size() > 1 ? " (and " + std::to_string(c.problems.size() - 1) + " more)" : ""),
                     folder, fix);
     // Written since the manifest, same size: the hash tells whether the bytes changed.
-    json manifest = readManifest(folder);
-    std::vector<std::byte> buf(kChunk);
-    for (const auto& f : manifest["files"]) {
-        const std::string rel = f.value("path", std::string());
-        if (std::find(c.modified.begin(), c.modified.end(), rel) == c.modified.end()) continue;
-        const auto got = hashFile(resolveInsideFolder(folder, rel), buf, stop, {});
-        if (!got) throw Error("stopped while checking the pool copy", folder, "promote again");
-        if (*got != f.value("sha256", std::string()))
-            throw Error("the pool copy is not what was added: changed: " + rel + " (SHA-256 differs from the manifest)", folder, fix);
-    }
+    const HashCheck hashed = hashManifestEntries(folder, readManifest(folder), [&](const std::string& rel) {
+        return std::find(c.modified.begin(), c.modified.end(), rel) != c.modified.end();
+    }, stop);
+    if (hashed.cancelled) throw Error("stopped while checking the pool copy", folder, "promote again");
+    if (!hashed.problems.empty())
+        throw Error("the pool copy is not what was added: " + hashed.problems.front() +
+                        (hashed.problems.size() > 1 ? " (and " + std::to_string(hashed.problems.size() - 1) + " more)" : ""),
+                    folder, fix);
     c.modified.clear();  // re-hashed: unchanged
     return c;
 }

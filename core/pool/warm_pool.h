@@ -36,14 +36,33 @@ struct PoolEntry {
     enum class Integrity { SizesMatch, Changed, Modified, NoManifest };
     Integrity integrity = Integrity::NoManifest;
     std::vector<std::string> integrityProblems;  // what Changed / Modified found ("changed: x (...)")
+    // From the manifest: when `pool add` wrote it (UTC, ISO 8601; add hashes every copied file), and
+    // the last full `pool verify` (nullopt: none since the add).
+    std::string added;
+    struct LastVerify {
+        std::string time;                  // UTC, ISO 8601
+        bool ok = false;
+        std::size_t filesChecked = 0;
+        std::vector<std::string> problems; // the first 20 of what it found (VerifyResult::problems)
+        std::size_t problemCount = 0;      // how many it found in all
+    };
+    std::optional<LastVerify> lastVerify;
 
     bool deployed() const noexcept { return !deployedBy.empty(); }
 };
 
-// The status `pool list` and the Deploy page show: what was checked, never "ok" (the hashes are
-// `pool verify`'s): "broken: ...", "sizes match", "CHANGED: missing: x; run pool verify",
-// "unverified: written since it was added or verified: x; run pool verify", "unverified: no manifest".
+// The status `pool list` and the Deploy page show: the cheap check (what was checked, never "ok":
+// the hashes are `pool verify`'s) and, for a copy with a manifest, verifyText(): "broken: ...",
+// "sizes match; verified 2026-12-01 12:00 UTC", "CHANGED: missing: x; run pool verify; not verified
+// since added 2026-11-30 09:15 UTC", "unverified: written since it was added or verified: x; run pool
+// verify; verify FAILED 2026-12-01 12:00 UTC: changed: x (...)", "unverified: no manifest".
 std::string statusText(const PoolEntry& e);
+
+// The last full verify as the manifest records it: "verified 2026-12-01 12:00 UTC", "verify FAILED
+// 2026-12-01 12:00 UTC: changed: x (SHA-256 differs from the manifest) (+2 more)", "not verified since
+// added 2026-11-30 09:15 UTC" (add hashed every file then), "never verified" (a manifest without its
+// add time); "" for a copy without a manifest (nothing to verify against).
+std::string verifyText(const PoolEntry& e);
 
 struct PoolUsage {
     std::uint64_t usedBytes = 0;           // models in the pool, leftovers included
@@ -116,8 +135,10 @@ AddResult addToPool(const std::filesystem::path& pool, const std::filesystem::pa
 // Removes the model folder `name` from the pool; refuses a model a target points at.
 void removeFromPool(const std::filesystem::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed = {});
 
-// Re-hashes every file of the pool model `name` against its manifest. A model that passes gets its
-// manifest's time set to now: the cheap check then counts its files as verified up to then.
+// Re-hashes every file of the pool model `name` against its manifest and records the result in the
+// manifest (`last_verify`: time, ok, files checked, problems; PoolEntry::lastVerify reads it back).
+// A model that passes gets its manifest's time set to now: the cheap check then counts its files as
+// verified up to then; a failed verify keeps the manifest's time. A cancelled verify records nothing.
 VerifyResult verifyPoolModel(const std::filesystem::path& pool, const std::string& name, std::stop_token stop = {},
                              const CopyProgressFn& progress = {});
 

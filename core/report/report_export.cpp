@@ -47,7 +47,19 @@ std::optional<ReportFormat> formatFromPath(const std::filesystem::path& path) {
     return parseFormatName(ext);
 }
 
+void checkReportOutput(const std::filesystem::path& runFile, const std::filesystem::path& out, ReportFormat format) {
+    if (runFile.empty()) return;
+    std::error_code ec;
+    if (!std::filesystem::equivalent(runFile, out, ec) || ec) return;
+    std::filesystem::path other = runFile;
+    other.replace_extension(formatExtension(format));
+    if (other == runFile) other.replace_extension(std::string(".report") + std::string(formatExtension(format)));
+    throw Error("this is the run document the report is made from: the report would replace it", out,
+                "write the report to another file (e.g. " + other.string() + ")");
+}
+
 void exportReport(const RunDocument& doc, ReportFormat format, const std::filesystem::path& out) {
+    checkReportOutput(doc.file, out, format);
     std::string content;
     switch (format) {
     case ReportFormat::Html: content = renderHtml(doc); break;

@@ -28,7 +28,14 @@ std::string renderJson(const RunDocument& doc);
 bool pdfExportAvailable();
 std::string renderPdf(const RunDocument& doc);  // throws awq::Error when !pdfExportAvailable()
 
-// Renders and writes `out` atomically (temp file + rename). Throws awq::Error naming `out`.
+// Refuses to write a report over the run document it is made from (`out` is `runFile`, also
+// through a link or another spelling of the path): the run would be replaced by its report. Throws
+// awq::Error naming `out`, with another file name as the fix. A `runFile` that does not exist, or
+// is empty, passes.
+void checkReportOutput(const std::filesystem::path& runFile, const std::filesystem::path& out, ReportFormat format);
+
+// Renders and writes `out` atomically (temp file + rename). Throws awq::Error naming `out`; refuses
+// `out` when it is the run document the doc was loaded from (checkReportOutput with doc.file).
 void exportReport(const RunDocument& doc, ReportFormat format, const std::filesystem::path& out);
 
 }  // namespace awq::report

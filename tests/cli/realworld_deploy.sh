@@ -49,6 +49,11 @@ rc=0; "$CLI" promote --model ts --target vt --json $S > "$D/tied.json" || rc=$?
 [ "$rc" = 2 ] || fail "tied promote exited $rc"
 grep -q '"code": "tied_embeddings_missing"' "$D/tied.json" || fail "no tied_embeddings_missing"
 grep -qx 'model: /models/old' "$D/serve.yaml" || fail "serve.yaml was changed"
+grep -q '"changes": \[\]' "$D/tied.json" || fail "a refused promotion shows a diff: $(cat "$D/tied.json")"
+# In text: no diff with the refused values on stdout, and stderr says so.
+rc=0; "$CLI" promote --model ts --target vt $S > "$D/tied.txt" 2> "$D/tied.err" || rc=$?
+[ "$rc" = 2 ] && [ ! -s "$D/tied.txt" ] || fail "a refused promotion printed (exit $rc): $(cat "$D/tied.txt")"
+grep -q "^promotion refused: nothing was written, and no diff is shown" "$D/tied.err" || fail "refusal not said: $(cat "$D/tied.err")"
 
 # A vLLM config's hand-set settings are kept (gpu-memory-utilization 0.85 and dtype auto became the
 # target's 0.9 and float16 with a setting_replaced warning nobody asked for); the plan says so.
@@ -67,11 +72,15 @@ grep -qF "sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the targe
     fail "no reason for the replaced value: $(cat "$D/asked.err")"
 
 # A pool copy changed on disk: `pool list` does not call it ok, promotion refuses it naming the file.
-"$CLI" pool list $S | grep -E -q "^m .* sizes match$" || fail "pool list: $("$CLI" pool list $S)"
+"$CLI" pool list $S | grep -E -q "^m .* sizes match; not verified since added [0-9-]{10} [0-9:]{5} UTC$" || fail "pool list: $("$CLI" pool list $S)"
+# A full verify is recorded: `pool list` shows its time beside the cheap check, and --json its result.
+"$CLI" pool verify m $S > /dev/null || fail "pool verify of the fresh copy failed"
+"$CLI" pool list $S | grep -E -q "^m .* sizes match; verified [0-9-]{10} [0-9:]{5} UTC$" || fail "pool list after verify: $("$CLI" pool list $S)"
+"$CLI" pool list --json $S | grep -q '"ok": true' || fail "pool list --json has no last_verify: $("$CLI" pool list --json $S)"
 "$CLI" pool list $S | grep -q " ok$" && fail "pool list claims ok"
 printf 'X' | dd of="$D/pool/m/model.safetensors" bs=1 seek=4096 conv=notrunc 2> /dev/null
 touch -d "$(date -d '+1 minute' '+%Y-%m-%d %H:%M:%S')" "$D/pool/m/model.safetensors"
-"$CLI" pool list $S | grep -E -q "^m .* unverified: written since it was added or verified: model.safetensors; run pool verify$" ||
+"$CLI" pool list $S | grep -E -q "^m .* unverified: written since it was added or verified: model.safetensors; run pool verify; verified [0-9-]{10} [0-9:]{5} UTC$" ||
     fail "pool list: $("$CLI" pool list $S)"
 rc=0; "$CLI" promote --model m --target vt --dry-run $S > "$D/tampered.txt" 2> "$D/tampered.err" || rc=$?
 [ "$rc" = 2 ] || fail "the changed copy was promoted (exit $rc)"
@@ -80,6 +89,9 @@ grep -qF "error [pool_copy_changed]: $D/pool/m: the pool copy is not what was ad
 grep -qF "awqbench-cli pool remove m --yes" "$D/tampered.err" || fail "the fix is not named: $(cat "$D/tampered.err")"
 rc=0; "$CLI" pool verify m $S > "$D/verify.txt" || rc=$?
 [ "$rc" = 2 ] && grep -q "^m: FAILED" "$D/verify.txt" || fail "pool verify: $(cat "$D/verify.txt")"
+# The failed verify is what `pool list` shows next, and the edited file stays reported as written since.
+"$CLI" pool list $S | grep -E -q "^m .* written since it was added or verified: model.safetensors; run pool verify; verify FAILED [0-9-]{10} [0-9:]{5} UTC: changed: model.safetensors \(SHA-256 differs from the manifest\)$" ||
+    fail "pool list after a failed verify: $("$CLI" pool list $S)"
 # Truncated: the size tells `pool list` at once.
 truncate -s -1 "$D/pool/m/model.safetensors"
 "$CLI" pool list $S | grep -q "^m .* CHANGED: changed: model.safetensors (" || fail "pool list: $("$CLI" pool list $S)"

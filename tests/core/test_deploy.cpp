@@ -577,6 +577,10 @@ private Q_SLOTS:
         t.gpuCount = 1;
         plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(findIssue(plan, "tensor_parallel_fit"), issueList(plan).c_str());
+        // Refused: no diff and no command line, which showed `tensor-parallel-size: 2` as if it were
+        // what to write; the error names the value.
+        QVERIFY(plan.blocked() && plan.changes.empty() && plan.diff().empty() && plan.command.empty());
+        QVERIFY(findIssue(plan, "tensor_parallel_fit")->message.find("tensor-parallel size 2 needs more GPUs") != std::string::npos);
 
         t.tensorParallelSize = 0;
         t.gpuMemoryBytes = 512ull << 20;  // weights + runtime overhead do not fit
@@ -1054,6 +1058,66 @@ private Q_SLOTS:
         QVERIFY(plan.changes.at(0).after.find("\nserved-model-name: TinyOrg/Qwen3-7M-AWQ   # what clients ask for\n") != std::string::npos);
         plan = planPromotion(w.composeTarget(false), added.entry.folder, w.options());
         QVERIFY(plan.changes.at(0).after.find("--served-model-name ${PRIME_MODEL:-TinyOrg/Qwen3-7M-AWQ}\n") != std::string::npos);
+    }
+
+    // deploy.format1.json is a deploy.json as awqbench wrote it before "format": 2 (the realworld_deploy
+    // test's, written by `target add vt --vllm-config serve.yaml --gpus 1 --gpu-memory 24GiB` at
+    // 496c582, paths as they were): it stored 0.9 for the --gpu-util nobody passed. That 0.9 reads as
+    // not set, so a vLLM config's own 0.85 is kept (it was replaced by 0.9 with a setting_replaced
+    // warning the user could not explain), and the plan says why.
+    void firstFormatDefaultGpuUtilIsNotSet() {
+        World w;
+        const std::string oldRoot = "/work/ci4/build/tests/cli/realworld-deploy";
+        const fs::path file = w.root / "deploy.json";
+        writeText(file, replaceAll(readText(fixture("deploy.format1.json")), oldRoot, w.root.string()));
+        const auto settings = loadSettings(file);
+        const DeployTarget* vt = settings.find("vt");
+        QVERIFY(vt && settings.find("ct"));
+        QCOMPARE(vt->gpuMemoryUtilization, 0.0);
+        QVERIFY(vt->gpuMemoryUtilizationWasOldDefault);
+        QCOMPARE(vt->vllmConfig, w.root / "serve.yaml");
+
+        writeText(vt->vllmConfig, "model: /models/old\ngpu-memory-utilization: 0.85\n");
+        const auto plan = planPromotion(*vt, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && !findIssue(plan, "setting_replaced"), issueList(plan).c_str());
+        QCOMPARE(plan.serve.gpuMemoryUtilization, 0.85);
+        QCOMPARE(plan.notes.size(), std::size_t(1));
+        QVERIFY2(plan.notes.at(0).find("store gpu_memory_utilization 0.9 for target vt") != std::string::npos &&
+                     plan.notes.at(0).find("'s own 0.85 is kept (to write 0.9, set it: awqbench-cli target add vt ... --gpu-util 0.9)") !=
+                         std::string::npos,
+                 plan.notes.at(0).c_str());
+        // Where it changes nothing (the config has no value of its own, or 0.9 itself), no note.
+        writeText(vt->vllmConfig, "model: /models/old\n");
+        QVERIFY(planPromotion(*vt, w.awq(), w.options()).notes.empty());
+        writeText(vt->vllmConfig, "gpu-memory-utilization: 0.90\n");
+        QVERIFY(planPromotion(*vt, w.awq(), w.options()).notes.empty());
+
+        // Saved again: format 2, the target not set. A 0.9 the user sets now is a choice: it stays
+        // set through a save and replaces the config's own value.
+        auto upgraded = settings;
+        saveSettings(file, upgraded);
+        QVERIFY(readText(file).find("\"format\": 2") != std::string::npos);
+        const auto again = loadSettings(file);
+        QCOMPARE(again.find("vt")->gpuMemoryUtilization, 0.0);
+        QVERIFY(!again.find("vt")->gpuMemoryUtilizationWasOldDefault);
+        DeployTarget chosen = *again.find("vt");
+        chosen.gpuMemoryUtilization = 0.9;
+        upsertTarget(upgraded, chosen);
+        saveSettings(file, upgraded);
+        const auto reloaded = loadSettings(file);
+        const DeployTarget* set = reloaded.find("vt");
+        QCOMPARE(set->gpuMemoryUtilization, 0.9);
+        QVERIFY(!set->gpuMemoryUtilizationWasOldDefault);
+        writeText(set->vllmConfig, "gpu-memory-utilization: 0.85\n");
+        const auto replaced = planPromotion(*set, w.awq(), w.options());
+        QCOMPARE(replaced.serve.gpuMemoryUtilization, 0.9);
+        QVERIFY(replaced.notes.empty() && findIssue(replaced, "setting_replaced"));
+
+        // A first-format value other than the old default was passed with --gpu-util: still set.
+        writeText(file, replaceAll(replaceAll(readText(fixture("deploy.format1.json")), oldRoot, w.root.string()),
+                                   "\"gpu_memory_utilization\": 0.9,", "\"gpu_memory_utilization\": 0.8,"));
+        QCOMPARE(loadSettings(file).find("vt")->gpuMemoryUtilization, 0.8);
+        QVERIFY(!loadSettings(file).find("vt")->gpuMemoryUtilizationWasOldDefault);
     }
 
     void settingsRoundTrip() {

@@ -142,7 +142,7 @@ private Q_SLOTS:
         const fs::path model = pool / "tinystories-qwen3-7m";
         const auto entry = [&] { return pool::listPool(pool).at(0); };
         QCOMPARE(entry().integrity, pool::PoolEntry::Integrity::SizesMatch);
-        QCOMPARE(pool::statusText(entry()), std::string("sizes match"));
+        QCOMPARE(pool::statusText(entry()), "sizes match; " + pool::verifyText(entry()));
         QVERIFY(pool::checkPoolCopyBeforeServing(model).hasManifest);
 
         // One byte flipped in place: same size, written later. Listed as unverified; promotion's
@@ -157,7 +157,7 @@ private Q_SLOTS:
         fs::last_write_time(shard, stamp + std::chrono::seconds(5));  // a write after the manifest, whatever the clock's resolution
         QCOMPARE(entry().integrity, pool::PoolEntry::Integrity::Modified);
         QCOMPARE(pool::statusText(entry()),
-                 std::string("unverified: written since it was added or verified: model-00001-of-00002.safetensors; run pool verify"));
+                 "unverified: written since it was added or verified: model-00001-of-00002.safetensors; run pool verify; " + pool::verifyText(entry()));
         const QString refused = test::errorMessageOf([&] { pool::checkPoolCopyBeforeServing(model); });
         QVERIFY2(refused.contains("the pool copy is not what was added: changed: model-00001-of-00002.safetensors (SHA-256 differs from the manifest)") &&
                      refused.contains("pool remove tinystories-qwen3-7m --yes") &&
@@ -190,7 +190,62 @@ private Q_SLOTS:
         // A folder put into the pool by hand has nothing to check against: said so.
         copyModel("tinystories-656k", pool / "by-hand");
         QCOMPARE(pool::statusText(pool::listPool(pool).at(0)), std::string("unverified: no manifest"));
+        QCOMPARE(pool::verifyText(pool::listPool(pool).at(0)), std::string());
         QVERIFY(!pool::checkPoolCopyBeforeServing(pool / "by-hand").hasManifest);
+    }
+
+    // `pool list` showed only the cheap check: a copy that `pool verify` had FAILED read "sizes match"
+    // once its files' times were reset. The last full verify is recorded in the manifest and shown
+    // beside the cheap check; a failed one keeps the manifest's time (files written since stay
+    // reported), a cancelled one records nothing.
+    void lastVerifyIsRecordedAndShown() {
+        QTemporaryDir tmp;
+        const fs::path pool = tmp.path().toStdString();
+        pool::addToPool(pool, test::modelDir("tinystories-qwen3-7m"));
+        const fs::path model = pool / "tinystories-qwen3-7m";
+        const auto entry = [&] { return pool::listPool(pool).at(0); };
+        QVERIFY(!entry().lastVerify);
+        QVERIFY2(entry().added.size() == 20 && entry().added.back() == 'Z', entry().added.c_str());
+        const std::string added = entry().added;
+        QCOMPARE(pool::verifyText(entry()), "not verified since added " + added.substr(0, 10) + " " + added.substr(11, 5) + " UTC");
+
+        // Cancelled part-way: not a full verify, nothing recorded.
+        std::stop_source stop;
+        QVERIFY(pool::verifyPoolModel(pool, "tinystories-qwen3-7m", stop.get_token(), [&](const pool::CopyProgress&) { stop.request_stop(); })
+                    .cancelled);
+        QVERIFY(!entry().lastVerify);
+
+        const auto ok = pool::verifyPoolModel(pool, "tinystories-qwen3-7m");
+        QVERIFY(ok.ok);
+        const auto passed = entry();
+        QVERIFY(passed.lastVerify && passed.lastVerify->ok);
+        QCOMPARE(passed.lastVerify->filesChecked, ok.filesChecked);
+        QVERIFY(passed.lastVerify->problems.empty());
+        const std::string when = passed.lastVerify->time;
+        QCOMPARE(pool::statusText(passed), "sizes match; verified " + when.substr(0, 10) + " " + when.substr(11, 5) + " UTC");
+        QVERIFY(pool::checkPoolCopyBeforeServing(model).modified.empty());  // the rewritten manifest still checks
+
+        // Tampered in place, same size, written later: the verify fails, and says so in the list.
+        const fs::path shard = model / "model-00002-of-00002.safetensors";
+        const auto stamp = fs::last_write_time(model / pool::kManifestName);
+        {
+            std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(4000);
+            f.put('\x55');
+        }
+        fs::last_write_time(shard, stamp + std::chrono::seconds(5));
+        const auto bad = pool::verifyPoolModel(pool, "tinystories-qwen3-7m");
+        QVERIFY(!bad.ok);
+        const auto failed = entry();
+        QVERIFY(failed.lastVerify && !failed.lastVerify->ok);
+        QCOMPARE(failed.lastVerify->problems, bad.problems);
+        QCOMPARE(failed.lastVerify->problemCount, std::size_t(1));
+        QCOMPARE(fs::last_write_time(model / pool::kManifestName), stamp);  // the failed verify marks nothing verified
+        QCOMPARE(failed.integrity, pool::PoolEntry::Integrity::Modified);
+        const std::string at = failed.lastVerify->time;
+        QCOMPARE(pool::verifyText(failed), "verify FAILED " + at.substr(0, 10) + " " + at.substr(11, 5) +
+                                               " UTC: changed: model-00002-of-00002.safetensors (SHA-256 differs from the manifest)");
+        QVERIFY(test::errorMessageOf([&] { pool::checkPoolCopyBeforeServing(model); }).contains("changed: model-00002-of-00002.safetensors"));
     }
 
     void copyInterruptedHalfWayLeavesPoolUnchanged() {

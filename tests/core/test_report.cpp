@@ -510,6 +510,35 @@ private Q_SLOTS:
         const QString msg = test::errorMessageOf([&] { exportReport(d, ReportFormat::Html, "/nonexistent-dir/r.html"); });
         QVERIFY2(msg.contains("/nonexistent-dir/r.html"), qPrintable(msg));
     }
+
+    // A report written over the run document it is made from replaced the run (only the CLI refused
+    // it; the GUI's export went through core). Refused in core, also through a link or another
+    // spelling of the path, whatever the format; the run stays byte for byte.
+    void exportRefusesToReplaceItsRun() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const fs::path run = root / "run.json";
+        fs::copy_file(samplePath(), run);
+        const QByteArray before = readAll(run);
+        const auto d = loadRunDocument(run);
+        fs::create_symlink(run, root / "link.json");
+        for (const fs::path& out : {run, root / "." / "run.json", root / "link.json"})
+            for (const auto format : {ReportFormat::Json, ReportFormat::Html}) {
+                const QString msg = test::errorMessageOf([&] { exportReport(d, format, out); });
+                QVERIFY2(msg.contains(QString::fromStdString(out.string()) + ": this is the run document the report is made from") &&
+                             msg.contains("write the report to another file (e.g. " +
+                                          QString::fromStdString((root / (format == ReportFormat::Json ? "run.report.json" : "run.html")).string())),
+                         qPrintable(msg));
+            }
+        QCOMPARE(readAll(run), before);
+        QVERIFY(fs::is_symlink(root / "link.json"));
+        // Another file, or a document not read from a file, is written as before.
+        exportReport(d, ReportFormat::Json, root / "copy.json");
+        RunDocument unsaved = d;
+        unsaved.file.clear();
+        exportReport(unsaved, ReportFormat::Markdown, root / "run.md");
+        QVERIFY(fs::exists(root / "run.md"));
+    }
 };
 
 QTEST_GUILESS_MAIN(ReportTest)

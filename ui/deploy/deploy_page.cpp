@@ -314,10 +314,13 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         poolTable_->setItem(r, PoolSize, cell(qs(format::bytes(e.bytes)), true));
         poolTable_->setItem(r, PoolDeployed, cell(deployedBy.isEmpty() ? QStringLiteral("–") : deployedBy.join(QStringLiteral(", "))));
         poolTable_->setItem(r, PoolManifest, cell(e.hasManifest ? tr("SHA-256 manifest") : tr("no manifest")));
-        // What was checked (sizes and times against the manifest), as `pool list` says it: not "ok".
+        // What was checked (sizes and times against the manifest, then the last full verify), as
+        // `pool list` says it: not "ok".
         auto* status = cell(qs(pool::statusText(e)));
         QStringList problems;
         for (const auto& p : e.integrityProblems) problems << qs(p);
+        if (e.lastVerify && !e.lastVerify->ok)
+            for (const auto& p : e.lastVerify->problems) problems << tr("last verify: %1").arg(qs(p));
         status->setToolTip(problems.isEmpty() ? tr("Verify re-hashes every file against the manifest") : problems.join(QLatin1Char('\n')));
         poolTable_->setItem(r, PoolStatus, status);
     }

@@ -65,6 +65,10 @@ PromoteDialog::PromoteDialog(const deploy::PromotionPlan& plan, QWidget* parent)
                                          issues_);
         item->setData(Qt::UserRole, QStringLiteral("kept"));
     }
+    for (const auto& n : plan.notes) {
+        auto* item = new QListWidgetItem(icon(QStringLiteral("settings")), tr("Note: %1").arg(QString::fromStdString(n)), issues_);
+        item->setData(Qt::UserRole, QStringLiteral("note"));
+    }
     issues_->setVisible(issues_->count() > 0);
     issues_->setMaximumHeight(issues_->count() == 0 ? 0 : 150);
     issues_->setWordWrap(true);
@@ -76,7 +80,9 @@ PromoteDialog::PromoteDialog(const deploy::PromotionPlan& plan, QWidget* parent)
     diff_->setLineWrapMode(QPlainTextEdit::NoWrap);
     diff_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     const std::string diff = plan.diff();
-    diff_->setPlainText(diff.empty() ? tr("(no file changes: the target already points at this model)") : QString::fromStdString(diff));
+    diff_->setPlainText(plan.blocked() ? tr("(no diff: the promotion is refused, so no file is changed; the errors above name what to fix)")
+                        : diff.empty()     ? tr("(no file changes: the target already points at this model)")
+                                           : QString::fromStdString(diff));
     new DiffHighlighter(diff_->document());
     layout->addWidget(diff_, 1);
 

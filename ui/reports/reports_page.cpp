@@ -1,6 +1,7 @@
 #include "ui/reports/reports_page.h"
 
 #include "core/report/report_content.h"
+#include "core/run/run_created.h"
 #include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "ui/reports/chart_painter.h"
@@ -25,6 +26,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <vector>
 
 namespace awq::ui {
 
@@ -151,11 +154,29 @@ void ReportsPage::refreshRuns() {
     // A timeline's Chrome trace (written beside its run) is not a run document.
     files.erase(std::remove_if(files.begin(), files.end(), [](const QFileInfo& fi) { return isTimelineTraceFile(fi.fileName().toStdString()); }),
                 files.end());
+    // Newest first by when each run was made (its document's "created"); a copied or touched file
+    // keeps its place. A file that records no time is placed by its modification time.
+    struct Listed {
+        QFileInfo file;
+        QDateTime when;
+        bool recorded = false;
+    };
+    std::vector<Listed> listed;
     for (const QFileInfo& fi : files) {
-        auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(fi.lastModified(), QLocale::ShortFormat)),
+        const auto created = runDocumentCreated(fi.absoluteFilePath().toStdString());
+        listed.push_back({fi, created ? QDateTime::fromSecsSinceEpoch(std::chrono::system_clock::to_time_t(*created), Qt::UTC)
+                                      : fi.lastModified(),
+                          created.has_value()});
+    }
+    std::stable_sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.when > b.when; });
+    for (const Listed& l : listed) {
+        const QFileInfo& fi = l.file;
+        auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(l.when.toLocalTime(), QLocale::ShortFormat)),
                                          runs_);
         item->setData(kPathRole, fi.absoluteFilePath());
-        item->setToolTip(QDir::toNativeSeparators(fi.absoluteFilePath()));
+        item->setToolTip(tr("%1\n%2").arg(QDir::toNativeSeparators(fi.absoluteFilePath()),
+                                           l.recorded ? tr("run made %1").arg(l.when.toLocalTime().toString(Qt::ISODate))
+                                                      : tr("no run time recorded: file modified %1").arg(l.when.toLocalTime().toString(Qt::ISODate))));
         if (fi.absoluteFilePath() == currentFile_) runs_->setCurrentItem(item);
     }
     if (files.isEmpty())

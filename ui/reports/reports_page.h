@@ -29,7 +29,9 @@ public:
     ~ReportsPage() override;
 
     static QString defaultRunsFolder();
-    void setRunsFolder(const QString& folder);   // lists its *.json files, newest first
+    // Lists the folder's *.json files (not timeline traces), newest first by the time each run was
+    // made ("created" in the run document), else by the file's modification time; shows that time.
+    void setRunsFolder(const QString& folder);
     QString runsFolder() const { return runsFolder_; }
     void refreshRuns();
 

@@ -2,6 +2,7 @@
 // document under tests/ loads and saves back to the same JSON (unknown keys included), and the
 // writer's output is a fixed point (saved again, byte for byte the same). Malformed documents are
 // refused naming the key path and the file.
+#include "core/run/run_created.h"
 #include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
@@ -12,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -93,6 +95,33 @@ private Q_SLOTS:
         const auto again = nlohmann::json::parse(runDocumentToJson(d));
         QCOMPARE(again["models"]["comment"].get<std::string>(), std::string("by hand"));
         QCOMPARE(again["models"]["A"]["name"].get<std::string>(), std::string("x"));
+    }
+
+    // The time a run was made, read without loading the run (the Reports page sorts by it): the
+    // top-level "created" of a run document, not a "created" nested in a section, nothing for a
+    // file that is not a run document or records no parseable time.
+    void createdIsReadFromTheDocument() {
+        const auto when = [](const fs::path& f) -> qint64 {
+            const auto t = runDocumentCreated(f);
+            return t ? qint64(std::chrono::system_clock::to_time_t(*t)) : -1;
+        };
+        const fs::path fixtures = test::sourceDir() / "tests/core/report_fixtures";
+        QCOMPARE(when(fixtures / "sample-run.json"), qint64(1795629600));       // 2026-11-25T18:00:00Z
+        QCOMPARE(when(fixtures / "cpu-compare-run.json"), qint64(1796282157));  // 2026-12-03T07:15:57Z
+        QTemporaryDir tmp;
+        const auto write = [&](const char* name, const std::string& text) {
+            const fs::path p = fs::path(tmp.path().toStdString()) / name;
+            std::ofstream(p, std::ios::binary) << text;
+            return p;
+        };
+        QCOMPARE(when(write("nested.json", R"({"notes": {"created": "2026-01-01T00:00:00Z"}, "format": "awqbench-run",
+            "created": "2026-02-03T04:05:06Z", "models": {}})")),
+                 qint64(1770091506));
+        QCOMPARE(when(write("none.json", R"({"format": "awqbench-run", "notes": {"created": "2026-01-01T00:00:00Z"}})")), qint64(-1));
+        QCOMPARE(when(write("other.json", R"({"format": "something-else", "created": "2026-01-01T00:00:00Z"})")), qint64(-1));
+        QCOMPARE(when(write("badtime.json", R"({"format": "awqbench-run", "created": "yesterday"})")), qint64(-1));
+        QCOMPARE(when(write("cut.json", "{\"format\": \"awqbench-run\", \"crea")), qint64(-1));
+        QCOMPARE(when(fs::path(tmp.path().toStdString()) / "absent.json"), qint64(-1));
     }
 };
 

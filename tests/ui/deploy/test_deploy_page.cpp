@@ -142,6 +142,10 @@ private Q_SLOTS:
         QVERIFY(waitForJob(finished));
         QVERIFY(finished.at(0).at(0).toBool());
         QVERIFY(finished.at(0).at(2).toString().contains("verified"));
+        // The status column shows the last full verify beside the cheap check, as `pool list` does.
+        const auto status = [&] { return page.poolTable()->item(0, 5)->text(); };
+        QVERIFY2(QRegularExpression(QStringLiteral("^sizes match; verified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$")).match(status()).hasMatch(),
+                 qPrintable(status()));
 
         // A tampered file makes verify fail with the file named.
         std::ofstream(fx.pool / "tinystories-656k" / "config.json", std::ios::app) << " ";
@@ -150,6 +154,9 @@ private Q_SLOTS:
         QVERIFY(waitForJob(finished));
         QVERIFY(!finished.at(0).at(0).toBool());
         QVERIFY(page.errorLabel()->text().contains("changed: config.json"));
+        QVERIFY2(status().contains(QLatin1String("; verify FAILED ")), qPrintable(status()));
+        QVERIFY2(page.poolTable()->item(0, 5)->toolTip().contains(QLatin1String("last verify: changed: config.json")),
+                 qPrintable(page.poolTable()->item(0, 5)->toolTip()));
 
         // Remove: asks first; "no" keeps it.
         QString asked;
@@ -274,6 +281,8 @@ private Q_SLOTS:
                 named = named || d->issueList()->item(i)->data(Qt::UserRole).toString() == "tied_embeddings_missing";
             // No command line for a refused promotion (it showed the refused values as one).
             refused = !d->promoteButton()->isEnabled() && named && d->commandLine() == QStringLiteral("(none: the promotion is refused)");
+            // No diff either: it showed the refused model's path as what would be written.
+            refused = refused && d->diffView()->toPlainText().startsWith(QLatin1String("(no diff: the promotion is refused, so no file is changed"));
             d->reject();
         });
         QVERIFY(!page.promote(QStringLiteral("tinystories-656k"), QStringLiteral("serve")));

@@ -6,6 +6,7 @@
 #include "ui/reports/reports_page.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -130,6 +131,63 @@ private Q_SLOTS:
         // An unwritable target is an error naming it, not a crash.
         QVERIFY(!page.exportCurrent(report::ReportFormat::Html, "/nonexistent-dir/r.html"));
         QVERIFY(page.messageLabel()->text().contains("/nonexistent-dir/r.html"));
+    }
+
+    // Exporting over the open run's own file (a Save dialog that offers RUN.json) is refused by
+    // core, as `report --out RUN.json` is: the run stays as it was.
+    void exportOverTheOpenRunIsRefused() {
+        QTemporaryDir dir;
+        const QString run = dir.filePath("run.json");
+        QVERIFY(QFile::copy(samplePath(), run));
+        const QByteArray before = readAll(run);
+        ReportsPage page(dir.path());
+        QVERIFY(page.openRun(run));
+        QSignalSpy exported(&page, &ReportsPage::reportExported);
+        for (auto f : {report::ReportFormat::Json, report::ReportFormat::Markdown}) {
+            QVERIFY(!page.exportCurrent(f, run));
+            const QString msg = page.messageLabel()->text();
+            QVERIFY2(msg.contains(run + ": this is the run document the report is made from") && msg.contains("write the report to another file"),
+                     qPrintable(msg));
+            QVERIFY(page.messageLabel()->property("error").toBool());
+        }
+        QCOMPARE(exported.count(), 0);
+        QCOMPARE(readAll(run), before);
+    }
+
+    // Newest first by when each run was made, not by file time: a run copied into the folder (or
+    // touched) today is listed by its own "created". A file that records no time goes by its file time.
+    void runsAreSortedByTheirOwnTime() {
+        QTemporaryDir dir;
+        const QString older = dir.filePath("older-run.json"), newer = dir.filePath("newer-run.json"), untimed = dir.filePath("untimed.json");
+        QVERIFY(QFile::copy(samplePath(), older));  // created 2026-11-25T18:00:00Z
+        QVERIFY(QFile::copy(QString::fromStdString((test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json").string()),
+                            newer));  // created 2026-12-03T07:15:57Z
+        QFile hand(untimed);
+        QVERIFY(hand.open(QIODevice::WriteOnly));
+        hand.write(readAll(samplePath()).replace("\"created\": \"2026-11-25T18:00:00Z\",", ""));
+        hand.close();
+        QVERIFY(!readAll(untimed).contains("\"created\""));
+        // File times the other way round: the older run written last.
+        const auto setTime = [](const QString& f, const QDateTime& t) {
+            QFile file(f);
+            QVERIFY(file.open(QIODevice::ReadWrite));
+            QVERIFY(file.setFileTime(t, QFileDevice::FileModificationTime));
+        };
+        const QDateTime utc(QDate(2026, 12, 1), QTime(12, 0), Qt::UTC);
+        setTime(older, utc.addDays(10));
+        setTime(newer, utc.addDays(-10));
+        setTime(untimed, utc);  // between the two runs' own times
+        ReportsPage page(dir.path());
+        QCOMPARE(page.runList()->count(), 3);
+        QCOMPARE(rowOf(page.runList(), "newer-run"), 0);
+        QCOMPARE(rowOf(page.runList(), "untimed"), 1);
+        QCOMPARE(rowOf(page.runList(), "older-run"), 2);
+        // The time shown is the run's own (local time), and the tooltip says where it comes from.
+        const QDateTime made(QDate(2026, 12, 3), QTime(7, 15, 57), Qt::UTC);
+        QVERIFY2(page.runList()->item(0)->text().endsWith(QLocale().toString(made.toLocalTime(), QLocale::ShortFormat)),
+                 qPrintable(page.runList()->item(0)->text()));
+        QVERIFY(page.runList()->item(0)->toolTip().contains(QLatin1String("run made ")));
+        QVERIFY(page.runList()->item(1)->toolTip().contains(QLatin1String("no run time recorded: file modified ")));
     }
 
     void missingFolderSaysSo() {
