@@ -71,7 +71,7 @@ void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
 
 // The same --device / --dtype / --json options as generate and eval ppl.
 void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
-    cmd->add_option("--device", device, "cpu or cuda")->check(deviceName());
+    cmd->add_option("--device", device, "cpu or cuda")->transform(deviceName());
     cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
     cmd->add_flag("--json", json, "print the run document (docs/run-format.md) on stdout");
 }

@@ -13,7 +13,9 @@ const CLI::Validator& deviceName() {
     static const CLI::Validator v(
         [](std::string& text) -> std::string {
             try {
-                parseDeviceKind(text);  // the engine's own list of names
+                // The engine's own list of names, written back as its canonical name: "gpu" reached
+                // the quantizer and compare as a string that is not "cuda" and ran on the CPU.
+                text = deviceKindName(parseDeviceKind(text));
             } catch (const Error&) {
                 return "must be cpu or cuda, not " + text;
             }

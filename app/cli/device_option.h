@@ -8,9 +8,10 @@ class Validator;
 
 namespace awq::cli {
 
-// A device the engine and the quantizer know (awq::parseDeviceKind: cpu, cuda or gpu): "--device:
-// must be cpu or cuda, not foo" at parse (exit 1: usage), before a job folder or a listening socket
-// exists.
+// A device the engine and the quantizer know (awq::parseDeviceKind: cpu, cuda or gpu), rewritten to
+// its canonical name (gpu -> cuda: the quantizer, compare and serve compare the text with "cuda");
+// use it with Option::transform. "--device: must be cpu or cuda, not foo" at parse (exit 1: usage),
+// before a job folder or a listening socket exists.
 const CLI::Validator& deviceName();
 
 }  // namespace awq::cli

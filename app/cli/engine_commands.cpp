@@ -203,7 +203,7 @@ int runProfile(const ProfileOptions& o) {
 }
 
 void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bool& json) {
-    cmd->add_option("--device", device, "cpu or cuda")->check(deviceName());
+    cmd->add_option("--device", device, "cpu or cuda")->transform(deviceName());
     cmd->add_option("--dtype", dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
     cmd->add_flag("--json", json, "print one JSON object (keys in README.md)");
 }

@@ -62,7 +62,7 @@ void addServeCommands(CLI::App& app) {
     cmd->add_option("--model", o->models, "model folder (repeat for several; served under the folder name)")->required();
     cmd->add_option("--host", o->host, "address to bind (default 127.0.0.1: this machine only)");
     cmd->add_option("--port", o->port, "port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
-    cmd->add_option("--device", o->device, "cpu or cuda")->check(deviceName());
+    cmd->add_option("--device", o->device, "cpu or cuda")->transform(deviceName());
     cmd->add_option("--dtype", o->dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
     cmd->add_option("--max-batch", o->maxBatch, "sequences decoded together per model (default 16)")->check(CLI::Range(1, 1024));
     cmd->add_option("--max-queue", o->maxQueue, "requests that may wait for a slot before 429 (default 64)")->check(CLI::Range(0, 100000));

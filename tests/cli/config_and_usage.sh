@@ -89,9 +89,13 @@ expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qw
 [ ! -e "$D/never.partial" ] || fail "quantize --device foo left $D/never.partial"
 expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo --check
 expect 1 "--device: must be cpu or cuda, not tpu" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --device tpu
-# The names are the engine's own (parseDeviceKind): its alias `gpu` passes the parse.
+# The names are the engine's own (parseDeviceKind): its alias `gpu` passes the parse and means cuda
+# (it reached the quantizer as "gpu", which is not "cuda": the pre-flight planned a CPU run).
 rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device gpu --check > "$D/gpu.txt" 2>&1 || rc=$?
 [ "$rc" != 1 ] && ! grep -q -- "--device:" "$D/gpu.txt" || fail "--device gpu refused at parse (exit $rc): $(head -c 600 "$D/gpu.txt")"
+"$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device cuda --check > "$D/cuda.txt" 2>&1 || true
+grep -v "free disk space" "$D/gpu.txt" > "$D/gpu.cmp"; grep -v "free disk space" "$D/cuda.txt" > "$D/cuda.cmp"
+cmp -s "$D/gpu.cmp" "$D/cuda.cmp" || fail "--device gpu is not planned as cuda: $(diff "$D/gpu.cmp" "$D/cuda.cmp" | head -c 600)"
 expect 0 "--gpus INT:COUNT=1 " "$CLI" target add --help
 
 # ---- models list / show: what the engine cannot run is said, naming config.json's key ----
