@@ -191,6 +191,20 @@ struct HashCheck {
     bool cancelled = false;                // stopped before every selected entry was hashed
 };
 
+// The manifest entry `rel`'s file in the pool copy `folder`, or nullopt with the problem added
+// ("refused: ..." for a path leading out of the folder, "missing: ..." for no regular file there).
+std::optional<fs::path> manifestEntryFile(const fs::path& folder, const std::string& rel, std::vector<std::string>& problems) {
+    try {
+        fs::path file = resolveInsideFolder(folder, rel);
+        std::error_code ec;
+        if (fs::is_regular_file(file, ec)) return file;
+        problems.push_back("missing: " + rel);
+    } catch (const Error& e) {
+        problems.push_back("refused: " + rel + " (" + e.problem() + ")");
+    }
+    return std::nullopt;
+}
+
 // Re-hashes the entries of `manifest`'s files list that `selected` accepts and compares each with
 // its recorded SHA-256. `progress` (optional) counts the bytes and files hashed; its totals are the
 // caller's.
@@ -198,23 +212,13 @@ HashCheck hashManifestEntries(const fs::path& folder, const json& manifest, cons
                               std::stop_token stop, CopyProgress* progress = nullptr, const CopyProgressFn& report = {}) {
     HashCheck r;
     std::vector<std::byte> buf(kChunk);
-    std::error_code ec;
     for (const auto& f : manifest["files"]) {
         const std::string rel = f.value("path", std::string());
         if (!selected(rel)) continue;
         if (progress) progress->currentFile = rel;
-        fs::path file;
-        try {
-            file = resolveInsideFolder(folder, rel);
-        } catch (const Error& e) {
-            r.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
-            continue;
-        }
-        if (!fs::is_regular_file(file, ec)) {
-            r.problems.push_back("missing: " + rel);
-            continue;
-        }
-        const auto got = hashFile(file, buf, stop, [&](std::size_t n) {
+        const auto file = manifestEntryFile(folder, rel, r.problems);
+        if (!file) continue;
+        const auto got = hashFile(*file, buf, stop, [&](std::size_t n) {
             if (!progress) return;
             progress->bytesDone += n;
             if (report) report(*progress);
@@ -657,21 +661,12 @@ CheapCheck checkPoolModelCheaply(const fs::path& folder) {
     for (const auto& f : manifest["files"]) {
         const std::string rel = f.value("path", std::string());
         listed[rel] = true;
-        fs::path file;
-        try {
-            file = resolveInsideFolder(folder, rel);
-        } catch (const Error& e) {
-            c.problems.push_back("refused: " + rel + " (" + e.problem() + ")");
-            continue;
-        }
-        if (!fs::is_regular_file(file, ec)) {
-            c.problems.push_back("missing: " + rel);
-            continue;
-        }
-        const std::uint64_t want = f.value("bytes", std::uint64_t(0)), got = fs::file_size(file, ec);
+        const auto file = manifestEntryFile(folder, rel, c.problems);
+        if (!file) continue;
+        const std::uint64_t want = f.value("bytes", std::uint64_t(0)), got = fs::file_size(*file, ec);
         if (got != want)
             c.problems.push_back("changed: " + rel + " (" + std::to_string(got) + " bytes, the manifest says " + std::to_string(want) + ")");
-        else if (fs::last_write_time(file, ec) > stamped)
+        else if (fs::last_write_time(*file, ec) > stamped)
             c.modified.push_back(rel);
     }
     try {
