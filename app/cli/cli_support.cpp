@@ -103,9 +103,24 @@ const CLI::Validator& positiveNumber() {
 }
 
 const CLI::Validator& positiveCount() {
-    static const CLI::Validator v = numberValidator([](double x) { return x >= 1 && x == std::floor(x) && x <= INT_MAX; },
-                                                    "must be a whole number of 1 or more", "COUNT");
+    static const CLI::Validator v = wholeNumberIn(1, INT_MAX);
     return v;
+}
+
+CLI::Validator wholeNumberIn(long long least, long long most) {
+    const std::string requirement = most == INT_MAX ? "must be a whole number of " + std::to_string(least) + " or more"
+                                                    : "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most);
+    return CLI::Validator(
+        [least, most, requirement](std::string& text) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double value = std::stod(text, &used);
+                if (used == text.size() && value == std::floor(value) && value >= double(least) && value <= double(most)) return {};
+            } catch (const std::exception&) {
+            }
+            return requirement + ", not " + text;
+        },
+        most != INT_MAX ? std::to_string(least) + ".." + std::to_string(most) : least == 0 ? "NONNEGATIVE" : least == 1 ? "COUNT" : "INT");
 }
 
 const CLI::Validator& nonNegativeNumber() {

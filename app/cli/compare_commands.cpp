@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -64,7 +65,7 @@ void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
     cmd->add_option("--temperature", s.temperature, "sampling temperature (greedy unless a temperature, top-k or top-p is given)")
         ->check(nonNegativeNumber());
     cmd->add_option("--top-p", s.topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(nonNegativeNumber());
+    cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(wholeNumberIn(0, INT_MAX));
     cmd->add_option("--repetition-penalty", s.repetitionPenalty, "penalty for repeated tokens (1 = off; above 0 as transformers requires)")->check(positiveNumber());
     cmd->add_option("--seed", s.seed, "random seed");
 }
@@ -460,14 +461,14 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveCount());
-    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(CLI::Range(2, 1 << 25));
+    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(wholeNumberIn(2, 1 << 25));
     cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveCount());
-    cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(nonNegativeNumber());
+    cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(wholeNumberIn(0, INT_MAX));
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
     cmp->add_flag("--timeline", c->timeline,
                   "profile a decode step of each model (kernels on CUDA, torch operators on the CPU) against the device's read-bandwidth "
                   "and matmul ceilings measured in the run; Chrome traces beside --out");
-    cmp->add_option("--timeline-steps", c->timelineSteps, "decode steps profiled with --timeline (default 16)")->check(CLI::Range(1, 4096));
+    cmp->add_option("--timeline-steps", c->timelineSteps, "decode steps profiled with --timeline (default 16)")->check(wholeNumberIn(1, 4096));
     addSamplingOptions(cmp, c->sampling);
     addEngineOptions(cmp, c->device, c->dtype, c->json);
     cmp->callback([c] { runOrExit([&] { return runCompare(*c); }); });

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <climits>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -228,7 +229,7 @@ void addEngineCommands(CLI::App& app) {
     gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
     gen->add_option("--temperature", g->temperature, "sampling temperature")->check(nonNegativeNumber());
     gen->add_option("--top-p", g->topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
-    gen->add_option("--top-k", g->topK, "sample from the k most likely tokens")->check(nonNegativeNumber());
+    gen->add_option("--top-k", g->topK, "sample from the k most likely tokens")->check(wholeNumberIn(0, INT_MAX));
     gen->add_option("--repetition-penalty", g->repetitionPenalty, "penalty for repeated tokens (1 = off; above 0 as transformers requires)")->check(positiveNumber());
     gen->add_option("--seed", g->seed, "random seed");
     gen->add_option("--stop", g->stops, "stop string (repeatable)");
@@ -249,9 +250,9 @@ void addEngineCommands(CLI::App& app) {
     auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
-    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(CLI::Range(2, 1 << 25));
+    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(wholeNumberIn(2, 1 << 25));
     ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveCount());
-    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(nonNegativeNumber());
+    ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(wholeNumberIn(0, INT_MAX));
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
     addEngineOptions(ppl, e->device, e->dtype, e->json);
@@ -261,7 +262,7 @@ void addEngineCommands(CLI::App& app) {
     auto* profile = app.add_subcommand("profile", "where a decode step's time goes: GPU kernels (CUDA) or torch operators (CPU), by category");
     profile->add_option("--model", pr->model, "model folder")->required();
     profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")");
-    profile->add_option("--steps", pr->steps, "decode steps recorded")->check(CLI::Range(1, 4096));
+    profile->add_option("--steps", pr->steps, "decode steps recorded")->check(wholeNumberIn(1, 4096));
     profile->add_option("--top", pr->maxKernels, "kernels (operators) listed")->check(positiveCount());
     profile->add_option("--trace", pr->trace, "write the recorded generation as Chrome trace JSON to this file");
     addEngineOptions(profile, pr->device, pr->dtype, pr->json);

@@ -226,7 +226,7 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
     q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(positiveCount());
     q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ)")->check(positiveCount());
-    q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(CLI::Range(1, 100));
+    q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(wholeNumberIn(1, 100));
     q->add_option("--device", o->device, "cpu or cuda")->transform(deviceName());
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
     q->add_option("--max-gpu-memory", o->maxGpuMemory,

@@ -61,11 +61,11 @@ void addServeCommands(CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "a local OpenAI-compatible server (/v1/models, /v1/completions, /v1/chat/completions)");
     cmd->add_option("--model", o->models, "model folder (repeat for several; served under the folder name)")->required();
     cmd->add_option("--host", o->host, "address to bind (default 127.0.0.1: this machine only)");
-    cmd->add_option("--port", o->port, "port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
+    cmd->add_option("--port", o->port, "port (default 8000; 0: any free port)")->check(wholeNumberIn(0, 65535));
     cmd->add_option("--device", o->device, "cpu or cuda")->transform(deviceName());
     cmd->add_option("--dtype", o->dtype, "compute dtype: auto, float32, float16, bfloat16")->check(computeDtypeName());
-    cmd->add_option("--max-batch", o->maxBatch, "sequences decoded together per model (default 16)")->check(CLI::Range(1, 1024));
-    cmd->add_option("--max-queue", o->maxQueue, "requests that may wait for a slot before 429 (default 64)")->check(CLI::Range(0, 100000));
+    cmd->add_option("--max-batch", o->maxBatch, "sequences decoded together per model (default 16)")->check(wholeNumberIn(1, 1024));
+    cmd->add_option("--max-queue", o->maxQueue, "requests that may wait for a slot before 429 (default 64)")->check(wholeNumberIn(0, 100000));
     cmd->add_option("--max-model-len", o->maxModelLen, "tokens per sequence, prompt + completion, at most the model's context (default: the model's context)")
         ->check(positiveCount());
     cmd->add_option("--api-key", o->apiKey, "require 'Authorization: Bearer KEY' (default: env AWQBENCH_API_KEY, else none)");

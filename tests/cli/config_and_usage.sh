@@ -53,6 +53,14 @@ expect 1 "--tp: must be a whole number of 1 or more, not 1.5" "$CLI" target add 
 expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --max-model-len 0 $S
 expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" serve --model "$M/tinystories-qwen3-7m" --max-model-len 0
 [ ! -e "$D/never.partial" ] || fail "quantize with a bad count left $D/never.partial"
+# Whole-number flags with other bounds (wholeNumberIn) say the rule too: 0-or-more counts took 2.5
+# and failed CLI11's conversion ("Could not convert"), ranged ones said "Value 0 not in range 1 to 4096".
+expect 1 "--top-k: must be a whole number of 0 or more, not 2.5" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --top-k 2.5
+expect 1 "--max-windows: must be a whole number of 0 or more, not 2.5" "$CLI" eval ppl --model "$M/tinystories-qwen3-7m" --text "$SHARED/data/eval-stories.txt" --max-windows 2.5
+expect 1 "--steps: must be a whole number from 1 to 4096, not 0" "$CLI" profile --model "$M/tinystories-qwen3-7m" --steps 0
+expect 1 "--grid: must be a whole number from 1 to 100, not 1.5" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --grid 1.5
+expect 1 "--ctx: must be a whole number from 2 to 33554432, not 1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --ctx 1
+expect 1 "--max-batch: must be a whole number from 1 to 1024, not 0" "$CLI" serve --model "$M/tinystories-qwen3-7m" --max-batch 0
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
 expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
