@@ -131,11 +131,11 @@ constexpr int kAwqRepackedMaxM = 32;
 // also up to kAwqRepackedWidePrefillAllM rows on every shape and up to kAwqRepackedWidePrefillMaxM
 // where the 128 x 256 wgmma kernel leaves at least 4096 inputs to a K split (measured at
 // awqRepackedPrefillGemmApplies in awq_repacked_prefill.cu); dequantize + cuBLAS elsewhere.
-// variant: -1 picks the kernel configuration measured fastest for M rows; 0 ..
+// variant: -1 picks the kernel configuration measured fastest for M rows of this K -> N; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
-// depends on it, so pass the same variant to both calls). The count is 6 on compute capability 9.0
-// with the sm_90a kernels built (3, 4 and 5 are the wgmma ones), else 3.
-// On compute capability 9.0 (H100 / H200), where the build targets sm_90, 33 rows and more take
+// depends on it, so pass the same variant to both calls). The count is 9 on compute capability 9.0
+// with the sm_90a kernels built (3 and up are the wgmma ones), else 3.
+// On compute capability 9.0 (H100 / H200), where the build targets sm_90, every row count takes
 // Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers
 // as the A operand, x staged in shared memory as B, both brought in by a producer warp's bulk
 // copies; they need the workspace (the permuted copy of x), and run mma.sync kernels without it.

@@ -286,12 +286,14 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // 8 warps x 1 block of 2 x 8 (session 6's kernel) 145 us, cuBLAS fp16 65 us. Also measured and
 // left out: Busy64 at 4 blocks (capped at 128 registers, spills: 3% slower), 256 x 32 at 3 blocks
 // (within 1% of Busy32).
-// On sm_90 the warpgroup kernels (sm90/) take 33-128 rows; H200, one run (session 13, cold L2,
-// us: Busy64 / Wide128 -> wgmma, cuBLAS fp16 beside): gate|up at 64 rows 78.7 -> 62.9 (61.7), at
-// 128 rows 127.2 -> 78.7 (68.1); down at 128 rows 70.0 -> 48.2 (37.0); q|k|v 34.6 -> 26.0 (16.4).
+// On sm_90 the warpgroup kernels (sm90/) took 33-128 rows (every row count since session 28); H200,
+// one run (session 13, cold L2, us: Busy64 / Wide128 -> wgmma, cuBLAS fp16 beside): gate|up at 64
+// rows 78.7 -> 62.9 (61.7), at 128 rows 127.2 -> 78.7 (68.1); down at 128 rows 70.0 -> 48.2 (37.0);
+// q|k|v 34.6 -> 26.0 (16.4).
 // Session 23 fed them with bulk copies from a producer warp (numbers in sm90/): gate|up at 64 rows
 // 36.3, at 128 rows 55.8.
-// Busy32 stays the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 62.2 us against 49.2).
+// Busy32 stays the pick up to 32 rows (wgmma 256x64 at 32 rows: gate|up 62.2 us against 49.2),
+// until session 28's wgmma blocks of 32 rows (wgmmaVariantFor).
 // Measured along the way (gate|up, 128 rows, earlier runs): 128 outputs a block (TilesPerWarp 1,
 // two blocks an SM) 142 us against 108 for 256; waiting for each k-block's products before the
 // next 107.7 us against 103.2 with a batch in flight; x permuted inside the kernel by 4-byte copies
@@ -317,9 +319,10 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // 842 / 866 ms against 795 / 793. Blocks placed early and waiting cost these short kernels more
 // than the launch gap they hide.
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
-                                         "wgmma 256x128/8w x1", "wgmma 128x256/8w x1"};
+                                         "wgmma 256x128/8w x1", "wgmma 128x256/8w x1", "wgmma 128x64/8w x1",
+                                         "wgmma 256x32/8w x1", "wgmma 128x32/8w x1"};
 constexpr int kMmaSyncVariants = 3;
-constexpr int kVariants = 6;
+constexpr int kVariants = 9;
 
 // The wgmma variants where this build and device have them (sm_90a code, compute 9.0).
 int variantsHere() { return prefill_detail::wgmmaPrefillAvailable() ? kVariants : kMmaSyncVariants; }
@@ -332,14 +335,40 @@ auto withVariant(int variant, F&& f) {
     case 3: return f(Wgmma<2, 64>{});
     case 4: return f(Wgmma<2, 128>{});
     case 5: return f(Wgmma<1, 256>{});
+    case 6: return f(Wgmma<1, 64>{});
+    case 7: return f(Wgmma<2, 32>{});
+    case 8: return f(Wgmma<1, 32>{});
     default: return f(Wide128{});
     }
 }
 
-// The variant for M rows (the fastest over a layer's linears in awq_gemm_bench's prefill table),
-// on the current device (wgmma where it has them); AWQBENCH_PREFILL_VARIANTS=a,b,c,d overrides the
+// Whether the plan's blocks all run at once (one wave of the GPU's block slots).
+template <class C>
+bool oneWave(int M, int K, int N) {
+    const PrefillPlan p = prefillPlan<C>(M, K, N);
+    return std::size_t(p.grid.x) * p.grid.y * p.grid.z <= std::size_t(deviceMultiprocessors()) * C::kMinBlocks;
+}
+
+// On sm_90 up to 64 rows: the wgmma blocks of the row size that M fits (32 or 64 rows), 128 outputs
+// wide where that grid runs in one wave, else 256 wide; past 64 rows 256 x 128, then 128 x 256.
+// Narrower blocks split K fewer times for the same grid (half the partial sums, twice the k-blocks
+// a block); a second wave costs more than that buys. Measured (H200, session 28, awq_gemm_bench --prefill-m 16,32,48,64, cold L2, us,
+// two runs; before: 128 x 32 rows mma.sync up to 32 rows, 256 x 64 wgmma up to 64): o at 16 / 32 /
+// 48 / 64 rows 10.7 / 11.0 / 12.4 / 12.7 against 12.3 / 13.2 / 14.3 / 14.8 (cuBLAS fp16 12.4 / 12.9
+// / 13.4 / 11.1); down 20.6 / 21.0 / 23.6 / 24.2 against 28.0 / 28.8 / 25.5 / 26.1; gate|up (256
+// wide: 128 wide needs two waves) 30.4 / 30.7 / 37.7 / 38.2 against 48.1 / 49.0 / 37.7 / 38.2;
+// q|k|v (256 wide) 13.3 / 13.8 / 16.4 / 16.8 against 13.9 / 14.7 / 16.4 / 16.8; 128 wide in two
+// waves: q|k|v at 64 rows 19.8, gate|up 46.1.
+int wgmmaVariantFor(int M, int K, int N) {
+    if (M <= 32) return oneWave<Wgmma<1, 32>>(M, K, N) ? 8 : 7;
+    if (M <= 64) return oneWave<Wgmma<1, 64>>(M, K, N) ? 6 : 3;
+    return M <= 128 ? 4 : 5;
+}
+
+// The variant for M rows of a K -> N GEMM on the current device (the fastest in awq_gemm_bench's
+// prefill table; wgmma where the device has them); AWQBENCH_PREFILL_VARIANTS=a,b,c,d overrides the
 // picks for M <= 32, <= 64, <= 128 and above (for measuring; ignored where one is not compiled in).
-int variantFor(int M) {
+int variantFor(int M, int K, int N) {
     static const std::array<int, 4> overridden = [] {
         std::array<int, 4> p{-1, -1, -1, -1};
         if (const char* v = std::getenv("AWQBENCH_PREFILL_VARIANTS"))
@@ -347,10 +376,10 @@ int variantFor(int M) {
                 p = {a, b, c, d};
         return p;
     }();
-    const bool wgmma = prefill_detail::wgmmaPrefillAvailable();
-    std::array<int, 4> picks = wgmma ? std::array<int, 4>{0, 3, 4, 5} : std::array<int, 4>{0, 1, 2, 2};
-    if (overridden[0] >= 0 && *std::max_element(overridden.begin(), overridden.end()) < variantsHere()) picks = overridden;
-    return M <= 32 ? picks[0] : M <= 64 ? picks[1] : M <= 128 ? picks[2] : picks[3];
+    if (overridden[0] >= 0 && *std::max_element(overridden.begin(), overridden.end()) < variantsHere())
+        return M <= 32 ? overridden[0] : M <= 64 ? overridden[1] : M <= 128 ? overridden[2] : overridden[3];
+    if (prefill_detail::wgmmaPrefillAvailable()) return wgmmaVariantFor(M, K, N);
+    return M <= 32 ? 0 : M <= 64 ? 1 : 2;
 }
 
 // AWQBENCH_PREFILL_GEMM=0 turns the kernel off (dequantize + cuBLAS instead), for measuring it.
@@ -362,7 +391,7 @@ bool prefillGemmEnabled() {
     return enabled;
 }
 
-int resolve(int variant, int M) { return variant >= 0 && variant < variantsHere() ? variant : variantFor(M); }
+int resolve(int variant, int M, int K, int N) { return variant >= 0 && variant < variantsHere() ? variant : variantFor(M, K, N); }
 
 }  // namespace
 
@@ -388,7 +417,7 @@ bool awqRepackedPrefillGemmApplies(int M, int K, int N, int groupSize) {
 
 std::size_t awqRepackedPrefillWorkspaceBytes(int M, int K, int N, int groupSize, int variant) {
     if (M <= 0 || !awqRepackSupported(K, N, groupSize)) return 0;
-    return withVariant(resolve(variant, M), [&](auto c) { return workspaceBytes<decltype(c)>(M, K, N); });
+    return withVariant(resolve(variant, M, K, N), [&](auto c) { return workspaceBytes<decltype(c)>(M, K, N); });
 }
 
 cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, const __half* scaleZeros, __half* y, int M, int K, int N,
@@ -398,7 +427,7 @@ cudaError_t awqRepackedPrefillGemm(const __half* x, const std::int32_t* qpack, c
         return cudaErrorInvalidValue;
     const PrefillArgs args{x, reinterpret_cast<const uint4*>(qpack), reinterpret_cast<const uint2*>(scaleZeros), y, nullptr, M, K, N,
                            groupSize == -1 ? K : groupSize, 0};
-    return withVariant(resolve(variant, M), [&](auto c) { return launch<decltype(c)>(args, stream, workspace, workspaceBytes); });
+    return withVariant(resolve(variant, M, K, N), [&](auto c) { return launch<decltype(c)>(args, stream, workspace, workspaceBytes); });
 }
 
 }  // namespace awq::kernels

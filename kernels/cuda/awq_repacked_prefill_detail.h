@@ -28,7 +28,7 @@ struct PrefillArgs {
 bool wgmmaPrefillAvailable();
 constexpr int wgmmaBlockTiles(int tilesPerWarp) { return 8 * tilesPerWarp; }
 constexpr int kWgmmaBlocksPerSm = 1;  // resident a multiprocessor (232 registers a consumer thread)
-// Launches the kernel for (tilesPerWarp, rows) = (2, 64), (2, 128) or (1, 256) on `grid` (x: block
+// Launches the kernel for (tilesPerWarp, rows) = (1 or 2, 32 or 64), (2, 128) or (1, 256) on `grid` (x: block
 // column tiles, y: row blocks, z: K splits). permutedX (wgmmaPermutedXBytes, 16-byte aligned): where
 // a first pass writes x in the layout the kernel's shared-memory stages hold it (rows padded with
 // zeros to whole blocks of 256). cudaErrorInvalidValue without it; cudaErrorNotSupported where

@@ -105,7 +105,7 @@ __device__ __forceinline__ void wgmmaWait() {
 // column 8c + 2t + i % 2 of the warp's 16 rows. accumulate 0: d = A * B (d's old values unread).
 template <int Rows>
 __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint32_t (&a)[4], std::uint64_t descB, int accumulate) {
-    static_assert(Rows == 64 || Rows == 128 || Rows == 256);
+    static_assert(Rows == 32 || Rows == 64 || Rows == 128 || Rows == 256);
     if constexpr (Rows == 256) {
         asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %133, 0;\n"
                      "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127}, {%128, %129, %130, %131}, %132, p, 1, 1, 0;\n}\n"
@@ -115,6 +115,11 @@ __device__ __forceinline__ void wgmmaRows(float (&d)[Rows / 2], const std::uint3
         asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
                      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, {%64, %65, %66, %67}, %68, p, 1, 1, 0;\n}\n"
                      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "r"(accumulate));
+    } else if constexpr (Rows == 32) {
+        asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %21, 0;\n"
+                     "wgmma.mma_async.sync.aligned.m64n32k16.f32.f16.f16 {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}, {%16, %17, %18, %19}, %20, p, 1, 1, 0;\n}\n"
+                     : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "r"(accumulate));
     } else {
         asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
@@ -343,8 +348,11 @@ cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
     PrefillArgs args = in;
     args.x = permutedX;
-    // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) where three fit (64 rows), else of 2.
-    if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
+    // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) up to 64 rows, four of them where they fit
+    // (32 rows; 64 rows of 128 outputs), else three; of 2 k-blocks past 64 rows. Shared memory a
+    // block: 144 / 208 KB at 32 rows (128 / 256 outputs), 208 / 204 at 64, 200 at 128, 222 at 256.
+    if constexpr (Rows == 32 || (Rows == 64 && TW == 1)) return launchKernel<TW, Rows, 4, 4>(args, grid, stream);
+    else if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
     else if constexpr (Rows == 128) return launchKernel<TW, Rows, 2, 4>(args, grid, stream);
     else return launchKernel<TW, Rows, 2, 3>(args, grid, stream);
 }
@@ -355,6 +363,9 @@ bool wgmmaPrefillAvailable() { return deviceComputeCapability() == 90; }
 
 cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& args, dim3 grid, cudaStream_t stream, __half* permutedX) {
     if (!wgmmaPrefillAvailable()) return cudaErrorNotSupported;
+    if (tilesPerWarp == 2 && rows == 32) return launchWith<2, 32>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 1 && rows == 32) return launchWith<1, 32>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 1 && rows == 64) return launchWith<1, 64>(args, grid, stream, permutedX);
     if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX);
     if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX);
     if (tilesPerWarp == 1 && rows == 256) return launchWith<1, 256>(args, grid, stream, permutedX);
