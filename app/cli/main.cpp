@@ -101,6 +101,15 @@ int main(int argc, char** argv) {
                            verbose ? spdlog::level::debug : spdlog::level::warn);
     });
     if (const auto unknown = unknownSubcommand(app, argc, argv)) {
+        // A build without libtorch (AWQBENCH_WITH_TORCH=OFF) has no engine: say so rather than
+        // calling `generate` a typo.
+        for (const char* engineCommand : {"generate", "eval", "profile", "quantize", "compare", "sweep", "serve"})
+            if (*unknown == engineCommand) {
+                std::cerr << "error: '" << *unknown
+                          << "' needs the inference engine, and this awqbench-cli was built without it (AWQBENCH_WITH_TORCH=OFF: no "
+                             "libtorch); build with libtorch (./tools/install-deps.sh, then ./tools/build.sh)\n";
+                return awq::cli::kExitUsage;
+            }
         std::cerr << "error: unknown subcommand '" << *unknown << "' (the subcommands are " << subcommandNames(app)
                   << "; awqbench-cli --help describes them)\n";
         return awq::cli::kExitUsage;
