@@ -4,6 +4,7 @@
 #include "core/util/fs_error.h"
 #include "core/util/int_list.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -76,6 +77,30 @@ std::string TextTable::render() const {
 namespace awq::cli {
 void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
+}
+
+CLI::Validator numberIn(double least, double most) {
+    const std::string requirement = fmt::format("must be a number from {:g} to {:g}", least, most);
+    return CLI::Validator(
+        [least, most, requirement](std::string& text) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double value = std::stod(text, &used);
+                if (used == text.size() && value >= least && value <= most) return {};
+            } catch (const std::exception&) {
+            }
+            return requirement + ", not " + text;
+        },
+        fmt::format("{:g}..{:g}", least, most));
+}
+
+void requireOutputFile(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) throw UsageError("is a folder, not a file", file, "name the file to write, e.g. " + (file / "run.json").string());
+    const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(folder, ec))
+        throw Error("no such folder: the result would be lost at the end of the run", folder, "create the folder first, or choose another --out");
+    requireWritableFolder(folder);
 }
 
 namespace {

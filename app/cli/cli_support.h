@@ -50,6 +50,11 @@ namespace awq::cli {
 // For subcommand callbacks: runs `body` guarded and turns a non-zero result into CLI11's exit.
 void runOrExit(const std::function<int()>& body);
 
+// Before a long run whose result goes to `file` (compare / sweep --out): throws the user error
+// (exit 2) when the file could not be written there: its folder missing or taking no new files, or
+// `file` a folder. The run used to fail at the end, after minutes of work, and save nothing.
+void requireOutputFile(const std::filesystem::path& file);
+
 // A number above 0; CLI11 reports "--flag: must be a positive number, not -5" (exit 1: usage).
 // CLI::PositiveNumber's message is "Value -5 not in range 2.22507e-308 to 1.79769e+308".
 const CLI::Validator& positiveNumber();
@@ -61,6 +66,9 @@ const CLI::Validator& positiveCount();
 // CLI11's CLI::Range said "Value 0 not in range 1 to 4096", and 2.5 failed its conversion of an int
 // option with "Could not convert".
 CLI::Validator wholeNumberIn(long long least, long long most);
+// A number from `least` to `most`: "--top-p: must be a number from 0 to 1, not 1.5" (CLI::Range
+// said "Value 1.5 not in range 0.000000 to 1.000000").
+CLI::Validator numberIn(double least, double most);
 // A number of 0 or more: "--flag: must be 0 or more, not -1" (CLI11's NonNegativeNumber printed
 // its range up to 1.797e308 in 300 digits).
 const CLI::Validator& nonNegativeNumber();

@@ -64,7 +64,7 @@ struct SamplingOptions {
 void addSamplingOptions(CLI::App* cmd, SamplingOptions& s) {
     cmd->add_option("--temperature", s.temperature, "sampling temperature (greedy unless a temperature, top-k or top-p is given)")
         ->check(nonNegativeNumber());
-    cmd->add_option("--top-p", s.topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--top-p", s.topP, "nucleus sampling mass")->check(numberIn(0.0, 1.0));
     cmd->add_option("--top-k", s.topK, "sample from the k most likely tokens")->check(wholeNumberIn(0, INT_MAX));
     cmd->add_option("--repetition-penalty", s.repetitionPenalty, "penalty for repeated tokens (1 = off; above 0 as transformers requires)")->check(positiveNumber());
     cmd->add_option("--seed", s.seed, "random seed");
@@ -91,13 +91,14 @@ RunSettings runSettings(const std::string& device, const std::string& dtype, int
     return r;
 }
 
+// The document on stdout first (--json), so that a save that still fails (a full disk) loses nothing.
 void finish(const RunDocument& doc, const std::string& out, bool json) {
+    if (json) std::cout << runDocumentToJson(doc) << std::flush;
+    if (doc.cancelled) std::cerr << "cancelled: the document holds what finished\n";
     if (!out.empty()) {
         saveRunDocument(doc, out);
         std::cerr << "saved " << out << "\n";
     }
-    if (json) std::cout << runDocumentToJson(doc);
-    if (doc.cancelled) std::cerr << "cancelled: the document holds what finished\n";
 }
 
 // ---------------- compare
@@ -471,7 +472,12 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--timeline-steps", c->timelineSteps, "decode steps profiled with --timeline (default 16)")->check(wholeNumberIn(1, 4096));
     addSamplingOptions(cmp, c->sampling);
     addEngineOptions(cmp, c->device, c->dtype, c->json);
-    cmp->callback([c] { runOrExit([&] { return runCompare(*c); }); });
+    cmp->callback([c] {
+        runOrExit([&] {
+            if (!c->out.empty()) requireOutputFile(c->out);
+            return runCompare(*c);
+        });
+    });
 
     auto s = std::make_shared<SweepOptions>();
     auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
@@ -494,7 +500,12 @@ void addCompareCommands(CLI::App& app) {
     sw->add_option("--slo-ttft-ms", s->sloTtftMs, "endpoints: goodput counts requests with TTFT <= this (default: none)")->check(nonNegativeNumber());
     sw->add_option("--slo-tpot-ms", s->sloTpotMs, "endpoints: goodput counts requests with TPOT <= this (default: none)")->check(nonNegativeNumber());
     addEngineOptions(sw, s->device, s->dtype, s->json);
-    sw->callback([s] { runOrExit([&] { return runSweepCommand(*s); }); });
+    sw->callback([s] {
+        runOrExit([&] {
+            if (!s->out.empty()) requireOutputFile(s->out);
+            return runSweepCommand(*s);
+        });
+    });
 }
 
 }  // namespace awq::cli

@@ -77,7 +77,7 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
         ->check(byteSize(gpuMemoryRule("--gpu-memory")));
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
-        ->check(CLI::Range(0.01, 1.0));
+        ->check(numberIn(0.01, 1.0));
     addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveCount());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
         ->check(positiveCount());

@@ -226,12 +226,13 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--lora", g->lora, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top")
         ->check(CLI::ExistingDirectory);
     gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(positiveCount());
-    gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
-    gen->add_option("--temperature", g->temperature, "sampling temperature")->check(nonNegativeNumber());
-    gen->add_option("--top-p", g->topP, "nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
-    gen->add_option("--top-k", g->topK, "sample from the k most likely tokens")->check(wholeNumberIn(0, INT_MAX));
+    auto* greedy = gen->add_flag("--greedy", g->greedy, "greedy decoding (the default unless sampling options are given)");
+    // --greedy with a sampling option ran greedy and ignored the option without a word.
+    greedy->excludes(gen->add_option("--temperature", g->temperature, "sampling temperature")->check(nonNegativeNumber()))
+        ->excludes(gen->add_option("--top-p", g->topP, "nucleus sampling mass")->check(numberIn(0.0, 1.0)))
+        ->excludes(gen->add_option("--top-k", g->topK, "sample from the k most likely tokens")->check(wholeNumberIn(0, INT_MAX)));
     gen->add_option("--repetition-penalty", g->repetitionPenalty, "penalty for repeated tokens (1 = off; above 0 as transformers requires)")->check(positiveNumber());
-    gen->add_option("--seed", g->seed, "random seed");
+    greedy->excludes(gen->add_option("--seed", g->seed, "random seed (sampling)"));
     gen->add_option("--stop", g->stops, "stop string (repeatable)");
     addEngineOptions(gen, g->device, g->dtype, g->json);
     gen->callback([g, prompt, chat, ids] {

@@ -54,6 +54,14 @@ std::vector<fs::path> defaultRoots() {
     return roots;
 }
 
+// "ok" only for a model with nothing to warn about: the first warning (a model without
+// tokenizer.json said "ok" here and could not generate), and how many more (`models show` lists them).
+std::string warningsLabel(const std::vector<std::string>& warnings) {
+    std::string label = "warning: " + warnings.front();
+    if (warnings.size() > 1) label += " (+" + std::to_string(warnings.size() - 1) + " more: models show)";
+    return label;
+}
+
 void printList(const std::vector<CatalogEntry>& entries) {
     TextTable table({"name", "origin", "arch", "params", "dtype", "quant", "size", "status"},
                     {false, false, false, true, false, false, true, false});
@@ -64,8 +72,9 @@ void printList(const std::vector<CatalogEntry>& entries) {
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
                           m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
                           !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
-                          : m.tokenizerError.empty() ? "ok"
-                                                     : "warning: the tokenizer cannot be loaded"});
+                          : !m.tokenizerError.empty() ? "warning: the tokenizer cannot be loaded"
+                          : m.warnings.empty()        ? "ok"
+                                                      : warningsLabel(m.warnings)});
         } else if (e.gguf) {
             table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
                           format::bytes(e.gguf->fileSize), "ok"});

@@ -221,7 +221,7 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_flag("--act-order", o->actOrder, "gptq: quantize columns by descending Hessian diagonal (desc_act)");
     q->add_flag("--sym", o->sym,
                 "gptq: symmetric grid, zero 8 (GPTQModel's default; what vLLM's gptq_marlin and GPTQModel's loader take)");
-    q->add_option("--damp", o->damp, "gptq: damping, share of the Hessian's mean diagonal (default 0.01)")->check(CLI::Range(1e-6, 0.999));
+    q->add_option("--damp", o->damp, "gptq: damping, share of the Hessian's mean diagonal (default 0.01)")->check(numberIn(1e-6, 0.999));
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
     q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(positiveCount());

@@ -61,6 +61,16 @@ expect 1 "--steps: must be a whole number from 1 to 4096, not 0" "$CLI" profile 
 expect 1 "--grid: must be a whole number from 1 to 100, not 1.5" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --grid 1.5
 expect 1 "--ctx: must be a whole number from 2 to 33554432, not 1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --ctx 1
 expect 1 "--max-batch: must be a whole number from 1 to 1024, not 0" "$CLI" serve --model "$M/tinystories-qwen3-7m" --max-batch 0
+expect 1 "--top-p: must be a number from 0 to 1, not 1.5" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --top-p 1.5
+# models list says "ok" only for a model with nothing to warn about (one without tokenizer.json said
+# "ok" and could not generate).
+mkdir -p "$D/lib-notok" && cp -r "$M/qwen2-random" "$D/lib-notok/notok" && rm "$D/lib-notok/notok/tokenizer.json"
+expect 0 "notok .*warning: no tokenizer.json: prompts cannot be tokenized" "$CLI" models list "$D/lib-notok"
+# --greedy with a sampling option ran greedy and ignored the option.
+expect 1 "--greedy excludes --temperature" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --greedy --temperature 1.5
+# compare / sweep --out is checked before the run (it failed after the whole run and saved nothing).
+expect 2 "no such folder: the result would be lost at the end of the run" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --out "$D/nodir/run.json"
+expect 1 "is a folder, not a file" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --out "$D"
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
 expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
