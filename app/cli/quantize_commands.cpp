@@ -3,6 +3,7 @@
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
 #include "core/compare/device_label.h"
+#include "core/quant/eta_countdown.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -157,6 +159,7 @@ int run(const Options& o) {
     gStop = &stop;
     std::signal(SIGINT, onSigint);
     const bool tty = isatty(2);
+    EtaCountdown eta;
     const auto summary = runQuantizeJob(s, [&](const QuantizeEvent& e) {
         if (o.jsonProgress) {
             std::cout << eventJson(e) << std::endl;
@@ -165,8 +168,17 @@ int run(const Options& o) {
         if (e.kind == QuantizeEvent::Kind::Warning) std::cerr << "\nwarning: " << e.message << "\n";
         if (!tty && e.kind != QuantizeEvent::Kind::LayerDone) return;
         const std::string stage = e.layerFraction >= 0 ? e.stage + " " + std::to_string(int(e.layerFraction * 100)) + "%" : e.stage;
+        // The ETA of the last finished layer counted down on the events' clock (stage events arrive
+        // inside each layer), so the line does not drop it or stand still until the next layer ends.
+        if (e.kind == QuantizeEvent::Kind::LayerDone) eta.layerDone(e.etaS, e.layers - e.layer - 1, e.elapsedS);
+        std::string etaText;
+        if (const auto left = eta.remaining(e.elapsedS); left && e.kind != QuantizeEvent::Kind::LayerDone && eta.overdue(e.elapsedS))
+            etaText = "  finishing layer " + std::to_string(e.layer + 1) + (*left >= 1 ? ", then ETA " + std::to_string(int(*left + 0.5)) + " s" : "");
+        else if (left)
+            etaText = "  ETA " + std::to_string(int(*left + 0.5)) + " s";
+        if (tty) etaText.resize(std::max<std::size_t>(etaText.size(), 36), ' ');  // covers a longer line's end (\r)
         const std::string line = fmt::format("\rlayer {}/{}  {:<17} {:6.1f} s elapsed{}", std::min(e.layer + 1, e.layers), e.layers, stage,
-                                             e.elapsedS, e.etaS >= 0 ? "  ETA " + std::to_string(int(e.etaS)) + " s" : std::string());
+                                             e.elapsedS, etaText);
         std::cerr << line << (tty ? "" : "\n") << std::flush;
     }, stop.get_token(), preflight ? &*preflight : nullptr);
     gStop = nullptr;

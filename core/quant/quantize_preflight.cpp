@@ -216,9 +216,21 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         } catch (const std::exception&) {
             r.deviceFlopsPerSecond = 0;  // no estimate rather than no pre-flight
         }
+        // A layer timed with the job's settings where that fits in the pre-flight; else the FLOP count.
+        std::optional<quant::LayerSeconds> layer;
+        if (r.problems.empty()) {
+            try {
+                layer = quant::measuredLayerSeconds(model.config, s, r.deviceFlopsPerSecond);
+            } catch (const std::exception&) {
+                layer.reset();  // out of memory for the probe: the FLOP count below
+            }
+        }
         const auto work = quant::quantizeJobWork(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, s.gridRatios,
                                                  s.method == QuantMethodChoice::Awq, s.method == QuantMethodChoice::Gptq, cuda);
-        if (const double seconds = quant::estimateJobSeconds(work, r.deviceFlopsPerSecond); seconds >= 0) r.estimatedSeconds = seconds;
+        const double seconds = layer ? quant::estimateJobSeconds(*layer, model.config.numLayers, std::int64_t(r.calibrationTokens / std::max(1, s.seqlen)))
+                                     : quant::estimateJobSeconds(work, r.deviceFlopsPerSecond);
+        if (seconds >= 0) r.estimatedSeconds = seconds;
+        r.layerTimed = layer.has_value();
     }
 
     std::error_code ec;

@@ -30,10 +30,13 @@ struct QuantizePreflight {
     std::uint64_t estimatedOutputBytes = 0;
     std::optional<std::uint64_t> deviceFreeBytes;  // GPU free memory (NVML), unset on CPU or without a GPU
     std::optional<std::uint64_t> diskFreeBytes;    // free space where the output goes
-    // Time: the job's work (core/quant/detail/job_cost.h) over the device's measured matmul
-    // throughput; unset when the device is not there or the model could not be read.
+    // Time (core/quant/detail/job_cost.h): a layer of the job timed on the device and scaled to the
+    // job's blocks and layers (up to a few seconds, once per process, shape and settings), or for a model too
+    // large for that the job's FLOPs over the device's measured matmul throughput; unset when the
+    // device is not there or the model could not be read.
     std::optional<double> estimatedSeconds;
     double deviceFlopsPerSecond = 0;   // measured matmul throughput the estimate used
+    bool layerTimed = false;           // the estimate is a layer of the job timed on the device (else FLOPs / deviceFlopsPerSecond)
     std::string device;                // "cpu" / "cuda", as the estimate names it
     std::string tradedAgainstAutoAwq;  // quantize_defaults.h: what the settings give up, empty if nothing
     std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)

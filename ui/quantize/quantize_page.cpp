@@ -76,6 +76,11 @@ QuantizePage::QuantizePage(SystemMonitor* monitor, QWidget* parent) : QWidget(pa
     preflightTimer_ = new QTimer(this);
     preflightTimer_->setSingleShot(true);
     preflightTimer_->setInterval(250);   // typing a path should not re-read headers on every key
+    etaTimer_ = new QTimer(this);
+    etaTimer_->setInterval(1000);
+    connect(etaTimer_, &QTimer::timeout, this, [this] {
+        if (layersDone_ > 0 && layersDone_ < jobLayers_) showLayerProgress();
+    });
 
     auto* left = new QWidget;
     auto* right = new QWidget;
@@ -582,7 +587,8 @@ void QuantizePage::runJob(bool resume) {
     statusOffersResume_ = false;
     const CatalogEntryPtr e = source_->currentEntry();
     layersDone_ = 0;
-    eta_.clear();
+    jobLayers_ = 0;
+    eta_.reset();
     prepareLayerRows(e && e->info ? e->info->config.numLayers : 0);
     log_->clear();
     resultBar_->hide();
@@ -617,6 +623,7 @@ void QuantizePage::runJob(bool resume) {
             else onJobFinished(*done.value);
         });
     jobClock_.start();
+    etaTimer_->start();
     samplingCuda_ = cuda;
     if (!std::exchange(sampling_, true)) monitor_->beginFastSampling();
     updateControls();
@@ -659,7 +666,8 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
         }
         progress_->setRange(0, std::max(e.layers, 1) * 100);
         progress_->setValue(layersDone_ * 100 + int(layerFraction_ * 100));
-        progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
+        jobLayers_ = e.layers;
+        showLayerProgress();
         setStatus(tr("Layer %1 of %2: %3").arg(e.layer + 1).arg(e.layers).arg(stage));
         spdlog::debug("quantize: layer {}/{} {}", e.layer + 1, e.layers, e.stage);
         break;
@@ -674,8 +682,10 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
         layerFraction_ = 0;
         progress_->setRange(0, std::max(e.layers, 1) * 100);
         progress_->setValue(layersDone_ * 100);
-        eta_ = e.etaS >= 0 ? tr(" · ETA %1").arg(durationText(e.etaS)) : QString();
-        progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(e.layers).arg(eta_));
+        // Counted from when the page heard of it, on the page's clock (the timer ticks on it).
+        eta_.layerDone(e.etaS, e.layers - e.layer - 1, jobClock_.elapsed() / 1000.0);
+        jobLayers_ = e.layers;
+        showLayerProgress();
         const QString line = tr("Layer %1/%2 done in %3 s, output MSE %4")
                                  .arg(e.layer + 1)
                                  .arg(e.layers)
@@ -694,8 +704,24 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
     }
 }
 
+QString QuantizePage::etaText() const {
+    const double now = jobClock_.elapsed() / 1000.0;
+    const auto left = eta_.remaining(now);
+    if (!left) return {};
+    // Past the average layer the in-flight one has no time to count down: say so rather than 0 or less.
+    if (eta_.overdue(now))
+        return *left >= 1 ? tr(" · finishing layer %1…, then ETA %2").arg(layersDone_ + 1).arg(durationText(*left))
+                          : tr(" · finishing layer %1…").arg(layersDone_ + 1);
+    return tr(" · ETA %1").arg(durationText(*left));
+}
+
+void QuantizePage::showLayerProgress() {
+    progress_->setFormat(tr("%1 of %2 layers%3").arg(layersDone_).arg(jobLayers_).arg(etaText()));
+}
+
 void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
     stopSampling();
+    etaTimer_->stop();
     if (summary.peakGpuBytes > 0) chart_->notePeak(summary.peakGpuBytes);
     progress_->setRange(0, std::max(summary.layers, 1));
     progress_->setValue(summary.layers);
@@ -727,6 +753,7 @@ void QuantizePage::onJobFinished(const QuantizeSummary& summary) {
 
 void QuantizePage::onJobFailed(const QString& message, bool cancelled) {
     stopSampling();
+    etaTimer_->stop();
     progress_->setRange(0, std::max(layers_->rowCount(), 1));
     progress_->setValue(layersDone_);
     if (cancelled) {

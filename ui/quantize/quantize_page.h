@@ -5,6 +5,7 @@
 // finished model is announced (the window rescans the library) and can be compared with its source.
 // New models go into the output folder the window gives (the user's library folder, or the last
 // folder chosen here); layers are numbered from 1 everywhere the user reads them.
+#include "core/quant/eta_countdown.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
 #include "ui/util/catalog_table_model.h"
@@ -126,6 +127,8 @@ private:
     void onJobEvent(const QuantizeEvent& e);
     void onJobFinished(const QuantizeSummary& summary);
     void onJobFailed(const QString& message, bool cancelled);
+    QString etaText() const;           // " · ETA 1:23", " · finishing layer 3…", or empty before the first finished layer
+    void showLayerProgress();          // the bar's "n of m layers" text with the ETA as of now
     void appendLog(const QString& line);
     void setStatus(const QString& text, const QString& color = {});
 
@@ -144,7 +147,9 @@ private:
     QString outputFolder_;
     int layersDone_ = 0;
     double layerFraction_ = 0;   // share of the layer in flight done (0..1)
-    QString eta_;   // " · ETA 1:23" after the first finished layer
+    int jobLayers_ = 0;
+    EtaCountdown eta_;            // from the first layer this run finished, on jobClock_
+    QTimer* etaTimer_ = nullptr;  // counts the ETA down between layer completions (1 s)
     QString jobSource_;
     QString jobOutput_;
 

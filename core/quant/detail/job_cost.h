@@ -1,10 +1,14 @@
 #pragma once
-// How long a quantization job will take, before it starts: the job's floating-point work counted
-// from the model's shapes and the settings (the passes runQuantizeJob makes over each layer),
-// divided by the throughput of the device measured with a matmul of the model's own shapes.
+// How long a quantization job will take, before it starts: one layer's work timed on the job's
+// device with the model's shapes and the job's settings, scaled to the job's calibration blocks
+// and layers; for models too large to time a layer within the pre-flight, the job's floating-point
+// work counted from the shapes (the passes runQuantizeJob makes over each layer) over the
+// throughput of a matmul of the model's own shapes.
 #include "core/model/hf_config.h"
+#include "core/quant/quantize_job.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace awq::quant {
 
@@ -34,14 +38,30 @@ JobWork quantizeJobWork(const ModelConfig& c, std::uint64_t tokens, int seqlen, 
 // per process and shape (~0.1-0.3 s); 0 when the device is not there (cuda without a GPU).
 double measuredFlopsPerSecond(const ModelConfig& c, bool cuda);
 
-// The job's FLOP rate relative to the probe's, from the demo model with the CPU defaults on the
-// shared 2-core CI machine: 48.4 s measured with the probe at 47.9 GFLOP/s (quiet machine; 1.0
-// estimates 31 s) and 81.8 s with it at 12.2 GFLOP/s (three other builds running; 1.0 estimates
-// 123 s). The probe is short, so it reads the machine's load at pre-flight time: the estimate is
-// good to about 2x, not better.
-inline constexpr double kJobEfficiency = 1.0;
+// A layer's seconds in the job, measured (timeLayerPass, layer_probe.h): `fixed` whatever the
+// calibration size (clipping, quantizing, the per-operation overhead) plus `perBlock` for each
+// calibration block of the job's --seqlen tokens.
+struct LayerSeconds {
+    double fixed = 0;
+    double perBlock = 0;
+    int probeBlocks = 0;  // blocks of the larger pass timed (the line is extrapolated past it)
+};
 
-// Seconds the job is expected to take; negative when the device could not be measured.
+// Times the job's work on a random layer of the model's shapes on the job's device: one block
+// (twice when short: the first pass warms up the allocator and kernels), then 2 to 8 blocks, as
+// many as fit in about `budgetSeconds`; a line through the two passes. Measured once per process
+// and (device, shapes, --seqlen, method settings). Empty, without timing anything, when the FLOP
+// count says one block would take more than half the budget at `flopsPerSecond` (large models:
+// their work is matmul-bound and estimateJobSeconds(JobWork, ...) is used instead); throws what
+// the steps throw.
+std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const QuantizeSettings& s, double flopsPerSecond,
+                                                 double budgetSeconds = 3.0);
+
+// Seconds the job is expected to take from the measured layer: `layers` x (fixed + blocks x perBlock).
+double estimateJobSeconds(const LayerSeconds& layer, int layers, std::int64_t blocks);
+
+// Seconds from the FLOP count alone at the probe matmul's rate (no per-operation overhead: too low
+// for small models, whose layers are measured instead); negative when the device could not be measured.
 double estimateJobSeconds(const JobWork& work, double flopsPerSecond);
 
 }  // namespace awq::quant

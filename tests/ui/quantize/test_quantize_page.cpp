@@ -409,6 +409,37 @@ private Q_SLOTS:
         QVERIFY(!p.resumeButton()->isVisible());
     }
 
+    // The bar's ETA counts down while a layer is in flight (a 1 s tick from the last finished
+    // layer's estimate): it stood still for a whole layer and moved only when one finished.
+    void etaCountsDownInsideALayer() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("AWQ"), 64, 256);   // layers of several seconds on a CPU
+        const fs::path out = library() / "tinystories-qwen3-7m-awq-eta";
+        p.outputEdit()->setText(toQString(out));
+        QVERIFY(checkNow(p));
+        QVERIFY(p.startButton()->isEnabled());
+        QSignalSpy failed(&p, &QuantizePage::jobFailed);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(p.layerTable()->rowCount() == 8 && p.layerTable()->item(0, QuantizePage::StageCol)->text() == "done", 180000);
+        const auto etaSeconds = [&p] {
+            const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("^1 of 8 layers · ETA (\\d+):(\\d+)$")).match(p.progressBar()->format());
+            return m.hasMatch() ? m.captured(1).toInt() * 60 + m.captured(2).toInt() : -1;
+        };
+        const QString atDone = p.progressBar()->format();
+        const int first = etaSeconds();
+        QVERIFY2(first > 3, qPrintable(atDone));
+        QTest::qWait(2200);
+        const QString later = p.progressBar()->format();
+        QVERIFY2(p.layerTable()->item(1, QuantizePage::StageCol)->text() != "done", qPrintable(later));   // no layer finished since
+        const int second = etaSeconds();
+        QVERIFY2(second >= first - 3 && second <= first - 1, qPrintable(atDone + QStringLiteral(" -> ") + later));
+
+        QTest::mouseClick(p.cancelButton(), Qt::LeftButton);
+        QVERIFY(failed.wait(60000));
+        QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
+        QVERIFY(!fs::exists(partialFolderFor(out)));
+    }
+
     // The output folder the user chose for a job is the next job's default, also after a restart;
     // a model written outside the library brings its folder into the library.
     void remembersTheOutputFolder() {
