@@ -65,7 +65,7 @@ private Q_SLOTS:
     }
 
     // The demo model with the CPU defaults: about a minute on the 2-core CI machine (a 3-minute
-    // bound leaves room for a shared machine), and the estimate within 2x of the job's time: a layer
+    // bound leaves room for a shared machine), and the estimate within 3x of the job's time: a layer
     // of the job is timed (83 s estimated for 116 s on a loaded machine; the FLOP count over a matmul
     // probe this replaced missed the per-operation overhead: 16.8 s estimated for 60 s in a CI run).
     // The pre-flight stays quick with the layer timed.
@@ -98,7 +98,9 @@ private Q_SLOTS:
               *preflight.estimatedSeconds, checkSeconds, *full.estimatedSeconds);
         QCOMPARE(summary.layers, 8);
         QVERIFY2(took < 180, qPrintable(QStringLiteral("took %1 s").arg(took)));
-        QVERIFY2(*preflight.estimatedSeconds > took / 2 && *preflight.estimatedSeconds < took * 2,
+        // 3x, not 2x: under ctest -j2 on 2 cores the pre-flight and the job may meet different loads
+        // (the helper that wrote the timing measured 1.8x high with the check under a load of 11).
+        QVERIFY2(*preflight.estimatedSeconds > took / 3 && *preflight.estimatedSeconds < took * 3,
                  qPrintable(QStringLiteral("estimated %1 s, took %2 s").arg(*preflight.estimatedSeconds).arg(took)));
         // Progress inside each layer: at least one event per scale candidate of each layer.
         QVERIFY2(stageEvents >= 8 * s.gridRatios, qPrintable(QString::number(stageEvents)));
