@@ -14,6 +14,7 @@
 #include "core/quant/detail/layer_quantizer.h"
 #include "core/quant/detail/resume_check.h"
 #include "core/quant/quantize_preflight.h"
+#include "core/system/blas_kernels.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
 #include "core/util/folder_lock.h"
@@ -439,6 +440,7 @@ QuantizeSummary QuantizeJob::run() {
 
 QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent, std::stop_token stop, const QuantizePreflight* preflight) {
     retainLargeAllocations();  // the searches reuse chunk-sized blocks instead of faulting them in again
+    selectBlasKernels();       // the CPU's own matmul kernels where OpenBLAS fell back to generic ones
     QuantizeJob job(settings, onEvent, std::move(stop), preflight);
     c10::InferenceMode guard;
     if (auto done = job.prepare()) return *done;
