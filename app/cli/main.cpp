@@ -13,6 +13,7 @@
 #if AWQBENCH_HAVE_SERVE
 #include "app/cli/serve_commands.h"
 #endif
+#include "core/system/blas_kernels.h"
 #include "core/util/logging.h"
 
 #include <CLI/CLI.hpp>
@@ -71,6 +72,7 @@ std::string subcommandNames(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    awq::selectBlasKernels();  // first, before any thread could run a matmul (blas_kernels.h)
     CLI::App app{"AWQ Workbench (headless): browse, quantize, compare and deploy local LLMs"};
     // --help shows every option's default value (subcommands inherit this when they are created).
     app.option_defaults()->always_capture_default();

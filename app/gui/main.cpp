@@ -1,4 +1,5 @@
 // awqbench: the AWQ Workbench GUI.
+#include "core/system/blas_kernels.h"
 #include "core/util/logging.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/screenshot.h"
@@ -58,6 +59,7 @@ bool displayAvailable() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    awq::selectBlasKernels();  // first, before any thread could run a matmul (blas_kernels.h)
     {
         QCoreApplication headless(argc, argv);
         nameTheApplication();

@@ -6,6 +6,7 @@
 #include "core/layers/awq_cuda_linear.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
+#include "core/system/blas_kernels.h"
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -434,6 +435,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
 
 std::unique_ptr<Engine> Engine::load(const fs::path& modelFolder, const EngineOptions& options) {
     retainLargeAllocations();  // CPU forward passes reuse chunk-sized blocks instead of faulting them in again
+    selectBlasKernels();       // the CPU's own matmul kernels where OpenBLAS fell back to generic ones
     return std::make_unique<TorchEngine>(modelFolder, options);
 }
 

@@ -42,4 +42,11 @@ using EvalProgressFn = std::function<void(const EvalProgress&)>;
 PerplexityResult evaluatePerplexity(Engine& model, const std::vector<int>& ids, const PerplexityOptions& options,
                                     Engine* reference = nullptr, const EvalProgressFn& progress = {}, std::stop_token stop = {});
 
+// Several models over the same windows, each result as evaluatePerplexity would return it for that
+// model (in the order of `models`): the reference runs once a window, not once a model (n models
+// cost n + 1 forwards a window, not 2n). Throws where the vocabularies differ; empty for no models.
+std::vector<PerplexityResult> evaluatePerplexities(const std::vector<Engine*>& models, const std::vector<int>& ids,
+                                                  const PerplexityOptions& options, Engine* reference = nullptr,
+                                                  const EvalProgressFn& progress = {}, std::stop_token stop = {});
+
 }  // namespace awq

@@ -14,6 +14,7 @@
 #include "core/quant/detail/layer_quantizer.h"
 #include "core/quant/detail/resume_check.h"
 #include "core/quant/quantize_preflight.h"
+#include "core/system/blas_kernels.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
 #include "core/util/folder_lock.h"
@@ -25,6 +26,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -317,16 +319,19 @@ void QuantizeJob::layer(int l) {
     emit(withMemory({.layer = l, .layers = layers(), .stage = "capture", .layerFraction = 0}));
     quant::LayerInputStats stats(s_.groupSize);
     quant::HessianSum qkvHessian;  // GPTQ: q/k/v's inputs, which no quantized part of this layer changes
-    const auto next = quant::forwardLayer(layer, config, x_, cos_, sin_, mask, [&](const LayerCapture& part) {
-        if (gptq) qkvHessian.add(part.qkvInput);
-        else stats.add(part);
-    }, true, stop_);
+    // RTN uses neither (the linear inputs' mean |x| and Gram matrices are AWQ's searches'): its
+    // capture is the original layer's output alone.
+    const bool awq = s_.method == QuantMethodChoice::Awq;
+    std::function<void(const LayerCapture&)> onCapture;
+    if (gptq) onCapture = [&](const LayerCapture& part) { qkvHessian.add(part.qkvInput); };
+    if (awq) onCapture = [&](const LayerCapture& part) { stats.add(part); };
+    const auto next = quant::forwardLayer(layer, config, x_, cos_, sin_, mask, onCapture, true, stop_);
     quant::checkFinite(next, "the activations", l);
     clock.lap(times.capture);
 
     LayerReport report;
     report.layer = l;
-    if (s_.method == QuantMethodChoice::Awq) {
+    if (awq) {
         // The capture took ~1/(grid + 4) of the layer; the searches take the rest up to the error pass.
         const double before = 1.0 / (s_.gridRatios + 4), searchShare = 1.0 - 2 * before;
         quant::LayerSearch search{s_.groupSize, s_.gridRatios, stop_, [&](double fraction, const char* stage) {
@@ -439,6 +444,7 @@ QuantizeSummary QuantizeJob::run() {
 
 QuantizeSummary runQuantizeJob(const QuantizeSettings& settings, const QuantizeEventFn& onEvent, std::stop_token stop, const QuantizePreflight* preflight) {
     retainLargeAllocations();  // the searches reuse chunk-sized blocks instead of faulting them in again
+    selectBlasKernels();       // the CPU's own matmul kernels where OpenBLAS fell back to generic ones
     QuantizeJob job(settings, onEvent, std::move(stop), preflight);
     c10::InferenceMode guard;
     if (auto done = job.prepare()) return *done;

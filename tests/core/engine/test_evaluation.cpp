@@ -50,6 +50,25 @@ private Q_SLOTS:
         QVERIFY(*r.referencePerplexity < r.perplexity);  // the 4-bit copy is the worse of the two on the text it was not calibrated on
     }
 
+    void severalModelsAsEachAlone() {
+        // The reference runs once a window for all of them; every number as the one-model call's, bit for bit.
+        const auto rtn = Engine::load(test::modelDir("tinystories-qwen3-7m-awq"), {});
+        const PerplexityOptions eight{.context = 256, .stride = 256, .maxWindows = 8};
+        const auto both = evaluatePerplexities({rtn.get(), fp32_.get()}, ids_, eight, fp32_.get());
+        QCOMPARE(both.size(), std::size_t(2));
+        for (std::size_t i = 0; i < 2; ++i) {
+            const auto alone = evaluatePerplexity(i == 0 ? *rtn : *fp32_, ids_, eight, fp32_.get());
+            QCOMPARE(both[i].windows, alone.windows);
+            QCOMPARE(both[i].scoredTokens, alone.scoredTokens);
+            QCOMPARE(both[i].nllSum, alone.nllSum);
+            QCOMPARE(*both[i].meanKld, *alone.meanKld);
+            QCOMPARE(*both[i].top1Agreement, *alone.top1Agreement);
+            QCOMPARE(*both[i].referencePerplexity, *alone.referencePerplexity);
+        }
+        QCOMPARE(*both[1].meanKld, 0.0);  // the reference against itself
+        QVERIFY(evaluatePerplexities({}, ids_, eight).empty());
+    }
+
     void slidingStrideScoresEachTokenOnce() {
         std::vector<int> first(ids_.begin(), ids_.begin() + 1024);
         const auto r = evaluatePerplexity(*fp32_, first, {.context = 256, .stride = 128});

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
+
 using namespace awq;
 namespace fs = std::filesystem;
 
@@ -22,15 +24,21 @@ private Q_SLOTS:
         const auto awqSummary = test::quantizeDemo(QuantMethodChoice::Awq, awqDir);
         QCOMPARE(awqSummary.calibrationBlocks, 47);  // as AutoAWQ cut the same 128 stories
         QVERIFY(awqSummary.stageSeconds.scaleSearch > 0 && awqSummary.stageSeconds.clipSearch > 0);
-        QCOMPARE(test::quantizeDemo(QuantMethodChoice::Rtn, rtnDir).calibrationBlocks, 47);
+        const auto rtnSummary = test::quantizeDemo(QuantMethodChoice::Rtn, rtnDir);
+        QCOMPARE(rtnSummary.calibrationBlocks, 47);
+        const auto measureStart = std::chrono::steady_clock::now();
 
-        test::QualityBench bench;
-        const double fp = bench.originalPerplexity();
-        const auto awq = bench.measure(awqDir, true);
-        const auto rtn = bench.measure(rtnDir, true);
-        const auto autoAwq = bench.measure(test::modelDir("tinystories-qwen3-7m-autoawq"), false);
-        const auto autoRtn = bench.measure(test::modelDir("tinystories-qwen3-7m-awq"), false);
+        const auto m = test::QualityBench().measure({{awqDir, true},
+                                                     {rtnDir, true},
+                                                     {test::modelDir("tinystories-qwen3-7m-autoawq"), false},
+                                                     {test::modelDir("tinystories-qwen3-7m-awq"), false}});
+        const double fp = m.originalPpl;
+        const auto &awq = m.rows[0], &rtn = m.rows[1], &autoAwq = m.rows[2], &autoRtn = m.rows[3];
 
+        // Where the test's time went (CI runs it on 2 cores, on the critical path of the suite).
+        qInfo("seconds: quantize AWQ %.1f (scale search %.1f, clip search %.1f), RTN %.1f, measuring %.1f", awqSummary.seconds,
+              awqSummary.stageSeconds.scaleSearch, awqSummary.stageSeconds.clipSearch, rtnSummary.seconds,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - measureStart).count());
         qInfo("FP32 (original) ppl %.4f", fp);
         qInfo("awqbench AWQ    ppl %.4f  KLD %.6f  top-1 %.4f", awq.ppl, awq.kld, awq.top1);
         qInfo("awqbench RTN    ppl %.4f  KLD %.6f  top-1 %.4f", rtn.ppl, rtn.kld, rtn.top1);

@@ -22,9 +22,8 @@ private Q_SLOTS:
         QCOMPARE(summary.stageSeconds.scaleSearch, 0.0);
         test::quantizeDemo(QuantMethodChoice::Rtn, rtnDir);
 
-        test::QualityBench bench;
-        const auto gptq = bench.measure(gptqDir, false);
-        const auto rtn = bench.measure(rtnDir, false);
+        const auto m = test::QualityBench().measure({{gptqDir, false}, {rtnDir, false}});
+        const auto &gptq = m.rows[0], &rtn = m.rows[1];
         qInfo("awqbench GPTQ   KLD %.6f  top-1 %.4f", gptq.kld, gptq.top1);
         qInfo("awqbench RTN    KLD %.6f  top-1 %.4f", rtn.kld, rtn.top1);
         QVERIFY2(gptq.kld < rtn.kld, "GPTQ's KL divergence must be below RTN's");
