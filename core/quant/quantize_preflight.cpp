@@ -8,6 +8,7 @@
 #include "core/quant/detail/resume_check.h"
 #include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
+#include "core/system/blas_kernels.h"
 #include "core/system/gpu_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -162,6 +163,7 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
 }
 
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
+    selectBlasKernels();  // the job's matmul kernels (runQuantizeJob picks them too): the timed layer must use the same
     QuantizePreflight r;
     const bool cuda = s.device == "cuda";
     ModelInfo model;
