@@ -94,7 +94,8 @@ void addDeployCommands(CLI::App& app) {
             // The compose file is edited in place, so it must exist now (a vLLM config, .env or command
             // file may be created by the first promotion).
             if (t.kind == deploy::TargetKind::Compose && !fs::is_regular_file(t.composeFile))
-                throw Error("no such file", t.composeFile, "give the compose file your stack starts with (docker compose -f FILE up)");
+                throw Error(fs::is_directory(t.composeFile) ? "is a folder, not a compose file" : "no such file", t.composeFile,
+                            "give the compose file your stack starts with (docker compose -f FILE up)");
             t.envFile = absolutePath(add->env);
             t.pathVariable = add->pathVar;
             t.nameVariable = add->nameVar;
@@ -109,6 +110,11 @@ void addDeployCommands(CLI::App& app) {
             t.pairedModel = absolutePath(add->paired);
             const fs::path file = settingsFile(add->settings);
             auto s = deploy::loadSettings(file);
+            // "add (or replace)": say what a replaced target was, since its settings are not carried over.
+            for (const auto& old : s.targets)
+                if (old.name == t.name)
+                    std::cerr << "replacing target " << old.name << " (" << deploy::targetKindName(old.kind) << ": " << targetFiles(old)
+                              << "); settings not given again are not kept\n";
             deploy::upsertTarget(s, t);
             deploy::saveSettings(file, s);
             std::cout << "target " << t.name << " (" << deploy::targetKindName(t.kind) << "): " << targetFiles(t) << "\nsaved in " << file.string()

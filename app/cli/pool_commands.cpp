@@ -6,6 +6,7 @@
 #include "core/pool/warm_pool.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/fs_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -273,7 +274,22 @@ void addPoolCommands(CLI::App& app) {
         runOrExit([&] {
             const fs::path file = settingsFile(*config);
             auto s = deploy::loadSettings(file);
-            if (!config->pool.empty()) s.pool = fs::absolute(config->pool).lexically_normal();
+            if (!config->pool.empty()) {
+                s.pool = fs::absolute(config->pool).lexically_normal();
+                // Created here: saved missing, every later pool command failed on it.
+                std::error_code ec;
+                if (fs::exists(s.pool, ec) && !fs::is_directory(s.pool, ec))
+                    throw UsageError("is a file, not a folder", s.pool, "give the folder the pool's model copies go in");
+                if (!fs::exists(s.pool, ec)) {
+                    requireWritableFolder(s.pool);
+                    fs::create_directories(s.pool, ec);
+                    if (ec) {
+                        if (auto e = userFilesystemError(ec, s.pool, "cannot create the folder", true)) throw *e;
+                        throw Error("cannot create the folder: " + ec.message(), s.pool);
+                    }
+                    std::cout << "created " << s.pool.string() << "\n";
+                }
+            }
             if (!config->budget.empty()) s.poolBudgetBytes = parseByteSize(config->budget, poolBudgetRule("--budget"));
             deploy::saveSettings(file, s);
             std::cout << "warm pool: " << (s.pool.empty() ? "(none)" : s.pool.string())

@@ -47,7 +47,9 @@ std::string opt(const std::optional<T>& v, F&& f) {
 std::string seconds(double s) { return fmt::fixed(s, 2) + " s"; }
 
 std::string quantLabel(const RunModel& m) {
-    if (!m.quantization) return "none (" + (m.computeDtype.empty() ? std::string("full precision") : m.computeDtype) + ")";
+    // The compute dtype has its own row; next to "none" it read as the stored dtype ("none (float32)"
+    // for a bfloat16 model computed in float32 on CPU).
+    if (!m.quantization) return "none";
     const auto& q = *m.quantization;
     std::string s = q.method.empty() ? "quantized" : q.method;
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

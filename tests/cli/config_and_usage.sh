@@ -138,6 +138,18 @@ mkdir -p "$D/pool"
 expect 0 "budget: +10.0 MiB" "$CLI" pool config --pool "$D/pool" --budget 10M $S
 expect 0 "of a 10.0 MiB budget" "$CLI" pool list $S
 expect 0 "budget: +none" "$CLI" pool config --pool "$D/pool" --budget 0 $S
+# A pool folder that does not exist yet is created (it was saved missing, and every later pool
+# command failed on it); a file is refused. The saved pool goes back to $D/pool for what follows.
+expect 0 "created .*/newpool" "$CLI" pool config --pool "$D/newpool" $S
+[ -d "$D/newpool" ] || fail "pool config did not create $D/newpool"
+expect 1 "is a file, not a folder" "$CLI" pool config --pool "$D/deploy.json" $S
+expect 0 "warm pool: .*/pool$" "$CLI" pool config --pool "$D/pool" $S
+# target add: a folder is not "no such file"; replacing a target says what it was.
+mkdir -p "$D/stack" && printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n    command: --model ${PRIME_MODEL_PATH:-/models/x}\n' > "$D/stack/compose.yml"
+expect 2 "is a folder, not a compose file" "$CLI" target add stack --compose "$D/stack" $S
+expect 0 "target stack \(compose\)" "$CLI" target add stack --compose "$D/stack/compose.yml" $S
+expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 $S
+"$CLI" target remove stack --yes $S > /dev/null 2>&1 || true
 
 # ---- byte sizes: a unit is required and the size plausible, for every size flag ----
 # (--gpu-memory 24 was taken as 24 bytes and shown as "0.00 GiB"; 10000000T was clamped to 2^63 bytes.)
