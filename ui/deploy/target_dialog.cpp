@@ -13,7 +13,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QToolButton>
@@ -124,10 +123,21 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpuForm->addRow(tr("Container paths"), containerPaths_);
     layout->addLayout(gpuForm);
 
+    // Shown in the dialog, not in a message box, so the user sees it beside the fields to fix.
+    error_ = new QLabel;
+    error_->setObjectName(QStringLiteral("targetError"));
+    error_->setWordWrap(true);
+    error_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    error_->hide();
+    layout->addWidget(error_);
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, this, &TargetDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
+    // Wide enough for whole paths (/srv/stack/docker-compose.yml, HOST:CONTAINER mappings): the
+    // form's own hint clipped them.
+    setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 90);
 }
 
 void TargetDialog::setTarget(const deploy::DeployTarget& t) {
@@ -173,13 +183,33 @@ deploy::DeployTarget TargetDialog::target() const {
 }
 
 void TargetDialog::accept() {
+    const QString name = name_->text().trimmed();
+    if (name.isEmpty()) {
+        showError(tr("Give the target a name: letters, digits, '.', '_' and '-' (e.g. prime)."));
+        name_->setFocus();
+        return;
+    }
+    if (taken_.contains(name)) {
+        showError(tr("A target named %1 already exists. Pick another name; to change %1, cancel and use Edit….").arg(name));
+        name_->setFocus();
+        name_->selectAll();
+        return;
+    }
     try {
         deploy::checkTarget(target());
     } catch (const Error& e) {
-        QMessageBox::warning(this, windowTitle(), QString::fromStdString(e.what()));
+        showError(QString::fromStdString(e.what()));
         return;
     }
+    error_->hide();
     QDialog::accept();
 }
+
+void TargetDialog::showError(const QString& text) {
+    error_->setText(text);
+    error_->show();
+}
+
+QString TargetDialog::errorText() const { return error_->isHidden() ? QString() : error_->text(); }
 
 }  // namespace awq::ui

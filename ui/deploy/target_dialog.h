@@ -5,9 +5,11 @@
 #include "core/deploy/deploy_settings.h"
 
 #include <QDialog>
+#include <QStringList>
 
 class QComboBox;
 class QDoubleSpinBox;
+class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QStackedWidget;
@@ -22,9 +24,20 @@ public:
     void setTarget(const deploy::DeployTarget& target);
     deploy::DeployTarget target() const;
 
-    void accept() override;  // validates (deploy::checkTarget) before closing
+    // Names the dialog refuses (the other targets'): "Add target…" must not silently replace a
+    // target (its kind, files, GPU settings and the pool's "deployed by" protection would be lost);
+    // Edit… is the way to change one.
+    void setTakenNames(const QStringList& names) { taken_ = names; }
+
+    void accept() override;  // validates (name free, deploy::checkTarget) before closing
+    // Why the last OK was refused (shown in the dialog), empty when none.
+    QString errorText() const;
 
 private:
+    void showError(const QString& text);
+
+    QStringList taken_;
+    QLabel* error_ = nullptr;
     QLineEdit* name_ = nullptr;
     QComboBox* kind_ = nullptr;
     QStackedWidget* pages_ = nullptr;
