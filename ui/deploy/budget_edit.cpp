@@ -30,6 +30,7 @@ BudgetEdit::BudgetEdit(QWidget* parent) : QWidget(parent) {
     unit_->addItem(QStringLiteral("MiB"), QVariant::fromValue<qulonglong>(kMiB));
     unit_->addItem(QStringLiteral("GiB"), QVariant::fromValue<qulonglong>(kGiB));
     unit_->setToolTip(value_->toolTip());
+    unit_->setAccessibleName(tr("Budget unit"));
     row->addWidget(value_);
     row->addWidget(unit_);
     setFocusProxy(value_);
