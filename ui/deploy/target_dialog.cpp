@@ -18,6 +18,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace awq::ui {
 
 namespace {
@@ -93,7 +95,7 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpus_->setRange(1, 1024);
     gpuMemoryGiB_ = new QDoubleSpinBox;
     gpuMemoryGiB_->setRange(0, 4096);
-    gpuMemoryGiB_->setDecimals(0);
+    gpuMemoryGiB_->setDecimals(2);   // 24000 MiB is 23.44 GiB: whole GiB lost it on Edit… OK
     gpuMemoryGiB_->setSuffix(tr(" GiB"));
     gpuMemoryGiB_->setSpecialValueText(tr("detect"));
     utilization_ = new QDoubleSpinBox;
@@ -150,7 +152,9 @@ void TargetDialog::setTarget(const deploy::DeployTarget& t) {
     vllmConfig_->setText(toQString(t.vllmConfig));
     commandFile_->setText(toQString(t.commandFile));
     gpus_->setValue(t.gpuCount);
-    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes >> 30));
+    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes) / double(1ull << 30));
+    loadedGpuMemoryBytes_ = t.gpuMemoryBytes;
+    loadedGpuMemoryGiB_ = gpuMemoryGiB_->value();
     utilization_->setValue(t.gpuMemoryUtilization);
     tp_->setValue(t.tensorParallelSize);
     maxModelLen_->setValue(t.maxModelLen);
@@ -171,7 +175,9 @@ deploy::DeployTarget TargetDialog::target() const {
     t.vllmConfig = toPath(vllmConfig_->text().trimmed());
     t.commandFile = toPath(commandFile_->text().trimmed());
     t.gpuCount = gpus_->value();
-    t.gpuMemoryBytes = std::uint64_t(gpuMemoryGiB_->value()) << 30;
+    // Unchanged: the exact bytes loaded (the field shows them rounded to 0.01 GiB).
+    t.gpuMemoryBytes = gpuMemoryGiB_->value() == loadedGpuMemoryGiB_ ? loadedGpuMemoryBytes_
+                                                                   : std::uint64_t(std::llround(gpuMemoryGiB_->value() * double(1ull << 30)));
     t.gpuMemoryUtilization = utilization_->value();
     t.tensorParallelSize = tp_->value();
     t.maxModelLen = maxModelLen_->value();

@@ -7,6 +7,8 @@
 #include <QDialog>
 #include <QStringList>
 
+#include <cstdint>
+
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -53,7 +55,9 @@ private:
     QSpinBox* tp_ = nullptr;
     QSpinBox* maxModelLen_ = nullptr;
     QLineEdit* paired_ = nullptr;
-    QLineEdit* containerPaths_ = nullptr;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
+    QLineEdit* containerPaths_ = nullptr;
+    std::uint64_t loadedGpuMemoryBytes_ = 0;   // setTarget's, kept while the field is not changed
+    double loadedGpuMemoryGiB_ = 0;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
 };
 
 }  // namespace awq::ui

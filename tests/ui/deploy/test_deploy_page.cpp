@@ -91,6 +91,10 @@ private Q_SLOTS:
         QVERIFY(edit);
         QCOMPARE(edit->text(), QStringLiteral("/srv/models:/models, /srv/cache:/root/.cache"));
         QVERIFY(dialog.target().containerPaths == t.containerPaths);
+        // GPU memory that is not whole GiB (24000 MiB) comes back as it was, not cut to 23 GiB.
+        t.gpuMemoryBytes = 24000ull << 20;
+        dialog.setTarget(t);
+        QCOMPARE(dialog.target().gpuMemoryBytes, 24000ull << 20);
         edit->setText(QStringLiteral("/pool:/models:ro"));
         QVERIFY((dialog.target().containerPaths == std::vector<deploy::PathMapping>{{"/pool", "/models"}}));
         edit->setText(QStringLiteral("pool:/models"));
