@@ -121,7 +121,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
         spdlog::error("Warm pool not moved into {}: {}", deployFile_.toStdString(), e.what());
     }
     warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : savedWarmPool();
-    if (options_.warmPoolOverride) overridden_ = true;
+    if (options_.warmPoolOverride) overridden_ = poolOverridden_ = true;
     if (options_.libraryOverride) {
         overridden_ = true;
         sessionFolders_ = normalizedFolders(*options_.libraryOverride);
@@ -198,6 +198,10 @@ void MainWindow::buildPlaces() {
         stack_->addWidget(scroll);
     }
     connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+    // awqbench-cli may have set another pool in deploy.json since: the Deploy page shows the current one.
+    connect(sidebar_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row == static_cast<int>(Place::Deploy)) reloadWarmPool();
+    });
 #ifdef AWQBENCH_UI_WITH_ENGINE
     // The pages pick their models from the Models page's catalog; a new model rescans it.
     quantize_->setCatalog(models_->catalog());
@@ -414,6 +418,7 @@ void MainWindow::applySettings(const QStringList& folders, const QString& warmPo
     settings_->setLibraryFolders(folders);
     settings_->sync();
     saveWarmPool(warmPool);
+    poolOverridden_ = false;
     if (overridden_) spdlog::info("Settings applied: the saved library replaces the command line's for the rest of this run");
     overridden_ = false;
     sessionFolders_ = settings_->libraryFolders();
@@ -423,9 +428,20 @@ void MainWindow::applySettings(const QStringList& folders, const QString& warmPo
 }
 
 void MainWindow::setWarmPool(const QString& folder) {
+    poolOverridden_ = false;
     saveWarmPool(folder);
     warmPool_ = savedWarmPool();
     spdlog::info("Warm pool: {}", warmPool_.toStdString());
+    pushRootsToModels();
+    models_->rescan();
+}
+
+void MainWindow::reloadWarmPool() {
+    if (poolOverridden_) return;   // --warm-pool holds for this run
+    const QString saved = savedWarmPool();
+    if (saved == warmPool_) return;
+    spdlog::info("Warm pool (changed in {}): {}", deployFile_.toStdString(), saved.toStdString());
+    warmPool_ = saved;
     pushRootsToModels();
     models_->rescan();
 }

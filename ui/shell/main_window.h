@@ -93,6 +93,7 @@ private:
     void buildActions();
     void buildStatusBar();
     void pushRootsToModels();
+    void reloadWarmPool();                      // deploy.json's pool, unless --warm-pool holds
     QString savedWarmPool() const;              // deploy.json's pool folder (empty when unreadable: logged)
     void saveWarmPool(const QString& folder);   // into deploy.json (a failure is logged and shown)
     void updateQuantizeOutputFolder();   // the saved folder, or the user's library folder
@@ -106,7 +107,8 @@ private:
     std::unique_ptr<AppSettings> settings_;
     QStringList sessionFolders_;
     QString warmPool_;
-    QString deployFile_;   // deploy.json: the warm-pool folder, the targets
+    QString deployFile_;
+    bool poolOverridden_ = false;   // --warm-pool, until the user picks a pool   // deploy.json: the warm-pool folder, the targets
     bool overridden_ = false;
     bool defaultDockSizes_ = false;
 

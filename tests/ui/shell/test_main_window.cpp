@@ -332,6 +332,8 @@ private Q_SLOTS:
             o.warmPoolOverride = tmp_.filePath(QStringLiteral("other-pool"));
             MainWindow w(o);
             QCOMPARE(w.warmPool(), tmp_.filePath(QStringLiteral("other-pool")));
+            w.showPlace(Place::Deploy);   // still the command line's, not deploy.json's
+            QCOMPARE(w.warmPool(), tmp_.filePath(QStringLiteral("other-pool")));
             QCOMPARE(readWarmPool(deployFile), toQString(pool));   // --warm-pool is not saved
             QCOMPARE(w.libraryFolders(), QStringList{mistral});
         }
@@ -438,6 +440,12 @@ private Q_SLOTS:
             fs::create_directories(chosen);
             Q_EMIT w.deployPage()->warmPoolChosen(toQString(chosen));   // Change…
             QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), toQString(chosen));
+            // `pool config --pool` while the window is open: the Deploy page shows it when visited.
+            w.showPlace(Place::Models);
+            writeWarmPool(o.deploySettingsFile, toQString(cliPool));
+            w.showPlace(Place::Deploy);
+            QCOMPARE(w.warmPool(), toQString(cliPool));
+            QCOMPARE(w.deployPage()->poolLabel()->text(), QStringLiteral("Warm pool: ") + toQString(cliPool));
         }
         {
             // Migration: the old QSettings value moves into deploy.json, targets and budget kept.
