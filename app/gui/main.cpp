@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
         // A screenshot must not depend on (or change) the user's settings.
         QTemporaryDir scratch;
         if (options.settingsFile.isEmpty()) options.settingsFile = scratch.filePath(QStringLiteral("settings.ini"));
+        // deploy.json too: it holds the warm-pool folder and the targets.
+        options.deploySettingsFile = scratch.filePath(QStringLiteral("deploy.json"));
         awq::ui::MainWindow window(options);
         awq::ui::ScreenshotRequest request{parser.value(cl.screenshot), parser.value(cl.select)};
         request.page = parser.value(cl.page);

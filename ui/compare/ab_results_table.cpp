@@ -13,6 +13,8 @@ QTableWidget* makeAbResultsTable(const QStringList& rowLabels, const QString& ob
     table->setObjectName(objectName);
     table->setVerticalHeaderLabels(rowLabels);
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Model names are long ("tinystories-qwen3-7m-awq"): their middle goes, not both ends.
+    table->horizontalHeader()->setTextElideMode(Qt::ElideMiddle);
     table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
     table->setMaximumHeight(table->verticalHeader()->defaultSectionSize() * (rows + 1) + 8);
     applySoftSelection(table);
@@ -24,6 +26,16 @@ QTableWidget* makeAbResultsTable(const QStringList& rowLabels, const QString& ob
             table->setItem(r, c, item);
         }
     return table;
+}
+
+void setAbModelNames(QTableWidget* table, const QString& a, const QString& b) {
+    const QString names[2] = {a, b};
+    for (int c = 0; c < 2; ++c) {
+        const QString slot = c == 0 ? QStringLiteral("A") : QStringLiteral("B");
+        auto* item = new QTableWidgetItem(QStringLiteral("%1: %2").arg(slot, names[c]));
+        item->setToolTip(item->text());
+        table->setHorizontalHeaderItem(c, item);
+    }
 }
 
 }  // namespace awq::ui

@@ -76,6 +76,7 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     regenerate_->setObjectName(QStringLiteral("chatRegenerate"));
     regenerate_->setToolTip(tr("Ask both models again for the last message (the last replies and their vote are replaced)"));
     new_ = new QPushButton(tr("New conversation"));
+    new_->setObjectName(QStringLiteral("chatNew"));
     auto* input = new QHBoxLayout;
     input->addWidget(prompt_, 1);
     input->addWidget(send_);

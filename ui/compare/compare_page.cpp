@@ -568,23 +568,25 @@ QWidget* ComparePage::buildSettingsBar() {
     seed_ = new QSpinBox;
     seed_->setRange(0, 1 << 30);
 
-    auto* row = new QHBoxLayout(box);
-    row->addWidget(fieldLabel(tr("Device"), device_));
-    row->addWidget(device_);
-    row->addWidget(fieldLabel(tr("Max new tokens"), maxNew_));
-    row->addWidget(maxNew_);
-    row->addWidget(greedy_);
-    row->addWidget(fieldLabel(tr("Temperature"), temperature_));
-    row->addWidget(temperature_);
-    row->addWidget(fieldLabel(tr("Top-k"), topK_));
-    row->addWidget(topK_);
-    row->addWidget(fieldLabel(tr("Top-p"), topP_));
-    row->addWidget(topP_);
-    row->addWidget(fieldLabel(tr("Repetition penalty"), repetition_));
-    row->addWidget(repetition_);
-    row->addWidget(fieldLabel(tr("Seed"), seed_));
-    row->addWidget(seed_);
-    row->addStretch(1);
+    // Two rows: in one, the eight fields made the page wider than the first-start window (1152
+    // px) and pushed every tab's buttons behind a horizontal scroll bar.
+    auto* grid = new QGridLayout(box);
+    auto place = [grid](int row, int& column, QWidget* field, const QString& label) {
+        if (!label.isEmpty()) grid->addWidget(fieldLabel(label, field), row, column++);
+        grid->addWidget(field, row, column++, 1, label.isEmpty() ? 2 : 1);
+        if (label.isEmpty()) ++column;
+    };
+    int column = 0;
+    place(0, column, device_, tr("Device"));
+    place(0, column, maxNew_, tr("Max new tokens"));
+    place(0, column, greedy_, {});
+    place(0, column, seed_, tr("Seed"));
+    column = 0;
+    place(1, column, temperature_, tr("Temperature"));
+    place(1, column, topK_, tr("Top-k"));
+    place(1, column, topP_, tr("Top-p"));
+    place(1, column, repetition_, tr("Repetition penalty"));
+    grid->setColumnStretch(column, 1);
     auto sampling = [this] {
         for (QWidget* w : std::initializer_list<QWidget*>{temperature_, topK_, topP_, seed_}) w->setEnabled(!greedy_->isChecked());
     };

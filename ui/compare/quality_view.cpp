@@ -103,7 +103,7 @@ QualityOptions QualityView::options() const {
 void QualityView::setTextFile(const QString& path) { text_->setText(path); }
 
 void QualityView::setModelNames(const QString& a, const QString& b) {
-    results_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    setAbModelNames(results_, a, b);
 }
 
 void QualityView::setRunning(bool running, bool canRun) {

@@ -73,6 +73,8 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     stop_ = new QPushButton(tr("Stop"));
     status_ = new QLabel;
     status_->setObjectName(QStringLiteral("sweepStatus"));
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // progress text must not widen the page
+    status_->setMinimumWidth(status_->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 16);
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(fieldLabel(tr("Concurrency"), concurrency_));
@@ -80,7 +82,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
     tools->addWidget(maxNew_);
     tools->addWidget(slo_);
     tools->addWidget(price_);
-    tools->addWidget(status_);
+    tools->addWidget(status_, 1);
     tools->addWidget(stop_);
     tools->addWidget(run_);
 
@@ -107,8 +109,12 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent) {
 void SweepView::setDeviceLabel(const QString& device) {
     device_ = device;
     price_->setToolTip(tr("What an hour of %1 costs you, in USD: the cost per 1M output tokens is computed from it").arg(device));
-    price_->setSuffix(tr(" / h of %1").arg(device));
-    throughput_->yAxis->setLabel(tr("output tokens/s on %1").arg(device));
+    // The device is named in the tooltip, not the suffix: "$0.00 / h of <a long CPU name>" made the
+    // field, and with it the Compare page, wider than the first-start window.
+    price_->setAccessibleName(tr("Price of an hour of %1").arg(device));
+    // The device goes on the x axis, which has the room: "output tokens/s on <a long CPU name>"
+    // was longer than the chart is tall and lost both ends.
+    throughput_->xAxis->setLabel(tr("concurrent sequences on %1").arg(device));
     summary_->setVerticalHeaderLabels({tr("Best throughput on %1").arg(device), tr("Knee"), tr("Max concurrency under SLO"), tr("Cost per 1M tokens")});
     throughput_->replot();
 }
@@ -127,7 +133,7 @@ SweepSettings SweepView::settings() const {
 void SweepView::setModelNames(const QString& a, const QString& b) {
     names_[0] = a;
     names_[1] = b;
-    summary_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    setAbModelNames(summary_, a, b);
 }
 
 void SweepView::setRunning(bool running, bool canRun) {

@@ -50,12 +50,14 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
     stop_ = new QPushButton(tr("Stop"));
     stage_ = new QLabel;
     stage_->setObjectName(QStringLiteral("timelineStage"));
+    stage_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // stage text must not widen the page
+    stage_->setMinimumWidth(stage_->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 16);
 
     auto* tools = new QHBoxLayout;
     tools->addWidget(fieldLabel(tr("Prompt"), prompt_));
     tools->addWidget(prompt_, 1);
     tools->addWidget(steps_);
-    tools->addWidget(stage_);
+    tools->addWidget(stage_, 1);
     tools->addWidget(stop_);
     tools->addWidget(run_);
 
@@ -125,7 +127,7 @@ int TimelineView::steps() const { return steps_->value(); }
 QString TimelineView::prompt() const { return prompt_->text().isEmpty() ? QStringLiteral("Once upon a time") : prompt_->text(); }
 
 void TimelineView::setModelNames(const QString& a, const QString& b) {
-    results_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    setAbModelNames(results_, a, b);
 }
 
 void TimelineView::setRunning(bool running, bool canRun) {

@@ -1,5 +1,6 @@
 #include "ui/deploy/deploy_page.h"
 
+#include "ui/deploy/budget_edit.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/catalog_table_model.h"
@@ -143,17 +144,12 @@ void DeployPage::buildUi() {
     diskBar_->setMaximumHeight(14);
     diskText_ = new QLabel;
     diskText_->setObjectName(QStringLiteral("poolDiskText"));
-    budget_ = new QDoubleSpinBox;
-    budget_->setObjectName(QStringLiteral("poolBudget"));
-    budget_->setRange(0, 1'000'000);
-    budget_->setDecimals(0);
-    budget_->setSuffix(tr(" GiB"));
-    budget_->setSpecialValueText(tr("no budget"));
-    budget_->setToolTip(tr("Disk budget of the warm pool: adding a model that would exceed it is refused"));
-    connect(budget_, &QDoubleSpinBox::editingFinished, this, &DeployPage::saveBudget);
+    budget_ = new BudgetEdit;
+    // Saved only when the user changed it: a focus in and out leaves deploy.json alone.
+    connect(budget_, &BudgetEdit::budgetEdited, this, &DeployPage::setBudgetBytes);
     diskRow->addWidget(diskBar_, 1);
     diskRow->addWidget(diskText_);
-    diskRow->addWidget(fieldLabel(tr("Budget"), budget_));
+    diskRow->addWidget(fieldLabel(tr("Budget"), budget_->spinBox()));
     diskRow->addWidget(budget_);
     poolLayout->addLayout(diskRow);
 
@@ -276,7 +272,7 @@ deploy::DeploySettings DeployPage::loadSettingsOrReport() {
 void DeployPage::refresh() {
     const auto settings = loadSettingsOrReport();
     budgetBytes_ = settings.poolBudgetBytes;
-    budget_->setValue(double(budgetBytes_ >> 30));
+    budget_->setBytes(budgetBytes_);
     refreshPool(settings);
     refreshTargets(settings);
     refreshHistory();
@@ -548,10 +544,18 @@ bool DeployPage::undo(const QString& targetName) {
     return true;
 }
 
-bool DeployPage::addTarget(const deploy::DeployTarget& target) {
+bool DeployPage::addTarget(const deploy::DeployTarget& target) { return storeTarget(target, false); }
+
+bool DeployPage::saveTarget(const deploy::DeployTarget& target) { return storeTarget(target, true); }
+
+bool DeployPage::storeTarget(const deploy::DeployTarget& target, bool replace) {
     clearError();
     try {
         auto s = deploy::loadSettings(toPath(settingsFile_));
+        // Adding must not replace: the old target's files, GPU settings and its model's protection
+        // in the pool would go without a word.
+        if (!replace && s.find(target.name))
+            throw Error("a target named '" + target.name + "' already exists", toPath(settingsFile_), "pick another name, or use Edit… to change it");
         deploy::upsertTarget(s, target);
         deploy::saveSettings(toPath(settingsFile_), s);
     } catch (const Error& e) {
@@ -572,11 +576,6 @@ void DeployPage::setBudgetBytes(std::uint64_t bytes) {
         showError(qs(e.what()));
     }
     refresh();
-}
-
-void DeployPage::saveBudget() {
-    const std::uint64_t bytes = std::uint64_t(budget_->value()) << 30;
-    if (bytes != budgetBytes_) setBudgetBytes(bytes);
 }
 
 void DeployPage::fillAddMenu() {
@@ -604,8 +603,17 @@ void DeployPage::addModelInteractive() {
     if (!folder.isEmpty()) addModel(folder);
 }
 
+// The names of the targets in the settings file, less `except` (the one being edited).
+QStringList DeployPage::targetNames(const QString& except) {
+    QStringList names;
+    for (const auto& t : loadSettingsOrReport().targets)
+        if (qs(t.name) != except) names << qs(t.name);
+    return names;
+}
+
 void DeployPage::addTargetInteractive() {
     TargetDialog dialog(this);
+    dialog.setTakenNames(targetNames({}));
     if (dialog.exec() == QDialog::Accepted) addTarget(dialog.target());
 }
 
@@ -615,7 +623,8 @@ void DeployPage::editTargetInteractive() {
     if (!t) return;
     TargetDialog dialog(this);
     dialog.setTarget(*t);
-    if (dialog.exec() == QDialog::Accepted) addTarget(dialog.target());
+    dialog.setTakenNames(targetNames(qs(t->name)));
+    if (dialog.exec() == QDialog::Accepted) saveTarget(dialog.target());
 }
 
 void DeployPage::removeTargetInteractive() {

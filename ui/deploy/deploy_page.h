@@ -2,7 +2,7 @@
 // The Deploy page: the warm pool (models, disk use against the budget, add / remove / verify with
 // progress on a worker thread), the deployment targets, promotion with a diff preview, undo, and
 // the promotion history. Targets and the budget live in the deployment settings file
-// (core/deploy); the warm-pool folder comes from the workbench settings.
+// (core/deploy), and so does the warm-pool folder (the window passes it in: --warm-pool overrides it).
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
 #include "core/pool/warm_pool.h"
@@ -10,12 +10,12 @@
 
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <functional>
 #include <stop_token>
 
-class QDoubleSpinBox;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -24,6 +24,7 @@ class QTableWidget;
 
 namespace awq::ui {
 
+class BudgetEdit;
 class CatalogTableModel;
 class JobRunner;
 class SystemMonitor;
@@ -65,7 +66,10 @@ public:
     // The plan promote() would preview (no dialog, nothing written).
     deploy::PromotionPlan previewPromotion(const QString& modelName, const QString& targetName) const;
 
+    // Adds a target; refuses (false, error shown) a name that is taken.
     bool addTarget(const deploy::DeployTarget& target);
+    // Adds or replaces (Edit…) a target.
+    bool saveTarget(const deploy::DeployTarget& target);
     void setBudgetBytes(std::uint64_t bytes);  // saved in the settings file
 
     QString selectedModel() const;
@@ -90,6 +94,7 @@ public:
     QPushButton* cancelButton() const { return cancelButton_; }
     QPushButton* promoteButton() const { return promoteButton_; }
     QPushButton* undoButton() const { return undoButton_; }
+    BudgetEdit* budgetEdit() const { return budget_; }
 
 Q_SIGNALS:
     // The user picked another warm-pool folder here ("Change…"); the window saves it.
@@ -122,7 +127,8 @@ private:
     void addTargetInteractive();
     void editTargetInteractive();
     void removeTargetInteractive();
-    void saveBudget();
+    bool storeTarget(const deploy::DeployTarget& target, bool replace);
+    QStringList targetNames(const QString& except);
 
     QString pool_;
     QString settingsFile_;
@@ -139,7 +145,7 @@ private:
     QLabel* error_ = nullptr;
     QProgressBar* diskBar_ = nullptr;
     QLabel* diskText_ = nullptr;
-    QDoubleSpinBox* budget_ = nullptr;
+    BudgetEdit* budget_ = nullptr;
     QTableWidget* poolTable_ = nullptr;
     QPushButton* addButton_ = nullptr;
     QPushButton* removeButton_ = nullptr;

@@ -13,11 +13,12 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMessageBox>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace awq::ui {
 
@@ -94,7 +95,7 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpus_->setRange(1, 1024);
     gpuMemoryGiB_ = new QDoubleSpinBox;
     gpuMemoryGiB_->setRange(0, 4096);
-    gpuMemoryGiB_->setDecimals(0);
+    gpuMemoryGiB_->setDecimals(2);   // 24000 MiB is 23.44 GiB: whole GiB lost it on Edit… OK
     gpuMemoryGiB_->setSuffix(tr(" GiB"));
     gpuMemoryGiB_->setSpecialValueText(tr("detect"));
     utilization_ = new QDoubleSpinBox;
@@ -124,10 +125,21 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     gpuForm->addRow(tr("Container paths"), containerPaths_);
     layout->addLayout(gpuForm);
 
+    // Shown in the dialog, not in a message box, so the user sees it beside the fields to fix.
+    error_ = new QLabel;
+    error_->setObjectName(QStringLiteral("targetError"));
+    error_->setWordWrap(true);
+    error_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    error_->hide();
+    layout->addWidget(error_);
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, this, &TargetDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
+    // Wide enough for whole paths (/srv/stack/docker-compose.yml, HOST:CONTAINER mappings): the
+    // form's own hint clipped them.
+    setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 90);
 }
 
 void TargetDialog::setTarget(const deploy::DeployTarget& t) {
@@ -140,7 +152,9 @@ void TargetDialog::setTarget(const deploy::DeployTarget& t) {
     vllmConfig_->setText(toQString(t.vllmConfig));
     commandFile_->setText(toQString(t.commandFile));
     gpus_->setValue(t.gpuCount);
-    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes >> 30));
+    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes) / double(1ull << 30));
+    loadedGpuMemoryBytes_ = t.gpuMemoryBytes;
+    loadedGpuMemoryGiB_ = gpuMemoryGiB_->value();
     utilization_->setValue(t.gpuMemoryUtilization);
     tp_->setValue(t.tensorParallelSize);
     maxModelLen_->setValue(t.maxModelLen);
@@ -161,7 +175,9 @@ deploy::DeployTarget TargetDialog::target() const {
     t.vllmConfig = toPath(vllmConfig_->text().trimmed());
     t.commandFile = toPath(commandFile_->text().trimmed());
     t.gpuCount = gpus_->value();
-    t.gpuMemoryBytes = std::uint64_t(gpuMemoryGiB_->value()) << 30;
+    // Unchanged: the exact bytes loaded (the field shows them rounded to 0.01 GiB).
+    t.gpuMemoryBytes = gpuMemoryGiB_->value() == loadedGpuMemoryGiB_ ? loadedGpuMemoryBytes_
+                                                                   : std::uint64_t(std::llround(gpuMemoryGiB_->value() * double(1ull << 30)));
     t.gpuMemoryUtilization = utilization_->value();
     t.tensorParallelSize = tp_->value();
     t.maxModelLen = maxModelLen_->value();
@@ -173,13 +189,33 @@ deploy::DeployTarget TargetDialog::target() const {
 }
 
 void TargetDialog::accept() {
+    const QString name = name_->text().trimmed();
+    if (name.isEmpty()) {
+        showError(tr("Give the target a name: letters, digits, '.', '_' and '-' (e.g. prime)."));
+        name_->setFocus();
+        return;
+    }
+    if (taken_.contains(name)) {
+        showError(tr("A target named %1 already exists. Pick another name; to change %1, cancel and use Edit….").arg(name));
+        name_->setFocus();
+        name_->selectAll();
+        return;
+    }
     try {
         deploy::checkTarget(target());
     } catch (const Error& e) {
-        QMessageBox::warning(this, windowTitle(), QString::fromStdString(e.what()));
+        showError(QString::fromStdString(e.what()));
         return;
     }
+    error_->hide();
     QDialog::accept();
 }
+
+void TargetDialog::showError(const QString& text) {
+    error_->setText(text);
+    error_->show();
+}
+
+QString TargetDialog::errorText() const { return error_->isHidden() ? QString() : error_->text(); }
 
 }  // namespace awq::ui

@@ -5,9 +5,13 @@
 #include "core/deploy/deploy_settings.h"
 
 #include <QDialog>
+#include <QStringList>
+
+#include <cstdint>
 
 class QComboBox;
 class QDoubleSpinBox;
+class QLabel;
 class QLineEdit;
 class QSpinBox;
 class QStackedWidget;
@@ -22,9 +26,20 @@ public:
     void setTarget(const deploy::DeployTarget& target);
     deploy::DeployTarget target() const;
 
-    void accept() override;  // validates (deploy::checkTarget) before closing
+    // Names the dialog refuses (the other targets'): "Add target…" must not silently replace a
+    // target (its kind, files, GPU settings and the pool's "deployed by" protection would be lost);
+    // Edit… is the way to change one.
+    void setTakenNames(const QStringList& names) { taken_ = names; }
+
+    void accept() override;  // validates (name free, deploy::checkTarget) before closing
+    // Why the last OK was refused (shown in the dialog), empty when none.
+    QString errorText() const;
 
 private:
+    void showError(const QString& text);
+
+    QStringList taken_;
+    QLabel* error_ = nullptr;
     QLineEdit* name_ = nullptr;
     QComboBox* kind_ = nullptr;
     QStackedWidget* pages_ = nullptr;
@@ -40,7 +55,9 @@ private:
     QSpinBox* tp_ = nullptr;
     QSpinBox* maxModelLen_ = nullptr;
     QLineEdit* paired_ = nullptr;
-    QLineEdit* containerPaths_ = nullptr;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
+    QLineEdit* containerPaths_ = nullptr;
+    std::uint64_t loadedGpuMemoryBytes_ = 0;   // setTarget's, kept while the field is not changed
+    double loadedGpuMemoryGiB_ = 0;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
 };
 
 }  // namespace awq::ui

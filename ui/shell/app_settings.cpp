@@ -36,11 +36,9 @@ void AppSettings::setLibraryFolders(const QStringList& folders) {
     settings_->setValue(kLibraryFolders, normalizedFolders(folders));
 }
 
-QString AppSettings::warmPool() const { return settings_->value(kWarmPool).toString(); }
+QString AppSettings::legacyWarmPool() const { return settings_->value(kWarmPool).toString(); }
 
-void AppSettings::setWarmPool(const QString& folder) {
-    settings_->setValue(kWarmPool, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
-}
+void AppSettings::clearLegacyWarmPool() { settings_->remove(kWarmPool); }
 
 QString AppSettings::runsFolder() const {
     const QString f = settings_->value(kRunsFolder).toString();

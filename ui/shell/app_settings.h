@@ -1,6 +1,7 @@
 #pragma once
-// What the workbench remembers between runs (QSettings): the library folders, the warm-pool
-// folder, the window layout. On the very first start the library is the bundled demo library.
+// What the workbench remembers between runs (QSettings): the library folders, the window layout.
+// The warm-pool folder lives in deploy.json, shared with awqbench-cli (ui/shell/warm_pool_setting.h);
+// older versions kept it here, read once to move it there. On the very first start the library is the bundled demo library.
 #include "core/library/catalog.h"
 
 #include <QByteArray>
@@ -26,8 +27,10 @@ public:
     bool hasLibraryFolders() const;
     QStringList libraryFolders() const;
     void setLibraryFolders(const QStringList& folders);
-    QString warmPool() const;
-    void setWarmPool(const QString& folder);
+    // The warm-pool folder an older version saved here (empty when none); clearLegacyWarmPool
+    // forgets it once it moved into deploy.json.
+    QString legacyWarmPool() const;
+    void clearLegacyWarmPool();
 
     // Where the Compare page saves its run documents (RUN.json) for the Reports page; default:
     // <app data dir>/runs.

@@ -3,6 +3,7 @@
 #include "ui/util/catalog_text.h"
 #include "ui/models/models_page.h"
 #include "ui/deploy/deploy_page.h"
+#include "ui/shell/warm_pool_setting.h"
 #include "ui/pages/placeholder_page.h"
 #include "ui/reports/reports_page.h"
 #ifdef AWQBENCH_UI_WITH_ENGINE
@@ -19,6 +20,10 @@
 #include "ui/util/system_monitor.h"
 #include "ui/util/view_style.h"
 
+#include "ui/util/path_text.h"
+
+#include "core/deploy/deploy_settings.h"
+#include "core/util/error.h"
 #include "core/util/logging.h"
 
 #include <QAction>
@@ -107,8 +112,16 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
 
     appDir_ = options_.applicationDir.isEmpty() ? QCoreApplication::applicationDirPath() : options_.applicationDir;
     settings_->applyFirstRunDefaults(appDir_);
-    warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : settings_->warmPool();
-    if (options_.warmPoolOverride) overridden_ = true;
+    // The pool folder lives in deploy.json, where awqbench-cli reads and writes it.
+    deployFile_ = options_.deploySettingsFile.isEmpty() ? toQString(deploy::defaultSettingsFile()) : options_.deploySettingsFile;
+    try {
+        if (const QString moved = migrateWarmPool(*settings_, deployFile_); !moved.isEmpty())
+            spdlog::info("Warm pool {} moved from the GUI settings into {}", moved.toStdString(), deployFile_.toStdString());
+    } catch (const Error& e) {
+        spdlog::error("Warm pool not moved into {}: {}", deployFile_.toStdString(), e.what());
+    }
+    warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : savedWarmPool();
+    if (options_.warmPoolOverride) overridden_ = poolOverridden_ = true;
     if (options_.libraryOverride) {
         overridden_ = true;
         sessionFolders_ = normalizedFolders(*options_.libraryOverride);
@@ -163,7 +176,10 @@ void MainWindow::buildPlaces() {
         if (place == Place::Quantize) w = quantize_ = new QuantizePage(monitor_);
         if (place == Place::Compare) w = compare_ = new ComparePage;
 #endif
-        if (place == Place::Deploy) w = deploy_ = new DeployPage(monitor_);
+        if (place == Place::Deploy) {
+            w = deploy_ = new DeployPage(monitor_);
+            deploy_->setSettingsFile(deployFile_);
+        }
         if (place == Place::Reports) {
             auto* reports = new ReportsPage(settings_->runsFolder());
             connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
@@ -182,6 +198,10 @@ void MainWindow::buildPlaces() {
         stack_->addWidget(scroll);
     }
     connect(sidebar_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+    // awqbench-cli may have set another pool in deploy.json since: the Deploy page shows the current one.
+    connect(sidebar_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row == static_cast<int>(Place::Deploy)) reloadWarmPool();
+    });
 #ifdef AWQBENCH_UI_WITH_ENGINE
     // The pages pick their models from the Models page's catalog; a new model rescans it.
     quantize_->setCatalog(models_->catalog());
@@ -396,23 +416,52 @@ bool MainWindow::handleDrop(const QMimeData* mime) {
 
 void MainWindow::applySettings(const QStringList& folders, const QString& warmPool) {
     settings_->setLibraryFolders(folders);
-    settings_->setWarmPool(warmPool);
     settings_->sync();
+    saveWarmPool(warmPool);
+    poolOverridden_ = false;
     if (overridden_) spdlog::info("Settings applied: the saved library replaces the command line's for the rest of this run");
     overridden_ = false;
     sessionFolders_ = settings_->libraryFolders();
-    warmPool_ = settings_->warmPool();
+    warmPool_ = savedWarmPool();
     pushRootsToModels();
     models_->rescan();   // the user stays on the page they were on
 }
 
 void MainWindow::setWarmPool(const QString& folder) {
-    settings_->setWarmPool(folder);
-    settings_->sync();
-    warmPool_ = settings_->warmPool();
+    poolOverridden_ = false;
+    saveWarmPool(folder);
+    warmPool_ = savedWarmPool();
     spdlog::info("Warm pool: {}", warmPool_.toStdString());
     pushRootsToModels();
     models_->rescan();
+}
+
+void MainWindow::reloadWarmPool() {
+    if (poolOverridden_) return;   // --warm-pool holds for this run
+    const QString saved = savedWarmPool();
+    if (saved == warmPool_) return;
+    spdlog::info("Warm pool (changed in {}): {}", deployFile_.toStdString(), saved.toStdString());
+    warmPool_ = saved;
+    pushRootsToModels();
+    models_->rescan();
+}
+
+QString MainWindow::savedWarmPool() const {
+    try {
+        return readWarmPool(deployFile_);
+    } catch (const Error& e) {
+        spdlog::error("Warm pool: {}", e.what());
+        return {};
+    }
+}
+
+void MainWindow::saveWarmPool(const QString& folder) {
+    try {
+        writeWarmPool(deployFile_, folder);
+    } catch (const Error& e) {
+        spdlog::error("Warm pool not saved: {}", e.what());
+        statusBar()->showMessage(tr("Warm pool not saved: %1").arg(QString::fromUtf8(e.what())), 8000);
+    }
 }
 
 void MainWindow::openSettings() {

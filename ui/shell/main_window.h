@@ -32,6 +32,7 @@ struct MainWindowOptions {
     QString settingsFile;                          // empty: the user's settings; tests use a temp INI
     std::optional<QStringList> libraryOverride;    // --library: the roots for this run, not saved
     std::optional<QString> warmPoolOverride;       // --warm-pool: the warm pool for this run, not saved
+    QString deploySettingsFile;                    // deploy.json (the pool folder, targets); empty: deploy::defaultSettingsFile()
     QString applicationDir;                        // where to look for the demo library on first start
     bool scanOnStart = true;
     bool monitorGpus = true;
@@ -74,6 +75,7 @@ public:
     void applySettings(const QStringList& folders, const QString& warmPool);
     // Saves another warm-pool folder (the Deploy page's "Change…") and rescans, staying on the page.
     void setWarmPool(const QString& folder);
+    QString deploySettingsFile() const { return deployFile_; }
 
     void rescan();
     void openSettings();
@@ -91,6 +93,9 @@ private:
     void buildActions();
     void buildStatusBar();
     void pushRootsToModels();
+    void reloadWarmPool();                      // deploy.json's pool, unless --warm-pool holds
+    QString savedWarmPool() const;              // deploy.json's pool folder (empty when unreadable: logged)
+    void saveWarmPool(const QString& folder);   // into deploy.json (a failure is logged and shown)
     void updateQuantizeOutputFolder();   // the saved folder, or the user's library folder
     // Saves and adds folders to this session's library without rescanning; returns the new ones.
     QStringList rememberLibraryFolders(const QStringList& paths);
@@ -102,6 +107,8 @@ private:
     std::unique_ptr<AppSettings> settings_;
     QStringList sessionFolders_;
     QString warmPool_;
+    QString deployFile_;
+    bool poolOverridden_ = false;   // --warm-pool, until the user picks a pool   // deploy.json: the warm-pool folder, the targets
     bool overridden_ = false;
     bool defaultDockSizes_ = false;
 

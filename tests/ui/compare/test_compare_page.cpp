@@ -34,10 +34,13 @@
 #include <QTextBrowser>
 #include <QDir>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -649,7 +652,8 @@ private Q_SLOTS:
         QCOMPARE(s->priceSpin()->value(), 0.0);
         QVERIFY(!doc.sweep->gpuHourlyUsd);
         QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(), QStringLiteral("– (give a price per hour of %1)").arg(p.deviceLabel()));
-        QVERIFY(s->throughputChart()->yAxis->label().endsWith(p.deviceLabel()));
+        // The device is named on the x axis (on the y axis the long label lost both ends).
+        QVERIFY(s->throughputChart()->xAxis->label().endsWith(p.deviceLabel()));
 
         s->priceSpin()->setValue(0.10);
         s->concurrencyEdit()->setText(QStringLiteral("1"));
@@ -753,6 +757,67 @@ private Q_SLOTS:
         Q_EMIT p2.pickerA()->activated(awqIndex);
         QCOMPARE(p2.pickerB()->currentPath(), fp16);
         QVERIFY(p2.referenceWarningShown());
+    }
+
+    // At the first-start size (1152x720: 90% of a 1280x800 screen) and at 1280x720, each tab's
+    // first action is on screen without scrolling sideways, its text whole: "Load both",
+    // "Evaluate", "Run sweep", "Profile A and B" and "New conversation" sat behind a horizontal
+    // scroll bar (the page was wider than the window).
+    void firstActionsFitTheFirstStartSize() {
+        ComparePage& p = page();
+        window_->showPlace(Place::Compare);
+        p.setSetupExpanded(true);   // as on first start: "Load both" is in the models bar
+        auto* scroll = window_->findChild<QScrollArea*>(QStringLiteral("compareScroll"));
+        QVERIFY(scroll);
+        scroll->verticalScrollBar()->setValue(0);   // the top of the page, as it opens (earlier tests scrolled it)
+        struct Action {
+            ComparePage::Tab tab;
+            const char* name;
+        };
+        const Action actions[] = {{ComparePage::ChatTab, "compareLoad"},  {ComparePage::ChatTab, "chatSend"},
+                                  {ComparePage::ChatTab, "chatNew"},      {ComparePage::BatteryTab, "batteryRun"},
+                                  {ComparePage::QualityTab, "qualityRun"}, {ComparePage::SweepTab, "sweepRun"},
+                                  {ComparePage::TimelineTab, "timelineRun"}};
+        const QSize before = window_->size();
+        for (const QSize size : {QSize(1152, 720), QSize(1280, 720)}) {
+            window_->resize(size);
+            for (const Action& a : actions) {
+                p.tabs()->setCurrentIndex(a.tab);
+                QCoreApplication::processEvents();
+                auto* button = p.findChild<QPushButton*>(QLatin1String(a.name));
+                QVERIFY2(button, a.name);
+                QTRY_VERIFY(button->isVisible());
+                QTRY_COMPARE(scroll->horizontalScrollBar()->maximum(), 0);   // nothing to scroll sideways
+                const QRect inViewport(button->mapTo(scroll->viewport(), QPoint(0, 0)), button->size());
+                const QString where = QStringLiteral("%1 at %2x%3: %4,%5 %6x%7 in a %8x%9 viewport")
+                                          .arg(QLatin1String(a.name)).arg(size.width()).arg(size.height())
+                                          .arg(inViewport.x()).arg(inViewport.y()).arg(inViewport.width()).arg(inViewport.height())
+                                          .arg(scroll->viewport()->width()).arg(scroll->viewport()->height());
+                // Sideways: wholly inside; its text not cut short.
+                QVERIFY2(inViewport.left() >= 0 && inViewport.right() < scroll->viewport()->width(), qPrintable(where));
+                QVERIFY2(button->width() >= button->sizeHint().width(), qPrintable(where));
+                // Up and down too, for the tool rows at the top of a tab; the chat's input row sits
+                // at the bottom of its tab, below the unfolded models and settings (folded, the page
+                // fits 1280x720: test_ui_main_window's fitsSmallScreens).
+                if (a.tab != ComparePage::ChatTab || QLatin1String(a.name) == QLatin1String("compareLoad"))
+                    QVERIFY2(inViewport.top() >= 0 && inViewport.bottom() < scroll->viewport()->height(), qPrintable(where));
+            }
+        }
+        window_->resize(1152, 720);
+        // The sweep's y-axis label fits the axis (it named the device and lost both ends); the
+        // device is on the x axis. Timeline headers elide a long model name in the middle.
+        p.tabs()->setCurrentIndex(ComparePage::SweepTab);
+        QCoreApplication::processEvents();
+        QCustomPlot* tput = p.sweep()->throughputChart();
+        tput->replot();
+        QVERIFY2(QFontMetrics(tput->yAxis->labelFont()).horizontalAdvance(tput->yAxis->label()) <= tput->axisRect()->height(),
+                 qPrintable(tput->yAxis->label()));
+        QVERIFY2(tput->xAxis->label().contains(p.deviceLabel()), qPrintable(tput->xAxis->label()));
+        p.timeline()->setModelNames(QStringLiteral("tinystories-qwen3-7m"), QStringLiteral("tinystories-qwen3-7m-awq"));
+        QCOMPARE(p.timeline()->resultTable()->horizontalHeader()->textElideMode(), Qt::ElideMiddle);
+        QCOMPARE(p.timeline()->resultTable()->horizontalHeaderItem(1)->toolTip(), QStringLiteral("B: tinystories-qwen3-7m-awq"));
+        p.setSetupExpanded(true);
+        window_->resize(before);
     }
 };
 

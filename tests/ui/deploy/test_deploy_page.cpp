@@ -3,12 +3,16 @@
 #include "core/util/error.h"
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"
+#include "ui/deploy/budget_edit.h"
 #include "ui/deploy/deploy_page.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/path_text.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -87,6 +91,10 @@ private Q_SLOTS:
         QVERIFY(edit);
         QCOMPARE(edit->text(), QStringLiteral("/srv/models:/models, /srv/cache:/root/.cache"));
         QVERIFY(dialog.target().containerPaths == t.containerPaths);
+        // GPU memory that is not whole GiB (24000 MiB) comes back as it was, not cut to 23 GiB.
+        t.gpuMemoryBytes = 24000ull << 20;
+        dialog.setTarget(t);
+        QCOMPARE(dialog.target().gpuMemoryBytes, 24000ull << 20);
         edit->setText(QStringLiteral("/pool:/models:ro"));
         QVERIFY((dialog.target().containerPaths == std::vector<deploy::PathMapping>{{"/pool", "/models"}}));
         edit->setText(QStringLiteral("pool:/models"));
@@ -97,6 +105,106 @@ private Q_SLOTS:
             msg = QString::fromStdString(e.what());
         }
         QVERIFY2(msg.contains(QStringLiteral("HOST:CONTAINER")), qPrintable(msg));
+    }
+
+    // A budget that is not a whole number of GiB (written by `pool config --budget 100MiB`) shows
+    // exactly and survives clicking into the Budget field and leaving it: it became 0 ("no
+    // budget") or 1 GiB when the field rounded it to whole GiB and saved on every focus out.
+    void budgetSurvivesFocusInAndOut() {
+        for (const std::uint64_t budget : {100ull << 20, 1536ull << 20, 50ull << 30}) {
+            Fixture fx;
+            deploy::DeploySettings s;
+            s.pool = fx.pool;
+            s.poolBudgetBytes = budget;
+            deploy::saveSettings(fx.settings, s);
+            const std::string before = readText(fx.settings);
+
+            DeployPage page;
+            page.setSettingsFile(toQString(fx.settings));
+            page.setWarmPool(toQString(fx.pool));
+            page.resize(1000, 700);
+            page.show();
+            page.activateWindow();
+            QVERIFY(QTest::qWaitForWindowActive(&page));
+            QDoubleSpinBox* spin = page.budgetEdit()->spinBox();
+            QCOMPARE(page.budgetEdit()->bytes(), budget);
+            QCOMPARE(page.budgetEdit()->unitBox()->currentText(), budget % (1ull << 30) ? QStringLiteral("MiB") : QStringLiteral("GiB"));
+
+            spin->setFocus();
+            QTRY_VERIFY(spin->hasFocus());
+            QTest::keyClick(spin, Qt::Key_Tab);   // leave it, nothing typed
+            QTRY_VERIFY(!spin->hasFocus());
+            QCOMPARE(deploy::loadSettings(fx.settings).poolBudgetBytes, budget);
+            QCOMPARE(readText(fx.settings), before);
+
+            // A real edit is saved, in the unit shown.
+            spin->setFocus();
+            QTRY_VERIFY(spin->hasFocus());
+            spin->selectAll();
+            QTest::keyClicks(spin, QStringLiteral("250"));
+            QTest::keyClick(spin, Qt::Key_Tab);
+            const std::uint64_t unit = budget % (1ull << 30) ? 1ull << 20 : 1ull << 30;
+            QTRY_COMPARE(deploy::loadSettings(fx.settings).poolBudgetBytes, 250 * unit);
+            QCOMPARE(page.budgetEdit()->bytes(), 250 * unit);
+        }
+    }
+
+    // "Add target…" with a taken name is refused in the dialog (it replaced the target: its files,
+    // GPU memory and the pool's "deployed by" protection went without a word); an empty name says
+    // what a name needs. deploy.json is left as it was.
+    void addTargetRefusesATakenName() {
+        Fixture fx;
+        fs::create_directories(fx.root / "stack");
+        deploy::DeploySettings s;
+        deploy::DeployTarget prime;
+        prime.name = "prime";
+        prime.composeFile = fx.root / "stack" / "docker-compose.yml";
+        prime.gpuMemoryBytes = 24ull << 30;
+        prime.containerPaths = {{fx.pool, "/models"}};
+        deploy::upsertTarget(s, prime);
+        deploy::saveSettings(fx.settings, s);
+        const std::string before = readText(fx.settings);
+
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+
+        QString takenMessage, emptyMessage;
+        bool handled = false;
+        auto* timer = new QTimer(&page);
+        timer->setInterval(20);
+        connect(timer, &QTimer::timeout, [&] {
+            auto* d = qobject_cast<TargetDialog*>(QApplication::activeModalWidget());
+            if (!d) return;
+            timer->stop();
+            auto* ok = d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+            d->findChild<QLineEdit*>(QStringLiteral("targetName"))->setText(QStringLiteral("prime"));
+            d->findChild<QLineEdit*>(QStringLiteral("targetCompose"))->setText(QStringLiteral("/elsewhere/docker-compose.yml"));
+            QTest::mouseClick(ok, Qt::LeftButton);
+            takenMessage = d->isVisible() ? d->errorText() : QStringLiteral("(dialog closed)");
+            d->findChild<QLineEdit*>(QStringLiteral("targetName"))->clear();
+            QTest::mouseClick(ok, Qt::LeftButton);
+            emptyMessage = d->isVisible() ? d->errorText() : QStringLiteral("(dialog closed)");
+            handled = true;
+            d->reject();
+        });
+        timer->start();
+        QTest::mouseClick(page.findChild<QPushButton*>(QStringLiteral("targetAdd")), Qt::LeftButton);
+        QVERIFY(handled);
+        QVERIFY2(takenMessage.contains(QStringLiteral("prime already exists")) && takenMessage.contains(QStringLiteral("Edit")), qPrintable(takenMessage));
+        QVERIFY2(emptyMessage.startsWith(QStringLiteral("Give the target a name")), qPrintable(emptyMessage));
+        QCOMPARE(readText(fx.settings), before);
+
+        // The page's own addTarget refuses it too; saveTarget (Edit…) replaces.
+        deploy::DeployTarget other = prime;
+        other.composeFile = "/elsewhere/docker-compose.yml";
+        QVERIFY(!page.addTarget(other));
+        QVERIFY2(page.errorLabel()->text().contains(QStringLiteral("already exists")), qPrintable(page.errorLabel()->text()));
+        QCOMPARE(readText(fx.settings), before);
+        QVERIFY(page.saveTarget(other));
+        QCOMPARE(deploy::loadSettings(fx.settings).find("prime")->composeFile, fs::path("/elsewhere/docker-compose.yml"));
     }
 
     void addVerifyRemoveWithProgress() {

@@ -1,4 +1,5 @@
 // The workbench shell: places, shortcuts, log dock, GPU status, settings, drag and drop.
+#include "core/deploy/deploy_settings.h"
 #include "core/library/catalog.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
@@ -18,6 +19,7 @@
 #include "ui/shell/main_window.h"
 #include "ui/shell/quick_guide.h"
 #include "ui/shell/settings_dialog.h"
+#include "ui/shell/warm_pool_setting.h"
 #include "ui/util/path_text.h"
 #ifdef AWQBENCH_UI_WITH_ENGINE
 #include "ui/compare/compare_page.h"
@@ -32,6 +34,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QScreen>
+#include <QSettings>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
@@ -93,6 +96,7 @@ class MainWindowTest : public QObject {
     MainWindowOptions options(std::optional<QStringList> library = std::nullopt) {
         MainWindowOptions o;
         o.settingsFile = tmp_.filePath(QStringLiteral("settings-%1.ini").arg(++settingsCounter_));
+        o.deploySettingsFile = tmp_.filePath(QStringLiteral("deploy-%1.json").arg(settingsCounter_));
         o.libraryOverride = std::move(library);
         o.scanOnStart = false;
         o.monitorGpus = false;
@@ -274,6 +278,7 @@ private Q_SLOTS:
 
     void settingsPersistAndApply() {
         const QString file = tmp_.filePath(QStringLiteral("persist.ini"));
+        const QString deployFile = tmp_.filePath(QStringLiteral("persist-deploy.json"));
         // Folders are kept clean (no "..", no trailing slash), as the user reads them in Settings.
         const QString mistral = QDir::cleanPath(toQString(test::modelDir("mistral-random")));
         const QString qwen2 = QDir::cleanPath(toQString(test::modelDir("qwen2-random")));
@@ -282,6 +287,7 @@ private Q_SLOTS:
         {
             MainWindowOptions o = options();
             o.settingsFile = file;
+            o.deploySettingsFile = deployFile;
             MainWindow w(o);
             // First start: the bundled demo library.
             const fs::path demo = findDemoLibrary(toPath(QCoreApplication::applicationDirPath()));
@@ -301,6 +307,7 @@ private Q_SLOTS:
         {
             MainWindowOptions o = options();
             o.settingsFile = file;
+            o.deploySettingsFile = deployFile;
             MainWindow w(o);
             QCOMPARE(w.libraryFolders(), QStringList{mistral});
             QCOMPARE(w.warmPool(), toQString(pool));
@@ -310,6 +317,7 @@ private Q_SLOTS:
             // --library overrides for one run without touching the saved folders.
             MainWindowOptions o = options(QStringList{qwen2});
             o.settingsFile = file;
+            o.deploySettingsFile = deployFile;
             MainWindow w(o);
             QVERIFY(w.libraryOverridden());
             QCOMPARE(w.libraryFolders(), QStringList{qwen2});
@@ -320,10 +328,13 @@ private Q_SLOTS:
             // --warm-pool likewise.
             MainWindowOptions o = options();
             o.settingsFile = file;
+            o.deploySettingsFile = deployFile;
             o.warmPoolOverride = tmp_.filePath(QStringLiteral("other-pool"));
             MainWindow w(o);
             QCOMPARE(w.warmPool(), tmp_.filePath(QStringLiteral("other-pool")));
-            QCOMPARE(w.settings().warmPool(), toQString(pool));
+            w.showPlace(Place::Deploy);   // still the command line's, not deploy.json's
+            QCOMPARE(w.warmPool(), tmp_.filePath(QStringLiteral("other-pool")));
+            QCOMPARE(readWarmPool(deployFile), toQString(pool));   // --warm-pool is not saved
             QCOMPARE(w.libraryFolders(), QStringList{mistral});
         }
     }
@@ -399,7 +410,8 @@ private Q_SLOTS:
         QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
         Q_EMIT w.deployPage()->warmPoolChosen(toQString(pool));   // what "Change…" emits after its folder dialog
         QCOMPARE(w.warmPool(), toQString(pool));
-        QCOMPARE(w.settings().warmPool(), toQString(pool));
+        // Saved where awqbench-cli keeps it: "pool" in deploy.json.
+        QCOMPARE(toQString(deploy::loadSettings(toPath(w.deploySettingsFile())).pool), toQString(pool));
         QCOMPARE(w.deployPage()->warmPool(), toQString(pool));
         QCOMPARE(w.currentPlace(), Place::Deploy);
         QVERIFY(scanned.wait(60000));
@@ -408,6 +420,62 @@ private Q_SLOTS:
         w.applySettings({toQString(test::modelDir("qwen2-random"))}, toQString(pool));   // the Settings dialog's OK
         QCOMPARE(w.currentPlace(), Place::Deploy);
         QVERIFY(scanned.wait(60000));
+    }
+
+    // The GUI and awqbench-cli share one pool folder: "pool" in deploy.json. A pool set by
+    // `pool config --pool DIR` shows on the Deploy page; one chosen in the GUI reaches deploy.json;
+    // one an older GUI kept in its own settings moves there once (unless deploy.json names one).
+    void warmPoolLivesInDeployJson() {
+        const fs::path cliPool = root() / "cli-pool";
+        fs::create_directories(cliPool);
+        {
+            MainWindowOptions o = options();
+            deploy::DeploySettings s;
+            s.pool = cliPool;   // what `awqbench-cli pool config --pool DIR` saves
+            deploy::saveSettings(toPath(o.deploySettingsFile), s);
+            MainWindow w(o);
+            QCOMPARE(w.warmPool(), toQString(cliPool));
+            QCOMPARE(w.deployPage()->poolLabel()->text(), QStringLiteral("Warm pool: ") + toQString(cliPool));
+            const fs::path chosen = root() / "gui-pool";
+            fs::create_directories(chosen);
+            Q_EMIT w.deployPage()->warmPoolChosen(toQString(chosen));   // Change…
+            QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), toQString(chosen));
+            // `pool config --pool` while the window is open: the Deploy page shows it when visited.
+            w.showPlace(Place::Models);
+            writeWarmPool(o.deploySettingsFile, toQString(cliPool));
+            w.showPlace(Place::Deploy);
+            QCOMPARE(w.warmPool(), toQString(cliPool));
+            QCOMPARE(w.deployPage()->poolLabel()->text(), QStringLiteral("Warm pool: ") + toQString(cliPool));
+        }
+        {
+            // Migration: the old QSettings value moves into deploy.json, targets and budget kept.
+            MainWindowOptions o = options();
+            QSettings(o.settingsFile, QSettings::IniFormat).setValue(QStringLiteral("library/warmPool"), toQString(cliPool));
+            deploy::DeploySettings s;
+            s.poolBudgetBytes = 100ull << 20;
+            deploy::DeployTarget t;
+            t.name = "prime";
+            t.composeFile = root() / "stack" / "docker-compose.yml";
+            deploy::upsertTarget(s, t);
+            deploy::saveSettings(toPath(o.deploySettingsFile), s);
+            MainWindow w(o);
+            QCOMPARE(w.warmPool(), toQString(cliPool));
+            const auto after = deploy::loadSettings(toPath(o.deploySettingsFile));
+            QCOMPARE(toQString(after.pool), toQString(cliPool));
+            QCOMPARE(after.poolBudgetBytes, 100ull << 20);
+            QVERIFY(after.find("prime"));
+            QVERIFY(w.settings().legacyWarmPool().isEmpty());   // moved once
+        }
+        {
+            // deploy.json's own pool wins over an old GUI value (which is then forgotten).
+            MainWindowOptions o = options();
+            QSettings(o.settingsFile, QSettings::IniFormat).setValue(QStringLiteral("library/warmPool"), tmp_.filePath(QStringLiteral("old-pool")));
+            writeWarmPool(o.deploySettingsFile, toQString(cliPool));
+            MainWindow w(o);
+            QCOMPARE(w.warmPool(), toQString(cliPool));
+            QCOMPARE(readWarmPool(o.deploySettingsFile), toQString(cliPool));
+            QVERIFY(w.settings().legacyWarmPool().isEmpty());
+        }
     }
 
     // Issue 14 item 10: the pool's "Add model…" offers the library's models (not the pool's own),
