@@ -83,6 +83,11 @@ LoadedModel loadModelForRun(const std::string& slot, const fs::path& folder, con
     LoadedModel m;
     m.slot = slot;
     m.engine = Engine::load(folder, options);
+    // Every run encodes text (prompts, the perplexity text) with each model's own tokenizer: refused
+    // at load, not after the other model's first test.
+    if (!m.engine->hasTokenizer())
+        throw Error("no tokenizer.json: a comparison or sweep encodes its prompts and text with each model's own tokenizer", folder,
+                    "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's source");
     m.identity = identityOf(m.engine->model());
     m.identity.loadSeconds = msSince(start, Clock::now()) / 1000.0;
     m.identity.weightBytes = m.engine->weightMemoryBytes();
