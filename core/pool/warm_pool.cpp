@@ -687,9 +687,11 @@ CheapCheck checkPoolCopyBeforeServing(const fs::path& folder, std::stop_token st
     } catch (const Error&) {
     }
     const std::string name = folder.filename().string();
-    const std::string fix = "`awqbench-cli pool verify " + name + "` lists every difference; remove the copy (`awqbench-cli pool remove " + name +
-                            " --yes`) and add the model again (`awqbench-cli pool add " + (source.empty() ? std::string("SOURCE") : source) +
-                            " --name " + name + "`): there is no repair";
+    // Advice that works while a target serves the copy too (pool remove refuses a deployed copy):
+    // a fresh copy under another name, promoted, then the old one removed.
+    const std::string fix = "`awqbench-cli pool verify " + name + "` lists every difference; there is no repair: add the model again under "
+                            "another name (`awqbench-cli pool add " + (source.empty() ? std::string("SOURCE") : source) + " --name " + name +
+                            "-2`), promote that copy, then remove this one (`awqbench-cli pool remove " + name + " --yes`)";
     if (!c.problems.empty())
         throw Error("the pool copy is not what was added: " + c.problems.front() +
                         (c.problems.size() > 1 ? " (and " + std::to_string(c.problems.size() - 1) + " more)" : ""),

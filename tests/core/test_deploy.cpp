@@ -1023,7 +1023,10 @@ private Q_SLOTS:
         QVERIFY2(changed && plan.blocked(), issueList(plan).c_str());
         QCOMPARE(changed->message, (w.pool / "added").string() +
                                        ": the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)");
-        QVERIFY2(changed->fix.find("pool remove added --yes") != std::string::npos && changed->fix.find("there is no repair") != std::string::npos,
+        // The fix works while the copy is deployed (pool remove refuses that): a fresh copy under
+        // another name, promoted, then this one removed.
+        QVERIFY2(changed->fix.find("there is no repair") != std::string::npos && changed->fix.find("--name added-2`), promote that copy") != std::string::npos &&
+                     changed->fix.find("then remove this one (`awqbench-cli pool remove added --yes`)") != std::string::npos,
                  changed->fix.c_str());
         QVERIFY(plan.command.empty());
 
