@@ -35,6 +35,15 @@ std::string targetFiles(const deploy::DeployTarget& t) {
     return (t.envFile.empty() ? t.composeFile.string() + " (defaults)" : t.envFile.string()) + " " + t.pathVariable + "/" + t.nameVariable + mounts;
 }
 
+// A target named in the settings, or one removed since that the promotion history still names (its
+// history can be listed and undone). A typo said "nothing to undo" or listed nothing with exit 0.
+void requireKnownTarget(const std::string& name, const fs::path& settings) {
+    if (deploy::loadSettings(settings).find(name)) return;
+    for (const auto& e : deploy::loadHistory(deploy::stateDirFor(settings)))
+        if (e.target == name) return;
+    throw Error("no target named '" + name + "' (and no promotion history for one)", settings, "see `awqbench-cli target list`");
+}
+
 json historyJson(const deploy::HistoryEntry& e) {
     json files = json::array();
     for (const auto& f : e.files) files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}});
@@ -296,6 +305,7 @@ void addDeployCommands(CLI::App& app) {
     undoCmd->add_option("--settings", undo->second, "deployment settings file");
     undoCmd->callback([undo] {
         runOrExit([&] {
+            requireKnownTarget(undo->first, settingsFile(undo->second));
             const auto e = deploy::undoLastPromotion(undo->first, deploy::stateDirFor(settingsFile(undo->second)));
             std::cout << "restored " << e.files.size() << " file(s) of promotion " << e.undoes << " (" << fs::path(e.model).filename().string()
                       << ")\n";
@@ -315,6 +325,7 @@ void addDeployCommands(CLI::App& app) {
     historyCmd->add_flag("--json", history->json, "print JSON");
     historyCmd->callback([history] {
         runOrExit([&] {
+            if (!history->target.empty()) requireKnownTarget(history->target, settingsFile(history->settings));
             json arr = json::array();
             TextTable table({"id", "time", "action", "target", "model", "state"});
             for (const auto& e : deploy::loadHistory(deploy::stateDirFor(settingsFile(history->settings)))) {

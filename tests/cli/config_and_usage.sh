@@ -152,6 +152,9 @@ expect 2 "is a folder, not a compose file" "$CLI" target add stack --compose "$D
 expect 0 "target stack \(compose\)" "$CLI" target add stack --compose "$D/stack/compose.yml" $S
 expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 $S
 "$CLI" target remove stack --yes $S > /dev/null 2>&1 || true
+# undo / history of a name that is no target and in no history: said "nothing to undo" / listed nothing, exit 0.
+expect 2 "no target named 'nosuch' \(and no promotion history for one\)" "$CLI" undo --target nosuch $S
+expect 2 "no target named 'nosuch'" "$CLI" history --target nosuch $S
 
 # ---- byte sizes: a unit is required and the size plausible, for every size flag ----
 # (--gpu-memory 24 was taken as 24 bytes and shown as "0.00 GiB"; 10000000T was clamped to 2^63 bytes.)
