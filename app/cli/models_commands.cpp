@@ -192,8 +192,13 @@ void addModelsCommands(CLI::App& app) {
             for (const auto& d : list->dirs) roots.folders.emplace_back(d);
             if (roots.folders.empty() && list->warmPool.empty()) roots.folders = defaultRoots();
             roots.warmPool = list->warmPool;
-            for (const auto& r : roots.folders)
+            for (const auto& r : roots.folders) {
                 if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");
+                // A file other than a .gguf listed nothing, with exit 0 (config.json for its folder, say).
+                if (!fs::is_directory(r) && r.extension() != ".gguf")
+                    throw Error("is a file, not a library or model folder", r,
+                                "name the folder (" + (r.has_parent_path() ? r.parent_path().string() : std::string(".")) + ") or a .gguf file");
+            }
             const auto entries = scanLibrary(roots).value;
             if (list->json)
                 std::cout << catalogToJson(entries) << "\n";

@@ -66,6 +66,7 @@ expect 1 "--top-p: must be a number from 0 to 1, not 1.5" "$CLI" generate --mode
 # "ok" and could not generate).
 mkdir -p "$D/lib-notok" && cp -r "$M/qwen2-random" "$D/lib-notok/notok" && rm "$D/lib-notok/notok/tokenizer.json"
 expect 0 "notok .*warning: no tokenizer.json: prompts cannot be tokenized" "$CLI" models list "$D/lib-notok"
+expect 2 "config.json: is a file, not a library or model folder \(name the folder" "$CLI" models list "$M/qwen2-random/config.json"
 # compare refuses it when it loads it (it ran A's first test, then failed with advice to pass token ids).
 expect 2 "notok: no tokenizer.json: a comparison or sweep encodes" "$CLI" compare --a "$M/qwen2-random" --b "$D/lib-notok/notok" --max-new 1
 # --greedy with a sampling option ran greedy and ignored the option.
