@@ -212,6 +212,7 @@ void addPoolCommands(CLI::App& app) {
         runOrExit([&] {
             const auto c = context(*remove);
             const auto deployed = deploy::deployedModels(c.settings);
+            pool::requireRemovable(c.pool, remove->name, deployed);  // before asking: a deployed copy was refused only after --yes
             if (!remove->yes) {
                 if (!::isatty(STDIN_FILENO)) throw Error("refusing to delete without confirmation", c.pool / remove->name, "pass --yes");
                 std::cerr << "Delete " << (c.pool / remove->name).string() << " from the warm pool? [y/N] " << std::flush;

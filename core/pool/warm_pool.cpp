@@ -584,10 +584,9 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     return result;
 }
 
-void removeFromPool(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
+void requireRemovable(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
     const fs::path folder = poolModelFolder(pool, name);
     std::error_code ec;
-    sweepDeadLeftovers(pool);
     if (!fs::exists(folder, ec) && !fs::is_symlink(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
     for (const auto& e : listPool(pool, deployed))
         if (e.name == name && e.deployed()) {
@@ -596,6 +595,13 @@ void removeFromPool(const fs::path& pool, const std::string& name, const std::ve
             throw Error("'" + name + "' is deployed (target " + targets + "): removing it would break serving", folder,
                         "promote another model to that target first");
         }
+}
+
+void removeFromPool(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
+    const fs::path folder = poolModelFolder(pool, name);
+    std::error_code ec;
+    sweepDeadLeftovers(pool);
+    requireRemovable(pool, name, deployed);
     if (fs::is_symlink(folder, ec)) {
         fs::remove(folder, ec);  // a link: remove the link, never what it points at
     } else {

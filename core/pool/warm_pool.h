@@ -132,7 +132,10 @@ std::vector<PoolLeftover> sweepDeadLeftovers(const std::filesystem::path& pool);
 AddResult addToPool(const std::filesystem::path& pool, const std::filesystem::path& model, const AddOptions& options = {},
                     std::stop_token stop = {}, const CopyProgressFn& progress = {});
 
-// Removes the model folder `name` from the pool; refuses a model a target points at.
+// Throws what removeFromPool would refuse with: no such model, or a model a target points at (so a
+// caller asks for confirmation only for a removal that can happen).
+void requireRemovable(const std::filesystem::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed = {});
+// Removes the model folder `name` from the pool; refuses what requireRemovable refuses.
 void removeFromPool(const std::filesystem::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed = {});
 
 // Re-hashes every file of the pool model `name` against its manifest and records the result in the

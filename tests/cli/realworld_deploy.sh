@@ -34,6 +34,10 @@ grep -qF -- "--model \${PRIME_MODEL_PATH:-/models/m}" "$D/stack/compose.yaml" ||
 if grep -q "model_path_not_in_container" "$D/mapped.err"; then fail "warned although mapped"; fi
 "$CLI" target list $S | grep -qF " $D/pool/m" || fail "target list does not show the pool copy (mapped back to the host)"
 "$CLI" pool list --json $S | grep -q '"ct"' || fail "the pool does not see m as deployed"
+# pool remove of the deployed copy says so before asking (it asked, or with no terminal refused for
+# want of --yes, and named the deployment only after --yes).
+if "$CLI" pool remove m $S < /dev/null > "$D/remove.out" 2>&1; then fail "pool remove of the deployed copy succeeded"; fi
+grep -q "'m' is deployed (target ct)" "$D/remove.out" || fail "pool remove did not say m is deployed: $(cat "$D/remove.out")"
 
 # awq-gemv-promote: blocked with awq_layout_unsupported (exit 2), nothing written.
 printf 'model: /models/old\nserved-model-name: old\n' > "$D/serve.yaml"
