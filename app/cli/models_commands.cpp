@@ -101,10 +101,14 @@ void printMemoryPlans(const ModelInfo& m, int context) {
     for (const auto& [label, bytes] : cards) {
         in.gpuMemoryBytes = bytes;
         const auto p = planMemory(m, in);
-        table.addRow({label, format::gib(p.weightBytes), format::bytes(p.kvBytesPerToken), format::bytes(p.kvBytesPerSequence),
+        // format::bytes, not gib: a small model's weights read "0.01 GiB" whether 14 MiB or 5 MiB.
+        table.addRow({label, format::bytes(p.weightBytes), format::bytes(p.kvBytesPerToken), format::bytes(p.kvBytesPerSequence),
                       std::to_string(p.contextLength), p.weightsFit ? std::to_string(p.sequencesThatFit) : "weights do not fit"});
     }
     std::cout << "\nMemory plan (90% of the card, 1 GiB runtime overhead, fp16 KV cache):\n" << table.render();
+    if (const int modelContext = vllmDerivedMaxModelLen(m.config); context > modelContext)
+        std::cout << "note: --context " << context << " is past the model's " << modelContext
+                  << " tokens (as vLLM derives them): vLLM refuses a longer max-model-len\n";
     if (!probe.available) std::cout << "(" << probe.reason << ")\n";
 }
 
