@@ -25,7 +25,7 @@ constexpr Step kSteps[] = {
      "awqbench-cli quantize --model DIR --out DIR [--group 128]"},
     {"Chat with two models side by side", "Compare (Ctrl+3) > Chat, or right-click a model > Compare with; Enter sends to both",
      "awqbench-cli generate --model DIR --chat \"...\""},
-    {"Run the prompt battery", "Compare > Battery > Run", "awqbench-cli compare --a DIR --b DIR [--battery default]"},
+    {"Run the prompt battery", "Compare > Battery > Run battery", "awqbench-cli compare --a DIR --b DIR [--battery default]"},
     {"Perplexity and KL divergence", "Compare > Quality > Evaluate (A is the reference)",
      "awqbench-cli eval ppl --model B --text FILE --ref A"},
     {"Throughput under concurrency", "Compare > Sweep", "awqbench-cli sweep --model A --model B [--concurrency 1,2,4,8]"},
