@@ -8,13 +8,16 @@
 #include "ui/util/path_text.h"
 #include "ui/util/view_style.h"
 
+#include <QClipboard>
 #include <QDesktopServices>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QSplitter>
 #include <QTableView>
@@ -274,7 +277,14 @@ QMenu* ModelsPage::contextMenuFor(const CatalogEntryPtr& e, QWidget* parent) {
 
     menu->addSeparator();
     const QString folder = e->format == ModelFormat::Gguf ? toQString(e->path.parent_path()) : path;
-    menu->addAction(icon(QStringLiteral("library")), tr("Open folder"), this, [folder] { QDesktopServices::openUrl(QUrl::fromLocalFile(folder)); });
+    menu->addAction(icon(QStringLiteral("library")), tr("Open folder"), this, [this, folder] {
+        // Without a file manager (a bare desktop, a container) openUrl fails with a line on stderr
+        // only: the path goes to the clipboard and the reason to the user instead.
+        if (QDesktopServices::openUrl(QUrl::fromLocalFile(folder))) return;
+        QGuiApplication::clipboard()->setText(folder);
+        spdlog::warn("no file manager to open {}; the path is on the clipboard", folder.toStdString());
+        QMessageBox::information(this, tr("Open folder"), tr("No file manager could open the folder. Its path is on the clipboard:\n%1").arg(folder));
+    });
     return menu;
 }
 
