@@ -82,10 +82,13 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(preflight.device), QStringLiteral("cpu"));
         QVERIFY(!preflight.tradedAgainstAutoAwq.empty());
 
-        // The full AutoAWQ settings are estimated much slower (8x the tokens, 2x the ratios, 2x the attention span).
+        // The full AutoAWQ settings are estimated much slower (8x the tokens, 2x the ratios, 2x the
+        // attention span). The jobs themselves differ by ~4.3x (README: 21 s against 90 s on 2 cores;
+        // a job's fixed costs and larger, more efficient matmuls), and the timed layer says about that
+        // (CI: 19.4 s against 86.7 s). The FLOP count this replaced said more than 6x.
         const auto full = preflightQuantizeJob(demoJob(tmp("demo-full"), kAutoAwqDefaults));
         QVERIFY(full.estimatedSeconds.has_value());
-        QVERIFY2(*full.estimatedSeconds > 6 * *preflight.estimatedSeconds,
+        QVERIFY2(*full.estimatedSeconds > 3 * *preflight.estimatedSeconds,
                  qPrintable(QStringLiteral("full %1 s vs cpu defaults %2 s").arg(*full.estimatedSeconds).arg(*preflight.estimatedSeconds)));
 
         int stageEvents = 0;
