@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <functional>
 #include <iostream>
 
 namespace awq::cli {
@@ -79,24 +80,10 @@ void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
 }
 
-CLI::Validator numberIn(double least, double most) {
-    const std::string requirement = fmt::format("must be a number from {:g} to {:g}", least, most);
-    return CLI::Validator(
-        [least, most, requirement](std::string& text) -> std::string {
-            try {
-                std::size_t used = 0;
-                const double value = std::stod(text, &used);
-                if (used == text.size() && value >= least && value <= most) return {};
-            } catch (const std::exception&) {
-            }
-            return requirement + ", not " + text;
-        },
-        fmt::format("{:g}..{:g}", least, most));
-}
-
 void requireOutputFile(const std::filesystem::path& file) {
     std::error_code ec;
-    if (std::filesystem::is_directory(file, ec)) throw UsageError("is a folder, not a file", file, "name the file to write, e.g. " + (file / "run.json").string());
+    if (std::filesystem::is_directory(file, ec))
+        throw UsageError("is a folder, not a file", file, "name the file to write, e.g. " + (file / "run.json").string());
     const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(folder, ec))
         throw Error("no such folder: the result would be lost at the end of the run", folder, "create the folder first, or choose another --out");
@@ -106,18 +93,18 @@ void requireOutputFile(const std::filesystem::path& file) {
 namespace {
 
 // A number (all of `text`) that `accept` takes; else `requirement` + ", not " + text.
-CLI::Validator numberValidator(bool (*accept)(double), const char* requirement, const char* name) {
+CLI::Validator numberValidator(std::function<bool(double)> accept, std::string requirement, std::string name) {
     return CLI::Validator(
-        [accept, requirement](std::string& text) -> std::string {
+        [accept = std::move(accept), requirement = std::move(requirement)](std::string& text) -> std::string {
             try {
                 std::size_t used = 0;
                 const double value = std::stod(text, &used);
                 if (used == text.size() && std::isfinite(value) && accept(value)) return {};
             } catch (const std::exception&) {
             }
-            return std::string(requirement) + ", not " + text;
+            return requirement + ", not " + text;
         },
-        name);
+        std::move(name));
 }
 
 }  // namespace
@@ -133,19 +120,18 @@ const CLI::Validator& positiveCount() {
 }
 
 CLI::Validator wholeNumberIn(long long least, long long most) {
-    const std::string requirement = most == INT_MAX ? "must be a whole number of " + std::to_string(least) + " or more"
-                                                    : "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most);
-    return CLI::Validator(
-        [least, most, requirement](std::string& text) -> std::string {
-            try {
-                std::size_t used = 0;
-                const double value = std::stod(text, &used);
-                if (used == text.size() && value == std::floor(value) && value >= double(least) && value <= double(most)) return {};
-            } catch (const std::exception&) {
-            }
-            return requirement + ", not " + text;
-        },
-        most != INT_MAX ? std::to_string(least) + ".." + std::to_string(most) : least == 0 ? "NONNEGATIVE" : least == 1 ? "COUNT" : "INT");
+    return numberValidator([least, most](double x) { return x == std::floor(x) && x >= double(least) && x <= double(most); },
+                           most == INT_MAX ? "must be a whole number of " + std::to_string(least) + " or more"
+                                           : "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most),
+                           most != INT_MAX ? std::to_string(least) + ".." + std::to_string(most)
+                           : least == 0    ? "NONNEGATIVE"
+                           : least == 1    ? "COUNT"
+                                           : "INT");
+}
+
+CLI::Validator numberIn(double least, double most) {
+    return numberValidator([least, most](double x) { return x >= least && x <= most; }, fmt::format("must be a number from {:g} to {:g}", least, most),
+                           fmt::format("{:g}..{:g}", least, most));
 }
 
 const CLI::Validator& nonNegativeNumber() {
