@@ -29,10 +29,6 @@ void addReportCommands(CLI::App& app) {
             if (!format)
                 throw Error("cannot tell the report format from the file name", opt->out,
                             "pass --format html|md|pdf|json or use a .html, .md, .pdf or .json name");
-            // --format pdf --out x.md wrote a PDF named .md without a word.
-            if (const auto named = report::formatFromPath(opt->out); named && *named != *format)
-                throw UsageError("--format " + opt->format + " but the file name says " + std::string(report::formatName(*named)), opt->out,
-                                 "name the file for its format (." + std::string(report::formatName(*format)) + ") or drop --format");
             if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
                 throw Error("PDF export is not available: this build was configured without cairo", opt->out,
                             "export --format html or md instead, or install libcairo2-dev and rebuild");
@@ -41,6 +37,10 @@ void addReportCommands(CLI::App& app) {
             } catch (const Error& e) {
                 throw UsageError("--out is the run document itself: the report would replace it", e.file(), e.fix());
             }
+            // --format pdf --out x.md wrote a PDF named .md without a word.
+            if (const auto named = report::formatFromPath(opt->out); named && *named != *format)
+                throw UsageError("--format " + opt->format + " but the file name says " + std::string(report::formatName(*named)), opt->out,
+                                 "name the file for its format (." + std::string(report::formatName(*format)) + ") or drop --format");
             const auto doc = loadRunDocument(opt->run);
             report::exportReport(doc, *format, opt->out);
             std::error_code ec;

@@ -83,16 +83,17 @@ LoadedModel loadModelForRun(const std::string& slot, const fs::path& folder, con
     LoadedModel m;
     m.slot = slot;
     m.engine = Engine::load(folder, options);
-    // Every run encodes text (prompts, the perplexity text) with each model's own tokenizer: refused
-    // at load, not after the other model's first test.
-    if (!m.engine->hasTokenizer())
-        throw Error("no tokenizer.json: a comparison or sweep encodes its prompts and text with each model's own tokenizer", folder,
-                    "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's source");
     m.identity = identityOf(m.engine->model());
     m.identity.loadSeconds = msSince(start, Clock::now()) / 1000.0;
     m.identity.weightBytes = m.engine->weightMemoryBytes();
     m.identity.computeDtype = m.engine->computeDtype();
     return m;
+}
+
+void requireTokenizerForRun(const fs::path& folder) {
+    if (!describeModel(folder).hasTokenizer)
+        throw Error("no tokenizer.json: a comparison or sweep encodes its prompts and text with each model's own tokenizer", folder,
+                    "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's source");
 }
 
 HostInfo describeHost(const RunSettings& settings) {
@@ -330,6 +331,7 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         if (onEvent) onEvent(e);
     };
     auto doc = newRunDocument("compare", s.run);
+    for (const auto& folder : {s.modelA, s.modelB}) requireTokenizerForRun(folder);  // before either loads
     std::vector<LoadedModel> loaded;
     for (const auto& [slot, folder, lora] : {std::tuple{std::string("A"), s.modelA, s.loraA}, std::tuple{std::string("B"), s.modelB, s.loraB}}) {
         emit({CompareEvent::Kind::Loading, slot, folder.filename().string(), {}, {}});

@@ -32,6 +32,11 @@ EngineOptions engineOptionsFor(const RunSettings& settings, int maxBatch = 16);
 // from awqbench_quantization.json (when we made it), quantization, load time, memory plan for
 // 8/16/24/40/80 GiB cards. Throws awq::Error naming the folder.
 LoadedModel loadModelForRun(const std::string& slot, const std::filesystem::path& folder, const EngineOptions& options);
+// Throws awq::Error naming `folder` when the model folder has no tokenizer.json: a headless
+// comparison or sweep encodes every prompt and text with each model's own, so it refuses before
+// loading rather than after the other model's first test. (The Compare page loads such a model and
+// reports each failed reply.)
+void requireTokenizerForRun(const std::filesystem::path& folder);
 // The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
 RunModel describeRunModel(const std::filesystem::path& folder);
 // Host facts for the run document (GPU name and memory through NVML when device is "cuda").

@@ -131,6 +131,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
     doc.settings->maxNewTokens = s.maxNewTokens;  // newRunDocument set the settings
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
     const int maxC = levels(s.concurrency).back();
+    for (const auto& model : models) requireTokenizerForRun(model);  // before the first sweep, not after it
     for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         // One model at a time: a sweep measures capacity, so nothing else shares the device.
