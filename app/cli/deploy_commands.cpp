@@ -51,6 +51,13 @@ json historyJson(const deploy::HistoryEntry& e) {
             {"command", e.command}, {"undone", e.undone}, {"undoes", e.undoes}, {"files", files}};
 }
 
+// One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
+void printIssue(const deploy::Issue& i) {
+    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
+    if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
+    std::cerr << "\n";
+}
+
 std::uint64_t detectedGpuMemory() {
     const auto probe = probeGpus();
     return probe.gpus.empty() ? 0 : probe.gpus.front().totalBytes;
@@ -128,6 +135,11 @@ void addDeployCommands(CLI::App& app) {
             deploy::saveSettings(file, s);
             std::cout << "target " << t.name << " (" << deploy::targetKindName(t.kind) << "): " << targetFiles(t) << "\nsaved in " << file.string()
                       << "\n";
+            // Saved as given (the compose file may be edited next), but told now rather than at the first promote.
+            if (const auto issues = deploy::checkTargetFiles(t); !issues.empty()) {
+                std::cerr << "saved as given; a promotion to it would report:\n";
+                for (const auto& i : issues) printIssue(i);
+            }
             return 0;
         });
     });
@@ -268,11 +280,7 @@ void addDeployCommands(CLI::App& app) {
                                  .dump(2)
                           << "\n";
             } else {
-                for (const auto& i : plan.issues) {
-                    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
-                    if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
-                    std::cerr << "\n";
-                }
+                for (const auto& i : plan.issues) printIssue(i);
                 for (const auto& n : plan.notes) std::cout << "note: " << n << "\n";
                 if (!plan.kept.empty() && !plan.blocked()) {
                     std::string kept;

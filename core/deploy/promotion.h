@@ -34,7 +34,7 @@ struct Issue {
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
     // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,
-    // no_default, value_not_writable, quantization_removed, setting_replaced, served_names_dropped.
+    // no_default, variable_unused, value_not_writable, quantization_removed, setting_replaced, served_names_dropped.
     std::string code;
     std::string message;
     std::string fix;
@@ -83,6 +83,16 @@ struct PlanOptions {
 };
 
 PromotionPlan planPromotion(const DeployTarget& target, const std::filesystem::path& model, const PlanOptions& options);
+
+// What a target's own files say about its promotions before any is planned (checked when it is
+// added, so that a setup no promotion can work with is told then, not at the first promote; a
+// compose plan carries the same issues). A compose target without an .env file whose compose file
+// never uses the path variable (variable_unused) or has no ${VAR:-...} default of it (no_default):
+// Error, promoting would not change the model it serves; the name variable likewise, as Warnings
+// (the served name stays). With an .env file, a variable the compose file never uses is a Warning
+// (the service may read the .env itself). A vLLM target: none. Throws awq::Error when the compose
+// file cannot be read (bounded like every target file).
+std::vector<Issue> checkTargetFiles(const DeployTarget& target);
 
 struct HistoryFile {
     std::filesystem::path file;

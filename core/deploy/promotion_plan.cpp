@@ -644,9 +644,38 @@ void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
     }
 }
 
+// What the compose file's references to the target's variables allow (checkTargetFiles).
+std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::string& compose) {
+    std::vector<Issue> issues;
+    const std::string file = t.composeFile.string();
+    for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
+        const bool isPath = var == &t.pathVariable;
+        const auto severity = isPath ? Issue::Severity::Error : Issue::Severity::Warning;
+        const auto refs = findComposeReferences(compose, *var);
+        const std::string effect = isPath ? "promoting would not change the model it serves" : "promoting leaves the served name as it is";
+        const std::string fix = isPath ? "write the model path as ${" + *var + ":-/path} in the service (volumes or command), or name the "
+                                         "variable it uses (--path-var)"
+                                       : "write the served name as ${" + *var + ":-name} in the command, or name the variable it uses (--name-var)";
+        // With an .env file the service may read the variable itself (env_file: and a script that
+        // uses it): then only a warning.
+        if (refs.empty() && t.envFile.empty())
+            issues.push_back({severity, "variable_unused", file + " never uses $" + *var + " and the target has no .env file: " + effect, fix});
+        else if (refs.empty())
+            issues.push_back({Issue::Severity::Warning, "variable_unused",
+                              file + " never uses $" + *var + ": the value set in " + t.envFile.string() +
+                                  " reaches the service only if it reads that file itself (env_file:)",
+                              fix});
+        else if (t.envFile.empty() && std::none_of(refs.begin(), refs.end(), [](const ComposeReference& r) { return r.hasDefault(); }))
+            issues.push_back({severity, "no_default", file + " has no ${" + *var + ":-...} default to set and the target has no .env file: " + effect,
+                              "write it as ${" + *var + ":-...} in the compose file, or give the target an .env file (--env)"});
+    }
+    return issues;
+}
+
 void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     std::string compose;
     if (!readTargetFile(p, t.composeFile, true, compose)) return;
+    for (auto& issue : composeVariableIssues(t, compose)) p.issues.push_back(std::move(issue));
     const std::string& modelPath = p.serve.model;
     const std::string& name = p.serve.servedModelName;
     if (!t.envFile.empty()) {
@@ -675,15 +704,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         addIssue(p, Issue::Severity::Error, "value_not_writable", e);
         return;
     }
-    if (!withPath) {
-        addIssue(p, Issue::Severity::Error, "no_default",
-                 t.composeFile.string() + " has no ${" + t.pathVariable + ":-...} default to set",
-                 "write the model path as ${" + t.pathVariable + ":-/path} in the compose file, or give the target an .env file");
-        return;
-    }
-    if (!withName)
-        addIssue(p, Issue::Severity::Warning, "no_default",
-                 t.composeFile.string() + " has no ${" + t.nameVariable + ":-...} default: the served name is left as it is", "");
+    if (!withPath) return;   // composeVariableIssues said why
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
 }
 
@@ -796,6 +817,11 @@ std::string vllmCommandLine(const ServeSettings& s) {
     return "vllm serve " + shellQuoted(s.model) + " --served-model-name " + shellQuoted(s.servedModelName) + " --dtype " + s.dtype +
            " --max-model-len " + std::to_string(s.maxModelLen) + " --gpu-memory-utilization " + trimmedDouble(s.gpuMemoryUtilization) +
            " --tensor-parallel-size " + std::to_string(s.tensorParallelSize);
+}
+
+std::vector<Issue> checkTargetFiles(const DeployTarget& target) {
+    if (target.kind != TargetKind::Compose) return {};
+    return composeVariableIssues(target, readSmallFile(target.composeFile));
 }
 
 PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, const PlanOptions& options) {

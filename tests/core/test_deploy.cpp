@@ -613,6 +613,44 @@ private Q_SLOTS:
         QVERIFY2(findIssue(plan, "no_default") && plan.blocked(), issueList(plan).c_str());
     }
 
+    // A compose file that never uses the target's variables (found by a trial: `target add` took it
+    // and only the first promote said no): told when the target is added, the plan blocked likewise.
+    void targetFilesCheckedWhenAdded() {
+        World w;
+        auto t = w.composeTarget(false);
+        QVERIFY2(checkTargetFiles(t).empty(), "the fixture compose file uses both variables with defaults");
+        QVERIFY(checkTargetFiles(w.vllmTarget()).empty());
+
+        writeText(t.composeFile, "services:\n  prime:\n    image: vllm/vllm-openai\n    command: --model /models/fixed\n");
+        auto issues = checkTargetFiles(t);
+        QCOMPARE(issues.size(), std::size_t(2));
+        QCOMPARE(issues[0].code, std::string("variable_unused"));
+        QVERIFY(issues[0].severity == Issue::Severity::Error);
+        QVERIFY2(issues[0].message.find("never uses $PRIME_MODEL_PATH") != std::string::npos, issues[0].message.c_str());
+        QVERIFY(issues[1].severity == Issue::Severity::Warning);   // the served name only
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(findIssue(plan, "variable_unused") && plan.blocked() && plan.changes.empty(), issueList(plan).c_str());
+
+        // With an .env file the service may read it itself (env_file:): a warning, the .env is written.
+        t.envFile = t.composeFile.parent_path() / ".env";
+        issues = checkTargetFiles(t);
+        QCOMPARE(issues.size(), std::size_t(2));
+        QVERIFY(issues[0].severity == Issue::Severity::Warning && issues[0].code == "variable_unused");
+        plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && plan.changes.size() == 1, issueList(plan).c_str());
+
+        // Used without a default and no .env: nothing to set.
+        t.envFile.clear();
+        writeText(t.composeFile, "services:\n  prime:\n    command: --model $PRIME_MODEL_PATH --served-model-name ${PRIME_MODEL:-x}\n");
+        issues = checkTargetFiles(t);
+        QCOMPARE(issues.size(), std::size_t(1));
+        QCOMPARE(issues[0].code, std::string("no_default"));
+        QVERIFY(issues[0].severity == Issue::Severity::Error);
+
+        fs::remove(t.composeFile);
+        QVERIFY_THROWS_EXCEPTION(Error, checkTargetFiles(t));
+    }
+
     // A model name with " #" promoted into an unquoted compose default (found by a trial): refused
     // with its own code, nothing written; the fixture's folded command (">") takes it as it is.
     void composeDefaultThatYamlWouldMisreadIsRefused() {

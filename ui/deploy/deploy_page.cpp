@@ -198,6 +198,7 @@ void DeployPage::buildUi() {
     addTargetButton_ = new QPushButton(tr("Add target…"));
     addTargetButton_->setObjectName(QStringLiteral("targetAdd"));
     editTargetButton_ = new QPushButton(tr("Edit…"));
+    editTargetButton_->setObjectName(QStringLiteral("targetEdit"));
     removeTargetButton_ = new QPushButton(tr("Forget target"));
     promoteButton_ = new QPushButton(icon(QStringLiteral("deploy")), tr("Promote selected model…"));
     promoteButton_->setObjectName(QStringLiteral("promote"));
@@ -318,6 +319,15 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         if (e.lastVerify && !e.lastVerify->ok)
             for (const auto& p : e.lastVerify->problems) problems << tr("last verify: %1").arg(qs(p));
         status->setToolTip(problems.isEmpty() ? tr("Verify re-hashes every file against the manifest") : problems.join(QLatin1Char('\n')));
+        // A copy that must not be promoted stands out (the status text alone was easy to miss in a
+        // long table): red when broken, changed or failing its last verify; amber when files were
+        // touched since the manifest and not re-hashed yet.
+        const bool bad = !e.error.empty() || e.integrity == pool::PoolEntry::Integrity::Changed || (e.lastVerify && !e.lastVerify->ok);
+        if (bad || e.integrity == pool::PoolEntry::Integrity::Modified) {
+            const QColor colour = bad ? QColor(0xb3, 0x26, 0x1e) : QColor(0xa8, 0x4b, 0x00);
+            for (auto* item : {name, status}) item->setForeground(colour);
+            if (bad) name->setIcon(icon(QStringLiteral("broken")));
+        }
         poolTable_->setItem(r, PoolStatus, status);
     }
     poolTable_->resizeColumnsToContents();
@@ -564,6 +574,14 @@ bool DeployPage::storeTarget(const deploy::DeployTarget& target, bool replace) {
     }
     refresh();
     selectTarget(qs(target.name));
+    // Saved as given (the compose file may be edited next), but told now rather than at the first promote.
+    try {
+        QStringList notes;
+        for (const auto& issue : deploy::checkTargetFiles(target)) notes << qs(issue.message + (issue.fix.empty() ? "" : ": " + issue.fix));
+        if (!notes.isEmpty()) showError(tr("Saved target %1. Before promoting to it: %2").arg(qs(target.name), notes.join(QStringLiteral("; "))));
+    } catch (const Error& e) {
+        showError(qs(e.what()));
+    }
     return true;
 }
 
@@ -603,17 +621,16 @@ void DeployPage::addModelInteractive() {
     if (!folder.isEmpty()) addModel(folder);
 }
 
-// The names of the targets in the settings file, less `except` (the one being edited).
-QStringList DeployPage::targetNames(const QString& except) {
+// The names of the targets in the settings file.
+QStringList DeployPage::targetNames() {
     QStringList names;
-    for (const auto& t : loadSettingsOrReport().targets)
-        if (qs(t.name) != except) names << qs(t.name);
+    for (const auto& t : loadSettingsOrReport().targets) names << qs(t.name);
     return names;
 }
 
 void DeployPage::addTargetInteractive() {
     TargetDialog dialog(this);
-    dialog.setTakenNames(targetNames({}));
+    dialog.setTakenNames(targetNames());
     if (dialog.exec() == QDialog::Accepted) addTarget(dialog.target());
 }
 
@@ -623,7 +640,7 @@ void DeployPage::editTargetInteractive() {
     if (!t) return;
     TargetDialog dialog(this);
     dialog.setTarget(*t);
-    dialog.setTakenNames(targetNames(qs(t->name)));
+    dialog.fixName();
     if (dialog.exec() == QDialog::Accepted) saveTarget(dialog.target());
 }
 

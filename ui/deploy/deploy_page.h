@@ -128,7 +128,7 @@ private:
     void editTargetInteractive();
     void removeTargetInteractive();
     bool storeTarget(const deploy::DeployTarget& target, bool replace);
-    QStringList targetNames(const QString& except);
+    QStringList targetNames();
 
     QString pool_;
     QString settingsFile_;

@@ -164,6 +164,11 @@ void TargetDialog::setTarget(const deploy::DeployTarget& t) {
     containerPaths_->setText(mappings.join(QStringLiteral(", ")));
 }
 
+void TargetDialog::fixName() {
+    name_->setReadOnly(true);
+    name_->setToolTip(tr("A target's name keys its promotion history. To rename it, add a target with the new name and forget this one."));
+}
+
 deploy::DeployTarget TargetDialog::target() const {
     deploy::DeployTarget t;
     t.name = name_->text().trimmed().toStdString();

@@ -25,6 +25,9 @@ public:
 
     void setTarget(const deploy::DeployTarget& target);
     deploy::DeployTarget target() const;
+    // Edit…: the name cannot change. It keys the target's promotion history (undo, history) and
+    // the pool's "deployed by" protection; a changed name added a second target beside the old one.
+    void fixName();
 
     // Names the dialog refuses (the other targets'): "Add target…" must not silently replace a
     // target (its kind, files, GPU settings and the pool's "deployed by" protection would be lost);

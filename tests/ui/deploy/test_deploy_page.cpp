@@ -43,6 +43,8 @@ std::string readText(const fs::path& f) {
     return ss.str();
 }
 
+void writeText(const fs::path& f, const std::string& text) { std::ofstream(f, std::ios::binary) << text; }
+
 fs::path fixture(const char* name) { return test::sourceDir() / "tests/core/deploy_fixtures" / name; }
 
 // Runs `handle` on the promote dialog once promote() opened it (modal: exec() blocks the caller).
@@ -205,6 +207,58 @@ private Q_SLOTS:
         QCOMPARE(readText(fx.settings), before);
         QVERIFY(page.saveTarget(other));
         QCOMPARE(deploy::loadSettings(fx.settings).find("prime")->composeFile, fs::path("/elsewhere/docker-compose.yml"));
+    }
+
+    // A compose file that never uses the path variable is saved but told at once (it was only
+    // refused at the first promote); Edit… keeps the name (a new name added a second target and
+    // left the old one, with its promotion history, behind).
+    void addTellsOfUnusedVariableAndEditKeepsTheName() {
+        Fixture fx;
+        fs::create_directories(fx.root / "stack");
+        const fs::path fixed = fx.root / "stack" / "fixed.yml", good = fx.root / "stack" / "docker-compose.yml";
+        writeText(fixed, "services:\n  vllm:\n    command: --model /models/x --served-model-name ${PRIME_MODEL:-x}\n");
+        writeText(good, "services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/x} --served-model-name ${PRIME_MODEL:-x}\n");
+        DeployPage page;
+        page.setSettingsFile(toQString(fx.settings));
+        page.setWarmPool(toQString(fx.pool));
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+
+        deploy::DeployTarget prime;
+        prime.name = "prime";
+        prime.composeFile = fixed;
+        prime.gpuMemoryBytes = 24ull << 30;
+        QVERIFY(page.addTarget(prime));
+        const QString note = page.errorLabel()->text();
+        QVERIFY2(page.errorLabel()->isVisibleTo(&page) && note.startsWith(QStringLiteral("Saved target prime. Before promoting to it:")) &&
+                     note.contains(QStringLiteral("never uses $PRIME_MODEL_PATH")),
+                 qPrintable(note));
+        QVERIFY(deploy::loadSettings(fx.settings).find("prime"));
+
+        QVERIFY(page.selectTarget(QStringLiteral("prime")));
+        bool nameFixed = false, handled = false;
+        auto* timer = new QTimer(&page);
+        timer->setInterval(20);
+        connect(timer, &QTimer::timeout, [&] {
+            auto* d = qobject_cast<TargetDialog*>(QApplication::activeModalWidget());
+            if (!d) return;
+            timer->stop();
+            auto* name = d->findChild<QLineEdit*>(QStringLiteral("targetName"));
+            nameFixed = name->isReadOnly() && name->text() == QStringLiteral("prime");
+            QTest::keyClicks(name, QStringLiteral("2"));   // read-only: ignored
+            d->findChild<QLineEdit*>(QStringLiteral("targetCompose"))->setText(toQString(good));
+            QTest::mouseClick(d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+            handled = true;
+        });
+        timer->start();
+        QTest::mouseClick(page.findChild<QPushButton*>(QStringLiteral("targetEdit")), Qt::LeftButton);
+        QVERIFY(handled);
+        QVERIFY(nameFixed);
+        const auto s = deploy::loadSettings(fx.settings);
+        QCOMPARE(s.targets.size(), std::size_t(1));
+        QCOMPARE(s.targets[0].name, std::string("prime"));
+        QCOMPARE(s.targets[0].composeFile, good);
+        QVERIFY2(!page.errorLabel()->isVisibleTo(&page), qPrintable(page.errorLabel()->text()));
     }
 
     void addVerifyRemoveWithProgress() {
