@@ -80,10 +80,12 @@ void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
 }
 
-void requireOutputFile(const std::filesystem::path& file) {
+void requireOutputFile(const std::filesystem::path& file, bool replace) {
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec))
         throw UsageError("is a folder, not a file", file, "name the file to write, e.g. " + (file / "run.json").string());
+    if (!replace && std::filesystem::exists(file, ec))
+        throw UsageError("already exists: this run would replace it", file, "pass --force to replace it, or choose another --out");
     const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(folder, ec))
         throw Error("no such folder: the result would be lost at the end of the run", folder, "create the folder first, or choose another --out");

@@ -52,8 +52,9 @@ void runOrExit(const std::function<int()>& body);
 
 // Before a long run whose result goes to `file` (compare / sweep --out): throws the user error
 // (exit 2) when the file could not be written there: its folder missing or taking no new files, or
-// `file` a folder. The run used to fail at the end, after minutes of work, and save nothing.
-void requireOutputFile(const std::filesystem::path& file);
+// `file` a folder. The run used to fail at the end, after minutes of work, and save nothing. An
+// existing file is refused unless `replace` (--force): a rerun replaced a finished run's document.
+void requireOutputFile(const std::filesystem::path& file, bool replace);
 
 // A number above 0; CLI11 reports "--flag: must be a positive number, not -5" (exit 1: usage).
 // CLI::PositiveNumber's message is "Value -5 not in range 2.22507e-308 to 1.79769e+308".

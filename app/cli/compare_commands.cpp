@@ -108,6 +108,7 @@ struct CompareOptions {
     std::string loraA, loraB;  // PEFT adapter folders on top of model A / B
     int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
     bool json = false;
+    bool force = false;   // --out may replace an existing file
     bool timeline = false;
     int timelineSteps = 16;
     SamplingOptions sampling;
@@ -323,6 +324,7 @@ struct SweepOptions {
     int maxNew = 64, minRequests = 8;
     double slo = 0, price = 0;
     bool json = false;
+    bool force = false;   // --out may replace an existing file
     // Endpoints (--model URL): served model names, the key's environment variable, the load.
     std::vector<std::string> servedModels;
     std::string apiKeyEnv = "OPENAI_API_KEY", requestRate = "inf";
@@ -466,6 +468,7 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveCount());
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(wholeNumberIn(0, INT_MAX));
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
+    cmp->add_flag("--force", c->force, "replace the --out file if it exists");
     cmp->add_flag("--timeline", c->timeline,
                   "profile a decode step of each model (kernels on CUDA, torch operators on the CPU) against the device's read-bandwidth "
                   "and matmul ceilings measured in the run; Chrome traces beside --out");
@@ -474,7 +477,7 @@ void addCompareCommands(CLI::App& app) {
     addEngineOptions(cmp, c->device, c->dtype, c->json);
     cmp->callback([c] {
         runOrExit([&] {
-            if (!c->out.empty()) requireOutputFile(c->out);
+            if (!c->out.empty()) requireOutputFile(c->out, c->force);
             return runCompare(*c);
         });
     });
@@ -492,6 +495,7 @@ void addCompareCommands(CLI::App& app) {
                    "what an hour of the device costs you, in USD: reports the cost per 1M output tokens (default: none, no cost)")
         ->check(nonNegativeNumber());
     sw->add_option("--out", s->out, "save the run document (RUN.json)");
+    sw->add_flag("--force", s->force, "replace the --out file if it exists");
     sw->add_option("--served-model", s->servedModels, "endpoints: the model name each --model URL serves (default: the first it lists)")
         ->expected(1, 2);
     sw->add_option("--api-key-env", s->apiKeyEnv, "endpoints: the environment variable holding the API key (default OPENAI_API_KEY)");
@@ -502,7 +506,7 @@ void addCompareCommands(CLI::App& app) {
     addEngineOptions(sw, s->device, s->dtype, s->json);
     sw->callback([s] {
         runOrExit([&] {
-            if (!s->out.empty()) requireOutputFile(s->out);
+            if (!s->out.empty()) requireOutputFile(s->out, s->force);
             return runSweepCommand(*s);
         });
     });

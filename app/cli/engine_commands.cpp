@@ -134,7 +134,8 @@ int runEval(const EvalOptions& o) {
             j["kld"] = *r.meanKld;
             j["top1_agreement"] = *r.top1Agreement;
         }
-        j["device"] = device;
+        j["device"] = o.device;
+        j["device_label"] = device;
         j["dtype"] = dtype;
         std::cout << j.dump(2) << "\n";
     } else {
@@ -174,7 +175,7 @@ int runProfile(const ProfileOptions& o) {
             kernels.push_back({{"name", k.name}, {"category", kernelCategoryName(k.category)}, {"calls_per_step", k.callsPerStep}, {"us_per_step", k.usPerStep}});
         nlohmann::json categories = nlohmann::json::object();
         for (int c = 0; c < 4; ++c) categories[kernelCategoryName(KernelCategory(c))] = p.categoryUs[c];
-        std::cout << nlohmann::json{{"model", engine->model().name}, {"device", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
+        std::cout << nlohmann::json{{"model", engine->model().name}, {"device", p.device}, {"device_label", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
                                     {"step_us", p.stepUs}, {"busy_us", p.busyUs}, {"idle_us", std::max(0.0, p.stepUs - p.busyUs)},
                                     {"category_us", categories}, {"recorded", p.device == "cuda" ? "kernels" : "operators"},
                                     {"kernels", kernels}, {"trace", o.trace}}

@@ -1,5 +1,6 @@
 // awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
 #include "app/cli/cli_support.h"
+#include "app/cli/did_you_mean.h"
 #include "app/cli/models_commands.h"
 #include "app/cli/report_commands.h"
 #include "app/cli/pool_commands.h"
@@ -112,8 +113,11 @@ int main(int argc, char** argv) {
                              "libtorch); build with libtorch (./tools/install-deps.sh, then ./tools/build.sh)\n";
                 return awq::cli::kExitUsage;
             }
-        std::cerr << "error: unknown subcommand '" << *unknown << "' (the subcommands are " << subcommandNames(app)
-                  << "; awqbench-cli --help describes them)\n";
+        if (const auto close = awq::cli::subcommandSuggestion(app, *unknown))
+            std::cerr << "error: unknown subcommand '" << *unknown << "': did you mean '" << *close << "'? (awqbench-cli --help describes them)\n";
+        else
+            std::cerr << "error: unknown subcommand '" << *unknown << "' (the subcommands are " << subcommandNames(app)
+                      << "; awqbench-cli --help describes them)\n";
         return awq::cli::kExitUsage;
     }
     try {
@@ -124,6 +128,9 @@ int main(int argc, char** argv) {
         // error: 1, as README says, not CLI11's own codes (105, 106, 109, ...).
         const int rc = app.exit(e);
         if (rc == 0 || e.get_name() == "RuntimeError") return rc;
+        // (A subcommand's ExtrasError carries the subcommand's name, not "ExtrasError".)
+        if (dynamic_cast<const CLI::ExtrasError*>(&e))
+            if (const std::string hint = awq::cli::optionSuggestion(app, argc, argv); !hint.empty()) std::cerr << hint << "\n";
         return awq::cli::kExitUsage;
     }
     return 0;

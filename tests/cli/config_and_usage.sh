@@ -77,6 +77,12 @@ expect 1 "--greedy excludes --temperature" "$CLI" generate --model "$M/tinystori
 # compare / sweep --out is checked before the run (it failed after the whole run and saved nothing).
 expect 2 "no such folder: the result would be lost at the end of the run" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --out "$D/nodir/run.json"
 expect 1 "is a folder, not a file" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --out "$D"
+# ... and an existing file is kept unless --force (a rerun replaced a finished run's document).
+echo '{"kept": true}' > "$D/earlier-run.json"
+expect 1 "error: $D/earlier-run.json: already exists: this run would replace it \(pass --force to replace it" \
+    "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
+expect 1 "already exists" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
+grep -q '"kept": true' "$D/earlier-run.json" || fail "--out without --force changed the existing file"
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
 expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
@@ -94,6 +100,10 @@ expect 1 "A subcommand is required" "$CLI"
 # A mistyped subcommand is named, with the list (it said "A subcommand is required").
 expect 1 "error: unknown subcommand 'bogus' \(the subcommands are models, report, tokenize, chat-template, pool, target, promote" "$CLI" bogus
 expect 1 "unknown subcommand 'bogus'" "$CLI" -v bogus --json
+# A typo gets the closest name (CLI11 said only "The following argument was not expected: --jsn").
+expect 1 "error: unknown subcommand 'modles': did you mean 'models'\?" "$CLI" modles list
+expect 1 "^--jsn: did you mean --json\? \(awqbench-cli models list --help lists the options\)" "$CLI" models list --jsn
+expect 1 "^--settings-file: no such option \(awqbench-cli target list --help" "$CLI" target list --settings-file=x
 # GPTQ's settings with another method were ignored without a word.
 expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
 expect 1 "--damp: applies to --method gptq only, not awq" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --damp 0.1
@@ -155,6 +165,11 @@ mkdir -p "$D/stack" && printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n
 expect 2 "is a folder, not a compose file" "$CLI" target add stack --compose "$D/stack" $S
 expect 0 "target stack \(compose\)" "$CLI" target add stack --compose "$D/stack/compose.yml" $S
 expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 $S
+# A compose file that never uses the path variable was taken without a word; the first promote refused it.
+printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n    command: --model /models/fixed\n' > "$D/stack/fixed.yml"
+expect 0 "error \[variable_unused\]: $D/stack/fixed.yml never uses \\\$PRIME_MODEL_PATH and the target has no .env file" \
+    "$CLI" target add stack --compose "$D/stack/fixed.yml" $S
+grep -q "saved as given; a promotion to it would report:" "$D/err.txt" || fail "target add: issues not introduced: $(cat "$D/err.txt")"
 "$CLI" target remove stack --yes $S > /dev/null 2>&1 || true
 # undo / history of a name that is no target and in no history: said "nothing to undo" / listed nothing, exit 0.
 expect 2 "no target named 'nosuch' \(and no promotion history for one\)" "$CLI" undo --target nosuch $S

@@ -29,7 +29,7 @@ def check(condition, what):
         sys.exit("profile_test: " + what)
 
 
-check("CPU" in p["device"], f"device should name the CPU: {p['device']}")
+check(p["device"] == "cpu" and "CPU" in p["device_label"], f"device should be cpu, its label name the CPU: {p['device']} / {p['device_label']}")
 check(p["recorded"] == "operators" and p["steps"] == 6, "six CPU steps of torch operators")
 check(0 < p["busy_us"] <= p["step_us"] * 1.05, f"operators ({p['busy_us']} us) within the step ({p['step_us']} us)")
 for category in ("GEMM/GEMV", "attention", "norms"):
