@@ -5,6 +5,7 @@
 #include "core/run/run_document.h"
 #include "core/util/error.h"
 #include "ui/reports/chart_painter.h"
+#include "ui/util/data_folders.h"
 #include "ui/util/field_label.h"
 
 #include <QComboBox>
@@ -19,7 +20,6 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -129,16 +129,13 @@ ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(p
     connect(previewChoice_, &QComboBox::currentIndexChanged, this,
             [this](int index) { setPreview(index == 1 ? Preview::Markdown : Preview::Html); });
 
-    setRunsFolder(runsFolder.isEmpty() ? defaultRunsFolder() : runsFolder);
+    setRunsFolder(runsFolder.isEmpty() ? appDataFolder(QStringLiteral("runs")) : runsFolder);
     updateButtons();
     browser_->setPlainText(tr("Pick a saved run on the left, or open one, to preview its report."));
 }
 
 ReportsPage::~ReportsPage() = default;
 
-QString ReportsPage::defaultRunsFolder() {
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
-}
 
 void ReportsPage::setRunsFolder(const QString& folder) {
     runsFolder_ = QDir::cleanPath(folder);

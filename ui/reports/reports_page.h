@@ -24,11 +24,10 @@ class ReportsPage : public QWidget {
 public:
     enum class Preview { Html, Markdown };
 
-    // `runsFolder` empty: <app data>/runs (QStandardPaths::AppDataLocation, as AppSettings::runsFolder).
+    // `runsFolder` empty: appDataFolder("runs") (ui/util/data_folders.h), as AppSettings::runsFolder.
     explicit ReportsPage(const QString& runsFolder = {}, QWidget* parent = nullptr);
     ~ReportsPage() override;
 
-    static QString defaultRunsFolder();
     // Lists the folder's *.json files (not timeline traces), newest first by the time each run was
     // made ("created" in the run document), else by the file's modification time; shows that time.
     void setRunsFolder(const QString& folder);

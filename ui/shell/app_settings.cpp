@@ -1,11 +1,11 @@
 #include "ui/shell/app_settings.h"
 
+#include "ui/util/data_folders.h"
 #include "ui/util/path_text.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QVariantMap>
 
 #include <spdlog/spdlog.h>
@@ -49,9 +49,7 @@ void AppSettings::setRunsFolder(const QString& folder) {
     settings_->setValue(kRunsFolder, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
 }
 
-QString AppSettings::defaultRunsFolder() {
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
-}
+QString AppSettings::defaultRunsFolder() { return appDataFolder(QStringLiteral("runs")); }
 
 QString AppSettings::quantizeOutputFolder() const { return settings_->value(kQuantizeOutput).toString(); }
 
@@ -59,9 +57,7 @@ void AppSettings::setQuantizeOutputFolder(const QString& folder) {
     settings_->setValue(kQuantizeOutput, folder.trimmed().isEmpty() ? QString() : QDir::cleanPath(folder.trimmed()));
 }
 
-QString AppSettings::defaultModelsFolder() {
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("models"));
-}
+QString AppSettings::defaultModelsFolder() { return appDataFolder(QStringLiteral("models")); }
 
 QString AppSettings::defaultQuantizeOutputFolder(const QStringList& libraryFolders, const QString& applicationDir) const {
     if (const QString saved = quantizeOutputFolder(); !saved.isEmpty()) return saved;

@@ -33,14 +33,14 @@ public:
     void clearLegacyWarmPool();
 
     // Where the Compare page saves its run documents (RUN.json) for the Reports page; default:
-    // <app data dir>/runs.
+    // Default: appDataFolder("runs") (~/.local/share/awqbench/runs, ui/util/data_folders.h).
     QString runsFolder() const;
     void setRunsFolder(const QString& folder);
     static QString defaultRunsFolder();
 
     // The folder the Quantize page last wrote a model into (empty until a job ran or the user
     // browsed to one); without one, new models go to the first library folder outside the bundled
-    // demo library, else to defaultModelsFolder() (<app data dir>/models, added to the library).
+    // demo library, else to defaultModelsFolder() (appDataFolder("models"), added to the library).
     QString quantizeOutputFolder() const;
     void setQuantizeOutputFolder(const QString& folder);
     static QString defaultModelsFolder();

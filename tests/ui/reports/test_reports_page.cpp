@@ -4,9 +4,11 @@
 #include "tests/support/test_paths.h"
 #include "ui/reports/chart_painter.h"
 #include "ui/reports/reports_page.h"
+#include "ui/util/data_folders.h"
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -188,6 +190,27 @@ private Q_SLOTS:
                  qPrintable(page.runList()->item(0)->text()));
         QVERIFY(page.runList()->item(0)->toolTip().contains(QLatin1String("run made ")));
         QVERIFY(page.runList()->item(1)->toolTip().contains(QLatin1String("no run time recorded: file modified ")));
+    }
+
+    // The default runs folder is ~/.local/share/awqbench/runs (XDG_DATA_HOME honoured); it was Qt's
+    // per-application folder, .../awqbench/awqbench/runs, which is still used while only it exists.
+    void defaultRunsFolderIsTheWorkbenchDataFolder() {
+        QTemporaryDir data;
+        const QByteArray savedXdg = qgetenv("XDG_DATA_HOME");
+        const QString savedOrg = QCoreApplication::organizationName(), savedApp = QCoreApplication::applicationName();
+        qputenv("XDG_DATA_HOME", data.path().toUtf8());
+        QCoreApplication::setOrganizationName(QStringLiteral("awqbench"));
+        QCoreApplication::setApplicationName(QStringLiteral("awqbench"));
+        const QString current = data.filePath(QStringLiteral("awqbench/runs")), legacy = data.filePath(QStringLiteral("awqbench/awqbench/runs"));
+        QCOMPARE(appDataFolder(QStringLiteral("runs")), current);
+        QCOMPARE(ReportsPage().runsFolder(), current);
+        QVERIFY(QDir().mkpath(legacy));   // an earlier version's runs
+        QCOMPARE(appDataFolder(QStringLiteral("runs")), legacy);
+        QVERIFY(QDir().mkpath(current));
+        QCOMPARE(appDataFolder(QStringLiteral("runs")), current);
+        savedXdg.isNull() ? qunsetenv("XDG_DATA_HOME") : qputenv("XDG_DATA_HOME", savedXdg);
+        QCoreApplication::setOrganizationName(savedOrg);
+        QCoreApplication::setApplicationName(savedApp);
     }
 
     void missingFolderSaysSo() {
