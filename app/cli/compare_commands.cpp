@@ -297,6 +297,11 @@ int runCompare(const CompareOptions& o) {
     if (o.battery == "none" && o.text.empty() && !o.timeline)
         throw UsageError("--battery none with neither --text nor --timeline leaves nothing to measure but load times", {},
                          "add --text FILE (perplexity, KLD), --timeline, or a battery");
+    // One folder twice (no adapter to tell them apart) compares a model with itself: the answers
+    // agree and the KLD is 0 by construction. A noise check on purpose, a slip otherwise.
+    if (std::error_code ec; o.loraA == o.loraB && std::filesystem::equivalent(o.a, o.b, ec))
+        std::cerr << "note: --a and --b are the same model folder" << (o.loraA.empty() ? "" : " with the same adapter")
+                  << ": the run compares it with itself\n";
     CompareSettings s;
     s.modelA = o.a;
     s.modelB = o.b;

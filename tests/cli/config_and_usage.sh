@@ -83,6 +83,9 @@ expect 1 "error: $D/earlier-run.json: already exists: this run would replace it 
     "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
 expect 1 "already exists" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
 grep -q '"kept": true' "$D/earlier-run.json" || fail "--out without --force changed the existing file"
+# One folder as A and B (through another spelling of its path) is said, not silently run.
+expect 0 "note: --a and --b are the same model folder: the run compares it with itself" "$CLI" compare --a "$M/tinystories-qwen3-7m" \
+    --b "$M/../models/tinystories-qwen3-7m/" --battery none --text "$SHARED/data/eval-stories.txt" --ctx 32 --stride 32 --max-windows 1
 # 0-or-more flags name the bound in words (CLI11's NonNegativeNumber printed 1.797e308 in 300 digits);
 # a repetition penalty of 0 or less is refused as transformers refuses it (it printed ",,,,").
 expect 1 "--max-new: must be a whole number of 1 or more, not -1" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --max-new -1
