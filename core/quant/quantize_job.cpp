@@ -12,6 +12,7 @@
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/detail/job_settings.h"
 #include "core/quant/detail/layer_quantizer.h"
+#include "core/quant/detail/layer_steps.h"
 #include "core/quant/detail/resume_check.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/system/blas_kernels.h"
@@ -295,7 +296,7 @@ void QuantizeJob::prepareActivations() {
 
 void QuantizeJob::layer(int l) {
     const auto& config = this->config();
-    const int64_t S = s_.seqlen, n = x_.size(0);
+    const int64_t S = s_.seqlen;
     where_ = " at layer " + std::to_string(l + 1) + " of " + std::to_string(layers());  // 1-based, as the progress line
     // Plain causal attention unless the layer's window is shorter than the block.
     const auto mask = quant::calibrationMask(config, l, S, device_);
@@ -316,71 +317,27 @@ void QuantizeJob::layer(int l) {
 
     for (auto* lin : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down})
         quant::checkFinite(quant::dense(*lin).weight(), "the weights", l);
-    emit(withMemory({.layer = l, .layers = layers(), .stage = "capture", .layerFraction = 0}));
-    quant::LayerInputStats stats(s_.groupSize);
-    quant::HessianSum qkvHessian;  // GPTQ: q/k/v's inputs, which no quantized part of this layer changes
-    // RTN uses neither (the linear inputs' mean |x| and Gram matrices are AWQ's searches'): its
-    // capture is the original layer's output alone.
-    const bool awq = s_.method == QuantMethodChoice::Awq;
-    std::function<void(const LayerCapture&)> onCapture;
-    if (gptq) onCapture = [&](const LayerCapture& part) { qkvHessian.add(part.qkvInput); };
-    if (awq) onCapture = [&](const LayerCapture& part) { stats.add(part); };
-    const auto next = quant::forwardLayer(layer, config, x_, cos_, sin_, mask, onCapture, true, stop_);
-    quant::checkFinite(next, "the activations", l);
-    clock.lap(times.capture);
-
+    clock.lap(times.capture);  // loading the layer counts as its capture, as before the steps were shared
+    const quant::LayerStepContext steps{.config = config, .settings = s_, .layer = l, .x = x_, .cos = cos_, .sin = sin_, .mask = mask,
+                                        .stop = stop_,
+                                        .progress = [&](double fraction, const char* stage) {
+                                            emit(withMemory({.layer = l, .layers = layers(), .stage = stage, .layerFraction = fraction}));
+                                        },
+                                        .seconds = &times};
+    auto quantized = quant::runLayerSteps(layer, steps);
+    clock.restart();   // runLayerSteps timed its steps
     LayerReport report;
     report.layer = l;
-    if (awq) {
-        // The capture took ~1/(grid + 4) of the layer; the searches take the rest up to the error pass.
-        const double before = 1.0 / (s_.gridRatios + 4), searchShare = 1.0 - 2 * before;
-        quant::LayerSearch search{s_.groupSize, s_.gridRatios, stop_, [&](double fraction, const char* stage) {
-                                      emit(withMemory({.layer = l, .layers = layers(), .stage = stage, .layerFraction = before + searchShare * fraction}));
-                                  }, &times};
-        search.progress(0, "scale search");
-        report.scaleRatios = quant::awqLayer(layer, config, stats, x_, cos_, sin_, mask, search);
-        clock.restart();  // awqLayer timed its scale and clip searches
-    }
-    if (stop_.stop_requested()) cancelled();
-
-    std::map<const Linear*, GptqTensors> gptqTensors;
-    if (gptq) {
-        // The capture was ~1/5 of the layer: one forward per part, then the error pass.
-        quant::LayerSearch search{s_.groupSize, 0, stop_, [&](double fraction, const char* stage) {
-                                      emit(withMemory({.layer = l, .layers = layers(), .stage = stage, .layerFraction = 0.2 + 0.6 * fraction}));
-                                  }};
-        const quant::GptqOptions options{.groupSize = s_.groupSize, .actOrder = s_.actOrder, .dampPercent = s_.dampPercent,
-                                              .sym = s_.sym};
-        gptqTensors = quant::gptqLayer(layer, config, std::move(qkvHessian), x_, cos_, sin_, mask, options, search);
-        clock.lap(times.gptq);
-    }
-
-    emit(withMemory({.layer = l, .layers = layers(), .stage = "quantize",
-                     .layerFraction = s_.method == QuantMethodChoice::Awq ? 1.0 - 1.0 / (s_.gridRatios + 4) : gptq ? 0.8 : 0.5}));
-    // From here the layer's weights are the dequantized ones, as the quantized model runs it.
-    const auto tensors = gptq ? quant::gptqLayerForStorage(layer, config, l, gptqTensors)
-                              : quant::quantizeAwqLayerForStorage(layer, config, l, s_.groupSize);
-    clock.lap(times.quantize);
-    std::vector<at::Tensor> squaredErrors, quantizedOutputs;
-    for (int64_t start = 0; start < n; start += kChunkBlocks) {
-        if (stop_.stop_requested()) cancelled();
-        const int64_t len = std::min<int64_t>(kChunkBlocks, n - start);
-        auto out = decoderLayerForward(layer, config, x_.narrow(0, start, len), cos_, sin_, mask);
-        squaredErrors.push_back(quant::squaredErrorSum(out, next.narrow(0, start, len)));
-        if (gptq) quantizedOutputs.push_back(std::move(out));
-    }
-    report.outputMse = at::stack(squaredErrors).to(at::kDouble).sum().item<double>() / double(next.numel());
-    clock.lap(times.outputError);
+    report.scaleRatios = std::move(quantized.scaleRatios);
+    report.outputMse = quantized.outputMse;
 
     emit({.layer = l, .layers = layers(), .stage = "write"});
-    writer_.writeLayer(l, tensors);
+    writer_.writeLayer(l, quantized.tensors);
     report.seconds = std::chrono::duration<double>(Clock::now() - layerStart).count();
     journal_.layerDone(report);
     clock.lap(times.write);
     summary_.perLayer.push_back(report);
-    // AWQ: the next layer sees the original model's activations (as AutoAWQ); GPTQ: the
-    // quantized layer's, so that later layers correct earlier layers' error (as AutoGPTQ).
-    x_ = gptq ? at::cat(quantizedOutputs, 0) : next;
+    x_ = std::move(quantized.nextInput);   // AWQ / RTN: the original layer's output; GPTQ: the quantized layer's
 
     const int doneThisRun = l + 1 - resumeFrom_;
     QuantizeEvent done{.kind = QuantizeEvent::Kind::LayerDone, .layer = l, .layers = layers(), .stage = "layer done"};

@@ -1,9 +1,8 @@
 #include "core/quant/detail/layer_probe.h"
 
 #include "core/layers/rope.h"
-#include "core/quant/detail/checkpoint_layout.h"
-#include "core/quant/detail/job_limits.h"
 #include "core/quant/detail/layer_quantizer.h"
+#include "core/quant/detail/layer_steps.h"
 
 #include <chrono>
 #include <cmath>
@@ -54,32 +53,10 @@ double timeLayerPass(const ModelConfig& c, const QuantizeSettings& s, int blocks
     const auto mask = calibrationMask(c, 0, S, device);
     if (cuda) x.sum().item<float>();  // the setup finished before the clock starts
 
-    // The steps of QuantizeJob::layer (quantize_job.cpp) between loading the layer and writing it.
-    using Clock = std::chrono::steady_clock;
-    const auto start = Clock::now();
-    const bool gptq = s.method == QuantMethodChoice::Gptq;
-    LayerInputStats stats(s.groupSize);
-    HessianSum qkvHessian;
-    const auto next = forwardLayer(layer, c, x, cos, sin, mask, [&](const LayerCapture& part) {
-        if (gptq) qkvHessian.add(part.qkvInput);
-        else stats.add(part);
-    });
-    checkFinite(next, "the activations", 0);
-    std::map<const Linear*, GptqTensors> gptqTensors;
-    if (s.method == QuantMethodChoice::Awq) {
-        awqLayer(layer, c, stats, x, cos, sin, mask, LayerSearch{s.groupSize, s.gridRatios, {}, [](double, const char*) {}});
-    } else if (gptq) {
-        const GptqOptions gptqOptions{.groupSize = s.groupSize, .actOrder = s.actOrder, .dampPercent = s.dampPercent, .sym = s.sym};
-        gptqTensors = gptqLayer(layer, c, std::move(qkvHessian), x, cos, sin, mask, gptqOptions, LayerSearch{s.groupSize, 0, {}, [](double, const char*) {}});
-    }
-    const auto tensors = gptq ? gptqLayerForStorage(layer, c, 0, gptqTensors) : quantizeAwqLayerForStorage(layer, c, 0, s.groupSize);
-    std::vector<at::Tensor> squaredErrors;
-    for (int64_t b = 0; b < n; b += kForwardChunkBlocks) {
-        const int64_t len = std::min<int64_t>(kForwardChunkBlocks, n - b);
-        squaredErrors.push_back(squaredErrorSum(decoderLayerForward(layer, c, x.narrow(0, b, len), cos, sin, mask), next.narrow(0, b, len)));
-    }
-    at::stack(squaredErrors).sum().item<double>();  // synchronises on a GPU
-    return std::chrono::duration<double>(Clock::now() - start).count();
+    // The steps of QuantizeJob::layer between loading the layer and writing it.
+    const auto start = std::chrono::steady_clock::now();
+    runLayerSteps(layer, {.config = c, .settings = s, .layer = 0, .x = x, .cos = cos, .sin = sin, .mask = mask});
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();   // the error pass synchronised a GPU
 }
 
 }  // namespace awq::quant
