@@ -1,8 +1,8 @@
 #include "ui/deploy/deploy_page.h"
 
-#include "ui/deploy/budget_edit.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
+#include "ui/util/byte_size_edit.h"
 #include "ui/util/catalog_table_model.h"
 #include "ui/util/icons.h"
 #include "ui/util/job_runner.h"
@@ -144,9 +144,10 @@ void DeployPage::buildUi() {
     diskBar_->setMaximumHeight(14);
     diskText_ = new QLabel;
     diskText_->setObjectName(QStringLiteral("poolDiskText"));
-    budget_ = new BudgetEdit;
+    budget_ = new ByteSizeEdit(tr("no budget"), QStringLiteral("poolBudget"),
+                               tr("Disk budget of the warm pool: adding a model that would exceed it is refused (0: no budget)"));
     // Saved only when the user changed it: a focus in and out leaves deploy.json alone.
-    connect(budget_, &BudgetEdit::budgetEdited, this, &DeployPage::setBudgetBytes);
+    connect(budget_, &ByteSizeEdit::sizeEdited, this, &DeployPage::setBudgetBytes);
     diskRow->addWidget(diskBar_, 1);
     diskRow->addWidget(diskText_);
     diskRow->addWidget(fieldLabel(tr("Budget"), budget_->spinBox()));

@@ -24,7 +24,7 @@ class QTableWidget;
 
 namespace awq::ui {
 
-class BudgetEdit;
+class ByteSizeEdit;
 class CatalogTableModel;
 class JobRunner;
 class SystemMonitor;
@@ -94,7 +94,7 @@ public:
     QPushButton* cancelButton() const { return cancelButton_; }
     QPushButton* promoteButton() const { return promoteButton_; }
     QPushButton* undoButton() const { return undoButton_; }
-    BudgetEdit* budgetEdit() const { return budget_; }
+    ByteSizeEdit* budgetEdit() const { return budget_; }
 
 Q_SIGNALS:
     // The user picked another warm-pool folder here ("Change…"); the window saves it.
@@ -145,7 +145,7 @@ private:
     QLabel* error_ = nullptr;
     QProgressBar* diskBar_ = nullptr;
     QLabel* diskText_ = nullptr;
-    BudgetEdit* budget_ = nullptr;
+    ByteSizeEdit* budget_ = nullptr;
     QTableWidget* poolTable_ = nullptr;
     QPushButton* addButton_ = nullptr;
     QPushButton* removeButton_ = nullptr;

@@ -1,5 +1,6 @@
 #include "ui/deploy/target_dialog.h"
 
+#include "ui/util/byte_size_edit.h"
 #include "ui/util/path_text.h"
 
 #include "core/deploy/container_paths.h"
@@ -18,7 +19,6 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#include <cmath>
 
 namespace awq::ui {
 
@@ -93,11 +93,8 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     auto* gpuForm = new QFormLayout;
     gpus_ = new QSpinBox;
     gpus_->setRange(1, 1024);
-    gpuMemoryGiB_ = new QDoubleSpinBox;
-    gpuMemoryGiB_->setRange(0, 4096);
-    gpuMemoryGiB_->setDecimals(2);   // 24000 MiB is 23.44 GiB: whole GiB lost it on Edit… OK
-    gpuMemoryGiB_->setSuffix(tr(" GiB"));
-    gpuMemoryGiB_->setSpecialValueText(tr("detect"));
+    gpuMemory_ = new ByteSizeEdit(tr("detect"), QStringLiteral("targetGpuMemory"),
+                                  tr("Memory of one GPU of the deployment (0: this machine's first GPU, when there is one)"));
     utilization_ = new QDoubleSpinBox;
     // 0 = not set: a vLLM config keeps its own value (else vLLM's 0.9).
     utilization_->setRange(0.0, 1.0);
@@ -113,7 +110,7 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     paired_ = new QLineEdit;
     paired_->setPlaceholderText(tr("optional: the FP16 model AWQ models must be quantized from"));
     gpuForm->addRow(tr("GPUs"), gpus_);
-    gpuForm->addRow(tr("Memory per GPU"), gpuMemoryGiB_);
+    gpuForm->addRow(tr("Memory per GPU"), gpuMemory_);
     gpuForm->addRow(tr("GPU memory utilization"), utilization_);
     gpuForm->addRow(tr("Tensor-parallel size"), tp_);
     gpuForm->addRow(tr("Max model length"), maxModelLen_);
@@ -152,9 +149,7 @@ void TargetDialog::setTarget(const deploy::DeployTarget& t) {
     vllmConfig_->setText(toQString(t.vllmConfig));
     commandFile_->setText(toQString(t.commandFile));
     gpus_->setValue(t.gpuCount);
-    gpuMemoryGiB_->setValue(double(t.gpuMemoryBytes) / double(1ull << 30));
-    loadedGpuMemoryBytes_ = t.gpuMemoryBytes;
-    loadedGpuMemoryGiB_ = gpuMemoryGiB_->value();
+    gpuMemory_->setBytes(t.gpuMemoryBytes);
     utilization_->setValue(t.gpuMemoryUtilization);
     tp_->setValue(t.tensorParallelSize);
     maxModelLen_->setValue(t.maxModelLen);
@@ -180,9 +175,7 @@ deploy::DeployTarget TargetDialog::target() const {
     t.vllmConfig = toPath(vllmConfig_->text().trimmed());
     t.commandFile = toPath(commandFile_->text().trimmed());
     t.gpuCount = gpus_->value();
-    // Unchanged: the exact bytes loaded (the field shows them rounded to 0.01 GiB).
-    t.gpuMemoryBytes = gpuMemoryGiB_->value() == loadedGpuMemoryGiB_ ? loadedGpuMemoryBytes_
-                                                                   : std::uint64_t(std::llround(gpuMemoryGiB_->value() * double(1ull << 30)));
+    t.gpuMemoryBytes = gpuMemory_->bytes();   // unchanged: the very bytes loaded
     t.gpuMemoryUtilization = utilization_->value();
     t.tensorParallelSize = tp_->value();
     t.maxModelLen = maxModelLen_->value();

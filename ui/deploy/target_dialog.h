@@ -7,8 +7,6 @@
 #include <QDialog>
 #include <QStringList>
 
-#include <cstdint>
-
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -17,6 +15,8 @@ class QSpinBox;
 class QStackedWidget;
 
 namespace awq::ui {
+
+class ByteSizeEdit;
 
 class TargetDialog : public QDialog {
     Q_OBJECT
@@ -53,14 +53,12 @@ private:
     QLineEdit* vllmConfig_ = nullptr;
     QLineEdit* commandFile_ = nullptr;
     QSpinBox* gpus_ = nullptr;
-    QDoubleSpinBox* gpuMemoryGiB_ = nullptr;
+    ByteSizeEdit* gpuMemory_ = nullptr;
     QDoubleSpinBox* utilization_ = nullptr;
     QSpinBox* tp_ = nullptr;
     QSpinBox* maxModelLen_ = nullptr;
     QLineEdit* paired_ = nullptr;
-    QLineEdit* containerPaths_ = nullptr;
-    std::uint64_t loadedGpuMemoryBytes_ = 0;   // setTarget's, kept while the field is not changed
-    double loadedGpuMemoryGiB_ = 0;  // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
+    QLineEdit* containerPaths_ = nullptr;   // "HOST:CONTAINER, ..." (deploy::parsePathMapping)
 };
 
 }  // namespace awq::ui

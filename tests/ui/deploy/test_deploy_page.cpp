@@ -3,10 +3,10 @@
 #include "core/util/error.h"
 #include "tests/support/test_paths.h"
 #include "tests/ui/ui_fixtures.h"
-#include "ui/deploy/budget_edit.h"
 #include "ui/deploy/deploy_page.h"
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
+#include "ui/util/byte_size_edit.h"
 #include "ui/util/path_text.h"
 
 #include <QApplication>
@@ -97,6 +97,21 @@ private Q_SLOTS:
         t.gpuMemoryBytes = 24000ull << 20;
         dialog.setTarget(t);
         QCOMPARE(dialog.target().gpuMemoryBytes, 24000ull << 20);
+        // ... shown as it is (the budget's control: 24000 MiB, not 23.44 GiB), a size that is no whole
+        // MiB (a hand-edited deploy.json) kept exactly, and the user's edit taken in the unit shown.
+        auto* gpuMemory = dialog.findChild<QDoubleSpinBox*>(QStringLiteral("targetGpuMemory"));
+        auto* gpuMemoryUnit = dialog.findChild<QComboBox*>(QStringLiteral("targetGpuMemoryUnit"));
+        QVERIFY(gpuMemory && gpuMemoryUnit);
+        QCOMPARE(gpuMemory->value(), 24000.0);
+        QCOMPARE(gpuMemoryUnit->currentText(), QStringLiteral("MiB"));
+        t.gpuMemoryBytes = (24ull << 30) + 1;
+        dialog.setTarget(t);
+        QCOMPARE(dialog.target().gpuMemoryBytes, (24ull << 30) + 1);
+        gpuMemory->setValue(16384);
+        QCOMPARE(dialog.target().gpuMemoryBytes, 16ull << 30);
+        t.gpuMemoryBytes = 0;
+        dialog.setTarget(t);
+        QCOMPARE(gpuMemory->text(), QStringLiteral("detect"));
         edit->setText(QStringLiteral("/pool:/models:ro"));
         QVERIFY((dialog.target().containerPaths == std::vector<deploy::PathMapping>{{"/pool", "/models"}}));
         edit->setText(QStringLiteral("pool:/models"));
