@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,12 +72,15 @@ int main(int argc, char** argv) {
     const PerplexityOptions subset{.context = 256, .stride = 256, .maxWindows = windows};
     std::printf("%-14s %10s %12s %10s\n", "model", "ppl (all)", "KLD", "top-1");
     std::printf("%-14s %10.4f %12s %10s\n", "original", evaluatePerplexity(*reference, ids, full).perplexity, "-", "-");
-    for (const auto& [name, folder] : models) {
-        const auto engine = Engine::load(folder, {});
-        const double ppl = evaluatePerplexity(*engine, ids, full).perplexity;
-        const auto r = evaluatePerplexity(*engine, ids, subset, reference.get());
-        std::printf("%-14s %10.4f %12.6f %10.4f\n", name.c_str(), ppl, *r.meanKld, *r.top1Agreement);
-    }
+    // Every model at once over the same windows: the reference runs once a window, not once a model.
+    std::vector<std::unique_ptr<Engine>> engines;
+    std::vector<Engine*> loaded;
+    for (const auto& m : models) loaded.push_back(engines.emplace_back(Engine::load(m.second, {})).get());
+    const auto perplexities = evaluatePerplexities(loaded, ids, full);
+    const auto againstReference = evaluatePerplexities(loaded, ids, subset, reference.get());
+    for (std::size_t i = 0; i < models.size(); ++i)
+        std::printf("%-14s %10.4f %12.6f %10.4f\n", models[i].first.c_str(), perplexities[i].perplexity, *againstReference[i].meanKld,
+                    *againstReference[i].top1Agreement);
     std::printf("(KLD and top-1 over the first %d windows of 256 tokens; perplexity over the whole text)\n", windows);
     removeTree(work);
     return 0;
