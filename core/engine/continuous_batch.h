@@ -18,7 +18,7 @@ namespace awq {
 struct BatchEvent {
     int slot = 0;
     int tokenId = -1;          // -1: text held back until the end (no new token)
-    std::string textDelta;     // never splits a UTF-8 sequence; may contain a stop string (result.text does not)
+    std::string textDelta;     // never splits a UTF-8 sequence, never carries a stop string (held back until known)
     bool finished = false;     // the slot is free again; `result` is complete
     GenerationResult result;   // set when finished: ids, text (cut at a stop string), reason, metrics
 };

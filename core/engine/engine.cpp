@@ -401,13 +401,8 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
     }
     for (; queued > 0; --queued) model_->nextGreedyIds(cache);  // a step queued ahead that no sequence needed
 
-    for (std::size_t b = 0; b < slots.size(); ++b) {
-        if (!slots[b].text || slots[b].result.finish == FinishReason::StopString) continue;
-        if (auto tail = slots[b].text->flush(); !tail.empty()) {
-            slots[b].result.text += tail;
-            if (onToken) onToken({int(b), -1, tail});
-        }
-    }
+    for (std::size_t b = 0; b < slots.size(); ++b)
+        if (auto tail = engine::finishText(slots[b]); !tail.empty() && onToken) onToken({int(b), -1, tail});
     if (!onGpu) cache_.reset();  // the CPU keeps no cache between generations
     const auto end = Clock::now();
     const std::uint64_t peak = onGpu ? engine::cudaPeakAllocatedBytes(options_.cudaDevice) : peakRssBytes();

@@ -131,10 +131,7 @@ private:
     void finish(int slot, std::vector<BatchEvent>& events) {
         auto& seq = *slots_[slot];
         BatchEvent ev{slot, -1, {}, true, {}};
-        if (seq.text && seq.result.finish != FinishReason::StopString) {
-            ev.textDelta = seq.text->flush();
-            seq.result.text += ev.textDelta;
-        }
+        ev.textDelta = finishText(seq);
         const auto end = Clock::now();
         auto& m = seq.result.metrics;
         m.newTokens = int(seq.result.newIds.size());

@@ -3,6 +3,7 @@
 #include "core/layers/cuda_decode.h"
 
 #include <algorithm>
+#include <string>
 
 namespace awq::engine {
 
@@ -39,14 +40,29 @@ std::vector<int> pickTokens(const at::Tensor& logits, const std::vector<Sequence
     return next;
 }
 
+namespace {
+
+// Bytes at the end of `text` that could be the start of a stop string (the longest such suffix).
+std::size_t heldForStopStrings(const std::string& text, const std::vector<std::string>& stops) {
+    std::size_t hold = 0;
+    for (const auto& stop : stops) {
+        if (stop.empty()) continue;
+        for (std::size_t n = std::min(stop.size() - 1, text.size()); n > hold; --n)
+            if (text.compare(text.size() - n, n, stop, 0, n) == 0) {
+                hold = n;
+                break;
+            }
+    }
+    return hold;
+}
+
+}  // namespace
+
 void acceptToken(Sequence& s, int index, int token, const StreamCallback& onToken) {
     s.result.newIds.push_back(token);
     s.seen.push_back(token);
-    const bool isStop = std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end();
-    StreamEvent ev{index, token, {}};
     if (s.text) {
-        ev.textDelta = s.text->push(token);
-        s.result.text += ev.textDelta;
+        s.result.text += s.text->push(token);
         for (const auto& stopString : s.request.stopStrings) {
             const auto at = stopString.empty() ? std::string::npos : s.result.text.find(stopString);
             if (at != std::string::npos) {
@@ -56,15 +72,31 @@ void acceptToken(Sequence& s, int index, int token, const StreamCallback& onToke
             }
         }
     }
-    if (onToken) onToken(ev);
-    if (s.done) return;
-    if (isStop) {
+    if (!s.done && std::find(s.stopIds.begin(), s.stopIds.end(), token) != s.stopIds.end()) {
         s.result.finish = FinishReason::StopToken;
         s.done = true;
-    } else if (int(s.result.newIds.size()) >= s.request.maxNewTokens) {
+    } else if (!s.done && int(s.result.newIds.size()) >= s.request.maxNewTokens) {
         s.result.finish = FinishReason::Length;
         s.done = true;
     }
+    StreamEvent ev{index, token, {}};
+    if (s.text) {
+        // A held-back start of a stop string is released once the sequence is done (finishText).
+        const std::size_t ready = s.done ? s.result.text.size() : s.result.text.size() - heldForStopStrings(s.result.text, s.request.stopStrings);
+        if (ready > s.streamed) {
+            ev.textDelta = s.result.text.substr(s.streamed, ready - s.streamed);
+            s.streamed = ready;
+        }
+    }
+    if (onToken) onToken(ev);
+}
+
+std::string finishText(Sequence& s) {
+    if (!s.text) return {};
+    if (s.result.finish != FinishReason::StopString) s.result.text += s.text->flush();
+    std::string rest = s.streamed < s.result.text.size() ? s.result.text.substr(s.streamed) : std::string();
+    s.streamed = s.result.text.size();
+    return rest;
 }
 
 }  // namespace awq::engine

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace awq::engine {
@@ -22,14 +23,22 @@ struct Sequence {
     Sampler sampler;
     std::optional<StreamingDecoder> text;
     GenerationResult result;
+    std::size_t streamed = 0;  // bytes of result.text handed to the stream callback so far
     bool done = false;
     Clock::time_point firstToken;
 
     Sequence(const GenerationRequest& r, const std::vector<int>& defaultStops, const Tokenizer* tokenizer);
 };
 
-// Records a token: stop ids, stop strings, max tokens, text delta; calls onToken with `index`.
+// Records a token: stop ids, stop strings, max tokens, text delta; calls onToken with `index`. The
+// delta never carries a stop string or the start of one: text that could begin a stop string is held
+// back until the next tokens tell (as vLLM's detokenizer holds it), so a stream shows what
+// result.text ends with, not ", there" past a stop string ", ".
 void acceptToken(Sequence& s, int index, int token, const StreamCallback& onToken);
+
+// When a sequence ends: the text not streamed yet (held back for a stop string that did not come,
+// plus the detokenizer's last incomplete bytes, which join result.text unless a stop string ended it).
+std::string finishText(Sequence& s);
 
 // Each live sequence's next token from logits [B, vocab] (row b for sequences[b]; nullptr or done
 // rows are skipped): argmax on the device when no live sequence samples, the host sampler otherwise.

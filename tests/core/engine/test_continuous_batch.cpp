@@ -65,6 +65,29 @@ private Q_SLOTS:
         }
     }
 
+    // The batch streams what generate returns, also where a stop string cuts the text (the held-back
+    // start of a stop string is neither streamed past the stop nor lost at a length finish).
+    void streamStopsWhereTheResultStops() {
+        auto r = request(*engine_, "Once upon a time, there was a little", 40, 0);
+        const std::string full = engine_->generate({r})[0].text;
+        for (const auto& stop : {full.substr(full.size() / 2, 5), full.substr(2, 2) + "\x01"}) {
+            r.stopStrings = {stop};
+            const auto alone = engine_->generate({r})[0];
+            auto batch = engine_->openContinuousBatch(4, 256);
+            std::vector<BatchEvent> events;
+            Collected got;
+            batch->add(r, events);
+            got.take(events);
+            while (batch->active() > 0) {
+                batch->step(events);
+                got.take(events);
+            }
+            QCOMPARE(got.results[0].text, alone.text);
+            QCOMPARE(got.text[0], alone.text);
+            QVERIFY(alone.text.find(stop) == std::string::npos);
+        }
+    }
+
     void requestsJoinAndLeaveBetweenSteps() {
         const std::vector<GenerationRequest> rs = {request(*engine_, "Once upon a time, there was a little", 30),
                                                    request(*engine_, "The cat sat on the", 12, 7),

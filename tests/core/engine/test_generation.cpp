@@ -76,6 +76,26 @@ private Q_SLOTS:
         QVERIFY(out.metrics.peakMemoryBytes > 0);
     }
 
+    // A stream never shows a stop string or what follows it (a user trial: `generate --stop ", "`
+    // printed " upon a time, there" where the result was " upon a time"), and text that only looked
+    // like the start of a stop string is still streamed, once the next tokens tell.
+    void streamedTextStopsWhereTheResultStops() {
+        auto r = storyRequest(*engine_, 60);
+        const std::string full = engine_->generate({r})[0].text;
+        QVERIFY2(full.size() > 40, full.c_str());
+        const std::string middle = full.substr(full.size() / 2, 6);   // a stop string that occurs mid-text
+        const auto partialWord = full.substr(1, 3) + "\x01";         // a stop string whose start occurs, never the whole
+        for (const auto& stops : std::vector<std::vector<std::string>>{{middle}, {partialWord}, {partialWord, middle}}) {
+            r.stopStrings = stops;
+            std::string streamed;
+            const auto out = engine_->generate({r}, [&](const StreamEvent& e) { streamed += e.textDelta; })[0];
+            const bool stopsMidText = stops.back() == middle;
+            QCOMPARE(out.text, stopsMidText ? full.substr(0, full.find(middle)) : full);
+            QCOMPARE(out.finish, stopsMidText ? FinishReason::StopString : FinishReason::Length);
+            QCOMPARE(streamed, out.text);
+        }
+    }
+
     void cancellationStopsMidGeneration() {
         auto r = storyRequest(*engine_, 200);
         r.stopIds = {-1};
