@@ -194,7 +194,16 @@ void addModelsCommands(CLI::App& app) {
         runOrExit([&] {
             LibraryRoots roots;
             for (const auto& d : list->dirs) roots.folders.emplace_back(d);
-            if (roots.folders.empty() && list->warmPool.empty()) roots.folders = defaultRoots();
+            if (roots.folders.empty() && list->warmPool.empty()) {
+                // A configured library (AWQBENCH_LIBRARY) with one folder gone (an unmounted disk)
+                // lists the rest, as the GUI does; a folder named on the command line must exist.
+                roots.folders = defaultRoots();
+                std::erase_if(roots.folders, [](const fs::path& r) {
+                    if (std::error_code ec; fs::exists(r, ec)) return false;
+                    std::cerr << "warning: " << r.string() << " (AWQBENCH_LIBRARY): no such folder, skipped\n";
+                    return true;
+                });
+            }
             roots.warmPool = list->warmPool;
             for (const auto& r : roots.folders) {
                 if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");

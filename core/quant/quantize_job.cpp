@@ -191,7 +191,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     checkQuantizable(source(), s_.groupSize);
     checkQuantizeSettings(s_);
     checkRopeCovers(config, s_.seqlen, s_.model / "config.json");  // before <out>.partial exists
-    requireQuantizeOutput(s_.output);
+    requireQuantizeOutput(s_.output, s_.model);
 
     const fs::path& work = writer_.workFolder();
     requireWritableFolder(work.parent_path());  // read-only, not permitted, a file in the way: before any work

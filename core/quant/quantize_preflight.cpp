@@ -59,9 +59,14 @@ void checkQuantizeSettings(const QuantizeSettings& s) {
         throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
 }
 
-std::string quantizeOutputProblem(const fs::path& output) {
+std::string quantizeOutputProblem(const fs::path& output, const fs::path& model) {
     std::error_code ec;
     if (output.empty()) return "no output folder given";
+    if (!model.empty()) {
+        const auto out = fs::weakly_canonical(fs::absolute(output), ec), source = fs::weakly_canonical(fs::absolute(model), ec);
+        const auto [end, _] = std::mismatch(source.begin(), source.end(), out.begin(), out.end());
+        if (!source.empty() && end == source.end()) return "the output folder is inside the source model folder " + source.string() + ", which a job only reads";
+    }
     // An empty folder (made for the job beforehand) is taken: the finished model is renamed onto it,
     // which POSIX rename does for an empty directory. Not "." or "..": they cannot be renamed onto.
     fs::path normal = output.lexically_normal();
@@ -75,13 +80,16 @@ std::string quantizeOutputProblem(const fs::path& output) {
     return {};
 }
 
-void requireQuantizeOutput(const fs::path& output) {
-    if (const auto problem = quantizeOutputProblem(output); !problem.empty())
-        throw Error(problem, output, output.empty() ? "name a new folder for the quantized model (--out)" : "choose another --out or delete it");
+void requireQuantizeOutput(const fs::path& output, const fs::path& model) {
+    if (const auto problem = quantizeOutputProblem(output, model); !problem.empty())
+        throw Error(problem, output,
+                    output.empty()                                    ? "name a new folder for the quantized model (--out)"
+                    : problem.find("inside the source") != std::string::npos ? "choose an --out outside the model folder"
+                                                                      : "choose another --out or delete it");
 }
 
 void checkQuantizeRequest(const QuantizeSettings& s) {
-    requireQuantizeOutput(s.output);
+    requireQuantizeOutput(s.output, s.model);
     checkQuantizeSettings(s);
     checkQuantizable(describeModel(s.model), s.groupSize);
 }
@@ -236,7 +244,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     }
 
     std::error_code ec;
-    if (const auto problem = quantizeOutputProblem(s.output); !problem.empty())
+    if (const auto problem = quantizeOutputProblem(s.output, s.model); !problem.empty())
         r.problems.push_back(s.output.empty() ? problem : problem + ": " + s.output.string());
     if (const fs::path partial = partialFolderFor(s.output); fs::is_directory(partial, ec)) {
         bool running = false;

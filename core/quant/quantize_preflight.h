@@ -66,11 +66,12 @@ void checkQuantizable(const ModelInfo& model, int groupSize);
 void checkQuantizeSettings(const QuantizeSettings& settings);
 
 // Why `output` cannot take the new model folder ("no output folder given", "... already exists and is
-// not empty", "... is an existing file"), or "" where it can: it must not exist yet or be an empty
-// folder (the job writes <out>.partial and renames it into place).
-std::string quantizeOutputProblem(const std::filesystem::path& output);
+// not empty", "... is an existing file", "... is inside the source model folder"), or "" where it
+// can: it must not exist yet or be an empty folder (the job writes <out>.partial and renames it into
+// place), and not lie inside `model` (links resolved), which a job only reads.
+std::string quantizeOutputProblem(const std::filesystem::path& output, const std::filesystem::path& model);
 // Throws quantizeOutputProblem's answer as awq::Error naming `output` and the fix.
-void requireQuantizeOutput(const std::filesystem::path& output);
+void requireQuantizeOutput(const std::filesystem::path& output, const std::filesystem::path& model);
 
 // The checks that cost nothing, in the order a user fixes them: the output folder already exists,
 // the group size / grid / damping / sym settings, then the model (config.json and the safetensors

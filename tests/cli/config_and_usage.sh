@@ -103,6 +103,9 @@ expect 1 "A subcommand is required" "$CLI"
 # A mistyped subcommand is named, with the list (it said "A subcommand is required").
 expect 1 "error: unknown subcommand 'bogus' \(the subcommands are models, report, tokenize, chat-template, pool, target, promote" "$CLI" bogus
 expect 1 "unknown subcommand 'bogus'" "$CLI" -v bogus --json
+# One folder of AWQBENCH_LIBRARY gone (an unmounted disk) hid the whole library (exit 2).
+expect 0 "warning: $D/unmounted \(AWQBENCH_LIBRARY\): no such folder, skipped" env AWQBENCH_LIBRARY="$D/unmounted:$M" "$CLI" models list
+grep -q "tinystories-qwen3-7m " "$D/out.txt" || fail "models list with one AWQBENCH_LIBRARY folder gone listed nothing: $(cat "$D/all.txt")"
 # A typo gets the closest name (CLI11 said only "The following argument was not expected: --jsn").
 expect 1 "error: unknown subcommand 'modles': did you mean 'models'\?" "$CLI" modles list
 expect 1 "^--jsn: did you mean --json\? \(awqbench-cli models list --help lists the options\)" "$CLI" models list --jsn
@@ -133,6 +136,11 @@ rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device gpu --
 "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device cuda --check > "$D/cuda.txt" 2>&1 || true
 grep -v "free disk space" "$D/gpu.txt" > "$D/gpu.cmp"; grep -v "free disk space" "$D/cuda.txt" > "$D/cuda.cmp"
 cmp -s "$D/gpu.cmp" "$D/cuda.cmp" || fail "--device gpu is not planned as cuda: $(diff "$D/gpu.cmp" "$D/cuda.cmp" | head -c 600)"
+# An --out inside the model read: --check said "ready to quantize" (the job would write into the model).
+rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$M/qwen2-random/awq" --check > "$D/inside.txt" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "the output folder is inside the source model folder" "$D/inside.txt" \
+    || fail "quantize --check took an --out inside the model (exit $rc): $(head -c 600 "$D/inside.txt")"
+[ ! -e "$M/qwen2-random/awq" ] || fail "quantize --check created $M/qwen2-random/awq"
 expect 0 "--gpus INT:COUNT=1 " "$CLI" target add --help
 
 # ---- models list / show: what the engine cannot run is said, naming config.json's key ----

@@ -66,6 +66,10 @@ private Q_SLOTS:
         writeTinyGguf(lib / "tiny.gguf", "llama");
         std::ofstream(lib / "bad.gguf") << "GGML this is not gguf";
         copyModel("qwen2-random-awq", root() / "pool" / "qwen2-awq");
+        // An interrupted quantize job's work folder: layer shards and the journal, no config.json yet.
+        copyModel("tinystories-656k", lib / "job-out.partial");
+        fs::remove(lib / "job-out.partial" / "config.json");
+        std::ofstream(lib / "job-out.partial" / "awqbench_job.json") << "{}";
     }
 
     void scansTreeWithBrokenModels() {
@@ -102,6 +106,8 @@ private Q_SLOTS:
         QCOMPARE(pooled->info->config.quantization.method, QuantMethod::Awq);
 
         QVERIFY(!byName(entries, "skipped"));
+        // Not "broken: missing config.json (copy the model's config.json ...)": a job to resume, skipped.
+        QVERIFY(!byName(entries, "job-out.partial"));
         QVERIFY(!byName(entries, "notes"));
         QVERIFY(!progress.empty());
         QCOMPARE(progress.back().described, std::size_t(7));

@@ -631,7 +631,16 @@ private Q_SLOTS:
         std::ofstream(job.output / "notes.txt") << "mine\n";
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("already exists and is not empty"));
         QCOMPARE(fileBytes(job.output / "notes.txt"), std::string("mine\n"));
-        QCOMPARE(QString::fromStdString(quantizeOutputProblem(".")), QString("the output folder already exists"));
+        QCOMPARE(QString::fromStdString(quantizeOutputProblem(".", {})), QString("the output folder already exists"));
+        // Not inside the model it reads (a user trial: --check said "ready to quantize"), also when
+        // named through a link to the model folder; the model is left as it was.
+        const fs::path linked = tmp("model-link");
+        fs::create_directory_symlink(fs::absolute(job.model), linked);
+        for (const fs::path& inside : {job.model / "awq", linked / "sub" / "awq"}) {
+            auto intoSource = smallJob(inside, QuantMethodChoice::Rtn);
+            QVERIFY2(test::errorMessageOf([&] { runQuantizeJob(intoSource); }).contains("inside the source model folder"), inside.c_str());
+            QVERIFY(!fs::exists(inside) && !fs::exists(partialFolderFor(inside)));
+        }
         // An empty folder made for the job beforehand (given with a trailing slash, as shells
         // complete it) takes the model.
         auto intoEmpty = smallJob(tmp("made-empty") / "", QuantMethodChoice::Rtn);
