@@ -136,6 +136,14 @@ CLI::Validator numberIn(double least, double most) {
                            fmt::format("{:g}..{:g}", least, most));
 }
 
+const CLI::Validator& nonEmptyText() {
+    // No description: the help keeps showing the option's type alone.
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string { return text.empty() ? "must not be empty (leave the option out for its default)" : std::string(); },
+        std::string());
+    return v;
+}
+
 const CLI::Validator& nonNegativeNumber() {
     static const CLI::Validator v = numberValidator([](double x) { return x >= 0; }, "must be 0 or more", "NONNEGATIVE");
     return v;

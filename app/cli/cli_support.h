@@ -81,6 +81,11 @@ const CLI::Validator& computeDtypeName();
 // was 2, a bad input file's code).
 CLI::Validator integerList(int least);
 
+// Text that is not empty: "--name: must not be empty (leave the option out for its default)" (exit
+// 1: usage). Options whose empty value is their default (`pool add --name ""`, `--settings ""`)
+// silently took that default.
+const CLI::Validator& nonEmptyText();
+
 // A byte size that `rule` accepts (awq::parseByteSize: a unit is required, the size plausible for the
 // flag): "--gpu-memory: 24 has no unit (write a unit: 24GiB, 24GB or 24G ...)" at parse (exit 1:
 // usage). The command then reads the value with awq::parseByteSize and the same rule.

@@ -47,8 +47,9 @@ void requireKnownTarget(const std::string& name, const fs::path& settings) {
 json historyJson(const deploy::HistoryEntry& e) {
     json files = json::array();
     for (const auto& f : e.files) files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}});
-    return {{"id", e.id},       {"time", e.time},       {"action", e.action}, {"target", e.target}, {"model", e.model},
-            {"command", e.command}, {"undone", e.undone}, {"undoes", e.undoes}, {"files", files}};
+    return {{"id", e.id},          {"time", e.time},           {"action", e.action}, {"target", e.target},
+            {"model", e.model},    {"command", e.command},     {"kept_settings", e.keptSettings},
+            {"undone", e.undone},  {"undoes", e.undoes},       {"files", files}};
 }
 
 // One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
@@ -76,16 +77,19 @@ void addDeployCommands(CLI::App& app) {
         std::vector<std::string> containerPaths;
         int gpus = 1, tp = 0, maxModelLen = 0;
         double util = 0;  // not set: a vLLM config keeps its own
+        bool replace = false;
     };
     auto add = std::make_shared<TargetOptions>();
-    auto* addCmd = target->add_subcommand("add", "add (or replace) a target");
+    auto* addCmd = target->add_subcommand("add", "add a target (--replace: replace one of the same name)");
     addCmd->add_option("name", add->name, "the target's name")->required();
-    addCmd->add_option("--compose", add->compose, "compose target: its docker-compose.yml");
-    addCmd->add_option("--env", add->env, "compose target: set the variables in this .env file (default: the ${VAR:-default}s of the compose file)");
+    addCmd->add_option("--compose", add->compose, "compose target: its docker-compose.yml")->check(nonEmptyText());
+    addCmd->add_option("--env", add->env, "compose target: set the variables in this .env file (default: the ${VAR:-default}s of the compose file)")
+        ->check(nonEmptyText());
     addCmd->add_option("--path-var", add->pathVar, "compose target: the model path variable")->capture_default_str();
     addCmd->add_option("--name-var", add->nameVar, "compose target: the served model name variable")->capture_default_str();
-    addCmd->add_option("--vllm-config", add->vllmConfig, "vLLM target: the `vllm serve --config` YAML file");
-    addCmd->add_option("--command-file", add->commandFile, "vLLM target: also write the `vllm serve` command line to this script");
+    addCmd->add_option("--vllm-config", add->vllmConfig, "vLLM target: the `vllm serve --config` YAML file")->check(nonEmptyText());
+    addCmd->add_option("--command-file", add->commandFile, "vLLM target: also write the `vllm serve` command line to this script")
+        ->check(nonEmptyText());
     addCmd->add_option("--container-path", add->containerPaths,
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
@@ -97,8 +101,9 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--tp", add->tp, "tensor-parallel size (default: the smallest that divides the heads and fits)")->check(positiveCount());
     addCmd->add_option("--max-model-len", add->maxModelLen, "context length, at most the model's (default: the model's, cut to what fits)")
         ->check(positiveCount());
-    addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)");
-    addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
+    addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)")->check(nonEmptyText());
+    addCmd->add_flag("--replace", add->replace, "replace the target of this name (its settings not given again are not kept)");
+    addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)")->check(nonEmptyText());
     addCmd->callback([add] {
         runOrExit([&] {
             if (add->compose.empty() == add->vllmConfig.empty())
@@ -126,11 +131,16 @@ void addDeployCommands(CLI::App& app) {
             t.pairedModel = absolutePath(add->paired);
             const fs::path file = settingsFile(add->settings);
             auto s = deploy::loadSettings(file);
-            // "add (or replace)": say what a replaced target was, since its settings are not carried over.
-            for (const auto& old : s.targets)
-                if (old.name == t.name)
-                    std::cerr << "replacing target " << old.name << " (" << deploy::targetKindName(old.kind) << ": " << targetFiles(old)
-                              << "); settings not given again are not kept\n";
+            // Adding over a taken name silently dropped that target's GPU settings (the GUI refuses it):
+            // replacing is asked for, and then says what the replaced target was.
+            if (const auto* old = s.find(t.name)) {
+                if (!add->replace)
+                    throw UsageError("a target named '" + t.name + "' already exists (" + deploy::targetKindName(old->kind) + ": " +
+                                         targetFiles(*old) + "); replacing it keeps none of its settings not given again",
+                                     file, "pass --replace to replace it, or choose another name");
+                std::cerr << "replacing target " << old->name << " (" << deploy::targetKindName(old->kind) << ": " << targetFiles(*old)
+                          << "); settings not given again are not kept\n";
+            }
             deploy::upsertTarget(s, t);
             deploy::saveSettings(file, s);
             std::cout << "target " << t.name << " (" << deploy::targetKindName(t.kind) << "): " << targetFiles(t) << "\nsaved in " << file.string()
@@ -151,7 +161,7 @@ void addDeployCommands(CLI::App& app) {
     auto list = std::make_shared<ListOptions>();
     auto* listCmd = target->add_subcommand("list", "list the targets and the model each points at");
     listCmd->add_flag("--json", list->json, "print JSON");
-    listCmd->add_option("--settings", list->settings, "deployment settings file");
+    listCmd->add_option("--settings", list->settings, "deployment settings file")->check(nonEmptyText());
     listCmd->callback([list] {
         runOrExit([&] {
             const auto s = deploy::loadSettings(settingsFile(list->settings));
@@ -165,7 +175,15 @@ void addDeployCommands(CLI::App& app) {
                 json arr = json::array();
                 for (const auto& t : s.targets) {
                     json j = parseJson(deploy::targetJsonText(t), {settingsFile(list->settings), "fix the deployment settings"});
-                    j["current_model"] = current(t.name);
+                    // deploy.json stores an unset setting as 0 or "" ("gpu_memory_utilization": 0.0 read as
+                    // a value); here it is null, as in the other JSON outputs.
+                    for (const char* key : {"env_file", "command_file", "gpu_memory_bytes", "gpu_memory_utilization", "tensor_parallel_size",
+                                            "max_model_len", "paired_model"})
+                        if (const auto v = j.find(key);
+                            v != j.end() && ((v->is_string() && v->get<std::string>().empty()) || (v->is_number() && v->get<double>() == 0)))
+                            *v = nullptr;
+                    const std::string model = current(t.name);
+                    j["current_model"] = model.empty() ? json(nullptr) : json(model);
                     arr.push_back(j);
                 }
                 std::cout << arr.dump(2) << "\n";
@@ -189,7 +207,7 @@ void addDeployCommands(CLI::App& app) {
     auto* removeCmd = target->add_subcommand("remove", "forget a target (its files are not touched)");
     removeCmd->add_option("name", remove->name, "the target's name")->required();
     removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation when the target serves a model");
-    removeCmd->add_option("--settings", remove->settings, "deployment settings file");
+    removeCmd->add_option("--settings", remove->settings, "deployment settings file")->check(nonEmptyText());
     removeCmd->callback([remove] {
         runOrExit([&] {
             const fs::path file = settingsFile(remove->settings);
@@ -228,8 +246,8 @@ void addDeployCommands(CLI::App& app) {
     promoteCmd->add_option("--model", promote->model, "the model folder in the warm pool (or its name there)")->required();
     promoteCmd->add_option("--target", promote->target, "the target's name (see `target list`)")->required();
     promoteCmd->add_flag("--dry-run", promote->dryRun, "validate and print the diff; write nothing");
-    promoteCmd->add_option("--pool", promote->pool, "the warm pool (default: the saved one)");
-    promoteCmd->add_option("--settings", promote->settings, "deployment settings file");
+    promoteCmd->add_option("--pool", promote->pool, "the warm pool (default: the saved one)")->check(nonEmptyText());
+    promoteCmd->add_option("--settings", promote->settings, "deployment settings file")->check(nonEmptyText());
     promoteCmd->add_flag("--json", promote->json, "print JSON (keys in README.md)");
     promoteCmd->callback([promote] {
         runOrExit([&] {
@@ -310,11 +328,12 @@ void addDeployCommands(CLI::App& app) {
     auto undo = std::make_shared<std::pair<std::string, std::string>>();
     auto* undoCmd = app.add_subcommand("undo", "restore the files of a target's latest promotion from their backups");
     undoCmd->add_option("--target", undo->first, "the target's name")->required();
-    undoCmd->add_option("--settings", undo->second, "deployment settings file");
+    undoCmd->add_option("--settings", undo->second, "deployment settings file")->check(nonEmptyText());
     undoCmd->callback([undo] {
         runOrExit([&] {
-            requireKnownTarget(undo->first, settingsFile(undo->second));
-            const auto e = deploy::undoLastPromotion(undo->first, deploy::stateDirFor(settingsFile(undo->second)));
+            const fs::path file = settingsFile(undo->second);
+            requireKnownTarget(undo->first, file);
+            const auto e = deploy::undoLastPromotion(undo->first, deploy::loadSettings(file), deploy::stateDirFor(file));
             std::cout << "restored " << e.files.size() << " file(s) of promotion " << e.undoes << " (" << fs::path(e.model).filename().string()
                       << ")\n";
             for (const auto& f : e.files) std::cout << "  " << f.file.string() << (f.existed ? "" : " (removed: it did not exist before)") << "\n";
@@ -328,8 +347,8 @@ void addDeployCommands(CLI::App& app) {
     };
     auto history = std::make_shared<HistoryOptions>();
     auto* historyCmd = app.add_subcommand("history", "the promotion history (promotions and undos)");
-    historyCmd->add_option("--target", history->target, "only this target");
-    historyCmd->add_option("--settings", history->settings, "deployment settings file");
+    historyCmd->add_option("--target", history->target, "only this target")->check(nonEmptyText());
+    historyCmd->add_option("--settings", history->settings, "deployment settings file")->check(nonEmptyText());
     historyCmd->add_flag("--json", history->json, "print JSON");
     historyCmd->callback([history] {
         runOrExit([&] {

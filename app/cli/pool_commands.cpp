@@ -30,8 +30,8 @@ struct PoolOptions {
 };
 
 void addCommon(CLI::App* cmd, PoolOptions& o, bool withJson) {
-    cmd->add_option("--pool", o.pool, "the warm-pool folder (default: the one saved with `pool config`)");
-    cmd->add_option("--settings", o.settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)");
+    cmd->add_option("--pool", o.pool, "the warm-pool folder (default: the one saved with `pool config`)")->check(nonEmptyText());
+    cmd->add_option("--settings", o.settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)")->check(nonEmptyText());
     if (withJson) cmd->add_flag("--json", o.json, "print JSON (keys in README.md)");
 }
 
@@ -153,7 +153,8 @@ void addPoolCommands(CLI::App& app) {
     auto add = std::make_shared<AddOptions>();
     auto* addCmd = poolCmd->add_subcommand("add", "copy a model into the pool (SHA-256 verified; Ctrl+C leaves the pool unchanged)");
     addCmd->add_option("model", add->model, "the model folder to copy")->required();
-    addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name; ORG--NAME for a Hugging Face cache snapshot)");
+    addCmd->add_option("--name", add->name, "folder name in the pool (default: the model folder's name; ORG--NAME for a Hugging Face cache snapshot)")
+        ->check(nonEmptyText());  // `--name ""` took the folder's name without a word
     addCmd->add_option("--budget", add->budget, "refuse when the pool would exceed this size, e.g. 50GiB (50G = 50 GiB; default: the saved budget)")
         ->check(byteSize(poolBudgetRule("--budget")));
     addCommon(addCmd, *add, true);
@@ -296,6 +297,14 @@ void addPoolCommands(CLI::App& app) {
             std::cout << "warm pool: " << (s.pool.empty() ? "(none)" : s.pool.string())
                       << "\nbudget:    " << (s.poolBudgetBytes ? format::bytes(s.poolBudgetBytes) : std::string("none")) << "\nsaved in "
                       << file.string() << "\n";
+            // A budget below what the pool holds was taken without a word; the next `pool add` was the
+            // first to say so.
+            std::error_code ec;
+            if (s.poolBudgetBytes && !s.pool.empty() && fs::is_directory(s.pool, ec))
+                if (const auto u = pool::poolUsage(s.pool, s.poolBudgetBytes); u.usedBytes > u.budgetBytes)
+                    std::cerr << "warning: " << s.pool.string() << ": the pool is over its budget by " << format::bytes(u.usedBytes - u.budgetBytes)
+                              << " (" << usageLine(u) << "); `pool add` refuses models until models are removed (`pool remove NAME`) "
+                              << "or the budget is raised (`pool config --budget SIZE`, 0 = none)\n";
             return 0;
         });
     });

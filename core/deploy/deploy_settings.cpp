@@ -153,6 +153,13 @@ void checkTarget(const DeployTarget& t) {
                     {}, "give the memory of one GPU, e.g. --gpu-memory 24GiB, or 0 to detect it");
 }
 
+std::vector<fs::path> managedFiles(const DeployTarget& t) {
+    std::vector<fs::path> files;
+    for (const auto& f : t.kind == TargetKind::Compose ? std::vector{t.composeFile, t.envFile} : std::vector{t.vllmConfig, t.commandFile})
+        if (!f.empty()) files.push_back(f);
+    return files;
+}
+
 void upsertTarget(DeploySettings& s, DeployTarget target) {
     checkTarget(target);
     for (auto& t : s.targets)

@@ -87,6 +87,9 @@ std::string targetJsonText(const DeployTarget& target);
 // Checks a target before it is saved (name, files set for its kind, variable names, GPU settings in
 // plausible ranges: a GPU memory outside awq::gpuMemoryRule's). Throws awq::Error.
 void checkTarget(const DeployTarget& target);
+// The files a target's promotions may write: compose file and .env, or vLLM config and command
+// file (those set).
+std::vector<std::filesystem::path> managedFiles(const DeployTarget& target);
 // Adds or replaces (same name) a target.
 void upsertTarget(DeploySettings& settings, DeployTarget target);
 bool removeTarget(DeploySettings& settings, const std::string& name);

@@ -118,8 +118,11 @@ struct HistoryEntry {
 // Writes the plan (refused when blocked, when a file is read-only, or when a file changed since the
 // plan was made). All files or none: a failure part-way restores the ones already written.
 HistoryEntry applyPromotion(const PromotionPlan& plan, const std::filesystem::path& stateDir);
-// Restores the files of the target's latest promotion that was not undone yet.
-HistoryEntry undoLastPromotion(const std::string& target, const std::filesystem::path& stateDir);
+// Restores the files of the target's latest promotion that was not undone yet. Refused (awq::Error
+// naming the file and its backup, nothing restored) when a file changed since, a backup is missing,
+// or the target in `settings` (the current ones) no longer uses one of the promotion's files: it
+// was replaced since. A target no longer in `settings` (removed) may still be undone.
+HistoryEntry undoLastPromotion(const std::string& target, const DeploySettings& settings, const std::filesystem::path& stateDir);
 std::vector<HistoryEntry> loadHistory(const std::filesystem::path& stateDir);  // oldest first
 
 // The model each target currently points at, read from its files and mapped back to the host path

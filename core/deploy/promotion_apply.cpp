@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <unistd.h>
@@ -111,11 +112,43 @@ void saveHistory(const fs::path& stateDir, std::vector<HistoryEntry> entries) {
     writeFileAtomically(historyFile(stateDir), arr.dump(2) + "\n");
 }
 
-std::string newId(const fs::path& stateDir) {
+// A history id: the UTC second, unique among the history's ids and the backup folders (two
+// promotions or two undos in one second get -2, -3...; an undo's id ends in "-undo").
+std::string newId(const fs::path& stateDir, const std::vector<HistoryEntry>& history, const std::string& suffix) {
     const std::string base = utcNow("%Y%m%dT%H%M%SZ");
-    std::string id = base;
-    for (int n = 2; pathExists(stateDir / "backups" / id); ++n) id = base + "-" + std::to_string(n);
+    auto taken = [&](const std::string& id) {
+        return pathExists(stateDir / "backups" / id) ||
+               std::any_of(history.begin(), history.end(), [&](const HistoryEntry& h) { return h.id == id; });
+    };
+    std::string id = base + suffix;
+    for (int n = 2; taken(id); ++n) id = base + "-" + std::to_string(n) + suffix;
     return id;
+}
+
+// The same file: the same path, or two paths to one file (a link and its target).
+bool sameFile(const fs::path& a, const fs::path& b) {
+    if (fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal()) return true;
+    std::error_code ec;
+    return fs::equivalent(a, b, ec) && !ec;
+}
+
+// Undo restores files by the target's name; a target replaced since the promotion (removed and
+// added again, `target add --replace`, edited in the GUI) may manage other files now, and restoring
+// the old setup's file would silently change a file the target no longer owns. A target that was
+// removed and not added again is still undoable (its history stays listable and undoable).
+void requireFilesStillManaged(const HistoryEntry& promo, const DeployTarget* current) {
+    if (!current) return;
+    const auto managed = managedFiles(*current);
+    for (const auto& f : promo.files) {
+        if (std::any_of(managed.begin(), managed.end(), [&](const fs::path& m) { return sameFile(m, f.file); })) continue;
+        std::string now;
+        for (const auto& m : managed) now += (now.empty() ? "" : ", ") + m.string();
+        throw Error("promotion " + promo.id + " of target '" + promo.target + "' wrote this file, which the target no longer uses (it was "
+                        "replaced since; its files now: " + now + "): undo would restore another setup's file; nothing was restored",
+                    f.file,
+                    f.existed ? "restore it by hand from its backup " + f.backup.string() + " if you want its text from before that promotion"
+                              : "it did not exist before that promotion: remove it by hand if it is no longer wanted");
+    }
 }
 
 void ensureDir(const fs::path& dir) {
@@ -155,7 +188,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     }
     ensureDir(stateDir);
     HistoryEntry e;
-    e.id = newId(stateDir);
+    e.id = newId(stateDir, loadHistory(stateDir), "");
     e.time = utcNow();
     e.action = "promote";
     e.target = plan.target;
@@ -201,12 +234,13 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     return e;
 }
 
-HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateDir) {
+HistoryEntry undoLastPromotion(const std::string& target, const DeploySettings& settings, const fs::path& stateDir) {
     auto history = loadHistory(stateDir);
     auto it = std::find_if(history.rbegin(), history.rend(),
                            [&](const HistoryEntry& h) { return h.action == "promote" && h.target == target && !h.undone; });
     if (it == history.rend()) throw Error("nothing to undo for target '" + target + "'", historyFile(stateDir), "see the promotion history");
     HistoryEntry& promo = *it;
+    requireFilesStillManaged(promo, settings.find(target));
     std::vector<std::string> restored;
     for (const auto& f : promo.files) {
         requireWritable(f.file);
@@ -214,6 +248,12 @@ HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateD
         if (!now || Sha256::hex(readAll(f.file)) != f.sha256After)
             throw Error("the file changed since promotion " + promo.id + ": undo would overwrite those edits; nothing was restored", f.file,
                         f.existed ? "restore it by hand from " + f.backup.string() : "remove it by hand if it is no longer wanted");
+        // A deleted backup read as "cannot read the file ... check the file's permissions": the text
+        // from before the promotion is gone, which no permission fixes.
+        if (f.existed && !pathExists(f.backup))
+            throw Error("the backup of " + f.file.string() + " from promotion " + promo.id + " is missing: nothing was restored", f.backup,
+                        "the file's text from before that promotion is lost with it; restore " + f.file.string() +
+                            " by hand (from version control or your own copy), or keep it as it is");
         if (f.existed) restored.push_back(readAll(f.backup));
         else restored.emplace_back();
     }
@@ -227,7 +267,7 @@ HistoryEntry undoLastPromotion(const std::string& target, const fs::path& stateD
     }
     promo.undone = true;
     HistoryEntry undo;
-    undo.id = newId(stateDir) + "-undo";
+    undo.id = newId(stateDir, history, "-undo");
     undo.time = utcNow();
     undo.action = "undo";
     undo.target = target;

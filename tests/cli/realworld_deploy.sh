@@ -27,7 +27,7 @@ grep -qxF "+      - SERVED=\"\${PRIME_MODEL:-m}\"" "$D/nested.txt" || fail "wron
 grep -q "warning \[model_path_not_in_container\]" "$D/nested.err" || fail "no container path warning"
 
 # --container-path: the container path is written, no warning.
-"$CLI" target add ct --compose "$D/stack/compose.yaml" --gpus 1 --gpu-memory 24GiB --container-path "$D/pool:/models" $S > /dev/null
+"$CLI" target add ct --compose "$D/stack/compose.yaml" --gpus 1 --gpu-memory 24GiB --container-path "$D/pool:/models" --replace $S > /dev/null 2>&1
 "$CLI" target list --json $S | grep -q "\"container\": \"/models\"" || fail "target list --json lacks container_paths"
 "$CLI" promote --model m --target ct $S > "$D/mapped.txt" 2> "$D/mapped.err"
 grep -qF -- "--model \${PRIME_MODEL_PATH:-/models/m}" "$D/stack/compose.yaml" || fail "container path not written"
@@ -70,7 +70,7 @@ grep -qF "kept from $D/serve.yaml (chosen there, not set on the target): dtype: 
     fail "the plan does not say what it kept: $(cat "$D/kept.txt")"
 grep -qF -- "--dtype auto --max-model-len" "$D/kept.txt" || fail "the command line does not use the kept dtype"
 # Asked for on the target: written, and the warning says why.
-"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 $S > /dev/null
+"$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 --replace $S > /dev/null 2>&1
 "$CLI" promote --model m --target vt --dry-run $S > /dev/null 2> "$D/asked.err"
 grep -qF "sets gpu-memory-utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9)" "$D/asked.err" ||
     fail "no reason for the replaced value: $(cat "$D/asked.err")"

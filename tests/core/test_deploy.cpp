@@ -18,6 +18,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 using namespace awq;
@@ -80,6 +81,13 @@ const Issue* findIssue(const PromotionPlan& p, const std::string& code) {
 std::string issueList(const PromotionPlan& p) {
     std::string s;
     for (const auto& i : p.issues) s += i.code + ": " + i.message + "\n";
+    return s;
+}
+
+// The settings undo checks a target's files against: this target, as saved.
+DeploySettings settingsOf(const DeployTarget& t) {
+    DeploySettings s;
+    s.targets.push_back(t);
     return s;
 }
 
@@ -158,7 +166,7 @@ private Q_SLOTS:
         QCOMPARE(refs[0].model, w.awq());
         QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(w.pool, "tinystories-qwen3-7m-awq", refs); }).contains("deployed"));
 
-        const auto undo = undoLastPromotion("prime", w.state);
+        const auto undo = undoLastPromotion("prime", settingsOf(t), w.state);
         QCOMPARE(undo.undoes, entry.id);
         QCOMPARE(readText(t.composeFile), readText(fixture("compose.before.yml")));
         const auto history = loadHistory(w.state);
@@ -166,7 +174,7 @@ private Q_SLOTS:
         QCOMPARE(history[0].action, std::string("promote"));
         QVERIFY(history[0].undone);
         QCOMPARE(history[1].action, std::string("undo"));
-        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", w.state); }).contains("nothing to undo"));
+        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", settingsOf(t), w.state); }).contains("nothing to undo"));
     }
 
     void envFileGoldenKeepsModeAndCompose() {
@@ -183,9 +191,9 @@ private Q_SLOTS:
         // Promote again (the FP16 model), then undo twice: back to the original, one step at a time.
         applyPromotion(planPromotion(t, w.fp16(), w.options()), w.state);
         QVERIFY(readText(t.envFile).find("PRIME_MODEL=tinystories-qwen3-7m\r\n") != std::string::npos);
-        undoLastPromotion("prime", w.state);
+        undoLastPromotion("prime", settingsOf(t), w.state);
         QCOMPARE(readText(t.envFile), w.expected("env.expected"));
-        undoLastPromotion("prime", w.state);
+        undoLastPromotion("prime", settingsOf(t), w.state);
         QCOMPARE(readText(t.envFile), readText(fixture("env.before")));
     }
 
@@ -218,7 +226,7 @@ private Q_SLOTS:
         for (const auto& f : entry.files) backedUp = backedUp || readText(f.backup) == readText(fixture("env.before"));
         QVERIFY(backedUp);
 
-        undoLastPromotion("prime", w.state);
+        undoLastPromotion("prime", settingsOf(t), w.state);
         QVERIFY(fs::is_symlink(t.envFile) && fs::is_symlink(t.composeFile));
         QCOMPARE(fs::read_symlink(t.composeFile), fs::path("../dotfiles/compose-link.yml"));
         QCOMPARE(readText(dotfiles / "prime.env"), readText(fixture("env.before")));
@@ -701,8 +709,68 @@ private Q_SLOTS:
         applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
         const std::string edited = readText(t.envFile) + "# a later hand edit\n";
         writeText(t.envFile, edited);
-        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", w.state); }).contains("changed since promotion"));
+        QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", settingsOf(t), w.state); }).contains("changed since promotion"));
         QCOMPARE(readText(t.envFile), edited);
+    }
+
+    // User trial: `target remove vl` + `target add vl --vllm-config other.yaml`, then `undo --target
+    // vl` restored the old target's serve.yaml (a file vl no longer uses), exit 0, no warning.
+    void undoRefusesFilesAReplacedTargetNoLongerUses() {
+        World w;
+        const auto t = w.vllmTarget();
+        const auto promo = applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+        const std::string promoted = readText(t.vllmConfig);
+        auto replaced = t;
+        replaced.vllmConfig = w.root / "other.yaml";
+        const QString msg = test::errorMessageOf([&] { undoLastPromotion("serve", settingsOf(replaced), w.state); });
+        QVERIFY2(msg.contains(QString::fromStdString(t.vllmConfig.string() + ": promotion " + promo.id)) && msg.contains("no longer uses") &&
+                     msg.contains(QString::fromStdString("from its backup " + promo.files.at(0).backup.string())),
+                 qPrintable(msg));
+        QCOMPARE(readText(t.vllmConfig), promoted);
+        QVERIFY(!loadHistory(w.state).back().undone);
+        // Re-added with a command file as well: the promotion's file is still one of its files.
+        // Named through a link: the same file. Either way undo is allowed; here, the link.
+        fs::create_symlink(t.vllmConfig, w.root / "serve-link.yaml");
+        replaced.vllmConfig = w.root / "serve-link.yaml";
+        replaced.commandFile = w.root / "serve.sh";
+        undoLastPromotion("serve", settingsOf(replaced), w.state);
+        QCOMPARE(readText(t.vllmConfig), readText(fixture("vllm.before.yaml")));
+
+        // Removed and not re-added: its history stays undoable (README).
+        applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+        undoLastPromotion("serve", DeploySettings{}, w.state);
+        QCOMPARE(readText(t.vllmConfig), readText(fixture("vllm.before.yaml")));
+    }
+
+    // Two undos in one second got the same id ("...Z-undo"); promotions got -2, -3 suffixes.
+    void historyIdsAreUnique() {
+        World w;
+        const auto t = w.composeTarget(true);
+        for (int round = 0; round < 2; ++round) {
+            applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+            applyPromotion(planPromotion(t, w.fp16(), w.options()), w.state);
+            undoLastPromotion("prime", settingsOf(t), w.state);
+            undoLastPromotion("prime", settingsOf(t), w.state);
+        }
+        const auto history = loadHistory(w.state);
+        QCOMPARE(history.size(), std::size_t(8));
+        std::set<std::string> ids;
+        for (const auto& e : history) QVERIFY2(ids.insert(e.id).second, e.id.c_str());
+        QVERIFY(history.back().id.ends_with("-undo"));
+    }
+
+    // A deleted backup said "cannot read the file ... (check the file's permissions)".
+    void undoWithAMissingBackupSaysSo() {
+        World w;
+        const auto t = w.composeTarget(true);
+        const auto promo = applyPromotion(planPromotion(t, w.awq(), w.options()), w.state);
+        const std::string promoted = readText(t.envFile);
+        fs::remove(promo.files.at(0).backup);
+        const QString msg = test::errorMessageOf([&] { undoLastPromotion("prime", settingsOf(t), w.state); });
+        QVERIFY2(msg.contains(QString::fromStdString(promo.files[0].backup.string() + ": the backup of " + t.envFile.string())) &&
+                     msg.contains("is missing: nothing was restored") && msg.contains("by hand") && !msg.contains("permissions"),
+                 qPrintable(msg));
+        QCOMPARE(readText(t.envFile), promoted);
     }
 
     void textEdits() {

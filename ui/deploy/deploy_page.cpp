@@ -545,7 +545,8 @@ bool DeployPage::undo(const QString& targetName) {
     if (targetName.isEmpty()) return false;
     clearError();
     try {
-        const auto e = deploy::undoLastPromotion(targetName.toStdString(), deploy::stateDirFor(toPath(settingsFile_)));
+        const auto e = deploy::undoLastPromotion(targetName.toStdString(), deploy::loadSettings(toPath(settingsFile_)),
+                                                 deploy::stateDirFor(toPath(settingsFile_)));
         Q_EMIT statusMessage(tr("Undid promotion %1 of %2").arg(qs(e.undoes), targetName));
     } catch (const Error& e) {
         showError(qs(e.what()));

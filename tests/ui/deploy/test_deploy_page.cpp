@@ -431,6 +431,23 @@ private Q_SLOTS:
         QCOMPARE(page.historyTable()->rowCount(), 2);
         QCOMPARE(page.historyTable()->item(0, 1)->text(), QStringLiteral("undo"));
         QCOMPARE(page.historyTable()->item(1, 4)->text(), QStringLiteral("undone"));
+
+        // Promoted again, then the target edited to another compose file: Undo restored the old file,
+        // which the target no longer uses. Refused by core's check, as `awqbench-cli undo` is.
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-qwen3-7m-awq")));
+        QVERIFY(page.selectTarget(QStringLiteral("prime")));
+        whenDialogOpens([](PromoteDialog* d) { QTest::mouseClick(d->promoteButton(), Qt::LeftButton); });
+        QTest::mouseClick(page.promoteButton(), Qt::LeftButton);
+        QCOMPARE(readText(compose), expected);
+        fs::copy_file(fixture("compose.before.yml"), fx.root / "stack" / "other.yml");
+        auto edited = t;
+        edited.composeFile = fx.root / "stack" / "other.yml";
+        QVERIFY(page.saveTarget(edited));
+        QVERIFY(!page.undo(QStringLiteral("prime")));
+        const QString refused = page.errorLabel()->text();
+        QVERIFY2(refused.contains(toQString(compose) + ": promotion ") && refused.contains("no longer uses") && refused.contains("backup"),
+                 qPrintable(refused));
+        QCOMPARE(readText(compose), expected);
     }
 
     void refusedPromotionAndReadOnlyTarget() {

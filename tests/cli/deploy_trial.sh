@@ -1,0 +1,96 @@
+#!/bin/sh
+# The deployment faults of a user trial, end to end through awqbench-cli (registered in
+# tests/cli/CMakeLists.txt): undo of a target replaced since its promotion, `target add` over a
+# taken name, unique history ids, `history --json` kept_settings, undo with a deleted backup,
+# `pool add --name ""`, a budget below the pool's use, unset settings in `target list --json`.
+# Usage: deploy_trial.sh CLI WORKDIR MODELS
+set -eu
+CLI=$1 D=$2 M=$3
+rm -rf "$D"
+mkdir -p "$D/pool"
+D=$(cd "$D" && pwd -P)
+S="--settings $D/deploy.json"
+fail() { echo "deploy_trial: $*"; exit 1; }
+# run RC COMMAND...: runs it, stdout in $D/out, stderr in $D/err; fails unless it exits RC.
+run() {
+    want=$1; shift
+    rc=0; "$@" > "$D/out" 2> "$D/err" || rc=$?
+    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $*: $(cat "$D/out" "$D/err")"
+}
+
+"$CLI" pool config --pool "$D/pool" $S > /dev/null
+"$CLI" pool add "$M/qwen2-random-awq" --name m $S > /dev/null
+"$CLI" pool add "$M/tinystories-qwen3-7m-awq" --name m2 $S > /dev/null
+
+# pool add --name "": took the folder's name without a word.
+run 1 "$CLI" pool add "$M/qwen2-random-awq" --name "" $S
+grep -q -- "--name: must not be empty" "$D/err" || fail "pool add --name \"\": $(cat "$D/err")"
+[ ! -e "$D/pool/qwen2-random-awq" ] || fail "pool add --name \"\" copied the model"
+run 1 "$CLI" pool list --settings ""
+grep -q -- "--settings: must not be empty" "$D/err" || fail "pool list --settings \"\": $(cat "$D/err")"
+
+# pool config --budget below what the pool holds: accepted without a word.
+run 0 "$CLI" pool config --budget 1MiB $S
+grep -q "^warning: $D/pool: the pool is over its budget by [0-9.]* MiB (.* used of a .* budget, .*); \`pool add\` refuses models until" "$D/err" ||
+    fail "no over-budget warning: $(cat "$D/err")"
+run 0 "$CLI" pool config --budget 0 $S
+[ ! -s "$D/err" ] || fail "warned with no budget: $(cat "$D/err")"
+
+# target list --json: unset settings were 0.0 / 0 / "" ("gpu_memory_utilization": 0.0 meant "not set").
+printf 'model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\n' > "$D/serve.yaml"
+"$CLI" target add vl --vllm-config "$D/serve.yaml" --gpu-memory 24GiB $S > /dev/null
+run 0 "$CLI" target list --json $S
+for key in gpu_memory_utilization tensor_parallel_size max_model_len command_file paired_model; do
+    grep -q "\"$key\": null" "$D/out" || fail "target list --json: $key is not null: $(cat "$D/out")"
+done
+grep -q '"gpu_memory_bytes": 25769803776' "$D/out" || fail "target list --json: gpu_memory_bytes: $(cat "$D/out")"
+
+# target add over a taken name: replaced it (dropping its GPU settings) with exit 0.
+run 1 "$CLI" target add vl --vllm-config "$D/other.yaml" $S
+grep -qF "error: $D/deploy.json: a target named 'vl' already exists (vllm: $D/serve.yaml); replacing it keeps none of its settings not given again (pass --replace to replace it, or choose another name)" "$D/err" ||
+    fail "target add over a taken name: $(cat "$D/err")"
+"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* 1 x 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
+
+# history --json lacked kept_settings.
+run 0 "$CLI" promote --model m --target vl $S
+run 0 "$CLI" history --json $S
+grep -A1 '"kept_settings": \[' "$D/out" | grep -q '"dtype"' || fail "history --json: no kept_settings: $(cat "$D/out")"
+promoted=$(cat "$D/serve.yaml")
+
+# undo of a target replaced since its promotion with other files restored the old serve.yaml.
+run 0 "$CLI" target add vl --vllm-config "$D/other.yaml" --replace $S
+grep -q "^replacing target vl (vllm: $D/serve.yaml); settings not given again are not kept" "$D/err" || fail "no replacing notice: $(cat "$D/err")"
+run 2 "$CLI" undo --target vl $S
+grep -qF "error: $D/serve.yaml: promotion " "$D/err" && grep -q "no longer uses" "$D/err" &&
+    grep -qF "restore it by hand from its backup $D/deploy-state/backups/" "$D/err" || fail "undo of a replaced target: $(cat "$D/err")"
+[ "$(cat "$D/serve.yaml")" = "$promoted" ] || fail "undo of a replaced target changed serve.yaml"
+# Removed and added again: the same.
+"$CLI" target remove vl --yes $S > /dev/null
+"$CLI" target add vl --vllm-config "$D/other.yaml" $S > /dev/null
+run 2 "$CLI" undo --target vl $S
+grep -q "no longer uses" "$D/err" || fail "undo of a re-added target: $(cat "$D/err")"
+# Removed and not added again: its history stays undoable.
+"$CLI" target remove vl --yes $S > /dev/null
+run 0 "$CLI" undo --target vl $S
+grep -qx 'model: /models/old' "$D/serve.yaml" || fail "undo of a removed target did not restore serve.yaml"
+
+# History ids: two undos in one second shared "...Z-undo".
+"$CLI" target add vl --vllm-config "$D/serve.yaml" --gpu-memory 24GiB $S > /dev/null
+"$CLI" promote --model m --target vl $S > /dev/null
+"$CLI" promote --model m2 --target vl $S > /dev/null
+"$CLI" undo --target vl $S > /dev/null
+"$CLI" undo --target vl $S > /dev/null
+run 0 "$CLI" history --json $S
+dups=$(grep '"id":' "$D/out" | sort | uniq -d)
+[ -z "$dups" ] || fail "history ids repeat: $dups"
+
+# undo with a deleted backup: "cannot read the file ... (check the file's permissions)".
+"$CLI" promote --model m --target vl $S > /dev/null
+backup=$("$CLI" history --json $S | sed -n 's/^ *"backup": "\(.*\)",\{0,1\}$/\1/p' | tail -n 1)
+[ -f "$backup" ] || fail "no backup of the last promotion: '$backup'"
+rm "$backup"
+run 2 "$CLI" undo --target vl $S
+grep -qF "error: $backup: the backup of $D/serve.yaml from promotion " "$D/err" && grep -q "is missing: nothing was restored" "$D/err" ||
+    fail "undo with a missing backup: $(cat "$D/err")"
+grep -q "permissions" "$D/err" && fail "undo with a missing backup blames permissions: $(cat "$D/err")"
+echo "deploy_trial: ok"
