@@ -175,7 +175,8 @@ expect 0 "warm pool: .*/pool$" "$CLI" pool config --pool "$D/pool" $S
 mkdir -p "$D/stack" && printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n    command: --model ${PRIME_MODEL_PATH:-/models/x}\n' > "$D/stack/compose.yml"
 expect 2 "is a folder, not a compose file" "$CLI" target add stack --compose "$D/stack" $S
 expect 0 "target stack \(compose\)" "$CLI" target add stack --compose "$D/stack/compose.yml" $S
-expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 --replace $S; "$CLI" target remove stack --yes $S > /dev/null
+expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 --replace $S
+"$CLI" target remove stack --yes $S > /dev/null
 # A compose file that never uses the path variable was taken without a word; the first promote refused it.
 printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n    command: --model /models/fixed\n' > "$D/stack/fixed.yml"
 expect 0 "error \[variable_unused\]: $D/stack/fixed.yml never uses \\\$PRIME_MODEL_PATH and the target has no .env file" \
