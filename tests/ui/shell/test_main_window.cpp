@@ -27,6 +27,7 @@
 #include "ui/quantize/quantize_page.h"
 #endif
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDropEvent>
@@ -47,6 +48,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -567,6 +569,70 @@ private Q_SLOTS:
         QVERIFY2(test::unnamedInputs(settings).isEmpty(), qPrintable(test::unnamedInputs(settings).join(QStringLiteral(", "))));
         TargetDialog target;
         QVERIFY2(test::unnamedInputs(target).isEmpty(), qPrintable(test::unnamedInputs(target).join(QStringLiteral(", "))));
+    }
+
+    // User trial fault 1: `--library A --library B` (and --warm-pool) hold for one run and are not
+    // saved; Settings shows the saved settings, and OK without changes keeps both the saved
+    // settings and this run's override (it used to save A, B as the library).
+    void settingsOkKeepsCommandLineFoldersUnsaved() {
+        const QString a = QDir::cleanPath(toQString(test::modelDir("qwen2-random")));
+        const QString b = QDir::cleanPath(toQString(test::modelDir("mistral-random")));
+        const QString pool = tmp_.filePath(QStringLiteral("session-pool"));
+        QDir().mkpath(pool);
+        MainWindowOptions o = options(QStringList{a, b});
+        o.warmPoolOverride = pool;
+        MainWindow w(o);
+        const QStringList saved = w.settings().libraryFolders();   // the first start's demo library
+        QVERIFY(!saved.isEmpty());
+        QVERIFY(!saved.contains(a));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+        // Opens Settings, lets `edit` look at / change the dialog, then presses OK.
+        auto okSettings = [&](const std::function<void(SettingsDialog&)>& edit) {
+            bool seen = false;
+            QTimer::singleShot(0, &w, [&] {
+                auto* d = qobject_cast<SettingsDialog*>(QApplication::activeModalWidget());
+                if (!d) return;
+                seen = true;
+                edit(*d);
+                d->accept();
+            });
+            w.openSettings();
+            QVERIFY(seen);
+        };
+        okSettings([&](SettingsDialog& d) {
+            QCOMPARE(d.libraryFolders(), saved);
+            QCOMPARE(d.warmPool(), QString());   // none saved
+            auto* note = d.findChild<QLabel*>(QStringLiteral("sessionNote"));
+            QVERIFY(note && note->isVisibleTo(&d));
+            QVERIFY(note->text().contains(a) && note->text().contains(b) && note->text().contains(pool));
+        });
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(w.settings().libraryFolders(), saved);
+        QCOMPARE(QSettings(o.settingsFile, QSettings::IniFormat).value(QStringLiteral("library/folders")).toStringList(), saved);
+        QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), QString());
+        QCOMPARE(w.libraryFolders(), (QStringList{a, b}));   // the override holds for the run
+        QVERIFY(w.libraryOverridden());
+        QCOMPARE(w.warmPool(), pool);
+        QVERIFY(w.warmPoolOverridden());
+
+        // A changed saved library is saved and replaces the command line's for the rest of the run;
+        // the unchanged pool keeps its override.
+        okSettings([&](SettingsDialog& d) { d.setLibraryFolders({b}); });
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(w.settings().libraryFolders(), QStringList{b});
+        QCOMPARE(w.libraryFolders(), QStringList{b});
+        QVERIFY(!w.libraryOverridden());
+        QCOMPARE(w.warmPool(), pool);
+        QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), QString());
+
+        // The note now names only what still holds.
+        okSettings([&](SettingsDialog& d) {
+            const QString note = d.findChild<QLabel*>(QStringLiteral("sessionNote"))->text();
+            QVERIFY(note.contains(pool));
+            QVERIFY(!note.contains(QStringLiteral("--library")));
+        });
     }
 
     void settingsDialogEditsFolders() {
