@@ -145,6 +145,9 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         Q_EMIT modelsLoadedChanged(ok);
         const QString pending = std::exchange(pendingChat_, QString());
         if (!ok) return;
+        // Loaded: models and settings fold to their one-line summary (as the README promises), so
+        // that the message box and Send stay above the fold at 1152x720; the arrow unfolds them.
+        setSetupExpanded(false);
         restoreConversationIntoModels();
         // Typing goes to the chat, not to the setting that took the focus from the disabled button.
         if (tabs_->currentWidget() == chat_) chat_->promptEdit()->setFocus(Qt::OtherFocusReason);
@@ -724,6 +727,9 @@ void ComparePage::restoreConversationIntoModels() {
 
 void ComparePage::setModels(const QString& a, const QString& b) {
     restoreModels(a, b);
+    // A pair chosen from elsewhere (Compare with…, Swap) that is not the loaded one: the models bar
+    // unfolds, with its warning, Swap and "Load both" (loading folds it to one line).
+    if (!modelsLoaded()) setSetupExpanded(true);
     notePairChosen();
 }
 

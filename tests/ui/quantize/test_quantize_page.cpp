@@ -40,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QtTest>
 
 #include <fstream>
@@ -296,6 +297,53 @@ private Q_SLOTS:
         QCOMPARE(window_->comparePage()->pickerA()->currentPath(), toQString(library() / kDemo));
         QTRY_COMPARE(window_->comparePage()->pickerB()->currentPath(), toQString(out));
         window_->showPlace(Place::Quantize);
+    }
+
+    // User trial: at 1152x720 Start and Cancel sit inside the window (they were below the fold),
+    // the memory chart's legend shows each entry whole ("Process peak 4'"), and the per-layer
+    // table's columns are not cut ("Tin" for Time). Before any job the peak says nothing was
+    // measured ("–", not "0 B").
+    void fitsA1152x720Window() {
+        {
+            MemoryChart fresh;
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Process peak –"));
+            fresh.reset(memorySeriesName(true), true);
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Card peak –"));
+        }
+        QuantizePage& p = page();
+        const QSize before = window_->size();
+        window_->resize(1152, 720);
+        window_->showPlace(Place::Quantize);
+        QCoreApplication::processEvents();
+        for (const char* name : {"quantizeStart", "quantizeCancel"}) {
+            auto* button = p.findChild<QPushButton*>(QLatin1String(name));
+            QVERIFY(button);
+            const QRect inWindow(button->mapTo(window_.get(), QPoint(0, 0)), button->size());
+            QTRY_VERIFY2(window_->rect().contains(inWindow) && button->visibleRegion().boundingRect().size() == button->size(),
+                         qPrintable(QStringLiteral("%1 at %2,%3 in %4x%5").arg(QLatin1String(name)).arg(inWindow.x()).arg(inWindow.y())
+                                        .arg(window_->width()).arg(window_->height())));
+        }
+        QCustomPlot* plot = p.memoryChart()->plot();
+        plot->replot();
+        for (int i = 0; i < plot->legend->itemCount(); ++i) {
+            QCPAbstractLegendItem* item = plot->legend->item(i);
+            if (!item) continue;   // an empty cell of a wrapped legend
+            const QString text = qobject_cast<QCPPlottableLegendItem*>(item)->plottable()->name();
+            QVERIFY2(item->outerRect().width() >= item->minimumOuterSizeHint().width() && item->outerRect().right() <= plot->width(),
+                     qPrintable(QStringLiteral("%1: %2 px of %3").arg(text).arg(item->outerRect().width()).arg(item->minimumOuterSizeHint().width())));
+        }
+        auto* layers = p.findChild<QTableWidget*>(QStringLiteral("quantizeLayers"));
+        QVERIFY(layers && layers->rowCount() > 0);   // the earlier job's layers
+        QCOMPARE(layers->horizontalScrollBar()->maximum(), 0);
+        for (int c = 0; c < layers->columnCount(); ++c) {
+            const int width = layers->columnWidth(c);
+            const QString header = layers->horizontalHeaderItem(c)->text();
+            QVERIFY2(layers->horizontalHeader()->fontMetrics().horizontalAdvance(header) + 8 <= width, qPrintable(header));
+            for (int r = 0; r < layers->rowCount(); ++r)
+                if (QTableWidgetItem* item = layers->item(r, c))
+                    QVERIFY2(layers->fontMetrics().horizontalAdvance(item->text()) + 8 <= width, qPrintable(item->text()));
+        }
+        window_->resize(before);
     }
 
     void cancelsAnAwqJobAndResumesIt() {
