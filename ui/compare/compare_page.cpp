@@ -108,6 +108,8 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(foldRow);
     layout->addWidget(setup_);
+    // Outside the fold: what an endpoint cannot measure stays said once loading folds the setup.
+    layout->addWidget(endpointNote_);
     layout->addWidget(tabs_, 1);
     layout->addWidget(speedNote_);
     layout->addWidget(status_);
@@ -522,8 +524,7 @@ QWidget* ComparePage::buildModelsBar() {
     endpointNote_->setObjectName(QStringLiteral("compareEndpointNote"));
     endpointNote_->setWordWrap(true);
     endpointNote_->setStyleSheet(QStringLiteral("QLabel { color: #a84b00; }"));
-    endpointNote_->hide();
-    grid->addWidget(endpointNote_, 5, 0, 1, 4);
+    endpointNote_->hide();   // placed under the foldable setup (see the constructor)
 
     load_ = new QPushButton(icon(QStringLiteral("compare")), tr("Load both"));
     load_->setObjectName(QStringLiteral("compareLoad"));

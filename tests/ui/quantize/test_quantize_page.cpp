@@ -371,6 +371,20 @@ private Q_SLOTS:
         QVERIFY(p.resumeButton()->isVisible());
         QVERIFY(!p.startButton()->isEnabled());
         QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
+        {   // User trial: at 1152x720 the banner was cut mid-sentence (and below the fold).
+            const QSize before = window_->size();
+            window_->resize(1152, 720);
+            auto* banner = p.findChild<QFrame*>(QStringLiteral("resumeBanner"));
+            QVERIFY(banner);
+            auto* text = banner->findChild<QLabel*>();
+            QVERIFY(text && !text->text().isEmpty());
+            QTRY_VERIFY2(text->height() >= text->heightForWidth(text->width()),
+                         qPrintable(QStringLiteral("%1 px for %2").arg(text->height()).arg(text->heightForWidth(text->width()))));
+            const QRect inWindow(banner->mapTo(window_.get(), QPoint(0, 0)), banner->size());
+            QVERIFY(window_->rect().contains(inWindow));
+            QCOMPARE(banner->visibleRegion().boundingRect().size(), banner->size());
+            window_->resize(before);
+        }
 
         // The pre-flight checks what Resume would run (the job's own resume check): with other
         // settings it names them by their flags, and Resume waits until they match again (the
