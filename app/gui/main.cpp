@@ -30,15 +30,19 @@ struct CommandLine {
     const QCommandLineOption page{QStringLiteral("page"),
                                   QStringLiteral("With --screenshot: the page to render: models (default), quantize (runs a short AWQ job "
                                                  "of the selected model into a scratch folder) or compare (loads it and its AWQ version "
-                                                 "and runs the battery)."),
+                                                 "and runs the battery), deploy or reports."),
                                   QStringLiteral("PAGE"), QStringLiteral("models")};
+    const QCommandLineOption screenshotSize{QStringLiteral("screenshot-size"),
+                                            QStringLiteral("With --screenshot: the window's size, WIDTHxHEIGHT (default 1280x800), "
+                                                           "e.g. 1152x720 to check a small screen."),
+                                            QStringLiteral("WxH"), QStringLiteral("1280x800")};
     const QCommandLineOption verbose{QStringLiteral("verbose"), QStringLiteral("Log debug messages too.")};
 
     CommandLine() {
         parser.setApplicationDescription(QStringLiteral("AWQ Workbench: browse, quantize, compare and deploy local LLMs."));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({library, warmPool, settingsFile, screenshot, select, page, verbose});
+        parser.addOptions({library, warmPool, settingsFile, screenshot, select, page, screenshotSize, verbose});
     }
 };
 
@@ -50,6 +54,16 @@ void nameTheApplication() {
 
 // Whether Qt can open a window here: a display server, or a platform chosen explicitly
 // (QT_QPA_PLATFORM=offscreen, as the tests and screenshots use).
+// "1152x720" -> QSize; an invalid size for anything else (or a window too small to lay out).
+QSize parseSize(const QString& text) {
+    const QStringList parts = text.trimmed().toLower().split(QLatin1Char('x'));
+    if (parts.size() != 2) return {};
+    bool okW = false, okH = false;
+    const QSize size(parts[0].toInt(&okW), parts[1].toInt(&okH));
+    if (!okW || !okH || size.width() < 320 || size.height() < 240 || size.width() > 8192 || size.height() > 8192) return {};
+    return size;
+}
+
 bool displayAvailable() {
     for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
         if (const char* v = std::getenv(name); v && *v) return true;
@@ -65,6 +79,11 @@ int main(int argc, char** argv) {
         nameTheApplication();
         CommandLine early;
         early.parser.process(headless);  // exits for --help, --version and unknown options
+        if (early.parser.isSet(early.screenshotSize) && !parseSize(early.parser.value(early.screenshotSize)).isValid()) {
+            std::fprintf(stderr, "awqbench: --screenshot-size wants WIDTHxHEIGHT (320x240 to 8192x8192), e.g. 1152x720; got \"%s\"\n",
+                         qPrintable(early.parser.value(early.screenshotSize)));
+            return 2;
+        }
     }
     if (!displayAvailable()) {
         std::fprintf(stderr,
@@ -101,6 +120,7 @@ int main(int argc, char** argv) {
         awq::ui::MainWindow window(options);
         awq::ui::ScreenshotRequest request{parser.value(cl.screenshot), parser.value(cl.select)};
         request.page = parser.value(cl.page);
+        request.size = parseSize(parser.value(cl.screenshotSize));   // checked above
         request.scratchDir = scratch.path();
         if (request.page != QLatin1String("models")) request.timeoutMs = 600000;   // they run a job first
         return awq::ui::renderScreenshot(window, request);

@@ -108,6 +108,8 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(foldRow);
     layout->addWidget(setup_);
+    // Outside the fold: what an endpoint cannot measure stays said once loading folds the setup.
+    layout->addWidget(endpointNote_);
     layout->addWidget(tabs_, 1);
     layout->addWidget(speedNote_);
     layout->addWidget(status_);
@@ -145,6 +147,9 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         Q_EMIT modelsLoadedChanged(ok);
         const QString pending = std::exchange(pendingChat_, QString());
         if (!ok) return;
+        // Loaded: models and settings fold to their one-line summary (as the README promises), so
+        // that the message box and Send stay above the fold at 1152x720; the arrow unfolds them.
+        setSetupExpanded(false);
         restoreConversationIntoModels();
         // Typing goes to the chat, not to the setting that took the focus from the disabled button.
         if (tabs_->currentWidget() == chat_) chat_->promptEdit()->setFocus(Qt::OtherFocusReason);
@@ -519,8 +524,7 @@ QWidget* ComparePage::buildModelsBar() {
     endpointNote_->setObjectName(QStringLiteral("compareEndpointNote"));
     endpointNote_->setWordWrap(true);
     endpointNote_->setStyleSheet(QStringLiteral("QLabel { color: #a84b00; }"));
-    endpointNote_->hide();
-    grid->addWidget(endpointNote_, 5, 0, 1, 4);
+    endpointNote_->hide();   // placed under the foldable setup (see the constructor)
 
     load_ = new QPushButton(icon(QStringLiteral("compare")), tr("Load both"));
     load_->setObjectName(QStringLiteral("compareLoad"));
@@ -724,6 +728,9 @@ void ComparePage::restoreConversationIntoModels() {
 
 void ComparePage::setModels(const QString& a, const QString& b) {
     restoreModels(a, b);
+    // A pair chosen from elsewhere (Compare with…, Swap) that is not the loaded one: the models bar
+    // unfolds, with its warning, Swap and "Load both" (loading folds it to one line).
+    if (!modelsLoaded()) setSetupExpanded(true);
     notePairChosen();
 }
 

@@ -229,9 +229,21 @@ void DeployPage::buildUi() {
     historyTable_->setSelectionMode(QAbstractItemView::NoSelection);
     historyLayout->addWidget(historyTable_);
     splitter->addWidget(historyBox);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    splitter->setStretchFactor(2, 1);
+    // Each table keeps two rows in view, and the first layout shares the height 40/35/25 (by the
+    // stretch factors alone the pool took it all: targets showed 1.5 rows even at 1920x1080).
+    auto rowsHigh = [](QTableWidget* t, int rows) {
+        t->setMinimumHeight(t->horizontalHeader()->sizeHint().height() + rows * t->verticalHeader()->defaultSectionSize() +
+                            2 * t->frameWidth());
+    };
+    rowsHigh(poolTable_, 2);   // two each: three pushed the page below the fold at 1152x720
+    rowsHigh(targetTable_, 2);
+    rowsHigh(historyTable_, 2);
+    historyLayout->setStretch(0, 1);
+    splitter->setChildrenCollapsible(false);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(2, 2);
+    splitter->setSizes({400, 350, 250});   // relative: scaled to the splitter's height
 }
 
 void DeployPage::setWarmPool(const QString& folder) {

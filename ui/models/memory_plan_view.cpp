@@ -117,7 +117,7 @@ MemoryPlanView::MemoryPlanView(QWidget* parent) : QWidget(parent) {
 
     chart_ = new QCustomPlot;
     chart_->setObjectName(QStringLiteral("planChart"));
-    chart_->setMinimumHeight(135);
+    chart_->setMinimumHeight(130);   // with the legend whole; with the catalog's rows the Models page fits 1152x720
     chart_->setMaximumHeight(180);
     chart_->yAxis->setTicks(false);
     chart_->yAxis->setTickLabels(false);

@@ -13,6 +13,7 @@
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QScrollBar>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -97,14 +98,25 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     table_->horizontalHeader()->setHighlightSections(false);
     applySoftSelection(table_);
     table_->setColumnWidth(CatalogTableModel::Name, 230);
-    table_->setColumnWidth(CatalogTableModel::Origin, 112);
+    table_->setColumnWidth(CatalogTableModel::Origin, 100);
     table_->setColumnWidth(CatalogTableModel::Format, 100);
     table_->setColumnWidth(CatalogTableModel::Architecture, 90);
     table_->setColumnWidth(CatalogTableModel::Parameters, 80);
     table_->setColumnWidth(CatalogTableModel::Quantization, 130);
-    table_->setColumnWidth(CatalogTableModel::SizeOnDisk, 90);
+    table_->setColumnWidth(CatalogTableModel::SizeOnDisk, 84);
     table_->setColumnWidth(CatalogTableModel::Layers, 55);
     table_->setColumnWidth(CatalogTableModel::Context, 75);
+    table_->setColumnWidth(CatalogTableModel::Status, 90);
+    // The name takes what the other columns leave (elided, full in its tooltip), so that Status
+    // is not cut at the right edge of a 1152-wide window; the fixed widths used to add up to more.
+    table_->horizontalHeader()->setStretchLastSection(false);
+    table_->horizontalHeader()->setSectionResizeMode(CatalogTableModel::Name, QHeaderView::Stretch);
+    // At least three whole models in view, whatever the detail pane asks for (two and a half at
+    // 1152x720 before); more would push the memory plan's legend below the fold there. A taller
+    // window gives the catalog half of the extra height. No room for a horizontal
+    // scroll bar: the stretching name column leaves none above ~800 px of table width.
+    table_->setMinimumHeight(table_->horizontalHeader()->sizeHint().height() + 3 * table_->verticalHeader()->defaultSectionSize() +
+                             2 * table_->frameWidth());
 
     emptyHint_ = new QLabel;
     emptyHint_->setObjectName(QStringLiteral("emptyHint"));
@@ -127,9 +139,9 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     split->setChildrenCollapsible(false);
     split->addWidget(top);
     split->addWidget(detail_);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
-    split->setSizes({268, 432});
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setSizes({320, 380});
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);

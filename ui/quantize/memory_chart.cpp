@@ -3,6 +3,7 @@
 #include "ui/util/catalog_text.h"
 #include "ui/util/qcustomplot_include.h"
 
+#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -89,8 +90,56 @@ void MemoryChart::notePeak(std::uint64_t peakBytes) {
     rescale();
 }
 
+void MemoryChart::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitLegend();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+namespace {
+// The legend's entries in order; a wrapped legend's grid has empty cells (null), skipped here.
+QList<QCPAbstractLegendItem*> legendItems(const QCPLegend* legend) {
+    QList<QCPAbstractLegendItem*> items;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem* item = legend->item(i)) items << item;
+    return items;
+}
+}  // namespace
+
+int MemoryChart::legendColumns() const {
+    const int count = int(legendItems(plot_->legend).size());
+    const int wrap = plot_->legend->wrap();
+    return wrap > 0 ? std::min(wrap, count) : count;
+}
+
+void MemoryChart::fitLegend() {
+    QCPLegend* legend = plot_->legend;
+    const QList<QCPAbstractLegendItem*> items = legendItems(legend);
+    const int count = int(items.size());
+    if (count == 0) return;
+    QList<int> widths;
+    for (QCPAbstractLegendItem* item : items) widths << item->minimumOuterSizeHint().width();
+    // The legend row's margins (4 + 4) and the legend's own; columns are as wide as their widest entry.
+    const int available = plot_->width() - 8 - legend->margins().left() - legend->margins().right();
+    int columns = count;
+    for (; columns > 1; --columns) {
+        int needed = (columns - 1) * legend->columnSpacing();
+        for (int c = 0; c < columns; ++c) {
+            int widest = 0;
+            for (int i = c; i < count; i += columns) widest = std::max(widest, widths[i]);
+            needed += widest;
+        }
+        if (needed <= available) break;
+    }
+    if (legend->wrap() == columns) return;
+    legend->setWrap(columns);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);   // rearranges the entries into the new rows
+}
+
 void MemoryChart::rescale() {
-    peakGraph_->setName((cuda_ ? tr("Card peak %1") : tr("Process peak %1")).arg(formatMemory(peak_)));
+    // Nothing measured yet: a dash, not "0 B" (which reads as a measurement).
+    const QString peakText = peak_ > 0 ? formatMemory(peak_) : QStringLiteral("–");
+    peakGraph_->setName((cuda_ ? tr("Card peak %1") : tr("Process peak %1")).arg(peakText));
     if (total_ > 0) {
         totalLegend_->setName((cuda_ ? tr("Card total %1") : tr("Host RAM %1")).arg(formatGiB(total_)));
         totalLine_->point1->setCoords(0, static_cast<double>(total_) / kGiB);
@@ -104,6 +153,7 @@ void MemoryChart::rescale() {
     const double top = total > 0 && peak > 0.25 * total ? total * 1.05 : std::max(peak * 1.3, 0.01);
     plot_->yAxis->setRange(0, top);
     plot_->xAxis->setRange(0, std::max(lastSeconds_, 1.0));
+    fitLegend();   // the names carry values, so their widths change with the samples
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -29,9 +29,15 @@ public:
     std::uint64_t peakBytes() const { return peak_; }
     std::uint64_t totalBytes() const { return total_; }
     QCustomPlot* plot() const { return plot_; }
+    // Entries per legend row: all in one row when they fit the chart's width, else fewer (wrapped).
+    int legendColumns() const;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rescale();
+    void fitLegend();   // wraps the legend so that no entry's text is clipped at the chart's width
 
     QCustomPlot* plot_ = nullptr;
     QCPGraph* current_ = nullptr;

@@ -33,6 +33,8 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -40,6 +42,8 @@
 #include <QTime>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
@@ -250,10 +254,25 @@ void QuantizePage::buildForm(QWidget* left) {
     buttons->addWidget(cancel_);
     buttons->addWidget(start_);
 
+    // The form and the pre-flight scroll on their own; the resume banner and Start / Cancel stay
+    // under them, in view on a 1152x720 window (they used to sit below the page's fold).
+    auto* settings = new QWidget;
+    auto* settingsLayout = new QVBoxLayout(settings);
+    settingsLayout->setContentsMargins(0, 0, 0, 0);
+    settingsLayout->addWidget(job);
+    settingsLayout->addWidget(preflight_, 1);
+    auto* settingsScroll = new QScrollArea;
+    settingsScroll->setObjectName(QStringLiteral("quantizeSettingsScroll"));
+    settingsScroll->setWidget(settings);
+    settingsScroll->setWidgetResizable(true);
+    settingsScroll->setFrameShape(QFrame::NoFrame);
+    settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // As wide as the form needs, so that only the height scrolls.
+    settingsScroll->setMinimumWidth(settings->minimumSizeHint().width() + settingsScroll->verticalScrollBar()->sizeHint().width());
+
     auto* layout = new QVBoxLayout(left);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(job);
-    layout->addWidget(preflight_, 1);
+    layout->addWidget(settingsScroll, 1);
     layout->addWidget(resumeBanner_);
     layout->addLayout(buttons);
 
@@ -319,9 +338,28 @@ void QuantizePage::buildRunPanel(QWidget* right) {
     layers_->verticalHeader()->hide();
     layers_->verticalHeader()->setDefaultSectionSize(layers_->fontMetrics().height() + 6);
     layers_->horizontalHeader()->setStretchLastSection(true);
-    layers_->setColumnWidth(LayerCol, 52);
-    layers_->setColumnWidth(StageCol, 88);
-    layers_->setColumnWidth(ErrorCol, 84);
+    // Columns as wide as their header and widest value (the time stretches), and the table never
+    // narrower than that, so that "Time" and an MSE's digits are not cut at 1152x720.
+    {
+        const QFontMetrics fm = layers_->fontMetrics();
+        const QFontMetrics header = layers_->horizontalHeader()->fontMetrics();
+        const int pad = 18;
+        auto widthOf = [&](const QString& title, const QStringList& values) {
+            int w = header.horizontalAdvance(title) + pad;
+            for (const QString& v : values) w = std::max(w, fm.horizontalAdvance(v) + pad);
+            return w;
+        };
+        const int layer = widthOf(tr("Layer"), {QStringLiteral("888")});
+        const int stage = widthOf(tr("Stage"), {tr("done earlier"), tr("waiting"), tr("searching")});
+        const int error = widthOf(tr("Output MSE"), {QStringLiteral("0.0000e-00")});
+        const int time = widthOf(tr("Time"), {QStringLiteral("88.88 s")});
+        layers_->setColumnWidth(LayerCol, layer);
+        layers_->setColumnWidth(StageCol, stage);
+        layers_->setColumnWidth(ErrorCol, error);
+        layers_->setColumnWidth(TimeCol, time);   // the stretched last column grows from this, never shrinks below
+        layers_->setMinimumWidth(layer + stage + error + time + 2 * layers_->frameWidth() +
+                                 layers_->verticalScrollBar()->sizeHint().width());
+    }
     layers_->setSelectionBehavior(QAbstractItemView::SelectRows);
     layers_->setAlternatingRowColors(true);
     applySoftSelection(layers_);

@@ -13,6 +13,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QTimer>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -129,6 +131,15 @@ ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(p
     connect(previewChoice_, &QComboBox::currentIndexChanged, this,
             [this](int index) { setPreview(index == 1 ? Preview::Markdown : Preview::Html); });
 
+    // The list follows the folder: Compare creates it with its first run and adds runs while this
+    // page stays open ("does not exist yet" used to stay until Refresh).
+    watcher_ = new QFileSystemWatcher(this);
+    refreshTimer_ = new QTimer(this);
+    refreshTimer_->setSingleShot(true);
+    refreshTimer_->setInterval(150);
+    connect(refreshTimer_, &QTimer::timeout, this, &ReportsPage::refreshRuns);
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, refreshTimer_, qOverload<>(&QTimer::start));
+
     setRunsFolder(runsFolder.isEmpty() ? appDataFolder(QStringLiteral("runs")) : runsFolder);
     updateButtons();
     browser_->setPlainText(tr("Pick a saved run on the left, or open one, to preview its report."));
@@ -143,7 +154,26 @@ void ReportsPage::setRunsFolder(const QString& folder) {
     refreshRuns();
 }
 
+void ReportsPage::watchRunsFolder() {
+    if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
+    // A missing folder is watched through its nearest existing ancestor, which changes when the
+    // folder (or a folder on the way to it) is created.
+    QString dir = runsFolder_;
+    while (!dir.isEmpty() && !QFileInfo(dir).isDir()) {
+        const QString up = QFileInfo(dir).path();
+        if (up == dir) return;
+        dir = up;
+    }
+    if (!dir.isEmpty()) watcher_->addPath(dir);
+}
+
+void ReportsPage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    refreshRuns();   // a watcher can miss changes (network folders, too many watches)
+}
+
 void ReportsPage::refreshRuns() {
+    watchRunsFolder();
     const QSignalBlocker block(runs_);
     runs_->clear();
     const QDir dir(runsFolder_);

@@ -12,6 +12,8 @@
 #include <optional>
 
 class QComboBox;
+class QFileSystemWatcher;
+class QTimer;
 class QLabel;
 class QListWidget;
 class QPushButton;
@@ -62,7 +64,12 @@ private:
     void showPreview();
     void showMessage(const QString& text, bool error);
     void updateButtons();
+    void watchRunsFolder();   // the folder, or while it is missing its nearest existing ancestor
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
+private:
     QString runsFolder_;
     QString currentFile_;
     std::optional<RunDocument> run_;
@@ -73,6 +80,8 @@ private:
     QTextBrowser* browser_ = nullptr;
     QComboBox* previewChoice_ = nullptr;
     QLabel* message_ = nullptr;
+    QFileSystemWatcher* watcher_ = nullptr;
+    QTimer* refreshTimer_ = nullptr;   // coalesces a burst of folder changes into one refresh
     std::map<report::ReportFormat, QPushButton*> exportButtons_;
 };
 

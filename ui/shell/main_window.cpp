@@ -121,7 +121,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
         spdlog::error("Warm pool not moved into {}: {}", deployFile_.toStdString(), e.what());
     }
     warmPool_ = options_.warmPoolOverride ? QDir::cleanPath(*options_.warmPoolOverride) : savedWarmPool();
-    if (options_.warmPoolOverride) overridden_ = poolOverridden_ = true;
+    if (options_.warmPoolOverride) poolOverridden_ = true;
     if (options_.libraryOverride) {
         overridden_ = true;
         sessionFolders_ = normalizedFolders(*options_.libraryOverride);
@@ -367,7 +367,7 @@ void MainWindow::updateQuantizeOutputFolder() {
 
 void MainWindow::updateLibraryLabel() {
     QString text = countNoun(sessionFolders_.size(), tr("library folder"), tr("library folders"));
-    if (overridden_) text += tr(" (command line, this run)");
+    if (overridden_ || poolOverridden_) text += tr(" (command line, this run)");
     text += warmPool_.isEmpty() ? tr(" · no warm pool") : tr(" · warm pool");
     libraryLabel_->setText(text);
     QStringList tip = sessionFolders_;
@@ -415,14 +415,23 @@ bool MainWindow::handleDrop(const QMimeData* mime) {
 }
 
 void MainWindow::applySettings(const QStringList& folders, const QString& warmPool) {
+    // Compared before saving: a command-line override survives an OK that left its setting alone
+    // (the dialog shows the saved settings, not the session's; --help says the override is not saved).
+    const bool libraryChanged = normalizedFolders(folders) != normalizedFolders(settings_->libraryFolders());
+    const bool poolChanged = QDir::cleanPath(warmPool.trimmed()) != QDir::cleanPath(savedWarmPool());
     settings_->setLibraryFolders(folders);
     settings_->sync();
-    saveWarmPool(warmPool);
-    poolOverridden_ = false;
-    if (overridden_) spdlog::info("Settings applied: the saved library replaces the command line's for the rest of this run");
-    overridden_ = false;
-    sessionFolders_ = settings_->libraryFolders();
-    warmPool_ = savedWarmPool();
+    if (poolChanged) saveWarmPool(warmPool);
+    if (!overridden_ || libraryChanged) {
+        if (overridden_) spdlog::info("Settings applied: the saved library replaces the command line's for the rest of this run");
+        overridden_ = false;
+        sessionFolders_ = settings_->libraryFolders();
+    }
+    if (!poolOverridden_ || poolChanged) {
+        if (poolOverridden_) spdlog::info("Settings applied: the saved warm pool replaces the command line's for the rest of this run");
+        poolOverridden_ = false;
+        warmPool_ = savedWarmPool();
+    }
     pushRootsToModels();
     models_->rescan();   // the user stays on the page they were on
 }
@@ -466,9 +475,21 @@ void MainWindow::saveWarmPool(const QString& folder) {
 
 void MainWindow::openSettings() {
     SettingsDialog dialog(this);
-    dialog.setLibraryFolders(overridden_ ? sessionFolders_ : settings_->libraryFolders());
-    dialog.setWarmPool(warmPool_);
+    // The saved settings, never the session's command-line folders: OK saves what the dialog shows.
+    dialog.setLibraryFolders(settings_->libraryFolders());
+    dialog.setWarmPool(savedWarmPool());
+    dialog.setSessionNote(sessionOverrideNote());
     if (dialog.exec() == QDialog::Accepted) applySettings(dialog.libraryFolders(), dialog.warmPool());
+}
+
+QString MainWindow::sessionOverrideNote() const {
+    QStringList parts;
+    if (overridden_) parts << tr("library %1 (--library)").arg(sessionFolders_.join(QStringLiteral(", ")));
+    if (poolOverridden_) parts << tr("warm pool %1 (--warm-pool)").arg(warmPool_);
+    if (parts.isEmpty()) return {};
+    return tr("This run uses the command line's %1, which is not saved. Below are the saved settings; "
+              "a setting you change here is saved and replaces the command line's for the rest of this run.")
+        .arg(parts.join(tr(" and ")));
 }
 
 void MainWindow::addFolderInteractive() {

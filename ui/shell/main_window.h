@@ -65,13 +65,16 @@ public:
     QStringList libraryFolders() const { return sessionFolders_; }
     QString warmPool() const { return warmPool_; }
     bool libraryOverridden() const { return overridden_; }
+    bool warmPoolOverridden() const { return poolOverridden_; }
 
     // Adds folders / .gguf files to the library (saved, and to this session) and rescans.
     // Returns the paths that were new.
     QStringList addLibraryPaths(const QStringList& paths);
     // The drop handler: accepts local folders and .gguf files. Returns whether anything was added.
     bool handleDrop(const QMimeData* mime);
-    // What the Settings dialog applies: saves, ends a --library override, rescans.
+    // What the Settings dialog applies: saves the folders and the pool as the saved settings and
+    // rescans. A --library / --warm-pool override holds for the run unless its saved value changed
+    // (then the session switches to the newly saved one).
     void applySettings(const QStringList& folders, const QString& warmPool);
     // Saves another warm-pool folder (the Deploy page's "Change…") and rescans, staying on the page.
     void setWarmPool(const QString& folder);
@@ -100,6 +103,7 @@ private:
     // Saves and adds folders to this session's library without rescanning; returns the new ones.
     QStringList rememberLibraryFolders(const QStringList& paths);
     void updateLibraryLabel();
+    QString sessionOverrideNote() const;   // for the Settings dialog: what the command line set for this run
     void showAbout();
 
     MainWindowOptions options_;
@@ -108,8 +112,8 @@ private:
     QStringList sessionFolders_;
     QString warmPool_;
     QString deployFile_;
-    bool poolOverridden_ = false;   // --warm-pool, until the user picks a pool   // deploy.json: the warm-pool folder, the targets
-    bool overridden_ = false;
+    bool poolOverridden_ = false;   // --warm-pool, until the user picks a pool
+    bool overridden_ = false;       // --library, until the user changes the saved library
     bool defaultDockSizes_ = false;
 
     QListWidget* sidebar_ = nullptr;

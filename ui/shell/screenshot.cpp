@@ -82,6 +82,9 @@ int renderScreenshot(MainWindow& window, const ScreenshotRequest& request) {
         if (!ok) return 1;
     }
 #endif
+    // Pages that need no job: shown as they are after the scan (layout checks at other sizes).
+    if (request.page == QLatin1String("deploy")) window.showPlace(Place::Deploy);
+    if (request.page == QLatin1String("reports")) window.showPlace(Place::Reports);
     settle(300);
 
     const QPixmap shot = window.grab();

@@ -11,9 +11,9 @@ class MainWindow;
 struct ScreenshotRequest {
     QString file;
     QString selectModel;         // empty: the first model
-    QString page = QStringLiteral("models");   // "models", "quantize" (runs a short AWQ job) or "compare" (runs the battery)
+    QString page = QStringLiteral("models");   // "models", "quantize" (runs a short AWQ job), "compare" (runs the battery), "deploy", "reports"
     QString scratchDir;          // where "quantize" / "compare" write (the new model, the run document)
-    QSize size{1280, 800};
+    QSize size{1280, 800};       // the window's size (--screenshot-size)
     int timeoutMs = 60000;
 };
 

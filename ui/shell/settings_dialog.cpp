@@ -67,7 +67,14 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
 
     auto* box = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
 
+    sessionNote_ = new QLabel;
+    sessionNote_->setObjectName(QStringLiteral("sessionNote"));
+    sessionNote_->setWordWrap(true);
+    sessionNote_->setTextFormat(Qt::PlainText);
+    sessionNote_->hide();
+
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(sessionNote_);
     layout->addWidget(libraryBox, 1);
     layout->addWidget(poolBox);
     layout->addWidget(box);
@@ -98,6 +105,13 @@ QStringList SettingsDialog::libraryFolders() const {
 void SettingsDialog::setWarmPool(const QString& folder) { warmPool_->setText(folder); }
 
 QString SettingsDialog::warmPool() const { return warmPool_->text().trimmed(); }
+
+void SettingsDialog::setSessionNote(const QString& text) {
+    sessionNote_->setText(text);
+    sessionNote_->setVisible(!text.isEmpty());
+}
+
+QString SettingsDialog::sessionNote() const { return sessionNote_->text(); }
 
 void SettingsDialog::addFolder(const QString& folder) {
     const QString clean = QDir::cleanPath(folder);

@@ -4,6 +4,7 @@
 #include <QDialog>
 #include <QStringList>
 
+class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
@@ -19,6 +20,10 @@ public:
     QStringList libraryFolders() const;
     void setWarmPool(const QString& folder);
     QString warmPool() const;
+    // A note above the settings (empty: hidden), e.g. that this run uses --library folders that the
+    // dialog does not show because they are not saved.
+    void setSessionNote(const QString& text);
+    QString sessionNote() const;
 
     // Adds a folder to the list (as the "Add…" button does after its file dialog).
     void addFolder(const QString& folder);
@@ -36,6 +41,7 @@ private:
     QPushButton* up_ = nullptr;
     QPushButton* down_ = nullptr;
     QLineEdit* warmPool_ = nullptr;
+    QLabel* sessionNote_ = nullptr;
 };
 
 }  // namespace awq::ui

@@ -178,6 +178,11 @@ private Q_SLOTS:
         QVERIFY2(p.modelStatus(0)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(0)->text()));
         QVERIFY2(p.modelStatus(1)->text().startsWith(QLatin1String("Loaded")), qPrintable(p.modelStatus(1)->text()));
         QVERIFY(p.battery()->runButton()->isEnabled());
+        // User trial: loaded, models and settings fold to one line (they stayed open, pushing the
+        // message box and Send below the fold at 1152x720); the summary names the pair.
+        QVERIFY(!p.setupExpanded());
+        const QString summary = p.findChild<QLabel*>(QStringLiteral("compareSetupSummary"))->text();
+        QVERIFY2(summary.endsWith(QStringLiteral(" · loaded")), qPrintable(summary));
         // Typing after the load goes to the chat prompt, not into "Max new tokens".
         QCOMPARE(window_->focusWidget(), p.chat()->promptEdit());
         QTest::keyClicks(window_->focusWidget(), QStringLiteral("42"));

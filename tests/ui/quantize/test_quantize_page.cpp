@@ -40,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QtTest>
 
 #include <fstream>
@@ -298,6 +299,53 @@ private Q_SLOTS:
         window_->showPlace(Place::Quantize);
     }
 
+    // User trial: at 1152x720 Start and Cancel sit inside the window (they were below the fold),
+    // the memory chart's legend shows each entry whole ("Process peak 4'"), and the per-layer
+    // table's columns are not cut ("Tin" for Time). Before any job the peak says nothing was
+    // measured ("–", not "0 B").
+    void fitsA1152x720Window() {
+        {
+            MemoryChart fresh;
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Process peak –"));
+            fresh.reset(memorySeriesName(true), true);
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Card peak –"));
+        }
+        QuantizePage& p = page();
+        const QSize before = window_->size();
+        window_->resize(1152, 720);
+        window_->showPlace(Place::Quantize);
+        QCoreApplication::processEvents();
+        for (const char* name : {"quantizeStart", "quantizeCancel"}) {
+            auto* button = p.findChild<QPushButton*>(QLatin1String(name));
+            QVERIFY(button);
+            const QRect inWindow(button->mapTo(window_.get(), QPoint(0, 0)), button->size());
+            QTRY_VERIFY2(window_->rect().contains(inWindow) && button->visibleRegion().boundingRect().size() == button->size(),
+                         qPrintable(QStringLiteral("%1 at %2,%3 in %4x%5").arg(QLatin1String(name)).arg(inWindow.x()).arg(inWindow.y())
+                                        .arg(window_->width()).arg(window_->height())));
+        }
+        QCustomPlot* plot = p.memoryChart()->plot();
+        plot->replot();
+        for (int i = 0; i < plot->legend->itemCount(); ++i) {
+            QCPAbstractLegendItem* item = plot->legend->item(i);
+            if (!item) continue;   // an empty cell of a wrapped legend
+            const QString text = qobject_cast<QCPPlottableLegendItem*>(item)->plottable()->name();
+            QVERIFY2(item->outerRect().width() >= item->minimumOuterSizeHint().width() && item->outerRect().right() <= plot->width(),
+                     qPrintable(QStringLiteral("%1: %2 px of %3").arg(text).arg(item->outerRect().width()).arg(item->minimumOuterSizeHint().width())));
+        }
+        auto* layers = p.findChild<QTableWidget*>(QStringLiteral("quantizeLayers"));
+        QVERIFY(layers && layers->rowCount() > 0);   // the earlier job's layers
+        QCOMPARE(layers->horizontalScrollBar()->maximum(), 0);
+        for (int c = 0; c < layers->columnCount(); ++c) {
+            const int width = layers->columnWidth(c);
+            const QString header = layers->horizontalHeaderItem(c)->text();
+            QVERIFY2(layers->horizontalHeader()->fontMetrics().horizontalAdvance(header) + 8 <= width, qPrintable(header));
+            for (int r = 0; r < layers->rowCount(); ++r)
+                if (QTableWidgetItem* item = layers->item(r, c))
+                    QVERIFY2(layers->fontMetrics().horizontalAdvance(item->text()) + 8 <= width, qPrintable(item->text()));
+        }
+        window_->resize(before);
+    }
+
     void cancelsAnAwqJobAndResumesIt() {
         QuantizePage& p = page();
         configureJob(p, QStringLiteral("AWQ"), 8, 128);
@@ -323,6 +371,20 @@ private Q_SLOTS:
         QVERIFY(p.resumeButton()->isVisible());
         QVERIFY(!p.startButton()->isEnabled());
         QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
+        {   // User trial: at 1152x720 the banner was cut mid-sentence (and below the fold).
+            const QSize before = window_->size();
+            window_->resize(1152, 720);
+            auto* banner = p.findChild<QFrame*>(QStringLiteral("resumeBanner"));
+            QVERIFY(banner);
+            auto* text = banner->findChild<QLabel*>();
+            QVERIFY(text && !text->text().isEmpty());
+            QTRY_VERIFY2(text->height() >= text->heightForWidth(text->width()),
+                         qPrintable(QStringLiteral("%1 px for %2").arg(text->height()).arg(text->heightForWidth(text->width()))));
+            const QRect inWindow(banner->mapTo(window_.get(), QPoint(0, 0)), banner->size());
+            QVERIFY(window_->rect().contains(inWindow));
+            QCOMPARE(banner->visibleRegion().boundingRect().size(), banner->size());
+            window_->resize(before);
+        }
 
         // The pre-flight checks what Resume would run (the job's own resume check): with other
         // settings it names them by their flags, and Resume waits until they match again (the

@@ -220,6 +220,21 @@ private Q_SLOTS:
         QVERIFY(!page.openRun({}));
     }
 
+    // User trial: the page kept "does not exist yet" after the runs folder was created (until
+    // Refresh). It follows the folder: created, then a run written into it.
+    void listFollowsTheFolder() {
+        QTemporaryDir tmp;
+        const QString runs = tmp.filePath("later/runs");   // neither folder exists yet
+        ReportsPage page(runs);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(page.runList()->item(0)->text().contains("does not exist"));
+        QVERIFY(QDir().mkpath(runs));
+        QTRY_VERIFY_WITH_TIMEOUT(page.runList()->item(0)->text().contains("No saved runs"), 5000);
+        QVERIFY(QFile::copy(samplePath(), QDir(runs).filePath("compare-7m-vs-awq.json")));
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page.runList(), "compare-7m-vs-awq") >= 0, 5000);
+    }
+
     void chartImagesAreDrawn() {
         const auto doc = loadRunDocument(samplePath().toStdString());
         const QImage chart = renderReportChart(doc, report::ChartKind::SweepThroughput, 600);

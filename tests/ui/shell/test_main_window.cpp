@@ -27,6 +27,7 @@
 #include "ui/quantize/quantize_page.h"
 #endif
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDropEvent>
@@ -38,7 +39,10 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTabWidget>
+#include <QHeaderView>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -47,6 +51,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -567,6 +572,122 @@ private Q_SLOTS:
         QVERIFY2(test::unnamedInputs(settings).isEmpty(), qPrintable(test::unnamedInputs(settings).join(QStringLiteral(", "))));
         TargetDialog target;
         QVERIFY2(test::unnamedInputs(target).isEmpty(), qPrintable(test::unnamedInputs(target).join(QStringLiteral(", "))));
+    }
+
+    // User trial fault 1: `--library A --library B` (and --warm-pool) hold for one run and are not
+    // saved; Settings shows the saved settings, and OK without changes keeps both the saved
+    // settings and this run's override (it used to save A, B as the library).
+    void settingsOkKeepsCommandLineFoldersUnsaved() {
+        const QString a = QDir::cleanPath(toQString(test::modelDir("qwen2-random")));
+        const QString b = QDir::cleanPath(toQString(test::modelDir("mistral-random")));
+        const QString pool = tmp_.filePath(QStringLiteral("session-pool"));
+        QDir().mkpath(pool);
+        MainWindowOptions o = options(QStringList{a, b});
+        o.warmPoolOverride = pool;
+        MainWindow w(o);
+        const QStringList saved = w.settings().libraryFolders();   // the first start's demo library
+        QVERIFY(!saved.isEmpty());
+        QVERIFY(!saved.contains(a));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+        // Opens Settings, lets `edit` look at / change the dialog, then presses OK.
+        auto okSettings = [&](const std::function<void(SettingsDialog&)>& edit) {
+            bool seen = false;
+            QTimer::singleShot(0, &w, [&] {
+                auto* d = qobject_cast<SettingsDialog*>(QApplication::activeModalWidget());
+                if (!d) return;
+                seen = true;
+                edit(*d);
+                d->accept();
+            });
+            w.openSettings();
+            QVERIFY(seen);
+        };
+        okSettings([&](SettingsDialog& d) {
+            QCOMPARE(d.libraryFolders(), saved);
+            QCOMPARE(d.warmPool(), QString());   // none saved
+            auto* note = d.findChild<QLabel*>(QStringLiteral("sessionNote"));
+            QVERIFY(note && note->isVisibleTo(&d));
+            QVERIFY(note->text().contains(a) && note->text().contains(b) && note->text().contains(pool));
+        });
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(w.settings().libraryFolders(), saved);
+        QCOMPARE(QSettings(o.settingsFile, QSettings::IniFormat).value(QStringLiteral("library/folders")).toStringList(), saved);
+        QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), QString());
+        QCOMPARE(w.libraryFolders(), (QStringList{a, b}));   // the override holds for the run
+        QVERIFY(w.libraryOverridden());
+        QCOMPARE(w.warmPool(), pool);
+        QVERIFY(w.warmPoolOverridden());
+
+        // A changed saved library is saved and replaces the command line's for the rest of the run;
+        // the unchanged pool keeps its override.
+        okSettings([&](SettingsDialog& d) { d.setLibraryFolders({b}); });
+        if (QTest::currentTestFailed()) return;
+        QCOMPARE(w.settings().libraryFolders(), QStringList{b});
+        QCOMPARE(w.libraryFolders(), QStringList{b});
+        QVERIFY(!w.libraryOverridden());
+        QCOMPARE(w.warmPool(), pool);
+        QCOMPARE(toQString(deploy::loadSettings(toPath(o.deploySettingsFile)).pool), QString());
+
+        // The note now names only what still holds.
+        okSettings([&](SettingsDialog& d) {
+            const QString note = d.findChild<QLabel*>(QStringLiteral("sessionNote"))->text();
+            QVERIFY(note.contains(pool));
+            QVERIFY(!note.contains(QStringLiteral("--library")));
+        });
+    }
+
+    // User trial: at 1152x720 (and so at 1280x720) the Models, Quantize, Deploy and Reports pages
+    // fit without scrolling; the catalog shows three whole models and its Status column; the Deploy
+    // tables share the height (targets showed 1.5 rows at 1920x1080 beside an empty pool table).
+    void pagesFit1152x720() {
+        MainWindow w(options(demoLibrary()));
+        w.resize(1152, 720);
+        showEveryPlace(w);
+        if (QTest::currentTestFailed()) return;
+        auto scrollOf = [](QWidget* page) {
+            for (QWidget* p = page; p; p = p->parentWidget())
+                if (auto* s = qobject_cast<QScrollArea*>(p)) return s;
+            return static_cast<QScrollArea*>(nullptr);
+        };
+        for (Place place : {Place::Models, Place::Quantize, Place::Deploy, Place::Reports}) {
+            if (!w.page(place)) continue;   // Quantize: builds without the engine
+            w.showPlace(place);
+            QScrollArea* scroll = scrollOf(w.page(place));
+            QVERIFY(scroll);
+            QTRY_VERIFY2(scroll->verticalScrollBar()->maximum() == 0,
+                         qPrintable(QStringLiteral("%1 scrolls by %2 px").arg(w.placeName(int(place))).arg(scroll->verticalScrollBar()->maximum())));
+            QCOMPARE(scroll->horizontalScrollBar()->maximum(), 0);
+        }
+
+        w.showPlace(Place::Models);
+        auto* table = w.modelsPage()->findChild<QTableView*>(QStringLiteral("modelTable"));
+        QVERIFY(table);
+        QTRY_VERIFY(table->viewport()->height() >= 3 * table->verticalHeader()->defaultSectionSize());
+        QCOMPARE(table->horizontalScrollBar()->maximum(), 0);   // Status is not cut at the right edge
+        const int statusRight = table->horizontalHeader()->sectionViewportPosition(CatalogTableModel::Status) +
+                                table->horizontalHeader()->sectionSize(CatalogTableModel::Status);
+        QVERIFY2(statusRight <= table->viewport()->width(), qPrintable(QStringLiteral("%1 > %2").arg(statusRight).arg(table->viewport()->width())));
+
+        for (const QSize size : {QSize(1152, 720), QSize(1920, 1080)}) {
+            w.resize(size);
+            w.showPlace(Place::Deploy);
+            QCoreApplication::processEvents();
+            auto* pool = w.deployPage()->findChild<QTableWidget*>(QStringLiteral("poolTable"));
+            auto* targets = w.deployPage()->findChild<QTableWidget*>(QStringLiteral("targetTable"));
+            auto* history = w.deployPage()->findChild<QTableWidget*>(QStringLiteral("historyTable"));
+            QVERIFY(pool && targets && history);
+            const int row = targets->verticalHeader()->defaultSectionSize();
+            for (QTableWidget* t : {pool, targets, history})
+                QTRY_VERIFY2(t->viewport()->height() >= 2 * row, qPrintable(t->objectName()));
+            if (size.height() >= 1080) {
+                // The extra height is shared, not all given to the pool.
+                QVERIFY2(targets->height() >= pool->height() / 2 && history->height() >= pool->height() / 3,
+                         qPrintable(QStringLiteral("pool %1, targets %2, history %3").arg(pool->height()).arg(targets->height()).arg(history->height())));
+                QVERIFY(targets->viewport()->height() >= 4 * row);
+            }
+        }
     }
 
     void settingsDialogEditsFolders() {
