@@ -1,6 +1,7 @@
 #include "ui/deploy/target_dialog.h"
 
 #include "ui/util/byte_size_edit.h"
+#include "ui/util/field_label.h"
 #include "ui/util/path_text.h"
 
 #include "core/deploy/container_paths.h"
@@ -110,7 +111,7 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     paired_ = new QLineEdit;
     paired_->setPlaceholderText(tr("optional: the FP16 model AWQ models must be quantized from"));
     gpuForm->addRow(tr("GPUs"), gpus_);
-    gpuForm->addRow(tr("Memory per GPU"), gpuMemory_);
+    gpuForm->addRow(fieldLabel(tr("Memory per GPU"), gpuMemory_->spinBox()), gpuMemory_);   // the number is what a reader names
     gpuForm->addRow(tr("GPU memory utilization"), utilization_);
     gpuForm->addRow(tr("Tensor-parallel size"), tp_);
     gpuForm->addRow(tr("Max model length"), maxModelLen_);
