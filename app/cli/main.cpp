@@ -50,17 +50,25 @@ void refuseEmptyPaths(CLI::App* app) {
             option->check(nonEmpty);
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) refuseEmptyPaths(sub);
 }
-// The first word that is not an option, when it names no subcommand: "awqbench-cli bogus" got
-// CLI11's "A subcommand is required", which hides the typo. Top-level options take no value, so the
-// first such word is where the subcommand belongs.
-std::optional<std::string> unknownSubcommand(const CLI::App& app, int argc, char** argv) {
+// The first word that is not an option where a subcommand belongs, when it names none, and the
+// command it should belong to: "awqbench-cli bogus" got CLI11's "A subcommand is required", which
+// hides the typo, as did "models shwo". Options before a subcommand take no value here, so the first
+// such word below a command with subcommands is where its subcommand belongs.
+struct UnknownSubcommand {
+    std::string word;
+    const CLI::App* parent;
+};
+std::optional<UnknownSubcommand> unknownSubcommand(const CLI::App& app, int argc, char** argv) {
+    const CLI::App* current = &app;
     for (int i = 1; i < argc; ++i) {
         const std::string word = argv[i];
         if (word == "--") return std::nullopt;
         if (word.empty() || word[0] == '-') continue;
-        for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-            if (sub->check_name(word)) return std::nullopt;
-        return word;
+        const auto subs = current->get_subcommands([](const CLI::App*) { return true; });
+        if (subs.empty()) return std::nullopt;   // a command's own arguments from here
+        const auto named = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* sub) { return sub->check_name(word); });
+        if (named == subs.end()) return UnknownSubcommand{word, current};
+        current = *named;
     }
     return std::nullopt;
 }
@@ -104,20 +112,22 @@ int main(int argc, char** argv) {
                            verbose ? spdlog::level::debug : spdlog::level::warn);
     });
     if (const auto unknown = unknownSubcommand(app, argc, argv)) {
+        const std::string& word = unknown->word;
         // A build without libtorch (AWQBENCH_WITH_TORCH=OFF) has no engine: say so rather than
         // calling `generate` a typo.
         for (const char* engineCommand : {"generate", "eval", "profile", "quantize", "compare", "sweep", "serve"})
-            if (*unknown == engineCommand) {
-                std::cerr << "error: '" << *unknown
+            if (unknown->parent == &app && word == engineCommand) {
+                std::cerr << "error: '" << word
                           << "' needs the inference engine, and this awqbench-cli was built without it (AWQBENCH_WITH_TORCH=OFF: no "
                              "libtorch); build with libtorch (./tools/install-deps.sh, then ./tools/build.sh)\n";
                 return awq::cli::kExitUsage;
             }
-        if (const auto close = awq::cli::subcommandSuggestion(app, *unknown))
-            std::cerr << "error: unknown subcommand '" << *unknown << "': did you mean '" << *close << "'? (awqbench-cli --help describes them)\n";
+        const std::string command = unknown->parent == &app ? "awqbench-cli" : "awqbench-cli " + unknown->parent->get_name();
+        if (const auto close = awq::cli::subcommandSuggestion(*unknown->parent, word))
+            std::cerr << "error: unknown subcommand '" << word << "': did you mean '" << *close << "'? (" << command << " --help describes them)\n";
         else
-            std::cerr << "error: unknown subcommand '" << *unknown << "' (the subcommands are " << subcommandNames(app)
-                      << "; awqbench-cli --help describes them)\n";
+            std::cerr << "error: unknown subcommand '" << word << "' (the subcommands " << (unknown->parent == &app ? "" : "of " + command + " ")
+                      << "are " << subcommandNames(*unknown->parent) << "; " << command << " --help describes them)\n";
         return awq::cli::kExitUsage;
     }
     try {
@@ -128,9 +138,9 @@ int main(int argc, char** argv) {
         // error: 1, as README says, not CLI11's own codes (105, 106, 109, ...).
         const int rc = app.exit(e);
         if (rc == 0 || e.get_name() == "RuntimeError") return rc;
-        // (A subcommand's ExtrasError carries the subcommand's name, not "ExtrasError".)
-        if (dynamic_cast<const CLI::ExtrasError*>(&e))
-            if (const std::string hint = awq::cli::optionSuggestion(app, argc, argv); !hint.empty()) std::cerr << hint << "\n";
+        // An unknown --word is what went wrong, whichever error CLI11 raised first ("--target is
+        // required" for `promote --targt vl`).
+        if (const std::string hint = awq::cli::optionSuggestion(app, argc, argv); !hint.empty()) std::cerr << hint << "\n";
         return awq::cli::kExitUsage;
     }
     return 0;

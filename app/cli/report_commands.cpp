@@ -27,7 +27,7 @@ void addReportCommands(CLI::App& app) {
             std::optional<report::ReportFormat> format =
                 opt->format.empty() ? report::formatFromPath(opt->out) : report::parseFormatName(opt->format);
             if (!format)
-                throw Error("cannot tell the report format from the file name", opt->out,
+                throw UsageError("cannot tell the report format from the file name", opt->out,   // the flags' fault: exit 1
                             "pass --format html|md|pdf|json or use a .html, .md, .pdf or .json name");
             if (*format == report::ReportFormat::Pdf && !report::pdfExportAvailable())
                 throw Error("PDF export is not available: this build was configured without cairo", opt->out,

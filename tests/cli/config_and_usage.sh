@@ -109,6 +109,9 @@ grep -q "tinystories-qwen3-7m " "$D/out.txt" || fail "models list with one AWQBE
 # A typo gets the closest name (CLI11 said only "The following argument was not expected: --jsn").
 expect 1 "error: unknown subcommand 'modles': did you mean 'models'\?" "$CLI" modles list
 expect 1 "^--jsn: did you mean --json\? \(awqbench-cli models list --help lists the options\)" "$CLI" models list --jsn
+expect 1 "error: unknown subcommand 'shwo': did you mean 'show'\? \(awqbench-cli models --help" "$CLI" models shwo x
+expect 1 "error: unknown subcommand 'bogus' \(the subcommands of awqbench-cli pool are list, add" "$CLI" pool bogus
+expect 1 "^--targt: did you mean --target\?" "$CLI" promote --model "$D/x" --targt vl $S
 expect 1 "^--settings-file: no such option \(awqbench-cli target list --help" "$CLI" target list --settings-file=x
 # GPTQ's settings with another method were ignored without a word.
 expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
