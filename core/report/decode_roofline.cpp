@@ -18,6 +18,7 @@ RooflinePoint rooflinePoint(const RooflineInput& in) {
     if (in.weightBytes > 0) p.intensity = in.matmulFlops / in.weightBytes;
     if (in.readGBs > 0) p.ridge = in.computeGFlops / in.readGBs;
     p.bandwidthBound = p.ridge <= 0 || p.intensity < p.ridge;
+    p.servedFromCache = p.bandwidthShare > 1.0;
     if (in.stepUs > 0) p.nonGemmShare = std::clamp((in.stepUs - in.gemmUs) / in.stepUs, 0.0, 1.0);
     return p;
 }
@@ -45,7 +46,10 @@ std::string rooflineVerdict(const RooflineInput& a, const RooflineInput& b, cons
         head = fmt::format("Neither: B reads {:.2f}x A's weight bytes a step (its weights run dense on this device), GEMM/GEMV time {}",
                            1 / bytesRatio, shorter);
     }
-    const std::string bound = pb.bandwidthBound ? "bandwidth-bound" : "compute-bound";
+    // Above the memory ceiling the weights came from the caches: "bandwidth-bound at 149%" said otherwise.
+    const std::string bound = pb.servedFromCache ? "reading its weights from the caches (faster than the measured memory read bandwidth)"
+                              : pb.bandwidthBound ? "bandwidth-bound"
+                                                  : "compute-bound";
     const double nonA = pa.nonGemmShare, nonB = pb.nonGemmShare;
     const std::string trend = nonB > nonA + 0.005 ? "rose" : nonB < nonA - 0.005 ? "fell" : "stayed";
     return fmt::format("{}; B is {} at {} of read bandwidth, {} of compute peak (A: {}, {}); non-GEMM share {} {} -> {}", head, bound, pct(pb.bandwidthShare), computePct(pb.computeShare), pct(pa.bandwidthShare),

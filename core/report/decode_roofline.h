@@ -25,6 +25,9 @@ struct RooflinePoint {
     double intensity = 0;           // FLOPs per weight byte
     double ridge = 0;               // computeGFlops / readGBs: FLOPs per byte where the roofline bends
     bool bandwidthBound = true;     // intensity below the ridge
+    // The weights were read faster than the measured memory read bandwidth (share > 1): a model
+    // small enough to stay in the caches (the demo model on a CPU), where no bandwidth bound applies.
+    bool servedFromCache = false;
     double nonGemmShare = 0;        // (step - GEMM) / step: norms, attention, other, idle
 };
 RooflinePoint rooflinePoint(const RooflineInput& in);

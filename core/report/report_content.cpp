@@ -618,9 +618,10 @@ void addTimeline(const RunDocument& d, ReportContent& c) {
     if (tl.steps) how += ", mean of " + std::to_string(tl.steps) + " steps";
     if (tl.promptTokens) how += " after a " + std::to_string(tl.promptTokens) + "-token prompt";
     if (tl.batch) how += ", batch " + std::to_string(tl.batch);
-    how += ". Microseconds a step; \"nothing running\" is the step's time with no " +
+    how += ". Milliseconds a step; \"nothing running\" is the step's time with no " +
            std::string(first.recorded == "kernels" ? "kernel" : "operator") + " running. Achieved bandwidth and FLOP/s are the "
-           "matmul weights read (and 2 x parameters x batch FLOPs) over the GEMM/GEMV time.";
+           "matmul weights read (and 2 x parameters x batch FLOPs) over the GEMM/GEMV time; above 100% of the read bandwidth the "
+           "weights fit in the caches and were read from there.";
     c.blocks.push_back(paragraph(how));
     SideBySide t(d, slots);
     auto field = [&](std::function<std::optional<double>(const TimelineModel&)> f) {

@@ -475,6 +475,15 @@ private Q_SLOTS:
         QVERIFY2(slower.endsWith("non-GEMM share fell 20% -> 10%"), qPrintable(slower));
         b.gemmUs = 0;
         QCOMPARE(rooflineVerdict(a, b), std::string("No GEMM/GEMV time recorded: no verdict."));
+
+        // Weights read faster than the measured memory bandwidth came from the caches (a user trial,
+        // the demo model on a CPU: "bandwidth-bound at 149% of read bandwidth"): said as such.
+        const RooflineInput small{2834, 1400, 28e6, 28e6, 14, 100};   // 20 GB/s against a 14 GB/s read ceiling
+        QVERIFY(rooflinePoint(small).servedFromCache);
+        const QString cached = QString::fromStdString(rooflineVerdict(small, small, "B"));
+        QVERIFY2(cached.contains("B is reading its weights from the caches (faster than the measured memory read bandwidth) at 143% of read "
+                                 "bandwidth") && !cached.contains("bandwidth-bound"),
+                 qPrintable(cached));
     }
 
     void mismatchedSourceFingerprintIsFlagged() {
