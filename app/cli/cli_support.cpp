@@ -75,7 +75,26 @@ std::string TextTable::render() const {
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 namespace awq::cli {
+namespace {
+std::stop_source* gSigintStop = nullptr;
+void onSigint(int) {
+    if (gSigintStop) gSigintStop->request_stop();
+}
+}  // namespace
+
+StopOnSigint::StopOnSigint() {
+    gSigintStop = &source;
+    std::signal(SIGINT, onSigint);
+}
+
+StopOnSigint::~StopOnSigint() {
+    std::signal(SIGINT, SIG_DFL);
+    gSigintStop = nullptr;
+}
+
 void runOrExit(const std::function<int()>& body) {
     if (const int rc = runGuarded(body); rc != 0) throw CLI::RuntimeError(rc);
 }

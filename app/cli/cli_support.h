@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,18 @@ private:
 }  // namespace awq::cli
 
 namespace awq::cli {
+// Ctrl+C (SIGINT) requests a stop through `source` while this lives (one at a time): a long run
+// stops between steps, keeps what finished and exits kExitInterrupted; the default handling returns
+// when it goes.
+class StopOnSigint {
+public:
+    StopOnSigint();
+    ~StopOnSigint();
+    StopOnSigint(const StopOnSigint&) = delete;
+    StopOnSigint& operator=(const StopOnSigint&) = delete;
+    std::stop_source source;
+};
+
 // For subcommand callbacks: runs `body` guarded and turns a non-zero result into CLI11's exit.
 void runOrExit(const std::function<int()>& body);
 

@@ -19,30 +19,11 @@
 
 #include <algorithm>
 #include <climits>
-#include <csignal>
 #include <iostream>
 #include <memory>
 
 namespace awq::cli {
 namespace {
-
-// Ctrl+C stops the run between tokens; what finished is still printed and saved.
-std::stop_source* gStop = nullptr;
-void onSigint(int) {
-    if (gStop) gStop->request_stop();
-}
-
-struct StopOnSigint {
-    std::stop_source source;
-    StopOnSigint() {
-        gStop = &source;
-        std::signal(SIGINT, onSigint);
-    }
-    ~StopOnSigint() {
-        std::signal(SIGINT, SIG_DFL);
-        gStop = nullptr;
-    }
-};
 
 std::string fixed(double v, int decimals) {
     return fmt::format("{:.{}f}", v, decimals);

@@ -117,12 +117,26 @@ int runEval(const EvalOptions& o) {
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
     const auto ids = model->encode(text, false);
     const bool tty = isatty(2);
-    const auto r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}, reference.get(),
-                                      [&](const EvalProgress& p) {
-                                          if (tty || p.window == p.windows)
-                                              std::cerr << "\rwindow " << p.window << "/" << p.windows << std::flush;
-                                      });
+    StopOnSigint sigint;
+    int planned = 0;
+    PerplexityResult r;
+    try {
+        r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}, reference.get(),
+                               [&](const EvalProgress& p) {
+                                   planned = p.windows;
+                                   if (tty || p.window == p.windows) std::cerr << "\rwindow " << p.window << "/" << p.windows << std::flush;
+                               },
+                               sigint.source.get_token());
+    } catch (const Error& e) {
+        if (!e.file().empty()) throw;
+        throw Error(e.problem(), o.text, e.fix());   // the text's fault (too short for a window): name it
+    }
     std::cerr << "\n";
+    if (r.cancelled && r.windows == 0) {
+        std::cerr << "stopped by Ctrl+C before the first window finished: nothing measured\n";
+        return kExitInterrupted;
+    }
+    if (r.cancelled) std::cerr << "stopped by Ctrl+C after " << r.windows << " of " << planned << " windows: the figures are over those\n";
     const std::string device = deviceLabel(thisHost(o.device)), dtype = model->computeDtype();
     if (o.json) {
         nlohmann::json j = {{"model", model->model().name},      {"text", o.text},          {"ppl", r.perplexity},
@@ -137,6 +151,7 @@ int runEval(const EvalOptions& o) {
         j["device"] = o.device;
         j["device_label"] = device;
         j["dtype"] = dtype;
+        j["cancelled"] = r.cancelled;
         std::cout << j.dump(2) << "\n";
     } else {
         TextTable table({"model", "ppl", "scored tokens", "windows", "mean KLD vs ref", "top-1 agreement vs ref"}, {false, true, true, true, true, true});
@@ -149,7 +164,7 @@ int runEval(const EvalOptions& o) {
         std::cout << "on " << device << ", computed in " << dtype << (reference ? "; KLD and top-1 agreement of each next-token distribution against the reference's" : "")
                   << "\n";
     }
-    return 0;
+    return r.cancelled ? kExitInterrupted : 0;
 }
 
 struct ProfileOptions {

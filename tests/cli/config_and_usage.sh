@@ -83,6 +83,9 @@ expect 1 "error: $D/earlier-run.json: already exists: this run would replace it 
     "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
 expect 1 "already exists" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --out "$D/earlier-run.json"
 grep -q '"kept": true' "$D/earlier-run.json" || fail "--out without --force changed the existing file"
+# A text too short for one window names the text file (exit 2, as README says of bad input).
+head -c 300 "$SHARED/data/eval-stories.txt" > "$D/short.txt"
+expect 2 "error: $D/short.txt: the text has [0-9]+ tokens, fewer than one window of 256" "$CLI" eval ppl --model "$M/tinystories-qwen3-7m" --text "$D/short.txt"
 # One folder as A and B (through another spelling of its path) is said, not silently run.
 expect 0 "note: --a and --b are the same model folder: the run compares it with itself" "$CLI" compare --a "$M/tinystories-qwen3-7m" \
     --b "$M/../models/tinystories-qwen3-7m/" --battery none --text "$SHARED/data/eval-stories.txt" --ctx 32 --stride 32 --max-windows 1
