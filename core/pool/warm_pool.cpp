@@ -348,9 +348,12 @@ fs::path poolModelFolder(const fs::path& pool, const std::string& name) {
 
 std::string statusText(const PoolEntry& e) {
     if (!e.error.empty()) return "broken: " + e.error;
+    // "run pool verify" only while no verify has failed: after one, the failure says what is wrong.
+    const bool verifyFailed = e.lastVerify && !e.lastVerify->ok;
     const auto first = [&] {
         return e.integrityProblems.front() +
-               (e.integrityProblems.size() > 1 ? " (+" + std::to_string(e.integrityProblems.size() - 1) + " more)" : "") + "; run pool verify";
+               (e.integrityProblems.size() > 1 ? " (+" + std::to_string(e.integrityProblems.size() - 1) + " more)" : "") +
+               (verifyFailed ? "" : "; run pool verify");
     };
     std::string cheap = "unverified: no manifest";
     switch (e.integrity) {

@@ -93,8 +93,8 @@ grep -qF "error [pool_copy_changed]: $D/pool/m: the pool copy is not what was ad
 grep -qF "awqbench-cli pool remove m --yes" "$D/tampered.err" || fail "the fix is not named: $(cat "$D/tampered.err")"
 rc=0; "$CLI" pool verify m $S > "$D/verify.txt" || rc=$?
 [ "$rc" = 2 ] && grep -q "^m: FAILED" "$D/verify.txt" || fail "pool verify: $(cat "$D/verify.txt")"
-# The failed verify is what `pool list` shows next, and the edited file stays reported as written since.
-"$CLI" pool list $S | grep -E -q "^m .* written since it was added or verified: model.safetensors; run pool verify; verify FAILED [0-9-]{10} [0-9:]{5} UTC: changed: model.safetensors \(SHA-256 differs from the manifest\)$" ||
+# The failed verify is what `pool list` shows next (no more "run pool verify"), and the edited file stays reported as written since.
+"$CLI" pool list $S | grep -E -q "^m .* written since it was added or verified: model.safetensors; verify FAILED [0-9-]{10} [0-9:]{5} UTC: changed: model.safetensors \(SHA-256 differs from the manifest\)$" ||
     fail "pool list after a failed verify: $("$CLI" pool list $S)"
 # Truncated: the size tells `pool list` at once.
 truncate -s -1 "$D/pool/m/model.safetensors"
