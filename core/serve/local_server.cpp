@@ -126,7 +126,11 @@ struct LocalServer::Impl {
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
         for (std::size_t i = 0; i < ids.size(); ++i) {
             auto m = std::make_unique<ServedModel>();
-            m->folder = o_.models[i];
+            // "root" in /v1/models: the folder as a path that means the same to any client (it was
+            // "q1" as typed, relative to the server's working folder).
+            auto folder = std::filesystem::absolute(o_.models[i]).lexically_normal();
+            if (!folder.has_filename()) folder = folder.parent_path();   // "q1/"
+            m->folder = folder.string();
             m->id = ids[i];
             m->created = now;
             models_.push_back(std::move(m));

@@ -137,6 +137,8 @@ status, _, text = srv.request("GET", "/v1/models")
 models = json.loads(text)
 check(status == 200 and models["object"] == "list" and models["data"][0]["id"] == MODEL_ID, f"/v1/models: {text}")
 check(abs(models["data"][0]["created"] - time.time()) < 600, f"/v1/models: created is the server's start, not 0: {text}")
+# root: the folder as an absolute, normal path (it was the --model text as typed, relative to the server's folder).
+check(models["data"][0]["root"] == os.path.normpath(os.path.abspath(model)), f"/v1/models: root {models['data'][0]['root']} for {model}")
 status, _, text = srv.request("GET", "/v1/models/" + MODEL_ID)
 check(status == 200 and json.loads(text) == models["data"][0], f"/v1/models/{{id}} is the list's entry: {status} {text}")
 
