@@ -10,8 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -92,10 +90,6 @@ std::string usageLine(const pool::PoolUsage& u) {
     return s + ", " + format::bytes(u.availableBytes) + " free on disk";
 }
 
-// Ctrl+C during a copy: the handler only sets a flag; the copy's progress callback turns it into a stop.
-std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int) { g_interrupted = true; }
-
 }  // namespace
 
 void addPoolCommands(CLI::App& app) {
@@ -172,20 +166,16 @@ void addPoolCommands(CLI::App& app) {
             pool::AddOptions options;
             options.name = add->name;
             options.budgetBytes = c.budget;
-            std::stop_source stop;
-            g_interrupted = false;
-            auto previous = std::signal(SIGINT, onInterrupt);
+            StopOnSigint sigint;   // Ctrl+C: the copy stops and the pool is left as it was
             int lastPercent = -1;
             const bool tty = ::isatty(STDERR_FILENO);
-            const auto result = pool::addToPool(c.pool, add->model, options, stop.get_token(), [&](const pool::CopyProgress& p) {
-                if (g_interrupted) stop.request_stop();
+            const auto result = pool::addToPool(c.pool, add->model, options, sigint.source.get_token(), [&](const pool::CopyProgress& p) {
                 const int percent = p.bytesTotal ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
                 if (percent / 10 == lastPercent / 10 && !(tty && percent != lastPercent)) return;
                 lastPercent = percent;
                 std::cerr << (tty ? "\r" : "") << (p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") << percent << "% ("
                           << format::bytes(p.bytesDone) << " of " << format::bytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
             });
-            std::signal(SIGINT, previous);
             if (tty) std::cerr << "\n";
             if (result.cancelled) {
                 std::cerr << "cancelled: the pool is unchanged\n";

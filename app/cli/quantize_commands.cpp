@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -42,12 +41,6 @@ ByteSizeRule maxGpuMemoryRule() {
     rule.least = 64ull << 20;
     rule.bareNumberShift = 30;
     return rule;
-}
-
-// Ctrl+C cancels cleanly: the journal is saved and --resume continues.
-std::stop_source* gStop = nullptr;
-void onSigint(int) {
-    if (gStop) gStop->request_stop();
 }
 
 std::string eventJson(const QuantizeEvent& e) {
@@ -155,9 +148,7 @@ int run(const Options& o) {
             std::cerr << "quantize: traded against AutoAWQ's defaults: " << p.tradedAgainstAutoAwq << " (--samples 128 --seqlen 512 --grid 20 for the full search)\n";
     }
 
-    std::stop_source stop;
-    gStop = &stop;
-    std::signal(SIGINT, onSigint);
+    StopOnSigint sigint;   // Ctrl+C cancels cleanly: the journal is saved and --resume continues
     const bool tty = isatty(2);
     EtaCountdown eta;
     const auto summary = runQuantizeJob(s, [&](const QuantizeEvent& e) {
@@ -180,8 +171,7 @@ int run(const Options& o) {
         const std::string line = fmt::format("\rlayer {}/{}  {:<17} {:6.1f} s elapsed{}", std::min(e.layer + 1, e.layers), e.layers, stage,
                                              e.elapsedS, etaText);
         std::cerr << line << (tty ? "" : "\n") << std::flush;
-    }, stop.get_token(), preflight ? &*preflight : nullptr);
-    gStop = nullptr;
+    }, sigint.source.get_token(), preflight ? &*preflight : nullptr);
     std::cerr << "\n";
     if (summary.cancelled) {  // the journal is saved; 130 as compare, sweep and pool add exit on Ctrl+C
         std::cerr << summary.stopNote << "\n";
