@@ -53,7 +53,9 @@ bool cudaEngineAvailable() { return at::hasCUDA(); }
 // 2-core CI machine (OpenBLAS still uses both cores in matmuls). Raising it to the cores tried in
 // session 22: greedy decode of the demo model +10% (393-426 -> 432-476 tok/s), but quantize 3.3 ->
 // 5.8-6.4 s and eval ppl 0.96 -> 2.55 s (libgomp's spinning threads contend with OpenBLAS's).
-int cpuComputeThreads() { return at::get_num_threads(); }
+// The count a speed label names is the larger of the two: the matmuls, most of a CPU step, run on
+// OpenBLAS's threads ("1 thread" undersold a run whose matmuls used both cores).
+int cpuComputeThreads() { return std::max(at::get_num_threads(), blasThreads()); }
 
 namespace {
 

@@ -21,7 +21,8 @@ enum class DeviceKind { Cpu, Cuda };
 const char* deviceKindName(DeviceKind d) noexcept;
 DeviceKind parseDeviceKind(const std::string& name);  // "cpu" | "cuda"; throws awq::Error
 bool cudaEngineAvailable();                            // torch built with CUDA and a device present
-int cpuComputeThreads();                               // threads a CPU engine computes with (torch's intra-op threads)
+int cpuComputeThreads();                               // threads a CPU engine computes with (torch's intra-op threads, or
+                                                       // OpenBLAS's where its matmuls use more)
 
 struct EngineOptions {
     DeviceKind device = DeviceKind::Cpu;

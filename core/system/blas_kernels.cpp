@@ -37,6 +37,11 @@ const char* kernelsForThisCpu() {
 
 }  // namespace
 
+int blasThreads() {
+    const auto threads = openBlasSymbol<int()>("openblas_get_num_threads");
+    return threads ? threads() : 0;
+}
+
 std::string blasKernelName() {
     const auto name = openBlasSymbol<const char*()>("openblas_get_corename");
     return name ? name() : "";

@@ -20,4 +20,8 @@ void selectBlasKernels();
 // OpenBLAS's kernel set in use ("SkylakeX", "Prescott", ...), or "" with another BLAS.
 std::string blasKernelName();
 
+// The threads OpenBLAS runs a matmul with (openblas_get_num_threads: the cores, or
+// OPENBLAS_NUM_THREADS), or 0 with another BLAS.
+int blasThreads();
+
 }  // namespace awq
