@@ -50,10 +50,8 @@ struct Stream {
     std::shared_ptr<Job> job;
     ResponseBuilder builder;
     bool chat = false;
-    std::vector<std::string> stops;
     bool includeUsage = false, started = false;
-    std::string text;       // all text deltas so far (may run past a stop string)
-    std::size_t sent = 0;   // bytes of it sent
+    std::size_t sent = 0;   // bytes of the text sent (the engine's deltas never carry a stop string: core/engine/detail/sequence.h)
 
     bool pump(httplib::DataSink& sink) {
         auto write = [&](const std::string& s) {
@@ -68,12 +66,9 @@ struct Stream {
         auto ev = job->next(100ms);
         if (!ev) return true;  // called again
         if (!ev->finished) {
-            text += ev->textDelta;
-            const auto upTo = sendableLength(text, stops);
-            if (upTo > sent) {
-                if (!write(builder.textChunk(text.substr(sent, upTo - sent)))) return false;
-                sent = upTo;
-            }
+            if (ev->textDelta.empty()) return true;
+            if (!write(builder.textChunk(ev->textDelta))) return false;
+            sent += ev->textDelta.size();
             return true;
         }
         const auto& r = ev->result;
@@ -359,7 +354,7 @@ struct LocalServer::Impl {
                                                             " waiting requests); retry later", {}, "queue_full");
             ResponseBuilder builder(chat, model->id);
             if (params.stream) {
-                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.stop, params.includeUsage});
+                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.includeUsage});
                 res.set_header("Cache-Control", "no-cache");
                 ++openStreams_;
                 res.set_chunked_content_provider(

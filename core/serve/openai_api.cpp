@@ -280,18 +280,6 @@ std::string ResponseBuilder::full(const std::string& text, FinishReason reason, 
     return j.dump();
 }
 
-std::size_t sendableLength(const std::string& text, const std::vector<std::string>& stops) {
-    std::size_t hold = 0, cut = text.size();
-    for (const auto& s : stops) {
-        if (s.empty()) continue;
-        hold = std::max(hold, s.size() - 1);
-        cut = std::min(cut, text.find(s));  // a complete stop string: never past its start
-    }
-    cut = std::min(cut, text.size() > hold ? text.size() - hold : 0);
-    while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    return cut;
-}
-
 std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
     std::vector<std::pair<std::string, std::string>> names;  // (folder name, its parent's name)
     std::vector<std::filesystem::path> paths;

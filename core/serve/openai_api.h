@@ -79,10 +79,6 @@ private:
     std::int64_t created_;
 };
 
-// How much of a growing text can be sent without revealing a stop string: up to the first complete
-// one, and never the last (longest stop - 1) bytes, where one may be starting; never splitting a
-// UTF-8 sequence. OpenAI's streams never contain the stop string.
-std::size_t sendableLength(const std::string& text, const std::vector<std::string>& stops);
 
 // The model ids the folders serve under, in their order: each folder's name, or where two names
 // collide (fp16/llama and awq/llama), the last two path components ("fp16/llama", "awq/llama"), as

@@ -159,14 +159,6 @@ private Q_SLOTS:
         QCOMPARE(full["usage"]["completion_tokens"].get<int>(), 3);
     }
 
-    void stopStringsAreHeldBack() {
-        QCOMPARE(sendableLength("Hello wor", {}), std::size_t(9));
-        QCOMPARE(sendableLength("Hello wor", {"world"}), std::size_t(5));   // "wor" may become "world"
-        QCOMPARE(sendableLength("Hello world!", {"world"}), std::size_t(6)); // never past a complete stop
-        QCOMPARE(sendableLength("a.b", {"."}), std::size_t(1));
-        QCOMPARE(sendableLength("caf\xC3\xA9" "x", {"xyz"}), std::size_t(3));  // 6 - 2 would cut inside "é"
-    }
-
     // Every served model is reachable: folder names, qualified by their parent where two collide
     // (the fp16 and AWQ copies of one model); one folder twice is refused naming both.
     void servedModelIdsAreUnique() {
