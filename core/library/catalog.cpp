@@ -1,6 +1,7 @@
 #include "core/library/catalog.h"
 
 #include "core/model/model_files.h"
+#include "core/model/quantize_work_folder.h"
 #include "core/pool/warm_pool.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -45,9 +46,9 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
     if (stop.stop_requested()) return;
     std::error_code ec;
     if (const auto real = fs::canonical(dir, ec); !ec && !entered.insert(real).second) return;
-    // A quantize job's work folder (<output>.partial with its journal, core/quant/model_writer.h):
-    // not a broken model to copy a config.json into, but a job to resume.
-    if (dir.extension() == ".partial" && fs::is_regular_file(dir / "awqbench_job.json", ec)) {
+    // A quantize job's work folder (<output>.partial with its journal): not a broken model to copy a
+    // config.json into, but a job to resume.
+    if (dir.extension() == ".partial" && fs::is_regular_file(dir / kQuantizeJournalFile, ec)) {
         auto output = dir;
         output.replace_extension();
         spdlog::warn("library: skipped {}: an interrupted quantize job; resume it (Quantize page, or awqbench-cli quantize --resume "

@@ -2,6 +2,7 @@
 
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
+#include "core/model/quantize_work_folder.h"
 #include "core/model/safetensors.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/atomic_file.h"
@@ -22,16 +23,9 @@ namespace {
 constexpr const char* kLayerFilePrefix = "model-layer-";
 }
 
-fs::path partialFolderFor(const fs::path& output) {
-    fs::path p = output.lexically_normal();
-    if (p.filename().empty()) p = p.parent_path();
-    p += ".partial";
-    return p;
-}
+QuantizedModelWriter::QuantizedModelWriter(fs::path output) : output_(std::move(output)), work_(quantizeWorkFolderFor(output_)) {}
 
-QuantizedModelWriter::QuantizedModelWriter(fs::path output) : output_(std::move(output)), work_(partialFolderFor(output_)) {}
-
-fs::path QuantizedModelWriter::journalFile() const { return work_ / "awqbench_job.json"; }
+fs::path QuantizedModelWriter::journalFile() const { return work_ / kQuantizeJournalFile; }
 fs::path QuantizedModelWriter::recordFile() const { return work_ / "awqbench_quantization.json"; }
 
 fs::path QuantizedModelWriter::layerFile(int layer) const {

@@ -6,6 +6,7 @@
 // the job journal and, last, the record) and the folder is renamed to <output> when complete.
 // Each file is written atomically (temp + rename). No torch here: tensors arrive as host bytes.
 #include "core/model/dtype.h"
+#include "core/model/quantize_work_folder.h"  // quantizeWorkFolderFor: the folder this writer works in
 
 #include <cstddef>
 #include <cstdint>
@@ -18,9 +19,6 @@ namespace awq {
 
 struct ModelInfo;
 struct QuantizeSettings;
-
-// The folder a job works in before its output is renamed into place: <output>.partial.
-std::filesystem::path partialFolderFor(const std::filesystem::path& output);
 
 // One tensor as it goes into a shard: its bytes on the host in the stored dtype (row-major).
 struct ShardTensor {

@@ -246,7 +246,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     std::error_code ec;
     if (const auto problem = quantizeOutputProblem(s.output, s.model); !problem.empty())
         r.problems.push_back(s.output.empty() ? problem : problem + ": " + s.output.string());
-    if (const fs::path partial = partialFolderFor(s.output); fs::is_directory(partial, ec)) {
+    if (const fs::path partial = quantizeWorkFolderFor(s.output); fs::is_directory(partial, ec)) {
         bool running = false;
         try {
             running = !FolderLock::tryLock(partial);
@@ -263,7 +263,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
 
     bool writable = true;
     try {
-        requireWritableFolder(partialFolderFor(s.output).parent_path());
+        requireWritableFolder(quantizeWorkFolderFor(s.output).parent_path());
     } catch (const Error& e) {
         r.problems.push_back(e.what());
         writable = false;

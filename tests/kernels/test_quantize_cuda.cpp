@@ -82,14 +82,14 @@ TEST(QuantizeCuda, OutOfMemoryIsAClearErrorAndResumes) {
     EXPECT_NE(message.find("out of GPU memory at layer 1 of "), std::string::npos) << message;
     EXPECT_NE(message.find("--samples"), std::string::npos) << message;
     EXPECT_FALSE(fs::exists(s.output));
-    ASSERT_TRUE(fs::exists(partialFolderFor(s.output)));
+    ASSERT_TRUE(fs::exists(quantizeWorkFolderFor(s.output)));
 
     s.maxDeviceMemoryBytes = 0;  // the cap is lifted: the same job resumes and completes
     s.resume = true;
     const auto summary = runQuantizeJob(s);
     EXPECT_EQ(summary.layers, 8);
     EXPECT_GT(summary.peakGpuBytes, 64u << 20);
-    EXPECT_FALSE(fs::exists(partialFolderFor(s.output)));
+    EXPECT_FALSE(fs::exists(quantizeWorkFolderFor(s.output)));
 
     // The GPU-quantized model against the original, both on the CPU engine.
     const auto original = Engine::load(test::modelDir("tinystories-qwen3-7m"));

@@ -451,7 +451,7 @@ bool QuantizePage::isRunning() const { return runner_->isRunning(); }
 bool QuantizePage::hasInterruptedJob() const {
     const QString out = output_->text().trimmed();
     std::error_code ec;
-    return !out.isEmpty() && fs::is_directory(partialFolderFor(toPath(out)), ec);
+    return !out.isEmpty() && fs::is_directory(quantizeWorkFolderFor(toPath(out)), ec);
 }
 
 void QuantizePage::onSourceChanged() {
@@ -479,7 +479,7 @@ void QuantizePage::updateDefaultOutput() {
     for (int n = 1; n < 100; ++n) {
         candidate = parent.filePath(baseName + suffix + (n > 1 ? QStringLiteral("-%1").arg(n) : QString()));
         std::error_code ec;
-        if (!fs::exists(toPath(candidate), ec) || fs::is_directory(partialFolderFor(toPath(candidate)), ec)) break;
+        if (!fs::exists(toPath(candidate), ec) || fs::is_directory(quantizeWorkFolderFor(toPath(candidate)), ec)) break;
     }
     output_->setText(candidate);
 }

@@ -63,7 +63,7 @@ public:
     void refreshPreflight();
     bool preflightPending() const;     // a check is in flight (Start waits for it)
     bool isRunning() const;
-    bool hasInterruptedJob() const;    // partialFolderFor(output) exists
+    bool hasInterruptedJob() const;    // quantizeWorkFolderFor(output) exists
 
     void start();                      // a fresh job (the Start button)
     void resume();                     // continues the interrupted job (the Resume button)

@@ -279,7 +279,7 @@ private Q_SLOTS:
         auto s = gptqJob(test::modelDir("tinystories-qwen3-7m"), tmp("bad-damp"), false);
         s.dampPercent = 0;
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(s); }).contains("damping"));
-        QVERIFY(!fs::exists(partialFolderFor(s.output)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(s.output)));
     }
 
     // Issue #16's quality bar on the 656K fixture (Llama, GQA, tied embeddings stored as lm_head):

@@ -168,7 +168,7 @@ private Q_SLOTS:
         QVERIFY(stopped.cancelled);
         QVERIFY2(stopped.stopNote.find("cancelled at layer 1 of " + std::to_string(stopped.layers)) != std::string::npos, stopped.stopNote.c_str());
         QVERIFY(!fs::exists(s.output));
-        QVERIFY(fs::exists(partialFolderFor(s.output) / "awqbench_job.json"));  // resumable
+        QVERIFY(fs::exists(quantizeWorkFolderFor(s.output) / "awqbench_job.json"));  // resumable
     }
 };
 

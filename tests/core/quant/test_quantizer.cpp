@@ -86,7 +86,7 @@ private Q_SLOTS:
     void rtnOutputDequantizesExactlyAndLoads() {
         const auto summary = runQuantizeJob(smallJob(tmp("rtn"), QuantMethodChoice::Rtn));
         QCOMPARE(summary.layers, 8);
-        QVERIFY(!fs::exists(partialFolderFor(tmp("rtn"))));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(tmp("rtn"))));
         const auto info = describeModel(tmp("rtn"));
         QCOMPARE(info.config.quantization.method, QuantMethod::Awq);
         QCOMPARE(info.config.quantization.groupSize, 128);
@@ -256,7 +256,7 @@ private Q_SLOTS:
         bool lockedWhileRunning = false;
         const auto stopped = runQuantizeJob(parts, [&](const QuantizeEvent& e) {
             if (e.kind != QuantizeEvent::Kind::LayerDone || e.layer != 2) return;
-            lockedWhileRunning = !FolderLock::tryLock(partialFolderFor(tmp("parts")));
+            lockedWhileRunning = !FolderLock::tryLock(quantizeWorkFolderFor(tmp("parts")));
             stop.request_stop();
         }, stop.get_token());
         QVERIFY(stopped.cancelled);
@@ -264,13 +264,13 @@ private Q_SLOTS:
         QCOMPARE(stopped.perLayer.size(), std::size_t(3));
         QVERIFY2(stopped.stopNote.find("cancelled at layer 4 of " + std::to_string(stopped.layers)) != std::string::npos, stopped.stopNote.c_str());
         QVERIFY(!fs::exists(tmp("parts")));
-        QVERIFY(fs::exists(partialFolderFor(tmp("parts"))));
+        QVERIFY(fs::exists(quantizeWorkFolderFor(tmp("parts"))));
         // Without --resume the interrupted job is not overwritten.
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(parts); }).contains("--resume"));
 
         // Issue 17, item 9: a killed writer's temp files (PID 999999999 is above any pid_max: dead)
         // are cleared on resume; the finished folder holds exactly the files of the whole run.
-        const fs::path work = partialFolderFor(tmp("parts"));
+        const fs::path work = quantizeWorkFolderFor(tmp("parts"));
         std::ofstream(work / "model-layer-00003.safetensors.tmp-999999999") << "half a layer";
         std::ofstream(work / "model.safetensors.index.json.tmp-999999999") << "{\"weight_map\"";
 
@@ -344,7 +344,7 @@ private Q_SLOTS:
         const std::string original = fileBytes(calib);
         std::ofstream(calib, std::ios::app) << "\nA story added after the job began, under the same file name.\n";
         job.resume = true;
-        const fs::path work = partialFolderFor(job.output);
+        const fs::path work = quantizeWorkFolderFor(job.output);
         const QString changed = test::errorMessageOf([&] { runQuantizeJob(job); });
         QVERIFY2(changed.startsWith(QString::fromStdString(calib.string()) + ": the interrupted job's calibration text changed since it began"),
                  qPrintable(changed));
@@ -441,7 +441,7 @@ private Q_SLOTS:
         const auto first = runQuantizeJob(job);
         std::map<fs::path, std::string> written;
         for (const auto& e : fs::directory_iterator(tmp("finished"))) written[e.path().filename()] = fileBytes(e.path());
-        fs::rename(tmp("finished"), partialFolderFor(tmp("finished")));  // as if killed before the rename
+        fs::rename(tmp("finished"), quantizeWorkFolderFor(tmp("finished")));  // as if killed before the rename
 
         QVERIFY(test::errorMessageOf([&] { runQuantizeJob(job); }).contains("--resume"));  // still not taken over silently
         auto other = job;
@@ -457,8 +457,8 @@ private Q_SLOTS:
         QVERIFY2(resumeCheck.ok(), resumeCheck.problems.empty() ? "" : resumeCheck.problems.front().c_str());
         // Killed between writing the record and removing the journal: the journal is left over too,
         // and a dead writer's temp file of the index (item 9: removed before the final rename).
-        std::ofstream(partialFolderFor(tmp("finished")) / "awqbench_job.json") << "{}";
-        std::ofstream(partialFolderFor(tmp("finished")) / "model.safetensors.index.json.tmp-999999999") << "{";
+        std::ofstream(quantizeWorkFolderFor(tmp("finished")) / "awqbench_job.json") << "{}";
+        std::ofstream(quantizeWorkFolderFor(tmp("finished")) / "model.safetensors.index.json.tmp-999999999") << "{";
         bool computed = false;
         const auto summary = runQuantizeJob(resume, [&](const QuantizeEvent& e) { computed = computed || e.kind == QuantizeEvent::Kind::LayerDone; });
         QVERIFY(!computed);
@@ -466,15 +466,15 @@ private Q_SLOTS:
         QCOMPARE(summary.perLayer.size(), std::size_t(8));
         QCOMPARE(summary.calibrationTokens, first.calibrationTokens);
         QCOMPARE(summary.calibrationBlocks, first.calibrationBlocks);
-        QVERIFY(!fs::exists(partialFolderFor(tmp("finished"))));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(tmp("finished"))));
         std::map<fs::path, std::string> moved;
         for (const auto& e : fs::directory_iterator(tmp("finished"))) moved[e.path().filename()] = fileBytes(e.path());
         QVERIFY(moved == written);  // exactly the model's files: the stale journal is gone
         QCOMPARE(describeModel(tmp("finished")).config.quantization.method, QuantMethod::Awq);
 
         // A record without the shards it describes is not taken for a finished model.
-        fs::rename(tmp("finished"), partialFolderFor(tmp("finished")));
-        fs::remove(partialFolderFor(tmp("finished")) / "model-embeddings.safetensors");
+        fs::rename(tmp("finished"), quantizeWorkFolderFor(tmp("finished")));
+        fs::remove(quantizeWorkFolderFor(tmp("finished")) / "model-embeddings.safetensors");
         const QString msg = test::errorMessageOf([&] { runQuantizeJob(resume); });
         QVERIFY2(msg.contains("model-embeddings.safetensors"), qPrintable(msg));
     }
@@ -483,15 +483,15 @@ private Q_SLOTS:
     // .partial folder, perhaps with a dead writer's temp file; the next run starts afresh.
     void emptyPartialIsAFreshStart() {
         const auto job = smallJob(tmp("empty-partial"), QuantMethodChoice::Rtn);
-        fs::create_directories(partialFolderFor(job.output));
-        std::ofstream(partialFolderFor(job.output) / "awqbench_job.json.tmp-999999") << "{\"tool\"";
+        fs::create_directories(quantizeWorkFolderFor(job.output));
+        std::ofstream(quantizeWorkFolderFor(job.output) / "awqbench_job.json.tmp-999999") << "{\"tool\"";
         QCOMPARE(runQuantizeJob(job).layers, 8);
         QVERIFY(!fs::exists(tmp("empty-partial") / "awqbench_job.json.tmp-999999"));
-        QVERIFY(!fs::exists(partialFolderFor(job.output)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(job.output)));
         // The same with --resume (what the user types after the failure): a fresh start, not an error.
         auto resume = smallJob(tmp("empty-partial-resume"), QuantMethodChoice::Rtn);
         resume.resume = true;
-        fs::create_directories(partialFolderFor(resume.output));
+        fs::create_directories(quantizeWorkFolderFor(resume.output));
         QCOMPARE(runQuantizeJob(resume).layers, 8);
         QCOMPARE(describeModel(resume.output).config.quantization.method, QuantMethod::Awq);
     }
@@ -573,7 +573,7 @@ private Q_SLOTS:
 
         bad = s;
         bad.output = tmp("pre-3");
-        fs::create_directories(partialFolderFor(bad.output));
+        fs::create_directories(quantizeWorkFolderFor(bad.output));
         const auto withPartial = preflightQuantizeJob(bad);
         QVERIFY(withPartial.ok());
         QVERIFY(!withPartial.warnings.empty() && withPartial.warnings.front().find("interrupted job") != std::string::npos);
@@ -593,8 +593,8 @@ private Q_SLOTS:
         setrlimit(RLIMIT_FSIZE, &old);
         QVERIFY2(msg.contains("write failed") && msg.contains("model-layer-00000.safetensors"), qPrintable(msg));
         QVERIFY(!fs::exists(tmp("full")));
-        QVERIFY(fs::exists(partialFolderFor(tmp("full")) / "awqbench_job.json"));
-        for (const auto& e : fs::directory_iterator(partialFolderFor(tmp("full"))))  // no half-written shard
+        QVERIFY(fs::exists(quantizeWorkFolderFor(tmp("full")) / "awqbench_job.json"));
+        for (const auto& e : fs::directory_iterator(quantizeWorkFolderFor(tmp("full"))))  // no half-written shard
             QVERIFY2(e.path().extension() != ".safetensors", e.path().c_str());
 
         job.resume = true;
@@ -615,7 +615,7 @@ private Q_SLOTS:
             auto job = smallJob(out, QuantMethodChoice::Rtn);
             const QString msg = test::errorMessageOf([&] { runQuantizeJob(job); });
             QVERIFY2(msg.contains(why) && msg.contains(QString::fromStdString(nearestExistingFolder(out).string())), qPrintable(msg));
-            QVERIFY(!fs::exists(partialFolderFor(out)));
+            QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
             const auto pre = preflightQuantizeJob(job);
             QVERIFY(!pre.ok());
             QVERIFY2(QString::fromStdString(pre.problems.back()).contains(why), pre.problems.back().c_str());
@@ -639,7 +639,7 @@ private Q_SLOTS:
         for (const fs::path& inside : {job.model / "awq", linked / "sub" / "awq"}) {
             auto intoSource = smallJob(inside, QuantMethodChoice::Rtn);
             QVERIFY2(test::errorMessageOf([&] { runQuantizeJob(intoSource); }).contains("inside the source model folder"), inside.c_str());
-            QVERIFY(!fs::exists(inside) && !fs::exists(partialFolderFor(inside)));
+            QVERIFY(!fs::exists(inside) && !fs::exists(quantizeWorkFolderFor(inside)));
         }
         // An empty folder made for the job beforehand (given with a trailing slash, as shells
         // complete it) takes the model.
@@ -674,7 +674,7 @@ private Q_SLOTS:
         job.output = tmp("alien-out");
         const QString alienMsg = test::errorMessageOf([&] { runQuantizeJob(job); });
         QVERIFY2(alienMsg.contains("MambaForCausalLM") && alienMsg.contains("config.json"), qPrintable(alienMsg));
-        QVERIFY(!fs::exists(tmp("alien-out")) && !fs::exists(partialFolderFor(tmp("alien-out"))));
+        QVERIFY(!fs::exists(tmp("alien-out")) && !fs::exists(quantizeWorkFolderFor(tmp("alien-out"))));
 
         // Llama with tied embeddings stored only as lm_head.weight, at group 64.
         job.model = test::modelDir("tinystories-656k");

@@ -276,7 +276,7 @@ private Q_SLOTS:
         // The output is a real AWQ model, and the library lists it after the rescan.
         QVERIFY(fs::exists(out / "config.json"));
         QVERIFY(fs::exists(out / "awqbench_quantization.json"));
-        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
         QVERIFY(rescanned.count() > 0 || rescanned.wait(60000));
         CatalogTableModel* catalog = window_->modelsPage()->catalog();
         const int row = catalog->rowOfName(QStringLiteral("tinystories-qwen3-7m-rtn"));
@@ -362,7 +362,7 @@ private Q_SLOTS:
         QVERIFY(failed.wait(120000));
         QCOMPARE(failed.first().at(1).toBool(), true);   // cancelled, not failed
         QVERIFY(!fs::exists(out));
-        QVERIFY(fs::is_directory(partialFolderFor(out)));
+        QVERIFY(fs::is_directory(quantizeWorkFolderFor(out)));
         const int doneBefore = column(p.layerTable(), QuantizePage::StageCol).count(QStringLiteral("done"));
         QVERIFY(doneBefore >= 1 && doneBefore < 8);
 
@@ -407,7 +407,7 @@ private Q_SLOTS:
         QTest::mouseClick(p.resumeButton(), Qt::LeftButton);
         QVERIFY(finished.wait(180000));
         QVERIFY(fs::exists(out / "config.json"));
-        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
         const QStringList stages = column(p.layerTable(), QuantizePage::StageCol);
         QCOMPARE(stages.count(QStringLiteral("done earlier")), doneBefore);
         QCOMPARE(stages.count(QStringLiteral("done")), 8 - doneBefore);
@@ -421,8 +421,8 @@ private Q_SLOTS:
         QuantizePage& p = page();
         // An interrupted job left on disk by an earlier run (or another process) is found and can be discarded.
         const fs::path out = library() / "tinystories-qwen3-7m-awq-9";
-        fs::create_directories(partialFolderFor(out));
-        std::ofstream(partialFolderFor(out) / "model-layer-0000.safetensors") << "x";
+        fs::create_directories(quantizeWorkFolderFor(out));
+        std::ofstream(quantizeWorkFolderFor(out) / "model-layer-0000.safetensors") << "x";
         p.outputEdit()->setText(toQString(out));
         QVERIFY(checkNow(p));
         QVERIFY(p.hasInterruptedJob());
@@ -430,12 +430,12 @@ private Q_SLOTS:
         // Discard asks first; No keeps the finished layers.
         QString question;
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::No, &question));
-        QVERIFY2(question.contains(toQString(partialFolderFor(out))) && question.contains(QLatin1String("1 finished layer")), qPrintable(question));
-        QVERIFY(fs::exists(partialFolderFor(out) / "model-layer-0000.safetensors"));
+        QVERIFY2(question.contains(toQString(quantizeWorkFolderFor(out))) && question.contains(QLatin1String("1 finished layer")), qPrintable(question));
+        QVERIFY(fs::exists(quantizeWorkFolderFor(out) / "model-layer-0000.safetensors"));
         QVERIFY(p.hasInterruptedJob());
         // Yes deletes them.
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
-        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
         QVERIFY(!p.hasInterruptedJob());
         QVERIFY(!p.resumeButton()->isVisible());
         QVERIFY2(p.statusLabel()->text().startsWith(QLatin1String("Discarded")), qPrintable(p.statusLabel()->text()));
@@ -465,7 +465,7 @@ private Q_SLOTS:
         QVERIFY(p.hasInterruptedJob());
         QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
-        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
         // Nothing is left to resume, and the page no longer says so.
         QVERIFY2(!p.statusLabel()->text().contains(QLatin1String("resume")), qPrintable(p.statusLabel()->text()));
         QVERIFY(!p.resumeButton()->isVisible());
@@ -499,7 +499,7 @@ private Q_SLOTS:
         QTest::mouseClick(p.cancelButton(), Qt::LeftButton);
         QVERIFY(failed.wait(60000));
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));
-        QVERIFY(!fs::exists(partialFolderFor(out)));
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(out)));
     }
 
     // The output folder the user chose for a job is the next job's default, also after a restart;
