@@ -92,7 +92,7 @@ void printMemoryPlans(const ModelInfo& m, int context) {
     std::vector<std::pair<std::string, std::uint64_t>> cards;
     const auto probe = probeGpus();
     for (const auto& g : probe.gpus) cards.emplace_back("GPU " + std::to_string(g.index) + " " + g.name, g.totalBytes);
-    for (int gib : {16, 24, 40, 80}) cards.emplace_back(commonGpuLabel(gib), std::uint64_t(gib) << 30);
+    for (int gib : commonGpuSizesGiB()) cards.emplace_back(commonGpuLabel(gib), std::uint64_t(gib) << 30);
 
     MemoryPlanInput in;
     in.contextLength = context;

@@ -43,6 +43,8 @@ expect 1 "--context: must be a whole number of 1 or more, not -5" "$CLI" models 
 # A context past the model's is planned with a note (vLLM refuses it); weights in binary units, not "0.00 GiB".
 expect 0 "note: --context 999999 is past the model's [0-9]+ tokens" "$CLI" models show "$M/qwen2-random" --context 999999
 grep -Eq "16 GB card \(16 GiB\) +[0-9.]+ MiB" "$D/out.txt" || fail "models show: weights not in MiB: $(grep '16 GB card' "$D/out.txt")"
+# The cards the GUI's memory plan and reports list (commonGpuSizesGiB), not a shorter list of its own.
+[ "$(grep -cE '^ *[0-9]+ GB card \(' "$D/out.txt")" -eq 8 ] || fail "models show: not the 8 common cards: $(grep 'GB card' "$D/out.txt")"
 expect 1 "--gpus: must be a whole number of 1 or more, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpus 0 $S
 # Every count flag is a whole number of 1 or more at parse (positiveCount): profile --top 0 listed no
 # kernels and exited 0; --samples / --seqlen / --gpus / --tp / --max-model-len / --context took 2.5
