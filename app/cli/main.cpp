@@ -42,10 +42,12 @@ void refuseEmptyPaths(CLI::App* app) {
                                                       "--settings", "--pool",  "--trace", "--lora",   "--lora-a",      "--lora-b",
                                                       "--ref",      "--a",     "--b",     "--compose", "--vllm-config", "--command-file",
                                                       "--warm-pool"};
+    // Options of those names that take the text itself: "" is text to tokenize, as a prompt may be "".
+    static const std::set<std::pair<std::string, std::string>> literalText = {{"tokenize", "--text"}};
     const CLI::Validator nonEmpty([](std::string& value) { return value.empty() ? std::string("an empty path: give a file or folder name") : std::string(); },
                                   "");
     for (CLI::Option* option : app->get_options())
-        if (option->get_expected_min() > 0 &&
+        if (option->get_expected_min() > 0 && !literalText.count({app->get_name(), option->get_name(false, true)}) &&
             std::any_of(pathOptions.begin(), pathOptions.end(), [&](const std::string& name) { return option->check_name(name); }))
             option->check(nonEmpty);
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) refuseEmptyPaths(sub);

@@ -38,6 +38,8 @@ variant() {
 
 # ---- usage errors exit 1, as README says (CLI11's own codes were 105, 106, 109) ----
 expect 1 "path is required" "$CLI" models show
+# tokenize --text is the text itself: "" is the empty text (golden.json: ids_with_special [1]), not an empty path.
+expect 0 '^\{"ids": \[1\], "tokens": \["<\|start_story\|>"\]\}' "$CLI" tokenize --model "$M/tinystories-656k" --text "" --json
 expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
 expect 1 "--context: must be a whole number of 1 or more, not -5" "$CLI" models show "$M/qwen2-random" --context -5
 # A context past the model's is planned with a note (vLLM refuses it); weights in binary units, not "0.00 GiB".
@@ -292,6 +294,7 @@ if [ "$ENGINE" = 1 ]; then
     expect 1 "--out: an empty path" "$CLI" quantize --model "$M/qwen2-random" --out ''
     grep -q "^quantize:" "$D/err.txt" && fail "quantize --out '' started the job"
     expect 1 "--model: an empty path" "$CLI" generate --model '' --prompt hi
+    expect 1 "--text: an empty path" "$CLI" eval ppl --model "$M/tinystories-656k" --text ''
     expect 1 "--out: an empty path" "$CLI" report --out '' "$D/none.json"
     expect 1 "--text: an empty path" "$CLI" eval ppl --model "$M/qwen2-random" --text ''
     expect 2 "the model is already quantized \(awq\)" "$CLI" quantize --model "$M/qwen2-random-awq" --out "$D/q2"
