@@ -505,8 +505,9 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
 
     const auto space = fs::space(pool, ec);
     if (!ec && space.available < total + options.reserveBytes)
-        throw Error("not enough disk space: the copy needs " + format::bytes(total) + " and " + format::bytes(space.available) +
-                        " are free (" + format::bytes(options.reserveBytes) + " kept in reserve)",
+        throw Error("not enough disk space: the copy needs " + format::bytes(total) + " and " + format::bytes(options.reserveBytes) +
+                        " must stay free after it (" + format::bytes(total + options.reserveBytes) + " in all), but " +
+                        format::bytes(space.available) + " are free",
                     pool, "free disk space or remove a model from the pool");
     if (options.budgetBytes > 0) {
         const auto used = poolUsage(pool, options.budgetBytes).usedBytes;
