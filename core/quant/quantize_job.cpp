@@ -379,8 +379,13 @@ QuantizeSummary QuantizeJob::run() {
         summary_.seconds = elapsed();
         summary_.peakGpuBytes = gpuPeak();
         return summary_;
-    } catch (const Error&) {
-        throw;
+    } catch (const Error& e) {
+        // Once the journal is on disk (a full disk, a file the job could not write), the finished
+        // layers wait in the work folder: say that --resume takes them up, as Ctrl+C's note does.
+        std::error_code ec;
+        if (!fs::is_regular_file(writer_.journalFile(), ec) || e.fix().find("--resume") != std::string::npos) throw;
+        throw Error(e.problem(), e.file(),
+                    (e.fix().empty() ? "" : e.fix() + "; ") + "--resume continues from the first unfinished layer (" + writer_.workFolder().string() + ")");
     } catch (const std::exception& e) {
         throw jobError(e, where_, device_.is_cuda(), writer_.workFolder());
     }

@@ -592,6 +592,9 @@ private Q_SLOTS:
         const QString msg = test::errorMessageOf([&] { runQuantizeJob(job); });
         setrlimit(RLIMIT_FSIZE, &old);
         QVERIFY2(msg.contains("write failed") && msg.contains("model-layer-00000.safetensors"), qPrintable(msg));
+        // ... and says how to continue, as a cancelled job's note does.
+        QVERIFY2(msg.contains("--resume continues from the first unfinished layer (" + QString::fromStdString(quantizeWorkFolderFor(tmp("full")).string()) + ")"),
+                 qPrintable(msg));
         QVERIFY(!fs::exists(tmp("full")));
         QVERIFY(fs::exists(quantizeWorkFolderFor(tmp("full")) / "awqbench_job.json"));
         for (const auto& e : fs::directory_iterator(quantizeWorkFolderFor(tmp("full"))))  // no half-written shard
