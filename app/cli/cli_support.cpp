@@ -1,5 +1,6 @@
 #include "app/cli/cli_support.h"
 
+#include "core/model/gguf.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
 #include "core/util/int_list.h"
@@ -212,6 +213,8 @@ CLI::Validator byteSize(const ByteSizeRule& rule) {
 
 void requireModelFolder(const std::filesystem::path& dir, const std::string& fix) {
     std::error_code ec;
+    if (isGgufPath(dir) && std::filesystem::is_regular_file(dir, ec)) throw Error(kGgufNotRunnable, dir, kGgufNotRunnableFix);
+    if (std::filesystem::is_regular_file(dir, ec)) throw Error("a file, not a model folder", dir, fix);
     if (!std::filesystem::is_directory(dir, ec)) throw Error("no such model folder", dir, fix);
 }
 }  // namespace awq::cli

@@ -77,7 +77,7 @@ void printList(const std::vector<CatalogEntry>& entries) {
                                                       : warningsLabel(m.warnings)});
         } else if (e.gguf) {
             table.addRow({e.name, origin, e.gguf->architecture + " (gguf)", format::count(e.gguf->parameterCount), "-", "-",
-                          format::bytes(e.gguf->fileSize), "ok"});
+                          format::bytes(e.gguf->fileSize), "unsupported: GGUF (listed for its metadata; models show says why)"});
         } else {
             table.addRow({e.name, origin, "?", "-", "-", "-", "-", "broken: " + e.error});
         }
@@ -122,7 +122,7 @@ void printShow(const CatalogEntry& e, int context) {
         const auto& g = *e.gguf;
         std::cout << "format:       GGUF v" << g.version << "\narchitecture: " << g.architecture
                   << "\nparameters:   " << format::count(g.parameterCount) << " (" << g.parameterCount << ")"
-                  << "\nsize:         " << format::bytes(g.fileSize) << "\n\nMetadata:\n";
+                  << "\nsize:         " << format::bytes(g.fileSize) << "\nstatus:       unsupported: " << kGgufNotRunnable << " (" << kGgufNotRunnableFix << ")\n\nMetadata:\n";
         for (const auto& kv : g.metadata) std::cout << "  " << kv.key << " (" << kv.type << ") = " << kv.displayValue() << "\n";
         TextTable table({"tensor", "type", "shape", "bytes"}, {false, false, false, true});
         for (const auto& t : g.tensors) {
@@ -208,7 +208,7 @@ void addModelsCommands(CLI::App& app) {
             for (const auto& r : roots.folders) {
                 if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");
                 // A file other than a .gguf listed nothing, with exit 0 (config.json for its folder, say).
-                if (!fs::is_directory(r) && r.extension() != ".gguf")
+                if (!fs::is_directory(r) && !isGgufPath(r))
                     throw Error("is a file, not a library or model folder", r,
                                 "name the folder (" + (r.has_parent_path() ? r.parent_path().string() : std::string(".")) + ") or a .gguf file");
             }

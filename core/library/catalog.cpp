@@ -20,7 +20,7 @@ namespace {
 
 bool isGgufFile(const fs::path& p) {
     std::error_code ec;
-    return p.extension() == ".gguf" && fs::is_regular_file(p, ec);
+    return isGgufPath(p) && fs::is_regular_file(p, ec);
 }
 
 // A folder is a model candidate when it holds a config or safetensors weights; such a folder is
@@ -104,7 +104,7 @@ CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
     CatalogEntry e;
     e.path = path;
     e.origin = origin;
-    e.format = path.extension() == ".gguf" ? ModelFormat::Gguf : ModelFormat::HuggingFace;
+    e.format = isGgufPath(path) ? ModelFormat::Gguf : ModelFormat::HuggingFace;
     e.name = entryName(path, origin);
     try {
         if (e.format == ModelFormat::Gguf) {

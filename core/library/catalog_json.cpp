@@ -80,7 +80,8 @@ json ggufJson(const GgufInfo& g, bool includeTensors) {
     json meta = json::object();
     for (const auto& kv : g.metadata) meta[kv.key] = kv.displayValue();
     json j = {{"gguf_version", g.version},   {"architecture", g.architecture}, {"parameters", g.parameterCount},
-              {"disk_bytes", g.fileSize},     {"tensor_count", g.tensors.size()}, {"metadata", std::move(meta)}};
+              {"disk_bytes", g.fileSize},     {"tensor_count", g.tensors.size()}, {"metadata", std::move(meta)},
+              {"unsupported", std::string(kGgufNotRunnable) + " (" + kGgufNotRunnableFix + ")"}};
     if (includeTensors) {
         json tensors = json::array();
         for (const auto& t : g.tensors)

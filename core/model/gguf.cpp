@@ -6,6 +6,7 @@
 #include "core/util/mapped_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -487,6 +488,12 @@ GgufInfo readGguf(const fs::path& file) {
         if (const auto* s = std::get_if<std::string>(name)) info.name = *s;
     if (info.name.empty()) info.name = file.stem().string();
     return info;
+}
+
+bool isGgufPath(const std::filesystem::path& path) {
+    std::string extension = path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return extension == ".gguf";
 }
 
 }  // namespace awq

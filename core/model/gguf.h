@@ -9,6 +9,14 @@
 
 namespace awq {
 
+// What every command that runs a model (generate, eval, compare, serve, quantize) says of a GGUF
+// file, and the fix: the library lists GGUF files for their metadata; nothing here runs them.
+inline constexpr const char* kGgufNotRunnable =
+    "a GGUF file: the built-in engine, quantizer and server run Hugging Face safetensors folders; GGUF files are listed for their metadata only";
+inline constexpr const char* kGgufNotRunnableFix = "run it with llama.cpp or Ollama, or point at the model's Hugging Face folder";
+// Whether `path` names a GGUF file by its extension (any case: ".gguf", ".GGUF").
+bool isGgufPath(const std::filesystem::path& path);
+
 // A metadata value. Arrays keep their element type name and, for display, their first elements
 // (token lists have 100k+ entries: we keep at most kGgufArrayPreview of them plus the full count).
 struct GgufArray;

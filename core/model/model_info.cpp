@@ -1,5 +1,6 @@
 #include "core/model/model_info.h"
 
+#include "core/model/gguf.h"
 #include "core/model/model_files.h"
 #include "core/model/safetensors.h"
 #include "core/util/error.h"
@@ -239,6 +240,7 @@ std::string fingerprintTensors(const TensorStore& store) {
 }
 
 ModelInfo describeModel(const fs::path& folder) {
+    if (isGgufPath(folder) && fs::is_regular_file(folder)) throw Error(kGgufNotRunnable, folder, kGgufNotRunnableFix);
     if (!fs::is_directory(folder)) throw Error("not a folder", folder, "point at a Hugging Face model folder");
     ModelInfo m;
     m.folder = folder;

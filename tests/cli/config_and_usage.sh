@@ -38,6 +38,14 @@ variant() {
 
 # ---- usage errors exit 1, as README says (CLI11's own codes were 105, 106, 109) ----
 expect 1 "path is required" "$CLI" models show
+# A GGUF file is listed, for its metadata, as unsupported; every command that runs a model says why
+# (generate said "not a folder", serve "no such model folder"). Uppercase extensions too.
+printf 'GGUF\003\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000' > "$D/bare.GGUF"
+expect 0 "bare .* unsupported: GGUF \(listed for its metadata" "$CLI" models list "$D/bare.GGUF"
+expect 0 "status: +unsupported: a GGUF file: the built-in engine, quantizer and server run Hugging Face safetensors folders" "$CLI" models show "$D/bare.GGUF"
+expect 0 '"unsupported": "a GGUF file: ' "$CLI" models show "$D/bare.GGUF" --json
+expect 2 "bare.GGUF: a GGUF file: .*\(run it with llama.cpp or Ollama" "$CLI" tokenize --model "$D/bare.GGUF" --text hi
+expect 2 "a file, not a model folder" "$CLI" tokenize --model "$M/qwen2-random/config.json" --text hi
 # tokenize --text is the text itself: "" is the empty text (golden.json: ids_with_special [1]), not an empty path.
 expect 0 '^\{"ids": \[1\], "tokens": \["<\|start_story\|>"\]\}' "$CLI" tokenize --model "$M/tinystories-656k" --text "" --json
 expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
@@ -295,6 +303,10 @@ if [ "$ENGINE" = 1 ]; then
     grep -q "^quantize:" "$D/err.txt" && fail "quantize --out '' started the job"
     expect 1 "--model: an empty path" "$CLI" generate --model '' --prompt hi
     expect 1 "--text: an empty path" "$CLI" eval ppl --model "$M/tinystories-656k" --text ''
+    for command in "generate --prompt hi" "eval ppl --text $SHARED/data/eval-stories.txt" "quantize --out $D/never --check" "serve --port 1"; do
+        # shellcheck disable=SC2086  # the command's words
+        expect 2 "bare.GGUF: a GGUF file: the built-in engine" "$CLI" $command --model "$D/bare.GGUF"
+    done
     expect 1 "--out: an empty path" "$CLI" report --out '' "$D/none.json"
     expect 1 "--text: an empty path" "$CLI" eval ppl --model "$M/qwen2-random" --text ''
     expect 2 "the model is already quantized \(awq\)" "$CLI" quantize --model "$M/qwen2-random-awq" --out "$D/q2"

@@ -1,6 +1,7 @@
 #include "core/library/catalog.h"
 #include "core/library/catalog_json.h"
 #include "core/pool/warm_pool.h"
+#include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
@@ -97,6 +98,11 @@ private Q_SLOTS:
         const auto* gguf = byName(entries, "tiny");
         QVERIFY(gguf && gguf->ok() && gguf->gguf);
         QCOMPARE(gguf->gguf->architecture, std::string("llama"));
+        // Listed for its metadata, not runnable: JSON says so, and describeModel (every command that
+        // runs a model) refuses it with the same reason.
+        QVERIFY(catalogEntryToJson(*gguf, false, -1).find("\"unsupported\":\"a GGUF file: the built-in engine") != std::string::npos);
+        QVERIFY(test::errorMessageOf([&] { describeModel(gguf->path); }).contains("a GGUF file: the built-in engine, quantizer and server"));
+        QVERIFY(isGgufPath("M.GGUF") && isGgufPath("m.Gguf") && !isGgufPath("gguf") && !isGgufPath("m.gguf.json"));
         const auto* badGguf = byName(entries, "bad.gguf");
         QVERIFY(badGguf && !badGguf->ok());
 

@@ -78,6 +78,7 @@ QString statusText(const CatalogEntry& e) {
     }
     if (e.info && !e.info->unsupported.empty())  // readable, but the engine and quantizer refuse it (as the CLI says)
         return QStringLiteral("Unsupported: config.json %1").arg(QString::fromStdString(e.info->unsupported));
+    if (e.gguf) return QStringLiteral("Unsupported: GGUF (metadata only)");
     const std::size_t warnings = e.info ? e.info->warnings.size() : 0;
     if (warnings == 1) return QStringLiteral("OK (1 warning)");
     if (warnings > 1) return QStringLiteral("OK (%1 warnings)").arg(warnings);

@@ -114,6 +114,7 @@ private Q_SLOTS:
         QCOMPARE(layerCount(gguf).value(), 32);
         QCOMPARE(contextLength(gguf).value(), 8192);
         QCOMPARE(sizeOnDisk(gguf), std::uint64_t(4'000'000'000ull));
+        QCOMPARE(statusText(gguf), QStringLiteral("Unsupported: GGUF (metadata only)"));  // not "OK": nothing here runs it
     }
 
     void tableAndFilter() {
