@@ -6,9 +6,9 @@
 #include "core/util/mapped_file.h"
 
 #include <algorithm>
-#include <cctype>
 #include <array>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <limits>
