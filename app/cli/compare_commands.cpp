@@ -185,7 +185,9 @@ void printCompareTable(const RunDocument& d) {
         return here(m, format::bytes(m.weightBytes) + (m.computeDtype.empty() ? "" : " (" + m.computeDtype + ")"));
     };
     const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
-    t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
+    // Two endpoints: no engine ran here, so no device of this machine to name.
+    const std::string heldWhere = isUrl(A.path) && isUrl(B.path) ? " (compute dtype)" : std::string(" on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)";
+    t.addRow({"weights held by the engine" + heldWhere, held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
     const std::string partial = d.battery ? partialBatteryNote(*d.battery) : std::string();
