@@ -131,6 +131,8 @@ void compareProgress(const CompareEvent& e) {
 template <typename Tps>
 void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) {
     if (!d.models.count("A") || !d.models.count("B")) return;
+    // An endpoint ran on its server's hardware and its quantization may be unknown: no like-for-like device.
+    if (d.models.at("A").isEndpoint() || d.models.at("B").isEndpoint()) return;
     const bool aq = d.models.at("A").quantization.has_value(), bq = d.models.at("B").quantization.has_value();
     if (aq == bq) return;
     const std::string quantized = aq ? "A" : "B", original = aq ? "B" : "A";
@@ -183,7 +185,9 @@ void printCompareTable(const RunDocument& d) {
         return here(m, format::bytes(m.weightBytes) + (m.computeDtype.empty() ? "" : " (" + m.computeDtype + ")"));
     };
     const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
-    t.addRow({std::string("weights held by the engine on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)", held(A), held(B)});
+    // Two endpoints: no engine ran here, so no device of this machine to name.
+    const std::string heldWhere = isUrl(A.path) && isUrl(B.path) ? " (compute dtype)" : std::string(" on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)";
+    t.addRow({"weights held by the engine" + heldWhere, held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
     const std::string partial = d.battery ? partialBatteryNote(*d.battery) : std::string();
@@ -216,7 +220,8 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
         // The engine's peak is the process's, and A and B are loaded in one process: each figure
         // includes both models (on the CPU the process's peak RSS so far, so B's is never below A's).
-        t.addRow({gpu ? "peak GPU memory allocated by this process (A and B loaded)" : "peak RSS of this process so far (A and B loaded)",
+        const std::string loaded = isUrl(A.path) || isUrl(B.path) ? "" : " (A and B loaded)";  // an endpoint loads nothing here
+        t.addRow({gpu ? "peak GPU memory allocated by this process" + loaded : "peak RSS of this process so far" + loaded,
                   here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
     }
     if (d.quality) {

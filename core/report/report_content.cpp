@@ -46,10 +46,15 @@ std::string opt(const std::optional<T>& v, F&& f) {
 
 std::string seconds(double s) { return fmt::fixed(s, 2) + " s"; }
 
+// An endpoint's figures that are its server's (sizes, load time, memory, compute dtype): never a 0.
+const std::string kUnknownAtEndpoint = "unknown (endpoint)";
+
 std::string quantLabel(const RunModel& m) {
     // The compute dtype has its own row; next to "none" it read as the stored dtype ("none (float32)"
     // for a bfloat16 model computed in float32 on CPU).
-    if (!m.quantization) return "none";
+    if (!m.quantizationKnown()) return "unknown (the endpoint does not report it)";
+    const std::string reported = m.isEndpoint() ? " (as the server reports)" : "";
+    if (!m.quantization) return "none" + reported;
     const auto& q = *m.quantization;
     std::string s = q.method.empty() ? "quantized" : q.method;
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -57,7 +62,7 @@ std::string quantLabel(const RunModel& m) {
     if (q.groupSize) s += ", group " + std::to_string(q.groupSize);
     s += q.zeroPoint ? ", zero point" : ", symmetric";
     if (!q.version.empty()) s += ", " + q.version;
-    return s;
+    return s + reported;
 }
 
 std::string shortFingerprint(const std::string& fp) { return fp.size() > 12 ? fp.substr(0, 12) + "..." : fp; }
@@ -119,13 +124,22 @@ public:
         t_.rightAligned[0] = false;
     }
 
-    // `value(slot)` gives the number (absent: "-"), `show` formats it.
+    // `value(slot)` gives the number (absent: "-"), `show` formats it. `unknown(slot)`, when given and
+    // it returns a text, replaces that slot's number (an endpoint's weights are not 0 but unknown):
+    // the cell shows the text and the row shows no change against it.
     void add(const std::string& label, const std::function<std::optional<double>(const std::string&)>& value,
-             const std::function<std::string(double)>& show, bool withChange = true) {
+             const std::function<std::string(double)>& show, bool withChange = true,
+             const std::function<std::optional<std::string>(const std::string&)>& unknown = {}) {
         std::vector<std::string> row{label};
         std::vector<std::optional<double>> values;
         bool any = false;
         for (const auto& s : slots_) {
+            if (const auto text = unknown ? unknown(s) : std::nullopt) {
+                values.emplace_back();
+                any = true;
+                row.push_back(*text);
+                continue;
+            }
             values.push_back(value(s));
             any = any || values.back().has_value();
             row.push_back(values.back() ? show(*values.back()) : kDash);
@@ -162,12 +176,50 @@ std::string truncated(const std::string& text) {
     return text.substr(0, cut) + " [... " + std::to_string(text.size() - cut) + " more bytes in the JSON]";
 }
 
+// "unknown (endpoint)" for a slot whose model is an endpoint: its server's figures are not known here.
+std::function<std::optional<std::string>(const std::string&)> unknownAtEndpoint(const RunDocument& d) {
+    return [&d](const std::string& slot) -> std::optional<std::string> {
+        const RunModel* m = d.model(slot);
+        return m && m->isEndpoint() ? std::optional(kUnknownAtEndpoint) : std::nullopt;
+    };
+}
+
+std::string atEndpoint(const std::string& url) { return "the endpoint " + url + " (on the server's hardware, not recorded here)"; }
+
 // The device every speed and cost figure was measured on, as the report names it: "NVIDIA H100
-// 80GB HBM3 (cuda:0)", "the CPU", or "an unrecorded device" for a document without a host.
+// 80GB HBM3 (cuda:0)", "the CPU", "the endpoint URL (on the server's hardware ...)" for a run of
+// endpoints only, or "an unrecorded device" for a document without a host.
 std::string measuredOn(const RunDocument& d) {
     if (!d.host || d.host->device.empty()) return "an unrecorded device";
+    if (isEndpointPath(d.host->device)) return atEndpoint(d.host->device);
     if (d.host->device.rfind("cuda", 0) == 0) return (d.host->gpuName.empty() ? std::string("a GPU") : d.host->gpuName) + " (" + d.host->device + ")";
     return d.host->device == "cpu" ? std::string("the CPU") : d.host->device;
+}
+
+// Where one slot's speed was measured: an endpoint's at its server, a model folder's on this run's host.
+std::string measuredOn(const RunDocument& d, const std::string& slot) {
+    const RunModel* m = d.model(slot);
+    return m && m->isEndpoint() ? atEndpoint(m->path) : measuredOn(d);
+}
+
+// Where the figures of `slots` were measured: one device for all ("the CPU"), or each slot's
+// ("A at the endpoint URL (...), B on the CPU") when an endpoint takes part.
+bool oneDevice(const RunDocument& d, const std::vector<std::string>& slots) {
+    return std::all_of(slots.begin(), slots.end(), [&](const std::string& s) { return measuredOn(d, s) == measuredOn(d, slots.front()); });
+}
+
+std::string measuredOnEach(const RunDocument& d, const std::vector<std::string>& slots) {
+    const auto placed = [](const std::string& where) { return (where.starts_with("the endpoint") ? "at " : "on ") + where; };
+    if (slots.empty()) return placed(measuredOn(d));
+    if (oneDevice(d, slots)) return placed(measuredOn(d, slots.front()));
+    std::string out;
+    for (std::size_t i = 0; i < slots.size(); ++i) out += (i ? ", " : "") + slots[i] + " " + placed(measuredOn(d, slots[i]));
+    return out;
+}
+
+// Whether any slot's model is an endpoint.
+bool anyEndpoint(const RunDocument& d) {
+    return std::any_of(d.models.begin(), d.models.end(), [](const auto& m) { return m.second.isEndpoint(); });
 }
 
 void addOverview(const RunDocument& d, ReportContent& c) {
@@ -176,7 +228,9 @@ void addOverview(const RunDocument& d, ReportContent& c) {
     if (!d.created.empty()) line += " of " + d.created;
     if (!d.toolVersion.empty()) line += ", AWQ Workbench " + d.toolVersion;
     line += ".";
-    if (d.host) {
+    if (d.host && isEndpointPath(d.host->device)) {
+        line += " Measured at " + atEndpoint(d.host->device) + ".";
+    } else if (d.host) {
         std::string host = " Host: " + (d.host->device.empty() ? std::string("unknown device") : d.host->device);
         if (!d.host->gpuName.empty()) host += ", " + d.host->gpuName;
         if (d.host->gpuTotalBytes) host += " (" + format::gib(d.host->gpuTotalBytes) + ")";
@@ -210,21 +264,30 @@ void addModels(const RunDocument& d, ReportContent& c) {
             return m ? f(*m) : std::nullopt;
         };
     };
-    t.addText("Architecture", text([](const RunModel& m) { return m.architecture.empty() ? kDash : m.architecture; }));
+    // An endpoint's identity beyond its URL and served name is its server's: "unknown (endpoint)", not 0.
+    const auto unknown = unknownAtEndpoint(d);
+    const auto orUnknown = [](const RunModel& m, const std::string& v) { return !v.empty() ? v : m.isEndpoint() ? kUnknownAtEndpoint : kDash; };
+    t.addText("Architecture", text([&](const RunModel& m) { return orUnknown(m, m.architecture); }));
     t.add("Parameters", num([&](const RunModel& m) { return double(m.parameters); }),
-          [](double v) { return format::count(std::uint64_t(v)); }, false);
+          [](double v) { return format::count(std::uint64_t(v)); }, false, unknown);
     // What the engine held in memory, in its compute dtype (on a CPU an AWQ model is dequantized at load).
     t.add("Weights held by the engine (compute dtype below)", num([&](const RunModel& m) { return double(m.weightBytes); }),
-          [](double v) { return format::bytes(std::uint64_t(v)); });
+          [](double v) { return format::bytes(std::uint64_t(v)); }, true, unknown);
     t.add("Files on disk", num([&](const RunModel& m) { return double(m.fileBytes); }),
-          [](double v) { return format::bytes(std::uint64_t(v)); });
+          [](double v) { return format::bytes(std::uint64_t(v)); }, true, unknown);
     t.addText("Quantization", text([](const RunModel& m) { return quantLabel(m); }));
     if (std::any_of(d.models.begin(), d.models.end(), [](const auto& m) { return m.second.loraAdapter.has_value(); }))
         t.addText("LoRA adapter", text([](const RunModel& m) { return m.loraAdapter.value_or(kDash); }));
-    t.addText("Compute dtype", text([](const RunModel& m) { return m.computeDtype.empty() ? kDash : m.computeDtype; }));
-    t.add("Load time", num([](const RunModel& m) { return m.loadSeconds; }), seconds, false);
+    t.addText("Compute dtype", text([&](const RunModel& m) { return orUnknown(m, m.computeDtype); }));
+    t.add("Load time", num([](const RunModel& m) { return m.loadSeconds; }), seconds, false, unknown);
     t.addText("Path", text([](const RunModel& m) { return m.path.empty() ? kDash : m.path; }));
     c.blocks.push_back(table(t.take()));
+    for (const auto& [slot, m] : d.models)
+        if (m.isEndpoint())
+            c.blocks.push_back(paragraph(headerFor(d, slot) + " is the endpoint " + m.path + ", measured over HTTP: its parameters, "
+                                         "weights, files, load time, compute dtype and memory are the server's and unknown here" +
+                                         (m.quantizationKnown() ? std::string() : ", and so is its quantization (the server does not report it)") +
+                                         "; its speed was measured at the endpoint, on the server's hardware."));
 
     // Identity: full fingerprints, and whether a quantized model was made from the other one.
     c.blocks.push_back(heading("Fingerprints", 3, "fingerprints"));
@@ -232,7 +295,7 @@ void addModels(const RunDocument& d, ReportContent& c) {
     fp.header = {"Model", "Fingerprint (SHA-256 of the tensors)", "Source fingerprint (quantized from)"};
     fp.monospace = true;
     for (const auto& [slot, m] : d.models)
-        fp.rows.push_back({headerFor(d, slot), m.fingerprint.empty() ? kDash : m.fingerprint,
+        fp.rows.push_back({headerFor(d, slot), !m.fingerprint.empty() ? m.fingerprint : m.isEndpoint() ? kUnknownAtEndpoint : kDash,
                            m.sourceFingerprint.value_or("").empty() ? kDash : *m.sourceFingerprint});
     c.blocks.push_back(table(std::move(fp)));
     for (const auto& [slot, m] : d.models) {
@@ -249,8 +312,9 @@ void addModels(const RunDocument& d, ReportContent& c) {
             continue;
         }
         const std::pair<const std::string, RunModel>* unquantized = nullptr;
-        for (const auto& other : d.models)
-            if (other.first != slot && !other.second.quantization) unquantized = &other;
+        for (const auto& other : d.models)  // known to be unquantized, with a fingerprint to hold against (not an endpoint)
+            if (other.first != slot && !other.second.quantization && !other.second.isEndpoint() && !other.second.fingerprint.empty())
+                unquantized = &other;
         if (unquantized)
             c.blocks.push_back(warning(headerFor(d, slot) + " records source fingerprint " + shortFingerprint(sourceFp) +
                                            ", which differs from " + headerFor(d, unquantized->first) + "'s fingerprint " +
@@ -291,11 +355,12 @@ void addSettings(const RunDocument& d, ReportContent& c) {
 }
 
 void addMemory(const RunDocument& d, ReportContent& c) {
-    // Every model once any has memory figures (a hand-made document may have none; an endpoint's are 0).
+    // Every model once a model folder has memory figures (a hand-made document may have none); an
+    // endpoint's are its server's, shown as unknown (older documents wrote 0 for them).
     std::vector<std::pair<std::string, const RunModel*>> withMemory;
     for (const auto& [slot, m] : d.models) withMemory.emplace_back(slot, &m);
     if (std::none_of(d.models.begin(), d.models.end(), [](const auto& m) {
-            return m.second.memoryWeightsBytes || m.second.kvCacheBytesPerToken || !m.second.fit.empty();
+            return !m.second.isEndpoint() && (m.second.memoryWeightsBytes || m.second.kvCacheBytesPerToken || !m.second.fit.empty());
         }))
         return;
     c.blocks.push_back(heading("Memory", 2, "memory"));
@@ -306,8 +371,10 @@ void addMemory(const RunDocument& d, ReportContent& c) {
     t.header = {"Model", "Weights on a GPU", "KV cache per token", "KV cache per 1K tokens"};
     t.rightAligned = {false, true, true, true};
     for (const auto& [slot, m] : withMemory)
-        t.rows.push_back({headerFor(d, slot), format::bytes(m->memoryWeightsBytes), format::bytes(m->kvCacheBytesPerToken),
-                          format::bytes(m->kvCacheBytesPerToken * 1000)});
+        t.rows.push_back(m->isEndpoint() ? std::vector<std::string>{headerFor(d, slot), kUnknownAtEndpoint, kUnknownAtEndpoint, kUnknownAtEndpoint}
+                                         : std::vector<std::string>{headerFor(d, slot), format::bytes(m->memoryWeightsBytes),
+                                                                    format::bytes(m->kvCacheBytesPerToken),
+                                                                    format::bytes(m->kvCacheBytesPerToken * 1000)});
     c.blocks.push_back(table(std::move(t)));
 
     std::set<double> sizes;
@@ -321,7 +388,7 @@ void addMemory(const RunDocument& d, ReportContent& c) {
     for (double gib : sizes) {
         std::vector<std::string> row{fmt::fixed(gib, gib == std::floor(gib) ? 0 : 1) + " GiB"};
         for (const auto& [_, m] : withMemory) {
-            std::string cell = kDash;
+            std::string cell = m->isEndpoint() ? kUnknownAtEndpoint : kDash;
             for (const auto& f : m->fit)
                 if (f.gpuGib == gib)
                     cell = !f.fits ? "does not fit"
@@ -341,7 +408,11 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
     std::vector<std::string> slots;
     for (const auto& [s, _] : d.speed) slots.push_back(s);
     c.blocks.push_back(heading("Speed", 2, "speed"));
-    c.blocks.push_back(paragraph("Over the battery's generations on " + measuredOn(d) + " (the figures hold for that device only), "
+    const bool endpoint = anyEndpoint(d);
+    c.blocks.push_back(paragraph("Over the battery's generations" + std::string(oneDevice(d, slots) ? " " : ": ") + measuredOnEach(d, slots) +
+                                 (endpoint ? std::string(" (each side's figures hold for its own device only, and an endpoint's include "
+                                                         "the HTTP round trip: B vs A compares the two setups, not the models alone), ")
+                                           : std::string(" (the figures hold for that device only), ")) +
                                  "with the metric names of vLLM's serving benchmark "
                                  "(TTFT: time to first token, TPOT: time per output token, ITL: inter-token latency, "
                                  "E2EL: end-to-end request latency)."));
@@ -373,11 +444,12 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
         }
     }
     // The engine reports its process's peak, and a comparison loads A and B into one process.
+    // An endpoint's memory is its server's (unknown), and with one the process here loaded one model only.
     const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
-    const std::string both = d.kind == "compare" ? " (A and B loaded)" : "";
+    const std::string both = d.kind == "compare" && !endpoint ? " (A and B loaded)" : "";
     t.add(gpu ? "Peak GPU memory allocated by the process" + both : "Peak RSS of the process" + both,
           field([](const SpeedStats& s) { return double(s.peakMemoryBytes); }),
-          [](double v) { return format::bytes(std::uint64_t(v)); });
+          [](double v) { return format::bytes(std::uint64_t(v)); }, true, unknownAtEndpoint(d));
     c.blocks.push_back(table(t.take()));
 }
 
@@ -526,7 +598,9 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     if (s.maxNewTokens) how += ", " + std::to_string(s.maxNewTokens) + " new tokens each";
     how += ".";
     if (s.sloP95Ms) how += " Latency SLO: p95 under " + fmt::fixed(*s.sloP95Ms, 0) + " ms.";
-    how += " Measured on " + measuredOn(d) + "; throughput and cost hold for that device only.";
+    std::vector<std::string> sweptSlots;
+    for (const auto& [slot, _] : s.models) sweptSlots.push_back(slot);
+    how += " Measured " + measuredOnEach(d, sweptSlots) + "; throughput and cost hold for that device only.";
     c.blocks.push_back(paragraph(how));
     c.blocks.push_back(chart(ChartKind::SweepThroughput));
     c.blocks.push_back(chart(ChartKind::SweepLatency));
@@ -549,8 +623,11 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     ReportTable cap;
     cap.header = {"Model", "Knee (concurrency)"};
     if (slo) cap.header.push_back("Max concurrency under p95 " + *slo);
-    cap.header.push_back("Cost per 1M output tokens" + (s.gpuHourlyUsd ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of " + measuredOn(d)
-                                                                       : std::string(" (no price given)")));
+    // The price is of the hardware measured on: an endpoint's is its server's.
+    cap.header.push_back("Cost per 1M output tokens" +
+                         (!s.gpuHourlyUsd ? std::string(" (no price given)")
+                          : oneDevice(d, sweptSlots) ? " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of " + measuredOn(d, sweptSlots.front())
+                                                     : " at " + fmt::usd(*s.gpuHourlyUsd) + "/h of each model's device"));
     cap.rightAligned = std::vector<bool>(cap.header.size(), true);
     cap.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models) {

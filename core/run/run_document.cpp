@@ -48,18 +48,23 @@ json modelJson(const RunModel& m) {
     if (m.quantization)
         q = {{"method", m.quantization->method}, {"bits", m.quantization->bits}, {"group_size", m.quantization->groupSize},
              {"zero_point", m.quantization->zeroPoint}, {"version", m.quantization->version}};
+    // An endpoint's sizes, load time and memory are its server's: unknown here, written as null (never 0).
+    const bool endpoint = m.isEndpoint();
+    const auto known = [endpoint](auto v) { return endpoint ? json(nullptr) : json(v); };
     json j = {{"name", m.name},
               {"path", m.path},
               {"architecture", m.architecture},
               {"fingerprint", m.fingerprint},
-              {"parameters", m.parameters},
-              {"weight_bytes", m.weightBytes},
-              {"file_bytes", m.fileBytes},
+              {"parameters", known(m.parameters)},
+              {"weight_bytes", known(m.weightBytes)},
+              {"file_bytes", known(m.fileBytes)},
               {"quantization", q},
               {"source_fingerprint", optJson(m.sourceFingerprint)},
               {"compute_dtype", m.computeDtype},
-              {"load_seconds", m.loadSeconds},
-              {"memory", {{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+              {"load_seconds", known(m.loadSeconds)},
+              {"memory", endpoint ? json(nullptr)
+                                  : json{{"weights_bytes", m.memoryWeightsBytes}, {"kv_cache_bytes_per_token", m.kvCacheBytesPerToken}, {"fit", fit}}}};
+    if (!m.quantizationSource.empty()) j["quantization_source"] = m.quantizationSource;
     if (m.loraAdapter) j["lora_adapter"] = *m.loraAdapter;  // only when one was applied: older readers see no new key
     return j;
 }
@@ -310,6 +315,7 @@ RunModel modelFrom(const Reader& r, const json& j, const std::string& w) {
         r.read(*q, "version", qw, s.version);
         m.quantization = s;
     }
+    r.read(j, "quantization_source", w, m.quantizationSource);
     r.read(j, "source_fingerprint", w, m.sourceFingerprint);
     r.read(j, "lora_adapter", w, m.loraAdapter);
     r.read(j, "compute_dtype", w, m.computeDtype);
@@ -678,6 +684,8 @@ ArenaConversation ArenaRun::totals() const {
     for (const auto& c : conversations) t.aBetter += c.aBetter, t.bBetter += c.bBetter, t.tie += c.tie, t.bothBad += c.bothBad;
     return t;
 }
+
+bool isEndpointPath(std::string_view path) { return path.starts_with("http://") || path.starts_with("https://"); }
 
 const RunModel* RunDocument::model(const std::string& slot) const {
     const auto it = models.find(slot);

@@ -49,12 +49,22 @@ struct GpuFit {                            // models.X.memory.fit[]
     std::int64_t maxContextTokens = 0;
 };
 
+// An endpoint's side of a run (models.X.path is its URL, http:// or https://): its parameters, weights,
+// files, load time and memory are the server's and unknown here. The writer writes them as null and
+// the reader reads null (and the 0 older documents wrote) as 0; whatever shows a run asks
+// isEndpoint() and says "unknown (endpoint)" instead of showing the 0.
+bool isEndpointPath(std::string_view path);
+
 struct RunModel {                          // models.A / models.B
     std::string name, path, architecture, fingerprint;
-    std::uint64_t parameters = 0;
+    std::uint64_t parameters = 0;          // 0 for an endpoint: unknown (written null)
     std::uint64_t weightBytes = 0;         // as loaded by the engine
     std::uint64_t fileBytes = 0;
-    std::optional<RunQuantization> quantization;
+    std::optional<RunQuantization> quantization;  // an endpoint's: null unless its server reported one
+    // quantization_source: "server" when an endpoint's /v1/models entry stated its quantization (then
+    // a null quantization means the server says it is not quantized); "" otherwise, and then an
+    // endpoint's null quantization means unknown.
+    std::string quantizationSource;
     std::optional<std::string> sourceFingerprint;
     std::optional<std::string> loraAdapter;  // lora_adapter: the PEFT adapter folder applied on top (absent: none)
     std::string computeDtype;
@@ -62,6 +72,11 @@ struct RunModel {                          // models.A / models.B
     std::uint64_t memoryWeightsBytes = 0;  // memory.weights_bytes
     std::uint64_t kvCacheBytesPerToken = 0;
     std::vector<GpuFit> fit;
+
+    bool isEndpoint() const { return isEndpointPath(path); }
+    // Whether the quantization is known: always for a model folder; for an endpoint only when its
+    // server reported it (a quantization object alone, from a hand-made document, counts too).
+    bool quantizationKnown() const { return !isEndpoint() || quantization || quantizationSource == "server"; }
 };
 
 struct RunSettings {                       // settings

@@ -44,6 +44,12 @@ double msBetween(Clock::time_point a, Clock::time_point b) { return std::chrono:
 }  // namespace
 
 std::vector<std::string> endpointModels(const Endpoint& endpoint) {
+    std::vector<std::string> ids;
+    for (auto& e : endpointModelEntries(endpoint)) ids.push_back(std::move(e.id));
+    return ids;
+}
+
+std::vector<ServedModelEntry> endpointModelEntries(const Endpoint& endpoint) {
     const auto u = split(endpoint.url);
     httplib::Client client(u.origin);
     client.set_connection_timeout(10);
@@ -53,14 +59,31 @@ std::vector<std::string> endpointModels(const Endpoint& endpoint) {
     if (res->status != 200)
         throw Error(endpoint.url + "/models answered " + std::to_string(res->status) + ": " + res->body.substr(0, 300), {},
                     res->status == 401 ? "set the API key's environment variable" : "check the URL");
-    std::vector<std::string> ids;
+    std::vector<ServedModelEntry> entries;
     try {
         const auto list = json::parse(res->body);
-        for (const auto& m : list.at("data")) ids.push_back(m.at("id").get<std::string>());
+        for (const auto& m : list.at("data")) {
+            ServedModelEntry entry;
+            entry.id = m.at("id").get<std::string>();
+            // Only a well-formed statement counts: anything else leaves the quantization unknown.
+            if (const auto q = m.find("quantization"); q != m.end() && (q->is_null() || q->is_object())) {
+                entry.quantizationReported = true;
+                if (q->is_object()) {
+                    RunQuantization r;
+                    r.method = q->value("method", std::string());
+                    r.bits = q->value("bits", 0);
+                    r.groupSize = q->value("group_size", 0);
+                    r.zeroPoint = q->value("zero_point", false);
+                    r.version = q->value("version", std::string());
+                    entry.quantization = r;
+                }
+            }
+            entries.push_back(std::move(entry));
+        }
     } catch (const json::exception& e) {
         throw Error(endpoint.url + "/models did not answer an OpenAI model list (" + e.what() + ")");
     }
-    return ids;
+    return entries;
 }
 
 StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCall& call,

@@ -2,6 +2,7 @@
 // A client of an OpenAI-compatible endpoint (vLLM, `awqbench-cli serve`, ...) for benchmarks:
 // the models it serves, one streamed completion timed chunk by chunk, and vLLM benchmark_serving's
 // load (Poisson arrivals at a request rate, at most N requests in flight). cpp-httplib.
+#include "core/run/run_document.h"
 #include "core/serve/serving_metrics.h"
 
 #include <functional>
@@ -16,6 +17,18 @@ struct Endpoint {
     std::string url;     // base URL with the API prefix: "http://127.0.0.1:8000/v1"
     std::string model;   // the served model name
     std::string apiKey;  // "" = none; sent as "Authorization: Bearer KEY", never stored
+    // What the server's /models entry for `model` said of its quantization (resolveServedModel):
+    // `awqbench-cli serve` states it ("quantization": object or null); OpenAI and vLLM do not.
+    bool quantizationReported = false;
+    std::optional<RunQuantization> quantization;
+};
+
+// One entry of GET {url}/models: its id and, when the entry has a "quantization" key (our own
+// server's), what it says (null: not quantized).
+struct ServedModelEntry {
+    std::string id;
+    bool quantizationReported = false;
+    std::optional<RunQuantization> quantization;
 };
 
 bool isEndpointUrl(const std::string& s);  // http:// or https://
@@ -23,6 +36,8 @@ bool isEndpointUrl(const std::string& s);  // http:// or https://
 // The ids GET {url}/models lists. Throws awq::Error naming the URL when it cannot be reached or
 // answers with an error (401: the key).
 std::vector<std::string> endpointModels(const Endpoint& endpoint);
+// The same list with what each entry reports beyond its id.
+std::vector<ServedModelEntry> endpointModelEntries(const Endpoint& endpoint);
 
 struct LoadSettings {
     int numPrompts = 32;

@@ -8,21 +8,30 @@
 namespace awq::serve {
 
 void resolveServedModel(Endpoint& e) {
-    const auto served = endpointModels(e);
+    const auto served = endpointModelEntries(e);
     if (e.model.empty()) {
         if (served.empty()) throw Error(e.url + " serves no model");
-        e.model = served.front();
-    } else if (std::find(served.begin(), served.end(), e.model) == served.end()) {
+        e.model = served.front().id;
+    }
+    const auto it = std::find_if(served.begin(), served.end(), [&](const ServedModelEntry& m) { return m.id == e.model; });
+    if (it == served.end()) {
         std::string list;
-        for (const auto& m : served) list += (list.empty() ? "" : ", ") + m;
+        for (const auto& m : served) list += (list.empty() ? "" : ", ") + m.id;
         throw Error(e.url + " does not serve '" + e.model + "' (it serves: " + list + ")", {}, "pass one of those names");
     }
+    e.quantizationReported = it->quantizationReported;
+    e.quantization = it->quantization;
 }
 
 RunModel endpointIdentity(const Endpoint& e) {
     RunModel identity;
     identity.name = e.model;
     identity.path = e.url;
+    // The rest (parameters, sizes, load time, memory) is the server's: unknown here, written as null.
+    if (e.quantizationReported) {
+        identity.quantization = e.quantization;
+        identity.quantizationSource = "server";
+    }
     return identity;
 }
 

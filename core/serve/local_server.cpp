@@ -263,10 +263,19 @@ struct LocalServer::Impl {
         return httplib::Server::HandlerResponse::Handled;
     }
 
-    // OpenAI's model object, with vLLM's root and max_model_len.
+    // OpenAI's model object, with vLLM's root and max_model_len, and (our own key) the model's
+    // quantization as the run document spells it, null when it is not quantized: a client such as
+    // `compare --a URL` records it instead of guessing.
     json modelObject(const ServedModel& m) const {
         json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
         if (ready_) entry["max_model_len"] = m.scheduler->capacity();
+        if (ready_ && m.engine) {
+            const auto& q = m.engine->model().config.quantization;
+            entry["quantization"] = q.method == QuantMethod::None
+                                        ? json(nullptr)
+                                        : json{{"method", std::string(quantMethodName(q.method))}, {"bits", q.bits}, {"group_size", q.groupSize},
+                                               {"zero_point", q.zeroPoint}, {"version", q.version}};
+        }
         return entry;
     }
 

@@ -9,7 +9,9 @@
 #include "tests/support/test_paths.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -547,6 +549,89 @@ private Q_SLOTS:
         unsaved.file.clear();
         exportReport(unsaved, ReportFormat::Markdown, root / "run.md");
         QVERIFY(fs::exists(root / "run.md"));
+    }
+    // A comparison with an endpoint (tests/core/report_fixtures/endpoint-compare-run.json, written by
+    // `compare --a URL --b DIR` against `awqbench-cli serve` of the AWQ demo model): the endpoint's
+    // parameters, weights, files, load time and memory are its server's and show as unknown, never
+    // 0; its speed is said to be measured at the endpoint on the server's hardware; its quantization
+    // is what the server reported. An older document with 0 there reads and reports the same way.
+    void endpointSideIsUnknownNotZero() {
+        const fs::path fixture = test::sourceDir() / "tests/core/report_fixtures/endpoint-compare-run.json";
+        const RunDocument doc = loadRunDocument(fixture);
+        QVERIFY(doc.models.at("A").isEndpoint() && !doc.models.at("B").isEndpoint());
+        const QString url = QString::fromStdString(doc.models.at("A").path);
+        QVERIFY(url.startsWith(QLatin1String("http")));
+
+        // The writer's document: null for the unknowns, the quantization the server reported.
+        const QJsonObject a = QJsonDocument::fromJson(QByteArray::fromStdString(runDocumentToJson(doc))).object()
+                                  .value(QLatin1String("models")).toObject().value(QLatin1String("A")).toObject();
+        for (const char* key : {"parameters", "weight_bytes", "file_bytes", "load_seconds", "memory"})
+            QVERIFY2(a.value(QLatin1String(key)).isNull(), key);
+        QCOMPARE(a.value(QLatin1String("quantization_source")).toString(), QStringLiteral("server"));
+
+        // The same run as an older writer saved it: 0 for the unknowns and no quantization.
+        QFile f(QString::fromStdString(fixture.string()));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+        QJsonObject models = root.value(QLatin1String("models")).toObject();
+        QJsonObject oldA = models.value(QLatin1String("A")).toObject();
+        for (const char* key : {"parameters", "weight_bytes", "file_bytes", "load_seconds"}) oldA[QLatin1String(key)] = 0;
+        oldA[QLatin1String("quantization")] = QJsonValue::Null;
+        oldA.remove(QLatin1String("quantization_source"));
+        oldA[QLatin1String("memory")] = QJsonObject{{QLatin1String("weights_bytes"), 0}, {QLatin1String("kv_cache_bytes_per_token"), 0},
+                                                    {QLatin1String("fit"), QJsonArray()}};
+        models[QLatin1String("A")] = oldA;
+        root[QLatin1String("models")] = models;
+        const RunDocument old = runDocumentFromJson(QJsonDocument(root).toJson().toStdString(), "old-endpoint-run.json");
+        // Saved again, the older document records the unknowns as null too.
+        const QJsonObject resaved = QJsonDocument::fromJson(QByteArray::fromStdString(runDocumentToJson(old))).object()
+                                        .value(QLatin1String("models")).toObject().value(QLatin1String("A")).toObject();
+        QVERIFY(resaved.value(QLatin1String("weight_bytes")).isNull() && resaved.value(QLatin1String("memory")).isNull());
+
+        for (const RunDocument* d : {&doc, &old}) {
+            const QString md = QString::fromStdString(renderMarkdown(*d));
+            const QString html = QString::fromStdString(renderHtml(*d)).replace(QLatin1String("&#39;"), QLatin1String("'"));
+            for (const char* row : {"| Parameters | unknown (endpoint) |", "| Weights held by the engine (compute dtype below) | unknown (endpoint) |",
+                                    "| Files on disk | unknown (endpoint) |", "| Load time | unknown (endpoint) |",
+                                    "| Compute dtype | unknown (endpoint) |", "| A: tinystories-qwen3-7m-awq | unknown (endpoint) | unknown (endpoint) | unknown (endpoint) |"})
+                QVERIFY2(md.contains(QLatin1String(row)), row);
+            QVERIFY2(!md.contains(QLatin1String("| 0 B |")) && !md.contains(QLatin1String("| 0.00 s |")), qPrintable(md));
+            const QString speed = QStringLiteral("generations: A at the endpoint %1 (on the server's hardware, not recorded here), B on the CPU").arg(url);
+            QVERIFY2(md.contains(speed), qPrintable(md));
+            QVERIFY(html.contains(speed));
+            QVERIFY(md.contains(QStringLiteral("is the endpoint %1, measured over HTTP").arg(url)));
+            QVERIFY(!md.contains(QLatin1String("(A and B loaded)")));  // the process here loaded B only
+            // The folder side keeps its figures.
+            QVERIFY(QRegularExpression(QStringLiteral("\\| Files on disk \\| unknown \\(endpoint\\) \\| [1-9][0-9.]* [KM]i?B \\|")).match(md).hasMatch());
+        }
+        const QString fixtureMd = QString::fromStdString(renderMarkdown(doc));
+        QVERIFY2(fixtureMd.contains(QLatin1String("| Quantization | AWQ 4-bit")) && fixtureMd.contains(QLatin1String("(as the server reports) | none |")),
+                 qPrintable(fixtureMd));
+        QVERIFY(QString::fromStdString(renderMarkdown(old)).contains(QLatin1String("| Quantization | unknown (the endpoint does not report it) | none |")));
+
+        // The Reports page's preview renders the same content: the cells themselves say unknown.
+        bool sawUnknownWeights = false;
+        for (const ReportBlock& b : buildReportContent(old).blocks)
+            for (const auto& row : b.table.rows)
+                if (!row.empty() && row[0] == "Weights held by the engine (compute dtype below)")
+                    sawUnknownWeights = row.size() > 2 && row[1] == "unknown (endpoint)" && row[2] != "unknown (endpoint)" && row.back().empty();
+        QVERIFY(sawUnknownWeights);
+    }
+
+    // A sweep of an endpoint (host.device is its URL): the device is the server's, the price too.
+    void endpointSweepNamesTheServer() {
+        const auto d = runDocumentFromJson("{\"format\": \"awqbench-run\", \"version\": 1, \"kind\": \"sweep\", "
+                                           "\"host\": {\"device\": \"http://10.0.0.5:8000/v1\"}, "
+                                           "\"models\": {\"A\": {\"name\": \"served\", \"path\": \"http://10.0.0.5:8000/v1\"}}, "
+                                           "\"sweep\": {\"gpu_hourly_usd\": 2.0, \"endpoint\": \"http://10.0.0.5:8000/v1\", \"A\": {\"points\": "
+                                           "[{\"concurrency\": 1, \"output_tokens_per_s\": 50, \"requests\": 4}], \"cost_per_million_tokens_usd\": 11.1}}}",
+                                           "endpoint-sweep.json");
+        const QString md = QString::fromStdString(renderMarkdown(d));
+        QVERIFY2(md.contains(QLatin1String("Measured at the endpoint http://10.0.0.5:8000/v1 (on the server's hardware, not recorded here)")),
+                 qPrintable(md));
+        QVERIFY(md.contains(QLatin1String("at $2.00/h of the endpoint http://10.0.0.5:8000/v1")));
+        QVERIFY(!md.contains(QLatin1String("Host: http")));
+        QVERIFY(!md.contains(QLatin1String("## Memory")));  // nothing known of an endpoint's memory
     }
 };
 
