@@ -24,13 +24,16 @@ struct CommandLine {
                                       QStringLiteral("DIR")};
     const QCommandLineOption settingsFile{QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file instead of the user's settings."),
                                           QStringLiteral("FILE")};
-    const QCommandLineOption screenshot{QStringLiteral("screenshot"), QStringLiteral("Render the Models page to FILE (PNG) after the scan and exit."),
+    const QCommandLineOption screenshot{QStringLiteral("screenshot"),
+                                        QStringLiteral("Render a page (--page) to FILE (PNG) after the scan and exit. Uses scratch settings (unless "
+                                                       "--settings) and a scratch deploy.json, never yours: the Deploy page shows no targets and only the "
+                                                       "warm pool given by --warm-pool."),
                                         QStringLiteral("FILE")};
-    const QCommandLineOption select{QStringLiteral("select"), QStringLiteral("With --screenshot: the model to show."), QStringLiteral("NAME")};
+    const QCommandLineOption select{QStringLiteral("select"), QStringLiteral("With --screenshot: the model to show (the library's before a warm-pool copy of that name)."), QStringLiteral("NAME")};
     const QCommandLineOption page{QStringLiteral("page"),
                                   QStringLiteral("With --screenshot: the page to render: models (default), quantize (runs a short AWQ job "
-                                                 "of the selected model into a scratch folder) or compare (loads it and its AWQ version "
-                                                 "and runs the battery), deploy or reports."),
+                                                 "of the selected model into a scratch folder), compare (loads it and its quantized sibling "
+                                                 "<name>-awq and runs the battery; B stays empty when it has none), deploy or reports."),
                                   QStringLiteral("PAGE"), QStringLiteral("models")};
     const QCommandLineOption screenshotSize{QStringLiteral("screenshot-size"),
                                             QStringLiteral("With --screenshot: the window's size, WIDTHxHEIGHT (default 1280x800), "
@@ -79,6 +82,11 @@ int main(int argc, char** argv) {
         nameTheApplication();
         CommandLine early;
         early.parser.process(headless);  // exits for --help, --version and unknown options
+        if (const QString page = early.parser.value(early.page); !awq::ui::screenshotPages().contains(page)) {
+            std::fprintf(stderr, "awqbench: --page wants one of %s; got \"%s\"\n",
+                         qPrintable(awq::ui::screenshotPages().join(QStringLiteral(", "))), qPrintable(page));
+            return 1;
+        }
         if (early.parser.isSet(early.screenshotSize) && !parseSize(early.parser.value(early.screenshotSize)).isValid()) {
             std::fprintf(stderr, "awqbench: --screenshot-size wants WIDTHxHEIGHT (320x240 to 8192x8192), e.g. 1152x720; got \"%s\"\n",
                          qPrintable(early.parser.value(early.screenshotSize)));

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,10 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const std::filesystem::pa
 // or the target in `settings` (the current ones) no longer uses one of the promotion's files: it
 // was replaced since. A target no longer in `settings` (removed) may still be undone.
 HistoryEntry undoLastPromotion(const std::string& target, const DeploySettings& settings, const std::filesystem::path& stateDir);
+// The promotion undoLastPromotion() would restore for `target`: the index in `history` (oldest
+// first, as loadHistory gives it) of the target's latest promotion not undone yet; nullopt when
+// there is nothing to undo for it (never promoted, or every promotion undone).
+std::optional<std::size_t> undoablePromotion(const std::vector<HistoryEntry>& history, const std::string& target);
 std::vector<HistoryEntry> loadHistory(const std::filesystem::path& stateDir);  // oldest first
 
 // The model each target currently points at, read from its files and mapped back to the host path

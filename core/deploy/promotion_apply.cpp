@@ -234,12 +234,17 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     return e;
 }
 
+std::optional<std::size_t> undoablePromotion(const std::vector<HistoryEntry>& history, const std::string& target) {
+    for (std::size_t i = history.size(); i-- > 0;)
+        if (history[i].action == "promote" && history[i].target == target && !history[i].undone) return i;
+    return std::nullopt;
+}
+
 HistoryEntry undoLastPromotion(const std::string& target, const DeploySettings& settings, const fs::path& stateDir) {
     auto history = loadHistory(stateDir);
-    auto it = std::find_if(history.rbegin(), history.rend(),
-                           [&](const HistoryEntry& h) { return h.action == "promote" && h.target == target && !h.undone; });
-    if (it == history.rend()) throw Error("nothing to undo for target '" + target + "'", historyFile(stateDir), "see the promotion history");
-    HistoryEntry& promo = *it;
+    const auto index = undoablePromotion(history, target);
+    if (!index) throw Error("nothing to undo for target '" + target + "'", historyFile(stateDir), "see the promotion history");
+    HistoryEntry& promo = history[*index];
     requireFilesStillManaged(promo, settings.find(target));
     std::vector<std::string> restored;
     for (const auto& f : promo.files) {

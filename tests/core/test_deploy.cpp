@@ -166,6 +166,9 @@ private Q_SLOTS:
         QCOMPARE(refs[0].model, w.awq());
         QVERIFY(test::errorMessageOf([&] { pool::removeFromPool(w.pool, "tinystories-qwen3-7m-awq", refs); }).contains("deployed"));
 
+        // What undo would restore, as the GUI asks before enabling its button.
+        QCOMPARE(undoablePromotion(loadHistory(w.state), "prime"), std::optional<std::size_t>(0));
+        QVERIFY(!undoablePromotion(loadHistory(w.state), "other"));
         const auto undo = undoLastPromotion("prime", settingsOf(t), w.state);
         QCOMPARE(undo.undoes, entry.id);
         QCOMPARE(readText(t.composeFile), readText(fixture("compose.before.yml")));
@@ -174,6 +177,7 @@ private Q_SLOTS:
         QCOMPARE(history[0].action, std::string("promote"));
         QVERIFY(history[0].undone);
         QCOMPARE(history[1].action, std::string("undo"));
+        QVERIFY(!undoablePromotion(history, "prime"));
         QVERIFY(test::errorMessageOf([&] { undoLastPromotion("prime", settingsOf(t), w.state); }).contains("nothing to undo"));
     }
 

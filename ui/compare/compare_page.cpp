@@ -35,6 +35,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTabWidget>
@@ -503,11 +504,15 @@ QWidget* ComparePage::buildModelsBar() {
     }
     // The user picked A: the B last compared with it comes back.
     connect(pickers_[0], &QComboBox::activated, this, [this] {
+        pairChosen_ = true;
         const QString partner = partnerOf_ ? partnerOf_(pickers_[0]->currentPath()) : QString();
         if (!partner.isEmpty() && partner != pickers_[0]->currentPath()) pickers_[1]->selectPath(partner);
         notePairChosen();
     });
-    connect(pickers_[1], &QComboBox::activated, this, &ComparePage::notePairChosen);
+    connect(pickers_[1], &QComboBox::activated, this, [this] {
+        pairChosen_ = true;
+        notePairChosen();
+    });
 
     referenceWarning_ = new QLabel;
     referenceWarning_->setObjectName(QStringLiteral("compareReferenceWarning"));
@@ -602,13 +607,43 @@ QWidget* ComparePage::buildSettingsBar() {
 }
 
 void ComparePage::setCatalog(CatalogTableModel* catalog) {
+    catalog_ = catalog;
     for (ModelPicker* p : pickers_) p->setCatalog(catalog);
-    // A and B differ by default: the second model of the library for B.
-    if (pickers_[1]->count() > 1 && pickers_[1]->currentIndex() == pickers_[0]->currentIndex()) pickers_[1]->setCurrentIndex(1);
-    connect(catalog, &QAbstractItemModel::modelReset, this, [this] {
-        if (pickers_[1]->count() > 1 && pickers_[1]->currentIndex() == pickers_[0]->currentIndex() && !modelsLoaded())
-            pickers_[1]->setCurrentIndex(1);
-    });
+    applyDefaultPair();
+    // After the pickers' own rebuild (connected first, in setCatalog).
+    connect(catalog, &QAbstractItemModel::modelReset, this, &ComparePage::applyDefaultPair);
+    connect(catalog, &QAbstractItemModel::rowsInserted, this, &ComparePage::applyDefaultPair);
+}
+
+void ComparePage::applyDefaultPair() {
+    if (pairChosen_ || modelsLoaded() || !catalog_) return;
+    auto quantized = [](const CatalogEntry& e) { return e.info && e.info->config.quantization.method != QuantMethod::None; };
+    QString a, b;
+    for (int row = 0; row < catalog_->rowCount() && b.isEmpty(); ++row) {
+        const CatalogEntryPtr base = catalog_->entry(row);
+        if (!base || !base->ok() || !base->info || base->origin != ModelOrigin::Library || quantized(*base)) continue;
+        const QString prefix = QString::fromStdString(base->name) + QLatin1Char('-');
+        for (int other = 0; other < catalog_->rowCount(); ++other) {
+            const CatalogEntryPtr e = catalog_->entry(other);
+            if (!e || !e->ok() || !e->info || e->origin != ModelOrigin::Library || !quantized(*e)) continue;
+            const QString name = QString::fromStdString(e->name);
+            if (!name.startsWith(prefix)) continue;
+            // <name>-awq before <name>-autoawq, -rtn, ...
+            if (b.isEmpty() || name == prefix + QStringLiteral("awq")) b = toQString(e->path);
+        }
+        if (!b.isEmpty()) a = toQString(base->path);
+    }
+    for (ModelPicker* p : pickers_) {
+        const QSignalBlocker block(p);
+        p->setCurrentIndex(-1);
+    }
+    if (!a.isEmpty()) {
+        pickers_[0]->selectPath(a);
+        pickers_[1]->selectPath(b);
+    }
+    updateNames();
+    updateModelInfo();
+    updateControls();
 }
 
 void ComparePage::setRunsFolder(const QString& folder) {
@@ -735,8 +770,13 @@ void ComparePage::setModels(const QString& a, const QString& b) {
 }
 
 void ComparePage::restoreModels(const QString& a, const QString& b) {
-    pickers_[0]->selectPath(a);
-    pickers_[1]->selectPath(b);
+    pairChosen_ = pairChosen_ || !a.isEmpty() || !b.isEmpty();
+    // An empty path: no model on that side (not whatever the picker held).
+    for (int s = 0; s < 2; ++s) {
+        const QString& path = s == 0 ? a : b;
+        if (path.isEmpty()) pickers_[s]->setCurrentIndex(-1);
+        else pickers_[s]->selectPath(path);
+    }
     updateNames();
     updateModelInfo();
     updateControls();

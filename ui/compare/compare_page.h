@@ -146,6 +146,8 @@ Q_SIGNALS:
     void serverStateChanged(bool running, bool ready);
 
 private:
+    CatalogTableModel* catalog_ = nullptr;
+    bool pairChosen_ = false;   // restoreModels / setModels / the user's pick: no default pair any more
     QWidget* buildModelsBar();
     QWidget* buildSettingsBar();
     QWidget* buildServerBar();
@@ -155,6 +157,11 @@ private:
     void updateNames();
     void updateModelInfo();      // origin and path under each picker, the reference warning
     void notePairChosen();
+    // Nothing chosen yet (first start: no remembered pair, no "Compare with…", no pick): A and B
+    // become a library model and its quantized sibling (<name>-awq first, then <name>-<other>), or
+    // stay empty; never two unrelated models, nor a warm-pool copy (it may have changed since it
+    // was verified).
+    void applyDefaultPair();
     void updateDeviceLabel();    // from the device choice, on this machine
     void updateSetupSummary();
     // Explains a quantized model slower than its original (tokens/s of A and B on this device).

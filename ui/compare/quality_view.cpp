@@ -61,6 +61,11 @@ QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     tools->addWidget(run_);
 
     results_ = makeAbResultsTable({tr("Perplexity"), tr("Scored tokens"), tr("KL divergence vs A"), tr("Top-1 agreement vs A")}, QStringLiteral("qualityResults"));
+    shortfall_ = new QLabel;
+    shortfall_->setObjectName(QStringLiteral("qualityShortfall"));
+    shortfall_->setWordWrap(true);
+    shortfall_->setStyleSheet(QStringLiteral("QLabel { color: #a84b00; font-weight: bold; }"));
+    shortfall_->hide();
     notes_ = new QLabel;
     notes_->setObjectName(QStringLiteral("qualityNotes"));
     notes_->setWordWrap(true);
@@ -73,6 +78,7 @@ QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(tools);
+    layout->addWidget(shortfall_);
     layout->addWidget(results_);
     layout->addWidget(notes_);
     layout->addWidget(explain);
@@ -115,6 +121,9 @@ void QualityView::begin() {
     for (int r = 0; r < RowCount; ++r)
         for (int c = 0; c < 2; ++c) results_->item(r, c)->setText(QString());
     notes_->clear();
+    shortfall_->clear();
+    shortfall_->hide();
+    requestedWindows_ = windows_->value();
     progress_->setRange(0, 0);
 }
 
@@ -143,6 +152,18 @@ void QualityView::showResult(const QualityRun& q, bool cancelled) {
     if (!q.notes.empty()) notes += QLatin1Char(' ') + QString::fromStdString(q.notes);
     if (cancelled) notes += tr(" Stopped early: the numbers cover the windows scored so far.");
     notes_->setText(notes);
+    // A text too short for the windows asked for: said where it is seen, not only in the caption
+    // (the bundled default scores 4 windows of the 64 asked for).
+    QString shortfall;
+    if (!cancelled && requestedWindows_ > 0 && q.windows < requestedWindows_)
+        shortfall = tr("%1 of %2 windows: the text is short, KLD/top-1 are noisy; choose a longer text (e.g. WikiText-2 test).")
+                        .arg(q.windows)
+                        .arg(requestedWindows_);
+    else if (!cancelled && requestedWindows_ == 0 && q.windows < kFewWindows)
+        shortfall = tr("Only %1: the text is short, KLD/top-1 are noisy; choose a longer text (e.g. WikiText-2 test).")
+                        .arg(QString::fromStdString(format::counted(std::uint64_t(q.windows), "window")));
+    shortfall_->setText(shortfall);
+    shortfall_->setVisible(!shortfall.isEmpty());
 }
 
 }  // namespace awq::ui

@@ -35,6 +35,10 @@ public:
     QPushButton* runButton() const { return run_; }
     QTableWidget* resultTable() const { return results_; }
     QLabel* notesLabel() const { return notes_; }
+    // Shown above the results when the text gave fewer windows than asked for (or, with "all
+    // windows", fewer than kFewWindows): "4 of 64 windows: the text is short, ...". Hidden otherwise.
+    QLabel* shortfallLabel() const { return shortfall_; }
+    static constexpr int kFewWindows = 16;
 
 Q_SIGNALS:
     void runRequested();
@@ -51,6 +55,8 @@ private:
     QProgressBar* progress_ = nullptr;
     QTableWidget* results_ = nullptr;
     QLabel* notes_ = nullptr;
+    QLabel* shortfall_ = nullptr;
+    int requestedWindows_ = -1;   // the windows asked for when the run began (0: all; -1: no run began here)
 };
 
 }  // namespace awq::ui

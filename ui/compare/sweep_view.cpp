@@ -37,7 +37,13 @@ QCustomPlot* makeChart(const QString& objectName, const QString& yLabel) {
     c->legend->setVisible(true);
     c->legend->setBorderPen(Qt::NoPen);
     c->legend->setBrush(QColor(255, 255, 255, 200));
-    c->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    // The legend sits below the axes, in a row of its own: inside them (top left) it hid the left
+    // part of the SLO line, which runs near the top when every latency is under the SLO.
+    c->axisRect()->insetLayout()->take(c->legend);
+    c->plotLayout()->addElement(1, 0, c->legend);
+    c->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    c->legend->setMargins(QMargins(4, 0, 4, 2));
+    c->plotLayout()->setRowStretchFactor(1, 0.001);
     return c;
 }
 
@@ -179,11 +185,21 @@ void SweepView::showResult(const SweepRun& sweep, bool cancelled) {
         summary_->item(BestRow, c)->setText(m.points.empty() ? tr("–") : tr("%1 tok/s at %2").arg(best, 0, 'f', 1).arg(bestAt));
         summary_->item(KneeRow, c)->setText(m.kneeConcurrency ? QString::number(*m.kneeConcurrency) : tr("still scaling"));
         summary_->item(SloRow, c)->setText(m.maxConcurrencyUnderSlo ? QString::number(*m.maxConcurrencyUnderSlo) : tr("none meets the SLO"));
-        summary_->item(CostRow, c)->setText(m.costPerMillionTokensUsd ? tr("$%1 at $%2/h of %3")
-                                                                              .arg(*m.costPerMillionTokensUsd, 0, 'f', 2)
-                                                                              .arg(sweep.gpuHourlyUsd.value_or(0), 0, 'f', 2)
-                                                                              .arg(device_)
-                                                                        : tr("– (give a price per hour of %1)").arg(device_));
+        // Short in the cell (a long device name cut it off: "– (give a price per hour of CPU (Intel
+        // Xeon Processor, 2…"), whole in the tooltip.
+        QTableWidgetItem* cost = summary_->item(CostRow, c);
+        if (m.costPerMillionTokensUsd) {
+            cost->setText(tr("$%1 at $%2/h").arg(*m.costPerMillionTokensUsd, 0, 'f', 2).arg(sweep.gpuHourlyUsd.value_or(0), 0, 'f', 2));
+            cost->setToolTip(tr("$%1 per 1M output tokens at $%2 per hour of %3")
+                                 .arg(*m.costPerMillionTokensUsd, 0, 'f', 2)
+                                 .arg(sweep.gpuHourlyUsd.value_or(0), 0, 'f', 2)
+                                 .arg(device_));
+        } else {
+            cost->setText(tr("– (no price per hour)"));
+            cost->setToolTip(tr("No cost: give a price per hour of %1 above and run the sweep again").arg(device_));
+        }
+        for (int r = 0; r < RowCount; ++r)
+            if (r != CostRow) summary_->item(r, c)->setToolTip(summary_->item(r, c)->text());
     }
     plot(sweep);
 }

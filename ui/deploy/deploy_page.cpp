@@ -16,9 +16,12 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -29,6 +32,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
@@ -87,6 +91,24 @@ DeployPage::DeployPage(SystemMonitor* monitor, QWidget* parent)
         return QMessageBox::question(this, tr("Warm pool"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No) ==
                QMessageBox::Yes;
     };
+    // The page follows its files on disk: `awqbench-cli promote` / `undo` (or a hand edit) change
+    // deploy.json, history.json and the targets' files while the page is open.
+    watcher_ = new QFileSystemWatcher(this);
+    followTimer_ = new QTimer(this);
+    followTimer_->setSingleShot(true);
+    followTimer_->setInterval(kFollowDelayMs);
+    connect(followTimer_, &QTimer::timeout, this, [this] {
+        if (isBusy()) {   // a pool job refreshes when it ends
+            followTimer_->start();
+            return;
+        }
+        // A budget being typed is not overwritten by a change made elsewhere.
+        followingDisk_ = true;
+        refresh();
+        followingDisk_ = false;
+    });
+    connect(watcher_, &QFileSystemWatcher::fileChanged, followTimer_, qOverload<>(&QTimer::start));
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, followTimer_, qOverload<>(&QTimer::start));
     buildUi();
     setWarmPool({});
 }
@@ -286,12 +308,36 @@ deploy::DeploySettings DeployPage::loadSettingsOrReport() {
 void DeployPage::refresh() {
     const auto settings = loadSettingsOrReport();
     budgetBytes_ = settings.poolBudgetBytes;
-    budget_->setBytes(budgetBytes_);
+    const QWidget* focus = QApplication::focusWidget();
+    if (!followingDisk_ || !(focus && (focus == budget_ || budget_->isAncestorOf(focus)))) budget_->setBytes(budgetBytes_);
     refreshPool(settings);
     refreshTargets(settings);
     refreshHistory();
+    watchFiles(settings);
     updateButtons();
 }
+
+void DeployPage::watchFiles(const deploy::DeploySettings& settings) {
+    // Re-added at every refresh: the files are replaced by rename (atomic writes), and a watch on
+    // the old inode ends with it. Folders catch files that are created (the first promotion's
+    // history.json, a deploy.json written for the first time).
+    const fs::path file = toPath(settingsFile_), stateDir = deploy::stateDirFor(file), history = stateDir / "history.json";
+    QStringList paths{toQString(file), toQString(history)};
+    // A folder only while a file in it is still to come (the settings folder holds other files too).
+    if (!QFileInfo::exists(toQString(file)) || !QFileInfo::exists(toQString(stateDir))) paths << toQString(file.parent_path());
+    if (!QFileInfo::exists(toQString(history))) paths << toQString(stateDir);
+    for (const auto& t : settings.targets)
+        for (const fs::path& f : {t.composeFile, t.envFile, t.vllmConfig})
+            if (!f.empty()) paths << toQString(f);
+    QStringList existing;
+    for (const QString& p : paths)
+        if (!p.isEmpty() && QFileInfo::exists(p) && !existing.contains(p)) existing << p;
+    const QStringList old = watcher_->files() + watcher_->directories();
+    if (!old.isEmpty()) watcher_->removePaths(old);
+    if (!existing.isEmpty()) watcher_->addPaths(existing);
+}
+
+QStringList DeployPage::watchedPaths() const { return watcher_->files() + watcher_->directories(); }
 
 void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
     const QString keep = selectedModel();
@@ -383,7 +429,8 @@ void DeployPage::refreshTargets(const deploy::DeploySettings& settings) {
 }
 
 void DeployPage::refreshHistory() {
-    std::vector<deploy::HistoryEntry> history;
+    std::vector<deploy::HistoryEntry>& history = history_;
+    history.clear();
     try {
         history = deploy::loadHistory(deploy::stateDirFor(toPath(settingsFile_)));
     } catch (const Error& e) {
@@ -416,7 +463,20 @@ void DeployPage::updateButtons() {
     editTargetButton_->setEnabled(target);
     removeTargetButton_->setEnabled(target);
     promoteButton_->setEnabled(!busy && model && target);
-    undoButton_->setEnabled(!busy && target);
+    // Core's own answer to "is there anything to undo" (what undoLastPromotion() would restore).
+    const QString targetName = selectedTarget();
+    const auto undoable = target ? deploy::undoablePromotion(history_, targetName.toStdString()) : std::nullopt;
+    undoButton_->setEnabled(!busy && undoable.has_value());
+    if (!target)
+        undoButton_->setToolTip(tr("Select a target to undo its last promotion"));
+    else if (!undoable)
+        undoButton_->setToolTip(tr("Nothing to undo for target %1: it has no promotion that is not undone yet (see the history below)")
+                                    .arg(targetName));
+    else {
+        const auto& p = history_[*undoable];
+        undoButton_->setToolTip(tr("Restore the files of target %1 from before promotion %2 (%3)")
+                                    .arg(targetName, qs(p.id), toQString(fs::path(p.model).filename())));
+    }
 }
 
 QString DeployPage::selectedModel() const { return selectedName(poolTable_); }

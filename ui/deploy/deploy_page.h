@@ -16,11 +16,13 @@
 #include <functional>
 #include <stop_token>
 
+class QFileSystemWatcher;
 class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTableWidget;
+class QTimer;
 
 namespace awq::ui {
 
@@ -49,8 +51,13 @@ public:
     void setSettingsFile(const QString& file);
     QString settingsFile() const { return settingsFile_; }
 
-    // Re-reads the pool, the targets and the history.
+    // Re-reads the pool, the targets and the history. Also runs on its own (debounced by
+    // kFollowDelayMs) when deploy.json, history.json or a target's files change on disk: a promotion
+    // or an undo from awqbench-cli, or a hand edit, shows here without a click.
     void refresh();
+    static constexpr int kFollowDelayMs = 150;
+    // The files and folders the page watches now (tests).
+    QStringList watchedPaths() const;
 
     // Warm pool actions (asynchronous; jobFinished reports the outcome). False when refused at once.
     bool addModel(const QString& folder);
@@ -116,6 +123,7 @@ private:
     void refreshPool(const deploy::DeploySettings& settings);
     void refreshTargets(const deploy::DeploySettings& settings);
     void refreshHistory();
+    void watchFiles(const deploy::DeploySettings& settings);
     void updateButtons();
     // A warm-pool job (add, remove, verify) on runner_: its message (shown on success) and whether it
     // stopped on request; throws awq::Error on failure. False while another job runs.
@@ -137,6 +145,10 @@ private:
     JobRunner* runner_ = nullptr;
     QString jobName_;                     // "Adding X", "Verifying X", ...
     QPointer<SystemMonitor> monitor_;
+    std::vector<deploy::HistoryEntry> history_;   // as refreshHistory() last read it
+    QFileSystemWatcher* watcher_ = nullptr;
+    QTimer* followTimer_ = nullptr;
+    bool followingDisk_ = false;   // refresh() runs for a change on disk, not for an action here
 
     QLabel* poolLabel_ = nullptr;
     QPushButton* changePool_ = nullptr;

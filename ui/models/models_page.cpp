@@ -28,6 +28,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
 namespace awq::ui {
 
 ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
@@ -97,6 +101,7 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     });
     table_->horizontalHeader()->setHighlightSections(false);
     applySoftSelection(table_);
+    // Starting widths; fitColumns() sizes the short columns to what they hold once models are listed.
     table_->setColumnWidth(CatalogTableModel::Name, 230);
     table_->setColumnWidth(CatalogTableModel::Origin, 100);
     table_->setColumnWidth(CatalogTableModel::Format, 100);
@@ -157,11 +162,48 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     connect(proxy_, &QAbstractItemModel::rowsInserted, this, &ModelsPage::updateCount);
     connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &ModelsPage::updateCount);
     connect(proxy_, &QAbstractItemModel::modelReset, this, &ModelsPage::updateCount);
+    table_->viewport()->installEventFilter(this);
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this, &ModelsPage::fitColumns);
+    connect(proxy_, &QAbstractItemModel::modelReset, this, &ModelsPage::fitColumns);
 
     updateCount();
 }
 
 ModelsPage::~ModelsPage() = default;
+
+bool ModelsPage::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == table_->viewport() && event->type() == QEvent::Resize) fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void ModelsPage::fitColumns() {
+    // The short columns get what their text and header need (a bold "Warm pool" with its icon was
+    // elided to "Warm p…" at any window size while the stretching Name column was very wide); Name
+    // takes the rest. When that leaves Name less than its longest name (a 1152-wide window), the
+    // headers give way first (a header wider than its column's text is elided; it has a tooltip),
+    // never the texts. Status may hold a long reason: capped, its tooltip has it all.
+    const int statusCap = table_->fontMetrics().horizontalAdvance(QLatin1Char('M')) * 18;
+    QHeaderView* header = table_->horizontalHeader();
+    const QAbstractItemView* view = table_;   // sizeHintForColumn is public there (QTableView's override is protected)
+    std::array<int, CatalogTableModel::ColumnCount> want{}, need{};
+    int sumWant = 0, sumExtra = 0;
+    for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
+        if (c == CatalogTableModel::Name) continue;
+        need[c] = std::max(view->sizeHintForColumn(c), 3 * table_->fontMetrics().horizontalAdvance(QLatin1Char('M')));
+        want[c] = std::max(need[c], header->sectionSizeHint(c));
+        if (c == CatalogTableModel::Status) need[c] = want[c] = std::min(want[c], statusCap);
+        sumWant += want[c];
+        sumExtra += want[c] - need[c];
+    }
+    const int available = table_->viewport()->width();
+    const int deficit = sumWant + view->sizeHintForColumn(CatalogTableModel::Name) - available;
+    const int take = available > 0 && deficit > 0 && sumExtra > 0 ? std::min(deficit, sumExtra) : 0;
+    for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
+        if (c == CatalogTableModel::Name) continue;
+        const int extra = want[c] - need[c];
+        table_->setColumnWidth(c, want[c] - (take && extra ? int(std::lround(double(extra) * take / sumExtra)) : 0));
+    }
+}
 
 void ModelsPage::setRoots(const LibraryRoots& roots) { roots_ = roots; }
 

@@ -64,11 +64,15 @@ Q_SIGNALS:
     void compareRequested(const QString& path, const QString& otherPath);
     void addToPoolRequested(const QString& path);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;   // the table's viewport resized: fitColumns()
+
 private:
     void onScanProgress(int found, int described, const QString& current);
     void onScanFinished(std::vector<CatalogEntry> entries, bool cancelled);
     void onSelectionChanged();
     void updateCount();
+    void fitColumns();
     void updateEmptyHint();
 
     LibraryRoots roots_;

@@ -670,6 +670,7 @@ void QuantizePage::runJob(bool resume) {
 }
 
 void QuantizePage::prepareLayerRows(int layers) {
+    layerInFlight_ = -1;
     layers_->setRowCount(layers);
     for (int l = 0; l < layers; ++l) {
         layers_->setItem(l, LayerCol, cellItem(QString::number(l + 1), Qt::AlignRight | Qt::AlignVCenter));
@@ -699,6 +700,7 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
         const QString stage = e.layerFraction >= 0 ? tr("%1 %2%").arg(QString::fromStdString(e.stage)).arg(int(layerFraction_ * 100))
                                                    : QString::fromStdString(e.stage);
         if (e.layer < layers_->rowCount()) {
+            layerInFlight_ = e.layer;
             layers_->item(e.layer, StageCol)->setText(stage);
             layers_->scrollToItem(layers_->item(e.layer, StageCol));
         }
@@ -712,6 +714,7 @@ void QuantizePage::onJobEvent(const QuantizeEvent& e) {
     }
     case QuantizeEvent::Kind::LayerDone: {
         ++layersDone_;
+        if (e.layer == layerInFlight_) layerInFlight_ = -1;
         if (e.layer < layers_->rowCount()) {
             layers_->item(e.layer, StageCol)->setText(tr("done"));
             layers_->item(e.layer, ErrorCol)->setText(QString::number(e.layerError, 'g', 3));
@@ -794,6 +797,14 @@ void QuantizePage::onJobFailed(const QString& message, bool cancelled) {
     etaTimer_->stop();
     progress_->setRange(0, std::max(layers_->rowCount(), 1));
     progress_->setValue(layersDone_);
+    // The interrupted layer's row says so, not the stage it was in ("scale search 13%" stayed).
+    if (layerInFlight_ >= 0 && layerInFlight_ < layers_->rowCount()) {
+        QTableWidgetItem* item = layers_->item(layerInFlight_, StageCol);
+        item->setToolTip(cancelled ? tr("Cancelled during %1").arg(item->text()) : tr("Failed during %1: %2").arg(item->text(), message));
+        item->setText(cancelled ? tr("cancelled") : tr("failed"));
+        item->setForeground(cancelled ? QColor(0xa8, 0x4b, 0x00) : QColor(0xb3, 0x26, 0x1e));
+    }
+    layerInFlight_ = -1;
     if (cancelled) {
         // Resume is offered only while the interrupted job's folder is really there.
         const bool resumable = hasInterruptedJob();

@@ -147,6 +147,7 @@ private:
     QString outputFolder_;
     int layersDone_ = 0;
     double layerFraction_ = 0;   // share of the layer in flight done (0..1)
+    int layerInFlight_ = -1;     // the row a Stage event last named and no LayerDone finished yet
     int jobLayers_ = 0;
     EtaCountdown eta_;            // from the first layer this run finished, on jobClock_
     QTimer* etaTimer_ = nullptr;  // counts the ETA down between layer completions (1 s)

@@ -36,7 +36,20 @@ void settle(int ms) {
 
 }  // namespace
 
+QStringList screenshotPages() {
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    return {QStringLiteral("models"), QStringLiteral("quantize"), QStringLiteral("compare"), QStringLiteral("deploy"), QStringLiteral("reports")};
+#else
+    return {QStringLiteral("models"), QStringLiteral("deploy"), QStringLiteral("reports")};
+#endif
+}
+
 int renderScreenshot(MainWindow& window, const ScreenshotRequest& request) {
+    if (!screenshotPages().contains(request.page)) {
+        spdlog::error("Screenshot: no page named {} (pages: {})", request.page.toStdString(),
+                      screenshotPages().join(QStringLiteral(", ")).toStdString());
+        return 1;
+    }
     window.resize(request.size);
     window.show();
     window.showPlace(Place::Models);
@@ -66,18 +79,28 @@ int renderScreenshot(MainWindow& window, const ScreenshotRequest& request) {
             ok = runQuantizeDemo(*window.quantizePage(), sourcePath, QDir(scratch).filePath(QFileInfo(sourcePath).fileName() + QStringLiteral("-awq")),
                                  request.timeoutMs);
         } else {
-            // B: the selected model's AWQ sibling (<name>-awq...) when the library has one, else another model.
+            // B: the selected model's quantized sibling (<name>-awq first, then <name>-<other>). None:
+            // B stays empty and nothing runs (an unrelated model is no comparison).
             QString b;
+            const QString prefix = QString::fromStdString(source ? source->name : std::string()) + QLatin1Char('-');
             const CatalogTableModel* catalog = models->catalog();
-            for (int row = 0; row < catalog->rowCount(); ++row) {
+            for (int row = 0; source && row < catalog->rowCount(); ++row) {
                 const CatalogEntryPtr e = catalog->entry(row);
-                if (!e || !e->ok() || !e->info || e == source) continue;
+                if (!e || !e->ok() || !e->info || e == source || e->origin != source->origin ||
+                    e->info->config.quantization.method == QuantMethod::None)
+                    continue;
                 const QString name = QString::fromStdString(e->name);
-                if (b.isEmpty() || name.startsWith(QString::fromStdString(source ? source->name : std::string()) + QStringLiteral("-awq")))
-                    b = toQString(e->path);
+                if (name.startsWith(prefix) && (b.isEmpty() || name == prefix + QStringLiteral("awq"))) b = toQString(e->path);
             }
             window.showPlace(Place::Compare);
-            ok = runCompareDemo(*window.comparePage(), sourcePath, b, QDir(scratch).filePath(QStringLiteral("runs")), request.timeoutMs);
+            if (b.isEmpty()) {
+                spdlog::warn("Screenshot: {} has no quantized sibling ({}awq...) in the library: B is left empty and the battery is not run",
+                             source ? source->name : std::string("(no model)"), prefix.toStdString());
+                window.comparePage()->restoreModels(sourcePath, QString());
+                ok = true;
+            } else {
+                ok = runCompareDemo(*window.comparePage(), sourcePath, b, QDir(scratch).filePath(QStringLiteral("runs")), request.timeoutMs);
+            }
         }
         if (!ok) return 1;
     }

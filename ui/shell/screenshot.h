@@ -3,6 +3,7 @@
 // metadata (`awqbench --screenshot docs/screenshot-models.png --select tinystories-qwen3-7m`).
 #include <QSize>
 #include <QString>
+#include <QStringList>
 
 namespace awq::ui {
 
@@ -16,6 +17,9 @@ struct ScreenshotRequest {
     QSize size{1280, 800};       // the window's size (--screenshot-size)
     int timeoutMs = 60000;
 };
+
+// The pages --page names: models, quantize and compare (in a build with the engine), deploy, reports.
+QStringList screenshotPages();
 
 // Shows the window, waits for the scan, selects the model, grabs and saves. Returns 0 on success.
 int renderScreenshot(MainWindow& window, const ScreenshotRequest& request);

@@ -38,9 +38,15 @@ int CatalogTableModel::rowOfPath(const QString& path) const {
 }
 
 int CatalogTableModel::rowOfName(const QString& name) const {
+    // A library model and its warm-pool copy share the name: the library's is the one meant (the
+    // copy is a deployment artefact; its Origin column tells it apart).
+    int first = -1;
     for (std::size_t i = 0; i < entries_.size(); ++i)
-        if (QString::fromStdString(entries_[i]->name) == name) return static_cast<int>(i);
-    return -1;
+        if (QString::fromStdString(entries_[i]->name) == name) {
+            if (entries_[i]->origin == ModelOrigin::Library) return static_cast<int>(i);
+            if (first < 0) first = static_cast<int>(i);
+        }
+    return first;
 }
 
 int CatalogTableModel::brokenCount() const {

@@ -31,7 +31,7 @@ public:
     CatalogEntryPtr entry(int row) const;
     CatalogEntryPtr entryAt(const QModelIndex& index) const { return index.isValid() ? entry(index.row()) : nullptr; }
     int rowOfPath(const QString& path) const;    // -1 when absent
-    int rowOfName(const QString& name) const;    // first match, -1 when absent
+    int rowOfName(const QString& name) const;    // the library's model of that name before a warm-pool copy; -1 when absent
     int brokenCount() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -7,6 +7,9 @@
 #include <QSignalBlocker>
 
 namespace awq::ui {
+namespace {
+constexpr int kLibraryRole = Qt::UserRole + 1;   // true: a library model (not a warm-pool copy)
+}  // namespace
 
 ModelPicker::ModelPicker(QWidget* parent) : QComboBox(parent) {
     setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -47,12 +50,23 @@ void ModelPicker::rebuild() {
                         .arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e)), originText(e->origin).toLower()),
                     path);
             setItemData(count() - 1, path, Qt::ToolTipRole);
+            setItemData(count() - 1, e->origin == ModelOrigin::Library, kLibraryRole);
         }
+        // Shown while none is chosen: an empty library, or a choice left open (no default pair).
+        setPlaceholderText(count() > 0 ? tr("Choose a model") : tr("No model in the library yet"));
         const int index = keep.isEmpty() ? -1 : findData(QDir::cleanPath(keep));
-        setCurrentIndex(index >= 0 ? index : (count() > 0 ? 0 : -1));
+        setCurrentIndex(index >= 0 ? index : defaultIndex());
         if (index < 0 && !waiting.isEmpty()) pending_ = waiting;   // still not scanned: keep waiting
     }
     if (currentPath() != before) Q_EMIT entryChanged();   // a rescan that keeps the choice changes nothing
+}
+
+int ModelPicker::defaultIndex() const {
+    // Nothing chosen yet: the first library model, not a warm-pool copy (a deployment artefact, which
+    // may have changed since it was verified); a copy only when the library has none.
+    for (int i = 0; i < count(); ++i)
+        if (itemData(i, kLibraryRole).toBool()) return i;
+    return count() > 0 ? 0 : -1;
 }
 
 bool ModelPicker::selectPath(const QString& path) {

@@ -25,6 +25,9 @@ public:
     bool selectPath(const QString& path);
     QString currentPath() const;
     CatalogEntryPtr currentEntry() const;
+    // The item chosen when nothing was asked for: the first library model before any warm-pool copy
+    // (-1 when the list is empty).
+    int defaultIndex() const;
 
 Q_SIGNALS:
     void entryChanged();

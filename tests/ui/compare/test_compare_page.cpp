@@ -5,6 +5,7 @@
 #include "core/compare/chat_session.h"
 #include "core/compare/conversation.h"
 #include "core/engine/engine.h"
+#include "core/library/catalog.h"
 #include "core/run/run_document.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
@@ -122,6 +123,44 @@ private Q_SLOTS:
         QCOMPARE(empty.statusText(), QStringLiteral("Choose models A and B to chat with."));
         QVERIFY(!empty.session()->isBusy());
         QCOMPARE(empty.chat()->promptEdit()->text(), QStringLiteral("Hello"));   // kept for when they are chosen
+    }
+
+    // First start (no remembered pair): A and B are a library model and its quantized sibling, never a
+    // warm-pool copy (the trial's A was one flagged CHANGED) nor an unrelated model; without such a
+    // pair, nothing is chosen.
+    void firstStartPicksAModelAndItsSibling() {
+        const QDir scratch(tmp_.path());
+        QVERIFY(scratch.mkpath(QStringLiteral("default-pair/pool")));
+        const fs::path poolCopy = toPath(scratch.filePath(QStringLiteral("default-pair/pool/tinystories-qwen3-7m-awq")));
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", poolCopy);
+        auto entry = [](const fs::path& path, ModelOrigin origin) { return describeCandidate(path, origin); };
+        CatalogTableModel catalog;
+        ComparePage p;
+        p.setCatalog(&catalog);
+        // The pool copy and an unrelated model listed first, as the scan may list them.
+        std::vector<CatalogEntry> entries{entry(poolCopy, ModelOrigin::WarmPool), entry(test::modelDir("tinystories-656k"), ModelOrigin::Library),
+                                          entry(test::modelDir("tinystories-qwen3-7m-awq"), ModelOrigin::Library),
+                                          entry(test::modelDir("tinystories-qwen3-7m-autoawq"), ModelOrigin::Library),
+                                          entry(test::modelDir("tinystories-qwen3-7m"), ModelOrigin::Library)};
+        for (const auto& e : entries) QVERIFY2(e.ok(), e.error.c_str());
+        catalog.setEntries(entries);
+        QCOMPARE(p.pickerA()->currentPath(), QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m"))));
+        QCOMPARE(p.pickerB()->currentPath(), QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq"))));
+
+        // No model with a quantized sibling in the library (the pool copy does not count): nothing.
+        catalog.setEntries({entry(poolCopy, ModelOrigin::WarmPool), entry(test::modelDir("tinystories-656k"), ModelOrigin::Library),
+                            entry(test::modelDir("mistral-random"), ModelOrigin::Library)});
+        QCOMPARE(p.pickerA()->currentIndex(), -1);
+        QCOMPARE(p.pickerB()->currentIndex(), -1);
+        QVERIFY(p.pickerA()->currentPath().isEmpty() && p.pickerB()->currentPath().isEmpty());
+        QCOMPARE(p.pickerB()->placeholderText(), QStringLiteral("Choose a model"));
+
+        // A pair the user chose stays through rescans, even one that lists a model-and-sibling pair.
+        p.setModels(toQString(test::modelDir("tinystories-656k")), toQString(test::modelDir("mistral-random")));
+        entries.push_back(entry(test::modelDir("mistral-random"), ModelOrigin::Library));
+        catalog.setEntries(entries);
+        QCOMPARE(p.pickerA()->currentPath(), QDir::cleanPath(toQString(test::modelDir("tinystories-656k"))));
+        QCOMPARE(p.pickerB()->currentPath(), QDir::cleanPath(toQString(test::modelDir("mistral-random"))));
     }
 
     // Enter in the chat before "Load both" loads the pair and sends the message once both are
@@ -613,6 +652,7 @@ private Q_SLOTS:
         // A default text is there from the start: the bundled held-out stories.
         QVERIFY2(q->textEdit()->text().endsWith(QLatin1String("quality/heldout-stories.txt")), qPrintable(q->textEdit()->text()));
         QVERIFY(QFileInfo(q->textEdit()->text()).size() > 3000);
+        const QString bundled = q->textEdit()->text();
         q->setTextFile(toQString(test::dataFile("eval-stories.txt")));
         q->contextSpin()->setValue(128);
         q->windowsSpin()->setValue(2);
@@ -628,6 +668,19 @@ private Q_SLOTS:
         QCOMPARE(q->resultTable()->item(QualityView::PerplexityRow, 1)->text(), QString::number(pplB, 'f', 3));
         QVERIFY(!q->resultTable()->item(QualityView::KldRow, 1)->text().isEmpty());
         QVERIFY(q->resultTable()->item(QualityView::Top1Row, 1)->text().endsWith(QLatin1String("%")));
+        QVERIFY(q->shortfallLabel()->isHidden());   // the 2 windows asked for were scored
+
+        // The bundled default text with "windows 64": a few windows only, said above the results
+        // (it used to be only "4 windows" in the caption below).
+        q->setTextFile(bundled);
+        q->contextSpin()->setValue(256);
+        q->windowsSpin()->setValue(64);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        const RunDocument shortDoc = loadRunDocument(toPath(waitForRun("quality of the default text")));
+        QVERIFY(shortDoc.quality && shortDoc.quality->windows > 0 && shortDoc.quality->windows < 64);
+        QVERIFY(q->shortfallLabel()->isVisible());
+        QCOMPARE(q->shortfallLabel()->text(), QStringLiteral("%1 of 64 windows: the text is short, KLD/top-1 are noisy; choose a longer text "
+                                                             "(e.g. WikiText-2 test).").arg(shortDoc.quality->windows));
     }
 
     void sweepsConcurrencyAndCharts() {
@@ -656,7 +709,21 @@ private Q_SLOTS:
         // No default price: no cost until the user gives what an hour of this device costs.
         QCOMPARE(s->priceSpin()->value(), 0.0);
         QVERIFY(!doc.sweep->gpuHourlyUsd);
-        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(), QStringLiteral("– (give a price per hour of %1)").arg(p.deviceLabel()));
+        // Short in the cell (a long CPU name cut it off), whole in the tooltip.
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(), QStringLiteral("– (no price per hour)"));
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->toolTip(),
+                 QStringLiteral("No cost: give a price per hour of %1 above and run the sweep again").arg(p.deviceLabel()));
+        // The legend is below the axes: the SLO line (near the top when every latency is under it)
+        // is not hidden behind it.
+        for (QCustomPlot* chart : {s->throughputChart(), s->latencyChart()}) {
+            chart->replot();
+            QVERIFY(chart->legend->visible());
+            QVERIFY(!chart->axisRect()->insetLayout()->elements(false).contains(chart->legend));
+            QVERIFY2(!chart->legend->outerRect().intersects(chart->axisRect()->rect()),
+                     qPrintable(QStringLiteral("legend %1,%2 %3x%4 over the axes")
+                                    .arg(chart->legend->outerRect().x()).arg(chart->legend->outerRect().y())
+                                    .arg(chart->legend->outerRect().width()).arg(chart->legend->outerRect().height())));
+        }
         // The device is named on the x axis (on the y axis the long label lost both ends).
         QVERIFY(s->throughputChart()->xAxis->label().endsWith(p.deviceLabel()));
 
@@ -666,8 +733,9 @@ private Q_SLOTS:
         const RunDocument priced = loadRunDocument(toPath(waitForRun("priced sweep")));
         QCOMPARE(*priced.sweep->gpuHourlyUsd, 0.10);
         const double cost = *priced.sweep->models.at("B").costPerMillionTokensUsd;
-        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(),
-                 QStringLiteral("$%1 at $0.10/h of %2").arg(cost, 0, 'f', 2).arg(p.deviceLabel()));
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->text(), QStringLiteral("$%1 at $0.10/h").arg(cost, 0, 'f', 2));
+        QCOMPARE(s->summaryTable()->item(SweepView::CostRow, 1)->toolTip(),
+                 QStringLiteral("$%1 per 1M output tokens at $0.10 per hour of %2").arg(cost, 0, 'f', 2).arg(p.deviceLabel()));
     }
 
     // The Timeline tab profiles a decode step of the loaded pair on the worker thread, shows both

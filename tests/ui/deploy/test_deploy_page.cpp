@@ -28,6 +28,7 @@
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 using namespace awq;
@@ -448,6 +449,83 @@ private Q_SLOTS:
         QVERIFY2(refused.contains(toQString(compose) + ": promotion ") && refused.contains("no longer uses") && refused.contains("backup"),
                  qPrintable(refused));
         QCOMPARE(readText(compose), expected);
+    }
+
+    // Fault 1 of the fresh-user trial: the page open on a target, then `awqbench-cli undo --target
+    // web` from a shell (core's undoLastPromotion, what the CLI runs) left "Current model" and the
+    // history's "active" as they were. The page follows deploy.json, history.json and the target's
+    // files; Undo is off (and says why) when core says there is nothing to undo.
+    void followsPromotionsAndUndosFromOutside() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
+        fs::create_directories(fx.root / "stack");
+        const fs::path compose = fx.root / "stack" / "docker-compose.yml";
+        fs::copy_file(fixture("compose.before.yml"), compose);
+        const fs::path stateDir = deploy::stateDirFor(fx.settings);
+
+        auto page = std::make_unique<DeployPage>();
+        page->setSettingsFile(toQString(fx.settings));
+        page->setWarmPool(toQString(fx.pool));
+        page->show();
+        QVERIFY(QTest::qWaitForWindowExposed(page.get()));
+        deploy::DeployTarget t;
+        t.name = "web";
+        t.composeFile = compose;
+        t.gpuMemoryBytes = 16ull << 30;
+        QVERIFY(page->addTarget(t));
+        QVERIFY(page->selectTarget(QStringLiteral("web")));
+        QCOMPARE(page->targetTable()->item(0, 4)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"));
+        // Never promoted: nothing to undo, and the button says so.
+        QVERIFY(!page->undoButton()->isEnabled());
+        QVERIFY2(page->undoButton()->toolTip().contains("Nothing to undo for target web"), qPrintable(page->undoButton()->toolTip()));
+
+        QVERIFY(page->selectModel(QStringLiteral("tinystories-qwen3-7m-awq")));
+        whenDialogOpens([](PromoteDialog* d) { QTest::mouseClick(d->promoteButton(), Qt::LeftButton); });
+        QTest::mouseClick(page->promoteButton(), Qt::LeftButton);
+        QCOMPARE(page->targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
+        QCOMPARE(page->historyTable()->item(0, 4)->text(), QStringLiteral("active"));
+        QVERIFY(page->undoButton()->isEnabled());
+        QVERIFY(page->watchedPaths().contains(toQString(stateDir / "history.json")));
+        QVERIFY(page->watchedPaths().contains(toQString(compose)));
+
+        // `awqbench-cli undo --target web` from a shell: no click here.
+        deploy::undoLastPromotion("web", deploy::loadSettings(fx.settings), stateDir);
+        // The compose file's model from before the promotion again.
+        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 4)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->historyTable()->rowCount(), 2, 5000);
+        QCOMPARE(page->historyTable()->item(0, 1)->text(), QStringLiteral("undo"));
+        QCOMPARE(page->historyTable()->item(1, 4)->text(), QStringLiteral("undone"));
+        QCOMPARE(page->poolTable()->item(0, 3)->text(), QStringLiteral("–"));
+        QVERIFY(!page->undoButton()->isEnabled());
+        QVERIFY(page->undoButton()->toolTip().contains("Nothing to undo"));
+
+        // `awqbench-cli promote` from a shell: shown too (history.json was replaced by rename since
+        // the watch was set: the page watches the new file, not the old inode).
+        const auto settings = deploy::loadSettings(fx.settings);
+        deploy::PlanOptions options;
+        options.pool = fx.pool;
+        options.stateDir = stateDir;
+        deploy::applyPromotion(deploy::planPromotion(*settings.find("web"), fx.pool / "tinystories-qwen3-7m-awq", options), stateDir);
+        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->historyTable()->rowCount(), 3, 5000);
+        QCOMPARE(page->historyTable()->item(0, 4)->text(), QStringLiteral("active"));
+        QTRY_VERIFY_WITH_TIMEOUT(page->undoButton()->isEnabled(), 5000);
+        QVERIFY(page->undoButton()->toolTip().contains("Restore the files of target web"));
+        deploy::undoLastPromotion("web", deploy::loadSettings(fx.settings), stateDir);
+        QTRY_COMPARE_WITH_TIMEOUT(page->historyTable()->rowCount(), 4, 5000);
+
+        // A fresh start with both promotions of the target undone: Undo is off from the start (it used
+        // to be on and only the click said "nothing to undo").
+        page.reset();
+        DeployPage fresh;
+        fresh.setSettingsFile(toQString(fx.settings));
+        fresh.setWarmPool(toQString(fx.pool));
+        fresh.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&fresh));
+        QCOMPARE(fresh.selectedTarget(), QStringLiteral("web"));
+        QVERIFY(!fresh.undoButton()->isEnabled());
+        QVERIFY2(fresh.undoButton()->toolTip().contains("Nothing to undo for target web"), qPrintable(fresh.undoButton()->toolTip()));
+        QVERIFY(fresh.errorLabel()->isHidden());
     }
 
     void refusedPromotionAndReadOnlyTarget() {

@@ -19,6 +19,9 @@
 #include <QElapsedTimer>
 #include <QComboBox>
 #include <QLabel>
+#include <QFontMetrics>
+#include <QScrollBar>
+#include <QHeaderView>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -283,6 +286,45 @@ private Q_SLOTS:
         // Filtering for "ok" models must not hide the broken one by accident; sorting by status puts it last.
         page.table()->sortByColumn(CatalogTableModel::Status, Qt::AscendingOrder);
         QCOMPARE(visibleNames(page).last(), QStringLiteral("cut-short"));
+    }
+
+    // Fresh-user trial: at 1920x1080 the Origin column showed "Warm p…" while Name was very wide; and
+    // a library model and its warm-pool copy of the same name: the name means the library's.
+    void shortColumnsAreNotElidedAndTheLibraryCopyIsMeant() {
+        const fs::path pool = root() / "pool-same-name";
+        test::copyFixtureModel("tinystories-656k", pool / "tinystories-656k");
+        ModelsPage page;
+        page.resize(1920, 1080);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(scan(page, {{test::modelDir("tinystories-656k")}, pool}));
+        QCOMPARE(page.catalog()->rowCount(), 2);
+        const int row = page.catalog()->rowOfName(QStringLiteral("tinystories-656k"));
+        QCOMPARE(page.catalog()->entry(row)->origin, ModelOrigin::Library);
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-656k")));
+        QCOMPARE(page.detail()->facts()->value("Origin"), QStringLiteral("Library"));
+
+        QTableView* table = page.table();
+        const QAbstractItemView* view = table;   // sizeHintForColumn: public there
+        QFont bold = table->font();
+        bold.setBold(true);
+        const int needed = QFontMetrics(bold).horizontalAdvance(QStringLiteral("Warm pool")) + table->iconSize().width();
+        QVERIFY2(table->columnWidth(CatalogTableModel::Origin) > needed,
+                 qPrintable(QStringLiteral("%1 <= %2").arg(table->columnWidth(CatalogTableModel::Origin)).arg(needed)));
+        // Every short column holds its widest text and its header; Name still takes the rest.
+        for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
+            if (c == CatalogTableModel::Name || c == CatalogTableModel::Status) continue;
+            QVERIFY2(table->columnWidth(c) >= view->sizeHintForColumn(c), qPrintable(QString::number(c)));
+            QVERIFY2(table->columnWidth(c) >= table->horizontalHeader()->sectionSizeHint(c), qPrintable(QString::number(c)));
+        }
+        QVERIFY(table->columnWidth(CatalogTableModel::Name) > table->columnWidth(CatalogTableModel::Origin));
+        QVERIFY(!table->horizontalScrollBar()->isVisible());
+
+        // A narrow window: the headers give way, not the names nor "Warm pool".
+        page.resize(1000, 700);
+        QTRY_VERIFY(table->columnWidth(CatalogTableModel::Name) >= view->sizeHintForColumn(CatalogTableModel::Name));
+        QVERIFY(table->columnWidth(CatalogTableModel::Origin) > needed);
+        QVERIFY(!table->horizontalScrollBar()->isVisible());
     }
 
     void warmPoolModelsAreMarked() {

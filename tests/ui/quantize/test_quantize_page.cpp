@@ -462,6 +462,12 @@ private Q_SLOTS:
         qInfo("cancel latency in the page: %lld ms", static_cast<long long>(latency.elapsed()));
         QVERIFY2(latency.elapsed() < 5000, qPrintable(QString::number(latency.elapsed())));
         QCOMPARE(failed.first().at(1).toBool(), true);
+        // The interrupted layer's row says "cancelled" (it kept "scale search 13%"), with the stage it
+        // was in as tooltip.
+        QCOMPARE(p.layerTable()->item(0, QuantizePage::StageCol)->text(), QStringLiteral("cancelled"));
+        QVERIFY2(p.layerTable()->item(0, QuantizePage::StageCol)->toolTip().startsWith(QLatin1String("Cancelled during scale search ")),
+                 qPrintable(p.layerTable()->item(0, QuantizePage::StageCol)->toolTip()));
+        QCOMPARE(p.layerTable()->item(1, QuantizePage::StageCol)->text(), QStringLiteral("waiting"));
         QVERIFY(p.hasInterruptedJob());
         QVERIFY2(p.statusLabel()->text().contains(QLatin1String("can be resumed")), qPrintable(p.statusLabel()->text()));
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::Yes));

@@ -406,6 +406,32 @@ private Q_SLOTS:
         QVERIFY(w.logDock()->height() >= 40);
     }
 
+    // Fresh-user trial: a warm-pool copy of a library model (same name). --select NAME and the
+    // Quantize page's default source took the copy; the Compare page's first pair was the copy and
+    // an unrelated model. The library's model is meant, and the first pair is it and its sibling.
+    void libraryCopyBeforeTheWarmPoolCopy() {
+        const fs::path pool = root() / "pool-same-name";
+        test::copyFixtureModel("tinystories-qwen3-7m", pool / "tinystories-qwen3-7m");
+        // The pool's copy is the only other model the Quantize page could default to.
+        MainWindowOptions o = options(QStringList{toQString(test::modelDir("tinystories-qwen3-7m-awq")), toQString(test::modelDir("tinystories-qwen3-7m"))});
+        o.warmPoolOverride = toQString(pool);
+        MainWindow w(o);
+        w.resize(1280, 800);
+        w.show();
+        QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+        w.rescan();
+        QVERIFY(scanned.wait(60000));
+        const QString library = QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m")));
+        QVERIFY(w.modelsPage()->selectModel(QStringLiteral("tinystories-qwen3-7m")));
+        QCOMPARE(QDir::cleanPath(toQString(w.modelsPage()->selectedEntry()->path)), library);
+        QCOMPARE(w.modelsPage()->selectedEntry()->origin, ModelOrigin::Library);
+#ifdef AWQBENCH_UI_WITH_ENGINE
+        QCOMPARE(w.quantizePage()->sourcePicker()->currentPath(), library);
+        QCOMPARE(w.comparePage()->pickerA()->currentPath(), library);
+        QCOMPARE(w.comparePage()->pickerB()->currentPath(), QDir::cleanPath(toQString(test::modelDir("tinystories-qwen3-7m-awq"))));
+#endif
+    }
+
     // Issue 14 item 10: the warm pool is set from the Deploy page and Settings' OK keeps the page.
     void warmPoolIsSetOutsideSettings() {
         const fs::path pool = root() / "pool-from-deploy";
