@@ -457,7 +457,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const auto& c = m.config;
     auto& s = p.serve;
     s.model = p.model.string();
-    s.servedModelName = pool::recordedRepoId(p.model).value_or(m.name);  // a hub model keeps its ORG/NAME
+    s.servedModelName = pool::servedModelName(p.model);  // a hub model keeps its ORG/NAME; `serve` lists the same name
     planDtype(p, m, hand, overrides);
 
     const int gpus = std::max(1, t.gpuCount);

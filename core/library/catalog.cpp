@@ -81,9 +81,7 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
 
 // A hub cache snapshot is named ORG/NAME (never its commit hash), and so is a pool copy of one.
 std::string entryName(const fs::path& p, ModelOrigin origin) {
-    if (origin == ModelOrigin::WarmPool)
-        if (auto repo = pool::recordedRepoId(p)) return *repo;
-    return modelDisplayName(p);
+    return origin == ModelOrigin::WarmPool ? pool::servedModelName(p) : modelDisplayName(p);
 }
 
 // A present tokenizer.json is only worth listing as such if it loads: load it as `tokenize` does

@@ -313,6 +313,8 @@ std::optional<std::string> recordedRepoId(const fs::path& poolModelFolder) {
     return std::nullopt;
 }
 
+std::string servedModelName(const fs::path& modelFolder) { return recordedRepoId(modelFolder).value_or(modelDisplayName(modelFolder)); }
+
 std::string quantizationLabel(const fs::path& modelFolder) {
     const auto q = loadModelConfig(modelFolder).quantization;
     if (q.method == QuantMethod::None) return "none";

@@ -181,6 +181,12 @@ std::string defaultPoolName(const std::filesystem::path& model);
 // Promotion serves the model under this name, as vLLM names a model it loads from the hub.
 std::optional<std::string> recordedRepoId(const std::filesystem::path& poolModelFolder);
 
+// The name a model folder is served under: the repository id its pool manifest records, else
+// modelDisplayName() (ORG/NAME for a hub cache snapshot, else the folder's name). Promotion writes it
+// as vLLM's --served-model-name and `serve` lists it in /v1/models: one function, so that a client
+// configured from a promoted deployment reaches the same model on either server.
+std::string servedModelName(const std::filesystem::path& modelFolder);
+
 // The quantization label shown in lists: "awq w4 g128", "none", ...
 std::string quantizationLabel(const std::filesystem::path& modelFolder);
 

@@ -134,6 +134,10 @@ void BatchScheduler::run() {
         std::shared_ptr<Job> admit;
         {
             std::unique_lock lock(mutex_);
+            // Waiting requests whose client left leave the queue now, not when a slot would have
+            // come to them (they were counted as waiting, and held a place under --max-queue).
+            cancelled += std::erase_if(queue_, [](const std::shared_ptr<Job>& job) { return job->cancelled(); });
+            stats_.waiting = int(queue_.size());
             stats_.cancelled += cancelled;
             stats_.running = int(running_.size());
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !running_.empty(); });

@@ -1,7 +1,8 @@
 #pragma once
 // Runs a ContinuousBatch on its own thread for a server: requests wait in a bounded queue, join
 // the batch between decode steps as slots free up, and their tokens go to the request's Job as
-// they come. A Job cancelled by its client (disconnect) leaves the batch at the next step.
+// they come. A Job cancelled by its client (disconnect) leaves the batch, or the queue, at the next
+// step (a scheduler with nothing to do is idle: its queue is empty then).
 #include "core/engine/continuous_batch.h"
 
 #include <atomic>
@@ -48,7 +49,7 @@ struct SchedulerStats {
     int maxRunningSeen = 0;       // most requests decoded together in one step (observed)
     std::uint64_t steps = 0;      // decode steps
     std::uint64_t finished = 0;   // requests that ran to a finish reason
-    std::uint64_t cancelled = 0;  // requests whose client left
+    std::uint64_t cancelled = 0;  // requests whose client left, running or waiting
     std::uint64_t generatedTokens = 0;
 };
 

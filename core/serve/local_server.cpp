@@ -10,10 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -28,6 +31,7 @@ using namespace std::chrono_literals;
 
 struct ServedModel {
     std::string id, folder;
+    std::string alias;         // servedModelAliases: the folder's own name where it is not the id, else ""
     std::int64_t created = 0;  // Unix seconds the server took the model on (OpenAI's model object "created")
     std::unique_ptr<Engine> engine;
     std::unique_ptr<BatchScheduler> scheduler;
@@ -43,6 +47,102 @@ const char* allowedMethod(const std::string& path) {
 void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
     res.set_content(e.body(), "application/json");
+}
+
+// How often a request that waits for its answer looks whether its client is still there.
+constexpr auto kClientCheck = 50ms;
+
+// "ip" and port of a socket address, as cpp-httplib writes them into Request (getnameinfo with
+// NI_NUMERICHOST: "127.0.0.1", "::1", "::ffff:127.0.0.1").
+bool addressOf(const sockaddr_storage& a, socklen_t length, std::string& ip, int& port) {
+    if (a.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+    else if (a.ss_family == AF_INET6) port = ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+    else return false;
+    char host[NI_MAXHOST] = {};
+    if (::getnameinfo(reinterpret_cast<const sockaddr*>(&a), length, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) return false;
+    ip = host;
+    return true;
+}
+
+// The connected socket a request came in on, or -1. cpp-httplib 0.11 (Debian 12's) gives a handler
+// no socket: Request has none, and a request that is not streamed has no DataSink::is_writable
+// (Request::is_connection_closed came in a later version). Request does carry the connection's two
+// addresses, and while the connection is open no other socket of this process has both: a TCP
+// connection is named by them. The descriptor stays ours until the handler returns (cpp-httplib
+// closes it after writing the response).
+int connectionSocket(const httplib::Request& req) {
+    std::vector<int> fds;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) fds.push_back(std::stoi(name));
+    }
+    if (fds.empty())  // no /proc: every descriptor number this process may have
+        for (int fd = 0; fd < int(std::min<long>(::sysconf(_SC_OPEN_MAX), 65536)); ++fd) fds.push_back(fd);
+    for (const int fd : fds) {
+        sockaddr_storage peer{}, local{};
+        socklen_t peerLength = sizeof peer, localLength = sizeof local;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peerLength) != 0) continue;  // not a connected socket
+        std::string ip;
+        int port = -1;
+        if (!addressOf(peer, peerLength, ip, port) || port != req.remote_port || ip != req.remote_addr) continue;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &localLength) != 0) continue;
+        if (addressOf(local, localLength, ip, port) && port == req.local_port && ip == req.local_addr) return fd;
+    }
+    return -1;
+}
+
+// Whether the client of a connected socket has closed it or reset it, without blocking: what
+// cpp-httplib's is_socket_alive tests (bytes waiting, a pipelined request, mean it is still there).
+bool clientLeft(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 0);
+    if (ready <= 0) return false;  // nothing to read: still connected (or poll was interrupted)
+    if (p.revents & POLLNVAL) return true;
+    char byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return false;
+    if (n == 0) return true;  // the client closed its end
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // reset
+}
+
+// The answer to a request cpp-httplib refused before any handler saw it (0.11.4's refusals, each with
+// its limit and the fix), in OpenAI's error shape.
+ApiError libraryError(const httplib::Request& req, int status) {
+    const std::string bytes = std::to_string(req.body.size());
+    switch (status) {
+    case 400:
+        return ApiError(400, "invalid_request_error",
+                        "the request could not be read: send a JSON body with Content-Type: application/json and its length");
+    case 413:
+        // cpp-httplib takes a form-encoded body (curl -d's default type) of at most 8192 bytes; a body
+        // of any other type has no limit here (the library's payload limit is not set).
+        if (req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded"))
+            return ApiError(413, "invalid_request_error",
+                            "the request body (" + bytes + " bytes) came as Content-Type: application/x-www-form-urlencoded (curl -d sends "
+                            "that unless told otherwise), which this server's HTTP library (cpp-httplib) takes up to " +
+                                std::to_string(CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH) +
+                                " bytes of; a JSON body has no such limit: send it with the header Content-Type: application/json (curl "
+                                "-H 'Content-Type: application/json' -d @body.json, or curl --json @body.json)",
+                            {}, "request_too_large");
+        return ApiError(413, "invalid_request_error", "the request body is larger than this server's HTTP library takes: send a smaller request",
+                        {}, "request_too_large");
+    case 414:
+        return ApiError(414, "invalid_request_error",
+                        "the request line is longer than the " + std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) +
+                            " bytes this server's HTTP library (cpp-httplib) reads: send the parameters in a JSON body, not the URL",
+                        {}, "uri_too_long");
+    case 415:
+        return ApiError(415, "invalid_request_error",
+                        "the request body is compressed (Content-Encoding: " + req.get_header_value("Content-Encoding") +
+                            "), which this server cannot read: send it uncompressed",
+                        {}, "unsupported_content_encoding");
+    case 416:
+        return ApiError(416, "invalid_request_error", "the Range header could not be read: leave it out (this server sends whole answers)");
+    default:
+        return ApiError(status, status >= 500 ? "server_error" : "invalid_request_error",
+                        "the HTTP library refused the request (HTTP " + std::to_string(status) + ")");
+    }
 }
 
 // One streamed response: pulls the job's events and writes OpenAI's chunks.
@@ -64,7 +164,16 @@ struct Stream {
             if (chat && !write(builder.roleChunk())) return false;
         }
         auto ev = job->next(100ms);
-        if (!ev) return true;  // called again
+        if (!ev) {
+            // Nothing to send yet (the request waits for a slot, or a prefill runs): a client that
+            // left is only noticed by looking, as no write fails. cpp-httplib's is_writable polls
+            // the socket (is_socket_alive), as clientLeft does.
+            if (!sink.is_writable()) {
+                job->cancel();
+                return false;
+            }
+            return true;  // called again
+        }
         if (!ev->finished) {
             if (ev->textDelta.empty()) return true;
             if (!write(builder.textChunk(ev->textDelta))) return false;
@@ -118,6 +227,7 @@ std::string hostProblem(const std::string& host) {
 struct LocalServer::Impl {
     Impl(ServeOptions o, Log log, Loaded onLoaded) : o_(std::move(o)), log_(std::move(log)), onLoaded_(std::move(onLoaded)) {
         const auto ids = servedModelIds(o_.models);
+        const auto aliases = servedModelAliases(o_.models);
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
         for (std::size_t i = 0; i < ids.size(); ++i) {
             auto m = std::make_unique<ServedModel>();
@@ -127,6 +237,7 @@ struct LocalServer::Impl {
             if (!folder.has_filename()) folder = folder.parent_path();   // "q1/"
             m->folder = folder.string();
             m->id = ids[i];
+            m->alias = aliases[i];
             m->created = now;
             models_.push_back(std::move(m));
         }
@@ -152,12 +263,8 @@ struct LocalServer::Impl {
                                         "method_not_allowed"));
                 return;
             }
-            const auto e = res.status == 404 ? ApiError(404, "invalid_request_error", "no route " + req.method + " " + req.path, {}, "not_found")
-                           : res.status == 400
-                               ? ApiError(400, "invalid_request_error",
-                                          "the request could not be read: send a JSON body with Content-Type: application/json and its length")
-                               : ApiError(res.status, "invalid_request_error", "HTTP " + std::to_string(res.status));
-            sendError(res, e);
+            sendError(res, res.status == 404 ? ApiError(404, "invalid_request_error", "no route " + req.method + " " + req.path, {}, "not_found")
+                                             : libraryError(req, res.status));
         });
         http_.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
             res.status = ready_ ? 200 : 503;
@@ -250,7 +357,7 @@ struct LocalServer::Impl {
                     "); serving " + std::to_string(context) + " tokens a sequence. Leave --max-model-len out for the model's own.");
             const int capacity = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, context) : context;
             m->scheduler = std::make_unique<BatchScheduler>(m->engine->openContinuousBatch(o_.maxBatch, capacity), o_.maxQueue);
-            say(m->id + " on " + deviceKindName(eo.device) + ", " + format::counted(std::uint64_t(o_.maxBatch), "slot") + " x " + std::to_string(capacity) + " tokens");
+            say(m->id + (m->alias.empty() ? "" : " (also as " + m->alias + ")") + " on " + deviceKindName(eo.device) + ", " + format::counted(std::uint64_t(o_.maxBatch), "slot") + " x " + std::to_string(capacity) + " tokens");
         }
     }
 
@@ -285,11 +392,25 @@ struct LocalServer::Impl {
         res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
     }
 
+    // The model a request names, by its id or its alias; nullptr for none.
+    ServedModel* find(const std::string& name) const {
+        for (const auto& m : models_)
+            if (m->id == name || (!m->alias.empty() && m->alias == name)) return m.get();
+        return nullptr;
+    }
+
+    // 404 for a name this server does not serve, listing those it does.
+    ApiError unknownModel(const std::string& name) const {
+        std::string served;
+        for (const auto& m : models_) served += (served.empty() ? "`" : ", `") + m->id + "`";
+        return ApiError(404, "invalid_request_error", "The model `" + name + "` does not exist. This server serves " + served + " (GET /v1/models).",
+                        "model", "model_not_found");
+    }
+
     // GET /v1/models/{id} (OpenAI's "retrieve model"); ids may hold a slash ("awq/llama").
     void retrieveModel(const std::string& id, httplib::Response& res) const {
-        for (const auto& m : models_)
-            if (m->id == id) return res.set_content(modelObject(*m).dump(), "application/json");
-        sendError(res, ApiError(404, "invalid_request_error", "The model `" + id + "` does not exist.", "model", "model_not_found"));
+        if (const ServedModel* m = find(id)) return res.set_content(modelObject(*m).dump(), "application/json");
+        sendError(res, unknownModel(id));
     }
 
     // Prometheus text exposition (HELP and TYPE, each family's samples together, one a model);
@@ -331,11 +452,8 @@ struct LocalServer::Impl {
     void complete(const httplib::Request& req, httplib::Response& res, bool chat) {
         try {
             const auto params = parseCompletionRequest(req.body, chat);
-            ServedModel* model = nullptr;
-            for (auto& m : models_)
-                if (m->id == params.model) model = m.get();
-            if (!model)
-                throw ApiError(404, "invalid_request_error", "The model `" + params.model + "` does not exist.", "model", "model_not_found");
+            ServedModel* model = find(params.model);
+            if (!model) throw unknownModel(params.model);
             if (!ready_) throw ApiError(503, "server_error", "the model is still loading; retry shortly", {}, "model_loading");
             // As vLLM: no default chat template (transformers dropped it in 4.44). Ours would answer
             // with awqbench's plain-text fallback where vLLM, serving the same folder, refuses.
@@ -361,7 +479,7 @@ struct LocalServer::Impl {
             if (!job)
                 throw ApiError(429, "rate_limit_error", "the server's queue is full (" + std::to_string(o_.maxQueue) +
                                                             " waiting requests); retry later", {}, "queue_full");
-            ResponseBuilder builder(chat, model->id);
+            ResponseBuilder builder(chat, params.model);  // the name the client asked for (an alias too), as vLLM answers
             if (params.stream) {
                 auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.includeUsage});
                 res.set_header("Cache-Control", "no-cache");
@@ -374,9 +492,26 @@ struct LocalServer::Impl {
                     });
                 return;
             }
+            // The client waits for the whole answer and writes nothing meanwhile: its socket is
+            // looked at every kClientCheck, and a client that left cancels the job (waiting or
+            // running), as vLLM aborts a request whose client disconnects.
+            const int sock = connectionSocket(req);
+            if (sock < 0 && !warnedNoSocket_.exchange(true))
+                say("warning: cannot find the connection of a request from " + req.remote_addr + ":" + std::to_string(req.remote_port) +
+                    " among this process's sockets: requests that are not streamed run to their end even if their client leaves "
+                    "(streamed ones, \"stream\": true, are still cancelled when it does)");
+            auto nextCheck = std::chrono::steady_clock::now() + kClientCheck;
             while (true) {
-                auto ev = job->next(1000ms);
-                if (!ev || !ev->finished) continue;
+                auto ev = job->next(kClientCheck);
+                if (!ev || !ev->finished) {
+                    if (sock < 0 || std::chrono::steady_clock::now() < nextCheck) continue;
+                    nextCheck = std::chrono::steady_clock::now() + kClientCheck;
+                    if (!clientLeft(sock)) continue;
+                    job->cancel();
+                    // Nobody reads it; nginx's 499 ("client closed request") names what happened.
+                    throw ApiError(499, "invalid_request_error", "the client closed the connection before the answer; the request was cancelled",
+                                   {}, "client_closed_request");
+                }
                 if (ev->result.finish == FinishReason::Cancelled) {
                     const auto err = job->error();
                     throw ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err);
@@ -398,6 +533,7 @@ struct LocalServer::Impl {
     std::vector<std::unique_ptr<ServedModel>> models_;
     std::atomic<bool> ready_{false}, stopping_{false}, listenerDone_{false};
     std::atomic<int> openStreams_{0};  // streamed responses whose body has not ended
+    std::atomic<bool> warnedNoSocket_{false};
     std::mutex lifecycle_;
     bool started_ = false, stopped_ = false;
     int port_ = 0;

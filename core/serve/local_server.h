@@ -12,7 +12,7 @@
 namespace awq::serve {
 
 struct ServeOptions {
-    std::vector<std::string> models;        // model folders, served under servedModelIds() (their folder names)
+    std::vector<std::string> models;        // model folders, served under servedModelIds() (promotion's names), also servedModelAliases()
     std::string host = "127.0.0.1";         // this machine only unless told otherwise
     std::string device = "cpu", dtype = "auto";
     std::string apiKey;                     // "" = none; else "Authorization: Bearer KEY" is required

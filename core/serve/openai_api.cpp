@@ -1,5 +1,6 @@
 #include "core/serve/openai_api.h"
 
+#include "core/pool/warm_pool.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -134,9 +135,11 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     if (present(body, "stop")) {
         const auto& stop = body["stop"];
         if (stop.is_string()) p.stop.push_back(stop.get<std::string>());
-        else if (stop.is_array() && stop.size() <= 4 && std::all_of(stop.begin(), stop.end(), [](const json& s) { return s.is_string(); }))
+        // A list of any length, as vLLM takes it (OpenAI's own API stops at 4; vLLM, whose clients
+        // this server stands in for, has no limit, and the engine matches any number).
+        else if (stop.is_array() && std::all_of(stop.begin(), stop.end(), [](const json& s) { return s.is_string(); }))
             for (const auto& s : stop) p.stop.push_back(s.get<std::string>());
-        else throw badRequest("stop must be a string or a list of up to 4 strings", "stop");
+        else throw badRequest("stop must be a string or a list of strings", "stop");
         std::erase(p.stop, std::string());
     }
     if (present(body, "stream")) {
@@ -280,22 +283,32 @@ std::string ResponseBuilder::full(const std::string& text, FinishReason reason, 
     return j.dump();
 }
 
-std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
-    std::vector<std::pair<std::string, std::string>> names;  // (folder name, its parent's name)
-    std::vector<std::filesystem::path> paths;
+namespace {
+struct FolderNames {
+    std::filesystem::path path;  // absolute, normal, without a trailing "/"
+    std::string served;          // pool::servedModelName: what promotion names it
+};
+
+std::vector<FolderNames> folderNames(const std::vector<std::string>& folders) {
+    std::vector<FolderNames> out;
     for (const auto& folder : folders) {
         auto p = std::filesystem::absolute(folder).lexically_normal();  // "." and "../x" have names too
         if (!p.has_filename()) p = p.parent_path();                     // "/m/tiny/"
-        for (std::size_t i = 0; i < paths.size(); ++i)
-            if (paths[i] == p)
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (out[i].path == p)
                 throw Error("the folder " + p.string() + " is given twice (" + folders[i] + " and " + folder + ")", {}, "give each --model once");
-        paths.push_back(p);
-        names.emplace_back(p.filename().string(), p.parent_path().filename().string());
+        out.push_back({p, pool::servedModelName(p)});
     }
+    return out;
+}
+}  // namespace
+
+std::vector<std::string> servedModelIds(const std::vector<std::string>& folders) {
+    const auto names = folderNames(folders);
     std::vector<std::string> ids;
-    for (const auto& [name, parent] : names) {
-        const bool collides = std::count_if(names.begin(), names.end(), [&](const auto& other) { return other.first == name; }) > 1;
-        ids.push_back(collides ? parent + "/" + name : name);
+    for (const auto& n : names) {
+        const bool collides = std::count_if(names.begin(), names.end(), [&](const FolderNames& other) { return other.served == n.served; }) > 1;
+        ids.push_back(collides ? n.path.parent_path().filename().string() + "/" + n.path.filename().string() : n.served);
     }
     for (std::size_t i = 0; i < ids.size(); ++i)
         for (std::size_t j = i + 1; j < ids.size(); ++j)
@@ -303,6 +316,19 @@ std::vector<std::string> servedModelIds(const std::vector<std::string>& folders)
                 throw Error(folders[i] + " and " + folders[j] + " would both be served as '" + ids[i] + "'", {},
                             "give each --model once, from folders whose names (or parent folders) differ");
     return ids;
+}
+
+std::vector<std::string> servedModelAliases(const std::vector<std::string>& folders) {
+    const auto names = folderNames(folders);
+    const auto ids = servedModelIds(folders);
+    std::vector<std::string> aliases;
+    for (const auto& n : names) {
+        const std::string folderName = n.path.filename().string();
+        const auto sameName = [&](const FolderNames& other) { return other.path.filename().string() == folderName; };
+        const bool unique = std::count_if(names.begin(), names.end(), sameName) == 1 && std::find(ids.begin(), ids.end(), folderName) == ids.end();
+        aliases.push_back(unique ? folderName : std::string());
+    }
+    return aliases;
 }
 
 }  // namespace awq::serve

@@ -33,7 +33,7 @@ struct CompletionParams {
     std::optional<int> maxTokens;         // max_tokens (chat also max_completion_tokens)
     float temperature = 1.0f;             // OpenAI's default; 0 = greedy
     float topP = 1.0f;
-    std::vector<std::string> stop;        // up to 4, as OpenAI
+    std::vector<std::string> stop;        // any number, as vLLM (OpenAI: up to 4)
     std::optional<std::uint64_t> seed;
     bool stream = false;
     bool includeUsage = false;            // stream_options.include_usage
@@ -80,10 +80,17 @@ private:
 };
 
 
-// The model ids the folders serve under, in their order: each folder's name, or where two names
-// collide (fp16/llama and awq/llama), the last two path components ("fp16/llama", "awq/llama"), as
-// a client must be able to reach every model. Throws awq::Error when ids still collide (one folder
-// given twice, or the same last two components).
+// The model ids the folders serve under, in their order: the name promotion gives each folder
+// (pool::servedModelName: the repository id "ORG/NAME" of a Hugging Face hub cache snapshot or of a
+// pool copy of one, else the folder's name), or where two of those collide (fp16/llama and
+// awq/llama), the last two path components ("fp16/llama", "awq/llama"), as a client must be able to
+// reach every model. Throws awq::Error when ids still collide (one folder given twice, or the same
+// last two components).
 std::vector<std::string> servedModelIds(const std::vector<std::string>& folders);
+
+// A second name a request may use for each model: the folder's own name where it is not the id (a
+// hub snapshot's revision folder, a pool copy's ORG--NAME: the names served before the ids followed
+// promotion), "" where it is the id or would name two models. /v1/models lists ids only.
+std::vector<std::string> servedModelAliases(const std::vector<std::string>& folders);
 
 }  // namespace awq::serve

@@ -8,8 +8,10 @@ Checks: SSE framing exactly as OpenAI streams (data: {...} chunks, one id, the r
 chunk, usage with include_usage, data: [DONE]); streamed chat and plain completion texts equal
 `awqbench-cli generate` with the same prompt, sampling and seed; 16 concurrent streaming clients
 all get their token counts and the server's observed batch exceeds 1; a client that disconnects
-mid-stream frees its slot (cancelled, not finished); errors in OpenAI's shape with the right
-status (401, 404, 400, 429); `sweep` and `compare` against the server (run documents, the key
+mid-stream frees its slot (cancelled, not finished), so does one that leaves before a non-streamed
+answer, and clients that leave while queued leave the queue; a hub cache snapshot and a pool copy
+of it are served as promotion names them (ORG/NAME), their folder names as aliases; `stop` takes 5
+strings; errors in OpenAI's shape with the right status (401, 404, 400, 413 naming the limit, 429); `sweep` and `compare` against the server (run documents, the key
 never stored, answers equal the engine's); a port in use or a bad model end with exit 2;
 SIGTERM and SIGINT stop the server cleanly (exit 0).
 """
@@ -18,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,9 +53,10 @@ atexit.register(lambda: [p.kill() for p in started if p.poll() is None])
 
 
 class Server:
-    def __init__(self, *extra):
+    def __init__(self, *extra, models=None):
         self.port = free_port()
-        self.proc = subprocess.Popen([cli, "serve", "--model", model, "--port", str(self.port), *extra],
+        folders = [a for m in (models or [model]) for a in ("--model", m)]
+        self.proc = subprocess.Popen([cli, "serve", *folders, "--port", str(self.port), *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started.append(self.proc)
         deadline = time.time() + 120
@@ -83,6 +87,23 @@ class Server:
         conn.close()
         return r.status, r.getheader("Content-Type", ""), text
 
+    def send(self, path, body, key=KEY):
+        """Sends a request and returns its connection unread: closing it (leave) is a client that left."""
+        conn = self.connect()
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["Authorization"] = "Bearer " + key
+        conn.request("POST", path, body=json.dumps(body), headers=headers)
+        return conn
+
+    def wait_metrics(self, done, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            m = self.metrics()
+            if done(m) or time.time() > deadline:
+                return m
+            time.sleep(0.05)
+
     def metrics(self):
         _, _, text = self.request("GET", "/metrics")
         return {m.group(1): float(m.group(2)) for m in re.finditer(r'^(\w+)\{model="[^"]*"\} ([0-9.]+)$', text, re.M)}
@@ -97,6 +118,12 @@ class Server:
         err = self.proc.stderr.read()
         check(rc == 0 and "serve: stopped" in err, f"{signal.Signals(sig).name} stops cleanly (rc {rc}): {err[-500:]}")
         return err
+
+
+def leave(conn):
+    """The client goes away (as `timeout 0.3 curl ...` does): its socket closes, the answer unread."""
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
 
 
 def parse_sse(text):
@@ -230,6 +257,28 @@ while time.time() < deadline:
 check(m["awqbench_requests_running"] == 0 and m["awqbench_requests_cancelled_total"] == after["awqbench_requests_cancelled_total"] + 1
       and m["awqbench_requests_finished_total"] == after["awqbench_requests_finished_total"], f"disconnect frees the slot: {m}")
 
+# A client that leaves before its answer, not streamed (the trial's `timeout 0.3 curl ...`): the
+# request is cancelled within a step or two. It ran on: requests_running stayed 1 for ~3 s, all 1000
+# tokens were generated and nothing was counted cancelled (only a streamed request's write failed).
+before = srv.metrics()
+conn = srv.send("/v1/completions", {"model": MODEL_ID, "prompt": "Once", "max_tokens": 1000, "ignore_eos": True})
+srv.wait_metrics(lambda m: m["awqbench_generated_tokens_total"] > before["awqbench_generated_tokens_total"])
+time.sleep(0.3)
+leave(conn)
+m = srv.wait_metrics(lambda m: m["awqbench_requests_running"] == 0)
+generated = m["awqbench_generated_tokens_total"] - before["awqbench_generated_tokens_total"]
+check(m["awqbench_requests_running"] == 0 and m["awqbench_requests_cancelled_total"] == before["awqbench_requests_cancelled_total"] + 1
+      and m["awqbench_requests_finished_total"] == before["awqbench_requests_finished_total"] and generated < 500,
+      f"a non-streamed request whose client left is cancelled ({generated:.0f} of 1000 tokens generated): {m}")
+print(f"serve_test: a non-streamed request left after 0.3 s: {generated:.0f} of 1000 tokens generated", flush=True)
+
+# stop takes any number of strings, as vLLM (5 were refused: "up to 4", OpenAI's own limit).
+stops = [".", "!", "?", "\n", "zzz"]
+gen = generate("--prompt", "Once upon a time", "--max-new", "60", *[a for stop in stops for a in ("--stop", stop)])
+status, _, text = srv.request("POST", "/v1/completions", {"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 60,
+                                                          "temperature": 0, "stop": stops})
+check(status == 200 and json.loads(text)["choices"][0]["text"] == gen["text"], f"5 stop strings: {status} {text[:300]} vs {gen['text']!r}")
+
 # Errors: OpenAI's shape and status.
 def error_of(status_expected, what, path="/v1/chat/completions", body=None, key=KEY, raw=None, method="POST"):
     status, ctype, text = srv.request(method, path, body, key=key, raw=raw)
@@ -280,6 +329,20 @@ for method, path, want in [("POST", "/v1/models", 405), ("PUT", "/v1/models", 40
     status, head, body = raw_request(f"{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n")
     check(status == want and json.loads(body)["error"]["message"] != f"HTTP {want}" and (want != 405 or "Allow: GET" in head),
           f"{method} {path} without a body: {status} {head!r} {body}")
+# A body past cpp-httplib's 8192-byte limit for form-encoded bodies (curl -d's default type) was
+# answered {"message": "HTTP 413"}: the answer names the limit and the fix; the same body as JSON is taken.
+big = json.dumps({"model": MODEL_ID, "prompt": "Once upon a time", "max_tokens": 2}) + " " * 9000
+status, head, body = raw_request(f"POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n"
+                                 f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(big)}\r\n\r\n{big}")
+try:
+    err = json.loads(body)["error"]
+except (ValueError, KeyError):
+    err = {}
+check(status == 413 and err.get("code") == "request_too_large" and set(err) == {"message", "type", "param", "code"}
+      and "8192 bytes" in err["message"] and "Content-Type: application/json" in err["message"] and str(len(big)) in err["message"],
+      f"413 says the limit and the fix: {status} {body}")
+status, _, text = srv.request("POST", "/v1/completions", raw=big)
+check(status == 200, f"the same body as JSON: {status} {text[:300]}")
 check(error_of(400, "token id past the vocabulary", path="/v1/completions",
                body={"model": MODEL_ID, "prompt": [1, 10 ** 9]})["param"] == "prompt", "400 names prompt for a bad id")
 
@@ -351,6 +414,34 @@ check(twice.returncode == 2 and "is given twice" in twice.stderr, f"one model tw
 
 srv.stop(signal.SIGTERM)
 
+# Clients that leave while their requests wait for the one slot (one streamed, one not) leave the
+# queue at once: they were counted in requests_waiting until a slot came, and the non-streamed one
+# then generated all its tokens.
+srv = Server("--max-batch", "1")
+before = srv.metrics()
+long = {"model": MODEL_ID, "prompt": "Once", "max_tokens": 1000, "ignore_eos": True}
+occupant = srv.send("/v1/completions", long, key=None)
+srv.wait_metrics(lambda m: m["awqbench_requests_running"] == 1)
+queued = [srv.send("/v1/completions", dict(long, stream=True), key=None), srv.send("/v1/completions", long, key=None)]
+m = srv.wait_metrics(lambda m: m["awqbench_requests_waiting"] == 2)
+check(m["awqbench_requests_waiting"] == 2 and m["awqbench_requests_running"] == 1, f"one runs, two wait: {m}")
+for conn in queued:
+    leave(conn)
+m = srv.wait_metrics(lambda m: m["awqbench_requests_waiting"] == 0)
+check(m["awqbench_requests_waiting"] == 0 and m["awqbench_requests_running"] == 1
+      and m["awqbench_requests_cancelled_total"] == before["awqbench_requests_cancelled_total"] + 2,
+      f"queued requests whose clients left are cancelled while the slot is still taken: {m}")
+leave(occupant)
+m = srv.wait_metrics(lambda m: m["awqbench_requests_running"] == 0)
+time.sleep(0.5)  # nothing is admitted after it
+m = srv.metrics()
+generated = m["awqbench_generated_tokens_total"] - before["awqbench_generated_tokens_total"]
+check(m["awqbench_requests_running"] == 0 and m["awqbench_requests_waiting"] == 0 and generated < 1000
+      and m["awqbench_requests_cancelled_total"] == before["awqbench_requests_cancelled_total"] + 3
+      and m["awqbench_requests_finished_total"] == before["awqbench_requests_finished_total"],
+      f"no request ran for a client that left ({generated:.0f} tokens generated in all): {m}")
+srv.stop(signal.SIGTERM)
+
 # A bounded queue: one slot, no waiting room; a second request while the first runs gets 429.
 srv = Server("--max-batch", "1", "--max-queue", "0")
 conn = srv.connect()
@@ -375,6 +466,51 @@ check(isinstance(err, dict) and err.get("code") == "chat_template_missing" and "
 status, _, text = srv.request("POST", "/v1/completions", {"model": "tinystories-656k", "prompt": "Once upon a time", "max_tokens": 4})
 check(status == 200, f"completions without a chat template: {status} {text[:300]}")
 srv.stop(signal.SIGTERM)
+
+# The served name is the one promotion writes as --served-model-name (pool.servedModelName): ORG/NAME
+# for a Hugging Face hub cache snapshot and for a pool copy of one. They were served as the snapshot's
+# revision hash and as the pool folder's ORG--NAME, and clients configured from the deployment got
+# 404; those folder names still reach the model (aliases, not listed).
+def hub_snapshot(source, cache, org, name, rev):
+    """A hub cache entry as huggingface_hub lays it out: snapshots/<rev>/<file> are links into blobs/."""
+    repo = os.path.join(cache, f"models--{org}--{name}")
+    snapshot = os.path.join(repo, "snapshots", rev)
+    os.makedirs(os.path.join(repo, "blobs"))
+    os.makedirs(snapshot)
+    for i, f in enumerate(sorted(os.listdir(source))):
+        if os.path.isfile(os.path.join(source, f)):
+            shutil.copyfile(os.path.join(source, f), os.path.join(repo, "blobs", f"blob{i}"))
+            os.symlink(os.path.join("..", "..", "blobs", f"blob{i}"), os.path.join(snapshot, f))
+    return snapshot
+
+
+with tempfile.TemporaryDirectory() as d:
+    rev = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = hub_snapshot(os.path.join(os.path.dirname(bare), "tinystories-qwen3-7m"), os.path.join(d, "hub"), "acme", "tiny-stories", rev)
+    settings = ["--settings", os.path.join(d, "deploy.json")]
+    os.makedirs(os.path.join(d, "pool"))
+    with open(os.path.join(d, "serve.yaml"), "w") as f:
+        f.write("model: /models/old\n")
+    steps = [["pool", "config", "--pool", os.path.join(d, "pool")], ["pool", "add", snapshot],
+             ["target", "add", "vl", "--vllm-config", os.path.join(d, "serve.yaml")],
+             ["promote", "--model", "acme--tiny-stories", "--target", "vl", "--dry-run", "--json"]]
+    for step in steps:
+        r = subprocess.run([cli, *step, *settings], capture_output=True, text=True)
+        check(r.returncode == 0, f"{' '.join(step)}: {r.returncode} {r.stderr[-500:]}")
+    promoted = json.loads(r.stdout)["serve"]["served_model_name"] if r.returncode == 0 else None
+    check(promoted == "acme/tiny-stories", f"promotion serves the hub model as ORG/NAME: {promoted}")
+    for folder, alias in ((snapshot, rev), (os.path.join(d, "pool", "acme--tiny-stories"), "acme--tiny-stories")):
+        srv = Server(models=[folder])
+        _, _, text = srv.request("GET", "/v1/models")
+        check([m["id"] for m in json.loads(text)["data"]] == [promoted], f"{folder} is served as {promoted}: {text}")
+        for name in (promoted, alias):
+            status, _, text = srv.request("POST", "/v1/completions", {"model": name, "prompt": "Once", "max_tokens": 2})
+            check(status == 200 and json.loads(text)["model"] == name, f"a completion of {name} from {folder}: {status} {text[:300]}")
+        status, _, text = srv.request("GET", "/v1/models/" + promoted)
+        check(status == 200 and json.loads(text)["id"] == promoted, f"/v1/models/{promoted}: {status} {text}")
+        err = error_of(404, "a name not served", path="/v1/completions", body={"model": "acme/other", "prompt": "Once"})
+        check(isinstance(err, dict) and f"This server serves `{promoted}`" in err.get("message", ""), f"404 names what is served: {err}")
+        srv.stop(signal.SIGTERM)
 
 # A --max-model-len longer than the model's context: the server serves the context and says so,
 # naming config.json (as promote does for a target; vLLM would refuse to start).

@@ -62,6 +62,24 @@ private Q_SLOTS:
         }
     }
 
+    // A waiting request whose client left leaves the queue at the next step, counted as cancelled,
+    // while the slot is still taken; it was kept (counted waiting) until it would have had the slot.
+    void aCancelledWaitingRequestLeavesTheQueue() {
+        BatchScheduler scheduler(engine_->openContinuousBatch(1, 1024), 4);
+        auto first = scheduler.submit(longRequest(4, 1000));
+        auto second = scheduler.submit(longRequest(4, 1000));
+        QVERIFY(first && second);
+        for (int i = 0; i < 1000 && scheduler.stats().running == 0; ++i) std::this_thread::sleep_for(1ms);
+        QCOMPARE(scheduler.stats().waiting, 1);
+        second->cancel();
+        for (int i = 0; i < 2000 && scheduler.stats().waiting > 0; ++i) std::this_thread::sleep_for(1ms);
+        const auto stats = scheduler.stats();
+        QCOMPARE(stats.waiting, 0);
+        QCOMPARE(stats.cancelled, std::uint64_t(1));
+        QCOMPARE(stats.running, 1);  // the first still runs
+        first->cancel();
+    }
+
 private:
     std::unique_ptr<Engine> engine_;
 };

@@ -1,12 +1,15 @@
 // The OpenAI protocol pieces of `serve` (core/serve) on real request bodies: parsing and its 400s,
 // context limits, stream chunks and full responses in OpenAI's shapes, stop-string hold-back, and
 // vLLM benchmark_serving's figures from request timings (kept through a run document round trip).
+#include "core/pool/warm_pool.h"
 #include "core/run/run_document.h"
 #include "core/serve/openai_api.h"
 #include "core/serve/serving_metrics.h"
 #include "core/util/error.h"
+#include "tests/support/hub_cache.h"
 
 #include <QtTest>
+#include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
 
@@ -47,13 +50,21 @@ private Q_SLOTS:
         QVERIFY(p.stream && p.includeUsage);
     }
 
+    // stop takes a list of any length, as vLLM does (OpenAI's own API stops at 4): five were refused.
+    void stopTakesAnyNumberOfStrings() {
+        const auto p = parseCompletionRequest(R"({"model": "m", "prompt": "x", "stop": ["a", "b", "c", "d", "e", "", "f"]})", false);
+        QCOMPARE(p.stop, (std::vector<std::string>{"a", "b", "c", "d", "e", "f"}));  // an empty string stops nothing: dropped
+        QCOMPARE(generationRequest(p, {1}, 100).stopStrings, p.stop);
+    }
+
     void badRequestsName40xAndTheField() {
         QCOMPARE(errorOf("{nope", true).status, 400);
         QCOMPARE(errorOf(R"({"messages": [{"role": "user", "content": "x"}]})", true).param, std::string("model"));
         QCOMPARE(errorOf(R"({"model": "m", "messages": []})", true).param, std::string("messages"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "temperature": 3})", false).param, std::string("temperature"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "max_tokens": 0})", false).param, std::string("max_tokens"));
-        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stop": ["a","b","c","d","e"]})", false).param, std::string("stop"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stop": ["a", 5]})", false).param, std::string("stop"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stop": {"a": 1}})", false).param, std::string("stop"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "n": 2})", false).param, std::string("n"));
         QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "stream_options": {"include_usage": true}})", false).param,
                  std::string("stream_options"));
@@ -182,6 +193,28 @@ private Q_SLOTS:
             msg = QString::fromStdString(e.what());
         }
         QVERIFY2(msg.contains("/a/w/tiny and /b/w/tiny would both be served as 'w/tiny'"), qPrintable(msg));
+    }
+
+    // A model is served under the name promotion gives it (pool::servedModelName, vLLM's
+    // --served-model-name): a hub cache snapshot (links into blobs/) and a pool copy of it as
+    // ORG/NAME. They were served as the revision hash and as "ORG--NAME"; those folder names stay
+    // as aliases where they name one model only.
+    void servedIdsAreThePromotedNames() {
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.path().toStdString();
+        const auto snapshot = test::makeHubCacheSnapshot("tinystories-qwen3-7m", root / "hub", "acme", "tiny-stories", "abc123");
+        std::filesystem::create_directories(root / "pool");
+        const auto copy = pool::addToPool(root / "pool", snapshot).entry.folder;
+        QCOMPARE(copy.filename().string(), std::string("acme--tiny-stories"));
+        QCOMPARE(pool::servedModelName(copy), std::string("acme/tiny-stories"));
+        QCOMPARE(servedModelIds({snapshot.string()}), std::vector<std::string>{"acme/tiny-stories"});
+        QCOMPARE(servedModelAliases({snapshot.string()}), std::vector<std::string>{"abc123"});
+        QCOMPARE(servedModelIds({copy.string(), "/m/tiny"}), (std::vector<std::string>{"acme/tiny-stories", "tiny"}));
+        QCOMPARE(servedModelAliases({copy.string(), "/m/tiny"}), (std::vector<std::string>{"acme--tiny-stories", ""}));
+        // Both at once: one name for two models, so each is reached by its last two folder names.
+        QCOMPARE(servedModelIds({snapshot.string(), copy.string()}), (std::vector<std::string>{"snapshots/abc123", "pool/acme--tiny-stories"}));
+        // A folder name two models share is nobody's alias.
+        QCOMPARE(servedModelAliases({"/w/fp16/llama", "/w/awq/llama"}), (std::vector<std::string>{"", ""}));
     }
 
     void servingFiguresAsVllmDefinesThem() {
