@@ -96,8 +96,6 @@ struct CompareOptions {
     std::string aModel, bModel, apiKeyEnv = "OPENAI_API_KEY";  // endpoints (--a URL --b URL)
 };
 
-bool isUrl(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
 std::string progressLine(const BatteryEvent& e) {
     const auto& r = e.result;
     std::string s = fmt::format("[{:2d}/{}] {:<24} {} {:7.2f} s {:5d} tok  {:<10}", e.test + 1, e.tests, e.testId, e.slot, r.seconds,
@@ -178,7 +176,7 @@ void printCompareTable(const RunDocument& d) {
     const auto& B = d.models.at("B");
     TextTable t({"metric", "A: " + A.name, "B: " + B.name}, {false, true, true});
     // An endpoint's weights, load time and memory are the server's: "n/a", never a zero.
-    const auto here = [](const RunModel& m, const std::string& value) { return isUrl(m.path) ? std::string("n/a (endpoint)") : value; };
+    const auto here = [](const RunModel& m, const std::string& value) { return isEndpointPath(m.path) ? std::string("n/a (endpoint)") : value; };
     // What the engine holds in memory, in the dtype it computes in (on the CPU an AWQ model is
     // dequantized at load, so its weights are as large as the original's), beside the files.
     const auto held = [&](const RunModel& m) {
@@ -186,7 +184,7 @@ void printCompareTable(const RunDocument& d) {
     };
     const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
     // Two endpoints: no engine ran here, so no device of this machine to name.
-    const std::string heldWhere = isUrl(A.path) && isUrl(B.path) ? " (compute dtype)" : std::string(" on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)";
+    const std::string heldWhere = isEndpointPath(A.path) && isEndpointPath(B.path) ? " (compute dtype)" : std::string(" on the ") + (gpu ? "GPU" : "CPU") + " (compute dtype)";
     t.addRow({"weights held by the engine" + heldWhere, held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
@@ -209,8 +207,8 @@ void printCompareTable(const RunDocument& d) {
         const auto& sa = d.speed.at("A");
         const auto& sb = d.speed.at("B");
         // An endpoint's speed was measured on its server's hardware, not on this machine.
-        const auto onWhat = [&](const RunModel& m) { return isUrl(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host.value_or(HostInfo{})); };
-        const std::string speedLabel = isUrl(A.path) || isUrl(B.path) ? "output tok/s (A on " + onWhat(A) + ", B on " + onWhat(B) + ")"
+        const auto onWhat = [&](const RunModel& m) { return isEndpointPath(m.path) ? "its server (" + m.path + ")" : deviceLabel(d.host.value_or(HostInfo{})); };
+        const std::string speedLabel = isEndpointPath(A.path) || isEndpointPath(B.path) ? "output tok/s (A on " + onWhat(A) + ", B on " + onWhat(B) + ")"
                                                                       : "output tok/s on " + deviceLabel(d.host.value_or(HostInfo{}));
         t.addRow({speedLabel, fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
@@ -220,7 +218,7 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
         // The engine's peak is the process's, and A and B are loaded in one process: each figure
         // includes both models (on the CPU the process's peak RSS so far, so B's is never below A's).
-        const std::string loaded = isUrl(A.path) || isUrl(B.path) ? "" : " (A and B loaded)";  // an endpoint loads nothing here
+        const std::string loaded = isEndpointPath(A.path) || isEndpointPath(B.path) ? "" : " (A and B loaded)";  // an endpoint loads nothing here
         t.addRow({gpu ? "peak GPU memory allocated by this process" + loaded : "peak RSS of this process so far" + loaded,
                   here(A, format::bytes(sa.peakMemoryBytes)), here(B, format::bytes(sb.peakMemoryBytes))});
     }
@@ -244,19 +242,19 @@ void printCompareTable(const RunDocument& d) {
 
 // Either side an endpoint (--a URL --a-model NAME), the other an endpoint or a model folder.
 int runEndpointCompare(const CompareOptions& o) {
-    if (isUrl(o.a) && isUrl(o.b) && !o.text.empty())
+    if (isEndpointPath(o.a) && isEndpointPath(o.b) && !o.text.empty())
         throw UsageError("perplexity and KLD need the models' logits, which an endpoint does not give", {}, "drop --text for two endpoints");
     if (o.battery == "none" && o.text.empty()) throw UsageError("--battery none leaves nothing to run against an endpoint");
     if (o.timeline)
         throw UsageError("--timeline profiles the decode steps of model folders on this machine; an endpoint's kernels run on its server", {},
                     "drop --timeline, or compare two model folders");
-    if ((isUrl(o.a) && !o.loraA.empty()) || (isUrl(o.b) && !o.loraB.empty()))
+    if ((isEndpointPath(o.a) && !o.loraA.empty()) || (isEndpointPath(o.b) && !o.loraB.empty()))
         throw UsageError("a LoRA adapter applies to a model folder, not to an endpoint", {}, "serve the adapter on the endpoint instead");
 #if AWQBENCH_HAVE_SERVE
     const char* key = std::getenv(o.apiKeyEnv.c_str());
     auto side = [&](const std::string& where, const std::string& model, const std::string& lora) {
         serve::CompareSide s;
-        if (isUrl(where))
+        if (isEndpointPath(where))
             s.endpoint = serve::Endpoint{where, model, key ? key : ""};
         else
             s.folder = where, s.lora = lora;
@@ -279,7 +277,7 @@ int runEndpointCompare(const CompareOptions& o) {
 }
 
 int runCompare(const CompareOptions& o) {
-    if (isUrl(o.a) || isUrl(o.b)) return runEndpointCompare(o);
+    if (isEndpointPath(o.a) || isEndpointPath(o.b)) return runEndpointCompare(o);
     if (o.battery == "none" && o.text.empty() && !o.timeline)
         throw UsageError("--battery none with neither --text nor --timeline leaves nothing to measure but load times", {},
                          "add --text FILE (perplexity, KLD), --timeline, or a battery");
@@ -345,7 +343,7 @@ void printSweepTable(const RunDocument& d) {
     // An endpoint ran on its server's hardware: its figures and cost are that hardware's.
     const auto deviceOf = [&](const std::string& slot) {
         const auto it = d.models.find(slot);
-        return it != d.models.end() && isUrl(it->second.path) ? "the server at " + it->second.path : device;
+        return it != d.models.end() && isEndpointPath(it->second.path) ? "the server at " + it->second.path : device;
     };
     for (const auto& [slot, m] : d.sweep->models) {
         std::cout << slot << ": " << d.models.at(slot).name << ", measured on " << deviceOf(slot) << "\n";
@@ -377,7 +375,7 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
     std::vector<serve::Endpoint> endpoints;
     const char* key = std::getenv(o.apiKeyEnv.c_str());
     for (std::size_t i = 0; i < o.models.size(); ++i) {
-        if (!isUrl(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
+        if (!isEndpointPath(o.models[i])) throw Error("sweep: give two endpoints or two model folders, not one of each");
         endpoints.push_back({o.models[i], i < o.servedModels.size() ? o.servedModels[i] : "", key ? key : ""});
     }
     serve::LoadSettings load;
@@ -424,7 +422,7 @@ int runSweepCommand(const SweepOptions& o) {
     s.minRequests = o.minRequests;
     if (o.slo > 0) s.sloP95Ms = o.slo;
     if (o.price > 0) s.gpuHourlyUsd = o.price;
-    if (std::any_of(o.models.begin(), o.models.end(), isUrl))
+    if (std::any_of(o.models.begin(), o.models.end(), [](const std::string& m) { return isEndpointPath(m); }))
         return runEndpointSweep(o, s);
     std::vector<std::filesystem::path> models(o.models.begin(), o.models.end());
     StopOnSigint sigint;

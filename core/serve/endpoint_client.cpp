@@ -15,8 +15,6 @@ namespace awq::serve {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-bool isEndpointUrl(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
 namespace {
 
 struct SplitUrl {
@@ -25,7 +23,7 @@ struct SplitUrl {
 };
 
 SplitUrl split(const std::string& url) {
-    if (!isEndpointUrl(url)) throw Error("'" + url + "' is not an http(s) URL", {}, "pass e.g. http://127.0.0.1:8000/v1");
+    if (!isEndpointPath(url)) throw Error("'" + url + "' is not an http(s) URL", {}, "pass e.g. http://127.0.0.1:8000/v1");
     const auto hostStart = url.find("://") + 3;
     const auto slash = url.find('/', hostStart);
     SplitUrl s{url.substr(0, slash), slash == std::string::npos ? "" : url.substr(slash)};

@@ -31,7 +31,6 @@ struct ServedModelEntry {
     std::optional<RunQuantization> quantization;
 };
 
-bool isEndpointUrl(const std::string& s);  // http:// or https://
 
 // The ids GET {url}/models lists. Throws awq::Error naming the URL when it cannot be reached or
 // answers with an error (401: the key).
