@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One device session: configure and build with the UI off (libtorch from the installed PyTorch),
 # run the GPU checks, then the kernel and engine benchmarks, logging everything under $OUT (or
-# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|all]...
+# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|ab|all]...
+# `ab` (not part of `all`): the switches written but not yet measured, each against what ships, in
+# one run (interleaved rounds: lent cards differ by up to ~10%).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -31,6 +33,26 @@ fi
 if has engine; then
   build-gpu/benchmarks/engine_bench --peer benchmarks/hf_peer_bench.py --dir /tmp/awqbench-engine-bench --keep > "$out/engine_bench.txt" 2>&1
   tail -40 "$out/engine_bench.txt"
+fi
+if [[ " ${steps[*]} " == *" ab "* ]]; then
+  # Session 30/31 (no GPU lent then): counted K splits in the wgmma prefill kernels
+  # (AWQBENCH_PREFILL_COUNTED=1) and 128 x 128 wgmma blocks (variant 9) for 65-128 rows; the
+  # session-28 picks against the ones before them (AWQBENCH_PREFILL_VARIANTS=0,3,4,5).
+  for round in 1 2; do
+    for counted in 1 0; do
+      AWQBENCH_PREFILL_COUNTED=$counted build-gpu/benchmarks/awq_gemm_bench --m 1 --prefill-m 16,32,48,64,96,128 \
+        > "$out/ab-gemm-counted$counted-round$round.txt" 2>&1
+      echo "== awq_gemm_bench, AWQBENCH_PREFILL_COUNTED=$counted, round $round"; grep -E "prefill|rows|^ *[0-9]" "$out/ab-gemm-counted$counted-round$round.txt" | tail -40
+    done
+    for setting in "picks=" "picks=0,3,4,5" "picks=8,6,9,5" "counted=1"; do
+      name=${setting%%=*}; value=${setting#*=}; tag=${name}-${value:-default}
+      env_args=(); [ "$name" = picks ] && [ -n "$value" ] && env_args=(AWQBENCH_PREFILL_VARIANTS="$value")
+      [ "$name" = counted ] && env_args=(AWQBENCH_PREFILL_COUNTED="$value")
+      env "${env_args[@]}" build-gpu/benchmarks/engine_bench --only awq --dir /tmp/awqbench-engine-bench --keep --batches 1,16,32 \
+        --prompts 32,128 --new-tokens 32 --repeat 2 > "$out/ab-engine-$tag-round$round.txt" 2>&1
+      echo "== engine_bench --only awq, $tag, round $round"; tail -12 "$out/ab-engine-$tag-round$round.txt"
+    done
+  done
 fi
 if has gptq; then
   # The GPTQ checkpoint of the demo model (plain, act-order, sym), read back with GPTQModel / AutoGPTQ's

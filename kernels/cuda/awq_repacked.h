@@ -125,7 +125,10 @@ constexpr int kAwqRepackedMaxM = 32;
 // from the 4-bit weights (awq_repacked_prefill.cu), where the dequantize + cuBLAS path below writes
 // and reads an fp16 copy of the weight. Weights rounded as fp16((q - z) * s), fp32 accumulation;
 // K split across blocks when `workspace` holds awqRepackedPrefillWorkspaceBytes() bytes
-// (fixed-order reduction: deterministic), one split otherwise. x and y 16-byte aligned.
+// (fixed-order reduction: deterministic), one split otherwise. x and y 16-byte aligned. With
+// AWQBENCH_PREFILL_COUNTED=1 (read each call; off by default until measured) the wgmma kernels add
+// the splits up themselves, bit for bit as the reduction kernel, when the workspace also holds
+// their split counters (awqRepackedPrefillWorkspaceBytes() counts them).
 // awqRepackedPrefillGemmApplies(): the shapes and rows it takes (sm_80 or newer), unless
 // AWQBENCH_PREFILL_GEMM=0: up to kAwqRepackedPrefillMaxM rows everywhere; on compute capability 9.0
 // also up to kAwqRepackedWidePrefillAllM rows on every shape and up to kAwqRepackedWidePrefillMaxM
@@ -133,7 +136,7 @@ constexpr int kAwqRepackedMaxM = 32;
 // awqRepackedPrefillGemmApplies in awq_repacked_prefill.cu); dequantize + cuBLAS elsewhere.
 // variant: -1 picks the kernel configuration measured fastest for M rows of this K -> N; 0 ..
 // awqRepackedPrefillVariantCount() - 1 forces one (awq_gemm_bench compares them; the workspace size
-// depends on it, so pass the same variant to both calls). The count is 9 on compute capability 9.0
+// depends on it, so pass the same variant to both calls). The count is 10 on compute capability 9.0
 // with the sm_90a kernels built (3 and up are the wgmma ones), else 3.
 // On compute capability 9.0 (H100 / H200), where the build targets sm_90, every row count takes
 // Hopper's warpgroup instructions (wgmma, kernels/cuda/sm90/): the weights dequantized in registers

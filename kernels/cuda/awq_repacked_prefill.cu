@@ -238,10 +238,31 @@ std::size_t permutedXBytes(int M, int K) {
     return 0;
 }
 
+// AWQBENCH_PREFILL_COUNTED=1: the wgmma kernels add their K splits up themselves (split counters,
+// sm90/), no reduction kernel after them. Off until measured on an H100/H200 (written in session
+// 30/31 while no GPU was lent; tests/kernels checks it bit for bit against the reduction kernel).
+// Read on every call (not cached) so that a test can switch it.
+bool countedSplitsEnabled() {
+    const char* v = std::getenv("AWQBENCH_PREFILL_COUNTED");
+    return v && std::string_view(v) == "1";
+}
+
+// The split counters after the partial sums (wgmma kernels only): one a block of the x-y plane,
+// rounded up to 16 bytes.
+template <class C>
+std::size_t splitCounterBytes(const PrefillPlan& p) {
+    if constexpr (!C::kWgmma) return 0;
+    return (std::size_t(p.grid.x) * p.grid.y * sizeof(unsigned) + 15) / 16 * 16;
+}
+
+std::size_t partialBytes(const PrefillPlan& p, int M, int N) {
+    return p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0;
+}
+
 template <class C>
 std::size_t workspaceBytes(int M, int K, int N) {
     const PrefillPlan p = prefillPlan<C>(M, K, N);
-    return permutedXBytes<C>(M, K) + (p.grid.z > 1 ? std::size_t(p.grid.z) * std::size_t(M) * std::size_t(N) * sizeof(float) : 0);
+    return permutedXBytes<C>(M, K) + (p.grid.z > 1 ? partialBytes(p, M, N) + splitCounterBytes<C>(p) : 0);
 }
 
 template <class C>
@@ -257,9 +278,11 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
         workspaceBytes -= xBytes;
     }
     if (p.grid.z > 1) {
-        const std::size_t need = std::size_t(p.grid.z) * std::size_t(args.M) * std::size_t(args.N) * sizeof(float);
+        const std::size_t need = partialBytes(p, args.M, args.N);
         if (workspace && workspaceBytes >= need && aligned16(workspace)) {
             args.partial = static_cast<float*>(workspace);
+            if (countedSplitsEnabled() && workspaceBytes >= need + splitCounterBytes<C>(p) && splitCounterBytes<C>(p) > 0)
+                args.splitCounters = reinterpret_cast<unsigned*>(static_cast<char*>(workspace) + need);
         } else {  // no room for partial sums: one split
             p.kbPerSplit = (args.K / 64 + C::kStageKBlocks - 1) / C::kStageKBlocks * C::kStageKBlocks;
             p.grid.z = 1;
@@ -275,7 +298,7 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
             return e;
         awqPrefillKernel<C><<<p.grid, C::kThreads, C::kSharedBytes, stream>>>(args);
     }
-    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !args.partial) return e;
+    if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess || !args.partial || args.splitCounters) return e;
     return split_k::reduce<__half>(args.partial, args.y, int(p.grid.z), std::int64_t(args.M) * args.N, stream);  // M * N % 16 == 0
 }
 
@@ -320,9 +343,9 @@ cudaError_t launch(const PrefillArgs& in, cudaStream_t stream, void* workspace, 
 // than the launch gap they hide.
 constexpr const char* kVariantNames[] = {"busy 128x32/4w x4", "busy 128x64/4w x3", "wide 128x128/4w x2", "wgmma 256x64/8w x1",
                                          "wgmma 256x128/8w x1", "wgmma 128x256/8w x1", "wgmma 128x64/8w x1",
-                                         "wgmma 256x32/8w x1", "wgmma 128x32/8w x1"};
+                                         "wgmma 256x32/8w x1", "wgmma 128x32/8w x1", "wgmma 128x128/8w x1"};
 constexpr int kMmaSyncVariants = 3;
-constexpr int kVariants = 9;
+constexpr int kVariants = 10;
 
 // The wgmma variants where this build and device have them (sm_90a code, compute 9.0).
 int variantsHere() { return prefill_detail::wgmmaPrefillAvailable() ? kVariants : kMmaSyncVariants; }
@@ -338,6 +361,7 @@ auto withVariant(int variant, F&& f) {
     case 6: return f(Wgmma<1, 64>{});
     case 7: return f(Wgmma<2, 32>{});
     case 8: return f(Wgmma<1, 32>{});
+    case 9: return f(Wgmma<1, 128>{});  // not picked yet: unmeasured (session 31, no GPU lent); AWQBENCH_PREFILL_VARIANTS=8,6,9,5 tries it
     default: return f(Wide128{});
     }
 }

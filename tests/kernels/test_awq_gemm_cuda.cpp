@@ -2,13 +2,14 @@
 // decode layout repacked on the GPU) against the CPU reference: dequantizeAwqGemmRef,
 // rounded to fp16 as the kernel and AutoAWQ round it, times fp16 activations, accumulated in double.
 // On the AutoAWQ-packed fixture linears and on Llama-3-8B shapes, for M from 1 (decode) to 512
-// (prefill), fp16 and bf16, with and without the split-K workspace; the decode kernel's in-kernel
-// split reduction bit for bit against the reduction kernel. Fresh random inputs per case;
+// (prefill), fp16 and bf16, with and without the split-K workspace; the decode and prefill kernels'
+// in-kernel split reductions bit for bit against the reduction kernel. Fresh random inputs per case;
 // the output is poisoned with NaN before every launch so unwritten elements fail.
 #include "kernels/cpu/awq_dequant_ref.h"
 #include "kernels/cpu/half.h"
 #include "kernels/cuda/awq_gemm.h"
 #include "kernels/cuda/awq_repacked.h"
+#include "kernels/cuda/awq_repacked_prefill_detail.h"  // wgmmaPermutedXBytes: whether a case splits K
 #include "kernels/cuda/decode_ops.h"
 #include "tests/kernels/awq_fixture.h"
 #include "tests/support/test_paths.h"
@@ -431,6 +432,50 @@ TEST(AwqRepackedCuda, InKernelSplitReductionMatchesTheReductionKernel) {
         ASSERT_TRUE(wt.qpack);
         for (int M : {1, 2, 3, 8, 32}) checkSplitCounters<__half>(wt, M, ++seed);
         for (int M : {1, 2}) checkSplitCounters<__nv_bfloat16>(wt, M, ++seed);
+    }
+}
+
+// The prefill GEMM's counted K splits (AWQBENCH_PREFILL_COUNTED=1: the wgmma kernels' last split of
+// an output block adds the splits up) give the same bits as the reduction kernel, which the same
+// call takes when the workspace has no room for the counters; for every wgmma variant, and again
+// with other x (the permuting pass re-arms the counters). Skipped where the wgmma kernels are not
+// here (variants 3.. exist only on compute capability 9.0 with sm_90a code).
+TEST(AwqRepackedCuda, PrefillCountedSplitsEqualTheReductionKernel) {
+    if (awqRepackedPrefillVariantCount() <= 3) GTEST_SKIP() << "no wgmma prefill kernels on this device or build";
+    std::uint32_t seed = 7500;
+    for (const auto& [K, N, G] : {std::tuple{4096, 4096, 128}, std::tuple{14336, 4096, 128}, std::tuple{1024, 4112, -1}}) {
+        const Weight wt(randomLinear(K, N, G, ++seed));
+        ASSERT_TRUE(wt.qpack);
+        for (int variant = 3; variant < awqRepackedPrefillVariantCount(); ++variant)
+            for (int M : {16, 33, 64, 200}) {
+                SCOPED_TRACE(wt.host.prefix + " M=" + std::to_string(M) + " variant " + std::to_string(variant));
+                const std::size_t wsBytes = awqRepackedPrefillWorkspaceBytes(M, K, N, G, variant);
+                if (wsBytes <= prefill_detail::wgmmaPermutedXBytes(M, K)) continue;  // K not split here
+                DeviceBuffer<std::uint8_t> ws(wsBytes);
+                DeviceBuffer<std::uint16_t> dx(std::size_t(M) * K), dy(std::size_t(M) * N);
+                auto run = [&](bool counted, std::size_t bytes) {
+                    ::setenv("AWQBENCH_PREFILL_COUNTED", counted ? "1" : "0", 1);
+                    EXPECT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);
+                    EXPECT_EQ(awqRepackedPrefillGemm(reinterpret_cast<const __half*>(dx.get()), wt.qpack->get(), wt.scaleZeros->get(),
+                                                     reinterpret_cast<__half*>(dy.get()), M, K, N, G, nullptr, ws.get(), bytes, variant),
+                              cudaSuccess);
+                    ::unsetenv("AWQBENCH_PREFILL_COUNTED");
+                    return download(dy, std::size_t(M) * N);
+                };
+                std::mt19937 rng(++seed);
+                std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+                for (int round = 0; round < 2; ++round) {
+                    std::vector<std::uint16_t> x(std::size_t(M) * K);
+                    for (auto& v : x) v = floatToHalf(uni(rng));
+                    dx.upload(x.data());
+                    // One byte short of the counters: the partial sums still fit, so the reduction kernel.
+                    const auto reduced = run(true, wsBytes - 1);
+                    const auto counted = run(true, wsBytes);
+                    ASSERT_TRUE(counted == reduced) << "counted splits differ from the reduction kernel, round " << round;
+                    ASSERT_TRUE(run(false, wsBytes) == reduced) << "AWQBENCH_PREFILL_COUNTED=0 should take the reduction kernel";
+                    for (std::uint16_t h : counted) ASSERT_TRUE(std::isfinite(halfToFloat(h))) << "an output not written";
+                }
+            }
     }
 }
 

@@ -617,21 +617,15 @@ void ComparePage::setCatalog(CatalogTableModel* catalog) {
 
 void ComparePage::applyDefaultPair() {
     if (pairChosen_ || modelsLoaded() || !catalog_) return;
-    auto quantized = [](const CatalogEntry& e) { return e.info && e.info->config.quantization.method != QuantMethod::None; };
+    // The first library model with a quantized sibling (<name>-awq first).
     QString a, b;
     for (int row = 0; row < catalog_->rowCount() && b.isEmpty(); ++row) {
         const CatalogEntryPtr base = catalog_->entry(row);
-        if (!base || !base->ok() || !base->info || base->origin != ModelOrigin::Library || quantized(*base)) continue;
-        const QString prefix = QString::fromStdString(base->name) + QLatin1Char('-');
-        for (int other = 0; other < catalog_->rowCount(); ++other) {
-            const CatalogEntryPtr e = catalog_->entry(other);
-            if (!e || !e->ok() || !e->info || e->origin != ModelOrigin::Library || !quantized(*e)) continue;
-            const QString name = QString::fromStdString(e->name);
-            if (!name.startsWith(prefix)) continue;
-            // <name>-awq before <name>-autoawq, -rtn, ...
-            if (b.isEmpty() || name == prefix + QStringLiteral("awq")) b = toQString(e->path);
+        if (!base || base->origin != ModelOrigin::Library) continue;
+        if (const CatalogEntryPtr sibling = catalog_->quantizedSibling(base)) {
+            a = toQString(base->path);
+            b = toQString(sibling->path);
         }
-        if (!b.isEmpty()) a = toQString(base->path);
     }
     for (ModelPicker* p : pickers_) {
         const QSignalBlocker block(p);

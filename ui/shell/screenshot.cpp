@@ -81,21 +81,12 @@ int renderScreenshot(MainWindow& window, const ScreenshotRequest& request) {
         } else {
             // B: the selected model's quantized sibling (<name>-awq first, then <name>-<other>). None:
             // B stays empty and nothing runs (an unrelated model is no comparison).
-            QString b;
-            const QString prefix = QString::fromStdString(source ? source->name : std::string()) + QLatin1Char('-');
-            const CatalogTableModel* catalog = models->catalog();
-            for (int row = 0; source && row < catalog->rowCount(); ++row) {
-                const CatalogEntryPtr e = catalog->entry(row);
-                if (!e || !e->ok() || !e->info || e == source || e->origin != source->origin ||
-                    e->info->config.quantization.method == QuantMethod::None)
-                    continue;
-                const QString name = QString::fromStdString(e->name);
-                if (name.startsWith(prefix) && (b.isEmpty() || name == prefix + QStringLiteral("awq"))) b = toQString(e->path);
-            }
+            const CatalogEntryPtr sibling = models->catalog()->quantizedSibling(source);
+            const QString b = sibling ? toQString(sibling->path) : QString();
             window.showPlace(Place::Compare);
             if (b.isEmpty()) {
                 spdlog::warn("Screenshot: {} has no quantized sibling ({}awq...) in the library: B is left empty and the battery is not run",
-                             source ? source->name : std::string("(no model)"), prefix.toStdString());
+                             source ? source->name : std::string("(no model)"), source ? source->name + '-' : std::string());
                 window.comparePage()->restoreModels(sourcePath, QString());
                 ok = true;
             } else {

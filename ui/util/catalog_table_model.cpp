@@ -31,6 +31,18 @@ CatalogEntryPtr CatalogTableModel::entry(int row) const {
     return entries_[static_cast<std::size_t>(row)];
 }
 
+CatalogEntryPtr CatalogTableModel::quantizedSibling(const CatalogEntryPtr& base) const {
+    auto quantized = [](const CatalogEntry& e) { return e.info && e.info->config.quantization.method != QuantMethod::None; };
+    if (!base || !base->ok() || !base->info || quantized(*base)) return nullptr;
+    const std::string prefix = base->name + '-';
+    CatalogEntryPtr best;
+    for (const CatalogEntryPtr& e : entries_) {
+        if (!e->ok() || !quantized(*e) || e->origin != base->origin || !e->name.starts_with(prefix)) continue;
+        if (!best || e->name == prefix + "awq") best = e;
+    }
+    return best;
+}
+
 int CatalogTableModel::rowOfPath(const QString& path) const {
     for (std::size_t i = 0; i < entries_.size(); ++i)
         if (toQString(entries_[i]->path) == path) return static_cast<int>(i);

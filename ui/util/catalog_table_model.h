@@ -33,6 +33,10 @@ public:
     int rowOfPath(const QString& path) const;    // -1 when absent
     int rowOfName(const QString& name) const;    // the library's model of that name before a warm-pool copy; -1 when absent
     int brokenCount() const;
+    // The quantized model made from `base`: same origin, ok, quantized, named <base>-<something>,
+    // <base>-awq before <base>-autoawq, -rtn, ... (the library's naming for quantize outputs).
+    // nullptr when there is none or `base` is itself quantized.
+    CatalogEntryPtr quantizedSibling(const CatalogEntryPtr& base) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

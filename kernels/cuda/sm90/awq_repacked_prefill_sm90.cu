@@ -147,6 +147,45 @@ __device__ __forceinline__ BlockPlace blockPlace() {
     return {within / groupRows, firstRow + within % groupRows};
 }
 
+// The consumers' own barrier (the producer warps have left): named barrier 1 of 256 threads.
+__device__ __forceinline__ void consumersSync() { asm volatile("bar.sync 1, %0;\n" ::"n"(kConsumerWarps * 32) : "memory"); }
+
+// Split K without a reduction kernel (a.splitCounters): once this block's partial sums are stored,
+// the last of the K splits of its output block (counted per block of the grid's x-y plane) adds the
+// splits up in split order from 0, as split_k::reduceKernel does (the same sums: bit for bit the
+// same y), and writes y, eight outputs a thread. The fence before the count makes this block's
+// partials visible to that last block (CUDA programming guide, "Memory Fence Functions").
+// Why: at 16-64 rows a split GEMM was three launches (permute, GEMM, reduction) for 8-17 MB of
+// weights (o_proj at 48-64 rows 12.4-12.7 us against cuBLAS fp16's 11.1-13.4, H200, session 28).
+template <int Rows, int Tiles>
+__device__ __forceinline__ void addUpSplitsIfLast(const PrefillArgs& a, int tile0, int row0) {
+    __shared__ unsigned isLast;
+    __threadfence();
+    consumersSync();
+    if (threadIdx.x == 0)
+        isLast = atomicAdd(a.splitCounters + blockIdx.x + gridDim.x * blockIdx.y, 1u) == gridDim.z - 1;
+    consumersSync();
+    if (!isLast) return;
+    __threadfence();
+    const int cols = min(Tiles, a.N / 16 - tile0) * 16, rows = min(Rows, a.M - row0);  // cols % 16 == 0
+    const int splits = int(gridDim.z);
+    const std::size_t splitStride = std::size_t(a.M) * a.N;
+    for (int e = int(threadIdx.x) * 8; e < rows * cols; e += kConsumerWarps * 32 * 8) {
+        const std::size_t at = std::size_t(row0 + e / cols) * a.N + tile0 * 16 + e % cols;
+        float sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int s = 0; s < splits; ++s) {
+            const float4 lo = __ldcg(reinterpret_cast<const float4*>(a.partial + s * splitStride + at));
+            const float4 hi = __ldcg(reinterpret_cast<const float4*>(a.partial + s * splitStride + at + 4));
+            sum[0] += lo.x, sum[1] += lo.y, sum[2] += lo.z, sum[3] += lo.w;
+            sum[4] += hi.x, sum[5] += hi.y, sum[6] += hi.z, sum[7] += hi.w;
+        }
+        alignas(16) __half out[8];
+#pragma unroll
+        for (int i = 0; i < 8; ++i) out[i] = __float2half_rn(sum[i]);
+        *reinterpret_cast<uint4*>(a.y + at) = *reinterpret_cast<const uint4*>(out);
+    }
+}
+
 template <int TW, int Rows, int KPS, int Stages>
 __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKernel(PrefillArgs a) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -301,6 +340,7 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
                     a.y[std::size_t(m) * a.N + col] = __float2half_rn(acc[tw][4 * c + i]);
             }
     }
+    if (a.splitCounters) addUpSplitsIfLast<Rows, S::kTiles>(a, tile0, row0);
 #else
     __trap();  // the host launches this only on compute capability 9.0 (sm_90a code)
 #endif
@@ -313,10 +353,13 @@ __global__ void __launch_bounds__(kThreads, kWgmmaBlocksPerSm) wgmmaPrefillKerne
 // pairs; p even: inputs p and p + 1 are adjacent). Why a pass: the kernel's products read x in
 // this order, and permuting inside the kernel with 4-byte copies took ~40% of the GEMM (H200,
 // gate|up at 128 rows: 102 us, 63 us with x left out); the pass reads and writes M * K * 2 bytes.
+// Also zeroes the GEMM's split counters (splitCounters[0, counters), when given).
 template <int Rows>
-__global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, int M, int K, std::int64_t chunks) {
+__global__ void permuteForWgmmaKernel(const __half* __restrict__ x, __half* __restrict__ xp, int M, int K, std::int64_t chunks,
+                                      unsigned* __restrict__ splitCounters, int counters) {
     allowDependentGridsToLaunch();  // the GEMM's producers fetch their first weights meanwhile
     const std::int64_t c = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    for (std::int64_t i = c; i < counters; i += std::int64_t(gridDim.x) * blockDim.x) splitCounters[i] = 0;
     if (c >= chunks) return;
     const int chunksPerRow = K / 8, KB = K / 64;
     const int m = int(c / chunksPerRow), within = int(c % chunksPerRow), kb = within >> 3, q = within & 7;
@@ -344,13 +387,15 @@ template <int TW, int Rows>
 cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __half* permutedX) {
     if (!permutedX) return cudaErrorInvalidValue;
     const std::int64_t chunks = std::int64_t(grid.y) * Rows * in.K / 8;
-    permuteForWgmmaKernel<Rows><<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, in.M, in.K, chunks);
+    permuteForWgmmaKernel<Rows><<<unsigned((chunks + 255) / 256), 256, 0, stream>>>(in.x, permutedX, in.M, in.K, chunks, in.splitCounters,
+                                                                                      in.splitCounters ? int(grid.x * grid.y) : 0);
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
     PrefillArgs args = in;
     args.x = permutedX;
     // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) up to 64 rows, four of them where they fit
     // (32 rows; 64 rows of 128 outputs), else three; of 2 k-blocks past 64 rows. Shared memory a
-    // block: 144 / 208 KB at 32 rows (128 / 256 outputs), 208 / 204 at 64, 200 at 128, 222 at 256.
+    // block: 144 / 208 KB at 32 rows (128 / 256 outputs), 208 / 204 at 64, 168 / 200 at 128, 222 at
+    // 256.
     if constexpr (Rows == 32 || (Rows == 64 && TW == 1)) return launchKernel<TW, Rows, 4, 4>(args, grid, stream);
     else if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
     else if constexpr (Rows == 128) return launchKernel<TW, Rows, 2, 4>(args, grid, stream);
@@ -367,6 +412,7 @@ cudaError_t launchWgmmaPrefill(int tilesPerWarp, int rows, const PrefillArgs& ar
     if (tilesPerWarp == 1 && rows == 32) return launchWith<1, 32>(args, grid, stream, permutedX);
     if (tilesPerWarp == 1 && rows == 64) return launchWith<1, 64>(args, grid, stream, permutedX);
     if (tilesPerWarp == 2 && rows == 64) return launchWith<2, 64>(args, grid, stream, permutedX);
+    if (tilesPerWarp == 1 && rows == 128) return launchWith<1, 128>(args, grid, stream, permutedX);
     if (tilesPerWarp == 2 && rows == 128) return launchWith<2, 128>(args, grid, stream, permutedX);
     if (tilesPerWarp == 1 && rows == 256) return launchWith<1, 256>(args, grid, stream, permutedX);
     return cudaErrorInvalidValue;
