@@ -220,11 +220,13 @@ void BatteryView::setResult(int row, int slot, const TestResult& r) {
     tests_->item(row, base + TokensCol)->setText(QString::number(r.outputTokens));
     tests_->item(row, base + LoopCol)->setText(r.loopDetected ? tr("loop") : tr("–"));
     tests_->item(row, base + SubstantiveCol)->setText(r.substantive ? tr("yes") : tr("no"));
-    tests_->item(row, base + ExactCol)->setText(r.exactMatch ? (*r.exactMatch ? tr("yes") : tr("no")) : QString());
+    // "n/a": the test has no reference answer to match (a blank cell read as "not measured").
+    tests_->item(row, base + ExactCol)->setText(r.exactMatch ? (*r.exactMatch ? tr("yes") : tr("no")) : tr("n/a"));
     // The full answer is in the answer pane; the tip is a short reminder. "<qt>" makes Qt read it as
     // rich text, so the escaped quotes render as quotes (plain-looking tips showed "&quot;" and "<p>").
     QString tip = QStringLiteral("<qt>%1").arg(QString::fromStdString(verdictLine(r)).toHtmlEscaped());
     if (!r.notes.empty()) tip += QStringLiteral("<br><i>%1</i>").arg(QString::fromStdString(r.notes).toHtmlEscaped());
+    if (!r.exactMatch) tip += tr("<br>Exact: n/a, the test has no reference answer.");
     tip += tr("<br>Select the row to read both answers below.");
     for (int c = 0; c < SlotColumnCount; ++c) tests_->item(row, base + c)->setToolTip(tip);
     if (r.loopDetected) tests_->item(row, base + LoopCol)->setForeground(QColor(0xb3, 0x26, 0x1e));
