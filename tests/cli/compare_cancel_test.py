@@ -15,18 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clitest import Checks
+
 cli, model_a, model_b, work = sys.argv[1:5]
 work = Path(work)
 shutil.rmtree(work, ignore_errors=True)
 work.mkdir(parents=True)
 run = work / "cancelled.json"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("compare_cancel_test: FAIL:", what, flush=True)
+check = Checks("compare_cancel_test")
 
 
 # Long answers, so that B is still generating its third answer when the signal lands.
@@ -64,6 +60,4 @@ text = report.read_text() if report.exists() else ""
 check(f"({both} of 16 tests, partial)" in text, "the report's Battery heading does not say partial")
 check(f"Partial run: cancelled after {both} of 16 tests" in text, "the report does not say the battery was cancelled")
 
-if failures:
-    sys.exit(1)
-print(f"compare_cancel_test: ok (cancelled after {both} of 16 tests, A listed {len(battery['tests'])})")
+check.finish(f"compare_cancel_test: ok (cancelled after {both} of 16 tests, A listed {len(battery['tests'])})")

@@ -22,22 +22,16 @@ usage: endpoint_report_test.py AWQBENCH_CLI AWQ_DIR FP_DIR
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
+
+from clitest import Checks, served
 
 cli, awq_dir, fp_dir = sys.argv[1:4]
 AWQ_ID = os.path.basename(os.path.normpath(awq_dir))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
+check = Checks("endpoint_report_test")
 
 
 def run(*args, timeout=180):
@@ -103,22 +97,8 @@ def check_report(doc_path, endpoint_slot, url, tmp, tag):
     return md
 
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-url = f"http://127.0.0.1:{port}/v1"
-server = subprocess.Popen([cli, "serve", "--model", awq_dir, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
-try:
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if server.poll() is not None:
-            sys.exit("endpoint_report_test: FAIL: the server exited: " + server.stderr.read())
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).status == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
+with served(cli, "--model", awq_dir, name=check.name) as (port, _):
+    url = f"http://127.0.0.1:{port}/v1"
     listed = json.load(urllib.request.urlopen(f"{url}/models", timeout=10))["data"][0]
     check(listed.get("quantization", {}).get("method") == "awq" and listed["quantization"].get("bits") == 4,
           f"/v1/models states the served model's quantization: {listed.get('quantization')}")
@@ -160,10 +140,5 @@ try:
             d = json.load(open(ba))
             check(d["models"]["B"]["path"] == url and d["models"]["B"]["weight_bytes"] is None, "B is the endpoint, unknowns null")
             check_report(ba, "B", url, tmp, "ba")
-finally:
-    server.terminate()
-    server.wait(timeout=60)
 
-if failures:
-    sys.exit(f"endpoint_report_test: {len(failures)} failure(s)")
-print("endpoint_report_test: ok")
+check.finish()

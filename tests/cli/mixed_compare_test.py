@@ -14,41 +14,19 @@ usage: mixed_compare_test.py AWQBENCH_CLI MODEL_DIR TEXT_FILE
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+from clitest import Checks, served
 
 cli, model, text = sys.argv[1:4]
 MODEL_ID = os.path.basename(os.path.normpath(model))
 KEY = "mixed-key-456"
-failures = []
+check = Checks("mixed_compare_test")
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-url = f"http://127.0.0.1:{port}/v1"
-server = subprocess.Popen([cli, "serve", "--model", model, "--port", str(port), "--api-key", KEY],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-try:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if server.poll() is not None:
-            sys.exit("mixed_compare_test: FAIL: the server exited: " + server.stderr.read())
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).status == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
+with served(cli, "--model", model, "--api-key", KEY, name=check.name) as (port, _):
+    url = f"http://127.0.0.1:{port}/v1"
     env = dict(os.environ, MIXED_TEST_KEY=KEY)
     with tempfile.TemporaryDirectory() as tmp:
         ab, ba = os.path.join(tmp, "endpoint-vs-folder.json"), os.path.join(tmp, "folder-vs-endpoint.json")
@@ -80,10 +58,5 @@ try:
             check("endpoint" in q.get("notes", "") and "logits" in q["notes"], f"quality notes say why: {q.get('notes')}")
             check(any(n.startswith("B (" + url) for n in d.get("notes", [])), f"document notes name B: {d.get('notes')}")
             check("not measured: B" in second.stdout, "the table prints what is not measured")
-finally:
-    server.terminate()
-    server.wait(timeout=60)
 
-if failures:
-    sys.exit(f"mixed_compare_test: {len(failures)} failure(s)")
-print("mixed_compare_test: ok")
+check.finish()

@@ -29,23 +29,12 @@ import tempfile
 import threading
 import time
 
+from clitest import Checks, free_port
+
 cli, model, bare = sys.argv[1:4]  # bare: a model folder without a chat template
 MODEL_ID = os.path.basename(os.path.normpath(model))
 KEY = "test-key-123"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+check = Checks("serve_test")
 
 # Servers still running when the script ends (a failed check exits early) are killed, not left behind.
 started = []
@@ -523,6 +512,4 @@ check(served == context, f"max_model_len served: {served}, the context is {conte
 check(f"--max-model-len {100 * context} is longer than {MODEL_ID}'s context of {context} tokens" in err and
       os.path.join(model, "config.json") in err, f"the cut is reported: {err[-500:]}")
 
-if failures:
-    sys.exit(f"serve_test: FAIL: {len(failures)} check(s) failed")
-print("serve_test: ok")
+check.finish()
