@@ -71,7 +71,28 @@ struct Fixture {
         settings = root / "config" / "deploy.json";
         fs::create_directories(pool);
     }
+    // The page on this fixture's deploy.json and warm pool.
+    void attach(DeployPage& page) const {
+        page.setSettingsFile(toQString(settings));
+        page.setWarmPool(toQString(pool));
+    }
+    // stack/docker-compose.yml, a copy of the fixture compose.before.yml.
+    fs::path copyCompose() const {
+        fs::create_directories(root / "stack");
+        const fs::path compose = root / "stack" / "docker-compose.yml";
+        fs::copy_file(fixture("compose.before.yml"), compose);
+        return compose;
+    }
 };
+
+// A docker compose target of a 16 GiB GPU.
+deploy::DeployTarget composeTarget(const std::string& name, const fs::path& compose) {
+    deploy::DeployTarget t;
+    t.name = name;
+    t.composeFile = compose;
+    t.gpuMemoryBytes = 16ull << 30;
+    return t;
+}
 
 bool waitForJob(QSignalSpy& spy) { return spy.count() > 0 || spy.wait(60000); }
 
@@ -138,8 +159,7 @@ private Q_SLOTS:
             const std::string before = readText(fx.settings);
 
             DeployPage page;
-            page.setSettingsFile(toQString(fx.settings));
-            page.setWarmPool(toQString(fx.pool));
+            fx.attach(page);
             page.resize(1000, 700);
             page.show();
             page.activateWindow();
@@ -184,8 +204,7 @@ private Q_SLOTS:
         const std::string before = readText(fx.settings);
 
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
 
@@ -235,8 +254,7 @@ private Q_SLOTS:
         writeText(fixed, "services:\n  vllm:\n    command: --model /models/x --served-model-name ${PRIME_MODEL:-x}\n");
         writeText(good, "services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/x} --served-model-name ${PRIME_MODEL:-x}\n");
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
 
@@ -280,8 +298,7 @@ private Q_SLOTS:
     void addVerifyRemoveWithProgress() {
         Fixture fx;
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         page.resize(1000, 700);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
@@ -353,8 +370,7 @@ private Q_SLOTS:
     void cancelledCopyLeavesPoolUnchanged() {
         Fixture fx;
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         QSignalSpy finished(&page, &DeployPage::jobFinished);
         // Cancelled on the first copied bytes: mid-copy, not before the copy started.
         qint64 doneAtCancel = -1, totalAtCancel = 0;
@@ -376,19 +392,13 @@ private Q_SLOTS:
     void promoteWithPreviewThenUndo() {
         Fixture fx;
         test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
-        fs::create_directories(fx.root / "stack");
-        const fs::path compose = fx.root / "stack" / "docker-compose.yml";
-        fs::copy_file(fixture("compose.before.yml"), compose);
+        const fs::path compose = fx.copyCompose();
 
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
-        deploy::DeployTarget t;
-        t.name = "prime";
-        t.composeFile = compose;
-        t.gpuMemoryBytes = 16ull << 30;
+        const deploy::DeployTarget t = composeTarget("prime", compose);
         QVERIFY(page.addTarget(t));
         QCOMPARE(page.targetTable()->rowCount(), 1);
         QVERIFY(page.selectModel(QStringLiteral("tinystories-qwen3-7m-awq")));
@@ -458,20 +468,14 @@ private Q_SLOTS:
     void followsPromotionsAndUndosFromOutside() {
         Fixture fx;
         test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "tinystories-qwen3-7m-awq");
-        fs::create_directories(fx.root / "stack");
-        const fs::path compose = fx.root / "stack" / "docker-compose.yml";
-        fs::copy_file(fixture("compose.before.yml"), compose);
+        const fs::path compose = fx.copyCompose();
         const fs::path stateDir = deploy::stateDirFor(fx.settings);
 
         auto page = std::make_unique<DeployPage>();
-        page->setSettingsFile(toQString(fx.settings));
-        page->setWarmPool(toQString(fx.pool));
+        fx.attach(*page);
         page->show();
         QVERIFY(QTest::qWaitForWindowExposed(page.get()));
-        deploy::DeployTarget t;
-        t.name = "web";
-        t.composeFile = compose;
-        t.gpuMemoryBytes = 16ull << 30;
+        const deploy::DeployTarget t = composeTarget("web", compose);
         QVERIFY(page->addTarget(t));
         QVERIFY(page->selectTarget(QStringLiteral("web")));
         QCOMPARE(page->targetTable()->item(0, 4)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"));
@@ -518,8 +522,7 @@ private Q_SLOTS:
         // to be on and only the click said "nothing to undo").
         page.reset();
         DeployPage fresh;
-        fresh.setSettingsFile(toQString(fx.settings));
-        fresh.setWarmPool(toQString(fx.pool));
+        fx.attach(fresh);
         fresh.show();
         QVERIFY(QTest::qWaitForWindowExposed(&fresh));
         QCOMPARE(fresh.selectedTarget(), QStringLiteral("web"));
@@ -535,8 +538,7 @@ private Q_SLOTS:
         const fs::path yaml = fx.root / "serve.yaml";
         fs::copy_file(fixture("vllm.before.yaml"), yaml);
         DeployPage page;
-        page.setSettingsFile(toQString(fx.settings));
-        page.setWarmPool(toQString(fx.pool));
+        fx.attach(page);
         deploy::DeployTarget t;
         t.name = "serve";
         t.kind = deploy::TargetKind::Vllm;
