@@ -19,7 +19,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -376,6 +378,22 @@ TEST(AwqRepackedCuda, RefusesShapesOutsideTheLayout) {
 
 namespace {
 
+// Sets an environment variable for a scope and puts back what was there (a runner's own setting).
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value, 1);
+    }
+    ~ScopedEnv() { old_ ? (void)::setenv(name_, old_->c_str(), 1) : (void)::unsetenv(name_); }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
 std::vector<std::uint16_t> download(const DeviceBuffer<std::uint16_t>& d, std::size_t n) {
     std::vector<std::uint16_t> h(n);
     EXPECT_EQ(cudaMemcpy(h.data(), d.get(), n * 2, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -453,13 +471,20 @@ TEST(AwqRepackedCuda, PrefillCountedSplitsEqualTheReductionKernel) {
                 if (wsBytes <= prefill_detail::wgmmaPermutedXBytes(M, K)) continue;  // K not split here
                 DeviceBuffer<std::uint8_t> ws(wsBytes);
                 DeviceBuffer<std::uint16_t> dx(std::size_t(M) * K), dy(std::size_t(M) * N);
+                // The workspace is poisoned before each call (NaN partial sums), so a split added up
+                // before another split's partials landed shows; its last 16 bytes hold a split counter
+                // (they are rounded up to 16 bytes), which only the counted path zeroes: `countedRan`.
+                bool countedRan = false;
                 auto run = [&](bool counted, std::size_t bytes) {
-                    ::setenv("AWQBENCH_PREFILL_COUNTED", counted ? "1" : "0", 1);
+                    const ScopedEnv env("AWQBENCH_PREFILL_COUNTED", counted ? "1" : "0");
+                    EXPECT_EQ(cudaMemset(ws.get(), 0xFF, wsBytes), cudaSuccess);
                     EXPECT_EQ(cudaMemset(dy.get(), 0xFF, std::size_t(M) * N * 2), cudaSuccess);
                     EXPECT_EQ(awqRepackedPrefillGemm(reinterpret_cast<const __half*>(dx.get()), wt.qpack->get(), wt.scaleZeros->get(),
                                                      reinterpret_cast<__half*>(dy.get()), M, K, N, G, nullptr, ws.get(), bytes, variant),
                               cudaSuccess);
-                    ::unsetenv("AWQBENCH_PREFILL_COUNTED");
+                    unsigned lastCounter = 0;
+                    EXPECT_EQ(cudaMemcpy(&lastCounter, ws.get() + wsBytes - 16, 4, cudaMemcpyDeviceToHost), cudaSuccess);
+                    countedRan = lastCounter == 0;
                     return download(dy, std::size_t(M) * N);
                 };
                 std::mt19937 rng(++seed);
@@ -469,10 +494,13 @@ TEST(AwqRepackedCuda, PrefillCountedSplitsEqualTheReductionKernel) {
                     for (auto& v : x) v = floatToHalf(uni(rng));
                     dx.upload(x.data());
                     // One byte short of the counters: the partial sums still fit, so the reduction kernel.
-                    const auto reduced = run(true, wsBytes - 1);
                     const auto counted = run(true, wsBytes);
+                    ASSERT_TRUE(countedRan) << "the counted path did not run (its split counters were not written)";
+                    const auto reduced = run(true, wsBytes - 1);
+                    ASSERT_FALSE(countedRan) << "no room for the counters, yet they were written";
                     ASSERT_TRUE(counted == reduced) << "counted splits differ from the reduction kernel, round " << round;
                     ASSERT_TRUE(run(false, wsBytes) == reduced) << "AWQBENCH_PREFILL_COUNTED=0 should take the reduction kernel";
+                    ASSERT_FALSE(countedRan) << "AWQBENCH_PREFILL_COUNTED=0, yet the split counters were written";
                     for (std::uint16_t h : counted) ASSERT_TRUE(std::isfinite(halfToFloat(h))) << "an output not written";
                 }
             }

@@ -167,6 +167,9 @@ __device__ __forceinline__ void addUpSplitsIfLast(const PrefillArgs& a, int tile
     consumersSync();
     if (!isLast) return;
     __threadfence();
+    // Re-armed for the next call as well (the permuting pass zeroes them too: the first use, an
+    // aborted run), so that a path without that pass could not leave y unwritten.
+    if (threadIdx.x == 0) a.splitCounters[blockIdx.x + gridDim.x * blockIdx.y] = 0;
     const int cols = min(Tiles, a.N / 16 - tile0) * 16, rows = min(Rows, a.M - row0);  // cols % 16 == 0
     const int splits = int(gridDim.z);
     const std::size_t splitStride = std::size_t(a.M) * a.N;
@@ -394,7 +397,7 @@ cudaError_t launchWith(const PrefillArgs& in, dim3 grid, cudaStream_t stream, __
     args.x = permutedX;
     // Stages of 4 k-blocks (2 KB of a tile's qpack a copy) up to 64 rows, four of them where they fit
     // (32 rows; 64 rows of 128 outputs), else three; of 2 k-blocks past 64 rows. Shared memory a
-    // block: 144 / 208 KB at 32 rows (128 / 256 outputs), 208 / 204 at 64, 168 / 200 at 128, 222 at
+    // block: 144 / 208 KB at 32 rows (128 / 256 outputs), 208 / 204 at 64, 169 / 201 at 128, 222 at
     // 256.
     if constexpr (Rows == 32 || (Rows == 64 && TW == 1)) return launchKernel<TW, Rows, 4, 4>(args, grid, stream);
     else if constexpr (Rows == 64) return launchKernel<TW, Rows, 4, 3>(args, grid, stream);
