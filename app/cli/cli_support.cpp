@@ -1,6 +1,7 @@
 #include "app/cli/cli_support.h"
 
 #include "core/model/gguf.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
 #include "core/util/int_list.h"
@@ -49,16 +50,18 @@ void TextTable::addRow(std::vector<std::string> row) {
     rows_.push_back(std::move(row));
 }
 
+// Columns are measured in terminal cells, not bytes (a model named "модель" or with an emoji
+// otherwise pushed its row's columns out of line).
 std::string TextTable::render() const {
     std::vector<std::size_t> width(header_.size());
     for (std::size_t c = 0; c < header_.size(); ++c) {
-        width[c] = header_[c].size();
-        for (const auto& r : rows_) width[c] = std::max(width[c], r[c].size());
+        width[c] = text::displayWidth(header_[c]);
+        for (const auto& r : rows_) width[c] = std::max(width[c], text::displayWidth(r[c]));
     }
     auto line = [&](const std::vector<std::string>& cells) {
         std::string s;
         for (std::size_t c = 0; c < cells.size(); ++c) {
-            const std::string pad(width[c] - cells[c].size(), ' ');
+            const std::string pad(width[c] - text::displayWidth(cells[c]), ' ');
             s += right_[c] ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : "");
             if (c + 1 < cells.size()) s += "  ";
         }

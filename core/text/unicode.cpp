@@ -461,12 +461,13 @@ namespace {
 // ICU's UProperty and UNumericType values (stable C API constants; the run-time-loaded build has no
 // headers to name them).
 constexpr int32_t kUcharLowercase = 22, kUcharUppercase = 30, kUcharXidContinue = 32, kUcharXidStart = 33, kUcharCased = 49,
-                  kUcharCaseIgnorable = 50, kUcharNumericType = 0x1009;
-constexpr int32_t kNumericDecimal = 1, kNumericDigit = 2;
+                  kUcharCaseIgnorable = 50, kUcharNumericType = 0x1009, kUcharEastAsianWidth = 0x1004;
+constexpr int32_t kNumericDecimal = 1, kNumericDigit = 2, kEastAsianFullwidth = 3, kEastAsianWide = 5;
 #if defined(AWQ_ICU_HEADERS)
 static_assert(kUcharLowercase == UCHAR_LOWERCASE && kUcharUppercase == UCHAR_UPPERCASE && kUcharXidContinue == UCHAR_XID_CONTINUE &&
               kUcharXidStart == UCHAR_XID_START && kUcharCased == UCHAR_CASED && kUcharCaseIgnorable == UCHAR_CASE_IGNORABLE &&
-              kUcharNumericType == UCHAR_NUMERIC_TYPE && kNumericDecimal == U_NT_DECIMAL && kNumericDigit == U_NT_DIGIT);
+              kUcharNumericType == UCHAR_NUMERIC_TYPE && kNumericDecimal == U_NT_DECIMAL && kNumericDigit == U_NT_DIGIT &&
+              kUcharEastAsianWidth == UCHAR_EAST_ASIAN_WIDTH && kEastAsianFullwidth == U_EA_FULLWIDTH && kEastAsianWide == U_EA_WIDE);
 #endif
 
 bool asciiHasProperty(char32_t c, CharProperty p) {
@@ -520,6 +521,24 @@ bool hasCharProperty(char32_t cp, CharProperty p) {
     return false;
 }
 
+
+std::size_t displayWidth(std::string_view s) {
+    const auto& api = icu();
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const char32_t cp = nextCodePoint(s, i);
+        if (cp < 0x80 || !api.ok || !api.intPropertyValue) {
+            ++width;
+            continue;
+        }
+        const auto c = static_cast<int32_t>(cp);
+        const int8_t category = api.charType(c);
+        if (category == 6 || category == 7 || category == 16) continue;  // U_NON_SPACING_MARK, U_ENCLOSING_MARK, U_FORMAT_CHAR
+        const int32_t eaw = api.intPropertyValue(c, kUcharEastAsianWidth);
+        width += eaw == kEastAsianWide || eaw == kEastAsianFullwidth ? 2 : 1;
+    }
+    return width;
+}
 
 std::optional<char32_t> characterNamed(std::string_view name) {
     const auto& api = icu();

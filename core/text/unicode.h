@@ -75,6 +75,11 @@ std::string casefold(std::string_view s);
 std::optional<char32_t> characterNamed(std::string_view name);
 // Removes combining marks (general category Mn), as the StripAccents normalizer does.
 std::string stripMarks(std::string_view s);
+// The columns a terminal gives `s` (UTF-8), cell by cell as wcwidth(3) counts them: combining marks
+// and format characters (Mn, Me, Cf: accents, zero-width joiner, variation selectors) 0, East Asian
+// Wide / Fullwidth (CJK, Hangul, most emoji) 2, others 1 (Unicode's East_Asian_Width, UAX #11, via
+// ICU). Without ICU one column a code point. For aligning plain-text tables.
+std::size_t displayWidth(std::string_view s);
 bool unicodeServicesAvailable();
 // "ICU 74 (libicuuc.so.74, loaded at run time)" or "ICU 72 (linked)" or "unavailable: ..."
 std::string unicodeServicesDescription();
