@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace {
 // --help shows each option's captured default, except where its description states the default in
@@ -79,6 +80,30 @@ std::string subcommandNames(const CLI::App& app) {
     std::string names;
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names += (names.empty() ? "" : ", ") + sub->get_name();
     return names;
+}
+
+// CLI11's "A subcommand is required" and "--model is required" for what the command line left out,
+// said whole: which subcommands `awqbench-cli models` has, every required option missing (one at a
+// time sent the user back once per flag). nullopt for other errors.
+std::optional<std::string> missingPartsMessage(const CLI::App& app, const CLI::ParseError& e) {
+    if (e.get_name() != "RequiredError") return std::nullopt;
+    const CLI::App* at = &app;
+    std::string command = "awqbench-cli";
+    for (auto chosen = at->get_subcommands(); !chosen.empty(); chosen = at->get_subcommands()) {
+        at = chosen.front();
+        command += " " + at->get_name();
+    }
+    if (std::string_view(e.what()).starts_with("A subcommand is required"))
+        return "error: " + command + " needs a subcommand: " + subcommandNames(*at) + " (" + command + " --help describes them)";
+    std::string missing;
+    int count = 0;
+    for (const CLI::Option* option : at->get_options())
+        if (option->get_required() && option->count() == 0) {
+            missing += std::string(count ? " and " : "") + option->get_name(false, true);
+            ++count;
+        }
+    if (count < 2) return std::nullopt;  // CLI11's own line names the one
+    return "error: " + command + " needs " + missing + " (" + command + " --help describes them)";
 }
 }  // namespace
 
@@ -138,6 +163,10 @@ int main(int argc, char** argv) {
         // --help / --version: 0. A subcommand's own status (runOrExit's RuntimeError): 2 bad input, 3
         // internal. Everything else CLI11 rejects (unknown option, missing or invalid value) is a usage
         // error: 1, as README says, not CLI11's own codes (105, 106, 109, ...).
+        if (const auto message = missingPartsMessage(app, e)) {
+            std::cerr << *message << "\n";
+            return awq::cli::kExitUsage;
+        }
         const int rc = app.exit(e);
         if (rc == 0 || e.get_name() == "RuntimeError") return rc;
         // An unknown --word is what went wrong, whichever error CLI11 raised first ("--target is

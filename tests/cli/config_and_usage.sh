@@ -114,7 +114,12 @@ expect 1 "--min-requests: must be a whole number of 1 or more, not 0" "$CLI" swe
 expect 1 "--stride: must be a whole number of 1 or more, not 0" "$CLI" eval ppl --model "$M/tinystories-qwen3-7m" --text "$SHARED/data/eval-stories.txt" --stride 0
 expect 1 "--repetition-penalty: must be a positive number, not 0" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --repetition-penalty 0
 expect 1 "--repetition-penalty: must be a positive number, not -1" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m" --repetition-penalty -1
-expect 1 "A subcommand is required" "$CLI"
+# A missing subcommand lists them (CLI11 said only "A subcommand is required"); every missing
+# required option is named at once (CLI11 named the first).
+expect 1 "error: awqbench-cli needs a subcommand: models, report, tokenize" "$CLI"
+expect 1 "error: awqbench-cli models needs a subcommand: list, show \(awqbench-cli models --help describes them\)" "$CLI" models
+expect 1 "error: awqbench-cli pool needs a subcommand: list, add, remove, verify, config" "$CLI" pool
+expect 1 "error: awqbench-cli quantize needs --model and --out \(awqbench-cli quantize --help" "$CLI" quantize
 # A mistyped subcommand is named, with the list (it said "A subcommand is required").
 expect 1 "error: unknown subcommand 'bogus' \(the subcommands are models, report, tokenize, chat-template, pool, target, promote" "$CLI" bogus
 expect 1 "unknown subcommand 'bogus'" "$CLI" -v bogus --json
