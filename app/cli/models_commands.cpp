@@ -70,7 +70,7 @@ void printList(const std::vector<CatalogEntry>& entries) {
         if (e.info) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
-                          m.storageDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
+                          m.floatDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
                           !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
                           : !m.tokenizerError.empty() ? "warning: the tokenizer cannot be loaded"
                           : m.warnings.empty()        ? "ok"
@@ -141,7 +141,8 @@ void printShow(const CatalogEntry& e, int context) {
     std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
               << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
-              << "dtype:        " << m.storageDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")\n"
+              << "dtype:        " << m.floatDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")"
+              << (m.storageDtype != m.floatDtype ? "; most parameters " + m.storageDtype + " (the quantized linears)" : std::string()) << "\n"
               << "quantization: " << quantLabel(c.quantization)
               << (c.quantization.method == QuantMethod::Awq ? std::string(c.quantization.zeroPoint ? " zero-point" : " symmetric") + " " + c.quantization.version : "")
               << "\nsize:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"

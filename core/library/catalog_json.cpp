@@ -30,6 +30,7 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"model_type", c.modelType},
         {"parameters", m.parameterCount},
         {"dtype", m.storageDtype},
+        {"float_dtype", m.floatDtype},
         {"config_dtype", c.dtype},
         {"weight_bytes", m.weightBytes},
         {"disk_bytes", m.bytesOnDisk},

@@ -265,8 +265,11 @@ ModelInfo describeModel(const fs::path& folder) {
         paramsByDtype[quantized ? "I" + std::to_string(bits) : std::string(dtypeName(t.dtype))] += params;
         m.tensors.push_back({t.name, std::string(dtypeName(t.dtype)), t.shape, t.byteSize});
     }
-    for (const auto& [dtype, n] : paramsByDtype)
+    for (const auto& [dtype, n] : paramsByDtype) {
         if (m.storageDtype.empty() || n > paramsByDtype[m.storageDtype]) m.storageDtype = dtype;
+        const bool floating = dtype.starts_with('F') || dtype.starts_with("BF");  // F16, BF16, F32, F8_E4M3, ...
+        if (floating && (m.floatDtype.empty() || n > paramsByDtype[m.floatDtype])) m.floatDtype = dtype;
+    }
 
     m.shardCount = static_cast<int>(store.shards().size());
     m.tiedEmbeddingsStoredAsLmHead = m.config.tieWordEmbeddings && !store.find("model.embed_tokens.weight") && store.find("lm_head.weight");

@@ -23,6 +23,11 @@ struct ModelInfo {
     ModelConfig config;
     std::uint64_t parameterCount = 0;  // logical parameters: a 4-bit qweight [K, N/8] counts K*N
     std::string storageDtype;          // the dtype holding most parameters ("BF16", "F16", "F32", "I4")
+    // The dtype holding most parameters outside the quantized linears (embeddings, norms, scales):
+    // what vLLM calls the model's dtype beside its quantization. storageDtype when not quantized.
+    // (A 4-bit model showed F16 or I4 as its dtype depending on whether its embeddings outweighed
+    // its linears.)
+    std::string floatDtype;
     std::uint64_t weightBytes = 0;     // tensor bytes (what must be in memory to run the model)
     std::uint64_t bytesOnDisk = 0;     // every regular file in the folder
     int shardCount = 0;

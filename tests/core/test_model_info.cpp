@@ -82,6 +82,8 @@ private Q_SLOTS:
         QCOMPARE(m.config.numKvHeads, kvHeads);
         QCOMPARE(m.config.headDim, headDim);
         QCOMPARE(QString::fromStdString(m.storageDtype), dtype);
+        // The dtype beside the quantization: the same F16 for both AWQ fixtures, whichever part holds more parameters.
+        QCOMPARE(QString::fromStdString(m.floatDtype), m.config.quantization.method == QuantMethod::None ? dtype : QStringLiteral("F16"));
         QVERIFY(m.hasTokenizer);
         QVERIFY(m.hasGenerationConfig);
         QCOMPARE(m.fingerprint.size(), std::size_t(64));
