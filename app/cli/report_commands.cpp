@@ -42,10 +42,14 @@ void addReportCommands(CLI::App& app) {
                 throw UsageError("--format " + opt->format + " but the file name says " + std::string(report::formatName(*named)), opt->out,
                                  "name the file for its format (." + std::string(report::formatName(*format)) + ") or drop --format");
             const auto doc = loadRunDocument(opt->run);
-            report::exportReport(doc, *format, opt->out);
+            // A report is made again from its run document at will, so an existing file is replaced
+            // (as pandoc does), but said: the summary line was the same as for a new file.
             std::error_code ec;
+            const bool replaced = fs::exists(opt->out, ec);
+            report::exportReport(doc, *format, opt->out);
             const auto size = fs::file_size(opt->out, ec);
-            std::cout << "wrote " << opt->out << " (" << report::formatName(*format) << ", " << format::bytes(ec ? 0 : size) << ")\n";
+            std::cout << (replaced ? "replaced " : "wrote ") << opt->out << " (" << report::formatName(*format) << ", " << format::bytes(ec ? 0 : size)
+                      << ")\n";
             return 0;
         });
     });
