@@ -96,7 +96,9 @@ void printMemoryPlans(const ModelInfo& m, int context) {
 
     MemoryPlanInput in;
     in.contextLength = context;
-    TextTable table({"gpu", "weights", "kv/token", "kv/sequence", "context", "sequences that fit"},
+    // The last column is the KV cache's capacity, not serving concurrency (it read "sequences that
+    // fit", taken for how many a server runs at once); the note under the table says vLLM's limit.
+    TextTable table({"gpu", "weights", "kv/token", "kv/sequence", "context", "kv cache holds (sequences)"},
                     {false, true, true, true, true, true});
     for (const auto& [label, bytes] : cards) {
         in.gpuMemoryBytes = bytes;
@@ -105,7 +107,10 @@ void printMemoryPlans(const ModelInfo& m, int context) {
         table.addRow({label, format::bytes(p.weightBytes), format::bytes(p.kvBytesPerToken), format::bytes(p.kvBytesPerSequence),
                       std::to_string(p.contextLength), p.weightsFit ? std::to_string(p.sequencesThatFit) : "weights do not fit"});
     }
-    std::cout << "\nMemory plan (90% of the card, 1 GiB runtime overhead, fp16 KV cache):\n" << table.render();
+    std::cout << "\nMemory plan (90% of the card, 1 GiB runtime overhead, fp16 KV cache):\n" << table.render()
+              << "kv cache holds: sequences of the context length whose KV cache fits at once, not how many vLLM runs together: at most "
+              << kVllmDefaultMaxNumSeqs << " by default, " << kVllmDefaultMaxNumSeqsLargeCard
+              << " on a card of 70 GiB or more other than the A100 (--max-num-seqs)\n";
     if (const int modelContext = vllmDerivedMaxModelLen(m.config); context > modelContext)
         std::cout << "note: --context " << context << " is past the model's " << modelContext
                   << " tokens (as vLLM derives them): vLLM refuses a longer max-model-len\n";

@@ -32,6 +32,7 @@ std::uint64_t kvCacheBytesPerToken(const ModelConfig& c, int bytesPerElement) { 
 MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
     MemoryPlan p;
     p.weightBytes = model.weightBytes;
+    p.gpuMemoryBytes = in.gpuMemoryBytes;
     p.kvBytesPerToken = kvBytesPerToken(model.config, in.kvBytesPerElement, &model);
     p.contextLength = in.contextLength > 0 ? in.contextLength : std::max(model.config.maxPositions, 1);
     // A sliding window bounds what the layers that use it keep of one sequence.
@@ -54,6 +55,31 @@ MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
         p.sequencesThatFit = p.kvBudgetBytes / std::int64_t(p.kvBytesPerSequence);
     }
     return p;
+}
+
+std::string groupedInteger(std::int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -(n + 1) + std::uint64_t(1) : std::uint64_t(n));
+    for (int i = int(digits.size()) - 3; i > 0; i -= 3) digits.insert(std::size_t(i), ",");
+    return n < 0 ? "-" + digits : digits;
+}
+
+std::string vllmMaxNumSeqsNote(std::uint64_t gpuMemoryBytes) {
+    if (gpuMemoryBytes >= kVllmLargeCardBytes)
+        return "vLLM runs at most " + groupedInteger(kVllmDefaultMaxNumSeqsLargeCard) + " at once by default, " +
+               std::to_string(kVllmDefaultMaxNumSeqs) + " on an A100: --max-num-seqs";
+    return "vLLM runs at most " + std::to_string(kVllmDefaultMaxNumSeqs) + " at once by default: --max-num-seqs";
+}
+
+std::string kvCapacityText(const MemoryPlan& p) {
+    if (!p.weightsFit || p.sequencesThatFit <= 0) return {};
+    std::string text = "KV cache holds " + groupedInteger(p.sequencesThatFit) + (p.sequencesThatFit == 1 ? " sequence" : " sequences") +
+                       " of " + groupedInteger(p.contextLength) + " tokens";
+    const int limit = p.gpuMemoryBytes >= kVllmLargeCardBytes ? kVllmDefaultMaxNumSeqsLargeCard : kVllmDefaultMaxNumSeqs;
+    if (p.sequencesThatFit >= limit) return text + " (" + vllmMaxNumSeqsNote(p.gpuMemoryBytes) + ")";
+    // Fewer than max-num-seqs: at full context the cache, not that limit, bounds how many run at once
+    // (shorter sequences take less of it, so more of them run).
+    return text + ": at full context no more run at once (vLLM's own limit, --max-num-seqs, is " +
+           groupedInteger(limit) + (limit == kVllmDefaultMaxNumSeqsLargeCard ? ", 256 on an A100)" : ")");
 }
 
 std::string commonGpuLabel(int gib) { return std::to_string(gib) + " GB card (" + std::to_string(gib) + " GiB)"; }

@@ -25,12 +25,35 @@ struct MemoryPlan {
     std::int64_t kvBudgetBytes = 0;     // budget - weights - overhead (negative: weights do not fit)
     int contextLength = 0;
     std::int64_t tokensThatFit = 0;
+    // Sequences of contextLength tokens the KV cache holds at once: a capacity, not how many a
+    // server runs together (vLLM caps that with --max-num-seqs; see kvCapacityText).
     std::int64_t sequencesThatFit = 0;
     bool weightsFit = false;
+    std::uint64_t gpuMemoryBytes = 0;   // the card planned for (vLLM's default --max-num-seqs depends on it)
 };
 
 std::uint64_t kvCacheBytesPerToken(const ModelConfig& c, int bytesPerElement = 2);
 MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& input);
+
+// vLLM's default --max-num-seqs, the most sequences it schedules at once (EngineArgs.get_batch_defaults):
+// 1024 on a card of 70 GiB or more that is not an A100 (H100, H200, MI300), else 256. The plan knows
+// the card's size, not its name, so an 80 GiB card may be either (vllmMaxNumSeqsNote says both).
+constexpr int kVllmDefaultMaxNumSeqs = 256;
+constexpr int kVllmDefaultMaxNumSeqsLargeCard = 1024;
+constexpr std::uint64_t kVllmLargeCardBytes = 70ull << 30;
+
+// "vLLM runs at most 256 at once by default: --max-num-seqs" for a card of `gpuMemoryBytes`
+// (on a 70 GiB+ card: "at most 1,024 at once by default, 256 on an A100: --max-num-seqs").
+std::string vllmMaxNumSeqsNote(std::uint64_t gpuMemoryBytes);
+// What sequencesThatFit means, in the words the GUI's verdict and `models show` both use:
+// "KV cache holds 3,426 sequences of 2,048 tokens (vLLM runs at most 256 at once by default:
+// --max-num-seqs)". It read "Fits: 3,426 concurrent sequences", which a user took for serving
+// capacity; vLLM runs at most max-num-seqs together however many the cache would hold. When the
+// cache holds fewer than that limit, the text says the cache is the limit at full context.
+// Empty when the weights do not fit or no sequence does.
+std::string kvCapacityText(const MemoryPlan& p);
+// "3,426": integers with thousands separators, as the GUI shows them.
+std::string groupedInteger(std::int64_t n);
 
 // The card sizes the Models page offers when no GPU is detected (GiB).
 const std::vector<int>& commonGpuSizesGiB();

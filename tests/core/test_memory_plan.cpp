@@ -46,6 +46,35 @@ private Q_SLOTS:
         QCOMPARE(small.sequencesThatFit, std::int64_t(0));
     }
 
+    // User trial: "3,426 concurrent sequences" read as serving capacity; vLLM runs at most
+    // --max-num-seqs at once (256 by default, 1024 on a 70 GiB+ card that is not an A100).
+    void kvCapacityTextSaysWhatLimitsConcurrency() {
+        MemoryPlan p;
+        p.weightsFit = true;
+        p.contextLength = 2048;
+        p.sequencesThatFit = 3426;
+        p.gpuMemoryBytes = 16ull << 30;
+        QCOMPARE(kvCapacityText(p), std::string("KV cache holds 3,426 sequences of 2,048 tokens "
+                                                "(vLLM runs at most 256 at once by default: --max-num-seqs)"));
+        p.gpuMemoryBytes = 80ull << 30;
+        QCOMPARE(kvCapacityText(p), std::string("KV cache holds 3,426 sequences of 2,048 tokens "
+                                                "(vLLM runs at most 1,024 at once by default, 256 on an A100: --max-num-seqs)"));
+        // Fewer than vLLM's limit: the cache is what bounds concurrency at full context.
+        p.gpuMemoryBytes = 16ull << 30;
+        p.sequencesThatFit = 7;
+        p.contextLength = 8192;
+        QCOMPARE(kvCapacityText(p), std::string("KV cache holds 7 sequences of 8,192 tokens: at full context no more run at once "
+                                                "(vLLM's own limit, --max-num-seqs, is 256)"));
+        p.sequencesThatFit = 1;
+        QVERIFY(kvCapacityText(p).starts_with("KV cache holds 1 sequence of 8,192 tokens:"));
+        p.sequencesThatFit = 0;
+        QCOMPARE(kvCapacityText(p), std::string());
+        QCOMPARE(groupedInteger(0), std::string("0"));
+        QCOMPARE(groupedInteger(999), std::string("999"));
+        QCOMPARE(groupedInteger(1000), std::string("1,000"));
+        QCOMPARE(groupedInteger(-1234567), std::string("-1,234,567"));
+    }
+
     void slidingWindowBoundsTheCache() {
         const auto mistral = describeModel(test::modelDir("mistral-random"));
         MemoryPlanInput in;

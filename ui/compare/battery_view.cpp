@@ -84,13 +84,22 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     tests_->setColumnWidth(CategoryCol, 95);
     for (int c = FirstSlotCol; c < tests_->columnCount(); ++c) tests_->setColumnWidth(c, 66);
 
-    totals_ = new QTableWidget(TotalsRowCount, 2);
+    // At least kMinTestRows rows of tests: the splitter never squeezes the list below that.
+    tests_->setMinimumHeight(tests_->horizontalHeader()->sizeHint().height() + kMinTestRows * tests_->verticalHeader()->defaultSectionSize() +
+                             2 * tests_->frameWidth());
+
+    totals_ = new QTableWidget(2, TotalsColumnCount);
     totals_->setObjectName(QStringLiteral("batteryTotals"));
     styleTable(totals_);
-    totals_->setVerticalHeaderLabels({tr("Tests"), tr("Total time"), tr("Average per test"), tr("Loop detections"),
-                                      tr("Substantive answers"), tr("Exact matches")});
+    totals_->setHorizontalHeaderLabels({tr("Tests"), tr("Total time"), tr("Average per test"), tr("Loop detections"),
+                                        tr("Substantive answers"), tr("Exact matches")});
     totals_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    totals_->setMaximumHeight(totals_->verticalHeader()->defaultSectionSize() * (TotalsRowCount + 1) + 8);
+    totals_->horizontalHeader()->setTextElideMode(Qt::ElideRight);
+    totals_->verticalHeader()->setTextElideMode(Qt::ElideMiddle);   // a long model name keeps both ends
+    totals_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    totals_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    totals_->setFixedHeight(totals_->horizontalHeader()->sizeHint().height() + 2 * totals_->verticalHeader()->defaultSectionSize() +
+                            2 * totals_->frameWidth());
 
     answers_ = new AnswerPane;
     catalog_ = new FailureCatalogView;
@@ -98,12 +107,14 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     details_->setObjectName(QStringLiteral("batteryDetails"));
     details_->addTab(answers_, tr("Answers"));
     details_->addTab(catalog_, tr("Failure modes"));
-    auto* split = new QSplitter(Qt::Vertical);
-    split->setChildrenCollapsible(false);
-    split->addWidget(tests_);
-    split->addWidget(details_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split_ = new QSplitter(Qt::Vertical);
+    split_->setObjectName(QStringLiteral("batterySplitter"));
+    split_->setChildrenCollapsible(false);
+    split_->addWidget(tests_);
+    split_->addWidget(details_);
+    split_->setStretchFactor(0, 3);
+    split_->setStretchFactor(1, 2);
+    auto* split = split_;
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -165,7 +176,9 @@ void BatteryView::setModelNames(const QString& a, const QString& b) {
         headers << tr("%1 time").arg(slot) << tr("%1 tokens").arg(slot) << tr("%1 loop").arg(slot) << tr("%1 subst.").arg(slot)
                 << tr("%1 exact").arg(slot);
     tests_->setHorizontalHeaderLabels(headers);
-    totals_->setHorizontalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    totals_->setVerticalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    for (int slot = 0; slot < 2; ++slot)
+        if (QTableWidgetItem* h = totals_->verticalHeaderItem(slot)) h->setToolTip(slot == 0 ? tr("A: %1").arg(a) : tr("B: %1").arg(b));
     showSelectedAnswers();
 }
 
@@ -189,8 +202,8 @@ void BatteryView::begin(const Battery& battery) {
         tests_->setItem(r, CategoryCol, cell(QString::fromStdString(t.category), Qt::AlignLeft | Qt::AlignVCenter));
         for (int c = FirstSlotCol; c < tests_->columnCount(); ++c) tests_->setItem(r, c, cell(QString()));
     }
-    for (int r = 0; r < TotalsRowCount; ++r)
-        for (int c = 0; c < 2; ++c) totals_->setItem(r, c, cell(QString()));
+    for (int slot = 0; slot < 2; ++slot)
+        for (int c = 0; c < TotalsColumnCount; ++c) totals_->setItem(slot, c, cell(QString()));
     progress_->setRange(0, std::max(1, 2 * tests_->rowCount()));
     progress_->setValue(0);
     progress_->setFormat(tr("%v of %m generations"));
@@ -233,13 +246,13 @@ void BatteryView::setResult(int row, int slot, const TestResult& r) {
 }
 
 void BatteryView::setTotals(int slot, const BatteryTotals& t) {
-    auto set = [&](int row, const QString& text) { totals_->item(row, slot)->setText(text); };
-    set(TestsRow, QString::number(t.tests));
-    set(TotalTimeRow, seconds(t.totalSeconds));
-    set(AverageRow, seconds(t.avgSeconds));
-    set(LoopsRow, QString::number(t.loopDetections));
-    set(SubstantiveRow, tr("%1 of %2").arg(t.substantive).arg(t.tests));
-    set(ExactRow, t.withReference ? tr("%1 of %2").arg(t.exactMatches).arg(t.withReference) : tr("no references"));
+    auto set = [&](int column, const QString& text) { totals_->item(slot, column)->setText(text); };
+    set(TotalsTestsCol, QString::number(t.tests));
+    set(TotalsTimeCol, seconds(t.totalSeconds));
+    set(TotalsAverageCol, seconds(t.avgSeconds));
+    set(TotalsLoopsCol, QString::number(t.loopDetections));
+    set(TotalsSubstantiveCol, tr("%1 of %2").arg(t.substantive).arg(t.tests));
+    set(TotalsExactCol, t.withReference ? tr("%1 of %2").arg(t.exactMatches).arg(t.withReference) : tr("no references"));
 }
 
 void BatteryView::showSelectedAnswers() {

@@ -102,7 +102,9 @@ MemoryPlanView::MemoryPlanView(QWidget* parent) : QWidget(parent) {
     resultForm->addRow(tr("Budget (card x utilization)"), budget_);
     resultForm->addRow(tr("Left for KV cache"), kvBudget_);
     resultForm->addRow(tr("Tokens of KV cache"), tokens_);
-    resultForm->addRow(tr("Sequences that fit"), sequences_);
+    // The KV cache's capacity at full context, not how many sequences a server runs at once (the
+    // verdict says vLLM's --max-num-seqs limit beside it).
+    resultForm->addRow(tr("Sequences in KV cache"), sequences_);
 
     auto* row = new QHBoxLayout;
     row->addWidget(inputs, 1);
@@ -129,8 +131,8 @@ MemoryPlanView::MemoryPlanView(QWidget* parent) : QWidget(parent) {
     chart_->legend->setFont(legendFont);
     chart_->legend->setBorderPen(Qt::NoPen);
     chart_->legend->setIconSize(14, 9);
-    chart_->setToolTip(tr("Overhead: CUDA context, activations, allocator slack. KV in use: the sequences that "
-                                  "fit, each at full context. Held back: the part of the card the utilization leaves free."));
+    chart_->setToolTip(tr("Overhead: CUDA context, activations, allocator slack. KV in use: the sequences the KV "
+                                  "cache holds, each at full context. Held back: the part of the card the utilization leaves free."));
     auto* legendRow = new QCPLayoutGrid;
     chart_->plotLayout()->addElement(1, 0, legendRow);
     legendRow->setMargins(QMargins(4, 0, 4, 2));
@@ -269,9 +271,9 @@ void MemoryPlanView::showPlan(const MemoryPlan& p, std::uint64_t cardBytes) {
                    .arg(formatInteger(std::max<std::int64_t>(p.tokensThatFit, 0)), formatInteger(p.contextLength));
     } else {
         color = QStringLiteral("#1e7b34");
-        text = tr("Fits: %1 of %2 tokens (%3 tokens of KV cache).")
-                   .arg(countNoun(p.sequencesThatFit, tr("sequence"), tr("concurrent sequences")),
-                        formatInteger(p.contextLength), formatInteger(p.tokensThatFit));
+        // The CLI's `models show` prints the same words (kvCapacityText): it read "Fits: 3,426
+        // concurrent sequences", which a user took for what a server runs at once.
+        text = tr("Fits: %1.").arg(QString::fromStdString(kvCapacityText(p)));
     }
     // A detected card already busy with other processes: servers check free memory at start.
     for (const GpuInfo& g : probe_.gpus) {

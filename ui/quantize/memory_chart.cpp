@@ -69,6 +69,7 @@ void MemoryChart::reset(const QString& seriesName, bool cuda) {
     current_->setName(seriesName);
     peakGraph_->setName(tr("Peak"));
     totalLegend_->setName(cuda ? tr("Card total") : tr("Host RAM"));
+    totalLegend_->setPen(QPen(kTotal, 1.5, Qt::DashLine));
     totalLine_->setVisible(false);
     rescale();
 }
@@ -137,20 +138,27 @@ void MemoryChart::fitLegend() {
 }
 
 void MemoryChart::rescale() {
-    // Nothing measured yet: a dash, not "0 B" (which reads as a measurement).
+    // Nothing measured yet: a dash, not "0 B" (which reads as a measurement). "Whole app" and
+    // "measured": beside the pre-flight's "the job alone needs about 65 MiB (estimate)" a bare
+    // "Process peak 329 MiB" read as the job's own figure.
     const QString peakText = peak_ > 0 ? formatMemory(peak_) : QStringLiteral("–");
-    peakGraph_->setName((cuda_ ? tr("Card peak %1") : tr("Process peak %1")).arg(peakText));
-    if (total_ > 0) {
-        totalLegend_->setName((cuda_ ? tr("Card total %1") : tr("Host RAM %1")).arg(formatGiB(total_)));
-        totalLine_->point1->setCoords(0, static_cast<double>(total_) / kGiB);
-        totalLine_->point2->setCoords(1, static_cast<double>(total_) / kGiB);
-        totalLine_->setVisible(true);
-    }
+    peakGraph_->setName((cuda_ ? tr("Card peak, measured (all processes) %1") : tr("Whole app's peak, measured %1")).arg(peakText));
     // Keep the total in view when the job uses a fair share of it; otherwise zoom on the job
     // (a CPU job's few hundred MB would be a flat line under 64 GB of RAM).
     const double peak = static_cast<double>(peak_) / kGiB;
     const double total = static_cast<double>(total_) / kGiB;
-    const double top = total > 0 && peak > 0.25 * total ? total * 1.05 : std::max(peak * 1.3, 0.01);
+    const bool totalInView = total > 0 && peak > 0.25 * total;
+    const double top = totalInView ? total * 1.05 : std::max(peak * 1.3, 0.01);
+    if (total_ > 0) {
+        // A total above the axis is not drawn, and its legend entry says so (it listed "Host RAM
+        // 23.54 GiB" with a dashed line that never appeared on a 0.4 GiB axis).
+        const QString what = cuda_ ? tr("Card total") : tr("Host RAM");
+        totalLegend_->setName(totalInView ? tr("%1 %2").arg(what, formatGiB(total_)) : tr("%1 (off scale: %2)").arg(what, formatGiB(total_)));
+        totalLegend_->setPen(totalInView ? QPen(kTotal, 1.5, Qt::DashLine) : QPen(Qt::NoPen));
+        totalLine_->point1->setCoords(0, total);
+        totalLine_->point2->setCoords(1, total);
+        totalLine_->setVisible(totalInView);
+    }
     plot_->yAxis->setRange(0, top);
     plot_->xAxis->setRange(0, std::max(lastSeconds_, 1.0));
     fitLegend();   // the names carry values, so their widths change with the samples

@@ -121,11 +121,12 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
         setVerdict(tr("Ready, with %1.").arg(countNoun(static_cast<std::int64_t>(p.warnings.size()), tr("warning"), tr("warnings"))),
                    QStringLiteral("#a84b00"));
     else if (p.deviceFreeBytes)
-        setVerdict(tr("Ready: needs about %1 of the %2 free on the GPU.")
+        // "The job alone" and "estimate": the memory chart beside it measures the whole app (or card).
+        setVerdict(tr("Ready: the job alone needs about %1 (estimate) of the %2 free on the GPU.")
                        .arg(formatMemory(p.estimatedPeakDeviceBytes), formatMemory(*p.deviceFreeBytes)),
                    QStringLiteral("#1e7b34"));
     else
-        setVerdict(tr("Ready: needs about %1 of memory.").arg(formatMemory(p.estimatedPeakDeviceBytes)), QStringLiteral("#1e7b34"));
+        setVerdict(tr("Ready: the job alone needs about %1 of memory (estimate).").arg(formatMemory(p.estimatedPeakDeviceBytes)), QStringLiteral("#1e7b34"));
 }
 
 QString PreflightView::verdict() const { return verdict_->text(); }

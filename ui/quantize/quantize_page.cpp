@@ -55,6 +55,40 @@ namespace fs = std::filesystem;
 namespace awq::ui {
 namespace {
 
+// Log lines are read whole up to this many characters ("Time by stage: calibration 0.0 s (0%), ...").
+constexpr int kLogColumns = 56;
+
+// The per-layer table and the job's log: side by side when the log gets kLogColumns characters
+// beside the table's full width, else the log under the table. Side by side at 1152x720 (and
+// still at 1280x800) the log was about 110 px wide and wrapped its lines almost word by word.
+class TableAndLogSplitter : public QSplitter {
+public:
+    TableAndLogSplitter(QWidget* table, QWidget* log, int logWidth) : QSplitter(Qt::Vertical), table_(table), logWidth_(logWidth) {
+        setChildrenCollapsible(false);
+        addWidget(table);
+        addWidget(log);
+    }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override {
+        const bool sideBySide = width() >= table_->minimumWidth() + handleWidth() + logWidth_;
+        const Qt::Orientation wanted = sideBySide ? Qt::Horizontal : Qt::Vertical;
+        if (wanted != orientation() || !placed_) {
+            placed_ = true;
+            setOrientation(wanted);
+            // Side by side: the table as narrow as it may be, the log the rest; stacked: halves.
+            if (sideBySide) setSizes({table_->minimumWidth(), std::max(1, width() - table_->minimumWidth())});
+            else setSizes({height() / 2, height() - height() / 2});
+        }
+        QSplitter::resizeEvent(event);
+    }
+
+private:
+    QWidget* table_;
+    int logWidth_;
+    bool placed_ = false;
+};
+
 enum CalibrationSource { BundledCalibration, FileCalibration };
 
 QString durationText(double seconds) {
@@ -373,11 +407,11 @@ void QuantizePage::buildRunPanel(QWidget* right) {
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     log_->setFont(mono);
 
-    auto* bottom = new QSplitter(Qt::Horizontal);
-    bottom->setChildrenCollapsible(false);
-    bottom->addWidget(layers_);
-    bottom->addWidget(log_);
-    bottom->setSizes({330, 330});
+    // The log beside the table when both fit, else under it (TableAndLogSplitter says why).
+    const int logWidth = QFontMetrics(mono).horizontalAdvance(QLatin1Char('0')) * kLogColumns + 2 * log_->frameWidth() +
+                         log_->verticalScrollBar()->sizeHint().width() + 8;
+    auto* bottom = new TableAndLogSplitter(layers_, log_, logWidth);
+    bottom->setObjectName(QStringLiteral("quantizeLogSplitter"));
 
     resultBar_ = new QFrame;
     resultBar_->setObjectName(QStringLiteral("quantizeResult"));

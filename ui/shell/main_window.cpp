@@ -15,6 +15,7 @@
 #include "ui/shell/gpu_status_widget.h"
 #include "ui/shell/log_panel.h"
 #include "ui/shell/quick_guide.h"
+#include "ui/shell/status_bar.h"
 #include "ui/shell/settings_dialog.h"
 #include "ui/util/icons.h"
 #include "ui/util/system_monitor.h"
@@ -182,7 +183,7 @@ void MainWindow::buildPlaces() {
         }
         if (place == Place::Reports) {
             auto* reports = new ReportsPage(settings_->runsFolder());
-            connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+            connect(reports, &ReportsPage::statusMessage, this, [this](const QString& text) { showStatus(text, 8000); });
             w = reports;
         }
         if (!w) w = new PlaceholderPage(place == Place::Quantize ? quantizePlaceholder() : comparePlaceholder());
@@ -283,19 +284,23 @@ void MainWindow::buildPlaces() {
     addDockWidget(Qt::BottomDockWidgetArea, logDock_);
 }
 
+void MainWindow::showStatus(const QString& text, int timeoutMs) { statusBar_->showFullMessage(text, timeoutMs); }
+
 void MainWindow::buildStatusBar() {
+    statusBar_ = new StatusBar;
+    setStatusBar(statusBar_);
     libraryLabel_ = new QLabel;
     libraryLabel_->setObjectName(QStringLiteral("libraryStatus"));
     gpuStatus_ = new GpuStatusWidget;
-    statusBar()->addPermanentWidget(libraryLabel_);
-    statusBar()->addPermanentWidget(gpuStatus_);
-    connect(models_, &ModelsPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
-    connect(deploy_, &DeployPage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    statusBar_->addPermanentWidget(libraryLabel_);
+    statusBar_->addPermanentWidget(gpuStatus_);
+    connect(models_, &ModelsPage::statusMessage, this, [this](const QString& text) { showStatus(text, 8000); });
+    connect(deploy_, &DeployPage::statusMessage, this, [this](const QString& text) { showStatus(text, 8000); });
 #ifdef AWQBENCH_UI_WITH_ENGINE
-    connect(quantize_, &QuantizePage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
-    connect(compare_, &ComparePage::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(quantize_, &QuantizePage::statusMessage, this, [this](const QString& text) { showStatus(text, 8000); });
+    connect(compare_, &ComparePage::statusMessage, this, [this](const QString& text) { showStatus(text, 8000); });
 #endif
-    connect(log_, &LogPanel::warningLogged, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(log_, &LogPanel::warningLogged, this, [this](const QString& text) { showStatus(text, 8000); });
 }
 
 void MainWindow::buildActions() {
@@ -401,7 +406,7 @@ QStringList MainWindow::rememberLibraryFolders(const QStringList& paths) {
 QStringList MainWindow::addLibraryPaths(const QStringList& paths) {
     const QStringList added = rememberLibraryFolders(paths);
     if (added.isEmpty()) {
-        statusBar()->showMessage(tr("Already in the library"), 5000);
+        showStatus(tr("Already in the library"), 5000);
         return added;
     }
     rescan();
@@ -469,7 +474,7 @@ void MainWindow::saveWarmPool(const QString& folder) {
         writeWarmPool(deployFile_, folder);
     } catch (const Error& e) {
         spdlog::error("Warm pool not saved: {}", e.what());
-        statusBar()->showMessage(tr("Warm pool not saved: %1").arg(QString::fromUtf8(e.what())), 8000);
+        showStatus(tr("Warm pool not saved: %1").arg(QString::fromUtf8(e.what())), 8000);
     }
 }
 

@@ -21,6 +21,7 @@ namespace awq::ui {
 
 class AppSettings;
 class GpuStatusWidget;
+class StatusBar;
 class LogPanel;
 class DeployPage;
 class SystemMonitor;
@@ -95,6 +96,7 @@ private:
     void buildPlaces();
     void buildActions();
     void buildStatusBar();
+    void showStatus(const QString& text, int timeoutMs);   // elided to the room left of the permanent widgets
     void pushRootsToModels();
     void reloadWarmPool();                      // deploy.json's pool, unless --warm-pool holds
     QString savedWarmPool() const;              // deploy.json's pool folder (empty when unreadable: logged)
@@ -126,6 +128,7 @@ private:
     LogPanel* log_ = nullptr;
     QDockWidget* logDock_ = nullptr;
     GpuStatusWidget* gpuStatus_ = nullptr;
+    StatusBar* statusBar_ = nullptr;
     QLabel* libraryLabel_ = nullptr;
     SystemMonitor* monitor_ = nullptr;   // the GPU / memory sampler the status bar and the pages share
 };

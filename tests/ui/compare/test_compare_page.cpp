@@ -58,7 +58,7 @@ using namespace awq::ui;
 
 namespace {
 
-QString totals(const BatteryView& v, int row, int slot) { return v.totalsTable()->item(row, slot)->text(); }
+QString totals(const BatteryView& v, int column, int slot) { return v.totalsTable()->item(slot, column)->text(); }
 
 }  // namespace
 
@@ -500,6 +500,25 @@ private Q_SLOTS:
         builtInRun_ = file;
 
         QCOMPARE(b->testTable()->rowCount(), 16);
+        // User trial: at 1152x720 about 2.5 of the 16 tests showed, the answers and a six-row
+        // totals table taking the rest. The list keeps kMinTestRows rows at each size, and the
+        // totals are one short row per model.
+        {
+            const QSize before = window_->size();
+            QTableWidget* tests = b->testTable();
+            QTableWidget* totalsTable = b->totalsTable();
+            for (const QSize size : {QSize(1152, 720), QSize(1280, 800), QSize(1920, 1080)}) {
+                window_->resize(size);
+                QCoreApplication::processEvents();
+                const QString where = QStringLiteral("%1x%2: tests %3 px high, totals %4 px")
+                                          .arg(size.width()).arg(size.height()).arg(tests->height()).arg(totalsTable->height());
+                QTRY_VERIFY2(tests->viewport()->height() >= BatteryView::kMinTestRows * tests->verticalHeader()->defaultSectionSize(), qPrintable(where));
+                QCOMPARE(totalsTable->rowCount(), 2);
+                QVERIFY2(totalsTable->height() <= 4 * totalsTable->verticalHeader()->defaultSectionSize() + 8, qPrintable(where));
+                QCOMPARE(totalsTable->verticalScrollBar()->maximum(), 0);   // both models' rows whole
+            }
+            window_->resize(before);
+        }
         // Totals side by side, as the seeds' table: both columns filled from the run.
         const RunDocument doc = loadRunDocument(toPath(file));
         QCOMPARE(doc.kind, std::string("compare"));
@@ -510,12 +529,12 @@ private Q_SLOTS:
         for (int slot = 0; slot < 2; ++slot) {
             const BatteryTotals& t = doc.battery->totals.at(slot == 0 ? "A" : "B");
             QCOMPARE(t.tests, 16);
-            QCOMPARE(totals(*b, BatteryView::TestsRow, slot), QStringLiteral("16"));
+            QCOMPARE(totals(*b, BatteryView::TotalsTestsCol, slot), QStringLiteral("16"));
             QVERIFY(t.totalSeconds > 0);
-            QCOMPARE(totals(*b, BatteryView::TotalTimeRow, slot), QStringLiteral("%1 s").arg(t.totalSeconds, 0, 'f', 2));
-            QCOMPARE(totals(*b, BatteryView::AverageRow, slot), QStringLiteral("%1 s").arg(t.avgSeconds, 0, 'f', 2));
-            QCOMPARE(totals(*b, BatteryView::LoopsRow, slot), QString::number(t.loopDetections));
-            QCOMPARE(totals(*b, BatteryView::SubstantiveRow, slot), QStringLiteral("%1 of 16").arg(t.substantive));
+            QCOMPARE(totals(*b, BatteryView::TotalsTimeCol, slot), QStringLiteral("%1 s").arg(t.totalSeconds, 0, 'f', 2));
+            QCOMPARE(totals(*b, BatteryView::TotalsAverageCol, slot), QStringLiteral("%1 s").arg(t.avgSeconds, 0, 'f', 2));
+            QCOMPARE(totals(*b, BatteryView::TotalsLoopsCol, slot), QString::number(t.loopDetections));
+            QCOMPARE(totals(*b, BatteryView::TotalsSubstantiveCol, slot), QStringLiteral("%1 of 16").arg(t.substantive));
             QVERIFY(t.substantive > 0);   // the story models do write stories
             // Per-test cells agree with the document.
             const TestResult& first = doc.battery->tests[0].results.at(slot == 0 ? "A" : "B");
@@ -633,7 +652,7 @@ private Q_SLOTS:
         for (int slot = 0; slot < 2; ++slot) {
             const BatteryTotals& t = doc.battery->totals.at(slot == 0 ? "A" : "B");
             QCOMPARE(t.withReference, 1);
-            QCOMPARE(totals(*p.battery(), BatteryView::ExactRow, slot), QStringLiteral("%1 of 1").arg(t.exactMatches));
+            QCOMPARE(totals(*p.battery(), BatteryView::TotalsExactCol, slot), QStringLiteral("%1 of 1").arg(t.exactMatches));
             const int base = BatteryView::FirstSlotCol + slot * BatteryView::SlotColumnCount;
             const QString withReference = p.battery()->testTable()->item(0, base + BatteryView::ExactCol)->text();
             QVERIFY2(withReference == QStringLiteral("yes") || withReference == QStringLiteral("no"), qPrintable(withReference));

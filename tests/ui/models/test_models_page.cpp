@@ -176,6 +176,14 @@ private Q_SLOTS:
         QCOMPARE(label(plan, "planKvPerToken"), formatBytes(expected.kvBytesPerToken));
         QCOMPARE(label(plan, "planBudget"), formatGiB(expected.budgetBytes));
         QVERIFY2(plan->verdict().startsWith("Fits:"), qPrintable(plan->verdict()));
+        // User trial: "Fits: 3,426 concurrent sequences" read as serving capacity. The verdict says
+        // what the KV cache holds and vLLM's own limit, in the words `models show` uses.
+        QCOMPARE(plan->verdict(), QStringLiteral("Fits: %1.").arg(QString::fromStdString(kvCapacityText(expected))));
+        QVERIFY2(plan->verdict().contains(QStringLiteral("KV cache holds %1 sequences of %2 tokens")
+                                              .arg(formatInteger(expected.sequencesThatFit), formatInteger(info.config.maxPositions))),
+                 qPrintable(plan->verdict()));
+        QVERIFY2(plan->verdict().contains(QLatin1String("vLLM runs at most 256 at once by default: --max-num-seqs")), qPrintable(plan->verdict()));
+        QVERIFY(!plan->verdict().contains(QLatin1String("concurrent")));
 
         // A longer context: fewer sequences, numbers follow the spin box.
         plan->setContextLength(1'000'000);

@@ -26,6 +26,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHeaderView>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -306,9 +307,23 @@ private Q_SLOTS:
     void fitsA1152x720Window() {
         {
             MemoryChart fresh;
-            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Process peak –"));
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Whole app's peak, measured –"));
+            // User trial: on a 0.4 GiB axis the legend listed "Host RAM 23.54 GiB" with a dashed
+            // line that was never drawn. Off the axis it is not drawn and the legend says so.
+            auto* totalLine = qobject_cast<QCPItemStraightLine*>(fresh.plot()->item(0));
+            QVERIFY(totalLine);
+            fresh.addSample(1.0, 300ull << 20, 23ull << 30);
+            QVERIFY(!totalLine->visible());
+            QVERIFY(fresh.plot()->yAxis->range().upper < 23.0);
+            QCOMPARE(fresh.plot()->graph(2)->name(), QStringLiteral("Host RAM (off scale: %1)").arg(formatGiB(23ull << 30)));
+            QCOMPARE(fresh.plot()->graph(2)->pen().style(), Qt::NoPen);   // no dashed icon for a line not drawn
+            fresh.addSample(2.0, 20ull << 30, 23ull << 30);   // a fair share of it: the line is in view
+            QVERIFY(totalLine->visible());
+            QVERIFY(fresh.plot()->yAxis->range().upper > 23.0);
+            QCOMPARE(fresh.plot()->graph(2)->name(), QStringLiteral("Host RAM %1").arg(formatGiB(23ull << 30)));
+            QCOMPARE(fresh.plot()->graph(2)->pen().style(), Qt::DashLine);
             fresh.reset(memorySeriesName(true), true);
-            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Card peak –"));
+            QCOMPARE(fresh.plot()->graph(1)->name(), QStringLiteral("Card peak, measured (all processes) –"));
         }
         QuantizePage& p = page();
         const QSize before = window_->size();
@@ -342,6 +357,22 @@ private Q_SLOTS:
             for (int r = 0; r < layers->rowCount(); ++r)
                 if (QTableWidgetItem* item = layers->item(r, c))
                     QVERIFY2(layers->fontMetrics().horizontalAdvance(item->text()) + 8 <= width, qPrintable(item->text()));
+        }
+        // User trial: beside the table the log was about 110 px wide at 1152x720 (and narrow at
+        // 1280x800), wrapping "Time by stage: calibration 0.0 s (0%), capture..." word by word. At
+        // each size it gets 56 characters a line (under the table when not beside it), and the
+        // table keeps its columns.
+        QPlainTextEdit* log = p.jobLog();
+        for (const QSize size : {QSize(1152, 720), QSize(1280, 800), QSize(1920, 1080)}) {
+            window_->resize(size);
+            QCoreApplication::processEvents();
+            const QString where = QStringLiteral("%1x%2: log %3x%4, table %5x%6")
+                                      .arg(size.width()).arg(size.height()).arg(log->width()).arg(log->height())
+                                      .arg(layers->width()).arg(layers->height());
+            QTRY_VERIFY2(log->viewport()->width() >= QFontMetrics(log->font()).horizontalAdvance(QString(56, QLatin1Char('0'))), qPrintable(where));
+            QVERIFY2(log->viewport()->height() >= 3 * QFontMetrics(log->font()).lineSpacing(), qPrintable(where));
+            QVERIFY2(layers->viewport()->height() >= 3 * layers->verticalHeader()->defaultSectionSize(), qPrintable(where));
+            QCOMPARE(layers->horizontalScrollBar()->maximum(), 0);
         }
         window_->resize(before);
     }

@@ -19,6 +19,7 @@
 #include "ui/shell/main_window.h"
 #include "ui/shell/quick_guide.h"
 #include "ui/shell/settings_dialog.h"
+#include "ui/shell/status_bar.h"
 #include "ui/shell/warm_pool_setting.h"
 #include "ui/util/path_text.h"
 #ifdef AWQBENCH_UI_WITH_ENGINE
@@ -239,6 +240,42 @@ private Q_SLOTS:
         QTRY_COMPARE(w2.gpuStatus()->text(), QStringLiteral("No GPU"));
         QCOMPARE(w2.gpuStatus()->toolTip(), QStringLiteral("no NVIDIA driver (test)"));
         QVERIFY(w2.modelsPage()->detail()->memoryPlan()->gpuChoice()->currentText().startsWith("16 GB"));
+    }
+
+    // User trial: "Battery done. Saved: /tmp/.../runs/2026...json" was cut mid-word and ran into
+    // the library label. A long message is elided in the middle (both ends of the path stay),
+    // whole in the tooltip, with a gap before the permanent widgets; re-elided on resize.
+    void longStatusMessagesAreElidedInTheMiddle() {
+        MainWindow w(options(demoLibrary()));
+        w.resize(1152, 720);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* bar = qobject_cast<StatusBar*>(w.statusBar());
+        QVERIFY(bar);
+        auto* library = bar->findChild<QLabel*>(QStringLiteral("libraryStatus"));
+        QVERIFY(library && library->isVisible());
+        const QString full = QStringLiteral("Battery done. Saved: %1/runs/2026-12-05T07-30-12Z-tinystories-qwen3-7m-vs-tinystories-qwen3-7m-awq-battery.json")
+                                 .arg(QString(QLatin1Char('x')).repeated(400));
+        Q_EMIT w.modelsPage()->statusMessage(full);
+        for (const QSize size : {QSize(1152, 720), QSize(1280, 800), QSize(1920, 1080)}) {
+            w.resize(size);
+            QCoreApplication::processEvents();
+            const QString shown = bar->currentMessage();
+            const QString where = QStringLiteral("%1x%2: %3").arg(size.width()).arg(size.height()).arg(shown);
+            QVERIFY2(shown != full && shown.contains(QChar(0x2026)), qPrintable(where));
+            QVERIFY2(shown.startsWith(QLatin1String("Battery done. Saved: ")) && shown.endsWith(QLatin1String("-battery.json")), qPrintable(where));
+            // It ends at least StatusBar::kGap before the library label (painted from x = 6).
+            QVERIFY2(6 + bar->fontMetrics().horizontalAdvance(shown) + StatusBar::kGap <= library->x(), qPrintable(where));
+            QCOMPARE(bar->toolTip(), full);
+        }
+        // A short message is shown whole, without a tooltip; a cleared one leaves none behind.
+        Q_EMIT w.modelsPage()->statusMessage(QStringLiteral("Rescanned"));
+        QCOMPARE(bar->currentMessage(), QStringLiteral("Rescanned"));
+        QVERIFY(bar->toolTip().isEmpty());
+        Q_EMIT w.modelsPage()->statusMessage(full);
+        QVERIFY(!bar->toolTip().isEmpty());
+        bar->clearMessage();
+        QVERIFY(bar->toolTip().isEmpty());
     }
 
     void dropAddsAFolderAsLibraryRoot() {

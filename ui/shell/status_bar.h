@@ -1,0 +1,36 @@
+#pragma once
+// The window's status bar. A temporary message wider than the room left of the permanent widgets
+// (the library label, the GPU status) is elided in the middle, so a path keeps its start and its
+// file name, and the whole text goes in the tooltip; the message keeps a gap from those widgets.
+// QStatusBar clipped such a message mid-word, 2 px from the library label ("Battery done. Saved:
+// /tmp/.../runs/2026" ran into "1 library folder").
+#include <QElapsedTimer>
+#include <QStatusBar>
+
+namespace awq::ui {
+
+class StatusBar : public QStatusBar {
+    Q_OBJECT
+public:
+    static constexpr int kGap = 16;   // px between the message and the first permanent widget
+
+    explicit StatusBar(QWidget* parent = nullptr);
+
+    // As showMessage, with the text elided to the room it has (again on each resize while shown).
+    void showFullMessage(const QString& text, int timeoutMs = 0);
+    QString fullMessage() const { return full_; }   // the message as given, while it is shown
+    int messageRoom() const;                         // px the message's text may take
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    void showElided(int timeoutMs);
+
+    QString full_;
+    int timeoutMs_ = 0;
+    QElapsedTimer shown_;
+    bool eliding_ = false;   // our own showMessage, not a caller's
+};
+
+}  // namespace awq::ui
