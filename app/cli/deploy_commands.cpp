@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -77,7 +78,7 @@ void addDeployCommands(CLI::App& app) {
         std::vector<std::string> containerPaths;
         int gpus = 1, tp = 0, maxModelLen = 0;
         double util = 0;  // not set: a vLLM config keeps its own
-        bool replace = false;
+        bool replace = false, force = false;
     };
     auto add = std::make_shared<TargetOptions>();
     auto* addCmd = target->add_subcommand("add", "add a target (--replace: replace one of the same name)");
@@ -103,6 +104,7 @@ void addDeployCommands(CLI::App& app) {
         ->check(positiveCount());
     addCmd->add_option("--paired", add->paired, "FP16 model the AWQ models must be quantized from (adapters / probes)")->check(nonEmptyText());
     addCmd->add_flag("--replace", add->replace, "replace the target of this name (its settings not given again are not kept)");
+    addCmd->add_flag("--force", add->force, "save a compose target that no promotion could change yet (e.g. its compose file is edited next)");
     addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)")->check(nonEmptyText());
     addCmd->callback([add] {
         runOrExit([&] {
@@ -141,13 +143,24 @@ void addDeployCommands(CLI::App& app) {
                 std::cerr << "replacing target " << old->name << " (" << deploy::targetKindName(old->kind) << ": " << targetFiles(*old)
                           << "); settings not given again are not kept\n";
             }
+            // A target whose files no promotion could change (the compose file never uses the path
+            // variable) was saved with exit 0 and failed at every promote: refused here (exit 2)
+            // unless --force says the compose file is edited next. Warnings never refuse it.
+            const auto issues = deploy::checkTargetFiles(t);
+            const bool blocking = std::any_of(issues.begin(), issues.end(), [](const deploy::Issue& i) { return i.severity == deploy::Issue::Severity::Error; });
+            if (blocking && !add->force) {
+                for (const auto& i : issues) printIssue(i);
+                throw Error("target " + t.name + " not saved: no promotion to it could change the model it serves", t.composeFile,
+                            "edit the compose file as said above and add the target again, or pass --force to save it as it is");
+            }
             deploy::upsertTarget(s, t);
             deploy::saveSettings(file, s);
             std::cout << "target " << t.name << " (" << deploy::targetKindName(t.kind) << "): " << targetFiles(t) << "\nsaved in " << file.string()
                       << "\n";
-            // Saved as given (the compose file may be edited next), but told now rather than at the first promote.
-            if (const auto issues = deploy::checkTargetFiles(t); !issues.empty()) {
-                std::cerr << "saved as given; a promotion to it would report:\n";
+            // Saved, but told now rather than at the first promote.
+            if (!issues.empty()) {
+                std::cerr << (blocking ? "saved as given (--force); until the compose file changes, a promotion to it reports:\n"
+                                       : "saved; a promotion to it would report:\n");
                 for (const auto& i : issues) printIssue(i);
             }
             return 0;
@@ -243,7 +256,7 @@ void addDeployCommands(CLI::App& app) {
     };
     auto promote = std::make_shared<PromoteOptions>();
     auto* promoteCmd = app.add_subcommand("promote", "point a deployment target at a warm-pool model (diff, backup, atomic write)");
-    promoteCmd->add_option("--model", promote->model, "the model folder in the warm pool (or its name there)")->required();
+    promoteCmd->add_option("--model", promote->model, "the model's name in the warm pool (as `pool list` prints it), or a path to its folder there (one with a /)")->required();
     promoteCmd->add_option("--target", promote->target, "the target's name (see `target list`)")->required();
     promoteCmd->add_flag("--dry-run", promote->dryRun, "validate and print the diff; write nothing");
     promoteCmd->add_option("--pool", promote->pool, "the warm pool (default: the saved one)")->check(nonEmptyText());
@@ -259,8 +272,8 @@ void addDeployCommands(CLI::App& app) {
             options.pool = promote->pool.empty() ? s.pool : fs::path(promote->pool);
             options.detectedGpuMemoryBytes = t->gpuMemoryBytes ? 0 : detectedGpuMemory();
             options.stateDir = deploy::stateDirFor(file);
-            fs::path model = promote->model;
-            if (!fs::exists(model) && !options.pool.empty() && fs::exists(options.pool / model)) model = options.pool / model;
+            // A bare name is the pool's model of that name, never a folder of the current directory.
+            const fs::path model = pool::poolModelArgument(options.pool, promote->model);
             const auto plan = deploy::planPromotion(*t, model, options);
 
             std::optional<deploy::HistoryEntry> applied;

@@ -124,6 +124,18 @@ std::string quantText(const QuantizationConfig& q) {
     return "quantization " + (q.method == QuantMethod::Other ? q.rawMethod : std::string(quantMethodName(q.method)));
 }
 
+// What forcing vLLM's `awq` kernel costs and where it is right, for the forced_awq_kernel warning.
+// Which kernel vLLM picks by itself: vLLM's AWQMarlinConfig.override_quantization_method and its
+// supported-hardware table (marlin from compute capability 8.0; AWQ from 7.5: no Volta).
+constexpr const char* kAwqKernelChoice =
+    "awq_marlin on GPUs of compute capability 8.0 or newer (Ampere, Ada, Hopper: A100, A10, L4, H100), where it is faster, and `awq` on "
+    "a Turing GPU (T4, compute capability 7.5), where awq_marlin cannot run (older GPUs, Volta: V100, have no AWQ kernel in vLLM)";
+// The only figure measured (a field report among the project's seed reports); it compares the `awq`
+// kernel with unquantized FP16, not with awq_marlin, and says so.
+constexpr const char* kAwqKernelMeasured =
+    " (a field report, vLLM 0.10.2 serving Qwen2.5-14B-Instruct-AWQ on an H100 80GB with the `awq` kernel forced, measured 11.5 tokens/s "
+    "against 71.5 for the unquantized FP16 model, 84% slower; awq_marlin was not measured there)";
+
 void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
     const auto lines = forcedAwqKernelLines(text);
     if (lines.empty()) return;
@@ -145,14 +157,23 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
     }
     const bool marlin = q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint;
     if (!marlin) return;  // marlin cannot run it anyway: reported as marlin_unsupported
+    // A warning, never a refusal: the `awq` kernel is what vLLM runs AWQ with on a GPU older than
+    // Ampere (marlin needs compute capability 8.0; a T4 is 7.5), so a target for one must be able to
+    // keep the flag. A vLLM config's key is still commented out: without it vLLM detects AWQ from the
+    // model and picks awq_marlin where the GPU has it and `awq` where it does not (vLLM's
+    // AWQMarlinConfig.override_quantization_method), so dropping it is right on every GPU. Compose
+    // files and command scripts are the user's own commands: told, not edited.
     if (autoRemoved)
         addIssue(p, Issue::Severity::Warning, "forced_awq_kernel",
-                 where + " forced the slow `awq` kernel; the promotion comments it out so vLLM picks awq_marlin", "");
+                 where + " forced vLLM's `awq` kernel; the promotion comments it out, so that vLLM picks " + kAwqKernelChoice +
+                     " (right on every GPU)" + kAwqKernelMeasured,
+                 "");
     else
-        addIssue(p, Issue::Severity::Error, "forced_awq_kernel",
-                 where + " forces vLLM's slow `awq` kernel although awq_marlin can run " + m.name +
-                     " (the seeds measured 84% less speed)",
-                 "delete the quantization flag there: vLLM detects AWQ from the model and picks awq_marlin");
+        addIssue(p, Issue::Severity::Warning, "forced_awq_kernel",
+                 where + " forces vLLM's `awq` kernel for " + m.name + ", which awq_marlin can also run: without the flag vLLM picks " +
+                     kAwqKernelChoice + "; on a T4 keeping `--quantization awq` is right" + kAwqKernelMeasured,
+                 "on a GPU of compute capability 8.0 or newer, delete the quantization flag from " + where +
+                     "; on a T4 keep it (or delete it: vLLM picks `awq` there by itself)");
 }
 
 // A token count as vLLM's argument parser reads it (vllm/engine/arg_utils.py, human_readable_int):
@@ -689,6 +710,13 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         checkCommandFlags(p, m, t.envFile, env, variables, shown);  // after the compose file's
         p.command = vllmCommandLine(shown);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
+        // The .env value reaches a string-form command through ${VAR}: Compose splits it there.
+        try {
+            addChange(p, t.composeFile, true, compose,
+                      quoteWhereComposeSplits(quoteWhereComposeSplits(compose, t.pathVariable, modelPath), t.nameVariable, name));
+        } catch (const Error& e) {
+            addIssue(p, Issue::Severity::Error, "value_not_writable", e);
+        }
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
@@ -840,8 +868,8 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
                  "add it to the pool first (`awqbench-cli pool add`), then promote the pool copy");
 
     // The copy vLLM will load must still be what was added (a file edited or truncated in the pool
-    // went unnoticed: `pool verify` said FAILED, promotion went ahead). Sizes and times, and the hash
-    // of files written since: not the whole model's bytes.
+    // went unnoticed: `pool verify` said FAILED, promotion went ahead). Sizes and times, the last
+    // verify's recorded result, and the hash of files written since: not the whole model's bytes.
     if (!p.blocked()) {
         try {
             if (!pool::checkPoolCopyBeforeServing(p.model).hasManifest)
@@ -921,6 +949,19 @@ PromotionPlan planPromotion(const DeployTarget& target, const fs::path& model, c
 
 namespace {
 
+// A compose file that never uses the path variable still serves a model: the `--model X` its
+// command gives (interpolated), so that `target list` shows it (it showed "-" beside a literal
+// `--model /models/qwen-old`) and the pool protects it. nullopt when the command has none.
+std::optional<std::string> literalComposeModel(const std::string& compose, const ComposeLookup& variables) {
+    for (const auto& flag : commandFlagValues(compose, {"--model"})) {
+        try {
+            return interpolateCompose(flag.value, variables);
+        } catch (const Error&) {
+        }
+    }
+    return std::nullopt;
+}
+
 // A path read from a target's files, as the host sees it (the pool marks deployed models by host path).
 fs::path hostPathOf(const DeployTarget& t, const fs::path& written) { return hostPathFor(pathMappingsOf(t), written).value_or(written); }
 
@@ -935,7 +976,9 @@ std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
                 // What Compose resolves: the .env value when one is set, else the compose file's default.
                 const ComposeLookup variables = composeVariables(t);
                 path = variables(t.pathVariable);
-                if (!path || path->empty()) path = composeDefault(readSmallFile(t.composeFile), t.pathVariable, variables);
+                const std::string compose = readSmallFile(t.composeFile);
+                if (!path || path->empty()) path = composeDefault(compose, t.pathVariable, variables);
+                if (!path || path->empty()) path = literalComposeModel(compose, variables);
             } else {
                 path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
             }

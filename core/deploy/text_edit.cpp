@@ -278,6 +278,138 @@ std::optional<std::string> composeDefault(std::string_view text, std::string_vie
     return interpolateCompose(text.substr(d.argBegin, d.argEnd - d.argBegin), lookup);
 }
 
+namespace {
+
+// ---- where Compose splits a value into words ----
+// A service's `command:` / `entrypoint:` given as one string is split into arguments after
+// interpolation, shell style, by go-shellwords (compose-go's ShellCommand): blanks split words,
+// '...' keeps everything literal, "..." and \ escape, ; & | < > end the command and ( ) are errors.
+// A ${VAR:-/models/my model} there reached vLLM as three arguments. List forms and every other key
+// (environment values, volumes) are taken as they are.
+
+// When `line` is a `command:` / `entrypoint:` key line: the offset where its value begins.
+std::optional<std::size_t> commandKeyValue(std::string_view line) {
+    std::size_t i = skipBlanks(line, 0);
+    for (const std::string_view key : {std::string_view("command"), std::string_view("entrypoint")}) {
+        if (line.substr(i, key.size()) != key) continue;
+        const std::size_t colon = skipBlanks(line, i + key.size());
+        if (colon < line.size() && line[colon] == ':' && (colon + 1 == line.size() || isSpace(line[colon + 1])))
+            return skipBlanks(line, colon + 1);
+    }
+    return std::nullopt;
+}
+
+// A string-form command holding a position: where its text begins and its YAML quoting.
+struct StringCommand {
+    std::size_t contentBegin = 0;  // the first character of the string (after a YAML quote)
+    char yamlQuote = 0;            // '"', '\'' or 0 (plain or block scalar)
+    bool plain = false;            // a plain scalar (one that may not start with a quote)
+};
+
+// The string form of a command whose value starts at `valueBegin` (on its key's line); nullopt for
+// a list (flow `[...]` or block `- ...` lines) or no value.
+std::optional<StringCommand> stringCommandFrom(std::string_view text, std::size_t valueBegin) {
+    const std::size_t lineEnd = std::min(text.find('\n', valueBegin), text.size());
+    const std::string_view value = text.substr(valueBegin, lineEnd - valueBegin);
+    if (value.empty() || value[0] == '#' || value[0] == '[' || value[0] == '\r') return std::nullopt;
+    if (opensBlockScalar(text.substr(lineStartOf(text, valueBegin), lineEnd - lineStartOf(text, valueBegin))))
+        return StringCommand{std::min(lineEnd + 1, text.size()), 0, false};
+    if (value[0] == '"' || value[0] == '\'') return StringCommand{valueBegin + 1, value[0], false};
+    return StringCommand{valueBegin, 0, true};
+}
+
+// Whether a line is YAML structure rather than a line of a scalar's text: a list item (`- x`) or a
+// mapping key (`key:` followed by a blank or the end).
+bool isYamlStructureLine(std::string_view line) {
+    const std::size_t first = skipBlanks(line, 0);
+    if (line.substr(first, 2) == "- " || line.substr(first) == "-" || line.substr(first) == "-\r") return true;
+    // A key as compose files write them (`command`, "8000/tcp", x-vllm): no `$`, so a line of
+    // command text holding `${VAR:-a: b}` is not taken for one.
+    std::size_t i = first;
+    while (i < line.size() && (isWordChar(line[i]) || std::string_view("-./\"'").find(line[i]) != std::string_view::npos)) ++i;
+    return i > first && i < line.size() && line[i] == ':' && (i + 1 == line.size() || isSpace(line[i + 1]));
+}
+
+// The string-form command or entrypoint that offset `pos` lies in, if any: on its key's line, or on
+// a line of its block or multi-line scalar. Walks up through less indented lines (a block scalar's
+// lines may be indented more than its first) to the first that is YAML structure: the command key
+// decides; any other key or list item means `pos` is not in a string command.
+std::optional<StringCommand> stringCommandAt(std::string_view text, std::size_t pos) {
+    const auto lineAt = [&](std::size_t start) { return text.substr(start, std::min(text.find('\n', start), text.size()) - start); };
+    const std::size_t lineStart = lineStartOf(text, pos);
+    if (const auto v = commandKeyValue(lineAt(lineStart)); v && lineStart + *v <= pos) return stringCommandFrom(text, lineStart + *v);
+    if (isYamlStructureLine(lineAt(lineStart))) return std::nullopt;  // a list item or another key's value
+    std::size_t indent = indentOf(lineAt(lineStart));
+    for (std::size_t at = lineStart; at > 0;) {
+        const std::size_t prev = lineStartOf(text, at - 1);
+        const std::string_view line = lineAt(prev);
+        at = prev;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos || indentOf(line) >= indent) continue;
+        if (const auto v = commandKeyValue(line)) return stringCommandFrom(text, prev + *v);
+        if (isYamlStructureLine(line)) return std::nullopt;
+        indent = indentOf(line);  // another line of the same scalar
+    }
+    return std::nullopt;
+}
+
+// The shell quote (go-shellwords) open at `pos` of a command string beginning at `c.contentBegin`:
+// '\'', '"' or 0. YAML's own escapes are read first (\" in a double-quoted scalar, '' in a single-
+// quoted one, each one quote character of the string).
+char shellQuoteAt(std::string_view text, const StringCommand& c, std::size_t pos) {
+    char quote = 0;
+    for (std::size_t i = c.contentBegin; i < pos; ++i) {
+        char ch = text[i];
+        if (c.yamlQuote == '"' && ch == '\\' && i + 1 < pos) {
+            ch = text[++i];
+            if (ch != '"' && ch != '\\') continue;
+        } else if (c.yamlQuote == '\'' && ch == '\'' && i + 1 < pos && text[i + 1] == '\'') {
+            ++i;
+        }
+        if (ch == '\\' && quote != '\'') ++i;  // escapes the next character
+        else if (quote == 0 && (ch == '\'' || ch == '"')) quote = ch;
+        else if (quote != 0 && ch == quote) quote = 0;
+    }
+    return quote;
+}
+
+// Whether go-shellwords would split or reject `value` written unquoted (blanks, quotes, escapes,
+// the characters that end a command or are errors).
+bool splitsAsShellWords(std::string_view value) { return value.find_first_of(" \t\r\n'\"\\;&|<>()`") != std::string_view::npos; }
+
+}  // namespace
+
+std::string quoteWhereComposeSplits(std::string_view text, std::string_view var, std::string_view value) {
+    if (!splitsAsShellWords(value)) return std::string(text);
+    std::string out;
+    std::size_t at = 0;
+    for (const auto& r : findComposeReferences(text, var)) {
+        const auto command = stringCommandAt(text, r.begin);
+        if (!command) continue;
+        const char quote = shellQuoteAt(text, *command, r.begin);
+        if (quote == '\'') continue;  // literal in single quotes (a value holding ' is refused before)
+        if (quote == '"') {
+            if (value.find_first_of("\\\"`") != std::string_view::npos)
+                throw Error("'" + std::string(value) + "' cannot be written into the \"...\" around ${" + std::string(var) +
+                                "} in a command given as one string (Compose reads \\ and \" there as escapes)",
+                            {}, "write that command as a list (command: [\"--model\", \"${" + std::string(var) + "}\"]), or rename the model folder");
+            continue;
+        }
+        if (command->plain && r.begin == command->contentBegin)
+            throw Error("'" + std::string(value) + "' would be split into several arguments: ${" + std::string(var) +
+                            "} starts a command given as one unquoted string, which cannot start with a quote",
+                        {}, "write that command as a list (command: [\"--model\", \"${" + std::string(var) + "}\"]), or as a block (command: >)");
+        // Single quotes: go-shellwords keeps everything in them literal (the value holds none).
+        const std::string mark = command->yamlQuote == '\'' ? "''" : "'";
+        out.append(text.substr(at, r.begin - at));
+        out += mark;
+        out.append(text.substr(r.begin, r.end - r.begin));
+        out += mark;
+        at = r.end;
+    }
+    out.append(text.substr(at));
+    return out;
+}
+
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value) {
     refuseNewline(value);
     if (value.find_first_of("}\"'") != std::string_view::npos)
@@ -302,7 +434,7 @@ std::optional<std::string> setComposeDefault(std::string_view text, std::string_
         at = d.argEnd;
     }
     out.append(text.substr(at));
-    return out;
+    return quoteWhereComposeSplits(out, var, value);
 }
 
 namespace {

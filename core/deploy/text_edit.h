@@ -27,7 +27,14 @@ std::optional<std::string> composeDefault(std::string_view text, std::string_vie
 // `${VAR-...}`, writing `$` as `$$`; returns nullopt when there is none. Throws awq::Error for a
 // value that cannot be written inside ${...} (contains } " ' or a line break), or not inside an
 // unquoted YAML value (" #" or ": " in it, where a default sits in one).
+// Where a reference lands in a command or entrypoint given as one string, Compose splits the
+// interpolated text into arguments shell style (go-shellwords): a default with a blank became
+// several vLLM arguments. So a reference there that is not inside quotes yet is wrapped in '...'
+// (by both functions) when `value` holds what splits. Throws awq::Error where that cannot be written:
+// the reference starts an unquoted YAML value, or sits in "..." and the value holds \ " or `.
 std::optional<std::string> setComposeDefault(std::string_view text, std::string_view var, std::string_view value);
+// Only the quoting (an .env target's compose file: the value comes from the .env file).
+std::string quoteWhereComposeSplits(std::string_view text, std::string_view var, std::string_view value);
 
 // ---- flat YAML (vllm serve --config) ----
 // Top-level `key: value` lines. `keys` lists accepted spellings (e.g. "max-model-len",

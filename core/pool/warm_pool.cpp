@@ -299,7 +299,23 @@ std::string defaultPoolName(const fs::path& model) {
         if (const auto slash = repo->find('/'); slash != std::string::npos) repo->replace(slash, 1, "--");
         return *repo;
     }
-    return resolved(model).filename().string();
+    // The name the user gave, a link's own name included (as `models list` shows it): following the
+    // link named the copy after a folder the user never typed (`pool add lib/linked` added
+    // "qwen2-random"). Absolute first, so that `.` and `..` name the folder they stand for.
+    const fs::path normal = fs::absolute(model).lexically_normal();
+    return normal.has_filename() ? normal.filename().string() : normal.parent_path().filename().string();
+}
+
+bool namesPoolModel(const std::string& arg) { return !arg.empty() && arg.find('/') == std::string::npos && arg != "." && arg != ".."; }
+
+fs::path poolModelArgument(const fs::path& pool, const std::string& arg) {
+    if (!namesPoolModel(arg) || pool.empty()) return arg;  // a path; or no pool, which the caller reports
+    const fs::path folder = poolModelFolder(pool, arg);
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec))
+        throw Error("no model named '" + arg + "' in the warm pool", pool,
+                    "`awqbench-cli pool list` shows its models; for a folder of that name outside the pool, give its path (./" + arg + ")");
+    return folder;
 }
 
 std::optional<std::string> recordedRepoId(const fs::path& poolModelFolder) {
@@ -690,6 +706,29 @@ CheapCheck checkPoolModelCheaply(const fs::path& folder) {
     return c;
 }
 
+namespace {
+
+// A byte flipped in place with its modification time put back passes the cheap check (same size,
+// same time): only the hashes of `pool verify` find it. So a copy whose last recorded verify failed
+// stays refused until a verify passes again (or the copy is added again): its failure is the only
+// record that the bytes differ.
+void refuseFailedVerify(const fs::path& folder, const std::string& readd) {
+    json manifest;
+    try {
+        manifest = readManifest(folder);
+    } catch (const Error&) {
+        return;  // the cheap check already reported an unreadable manifest
+    }
+    const auto last = lastVerifyOf(manifest);
+    if (!last || last->ok) return;
+    const std::string found = last->problems.empty() ? std::string("problems") : last->problems.front();
+    const std::size_t more = last->problemCount > 1 ? last->problemCount - 1 : 0;
+    throw Error("the last `pool verify` (" + shortUtc(last->time) + ") FAILED: " + found + (more ? " (and " + std::to_string(more) + " more)" : ""),
+                folder, "if the file was put back, run `awqbench-cli pool verify " + folder.filename().string() + "` again (a pass clears this); otherwise " + readd);
+}
+
+}  // namespace
+
 CheapCheck checkPoolCopyBeforeServing(const fs::path& folder, std::stop_token stop) {
     CheapCheck c = checkPoolModelCheaply(folder);
     if (!c.hasManifest) return c;
@@ -701,13 +740,15 @@ CheapCheck checkPoolCopyBeforeServing(const fs::path& folder, std::stop_token st
     const std::string name = folder.filename().string();
     // Advice that works while a target serves the copy too (pool remove refuses a deployed copy):
     // a fresh copy under another name, promoted, then the old one removed.
-    const std::string fix = "`awqbench-cli pool verify " + name + "` lists every difference; there is no repair: add the model again under "
-                            "another name (`awqbench-cli pool add " + (source.empty() ? std::string("SOURCE") : source) + " --name " + name +
-                            "-2`), promote that copy, then remove this one (`awqbench-cli pool remove " + name + " --yes`)";
+    const std::string readd = "there is no repair: add the model again under another name (`awqbench-cli pool add " +
+                              (source.empty() ? std::string("SOURCE") : source) + " --name " + name +
+                              "-2`), promote that copy, then remove this one (`awqbench-cli pool remove " + name + " --yes`)";
+    const std::string fix = "`awqbench-cli pool verify " + name + "` lists every difference; " + readd;
     if (!c.problems.empty())
         throw Error("the pool copy is not what was added: " + c.problems.front() +
                         (c.problems.size() > 1 ? " (and " + std::to_string(c.problems.size() - 1) + " more)" : ""),
                     folder, fix);
+    refuseFailedVerify(folder, readd);
     // Written since the manifest, same size: the hash tells whether the bytes changed.
     const HashCheck hashed = hashManifestEntries(folder, readManifest(folder), [&](const std::string& rel) {
         return std::find(c.modified.begin(), c.modified.end(), rel) != c.modified.end();

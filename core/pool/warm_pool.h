@@ -160,8 +160,10 @@ struct CheapCheck {
 };
 CheapCheck checkPoolModelCheaply(const std::filesystem::path& modelFolder);
 
-// The check promotion makes before it serves a pool copy: the cheap check, and the SHA-256 of the
-// files written since the manifest (only those: re-hashing a whole model costs seconds per GB).
+// The check promotion makes before it serves a pool copy: the cheap check, the last `pool verify`
+// the manifest records (a failed one refuses the copy: a byte changed in place with its time put
+// back passes the cheap check, and only that failure tells), and the SHA-256 of the files written
+// since the manifest (only those: re-hashing a whole model costs seconds per GB).
 // Throws awq::Error naming the first changed file and the fix (remove the copy and add the model
 // again: there is no repair); a folder without a manifest passes (hasManifest tells the caller).
 CheapCheck checkPoolCopyBeforeServing(const std::filesystem::path& modelFolder, std::stop_token stop = {});
@@ -172,10 +174,19 @@ std::filesystem::path poolModelFolder(const std::filesystem::path& pool, const s
 // Whether `path` (resolved, links followed) lies inside `pool` (resolved).
 bool isInsidePool(const std::filesystem::path& pool, const std::filesystem::path& path);
 
-// The pool folder name for `model` when none is given: the source folder's name, or for a Hugging
+// The pool folder name for `model` when none is given: the source folder's name as given (a link's
+// own name, not its target's: as `models list` names it), or for a Hugging
 // Face hub cache snapshot (models--ORG--NAME/snapshots/<rev>) "ORG--NAME" (a folder name holds no
 // "/"; the manifest keeps the repository id "ORG/NAME").
 std::string defaultPoolName(const std::filesystem::path& model);
+
+// A command's model argument (`promote --model`): a bare name (no '/', not "." or "..") is the pool
+// model of that name, as `pool list` prints it, even where the current folder holds a folder of that
+// name; anything else is a folder path, returned as given. Throws awq::Error naming the pool and
+// `pool list` when the pool has no model of that name. With no pool configured the argument is
+// returned as given (the caller says a pool is needed).
+bool namesPoolModel(const std::string& arg);
+std::filesystem::path poolModelArgument(const std::filesystem::path& pool, const std::string& arg);
 
 // The hub repository id ("ORG/NAME") recorded in a pool model's manifest; nullopt when it has none.
 // Promotion serves the model under this name, as vLLM names a model it loads from the hub.

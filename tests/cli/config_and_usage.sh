@@ -200,11 +200,15 @@ expect 2 "is a folder, not a compose file" "$CLI" target add stack --compose "$D
 expect 0 "target stack \(compose\)" "$CLI" target add stack --compose "$D/stack/compose.yml" $S
 expect 0 "replacing target stack \(compose: .*settings not given again are not kept" "$CLI" target add stack --compose "$D/stack/compose.yml" --gpus 2 --replace $S
 "$CLI" target remove stack --yes $S > /dev/null
-# A compose file that never uses the path variable was taken without a word; the first promote refused it.
+# A compose file that never uses the path variable was taken without a word; the first promote
+# refused it. Then it was saved with exit 0 and an error printed; now it is refused (exit 2, nothing
+# saved) unless --force, which saves it and says what a promotion reports.
 printf 'services:\n  vllm:\n    image: vllm/vllm-openai\n    command: --model /models/fixed\n' > "$D/stack/fixed.yml"
-expect 0 "error \[variable_unused\]: $D/stack/fixed.yml never uses \\\$PRIME_MODEL_PATH and the target has no .env file" \
+expect 2 "error \[variable_unused\]: $D/stack/fixed.yml never uses \\\$PRIME_MODEL_PATH and the target has no .env file" \
     "$CLI" target add stack --compose "$D/stack/fixed.yml" $S
-grep -q "saved as given; a promotion to it would report:" "$D/err.txt" || fail "target add: issues not introduced: $(cat "$D/err.txt")"
+grep -q "target stack not saved: no promotion to it could change the model it serves" "$D/err.txt" || fail "target add: not refused: $(cat "$D/err.txt")"
+expect 0 "saved as given \(--force\); until the compose file changes, a promotion to it reports:" \
+    "$CLI" target add stack --compose "$D/stack/fixed.yml" --force $S
 "$CLI" target remove stack --yes $S > /dev/null 2>&1 || true
 # undo / history of a name that is no target and in no history: said "nothing to undo" / listed nothing, exit 0.
 expect 2 "no target named 'nosuch' \(and no promotion history for one\)" "$CLI" undo --target nosuch $S

@@ -381,6 +381,41 @@ private Q_SLOTS:
         QVERIFY(!pool::recordedRepoId(test::modelDir("tinystories-656k")));
     }
 
+    // A linked model folder is named after the link, as the user gave it and `models list` shows it
+    // (a trial's `pool add lib/linked` printed "added qwen2-random"); `.` names the folder it stands for.
+    void linkedFolderIsAddedUnderTheLinksName() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path pool = root / "pool", lib = root / "lib";
+        fs::create_directories(pool);
+        fs::create_directories(lib);
+        fs::create_directory_symlink(test::modelDir("qwen2-random"), lib / "linked");
+        QCOMPARE(pool::defaultPoolName(lib / "linked"), std::string("linked"));
+        QCOMPARE(pool::defaultPoolName(lib / "linked" / ""), std::string("linked"));
+        QCOMPARE(pool::defaultPoolName(lib / "linked" / "."), std::string("linked"));
+        const auto r = pool::addToPool(pool, lib / "linked");
+        QCOMPARE(r.entry.name, std::string("linked"));
+        QVERIFY(fs::is_directory(fs::symlink_status(pool / "linked")));  // a copy, not the link
+    }
+
+    // `promote --model NAME`: a bare name is the pool's model, never a folder of the current
+    // directory (a trial's `--model ts-awq` beside a folder ts-awq was refused as outside the pool;
+    // `--model nosuch` said "not a folder"); anything with a / is a path.
+    void modelArgumentNamesThePoolModelFirst() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const fs::path pool = root / "pool";
+        fs::create_directories(pool / "ts-awq");
+        QVERIFY(pool::namesPoolModel("ts-awq") && !pool::namesPoolModel("./ts-awq") && !pool::namesPoolModel(".") &&
+                !pool::namesPoolModel("..") && !pool::namesPoolModel("/p/ts-awq"));
+        QCOMPARE(pool::poolModelArgument(pool, "ts-awq"), pool / "ts-awq");
+        QCOMPARE(pool::poolModelArgument(pool, "./ts-awq"), fs::path("./ts-awq"));
+        QCOMPARE(pool::poolModelArgument({}, "ts-awq"), fs::path("ts-awq"));  // no pool: the caller says one is needed
+        const QString missing = test::errorMessageOf([&] { pool::poolModelArgument(pool, "nosuch"); });
+        QVERIFY2(missing.contains("no model named 'nosuch' in the warm pool") && missing.contains("pool list") && missing.contains("./nosuch"),
+                 qPrintable(missing));
+    }
+
     void checksSpaceBudgetAndNames() {
         QTemporaryDir tmp;
         const fs::path pool = tmp.path().toStdString();

@@ -36,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)d::composeBindMounts(text, "/srv/compose", var, lookup);  // the volumes: bind mounts of the service
         } catch (const awq::Error&) {
         }
+        try {  // a value Compose would split in a string command: the quoting walk (text_edit.cpp)
+            (void)d::setComposeDefault(text, var, "/models/my model (1)");
+            (void)d::quoteWhereComposeSplits(text, var, "/models/my model (1)");
+        } catch (const awq::Error&) {
+        }
         if (const auto compose = d::setComposeDefault(text, var, value)) {
             (void)d::composeDefault(*compose, var);
             (void)d::unifiedDiff(text, *compose, "compose.yml", "compose.yml");

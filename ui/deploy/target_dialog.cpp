@@ -5,6 +5,7 @@
 #include "ui/util/path_text.h"
 
 #include "core/deploy/container_paths.h"
+#include "core/deploy/promotion.h"
 #include "core/util/error.h"
 
 #include <QComboBox>
@@ -15,6 +16,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QToolButton>
@@ -132,6 +134,7 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     layout->addWidget(error_);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    ok_ = buttons->button(QDialogButtonBox::Ok);
     connect(buttons, &QDialogButtonBox::accepted, this, &TargetDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
@@ -200,14 +203,40 @@ void TargetDialog::accept() {
         name_->selectAll();
         return;
     }
+    deploy::DeployTarget t;
     try {
-        deploy::checkTarget(target());
+        t = target();
+        deploy::checkTarget(t);
     } catch (const Error& e) {
         showError(QString::fromStdString(e.what()));
         return;
     }
+    if (!confirmUnpromotable(t)) return;
     error_->hide();
     QDialog::accept();
+}
+
+// As `target add` refuses (exit 2 unless --force) a compose target no promotion could change (its
+// file never uses the path variable): the first OK shows why and turns into "Save anyway"; OK again
+// on the same settings saves it (the compose file may be edited next). Any edit asks again.
+bool TargetDialog::confirmUnpromotable(const deploy::DeployTarget& t) {
+    std::vector<deploy::Issue> issues;
+    try {
+        issues = deploy::checkTargetFiles(t);
+    } catch (const Error&) {
+        return true;  // an unreadable compose file: the page says so after saving, as before
+    }
+    QStringList errors;
+    for (const auto& i : issues)
+        if (i.severity == deploy::Issue::Severity::Error) errors << QString::fromStdString(i.message + (i.fix.empty() ? "" : ": " + i.fix));
+    const QString settings = QString::fromStdString(deploy::targetJsonText(t));
+    if (errors.isEmpty() || settings == confirmedUnpromotable_) return true;
+    confirmedUnpromotable_ = settings;
+    ok_->setText(tr("Save anyway"));
+    showError(tr("No promotion to this target could change the model it serves: %1. Fix the compose file, or press Save anyway to keep "
+                 "the target as it is.")
+                  .arg(errors.join(QStringLiteral("; "))));
+    return false;
 }
 
 void TargetDialog::showError(const QString& text) {

@@ -11,6 +11,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 class QStackedWidget;
 
@@ -34,14 +35,19 @@ public:
     // Edit… is the way to change one.
     void setTakenNames(const QStringList& names) { taken_ = names; }
 
-    void accept() override;  // validates (name free, deploy::checkTarget) before closing
+    // Validates (name free, deploy::checkTarget) before closing; a compose target no promotion could
+    // change (deploy::checkTargetFiles errors) needs a second OK ("Save anyway"), as `target add` --force.
+    void accept() override;
     // Why the last OK was refused (shown in the dialog), empty when none.
     QString errorText() const;
 
 private:
     void showError(const QString& text);
+    bool confirmUnpromotable(const deploy::DeployTarget& t);  // false: refused once, OK reads "Save anyway"
 
     QStringList taken_;
+    QString confirmedUnpromotable_;   // the settings (deploy::targetJsonText) "Save anyway" was offered for
+    QPushButton* ok_ = nullptr;
     QLabel* error_ = nullptr;
     QLineEdit* name_ = nullptr;
     QComboBox* kind_ = nullptr;

@@ -244,6 +244,40 @@ private Q_SLOTS:
         QCOMPARE(deploy::loadSettings(fx.settings).find("prime")->composeFile, fs::path("/elsewhere/docker-compose.yml"));
     }
 
+    // As `target add` refuses a compose file that never uses the path variable (exit 2 unless
+    // --force), the dialog's first OK shows why and offers "Save anyway"; OK again on the same
+    // settings saves, a changed setting asks again, a usable file is taken at once.
+    void targetDialogAsksBeforeSavingAnUnpromotableTarget() {
+        QTemporaryDir tmp;
+        const fs::path fixed = fs::path(tmp.path().toStdString()) / "fixed.yml", good = fs::path(tmp.path().toStdString()) / "good.yml";
+        writeText(fixed, "services:\n  vllm:\n    command: --model /models/qwen-old\n");
+        writeText(good, "services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/x}\n");
+        deploy::DeployTarget t;
+        t.name = "prime";
+        t.composeFile = fixed;
+        TargetDialog dialog;
+        dialog.setTarget(t);
+        auto* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QVERIFY2(dialog.errorText().startsWith(QStringLiteral("No promotion to this target could change the model it serves")) &&
+                     dialog.errorText().contains(QStringLiteral("never uses $PRIME_MODEL_PATH")),
+                 qPrintable(dialog.errorText()));
+        QCOMPARE(ok->text(), QStringLiteral("Save anyway"));
+        t.gpuCount = 2;   // another setting: asked again
+        dialog.setTarget(t);
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        dialog.accept();  // Save anyway
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+
+        TargetDialog usable;
+        t.composeFile = good;
+        usable.setTarget(t);
+        usable.accept();
+        QCOMPARE(usable.result(), int(QDialog::Accepted));
+    }
+
     // A compose file that never uses the path variable is saved but told at once (it was only
     // refused at the first promote); Edit… keeps the name (a new name added a second target and
     // left the old one, with its promotion history, behind).
