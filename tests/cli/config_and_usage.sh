@@ -174,6 +174,10 @@ fi
 # A GPU memory cap on a CPU job was dropped without a word.
 expect 1 "--max-gpu-memory: applies to --device cuda only, not cpu" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --max-gpu-memory 20GiB
 expect 1 "--max-gpu-memory: applies to --device cuda only, not cpu" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --max-gpu-memory 20GiB --check
+# An interrupted job in the way is refused before the plan and the estimate are printed (they came first).
+mkdir -p "$D/int.partial" && echo "{}" > "$D/int.partial/journal.json"
+expect 2 "int.partial: an interrupted job is in the way \(resume it with --resume" "$CLI" quantize --model "$M/qwen2-random" --out "$D/int"
+grep -q "estimated" "$D/all.txt" && fail "quantize printed its plan before refusing the interrupted job: $(head -c 600 "$D/all.txt")"
 # Only a --seqlen the user gives is held against the context (a default is fitted: test_quantizer).
 expect 2 "config.json: --seqlen 512 is longer than the model's context of 256 tokens" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --seqlen 512 --check
 # An --out inside the model read: --check said "ready to quantize" (the job would write into the model).
