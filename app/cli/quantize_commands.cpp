@@ -3,6 +3,7 @@
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
 #include "core/compare/device_label.h"
+#include "core/model/model_info.h"
 #include "core/quant/eta_countdown.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
@@ -61,12 +62,31 @@ std::string eventJson(const QuantizeEvent& e) {
     return j.dump();
 }
 
-// "about 52 s on cpu (measured 21.3 GFLOP/s)", or "-" without a measurement.
+// "about 18 s (an estimate from a layer of this job timed on CPU (Intel Xeon, 2 threads))", or "-"
+// without a measurement. It names what was measured and where: the matmul rate only where the
+// estimate is the FLOP count over it (it was printed beside a layer-timed estimate it had no part
+// in, and read as "higher throughput, longer estimate").
 std::string estimateText(const QuantizePreflight& p) {
     if (!p.estimatedSeconds) return "-";
     const double s = *p.estimatedSeconds;
-    return s < 120 ? fmt::format("about {:.0f} s on {} (measured {:.1f} GFLOP/s)", s, p.device, p.deviceFlopsPerSecond / 1e9)
-                   : fmt::format("about {:.0f} min on {} (measured {:.1f} GFLOP/s)", s / 60, p.device, p.deviceFlopsPerSecond / 1e9);
+    const std::string span = s < 120 ? fmt::format("about {:.0f} s", std::max(1.0, s)) : fmt::format("about {:.0f} min", s / 60);
+    const std::string device = deviceLabel(thisHost(p.device));
+    return p.layerTimed ? fmt::format("{} (an estimate from a layer of this job timed on {})", span, device)
+                        : fmt::format("{} (an estimate from the job's FLOPs at {:.1f} GFLOP/s, a matmul measured on {})", span,
+                                      p.deviceFlopsPerSecond / 1e9, device);
+}
+
+// The device's default --seqlen, cut to the model's context where that is shorter (with a note): a
+// default the user never chose is not an error (cuda's 512 refused a model of 256 positions). An
+// unreadable model keeps the device's default: the checks after this name what is wrong with it.
+int defaultSeqlen(const std::string& model, const std::string& device) {
+    try {
+        const auto fitted = defaultSeqlenFor(describeModel(model).config, device);
+        if (!fitted.note.empty()) std::cerr << "note: " << fitted.note << "\n";
+        return fitted.seqlen;
+    } catch (const Error&) {
+        return quantizeDefaults(device).seqlen;
+    }
 }
 
 // --check: the pre-flight verdict the Quantize page shows, and exit status 2 when the job cannot run.
@@ -125,7 +145,7 @@ int run(const Options& o) {
     for (const auto& c : o.calib) s.calibrationFiles.emplace_back(c);
     const QuantizeDefaults defaults = quantizeDefaults(o.device);
     s.samples = o.samples > 0 ? o.samples : defaults.samples;
-    s.seqlen = o.seqlen > 0 ? o.seqlen : defaults.seqlen;
+    s.seqlen = o.seqlen > 0 ? o.seqlen : defaultSeqlen(o.model, o.device);
     s.gridRatios = o.grid > 0 ? o.grid : defaults.gridRatios;
     s.device = o.device;
     s.resume = o.resume;
@@ -227,7 +247,7 @@ void addQuantizeCommands(CLI::App& app) {
     q->add_option("--group", o->group, "group size: 32, 64, 128, or -1 for per channel");
     q->add_option("--calib", o->calib, "calibration text (.txt, blank-line separated) or .jsonl with a \"text\" field; repeatable");
     q->add_option("--samples", o->samples, "calibration texts (default: cpu 32, cuda 128 as AutoAWQ)")->check(positiveCount());
-    q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ)")->check(positiveCount());
+    q->add_option("--seqlen", o->seqlen, "tokens per calibration block (default: cpu 256, cuda 512 as AutoAWQ, at most the model's context)")->check(positiveCount());
     q->add_option("--grid", o->grid, "AWQ scale-search ratios (default: cpu 10, cuda 20 as AutoAWQ)")->check(wholeNumberIn(1, 100));
     q->add_option("--device", o->device, "cpu or cuda")->transform(deviceName());
     q->add_flag("--resume", o->resume, "continue an interrupted job (<out>.partial)");
@@ -241,6 +261,9 @@ void addQuantizeCommands(CLI::App& app) {
         if (o->method != "gptq")
             for (const char* flag : {"--act-order", "--sym", "--damp"})
                 if (q->get_option(flag)->count() > 0) throw CLI::ValidationError(flag, "applies to --method gptq only, not " + o->method);
+        // A GPU memory cap on a CPU job was dropped without a word.
+        if (o->device != "cuda" && q->get_option("--max-gpu-memory")->count() > 0)
+            throw CLI::ValidationError("--max-gpu-memory", "applies to --device cuda only, not " + o->device + " (drop it, or use --device cuda)");
         runOrExit([&] { return run(*o); });
     });
 }

@@ -3,10 +3,12 @@
 #include "core/engine/detail/continuous_batch.h"
 #include "core/engine/detail/sequence.h"
 #include "core/engine/detail/transformer.h"
+#include "core/engine/device_check.h"
 #include "core/layers/awq_cuda_linear.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
 #include "core/system/blas_kernels.h"
+#include "core/system/gpu_probe.h"
 #include "core/system/host_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -15,6 +17,7 @@
 #include "core/util/log_line.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 #include <sys/resource.h>
 
@@ -48,6 +51,28 @@ DeviceKind parseDeviceKind(const std::string& name) {
 }
 
 bool cudaEngineAvailable() { return at::hasCUDA(); }
+
+namespace {
+// Whether this libtorch carries its CUDA library: the CPU-only build's hooks are stubs that say no
+// (at::hasCUDA() is false both for that and for a CUDA build on a machine without a GPU).
+bool torchBuiltWithCuda() { return at::detail::getCUDAHooks().hasCUDART(); }
+}  // namespace
+
+std::string deviceUnavailableReason(DeviceKind device) {
+    if (device == DeviceKind::Cpu || at::hasCUDA()) return {};
+    const auto probe = probeGpus();
+    const bool gpu = probe.available && !probe.gpus.empty();
+    const std::string gpus = gpu ? "a GPU is present (" + probe.gpus.front().name + ")"
+                                 : "no NVIDIA GPU was found" + (probe.reason.empty() ? std::string() : " (" + probe.reason + ")");
+    if (!torchBuiltWithCuda()) return "this build has no CUDA (its libtorch is CPU-only); " + gpus;
+    return gpu ? "CUDA sees no usable device, though " + gpus + " (driver or CUDA_VISIBLE_DEVICES?)" : "no CUDA device: " + gpus;
+}
+
+void requireDeviceAvailable(DeviceKind device) {
+    if (const auto why = deviceUnavailableReason(device); !why.empty())
+        throw Error("--device " + std::string(deviceKindName(device)) + " is not available: " + why, {},
+                    "use --device cpu (or run on a machine with an NVIDIA GPU and a CUDA build: README, GPU build)");
+}
 
 // torch's own count, left as it is: Debian's libtorch 1.13 starts with 1 intra-op thread on the
 // 2-core CI machine (OpenBLAS still uses both cores in matmuls). Raising it to the cores tried in
@@ -96,9 +121,7 @@ public:
 
         at::Device device(at::kCPU);
         if (options.device == DeviceKind::Cuda) {
-            if (!at::hasCUDA())
-                throw Error("CUDA is not available to this build (libtorch without CUDA, or no GPU)", {},
-                            "use --device cpu, or build against a CUDA PyTorch (README: GPU build)");
+            requireDeviceAvailable(options.device);
             device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.cudaDevice));
         }
         compute_ = at::kFloat;

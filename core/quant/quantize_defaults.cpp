@@ -11,6 +11,15 @@ QuantizeDefaults quantizeDefaults(const std::string& device) {
     return kAutoAwqDefaults;
 }
 
+FittedSeqlen defaultSeqlenFor(const ModelConfig& c, const std::string& device) {
+    const int byDevice = quantizeDefaults(device).seqlen;
+    int context = vllmDerivedMaxModelLen(c);
+    if (const auto limit = ropeSequenceLimit(c); limit && *limit > 0) context = context > 0 ? std::min(context, *limit) : *limit;
+    if (context <= 0 || byDevice <= context) return {byDevice, {}};
+    return {context, "--seqlen defaults to " + std::to_string(byDevice) + " tokens on " + device + "; the model's context is " +
+                         std::to_string(context) + " tokens, so the calibration blocks are " + std::to_string(context) + " tokens"};
+}
+
 std::string tradeAgainstAutoAwq(const QuantizeSettings& s, std::uint64_t calibrationTokens) {
     if (s.method != QuantMethodChoice::Awq) return {};
     const double full = double(kAutoAwqDefaults.samples) * kAutoAwqDefaults.seqlen;

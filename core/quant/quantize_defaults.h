@@ -3,6 +3,7 @@
 // tokens, a 20-ratio scale grid) take ~30 minutes for even the 7M demo model on a 2-core CPU, so
 // CPU jobs default to a quarter of the tokens and half the grid (~1 minute for the demo model);
 // GPU jobs keep AutoAWQ's. Every value stays overridable (--samples / --seqlen / --grid, the GUI).
+#include "core/model/hf_config.h"
 #include "core/quant/quantize_job.h"
 
 #include <cstdint>
@@ -21,6 +22,16 @@ inline constexpr QuantizeDefaults kAutoAwqDefaults{128, 512, 20};
 
 // "cpu": 32 x 256 tokens, 10 ratios; anything else (cuda): AutoAWQ's.
 QuantizeDefaults quantizeDefaults(const std::string& device);
+
+// A default --seqlen fitted to the model: the device's default (512 on cuda) unless the model's
+// context (vllmDerivedMaxModelLen, and a fixed rope table's limit) is shorter, then the context,
+// with a note saying so. Only a default is fitted: a --seqlen the user gave that is too long stays
+// the pre-flight's error (config.json named, with the longest that fits).
+struct FittedSeqlen {
+    int seqlen = 0;
+    std::string note;  // "" when the device's default fits
+};
+FittedSeqlen defaultSeqlenFor(const ModelConfig& config, const std::string& device);
 
 // What `s` gives up against AutoAWQ's defaults, in words ("8x fewer calibration tokens (8192 vs
 // up to 65536) and 10 scale ratios instead of 20"); empty when it matches or exceeds them. RTN and

@@ -1,5 +1,6 @@
 #include "core/quant/quantize_job.h"
 
+#include "core/engine/device_check.h"
 #include "core/layers/awq_cuda_linear.h"
 #include "core/layers/decoder_layer.h"
 #include "core/layers/rope.h"
@@ -186,6 +187,8 @@ void QuantizeJob::lockWorkFolder() {
 }
 
 std::optional<QuantizeSummary> QuantizeJob::prepare() {
+    // The device before anything else (the settings' defaults follow from it), and before <out>.partial exists.
+    requireDeviceAvailable(parseDeviceKind(s_.device));
     if (!inputs_) ownSource_ = describeModel(s_.model);
     const auto& config = this->config();
     checkQuantizable(source(), s_.groupSize);
@@ -205,7 +208,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
         }
     }
     if (writer_.hasWorkFolder()) {
-        if (!s_.resume) throw Error("an interrupted job is in the way", work, "resume it with --resume, or delete the folder to start over");
+        if (!s_.resume) throw Error("an interrupted job is in the way", work, kInterruptedJobFix);
         writer_.clearDeadWriterTemps();
         // The same check (and words) as the pre-flight's: other settings or changed calibration text refuse the resume.
         resumeWarnings_ = quant::checkResumeOfWorkFolder(writer_, jobSettings_);
@@ -228,12 +231,7 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     }
     resumeFrom_ = journal_.layersDone();
 
-    if (s_.device == "cuda") {
-        if (!at::hasCUDA()) throw Error("CUDA is not available to this build", {}, "use --device cpu, or a CUDA build (README: GPU build)");
-        device_ = at::Device(at::kCUDA, 0);
-    } else if (s_.device != "cpu") {
-        throw Error("unknown device '" + s_.device + "'", {}, "use cpu or cuda");
-    }
+    if (s_.device == "cuda") device_ = at::Device(at::kCUDA, 0);
     compute_ = device_.is_cuda() ? at::kHalf : at::kFloat;
 
     emit({.kind = QuantizeEvent::Kind::Started, .layers = config.numLayers, .stage = "calibration"});

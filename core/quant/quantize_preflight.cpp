@@ -1,5 +1,6 @@
 #include "core/quant/quantize_preflight.h"
 
+#include "core/engine/device_check.h"
 #include "core/model/model_info.h"
 #include "core/quant/calibration.h"
 #include "core/quant/detail/job_cost.h"
@@ -14,6 +15,7 @@
 #include "core/util/error.h"
 #include "core/util/folder_lock.h"
 #include "core/util/format.h"
+#include "core/util/heap_tuning.h"
 #include "core/util/fs_error.h"
 
 #include <algorithm>
@@ -55,6 +57,10 @@ void checkQuantizeSettings(const QuantizeSettings& s) {
         throw Error("the scale grid needs 1 to 100 ratios, not " + std::to_string(s.gridRatios), {}, "AutoAWQ uses 20 (--grid 20)");
     if (s.sym && s.method != QuantMethodChoice::Gptq)
         throw Error("a symmetric grid (sym) is a GPTQ setting; AWQ and RTN quantize with a zero point", {}, "drop --sym or use --method gptq");
+    // A GPU memory cap on a CPU job would be dropped without a word (the job caps only CUDA allocations).
+    if (s.maxDeviceMemoryBytes > 0 && s.device != "cuda")
+        throw Error("--max-gpu-memory caps a CUDA job's GPU memory; this job runs on " + s.device, {},
+                    "drop --max-gpu-memory, or use --device cuda");
     if (s.method == QuantMethodChoice::Gptq && !(s.dampPercent > 0 && s.dampPercent < 1))
         throw Error("the GPTQ damping must lie between 0 and 1, not " + std::to_string(s.dampPercent), {}, "GPTQ's default is 0.01 (--damp 0.01)");
 }
@@ -88,8 +94,20 @@ void requireQuantizeOutput(const fs::path& output, const fs::path& model) {
                                                                       : "choose another --out or delete it");
 }
 
+std::string interruptedJobProblem(const QuantizeSettings& s) {
+    if (s.resume) return {};
+    const QuantizedModelWriter writer(s.output);
+    std::error_code ec;
+    // A work folder with nothing written is discarded by the job (it died before its first file).
+    if (!fs::is_directory(writer.workFolder(), ec) || writer.workFolderHoldsNothing()) return {};
+    return "an interrupted job is in the way";
+}
+
 void checkQuantizeRequest(const QuantizeSettings& s) {
+    if (s.device == "cuda") requireDeviceAvailable(DeviceKind::Cuda);
     requireQuantizeOutput(s.output, s.model);
+    if (const auto problem = interruptedJobProblem(s); !problem.empty())
+        throw Error(problem, quantizeWorkFolderFor(s.output), kInterruptedJobFix);
     checkQuantizeSettings(s);
     checkQuantizable(describeModel(s.model), s.groupSize);
 }
@@ -171,9 +189,15 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
 }
 
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
-    selectBlasKernels();  // the job's matmul kernels (runQuantizeJob picks them too): the timed layer must use the same
+    // The job's matmul kernels and allocator (runQuantizeJob sets both): the timed layer must run as
+    // the job's do. Without the retained allocations the probe paid the page faults the job does not.
+    selectBlasKernels();
+    retainLargeAllocations();
     QuantizePreflight r;
     const bool cuda = s.device == "cuda";
+    // The device first: a missing GPU is the cause of everything cuda's defaults then get wrong.
+    const std::string deviceMissing = cuda ? deviceUnavailableReason(DeviceKind::Cuda) : std::string();
+    if (!deviceMissing.empty()) r.problems.push_back("--device cuda is not available: " + deviceMissing + ": use --device cpu");
     ModelInfo model;
     try {
         model = describeModel(s.model);
@@ -255,8 +279,13 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         }
         if (running)
             r.problems.push_back("another quantize job is writing " + partial.string() + " now: wait for it to finish, or stop it");
-        else if (!s.resume)
-            r.warnings.push_back("an interrupted job was found in " + partial.string() + ": resume it or delete it");
+        else if (!s.resume) {
+            // The job refuses what an interrupted job wrote, and starts over in a folder it left empty.
+            if (const auto problem = interruptedJobProblem(s); !problem.empty())
+                r.problems.push_back(partial.string() + ": " + problem + " (" + kInterruptedJobFix + ")");
+            else
+                r.warnings.push_back("an interrupted job that wrote nothing was found in " + partial.string() + ": the job starts over there");
+        }
         else if (!model.fingerprint.empty())
             checkResume(r, s, model, files);
     }
@@ -278,7 +307,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
                                  format::bytes(space.available) + " free");
     }
 
-    if (cuda) {
+    if (cuda && deviceMissing.empty()) {
         const auto probe = probeGpus();
         if (!probe.available || probe.gpus.empty()) {
             r.problems.push_back("no GPU: " + probe.reason);

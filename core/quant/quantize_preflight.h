@@ -53,7 +53,7 @@ struct QuantizePreflight {
 // Never throws for bad input: every finding becomes a problem or a warning naming the file. With
 // settings.resume and an interrupted job in <output>.partial, the job's resume check runs too: a
 // resume the job would refuse is a problem (resumeProblem), its warnings (a journal too old to vouch
-// for the calibration text) are warnings. Without resume, an interrupted job there is a warning.
+// for the calibration text) are warnings. Without resume, an interrupted job there is a problem (the job refuses it).
 QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
 
 // Throws awq::Error naming config.json when the model cannot be quantized with this group size
@@ -73,7 +73,14 @@ std::string quantizeOutputProblem(const std::filesystem::path& output, const std
 // Throws quantizeOutputProblem's answer as awq::Error naming `output` and the fix.
 void requireQuantizeOutput(const std::filesystem::path& output, const std::filesystem::path& model);
 
-// The checks that cost nothing, in the order a user fixes them: the output folder already exists,
+// Why the job would refuse to start over `settings.output`'s work folder: an interrupted job with
+// something written is there and settings.resume is not set ("an interrupted job is in the way",
+// fixed by kInterruptedJobFix); "" otherwise. The job's own check (QuantizeJob::prepare).
+std::string interruptedJobProblem(const QuantizeSettings& settings);
+inline constexpr const char* kInterruptedJobFix = "resume it with --resume, or delete the folder to start over";
+
+// The checks that cost nothing, in the order a user fixes them: the device (a missing GPU first),
+// the output folder already exists, an interrupted job in its work folder (without resume),
 // the group size / grid / damping / sym settings, then the model (config.json and the safetensors
 // headers only: checkQuantizable). Throws the first problem as awq::Error. The CLI runs it before
 // the pre-flight, which tokenizes the calibration text and times a matmul of the model's shapes.

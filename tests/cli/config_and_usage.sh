@@ -152,13 +152,39 @@ expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qw
 [ ! -e "$D/never.partial" ] || fail "quantize --device foo left $D/never.partial"
 expect 1 "--device: must be cpu or cuda, not foo" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device foo --check
 expect 1 "--device: must be cpu or cuda, not tpu" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --device tpu
-# The names are the engine's own (parseDeviceKind): its alias `gpu` passes the parse and means cuda
-# (it reached the quantizer as "gpu", which is not "cuda": the pre-flight planned a CPU run).
+# The names are the engine's own (parseDeviceKind): its alias `gpu` means cuda (it reached the
+# quantizer as "gpu", which is not "cuda": the pre-flight planned a CPU run). Without a GPU both are
+# refused at parse in the same words; with one, both are planned alike.
 rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device gpu --check > "$D/gpu.txt" 2>&1 || rc=$?
-[ "$rc" != 1 ] && ! grep -q -- "--device:" "$D/gpu.txt" || fail "--device gpu refused at parse (exit $rc): $(head -c 600 "$D/gpu.txt")"
+grep -q -- "must be cpu or cuda" "$D/gpu.txt" && fail "--device gpu is not a device name (exit $rc): $(head -c 600 "$D/gpu.txt")"
 "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --device cuda --check > "$D/cuda.txt" 2>&1 || true
 grep -v "free disk space" "$D/gpu.txt" > "$D/gpu.cmp"; grep -v "free disk space" "$D/cuda.txt" > "$D/cuda.cmp"
 cmp -s "$D/gpu.cmp" "$D/cuda.cmp" || fail "--device gpu is not planned as cuda: $(diff "$D/gpu.cmp" "$D/cuda.cmp" | head -c 600)"
+# A missing GPU is a usage error at parse, in one sentence for every command that takes --device:
+# quantize named a --seqlen of CUDA's default against config.json, serve said "listening on" and then
+# "load failed". Nothing starts: no job folder, no socket.
+if grep -q -- "--device: cuda is not available" "$D/cuda.txt"; then
+    NOGPU="--device: cuda is not available: .*; use --device cpu"
+    expect 1 "$NOGPU" "$CLI" quantize --model "$M/qwen2-random" --out "$D/qcu" --device cuda
+    [ ! -e "$D/qcu.partial" ] || fail "quantize --device cuda without a GPU left $D/qcu.partial"
+    grep -q "seqlen" "$D/all.txt" && fail "quantize --device cuda without a GPU spoke of --seqlen: $(head -c 600 "$D/all.txt")"
+    expect 1 "$NOGPU" "$CLI" serve --model "$M/tinystories-qwen3-7m" --device cuda --port 0
+    grep -q "listening" "$D/all.txt" && fail "serve --device cuda without a GPU listened: $(head -c 600 "$D/all.txt")"
+    expect 1 "$NOGPU" "$CLI" generate --model "$M/tinystories-qwen3-7m" --prompt Hi --device cuda
+    expect 1 "$NOGPU" "$CLI" eval ppl --model "$M/tinystories-qwen3-7m" --text "$SHARED/data/calib-stories.txt" --device cuda
+    expect 1 "$NOGPU" "$CLI" profile --model "$M/tinystories-qwen3-7m" --device gpu
+    expect 1 "$NOGPU" "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/tinystories-qwen3-7m-awq" --device cuda
+    expect 1 "$NOGPU" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --device cuda
+fi
+# A GPU memory cap on a CPU job was dropped without a word.
+expect 1 "--max-gpu-memory: applies to --device cuda only, not cpu" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --max-gpu-memory 20GiB
+expect 1 "--max-gpu-memory: applies to --device cuda only, not cpu" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --max-gpu-memory 20GiB --check
+# An interrupted job in the way is refused before the plan and the estimate are printed (they came first).
+mkdir -p "$D/int.partial" && echo "{}" > "$D/int.partial/journal.json"
+expect 2 "int.partial: an interrupted job is in the way \(resume it with --resume" "$CLI" quantize --model "$M/qwen2-random" --out "$D/int"
+grep -q "estimated" "$D/all.txt" && fail "quantize printed its plan before refusing the interrupted job: $(head -c 600 "$D/all.txt")"
+# Only a --seqlen the user gives is held against the context (a default is fitted: test_quantizer).
+expect 2 "config.json: --seqlen 512 is longer than the model's context of 256 tokens" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --seqlen 512 --check
 # An --out inside the model read: --check said "ready to quantize" (the job would write into the model).
 rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$M/qwen2-random/awq" --check > "$D/inside.txt" 2>&1 || rc=$?
 [ "$rc" != 0 ] && grep -q "the output folder is inside the source model folder" "$D/inside.txt" \

@@ -4,7 +4,7 @@
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
 #include "core/util/utc_time.h"
-#include "core/engine/engine.h"
+#include "core/engine/device_check.h"
 #include "ui/compare/battery_view.h"
 #include "ui/compare/chat_view.h"
 #include "ui/compare/compare_session.h"
@@ -551,8 +551,11 @@ QWidget* ComparePage::buildSettingsBar() {
     device_->addItem(tr("CUDA"), QStringLiteral("cuda"));
     if (cudaEngineAvailable())
         device_->setCurrentIndex(1);
-    else if (auto* items = qobject_cast<QStandardItemModel*>(device_->model()))
+    else if (auto* items = qobject_cast<QStandardItemModel*>(device_->model())) {
         items->item(1)->setEnabled(false);
+        // Why, in the CLI's words for the same refusal (awq::deviceUnavailableReason).
+        items->item(1)->setToolTip(tr("Not available: %1").arg(QString::fromStdString(deviceUnavailableReason(DeviceKind::Cuda))));
+    }
     maxNew_ = new QSpinBox;
     maxNew_->setObjectName(QStringLiteral("compareMaxNew"));
     maxNew_->setRange(1, 8192);

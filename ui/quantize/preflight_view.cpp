@@ -1,5 +1,6 @@
 #include "ui/quantize/preflight_view.h"
 
+#include "core/compare/device_label.h"
 #include "ui/util/catalog_text.h"
 
 #include <QFormLayout>
@@ -101,9 +102,14 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
     if (p.estimatedSeconds) {
         const double sec = *p.estimatedSeconds;
         const QString span = sec < 90 ? tr("about %1 s").arg(std::max(1, int(sec + 0.5))) : tr("about %1 min").arg(int(sec / 60 + 0.5));
-        time_->setText(tr("%1 on %2 (matmuls measured at %3 GFLOP/s)")
-                           .arg(span, cuda ? tr("the GPU") : tr("this CPU"))
-                           .arg(p.deviceFlopsPerSecond / 1e9, 0, 'f', 1));
+        // What was measured and where, as the CLI says it: the matmul rate only where the estimate is
+        // the FLOP count over it (beside a layer-timed estimate it read as the estimate's basis).
+        const QString device = QString::fromStdString(deviceLabel(thisHost(p.device)));
+        time_->setText(p.layerTimed ? tr("%1 (an estimate from a layer of this job timed on %2)").arg(span, device)
+                                    : tr("%1 (an estimate from the job's FLOPs at %2 GFLOP/s, a matmul measured on %3)")
+                                          .arg(span)
+                                          .arg(p.deviceFlopsPerSecond / 1e9, 0, 'f', 1)
+                                          .arg(device));
     } else {
         time_->setText(tr("unknown (the device could not be measured)"));
     }

@@ -2,7 +2,7 @@
 
 #include "core/model/model_files.h"
 
-#include "core/engine/engine.h"
+#include "core/engine/device_check.h"
 #include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_preflight.h"
@@ -192,7 +192,6 @@ void QuantizePage::buildForm(QWidget* left) {
     seqlen_->setObjectName(QStringLiteral("quantizeSeqlen"));
     seqlen_->setRange(8, 8192);
     seqlen_->setSuffix(tr(" tokens"));
-    seqlen_->setToolTip(tr("Tokens per calibration block (AutoAWQ: 512; CPU default: 256)"));
     grid_ = new QSpinBox;
     grid_->setObjectName(QStringLiteral("quantizeGrid"));
     grid_->setRange(1, 100);
@@ -226,7 +225,8 @@ void QuantizePage::buildForm(QWidget* left) {
         device_->setCurrentIndex(1);
     } else if (auto* items = qobject_cast<QStandardItemModel*>(device_->model())) {
         items->item(1)->setEnabled(false);
-        items->item(1)->setToolTip(tr("This build of the engine has no CUDA, or no GPU is present"));
+        // The CLI's words for the same refusal (awq::deviceUnavailableReason).
+        items->item(1)->setToolTip(tr("Not available: %1").arg(QString::fromStdString(deviceUnavailableReason(DeviceKind::Cuda))));
     }
     applyDeviceDefaults();
 
@@ -315,6 +315,7 @@ void QuantizePage::buildForm(QWidget* left) {
         connect(c, &QComboBox::currentIndexChanged, this, &QuantizePage::onSettingsChanged);
     connect(method_, &QComboBox::currentIndexChanged, this, &QuantizePage::updateDefaultOutput);
     for (QSpinBox* s : {samples_, seqlen_, grid_}) connect(s, &QSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
+    connect(seqlen_, &QSpinBox::valueChanged, this, [this] { seqlenChosen_ = seqlenChosen_ || !settingSeqlen_; });
     connect(device_, &QComboBox::currentIndexChanged, this, &QuantizePage::applyDeviceDefaults);
     for (QCheckBox* c : {actOrder_, symmetric_}) connect(c, &QCheckBox::toggled, this, &QuantizePage::onSettingsChanged);
     connect(damp_, &QDoubleSpinBox::valueChanged, this, &QuantizePage::onSettingsChanged);
@@ -476,8 +477,23 @@ void QuantizePage::applyDeviceDefaults() {
     // A CPU gets a quarter of AutoAWQ's tokens and half its grid (the pre-flight says what is traded).
     const QuantizeDefaults d = quantizeDefaults(device_->currentData().toString().toStdString());
     samples_->setValue(d.samples);
-    seqlen_->setValue(d.seqlen);
     grid_->setValue(d.gridRatios);
+    seqlenChosen_ = false;  // a device's defaults replace every value, as before
+    fitDefaultSeqlen();
+}
+
+void QuantizePage::fitDefaultSeqlen() {
+    if (seqlenChosen_) return;
+    // The core's rule, as the CLI applies it: CUDA's 512 is cut to a shorter model's context (the
+    // pre-flight refused the default with an error naming config.json); a value the user sets is checked, not cut.
+    const std::string device = device_->currentData().toString().toStdString();
+    const CatalogEntryPtr e = source_ ? source_->currentEntry() : nullptr;
+    const FittedSeqlen fitted = e && e->info ? defaultSeqlenFor(e->info->config, device) : FittedSeqlen{quantizeDefaults(device).seqlen, {}};
+    settingSeqlen_ = true;
+    seqlen_->setValue(fitted.seqlen);
+    settingSeqlen_ = false;
+    const QString tip = tr("Tokens per calibration block (AutoAWQ: 512; CPU default: 256; at most the model's context)");
+    seqlen_->setToolTip(fitted.note.empty() ? tip : tip + QStringLiteral("\n") + QString::fromStdString(fitted.note));
 }
 
 bool QuantizePage::isRunning() const { return runner_->isRunning(); }
@@ -489,6 +505,7 @@ bool QuantizePage::hasInterruptedJob() const {
 }
 
 void QuantizePage::onSourceChanged() {
+    fitDefaultSeqlen();
     updateDefaultOutput();
     onSettingsChanged();
 }

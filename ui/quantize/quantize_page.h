@@ -116,6 +116,7 @@ private:
     QuantizeSettings checkSettings() const;   // currentSettings(), resume set when an interrupted job is there
     bool resumeRefused() const;               // the current check says the interrupted job cannot be resumed
     void applyDeviceDefaults();        // samples, sequence length and grid that fit the chosen device
+    void fitDefaultSeqlen();           // the device's default sequence length, at most the source's context (until the user sets one)
     void updateDefaultOutput();
     void confirmDiscard();             // the Discard button: asks, then discards
     void rememberOutputFolder(const QString& folder);
@@ -143,6 +144,8 @@ private:
     bool startWhenChecked_ = false;          // Start was pressed while the check was stale
     QTimer* preflightTimer_ = nullptr;
     bool outputTouched_ = false;
+    bool seqlenChosen_ = false;      // the user set the sequence length: it is theirs, not a default to fit
+    bool settingSeqlen_ = false;     // fitDefaultSeqlen is writing the spin box
     bool statusOffersResume_ = false;   // the status line says the job can be resumed
     QString outputFolder_;
     int layersDone_ = 0;

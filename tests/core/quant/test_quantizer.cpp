@@ -2,6 +2,7 @@
 #include "core/engine/engine.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
+#include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
 #include "core/quant/quantize_preflight.h"
 #include "core/util/folder_lock.h"
@@ -364,14 +365,18 @@ private Q_SLOTS:
         const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherGrid); });
         QVERIFY2(differs.contains("(--grid 2, now 3)"), qPrintable(differs));
         QCOMPARE(QString::fromStdString(preflightQuantizeJob(otherGrid).resumeProblem), differs);
-        // Without --resume the pre-flight only warns that an interrupted job is there (the job then
-        // refuses to overwrite it); nothing of the resume check is a problem.
+        // Without --resume the job refuses to overwrite the interrupted job: the pre-flight says so as
+        // a problem in the job's words (it warned and said "ready", then the job refused after the
+        // plan was printed), and the cheap checks before it refuse too; the resume check is not run.
         auto fresh = otherGrid;
         fresh.resume = false;
         const auto freshCheck = preflightQuantizeJob(fresh);
         QVERIFY(freshCheck.resumeProblem.empty());
-        QVERIFY(std::any_of(freshCheck.warnings.begin(), freshCheck.warnings.end(),
-                            [](const std::string& w) { return w.find("an interrupted job was found") == 0; }));
+        QVERIFY(!freshCheck.ok());
+        QVERIFY(std::any_of(freshCheck.problems.begin(), freshCheck.problems.end(),
+                            [](const std::string& p) { return p.find("an interrupted job is in the way (resume it with --resume") != std::string::npos; }));
+        const QString early = test::errorMessageOf([&] { checkQuantizeRequest(fresh); });
+        QVERIFY2(early.contains(".partial: an interrupted job is in the way"), qPrintable(early));
 
         std::ofstream(calib, std::ios::binary | std::ios::trunc) << original;
         const auto restoredCheck = preflightQuantizeJob(job);
@@ -575,8 +580,54 @@ private Q_SLOTS:
         bad.output = tmp("pre-3");
         fs::create_directories(quantizeWorkFolderFor(bad.output));
         const auto withPartial = preflightQuantizeJob(bad);
-        QVERIFY(withPartial.ok());
+        QVERIFY(withPartial.ok());  // nothing written there: the job starts over in it
         QVERIFY(!withPartial.warnings.empty() && withPartial.warnings.front().find("interrupted job") != std::string::npos);
+        checkQuantizeRequest(bad);
+    }
+
+    // A default sequence length is fitted to the model's context; only a --seqlen the user chose is
+    // checked against it. qwen2-random has 256 positions: CUDA's default of 512 refused it, naming
+    // config.json, for a value the user never gave.
+    void defaultSeqlenIsFittedToTheContext() {
+        const auto config = describeModel(test::modelDir("qwen2-random")).config;
+        const auto cuda = defaultSeqlenFor(config, "cuda");
+        QCOMPARE(cuda.seqlen, 256);
+        QVERIFY2(QString::fromStdString(cuda.note).contains("--seqlen defaults to 512 tokens on cuda; the model's context is 256 tokens"),
+                 cuda.note.c_str());
+        const auto cpu = defaultSeqlenFor(config, "cpu");  // 256 fits
+        QCOMPARE(cpu.seqlen, 256);
+        QVERIFY(cpu.note.empty());
+        const auto demo = defaultSeqlenFor(describeModel(test::modelDir("tinystories-qwen3-7m")).config, "cuda");  // 1024 positions
+        QCOMPARE(demo.seqlen, 512);
+        QVERIFY(demo.note.empty());
+    }
+
+    // A GPU memory cap on a CPU job is refused (it was dropped without a word), by the job too.
+    void gpuMemoryCapNeedsCuda() {
+        auto s = smallJob(tmp("cap"), QuantMethodChoice::Rtn);
+        s.maxDeviceMemoryBytes = 20ull << 30;
+        const QString refused = test::errorMessageOf([&] { checkQuantizeSettings(s); });
+        QVERIFY2(refused.contains("--max-gpu-memory caps a CUDA job's GPU memory; this job runs on cpu (drop --max-gpu-memory, or use --device cuda)"),
+                 qPrintable(refused));
+        QCOMPARE(test::errorMessageOf([&] { runQuantizeJob(s); }), refused);
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(tmp("cap"))));
+    }
+
+    // Without a GPU, a CUDA job is refused for that first (the pre-flight listed a --seqlen problem
+    // of CUDA's default before it), and the job leaves no work folder.
+    void missingGpuIsTheFirstProblem() {
+        if (cudaEngineAvailable()) QSKIP("a CUDA device is present");
+        auto s = smallJob(tmp("nogpu"), QuantMethodChoice::Rtn);
+        s.device = "cuda";
+        s.seqlen = 4096;  // past the context too: named after the device
+        const auto p = preflightQuantizeJob(s);
+        QVERIFY(!p.ok());
+        QVERIFY2(p.problems.front().rfind("--device cuda is not available: ", 0) == 0 && p.problems.front().find(": use --device cpu") != std::string::npos,
+                 p.problems.front().c_str());
+        const QString job = test::errorMessageOf([&] { runQuantizeJob(s); });
+        QVERIFY2(job.startsWith("--device cuda is not available: ") && job.contains("(use --device cpu"), qPrintable(job));
+        QCOMPARE(test::errorMessageOf([&] { checkQuantizeRequest(s); }), job);
+        QVERIFY(!fs::exists(quantizeWorkFolderFor(tmp("nogpu"))));
     }
 
     // A full disk (here: a file-size limit, which fails the write the same way) names the file,
