@@ -238,7 +238,7 @@ void addQuantizeCommands(CLI::App& app) {
     auto o = std::make_shared<Options>();
     auto* q = app.add_subcommand("quantize", "quantize a model to 4-bit AWQ, GPTQ or round-to-nearest, layer by layer");
     q->add_option("--model", o->model, "source model folder (FP16/BF16/FP32)")->required();
-    q->add_option("--out", o->out, "output folder (must not exist)")->required();
+    q->add_option("--out", o->out, "output folder: a new one, or an empty folder")->required();
     q->add_option("--method", o->method, "awq, gptq or rtn (gptq writes the GPTQ checkpoint layout)")->check(CLI::IsMember({"awq", "gptq", "rtn"}));
     q->add_flag("--act-order", o->actOrder, "gptq: quantize columns by descending Hessian diagonal (desc_act)");
     q->add_flag("--sym", o->sym,
