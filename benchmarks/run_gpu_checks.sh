@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One device session: configure and build with the UI off (libtorch from the installed PyTorch),
 # run the GPU checks, then the kernel and engine benchmarks, logging everything under $OUT (or
-# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|ab|all]...
+# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|ab|ncu|all]...
 # `ab` (not part of `all`): the switches written but not yet measured, each against what ships, in
-# one run (interleaved rounds: lent cards differ by up to ~10%).
+# one run (interleaved rounds: lent cards differ by up to ~10%; AB_ROUNDS="1 2" by default, one
+# round a call where a call's 10 minutes hold only one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -38,7 +39,7 @@ if [[ " ${steps[*]} " == *" ab "* ]]; then
   # Session 30/31 (no GPU lent then): counted K splits in the wgmma prefill kernels
   # (AWQBENCH_PREFILL_COUNTED=1) and 128 x 128 wgmma blocks (variant 9) for 65-128 rows; the
   # session-28 picks against the ones before them (AWQBENCH_PREFILL_VARIANTS=0,3,4,5).
-  for round in 1 2; do
+  for round in ${AB_ROUNDS:-1 2}; do
     for counted in 1 0; do
       AWQBENCH_PREFILL_COUNTED=$counted build-gpu/benchmarks/awq_gemm_bench --m 1 --prefill-m 16,32,48,64,96,128 \
         > "$out/ab-gemm-counted$counted-round$round.txt" 2>&1
@@ -52,6 +53,17 @@ if [[ " ${steps[*]} " == *" ab "* ]]; then
         --prompts 32,128 --new-tokens 32 --repeat 2 > "$out/ab-engine-$tag-round$round.txt" 2>&1
       echo "== engine_bench --only awq, $tag, round $round"; tail -12 "$out/ab-engine-$tag-round$round.txt"
     done
+  done
+fi
+if [[ " ${steps[*]} " == *" ncu "* ]]; then
+  # Nsight Compute on the streamed decode GEMV at one row (not part of `all`): where its time goes
+  # on the shapes furthest from the read bandwidth. --clock-control none: the card's own clocks.
+  for shape in "gate+up" "down" "q/o_proj"; do
+    tag=${shape//[^a-z]/-}
+    ncu --clock-control none -k regex:awqRepackedStreamKernel --launch-skip 8 --launch-count 1 --section SpeedOfLight \
+      --section MemoryWorkloadAnalysis --section WarpStateStats --section SchedulerStats --section Occupancy --section LaunchStats \
+      build-gpu/benchmarks/awq_gemm_bench --m 1 --prefill-m 16 --shape "$shape" --reps 3 > "$out/ncu-$tag.txt" 2>&1
+    echo "== ncu $shape: rc $?"; grep -E "Duration|Memory Throughput|DRAM Throughput|Issue Slots|Achieved Occupancy|No Eligible|Stall" "$out/ncu-$tag.txt" | head -20
   done
 fi
 if has gptq; then
