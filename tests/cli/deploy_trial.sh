@@ -10,13 +10,8 @@ rm -rf "$D"
 mkdir -p "$D/pool"
 D=$(cd "$D" && pwd -P)
 S="--settings $D/deploy.json"
-fail() { echo "deploy_trial: $*"; exit 1; }
-# run RC COMMAND...: runs it, stdout in $D/out, stderr in $D/err; fails unless it exits RC.
-run() {
-    want=$1; shift
-    rc=0; "$@" > "$D/out" 2> "$D/err" || rc=$?
-    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $*: $(cat "$D/out" "$D/err")"
-}
+TEST_NAME=deploy_trial
+. "$(dirname "$0")/script_helpers.sh"
 
 "$CLI" pool config --pool "$D/pool" $S > /dev/null
 "$CLI" pool add "$M/qwen2-random-awq" --name m $S > /dev/null

@@ -15,13 +15,8 @@ rm -rf "$D"
 mkdir -p "$D/pool" "$D/stack" "$D/cwd/ts-awq" "$D/lib"
 D=$(cd "$D" && pwd -P)
 S="--settings $D/deploy.json"
-fail() { echo "fresh_user_deploy: $*"; exit 1; }
-# run RC COMMAND...: runs it, stdout in $D/out, stderr in $D/err; fails unless it exits RC.
-run() {
-    want=$1; shift
-    rc=0; "$@" > "$D/out" 2> "$D/err" || rc=$?
-    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $*: $(cat "$D/out" "$D/err")"
-}
+TEST_NAME=fresh_user_deploy
+. "$(dirname "$0")/script_helpers.sh"
 
 "$CLI" pool config --pool "$D/pool" $S > /dev/null
 NAME="my model 🙂-awq ü"
