@@ -54,8 +54,7 @@ RunModel identityOf(const ModelInfo& info) {
     m.parameters = info.parameterCount;
     m.weightBytes = info.weightBytes;
     m.fileBytes = info.bytesOnDisk;
-    if (const auto& q = info.config.quantization; q.method != QuantMethod::None)
-        m.quantization = RunQuantization{std::string(quantMethodName(q.method)), q.bits, q.groupSize, q.zeroPoint, q.version};
+    m.quantization = runQuantizationOf(info.config.quantization);
     m.sourceFingerprint = sourceFingerprintOf(info.folder);
     for (int gib : commonGpuSizesGiB()) {
         const auto plan = planMemory(info, {.gpuMemoryBytes = std::uint64_t(gib) << 30});
@@ -77,6 +76,11 @@ EngineOptions engineOptionsFor(const RunSettings& settings, int maxBatch) {
 }
 
 RunModel describeRunModel(const fs::path& folder) { return identityOf(describeModel(folder)); }
+
+std::optional<RunQuantization> runQuantizationOf(const QuantizationConfig& q) {
+    if (q.method == QuantMethod::None) return std::nullopt;
+    return RunQuantization{std::string(quantMethodName(q.method)), q.bits, q.groupSize, q.zeroPoint, q.version};
+}
 
 LoadedModel loadModelForRun(const std::string& slot, const fs::path& folder, const EngineOptions& options) {
     const auto start = Clock::now();

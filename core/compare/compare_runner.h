@@ -39,6 +39,8 @@ LoadedModel loadModelForRun(const std::string& slot, const std::filesystem::path
 void requireTokenizerForRun(const std::filesystem::path& folder);
 // The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
 RunModel describeRunModel(const std::filesystem::path& folder);
+// A model config's quantization as the run document spells it; nullopt when it is not quantized.
+std::optional<RunQuantization> runQuantizationOf(const QuantizationConfig& q);
 // Host facts for the run document (GPU name and memory through NVML when device is "cuda").
 HostInfo describeHost(const RunSettings& settings);
 // A fresh document (format, version, created, tool_version, host, settings) of `kind`.

@@ -1,5 +1,6 @@
 #include "core/run/run_document.h"
 
+#include "core/run/quantization_json.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
@@ -44,10 +45,6 @@ json optJson(const std::optional<T>& v) { return v ? json(*v) : json(nullptr); }
 json modelJson(const RunModel& m) {
     json fit = json::array();
     for (const auto& f : m.fit) fit.push_back({{"gpu_gib", f.gpuGib}, {"fits", f.fits}, {"max_context_tokens", f.maxContextTokens}});
-    json q = nullptr;
-    if (m.quantization)
-        q = {{"method", m.quantization->method}, {"bits", m.quantization->bits}, {"group_size", m.quantization->groupSize},
-             {"zero_point", m.quantization->zeroPoint}, {"version", m.quantization->version}};
     // An endpoint's sizes, load time and memory are its server's: unknown here, written as null (never 0).
     const bool endpoint = m.isEndpoint();
     const auto known = [endpoint](auto v) { return endpoint ? json(nullptr) : json(v); };
@@ -58,7 +55,7 @@ json modelJson(const RunModel& m) {
               {"parameters", known(m.parameters)},
               {"weight_bytes", known(m.weightBytes)},
               {"file_bytes", known(m.fileBytes)},
-              {"quantization", q},
+              {"quantization", quantizationJson(m.quantization)},
               {"source_fingerprint", optJson(m.sourceFingerprint)},
               {"compute_dtype", m.computeDtype},
               {"load_seconds", known(m.loadSeconds)},

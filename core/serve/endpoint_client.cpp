@@ -1,5 +1,6 @@
 #include "core/serve/endpoint_client.h"
 
+#include "core/run/quantization_json.h"
 #include "core/util/error.h"
 
 #include <httplib.h>
@@ -66,15 +67,7 @@ std::vector<ServedModelEntry> endpointModelEntries(const Endpoint& endpoint) {
             // Only a well-formed statement counts: anything else leaves the quantization unknown.
             if (const auto q = m.find("quantization"); q != m.end() && (q->is_null() || q->is_object())) {
                 entry.quantizationReported = true;
-                if (q->is_object()) {
-                    RunQuantization r;
-                    r.method = q->value("method", std::string());
-                    r.bits = q->value("bits", 0);
-                    r.groupSize = q->value("group_size", 0);
-                    r.zeroPoint = q->value("zero_point", false);
-                    r.version = q->value("version", std::string());
-                    entry.quantization = r;
-                }
+                entry.quantization = quantizationFromJson(*q);
             }
             entries.push_back(std::move(entry));
         }

@@ -1,6 +1,8 @@
 #include "core/serve/local_server.h"
 
+#include "core/compare/compare_runner.h"
 #include "core/engine/engine.h"
+#include "core/run/quantization_json.h"
 #include "core/serve/batch_scheduler.h"
 #include "core/serve/openai_api.h"
 #include "core/util/error.h"
@@ -377,11 +379,7 @@ struct LocalServer::Impl {
         json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
         if (ready_) entry["max_model_len"] = m.scheduler->capacity();
         if (ready_ && m.engine) {
-            const auto& q = m.engine->model().config.quantization;
-            entry["quantization"] = q.method == QuantMethod::None
-                                        ? json(nullptr)
-                                        : json{{"method", std::string(quantMethodName(q.method))}, {"bits", q.bits}, {"group_size", q.groupSize},
-                                               {"zero_point", q.zeroPoint}, {"version", q.version}};
+            entry["quantization"] = quantizationJson(runQuantizationOf(m.engine->model().config.quantization));
         }
         return entry;
     }
