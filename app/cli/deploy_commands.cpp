@@ -6,8 +6,9 @@
 #include "core/deploy/promotion.h"
 #include "core/system/gpu_probe.h"
 #include "core/util/error.h"
-#include "core/util/json_read.h"
 #include "core/util/format.h"
+#include "core/util/json_read.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -199,7 +200,7 @@ void addDeployCommands(CLI::App& app) {
                     j["current_model"] = model.empty() ? json(nullptr) : json(model);
                     arr.push_back(j);
                 }
-                std::cout << arr.dump(2) << "\n";
+                std::cout << jsonText(arr, 2) << "\n";
                 return 0;
             }
             TextTable table({"name", "kind", "files", "gpus", "current model"});
@@ -291,7 +292,7 @@ void addDeployCommands(CLI::App& app) {
                 json changes = json::array();
                 for (const auto& c : plan.changes) changes.push_back({{"file", c.file.string()}, {"existed", c.existed}, {"diff", c.diff}});
                 const auto& v = plan.serve;
-                std::cout << json{{"target", plan.target},
+                std::cout << jsonText(json{{"target", plan.target},
                                   {"model", plan.model.string()},
                                   {"blocked", plan.blocked()},
                                   {"applied", applied.has_value()},
@@ -307,8 +308,8 @@ void addDeployCommands(CLI::App& app) {
                                     {"gpu_memory_utilization", v.gpuMemoryUtilization},
                                     {"tensor_parallel_size", v.tensorParallelSize}}},
                                   {"command", plan.command.empty() ? json(nullptr) : json(plan.command)},
-                                  {"changes", changes}}
-                                 .dump(2)
+                                  {"changes", changes}},
+                                      2)
                           << "\n";
             } else {
                 for (const auto& i : plan.issues) printIssue(i);
@@ -374,7 +375,7 @@ void addDeployCommands(CLI::App& app) {
                 table.addRow({e.id, e.time, e.action, e.target, fs::path(e.model).filename().string(),
                               e.action == "undo" ? "restores " + e.undoes : (e.undone ? "undone" : "active")});
             }
-            if (history->json) std::cout << arr.dump(2) << "\n";
+            if (history->json) std::cout << jsonText(arr, 2) << "\n";
             else std::cout << table.render();
             return 0;
         });

@@ -11,6 +11,7 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
+#include "core/util/json_write.h"
 #include "core/util/read_file.h"
 
 #include <fmt/format.h>
@@ -87,7 +88,7 @@ int runGenerate(const GenerateOptions& o) {
                             {"tokens_per_s", m.tokensPerSecond},
                             {"peak_memory_bytes", m.peakMemoryBytes}};
         if (!o.lora.empty()) j["lora"] = o.lora;
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j, 2) << "\n";
     } else {
         std::cout << "\n";
         std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; on " << device << ": TTFT "
@@ -152,7 +153,7 @@ int runEval(const EvalOptions& o) {
         j["device_label"] = device;
         j["dtype"] = dtype;
         j["cancelled"] = r.cancelled;
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j, 2) << "\n";
     } else {
         TextTable table({"model", "ppl", "scored tokens", "windows", "mean KLD vs ref", "top-1 agreement vs ref"}, {false, true, true, true, true, true});
         table.addRow({model->model().name, std::to_string(r.perplexity), std::to_string(r.scoredTokens), std::to_string(r.windows),
@@ -190,11 +191,11 @@ int runProfile(const ProfileOptions& o) {
             kernels.push_back({{"name", k.name}, {"category", kernelCategoryName(k.category)}, {"calls_per_step", k.callsPerStep}, {"us_per_step", k.usPerStep}});
         nlohmann::json categories = nlohmann::json::object();
         for (int c = 0; c < 4; ++c) categories[kernelCategoryName(KernelCategory(c))] = p.categoryUs[c];
-        std::cout << nlohmann::json{{"model", engine->model().name}, {"device", p.device}, {"device_label", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
+        std::cout << jsonText(nlohmann::json{{"model", engine->model().name}, {"device", p.device}, {"device_label", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
                                     {"step_us", p.stepUs}, {"busy_us", p.busyUs}, {"idle_us", std::max(0.0, p.stepUs - p.busyUs)},
                                     {"category_us", categories}, {"recorded", p.device == "cuda" ? "kernels" : "operators"},
-                                    {"kernels", kernels}, {"trace", o.trace}}
-                         .dump(2)
+                                    {"kernels", kernels}, {"trace", o.trace}},
+                              2)
                   << "\n";
         return 0;
     }

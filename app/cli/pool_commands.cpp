@@ -7,6 +7,7 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/fs_error.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -109,15 +110,15 @@ void addPoolCommands(CLI::App& app) {
             if (list->json) {
                 json models = json::array();
                 for (const auto& e : entries) models.push_back(entryJson(e));
-                std::cout << json{{"pool", c.pool.string()},
+                std::cout << jsonText(json{{"pool", c.pool.string()},
                                   {"used_bytes", usage.usedBytes},
                                   {"budget_bytes", usage.budgetBytes},
                                   {"available_bytes", usage.availableBytes},
                                   {"over_budget", usage.budgetBytes && usage.usedBytes > usage.budgetBytes},
                                   {"leftover_bytes", usage.leftoverBytes},
                                   {"leftover_folders", usage.leftoverFolders},
-                                  {"models", models}}
-                                 .dump(2)
+                                  {"models", models}},
+                                      2)
                           << "\n";
                 return 0;
             }
@@ -182,7 +183,7 @@ void addPoolCommands(CLI::App& app) {
                 return kExitInterrupted;
             }
             if (add->json)
-                std::cout << entryJson(result.entry).dump(2) << "\n";
+                std::cout << jsonText(entryJson(result.entry), 2) << "\n";
             else
                 std::cout << "added " << result.entry.name << " (" << format::bytes(result.entry.bytes) << ", every file SHA-256 verified) to "
                           << c.pool.string() << "\n";
@@ -252,7 +253,7 @@ void addPoolCommands(CLI::App& app) {
                     for (const auto& p : r.problems) std::cout << "  " << p << "\n";
                 }
             }
-            if (verify->json) std::cout << out.dump(2) << "\n";
+            if (verify->json) std::cout << jsonText(out, 2) << "\n";
             return allOk ? 0 : kExitBadInput;
         });
     });

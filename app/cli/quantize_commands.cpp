@@ -10,6 +10,7 @@
 #include "core/quant/quantize_preflight.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/json_write.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -59,7 +60,7 @@ std::string eventJson(const QuantizeEvent& e) {
         j["gpu_peak_bytes"] = e.gpuPeakBytes;
     }
     if (!e.message.empty()) j["message"] = e.message;
-    return j.dump();
+    return jsonText(j);
 }
 
 // "about 18 s (an estimate from a layer of this job timed on CPU (Intel Xeon, 2 threads))", or "-"

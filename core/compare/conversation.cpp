@@ -3,6 +3,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 #include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
@@ -83,7 +84,7 @@ std::string conversationToJson(const Conversation& c) {
     }
     const json j = {{"format", kFormat}, {"version", 1},          {"created", c.created}, {"device", c.device},
                     {"system_prompt", c.systemPrompt}, {"models", models}, {"turns", turns}};
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 Conversation conversationFromJson(std::string_view text, const fs::path& origin) {

@@ -5,6 +5,7 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -124,7 +125,7 @@ void saveSettings(const fs::path& file, const DeploySettings& s) {
     const json doc = {{"format", kSettingsFormat}, {"pool", s.pool.string()}, {"pool_budget_bytes", s.poolBudgetBytes}, {"targets", targets}};
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
-    writeFileAtomically(file, doc.dump(2) + "\n");
+    writeFileAtomically(file, jsonText(doc, 2) + "\n");
 }
 
 void checkTarget(const DeployTarget& t) {
@@ -176,6 +177,6 @@ bool removeTarget(DeploySettings& s, const std::string& name) {
     return s.targets.size() != before;
 }
 
-std::string targetJsonText(const DeployTarget& target) { return targetToJson(target).dump(); }
+std::string targetJsonText(const DeployTarget& target) { return jsonText(targetToJson(target)); }
 
 }  // namespace awq::deploy

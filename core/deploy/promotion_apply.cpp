@@ -4,9 +4,10 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
+#include "core/util/read_file.h"
 #include "core/util/sha256.h"
 #include "core/util/utc_time.h"
-#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -109,7 +110,7 @@ void saveHistory(const fs::path& stateDir, std::vector<HistoryEntry> entries) {
     if (entries.size() > kMaxHistoryEntries) entries.erase(entries.begin(), entries.end() - long(kMaxHistoryEntries));
     json arr = json::array();
     for (const auto& e : entries) arr.push_back(entryToJson(e));
-    writeFileAtomically(historyFile(stateDir), arr.dump(2) + "\n");
+    writeFileAtomically(historyFile(stateDir), jsonText(arr, 2) + "\n");
 }
 
 // A history id: the UTC second, unique among the history's ids and the backup folders (two

@@ -1,4 +1,5 @@
 #include "core/engine/kernel_timeline.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -79,7 +80,7 @@ std::string chromeTraceJson(const std::vector<KernelRecord>& records, std::strin
                           {"tid", r.streamId},
                           {"ts", double(r.startNs - origin) / 1000.0},
                           {"dur", double(r.endNs - r.startNs) / 1000.0}});
-    return nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}}.dump();
+    return jsonText(nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}});
 }
 
 }  // namespace awq

@@ -1,6 +1,7 @@
 #include "core/library/catalog_json.h"
 
 #include "core/system/memory_plan.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -107,13 +108,13 @@ json entryJson(const CatalogEntry& e, bool includeTensors) {
 }  // namespace
 
 std::string catalogEntryToJson(const CatalogEntry& entry, bool includeTensors, int indent) {
-    return entryJson(entry, includeTensors).dump(indent);
+    return jsonText(entryJson(entry, includeTensors), indent);
 }
 
 std::string catalogToJson(const std::vector<CatalogEntry>& entries, int indent) {
     json arr = json::array();
     for (const auto& e : entries) arr.push_back(entryJson(e, false));
-    return arr.dump(indent);
+    return jsonText(arr, indent);
 }
 
 }  // namespace awq

@@ -3,6 +3,7 @@
 #include "core/model/gguf.h"
 #include "core/model/model_files.h"
 #include "core/model/safetensors.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/sha256.h"
@@ -242,6 +243,10 @@ std::string fingerprintTensors(const TensorStore& store) {
 ModelInfo describeModel(const fs::path& folder) {
     if (isGgufPath(folder) && fs::is_regular_file(folder)) throw Error(kGgufNotRunnable, folder, kGgufNotRunnableFix);
     if (!fs::is_directory(folder)) throw Error("not a folder", folder, "point at a Hugging Face model folder");
+    // Paths travel as UTF-8 text (run documents, the pool's manifests, the GUI, HTTP): one that is
+    // not could be written down but never found again.
+    if (!text::isValidUtf8(folder.string()))
+        throw Error("the folder's path is not valid UTF-8", folder, "rename the folder (or the folder above it that has the name) to a UTF-8 name");
     ModelInfo m;
     m.folder = folder;
     m.name = modelDisplayName(folder);  // a hub cache snapshot is ORG/NAME, not its commit hash

@@ -4,6 +4,7 @@
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -223,7 +224,7 @@ void writeSafetensors(const fs::path& file, const std::vector<TensorToWrite>& te
                           {"data_offsets", {offset, offset + t.data.size()}}};
         offset += t.data.size();
     }
-    std::string text = header.dump();
+    std::string text = jsonText(header);
     text.append((8 - text.size() % 8) % 8, ' ');  // keep the data section 8-byte aligned
     std::byte len[8];
     for (int i = 0; i < 8; ++i) len[i] = std::byte((text.size() >> (8 * i)) & 0xff);
@@ -267,7 +268,7 @@ std::vector<fs::path> writeShardedSafetensors(const fs::path& folder, const std:
         written.push_back(folder / name);
     }
     const json index = {{"metadata", {{"total_size", total}}}, {"weight_map", weightMap}};
-    writeFileAtomically(folder / "model.safetensors.index.json", index.dump(2) + "\n");
+    writeFileAtomically(folder / "model.safetensors.index.json", jsonText(index, 2) + "\n");
     written.push_back(folder / "model.safetensors.index.json");
     return written;
 }

@@ -4,11 +4,13 @@
 #include "core/model/model_files.h"
 #include "core/model/model_info.h"
 #include "core/model/safetensors.h"
+#include "core/text/unicode.h"
 #include "core/util/atomic_file.h"
 #include "core/util/dead_writer.h"
 #include "core/util/error.h"
-#include "core/util/json_read.h"
 #include "core/util/format.h"
+#include "core/util/json_read.h"
+#include "core/util/json_write.h"
 #include "core/util/remove_tree.h"
 #include "core/util/sha256.h"
 #include "core/util/utc_time.h"
@@ -264,7 +266,7 @@ void recordVerify(const fs::path& folder, json manifest, const VerifyResult& r) 
     manifest["last_verify"] = {{"time", utcNow()}, {"ok", r.ok}, {"files_checked", r.filesChecked}, {"problems", problems},
                                {"problem_count", r.problems.size()}};
     try {
-        writeFileAtomically(file, manifest.dump(2) + "\n");
+        writeFileAtomically(file, jsonText(manifest, 2) + "\n");
         if (r.ok) fs::last_write_time(file, fs::file_time_type::clock::now(), ec);
         else if (!ec) fs::last_write_time(file, stamped, ec);
         if (ec) spdlog::warn("Warm pool: cannot set the time of {}: {}", file.string(), ec.message());
@@ -355,6 +357,7 @@ void checkNewPoolName(const std::string& name) {
         throw invalid("must not contain path separators or '..'");
     if (name.front() == '.') throw invalid("must not start with '.' (hidden folders in the pool are unfinished copies)");
     if (name.find('\0') != std::string::npos || name.size() > 255) throw invalid("not a usable folder name");
+    if (!text::isValidUtf8(name)) throw invalid("not valid UTF-8 (the pool's manifest and deploy settings hold names as UTF-8)");
 }
 
 fs::path poolModelFolder(const fs::path& pool, const std::string& name) {
@@ -592,7 +595,7 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
     json manifest = {{"format", 1}, {"name", name}, {"source", resolved(model).string()}, {"added", utcNow()},
                      {"bytes", total}, {"files", manifestFiles}};
     if (const auto repo = hubRepoId(model)) manifest["repo_id"] = *repo;
-    writeFileAtomically(temp / kManifestName, manifest.dump(2) + "\n");
+    writeFileAtomically(temp / kManifestName, jsonText(manifest, 2) + "\n");
 
     if (stop.stop_requested()) return {true, {}};
     fs::rename(temp, dest, ec);

@@ -10,6 +10,7 @@
 #include "core/util/error.h"
 #include "core/util/fs_error.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 #include "core/util/log_line.h"
 #include "core/util/remove_tree.h"
 
@@ -100,7 +101,7 @@ void QuantizedModelWriter::writeIndex() const {
             totalBytes += e.bytes;
         }
     writeFileAtomically(work_ / "model.safetensors.index.json",
-                        json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}.dump(2) + "\n");
+                        jsonText(json{{"metadata", {{"total_size", totalBytes}}}, {"weight_map", weightMap}}, 2) + "\n");
 }
 
 void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSettings& s) const {
@@ -112,7 +113,7 @@ void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSetting
                                           {"lm_head", false}};
         // AutoGPTQ's from_quantized reads a local folder's settings from quantize_config.json only
         // (GPTQModel writes it too, beside config.json; transformers and vLLM read config.json).
-        writeFileAtomically(work_ / "quantize_config.json", config["quantization_config"].dump(2) + "\n");
+        writeFileAtomically(work_ / "quantize_config.json", jsonText(config["quantization_config"], 2) + "\n");
     } else
         config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4},         {"group_size", s.groupSize},
                                           {"zero_point", true},     {"version", "gemm"}, {"modules_to_not_convert", nullptr}};
@@ -125,7 +126,7 @@ void QuantizedModelWriter::writeConfig(const ModelInfo& m, const QuantizeSetting
             dtypeSaid = true;
         }
     if (!dtypeSaid) config["dtype"] = "float16";
-    writeFileAtomically(work_ / "config.json", config.dump(2) + "\n");
+    writeFileAtomically(work_ / "config.json", jsonText(config, 2) + "\n");
 }
 
 // Read through the model-folder rule (core/model/model_files.h): links leaving the folder are refused.

@@ -4,6 +4,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 #include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
@@ -609,7 +610,7 @@ std::string runDocumentToJson(const RunDocument& d) {
             j = std::move(base);
         }
     }
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {

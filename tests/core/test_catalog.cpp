@@ -1,6 +1,8 @@
 #include "core/library/catalog.h"
 #include "core/library/catalog_json.h"
 #include "core/pool/warm_pool.h"
+#include "core/run/run_document.h"
+#include "core/util/json_write.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
@@ -242,6 +244,45 @@ private Q_SLOTS:
         const auto qwen3 = nlohmann::json::parse(catalogEntryToJson(describeCandidate(test::modelDir("tinystories-qwen3-7m"), ModelOrigin::Library), false));
         QCOMPARE(qwen3["eos_token_ids"], nlohmann::json({0, 2}));
         QCOMPARE(qwen3["eos_token_ids_source"].get<std::string>(), std::string("generation_config.json"));
+    }
+
+    // A Linux folder name is bytes. One that is not UTF-8 (a trial's "bad\xffname" copy of a model)
+    // made every JSON writer throw: `models list --json` lost the whole listing, `compare --out`
+    // its run after the last test, `pool add` its copy after verifying it. Now the listing says
+    // why the model cannot be used, nothing is copied, and documents that echo such bytes are written.
+    void folderNamesThatAreNotUtf8() {
+        const fs::path lib = root() / "bytes";
+        const std::string badName = "bad\xff" "name";
+        copyModel("qwen2-random", lib / badName);
+        copyModel("qwen2-random", lib / "good");
+        const auto entries = scanLibrary({{lib}, {}}).value;
+        QCOMPARE(entries.size(), std::size_t(2));
+        const auto* bad = byName(entries, badName);
+        QVERIFY(bad && !bad->ok());
+        QVERIFY2(bad->error.find("not valid UTF-8") != std::string::npos && bad->error.find("rename") != std::string::npos, bad->error.c_str());
+        const auto* good = byName(entries, "good");
+        QVERIFY(good && good->ok());
+        // The listing's JSON is written and parses; the bytes come out as U+FFFD.
+        const auto listing = nlohmann::json::parse(catalogToJson(entries));
+        QCOMPARE(listing.size(), std::size_t(2));
+        QVERIFY(listing.dump().find("bad\xef\xbf\xbdname") != std::string::npos);
+
+        // pool add refuses before it copies.
+        const fs::path pool = root() / "bytes-pool";
+        fs::create_directories(pool);
+        const QString why = test::errorMessageOf([&] { pool::addToPool(pool, lib / badName); });
+        QVERIFY2(why.contains("not valid UTF-8"), qPrintable(why));
+        QVERIFY(fs::is_empty(pool));
+        const QString badPoolName = test::errorMessageOf([&] { pool::addToPool(pool, lib / "good", {.name = badName}); });
+        QVERIFY2(badPoolName.contains("not valid UTF-8"), qPrintable(badPoolName));
+
+        // A run document naming the folder (an --out path, a model's path) is written all the same.
+        RunDocument doc;
+        doc.models["A"].name = badName;
+        doc.models["A"].path = (lib / badName).string();
+        const auto written = nlohmann::json::parse(runDocumentToJson(doc));
+        QCOMPARE(written["models"]["A"]["name"].get<std::string>(), std::string("bad\xef\xbf\xbdname"));
+        QCOMPARE(jsonText(nlohmann::json("\xc3")), std::string("\"\xef\xbf\xbd\""));  // cut inside a character
     }
 
     void findsTheBundledDemoLibrary() {

@@ -4,6 +4,7 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
+#include "core/util/json_write.h"
 #include "core/util/utc_time.h"
 
 #include <fstream>
@@ -63,9 +64,9 @@ void JobJournal::writeRecord(const std::filesystem::path& file, const ModelInfo&
     record["source"] = {{"name", source.name}, {"path", source.folder.string()}, {"fingerprint", source.fingerprint},
                         {"parameters", source.parameterCount}, {"architecture", source.config.architectureClass}};
     record["calibration"] = {{"files", files}, {"bundled", bundledCalibration}, {"texts", calibrationTexts}, {"tokens", calibrationTokens}};
-    writeFileAtomically(file, record.dump(2) + "\n");
+    writeFileAtomically(file, jsonText(record, 2) + "\n");
 }
 
-void JobJournal::save() const { writeFileAtomically(file_, doc_.dump(2) + "\n"); }
+void JobJournal::save() const { writeFileAtomically(file_, jsonText(doc_, 2) + "\n"); }
 
 }  // namespace awq::quant
