@@ -101,7 +101,8 @@ def prompt_tokens(port, name, text):
 
 MODEL = os.path.basename(os.path.normpath(model))
 USER = [{"role": "user", "content": "Tell me a story."}]
-with served(cli, "--model", model, "--model", qwen3, "--model", bad, name="serve_fields_test") as (port, _):
+story = {"prompt": "Once upon a time", "max_tokens": 8, "temperature": 0}
+with served(cli, "--model", model, "--model", qwen3, name="serve_fields_test") as (port, _):
     # 1. Invalid UTF-8: 400 naming the field (it was a 500 "the HTTP library refused the request").
     for raw, path, field in [(b'{"model":"%s","prompt":"ab\xff\xfecd","max_tokens":3}' % MODEL.encode(), "/v1/completions", "prompt"),
                              (b'{"model":"tiny\xff","prompt":"ab","max_tokens":3}', "/v1/completions", "model"),
@@ -111,17 +112,7 @@ with served(cli, "--model", model, "--model", qwen3, "--model", bad, name="serve
         err = error(port, path, f"invalid UTF-8 in {field}", raw=raw)
         check(err.get("param") == field and "UTF-8" in err.get("message", ""), f"the 400 names {field} and UTF-8: {err}")
     check(error(port, "/v1/completions", "a lone surrogate", raw=b'{"model":"x","prompt":"\\ud800"}') != {}, "a lone surrogate: 400")
-
-    # A folder whose name is not UTF-8: listed with U+FFFD, and it answers under that id.
-    status, listing = request(port, "GET", "/v1/models")
-    ids = [m["id"] for m in listing["data"]] if isinstance(listing, dict) else []
-    check(status == 200 and "bad\ufffdname" in ids, f"/v1/models lists the non-UTF-8 folder: {status} {str(listing)[:300]}")
-    status, one = request(port, "GET", "/v1/models/bad%EF%BF%BDname")
-    check(status == 200 and isinstance(one, dict) and one.get("id") == "bad\ufffdname", f"GET /v1/models/ID: {status} {one}")
-    story = {"prompt": "Once upon a time", "max_tokens": 8, "temperature": 0}
     good = post(port, "/v1/completions", dict(story, model=MODEL))["choices"][0]["text"]
-    odd = post(port, "/v1/completions", dict(story, model="bad\ufffdname"))
-    check(odd["choices"][0]["text"] == good and odd["model"] == "bad\ufffdname", f"the non-UTF-8 folder generates: {odd}")
 
     # 2. chat_template_kwargs reach the template: enable_thinking=false as Qwen3's template writes it.
     name = "qwen3-thinking"
@@ -190,6 +181,17 @@ with served(cli, "--model", model, "--model", qwen3, "--model", bad, name="serve
                "include_stop_str_in_output": False, "guided_json": None, "priority": 0}
     check(post(port, "/v1/completions", dict(story, model=MODEL, **neutral))["choices"][0]["text"] == good,
           "the neutral values are accepted and change nothing")
+
+# A folder whose name is not UTF-8, served on its own (its own server: a refusal would not hide the checks above).
+with served(cli, "--model", model, "--model", bad, name="serve_fields_test") as (port, _):
+    # A folder whose name is not UTF-8: listed with U+FFFD, and it answers under that id.
+    status, listing = request(port, "GET", "/v1/models")
+    ids = [m["id"] for m in listing["data"]] if isinstance(listing, dict) else []
+    check(status == 200 and "bad\ufffdname" in ids, f"/v1/models lists the non-UTF-8 folder: {status} {str(listing)[:300]}")
+    status, one = request(port, "GET", "/v1/models/bad%EF%BF%BDname")
+    check(status == 200 and isinstance(one, dict) and one.get("id") == "bad\ufffdname", f"GET /v1/models/ID: {status} {one}")
+    odd = post(port, "/v1/completions", dict(story, model="bad\ufffdname"))
+    check(odd["choices"][0]["text"] == good and odd["model"] == "bad\ufffdname", f"the non-UTF-8 folder generates: {odd}")
 
 shutil.rmtree(tmp, ignore_errors=True)
 check.finish()
