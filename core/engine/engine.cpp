@@ -179,6 +179,10 @@ public:
         const auto& tok = requireTokenizer();
         return tok.encode(tok.applyChatTemplate(messages, true, templateVariables), false);
     }
+    std::string renderChat(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                           const std::map<std::string, std::string>& templateVariables) const override {
+        return requireTokenizer().applyChatTemplate(messages, addGenerationPrompt, templateVariables);
+    }
 
     int maxContext() const override { return maxContext_; }
 

@@ -100,6 +100,10 @@ public:
     // A whole conversation through the chat template (generation prompt added), as above.
     virtual std::vector<int> encodeChat(const std::vector<ChatMessage>& messages,
                                         const std::map<std::string, std::string>& templateVariables = {}) const = 0;
+    // The chat template's text for `messages` (what encodeChat encodes when addGenerationPrompt):
+    // for a server whose client picks add_generation_prompt or continues the final message.
+    virtual std::string renderChat(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                                   const std::map<std::string, std::string>& templateVariables = {}) const = 0;
 };
 
 }  // namespace awq

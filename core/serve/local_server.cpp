@@ -46,6 +46,23 @@ const char* allowedMethod(const std::string& path) {
     return nullptr;
 }
 
+// Valid JSON whatever it carries (a folder name need not be UTF-8): ill-formed bytes become U+FFFD.
+std::string jsonText(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A chat request's prompt text: the template rendered with the request's variables and
+// add_generation_prompt, cut after the final message's content for continue_final_message.
+std::string chatPrompt(const Engine& engine, const CompletionParams& p) {
+    const std::string rendered = engine.renderChat(p.messages, p.addGenerationPrompt, p.templateVariables);
+    return p.continueFinalMessage ? continueFinalMessage(rendered, p.messages.back().content) : rendered;
+}
+
+// The answer's text: result.text, which the engine cuts before a stop string, with the stop string
+// that ended it where include_stop_str_in_output asks for it (`keptStops` not empty).
+std::string answerText(const Engine& engine, const GenerationResult& r, const std::vector<std::string>& keptStops) {
+    if (keptStops.empty() || r.finish != FinishReason::StopString) return r.text;
+    return r.text + stopStringAt(engine.decode(r.newIds), r.text.size(), keptStops);
+}
+
 void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
     res.set_content(e.body(), "application/json");
@@ -153,6 +170,8 @@ struct Stream {
     ResponseBuilder builder;
     bool chat = false;
     bool includeUsage = false, started = false;
+    const Engine* engine = nullptr;
+    std::vector<std::string> keptStops;  // include_stop_str_in_output: the request's stop strings
     std::size_t sent = 0;   // bytes of the text sent (the engine's deltas never carry a stop string: core/engine/detail/sequence.h)
 
     bool pump(httplib::DataSink& sink) {
@@ -191,7 +210,8 @@ struct Stream {
             return true;
         }
         // result.text is cut at a stop string; what is left of it after what was sent.
-        if (r.text.size() > sent && !write(builder.textChunk(r.text.substr(sent)))) return false;
+        const std::string text = answerText(*engine, r, keptStops);
+        if (text.size() > sent && !write(builder.textChunk(text.substr(sent)))) return false;
         if (!write(builder.finishChunk(r.finish))) return false;
         if (includeUsage && !write(builder.usageChunk(r.metrics.promptTokens, r.metrics.newTokens))) return false;
         if (!write(kSseDone)) return false;
@@ -238,8 +258,10 @@ struct LocalServer::Impl {
             auto folder = std::filesystem::absolute(o_.models[i]).lexically_normal();
             if (!folder.has_filename()) folder = folder.parent_path();   // "q1/"
             m->folder = folder.string();
-            m->id = ids[i];
-            m->alias = aliases[i];
+            // A folder's name need not be UTF-8, a JSON string must: served (and matched) with
+            // U+FFFD for each ill-formed byte, as a client can send the name /v1/models lists.
+            m->id = validUtf8(ids[i]);
+            m->alias = validUtf8(aliases[i]);
             m->created = now;
             models_.push_back(std::move(m));
         }
@@ -376,7 +398,7 @@ struct LocalServer::Impl {
     // quantization as the run document spells it, null when it is not quantized: a client such as
     // `compare --a URL` records it instead of guessing.
     json modelObject(const ServedModel& m) const {
-        json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
+        json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", validUtf8(m.folder)}};
         if (ready_) entry["max_model_len"] = m.scheduler->capacity();
         if (ready_ && m.engine) {
             entry["quantization"] = quantizationJson(runQuantizationOf(m.engine->model().config.quantization));
@@ -387,7 +409,7 @@ struct LocalServer::Impl {
     void listModels(httplib::Response& res) const {
         json data = json::array();
         for (const auto& m : models_) data.push_back(modelObject(*m));
-        res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+        res.set_content(jsonText(json{{"object", "list"}, {"data", data}}), "application/json");
     }
 
     // The model a request names, by its id or its alias; nullptr for none.
@@ -407,7 +429,7 @@ struct LocalServer::Impl {
 
     // GET /v1/models/{id} (OpenAI's "retrieve model"); ids may hold a slash ("awq/llama").
     void retrieveModel(const std::string& id, httplib::Response& res) const {
-        if (const ServedModel* m = find(id)) return res.set_content(modelObject(*m).dump(), "application/json");
+        if (const ServedModel* m = find(id)) return res.set_content(jsonText(modelObject(*m)), "application/json");
         sendError(res, unknownModel(id));
     }
 
@@ -465,7 +487,7 @@ struct LocalServer::Impl {
             try {
                 if (params.promptIds) checkPromptIds(*params.promptIds, model->engine->model().config.vocabSize);
                 ids = params.promptIds ? *params.promptIds
-                      : chat           ? model->engine->encodeChat(params.messages)
+                      : chat           ? model->engine->encode(chatPrompt(*model->engine, params), false)
                                        : model->engine->encode(params.prompt, true);
             } catch (const Error& e) {
                 throw ApiError(400, "invalid_request_error", std::string("the chat template failed: ") + e.what(), "messages");
@@ -478,8 +500,9 @@ struct LocalServer::Impl {
                 throw ApiError(429, "rate_limit_error", "the server's queue is full (" + std::to_string(o_.maxQueue) +
                                                             " waiting requests); retry later", {}, "queue_full");
             ResponseBuilder builder(chat, params.model);  // the name the client asked for (an alias too), as vLLM answers
+            const std::vector<std::string> keptStops = params.includeStopString ? params.stop : std::vector<std::string>{};
             if (params.stream) {
-                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.includeUsage});
+                auto stream = std::make_shared<Stream>(Stream{job, builder, chat, params.includeUsage, false, model->engine.get(), keptStops});
                 res.set_header("Cache-Control", "no-cache");
                 ++openStreams_;
                 res.set_chunked_content_provider(
@@ -515,7 +538,8 @@ struct LocalServer::Impl {
                     throw ApiError(503, "server_error", err.empty() ? "the server is shutting down" : err);
                 }
                 const auto& r = ev->result;
-                res.set_content(builder.full(r.text, r.finish, r.metrics.promptTokens, r.metrics.newTokens), "application/json");
+                res.set_content(builder.full(answerText(*model->engine, r, keptStops), r.finish, r.metrics.promptTokens, r.metrics.newTokens),
+                                "application/json");
                 return;
             }
         } catch (const ApiError& e) {

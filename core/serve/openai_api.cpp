@@ -18,13 +18,20 @@ using nlohmann::json;
 ApiError::ApiError(int status_, std::string type_, const std::string& message, std::string param_, std::string code_)
     : std::runtime_error(message), status(status_), type(std::move(type_)), param(std::move(param_)), code(std::move(code_)) {}
 
+namespace {
+// Every answer is valid JSON, even where it echoes what a client sent (a parse error quotes the
+// bytes it read) or names a folder whose name is not UTF-8: ill-formed bytes become U+FFFD.
+std::string jsonText(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+std::string validUtf8(const std::string& s) { return json::parse(jsonText(json(s))).get<std::string>(); }
+
 std::string ApiError::body() const {
-    return json{{"error",
+    return jsonText(json{{"error",
                  {{"message", what()},
                   {"type", type},
                   {"param", param.empty() ? json(nullptr) : json(param)},
-                  {"code", code.empty() ? json(nullptr) : json(code)}}}}
-        .dump();
+                  {"code", code.empty() ? json(nullptr) : json(code)}}}});
 }
 
 namespace {
@@ -65,6 +72,59 @@ std::string randomHex(int digits) {
     return s;
 }
 
+// Reads a body the way json::parse does, following where it is ("messages[0].content"), so that a
+// parse error (an ill-formed UTF-8 byte in a string, say) can name its field.
+struct FieldPath final : json::json_sax_t {
+    struct Level {
+        bool array = false;
+        std::size_t begun = 0;  // arrays: the elements begun so far
+        std::string key;        // objects: the last key read
+    };
+    std::vector<Level> levels;
+
+    std::string path() const {
+        std::string out;
+        for (std::size_t i = 0; i < levels.size(); ++i) {
+            const auto& l = levels[i];
+            // The innermost array failed reading its next element; an outer one is inside its last.
+            if (l.array) out += "[" + std::to_string(i + 1 == levels.size() ? l.begun : l.begun - 1) + "]";
+            else if (!l.key.empty()) out += (out.empty() ? "" : ".") + l.key;
+        }
+        return validUtf8(out);
+    }
+    bool value() {
+        if (!levels.empty() && levels.back().array) ++levels.back().begun;
+        return true;
+    }
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override {
+        value();
+        levels.push_back({});
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        value();
+        levels.push_back({.array = true});
+        return true;
+    }
+    bool key(string_t& k) override {
+        levels.back().key = k;
+        return true;
+    }
+    bool end_object() override {
+        levels.pop_back();
+        return true;
+    }
+    bool end_array() override { return end_object(); }
+    bool parse_error(std::size_t, const std::string&, const json::exception&) override { return false; }
+};
+
 }  // namespace
 
 CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
@@ -72,7 +132,10 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     try {
         body = json::parse(text);
     } catch (const json::exception& e) {
-        throw badRequest(std::string("the request body is not valid JSON: ") + e.what());
+        FieldPath where;
+        json::sax_parse(text, &where);
+        const std::string field = where.path();
+        throw badRequest("the request body is not valid JSON" + (field.empty() ? "" : " (in " + field + ")") + ": " + e.what(), field);
     }
     if (!body.is_object()) throw badRequest("the request body must be a JSON object");
     CompletionParams p;
@@ -155,9 +218,39 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
             p.includeUsage = o["include_usage"].get<bool>();
         }
     }
-    if (present(body, "ignore_eos")) {
-        if (!body["ignore_eos"].is_boolean()) throw badRequest("ignore_eos must be a boolean", "ignore_eos");
-        p.ignoreEos = body["ignore_eos"].get<bool>();
+    const auto flag = [&](const char* key, bool& out) {
+        if (!present(body, key)) return;
+        if (!body[key].is_boolean()) throw badRequest(std::string(key) + " must be a boolean", key);
+        out = body[key].get<bool>();
+    };
+    flag("ignore_eos", p.ignoreEos);
+    flag("include_stop_str_in_output", p.includeStopString);
+    if (present(body, "truncate_prompt_tokens")) {  // vLLM: an integer >= 1
+        const auto& n = body["truncate_prompt_tokens"];
+        if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > 1 << 30)
+            throw badRequest("truncate_prompt_tokens must be a positive integer", "truncate_prompt_tokens");
+        p.truncatePromptTokens = n.get<int>();
+    }
+    if (chat) {
+        flag("add_generation_prompt", p.addGenerationPrompt);
+        flag("continue_final_message", p.continueFinalMessage);
+        if (p.addGenerationPrompt && p.continueFinalMessage)  // as vLLM refuses them together
+            throw badRequest("Cannot set both `continue_final_message` and `add_generation_prompt` to True.", "continue_final_message");
+        // Variables the chat template sees, as vLLM passes chat_template_kwargs (enable_thinking
+        // for Qwen3) and documents to transformers' apply_chat_template.
+        if (present(body, "chat_template_kwargs")) {
+            const auto& kwargs = body["chat_template_kwargs"];
+            if (!kwargs.is_object()) throw badRequest("chat_template_kwargs must be an object", "chat_template_kwargs");
+            for (const auto& [name, value] : kwargs.items()) {
+                if (name == "messages" || name == "add_generation_prompt")  // the request's own fields
+                    throw badRequest("chat_template_kwargs." + name + " is set by the request itself", "chat_template_kwargs");
+                p.templateVariables[name] = jsonText(value);
+            }
+        }
+        if (present(body, "documents")) {
+            if (!body["documents"].is_array()) throw badRequest("documents must be a list of objects", "documents");
+            p.templateVariables["documents"] = jsonText(body["documents"]);
+        }
     }
     if (present(body, "n") && !(body["n"].is_number_integer() && body["n"].get<int>() == 1))
         throw badRequest("only n = 1 is supported", "n");
@@ -169,27 +262,54 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     if (present(body, "suffix") && body["suffix"] != json("")) throw badRequest("suffix is not supported by this server", "suffix");
     if (present(body, "logit_bias") && !(body["logit_bias"].is_object() && body["logit_bias"].empty()))
         throw badRequest("logit_bias is not supported by this server", "logit_bias");
-    // Sampling parameters this server does not apply (it samples with temperature, top_p and seed
-    // alone; top_k .. min_tokens are vLLM's extensions): accepted at their neutral values only
-    // (vLLM takes top_k 0 as "off" as well as -1).
-    static constexpr struct {
-        const char* field;
-        double neutral, alsoNeutral;
-        const char* neutralText;
-    } kNeutralOnly[] = {{"presence_penalty", 0, 0, "0"}, {"frequency_penalty", 0, 0, "0"}, {"top_k", -1, 0, "-1 or 0"},
-                        {"min_p", 0, 0, "0"},            {"repetition_penalty", 1, 1, "1"}, {"min_tokens", 0, 0, "0"}};
-    for (const auto& param : kNeutralOnly) {
-        if (!present(body, param.field)) continue;
-        const json& value = body[param.field];
-        if (!value.is_number() || (value.get<double>() != param.neutral && value.get<double>() != param.alsoNeutral))
-            throw badRequest(std::string(param.field) + " is not supported by this server (only " + param.neutralText + ")", param.field);
+    // Fields of vLLM's OpenAI protocol (vllm/entrypoints/openai/protocol.py) this server does not
+    // apply and that would change the answer: accepted at their neutral values only (null, or one
+    // of these; numbers compare as numbers, so 0.0 is 0), never ignored. vLLM takes top_k 0 as
+    // "off" as well as -1. Fields that cannot change the answer (user, priority 0, request_id,
+    // cache_salt, guided_decoding_backend, length_penalty without beam search, ...) are ignored.
+    static const std::vector<std::pair<const char*, std::vector<json>>> kNeutralOnly = {
+        {"presence_penalty", {0}}, {"frequency_penalty", {0}}, {"top_k", {-1, 0}}, {"min_p", {0}}, {"repetition_penalty", {1}},
+        {"min_tokens", {0}}, {"use_beam_search", {false}}, {"stop_token_ids", {json::array()}}, {"bad_words", {json::array()}},
+        {"allowed_token_ids", {}}, {"prompt_logprobs", {}}, {"top_logprobs", {0}}, {"skip_special_tokens", {true}},
+        {"spaces_between_special_tokens", {true}}, {"guided_json", {}}, {"guided_regex", {}}, {"guided_choice", {}}, {"guided_grammar", {}}, {"structural_tag", {}},
+        {"structured_outputs", {}}, {"logits_processors", {}}, {"prompt_embeds", {}}, {"chat_template", {}},
+        {"tool_choice", {"none", "auto"}}, {"include_reasoning", {true}}, {"priority", {0}}, {"vllm_xargs", {}}};
+    for (const auto& [field, neutral] : kNeutralOnly) {
+        if (!present(body, field) || std::find(neutral.begin(), neutral.end(), body[field]) != neutral.end()) continue;
+        std::string only;
+        for (const auto& v : neutral) only += (only.empty() ? "" : " or ") + v.dump();
+        throw badRequest(std::string(field) + " is not supported by this server (only " + (only.empty() ? "null" : only) + ")", field);
     }
+    if (present(body, "add_special_tokens") && body["add_special_tokens"] != json(!chat))  // vLLM's defaults: chat false, completions true
+        throw badRequest(std::string("add_special_tokens is not supported by this server (only ") + (chat ? "false" : "true") + ")",
+                         "add_special_tokens");
+    if (present(body, "stream_options") && body["stream_options"].contains("continuous_usage_stats") &&
+        body["stream_options"]["continuous_usage_stats"] == json(true))
+        throw badRequest("stream_options.continuous_usage_stats is not supported by this server", "stream_options.continuous_usage_stats");
     if (present(body, "response_format") &&
         !(body["response_format"].is_object() && body["response_format"].contains("type") && body["response_format"]["type"] == json("text")))
         throw badRequest("response_format other than {\"type\": \"text\"} is not supported by this server (no constrained decoding)",
                          "response_format");
     if (present(body, "tools") && !body["tools"].empty()) throw badRequest("tools are not supported by this server", "tools");
     return p;
+}
+
+std::string continueFinalMessage(const std::string& rendered, const std::string& finalContent) {
+    const auto first = finalContent.find_first_not_of(" \t\n\r\f\v");  // Python's str.strip()
+    const std::string stripped = first == std::string::npos ? "" : finalContent.substr(first, finalContent.find_last_not_of(" \t\n\r\f\v") + 1 - first);
+    for (const auto& content : {finalContent, stripped}) {
+        const auto at = rendered.rfind(content);
+        if (at != std::string::npos) return rendered.substr(0, at + content.size());
+    }
+    throw badRequest("continue_final_message: the chat template does not write the final message's content as given, so it cannot be "
+                     "left open",
+                     "continue_final_message");
+}
+
+std::string stopStringAt(const std::string& full, std::size_t cut, const std::vector<std::string>& stops) {
+    for (const auto& stop : stops)
+        if (cut <= full.size() && full.compare(cut, stop.size(), stop) == 0) return stop;
+    return {};
 }
 
 void checkPromptIds(const std::vector<int>& ids, int vocabSize) {
@@ -203,6 +323,8 @@ void checkPromptIds(const std::vector<int>& ids, int vocabSize) {
 
 GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens) {
     GenerationRequest r;
+    if (p.truncatePromptTokens && int(promptIds.size()) > *p.truncatePromptTokens)  // vLLM keeps the last N (left truncation)
+        promptIds.erase(promptIds.begin(), promptIds.end() - *p.truncatePromptTokens);
     const int promptTokens = int(promptIds.size());
     r.promptIds = std::move(promptIds);
     const int room = contextTokens - promptTokens;
@@ -247,7 +369,7 @@ static json chunkBase(bool chat, const std::string& id, std::int64_t created, co
 std::string ResponseBuilder::roleChunk() const {
     auto j = chunkBase(chat_, id_, created_, model_);
     j["choices"] = json::array({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
-    return sseData(j.dump());
+    return sseData(jsonText(j));
 }
 
 std::string ResponseBuilder::textChunk(const std::string& text) const {
@@ -255,7 +377,7 @@ std::string ResponseBuilder::textChunk(const std::string& text) const {
     json choice = chat_ ? json{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr}, {"finish_reason", nullptr}}
                         : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
     j["choices"] = json::array({choice});
-    return sseData(j.dump());
+    return sseData(jsonText(j));
 }
 
 std::string ResponseBuilder::finishChunk(FinishReason reason) const {
@@ -263,14 +385,14 @@ std::string ResponseBuilder::finishChunk(FinishReason reason) const {
     json choice = chat_ ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}}
                         : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}};
     j["choices"] = json::array({choice});
-    return sseData(j.dump());
+    return sseData(jsonText(j));
 }
 
 std::string ResponseBuilder::usageChunk(int promptTokens, int completionTokens) const {
     auto j = chunkBase(chat_, id_, created_, model_);
     j["choices"] = json::array();
     j["usage"] = usageJson(promptTokens, completionTokens);
-    return sseData(j.dump());
+    return sseData(jsonText(j));
 }
 
 std::string ResponseBuilder::full(const std::string& text, FinishReason reason, int promptTokens, int completionTokens) const {
@@ -280,7 +402,7 @@ std::string ResponseBuilder::full(const std::string& text, FinishReason reason, 
                         : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", openAiFinishReason(reason)}};
     j["choices"] = json::array({choice});
     j["usage"] = usageJson(promptTokens, completionTokens);
-    return j.dump();
+    return jsonText(j);
 }
 
 namespace {

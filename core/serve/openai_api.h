@@ -38,11 +38,19 @@ struct CompletionParams {
     bool stream = false;
     bool includeUsage = false;            // stream_options.include_usage
     bool ignoreEos = false;               // vLLM's extension: generate max_tokens tokens
+    // vLLM's extensions, as its OpenAI server takes them:
+    bool includeStopString = false;       // include_stop_str_in_output: the matched stop string ends the text
+    std::optional<int> truncatePromptTokens;  // truncate_prompt_tokens: keep the prompt's last N tokens
+    ChatVariables templateVariables;      // chat: chat_template_kwargs (and documents), name -> JSON text
+    bool addGenerationPrompt = true;      // chat: add_generation_prompt
+    bool continueFinalMessage = false;    // chat: continue_final_message (the last message left open)
 };
 
-// Throws ApiError 400 naming the field for malformed JSON, missing or ill-typed fields, values out
-// of range, and what this server does not do (n > 1, several prompts in one request, logprobs,
-// tools, non-text content parts). A completions prompt is text or token ids, as OpenAI and vLLM
+// Throws ApiError 400 naming the field for malformed JSON (invalid UTF-8 included: param is where
+// it is, "messages[0].content"), missing or ill-typed fields, values out of range, and what this
+// server does not do (n > 1, several prompts in one request, logprobs, tools, guided decoding, beam
+// search, non-text content parts: every field of vLLM's protocol that would change the answer,
+// unless at its neutral value). A completions prompt is text or token ids, as OpenAI and vLLM
 // take it: "text", ["text"], [ids...] or [[ids...]]; ids are checked against the vocabulary by the
 // server (checkPromptIds).
 CompletionParams parseCompletionRequest(const std::string& body, bool chat);
@@ -51,6 +59,20 @@ CompletionParams parseCompletionRequest(const std::string& body, bool chat);
 // strings, max tokens (absent: completions 16 as OpenAI, chat the rest of the context).
 // Throws ApiError 400 "context_length_exceeded" when prompt + max_tokens exceed `contextTokens`.
 GenerationRequest generationRequest(const CompletionParams& p, std::vector<int> promptIds, int contextTokens);
+
+// The rendered chat cut after the final message's content, so the model continues that message
+// (continue_final_message, as transformers' apply_chat_template cuts it: at the content's last
+// occurrence, or its whitespace-stripped text's). Throws ApiError 400 where the template did not
+// write the content.
+std::string continueFinalMessage(const std::string& rendered, const std::string& finalContent);
+
+// The stop string `full` (all the text generated) has at `cut` (where the engine cut result.text),
+// of `stops` in their order; "" for none. For include_stop_str_in_output.
+std::string stopStringAt(const std::string& full, std::size_t cut, const std::vector<std::string>& stops);
+
+// `text` with each ill-formed UTF-8 sequence replaced by U+FFFD: names (a model folder's) that a
+// JSON answer carries.
+std::string validUtf8(const std::string& text);
 
 // Throws ApiError 400 (param "prompt") where a token id is outside [0, vocabSize) or there are none.
 void checkPromptIds(const std::vector<int>& ids, int vocabSize);

@@ -95,6 +95,72 @@ private Q_SLOTS:
         QVERIFY(body["error"]["code"].is_null());
     }
 
+    // Invalid UTF-8 in a body is a 400 naming the field it is in, and its answer is valid JSON (the
+    // parser's message quotes the bytes it read; dumping them threw, and the server answered 500).
+    void invalidUtf8IsA400NamingItsField() {
+        const std::pair<std::string, std::string> cases[] = {
+            {"{\"model\": \"m\", \"prompt\": \"ab\xff\xfe" "cd\"}", "prompt"},
+            {"{\"model\": \"m\xff\", \"prompt\": \"x\"}", "model"},
+            {"{\"model\": \"m\", \"prompt\": \"x\", \"stop\": [\"a\", \"b\xff\"]}", "stop[1]"},
+            {"{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"user\", \"content\": \"\xc3(\"}]}",
+             "messages[1].content"}};
+        for (const auto& [body, field] : cases) {
+            const auto e = errorOf(body, body.find("messages") != std::string::npos);
+            QCOMPARE(e.status, 400);
+            QCOMPARE(e.param, field);
+            const auto answer = json::parse(e.body());  // valid JSON, U+FFFD where the bytes were
+            QVERIFY2(answer["error"]["message"].get<std::string>().find("UTF-8") != std::string::npos, e.body().c_str());
+        }
+        QCOMPARE(validUtf8("bad\xffname"), std::string("bad\xef\xbf\xbdname"));
+        QCOMPARE(validUtf8("ok \xc3\xa9"), std::string("ok \xc3\xa9"));
+        // Generated text that is not UTF-8 (a byte-level model may end mid-character) still gives valid JSON.
+        QVERIFY(json::parse(ResponseBuilder(false, "m").full("ab\xe2\x82", FinishReason::Length, 1, 2)).is_object());
+    }
+
+    // vLLM's fields that change the answer: implemented (chat template variables, generation
+    // prompt, continued final message, stop string kept, prompt truncated) or refused unless neutral.
+    void vllmFieldsAreAppliedOrRefused() {
+        auto chat = parseCompletionRequest(R"({"model": "m", "messages": [{"role": "user", "content": "x"}],
+            "chat_template_kwargs": {"enable_thinking": false, "effort": "high"}, "documents": [{"text": "d"}]})", true);
+        QCOMPARE(chat.templateVariables, (ChatVariables{{"enable_thinking", "false"}, {"effort", "\"high\""}, {"documents", "[{\"text\":\"d\"}]"}}));
+        QVERIFY(chat.addGenerationPrompt && !chat.continueFinalMessage);
+        chat = parseCompletionRequest(R"({"model": "m", "messages": [{"role": "assistant", "content": "x"}], "add_generation_prompt": false,
+            "continue_final_message": true})", true);
+        QVERIFY(!chat.addGenerationPrompt && chat.continueFinalMessage);
+        QCOMPARE(errorOf(R"({"model": "m", "messages": [{"role": "user", "content": "x"}], "continue_final_message": true})", true).param,
+                 std::string("continue_final_message"));  // with add_generation_prompt (true by default), as vLLM refuses it
+        QCOMPARE(continueFinalMessage("<|im_start|>assistant\nOnce upon<|im_end|>\n", "Once upon"), std::string("<|im_start|>assistant\nOnce upon"));
+        QCOMPARE(continueFinalMessage("<a>\nOnce<e>\n", " Once \n"), std::string("<a>\nOnce"));  // a template that strips it
+        QVERIFY_THROWS_EXCEPTION(ApiError, continueFinalMessage("<a>\n<e>", "elsewhere"));
+
+        auto p = parseCompletionRequest(R"({"model": "m", "prompt": "x", "include_stop_str_in_output": true, "truncate_prompt_tokens": 2})", false);
+        QVERIFY(p.includeStopString);
+        QCOMPARE(generationRequest(p, {1, 2, 3, 4}, 100).promptIds, (std::vector<int>{3, 4}));  // the last N, as vLLM keeps them
+        QCOMPARE(generationRequest(p, {5}, 100).promptIds, std::vector<int>{5});
+        QCOMPARE(stopStringAt("Once upon. The", 9, {"x", ". "}), std::string(". "));
+        QCOMPARE(stopStringAt("Once", 9, {"x"}), std::string());
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": "x", "truncate_prompt_tokens": 0})", false).param, std::string("truncate_prompt_tokens"));
+
+        for (const char* field : {R"("use_beam_search": true)", R"("guided_json": {"type": "object"})", R"("guided_regex": "a+")",
+                                  R"("guided_choice": ["a"])", R"("guided_grammar": "x")", R"("prompt_logprobs": 0)",
+                                  R"("skip_special_tokens": false)", R"("spaces_between_special_tokens": false)", R"("stop_token_ids": [5])",
+                                  R"("bad_words": ["x"])", R"("allowed_token_ids": [1])", R"("add_special_tokens": false)",
+                                  R"("response_format": {"type": "json_schema", "json_schema": {"name": "x"}})", R"("logits_processors": ["x"])"}) {
+            const auto e = errorOf(std::string(R"({"model": "m", "prompt": "x", )") + field + "}", false);
+            QVERIFY2(e.status == 400, field);
+            QVERIFY2(std::string(field).find(e.param) == 1, field);
+        }
+        for (const char* field : {R"("chat_template": "{{ 'x' }}")", R"("add_special_tokens": true)", R"("tool_choice": "required")",
+                                  R"("top_logprobs": 3)", R"("include_reasoning": false)"}) {
+            const auto e = errorOf(std::string(R"({"model": "m", "messages": [{"role": "user", "content": "x"}], )") + field + "}", true);
+            QCOMPARE(e.status, 400);
+            QVERIFY2(std::string(field).find(e.param) == 1, field);
+        }
+        for (const char* fine : {R"("use_beam_search": false)", R"("skip_special_tokens": true)", R"("stop_token_ids": [])",
+                                 R"("guided_json": null)", R"("add_special_tokens": true)", R"("priority": 0)", R"("length_penalty": 1.0)"})
+            parseCompletionRequest(std::string(R"({"model": "m", "prompt": "x", )") + fine + "}", false);
+    }
+
     // A completions prompt as token ids, as OpenAI and vLLM take it: a list of ints or a list of one
     // such list; several prompts in one request and ids outside the vocabulary are 400s on "prompt".
     void promptsMayBeTokenIds() {
