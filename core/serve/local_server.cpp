@@ -7,6 +7,7 @@
 #include "core/serve/openai_api.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
+#include "core/util/json_write.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -47,7 +48,6 @@ const char* allowedMethod(const std::string& path) {
 }
 
 // Valid JSON whatever it carries (a folder name need not be UTF-8): ill-formed bytes become U+FFFD.
-std::string jsonText(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // A chat request's prompt text: the template rendered with the request's variables and
 // add_generation_prompt, cut after the final message's content for continue_final_message.

@@ -1,7 +1,9 @@
 #include "core/serve/openai_api.h"
 
 #include "core/pool/warm_pool.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
+#include "core/util/json_write.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,13 +20,9 @@ using nlohmann::json;
 ApiError::ApiError(int status_, std::string type_, const std::string& message, std::string param_, std::string code_)
     : std::runtime_error(message), status(status_), type(std::move(type_)), param(std::move(param_)), code(std::move(code_)) {}
 
-namespace {
-// Every answer is valid JSON, even where it echoes what a client sent (a parse error quotes the
-// bytes it read) or names a folder whose name is not UTF-8: ill-formed bytes become U+FFFD.
-std::string jsonText(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-}  // namespace
-
-std::string validUtf8(const std::string& s) { return json::parse(jsonText(json(s))).get<std::string>(); }
+// Every answer goes through jsonText (core/util/json_write.h): valid JSON even where it echoes what
+// a client sent (a parse error quotes the bytes it read); ill-formed bytes become U+FFFD.
+std::string validUtf8(const std::string& s) { return text::utf8Lossy(s); }
 
 std::string ApiError::body() const {
     return jsonText(json{{"error",
