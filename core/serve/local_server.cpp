@@ -47,8 +47,6 @@ const char* allowedMethod(const std::string& path) {
     return nullptr;
 }
 
-// Valid JSON whatever it carries (a folder name need not be UTF-8): ill-formed bytes become U+FFFD.
-
 // A chat request's prompt text: the template rendered with the request's variables and
 // add_generation_prompt, cut after the final message's content for continue_final_message.
 std::string chatPrompt(const Engine& engine, const CompletionParams& p) {
