@@ -35,6 +35,7 @@ class LocalServer;
 namespace awq::ui {
 
 class BatteryView;
+class ElidedLabel;
 class ChatView;
 class CompareSession;
 class ModelPicker;
@@ -226,7 +227,7 @@ private:
     double chatTps_[2] = {0, 0};
     QTabWidget* tabs_ = nullptr;
     QToolButton* setupFold_ = nullptr;
-    QLabel* setupSummary_ = nullptr;
+    ElidedLabel* setupSummary_ = nullptr;
     QWidget* setup_ = nullptr;
     ChatView* chat_ = nullptr;
     BatteryView* battery_ = nullptr;
