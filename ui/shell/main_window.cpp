@@ -46,7 +46,6 @@
 #include <QMimeData>
 #include <QScrollArea>
 #include <QStackedWidget>
-#include <QLayout>
 #include <QStatusBar>
 #include <QTimer>
 
@@ -71,22 +70,9 @@ public:
     PageHolder(QWidget* page, QScrollArea* scroll) : page_(page), scroll_(scroll) {
         page->setParent(this);
         page->installEventFilter(this);
-        QSizePolicy policy = sizePolicy();
-        policy.setHeightForWidth(true);   // the scroll area asks heightForWidth() then
-        setSizePolicy(policy);
     }
     QSize minimumSizeHint() const override { return page_->minimumSizeHint(); }
     QSize sizeHint() const override { return page_->minimumSizeHint(); }
-    // The least height the page needs at a width, wrapped labels counted at that width: the
-    // minimum size hint counts them at their own width, so a wrapped note (Compare's speed note)
-    // squeezed the widgets below it under their minimum (answer boxes of two lines at 1152x720)
-    // instead of scrolling.
-    bool hasHeightForWidth() const override { return page_->layout() && page_->layout()->hasHeightForWidth(); }
-    int heightForWidth(int width) const override {
-        const int least = page_->minimumSizeHint().height();
-        if (!hasHeightForWidth()) return least;
-        return std::max(least, page_->layout()->minimumHeightForWidth(width));
-    }
 
 protected:
     void resizeEvent(QResizeEvent*) override { page_->setGeometry(rect()); }
