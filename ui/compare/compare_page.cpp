@@ -28,6 +28,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -86,6 +87,8 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     speedNote_->setWordWrap(true);
     speedNote_->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; padding: 4px; }"));
     speedNote_->hide();
+    // Its wrapped height at its width is its minimum (see fitSpeedNote).
+    speedNote_->installEventFilter(this);
 
     // Models and generation settings fold away to a one-line summary, giving the tabs the height of
     // a small screen (the page fits 1280x720 with the log open when folded).
@@ -847,6 +850,18 @@ void ComparePage::explainSpeeds(double aTps, double bTps) {
     if (aq && !bq) note = quantizedSlowerNote(host, aTps, bTps);
     speedNote_->setText(note ? QString::fromStdString(*note) : QString());
     speedNote_->setVisible(note.has_value());
+    speedNote_->setMinimumHeight(speedNote_->heightForWidth(speedNote_->width()));
+}
+
+// The speed note wraps to three lines at 1152x720, but a wrapped label's minimum size counts fewer:
+// the page then squeezed the battery's answer boxes to two lines instead of scrolling. Its
+// minimum height follows its wrapped height at the width it has.
+bool ComparePage::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == speedNote_ && event->type() == QEvent::Resize) {
+        const int h = speedNote_->heightForWidth(speedNote_->width());
+        if (h > 0 && h != speedNote_->minimumHeight()) speedNote_->setMinimumHeight(h);
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 QString ComparePage::speedNote() const { return speedNote_->isHidden() ? QString() : speedNote_->text(); }

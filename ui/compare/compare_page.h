@@ -138,6 +138,9 @@ public:
     QLineEdit* serverUrlEdit() const { return serverUrl_; }
     QLabel* serverState() const { return serverState_; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;   // the speed note's resizes
+
 Q_SIGNALS:
     void modelsLoadedChanged(bool loaded);
     void pairChosen(const QString& a, const QString& b);   // the user chose this A/B pair (remember it)
