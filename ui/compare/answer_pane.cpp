@@ -1,5 +1,7 @@
 #include "ui/compare/answer_pane.h"
 
+#include "ui/util/elided_label.h"
+
 #include <QClipboard>
 #include <QGridLayout>
 #include <QGuiApplication>
@@ -42,7 +44,10 @@ AnswerPane::AnswerPane(QWidget* parent) : QWidget(parent) {
     auto* grid = new QGridLayout;
     for (int s = 0; s < 2; ++s) {
         const QString slot = s == 0 ? QStringLiteral("A") : QStringLiteral("B");
-        title_[s] = plainLabel(QStringLiteral("answerTitle") + slot);
+        // One line, elided in the middle: a long model name wrapped to no word and widened the page.
+        title_[s] = new ElidedLabel;
+        title_[s]->setObjectName(QStringLiteral("answerTitle") + slot);
+        title_[s]->setTextInteractionFlags(Qt::TextSelectableByMouse);
         QFont bold = title_[s]->font();
         bold.setBold(true);
         title_[s]->setFont(bold);
@@ -80,7 +85,7 @@ void AnswerPane::clear() {
     heading_->setText(tr("Select a test in the table to read its prompt and both answers."));
     prompt_->clear();
     for (int s = 0; s < 2; ++s) {
-        title_[s]->setText(s == 0 ? tr("A") : tr("B"));
+        title_[s]->setFullText(s == 0 ? tr("A") : tr("B"));
         verdict_[s]->clear();
         notes_[s]->clear();
         notes_[s]->hide();
@@ -101,7 +106,7 @@ void AnswerPane::showTest(const TestAnswers& t, const QString& nameA, const QStr
 }
 
 void AnswerPane::showSlot(int s, const QString& name, const SlotAnswer& a) {
-    title_[s]->setText(QStringLiteral("%1: %2").arg(s == 0 ? QStringLiteral("A") : QStringLiteral("B"), name));
+    title_[s]->setFullText(QStringLiteral("%1: %2").arg(s == 0 ? QStringLiteral("A") : QStringLiteral("B"), name));
     if (!a.present) {
         verdict_[s]->setText(tr("No result yet (not run, running or stopped before this test)."));
         notes_[s]->clear();
@@ -123,7 +128,7 @@ void AnswerPane::showSlot(int s, const QString& name, const SlotAnswer& a) {
 
 QString AnswerPane::shownText() const {
     QStringList parts{heading_->text(), prompt_->toPlainText()};
-    for (int s = 0; s < 2; ++s) parts << title_[s]->text() << verdict_[s]->text() << notes_[s]->text() << answer_[s]->toPlainText();
+    for (int s = 0; s < 2; ++s) parts << title_[s]->fullText() << verdict_[s]->text() << notes_[s]->text() << answer_[s]->toPlainText();
     return parts.join(QLatin1Char('\n'));
 }
 

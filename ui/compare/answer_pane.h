@@ -12,6 +12,8 @@ class QPushButton;
 
 namespace awq::ui {
 
+class ElidedLabel;
+
 class AnswerPane : public QWidget {
     Q_OBJECT
 public:
@@ -37,7 +39,7 @@ private:
     QPushButton* copy_ = nullptr;
     QLabel* heading_ = nullptr;
     QPlainTextEdit* prompt_ = nullptr;
-    QLabel* title_[2] = {};
+    ElidedLabel* title_[2] = {};
     QLabel* verdict_[2] = {};
     QLabel* notes_[2] = {};
     QPlainTextEdit* answer_[2] = {};

@@ -91,11 +91,22 @@ BatteryView::BatteryView(QWidget* parent) : QWidget(parent) {
     totals_ = new QTableWidget(2, TotalsColumnCount);
     totals_->setObjectName(QStringLiteral("batteryTotals"));
     styleTable(totals_);
-    totals_->setHorizontalHeaderLabels({tr("Tests"), tr("Total time"), tr("Average per test"), tr("Loop detections"),
-                                        tr("Substantive answers"), tr("Exact matches")});
+    // Short titles, whole in about 110 px: six stretched columns beside the model names leave about
+    // that much a column at 1152x720, and "Average per test" or "Substantive answers" were clipped
+    // at both ends. Two-line titles fitted too but made the page 14 px taller than a 1280x720
+    // window. The tooltips have the long titles.
+    totals_->setHorizontalHeaderLabels({tr("Tests"), tr("Total time"), tr("Avg per test"), tr("Loop detections"), tr("Substantive"),
+                                        tr("Exact matches")});
+    const QString longTitles[TotalsColumnCount] = {tr("Tests"), tr("Total time"), tr("Average per test"), tr("Loop detections"),
+                                                   tr("Substantive answers"), tr("Exact matches")};
+    for (int c = 0; c < totals_->columnCount(); ++c) totals_->horizontalHeaderItem(c)->setToolTip(longTitles[c]);
     totals_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     totals_->horizontalHeader()->setTextElideMode(Qt::ElideRight);
     totals_->verticalHeader()->setTextElideMode(Qt::ElideMiddle);   // a long model name keeps both ends
+    // ... which it does only when the header is narrower than the name: unbounded, the vertical
+    // header took the name's whole width and squeezed the six columns until their headers were
+    // clipped at both ends ("erage per te").
+    totals_->verticalHeader()->setMaximumWidth(totals_->fontMetrics().averageCharWidth() * 40);
     totals_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     totals_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     totals_->setFixedHeight(totals_->horizontalHeader()->sizeHint().height() + 2 * totals_->verticalHeader()->defaultSectionSize() +
@@ -176,7 +187,12 @@ void BatteryView::setModelNames(const QString& a, const QString& b) {
         headers << tr("%1 time").arg(slot) << tr("%1 tokens").arg(slot) << tr("%1 loop").arg(slot) << tr("%1 subst.").arg(slot)
                 << tr("%1 exact").arg(slot);
     tests_->setHorizontalHeaderLabels(headers);
-    totals_->setVerticalHeaderLabels({tr("A: %1").arg(a), tr("B: %1").arg(b)});
+    // Elided here in the middle to the header's maximum width: QHeaderView clipped the vertical
+    // header's text at its right end instead ("A: tinystories-qwen3-7m-instr").
+    QHeaderView* rows = totals_->verticalHeader();
+    const int room = rows->maximumWidth() - 2 * rows->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, rows) - 4;
+    const auto fitted = [&](const QString& label) { return rows->fontMetrics().elidedText(label, Qt::ElideMiddle, room); };
+    totals_->setVerticalHeaderLabels({fitted(tr("A: %1").arg(a)), fitted(tr("B: %1").arg(b))});
     for (int slot = 0; slot < 2; ++slot)
         if (QTableWidgetItem* h = totals_->verticalHeaderItem(slot)) h->setToolTip(slot == 0 ? tr("A: %1").arg(a) : tr("B: %1").arg(b));
     showSelectedAnswers();

@@ -1,6 +1,7 @@
 #include "ui/compare/chat_view.h"
 
 #include "ui/util/catalog_text.h"
+#include "ui/util/elided_label.h"
 #include "ui/util/field_label.h"
 
 #include <QCheckBox>
@@ -28,8 +29,13 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
     auto* panes = new QGridLayout;
     for (int s = 0; s < 2; ++s) {
         const QChar letter = s == 0 ? QLatin1Char('A') : QLatin1Char('B');
-        titles_[s] = new QLabel;
+        // A long model name is elided in its middle (whole in the tooltip): as a rich-text label
+        // it set the page's minimum width and pushed the tabs behind a horizontal scroll bar.
+        titles_[s] = new ElidedLabel;
         titles_[s]->setObjectName(QStringLiteral("chatTitle%1").arg(letter));
+        QFont bold = titles_[s]->font();
+        bold.setBold(true);
+        titles_[s]->setFont(bold);
         panes_[s] = new QTextBrowser;
         panes_[s]->setObjectName(QStringLiteral("chatPane%1").arg(letter));
         panes_[s]->setOpenExternalLinks(true);
@@ -134,8 +140,8 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
 }
 
 void ChatView::setModelNames(const QString& a, const QString& b) {
-    titles_[0]->setText(tr("<b>A</b>: %1").arg(a.toHtmlEscaped()));
-    titles_[1]->setText(tr("<b>B</b>: %1").arg(b.toHtmlEscaped()));
+    titles_[0]->setFullText(tr("A: %1").arg(a));
+    titles_[1]->setFullText(tr("B: %1").arg(b));
 }
 
 void ChatView::setRunning(bool running, bool canChat) {

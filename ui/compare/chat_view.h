@@ -20,6 +20,8 @@ class QTextBrowser;
 
 namespace awq::ui {
 
+class ElidedLabel;
+
 class ChatView : public QWidget {
     Q_OBJECT
 public:
@@ -77,7 +79,7 @@ private:
 
     Conversation conversation_;
     bool replyDone_[2] = {true, true};
-    QLabel* titles_[2] = {};
+    ElidedLabel* titles_[2] = {};
     QTextBrowser* panes_[2] = {};
     QLabel* metrics_[2] = {};
     QString device_;

@@ -16,6 +16,7 @@
 #include "ui/util/icons.h"
 #include "ui/util/path_text.h"
 #include "ui/util/field_label.h"
+#include "ui/util/elided_label.h"
 #include "core/serve/local_server.h"
 #if AWQBENCH_UI_WITH_SERVE
 #include "core/serve/endpoint_compare.h"
@@ -27,6 +28,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -76,12 +78,17 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     status_->setObjectName(QStringLiteral("compareStatus"));
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A saved run's path holds both model names: a long unbreakable one must wrap within the page,
+    // not set the page's minimum width (a horizontal scroll bar at 1152x720).
+    status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     speedNote_ = new QLabel;
     speedNote_->setObjectName(QStringLiteral("compareSpeedNote"));
     speedNote_->setWordWrap(true);
     speedNote_->setStyleSheet(QStringLiteral("QLabel { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; padding: 4px; }"));
     speedNote_->hide();
+    // Its wrapped height at its width is its minimum (see fitSpeedNote).
+    speedNote_->installEventFilter(this);
 
     // Models and generation settings fold away to a one-line summary, giving the tabs the height of
     // a small screen (the page fits 1280x720 with the log open when folded).
@@ -91,7 +98,9 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     setupFold_->setChecked(true);
     setupFold_->setAutoRaise(true);
     setupFold_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    setupSummary_ = new QLabel;
+    // Elided in the middle with the whole line as its tooltip: two long model names clipped the
+    // line's end ("max 48 new tokens · loaded") with no ellipsis.
+    setupSummary_ = new ElidedLabel;
     setupSummary_->setObjectName(QStringLiteral("compareSetupSummary"));
     setupSummary_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* foldRow = new QHBoxLayout;
@@ -431,11 +440,19 @@ bool ComparePage::setupExpanded() const { return !setup_->isHidden(); }
 
 void ComparePage::updateSetupSummary() {
     if (!setupSummary_) return;
-    setupSummary_->setText(setup_->isHidden() ? tr("A = %1 · B = %2 · %3 · max %4 new tokens%5")
-                                                    .arg(shortName(0), shortName(1), deviceLabel_)
-                                                    .arg(maxNew_->value())
-                                                    .arg(modelsLoaded() ? tr(" · loaded") : tr(" · not loaded"))
-                                              : QString());
+    if (!setup_->isHidden()) return setupSummary_->setFullText(QString());
+    const auto line = [&](const QString& a, const QString& b) {
+        return tr("A = %1 · B = %2 · %3 · max %4 new tokens%5")
+            .arg(a, b, deviceLabel_)
+            .arg(maxNew_->value())
+            .arg(modelsLoaded() ? tr(" · loaded") : tr(" · not loaded"));
+    };
+    // Each long name gives way first (in its middle, to about 32 characters), then the line's
+    // middle: two long names clipped the line's end ("max 48 new tokens · loaded") with no ellipsis.
+    const QFontMetrics fm = setupSummary_->fontMetrics();
+    const int nameRoom = fm.averageCharWidth() * 32;
+    const auto fitted = [&](int slot) { return fm.elidedText(shortName(slot), Qt::ElideMiddle, nameRoom); };
+    setupSummary_->setFullText(line(fitted(0), fitted(1)), line(shortName(0), shortName(1)));
 }
 
 QWidget* ComparePage::buildModelsBar() {
@@ -833,6 +850,18 @@ void ComparePage::explainSpeeds(double aTps, double bTps) {
     if (aq && !bq) note = quantizedSlowerNote(host, aTps, bTps);
     speedNote_->setText(note ? QString::fromStdString(*note) : QString());
     speedNote_->setVisible(note.has_value());
+    speedNote_->setMinimumHeight(speedNote_->heightForWidth(speedNote_->width()));
+}
+
+// The speed note wraps to three lines at 1152x720, but a wrapped label's minimum size counts fewer:
+// the page then squeezed the battery's answer boxes to two lines instead of scrolling. Its
+// minimum height follows its wrapped height at the width it has.
+bool ComparePage::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == speedNote_ && event->type() == QEvent::Resize) {
+        const int h = speedNote_->heightForWidth(speedNote_->width());
+        if (h > 0 && h != speedNote_->minimumHeight()) speedNote_->setMinimumHeight(h);
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 QString ComparePage::speedNote() const { return speedNote_->isHidden() ? QString() : speedNote_->text(); }
@@ -1081,8 +1110,18 @@ void ComparePage::saveRun(RunDocument& doc) {
 
 void ComparePage::report(const QString& text, bool error) {
     QString shown = text;
-    if (!error && !lastRunFile_.isEmpty() && runKind_ != QLatin1String("load")) shown += tr(" Saved: %1").arg(lastRunFile_);
-    status_->setText(shown);
+    QString inPage = text;
+    if (!error && !lastRunFile_.isEmpty() && runKind_ != QLatin1String("load")) {
+        shown += tr(" Saved: %1").arg(lastRunFile_);
+        // On the page the path (which holds both model names) is elided in its middle to one line,
+        // whole in the tooltip and in the status bar's: with long names it wrapped to a second line
+        // cut off at the page's bottom.
+        const QFontMetrics fm = status_->fontMetrics();
+        const int room = std::max(fm.averageCharWidth() * 30, status_->width() - fm.horizontalAdvance(text + tr(" Saved: ")) - 8);
+        inPage += tr(" Saved: %1").arg(fm.elidedText(lastRunFile_, Qt::ElideMiddle, room));
+    }
+    status_->setText(inPage);
+    status_->setToolTip(inPage == shown ? QString() : shown);
     status_->setStyleSheet(error ? QStringLiteral("QLabel { color: #b3261e; }") : QString());
     if (error) spdlog::warn("Compare: {}", text.toStdString());
     Q_EMIT statusMessage(shown);

@@ -35,6 +35,7 @@ class LocalServer;
 namespace awq::ui {
 
 class BatteryView;
+class ElidedLabel;
 class ChatView;
 class CompareSession;
 class ModelPicker;
@@ -137,6 +138,9 @@ public:
     QLineEdit* serverUrlEdit() const { return serverUrl_; }
     QLabel* serverState() const { return serverState_; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;   // the speed note's resizes
+
 Q_SIGNALS:
     void modelsLoadedChanged(bool loaded);
     void pairChosen(const QString& a, const QString& b);   // the user chose this A/B pair (remember it)
@@ -226,7 +230,7 @@ private:
     double chatTps_[2] = {0, 0};
     QTabWidget* tabs_ = nullptr;
     QToolButton* setupFold_ = nullptr;
-    QLabel* setupSummary_ = nullptr;
+    ElidedLabel* setupSummary_ = nullptr;
     QWidget* setup_ = nullptr;
     ChatView* chat_ = nullptr;
     BatteryView* battery_ = nullptr;

@@ -166,10 +166,18 @@ void DeployPage::buildUi() {
     diskBar_->setMaximumHeight(14);
     diskText_ = new QLabel;
     diskText_->setObjectName(QStringLiteral("poolDiskText"));
+    // The pool's own count, from the rows below. Before it, the only count on this page was the
+    // library scan's status message ("5 models found, 1 broken"), which counts model folders of the
+    // library and the pool as the catalog reads them (an empty folder is no model, a link is
+    // followed to a good model) while the table showed 3 broken pool entries.
+    poolCount_ = new QLabel;
+    poolCount_->setObjectName(QStringLiteral("poolCount"));
+    poolCount_->setTextFormat(Qt::RichText);
     budget_ = new ByteSizeEdit(tr("no budget"), QStringLiteral("poolBudget"),
                                tr("Disk budget of the warm pool: adding a model that would exceed it is refused (0: no budget)"));
     // Saved only when the user changed it: a focus in and out leaves deploy.json alone.
     connect(budget_, &ByteSizeEdit::sizeEdited, this, &DeployPage::setBudgetBytes);
+    diskRow->addWidget(poolCount_);
     diskRow->addWidget(diskBar_, 1);
     diskRow->addWidget(diskText_);
     diskRow->addWidget(fieldLabel(tr("Budget"), budget_->spinBox()));
@@ -343,6 +351,8 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
     const QString keep = selectedModel();
     poolTable_->setRowCount(0);
     diskBar_->setValue(0);
+    poolCount_->clear();
+    poolCount_->setToolTip(QString());
     if (pool_.isEmpty()) {
         diskText_->setText(tr("no warm pool"));
         return;
@@ -358,6 +368,7 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         return;
     }
     poolTable_->setRowCount(int(entries.size()));
+    int broken = 0;
     for (int r = 0; r < int(entries.size()); ++r) {
         const auto& e = entries[std::size_t(r)];
         QStringList deployedBy;
@@ -387,10 +398,17 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
             for (auto* item : {name, status}) item->setForeground(colour);
             if (bad) name->setIcon(icon(QStringLiteral("broken")));
         }
+        broken += bad ? 1 : 0;
         poolTable_->setItem(r, PoolStatus, status);
     }
     poolTable_->resizeColumnsToContents();
     selectByName(poolTable_, keep);
+    QString count = tr("%n in the pool", nullptr, int(entries.size()));
+    if (broken) count += tr(" · <span style=\"color:#b3261e\">%1 broken</span>").arg(broken);
+    poolCount_->setText(count);
+    poolCount_->setToolTip(broken ? tr("Red rows with the broken icon: not a usable copy (not a readable model, a link rather than a copy, "
+                                       "files changed since the manifest, or a failed verify); the Status column says why")
+                                  : QString());
 
     // Disk use against the budget (or against what the disk could hold, when there is none).
     const std::uint64_t scale = usage.budgetBytes ? usage.budgetBytes : usage.usedBytes + usage.availableBytes;

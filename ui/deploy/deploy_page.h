@@ -93,6 +93,8 @@ public:
     QProgressBar* diskBar() const { return diskBar_; }
     QProgressBar* jobProgress() const { return jobProgress_; }
     QLabel* poolLabel() const { return poolLabel_; }
+    // "4 in the pool · 3 broken": counted from the entries the pool table lists, as it marks them.
+    QLabel* poolCountLabel() const { return poolCount_; }
     QLabel* errorLabel() const { return error_; }
     QPushButton* addButton() const { return addButton_; }
     QPushButton* changePoolButton() const { return changePool_; }
@@ -157,6 +159,7 @@ private:
     QLabel* error_ = nullptr;
     QProgressBar* diskBar_ = nullptr;
     QLabel* diskText_ = nullptr;
+    QLabel* poolCount_ = nullptr;
     ByteSizeEdit* budget_ = nullptr;
     QTableWidget* poolTable_ = nullptr;
     QPushButton* addButton_ = nullptr;

@@ -279,7 +279,10 @@ void ModelsPage::onScanFinished(std::vector<CatalogEntry> entries, bool cancelle
         detail_->clearEntry();
 
     const QString models = countNoun(total, tr("model"), tr("models"));
-    QString message = cancelled ? tr("Scan cancelled: %1 so far").arg(models) : tr("%1 found").arg(models);
+    // "Library scan:": the count is of model folders as the catalog reads them, library and warm
+    // pool together; shown on the Deploy page it read as the pool table's count, which judges pool
+    // copies (a link, an empty folder) and differs.
+    QString message = cancelled ? tr("Scan cancelled: %1 so far").arg(models) : tr("Library scan: %1 found").arg(models);
     if (broken) message += tr(", %1 broken").arg(broken);
     spdlog::info("{}", message.toStdString());
     Q_EMIT statusMessage(message);

@@ -8,7 +8,10 @@
 #include "ui/util/data_folders.h"
 #include "ui/util/field_label.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QPainter>
+#include <QStyledItemDelegate>
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
@@ -36,7 +39,60 @@ namespace awq::ui {
 namespace {
 
 constexpr double kPreviewChartWidth = 680;
-constexpr int kPathRole = Qt::UserRole + 1;
+constexpr int kPathRole = ReportsPage::PathRole;
+constexpr int kModelsRole = Qt::UserRole + 3;   // a readable run's model names, in slot order
+
+// Draws each line of a run's two-line entry elided in the middle to the list's width, and asks for
+// no width of its own: long model names made the list scroll sideways, with the date and the
+// kind behind the scroll bar.
+class RunItemDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+        QSize s = QStyledItemDelegate::sizeHint(option, index);
+        s.setWidth(1);   // the list gives each item its own width
+        return s;
+    }
+
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+        QStyleOptionViewItem opt = option;
+        initStyleOption(&opt, index);
+        const QWidget* view = opt.widget;
+        QStyle* style = view ? view->style() : QApplication::style();
+        const int margin = style->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1;
+        const int room = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, view).width() - 2 * margin;
+        // initStyleOption has made each '\n' a line separator already.
+        QStringList lines = QString(opt.text).replace(QLatin1Char('\n'), QChar::LineSeparator).split(QChar::LineSeparator);
+        for (QString& line : lines) line = opt.fontMetrics.elidedText(line, Qt::ElideMiddle, std::max(0, room));
+        // The models' line: each name gets its share, so that " vs " and both ends of each stay.
+        const QStringList names = index.data(kModelsRole).toStringList();
+        if (!lines.isEmpty() && names.size() > 1) {
+            const QString sep = ReportsPage::tr(" vs ");
+            // Equal shares, a short name's unused room going to the longer ones.
+            int free = room - int(names.size() - 1) * opt.fontMetrics.horizontalAdvance(sep);
+            int longer = 0;
+            for (const QString& n : names) {
+                const int w = opt.fontMetrics.horizontalAdvance(n);
+                if (w <= free / int(names.size())) free -= w;
+                else ++longer;
+            }
+            const int share = longer ? free / longer : free;
+            QStringList fitted;
+            for (const QString& n : names)
+                fitted << (opt.fontMetrics.horizontalAdvance(n) <= share ? n : opt.fontMetrics.elidedText(n, Qt::ElideMiddle, std::max(0, share)));
+            lines[0] = fitted.join(sep);
+        }
+        opt.text = lines.join(QChar::LineSeparator);
+        style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, view);
+    }
+};
+
+QString kindTitle(const std::string& kind) {
+    if (kind == "compare") return ReportsPage::tr("Compare");
+    if (kind == "sweep") return ReportsPage::tr("Sweep");
+    return kind.empty() ? ReportsPage::tr("Run") : QString::fromStdString(kind);
+}
 
 QString formatTitle(report::ReportFormat f) {
     switch (f) {
@@ -83,6 +139,11 @@ ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(p
     runs_ = new QListWidget;
     runs_->setObjectName(QStringLiteral("runList"));
     runs_->setMinimumWidth(200);
+    runs_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    runs_->setTextElideMode(Qt::ElideMiddle);
+    runs_->setResizeMode(QListView::Adjust);
+    runs_->setAlternatingRowColors(true);   // two lines an entry: where one ends shows
+    runs_->setItemDelegate(new RunItemDelegate(runs_));
     split->addWidget(runs_);
 
     auto* right = new QWidget;
@@ -104,7 +165,7 @@ ReportsPage::ReportsPage(const QString& runsFolder, QWidget* parent) : QWidget(p
     rightLayout->addWidget(browser_, 1);
     split->addWidget(right);
     split->setStretchFactor(1, 1);
-    split->setSizes({240, 800});
+    split->setSizes({330, 710});   // room for "Compare · cancelled · <date>"
     layout->addWidget(split, 1);
 
     auto* bottom = new QHBoxLayout;
@@ -187,23 +248,60 @@ void ReportsPage::refreshRuns() {
         QFileInfo file;
         QDateTime when;
         bool recorded = false;
+        QStringList names;    // the models' names (readable runs)
+        QString models;       // "a vs b"
+        QString kind;
+        bool cancelled = false;
+        QString unreadable;   // why it is no run document this version reads; empty: readable
     };
     std::vector<Listed> listed;
     for (const QFileInfo& fi : files) {
         const auto created = runDocumentCreated(fi.absoluteFilePath().toStdString());
-        listed.push_back({fi, created ? QDateTime::fromSecsSinceEpoch(std::chrono::system_clock::to_time_t(*created), Qt::UTC)
-                                      : fi.lastModified(),
-                          created.has_value()});
+        Listed l{fi, created ? QDateTime::fromSecsSinceEpoch(std::chrono::system_clock::to_time_t(*created), Qt::UTC) : fi.lastModified(),
+                 created.has_value()};
+        try {
+            const RunDocument doc = loadRunDocument(fi.absoluteFilePath().toStdString());
+            QStringList names;
+            for (const auto& slot : doc.slots()) names << QString::fromStdString(doc.modelName(slot));
+            l.models = names.isEmpty() ? tr("(no models)") : names.join(tr(" vs "));
+            l.names = names;
+            l.kind = kindTitle(doc.kind);
+            l.cancelled = doc.cancelled;
+        } catch (const std::exception& e) {
+            // The reason without the path the error starts with (the tooltip names the file).
+            QString why = QString::fromUtf8(e.what());
+            const QString path = QDir::toNativeSeparators(fi.absoluteFilePath());
+            for (const QString& p : {path + QStringLiteral(": "), fi.absoluteFilePath() + QStringLiteral(": ")})
+                if (why.startsWith(p)) why = why.mid(p.size());
+            l.unreadable = why.isEmpty() ? tr("not a run document") : why;
+        }
+        listed.push_back(std::move(l));
     }
     std::stable_sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.when > b.when; });
     for (const Listed& l : listed) {
         const QFileInfo& fi = l.file;
-        auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.completeBaseName(), QLocale().toString(l.when.toLocalTime(), QLocale::ShortFormat)),
-                                         runs_);
+        const QString when = QLocale().toString(l.when.toLocalTime(), QLocale::ShortFormat);
+        const QString madeText = l.recorded ? tr("run made %1").arg(l.when.toLocalTime().toString(Qt::ISODate))
+                                            : tr("no run time recorded: file modified %1").arg(l.when.toLocalTime().toString(Qt::ISODate));
+        QListWidgetItem* item = nullptr;
+        if (l.unreadable.isEmpty()) {
+            QString detail = l.kind;
+            if (l.cancelled) detail += tr(" · cancelled");
+            item = new QListWidgetItem(QStringLiteral("%1\n%2 · %3").arg(l.models, detail, when), runs_);
+            item->setData(kModelsRole, l.names);
+            item->setToolTip(tr("%1\n%2\n%3: %4%5")
+                                 .arg(QDir::toNativeSeparators(fi.absoluteFilePath()), madeText, l.kind, l.models,
+                                      l.cancelled ? tr(" (cancelled: stopped before it finished)") : QString()));
+        } else {
+            // Listed, so that a file the user expects is not silently missing, but greyed and
+            // saying why: it read like any run before, with only its name and a date.
+            item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(fi.fileName(), tr("Unreadable: %1").arg(l.unreadable)), runs_);
+            item->setForeground(runs_->palette().color(QPalette::Disabled, QPalette::Text));
+            item->setData(UnreadableRole, true);
+            item->setToolTip(tr("%1\nNot a run document this version can read: %2\n%3")
+                                 .arg(QDir::toNativeSeparators(fi.absoluteFilePath()), l.unreadable, madeText));
+        }
         item->setData(kPathRole, fi.absoluteFilePath());
-        item->setToolTip(tr("%1\n%2").arg(QDir::toNativeSeparators(fi.absoluteFilePath()),
-                                           l.recorded ? tr("run made %1").arg(l.when.toLocalTime().toString(Qt::ISODate))
-                                                      : tr("no run time recorded: file modified %1").arg(l.when.toLocalTime().toString(Qt::ISODate))));
         if (fi.absoluteFilePath() == currentFile_) runs_->setCurrentItem(item);
     }
     if (files.isEmpty())

@@ -25,13 +25,20 @@ class ReportsPage : public QWidget {
     Q_OBJECT
 public:
     enum class Preview { Html, Markdown };
+    // Each run list item's data: the file's path, and (true) that it is no run document this
+    // version reads (invalid JSON, another format or version); its reason is the item's tooltip.
+    static constexpr int PathRole = Qt::UserRole + 1;
+    static constexpr int UnreadableRole = Qt::UserRole + 2;
 
     // `runsFolder` empty: appDataFolder("runs") (ui/util/data_folders.h), as AppSettings::runsFolder.
     explicit ReportsPage(const QString& runsFolder = {}, QWidget* parent = nullptr);
     ~ReportsPage() override;
 
     // Lists the folder's *.json files (not timeline traces), newest first by the time each run was
-    // made ("created" in the run document), else by the file's modification time; shows that time.
+    // made ("created" in the run document), else by the file's modification time. A readable run
+    // shows its models ("A vs B"), then its kind, "cancelled" when it was stopped, and that time; an
+    // unreadable one is greyed, says "Unreadable" and why (whole in its tooltip). Long lines are
+    // elided in the middle to the list's width (no horizontal scroll bar).
     void setRunsFolder(const QString& folder);
     QString runsFolder() const { return runsFolder_; }
     void refreshRuns();

@@ -1,5 +1,7 @@
 #include "ui/shell/status_bar.h"
 
+#include <QChildEvent>
+#include <QEvent>
 #include <QFontMetrics>
 #include <QSizeGrip>
 
@@ -44,6 +46,29 @@ void StatusBar::showElided(int timeoutMs) {
 
 void StatusBar::resizeEvent(QResizeEvent* event) {
     QStatusBar::resizeEvent(event);
+    reElide();
+}
+
+void StatusBar::childEvent(QChildEvent* event) {
+    QStatusBar::childEvent(event);
+    // addPermanentWidget reparents the widget here: watch where it goes.
+    if (event->added() && event->child()->isWidgetType()) event->child()->installEventFilter(this);
+}
+
+bool StatusBar::eventFilter(QObject* watched, QEvent* event) {
+    switch (event->type()) {
+    case QEvent::Move:
+    case QEvent::Resize:
+    case QEvent::Show:
+    case QEvent::Hide:
+        if (watched->parent() == this) reElide();
+        break;
+    default: break;
+    }
+    return QStatusBar::eventFilter(watched, event);
+}
+
+void StatusBar::reElide() {
     if (full_.isEmpty() || currentMessage().isEmpty()) return;
     // Re-elide for the new width, for the time the message had left.
     int left = 0;

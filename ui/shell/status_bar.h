@@ -3,7 +3,10 @@
 // (the library label, the GPU status) is elided in the middle, so a path keeps its start and its
 // file name, and the whole text goes in the tooltip; the message keeps a gap from those widgets.
 // QStatusBar clipped such a message mid-word, 2 px from the library label ("Battery done. Saved:
-// /tmp/.../runs/2026" ran into "1 library folder").
+// /tmp/.../runs/2026" ran into "1 library folder"). The room is measured again whenever a permanent
+// widget moves, resizes, shows or hides (its text changed: the GPU status's first probe, the library
+// label), not only when the bar resizes: a message elided for the old room ran into the label
+// ("...-vs-tinystories-qwe1 library folder" on the Compare page).
 #include <QElapsedTimer>
 #include <QStatusBar>
 
@@ -23,9 +26,12 @@ public:
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
+    void childEvent(QChildEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void showElided(int timeoutMs);
+    void reElide();   // for the room it has now, for the time the message has left
 
     QString full_;
     int timeoutMs_ = 0;

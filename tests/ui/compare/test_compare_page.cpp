@@ -44,6 +44,7 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -914,6 +915,126 @@ private Q_SLOTS:
         QCOMPARE(p.timeline()->resultTable()->horizontalHeaderItem(1)->toolTip(), QStringLiteral("B: tinystories-qwen3-7m-awq"));
         p.setSetupExpanded(true);
         window_->resize(before);
+    }
+
+    // Fresh-user trial: with a long model name (84 characters, and the realistic
+    // "DeepSeek-R1-Distill-Qwen-7B-abliterated-v2") the page at 1152x720 grew a horizontal scroll bar
+    // and was scrolled right: the Chat and Battery tabs and the Test column off screen, "Failure
+    // modes" read "e modes", the totals headers clipped at both ends, the folded summary lost its end
+    // with no ellipsis. Long names elide in the middle (whole in tooltips) instead of widening it.
+    void longModelNamesElideInsteadOfWideningThePage() {
+        const QString names[] = {QStringLiteral("tinystories-qwen3-7m-instruct-finetuned-with-a-rather-long-descriptive-suffix-v12345"),
+                                 QStringLiteral("DeepSeek-R1-Distill-Qwen-7B-abliterated-v2")};
+        QCOMPARE(names[0].size(), 84);
+        for (const QString& name : names) {
+            QTemporaryDir dir;
+            const fs::path lib = toPath(dir.filePath(QStringLiteral("library")));
+            fs::create_directories(lib);
+            fs::create_directory_symlink(test::modelDir("tinystories-qwen3-7m"), lib / name.toStdString());
+            fs::create_directory_symlink(test::modelDir("tinystories-qwen3-7m-awq"), lib / (name + QStringLiteral("-awq")).toStdString());
+            const QString settingsFile = dir.filePath(QStringLiteral("settings.ini"));
+            {
+                AppSettings s(settingsFile);
+                s.setRunsFolder(dir.filePath(QStringLiteral("runs")));
+                s.sync();
+            }
+            MainWindowOptions o;
+            o.settingsFile = settingsFile;
+            o.libraryOverride = QStringList{toQString(lib)};
+            o.monitorGpus = false;
+            o.scanOnStart = false;
+            MainWindow w(o);
+            w.resize(1152, 720);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QSignalSpy scanned(w.modelsPage(), &ModelsPage::scanFinished);
+            w.rescan();
+            QVERIFY(scanned.wait(60000));
+            w.showPlace(Place::Compare);
+            ComparePage& p = *w.comparePage();
+            p.setModels(toQString(lib / name.toStdString()), toQString(lib / (name + QStringLiteral("-awq")).toStdString()));
+            p.maxNewSpin()->setValue(4);
+            QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+            p.loadModels();
+            QVERIFY(loaded.wait(120000));
+            QVERIFY(p.modelsLoaded());
+            p.tabs()->setCurrentIndex(ComparePage::BatteryTab);
+            QSignalSpy finished(&p, &ComparePage::runFinished);
+            QTest::mouseClick(p.battery()->runButton(), Qt::LeftButton);
+            QVERIFY(finished.wait(300000));
+            p.battery()->testTable()->setCurrentCell(0, 0);
+
+            auto* scroll = w.findChild<QScrollArea*>(QStringLiteral("compareScroll"));
+            QVERIFY(scroll);
+            QCoreApplication::processEvents();
+            // Nothing to scroll sideways.
+            QTRY_COMPARE(scroll->horizontalScrollBar()->maximum(), 0);
+            const QRect view = scroll->viewport()->rect();
+            const auto inView = [&](const QWidget* widget, QRect r) { return QRect(widget->mapTo(scroll->viewport(), r.topLeft()), r.size()); };
+            const auto whole = [&](const QFontMetrics& fm, const QString& text, int room) { return fm.horizontalAdvance(text) <= room; };
+            // "Saved: <path>" on one line, the path elided in its middle, whole in the tooltip.
+            auto* status = p.findChild<QLabel*>(QStringLiteral("compareStatus"));
+            QVERIFY2(p.statusText().contains(QLatin1String("Saved: ")) && p.statusText().endsWith(QLatin1String(".json")), qPrintable(p.statusText()));
+            QVERIFY2(whole(status->fontMetrics(), p.statusText(), status->contentsRect().width()), qPrintable(p.statusText()));
+            if (!p.statusText().contains(name)) QVERIFY2(status->toolTip().contains(name), qPrintable(status->toolTip()));
+            // Every tab of the page and of the battery's details, wholly in view, its text whole.
+            for (QTabWidget* tabs : {p.tabs(), p.battery()->detailTabs()}) {
+                QTabBar* bar = tabs->tabBar();
+                for (int i = 0; i < bar->count(); ++i) {
+                    const QRect r = inView(bar, bar->tabRect(i));
+                    const QString where = QStringLiteral("%1 tab \"%2\" at %3,%4 %5 px wide").arg(name, bar->tabText(i)).arg(r.x()).arg(r.y()).arg(r.width());
+                    QVERIFY2(r.left() >= 0 && r.right() < view.width(), qPrintable(where));
+                    QVERIFY2(whole(bar->fontMetrics(), bar->tabText(i), bar->tabRect(i).width()), qPrintable(where));
+                }
+            }
+            // The Test column in view.
+            QTableWidget* tests = p.battery()->testTable();
+            const QRect testColumn = inView(tests->viewport(), QRect(tests->columnViewportPosition(0), 0, tests->columnWidth(0), 1));
+            QVERIFY2(testColumn.left() >= 0 && testColumn.right() < view.width(), qPrintable(name));
+            // Totals headers whole (not clipped, not elided); the model names elided in the middle.
+            QTableWidget* totalsTable = p.battery()->totalsTable();
+            QHeaderView* header = totalsTable->horizontalHeader();
+            const int headerMargin = 2 * header->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header);
+            for (int c = 0; c < totalsTable->columnCount(); ++c) {
+                const QString text = totalsTable->horizontalHeaderItem(c)->text();
+                const QString where = QStringLiteral("%1: totals header \"%2\" in %3 px").arg(name, text).arg(header->sectionSize(c));
+                for (const QString& line : text.split(QLatin1Char('\n')))
+                    QVERIFY2(whole(header->fontMetrics(), line, header->sectionSize(c) - headerMargin), qPrintable(where));
+                const QRect r = inView(header->viewport(), QRect(header->sectionViewportPosition(c), 0, header->sectionSize(c), 1));
+                QVERIFY2(r.left() >= 0 && r.right() < view.width(), qPrintable(where));
+            }
+            QVERIFY(totalsTable->verticalHeader()->width() < totalsTable->width() / 3);
+            for (int r = 0; r < 2; ++r) {
+                const QString label = totalsTable->verticalHeaderItem(r)->text();
+                QVERIFY2(whole(totalsTable->verticalHeader()->fontMetrics(), label, totalsTable->verticalHeader()->width() - headerMargin), qPrintable(label));
+            }
+            QCOMPARE(totalsTable->verticalHeaderItem(1)->toolTip(), QStringLiteral("B: %1-awq").arg(name));
+            // The folded summary keeps its end, with an ellipsis where it was cut, whole in its tooltip.
+            auto* summary = p.findChild<QLabel*>(QStringLiteral("compareSetupSummary"));
+            QVERIFY(!p.setupExpanded());
+            QVERIFY2(summary->text().endsWith(QStringLiteral("max 4 new tokens · loaded")), qPrintable(summary->text()));
+            QVERIFY2(whole(summary->fontMetrics(), summary->text(), summary->contentsRect().width()), qPrintable(summary->text()));
+            QVERIFY2(summary->text().contains(QChar(0x2026)) || !summary->toolTip().isEmpty() || summary->text().contains(name), qPrintable(summary->text()));
+            if (summary->text().contains(QChar(0x2026))) QVERIFY2(summary->toolTip().contains(name + QStringLiteral("-awq")), qPrintable(summary->toolTip()));
+            // The answer titles and chat titles: one line, in their room, the name whole in the tooltip when cut.
+            for (QLabel* title : {p.battery()->answerPane()->findChild<QLabel*>(QStringLiteral("answerTitleB")),
+                                  p.chat()->findChild<QLabel*>(QStringLiteral("chatTitleB"))}) {
+                QVERIFY(title);
+                QVERIFY2(whole(title->fontMetrics(), title->text(), title->contentsRect().width()), qPrintable(title->text()));
+                if (title->text() != QStringLiteral("B: %1-awq").arg(name)) QCOMPARE(title->toolTip(), QStringLiteral("B: %1-awq").arg(name));
+            }
+            // At the top of the page, the battery's table shows a useful number of rows on screen
+            // (2.5 showed), and each answer box at least three lines.
+            scroll->verticalScrollBar()->setValue(0);
+            QCoreApplication::processEvents();
+            const QRect testsVisible = inView(tests->viewport(), tests->viewport()->rect()).intersected(view);
+            const int rowHeight = tests->verticalHeader()->defaultSectionSize();
+            QVERIFY2(testsVisible.height() >= BatteryView::kMinTestRows * rowHeight,
+                     qPrintable(QStringLiteral("%1: %2 px of the test list on screen, rows of %3 px").arg(name).arg(testsVisible.height()).arg(rowHeight)));
+            auto* answer = p.battery()->answerPane()->findChild<QPlainTextEdit*>(QStringLiteral("answerTextA"));
+            QVERIFY(answer);
+            QVERIFY2(answer->viewport()->height() >= 3 * answer->fontMetrics().lineSpacing(), qPrintable(QString::number(answer->viewport()->height())));
+        }
     }
 };
 

@@ -14,6 +14,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QTextDocumentFragment>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -327,6 +328,49 @@ private Q_SLOTS:
         QCOMPARE(s.targets[0].name, std::string("prime"));
         QCOMPARE(s.targets[0].composeFile, good);
         QVERIFY2(!page.errorLabel()->isVisibleTo(&page), qPrintable(page.errorLabel()->text()));
+    }
+
+    // Fresh-user trial: the page said "5 models found, 1 broken" (the library scan's status
+    // message, which counts model folders of the library and the pool as the catalog reads them)
+    // while its table showed 3 broken pool entries: an empty folder, a link, a wrong model. The page
+    // now counts its own rows, as the table marks them.
+    void poolCountAgreesWithTheTable() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-656k", fx.pool / "good");
+        fs::create_directories(fx.pool / "emptydir");
+        fs::create_directory_symlink(test::modelDir("tinystories-656k"), fx.pool / "linked");
+        test::copyFixtureModel("tinystories-656k", fx.pool / "manual-wrong");
+        {
+            std::string config = readText(fx.pool / "manual-wrong" / "config.json");
+            const auto at = config.find("\"hidden_size\"");
+            QVERIFY(at != std::string::npos);
+            config.insert(config.find(':', at) + 1, " \"wide\", \"was_hidden_size\":");
+            fs::permissions(fx.pool / "manual-wrong" / "config.json", fs::perms::owner_write, fs::perm_options::add);
+            writeText(fx.pool / "manual-wrong" / "config.json", config);
+        }
+        writeText(fx.pool / "stray.txt", "hi\n");
+        DeployPage page;
+        fx.attach(page);
+        page.resize(1000, 700);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QTableWidget* table = page.poolTable();
+        int red = 0;
+        QStringList names;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            names << table->item(r, 0)->text();
+            if (table->item(r, 0)->foreground().color() == QColor(0xb3, 0x26, 0x1e)) ++red;
+        }
+        QVERIFY2(red == 3, qPrintable(names.join(QLatin1String(", "))));
+        const QString count = QTextDocumentFragment::fromHtml(page.poolCountLabel()->text()).toPlainText();
+        QCOMPARE(count, QStringLiteral("%1 in the pool · %2 broken").arg(table->rowCount()).arg(red));
+        QVERIFY(!page.poolCountLabel()->toolTip().isEmpty());
+        // Without a broken entry it says only how many.
+        fs::remove_all(fx.pool / "emptydir");
+        fs::remove(fx.pool / "linked");
+        fs::remove_all(fx.pool / "manual-wrong");
+        page.refresh();
+        QCOMPARE(page.poolCountLabel()->text(), QStringLiteral("%1 in the pool").arg(page.poolTable()->rowCount()));
     }
 
     void addVerifyRemoveWithProgress() {

@@ -10,10 +10,12 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTextBrowser>
@@ -43,7 +45,7 @@ void fillRunsFolder(const QTemporaryDir& dir) {
 
 int rowOf(const QListWidget* list, const QString& baseName) {
     for (int i = 0; i < list->count(); ++i)
-        if (list->item(i)->text().startsWith(baseName + "\n")) return i;
+        if (QFileInfo(list->item(i)->data(ReportsPage::PathRole).toString()).completeBaseName() == baseName) return i;
     return -1;
 }
 
@@ -190,6 +192,61 @@ private Q_SLOTS:
                  qPrintable(page.runList()->item(0)->text()));
         QVERIFY(page.runList()->item(0)->toolTip().contains(QLatin1String("run made ")));
         QVERIFY(page.runList()->item(1)->toolTip().contains(QLatin1String("no run time recorded: file modified ")));
+    }
+
+    // Fresh-user trial: invalid JSON ("{bad") and a document of "version": 99 were listed like any
+    // run, with only the file's name and a date; no entry showed its kind, its models or that it
+    // was cancelled; a long name was clipped behind a horizontal scroll bar.
+    void entriesSayWhatEachRunIsOrWhyItIsUnreadable() {
+        QTemporaryDir dir;
+        const QString longName = QStringLiteral("20261205T102200Z-compare-%1-vs-%1-awq").arg(QString(QLatin1Char('m')).repeated(84));
+        QVERIFY(QFile::copy(samplePath(), dir.filePath(longName + QStringLiteral(".json"))));
+        RunDocument sweep = loadRunDocument(samplePath().toStdString());
+        sweep.kind = "sweep";
+        sweep.cancelled = true;
+        saveRunDocument(sweep, dir.filePath(QStringLiteral("stopped-sweep.json")).toStdString());
+        {
+            QFile bad(dir.filePath(QStringLiteral("bad.json")));
+            QVERIFY(bad.open(QIODevice::WriteOnly));
+            bad.write("{bad");
+            QFile future(dir.filePath(QStringLiteral("future.json")));
+            QVERIFY(future.open(QIODevice::WriteOnly));
+            future.write(readAll(samplePath()).replace("\"version\": 1,", "\"version\": 99,"));
+        }
+        ReportsPage page(dir.path());
+        page.resize(1002, 560);   // the page's room in a 1152x720 window
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QListWidget* list = page.runList();
+        QCOMPARE(list->count(), 4);
+        const QColor grey = list->palette().color(QPalette::Disabled, QPalette::Text);
+        for (const char* name : {"bad", "future"}) {
+            QListWidgetItem* item = list->item(rowOf(list, QString::fromLatin1(name)));
+            QVERIFY2(item, name);
+            QVERIFY(item->data(ReportsPage::UnreadableRole).toBool());
+            QVERIFY2(item->text().startsWith(QStringLiteral("%1.json\nUnreadable: ").arg(QLatin1String(name))), qPrintable(item->text()));
+            QCOMPARE(item->foreground().color(), grey);
+        }
+        const QString badTip = list->item(rowOf(list, "bad"))->toolTip();
+        QVERIFY2(badTip.contains(QLatin1String("not valid JSON")), qPrintable(badTip));
+        const QString futureTip = list->item(rowOf(list, "future"))->toolTip();
+        QVERIFY2(futureTip.contains(QLatin1String("version 99 is not supported")), qPrintable(futureTip));
+        // Readable runs: their models, then kind, "cancelled" when stopped, and the time.
+        QListWidgetItem* compare = list->item(rowOf(list, longName));
+        QVERIFY(!compare->data(ReportsPage::UnreadableRole).toBool());
+        const QStringList lines = compare->text().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0], QStringLiteral("tinystories-qwen3-7m vs tinystories-qwen3-7m-awq"));
+        QVERIFY2(lines[1].startsWith(QStringLiteral("Compare · ")) && !lines[1].contains(QLatin1String("cancelled")), qPrintable(lines[1]));
+        QVERIFY(compare->toolTip().contains(longName));
+        const QString stopped = list->item(rowOf(list, "stopped-sweep"))->text();
+        QVERIFY2(stopped.section(QLatin1Char('\n'), 1).startsWith(QStringLiteral("Sweep · cancelled · ")), qPrintable(stopped));
+        // Nothing scrolls sideways; each item is as wide as the list, its lines elided to it.
+        QCoreApplication::processEvents();
+        QVERIFY(!list->horizontalScrollBar()->isVisible());
+        QCOMPARE(list->horizontalScrollBar()->maximum(), 0);
+        for (int i = 0; i < list->count(); ++i) QVERIFY(list->visualItemRect(list->item(i)).right() <= list->viewport()->width());
+        QVERIFY(page.minimumSizeHint().width() <= 1002);
     }
 
     // The default runs folder is ~/.local/share/awqbench/runs (XDG_DATA_HOME honoured); it was Qt's

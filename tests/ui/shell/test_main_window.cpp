@@ -268,6 +268,22 @@ private Q_SLOTS:
             QVERIFY2(6 + bar->fontMetrics().horizontalAdvance(shown) + StatusBar::kGap <= library->x(), qPrintable(where));
             QCOMPARE(bar->toolTip(), full);
         }
+        // Fresh-user trial (Compare page): the permanent widgets grew after the message was elided
+        // (the library label's or the GPU status's text changed, the bar kept its width) and the
+        // message ran into them ("...-vs-tinystories-qwe1 library folder"). Their move re-elides it.
+        w.resize(1152, 720);
+        Q_EMIT w.modelsPage()->statusMessage(full);
+        QCoreApplication::processEvents();
+        const int before = library->x();
+        library->setText(library->text() + QStringLiteral(" · and a much longer permanent label than before"));
+        QTRY_VERIFY(library->x() < before);
+        {
+            const QString shown = bar->currentMessage();
+            QVERIFY2(shown.endsWith(QLatin1String("-battery.json")), qPrintable(shown));
+            QVERIFY2(6 + bar->fontMetrics().horizontalAdvance(shown) + StatusBar::kGap <= library->x(),
+                     qPrintable(QStringLiteral("%1 (label at x=%2)").arg(shown).arg(library->x())));
+            QCOMPARE(bar->toolTip(), full);
+        }
         // A short message is shown whole, without a tooltip; a cleared one leaves none behind.
         Q_EMIT w.modelsPage()->statusMessage(QStringLiteral("Rescanned"));
         QCOMPARE(bar->currentMessage(), QStringLiteral("Rescanned"));
