@@ -345,6 +345,11 @@ void printServingTable(const RunDocument& d) {
                       pair(p.ttftMs), pair(v.tpotMs), pair(v.itlMs), pair(p.latencyMs), v.goodput ? fixed(*v.goodput, 2) : "-"});
         }
         std::cout << t.render();
+        // The SLOs behind goodput, as the run document records them (sweep.slo_ttft_ms / slo_tpot_ms).
+        std::string slos;
+        if (d.sweep->sloTtftMs) slos += "TTFT <= " + fixed(*d.sweep->sloTtftMs, 1) + " ms";
+        if (d.sweep->sloTpotMs) slos += (slos.empty() ? "" : " and ") + std::string("TPOT <= ") + fixed(*d.sweep->sloTpotMs, 1) + " ms";
+        if (!slos.empty()) std::cout << "goodput: requests/s that met " << slos << "\n";
     }
 }
 

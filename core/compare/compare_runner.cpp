@@ -280,7 +280,9 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
                 // A side that fails (an endpoint that went away) ends the battery as a cancel would:
                 // the finished tests are kept, and the reason goes with them.
                 out.cancelled = true;
-                out.stoppedReason = side.slot + " failed on test " + test.id + ": " + exceptionMessage(e);
+                const std::string message = exceptionMessage(e);   // an endpoint's names the test already
+                out.stoppedReason = side.slot + " failed" +
+                                    (message.find("test " + test.id) == std::string::npos ? " on test " + test.id : std::string()) + ": " + message;
                 break;
             }
             if (a.result.finish == FinishReason::Cancelled) {

@@ -49,7 +49,8 @@ if run.exists():
     doc = json.loads(run.read_text())
     reason = doc.get("stopped_reason", "")
     check(doc.get("cancelled") is True, "the document is marked cancelled")
-    check(reason.startswith("A failed on test ") and url in reason, f"stopped_reason names the side, the test and the endpoint: {reason!r}")
+    check(reason.startswith(f"A failed: {url}: test ") and reason.count("test ") == 1 and "request failed" in reason,
+          f"stopped_reason names the side, the endpoint and the test, once: {reason!r}")
     both = sum(1 for t in doc["battery"]["tests"] if "A" in t["results"] and "B" in t["results"])
     check(both == 3, f"the 3 tests both sides finished are kept, got {both}")
     check(doc["battery"]["planned_tests"] == 16 and doc["battery"].get("warmup_generations") == 1,
