@@ -7,6 +7,7 @@
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/run/battery_scope.h"
+#include "core/run/sweep_words.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/int_list.h"
@@ -75,12 +76,21 @@ RunSettings runSettings(const std::string& device, const std::string& dtype, int
 // The document on stdout first (--json), so that a save that still fails (a full disk) loses nothing.
 void finish(const RunDocument& doc, const std::string& out, bool json) {
     if (json) std::cout << runDocumentToJson(doc) << std::flush;
-    if (doc.cancelled) std::cerr << "cancelled: the document holds what finished\n";
+    if (!doc.stoppedReason.empty())
+        std::cerr << "error: stopped early: " << doc.stoppedReason << "; the document holds the tests that finished, marked as stopped early\n";
+    else if (doc.cancelled)
+        std::cerr << "cancelled: the document holds what finished\n";
     if (!out.empty()) {
         saveRunDocument(doc, out);
-        std::cerr << "saved " << out << "\n";
+        std::cerr << "saved " << out << (doc.stoppedReason.empty() ? "" : " (stopped early)") << "\n";
+    } else if (!doc.stoppedReason.empty() && !json) {
+        std::cerr << "not saved: pass --out RUN.json to keep the finished tests\n";
     }
 }
+
+// The exit status of a comparison: a side that failed mid-run is an error (2, as an error before
+// the run), a user's cancel kExitInterrupted, else 0.
+int compareExit(const RunDocument& doc) { return !doc.stoppedReason.empty() ? 2 : doc.cancelled ? kExitInterrupted : 0; }
 
 // ---------------- compare
 
@@ -112,6 +122,7 @@ void compareProgress(const CompareEvent& e) {
     case CompareEvent::Kind::Loading: std::cerr << "loading " << e.slot << ": " << e.message << "\n"; break;
     case CompareEvent::Kind::Battery:
         if (e.battery.kind == BatteryEvent::Kind::TestFinished) std::cerr << progressLine(e.battery) << "\n";
+        if (e.battery.kind == BatteryEvent::Kind::WarmUp) std::cerr << "warmed up " << e.slot << " (a short generation, not timed)\n";
         break;
     case CompareEvent::Kind::Quality:
         if (e.quality.window == e.quality.windows) std::cerr << "quality " << e.slot << ": " << format::counted(std::uint64_t(e.quality.windows), "window") << "\n";
@@ -125,16 +136,13 @@ void compareProgress(const CompareEvent& e) {
     }
 }
 
-// Where the quantized model of A/B came out slower because of the device (CPU), says why.
+// Where the quantized model of A/B came out slower because of the device (CPU), says why: only
+// where one is the other's quantization (pairSpeedNote).
 template <typename Tps>
 void printQuantizedSlowerNote(const RunDocument& d, const Tps& tokensPerSecond) {
     if (!d.models.count("A") || !d.models.count("B")) return;
-    // An endpoint ran on its server's hardware and its quantization may be unknown: no like-for-like device.
-    if (d.models.at("A").isEndpoint() || d.models.at("B").isEndpoint()) return;
-    const bool aq = d.models.at("A").quantization.has_value(), bq = d.models.at("B").quantization.has_value();
-    if (aq == bq) return;
-    const std::string quantized = aq ? "A" : "B", original = aq ? "B" : "A";
-    if (const auto note = quantizedSlowerNote(d.host.value_or(HostInfo{}), tokensPerSecond(quantized), tokensPerSecond(original))) std::cout << "note: " << *note << "\n";
+    if (const auto note = pairSpeedNote(d.host.value_or(HostInfo{}), d.models.at("A"), d.models.at("B"), tokensPerSecond("A"), tokensPerSecond("B")))
+        std::cout << "note: " << *note << "\n";
 }
 
 // The decode timeline: a step by category, the roofline figures against the ceilings measured in
@@ -188,7 +196,7 @@ void printCompareTable(const RunDocument& d) {
     t.addRow({"weights held by the engine" + heldWhere, held(A), held(B)});
     t.addRow({"model files on disk", here(A, format::bytes(A.fileBytes)), here(B, format::bytes(B.fileBytes))});
     t.addRow({"load time (s)", here(A, fixed(A.loadSeconds, 2)), here(B, fixed(B.loadSeconds, 2))});
-    const std::string partial = d.battery ? partialBatteryNote(*d.battery) : std::string();
+    const std::string partial = d.battery ? partialBatteryNote(*d.battery, d.stoppedReason) : std::string();
     if (d.battery) {
         const auto& ta = d.battery->totals.at("A");
         const auto& tb = d.battery->totals.at("B");
@@ -213,9 +221,11 @@ void printCompareTable(const RunDocument& d) {
         t.addRow({speedLabel, fixed(sa.outputTokensPerS, 1), withDelta(sb.outputTokensPerS, sa.outputTokensPerS, 1)});
         t.addRow({"TTFT p50 / p95 (ms)", fixed(sa.ttftMs.p50, 1) + " / " + fixed(sa.ttftMs.p95, 1),
                   fixed(sb.ttftMs.p50, 1) + " / " + fixed(sb.ttftMs.p95, 1)});
-        t.addRow({"TPOT p50 / p95 (ms)", fixed(sa.tpotMs.p50, 2) + " / " + fixed(sa.tpotMs.p95, 2),
-                  fixed(sb.tpotMs.p50, 2) + " / " + fixed(sb.tpotMs.p95, 2)});
-        t.addRow({"ITL p99 (ms)", fixed(sa.itlMs.p99, 2), fixed(sb.itlMs.p99, 2)});
+        // Not measured (every answer one token long): n/a, never 0.00.
+        const auto tpot = [](const SpeedStats& s) { return s.tpotMs ? fixed(s.tpotMs->p50, 2) + " / " + fixed(s.tpotMs->p95, 2) : std::string("n/a"); };
+        const auto itl = [](const SpeedStats& s) { return s.itlMs ? fixed(s.itlMs->p99, 2) : std::string("n/a"); };
+        t.addRow({"TPOT p50 / p95 (ms)", tpot(sa), tpot(sb)});
+        t.addRow({"ITL p99 (ms)", itl(sa), itl(sb)});
         // The engine's peak is the process's, and A and B are loaded in one process: each figure
         // includes both models (on the CPU the process's peak RSS so far, so B's is never below A's).
         const std::string loaded = isEndpointPath(A.path) || isEndpointPath(B.path) ? "" : " (A and B loaded)";  // an endpoint loads nothing here
@@ -270,7 +280,7 @@ int runEndpointCompare(const CompareOptions& o) {
                                                sigint.source.get_token());
     if (!o.json) printCompareTable(doc);
     finish(doc, o.out, o.json);
-    return doc.cancelled ? kExitInterrupted : 0;
+    return compareExit(doc);
 #else
     throw Error("this awqbench-cli was built without cpp-httplib: it cannot reach an endpoint", {}, "install libcpp-httplib-dev and rebuild");
 #endif
@@ -302,7 +312,7 @@ int runCompare(const CompareOptions& o) {
     if (!o.json) printCompareTable(doc);
     if (doc.timeline && o.out.empty()) std::cerr << "no Chrome traces written: they are saved beside --out RUN.json\n";
     finish(doc, o.out, o.json);
-    return doc.cancelled ? kExitInterrupted : 0;
+    return compareExit(doc);
 }
 
 // ---------------- sweep
@@ -330,11 +340,16 @@ void printServingTable(const RunDocument& d) {
                     {true, true, true, true, true, true, true, true});
         for (const auto& p : m.points) {
             const auto& v = *p.serving;
-            auto pair = [](const LatencyStats& l) { return fixed(l.p50, 1) + " / " + fixed(l.p99, 1); };
+            auto pair = [](const std::optional<LatencyStats>& l) { return l ? fixed(l->p50, 1) + " / " + fixed(l->p99, 1) : std::string("n/a"); };
             t.addRow({std::to_string(p.concurrency), std::to_string(v.completed) + "/" + std::to_string(v.failed), fixed(v.requestThroughput, 2),
                       pair(p.ttftMs), pair(v.tpotMs), pair(v.itlMs), pair(p.latencyMs), v.goodput ? fixed(*v.goodput, 2) : "-"});
         }
         std::cout << t.render();
+        // The SLOs behind goodput, as the run document records them (sweep.slo_ttft_ms / slo_tpot_ms).
+        std::string slos;
+        if (d.sweep->sloTtftMs) slos += "TTFT <= " + fixed(*d.sweep->sloTtftMs, 1) + " ms";
+        if (d.sweep->sloTpotMs) slos += (slos.empty() ? "" : " and ") + std::string("TPOT <= ") + fixed(*d.sweep->sloTpotMs, 1) + " ms";
+        if (!slos.empty()) std::cout << "goodput: requests/s that met " << slos << "\n";
     }
 }
 
@@ -356,7 +371,7 @@ void printSweepTable(const RunDocument& d) {
         std::cout << "knee: " << (m.kneeConcurrency ? std::to_string(*m.kneeConcurrency) : "not reached (throughput still grows)");
         if (d.sweep->sloP95Ms)
             std::cout << "; max concurrency with p95 <= " << fixed(*d.sweep->sloP95Ms, 0)
-                      << " ms: " << (m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : "none");
+                      << " ms: " << capacityUnderSloText(m);
         if (m.costPerMillionTokensUsd)
             std::cout << "; cost per 1M output tokens: $" << fixed(*m.costPerMillionTokensUsd, 2) << " at $"
                       << fixed(d.sweep->gpuHourlyUsd.value_or(0), 2) << "/h of " << deviceOf(slot);
@@ -406,7 +421,7 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
         printServingTable(doc);
     }
     finish(doc, o.out, o.json);
-    return doc.cancelled ? kExitInterrupted : 0;
+    return compareExit(doc);
 #else
     (void)s;
     throw Error("this awqbench-cli was built without cpp-httplib: it cannot sweep " + o.models[0], {},

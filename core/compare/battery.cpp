@@ -17,10 +17,30 @@ using json = nlohmann::json;
 
 namespace {
 
+// The keys a test may have, and a battery file's top-level object.
+constexpr const char* kTestKeys[] = {"id", "category", "prompt", "reference", "max_new_tokens", "chat"};
+constexpr const char* kBatteryKeys[] = {"name", "description", "tests"};
+
+template <std::size_t N>
+std::string keyList(const char* const (&keys)[N]) {
+    std::string out;
+    for (const char* k : keys) out += std::string(out.empty() ? "" : ", ") + k;
+    return out;
+}
+
+template <std::size_t N>
+bool isKnown(const std::string& key, const char* const (&keys)[N]) {
+    return std::any_of(std::begin(keys), std::end(keys), [&](const char* k) { return key == k; });
+}
+
 // `where` names the test for messages: "line 3" (JSONL) or "test 3" (JSON array).
 BatteryTest parseTest(const json& j, const fs::path& origin, const std::string& where) {
     const auto fail = [&](const std::string& what, const std::string& fix) { throw Error(where + ": " + what, origin, fix); };
     if (!j.is_object()) fail("a test must be a JSON object", R"(write {"prompt": "..."} with optional id, category, reference)");
+    // A misspelt key ("refrence") would be ignored, and the test run without what it meant to say.
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!isKnown(it.key(), kTestKeys))
+            fail("unknown key \"" + it.key() + "\"", "a test's keys are: " + keyList(kTestKeys));
     BatteryTest t;
     const auto prompt = j.find("prompt");
     if (prompt == j.end() || !prompt->is_string()) fail("missing \"prompt\" (a string)", "give every test a \"prompt\"");
@@ -35,6 +55,9 @@ BatteryTest parseTest(const json& j, const fs::path& origin, const std::string& 
     t.id = optString("id").value_or("");
     t.category = optString("category").value_or("general");
     t.reference = optString("reference");
+    // An empty reference matches no answer but an empty one: every answer would count as a miss.
+    if (t.reference && t.reference->find_first_not_of(" \t\r\n") == std::string::npos)
+        fail("the reference is empty", "write the expected answer, or leave \"reference\" out");
     if (const auto it = j.find("max_new_tokens"); it != j.end() && !it->is_null()) {
         if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > 1000000)
             fail("\"max_new_tokens\" must be a positive integer", "write e.g. \"max_new_tokens\": 64");
@@ -91,6 +114,10 @@ Battery parseBattery(std::string_view text, const fs::path& origin, bool jsonl) 
             const auto it = j.find("tests");
             if (it == j.end()) throw Error("missing \"tests\"", origin, R"(write {"name": "...", "tests": [{"prompt": "..."}]})");
             tests = &*it;
+            for (auto k = j.begin(); k != j.end(); ++k)
+                if (!isKnown(k.key(), kBatteryKeys))
+                    throw Error("unknown key \"" + k.key() + "\" in the battery", origin, "a battery's keys are: " + keyList(kBatteryKeys) +
+                                                                                       "; a test's keys are: " + keyList(kTestKeys));
         }
         if (!tests->is_array()) throw Error("\"tests\" must be an array of tests", origin, R"(write [{"prompt": "..."}, ...])");
         for (std::size_t i = 0; i < tests->size(); ++i) b.tests.push_back(parseTest((*tests)[i], origin, "test " + std::to_string(i + 1)));

@@ -193,13 +193,19 @@ SpeedStats speedStats(const std::vector<GenerationMetrics>& metrics, const std::
     }
     s.outputTokensPerS = e2eSum > 0 ? double(s.outputTokens) / (e2eSum / 1000.0) : 0;
     s.ttftMs = latencyStats(ttft);
-    s.tpotMs = latencyStats(tpot);
-    s.itlMs = latencyStats(itlMs);
+    if (!tpot.empty()) s.tpotMs = latencyStats(tpot);     // every answer one token long: not measured (null)
+    if (!itlMs.empty()) s.itlMs = latencyStats(itlMs);
     s.e2eMs = latencyStats(e2e);
     return s;
 }
 
 BatterySide engineSide(LoadedModel& model, const RunSettings& settings) {
+    // The warm-up: a few tokens of a fixed prompt, discarded (the same sampling settings).
+    auto warmUp = [&model, settings](std::stop_token stop) {
+        Engine& engine = *model.engine;
+        auto request = requestFor(settings, engine.encode("Once upon a time", true), kBatteryWarmupTokens);
+        engine.generate({request}, {}, stop);
+    };
     return {model.slot, [&model, settings](const BatteryTest& test, const TextSink& onText, std::stop_token stop) {
         Engine& engine = *model.engine;
         const auto request = requestFor(settings, test.chat ? engine.encodeChat(test.prompt) : engine.encode(test.prompt, true), test.maxNewTokens);
@@ -219,7 +225,7 @@ BatterySide engineSide(LoadedModel& model, const RunSettings& settings) {
         a.seconds = msSince(start, Clock::now()) / 1000.0;
         a.outputTokens = int(a.result.newIds.size());
         return a;
-    }};
+    }, warmUp};
 }
 
 BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Battery& battery, const BatteryCallback& onEvent,
@@ -232,6 +238,26 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
     std::vector<TestRecord> everySide;  // the tests every side finished: what the totals compare
     const int n = int(battery.tests.size());
     out.run.plannedTests = n;
+    // Warm every side up before any timed test: without it the first side's first test paid for the
+    // cold start, so the same model as A and B made B look faster (and swapping them moved it).
+    bool warmed = false;
+    for (const auto& side : sides) {
+        if (!side.warmUp || n == 0) continue;
+        for (int w = 0; w < kBatteryWarmupGenerations && !stop.stop_requested(); ++w) {
+            try {
+                side.warmUp(stop);
+            } catch (const std::exception& e) {
+                out.cancelled = true;
+                out.stoppedReason = side.slot + " failed while warming up: " + exceptionMessage(e);
+                break;
+            }
+            warmed = true;
+            if (onEvent) onEvent({BatteryEvent::Kind::WarmUp, side.slot, 0, n, {}, {}, {}});
+        }
+        if (out.cancelled) break;
+    }
+    if (warmed) out.run.warmupGenerations = kBatteryWarmupGenerations;
+    if (stop.stop_requested()) out.cancelled = true;
     for (int i = 0; i < n && !out.cancelled; ++i) {
         const auto& test = battery.tests[std::size_t(i)];
         TestRecord rec{test.id, test.category, test.prompt, test.reference, {}};
@@ -245,9 +271,20 @@ BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Batt
                 break;
             }
             if (onEvent) onEvent({BatteryEvent::Kind::TestStarted, side.slot, i, n, test.id, {}, {}});
-            const auto a = side.answer(test, [&](const std::string& text) {
-                if (onEvent) onEvent({BatteryEvent::Kind::Token, side.slot, i, n, test.id, text, {}});
-            }, stop);
+            SideAnswer a;
+            try {
+                a = side.answer(test, [&](const std::string& text) {
+                    if (onEvent) onEvent({BatteryEvent::Kind::Token, side.slot, i, n, test.id, text, {}});
+                }, stop);
+            } catch (const std::exception& e) {
+                // A side that fails (an endpoint that went away) ends the battery as a cancel would:
+                // the finished tests are kept, and the reason goes with them.
+                out.cancelled = true;
+                const std::string message = exceptionMessage(e);   // an endpoint's names the test already
+                out.stoppedReason = side.slot + " failed" +
+                                    (message.find("test " + test.id) == std::string::npos ? " on test " + test.id : std::string()) + ": " + message;
+                break;
+            }
             if (a.result.finish == FinishReason::Cancelled) {
                 out.cancelled = true;  // a half-run test would skew every total: leave it out
                 break;
@@ -353,15 +390,16 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         doc.battery = std::move(outcome.run);
         doc.speed = std::move(outcome.speed);
         doc.cancelled = outcome.cancelled;
+        doc.stoppedReason = outcome.stoppedReason;
     }
-    if (s.quality && !stop.stop_requested()) {
+    if (s.quality && !stop.stop_requested() && doc.stoppedReason.empty()) {
         auto quality = runQuality(*loaded[0].engine, loaded[1].engine.get(), *s.quality, [&](const QualityEvent& e) {
             emit({CompareEvent::Kind::Quality, e.slot, {}, {}, e});
         }, stop);
         doc.quality = std::move(quality.value);
         doc.cancelled = doc.cancelled || quality.cancelled;
     }
-    if (s.timeline && !stop.stop_requested()) {
+    if (s.timeline && !stop.stop_requested() && doc.stoppedReason.empty()) {
         auto timeline = runDecodeTimeline({&loaded[0], &loaded[1]}, *s.timeline, [&](const std::string& stage) {
             emit({CompareEvent::Kind::Timeline, stage == "ceilings" ? std::string() : stage, stage, {}, {}});
         }, stop);

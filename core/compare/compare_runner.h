@@ -52,7 +52,7 @@ GenerationRequest requestFor(const RunSettings& settings, std::vector<int> promp
 // ---- battery
 
 struct BatteryEvent {
-    enum class Kind { TestStarted, Token, TestFinished };
+    enum class Kind { TestStarted, Token, TestFinished, WarmUp };  // WarmUp: a side's discarded warm-up generation ran
     Kind kind = Kind::Token;
     std::string slot;                  // "A" / "B"
     int test = 0;                      // index into the battery
@@ -66,7 +66,8 @@ using BatteryCallback = std::function<void(const BatteryEvent&)>;
 struct BatteryOutcome {
     BatteryRun run;                    // tests with results per slot, and totals
     std::map<std::string, SpeedStats> speed;
-    bool cancelled = false;
+    bool cancelled = false;            // stopped before the end (by `stop`, or by a failed test: stoppedReason)
+    std::string stoppedReason;         // why a side failed mid-battery ("" when cancelled by `stop` or not stopped)
 };
 
 // One side of a battery: answers one test, streaming its text to onText. The built-in engine
@@ -83,13 +84,22 @@ using TextSink = std::function<void(const std::string&)>;
 struct BatterySide {
     std::string slot;                  // "A" / "B"
     std::function<SideAnswer(const BatteryTest&, const TextSink& onText, std::stop_token)> answer;
+    // A short discarded generation before the side's first timed test (the first generation pays
+    // for allocations, lazy initialisation and cold caches; the first connection to an endpoint for
+    // its handshake). Empty: no warm-up.
+    std::function<void(std::stop_token)> warmUp;
 };
+// The warm-up every side of a battery runs before its timed tests: generations and their length.
+inline constexpr int kBatteryWarmupGenerations = 1;
+inline constexpr int kBatteryWarmupTokens = 8;
 // The engine's side: prompts encoded as plain text with special tokens (story continuation), or
 // through the chat template for tests marked "chat"; `model` must outlive the side.
 BatterySide engineSide(LoadedModel& model, const RunSettings& settings);
 
 // Runs every test on every side, test by test (A then B, one at a time so timings don't
-// interfere). Stops between tokens on `stop` and returns what finished (cancelled = true): a test
+// interfere), after warming each side up (BatterySide::warmUp, a WarmUp event per side; recorded as
+// run.warmupGenerations). A side that throws ends the battery like a cancel (the finished tests
+// kept), with the error in stoppedReason. Stops between tokens on `stop` and returns what finished (cancelled = true): a test
 // some sides finished is kept in run.tests, but the totals and the speed statistics cover only the
 // tests every side finished, so that A and B are compared over the same tests (run.partial()).
 BatteryOutcome runBatterySides(const std::vector<BatterySide>& sides, const Battery& battery, const BatteryCallback& onEvent = {},

@@ -22,6 +22,7 @@ constexpr Color kGrid{0xe3, 0xe3, 0xe3};
 constexpr Color kText{0x22, 0x22, 0x22};
 constexpr Color kRed{0xc6, 0x28, 0x28};
 constexpr double kLeft = 64, kRight = 24, kTop = 54, kBottom = 44;  // legend between title and plot
+constexpr double kSmallText = 9;   // axis titles, tick labels and the SLO label (their height, about)
 
 Color slotColor(const std::string& slot) {
     if (slot == "A") return {0x1f, 0x77, 0xb4};
@@ -108,8 +109,12 @@ void drawSweep(const RunDocument& d, bool latency, ChartCanvas& c, double width,
     c.text(kLeft + plotW / 2, height - 8, "concurrent requests", 10, kAxis, TextAnchor::Middle);
     if (latency && s.sloP95Ms) {
         c.line(kLeft, py(*s.sloP95Ms), width - kRight, py(*s.sloP95Ms), kRed, 1.2, true);
-        // Labelled at the left, where latency is lowest and the curves stay clear of it.
-        c.text(kLeft + 6, py(*s.sloP95Ms) - 4, "SLO p95 " + fmt::fixed(*s.sloP95Ms, 0) + " ms", 9, kRed, TextAnchor::Start);
+        // Labelled at the left, where latency is lowest and the curves stay clear of it: above the
+        // line, unless that reaches above the plot's top, where the axis title is (an SLO at the
+        // top of the axis drew its label over the title): then below it.
+        const double y = py(*s.sloP95Ms);
+        const double labelY = y - 4 - kSmallText < kTop + 1 ? y + 4 + kSmallText : y - 4;
+        c.text(kLeft + 6, labelY, "SLO p95 " + fmt::fixed(*s.sloP95Ms, 0) + " ms", kSmallText, kRed, TextAnchor::Start);
     }
     for (const auto& [slot, m] : s.models) {
         std::vector<std::pair<double, double>> pts;

@@ -43,11 +43,20 @@ std::string rooflineVerdict(const RooflineInput& a, const RooflineInput& b, cons
         head = fmt::format("{}: {} {} for {:.1f}x fewer weight bytes", pb.bandwidthBound ? "Only cut bandwidth" : "Moved toward the compute ceiling",
                            bName, time, bytesRatio);
     } else {
-        head = fmt::format("Neither: B reads {:.2f}x A's weight bytes a step (its weights run dense on this device), GEMM/GEMV time {}",
+        // Neither INT4 verdict applies (no fewer bytes to read): said as such, not "Neither", which
+        // read as "neither bound" beside the bound named after it.
+        head = fmt::format("No fewer weight bytes: B reads {:.2f}x A's weight bytes a step (its weights run dense on this device), GEMM/GEMV time {}",
                            1 / bytesRatio, shorter);
     }
     // Above the memory ceiling the weights came from the caches: "bandwidth-bound at 149%" said otherwise.
+    // The roofline side (intensity against the ridge) says which ceiling could bind; a share well below
+    // it says that ceiling does not ("bandwidth-bound at 32% of read bandwidth" contradicted itself):
+    // then neither ceiling is reached and the GEMM/GEMV time goes to something else (launches,
+    // dequantization, small matmuls).
+    const double share = pb.bandwidthBound ? pb.bandwidthShare : pb.computeShare;
     const std::string bound = pb.servedFromCache ? "reading its weights from the caches (faster than the measured memory read bandwidth)"
+                              : share < 0.5 ? std::string("below both ceilings (on the ") + (pb.bandwidthBound ? "memory" : "compute") +
+                                                  " side of the ridge, yet far from that ceiling)"
                               : pb.bandwidthBound ? "bandwidth-bound"
                                                   : "compute-bound";
     const double nonA = pa.nonGemmShare, nonB = pb.nonGemmShare;

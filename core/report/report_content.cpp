@@ -2,6 +2,7 @@
 
 #include "core/report/decode_roofline.h"
 #include "core/run/battery_scope.h"
+#include "core/run/sweep_words.h"
 #include "core/util/format.h"
 
 #include <fmt/format.h>
@@ -48,6 +49,8 @@ std::string seconds(double s) { return fmt::fixed(s, 2) + " s"; }
 
 // An endpoint's figures that are its server's (sizes, load time, memory, compute dtype): never a 0.
 const std::string kUnknownAtEndpoint = "unknown (endpoint)";
+// A latency nothing measured (TPOT / ITL when every answer was one token long): never shown as 0.
+const std::string kNotMeasured = "n/a";
 
 std::string quantLabel(const RunModel& m) {
     // The compute dtype has its own row; next to "none" it read as the stored dtype ("none (float32)"
@@ -240,7 +243,7 @@ void addOverview(const RunDocument& d, ReportContent& c) {
     }
     c.blocks.push_back(paragraph(line));
     if (d.cancelled)
-        c.blocks.push_back(paragraph("Stopped before it finished (cancelled): what follows covers only the parts that completed; "
+        c.blocks.push_back(paragraph(std::string(d.stoppedReason.empty() ? "Stopped before it finished (cancelled)" : "Stopped before it finished (" + d.stoppedReason + ")") + ": what follows covers only the parts that completed; "
                                      "tests, windows and levels that did not run are left out, not counted."));
     for (const auto& note : d.notes) c.blocks.push_back(paragraph("Not measured: " + note));
     if (!d.file.empty()) c.blocks.push_back(paragraph("Run document: " + d.file.string()));
@@ -429,28 +432,48 @@ void addSpeed(const RunDocument& d, ReportContent& c) {
           [](double v) { return withThousands(std::int64_t(v)); }, false);
     t.add("Output token throughput (tok/s)", field([](const SpeedStats& s) { return s.outputTokensPerS; }),
           [](double v) { return fmt::fixed(v, 1); });
-    using Member = LatencyStats SpeedStats::*;
-    const std::pair<const char*, Member> metrics[] = {
-        {"TTFT", &SpeedStats::ttftMs}, {"TPOT", &SpeedStats::tpotMs}, {"ITL", &SpeedStats::itlMs}, {"E2EL", &SpeedStats::e2eMs}};
+    // TPOT and ITL are null where nothing measured them (every answer one token long): n/a, not 0.
+    using Getter = const LatencyStats* (*)(const SpeedStats&);
+    const std::pair<const char*, Getter> metrics[] = {
+        {"TTFT", [](const SpeedStats& s) -> const LatencyStats* { return &s.ttftMs; }},
+        {"TPOT", [](const SpeedStats& s) -> const LatencyStats* { return s.tpotMs ? &*s.tpotMs : nullptr; }},
+        {"ITL", [](const SpeedStats& s) -> const LatencyStats* { return s.itlMs ? &*s.itlMs : nullptr; }},
+        {"E2EL", [](const SpeedStats& s) -> const LatencyStats* { return &s.e2eMs; }}};
+    const auto notMeasured = [&d](Getter get) {
+        return [&d, get](const std::string& s) -> std::optional<std::string> {
+            const auto it = d.speed.find(s);
+            if (it == d.speed.end() || get(it->second)) return std::nullopt;
+            return std::string(kNotMeasured);
+        };
+    };
     for (const auto& [name, member] : metrics) {
         using Stat = double LatencyStats::*;
         const std::pair<const char*, Stat> stats[] = {
             {"Mean", &LatencyStats::mean}, {"P50", &LatencyStats::p50}, {"P95", &LatencyStats::p95}, {"P99", &LatencyStats::p99}};
         for (const auto& [statName, stat] : stats) {
-            const Member mem = member;
+            const Getter get = member;
             const Stat st = stat;
             t.add(std::string(statName) + " " + name + " (ms)",
-                  field([mem, st](const SpeedStats& s) { return (s.*mem).*st; }), fmt::ms);
+                  field([get, st](const SpeedStats& s) -> std::optional<double> {
+                      const LatencyStats* l = get(s);
+                      return l ? std::optional<double>(l->*st) : std::nullopt;
+                  }),
+                  fmt::ms, true, notMeasured(get));
         }
     }
     // The engine reports its process's peak, and a comparison loads A and B into one process.
     // An endpoint's memory is its server's (unknown), and with one the process here loaded one model only.
     const bool gpu = d.host && d.host->device.rfind("cuda", 0) == 0;
     const std::string both = d.kind == "compare" && !endpoint ? " (A and B loaded)" : "";
-    t.add(gpu ? "Peak GPU memory allocated by the process" + both : "Peak RSS of the process" + both,
+    // One process-wide figure (its peak so far when each model's tests ended), not each model's own
+    // memory: no "B vs A" change beside it, which read as B using that much more or less.
+    t.add(gpu ? "Peak GPU memory allocated by the process" + both + ", not per model" : "Peak RSS of the process" + both + ", not per model",
           field([](const SpeedStats& s) { return double(s.peakMemoryBytes); }),
-          [](double v) { return format::bytes(std::uint64_t(v)); }, true, unknownAtEndpoint(d));
+          [](double v) { return format::bytes(std::uint64_t(v)); }, false, unknownAtEndpoint(d));
     c.blocks.push_back(table(t.take()));
+    if (std::any_of(d.speed.begin(), d.speed.end(), [](const auto& s) { return !s.second.tpotMs || !s.second.itlMs; }))
+        c.blocks.push_back(paragraph("n/a: not measured. TPOT needs an answer of two tokens or more, ITL a gap between two streamed "
+                                     "tokens; every answer of that model was one token long."));
 }
 
 std::string verdict(const TestResult& r, bool hasReference) {
@@ -471,12 +494,15 @@ void addBattery(const RunDocument& d, ReportContent& c) {
     std::vector<std::string> slots;
     for (const auto& [s, _] : b.totals) slots.push_back(s);
     // A cancelled battery says so where its totals are read: they cover the tests every model finished.
-    const std::string partial = partialBatteryNote(b);
+    const std::string partial = partialBatteryNote(b, d.stoppedReason);
     const std::string count = partial.empty() ? format::counted(b.tests.size(), "test")
                                               : std::to_string(b.testsEverySideFinished()) + " of " + std::to_string(b.plannedTests) + " tests, partial";
     c.blocks.push_back(heading("Battery" + (b.name.empty() ? std::string() : ": " + b.name) + " (" + count + ")", 2, "battery"));
     if (!partial.empty()) c.blocks.push_back(warning("Partial run: " + partial + "."));
     if (!b.source.empty()) c.blocks.push_back(paragraph("Source: " + b.source + "."));
+    if (b.warmupGenerations > 0)
+        c.blocks.push_back(paragraph("Each model was warmed up with " + format::counted(std::uint64_t(b.warmupGenerations), "discarded generation") +
+                                     " before its timed tests, so the first test does not pay for the cold start."));
 
     // The totals, as the team in the seeds compared their 4B and 8B models.
     SideBySide t(d, slots);
@@ -589,6 +615,45 @@ void addQuality(const RunDocument& d, ReportContent& c) {
     c.blocks.push_back(table(t.take()));
 }
 
+// The goodput SLOs of an endpoint sweep in words: "TTFT <= 50 ms and TPOT <= 10 ms"; "" without any.
+std::string goodputSlos(const SweepRun& s) {
+    std::string out;
+    if (s.sloTtftMs) out += "TTFT <= " + fmt::ms(*s.sloTtftMs) + " ms";
+    if (s.sloTpotMs) out += (out.empty() ? "" : " and ") + std::string("TPOT <= ") + fmt::ms(*s.sloTpotMs) + " ms";
+    return out;
+}
+
+// An endpoint sweep's serving figures (vLLM benchmark_serving's), as `sweep` prints them: requests
+// done / failed, request throughput, TTFT / TPOT / ITL / E2EL percentiles and goodput with its SLOs.
+void addServing(const RunDocument& d, ReportContent& c) {
+    const SweepRun& s = *d.sweep;
+    const bool any = std::any_of(s.models.begin(), s.models.end(), [](const auto& m) {
+        return std::any_of(m.second.points.begin(), m.second.points.end(), [](const SweepPoint& p) { return p.serving.has_value(); });
+    });
+    if (!any) return;
+    c.blocks.push_back(heading("Serving metrics", 3, "serving"));
+    const std::string slos = goodputSlos(s);
+    c.blocks.push_back(paragraph("Per max concurrency, with the metric names of vLLM's serving benchmark (TTFT: time to first token, "
+                                 "TPOT: time per output token, ITL: inter-token latency, E2EL: end-to-end request latency; p50 / p99 in ms). " +
+                                 (slos.empty() ? std::string("No goodput SLO was given (sweep --slo-ttft-ms / --slo-tpot-ms), so no goodput.")
+                                               : "Goodput: requests per second that met " + slos + ".")));
+    ReportTable t;
+    t.header = {"Model", "Max concurrency", "Done / failed", "Req/s", "TTFT p50 / p99", "TPOT p50 / p99", "ITL p50 / p99", "E2EL p50 / p99",
+                slos.empty() ? std::string("Goodput (req/s)") : "Goodput (req/s, " + slos + ")"};
+    t.rightAligned = std::vector<bool>(t.header.size(), true);
+    t.rightAligned[0] = false;
+    const auto pair = [](const std::optional<LatencyStats>& l) { return l ? fmt::ms(l->p50) + " / " + fmt::ms(l->p99) : kNotMeasured; };
+    for (const auto& [slot, m] : s.models)
+        for (const auto& p : m.points) {
+            if (!p.serving) continue;
+            const ServingStats& v = *p.serving;
+            t.rows.push_back({headerFor(d, slot), std::to_string(p.concurrency), std::to_string(v.completed) + " / " + std::to_string(v.failed),
+                              fmt::fixed(v.requestThroughput, 2), pair(p.ttftMs), pair(v.tpotMs), pair(v.itlMs), pair(p.latencyMs),
+                              v.goodput ? fmt::fixed(*v.goodput, 2) : kDash});
+        }
+    c.blocks.push_back(table(std::move(t)));
+}
+
 void addSweep(const RunDocument& d, ReportContent& c) {
     if (!d.sweep || d.sweep->models.empty()) return;
     const SweepRun& s = *d.sweep;
@@ -614,6 +679,7 @@ void addSweep(const RunDocument& d, ReportContent& c) {
                               fmt::ms(p.latencyMs.p95), fmt::ms(p.latencyMs.p99), fmt::ms(p.ttftMs.p95), std::to_string(p.requests)});
         }
     c.blocks.push_back(table(std::move(t)));
+    addServing(d, c);
 
     // Capacity and cost: what a product team asks of the sweep.
     c.blocks.push_back(heading("Capacity and cost", 2, "capacity"));
@@ -632,7 +698,7 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     cap.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models) {
         std::vector<std::string> row = {headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); })};
-        if (slo) row.push_back(m.maxConcurrencyUnderSlo ? std::to_string(*m.maxConcurrencyUnderSlo) : std::string("none"));
+        if (slo) row.push_back(capacityUnderSloText(m));
         row.push_back(opt(m.costPerMillionTokensUsd, fmt::usd));
         cap.rows.push_back(std::move(row));
     }
@@ -640,7 +706,10 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     for (const auto& [slot, m] : s.models) {
         std::vector<std::string> parts;
         if (slo && m.maxConcurrencyUnderSlo)
-            parts.push_back("serves up to " + std::to_string(*m.maxConcurrencyUnderSlo) + " concurrent requests within the p95 SLO of " + *slo);
+            parts.push_back(capacityIsHighestTested(m)
+                                ? "serves at least " + std::to_string(*m.maxConcurrencyUnderSlo) +
+                                      " concurrent requests within the p95 SLO of " + *slo + " (the highest level tested; higher levels were not tried)"
+                                : "serves up to " + std::to_string(*m.maxConcurrencyUnderSlo) + " concurrent requests within the p95 SLO of " + *slo);
         else if (slo)
             parts.push_back("misses the p95 SLO of " + *slo + " even at concurrency 1");
         if (m.costPerMillionTokensUsd)
@@ -651,12 +720,15 @@ void addSweep(const RunDocument& d, ReportContent& c) {
         for (std::size_t i = 1; i < parts.size(); ++i) line += "; " + parts[i];
         c.blocks.push_back(paragraph(line + "."));
     }
-    if (!slo) c.blocks.push_back(paragraph("No latency SLO was given (sweep --slo-p95-ms), so no capacity under one is stated."));
+    if (!slo)
+        c.blocks.push_back(paragraph(std::string(s.sloTtftMs || s.sloTpotMs ? "No p95 latency SLO was given (sweep --slo-p95-ms; the goodput "
+                                                                              "SLOs above are per request), so no capacity under one is stated."
+                                                                            : "No latency SLO was given (sweep --slo-p95-ms), so no capacity under one is stated.")));
     auto a = s.models.find("A");
     auto b = s.models.find("B");
     if (a != s.models.end() && b != s.models.end() && a->second.costPerMillionTokensUsd && b->second.costPerMillionTokensUsd)
-        c.blocks.push_back(paragraph("B costs " + change(a->second.costPerMillionTokensUsd, b->second.costPerMillionTokensUsd) +
-                                     " per 1M output tokens compared with A."));
+        if (const auto text = costComparisonText(*a->second.costPerMillionTokensUsd, *b->second.costPerMillionTokensUsd); !text.empty())
+            c.blocks.push_back(paragraph(text + "."));
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ namespace {
 // ---------- writing
 
 json statsJson(const LatencyStats& s) { return {{"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"p99", s.p99}}; }
+json statsJson(const std::optional<LatencyStats>& s) { return s ? statsJson(*s) : json(nullptr); }
 
 template <class T>
 json optJson(const std::optional<T>& v) { return v ? json(*v) : json(nullptr); }
@@ -101,6 +102,7 @@ json batteryJson(const BatteryRun& b) {
     for (const auto& [slot, t] : b.totals) totals[slot] = totalsJson(t);
     json j = {{"name", b.name}, {"source", b.source}, {"tests", tests}, {"totals", totals}};
     if (b.plannedTests > 0) j["planned_tests"] = b.plannedTests;
+    if (b.warmupGenerations > 0) j["warmup_generations"] = b.warmupGenerations;
     return j;
 }
 
@@ -125,6 +127,8 @@ json qualityJson(const QualityRun& q) {
 json sweepJson(const SweepRun& s) {
     json j = {{"max_new_tokens", s.maxNewTokens}, {"prompt", s.prompt}, {"slo_p95_ms", optJson(s.sloP95Ms)},
               {"gpu_hourly_usd", optJson(s.gpuHourlyUsd)}};
+    if (s.sloTtftMs) j["slo_ttft_ms"] = *s.sloTtftMs;
+    if (s.sloTpotMs) j["slo_tpot_ms"] = *s.sloTpotMs;
     if (!s.endpoint.empty()) j["endpoint"] = s.endpoint;
     for (const auto& [slot, m] : s.models) {
         json points = json::array();
@@ -231,12 +235,18 @@ public:
 
     template <class T>
     void read(const json& parent, const std::string& key, const std::string& at, T& out) const {
-        if (const json* j = child(parent, key)) out = value<T>(*j, path(at, key));
+        if (const json* j = child(parent, key)) out = checked(value<T>(*j, path(at, key)), key, path(at, key));
     }
     template <class T>
     void read(const json& parent, const std::string& key, const std::string& at, std::optional<T>& out) const {
         const json* j = child(parent, key);
-        out = j ? std::optional<T>(value<T>(*j, path(at, key))) : std::nullopt;
+        out = j ? std::optional<T>(checked(value<T>(*j, path(at, key)), key, path(at, key))) : std::nullopt;
+    }
+    // A number the format requires (a perplexity, a speed): null is refused rather than read as 0,
+    // which a report showed as a measured "0.000" (and "-100%" against the other model).
+    void readNumber(const json& parent, const std::string& key, const std::string& at, double& out) const {
+        if (parent.is_object() && parent.contains(key) && parent.at(key).is_null()) fail(path(at, key), "should be a number, not null");
+        read(parent, key, at, out);
     }
     void read(const json& parent, const std::string& key, const std::string& at, LatencyStats& out) const {
         if (const json* j = object(parent, key, at)) {
@@ -248,9 +258,31 @@ public:
         }
     }
 
+    void read(const json& parent, const std::string& key, const std::string& at, std::optional<LatencyStats>& out) const {
+        out.reset();
+        if (child(parent, key)) read(parent, key, at, out.emplace());
+    }
+
     static std::string path(const std::string& at, const std::string& key) { return at.empty() ? key : at + "." + key; }
 
 private:
+    // Speeds, times, sizes, costs and perplexities cannot be negative: a hand-edited "-5.0" tok/s
+    // was shown as such. (Integers: unsigned fields refuse a sign already, counts below.)
+    static bool nonNegativeKey(const std::string& key) {
+        const auto ends = [&](std::string_view suffix) { return key.size() >= suffix.size() && key.ends_with(suffix); };
+        static const std::set<std::string> exact = {"mean", "p50", "p95", "p99", "seconds", "perplexity", "goodput", "request_throughput",
+                                                    "request_rate", "total_seconds", "avg_seconds", "load_seconds", "duration_seconds",
+                                                    "output_tokens", "requests", "tokens", "completed", "failed", "windows", "calls_per_step"};
+        return exact.count(key) || ends("_per_s") || ends("_ms") || ends("_us") || ends("_usd") || ends("_gb_s") || ends("_gflop_s") ||
+               ends("_per_step") || ends("_bytes");
+    }
+    template <class T>
+    T checked(T v, const std::string& key, const std::string& where) const {
+        if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+            if (v < T(0) && nonNegativeKey(key)) fail(where, "should not be negative");
+        return v;
+    }
+
     template <class T>
     T value(const json& j, const std::string& where) const {
         if constexpr (std::is_same_v<T, std::string>) {
@@ -388,6 +420,7 @@ BatteryRun batteryFrom(const Reader& r, const json& j) {
     r.read(j, "name", "battery", b.name);
     r.read(j, "source", "battery", b.source);
     r.read(j, "planned_tests", "battery", b.plannedTests);
+    r.read(j, "warmup_generations", "battery", b.warmupGenerations);
     if (const json* tests = r.list(j, "tests", "battery"))
         for (std::size_t i = 0; i < tests->size(); ++i) {
             const std::string w = "battery.tests[" + std::to_string(i) + "]";
@@ -421,7 +454,7 @@ SpeedStats speedFrom(const Reader& r, const json& j, const std::string& w) {
     SpeedStats s;
     r.read(j, "requests", w, s.requests);
     r.read(j, "output_tokens", w, s.outputTokens);
-    r.read(j, "output_tokens_per_s", w, s.outputTokensPerS);
+    r.readNumber(j, "output_tokens_per_s", w, s.outputTokensPerS);
     r.read(j, "ttft_ms", w, s.ttftMs);
     r.read(j, "tpot_ms", w, s.tpotMs);
     r.read(j, "itl_ms", w, s.itlMs);
@@ -439,7 +472,7 @@ QualityRun qualityFrom(const Reader& r, const json& j) {
     r.read(j, "notes", "quality", q.notes);
     forEachSlot(r, &j, "quality", [&](const std::string& slot, const json& x, const std::string& w) {
         QualityModel& m = q.models[slot];
-        r.read(x, "perplexity", w, m.perplexity);
+        r.readNumber(x, "perplexity", w, m.perplexity);
         r.read(x, "tokens", w, m.tokens);
         r.read(x, "kld_vs_a", w, m.kldVsA);
         r.read(x, "top1_vs_a", w, m.top1VsA);
@@ -451,7 +484,7 @@ SweepPoint pointFrom(const Reader& r, const json& p, const std::string& w) {
     SweepPoint sp;
     r.read(p, "concurrency", w, sp.concurrency);
     if (sp.concurrency <= 0) r.fail(w + ".concurrency", "should be a positive number");
-    r.read(p, "output_tokens_per_s", w, sp.outputTokensPerS);
+    r.readNumber(p, "output_tokens_per_s", w, sp.outputTokensPerS);
     r.read(p, "requests", w, sp.requests);
     r.read(p, "latency_ms", w, sp.latencyMs);
     r.read(p, "ttft_ms", w, sp.ttftMs);
@@ -477,6 +510,8 @@ SweepRun sweepFrom(const Reader& r, const json& j) {
     r.read(j, "prompt", "sweep", s.prompt);
     r.read(j, "slo_p95_ms", "sweep", s.sloP95Ms);
     r.read(j, "gpu_hourly_usd", "sweep", s.gpuHourlyUsd);
+    r.read(j, "slo_ttft_ms", "sweep", s.sloTtftMs);
+    r.read(j, "slo_tpot_ms", "sweep", s.sloTpotMs);
     r.read(j, "endpoint", "sweep", s.endpoint);
     forEachSlot(r, &j, "sweep", [&](const std::string& slot, const json& x, const std::string& w) {
         SweepModel& m = s.models[slot];
@@ -597,6 +632,7 @@ std::string runDocumentToJson(const RunDocument& d) {
     if (d.arena) j["arena"] = arenaJson(*d.arena);
     if (d.timeline) j["timeline"] = timelineJson(*d.timeline);
     if (d.cancelled) j["cancelled"] = true;
+    if (!d.stoppedReason.empty()) j["stopped_reason"] = d.stoppedReason;
     if (!d.notes.empty()) j["notes"] = d.notes;
     if (!d.preservedJson.empty()) {
         json base;
@@ -658,6 +694,7 @@ RunDocument runDocumentFromJson(std::string_view text, const fs::path& origin) {
     if (const json* a = r.object(j, "arena", "")) d.arena = arenaFrom(r, *a);
     if (const json* t = r.object(j, "timeline", "")) d.timeline = timelineFrom(r, *t);
     r.read(j, "cancelled", "", d.cancelled);
+    r.read(j, "stopped_reason", "", d.stoppedReason);
     if (const json* notes = r.list(j, "notes", ""))
         for (std::size_t i = 0; i < notes->size(); ++i) {
             if (!(*notes)[i].is_string()) r.fail("notes[" + std::to_string(i) + "]", "should be a string");

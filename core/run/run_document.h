@@ -118,6 +118,7 @@ struct BatteryRun {                        // battery
     std::vector<TestRecord> tests;         // a cancelled run keeps a test one side finished, listed, not totalled
     std::map<std::string, BatteryTotals> totals;  // over the tests every side finished: like with like
     int plannedTests = 0;                  // planned_tests: the battery's size (0: not recorded, older documents)
+    int warmupGenerations = 0;             // warmup_generations: discarded generations each side ran before its timed tests (0: none or not recorded)
 
     // Tests with a result from every side of `totals` (what the totals count).
     int testsEverySideFinished() const;
@@ -130,7 +131,11 @@ struct SpeedStats {                        // speed.X
     int requests = 0;
     std::int64_t outputTokens = 0;
     double outputTokensPerS = 0;
-    LatencyStats ttftMs, tpotMs, itlMs, e2eMs;
+    LatencyStats ttftMs;
+    // Null when nothing measured them: every answer was one token long (TPOT needs two tokens of a
+    // request, ITL a gap between two streamed tokens). Shown as "n/a", never as 0.
+    std::optional<LatencyStats> tpotMs, itlMs;
+    LatencyStats e2eMs;
     std::uint64_t peakMemoryBytes = 0;
 };
 
@@ -154,7 +159,7 @@ struct ServingStats {
     int completed = 0, failed = 0;
     double durationSeconds = 0;            // first request sent to last response done
     double requestThroughput = 0;          // completed requests / duration
-    LatencyStats tpotMs, itlMs;            // per request (E2EL - TTFT) / (tokens - 1); gaps between streamed chunks
+    std::optional<LatencyStats> tpotMs, itlMs;  // per request (E2EL - TTFT) / (tokens - 1); gaps between streamed chunks (null: no request gave 2 tokens)
     std::optional<double> goodput;         // requests / s meeting every SLO (only with SLOs)
 };
 
@@ -180,6 +185,7 @@ struct SweepRun {                          // sweep
     std::optional<double> gpuHourlyUsd;
     std::map<std::string, SweepModel> models;
     std::string endpoint;                  // the URL swept (models.A.path too); "" for the built-in engine
+    std::optional<double> sloTtftMs, sloTpotMs;  // slo_ttft_ms / slo_tpot_ms: an endpoint sweep's goodput SLOs (absent: none)
 };
 
 struct ArenaConversation {                 // arena.conversations[]
@@ -249,6 +255,9 @@ struct RunDocument {
     std::optional<ArenaRun> arena;
     std::optional<TimelineRun> timeline;
     bool cancelled = false;                // written as "cancelled": true when the run was stopped
+    // stopped_reason: why the run stopped early when it was not the user's cancel (an endpoint that
+    // failed mid-battery); "" otherwise (absent). Set together with `cancelled`.
+    std::string stoppedReason;
     // What could not be measured and why (e.g. KLD of an endpoint, which gives no logits); "notes",
     // absent when empty.
     std::vector<std::string> notes;

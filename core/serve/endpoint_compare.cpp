@@ -47,6 +47,17 @@ std::string endpointQualityNote(const std::string& endpointSlot) {
 }
 
 BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, const RunSettings& run) {
+    // The warm-up: a few tokens, discarded, so the first timed test does not pay for the connection
+    // (and whatever the server does on its first request).
+    auto warmUp = [endpoint, run](std::stop_token) {
+        CompletionCall call;
+        call.prompt = "Once upon a time";
+        call.maxTokens = kBatteryWarmupTokens;
+        call.temperature = run.greedy ? 0 : run.temperature;
+        call.topP = run.topP;
+        const auto s = streamCompletion(endpoint, call, {});
+        if (!s.timing.ok) throw Error(endpoint.url + ": warm-up request: " + s.timing.error);
+    };
     return {slot, [endpoint, run](const BatteryTest& test, const TextSink& onText, std::stop_token) {
         CompletionCall call;
         call.chat = test.chat;
@@ -71,7 +82,7 @@ BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, cons
         a.itlMs = s.timing.itlMs;
         a.seconds = m.e2eMs / 1000.0;
         return a;
-    }};
+    }, warmUp};
 }
 
 RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::optional<Battery>& battery,
@@ -124,8 +135,9 @@ RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::opti
         doc.battery = std::move(outcome.run);
         doc.speed = std::move(outcome.speed);
         doc.cancelled = outcome.cancelled;
+        doc.stoppedReason = outcome.stoppedReason;
     }
-    if (quality && anyLocal && !stop.stop_requested()) {
+    if (quality && anyLocal && !stop.stop_requested() && doc.stoppedReason.empty()) {
         // Perplexity of the folder side alone (its slot kept); KLD needs both models' logits.
         const int local = loaded[0] ? 0 : 1;
         auto q = runQualityAlone(*loaded[std::size_t(local)]->engine, slots[local], *quality, endpointQualityNote(slots[1 - local]),

@@ -57,6 +57,8 @@ RunDocument runEndpointSweepDocument(std::vector<Endpoint> endpoints, const Swee
     auto doc = newRunDocument("sweep", run);
     doc.host = HostInfo{endpoints[0].url, "", 0};  // the hardware is the server's, unknown here
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}, endpoints[0].url};
+    doc.sweep->sloTtftMs = slo.ttftMs;   // the SLOs behind goodput, recorded with it
+    doc.sweep->sloTpotMs = slo.tpotMs;
 
     for (std::size_t i = 0; i < endpoints.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";

@@ -34,8 +34,8 @@ SweepPoint servingPoint(const std::vector<RequestTiming>& requests, double durat
     s.failed = failed;
     s.durationSeconds = durationSeconds;
     s.requestThroughput = durationSeconds > 0 ? completed / durationSeconds : 0;
-    s.tpotMs = latencyStats(tpot);
-    s.itlMs = latencyStats(itl);
+    if (!tpot.empty()) s.tpotMs = latencyStats(tpot);   // no request gave two tokens: not measured (null)
+    if (!itl.empty()) s.itlMs = latencyStats(itl);
     if (slo.any()) s.goodput = durationSeconds > 0 ? good / durationSeconds : 0;
     p.serving = s;
     return p;

@@ -63,7 +63,7 @@ for slot in ("A", "B"):
 # CPU: the AWQ weights are dequantized at load, so B reads as many bytes as A and the verdict says so.
 check(tl["A"]["weight_bytes_per_step"] == tl["B"]["weight_bytes_per_step"], "AWQ on the CPU runs dequantized weights")
 verdict = tl["verdict"]
-check(verdict.startswith("Neither") and "read bandwidth" in verdict and "non-GEMM share" in verdict, "verdict: " + verdict)
+check(verdict.startswith("No fewer weight bytes: B reads 1.00x A") and "read bandwidth" in verdict and "non-GEMM share" in verdict, "verdict: " + verdict)
 # The achieved bandwidth in the verdict is weight bytes over GEMM time against the measured ceiling.
 a = tl["A"]
 share = a["weight_bytes_per_step"] / (a["category_us"]["GEMM/GEMV"] * 1e-6) / 1e9 / a["ceilings"]["read_gb_s"] * 100
@@ -76,7 +76,7 @@ for fmt in ("html", "md"):
     text = open(report, encoding="utf-8").read()
     check("Decode timeline" in text and "% of read bandwidth" in text and "Ceilings, measured on the same device" in text,
           f"report {fmt} lacks the timeline section")
-    check("Verdict: Neither: B reads 1.00x A" in text, f"report {fmt}: the verdict")
+    check("Verdict: No fewer weight bytes: B reads 1.00x A" in text, f"report {fmt}: the verdict")
     check("timeline-run.timeline-A.json" in text, f"report {fmt} names the traces")
 # A report over its own run document, or through a link, must not destroy what is there.
 before = open(run_file, "rb").read()

@@ -356,6 +356,18 @@ if sweep.returncode == 0:
         v = p["serving"]
         check(all(0 < x[k] for x in (p["ttft_ms"], p["latency_ms"], v["tpot_ms"], v["itl_ms"]) for k in ("mean", "p50", "p95", "p99"))
               and v["request_rate"] == 50 and v["goodput"] > 0 and p["output_tokens_per_s"] > 0, f"percentiles: {p}")
+    # The SLO behind goodput is recorded with it, and the report shows what the CLI printed (done /
+    # failed, req/s, TPOT / ITL / E2EL, goodput with its SLO), not "No latency SLO was given".
+    check(doc["sweep"].get("slo_ttft_ms") == 10000 and "slo_tpot_ms" not in doc["sweep"], f"goodput SLOs recorded: {doc['sweep']}")
+    check("goodput: requests/s that met TTFT <= 10000.0 ms" in sweep.stdout, f"the CLI names the goodput SLO:\n{sweep.stdout}")
+    md_path = doc_path + ".md"
+    rep = subprocess.run([cli, "report", doc_path, "--out", md_path], capture_output=True, text=True)
+    md = open(md_path).read() if rep.returncode == 0 else ""
+    check("### Serving metrics" in md and "| Done / failed |" in md and "| 8 / 0 |" in md
+          and "Goodput: requests per second that met TTFT \\<= 10000.0 ms." in md and "No latency SLO was given" not in md,
+          f"the report shows the serving metrics and the goodput SLO: {rep.stderr}{md[-1500:]}")
+    if os.path.exists(md_path):
+        os.remove(md_path)
     os.remove(doc_path)
 
 # compare against endpoints: the battery through the server gives, test by test, the answers the

@@ -3,7 +3,9 @@
 #include "core/report/decode_roofline.h"
 #include "core/report/report_content.h"
 #include "core/report/report_export.h"
+#include "core/report/chart_canvas.h"
 #include "core/run/run_document.h"
+#include "core/run/sweep_words.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
@@ -475,6 +477,16 @@ private Q_SLOTS:
         const QString slower = QString::fromStdString(rooflineVerdict(a, b, "B"));
         QVERIFY2(slower.startsWith("Only cut bandwidth: B made GEMM/GEMV time 1.1x longer for 2.0x fewer weight bytes"), qPrintable(slower));
         QVERIFY2(slower.endsWith("non-GEMM share fell 20% -> 10%"), qPrintable(slower));
+        // The same bytes (AWQ dequantized on a CPU) at 32% of read bandwidth: no "Neither ... B is
+        // bandwidth-bound at 32%" (a contradiction); it says which ceiling neither reaches.
+        RooflineInput same = a;
+        same.gemmUs = 3125;   // 1 GB in 3125 us: 320 GB/s, 32% of 1000
+        same.stepUs = 4000;
+        const QString dense = QString::fromStdString(rooflineVerdict(a, same, "B"));
+        QVERIFY2(dense.startsWith("No fewer weight bytes: B reads 1.00x A's weight bytes a step") &&
+                     dense.contains("B is below both ceilings (on the memory side of the ridge, yet far from that ceiling) at 32% of read bandwidth") &&
+                     !dense.contains("Neither") && !dense.contains("bandwidth-bound"),
+                 qPrintable(dense));
         b.gemmUs = 0;
         QCOMPARE(rooflineVerdict(a, b), std::string("No GEMM/GEMV time recorded: no verdict."));
 
@@ -632,6 +644,116 @@ private Q_SLOTS:
         QVERIFY(md.contains(QLatin1String("at $2.00/h of the endpoint http://10.0.0.5:8000/v1")));
         QVERIFY(!md.contains(QLatin1String("Host: http")));
         QVERIFY(!md.contains(QLatin1String("## Memory")));  // nothing known of an endpoint's memory
+    }
+
+    // One-token answers measure no TPOT / ITL: the document says null, and every format says n/a
+    // (it showed 0.00 ms, a figure nothing measured).
+    void unmeasuredTpotIsNotApplicable() {
+        RunDocument doc = loadRunDocument(test::sourceDir() / "tests/core/report_fixtures/cpu-compare-run.json");
+        for (auto& [slot, sp] : doc.speed) sp.tpotMs.reset(), sp.itlMs.reset();
+        const auto back = runDocumentFromJson(runDocumentToJson(doc));
+        QVERIFY(!back.speed.at("A").tpotMs && !back.speed.at("B").itlMs);
+        const QString md = QString::fromStdString(renderMarkdown(back));
+        const QRegularExpression tpotRow(QStringLiteral("\\| P50 TPOT \\(ms\\) \\| n/a \\| n/a \\|"));
+        QVERIFY2(md.contains(tpotRow), qPrintable(md.section("## Speed", 1).left(2500)));
+        QVERIFY(md.contains(QLatin1String("| P99 ITL (ms) | n/a | n/a |")));
+        QVERIFY(md.contains(QLatin1String("n/a: not measured. TPOT needs an answer of two tokens or more")));
+        const QString html = htmlOf(back);
+        QVERIFY(html.contains(QLatin1String("Mean TPOT (ms)")));
+        QVERIFY(!html.contains(QLatin1String("Mean TPOT (ms)</td><td>0.0")));
+    }
+
+    // An endpoint sweep (sweep --model URL --slo-ttft-ms 50 --slo-tpot-ms 10 --price 1): the report
+    // shows what the CLI printed (done / failed, req/s, TPOT / ITL / E2EL percentiles, goodput) with
+    // the SLOs behind goodput, which the document now stores; it does not claim no SLO was given.
+    void endpointSweepShowsServingMetricsAndSlos() {
+        SweepPoint p;
+        p.concurrency = 4;
+        p.requests = 32;
+        p.outputTokensPerS = 120;
+        p.ttftMs = {20, 18, 40, 45};
+        p.latencyMs = {300, 290, 380, 400};
+        ServingStats v;
+        v.completed = 31;
+        v.failed = 1;
+        v.durationSeconds = 8;
+        v.requestThroughput = 3.875;
+        v.tpotMs = LatencyStats{9, 8.5, 11, 12.3};
+        v.itlMs = LatencyStats{9, 8, 14, 17.5};
+        v.goodput = 2.5;
+        p.serving = v;
+        RunDocument d;
+        d.kind = "sweep";
+        d.host = HostInfo{"http://10.0.0.5:8000/v1", "", 0};
+        d.models["A"].name = "served";
+        d.models["A"].path = "http://10.0.0.5:8000/v1";
+        d.sweep = SweepRun{64, "Once upon a time", std::nullopt, 1.0, {{"A", SweepModel{{p}, {}, {}, 2.3}}}, "http://10.0.0.5:8000/v1"};
+        d.sweep->sloTtftMs = 50;
+        d.sweep->sloTpotMs = 10;
+        const auto back = runDocumentFromJson(runDocumentToJson(d));
+        QCOMPARE(back.sweep->sloTtftMs, std::optional<double>(50));
+        QCOMPARE(back.sweep->sloTpotMs, std::optional<double>(10));
+        for (const QString& text : {QString::fromStdString(renderMarkdown(back)), htmlOf(back)}) {
+            for (const char* want : {"Done / failed", "31 / 1", "Req/s", "3.88", "12.3", "8.5", "17.5", "Goodput (req/s, TTFT &lt;= 50.0 ms and TPOT &lt;= 10.0 ms)",
+                                     "Goodput: requests per second that met TTFT &lt;= 50.0 ms and TPOT &lt;= 10.0 ms", "2.50"}) {
+                QString w = QString::fromUtf8(want);
+                if (!text.startsWith(QLatin1String("<!DOCTYPE"))) w.replace(QLatin1String("&lt;"), QLatin1String("\\<"));   // Markdown escapes it
+                QVERIFY2(text.contains(w), qPrintable(w + " missing in:\n" + text.left(6000)));
+            }
+            QVERIFY(!text.contains(QLatin1String("No latency SLO was given")));
+        }
+    }
+
+    // A level at the top of the sweep within the SLO is a lower bound on the capacity, not the capacity;
+    // a cost difference reads "5.8% less", not "-5.8%".
+    void sweepCapacityAndCostInWords() {
+        SweepModel m;
+        for (int c : {1, 2, 4}) {
+            SweepPoint p;
+            p.concurrency = c;
+            p.latencyMs.p95 = 100;
+            p.outputTokensPerS = 10.0 * c;
+            m.points.push_back(p);
+        }
+        m.maxConcurrencyUnderSlo = 4;
+        QCOMPARE(capacityUnderSloText(m), std::string("at least 4 (the highest level tested)"));
+        m.maxConcurrencyUnderSlo = 2;
+        QCOMPARE(capacityUnderSloText(m), std::string("2"));
+        m.maxConcurrencyUnderSlo.reset();
+        QCOMPARE(capacityUnderSloText(m), std::string("none"));
+        QCOMPARE(costComparisonText(10.0, 9.42), std::string("B costs 5.8% less per 1M output tokens than A"));
+        QCOMPARE(costComparisonText(10.0, 11.2), std::string("B costs 12.0% more per 1M output tokens than A"));
+
+        RunDocument doc = loadRunDocument(samplePath());
+        for (auto& [slot, sm] : doc.sweep->models) {
+            sm.maxConcurrencyUnderSlo = sm.points.back().concurrency;
+            sm.costPerMillionTokensUsd = slot == "A" ? 10.0 : 9.42;
+        }
+        const QString md = QString::fromStdString(renderMarkdown(doc));
+        QVERIFY2(md.contains(QStringLiteral("at least %1 (the highest level tested)").arg(doc.sweep->models.at("A").points.back().concurrency)),
+                 qPrintable(md.section("## Capacity", 1).left(1500)));
+        QVERIFY(md.contains(QLatin1String("B costs 5.8% less per 1M output tokens than A.")));
+        QVERIFY(!md.contains(QLatin1String("costs -")));
+    }
+
+    // The SLO line at the top of the latency axis: its label went over the axis title ("p95 request
+    // latency (ms)", drawn just above the plot); it now goes below the line there.
+    void sloLabelNeverCoversTheAxisTitle() {
+        RunDocument doc = loadRunDocument(samplePath());
+        double maxP95 = 0;
+        for (const auto& [slot, sm] : doc.sweep->models)
+            for (const auto& p : sm.points) maxP95 = std::max(maxP95, p.latencyMs.p95);
+        const QRegularExpression label(QStringLiteral("<text x=\"[0-9.]+\" y=\"([0-9.]+)\"[^>]*>SLO p95"));
+        const QRegularExpression title(QStringLiteral("<text x=\"[0-9.]+\" y=\"([0-9.]+)\"[^>]*>p95 request latency"));
+        for (const double slo : {maxP95 * 0.5, 1e9}) {   // 1e9: the SLO sets the axis' top
+            doc.sweep->sloP95Ms = slo;
+            const QString svg = QString::fromStdString(chartSvg(doc, ChartKind::SweepLatency, 640));
+            const auto l = label.match(svg), t = title.match(svg);
+            QVERIFY2(l.hasMatch() && t.hasMatch(), qPrintable(svg.left(3000)));
+            // Both 9 px high: their baselines at least a line apart.
+            QVERIFY2(std::abs(l.captured(1).toDouble() - t.captured(1).toDouble()) >= 12,
+                     qPrintable(QStringLiteral("SLO label at y %1, axis title at y %2").arg(l.captured(1), t.captured(1))));
+        }
     }
 };
 

@@ -179,8 +179,11 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         saveToComparison([&](RunDocument& doc) {
             doc.battery = outcome->run;
             doc.speed = outcome->speed;
+            if (!outcome->stoppedReason.empty()) doc.stoppedReason = outcome->stoppedReason;   // a side failed mid-battery
         }, outcome->cancelled);
-        report(outcome->cancelled ? tr("Battery stopped; the finished tests are saved.") : tr("Battery done."));
+        report(!outcome->stoppedReason.empty() ? tr("Battery stopped early (%1); the finished tests are saved.").arg(QString::fromStdString(outcome->stoppedReason))
+               : outcome->cancelled           ? tr("Battery stopped; the finished tests are saved.")
+                                              : tr("Battery done."));
         Q_EMIT runFinished(QStringLiteral("battery"), outcome->cancelled);
     });
     connect(session_, &CompareSession::qualityProgress, quality_, &QualityView::onProgress);
@@ -843,11 +846,10 @@ void ComparePage::updateDeviceLabel() {
 
 void ComparePage::explainSpeeds(double aTps, double bTps) {
     if (isEndpoint(0) || isEndpoint(1)) return;   // an endpoint's device is the server's, unknown here
-    const bool aq = isQuantized(pickers_[0]->currentEntry()), bq = isQuantized(pickers_[1]->currentEntry());
-    std::optional<std::string> note;
-    const HostInfo host = thisHost(runSettings().device);
-    if (bq && !aq) note = quantizedSlowerNote(host, bTps, aTps);
-    if (aq && !bq) note = quantizedSlowerNote(host, aTps, bTps);
+    // Only where one loaded model is the other's quantization (its source fingerprint): another
+    // source's quantized model is no "original's speed" to explain.
+    const std::optional<std::string> note =
+        pairSpeedNote(thisHost(runSettings().device), session_->identity(0), session_->identity(1), aTps, bTps);
     speedNote_->setText(note ? QString::fromStdString(*note) : QString());
     speedNote_->setVisible(note.has_value());
     speedNote_->setMinimumHeight(speedNote_->heightForWidth(speedNote_->width()));

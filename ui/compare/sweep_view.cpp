@@ -1,5 +1,6 @@
 #include "ui/compare/sweep_view.h"
 
+#include "core/run/sweep_words.h"
 #include "core/util/int_list.h"
 #include "ui/compare/ab_results_table.h"
 #include "ui/util/qcustomplot_include.h"
@@ -184,7 +185,9 @@ void SweepView::showResult(const SweepRun& sweep, bool cancelled) {
             if (p.outputTokensPerS > best) best = p.outputTokensPerS, bestAt = p.concurrency;
         summary_->item(BestRow, c)->setText(m.points.empty() ? tr("–") : tr("%1 tok/s at %2").arg(best, 0, 'f', 1).arg(bestAt));
         summary_->item(KneeRow, c)->setText(m.kneeConcurrency ? QString::number(*m.kneeConcurrency) : tr("still scaling"));
-        summary_->item(SloRow, c)->setText(m.maxConcurrencyUnderSlo ? QString::number(*m.maxConcurrencyUnderSlo) : tr("none meets the SLO"));
+        summary_->item(SloRow, c)->setText(!m.maxConcurrencyUnderSlo ? tr("none meets the SLO")
+                                           : capacityIsHighestTested(m) ? tr("at least %1 (the highest level tested)").arg(*m.maxConcurrencyUnderSlo)
+                                                                        : QString::number(*m.maxConcurrencyUnderSlo));
         // Short in the cell (a long device name cut it off: "– (give a price per hour of CPU (Intel
         // Xeon Processor, 2…"), whole in the tooltip.
         QTableWidgetItem* cost = summary_->item(CostRow, c);

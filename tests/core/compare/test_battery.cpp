@@ -91,6 +91,26 @@ private Q_SLOTS:
         msg = test::errorMessageOf([&] { loadBatteryFile(writeFile(dir, "blank.jsonl", "{\"prompt\": \"  \"}\n")); });
         QVERIFY2(msg.contains("line 1") && msg.contains("empty"), qPrintable(msg));
     }
+
+    // A misspelt key was ignored (the test ran without its reference) and an empty reference was
+    // accepted (every answer a miss): both refused, naming the file, the line / test and the known keys.
+    void unknownKeysAndEmptyReferencesAreRefused() {
+        QTemporaryDir dir;
+        auto msg = test::errorMessageOf([&] {
+            loadBatteryFile(writeFile(dir, "typo.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"2+2=\", \"refrence\": \"4\"}\n"));
+        });
+        QVERIFY2(msg.contains("typo.jsonl") && msg.contains("line 2") && msg.contains("unknown key \"refrence\"") &&
+                     msg.contains("id, category, prompt, reference, max_new_tokens, chat"),
+                 qPrintable(msg));
+        msg = test::errorMessageOf([&] { loadBatteryFile(writeFile(dir, "typo.json", R"({"tests": [{"prompt": "x"}, {"prompt": "y", "chatt": true}]})")); });
+        QVERIFY2(msg.contains("typo.json") && msg.contains("test 2") && msg.contains("unknown key \"chatt\""), qPrintable(msg));
+        msg = test::errorMessageOf([&] { loadBatteryFile(writeFile(dir, "top.json", R"({"nmae": "x", "tests": [{"prompt": "x"}]})")); });
+        QVERIFY2(msg.contains("top.json") && msg.contains("unknown key \"nmae\"") && msg.contains("name, description, tests"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { loadBatteryFile(writeFile(dir, "emptyref.json", R"([{"prompt": "x", "reference": "4"}, {"prompt": "y", "reference": ""}])")); });
+        QVERIFY2(msg.contains("emptyref.json") && msg.contains("test 2") && msg.contains("reference is empty"), qPrintable(msg));
+        // The built-in battery uses only known keys.
+        QCOMPARE(int(loadDefaultBattery().tests.size()), 16);
+    }
 };
 
 QTEST_GUILESS_MAIN(BatteryTest_)

@@ -3,6 +3,7 @@
 // written and read back, a small concurrency sweep, and a multi-turn chat.
 #include "core/compare/chat_session.h"
 #include "core/compare/compare_runner.h"
+#include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
 #include "core/run/battery_scope.h"
@@ -107,7 +108,7 @@ private Q_SLOTS:
             QCOMPARE(sp.outputTokens, tokens);
             QVERIFY(sp.outputTokensPerS > 0);
             QVERIFY(sp.ttftMs.p50 <= sp.ttftMs.p95 && sp.ttftMs.p95 <= sp.ttftMs.p99);
-            QVERIFY(sp.itlMs.mean > 0 && sp.itlMs.p50 <= sp.itlMs.p99);
+            QVERIFY(sp.itlMs && sp.itlMs->mean > 0 && sp.itlMs->p50 <= sp.itlMs->p99);
             QVERIFY(sp.e2eMs.p50 >= sp.ttftMs.p50);
             QVERIFY(sp.peakMemoryBytes > 0);
         }
@@ -183,6 +184,102 @@ private Q_SLOTS:
         whole.tests.resize(2);
         whole.plannedTests = 2;
         QVERIFY(!whole.partial() && partialBatteryNote(whole).empty());
+    }
+
+    // The same model as A and B: B looked 2..18% faster because A's first test paid for the cold
+    // start. Every side now runs a discarded warm-up generation before any timed test: the first
+    // timed generation of each side is not its first generation, and the document records it.
+    void warmsUpEverySideBeforeTheTimedTests() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        auto b = loadModelForRun("B", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        Battery battery;
+        battery.name = "two";
+        battery.tests.push_back({"one", "story", "Once upon a time", std::nullopt, 4, false});
+        battery.tests.push_back({"two", "story", "The cat", std::nullopt, 4, false});
+        std::vector<std::string> log;   // every generation each side ran, in order
+        std::vector<BatterySide> sides;
+        for (auto* m : {&a, &b}) {
+            auto side = engineSide(*m, settings_);
+            const auto warm = side.warmUp;
+            QVERIFY(warm);   // the engine side has one
+            side.warmUp = [&log, warm, slot = m->slot](std::stop_token stop) { log.push_back("warm-up " + slot); warm(stop); };
+            const auto answer = side.answer;
+            side.answer = [&log, answer, slot = m->slot](const BatteryTest& t, const TextSink& sink, std::stop_token stop) {
+                log.push_back("test " + t.id + " " + slot);
+                return answer(t, sink, stop);
+            };
+            sides.push_back(std::move(side));
+        }
+        std::vector<std::string> events;
+        const auto out = runBatterySides(sides, battery, [&](const BatteryEvent& e) {
+            if (e.kind == BatteryEvent::Kind::WarmUp) events.push_back("warm-up " + e.slot);
+            if (e.kind == BatteryEvent::Kind::TestStarted) events.push_back("test " + e.testId + " " + e.slot);
+        });
+        const std::vector<std::string> want{"warm-up A", "warm-up B", "test one A", "test one B", "test two A", "test two B"};
+        QCOMPARE(log, want);
+        QCOMPARE(events, want);
+        QVERIFY(!out.cancelled);
+        QCOMPARE(out.run.warmupGenerations, 1);
+        QCOMPARE(out.speed.at("A").requests, 2);   // the warm-up is not timed
+        QCOMPARE(out.speed.at("B").requests, 2);
+        // runBattery (what compare runs) warms up too, and the document keeps it.
+        const auto plain = runBattery({&a, &b}, battery, settings_);
+        QCOMPARE(plain.run.warmupGenerations, 1);
+        RunDocument doc = newRunDocument("compare", settings_);
+        doc.battery = plain.run;
+        QCOMPARE(runDocumentFromJson(runDocumentToJson(doc)).battery->warmupGenerations, 1);
+    }
+
+    // A side that fails mid-battery (an endpoint that went away) no longer discards the run: the
+    // tests every side finished are kept, the battery stops there, and the reason goes with it.
+    void aFailingSideStopsTheBatteryKeepingTheFinishedTests() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        auto b = loadModelForRun("B", test::modelDir("tinystories-qwen3-7m-awq"), engineOptionsFor(settings_));
+        const Battery battery = loadDefaultBattery();
+        auto failing = engineSide(b, settings_);
+        const auto answer = failing.answer;
+        failing.answer = [answer](const BatteryTest& t, const TextSink& sink, std::stop_token stop) {
+            if (t.id == "continue-rain") throw Error("http://127.0.0.1:9/v1: test " + t.id + ": request failed: Connection");
+            return answer(t, sink, stop);
+        };
+        const auto out = runBatterySides({engineSide(a, settings_), failing}, battery);
+        QVERIFY(out.cancelled);
+        // The side, then the error as the endpoint said it (naming the test: not repeated).
+        QCOMPARE(out.stoppedReason, std::string("B failed: http://127.0.0.1:9/v1: test continue-rain: request failed: Connection"));
+        QCOMPARE(out.run.testsEverySideFinished(), 2);
+        QCOMPARE(out.speed.at("A").requests, 2);
+        QVERIFY(out.run.partial());
+        const std::string note = partialBatteryNote(out.run, out.stoppedReason);
+        QVERIFY2(note.starts_with("stopped early (" + out.stoppedReason + ") after 2 of 16 tests"), note.c_str());
+        RunDocument doc = newRunDocument("compare", settings_);
+        doc.battery = out.run;
+        doc.cancelled = true;
+        doc.stoppedReason = out.stoppedReason;
+        const auto back = runDocumentFromJson(runDocumentToJson(doc));
+        QCOMPARE(back.stoppedReason, out.stoppedReason);
+        QVERIFY(back.cancelled);
+    }
+
+    // Answers of one token (--max-new 1, or prompts that end in the EOS text) measure no TPOT and no
+    // ITL: the speed statistics say null, never 0.
+    void oneTokenAnswersHaveNoTpot() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        RunSettings one = settings_;
+        one.maxNewTokens = 1;
+        Battery battery;
+        battery.tests.push_back({"one", "story", "Once upon a time", std::nullopt, 0, false});
+        battery.tests.push_back({"two", "story", "The end.<|end_story|>", std::nullopt, 0, false});
+        const auto out = runBattery({&a}, battery, one);
+        const auto& sp = out.speed.at("A");
+        QCOMPARE(sp.requests, 2);
+        QVERIFY(sp.ttftMs.p50 > 0);
+        QVERIFY(!sp.tpotMs && !sp.itlMs);
+        RunDocument doc = newRunDocument("compare", one);
+        doc.speed = out.speed;
+        const std::string json = runDocumentToJson(doc);
+        QVERIFY2(json.find("\"tpot_ms\": null") != std::string::npos && json.find("\"itl_ms\": null") != std::string::npos, json.c_str());
+        const auto back = runDocumentFromJson(json);
+        QVERIFY(!back.speed.at("A").tpotMs && !back.speed.at("A").itlMs);
     }
 
     // A "chat" test on a model without a chat template runs through the plain-text fallback (vLLM
@@ -272,6 +369,25 @@ private Q_SLOTS:
         QVERIFY(made.fingerprint != source.fingerprint);
         QCOMPARE(made.quantization->method, std::string("awq"));
         QVERIFY(!source.sourceFingerprint);
+
+        // The CPU speed note ("runs at 0.10x the original's speed") only for a model and its own
+        // quantization: not for a quantized model of another source (the fresh-user trial got it
+        // beside the report's "not like for like"), nor for one whose source is unrecorded.
+        HostInfo cpu;
+        cpu.device = "cpu";
+        QVERIFY(quantizedFrom(made, source));
+        auto note = pairSpeedNote(cpu, source, made, 10.0, 1.0);
+        QVERIFY(note && note->starts_with("The quantized model runs at 0.10x the original's speed"));
+        note = pairSpeedNote(cpu, made, source, 1.0, 10.0);   // swapped: A is the quantized one
+        QVERIFY(note && note->starts_with("The quantized model runs at 0.10x"));
+        const auto other = describeRunModel(test::modelDir("tinystories-656k"));   // another model: its source differs
+        QVERIFY(!quantizedFrom(made, other));
+        QVERIFY(!pairSpeedNote(cpu, other, made, 10.0, 1.0));
+        const auto unrecorded = describeRunModel(test::modelDir("tinystories-qwen3-7m-awq"));   // no awqbench_quantization.json
+        QVERIFY(!pairSpeedNote(cpu, source, unrecorded, 10.0, 1.0));
+        HostInfo gpu;
+        gpu.device = "cuda:0";
+        QVERIFY(!pairSpeedNote(gpu, source, made, 10.0, 1.0));   // on a GPU it is a finding, not an artefact
     }
 
     void multiTurnChatUsesTheTemplate() {

@@ -83,7 +83,10 @@ RunDocument fullDocument() {
     br.totals["A"] = batteryTotals(br.tests, "A");
     br.totals["B"] = batteryTotals(br.tests, "B");
     br.plannedTests = int(br.tests.size());
+    br.warmupGenerations = 1;
     d.battery = br;
+    d.cancelled = true;
+    d.stoppedReason = "B failed on test fact-dog-name: http://127.0.0.1:8000/v1: request failed: Connection";
     d.speed["A"] = {16, 1536, 240.0, stats(12), stats(4), stats(4), stats(400), 123456};
     d.speed["B"] = d.speed["A"];
     d.quality = QualityRun{"/data/eval.txt", 256, 256, 64, {{"A", {10.33, 16384, std::nullopt, std::nullopt}}, {"B", {10.4, 16384, 0.0077, 0.945}}}, ""};
@@ -94,6 +97,8 @@ RunDocument fullDocument() {
     sm.maxConcurrencyUnderSlo = 2;
     sm.costPerMillionTokensUsd = 6.3;
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
+    d.sweep->sloTtftMs = 50;
+    d.sweep->sloTpotMs = 10;
     d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
     d.arena = ArenaRun{{ArenaConversation{"conversations/c1.json", 3, 1, 2, 0}}};
     TimelineModel tm;
@@ -145,10 +150,14 @@ private Q_SLOTS:
         QCOMPARE(*back.quality->models.at("B").kldVsA, 0.0077);
         QCOMPARE(back.sweep->models.at("A").points[1].latencyMs.p99, 2200.0);
         QCOMPARE(*back.sweep->sloP95Ms, 2000.0);
-        QCOMPARE(back.sweep->models.at("A").points[0].serving->itlMs.p50, 11.0);
+        QCOMPARE(back.sweep->models.at("A").points[0].serving->itlMs->p50, 11.0);
         QVERIFY(!back.sweep->models.at("A").points[1].serving);
         QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
-        QVERIFY(!back.cancelled);
+        QVERIFY(back.cancelled);
+        QCOMPARE(back.stoppedReason, d.stoppedReason);
+        QCOMPARE(back.battery->warmupGenerations, 1);
+        QCOMPARE(back.sweep->sloTtftMs, std::optional<double>(50));
+        QCOMPARE(back.sweep->sloTpotMs, std::optional<double>(10));
         QCOMPARE(back.notes, d.notes);
         QCOMPARE(back.arena->conversations.at(0).file, std::string("conversations/c1.json"));
         QCOMPARE(back.arena->conversations.at(0).tie, 2);
@@ -218,6 +227,29 @@ private Q_SLOTS:
         msg = test::errorMessageOf(
             [] { runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "host": {"gpu_total_bytes": 3.3e134}})", "h.json"); });
         QVERIFY2(msg.contains("gpu_total_bytes") && msg.contains("out of range") && msg.contains("h.json"), qPrintable(msg));
+    }
+
+    // Impossible values rendered as figures: a null perplexity as "0.000" (and "-100%" against the
+    // other model), a negative speed as "-5.0". Refused with the key's path, as a wrong type is.
+    void refusesImpossibleNumbers() {
+        const std::string head = R"({"format": "awqbench-run", "version": 1, )";
+        auto msg = test::errorMessageOf([&] { runDocumentFromJson(head + R"("quality": {"A": {"perplexity": 5.1}, "B": {"perplexity": null}}})", "q.json"); });
+        QVERIFY2(msg.contains("q.json") && msg.contains("`quality.B.perplexity` should be a number, not null"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { runDocumentFromJson(head + R"("speed": {"A": {"output_tokens_per_s": -5.0}}})", "s.json"); });
+        QVERIFY2(msg.contains("`speed.A.output_tokens_per_s` should not be negative"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { runDocumentFromJson(head + R"("speed": {"A": {"output_tokens_per_s": null}}})", "s.json"); });
+        QVERIFY2(msg.contains("`speed.A.output_tokens_per_s` should be a number, not null"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { runDocumentFromJson(head + R"("speed": {"A": {"ttft_ms": {"p95": -1}}}})", "s.json"); });
+        QVERIFY2(msg.contains("`speed.A.ttft_ms.p95` should not be negative"), qPrintable(msg));
+        msg = test::errorMessageOf([&] {
+            runDocumentFromJson(head + R"("sweep": {"A": {"points": [{"concurrency": 1, "output_tokens_per_s": -3}]}}})", "w.json");
+        });
+        QVERIFY2(msg.contains("`sweep.A.points[0].output_tokens_per_s` should not be negative"), qPrintable(msg));
+        msg = test::errorMessageOf([&] { runDocumentFromJson(head + R"("battery": {"tests": [{"id": "x", "results": {"A": {"seconds": -2}}}]}})", "b.json"); });
+        QVERIFY2(msg.contains("`battery.tests[0].results.A.seconds` should not be negative"), qPrintable(msg));
+        // Null TPOT / ITL is the format's "not measured" (one-token answers): read, not refused.
+        const auto d = runDocumentFromJson(head + R"("speed": {"A": {"output_tokens_per_s": 3, "tpot_ms": null, "itl_ms": null}}})", "ok.json");
+        QVERIFY(!d.speed.at("A").tpotMs && !d.speed.at("A").itlMs);
     }
 
     void percentilesAreNearestRank() {

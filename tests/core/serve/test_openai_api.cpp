@@ -298,8 +298,8 @@ private Q_SLOTS:
         QCOMPARE(p.latencyMs.p99, 1000.0);
         QCOMPARE(p.serving->failed, 1);
         QCOMPARE(p.serving->requestThroughput, 1.0);
-        QCOMPARE(p.serving->tpotMs.p50, 300.0);
-        QCOMPARE(p.serving->itlMs.mean, 300.0);
+        QCOMPARE(p.serving->tpotMs->p50, 300.0);
+        QCOMPARE(p.serving->itlMs->mean, 300.0);
         QCOMPARE(*p.serving->goodput, 0.5);  // only the first meets TTFT <= 150
 
         RunDocument doc;
@@ -309,7 +309,7 @@ private Q_SLOTS:
         QCOMPARE(back.sweep->endpoint, std::string("http://127.0.0.1:8000/v1"));
         const auto& v = *back.sweep->models.at("A").points.at(0).serving;
         QCOMPARE(*v.requestRate, 3.0);
-        QCOMPARE(v.tpotMs.p50, 300.0);
+        QCOMPARE(v.tpotMs->p50, 300.0);
         QCOMPARE(*v.goodput, 0.5);
     }
 };

@@ -2,6 +2,7 @@
 // both, chat with both at once, run the battery (built in and a user file with references) and
 // read the totals table, perplexity / KLD, a small concurrency sweep; every run lands as a run
 // document in the runs folder from the settings.
+#include "core/compare/device_label.h"
 #include "core/compare/chat_session.h"
 #include "core/compare/conversation.h"
 #include "core/engine/engine.h"
@@ -547,9 +548,12 @@ private Q_SLOTS:
             QCOMPARE(b->testTable()->item(0, base + BatteryView::ExactCol)->text(), QStringLiteral("n/a"));
         }
         QCOMPARE(doc.speed.size(), std::size_t(2));
-        // The times name their device; a quantized B slower than A on the CPU is explained, not left bare.
+        // The times name their device; a quantized B slower than A on the CPU is explained, not left
+        // bare, where B is A's quantization (its recorded source fingerprint is A's): a quantized
+        // model of another source, or of an unrecorded one, gets no "the original's speed" note.
         QVERIFY2(b->totalsTitleText().contains(QStringLiteral("measured on %1").arg(p.deviceLabel().toHtmlEscaped())), qPrintable(b->totalsTitleText()));
-        const bool bSlower = doc.speed.at("B").outputTokensPerS < 0.95 * doc.speed.at("A").outputTokensPerS;
+        const bool bSlower = doc.speed.at("B").outputTokensPerS < 0.95 * doc.speed.at("A").outputTokensPerS &&
+                             quantizedFrom(doc.models.at("B"), doc.models.at("A"));
         QCOMPARE(!p.speedNote().isEmpty(), bSlower);
         if (bSlower) QVERIFY2(p.speedNote().contains(QLatin1String("measured on the CPU")), qPrintable(p.speedNote()));
     }
