@@ -31,11 +31,6 @@ std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quan
            "decode is memory-bound; measure on the GPU you will serve with.";
 }
 
-bool quantizedFrom(const RunModel& quantized, const RunModel& original) {
-    return quantized.quantization && !original.quantization && !original.fingerprint.empty() &&
-           quantized.sourceFingerprint.value_or("") == original.fingerprint;
-}
-
 std::optional<std::string> pairSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, double aTps, double bTps) {
     // An endpoint ran on its server's hardware and its quantization may be unknown: no like-for-like device.
     if (a.isEndpoint() || b.isEndpoint()) return std::nullopt;

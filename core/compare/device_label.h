@@ -22,10 +22,6 @@ HostInfo thisHost(const std::string& device);
 // `quantizedTps` / `originalTps`: output tokens/s of each, measured on `host`.
 std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps);
 
-// Whether `quantized` was quantized from `original`: its recorded source fingerprint is the
-// original's fingerprint (the report's "was quantized from" check).
-bool quantizedFrom(const RunModel& quantized, const RunModel& original);
-
 // quantizedSlowerNote for a pair A/B, given only where one is the other's quantization
 // (quantizedFrom): a quantized model of another source is not "the original's" speed-up or slow-down
 // to explain (the report warns that such a pair is not like for like). Nullopt for an endpoint side.

@@ -306,7 +306,7 @@ void addModels(const RunDocument& d, ReportContent& c) {
         if (sourceFp.empty()) continue;
         const std::string* source = nullptr;  // the slot it was quantized from
         for (const auto& [otherSlot, other] : d.models)
-            if (otherSlot != slot && other.fingerprint == sourceFp) source = &otherSlot;
+            if (otherSlot != slot && quantizedFrom(m, other)) source = &otherSlot;
         if (source) {
             c.blocks.push_back(paragraph(headerFor(d, slot) + " was quantized from " + headerFor(d, *source) +
                                              ": its recorded source fingerprint " + shortFingerprint(sourceFp) +

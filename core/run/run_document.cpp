@@ -722,6 +722,11 @@ ArenaConversation ArenaRun::totals() const {
 
 bool isEndpointPath(std::string_view path) { return path.starts_with("http://") || path.starts_with("https://"); }
 
+bool quantizedFrom(const RunModel& quantized, const RunModel& original) {
+    return quantized.quantization && !original.quantization && !original.fingerprint.empty() &&
+           quantized.sourceFingerprint.value_or("") == original.fingerprint;
+}
+
 const RunModel* RunDocument::model(const std::string& slot) const {
     const auto it = models.find(slot);
     return it == models.end() ? nullptr : &it->second;

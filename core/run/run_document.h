@@ -79,6 +79,10 @@ struct RunModel {                          // models.A / models.B
     bool quantizationKnown() const { return !isEndpoint() || quantization || quantizationSource == "server"; }
 };
 
+// Whether `quantized` was quantized from `original`: its recorded source fingerprint is the
+// original's fingerprint (quantized, the original not). Reports and the speed note both ask.
+bool quantizedFrom(const RunModel& quantized, const RunModel& original);
+
 struct RunSettings {                       // settings
     std::string device = "cpu", dtype = "auto";
     int maxNewTokens = 96;
