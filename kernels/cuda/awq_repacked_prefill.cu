@@ -239,8 +239,13 @@ std::size_t permutedXBytes(int M, int K) {
 }
 
 // AWQBENCH_PREFILL_COUNTED=1: the wgmma kernels add their K splits up themselves (split counters,
-// sm90/), no reduction kernel after them. Off until measured on an H100/H200 (written in session
-// 30/31 while no GPU was lent; tests/kernels checks it bit for bit against the reduction kernel).
+// sm90/), no reduction kernel after them. Off: slower wherever K is split. Measured (session 32,
+// H100, awq_gemm_bench --m 1 --prefill-m 16..128, cold L2, two runs, us, off -> on): o at 48 / 64
+// / 96 / 128 rows 13.0 / 13.4 / 18.7 / 19.8 -> 15.0 / 16.1 / 31.7 / 35.5; q|k|v at 48 / 64 17.2 /
+// 17.8 -> 22.4 / 24.7; down at 128 37-39 -> 53; engine_bench batch 16/32 -4% to +2%, TTFT at prompt
+// 128 7.2 -> 8.3 ms (one run). Likely why (not profiled): the last split reads every split's partial sums on
+// one block, where the reduction kernel spreads that read over the whole GPU. Kept (tested bit for
+// bit against the reduction kernel in tests/kernels) for the next attempt at the same idea.
 // Read on every call (not cached) so that a test can switch it.
 bool countedSplitsEnabled() {
     const char* v = std::getenv("AWQBENCH_PREFILL_COUNTED");
@@ -361,7 +366,7 @@ auto withVariant(int variant, F&& f) {
     case 6: return f(Wgmma<1, 64>{});
     case 7: return f(Wgmma<2, 32>{});
     case 8: return f(Wgmma<1, 32>{});
-    case 9: return f(Wgmma<1, 128>{});  // not picked yet: unmeasured (session 31, no GPU lent); AWQBENCH_PREFILL_VARIANTS=8,6,9,5 tries it
+    case 9: return f(Wgmma<1, 128>{});  // not picked: mixed (H100, session 32, 128 rows: down 34.8 us against 39.1, q|k|v 25.1 against 22.6, gate|up 67.2 against 57.1)
     default: return f(Wide128{});
     }
 }
