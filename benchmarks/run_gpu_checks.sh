@@ -46,7 +46,7 @@ if [[ " ${steps[*]} " == *" ab "* ]]; then
       echo "== awq_gemm_bench, AWQBENCH_PREFILL_COUNTED=$counted, round $round"; grep -E "prefill|rows|^ *[0-9]" "$out/ab-gemm-counted$counted-round$round.txt" | tail -40
     done
     for setting in "picks=" "picks=0,3,4,5" "picks=8,6,9,5" "counted=1"; do
-      name=${setting%%=*}; value=${setting#*=}; tag=${name}-${value:-default}
+      name=${setting%%=*}; value=${setting#*=}; tag=${name}-${value:-default}; tag=${tag//,/-}  # $OUT brings back no names with commas
       env_args=(); [ "$name" = picks ] && [ -n "$value" ] && env_args=(AWQBENCH_PREFILL_VARIANTS="$value")
       [ "$name" = counted ] && env_args=(AWQBENCH_PREFILL_COUNTED="$value")
       env "${env_args[@]}" build-gpu/benchmarks/engine_bench --only awq --dir /tmp/awqbench-engine-bench --keep --batches 1,16,32 \
