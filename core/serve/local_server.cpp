@@ -5,6 +5,7 @@
 #include "core/run/quantization_json.h"
 #include "core/serve/batch_scheduler.h"
 #include "core/serve/openai_api.h"
+#include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
 #include "core/util/json_write.h"
@@ -256,10 +257,10 @@ struct LocalServer::Impl {
             auto folder = std::filesystem::absolute(o_.models[i]).lexically_normal();
             if (!folder.has_filename()) folder = folder.parent_path();   // "q1/"
             m->folder = folder.string();
-            // A folder's name need not be UTF-8, a JSON string must: served (and matched) with
-            // U+FFFD for each ill-formed byte, as a client can send the name /v1/models lists.
-            m->id = validUtf8(ids[i]);
-            m->alias = validUtf8(aliases[i]);
+            // A served name given on the command line need not be UTF-8, a JSON string must: served
+            // (and matched) with U+FFFD for each ill-formed byte, as a client can send what /v1/models lists.
+            m->id = text::utf8Lossy(ids[i]);
+            m->alias = text::utf8Lossy(aliases[i]);
             m->created = now;
             models_.push_back(std::move(m));
         }
@@ -396,7 +397,7 @@ struct LocalServer::Impl {
     // quantization as the run document spells it, null when it is not quantized: a client such as
     // `compare --a URL` records it instead of guessing.
     json modelObject(const ServedModel& m) const {
-        json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", validUtf8(m.folder)}};
+        json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
         if (ready_) entry["max_model_len"] = m.scheduler->capacity();
         if (ready_ && m.engine) {
             entry["quantization"] = quantizationJson(runQuantizationOf(m.engine->model().config.quantization));

@@ -22,7 +22,6 @@ ApiError::ApiError(int status_, std::string type_, const std::string& message, s
 
 // Every answer goes through jsonText (core/util/json_write.h): valid JSON even where it echoes what
 // a client sent (a parse error quotes the bytes it read); ill-formed bytes become U+FFFD.
-std::string validUtf8(const std::string& s) { return text::utf8Lossy(s); }
 
 std::string ApiError::body() const {
     return jsonText(json{{"error",
@@ -88,7 +87,7 @@ struct FieldPath final : json::json_sax_t {
             if (l.array) out += "[" + std::to_string(i + 1 == levels.size() ? l.begun : l.begun - 1) + "]";
             else if (!l.key.empty()) out += (out.empty() ? "" : ".") + l.key;
         }
-        return validUtf8(out);
+        return text::utf8Lossy(out);
     }
     bool value() {
         if (!levels.empty() && levels.back().array) ++levels.back().begun;

@@ -70,10 +70,6 @@ std::string continueFinalMessage(const std::string& rendered, const std::string&
 // of `stops` in their order; "" for none. For include_stop_str_in_output.
 std::string stopStringAt(const std::string& full, std::size_t cut, const std::vector<std::string>& stops);
 
-// `text` with each ill-formed UTF-8 sequence replaced by U+FFFD: names (a model folder's) that a
-// JSON answer carries.
-std::string validUtf8(const std::string& text);
-
 // Throws ApiError 400 (param "prompt") where a token id is outside [0, vocabSize) or there are none.
 void checkPromptIds(const std::vector<int>& ids, int vocabSize);
 

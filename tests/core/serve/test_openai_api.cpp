@@ -111,8 +111,6 @@ private Q_SLOTS:
             const auto answer = json::parse(e.body());  // valid JSON, U+FFFD where the bytes were
             QVERIFY2(answer["error"]["message"].get<std::string>().find("UTF-8") != std::string::npos, e.body().c_str());
         }
-        QCOMPARE(validUtf8("bad\xffname"), std::string("bad\xef\xbf\xbdname"));
-        QCOMPARE(validUtf8("ok \xc3\xa9"), std::string("ok \xc3\xa9"));
         // Generated text that is not UTF-8 (a byte-level model may end mid-character) still gives valid JSON.
         QVERIFY(json::parse(ResponseBuilder(false, "m").full("ab\xe2\x82", FinishReason::Length, 1, 2)).is_object());
     }
