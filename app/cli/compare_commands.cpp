@@ -2,6 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
+#include "app/cli/engine_program.h"
 #include "core/compare/compare_runner.h"
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
@@ -455,7 +456,7 @@ int runSweepCommand(const SweepOptions& o) {
 
 void addCompareCommands(CLI::App& app) {
     auto c = std::make_shared<CompareOptions>();
-    auto* cmp = app.add_subcommand("compare", "run a prompt battery (and optionally perplexity / KLD) on two models side by side");
+    auto* cmp = app.add_subcommand("compare", std::string(engineCommandDescription("compare")));
     cmp->add_option("--a", c->a, "model A folder (e.g. the FP16 original), or an endpoint URL (http://host:8000/v1)")->required();
     cmp->add_option("--b", c->b, "model B folder (e.g. its AWQ version), or an endpoint URL")->required();
     cmp->add_option("--lora-a", c->loraA, "PEFT LoRA adapter folder applied on top of model A (A and B may then be one model)")
@@ -487,7 +488,7 @@ void addCompareCommands(CLI::App& app) {
     });
 
     auto s = std::make_shared<SweepOptions>();
-    auto* sw = app.add_subcommand("sweep", "concurrency sweep: output tok/s and latency percentiles per number of concurrent sequences");
+    auto* sw = app.add_subcommand("sweep", std::string(engineCommandDescription("sweep")));
     sw->add_option("--model", s->models, "model folder, or an OpenAI-compatible endpoint URL (http://host:8000/v1); twice: A and B")->required()->expected(1, 2);
     sw->add_option("--concurrency", s->concurrency, "comma-separated concurrency levels")->check(integerList(1));
     sw->add_option("--max-new", s->maxNew, "new tokens per request (EOS ignored)")->check(positiveCount());

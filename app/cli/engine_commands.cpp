@@ -3,6 +3,7 @@
 #include "app/cli/chat_variables.h"
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
+#include "app/cli/engine_program.h"
 #include "core/compare/device_label.h"
 #include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"
@@ -230,7 +231,7 @@ void addEngineOptions(CLI::App* cmd, std::string& device, std::string& dtype, bo
 
 void addEngineCommands(CLI::App& app) {
     auto g = std::make_shared<GenerateOptions>();
-    auto* gen = app.add_subcommand("generate", "generate text with the built-in engine (streams to stdout)");
+    auto* gen = app.add_subcommand("generate", std::string(engineCommandDescription("generate")));
     gen->add_option("--model", g->model, "model folder")->required();
     auto* prompt = gen->add_option("--prompt", g->prompt, "raw prompt text");
     auto* chat = gen->add_option("--chat", g->chat, "a user message, wrapped in the model's chat template");
@@ -263,7 +264,7 @@ void addEngineCommands(CLI::App& app) {
     });
 
     auto e = std::make_shared<EvalOptions>();
-    auto* eval = app.add_subcommand("eval", "evaluate model quality");
+    auto* eval = app.add_subcommand("eval", std::string(engineCommandDescription("eval")));
     eval->require_subcommand(1);
     auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
     ppl->add_option("--model", e->model, "model folder")->required();
@@ -277,7 +278,7 @@ void addEngineCommands(CLI::App& app) {
     ppl->callback([e] { runOrExit([&] { return runEval(*e); }); });
 
     auto pr = std::make_shared<ProfileOptions>();
-    auto* profile = app.add_subcommand("profile", "where a decode step's time goes: GPU kernels (CUDA) or torch operators (CPU), by category");
+    auto* profile = app.add_subcommand("profile", std::string(engineCommandDescription("profile")));
     profile->add_option("--model", pr->model, "model folder")->required();
     profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")");
     profile->add_option("--steps", pr->steps, "decode steps recorded")->check(wholeNumberIn(1, 4096));

@@ -1,6 +1,9 @@
 // awqbench-cli: the headless workbench. Each subcommand lives in its own *_commands.cpp.
+// Built twice (app/cli/CMakeLists.txt): awqbench-cli without libtorch, which hands the engine's
+// commands to awqbench-cli-engine, and awqbench-cli-engine with every command (engine_program.h).
 #include "app/cli/cli_support.h"
 #include "app/cli/did_you_mean.h"
+#include "app/cli/engine_program.h"
 #include "app/cli/models_commands.h"
 #include "app/cli/report_commands.h"
 #include "app/cli/pool_commands.h"
@@ -108,6 +111,9 @@ std::optional<std::string> missingPartsMessage(const CLI::App& app, const CLI::P
 }  // namespace
 
 int main(int argc, char** argv) {
+#if !AWQBENCH_HAVE_ENGINE
+    if (const auto rc = awq::cli::runInEngineProgram(argc, argv)) return *rc;  // returns only where it could not hand over
+#endif
     awq::selectBlasKernels();  // first, before any thread could run a matmul (blas_kernels.h)
     CLI::App app{"AWQ Workbench (headless): browse, quantize, compare and deploy local LLMs"};
     // --help shows every option's default value (subcommands inherit this when they are created).
@@ -130,6 +136,9 @@ int main(int argc, char** argv) {
 #if AWQBENCH_HAVE_SERVE
     awq::cli::addServeCommands(app);
 #endif
+#if !AWQBENCH_HAVE_ENGINE
+    awq::cli::addEngineCommandPlaceholders(app);
+#endif
 
     tidyHelpDefaults(&app);
     refuseEmptyPaths(&app);
@@ -142,13 +151,10 @@ int main(int argc, char** argv) {
         const std::string& word = unknown->word;
         // A build without libtorch (AWQBENCH_WITH_TORCH=OFF) has no engine: say so rather than
         // calling `generate` a typo.
-        for (const char* engineCommand : {"generate", "eval", "profile", "quantize", "compare", "sweep", "serve"})
-            if (unknown->parent == &app && word == engineCommand) {
-                std::cerr << "error: '" << word
-                          << "' needs the inference engine, and this awqbench-cli was built without it (AWQBENCH_WITH_TORCH=OFF: no "
-                             "libtorch); build with libtorch (./tools/install-deps.sh, then ./tools/build.sh)\n";
-                return awq::cli::kExitUsage;
-            }
+        if (const std::string why = awq::cli::engineCommandUnavailableReason(word); unknown->parent == &app && !why.empty()) {
+            std::cerr << "error: " << why << "\n";
+            return awq::cli::kExitUsage;
+        }
         const std::string command = unknown->parent == &app ? "awqbench-cli" : "awqbench-cli " + unknown->parent->get_name();
         if (const auto close = awq::cli::subcommandSuggestion(*unknown->parent, word))
             std::cerr << "error: unknown subcommand '" << word << "': did you mean '" << *close << "'? (" << command << " --help describes them)\n";

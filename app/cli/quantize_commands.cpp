@@ -2,6 +2,7 @@
 
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
+#include "app/cli/engine_program.h"
 #include "core/compare/device_label.h"
 #include "core/model/model_info.h"
 #include "core/quant/eta_countdown.h"
@@ -237,7 +238,7 @@ int run(const Options& o) {
 
 void addQuantizeCommands(CLI::App& app) {
     auto o = std::make_shared<Options>();
-    auto* q = app.add_subcommand("quantize", "quantize a model to 4-bit AWQ, GPTQ or round-to-nearest, layer by layer");
+    auto* q = app.add_subcommand("quantize", std::string(engineCommandDescription("quantize")));
     q->add_option("--model", o->model, "source model folder (FP16/BF16/FP32)")->required();
     q->add_option("--out", o->out, "output folder: a new one, or an empty folder")->required();
     q->add_option("--method", o->method, "awq, gptq or rtn (gptq writes the GPTQ checkpoint layout)")->check(CLI::IsMember({"awq", "gptq", "rtn"}));

@@ -4,6 +4,7 @@
 
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
+#include "app/cli/engine_program.h"
 #include "core/serve/local_server.h"
 #include "core/util/error.h"
 
@@ -58,7 +59,7 @@ int serveUntilSignal(const serve::ServeOptions& o) {
 
 void addServeCommands(CLI::App& app) {
     auto o = std::make_shared<serve::ServeOptions>();
-    auto* cmd = app.add_subcommand("serve", "a local OpenAI-compatible server (/v1/models, /v1/completions, /v1/chat/completions)");
+    auto* cmd = app.add_subcommand("serve", std::string(engineCommandDescription("serve")));
     cmd->add_option("--model", o->models, "model folder (repeat for several; served under the name promotion gives it: ORG/NAME for a hub cache snapshot or a pool copy of one, else the folder name)")->required();
     cmd->add_option("--host", o->host, "address to bind (default 127.0.0.1: this machine only)");
     cmd->add_option("--port", o->port, "port (default 8000; 0: any free port)")->check(wholeNumberIn(0, 65535));
