@@ -45,6 +45,16 @@ bool engineProgramHas(std::string_view name) {
 }
 
 #ifdef AWQBENCH_ENGINE_PROGRAM
+// The top-level command of a command line: its first word that is not an option (the top level's
+// options, -v / --help / --version, take no value), or nullopt.
+std::optional<std::string_view> topLevelCommand(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view word = argv[i];
+        if (word == "--") return std::nullopt;
+        if (!word.empty() && word[0] != '-') return word;
+    }
+    return std::nullopt;
+}
 
 // Where awqbench-cli-engine is: beside this program (the build tree), or ../libexec/awqbench/ (an
 // install, as the package lays it out). Empty when neither exists; `looked` lists both.
@@ -82,15 +92,6 @@ std::string engineCommandUnavailableReason(std::string_view name) {
 #endif
 }
 
-std::optional<std::string_view> topLevelCommand(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view word = argv[i];
-        if (word == "--") return std::nullopt;
-        if (!word.empty() && word[0] != '-') return word;
-    }
-    return std::nullopt;
-}
-
 std::optional<int> runInEngineProgram([[maybe_unused]] int argc, [[maybe_unused]] char** argv) {
 #ifndef AWQBENCH_ENGINE_PROGRAM
     return std::nullopt;  // no engine in this build: main says so for these commands
@@ -104,7 +105,6 @@ std::optional<int> runInEngineProgram([[maybe_unused]] int argc, [[maybe_unused]
                   << "): reinstall awqbench, or build it (./tools/build.sh builds both programs)\n";
         return kExitInternal;
     }
-    std::cout.flush();
     ::execv(program.c_str(), argv);  // argv[argc] is null, as execv needs; returns only on failure
     std::cerr << "error: cannot run " << program.string() << ": " << std::strerror(errno) << " (reinstall awqbench)\n";
     return kExitInternal;

@@ -28,10 +28,6 @@ extern const EngineCommand kEngineCommands[7];
 // std::logic_error for a name not in kEngineCommands (a programming error).
 std::string_view engineCommandDescription(std::string_view name);
 
-// The top-level command of a command line: its first word that is not an option (the top level's
-// options, -v / --help / --version, take no value), or nullopt.
-std::optional<std::string_view> topLevelCommand(int argc, char** argv);
-
 // awqbench-cli's side: when argv's command is an engine command, runs argv in awqbench-cli-engine
 // (beside this program, or in ../libexec/awqbench/ where installed) with execv and does not return
 // on success; returns the exit code after printing why when the program is missing or cannot run;
