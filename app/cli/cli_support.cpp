@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <functional>
@@ -73,6 +76,49 @@ std::string TextTable::render() const {
     out += rule + "\n";
     for (const auto& r : rows_) out += line(r);
     return out;
+}
+
+namespace {
+double secondsNow() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+constexpr double kLogProgressEveryS = 10;
+}  // namespace
+
+ProgressLine::ProgressLine() : terminal_(::isatty(STDERR_FILENO) != 0) {}
+
+ProgressLine::~ProgressLine() { end(); }
+
+void ProgressLine::update(const std::string& text, bool milestone) {
+    if (terminal_) {
+        redraw(text);
+        shown_ = std::max<std::size_t>(text::displayWidth(text), 1);
+        return;
+    }
+    if (const double now = secondsNow(); milestone || now - lastWrittenS_ >= kLogProgressEveryS) {
+        std::cerr << text << "\n" << std::flush;
+        lastWrittenS_ = now;
+    }
+}
+
+void ProgressLine::line(const std::string& text) {
+    if (shown_ > 0) {  // in place of the redrawn text
+        redraw(text);
+        std::cerr << "\n" << std::flush;
+        shown_ = 0;
+    } else {
+        std::cerr << text << "\n" << std::flush;
+    }
+    lastWrittenS_ = secondsNow();
+}
+
+void ProgressLine::redraw(const std::string& text) {
+    const std::size_t width = text::displayWidth(text);
+    std::cerr << "\r" << text << std::string(shown_ > width ? shown_ - width : 0, ' ') << std::flush;
+}
+
+void ProgressLine::end() {
+    if (shown_ == 0) return;
+    std::cerr << "\n" << std::flush;
+    shown_ = 0;
 }
 
 }  // namespace awq::cli

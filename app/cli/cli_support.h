@@ -60,6 +60,29 @@ public:
     std::stop_source source;
 };
 
+// A long command's progress line on stderr, one behaviour for every command. On a terminal,
+// update() redraws it in place (\r, blanks over the end of a longer text before it). Elsewhere (a
+// log file, a pipe, CI) a line is written only for a milestone (a layer done, the last window) or
+// when 10 s have passed since the last one, so a log gets readable lines, not \r-joined ones.
+// line() writes a line that stays (on a terminal in place of the redrawn one); end() (and the
+// destructor) ends a redrawn line.
+class ProgressLine {
+public:
+    ProgressLine();
+    ~ProgressLine();
+    ProgressLine(const ProgressLine&) = delete;
+    ProgressLine& operator=(const ProgressLine&) = delete;
+    void update(const std::string& text, bool milestone = false);
+    void line(const std::string& text);
+    void end();
+
+private:
+    void redraw(const std::string& text);  // \r, text, blanks over the rest of the shown text
+    bool terminal_;
+    std::size_t shown_ = 0;  // the redrawn text's length on a terminal, 0 for none
+    double lastWrittenS_ = -1e9;
+};
+
 // For subcommand callbacks: runs `body` guarded and turns a non-zero result into CLI11's exit.
 void runOrExit(const std::function<int()>& body);
 

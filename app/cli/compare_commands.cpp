@@ -408,15 +408,16 @@ int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {
     if (o.sloTtftMs > 0) slo.ttftMs = o.sloTtftMs;
     if (o.sloTpotMs > 0) slo.tpotMs = o.sloTpotMs;
     StopOnSigint sigint;
+    ProgressLine progress;
     const auto doc = serve::runEndpointSweepDocument(endpoints, s, load, slo, [&](const SweepEvent& e) {
+        const std::string level = e.slot + " max concurrency " + std::to_string(e.concurrency) + ": ";
         if (e.point)
-            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << fixed(e.point->outputTokensPerS, 1)
-                      << " tok/s, TTFT p50 " << fixed(e.point->ttftMs.p50, 1) << " ms, E2EL p95 " << fixed(e.point->latencyMs.p95, 1)
-                      << " ms\n";
+            progress.line(level + fixed(e.point->outputTokensPerS, 1) + " tok/s, TTFT p50 " + fixed(e.point->ttftMs.p50, 1) + " ms, E2EL p95 " +
+                          fixed(e.point->latencyMs.p95, 1) + " ms");
         else
-            std::cerr << "\r" << e.slot << " max concurrency " << e.concurrency << ": " << e.round << "/" << e.rounds << " requests"
-                      << std::flush;
+            progress.update(level + std::to_string(e.round) + "/" + std::to_string(e.rounds) + " requests");
     }, sigint.source.get_token());
+    progress.end();
     if (!o.json) {
         printSweepTable(doc);
         printServingTable(doc);

@@ -21,7 +21,6 @@
 #include <climits>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 namespace awq::cli {
 namespace {
@@ -118,22 +117,22 @@ int runEval(const EvalOptions& o) {
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
     const auto ids = model->encode(text, false);
-    const bool tty = isatty(2);
     StopOnSigint sigint;
+    ProgressLine progress;
     int planned = 0;
     PerplexityResult r;
     try {
         r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}, reference.get(),
                                [&](const EvalProgress& p) {
                                    planned = p.windows;
-                                   if (tty || p.window == p.windows) std::cerr << "\rwindow " << p.window << "/" << p.windows << std::flush;
+                                   progress.update("window " + std::to_string(p.window) + "/" + std::to_string(p.windows), p.window == p.windows);
                                },
                                sigint.source.get_token());
     } catch (const Error& e) {
         if (!e.file().empty()) throw;
         throw Error(e.problem(), o.text, e.fix());   // the text's fault (too short for a window): name it
     }
-    std::cerr << "\n";
+    progress.end();
     if (r.cancelled && r.windows == 0) {
         std::cerr << "stopped by Ctrl+C before the first window finished: nothing measured\n";
         return kExitInterrupted;

@@ -169,15 +169,17 @@ void addPoolCommands(CLI::App& app) {
             options.budgetBytes = c.budget;
             StopOnSigint sigint;   // Ctrl+C: the copy stops and the pool is left as it was
             int lastPercent = -1;
-            const bool tty = ::isatty(STDERR_FILENO);
+            ProgressLine progress;
             const auto result = pool::addToPool(c.pool, add->model, options, sigint.source.get_token(), [&](const pool::CopyProgress& p) {
                 const int percent = p.bytesTotal ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
-                if (percent / 10 == lastPercent / 10 && !(tty && percent != lastPercent)) return;
+                if (percent == lastPercent) return;
+                const bool milestone = percent / 10 != lastPercent / 10;  // a log gets a line each 10%
                 lastPercent = percent;
-                std::cerr << (tty ? "\r" : "") << (p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") << percent << "% ("
-                          << format::bytes(p.bytesDone) << " of " << format::bytes(p.bytesTotal) << ")" << (tty ? "   " : "\n") << std::flush;
+                progress.update(std::string(p.stage == pool::CopyProgress::Stage::Copy ? "copying " : "verifying ") + std::to_string(percent) + "% (" +
+                                    format::bytes(p.bytesDone) + " of " + format::bytes(p.bytesTotal) + ")",
+                                milestone);
             });
-            if (tty) std::cerr << "\n";
+            progress.end();
             if (result.cancelled) {
                 std::cerr << "cancelled: the pool is unchanged\n";
                 return kExitInterrupted;

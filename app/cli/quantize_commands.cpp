@@ -20,7 +20,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <unistd.h>
 
 namespace awq::cli {
 namespace {
@@ -171,15 +170,17 @@ int run(const Options& o) {
     }
 
     StopOnSigint sigint;   // Ctrl+C cancels cleanly: the journal is saved and --resume continues
-    const bool tty = isatty(2);
     EtaCountdown eta;
+    ProgressLine progress;  // unused with --json-progress
     const auto summary = runQuantizeJob(s, [&](const QuantizeEvent& e) {
         if (o.jsonProgress) {
             std::cout << eventJson(e) << std::endl;
             return;
         }
-        if (e.kind == QuantizeEvent::Kind::Warning) std::cerr << "\nwarning: " << e.message << "\n";
-        if (!tty && e.kind != QuantizeEvent::Kind::LayerDone) return;
+        if (e.kind == QuantizeEvent::Kind::Warning) {
+            progress.line("warning: " + e.message);
+            return;
+        }
         const std::string stage = e.layerFraction >= 0 ? e.stage + " " + std::to_string(int(e.layerFraction * 100)) + "%" : e.stage;
         // The ETA of the last finished layer counted down on the events' clock (stage events arrive
         // inside each layer), so the line does not drop it or stand still until the next layer ends.
@@ -189,12 +190,10 @@ int run(const Options& o) {
             etaText = "  finishing layer " + std::to_string(e.layer + 1) + (*left >= 1 ? ", then ETA " + std::to_string(int(*left + 0.5)) + " s" : "");
         else if (left)
             etaText = "  ETA " + std::to_string(int(*left + 0.5)) + " s";
-        if (tty) etaText.resize(std::max<std::size_t>(etaText.size(), 36), ' ');  // covers a longer line's end (\r)
-        const std::string line = fmt::format("\rlayer {}/{}  {:<17} {:6.1f} s elapsed{}", std::min(e.layer + 1, e.layers), e.layers, stage,
-                                             e.elapsedS, etaText);
-        std::cerr << line << (tty ? "" : "\n") << std::flush;
+        progress.update(fmt::format("layer {}/{}  {:<17} {:6.1f} s elapsed{}", std::min(e.layer + 1, e.layers), e.layers, stage, e.elapsedS, etaText),
+                         e.kind == QuantizeEvent::Kind::LayerDone);
     }, sigint.source.get_token(), preflight ? &*preflight : nullptr);
-    std::cerr << "\n";
+    progress.end();
     if (summary.cancelled) {  // the journal is saved; 130 as compare, sweep and pool add exit on Ctrl+C
         std::cerr << summary.stopNote << "\n";
         return kExitInterrupted;

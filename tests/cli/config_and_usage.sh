@@ -327,6 +327,17 @@ if [ "$ENGINE" = 1 ]; then
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
 
+    # Progress lines in a log (stderr not a terminal) are whole lines, never \r-joined: a line per
+    # quantized layer, the last eval window, each 10% of a pool copy.
+    cr=$(printf '\r')
+    "$CLI" quantize --model "$M/qwen2-random" --out "$D/progress-rtn" --method rtn > /dev/null 2> "$D/progress.txt" || fail "quantize --method rtn: $(cat "$D/progress.txt")"
+    "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --max-windows 2 > /dev/null 2>> "$D/progress.txt" || fail "eval ppl"
+    "$CLI" pool add "$D/progress-rtn" --name progress $S > /dev/null 2>> "$D/progress.txt" || fail "pool add: $(cat "$D/progress.txt")"
+    grep -q "$cr" "$D/progress.txt" && fail "progress lines with \\r in a log: $(head -c 600 "$D/progress.txt" | od -c | head -5)"
+    grep -Eq "^layer ([0-9]+)/\1  layer done" "$D/progress.txt" || fail "no line for the last quantized layer: $(head -c 600 "$D/progress.txt")"
+    grep -q "^window 2/2$" "$D/progress.txt" || fail "no line for the last eval window: $(head -c 600 "$D/progress.txt")"
+    grep -q "^verifying 100% " "$D/progress.txt" || fail "no line for the verified pool copy: $(head -c 600 "$D/progress.txt")"
+
     # quantize: cheap checks end the run before the pre-flight's estimate (no "quantize:" line).
     mkdir -p "$D/exists" && touch "$D/exists/keep.txt"
     expect 2 "error: $D/exists: the output folder already exists and is not empty" "$CLI" quantize --model "$M/qwen2-random" --out "$D/exists"
