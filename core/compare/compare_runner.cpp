@@ -100,6 +100,13 @@ void requireTokenizerForRun(const fs::path& folder) {
                     "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's source");
 }
 
+void requireQualityWindowFits(const fs::path& folder, int context) {
+    if (const int limit = describeModel(folder).config.maxPositions; limit > 0 && context > limit)
+        throw Error("a perplexity window of " + std::to_string(context) + " tokens is longer than the model's context of " + std::to_string(limit) +
+                        " tokens",
+                    folder / "config.json", "use a window (--ctx) of at most " + std::to_string(limit) + " tokens");
+}
+
 HostInfo describeHost(const RunSettings& settings) {
     HostInfo h;
     h.device = settings.device == "cuda" ? "cuda:0" : settings.device;
@@ -372,7 +379,10 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         if (onEvent) onEvent(e);
     };
     auto doc = newRunDocument("compare", s.run);
-    for (const auto& folder : {s.modelA, s.modelB}) requireTokenizerForRun(folder);  // before either loads
+    for (const auto& folder : {s.modelA, s.modelB}) {  // before either loads
+        requireTokenizerForRun(folder);
+        if (s.quality) requireQualityWindowFits(folder, s.quality->perplexity.context);
+    }
     std::vector<LoadedModel> loaded;
     for (const auto& [slot, folder, lora] : {std::tuple{std::string("A"), s.modelA, s.loraA}, std::tuple{std::string("B"), s.modelB, s.loraB}}) {
         emit({CompareEvent::Kind::Loading, slot, folder.filename().string(), {}, {}});

@@ -37,6 +37,10 @@ LoadedModel loadModelForRun(const std::string& slot, const std::filesystem::path
 // loading rather than after the other model's first test. (The Compare page loads such a model and
 // reports each failed reply.)
 void requireTokenizerForRun(const std::filesystem::path& folder);
+// Throws awq::Error naming `folder`'s config.json when a perplexity window of `context` tokens is
+// longer than the model's context (max_position_embeddings, or the architecture's default): the
+// comparison refuses before loading instead of failing after its battery.
+void requireQualityWindowFits(const std::filesystem::path& folder, int context);
 // The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
 RunModel describeRunModel(const std::filesystem::path& folder);
 // A model config's quantization as the run document spells it; nullopt when it is not quantized.

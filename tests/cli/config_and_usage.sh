@@ -326,6 +326,10 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # compare refuses such a window before loading either model (it failed after the whole battery).
+    expect 2 "error: $M/qwen2-random-awq/config.json: a perplexity window of 512 tokens is longer than the model's context of 256 tokens" \
+        "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/qwen2-random-awq" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    grep -q "loading A" "$D/all.txt" && fail "compare --ctx 512 loaded a model before refusing the window"
 
     # Progress lines in a log (stderr not a terminal) are whole lines, never \r-joined: a line per
     # quantized layer, the last eval window, each 10% of a pool copy.
