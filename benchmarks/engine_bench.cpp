@@ -231,7 +231,7 @@ std::vector<Row> benchModel(const fs::path& folder, const std::string& label, co
             r.weightsGB = double(engine->weightMemoryBytes()) / 1e9;
             r.loadS = loadS;
             r.ttftMs = m.ttftMs;
-            r.tpotMs = m.tpotMs;
+            r.tpotMs = m.tpotMs.value_or(0);
             int total = 0;
             for (const auto& o : out) total += o.metrics.newTokens;
             r.decodeTokS = m.e2eMs > m.ttftMs ? double(total - b) / ((m.e2eMs - m.ttftMs) / 1000.0) : 0;

@@ -83,7 +83,7 @@ int runGenerate(const GenerateOptions& o) {
                             {"prompt_tokens", m.promptTokens},
                             {"new_tokens", m.newTokens},
                             {"ttft_ms", m.ttftMs},
-                            {"tpot_ms", m.tpotMs},
+                            {"tpot_ms", jsonOrNull(m.tpotMs)},
                             {"e2e_ms", m.e2eMs},
                             {"tokens_per_s", m.tokensPerSecond},
                             {"peak_memory_bytes", m.peakMemoryBytes}};
@@ -92,7 +92,7 @@ int runGenerate(const GenerateOptions& o) {
     } else {
         std::cout << "\n";
         std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; on " << device << ": TTFT "
-                  << fmt::format("{:.1f}", m.ttftMs) << " ms, TPOT " << fmt::format("{:.2f}", m.tpotMs) << " ms, "
+                  << fmt::format("{:.1f}", m.ttftMs) << " ms, TPOT " << (m.tpotMs ? fmt::format("{:.2f} ms", *m.tpotMs) : std::string("n/a")) << ", "
                   << fmt::format("{:.1f}", m.tokensPerSecond) << " tok/s; "
                   << (onGpu ? "peak GPU memory allocated " : "peak RSS of the process ") << format::bytes(m.peakMemoryBytes) << "]\n";
     }

@@ -193,7 +193,7 @@ SpeedStats speedStats(const std::vector<GenerationMetrics>& metrics, const std::
         ++s.requests;
         s.outputTokens += m.newTokens;
         if (m.newTokens > 0) ttft.push_back(m.ttftMs);
-        if (m.newTokens > 1) tpot.push_back(m.tpotMs);
+        if (m.tpotMs) tpot.push_back(*m.tpotMs);
         e2e.push_back(m.e2eMs);
         e2eSum += m.e2eMs;
         s.peakMemoryBytes = std::max(s.peakMemoryBytes, m.peakMemoryBytes);

@@ -76,7 +76,7 @@ std::string conversationToJson(const Conversation& c) {
         for (int s = 0; s < 2; ++s) {
             const auto& r = t.replies[s];
             replies[kSlots[s]] = {{"text", r.text},         {"finish", r.finish},
-                                  {"ttft_ms", r.ttftMs},    {"tpot_ms", r.tpotMs},
+                                  {"ttft_ms", r.ttftMs},    {"tpot_ms", jsonOrNull(r.tpotMs)},
                                   {"tokens_per_s", r.tokensPerSecond}, {"new_tokens", r.newTokens},
                                   {"engine_memory_bytes", r.engineMemoryBytes}};
         }
@@ -110,7 +110,7 @@ Conversation conversationFromJson(std::string_view text, const fs::path& origin)
                 out.text = r.at("text").get<std::string>();
                 out.finish = r.value("finish", std::string());
                 out.ttftMs = r.value("ttft_ms", 0.0);
-                out.tpotMs = r.value("tpot_ms", 0.0);
+                if (const auto tpot = r.find("tpot_ms"); tpot != r.end() && tpot->is_number()) out.tpotMs = tpot->get<double>();
                 out.tokensPerSecond = r.value("tokens_per_s", 0.0);
                 out.newTokens = r.value("new_tokens", 0);
                 out.engineMemoryBytes = r.value("engine_memory_bytes", std::uint64_t(0));

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,8 @@ Vote parseVote(std::string_view name);          // throws awq::Error for an unkn
 struct ConversationReply {
     std::string text;
     std::string finish;                 // finishReasonName(): "length", "stop_token", ...
-    double ttftMs = 0, tpotMs = 0, tokensPerSecond = 0;
+    double ttftMs = 0, tokensPerSecond = 0;
+    std::optional<double> tpotMs;       // null for a one-token reply
     int newTokens = 0;
     std::uint64_t engineMemoryBytes = 0;   // the engine's own weights + KV cache + activations
 };

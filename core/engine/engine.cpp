@@ -447,7 +447,7 @@ std::vector<GenerationResult> TorchEngine::generate(const std::vector<Generation
         m.newTokens = int(s.result.newIds.size());
         m.e2eMs = msBetween(start, end);
         m.ttftMs = m.newTokens > 0 ? msBetween(start, s.firstToken) : 0;
-        m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
+        if (m.newTokens > 1) m.tpotMs = (m.e2eMs - m.ttftMs) / (m.newTokens - 1);
         m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
         m.peakMemoryBytes = peak;
         results.push_back(std::move(s.result));

@@ -3,6 +3,7 @@
 // CLI and the UI.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ struct GenerationMetrics {
     int promptTokens = 0;
     int newTokens = 0;
     double ttftMs = 0;
-    double tpotMs = 0;
+    std::optional<double> tpotMs;        // (e2e - TTFT) / (new tokens - 1); nullopt for fewer than 2 new tokens
     double e2eMs = 0;
     double tokensPerSecond = 0;          // new tokens / end-to-end time (vLLM's output throughput)
     std::uint64_t peakMemoryBytes = 0;   // GPU: peak allocated on the device; CPU: peak process RSS

@@ -41,9 +41,6 @@ namespace {
 json statsJson(const LatencyStats& s) { return {{"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"p99", s.p99}}; }
 json statsJson(const std::optional<LatencyStats>& s) { return s ? statsJson(*s) : json(nullptr); }
 
-template <class T>
-json optJson(const std::optional<T>& v) { return v ? json(*v) : json(nullptr); }
-
 json modelJson(const RunModel& m) {
     json fit = json::array();
     for (const auto& f : m.fit) fit.push_back({{"gpu_gib", f.gpuGib}, {"fits", f.fits}, {"max_context_tokens", f.maxContextTokens}});
@@ -58,7 +55,7 @@ json modelJson(const RunModel& m) {
               {"weight_bytes", known(m.weightBytes)},
               {"file_bytes", known(m.fileBytes)},
               {"quantization", quantizationJson(m.quantization)},
-              {"source_fingerprint", optJson(m.sourceFingerprint)},
+              {"source_fingerprint", jsonOrNull(m.sourceFingerprint)},
               {"compute_dtype", m.computeDtype},
               {"load_seconds", known(m.loadSeconds)},
               {"memory", endpoint ? json(nullptr)
@@ -76,9 +73,9 @@ json settingsJson(const RunSettings& s) {
 
 json resultJson(const TestResult& r) {
     return {{"text", r.text},       {"output_tokens", r.outputTokens}, {"finish", r.finish},
-            {"seconds", r.seconds}, {"ttft_ms", r.ttftMs},             {"tpot_ms", r.tpotMs},
+            {"seconds", r.seconds}, {"ttft_ms", r.ttftMs},             {"tpot_ms", jsonOrNull(r.tpotMs)},
             {"loop_detected", r.loopDetected}, {"substantive", r.substantive},
-            {"exact_match", optJson(r.exactMatch)}, {"notes", r.notes}};
+            {"exact_match", jsonOrNull(r.exactMatch)}, {"notes", r.notes}};
 }
 
 json totalsJson(const BatteryTotals& t) {
@@ -96,7 +93,7 @@ json batteryJson(const BatteryRun& b) {
     for (const auto& t : b.tests) {
         json results = json::object();
         for (const auto& [slot, r] : t.results) results[slot] = resultJson(r);
-        tests.push_back({{"id", t.id}, {"category", t.category}, {"prompt", t.prompt}, {"reference", optJson(t.reference)}, {"results", results}});
+        tests.push_back({{"id", t.id}, {"category", t.category}, {"prompt", t.prompt}, {"reference", jsonOrNull(t.reference)}, {"results", results}});
     }
     json totals = json::object();
     for (const auto& [slot, t] : b.totals) totals[slot] = totalsJson(t);
@@ -125,8 +122,8 @@ json qualityJson(const QualityRun& q) {
 }
 
 json sweepJson(const SweepRun& s) {
-    json j = {{"max_new_tokens", s.maxNewTokens}, {"prompt", s.prompt}, {"slo_p95_ms", optJson(s.sloP95Ms)},
-              {"gpu_hourly_usd", optJson(s.gpuHourlyUsd)}};
+    json j = {{"max_new_tokens", s.maxNewTokens}, {"prompt", s.prompt}, {"slo_p95_ms", jsonOrNull(s.sloP95Ms)},
+              {"gpu_hourly_usd", jsonOrNull(s.gpuHourlyUsd)}};
     if (s.sloTtftMs) j["slo_ttft_ms"] = *s.sloTtftMs;
     if (s.sloTpotMs) j["slo_tpot_ms"] = *s.sloTpotMs;
     if (!s.endpoint.empty()) j["endpoint"] = s.endpoint;
@@ -137,17 +134,17 @@ json sweepJson(const SweepRun& s) {
                        {"latency_ms", statsJson(p.latencyMs)}, {"ttft_ms", statsJson(p.ttftMs)}};
             if (p.serving) {
                 const auto& v = *p.serving;
-                pj["serving"] = {{"request_rate", optJson(v.requestRate)},  {"completed", v.completed},
+                pj["serving"] = {{"request_rate", jsonOrNull(v.requestRate)},  {"completed", v.completed},
                                  {"failed", v.failed},                       {"duration_seconds", v.durationSeconds},
                                  {"request_throughput", v.requestThroughput}, {"tpot_ms", statsJson(v.tpotMs)},
-                                 {"itl_ms", statsJson(v.itlMs)},             {"goodput", optJson(v.goodput)}};
+                                 {"itl_ms", statsJson(v.itlMs)},             {"goodput", jsonOrNull(v.goodput)}};
             }
             points.push_back(pj);
         }
         j[slot] = {{"points", points},
-                   {"knee_concurrency", optJson(m.kneeConcurrency)},
-                   {"max_concurrency_under_slo", optJson(m.maxConcurrencyUnderSlo)},
-                   {"cost_per_million_tokens_usd", optJson(m.costPerMillionTokensUsd)}};
+                   {"knee_concurrency", jsonOrNull(m.kneeConcurrency)},
+                   {"max_concurrency_under_slo", jsonOrNull(m.maxConcurrencyUnderSlo)},
+                   {"cost_per_million_tokens_usd", jsonOrNull(m.costPerMillionTokensUsd)}};
     }
     return j;
 }

@@ -98,7 +98,8 @@ struct TestResult {                        // battery.tests[].results.X
     std::string text;
     int outputTokens = 0;
     std::string finish;                    // finishReasonName(): "length", "stop_token", ...
-    double seconds = 0, ttftMs = 0, tpotMs = 0;
+    double seconds = 0, ttftMs = 0;
+    std::optional<double> tpotMs;          // null for an answer of one token (no time between tokens)
     bool loopDetected = false;
     bool substantive = false;
     std::optional<bool> exactMatch;        // only with a reference

@@ -76,7 +76,7 @@ BatterySide endpointSide(const Endpoint& endpoint, const std::string& slot, cons
         m.newTokens = s.timing.outputTokens;
         m.ttftMs = s.timing.ttftMs;
         m.e2eMs = s.timing.e2elMs;
-        m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
+        if (m.newTokens > 1) m.tpotMs = (m.e2eMs - m.ttftMs) / (m.newTokens - 1);
         m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
         a.outputTokens = m.newTokens;   // the server's count (usage): no token ids here
         a.itlMs = s.timing.itlMs;

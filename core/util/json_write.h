@@ -6,11 +6,18 @@
 // through a written path is refused where it is taken in instead (describeModel).
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 namespace awq {
 
 // j.dump(indent) with invalid UTF-8 replaced by U+FFFD; indent -1: one line. Never throws for text.
 std::string jsonText(const nlohmann::json& j, int indent = -1);
+
+// The value, or null for a figure that was not measured (this nlohmann has no std::optional support).
+template <class T>
+nlohmann::json jsonOrNull(const std::optional<T>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 }  // namespace awq

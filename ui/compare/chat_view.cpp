@@ -231,10 +231,10 @@ void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemor
     }
     const QString letter = slot == 0 ? tr("A") : tr("B");
     // Both replies stream at once, so each figure is taken while the other model shares the device.
-    const QString speed = tr("TTFT %1 ms · TPOT %2 ms · %3 tok/s on %4 · %5 tokens (%6) · while %7 generated too (the Battery tab times each "
+    const QString speed = tr("TTFT %1 ms · TPOT %2 · %3 tok/s on %4 · %5 tokens (%6) · while %7 generated too (the Battery tab times each "
                              "model alone)")
                               .arg(m.ttftMs, 0, 'f', 1)
-                              .arg(m.tpotMs, 0, 'f', 2)
+                              .arg(m.tpotMs ? tr("%1 ms").arg(*m.tpotMs, 0, 'f', 2) : tr("n/a"))
                               .arg(m.tokensPerSecond, 0, 'f', 1)
                               .arg(device_)
                               .arg(m.newTokens)

@@ -137,7 +137,7 @@ private:
         m.newTokens = int(seq.result.newIds.size());
         m.e2eMs = msBetween(started_[slot], end);
         m.ttftMs = m.newTokens > 0 ? msBetween(started_[slot], seq.firstToken) : 0;
-        m.tpotMs = m.newTokens > 1 ? (m.e2eMs - m.ttftMs) / (m.newTokens - 1) : 0;
+        if (m.newTokens > 1) m.tpotMs = (m.e2eMs - m.ttftMs) / (m.newTokens - 1);
         m.tokensPerSecond = m.e2eMs > 0 ? m.newTokens / (m.e2eMs / 1000.0) : 0;
         ev.result = std::move(seq.result);
         events.push_back(std::move(ev));

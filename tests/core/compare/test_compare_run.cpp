@@ -274,12 +274,16 @@ private Q_SLOTS:
         QCOMPARE(sp.requests, 2);
         QVERIFY(sp.ttftMs.p50 > 0);
         QVERIFY(!sp.tpotMs && !sp.itlMs);
+        for (const auto& test : out.run.tests) QVERIFY2(!test.results.at("A").tpotMs, test.id.c_str());  // per test too (it said 0)
         RunDocument doc = newRunDocument("compare", one);
         doc.speed = out.speed;
+        doc.battery = out.run;
         const std::string json = runDocumentToJson(doc);
         QVERIFY2(json.find("\"tpot_ms\": null") != std::string::npos && json.find("\"itl_ms\": null") != std::string::npos, json.c_str());
+        QVERIFY2(json.find("\"tpot_ms\": 0") == std::string::npos, json.c_str());
         const auto back = runDocumentFromJson(json);
         QVERIFY(!back.speed.at("A").tpotMs && !back.speed.at("A").itlMs);
+        QVERIFY(!back.battery->tests[0].results.at("A").tpotMs);
     }
 
     // A "chat" test on a model without a chat template runs through the plain-text fallback (vLLM

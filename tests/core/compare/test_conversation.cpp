@@ -51,7 +51,7 @@ private Q_SLOTS:
         QCOMPARE(back.turns[0].user, c.turns[0].user);
         QCOMPARE(back.turns[0].replies[0].text, c.turns[0].replies[0].text);
         QCOMPARE(back.turns[0].replies[1].finish, std::string("length"));
-        QCOMPARE(back.turns[0].replies[0].tpotMs, 3.25);
+        QCOMPARE(back.turns[0].replies[0].tpotMs.value_or(-1), 3.25);
         QCOMPARE(back.turns[0].replies[0].engineMemoryBytes, std::uint64_t(30'000'000));
         QCOMPARE(back.turns[0].vote, Vote::BBetter);
         QCOMPARE(back.turns[1].vote, Vote::BothBad);
