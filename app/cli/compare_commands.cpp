@@ -308,6 +308,9 @@ int runCompare(const CompareOptions& o) {
     if (o.timeline) s.timeline = TimelineOptions{.steps = o.timelineSteps};
     StopOnSigint sigint;
     auto doc = runComparison(s, compareProgress, sigint.source.get_token());
+    if (doc.timeline && doc.timeline->steps < o.timelineSteps)
+        std::cerr << "note: the timeline measured " << doc.timeline->steps << " decode steps, not " << o.timelineSteps
+                  << ": as many as every model's context holds after the prompt\n";
     // Traces are named in the table once written: save first, print after.
     if (!o.out.empty() && doc.timeline) saveTimelineTraces(*doc.timeline, o.out);
     if (!o.json) printCompareTable(doc);

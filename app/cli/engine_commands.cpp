@@ -181,7 +181,15 @@ std::string fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, dec
 int runProfile(const ProfileOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype));
     const auto ids = engine->encode(o.prompt, true);
-    const DecodeStepProfile p = profileDecodeSteps(*engine, ids, o.steps);
+    const int fit = decodeStepsThatFit(*engine, ids.size());
+    if (fit < 1)
+        throw Error("the prompt of " + std::to_string(ids.size()) + " tokens leaves no room for a decode step in the model's context of " +
+                        std::to_string(engine->maxContext()) + " tokens",
+                    {}, "use a shorter --prompt");
+    if (o.steps > fit)
+        std::cerr << "note: the model's context of " << engine->maxContext() << " tokens holds " << fit << " decode steps after the " << ids.size()
+                  << "-token prompt: measuring " << fit << ", not " << o.steps << "\n";
+    const DecodeStepProfile p = profileDecodeSteps(*engine, ids, std::min(o.steps, fit));
     const std::string device = deviceLabel(thisHost(p.device));
     if (!o.trace.empty()) writeFileAtomically(o.trace, chromeTraceJson(p.records, engine->model().name + " on " + device));
     const char* unit = p.device == "cuda" ? "kernel" : "operator";

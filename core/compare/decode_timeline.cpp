@@ -37,8 +37,14 @@ JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models
                                          const std::function<void(const std::string&)>& onStage, std::stop_token stop) {
     TimelineRun run;
     run.prompt = options.prompt;
-    run.steps = options.steps;
     run.batch = 1;
+    // Both models measure the same number of steps: as many as asked where every model's context
+    // holds them after the prompt, else as many as the smallest holds (a generation cut short by
+    // the context was divided by steps it never ran).
+    run.steps = options.steps;
+    for (const LoadedModel* m : models)
+        run.steps = std::min(run.steps, decodeStepsThatFit(*m->engine, m->engine->encode(options.prompt, true).size()));
+    if (run.steps < 1) throw Error("the timeline's prompt leaves no room for a decode step in a model's context", {}, "use a shorter prompt");
     std::map<std::string, TimelineCeilings> ceilings;  // by "device|dtype"
     for (LoadedModel* m : models) {
         if (stop.stop_requested()) break;
@@ -55,7 +61,7 @@ JobResult<TimelineRun> runDecodeTimeline(const std::vector<LoadedModel*>& models
         if (onStage) onStage(m->slot);
         const auto ids = engine.encode(options.prompt, true);
         run.promptTokens = int(ids.size());
-        const DecodeStepProfile p = profileDecodeSteps(engine, ids, options.steps);
+        const DecodeStepProfile p = profileDecodeSteps(engine, ids, run.steps);
         TimelineModel t;
         t.device = label;
         t.recorded = p.device == "cuda" ? "kernels" : "operators";

@@ -3,6 +3,7 @@
 #include "core/util/error.h"
 
 #include <algorithm>
+#include <climits>
 
 namespace awq {
 namespace {
@@ -32,9 +33,17 @@ Recorded recordGeneration(Engine& engine, const std::vector<int>& promptIds, int
 
 }  // namespace
 
+int decodeStepsThatFit(const Engine& engine, std::size_t promptTokens) {
+    return std::max(0, engine.maxContext() - int(std::min<std::size_t>(promptTokens, INT_MAX / 2)) - 1);
+}
+
 DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& promptIds, int steps) {
     if (steps < 1) throw Error("profiling needs at least one decode step");
     if (promptIds.empty()) throw Error("profiling needs a prompt");
+    if (const int fit = decodeStepsThatFit(engine, promptIds.size()); steps > fit)
+        throw Error(std::to_string(steps) + " decode steps after a prompt of " + std::to_string(promptIds.size()) + " tokens exceed the model's context of " +
+                        std::to_string(engine.maxContext()) + " tokens",
+                    {}, fit > 0 ? "profile at most " + std::to_string(fit) + " steps" : "use a shorter prompt");
     // Warm-up at the measured length: the same KV cache (and, on CUDA, its captured graphs) serves
     // the measured run, so no allocation or capture lands in it.
     recordGeneration(engine, promptIds, 1 + steps);
@@ -44,6 +53,8 @@ DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& pro
     // than the step).
     const std::size_t prefillRecords = recordGeneration(engine, promptIds, 1).records.size();
     Recorded full = recordGeneration(engine, promptIds, 1 + steps);
+    if (full.metrics.newTokens != 1 + steps)  // never divide by steps that did not run
+        throw Error("the profiled generation stopped after " + std::to_string(full.metrics.newTokens) + " of " + std::to_string(1 + steps) + " tokens");
     const std::vector<KernelRecord> decode(full.records.begin() + std::ptrdiff_t(std::min(prefillRecords, full.records.size())),
                                            full.records.end());
     const TimelineSummary d = summarizeTimeline(decode);

@@ -27,8 +27,15 @@ struct DecodeStepProfile {
     std::vector<KernelRecord> records;  // the longer generation, for chromeTraceJson
 };
 
-// steps >= 1; promptIds non-empty. Throws awq::Error where the device cannot be recorded (CUDA
-// without CUPTI, another profiler attached) and whatever generate() throws.
+// The most decode steps the model's context holds after a prompt of `promptTokens` tokens (the
+// prompt, the first new token, then the steps); 0 when none fit.
+int decodeStepsThatFit(const Engine& engine, std::size_t promptTokens);
+
+// 1 <= steps <= decodeStepsThatFit(engine, promptIds.size()): a generation cut short by the context
+// would be divided by steps it never ran (2000 steps asked of a 1024-token context read 2.5x too
+// fast); callers cap with decodeStepsThatFit and say so. Throws awq::Error for steps out of that
+// range, where the device cannot be recorded (CUDA without CUPTI, another profiler attached) and
+// whatever generate() throws.
 DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& promptIds, int steps);
 
 }  // namespace awq

@@ -326,6 +326,14 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # Decode steps past the context were divided by steps that never ran (profile --steps 2000 on a
+    # 1024-token context read 2.5x too fast): measured as many as fit, said so, the mean over those.
+    expect 0 "note: the model's context of 256 tokens holds [0-9]+ decode steps after the [0-9]+-token prompt: measuring [0-9]+, not 2000" \
+        "$CLI" profile --model "$M/qwen2-random" --steps 2000 --prompt "Once upon a time"
+    fit=$(sed -n 's/.*holds \([0-9]*\) decode steps.*/\1/p' "$D/err.txt")
+    grep -q "mean of $fit greedy steps" "$D/out.txt" || fail "profile --steps 2000: not the mean of the $fit steps run: $(head -c 300 "$D/out.txt")"
+    expect 0 "note: the timeline measured [0-9]+ decode steps, not 2000" \
+        "$CLI" compare --a "$M/qwen2-random" --b "$M/qwen2-random-awq" --battery none --timeline --timeline-steps 2000
     # compare refuses such a window before loading either model (it failed after the whole battery).
     expect 2 "error: $M/qwen2-random-awq/config.json: a perplexity window of 512 tokens is longer than the model's context of 256 tokens" \
         "$CLI" compare --a "$M/tinystories-qwen3-7m" --b "$M/qwen2-random-awq" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
