@@ -195,6 +195,9 @@ int run(const Options& o) {
     }, sigint.source.get_token(), preflight ? &*preflight : nullptr);
     progress.end();
     if (summary.cancelled) {  // the journal is saved; 130 as compare, sweep and pool add exit on Ctrl+C
+        // A reader of the event stream learns how it ended from the stream itself.
+        if (o.jsonProgress)
+            std::cout << jsonText(nlohmann::json{{"event", "cancelled"}, {"layers_done", summary.perLayer.size()}, {"message", summary.stopNote}}) << std::endl;
         std::cerr << summary.stopNote << "\n";
         return kExitInterrupted;
     }

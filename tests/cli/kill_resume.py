@@ -88,9 +88,13 @@ def interrupt_on_event(out, resume, matches):
         if line.startswith("{") and matches(json.loads(line)):
             p.send_signal(signal.SIGINT)
             break
-    _, err = p.communicate()
+    rest, err = p.communicate()
     if p.returncode != 130 or not re.search(r"cancelled at layer [4-8] of 8 \(run again with --resume", err):
         sys.exit(f"kill_resume: FAIL: Ctrl+C after layer 3 of 8: exit {p.returncode} (want 130), stderr: {err}")
+    # The event stream says how it ended: its last event is "cancelled", with the layers kept.
+    events = [json.loads(l) for l in rest.splitlines() if l.startswith("{")]
+    if not events or events[-1].get("event") != "cancelled" or events[-1].get("layers_done", 0) < 3:
+        sys.exit(f"kill_resume: FAIL: the --json-progress stream after Ctrl+C does not end with a cancelled event: {rest[-400:]}")
     return True
 
 
