@@ -90,7 +90,14 @@ int runGenerate(const GenerateOptions& o) {
         if (!o.lora.empty()) j["lora"] = o.lora;
         std::cout << jsonText(j, 2) << "\n";
     } else {
-        std::cout << "\n";
+        if (!engine->model().hasTokenizer) {  // nothing to decode the ids with: show the ids (only --json had them)
+            std::string ids;
+            for (const int id : result.newIds) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+            std::cout << ids << std::endl;
+            std::cerr << "note: " << o.model << " has no tokenizer.json: the new token ids are printed, not text\n";
+        } else {
+            std::cout << "\n";
+        }
         std::cerr << "[" << m.newTokens << " tokens, " << finishReasonName(result.finish) << "; on " << device << ": TTFT "
                   << fmt::format("{:.1f}", m.ttftMs) << " ms, TPOT " << (m.tpotMs ? fmt::format("{:.2f} ms", *m.tpotMs) : std::string("n/a")) << ", "
                   << fmt::format("{:.1f}", m.tokensPerSecond) << " tok/s; "

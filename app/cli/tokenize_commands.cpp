@@ -6,6 +6,7 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/json_quote.h"
+#include "core/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,7 +46,7 @@ void addTokenizeCommands(CLI::App& app) {
                 throw UsageError("nothing to tokenize", {}, "pass --text TEXT or --file FILE");
             requireModelFolder(tk->model, kTokenizerFolderFix);
             const Tokenizer tok = Tokenizer::load(tk->model);
-            const std::string text = fileOpt->count() ? readFileOrThrow(tk->file, "file") : tk->text;
+            const std::string text = fileOpt->count() ? readTextFile(tk->file, "file") : tk->text;
             const std::vector<int> ids = tok.encode(text, !tk->noSpecial);
             const std::vector<std::string> tokens = tok.idsToTokens(ids);
             std::string idList, tokenList;

@@ -27,7 +27,9 @@ void requireRegularFile(const std::filesystem::path& file, const std::string& wh
 
 // Throws awq::Error naming `file`, "is not text: a NUL byte at byte N (a binary file?)", when
 // `bytes` (the file's contents from byte `offset` on) hold a NUL byte: a weights file or an archive
-// given where a UTF-8 text is expected (text in UTF-16 is refused too; it is not UTF-8).
+// given where a UTF-8 text is expected (text in UTF-16 is refused too; it is not UTF-8); and "is not
+// UTF-8: an invalid byte sequence at byte N" for bytes that are not well-formed UTF-8 (Latin-1 text),
+// as Python's open().read() refuses them.
 void requireText(std::string_view bytes, const std::filesystem::path& file, const std::string& what, std::uint64_t offset = 0);
 
 // For a text file read as a stream (calibration text, possibly large): requireRegularFile, then

@@ -326,6 +326,10 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # Without tokenizer.json generate prints the new ids (it printed an empty line; only --json had them).
+    mkdir -p "$D/notok" && cp "$M/qwen2-random/config.json" "$M/qwen2-random/model.safetensors" "$D/notok/"
+    expect 0 "note: $D/notok has no tokenizer.json: the new token ids are printed, not text" "$CLI" generate --model "$D/notok" --prompt-ids 1,2 --max-new 3
+    grep -Eq "^[0-9]+,[0-9]+,[0-9]+$" "$D/out.txt" || fail "generate without a tokenizer printed: $(cat "$D/out.txt")"
     # Decode steps past the context were divided by steps that never ran (profile --steps 2000 on a
     # 1024-token context read 2.5x too fast): measured as many as fit, said so, the mean over those.
     expect 0 "note: the model's context of 256 tokens holds [0-9]+ decode steps after the [0-9]+-token prompt: measuring [0-9]+, not 2000" \

@@ -261,6 +261,22 @@ private Q_SLOTS:
                  qPrintable(msg));
         std::ofstream(root / "story.txt") << "Once upon a time.\n";
         QCOMPARE(readTextFile(root / "story.txt", "text file"), std::string("Once upon a time.\n"));
+        // Text in another encoding is refused at its first invalid byte, as Python's open().read()
+        // refuses it (tokenize --file replaced such bytes and tokenized the result): Latin-1's
+        // "caf\xe9", an overlong "/", a UTF-16 surrogate, a code point past U+10FFFF, a cut sequence.
+        for (const auto& [bytes, at] : std::vector<std::pair<std::string, int>>{
+                 {"caf\xe9 au lait", 3}, {"a\xc0\xaf", 1}, {"ab\xed\xa0\x80", 2}, {"\xf4\x90\x80\x80", 0}, {"end\xe2\x82", 3}}) {
+            std::ofstream(root / "other.txt", std::ios::binary) << bytes;
+            msg = test::errorMessageOf([&] { readTextFile(root / "other.txt", "text file"); });
+            QVERIFY2(msg.contains("other.txt: is not UTF-8: an invalid byte sequence at byte " + QString::number(at) + " ") &&
+                         msg.contains("(convert the text file to UTF-8"),
+                     qPrintable(msg));
+        }
+        std::ofstream(root / "utf8.txt", std::ios::binary) << "caf\xc3\xa9 \xe6\xa8\xa1\xe5\x9e\x8b \xf0\x9f\x98\x80\n";  // é, 模型, 😀
+        QVERIFY(readTextFile(root / "utf8.txt", "text file").size() == 18);
+        // A calibration file is checked on its first bytes: a character cut by their end is not an error.
+        std::ofstream(root / "long.txt", std::ios::binary) << std::string(9, 'a') << "\xe6\xa8\xa1 and more";
+        requireTextFile(root / "long.txt", "calibration file", "check the path", 10);
     }
 
     // Issue 17, items 9 and 10: names that carry their writer's PID, and which writers are gone.
