@@ -251,6 +251,9 @@ ModelInfo describeModel(const fs::path& folder) {
     m.folder = folder;
     m.name = modelDisplayName(folder);  // a hub cache snapshot is ORG/NAME, not its commit hash
     m.config = loadModelConfig(folder);
+    if (m.config.architecture == Architecture::Unknown && m.config.architectureClass.empty() && m.config.modelType.empty())
+        throw Error("names no architecture: it has neither \"architectures\" nor \"model_type\"", folder / "config.json",
+                    "copy config.json from the model's source (transformers needs one of the two; supported are Llama, Qwen2, Qwen3 and Mistral)");
     if (m.config.architecture == Architecture::Unknown)
         throw Error("unknown architecture '" + (m.config.architectureClass.empty() ? m.config.modelType : m.config.architectureClass) + "'",
                     folder / "config.json", "supported are Llama, Qwen2, Qwen3 and Mistral");

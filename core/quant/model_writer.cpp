@@ -38,10 +38,10 @@ bool QuantizedModelWriter::hasWorkFolder() const {
     return fs::exists(work_, ec);
 }
 
-bool QuantizedModelWriter::workFolderHoldsNothing() const {
+bool QuantizedModelWriter::workFolderHoldsNothingToResume() const {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(work_, ec))
-        if (e.path().filename().string().find(".tmp-") == std::string::npos) return false;
+        if (e.path().filename().string().find(".tmp-") == std::string::npos && e.path() != journalFile()) return false;
     return !ec;
 }
 

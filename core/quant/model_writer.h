@@ -40,8 +40,10 @@ public:
 
     // The work folder of an interrupted job, for the job's resume and the Quantize page.
     bool hasWorkFolder() const;  // anything at the work folder's path
-    // Nothing in the work folder but, at most, a killed writer's temp files (died before writing anything).
-    bool workFolderHoldsNothing() const;
+    // Nothing in the work folder but, at most, the journal and a killed writer's temp files: the job
+    // died before its first layer was written, so there is nothing to resume and a new job starts
+    // afresh (such a folder used to block a new start until --resume or deleting it by hand).
+    bool workFolderHoldsNothingToResume() const;
     int layerFilesWritten() const;  // model-layer-*.safetensors files in the work folder (0 without one)
     void discardWorkFolder() const;  // removes it and everything in it (best effort)
     void createWorkFolder() const;   // throws awq::Error naming the folder (read-only, no permission, a file in the way)

@@ -202,8 +202,9 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
     jobSettings_ = quant::jobSettingsJson(s_, source(), quant::calibrationInputs(calibFiles_));
     if (writer_.hasWorkFolder()) {
         lockWorkFolder();  // before anything reads or removes what is in it
-        if (writer_.workFolderHoldsNothing()) {
-            writer_.discardWorkFolder();  // died before writing anything: a fresh start
+        if (writer_.workFolderHoldsNothingToResume()) {
+            writer_.discardWorkFolder();  // died before its first layer: a fresh start
+            log::info("quantize: " + work.string() + " held no finished layer (a job stopped before its first): started afresh");
             workLock_.reset();
         }
     }
@@ -225,6 +226,9 @@ std::optional<QuantizeSummary> QuantizeJob::prepare() {
         // from here on it records the text this run uses, so that a later --resume can check it.
         journal_.adoptCalibrationInputs(jobSettings_);
     } else {
+        if (s_.resume)  // said, not silent: the user expected finished layers to be kept
+            emit({.kind = QuantizeEvent::Kind::Warning, .layers = config.numLayers,
+                  .message = "--resume: no finished layer to resume in " + work.string() + ": the job starts from the first layer"});
         writer_.createWorkFolder();
         lockWorkFolder();
         journal_.start(jobSettings_);

@@ -98,8 +98,8 @@ std::string interruptedJobProblem(const QuantizeSettings& s) {
     if (s.resume) return {};
     const QuantizedModelWriter writer(s.output);
     std::error_code ec;
-    // A work folder with nothing written is discarded by the job (it died before its first file).
-    if (!fs::is_directory(writer.workFolder(), ec) || writer.workFolderHoldsNothing()) return {};
+    // A work folder without a finished layer is discarded by the job (it died before its first layer).
+    if (!fs::is_directory(writer.workFolder(), ec) || writer.workFolderHoldsNothingToResume()) return {};
     return "an interrupted job is in the way";
 }
 

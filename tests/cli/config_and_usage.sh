@@ -326,6 +326,14 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # A .partial holding only the journal (a job stopped before its first layer) is no job to resume:
+    # a new start replaces it (it refused, "an interrupted job is in the way"); --resume with nothing
+    # to resume says so (it started afresh silently).
+    mkdir -p "$D/zero.partial" && echo '{}' > "$D/zero.partial/awqbench_job.json"
+    expect 0 "layer 2/2" "$CLI" quantize --model "$M/qwen2-random" --out "$D/zero" --method rtn
+    [ -f "$D/zero/awqbench_quantization.json" ] || fail "quantize over a journal-only .partial wrote no model"
+    expect 0 "warning: --resume: no finished layer to resume in .*fresh.partial: the job starts from the first layer" \
+        "$CLI" quantize --model "$M/qwen2-random" --out "$D/fresh" --method rtn --resume
     # Without tokenizer.json generate prints the new ids (it printed an empty line; only --json had them).
     mkdir -p "$D/notok" && cp "$M/qwen2-random/config.json" "$M/qwen2-random/model.safetensors" "$D/notok/"
     expect 0 "note: $D/notok has no tokenizer.json: the new token ids are printed, not text" "$CLI" generate --model "$D/notok" --prompt-ids 1,2 --max-new 3

@@ -398,6 +398,11 @@ private Q_SLOTS:
             "hidden_size":128,"num_hidden_layers":2,"num_attention_heads":8,"vocab_size":2048,"intermediate_size":384})";
         msg = test::errorMessageOf([&] { describeModel(unknown); });
         QVERIFY2(msg.contains("unknown architecture 'GPT2LMHeadModel'"), qPrintable(msg));
+        // Neither key: say which keys are missing (it said "unknown architecture ''").
+        std::ofstream(unknown / "config.json") << R"({"hidden_size":128,"num_hidden_layers":2,"num_attention_heads":8,"vocab_size":2048,
+            "intermediate_size":384})";
+        msg = test::errorMessageOf([&] { describeModel(unknown); });
+        QVERIFY2(msg.contains("config.json: names no architecture: it has neither \"architectures\" nor \"model_type\""), qPrintable(msg));
 
         const fs::path wrongLayers = reshardedCopy(test::modelDir("tinystories-656k"), tmp("wrong-layers"));
         std::ifstream in(test::modelDir("tinystories-656k") / "config.json");

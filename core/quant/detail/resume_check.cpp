@@ -26,7 +26,7 @@ RecordedJob recordedJob(const QuantizedModelWriter& writer) {
 }
 
 std::vector<std::string> checkResumeOfWorkFolder(const QuantizedModelWriter& writer, const nlohmann::json& now) {
-    if (!writer.hasWorkFolder() || writer.workFolderHoldsNothing()) return {};
+    if (!writer.hasWorkFolder() || writer.workFolderHoldsNothingToResume()) return {};
     const auto recorded = recordedJob(writer);
     return checkResumeSettings(recorded.settings, now, writer.workFolder(), recorded.what);
 }
