@@ -27,6 +27,7 @@ namespace {
 
 struct GenerateOptions {
     std::string model, prompt, chat, promptIds, device = "cpu", dtype = "auto", lora;
+    std::string system, messages;   // --system (with --chat), --messages FILE.json
     int maxNew = 128;
     bool greedy = false, json = false;
     float temperature = 0.0f, topP = 1.0f, repetitionPenalty = 1.0f;
@@ -35,7 +36,7 @@ struct GenerateOptions {
     std::vector<std::string> stops;
     std::string tools;              // --chat only: template variables
     std::vector<std::string> vars;
-    enum class PromptKind { Text, Chat, Ids } promptKind = PromptKind::Text;  // which of --prompt, --chat, --prompt-ids was given
+    enum class PromptKind { Text, Chat, Messages, Ids } promptKind = PromptKind::Text;  // which of --prompt, --chat, --messages, --prompt-ids was given
 };
 
 EngineOptions engineOptions(const std::string& device, const std::string& dtype, const std::string& lora = {}) {
@@ -46,14 +47,41 @@ EngineOptions engineOptions(const std::string& device, const std::string& dtype,
     return o;
 }
 
+// --messages FILE.json: a conversation as a JSON list of {"role", "content"} objects with string
+// content (the Chat tab's history, OpenAI's messages). Throws awq::Error naming the file.
+std::vector<ChatMessage> readConversation(const std::string& file) {
+    const std::string fix = "give a JSON list of {\"role\": ..., \"content\": \"...\"} messages (chat-template --messages renders richer ones)";
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(readTextFile(file, "messages file"));
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("is not JSON: ") + e.what(), file, fix);
+    }
+    if (!j.is_array() || j.empty()) throw Error("is not a non-empty JSON list of messages", file, fix);
+    std::vector<ChatMessage> messages;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const auto& m = j[i];
+        if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") || !m["content"].is_string())
+            throw Error("message " + std::to_string(i) + " is not an object with a string \"role\" and a string \"content\"", file, fix);
+        messages.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    return messages;
+}
+
 int runGenerate(const GenerateOptions& o) {
     const auto engine = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
     GenerationRequest r;
     using Kind = GenerateOptions::PromptKind;
     if (o.promptKind == Kind::Ids) r.promptIds = parseIntList(o.promptIds, "--prompt-ids");
-    else if (o.promptKind == Kind::Chat) {
+    else if (o.promptKind == Kind::Chat || o.promptKind == Kind::Messages) {
         if (!engine->model().hasChatTemplate) std::cerr << chatFallbackNote(o.model);
-        r.promptIds = engine->encodeChat(o.chat, chatVariables(o.tools, o.vars));
+        std::vector<ChatMessage> messages;
+        if (o.promptKind == Kind::Messages) messages = readConversation(o.messages);
+        else {
+            if (!o.system.empty()) messages.push_back({"system", o.system});
+            messages.push_back({"user", o.chat});
+        }
+        r.promptIds = engine->encodeChat(messages, chatVariables(o.tools, o.vars));
     }
     else r.promptIds = engine->encode(o.prompt, true);
     r.maxNewTokens = o.maxNew;
@@ -249,12 +277,15 @@ void addEngineCommands(CLI::App& app) {
     gen->add_option("--model", g->model, "model folder")->required();
     auto* prompt = gen->add_option("--prompt", g->prompt, "raw prompt text");
     auto* chat = gen->add_option("--chat", g->chat, "a user message, wrapped in the model's chat template");
+    auto* messages = gen->add_option("--messages", g->messages,
+                                     "JSON file: a conversation, a list of {\"role\", \"content\"} messages, through the model's chat template");
     auto* ids = gen->add_option("--prompt-ids", g->promptIds, "comma-separated token ids")->check(integerList(0));
-    prompt->excludes(chat)->excludes(ids);
-    chat->excludes(ids);
-    gen->add_option("--tools", g->tools, "with --chat: JSON file, a list of tool (function) definitions, the template's `tools`")->needs(chat);
-    gen->add_option("--var", g->vars, "with --chat: KEY=JSON, one more template variable (repeatable), e.g. enable_thinking=false")
-        ->needs(chat);
+    prompt->excludes(chat)->excludes(messages)->excludes(ids);
+    chat->excludes(messages)->excludes(ids);
+    messages->excludes(ids);
+    gen->add_option("--system", g->system, "with --chat: a system prompt before the user message")->needs(chat);
+    auto* tools = gen->add_option("--tools", g->tools, "with --chat or --messages: JSON file, a list of tool (function) definitions, the template's `tools`");
+    auto* vars = gen->add_option("--var", g->vars, "with --chat or --messages: KEY=JSON, one more template variable (repeatable), e.g. enable_thinking=false");
     gen->add_option("--lora", g->lora, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top")
         ->check(CLI::ExistingDirectory);
     gen->add_option("--max-new", g->maxNew, "new tokens at most")->check(positiveCount());
@@ -267,13 +298,18 @@ void addEngineCommands(CLI::App& app) {
     greedy->excludes(gen->add_option("--seed", g->seed, "random seed (sampling)"));
     gen->add_option("--stop", g->stops, "stop string (repeatable)");
     addEngineOptions(gen, g->device, g->dtype, g->json);
-    gen->callback([g, prompt, chat, ids] {
+    gen->callback([g, prompt, chat, messages, ids, tools, vars] {
         // Which was given, not which holds text: --prompt "" is given (the tokenizer may add BOS; the
         // engine names an empty prompt), and --chat "" is an empty user message in the template.
-        if (prompt->count() + chat->count() + ids->count() == 0)
-            throw CLI::ValidationError("generate", "one of --prompt, --chat or --prompt-ids is required");
+        if (prompt->count() + chat->count() + messages->count() + ids->count() == 0)
+            throw CLI::ValidationError("generate", "one of --prompt, --chat, --messages or --prompt-ids is required");
+        if ((tools->count() || vars->count()) && chat->count() + messages->count() == 0)
+            throw CLI::ValidationError("generate", "--tools and --var apply to --chat or --messages (the chat template's variables)");
         using Kind = GenerateOptions::PromptKind;
-        g->promptKind = ids->count() > 0 ? Kind::Ids : chat->count() > 0 ? Kind::Chat : Kind::Text;
+        g->promptKind = ids->count()        ? Kind::Ids
+                        : chat->count()     ? Kind::Chat
+                        : messages->count() ? Kind::Messages
+                                            : Kind::Text;
         runOrExit([&] { return runGenerate(*g); });
     });
 

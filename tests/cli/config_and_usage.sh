@@ -136,7 +136,7 @@ expect 1 "^--settings-file: no such option \(awqbench-cli target list --help" "$
 # GPTQ's settings with another method were ignored without a word.
 expect 1 "--act-order: applies to --method gptq only, not rtn" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --method rtn --act-order
 expect 1 "--damp: applies to --method gptq only, not awq" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --damp 0.1
-expect 1 "one of --prompt, --chat or --prompt-ids is required" "$CLI" generate --model "$M/tinystories-qwen3-7m"
+expect 1 "one of --prompt, --chat, --messages or --prompt-ids is required" "$CLI" generate --model "$M/tinystories-qwen3-7m"
 # Bad list values are usage errors naming the flag (they exited 2, the code of a bad input file).
 expect 1 "--concurrency: must be comma-separated integers, not 1,x" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --concurrency 1,x
 expect 1 "--concurrency: must be integers of 1 or more, not 0,2" "$CLI" sweep --model "$M/tinystories-qwen3-7m" --concurrency 0,2
@@ -326,6 +326,20 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # generate --messages (a conversation, as the Chat tab keeps it) and --chat --system: the prompt is
+    # the chat template's rendering of the same messages (chat-template), token for token.
+    printf '[{"role":"system","content":"You tell stories."},{"role":"user","content":"A cat"},{"role":"assistant","content":"Once there was a cat."},{"role":"user","content":"And then?"}]' > "$D/conv.json"
+    "$CLI" chat-template --model "$M/tinystories-qwen3-7m" --messages "$D/conv.json" --add-generation-prompt > "$D/rendered.txt"
+    want=$("$CLI" tokenize --model "$M/tinystories-qwen3-7m" --file "$D/rendered.txt" --no-special --json | tr -d ' \n' | sed 's/.*"ids":\(\[[0-9,]*\]\).*/\1/')
+    got=$("$CLI" generate --model "$M/tinystories-qwen3-7m" --messages "$D/conv.json" --max-new 1 --json | tr -d ' \n' | sed 's/.*"prompt_ids":\(\[[0-9,]*\]\).*/\1/')
+    [ -n "$want" ] && [ "$got" = "$want" ] || fail "generate --messages prompt $got, the template's rendering is $want"
+    printf '[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]' > "$D/sys.json"
+    want=$("$CLI" generate --model "$M/tinystories-qwen3-7m" --messages "$D/sys.json" --max-new 1 --json | tr -d ' \n' | sed 's/.*"prompt_ids":\(\[[0-9,]*\]\).*/\1/')
+    got=$("$CLI" generate --model "$M/tinystories-qwen3-7m" --chat Hi --system "Be brief." --max-new 1 --json | tr -d ' \n' | sed 's/.*"prompt_ids":\(\[[0-9,]*\]\).*/\1/')
+    [ "$got" = "$want" ] || fail "generate --chat --system prompt $got, as messages $want"
+    echo '[{"role":"user"}]' > "$D/bad-conv.json"
+    expect 2 "bad-conv.json: message 0 is not an object with a string \"role\" and a string \"content\"" \
+        "$CLI" generate --model "$M/tinystories-qwen3-7m" --messages "$D/bad-conv.json"
     # A .partial holding only the journal (a job stopped before its first layer) is no job to resume:
     # a new start replaces it (it refused, "an interrupted job is in the way"); --resume with nothing
     # to resume says so (it started afresh silently).

@@ -24,7 +24,7 @@ constexpr Step kSteps[] = {
     {"Quantize to 4-bit AWQ", "Quantize (Ctrl+2), or right-click a model > Quantize…; the estimate shows before you start",
      "awqbench-cli quantize --model DIR --out DIR [--group 128]"},
     {"Chat with two models side by side", "Compare (Ctrl+3) > Chat, or right-click a model > Compare with; Enter sends to both",
-     "awqbench-cli generate --model DIR --chat \"...\""},
+     "awqbench-cli generate --model DIR --chat \"...\" [--system \"...\"], or --messages CONVERSATION.json (one model a call)"},
     {"Run the prompt battery", "Compare > Battery > Run battery", "awqbench-cli compare --a DIR --b DIR [--battery default]"},
     {"Perplexity and KL divergence", "Compare > Quality > Evaluate (A is the reference)",
      "awqbench-cli eval ppl --model B --text FILE --ref A"},
