@@ -23,8 +23,9 @@ Vote parseVote(std::string_view name);          // throws awq::Error for an unkn
 struct ConversationReply {
     std::string text;
     std::string finish;                 // finishReasonName(): "length", "stop_token", ...
-    double ttftMs = 0, tokensPerSecond = 0;
+    double ttftMs = 0;
     std::optional<double> tpotMs;       // null for a one-token reply
+    double tokensPerSecond = 0;
     int newTokens = 0;
     std::uint64_t engineMemoryBytes = 0;   // the engine's own weights + KV cache + activations
 };
