@@ -998,6 +998,7 @@ void ComparePage::sendChat(const QString& message) {
     }
     runKind_ = QStringLiteral("chat");
     chatReplied_[0] = chatReplied_[1] = false;
+    clearError();   // the last exchange's failure is not this one's
     chat_->beginTurn(message);
     session_->chat(message, runSettings(), chat_->systemPrompt());
 }
@@ -1010,6 +1011,13 @@ void ComparePage::regenerateChat() {
     chat_->beginRegenerate();
     // Asked again under the prompt it was first sent under (the field may have changed since).
     session_->chat(message, runSettings(), chat_->conversationSystemPrompt(), true);
+}
+
+void ComparePage::clearError() {
+    if (status_->styleSheet().isEmpty()) return;
+    status_->clear();
+    status_->setToolTip({});
+    status_->setStyleSheet({});
 }
 
 void ComparePage::startNewConversation() {

@@ -187,6 +187,7 @@ private:
     void saveToComparison(const std::function<void(RunDocument&)>& section, bool cancelled);
     void saveRun(RunDocument& doc);   // pending timeline traces are written beside it
     void report(const QString& text, bool error = false);
+    void clearError();   // the status line, when it shows an error
     void saveConversation();          // the chat's conversation, atomically, to its own file
     void saveVotesToComparison(const Conversation& c);
     void refreshSavedConversations();

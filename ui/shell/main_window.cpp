@@ -583,6 +583,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 #endif
     settings_->setWindowLayout(saveGeometry(), saveState());
     settings_->sync();
+    quitting_ = false;   // closed: a window shown again asks again
     QMainWindow::closeEvent(event);
 }
 

@@ -663,6 +663,8 @@ private Q_SLOTS:
     // (journal saved, logged, resumable) and then closes. Last: it closes the window.
     void quitWhileQuantizingAsksAndCancelsCleanly() {
         QuantizePage& p = page();
+        window_->show();   // remembersTheOutputFolder closed it
+        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
         configureJob(p, QStringLiteral("AWQ"), 64, 256);   // layers of several seconds on a CPU
         const fs::path out = library() / "tinystories-qwen3-7m-awq-quit";
         p.outputEdit()->setText(toQString(out));
