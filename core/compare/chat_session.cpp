@@ -3,6 +3,8 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
+#include <algorithm>
+
 namespace awq {
 
 ChatSession::ChatSession(Engine& engine) : engine_(engine) {
@@ -45,15 +47,24 @@ void ChatSession::restore(const std::vector<std::pair<std::string, std::string>>
     }
 }
 
-std::vector<int> ChatSession::promptFor(const std::string& userMessage) const {
+std::size_t ChatSession::exchangeCount() const noexcept {
+    const bool system = !messages_.empty() && messages_.front().role == "system";
+    return (messages_.size() - (system ? 1 : 0)) / 2;
+}
+
+std::vector<int> ChatSession::render(const std::string& userMessage, std::size_t firstExchange) const {
+    // messages_ is [system], user, assistant, user, assistant, ...: skip the first exchanges' pairs.
+    const bool system = !messages_.empty() && messages_.front().role == "system";
+    std::vector<ChatMessage> kept;
+    if (system) kept.push_back(messages_.front());
+    kept.insert(kept.end(), messages_.begin() + std::ptrdiff_t((system ? 1 : 0) + 2 * firstExchange), messages_.end());
     if (template_) {
-        auto all = messages_;
-        all.push_back({"user", userMessage});
-        return tokenizer_->encode(tokenizer_->applyChatTemplate(all, true), false);
+        kept.push_back({"user", userMessage});
+        return tokenizer_->encode(tokenizer_->applyChatTemplate(kept, true), false);
     }
     // Plain continuation: the transcript so far, each new user message on its own line.
     std::string text;
-    for (const auto& m : messages_) {
+    for (const auto& m : kept) {
         if (m.role == "user" && !text.empty() && text.back() != '\n') text += '\n';
         text += m.content;
     }
@@ -62,11 +73,33 @@ std::vector<int> ChatSession::promptFor(const std::string& userMessage) const {
     return tokenizer_->encode(text, true);
 }
 
+std::vector<int> ChatSession::promptFor(const std::string& userMessage) const { return render(userMessage, 0); }
+
+ChatPrompt ChatSession::fittedPrompt(const std::string& userMessage, int maxNewTokens) const {
+    ChatPrompt p;
+    p.contextTokens = engine_.maxContext();
+    const int room = std::clamp(maxNewTokens, 1, std::max(p.contextTokens / 2, 1));
+    const std::size_t exchanges = exchangeCount();
+    for (std::size_t first = 0; first <= exchanges; ++first) {
+        p.ids = render(userMessage, first);
+        p.leftOutExchanges = int(first);
+        if (int(p.ids.size()) + room <= p.contextTokens) return p;
+    }
+    // Even the latest message alone leaves less room than asked: it goes with the room there is.
+    if (int(p.ids.size()) < p.contextTokens) return p;
+    throw Error("the message is " + std::to_string(p.ids.size()) + " tokens" + (system_.empty() || !template_ ? "" : " with the system prompt") +
+                    ", which leaves no room for a reply in the model's context of " + std::to_string(p.contextTokens) + " tokens",
+                {}, "shorten the message" + std::string(system_.empty() || !template_ ? "" : " or the system prompt"));
+}
+
 ChatTurn ChatSession::send(const std::string& userMessage, const GenerationRequest& request, const StreamCallback& onToken,
                            std::stop_token stop) {
     auto r = request;
-    r.promptIds = promptFor(userMessage);
+    ChatPrompt prompt = fittedPrompt(userMessage, request.maxNewTokens);
+    r.promptIds = std::move(prompt.ids);
     ChatTurn turn;
+    turn.leftOutExchanges = prompt.leftOutExchanges;
+    turn.contextTokens = prompt.contextTokens;
     turn.result = engine_.generate({r}, onToken, stop)[0];
     turn.reply = turn.result.text;
     messages_.push_back({"user", userMessage});

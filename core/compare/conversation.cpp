@@ -80,7 +80,7 @@ std::string conversationToJson(const Conversation& c) {
                                   {"tokens_per_s", r.tokensPerSecond}, {"new_tokens", r.newTokens},
                                   {"engine_memory_bytes", r.engineMemoryBytes}};
         }
-        turns.push_back({{"user", t.user}, {"replies", replies}, {"vote", t.vote == Vote::None ? json() : json(voteName(t.vote))}});
+        turns.push_back({{"system_prompt", t.systemPrompt}, {"user", t.user}, {"replies", replies}, {"vote", t.vote == Vote::None ? json() : json(voteName(t.vote))}});
     }
     const json j = {{"format", kFormat}, {"version", 1},          {"created", c.created}, {"device", c.device},
                     {"system_prompt", c.systemPrompt}, {"models", models}, {"turns", turns}};
@@ -103,6 +103,7 @@ Conversation conversationFromJson(std::string_view text, const fs::path& origin)
         }
         for (const auto& t : j.at("turns")) {
             ConversationTurn turn;
+            turn.systemPrompt = t.value("system_prompt", c.systemPrompt);   // older files: the top-level one
             turn.user = t.at("user").get<std::string>();
             for (int s = 0; s < 2; ++s) {
                 const auto& r = t.at("replies").at(kSlots[s]);

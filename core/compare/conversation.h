@@ -1,11 +1,14 @@
 #pragma once
-// A saved side-by-side chat (the Compare page's Chat tab): the two models, the system prompt, every
-// exchange with both replies and their figures, and the user's arena-style vote on each exchange.
+// A saved side-by-side chat (the Compare page's Chat tab): the two models, every exchange with the
+// system prompt it was sent under, both replies and their figures, and the user's arena-style vote
+// on each exchange.
 // One JSON file per conversation, written atomically (temp file + rename), so that a crash never
 // leaves half a conversation. Format: {"format": "awqbench-conversation", "version": 1, "created",
-// "device", "system_prompt", "models": {"A": {name, path}, "B": ...}, "turns": [{"user",
+// "device", "system_prompt", "models": {"A": {name, path}, "B": ...}, "turns": [{"system_prompt", "user",
 // "replies": {"A": {text, finish, ttft_ms, tpot_ms, tokens_per_s, new_tokens, engine_memory_bytes}, "B": ...},
-// "vote": "a_better" | "b_better" | "tie" | "both_bad" | null}]}.
+// "vote": "a_better" | "b_better" | "tie" | "both_bad" | null}]}. Each turn's "system_prompt" is the one
+// it was sent under; the top-level one is the first turn's (files written before turns had their own
+// have only it, and it applies to every turn without one).
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +34,7 @@ struct ConversationReply {
 };
 
 struct ConversationTurn {
+    std::string systemPrompt;                   // what this exchange was sent under ("" for none)
     std::string user;
     std::array<ConversationReply, 2> replies;   // [0] = A, [1] = B
     Vote vote = Vote::None;
@@ -49,6 +53,7 @@ struct VoteTally {
 struct Conversation {
     std::string created;                          // UTC, ISO 8601
     std::string device;                           // what the replies ran on ("CPU (2 threads)")
+    // The top-level "system_prompt": the Chat tab writes the first turn's; each turn keeps its own.
     std::string systemPrompt;
     std::array<ConversationModel, 2> models;      // [0] = A, [1] = B
     std::vector<ConversationTurn> turns;

@@ -22,21 +22,30 @@ HostInfo thisHost(const std::string& device) {
     return describeHost(s);
 }
 
-std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps) {
+std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps, const std::string& figure) {
     if (host.device.rfind("cuda", 0) == 0 || quantizedTps <= 0 || originalTps <= 0 || quantizedTps >= originalTps * 0.95) return std::nullopt;
-    return "The quantized model runs at " + fmt::format("{:.2f}x", quantizedTps / originalTps) +
-           " the original's speed because this was measured on the CPU: there the engine computes in float32 and the 4-bit "
+    return "The quantized model runs at " + fmt::format("{:.2f}x", quantizedTps / originalTps) + " the original's speed" +
+           (figure.empty() ? std::string() : " (" + figure + ")") + " because this was measured on the CPU: there the engine computes in float32 and the 4-bit "
            "weights are dequantized (once at load when the dense copy fits in memory, otherwise in every matmul), so they "
            "save memory but no time. AWQ's speed-up comes from reading 4x fewer weight bytes per token on a GPU, where "
            "decode is memory-bound; measure on the GPU you will serve with.";
 }
 
-std::optional<std::string> pairSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, double aTps, double bTps) {
+double decodeTokensPerSecond(std::optional<double> tpotMs) { return tpotMs && *tpotMs > 0 ? 1000.0 / *tpotMs : 0.0; }
+
+std::optional<std::string> pairSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, double aTps, double bTps,
+                                         const std::string& figure) {
     // An endpoint ran on its server's hardware and its quantization may be unknown: no like-for-like device.
     if (a.isEndpoint() || b.isEndpoint()) return std::nullopt;
-    if (quantizedFrom(b, a)) return quantizedSlowerNote(host, bTps, aTps);
-    if (quantizedFrom(a, b)) return quantizedSlowerNote(host, aTps, bTps);
+    if (quantizedFrom(b, a)) return quantizedSlowerNote(host, bTps, aTps, figure);
+    if (quantizedFrom(a, b)) return quantizedSlowerNote(host, aTps, bTps, figure);
     return std::nullopt;
+}
+
+std::optional<std::string> chatSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, std::optional<double> aTpotMs,
+                                         std::optional<double> bTpotMs) {
+    return pairSpeedNote(host, a, b, decodeTokensPerSecond(aTpotMs), decodeTokensPerSecond(bTpotMs),
+                         "decode speed (TPOT) of the last chat replies, generated at the same time; the Battery tab times each model alone");
 }
 
 }  // namespace awq

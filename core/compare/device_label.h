@@ -19,12 +19,26 @@ HostInfo thisHost(const std::string& device);
 
 // Why the quantized model of a pair is slower on this device, or nullopt when it is not slower,
 // neither or both are quantized, or the device is a GPU (there it is a finding, not an artefact).
-// `quantizedTps` / `originalTps`: output tokens/s of each, measured on `host`.
-std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps);
+// `quantizedTps` / `originalTps`: tokens/s of each, measured on `host` the same way; `figure` names
+// that measure in the note ("decode speed (TPOT) of the last chat replies"; "" says just "speed").
+// Compare like with like: a figure that mixes in the prompt (end-to-end tok/s of replies to prompts
+// of different lengths) is no evidence of a slower model.
+std::optional<std::string> quantizedSlowerNote(const HostInfo& host, double quantizedTps, double originalTps,
+                                               const std::string& figure = {});
+
+// Decode tokens/s from a TPOT in ms; 0 (no claim) without one (a one-token reply).
+double decodeTokensPerSecond(std::optional<double> tpotMs);
 
 // quantizedSlowerNote for a pair A/B, given only where one is the other's quantization
 // (quantizedFrom): a quantized model of another source is not "the original's" speed-up or slow-down
 // to explain (the report warns that such a pair is not like for like). Nullopt for an endpoint side.
-std::optional<std::string> pairSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, double aTps, double bTps);
+std::optional<std::string> pairSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, double aTps, double bTps,
+                                         const std::string& figure = {});
+
+// pairSpeedNote for the Chat tab's last exchange: compares the decode speed (TPOT) of the two
+// replies, not their end-to-end tokens/s (that mixes in each prompt's prefill, and the replies of
+// one exchange may have prompts of different lengths). Nullopt without both TPOTs.
+std::optional<std::string> chatSpeedNote(const HostInfo& host, const RunModel& a, const RunModel& b, std::optional<double> aTpotMs,
+                                         std::optional<double> bTpotMs);
 
 }  // namespace awq

@@ -40,21 +40,28 @@ ChatView::ChatView(QWidget* parent) : QWidget(parent) {
         panes_[s]->setObjectName(QStringLiteral("chatPane%1").arg(letter));
         panes_[s]->setOpenExternalLinks(true);
         panes_[s]->setPlaceholderText(tr("Replies stream here."));
+        paneNotes_[s] = new QLabel;
+        paneNotes_[s]->setObjectName(QStringLiteral("chatPaneNote%1").arg(letter));
+        paneNotes_[s]->setWordWrap(true);
+        paneNotes_[s]->setStyleSheet(QStringLiteral("QLabel { color: #7a5a00; }"));
+        paneNotes_[s]->hide();
         metrics_[s] = new QLabel;
         metrics_[s]->setObjectName(QStringLiteral("chatMetrics%1").arg(letter));
         metrics_[s]->setTextInteractionFlags(Qt::TextSelectableByMouse);
         metrics_[s]->setWordWrap(true);
         panes->addWidget(titles_[s], 0, s);
-        panes->addWidget(panes_[s], 1, s);
-        panes->addWidget(metrics_[s], 2, s);
+        panes->addWidget(paneNotes_[s], 1, s);
+        panes->addWidget(panes_[s], 2, s);
+        panes->addWidget(metrics_[s], 3, s);
     }
-    panes->setRowStretch(1, 1);
+    panes->setRowStretch(2, 1);
 
     system_ = new QLineEdit;
     system_->setObjectName(QStringLiteral("chatSystemPrompt"));
     system_->setPlaceholderText(tr("Optional, e.g. \"You are a concise assistant.\""));
     system_->setToolTip(tr("Sent as the chat template's system message to both models, at the start of the conversation. "
-                           "Models without a chat template ignore it."));
+                           "Models without a chat template ignore it. Changing it after the first message offers a new "
+                           "conversation with it (the current one stays saved with its own)."));
     system_->setClearButtonEnabled(true);
     markdown_ = new QCheckBox(tr("Markdown"));
     markdown_->setObjectName(QStringLiteral("chatMarkdown"));
@@ -178,7 +185,10 @@ void ChatView::render(int slot) {
 void ChatView::beginTurn(const QString& message) {
     ConversationTurn turn;
     turn.user = message.toStdString();
+    turn.systemPrompt = systemPrompt().toStdString();
     conversation_.turns.push_back(std::move(turn));
+    leftOutNotes_[0].clear();
+    leftOutNotes_[1].clear();
     replyDone_[0] = replyDone_[1] = false;
     for (int s = 0; s < 2; ++s) {
         render(s);
@@ -194,6 +204,8 @@ void ChatView::beginRegenerate() {
     last.replies = {};
     last.vote = Vote::None;
     replyDone_[0] = replyDone_[1] = false;
+    leftOutNotes_[0].clear();
+    leftOutNotes_[1].clear();
     for (int s = 0; s < 2; ++s) {
         render(s);
         metrics_[s]->setText(tr("generating…"));
@@ -245,7 +257,7 @@ void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemor
                             : tr("%1's engine: %2 (weights %3 · KV cache %4 · activations ≈%5, from the shapes)");
     const QString process = memory.fromAllocator ? tr("GPU peak allocated, all engines on the device: %1")
                                                  : tr("process peak RSS, both models and the app: %1");
-    metrics_[slot]->setText(speed + QLatin1Char('\n') +
+    metrics_[slot]->setText(leftOutNotes_[slot] + speed + QLatin1Char('\n') +
                             own.arg(letter, formatMemory(memory.total()), formatMemory(memory.weights), formatMemory(memory.kvCache),
                                     formatMemory(memory.activations)) +
                             QStringLiteral(" · ") + process.arg(formatMemory(m.peakMemoryBytes)));
@@ -256,12 +268,51 @@ void ChatView::finishTurn(int slot, const GenerationResult& r, const EngineMemor
     if (turnComplete()) Q_EMIT turnCompleted();
 }
 
+void ChatView::noteLeftOutExchanges(int slot, int leftOutExchanges, int contextTokens) {
+    leftOutNotes_[slot] = leftOutExchanges <= 0 ? QString()
+                          : leftOutExchanges == 1
+                              ? tr("The oldest exchange no longer fits the model's context of %1 tokens and was left out of the prompt.\n")
+                                    .arg(contextTokens)
+                              : tr("The oldest %1 exchanges no longer fit the model's context of %2 tokens and were left out of the prompt.\n")
+                                    .arg(leftOutExchanges)
+                                    .arg(contextTokens);
+}
+
 void ChatView::closeTurn() {
+    if (!conversation_.turns.empty() && !replyDone_[0] && !replyDone_[1]) {
+        // Neither model answered (nor keeps the message): nothing of the exchange is left to show or save.
+        const QString message = q(conversation_.turns.back().user);
+        conversation_.turns.pop_back();
+        if (prompt_->text().trimmed().isEmpty()) prompt_->setText(message);
+        for (int s = 0; s < 2; ++s) {
+            render(s);
+            metrics_[s]->setText(tr("No reply (the error is below); your message is back in the box."));
+        }
+    } else {
+        for (int s = 0; s < 2; ++s)
+            if (!replyDone_[s]) metrics_[s]->setText(tr("No reply (the error is below)."));
+    }
     replyDone_[0] = replyDone_[1] = true;
     setRunning(running_, canChat_);
 }
 
 QString ChatView::systemPrompt() const { return system_->text().trimmed(); }
+
+QString ChatView::conversationSystemPrompt() const {
+    return conversation_.turns.empty() ? QString() : q(conversation_.turns.back().systemPrompt);
+}
+
+bool ChatView::systemPromptChanged() const { return !conversation_.turns.empty() && systemPrompt() != conversationSystemPrompt(); }
+
+void ChatView::setNoTemplateModel(int slot, const QString& modelName) {
+    // The CLI's note (chatFallbackNote) in the words of this chat, which sends a plain continuation.
+    paneNotes_[slot]->setText(modelName.isEmpty() ? QString()
+                                                   : tr("%1 has no chat template (none in tokenizer_config.json or chat_template.jinja): the "
+                                                        "chat goes to it as plain text (the conversation so far, then your message, for it "
+                                                        "to continue), and the system prompt is not used.")
+                                                         .arg(modelName));
+    paneNotes_[slot]->setVisible(!modelName.isEmpty());
+}
 
 void ChatView::setDeviceLabel(const QString& device) { device_ = device; }
 
@@ -269,6 +320,8 @@ void ChatView::clearConversation() {
     conversation_.turns.clear();
     conversation_.created.clear();   // a new file on the next save
     replyDone_[0] = replyDone_[1] = true;
+    leftOutNotes_[0].clear();
+    leftOutNotes_[1].clear();
     for (int s = 0; s < 2; ++s) {
         panes_[s]->clear();
         metrics_[s]->clear();
@@ -281,7 +334,8 @@ void ChatView::clearConversation() {
 void ChatView::showConversation(const Conversation& c) {
     conversation_ = c;
     replyDone_[0] = replyDone_[1] = true;
-    system_->setText(q(c.systemPrompt));
+    // What the conversation continues under: its last exchange's (older files: the top-level one).
+    system_->setText(c.turns.empty() ? q(c.systemPrompt) : q(c.turns.back().systemPrompt));
     for (int s = 0; s < 2; ++s) {
         render(s);
         metrics_[s]->setText(c.turns.empty() ? QString()

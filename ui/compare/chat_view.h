@@ -5,7 +5,10 @@
 // the process total, labelled as such. Replies render as Markdown (or plain text, a toggle);
 // Regenerate asks both models again for the last message; after each exchange an arena-style
 // vote (A better / B better / tie / both bad). The view holds the conversation (core's
-// Conversation), which the page saves to a file per conversation.
+// Conversation), which the page saves to a file per conversation. Each exchange records the system
+// prompt it was sent under; a conversation keeps one (the page offers a new conversation when it
+// changes). A pane says when its model has no chat template, and when the oldest exchanges no longer
+// fit the model's context and were left out of the prompt.
 #include "core/compare/conversation.h"
 #include "core/engine/engine.h"
 
@@ -31,13 +34,20 @@ public:
     void setDeviceLabel(const QString& device);   // named in every speed figure ("CPU (2 threads)")
     void setRunning(bool running, bool canChat);
 
-    void beginTurn(const QString& message);     // a new exchange: the user's message in both panes
+    // A new exchange: the user's message in both panes, sent under systemPrompt().
+    void beginTurn(const QString& message);
     void beginRegenerate();                     // the last exchange's replies and vote are cleared
     void appendDelta(int slot, const QString& text);
     // The result's peakMemoryBytes is process-wide (CPU: peak RSS of both engines and the app; GPU:
     // the device's peak allocated); `memory` is this pane's engine alone.
     void finishTurn(int slot, const GenerationResult& result, const EngineMemory& memory);
-    void closeTurn();                           // ends an exchange whose reply failed (what arrived stays)
+    // Before finishTurn: `leftOutExchanges` (> 0) oldest exchanges did not fit the slot's model's
+    // context of `contextTokens` and were left out of its prompt; the pane says so.
+    void noteLeftOutExchanges(int slot, int leftOutExchanges, int contextTokens);
+    // Ends an exchange whose reply failed: a pane without a reply says so (none is left
+    // "generating…"); the reply that arrived stays. When both failed, the exchange is withdrawn
+    // (neither model has it) and its message is put back in the message box.
+    void closeTurn();
     void clearConversation();                   // a new, empty conversation (new file when saved)
 
     // The conversation shown (what the page saves); showConversation replaces it (an opened file).
@@ -53,6 +63,13 @@ public:
     QLineEdit* promptEdit() const { return prompt_; }
     QLineEdit* systemPromptEdit() const { return system_; }
     QString systemPrompt() const;   // trimmed; empty for none
+    // The system prompt the conversation's exchanges were sent under (the last one's); empty without any.
+    QString conversationSystemPrompt() const;
+    // The system prompt field no longer says what the conversation was sent under.
+    bool systemPromptChanged() const;
+    // Per pane: the model has no chat template (the chat goes as plain text); "" for a model with one.
+    void setNoTemplateModel(int slot, const QString& modelName);
+    QLabel* paneNote(int slot) const { return paneNotes_[slot]; }
     QPushButton* sendButton() const { return send_; }
     QPushButton* stopButton() const { return stop_; }
     QPushButton* newButton() const { return new_; }
@@ -82,6 +99,8 @@ private:
     ElidedLabel* titles_[2] = {};
     QTextBrowser* panes_[2] = {};
     QLabel* metrics_[2] = {};
+    QLabel* paneNotes_[2] = {};     // no chat template (kept for the loaded pair)
+    QString leftOutNotes_[2];       // this exchange's "left out of the prompt" note, shown with its figures
     QString device_;
     QLineEdit* prompt_ = nullptr;
     QLineEdit* system_ = nullptr;

@@ -35,6 +35,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalBlocker>
@@ -60,6 +61,12 @@ namespace {
 ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("comparePage"));
     session_ = new CompareSession(this);
+    confirm_ = [this](const QString& question) {
+        QMessageBox ask(QMessageBox::Question, tr("System prompt changed"), question, QMessageBox::Yes | QMessageBox::Cancel, this);
+        ask.setObjectName(QStringLiteral("chatNewConversationConfirm"));
+        ask.button(QMessageBox::Yes)->setText(tr("Start a new conversation"));
+        return ask.exec() == QMessageBox::Yes;
+    };
 
     chat_ = new ChatView;
     battery_ = new BatteryView;
@@ -128,8 +135,9 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     // Session -> views
     connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
         if (!busy) runKind_.clear();
-        if (!busy && !chat_->turnComplete()) chat_->closeTurn();   // a reply failed: the exchange ends without it
+        if (!busy && !chat_->turnComplete()) chat_->closeTurn();   // a reply failed: the exchange is withdrawn
         updateControls();
+        Q_EMIT busyChanged(busy);
     });
     connect(session_, &CompareSession::slotLoaded, this, [this](int slot, bool ok, const QString& message) {
         if (ok && session_->isEndpoint(slot)) {
@@ -161,21 +169,25 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         // that the message box and Send stay above the fold at 1152x720; the arrow unfolds them.
         setSetupExpanded(false);
         restoreConversationIntoModels();
+        for (int s = 0; s < 2; ++s) chat_->setNoTemplateModel(s, session_->lacksChatTemplate(s) ? shortName(s) : QString());
         // Typing goes to the chat, not to the setting that took the focus from the disabled button.
         if (tabs_->currentWidget() == chat_) chat_->promptEdit()->setFocus(Qt::OtherFocusReason);
         if (!pending.isEmpty()) QMetaObject::invokeMethod(this, [this, pending] { sendChat(pending); }, Qt::QueuedConnection);
     });
     connect(session_, &CompareSession::chatDelta, chat_, &ChatView::appendDelta);
     connect(session_, &CompareSession::chatFinished, chat_, &ChatView::finishTurn);
+    connect(session_, &CompareSession::chatPromptFitted, chat_, &ChatView::noteLeftOutExchanges);
     connect(session_, &CompareSession::chatFinished, this, [this](int slot, const GenerationResult& r, const EngineMemory&) {
-        chatTps_[slot] = r.metrics.tokensPerSecond;
-        if (chatTps_[0] > 0 && chatTps_[1] > 0) explainSpeeds(chatTps_[0], chatTps_[1]);
+        chatTpotMs_[slot] = r.metrics.tpotMs;
+        chatReplied_[slot] = true;
+        if (chatReplied_[0] && chatReplied_[1]) explainChatSpeeds();
     });
     connect(session_, &CompareSession::batteryEvent, battery_, &BatteryView::onEvent);
     connect(session_, &CompareSession::batteryFinished, this, [this](std::shared_ptr<BatteryOutcome> outcome) {
         battery_->showOutcome(*outcome);
         if (outcome->speed.count("A") && outcome->speed.count("B"))
-            explainSpeeds(outcome->speed.at("A").outputTokensPerS, outcome->speed.at("B").outputTokensPerS);
+            explainSpeeds(outcome->speed.at("A").outputTokensPerS, outcome->speed.at("B").outputTokensPerS,
+                          "output tokens/s of the battery, each model timed alone");
         saveToComparison([&](RunDocument& doc) {
             doc.battery = outcome->run;
             doc.speed = outcome->speed;
@@ -201,7 +213,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         double best[2] = {0, 0};
         for (const auto& [slot, m] : run->models)
             for (const SweepPoint& p : m.points) best[slot == "B" ? 1 : 0] = std::max(best[slot == "B" ? 1 : 0], p.outputTokensPerS);
-        explainSpeeds(best[0], best[1]);
+        explainSpeeds(best[0], best[1], "the best output tokens/s of the sweep");
         saveToComparison([&](RunDocument& doc) { doc.sweep = *run; }, cancelled);
         report(cancelled ? tr("Sweep stopped.") : tr("Sweep done."));
         Q_EMIT runFinished(QStringLiteral("sweep"), cancelled);
@@ -223,11 +235,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
     // Views -> page
     connect(chat_, &ChatView::sendRequested, this, &ComparePage::sendChat);
     connect(chat_, &ChatView::stopRequested, this, &ComparePage::cancel);
-    connect(chat_, &ChatView::resetRequested, session_, &CompareSession::resetChat);
-    connect(chat_, &ChatView::resetRequested, this, [this] {
-        conversationFile_.clear();
-        restorePending_ = false;
-    });
+    connect(chat_, &ChatView::resetRequested, this, &ComparePage::startNewConversation);
     connect(chat_, &ChatView::regenerateRequested, this, &ComparePage::regenerateChat);
     connect(chat_, &ChatView::turnCompleted, this, &ComparePage::saveConversation);
     connect(chat_, &ChatView::voted, this, &ComparePage::saveConversation);
@@ -725,8 +733,13 @@ void ComparePage::saveConversation() {
         for (int s = 0; s < 2; ++s) c.models[s] = {shortName(s).toStdString(), session_->loadedPath(s).toStdString()};
         c.device = deviceLabel_.toStdString();
         conversationFile_ = QDir(conversationsFolder()).filePath(QString::fromStdString(conversationFileName(c)));
+        // A new conversation within the same second as the last one (a changed system prompt) must
+        // not overwrite it.
+        const QString stem = conversationFile_.chopped(5);
+        for (int n = 2; QFileInfo::exists(conversationFile_); ++n) conversationFile_ = QStringLiteral("%1-%2.json").arg(stem).arg(n);
     }
-    c.systemPrompt = chat_->systemPrompt().toStdString();
+    // Each turn keeps the prompt it was sent under; the top-level one (older readers) is the first's.
+    c.systemPrompt = c.turns.front().systemPrompt;
     try {
         awq::saveConversation(c, toPath(conversationFile_));
         spdlog::info("Compare: conversation saved to {}", conversationFile_.toStdString());
@@ -844,15 +857,23 @@ void ComparePage::updateDeviceLabel() {
     updateSetupSummary();
 }
 
-void ComparePage::explainSpeeds(double aTps, double bTps) {
+void ComparePage::explainSpeeds(double aTps, double bTps, const std::string& figure) {
     if (isEndpoint(0) || isEndpoint(1)) return;   // an endpoint's device is the server's, unknown here
     // Only where one loaded model is the other's quantization (its source fingerprint): another
     // source's quantized model is no "original's speed" to explain.
-    const std::optional<std::string> note =
-        pairSpeedNote(thisHost(runSettings().device), session_->identity(0), session_->identity(1), aTps, bTps);
+    showSpeedNote(pairSpeedNote(thisHost(runSettings().device), session_->identity(0), session_->identity(1), aTps, bTps, figure));
+}
+
+void ComparePage::explainChatSpeeds() {
+    if (isEndpoint(0) || isEndpoint(1)) return;
+    // Like with like: the replies' decode speed, not end-to-end tok/s (each prompt's prefill differs).
+    showSpeedNote(chatSpeedNote(thisHost(runSettings().device), session_->identity(0), session_->identity(1), chatTpotMs_[0], chatTpotMs_[1]));
+}
+
+void ComparePage::showSpeedNote(const std::optional<std::string>& note) {
     speedNote_->setText(note ? QString::fromStdString(*note) : QString());
     speedNote_->setVisible(note.has_value());
-    speedNote_->setMinimumHeight(speedNote_->heightForWidth(speedNote_->width()));
+    speedNote_->setMinimumHeight(std::max(0, speedNote_->heightForWidth(speedNote_->width())));   // -1: no text
 }
 
 // The speed note wraps to three lines at 1152x720, but a wrapped label's minimum size counts fewer:
@@ -963,7 +984,21 @@ void ComparePage::sendChat(const QString& message) {
         if (session_->isBusy()) report(tr("Loading A and B first; your message is sent when both are loaded."));
         return;
     }
+    // One conversation, one system prompt: its saved exchanges (and their votes) stay what they were
+    // sent under, and the models' history is rendered under the prompt it was answered under.
+    if (chat_->systemPromptChanged()) {
+        if (!confirm_(tr("The system prompt changed. Start a new conversation with it? The current conversation stays saved "
+                         "with its own system prompt.")))
+            return report(tr("Not sent: the system prompt differs from this conversation's (\"%1\"). Set it back, or start a new "
+                             "conversation to use the new one.")
+                              .arg(chat_->conversationSystemPrompt()),
+                          true);
+        chat_->clearConversation();
+        startNewConversation();
+    }
     runKind_ = QStringLiteral("chat");
+    chatReplied_[0] = chatReplied_[1] = false;
+    clearError();   // the last exchange's failure is not this one's
     chat_->beginTurn(message);
     session_->chat(message, runSettings(), chat_->systemPrompt());
 }
@@ -972,8 +1007,29 @@ void ComparePage::regenerateChat() {
     const QString message = chat_->lastUserMessage();
     if (message.isEmpty() || !modelsLoaded() || session_->isBusy() || !chat_->turnComplete()) return;
     runKind_ = QStringLiteral("chat");
+    chatReplied_[0] = chatReplied_[1] = false;
     chat_->beginRegenerate();
-    session_->chat(message, runSettings(), chat_->systemPrompt(), true);
+    // Asked again under the prompt it was first sent under (the field may have changed since).
+    session_->chat(message, runSettings(), chat_->conversationSystemPrompt(), true);
+}
+
+void ComparePage::clearError() {
+    if (status_->styleSheet().isEmpty()) return;
+    status_->clear();
+    status_->setToolTip({});
+    status_->setStyleSheet({});
+}
+
+void ComparePage::startNewConversation() {
+    session_->resetChat();
+    conversationFile_.clear();
+    restorePending_ = false;
+    report(tr("New conversation."));   // an error of the last one no longer applies
+}
+
+QString ComparePage::runningWork() const {
+    if (!session_->isBusy()) return {};
+    return runKind_ == QLatin1String("quality") ? tr("quality check") : runKind_;
 }
 
 void ComparePage::runBattery() {

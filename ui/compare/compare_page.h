@@ -110,6 +110,12 @@ public:
     void sendChat(const QString& message);
     void regenerateChat();   // both models answer the last message again
     void cancel();
+    // What runs now and is worth a word before quitting ("battery", "quality check", "sweep",
+    // "timeline", "chat", "load"); empty while idle. busyChanged(false) follows a cancel().
+    QString runningWork() const;
+    // Asks the user a yes / no question (the system prompt changed mid-conversation: start a new
+    // one?); a QMessageBox unless a test sets another.
+    void setConfirmer(std::function<bool(const QString& question)> confirmer) { confirm_ = std::move(confirmer); }
 
     ModelPicker* pickerA() const { return pickers_[0]; }
     ModelPicker* pickerB() const { return pickers_[1]; }
@@ -148,6 +154,7 @@ Q_SIGNALS:
     void runSaved(const QString& file);
     void statusMessage(const QString& text);
     void serverStateChanged(bool running, bool ready);
+    void busyChanged(bool busy);   // a load, chat, battery, quality check, sweep or timeline started / ended
 
 private:
     CatalogTableModel* catalog_ = nullptr;
@@ -169,7 +176,10 @@ private:
     void updateDeviceLabel();    // from the device choice, on this machine
     void updateSetupSummary();
     // Explains a quantized model slower than its original (tokens/s of A and B on this device).
-    void explainSpeeds(double aTps, double bTps);
+    // The speed note for figures measured the same way for A and B (`figure` names them).
+    void explainSpeeds(double aTps, double bTps, const std::string& figure);
+    void explainChatSpeeds();   // from the last exchange's decode speed (TPOT) of both replies
+    void showSpeedNote(const std::optional<std::string>& note);
     QString shortName(int slot) const;
     RunDocument newDocument(const std::string& kind) const;
     // The loaded pair's run document with `section` filled in (the battery, quality or sweep),
@@ -177,11 +187,13 @@ private:
     void saveToComparison(const std::function<void(RunDocument&)>& section, bool cancelled);
     void saveRun(RunDocument& doc);   // pending timeline traces are written beside it
     void report(const QString& text, bool error = false);
+    void clearError();   // the status line, when it shows an error
     void saveConversation();          // the chat's conversation, atomically, to its own file
     void saveVotesToComparison(const Conversation& c);
     void refreshSavedConversations();
     bool conversationMatchesModels() const;   // its A and B are the chosen pair
     void restoreConversationIntoModels();
+    void startNewConversation();      // the New conversation button: an empty one, errors cleared
 
     CompareSession* session_ = nullptr;
     QString runsFolder_;
@@ -191,6 +203,7 @@ private:
     QString lastRunFile_;
     QString runKind_;   // what runs now ("battery", "quality", "sweep", "chat", "load")
     QString pendingChat_;   // typed before the models were loaded: sent when they are
+    std::function<bool(const QString&)> confirm_;
 
     ModelPicker* pickers_[2] = {};
     QLabel* modelStatus_[2] = {};
@@ -227,7 +240,8 @@ private:
     QLabel* status_ = nullptr;
     QLabel* speedNote_ = nullptr;
     QString deviceLabel_;
-    double chatTps_[2] = {0, 0};
+    std::optional<double> chatTpotMs_[2];   // the last exchange's decode speed per slot (the speed note)
+    bool chatReplied_[2] = {false, false};
     QTabWidget* tabs_ = nullptr;
     QToolButton* setupFold_ = nullptr;
     ElidedLabel* setupSummary_ = nullptr;

@@ -60,6 +60,7 @@ struct LoadedSlot {
 struct ChatReply {
     GenerationResult result;
     EngineMemory memory;
+    int leftOutExchanges = 0, contextTokens = 0;
 };
 }  // namespace
 
@@ -138,18 +139,22 @@ bool CompareSession::chat(const QString& message, const RunSettings& settings, c
                     if (e.textDelta.empty()) return;
                     toGui([this, s, delta = QString::fromStdString(e.textDelta)] { Q_EMIT chatDelta(s, delta); });
                 }, stop);
-                return ChatReply{turn.result, model->engine->memoryUse()};
+                return ChatReply{turn.result, model->engine->memoryUse(), turn.leftOutExchanges, turn.contextTokens};
             },
             [this, s](JobDone<ChatReply> done) {
-                if (done.ok())
+                if (done.ok()) {
+                    Q_EMIT chatPromptFitted(s, done.value->leftOutExchanges, done.value->contextTokens);
                     Q_EMIT chatFinished(s, done.value->result, done.value->memory);
-                else
+                } else {
                     Q_EMIT failed(QObject::tr("Chat with %1").arg(slotName(s)), done.error);
+                }
                 finishOne();
             });
     }
     return true;
 }
+
+bool CompareSession::lacksChatTemplate(int slot) const { return chats_[slot] && !chats_[slot]->usesChatTemplate(); }
 
 void CompareSession::resetChat() {
     if (busy_) return;

@@ -50,6 +50,9 @@ public:
     // Both models, same message; `systemPrompt` ("" for none) leads the conversation of models
     // with a chat template (the others ignore it).
     // With `regenerate`, the last exchange is dropped first and `message` (its user message) sent again.
+    // Each model's prompt is fitted into its context (ChatSession::fittedPrompt: the oldest
+    // exchanges left out; chatPromptFitted says how many). A side whose reply fails keeps its
+    // conversation as it was (ChatSession::send changes nothing when it throws).
     bool chat(const QString& message, const RunSettings& settings, const QString& systemPrompt = {}, bool regenerate = false);
     bool runBattery(const Battery& battery, const RunSettings& settings);
     bool runQuality(const QualityOptions& options);
@@ -69,6 +72,8 @@ public:
     const RunModel& identity(int slot) const { return identity_[slot]; }
     QString loadedPath(int slot) const { return loadedPath_[slot]; }
     bool isEndpoint(int slot) const { return endpoints_[slot].has_value(); }
+    // The loaded model of a slot chats without a chat template (a plain-text continuation).
+    bool lacksChatTemplate(int slot) const;
     // The loaded endpoint of a slot (its model name resolved), if it is one.
     const std::optional<serve::Endpoint>& endpoint(int slot) const { return endpoints_[slot]; }
 
@@ -79,6 +84,8 @@ Q_SIGNALS:
     void chatDelta(int slot, const QString& text);
     // `memory`: the slot's engine alone, read right after its reply.
     void chatFinished(int slot, const awq::GenerationResult& result, const awq::EngineMemory& memory);
+    // Before chatFinished: the oldest exchanges left out of that slot's prompt (0: none) and its context.
+    void chatPromptFitted(int slot, int leftOutExchanges, int contextTokens);
     void batteryEvent(const awq::BatteryEvent& event);
     void batteryFinished(std::shared_ptr<awq::BatteryOutcome> outcome);
     void qualityProgress(const QString& slot, int window, int windows);

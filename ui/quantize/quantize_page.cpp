@@ -498,6 +498,12 @@ void QuantizePage::fitDefaultSeqlen() {
 
 bool QuantizePage::isRunning() const { return runner_->isRunning(); }
 
+QString QuantizePage::runningJobProgress() const {
+    if (!isRunning()) return {};
+    if (jobLayers_ <= 0) return tr("starting");
+    return tr("layer %1 of %2").arg(std::min(layersDone_ + 1, jobLayers_)).arg(jobLayers_);
+}
+
 bool QuantizePage::hasInterruptedJob() const {
     const QString out = output_->text().trimmed();
     std::error_code ec;

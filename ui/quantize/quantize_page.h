@@ -63,6 +63,9 @@ public:
     void refreshPreflight();
     bool preflightPending() const;     // a check is in flight (Start waits for it)
     bool isRunning() const;
+    // Where a running job is, for a question before quitting: "layer 3 of 8" (the layer in flight,
+    // from 1), or "starting" before it knows its layers; empty while no job runs.
+    QString runningJobProgress() const;
     bool hasInterruptedJob() const;    // quantizeWorkFolderFor(output) exists
 
     void start();                      // a fresh job (the Start button)

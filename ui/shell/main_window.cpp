@@ -27,6 +27,7 @@
 #include "core/util/error.h"
 #include "core/util/logging.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QGuiApplication>
 #include <QScreen>
@@ -527,15 +528,62 @@ void MainWindow::showEvent(QShowEvent* event) {
     }
 }
 
+bool MainWindow::jobsRunning() const {
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    return quantize_->isRunning() || !compare_->runningWork().isEmpty();
+#else
+    return false;
+#endif
+}
+
+QString MainWindow::runningWorkQuestion() const {
+#ifdef AWQBENCH_UI_WITH_ENGINE
+    if (quantize_->isRunning())
+        return tr("A quantization is running (%1). Quit anyway? The finished layers are kept and the job can be resumed.")
+            .arg(quantize_->runningJobProgress());
+    // A chat reply or a load is not worth a question: it is stopped (below) and nothing of it is lost.
+    if (const QString work = compare_->runningWork(); !work.isEmpty() && work != QLatin1String("chat") && work != QLatin1String("load"))
+        return tr("A comparison is running (%1). Quit anyway? It is stopped; what has finished is kept in its run.").arg(work);
+#endif
+    return {};
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!quitting_) {
+        if (const QString question = runningWorkQuestion(); !question.isEmpty()) {
+            if (!confirmQuit_) {
+                confirmQuit_ = [this](const QString& q) {
+                    QMessageBox ask(QMessageBox::Warning, tr("Quit AWQ Workbench?"), q, QMessageBox::Yes | QMessageBox::Cancel, this);
+                    ask.setObjectName(QStringLiteral("quitConfirm"));
+                    ask.button(QMessageBox::Yes)->setText(tr("Quit"));
+                    ask.setDefaultButton(QMessageBox::Cancel);
+                    return ask.exec() == QMessageBox::Yes;
+                };
+            }
+            if (!confirmQuit_(question)) {
+                event->ignore();
+                return;
+            }
+            spdlog::info("Quitting: cancelling the running work first");
+        }
+        quitting_ = true;
+    }
     models_->cancelScan();
 #ifdef AWQBENCH_UI_WITH_ENGINE
-    quantize_->cancel();   // the journal is saved; the job is offered for resume next time
-    compare_->cancel();
+    if (jobsRunning()) {
+        // Cancel, and close once the jobs have ended: closing now would end the process before a
+        // quantization's cancel lands in its journal and log.
+        quantize_->cancel();
+        compare_->cancel();
+        event->ignore();
+        QTimer::singleShot(100, this, [this] { close(); });
+        return;
+    }
     compare_->stopServer();   // a server started from the Compare page ends with the window
 #endif
     settings_->setWindowLayout(saveGeometry(), saveState());
     settings_->sync();
+    quitting_ = false;   // closed: a window shown again asks again
     QMainWindow::closeEvent(event);
 }
 

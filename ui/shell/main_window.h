@@ -8,6 +8,7 @@
 #include <QList>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -85,6 +86,13 @@ public:
     void openSettings();
     void addFolderInteractive();
 
+    // Quitting (Ctrl+Q, closing the window) while a quantization or a comparison runs asks first;
+    // on "Quit" the job is cancelled and the window closes once its cancel has landed (a
+    // quantization's journal saved: it can be resumed). The question is a QMessageBox (Quit /
+    // Cancel) unless a test sets another answerer.
+    void setQuitConfirmer(std::function<bool(const QString& question)> confirmer) { confirmQuit_ = std::move(confirmer); }
+    QString runningWorkQuestion() const;   // the question quitting would ask now; empty while nothing runs
+
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dragMoveEvent(QDragMoveEvent* event) override;
@@ -107,6 +115,10 @@ private:
     void updateLibraryLabel();
     QString sessionOverrideNote() const;   // for the Settings dialog: what the command line set for this run
     void showAbout();
+    bool jobsRunning() const;   // a quantization, or a comparison's load / chat / run
+
+    std::function<bool(const QString&)> confirmQuit_;
+    bool quitting_ = false;   // "Quit" was confirmed: the window closes once the cancelled jobs end
 
     MainWindowOptions options_;
     QString appDir_;   // where the bundled demo library is looked for

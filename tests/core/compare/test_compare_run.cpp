@@ -392,6 +392,14 @@ private Q_SLOTS:
         HostInfo gpu;
         gpu.device = "cuda:0";
         QVERIFY(!pairSpeedNote(gpu, source, made, 10.0, 1.0));   // on a GPU it is a finding, not an artefact
+
+        // The Chat tab compares the replies' decode speed (TPOT), not end-to-end tok/s: the trial
+        // got "0.59x the original's speed" for TPOT 0.54 ms (A) vs 0.52 ms (B), B's prompt being longer.
+        QVERIFY(!chatSpeedNote(cpu, source, made, 0.54, 0.52));
+        QVERIFY(!chatSpeedNote(cpu, source, made, 0.54, std::nullopt));   // a one-token reply: no claim
+        note = chatSpeedNote(cpu, source, made, 0.5, 1.0);
+        QVERIFY(note && note->starts_with("The quantized model runs at 0.50x the original's speed (decode speed (TPOT)"));
+        QVERIFY(note->find("the Battery tab times each model alone") != std::string::npos);
     }
 
     void multiTurnChatUsesTheTemplate() {
@@ -420,6 +428,52 @@ private Q_SLOTS:
         // The single-message prompt equals the engine's own chat encoding when there is no system prompt.
         chat.setSystemPrompt("");
         QCOMPARE(chat.promptFor("Hi"), a.engine->encodeChat("Hi"));
+    }
+
+    // The fresh-user trial: once the history outgrew the context every later message failed
+    // ("prompt of 1047 tokens leaves no room in the context of 1024"). The oldest exchanges are
+    // left out of the prompt instead; the system prompt and the latest message always stay.
+    void chatLeavesOutTheOldestExchangesThatNoLongerFit() {
+        auto options = engineOptionsFor(settings_);
+        options.maxContext = 160;
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), options);
+        ChatSession chat(*a.engine);
+        chat.setSystemPrompt("You are a storyteller.");
+        const std::string story = "Once upon a time there was a little cat who liked to play in the garden with a red ball.";
+        chat.restore({{"Tell me a story.", story}, {"Another one.", story}, {"And one more.", story}, {"Last one.", story}});
+        QVERIFY(int(chat.promptFor("Now a short one.").size()) > 160);   // the whole history no longer fits
+
+        const ChatPrompt fitted = chat.fittedPrompt("Now a short one.", 2000);
+        QCOMPARE(fitted.contextTokens, 160);
+        QVERIFY(fitted.leftOutExchanges > 0 && fitted.leftOutExchanges <= 4);
+        QVERIFY(int(fitted.ids.size()) + 80 <= 160);   // room for the reply: min(Max new tokens, half the context)
+        // The system prompt leads it and the latest message ends it.
+        chat.reset();
+        const auto systemAndMessage = chat.promptFor("Now a short one.");
+        QVERIFY(std::equal(systemAndMessage.begin(), systemAndMessage.begin() + 10, fitted.ids.begin()));
+        QVERIFY(std::equal(systemAndMessage.end() - 8, systemAndMessage.end(), fitted.ids.end() - 8));
+
+        // A turn goes through (it failed before) and says what it left out.
+        chat.restore({{"Tell me a story.", story}, {"Another one.", story}, {"And one more.", story}, {"Last one.", story}});
+        GenerationRequest r;
+        r.maxNewTokens = 2000;
+        const ChatTurn turn = chat.send("Now a short one.", r);
+        QCOMPARE(turn.leftOutExchanges, fitted.leftOutExchanges);
+        QCOMPARE(turn.contextTokens, 160);
+        QCOMPARE(int(chat.messages().size()), 1 + 2 * 5);   // the conversation itself keeps every exchange
+
+        // A message that alone fills the context: a clear error naming the fix, and nothing changes.
+        std::string huge;
+        for (int i = 0; i < 40; ++i) huge += story + " ";
+        try {
+            chat.fittedPrompt(huge, 16);
+            QFAIL("a message longer than the context was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("leaves no room for a reply in the model's context of 160 tokens") != std::string::npos, e.what());
+            QVERIFY2(e.fix().find("shorten the message") != std::string::npos, e.fix().c_str());
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, chat.send(huge, r));
+        QCOMPARE(int(chat.messages().size()), 1 + 2 * 5);
     }
 };
 

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 
 using namespace awq;
@@ -61,6 +63,24 @@ private Q_SLOTS:
         QCOMPARE(t.bothBad, 1);
         QCOMPARE(t.total(), 2);
         QVERIFY(QString::fromStdString(conversationToJson(c)).contains("\"vote\": null"));
+    }
+
+    // The fresh-user trial: one top-level "system_prompt" made turn 1 (and its vote) look sent under
+    // a prompt set later. Each turn keeps its own; older files still read (theirs applies to all).
+    void eachTurnKeepsItsSystemPrompt() {
+        Conversation c = sample();
+        c.turns[0].systemPrompt = "Be brief.";
+        c.turns[1].systemPrompt = "Be verbose.";
+        c.turns[2].systemPrompt.clear();
+        const Conversation back = conversationFromJson(conversationToJson(c));
+        QCOMPARE(back.turns[0].systemPrompt, std::string("Be brief."));
+        QCOMPARE(back.turns[1].systemPrompt, std::string("Be verbose."));
+        QCOMPARE(back.turns[2].systemPrompt, std::string());
+
+        nlohmann::ordered_json old = nlohmann::ordered_json::parse(conversationToJson(c));
+        for (auto& turn : old["turns"]) turn.erase("system_prompt");
+        const Conversation before = conversationFromJson(old.dump());
+        for (const ConversationTurn& t : before.turns) QCOMPARE(t.systemPrompt, std::string("Be brief."));
     }
 
     void savesAtomicallyAndListsNewestFirst() {

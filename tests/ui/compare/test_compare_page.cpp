@@ -41,6 +41,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -72,6 +73,33 @@ class ComparePageTest : public QObject {
     QString builtInRun_;   // the built-in battery's run document
     QString savedConversation_;   // saved by regenerateVoteAndSavedConversations
     ComparePage& page() { return *window_->comparePage(); }
+
+    // The demo pair loaded (a test before may have chosen another pair), the Chat tab shown, an
+    // empty conversation.
+    void useDemoPairForChat(ComparePage& p) {
+        p.setModels(toQString(test::modelDir("tinystories-qwen3-7m")), toQString(test::modelDir("tinystories-qwen3-7m-awq")));
+        if (!p.modelsLoaded()) {
+            QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+            p.loadModels();
+            QVERIFY(loaded.wait(120000));
+            QVERIFY(p.modelsLoaded());
+        }
+        p.tabs()->setCurrentIndex(ComparePage::ChatTab);
+        QTest::mouseClick(p.chat()->newButton(), Qt::LeftButton);
+    }
+
+    static std::string longStory(int sentences) {
+        std::string story;
+        for (int i = 0; i < sentences; ++i) story += "Once upon a time there was a little cat who liked to play in the garden with a red ball. ";
+        return story;
+    }
+
+    // Sends what the message box holds and waits until both replies (or failures) are in.
+    bool sendAndWait(ComparePage& p, const QString& message) {
+        p.chat()->promptEdit()->setText(message);
+        QTest::keyClick(p.chat()->promptEdit(), Qt::Key_Return);
+        return QTest::qWaitFor([&] { return !p.session()->isBusy(); }, 180000);
+    }
 
     // Runs one of the page's jobs and waits for its run document.
     QString waitForRun(const char* what) {
@@ -485,6 +513,9 @@ private Q_SLOTS:
         QVERIFY2(p.statusText().contains(QLatin1String("Chat with B failed")), qPrintable(p.statusText()));
         QVERIFY(!p.chat()->conversation().turns.back().replies[0].text.empty());
         QVERIFY(p.chat()->turnComplete());
+        // The fresh-user trial: "generating…" stayed under the pane whose reply failed.
+        const int slotB = 1;
+        QVERIFY2(p.chat()->metrics(slotB)->text().startsWith(QLatin1String("No reply")), qPrintable(p.chat()->metrics(slotB)->text()));
         QVERIFY(p.chat()->voteButton(Vote::BothBad)->isEnabled());
         QVERIFY(p.chat()->regenerateButton()->isEnabled());
     }
@@ -1039,6 +1070,154 @@ private Q_SLOTS:
             QVERIFY(answer);
             QVERIFY2(answer->viewport()->height() >= 3 * answer->fontMetrics().lineSpacing(), qPrintable(QString::number(answer->viewport()->height())));
         }
+    }
+
+    // The fresh-user trial: once the conversation outgrew the context (1024 tokens), every later
+    // message failed ("prompt of 1047 tokens leaves no room"), "generating…" stayed under both
+    // panes and the failed turns stayed without reply. The oldest exchanges are left out of the
+    // prompt instead, and the panes say so.
+    void chatOutgrowingTheContextLeavesOutTheOldestExchanges() {
+        ComparePage& p = page();
+        useDemoPairForChat(p);
+        if (QTest::currentTestFailed()) return;
+        ChatView* chat = p.chat();
+        Conversation c;
+        c.created = "2026-12-05T10:00:00Z";
+        c.device = "CPU";
+        for (int s = 0; s < 2; ++s) c.models[s] = {s == 0 ? "tinystories-qwen3-7m" : "tinystories-qwen3-7m-awq", p.session()->loadedPath(s).toStdString()};
+        for (int i = 0; i < 6; ++i) {   // ~6 x 300 tokens: well over the context
+            ConversationTurn t;
+            t.user = "Tell me a long story.";
+            t.replies[0].text = t.replies[1].text = longStory(12);
+            c.turns.push_back(t);
+        }
+        const QString file = tmp_.filePath(QStringLiteral("long-conversation.json"));
+        saveConversation(c, toPath(file));
+        QVERIFY(p.openConversation(file));
+        const int maxNewBefore = p.maxNewSpin()->value();
+        p.maxNewSpin()->setValue(300);
+        QSignalSpy done(p.session(), &CompareSession::chatFinished);
+        QVERIFY(sendAndWait(p, QStringLiteral("And then?")));
+        p.maxNewSpin()->setValue(maxNewBefore);
+        QCOMPARE(done.count(), 2);
+        QVERIFY2(!p.statusText().contains(QLatin1String("failed")), qPrintable(p.statusText()));
+        for (int s = 0; s < 2; ++s) {
+            const QString metrics = chat->metrics(s)->text();
+            QVERIFY2(QRegularExpression(QStringLiteral("^The oldest \\d+ exchanges no longer fit the model's context of 1024 tokens and were left "
+                                                       "out of the prompt\\."))
+                         .match(metrics)
+                         .hasMatch(),
+                     qPrintable(metrics));
+            // The pane keeps the whole conversation; only the prompt left the oldest out.
+            QVERIFY(chat->transcript(s)->toPlainText().startsWith(QLatin1String("You: Tell me a long story.")));
+            QVERIFY(chat->transcript(s)->toPlainText().contains(QLatin1String("You: And then?")));
+        }
+        QCOMPARE(int(chat->conversation().turns.size()), 7);
+    }
+
+    // A message that alone fills the context: a clear error naming the fix; no pane stays
+    // "generating…", the exchange neither model answered is withdrawn (its message back in the
+    // box), and New conversation clears the error.
+    void chatMessageLongerThanTheContextSaysHowToFixIt() {
+        ComparePage& p = page();
+        useDemoPairForChat(p);
+        if (QTest::currentTestFailed()) return;
+        ChatView* chat = p.chat();
+        QVERIFY(sendAndWait(p, QStringLiteral("Once upon a time")));
+        QCOMPARE(int(chat->conversation().turns.size()), 1);
+        const QString huge = QString::fromStdString(longStory(60));   // ~1500 tokens
+        QVERIFY(sendAndWait(p, huge));
+        QVERIFY2(p.statusText().contains(QLatin1String("leaves no room for a reply in the model's context of 1024 tokens")), qPrintable(p.statusText()));
+        QVERIFY2(p.statusText().contains(QLatin1String("shorten the message")), qPrintable(p.statusText()));
+        QCOMPARE(int(chat->conversation().turns.size()), 1);
+        for (int s = 0; s < 2; ++s) {
+            QVERIFY2(!chat->metrics(s)->text().contains(QLatin1String("generating")), qPrintable(chat->metrics(s)->text()));
+            QVERIFY(!chat->transcript(s)->toPlainText().contains(huge.left(200).trimmed()));
+        }
+        QCOMPARE(chat->promptEdit()->text(), huge.trimmed());   // as sent
+        QVERIFY(chat->sendButton()->isEnabled());
+        // The conversation goes on.
+        chat->promptEdit()->clear();
+        QVERIFY(sendAndWait(p, QStringLiteral("Then what?")));
+        QCOMPARE(int(chat->conversation().turns.size()), 2);
+        QVERIFY2(!p.statusText().contains(QLatin1String("failed")), qPrintable(p.statusText()));
+        // An error shown, then New conversation: the error goes.
+        QVERIFY(sendAndWait(p, huge));
+        QVERIFY(p.statusText().contains(QLatin1String("failed")));
+        QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+        QVERIFY2(!p.statusText().contains(QLatin1String("failed")), qPrintable(p.statusText()));
+        chat->promptEdit()->clear();
+    }
+
+    // The fresh-user trial: changing the system prompt mid-conversation rewrote the saved record
+    // (turn 1 and its vote looked made under the new prompt). A conversation keeps one system
+    // prompt, saved with each turn; a changed one offers a new conversation, the old one kept.
+    void changedSystemPromptStartsANewConversation() {
+        ComparePage& p = page();
+        useDemoPairForChat(p);
+        if (QTest::currentTestFailed()) return;
+        ChatView* chat = p.chat();
+        chat->systemPromptEdit()->setText(QStringLiteral("Be brief."));
+        QVERIFY(sendAndWait(p, QStringLiteral("Tell me a story.")));
+        const QString first = p.conversationFile();
+        QVERIFY(!first.isEmpty());
+
+        chat->systemPromptEdit()->setText(QStringLiteral("Be verbose."));
+        QStringList asked;
+        bool answer = false;
+        p.setConfirmer([&](const QString& question) {
+            asked << question;
+            return answer;
+        });
+        QVERIFY(sendAndWait(p, QStringLiteral("Another one.")));
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked[0].contains(QLatin1String("Start a new conversation")), qPrintable(asked[0]));
+        QCOMPARE(int(chat->conversation().turns.size()), 1);   // declined: nothing sent
+        QVERIFY2(p.statusText().startsWith(QLatin1String("Not sent")), qPrintable(p.statusText()));
+        QCOMPARE(chat->promptEdit()->text(), QStringLiteral("Another one."));
+
+        answer = true;
+        QVERIFY(sendAndWait(p, QStringLiteral("Another one.")));
+        QCOMPARE(asked.size(), 2);
+        QCOMPARE(int(chat->conversation().turns.size()), 1);
+        QCOMPARE(chat->conversation().turns[0].systemPrompt, std::string("Be verbose."));
+        QVERIFY(p.conversationFile() != first);
+        const Conversation kept = loadConversation(toPath(first));
+        QCOMPARE(int(kept.turns.size()), 1);
+        QCOMPARE(kept.turns[0].systemPrompt, std::string("Be brief."));
+        QCOMPARE(kept.systemPrompt, std::string("Be brief."));
+        const Conversation next = loadConversation(toPath(p.conversationFile()));
+        QCOMPARE(next.turns[0].systemPrompt, std::string("Be verbose."));
+        QCOMPARE(next.turns[0].user, std::string("Another one."));
+
+        // Unchanged prompt: no question.
+        QVERIFY(sendAndWait(p, QStringLiteral("And one more.")));
+        QCOMPARE(asked.size(), 2);
+        QCOMPARE(int(chat->conversation().turns.size()), 2);
+        chat->systemPromptEdit()->clear();
+        QTest::mouseClick(chat->newButton(), Qt::LeftButton);
+        p.setConfirmer([](const QString&) { return true; });
+    }
+
+    // The fresh-user trial: a model without a chat template silently got the plain-text fallback
+    // in the Chat tab (the CLI prints a note). Its pane says so.
+    void chatPaneSaysWhenAModelHasNoChatTemplate() {
+        ComparePage& p = page();
+        const QString bare = QDir::cleanPath(toQString(test::modelDir("tinystories-656k")));
+        QSignalSpy scanned(window_->modelsPage(), &ModelsPage::scanFinished);
+        window_->addLibraryPaths({bare});
+        QVERIFY(scanned.wait(60000));
+        p.setModels(bare, toQString(test::modelDir("tinystories-qwen3-7m")));
+        QTRY_COMPARE(p.pickerA()->currentPath(), bare);
+        QSignalSpy loaded(&p, &ComparePage::modelsLoadedChanged);
+        p.loadModels();
+        QVERIFY(loaded.wait(120000));
+        QVERIFY(p.modelsLoaded());
+        QVERIFY(!p.chat()->paneNote(0)->isHidden());
+        QVERIFY2(p.chat()->paneNote(0)->text().contains(QLatin1String("has no chat template (none in tokenizer_config.json or chat_template.jinja)")),
+                 qPrintable(p.chat()->paneNote(0)->text()));
+        QVERIFY(p.chat()->paneNote(0)->text().contains(QLatin1String("plain text")));
+        QVERIFY(p.chat()->paneNote(1)->isHidden());   // the other has a template
     }
 };
 

@@ -657,6 +657,48 @@ private Q_SLOTS:
         QCOMPARE(started.count(), 0);
         QVERIFY2(!p.preflight()->canStart(), qPrintable(p.preflight()->verdict()));
     }
+
+    // The fresh-user trial: Ctrl+Q (or closing the window) during a quantization quit at once,
+    // without a word. It asks first; "Cancel" keeps the job running, "Quit" cancels it cleanly
+    // (journal saved, logged, resumable) and then closes. Last: it closes the window.
+    void quitWhileQuantizingAsksAndCancelsCleanly() {
+        QuantizePage& p = page();
+        window_->show();   // remembersTheOutputFolder closed it
+        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+        configureJob(p, QStringLiteral("AWQ"), 64, 256);   // layers of several seconds on a CPU
+        const fs::path out = library() / "tinystories-qwen3-7m-awq-quit";
+        p.outputEdit()->setText(toQString(out));
+        QVERIFY(checkNow(p));
+        QVERIFY(p.startButton()->isEnabled());
+        QStringList asked;
+        bool quit = false;
+        window_->setQuitConfirmer([&](const QString& question) {
+            asked << question;
+            return quit;
+        });
+        QSignalSpy failed(&p, &QuantizePage::jobFailed);
+        QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(p.layerTable()->rowCount() == 8 && p.runningJobProgress().endsWith(QLatin1String(" of 8")), 120000);
+
+        QVERIFY(!window_->close());   // Cancel: nothing happens
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(asked[0].startsWith(QLatin1String("A quantization is running (layer ")), qPrintable(asked[0]));
+        QVERIFY2(asked[0].contains(QLatin1String(" of 8). Quit anyway? The finished layers are kept and the job can be resumed.")), qPrintable(asked[0]));
+        QVERIFY(p.isRunning());
+        QVERIFY(window_->isVisible());
+
+        quit = true;
+        QVERIFY(!window_->close());   // Quit: the window waits for the cancel to land
+        QCOMPARE(asked.size(), 2);
+        QVERIFY(window_->isVisible());
+        QVERIFY(failed.wait(60000));
+        QCOMPARE(failed.first().at(1).toBool(), true);   // cancelled, not failed
+        QTRY_VERIFY_WITH_TIMEOUT(!window_->isVisible(), 10000);
+        QVERIFY(!p.isRunning());
+        QVERIFY(fs::is_directory(quantizeWorkFolderFor(out)));   // resumable
+        QVERIFY2(window_->logPanel()->text().contains(QLatin1String("Cancelled after")), qPrintable(window_->logPanel()->text().right(400)));
+        QCOMPARE(asked.size(), 2);   // asked once per quit, not again when it closes after the cancel
+    }
 };
 
 QTEST_MAIN(QuantizePageTest)
