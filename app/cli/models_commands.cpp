@@ -35,6 +35,31 @@ std::string quantLabel(const QuantizationConfig& q) {
     return s;
 }
 
+// The listing's quant column: the checkpoint's label, led by how it was made where our record says
+// another method than the format (RTN writes AWQ's layout): "rtn w4 g128 (awq layout)".
+std::string modelQuantLabel(const ModelInfo& m) {
+    const std::string label = quantLabel(m.config.quantization);
+    const auto& r = m.quantizationRecord;
+    const std::string format(quantMethodName(m.config.quantization.method));
+    const bool layout = m.config.quantization.method == QuantMethod::Awq || m.config.quantization.method == QuantMethod::Gptq;
+    if (!r || r->method.empty() || r->method == format || !layout) return label;
+    return r->method + label.substr(format.size()) + " (" + format + " layout)";
+}
+
+// What our record says of how the model was made (awqbench_quantization.json); nothing without one.
+void printQuantizationRecord(const ModelInfo& m) {
+    if (!m.quantizationRecord) return;
+    const auto& r = *m.quantizationRecord;
+    std::cout << "checkpoint:   " << quantMethodName(m.config.quantization.method) << " (config.json: the format vLLM loads)\n"
+              << "made from:    " << (r.sourceName.empty() ? std::string("-") : r.sourceName)
+              << (r.sourcePath.empty() ? std::string() : " (" + r.sourcePath + ")") << "\n"
+              << "settings:     " << (r.settings.empty() ? std::string("-") : r.settings) << "\n"
+              << "calibration:  " << (calibrationSummary(r).empty() ? std::string("-") : calibrationSummary(r)) << "\n"
+              << "layer error:  " << (layerErrorSummary(r).empty() ? std::string("-") : layerErrorSummary(r)) << "\n"
+              << "quantized:    " << (r.finished.empty() ? std::string("-") : r.finished)
+              << (r.toolVersion.empty() ? std::string() : " by awqbench " + r.toolVersion) << " (awqbench_quantization.json)\n";
+}
+
 fs::path executableDir() {
     std::error_code ec;
     const auto exe = fs::read_symlink("/proc/self/exe", ec);
@@ -70,7 +95,7 @@ void printList(const std::vector<CatalogEntry>& entries) {
         if (e.info) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
-                          m.floatDtype, quantLabel(m.config.quantization), format::bytes(m.bytesOnDisk),
+                          m.floatDtype, modelQuantLabel(m), format::bytes(m.bytesOnDisk),
                           !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
                           : !m.tokenizerError.empty() ? "warning: the tokenizer cannot be loaded"
                           : m.warnings.empty()        ? "ok"
@@ -148,9 +173,15 @@ void printShow(const CatalogEntry& e, int context) {
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
               << "dtype:        " << m.floatDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")"
               << (m.storageDtype != m.floatDtype ? "; most parameters " + m.storageDtype + " (the quantized linears)" : std::string()) << "\n"
-              << "quantization: " << quantLabel(c.quantization)
+              << "quantization: "
+              << (m.quantizationRecord && !m.quantizationRecord->method.empty() &&
+                              (c.quantization.method == QuantMethod::Awq || c.quantization.method == QuantMethod::Gptq)
+                      ? recordedMethodLabel(*m.quantizationRecord, c.quantization.method) + quantLabel(c.quantization).substr(quantMethodName(c.quantization.method).size())
+                      : quantLabel(c.quantization))
               << (c.quantization.method == QuantMethod::Awq ? std::string(c.quantization.zeroPoint ? " zero-point" : " symmetric") + " " + c.quantization.version : "")
-              << "\nsize:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"
+              << "\n";
+    printQuantizationRecord(m);
+    std::cout << "size:         " << format::bytes(m.bytesOnDisk) << " on disk, " << format::bytes(m.weightBytes) << " of weights\n"
               << "layers:       " << c.numLayers << "\nhidden:       " << c.hiddenSize << " (intermediate " << c.intermediateSize << ")\n"
               << "heads:        " << c.numHeads << " q / " << c.numKvHeads << " kv, head dim " << c.headDim << "\n"
               << "activation:   " << c.hiddenAct << "\n"

@@ -68,7 +68,7 @@ std::string eventJson(const QuantizeEvent& e) {
 // estimate is the FLOP count over it (it was printed beside a layer-timed estimate it had no part
 // in, and read as "higher throughput, longer estimate").
 std::string estimateText(const QuantizePreflight& p) {
-    if (!p.estimatedSeconds) return "-";
+    if (!p.estimatedSeconds) return p.calibrationCounted ? "-" : "unknown";
     const double s = *p.estimatedSeconds;
     const std::string span = s < 120 ? fmt::format("about {:.0f} s", std::max(1.0, s)) : fmt::format("about {:.0f} min", s / 60);
     const std::string device = deviceLabel(thisHost(p.device));
@@ -94,8 +94,9 @@ int defaultSeqlen(const std::string& model, const std::string& device) {
 int printPreflight(const QuantizePreflight& p) {
     TextTable table({"check", "value"}, {false, false});
     table.addRow({"decoder layers", std::to_string(p.layers)});
-    table.addRow({"calibration tokens (texts cut into blocks)", std::to_string(p.calibrationTokens)});
-    table.addRow({"estimated peak device memory", format::gib(p.estimatedPeakDeviceBytes)});
+    // Without usable calibration these are unknown (a problem below says why), not --samples x --seqlen.
+    table.addRow({"calibration tokens (texts cut into blocks)", p.calibrationCounted ? std::to_string(p.calibrationTokens) : "unknown (see the problem)"});
+    table.addRow({"estimated peak device memory", p.calibrationCounted ? format::gib(p.estimatedPeakDeviceBytes) : "unknown"});
     table.addRow({"free GPU memory", p.deviceFreeBytes ? format::gib(*p.deviceFreeBytes) : "-"});
     table.addRow({"estimated output size", format::bytes(p.estimatedOutputBytes)});
     table.addRow({"free disk space", p.diskFreeBytes ? format::bytes(*p.diskFreeBytes) : "-"});

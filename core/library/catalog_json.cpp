@@ -23,6 +23,24 @@ json quantizationJson(const QuantizationConfig& q) {
     return j;
 }
 
+// How the model was made (our record), null without one: "made_with" is the recorded method, the
+// quantization object's "method" stays the checkpoint format vLLM loads.
+json recordJson(const ModelInfo& m) {
+    if (!m.quantizationRecord) return nullptr;
+    const auto& r = *m.quantizationRecord;
+    return {{"method", r.method},
+            {"label", recordedMethodLabel(r, m.config.quantization.method)},
+            {"settings", r.settings},
+            {"source", {{"name", r.sourceName}, {"path", r.sourcePath}, {"fingerprint", r.sourceFingerprint}}},
+            {"calibration",
+             {{"files", r.calibrationFiles}, {"bundled", r.calibrationBundled}, {"texts", r.calibrationTexts}, {"tokens", r.calibrationTokens}}},
+            {"layer_output_mse",
+             r.layerCount == 0 ? json(nullptr)
+                               : json{{"layers", r.layerCount}, {"mean", r.meanOutputMse}, {"max", r.maxOutputMse}, {"worst_layer", r.worstLayer}}},
+            {"finished", r.finished.empty() ? json(nullptr) : json(r.finished)},
+            {"tool_version", r.toolVersion}};
+}
+
 json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
     const auto& c = m.config;
     json j = {
@@ -57,6 +75,8 @@ json huggingFaceJson(const ModelInfo& m, bool includeTensors) {
         {"tie_word_embeddings", c.tieWordEmbeddings},
         {"tied_embeddings_stored_as_lm_head", m.tiedEmbeddingsStoredAsLmHead},
         {"quantization", quantizationJson(c.quantization)},
+        {"made_with", m.quantizationRecord && !m.quantizationRecord->method.empty() ? json(m.quantizationRecord->method) : json(nullptr)},
+        {"quantization_record", recordJson(m)},
         {"tokenizer", m.hasTokenizer},
         {"tokenizer_error", m.tokenizerError.empty() ? json(nullptr) : json(m.tokenizerError)},
         {"chat_template", m.hasChatTemplate},

@@ -294,6 +294,11 @@ ModelInfo describeModel(const fs::path& folder) {
     }
     m.bytesOnDisk = folderBytes(folder, m.warnings);
     m.fingerprint = fingerprintTensors(store);
+    try {
+        m.quantizationRecord = readQuantizationRecord(folder);
+    } catch (const Error& e) {  // the record only informs: the model itself is fine
+        m.warnings.push_back(e.what());
+    }
 
     if (!m.hasTokenizer) m.warnings.push_back("no tokenizer.json: prompts cannot be tokenized");
     if (m.config.quantization.method == QuantMethod::Awq && !sawQweight)

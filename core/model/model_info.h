@@ -2,9 +2,11 @@
 // What the workbench knows about one Hugging Face model folder: the facts shown on the Models page
 // and printed by `awqbench-cli models show`.
 #include "core/model/hf_config.h"
+#include "core/model/quantization_record.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,10 @@ struct ModelInfo {
     // `models list` / `models show` say so; Engine::load and quantize refuse with it (requireEngineSupport).
     std::string unsupported;
     std::string unsupportedFix;
+    // How the model was made, from our record beside the weights (awqbench_quantization.json):
+    // nullopt without one; an unreadable record is a warning. config.quantization stays the
+    // checkpoint format (what vLLM loads): RTN is recorded "rtn" but written in AWQ's layout.
+    std::optional<QuantizationRecord> quantizationRecord;
 };
 
 // The activations the engine's MLP computes (transformers' ACT2FN names): SiLU only, as "silu" or "swish".

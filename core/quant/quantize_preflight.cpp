@@ -188,7 +188,7 @@ std::uint64_t estimateQuantizePeakBytes(const ModelConfig& c, std::uint64_t toke
     return weights + activations + chunk + scores + mlp + clip + grams;
 }
 
-QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
+QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s, double probeMaxAgeSeconds) {
     // The job's matmul kernels and allocator (runQuantizeJob sets both): the timed layer must run as
     // the job's do. Without the retained allocations the probe paid the page faults the job does not.
     selectBlasKernels();
@@ -199,9 +199,11 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
     const std::string deviceMissing = cuda ? deviceUnavailableReason(DeviceKind::Cuda) : std::string();
     if (!deviceMissing.empty()) r.problems.push_back("--device cuda is not available: " + deviceMissing + ": use --device cpu");
     ModelInfo model;
+    bool seqlenFits = true;  // blocks of --seqlen tokens fit the model's context (else the calibration cannot be cut)
     try {
         model = describeModel(s.model);
         checkQuantizable(model, s.groupSize);
+        seqlenFits = false;  // until both checks below pass
         checkRopeCovers(model.config, s.seqlen, s.model / "config.json");
         // Calibration blocks longer than the context run the model on positions it never saw (the
         // scales would be searched on them). The context as vLLM derives it: yarn and linear rope
@@ -211,12 +213,12 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
             throw Error("--seqlen " + std::to_string(s.seqlen) + " is longer than the model's context of " + std::to_string(context) +
                             " tokens (max_position_embeddings" + (context != model.config.maxPositions ? " with its rope scaling)" : ")"),
                         s.model / "config.json", "use a --seqlen of at most " + std::to_string(context));
+        seqlenFits = true;
     } catch (const Error& e) {
         r.problems.push_back(e.what());
         if (model.config.numLayers == 0) return r;
     }
     r.layers = model.config.numLayers;
-    r.calibrationTokens = std::uint64_t(std::max(0, s.samples)) * std::uint64_t(std::max(0, s.seqlen));  // until counted below
     r.estimatedOutputBytes = outputBytes(model.config, s.groupSize);
 
     // The calibration set exactly as the job will cut it (tokenizing 128 texts takes milliseconds).
@@ -230,21 +232,30 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         try {
             auto set = buildCalibrationSet(Tokenizer::load(s.model), loadCalibrationTexts(files, s.samples), s.samples, s.seqlen);
             r.calibrationTokens = std::uint64_t(set.blocks.size()) * std::uint64_t(s.seqlen);
+            r.calibrationCounted = seqlenFits;
             for (const auto& w : set.warnings) r.warnings.push_back(w);
             if (r.problems.empty()) r.inputs = std::make_shared<const QuantizeInputs>(QuantizeInputs{s, model, std::move(set), files});
         } catch (const Error& e) {
             r.problems.push_back(e.what());
         }
+    } else {
+        // Said by the job when it loads the tokenizer; here the figures that hang on it are unknown.
+        r.problems.push_back("the model has no tokenizer.json: the calibration text cannot be tokenized (" + (s.model / "tokenizer.json").string() +
+                             ": copy the tokenizer files of the model's original into the folder)");
     }
 
-    r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda,
+    // Unknown without usable calibration: the old guess of --samples x --seqlen printed "8192 tokens",
+    // a trade line and a time for a text of 2 tokens, beside the problem that it has 2.
+    if (!r.calibrationCounted) r.calibrationTokens = 0;
+    if (r.calibrationCounted)
+        r.estimatedPeakDeviceBytes = estimateQuantizePeakBytes(model.config, r.calibrationTokens, std::max(1, s.seqlen), s.groupSize, cuda,
                                                              s.method == QuantMethodChoice::Gptq);
     if (s.gridRatios < 1 || s.gridRatios > 100)
         r.problems.push_back("the scale grid needs 1 to 100 ratios (AutoAWQ: 20), not " + std::to_string(s.gridRatios));
 
     r.device = cuda ? "cuda" : "cpu";
-    r.tradedAgainstAutoAwq = tradeAgainstAutoAwq(s, r.calibrationTokens);
-    if (model.config.hiddenSize > 0 && model.config.intermediateSize > 0) {
+    if (r.calibrationCounted) r.tradedAgainstAutoAwq = tradeAgainstAutoAwq(s, r.calibrationTokens);
+    if (r.calibrationCounted && model.config.hiddenSize > 0 && model.config.intermediateSize > 0) {
         try {
             r.deviceFlopsPerSecond = quant::measuredFlopsPerSecond(model.config, cuda);
         } catch (const std::exception&) {
@@ -254,7 +265,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         std::optional<quant::LayerSeconds> layer;
         if (r.problems.empty()) {
             try {
-                layer = quant::measuredLayerSeconds(model.config, s, r.deviceFlopsPerSecond);
+                layer = quant::measuredLayerSeconds(model.config, s, r.deviceFlopsPerSecond, 3.0, probeMaxAgeSeconds);
             } catch (const std::exception&) {
                 layer.reset();  // out of memory for the probe: the FLOP count below
             }
@@ -265,6 +276,7 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
                                      : quant::estimateJobSeconds(work, r.deviceFlopsPerSecond);
         if (seconds >= 0) r.estimatedSeconds = seconds;
         r.layerTimed = layer.has_value();
+        if (layer) r.probeAgeSeconds = layer->ageSeconds;
     }
 
     std::error_code ec;
@@ -314,7 +326,9 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s) {
         } else {
             r.deviceFreeBytes = probe.gpus.front().freeBytes;
             if (s.maxDeviceMemoryBytes > 0) r.deviceFreeBytes = std::min(*r.deviceFreeBytes, s.maxDeviceMemoryBytes);
-            if (r.estimatedPeakDeviceBytes > *r.deviceFreeBytes)
+            if (!r.calibrationCounted) {
+                // the peak is unknown: nothing to compare
+            } else if (r.estimatedPeakDeviceBytes > *r.deviceFreeBytes)
                 r.problems.push_back("the job needs about " + format::gib(r.estimatedPeakDeviceBytes) + " of GPU memory, " +
                                      format::gib(*r.deviceFreeBytes) + " is free: use fewer calibration samples or a shorter sequence length");
             else if (r.estimatedPeakDeviceBytes > *r.deviceFreeBytes / 10 * 9)

@@ -23,8 +23,18 @@ struct QuantizeInputs {
     std::vector<std::filesystem::path> calibrationFiles;  // the settings' files, or the bundled default
 };
 
+// How long a timed layer (the time estimate's probe) stays good: a check after that times the layer
+// again, and the Quantize page checks again before a job starts when its probe is older. A probe
+// timed under another load (the GUI's start-up library scan) was shown until the app quit.
+inline constexpr double kPreflightProbeMaxAgeSeconds = 60.0;
+
 struct QuantizePreflight {
     int layers = 0;
+    // Whether the calibration text was read and cut into blocks with these settings. When it cannot be
+    // used (unreadable, too short, no text field, --seqlen beyond the context: a problem says why),
+    // what depends on it is unknown, not invented from --samples x --seqlen: calibrationTokens and
+    // estimatedPeakDeviceBytes are 0, estimatedSeconds unset, tradedAgainstAutoAwq empty.
+    bool calibrationCounted = false;
     std::uint64_t calibrationTokens = 0;        // tokens of the calibration blocks the job will cut
     std::uint64_t estimatedPeakDeviceBytes = 0; // layer-by-layer job on the chosen device
     std::uint64_t estimatedOutputBytes = 0;
@@ -37,6 +47,7 @@ struct QuantizePreflight {
     std::optional<double> estimatedSeconds;
     double deviceFlopsPerSecond = 0;   // measured matmul throughput the estimate used
     bool layerTimed = false;           // the estimate is a layer of the job timed on the device (else FLOPs / deviceFlopsPerSecond)
+    double probeAgeSeconds = 0;        // layerTimed: how old the timing was when this check used it (0: timed by this check)
     std::string device;                // "cpu" / "cuda", as the estimate names it
     std::string tradedAgainstAutoAwq;  // quantize_defaults.h: what the settings give up, empty if nothing
     std::vector<std::string> problems;  // each blocks the job (unsupported architecture, K % group, no space...)
@@ -54,7 +65,9 @@ struct QuantizePreflight {
 // settings.resume and an interrupted job in <output>.partial, the job's resume check runs too: a
 // resume the job would refuse is a problem (resumeProblem), its warnings (a journal too old to vouch
 // for the calibration text) are warnings. Without resume, an interrupted job there is a problem (the job refuses it).
-QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings);
+// `probeMaxAgeSeconds`: a timed layer older than that is timed again (the Quantize page passes 0 to
+// re-time right before a job starts when its last probe is old).
+QuantizePreflight preflightQuantizeJob(const QuantizeSettings& settings, double probeMaxAgeSeconds = kPreflightProbeMaxAgeSeconds);
 
 // Throws awq::Error naming config.json when the model cannot be quantized with this group size
 // (already quantized, one the engine cannot run: requireEngineSupport, unsupported group, K not

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace awq;
@@ -674,6 +675,30 @@ private Q_SLOTS:
         // A link to the snapshot is named by the repository too.
         fs::create_symlink(snapshot, tmp("my-model"));
         QCOMPARE(describeModel(tmp("my-model")).name, std::string("Org/Tiny-Qwen2"));
+    }
+
+    // RTN is written in AWQ's layout: config.json says "awq", our record says "rtn". describeModel
+    // keeps both (the record nullopt without a file; a damaged one a warning, the model still fine).
+    void quantizationRecordSaysHowTheModelWasMade() {
+        const fs::path folder = tmp("rtn-record");
+        fs::copy(test::modelDir("qwen2-random-awq"), folder, fs::copy_options::recursive);
+        QVERIFY(!describeModel(folder).quantizationRecord);
+        std::ofstream(folder / "awqbench_quantization.json")
+            << R"({"settings": {"method": "rtn", "group_size": 128}, "source": {"name": "qwen2-random"},
+                  "layers": [{"layer": 0, "output_mse": 2.0}, {"layer": 1, "output_mse": 1.0}]})";
+        const ModelInfo m = describeModel(folder);
+        QCOMPARE(m.config.quantization.method, QuantMethod::Awq);
+        QVERIFY(m.quantizationRecord);
+        QCOMPARE(m.quantizationRecord->method, std::string("rtn"));
+        QCOMPARE(recordedMethodLabel(*m.quantizationRecord, m.config.quantization.method), std::string("RTN (AWQ layout)"));
+        QCOMPARE(m.quantizationRecord->worstLayer, 0);
+        QCOMPARE(m.quantizationRecord->meanOutputMse, 1.5);
+        QCOMPARE(m.quantizationRecord->sourceName, std::string("qwen2-random"));
+        std::ofstream(folder / "awqbench_quantization.json") << "{\"settings\": ";
+        const ModelInfo damaged = describeModel(folder);
+        QVERIFY(!damaged.quantizationRecord);
+        QVERIFY(std::any_of(damaged.warnings.begin(), damaged.warnings.end(),
+                            [](const std::string& w) { return w.find("awqbench_quantization.json") != std::string::npos; }));
     }
 
     void pickleFilesAreIgnoredWithAWarning() {

@@ -9,6 +9,7 @@
 #include "ui/util/view_style.h"
 
 #include <QHeaderView>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QLabel>
 #include <QLineEdit>
@@ -88,7 +89,14 @@ ModelDetailPane::ModelDetailPane(QWidget* parent) : QWidget(parent) {
     split->setSizes({480, 560});
 
     plan_ = new MemoryPlanView;
-    tabs_->addTab(plan_, tr("Memory plan"));
+    // Scrolls rather than hold the pane (and the Models page's splitter) at its full height.
+    planScroll_ = new QScrollArea;
+    planScroll_->setObjectName(QStringLiteral("memoryPlanScroll"));
+    planScroll_->setWidget(plan_);
+    planScroll_->setWidgetResizable(true);
+    planScroll_->setFrameShape(QFrame::NoFrame);
+    planScroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    tabs_->addTab(planScroll_, tr("Memory plan"));
 
     tensorPage_ = new QWidget;
     auto* tensorLayout = new QVBoxLayout(tensorPage_);
@@ -141,7 +149,7 @@ QString ModelDetailPane::problemText() const { return problem_->isVisibleTo(this
 
 void ModelDetailPane::showTab(Tab tab) {
     switch (tab) {
-    case MemoryPlanTab: tabs_->setCurrentWidget(plan_); break;
+    case MemoryPlanTab: tabs_->setCurrentWidget(planScroll_); break;
     case TensorsTab: tabs_->setCurrentWidget(tensorPage_); break;
     case GgufMetadataTab: tabs_->setCurrentWidget(ggufPage_); break;
     }

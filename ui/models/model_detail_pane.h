@@ -9,6 +9,7 @@
 
 class QLabel;
 class QLineEdit;
+class QScrollArea;
 class QSortFilterProxyModel;
 class QTabWidget;
 class QTableView;
@@ -52,6 +53,7 @@ private:
     ModelFactsView* facts_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     MemoryPlanView* plan_ = nullptr;
+    QScrollArea* planScroll_ = nullptr;   // the plan's tab: it scrolls rather than set the pane's height
     TensorTableModel* tensors_ = nullptr;
     QSortFilterProxyModel* tensorProxy_ = nullptr;
     QTableView* tensorTable_ = nullptr;

@@ -54,6 +54,17 @@ ModelFactsView::ModelFactsView(QWidget* parent) : QTreeWidget(parent) {
     applySoftSelection(this);
 }
 
+void ModelFactsView::addProvenance(QTreeWidgetItem* g, const QuantizationRecord& r) {
+    const auto orDash = [](const std::string& s) { return s.empty() ? QStringLiteral("–") : QString::fromStdString(s); };
+    add(g, tr("Source model"), orDash(r.sourceName), QString::fromStdString(r.sourcePath));
+    add(g, tr("Source fingerprint"), orDash(r.sourceFingerprint));
+    add(g, tr("Settings"), orDash(r.settings));
+    add(g, tr("Calibration"), orDash(calibrationSummary(r)));
+    add(g, tr("Layer error"), orDash(layerErrorSummary(r)), tr("Each layer's output MSE against the unquantized layer on the calibration text"));
+    add(g, tr("Quantized"), orDash(r.finished + (r.toolVersion.empty() ? std::string() : " (awqbench " + r.toolVersion + ")")),
+        tr("awqbench_quantization.json"));
+}
+
 QTreeWidgetItem* ModelFactsView::group(const QString& title) {
     auto* item = new QTreeWidgetItem(this, {title});
     QFont f = item->font(0);
@@ -141,7 +152,17 @@ void ModelFactsView::showHuggingFace(const CatalogEntry& entry, const ModelInfo&
 
     QTreeWidgetItem* quant = group(tr("Quantization"));
     const QuantizationConfig& q = c.quantization;
-    add(quant, tr("Method"), q.method == QuantMethod::None ? tr("none") : QString::fromStdString(q.rawMethod.empty() ? std::string(quantMethodName(q.method)) : q.rawMethod));
+    const QString checkpointMethod =
+        q.method == QuantMethod::None ? tr("none") : QString::fromStdString(q.rawMethod.empty() ? std::string(quantMethodName(q.method)) : q.rawMethod);
+    const auto& record = info.quantizationRecord;
+    const QString madeWith = record ? QString::fromStdString(recordedMethodLabel(*record, q.method)) : QString();
+    // Two facts: how the model was made (our record) and the checkpoint format vLLM loads (config.json).
+    if (!madeWith.isEmpty() && q.method != QuantMethod::None) {
+        add(quant, tr("Method"), madeWith, tr("As recorded in awqbench_quantization.json"));
+        add(quant, tr("Checkpoint format"), checkpointMethod, tr("config.json's quant_method: what vLLM loads"));
+    } else {
+        add(quant, tr("Method"), checkpointMethod);
+    }
     if (q.method == QuantMethod::Awq || q.method == QuantMethod::Gptq) {
         add(quant, tr("Bits"), QString::number(q.bits));
         add(quant, tr("Group size"), q.groupSize < 0 ? tr("per channel") : QString::number(q.groupSize));
@@ -154,6 +175,7 @@ void ModelFactsView::showHuggingFace(const CatalogEntry& entry, const ModelInfo&
         }
     }
     add(quant, tr("Summary"), quantizationDetail(q));
+    if (record) addProvenance(group(tr("Provenance")), *record);
 
     if (!info.warnings.empty()) {
         QTreeWidgetItem* warn = group(tr("Warnings"));

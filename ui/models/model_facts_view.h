@@ -1,6 +1,7 @@
 #pragma once
 // The "what is this model" list on the Models page: grouped property/value rows (model, shape of
-// the network, attention, RoPE, tokenizer and templates, quantization). Values can be copied.
+// the network, attention, RoPE, tokenizer and templates, quantization and, where our record is
+// beside the weights, its provenance). Values can be copied.
 #include "core/library/catalog.h"
 
 #include <QTreeWidget>
@@ -28,6 +29,8 @@ protected:
 private:
     QTreeWidgetItem* group(const QString& title);
     void add(QTreeWidgetItem* group, const QString& property, const QString& value, const QString& tooltip = {});
+    // Our record's account of how the model was made: source, settings, calibration, layer error.
+    void addProvenance(QTreeWidgetItem* group, const QuantizationRecord& record);
     void showHuggingFace(const CatalogEntry& entry, const ModelInfo& info);
     void showGguf(const CatalogEntry& entry, const GgufInfo& gguf);
     void showBroken(const CatalogEntry& entry);

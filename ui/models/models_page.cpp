@@ -9,6 +9,7 @@
 #include "ui/util/view_style.h"
 
 #include <QClipboard>
+#include <QDir>
 #include <QDesktopServices>
 #include <QGuiApplication>
 #include <QHBoxLayout>
@@ -144,9 +145,11 @@ ModelsPage::ModelsPage(QWidget* parent) : QWidget(parent) {
     split->setChildrenCollapsible(false);
     split->addWidget(top);
     split->addWidget(detail_);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
-    split->setSizes({320, 380});
+    // The table gets the room: at 1152x720 the detail pane's minimum (the memory plan's forms and
+    // chart) left it ~3.5 rows and the splitter could not enlarge it. The detail scrolls instead.
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({400, 300});
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -303,6 +306,14 @@ CatalogEntryPtr ModelsPage::selectedEntry() const {
     return model_->entryAt(proxy_->mapToSource(rows.first()));
 }
 
+namespace {
+// Whether two models can be compared token by token: the same vocabulary size and special tokens
+// (a proxy for the tokenizer that needs no tokenizer.json read on a right-click).
+bool sameVocabularyAs(const ModelInfo& a, const ModelInfo& b) {
+    return a.config.vocabSize == b.config.vocabSize && a.config.bosTokenId == b.config.bosTokenId && a.stopTokenIds.ids == b.stopTokenIds.ids;
+}
+}  // namespace
+
 QMenu* ModelsPage::contextMenuFor(const CatalogEntryPtr& e, QWidget* parent) {
     auto* menu = new QMenu(parent);
     menu->setObjectName(QStringLiteral("modelContextMenu"));
@@ -318,15 +329,39 @@ QMenu* ModelsPage::contextMenuFor(const CatalogEntryPtr& e, QWidget* parent) {
 
     QMenu* compare = menu->addMenu(icon(QStringLiteral("compare")), tr("Compare with"));
     compare->setObjectName(QStringLiteral("compareWithMenu"));
+    std::vector<CatalogEntryPtr> others;
     for (int row = 0; row < model_->rowCount(); ++row) {
         const CatalogEntryPtr other = model_->entry(row);
         if (!other || other == e || !other->ok() || other->format != ModelFormat::HuggingFace || !other->info || !other->info->unsupported.empty())
             continue;
-        const QString otherPath = toQString(other->path);
-        QAction* a = compare->addAction(tr("%1 · %2").arg(QString::fromStdString(other->name), originText(other->origin).toLower()), this,
-                                        [this, path, otherPath] { Q_EMIT compareRequested(path, otherPath); });
-        a->setData(otherPath);
+        others.push_back(other);
     }
+    std::vector<const CatalogEntry*> named{e.get()};
+    for (const auto& o : others) named.push_back(o.get());
+    const QHash<QString, QString> hints = sameNameHints(named);
+    // Models of another vocabulary cannot be compared token by token (KLD, agreement): they go under
+    // "Other models" rather than make the menu run past the window.
+    QMenu* incompatible = nullptr;
+    for (const CatalogEntryPtr& other : others) {
+        const QString otherPath = toQString(other->path);
+        const QString hint = hints.value(QDir::cleanPath(otherPath));
+        const QString text = tr("%1 · %2").arg(QString::fromStdString(other->name), originText(other->origin).toLower()) +
+                             (hint.isEmpty() ? QString() : QStringLiteral(" · ") + hint);
+        const bool sameVocabulary = !usable || sameVocabularyAs(*e->info, *other->info);
+        if (!sameVocabulary && !incompatible) {
+            incompatible = new QMenu(tr("Other models (another vocabulary)"), compare);
+            incompatible->setObjectName(QStringLiteral("compareWithOtherMenu"));
+        }
+        QMenu* into = sameVocabulary ? compare : incompatible;
+        QAction* a = into->addAction(text, this, [this, path, otherPath] { Q_EMIT compareRequested(path, otherPath); });
+        a->setData(otherPath);
+        a->setToolTip(otherPath);
+    }
+    if (incompatible) {
+        if (!compare->isEmpty()) compare->addSeparator();
+        compare->addMenu(incompatible);
+    }
+    compare->setToolTipsVisible(true);
     compare->setEnabled(runnable && !compare->isEmpty());
 
     QAction* pool = menu->addAction(icon(QStringLiteral("warm-pool")), tr("Add to warm pool"), this, [this, path] { Q_EMIT addToPoolRequested(path); });

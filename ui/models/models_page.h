@@ -43,8 +43,9 @@ public:
     CatalogEntryPtr selectedEntry() const;
     void setGpus(const GpuProbeResult& probe);
 
-    // The row's actions (the table's context menu): Quantize…, Compare with ▸ (each other model),
-    // Add to warm pool, Open folder. Disabled where they do not apply (a broken model, a GGUF file,
+    // The row's actions (the table's context menu): Quantize…, Compare with ▸ (each other model of the
+    // same vocabulary; the rest under "Other models ▸"; a name another model shares with the tail of
+    // its parent folder), Add to warm pool, Open folder. Disabled where they do not apply (a broken model, a GGUF file,
     // an already quantized model for Quantize). The caller owns the menu.
     QMenu* contextMenuFor(const CatalogEntryPtr& entry, QWidget* parent = nullptr);
 

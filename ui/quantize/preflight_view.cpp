@@ -87,12 +87,17 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
     layers_->setText(p.layers > 0 ? QString::number(p.layers) : tr("unknown"));
     // The texts are concatenated and cut into blocks (as AutoAWQ does), so the tokens are not
     // samples x length: short texts give fewer, long ones more.
-    calibration_->setText(tr("%1 tokens (%2 texts cut into %3 blocks of %4)")
-                              .arg(formatInteger(static_cast<std::int64_t>(p.calibrationTokens)))
-                              .arg(s.samples)
-                              .arg(s.seqlen > 0 ? static_cast<qint64>(p.calibrationTokens / std::uint64_t(s.seqlen)) : 0)
-                              .arg(s.seqlen));
-    QString memory = tr("%1 estimated on %2").arg(formatMemory(p.estimatedPeakDeviceBytes), cuda ? tr("the GPU") : tr("the CPU (host RAM)"));
+    // Calibration that cannot be used leaves what depends on it unknown (the problem says why): the
+    // page showed --samples x --seqlen tokens, a time and a trade for a text of 2 tokens.
+    const bool counted = p.calibrationCounted;
+    calibration_->setText(!counted ? tr("– (the calibration cannot be used: see the problems)")
+                                   : tr("%1 tokens (%2 texts cut into %3 blocks of %4)")
+                                         .arg(formatInteger(static_cast<std::int64_t>(p.calibrationTokens)))
+                                         .arg(s.samples)
+                                         .arg(s.seqlen > 0 ? static_cast<qint64>(p.calibrationTokens / std::uint64_t(s.seqlen)) : 0)
+                                         .arg(s.seqlen));
+    QString memory = counted ? tr("%1 estimated on %2").arg(formatMemory(p.estimatedPeakDeviceBytes), cuda ? tr("the GPU") : tr("the CPU (host RAM)"))
+                             : tr("unknown (depends on the calibration)");
     if (p.deviceFreeBytes) memory += tr(" · %1 free").arg(formatMemory(*p.deviceFreeBytes));
     memory_->setText(memory);
     QString disk = tr("%1 output").arg(formatBytes(p.estimatedOutputBytes));
@@ -111,14 +116,15 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
                                           .arg(p.deviceFlopsPerSecond / 1e9, 0, 'f', 1)
                                           .arg(device));
     } else {
-        time_->setText(tr("unknown (the device could not be measured)"));
+        time_->setText(counted ? tr("unknown (the device could not be measured)") : tr("unknown (depends on the calibration)"));
     }
-    trade_->setText(p.tradedAgainstAutoAwq.empty()
+    trade_->setText(!counted ? tr("–")
+                    : p.tradedAgainstAutoAwq.empty()
                         ? tr("nothing: AutoAWQ's full search (128 × 512 tokens, 20 ratios)")
                         : tr("%1, for speed on this device; set 128 samples × 512 tokens and 20 ratios for AutoAWQ's full search")
                               .arg(QString::fromStdString(p.tradedAgainstAutoAwq)));
-    if (s.method == QuantMethodChoice::Rtn) trade_->setText(tr("nothing: RTN has no calibration search"));
-    if (s.method == QuantMethodChoice::Gptq) trade_->setText(tr("nothing: GPTQ has no search grid (calibration as set)"));
+    if (counted && s.method == QuantMethodChoice::Rtn) trade_->setText(tr("nothing: RTN has no calibration search"));
+    if (counted && s.method == QuantMethodChoice::Gptq) trade_->setText(tr("nothing: GPTQ has no search grid (calibration as set)"));
 
     if (!p.problems.empty())
         setVerdict(tr("Cannot start: %1.").arg(countNoun(static_cast<std::int64_t>(p.problems.size()), tr("problem"), tr("problems"))),
@@ -142,5 +148,9 @@ QString PreflightView::details() const { return details_->text(); }
 QString PreflightView::timeText() const { return time_->text(); }
 
 QString PreflightView::tradeText() const { return trade_->text(); }
+
+QString PreflightView::calibrationText() const { return calibration_->text(); }
+
+QString PreflightView::memoryText() const { return memory_->text(); }
 
 }  // namespace awq::ui

@@ -28,6 +28,8 @@ public:
     QString details() const;   // problems and warnings as shown
     QString timeText() const;  // "about 1 min on this CPU (…)", empty before a check
     QString tradeText() const; // empty when the settings match AutoAWQ's
+    QString calibrationText() const;  // "8,192 tokens (…)", "– (…)" when the calibration cannot be used
+    QString memoryText() const;       // the estimated peak, "unknown (…)" when the calibration cannot be used
 
 private:
     void setVerdict(const QString& text, const QString& color);

@@ -3,6 +3,7 @@
 #include "core/model/model_files.h"
 
 #include "core/engine/device_check.h"
+#include "core/quant/interrupted_job.h"
 #include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_preflight.h"
@@ -138,7 +139,15 @@ QuantizePage::QuantizePage(SystemMonitor* monitor, QWidget* parent) : QWidget(pa
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(split);
 
-    connect(preflightTimer_, &QTimer::timeout, this, &QuantizePage::refreshPreflight);
+    // The check after a change waits until the page is first shown: at start-up it timed its layer
+    // while the library scan ran (estimates of 9 to 66 s for jobs of 22-35 s, never corrected).
+    connect(preflightTimer_, &QTimer::timeout, this, [this] {
+        if (!everShown_) {
+            preflightDeferred_ = true;
+            return;
+        }
+        refreshPreflight();
+    });
     connect(monitor_, &SystemMonitor::sampled, this, [this](const SystemSample& sample) {
         if (!sampling_) return;   // samples of no job, or in flight when it ended: dropped
         if (const auto m = jobMemory(sample, samplingCuda_)) chart_->addSample(jobClock_.elapsed() / 1000.0, m->usedBytes, m->totalBytes);
@@ -147,6 +156,17 @@ QuantizePage::QuantizePage(SystemMonitor* monitor, QWidget* parent) : QWidget(pa
 }
 
 QuantizePage::~QuantizePage() { stopSampling(); }
+
+void QuantizePage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (std::exchange(everShown_, true)) return;
+    if (std::exchange(preflightDeferred_, false)) refreshPreflight();
+}
+
+bool QuantizePage::probeIsOld() const {
+    if (!checked_ || !checked_->layerTimed) return false;   // no layer timed (the FLOP count does not age)
+    return checked_->probeAgeSeconds + double(checkedClock_.elapsed()) / 1000.0 > probeMaxAgeSeconds_;
+}
 
 void QuantizePage::stopSampling() {
     if (!sampling_) return;
@@ -272,10 +292,19 @@ void QuantizePage::buildForm(QWidget* left) {
     discard_ = new QPushButton(tr("Discard"));
     discard_->setObjectName(QStringLiteral("quantizeDiscard"));
     discard_->setToolTip(tr("Delete the interrupted job's folder and start over"));
-    auto* bannerLayout = new QHBoxLayout(resumeBanner_);
-    bannerLayout->addWidget(resumeText_, 1);
-    bannerLayout->addWidget(resume_);
-    bannerLayout->addWidget(discard_);
+    // Shown while the form's settings keep Resume disabled: the journal's settings back into the form
+    // (the user had to type --grid, --samples and --seqlen back after a restart).
+    useJobSettings_ = new QPushButton(tr("Use the interrupted job's settings"));
+    useJobSettings_->setObjectName(QStringLiteral("quantizeUseJobSettings"));
+    useJobSettings_->setToolTip(tr("Set the form to the settings the interrupted job was started with, so that it can be resumed"));
+    auto* bannerButtons = new QHBoxLayout;
+    bannerButtons->addStretch(1);
+    bannerButtons->addWidget(useJobSettings_);
+    bannerButtons->addWidget(resume_);
+    bannerButtons->addWidget(discard_);
+    auto* bannerLayout = new QVBoxLayout(resumeBanner_);
+    bannerLayout->addWidget(resumeText_);
+    bannerLayout->addLayout(bannerButtons);
 
     start_ = new QPushButton(icon(QStringLiteral("quantize")), tr("Start"));
     start_->setObjectName(QStringLiteral("quantizeStart"));
@@ -351,6 +380,7 @@ void QuantizePage::buildForm(QWidget* left) {
     connect(cancel_, &QPushButton::clicked, this, &QuantizePage::cancel);
     connect(resume_, &QPushButton::clicked, this, &QuantizePage::resume);
     connect(discard_, &QPushButton::clicked, this, &QuantizePage::confirmDiscard);
+    connect(useJobSettings_, &QPushButton::clicked, this, &QuantizePage::useInterruptedJobSettings);
 }
 
 void QuantizePage::buildRunPanel(QWidget* right) {
@@ -575,9 +605,12 @@ void QuantizePage::refreshPreflight() {
     // Reading the model's headers and tokenizing the calibration text takes a moment: off the GUI thread.
     using Checked = std::shared_ptr<const QuantizePreflight>;
     const QuantizeSettings s = checkSettings();
+    const double probeMaxAge = std::exchange(freshProbeNext_, false) ? 0.0 : probeMaxAgeSeconds_;
     preflight_->showChecking();
     preflightRunner_->replace<Checked>(
-        [s](std::stop_token, const JobRunner::Post&) { return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s)); },
+        [s, probeMaxAge](std::stop_token, const JobRunner::Post&) {
+            return std::make_shared<const QuantizePreflight>(preflightQuantizeJob(s, probeMaxAge));
+        },
         [this, s](JobDone<Checked> done) { onPreflightDone(s, done.value.value_or(nullptr), done.error); });
     updateControls();
 }
@@ -589,6 +622,7 @@ void QuantizePage::onPreflightDone(const QuantizeSettings& settings, std::shared
         preflight_->showPreflight(*preflight, settings);
         checked_ = std::move(preflight);
         checkedSettings_ = settings;
+        checkedClock_.start();
     } else {
         preflight_->showUnavailable(tr("The check failed: %1").arg(error));
     }
@@ -605,6 +639,7 @@ void QuantizePage::updateControls() {
     cancel_->setEnabled(running && !runner_->cancelRequested());
     resumeBanner_->setVisible(interrupted);
     resume_->setEnabled(interrupted && !resumeRefused());
+    useJobSettings_->setVisible(interrupted && resumeRefused() && interruptedJobSettings(currentSettings()).has_value());
     // "can be resumed" must not outlive the interrupted job (discarded, or another output chosen).
     if (statusOffersResume_ && !interrupted && !running) {
         statusOffersResume_ = false;
@@ -633,7 +668,38 @@ void QuantizePage::start() {
         return;
     }
     if (!preflight_->canStart() || hasInterruptedJob()) return;
+    // The estimate shown is the one the job is judged by: an old probe (another load then) is timed again first.
+    if (probeIsOld()) {
+        appendLog(tr("Timing a layer again before the job starts: the estimate shown is %1 s old.")
+                      .arg(int(checked_->probeAgeSeconds + double(checkedClock_.elapsed()) / 1000.0)));
+        startWhenChecked_ = true;
+        freshProbeNext_ = true;
+        refreshPreflight();
+        return;
+    }
     runJob(false);
+}
+
+bool QuantizePage::useInterruptedJobSettings() {
+    if (isRunning()) return false;
+    const auto job = interruptedJobSettings(currentSettings());
+    if (!job) return false;
+    const QString output = output_->text();  // a method's default folder must not replace the job's
+    method_->setCurrentIndex(method_->findData(static_cast<int>(job->method)));
+    if (const int group = group_->findData(job->groupSize); group >= 0) group_->setCurrentIndex(group);
+    QStringList files;
+    for (const auto& f : job->calibrationFiles) files << toQString(f);
+    calibrationFiles_->setText(files.join(QStringLiteral("; ")));
+    calibration_->setCurrentIndex(calibration_->findData(files.isEmpty() ? BundledCalibration : FileCalibration));
+    samples_->setValue(job->samples);
+    seqlen_->setValue(job->seqlen);   // the user's now (seqlenChosen_): a source change must not refit it
+    grid_->setValue(job->gridRatios);
+    actOrder_->setChecked(job->actOrder);
+    symmetric_->setChecked(job->sym);
+    damp_->setValue(job->dampPercent * 100.0);
+    output_->setText(output);
+    refreshPreflight();
+    return true;
 }
 
 void QuantizePage::resume() {

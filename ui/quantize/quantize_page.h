@@ -72,6 +72,16 @@ public:
     void resume();                     // continues the interrupted job (the Resume button)
     void discardInterruptedJob();      // deletes <output>.partial without asking (the Discard button asks first)
     void cancel();
+    // Sets the form to the interrupted job's settings (its journal: method, group, calibration,
+    // samples, sequence length, grid, GPTQ's), keeping source, output and device, and checks again,
+    // so Resume is enabled. The banner's "Use the interrupted job's settings", shown while the
+    // form's settings keep Resume disabled. False when there is no readable journal.
+    bool useInterruptedJobSettings();
+
+    // A timed layer (the time estimate's probe) older than this is timed again before Start runs the
+    // job (default kPreflightProbeMaxAgeSeconds; tests shorten it).
+    void setProbeMaxAgeSeconds(double seconds) { probeMaxAgeSeconds_ = seconds; }
+    std::shared_ptr<const QuantizePreflight> lastPreflight() const { return checked_; }
 
     ModelPicker* sourcePicker() const { return source_; }
     QComboBox* methodChoice() const { return method_; }
@@ -91,6 +101,7 @@ public:
     QPushButton* cancelButton() const { return cancel_; }
     QPushButton* resumeButton() const { return resume_; }
     QPushButton* discardButton() const { return discard_; }
+    QPushButton* useJobSettingsButton() const { return useJobSettings_; }
     QPushButton* compareButton() const { return compare_; }
     QProgressBar* progressBar() const { return progress_; }
     QLabel* statusLabel() const { return status_; }
@@ -111,7 +122,11 @@ Q_SIGNALS:
     void statusMessage(const QString& text);
     void outputFolderChosen(const QString& folder);   // the user started a job into it or browsed to it
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
+    bool probeIsOld() const;           // the shown estimate's timed layer is older than probeMaxAgeSeconds_
     void buildForm(QWidget* left);
     void buildRunPanel(QWidget* right);
     void onSourceChanged();
@@ -145,6 +160,11 @@ private:
     std::shared_ptr<const QuantizePreflight> checked_;   // the last pre-flight shown, of checkedSettings_
     QuantizeSettings checkedSettings_;
     bool startWhenChecked_ = false;          // Start was pressed while the check was stale
+    QElapsedTimer checkedClock_;             // since checked_ arrived
+    double probeMaxAgeSeconds_ = kPreflightProbeMaxAgeSeconds;
+    bool freshProbeNext_ = false;            // the next check times its layer again (Start with an old probe)
+    bool everShown_ = false;                 // the page was shown: checks after a change run (before, they wait)
+    bool preflightDeferred_ = false;         // a check waits for the page's first showing
     QTimer* preflightTimer_ = nullptr;
     bool outputTouched_ = false;
     bool seqlenChosen_ = false;      // the user set the sequence length: it is theirs, not a default to fit
@@ -181,6 +201,7 @@ private:
     QLabel* resumeText_ = nullptr;
     QPushButton* resume_ = nullptr;
     QPushButton* discard_ = nullptr;
+    QPushButton* useJobSettings_ = nullptr;
     QPushButton* start_ = nullptr;
     QPushButton* cancel_ = nullptr;
 

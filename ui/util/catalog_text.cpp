@@ -2,7 +2,10 @@
 
 #include "core/util/format.h"
 
+#include <QDir>
 #include <QLocale>
+
+#include <algorithm>
 
 #include <map>
 #include <type_traits>
@@ -55,8 +58,15 @@ QString quantizationText(const CatalogEntry& e) {
         case QuantMethod::None: return QString::fromStdString(e.info->storageDtype);
         case QuantMethod::Awq:
         case QuantMethod::Gptq: {
-            QString s = QStringLiteral("%1 %2-bit").arg(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ").arg(q.bits);
+            // How it was made where our record says another method than the format: "RTN 4-bit g128 (AWQ layout)".
+            const auto& r = e.info->quantizationRecord;
+            const std::string format(quantMethodName(q.method));
+            const bool otherMethod = r && !r->method.empty() && r->method != format;
+            QString s = QStringLiteral("%1 %2-bit")
+                            .arg(otherMethod ? QString::fromStdString(r->method).toUpper() : QString(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ"))
+                            .arg(q.bits);
             if (q.groupSize > 0) s += QStringLiteral(" g%1").arg(q.groupSize);
+            if (otherMethod) s += QStringLiteral(" (%1 layout)").arg(QString::fromStdString(format).toUpper());
             return s;
         }
         case QuantMethod::Other:
@@ -65,6 +75,48 @@ QString quantizationText(const CatalogEntry& e) {
     }
     if (e.gguf) return ggufPredominantType(*e.gguf);
     return {};
+}
+
+QStringList distinguishingParents(const QStringList& folders) {
+    QList<QStringList> parents;   // each parent's components, last first
+    for (const QString& f : folders) {
+        QStringList parts = QDir::cleanPath(f).split(QLatin1Char('/'));
+        parts.removeLast();   // the model's own folder: the same name in all of them
+        std::reverse(parts.begin(), parts.end());
+        parents << parts;
+    }
+    const auto tail = [](const QStringList& reversed, int n) {
+        QStringList t = reversed.mid(0, n);
+        std::reverse(t.begin(), t.end());
+        return t.join(QLatin1Char('/'));
+    };
+    QStringList out;
+    for (int i = 0; i < parents.size(); ++i) {
+        const QStringList& mine = parents[i];
+        int n = 1;
+        for (; n < mine.size(); ++n) {
+            bool unique = true;
+            for (int j = 0; j < parents.size() && unique; ++j)
+                if (j != i && tail(parents[j], n) == tail(mine, n)) unique = false;
+            if (unique) break;
+        }
+        const QString shown = tail(mine, n);
+        out << (n >= mine.size() ? (shown.isEmpty() ? QStringLiteral("/") : shown) : QStringLiteral("…/") + shown);
+    }
+    return out;
+}
+
+QHash<QString, QString> sameNameHints(const std::vector<const CatalogEntry*>& entries) {
+    QHash<QString, QStringList> byName;   // name + origin -> folders
+    for (const CatalogEntry* e : entries)
+        if (e) byName[QString::fromStdString(e->name) + QLatin1Char('\n') + originText(e->origin)] << QDir::cleanPath(QString::fromStdString(e->path.string()));
+    QHash<QString, QString> hints;
+    for (const QStringList& folders : std::as_const(byName)) {
+        if (folders.size() < 2) continue;
+        const QStringList parents = distinguishingParents(folders);
+        for (int i = 0; i < folders.size(); ++i) hints.insert(folders[i], parents[i]);
+    }
+    return hints;
 }
 
 QString statusText(const CatalogEntry& e) {

@@ -3,17 +3,20 @@
 // filter use, so a model reads the same everywhere.
 #include "core/library/catalog.h"
 
+#include <QHash>
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace awq::ui {
 
 QString originText(ModelOrigin origin);         // "Library" / "Warm pool"
 QString formatText(ModelFormat format);         // "Hugging Face" / "GGUF"
 QString architectureText(const CatalogEntry& e);   // "qwen3", "llama" (GGUF: general.architecture)
-QString quantizationText(const CatalogEntry& e);   // "BF16", "AWQ 4-bit g128", "GPTQ 4-bit g128", "Q4_K"
+QString quantizationText(const CatalogEntry& e);   // "BF16", "AWQ 4-bit g128", "RTN 4-bit g128 (AWQ layout)", "GPTQ 4-bit g128", "Q4_K"
 QString statusText(const CatalogEntry& e);         // "OK", "OK (2 warnings)", "Unsupported: config.json ...", the broken reason
 
 std::uint64_t parameterCount(const CatalogEntry& e);
@@ -31,6 +34,16 @@ std::optional<std::string> ggufString(const GgufInfo& g, const std::string& key)
 std::optional<std::int64_t> ggufArchInteger(const GgufInfo& g, const std::string& suffix);
 // The tensor type holding most parameters ("Q4_K", "F16").
 QString ggufPredominantType(const GgufInfo& g);
+
+// What tells apart model folders that share a name (the demo folder's tinystories-qwen3-7m and a
+// copy elsewhere read the same in a picker): for each of `folders` the shortest tail of its parent
+// folder that no other's parent ends with, elided at the front ("…/demo-models", "…/shared/models");
+// the whole parent where a tail is not enough. In the order given.
+QStringList distinguishingParents(const QStringList& folders);
+
+// For the entries of `entries` whose name (and origin) another entry shares: path (cleaned) ->
+// distinguishingParents' hint. Entries with a name of their own are absent.
+QHash<QString, QString> sameNameHints(const std::vector<const CatalogEntry*>& entries);
 
 // "1 model", "8 models" (English plural; these strings are not translated yet).
 QString countNoun(std::int64_t n, const QString& singular, const QString& plural);

@@ -41,13 +41,23 @@ void ModelPicker::rebuild() {
     {
         const QSignalBlocker block(this);
         clear();
+        std::vector<CatalogEntryPtr> listed;
         for (int row = 0; catalog_ && row < catalog_->rowCount(); ++row) {
             const CatalogEntryPtr e = catalog_->entry(row);
             if (!e || !e->ok() || !e->info || (filter_ && !filter_(*e))) continue;
+            listed.push_back(e);
+        }
+        std::vector<const CatalogEntry*> raw;
+        for (const auto& e : listed) raw.push_back(e.get());
+        const QHash<QString, QString> hints = sameNameHints(raw);
+        for (const CatalogEntryPtr& e : listed) {
             const QString path = QDir::cleanPath(toQString(e->path));
-            // The origin tells a library model from its warm-pool copy of the same name.
+            // The origin tells a library model from its warm-pool copy of the same name; the parent
+            // folder tells apart two library folders of one name (the demo's and a copy).
+            const QString hint = hints.value(path);
             addItem(tr("%1  (%2, %3) · %4")
-                        .arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e)), originText(e->origin).toLower()),
+                            .arg(toQString(e->name), quantizationText(*e), formatCount(parameterCount(*e)), originText(e->origin).toLower()) +
+                        (hint.isEmpty() ? QString() : QStringLiteral(" · ") + hint),
                     path);
             setItemData(count() - 1, path, Qt::ToolTipRole);
             setItemData(count() - 1, e->origin == ModelOrigin::Library, kLibraryRole);

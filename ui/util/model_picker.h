@@ -1,7 +1,8 @@
 #pragma once
 // A combo box over the library (the Models page's catalog): the Hugging Face models that load,
-// optionally narrowed by a predicate; each item names its origin (library / warm pool) and has its
-// path as tooltip and data. Follows rescans and keeps the choice by path; a path asked
+// optionally narrowed by a predicate; each item names its origin (library / warm pool), where another
+// item shares its name the tail of its parent folder that tells them apart, and has its path as
+// tooltip and data. Follows rescans and keeps the choice by path; a path asked
 // for before the scan has found it is selected as soon as it appears.
 #include "ui/util/catalog_table_model.h"
 

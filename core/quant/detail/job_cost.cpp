@@ -1,5 +1,6 @@
 #include "core/quant/detail/job_cost.h"
 
+
 #include "core/layers/torch_util.h"
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/detail/layer_probe.h"
@@ -103,7 +104,8 @@ double measuredFlopsPerSecond(const ModelConfig& c, bool cuda) {
     return flops;
 }
 
-std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const QuantizeSettings& s, double flopsPerSecond, double budgetSeconds) {
+std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const QuantizeSettings& s, double flopsPerSecond, double budgetSeconds,
+                                                 double maxAgeSeconds) {
     const bool cuda = s.device == "cuda";
     const bool awq = s.method == QuantMethodChoice::Awq, gptq = s.method == QuantMethodChoice::Gptq;
     // One block's FLOPs at the matmul's rate: a lower bound of the probe's time.
@@ -113,15 +115,24 @@ std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const Qua
                          std::max(flopsPerSecond, 1.0);
     if (flopsPerSecond <= 0 || atMatmulRate > budgetSeconds / 2) return std::nullopt;
 
+    using Clock = std::chrono::steady_clock;
     static std::mutex mutex;
-    static std::map<std::string, LayerSeconds> cache;
+    static std::map<std::string, std::pair<LayerSeconds, Clock::time_point>> cache;
     const std::lock_guard lock(mutex);  // one probe at a time: two would time each other
     const auto window = c.windowOfLayer(0);
     std::string key = s.device;
     for (const int v : {c.hiddenSize, c.numHeads, c.numKvHeads, c.headDim, c.intermediateSize, int(c.qkNorm), int(c.attentionBias),
                         window.value_or(0), s.seqlen, s.groupSize, s.gridRatios, int(s.method), int(s.actOrder), int(s.sym)})
         key += " " + std::to_string(v);
-    if (const auto it = cache.find(key); it != cache.end()) return it->second;
+    if (const auto it = cache.find(key); it != cache.end()) {
+        const double age = std::chrono::duration<double>(Clock::now() - it->second.second).count();
+        if (age <= maxAgeSeconds) {
+            LayerSeconds cached = it->second.first;
+            cached.ageSeconds = age;
+            return cached;
+        }
+        cache.erase(it);  // old: the load it was timed under may be gone (or come)
+    }
 
     // The first pass warms up the allocator and the kernels; it is the one-block time when it is
     // long enough for that not to matter (AutoAWQ's settings on the demo model).
@@ -147,7 +158,7 @@ std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const Qua
     std::snprintf(line, sizeof line, "quantize pre-flight: a layer on %s takes %.3f s + %.3f s per block of %d tokens (timed with 1 and %d blocks)",
                   s.device.c_str(), r.fixed, r.perBlock, s.seqlen, blocks);
     log::info(line);
-    cache[key] = r;
+    cache[key] = {r, Clock::now()};
     return r;
 }
 

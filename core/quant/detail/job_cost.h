@@ -6,6 +6,7 @@
 // throughput of a matmul of the model's own shapes.
 #include "core/model/hf_config.h"
 #include "core/quant/quantize_job.h"
+#include "core/quant/quantize_preflight.h"  // kPreflightProbeMaxAgeSeconds
 
 #include <cstdint>
 #include <optional>
@@ -45,17 +46,20 @@ struct LayerSeconds {
     double fixed = 0;
     double perBlock = 0;
     int probeBlocks = 0;  // blocks of the larger pass timed (the line is extrapolated past it)
+    double ageSeconds = 0;  // how long ago it was timed (0: by this call; more: from the cache)
 };
 
 // Times the job's work on a random layer of the model's shapes on the job's device: one block
 // (twice when short: the first pass warms up the allocator and kernels), then 2 to 8 blocks, as
-// many as fit in about `budgetSeconds`; a line through the two passes. Measured once per process
-// and (device, shapes, --seqlen, method settings). Empty, without timing anything, when the FLOP
+// many as fit in about `budgetSeconds`; a line through the two passes. Measured once per
+// (device, shapes, --seqlen, method settings) and kept for `maxAgeSeconds` (kPreflightProbeMaxAgeSeconds,
+// quantize_preflight.h): a probe timed under a passing load (the GUI's start-up scan) is not shown
+// for the rest of the process, and the GUI and `quantize --check` time alike. Empty, without timing anything, when the FLOP
 // count says one block would take more than half the budget at `flopsPerSecond` (large models:
 // their work is matmul-bound and estimateJobSeconds(JobWork, ...) is used instead); throws what
 // the steps throw.
 std::optional<LayerSeconds> measuredLayerSeconds(const ModelConfig& c, const QuantizeSettings& s, double flopsPerSecond,
-                                                 double budgetSeconds = 3.0);
+                                                 double budgetSeconds = 3.0, double maxAgeSeconds = kPreflightProbeMaxAgeSeconds);
 
 // Seconds the job is expected to take from the measured layer: `layers` x (fixed + blocks x perBlock).
 double estimateJobSeconds(const LayerSeconds& layer, int layers, std::int64_t blocks);

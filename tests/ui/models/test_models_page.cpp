@@ -15,6 +15,7 @@
 #include "ui/models/models_page.h"
 #include "ui/models/tensor_table_model.h"
 #include "ui/util/path_text.h"
+#include "ui/util/model_picker.h"
 
 #include <QElapsedTimer>
 #include <QComboBox>
@@ -27,7 +28,12 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QMenu>
+#include <QSplitter>
+#include <QDir>
 #include <QtTest>
+
+#include <fstream>
 
 #include <atomic>
 
@@ -358,6 +364,93 @@ private Q_SLOTS:
         QCOMPARE(page.detail()->facts()->value("Group size"), QStringLiteral("128"));
         QCOMPARE(page.detail()->facts()->value("Zero point"), QStringLiteral("yes"));
         QCOMPARE(page.detail()->facts()->value("Version"), QStringLiteral("gemm"));
+    }
+
+    // At 1152x720 the table showed ~3.5 rows and the splitter could not enlarge it: the detail pane's
+    // minimum (the memory plan's forms and chart) held the rest. Now the table gets the room.
+    void tableGetsTheRoomAt1152x720() {
+        ModelsPage page;
+        QVERIFY(scan(page, {{test::modelDir("tinystories-656k")}, {}}));
+        page.resize(1140, 620);   // the page inside a 1152x720 window (sidebar, status bar)
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-656k")));   // the detail pane full
+        auto* table = page.findChild<QTableView*>(QStringLiteral("modelTable"));
+        auto* split = page.findChild<QSplitter*>(QStringLiteral("modelsSplitter"));
+        QVERIFY(table && split);
+        const int row = table->verticalHeader()->defaultSectionSize();
+        QTRY_VERIFY2(table->viewport()->height() >= 7 * row,
+                     qPrintable(QStringLiteral("%1 px, %2 rows").arg(table->viewport()->height()).arg(double(table->viewport()->height()) / row)));
+        // Dragging the splitter down gives the table all but the detail pane's small minimum (title,
+        // tabs: the memory plan scrolls).
+        const int before = table->viewport()->height();
+        const int total = split->sizes().at(0) + split->sizes().at(1);
+        split->setSizes({total, 0});
+        QTRY_VERIFY2(split->sizes().at(1) <= 240 && table->viewport()->height() >= before + 40,
+                     qPrintable(QStringLiteral("detail %1 px, table %2 -> %3 px").arg(split->sizes().at(1)).arg(before).arg(table->viewport()->height())));
+    }
+
+    // Two folders of one name (the demo's tinystories-qwen3-7m and a copy elsewhere) read the same in
+    // the Quantize source list and the Compare-with menu; the menu listed models of another
+    // vocabulary beside the comparable ones and ran past the window.
+    void sameNamesAreToldApartAndOtherVocabulariesSetAside() {
+        const fs::path lib = root() / "same-names";
+        const fs::path demo = lib / "demo-models" / "tinystories-qwen3-7m";
+        const fs::path shared = lib / "shared" / "models" / "tinystories-qwen3-7m";
+        test::copyFixtureModel("tinystories-qwen3-7m", demo);
+        test::copyFixtureModel("tinystories-qwen3-7m", shared);
+        test::copyFixtureModel("tinystories-656k", lib / "small");   // another vocabulary (2048, not 4096)
+        ModelsPage page;
+        QVERIFY(scan(page, {{lib}, {}}));
+        QCOMPARE(page.catalog()->rowCount(), 3);
+
+        ModelPicker picker;
+        picker.setCatalog(page.catalog());
+        QStringList texts;
+        for (int i = 0; i < picker.count(); ++i) texts << picker.itemText(i);
+        QCOMPARE(texts.filter(QStringLiteral("tinystories-qwen3-7m")).size(), 2);
+        QVERIFY2(texts.filter(QStringLiteral(" · …/demo-models")).size() == 1 && texts.filter(QStringLiteral(" · …/models")).size() == 1,
+                 qPrintable(texts.join(QLatin1Char('\n'))));
+        QVERIFY2(texts.filter(QStringLiteral("small")).size() == 1 && !texts.filter(QStringLiteral("small")).constFirst().contains(QStringLiteral("…/")), qPrintable(texts.join(QLatin1Char('\n'))));
+
+        const CatalogEntryPtr entry = page.catalog()->entry(page.catalog()->rowOfPath(QDir::cleanPath(toQString(demo))));
+        QVERIFY(entry);
+        std::unique_ptr<QMenu> menu(page.contextMenuFor(entry));
+        auto* compare = menu->findChild<QMenu*>(QStringLiteral("compareWithMenu"));
+        QVERIFY(compare);
+        QStringList direct;
+        for (QAction* a : compare->actions())
+            if (!a->data().toString().isEmpty()) direct << a->text();
+        QCOMPARE(direct, QStringList{QStringLiteral("tinystories-qwen3-7m · library · …/models")});
+        auto* other = compare->findChild<QMenu*>(QStringLiteral("compareWithOtherMenu"));
+        QVERIFY(other);
+        QCOMPARE(other->actions().size(), 1);
+        QCOMPARE(other->actions().constFirst()->data().toString(), QDir::cleanPath(toQString(lib / "small")));
+    }
+
+    // An RTN model (AWQ's layout, config.json "awq") said "AWQ 4-bit g128" and "Method awq": only our
+    // record beside the weights says how it was made, and its provenance was nowhere.
+    void recordedMethodAndProvenanceAreShown() {
+        const fs::path lib = root() / "rtn-lib";
+        test::copyFixtureModel("qwen2-random-awq", lib / "made-by-rtn");
+        std::ofstream(lib / "made-by-rtn" / "awqbench_quantization.json")
+            << R"({"version": "0.1.0", "finished": "2026-12-05T13:31:46Z",
+                  "settings": {"method": "rtn", "group_size": 128, "zero_point": true, "samples": 32, "seqlen": 256},
+                  "source": {"name": "qwen2-random", "path": "/models/qwen2-random", "fingerprint": "0e9d"},
+                  "calibration": {"files": ["default.txt"], "bundled": true, "texts": 32, "tokens": 9984},
+                  "layers": [{"layer": 0, "output_mse": 0.25}, {"layer": 1, "output_mse": 0.75}]})";
+        ModelsPage page;
+        QVERIFY(scan(page, {{lib}, {}}));
+        QCOMPARE(cell(page, "made-by-rtn", CatalogTableModel::Quantization), QStringLiteral("RTN 4-bit g128 (AWQ layout)"));
+        QVERIFY(page.selectModel(QStringLiteral("made-by-rtn")));
+        const auto* facts = page.detail()->facts();
+        QCOMPARE(facts->value("Method"), QStringLiteral("RTN (AWQ layout)"));
+        QCOMPARE(facts->value("Checkpoint format"), QStringLiteral("awq"));
+        QVERIFY(facts->groups().contains(QStringLiteral("Provenance")));
+        QCOMPARE(facts->value("Source model"), QStringLiteral("qwen2-random"));
+        QCOMPARE(facts->value("Settings"), QStringLiteral("group 128, zero point, 32 samples x 256 tokens"));
+        QCOMPARE(facts->value("Calibration"), QStringLiteral("bundled default.txt: 32 texts, 9984 tokens"));
+        QCOMPARE(facts->value("Layer error"), QStringLiteral("output MSE mean 0.5, max 0.75 (layer 1) over 2 layers"));
     }
 
     void ggufFilesShowMetadataAndTensors() {

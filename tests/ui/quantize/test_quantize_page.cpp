@@ -231,13 +231,66 @@ private Q_SLOTS:
         configureJob(p, QStringLiteral("RTN"), 4, 64);
     }
 
+    // The check after a change (its layer timing) waits until the page is first shown: at start-up
+    // it ran while the library scan did and showed 9 to 66 s for jobs of 22-35 s.
+    void checksOnlyOnceShown() {
+        QuantizePage hidden;
+        hidden.setCatalog(window_->modelsPage()->catalog());
+        QVERIFY(hidden.selectSource(toQString(library() / kDemo)));
+        QTest::qWait(1000);   // the change's timer (250 ms) has fired
+        QVERIFY(!hidden.preflightPending());
+        QVERIFY(!hidden.lastPreflight());
+        hidden.show();
+        QTRY_VERIFY_WITH_TIMEOUT(hidden.lastPreflight() != nullptr, 60000);
+        QVERIFY2(hidden.preflight()->verdict().startsWith(QLatin1String("Ready")), qPrintable(hidden.preflight()->verdict()));
+    }
+
+    // Calibration that cannot be used (a 2-token text, a binary file, JSONL without a text field,
+    // --seqlen past the context): the tokens, memory, time and trade rows showed --samples x --seqlen
+    // ("8,192 tokens", "about 9 s", "8x fewer calibration tokens") beside the problem. Now unknown.
+    void unusableCalibrationLeavesItsFiguresUnknown() {
+        QuantizePage& p = page();
+        configureJob(p, QStringLiteral("AWQ"), 32, 256);
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        const fs::path shortText = toPath(tmp_.path()) / "short.txt";
+        std::ofstream(shortText) << "Hi.";
+        const fs::path binary = toPath(tmp_.path()) / "binary.bin";
+        std::ofstream(binary, std::ios::binary) << std::string("\x00\xff\xfe\x01\x02", 5);
+        const fs::path noField = toPath(tmp_.path()) / "nofield.jsonl";
+        std::ofstream(noField) << "{\"prompt\": \"a story about a cat\"}\n";
+        for (const fs::path& file : {shortText, binary, noField}) {
+            p.calibrationFilesEdit()->setText(toQString(file));
+            QVERIFY(checkNow(p));
+            const QString what = toQString(file.filename()) + QStringLiteral(": ") + p.preflight()->calibrationText();
+            QVERIFY2(!p.preflight()->canStart(), qPrintable(what));
+            QVERIFY2(p.preflight()->calibrationText().startsWith(QStringLiteral("–")), qPrintable(what));
+            QVERIFY2(p.preflight()->memoryText().startsWith(QLatin1String("unknown")), qPrintable(p.preflight()->memoryText()));
+            QVERIFY2(p.preflight()->timeText().startsWith(QLatin1String("unknown")), qPrintable(p.preflight()->timeText()));
+            QCOMPARE(p.preflight()->tradeText(), QStringLiteral("–"));
+        }
+        configureJob(p, QStringLiteral("RTN"), 4, 64);
+        QVERIFY(p.preflight()->canStart());
+    }
+
     void quantizesRtnAndTheModelAppearsInTheLibrary() {
         QuantizePage& p = page();
         configureJob(p, QStringLiteral("RTN"), 4, 64);
         const fs::path out = library() / "tinystories-qwen3-7m-rtn";
         QSignalSpy finished(&p, &QuantizePage::jobFinished);
         QSignalSpy rescanned(window_->modelsPage(), &ModelsPage::scanFinished);
+        // The estimate shown is re-timed right before the job when its probe is old (it was timed
+        // once, possibly under the start-up scan's load, and never corrected).
+        QVERIFY(p.lastPreflight() && p.lastPreflight()->layerTimed);
+        p.setProbeMaxAgeSeconds(0.3);
+        QTest::qWait(600);
+        QSignalSpy checked(&p, &QuantizePage::preflightChecked);
+        QSignalSpy started(&p, &QuantizePage::jobStarted);
         QTest::mouseClick(p.startButton(), Qt::LeftButton);
+        QVERIFY(!p.isRunning());   // timing the layer again first
+        QVERIFY(started.wait(60000));
+        QCOMPARE(checked.count(), 1);
+        QCOMPARE(p.lastPreflight()->probeAgeSeconds, 0.0);
+        p.setProbeMaxAgeSeconds(kPreflightProbeMaxAgeSeconds);
         QVERIFY(p.isRunning());
         QVERIFY(p.cancelButton()->isEnabled());
         QVERIFY(!p.startButton()->isEnabled());
@@ -284,7 +337,8 @@ private Q_SLOTS:
         CatalogTableModel* catalog = window_->modelsPage()->catalog();
         const int row = catalog->rowOfName(QStringLiteral("tinystories-qwen3-7m-rtn"));
         QVERIFY(row >= 0);
-        QCOMPARE(quantizationText(*catalog->entry(row)), QStringLiteral("AWQ 4-bit g128"));
+        // RTN in AWQ's layout: the listing says how it was made (it said "AWQ 4-bit g128").
+        QCOMPARE(quantizationText(*catalog->entry(row)), QStringLiteral("RTN 4-bit g128 (AWQ layout)"));
         // Quantized models are not offered as sources; the default output moved on.
         QCOMPARE(p.sourcePicker()->count(), 1);
 
@@ -431,10 +485,23 @@ private Q_SLOTS:
                  qPrintable(p.preflight()->verdict() + p.preflight()->details()));
         QVERIFY(!p.resumeButton()->isEnabled());
         QVERIFY(!p.startButton()->isEnabled());
-        p.samplesSpin()->setValue(8);
+        // After a restart the form has other settings (the device's defaults): the user had to type
+        // the job's back. "Use the interrupted job's settings" sets them from its journal.
+        p.seqlenSpin()->setValue(64);
+        p.gridSpin()->setValue(5);
         QVERIFY(checkNow(p));
-        QVERIFY(p.preflight()->canStart());
+        QVERIFY(!p.resumeButton()->isEnabled());
+        QVERIFY(p.useJobSettingsButton()->isVisible());
+        QTest::mouseClick(p.useJobSettingsButton(), Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([&] { return !p.preflightPending(); }, 60000));
+        QCOMPARE(p.samplesSpin()->value(), 8);
+        QCOMPARE(p.seqlenSpin()->value(), 128);
+        QCOMPARE(p.gridSpin()->value(), 10);
+        QCOMPARE(p.methodChoice()->currentData().toInt(), int(QuantMethodChoice::Awq));
+        QCOMPARE(QDir::cleanPath(p.outputEdit()->text()), toQString(out));
+        QVERIFY2(p.preflight()->canStart(), qPrintable(p.preflight()->verdict() + p.preflight()->details()));
         QVERIFY(p.resumeButton()->isEnabled());
+        QVERIFY(!p.useJobSettingsButton()->isVisible());
 
         QSignalSpy finished(&p, &QuantizePage::jobFinished);
         QTest::mouseClick(p.resumeButton(), Qt::LeftButton);

@@ -75,6 +75,14 @@ CatalogEntry brokenEntry(const std::string& name, const std::string& why) {
 class CatalogTextTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // Folders of one name told apart by the shortest tail of their parent that differs.
+    void distinguishesFoldersOfOneName() {
+        QCOMPARE(distinguishingParents({"/work/main/resources/demo-models/tinystories", "/work/shared/models/tinystories"}),
+                 (QStringList{"…/demo-models", "…/models"}));
+        QCOMPARE(distinguishingParents({"/a/models/m", "/b/models/m"}), (QStringList{"…/a/models", "…/b/models"}));
+        QCOMPARE(distinguishingParents({"/models/m", "/x/models/m"}), (QStringList{"/models", "…/x/models"}));
+    }
+
     void describesEntries() {
         const auto plain = hfEntry("Qwen3-8B", Architecture::Qwen3, 8'190'735'360ull);
         QCOMPARE(architectureText(plain), QStringLiteral("qwen3"));
@@ -87,6 +95,12 @@ private Q_SLOTS:
         QCOMPARE(quantizationText(awqModel), QStringLiteral("AWQ 4-bit g128"));
         QCOMPARE(quantizationDetail(awqModel.info->config.quantization), QStringLiteral("AWQ 4-bit, group 128, zero point, GEMM"));
         QCOMPARE(quantizationText(hfEntry("x", Architecture::Llama, 1, QuantMethod::Gptq)), QStringLiteral("GPTQ 4-bit g128"));
+        // RTN writes AWQ's layout: config.json says awq, only our record says how it was made.
+        auto rtn = awqModel;
+        rtn.info->quantizationRecord = QuantizationRecord{.method = "rtn"};
+        QCOMPARE(quantizationText(rtn), QStringLiteral("RTN 4-bit g128 (AWQ layout)"));
+        rtn.info->quantizationRecord->method = "awq";
+        QCOMPARE(quantizationText(rtn), QStringLiteral("AWQ 4-bit g128"));
         auto other = hfEntry("fp8", Architecture::Llama, 1, QuantMethod::Other);
         other.info->config.quantization.rawMethod = "compressed-tensors";
         QCOMPARE(quantizationText(other), QStringLiteral("compressed-tensors"));

@@ -1,0 +1,50 @@
+#!/bin/sh
+# How a quantized model was made (registered in tests/cli/CMakeLists.txt): an RTN model is written
+# in AWQ's layout (config.json says "awq"), and only our record beside the weights
+# (awqbench_quantization.json) says "rtn". `models list` / `models show` (text and --json) said
+# "awq w4 g128" and nothing of the source, calibration or layer error.
+# Usage: model_provenance.sh CLI WORKDIR MODELS
+set -eu
+CLI=$1 D=$2 M=$3
+rm -rf "$D"
+mkdir -p "$D/lib"
+D=$(cd "$D" && pwd -P)
+TEST_NAME=model_provenance
+. "$(dirname "$0")/script_helpers.sh"
+
+cp -r "$M/tinystories-qwen3-7m-awq" "$D/lib/ts-rtn"
+cat > "$D/lib/ts-rtn/awqbench_quantization.json" <<JSON
+{"tool": "awqbench", "version": "0.1.0", "finished": "2026-12-05T13:31:46Z",
+ "settings": {"method": "rtn", "bits": 4, "group_size": 128, "zero_point": true, "samples": 32, "seqlen": 256},
+ "source": {"name": "tinystories-qwen3-7m", "path": "/models/tinystories-qwen3-7m", "fingerprint": "891135ab"},
+ "calibration": {"files": ["default.txt"], "bundled": true, "texts": 32, "tokens": 9984},
+ "layers": [{"layer": 0, "output_mse": 0.5, "seconds": 0.2, "scale_ratios": []},
+            {"layer": 1, "output_mse": 1.5, "seconds": 0.2, "scale_ratios": []}]}
+JSON
+
+run 0 "$CLI" models show "$D/lib/ts-rtn"
+grep -q "^quantization: RTN (AWQ layout) w4 g128 zero-point gemm" "$D/out" || fail "models show: $(grep quantization "$D/out")"
+grep -q "^checkpoint:   awq " "$D/out" || fail "models show: no checkpoint format line: $(cat "$D/out")"
+grep -q "^made from:    tinystories-qwen3-7m (/models/tinystories-qwen3-7m)" "$D/out" || fail "models show: no source: $(cat "$D/out")"
+grep -q "^settings:     group 128, zero point, 32 samples x 256 tokens" "$D/out" || fail "models show: no settings: $(cat "$D/out")"
+grep -q "^calibration:  bundled default.txt: 32 texts, 9984 tokens" "$D/out" || fail "models show: no calibration: $(cat "$D/out")"
+grep -q "^layer error:  output MSE mean 1, max 1.5 (layer 1) over 2 layers" "$D/out" || fail "models show: no layer error: $(cat "$D/out")"
+
+run 0 "$CLI" models list "$D/lib"
+grep -q "rtn w4 g128 (awq layout)" "$D/out" || fail "models list: $(cat "$D/out")"
+
+run 0 "$CLI" models list "$D/lib" --json
+grep -q '"made_with": "rtn"' "$D/out" || fail "models list --json: no made_with: $(cat "$D/out")"
+grep -q '"label": "RTN (AWQ layout)"' "$D/out" || fail "models list --json: no record label: $(cat "$D/out")"
+grep -q '"method": "awq"' "$D/out" || fail "models list --json: the checkpoint format is gone: $(cat "$D/out")"
+
+# Without a record: the checkpoint's own words, no provenance lines.
+run 0 "$CLI" models show "$M/tinystories-qwen3-7m-awq"
+grep -q "^quantization: awq w4 g128" "$D/out" || fail "models show without a record: $(grep quantization "$D/out")"
+! grep -q "^made from:" "$D/out" || fail "models show without a record printed a source"
+
+# A damaged record is a warning, not a broken model.
+echo '{"settings": ' > "$D/lib/ts-rtn/awqbench_quantization.json"
+run 0 "$CLI" models show "$D/lib/ts-rtn"
+grep -q "^warning: .*awqbench_quantization.json" "$D/out" || fail "damaged record: $(cat "$D/out" "$D/err")"
+echo "model_provenance: ok"
