@@ -131,9 +131,9 @@ int main(int argc, char** argv) {
     const int G = 128;
     std::mt19937 rng(7);
 
-    std::printf("\n%-22s %4s | %9s %6s | %9s %9s %6s | %9s %9s %6s | %7s\n", "shape (K->N)", "M", "AWQ us", "%read", "repack us", "GB/s", "%read",
-                "fp16 us", "fp16 GB/s", "%read", "speedup");
-    std::printf("%s\n", std::string(118, '-').c_str());
+    std::printf("\n%-22s %4s | %9s %6s | %9s %9s %6s %6s | %9s %9s %6s | %7s\n", "shape (K->N)", "M", "AWQ us", "%read", "repack us", "GB/s", "%read",
+                "%floor", "fp16 us", "fp16 GB/s", "%read", "speedup");
+    std::printf("%s\n", std::string(125, '-').c_str());
     for (const auto& s : shapes) {
         if (std::string(s.name).find(shapeFilter) == std::string::npos) continue;
         const std::size_t qwN = std::size_t(s.K) * s.N / 8, qzN = std::size_t(s.K / G) * s.N / 8, scN = std::size_t(s.K / G) * s.N;
@@ -174,6 +174,23 @@ int main(int argc, char** argv) {
         auto* dx = deviceAlloc<__half>(hx.size());
         auto* dy = deviceAlloc<__half>(std::size_t(maxM) * s.N);
         check(cudaMemcpy(dx, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice), "upload");
+        // The floor for one launch that reads the repacked weights' bytes: a bare read-only kernel
+        // over buffers of that size (as many as the weight copies, so none is in L2), each launch
+        // after the one before has finished.
+        const std::size_t repackWords = (qwN * 4 + scN * 4 + 15) / 16;
+        std::vector<void*> readBuffers(awqCopies);
+        for (auto& b : readBuffers) {
+            b = deviceAlloc<uint4>(repackWords);
+            check(cudaMemset(b, 0x5A, repackWords * 16), "memset");
+        }
+        auto* readSink = deviceAlloc<unsigned>(1);
+        const double readFloorUs = timeUs(stream, reps, [&](int i) {
+            check(awq::bench::launchReadOnce(readBuffers[i % awqCopies], repackWords * 16, readSink, stream), "read-only kernel");
+        });
+        for (auto b : readBuffers) cudaFree(b);
+        cudaFree(readSink);
+        std::printf("%-22s      | read-only floor for the repacked bytes (%.1f MB, one launch after another): %.1f us = %.0f%% of the read bandwidth\n",
+                    s.name, repackWords * 16 / 1e6, readFloorUs, 100.0 * (repackWords * 16 / (readFloorUs * 1e-6) / 1e9) / readGBs);
         // The split counters the engine gives the decode kernel (one set serves every copy: the
         // launches are serial); AWQBENCH_BENCH_REDUCE_KERNEL=1 measures the two-kernel reduction.
         const std::size_t counterCount = awq::kernels::awqRepackedGemmCounterCount(s.N);
@@ -209,8 +226,9 @@ int main(int argc, char** argv) {
             const double denseGBs = double(denseBytes) / (denseUs * 1e-6) / 1e9;
             const double repackGBs = repackUs > 0 ? repackBytes / (repackUs * 1e-6) / 1e9 : 0.0;
             const double best = repackUs > 0 ? std::min(awqUs, repackUs) : awqUs;
-            std::printf("%-22s %4d | %9.1f %5.0f%% | %9.1f %9.0f %5.0f%% | %9.1f %9.0f %5.0f%% | %6.2fx\n", s.name, M, awqUs, 100.0 * awqGBs / readGBs,
-                        repackUs, repackGBs, 100.0 * repackGBs / readGBs, denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / best);
+            std::printf("%-22s %4d | %9.1f %5.0f%% | %9.1f %9.0f %5.0f%% %5.0f%% | %9.1f %9.0f %5.0f%% | %6.2fx\n", s.name, M, awqUs,
+                        100.0 * awqGBs / readGBs, repackUs, repackGBs, 100.0 * repackGBs / readGBs, repackUs > 0 ? 100.0 * readFloorUs / repackUs : 0.0,
+                        denseUs, denseGBs, 100.0 * denseGBs / readGBs, denseUs / best);
             if (ws) cudaFree(ws);
         }
         // Prefill sizes: every kernel configuration, dequantize + cuBLAS, cuBLAS fp16.
@@ -267,7 +285,9 @@ int main(int argc, char** argv) {
     }
     std::printf("\nAWQ: the AutoAWQ-layout kernel (GB/s counts qweight + qzeros + scales); repack: the decode-layout kernel the engine uses\n"
                 "for M <= %d (qpack + scale/zero pairs); fp16: cuBLAS on the fp16 weight; speedup: fp16 time over the faster AWQ kernel.\n"
-                "%%read: of the DRAM read bandwidth above.\n", awq::kernels::kAwqRepackedMaxM);
+                "%%read: of the DRAM read bandwidth above; %%floor: the read-only floor's time over the repack kernel's (100%% = as fast as\n"
+                "a bare read of its bytes launched after the kernel before it; the repack kernel may exceed it: it fetches weights before it waits).\n",
+                awq::kernels::kAwqRepackedMaxM);
     std::printf("prefill variants:");
     for (int v = 0; v < awq::kernels::awqRepackedPrefillVariantCount(); ++v) std::printf(" %d = %s;", v, awq::kernels::awqRepackedPrefillVariantName(v));
     std::printf(" auto = the engine's pick for M.\n");

@@ -75,6 +75,20 @@ double readBandwidthGBs(cudaStream_t stream) {
     return double(kBytes) / (ms * 1e-3) / 1e9;
 }
 
+cudaError_t launchReadOnce(const void* buffer, std::size_t bytes, unsigned* sink, cudaStream_t stream) {
+    static const int sms = [] {
+        int dev = 0, count = 1;
+        check(cudaGetDevice(&dev), "device");
+        check(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, dev), "attribute");
+        return count;
+    }();
+    // As many blocks as the long read uses, or fewer where four loads a thread cover the buffer.
+    const std::size_t words = bytes / 16, perBlock = 256 * 4;
+    const unsigned blocks = unsigned(std::max<std::size_t>(1, std::min<std::size_t>(std::size_t(sms) * 8, (words + perBlock - 1) / perBlock)));
+    readOnlyKernel<<<blocks, 256, 0, stream>>>(static_cast<const uint4*>(buffer), words, sink);
+    return cudaGetLastError();
+}
+
 double copyBandwidthGBs(cudaStream_t stream) {
     void *src = nullptr, *dst = nullptr;
     check(cudaMalloc(&src, kBytes / 2), "cudaMalloc");
