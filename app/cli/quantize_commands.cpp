@@ -5,6 +5,7 @@
 #include "app/cli/engine_program.h"
 #include "core/compare/device_label.h"
 #include "core/model/model_info.h"
+#include "core/model/quantize_work_folder.h"
 #include "core/quant/eta_countdown.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_job.h"
@@ -91,16 +92,23 @@ int defaultSeqlen(const std::string& model, const std::string& device) {
 }
 
 // --check: the pre-flight verdict the Quantize page shows, and exit status 2 when the job cannot run.
+// "at layer 5 of 8 (4 finished layers kept)", as the final summary counts layers (from 1).
+std::string resumeText(const QuantizePreflight& p) {
+    return fmt::format("at layer {} of {} ({} finished layer{} kept)", p.resumeFromLayer + 1, p.layers, p.resumeFromLayer,
+                       p.resumeFromLayer == 1 ? "" : "s");
+}
+
 int printPreflight(const QuantizePreflight& p) {
     TextTable table({"check", "value"}, {false, false});
     table.addRow({"decoder layers", std::to_string(p.layers)});
+    if (p.resumeFromLayer > 0) table.addRow({"resume", resumeText(p)});
     // Without usable calibration these are unknown (a problem below says why), not --samples x --seqlen.
     table.addRow({"calibration tokens (texts cut into blocks)", p.calibrationCounted ? std::to_string(p.calibrationTokens) : "unknown (see the problem)"});
     table.addRow({"estimated peak device memory", p.calibrationCounted ? format::gib(p.estimatedPeakDeviceBytes) : "unknown"});
     table.addRow({"free GPU memory", p.deviceFreeBytes ? format::gib(*p.deviceFreeBytes) : "-"});
     table.addRow({"estimated output size", format::bytes(p.estimatedOutputBytes)});
     table.addRow({"free disk space", p.diskFreeBytes ? format::bytes(*p.diskFreeBytes) : "-"});
-    table.addRow({"estimated time", estimateText(p)});
+    table.addRow({p.resumeFromLayer > 0 ? "estimated time (the layers left)" : "estimated time", estimateText(p)});
     std::cout << table.render();
     if (!p.tradedAgainstAutoAwq.empty())
         std::cout << "traded against AutoAWQ's defaults (128 texts of at most 512 tokens, 20 ratios): " << p.tradedAgainstAutoAwq
@@ -164,8 +172,10 @@ int run(const Options& o) {
             for (const auto& problem : p.problems) std::cerr << "error: " << problem << "\n";
             return kExitBadInput;
         }
+        if (p.resumeFromLayer > 0) std::cerr << "quantize: resuming the interrupted job in " << quantizeWorkFolderFor(s.output).string() << " " << resumeText(p) << "\n";
         std::cerr << "quantize: " << methodSummary(s) << ", " << p.calibrationTokens << " calibration tokens (" << s.samples
-                  << " texts cut into blocks of " << s.seqlen << "); estimated " << estimateText(p) << "\n";
+                  << " texts cut into blocks of " << s.seqlen << "); estimated " << estimateText(p)
+                  << (p.resumeFromLayer > 0 ? " for the layers left" : "") << "\n";
         if (!p.tradedAgainstAutoAwq.empty())
             std::cerr << "quantize: traded against AutoAWQ's defaults: " << p.tradedAgainstAutoAwq << " (--samples 128 --seqlen 512 --grid 20 for the full search)\n";
     }

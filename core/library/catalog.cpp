@@ -5,6 +5,7 @@
 #include "core/pool/warm_pool.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/folder_lock.h"
 #include "core/util/resources.h"
 
 #include <spdlog/spdlog.h>
@@ -51,6 +52,10 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
     if (dir.extension() == ".partial" && fs::is_regular_file(dir / kQuantizeJournalFile, ec)) {
         auto output = dir;
         output.replace_extension();
+        if (FolderLock::heldByAnother(dir)) {  // a running job: nothing to resume or delete
+            spdlog::info("library: skipped {}: a quantize job is writing {} now", dir.string(), output.string());
+            return;
+        }
         spdlog::warn("library: skipped {}: an interrupted quantize job; resume it (Quantize page, or awqbench-cli quantize --resume "
                      "--out {} with the same settings) or delete the folder",
                      dir.string(), output.string());

@@ -180,7 +180,7 @@ QuantizeEvent QuantizeJob::withMemory(QuantizeEvent e) const {
 }
 
 void QuantizeJob::lockWorkFolder() {
-    workLock_ = FolderLock::tryLock(writer_.workFolder());
+    workLock_ = FolderLock::tryLock(writer_.workFolder(), std::chrono::milliseconds(500));  // a library scan's probe holds it for an instant
     if (!workLock_)
         throw Error("another quantize job is writing this folder now", writer_.workFolder(),
                     "wait for it to finish, or stop it (--resume continues it later); two jobs would overwrite each other's layers");

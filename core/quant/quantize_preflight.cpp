@@ -4,6 +4,7 @@
 #include "core/model/model_info.h"
 #include "core/quant/calibration.h"
 #include "core/quant/detail/job_cost.h"
+#include "core/quant/detail/job_journal.h"
 #include "core/quant/detail/job_limits.h"
 #include "core/quant/detail/job_settings.h"
 #include "core/quant/detail/resume_check.h"
@@ -138,7 +139,13 @@ std::uint64_t outputBytes(const ModelConfig& c, int groupSize) {
 void checkResume(QuantizePreflight& r, const QuantizeSettings& s, const ModelInfo& model, const std::vector<fs::path>& calibrationFiles) {
     try {
         const auto now = quant::jobSettingsJson(s, model, quant::calibrationInputs(calibrationFiles));
-        for (auto& w : quant::checkResumeOfWorkFolder(QuantizedModelWriter(s.output), now)) r.warnings.push_back(std::move(w));
+        const QuantizedModelWriter writer(s.output);
+        for (auto& w : quant::checkResumeOfWorkFolder(writer, now)) r.warnings.push_back(std::move(w));
+        if (std::error_code ec; fs::is_regular_file(writer.journalFile(), ec)) {
+            quant::JobJournal journal(writer.journalFile());
+            journal.load();
+            r.resumeFromLayer = journal.layersDone();
+        }
     } catch (const Error& e) {
         // An unreadable calibration file is a problem already (the calibration set above names it).
         if (std::find(r.problems.begin(), r.problems.end(), e.what()) != r.problems.end()) return;
@@ -283,13 +290,8 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s, double probeMa
     if (const auto problem = quantizeOutputProblem(s.output, s.model); !problem.empty())
         r.problems.push_back(s.output.empty() ? problem : problem + ": " + s.output.string());
     if (const fs::path partial = quantizeWorkFolderFor(s.output); fs::is_directory(partial, ec)) {
-        bool running = false;
-        try {
-            running = !FolderLock::tryLock(partial);
-        } catch (const Error&) {
-            // not readable: requireWritableFolder below says why
-        }
-        if (running)
+        // Not readable: requireWritableFolder below says why.
+        if (FolderLock::heldByAnother(partial))
             r.problems.push_back("another quantize job is writing " + partial.string() + " now: wait for it to finish, or stop it");
         else if (!s.resume) {
             // The job refuses what an interrupted job wrote, and starts over in a folder it left empty.
@@ -301,6 +303,9 @@ QuantizePreflight preflightQuantizeJob(const QuantizeSettings& s, double probeMa
         else if (!model.fingerprint.empty())
             checkResume(r, s, model, files);
     }
+    // A resume runs the layers left, not the whole job (a resumed job was announced at its full length).
+    if (r.estimatedSeconds && r.layers > 0 && r.resumeFromLayer > 0)
+        *r.estimatedSeconds *= double(std::max(0, r.layers - r.resumeFromLayer)) / double(r.layers);
 
     bool writable = true;
     try {

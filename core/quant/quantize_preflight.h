@@ -57,6 +57,10 @@ struct QuantizePreflight {
     // the fix; the job's own words: core/quant/detail/resume_check.h). Also one of `problems`. Empty
     // when the resume can go ahead or there is nothing to resume.
     std::string resumeProblem;
+    // With `resume`, the layers an interrupted job in <output>.partial finished (its journal): the job
+    // keeps them and starts at layer resumeFromLayer + 1 (counted from 1); estimatedSeconds covers
+    // only the layers left. 0 where nothing is resumed.
+    int resumeFromLayer = 0;
     std::shared_ptr<const QuantizeInputs> inputs;  // set when the model and the calibration text could be read
     bool ok() const { return problems.empty(); }
 };

@@ -8,18 +8,34 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 namespace awq {
 
-std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& folder) {
+std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& folder, std::chrono::milliseconds patience) {
     const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw Error(std::string("cannot open the folder to lock it: ") + std::strerror(errno), folder, "check that it exists and is readable");
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return FolderLock(fd);
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) return std::nullopt;
-    throw Error(std::string("cannot lock the folder: ") + std::strerror(err), folder, "check the file system supports locks (flock)");
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (true) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return FolderLock(fd);
+        const int err = errno;
+        if (err == EWOULDBLOCK && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        ::close(fd);
+        if (err == EWOULDBLOCK) return std::nullopt;
+        throw Error(std::string("cannot lock the folder: ") + std::strerror(err), folder, "check the file system supports locks (flock)");
+    }
+}
+
+bool FolderLock::heldByAnother(const std::filesystem::path& folder) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);  // drops the shared lock if it was taken
+    return held;
 }
 
 FolderLock::FolderLock(FolderLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}

@@ -195,6 +195,26 @@ if r.returncode != 2 or "used other settings or another source model (--samples 
     print(f"kill_resume: FAIL: --check --resume with another --samples: exit {r.returncode} (want 2, naming --samples), stdout: {r.stdout}")
     failed = True
 
+# Trial 34: a resume says so before it starts, and its estimate covers the layers left (it printed
+# the whole job's estimate and "resumed at layer N" only in the final summary).
+announced_out = work / "announced"
+if not kill_on_event(announced_out, False, lambda e: e["event"] == "layer_done" and e["layer"] == 1):
+    print("kill_resume: FAIL: the job ended before its second layer was done")
+    failed = True
+plain = [a for a in ARGS if a != "--json-progress"]
+r = subprocess.run([cli] + plain + ["--out", str(announced_out), "--resume", "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+if r.returncode != 0 or not re.search(r"resume +at layer 3 of 8 \(2 finished layers kept\)", r.stdout) or "estimated time (the layers left)" not in r.stdout:
+    print(f"kill_resume: FAIL: --check --resume does not announce the resume at layer 3 of 8: exit {r.returncode}, stdout: {r.stdout}")
+    failed = True
+p = subprocess.Popen([cli] + plain + ["--out", str(announced_out), "--resume"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+first = p.stderr.readline()
+p.send_signal(signal.SIGKILL)
+p.communicate()
+want = f"quantize: resuming the interrupted job in {announced_out}.partial at layer 3 of 8 (2 finished layers kept)"
+if first.strip() != want:
+    print(f"kill_resume: FAIL: the resume's first line is {first!r}, want {want!r}")
+    failed = True
+
 if failed:
     sys.exit(1)
 print(f"kill_resume: ok ({len(expected)} files identical after {len(kills) - len(missed)} kills"

@@ -2,6 +2,7 @@
 #include "core/library/catalog_json.h"
 #include "core/pool/warm_pool.h"
 #include "core/run/run_document.h"
+#include "core/util/folder_lock.h"
 #include "core/util/json_write.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/hub_cache.h"
@@ -11,8 +12,11 @@
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <sstream>
 
 using namespace awq;
 namespace fs = std::filesystem;
@@ -119,6 +123,34 @@ private Q_SLOTS:
         QVERIFY(!byName(entries, "notes"));
         QVERIFY(!progress.empty());
         QCOMPARE(progress.back().described, std::size_t(7));
+    }
+
+    // Trial 34: a job's work folder that a running job holds is not called interrupted (the advice
+    // to resume it or delete the folder would have deleted a live job's work).
+    void runningQuantizeJobIsNotCalledInterrupted() {
+        const fs::path work = root() / "lib" / "job-out.partial";
+        const auto scanLog = [&] {
+            std::ostringstream text;
+            auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text);
+            auto logger = std::make_shared<spdlog::logger>("catalog-test", sink);
+            const auto previous = spdlog::default_logger();
+            spdlog::set_default_logger(logger);
+            scanLibrary(LibraryRoots{{root() / "lib"}, {}}, {}, {});
+            spdlog::set_default_logger(previous);
+            return text.str();
+        };
+        const std::string interrupted = scanLog();
+        QVERIFY2(interrupted.find("skipped " + work.string() + ": an interrupted quantize job; resume it") != std::string::npos, interrupted.c_str());
+        {
+            const auto job = FolderLock::tryLock(work);  // what a running job holds
+            QVERIFY(job && FolderLock::heldByAnother(work));
+            const std::string running = scanLog();
+            QVERIFY2(running.find("skipped " + work.string() + ": a quantize job is writing " + (root() / "lib" / "job-out").string() + " now") !=
+                         std::string::npos,
+                     running.c_str());
+            QVERIFY2(running.find("delete the folder") == std::string::npos, running.c_str());
+        }
+        QVERIFY(!FolderLock::heldByAnother(work));
     }
 
     // Issue 17, item 7: a tokenizer.json that `tokenize` refuses (here cut short, as an interrupted

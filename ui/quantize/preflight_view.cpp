@@ -110,9 +110,11 @@ void PreflightView::showPreflight(const QuantizePreflight& p, const QuantizeSett
         // What was measured and where, as the CLI says it: the matmul rate only where the estimate is
         // the FLOP count over it (beside a layer-timed estimate it read as the estimate's basis).
         const QString device = QString::fromStdString(deviceLabel(thisHost(p.device)));
-        time_->setText(p.layerTimed ? tr("%1 (an estimate from a layer of this job timed on %2)").arg(span, device)
-                                    : tr("%1 (an estimate from the job's FLOPs at %2 GFLOP/s, a matmul measured on %3)")
-                                          .arg(span)
+        // A resume runs the layers left only (the estimate covers those).
+        const QString left = p.resumeFromLayer > 0 ? tr(" for layers %1-%2 (a resume)").arg(p.resumeFromLayer + 1).arg(p.layers) : QString();
+        time_->setText(p.layerTimed ? tr("%1%2 (an estimate from a layer of this job timed on %3)").arg(span, left, device)
+                                    : tr("%1%2 (an estimate from the job's FLOPs at %3 GFLOP/s, a matmul measured on %4)")
+                                          .arg(span, left)
                                           .arg(p.deviceFlopsPerSecond / 1e9, 0, 'f', 1)
                                           .arg(device));
     } else {

@@ -7,6 +7,8 @@
 #include "core/quant/model_writer.h"
 #include "core/quant/quantize_defaults.h"
 #include "core/quant/quantize_preflight.h"
+#include "core/util/error.h"
+#include "core/util/folder_lock.h"
 #include "ui/util/catalog_text.h"
 #include "ui/quantize/memory_chart.h"
 #include "ui/util/model_picker.h"
@@ -41,6 +43,8 @@
 #include <QStandardItemModel>
 #include <QTableWidget>
 #include <QTime>
+
+#include <optional>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -536,8 +540,12 @@ QString QuantizePage::runningJobProgress() const {
 
 bool QuantizePage::hasInterruptedJob() const {
     const QString out = output_->text().trimmed();
+    if (out.isEmpty()) return false;
+    const fs::path work = quantizeWorkFolderFor(toPath(out));
     std::error_code ec;
-    return !out.isEmpty() && fs::is_directory(quantizeWorkFolderFor(toPath(out)), ec);
+    // A folder another job (awqbench-cli, another window) is writing now is not interrupted: no
+    // Resume or Discard for it (the pre-flight says who holds it).
+    return fs::is_directory(work, ec) && !FolderLock::heldByAnother(work);
 }
 
 void QuantizePage::onSourceChanged() {
@@ -724,6 +732,19 @@ void QuantizePage::confirmDiscard() {
 void QuantizePage::discardInterruptedJob() {
     if (isRunning() || !hasInterruptedJob()) return;
     const QuantizedModelWriter writer(toPath(output_->text().trimmed()));
+    // Held while deleting, so that a job started meanwhile elsewhere is not deleted under it.
+    std::optional<FolderLock> lock;
+    try {
+        lock = FolderLock::tryLock(writer.workFolder());
+    } catch (const Error& e) {
+        setStatus(QString::fromStdString(e.what()));
+        return;
+    }
+    if (!lock) {
+        refreshPreflight();
+        setStatus(tr("Not discarded: another quantize job is writing %1 now.").arg(toQString(writer.workFolder())));
+        return;
+    }
     spdlog::info("Quantize: discarding the interrupted job in {}", writer.workFolder().string());
     writer.discardWorkFolder();
     refreshPreflight();   // clears a "can be resumed" status

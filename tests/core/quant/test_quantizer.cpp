@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -278,13 +281,23 @@ private Q_SLOTS:
         parts.resume = true;
         {
             // Another job writing the folder (the lock it holds): refused, and nothing of it is touched.
-            const auto other = FolderLock::tryLock(work);
-            QVERIFY(other);
+            auto other = FolderLock::tryLock(work);
+            QVERIFY(other && FolderLock::heldByAnother(work));
             QVERIFY(test::errorMessageOf([&] { runQuantizeJob(parts); }).contains("another quantize job is writing this folder now"));
+            // A holder that lets go within the patience given (a library scan's probe) does not turn a job away.
+            std::thread release([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                other.reset();
+            });
+            QVERIFY(FolderLock::tryLock(work, std::chrono::milliseconds(5000)));
+            release.join();
+            other = FolderLock::tryLock(work);
+            QVERIFY(other);
             const auto pre = preflightQuantizeJob(parts);
             QVERIFY(!pre.ok() && pre.problems.front().find("another quantize job is writing " + work.string() + " now") == 0);
             QVERIFY(fs::exists(work / "model-layer-00003.safetensors.tmp-999999999"));
         }
+        QVERIFY(!FolderLock::heldByAnother(work));
         auto otherSettings = parts;
         otherSettings.samples = 4;
         const QString differs = test::errorMessageOf([&] { runQuantizeJob(otherSettings); });

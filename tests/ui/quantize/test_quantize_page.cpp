@@ -1,6 +1,7 @@
 // The Quantize page end to end, driven like a user would: pick the demo model from the library,
 // quantize it with a small calibration on the CPU, watch the table, chart and log, see the new
 // model appear in the library; cancel an AWQ job half-way and resume it from the page.
+#include "core/util/folder_lock.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/logging.h"
 #include "tests/support/test_paths.h"
@@ -527,6 +528,18 @@ private Q_SLOTS:
         QVERIFY(checkNow(p));
         QVERIFY(p.hasInterruptedJob());
         QVERIFY(p.resumeButton()->isVisible());
+        {   // Trial 34: while another job (awqbench-cli) writes the folder, it is not offered for Resume or Discard.
+            const auto running = FolderLock::tryLock(quantizeWorkFolderFor(out));
+            QVERIFY(running);
+            QVERIFY(checkNow(p));
+            QVERIFY(!p.hasInterruptedJob());
+            QVERIFY(!p.resumeButton()->isVisible() && !p.discardButton()->isVisible());
+            QVERIFY(!p.startButton()->isEnabled());
+            QVERIFY2(p.preflight()->details().contains(QLatin1String("another quantize job is writing")),
+                     qPrintable(p.preflight()->verdict() + p.preflight()->details()));
+        }
+        QVERIFY(checkNow(p));
+        QVERIFY(p.hasInterruptedJob());
         // Discard asks first; No keeps the finished layers.
         QString question;
         QVERIFY(answerConfirmation(p.discardButton(), QMessageBox::No, &question));
