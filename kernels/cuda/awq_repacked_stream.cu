@@ -101,7 +101,11 @@ constexpr int kStreamBlocksPerSm = 2;
 // engine_bench batch 8 2842 / 2821 / 2852 tok/s at prompt 128 against 2655 / 2672 (+6.5%), 1774 /
 // 1781 / 1776 at prompt 2048 against 1716 / 1713 (+3.6%); batch 1 unchanged; awq_gemm_bench M = 8
 // gate|up (28672) 24.0 us against 28.5. A 2-stage ring on every shape (session 16) lost on q|k|v,
-// o and down at M = 2 (11.1 against 10.1 us etc.).
+// o and down at M = 2 (11.1 against 10.1 us etc.). Session 34 (H100, one run, one build,
+// AWQBENCH_STREAM_SHALLOW_MIN_TILES=1 against the default): the 2-stage ring wherever 4 stages do not
+// fit wins a little at M = 8 on o (9.4 against 9.7 us), q|k|v (10.7 / 11.2) and k/v (7.4 / 7.9), but
+// down at M = 2 loses (16.4 against 14.1) and engine_bench --batches 4,8 --prompts 128 batch 8 2549 /
+// 2568 tok/s against 2638 / 2632 (two interleaved rounds; batch 4 unchanged): kept at 6.
 constexpr int kStreamShallowRingMinTiles = 6;
 [[maybe_unused]] constexpr int kStreamKBlocksPerWarp = kStreamChunkKBlocks / kStreamConsumerWarps;  // device code only
 constexpr std::size_t kStreamWeightBytes = kStreamChunkKBlocks * 512;
@@ -322,6 +326,16 @@ bool streamedDecodeBuilt() {
     return built;
 }
 
+// AWQBENCH_STREAM_SHALLOW_MIN_TILES=N: the 2-stage ring for grids whose blocks walk at least N
+// column tiles (kStreamShallowRingMinTiles by default; 1: wherever 4 stages do not fit), for measuring.
+int shallowRingMinTiles() {
+    static const int tiles = [] {
+        const char* v = std::getenv("AWQBENCH_STREAM_SHALLOW_MIN_TILES");
+        return v && std::atoi(v) > 0 ? std::atoi(v) : kStreamShallowRingMinTiles;
+    }();
+    return tiles;
+}
+
 // AWQBENCH_STREAM_PLAN=fixed: four stages or not streamed (for measuring).
 bool fixedStreamPlan() {
     static const bool fixed = [] {
@@ -338,7 +352,7 @@ StreamedDecodePlan planStreamedDecode(int M, int K, int N, int G, bool pairedTil
         !streamedDecodeBuilt())
         return {};
     const int grid = streamGrid(N, pairedTiles), tilesPerBlock = (N / 16 + grid - 1) / grid;
-    const int fewestStages = fixedStreamPlan() || tilesPerBlock < kStreamShallowRingMinTiles ? kStreamMaxStages : 2;
+    const int fewestStages = fixedStreamPlan() || tilesPerBlock < shallowRingMinTiles() ? kStreamMaxStages : 2;
     for (int stages = kStreamMaxStages; stages >= fewestStages; stages -= 2) {  // 4 or 2 (compiled for those)
         const std::size_t bytes = streamSharedBytes(M, K, stages);
         if (kStreamBlocksPerSm * (bytes + 1024) <= std::size_t(deviceSharedMemoryPerMultiprocessor())) return {bytes, stages};
