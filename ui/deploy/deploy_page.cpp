@@ -4,6 +4,7 @@
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/byte_size_edit.h"
 #include "ui/util/catalog_table_model.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/icons.h"
 #include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"
@@ -377,7 +378,9 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         name->setIcon(icon(e.deployed() ? QStringLiteral("deploy") : QStringLiteral("model")));
         name->setToolTip(toQString(e.folder));
         poolTable_->setItem(r, PoolName, name);
-        poolTable_->setItem(r, PoolQuant, cell(qs(e.quantization)));
+        // As the Models page says it ("RTN 4-bit g128 (AWQ layout)"); unquantized or unreadable: the pool's "none" / "?".
+        const QString quant = quantizationText(e.quantizationConfig, e.quantizationRecord ? &*e.quantizationRecord : nullptr);
+        poolTable_->setItem(r, PoolQuant, cell(quant.isEmpty() ? qs(e.quantization) : quant));
         poolTable_->setItem(r, PoolSize, cell(qs(format::bytes(e.bytes)), true));
         poolTable_->setItem(r, PoolDeployed, cell(deployedBy.isEmpty() ? QStringLiteral("–") : deployedBy.join(QStringLiteral(", "))));
         poolTable_->setItem(r, PoolManifest, cell(e.hasManifest ? tr("SHA-256 manifest") : tr("no manifest")));

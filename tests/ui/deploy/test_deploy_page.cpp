@@ -14,6 +14,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QMap>
 #include <QTextDocumentFragment>
 #include <QLineEdit>
 #include <QListWidget>
@@ -371,6 +372,25 @@ private Q_SLOTS:
         fs::remove_all(fx.pool / "manual-wrong");
         page.refresh();
         QCOMPARE(page.poolCountLabel()->text(), QStringLiteral("%1 in the pool").arg(page.poolTable()->rowCount()));
+    }
+
+    // The pool table said "awq w4 g128" for an RTN model (our record beside its AWQ-layout weights)
+    // where the Models page says "RTN 4-bit g128 (AWQ layout)".
+    void poolTableSaysHowModelsWereMade() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "ts-rtn");
+        writeText(fx.pool / "ts-rtn" / "awqbench_quantization.json",
+                  R"({"tool": "awqbench", "settings": {"method": "rtn", "bits": 4, "group_size": 128, "zero_point": true}})");
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "ts-awq");
+        test::copyFixtureModel("tinystories-656k", fx.pool / "ts-small");
+        DeployPage page;
+        fx.attach(page);
+        QTableWidget* table = page.poolTable();
+        QMap<QString, QString> quant;
+        for (int r = 0; r < table->rowCount(); ++r) quant.insert(table->item(r, 0)->text(), table->item(r, 1)->text());
+        QCOMPARE(quant.value(QStringLiteral("ts-rtn")), QStringLiteral("RTN 4-bit g128 (AWQ layout)"));
+        QCOMPARE(quant.value(QStringLiteral("ts-awq")), QStringLiteral("AWQ 4-bit g128"));
+        QCOMPARE(quant.value(QStringLiteral("ts-small")), QStringLiteral("none"));
     }
 
     void addVerifyRemoveWithProgress() {
