@@ -341,7 +341,12 @@ doc_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"serve-test-sweep-{os
 url = f"http://127.0.0.1:{srv.port}/v1"
 sweep = subprocess.run([cli, "sweep", "--model", url, "--api-key-env", "SERVE_TEST_KEY", "--concurrency", "1,4",
                         "--num-prompts", "8", "--max-new", "8", "--request-rate", "50", "--slo-ttft-ms", "10000",
-                        "--out", doc_path], capture_output=True, text=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+                        "--out", doc_path], capture_output=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+# Its progress goes through ProgressLine: whole lines in a log (stderr is a pipe here), never \r.
+# Bytes: text mode would turn a \r into a newline.
+check(b"\r" not in sweep.stderr and b"\r" not in sweep.stdout and b"A max concurrency 4: " in sweep.stderr,
+      f"sweep progress in a log is whole lines: {sweep.stderr[-500:]!r}")
+sweep.stdout, sweep.stderr = sweep.stdout.decode(), sweep.stderr.decode()
 check(sweep.returncode == 0, f"sweep against the server: {sweep.stderr[-500:]}")
 if sweep.returncode == 0:
     raw = open(doc_path).read()
