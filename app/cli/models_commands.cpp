@@ -3,6 +3,7 @@
 #include "app/cli/cli_support.h"
 #include "core/library/catalog.h"
 #include "core/library/catalog_json.h"
+#include "core/model/quantization_record.h"
 #include "core/system/gpu_probe.h"
 #include "core/system/memory_plan.h"
 #include "core/util/error.h"
@@ -26,24 +27,10 @@ std::string shortNumber(double v) {
     return out.str();
 }
 
-std::string quantLabel(const QuantizationConfig& q) {
-    if (q.method == QuantMethod::None) return "-";
-    std::string s = std::string(quantMethodName(q.method == QuantMethod::Other ? QuantMethod::Other : q.method));
-    if (q.method == QuantMethod::Other) s = q.rawMethod;
-    if (q.bits) s += " w" + std::to_string(q.bits);
-    if (q.groupSize) s += " g" + std::to_string(q.groupSize);
-    return s;
-}
-
-// The listing's quant column: the checkpoint's label, led by how it was made where our record says
-// another method than the format (RTN writes AWQ's layout): "rtn w4 g128 (awq layout)".
+// The listing's quant column: quantizationLabel ("rtn w4 g128 (awq layout)"), "-" when unquantized.
 std::string modelQuantLabel(const ModelInfo& m) {
-    const std::string label = quantLabel(m.config.quantization);
-    const auto& r = m.quantizationRecord;
-    const std::string format(quantMethodName(m.config.quantization.method));
-    const bool layout = m.config.quantization.method == QuantMethod::Awq || m.config.quantization.method == QuantMethod::Gptq;
-    if (!r || r->method.empty() || r->method == format || !layout) return label;
-    return r->method + label.substr(format.size()) + " (" + format + " layout)";
+    if (m.config.quantization.method == QuantMethod::None) return "-";
+    return quantizationLabel(m.config.quantization, m.quantizationRecord ? &*m.quantizationRecord : nullptr);
 }
 
 // What our record says of how the model was made (awqbench_quantization.json); nothing without one.
@@ -173,11 +160,7 @@ void printShow(const CatalogEntry& e, int context) {
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
               << "dtype:        " << m.floatDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")"
               << (m.storageDtype != m.floatDtype ? "; most parameters " + m.storageDtype + " (the quantized linears)" : std::string()) << "\n"
-              << "quantization: "
-              << (m.quantizationRecord && !m.quantizationRecord->method.empty() &&
-                              (c.quantization.method == QuantMethod::Awq || c.quantization.method == QuantMethod::Gptq)
-                      ? recordedMethodLabel(*m.quantizationRecord, c.quantization.method) + quantLabel(c.quantization).substr(quantMethodName(c.quantization.method).size())
-                      : quantLabel(c.quantization))
+              << "quantization: " << modelQuantLabel(m)
               << (c.quantization.method == QuantMethod::Awq ? std::string(c.quantization.zeroPoint ? " zero-point" : " symmetric") + " " + c.quantization.version : "")
               << "\n";
     printQuantizationRecord(m);

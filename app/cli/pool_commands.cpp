@@ -75,6 +75,8 @@ json entryJson(const pool::PoolEntry& e) {
             {"path", e.folder.string()},
             {"bytes", e.bytes},
             {"quantization", e.quantization},
+            // As `models list --json`: the method our record names ("rtn"), null without a record.
+            {"made_with", e.quantizationRecord && !e.quantizationRecord->method.empty() ? json(e.quantizationRecord->method) : json(nullptr)},
             {"deployed_by", e.deployedBy},
             {"manifest", e.hasManifest},
             {"integrity", integrityName(e.integrity)},

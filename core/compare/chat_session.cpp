@@ -79,12 +79,32 @@ ChatPrompt ChatSession::fittedPrompt(const std::string& userMessage, int maxNewT
     ChatPrompt p;
     p.contextTokens = engine_.maxContext();
     const int room = std::clamp(maxNewTokens, 1, std::max(p.contextTokens / 2, 1));
+    const auto fits = [&](const std::vector<int>& ids) { return int(ids.size()) + room <= p.contextTokens; };
+    p.ids = render(userMessage, 0);
+    if (fits(p.ids)) return p;  // the usual turn: the whole history fits, one render
+
+    // The fewest oldest exchanges to leave out. The prompt only shrinks as more are left out, so a
+    // binary search finds it in O(log n) renders; trying each count in turn took O(n) renders of
+    // the whole kept history each (a long chat went quadratic).
     const std::size_t exchanges = exchangeCount();
-    for (std::size_t first = 0; first <= exchanges; ++first) {
-        p.ids = render(userMessage, first);
-        p.leftOutExchanges = int(first);
-        if (int(p.ids.size()) + room <= p.contextTokens) return p;
+    std::size_t tooFew = 0;              // leaving out this many does not fit
+    std::size_t enough = exchanges;      // leaving out this many fits, once checked
+    std::vector<int> enoughIds = exchanges == 0 ? p.ids : render(userMessage, exchanges);
+    if (fits(enoughIds)) {
+        while (enough - tooFew > 1) {
+            const std::size_t mid = tooFew + (enough - tooFew) / 2;
+            auto ids = render(userMessage, mid);
+            if (fits(ids)) {
+                enough = mid;
+                enoughIds = std::move(ids);
+            } else {
+                tooFew = mid;
+            }
+        }
     }
+    p.ids = std::move(enoughIds);
+    p.leftOutExchanges = int(enough);
+    if (fits(p.ids)) return p;
     // Even the latest message alone leaves less room than asked: it goes with the room there is.
     if (int(p.ids.size()) < p.contextTokens) return p;
     throw Error("the message is " + std::to_string(p.ids.size()) + " tokens" + (system_.empty() || !template_ ? "" : " with the system prompt") +

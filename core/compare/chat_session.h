@@ -54,7 +54,8 @@ public:
     // `userMessage`, leaving room for the reply (maxNewTokens, at most half the context, so that a
     // large Max new tokens does not starve the history). The latest message is never left out:
     // when it alone leaves less room, it is sent with what room there is; when it alone fills the
-    // context, throws awq::Error naming its size, the context and the fix.
+    // context, throws awq::Error naming its size, the context and the fix. Renders the history
+    // O(log exchanges) times (a binary search over how many to leave out), so a long chat stays cheap.
     ChatPrompt fittedPrompt(const std::string& userMessage, int maxNewTokens) const;
     // Appends the user message, generates the reply (streamed through onToken), appends it.
     // A cancelled turn keeps the partial reply. `request` supplies maxNewTokens / sampling / stops;

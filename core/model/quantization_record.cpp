@@ -106,6 +106,19 @@ std::string recordedMethodLabel(const QuantizationRecord& record, QuantMethod ch
     return method + " (" + upper(format) + " layout)";
 }
 
+std::string quantizationLabel(const QuantizationConfig& checkpoint, const QuantizationRecord* record) {
+    const QuantMethod m = checkpoint.method;
+    if (m == QuantMethod::None) return "none";
+    const std::string format = m == QuantMethod::Other ? checkpoint.rawMethod : std::string(quantMethodName(m));
+    std::string shape;
+    if (checkpoint.bits) shape += " w" + std::to_string(checkpoint.bits);
+    if (checkpoint.groupSize) shape += " g" + std::to_string(checkpoint.groupSize);
+    // Only AWQ's and GPTQ's layouts are written by other methods (RTN writes AWQ's).
+    const bool layout = m == QuantMethod::Awq || m == QuantMethod::Gptq;
+    if (!layout || !record || record->method.empty() || record->method == format) return format + shape;
+    return record->method + shape + " (" + format + " layout)";
+}
+
 std::string calibrationSummary(const QuantizationRecord& record) {
     std::string files;
     for (const auto& f : record.calibrationFiles) files += (files.empty() ? "" : ", ") + f;

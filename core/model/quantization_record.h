@@ -39,6 +39,12 @@ std::optional<QuantizationRecord> readQuantizationRecord(const std::filesystem::
 // checkpoint format `checkpoint` (RTN writes AutoAWQ's layout), else the method ("AWQ", "GPTQ").
 std::string recordedMethodLabel(const QuantizationRecord& record, QuantMethod checkpoint);
 
+// The short label every CLI listing shows (`models list`, `models show`, `pool list`): the
+// checkpoint's "awq w4 g128" ("gptq w4 g128"; another format by its quant_method as written), led by
+// how the model was made where `record` (nullptr: none) names another method than the AWQ / GPTQ
+// layout it is written in: "rtn w4 g128 (awq layout)". "none" for an unquantized model.
+std::string quantizationLabel(const QuantizationConfig& checkpoint, const QuantizationRecord* record);
+
 // "bundled default.txt: 32 texts, 9984 tokens", "calib.txt, more.txt: 8 texts, 2048 tokens".
 std::string calibrationSummary(const QuantizationRecord& record);
 

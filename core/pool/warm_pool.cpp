@@ -333,15 +333,6 @@ std::optional<std::string> recordedRepoId(const fs::path& poolModelFolder) {
 
 std::string servedModelName(const fs::path& modelFolder) { return recordedRepoId(modelFolder).value_or(modelDisplayName(modelFolder)); }
 
-std::string quantizationLabel(const fs::path& modelFolder) {
-    const auto q = loadModelConfig(modelFolder).quantization;
-    if (q.method == QuantMethod::None) return "none";
-    std::string s = q.method == QuantMethod::Other ? q.rawMethod : std::string(quantMethodName(q.method));
-    if (q.bits) s += " w" + std::to_string(q.bits);
-    if (q.groupSize) s += " g" + std::to_string(q.groupSize);
-    return s;
-}
-
 bool isInsidePool(const fs::path& pool, const fs::path& path) {
     if (pool.empty()) return false;
     const auto rel = resolved(path).lexically_relative(resolved(pool));
@@ -431,7 +422,13 @@ std::vector<PoolEntry> listPool(const fs::path& pool, const std::vector<Deployed
             entry.integrityProblems = check.problems;
             for (const auto& m : check.modified) entry.integrityProblems.push_back("written since it was added or verified: " + m);
             try {
-                entry.quantization = quantizationLabel(e.path());
+                entry.quantizationConfig = loadModelConfig(e.path()).quantization;
+                try {
+                    entry.quantizationRecord = readQuantizationRecord(e.path());
+                } catch (const Error&) {
+                    // A damaged record only informs (models show warns of it): the checkpoint's label stands.
+                }
+                entry.quantization = quantizationLabel(entry.quantizationConfig, entry.quantizationRecord ? &*entry.quantizationRecord : nullptr);
             } catch (const Error& err) {
                 entry.quantization = "?";
                 entry.error = err.what();

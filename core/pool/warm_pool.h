@@ -4,6 +4,8 @@
 // manifest, and only then renames the folder into place, so an interrupted or failed copy leaves
 // the pool as it was. Model folders are untrusted: links leading out of them are refused.
 // Add and verify follow the job contract (core/util/job.h): a stop returns with `cancelled` set.
+#include "core/model/quantization_record.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,7 +30,11 @@ struct PoolEntry {
     std::string name;                      // the folder name (what pool commands take)
     std::string repoId;                    // "ORG/NAME" when added from a Hugging Face hub cache snapshot, else ""
     std::uint64_t bytes = 0;               // regular files in the folder (links not followed)
-    std::string quantization;              // "awq w4 g128", "none", "gptq w4 g128", ... ("?" when unreadable)
+    // How the model is quantized, as `models list` says it (quantizationLabel): "awq w4 g128",
+    // "rtn w4 g128 (awq layout)" where our record says RTN, "none", ... ("?" when unreadable).
+    std::string quantization;
+    QuantizationConfig quantizationConfig;                 // config.json's (None when unquantized or unreadable)
+    std::optional<QuantizationRecord> quantizationRecord;  // awqbench_quantization.json; none when absent or damaged
     std::vector<std::string> deployedBy;   // targets that point at this model
     bool hasManifest = false;
     std::string error;                     // non-empty: not a usable model folder, and why
@@ -197,8 +203,5 @@ std::optional<std::string> recordedRepoId(const std::filesystem::path& poolModel
 // as vLLM's --served-model-name and `serve` lists it in /v1/models: one function, so that a client
 // configured from a promoted deployment reaches the same model on either server.
 std::string servedModelName(const std::filesystem::path& modelFolder);
-
-// The quantization label shown in lists: "awq w4 g128", "none", ...
-std::string quantizationLabel(const std::filesystem::path& modelFolder);
 
 }  // namespace awq::pool

@@ -1,9 +1,8 @@
 #include "core/quant/interrupted_job.h"
 
 #include "core/quant/detail/awq_math.h"
+#include "core/quant/detail/resume_check.h"
 #include "core/quant/model_writer.h"
-#include "core/util/error.h"
-#include "core/util/json_read.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,14 +31,10 @@ std::vector<fs::path> calibrationFilesOf(const json& settings) {
 }  // namespace
 
 std::optional<QuantizeSettings> interruptedJobSettings(const QuantizeSettings& current) {
-    const QuantizedModelWriter writer(current.output);
-    std::error_code ec;
-    if (!fs::is_regular_file(writer.journalFile(), ec)) return std::nullopt;
-    json settings;
     try {
-        const json doc = readJsonFile({writer.journalFile(), "delete the .partial folder and start over"});
-        if (!doc.is_object() || !doc.contains("settings") || !doc["settings"].is_object()) return std::nullopt;
-        settings = doc["settings"];
+        // The settings the resume check compares against, read the way it reads them.
+        const json settings = quant::recordedJob(QuantizedModelWriter(current.output)).settings;
+        if (!settings.is_object()) return std::nullopt;
         QuantizeSettings s = current;
         const auto method = methodFromName(settings.value("method", std::string()));
         if (!method) return std::nullopt;
@@ -54,7 +49,7 @@ std::optional<QuantizeSettings> interruptedJobSettings(const QuantizeSettings& c
         s.dampPercent = settings.value("damp_percent", s.dampPercent);
         s.sym = settings.value("sym", false);
         return s;
-    } catch (const std::exception&) {  // a damaged journal: the banner's resume check says why
+    } catch (const std::exception&) {  // no journal, or a damaged one: the banner's resume check says why
         return std::nullopt;
     }
 }

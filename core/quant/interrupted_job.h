@@ -12,7 +12,9 @@ namespace awq {
 // GPTQ settings of the job interrupted in quantizeWorkFolderFor(current.output); the model, output,
 // device and GPU memory cap stay `current`'s. A setting the journal leaves out takes the value the
 // job then used (AutoAWQ's grid of 20 ratios, sym off); calibration files are taken as the job was
-// given them (the resume check compares them so). nullopt when there is no journal or it cannot be read.
+// given them (the resume check compares them so). Read as the resume check reads them
+// (quant::recordedJob: a finished job's record first, else the journal). nullopt when there is
+// neither or it cannot be read.
 std::optional<QuantizeSettings> interruptedJobSettings(const QuantizeSettings& current);
 
 }  // namespace awq

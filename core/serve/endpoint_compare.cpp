@@ -103,8 +103,11 @@ RunDocument runMixedComparison(std::array<CompareSide, 2> sides, const std::opti
     const std::string slots[2] = {"A", "B"};
     std::array<std::unique_ptr<LoadedModel>, 2> loaded;
     std::vector<BatterySide> batterySides;
-    for (const auto& side : sides)
-        if (!side.endpoint) requireTokenizerForRun(side.folder);  // before anything loads or is asked
+    for (const auto& side : sides) {  // before anything loads or is asked, as runComparison checks
+        if (side.endpoint) continue;
+        requireTokenizerForRun(side.folder);
+        if (quality) requireQualityWindowFits(side.folder, quality->perplexity.context);
+    }
     for (int i = 0; i < 2; ++i) {
         auto& side = sides[std::size_t(i)];
         const auto& slot = slots[i];

@@ -2,7 +2,8 @@
 # How a quantized model was made (registered in tests/cli/CMakeLists.txt): an RTN model is written
 # in AWQ's layout (config.json says "awq"), and only our record beside the weights
 # (awqbench_quantization.json) says "rtn". `models list` / `models show` (text and --json) said
-# "awq w4 g128" and nothing of the source, calibration or layer error.
+# "awq w4 g128" and nothing of the source, calibration or layer error; `pool list` (and its --json)
+# still said "awq w4 g128" for it after `models list` learnt "rtn w4 g128 (awq layout)".
 # Usage: model_provenance.sh CLI WORKDIR MODELS
 set -eu
 CLI=$1 D=$2 M=$3
@@ -23,7 +24,7 @@ cat > "$D/lib/ts-rtn/awqbench_quantization.json" <<JSON
 JSON
 
 run 0 "$CLI" models show "$D/lib/ts-rtn"
-grep -q "^quantization: RTN (AWQ layout) w4 g128 zero-point gemm" "$D/out" || fail "models show: $(grep quantization "$D/out")"
+grep -q "^quantization: rtn w4 g128 (awq layout) zero-point gemm" "$D/out" || fail "models show: $(grep quantization "$D/out")"
 grep -q "^checkpoint:   awq " "$D/out" || fail "models show: no checkpoint format line: $(cat "$D/out")"
 grep -q "^made from:    tinystories-qwen3-7m (/models/tinystories-qwen3-7m)" "$D/out" || fail "models show: no source: $(cat "$D/out")"
 grep -q "^settings:     group 128, zero point, 32 samples x 256 tokens" "$D/out" || fail "models show: no settings: $(cat "$D/out")"
@@ -37,6 +38,24 @@ run 0 "$CLI" models list "$D/lib" --json
 grep -q '"made_with": "rtn"' "$D/out" || fail "models list --json: no made_with: $(cat "$D/out")"
 grep -q '"label": "RTN (AWQ layout)"' "$D/out" || fail "models list --json: no record label: $(cat "$D/out")"
 grep -q '"method": "awq"' "$D/out" || fail "models list --json: the checkpoint format is gone: $(cat "$D/out")"
+
+# The warm pool says it as `models list` does, in its table and its --json (with made_with).
+mkdir -p "$D/pool"
+P="--pool $D/pool --settings $D/deploy.json"
+run 0 "$CLI" pool add "$D/lib/ts-rtn" $P
+run 0 "$CLI" pool add "$M/tinystories-qwen3-7m-awq" $P
+run 0 "$CLI" pool list $P
+grep -q "^ts-rtn  *rtn w4 g128 (awq layout) " "$D/out" || fail "pool list: $(cat "$D/out")"
+grep -q "^tinystories-qwen3-7m-awq  *awq w4 g128 " "$D/out" || fail "pool list without a record: $(cat "$D/out")"
+run 0 "$CLI" pool list $P --json
+python3 - "$D/out" <<'PY' || fail "pool list --json: $(cat "$D/out")"
+import json, sys
+models = {m["name"]: m for m in json.load(open(sys.argv[1]))["models"]}
+assert models["ts-rtn"]["quantization"] == "rtn w4 g128 (awq layout)", models["ts-rtn"]
+assert models["ts-rtn"]["made_with"] == "rtn", models["ts-rtn"]
+assert models["tinystories-qwen3-7m-awq"]["quantization"] == "awq w4 g128", models["tinystories-qwen3-7m-awq"]
+assert models["tinystories-qwen3-7m-awq"]["made_with"] is None, models["tinystories-qwen3-7m-awq"]
+PY
 
 # Without a record: the checkpoint's own words, no provenance lines.
 run 0 "$CLI" models show "$M/tinystories-qwen3-7m-awq"

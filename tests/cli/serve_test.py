@@ -341,7 +341,12 @@ doc_path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"serve-test-sweep-{os
 url = f"http://127.0.0.1:{srv.port}/v1"
 sweep = subprocess.run([cli, "sweep", "--model", url, "--api-key-env", "SERVE_TEST_KEY", "--concurrency", "1,4",
                         "--num-prompts", "8", "--max-new", "8", "--request-rate", "50", "--slo-ttft-ms", "10000",
-                        "--out", doc_path], capture_output=True, text=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+                        "--out", doc_path], capture_output=True, env=dict(os.environ, SERVE_TEST_KEY=KEY))
+# Its progress goes through ProgressLine: whole lines in a log (stderr is a pipe here), never \r.
+# Bytes: text mode would turn a \r into a newline.
+check(b"\r" not in sweep.stderr and b"\r" not in sweep.stdout and b"A max concurrency 4: " in sweep.stderr,
+      f"sweep progress in a log is whole lines: {sweep.stderr[-500:]!r}")
+sweep.stdout, sweep.stderr = sweep.stdout.decode(), sweep.stderr.decode()
 check(sweep.returncode == 0, f"sweep against the server: {sweep.stderr[-500:]}")
 if sweep.returncode == 0:
     raw = open(doc_path).read()
@@ -389,6 +394,22 @@ if local.returncode == 0 and remote.returncode == 0:
           str([(k, lt.get(k), rt.get(k)) for k in rt if rt.get(k) != lt.get(k)][:3]))
     os.remove(local_path)
     os.remove(remote_path)
+
+# A model folder against an endpoint with a perplexity window longer than the folder's context:
+# refused before the folder loads or the server is asked (it loaded A, ran the whole battery
+# against the server, then failed at the window).
+text_path = doc_path + ".txt"
+with open(text_path, "w") as f:
+    f.write("Once upon a time there was a little cat who liked to play in the garden.\n")
+context = json.load(open(os.path.join(model, "config.json")))["max_position_embeddings"]
+wide = subprocess.run([cli, "compare", "--a", model, "--b", url, "--api-key-env", "SERVE_TEST_KEY", "--text", text_path,
+                       "--ctx", str(4 * context), "--stride", str(4 * context)], capture_output=True, text=True,
+                      env=dict(os.environ, SERVE_TEST_KEY=KEY), timeout=60)
+check(wide.returncode == 2 and os.path.join(model, "config.json") in wide.stderr
+      and f"a perplexity window of {4 * context} tokens is longer than the model's context of {context} tokens" in wide.stderr
+      and f"use a window (--ctx) of at most {context} tokens" in wide.stderr and "loading" not in wide.stderr,
+      f"compare --ctx past the context, folder against endpoint: {wide.returncode} {wide.stderr[-500:]}")
+os.remove(text_path)
 
 # A port in use and a model that cannot load end with exit 2 and the reason (no silent port sharing).
 busy = subprocess.run([cli, "serve", "--model", model, "--port", str(srv.port)], capture_output=True, text=True, timeout=60)

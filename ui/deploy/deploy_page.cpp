@@ -4,6 +4,7 @@
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/byte_size_edit.h"
 #include "ui/util/catalog_table_model.h"
+#include "ui/util/catalog_text.h"
 #include "ui/util/icons.h"
 #include "ui/util/job_runner.h"
 #include "ui/util/path_text.h"
@@ -36,6 +37,8 @@
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace awq::ui {
 namespace fs = std::filesystem;
@@ -152,8 +155,10 @@ void DeployPage::buildUi() {
     error_->hide();
     layout->addWidget(error_);
 
-    auto* splitter = new QSplitter(Qt::Vertical);
+    auto* splitter = splitter_ = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("deploySplitter"));
     layout->addWidget(splitter, 1);
+    connect(splitter, &QSplitter::splitterMoved, this, [this] { splitterDragged_ = true; });
 
     // ---- warm pool ----
     auto* poolBox = new QGroupBox(tr("Warm pool"));
@@ -237,7 +242,12 @@ void DeployPage::buildUi() {
     undoButton_ = new QPushButton(tr("Undo last promotion"));
     undoButton_->setObjectName(QStringLiteral("undoPromotion"));
     for (auto* b : {addTargetButton_, editTargetButton_, removeTargetButton_}) targetButtons->addWidget(b);
-    targetButtons->addStretch(1);
+    // The note sits between the buttons, not on a line of its own: at 1152x720 that line was the
+    // pool table's height.
+    auto* note = new QLabel(tr("Many GPUs or nodes are vLLM's job: the tensor-parallel size and the config written here are the route there."));
+    note->setWordWrap(true);
+    note->setEnabled(false);
+    targetButtons->addWidget(note, 1);
     targetButtons->addWidget(promoteButton_);
     targetButtons->addWidget(undoButton_);
     targetLayout->addLayout(targetButtons);
@@ -246,10 +256,6 @@ void DeployPage::buildUi() {
     connect(removeTargetButton_, &QPushButton::clicked, this, &DeployPage::removeTargetInteractive);
     connect(promoteButton_, &QPushButton::clicked, this, [this] { promote(selectedModel(), selectedTarget()); });
     connect(undoButton_, &QPushButton::clicked, this, [this] { undo(selectedTarget()); });
-    auto* note = new QLabel(tr("Many GPUs or nodes are vLLM's job: the tensor-parallel size and the config written here are the route there."));
-    note->setWordWrap(true);
-    note->setEnabled(false);
-    targetLayout->addWidget(note);
     splitter->addWidget(targetBox);
 
     // ---- history ----
@@ -259,8 +265,7 @@ void DeployPage::buildUi() {
     historyTable_->setSelectionMode(QAbstractItemView::NoSelection);
     historyLayout->addWidget(historyTable_);
     splitter->addWidget(historyBox);
-    // Each table keeps two rows in view, and the first layout shares the height 40/35/25 (by the
-    // stretch factors alone the pool took it all: targets showed 1.5 rows even at 1920x1080).
+    // Each table keeps two rows in view; shareHeight() splits the rest.
     auto rowsHigh = [](QTableWidget* t, int rows) {
         t->setMinimumHeight(t->horizontalHeader()->sizeHint().height() + rows * t->verticalHeader()->defaultSectionSize() +
                             2 * t->frameWidth());
@@ -269,11 +274,36 @@ void DeployPage::buildUi() {
     rowsHigh(targetTable_, 2);
     rowsHigh(historyTable_, 2);
     historyLayout->setStretch(0, 1);
+    // Tighter box margins above and below: the height goes to the tables (at 1152x720 every pixel counts).
+    for (QVBoxLayout* box : {poolLayout, targetLayout, historyLayout}) {
+        const QMargins m = box->contentsMargins();
+        box->setContentsMargins(m.left(), std::min(m.top(), 6), m.right(), std::min(m.bottom(), 6));
+    }
     splitter->setChildrenCollapsible(false);
-    splitter->setStretchFactor(0, 4);
-    splitter->setStretchFactor(1, 3);
-    splitter->setStretchFactor(2, 2);
-    splitter->setSizes({400, 350, 250});   // relative: scaled to the splitter's height
+}
+
+void DeployPage::shareHeight() {
+    // Until the user drags the splitter: each box its minimum (two table rows), then the pool up to
+    // kPoolRows, then the rest 40/35/25. QSplitter scales a first split in proportion, which could
+    // not do both: the pool showed two rows at 1152x720, and a split giving it five there left the
+    // targets far below half the pool at 1920x1080 (by stretch factors alone they showed 1.5 rows).
+    constexpr int kPoolRows = 5;
+    if (splitterDragged_ || splitter_->height() <= 0) return;
+    QList<int> sizes;
+    int left = splitter_->height() - (splitter_->count() - 1) * splitter_->handleWidth();
+    for (int i = 0; i < splitter_->count(); ++i) {
+        sizes << splitter_->widget(i)->minimumSizeHint().height();
+        left -= sizes.back();
+    }
+    if (left > 0) {
+        const int poolMore = std::min(left, (kPoolRows - 2) * poolTable_->verticalHeader()->defaultSectionSize());
+        sizes[0] += poolMore;
+        left -= poolMore;
+        sizes[0] += left * 4 / 10;
+        sizes[1] += left * 35 / 100;
+        sizes[2] += left - left * 4 / 10 - left * 35 / 100;
+    }
+    splitter_->setSizes(sizes);
 }
 
 void DeployPage::setWarmPool(const QString& folder) {
@@ -291,6 +321,12 @@ void DeployPage::setSettingsFile(const QString& file) {
 void DeployPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
     refresh();
+    shareHeight();
+}
+
+void DeployPage::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);   // the layout has resized the splitter already
+    shareHeight();
 }
 
 void DeployPage::showError(const QString& text) {
@@ -377,7 +413,9 @@ void DeployPage::refreshPool(const deploy::DeploySettings& settings) {
         name->setIcon(icon(e.deployed() ? QStringLiteral("deploy") : QStringLiteral("model")));
         name->setToolTip(toQString(e.folder));
         poolTable_->setItem(r, PoolName, name);
-        poolTable_->setItem(r, PoolQuant, cell(qs(e.quantization)));
+        // As the Models page says it ("RTN 4-bit g128 (AWQ layout)"); unquantized or unreadable: the pool's "none" / "?".
+        const QString quant = quantizationText(e.quantizationConfig, e.quantizationRecord ? &*e.quantizationRecord : nullptr);
+        poolTable_->setItem(r, PoolQuant, cell(quant.isEmpty() ? qs(e.quantization) : quant));
         poolTable_->setItem(r, PoolSize, cell(qs(format::bytes(e.bytes)), true));
         poolTable_->setItem(r, PoolDeployed, cell(deployedBy.isEmpty() ? QStringLiteral("–") : deployedBy.join(QStringLiteral(", "))));
         poolTable_->setItem(r, PoolManifest, cell(e.hasManifest ? tr("SHA-256 manifest") : tr("no manifest")));
@@ -692,11 +730,22 @@ void DeployPage::fillAddMenu() {
     addMenu_->clear();
     int offered = 0;
     if (library_) {
+        std::vector<CatalogEntryPtr> offers;
         for (int row = 0; row < library_->rowCount(); ++row) {
             const CatalogEntryPtr e = library_->entry(row);
             if (!e || !e->ok() || e->origin == ModelOrigin::WarmPool || e->format != ModelFormat::HuggingFace) continue;
+            offers.push_back(e);
+        }
+        // Two library folders of one name read alike: the parent folder tells them apart, as in the
+        // Compare pickers and the Models page ("tinystories-qwen3-7m · …/demo-models").
+        std::vector<const CatalogEntry*> raw;
+        for (const auto& e : offers) raw.push_back(e.get());
+        const QHash<QString, QString> hints = sameNameHints(raw);
+        for (const CatalogEntryPtr& e : offers) {
             const QString path = toQString(e->path);
-            QAction* a = addMenu_->addAction(qs(e->name), this, [this, path] { addModel(path); });
+            const QString hint = hints.value(QDir::cleanPath(path));
+            QAction* a = addMenu_->addAction(qs(e->name) + (hint.isEmpty() ? QString() : QStringLiteral(" · ") + hint), this,
+                                             [this, path] { addModel(path); });
             a->setData(path);
             a->setToolTip(path);
             a->setStatusTip(path);

@@ -21,6 +21,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QSplitter;
 class QTableWidget;
 class QTimer;
 
@@ -116,9 +117,11 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void buildUi();
+    void shareHeight();
     void showError(const QString& text);
     void clearError();
     deploy::DeploySettings loadSettingsOrReport();
@@ -152,6 +155,8 @@ private:
     QTimer* followTimer_ = nullptr;
     bool followingDisk_ = false;   // refresh() runs for a change on disk, not for an action here
 
+    QSplitter* splitter_ = nullptr;   // pool / targets / history
+    bool splitterDragged_ = false;    // by the user: shareHeight() leaves the split alone from then on
     QLabel* poolLabel_ = nullptr;
     QPushButton* changePool_ = nullptr;
     CatalogTableModel* library_ = nullptr;

@@ -51,27 +51,32 @@ QString quantizationDetail(const QuantizationConfig& q) {
     return {};
 }
 
+QString quantizationText(const QuantizationConfig& q, const QuantizationRecord* record) {
+    switch (q.method) {
+    case QuantMethod::None: return {};
+    case QuantMethod::Awq:
+    case QuantMethod::Gptq: {
+        // How it was made where our record says another method than the format: "RTN 4-bit g128 (AWQ layout)".
+        const std::string format(quantMethodName(q.method));
+        const bool otherMethod = record && !record->method.empty() && record->method != format;
+        QString s = QStringLiteral("%1 %2-bit")
+                        .arg(otherMethod ? QString::fromStdString(record->method).toUpper() : QString(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ"))
+                        .arg(q.bits);
+        if (q.groupSize > 0) s += QStringLiteral(" g%1").arg(q.groupSize);
+        if (otherMethod) s += QStringLiteral(" (%1 layout)").arg(QString::fromStdString(format).toUpper());
+        return s;
+    }
+    case QuantMethod::Other:
+        return q.rawMethod.empty() ? QStringLiteral("other") : QString::fromStdString(q.rawMethod);
+    }
+    return {};
+}
+
 QString quantizationText(const CatalogEntry& e) {
     if (e.info) {
         const auto& q = e.info->config.quantization;
-        switch (q.method) {
-        case QuantMethod::None: return QString::fromStdString(e.info->storageDtype);
-        case QuantMethod::Awq:
-        case QuantMethod::Gptq: {
-            // How it was made where our record says another method than the format: "RTN 4-bit g128 (AWQ layout)".
-            const auto& r = e.info->quantizationRecord;
-            const std::string format(quantMethodName(q.method));
-            const bool otherMethod = r && !r->method.empty() && r->method != format;
-            QString s = QStringLiteral("%1 %2-bit")
-                            .arg(otherMethod ? QString::fromStdString(r->method).toUpper() : QString(q.method == QuantMethod::Awq ? "AWQ" : "GPTQ"))
-                            .arg(q.bits);
-            if (q.groupSize > 0) s += QStringLiteral(" g%1").arg(q.groupSize);
-            if (otherMethod) s += QStringLiteral(" (%1 layout)").arg(QString::fromStdString(format).toUpper());
-            return s;
-        }
-        case QuantMethod::Other:
-            return q.rawMethod.empty() ? QStringLiteral("other") : QString::fromStdString(q.rawMethod);
-        }
+        if (q.method == QuantMethod::None) return QString::fromStdString(e.info->storageDtype);
+        return quantizationText(q, e.info->quantizationRecord ? &*e.info->quantizationRecord : nullptr);
     }
     if (e.gguf) return ggufPredominantType(*e.gguf);
     return {};

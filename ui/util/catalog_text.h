@@ -27,6 +27,11 @@ std::optional<std::int64_t> contextLength(const CatalogEntry& e);
 // "AWQ 4-bit, group 128, zero point, GEMM" or "none"
 QString quantizationDetail(const QuantizationConfig& q);
 
+// A checkpoint's quantization as quantizationText(entry) says it ("AWQ 4-bit g128", "RTN 4-bit g128
+// (AWQ layout)" where `record`, nullptr for none, names another method than the layout), for a model
+// known by its config alone (a warm-pool row); "" for an unquantized one.
+QString quantizationText(const QuantizationConfig& q, const QuantizationRecord* record);
+
 // GGUF metadata helpers.
 std::optional<std::int64_t> ggufInteger(const GgufInfo& g, const std::string& key);
 std::optional<std::string> ggufString(const GgufInfo& g, const std::string& key);

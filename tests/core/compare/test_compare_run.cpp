@@ -475,6 +475,49 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, chat.send(huge, r));
         QCOMPARE(int(chat.messages().size()), 1 + 2 * 5);
     }
+
+    // A long chat (200 exchanges of uneven lengths, far past the 1024-token context): the prompt is
+    // found by a binary search now, and must be the one trying each count in turn gave: the system
+    // prompt, the newest exchanges that fit with room for the reply, the new message.
+    void longChatKeepsTheNewestExchangesThatFit() {
+        auto a = loadModelForRun("A", test::modelDir("tinystories-qwen3-7m"), engineOptionsFor(settings_));
+        ChatSession chat(*a.engine);
+        chat.setSystemPrompt("You are a storyteller.");
+        const std::vector<std::string> replies = {"Yes.", "The cat sat on the mat and looked at the sun.",
+                                                  "Once upon a time there was a little dog who liked to run in the park with his friend Tom."};
+        std::vector<std::pair<std::string, std::string>> exchanges;
+        for (int i = 0; i < 200; ++i)
+            exchanges.push_back({"Question " + std::to_string(i) + (i % 7 == 0 ? ": tell me more about the garden." : "?"),
+                                 replies[std::size_t(i % 3)]});
+        chat.restore(exchanges);
+        const std::string message = "Now a short one.";
+        // The context is the model's own: the whole history runs to thousands of tokens.
+        QVERIFY(int(chat.promptFor(message).size()) > 4 * a.engine->maxContext());
+
+        for (const int maxNewTokens : {16, 200, 5000}) {
+            const ChatPrompt fitted = chat.fittedPrompt(message, maxNewTokens);
+            QCOMPARE(fitted.contextTokens, 1024);
+            const int room = std::min(maxNewTokens, 512);
+            QVERIFY(fitted.leftOutExchanges > 100 && fitted.leftOutExchanges < 200);
+            // What the linear search would have returned: the history from the first kept exchange on
+            // renders to exactly these ids, fits, and one more (older) exchange would not.
+            ChatSession kept(*a.engine);
+            kept.setSystemPrompt("You are a storyteller.");
+            kept.restore({exchanges.begin() + fitted.leftOutExchanges, exchanges.end()});
+            QCOMPARE(fitted.ids, kept.promptFor(message));
+            QVERIFY(int(fitted.ids.size()) + room <= 1024);
+            kept.restore({exchanges.begin() + fitted.leftOutExchanges - 1, exchanges.end()});
+            QVERIFY(int(kept.promptFor(message).size()) + room > 1024);
+        }
+        // Leaving out every exchange but still short of room: the message alone goes, as before.
+        std::string longMessage;
+        for (int i = 0; i < 100; ++i) longMessage += "The cat sat on the mat. ";
+        const ChatPrompt alone = chat.fittedPrompt(longMessage, 512);
+        QCOMPARE(alone.leftOutExchanges, 200);
+        QVERIFY(int(alone.ids.size()) + 512 > 1024 && int(alone.ids.size()) < 1024);
+        chat.reset();
+        QCOMPARE(alone.ids, chat.promptFor(longMessage));
+    }
 };
 
 QTEST_GUILESS_MAIN(CompareRunTest)

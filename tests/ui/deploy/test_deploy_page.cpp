@@ -7,13 +7,17 @@
 #include "ui/deploy/promote_dialog.h"
 #include "ui/deploy/target_dialog.h"
 #include "ui/util/byte_size_edit.h"
+#include "ui/util/catalog_table_model.h"
 #include "ui/util/path_text.h"
 
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QLabel>
+#include <QMap>
+#include <QMenu>
 #include <QTextDocumentFragment>
 #include <QLineEdit>
 #include <QListWidget>
@@ -94,6 +98,9 @@ deploy::DeployTarget composeTarget(const std::string& name, const fs::path& comp
     t.gpuMemoryBytes = 16ull << 30;
     return t;
 }
+
+// Rows of the pool table in view at 1152x720 (it showed about two).
+constexpr int kPoolRowsAt1152x720 = 4;
 
 bool waitForJob(QSignalSpy& spy) { return spy.count() > 0 || spy.wait(60000); }
 
@@ -371,6 +378,73 @@ private Q_SLOTS:
         fs::remove_all(fx.pool / "manual-wrong");
         page.refresh();
         QCOMPARE(page.poolCountLabel()->text(), QStringLiteral("%1 in the pool").arg(page.poolTable()->rowCount()));
+    }
+
+    // "Add model…" listed the library's models by bare name: the demo's tinystories-656k and a copy in
+    // another library folder read alike. The parent folder tells them apart, as in the Compare
+    // pickers (sameNameHints); a name of its own gets no hint.
+    void addMenuTellsApartModelsOfOneName() {
+        Fixture fx;
+        const fs::path demo = fx.root / "lib" / "demo-models" / "tinystories-656k";
+        const fs::path shared = fx.root / "lib" / "shared" / "models" / "tinystories-656k";
+        test::copyFixtureModel("tinystories-656k", demo);
+        test::copyFixtureModel("tinystories-656k", shared);
+        CatalogTableModel library;
+        library.setEntries({describeCandidate(demo, ModelOrigin::Library), describeCandidate(shared, ModelOrigin::Library),
+                            describeCandidate(test::modelDir("tinystories-qwen3-7m"), ModelOrigin::Library)});
+        DeployPage page;
+        fx.attach(page);
+        page.setLibrary(&library);
+        page.fillAddMenu();
+        QMap<QString, QString> offered;   // path -> text
+        for (QAction* a : page.addMenu()->actions())
+            if (!a->data().toString().isEmpty()) offered.insert(a->data().toString(), a->text());
+        QCOMPARE(offered.size(), 3);
+        QCOMPARE(offered.value(toQString(demo)), QStringLiteral("tinystories-656k · …/demo-models"));
+        QCOMPARE(offered.value(toQString(shared)), QStringLiteral("tinystories-656k · …/models"));
+        QCOMPARE(offered.value(toQString(test::modelDir("tinystories-qwen3-7m"))), QStringLiteral("tinystories-qwen3-7m"));
+    }
+
+    // The pool table said "awq w4 g128" for an RTN model (our record beside its AWQ-layout weights)
+    // where the Models page says "RTN 4-bit g128 (AWQ layout)".
+    void poolTableSaysHowModelsWereMade() {
+        Fixture fx;
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "ts-rtn");
+        writeText(fx.pool / "ts-rtn" / "awqbench_quantization.json",
+                  R"({"tool": "awqbench", "settings": {"method": "rtn", "bits": 4, "group_size": 128, "zero_point": true}})");
+        test::copyFixtureModel("tinystories-qwen3-7m-awq", fx.pool / "ts-awq");
+        test::copyFixtureModel("tinystories-656k", fx.pool / "ts-small");
+        DeployPage page;
+        fx.attach(page);
+        QTableWidget* table = page.poolTable();
+        QMap<QString, QString> quant;
+        for (int r = 0; r < table->rowCount(); ++r) quant.insert(table->item(r, 0)->text(), table->item(r, 1)->text());
+        QCOMPARE(quant.value(QStringLiteral("ts-rtn")), QStringLiteral("RTN 4-bit g128 (AWQ layout)"));
+        QCOMPARE(quant.value(QStringLiteral("ts-awq")), QStringLiteral("AWQ 4-bit g128"));
+        QCOMPARE(quant.value(QStringLiteral("ts-small")), QStringLiteral("none"));
+    }
+
+    // At 1152x720 the pool table showed about two rows while the page had room for more.
+    void poolTableHasRoomAt1152x720() {
+        Fixture fx;
+        DeployPage page;
+        fx.attach(page);
+        page.resize(990, 560);   // about the page inside a 1152x720 window (sidebar, menu and status bars)
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QTableWidget* table = page.poolTable();
+        const int row = table->verticalHeader()->defaultSectionSize();
+        QTRY_VERIFY2(table->viewport()->height() >= kPoolRowsAt1152x720 * row,
+                     qPrintable(QStringLiteral("%1 px, %2 rows").arg(table->viewport()->height()).arg(double(table->viewport()->height()) / row)));
+        // The targets and the history keep two rows each.
+        QTableWidget* targets = page.findChild<QTableWidget*>(QStringLiteral("targetTable"));
+        for (QTableWidget* t : {targets, page.historyTable()})
+            QVERIFY2(t->viewport()->height() >= 2 * row, qPrintable(t->objectName()));
+        // At 1920x1080 the extra height is shared, not all given to the pool.
+        page.resize(1900, 1000);
+        QTRY_VERIFY2(targets->height() >= table->height() / 2 && page.historyTable()->height() >= table->height() / 3 &&
+                         table->viewport()->height() >= kPoolRowsAt1152x720 * row,
+                     qPrintable(QStringLiteral("pool %1, targets %2, history %3").arg(table->height()).arg(targets->height()).arg(page.historyTable()->height())));
     }
 
     void addVerifyRemoveWithProgress() {
