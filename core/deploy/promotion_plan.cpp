@@ -736,6 +736,67 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
 }
 
+std::string shellQuoted(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// The vLLM config's path where vLLM runs: inside the container through the target's container paths
+// (the model path is written so too), else the host path. A config no mapping covers is named as
+// the host sees it, with a warning: vLLM in the container would not find it there.
+std::string configPathAsRun(PromotionPlan& p, const DeployTarget& t) {
+    if (t.containerPaths.empty()) return t.vllmConfig.string();
+    if (const auto inside = containerPathFor(t.containerPaths, t.vllmConfig)) return inside->string();
+    std::string mounts;
+    for (const auto& mp : t.containerPaths) mounts += (mounts.empty() ? "" : ", ") + pathMappingText(mp);
+    addIssue(p, Issue::Severity::Warning, "config_not_in_container",
+             t.vllmConfig.string() + " is not inside the target's container paths (" + mounts + "): `vllm serve --config` in the container "
+                 "would not find it there; the host path is written as it is",
+             "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: awqbench-cli target add " + t.name +
+                 " ... --container-path HOST:CONTAINER --replace");
+    return t.vllmConfig.string();
+}
+
+// The command file's serve line: `vllm serve --config FILE`, so that vLLM reads every key of the
+// YAML itself (a list of flags lost the port and prefix caching, and no rebuilt list matches vLLM's
+// own reading of false booleans and nested configs across its versions). A config beside the script
+// is named relative to the script's own folder, which holds wherever the two are mounted together.
+std::string commandFileServeLine(PromotionPlan& p, const DeployTarget& t) {
+    if (t.vllmConfig.parent_path() == t.commandFile.parent_path())
+        return "vllm serve --config \"$(dirname \"$0\")\"/" + shellQuoted(t.vllmConfig.filename().string());
+    return p.command;
+}
+
+// Replaces the script's first `vllm serve` / `exec vllm serve` line (the rest of the script stays),
+// appends one when there is none, or writes a new script.
+void planCommandFile(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
+    std::string script;
+    const bool scriptExisted = readTargetFile(p, t.commandFile, false, script);
+    checkForcedKernel(p, m, t.commandFile, script, false);
+    const std::string serve = commandFileServeLine(p, t);
+    std::string updated;
+    bool replaced = false;
+    std::istringstream in(script);
+    for (std::string line; std::getline(in, line);) {
+        const auto first = line.find_first_not_of(" \t");
+        const std::string body = first == std::string::npos ? "" : line.substr(first);
+        if (!replaced && (body.rfind("vllm serve", 0) == 0 || body.rfind("exec vllm serve", 0) == 0)) {
+            line = line.substr(0, first) + (body.rfind("exec ", 0) == 0 ? "exec " : "") + serve;
+            replaced = true;
+        }
+        updated += line + "\n";
+    }
+    if (!scriptExisted)
+        updated = "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`): vLLM reads its settings from " +
+                  t.vllmConfig.filename().string() + ".\nexec " + serve + "\n";
+    else if (!replaced) updated += "exec " + serve + "\n";
+    if (scriptExisted && !script.empty() && script.back() != '\n') updated.pop_back();
+    addChange(p, t.commandFile, scriptExisted, script, updated);
+}
+
 // A setting the file's owner chose that the promotion replaces: a warning saying why (the target
 // sets it, or the model cannot run with it), since otherwise only the diff shows it (0.85 -> 0.9 is
 // the same key, easy to miss). Values the last promotion computed itself change without a word.
@@ -795,26 +856,8 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const
     set("tensor-parallel-size", std::to_string(s.tensorParallelSize), false);
     addChange(p, t.vllmConfig, existed, yaml, out);
 
-    if (t.commandFile.empty()) return;
-    std::string script;
-    const bool scriptExisted = readTargetFile(p, t.commandFile, false, script);
-    checkForcedKernel(p, m, t.commandFile, script, false);
-    std::string updated;
-    bool replaced = false;
-    std::istringstream in(script);
-    for (std::string line; std::getline(in, line);) {
-        const auto first = line.find_first_not_of(" \t");
-        const std::string body = first == std::string::npos ? "" : line.substr(first);
-        if (!replaced && (body.rfind("vllm serve", 0) == 0 || body.rfind("exec vllm serve", 0) == 0)) {
-            line = line.substr(0, first) + (body.rfind("exec ", 0) == 0 ? "exec " : "") + p.command;
-            replaced = true;
-        }
-        updated += line + "\n";
-    }
-    if (!scriptExisted) updated = "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`).\nexec " + p.command + "\n";
-    else if (!replaced) updated += "exec " + p.command + "\n";
-    if (scriptExisted && !script.empty() && script.back() != '\n') updated.pop_back();
-    addChange(p, t.commandFile, scriptExisted, script, updated);
+    p.command = "vllm serve --config " + shellQuoted(configPathAsRun(p, t));
+    if (!t.commandFile.empty()) planCommandFile(p, t, m);
 }
 
 // A first-format deploy.json stored 0.9 for every target (deploy_settings.h): loaded as not set. Said
@@ -831,15 +874,14 @@ void noteOldDefaultGpuUtil(PromotionPlan& p, const DeployTarget& t) {
     }
 }
 
-std::string shellQuoted(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
-        return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 }  // namespace
+
+std::map<std::string, std::string> vllmSettingValues(const ServeSettings& s) {
+    return {{"dtype", s.dtype},
+            {"max-model-len", std::to_string(s.maxModelLen)},
+            {"gpu-memory-utilization", trimmedDouble(s.gpuMemoryUtilization)},
+            {"tensor-parallel-size", std::to_string(s.tensorParallelSize)}};
+}
 
 std::string vllmCommandLine(const ServeSettings& s) {
     return "vllm serve " + shellQuoted(s.model) + " --served-model-name " + shellQuoted(s.servedModelName) + " --dtype " + s.dtype +

@@ -277,9 +277,7 @@ private Q_SLOTS:
         QCOMPARE(plan.changes[0].after, w.expected("vllm.expected.yaml"));
         QCOMPARE(plan.serve.tensorParallelSize, 1);
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QCOMPARE(plan.command, "vllm serve " + w.awq().string() +
-                                   " --served-model-name tinystories-qwen3-7m-awq --dtype auto --max-model-len 1024"
-                                   " --gpu-memory-utilization 0.9 --tensor-parallel-size 1");
+        QCOMPARE(plan.command, "vllm serve --config " + t.vllmConfig.string());
         QVERIFY(forcedAwqKernelLines(plan.changes[0].after).empty());
 
         applyPromotion(plan, w.state);
@@ -292,8 +290,8 @@ private Q_SLOTS:
         const auto plan2 = planPromotion(t2, w.fp16(), w.options());
         QVERIFY2(!plan2.blocked(), issueList(plan2).c_str());
         applyPromotion(plan2, w.state);
-        QCOMPARE(readText(t2.commandFile), "#!/bin/sh\nset -e\n# start\nexec " + plan2.command + "\n");
-        QVERIFY(plan2.command.find("--dtype auto") != std::string::npos);  // the file's own dtype: auto, kept
+        QCOMPARE(readText(t2.commandFile), std::string("#!/bin/sh\nset -e\n# start\nexec vllm serve --config \"$(dirname \"$0\")\"/serve.yaml\n"));
+        QVERIFY(readText(t2.vllmConfig).find("dtype: auto") != std::string::npos);  // the file's own dtype: auto, kept
         QVERIFY(plan2.command.find("--quantization") == std::string::npos);
 
         // A command file the promotion creates is a script that runs (a trial found it 0644).
@@ -302,6 +300,40 @@ private Q_SLOTS:
         applyPromotion(planPromotion(t3, w.fp16(), w.options()), w.state);
         QVERIFY(readText(t3.commandFile).rfind("#!/bin/sh\n", 0) == 0);
         QVERIFY((fs::status(t3.commandFile).permissions() & fs::perms::owner_exec) != fs::perms::none);
+    }
+
+    // The command file serves what the YAML says, every key of it (a trial's script lost `port: 9000`
+    // and `enable-prefix-caching: true`): vLLM reads the YAML itself (`--config`), named beside the
+    // script relative to it, else through the container paths where vLLM runs, else as the host has it.
+    void commandFileServesTheWholeConfig() {
+        World w;
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\nserved-model-name: old\nport: 9000\nenable-prefix-caching: true\n");
+        t.commandFile = w.root / "run-vllm.sh";
+        t.containerPaths = {{w.pool, "/models"}, {w.root, "/srv/deploy"}};
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.command, std::string("vllm serve --config /srv/deploy/serve.yaml"));
+        QCOMPARE(plan.changes.at(1).after, "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`): vLLM reads its "
+                                           "settings from serve.yaml.\nexec vllm serve --config \"$(dirname \"$0\")\"/serve.yaml\n");
+        const std::string yaml = plan.changes.at(0).after;
+        QVERIFY2(yaml.find("port: 9000\n") != std::string::npos && yaml.find("enable-prefix-caching: true\n") != std::string::npos &&
+                     yaml.find("model: /models/tinystories-qwen3-7m-awq\n") != std::string::npos,
+                 yaml.c_str());
+
+        // Elsewhere: the config's path where vLLM runs; one outside the container paths is told.
+        t.commandFile = w.root / "bin" / "run-vllm.sh";
+        fs::create_directories(t.commandFile.parent_path());
+        QCOMPARE(planPromotion(t, w.awq(), w.options()).changes.at(1).after.find("exec vllm serve --config /srv/deploy/serve.yaml\n") !=
+                     std::string::npos,
+                 true);
+        t.containerPaths = {{w.pool, "/models"}};
+        const auto outside = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(outside, "config_not_in_container");
+        QVERIFY2(i && i->severity == Issue::Severity::Warning && !outside.blocked(), issueList(outside).c_str());
+        QCOMPARE(outside.command, "vllm serve --config " + t.vllmConfig.string());
+        t.containerPaths.clear();
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "config_not_in_container"), "no container: the host path is right");
     }
 
     // A served-model-name list (vLLM serves the model under each name) becomes one name: the names
@@ -343,8 +375,8 @@ private Q_SLOTS:
         QCOMPARE(plan.changes.at(0).after,
                  "model: " + w.awq().string() + "\ngpu-memory-utilization: 0.85\ndtype: auto\nmax-model-len: 512\ntensor-parallel-size: '1'\n"
                  "served-model-name: tinystories-qwen3-7m-awq\n");
-        QVERIFY2(plan.command.find(" --dtype auto --max-model-len 512 --gpu-memory-utilization 0.85 --tensor-parallel-size 1") != std::string::npos,
-                 plan.command.c_str());
+        QCOMPARE(vllmSettingValues(plan.serve), (std::map<std::string, std::string>{
+                                                    {"dtype", "auto"}, {"gpu-memory-utilization", "0.85"}, {"max-model-len", "512"}, {"tensor-parallel-size", "1"}}));
 
         // Kept across promotions: the history records them as kept, not as the promotion's own values.
         applyPromotion(plan, w.state);
@@ -1170,7 +1202,7 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.pool / "yarn", w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
+        QVERIFY(plan.changes.at(0).after.find("max-model-len: 1024\n") != std::string::npos);
 
         editConfig(w.pool / "yarn", [](nlohmann::json& j) { j["rope_scaling"] = {{"type", "dynamic"}, {"factor", 2.0}}; });
         QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 512);
@@ -1190,7 +1222,6 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
         QVERIFY(plan.changes[0].after.find("max-model-len: 1024\n") != std::string::npos);
         const Issue* cut = findIssue(plan, "max_model_len_cut");
         QVERIFY2(cut && cut->severity == Issue::Severity::Warning, issueList(plan).c_str());
