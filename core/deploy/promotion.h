@@ -98,8 +98,9 @@ PromotionPlan planPromotion(const DeployTarget& target, const std::filesystem::p
 // compose plan carries the same issues). A compose target without an .env file whose compose file
 // never uses the path variable (variable_unused) or has no ${VAR:-...} default of it (no_default):
 // Error, promoting would not change the model it serves; the name variable likewise, as Warnings
-// (the served name stays). With an .env file, a variable the compose file never uses is a Warning
-// (the service may read the .env itself). A vLLM target: none. Throws awq::Error when the compose
+// (the served name stays). With an .env file, a variable the compose file never uses is the same
+// Error (Warning for the name) unless a service lists that .env under `env_file:`, where a program in
+// the container may read it (a Warning): otherwise nothing reads the value. A vLLM target: none. Throws awq::Error when the compose
 // file cannot be read (bounded like every target file).
 std::vector<Issue> checkTargetFiles(const DeployTarget& target);
 

@@ -665,10 +665,22 @@ void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
     }
 }
 
+// Whether a service lists the target's .env file under `env_file:` (then its variables are in the
+// container's environment, where a script in it may read them).
+bool serviceReadsEnvFile(const DeployTarget& t, const std::string& compose) {
+    if (t.envFile.empty()) return false;
+    const auto listed = composeEnvFiles(compose, t.composeFile.parent_path(), composeVariables(t));
+    return std::any_of(listed.begin(), listed.end(), [&](const fs::path& f) {
+        std::error_code ec;
+        return f == fs::absolute(t.envFile).lexically_normal() || fs::equivalent(f, t.envFile, ec);
+    });
+}
+
 // What the compose file's references to the target's variables allow (checkTargetFiles).
 std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::string& compose) {
     std::vector<Issue> issues;
     const std::string file = t.composeFile.string();
+    const bool envReadByService = serviceReadsEnvFile(t, compose);
     for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
         const bool isPath = var == &t.pathVariable;
         const auto severity = isPath ? Issue::Severity::Error : Issue::Severity::Warning;
@@ -677,15 +689,20 @@ std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::strin
         const std::string fix = isPath ? "write the model path as ${" + *var + ":-/path} in the service (volumes or command), or name the "
                                          "variable it uses (--path-var)"
                                        : "write the served name as ${" + *var + ":-name} in the command, or name the variable it uses (--name-var)";
-        // With an .env file the service may read the variable itself (env_file: and a script that
-        // uses it): then only a warning.
         if (refs.empty() && t.envFile.empty())
             issues.push_back({severity, "variable_unused", file + " never uses $" + *var + " and the target has no .env file: " + effect, fix});
-        else if (refs.empty())
+        else if (refs.empty() && envReadByService)  // the service may read the variable itself (a script in it)
             issues.push_back({Issue::Severity::Warning, "variable_unused",
                               file + " never uses $" + *var + ": the value set in " + t.envFile.string() +
-                                  " reaches the service only if it reads that file itself (env_file:)",
+                                  " reaches the service through env_file: only, so only a program in the container that reads $" + *var +
+                                  " sees it",
                               fix});
+        else if (refs.empty())  // nothing reads the value the promotion would write
+            issues.push_back({severity, "variable_unused",
+                              file + " never uses $" + *var + ", and no service reads " + t.envFile.string() +
+                                  " (no env_file: lists it; Compose interpolates the compose file with the project's .env beside it): "
+                                  "the value set there reaches nothing, so " + effect,
+                              fix + ", or list " + t.envFile.string() + " under the service's env_file:"});
         else if (t.envFile.empty() && std::none_of(refs.begin(), refs.end(), [](const ComposeReference& r) { return r.hasDefault(); }))
             issues.push_back({severity, "no_default", file + " has no ${" + *var + ":-...} default to set and the target has no .env file: " + effect,
                               "write it as ${" + *var + ":-...} in the compose file, or give the target an .env file (--env)"});
@@ -1015,12 +1032,17 @@ std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
         try {
             std::optional<std::string> path;
             if (t.kind == TargetKind::Compose) {
-                // What Compose resolves: the .env value when one is set, else the compose file's default.
+                // What Compose resolves where the compose file uses the path variable: the .env value
+                // when one is set, else the file's default. A variable it never uses serves nothing:
+                // its literal --model does, or (read by the service through env_file:) the .env value.
                 const ComposeLookup variables = composeVariables(t);
-                path = variables(t.pathVariable);
                 const std::string compose = readSmallFile(t.composeFile);
-                if (!path || path->empty()) path = composeDefault(compose, t.pathVariable, variables);
+                if (!findComposeReferences(compose, t.pathVariable).empty()) {
+                    path = variables(t.pathVariable);
+                    if (!path || path->empty()) path = composeDefault(compose, t.pathVariable, variables);
+                }
                 if (!path || path->empty()) path = literalComposeModel(compose, variables);
+                if ((!path || path->empty()) && serviceReadsEnvFile(t, compose)) path = variables(t.pathVariable);
             } else {
                 path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
             }

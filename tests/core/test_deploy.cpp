@@ -715,13 +715,36 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(findIssue(plan, "variable_unused") && plan.blocked() && plan.changes.empty(), issueList(plan).c_str());
 
-        // With an .env file the service may read it itself (env_file:): a warning, the .env is written.
-        t.envFile = t.composeFile.parent_path() / ".env";
-        issues = checkTargetFiles(t);
-        QCOMPARE(issues.size(), std::size_t(2));
-        QVERIFY(issues[0].severity == Issue::Severity::Warning && issues[0].code == "variable_unused");
-        plan = planPromotion(t, w.awq(), w.options());
-        QVERIFY2(!plan.blocked() && plan.changes.size() == 1, issueList(plan).c_str());
+        // An .env file that nothing reads (a trial: `--env nope.env` was promoted, "promoted", and
+        // `target list` showed the new model while compose still ran /models/fixed): the same refusal,
+        // naming the file; the current model is the compose file's own --model.
+        for (const fs::path& env : {t.composeFile.parent_path() / "nope.env", t.composeFile.parent_path() / ".env"}) {
+            t.envFile = env;
+            issues = checkTargetFiles(t);
+            QCOMPARE(issues.size(), std::size_t(2));
+            QVERIFY2(issues[0].severity == Issue::Severity::Error && issues[0].code == "variable_unused", issues[0].message.c_str());
+            QVERIFY2(issues[0].message.find("never uses $PRIME_MODEL_PATH, and no service reads " + env.string() + " (no env_file: lists it") !=
+                         std::string::npos,
+                     issues[0].message.c_str());
+            QVERIFY2(issues[0].fix.find("or list " + env.string() + " under the service's env_file:") != std::string::npos, issues[0].fix.c_str());
+            plan = planPromotion(t, w.awq(), w.options());
+            QVERIFY2(plan.blocked() && plan.changes.empty(), issueList(plan).c_str());
+            writeText(env, "PRIME_MODEL_PATH=" + w.awq().string() + "\n");
+            const auto current = deployedModels(settingsOf(t));
+            QVERIFY(current.size() == 1 && current[0].model == fs::path("/models/fixed"));
+        }
+
+        // Listed under a service's env_file: (every form) a program in the container may read it: a
+        // warning, the .env is written.
+        t.envFile = t.composeFile.parent_path() / "prime.env";
+        for (const std::string envFile : {"    env_file: prime.env\n", "    env_file: [other.env, ./prime.env]\n", "    env_file:\n      - ./prime.env\n",
+                                          "    env_file:\n      - path: ${STACK:-.}/prime.env\n        required: false\n"}) {
+            writeText(t.composeFile, "services:\n  prime:\n    image: vllm/vllm-openai\n" + envFile + "    entrypoint: /start.sh\n");
+            issues = checkTargetFiles(t);
+            QVERIFY2(issues.size() == 2 && issues[0].severity == Issue::Severity::Warning && issues[0].code == "variable_unused", envFile.c_str());
+            plan = planPromotion(t, w.awq(), w.options());
+            QVERIFY2(!plan.blocked() && plan.changes.size() == 1, issueList(plan).c_str());
+        }
 
         // Used without a default and no .env: nothing to set.
         t.envFile.clear();
