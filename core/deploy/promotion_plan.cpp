@@ -225,38 +225,60 @@ void checkTensorParallelSplit(PromotionPlan& p, const ModelInfo& m, int tp, cons
                  "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
 }
 
+// A flag's value as vLLM gets it, and where that value is set: "FILE line N" of the command, or of
+// the .env file that sets a variable the command's ${...} takes it from.
+struct ResolvedFlag {
+    std::string value;
+    std::string where;
+};
+
+// Where a variable's value is set ("ENV line N"); nullopt when it is not set (a ${VAR:-default} then
+// takes the command's own default).
+using VariableWhere = std::function<std::optional<std::string>(const std::string& var)>;
+
 // A tensor-parallel size the compose command (or its .env) starts vLLM with, which the promotion
 // does not write: checked as the target's own is (a trial found -tp 2 let through).
-void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
+void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const std::vector<ResolvedFlag>& flags) {
     for (const auto& flag : flags) {
         const auto tp = vllmHumanReadableInt(flag.value);
         if (!tp || *tp < 1 || *tp > 4096) continue;
-        checkTensorParallelSplit(p, m, int(*tp), file.string() + " line " + std::to_string(flag.line) + " starts vLLM with tensor-parallel size " + flag.value + ", which");
+        checkTensorParallelSplit(p, m, int(*tp), flag.where + " starts vLLM with tensor-parallel size " + flag.value + ", which");
     }
 }
 
 // A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
 // but vLLM will start with: longer than the model's context, vLLM refuses to start.
-void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
+void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const std::vector<ResolvedFlag>& flags) {
     const int derived = vllmDerivedMaxModelLen(m.config);
-    for (const auto& [line, value] : flags) {
+    for (const auto& [value, where] : flags) {
         const auto tokens = vllmHumanReadableInt(value);
         if (!tokens || *tokens <= derived) continue;
         const std::string shown = std::to_string(*tokens) == value ? value : value + " (" + std::to_string(*tokens) + " tokens)";
         addIssue(p, Issue::Severity::Error, "max_model_len_too_long",
-                 file.string() + " line " + std::to_string(line) + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name +
-                     "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
+                 where + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name + "'s context of " + std::to_string(derived) +
+                     " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
                  "lower it there to " + std::to_string(derived) + " or less, or remove it (vLLM then uses the model's)");
     }
 }
 
+// Where a flag's value written as `text` at `file` line `line` is set: the .env line of the first
+// variable it takes a value from (a set ${VAR} / ${VAR:-default}), else the flag's own line.
+std::string flagValueWhere(const fs::path& file, int line, std::string_view text, const VariableWhere& whereSet) {
+    const std::string flagLine = file.string() + " line " + std::to_string(line);
+    for (const auto& r : parseComposeReferences(text))
+        if (r.form != ComposeReference::Form::ReplaceIfNonEmpty && r.form != ComposeReference::Form::ReplaceIfSet)
+            if (const auto set = whereSet ? whereSet(r.name) : std::nullopt) return *set + " (" + r.name + ", which " + flagLine + " takes)";
+    return flagLine;
+}
+
 // Flag values with their ${...} resolved as Compose would (one it cannot resolve, a ${VAR:?message}
 // without its variable, is left out: it is reported where Compose reads it).
-std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const ComposeLookup& variables) {
-    std::vector<FlagValue> out;
+std::vector<ResolvedFlag> resolvedFlags(const std::vector<FlagValue>& flags, const fs::path& file, const ComposeLookup& variables,
+                                        const VariableWhere& whereSet) {
+    std::vector<ResolvedFlag> out;
     for (const auto& f : flags) {
         try {
-            out.push_back({f.line, interpolateCompose(f.value, variables)});
+            out.push_back({interpolateCompose(f.value, variables), flagValueWhere(file, f.line, f.value, whereSet)});
         } catch (const Error&) {
         }
     }
@@ -269,21 +291,22 @@ std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const 
 // --max-model-len, -tp, --gpu-memory-utilization and --dtype: the last of each, as vLLM's argument
 // parser takes it; values vLLM would refuse leave the target's).
 void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables,
-                       ServeSettings& shown) {
-    const auto maxModelLen = resolvedFlags(maxModelLenFlags(text), variables), tensorParallel = resolvedFlags(tensorParallelFlags(text), variables);
-    checkMaxModelLenFlags(p, m, file, maxModelLen);
-    checkTensorParallelFlags(p, m, file, tensorParallel);
-    const auto last = [](const std::vector<FlagValue>& values) { return values.empty() ? std::optional<std::string>() : values.back().value; };
+                       const VariableWhere& whereSet, ServeSettings& shown) {
+    const auto resolved = [&](const std::vector<FlagValue>& flags) { return resolvedFlags(flags, file, variables, whereSet); };
+    const auto maxModelLen = resolved(maxModelLenFlags(text)), tensorParallel = resolved(tensorParallelFlags(text));
+    checkMaxModelLenFlags(p, m, maxModelLen);
+    checkTensorParallelFlags(p, m, tensorParallel);
+    const auto last = [](const std::vector<ResolvedFlag>& values) { return values.empty() ? std::optional<std::string>() : values.back().value; };
     if (const auto v = last(maxModelLen))
         if (const auto tokens = vllmHumanReadableInt(*v); tokens && *tokens > 0 && *tokens <= std::numeric_limits<int>::max()) shown.maxModelLen = int(*tokens);
     if (const auto v = last(tensorParallel))
         if (const auto tp = vllmHumanReadableInt(*v); tp && *tp >= 1 && *tp <= 4096) shown.tensorParallelSize = int(*tp);
-    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"}), variables))) {
+    if (const auto v = last(resolved(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"})))) {
         char* end = nullptr;
         const double share = std::strtod(v->c_str(), &end);
         if (end == v->c_str() + v->size() && share > 0 && share <= 1) shown.gpuMemoryUtilization = share;
     }
-    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--dtype"}), variables)); v && !v->empty()) shown.dtype = *v;
+    if (const auto v = last(resolved(commandFlagValues(text, {"--dtype"}))); v && !v->empty()) shown.dtype = *v;
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -360,15 +383,29 @@ void checkVllmLoads(PromotionPlan& p, const ModelInfo& m) {
                  "store the matrix as model.embed_tokens.weight (awqbench's and AutoAWQ's quantized output does), then add that copy to the pool");
 }
 
-// The variables Compose interpolates a compose target's file with: the target's .env file, else the
-// project's .env beside the compose file (Compose reads it by itself). The shell environment of the
-// serving machine is unknown here.
-ComposeLookup composeVariables(const DeployTarget& t) {
-    std::string env;
+// The .env file Compose interpolates a compose target's file with: the target's, else the project's
+// .env beside the compose file (Compose reads it by itself). The shell environment of the serving
+// machine is unknown here.
+fs::path composeEnvFile(const DeployTarget& t) { return !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env"; }
+
+std::string composeEnvText(const DeployTarget& t) {
     std::error_code ec;
-    const fs::path envFile = !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env";
-    if (fs::is_regular_file(envFile, ec)) env = readSmallFile(envFile);
-    return [env = std::move(env)](const std::string& var) { return envValue(env, var); };
+    const fs::path envFile = composeEnvFile(t);
+    return fs::is_regular_file(envFile, ec) ? readSmallFile(envFile) : std::string();
+}
+
+ComposeLookup composeVariables(const DeployTarget& t) {
+    return [env = composeEnvText(t)](const std::string& var) { return envValue(env, var); };
+}
+
+// Where that .env file sets a variable (non-empty): "ENV line N".
+VariableWhere composeVariableWhere(const DeployTarget& t) {
+    return [env = composeEnvText(t), file = composeEnvFile(t)](const std::string& var) -> std::optional<std::string> {
+        const auto value = envValue(env, var);
+        const auto line = envAssignmentLine(env, var);
+        if (!value || value->empty() || !line) return std::nullopt;
+        return file.string() + " line " + std::to_string(*line);
+    };
 }
 
 // The host-to-container mappings in force for a target: its own, else (compose) the bind mounts of
@@ -655,11 +692,12 @@ bool readTargetFile(PromotionPlan& p, const fs::path& file, bool required, std::
 void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
     const fs::path projectEnv = t.composeFile.parent_path() / ".env";
     const ComposeLookup variables = composeVariables(t);
+    const VariableWhere whereSet = composeVariableWhere(t);
     for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
         const auto value = variables(*var);
         if (!value || value->empty()) continue;
         addIssue(p, var == &t.pathVariable ? Issue::Severity::Error : Issue::Severity::Warning, "default_overridden",
-                 projectEnv.string() + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
+                 whereSet(*var).value_or(projectEnv.string()) + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
                      ":-...} default in " + t.composeFile.string() + ": changing the default changes nothing",
                  "give the target that .env file (awqbench-cli target add " + t.name + " --compose ... --env " + projectEnv.string() + ")");
     }
@@ -723,8 +761,8 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         checkForcedKernel(p, m, t.envFile, env, false);
         const ComposeLookup variables = composeVariables(t);
         ServeSettings shown = p.serve;
-        checkCommandFlags(p, m, t.composeFile, compose, variables, shown);
-        checkCommandFlags(p, m, t.envFile, env, variables, shown);  // after the compose file's
+        checkCommandFlags(p, m, t.composeFile, compose, variables, composeVariableWhere(t), shown);
+        checkCommandFlags(p, m, t.envFile, env, variables, composeVariableWhere(t), shown);  // after the compose file's
         p.command = vllmCommandLine(shown);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         // The .env value reaches a string-form command through ${VAR}: Compose splits it there.
@@ -738,7 +776,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
     ServeSettings shown = p.serve;
-    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), shown);
+    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t), shown);
     p.command = vllmCommandLine(shown);
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;

@@ -187,6 +187,16 @@ std::optional<std::string> envValue(std::string_view text, std::string_view var)
     return found;
 }
 
+std::optional<int> envAssignmentLine(std::string_view text, std::string_view var) {
+    std::optional<int> found;
+    const auto lines = splitLines(text).lines;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::string cr;
+        if (envAssignment(stripCr(lines[i], cr), var)) found = int(i) + 1;
+    }
+    return found;
+}
+
 std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value) {
     refuseNewline(value);
     Lines l = splitLines(text);

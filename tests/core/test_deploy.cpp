@@ -499,10 +499,26 @@ private Q_SLOTS:
                                  (w.awq() / "config.json").string() + "): vLLM refuses to start");
         writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max_model_len=${MAX_LEN:-512}"));
         QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"), issueList(plan).c_str());
-        writeText(t.composeFile.parent_path() / ".env", "MAX_LEN=2048\n");
+        // The value set in the .env (a trial: the message said "compose.yaml line 4 ... lower it there"
+        // about MAXLEN=4096 in .env): the .env file and line that set it, and the command line taking it.
+        const fs::path env = t.composeFile.parent_path() / ".env";
+        writeText(env, "# lengths\nMAX_LEN=2048\n");
         plan = planPromotion(t, w.awq(), w.options());
         i = findIssue(plan, "max_model_len_too_long");
-        QVERIFY2(i && i->message.find("--max-model-len 2048, longer than") != std::string::npos, issueList(plan).c_str());
+        QVERIFY2(i, issueList(plan).c_str());
+        QCOMPARE(i->message, env.string() + " line 2 (MAX_LEN, which " + t.composeFile.string() + " line 18 takes) starts vLLM with --max-model-len " +
+                                 "2048, longer than tinystories-qwen3-7m-awq's context of 1024 tokens (" + (w.awq() / "config.json").string() +
+                                 "): vLLM refuses to start");
+        QCOMPARE(i->fix, std::string("lower it there to 1024 or less, or remove it (vLLM then uses the model's)"));
+        // The same for the tensor-parallel size, and through a target's own .env file.
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "-tp ${TP:-1}"));
+        writeText(env, "TP=3\n");
+        i = findIssue(plan = planPromotion(t, w.awq(), w.options()), "tensor_parallel_heads");
+        QVERIFY2(i && i->message.rfind(env.string() + " line 1 (TP, which " + t.composeFile.string() + " line 18 takes) starts vLLM with tensor-parallel size 3", 0) == 0,
+                 issueList(plan).c_str());
+        writeText(env, "");
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "tensor_parallel_heads"), "the default 1");
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max_model_len=${MAX_LEN:-512}"));
         // vLLM reads the flag with human_readable_int: 2K = 2048, 1.5k = 1500, 1k = 1000.
         for (const auto& [written, shown] : {std::pair{"--max-model-len 2K", "2K (2048 tokens)"}, std::pair{"--max-model-len=1.5k", "1.5k (1500 tokens)"}}) {
             writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", written));
@@ -1074,7 +1090,8 @@ private Q_SLOTS:
         writeText(compose.parent_path() / ".env", "PRIME_MODEL_PATH=/models/pinned\n");
         const auto overridden = planPromotion(t, w.awq(), w.options());
         const Issue* pinned = findIssue(overridden, "default_overridden");
-        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error && pinned->message.find("PRIME_MODEL_PATH=/models/pinned") != std::string::npos,
+        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error &&
+                     pinned->message.rfind((compose.parent_path() / ".env").string() + " line 1 sets PRIME_MODEL_PATH=/models/pinned, ", 0) == 0,
                  issueList(overridden).c_str());
         QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/pinned"));  // what Compose really serves
         // The current model resolves nested variables with the project's .env, as Compose does.
