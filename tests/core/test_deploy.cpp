@@ -10,6 +10,7 @@
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -1000,6 +1001,42 @@ private Q_SLOTS:
         const std::string d = unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nfive\n6\n7\n8\n", "a/f", "b/f");
         QCOMPARE(d, std::string("--- a/f\n+++ b/f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"));
         QVERIFY(unifiedDiff("same", "same", "a", "b").empty());
+    }
+
+    // The promotion's diff is what `diff -u` prints, and `git apply` / `patch` take it, also where a
+    // file does not end with a newline (a trial: ` OTHER=1` as context, then a mark of our own that
+    // `git apply --check` rejected).
+    void diffIsWhatDiffUPrints() {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        const auto run = [&](const QString& program, const QStringList& args) {
+            QProcess p;
+            p.setWorkingDirectory(QString::fromStdString(dir.string()));
+            p.start(program, args);
+            if (!p.waitForFinished(30000)) return std::pair{-1, std::string()};
+            return std::pair{p.exitCode(), p.readAllStandardOutput().toStdString() + p.readAllStandardError().toStdString()};
+        };
+        const std::pair<std::string, std::string> cases[] = {
+            {"OTHER=1", "OTHER=1\nPRIME_MODEL_PATH=/m\n"},  // setEnvValue's append
+            {"a\nb\nc", "a\nb\nC"},
+            {"a\nb\nc\n", "a\nb\nc"},
+            {"1\n2\n3\n4\n5\n6\n7\n8\n9", "1\nTWO\n3\n4\n5\n6\n7\n8\n9"},  // the last line outside the hunk
+            {"x", "y"},
+            {"", "new\n"},
+        };
+        for (const auto& [before, after] : cases) {
+            writeText(dir / "f", before);
+            writeText(dir / "g", after);
+            const std::string ours = unifiedDiff(before, after, "a/f", "b/f");
+            const auto [rc, theirs] = run("diff", {"-u", "--label", "a/f", "--label", "b/f", "f", "g"});
+            QCOMPARE(rc, 1);
+            QCOMPARE(ours, theirs);
+            writeText(dir / "p.diff", ours);
+            const auto [applyRc, applyOut] = run("git", {"apply", "--check", "p.diff"});
+            QVERIFY2(applyRc == 0, (ours + applyOut).c_str());
+            const auto [patchRc, patchOut] = run("patch", {"-p1", "--dry-run", "-i", "p.diff"});
+            QVERIFY2(patchRc == 0, (ours + patchOut).c_str());
+        }
     }
 
     // Compose's interpolation grammar, each form with the variable set, empty and unset.
