@@ -77,7 +77,7 @@ void addDeployCommands(CLI::App& app) {
         std::string settings, name, compose, env, pathVar = "PRIME_MODEL_PATH", nameVar = "PRIME_MODEL", vllmConfig, commandFile;
         std::string gpuMemory, paired;
         std::vector<std::string> containerPaths;
-        int gpus = 1, tp = 0, maxModelLen = 0;
+        int gpus = 0, tp = 0, maxModelLen = 0;  // 0: not set
         double util = 0;  // not set: a vLLM config keeps its own
         bool replace = false, force = false;
     };
@@ -95,7 +95,8 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--container-path", add->containerPaths,
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
-    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveCount());
+    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine (default: not set: a vLLM config's own tensor-parallel size is kept, else 1)")
+        ->check(positiveCount());
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
         ->check(byteSize(gpuMemoryRule("--gpu-memory")));
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
@@ -191,7 +192,7 @@ void addDeployCommands(CLI::App& app) {
                     json j = parseJson(deploy::targetJsonText(t), {settingsFile(list->settings), "fix the deployment settings"});
                     // deploy.json stores an unset setting as 0 or "" ("gpu_memory_utilization": 0.0 read as
                     // a value); here it is null, as in the other JSON outputs.
-                    for (const char* key : {"env_file", "command_file", "gpu_memory_bytes", "gpu_memory_utilization", "tensor_parallel_size",
+                    for (const char* key : {"env_file", "command_file", "gpu_count", "gpu_memory_bytes", "gpu_memory_utilization", "tensor_parallel_size",
                                             "max_model_len", "paired_model"})
                         if (const auto v = j.find(key);
                             v != j.end() && ((v->is_string() && v->get<std::string>().empty()) || (v->is_number() && v->get<double>() == 0)))
@@ -206,7 +207,7 @@ void addDeployCommands(CLI::App& app) {
             TextTable table({"name", "kind", "files", "gpus", "current model"});
             for (const auto& t : s.targets)
                 table.addRow({t.name, deploy::targetKindName(t.kind), targetFiles(t),
-                              std::to_string(t.gpuCount) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
+                              (t.gpuCount > 0 ? std::to_string(t.gpuCount) : std::string("-")) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
                               current(t.name).empty() ? "-" : current(t.name)});
             std::cout << table.render() << s.targets.size() << " target(s)\n";
             return 0;

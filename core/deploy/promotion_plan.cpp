@@ -62,7 +62,20 @@ std::string trimmedDouble(double v) {
     return ss.str();
 }
 
+std::string shellQuoted(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+
 bool marlinGroupOk(int g) { return g == -1 || g == 32 || g == 64 || g == 128; }
+
+// Whether vLLM can run an AWQ model with awq_marlin (AWQMarlinConfig.is_awq_marlin_compatible): 4-bit,
+// group size -1/32/64/128, zero points; then on GPUs of compute capability 8.0 or newer.
+bool marlinRuns(const QuantizationConfig& q) { return q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint; }
 
 // vLLM's rule: attention heads split evenly; KV heads split evenly, or are replicated when fewer
 // than the GPUs (then the GPU count must be a multiple of them).
@@ -155,8 +168,7 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                  "promote an AWQ-quantized model (with quantization_config in config.json), or remove the AWQ flag from " + where);
         return;
     }
-    const bool marlin = q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint;
-    if (!marlin) return;  // marlin cannot run it anyway: reported as marlin_unsupported
+    if (!marlinRuns(q)) return;  // marlin cannot run it anyway: reported as marlin_unsupported
     // A warning, never a refusal: the `awq` kernel is what vLLM runs AWQ with on a GPU older than
     // Ampere (marlin needs compute capability 8.0; a T4 is 7.5), so a target for one must be able to
     // keep the flag. A vLLM config's key is still commented out: without it vLLM detects AWQ from the
@@ -447,10 +459,12 @@ struct Override {
 };
 using Overrides = std::map<std::string, Override>;
 
-// The dtypes vLLM takes (--dtype choices) that run `m`: AWQ kernels compute in float16 (auto lets
-// vLLM pick it); any other model runs in each of them.
+// The dtypes vLLM takes (--dtype choices) that run `m`. AWQ: awq_marlin computes in float16 or
+// bfloat16 (its get_supported_act_dtypes), the `awq` kernel it falls back to in float16 only (auto
+// lets vLLM pick); any other model runs in each of them.
 bool dtypeRuns(const ModelInfo& m, const std::string& dtype) {
-    if (m.config.quantization.method == QuantMethod::Awq) return dtype == "auto" || dtype == "float16" || dtype == "half";
+    if (m.config.quantization.method == QuantMethod::Awq)
+        return dtype == "auto" || dtype == "float16" || dtype == "half" || (dtype == "bfloat16" && marlinRuns(m.config.quantization));
     for (const char* known : {"auto", "half", "float16", "bfloat16", "float", "float32"})
         if (dtype == known) return true;
     return false;
@@ -503,10 +517,18 @@ void planDtype(PromotionPlan& p, const ModelInfo& m, const HandSetSettings& hand
     if (dtypeRuns(m, *chosen)) {
         s.dtype = *chosen;
         p.kept.push_back({"dtype", *chosen});
-    } else {
-        overrides["dtype"] = {c.quantization.method == QuantMethod::Awq ? "AWQ kernels compute in float16; vLLM cannot run " + m.name + " in " + *chosen
-                                                                        : *chosen + " is not a dtype vLLM takes; " + dtypeSource(m),
+        // The target's GPU is not known here: kept, and what an older one does is said.
+        if (c.quantization.method == QuantMethod::Awq && *chosen == "bfloat16")
+            p.notes.push_back("dtype bfloat16 is kept for " + m.name + ": vLLM runs AWQ in bfloat16 with awq_marlin, on GPUs of compute "
+                              "capability 8.0 or newer (Ampere, Ada, Hopper); on an older GPU (a T4) vLLM has only the `awq` kernel, which "
+                              "computes in float16, and refuses to start with bfloat16: set dtype: float16 for such a GPU");
+    } else if (c.quantization.method == QuantMethod::Awq) {
+        overrides["dtype"] = {*chosen == "bfloat16" ? "awq_marlin cannot run " + m.name + " (see marlin_unsupported) and the `awq` kernel "
+                                                      "vLLM falls back to computes in float16 only; vLLM cannot run it in bfloat16"
+                                                    : "vLLM's AWQ kernels compute in float16 or bfloat16; vLLM cannot run " + m.name + " in " + *chosen,
                               ""};
+    } else {
+        overrides["dtype"] = {*chosen + " is not a dtype vLLM takes; " + dtypeSource(m), ""};
     }
 }
 
@@ -565,7 +587,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
          &keptContext},
         {"tensor-parallel-size", "--tp", t.tensorParallelSize > 0 ? std::to_string(t.tensorParallelSize) : "", "leave it unset", tokens,
          [&](std::optional<double> v, const std::string& text) -> std::string {
-             if (!v || *v < 1 || *v > gpus) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
+             // --gpus not given: the file's own size says how many GPUs vLLM gets.
+             if (!v || *v < 1 || *v > (t.gpuCount > 0 ? gpus : 4096)) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
              if (!tensorParallelSplits(c, int(*v))) return "it does not split " + m.name + "'s heads or quantization groups evenly";
              if (!fits(int(*v))) return m.name + " does not fit at tensor-parallel size " + text;
              return "";
@@ -583,7 +606,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
 
     if (t.tensorParallelSize > 0) {
         s.tensorParallelSize = t.tensorParallelSize;
-        if (t.tensorParallelSize > gpus)
+        if (t.gpuCount > 0 && t.tensorParallelSize > gpus)
             addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
                      "tensor-parallel size " + std::to_string(t.tensorParallelSize) + " needs more GPUs than the target has (" +
                          std::to_string(gpus) + ")",
@@ -789,14 +812,6 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     }
     if (!withPath) return;   // composeVariableIssues said why
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
-}
-
-std::string shellQuoted(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
-        return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
 }
 
 // The vLLM config's path where vLLM runs: inside the container through the target's container paths

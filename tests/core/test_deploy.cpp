@@ -400,15 +400,13 @@ private Q_SLOTS:
         for (const auto& i : plan.issues)
             if (i.code == "setting_replaced") replaced.push_back(i.message + " | " + i.fix);
         const std::vector<std::string> want = {
-            file + " sets dtype: bfloat16; the promotion writes float16 (AWQ kernels compute in float16; vLLM cannot run tinystories-qwen3-7m-awq "
-                   "in bfloat16) | ",
             file + " sets max_model_len: 8192; the promotion writes 1024 (longer than tinystories-qwen3-7m-awq's context of 1024 tokens (config.json "
                    "max_position_embeddings 1024), which vLLM refuses to exceed) | ",
             file + " sets gpu_memory_utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9) | to keep the file's value, set the "
                    "target's --gpu-util to it, or 0 to leave the file's own",
         };
         QCOMPARE(replaced, want);
-        QVERIFY(plan.kept.empty());
+        QCOMPARE(plan.kept.size(), std::size_t(1));  // dtype bfloat16: awq_marlin runs it (vLLMOwnChoicesAreKept)
 
         // A dtype vLLM does not take: the message names config.json's key as the file spells it
         // (tinystories-qwen3-7m has the newer `dtype`, not `torch_dtype`).
@@ -419,6 +417,45 @@ private Q_SLOTS:
         QVERIFY2(dtype, issueList(fp).c_str());
         QCOMPARE(dtype->message, file + " sets dtype: float64; the promotion writes bfloat16 (float64 is not a dtype vLLM takes; config.json dtype: bfloat16)");
         QVERIFY(dtype->message.find("torch_dtype") == std::string::npos);
+    }
+
+    // A vLLM config's own choices the trial saw rewritten: tensor-parallel-size 2 became 1 with --gpus
+    // not given, and dtype bfloat16 float16 for an AWQ model, although awq_marlin computes in bfloat16
+    // (vLLM's AWQMarlinConfig.get_supported_act_dtypes: half and bfloat16, compute capability 8.0+).
+    void vllmOwnChoicesAreKept() {
+        World w;
+        auto t = w.vllmTarget();
+        QCOMPARE(t.gpuCount, 0);  // not set
+        writeText(t.vllmConfig, "model: /models/old\ntensor-parallel-size: 2\ndtype: bfloat16\n");
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && !findIssue(plan, "setting_replaced"), issueList(plan).c_str());
+        QCOMPARE(plan.serve.tensorParallelSize, 2);
+        QCOMPARE(plan.serve.dtype, std::string("bfloat16"));
+        QVERIFY2(plan.changes.at(0).after.find("tensor-parallel-size: 2\ndtype: bfloat16\n") != std::string::npos, plan.changes.at(0).after.c_str());
+        // What an older GPU does is said, not assumed.
+        QCOMPARE(plan.notes.size(), std::size_t(1));
+        QVERIFY2(plan.notes[0].find("on an older GPU (a T4) vLLM has only the `awq` kernel, which computes in float16, and refuses to start with "
+                                    "bfloat16: set dtype: float16 for such a GPU") != std::string::npos,
+                 plan.notes[0].c_str());
+
+        // --gpus 1 given: two GPUs are not there, so the size is replaced, with the reason.
+        t.gpuCount = 1;
+        plan = planPromotion(t, w.awq(), w.options());
+        QCOMPARE(plan.serve.tensorParallelSize, 1);
+        const Issue* tp = findIssue(plan, "setting_replaced");
+        QVERIFY2(tp && tp->message.find("sets tensor-parallel-size: 2; the promotion writes 1 (not a size the target's 1 GPU(s) can run)") !=
+                           std::string::npos,
+                 issueList(plan).c_str());
+
+        // No zero points: vLLM falls back to the `awq` kernel, float16 only: bfloat16 is replaced, saying why.
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["zero_point"] = false; });
+        t.gpuCount = 0;
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* dtype = findIssue(plan, "setting_replaced");
+        QVERIFY2(dtype && dtype->message.find("sets dtype: bfloat16; the promotion writes float16 (awq_marlin cannot run tinystories-qwen3-7m-awq "
+                                              "(see marlin_unsupported) and the `awq` kernel vLLM falls back to computes in float16 only") !=
+                              std::string::npos,
+                 issueList(plan).c_str());
     }
 
     // Values the target's last promotion computed for its model are not the owner's: they follow the

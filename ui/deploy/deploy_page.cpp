@@ -438,7 +438,7 @@ void DeployPage::refreshTargets(const deploy::DeploySettings& settings) {
         targetTable_->setItem(r, TargetName, cell(qs(t.name)));
         targetTable_->setItem(r, TargetKind, cell(t.kind == deploy::TargetKind::Compose ? tr("docker compose") : tr("vLLM config")));
         targetTable_->setItem(r, TargetFiles, cell(files));
-        targetTable_->setItem(r, TargetGpus, cell(QString::number(t.gpuCount) +
+        targetTable_->setItem(r, TargetGpus, cell((t.gpuCount > 0 ? QString::number(t.gpuCount) : QStringLiteral("–")) +
                                                   (t.gpuMemoryBytes ? QStringLiteral(" × ") + qs(format::gib(t.gpuMemoryBytes)) : QString())));
         targetTable_->setItem(r, TargetCurrent, cell(current));
     }

@@ -95,7 +95,8 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
 
     auto* gpuForm = new QFormLayout;
     gpus_ = new QSpinBox;
-    gpus_->setRange(1, 1024);
+    gpus_->setRange(0, 1024);
+    gpus_->setSpecialValueText(tr("not set"));  // 0: a vLLM config's own tensor-parallel size is kept
     gpuMemory_ = new ByteSizeEdit(tr("detect"), QStringLiteral("targetGpuMemory"),
                                   tr("Memory of one GPU of the deployment (0: this machine's first GPU, when there is one)"));
     utilization_ = new QDoubleSpinBox;
