@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -54,10 +56,54 @@ json historyJson(const deploy::HistoryEntry& e) {
             {"undone", e.undone},  {"undoes", e.undoes},       {"files", files}};
 }
 
+std::string shellWord(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Every `awqbench-cli COMMAND` a message suggests, with the --settings FILE the user gave (after the
+// command's words, where each of these commands takes it): a follow-up printed without it worked on
+// the default deploy.json, another target list, or none.
+std::string withSettings(std::string text, const std::string& settings) {
+    if (settings.empty()) return text;
+    const std::string option = " --settings " + shellWord(fs::absolute(settings).lexically_normal().string());
+    static const char* const commands[] = {"target add", "target list", "target remove", "promote", "undo", "history",
+                                           "pool config", "pool add", "pool list", "pool verify", "pool remove"};
+    const std::string program = "awqbench-cli ";
+    for (std::size_t at = text.find(program); at != std::string::npos; at = text.find(program, at + 1)) {
+        const std::size_t words = at + program.size();
+        for (const char* command : commands) {
+            const std::string c = command;
+            if (text.compare(words, c.size(), c) != 0 || (words + c.size() < text.size() && std::isalnum(static_cast<unsigned char>(text[words + c.size()]))))
+                continue;
+            if (text.compare(words + c.size(), option.size(), option) != 0) text.insert(words + c.size(), option);
+            break;
+        }
+    }
+    return text;
+}
+
+// A deploy command's body: awq::Errors it throws keep their kind (exit 1 or 2) and get the user's
+// --settings in the commands they suggest.
+void runWithSettings(const std::string& settings, const std::function<int()>& body) {
+    runOrExit([&] {
+        try {
+            return body();
+        } catch (const UsageError& e) {
+            throw UsageError(withSettings(e.problem(), settings), e.file(), withSettings(e.fix(), settings));
+        } catch (const Error& e) {
+            throw Error(withSettings(e.problem(), settings), e.file(), withSettings(e.fix(), settings));
+        }
+    });
+}
+
 // One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
-void printIssue(const deploy::Issue& i) {
-    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
-    if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
+void printIssue(const deploy::Issue& i, const std::string& settings) {
+    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << withSettings(i.message, settings);
+    if (!i.fix.empty()) std::cerr << " (" << withSettings(i.fix, settings) << ")";
     std::cerr << "\n";
 }
 
@@ -109,7 +155,7 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_flag("--force", add->force, "save a compose target that no promotion could change yet (e.g. its compose file is edited next)");
     addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)")->check(nonEmptyText());
     addCmd->callback([add] {
-        runOrExit([&] {
+        runWithSettings(add->settings, [&] {
             if (add->compose.empty() == add->vllmConfig.empty())
                 throw UsageError("give either --compose FILE or --vllm-config FILE", {}, "one target is one deployment");
             deploy::DeployTarget t;
@@ -151,7 +197,7 @@ void addDeployCommands(CLI::App& app) {
             const auto issues = deploy::checkTargetFiles(t);
             const bool blocking = std::any_of(issues.begin(), issues.end(), [](const deploy::Issue& i) { return i.severity == deploy::Issue::Severity::Error; });
             if (blocking && !add->force) {
-                for (const auto& i : issues) printIssue(i);
+                for (const auto& i : issues) printIssue(i, add->settings);
                 throw Error("target " + t.name + " not saved: no promotion to it could change the model it serves", t.composeFile,
                             "edit the compose file as said above and add the target again, or pass --force to save it as it is");
             }
@@ -163,7 +209,7 @@ void addDeployCommands(CLI::App& app) {
             if (!issues.empty()) {
                 std::cerr << (blocking ? "saved as given (--force); until the compose file changes, a promotion to it reports:\n"
                                        : "saved; a promotion to it would report:\n");
-                for (const auto& i : issues) printIssue(i);
+                for (const auto& i : issues) printIssue(i, add->settings);
             }
             return 0;
         });
@@ -178,7 +224,7 @@ void addDeployCommands(CLI::App& app) {
     listCmd->add_flag("--json", list->json, "print JSON");
     listCmd->add_option("--settings", list->settings, "deployment settings file")->check(nonEmptyText());
     listCmd->callback([list] {
-        runOrExit([&] {
+        runWithSettings(list->settings, [&] {
             const auto s = deploy::loadSettings(settingsFile(list->settings));
             const auto deployed = deploy::deployedModels(s);
             auto current = [&](const std::string& name) {
@@ -224,7 +270,7 @@ void addDeployCommands(CLI::App& app) {
     removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation when the target serves a model");
     removeCmd->add_option("--settings", remove->settings, "deployment settings file")->check(nonEmptyText());
     removeCmd->callback([remove] {
-        runOrExit([&] {
+        runWithSettings(remove->settings, [&] {
             const fs::path file = settingsFile(remove->settings);
             auto s = deploy::loadSettings(file);
             if (!s.find(remove->name)) throw Error("no target named '" + remove->name + "'", file, "see `target list`");
@@ -265,7 +311,7 @@ void addDeployCommands(CLI::App& app) {
     promoteCmd->add_option("--settings", promote->settings, "deployment settings file")->check(nonEmptyText());
     promoteCmd->add_flag("--json", promote->json, "print JSON (keys in README.md)");
     promoteCmd->callback([promote] {
-        runOrExit([&] {
+        runWithSettings(promote->settings, [&] {
             const fs::path file = settingsFile(promote->settings);
             const auto s = deploy::loadSettings(file);
             const auto* t = s.find(promote->target);
@@ -286,8 +332,10 @@ void addDeployCommands(CLI::App& app) {
                 for (const auto& i : plan.issues)
                     issues.push_back({{"severity", i.severity == deploy::Issue::Severity::Error ? "error" : "warning"},
                                       {"code", i.code},
-                                      {"message", i.message},
-                                      {"fix", i.fix}});
+                                      {"message", withSettings(i.message, promote->settings)},
+                                      {"fix", withSettings(i.fix, promote->settings)}});
+                json notes = json::array();
+                for (const auto& n : plan.notes) notes.push_back(withSettings(n, promote->settings));
                 json kept = json::array();
                 for (const auto& k : plan.kept) kept.push_back({{"key", k.key}, {"value", k.value}});
                 json changes = json::array();
@@ -300,7 +348,7 @@ void addDeployCommands(CLI::App& app) {
                                   {"history_id", applied ? json(applied->id) : json(nullptr)},
                                   {"issues", issues},
                                   {"kept", kept},
-                                  {"notes", plan.notes},
+                                  {"notes", notes},
                                   {"serve",
                                    {{"model", v.model},
                                     {"served_model_name", v.servedModelName},
@@ -313,8 +361,8 @@ void addDeployCommands(CLI::App& app) {
                                       2)
                           << "\n";
             } else {
-                for (const auto& i : plan.issues) printIssue(i);
-                for (const auto& n : plan.notes) std::cout << "note: " << n << "\n";
+                for (const auto& i : plan.issues) printIssue(i, promote->settings);
+                for (const auto& n : plan.notes) std::cout << "note: " << withSettings(n, promote->settings) << "\n";
                 if (!plan.kept.empty() && !plan.blocked()) {
                     std::string kept;
                     for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
@@ -326,7 +374,8 @@ void addDeployCommands(CLI::App& app) {
                 if (applied)
                     std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
                               << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
-                              << "; `awqbench-cli undo --target " << plan.target << "` restores them)\n";
+                              << "; `" << withSettings("awqbench-cli undo --target " + shellWord(plan.target), promote->settings)
+                              << "` restores them)\n";
                 else if (promote->dryRun && !plan.blocked())
                     std::cout << "\ndry run: nothing written\n";
                 if (plan.changes.empty() && !plan.blocked()) std::cout << "(the target already points at this model: nothing to change)\n";
@@ -345,7 +394,7 @@ void addDeployCommands(CLI::App& app) {
     undoCmd->add_option("--target", undo->first, "the target's name")->required();
     undoCmd->add_option("--settings", undo->second, "deployment settings file")->check(nonEmptyText());
     undoCmd->callback([undo] {
-        runOrExit([&] {
+        runWithSettings(undo->second, [&] {
             const fs::path file = settingsFile(undo->second);
             requireKnownTarget(undo->first, file);
             const auto e = deploy::undoLastPromotion(undo->first, deploy::loadSettings(file), deploy::stateDirFor(file));
@@ -366,7 +415,7 @@ void addDeployCommands(CLI::App& app) {
     historyCmd->add_option("--settings", history->settings, "deployment settings file")->check(nonEmptyText());
     historyCmd->add_flag("--json", history->json, "print JSON");
     historyCmd->callback([history] {
-        runOrExit([&] {
+        runWithSettings(history->settings, [&] {
             if (!history->target.empty()) requireKnownTarget(history->target, settingsFile(history->settings));
             json arr = json::array();
             TextTable table({"id", "time", "action", "target", "model", "state"});

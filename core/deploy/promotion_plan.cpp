@@ -70,6 +70,45 @@ std::string shellQuoted(const std::string& s) {
     return out + "'";
 }
 
+// A GPU memory size as `--gpu-memory` reads it back exactly.
+std::string byteSizeArgument(std::uint64_t n) {
+    if (n % (1ull << 30) == 0) return std::to_string(n >> 30) + "GiB";
+    if (n % (1ull << 20) == 0) return std::to_string(n >> 20) + "MiB";
+    return std::to_string(n >> 10) + "KiB";
+}
+
+// The `target add` command that saves `t` as it is, with --replace (the name is taken; replacing
+// keeps none of the settings not given again, so every one is given): a fix that works as printed.
+std::string replaceTargetCommand(const DeployTarget& t) {
+    std::string c = "awqbench-cli target add " + shellQuoted(t.name);
+    const auto flag = [&](const std::string& name, const std::string& value) { c += " " + name + " " + shellQuoted(value); };
+    if (t.kind == TargetKind::Compose) {
+        flag("--compose", t.composeFile.string());
+        if (!t.envFile.empty()) flag("--env", t.envFile.string());
+        if (t.pathVariable != "PRIME_MODEL_PATH") flag("--path-var", t.pathVariable);
+        if (t.nameVariable != "PRIME_MODEL") flag("--name-var", t.nameVariable);
+    } else {
+        flag("--vllm-config", t.vllmConfig.string());
+        if (!t.commandFile.empty()) flag("--command-file", t.commandFile.string());
+    }
+    for (const auto& m : t.containerPaths) flag("--container-path", pathMappingText(m));
+    if (t.gpuCount > 0) flag("--gpus", std::to_string(t.gpuCount));
+    if (t.gpuMemoryBytes) flag("--gpu-memory", byteSizeArgument(t.gpuMemoryBytes));
+    if (t.gpuMemoryUtilization > 0) flag("--gpu-util", trimmedDouble(t.gpuMemoryUtilization));
+    if (t.tensorParallelSize > 0) flag("--tp", std::to_string(t.tensorParallelSize));
+    if (t.maxModelLen > 0) flag("--max-model-len", std::to_string(t.maxModelLen));
+    if (!t.pairedModel.empty()) flag("--paired", t.pairedModel.string());
+    return c + " --replace";
+}
+
+// The same with one change made to the target first.
+std::string replaceTargetCommand(DeployTarget t, const std::function<void(DeployTarget&)>& change) {
+    change(t);
+    return replaceTargetCommand(t);
+}
+
+// GPU memory as nvidia-smi shows it: GiB, or MiB below 1 GiB (a 7 MiB model read "0.00 GiB").
+std::string memorySize(std::uint64_t bytes) { return bytes < (1ull << 30) ? format::bytes(bytes) : format::gib(bytes); }
 
 bool marlinGroupOk(int g) { return g == -1 || g == 32 || g == 64 || g == 128; }
 
@@ -447,7 +486,9 @@ void mapToContainer(PromotionPlan& p, const DeployTarget& t) {
              p.model.string() + " is not visible inside the container (" + source + ": " + (mounts.empty() ? "no bind mounts" : mounts) +
                  "); the host path is written as it is",
              "mount the warm pool into the service (volumes: - " + p.model.parent_path().string() +
-                 ":/models:ro) or tell awqbench where it is mounted: awqbench-cli target add " + t.name + " ... --container-path HOST:CONTAINER");
+                 ":/models:ro) or tell awqbench where it is mounted: " +
+                 replaceTargetCommand(t, [&](DeployTarget& r) { r.containerPaths.push_back({p.model.parent_path(), "/models"}); }) +
+                 " (with the folder the container sees the pool as, if not /models)");
 }
 
 // Why the promotion writes another value than the one a vLLM config's owner chose: the target sets
@@ -554,8 +595,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                  "max-model-len cut to " + std::to_string(derived) + " tokens: the target asks for " + std::to_string(asked) + ", longer than " +
                      m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + contextSource +
                      (c.rope.type == "default" ? std::string() : ", rope " + c.rope.type) + "), which vLLM refuses to exceed",
-                 "lower the target's max-model-len (awqbench-cli target add " + t.name + " ... --max-model-len " + std::to_string(derived) +
-                     ") or leave it unset to use the model's own");
+                 "lower the target's max-model-len (" +
+                     replaceTargetCommand(t, [&](DeployTarget& r) { r.maxModelLen = derived; }) + ") or leave it unset to use the model's own");
         asked = derived;
     }
 
@@ -648,11 +689,18 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const MemoryPlan plan = perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context);
     if (!plan.weightsFit) {
         s.maxModelLen = context;
-        addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
-                 m.name + "'s weights (" + format::gib(plan.weightBytes) + " per GPU at tensor-parallel " + std::to_string(tp) +
-                     ") and 1 GiB runtime overhead do not fit in " + trimmedDouble(s.gpuMemoryUtilization * 100) + "% of a " +
-                     format::gib(gpuBytes) + " GPU",
-                 "use more GPUs (tensor parallel), a larger card, or a smaller / quantized model");
+        const std::string ofCard = trimmedDouble(s.gpuMemoryUtilization * 100) + "% of a " + memorySize(gpuBytes) + " GPU";
+        // More GPUs split the weights, never the overhead each of them has.
+        if (plan.budgetBytes <= MemoryPlanInput{}.overheadBytes)
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     "the 1 GiB runtime overhead each GPU needs (CUDA context, activations) alone does not fit in " + ofCard +
+                         " (budget " + memorySize(plan.budgetBytes) + "), whatever the model",
+                     "serve on a card with more memory (set the target's --gpu-memory to the card's size), or raise --gpu-util");
+        else
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     m.name + "'s weights (" + memorySize(plan.weightBytes) + " per GPU at tensor-parallel " + std::to_string(tp) +
+                         ") and 1 GiB runtime overhead do not fit in " + ofCard,
+                     "use more GPUs (tensor parallel), a larger card, or a smaller / quantized model");
         return;
     }
     const std::int64_t fitTokens = plan.tokensThatFit;
@@ -672,7 +720,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                                                   std::to_string(fitTokens) + " tokens per GPU)",
                                               ""};
             if (s.maxModelLen < 16)
-                addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + format::gib(gpuBytes) + " GPU",
+                addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + memorySize(gpuBytes) + " GPU",
                          "use more GPUs, a larger card, or a smaller model");
             else
                 addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
@@ -722,7 +770,7 @@ void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
         addIssue(p, var == &t.pathVariable ? Issue::Severity::Error : Issue::Severity::Warning, "default_overridden",
                  whereSet(*var).value_or(projectEnv.string()) + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
                      ":-...} default in " + t.composeFile.string() + ": changing the default changes nothing",
-                 "give the target that .env file (awqbench-cli target add " + t.name + " --compose ... --env " + projectEnv.string() + ")");
+                 "give the target that .env file (" + replaceTargetCommand(t, [&](DeployTarget& r) { r.envFile = projectEnv; }) + ")");
     }
 }
 
@@ -825,8 +873,8 @@ std::string configPathAsRun(PromotionPlan& p, const DeployTarget& t) {
     addIssue(p, Issue::Severity::Warning, "config_not_in_container",
              t.vllmConfig.string() + " is not inside the target's container paths (" + mounts + "): `vllm serve --config` in the container "
                  "would not find it there; the host path is written as it is",
-             "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: awqbench-cli target add " + t.name +
-                 " ... --container-path HOST:CONTAINER --replace");
+             "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: " +
+                 replaceTargetCommand(t, [](DeployTarget& r) { r.containerPaths.push_back({"/HOST", "/CONTAINER"}); }));
     return t.vllmConfig.string();
 }
 
@@ -940,7 +988,7 @@ void noteOldDefaultGpuUtil(PromotionPlan& p, const DeployTarget& t) {
         p.notes.push_back("the deployment settings (deploy.json, written before format " + std::to_string(kSettingsFormat) +
                           ") store gpu_memory_utilization 0.9 for target " + t.name +
                           ", the default they saved for every target that did not set one: taken as not set, so " + t.vllmConfig.string() +
-                          "'s own " + k.value + " is kept (to write 0.9, set it: awqbench-cli target add " + t.name + " ... --gpu-util 0.9)");
+                          "'s own " + k.value + " is kept (to write 0.9, set it: " + replaceTargetCommand(t, [](DeployTarget& r) { r.gpuMemoryUtilization = 0.9; }) + ")");
     }
 }
 

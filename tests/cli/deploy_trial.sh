@@ -48,6 +48,8 @@ grep -qF "error: $D/deploy.json: a target named 'vl' already exists (vllm: $D/se
 
 # history --json lacked kept_settings.
 run 0 "$CLI" promote --model m --target vl $S
+# The undo hint lacked the --settings the promotion was given (it undid nothing, or another target).
+grep -qF "\`awqbench-cli undo --settings $D/deploy.json --target vl\` restores them" "$D/out" || fail "undo hint: $(cat "$D/out")"
 run 0 "$CLI" history --json $S
 grep -A1 '"kept_settings": \[' "$D/out" | grep -q '"dtype"' || fail "history --json: no kept_settings: $(cat "$D/out")"
 promoted=$(cat "$D/serve.yaml")
@@ -88,4 +90,16 @@ run 2 "$CLI" undo --target vl $S
 grep -qF "error: $backup: the backup of $D/serve.yaml from promotion " "$D/err" && grep -q "is missing: nothing was restored" "$D/err" ||
     fail "undo with a missing backup: $(cat "$D/err")"
 grep -q "permissions" "$D/err" && fail "undo with a missing backup blames permissions: $(cat "$D/err")"
+# Fix hints work as printed: a suggested `target add` over the taken name carries --replace, every
+# setting of the target and the --settings given (default_overridden named none of them).
+mkdir -p "$D/stack"
+printf 'services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/old}\n' > "$D/stack/compose.yaml"
+printf 'PRIME_MODEL_PATH=/models/pinned\n' > "$D/stack/.env"
+"$CLI" target add c1 --compose "$D/stack/compose.yaml" --gpu-memory 24GiB $S > /dev/null 2>&1
+run 2 "$CLI" promote --model m --target c1 --dry-run $S
+hint=$(sed -n 's/^error \[default_overridden\]: .*(give the target that .env file (\(.*\)))$/\1/p' "$D/err")
+[ "$hint" = "awqbench-cli target add --settings $D/deploy.json c1 --compose $D/stack/compose.yaml --env $D/stack/.env --gpu-memory 24GiB --replace" ] ||
+    fail "default_overridden hint: $(cat "$D/err")"
+eval "\"$CLI\"${hint#awqbench-cli}" > /dev/null 2>&1 || fail "the printed hint failed: $hint"
+run 0 "$CLI" promote --model m --target c1 --dry-run $S
 echo "deploy_trial: ok"

@@ -91,7 +91,7 @@ rc=0; "$CLI" promote --model m --target vt --dry-run $S > "$D/tampered.txt" 2> "
 [ "$rc" = 2 ] || fail "the changed copy was promoted (exit $rc)"
 grep -qF "error [pool_copy_changed]: $D/pool/m: the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)" \
     "$D/tampered.err" || fail "no pool_copy_changed naming the file: $(cat "$D/tampered.err")"
-grep -qF "awqbench-cli pool remove m --yes" "$D/tampered.err" || fail "the fix is not named: $(cat "$D/tampered.err")"
+grep -qF "awqbench-cli pool remove --settings $D/deploy.json m --yes" "$D/tampered.err" || fail "the fix is not named (with --settings): $(cat "$D/tampered.err")"
 rc=0; "$CLI" pool verify m $S > "$D/verify.txt" || rc=$?
 [ "$rc" = 2 ] && grep -q "^m: FAILED" "$D/verify.txt" || fail "pool verify: $(cat "$D/verify.txt")"
 # The failed verify is what `pool list` shows next (no more "run pool verify"), and the edited file stays reported as written since.

@@ -720,11 +720,29 @@ private Q_SLOTS:
         QVERIFY(plan.blocked() && plan.changes.empty() && plan.diff().empty() && plan.command.empty());
         QVERIFY(findIssue(plan, "tensor_parallel_fit")->message.find("tensor-parallel size 2 needs more GPUs") != std::string::npos);
 
+        // The runtime overhead alone exceeds the card (a trial: "(0.00 GiB per GPU at tensor-parallel
+        // 2) ... (use more GPUs ...)" for --gpus 4 --gpu-memory 0.5GiB): sizes in MiB, and no "more GPUs".
         t.tensorParallelSize = 0;
-        t.gpuMemoryBytes = 512ull << 20;  // weights + runtime overhead do not fit
+        t.gpuCount = 4;
+        t.gpuMemoryBytes = 512ull << 20;
         plan = planPromotion(t, w.awq(), w.options());
         const Issue* fit = findIssue(plan, "tensor_parallel_fit");
         QVERIFY2(fit && fit->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QCOMPARE(fit->message, std::string("the 1 GiB runtime overhead each GPU needs (CUDA context, activations) alone does not fit in 90% of a "
+                                           "512.0 MiB GPU (budget 460.8 MiB), whatever the model"));
+        QVERIFY2(fit->fix.find("more GPUs") == std::string::npos, fit->fix.c_str());
+        // Room for the overhead but not the weights: the weights in MiB, and more GPUs do help.
+        t.gpuCount = 1;
+        t.gpuMemoryBytes = 2ull << 30;
+        t.gpuMemoryUtilization = 0.501;  // 2 MiB beside the overhead
+        t.maxModelLen = 16;
+        fit = findIssue(plan = planPromotion(t, w.awq(), w.options()), "tensor_parallel_fit");
+        QVERIFY2(fit && fit->message.find(" MiB per GPU at tensor-parallel 1) and 1 GiB runtime overhead do not fit in 50.1% of a 2.00 GiB GPU") !=
+                         std::string::npos && fit->fix.rfind("use more GPUs", 0) == 0,
+                 issueList(plan).c_str());
+        t.gpuMemoryUtilization = 0;
+        t.maxModelLen = 0;
+        t.gpuMemoryBytes = 512ull << 20;
 
         t.gpuMemoryBytes = 0;  // unknown: said so, not guessed
         plan = planPromotion(t, w.awq(), w.options());
@@ -1167,6 +1185,10 @@ private Q_SLOTS:
         QVERIFY2(pinned && pinned->severity == Issue::Severity::Error &&
                      pinned->message.rfind((compose.parent_path() / ".env").string() + " line 1 sets PRIME_MODEL_PATH=/models/pinned, ", 0) == 0,
                  issueList(overridden).c_str());
+        // The fix is a command that works as printed: the name is taken, so --replace, and every
+        // setting of the target given again (replacing keeps none).
+        QCOMPARE(pinned->fix, "give the target that .env file (awqbench-cli target add " + t.name + " --compose " + compose.string() + " --env " +
+                                  (compose.parent_path() / ".env").string() + " --gpu-memory 24GiB --replace)");
         QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/pinned"));  // what Compose really serves
         // The current model resolves nested variables with the project's .env, as Compose does.
         QCOMPARE(*composeDefault(before, "PRIME_MODEL_PATH", variables({{"MODELS_ROOT", "/srv/models"}})), S("/srv/models/old-model"));
@@ -1474,8 +1496,8 @@ private Q_SLOTS:
         QCOMPARE(plan.serve.gpuMemoryUtilization, 0.85);
         QCOMPARE(plan.notes.size(), std::size_t(1));
         QVERIFY2(plan.notes.at(0).find("store gpu_memory_utilization 0.9 for target vt") != std::string::npos &&
-                     plan.notes.at(0).find("'s own 0.85 is kept (to write 0.9, set it: awqbench-cli target add vt ... --gpu-util 0.9)") !=
-                         std::string::npos,
+                     plan.notes.at(0).find("'s own 0.85 is kept (to write 0.9, set it: awqbench-cli target add vt --vllm-config " +
+                                           vt->vllmConfig.string() + " --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 --replace)") != std::string::npos,
                  plan.notes.at(0).c_str());
         // Where it changes nothing (the config has no value of its own, or 0.9 itself), no note.
         writeText(vt->vllmConfig, "model: /models/old\n");
