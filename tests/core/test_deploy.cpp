@@ -19,6 +19,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -1056,6 +1057,21 @@ private Q_SLOTS:
         const std::string d = unifiedDiff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nfive\n6\n7\n8\n", "a/f", "b/f");
         QCOMPARE(d, std::string("--- a/f\n+++ b/f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"));
         QVERIFY(unifiedDiff("same", "same", "a", "b").empty());
+    }
+
+    // README's "Issue codes:" list is the list --json users read: every code the promotion plan emits
+    // is in it (variable_unused was missing).
+    void readmeListsEveryIssueCode() {
+        const std::string source = readText(test::sourceDir() / "core/deploy/promotion_plan.cpp");
+        const std::string readme = readText(test::sourceDir() / "README.md");
+        const auto listStart = readme.find("Issue codes:");
+        QVERIFY(listStart != std::string::npos);
+        const std::string list = readme.substr(listStart, readme.find("`target list --json`", listStart) - listStart);
+        const std::regex code(R"re((?:addIssue\(p,\s*Issue::Severity::\w+,\s*|\{(?:severity|Issue::Severity::\w+),\s*)"([a-z_]+)")re");
+        std::set<std::string> codes;
+        for (auto it = std::sregex_iterator(source.begin(), source.end(), code); it != std::sregex_iterator(); ++it) codes.insert((*it)[1]);
+        QVERIFY2(codes.size() > 20 && codes.count("variable_unused"), std::to_string(codes.size()).c_str());
+        for (const auto& c : codes) QVERIFY2(list.find("`" + c + "`") != std::string::npos, ("README.md's Issue codes lack " + c).c_str());
     }
 
     // The promotion's diff is what `diff -u` prints, and `git apply` / `patch` take it, also where a
