@@ -30,6 +30,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTimer>
@@ -152,8 +153,15 @@ void DeployPage::buildUi() {
     error_->hide();
     layout->addWidget(error_);
 
+    // The tables below the banner scroll rather than squeeze: a banner of three lines or more took
+    // the height the splitter's minimum needs, and the pool table was drawn over its buttons.
     auto* splitter = new QSplitter(Qt::Vertical);
-    layout->addWidget(splitter, 1);
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("deployScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(splitter);
+    layout->addWidget(scroll, 1);
 
     // ---- warm pool ----
     auto* poolBox = new QGroupBox(tr("Warm pool"));
@@ -288,14 +296,18 @@ void DeployPage::setSettingsFile(const QString& file) {
     refresh();
 }
 
+// Coming back to the page: a banner about an earlier action is past (the refresh says again what
+// still holds, an unreadable deploy.json say).
 void DeployPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
+    clearError();
     refresh();
 }
 
 void DeployPage::showError(const QString& text) {
     error_->setText(text);
     error_->show();
+    errorHistorySize_ = history_.size();
     Q_EMIT statusMessage(text);
 }
 
@@ -454,6 +466,9 @@ void DeployPage::refreshHistory() {
     } catch (const Error& e) {
         showError(qs(e.what()));
     }
+    // A promotion or undo recorded since the banner (here or by awqbench-cli): the failure it
+    // described ("the file changed since the preview") is past.
+    if (!error_->isHidden() && history.size() != errorHistorySize_) clearError();
     historyTable_->setRowCount(int(history.size()));
     int r = 0;
     for (auto it = history.rbegin(); it != history.rend(); ++it, ++r) {  // newest first
