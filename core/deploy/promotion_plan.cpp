@@ -785,6 +785,13 @@ bool serviceReadsEnvFile(const DeployTarget& t, const std::string& compose) {
     });
 }
 
+// Whether the target's .env file is the project's, beside the compose file (Compose interpolates with it).
+bool isProjectEnv(const DeployTarget& t) {
+    std::error_code ec;
+    const fs::path project = t.composeFile.parent_path() / ".env";
+    return fs::absolute(t.envFile).lexically_normal() == fs::absolute(project).lexically_normal() || fs::equivalent(t.envFile, project, ec);
+}
+
 // What the compose file's references to the target's variables allow (checkTargetFiles).
 std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::string& compose) {
     std::vector<Issue> issues;
@@ -808,9 +815,10 @@ std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::strin
                               fix});
         else if (refs.empty())  // nothing reads the value the promotion would write
             issues.push_back({severity, "variable_unused",
-                              file + " never uses $" + *var + ", and no service reads " + t.envFile.string() +
-                                  " (no env_file: lists it; Compose interpolates the compose file with the project's .env beside it): "
-                                  "the value set there reaches nothing, so " + effect,
+                              file + " never uses $" + *var + ", and no service reads " + t.envFile.string() + " (no env_file: lists it; " +
+                                  (isProjectEnv(t) ? std::string("Compose reads this project .env only to interpolate the compose file)")
+                                                   : "Compose interpolates the compose file with the project's .env beside it, not this one)") +
+                                  ": the value set there reaches nothing, so " + effect,
                               fix + ", or list " + t.envFile.string() + " under the service's env_file:"});
         else if (t.envFile.empty() && std::none_of(refs.begin(), refs.end(), [](const ComposeReference& r) { return r.hasDefault(); }))
             issues.push_back({severity, "no_default", file + " has no ${" + *var + ":-...} default to set and the target has no .env file: " + effect,
