@@ -65,21 +65,27 @@ std::string shellWord(const std::string& s) {
 }
 
 // Every `awqbench-cli COMMAND` a message suggests, with the --settings FILE the user gave (after the
-// command's words, where each of these commands takes it): a follow-up printed without it worked on
-// the default deploy.json, another target list, or none.
-std::string withSettings(std::string text, const std::string& settings) {
-    if (settings.empty()) return text;
-    const std::string option = " --settings " + shellWord(fs::absolute(settings).lexically_normal().string());
-    static const char* const commands[] = {"target add", "target list", "target remove", "promote", "undo", "history",
-                                           "pool config", "pool add", "pool list", "pool verify", "pool remove"};
+// command's words, where each of these commands takes it), and for the pool's model commands the
+// --pool DIR `promote` was given: a follow-up printed without them worked on the default deploy.json
+// or the saved pool, another target list, or none.
+std::string withSettings(std::string text, const std::string& settings, const std::string& pool = {}) {
+    if (settings.empty() && pool.empty()) return text;
+    const auto option = [](const char* name, const std::string& path) {
+        return path.empty() ? std::string() : std::string(" ") + name + " " + shellWord(fs::absolute(path).lexically_normal().string());
+    };
+    const std::string settingsOption = option("--settings", settings), poolOption = option("--pool", pool);
+    static const std::pair<const char*, bool> commands[] = {  // the command's words, whether it takes --pool DIR as the pool to use
+        {"target add", false}, {"target list", false}, {"target remove", false}, {"promote", true}, {"undo", false}, {"history", false},
+        {"pool config", false}, {"pool add", true},    {"pool list", true},      {"pool verify", true}, {"pool remove", true}};
     const std::string program = "awqbench-cli ";
     for (std::size_t at = text.find(program); at != std::string::npos; at = text.find(program, at + 1)) {
         const std::size_t words = at + program.size();
-        for (const char* command : commands) {
+        for (const auto& [command, takesPool] : commands) {
             const std::string c = command;
             if (text.compare(words, c.size(), c) != 0 || (words + c.size() < text.size() && std::isalnum(static_cast<unsigned char>(text[words + c.size()]))))
                 continue;
-            if (text.compare(words + c.size(), option.size(), option) != 0) text.insert(words + c.size(), option);
+            const std::string options = settingsOption + (takesPool ? poolOption : "");
+            if (text.compare(words + c.size(), options.size(), options) != 0) text.insert(words + c.size(), options);
             break;
         }
     }
@@ -88,22 +94,22 @@ std::string withSettings(std::string text, const std::string& settings) {
 
 // A deploy command's body: awq::Errors it throws keep their kind (exit 1 or 2) and get the user's
 // --settings in the commands they suggest.
-void runWithSettings(const std::string& settings, const std::function<int()>& body) {
+void runWithSettings(const std::string& settings, const std::function<int()>& body, const std::string& pool = {}) {
     runOrExit([&] {
         try {
             return body();
         } catch (const UsageError& e) {
-            throw UsageError(withSettings(e.problem(), settings), e.file(), withSettings(e.fix(), settings));
+            throw UsageError(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
         } catch (const Error& e) {
-            throw Error(withSettings(e.problem(), settings), e.file(), withSettings(e.fix(), settings));
+            throw Error(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
         }
     });
 }
 
 // One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
-void printIssue(const deploy::Issue& i, const std::string& settings) {
-    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << withSettings(i.message, settings);
-    if (!i.fix.empty()) std::cerr << " (" << withSettings(i.fix, settings) << ")";
+void printIssue(const deploy::Issue& i, const std::string& settings, const std::string& pool = {}) {
+    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << withSettings(i.message, settings, pool);
+    if (!i.fix.empty()) std::cerr << " (" << withSettings(i.fix, settings, pool) << ")";
     std::cerr << "\n";
 }
 
@@ -332,10 +338,10 @@ void addDeployCommands(CLI::App& app) {
                 for (const auto& i : plan.issues)
                     issues.push_back({{"severity", i.severity == deploy::Issue::Severity::Error ? "error" : "warning"},
                                       {"code", i.code},
-                                      {"message", withSettings(i.message, promote->settings)},
-                                      {"fix", withSettings(i.fix, promote->settings)}});
+                                      {"message", withSettings(i.message, promote->settings, promote->pool)},
+                                      {"fix", withSettings(i.fix, promote->settings, promote->pool)}});
                 json notes = json::array();
-                for (const auto& n : plan.notes) notes.push_back(withSettings(n, promote->settings));
+                for (const auto& n : plan.notes) notes.push_back(withSettings(n, promote->settings, promote->pool));
                 json kept = json::array();
                 for (const auto& k : plan.kept) kept.push_back({{"key", k.key}, {"value", k.value}});
                 json changes = json::array();
@@ -361,8 +367,8 @@ void addDeployCommands(CLI::App& app) {
                                       2)
                           << "\n";
             } else {
-                for (const auto& i : plan.issues) printIssue(i, promote->settings);
-                for (const auto& n : plan.notes) std::cout << "note: " << withSettings(n, promote->settings) << "\n";
+                for (const auto& i : plan.issues) printIssue(i, promote->settings, promote->pool);
+                for (const auto& n : plan.notes) std::cout << "note: " << withSettings(n, promote->settings, promote->pool) << "\n";
                 if (!plan.kept.empty() && !plan.blocked()) {
                     std::string kept;
                     for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
@@ -385,7 +391,7 @@ void addDeployCommands(CLI::App& app) {
                 return kExitBadInput;
             }
             return 0;
-        });
+        }, promote->pool);
     });
 
     // ---- undo, history ----

@@ -102,4 +102,8 @@ hint=$(sed -n 's/^error \[default_overridden\]: .*(give the target that .env fil
     fail "default_overridden hint: $(cat "$D/err")"
 eval "\"$CLI\"${hint#awqbench-cli}" > /dev/null 2>&1 || fail "the printed hint failed: $hint"
 run 0 "$CLI" promote --model m --target c1 --dry-run $S
+# promote --pool DIR: a suggested pool command works on that pool too.
+run 2 "$CLI" promote --model "$M/qwen2-random-awq" --target c1 --pool "$D/pool" --dry-run $S
+grep -qF "(add it to the pool first (\`awqbench-cli pool add --settings $D/deploy.json --pool $D/pool\`)" "$D/err" ||
+    fail "outside_pool hint without --pool: $(cat "$D/err")"
 echo "deploy_trial: ok"
