@@ -188,10 +188,8 @@ constexpr const char* kAwqKernelMeasured =
     " (a field report, vLLM 0.10.2 serving Qwen2.5-14B-Instruct-AWQ on an H100 80GB with the `awq` kernel forced, measured 11.5 tokens/s "
     "against 71.5 for the unquantized FP16 model, 84% slower; awq_marlin was not measured there)";
 
-void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
-    const auto lines = forcedAwqKernelLines(text);
-    if (lines.empty()) return;
-    const std::string where = file.string() + " line " + std::to_string(lines.front());
+// `where` ("FILE line N") asks vLLM for the `awq` kernel.
+void checkForcedKernelAt(PromotionPlan& p, const ModelInfo& m, const std::string& where, bool autoRemoved) {
     const auto& q = m.config.quantization;
     if (q.method != QuantMethod::Awq) {
         if (autoRemoved) {  // the promotion comments the key out anyway: vLLM then detects the model's own quantization
@@ -225,6 +223,11 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                      kAwqKernelChoice + "; on a T4 keeping `--quantization awq` is right" + kAwqKernelMeasured,
                  "on a GPU of compute capability 8.0 or newer, delete the quantization flag from " + where +
                      "; on a T4 keep it (or delete it: vLLM picks `awq` there by itself)");
+}
+
+void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
+    const auto lines = forcedAwqKernelLines(text);
+    if (!lines.empty()) checkForcedKernelAt(p, m, file.string() + " line " + std::to_string(lines.front()), autoRemoved);
 }
 
 // A token count as vLLM's argument parser reads it (vllm/engine/arg_utils.py, human_readable_int):
@@ -334,6 +337,18 @@ std::vector<ResolvedFlag> resolvedFlags(const std::vector<FlagValue>& flags, con
         }
     }
     return out;
+}
+
+// A compose command's `--quantization ${VAR}` that Compose resolves to awq (the flag's own `awq` is
+// found by checkForcedKernel): told where the value is set, the .env line.
+void checkInterpolatedForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text,
+                                   const ComposeLookup& variables, const VariableWhere& whereSet) {
+    if (!forcedAwqKernelLines(text).empty()) return;
+    for (const auto& flag : resolvedFlags(commandFlagValues(text, {"--quantization", "-q"}), file, variables, whereSet))
+        if (flag.value == "awq") {
+            checkForcedKernelAt(p, m, flag.where, false);
+            return;
+        }
 }
 
 // The flags of a compose command (or its .env) that the promotion does not write but vLLM starts
@@ -838,6 +853,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const bool existed = readTargetFile(p, t.envFile, false, env);
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
+        checkInterpolatedForcedKernel(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t));
         const ComposeLookup variables = composeVariables(t);
         ServeSettings shown = p.serve;
         checkCommandFlags(p, m, t.composeFile, compose, variables, composeVariableWhere(t), shown);
@@ -854,6 +870,7 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
+    checkInterpolatedForcedKernel(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t));
     ServeSettings shown = p.serve;
     checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t), shown);
     p.command = vllmCommandLine(shown);

@@ -521,6 +521,20 @@ private Q_SLOTS:
         // awq_marlin named explicitly is fine.
         writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq", "--quantization awq_marlin"));
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
+        // Through a variable the .env sets: the .env line that sets it is named (not the compose line),
+        // and a model without AWQ is refused there too.
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq_marlin", "--quantization ${QUANT:-awq_marlin}"));
+        const fs::path env = t.composeFile.parent_path() / ".env";
+        writeText(env, "QUANT=awq\n");
+        auto viaEnv = planPromotion(t, w.awq(), w.options());
+        i = findIssue(viaEnv, "forced_awq_kernel");
+        QVERIFY2(i && i->message.rfind(env.string() + " line 1 (QUANT, which " + t.composeFile.string() + " line 18 takes) forces", 0) == 0,
+                 issueList(viaEnv).c_str());
+        viaEnv = planPromotion(t, w.fp16(), w.options());
+        i = findIssue(viaEnv, "awq_flag_without_quantization_config");
+        QVERIFY2(i && viaEnv.blocked() && i->message.rfind(env.string() + " line 1 (QUANT", 0) == 0, issueList(viaEnv).c_str());
+        writeText(env, "");
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
     }
 
     // The compose command's own --max-model-len (the promotion does not write it) longer than the
