@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -54,10 +56,60 @@ json historyJson(const deploy::HistoryEntry& e) {
             {"undone", e.undone},  {"undoes", e.undoes},       {"files", files}};
 }
 
+std::string shellWord(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Every `awqbench-cli COMMAND` a message suggests, with the --settings FILE the user gave (after the
+// command's words, where each of these commands takes it), and for the pool's model commands the
+// --pool DIR `promote` was given: a follow-up printed without them worked on the default deploy.json
+// or the saved pool, another target list, or none.
+std::string withSettings(std::string text, const std::string& settings, const std::string& pool = {}) {
+    if (settings.empty() && pool.empty()) return text;
+    const auto option = [](const char* name, const std::string& path) {
+        return path.empty() ? std::string() : std::string(" ") + name + " " + shellWord(fs::absolute(path).lexically_normal().string());
+    };
+    const std::string settingsOption = option("--settings", settings), poolOption = option("--pool", pool);
+    static const std::pair<const char*, bool> commands[] = {  // the command's words, whether it takes --pool DIR as the pool to use
+        {"target add", false}, {"target list", false}, {"target remove", false}, {"promote", true}, {"undo", false}, {"history", false},
+        {"pool config", false}, {"pool add", true},    {"pool list", true},      {"pool verify", true}, {"pool remove", true}};
+    const std::string program = "awqbench-cli ";
+    for (std::size_t at = text.find(program); at != std::string::npos; at = text.find(program, at + 1)) {
+        const std::size_t words = at + program.size();
+        for (const auto& [command, takesPool] : commands) {
+            const std::string c = command;
+            if (text.compare(words, c.size(), c) != 0 || (words + c.size() < text.size() && std::isalnum(static_cast<unsigned char>(text[words + c.size()]))))
+                continue;
+            const std::string options = settingsOption + (takesPool ? poolOption : "");
+            if (text.compare(words + c.size(), options.size(), options) != 0) text.insert(words + c.size(), options);
+            break;
+        }
+    }
+    return text;
+}
+
+// A deploy command's body: awq::Errors it throws keep their kind (exit 1 or 2) and get the user's
+// --settings in the commands they suggest.
+void runWithSettings(const std::string& settings, const std::function<int()>& body, const std::string& pool = {}) {
+    runOrExit([&] {
+        try {
+            return body();
+        } catch (const UsageError& e) {
+            throw UsageError(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
+        } catch (const Error& e) {
+            throw Error(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
+        }
+    });
+}
+
 // One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
-void printIssue(const deploy::Issue& i) {
-    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << i.message;
-    if (!i.fix.empty()) std::cerr << " (" << i.fix << ")";
+void printIssue(const deploy::Issue& i, const std::string& settings, const std::string& pool = {}) {
+    std::cerr << (i.severity == deploy::Issue::Severity::Error ? "error" : "warning") << " [" << i.code << "]: " << withSettings(i.message, settings, pool);
+    if (!i.fix.empty()) std::cerr << " (" << withSettings(i.fix, settings, pool) << ")";
     std::cerr << "\n";
 }
 
@@ -77,7 +129,7 @@ void addDeployCommands(CLI::App& app) {
         std::string settings, name, compose, env, pathVar = "PRIME_MODEL_PATH", nameVar = "PRIME_MODEL", vllmConfig, commandFile;
         std::string gpuMemory, paired;
         std::vector<std::string> containerPaths;
-        int gpus = 1, tp = 0, maxModelLen = 0;
+        int gpus = 0, tp = 0, maxModelLen = 0;  // 0: not set
         double util = 0;  // not set: a vLLM config keeps its own
         bool replace = false, force = false;
     };
@@ -95,7 +147,8 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_option("--container-path", add->containerPaths,
                        "HOST:CONTAINER: where a host folder is mounted in vLLM's container, e.g. /srv/models:/models (repeatable; "
                        "default for compose: the service's volumes)");
-    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine")->capture_default_str()->check(positiveCount());
+    addCmd->add_option("--gpus", add->gpus, "GPUs on the serving machine (default: not set: a vLLM config's own tensor-parallel size is kept, else 1)")
+        ->check(positiveCount());
     addCmd->add_option("--gpu-memory", add->gpuMemory, "memory of each GPU with its unit, e.g. 24GiB (24GB, 24G: binary units; default: detected here)")
         ->check(byteSize(gpuMemoryRule("--gpu-memory")));
     addCmd->add_option("--gpu-util", add->util, "vLLM's --gpu-memory-utilization (default: a vLLM config's own value, else 0.9)")
@@ -108,7 +161,7 @@ void addDeployCommands(CLI::App& app) {
     addCmd->add_flag("--force", add->force, "save a compose target that no promotion could change yet (e.g. its compose file is edited next)");
     addCmd->add_option("--settings", add->settings, "deployment settings file (default: ~/.config/awqbench/deploy.json)")->check(nonEmptyText());
     addCmd->callback([add] {
-        runOrExit([&] {
+        runWithSettings(add->settings, [&] {
             if (add->compose.empty() == add->vllmConfig.empty())
                 throw UsageError("give either --compose FILE or --vllm-config FILE", {}, "one target is one deployment");
             deploy::DeployTarget t;
@@ -150,7 +203,7 @@ void addDeployCommands(CLI::App& app) {
             const auto issues = deploy::checkTargetFiles(t);
             const bool blocking = std::any_of(issues.begin(), issues.end(), [](const deploy::Issue& i) { return i.severity == deploy::Issue::Severity::Error; });
             if (blocking && !add->force) {
-                for (const auto& i : issues) printIssue(i);
+                for (const auto& i : issues) printIssue(i, add->settings);
                 throw Error("target " + t.name + " not saved: no promotion to it could change the model it serves", t.composeFile,
                             "edit the compose file as said above and add the target again, or pass --force to save it as it is");
             }
@@ -162,7 +215,7 @@ void addDeployCommands(CLI::App& app) {
             if (!issues.empty()) {
                 std::cerr << (blocking ? "saved as given (--force); until the compose file changes, a promotion to it reports:\n"
                                        : "saved; a promotion to it would report:\n");
-                for (const auto& i : issues) printIssue(i);
+                for (const auto& i : issues) printIssue(i, add->settings);
             }
             return 0;
         });
@@ -177,7 +230,7 @@ void addDeployCommands(CLI::App& app) {
     listCmd->add_flag("--json", list->json, "print JSON");
     listCmd->add_option("--settings", list->settings, "deployment settings file")->check(nonEmptyText());
     listCmd->callback([list] {
-        runOrExit([&] {
+        runWithSettings(list->settings, [&] {
             const auto s = deploy::loadSettings(settingsFile(list->settings));
             const auto deployed = deploy::deployedModels(s);
             auto current = [&](const std::string& name) {
@@ -191,7 +244,7 @@ void addDeployCommands(CLI::App& app) {
                     json j = parseJson(deploy::targetJsonText(t), {settingsFile(list->settings), "fix the deployment settings"});
                     // deploy.json stores an unset setting as 0 or "" ("gpu_memory_utilization": 0.0 read as
                     // a value); here it is null, as in the other JSON outputs.
-                    for (const char* key : {"env_file", "command_file", "gpu_memory_bytes", "gpu_memory_utilization", "tensor_parallel_size",
+                    for (const char* key : {"env_file", "command_file", "gpu_count", "gpu_memory_bytes", "gpu_memory_utilization", "tensor_parallel_size",
                                             "max_model_len", "paired_model"})
                         if (const auto v = j.find(key);
                             v != j.end() && ((v->is_string() && v->get<std::string>().empty()) || (v->is_number() && v->get<double>() == 0)))
@@ -206,7 +259,7 @@ void addDeployCommands(CLI::App& app) {
             TextTable table({"name", "kind", "files", "gpus", "current model"});
             for (const auto& t : s.targets)
                 table.addRow({t.name, deploy::targetKindName(t.kind), targetFiles(t),
-                              std::to_string(t.gpuCount) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
+                              (t.gpuCount > 0 ? std::to_string(t.gpuCount) : std::string("-")) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
                               current(t.name).empty() ? "-" : current(t.name)});
             std::cout << table.render() << s.targets.size() << " target(s)\n";
             return 0;
@@ -223,7 +276,7 @@ void addDeployCommands(CLI::App& app) {
     removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation when the target serves a model");
     removeCmd->add_option("--settings", remove->settings, "deployment settings file")->check(nonEmptyText());
     removeCmd->callback([remove] {
-        runOrExit([&] {
+        runWithSettings(remove->settings, [&] {
             const fs::path file = settingsFile(remove->settings);
             auto s = deploy::loadSettings(file);
             if (!s.find(remove->name)) throw Error("no target named '" + remove->name + "'", file, "see `target list`");
@@ -264,7 +317,7 @@ void addDeployCommands(CLI::App& app) {
     promoteCmd->add_option("--settings", promote->settings, "deployment settings file")->check(nonEmptyText());
     promoteCmd->add_flag("--json", promote->json, "print JSON (keys in README.md)");
     promoteCmd->callback([promote] {
-        runOrExit([&] {
+        runWithSettings(promote->settings, [&] {
             const fs::path file = settingsFile(promote->settings);
             const auto s = deploy::loadSettings(file);
             const auto* t = s.find(promote->target);
@@ -285,8 +338,10 @@ void addDeployCommands(CLI::App& app) {
                 for (const auto& i : plan.issues)
                     issues.push_back({{"severity", i.severity == deploy::Issue::Severity::Error ? "error" : "warning"},
                                       {"code", i.code},
-                                      {"message", i.message},
-                                      {"fix", i.fix}});
+                                      {"message", withSettings(i.message, promote->settings, promote->pool)},
+                                      {"fix", withSettings(i.fix, promote->settings, promote->pool)}});
+                json notes = json::array();
+                for (const auto& n : plan.notes) notes.push_back(withSettings(n, promote->settings, promote->pool));
                 json kept = json::array();
                 for (const auto& k : plan.kept) kept.push_back({{"key", k.key}, {"value", k.value}});
                 json changes = json::array();
@@ -299,7 +354,7 @@ void addDeployCommands(CLI::App& app) {
                                   {"history_id", applied ? json(applied->id) : json(nullptr)},
                                   {"issues", issues},
                                   {"kept", kept},
-                                  {"notes", plan.notes},
+                                  {"notes", notes},
                                   {"serve",
                                    {{"model", v.model},
                                     {"served_model_name", v.servedModelName},
@@ -312,8 +367,8 @@ void addDeployCommands(CLI::App& app) {
                                       2)
                           << "\n";
             } else {
-                for (const auto& i : plan.issues) printIssue(i);
-                for (const auto& n : plan.notes) std::cout << "note: " << n << "\n";
+                for (const auto& i : plan.issues) printIssue(i, promote->settings, promote->pool);
+                for (const auto& n : plan.notes) std::cout << "note: " << withSettings(n, promote->settings, promote->pool) << "\n";
                 if (!plan.kept.empty() && !plan.blocked()) {
                     std::string kept;
                     for (const auto& k : plan.kept) kept += (kept.empty() ? "" : ", ") + k.key + ": " + k.value;
@@ -325,7 +380,8 @@ void addDeployCommands(CLI::App& app) {
                 if (applied)
                     std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
                               << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
-                              << "; `awqbench-cli undo --target " << plan.target << "` restores them)\n";
+                              << "; `" << withSettings("awqbench-cli undo --target " + shellWord(plan.target), promote->settings)
+                              << "` restores them)\n";
                 else if (promote->dryRun && !plan.blocked())
                     std::cout << "\ndry run: nothing written\n";
                 if (plan.changes.empty() && !plan.blocked()) std::cout << "(the target already points at this model: nothing to change)\n";
@@ -335,7 +391,7 @@ void addDeployCommands(CLI::App& app) {
                 return kExitBadInput;
             }
             return 0;
-        });
+        }, promote->pool);
     });
 
     // ---- undo, history ----
@@ -344,7 +400,7 @@ void addDeployCommands(CLI::App& app) {
     undoCmd->add_option("--target", undo->first, "the target's name")->required();
     undoCmd->add_option("--settings", undo->second, "deployment settings file")->check(nonEmptyText());
     undoCmd->callback([undo] {
-        runOrExit([&] {
+        runWithSettings(undo->second, [&] {
             const fs::path file = settingsFile(undo->second);
             requireKnownTarget(undo->first, file);
             const auto e = deploy::undoLastPromotion(undo->first, deploy::loadSettings(file), deploy::stateDirFor(file));
@@ -365,7 +421,7 @@ void addDeployCommands(CLI::App& app) {
     historyCmd->add_option("--settings", history->settings, "deployment settings file")->check(nonEmptyText());
     historyCmd->add_flag("--json", history->json, "print JSON");
     historyCmd->callback([history] {
-        runOrExit([&] {
+        runWithSettings(history->settings, [&] {
             if (!history->target.empty()) requireKnownTarget(history->target, settingsFile(history->settings));
             json arr = json::array();
             TextTable table({"id", "time", "action", "target", "model", "state"});

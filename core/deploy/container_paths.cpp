@@ -345,6 +345,33 @@ std::vector<PathMapping> composeBindMounts(std::string_view composeText, const f
     return out;
 }
 
+std::vector<fs::path> composeEnvFiles(std::string_view composeText, const fs::path& composeDir, const ComposeLookup& lookup) {
+    const auto lines = yamlLines(composeText);
+    std::vector<fs::path> out;
+    const auto add = [&](const std::string& item) {
+        if (const auto path = interpolated(unquoted(item), lookup); path && !path->empty()) out.push_back(hostFolder(*path, composeDir));
+    };
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto kv = keyValue(lines[i].body);
+        if (!kv || kv->first != "env_file") continue;
+        if (!kv->second.empty()) {  // `env_file: .env` or `env_file: [a.env, b.env]`
+            const std::string value = flowText(lines, i, lines.size(), kv->second);
+            if (value.size() >= 2 && value.front() == '[' && value.back() == ']')
+                for (const auto& item : flowItems(value.substr(1, value.size() - 2))) add(item);
+            else add(value);
+            continue;
+        }
+        for (std::size_t j = i + 1; j < blockEnd(lines, i); ++j) {  // `- a.env`, `- path: a.env` (its `path:` may follow `- required: false`)
+            const std::string& body = lines[j].body;
+            const bool item = body.rfind("- ", 0) == 0;
+            const auto entry = keyValue(item ? body.substr(2) : body);
+            if (entry && entry->first == "path") add(entry->second);
+            else if (item && !entry) add(body.substr(2));
+        }
+    }
+    return out;
+}
+
 std::optional<fs::path> containerPathFor(const std::vector<PathMapping>& mappings, const fs::path& hostPath) {
     const fs::path host = resolvedHost(hostPath);
     const PathMapping* best = nullptr;

@@ -27,6 +27,13 @@ std::string pathMappingText(const PathMapping& m);  // "HOST:CONTAINER"
 std::vector<PathMapping> composeBindMounts(std::string_view composeText, const std::filesystem::path& composeDir,
                                            std::string_view variable, const ComposeLookup& lookup = {});
 
+// The files the services' `env_file:` keys name (a string, a flow or block list, items of the long
+// syntax `- path: FILE`), interpolated with `lookup`, relative paths resolved against `composeDir`.
+// Compose puts their variables into the container's environment (not into the compose file's own
+// interpolation, which reads the project's .env beside the compose file).
+std::vector<std::filesystem::path> composeEnvFiles(std::string_view composeText, const std::filesystem::path& composeDir,
+                                                   const ComposeLookup& lookup = {});
+
 // The path inside the container of `hostPath` (through the mapping with the longest host folder
 // that holds it; links in the host folders are resolved), or nullopt when no mapping covers it.
 std::optional<std::filesystem::path> containerPathFor(const std::vector<PathMapping>& mappings, const std::filesystem::path& hostPath);

@@ -79,7 +79,7 @@ DeployTarget targetFromJson(const json& j, int format) {
     t.commandFile = j.value("command_file", std::string());
     if (const auto m = j.find("container_paths"); m != j.end() && m->is_array())
         for (const auto& e : *m) t.containerPaths.push_back({e.at("host").get<std::string>(), e.at("container").get<std::string>()});
-    t.gpuCount = j.value("gpu_count", 1);
+    t.gpuCount = j.value("gpu_count", 0);
     t.gpuMemoryBytes = j.value("gpu_memory_bytes", std::uint64_t(0));
     t.gpuMemoryUtilization = j.value("gpu_memory_utilization", 0.0);
     if (format < 2 && t.gpuMemoryUtilization == kOldDefaultGpuMemoryUtilization) {  // the first format's default, not a choice
@@ -143,7 +143,7 @@ void checkTarget(const DeployTarget& t) {
         if (!m.host.is_absolute() || !m.container.is_absolute())
             throw Error("container path mapping " + m.host.string() + ":" + m.container.string() + " is not two absolute paths", {},
                         "write it as HOST:CONTAINER, e.g. --container-path /srv/models:/models");
-    if (t.gpuCount < 1 || t.gpuCount > 1024) throw Error("the GPU count must be between 1 and 1024", {}, "pass --gpus N");
+    if (t.gpuCount < 0 || t.gpuCount > 1024) throw Error("the GPU count must be between 1 and 1024, or 0 for not set", {}, "pass --gpus N");
     if (t.gpuMemoryUtilization != 0 && (t.gpuMemoryUtilization <= 0.05 || t.gpuMemoryUtilization > 1.0))
         throw Error("GPU memory utilization must be in (0.05, 1], or 0 for the config's own", {}, "vLLM's default is 0.9");
     if (t.tensorParallelSize < 0 || t.maxModelLen < 0) throw Error("sizes must not be negative", {}, "use 0 for automatic");

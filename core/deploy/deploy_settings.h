@@ -43,7 +43,8 @@ struct DeployTarget {
 
     // What the serving machine has (0 = detect here / the model's own limit). A value set here is
     // written into the target's files at each promotion; one left at 0 leaves a vLLM config's own.
-    int gpuCount = 1;
+    // 0 = not set (`--gpus` not given): a vLLM config's own tensor-parallel size is kept, else 1 GPU.
+    int gpuCount = 0;
     std::uint64_t gpuMemoryBytes = 0;              // per GPU; 0 = detect here
     // vLLM's --gpu-memory-utilization; 0 = not set: a vLLM config keeps its own, else 0.9 (vLLM's default).
     double gpuMemoryUtilization = 0;

@@ -25,10 +25,15 @@ std::optional<double> asNumber(const std::string& text) {
     return v;
 }
 
-// What the promotion `e` wrote itself for `key`: the value on its command line (vllmCommandLine
-// writes each setting as --KEY VALUE), unless it kept the file's value.
+// What the promotion `e` wrote itself for `key`, unless it kept the file's value: its recorded
+// settings, or (an entry from before they were recorded) the value on its command line, where
+// vllmCommandLine wrote each setting as --KEY VALUE.
 std::optional<std::string> derivedBy(const HistoryEntry& e, const std::string& key) {
     if (std::find(e.keptSettings.begin(), e.keptSettings.end(), key) != e.keptSettings.end()) return std::nullopt;
+    if (!e.settings.empty()) {
+        const auto it = e.settings.find(key);
+        return it == e.settings.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
     const std::string flag = "--" + key;
     const auto flags = commandFlagValues(e.command, {flag});
     if (flags.empty()) return std::nullopt;

@@ -2,7 +2,7 @@
 // The settings of a vLLM config that its owner chose (typed by hand, or kept by an earlier
 // promotion): a promotion keeps them unless the target sets the value itself (a `target add` flag)
 // or the new model cannot run with it. A value counts as chosen unless the target's latest promotion
-// computed it for the model it promoted: the history's command line holds what that promotion wrote
+// computed it for the model it promoted: the history's `settings` (older entries: its command line) hold what that promotion wrote
 // and its `kept_settings` what it kept, so values derived for the previous model follow the new one
 // (a float16 written for an AWQ model is not "kept" for the bfloat16 model promoted next).
 // Internal to core/deploy (promotion_plan.cpp).

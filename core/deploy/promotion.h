@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,12 @@ struct ServeSettings {
     int tensorParallelSize = 1;
 };
 // `vllm serve MODEL --served-model-name ... --tensor-parallel-size N` (no --quantization: vLLM
-// detects AWQ from the model's config and picks awq_marlin where it can).
+// detects AWQ from the model's config and picks awq_marlin where it can): a compose target's
+// equivalent command line (its own other flags stay in the compose file).
 std::string vllmCommandLine(const ServeSettings& s);
+// The four settings a promotion computes, as it writes them: "dtype", "max-model-len",
+// "gpu-memory-utilization", "tensor-parallel-size" -> value.
+std::map<std::string, std::string> vllmSettingValues(const ServeSettings& s);
 
 struct Issue {
     enum class Severity { Error, Warning };
@@ -35,7 +40,7 @@ struct Issue {
     // forced_awq_kernel, marlin_unsupported, awq_layout_unsupported, tied_embeddings_missing,
     // model_path_not_in_container, default_overridden, source_fingerprint_mismatch, pairing_unchecked,
     // tensor_parallel_heads, tensor_parallel_awq_groups, tensor_parallel_fit, fit_unknown, max_model_len_cut, max_model_len_too_long, target_file_missing,
-    // no_default, variable_unused, value_not_writable, quantization_removed, setting_replaced, served_names_dropped.
+    // no_default, variable_unused, value_not_writable, quantization_removed, setting_replaced, served_names_dropped, config_not_in_container.
     std::string code;
     std::string message;
     std::string fix;
@@ -61,7 +66,10 @@ struct PromotionPlan {
     TargetKind kind = TargetKind::Compose;
     std::filesystem::path model;
     ServeSettings serve;
-    std::string command;                // the equivalent `vllm serve` line; empty when blocked
+    // The equivalent `vllm serve` line; empty when blocked. A vLLM target's is `vllm serve --config
+    // FILE`: vLLM reads every key of its YAML itself (port, prefix caching, ...), which no list of
+    // flags rebuilt here could match across vLLM versions (false booleans, nested configs).
+    std::string command;
     std::vector<FileChange> changes;    // only files whose text changes; empty when blocked (nothing is written)
     std::vector<Issue> issues;
     std::vector<KeptSetting> kept;      // vLLM targets: the file's own settings kept (shown with the plan)
@@ -90,8 +98,9 @@ PromotionPlan planPromotion(const DeployTarget& target, const std::filesystem::p
 // compose plan carries the same issues). A compose target without an .env file whose compose file
 // never uses the path variable (variable_unused) or has no ${VAR:-...} default of it (no_default):
 // Error, promoting would not change the model it serves; the name variable likewise, as Warnings
-// (the served name stays). With an .env file, a variable the compose file never uses is a Warning
-// (the service may read the .env itself). A vLLM target: none. Throws awq::Error when the compose
+// (the served name stays). With an .env file, a variable the compose file never uses is the same
+// Error (Warning for the name) unless a service lists that .env under `env_file:`, where a program in
+// the container may read it (a Warning): otherwise nothing reads the value. A vLLM target: none. Throws awq::Error when the compose
 // file cannot be read (bounded like every target file).
 std::vector<Issue> checkTargetFiles(const DeployTarget& target);
 
@@ -111,6 +120,9 @@ struct HistoryEntry {
     std::string servedModelName;
     std::string command;
     std::vector<std::string> keptSettings;  // promote entries: keys of PromotionPlan::kept (not the promotion's own values)
+    // Promote entries: the settings the promotion computed (vllmSettingValues). Entries written
+    // before it have none: their command line carried them as flags.
+    std::map<std::string, std::string> settings;
     std::vector<HistoryFile> files;
     bool undone = false;                // promote entries: restored since
     std::string undoes;                 // undo entries: the promotion id restored

@@ -81,7 +81,7 @@ json entryToJson(const HistoryEntry& e) {
         files.push_back({{"file", f.file.string()}, {"backup", f.backup.string()}, {"existed", f.existed}, {"sha256_after", f.sha256After}});
     return {{"id", e.id},         {"time", e.time},       {"action", e.action},   {"target", e.target},
             {"model", e.model},   {"served_model_name", e.servedModelName},      {"command", e.command},
-            {"kept_settings", e.keptSettings},             {"files", files},     {"undone", e.undone},   {"undoes", e.undoes}};
+            {"kept_settings", e.keptSettings},             {"settings", e.settings}, {"files", files},     {"undone", e.undone},   {"undoes", e.undoes}};
 }
 
 HistoryEntry entryFromJson(const json& j) {
@@ -97,6 +97,9 @@ HistoryEntry entryFromJson(const json& j) {
     if (const auto kept = j.find("kept_settings"); kept != j.end() && kept->is_array())
         for (const auto& k : *kept)
             if (k.is_string()) e.keptSettings.push_back(k.get<std::string>());
+    if (const auto settings = j.find("settings"); settings != j.end() && settings->is_object())
+        for (const auto& [key, value] : settings->items())
+            if (value.is_string()) e.settings[key] = value.get<std::string>();
     e.undone = j.value("undone", false);
     e.undoes = j.value("undoes", std::string());
     if (j.contains("files"))
@@ -197,6 +200,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     e.servedModelName = plan.serve.servedModelName;
     e.command = plan.command;
     for (const auto& k : plan.kept) e.keptSettings.push_back(k.key);
+    e.settings = vllmSettingValues(plan.serve);
     const fs::path backupDir = stateDir / "backups" / e.id;
     ensureDir(backupDir);
     for (std::size_t i = 0; i < plan.changes.size(); ++i) {

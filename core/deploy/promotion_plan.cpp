@@ -62,7 +62,59 @@ std::string trimmedDouble(double v) {
     return ss.str();
 }
 
+std::string shellQuoted(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
+        return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// A GPU memory size as `--gpu-memory` reads it back exactly.
+std::string byteSizeArgument(std::uint64_t n) {
+    if (n % (1ull << 30) == 0) return std::to_string(n >> 30) + "GiB";
+    if (n % (1ull << 20) == 0) return std::to_string(n >> 20) + "MiB";
+    return std::to_string(n >> 10) + "KiB";
+}
+
+// The `target add` command that saves `t` as it is, with --replace (the name is taken; replacing
+// keeps none of the settings not given again, so every one is given): a fix that works as printed.
+std::string replaceTargetCommand(const DeployTarget& t) {
+    std::string c = "awqbench-cli target add " + shellQuoted(t.name);
+    const auto flag = [&](const std::string& name, const std::string& value) { c += " " + name + " " + shellQuoted(value); };
+    if (t.kind == TargetKind::Compose) {
+        flag("--compose", t.composeFile.string());
+        if (!t.envFile.empty()) flag("--env", t.envFile.string());
+        if (t.pathVariable != "PRIME_MODEL_PATH") flag("--path-var", t.pathVariable);
+        if (t.nameVariable != "PRIME_MODEL") flag("--name-var", t.nameVariable);
+    } else {
+        flag("--vllm-config", t.vllmConfig.string());
+        if (!t.commandFile.empty()) flag("--command-file", t.commandFile.string());
+    }
+    for (const auto& m : t.containerPaths) flag("--container-path", pathMappingText(m));
+    if (t.gpuCount > 0) flag("--gpus", std::to_string(t.gpuCount));
+    if (t.gpuMemoryBytes) flag("--gpu-memory", byteSizeArgument(t.gpuMemoryBytes));
+    if (t.gpuMemoryUtilization > 0) flag("--gpu-util", trimmedDouble(t.gpuMemoryUtilization));
+    if (t.tensorParallelSize > 0) flag("--tp", std::to_string(t.tensorParallelSize));
+    if (t.maxModelLen > 0) flag("--max-model-len", std::to_string(t.maxModelLen));
+    if (!t.pairedModel.empty()) flag("--paired", t.pairedModel.string());
+    return c + " --replace";
+}
+
+// The same with one change made to the target first.
+std::string replaceTargetCommand(DeployTarget t, const std::function<void(DeployTarget&)>& change) {
+    change(t);
+    return replaceTargetCommand(t);
+}
+
+// GPU memory as nvidia-smi shows it: GiB, or MiB below 1 GiB (a 7 MiB model read "0.00 GiB").
+std::string memorySize(std::uint64_t bytes) { return bytes < (1ull << 30) ? format::bytes(bytes) : format::gib(bytes); }
+
 bool marlinGroupOk(int g) { return g == -1 || g == 32 || g == 64 || g == 128; }
+
+// Whether vLLM can run an AWQ model with awq_marlin (AWQMarlinConfig.is_awq_marlin_compatible): 4-bit,
+// group size -1/32/64/128, zero points; then on GPUs of compute capability 8.0 or newer.
+bool marlinRuns(const QuantizationConfig& q) { return q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint; }
 
 // vLLM's rule: attention heads split evenly; KV heads split evenly, or are replicated when fewer
 // than the GPUs (then the GPU count must be a multiple of them).
@@ -136,10 +188,8 @@ constexpr const char* kAwqKernelMeasured =
     " (a field report, vLLM 0.10.2 serving Qwen2.5-14B-Instruct-AWQ on an H100 80GB with the `awq` kernel forced, measured 11.5 tokens/s "
     "against 71.5 for the unquantized FP16 model, 84% slower; awq_marlin was not measured there)";
 
-void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
-    const auto lines = forcedAwqKernelLines(text);
-    if (lines.empty()) return;
-    const std::string where = file.string() + " line " + std::to_string(lines.front());
+// `where` ("FILE line N") asks vLLM for the `awq` kernel.
+void checkForcedKernelAt(PromotionPlan& p, const ModelInfo& m, const std::string& where, bool autoRemoved) {
     const auto& q = m.config.quantization;
     if (q.method != QuantMethod::Awq) {
         if (autoRemoved) {  // the promotion comments the key out anyway: vLLM then detects the model's own quantization
@@ -155,8 +205,7 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                  "promote an AWQ-quantized model (with quantization_config in config.json), or remove the AWQ flag from " + where);
         return;
     }
-    const bool marlin = q.bits == 4 && marlinGroupOk(q.groupSize) && q.zeroPoint;
-    if (!marlin) return;  // marlin cannot run it anyway: reported as marlin_unsupported
+    if (!marlinRuns(q)) return;  // marlin cannot run it anyway: reported as marlin_unsupported
     // A warning, never a refusal: the `awq` kernel is what vLLM runs AWQ with on a GPU older than
     // Ampere (marlin needs compute capability 8.0; a T4 is 7.5), so a target for one must be able to
     // keep the flag. A vLLM config's key is still commented out: without it vLLM detects AWQ from the
@@ -174,6 +223,11 @@ void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& fil
                      kAwqKernelChoice + "; on a T4 keeping `--quantization awq` is right" + kAwqKernelMeasured,
                  "on a GPU of compute capability 8.0 or newer, delete the quantization flag from " + where +
                      "; on a T4 keep it (or delete it: vLLM picks `awq` there by itself)");
+}
+
+void checkForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, bool autoRemoved) {
+    const auto lines = forcedAwqKernelLines(text);
+    if (!lines.empty()) checkForcedKernelAt(p, m, file.string() + " line " + std::to_string(lines.front()), autoRemoved);
 }
 
 // A token count as vLLM's argument parser reads it (vllm/engine/arg_utils.py, human_readable_int):
@@ -225,42 +279,76 @@ void checkTensorParallelSplit(PromotionPlan& p, const ModelInfo& m, int tp, cons
                  "use a smaller tensor-parallel size, or re-quantize with a smaller group size");
 }
 
+// A flag's value as vLLM gets it, and where that value is set: "FILE line N" of the command, or of
+// the .env file that sets a variable the command's ${...} takes it from.
+struct ResolvedFlag {
+    std::string value;
+    std::string where;
+};
+
+// Where a variable's value is set ("ENV line N"); nullopt when it is not set (a ${VAR:-default} then
+// takes the command's own default).
+using VariableWhere = std::function<std::optional<std::string>(const std::string& var)>;
+
 // A tensor-parallel size the compose command (or its .env) starts vLLM with, which the promotion
 // does not write: checked as the target's own is (a trial found -tp 2 let through).
-void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
+void checkTensorParallelFlags(PromotionPlan& p, const ModelInfo& m, const std::vector<ResolvedFlag>& flags) {
     for (const auto& flag : flags) {
         const auto tp = vllmHumanReadableInt(flag.value);
         if (!tp || *tp < 1 || *tp > 4096) continue;
-        checkTensorParallelSplit(p, m, int(*tp), file.string() + " line " + std::to_string(flag.line) + " starts vLLM with tensor-parallel size " + flag.value + ", which");
+        checkTensorParallelSplit(p, m, int(*tp), flag.where + " starts vLLM with tensor-parallel size " + flag.value + ", which");
     }
 }
 
 // A --max-model-len the promotion does not write (a compose command's own flag, or one in its .env)
 // but vLLM will start with: longer than the model's context, vLLM refuses to start.
-void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::vector<FlagValue>& flags) {
+void checkMaxModelLenFlags(PromotionPlan& p, const ModelInfo& m, const std::vector<ResolvedFlag>& flags) {
     const int derived = vllmDerivedMaxModelLen(m.config);
-    for (const auto& [line, value] : flags) {
+    for (const auto& [value, where] : flags) {
         const auto tokens = vllmHumanReadableInt(value);
         if (!tokens || *tokens <= derived) continue;
         const std::string shown = std::to_string(*tokens) == value ? value : value + " (" + std::to_string(*tokens) + " tokens)";
         addIssue(p, Issue::Severity::Error, "max_model_len_too_long",
-                 file.string() + " line " + std::to_string(line) + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name +
-                     "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
+                 where + " starts vLLM with --max-model-len " + shown + ", longer than " + m.name + "'s context of " + std::to_string(derived) +
+                     " tokens (" + (m.folder / "config.json").string() + "): vLLM refuses to start",
                  "lower it there to " + std::to_string(derived) + " or less, or remove it (vLLM then uses the model's)");
     }
 }
 
+// Where a flag's value written as `text` at `file` line `line` is set: the .env line of the first
+// variable it takes a value from (a set ${VAR} / ${VAR:-default}), else the flag's own line.
+std::string flagValueWhere(const fs::path& file, int line, std::string_view text, const VariableWhere& whereSet) {
+    const std::string flagLine = file.string() + " line " + std::to_string(line);
+    for (const auto& r : parseComposeReferences(text))
+        if (r.form != ComposeReference::Form::ReplaceIfNonEmpty && r.form != ComposeReference::Form::ReplaceIfSet)
+            if (const auto set = whereSet ? whereSet(r.name) : std::nullopt) return *set + " (" + r.name + ", which " + flagLine + " takes)";
+    return flagLine;
+}
+
 // Flag values with their ${...} resolved as Compose would (one it cannot resolve, a ${VAR:?message}
 // without its variable, is left out: it is reported where Compose reads it).
-std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const ComposeLookup& variables) {
-    std::vector<FlagValue> out;
+std::vector<ResolvedFlag> resolvedFlags(const std::vector<FlagValue>& flags, const fs::path& file, const ComposeLookup& variables,
+                                        const VariableWhere& whereSet) {
+    std::vector<ResolvedFlag> out;
     for (const auto& f : flags) {
         try {
-            out.push_back({f.line, interpolateCompose(f.value, variables)});
+            out.push_back({interpolateCompose(f.value, variables), flagValueWhere(file, f.line, f.value, whereSet)});
         } catch (const Error&) {
         }
     }
     return out;
+}
+
+// A compose command's `--quantization ${VAR}` that Compose resolves to awq (the flag's own `awq` is
+// found by checkForcedKernel): told where the value is set, the .env line.
+void checkInterpolatedForcedKernel(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text,
+                                   const ComposeLookup& variables, const VariableWhere& whereSet) {
+    if (!forcedAwqKernelLines(text).empty()) return;
+    for (const auto& flag : resolvedFlags(commandFlagValues(text, {"--quantization", "-q"}), file, variables, whereSet))
+        if (flag.value == "awq") {
+            checkForcedKernelAt(p, m, flag.where, false);
+            return;
+        }
 }
 
 // The flags of a compose command (or its .env) that the promotion does not write but vLLM starts
@@ -269,21 +357,22 @@ std::vector<FlagValue> resolvedFlags(const std::vector<FlagValue>& flags, const 
 // --max-model-len, -tp, --gpu-memory-utilization and --dtype: the last of each, as vLLM's argument
 // parser takes it; values vLLM would refuse leave the target's).
 void checkCommandFlags(PromotionPlan& p, const ModelInfo& m, const fs::path& file, const std::string& text, const ComposeLookup& variables,
-                       ServeSettings& shown) {
-    const auto maxModelLen = resolvedFlags(maxModelLenFlags(text), variables), tensorParallel = resolvedFlags(tensorParallelFlags(text), variables);
-    checkMaxModelLenFlags(p, m, file, maxModelLen);
-    checkTensorParallelFlags(p, m, file, tensorParallel);
-    const auto last = [](const std::vector<FlagValue>& values) { return values.empty() ? std::optional<std::string>() : values.back().value; };
+                       const VariableWhere& whereSet, ServeSettings& shown) {
+    const auto resolved = [&](const std::vector<FlagValue>& flags) { return resolvedFlags(flags, file, variables, whereSet); };
+    const auto maxModelLen = resolved(maxModelLenFlags(text)), tensorParallel = resolved(tensorParallelFlags(text));
+    checkMaxModelLenFlags(p, m, maxModelLen);
+    checkTensorParallelFlags(p, m, tensorParallel);
+    const auto last = [](const std::vector<ResolvedFlag>& values) { return values.empty() ? std::optional<std::string>() : values.back().value; };
     if (const auto v = last(maxModelLen))
         if (const auto tokens = vllmHumanReadableInt(*v); tokens && *tokens > 0 && *tokens <= std::numeric_limits<int>::max()) shown.maxModelLen = int(*tokens);
     if (const auto v = last(tensorParallel))
         if (const auto tp = vllmHumanReadableInt(*v); tp && *tp >= 1 && *tp <= 4096) shown.tensorParallelSize = int(*tp);
-    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"}), variables))) {
+    if (const auto v = last(resolved(commandFlagValues(text, {"--gpu-memory-utilization", "--gpu_memory_utilization"})))) {
         char* end = nullptr;
         const double share = std::strtod(v->c_str(), &end);
         if (end == v->c_str() + v->size() && share > 0 && share <= 1) shown.gpuMemoryUtilization = share;
     }
-    if (const auto v = last(resolvedFlags(commandFlagValues(text, {"--dtype"}), variables)); v && !v->empty()) shown.dtype = *v;
+    if (const auto v = last(resolved(commandFlagValues(text, {"--dtype"}))); v && !v->empty()) shown.dtype = *v;
 }
 
 const TensorSummary* findTensor(const ModelInfo& m, const std::string& name) {
@@ -360,15 +449,29 @@ void checkVllmLoads(PromotionPlan& p, const ModelInfo& m) {
                  "store the matrix as model.embed_tokens.weight (awqbench's and AutoAWQ's quantized output does), then add that copy to the pool");
 }
 
-// The variables Compose interpolates a compose target's file with: the target's .env file, else the
-// project's .env beside the compose file (Compose reads it by itself). The shell environment of the
-// serving machine is unknown here.
-ComposeLookup composeVariables(const DeployTarget& t) {
-    std::string env;
+// The .env file Compose interpolates a compose target's file with: the target's, else the project's
+// .env beside the compose file (Compose reads it by itself). The shell environment of the serving
+// machine is unknown here.
+fs::path composeEnvFile(const DeployTarget& t) { return !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env"; }
+
+std::string composeEnvText(const DeployTarget& t) {
     std::error_code ec;
-    const fs::path envFile = !t.envFile.empty() ? t.envFile : t.composeFile.parent_path() / ".env";
-    if (fs::is_regular_file(envFile, ec)) env = readSmallFile(envFile);
-    return [env = std::move(env)](const std::string& var) { return envValue(env, var); };
+    const fs::path envFile = composeEnvFile(t);
+    return fs::is_regular_file(envFile, ec) ? readSmallFile(envFile) : std::string();
+}
+
+ComposeLookup composeVariables(const DeployTarget& t) {
+    return [env = composeEnvText(t)](const std::string& var) { return envValue(env, var); };
+}
+
+// Where that .env file sets a variable (non-empty): "ENV line N".
+VariableWhere composeVariableWhere(const DeployTarget& t) {
+    return [env = composeEnvText(t), file = composeEnvFile(t)](const std::string& var) -> std::optional<std::string> {
+        const auto value = envValue(env, var);
+        const auto line = envAssignmentLine(env, var);
+        if (!value || value->empty() || !line) return std::nullopt;
+        return file.string() + " line " + std::to_string(*line);
+    };
 }
 
 // The host-to-container mappings in force for a target: its own, else (compose) the bind mounts of
@@ -398,7 +501,9 @@ void mapToContainer(PromotionPlan& p, const DeployTarget& t) {
              p.model.string() + " is not visible inside the container (" + source + ": " + (mounts.empty() ? "no bind mounts" : mounts) +
                  "); the host path is written as it is",
              "mount the warm pool into the service (volumes: - " + p.model.parent_path().string() +
-                 ":/models:ro) or tell awqbench where it is mounted: awqbench-cli target add " + t.name + " ... --container-path HOST:CONTAINER");
+                 ":/models:ro) or tell awqbench where it is mounted: " +
+                 replaceTargetCommand(t, [&](DeployTarget& r) { r.containerPaths.push_back({p.model.parent_path(), "/models"}); }) +
+                 " (with the folder the container sees the pool as, if not /models)");
 }
 
 // Why the promotion writes another value than the one a vLLM config's owner chose: the target sets
@@ -410,10 +515,12 @@ struct Override {
 };
 using Overrides = std::map<std::string, Override>;
 
-// The dtypes vLLM takes (--dtype choices) that run `m`: AWQ kernels compute in float16 (auto lets
-// vLLM pick it); any other model runs in each of them.
+// The dtypes vLLM takes (--dtype choices) that run `m`. AWQ: awq_marlin computes in float16 or
+// bfloat16 (its get_supported_act_dtypes), the `awq` kernel it falls back to in float16 only (auto
+// lets vLLM pick); any other model runs in each of them.
 bool dtypeRuns(const ModelInfo& m, const std::string& dtype) {
-    if (m.config.quantization.method == QuantMethod::Awq) return dtype == "auto" || dtype == "float16" || dtype == "half";
+    if (m.config.quantization.method == QuantMethod::Awq)
+        return dtype == "auto" || dtype == "float16" || dtype == "half" || (dtype == "bfloat16" && marlinRuns(m.config.quantization));
     for (const char* known : {"auto", "half", "float16", "bfloat16", "float", "float32"})
         if (dtype == known) return true;
     return false;
@@ -466,10 +573,18 @@ void planDtype(PromotionPlan& p, const ModelInfo& m, const HandSetSettings& hand
     if (dtypeRuns(m, *chosen)) {
         s.dtype = *chosen;
         p.kept.push_back({"dtype", *chosen});
-    } else {
-        overrides["dtype"] = {c.quantization.method == QuantMethod::Awq ? "AWQ kernels compute in float16; vLLM cannot run " + m.name + " in " + *chosen
-                                                                        : *chosen + " is not a dtype vLLM takes; " + dtypeSource(m),
+        // The target's GPU is not known here: kept, and what an older one does is said.
+        if (c.quantization.method == QuantMethod::Awq && *chosen == "bfloat16")
+            p.notes.push_back("dtype bfloat16 is kept for " + m.name + ": vLLM runs AWQ in bfloat16 with awq_marlin, on GPUs of compute "
+                              "capability 8.0 or newer (Ampere, Ada, Hopper); on an older GPU (a T4) vLLM has only the `awq` kernel, which "
+                              "computes in float16, and refuses to start with bfloat16: set dtype: float16 for such a GPU");
+    } else if (c.quantization.method == QuantMethod::Awq) {
+        overrides["dtype"] = {*chosen == "bfloat16" ? "awq_marlin cannot run " + m.name + " (see marlin_unsupported) and the `awq` kernel "
+                                                      "vLLM falls back to computes in float16 only; vLLM cannot run it in bfloat16"
+                                                    : "vLLM's AWQ kernels compute in float16 or bfloat16; vLLM cannot run " + m.name + " in " + *chosen,
                               ""};
+    } else {
+        overrides["dtype"] = {*chosen + " is not a dtype vLLM takes; " + dtypeSource(m), ""};
     }
 }
 
@@ -495,8 +610,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                  "max-model-len cut to " + std::to_string(derived) + " tokens: the target asks for " + std::to_string(asked) + ", longer than " +
                      m.name + "'s context of " + std::to_string(derived) + " tokens (" + (m.folder / "config.json").string() + ": " + contextSource +
                      (c.rope.type == "default" ? std::string() : ", rope " + c.rope.type) + "), which vLLM refuses to exceed",
-                 "lower the target's max-model-len (awqbench-cli target add " + t.name + " ... --max-model-len " + std::to_string(derived) +
-                     ") or leave it unset to use the model's own");
+                 "lower the target's max-model-len (" +
+                     replaceTargetCommand(t, [&](DeployTarget& r) { r.maxModelLen = derived; }) + ") or leave it unset to use the model's own");
         asked = derived;
     }
 
@@ -528,7 +643,8 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
          &keptContext},
         {"tensor-parallel-size", "--tp", t.tensorParallelSize > 0 ? std::to_string(t.tensorParallelSize) : "", "leave it unset", tokens,
          [&](std::optional<double> v, const std::string& text) -> std::string {
-             if (!v || *v < 1 || *v > gpus) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
+             // --gpus not given: the file's own size says how many GPUs vLLM gets.
+             if (!v || *v < 1 || *v > (t.gpuCount > 0 ? gpus : 4096)) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
              if (!tensorParallelSplits(c, int(*v))) return "it does not split " + m.name + "'s heads or quantization groups evenly";
              if (!fits(int(*v))) return m.name + " does not fit at tensor-parallel size " + text;
              return "";
@@ -546,7 +662,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
 
     if (t.tensorParallelSize > 0) {
         s.tensorParallelSize = t.tensorParallelSize;
-        if (t.tensorParallelSize > gpus)
+        if (t.gpuCount > 0 && t.tensorParallelSize > gpus)
             addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
                      "tensor-parallel size " + std::to_string(t.tensorParallelSize) + " needs more GPUs than the target has (" +
                          std::to_string(gpus) + ")",
@@ -588,11 +704,18 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
     const MemoryPlan plan = perGpuPlan(m, tp, gpuBytes, s.gpuMemoryUtilization, context);
     if (!plan.weightsFit) {
         s.maxModelLen = context;
-        addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
-                 m.name + "'s weights (" + format::gib(plan.weightBytes) + " per GPU at tensor-parallel " + std::to_string(tp) +
-                     ") and 1 GiB runtime overhead do not fit in " + trimmedDouble(s.gpuMemoryUtilization * 100) + "% of a " +
-                     format::gib(gpuBytes) + " GPU",
-                 "use more GPUs (tensor parallel), a larger card, or a smaller / quantized model");
+        const std::string ofCard = trimmedDouble(s.gpuMemoryUtilization * 100) + "% of a " + memorySize(gpuBytes) + " GPU";
+        // More GPUs split the weights, never the overhead each of them has.
+        if (plan.budgetBytes <= MemoryPlanInput{}.overheadBytes)
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     "the 1 GiB runtime overhead each GPU needs (CUDA context, activations) alone does not fit in " + ofCard +
+                         " (budget " + memorySize(plan.budgetBytes) + "), whatever the model",
+                     "serve on a card with more memory (set the target's --gpu-memory to the card's size), or raise --gpu-util");
+        else
+            addIssue(p, Issue::Severity::Error, "tensor_parallel_fit",
+                     m.name + "'s weights (" + memorySize(plan.weightBytes) + " per GPU at tensor-parallel " + std::to_string(tp) +
+                         ") and 1 GiB runtime overhead do not fit in " + ofCard,
+                     "use more GPUs (tensor parallel), a larger card, or a smaller / quantized model");
         return;
     }
     const std::int64_t fitTokens = plan.tokensThatFit;
@@ -612,7 +735,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
                                                   std::to_string(fitTokens) + " tokens per GPU)",
                                               ""};
             if (s.maxModelLen < 16)
-                addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + format::gib(gpuBytes) + " GPU",
+                addIssue(p, Issue::Severity::Error, "tensor_parallel_fit", "no room left for the KV cache on a " + memorySize(gpuBytes) + " GPU",
                          "use more GPUs, a larger card, or a smaller model");
             else
                 addIssue(p, Issue::Severity::Warning, "max_model_len_cut",
@@ -655,20 +778,40 @@ bool readTargetFile(PromotionPlan& p, const fs::path& file, bool required, std::
 void checkDefaultsNotOverridden(PromotionPlan& p, const DeployTarget& t) {
     const fs::path projectEnv = t.composeFile.parent_path() / ".env";
     const ComposeLookup variables = composeVariables(t);
+    const VariableWhere whereSet = composeVariableWhere(t);
     for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
         const auto value = variables(*var);
         if (!value || value->empty()) continue;
         addIssue(p, var == &t.pathVariable ? Issue::Severity::Error : Issue::Severity::Warning, "default_overridden",
-                 projectEnv.string() + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
+                 whereSet(*var).value_or(projectEnv.string()) + " sets " + *var + "=" + *value + ", which Compose uses instead of the ${" + *var +
                      ":-...} default in " + t.composeFile.string() + ": changing the default changes nothing",
-                 "give the target that .env file (awqbench-cli target add " + t.name + " --compose ... --env " + projectEnv.string() + ")");
+                 "give the target that .env file (" + replaceTargetCommand(t, [&](DeployTarget& r) { r.envFile = projectEnv; }) + ")");
     }
+}
+
+// Whether a service lists the target's .env file under `env_file:` (then its variables are in the
+// container's environment, where a script in it may read them).
+bool serviceReadsEnvFile(const DeployTarget& t, const std::string& compose) {
+    if (t.envFile.empty()) return false;
+    const auto listed = composeEnvFiles(compose, t.composeFile.parent_path(), composeVariables(t));
+    return std::any_of(listed.begin(), listed.end(), [&](const fs::path& f) {
+        std::error_code ec;
+        return f == fs::absolute(t.envFile).lexically_normal() || fs::equivalent(f, t.envFile, ec);
+    });
+}
+
+// Whether the target's .env file is the project's, beside the compose file (Compose interpolates with it).
+bool isProjectEnv(const DeployTarget& t) {
+    std::error_code ec;
+    const fs::path project = t.composeFile.parent_path() / ".env";
+    return fs::absolute(t.envFile).lexically_normal() == fs::absolute(project).lexically_normal() || fs::equivalent(t.envFile, project, ec);
 }
 
 // What the compose file's references to the target's variables allow (checkTargetFiles).
 std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::string& compose) {
     std::vector<Issue> issues;
     const std::string file = t.composeFile.string();
+    const bool envReadByService = serviceReadsEnvFile(t, compose);
     for (const auto* var : {&t.pathVariable, &t.nameVariable}) {
         const bool isPath = var == &t.pathVariable;
         const auto severity = isPath ? Issue::Severity::Error : Issue::Severity::Warning;
@@ -677,15 +820,21 @@ std::vector<Issue> composeVariableIssues(const DeployTarget& t, const std::strin
         const std::string fix = isPath ? "write the model path as ${" + *var + ":-/path} in the service (volumes or command), or name the "
                                          "variable it uses (--path-var)"
                                        : "write the served name as ${" + *var + ":-name} in the command, or name the variable it uses (--name-var)";
-        // With an .env file the service may read the variable itself (env_file: and a script that
-        // uses it): then only a warning.
         if (refs.empty() && t.envFile.empty())
             issues.push_back({severity, "variable_unused", file + " never uses $" + *var + " and the target has no .env file: " + effect, fix});
-        else if (refs.empty())
+        else if (refs.empty() && envReadByService)  // the service may read the variable itself (a script in it)
             issues.push_back({Issue::Severity::Warning, "variable_unused",
                               file + " never uses $" + *var + ": the value set in " + t.envFile.string() +
-                                  " reaches the service only if it reads that file itself (env_file:)",
+                                  " reaches the service through env_file: only, so only a program in the container that reads $" + *var +
+                                  " sees it",
                               fix});
+        else if (refs.empty())  // nothing reads the value the promotion would write
+            issues.push_back({severity, "variable_unused",
+                              file + " never uses $" + *var + ", and no service reads " + t.envFile.string() + " (no env_file: lists it; " +
+                                  (isProjectEnv(t) ? std::string("Compose reads this project .env only to interpolate the compose file)")
+                                                   : "Compose interpolates the compose file with the project's .env beside it, not this one)") +
+                                  ": the value set there reaches nothing, so " + effect,
+                              fix + ", or list " + t.envFile.string() + " under the service's env_file:"});
         else if (t.envFile.empty() && std::none_of(refs.begin(), refs.end(), [](const ComposeReference& r) { return r.hasDefault(); }))
             issues.push_back({severity, "no_default", file + " has no ${" + *var + ":-...} default to set and the target has no .env file: " + effect,
                               "write it as ${" + *var + ":-...} in the compose file, or give the target an .env file (--env)"});
@@ -704,10 +853,11 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         const bool existed = readTargetFile(p, t.envFile, false, env);
         checkForcedKernel(p, m, t.composeFile, compose, false);
         checkForcedKernel(p, m, t.envFile, env, false);
+        checkInterpolatedForcedKernel(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t));
         const ComposeLookup variables = composeVariables(t);
         ServeSettings shown = p.serve;
-        checkCommandFlags(p, m, t.composeFile, compose, variables, shown);
-        checkCommandFlags(p, m, t.envFile, env, variables, shown);  // after the compose file's
+        checkCommandFlags(p, m, t.composeFile, compose, variables, composeVariableWhere(t), shown);
+        checkCommandFlags(p, m, t.envFile, env, variables, composeVariableWhere(t), shown);  // after the compose file's
         p.command = vllmCommandLine(shown);
         addChange(p, t.envFile, existed, env, setEnvValue(setEnvValue(env, t.pathVariable, modelPath), t.nameVariable, name));
         // The .env value reaches a string-form command through ${VAR}: Compose splits it there.
@@ -720,8 +870,9 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
         return;
     }
     checkForcedKernel(p, m, t.composeFile, compose, false);
+    checkInterpolatedForcedKernel(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t));
     ServeSettings shown = p.serve;
-    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), shown);
+    checkCommandFlags(p, m, t.composeFile, compose, composeVariables(t), composeVariableWhere(t), shown);
     p.command = vllmCommandLine(shown);
     checkDefaultsNotOverridden(p, t);
     std::optional<std::string> withPath, withName;
@@ -734,6 +885,59 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     }
     if (!withPath) return;   // composeVariableIssues said why
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
+}
+
+// The vLLM config's path where vLLM runs: inside the container through the target's container paths
+// (the model path is written so too), else the host path. A config no mapping covers is named as
+// the host sees it, with a warning: vLLM in the container would not find it there.
+std::string configPathAsRun(PromotionPlan& p, const DeployTarget& t) {
+    if (t.containerPaths.empty()) return t.vllmConfig.string();
+    if (const auto inside = containerPathFor(t.containerPaths, t.vllmConfig)) return inside->string();
+    std::string mounts;
+    for (const auto& mp : t.containerPaths) mounts += (mounts.empty() ? "" : ", ") + pathMappingText(mp);
+    addIssue(p, Issue::Severity::Warning, "config_not_in_container",
+             t.vllmConfig.string() + " is not inside the target's container paths (" + mounts + "): `vllm serve --config` in the container "
+                 "would not find it there; the host path is written as it is",
+             "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: " +
+                 replaceTargetCommand(t, [](DeployTarget& r) { r.containerPaths.push_back({"/HOST", "/CONTAINER"}); }));
+    return t.vllmConfig.string();
+}
+
+// The command file's serve line: `vllm serve --config FILE`, so that vLLM reads every key of the
+// YAML itself (a list of flags lost the port and prefix caching, and no rebuilt list matches vLLM's
+// own reading of false booleans and nested configs across its versions). A config beside the script
+// is named relative to the script's own folder, which holds wherever the two are mounted together.
+std::string commandFileServeLine(PromotionPlan& p, const DeployTarget& t) {
+    if (t.vllmConfig.parent_path() == t.commandFile.parent_path())
+        return "vllm serve --config \"$(dirname \"$0\")\"/" + shellQuoted(t.vllmConfig.filename().string());
+    return p.command;
+}
+
+// Replaces the script's first `vllm serve` / `exec vllm serve` line (the rest of the script stays),
+// appends one when there is none, or writes a new script.
+void planCommandFile(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
+    std::string script;
+    const bool scriptExisted = readTargetFile(p, t.commandFile, false, script);
+    checkForcedKernel(p, m, t.commandFile, script, false);
+    const std::string serve = commandFileServeLine(p, t);
+    std::string updated;
+    bool replaced = false;
+    std::istringstream in(script);
+    for (std::string line; std::getline(in, line);) {
+        const auto first = line.find_first_not_of(" \t");
+        const std::string body = first == std::string::npos ? "" : line.substr(first);
+        if (!replaced && (body.rfind("vllm serve", 0) == 0 || body.rfind("exec vllm serve", 0) == 0)) {
+            line = line.substr(0, first) + (body.rfind("exec ", 0) == 0 ? "exec " : "") + serve;
+            replaced = true;
+        }
+        updated += line + "\n";
+    }
+    if (!scriptExisted)
+        updated = "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`): vLLM reads its settings from " +
+                  t.vllmConfig.filename().string() + ".\nexec " + serve + "\n";
+    else if (!replaced) updated += "exec " + serve + "\n";
+    if (scriptExisted && !script.empty() && script.back() != '\n') updated.pop_back();
+    addChange(p, t.commandFile, scriptExisted, script, updated);
 }
 
 // A setting the file's owner chose that the promotion replaces: a warning saying why (the target
@@ -795,26 +999,8 @@ void planVllm(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, const
     set("tensor-parallel-size", std::to_string(s.tensorParallelSize), false);
     addChange(p, t.vllmConfig, existed, yaml, out);
 
-    if (t.commandFile.empty()) return;
-    std::string script;
-    const bool scriptExisted = readTargetFile(p, t.commandFile, false, script);
-    checkForcedKernel(p, m, t.commandFile, script, false);
-    std::string updated;
-    bool replaced = false;
-    std::istringstream in(script);
-    for (std::string line; std::getline(in, line);) {
-        const auto first = line.find_first_not_of(" \t");
-        const std::string body = first == std::string::npos ? "" : line.substr(first);
-        if (!replaced && (body.rfind("vllm serve", 0) == 0 || body.rfind("exec vllm serve", 0) == 0)) {
-            line = line.substr(0, first) + (body.rfind("exec ", 0) == 0 ? "exec " : "") + p.command;
-            replaced = true;
-        }
-        updated += line + "\n";
-    }
-    if (!scriptExisted) updated = "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`).\nexec " + p.command + "\n";
-    else if (!replaced) updated += "exec " + p.command + "\n";
-    if (scriptExisted && !script.empty() && script.back() != '\n') updated.pop_back();
-    addChange(p, t.commandFile, scriptExisted, script, updated);
+    p.command = "vllm serve --config " + shellQuoted(configPathAsRun(p, t));
+    if (!t.commandFile.empty()) planCommandFile(p, t, m);
 }
 
 // A first-format deploy.json stored 0.9 for every target (deploy_settings.h): loaded as not set. Said
@@ -827,19 +1013,18 @@ void noteOldDefaultGpuUtil(PromotionPlan& p, const DeployTarget& t) {
         p.notes.push_back("the deployment settings (deploy.json, written before format " + std::to_string(kSettingsFormat) +
                           ") store gpu_memory_utilization 0.9 for target " + t.name +
                           ", the default they saved for every target that did not set one: taken as not set, so " + t.vllmConfig.string() +
-                          "'s own " + k.value + " is kept (to write 0.9, set it: awqbench-cli target add " + t.name + " ... --gpu-util 0.9)");
+                          "'s own " + k.value + " is kept (to write 0.9, set it: " + replaceTargetCommand(t, [](DeployTarget& r) { r.gpuMemoryUtilization = 0.9; }) + ")");
     }
 }
 
-std::string shellQuoted(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
-        return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 }  // namespace
+
+std::map<std::string, std::string> vllmSettingValues(const ServeSettings& s) {
+    return {{"dtype", s.dtype},
+            {"max-model-len", std::to_string(s.maxModelLen)},
+            {"gpu-memory-utilization", trimmedDouble(s.gpuMemoryUtilization)},
+            {"tensor-parallel-size", std::to_string(s.tensorParallelSize)}};
+}
 
 std::string vllmCommandLine(const ServeSettings& s) {
     return "vllm serve " + shellQuoted(s.model) + " --served-model-name " + shellQuoted(s.servedModelName) + " --dtype " + s.dtype +
@@ -973,12 +1158,17 @@ std::vector<pool::DeployedRef> deployedModels(const DeploySettings& settings) {
         try {
             std::optional<std::string> path;
             if (t.kind == TargetKind::Compose) {
-                // What Compose resolves: the .env value when one is set, else the compose file's default.
+                // What Compose resolves where the compose file uses the path variable: the .env value
+                // when one is set, else the file's default. A variable it never uses serves nothing:
+                // its literal --model does, or (read by the service through env_file:) the .env value.
                 const ComposeLookup variables = composeVariables(t);
-                path = variables(t.pathVariable);
                 const std::string compose = readSmallFile(t.composeFile);
-                if (!path || path->empty()) path = composeDefault(compose, t.pathVariable, variables);
+                if (!findComposeReferences(compose, t.pathVariable).empty()) {
+                    path = variables(t.pathVariable);
+                    if (!path || path->empty()) path = composeDefault(compose, t.pathVariable, variables);
+                }
                 if (!path || path->empty()) path = literalComposeModel(compose, variables);
+                if ((!path || path->empty()) && serviceReadsEnvFile(t, compose)) path = variables(t.pathVariable);
             } else {
                 path = yamlValue(readSmallFile(t.vllmConfig), {"model"});
             }

@@ -187,6 +187,16 @@ std::optional<std::string> envValue(std::string_view text, std::string_view var)
     return found;
 }
 
+std::optional<int> envAssignmentLine(std::string_view text, std::string_view var) {
+    std::optional<int> found;
+    const auto lines = splitLines(text).lines;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::string cr;
+        if (envAssignment(stripCr(lines[i], cr), var)) found = int(i) + 1;
+    }
+    return found;
+}
+
 std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value) {
     refuseNewline(value);
     Lines l = splitLines(text);
@@ -673,6 +683,14 @@ std::string unifiedDiff(std::string_view before, std::string_view after, const s
     if (before == after) return {};
     const Lines a = splitLines(before), b = splitLines(after);
     const std::size_t n = a.lines.size(), m = b.lines.size();
+    // A last line without its newline differs from the same text with one (diff -u shows it as - and
+    // +): compared with a mark that no line holds.
+    const auto keys = [](const Lines& l) {
+        std::vector<std::string> k = l.lines;
+        if (!l.finalNewline && !k.empty()) k.back() += std::string("\0no newline", 11);
+        return k;
+    };
+    const std::vector<std::string> ak = keys(a), bk = keys(b);
     // Edit script from the longest common subsequence (config files are small; huge ones diff as a
     // whole replacement).
     enum class Op { Keep, Del, Add };
@@ -681,10 +699,10 @@ std::string unifiedDiff(std::string_view before, std::string_view after, const s
         std::vector<std::vector<std::uint32_t>> lcs(n + 1, std::vector<std::uint32_t>(m + 1, 0));
         for (std::size_t i = n; i-- > 0;)
             for (std::size_t j = m; j-- > 0;)
-                lcs[i][j] = a.lines[i] == b.lines[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+                lcs[i][j] = ak[i] == bk[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
         std::size_t i = 0, j = 0;
         while (i < n || j < m) {
-            if (i < n && j < m && a.lines[i] == b.lines[j]) {
+            if (i < n && j < m && ak[i] == bk[j]) {
                 ops.push_back({Op::Keep, i});
                 ++i, ++j;
             } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
@@ -739,17 +757,22 @@ std::string unifiedDiff(std::string_view before, std::string_view after, const s
                 if (ops[x].first != Op::Del) ++bCount;
             }
         }
-        out << "@@ -" << (aCount ? aStart + 1 : aStart) << "," << aCount << " +" << (bCount ? bStart + 1 : bStart) << "," << bCount
-            << " @@\n";
+        // As diff -u writes a range: "START,COUNT", just "START" for one line.
+        const auto range = [](std::size_t from, std::size_t count) {
+            return std::to_string(count ? from + 1 : from) + (count == 1 ? "" : "," + std::to_string(count));
+        };
+        out << "@@ -" << range(aStart, aCount) << " +" << range(bStart, bCount) << " @@\n";
+        // diff -u's mark follows the line that ends its file without a newline (a kept one ends both).
+        const auto lastWithoutNewline = [](const Lines& l, std::size_t idx) { return !l.finalNewline && idx + 1 == l.lines.size(); };
         for (std::size_t x = start; x < end; ++x) {
             const auto& [op, idx] = ops[x];
             if (op == Op::Keep) out << " " << text(a.lines[idx]) << "\n";
             if (op == Op::Del) out << "-" << text(a.lines[idx]) << "\n";
             if (op == Op::Add) out << "+" << text(b.lines[idx]) << "\n";
+            if (lastWithoutNewline(op == Op::Add ? b : a, idx)) out << "\\ No newline at end of file\n";
         }
         k = end;
     }
-    if (!a.finalNewline || !b.finalNewline) out << "\\ (the " << (!b.finalNewline ? "new" : "old") << " file does not end with a newline)\n";
     return out.str();
 }
 

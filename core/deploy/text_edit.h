@@ -14,6 +14,8 @@ namespace awq::deploy {
 // ---- .env (docker compose's dotenv format) ----
 // The value of the last `VAR=...` / `export VAR=...` line, unquoted; nullopt when absent.
 std::optional<std::string> envValue(std::string_view text, std::string_view var);
+// The line (1-based) of the last `VAR=...` / `export VAR=...`, whose value envValue gives; nullopt when absent.
+std::optional<int> envAssignmentLine(std::string_view text, std::string_view var);
 // Sets every assignment of `var` (keeping `export`, spacing, quote style and inline comments), or
 // appends `VAR=value` when there is none.
 std::string setEnvValue(std::string_view text, std::string_view var, std::string_view value);

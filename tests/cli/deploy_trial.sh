@@ -35,7 +35,7 @@ run 0 "$CLI" pool config --budget 0 $S
 printf 'model: /models/old\ngpu-memory-utilization: 0.85\ndtype: auto\n' > "$D/serve.yaml"
 "$CLI" target add vl --vllm-config "$D/serve.yaml" --gpu-memory 24GiB $S > /dev/null
 run 0 "$CLI" target list --json $S
-for key in gpu_memory_utilization tensor_parallel_size max_model_len command_file paired_model; do
+for key in gpu_count gpu_memory_utilization tensor_parallel_size max_model_len command_file paired_model; do
     grep -q "\"$key\": null" "$D/out" || fail "target list --json: $key is not null: $(cat "$D/out")"
 done
 grep -q '"gpu_memory_bytes": 25769803776' "$D/out" || fail "target list --json: gpu_memory_bytes: $(cat "$D/out")"
@@ -44,10 +44,12 @@ grep -q '"gpu_memory_bytes": 25769803776' "$D/out" || fail "target list --json: 
 run 1 "$CLI" target add vl --vllm-config "$D/other.yaml" $S
 grep -qF "error: $D/deploy.json: a target named 'vl' already exists (vllm: $D/serve.yaml); replacing it keeps none of its settings not given again (pass --replace to replace it, or choose another name)" "$D/err" ||
     fail "target add over a taken name: $(cat "$D/err")"
-"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* 1 x 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
+"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* - x 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
 
 # history --json lacked kept_settings.
 run 0 "$CLI" promote --model m --target vl $S
+# The undo hint lacked the --settings the promotion was given (it undid nothing, or another target).
+grep -qF "\`awqbench-cli undo --settings $D/deploy.json --target vl\` restores them" "$D/out" || fail "undo hint: $(cat "$D/out")"
 run 0 "$CLI" history --json $S
 grep -A1 '"kept_settings": \[' "$D/out" | grep -q '"dtype"' || fail "history --json: no kept_settings: $(cat "$D/out")"
 promoted=$(cat "$D/serve.yaml")
@@ -88,4 +90,20 @@ run 2 "$CLI" undo --target vl $S
 grep -qF "error: $backup: the backup of $D/serve.yaml from promotion " "$D/err" && grep -q "is missing: nothing was restored" "$D/err" ||
     fail "undo with a missing backup: $(cat "$D/err")"
 grep -q "permissions" "$D/err" && fail "undo with a missing backup blames permissions: $(cat "$D/err")"
+# Fix hints work as printed: a suggested `target add` over the taken name carries --replace, every
+# setting of the target and the --settings given (default_overridden named none of them).
+mkdir -p "$D/stack"
+printf 'services:\n  vllm:\n    command: --model ${PRIME_MODEL_PATH:-/models/old}\n' > "$D/stack/compose.yaml"
+printf 'PRIME_MODEL_PATH=/models/pinned\n' > "$D/stack/.env"
+"$CLI" target add c1 --compose "$D/stack/compose.yaml" --gpu-memory 24GiB $S > /dev/null 2>&1
+run 2 "$CLI" promote --model m --target c1 --dry-run $S
+hint=$(sed -n 's/^error \[default_overridden\]: .*(give the target that .env file (\(.*\)))$/\1/p' "$D/err")
+[ "$hint" = "awqbench-cli target add --settings $D/deploy.json c1 --compose $D/stack/compose.yaml --env $D/stack/.env --gpu-memory 24GiB --replace" ] ||
+    fail "default_overridden hint: $(cat "$D/err")"
+eval "\"$CLI\"${hint#awqbench-cli}" > /dev/null 2>&1 || fail "the printed hint failed: $hint"
+run 0 "$CLI" promote --model m --target c1 --dry-run $S
+# promote --pool DIR: a suggested pool command works on that pool too.
+run 2 "$CLI" promote --model "$M/qwen2-random-awq" --target c1 --pool "$D/pool" --dry-run $S
+grep -qF "(add it to the pool first (\`awqbench-cli pool add --settings $D/deploy.json --pool $D/pool\`)" "$D/err" ||
+    fail "outside_pool hint without --pool: $(cat "$D/err")"
 echo "deploy_trial: ok"

@@ -68,7 +68,8 @@ grep -qx 'dtype: auto' "$D/serve.yaml" || fail "the hand-set dtype was replaced:
 grep -q "setting_replaced" "$D/kept.err" && fail "warned about settings it kept: $(cat "$D/kept.err")"
 grep -qF "kept from $D/serve.yaml (chosen there, not set on the target): dtype: auto, gpu-memory-utilization: 0.85" "$D/kept.txt" ||
     fail "the plan does not say what it kept: $(cat "$D/kept.txt")"
-grep -qF -- "--dtype auto --max-model-len" "$D/kept.txt" || fail "the command line does not use the kept dtype"
+# The command line is vLLM reading that config: every key of it, the kept ones too.
+grep -qxF "  vllm serve --config $D/serve.yaml" "$D/kept.txt" || fail "the command line does not read the config: $(cat "$D/kept.txt")"
 # Asked for on the target: written, and the warning says why.
 "$CLI" target add vt --vllm-config "$D/serve.yaml" --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 --replace $S > /dev/null 2>&1
 "$CLI" promote --model m --target vt --dry-run $S > /dev/null 2> "$D/asked.err"
@@ -90,7 +91,7 @@ rc=0; "$CLI" promote --model m --target vt --dry-run $S > "$D/tampered.txt" 2> "
 [ "$rc" = 2 ] || fail "the changed copy was promoted (exit $rc)"
 grep -qF "error [pool_copy_changed]: $D/pool/m: the pool copy is not what was added: changed: model.safetensors (SHA-256 differs from the manifest)" \
     "$D/tampered.err" || fail "no pool_copy_changed naming the file: $(cat "$D/tampered.err")"
-grep -qF "awqbench-cli pool remove m --yes" "$D/tampered.err" || fail "the fix is not named: $(cat "$D/tampered.err")"
+grep -qF "awqbench-cli pool remove --settings $D/deploy.json m --yes" "$D/tampered.err" || fail "the fix is not named (with --settings): $(cat "$D/tampered.err")"
 rc=0; "$CLI" pool verify m $S > "$D/verify.txt" || rc=$?
 [ "$rc" = 2 ] && grep -q "^m: FAILED" "$D/verify.txt" || fail "pool verify: $(cat "$D/verify.txt")"
 # The failed verify is what `pool list` shows next (no more "run pool verify"), and the edited file stays reported as written since.

@@ -10,6 +10,7 @@
 #include "tests/support/hub_cache.h"
 #include "tests/support/test_paths.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -277,9 +279,7 @@ private Q_SLOTS:
         QCOMPARE(plan.changes[0].after, w.expected("vllm.expected.yaml"));
         QCOMPARE(plan.serve.tensorParallelSize, 1);
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QCOMPARE(plan.command, "vllm serve " + w.awq().string() +
-                                   " --served-model-name tinystories-qwen3-7m-awq --dtype auto --max-model-len 1024"
-                                   " --gpu-memory-utilization 0.9 --tensor-parallel-size 1");
+        QCOMPARE(plan.command, "vllm serve --config " + t.vllmConfig.string());
         QVERIFY(forcedAwqKernelLines(plan.changes[0].after).empty());
 
         applyPromotion(plan, w.state);
@@ -292,8 +292,8 @@ private Q_SLOTS:
         const auto plan2 = planPromotion(t2, w.fp16(), w.options());
         QVERIFY2(!plan2.blocked(), issueList(plan2).c_str());
         applyPromotion(plan2, w.state);
-        QCOMPARE(readText(t2.commandFile), "#!/bin/sh\nset -e\n# start\nexec " + plan2.command + "\n");
-        QVERIFY(plan2.command.find("--dtype auto") != std::string::npos);  // the file's own dtype: auto, kept
+        QCOMPARE(readText(t2.commandFile), std::string("#!/bin/sh\nset -e\n# start\nexec vllm serve --config \"$(dirname \"$0\")\"/serve.yaml\n"));
+        QVERIFY(readText(t2.vllmConfig).find("dtype: auto") != std::string::npos);  // the file's own dtype: auto, kept
         QVERIFY(plan2.command.find("--quantization") == std::string::npos);
 
         // A command file the promotion creates is a script that runs (a trial found it 0644).
@@ -302,6 +302,40 @@ private Q_SLOTS:
         applyPromotion(planPromotion(t3, w.fp16(), w.options()), w.state);
         QVERIFY(readText(t3.commandFile).rfind("#!/bin/sh\n", 0) == 0);
         QVERIFY((fs::status(t3.commandFile).permissions() & fs::perms::owner_exec) != fs::perms::none);
+    }
+
+    // The command file serves what the YAML says, every key of it (a trial's script lost `port: 9000`
+    // and `enable-prefix-caching: true`): vLLM reads the YAML itself (`--config`), named beside the
+    // script relative to it, else through the container paths where vLLM runs, else as the host has it.
+    void commandFileServesTheWholeConfig() {
+        World w;
+        auto t = w.vllmTarget();
+        writeText(t.vllmConfig, "model: /models/old\nserved-model-name: old\nport: 9000\nenable-prefix-caching: true\n");
+        t.commandFile = w.root / "run-vllm.sh";
+        t.containerPaths = {{w.pool, "/models"}, {w.root, "/srv/deploy"}};
+        const auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked(), issueList(plan).c_str());
+        QCOMPARE(plan.command, std::string("vllm serve --config /srv/deploy/serve.yaml"));
+        QCOMPARE(plan.changes.at(1).after, "#!/bin/sh\n# vLLM serve command, written by awqbench (see `awqbench-cli promote`): vLLM reads its "
+                                           "settings from serve.yaml.\nexec vllm serve --config \"$(dirname \"$0\")\"/serve.yaml\n");
+        const std::string yaml = plan.changes.at(0).after;
+        QVERIFY2(yaml.find("port: 9000\n") != std::string::npos && yaml.find("enable-prefix-caching: true\n") != std::string::npos &&
+                     yaml.find("model: /models/tinystories-qwen3-7m-awq\n") != std::string::npos,
+                 yaml.c_str());
+
+        // Elsewhere: the config's path where vLLM runs; one outside the container paths is told.
+        t.commandFile = w.root / "bin" / "run-vllm.sh";
+        fs::create_directories(t.commandFile.parent_path());
+        QCOMPARE(planPromotion(t, w.awq(), w.options()).changes.at(1).after.find("exec vllm serve --config /srv/deploy/serve.yaml\n") !=
+                     std::string::npos,
+                 true);
+        t.containerPaths = {{w.pool, "/models"}};
+        const auto outside = planPromotion(t, w.awq(), w.options());
+        const Issue* i = findIssue(outside, "config_not_in_container");
+        QVERIFY2(i && i->severity == Issue::Severity::Warning && !outside.blocked(), issueList(outside).c_str());
+        QCOMPARE(outside.command, "vllm serve --config " + t.vllmConfig.string());
+        t.containerPaths.clear();
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "config_not_in_container"), "no container: the host path is right");
     }
 
     // A served-model-name list (vLLM serves the model under each name) becomes one name: the names
@@ -343,8 +377,8 @@ private Q_SLOTS:
         QCOMPARE(plan.changes.at(0).after,
                  "model: " + w.awq().string() + "\ngpu-memory-utilization: 0.85\ndtype: auto\nmax-model-len: 512\ntensor-parallel-size: '1'\n"
                  "served-model-name: tinystories-qwen3-7m-awq\n");
-        QVERIFY2(plan.command.find(" --dtype auto --max-model-len 512 --gpu-memory-utilization 0.85 --tensor-parallel-size 1") != std::string::npos,
-                 plan.command.c_str());
+        QCOMPARE(vllmSettingValues(plan.serve), (std::map<std::string, std::string>{
+                                                    {"dtype", "auto"}, {"gpu-memory-utilization", "0.85"}, {"max-model-len", "512"}, {"tensor-parallel-size", "1"}}));
 
         // Kept across promotions: the history records them as kept, not as the promotion's own values.
         applyPromotion(plan, w.state);
@@ -367,15 +401,13 @@ private Q_SLOTS:
         for (const auto& i : plan.issues)
             if (i.code == "setting_replaced") replaced.push_back(i.message + " | " + i.fix);
         const std::vector<std::string> want = {
-            file + " sets dtype: bfloat16; the promotion writes float16 (AWQ kernels compute in float16; vLLM cannot run tinystories-qwen3-7m-awq "
-                   "in bfloat16) | ",
             file + " sets max_model_len: 8192; the promotion writes 1024 (longer than tinystories-qwen3-7m-awq's context of 1024 tokens (config.json "
                    "max_position_embeddings 1024), which vLLM refuses to exceed) | ",
             file + " sets gpu_memory_utilization: 0.85; the promotion writes 0.9 (the target sets --gpu-util 0.9) | to keep the file's value, set the "
                    "target's --gpu-util to it, or 0 to leave the file's own",
         };
         QCOMPARE(replaced, want);
-        QVERIFY(plan.kept.empty());
+        QCOMPARE(plan.kept.size(), std::size_t(1));  // dtype bfloat16: awq_marlin runs it (vLLMOwnChoicesAreKept)
 
         // A dtype vLLM does not take: the message names config.json's key as the file spells it
         // (tinystories-qwen3-7m has the newer `dtype`, not `torch_dtype`).
@@ -386,6 +418,45 @@ private Q_SLOTS:
         QVERIFY2(dtype, issueList(fp).c_str());
         QCOMPARE(dtype->message, file + " sets dtype: float64; the promotion writes bfloat16 (float64 is not a dtype vLLM takes; config.json dtype: bfloat16)");
         QVERIFY(dtype->message.find("torch_dtype") == std::string::npos);
+    }
+
+    // A vLLM config's own choices the trial saw rewritten: tensor-parallel-size 2 became 1 with --gpus
+    // not given, and dtype bfloat16 float16 for an AWQ model, although awq_marlin computes in bfloat16
+    // (vLLM's AWQMarlinConfig.get_supported_act_dtypes: half and bfloat16, compute capability 8.0+).
+    void vllmOwnChoicesAreKept() {
+        World w;
+        auto t = w.vllmTarget();
+        QCOMPARE(t.gpuCount, 0);  // not set
+        writeText(t.vllmConfig, "model: /models/old\ntensor-parallel-size: 2\ndtype: bfloat16\n");
+        auto plan = planPromotion(t, w.awq(), w.options());
+        QVERIFY2(!plan.blocked() && !findIssue(plan, "setting_replaced"), issueList(plan).c_str());
+        QCOMPARE(plan.serve.tensorParallelSize, 2);
+        QCOMPARE(plan.serve.dtype, std::string("bfloat16"));
+        QVERIFY2(plan.changes.at(0).after.find("tensor-parallel-size: 2\ndtype: bfloat16\n") != std::string::npos, plan.changes.at(0).after.c_str());
+        // What an older GPU does is said, not assumed.
+        QCOMPARE(plan.notes.size(), std::size_t(1));
+        QVERIFY2(plan.notes[0].find("on an older GPU (a T4) vLLM has only the `awq` kernel, which computes in float16, and refuses to start with "
+                                    "bfloat16: set dtype: float16 for such a GPU") != std::string::npos,
+                 plan.notes[0].c_str());
+
+        // --gpus 1 given: two GPUs are not there, so the size is replaced, with the reason.
+        t.gpuCount = 1;
+        plan = planPromotion(t, w.awq(), w.options());
+        QCOMPARE(plan.serve.tensorParallelSize, 1);
+        const Issue* tp = findIssue(plan, "setting_replaced");
+        QVERIFY2(tp && tp->message.find("sets tensor-parallel-size: 2; the promotion writes 1 (not a size the target's 1 GPU(s) can run)") !=
+                           std::string::npos,
+                 issueList(plan).c_str());
+
+        // No zero points: vLLM falls back to the `awq` kernel, float16 only: bfloat16 is replaced, saying why.
+        editConfig(w.awq(), [](nlohmann::json& j) { j["quantization_config"]["zero_point"] = false; });
+        t.gpuCount = 0;
+        plan = planPromotion(t, w.awq(), w.options());
+        const Issue* dtype = findIssue(plan, "setting_replaced");
+        QVERIFY2(dtype && dtype->message.find("sets dtype: bfloat16; the promotion writes float16 (awq_marlin cannot run tinystories-qwen3-7m-awq "
+                                              "(see marlin_unsupported) and the `awq` kernel vLLM falls back to computes in float16 only") !=
+                              std::string::npos,
+                 issueList(plan).c_str());
     }
 
     // Values the target's last promotion computed for its model are not the owner's: they follow the
@@ -450,6 +521,20 @@ private Q_SLOTS:
         // awq_marlin named explicitly is fine.
         writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq", "--quantization awq_marlin"));
         QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
+        // Through a variable the .env sets: the .env line that sets it is named (not the compose line),
+        // and a model without AWQ is refused there too.
+        writeText(t.composeFile, replaceAll(readText(t.composeFile), "--quantization awq_marlin", "--quantization ${QUANT:-awq_marlin}"));
+        const fs::path env = t.composeFile.parent_path() / ".env";
+        writeText(env, "QUANT=awq\n");
+        auto viaEnv = planPromotion(t, w.awq(), w.options());
+        i = findIssue(viaEnv, "forced_awq_kernel");
+        QVERIFY2(i && i->message.rfind(env.string() + " line 1 (QUANT, which " + t.composeFile.string() + " line 18 takes) forces", 0) == 0,
+                 issueList(viaEnv).c_str());
+        viaEnv = planPromotion(t, w.fp16(), w.options());
+        i = findIssue(viaEnv, "awq_flag_without_quantization_config");
+        QVERIFY2(i && viaEnv.blocked() && i->message.rfind(env.string() + " line 1 (QUANT", 0) == 0, issueList(viaEnv).c_str());
+        writeText(env, "");
+        QVERIFY(!findIssue(planPromotion(t, w.awq(), w.options()), "forced_awq_kernel"));
     }
 
     // The compose command's own --max-model-len (the promotion does not write it) longer than the
@@ -467,10 +552,26 @@ private Q_SLOTS:
                                  (w.awq() / "config.json").string() + "): vLLM refuses to start");
         writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max_model_len=${MAX_LEN:-512}"));
         QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "max_model_len_too_long"), issueList(plan).c_str());
-        writeText(t.composeFile.parent_path() / ".env", "MAX_LEN=2048\n");
+        // The value set in the .env (a trial: the message said "compose.yaml line 4 ... lower it there"
+        // about MAXLEN=4096 in .env): the .env file and line that set it, and the command line taking it.
+        const fs::path env = t.composeFile.parent_path() / ".env";
+        writeText(env, "# lengths\nMAX_LEN=2048\n");
         plan = planPromotion(t, w.awq(), w.options());
         i = findIssue(plan, "max_model_len_too_long");
-        QVERIFY2(i && i->message.find("--max-model-len 2048, longer than") != std::string::npos, issueList(plan).c_str());
+        QVERIFY2(i, issueList(plan).c_str());
+        QCOMPARE(i->message, env.string() + " line 2 (MAX_LEN, which " + t.composeFile.string() + " line 18 takes) starts vLLM with --max-model-len " +
+                                 "2048, longer than tinystories-qwen3-7m-awq's context of 1024 tokens (" + (w.awq() / "config.json").string() +
+                                 "): vLLM refuses to start");
+        QCOMPARE(i->fix, std::string("lower it there to 1024 or less, or remove it (vLLM then uses the model's)"));
+        // The same for the tensor-parallel size, and through a target's own .env file.
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "-tp ${TP:-1}"));
+        writeText(env, "TP=3\n");
+        i = findIssue(plan = planPromotion(t, w.awq(), w.options()), "tensor_parallel_heads");
+        QVERIFY2(i && i->message.rfind(env.string() + " line 1 (TP, which " + t.composeFile.string() + " line 18 takes) starts vLLM with tensor-parallel size 3", 0) == 0,
+                 issueList(plan).c_str());
+        writeText(env, "");
+        QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "tensor_parallel_heads"), "the default 1");
+        writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", "--max_model_len=${MAX_LEN:-512}"));
         // vLLM reads the flag with human_readable_int: 2K = 2048, 1.5k = 1500, 1k = 1000.
         for (const auto& [written, shown] : {std::pair{"--max-model-len 2K", "2K (2048 tokens)"}, std::pair{"--max-model-len=1.5k", "1.5k (1500 tokens)"}}) {
             writeText(t.composeFile, replaceAll(original, "--max-model-len 1024", written));
@@ -634,11 +735,29 @@ private Q_SLOTS:
         QVERIFY(plan.blocked() && plan.changes.empty() && plan.diff().empty() && plan.command.empty());
         QVERIFY(findIssue(plan, "tensor_parallel_fit")->message.find("tensor-parallel size 2 needs more GPUs") != std::string::npos);
 
+        // The runtime overhead alone exceeds the card (a trial: "(0.00 GiB per GPU at tensor-parallel
+        // 2) ... (use more GPUs ...)" for --gpus 4 --gpu-memory 0.5GiB): sizes in MiB, and no "more GPUs".
         t.tensorParallelSize = 0;
-        t.gpuMemoryBytes = 512ull << 20;  // weights + runtime overhead do not fit
+        t.gpuCount = 4;
+        t.gpuMemoryBytes = 512ull << 20;
         plan = planPromotion(t, w.awq(), w.options());
         const Issue* fit = findIssue(plan, "tensor_parallel_fit");
         QVERIFY2(fit && fit->severity == Issue::Severity::Error, issueList(plan).c_str());
+        QCOMPARE(fit->message, std::string("the 1 GiB runtime overhead each GPU needs (CUDA context, activations) alone does not fit in 90% of a "
+                                           "512.0 MiB GPU (budget 460.8 MiB), whatever the model"));
+        QVERIFY2(fit->fix.find("more GPUs") == std::string::npos, fit->fix.c_str());
+        // Room for the overhead but not the weights: the weights in MiB, and more GPUs do help.
+        t.gpuCount = 1;
+        t.gpuMemoryBytes = 2ull << 30;
+        t.gpuMemoryUtilization = 0.501;  // 2 MiB beside the overhead
+        t.maxModelLen = 16;
+        fit = findIssue(plan = planPromotion(t, w.awq(), w.options()), "tensor_parallel_fit");
+        QVERIFY2(fit && fit->message.find(" MiB per GPU at tensor-parallel 1) and 1 GiB runtime overhead do not fit in 50.1% of a 2.00 GiB GPU") !=
+                         std::string::npos && fit->fix.rfind("use more GPUs", 0) == 0,
+                 issueList(plan).c_str());
+        t.gpuMemoryUtilization = 0;
+        t.maxModelLen = 0;
+        t.gpuMemoryBytes = 512ull << 20;
 
         t.gpuMemoryBytes = 0;  // unknown: said so, not guessed
         plan = planPromotion(t, w.awq(), w.options());
@@ -683,13 +802,36 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(findIssue(plan, "variable_unused") && plan.blocked() && plan.changes.empty(), issueList(plan).c_str());
 
-        // With an .env file the service may read it itself (env_file:): a warning, the .env is written.
-        t.envFile = t.composeFile.parent_path() / ".env";
-        issues = checkTargetFiles(t);
-        QCOMPARE(issues.size(), std::size_t(2));
-        QVERIFY(issues[0].severity == Issue::Severity::Warning && issues[0].code == "variable_unused");
-        plan = planPromotion(t, w.awq(), w.options());
-        QVERIFY2(!plan.blocked() && plan.changes.size() == 1, issueList(plan).c_str());
+        // An .env file that nothing reads (a trial: `--env nope.env` was promoted, "promoted", and
+        // `target list` showed the new model while compose still ran /models/fixed): the same refusal,
+        // naming the file; the current model is the compose file's own --model.
+        for (const fs::path& env : {t.composeFile.parent_path() / "nope.env", t.composeFile.parent_path() / ".env"}) {
+            t.envFile = env;
+            issues = checkTargetFiles(t);
+            QCOMPARE(issues.size(), std::size_t(2));
+            QVERIFY2(issues[0].severity == Issue::Severity::Error && issues[0].code == "variable_unused", issues[0].message.c_str());
+            QVERIFY2(issues[0].message.find("never uses $PRIME_MODEL_PATH, and no service reads " + env.string() + " (no env_file: lists it") !=
+                         std::string::npos,
+                     issues[0].message.c_str());
+            QVERIFY2(issues[0].fix.find("or list " + env.string() + " under the service's env_file:") != std::string::npos, issues[0].fix.c_str());
+            plan = planPromotion(t, w.awq(), w.options());
+            QVERIFY2(plan.blocked() && plan.changes.empty(), issueList(plan).c_str());
+            writeText(env, "PRIME_MODEL_PATH=" + w.awq().string() + "\n");
+            const auto current = deployedModels(settingsOf(t));
+            QVERIFY(current.size() == 1 && current[0].model == fs::path("/models/fixed"));
+        }
+
+        // Listed under a service's env_file: (every form) a program in the container may read it: a
+        // warning, the .env is written.
+        t.envFile = t.composeFile.parent_path() / "prime.env";
+        for (const std::string envFile : {"    env_file: prime.env\n", "    env_file: [other.env, ./prime.env]\n", "    env_file:\n      - ./prime.env\n",
+                                          "    env_file:\n      - path: ${STACK:-.}/prime.env\n        required: false\n"}) {
+            writeText(t.composeFile, "services:\n  prime:\n    image: vllm/vllm-openai\n" + envFile + "    entrypoint: /start.sh\n");
+            issues = checkTargetFiles(t);
+            QVERIFY2(issues.size() == 2 && issues[0].severity == Issue::Severity::Warning && issues[0].code == "variable_unused", envFile.c_str());
+            plan = planPromotion(t, w.awq(), w.options());
+            QVERIFY2(!plan.blocked() && plan.changes.size() == 1, issueList(plan).c_str());
+        }
 
         // Used without a default and no .env: nothing to set.
         t.envFile.clear();
@@ -931,6 +1073,57 @@ private Q_SLOTS:
         QVERIFY(unifiedDiff("same", "same", "a", "b").empty());
     }
 
+    // README's "Issue codes:" list is the list --json users read: every code the promotion plan emits
+    // is in it (variable_unused was missing).
+    void readmeListsEveryIssueCode() {
+        const std::string source = readText(test::sourceDir() / "core/deploy/promotion_plan.cpp");
+        const std::string readme = readText(test::sourceDir() / "README.md");
+        const auto listStart = readme.find("Issue codes:");
+        QVERIFY(listStart != std::string::npos);
+        const std::string list = readme.substr(listStart, readme.find("`target list --json`", listStart) - listStart);
+        const std::regex code(R"re((?:addIssue\(p,\s*Issue::Severity::\w+,\s*|\{(?:severity|Issue::Severity::\w+),\s*)"([a-z_]+)")re");
+        std::set<std::string> codes;
+        for (auto it = std::sregex_iterator(source.begin(), source.end(), code); it != std::sregex_iterator(); ++it) codes.insert((*it)[1]);
+        QVERIFY2(codes.size() > 20 && codes.count("variable_unused"), std::to_string(codes.size()).c_str());
+        for (const auto& c : codes) QVERIFY2(list.find("`" + c + "`") != std::string::npos, ("README.md's Issue codes lack " + c).c_str());
+    }
+
+    // The promotion's diff is what `diff -u` prints, and `git apply` / `patch` take it, also where a
+    // file does not end with a newline (a trial: ` OTHER=1` as context, then a mark of our own that
+    // `git apply --check` rejected).
+    void diffIsWhatDiffUPrints() {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        const auto run = [&](const QString& program, const QStringList& args) {
+            QProcess p;
+            p.setWorkingDirectory(QString::fromStdString(dir.string()));
+            p.start(program, args);
+            if (!p.waitForFinished(30000)) return std::pair{-1, std::string()};
+            return std::pair{p.exitCode(), p.readAllStandardOutput().toStdString() + p.readAllStandardError().toStdString()};
+        };
+        const std::pair<std::string, std::string> cases[] = {
+            {"OTHER=1", "OTHER=1\nPRIME_MODEL_PATH=/m\n"},  // setEnvValue's append
+            {"a\nb\nc", "a\nb\nC"},
+            {"a\nb\nc\n", "a\nb\nc"},
+            {"1\n2\n3\n4\n5\n6\n7\n8\n9", "1\nTWO\n3\n4\n5\n6\n7\n8\n9"},  // the last line outside the hunk
+            {"x", "y"},
+            {"", "new\n"},
+        };
+        for (const auto& [before, after] : cases) {
+            writeText(dir / "f", before);
+            writeText(dir / "g", after);
+            const std::string ours = unifiedDiff(before, after, "a/f", "b/f");
+            const auto [rc, theirs] = run("diff", {"-u", "--label", "a/f", "--label", "b/f", "f", "g"});
+            QCOMPARE(rc, 1);
+            QCOMPARE(ours, theirs);
+            writeText(dir / "p.diff", ours);
+            const auto [applyRc, applyOut] = run("git", {"apply", "--check", "p.diff"});
+            QVERIFY2(applyRc == 0, (ours + applyOut).c_str());
+            const auto [patchRc, patchOut] = run("patch", {"-p1", "--dry-run", "-i", "p.diff"});
+            QVERIFY2(patchRc == 0, (ours + patchOut).c_str());
+        }
+    }
+
     // Compose's interpolation grammar, each form with the variable set, empty and unset.
     void composeInterpolationEveryForm() {
         const auto none = variables({});
@@ -1019,8 +1212,13 @@ private Q_SLOTS:
         writeText(compose.parent_path() / ".env", "PRIME_MODEL_PATH=/models/pinned\n");
         const auto overridden = planPromotion(t, w.awq(), w.options());
         const Issue* pinned = findIssue(overridden, "default_overridden");
-        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error && pinned->message.find("PRIME_MODEL_PATH=/models/pinned") != std::string::npos,
+        QVERIFY2(pinned && pinned->severity == Issue::Severity::Error &&
+                     pinned->message.rfind((compose.parent_path() / ".env").string() + " line 1 sets PRIME_MODEL_PATH=/models/pinned, ", 0) == 0,
                  issueList(overridden).c_str());
+        // The fix is a command that works as printed: the name is taken, so --replace, and every
+        // setting of the target given again (replacing keeps none).
+        QCOMPARE(pinned->fix, "give the target that .env file (awqbench-cli target add " + t.name + " --compose " + compose.string() + " --env " +
+                                  (compose.parent_path() / ".env").string() + " --gpu-memory 24GiB --replace)");
         QCOMPARE(deployedModels(s).at(0).model, fs::path("/models/pinned"));  // what Compose really serves
         // The current model resolves nested variables with the project's .env, as Compose does.
         QCOMPARE(*composeDefault(before, "PRIME_MODEL_PATH", variables({{"MODELS_ROOT", "/srv/models"}})), S("/srv/models/old-model"));
@@ -1170,7 +1368,7 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.pool / "yarn", w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
+        QVERIFY(plan.changes.at(0).after.find("max-model-len: 1024\n") != std::string::npos);
 
         editConfig(w.pool / "yarn", [](nlohmann::json& j) { j["rope_scaling"] = {{"type", "dynamic"}, {"factor", 2.0}}; });
         QCOMPARE(planPromotion(t, w.pool / "yarn", w.options()).serve.maxModelLen, 512);
@@ -1190,7 +1388,6 @@ private Q_SLOTS:
         auto plan = planPromotion(t, w.awq(), w.options());
         QVERIFY2(!plan.blocked(), issueList(plan).c_str());
         QCOMPARE(plan.serve.maxModelLen, 1024);
-        QVERIFY(plan.command.find(" --max-model-len 1024 ") != std::string::npos);
         QVERIFY(plan.changes[0].after.find("max-model-len: 1024\n") != std::string::npos);
         const Issue* cut = findIssue(plan, "max_model_len_cut");
         QVERIFY2(cut && cut->severity == Issue::Severity::Warning, issueList(plan).c_str());
@@ -1329,8 +1526,8 @@ private Q_SLOTS:
         QCOMPARE(plan.serve.gpuMemoryUtilization, 0.85);
         QCOMPARE(plan.notes.size(), std::size_t(1));
         QVERIFY2(plan.notes.at(0).find("store gpu_memory_utilization 0.9 for target vt") != std::string::npos &&
-                     plan.notes.at(0).find("'s own 0.85 is kept (to write 0.9, set it: awqbench-cli target add vt ... --gpu-util 0.9)") !=
-                         std::string::npos,
+                     plan.notes.at(0).find("'s own 0.85 is kept (to write 0.9, set it: awqbench-cli target add vt --vllm-config " +
+                                           vt->vllmConfig.string() + " --gpus 1 --gpu-memory 24GiB --gpu-util 0.9 --replace)") != std::string::npos,
                  plan.notes.at(0).c_str());
         // Where it changes nothing (the config has no value of its own, or 0.9 itself), no note.
         writeText(vt->vllmConfig, "model: /models/old\n");

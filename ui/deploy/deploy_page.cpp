@@ -31,6 +31,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTimer>
@@ -155,10 +156,17 @@ void DeployPage::buildUi() {
     error_->hide();
     layout->addWidget(error_);
 
+    // The tables below the banner scroll rather than squeeze: a banner of three lines or more took
+    // the height the splitter's minimum needs, and the pool table was drawn over its buttons.
     auto* splitter = splitter_ = new QSplitter(Qt::Vertical);
     splitter->setObjectName(QStringLiteral("deploySplitter"));
-    layout->addWidget(splitter, 1);
     connect(splitter, &QSplitter::splitterMoved, this, [this] { splitterDragged_ = true; });
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("deployScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(splitter);
+    layout->addWidget(scroll, 1);
 
     // ---- warm pool ----
     auto* poolBox = new QGroupBox(tr("Warm pool"));
@@ -318,8 +326,11 @@ void DeployPage::setSettingsFile(const QString& file) {
     refresh();
 }
 
+// Coming back to the page: a banner about an earlier action is past (the refresh says again what
+// still holds, an unreadable deploy.json say).
 void DeployPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
+    clearError();
     refresh();
     shareHeight();
 }
@@ -332,6 +343,7 @@ void DeployPage::resizeEvent(QResizeEvent* event) {
 void DeployPage::showError(const QString& text) {
     error_->setText(text);
     error_->show();
+    errorHistorySize_ = history_.size();
     Q_EMIT statusMessage(text);
 }
 
@@ -476,7 +488,7 @@ void DeployPage::refreshTargets(const deploy::DeploySettings& settings) {
         targetTable_->setItem(r, TargetName, cell(qs(t.name)));
         targetTable_->setItem(r, TargetKind, cell(t.kind == deploy::TargetKind::Compose ? tr("docker compose") : tr("vLLM config")));
         targetTable_->setItem(r, TargetFiles, cell(files));
-        targetTable_->setItem(r, TargetGpus, cell(QString::number(t.gpuCount) +
+        targetTable_->setItem(r, TargetGpus, cell((t.gpuCount > 0 ? QString::number(t.gpuCount) : QStringLiteral("–")) +
                                                   (t.gpuMemoryBytes ? QStringLiteral(" × ") + qs(format::gib(t.gpuMemoryBytes)) : QString())));
         targetTable_->setItem(r, TargetCurrent, cell(current));
     }
@@ -492,6 +504,9 @@ void DeployPage::refreshHistory() {
     } catch (const Error& e) {
         showError(qs(e.what()));
     }
+    // A promotion or undo recorded since the banner (here or by awqbench-cli): the failure it
+    // described ("the file changed since the preview") is past.
+    if (!error_->isHidden() && history.size() != errorHistorySize_) clearError();
     historyTable_->setRowCount(int(history.size()));
     int r = 0;
     for (auto it = history.rbegin(); it != history.rend(); ++it, ++r) {  // newest first

@@ -180,6 +180,7 @@ private:
     QPushButton* promoteButton_ = nullptr;
     QPushButton* undoButton_ = nullptr;
     QTableWidget* historyTable_ = nullptr;
+    std::size_t errorHistorySize_ = 0;   // history entries when the error banner was shown
 };
 
 }  // namespace awq::ui

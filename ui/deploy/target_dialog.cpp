@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QToolButton>
@@ -53,6 +54,9 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
     setObjectName(QStringLiteral("targetDialog"));
     setWindowTitle(tr("Deployment target"));
     auto* layout = new QVBoxLayout(this);
+    // Never smaller than its fields need: an error shown below them grows the dialog (it squeezed
+    // and clipped the fields).
+    layout->setSizeConstraint(QLayout::SetMinimumSize);
     auto* form = new QFormLayout;
     name_ = new QLineEdit;
     name_->setObjectName(QStringLiteral("targetName"));
@@ -95,7 +99,8 @@ TargetDialog::TargetDialog(QWidget* parent) : QDialog(parent) {
 
     auto* gpuForm = new QFormLayout;
     gpus_ = new QSpinBox;
-    gpus_->setRange(1, 1024);
+    gpus_->setRange(0, 1024);
+    gpus_->setSpecialValueText(tr("not set"));  // 0: a vLLM config's own tensor-parallel size is kept
     gpuMemory_ = new ByteSizeEdit(tr("detect"), QStringLiteral("targetGpuMemory"),
                                   tr("Memory of one GPU of the deployment (0: this machine's first GPU, when there is one)"));
     utilization_ = new QDoubleSpinBox;
@@ -239,9 +244,30 @@ bool TargetDialog::confirmUnpromotable(const deploy::DeployTarget& t) {
     return false;
 }
 
+// The CLI's flags in core's messages, as this dialog names the same settings (a fix said
+// "(--path-var)"): "pass --gpus N" is "fill in GPUs", a flag in a hint "(Model path variable)".
+QString TargetDialog::inDialogTerms(QString text) const {
+    const std::pair<const char*, QString> fields[] = {
+        {"--path-var", tr("Model path variable")},  {"--name-var", tr("Model name variable")},   {"--env", tr(".env file")},
+        {"--vllm-config", tr("Config file")},       {"--command-file", tr("Command script")},    {"--container-path", tr("Container paths")},
+        {"--gpus", tr("GPUs")},                     {"--gpu-memory", tr("Memory per GPU")},      {"--gpu-util", tr("GPU memory utilization")},
+        {"--tp", tr("Tensor-parallel size")},       {"--max-model-len", tr("Max model length")}, {"--paired", tr("Paired FP16 model")},
+        {"--compose", tr("Compose file")},
+    };
+    for (const auto& [flag, field] : fields) {
+        const QString f = QRegularExpression::escape(QLatin1String(flag));
+        text.replace(QRegularExpression(QStringLiteral("\\bpass %1( \\S+)?").arg(f)), tr("fill in “%1”").arg(field));
+        text.replace(QRegularExpression(QStringLiteral("(?<![\\w-])%1(?![\\w-])").arg(f)), QStringLiteral("“%1”").arg(field));
+    }
+    return text;
+}
+
 void TargetDialog::showError(const QString& text) {
-    error_->setText(text);
+    error_->setText(inDialogTerms(text));
     error_->show();
+    // Grow to the height the fields and the wrapped message need at this width.
+    layout()->activate();
+    if (const int needed = layout()->totalHeightForWidth(width()); needed > height()) resize(width(), needed);
 }
 
 QString TargetDialog::errorText() const { return error_->isHidden() ? QString() : error_->text(); }

@@ -43,6 +43,7 @@ public:
 
 private:
     void showError(const QString& text);
+    QString inDialogTerms(QString text) const;
     bool confirmUnpromotable(const deploy::DeployTarget& t);  // false: refused once, OK reads "Save anyway"
 
     QStringList taken_;

@@ -16,6 +16,7 @@
 #include <QDoubleSpinBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLayout>
 #include <QMap>
 #include <QMenu>
 #include <QTextDocumentFragment>
@@ -272,6 +273,23 @@ private Q_SLOTS:
                      dialog.errorText().contains(QStringLiteral("never uses $PRIME_MODEL_PATH")),
                  qPrintable(dialog.errorText()));
         QCOMPARE(ok->text(), QStringLiteral("Save anyway"));
+        // In the dialog's own words (it said "--path-var", a flag of the CLI) ...
+        QVERIFY2(!dialog.errorText().contains(QStringLiteral("--")) && dialog.errorText().contains(QStringLiteral("“Model path variable”")),
+                 qPrintable(dialog.errorText()));
+        // ... and the dialog grows to hold it: no field squeezed below what it needs, none clipped.
+        dialog.resize(560, dialog.minimumSizeHint().height());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        t.gpuCount = 3;   // asked again (another setting), now on a visible dialog
+        dialog.setTarget(t);
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QApplication::processEvents();
+        QVERIFY2(dialog.height() >= dialog.layout()->totalHeightForWidth(dialog.width()),
+                 qPrintable(QStringLiteral("%1 < %2").arg(dialog.height()).arg(dialog.layout()->totalHeightForWidth(dialog.width()))));
+        for (auto* field : dialog.findChildren<QLineEdit*>())
+            if (field->isVisible() && !qobject_cast<QAbstractSpinBox*>(field->parentWidget())) QVERIFY2(field->height() >= field->minimumSizeHint().height(), qPrintable(field->objectName()));
+        dialog.hide();
         t.gpuCount = 2;   // another setting: asked again
         dialog.setTarget(t);
         dialog.accept();
@@ -732,6 +750,46 @@ private Q_SLOTS:
         fs::permissions(yaml, fs::perms::owner_write, fs::perm_options::add);
         QCOMPARE(readText(yaml), readText(fixture("vllm.before.yaml")));
         QCOMPARE(page.historyTable()->rowCount(), 0);
+
+        // The banner goes when what it says is past (a trial saw "...changed since the preview..."
+        // stay through later promotions and navigation): a promotion recorded since, here by another
+        // program, clears it at the refresh that reads it ...
+        QVERIFY(!page.errorLabel()->isHidden());
+        deploy::PlanOptions options;
+        options.pool = fx.pool;
+        options.stateDir = deploy::stateDirFor(fx.settings);
+        deploy::applyPromotion(deploy::planPromotion(t, fx.pool / "tinystories-qwen3-7m-awq", options), options.stateDir);
+        page.refresh();
+        QVERIFY2(page.errorLabel()->isHidden(), qPrintable(page.errorLabel()->text()));
+        // ... and so does coming back to the page; a refresh that still fails says so again.
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        fs::permissions(yaml, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        QVERIFY(!page.undo(QStringLiteral("serve")));  // read-only: refused, said on the banner
+        QVERIFY2(page.errorLabel()->text().contains("read-only"), qPrintable(page.errorLabel()->text()));
+        page.hide();
+        page.show();
+        QVERIFY2(page.errorLabel()->isHidden(), qPrintable(page.errorLabel()->text()));
+        fs::permissions(yaml, fs::perms::owner_write, fs::perm_options::add);
+    }
+
+    // A banner of three lines and more keeps the pool table clear of its buttons (it pushed the
+    // table over Add model / Remove / Verify): the page scrolls instead of squeezing.
+    void longBannerKeepsTablesClearOfButtons() {
+        Fixture fx;
+        DeployPage page;
+        fx.attach(page);
+        page.resize(1152, 560);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        page.errorLabel()->setText(QString(QStringLiteral("The file changed since the preview: nothing was written. ")).repeated(12));
+        page.errorLabel()->show();
+        QApplication::processEvents();
+        const auto rectIn = [&](QWidget* w) { return QRect(w->mapTo(&page, QPoint(0, 0)), w->size()); };
+        const QRect table = rectIn(page.poolTable()), add = rectIn(page.addButton()), banner = rectIn(page.errorLabel());
+        QVERIFY2(table.bottom() < add.top(), qPrintable(QStringLiteral("table %1..%2, buttons from %3").arg(table.top()).arg(table.bottom()).arg(add.top())));
+        QVERIFY2(banner.bottom() < table.top(), qPrintable(QStringLiteral("banner to %1, table from %2").arg(banner.bottom()).arg(table.top())));
+        QVERIFY(page.poolTable()->height() >= page.poolTable()->minimumHeight());
     }
 };
 
