@@ -1,5 +1,6 @@
 #include "core/compare/sweep.h"
 
+#include "core/run/sweep_words.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -28,11 +29,7 @@ const std::vector<int> kNoStop{-1};
 
 }  // namespace
 
-std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain) {
-    for (std::size_t i = 0; i + 1 < points.size(); ++i)
-        if (points[i + 1].outputTokensPerS < points[i].outputTokensPerS * (1.0 + minGain)) return points[i].concurrency;
-    return std::nullopt;
-}
+std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain) { return kneeConcurrencyOf(points, minGain); }
 
 std::optional<int> maxConcurrencyUnderSlo(const std::vector<SweepPoint>& points, double sloP95Ms) {
     std::optional<int> best;

@@ -697,7 +697,10 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     cap.rightAligned = std::vector<bool>(cap.header.size(), true);
     cap.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models) {
-        std::vector<std::string> row = {headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); })};
+        const std::string knee = m.kneeConcurrency ? std::to_string(*m.kneeConcurrency)
+                                 : kneeTooNoisy(m.points) ? "not placed (too noisy)"
+                                                          : "not reached (still scaling)";
+        std::vector<std::string> row = {headerFor(d, slot), knee};
         if (slo) row.push_back(capacityUnderSloText(m));
         row.push_back(opt(m.costPerMillionTokensUsd, fmt::usd));
         cap.rows.push_back(std::move(row));
@@ -714,7 +717,12 @@ void addSweep(const RunDocument& d, ReportContent& c) {
             parts.push_back("misses the p95 SLO of " + *slo + " even at concurrency 1");
         if (m.costPerMillionTokensUsd)
             parts.push_back(fmt::usd(*m.costPerMillionTokensUsd) + " per 1M output tokens" + (slo && m.maxConcurrencyUnderSlo ? "" : " at its best point"));
-        if (m.kneeConcurrency) parts.push_back("throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency));
+        if (m.kneeConcurrency)
+            parts.push_back("throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency) +
+                            " (no higher level adds 15% or more over the best up to it)");
+        else if (kneeTooNoisy(m.points))
+            parts.push_back("no knee is placed: throughput fell 15% or more at one level and recovered at a higher one, too noisy to tell "
+                            "where scaling ends (rerun with more --min-requests)");
         if (parts.empty()) continue;
         std::string line = headerFor(d, slot) + ": " + parts.front();
         for (std::size_t i = 1; i < parts.size(); ++i) line += "; " + parts[i];

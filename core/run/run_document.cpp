@@ -1,6 +1,7 @@
 #include "core/run/run_document.h"
 
 #include "core/run/quantization_json.h"
+#include "core/run/sweep_words.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
@@ -520,6 +521,9 @@ SweepRun sweepFrom(const Reader& r, const json& j) {
         // Written in ascending order; a hand-edited file may not be (stable: equal levels keep their order).
         std::stable_sort(m.points.begin(), m.points.end(), [](const auto& a, const auto& b) { return a.concurrency < b.concurrency; });
         r.read(x, "knee_concurrency", w, m.kneeConcurrency);
+        // Derived from the points: an older document's knee (the first level whose next one added
+        // < 15%, which read a one-level dip as the end of scaling) is replaced by today's rule.
+        if (!m.points.empty()) m.kneeConcurrency = kneeConcurrencyOf(m.points);
         r.read(x, "max_concurrency_under_slo", w, m.maxConcurrencyUnderSlo);
         r.read(x, "cost_per_million_tokens_usd", w, m.costPerMillionTokensUsd);
     });
