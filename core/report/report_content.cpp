@@ -401,7 +401,12 @@ void addMemory(const RunDocument& d, ReportContent& c) {
         }
         fit.rows.push_back(std::move(row));
     }
-    c.blocks.push_back(paragraph("Fit per GPU size (tokens of KV cache left after the weights):"));
+    // The assumptions of the plan behind the figures (MemoryPlanInput's defaults in
+    // core/system/memory_plan.h, as `models show` states them): without them "left after the weights"
+    // read as the whole card less the weights.
+    c.blocks.push_back(paragraph("Fit per GPU size: tokens of fp16 KV cache left after the weights, planned as vLLM does with "
+                                 "--gpu-memory-utilization 0.9 and 1 GiB for the CUDA context, activations and allocator slack "
+                                 "(a 16 GiB card: 0.9 x 16 GiB - 1 GiB - the weights):"));
     c.blocks.push_back(table(std::move(fit)));
     c.blocks.push_back(chart(ChartKind::MemoryFit));
 }

@@ -736,6 +736,29 @@ private Q_SLOTS:
         QVERIFY(!md.contains(QLatin1String("costs -")));
     }
 
+    // The PDF's text (pdftotext), or "" where PDF export or pdftotext is missing.
+    static QString pdfTextOf(const RunDocument& doc) {
+        const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+        if (!pdfExportAvailable() || pdftotext.isEmpty()) return {};
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+        exportReport(doc, ReportFormat::Pdf, out);
+        QProcess p;
+        p.start(pdftotext, {QString::fromStdString(out.string()), "-"});
+        if (!p.waitForFinished(60000)) return {};
+        return QString::fromUtf8(p.readAllStandardOutput()).simplified();
+    }
+
+    // "Fit per GPU size (tokens of KV cache left after the weights)" hid the plan's assumptions: 90% of
+    // the card and 1 GiB of overhead come off too. Every format states them.
+    void fitTableStatesItsAssumptions() {
+        const RunDocument doc = loadRunDocument(samplePath());
+        const QString caption = QStringLiteral("--gpu-memory-utilization 0.9 and 1 GiB for the CUDA context");
+        QVERIFY(QString::fromStdString(renderMarkdown(doc)).contains(caption));
+        QVERIFY(htmlOf(doc).contains(caption));
+        if (const QString pdf = pdfTextOf(doc); !pdf.isEmpty()) QVERIFY2(pdf.contains(QStringLiteral("--gpu-memory-utilization 0.9")), qPrintable(pdf.left(3000)));
+    }
+
     // The SLO line at the top of the latency axis: its label went over the axis title ("p95 request
     // latency (ms)", drawn just above the plot); it now goes below the line there.
     void sloLabelNeverCoversTheAxisTitle() {
