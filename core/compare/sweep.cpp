@@ -1,5 +1,6 @@
 #include "core/compare/sweep.h"
 
+#include "core/compare/device_label.h"
 #include "core/run/sweep_words.h"
 #include "core/util/error.h"
 
@@ -51,6 +52,19 @@ void deriveSweepFigures(SweepModel& m, const SweepSettings& s) {
     m.kneeConcurrency = kneeConcurrency(m.points);
     m.maxConcurrencyUnderSlo = s.sloP95Ms ? maxConcurrencyUnderSlo(m.points, *s.sloP95Ms) : std::nullopt;
     m.costPerMillionTokensUsd = s.gpuHourlyUsd ? costPerMillionTokens(m.points, m.maxConcurrencyUnderSlo, *s.gpuHourlyUsd) : std::nullopt;
+}
+
+std::vector<std::string> sweepNotes(const RunDocument& d) {
+    if (!d.sweep || !d.models.count("A") || !d.models.count("B") || !d.sweep->models.count("A") || !d.sweep->models.count("B")) return {};
+    const auto best = [&](const std::string& slot) {
+        double t = 0;
+        for (const auto& p : d.sweep->models.at(slot).points) t = std::max(t, p.outputTokensPerS);
+        return t;
+    };
+    if (auto note = pairSpeedNote(d.host.value_or(HostInfo{}), d.models.at("A"), d.models.at("B"), best("A"), best("B"),
+                                  "best output tokens/s of each in this sweep"))
+        return {*note};
+    return {};
 }
 
 JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std::string& slot, const SweepCallback& onEvent,
@@ -138,6 +152,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
         doc.sweep->models[slot] = std::move(swept.value);
         doc.cancelled = swept.cancelled;
     }
+    doc.sweep->notes = sweepNotes(doc);
     return doc;
 }
 

@@ -49,6 +49,11 @@ std::optional<int> maxConcurrencyUnderSlo(const std::vector<SweepPoint>& points,
 std::optional<double> costPerMillionTokens(const std::vector<SweepPoint>& points, std::optional<int> atConcurrency, double hourlyUsd);
 void deriveSweepFigures(SweepModel& model, const SweepSettings& settings);
 
+// How to read a finished sweep's figures, for SweepRun::notes: where the quantized model of A/B came
+// out slower on the CPU, why (pairSpeedNote, on each model's best output tokens/s). Needs the
+// document's host and models.
+std::vector<std::string> sweepNotes(const RunDocument& doc);
+
 // Loads each model (slot "A", then "B" when given), sweeps it, and returns the run document
 // (kind "sweep") with models, settings and the sweep section.
 RunDocument runSweepDocument(const std::vector<std::filesystem::path>& models, const RunSettings& run, const SweepSettings& settings,

@@ -742,6 +742,8 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     if (a != s.models.end() && b != s.models.end() && a->second.costPerMillionTokensUsd && b->second.costPerMillionTokensUsd)
         if (const auto text = costComparisonText(*a->second.costPerMillionTokensUsd, *b->second.costPerMillionTokensUsd); !text.empty())
             c.blocks.push_back(paragraph(text + "."));
+    // Beside the cost verdict: why the figures may not be what the hardware served with would give.
+    for (const auto& note : s.notes) c.blocks.push_back(paragraph("Note: " + note));
 }
 
 }  // namespace

@@ -128,6 +128,7 @@ json sweepJson(const SweepRun& s) {
     if (s.sloTtftMs) j["slo_ttft_ms"] = *s.sloTtftMs;
     if (s.sloTpotMs) j["slo_tpot_ms"] = *s.sloTpotMs;
     if (!s.endpoint.empty()) j["endpoint"] = s.endpoint;
+    if (!s.notes.empty()) j["notes"] = s.notes;
     for (const auto& [slot, m] : s.models) {
         json points = json::array();
         for (const auto& p : m.points) {
@@ -510,6 +511,11 @@ SweepRun sweepFrom(const Reader& r, const json& j) {
     r.read(j, "gpu_hourly_usd", "sweep", s.gpuHourlyUsd);
     r.read(j, "slo_ttft_ms", "sweep", s.sloTtftMs);
     r.read(j, "slo_tpot_ms", "sweep", s.sloTpotMs);
+    if (const json* notes = r.list(j, "notes", "sweep"))  // absent in documents before it
+        for (std::size_t i = 0; i < notes->size(); ++i) {
+            if (!(*notes)[i].is_string()) r.fail("sweep.notes[" + std::to_string(i) + "]", "should be a string");
+            s.notes.push_back((*notes)[i].get<std::string>());
+        }
     r.read(j, "endpoint", "sweep", s.endpoint);
     forEachSlot(r, &j, "sweep", [&](const std::string& slot, const json& x, const std::string& w) {
         SweepModel& m = s.models[slot];

@@ -355,6 +355,32 @@ private Q_SLOTS:
         QCOMPARE(back.sweep->models.at("A").points[1].outputTokensPerS, doc.sweep->models.at("A").points[1].outputTokensPerS);
     }
 
+    // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document
+    // (sweep.notes), so the reports carry it too. Real identities; the points as the trial measured.
+    void sweepNotesSayWhyTheQuantizedModelIsSlowerOnTheCpu() {
+        RunDocument d = newRunDocument("sweep", settings_);
+        d.host = thisHost("cpu");
+        d.models["A"] = describeRunModel(test::modelDir("tinystories-qwen3-7m"));
+        QTemporaryDir dir;  // B quantized from A here, so it records A as its source
+        QuantizeSettings q;
+        q.model = test::modelDir("tinystories-qwen3-7m");
+        q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
+        q.method = QuantMethodChoice::Rtn;
+        q.calibrationFiles = {test::dataFile("calib-stories.txt")};
+        q.samples = 2;
+        q.seqlen = 32;
+        runQuantizeJob(q);
+        d.models["B"] = describeRunModel(q.output);
+        d.sweep = SweepRun{};
+        d.sweep->models["A"].points = {{1, 195.1, 8, {}, {}}, {4, 285.2, 8, {}, {}}};
+        d.sweep->models["B"].points = {{1, 150.0, 8, {}, {}}, {4, 228.2, 8, {}, {}}};
+        const auto notes = sweepNotes(d);
+        QCOMPARE(int(notes.size()), 1);
+        QVERIFY2(notes[0].starts_with("The quantized model runs at 0.80x the original's speed (best output tokens/s of each in this sweep)"), notes[0].c_str());
+        d.host->device = "cuda";  // on a GPU the note would be wrong: none
+        QVERIFY(sweepNotes(d).empty());
+    }
+
     void quantizedByUsRecordsItsSource() {
         // A model we quantize names its source's fingerprint (the seeds' pairing rule: FP16 and AWQ
         // must come from the same source); the run document carries it.

@@ -100,6 +100,7 @@ RunDocument fullDocument() {
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
     d.sweep->sloTtftMs = 50;
     d.sweep->sloTpotMs = 10;
+    d.sweep->notes = {"The quantized model runs at 0.80x the original's speed ... measure on the GPU you will serve with."};
     d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
     d.arena = ArenaRun{{ArenaConversation{"conversations/c1.json", 3, 1, 2, 0}}};
     TimelineModel tm;
@@ -160,6 +161,7 @@ private Q_SLOTS:
         QCOMPARE(back.sweep->sloTtftMs, std::optional<double>(50));
         QCOMPARE(back.sweep->sloTpotMs, std::optional<double>(10));
         QCOMPARE(back.notes, d.notes);
+        QCOMPARE(back.sweep->notes, d.sweep->notes);
         QCOMPARE(back.arena->conversations.at(0).file, std::string("conversations/c1.json"));
         QCOMPARE(back.arena->conversations.at(0).tie, 2);
         QCOMPARE(json::parse(text)["arena"]["totals"]["votes"].get<int>(), 6);
@@ -327,6 +329,10 @@ private Q_SLOTS:
         d.sweep->models["A"].kneeConcurrency = 1;  // the old rule's answer
         const auto back = runDocumentFromJson(runDocumentToJson(d));
         QCOMPARE(back.sweep->models.at("A").kneeConcurrency, std::nullopt);
+        // Older documents have no sweep.notes: they load with none.
+        auto j = json::parse(runDocumentToJson(fullDocument()));
+        j["sweep"].erase("notes");
+        QVERIFY(runDocumentFromJson(j.dump()).sweep->notes.empty());
     }
 };
 
