@@ -2,6 +2,7 @@
 
 #include "core/compare/device_label.h"
 #include "core/run/sweep_words.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -22,6 +23,29 @@ std::vector<int> levels(const std::vector<int>& concurrency) {
     c.erase(std::unique(c.begin(), c.end()), c.end());
     if (c.empty() || c.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,2,4,8");
     return c;
+}
+
+// Every request generates exactly maxNewTokens (EOS ignored), so prompt + max-new must fit the
+// context, as eval ppl refuses a --ctx beyond it: the context would cut each request short while
+// the run document and report claimed max-new tokens each.
+void requireRequestFitsContext(const std::string& modelName, const std::filesystem::path& folder, int promptTokens, int maxNewTokens,
+                               int context) {
+    if (promptTokens + maxNewTokens <= context) return;
+    const int room = context - promptTokens;
+    throw Error("--max-new " + std::to_string(maxNewTokens) + " after the " + std::to_string(promptTokens) + "-token prompt needs " +
+                    std::to_string(promptTokens + maxNewTokens) + " tokens, more than " + modelName + "'s context of " +
+                    std::to_string(context) + " tokens",
+                folder / "config.json",
+                room >= 1 ? "use --max-new " + std::to_string(room) + " or less (or a shorter --prompt)" : "use a shorter --prompt");
+}
+
+// Before any model loads: each model's requests fit its context.
+void preflightSweep(const std::vector<std::filesystem::path>& models, const SweepSettings& s) {
+    for (const auto& folder : models) {
+        const ModelInfo info = describeModel(folder);
+        const int promptTokens = int(Tokenizer::load(folder).encode(s.prompt, true).size());
+        requireRequestFitsContext(info.name, folder, promptTokens, s.maxNewTokens, std::max(info.config.maxPositions, 1));
+    }
 }
 
 // No token id is negative: the sequence runs to maxNewTokens (vLLM's --ignore-eos), so every
@@ -76,6 +100,7 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
                         std::to_string(engine.options().maxBatch),
                     {}, "load the engine with maxBatch >= the largest concurrency");
     const auto prompt = engine.encode(s.prompt, true);
+    requireRequestFitsContext(engine.model().name, engine.model().folder, int(prompt.size()), s.maxNewTokens, engine.maxContext());
     GenerationRequest base;
     base.promptIds = prompt;
     base.maxNewTokens = s.maxNewTokens;
@@ -143,6 +168,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
     const int maxC = levels(s.concurrency).back();
     for (const auto& model : models) requireTokenizerForRun(model);  // before the first sweep, not after it
+    preflightSweep(models, s);
     for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         // One model at a time: a sweep measures capacity, so nothing else shares the device.

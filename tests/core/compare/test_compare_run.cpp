@@ -7,6 +7,7 @@
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
 #include "core/run/battery_scope.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
@@ -353,6 +354,29 @@ private Q_SLOTS:
         QVERIFY(!doc.battery && doc.speed.empty());
         const auto back = runDocumentFromJson(runDocumentToJson(doc));
         QCOMPARE(back.sweep->models.at("A").points[1].outputTokensPerS, doc.sweep->models.at("A").points[1].outputTokensPerS);
+    }
+
+    // --max-new 5000 on a 1024-token model: each request stopped at ~1020 tokens while the run claimed
+    // 5000 each. Refused before loading (runSweepDocument) and on an engine already loaded (the GUI's).
+    void sweepRefusesMaxNewPastTheContext() {
+        SweepSettings s;
+        s.concurrency = {1};
+        s.maxNewTokens = 5000;
+        s.minRequests = 1;
+        const auto model = test::modelDir("tinystories-qwen3-7m-awq");
+        const auto msg = test::errorMessageOf([&] { runSweepDocument({model}, settings_, s); });
+        QVERIFY2(msg.contains("--max-new 5000") && msg.contains("context of 1024 tokens") && msg.contains("config.json"), qPrintable(msg));
+        const int prompt = int(Tokenizer::load(model).encode(s.prompt, true).size());
+        QVERIFY2(msg.contains(QStringLiteral("use --max-new %1 or less").arg(1024 - prompt)), qPrintable(msg));
+        auto a = loadModelForRun("A", model, engineOptionsFor(settings_, 1));
+        const auto loaded = test::errorMessageOf([&] { runSweep(*a.engine, s); });
+        QVERIFY2(loaded.contains("context of 1024 tokens"), qPrintable(loaded));
+        s.maxNewTokens = 1024 - prompt;  // exactly fills the context: allowed, and every request makes all of them
+        s.concurrency = {1};
+        s.minRounds = 1;
+        s.warmupRounds = 0;
+        const auto swept = runSweep(*a.engine, s);
+        QCOMPARE(swept.value.points.at(0).requests, 1);
     }
 
     // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document

@@ -1,0 +1,26 @@
+#!/bin/sh
+# sweep's pre-flight (registered in tests/cli/CMakeLists.txt): a --max-new the context cannot hold is
+# refused before any model loads, with exit 2 and the figures. `--max-new 5000` on a 1024-token model
+# ran, stopped each request at the context and saved "max_new_tokens": 5000.
+# Usage: sweep_preflight.sh CLI WORKDIR MODELS
+set -eu
+CLI=$1 D=$2 M=$3
+rm -rf "$D"
+mkdir -p "$D"
+D=$(cd "$D" && pwd -P)
+TEST_NAME=sweep_preflight
+. "$(dirname "$0")/script_helpers.sh"
+AWQ="$M/tinystories-qwen3-7m-awq"
+
+# --max-new past the context: refused, naming the model, its context and the --max-new that fits.
+run 2 "$CLI" sweep --model "$AWQ" --concurrency 1 --max-new 5000 --min-requests 1 --out "$D/long.json"
+grep -q "^error: .*config.json: --max-new 5000 after the [0-9]*-token prompt needs [0-9]* tokens, more than tinystories-qwen3-7m-awq's context of 1024 tokens" "$D/err" \
+    || fail "no context message: $(cat "$D/err")"
+grep -q "use --max-new 10[0-9][0-9] or less" "$D/err" || fail "no fix: $(cat "$D/err")"
+[ ! -e "$D/long.json" ] || fail "a run document was saved"
+
+# A normal small level still runs, and the document says what each request made.
+run 0 "$CLI" sweep --model "$AWQ" --concurrency 2 --max-new 4 --min-requests 2 --out "$D/small.json"
+grep -q '"max_new_tokens": 4' "$D/small.json" || fail "small sweep: $(cat "$D/small.json")"
+grep -q "^A concurrency 2: " "$D/err" || fail "small sweep did not measure: $(cat "$D/err")"
+echo "sweep_preflight: ok"
