@@ -2,6 +2,7 @@
 
 #include "core/compare/device_label.h"
 #include "core/run/sweep_words.h"
+#include "core/system/batch_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
@@ -22,6 +23,11 @@ std::vector<int> levels(const std::vector<int>& concurrency) {
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
     if (c.empty() || c.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,2,4,8");
+    // The hard bound serve's --max-batch has: beyond it a level is a typo, whatever memory says.
+    if (c.back() > kMaxBatchSequences)
+        throw Error("concurrency " + std::to_string(c.back()) + " is more than the " + std::to_string(kMaxBatchSequences) +
+                        " sequences a batch may hold",
+                    {}, "pass levels of at most " + std::to_string(kMaxBatchSequences) + ", e.g. --concurrency 1,2,4,8");
     return c;
 }
 
@@ -39,12 +45,22 @@ void requireRequestFitsContext(const std::string& modelName, const std::filesyst
                 room >= 1 ? "use --max-new " + std::to_string(room) + " or less (or a shorter --prompt)" : "use a shorter --prompt");
 }
 
-// Before any model loads: each model's requests fit its context.
-void preflightSweep(const std::vector<std::filesystem::path>& models, const SweepSettings& s) {
+// Before any model loads: each model's requests fit its context, and the highest level's KV cache
+// and activations fit the memory free where it runs (a level past it was OOM-killed mid-sweep).
+void preflightSweep(const std::vector<std::filesystem::path>& models, const RunSettings& run, const SweepSettings& s, int maxC) {
+    const bool onGpu = parseDeviceKind(run.device) == DeviceKind::Cuda;
     for (const auto& folder : models) {
         const ModelInfo info = describeModel(folder);
         const int promptTokens = int(Tokenizer::load(folder).encode(s.prompt, true).size());
         requireRequestFitsContext(info.name, folder, promptTokens, s.maxNewTokens, std::max(info.config.maxPositions, 1));
+        BatchShape shape;
+        shape.sequences = shape.prefillSequences = maxC;
+        shape.tokensPerSequence = promptTokens + s.maxNewTokens;
+        shape.prefillTokens = promptTokens;
+        shape.onGpu = onGpu;
+        shape.elementBytes = computeElementBytes(info, onGpu, run.dtype);
+        requireBatchFitsMemory(info, "concurrency " + std::to_string(maxC), shape, freeMemoryBytes(onGpu),
+                               "pass lower --concurrency levels or a smaller --max-new, or free memory");
     }
 }
 
@@ -101,6 +117,18 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
                     {}, "load the engine with maxBatch >= the largest concurrency");
     const auto prompt = engine.encode(s.prompt, true);
     requireRequestFitsContext(engine.model().name, engine.model().folder, int(prompt.size()), s.maxNewTokens, engine.maxContext());
+    {  // the GUI sweeps engines it loaded itself: the highest level's KV cache must still fit beside them
+        const bool onGpu = engine.options().device == DeviceKind::Cuda;
+        BatchShape shape;
+        shape.sequences = shape.prefillSequences = conc.back();
+        shape.tokensPerSequence = int(prompt.size()) + s.maxNewTokens;
+        shape.prefillTokens = int(prompt.size());
+        shape.onGpu = onGpu;
+        shape.elementBytes = computeElementBytes(engine.model(), onGpu, engine.computeDtype());
+        shape.weightsLoaded = true;
+        requireBatchFitsMemory(engine.model(), "concurrency " + std::to_string(conc.back()), shape, freeMemoryBytes(onGpu, engine.options().cudaDevice),
+                               "use lower concurrency levels or fewer new tokens, or free memory");
+    }
     GenerationRequest base;
     base.promptIds = prompt;
     base.maxNewTokens = s.maxNewTokens;
@@ -168,7 +196,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
     const int maxC = levels(s.concurrency).back();
     for (const auto& model : models) requireTokenizerForRun(model);  // before the first sweep, not after it
-    preflightSweep(models, s);
+    preflightSweep(models, run, s, maxC);
     for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         // One model at a time: a sweep measures capacity, so nothing else shares the device.

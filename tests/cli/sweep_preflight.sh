@@ -1,7 +1,8 @@
 #!/bin/sh
-# sweep's pre-flight (registered in tests/cli/CMakeLists.txt): a --max-new the context cannot hold is
-# refused before any model loads, with exit 2 and the figures. `--max-new 5000` on a 1024-token model
-# ran, stopped each request at the context and saved "max_new_tokens": 5000.
+# sweep's pre-flight (registered in tests/cli/CMakeLists.txt): what a level or --max-new cannot do is
+# refused before any model loads, with exit 2 and the figures. A trial's `sweep --concurrency 100000`
+# was OOM-killed with the machine (exit 137, no message); `--max-new 5000` on a 1024-token model ran,
+# stopped each request at the context and saved "max_new_tokens": 5000.
 # Usage: sweep_preflight.sh CLI WORKDIR MODELS
 set -eu
 CLI=$1 D=$2 M=$3
@@ -11,6 +12,15 @@ D=$(cd "$D" && pwd -P)
 TEST_NAME=sweep_preflight
 . "$(dirname "$0")/script_helpers.sh"
 AWQ="$M/tinystories-qwen3-7m-awq"
+
+# A huge level: refused at once, nothing measured, nothing saved.
+start=$(date +%s)
+run 2 "$CLI" sweep --model "$AWQ" --concurrency 1,100000 --max-new 4 --out "$D/huge.json"
+grep -q "^error: concurrency 100000 is more than the 1024 sequences a batch may hold" "$D/err" || fail "no bound message: $(cat "$D/err")"
+grep -q "pass levels of at most 1024" "$D/err" || fail "no fix: $(cat "$D/err")"
+! grep -q "concurrency 1:" "$D/err" || fail "a level ran before the refusal: $(cat "$D/err")"
+[ ! -e "$D/huge.json" ] || fail "a run document was saved"
+[ $(( $(date +%s) - start )) -lt 20 ] || fail "the refusal took $(( $(date +%s) - start )) s: something loaded first"
 
 # --max-new past the context: refused, naming the model, its context and the --max-new that fits.
 run 2 "$CLI" sweep --model "$AWQ" --concurrency 1 --max-new 5000 --min-requests 1 --out "$D/long.json"

@@ -7,6 +7,7 @@
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
 #include "core/run/battery_scope.h"
+#include "core/system/batch_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/error.h"
@@ -377,6 +378,39 @@ private Q_SLOTS:
         s.warmupRounds = 0;
         const auto swept = runSweep(*a.engine, s);
         QCOMPARE(swept.value.points.at(0).requests, 1);
+    }
+
+    // A trial's sweep at concurrency 100000 was OOM-killed with the machine. Levels past the batch
+    // bound are refused outright; a level whose KV cache and activations exceed what is free, with
+    // the figures.
+    void sweepRefusesALevelThatCannotFit() {
+        SweepSettings s;
+        s.concurrency = {1, 100000};
+        s.maxNewTokens = 4;
+        const auto model = test::modelDir("tinystories-qwen3-7m-awq");
+        const auto msg = test::errorMessageOf([&] { runSweepDocument({model}, settings_, s); });
+        QVERIFY2(msg.contains("concurrency 100000 is more than the 1024 sequences"), qPrintable(msg));
+
+        // The demo model: 8 layers x 2 KV heads x 64 x K and V x float32 = 8 KiB a token.
+        const ModelInfo info = describeModel(model);
+        BatchShape shape;
+        shape.sequences = shape.prefillSequences = 1024;
+        shape.tokensPerSequence = 69;
+        shape.prefillTokens = 5;
+        const auto need = estimateBatchMemory(info, shape);
+        QCOMPARE(need.kvCache, std::uint64_t(8192) * 1024 * 69);
+        QVERIFY(need.activations > std::uint64_t(1024) * info.config.vocabSize * 4);  // the logits at least
+        QCOMPARE(need.weights, info.weightBytes);
+        const auto refused = test::errorMessageOf([&] { requireBatchFitsMemory(info, "concurrency 1024", shape, need.total() - 1, "pass lower levels"); });
+        QVERIFY2(refused.contains("concurrency 1024 of ") && refused.contains("needs about") && refused.contains("KV cache") &&
+                     refused.contains("of host memory available") && refused.contains("pass lower levels"),
+                 qPrintable(refused));
+        requireBatchFitsMemory(info, "concurrency 1024", shape, need.total(), "");  // just fits: no error
+        requireBatchFitsMemory(info, "concurrency 1024", shape, std::nullopt, "");  // unknown free memory: the bound alone
+        // The GPU's cache is 16-bit and rounds up to 256 tokens, as the engine allocates it.
+        shape.onGpu = true;
+        shape.elementBytes = computeElementBytes(info, true, "auto");
+        QCOMPARE(estimateBatchMemory(info, shape).kvCache, std::uint64_t(4096) * 1024 * 256);
     }
 
     // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document
