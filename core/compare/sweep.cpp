@@ -64,6 +64,21 @@ void preflightSweep(const std::vector<std::filesystem::path>& models, const RunS
     }
 }
 
+// The GUI sweeps engines it loaded itself (no pre-flight before loading): the highest level's KV
+// cache and activations must still fit in what is free beside the weights they hold.
+void requireLevelFitsBesideEngine(const Engine& engine, int promptTokens, int maxNewTokens, int maxC) {
+    const bool onGpu = engine.options().device == DeviceKind::Cuda;
+    BatchShape shape;
+    shape.sequences = shape.prefillSequences = maxC;
+    shape.tokensPerSequence = promptTokens + maxNewTokens;
+    shape.prefillTokens = promptTokens;
+    shape.onGpu = onGpu;
+    shape.elementBytes = computeElementBytes(engine.model(), onGpu, engine.computeDtype());
+    shape.weightsLoaded = true;
+    requireBatchFitsMemory(engine.model(), "concurrency " + std::to_string(maxC), shape, freeMemoryBytes(onGpu, engine.options().cudaDevice),
+                           "use lower concurrency levels or fewer new tokens, or free memory");
+}
+
 // No token id is negative: the sequence runs to maxNewTokens (vLLM's --ignore-eos), so every
 // request of every level does the same work.
 const std::vector<int> kNoStop{-1};
@@ -117,18 +132,7 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
                     {}, "load the engine with maxBatch >= the largest concurrency");
     const auto prompt = engine.encode(s.prompt, true);
     requireRequestFitsContext(engine.model().name, engine.model().folder, int(prompt.size()), s.maxNewTokens, engine.maxContext());
-    {  // the GUI sweeps engines it loaded itself: the highest level's KV cache must still fit beside them
-        const bool onGpu = engine.options().device == DeviceKind::Cuda;
-        BatchShape shape;
-        shape.sequences = shape.prefillSequences = conc.back();
-        shape.tokensPerSequence = int(prompt.size()) + s.maxNewTokens;
-        shape.prefillTokens = int(prompt.size());
-        shape.onGpu = onGpu;
-        shape.elementBytes = computeElementBytes(engine.model(), onGpu, engine.computeDtype());
-        shape.weightsLoaded = true;
-        requireBatchFitsMemory(engine.model(), "concurrency " + std::to_string(conc.back()), shape, freeMemoryBytes(onGpu, engine.options().cudaDevice),
-                               "use lower concurrency levels or fewer new tokens, or free memory");
-    }
+    requireLevelFitsBesideEngine(engine, int(prompt.size()), s.maxNewTokens, conc.back());
     GenerationRequest base;
     base.promptIds = prompt;
     base.maxNewTokens = s.maxNewTokens;

@@ -35,7 +35,9 @@ BatchMemoryNeed estimateBatchMemory(const ModelInfo& model, const BatchShape& s)
     const long double tokens = (long double)s.prefillSequences * s.prefillTokens;
     const long double perToken = 3.0L * c.hiddenSize + (long double)(c.numHeads + 2 * c.numKvHeads) * c.headDim +
                                  (long double)c.numHeads * c.headDim + 3.0L * c.intermediateSize;
-    const long double scores = (long double)s.prefillSequences * c.numHeads * s.prefillTokens * s.prefillTokens;
+    // On CUDA attention is torch's scaled_dot_product_attention (flash / memory-efficient): no
+    // length^2 scores are held, so counting them would refuse long windows a GPU runs.
+    const long double scores = s.onGpu ? 0.0L : (long double)s.prefillSequences * c.numHeads * s.prefillTokens * s.prefillTokens;
     const long double act = (tokens * perToken + scores) * elem + (long double)s.sequences * c.vocabSize * 4;
     constexpr long double kCap = 1e19L;  // beyond any memory; keeps the conversion defined
     need.kvCache = std::uint64_t(std::min(kv, kCap));

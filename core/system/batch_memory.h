@@ -29,7 +29,7 @@ struct BatchShape {
 struct BatchMemoryNeed {
     std::uint64_t weights = 0;      // tensor bytes as stored: a lower bound (the CPU may dequantize AWQ at load)
     std::uint64_t kvCache = 0;      // sequences x capacity x layers x kv heads x head dim x 2 x element size
-    std::uint64_t activations = 0;  // the prefill's transient tensors and attention scores, the logits
+    std::uint64_t activations = 0;  // the prefill's transient tensors, attention scores (CPU only), the logits
     std::uint64_t total() const noexcept { return weights + kvCache + activations; }
 };
 

@@ -411,6 +411,13 @@ private Q_SLOTS:
         shape.onGpu = true;
         shape.elementBytes = computeElementBytes(info, true, "auto");
         QCOMPARE(estimateBatchMemory(info, shape).kvCache, std::uint64_t(4096) * 1024 * 256);
+        // ... and its attention (scaled_dot_product_attention) holds no length^2 scores: a long window
+        // costs the GPU far less than the CPU.
+        BatchShape window;
+        window.tokensPerSequence = window.prefillTokens = 1024;
+        const auto cpu = estimateBatchMemory(info, window).activations;
+        window.onGpu = true;
+        QVERIFY(estimateBatchMemory(info, window).activations + std::uint64_t(info.config.numHeads) * 1024 * 1024 * 2 <= cpu);
     }
 
     // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document
