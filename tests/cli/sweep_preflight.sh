@@ -35,6 +35,16 @@ run 2 "$CLI" serve --model "$D/long-context" --max-batch 1024 --port 0
 grep -q "^error: .*config.json: --max-batch 1024 of long-context needs about .* (weights .* + KV cache .* for 1024 x 1000000 tokens + activations .*), more than the .* of host memory available" "$D/err" \
     || fail "serve: no memory message: $(cat "$D/err")"
 
+# A perplexity window (eval ppl / compare --ctx) is one prefill of --ctx tokens, its attention scores
+# heads x ctx^2: a window the context allows but memory cannot hold is refused before it runs.
+printf 'Once upon a time there was a cat.\n' > "$D/text.txt"
+run 2 "$CLI" eval ppl --model "$D/long-context" --text "$D/text.txt" --ctx 1000000
+grep -q "^error: .*config.json: a perplexity window of 1000000 tokens of long-context needs about .* (KV cache .* + activations .*), more than the .* of host memory available (MemAvailable) (use a shorter --ctx, or free memory)" "$D/err" \
+    || fail "eval ppl: no memory message: $(cat "$D/err")"
+run 2 "$CLI" compare --a "$D/long-context" --b "$D/long-context" --battery none --text "$D/text.txt" --ctx 1000000
+grep -q "^error: .*config.json: a perplexity window of 1000000 tokens of long-context needs about" "$D/err" \
+    || fail "compare: no memory message: $(cat "$D/err")"
+
 # --max-new past the context: refused, naming the model, its context and the --max-new that fits.
 run 2 "$CLI" sweep --model "$AWQ" --concurrency 1 --max-new 5000 --min-requests 1 --out "$D/long.json"
 grep -q "^error: .*config.json: --max-new 5000 after the [0-9]*-token prompt needs [0-9]* tokens, more than tinystories-qwen3-7m-awq's context of 1024 tokens" "$D/err" \
