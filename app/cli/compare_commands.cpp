@@ -372,7 +372,7 @@ void printSweepTable(const RunDocument& d) {
             t.addRow({std::to_string(p.concurrency), std::to_string(p.requests), fixed(p.outputTokensPerS, 1), fixed(p.latencyMs.p50, 1),
                       fixed(p.latencyMs.p95, 1), fixed(p.latencyMs.p99, 1), fixed(p.ttftMs.p50, 1)});
         std::cout << t.render();
-        std::cout << "knee: " << (m.kneeConcurrency ? std::to_string(*m.kneeConcurrency) : "not reached (throughput still grows)");
+        std::cout << "knee: " << kneeText(m);
         if (d.sweep->sloP95Ms)
             std::cout << "; max concurrency with p95 <= " << fixed(*d.sweep->sloP95Ms, 0)
                       << " ms: " << capacityUnderSloText(m);
@@ -382,11 +382,7 @@ void printSweepTable(const RunDocument& d) {
         std::cout << "\n";
     }
     if (!d.sweep->gpuHourlyUsd) std::cout << "no cost computed: pass --price USD_PER_HOUR (what an hour of " << device << " costs you)\n";
-    printQuantizedSlowerNote(d, [&](const std::string& slot) {
-        double best = 0;
-        for (const auto& p : d.sweep->models.at(slot).points) best = std::max(best, p.outputTokensPerS);
-        return best;
-    });
+    for (const auto& note : d.sweep->notes) std::cout << "note: " << note << "\n";  // as saved, so the report says the same
 }
 
 int runEndpointSweep(const SweepOptions& o, const SweepSettings& s) {

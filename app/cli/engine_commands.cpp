@@ -4,6 +4,7 @@
 #include "app/cli/cli_support.h"
 #include "app/cli/device_option.h"
 #include "app/cli/engine_program.h"
+#include "core/compare/compare_runner.h"
 #include "core/compare/device_label.h"
 #include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"
@@ -149,8 +150,10 @@ int runEval(const EvalOptions& o) {
     if (o.ctx > model->maxContext())
         throw Error("--ctx " + std::to_string(o.ctx) + " is longer than the model's context of " + std::to_string(model->maxContext()) + " tokens",
                     model->model().folder / "config.json", "use a --ctx of at most " + std::to_string(model->maxContext()));
+    requireWindowFitsMemory(*model, o.ctx);  // --ctx multiplies memory (attention scores: ctx^2)
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
+    if (reference) requireWindowFitsMemory(*reference, o.ctx);
     const auto ids = model->encode(text, false);
     StopOnSigint sigint;
     ProgressLine progress;

@@ -4,6 +4,7 @@
 
 #include "core/compare/decode_timeline.h"
 #include "core/compare/text_checks.h"
+#include "core/system/batch_memory.h"
 #include "core/system/gpu_probe.h"
 #include "core/system/host_cpu.h"
 #include "core/system/memory_plan.h"
@@ -374,6 +375,17 @@ JobResult<QualityRun> runQualityAlone(Engine& engine, const std::string& slot, c
     return result;
 }
 
+void requireWindowFitsMemory(const Engine& engine, int context) {
+    const bool onGpu = engine.options().device == DeviceKind::Cuda;
+    BatchShape shape;
+    shape.tokensPerSequence = shape.prefillTokens = context;
+    shape.onGpu = onGpu;
+    shape.elementBytes = computeElementBytes(engine.model(), onGpu, engine.computeDtype());
+    shape.weightsLoaded = true;
+    requireBatchFitsMemory(engine.model(), "a perplexity window of " + std::to_string(context) + " tokens", shape,
+                           freeMemoryBytes(onGpu, engine.options().cudaDevice), "use a shorter --ctx, or free memory");
+}
+
 RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEvent, std::stop_token stop) {
     const auto emit = [&](CompareEvent e) {
         if (onEvent) onEvent(e);
@@ -393,6 +405,8 @@ RunDocument runComparison(const CompareSettings& s, const CompareCallback& onEve
         doc.models[slot] = loaded.back().identity;
         emit({CompareEvent::Kind::Loaded, slot, loaded.back().identity.name, {}, {}});
     }
+    if (s.quality)  // before the battery, so that a window that cannot fit costs no battery run
+        for (const auto& m : loaded) requireWindowFitsMemory(*m.engine, s.quality->perplexity.context);
     if (s.battery && !stop.stop_requested()) {
         auto outcome = runBattery({&loaded[0], &loaded[1]}, *s.battery, s.run, [&](const BatteryEvent& e) {
             emit({CompareEvent::Kind::Battery, e.slot, {}, e, {}});

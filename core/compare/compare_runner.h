@@ -41,6 +41,10 @@ void requireTokenizerForRun(const std::filesystem::path& folder);
 // longer than the model's context (max_position_embeddings, or the architecture's default): the
 // comparison refuses before loading instead of failing after its battery.
 void requireQualityWindowFits(const std::filesystem::path& folder, int context);
+// A perplexity window of `context` tokens is one prefill of that length (on the CPU its attention
+// scores alone are heads x context^2): refused (awq::Error, the figures and the fix) when its KV
+// cache and activations exceed the memory free beside the weights the engine already holds.
+void requireWindowFitsMemory(const Engine& engine, int context);
 // The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
 RunModel describeRunModel(const std::filesystem::path& folder);
 // A model config's quantization as the run document spells it; nullopt when it is not quantized.

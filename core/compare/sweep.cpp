@@ -1,5 +1,9 @@
 #include "core/compare/sweep.h"
 
+#include "core/compare/device_label.h"
+#include "core/run/sweep_words.h"
+#include "core/system/batch_memory.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -19,7 +23,60 @@ std::vector<int> levels(const std::vector<int>& concurrency) {
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
     if (c.empty() || c.front() < 1) throw Error("concurrency levels must be positive", {}, "pass e.g. --concurrency 1,2,4,8");
+    // The hard bound serve's --max-batch has: beyond it a level is a typo, whatever memory says.
+    if (c.back() > kMaxBatchSequences)
+        throw Error("concurrency " + std::to_string(c.back()) + " is more than the " + std::to_string(kMaxBatchSequences) +
+                        " sequences a batch may hold",
+                    {}, "pass levels of at most " + std::to_string(kMaxBatchSequences) + ", e.g. --concurrency 1,2,4,8");
     return c;
+}
+
+// Every request generates exactly maxNewTokens (EOS ignored), so prompt + max-new must fit the
+// context, as eval ppl refuses a --ctx beyond it: the context would cut each request short while
+// the run document and report claimed max-new tokens each.
+void requireRequestFitsContext(const std::string& modelName, const std::filesystem::path& folder, int promptTokens, int maxNewTokens,
+                               int context) {
+    if (promptTokens + maxNewTokens <= context) return;
+    const int room = context - promptTokens;
+    throw Error("--max-new " + std::to_string(maxNewTokens) + " after the " + std::to_string(promptTokens) + "-token prompt needs " +
+                    std::to_string(promptTokens + maxNewTokens) + " tokens, more than " + modelName + "'s context of " +
+                    std::to_string(context) + " tokens",
+                folder / "config.json",
+                room >= 1 ? "use --max-new " + std::to_string(room) + " or less (or a shorter --prompt)" : "use a shorter --prompt");
+}
+
+// Before any model loads: each model's requests fit its context, and the highest level's KV cache
+// and activations fit the memory free where it runs (a level past it was OOM-killed mid-sweep).
+void preflightSweep(const std::vector<std::filesystem::path>& models, const RunSettings& run, const SweepSettings& s, int maxC) {
+    const bool onGpu = parseDeviceKind(run.device) == DeviceKind::Cuda;
+    for (const auto& folder : models) {
+        const ModelInfo info = describeModel(folder);
+        const int promptTokens = int(Tokenizer::load(folder).encode(s.prompt, true).size());
+        requireRequestFitsContext(info.name, folder, promptTokens, s.maxNewTokens, std::max(info.config.maxPositions, 1));
+        BatchShape shape;
+        shape.sequences = shape.prefillSequences = maxC;
+        shape.tokensPerSequence = promptTokens + s.maxNewTokens;
+        shape.prefillTokens = promptTokens;
+        shape.onGpu = onGpu;
+        shape.elementBytes = computeElementBytes(info, onGpu, run.dtype);
+        requireBatchFitsMemory(info, "concurrency " + std::to_string(maxC), shape, freeMemoryBytes(onGpu),
+                               "pass lower --concurrency levels or a smaller --max-new, or free memory");
+    }
+}
+
+// The GUI sweeps engines it loaded itself (no pre-flight before loading): the highest level's KV
+// cache and activations must still fit in what is free beside the weights they hold.
+void requireLevelFitsBesideEngine(const Engine& engine, int promptTokens, int maxNewTokens, int maxC) {
+    const bool onGpu = engine.options().device == DeviceKind::Cuda;
+    BatchShape shape;
+    shape.sequences = shape.prefillSequences = maxC;
+    shape.tokensPerSequence = promptTokens + maxNewTokens;
+    shape.prefillTokens = promptTokens;
+    shape.onGpu = onGpu;
+    shape.elementBytes = computeElementBytes(engine.model(), onGpu, engine.computeDtype());
+    shape.weightsLoaded = true;
+    requireBatchFitsMemory(engine.model(), "concurrency " + std::to_string(maxC), shape, freeMemoryBytes(onGpu, engine.options().cudaDevice),
+                           "use lower concurrency levels or fewer new tokens, or free memory");
 }
 
 // No token id is negative: the sequence runs to maxNewTokens (vLLM's --ignore-eos), so every
@@ -28,11 +85,7 @@ const std::vector<int> kNoStop{-1};
 
 }  // namespace
 
-std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain) {
-    for (std::size_t i = 0; i + 1 < points.size(); ++i)
-        if (points[i + 1].outputTokensPerS < points[i].outputTokensPerS * (1.0 + minGain)) return points[i].concurrency;
-    return std::nullopt;
-}
+std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain) { return kneeConcurrencyOf(points, minGain); }
 
 std::optional<int> maxConcurrencyUnderSlo(const std::vector<SweepPoint>& points, double sloP95Ms) {
     std::optional<int> best;
@@ -56,6 +109,19 @@ void deriveSweepFigures(SweepModel& m, const SweepSettings& s) {
     m.costPerMillionTokensUsd = s.gpuHourlyUsd ? costPerMillionTokens(m.points, m.maxConcurrencyUnderSlo, *s.gpuHourlyUsd) : std::nullopt;
 }
 
+std::vector<std::string> sweepNotes(const RunDocument& d) {
+    if (!d.sweep || !d.models.count("A") || !d.models.count("B") || !d.sweep->models.count("A") || !d.sweep->models.count("B")) return {};
+    const auto best = [&](const std::string& slot) {
+        double t = 0;
+        for (const auto& p : d.sweep->models.at(slot).points) t = std::max(t, p.outputTokensPerS);
+        return t;
+    };
+    if (auto note = pairSpeedNote(d.host.value_or(HostInfo{}), d.models.at("A"), d.models.at("B"), best("A"), best("B"),
+                                  "best output tokens/s of each in this sweep"))
+        return {*note};
+    return {};
+}
+
 JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std::string& slot, const SweepCallback& onEvent,
                                std::stop_token stop) {
     if (s.maxNewTokens < 1) throw Error("the sweep needs at least one new token per request", {}, "pass --max-new 1 or more");
@@ -65,6 +131,8 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
                         std::to_string(engine.options().maxBatch),
                     {}, "load the engine with maxBatch >= the largest concurrency");
     const auto prompt = engine.encode(s.prompt, true);
+    requireRequestFitsContext(engine.model().name, engine.model().folder, int(prompt.size()), s.maxNewTokens, engine.maxContext());
+    requireLevelFitsBesideEngine(engine, int(prompt.size()), s.maxNewTokens, conc.back());
     GenerationRequest base;
     base.promptIds = prompt;
     base.maxNewTokens = s.maxNewTokens;
@@ -132,6 +200,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
     doc.sweep = SweepRun{s.maxNewTokens, s.prompt, s.sloP95Ms, s.gpuHourlyUsd, {}};
     const int maxC = levels(s.concurrency).back();
     for (const auto& model : models) requireTokenizerForRun(model);  // before the first sweep, not after it
+    preflightSweep(models, run, s, maxC);
     for (std::size_t i = 0; i < models.size() && !doc.cancelled; ++i) {
         const std::string slot = i == 0 ? "A" : "B";
         // One model at a time: a sweep measures capacity, so nothing else shares the device.
@@ -141,6 +210,7 @@ RunDocument runSweepDocument(const std::vector<fs::path>& models, const RunSetti
         doc.sweep->models[slot] = std::move(swept.value);
         doc.cancelled = swept.cancelled;
     }
+    doc.sweep->notes = sweepNotes(doc);
     return doc;
 }
 

@@ -40,13 +40,19 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& settings, co
                                const SweepCallback& onEvent = {}, std::stop_token stop = {});
 
 // Derived figures from measured points (sorted by concurrency); exposed for tests and the UI:
-// knee: the first level whose next level (e.g. its double) adds < 15% throughput (none: still scaling);
+// knee: kneeConcurrencyOf (core/run/sweep_words.h): the first level after which no later level adds >= 15%
+// over the best so far (none: still scaling, or too noisy to place);
 // max under SLO: the highest level with p95 latency <= slo (none when even the lowest misses);
 // cost: hourly price / (tokens/s * 3600) * 1e6 at the max-under-SLO level, else at the best throughput.
 std::optional<int> kneeConcurrency(const std::vector<SweepPoint>& points, double minGain = 0.15);
 std::optional<int> maxConcurrencyUnderSlo(const std::vector<SweepPoint>& points, double sloP95Ms);
 std::optional<double> costPerMillionTokens(const std::vector<SweepPoint>& points, std::optional<int> atConcurrency, double hourlyUsd);
 void deriveSweepFigures(SweepModel& model, const SweepSettings& settings);
+
+// How to read a finished sweep's figures, for SweepRun::notes: where the quantized model of A/B came
+// out slower on the CPU, why (pairSpeedNote, on each model's best output tokens/s). Needs the
+// document's host and models.
+std::vector<std::string> sweepNotes(const RunDocument& doc);
 
 // Loads each model (slot "A", then "B" when given), sweeps it, and returns the run document
 // (kind "sweep") with models, settings and the sweep section.

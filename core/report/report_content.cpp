@@ -401,7 +401,12 @@ void addMemory(const RunDocument& d, ReportContent& c) {
         }
         fit.rows.push_back(std::move(row));
     }
-    c.blocks.push_back(paragraph("Fit per GPU size (tokens of KV cache left after the weights):"));
+    // The assumptions of the plan behind the figures (MemoryPlanInput's defaults in
+    // core/system/memory_plan.h, as `models show` states them): without them "left after the weights"
+    // read as the whole card less the weights.
+    c.blocks.push_back(paragraph("Fit per GPU size: tokens of fp16 KV cache left after the weights, planned as vLLM does with "
+                                 "--gpu-memory-utilization 0.9 and 1 GiB for the CUDA context, activations and allocator slack "
+                                 "(a 16 GiB card: 0.9 x 16 GiB - 1 GiB - the weights):"));
     c.blocks.push_back(table(std::move(fit)));
     c.blocks.push_back(chart(ChartKind::MemoryFit));
 }
@@ -697,7 +702,10 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     cap.rightAligned = std::vector<bool>(cap.header.size(), true);
     cap.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models) {
-        std::vector<std::string> row = {headerFor(d, slot), opt(m.kneeConcurrency, [](int v) { return std::to_string(v); })};
+        const std::string knee = m.kneeConcurrency ? std::to_string(*m.kneeConcurrency)
+                                 : kneeTooNoisy(m.points) ? "not placed (too noisy)"
+                                                          : "not reached (still scaling)";
+        std::vector<std::string> row = {headerFor(d, slot), knee};
         if (slo) row.push_back(capacityUnderSloText(m));
         row.push_back(opt(m.costPerMillionTokensUsd, fmt::usd));
         cap.rows.push_back(std::move(row));
@@ -714,7 +722,12 @@ void addSweep(const RunDocument& d, ReportContent& c) {
             parts.push_back("misses the p95 SLO of " + *slo + " even at concurrency 1");
         if (m.costPerMillionTokensUsd)
             parts.push_back(fmt::usd(*m.costPerMillionTokensUsd) + " per 1M output tokens" + (slo && m.maxConcurrencyUnderSlo ? "" : " at its best point"));
-        if (m.kneeConcurrency) parts.push_back("throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency));
+        if (m.kneeConcurrency)
+            parts.push_back("throughput stops scaling at concurrency " + std::to_string(*m.kneeConcurrency) +
+                            " (no higher level adds 15% or more over the best up to it)");
+        else if (kneeTooNoisy(m.points))
+            parts.push_back("no knee is placed: throughput fell 15% or more at one level and recovered at a higher one, too noisy to tell "
+                            "where scaling ends (rerun with more --min-requests)");
         if (parts.empty()) continue;
         std::string line = headerFor(d, slot) + ": " + parts.front();
         for (std::size_t i = 1; i < parts.size(); ++i) line += "; " + parts[i];
@@ -729,6 +742,8 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     if (a != s.models.end() && b != s.models.end() && a->second.costPerMillionTokensUsd && b->second.costPerMillionTokensUsd)
         if (const auto text = costComparisonText(*a->second.costPerMillionTokensUsd, *b->second.costPerMillionTokensUsd); !text.empty())
             c.blocks.push_back(paragraph(text + "."));
+    // Beside the cost verdict: why the figures may not be what the hardware served with would give.
+    for (const auto& note : s.notes) c.blocks.push_back(paragraph("Note: " + note));
 }
 
 }  // namespace

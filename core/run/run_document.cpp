@@ -1,6 +1,7 @@
 #include "core/run/run_document.h"
 
 #include "core/run/quantization_json.h"
+#include "core/run/sweep_words.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/json_read.h"
@@ -127,6 +128,7 @@ json sweepJson(const SweepRun& s) {
     if (s.sloTtftMs) j["slo_ttft_ms"] = *s.sloTtftMs;
     if (s.sloTpotMs) j["slo_tpot_ms"] = *s.sloTpotMs;
     if (!s.endpoint.empty()) j["endpoint"] = s.endpoint;
+    if (!s.notes.empty()) j["notes"] = s.notes;
     for (const auto& [slot, m] : s.models) {
         json points = json::array();
         for (const auto& p : m.points) {
@@ -509,6 +511,11 @@ SweepRun sweepFrom(const Reader& r, const json& j) {
     r.read(j, "gpu_hourly_usd", "sweep", s.gpuHourlyUsd);
     r.read(j, "slo_ttft_ms", "sweep", s.sloTtftMs);
     r.read(j, "slo_tpot_ms", "sweep", s.sloTpotMs);
+    if (const json* notes = r.list(j, "notes", "sweep"))  // absent in documents before it
+        for (std::size_t i = 0; i < notes->size(); ++i) {
+            if (!(*notes)[i].is_string()) r.fail("sweep.notes[" + std::to_string(i) + "]", "should be a string");
+            s.notes.push_back((*notes)[i].get<std::string>());
+        }
     r.read(j, "endpoint", "sweep", s.endpoint);
     forEachSlot(r, &j, "sweep", [&](const std::string& slot, const json& x, const std::string& w) {
         SweepModel& m = s.models[slot];
@@ -520,6 +527,9 @@ SweepRun sweepFrom(const Reader& r, const json& j) {
         // Written in ascending order; a hand-edited file may not be (stable: equal levels keep their order).
         std::stable_sort(m.points.begin(), m.points.end(), [](const auto& a, const auto& b) { return a.concurrency < b.concurrency; });
         r.read(x, "knee_concurrency", w, m.kneeConcurrency);
+        // Derived from the points: an older document's knee (the first level whose next one added
+        // < 15%, which read a one-level dip as the end of scaling) is replaced by today's rule.
+        if (!m.points.empty()) m.kneeConcurrency = kneeConcurrencyOf(m.points);
         r.read(x, "max_concurrency_under_slo", w, m.maxConcurrencyUnderSlo);
         r.read(x, "cost_per_million_tokens_usd", w, m.costPerMillionTokensUsd);
     });

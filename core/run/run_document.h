@@ -191,6 +191,9 @@ struct SweepRun {                          // sweep
     std::map<std::string, SweepModel> models;
     std::string endpoint;                  // the URL swept (models.A.path too); "" for the built-in engine
     std::optional<double> sloTtftMs, sloTpotMs;  // slo_ttft_ms / slo_tpot_ms: an endpoint sweep's goodput SLOs (absent: none)
+    // How to read the figures (e.g. why the quantized model came out slower on the CPU): shown beside
+    // the cost verdict by the CLI and every report format; "notes", absent when empty.
+    std::vector<std::string> notes;
 };
 
 struct ArenaConversation {                 // arena.conversations[]

@@ -5,6 +5,7 @@
 #include "core/run/quantization_json.h"
 #include "core/serve/batch_scheduler.h"
 #include "core/serve/openai_api.h"
+#include "core/system/batch_memory.h"
 #include "core/text/unicode.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -365,11 +366,31 @@ struct LocalServer::Impl {
 
     std::string url() const { return "http://" + o_.host + ":" + std::to_string(port_) + "/v1"; }
 
+    // Before any model loads: every model's --max-batch slots x its tokens a sequence of KV cache
+    // (allocated up front) and one full-length prefill fit what is free, all models together.
+    void requireSlotsFitMemory(bool onGpu) const {
+        auto free = freeMemoryBytes(onGpu);
+        for (const auto& m : models_) {
+            const ModelInfo info = describeModel(m->folder);
+            const int context = std::max(info.config.maxPositions, 1);
+            BatchShape shape;
+            shape.sequences = o_.maxBatch;
+            shape.tokensPerSequence = o_.maxModelLen > 0 ? std::min(o_.maxModelLen, context) : context;
+            shape.prefillTokens = shape.tokensPerSequence;
+            shape.onGpu = onGpu;
+            shape.elementBytes = computeElementBytes(info, onGpu, o_.dtype);
+            requireBatchFitsMemory(info, "--max-batch " + std::to_string(o_.maxBatch), shape, free,
+                                   "pass a lower --max-batch or --max-model-len, serve fewer models at once, or free memory");
+            if (free) *free -= std::min(*free, estimateBatchMemory(info, shape).total());  // the next model gets what is left
+        }
+    }
+
     void load() {
         EngineOptions eo;
         eo.device = parseDeviceKind(o_.device);
         eo.computeDtype = o_.dtype;
         eo.maxBatch = o_.maxBatch;
+        requireSlotsFitMemory(eo.device == DeviceKind::Cuda);
         for (auto& m : models_) {
             m->engine = Engine::load(m->folder, eo);
             if (!m->engine->hasTokenizer()) throw Error("the model has no tokenizer.json", m->folder, "the server needs a tokenizer");

@@ -736,6 +736,46 @@ private Q_SLOTS:
         QVERIFY(!md.contains(QLatin1String("costs -")));
     }
 
+    // The PDF's text (pdftotext), or "" where PDF export or pdftotext is missing.
+    static QString pdfTextOf(const RunDocument& doc) {
+        const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+        if (!pdfExportAvailable() || pdftotext.isEmpty()) return {};
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "report.pdf";
+        exportReport(doc, ReportFormat::Pdf, out);
+        QProcess p;
+        p.start(pdftotext, {QString::fromStdString(out.string()), "-"});
+        if (!p.waitForFinished(60000)) return {};
+        return QString::fromUtf8(p.readAllStandardOutput()).simplified();
+    }
+
+    // A CPU sweep's note (the quantized model slower on the CPU, and why) was printed by the CLI but
+    // missing from the run document and every report, which ended on "B costs 90.6% more per 1M
+    // output tokens than A". The note is in the document and beside the verdict in every format.
+    void sweepNotesStandBesideTheCostVerdict() {
+        RunDocument doc = loadRunDocument(samplePath());
+        for (auto& [slot, sm] : doc.sweep->models) sm.costPerMillionTokensUsd = slot == "A" ? 10.0 : 19.06;
+        const std::string note = "The quantized model runs at 0.80x the original's speed because this was measured on the CPU.";
+        doc.sweep->notes = {note};
+        const RunDocument back = runDocumentFromJson(runDocumentToJson(doc));
+        QCOMPARE(back.sweep->notes, std::vector<std::string>{note});
+        const QString md = QString::fromStdString(renderMarkdown(back));
+        const QString verdict = QStringLiteral("B costs 90.6% more per 1M output tokens than A.");
+        QVERIFY2(md.contains(verdict + QStringLiteral("\n\nNote: ") + QString::fromStdString(note)), qPrintable(md.section("## Capacity", 1).left(2000)));
+        QVERIFY(htmlOf(back).replace(QLatin1String("&#39;"), QLatin1String("'")).contains(QStringLiteral("Note: ") + QString::fromStdString(note)));
+        if (const QString pdf = pdfTextOf(back); !pdf.isEmpty()) QVERIFY2(pdf.contains(QStringLiteral("Note: The quantized model runs at 0.80x")), qPrintable(pdf.right(3000)));
+    }
+
+    // "Fit per GPU size (tokens of KV cache left after the weights)" hid the plan's assumptions: 90% of
+    // the card and 1 GiB of overhead come off too. Every format states them.
+    void fitTableStatesItsAssumptions() {
+        const RunDocument doc = loadRunDocument(samplePath());
+        const QString caption = QStringLiteral("--gpu-memory-utilization 0.9 and 1 GiB for the CUDA context");
+        QVERIFY(QString::fromStdString(renderMarkdown(doc)).contains(caption));
+        QVERIFY(htmlOf(doc).contains(caption));
+        if (const QString pdf = pdfTextOf(doc); !pdf.isEmpty()) QVERIFY2(pdf.contains(QStringLiteral("--gpu-memory-utilization 0.9")), qPrintable(pdf.left(3000)));
+    }
+
     // The SLO line at the top of the latency axis: its label went over the axis title ("p95 request
     // latency (ms)", drawn just above the plot); it now goes below the line there.
     void sloLabelNeverCoversTheAxisTitle() {

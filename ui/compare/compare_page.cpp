@@ -214,7 +214,10 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         for (const auto& [slot, m] : run->models)
             for (const SweepPoint& p : m.points) best[slot == "B" ? 1 : 0] = std::max(best[slot == "B" ? 1 : 0], p.outputTokensPerS);
         explainSpeeds(best[0], best[1], "the best output tokens/s of the sweep");
-        saveToComparison([&](RunDocument& doc) { doc.sweep = *run; }, cancelled);
+        saveToComparison([&](RunDocument& doc) {
+            doc.sweep = *run;
+            doc.sweep->notes = sweepNotes(doc);  // the CPU speed note, as the CLI saves it
+        }, cancelled);
         report(cancelled ? tr("Sweep stopped.") : tr("Sweep done."));
         Q_EMIT runFinished(QStringLiteral("sweep"), cancelled);
     });

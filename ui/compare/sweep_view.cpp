@@ -184,7 +184,9 @@ void SweepView::showResult(const SweepRun& sweep, bool cancelled) {
         for (const SweepPoint& p : m.points)
             if (p.outputTokensPerS > best) best = p.outputTokensPerS, bestAt = p.concurrency;
         summary_->item(BestRow, c)->setText(m.points.empty() ? tr("–") : tr("%1 tok/s at %2").arg(best, 0, 'f', 1).arg(bestAt));
-        summary_->item(KneeRow, c)->setText(m.kneeConcurrency ? QString::number(*m.kneeConcurrency) : tr("still scaling"));
+        summary_->item(KneeRow, c)->setText(m.kneeConcurrency ? QString::number(*m.kneeConcurrency)
+                                            : kneeTooNoisy(m.points) ? tr("not placed (too noisy)")
+                                                                     : tr("still scaling"));
         summary_->item(SloRow, c)->setText(!m.maxConcurrencyUnderSlo ? tr("none meets the SLO")
                                            : capacityIsHighestTested(m) ? tr("at least %1 (the highest level tested)").arg(*m.maxConcurrencyUnderSlo)
                                                                         : QString::number(*m.maxConcurrencyUnderSlo));
@@ -232,7 +234,7 @@ void SweepView::plot(const SweepRun& sweep) {
             g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
             g->setData(x, y);
         }
-        if (m.kneeConcurrency) {   // the knee: where doubling concurrency stops paying
+        if (m.kneeConcurrency) {   // the knee: after it no higher level adds 15% (kneeConcurrencyOf)
             auto* knee = new QCPItemStraightLine(throughput_);
             knee->point1->setCoords(*m.kneeConcurrency, 0);
             knee->point2->setCoords(*m.kneeConcurrency, 1);

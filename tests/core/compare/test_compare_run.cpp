@@ -7,6 +7,8 @@
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
 #include "core/run/battery_scope.h"
+#include "core/system/batch_memory.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/quant/quantize_job.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
@@ -353,6 +355,95 @@ private Q_SLOTS:
         QVERIFY(!doc.battery && doc.speed.empty());
         const auto back = runDocumentFromJson(runDocumentToJson(doc));
         QCOMPARE(back.sweep->models.at("A").points[1].outputTokensPerS, doc.sweep->models.at("A").points[1].outputTokensPerS);
+    }
+
+    // --max-new 5000 on a 1024-token model: each request stopped at ~1020 tokens while the run claimed
+    // 5000 each. Refused before loading (runSweepDocument) and on an engine already loaded (the GUI's).
+    void sweepRefusesMaxNewPastTheContext() {
+        SweepSettings s;
+        s.concurrency = {1};
+        s.maxNewTokens = 5000;
+        s.minRequests = 1;
+        const auto model = test::modelDir("tinystories-qwen3-7m-awq");
+        const auto msg = test::errorMessageOf([&] { runSweepDocument({model}, settings_, s); });
+        QVERIFY2(msg.contains("--max-new 5000") && msg.contains("context of 1024 tokens") && msg.contains("config.json"), qPrintable(msg));
+        const int prompt = int(Tokenizer::load(model).encode(s.prompt, true).size());
+        QVERIFY2(msg.contains(QStringLiteral("use --max-new %1 or less").arg(1024 - prompt)), qPrintable(msg));
+        auto a = loadModelForRun("A", model, engineOptionsFor(settings_, 1));
+        const auto loaded = test::errorMessageOf([&] { runSweep(*a.engine, s); });
+        QVERIFY2(loaded.contains("context of 1024 tokens"), qPrintable(loaded));
+        s.maxNewTokens = 1024 - prompt;  // exactly fills the context: allowed, and every request makes all of them
+        s.concurrency = {1};
+        s.minRounds = 1;
+        s.warmupRounds = 0;
+        const auto swept = runSweep(*a.engine, s);
+        QCOMPARE(swept.value.points.at(0).requests, 1);
+    }
+
+    // A trial's sweep at concurrency 100000 was OOM-killed with the machine. Levels past the batch
+    // bound are refused outright; a level whose KV cache and activations exceed what is free, with
+    // the figures.
+    void sweepRefusesALevelThatCannotFit() {
+        SweepSettings s;
+        s.concurrency = {1, 100000};
+        s.maxNewTokens = 4;
+        const auto model = test::modelDir("tinystories-qwen3-7m-awq");
+        const auto msg = test::errorMessageOf([&] { runSweepDocument({model}, settings_, s); });
+        QVERIFY2(msg.contains("concurrency 100000 is more than the 1024 sequences"), qPrintable(msg));
+
+        // The demo model: 8 layers x 2 KV heads x 64 x K and V x float32 = 8 KiB a token.
+        const ModelInfo info = describeModel(model);
+        BatchShape shape;
+        shape.sequences = shape.prefillSequences = 1024;
+        shape.tokensPerSequence = 69;
+        shape.prefillTokens = 5;
+        const auto need = estimateBatchMemory(info, shape);
+        QCOMPARE(need.kvCache, std::uint64_t(8192) * 1024 * 69);
+        QVERIFY(need.activations > std::uint64_t(1024) * info.config.vocabSize * 4);  // the logits at least
+        QCOMPARE(need.weights, info.weightBytes);
+        const auto refused = test::errorMessageOf([&] { requireBatchFitsMemory(info, "concurrency 1024", shape, need.total() - 1, "pass lower levels"); });
+        QVERIFY2(refused.contains("concurrency 1024 of ") && refused.contains("needs about") && refused.contains("KV cache") &&
+                     refused.contains("of host memory available") && refused.contains("pass lower levels"),
+                 qPrintable(refused));
+        requireBatchFitsMemory(info, "concurrency 1024", shape, need.total(), "");  // just fits: no error
+        requireBatchFitsMemory(info, "concurrency 1024", shape, std::nullopt, "");  // unknown free memory: the bound alone
+        // The GPU's cache is 16-bit and rounds up to 256 tokens, as the engine allocates it.
+        shape.onGpu = true;
+        shape.elementBytes = computeElementBytes(info, true, "auto");
+        QCOMPARE(estimateBatchMemory(info, shape).kvCache, std::uint64_t(4096) * 1024 * 256);
+        // ... and its attention (scaled_dot_product_attention) holds no length^2 scores: a long window
+        // costs the GPU far less than the CPU.
+        BatchShape window;
+        window.tokensPerSequence = window.prefillTokens = 1024;
+        const auto cpu = estimateBatchMemory(info, window).activations;
+        window.onGpu = true;
+        QVERIFY(estimateBatchMemory(info, window).activations + std::uint64_t(info.config.numHeads) * 1024 * 1024 * 2 <= cpu);
+    }
+
+    // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document
+    // (sweep.notes), so the reports carry it too. Real identities; the points as the trial measured.
+    void sweepNotesSayWhyTheQuantizedModelIsSlowerOnTheCpu() {
+        RunDocument d = newRunDocument("sweep", settings_);
+        d.host = thisHost("cpu");
+        d.models["A"] = describeRunModel(test::modelDir("tinystories-qwen3-7m"));
+        QTemporaryDir dir;  // B quantized from A here, so it records A as its source
+        QuantizeSettings q;
+        q.model = test::modelDir("tinystories-qwen3-7m");
+        q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
+        q.method = QuantMethodChoice::Rtn;
+        q.calibrationFiles = {test::dataFile("calib-stories.txt")};
+        q.samples = 2;
+        q.seqlen = 32;
+        runQuantizeJob(q);
+        d.models["B"] = describeRunModel(q.output);
+        d.sweep = SweepRun{};
+        d.sweep->models["A"].points = {{1, 195.1, 8, {}, {}}, {4, 285.2, 8, {}, {}}};
+        d.sweep->models["B"].points = {{1, 150.0, 8, {}, {}}, {4, 228.2, 8, {}, {}}};
+        const auto notes = sweepNotes(d);
+        QCOMPARE(int(notes.size()), 1);
+        QVERIFY2(notes[0].starts_with("The quantized model runs at 0.80x the original's speed (best output tokens/s of each in this sweep)"), notes[0].c_str());
+        d.host->device = "cuda";  // on a GPU the note would be wrong: none
+        QVERIFY(sweepNotes(d).empty());
     }
 
     void quantizedByUsRecordsItsSource() {

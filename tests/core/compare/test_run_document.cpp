@@ -3,6 +3,7 @@
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/engine/engine.h"
+#include "core/run/sweep_words.h"
 #include "core/system/host_cpu.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
@@ -93,12 +94,13 @@ RunDocument fullDocument() {
     SweepModel sm;
     sm.points = {{1, 60.0, 4, stats(1000), stats(20)}, {2, 110.0, 4, stats(1100), stats(22)}};
     sm.points[0].serving = ServingStats{4.0, 4, 0, 2.3, 1.7, stats(12), stats(11), 1.5};  // an endpoint sweep's figures
-    sm.kneeConcurrency = 1;
+    sm.kneeConcurrency = kneeConcurrency(sm.points);  // derived again on reading: what the rule says, so it reads back unchanged
     sm.maxConcurrencyUnderSlo = 2;
     sm.costPerMillionTokensUsd = 6.3;
     d.sweep = SweepRun{64, "Once upon a time", 2000.0, 2.5, {{"A", sm}}, "http://127.0.0.1:8000/v1"};
     d.sweep->sloTtftMs = 50;
     d.sweep->sloTpotMs = 10;
+    d.sweep->notes = {"The quantized model runs at 0.80x the original's speed ... measure on the GPU you will serve with."};
     d.notes = {"B (http://127.0.0.1:8000/v1, m) is an OpenAI endpoint: no KLD for it"};
     d.arena = ArenaRun{{ArenaConversation{"conversations/c1.json", 3, 1, 2, 0}}};
     TimelineModel tm;
@@ -159,6 +161,7 @@ private Q_SLOTS:
         QCOMPARE(back.sweep->sloTtftMs, std::optional<double>(50));
         QCOMPARE(back.sweep->sloTpotMs, std::optional<double>(10));
         QCOMPARE(back.notes, d.notes);
+        QCOMPARE(back.sweep->notes, d.sweep->notes);
         QCOMPARE(back.arena->conversations.at(0).file, std::string("conversations/c1.json"));
         QCOMPARE(back.arena->conversations.at(0).tie, 2);
         QCOMPARE(json::parse(text)["arena"]["totals"]["votes"].get<int>(), 6);
@@ -278,6 +281,58 @@ private Q_SLOTS:
         QCOMPARE(*costPerMillionTokens(pts, std::nullopt, 2.5), 2.5 / (320.0 * 3600.0) * 1e6);  // best point
         pts.pop_back();
         QCOMPARE(kneeConcurrency(pts), std::nullopt);  // still scaling at the last level
+    }
+
+    static std::vector<SweepPoint> throughputs(const std::vector<std::pair<int, double>>& levels) {
+        std::vector<SweepPoint> pts;
+        for (const auto& [c, tps] : levels) pts.push_back({c, tps, 8, {}, {}});
+        return pts;
+    }
+
+    // A trial's CPU sweep: 195.1 / 181.8 / 285.2 tok/s at 1 / 2 / 4 read "knee: 1" (the next level
+    // added < 15%), though 4 adds 46% over 1. A one-level dip is not the end of scaling.
+    void kneeIgnoresAOneLevelDip() {
+        const auto pts = throughputs({{1, 195.1}, {2, 181.8}, {4, 285.2}});
+        QCOMPARE(kneeConcurrency(pts), std::nullopt);
+        QVERIFY(!kneeTooNoisy(pts));  // a 7% dip: within the knee's 15% step
+        SweepModel m;
+        m.points = pts;
+        QCOMPARE(kneeText(m), std::string("not reached (throughput still grows)"));
+    }
+
+    // A clean saturating series: the knee is the first level after which no later one adds 15% over it.
+    void kneeOfASaturatingSeries() {
+        const auto pts = throughputs({{1, 100}, {2, 190}, {4, 350}, {8, 380}, {16, 390}, {32, 395}});
+        QCOMPARE(kneeConcurrency(pts), std::optional<int>(4));  // 8, 16, 32 add 9%, 11%, 13% over 350
+        // Points in any order (a hand-edited document): by concurrency, still scaling at 4.
+        QCOMPARE(kneeConcurrency(throughputs({{4, 350}, {1, 100}, {2, 190}})), std::nullopt);
+        // A later level that climbs 15% past the best so far moves the knee on.
+        QCOMPARE(kneeConcurrency(throughputs({{1, 100}, {2, 105}, {4, 200}, {8, 210}})), std::optional<int>(4));
+    }
+
+    // Throughput that falls 15% or more and climbs back: no knee, and the words say why.
+    void kneeNotPlacedWhereTooNoisy() {
+        const auto pts = throughputs({{1, 200}, {2, 120}, {4, 210}, {8, 215}});
+        QVERIFY(kneeTooNoisy(pts));
+        QCOMPARE(kneeConcurrency(pts), std::nullopt);
+        SweepModel m;
+        m.points = pts;
+        QVERIFY2(kneeText(m).starts_with("not placed"), kneeText(m).c_str());
+        // A fall that stays fallen is overload past saturation, not noise: the knee stands.
+        QCOMPARE(kneeConcurrency(throughputs({{1, 100}, {2, 190}, {4, 200}, {8, 150}})), std::optional<int>(2));
+    }
+
+    // A document written before the rule changed keeps its points; its knee is derived again.
+    void olderKneeIsDerivedAgain() {
+        auto d = fullDocument();
+        d.sweep->models["A"].points = throughputs({{1, 195.1}, {2, 181.8}, {4, 285.2}});
+        d.sweep->models["A"].kneeConcurrency = 1;  // the old rule's answer
+        const auto back = runDocumentFromJson(runDocumentToJson(d));
+        QCOMPARE(back.sweep->models.at("A").kneeConcurrency, std::nullopt);
+        // Older documents have no sweep.notes: they load with none.
+        auto j = json::parse(runDocumentToJson(fullDocument()));
+        j["sweep"].erase("notes");
+        QVERIFY(runDocumentFromJson(j.dump()).sweep->notes.empty());
     }
 };
 
