@@ -190,7 +190,8 @@ rc=0; "$CLI" quantize --model "$M/qwen2-random" --out "$M/qwen2-random/awq" --ch
 [ "$rc" != 0 ] && grep -q "the output folder is inside the source model folder" "$D/inside.txt" \
     || fail "quantize --check took an --out inside the model (exit $rc): $(head -c 600 "$D/inside.txt")"
 [ ! -e "$M/qwen2-random/awq" ] || fail "quantize --check created $M/qwen2-random/awq"
-expect 0 "--gpus INT:COUNT=1 " "$CLI" target add --help
+# --gpus has no default of 1 any more: unset keeps a vLLM config's own tensor-parallel size (trial 34).
+expect 0 "GPUs on the serving machine \\(default: not set: a vLLM config's own tensor-parallel size is kept, else 1\\)" "$CLI" target add --help
 
 # ---- models list / show: what the engine cannot run is said, naming config.json's key ----
 variant gelu 's/"hidden_act": "silu"/"hidden_act": "gelu"/'
@@ -251,7 +252,7 @@ expect 1 "--budget: 50 has no unit" "$CLI" pool list --budget 50 $S
 expect 1 "--budget: 50 has no unit" "$CLI" pool add "$M/qwen2-random" --budget 50 $S
 "$CLI" target list $S | grep -q "^t " && fail "a target with an implausible GPU memory was saved"
 expect 0 "target t \(vllm\)" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24GB $S
-expect 0 "^t +vllm .* 1 x 24.00 GiB" "$CLI" target list $S
+expect 0 "^t +vllm .* - x 24.00 GiB" "$CLI" target list $S   # GPU count not given: "-" (a vLLM config's own tensor-parallel size is kept)
 "$CLI" target remove t $S > /dev/null
 
 # ---- pool add --name: a new name that is not a plain folder name is called invalid (it got a lookup's message) ----
