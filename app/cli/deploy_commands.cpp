@@ -9,6 +9,7 @@
 #include "core/util/format.h"
 #include "core/util/json_read.h"
 #include "core/util/json_write.h"
+#include "core/util/shell_quote.h"
 
 #include <nlohmann/json.hpp>
 
@@ -56,14 +57,6 @@ json historyJson(const deploy::HistoryEntry& e) {
             {"undone", e.undone},  {"undoes", e.undoes},       {"files", files}};
 }
 
-std::string shellWord(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
-        return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 // Every `awqbench-cli COMMAND` a message suggests, with the --settings FILE the user gave (after the
 // command's words, where each of these commands takes it), and for the pool's model commands the
 // --pool DIR `promote` was given: a follow-up printed without them worked on the default deploy.json
@@ -71,7 +64,7 @@ std::string shellWord(const std::string& s) {
 std::string withSettings(std::string text, const std::string& settings, const std::string& pool = {}) {
     if (settings.empty() && pool.empty()) return text;
     const auto option = [](const char* name, const std::string& path) {
-        return path.empty() ? std::string() : std::string(" ") + name + " " + shellWord(fs::absolute(path).lexically_normal().string());
+        return path.empty() ? std::string() : std::string(" ") + name + " " + shellQuoted(fs::absolute(path).lexically_normal().string());
     };
     const std::string settingsOption = option("--settings", settings), poolOption = option("--pool", pool);
     static const std::pair<const char*, bool> commands[] = {  // the command's words, whether it takes --pool DIR as the pool to use
@@ -380,7 +373,7 @@ void addDeployCommands(CLI::App& app) {
                 if (applied)
                     std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
                               << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
-                              << "; `" << withSettings("awqbench-cli undo --target " + shellWord(plan.target), promote->settings)
+                              << "; `" << withSettings("awqbench-cli undo --target " + shellQuoted(plan.target), promote->settings)
                               << "` restores them)\n";
                 else if (promote->dryRun && !plan.blocked())
                     std::cout << "\ndry run: nothing written\n";

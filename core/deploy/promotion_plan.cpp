@@ -11,6 +11,7 @@
 #include "core/util/json_read.h"
 #include "core/util/format.h"
 #include "core/util/read_file.h"
+#include "core/util/shell_quote.h"
 
 #include <nlohmann/json.hpp>
 
@@ -60,14 +61,6 @@ std::string trimmedDouble(double v) {
     std::ostringstream ss;
     ss << std::round(v * 100.0) / 100.0;
     return ss.str();
-}
-
-std::string shellQuoted(const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@:+=-,") == std::string::npos)
-        return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
 }
 
 // A GPU memory size as `--gpu-memory` reads it back exactly.

@@ -21,6 +21,24 @@
 
 using namespace awq;
 
+namespace {
+
+// The demo model quantized here with round-to-nearest into DIR/rtn (a few seconds): a model whose
+// record names the demo model as its source.
+QuantizeSettings quantizeDemoRtn(const QTemporaryDir& dir) {
+    QuantizeSettings q;
+    q.model = test::modelDir("tinystories-qwen3-7m");
+    q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
+    q.method = QuantMethodChoice::Rtn;
+    q.calibrationFiles = {test::dataFile("calib-stories.txt")};
+    q.samples = 2;
+    q.seqlen = 32;
+    runQuantizeJob(q);
+    return q;
+}
+
+}  // namespace
+
 class CompareRunTest : public QObject {
     Q_OBJECT
     RunSettings settings_;
@@ -427,14 +445,7 @@ private Q_SLOTS:
         d.host = thisHost("cpu");
         d.models["A"] = describeRunModel(test::modelDir("tinystories-qwen3-7m"));
         QTemporaryDir dir;  // B quantized from A here, so it records A as its source
-        QuantizeSettings q;
-        q.model = test::modelDir("tinystories-qwen3-7m");
-        q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
-        q.method = QuantMethodChoice::Rtn;
-        q.calibrationFiles = {test::dataFile("calib-stories.txt")};
-        q.samples = 2;
-        q.seqlen = 32;
-        runQuantizeJob(q);
+        const QuantizeSettings q = quantizeDemoRtn(dir);
         d.models["B"] = describeRunModel(q.output);
         d.sweep = SweepRun{};
         d.sweep->models["A"].points = {{1, 195.1, 8, {}, {}}, {4, 285.2, 8, {}, {}}};
@@ -450,14 +461,7 @@ private Q_SLOTS:
         // A model we quantize names its source's fingerprint (the seeds' pairing rule: FP16 and AWQ
         // must come from the same source); the run document carries it.
         QTemporaryDir dir;
-        QuantizeSettings q;
-        q.model = test::modelDir("tinystories-qwen3-7m");
-        q.output = std::filesystem::path(dir.path().toStdString()) / "rtn";
-        q.method = QuantMethodChoice::Rtn;
-        q.calibrationFiles = {test::dataFile("calib-stories.txt")};
-        q.samples = 2;
-        q.seqlen = 32;
-        runQuantizeJob(q);
+        const QuantizeSettings q = quantizeDemoRtn(dir);
         const auto source = describeRunModel(q.model);
         const auto made = describeRunModel(q.output);
         QCOMPARE(made.sourceFingerprint.value_or(""), source.fingerprint);
