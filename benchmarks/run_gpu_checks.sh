@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device session: configure and build with the UI off (libtorch from the installed PyTorch),
 # run the GPU checks, then the kernel and engine benchmarks, logging everything under $OUT (or
-# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|ab|ncu|all]...
+# ./gpu-out). Usage: benchmarks/run_gpu_checks.sh [build|tests|gemm|engine|gptq|ab|knockout|ncu|all]...
 # `ab` (not part of `all`): the switches written but not yet measured, each against what ships, in
 # one run (interleaved rounds: lent cards differ by up to ~10%; AB_ROUNDS="1 2" by default, one
 # round a call where a call's 10 minutes hold only one).
@@ -52,6 +52,20 @@ if [[ " ${steps[*]} " == *" ab "* ]]; then
       env "${env_args[@]}" build-gpu/benchmarks/engine_bench --only awq --dir /tmp/awqbench-engine-bench --keep --batches 1,16,32 \
         --prompts 32,128 --new-tokens 32 --repeat 2 > "$out/ab-engine-$tag-round$round.txt" 2>&1
       echo "== engine_bench --only awq, $tag, round $round"; tail -12 "$out/ab-engine-$tag-round$round.txt"
+    done
+  done
+fi
+if [[ " ${steps[*]} " == *" knockout "* ]]; then
+  # What each launch of a layer's decode step costs on the critical path (not part of `all`):
+  # AWQBENCH_MEASURE_KNOCKOUT leaves launches out of every layer (outputs wrong, timing only);
+  # interleaved rounds, batch 1 prompt 128, AWQ. Set against the launch's bytes at the read
+  # bandwidth, the rest is its fixed cost, what fusing launches could save.
+  for round in ${AB_ROUNDS:-1 2}; do
+    for knock in none attention qkv o gateup down o-down qkv-attention-o-gateup-down; do
+      value=${knock//-/,}; [ "$knock" = none ] && value=
+      AWQBENCH_MEASURE_KNOCKOUT=$value build-gpu/benchmarks/engine_bench --only awq --dir /tmp/awqbench-engine-bench --keep --batches 1 \
+        --prompts 128 --new-tokens 64 --repeat 3 > "$out/knockout-$knock-round$round.txt" 2>&1
+      echo "== knockout $knock, round $round: $(grep -E '^AWQ-g128 +128 +1 ' "$out/knockout-$knock-round$round.txt")"
     done
   done
 fi

@@ -4,6 +4,7 @@
 #include "core/layers/tensor_names.h"
 #include "core/layers/weight_loader.h"
 #include "core/util/error.h"
+#include "core/util/log_line.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -27,6 +28,33 @@ namespace {
 bool graphsDisabledByEnvironment() {
     const char* v = std::getenv("AWQBENCH_CUDA_GRAPHS");
     return v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0);
+}
+
+// AWQBENCH_MEASURE_KNOCKOUT=qkv,attention,o,gateup,down (for measuring only: the output is wrong):
+// the fused decode step leaves those launches out of every layer, so that engine_bench shows what
+// each costs on the step's critical path; against its bytes at the read bandwidth, the rest is the
+// launch's fixed cost (ramp, drain, the wait for the kernel before), what fusing launches would
+// save. A knocked-out launch's output is zeros; x and its sums of squares stay as they were.
+struct DecodeKnockout {
+    bool qkv = false, attention = false, o = false, gateUp = false, down = false;
+    bool any() const { return qkv || attention || o || gateUp || down; }
+};
+
+const DecodeKnockout& decodeKnockout() {
+    static const DecodeKnockout knockout = [] {
+        DecodeKnockout k;
+        const char* v = std::getenv("AWQBENCH_MEASURE_KNOCKOUT");
+        const std::string list = v ? std::string(",") + v + "," : "";
+        const auto has = [&](const char* name) { return list.find(std::string(",") + name + ",") != std::string::npos; };
+        k.qkv = has("qkv");
+        k.attention = has("attention");
+        k.o = has("o");
+        k.gateUp = has("gateup");
+        k.down = has("down");
+        if (k.any()) log::warn(std::string("engine: AWQBENCH_MEASURE_KNOCKOUT=") + v + ": decode steps leave launches out; outputs are wrong (for measuring only)");
+        return k;
+    }();
+    return knockout;
 }
 
 // What the fused decode kernels cover: fp16/bf16 on CUDA, head dims 32..256 in steps of 32, widths
@@ -273,14 +301,31 @@ at::Tensor Transformer::fusedDecodeStep(const at::Tensor& ids, const at::Tensor&
         }
         return {linear.forward(h), false};
     };
+    const auto& knockout = decodeKnockout();
+    // Zeros made once a step (a fill launch each), not once a layer.
+    const auto zeros = [&](bool needed, std::int64_t width) { return needed ? at::zeros({ids.size(0), width}, x.options()) : at::Tensor(); };
+    const auto zeroQkv = zeros(knockout.qkv, std::int64_t(c.numHeads + 2 * c.numKvHeads) * c.headDim);
+    const auto zeroAttention = zeros(knockout.attention, std::int64_t(c.numHeads) * c.headDim);
+    const auto zeroMlp = zeros(knockout.gateUp, c.intermediateSize);
     for (int l = 0; l < c.numLayers; ++l) {
         const auto& layer = layers_[l];
-        const auto qkv = normThenLinear(*layer.qkv, layer.inputNorm, DecodeFusion::Output::plain).y;
-        const auto attn = cudaDecodeAttention(qkv, layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos, rope_.sin, positions, cache.keys[l],
-                                              cache.values[l], c.numHeads, c.windowOfLayer(l).value_or(0), scale);
-        addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
-        const auto mlp = normThenLinear(*layer.gateUp, layer.postAttentionNorm, DecodeFusion::Output::siluMul);
-        addToResidual(*layer.down, mlp.y, mlp.outputFused ? DecodeFusion::Input::plain : DecodeFusion::Input::siluMul);
+        // Each launch below may be knocked out (AWQBENCH_MEASURE_KNOCKOUT, measuring only).
+        const bool sumsBeforeAttention = sumSquaresReady;
+        const auto qkv = knockout.qkv ? zeroQkv : normThenLinear(*layer.qkv, layer.inputNorm, DecodeFusion::Output::plain).y;
+        const auto attn = knockout.attention ? zeroAttention
+                                             : cudaDecodeAttention(qkv, layer.qNorm, layer.kNorm, c.rmsNormEps, rope_.cos, rope_.sin, positions,
+                                                                   cache.keys[l], cache.values[l], c.numHeads, c.windowOfLayer(l).value_or(0), scale);
+        if (knockout.o)
+            sumSquaresReady = sumsBeforeAttention;  // x unchanged: its sums still hold
+        else
+            addToResidual(*layer.o, attn, DecodeFusion::Input::plain);
+        const bool sumsBeforeMlp = sumSquaresReady;
+        const auto mlp = knockout.gateUp ? NormLinearResult{zeroMlp, true}
+                                         : normThenLinear(*layer.gateUp, layer.postAttentionNorm, DecodeFusion::Output::siluMul);
+        if (knockout.down)
+            sumSquaresReady = sumsBeforeMlp;
+        else
+            addToResidual(*layer.down, mlp.y, mlp.outputFused ? DecodeFusion::Input::plain : DecodeFusion::Input::siluMul);
     }
     const auto h = cudaRmsNormResidual(x, delta, finalNorm_, c.rmsNormEps);
     return at::linear(h, lmHead_);  // in the compute dtype: the greedy step's argmax reads it as it is
