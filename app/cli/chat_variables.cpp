@@ -36,6 +36,12 @@ std::map<std::string, std::string> chatVariables(const std::string& toolsFile, c
             throw UsageError("--var " + key + ": the value is not JSON: " + json, {},
                         "give a JSON value: true, 3, [...], {...}, or a string in double quotes (--var '" + key + "=\"text\"')");
         if (key == "tools" && !toolsFile.empty()) throw UsageError("tools given twice (--tools and --var tools=...)", {}, "keep one of them");
+        // Refused here as the option it is (exit 1); the renderer's refusal surfaced as a fault of
+        // the messages file (exit 2).
+        if (key == "messages" || key == "add_generation_prompt")
+            throw UsageError("--var " + key + ": the template's '" + key + "' comes from the conversation being rendered", {},
+                             key == "messages" ? "give the conversation with --messages (or --chat), not as a variable"
+                                               : "leave it out: chat-template sets it with --add-generation-prompt, generate always opens the reply");
         out[key] = json;
     }
     return out;

@@ -266,4 +266,12 @@ void requireModelFolder(const std::filesystem::path& dir, const std::string& fix
     if (std::filesystem::is_regular_file(dir, ec)) throw Error("a file, not a model folder", dir, fix);
     if (!std::filesystem::is_directory(dir, ec)) throw Error("no such model folder", dir, fix);
 }
+int perplexityStride(int ctx, int stride) {
+    if (stride == 0) return ctx;
+    if (stride > ctx)
+        throw UsageError("--stride " + std::to_string(stride) + " is longer than --ctx " + std::to_string(ctx) + ": tokens between windows would go unscored",
+                         {}, "use a --stride of at most --ctx, or leave it out for non-overlapping windows");
+    return stride;
+}
+
 }  // namespace awq::cli

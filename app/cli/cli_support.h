@@ -130,4 +130,11 @@ CLI::Validator byteSize(const ByteSizeRule& rule);
 // Throws awq::Error (exit 2: bad input) "no such model folder" naming `dir`, with `fix`, where it is
 // not a folder: before work that would fail later and less clearly (a server that already listens).
 void requireModelFolder(const std::filesystem::path& dir, const std::string& fix);
+
+// The perplexity stride of `eval ppl` / `compare` from --ctx and --stride: 0 (--stride not given)
+// is --ctx, non-overlapping windows (the protocol README gives, and Hugging Face's perplexity guide's
+// stride = window case); a fixed default of 256 refused every --ctx below it until --stride was
+// given too. Throws UsageError (exit 1) for a stride longer than the window: the tokens between
+// windows would go unscored. Before any model loads.
+int perplexityStride(int ctx, int stride);
 }  // namespace awq::cli

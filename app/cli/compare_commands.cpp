@@ -98,7 +98,7 @@ int compareExit(const RunDocument& doc) { return !doc.stoppedReason.empty() ? 2 
 struct CompareOptions {
     std::string a, b, battery = "default", text, out, device = "cpu", dtype = "auto";
     std::string loraA, loraB;  // PEFT adapter folders on top of model A / B
-    int maxNew = 96, ctx = 256, stride = 256, maxWindows = 64;
+    int maxNew = 96, ctx = 256, stride = 0, maxWindows = 64;  // stride 0: --ctx (perplexityStride)
     bool json = false;
     bool force = false;   // --out may replace an existing file
     bool timeline = false;
@@ -274,7 +274,7 @@ int runEndpointCompare(const CompareOptions& o) {
     std::optional<Battery> battery;
     if (o.battery != "none") battery = loadBattery(o.battery);
     std::optional<QualityOptions> quality;
-    if (!o.text.empty()) quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
+    if (!o.text.empty()) quality = QualityOptions{o.text, {.context = o.ctx, .stride = perplexityStride(o.ctx, o.stride), .maxWindows = o.maxWindows}};
     StopOnSigint sigint;
     const auto doc = serve::runMixedComparison({side(o.a, o.aModel, o.loraA), side(o.b, o.bModel, o.loraB)}, battery, quality,
                                                runSettings(o.device, o.dtype, o.maxNew, o.sampling), compareProgress,
@@ -304,7 +304,7 @@ int runCompare(const CompareOptions& o) {
     s.loraB = o.loraB;
     s.run = runSettings(o.device, o.dtype, o.maxNew, o.sampling);
     if (o.battery != "none") s.battery = loadBattery(o.battery);
-    if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}};
+    if (!o.text.empty()) s.quality = QualityOptions{o.text, {.context = o.ctx, .stride = perplexityStride(o.ctx, o.stride), .maxWindows = o.maxWindows}};
     if (o.timeline) s.timeline = TimelineOptions{.steps = o.timelineSteps};
     StopOnSigint sigint;
     auto doc = runComparison(s, compareProgress, sigint.source.get_token());
@@ -470,7 +470,8 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveCount());
     cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(wholeNumberIn(2, 1 << 25));
-    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts")->check(positiveCount());
+    cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts, at most --ctx (default: --ctx, non-overlapping windows)")
+        ->check(positiveCount());
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(wholeNumberIn(0, INT_MAX));
     cmp->add_option("--out", c->out, "save the run document (RUN.json)");
     cmp->add_flag("--force", c->force, "replace the --out file if it exists");

@@ -9,6 +9,7 @@
 #include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
+#include "core/model/model_info.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/format.h"
@@ -19,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <climits>
 #include <iostream>
 #include <memory>
@@ -137,19 +139,26 @@ int runGenerate(const GenerateOptions& o) {
 
 struct EvalOptions {
     std::string model, text, ref, device = "cpu", dtype = "auto", lora;
-    int ctx = 256, stride = 256, maxWindows = 0;
+    int ctx = 256, stride = 0, maxWindows = 0;  // stride 0: --ctx (perplexityStride)
     bool json = false;
 };
 
+// --ctx against a model's context (config.json, as the engine reads it), before anything loads:
+// both models score the same windows, and a reference shorter than --ctx failed after both had
+// loaded, naming the text file and no fix. `role`: "model" or "reference model".
+void requireCtxFits(const std::filesystem::path& folder, const std::string& role, int ctx) {
+    const int limit = describeModel(folder).config.maxPositions;
+    if (limit > 0 && ctx > limit)
+        throw Error("--ctx " + std::to_string(ctx) + " is longer than the " + role + "'s context of " + std::to_string(limit) + " tokens",
+                    folder / "config.json", "use a --ctx of at most " + std::to_string(limit));
+}
+
 int runEval(const EvalOptions& o) {
-    if (o.stride > o.ctx)
-        throw UsageError("--stride " + std::to_string(o.stride) + " is longer than --ctx " + std::to_string(o.ctx) + ": tokens between windows would go unscored",
-                    {}, "use a --stride of at most --ctx");
+    const int stride = perplexityStride(o.ctx, o.stride);
     const std::string text = readTextFile(o.text, "text file");
+    requireCtxFits(o.model, "model", o.ctx);
+    if (!o.ref.empty()) requireCtxFits(o.ref, "reference model", o.ctx);
     const auto model = Engine::load(o.model, engineOptions(o.device, o.dtype, o.lora));
-    if (o.ctx > model->maxContext())
-        throw Error("--ctx " + std::to_string(o.ctx) + " is longer than the model's context of " + std::to_string(model->maxContext()) + " tokens",
-                    model->model().folder / "config.json", "use a --ctx of at most " + std::to_string(model->maxContext()));
     requireWindowFitsMemory(*model, o.ctx);  // --ctx multiplies memory (attention scores: ctx^2)
     std::unique_ptr<Engine> reference;
     if (!o.ref.empty()) reference = Engine::load(o.ref, engineOptions(o.device, o.dtype));
@@ -157,13 +166,20 @@ int runEval(const EvalOptions& o) {
     const auto ids = model->encode(text, false);
     StopOnSigint sigint;
     ProgressLine progress;
+    const auto started = std::chrono::steady_clock::now();
     int planned = 0;
     PerplexityResult r;
     try {
-        r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = o.stride, .maxWindows = o.maxWindows}, reference.get(),
+        r = evaluatePerplexity(*model, ids, {.context = o.ctx, .stride = stride, .maxWindows = o.maxWindows}, reference.get(),
                                [&](const EvalProgress& p) {
                                    planned = p.windows;
-                                   progress.update("window " + std::to_string(p.window) + "/" + std::to_string(p.windows), p.window == p.windows);
+                                   // Elapsed and ETA as quantize prints them: the windows so far at their mean pace
+                                   // (a 2,000-window run takes minutes; the line said only "window 47/2054").
+                                   const double elapsedS = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                                   const std::string eta = p.window > 0 && p.window < p.windows
+                                                               ? fmt::format("  ETA {:.0f} s", elapsedS / p.window * (p.windows - p.window))
+                                                               : "";
+                                   progress.update(fmt::format("window {}/{}  {:6.1f} s elapsed{}", p.window, p.windows, elapsedS, eta), p.window == p.windows);
                                },
                                sigint.source.get_token());
     } catch (const Error& e) {
@@ -180,7 +196,7 @@ int runEval(const EvalOptions& o) {
     if (o.json) {
         nlohmann::json j = {{"model", model->model().name},      {"text", o.text},          {"ppl", r.perplexity},
                             {"n_tokens", r.scoredTokens},         {"total_tokens", r.totalTokens}, {"windows", r.windows},
-                            {"ctx", o.ctx},                       {"stride", o.stride},      {"nll_sum", r.nllSum}};
+                            {"ctx", o.ctx},                       {"stride", stride},      {"nll_sum", r.nllSum}};
         if (reference) {
             j["ref"] = reference->model().name;
             j["ref_ppl"] = *r.referencePerplexity;
@@ -227,7 +243,12 @@ int runProfile(const ProfileOptions& o) {
     if (o.steps > fit)
         std::cerr << "note: the model's context of " << engine->maxContext() << " tokens holds " << fit << " decode steps after the " << ids.size()
                   << "-token prompt: measuring " << fit << ", not " << o.steps << "\n";
-    const DecodeStepProfile p = profileDecodeSteps(*engine, ids, std::min(o.steps, fit));
+    StopOnSigint sigint;
+    const DecodeStepProfile p = profileDecodeSteps(*engine, ids, std::min(o.steps, fit), sigint.source.get_token());
+    if (p.cancelled) {  // Ctrl+C exited 130 without a word
+        std::cerr << "stopped by Ctrl+C: nothing measured (a profile is one whole run of " << std::min(o.steps, fit) << " decode steps)\n";
+        return kExitInterrupted;
+    }
     const std::string device = deviceLabel(thisHost(p.device));
     if (!o.trace.empty()) writeFileAtomically(o.trace, chromeTraceJson(p.records, engine->model().name + " on " + device));
     const char* unit = p.device == "cuda" ? "kernel" : "operator";
@@ -240,7 +261,7 @@ int runProfile(const ProfileOptions& o) {
         std::cout << jsonText(nlohmann::json{{"model", engine->model().name}, {"device", p.device}, {"device_label", device}, {"prompt_tokens", ids.size()}, {"steps", p.steps},
                                     {"step_us", p.stepUs}, {"busy_us", p.busyUs}, {"idle_us", std::max(0.0, p.stepUs - p.busyUs)},
                                     {"category_us", categories}, {"recorded", p.device == "cuda" ? "kernels" : "operators"},
-                                    {"kernels", kernels}, {"trace", o.trace}},
+                                    {"kernels", kernels}, {"trace", o.trace.empty() ? nlohmann::json() : nlohmann::json(o.trace)}},
                               2)
                   << "\n";
         return 0;
@@ -323,7 +344,8 @@ void addEngineCommands(CLI::App& app) {
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
     ppl->add_option("--ctx", e->ctx, "tokens per window")->check(wholeNumberIn(2, 1 << 25));
-    ppl->add_option("--stride", e->stride, "tokens between window starts (at most --ctx)")->check(positiveCount());
+    ppl->add_option("--stride", e->stride, "tokens between window starts, at most --ctx (default: --ctx, non-overlapping windows)")
+        ->check(positiveCount());
     ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(wholeNumberIn(0, INT_MAX));
     ppl->add_option("--ref", e->ref, "reference model folder (e.g. the FP16 original)");
     ppl->add_option("--lora", e->lora, "PEFT LoRA adapter folder applied on top of --model (not --ref)")->check(CLI::ExistingDirectory);
@@ -333,7 +355,7 @@ void addEngineCommands(CLI::App& app) {
     auto pr = std::make_shared<ProfileOptions>();
     auto* profile = app.add_subcommand("profile", std::string(engineCommandDescription("profile")));
     profile->add_option("--model", pr->model, "model folder")->required();
-    profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")");
+    profile->add_option("--prompt", pr->prompt, "prompt text (default: \"Once upon a time\")")->check(nonEmptyText());
     profile->add_option("--steps", pr->steps, "decode steps recorded")->check(wholeNumberIn(1, 4096));
     profile->add_option("--top", pr->maxKernels, "kernels (operators) listed")->check(positiveCount());
     profile->add_option("--trace", pr->trace, "write the recorded generation as Chrome trace JSON to this file");

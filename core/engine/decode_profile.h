@@ -7,6 +7,7 @@
 #include "core/engine/kernel_timeline.h"
 
 #include <string>
+#include <stop_token>
 #include <vector>
 
 namespace awq {
@@ -24,6 +25,7 @@ struct DecodeStepProfile {
     double busyUs = 0;                  // of which kernels (operators) ran
     double categoryUs[4] = {0, 0, 0, 0};  // by KernelCategory, per step
     std::vector<StepKernel> kernels;    // largest time first
+    bool cancelled = false;             // stopped through `stop`: nothing measured (the figures are whole runs or none)
     std::vector<KernelRecord> records;  // the longer generation, for chromeTraceJson
 };
 
@@ -35,7 +37,7 @@ int decodeStepsThatFit(const Engine& engine, std::size_t promptTokens);
 // would be divided by steps it never ran (2000 steps asked of a 1024-token context read 2.5x too
 // fast); callers cap with decodeStepsThatFit and say so. Throws awq::Error for steps out of that
 // range, where the device cannot be recorded (CUDA without CUPTI, another profiler attached) and
-// whatever generate() throws.
-DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& promptIds, int steps);
+// whatever generate() throws. A stop request through `stop` ends it early with `cancelled` set.
+DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& promptIds, int steps, std::stop_token stop = {});
 
 }  // namespace awq

@@ -327,6 +327,27 @@ if [ "$ENGINE" = 1 ]; then
         "$CLI" compare --a "$M/tinystories-656k" --b "$M/tinystories-656k" --battery none
     expect 2 "--ctx 512 is longer than the model's context of 256 tokens" \
         "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 512 --stride 512
+    # --stride follows --ctx (non-overlapping windows): --ctx 128 alone was refused ("--stride 256 is
+    # longer than --ctx 128"), by compare only after loading both models.
+    expect 0 "qwen2-random .* 254 +2 " "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 128 --max-windows 2
+    "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --ctx 128 --max-windows 2 --json > "$D/ctx128.json"
+    grep -q '"stride": 128' "$D/ctx128.json" || fail "eval ppl --ctx 128 --json: stride is not 128: $(cat "$D/ctx128.json")"
+    expect 1 "error: --stride 300 is longer than --ctx 128: tokens between windows would go unscored \(use a --stride of at most --ctx, or leave it out for non-overlapping windows\)" \
+        "$CLI" compare --a "$M/qwen2-random" --b "$M/qwen2-random-awq" --battery none --text "$SHARED/data/eval-stories.txt" --ctx 128 --stride 300
+    grep -q "loading A" "$D/all.txt" && fail "compare --stride past --ctx loaded a model before refusing"
+    # A --ref shorter than --ctx: named by its config.json with a fix, before loading (it blamed the
+    # text file, after loading both).
+    cp -r "$M/qwen2-random" "$D/ctx128" && chmod -R u+w "$D/ctx128" && sed -i 's/"max_position_embeddings": *[0-9]*/"max_position_embeddings": 128/' "$D/ctx128/config.json"
+    expect 2 "^error: $D/ctx128/config.json: --ctx 256 is longer than the reference model's context of 128 tokens \(use a --ctx of at most 128\)$" \
+        "$CLI" eval ppl --model "$M/qwen2-random" --ref "$D/ctx128" --text "$SHARED/data/eval-stories.txt" --max-windows 1
+    # profile: an empty --prompt is a usage error (it exited 2, "profiling needs a prompt"); --json's
+    # trace is null without --trace (it was "").
+    expect 1 "^--prompt: must not be empty \(leave the option out for its default\)$" "$CLI" profile --model "$M/qwen2-random" --prompt ""
+    expect 0 '"trace": null' "$CLI" profile --model "$M/qwen2-random" --steps 2 --json
+    # chat-template --var messages=...: the option is refused (exit 1), not the messages file (exit 2).
+    echo '[{"role":"user","content":"Hi"}]' > "$D/one.json"
+    expect 1 "^error: --var messages: the template's 'messages' comes from the conversation being rendered" \
+        "$CLI" chat-template --model "$M/tinystories-qwen3-7m" --messages "$D/one.json" --var 'messages=[]'
     # generate --messages (a conversation, as the Chat tab keeps it) and --chat --system: the prompt is
     # the chat template's rendering of the same messages (chat-template), token for token.
     printf '[{"role":"system","content":"You tell stories."},{"role":"user","content":"A cat"},{"role":"assistant","content":"Once there was a cat."},{"role":"user","content":"And then?"}]' > "$D/conv.json"
@@ -373,8 +394,9 @@ if [ "$ENGINE" = 1 ]; then
     "$CLI" eval ppl --model "$M/qwen2-random" --text "$SHARED/data/eval-stories.txt" --max-windows 2 > /dev/null 2>> "$D/progress.txt" || fail "eval ppl"
     "$CLI" pool add "$D/progress-rtn" --name progress $S > /dev/null 2>> "$D/progress.txt" || fail "pool add: $(cat "$D/progress.txt")"
     grep -q "$cr" "$D/progress.txt" && fail "progress lines with \\r in a log: $(head -c 600 "$D/progress.txt" | od -c | head -5)"
+    # eval's line has elapsed time (and an ETA while windows are left), as quantize's: it was "window 2/2" alone.
+    grep -Eq "^window 2/2 +[0-9.]+ s elapsed$" "$D/progress.txt" || fail "eval ppl progress without elapsed time: $(grep window "$D/progress.txt")"
     grep -Eq "^layer ([0-9]+)/\1  layer done" "$D/progress.txt" || fail "no line for the last quantized layer: $(head -c 600 "$D/progress.txt")"
-    grep -q "^window 2/2$" "$D/progress.txt" || fail "no line for the last eval window: $(head -c 600 "$D/progress.txt")"
     grep -q "^verifying 100% " "$D/progress.txt" || fail "no line for the verified pool copy: $(head -c 600 "$D/progress.txt")"
 
     # quantize: cheap checks end the run before the pre-flight's estimate (no "quantize:" line).

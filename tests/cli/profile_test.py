@@ -7,8 +7,10 @@ attention once a layer), and its Chrome trace.
 usage: profile_test.py CLI MODEL_DIR OUT_DIR"""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 cli, model, out = sys.argv[1:4]
 os.makedirs(out, exist_ok=True)
@@ -46,4 +48,17 @@ check(all(e["dur"] >= 0 and e["ts"] >= 0 for e in events), "trace times are offs
 
 text = subprocess.run([cli, "profile", "--model", model, "--steps", "2"], capture_output=True, text=True, timeout=300)
 check(text.returncode == 0 and "GEMM/GEMV" in text.stdout and "awq::attention" in text.stdout, "the table: " + text.stdout + text.stderr)
+
+# Ctrl+C while profiling: exit 130 and a word that nothing was measured (it exited 130 silently).
+# --steps past the context prints its note just before the profiling starts (and Ctrl+C is caught).
+stopped = subprocess.Popen([cli, "profile", "--model", model, "--steps", "4096"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+note = stopped.stderr.readline()
+check(note.startswith("note: the model's context"), "profile --steps 4096: no note first: " + note)
+time.sleep(1.0)
+stopped.send_signal(signal.SIGINT)
+out, err = stopped.communicate(timeout=120)
+check(stopped.returncode == 130, f"profile stopped by Ctrl+C: exit {stopped.returncode}: {err}")
+check(err.strip() == "stopped by Ctrl+C: nothing measured (a profile is one whole run of "
+      + note.split("measuring ")[1].split(",")[0] + " decode steps)", "profile stopped by Ctrl+C said: " + err)
+check(out == "", "profile stopped by Ctrl+C printed a table: " + out)
 print("profile_test: ok")
