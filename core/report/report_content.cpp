@@ -59,12 +59,19 @@ std::string quantLabel(const RunModel& m) {
     const std::string reported = m.isEndpoint() ? " (as the server reports)" : "";
     if (!m.quantization) return "none" + reported;
     const auto& q = *m.quantization;
-    std::string s = q.method.empty() ? "quantized" : q.method;
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const auto upper = [](std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return s;
+    };
+    // Led by how it was made where the model's record says so: config.json says "awq" for our RTN
+    // model too (AWQ's layout), which read as AWQ calibration. As `models show` words it.
+    const bool otherLayout = !q.madeWith.empty() && !q.method.empty() && q.madeWith != q.method;
+    std::string s = upper(!q.madeWith.empty() ? q.madeWith : q.method.empty() ? "quantized" : q.method);
     if (q.bits) s += " " + std::to_string(q.bits) + "-bit";
     if (q.groupSize) s += ", group " + std::to_string(q.groupSize);
     s += q.zeroPoint ? ", zero point" : ", symmetric";
     if (!q.version.empty()) s += ", " + q.version;
+    if (otherLayout) s += " (" + upper(q.method) + " layout)";
     return s + reported;
 }
 

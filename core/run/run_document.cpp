@@ -342,6 +342,7 @@ RunModel modelFrom(const Reader& r, const json& j, const std::string& w) {
         r.read(*q, "group_size", qw, s.groupSize);
         r.read(*q, "zero_point", qw, s.zeroPoint);
         r.read(*q, "version", qw, s.version);
+        r.read(*q, "made_with", qw, s.madeWith);  // absent before it was recorded: unknown
         m.quantization = s;
     }
     r.read(j, "quantization_source", w, m.quantizationSource);

@@ -36,11 +36,16 @@ struct HostInfo {                          // host
 };
 
 struct RunQuantization {                   // models.X.quantization (null when not quantized)
-    std::string method;                    // "awq", "gptq", ...
+    std::string method;                    // the checkpoint format, config.json's quant_method: "awq", "gptq", ...
     int bits = 0;
     int groupSize = 0;
     bool zeroPoint = false;
     std::string version;
+    // made_with: how the weights were quantized, as our quantizer recorded it beside them
+    // (awqbench_quantization.json's settings.method, lower case: "rtn", "awq", "gptq"). RTN writes
+    // AWQ's layout, so `method` alone says "awq" for it. "" (absent) when the model has no record
+    // (made elsewhere, or a document written before this key): then only `method` is known.
+    std::string madeWith;
 };
 
 struct GpuFit {                            // models.X.memory.fit[]
