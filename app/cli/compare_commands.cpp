@@ -366,12 +366,14 @@ void printSweepTable(const RunDocument& d) {
     };
     for (const auto& [slot, m] : d.sweep->models) {
         std::cout << slot << ": " << d.models.at(slot).name << ", measured on " << deviceOf(slot) << "\n";
-        TextTable t({"concurrency", "requests", "output tok/s", "latency p50 (ms)", "p95", "p99", "TTFT p50 (ms)"},
-                    {true, true, true, true, true, true, true});
+        TextTable t({"concurrency", "requests", "output tok/s", "latency p50 (ms)", "p95", "p99", "TTFT p50 (ms)", "tokens/request"},
+                    {true, true, true, true, true, true, true, true});
         for (const auto& p : m.points)
             t.addRow({std::to_string(p.concurrency), std::to_string(p.requests), fixed(p.outputTokensPerS, 1), fixed(p.latencyMs.p50, 1),
-                      fixed(p.latencyMs.p95, 1), fixed(p.latencyMs.p99, 1), fixed(p.ttftMs.p50, 1)});
+                      fixed(p.latencyMs.p95, 1), fixed(p.latencyMs.p99, 1), fixed(p.ttftMs.p50, 1), pointTokensText(p)});
         std::cout << t.render();
+        // Counted, not --max-new taken on trust: a server that ignores ignore_eos stops at end-of-text.
+        if (const auto shortfall = tokenShortfallText(*d.sweep, m)) std::cout << "note: " << slot << ": " << *shortfall << "\n";
         std::cout << "knee: " << kneeText(m);
         if (d.sweep->sloP95Ms)
             std::cout << "; max concurrency with p95 <= " << fixed(*d.sweep->sloP95Ms, 0)

@@ -55,7 +55,7 @@ RunModel identityOf(const ModelInfo& info) {
     m.parameters = info.parameterCount;
     m.weightBytes = info.weightBytes;
     m.fileBytes = info.bytesOnDisk;
-    m.quantization = runQuantizationOf(info.config.quantization);
+    m.quantization = runQuantizationOf(info);
     m.sourceFingerprint = sourceFingerprintOf(info.folder);
     for (int gib : commonGpuSizesGiB()) {
         const auto plan = planMemory(info, {.gpuMemoryBytes = std::uint64_t(gib) << 30});
@@ -81,6 +81,12 @@ RunModel describeRunModel(const fs::path& folder) { return identityOf(describeMo
 std::optional<RunQuantization> runQuantizationOf(const QuantizationConfig& q) {
     if (q.method == QuantMethod::None) return std::nullopt;
     return RunQuantization{std::string(quantMethodName(q.method)), q.bits, q.groupSize, q.zeroPoint, q.version};
+}
+
+std::optional<RunQuantization> runQuantizationOf(const ModelInfo& info) {
+    auto q = runQuantizationOf(info.config.quantization);
+    if (q && info.quantizationRecord) q->madeWith = info.quantizationRecord->method;
+    return q;
 }
 
 LoadedModel loadModelForRun(const std::string& slot, const fs::path& folder, const EngineOptions& options) {

@@ -48,7 +48,12 @@ void requireWindowFitsMemory(const Engine& engine, int context);
 // The model's identity without loading it into an engine (loadSeconds 0, computeDtype "").
 RunModel describeRunModel(const std::filesystem::path& folder);
 // A model config's quantization as the run document spells it; nullopt when it is not quantized.
+// made_with stays "" (unknown): only the model folder's record says how it was made.
 std::optional<RunQuantization> runQuantizationOf(const QuantizationConfig& q);
+// The same with made_with from the model's quantization record (awqbench_quantization.json) where
+// it has one: "rtn" for our RTN model, whose config.json says "awq". Every run document of a model
+// folder (compare, sweep, the Compare page) and serve's /v1/models entries take it from here.
+std::optional<RunQuantization> runQuantizationOf(const ModelInfo& info);
 // Host facts for the run document (GPU name and memory through NVML when device is "cuda").
 HostInfo describeHost(const RunSettings& settings);
 // A fresh document (format, version, created, tool_version, host, settings) of `kind`.

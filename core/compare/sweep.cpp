@@ -153,6 +153,7 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
         const int rounds = std::max({1, s.minRounds, (s.minRequests + c - 1) / c});
         std::vector<double> latency, ttft;
         std::int64_t tokens = 0;
+        std::optional<int> fewest, most;  // of one request: exactly maxNewTokens unless the engine stopped it
         double wallMs = 0;
         for (int r = 0; r < rounds; ++r) {
             const std::vector<GenerationRequest> batch(std::size_t(c), base);
@@ -172,7 +173,10 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
             }
             wallMs += msSince(start, end);
             for (std::size_t i = 0; i < results.size(); ++i) {
-                tokens += std::int64_t(results[i].newIds.size());
+                const int produced = int(results[i].newIds.size());
+                tokens += produced;
+                fewest = std::min(fewest.value_or(produced), produced);
+                most = std::max(most.value_or(produced), produced);
                 latency.push_back(last[i] ? msSince(start, *last[i]) : results[i].metrics.e2eMs);
                 ttft.push_back(first[i] ? msSince(start, *first[i]) : results[i].metrics.ttftMs);
             }
@@ -183,6 +187,9 @@ JobResult<SweepModel> runSweep(Engine& engine, const SweepSettings& s, const std
         p.concurrency = c;
         p.requests = int(latency.size());
         p.outputTokensPerS = wallMs > 0 ? double(tokens) / (wallMs / 1000.0) : 0;
+        p.outputTokens = tokens;
+        p.outputTokensMin = fewest;
+        p.outputTokensMax = most;
         p.latencyMs = latencyStats(latency);
         p.ttftMs = latencyStats(ttft);
         model.points.push_back(p);

@@ -59,12 +59,19 @@ std::string quantLabel(const RunModel& m) {
     const std::string reported = m.isEndpoint() ? " (as the server reports)" : "";
     if (!m.quantization) return "none" + reported;
     const auto& q = *m.quantization;
-    std::string s = q.method.empty() ? "quantized" : q.method;
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const auto upper = [](std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return s;
+    };
+    // Led by how it was made where the model's record says so: config.json says "awq" for our RTN
+    // model too (AWQ's layout), which read as AWQ calibration. As `models show` words it.
+    const bool otherLayout = !q.madeWith.empty() && !q.method.empty() && q.madeWith != q.method;
+    std::string s = upper(!q.madeWith.empty() ? q.madeWith : q.method.empty() ? "quantized" : q.method);
     if (q.bits) s += " " + std::to_string(q.bits) + "-bit";
     if (q.groupSize) s += ", group " + std::to_string(q.groupSize);
     s += q.zeroPoint ? ", zero point" : ", symmetric";
     if (!q.version.empty()) s += ", " + q.version;
+    if (otherLayout) s += " (" + upper(q.method) + " layout)";
     return s + reported;
 }
 
@@ -665,23 +672,34 @@ void addSweep(const RunDocument& d, ReportContent& c) {
     c.blocks.push_back(heading("Concurrency sweep", 2, "sweep"));
     std::string how = "Concurrent requests";
     if (!s.prompt.empty()) how += " of the prompt \"" + s.prompt + "\"";
-    if (s.maxNewTokens) how += ", " + std::to_string(s.maxNewTokens) + " new tokens each";
+    // What the requests produced, counted, not --max-new taken on trust: a server that ignores
+    // ignore_eos stops at end-of-text (sweepTokensEachText / tokenShortfallText).
+    if (s.maxNewTokens) how += ", " + sweepTokensEachText(s);
     how += ".";
     if (s.sloP95Ms) how += " Latency SLO: p95 under " + fmt::fixed(*s.sloP95Ms, 0) + " ms.";
     std::vector<std::string> sweptSlots;
     for (const auto& [slot, _] : s.models) sweptSlots.push_back(slot);
     how += " Measured " + measuredOnEach(d, sweptSlots) + "; throughput and cost hold for that device only.";
     c.blocks.push_back(paragraph(how));
+    for (const auto& [slot, m] : s.models)
+        if (const auto shortfall = tokenShortfallText(s, m)) c.blocks.push_back(warning(headerFor(d, slot) + ": " + *shortfall + "."));
     c.blocks.push_back(chart(ChartKind::SweepThroughput));
     c.blocks.push_back(chart(ChartKind::SweepLatency));
     ReportTable t;
     t.header = {"Model", "Concurrency", "Output tok/s", "P50 latency (ms)", "P95 latency (ms)", "P99 latency (ms)", "P95 TTFT (ms)",
                 "Requests"};
-    t.rightAligned = {false, true, true, true, true, true, true, true};
+    // The tokens each request produced, where counted (documents before the count have none).
+    const bool counted = std::any_of(s.models.begin(), s.models.end(), [](const auto& m) {
+        return std::any_of(m.second.points.begin(), m.second.points.end(), [](const SweepPoint& p) { return p.outputTokens.has_value(); });
+    });
+    if (counted) t.header.push_back("Tokens per request");
+    t.rightAligned.assign(t.header.size(), true);
+    t.rightAligned[0] = false;
     for (const auto& [slot, m] : s.models)
         for (const auto& p : m.points) {
             t.rows.push_back({headerFor(d, slot), std::to_string(p.concurrency), fmt::fixed(p.outputTokensPerS, 1), fmt::ms(p.latencyMs.p50),
                               fmt::ms(p.latencyMs.p95), fmt::ms(p.latencyMs.p99), fmt::ms(p.ttftMs.p95), std::to_string(p.requests)});
+            if (counted) t.rows.back().push_back(pointTokensText(p));
         }
     c.blocks.push_back(table(std::move(t)));
     addServing(d, c);

@@ -6,7 +6,9 @@ namespace awq {
 
 nlohmann::json quantizationJson(const std::optional<RunQuantization>& q) {
     if (!q) return nullptr;
-    return {{"method", q->method}, {"bits", q->bits}, {"group_size", q->groupSize}, {"zero_point", q->zeroPoint}, {"version", q->version}};
+    nlohmann::json j = {{"method", q->method}, {"bits", q->bits}, {"group_size", q->groupSize}, {"zero_point", q->zeroPoint}, {"version", q->version}};
+    if (!q->madeWith.empty()) j["made_with"] = q->madeWith;  // absent when unknown: older readers see the object they knew
+    return j;
 }
 
 std::optional<RunQuantization> quantizationFromJson(const nlohmann::json& j) {
@@ -21,7 +23,7 @@ std::optional<RunQuantization> quantizationFromJson(const nlohmann::json& j) {
         return fits ? v.get<V>() : fallback;
     };
     return RunQuantization{value("method", std::string()), value("bits", 0), value("group_size", 0), value("zero_point", false),
-                           value("version", std::string())};
+                           value("version", std::string()), value("made_with", std::string())};
 }
 
 }  // namespace awq

@@ -1,7 +1,7 @@
 #pragma once
 // One spelling of a model's quantization as JSON, {"method", "bits", "group_size", "zero_point",
-// "version"} or null when not quantized: the run document's models.X.quantization
-// (docs/run-format.md) and the "quantization" key of `awqbench-cli serve`'s /v1/models entries,
+// "version"} and "made_with" where it is known (RunQuantization::madeWith), or null when not
+// quantized: the run document's models.X.quantization (docs/run-format.md) and the "quantization" key of `awqbench-cli serve`'s /v1/models entries,
 // which `compare --a URL` reads back into its run document.
 #include "core/run/run_document.h"
 

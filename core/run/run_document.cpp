@@ -134,12 +134,16 @@ json sweepJson(const SweepRun& s) {
         for (const auto& p : m.points) {
             json pj = {{"concurrency", p.concurrency}, {"output_tokens_per_s", p.outputTokensPerS}, {"requests", p.requests},
                        {"latency_ms", statsJson(p.latencyMs)}, {"ttft_ms", statsJson(p.ttftMs)}};
+            if (p.outputTokens) pj["output_tokens"] = *p.outputTokens;  // absent when not counted (older documents)
+            if (p.outputTokensMin) pj["output_tokens_min"] = *p.outputTokensMin;
+            if (p.outputTokensMax) pj["output_tokens_max"] = *p.outputTokensMax;
             if (p.serving) {
                 const auto& v = *p.serving;
                 pj["serving"] = {{"request_rate", jsonOrNull(v.requestRate)},  {"completed", v.completed},
                                  {"failed", v.failed},                       {"duration_seconds", v.durationSeconds},
                                  {"request_throughput", v.requestThroughput}, {"tpot_ms", statsJson(v.tpotMs)},
                                  {"itl_ms", statsJson(v.itlMs)},             {"goodput", jsonOrNull(v.goodput)}};
+                if (!v.tokensCountedFrom.empty()) pj["serving"]["tokens_counted_from"] = v.tokensCountedFrom;
             }
             points.push_back(pj);
         }
@@ -271,7 +275,7 @@ private:
         const auto ends = [&](std::string_view suffix) { return key.size() >= suffix.size() && key.ends_with(suffix); };
         static const std::set<std::string> exact = {"mean", "p50", "p95", "p99", "seconds", "perplexity", "goodput", "request_throughput",
                                                     "request_rate", "total_seconds", "avg_seconds", "load_seconds", "duration_seconds",
-                                                    "output_tokens", "requests", "tokens", "completed", "failed", "windows", "calls_per_step"};
+                                                    "output_tokens", "output_tokens_min", "output_tokens_max", "requests", "tokens", "completed", "failed", "windows", "calls_per_step"};
         return exact.count(key) || ends("_per_s") || ends("_ms") || ends("_us") || ends("_usd") || ends("_gb_s") || ends("_gflop_s") ||
                ends("_per_step") || ends("_bytes");
     }
@@ -342,6 +346,7 @@ RunModel modelFrom(const Reader& r, const json& j, const std::string& w) {
         r.read(*q, "group_size", qw, s.groupSize);
         r.read(*q, "zero_point", qw, s.zeroPoint);
         r.read(*q, "version", qw, s.version);
+        r.read(*q, "made_with", qw, s.madeWith);  // absent before it was recorded: unknown
         m.quantization = s;
     }
     r.read(j, "quantization_source", w, m.quantizationSource);
@@ -487,6 +492,13 @@ SweepPoint pointFrom(const Reader& r, const json& p, const std::string& w) {
     r.read(p, "requests", w, sp.requests);
     r.read(p, "latency_ms", w, sp.latencyMs);
     r.read(p, "ttft_ms", w, sp.ttftMs);
+    r.read(p, "output_tokens", w, sp.outputTokens);
+    r.read(p, "output_tokens_min", w, sp.outputTokensMin);
+    r.read(p, "output_tokens_max", w, sp.outputTokensMax);
+    if (sp.outputTokensMin && sp.outputTokensMax && *sp.outputTokensMin > *sp.outputTokensMax)
+        r.fail(w + ".output_tokens_min", "is more than output_tokens_max");
+    if (sp.outputTokens && sp.outputTokensMax && *sp.outputTokens < *sp.outputTokensMax)
+        r.fail(w + ".output_tokens", "is less than output_tokens_max (one request's)");
     if (const json* v = r.object(p, "serving", w)) {
         ServingStats s;
         const std::string sw = w + ".serving";
@@ -498,6 +510,7 @@ SweepPoint pointFrom(const Reader& r, const json& p, const std::string& w) {
         r.read(*v, "tpot_ms", sw, s.tpotMs);
         r.read(*v, "itl_ms", sw, s.itlMs);
         r.read(*v, "goodput", sw, s.goodput);
+        r.read(*v, "tokens_counted_from", sw, s.tokensCountedFrom);
         sp.serving = s;
     }
     return sp;

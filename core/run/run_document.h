@@ -36,11 +36,16 @@ struct HostInfo {                          // host
 };
 
 struct RunQuantization {                   // models.X.quantization (null when not quantized)
-    std::string method;                    // "awq", "gptq", ...
+    std::string method;                    // the checkpoint format, config.json's quant_method: "awq", "gptq", ...
     int bits = 0;
     int groupSize = 0;
     bool zeroPoint = false;
     std::string version;
+    // made_with: how the weights were quantized, as our quantizer recorded it beside them
+    // (awqbench_quantization.json's settings.method, lower case: "rtn", "awq", "gptq"). RTN writes
+    // AWQ's layout, so `method` alone says "awq" for it. "" (absent) when the model has no record
+    // (made elsewhere, or a document written before this key): then only `method` is known.
+    std::string madeWith;
 };
 
 struct GpuFit {                            // models.X.memory.fit[]
@@ -166,14 +171,27 @@ struct ServingStats {
     double requestThroughput = 0;          // completed requests / duration
     std::optional<LatencyStats> tpotMs, itlMs;  // per request (E2EL - TTFT) / (tokens - 1); gaps between streamed chunks (null: no request gave 2 tokens)
     std::optional<double> goodput;         // requests / s meeting every SLO (only with SLOs)
+    // tokens_counted_from: how each request's output tokens were counted: "usage" (the server's
+    // usage.completion_tokens, every request), "stream" (no usage sent: the streamed chunks with
+    // text, one token each as OpenAI-style servers stream them; an end-of-text token has no text,
+    // so a request that stopped there counts one fewer than usage would), "usage and stream" (some of each);
+    // "" (absent) in documents written before tokens were counted.
+    std::string tokensCountedFrom;
 };
 
 struct SweepPoint {                        // sweep.X.points[]
     int concurrency = 0;                   // endpoint sweeps: the max concurrency
-    double outputTokensPerS = 0;
-    int requests = 0;
+    double outputTokensPerS = 0;           // outputTokens / the point's wall time
+    int requests = 0;                      // requests completed
     LatencyStats latencyMs, ttftMs;
     std::optional<ServingStats> serving;   // endpoint sweeps only
+    // (Last, so that brace-initialised points written before them still compile.)
+    // The output tokens the point's completed requests produced, counted (not max_new_tokens times
+    // requests): an endpoint may stop a request early (at end-of-text where it ignores ignore_eos).
+    // output_tokens, output_tokens_min / _max (the fewest / most one request produced); absent
+    // (nullopt) in documents written before they were counted.
+    std::optional<std::int64_t> outputTokens;
+    std::optional<int> outputTokensMin, outputTokensMax;
 };
 
 struct SweepModel {                        // sweep.X

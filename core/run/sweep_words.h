@@ -33,4 +33,24 @@ std::string capacityUnderSloText(const SweepModel& m);
 // 1M output tokens as A"; "" when either cost is missing or A's is 0.
 std::string costComparisonText(double costA, double costB);
 
+// What a sweep's requests produced against the max_new_tokens each asked for (points'
+// output_tokens*, counted since they were recorded), in the words the CLI and every report share.
+
+// The phrase after "Concurrent requests of the prompt ...": "64 new tokens each" (the built-in
+// engine, which ignores end-of-text; an endpoint whose every counted request produced all 64 adds
+// how they were counted), "64 new tokens asked of each" where some request produced fewer (then
+// tokenShortfallText says how many), and for an endpoint document written before counting,
+// "64 new tokens asked of each (what the server produced was not counted in this run)".
+std::string sweepTokensEachText(const SweepRun& sweep);
+
+// Where one of `model`'s counted requests produced fewer than sweep.maxNewTokens: the range, the
+// mean and why it matters, e.g. "the server produced fewer tokens than the 64 asked of each request:
+// 9 to 64 per request, 40.5 on average over 16 requests (counted from the server's
+// usage.completion_tokens). ..." ("9 per request" when all produced as many; no leading slot name,
+// no final period). nullopt otherwise.
+std::optional<std::string> tokenShortfallText(const SweepRun& sweep, const SweepModel& model);
+
+// A point's tokens per request for a table cell: "64", "9-64 (mean 40.5)"; "-" when not counted.
+std::string pointTokensText(const SweepPoint& point);
+
 }  // namespace awq

@@ -127,10 +127,15 @@ StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCa
             } catch (const json::exception&) {
                 continue;
             }
+            // vLLM sends "usage": null on every chunk but the last; a usage without a whole
+            // completion_tokens is no count (the chunks are counted instead).
             if (chunk.contains("usage") && chunk["usage"].is_object()) {
-                t.outputTokens = chunk["usage"].value("completion_tokens", 0);
-                t.promptTokens = chunk["usage"].value("prompt_tokens", 0);
-                usageSeen = true;
+                const json& usage = chunk["usage"];
+                if (usage.contains("completion_tokens") && usage["completion_tokens"].is_number_unsigned()) {
+                    t.outputTokens = usage["completion_tokens"].get<int>();
+                    usageSeen = true;
+                }
+                if (usage.contains("prompt_tokens") && usage["prompt_tokens"].is_number_unsigned()) t.promptTokens = usage["prompt_tokens"].get<int>();
             }
             if (!chunk.contains("choices") || !chunk["choices"].is_array() || chunk["choices"].empty()) continue;
             const auto& c = chunk["choices"][0];
@@ -159,6 +164,7 @@ StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCa
         t.error = "HTTP " + std::to_string(res.status) + ": " + (errorBody.empty() ? res.body : errorBody).substr(0, 300);
     } else {
         t.ok = true;
+        t.tokensFromUsage = usageSeen;
         if (!usageSeen) t.outputTokens = chunksWithText;
     }
     return out;

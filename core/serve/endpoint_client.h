@@ -65,7 +65,9 @@ struct StreamedCompletion {
 StreamedCompletion streamCompletion(const Endpoint& endpoint, const CompletionCall& call,
                                     const std::function<void(const std::string&)>& onText = {});
 
-// The load's request: a /completions stream of exactly maxTokens tokens (ignore_eos), greedy.
+// The load's request: a /completions stream asking for maxTokens tokens (ignore_eos), greedy. A
+// server that does not honour ignore_eos stops at end-of-text: timing.outputTokens is what came
+// (usage.completion_tokens, else the chunks with text), never maxTokens assumed.
 RequestTiming timedCompletion(const Endpoint& endpoint, const std::string& prompt, int maxTokens);
 
 // Runs the load; onDone(done, total) after each request. Returns the timings and the wall time

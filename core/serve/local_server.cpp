@@ -421,7 +421,7 @@ struct LocalServer::Impl {
         json entry = {{"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", "awqbench"}, {"root", m.folder}};
         if (ready_) entry["max_model_len"] = m.scheduler->capacity();
         if (ready_ && m.engine) {
-            entry["quantization"] = quantizationJson(runQuantizationOf(m.engine->model().config.quantization));
+            entry["quantization"] = quantizationJson(runQuantizationOf(m.engine->model()));
         }
         return entry;
     }

@@ -18,6 +18,7 @@ struct RequestTiming {
     std::vector<double> itlMs;      // one per chunk after the first
     int outputTokens = 0;           // usage.completion_tokens, else the chunks with text
     int promptTokens = 0;
+    bool tokensFromUsage = false;   // outputTokens is the server's usage.completion_tokens (false: chunks counted)
 };
 
 struct ServingSlo {                 // vLLM's --goodput ttft:X tpot:Y e2el:Z, in ms; unset: no limit
@@ -25,7 +26,10 @@ struct ServingSlo {                 // vLLM's --goodput ttft:X tpot:Y e2el:Z, in
     bool any() const { return ttftMs || tpotMs || e2elMs; }
 };
 
-// The sweep point of one run of requests (concurrency = the max concurrency it ran under).
+// The sweep point of one run of requests (concurrency = the max concurrency it ran under). Output
+// tokens/s, TPOT and the point's output_tokens (total, fewest and most of one request) are over the
+// tokens each completed request was counted to produce, whatever max_tokens asked for;
+// serving.tokens_counted_from says how they were counted.
 SweepPoint servingPoint(const std::vector<RequestTiming>& requests, double durationSeconds, int maxConcurrency,
                         std::optional<double> requestRate, const ServingSlo& slo);
 

@@ -62,6 +62,19 @@ run 0 "$CLI" models show "$M/tinystories-qwen3-7m-awq"
 grep -q "^quantization: awq w4 g128" "$D/out" || fail "models show without a record: $(grep quantization "$D/out")"
 ! grep -q "^made from:" "$D/out" || fail "models show without a record printed a source"
 
+# A sweep's run document records how it was made (quantization.made_with) beside config.json's
+# format, and its report says RTN: it said "AWQ 4-bit, group 128, zero point" for this model.
+run 0 "$CLI" sweep --model "$D/lib/ts-rtn" --model "$M/tinystories-qwen3-7m-awq" --concurrency 1 --max-new 2 --min-requests 1 --out "$D/sweep.json"
+python3 - "$D/sweep.json" <<'PY' || fail "sweep run document: $(cat "$D/sweep.json")"
+import json, sys
+models = json.load(open(sys.argv[1]))["models"]
+assert models["A"]["quantization"]["method"] == "awq" and models["A"]["quantization"]["made_with"] == "rtn", models["A"]
+assert "made_with" not in models["B"]["quantization"], models["B"]   # no record: config.json's word only
+PY
+run 0 "$CLI" report "$D/sweep.json" --out "$D/sweep.md"
+grep -q "^| Quantization | RTN 4-bit, group 128, zero point, gemm (AWQ layout) | AWQ 4-bit, group 128, zero point, gemm |" "$D/sweep.md" \
+    || fail "report: $(grep Quantization "$D/sweep.md")"
+
 # A damaged record is a warning, not a broken model.
 echo '{"settings": ' > "$D/lib/ts-rtn/awqbench_quantization.json"
 run 0 "$CLI" models show "$D/lib/ts-rtn"

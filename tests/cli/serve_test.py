@@ -363,6 +363,10 @@ if sweep.returncode == 0:
               and v["request_rate"] == 50 and v["goodput"] > 0 and p["output_tokens_per_s"] > 0, f"percentiles: {p}")
     # The SLO behind goodput is recorded with it, and the report shows what the CLI printed (done /
     # failed, req/s, TPOT / ITL / E2EL, goodput with its SLO), not "No latency SLO was given".
+    # The tokens each request produced are counted (the server's usage), not taken from --max-new:
+    # serve honours ignore_eos, so all 8 of each of the 8 requests.
+    check(all(p["output_tokens"] == 64 and p["output_tokens_min"] == p["output_tokens_max"] == 8
+              and p["serving"]["tokens_counted_from"] == "usage" for p in points), f"counted tokens: {points}")
     check(doc["sweep"].get("slo_ttft_ms") == 10000 and "slo_tpot_ms" not in doc["sweep"], f"goodput SLOs recorded: {doc['sweep']}")
     check("goodput: requests/s that met TTFT <= 10000.0 ms" in sweep.stdout, f"the CLI names the goodput SLO:\n{sweep.stdout}")
     md_path = doc_path + ".md"
@@ -371,6 +375,8 @@ if sweep.returncode == 0:
     check("### Serving metrics" in md and "| Done / failed |" in md and "| 8 / 0 |" in md
           and "Goodput: requests per second that met TTFT \\<= 10000.0 ms." in md and "No latency SLO was given" not in md,
           f"the report shows the serving metrics and the goodput SLO: {rep.stderr}{md[-1500:]}")
+    check("8 new tokens each (every request produced all 8, counted from the server's usage.completion\\_tokens)." in md
+          and "produced fewer tokens" not in md, f"the report says every request produced the 8 asked:\n{md[-3000:]}")
     if os.path.exists(md_path):
         os.remove(md_path)
     os.remove(doc_path)

@@ -10,10 +10,15 @@
 #include "core/system/batch_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/quant/quantize_job.h"
+#include "core/report/report_export.h"
 #include "core/util/error.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
 
+#include <nlohmann/json.hpp>
+
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -495,6 +500,64 @@ private Q_SLOTS:
         note = chatSpeedNote(cpu, source, made, 0.5, 1.0);
         QVERIFY(note && note->starts_with("The quantized model runs at 0.50x the original's speed (decode speed (TPOT)"));
         QVERIFY(note->find("the Battery tab times each model alone") != std::string::npos);
+    }
+
+    void reportSaysHowEachModelWasQuantized() {
+        // Our RTN model is written in AWQ's layout: config.json says "awq", only the record beside
+        // the weights says "rtn". The report's Quantization row said "AWQ 4-bit, group 128, zero
+        // point" for it (a user trial); a real AWQ model (calibrated) and a GPTQ one keep their names.
+        QTemporaryDir dir;
+        const QuantizeSettings rtn = quantizeDemoRtn(dir);
+        QuantizeSettings awq = rtn;
+        awq.method = QuantMethodChoice::Awq;
+        awq.gridRatios = 2;
+        awq.output = std::filesystem::path(dir.path().toStdString()) / "awq";
+        runQuantizeJob(awq);
+        QuantizeSettings gptq = rtn;
+        gptq.method = QuantMethodChoice::Gptq;
+        gptq.output = std::filesystem::path(dir.path().toStdString()) / "gptq";
+        runQuantizeJob(gptq);
+
+        RunDocument d = newRunDocument("compare", settings_);
+        d.models["A"] = describeRunModel(rtn.output);
+        d.models["B"] = describeRunModel(awq.output);
+        const RunQuantization& qa = *d.models["A"].quantization;
+        QCOMPARE(qa.method, std::string("awq"));   // the checkpoint format vLLM loads
+        QCOMPARE(qa.madeWith, std::string("rtn"));  // how it was made
+        QCOMPARE(d.models["B"].quantization->madeWith, std::string("awq"));
+        const std::string rtnLabel = "RTN 4-bit, group 128, zero point, gemm (AWQ layout)", awqLabel = "AWQ 4-bit, group 128, zero point, gemm";
+        const std::string md = report::renderMarkdown(d);
+        QVERIFY2(md.find("| Quantization | " + rtnLabel + " | " + awqLabel + " |") != std::string::npos, md.c_str());
+        const std::string html = report::renderHtml(d);
+        QVERIFY2(html.find(">" + rtnLabel + "</td>") != std::string::npos && html.find(">" + awqLabel + "</td>") != std::string::npos,
+                 html.c_str());
+        const auto j = nlohmann::json::parse(report::renderJson(d));  // the JSON report is the run document
+        QCOMPARE(j["models"]["A"]["quantization"]["made_with"].get<std::string>(), std::string("rtn"));
+        QCOMPARE(j["models"]["A"]["quantization"]["method"].get<std::string>(), std::string("awq"));
+        QCOMPARE(j["models"]["B"]["quantization"]["made_with"].get<std::string>(), std::string("awq"));
+        if (report::pdfExportAvailable()) {  // read back as test_report does (pdftotext); words joined across wrapped cells
+            const QString pdftotext = QStandardPaths::findExecutable("pdftotext");
+            QVERIFY2(!pdftotext.isEmpty(), "pdftotext (poppler-utils) is needed to read the PDF back");
+            const auto pdf = std::filesystem::path(dir.path().toStdString()) / "report.pdf";
+            report::exportReport(d, report::ReportFormat::Pdf, pdf);
+            QProcess p;
+            p.start(pdftotext, {QString::fromStdString(pdf.string()), "-"});
+            QVERIFY(p.waitForFinished(60000));
+            const QString text = QString::fromUtf8(p.readAllStandardOutput()).simplified();
+            QVERIFY2(text.contains(QString::fromStdString(rtnLabel)) && text.contains(QString::fromStdString(awqLabel)), qPrintable(text));
+        }
+
+        // GPTQ's own layout and record agree: said once (asymmetric, the default sym = false: zero point).
+        d.models["B"] = describeRunModel(gptq.output);
+        QCOMPARE(d.models["B"].quantization->method, std::string("gptq"));
+        QCOMPARE(d.models["B"].quantization->madeWith, std::string("gptq"));
+        const std::string gptqMd = report::renderMarkdown(d);
+        QVERIFY2(gptqMd.find("| Quantization | " + rtnLabel + " | GPTQ 4-bit, group 128, zero point |") != std::string::npos, gptqMd.c_str());
+
+        // A model without our record (made elsewhere): config.json's word only, as before.
+        d.models["B"] = describeRunModel(test::modelDir("tinystories-qwen3-7m-awq"));
+        QVERIFY(d.models["B"].quantization->madeWith.empty());
+        QVERIFY(report::renderMarkdown(d).find("| Quantization | " + rtnLabel + " | " + awqLabel + " |") != std::string::npos);
     }
 
     void multiTurnChatUsesTheTemplate() {

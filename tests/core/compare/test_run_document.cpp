@@ -71,7 +71,7 @@ RunDocument fullDocument() {
     a.fit = {{8, true, 400000}, {16, true, 900000}};
     RunModel b = a;
     b.name = "tinystories-qwen3-7m-awq";
-    b.quantization = RunQuantization{"awq", 4, 128, true, "gemm"};
+    b.quantization = RunQuantization{"awq", 4, 128, true, "gemm", "rtn"};  // our RTN: AWQ's layout
     b.sourceFingerprint = "abc";
     d.models = {{"A", a}, {"B", b}};
     d.settings = RunSettings{};
@@ -93,7 +93,10 @@ RunDocument fullDocument() {
     d.quality = QualityRun{"/data/eval.txt", 256, 256, 64, {{"A", {10.33, 16384, std::nullopt, std::nullopt}}, {"B", {10.4, 16384, 0.0077, 0.945}}}, ""};
     SweepModel sm;
     sm.points = {{1, 60.0, 4, stats(1000), stats(20)}, {2, 110.0, 4, stats(1100), stats(22)}};
-    sm.points[0].serving = ServingStats{4.0, 4, 0, 2.3, 1.7, stats(12), stats(11), 1.5};  // an endpoint sweep's figures
+    sm.points[0].serving = ServingStats{4.0, 4, 0, 2.3, 1.7, stats(12), stats(11), 1.5, "usage"};  // an endpoint sweep's figures
+    sm.points[0].outputTokens = 200;  // counted: one of the 4 requests stopped at 8 of 64
+    sm.points[0].outputTokensMin = 8;
+    sm.points[0].outputTokensMax = 64;
     sm.kneeConcurrency = kneeConcurrency(sm.points);  // derived again on reading: what the rule says, so it reads back unchanged
     sm.maxConcurrencyUnderSlo = 2;
     sm.costPerMillionTokensUsd = 6.3;
@@ -144,6 +147,14 @@ private Q_SLOTS:
         const auto back = loadRunDocument(file);
         QCOMPARE(runDocumentToJson(back), text);
         QCOMPARE(back.models.at("B").quantization->groupSize, 128);
+        QCOMPARE(back.models.at("B").quantization->method, std::string("awq"));
+        QCOMPARE(back.models.at("B").quantization->madeWith, std::string("rtn"));
+        QVERIFY(json::parse(text)["models"]["B"]["quantization"]["made_with"] == "rtn");
+        QCOMPARE(back.sweep->models.at("A").points[0].outputTokens, std::optional<std::int64_t>(200));
+        QCOMPARE(back.sweep->models.at("A").points[0].outputTokensMin, std::optional<int>(8));
+        QCOMPARE(back.sweep->models.at("A").points[0].outputTokensMax, std::optional<int>(64));
+        QCOMPARE(back.sweep->models.at("A").points[0].serving->tokensCountedFrom, std::string("usage"));
+        QVERIFY(!back.sweep->models.at("A").points[1].outputTokens);  // not counted: no key written, none read
         QCOMPARE(*back.models.at("B").sourceFingerprint, std::string("abc"));
         QVERIFY(!back.models.at("A").quantization);
         QCOMPARE(back.battery->tests[0].results.at("A").exactMatch, std::optional<bool>(true));
@@ -200,6 +211,31 @@ private Q_SLOTS:
     }
 
     // The traces' names beside a run, and how a listing of runs tells them apart from run documents.
+    // Documents written before made_with and the token counts load and read as before: no method
+    // but config.json's, no counts (nullopt, not 0), and saving them again adds neither key.
+    void olderDocumentsHaveNoMadeWithOrCounts() {
+        json old = json::parse(runDocumentToJson(fullDocument()));
+        old["models"]["B"]["quantization"].erase("made_with");
+        for (const char* k : {"output_tokens", "output_tokens_min", "output_tokens_max"}) old["sweep"]["A"]["points"][0].erase(k);
+        old["sweep"]["A"]["points"][0]["serving"].erase("tokens_counted_from");
+        const auto back = runDocumentFromJson(old.dump(), "old.json");
+        QCOMPARE(back.models.at("B").quantization->method, std::string("awq"));
+        QVERIFY(back.models.at("B").quantization->madeWith.empty());
+        const SweepPoint& p = back.sweep->models.at("A").points[0];
+        QVERIFY(!p.outputTokens && !p.outputTokensMin && !p.outputTokensMax);
+        QVERIFY(p.serving->tokensCountedFrom.empty());
+        QVERIFY(json::parse(runDocumentToJson(back)) == old);
+
+        // Counts that contradict each other are refused with the key's path.
+        json bad = json::parse(runDocumentToJson(fullDocument()));
+        bad["sweep"]["A"]["points"][0]["output_tokens_min"] = 65;
+        const QString error = test::errorMessageOf([&] { runDocumentFromJson(bad.dump(), "bad.json"); });
+        QVERIFY2(error.contains("`sweep.A.points[0].output_tokens_min` is more than output_tokens_max"), qPrintable(error));
+        bad["sweep"]["A"]["points"][0]["output_tokens_min"] = -1;
+        const QString negative = test::errorMessageOf([&] { runDocumentFromJson(bad.dump(), "bad.json"); });
+        QVERIFY2(negative.contains("`sweep.A.points[0].output_tokens_min` should not be negative"), qPrintable(negative));
+    }
+
     void timelineTracesAreNamedAndRecognised() {
         QCOMPARE(timelineTraceFileName("/runs/20261203T071557Z-compare-a-vs-b.json", "B"), std::string("20261203T071557Z-compare-a-vs-b.timeline-B.json"));
         QVERIFY(isTimelineTraceFile("/runs/" + timelineTraceFileName("/runs/x.json", "A")));

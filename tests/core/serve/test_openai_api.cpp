@@ -3,6 +3,7 @@
 // vLLM benchmark_serving's figures from request timings (kept through a run document round trip).
 #include "core/pool/warm_pool.h"
 #include "core/run/run_document.h"
+#include "core/run/sweep_words.h"
 #include "core/serve/openai_api.h"
 #include "core/serve/serving_metrics.h"
 #include "core/util/error.h"
@@ -299,6 +300,11 @@ private Q_SLOTS:
         QCOMPARE(p.serving->tpotMs->p50, 300.0);
         QCOMPARE(p.serving->itlMs->mean, 300.0);
         QCOMPARE(*p.serving->goodput, 0.5);  // only the first meets TTFT <= 150
+        // The tokens the completed requests produced, counted (4 + 1), not max_tokens x requests.
+        QCOMPARE(p.outputTokens.value_or(-1), std::int64_t(5));
+        QCOMPARE(p.outputTokensMin.value_or(-1), 1);
+        QCOMPARE(p.outputTokensMax.value_or(-1), 4);
+        QCOMPARE(p.serving->tokensCountedFrom, std::string("stream"));  // neither carried usage
 
         RunDocument doc;
         doc.kind = "sweep";
@@ -309,6 +315,43 @@ private Q_SLOTS:
         QCOMPARE(*v.requestRate, 3.0);
         QCOMPARE(v.tpotMs->p50, 300.0);
         QCOMPARE(*v.goodput, 0.5);
+        QCOMPARE(back.sweep->models.at("A").points.at(0).outputTokens.value_or(-1), std::int64_t(5));
+        QCOMPARE(back.sweep->models.at("A").points.at(0).outputTokensMin.value_or(-1), 1);
+        QCOMPARE(v.tokensCountedFrom, std::string("stream"));
+    }
+
+    void sweepTokensAreCountedNotAssumed() {
+        // A server that stops at end-of-text (it does not honour ignore_eos): 9 and 64 tokens of the
+        // 64 asked. Tok/s is over the 73 produced, and the words say so.
+        std::vector<RequestTiming> rs(2);
+        rs[0] = {true, "", 10, 90, std::vector<double>(8, 10.0), 9, 5, true};
+        rs[1] = {true, "", 10, 640, std::vector<double>(63, 10.0), 64, 5, false};
+        const auto p = servingPoint(rs, 1.0, 2, std::nullopt, {});
+        QCOMPARE(p.outputTokensPerS, 73.0);
+        QCOMPARE(p.outputTokens.value_or(-1), std::int64_t(73));
+        QCOMPARE(p.outputTokensMin.value_or(-1), 9);
+        QCOMPARE(p.outputTokensMax.value_or(-1), 64);
+        QCOMPARE(p.serving->tokensCountedFrom, std::string("usage and stream"));
+        QCOMPARE(pointTokensText(p), std::string("9-64 (mean 36.5)"));
+
+        SweepRun run{64, "x", std::nullopt, std::nullopt, {{"A", SweepModel{{p}, {}, {}, {}}}}, "http://127.0.0.1:8000/v1"};
+        QCOMPARE(sweepTokensEachText(run), std::string("64 new tokens asked of each"));
+        QCOMPARE(tokenShortfallText(run, run.models.at("A")).value_or(""),
+                 std::string("the server produced fewer tokens than the 64 asked of each request: 9 to 64 per request, 36.5 on average over "
+                             "2 requests (counted from the server's usage.completion_tokens where it sent it, else as the streamed chunks "
+                             "with text). It stopped them early (at end-of-text where it does not honour ignore_eos, or at a limit of its "
+                             "own); output tok/s and TPOT are over the tokens produced, not 64 each"));
+        // Every request produced all it was asked for: said, with how it was counted.
+        run.maxNewTokens = 9;
+        rs[1] = rs[0];
+        run.models.at("A").points = {servingPoint(rs, 1.0, 2, std::nullopt, {})};
+        QCOMPARE(sweepTokensEachText(run), std::string("9 new tokens each (every request produced all 9, counted from the server's usage.completion_tokens)"));
+        QVERIFY(!tokenShortfallText(run, run.models.at("A")));
+        // A document from before the count: an endpoint's tokens are unknown, the engine's are max_new_tokens.
+        run.models.at("A").points[0].outputTokens.reset();
+        QCOMPARE(sweepTokensEachText(run), std::string("9 new tokens asked of each (what the server produced was not counted in this run)"));
+        run.endpoint.clear();
+        QCOMPARE(sweepTokensEachText(run), std::string("9 new tokens each"));
     }
 };
 
