@@ -207,10 +207,15 @@ void addDeployCommands(CLI::App& app) {
                 std::cout << jsonText(arr, 2) << "\n";
                 return 0;
             }
-            TextTable table({"name", "kind", "files", "gpus", "current model"});
+            // Count and memory in columns of their own: an unset count read "- x 24.00 GiB". Unset, vLLM
+            // runs with the tensor-parallel size of the target's own file; memory is detected at promote.
+            TextTable table({"name", "kind", "files", "GPUs", "memory per GPU", "current model"});
             for (const auto& t : s.targets)
                 table.addRow({t.name, deploy::targetKindName(t.kind), targetFiles(t),
-                              (t.gpuCount > 0 ? std::to_string(t.gpuCount) : std::string("-")) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
+                              t.gpuCount > 0 ? std::to_string(t.gpuCount)
+                                             : std::string(t.kind == deploy::TargetKind::Vllm ? "not set (the config's tensor-parallel-size)"
+                                                                                             : "not set (the compose command's tensor-parallel size)"),
+                              t.gpuMemoryBytes ? format::gib(t.gpuMemoryBytes) : std::string("not set (detected at promote)"),
                               current(t.name).empty() ? "-" : current(t.name)});
             std::cout << table.render() << s.targets.size() << " target(s)\n";
             return 0;

@@ -47,7 +47,7 @@ grep -q '"gpu_memory_bytes": 25769803776' "$D/out" || fail "target list --json: 
 run 1 "$CLI" target add vl --vllm-config "$D/other.yaml" $S
 grep -qF "error: $D/deploy.json: a target named 'vl' already exists (vllm: $D/serve.yaml); replacing it keeps none of its settings not given again (pass --replace to replace it, or choose another name)" "$D/err" ||
     fail "target add over a taken name: $(cat "$D/err")"
-"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* - x 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
+"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
 
 # history --json lacked kept_settings.
 run 0 "$CLI" promote --model m --target vl $S
