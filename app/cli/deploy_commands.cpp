@@ -1,6 +1,7 @@
 #include "app/cli/deploy_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "app/cli/deploy_hints.h"
 #include "core/deploy/container_paths.h"
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
@@ -14,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -55,48 +55,6 @@ json historyJson(const deploy::HistoryEntry& e) {
     return {{"id", e.id},          {"time", e.time},           {"action", e.action}, {"target", e.target},
             {"model", e.model},    {"command", e.command},     {"kept_settings", e.keptSettings},
             {"undone", e.undone},  {"undoes", e.undoes},       {"files", files}};
-}
-
-// Every `awqbench-cli COMMAND` a message suggests, with the --settings FILE the user gave (after the
-// command's words, where each of these commands takes it), and for the pool's model commands the
-// --pool DIR `promote` was given: a follow-up printed without them worked on the default deploy.json
-// or the saved pool, another target list, or none.
-std::string withSettings(std::string text, const std::string& settings, const std::string& pool = {}) {
-    if (settings.empty() && pool.empty()) return text;
-    const auto option = [](const char* name, const std::string& path) {
-        return path.empty() ? std::string() : std::string(" ") + name + " " + shellQuoted(fs::absolute(path).lexically_normal().string());
-    };
-    const std::string settingsOption = option("--settings", settings), poolOption = option("--pool", pool);
-    static const std::pair<const char*, bool> commands[] = {  // the command's words, whether it takes --pool DIR as the pool to use
-        {"target add", false}, {"target list", false}, {"target remove", false}, {"promote", true}, {"undo", false}, {"history", false},
-        {"pool config", false}, {"pool add", true},    {"pool list", true},      {"pool verify", true}, {"pool remove", true}};
-    const std::string program = "awqbench-cli ";
-    for (std::size_t at = text.find(program); at != std::string::npos; at = text.find(program, at + 1)) {
-        const std::size_t words = at + program.size();
-        for (const auto& [command, takesPool] : commands) {
-            const std::string c = command;
-            if (text.compare(words, c.size(), c) != 0 || (words + c.size() < text.size() && std::isalnum(static_cast<unsigned char>(text[words + c.size()]))))
-                continue;
-            const std::string options = settingsOption + (takesPool ? poolOption : "");
-            if (text.compare(words + c.size(), options.size(), options) != 0) text.insert(words + c.size(), options);
-            break;
-        }
-    }
-    return text;
-}
-
-// A deploy command's body: awq::Errors it throws keep their kind (exit 1 or 2) and get the user's
-// --settings in the commands they suggest.
-void runWithSettings(const std::string& settings, const std::function<int()>& body, const std::string& pool = {}) {
-    runOrExit([&] {
-        try {
-            return body();
-        } catch (const UsageError& e) {
-            throw UsageError(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
-        } catch (const Error& e) {
-            throw Error(withSettings(e.problem(), settings, pool), e.file(), withSettings(e.fix(), settings, pool));
-        }
-    });
 }
 
 // One issue of a promotion plan (or of a target's files) on stderr: severity, code, message, fix.
@@ -249,10 +207,15 @@ void addDeployCommands(CLI::App& app) {
                 std::cout << jsonText(arr, 2) << "\n";
                 return 0;
             }
-            TextTable table({"name", "kind", "files", "gpus", "current model"});
+            // Count and memory in columns of their own: an unset count read "- x 24.00 GiB". Unset, vLLM
+            // runs with the tensor-parallel size of the target's own file; memory is detected at promote.
+            TextTable table({"name", "kind", "files", "GPUs", "memory per GPU", "current model"});
             for (const auto& t : s.targets)
                 table.addRow({t.name, deploy::targetKindName(t.kind), targetFiles(t),
-                              (t.gpuCount > 0 ? std::to_string(t.gpuCount) : std::string("-")) + (t.gpuMemoryBytes ? " x " + format::gib(t.gpuMemoryBytes) : ""),
+                              t.gpuCount > 0 ? std::to_string(t.gpuCount)
+                                             : std::string(t.kind == deploy::TargetKind::Vllm ? "not set (the config's tensor-parallel-size)"
+                                                                                             : "not set (the compose command's tensor-parallel size)"),
+                              t.gpuMemoryBytes ? format::gib(t.gpuMemoryBytes) : std::string("not set (detected at promote)"),
                               current(t.name).empty() ? "-" : current(t.name)});
             std::cout << table.render() << s.targets.size() << " target(s)\n";
             return 0;

@@ -1,6 +1,7 @@
 #include "app/cli/pool_commands.h"
 
 #include "app/cli/cli_support.h"
+#include "app/cli/deploy_hints.h"
 #include "core/deploy/deploy_settings.h"
 #include "core/deploy/promotion.h"
 #include "core/pool/warm_pool.h"
@@ -105,7 +106,8 @@ void addPoolCommands(CLI::App& app) {
     listCmd->add_option("--budget", list->budget, "disk budget to compare against, with its unit (e.g. 50GiB; 50G = 50 GiB)")
         ->check(byteSize(poolBudgetRule("--budget")));
     listCmd->callback([list] {
-        runOrExit([&] {
+        // Errors name follow-up commands with the user's --settings and --pool (deploy_hints.h).
+        runWithSettings(list->settings, [&] {
             const auto c = context(*list);
             const auto entries = pool::listPool(c.pool, deploy::deployedModels(c.settings));
             const auto usage = pool::poolUsage(c.pool, c.budget);
@@ -140,7 +142,7 @@ void addPoolCommands(CLI::App& app) {
                           << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
-        });
+        }, list->pool);
     });
 
     struct AddOptions : PoolOptions {
@@ -156,7 +158,7 @@ void addPoolCommands(CLI::App& app) {
         ->check(byteSize(poolBudgetRule("--budget")));
     addCommon(addCmd, *add, true);
     addCmd->callback([add] {
-        runOrExit([&] {
+        runWithSettings(add->settings, [&] {
             // A bad --name is the flag's fault (exit 1), named before the pool is even looked at.
             if (!add->name.empty()) {
                 try {
@@ -192,7 +194,7 @@ void addPoolCommands(CLI::App& app) {
                 std::cout << "added " << result.entry.name << " (" << format::bytes(result.entry.bytes) << ", every file SHA-256 verified) to "
                           << c.pool.string() << "\n";
             return 0;
-        });
+        }, add->pool);
     });
 
     struct RemoveOptions : PoolOptions {
@@ -205,7 +207,7 @@ void addPoolCommands(CLI::App& app) {
     removeCmd->add_flag("-y,--yes", remove->yes, "do not ask for confirmation");
     addCommon(removeCmd, *remove, false);
     removeCmd->callback([remove] {
-        runOrExit([&] {
+        runWithSettings(remove->settings, [&] {
             const auto c = context(*remove);
             const auto deployed = deploy::deployedModels(c.settings);
             pool::requireRemovable(c.pool, remove->name, deployed);  // before asking: a deployed copy was refused only after --yes
@@ -222,7 +224,7 @@ void addPoolCommands(CLI::App& app) {
             pool::removeFromPool(c.pool, remove->name, deployed);
             std::cout << "removed " << remove->name << "\n";
             return 0;
-        });
+        }, remove->pool);
     });
 
     struct VerifyOptions : PoolOptions {
@@ -233,7 +235,7 @@ void addPoolCommands(CLI::App& app) {
     verifyCmd->add_option("names", verify->names, "models to verify (default: all)");
     addCommon(verifyCmd, *verify, true);
     verifyCmd->callback([verify] {
-        runOrExit([&] {
+        runWithSettings(verify->settings, [&] {
             const auto c = context(*verify);
             pool::sweepDeadLeftovers(c.pool);  // also when the pool holds no model to verify
             auto names = verify->names;
@@ -247,7 +249,7 @@ void addPoolCommands(CLI::App& app) {
                     r = pool::verifyPoolModel(c.pool, n);
                 } catch (const Error& e) {
                     r.name = n;
-                    r.problems.push_back(e.what());
+                    r.problems.push_back(withSettings(e.what(), verify->settings, verify->pool));
                 }
                 allOk = allOk && r.ok;
                 if (verify->json) {
@@ -259,7 +261,7 @@ void addPoolCommands(CLI::App& app) {
             }
             if (verify->json) std::cout << jsonText(out, 2) << "\n";
             return allOk ? 0 : kExitBadInput;
-        });
+        }, verify->pool);
     });
 
     auto config = std::make_shared<PoolOptions>();
@@ -268,7 +270,7 @@ void addPoolCommands(CLI::App& app) {
         ->check(byteSize(poolBudgetRule("--budget")));
     addCommon(configCmd, *config, false);
     configCmd->callback([config] {
-        runOrExit([&] {
+        runWithSettings(config->settings, [&] {
             const fs::path file = settingsFile(*config);
             auto s = deploy::loadSettings(file);
             if (!config->pool.empty()) {
@@ -298,8 +300,9 @@ void addPoolCommands(CLI::App& app) {
             if (s.poolBudgetBytes && !s.pool.empty() && fs::is_directory(s.pool, ec))
                 if (const auto u = pool::poolUsage(s.pool, s.poolBudgetBytes); u.usedBytes > u.budgetBytes)
                     std::cerr << "warning: " << s.pool.string() << ": the pool is over its budget by " << format::bytes(u.usedBytes - u.budgetBytes)
-                              << " (" << usageLine(u) << "); `pool add` refuses models until models are removed (`pool remove NAME`) "
-                              << "or the budget is raised (`pool config --budget SIZE`, 0 = none)\n";
+                              << " (" << usageLine(u) << "); `pool add` refuses models until models are removed ("
+                              << withSettings("`awqbench-cli pool remove NAME`", config->settings) << ") or the budget is raised ("
+                              << withSettings("`awqbench-cli pool config --budget SIZE`", config->settings) << ", 0 = none)\n";
             return 0;
         });
     });

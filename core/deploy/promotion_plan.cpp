@@ -880,19 +880,40 @@ void planCompose(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m) {
     addChange(p, t.composeFile, true, compose, withName ? *withName : *withPath);
 }
 
+// Whether the command file names the config relative to itself ("$(dirname "$0")"/serve.yaml): it
+// does when the two share a folder, which then holds wherever that folder is mounted.
+bool commandFileNamesConfigBesideIt(const DeployTarget& t) {
+    return !t.commandFile.empty() && t.vllmConfig.parent_path() == t.commandFile.parent_path();
+}
+
 // The vLLM config's path where vLLM runs: inside the container through the target's container paths
 // (the model path is written so too), else the host path. A config no mapping covers is named as
-// the host sees it, with a warning: vLLM in the container would not find it there.
+// the host sees it, with a warning that says which written line names it how: the equivalent command
+// line (and a command file elsewhere) has the host path, which the container lacks; a command file
+// beside the config names it relative to itself, which works in the container only where their
+// folder is mounted (a mount the target does not record, or none).
 std::string configPathAsRun(PromotionPlan& p, const DeployTarget& t) {
     if (t.containerPaths.empty()) return t.vllmConfig.string();
     if (const auto inside = containerPathFor(t.containerPaths, t.vllmConfig)) return inside->string();
     std::string mounts;
     for (const auto& mp : t.containerPaths) mounts += (mounts.empty() ? "" : ", ") + pathMappingText(mp);
-    addIssue(p, Issue::Severity::Warning, "config_not_in_container",
-             t.vllmConfig.string() + " is not inside the target's container paths (" + mounts + "): `vllm serve --config` in the container "
-                 "would not find it there; the host path is written as it is",
-             "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: " +
-                 replaceTargetCommand(t, [](DeployTarget& r) { r.containerPaths.push_back({"/HOST", "/CONTAINER"}); }));
+    const std::string notInside = t.vllmConfig.string() + " is not inside the target's container paths (" + mounts + "): ";
+    if (commandFileNamesConfigBesideIt(t)) {
+        const fs::path folder = t.vllmConfig.parent_path();
+        addIssue(p, Issue::Severity::Warning, "config_not_in_container",
+                 notInside + t.commandFile.string() + " names it relative to itself (`vllm serve --config \"$(dirname \"$0\")\"/" +
+                     shellQuoted(t.vllmConfig.filename().string()) + "`), so the script finds it in the container only if " +
+                     folder.string() + " (which holds both) is mounted there; the equivalent command line names the host path, "
+                     "which the container does not have",
+                 "mount " + folder.string() + " in vLLM's container and add that mapping (the command line then names the config there): " +
+                     replaceTargetCommand(t, [&](DeployTarget& r) { r.containerPaths.push_back({folder, "/CONTAINER"}); }));
+    } else {
+        addIssue(p, Issue::Severity::Warning, "config_not_in_container",
+                 notInside + (t.commandFile.empty() ? "the equivalent command line names" : "the equivalent command line and " + t.commandFile.string() + " name") +
+                     " it by its host path, where `vllm serve --config` in the container would not find it",
+                 "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: " +
+                     replaceTargetCommand(t, [](DeployTarget& r) { r.containerPaths.push_back({"/HOST", "/CONTAINER"}); }));
+    }
     return t.vllmConfig.string();
 }
 
@@ -901,7 +922,7 @@ std::string configPathAsRun(PromotionPlan& p, const DeployTarget& t) {
 // own reading of false booleans and nested configs across its versions). A config beside the script
 // is named relative to the script's own folder, which holds wherever the two are mounted together.
 std::string commandFileServeLine(PromotionPlan& p, const DeployTarget& t) {
-    if (t.vllmConfig.parent_path() == t.commandFile.parent_path())
+    if (commandFileNamesConfigBesideIt(t))
         return "vllm serve --config \"$(dirname \"$0\")\"/" + shellQuoted(t.vllmConfig.filename().string());
     return p.command;
 }

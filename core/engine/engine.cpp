@@ -7,6 +7,7 @@
 #include "core/layers/awq_cuda_linear.h"
 #include "core/model/lora_adapter.h"
 #include "core/model/safetensors.h"
+#include "core/system/batch_memory.h"
 #include "core/system/blas_kernels.h"
 #include "core/system/gpu_probe.h"
 #include "core/system/host_memory.h"
@@ -222,14 +223,13 @@ private:
     // The CPU engine runs AWQ models at the dense model's speed by dequantizing every linear once at
     // load (one BLAS matmul per call instead of a dequantization per call) when the dense weights
     // take at most half the free host memory; otherwise it keeps them packed (slow, small).
+    // The rule is cpuDequantizesAwq's (core/system/batch_memory.h), which the pre-flights of sweep
+    // and serve apply to count the weights as held here.
     bool dequantizeOnCpuFits() const {
-        const auto& c = info_.config;
-        const std::uint64_t perLayer = std::uint64_t(c.hiddenSize) * c.numHeads * c.headDim * 2 +
-                                       std::uint64_t(c.hiddenSize) * c.numKvHeads * c.headDim * 2 +
-                                       std::uint64_t(c.hiddenSize) * c.intermediateSize * 3;
-        const std::uint64_t denseBytes = perLayer * std::uint64_t(c.numLayers) * at::elementSize(compute_);
+        const int elementBytes = int(at::elementSize(compute_));
+        const std::uint64_t denseBytes = denseLinearBytes(info_.config, elementBytes);
         const auto available = availableHostMemoryBytes();
-        const bool fits = available && denseBytes <= *available / 2;
+        const bool fits = cpuDequantizesAwq(info_.config, elementBytes, available);
         log::info("engine: AWQ on CPU: " +
                   (fits ? "dequantizing once at load, " + format::bytes(denseBytes) + " of dense " +
                               engine::computeDtypeName(compute_) + " weights (instead of a dequantization per matmul)"

@@ -12,6 +12,7 @@
 #include "core/util/json_read.h"
 #include "core/util/json_write.h"
 #include "core/util/remove_tree.h"
+#include "core/util/shell_quote.h"
 #include "core/util/sha256.h"
 #include "core/util/utc_time.h"
 
@@ -532,7 +533,8 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
         if (used + total > options.budgetBytes)
             throw Error("the pool budget would be exceeded: " + format::bytes(used) + " used + " + format::bytes(total) + " > " +
                             format::bytes(options.budgetBytes),
-                        pool, "remove a model from the pool or raise the budget");
+                        pool, "remove a model from the pool (`awqbench-cli pool remove NAME`) or raise the budget (`--budget SIZE`, or for the "
+                              "saved one `awqbench-cli pool config --budget SIZE`)");
     }
 
     const fs::path temp = pool / ("." + name + ".partial-" + std::to_string(::getpid()));
@@ -609,13 +611,17 @@ AddResult addToPool(const fs::path& pool, const fs::path& model, const AddOption
 void requireRemovable(const fs::path& pool, const std::string& name, const std::vector<DeployedRef>& deployed) {
     const fs::path folder = poolModelFolder(pool, name);
     std::error_code ec;
-    if (!fs::exists(folder, ec) && !fs::is_symlink(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
+    if (!fs::exists(folder, ec) && !fs::is_symlink(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `awqbench-cli pool list`");
     for (const auto& e : listPool(pool, deployed))
         if (e.name == name && e.deployed()) {
             std::string targets;
             for (const auto& t : e.deployedBy) targets += (targets.empty() ? "" : ", ") + t;
+            // The command to paste, as the other fixes give one (the CLI adds the user's --settings / --pool).
             throw Error("'" + name + "' is deployed (target " + targets + "): removing it would break serving", folder,
-                        "promote another model to that target first");
+                        e.deployedBy.size() == 1 ? "promote another model to that target first: `awqbench-cli promote --model OTHER --target " +
+                                                       shellQuoted(e.deployedBy.front()) + "`"
+                                                 : "promote another model to each of those targets first: `awqbench-cli promote --model OTHER "
+                                                   "--target TARGET`");
         }
 }
 
@@ -640,7 +646,7 @@ VerifyResult verifyPoolModel(const fs::path& pool, const std::string& name, std:
     const fs::path folder = poolModelFolder(pool, name);
     sweepDeadLeftovers(pool);
     std::error_code ec;
-    if (!fs::is_directory(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `pool list`");
+    if (!fs::is_directory(folder, ec)) throw Error("no model named '" + name + "' in the pool", folder, "see `awqbench-cli pool list`");
     const json manifest = readManifest(folder);
 
     VerifyResult r;

@@ -27,11 +27,36 @@ struct BatchShape {
 };
 
 struct BatchMemoryNeed {
-    std::uint64_t weights = 0;      // tensor bytes as stored: a lower bound (the CPU may dequantize AWQ at load)
+    std::uint64_t weights = 0;      // bytes the engine holds for the weights (heldWeights); 0 when weightsLoaded
+    std::string weightsForm;        // how it holds them (HeldWeights::form); empty when weightsLoaded
     std::uint64_t kvCache = 0;      // sequences x capacity x layers x kv heads x head dim x 2 x element size
     std::uint64_t activations = 0;  // the prefill's transient tensors, attention scores (CPU only), the logits
     std::uint64_t total() const noexcept { return weights + kvCache + activations; }
 };
+
+// Bytes of the decoder layers' seven linears (q, k, v, o, gate, up, down) as dense matrices of
+// `elementBytes` per element: what the CPU engine holds for an AWQ model's linears once it
+// dequantizes them at load.
+std::uint64_t denseLinearBytes(const ModelConfig& config, int elementBytes);
+
+// Whether the CPU engine dequantizes an AWQ model's linears once at load (Engine::load does unless
+// EngineOptions::keepAwqPacked): when their dense bytes (denseLinearBytes) take at most half of
+// `availableHostBytes` (host MemAvailable at load; unknown: no, they stay packed). The engine and
+// the pre-flight decide with this one rule.
+bool cpuDequantizesAwq(const ModelConfig& config, int elementBytes, std::optional<std::uint64_t> availableHostBytes);
+
+struct HeldWeights {
+    std::uint64_t bytes = 0;  // what the engine holds, in bytes
+    std::string form;         // e.g. "float32 from bfloat16", "float32 from float16, the AWQ linears dequantized at load"
+};
+
+// The bytes the engine holds for `model`'s weights on its device, from the tensors' shapes: float
+// tensors (embeddings, norms, dense linears) in the compute dtype of `elementBytes` (a bfloat16
+// checkpoint doubles on the CPU's float32); AWQ linears packed as stored (int32 qweight/qzeros,
+// float16 scales), or dense in the compute dtype where `dequantizeAwq` (cpuDequantizesAwq); GPTQ
+// linears dense on the CPU, packed on CUDA; one matrix for tied embeddings. An estimate of
+// Engine::weightMemoryBytes before loading (CUDA's repacked AWQ layout is counted as stored).
+HeldWeights heldWeights(const ModelInfo& model, bool onGpu, int elementBytes, bool dequantizeAwq);
 
 // The compute dtype's element size as the engine resolves EngineOptions::computeDtype: "auto" is
 // float32 on the CPU and 16-bit on CUDA (float32 for a float32 checkpoint).
@@ -41,14 +66,18 @@ int computeElementBytes(const ModelInfo& model, bool onGpu, const std::string& d
 // tokens as the engine allocates it.
 int kvCapacityTokens(const ModelInfo& model, int tokens, bool onGpu);
 
-BatchMemoryNeed estimateBatchMemory(const ModelInfo& model, const BatchShape& shape);
+// `freeBytes`: memory free where the batch runs (freeMemoryBytes). On the CPU it is what the engine
+// sees at load, so it decides, as the engine does, whether an AWQ model's linears are counted dense
+// (cpuDequantizesAwq); unknown: packed, as the engine keeps them.
+BatchMemoryNeed estimateBatchMemory(const ModelInfo& model, const BatchShape& shape, std::optional<std::uint64_t> freeBytes = std::nullopt);
 
 // Free memory where the batch will live: host MemAvailable on the CPU, the GPU's free memory (NVML)
 // on CUDA; nothing where it cannot be read (then only kMaxBatchSequences applies).
 std::optional<std::uint64_t> freeMemoryBytes(bool onGpu, int cudaDevice = 0);
 
 // Throws awq::Error when `what` ("concurrency 4096") needs more than `freeBytes`: names the level,
-// the memory needed (weights + KV cache + activations), what is free and on which device, and `fix`.
+// the memory needed (weights as the engine will hold them, with their form and size on disk, + KV
+// cache + activations), what is free and on which device, and `fix`. Unknown `freeBytes`: no check.
 void requireBatchFitsMemory(const ModelInfo& model, const std::string& what, const BatchShape& shape,
                             std::optional<std::uint64_t> freeBytes, const std::string& fix);
 

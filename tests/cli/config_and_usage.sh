@@ -252,7 +252,15 @@ expect 1 "--budget: 50 has no unit" "$CLI" pool list --budget 50 $S
 expect 1 "--budget: 50 has no unit" "$CLI" pool add "$M/qwen2-random" --budget 50 $S
 "$CLI" target list $S | grep -q "^t " && fail "a target with an implausible GPU memory was saved"
 expect 0 "target t \(vllm\)" "$CLI" target add t --vllm-config "$D/serve.yaml" --gpu-memory 24GB $S
-expect 0 "^t +vllm .* - x 24.00 GiB" "$CLI" target list $S   # GPU count not given: "-" (a vLLM config's own tensor-parallel size is kept)
+# GPU count not given: said so, with where the count comes from (it read "- x 24.00 GiB"); the memory on its own.
+expect 0 "^name +kind +files +GPUs +memory per GPU +current model *$" "$CLI" target list $S
+expect 0 "^t +vllm +$D/serve.yaml +not set \(the config's tensor-parallel-size\) +24.00 GiB +- *$" "$CLI" target list $S
+"$CLI" target add t2 --vllm-config "$D/serve.yaml" --gpus 2 $S > /dev/null
+expect 0 "^t2 +vllm +$D/serve.yaml +2 +not set \(detected at promote\) +- *$" "$CLI" target list $S
+"$CLI" target list --json $S > "$D/targets.json"
+python3 -c 'import json, sys; t = {x["name"]: x for x in json.load(open(sys.argv[1]))}; sys.exit(not (t["t"]["gpu_count"] is None and t["t"]["gpu_memory_bytes"] == 24 << 30 and t["t2"]["gpu_count"] == 2 and t["t2"]["gpu_memory_bytes"] is None))' "$D/targets.json" \
+    || fail "target list --json: an unset GPU count or memory is not null: $(cat "$D/targets.json")"
+"$CLI" target remove t2 $S > /dev/null
 "$CLI" target remove t $S > /dev/null
 
 # ---- pool add --name: a new name that is not a plain folder name is called invalid (it got a lookup's message) ----

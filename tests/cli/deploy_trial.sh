@@ -28,6 +28,9 @@ grep -q -- "--settings: must not be empty" "$D/err" || fail "pool list --setting
 run 0 "$CLI" pool config --budget 1MiB $S
 grep -q "^warning: $D/pool: the pool is over its budget by [0-9.]* MiB (.* used of a .* budget, .*); \`pool add\` refuses models until" "$D/err" ||
     fail "no over-budget warning: $(cat "$D/err")"
+# Its follow-up commands named no program and no --settings (pasted, they worked on the default deploy.json).
+grep -qF "refuses models until models are removed (\`awqbench-cli pool remove --settings $D/deploy.json NAME\`) or the budget is raised (\`awqbench-cli pool config --settings $D/deploy.json --budget SIZE\`, 0 = none)" "$D/err" ||
+    fail "over-budget hints without --settings: $(cat "$D/err")"
 run 0 "$CLI" pool config --budget 0 $S
 [ ! -s "$D/err" ] || fail "warned with no budget: $(cat "$D/err")"
 
@@ -44,7 +47,7 @@ grep -q '"gpu_memory_bytes": 25769803776' "$D/out" || fail "target list --json: 
 run 1 "$CLI" target add vl --vllm-config "$D/other.yaml" $S
 grep -qF "error: $D/deploy.json: a target named 'vl' already exists (vllm: $D/serve.yaml); replacing it keeps none of its settings not given again (pass --replace to replace it, or choose another name)" "$D/err" ||
     fail "target add over a taken name: $(cat "$D/err")"
-"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* - x 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
+"$CLI" target list $S | grep -q "^vl .*$D/serve.yaml .* 24.00 GiB" || fail "the refused add changed the target: $("$CLI" target list $S)"
 
 # history --json lacked kept_settings.
 run 0 "$CLI" promote --model m --target vl $S
@@ -106,4 +109,28 @@ run 0 "$CLI" promote --model m --target c1 --dry-run $S
 run 2 "$CLI" promote --model "$M/qwen2-random-awq" --target c1 --pool "$D/pool" --dry-run $S
 grep -qF "(add it to the pool first (\`awqbench-cli pool add --settings $D/deploy.json --pool $D/pool\`)" "$D/err" ||
     fail "outside_pool hint without --pool: $(cat "$D/err")"
+# Pool commands' follow-up commands carry the user's --settings and --pool, as the deploy commands'
+# do (a pasted `pool list` listed the saved pool, or none): each hint below is run as printed.
+P="--pool $D/pool"
+run 2 "$CLI" pool list --settings "$D/fresh.json"
+grep -qxF "error: $D/fresh.json: no warm pool given (pass --pool DIR, or save one with \`awqbench-cli pool config --settings $D/fresh.json --pool DIR\`)" "$D/err" ||
+    fail "no-pool hint: $(cat "$D/err")"
+run 2 "$CLI" pool remove nosuch --yes $P --settings "$D/fresh.json"
+grep -qxF "error: $D/pool/nosuch: no model named 'nosuch' in the pool (see \`awqbench-cli pool list --settings $D/fresh.json --pool $D/pool\`)" "$D/err" ||
+    fail "pool remove hint: $(cat "$D/err")"
+run 0 "$CLI" pool list --settings "$D/fresh.json" --pool "$D/pool"
+grep -q "^m2 " "$D/out" || fail "the pasted pool list hint did not list the pool: $(cat "$D/out")"
+run 2 "$CLI" pool add "$M/qwen2-random-awq" --name m3 --budget 1MiB $P --settings "$D/fresh.json"
+grep -qF "(remove a model from the pool (\`awqbench-cli pool remove --settings $D/fresh.json --pool $D/pool NAME\`) or raise the budget (\`--budget SIZE\`, or for the saved one \`awqbench-cli pool config --settings $D/fresh.json --budget SIZE\`))" "$D/err" ||
+    fail "pool add budget hint: $(cat "$D/err")"
+run 0 "$CLI" promote --model m --target c1 $S
+run 2 "$CLI" pool remove m --yes $P $S
+hint=$(sed -n 's/^error: .*: .m. is deployed (target vl, c1): removing it would break serving (promote another model to each of those targets first: `\(.*\)`)$/\1/p' "$D/err")
+[ "$hint" = "awqbench-cli promote --settings $D/deploy.json --pool $D/pool --model OTHER --target TARGET" ] || fail "pool remove deployed hint: $(cat "$D/err")"
+eval "\"$CLI\"$(echo "${hint#awqbench-cli}" | sed 's/OTHER/m2/; s/TARGET/vl/')" > /dev/null 2>&1 || fail "the printed hint failed: $hint"
+run 2 "$CLI" pool remove m --yes $P $S
+hint=$(sed -n 's/^error: .*: .m. is deployed (target c1): removing it would break serving (promote another model to that target first: `\(.*\)`)$/\1/p' "$D/err")
+[ "$hint" = "awqbench-cli promote --settings $D/deploy.json --pool $D/pool --model OTHER --target c1" ] || fail "pool remove deployed hint: $(cat "$D/err")"
+eval "\"$CLI\"$(echo "${hint#awqbench-cli}" | sed 's/OTHER/m2/')" > /dev/null 2>&1 || fail "the printed hint failed: $hint"
+run 0 "$CLI" pool remove m --yes $P $S
 echo "deploy_trial: ok"

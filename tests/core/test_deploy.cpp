@@ -334,6 +334,35 @@ private Q_SLOTS:
         const Issue* i = findIssue(outside, "config_not_in_container");
         QVERIFY2(i && i->severity == Issue::Severity::Warning && !outside.blocked(), issueList(outside).c_str());
         QCOMPARE(outside.command, "vllm serve --config " + t.vllmConfig.string());
+        // The script elsewhere has the host path, as the command line: the message says both do.
+        QCOMPARE(outside.changes.at(1).after.find("exec vllm serve --config " + t.vllmConfig.string() + "\n") != std::string::npos, true);
+        const std::string notInside = t.vllmConfig.string() + " is not inside the target's container paths (" + w.pool.string() + ":/models): ";
+        QCOMPARE(i->message, notInside + "the equivalent command line and " + t.commandFile.string() +
+                                 " name it by its host path, where `vllm serve --config` in the container would not find it");
+        QCOMPARE(i->fix, "keep the vLLM config in a mounted folder (or mount its folder) and add that mapping: awqbench-cli target add serve "
+                         "--vllm-config " + t.vllmConfig.string() + " --command-file " + t.commandFile.string() + " --container-path " +
+                             w.pool.string() + ":/models --container-path /HOST:/CONTAINER --gpu-memory 24GiB --replace");
+        // A script beside the config names it relative to itself, not by the host path (the message
+        // said "the host path is written"): it finds it wherever their folder is mounted, so the fix
+        // is to mount that folder and record it.
+        t.commandFile = w.root / "run-vllm.sh";
+        const auto beside = planPromotion(t, w.awq(), w.options());
+        QCOMPARE(beside.changes.at(1).after.find("exec vllm serve --config \"$(dirname \"$0\")\"/serve.yaml\n") != std::string::npos, true);
+        const Issue* b = findIssue(beside, "config_not_in_container");
+        QVERIFY2(b && b->severity == Issue::Severity::Warning && !beside.blocked(), issueList(beside).c_str());
+        QCOMPARE(b->message, notInside + t.commandFile.string() + " names it relative to itself (`vllm serve --config \"$(dirname \"$0\")\"/serve.yaml`), "
+                             "so the script finds it in the container only if " + w.root.string() + " (which holds both) is mounted there; "
+                             "the equivalent command line names the host path, which the container does not have");
+        QCOMPARE(b->fix, "mount " + w.root.string() + " in vLLM's container and add that mapping (the command line then names the config there): "
+                         "awqbench-cli target add serve --vllm-config " + t.vllmConfig.string() + " --command-file " + t.commandFile.string() +
+                             " --container-path " + w.pool.string() + ":/models --container-path " + w.root.string() +
+                             ":/CONTAINER --gpu-memory 24GiB --replace");
+        // No script: only the command line names it.
+        t.commandFile.clear();
+        const auto noScript = planPromotion(t, w.awq(), w.options());
+        const Issue* c = findIssue(noScript, "config_not_in_container");
+        QVERIFY(c);
+        QCOMPARE(c->message, notInside + "the equivalent command line names it by its host path, where `vllm serve --config` in the container would not find it");
         t.containerPaths.clear();
         QVERIFY2(!findIssue(planPromotion(t, w.awq(), w.options()), "config_not_in_container"), "no container: the host path is right");
     }

@@ -31,12 +31,13 @@ public:
 
     QLineEdit* textEdit() const { return text_; }
     QSpinBox* contextSpin() const { return ctx_; }
+    QSpinBox* strideSpin() const { return stride_; }
     QSpinBox* windowsSpin() const { return windows_; }
     QPushButton* runButton() const { return run_; }
     QTableWidget* resultTable() const { return results_; }
     QLabel* notesLabel() const { return notes_; }
-    // Shown above the results when the text gave fewer windows than asked for (or, with "all
-    // windows", fewer than kFewWindows): "4 of 64 windows: the text is short, ...". Hidden otherwise.
+    // Shown above the results when the text gave fewer than kFewWindows windows and fewer than
+    // asked for (or "all windows"): "4 of 64 windows: the text is short, ...". Hidden otherwise.
     QLabel* shortfallLabel() const { return shortfall_; }
     static constexpr int kFewWindows = 16;
 

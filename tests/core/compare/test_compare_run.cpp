@@ -6,12 +6,14 @@
 #include "core/compare/device_label.h"
 #include "core/compare/sweep.h"
 #include "core/compare/text_checks.h"
+#include "core/engine/engine.h"
 #include "core/run/battery_scope.h"
 #include "core/system/batch_memory.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/quant/quantize_job.h"
 #include "core/report/report_export.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "tests/support/error_capture.h"
 #include "tests/support/test_paths.h"
 
@@ -420,15 +422,17 @@ private Q_SLOTS:
         shape.sequences = shape.prefillSequences = 1024;
         shape.tokensPerSequence = 69;
         shape.prefillTokens = 5;
-        const auto need = estimateBatchMemory(info, shape);
+        // Free memory below twice the dense linears: the AWQ linears stay packed (as the engine keeps them).
+        const std::uint64_t tight = std::uint64_t(8) << 20;
+        const auto need = estimateBatchMemory(info, shape, tight);
         QCOMPARE(need.kvCache, std::uint64_t(8192) * 1024 * 69);
         QVERIFY(need.activations > std::uint64_t(1024) * info.config.vocabSize * 4);  // the logits at least
-        QCOMPARE(need.weights, info.weightBytes);
-        const auto refused = test::errorMessageOf([&] { requireBatchFitsMemory(info, "concurrency 1024", shape, need.total() - 1, "pass lower levels"); });
+        QCOMPARE(need.weightsForm, std::string("float32 from float16, the AWQ linears packed"));
+        const auto refused = test::errorMessageOf([&] { requireBatchFitsMemory(info, "concurrency 1024", shape, tight, "pass lower levels"); });
         QVERIFY2(refused.contains("concurrency 1024 of ") && refused.contains("needs about") && refused.contains("KV cache") &&
                      refused.contains("of host memory available") && refused.contains("pass lower levels"),
                  qPrintable(refused));
-        requireBatchFitsMemory(info, "concurrency 1024", shape, need.total(), "");  // just fits: no error
+        requireBatchFitsMemory(info, "concurrency 1024", shape, need.total() * 8, "");  // fits (dequantized too): no error
         requireBatchFitsMemory(info, "concurrency 1024", shape, std::nullopt, "");  // unknown free memory: the bound alone
         // The GPU's cache is 16-bit and rounds up to 256 tokens, as the engine allocates it.
         shape.onGpu = true;
@@ -441,6 +445,55 @@ private Q_SLOTS:
         const auto cpu = estimateBatchMemory(info, window).activations;
         window.onGpu = true;
         QVERIFY(estimateBatchMemory(info, window).activations + std::uint64_t(info.config.numHeads) * 1024 * 1024 * 2 <= cpu);
+    }
+
+    // The pre-flight counted the weights as stored on disk; the CPU engine holds them in float32
+    // (the demo model's bfloat16 doubles) and dequantizes an AWQ model at load when that fits (its
+    // 4-bit linears become float32 matrices, 8x their packed bytes). The estimate is what the loaded
+    // engine reports holding, packed or dequantized as the engine decides, and the refusal says so.
+    void batchMemoryCountsTheWeightsTheEngineHolds() {
+        QTemporaryDir dir;
+        const auto rtn = quantizeDemoRtn(dir).output;
+        const auto available = freeMemoryBytes(false);
+        QVERIFY(available);
+        BatchShape shape;
+        shape.tokensPerSequence = shape.prefillTokens = 8;
+        for (const auto& folder : {test::modelDir("tinystories-qwen3-7m"), test::modelDir("tinystories-qwen3-7m-awq"), rtn}) {
+            const ModelInfo info = describeModel(folder);
+            const bool quantized = info.config.quantization.method == QuantMethod::Awq;
+            // The engine decides with MemAvailable at its load; the estimate with the same figure.
+            QCOMPARE(cpuDequantizesAwq(info.config, 4, available), true);  // 25 MiB of dense linears: fits this machine
+            const auto need = estimateBatchMemory(info, shape, available);
+            const auto engine = Engine::load(folder);
+            QCOMPARE(need.weights, engine->weightMemoryBytes());
+            QVERIFY(need.weights >= 2 * info.weightBytes);  // not the size on disk
+            if (!quantized) {
+                QCOMPARE(need.weightsForm, std::string("float32 from bfloat16"));
+                continue;
+            }
+            QCOMPARE(need.weightsForm, std::string("float32 from float16, the AWQ linears dequantized at load"));
+            QCOMPARE(denseLinearBytes(info.config, 4), std::uint64_t(8) * (256 * 256 * 2 + 256 * 128 * 2 + 256 * 768 * 3) * 4);
+            // Unknown free memory, or too little: packed, as the engine with keepAwqPacked holds it.
+            EngineOptions packed;
+            packed.keepAwqPacked = true;
+            QCOMPARE(estimateBatchMemory(info, shape).weights, Engine::load(folder, packed)->weightMemoryBytes());
+            QCOMPARE(estimateBatchMemory(info, shape, denseLinearBytes(info.config, 4) * 2 - 1).weights, estimateBatchMemory(info, shape).weights);
+        }
+        // The refusal names the weights as held, their form and their size on disk.
+        const ModelInfo awq = describeModel(test::modelDir("tinystories-qwen3-7m-awq"));
+        BatchShape big;
+        big.sequences = big.prefillSequences = 1024;
+        big.tokensPerSequence = big.prefillTokens = 64;
+        const std::uint64_t free = std::uint64_t(64) << 20;  // dequantizes (25 MiB <= 32 MiB), but the batch does not fit
+        const auto need = estimateBatchMemory(awq, big, free);
+        QCOMPARE(need.weights, Engine::load(awq.folder)->weightMemoryBytes());
+        const auto refused = test::errorMessageOf([&] { requireBatchFitsMemory(awq, "concurrency 1024", big, free, "pass lower levels"); });
+        QCOMPARE(refused.toStdString(),
+                 (awq.folder / "config.json").string() + ": concurrency 1024 of tinystories-qwen3-7m-awq needs about " + format::bytes(need.total()) +
+                     " (weights " + format::bytes(need.weights) + " as the engine holds them on the CPU (float32 from float16, the AWQ linears "
+                     "dequantized at load; " + format::bytes(awq.weightBytes) + " on disk) + KV cache " + format::bytes(need.kvCache) +
+                     " for 1024 x 64 tokens + activations " + format::bytes(need.activations) + "), more than the 64.0 MiB of host memory "
+                     "available (MemAvailable) (pass lower levels)");
     }
 
     // A CPU sweep where the AWQ copy came out slower: the note the CLI printed is in the document

@@ -54,6 +54,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 using namespace awq;
@@ -708,9 +709,13 @@ private Q_SLOTS:
         ComparePage& p = page();
         p.tabs()->setCurrentIndex(ComparePage::QualityTab);
         QualityView* q = p.quality();
-        // A default text is there from the start: the bundled held-out stories.
+        // A default text is there from the start: the bundled held-out stories, with ctx 256, stride
+        // 256 and at most 64 windows.
         QVERIFY2(q->textEdit()->text().endsWith(QLatin1String("quality/heldout-stories.txt")), qPrintable(q->textEdit()->text()));
-        QVERIFY(QFileInfo(q->textEdit()->text()).size() > 3000);
+        QCOMPARE(q->contextSpin()->value(), 256);
+        QCOMPARE(q->strideSpin()->value(), 256);
+        QCOMPARE(q->windowsSpin()->value(), 64);
+        QVERIFY2(q->windowsSpin()->toolTip().contains(QLatin1String("the bundled text gives 18 at ctx 256")), qPrintable(q->windowsSpin()->toolTip()));
         const QString bundled = q->textEdit()->text();
         q->setTextFile(toQString(test::dataFile("eval-stories.txt")));
         q->contextSpin()->setValue(128);
@@ -729,17 +734,36 @@ private Q_SLOTS:
         QVERIFY(q->resultTable()->item(QualityView::Top1Row, 1)->text().endsWith(QLatin1String("%")));
         QVERIFY(q->shortfallLabel()->isHidden());   // the 2 windows asked for were scored
 
-        // The bundled default text with "windows 64": a few windows only, said above the results
-        // (it used to be only "4 windows" in the caption below).
+        // The defaults score enough windows for a sound figure (the bundled text gave 4 of the 64
+        // asked for, and every default run was flagged as noisy): 18, the whole text, said in the notes.
         q->setTextFile(bundled);
         q->contextSpin()->setValue(256);
+        q->strideSpin()->setValue(256);  // the 128 context above capped it
         q->windowsSpin()->setValue(64);
         QTest::mouseClick(q->runButton(), Qt::LeftButton);
-        const RunDocument shortDoc = loadRunDocument(toPath(waitForRun("quality of the default text")));
-        QVERIFY(shortDoc.quality && shortDoc.quality->windows > 0 && shortDoc.quality->windows < 64);
+        const RunDocument defaultDoc = loadRunDocument(toPath(waitForRun("quality of the default text")));
+        QVERIFY(defaultDoc.quality);
+        QCOMPARE(defaultDoc.quality->windows, 18);
+        QVERIFY(q->shortfallLabel()->isHidden());
+        QVERIFY2(q->notesLabel()->text().contains(QLatin1String(", ctx 256, stride 256, 18 windows (the whole text; 64 allowed).")),
+                 qPrintable(q->notesLabel()->text()));
+
+        // A text too short for a sound figure: said above the results (it used to be only "4
+        // windows" in the caption below).
+        const QString shortText = tmp_.filePath(QStringLiteral("short-stories.txt"));
+        {
+            std::ifstream in(toPath(bundled));
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::ofstream(toPath(shortText)) << text.substr(0, 4062);  // the first 8 stories, the old default: 4 windows
+        }
+        q->setTextFile(shortText);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        const RunDocument shortDoc = loadRunDocument(toPath(waitForRun("quality of a short text")));
+        QVERIFY(shortDoc.quality);
+        QCOMPARE(shortDoc.quality->windows, 4);
         QVERIFY(q->shortfallLabel()->isVisible());
-        QCOMPARE(q->shortfallLabel()->text(), QStringLiteral("%1 of 64 windows: the text is short, KLD/top-1 are noisy; choose a longer text "
-                                                             "(e.g. WikiText-2 test).").arg(shortDoc.quality->windows));
+        QCOMPARE(q->shortfallLabel()->text(), QStringLiteral("4 of 64 windows: the text is short, KLD/top-1 are noisy; choose a longer text "
+                                                             "(e.g. WikiText-2 test)."));
     }
 
     void sweepsConcurrencyAndCharts() {
