@@ -309,7 +309,7 @@ int runCompare(const CompareOptions& o) {
     StopOnSigint sigint;
     auto doc = runComparison(s, compareProgress, sigint.source.get_token());
     if (doc.timeline && doc.timeline->steps < o.timelineSteps)
-        std::cerr << "note: the timeline measured " << doc.timeline->steps << " decode steps, not " << o.timelineSteps
+        std::cerr << "note: the timeline measured " << format::counted(std::uint64_t(doc.timeline->steps), "decode step") << ", not " << o.timelineSteps
                   << ": as many as every model's context holds after the prompt\n";
     // Traces are named in the table once written: save first, print after.
     if (!o.out.empty() && doc.timeline) saveTimelineTraces(*doc.timeline, o.out);

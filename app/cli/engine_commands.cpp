@@ -237,11 +237,11 @@ int runProfile(const ProfileOptions& o) {
     const auto ids = engine->encode(o.prompt, true);
     const int fit = decodeStepsThatFit(*engine, ids.size());
     if (fit < 1)
-        throw Error("the prompt of " + std::to_string(ids.size()) + " tokens leaves no room for a decode step in the model's context of " +
-                        std::to_string(engine->maxContext()) + " tokens",
+        throw Error("the prompt of " + format::counted(ids.size(), "token") + " leaves no room for a decode step in the model's context of " +
+                        format::counted(std::uint64_t(engine->maxContext()), "token"),
                     {}, "use a shorter --prompt");
     if (o.steps > fit)
-        std::cerr << "note: the model's context of " << engine->maxContext() << " tokens holds " << fit << " decode steps after the " << ids.size()
+        std::cerr << "note: the model's context of " << engine->maxContext() << " tokens holds " << format::counted(std::uint64_t(fit), "decode step") << " after the " << ids.size()
                   << "-token prompt: measuring " << fit << ", not " << o.steps << "\n";
     StopOnSigint sigint;
     const DecodeStepProfile p = profileDecodeSteps(*engine, ids, std::min(o.steps, fit), sigint.source.get_token());
@@ -266,8 +266,8 @@ int runProfile(const ProfileOptions& o) {
                   << "\n";
         return 0;
     }
-    std::cout << "Decode step of " << engine->model().name << " on " << device << " (prompt " << ids.size() << " tokens, mean of " << p.steps
-              << " greedy steps): " << fixed(p.stepUs / 1000.0, 2) << " ms a step, " << unit << "s running "
+    std::cout << "Decode step of " << engine->model().name << " on " << device << " (prompt " << format::counted(ids.size(), "token") << ", mean of "
+              << format::counted(std::uint64_t(p.steps), "greedy step") << "): " << fixed(p.stepUs / 1000.0, 2) << " ms a step, " << unit << "s running "
               << fixed(p.busyUs / 1000.0, 2) << " ms, nothing running " << fixed(std::max(0.0, p.stepUs - p.busyUs) / 1000.0, 2)
               << " ms\n";
     TextTable categories({"category", "ms a step", "share of the step"}, {false, true, true});

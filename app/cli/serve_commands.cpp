@@ -8,9 +8,13 @@
 #include "core/serve/local_server.h"
 #include "core/util/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <semaphore.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -55,6 +59,21 @@ int serveUntilSignal(const serve::ServeOptions& o) {
     return 0;
 }
 
+// A CORS list as vLLM's --allowed-origins / --allowed-methods / --allowed-headers take it: a JSON
+// list of strings ('["http://localhost:3000"]'), so a command line moves between the two unchanged.
+CLI::Validator jsonStringList() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto list = nlohmann::json::parse(text, nullptr, false);
+            if (list.is_array() && !list.empty() && std::all_of(list.begin(), list.end(), [](const nlohmann::json& v) { return v.is_string() && !v.get_ref<const std::string&>().empty(); }))
+                return {};
+            return "must be a JSON list of strings, as vLLM takes it: '[\"http://localhost:3000\"]' or '[\"*\"]' (any), not " + text;
+        },
+        "JSON_LIST");
+}
+
+std::vector<std::string> stringList(const std::string& json) { return nlohmann::json::parse(json).get<std::vector<std::string>>(); }
+
 }  // namespace
 
 void addServeCommands(CLI::App& app) {
@@ -69,11 +88,31 @@ void addServeCommands(CLI::App& app) {
     cmd->add_option("--max-queue", o->maxQueue, "requests that may wait for a slot before 429 (default 64)")->check(wholeNumberIn(0, 100000));
     cmd->add_option("--max-model-len", o->maxModelLen, "tokens per sequence, prompt + completion, at most the model's context (default: the model's context)")
         ->check(positiveCount());
-    cmd->add_option("--api-key", o->apiKey, "require 'Authorization: Bearer KEY' (default: env AWQBENCH_API_KEY, else none)");
-    cmd->callback([o] {
-        if (o->apiKey.empty())
-            if (const char* key = std::getenv("AWQBENCH_API_KEY")) o->apiKey = key;
-        runOrExit([o] { return serveUntilSignal(*o); });
+    // An empty key would serve without one: `--api-key "$KEY"` with KEY unset started an open server
+    // without a word, where the script meant to protect it. Refused, as the other empty options are.
+    cmd->add_option("--api-key", o->apiKey, "require 'Authorization: Bearer KEY' (default: env AWQBENCH_API_KEY, else none)")
+        ->check(nonEmptyText());
+    auto cors = std::make_shared<std::array<std::string, 3>>();  // origins, methods, headers as given (JSON lists)
+    cmd->add_option("--allowed-origins", (*cors)[0], "CORS: origins browsers may call from, a JSON list as vLLM takes it (default '[\"*\"]': any)")
+        ->check(jsonStringList());
+    cmd->add_option("--allowed-methods", (*cors)[1], "CORS: methods a preflight allows, a JSON list (default '[\"*\"]': any)")->check(jsonStringList());
+    cmd->add_option("--allowed-headers", (*cors)[2], "CORS: request headers a preflight allows, a JSON list (default '[\"*\"]': any)")
+        ->check(jsonStringList());
+    cmd->add_flag("--allow-credentials", o->allowCredentials, "CORS: allow credentials (cookies, Authorization) in browser requests");
+    cmd->callback([o, cors] {
+        if (!(*cors)[0].empty()) o->allowedOrigins = stringList((*cors)[0]);
+        if (!(*cors)[1].empty()) o->allowedMethods = stringList((*cors)[1]);
+        if (!(*cors)[2].empty()) o->allowedHeaders = stringList((*cors)[2]);
+        runOrExit([o] {
+            if (o->apiKey.empty())
+                if (const char* key = std::getenv("AWQBENCH_API_KEY")) {
+                    if (!*key)
+                        throw UsageError("AWQBENCH_API_KEY is set but empty: the server would take requests without a key", {},
+                                         "set it to the key, or unset it to serve without one");
+                    o->apiKey = key;
+                }
+            return serveUntilSignal(*o);
+        });
     });
 }
 

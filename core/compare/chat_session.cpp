@@ -2,6 +2,7 @@
 
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <algorithm>
 
@@ -107,7 +108,7 @@ ChatPrompt ChatSession::fittedPrompt(const std::string& userMessage, int maxNewT
     if (fits(p.ids)) return p;
     // Even the latest message alone leaves less room than asked: it goes with the room there is.
     if (int(p.ids.size()) < p.contextTokens) return p;
-    throw Error("the message is " + std::to_string(p.ids.size()) + " tokens" + (system_.empty() || !template_ ? "" : " with the system prompt") +
+    throw Error("the message is " + format::counted(p.ids.size(), "token") + (system_.empty() || !template_ ? "" : " with the system prompt") +
                     ", which leaves no room for a reply in the model's context of " + std::to_string(p.contextTokens) + " tokens",
                 {}, "shorten the message" + std::string(system_.empty() || !template_ ? "" : " or the system prompt"));
 }

@@ -1,6 +1,7 @@
 #include "core/engine/decode_profile.h"
 
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <algorithm>
 #include <climits>
@@ -41,9 +42,9 @@ DecodeStepProfile profileDecodeSteps(Engine& engine, const std::vector<int>& pro
     if (steps < 1) throw Error("profiling needs at least one decode step");
     if (promptIds.empty()) throw Error("profiling needs a prompt");
     if (const int fit = decodeStepsThatFit(engine, promptIds.size()); steps > fit)
-        throw Error(std::to_string(steps) + " decode steps after a prompt of " + std::to_string(promptIds.size()) + " tokens exceed the model's context of " +
-                        std::to_string(engine.maxContext()) + " tokens",
-                    {}, fit > 0 ? "profile at most " + std::to_string(fit) + " steps" : "use a shorter prompt");
+        throw Error(format::counted(std::uint64_t(steps), "decode step") + " after a prompt of " + format::counted(promptIds.size(), "token") +
+                        " exceed the model's context of " + format::counted(std::uint64_t(engine.maxContext()), "token"),
+                    {}, fit > 0 ? "profile at most " + format::counted(std::uint64_t(fit), "step") : "use a shorter prompt");
     // Warm-up at the measured length: the same KV cache (and, on CUDA, its captured graphs) serves
     // the measured run, so no allocation or capture lands in it.
     recordGeneration(engine, promptIds, 1 + steps, stop);

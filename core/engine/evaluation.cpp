@@ -1,6 +1,7 @@
 #include "core/engine/evaluation.h"
 
 #include "core/util/error.h"
+#include "core/util/format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -39,7 +40,7 @@ std::vector<PerplexityResult> evaluatePerplexities(const std::vector<Engine*>& m
     int windows = ids.size() >= std::size_t(opt.context) ? int((ids.size() - opt.context) / opt.stride) + 1 : 0;
     if (opt.maxWindows > 0) windows = std::min(windows, opt.maxWindows);
     if (windows == 0)
-        throw Error("the text has " + std::to_string(ids.size()) + " tokens, fewer than one window of " + std::to_string(opt.context), {},
+        throw Error("the text has " + format::counted(ids.size(), "token") + ", fewer than one window of " + std::to_string(opt.context), {},
                     "use a longer text or a smaller --ctx");
 
     const std::size_t n = models.size();

@@ -311,7 +311,7 @@ void parseSlidingWindow(const json& j, ModelConfig& c, const fs::path& source) {
     c.slidingLayers.assign(std::size_t(c.numLayers), false);
     if (const auto types = j.find("layer_types"); types != j.end() && types->is_array()) {
         if (types->size() != std::size_t(c.numLayers))
-            throw Error("\"layer_types\" has " + std::to_string(types->size()) + " entries for " + std::to_string(c.numLayers) + " layers",
+            throw Error("\"layer_types\" has " + std::to_string(types->size()) + " entries for " + format::counted(std::uint64_t(c.numLayers), "layer"),
                         source, kFixConfig);
         for (std::size_t l = 0; l < types->size(); ++l) {
             if (!(*types)[l].is_string())

@@ -7,6 +7,7 @@
 #include "core/util/error.h"
 #include "core/util/json_read.h"
 #include "core/util/sha256.h"
+#include "core/util/format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -127,7 +128,7 @@ void checkAgainstConfig(const ModelInfo& m, const TensorStore& store) {
         hasPast = hasPast || t.name.rfind(past, 0) == 0;
     }
     if (!hasLast || hasPast)
-        throw Error("config.json says " + std::to_string(c.numLayers) + " layers but the weights hold " +
+        throw Error("config.json says " + format::counted(std::uint64_t(c.numLayers), "layer") + " but the weights hold " +
                         (hasPast ? "more" : "fewer"),
                     where, "the config does not match the weights: use the config.json that came with them");
     if (!c.tieWordEmbeddings && !store.find("lm_head.weight")) {

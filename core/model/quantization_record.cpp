@@ -3,6 +3,7 @@
 #include "core/model/hf_config.h"
 #include "core/model/model_files.h"
 #include "core/util/json_read.h"
+#include "core/util/format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -131,7 +132,7 @@ std::string calibrationSummary(const QuantizationRecord& record) {
 std::string layerErrorSummary(const QuantizationRecord& record) {
     if (record.layerCount == 0) return {};
     return "output MSE mean " + shortNumber(record.meanOutputMse) + ", max " + shortNumber(record.maxOutputMse) + " (layer " +
-           std::to_string(record.worstLayer) + ") over " + std::to_string(record.layerCount) + " layers";
+           std::to_string(record.worstLayer) + ") over " + format::counted(std::uint64_t(record.layerCount), "layer");
 }
 
 }  // namespace awq

@@ -4,6 +4,7 @@
 #include "core/util/json_read.h"
 #include "core/util/read_file.h"
 #include "core/util/resources.h"
+#include "core/util/format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -81,7 +82,7 @@ CalibrationSet buildCalibrationSet(const Tokenizer& tokenizer, const std::vector
         set.warnings.push_back("asked for " + std::to_string(samples) + " calibration samples but only " + std::to_string(set.textsUsed) +
                                " texts were available");
     if (set.blocks.empty())
-        throw Error("the calibration text has " + std::to_string(all.size()) + " tokens, fewer than one block of " + std::to_string(seqlen), {},
+        throw Error("the calibration text has " + format::counted(all.size(), "token") + ", fewer than one block of " + std::to_string(seqlen), {},
                     "give more calibration text or a smaller --seqlen");
     return set;
 }

@@ -19,6 +19,10 @@ struct ServeOptions {
     int port = 8000;                        // 0: any free port (port() says which)
     int maxBatch = 16, maxQueue = 64;       // sequences decoded together; requests waiting beyond them
     int maxModelLen = 0;                    // tokens per sequence (0: the model's context)
+    // CORS, as vLLM's server sets up Starlette's CORSMiddleware (--allowed-origins, --allowed-methods,
+    // --allowed-headers, --allow-credentials; "*" = any), so browser clients can call the server.
+    std::vector<std::string> allowedOrigins = {"*"}, allowedMethods = {"*"}, allowedHeaders = {"*"};
+    bool allowCredentials = false;
 };
 
 class LocalServer {

@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -37,18 +39,47 @@ ApiError badRequest(const std::string& message, const std::string& param = {}, c
     return ApiError(400, "invalid_request_error", message, param, code);
 }
 
-// Text of a message's content: a string, null, or a list of {"type": "text", "text": ...} parts.
+// Text of a message's content (any role): a string, null, or a list of {"type": "text", "text": ...}
+// parts. Parts are joined with "\n" and an empty part is left out, as vLLM renders them for a
+// template that takes string content (vllm/entrypoints/chat_utils.py,
+// _parse_chat_message_content_parts: "\n".join of the parts that parsed to a non-empty text):
+// glued together, ["Tell me", "a story"] gave the model "Tell mea story".
 std::string contentText(const json& content, const std::string& param) {
     if (content.is_null()) return {};
     if (content.is_string()) return content.get<std::string>();
     if (!content.is_array()) throw badRequest("content must be a string or a list of text parts", param);
     std::string text;
+    bool first = true;
     for (const auto& part : content) {
         if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
             throw badRequest("only text content parts are supported", param);
-        text += part["text"].get<std::string>();
+        const auto& piece = part["text"].get_ref<const std::string&>();
+        if (piece.empty()) continue;
+        text += (first ? "" : "\n") + piece;
+        first = false;
     }
     return text;
+}
+
+// An integer field's value as vLLM's request models (pydantic, lax mode) take it: a JSON integer, or
+// a number with no fractional part (3.0 is 3: clients that compute a limit in floating point send
+// it so); nullopt for anything else (2.5, a string, a boolean) and for a float outside int64.
+std::optional<std::int64_t> integral(const json& v) {
+    if (v.is_number_integer()) {
+        if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+        return v.get<std::int64_t>();
+    }
+    if (!v.is_number_float()) return std::nullopt;
+    const double x = v.get<double>();
+    // 2^63 is exactly representable; every double below it (and >= -2^63) with no fraction fits int64.
+    if (!std::isfinite(x) || std::trunc(x) != x || x < -0x1p63 || x >= 0x1p63) return std::nullopt;
+    return std::int64_t(x);
+}
+
+// An integer field in [lo, hi], or nullopt (the caller's 400 names the field).
+std::optional<std::int64_t> integralIn(const json& v, std::int64_t lo, std::int64_t hi) {
+    const auto n = integral(v);
+    return n && *n >= lo && *n <= hi ? n : std::nullopt;
 }
 
 double number(const json& body, const char* key, double lo, double hi) {
@@ -159,11 +190,12 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     } else {
         if (!body.contains("prompt")) throw badRequest("you must provide a prompt", "prompt");
         const auto& prompt = body["prompt"];
-        const auto isIds = [](const json& v) { return v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& id) { return id.is_number_integer(); }); };
+        // Token ids are integers as the other integer fields are: 5.0 is id 5 (vLLM's list[int]).
+        const auto isIds = [](const json& v) { return v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& id) { return integral(id).has_value() || id.is_number_unsigned(); }); };
         const auto ids = [](const json& v) {
             std::vector<int> out;
             for (const auto& id : v) {
-                const auto value = id.get<std::int64_t>();
+                const auto value = integral(id).value_or(-1);
                 out.push_back(value < 0 || value > std::numeric_limits<int>::max() ? -1 : int(value));  // out of range: checkPromptIds refuses it
             }
             return out;
@@ -179,9 +211,9 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
 
     const char* maxKey = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
     if (present(body, maxKey)) {
-        if (!body[maxKey].is_number_integer() || body[maxKey].get<std::int64_t>() < 1 || body[maxKey].get<std::int64_t>() > 1 << 30)
-            throw badRequest(std::string(maxKey) + " must be a positive integer", maxKey);
-        p.maxTokens = body[maxKey].get<int>();
+        const auto n = integralIn(body[maxKey], 1, 1 << 30);
+        if (!n) throw badRequest(std::string(maxKey) + " must be a positive integer", maxKey);
+        p.maxTokens = int(*n);
     }
     if (present(body, "temperature")) p.temperature = float(number(body, "temperature", 0, 2));
     if (present(body, "top_p")) {
@@ -189,8 +221,10 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
         if (p.topP <= 0) throw badRequest("top_p must be greater than 0", "top_p");
     }
     if (present(body, "seed")) {
-        if (!body["seed"].is_number_integer()) throw badRequest("seed must be an integer", "seed");
-        p.seed = body["seed"].is_number_unsigned() ? body["seed"].get<std::uint64_t>() : std::uint64_t(body["seed"].get<std::int64_t>());
+        const auto& seed = body["seed"];
+        if (seed.is_number_unsigned()) p.seed = seed.get<std::uint64_t>();  // up to 2^64 - 1, as before
+        else if (const auto n = integral(seed)) p.seed = std::uint64_t(*n);
+        else throw badRequest("seed must be an integer", "seed");
     }
     if (present(body, "stop")) {
         const auto& stop = body["stop"];
@@ -223,10 +257,9 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
     flag("ignore_eos", p.ignoreEos);
     flag("include_stop_str_in_output", p.includeStopString);
     if (present(body, "truncate_prompt_tokens")) {  // vLLM: an integer >= 1
-        const auto& n = body["truncate_prompt_tokens"];
-        if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > 1 << 30)
-            throw badRequest("truncate_prompt_tokens must be a positive integer", "truncate_prompt_tokens");
-        p.truncatePromptTokens = n.get<int>();
+        const auto n = integralIn(body["truncate_prompt_tokens"], 1, 1 << 30);
+        if (!n) throw badRequest("truncate_prompt_tokens must be a positive integer", "truncate_prompt_tokens");
+        p.truncatePromptTokens = int(*n);
     }
     if (chat) {
         flag("add_generation_prompt", p.addGenerationPrompt);
@@ -249,10 +282,8 @@ CompletionParams parseCompletionRequest(const std::string& text, bool chat) {
             p.templateVariables["documents"] = jsonText(body["documents"]);
         }
     }
-    if (present(body, "n") && !(body["n"].is_number_integer() && body["n"].get<int>() == 1))
-        throw badRequest("only n = 1 is supported", "n");
-    if (present(body, "best_of") && !(body["best_of"].is_number_integer() && body["best_of"].get<int>() == 1))
-        throw badRequest("only best_of = 1 is supported", "best_of");
+    if (present(body, "n") && integral(body["n"]) != 1) throw badRequest("only n = 1 is supported", "n");
+    if (present(body, "best_of") && integral(body["best_of"]) != 1) throw badRequest("only best_of = 1 is supported", "best_of");
     if (present(body, "logprobs") && body["logprobs"] != json(false)) throw badRequest("logprobs are not supported", "logprobs");
     // Fields that change the answer: refused rather than ignored, so a client never believes it got them.
     if (present(body, "echo") && body["echo"] != json(false)) throw badRequest("echo is not supported by this server", "echo");

@@ -412,6 +412,12 @@ private Q_SLOTS:
         std::ofstream(wrongLayers / "config.json", std::ios::trunc) << cfg;
         msg = test::errorMessageOf([&] { describeModel(wrongLayers); });
         QVERIFY2(msg.contains("3 layers but the weights hold fewer"), qPrintable(msg));
+        // One layer is "1 layer" (it said "config.json says 1 layers": format::counted, as every count).
+        std::string oneLayer = cfg;
+        oneLayer.replace(oneLayer.find("\"num_hidden_layers\": 3"), 22, "\"num_hidden_layers\": 1");  // cfg says 3 by now
+        std::ofstream(wrongLayers / "config.json", std::ios::trunc) << oneLayer;
+        msg = test::errorMessageOf([&] { describeModel(wrongLayers); });
+        QVERIFY2(msg.contains("config.json says 1 layer but the weights hold more"), qPrintable(msg));
 
         const fs::path badJson = reshardedCopy(test::modelDir("tinystories-656k"), tmp("bad-json"));
         std::ofstream(badJson / "config.json", std::ios::trunc) << "{\"hidden_size\": ";

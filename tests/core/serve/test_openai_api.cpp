@@ -43,12 +43,56 @@ private Q_SLOTS:
             "stream": true, "stream_options": {"include_usage": true}})", true);
         QCOMPARE(p.model, std::string("m"));
         QCOMPARE(int(p.messages.size()), 2);
-        QCOMPARE(p.messages[1].content, std::string("Hi there"));
+        QCOMPARE(p.messages[1].content, std::string("Hi \nthere"));  // parts joined with "\n", as vLLM joins them
         QCOMPARE(*p.maxTokens, 7);
         QCOMPARE(p.temperature, 0.5f);
         QCOMPARE(*p.seed, std::uint64_t(11));
         QCOMPARE(p.stop, (std::vector<std::string>{"\n", "END"}));
         QVERIFY(p.stream && p.includeUsage);
+    }
+
+    // A list of text parts is one text, the parts joined with "\n" as vLLM joins them (chat_utils.py):
+    // they were glued ("Tell me" + "a story" = "Tell mea story"), another prompt than vLLM's. Every
+    // role alike; an empty part is left out, as vLLM leaves out a part that parses to "".
+    void contentPartsAreJoinedWithNewlines() {
+        const auto p = parseCompletionRequest(R"({"model": "m", "messages": [
+            {"role": "system", "content": [{"type": "text", "text": "Be brief."}, {"type": "text", "text": "Be kind."}]},
+            {"role": "developer", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+            {"role": "user", "content": [{"type": "text", "text": "Tell me"}, {"type": "text", "text": ""}, {"type": "text", "text": "a story"}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "Once"}, {"type": "text", "text": "upon"}]},
+            {"role": "tool", "content": [{"type": "text", "text": "42"}, {"type": "text", "text": "43"}]},
+            {"role": "user", "content": [{"type": "text", "text": ""}]},
+            {"role": "user", "content": [{"type": "text", "text": "one"}]}]})", true);
+        const std::vector<std::string> want = {"Be brief.\nBe kind.", "a\nb", "Tell me\na story", "Once\nupon", "42\n43", "", "one"};
+        QCOMPARE(int(p.messages.size()), int(want.size()));
+        for (std::size_t i = 0; i < want.size(); ++i) QCOMPARE(p.messages[i].content, want[i]);
+    }
+
+    // Integer fields take a number with no fractional part (3.0), as vLLM's pydantic models do in
+    // their default lax mode; 2.5 and values out of range are still refused, naming the field.
+    void integralFloatsAreIntegers() {
+        auto p = parseCompletionRequest(R"({"model": "m", "prompt": "x", "max_tokens": 3.0, "seed": 3.0, "n": 1.0, "best_of": 1.0,
+            "truncate_prompt_tokens": 5.0})", false);
+        QCOMPARE(*p.maxTokens, 3);
+        QCOMPARE(*p.seed, std::uint64_t(3));
+        QCOMPARE(*p.truncatePromptTokens, 5);
+        p = parseCompletionRequest(R"({"model": "m", "prompt": [5.0, 7], "seed": -1.0})", false);
+        QCOMPARE(*p.promptIds, (std::vector<int>{5, 7}));
+        QCOMPARE(*p.seed, std::uint64_t(-1));  // -1 as the two's complement seed, as the integer -1 is taken
+        QCOMPARE(*parseCompletionRequest(R"({"model": "m", "prompt": [[9.0]]})", false).promptIds, (std::vector<int>{9}));
+        QCOMPARE(*parseCompletionRequest(R"({"model": "m", "messages": [{"role": "user", "content": "x"}], "max_completion_tokens": 12.0})", true)
+                      .maxTokens,
+                 12);
+        QCOMPARE(*parseCompletionRequest(R"({"model": "m", "prompt": "x", "max_tokens": 1e3})", false).maxTokens, 1000);
+        for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"max_tokens", "2.5"}, {"max_tokens", "0.0"}, {"max_tokens", "-3.0"}, {"max_tokens", "1e10"}, {"max_tokens", "\"3\""},
+                 {"seed", "2.5"}, {"seed", "1e19"}, {"seed", "true"}, {"n", "2.0"}, {"n", "1.5"}, {"best_of", "2.0"},
+                 {"truncate_prompt_tokens", "0.0"}, {"truncate_prompt_tokens", "1.5"}}) {
+            const auto e = errorOf(std::string("{\"model\": \"m\", \"prompt\": \"x\", \"") + field + "\": " + value + "}", false);
+            QVERIFY2(e.status == 400 && e.param == field, (field + " " + value + ": " + std::to_string(e.status) + " " + e.param).c_str());
+        }
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": [5.5, 7]})", false).param, std::string("prompt"));
+        QCOMPARE(errorOf(R"({"model": "m", "prompt": [1e30]})", false).param, std::string("prompt"));
     }
 
     // stop takes a list of any length, as vLLM does (OpenAI's own API stops at 4): five were refused.
