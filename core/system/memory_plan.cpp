@@ -35,6 +35,7 @@ MemoryPlan planMemory(const ModelInfo& model, const MemoryPlanInput& in) {
     p.gpuMemoryBytes = in.gpuMemoryBytes;
     p.kvBytesPerToken = kvBytesPerToken(model.config, in.kvBytesPerElement, &model);
     p.contextLength = in.contextLength > 0 ? in.contextLength : std::max(model.config.maxPositions, 1);
+    p.modelContextLength = vllmDerivedMaxModelLen(model.config);
     // A sliding window bounds what the layers that use it keep of one sequence.
     const auto& c = model.config;
     std::uint64_t keptLayerTokens = 0;  // sum over layers of the tokens each keeps (< 2^31 x layers: no overflow)

@@ -30,6 +30,10 @@ struct MemoryPlan {
     std::int64_t sequencesThatFit = 0;
     bool weightsFit = false;
     std::uint64_t gpuMemoryBytes = 0;   // the card planned for (vLLM's default --max-num-seqs depends on it)
+    // The model's context as vLLM derives it (vllmDerivedMaxModelLen): vLLM refuses to start with a
+    // longer max-model-len, so a plan past it is no plan for a server, whatever the KV cache holds.
+    int modelContextLength = 0;
+    bool pastModelContext() const { return modelContextLength > 0 && contextLength > modelContextLength; }
 };
 
 std::uint64_t kvCacheBytesPerToken(const ModelConfig& c, int bytesPerElement = 2);

@@ -40,6 +40,13 @@ private Q_SLOTS:
         QCOMPARE(p.kvBytesPerSequence, std::uint64_t(147456) * 8192);
         QCOMPARE(p.tokensThatFit, std::int64_t((8ull << 30) / 147456));  // 58254 tokens
         QCOMPARE(p.sequencesThatFit, std::int64_t(7));
+        // The context vLLM accepts for the model (max_position_embeddings, no rope scaling): a plan
+        // past it is one vLLM refuses to start, however many sequences the cache would hold.
+        QCOMPARE(p.modelContextLength, 40960);
+        QVERIFY(!p.pastModelContext());
+        in.contextLength = 40961;
+        QVERIFY(planMemory(m, in).pastModelContext());
+        in.contextLength = 8192;
         in.gpuMemoryBytes = 8ull << 30;
         const auto small = planMemory(m, in);
         QVERIFY(!small.weightsFit);

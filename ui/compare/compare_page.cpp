@@ -134,7 +134,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
 
     // Session -> views
     connect(session_, &CompareSession::busyChanged, this, [this](bool busy) {
-        if (!busy) runKind_.clear();
+        if (!busy) endedRunKind_ = std::exchange(runKind_, QString());
         if (!busy && !chat_->turnComplete()) chat_->closeTurn();   // a reply failed: the exchange is withdrawn
         updateControls();
         Q_EMIT busyChanged(busy);
@@ -161,6 +161,7 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         endpointNote_->setText(endpointNote());
         endpointNote_->setVisible(!endpointNote_->text().isEmpty());
         updateNames();
+        limitQualityContext();
         if (ok) report(tr("Both models are loaded."));
         Q_EMIT modelsLoadedChanged(ok);
         const QString pending = std::exchange(pendingChat_, QString());
@@ -231,8 +232,14 @@ ComparePage::ComparePage(QWidget* parent) : QWidget(parent) {
         Q_EMIT runFinished(QStringLiteral("timeline"), cancelled);
     });
     connect(session_, &CompareSession::failed, this, [this](const QString& what, const QString& message) {
-        report(tr("%1 failed: %2").arg(what, message), true);
-        Q_EMIT runFinished(runKind_, false);
+        // A job's failure comes after the session went idle (busyChanged(false) cleared runKind_, and
+        // runFinished said ""): the kind of the run that just ended.
+        const QString kind = runKind_.isEmpty() ? endedRunKind_ : runKind_;
+        const bool quality = kind == QLatin1String("quality");
+        if (quality) quality_->showFailure();
+        // Core's fixes name the CLI's flags; the Quality tab's boxes are what the user can change here.
+        report(tr("%1 failed: %2").arg(what, quality ? QualityView::inPageTerms(message) : message), true);
+        Q_EMIT runFinished(kind, false);
     });
 
     // Views -> page
@@ -1087,6 +1094,23 @@ void ComparePage::runTimeline() {
 }
 
 void ComparePage::cancel() { session_->cancel(); }
+
+void ComparePage::limitQualityContext() {
+    int limit = 0;
+    QStringList whose;   // the slot(s) with the smaller context
+    for (int s = 0; s < 2; ++s) {
+        const int context = session_->isLoaded() ? session_->contextTokens(s) : 0;
+        if (context <= 0) continue;   // an endpoint: its server's limit, not known here
+        const QString name = tr("%1 (%2)").arg(QString::fromStdString(session_->identity(s).name), CompareSession::slotName(s));
+        if (limit == 0 || context < limit) {
+            limit = context;
+            whose = {name};
+        } else if (context == limit) {
+            whose << name;
+        }
+    }
+    quality_->setContextLimit(limit, whose.join(tr(" and ")));
+}
 
 void ComparePage::updateNames() {
     const QString a = shortName(0), b = shortName(1);

@@ -166,6 +166,9 @@ private:
     QString sourceKey(int slot) const;   // the picker's path, or the endpoint as the session keys it
     void updateControls();
     void updateNames();
+    // The Quality tab's ctx box stops at the smaller context of the loaded model folders (none
+    // when the pair is not loaded).
+    void limitQualityContext();
     void updateModelInfo();      // origin and path under each picker, the reference warning
     void notePairChosen();
     // Nothing chosen yet (first start: no remembered pair, no "Compare with…", no pick): A and B
@@ -202,6 +205,7 @@ private:
     bool restorePending_ = false;   // an opened conversation waits for its models to be loaded
     QString lastRunFile_;
     QString runKind_;   // what runs now ("battery", "quality", "sweep", "chat", "load")
+    QString endedRunKind_;   // runKind_ of the run that ended last (its failure is reported after the session went idle)
     QString pendingChat_;   // typed before the models were loaded: sent when they are
     std::function<bool(const QString&)> confirm_;
 

@@ -56,6 +56,7 @@ struct LoadedSlot {
     std::shared_ptr<ChatSession> chat;
     std::optional<serve::Endpoint> endpoint;
     RunModel identity;
+    int context = 0;   // the engine's, read on its own thread
 };
 struct ChatReply {
     GenerationResult result;
@@ -73,6 +74,7 @@ bool CompareSession::load(const std::array<Source, 2>& sources, const RunSetting
         loaded_[s] = false;
         loadOk_[s] = false;
         loadedPath_[s].clear();
+        context_[s] = 0;
     }
     for (int s : {A, B}) {
         const std::string slot = slotName(s).toStdString();
@@ -92,6 +94,7 @@ bool CompareSession::load(const std::array<Source, 2>& sources, const RunSetting
                     l.model = std::make_shared<LoadedModel>(loadModelForRun(slot, source.folder.toStdString(), engineOptionsFor(settings, kMaxBatch)));
                     if (l.model->engine->hasTokenizer()) l.chat = std::make_shared<ChatSession>(*l.model->engine);
                     l.identity = l.model->identity;
+                    l.context = l.model->engine->maxContext();
                 }
                 return l;
             },
@@ -107,6 +110,7 @@ bool CompareSession::load(const std::array<Source, 2>& sources, const RunSetting
                 if (ok) {
                     identity_[s] = l.identity;
                     loadedPath_[s] = key;
+                    context_[s] = l.context;
                 }
                 Q_EMIT slotLoaded(s, ok, done.error);
                 if (loaded_[A] && loaded_[B]) {

@@ -72,6 +72,9 @@ public:
     const RunModel& identity(int slot) const { return identity_[slot]; }
     QString loadedPath(int slot) const { return loadedPath_[slot]; }
     bool isEndpoint(int slot) const { return endpoints_[slot].has_value(); }
+    // The loaded model folder's context in tokens (the engine's: a longer sequence is refused);
+    // 0 for an endpoint or a slot not loaded.
+    int contextTokens(int slot) const { return context_[slot]; }
     // The loaded model of a slot chats without a chat template (a plain-text continuation).
     bool lacksChatTemplate(int slot) const;
     // The loaded endpoint of a slot (its model name resolved), if it is one.
@@ -110,6 +113,7 @@ private:
     std::array<std::optional<serve::Endpoint>, 2> endpoints_;
     std::array<RunModel, 2> identity_;
     std::array<QString, 2> loadedPath_;
+    std::array<int, 2> context_{0, 0};
     std::array<bool, 2> loaded_{false, false};
     std::array<bool, 2> loadOk_{false, false};
     int busy_ = 0;

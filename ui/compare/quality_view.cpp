@@ -12,11 +12,17 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace awq::ui {
+namespace {
+constexpr int kMaxCtx = 32768;   // without a loaded model's context to limit it
+}  // namespace
 
 QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("qualityView"));
@@ -35,13 +41,20 @@ QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     }
     browse_ = new QPushButton(tr("Browse…"));
     ctx_ = new QSpinBox;
-    ctx_->setRange(16, 32768);
+    ctx_->setRange(16, kMaxCtx);
     ctx_->setValue(256);
     ctx_->setPrefix(tr("ctx "));
+    // valueChanged once the edit is finished, not for each keystroke: typing 512 over 256 passes
+    // through 51, which the stride used to follow down and keep.
+    ctx_->setKeyboardTracking(false);
+    ctx_->setToolTip(tr("Tokens in each window"));
     stride_ = new QSpinBox;
-    stride_->setRange(1, 32768);
+    stride_->setRange(1, ctx_->value());   // at most the ctx: a longer stride would leave tokens unscored
     stride_->setValue(256);
     stride_->setPrefix(tr("stride "));
+    stride_->setToolTip(tr("Tokens between window starts; each window scores its last stride tokens. Equal to ctx (the default, and it "
+                           "follows ctx until you set another): non-overlapping windows, the documented protocol. Smaller: overlapping "
+                           "windows, more compute and another figure."));
     windows_ = new QSpinBox;
     windows_->setRange(0, 100000);
     windows_->setValue(64);
@@ -75,32 +88,87 @@ QualityView::QualityView(QWidget* parent) : QWidget(parent) {
     notes_ = new QLabel;
     notes_->setObjectName(QStringLiteral("qualityNotes"));
     notes_->setWordWrap(true);
-    auto* explain = new QLabel(tr("Perplexity over non-overlapping windows (lower is better). KL divergence: mean KL(A ‖ B) per "
-                                  "scored token; top-1 agreement: how often B's most likely next token is A's. Both need the same "
-                                  "tokenizer."));
-    explain->setWordWrap(true);
-    explain->setEnabled(false);
+    caption_ = new QLabel;
+    caption_->setObjectName(QStringLiteral("qualityCaption"));
+    caption_->setWordWrap(true);
+    caption_->setEnabled(false);
+    ctxLimit_ = new QLabel;
+    ctxLimit_->setObjectName(QStringLiteral("qualityContextLimit"));
+    ctxLimit_->setWordWrap(true);
+    ctxLimit_->setEnabled(false);
+    ctxLimit_->hide();
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(tools);
+    layout->addWidget(ctxLimit_);
     layout->addWidget(shortfall_);
     layout->addWidget(results_);
     layout->addWidget(notes_);
-    layout->addWidget(explain);
+    layout->addWidget(caption_);
     layout->addStretch(1);
 
-    // A window scores at most its own length: the stride follows a shorter context.
-    stride_->setMaximum(ctx_->value());
-    connect(ctx_, &QSpinBox::valueChanged, stride_, &QSpinBox::setMaximum);
+    connect(ctx_, &QSpinBox::valueChanged, this, &QualityView::onContextCommitted);
+    connect(stride_, &QSpinBox::valueChanged, this, [this](int stride) {
+        if (!settingStride_) strideFollowsCtx_ = stride == ctx_->value();
+        updateCaption();
+    });
     connect(browse_, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Text to score"), QString(), tr("Text (*.txt *.raw);;All files (*)"));
         if (!f.isEmpty()) text_->setText(f);
     });
-    connect(run_, &QPushButton::clicked, this, &QualityView::runRequested);
+    connect(run_, &QPushButton::clicked, this, [this] {
+        // A ctx or stride still being typed counts (Evaluate pressed from the keyboard keeps the focus there).
+        ctx_->interpretText();
+        stride_->interpretText();
+        Q_EMIT runRequested();
+    });
     connect(stop_, &QPushButton::clicked, this, &QualityView::stopRequested);
     setModelNames(tr("A"), tr("B"));
     setRunning(false, false);
+    updateCaption();
+}
+
+void QualityView::onContextCommitted(int ctx) {
+    settingStride_ = true;
+    stride_->setMaximum(ctx);   // a window scores at most its own length: clamps a longer stride the user set
+    if (strideFollowsCtx_) stride_->setValue(ctx);
+    settingStride_ = false;
+    updateCaption();
+}
+
+void QualityView::updateCaption() {
+    const int ctx = ctx_->value(), stride = stride_->value();
+    const QString windows =
+        stride >= ctx ? tr("Perplexity over non-overlapping windows of %1 tokens (lower is better).").arg(formatInteger(ctx))
+                      : tr("Perplexity over overlapping windows: %1 tokens each, one every %2 tokens, each scoring its last %2 "
+                           "(lower is better; about %3× the compute of non-overlapping windows, and not the same figure: "
+                           "set stride to ctx for the documented protocol).")
+                            .arg(formatInteger(ctx), formatInteger(stride))
+                            .arg(double(ctx) / stride, 0, 'f', 1);
+    caption_->setText(windows + tr(" KL divergence: mean KL(A ‖ B) per scored token; top-1 agreement: how often B's most likely next "
+                                   "token is A's. Both need the same tokenizer."));
+}
+
+void QualityView::setContextLimit(int tokens, const QString& models) {
+    ctx_->setMaximum(tokens > 0 ? std::min(tokens, kMaxCtx) : kMaxCtx);   // lowers a longer ctx (valueChanged: the stride follows)
+    ctxLimit_->setText(tokens > 0 ? tr("ctx at most %1 tokens: the context of %2.").arg(formatInteger(tokens), models) : QString());
+    ctxLimit_->setVisible(tokens > 0);
+    ctx_->setToolTip(tokens > 0 ? tr("Tokens in each window: at most %1, the context of %2").arg(formatInteger(tokens), models)
+                                : tr("Tokens in each window"));
+}
+
+QString QualityView::inPageTerms(QString message) {
+    // Each flag matched whole ("--text" is not the start of "--text-file").
+    const std::pair<const char*, QString> boxes[] = {
+        {"--ctx", tr("ctx")},
+        {"--stride", tr("stride")},
+        {"--max-windows", tr("windows")},
+        {"--text", tr("the text file")},
+    };
+    for (const auto& [flag, box] : boxes)
+        message.replace(QRegularExpression(QStringLiteral("(?<![\\w-])%1(?![\\w-])").arg(QRegularExpression::escape(QLatin1String(flag)))), box);
+    return message;
 }
 
 QualityOptions QualityView::options() const {
@@ -139,6 +207,12 @@ void QualityView::onProgress(const QString& slot, int window, int windows) {
     progress_->setFormat(tr("%1: window %2 of %3").arg(slot).arg(window).arg(windows));
 }
 
+void QualityView::showFailure() {
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("failed"));
+}
+
 void QualityView::showResult(const QualityRun& q, bool cancelled) {
     progress_->setRange(0, 1);
     progress_->setValue(1);
@@ -152,10 +226,11 @@ void QualityView::showResult(const QualityRun& q, bool cancelled) {
     }
     // The window count scored, and whether the text ran out before the count asked for.
     const bool wholeText = !cancelled && requestedWindows_ > 0 && q.windows < requestedWindows_;
-    QString notes = tr("%1, ctx %2, stride %3, %4%5.")
+    QString notes = tr("%1, ctx %2, stride %3%4, %5%6.")
                         .arg(QString::fromStdString(q.text))
                         .arg(q.ctx)
                         .arg(q.stride)
+                        .arg(q.stride < q.ctx ? tr(" (overlapping windows)") : QString())
                         .arg(QString::fromStdString(format::counted(std::uint64_t(q.windows), "window")))
                         .arg(wholeText ? tr(" (the whole text; %1 allowed)").arg(requestedWindows_) : QString());
     if (!q.notes.empty()) notes += QLatin1Char(' ') + QString::fromStdString(q.notes);

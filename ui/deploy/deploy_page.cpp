@@ -47,7 +47,7 @@ namespace fs = std::filesystem;
 namespace {
 
 enum PoolColumn { PoolName, PoolQuant, PoolSize, PoolDeployed, PoolManifest, PoolStatus, PoolColumns };
-enum TargetColumn { TargetName, TargetKind, TargetFiles, TargetGpus, TargetCurrent, TargetColumns };
+enum TargetColumn { TargetName, TargetKind, TargetFiles, TargetGpus, TargetGpuMemory, TargetCurrent, TargetColumns };
 
 QTableWidget* makeTable(const QStringList& headers, const QString& objectName) {
     auto* t = new QTableWidget(0, int(headers.size()));
@@ -234,7 +234,8 @@ void DeployPage::buildUi() {
     // ---- targets ----
     auto* targetBox = new QGroupBox(tr("Deployment targets"));
     auto* targetLayout = new QVBoxLayout(targetBox);
-    targetTable_ = makeTable({tr("Target"), tr("Kind"), tr("Files"), tr("GPUs"), tr("Current model")}, QStringLiteral("targetTable"));
+    targetTable_ = makeTable({tr("Target"), tr("Kind"), tr("Files"), tr("GPUs"), tr("Memory per GPU"), tr("Current model")},
+                             QStringLiteral("targetTable"));
     applySoftSelection(targetTable_);
     targetLayout->addWidget(targetTable_, 1);
     connect(targetTable_, &QTableWidget::itemSelectionChanged, this, &DeployPage::updateButtons);
@@ -488,8 +489,15 @@ void DeployPage::refreshTargets(const deploy::DeploySettings& settings) {
         targetTable_->setItem(r, TargetName, cell(qs(t.name)));
         targetTable_->setItem(r, TargetKind, cell(t.kind == deploy::TargetKind::Compose ? tr("docker compose") : tr("vLLM config")));
         targetTable_->setItem(r, TargetFiles, cell(files));
-        targetTable_->setItem(r, TargetGpus, cell((t.gpuCount > 0 ? QString::number(t.gpuCount) : QStringLiteral("–")) +
-                                                  (t.gpuMemoryBytes ? QStringLiteral(" × ") + qs(format::gib(t.gpuMemoryBytes)) : QString())));
+        // Count and memory in columns of their own, as `target list` shows them: an unset count read
+        // "– × 24.00 GiB". Unset, vLLM runs with the tensor-parallel size of the target's own file, and
+        // the memory is detected at promote.
+        const QString gpus = t.gpuCount > 0                           ? QString::number(t.gpuCount)
+                             : t.kind == deploy::TargetKind::Vllm ? tr("not set (the config's tensor-parallel-size)")
+                                                                  : tr("not set (the compose command's tensor-parallel size)");
+        targetTable_->setItem(r, TargetGpus, cell(gpus));
+        targetTable_->setItem(r, TargetGpuMemory,
+                              cell(t.gpuMemoryBytes ? qs(format::gib(t.gpuMemoryBytes)) : tr("not set (detected at promote)")));
         targetTable_->setItem(r, TargetCurrent, cell(current));
     }
     targetTable_->resizeColumnsToContents();

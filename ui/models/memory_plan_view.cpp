@@ -62,7 +62,8 @@ MemoryPlanView::MemoryPlanView(QWidget* parent) : QWidget(parent) {
     context_->setSingleStep(1024);
     context_->setSuffix(tr(" tokens"));
     context_->setGroupSeparatorShown(true);
-    context_->setToolTip(tr("Tokens per sequence (prompt + answer); defaults to the model's context"));
+    context_->setToolTip(tr("Tokens per sequence (prompt + answer); defaults to the model's context. vLLM refuses a context "
+                            "past the model's (the verdict says so)"));
     kvType_ = new QComboBox;
     kvType_->setObjectName(QStringLiteral("planKvType"));
     kvType_->addItem(tr("FP16 / BF16 (2 bytes)"), 2);
@@ -258,7 +259,18 @@ void MemoryPlanView::showPlan(const MemoryPlan& p, std::uint64_t cardBytes) {
 
     QString text;
     QString color;
-    if (!p.weightsFit) {
+    if (p.pastModelContext()) {
+        // vLLM will not start with it, however many such sequences the cache would hold: this said
+        // "Fits" in green for 50,000 tokens of a 1,024-token model (`models show` notes it too).
+        color = QStringLiteral("#b3261e");
+        text = tr("Context %1 is past the model's %2 tokens (as vLLM derives them from config.json): vLLM refuses a longer "
+                  "max-model-len and would not start. Lower the context to %2 tokens or fewer.")
+                   .arg(formatInteger(p.contextLength), formatInteger(p.modelContextLength));
+        if (!p.weightsFit)
+            text += tr(" The weights do not fit either: they need %1, but %2 of this %3 card is usable at %4% utilization.")
+                        .arg(formatMemory(p.weightBytes), formatGiB(p.budgetBytes), formatGiB(cardBytes))
+                        .arg(qRound(utilization_->value() * 100));
+    } else if (!p.weightsFit) {
         color = QStringLiteral("#b3261e");
         text = tr("Does not fit: the weights need %1, but %2 of this %3 card is usable at %4% utilization "
                   "(less runtime overhead).")

@@ -1243,6 +1243,126 @@ private Q_SLOTS:
         QVERIFY(p.chat()->paneNote(0)->text().contains(QLatin1String("plain text")));
         QVERIFY(p.chat()->paneNote(1)->isHidden());   // the other has a template
     }
+
+    // Trial 35 (the pair above: tinystories-656k, context 512, as A; the 1,024-token story model as
+    // B). Typing 512 over ctx 256 left the stride at 51: it was clamped to each keystroke's ctx
+    // ("5", "51", "512") and never followed back up, and the run used overlapping windows under a
+    // caption that said "non-overlapping". The stride follows a finished ctx edit now, a stride
+    // the user set is clamped only then, and the caption and the notes say which windows are used.
+    void typingACtxKeepsTheStrideOnTheProtocol() {
+        ComparePage& p = page();
+        window_->showPlace(Place::Compare);
+        QVERIFY(p.modelsLoaded());
+        p.tabs()->setCurrentIndex(ComparePage::QualityTab);
+        QualityView* q = p.quality();
+        QSpinBox* ctx = q->contextSpin();
+        QSpinBox* stride = q->strideSpin();
+        window_->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+        const auto type = [](QSpinBox* box, const QString& text) {
+            box->setFocus();
+            QTRY_VERIFY(box->hasFocus());
+            box->selectAll();
+            QTest::keyClicks(box, text);
+        };
+        ctx->setValue(256);
+        stride->setValue(256);
+        QVERIFY2(q->captionLabel()->text().startsWith(QLatin1String("Perplexity over non-overlapping windows of 256 tokens (lower is better).")),
+                 qPrintable(q->captionLabel()->text()));
+
+        type(ctx, QStringLiteral("512"));
+        QCOMPARE(stride->value(), 256);   // nothing is clamped while the number is typed
+        QTest::keyClick(ctx, Qt::Key_Tab);
+        QTRY_COMPARE(ctx->value(), 512);
+        QCOMPARE(stride->value(), 512);   // was 51
+        QVERIFY2(q->captionLabel()->text().startsWith(QLatin1String("Perplexity over non-overlapping windows of 512 tokens")),
+                 qPrintable(q->captionLabel()->text()));
+
+        // A stride the user chose stays while a ctx is typed past it, and is clamped to a shorter one
+        // once its edit is done.
+        type(stride, QStringLiteral("128"));
+        QTest::keyClick(stride, Qt::Key_Tab);
+        QTRY_COMPARE(stride->value(), 128);
+        type(ctx, QStringLiteral("384"));
+        QTest::keyClick(ctx, Qt::Key_Tab);
+        QTRY_COMPARE(ctx->value(), 384);
+        QCOMPARE(stride->value(), 128);   // was clamped to 38 on the way
+        QVERIFY2(q->captionLabel()->text().startsWith(QLatin1String("Perplexity over overlapping windows: 384 tokens each, one every 128 tokens, "
+                                                                    "each scoring its last 128")),
+                 qPrintable(q->captionLabel()->text()));
+        type(ctx, QStringLiteral("64"));
+        QTest::keyClick(ctx, Qt::Key_Return);
+        QTRY_COMPARE(ctx->value(), 64);
+        QCOMPARE(stride->value(), 64);
+        stride->setValue(32);
+
+        // The run's notes say its windows overlap, as the caption does.
+        q->setTextFile(toQString(test::dataFile("eval-stories.txt")));
+        q->windowsSpin()->setValue(2);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        const QString run = waitForRun("quality with overlapping windows");
+        QVERIFY2(!run.isEmpty(), qPrintable(p.findChild<QLabel*>(QStringLiteral("compareStatus"))->text()));
+        const RunDocument doc = loadRunDocument(toPath(run));
+        QVERIFY(doc.quality);
+        QCOMPARE(doc.quality->ctx, 64);
+        QCOMPARE(doc.quality->stride, 32);
+        QVERIFY2(q->notesLabel()->text().contains(QLatin1String(", ctx 64, stride 32 (overlapping windows), 2 windows.")),
+                 qPrintable(q->notesLabel()->text()));
+        QVERIFY2(q->captionLabel()->text().startsWith(QLatin1String("Perplexity over overlapping windows: 64 tokens each, one every 32 tokens")),
+                 qPrintable(q->captionLabel()->text()));
+
+        // Back to the stride of the protocol: it follows the ctx again.
+        stride->setValue(64);
+        ctx->setValue(128);
+        QCOMPARE(stride->value(), 128);
+    }
+
+    // Trial 35: the ctx box took any value (5000 with 256-token models) and the run failed only
+    // after Evaluate; a failed run left the progress bar in its busy animation; the messages said
+    // "--ctx" and "--text", flags this page does not have.
+    void qualityCtxStopsAtTheModelsContextAndFailuresSayWhatToChange() {
+        ComparePage& p = page();
+        window_->showPlace(Place::Compare);
+        QVERIFY(p.modelsLoaded());
+        QCOMPARE(p.session()->contextTokens(0), 512);    // tinystories-656k
+        QCOMPARE(p.session()->contextTokens(1), 1024);   // tinystories-qwen3-7m
+        p.tabs()->setCurrentIndex(ComparePage::QualityTab);
+        QualityView* q = p.quality();
+        QCOMPARE(q->contextSpin()->maximum(), 512);
+        QVERIFY2(q->contextLimitLabel()->isVisible(), qPrintable(QStringLiteral("view %1, page %2, to view %3").arg(q->isVisible()).arg(p.isVisible()).arg(q->contextLimitLabel()->isVisibleTo(q))));
+        QCOMPARE(q->contextLimitLabel()->text(), QStringLiteral("ctx at most 512 tokens: the context of tinystories-656k (A)."));
+        q->contextSpin()->setValue(5000);
+        QCOMPARE(q->contextSpin()->value(), 512);
+        QCOMPARE(q->strideSpin()->value(), 512);   // following the ctx
+
+        auto* status = p.findChild<QLabel*>(QStringLiteral("compareStatus"));
+        const QString missing = QStringLiteral("/nonexistent/file.txt");
+        q->setTextFile(missing);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        QVERIFY(waitForRun("quality of a missing text").isEmpty());
+        QCOMPARE(status->text(), QStringLiteral("Quality failed: /nonexistent/file.txt: cannot read the quality text: No such file or directory "
+                                                "(check the path of the text file)"));
+        // The bar stopped: not busy (a range of 0 to 0), and says so.
+        QCOMPARE(q->progressBar()->maximum(), 1);
+        QCOMPARE(q->progressBar()->value(), 0);
+        QCOMPARE(q->progressBar()->format(), QStringLiteral("failed"));
+        QVERIFY(q->runButton()->isEnabled());
+
+        const QString shortText = tmp_.filePath(QStringLiteral("one-line.txt"));
+        std::ofstream(toPath(shortText)) << "Once upon a time there was a cat.";
+        q->setTextFile(shortText);
+        QTest::mouseClick(q->runButton(), Qt::LeftButton);
+        QVERIFY(waitForRun("quality of a one-line text").isEmpty());
+        QVERIFY2(status->text().startsWith(QLatin1String("Quality failed: the text has ")) &&
+                     status->text().endsWith(QLatin1String(", fewer than one window of 512 (use a longer text or a smaller ctx)")),
+                 qPrintable(status->text()));
+        QVERIFY2(!status->text().contains(QLatin1String("--")), qPrintable(status->text()));
+        QCOMPARE(q->progressBar()->format(), QStringLiteral("failed"));
+
+        // The CLI keeps its own words; only the page's copy is reworded, flag by whole flag.
+        QCOMPARE(QualityView::inPageTerms(QStringLiteral("use a window (--ctx) of at most 256 tokens; --stride-x stays; see --max-windows")),
+                 QStringLiteral("use a window (ctx) of at most 256 tokens; --stride-x stays; see windows"));
+    }
 };
 
 QTEST_MAIN(ComparePageTest)

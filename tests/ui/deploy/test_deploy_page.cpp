@@ -253,6 +253,49 @@ private Q_SLOTS:
         QCOMPARE(deploy::loadSettings(fx.settings).find("prime")->composeFile, fs::path("/elsewhere/docker-compose.yml"));
     }
 
+    // Trial 35: a target without a GPU count read "– × 24.00 GiB" in the GPUs column. Count and
+    // memory have columns of their own, and an unset one says what is used instead, in the words
+    // of `awqbench-cli target list`.
+    void targetTableSaysWhatUnsetGpuSettingsMean() {
+        Fixture fx;
+        deploy::DeploySettings s;
+        deploy::DeployTarget web = composeTarget("web", fx.root / "stack" / "docker-compose.yml");
+        web.gpuMemoryBytes = 24ull << 30;   // the count unset
+        deploy::DeployTarget api;
+        api.name = "api";
+        api.kind = deploy::TargetKind::Vllm;
+        api.vllmConfig = fx.root / "vllm" / "config.yaml";   // neither count nor memory set
+        deploy::DeployTarget big = composeTarget("big", fx.root / "stack" / "big.yml");
+        big.gpuCount = 2;
+        big.gpuMemoryBytes = 80ull << 30;
+        for (const auto& t : {web, api, big}) deploy::upsertTarget(s, t);
+        deploy::saveSettings(fx.settings, s);
+
+        DeployPage page;
+        fx.attach(page);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QTableWidget* table = page.targetTable();
+        QCOMPARE(table->columnCount(), 6);
+        QCOMPARE(table->horizontalHeaderItem(3)->text(), QStringLiteral("GPUs"));
+        QCOMPARE(table->horizontalHeaderItem(4)->text(), QStringLiteral("Memory per GPU"));
+        QCOMPARE(table->horizontalHeaderItem(5)->text(), QStringLiteral("Current model"));
+        const auto row = [&](const char* name) {
+            for (int r = 0; r < table->rowCount(); ++r)
+                if (table->item(r, 0)->text() == QLatin1String(name)) return r;
+            return -1;
+        };
+        const int w = row("web"), a = row("api"), b = row("big");
+        QVERIFY(w >= 0 && a >= 0 && b >= 0);
+        QCOMPARE(table->item(w, 3)->text(), QStringLiteral("not set (the compose command's tensor-parallel size)"));
+        QCOMPARE(table->item(w, 4)->text(), QStringLiteral("24.00 GiB"));
+        QCOMPARE(table->item(a, 3)->text(), QStringLiteral("not set (the config's tensor-parallel-size)"));
+        QCOMPARE(table->item(a, 4)->text(), QStringLiteral("not set (detected at promote)"));
+        QCOMPARE(table->item(b, 3)->text(), QStringLiteral("2"));
+        QCOMPARE(table->item(b, 4)->text(), QStringLiteral("80.00 GiB"));
+        for (int r = 0; r < table->rowCount(); ++r) QVERIFY(!table->item(r, 3)->text().contains(QStringLiteral("×")));
+    }
+
     // As `target add` refuses a compose file that never uses the path variable (exit 2 unless
     // --force), the dialog's first OK shows why and offers "Save anyway"; OK again on the same
     // settings saves, a changed setting asks again, a usable file is taken at once.
@@ -599,7 +642,7 @@ private Q_SLOTS:
         for (auto pos = expected.find("@POOL@"); pos != std::string::npos; pos = expected.find("@POOL@")) expected.replace(pos, 6, fx.pool.string());
         QCOMPARE(readText(compose), expected);
         QCOMPARE(page.poolTable()->item(0, 3)->text(), QStringLiteral("prime"));
-        QCOMPARE(page.targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
+        QCOMPARE(page.targetTable()->item(0, 5)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
         QCOMPARE(page.historyTable()->rowCount(), 1);
 
         // The deployed model cannot be removed.
@@ -648,7 +691,7 @@ private Q_SLOTS:
         const deploy::DeployTarget t = composeTarget("web", compose);
         QVERIFY(page->addTarget(t));
         QVERIFY(page->selectTarget(QStringLiteral("web")));
-        QCOMPARE(page->targetTable()->item(0, 4)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"));
+        QCOMPARE(page->targetTable()->item(0, 5)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"));
         // Never promoted: nothing to undo, and the button says so.
         QVERIFY(!page->undoButton()->isEnabled());
         QVERIFY2(page->undoButton()->toolTip().contains("Nothing to undo for target web"), qPrintable(page->undoButton()->toolTip()));
@@ -656,7 +699,7 @@ private Q_SLOTS:
         QVERIFY(page->selectModel(QStringLiteral("tinystories-qwen3-7m-awq")));
         whenDialogOpens([](PromoteDialog* d) { QTest::mouseClick(d->promoteButton(), Qt::LeftButton); });
         QTest::mouseClick(page->promoteButton(), Qt::LeftButton);
-        QCOMPARE(page->targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
+        QCOMPARE(page->targetTable()->item(0, 5)->text(), QStringLiteral("tinystories-qwen3-7m-awq"));
         QCOMPARE(page->historyTable()->item(0, 4)->text(), QStringLiteral("active"));
         QVERIFY(page->undoButton()->isEnabled());
         QVERIFY(page->watchedPaths().contains(toQString(stateDir / "history.json")));
@@ -665,7 +708,7 @@ private Q_SLOTS:
         // `awqbench-cli undo --target web` from a shell: no click here.
         deploy::undoLastPromotion("web", deploy::loadSettings(fx.settings), stateDir);
         // The compose file's model from before the promotion again.
-        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 4)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 5)->text(), QStringLiteral("Qwen3-4B-Instruct-2507-heretic"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->historyTable()->rowCount(), 2, 5000);
         QCOMPARE(page->historyTable()->item(0, 1)->text(), QStringLiteral("undo"));
         QCOMPARE(page->historyTable()->item(1, 4)->text(), QStringLiteral("undone"));
@@ -680,7 +723,7 @@ private Q_SLOTS:
         options.pool = fx.pool;
         options.stateDir = stateDir;
         deploy::applyPromotion(deploy::planPromotion(*settings.find("web"), fx.pool / "tinystories-qwen3-7m-awq", options), stateDir);
-        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 4)->text(), QStringLiteral("tinystories-qwen3-7m-awq"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page->targetTable()->item(0, 5)->text(), QStringLiteral("tinystories-qwen3-7m-awq"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(page->historyTable()->rowCount(), 3, 5000);
         QCOMPARE(page->historyTable()->item(0, 4)->text(), QStringLiteral("active"));
         QTRY_VERIFY_WITH_TIMEOUT(page->undoButton()->isEnabled(), 5000);

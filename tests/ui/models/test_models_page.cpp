@@ -219,11 +219,50 @@ private Q_SLOTS:
         QCOMPARE(label(&view, "planSequences"), QStringLiteral("0"));
 
         entry->info->weightBytes = 13ull << 30;   // fits, KV room ~0.4 GiB
+        entry->info->config.maxPositions = 2'000'000;   // a context the model has (past it, vLLM refuses: contextPastTheModelsIsNoFit)
         view.setEntry(entry);
         view.setContextLength(2'000'000);
         QVERIFY(view.plan()->weightsFit);
         QCOMPARE(view.plan()->sequencesThatFit, std::int64_t(0));
         QVERIFY2(view.verdict().startsWith("The weights fit, but"), qPrintable(view.verdict()));
+    }
+
+    // Trial 35: 50,000 tokens typed for the 1,024-token story model read "Fits: KV cache holds 70
+    // sequences of 50,000 tokens" in green, while `models show --context 50000` notes that vLLM
+    // refuses a max-model-len past the model's context. The verdict says so now, in red.
+    void contextPastTheModelsIsNoFit() {
+        ModelsPage page;
+        page.resize(1100, 700);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(scan(page, {{test::modelDir("tinystories-qwen3-7m")}, {}}));
+        QVERIFY(page.selectModel(QStringLiteral("tinystories-qwen3-7m")));
+        page.detail()->tabs()->setCurrentIndex(ModelDetailPane::MemoryPlanTab);
+        MemoryPlanView* plan = page.detail()->memoryPlan();
+        QVERIFY(plan->selectGpuSizeGiB(16));
+        const ModelInfo info = describeModel(test::modelDir("tinystories-qwen3-7m"));
+        QCOMPARE(vllmDerivedMaxModelLen(info.config), 1024);
+
+        QSpinBox* context = plan->contextLength();
+        context->setFocus();
+        QTRY_VERIFY(context->hasFocus());
+        context->selectAll();
+        QTest::keyClicks(context, QStringLiteral("50000"));
+        QTest::keyClick(context, Qt::Key_Tab);
+        QTRY_COMPARE(plan->plan()->contextLength, 50000);
+        QCOMPARE(plan->plan()->modelContextLength, 1024);
+        QVERIFY(plan->plan()->weightsFit && plan->plan()->sequencesThatFit > 0);   // the cache alone would hold some
+        QCOMPARE(plan->verdict(), QStringLiteral("Context 50,000 is past the model's 1,024 tokens (as vLLM derives them from config.json): vLLM "
+                                                 "refuses a longer max-model-len and would not start. Lower the context to 1,024 tokens or fewer."));
+        auto* verdict = plan->findChild<QLabel*>(QStringLiteral("planVerdict"));
+        QVERIFY2(verdict->styleSheet().contains(QLatin1String("#b3261e")), qPrintable(verdict->styleSheet()));   // not the green of "Fits"
+
+        // At the model's own context it fits, in green, as before.
+        plan->setContextLength(1024);
+        QVERIFY2(plan->verdict().startsWith(QLatin1String("Fits: ")), qPrintable(plan->verdict()));
+        QVERIFY(verdict->styleSheet().contains(QLatin1String("#1e7b34")));
+        plan->setContextLength(1025);
+        QVERIFY2(plan->verdict().startsWith(QLatin1String("Context 1,025 is past the model's 1,024 tokens")), qPrintable(plan->verdict()));
     }
 
     void filterNarrowsRows() {
