@@ -182,29 +182,40 @@ bool ModelsPage::eventFilter(QObject* watched, QEvent* event) {
 void ModelsPage::fitColumns() {
     // The short columns get what their text and header need (a bold "Warm pool" with its icon was
     // elided to "Warm p…" at any window size while the stretching Name column was very wide); Name
-    // takes the rest. When that leaves Name less than its longest name (a 1152-wide window), the
-    // headers give way first (a header wider than its column's text is elided; it has a tooltip),
-    // never the texts. Status may hold a long reason: capped, its tooltip has it all.
-    const int statusCap = table_->fontMetrics().horizontalAdvance(QLatin1Char('M')) * 18;
+    // takes the rest. When that leaves Name less than its longest name (a 1152-wide window), Status
+    // gives way first, down to a floor that still shows the start of a reason (it is elided anyway,
+    // the whole reason in its tooltip), then the headers (each has a tooltip), never the texts.
+    const int em = table_->fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    const int statusCap = em * 18, statusFloor = em * 11;
     QHeaderView* header = table_->horizontalHeader();
     const QAbstractItemView* view = table_;   // sizeHintForColumn is public there (QTableView's override is protected)
     std::array<int, CatalogTableModel::ColumnCount> want{}, need{};
-    int sumWant = 0, sumExtra = 0;
+    int sumWant = 0, sumHeaderExtra = 0;
     for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
         if (c == CatalogTableModel::Name) continue;
-        need[c] = std::max(view->sizeHintForColumn(c), 3 * table_->fontMetrics().horizontalAdvance(QLatin1Char('M')));
+        need[c] = std::max(view->sizeHintForColumn(c), 3 * em);
         want[c] = std::max(need[c], header->sectionSizeHint(c));
-        if (c == CatalogTableModel::Status) need[c] = want[c] = std::min(want[c], statusCap);
+        if (c == CatalogTableModel::Status) {
+            want[c] = std::min(want[c], statusCap);
+            need[c] = std::min(want[c], std::max(statusFloor, header->sectionSizeHint(c)));
+        } else {
+            sumHeaderExtra += want[c] - need[c];
+        }
         sumWant += want[c];
-        sumExtra += want[c] - need[c];
     }
     const int available = table_->viewport()->width();
-    const int deficit = sumWant + view->sizeHintForColumn(CatalogTableModel::Name) - available;
-    const int take = available > 0 && deficit > 0 && sumExtra > 0 ? std::min(deficit, sumExtra) : 0;
+    int deficit = available > 0 ? sumWant + view->sizeHintForColumn(CatalogTableModel::Name) - available : 0;
+    const int statusTake = std::clamp(deficit, 0, want[CatalogTableModel::Status] - need[CatalogTableModel::Status]);
+    deficit -= statusTake;
+    const int take = deficit > 0 && sumHeaderExtra > 0 ? std::min(deficit, sumHeaderExtra) : 0;
     for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
         if (c == CatalogTableModel::Name) continue;
+        if (c == CatalogTableModel::Status) {
+            table_->setColumnWidth(c, want[c] - statusTake);
+            continue;
+        }
         const int extra = want[c] - need[c];
-        table_->setColumnWidth(c, want[c] - (take && extra ? int(std::lround(double(extra) * take / sumExtra)) : 0));
+        table_->setColumnWidth(c, want[c] - (take && extra ? int(std::lround(double(extra) * take / sumHeaderExtra)) : 0));
     }
 }
 
