@@ -371,6 +371,11 @@ private Q_SLOTS:
                                 "then copy config.json from the model's source)")
                      .arg(folder));
 
+        // The details' Status row too (the Folder row has the path, the banner the whole message).
+        QVERIFY(page.selectModel(QStringLiteral("dirconfig")));
+        QCOMPARE(page.detail()->facts()->value("Status"), status.data().toString());
+        QVERIFY(page.detail()->problemText().contains(folder + QStringLiteral("/config.json: is a folder, not a file")));
+
         QTableView* table = page.table();
         QHeaderView* header = table->horizontalHeader();
         const QAbstractItemView* view = table;
