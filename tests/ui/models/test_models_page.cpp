@@ -1,5 +1,6 @@
 // The Models page end to end: background scan of the real fixtures, table, filter, sort, detail
 // pane (facts, tensors, memory plan), broken models, the warm pool and GGUF files.
+#include "core/library/catalog.h"
 #include "core/model/model_info.h"
 #include "core/system/memory_plan.h"
 #include "core/util/logging.h"
@@ -394,6 +395,19 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 < %2").arg(table->columnWidth(CatalogTableModel::Status)).arg(statusText)));
         QVERIFY(table->columnWidth(CatalogTableModel::Name) >= view->sizeHintForColumn(CatalogTableModel::Name));
         QVERIFY(!table->horizontalScrollBar()->isVisible());
+    }
+
+    // A model deeper than the scan goes is not listed; the scan's status says how many folders it left.
+    void foldersTooDeepAreCountedInTheStatus() {
+        fs::path deep = root() / "deep-lib";
+        for (int level = 1; level <= kLibraryScanDepth; ++level) deep /= "l" + std::to_string(level);
+        test::copyFixtureModel("tinystories-656k", deep / "too-deep");
+        test::copyFixtureModel("tinystories-656k", root() / "deep-lib" / "shallow");
+        ModelsPage page;
+        QSignalSpy messages(&page, &ModelsPage::statusMessage);
+        QVERIFY(scan(page, {{root() / "deep-lib"}, {}}));
+        QCOMPARE(visibleNames(page), QStringList{QStringLiteral("shallow")});
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Library scan: 1 model found; 1 folder too deep to search (6 levels below a library folder; see the log)"));
     }
 
     void warmPoolModelsAreMarked() {
