@@ -191,13 +191,27 @@ const CLI::Validator& positiveCount() {
 }
 
 CLI::Validator wholeNumberIn(long long least, long long most) {
-    return numberValidator([least, most](double x) { return x == std::floor(x) && x >= double(least) && x <= double(most); },
-                           most == INT_MAX ? "must be a whole number of " + std::to_string(least) + " or more"
-                                           : "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most),
-                           most != INT_MAX ? std::to_string(least) + ".." + std::to_string(most)
-                           : least == 0    ? "NONNEGATIVE"
-                           : least == 1    ? "COUNT"
-                                           : "INT");
+    // An `int` option's INT_MAX is a real bound, not "no bound": 99999999999 was refused with
+    // "must be a whole number of 1 or more", which it is. Past the bound the message names it.
+    const std::string range = "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most);
+    const std::string requirement = most == INT_MAX ? "must be a whole number of " + std::to_string(least) + " or more" : range;
+    return CLI::Validator(
+        [least, most, requirement, range](std::string& text) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double value = std::stod(text, &used);
+                if (used == text.size() && std::isfinite(value) && value == std::floor(value) && value >= double(least)) {
+                    if (value <= double(most)) return {};
+                    return range + ", not " + text;
+                }
+            } catch (const std::exception&) {
+            }
+            return requirement + ", not " + text;
+        },
+        most != INT_MAX ? std::to_string(least) + ".." + std::to_string(most)
+        : least == 0    ? "NONNEGATIVE"
+        : least == 1    ? "COUNT"
+                        : "INT");
 }
 
 CLI::Validator numberIn(double least, double most) {

@@ -98,8 +98,9 @@ const CLI::Validator& positiveNumber();
 // A count that must be at least 1 (new tokens, requests, a stride): "--max-new: must be a whole
 // number of 1 or more, not 0" (exit 1: usage). A count of 0 ran and did nothing, with exit 0.
 const CLI::Validator& positiveCount();
-// A whole number from `least` to `most` (INT_MAX: no upper bound): "--steps: must be a whole number
-// from 1 to 4096, not 0", "--top-k: must be a whole number of 0 or more, not 2.5" (exit 1: usage).
+// A whole number from `least` to `most`: "--steps: must be a whole number from 1 to 4096, not 0",
+// "--top-k: must be a whole number of 0 or more, not 2.5" (exit 1: usage). INT_MAX (an `int`
+// option's own limit) is named only for a value past it: "from 1 to 2147483647, not 99999999999".
 // CLI11's CLI::Range said "Value 0 not in range 1 to 4096", and 2.5 failed its conversion of an int
 // option with "Could not convert".
 CLI::Validator wholeNumberIn(long long least, long long most);

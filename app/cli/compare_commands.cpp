@@ -6,6 +6,7 @@
 #include "core/compare/compare_runner.h"
 #include "core/compare/decode_timeline.h"
 #include "core/compare/device_label.h"
+#include "core/model/hf_config.h"
 #include "core/compare/sweep.h"
 #include "core/run/battery_scope.h"
 #include "core/run/sweep_words.h"
@@ -471,7 +472,7 @@ void addCompareCommands(CLI::App& app) {
     cmp->add_option("--battery", c->battery, "\"default\" (built in), a .json / .jsonl battery file, or \"none\"");
     cmp->add_option("--text", c->text, "UTF-8 text for perplexity of both and KLD / top-1 agreement of B against A");
     cmp->add_option("--max-new", c->maxNew, "new tokens at most per test")->check(positiveCount());
-    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(wholeNumberIn(2, 1 << 25));
+    cmp->add_option("--ctx", c->ctx, "perplexity: tokens per window")->check(wholeNumberIn(2, kMaxPositionEmbeddings));
     cmp->add_option("--stride", c->stride, "perplexity: tokens between window starts, at most --ctx (default: --ctx, non-overlapping windows)")
         ->check(positiveCount());
     cmp->add_option("--max-windows", c->maxWindows, "perplexity: windows at most (0 = all)")->check(wholeNumberIn(0, INT_MAX));

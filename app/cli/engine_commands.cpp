@@ -6,6 +6,7 @@
 #include "app/cli/engine_program.h"
 #include "core/compare/compare_runner.h"
 #include "core/compare/device_label.h"
+#include "core/model/hf_config.h"
 #include "core/engine/decode_profile.h"
 #include "core/engine/engine.h"
 #include "core/engine/evaluation.h"
@@ -343,7 +344,7 @@ void addEngineCommands(CLI::App& app) {
     auto* ppl = eval->add_subcommand("ppl", "perplexity over a text file, and KLD / top-1 agreement against --ref");
     ppl->add_option("--model", e->model, "model folder")->required();
     ppl->add_option("--text", e->text, "UTF-8 text file")->required();
-    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(wholeNumberIn(2, 1 << 25));
+    ppl->add_option("--ctx", e->ctx, "tokens per window")->check(wholeNumberIn(2, kMaxPositionEmbeddings));
     ppl->add_option("--stride", e->stride, "tokens between window starts, at most --ctx (default: --ctx, non-overlapping windows)")
         ->check(positiveCount());
     ppl->add_option("--max-windows", e->maxWindows, "stop after this many windows (0 = all)")->check(wholeNumberIn(0, INT_MAX));

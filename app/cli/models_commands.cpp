@@ -82,7 +82,7 @@ void printList(const std::vector<CatalogEntry>& entries) {
         if (e.info) {
             const auto& m = *e.info;
             table.addRow({e.name, origin, std::string(architectureName(m.config.architecture)), format::count(m.parameterCount),
-                          m.floatDtype, modelQuantLabel(m), format::bytes(m.bytesOnDisk),
+                          m.storageDtype, modelQuantLabel(m), format::bytes(m.bytesOnDisk),
                           !m.unsupported.empty()      ? "unsupported: config.json " + m.unsupported
                           : !m.tokenizerError.empty() ? "warning: the tokenizer cannot be loaded"
                           : m.warnings.empty()        ? "ok"
@@ -158,8 +158,10 @@ void printShow(const CatalogEntry& e, int context) {
     std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
               << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
-              << "dtype:        " << m.floatDtype << " (config: " << (c.dtype.empty() ? "-" : c.dtype) << ")"
-              << (m.storageDtype != m.floatDtype ? "; most parameters " + m.storageDtype + " (the quantized linears)" : std::string()) << "\n"
+              // dtype is the storage type of most parameters, as in `models list` and --json's `dtype`.
+              << "dtype:        " << m.storageDtype
+              << (m.storageDtype != m.floatDtype ? " (most parameters: the quantized linears; other tensors " + m.floatDtype + ";" : " (")
+              << " config: " << (c.dtype.empty() ? "-" : c.dtype) << ")\n"
               << "quantization: " << modelQuantLabel(m)
               << (c.quantization.method == QuantMethod::Awq ? std::string(c.quantization.zeroPoint ? " zero-point" : " symmetric") + " " + c.quantization.version : "")
               << "\n";
@@ -214,7 +216,9 @@ void addModelsCommands(CLI::App& app) {
         runOrExit([&] {
             LibraryRoots roots;
             for (const auto& d : list->dirs) roots.folders.emplace_back(d);
-            if (roots.folders.empty() && list->warmPool.empty()) {
+            // --warm-pool replaces the warm pool only (as the GUI's flag does): without folders
+            // named, the default library is listed beside it (it was dropped).
+            if (roots.folders.empty()) {
                 // A configured library (AWQBENCH_LIBRARY) with one folder gone (an unmounted disk)
                 // lists the rest, as the GUI does; a folder named on the command line must exist.
                 roots.folders = defaultRoots();
@@ -225,6 +229,13 @@ void addModelsCommands(CLI::App& app) {
                 });
             }
             roots.warmPool = list->warmPool;
+            if (!roots.warmPool.empty()) {
+                // A mistyped pool listed nothing from it, with exit 0.
+                std::error_code ec;
+                if (!fs::exists(roots.warmPool, ec)) throw Error("no such folder (--warm-pool)", roots.warmPool, "check the path");
+                if (!fs::is_directory(roots.warmPool, ec))
+                    throw Error("is a file, not a folder (--warm-pool)", roots.warmPool, "name the warm-pool folder");
+            }
             for (const auto& r : roots.folders) {
                 if (!fs::exists(r)) throw Error("no such file or folder", r, "check the path");
                 // A file other than a .gguf listed nothing, with exit 0 (config.json for its folder, say).
@@ -232,7 +243,12 @@ void addModelsCommands(CLI::App& app) {
                     throw Error("is a file, not a library or model folder", r,
                                 "name the folder (" + (r.has_parent_path() ? r.parent_path().string() : std::string(".")) + ") or a .gguf file");
             }
-            const auto entries = scanLibrary(roots).value;
+            ScanProgress last;
+            const auto entries = scanLibrary(roots, {}, [&](const ScanProgress& p) { last = p; }).value;
+            if (last.foldersNotSearched)
+                std::cerr << "note: " << last.foldersNotSearched << " folder(s) " << kLibraryScanDepth
+                          << " levels below a library folder were not searched for models, the first " << last.firstNotSearched.string()
+                          << " (name the deeper folder: awqbench-cli models list DIR)\n";
             if (list->json)
                 std::cout << catalogToJson(entries) << "\n";
             else
@@ -250,8 +266,10 @@ void addModelsCommands(CLI::App& app) {
     auto* showCmd = models->add_subcommand("show", "show everything about one model folder or .gguf file");
     showCmd->add_option("path", show->path, "model folder or .gguf file")->required();
     showCmd->add_flag("--json", show->json, "print JSON (keys in README.md)");
+    // Bounded as config.json's max_position_embeddings is (and eval's --ctx): the message names the
+    // bound instead of "a whole number of 1 or more" for 99999999999.
     showCmd->add_option("--context", show->context, "context length for the memory plan (default: the model's)")
-        ->check(positiveCount());
+        ->check(wholeNumberIn(1, kMaxPositionEmbeddings));
     showCmd->callback([show] {
         runOrExit([&] {
             if (!fs::exists(show->path)) throw Error("no such file or folder", show->path, "check the path");

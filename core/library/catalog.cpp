@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 
@@ -39,11 +40,26 @@ struct Candidate {
     ModelOrigin origin;
 };
 
+// Folders the depth bound kept the scan out of (see ScanProgress).
+struct NotSearched {
+    std::size_t count = 0;
+    fs::path first;
+};
+
+bool hasVisibleSubfolder(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
+        const auto name = e.path().filename().string();
+        if (!name.empty() && name[0] != '.' && e.is_directory(ec)) return true;
+    }
+    return false;
+}
+
 // Model folders under `dir`, `depthLeft` folders deep. Linked folders are followed (a library of
 // links to models on other disks is common); `entered` holds the real folders already searched, so a
 // link back up the tree is searched once.
 void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector<Candidate>& out, std::stop_token stop,
-             std::set<fs::path>& entered) {
+             std::set<fs::path>& entered, NotSearched& notSearched) {
     if (stop.stop_requested()) return;
     std::error_code ec;
     if (const auto real = fs::canonical(dir, ec); !ec && !entered.insert(real).second) return;
@@ -65,7 +81,10 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
         out.push_back({dir, origin});
         return;
     }
-    if (depthLeft <= 0) return;
+    if (depthLeft <= 0) {
+        if (hasVisibleSubfolder(dir) && notSearched.count++ == 0) notSearched.first = dir;
+        return;
+    }
     std::vector<fs::path> children;
     for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
         const auto name = e.path().filename().string();
@@ -77,7 +96,7 @@ void collect(const fs::path& dir, ModelOrigin origin, int depthLeft, std::vector
         if (isGgufFile(child)) {
             out.push_back({child, origin});
         } else if (fs::is_directory(child, ec)) {
-            collect(child, origin, depthLeft - 1, out, stop, entered);
+            collect(child, origin, depthLeft - 1, out, stop, entered, notSearched);
         } else if (fs::is_symlink(child, ec) && !fs::exists(child, ec)) {
             spdlog::warn("library: skipped {}: a link to {}, which does not exist", child.string(), fs::read_symlink(child, ec).string());
         }
@@ -129,6 +148,7 @@ CatalogEntry describeCandidate(const fs::path& path, ModelOrigin origin) {
 JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std::stop_token stop, const ScanProgressFn& progress,
                                                  int maxDepth) {
     std::vector<Candidate> candidates;
+    NotSearched notSearched;
     auto addRoot = [&](const fs::path& root, ModelOrigin origin) {
         if (root.empty()) return;
         std::error_code ec;
@@ -140,7 +160,7 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
         if (isGgufFile(root))
             candidates.push_back({root, origin});
         else
-            collect(root, origin, maxDepth, candidates, stop, entered);
+            collect(root, origin, maxDepth, candidates, stop, entered, notSearched);
     };
     // The warm pool first, so that a model reachable from both is marked as pooled.
     addRoot(roots.warmPool, ModelOrigin::WarmPool);
@@ -155,8 +175,16 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
         if (seen.insert(key).second) unique.push_back(std::move(c));
     }
 
+    // Info, not a warning: the CLI says it in its own note (a warning reached its stderr twice);
+    // the GUI's log panel shows it.
+    if (notSearched.count)
+        spdlog::info("library: {} folder(s) {} levels below a library folder were not searched for models, the first {} (add the deeper "
+                     "folder as a library folder of its own)",
+                     notSearched.count, maxDepth, notSearched.first.string());
     ScanProgress p;
     p.found = unique.size();
+    p.foldersNotSearched = notSearched.count;
+    p.firstNotSearched = notSearched.first;
     std::vector<CatalogEntry> entries;
     for (const auto& c : unique) {
         if (stop.stop_requested()) break;
@@ -166,6 +194,13 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
         if (!entries.back().ok()) spdlog::warn("broken model {}: {}", c.path.string(), entries.back().error);
         ++p.described;
     }
+    // By name as a user looks one up (and as the Models page sorts), not by path: m-l1/l2 came
+    // before m-l1. Stable: the pool's entry of a name stays ahead of the library's.
+    std::stable_sort(entries.begin(), entries.end(), [](const CatalogEntry& a, const CatalogEntry& b) {
+        return std::lexicographical_compare(a.name.begin(), a.name.end(), b.name.begin(), b.name.end(), [](unsigned char x, unsigned char y) {
+            return std::tolower(x) < std::tolower(y);
+        });
+    });
     if (progress) progress(p);
     return {std::move(entries), stop.stop_requested()};
 }

@@ -39,15 +39,27 @@ struct ScanProgress {
     std::size_t found = 0;            // candidates found so far
     std::size_t described = 0;        // of which described (ok or broken)
     std::filesystem::path current;
+    // Folders at the depth bound whose subfolders were not searched (a model deeper down would be
+    // missing without a word), and the first of them for the message. Final from the last call on.
+    std::size_t foldersNotSearched = 0;
+    std::filesystem::path firstNotSearched;
 };
 using ScanProgressFn = std::function<void(const ScanProgress&)>;
 
-// Looks for model candidates under each root (the root itself may be a model folder), at most
-// `maxDepth` folders down, not descending into model folders. Missing roots are skipped with a
-// warning in the log. Stops early when `stop` is requested: the entries described so far,
-// cancelled = true (core/util/job.h).
+// How many folders below a library folder a model folder may be (lib/a/b/c/d/e/f/model is 7: not
+// found). Deep enough for a hub cache (models--ORG--NAME/snapshots/<rev>: 3) inside a few folders
+// of the user's own; bounded so that a library folder at ~ or / does not walk the whole disk.
+inline constexpr int kLibraryScanDepth = 6;
+
+// Looks for model candidates under each root (the root itself may be a model folder), model
+// folders at most `maxDepth` folders below it, not descending into model folders (linked folders
+// are followed, each real folder searched once: no link loops). Folders at the bound that have
+// subfolders are counted in the progress' foldersNotSearched and logged. Missing roots are skipped
+// with a warning in the log. Entries come sorted by name (case-insensitive, as the Models page
+// sorts; a model in the pool and the library keeps the pool's entry first). Stops early when `stop`
+// is requested: the entries described so far, cancelled = true (core/util/job.h).
 JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std::stop_token stop = {},
-                                                 const ScanProgressFn& progress = {}, int maxDepth = 4);
+                                                 const ScanProgressFn& progress = {}, int maxDepth = kLibraryScanDepth);
 
 // Describes one candidate path (folder or .gguf), catching every error into `error`.
 CatalogEntry describeCandidate(const std::filesystem::path& path, ModelOrigin origin);

@@ -73,7 +73,7 @@ constexpr std::int64_t kMaxHeads = 1 << 10;
 constexpr std::int64_t kMaxHeadDim = 1 << 12;
 constexpr std::int64_t kMaxLayers = 1 << 10;
 constexpr std::int64_t kMaxVocabSize = 1 << 24;
-constexpr std::int64_t kMaxPositions = 1 << 25;
+constexpr std::int64_t kMaxPositions = kMaxPositionEmbeddings;
 
 std::int64_t boundedInt(const json& value, const char* key, std::int64_t max, const fs::path& source) {
     if (!value.is_number_integer()) throw Error(std::string("\"") + key + "\" is not an integer", source, kFixConfig);

@@ -11,6 +11,10 @@
 
 namespace awq {
 
+// The largest max_position_embeddings config.json may give (a larger one is refused naming the
+// key); also the bound of every context-length flag (eval --ctx, models show --context).
+inline constexpr int kMaxPositionEmbeddings = 1 << 25;
+
 enum class Architecture { Llama, Qwen2, Qwen3, Mistral, Unknown };
 std::string_view architectureName(Architecture a) noexcept;  // "llama", "qwen2", ...
 // transformers' config class of the architecture ("LlamaConfig", "Qwen3Config"; "PretrainedConfig"

@@ -60,8 +60,16 @@ std::optional<fs::path> findModelFile(const fs::path& folder, const std::string&
     const fs::path named = folder / relative;
     if (!fs::exists(named, ec) && !fs::is_symlink(named, ec)) return std::nullopt;
     const fs::path real = resolveInsideFolder(folder, relative);  // throws for links leaving the folder, dangling ones too
-    if (!fs::is_regular_file(real, ec)) return std::nullopt;
-    return real;
+    if (fs::is_regular_file(real, ec)) return real;
+    // A dangling link inside the folder reads as absent; a folder (or fifo, socket) under the
+    // file's name does not: "missing config.json" beside the config.json `ls` shows misled.
+    if (fs::is_directory(real, ec))
+        throw Error("is a folder, not a file", named,
+                    "replace the folder with the file: rm -r \"" + named.string() + "\", then copy " + relative + " from the model's source");
+    if (fs::exists(real, ec))
+        throw Error("is not a regular file (a device, pipe or socket)", named,
+                    "replace it with the file: copy " + relative + " from the model's source");
+    return std::nullopt;
 }
 
 std::optional<std::string> readModelFile(const fs::path& folder, const std::string& relative, std::uint64_t maxBytes) {

@@ -16,9 +16,10 @@ namespace awq {
 // fix for an absolute path, "..", or a link that leads out of the folder. The file need not exist.
 std::filesystem::path resolveInsideFolder(const std::filesystem::path& folder, const std::string& relative);
 
-// The real path of the model file `relative`, or nullopt when there is no such regular file.
-// Throws like resolveInsideFolder() when it exists but is reached through a link leaving the folder
-// (a dangling link leaving the folder is refused too: it never reads as "absent").
+// The real path of the model file `relative`, or nullopt when there is no such file (a dangling
+// link inside the folder included). Throws like resolveInsideFolder() when it exists but is reached
+// through a link leaving the folder (a dangling link leaving the folder is refused too: it never
+// reads as "absent"), and "is a folder, not a file" when a folder (or another non-file) has its name.
 std::optional<std::filesystem::path> findModelFile(const std::filesystem::path& folder, const std::string& relative);
 
 // The bytes of the model file `relative`, or nullopt when it does not exist. Refuses links out of

@@ -159,11 +159,13 @@ TensorStore TensorStore::openFolder(const fs::path& folder) {
         }
         std::sort(shardNames.begin(), shardNames.end());
         for (const auto& name : shardNames) {
-            const fs::path shardPath = resolveInsideFolder(folder, name);
-            if (!fs::exists(shardPath))
+            resolveInsideFolder(folder, name);  // "../x" is refused even where it does not exist
+            // Through findModelFile as every other file: a folder under the shard's name is said to be one.
+            const auto shardPath = findModelFile(folder, name);
+            if (!shardPath)
                 throw Error("the index lists shard '" + name + "' but it is missing", index,
                             "download the missing shard into the model folder");
-            store.shards_.push_back(std::make_unique<SafetensorsFile>(shardPath));
+            store.shards_.push_back(std::make_unique<SafetensorsFile>(*shardPath));
         }
     } else {
         if (const auto single = findModelFile(folder, "model.safetensors")) {

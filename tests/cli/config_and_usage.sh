@@ -49,7 +49,7 @@ expect 2 "a file, not a model folder" "$CLI" tokenize --model "$M/qwen2-random/c
 # tokenize --text is the text itself: "" is the empty text (golden.json: ids_with_special [1]), not an empty path.
 expect 0 '^\{"ids": \[1\], "tokens": \["<\|start_story\|>"\]\}' "$CLI" tokenize --model "$M/tinystories-656k" --text "" --json
 expect 1 "The following argument was not expected: --no-such-flag" "$CLI" models list --no-such-flag
-expect 1 "--context: must be a whole number of 1 or more, not -5" "$CLI" models show "$M/qwen2-random" --context -5
+expect 1 "--context: must be a whole number from 1 to 33554432, not -5" "$CLI" models show "$M/qwen2-random" --context -5
 # A context past the model's is planned with a note (vLLM refuses it); weights in binary units, not "0.00 GiB".
 expect 0 "note: --context 999999 is past the model's [0-9]+ tokens" "$CLI" models show "$M/qwen2-random" --context 999999
 grep -Eq "16 GB card \(16 GiB\) +[0-9.]+ MiB" "$D/out.txt" || fail "models show: weights not in MiB: $(grep '16 GB card' "$D/out.txt")"
@@ -63,7 +63,7 @@ expect 1 "--top: must be a whole number of 1 or more, not 0" "$CLI" profile --mo
 expect 1 "--samples: must be a whole number of 1 or more, not 0" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --samples 0 --check
 expect 1 "--samples: must be a whole number of 1 or more, not 2.5" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --samples 2.5
 expect 1 "--seqlen: must be a whole number of 1 or more, not -64" "$CLI" quantize --model "$M/qwen2-random" --out "$D/never" --seqlen -64
-expect 1 "--context: must be a whole number of 1 or more, not 2.5" "$CLI" models show "$M/qwen2-random" --context 2.5
+expect 1 "--context: must be a whole number from 1 to 33554432, not 2.5" "$CLI" models show "$M/qwen2-random" --context 2.5
 expect 1 "--tp: must be a whole number of 1 or more, not 1.5" "$CLI" target add t --vllm-config "$D/serve.yaml" --tp 1.5 $S
 expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" target add t --vllm-config "$D/serve.yaml" --max-model-len 0 $S
 expect 1 "--max-model-len: must be a whole number of 1 or more, not 0" "$CLI" serve --model "$M/tinystories-qwen3-7m" --max-model-len 0

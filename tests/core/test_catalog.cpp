@@ -15,6 +15,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -315,6 +316,68 @@ private Q_SLOTS:
         const auto written = nlohmann::json::parse(runDocumentToJson(doc));
         QCOMPARE(written["models"]["A"]["name"].get<std::string>(), std::string("bad\xef\xbf\xbdname"));
         QCOMPARE(jsonText(nlohmann::json("\xc3")), std::string("\"\xef\xbf\xbd\""));  // cut inside a character
+    }
+
+    // A folder under a file's name was "missing config.json" beside the config.json `ls` shows
+    // (trial 35). Every file the loader reads says what it is instead, naming it and the fix.
+    void aFolderUnderAFilesNameIsSaidToBeOne() {
+        const fs::path lib = root() / "folder-as-file";
+        for (const char* file : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
+                                 "chat_template.jinja", "special_tokens_map.json"}) {
+            const fs::path model = lib / (std::string("dir-") + file);
+            copyModel("qwen2-random", model);
+            fs::remove(model / file);
+            fs::create_directories(model / file / "inner");
+            const CatalogEntry e = describeCandidate(model, ModelOrigin::Library);
+            const std::string named = (model / file).string();
+            QCOMPARE(e.error, named + ": is a folder, not a file (replace the folder with the file: rm -r \"" + named + "\", then copy " + file +
+                                  " from the model's source)");
+        }
+        // A shard the index names.
+        const fs::path sharded = lib / "dir-shard";
+        copyModel("qwen2-random", sharded);
+        fs::remove(sharded / "model.safetensors");
+        std::ofstream(sharded / "model.safetensors.index.json") << R"({"weight_map": {"model.embed_tokens.weight": "model-00001-of-00001.safetensors"}})";
+        fs::create_directories(sharded / "model-00001-of-00001.safetensors");
+        const std::string shard = (sharded / "model-00001-of-00001.safetensors").string();
+        QCOMPARE(describeCandidate(sharded, ModelOrigin::Library).error,
+                 shard + ": is a folder, not a file (replace the folder with the file: rm -r \"" + shard +
+                     "\", then copy model-00001-of-00001.safetensors from the model's source)");
+        // Absent stays absent: the message a missing config.json always had.
+        copyModel("qwen2-random", lib / "no-config");
+        fs::remove(lib / "no-config" / "config.json");
+        QCOMPARE(describeCandidate(lib / "no-config", ModelOrigin::Library).error,
+                 (lib / "no-config").string() + ": missing config.json (copy the model's config.json from its source (Hugging Face repo) into the folder)");
+    }
+
+    // Models 5 folders below a library folder were silently left out (trial 35), and rows came
+    // sorted by path (m-l1/l2/l3 before m-l1). Now 6 deep are found, deeper folders are counted.
+    void deepFoldersAreSearchedOrCountedAndRowsSortByName() {
+        const fs::path lib = root() / "depth";
+        std::string dirs;
+        std::vector<std::string> expected;
+        for (int depth = 1; depth <= 6; ++depth) {
+            dirs += (depth > 1 ? "/l" : "l") + std::to_string(depth);
+            std::string name = "m-" + dirs;
+            std::replace(name.begin(), name.end(), '/', '_');
+            copyModel("tinystories-656k", lib / dirs / name);
+            if (depth <= 5) expected.push_back(name);   // the model folder is depth + 1 below lib
+        }
+        copyModel("tinystories-656k", lib / "Zeta");
+        copyModel("tinystories-656k", lib / "alpha");
+        ScanProgress last;
+        const auto entries = scanLibrary({{lib}, {}}, {}, [&](const ScanProgress& p) { last = p; }).value;
+        std::vector<std::string> names;
+        for (const auto& e : entries) names.push_back(e.name);
+        expected.insert(expected.begin(), "alpha");
+        expected.push_back("Zeta");
+        QCOMPARE(names, expected);   // alpha, m-l1, m-l1_l2, ..., m-l1_l2_l3_l4_l5, Zeta
+        QCOMPARE(last.foldersNotSearched, std::size_t(1));
+        QCOMPARE(last.firstNotSearched, lib / "l1/l2/l3/l4/l5/l6");
+        QCOMPARE(kLibraryScanDepth, 6);
+        // A link back up the tree is searched once: no loop, nothing listed twice.
+        fs::create_directory_symlink(lib, lib / "l1" / "loop");
+        QCOMPARE(scanLibrary({{lib}, {}}).value.size(), entries.size());
     }
 
     void findsTheBundledDemoLibrary() {

@@ -221,7 +221,9 @@ void ModelFactsView::showBroken(const CatalogEntry& entry) {
     add(model, entry.format == ModelFormat::Gguf ? tr("File") : tr("Folder"), toQString(entry.path));
     add(model, tr("Origin"), originText(entry.origin));
     add(model, tr("Format"), formatText(entry.format));
-    add(model, tr("Status"), QString::fromStdString(entry.error));
+    // The reason first, as in the table (the Folder row above has the path; the banner the whole
+    // message): the full error was elided in its middle, "/tmp/lib/m/confi…model's source)".
+    add(model, tr("Status"), statusText(entry));
 }
 
 QString ModelFactsView::value(const QString& property) const {

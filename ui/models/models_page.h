@@ -70,7 +70,8 @@ protected:
 
 private:
     void onScanProgress(int found, int described, const QString& current);
-    void onScanFinished(std::vector<CatalogEntry> entries, bool cancelled);
+    // foldersNotSearched: folders at the scan's depth bound with subfolders left unsearched (said in the status).
+    void onScanFinished(std::vector<CatalogEntry> entries, bool cancelled, std::size_t foldersNotSearched = 0);
     void onSelectionChanged();
     void updateCount();
     void fitColumns();

@@ -180,10 +180,13 @@ QVariant CatalogTableModel::headerData(int section, Qt::Orientation orientation,
         case Name: return tr("Name");
         case Origin: return tr("Origin");
         case Format: return tr("Format");
-        case Architecture: return tr("Architecture");
-        case Parameters: return tr("Parameters");
-        case Quantization: return tr("Dtype / quantization");
-        case SizeOnDisk: return tr("Size on disk");
+        // Short, as the CLI's `models list` names them (arch, params, size): at 1152x720 (the page
+        // is ~1000 px beside the sidebar) "Architecture", "Parameters" and "Dtype / quantization"
+        // were cut to "Architectur", "Parameter", "Dtype / quantizatio". The tooltips say it whole.
+        case Architecture: return tr("Arch");
+        case Parameters: return tr("Params");
+        case Quantization: return tr("Weights");
+        case SizeOnDisk: return tr("Size");
         case Layers: return tr("Layers");
         case Context: return tr("Context");
         case Status: return tr("Status");
@@ -193,9 +196,10 @@ QVariant CatalogTableModel::headerData(int section, Qt::Orientation orientation,
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case Origin: return tr("Library folder or warm pool (the folder your server loads from)");
-        case Parameters: return tr("Logical parameters (a 4-bit weight counts as one parameter)");
-        case Quantization: return tr("Storage dtype of an unquantized model, or its quantization");
-        case SizeOnDisk: return tr("Every file of the model folder (GGUF: the file)");
+        case Architecture: return tr("Architecture (config.json's model_type; GGUF: general.architecture)");
+        case Parameters: return tr("Parameters, logical (a 4-bit weight counts as one parameter)");
+        case Quantization: return tr("How the weights are stored: the dtype of an unquantized model, or its quantization");
+        case SizeOnDisk: return tr("Size on disk: every file of the model folder (GGUF: the file)");
         case Context: return tr("Maximum positions the model was configured for");
         case Status: return tr("OK, or why the model cannot be used");
         default: return {};

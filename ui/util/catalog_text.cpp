@@ -126,9 +126,12 @@ QHash<QString, QString> sameNameHints(const std::vector<const CatalogEntry*>& en
 
 QString statusText(const CatalogEntry& e) {
     if (!e.ok()) {
-        // The table has the model's path already: name its files relative to it.
+        // The reason first: the row is the model, so its path (in the Name tooltip and the details)
+        // is left out. "/lib/m: missing config.json" read "/lib/m: miss…" in a column of 200 px,
+        // the reason never in view; files inside the folder are named relative to it.
         QString reason = QString::fromStdString(e.error);
         const QString folder = QString::fromStdString(e.path.string());
+        if (!folder.isEmpty() && reason.startsWith(folder + QStringLiteral(": "))) reason.remove(0, folder.size() + 2);
         if (e.format == ModelFormat::HuggingFace && !folder.isEmpty()) reason.replace(folder + QLatin1Char('/'), QString());
         else if (!folder.isEmpty()) reason.replace(folder, QString::fromStdString(e.path.filename().string()));
         return reason;

@@ -1,5 +1,6 @@
 // The Models page end to end: background scan of the real fixtures, table, filter, sort, detail
 // pane (facts, tensors, memory plan), broken models, the warm pool and GGUF files.
+#include "core/library/catalog.h"
 #include "core/model/model_info.h"
 #include "core/system/memory_plan.h"
 #include "core/util/logging.h"
@@ -378,6 +379,74 @@ private Q_SLOTS:
         QTRY_VERIFY(table->columnWidth(CatalogTableModel::Name) >= view->sizeHintForColumn(CatalogTableModel::Name));
         QVERIFY(table->columnWidth(CatalogTableModel::Origin) > needed);
         QVERIFY(!table->horizontalScrollBar()->isVisible());
+    }
+
+    // Trial 35, the page in its default 1152x720 window with the shared models, the demo library and
+    // broken ones: the headers read "Architectur", "Parameter", "Dtype / quantizatio", and a broken
+    // model's Status began with its folder's path ("/work/trial35/scratch/li…"), the reason never
+    // in view. Every header fits now, and the reason comes first (the path is in the tooltip).
+    void headersAndBrokenReasonsReadAt1152x720() {
+        const fs::path lib = root() / "trial35-lib";
+        test::copyFixtureModel("qwen2-random", lib / "dirconfig");
+        fs::remove(lib / "dirconfig" / "config.json");
+        fs::create_directories(lib / "dirconfig" / "config.json");
+        test::copyFixtureModel("qwen2-random", lib / "badjson");
+        std::ofstream(lib / "badjson" / "config.json") << "{not json";
+        ModelsPage page;
+        page.resize(1000, 560);   // the page beside the sidebar of a 1152x720 window (the trial's screenshot)
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QVERIFY(scan(page, {{test::sharedDir() / "models", demoLibrary(), lib}, {}}));
+        QCOMPARE(page.catalog()->brokenCount(), 2);
+
+        const int row = page.catalog()->rowOfName(QStringLiteral("dirconfig"));
+        QVERIFY(row >= 0);
+        const QModelIndex status = page.catalog()->index(row, CatalogTableModel::Status);
+        const QString folder = toQString(lib / "dirconfig");
+        // Files relative to the model folder (the row), the full paths in the tooltip.
+        QCOMPARE(status.data().toString(), QStringLiteral("config.json: is a folder, not a file (replace the folder with the file: rm -r \"config.json\", "
+                                                          "then copy config.json from the model's source)"));
+        QCOMPARE(status.data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("%1/config.json: is a folder, not a file (replace the folder with the file: rm -r \"%1/config.json\", "
+                                "then copy config.json from the model's source)")
+                     .arg(folder));
+
+        // The details' Status row too (the Folder row has the path, the banner the whole message).
+        QVERIFY(page.selectModel(QStringLiteral("dirconfig")));
+        QCOMPARE(page.detail()->facts()->value("Status"), status.data().toString());
+        QVERIFY(page.detail()->problemText().contains(folder + QStringLiteral("/config.json: is a folder, not a file")));
+
+        QTableView* table = page.table();
+        QHeaderView* header = table->horizontalHeader();
+        const QAbstractItemView* view = table;
+        QTRY_VERIFY(table->columnWidth(CatalogTableModel::Status) > 0);
+        for (int c = 0; c < CatalogTableModel::ColumnCount; ++c) {
+            if (c == CatalogTableModel::Name) continue;
+            const QString title = page.catalog()->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+            QVERIFY2(table->columnWidth(c) >= header->sectionSizeHint(c),
+                     qPrintable(QStringLiteral("%1: %2 px < %3 px").arg(title).arg(table->columnWidth(c)).arg(header->sectionSizeHint(c))));
+            if (c != CatalogTableModel::Status)   // Status is elided, its tooltip holds it all
+                QVERIFY2(table->columnWidth(c) >= view->sizeHintForColumn(c), qPrintable(title));
+        }
+        // The reason's start is in view: "config.json: is a folder" fits the Status column.
+        const int statusText = table->fontMetrics().horizontalAdvance(QStringLiteral("config.json: is a folder")) + table->iconSize().width() + 8;
+        QVERIFY2(table->columnWidth(CatalogTableModel::Status) >= statusText,
+                 qPrintable(QStringLiteral("%1 < %2").arg(table->columnWidth(CatalogTableModel::Status)).arg(statusText)));
+        QVERIFY(table->columnWidth(CatalogTableModel::Name) >= view->sizeHintForColumn(CatalogTableModel::Name));
+        QVERIFY(!table->horizontalScrollBar()->isVisible());
+    }
+
+    // A model deeper than the scan goes is not listed; the scan's status says how many folders it left.
+    void foldersTooDeepAreCountedInTheStatus() {
+        fs::path deep = root() / "deep-lib";
+        for (int level = 1; level <= kLibraryScanDepth; ++level) deep /= "l" + std::to_string(level);
+        test::copyFixtureModel("tinystories-656k", deep / "too-deep");
+        test::copyFixtureModel("tinystories-656k", root() / "deep-lib" / "shallow");
+        ModelsPage page;
+        QSignalSpy messages(&page, &ModelsPage::statusMessage);
+        QVERIFY(scan(page, {{root() / "deep-lib"}, {}}));
+        QCOMPARE(visibleNames(page), QStringList{QStringLiteral("shallow")});
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Library scan: 1 model found; 1 folder too deep to search (6 levels below a library folder; see the log)"));
     }
 
     void warmPoolModelsAreMarked() {

@@ -120,6 +120,12 @@ private Q_SLOTS:
         // The table names files relative to the model folder it already shows.
         QCOMPARE(statusText(brokenEntry("cut", "/models/cut/model.safetensors: header runs past the end")),
                  QStringLiteral("model.safetensors: header runs past the end"));
+        // An error about the folder itself starts with the reason, not the path (trial 35: the
+        // Status column read "/work/trial35/scratch/li…" for every such model).
+        QCOMPARE(statusText(brokenEntry("cut", "/models/cut: missing config.json (copy the model's config.json from its source)")),
+                 QStringLiteral("missing config.json (copy the model's config.json from its source)"));
+        QCOMPARE(statusText(brokenEntry("cut", "/models/cut/config.json: is a folder, not a file (replace it)")),
+                 QStringLiteral("config.json: is a folder, not a file (replace it)"));
         QVERIFY(!layerCount(broken));
 
         const auto gguf = ggufEntry("Llama-3-8B.Q4_K_M");
@@ -145,7 +151,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 6);
         QCOMPARE(model.columnCount(), static_cast<int>(CatalogTableModel::ColumnCount));
         QCOMPARE(model.brokenCount(), 1);
-        QCOMPARE(model.headerData(CatalogTableModel::Quantization, Qt::Horizontal).toString(), QStringLiteral("Dtype / quantization"));
+        QCOMPARE(model.headerData(CatalogTableModel::Quantization, Qt::Horizontal).toString(), QStringLiteral("Weights"));
         QCOMPARE(model.index(5, CatalogTableModel::Origin).data().toString(), QStringLiteral("Warm pool"));
         QCOMPARE(model.index(4, CatalogTableModel::Format).data().toString(), QStringLiteral("GGUF"));
 
