@@ -4,6 +4,7 @@
 #include "core/engine/engine.h"
 #include "core/run/quantization_json.h"
 #include "core/serve/batch_scheduler.h"
+#include "core/serve/cors.h"
 #include "core/serve/openai_api.h"
 #include "core/system/batch_memory.h"
 #include "core/text/unicode.h"
@@ -21,15 +22,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <set>
-#include <sstream>
 #include <thread>
 
 namespace awq::serve {
@@ -70,108 +68,6 @@ void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
     res.set_content(e.body(), "application/json");
 }
-
-// CORS as vLLM answers it: vLLM installs Starlette's CORSMiddleware with its --allowed-origins,
-// --allowed-methods, --allowed-headers and --allow-credentials ("*" each by default), so a page of
-// another origin (a browser chat UI, the OpenAI JS SDK) may call it. Without it, every browser
-// request failed its preflight (OPTIONS answered 405). Starlette's rules, kept here:
-// - a request without Origin is no CORS request: nothing is added;
-// - a preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered here, before
-//   the API key is looked at (a browser sends no credentials in one): 200 "OK", or 400 "Disallowed
-//   CORS origin, method, headers" naming what is not allowed, with Allow-Methods (all of them for
-//   "*"), Allow-Headers (the requested ones echoed for "*", else the safelisted ones and those
-//   allowed), Max-Age 600;
-// - any other request with Origin gets Allow-Origin on its answer, errors and streams included:
-//   "*" where every origin is allowed (the request's own origin, with Vary: Origin, where it sends
-//   cookies), else its origin if it is allowed (none if not); Allow-Credentials where allowed.
-class Cors {
-public:
-    explicit Cors(const ServeOptions& o)
-        : origins_(o.allowedOrigins), credentials_(o.allowCredentials),
-          anyOrigin_(std::find(o.allowedOrigins.begin(), o.allowedOrigins.end(), "*") != o.allowedOrigins.end()),
-          anyHeader_(std::find(o.allowedHeaders.begin(), o.allowedHeaders.end(), "*") != o.allowedHeaders.end()) {
-        methods_ = std::find(o.allowedMethods.begin(), o.allowedMethods.end(), "*") != o.allowedMethods.end()
-                       ? std::vector<std::string>{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
-                       : o.allowedMethods;
-        std::set<std::string> headers = {"Accept", "Accept-Language", "Content-Language", "Content-Type"};  // CORS-safelisted
-        headers.insert(o.allowedHeaders.begin(), o.allowedHeaders.end());
-        for (const auto& h : headers) {
-            if (h == "*") continue;
-            headerList_ += (headerList_.empty() ? "" : ", ") + h;
-            headersLower_.insert(lower(h));
-        }
-    }
-
-    static bool isPreflight(const httplib::Request& req) {
-        return req.method == "OPTIONS" && req.has_header("Origin") && req.has_header("Access-Control-Request-Method");
-    }
-
-    void answerPreflight(const httplib::Request& req, httplib::Response& res) const {
-        const std::string origin = req.get_header_value("Origin");
-        std::vector<std::string> failures;
-        if (!anyOrigin_ || credentials_) {
-            res.set_header("Vary", "Origin");
-            if (allowed(origin)) res.set_header("Access-Control-Allow-Origin", origin);
-        } else {
-            res.set_header("Access-Control-Allow-Origin", "*");
-        }
-        if (!allowed(origin)) failures.push_back("origin");
-        std::string methods;
-        for (const auto& m : methods_) methods += (methods.empty() ? "" : ", ") + m;
-        res.set_header("Access-Control-Allow-Methods", methods);
-        res.set_header("Access-Control-Max-Age", "600");
-        if (std::find(methods_.begin(), methods_.end(), req.get_header_value("Access-Control-Request-Method")) == methods_.end())
-            failures.push_back("method");
-        if (anyHeader_) {
-            if (req.has_header("Access-Control-Request-Headers"))
-                res.set_header("Access-Control-Allow-Headers", req.get_header_value("Access-Control-Request-Headers"));
-        } else {
-            res.set_header("Access-Control-Allow-Headers", headerList_);
-            if (req.has_header("Access-Control-Request-Headers")) {
-                std::stringstream requested(req.get_header_value("Access-Control-Request-Headers"));
-                for (std::string h; std::getline(requested, h, ',');)
-                    if (!headersLower_.count(trimmed(lower(h)))) {
-                        failures.push_back("headers");
-                        break;
-                    }
-            }
-        }
-        if (credentials_) res.set_header("Access-Control-Allow-Credentials", "true");
-        std::string why;
-        for (const auto& f : failures) why += (why.empty() ? "" : ", ") + f;
-        res.status = failures.empty() ? 200 : 400;
-        res.set_content(failures.empty() ? "OK" : "Disallowed CORS " + why, "text/plain; charset=utf-8");
-    }
-
-    // The headers of an answer to a request with Origin; once (the error handler calls it again
-    // for what cpp-httplib refused before routing).
-    void decorate(const httplib::Request& req, httplib::Response& res) const {
-        if (!req.has_header("Origin") || res.has_header("Access-Control-Allow-Origin")) return;
-        const std::string origin = req.get_header_value("Origin");
-        if (anyOrigin_ && !req.has_header("Cookie")) res.set_header("Access-Control-Allow-Origin", "*");
-        else if (allowed(origin)) {
-            res.set_header("Access-Control-Allow-Origin", origin);
-            res.set_header("Vary", "Origin");
-        } else return;
-        if (credentials_) res.set_header("Access-Control-Allow-Credentials", "true");
-    }
-
-private:
-    bool allowed(const std::string& origin) const { return anyOrigin_ || std::find(origins_.begin(), origins_.end(), origin) != origins_.end(); }
-    static std::string lower(std::string s) {
-        for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    }
-    static std::string trimmed(const std::string& s) {
-        const auto first = s.find_first_not_of(" \t");
-        return first == std::string::npos ? std::string() : s.substr(first, s.find_last_not_of(" \t") + 1 - first);
-    }
-
-    std::vector<std::string> origins_, methods_;
-    bool credentials_, anyOrigin_, anyHeader_;
-    std::string headerList_;            // Allow-Headers where not every header is allowed
-    std::set<std::string> headersLower_;
-};
 
 // How often a request that waits for its answer looks whether its client is still there.
 constexpr auto kClientCheck = 50ms;
