@@ -97,7 +97,7 @@ void printList(const std::vector<CatalogEntry>& entries) {
     std::cout << table.render();
     std::size_t broken = 0;
     for (const auto& e : entries) broken += e.ok() ? 0 : 1;
-    std::cout << entries.size() << " model(s), " << broken << " broken\n";
+    std::cout << format::counted(entries.size(), "model") << ", " << broken << " broken\n";
 }
 
 void printMemoryPlans(const ModelInfo& m, int context) {
@@ -155,7 +155,7 @@ void printShow(const CatalogEntry& e, int context) {
     if (!m.unsupported.empty())
         std::cout << "status:       unsupported by the built-in engine (generate, eval, compare, serve, quantize): " << (m.folder / "config.json").string()
                   << ": " << m.unsupported << " (" << m.unsupportedFix << ")\n";
-    std::cout << "format:       Hugging Face safetensors (" << m.shardCount << " shard(s))\n"
+    std::cout << "format:       Hugging Face safetensors (" << format::counted(m.shardCount, "shard") << ")\n"
               << "architecture: " << architectureName(c.architecture) << " (" << c.architectureClass << ")\n"
               << "parameters:   " << format::count(m.parameterCount) << " (" << m.parameterCount << ")\n"
               // dtype is the storage type of most parameters, as in `models list` and --json's `dtype`.
@@ -246,7 +246,7 @@ void addModelsCommands(CLI::App& app) {
             ScanProgress last;
             const auto entries = scanLibrary(roots, {}, [&](const ScanProgress& p) { last = p; }).value;
             if (last.foldersNotSearched)
-                std::cerr << "note: " << last.foldersNotSearched << " folder(s) " << kLibraryScanDepth
+                std::cerr << "note: " << format::counted(last.foldersNotSearched, "folder") << " " << kLibraryScanDepth
                           << " levels below a library folder were not searched for models, the first " << last.firstNotSearched.string()
                           << " (name the deeper folder: awqbench-cli models list DIR)\n";
             if (list->json)

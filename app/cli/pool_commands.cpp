@@ -133,13 +133,13 @@ void addPoolCommands(CLI::App& app) {
                 table.addRow({e.repoId.empty() ? e.name : e.name + " (" + e.repoId + ")", e.quantization, format::bytes(e.bytes),
                               deployed.empty() ? "-" : deployed, e.hasManifest ? "yes" : "no", pool::statusText(e)});
             }
-            std::cout << table.render() << entries.size() << " model(s) in " << c.pool.string() << ": " << usageLine(usage) << "\n";
+            std::cout << table.render() << format::counted(entries.size(), "model") << " in " << c.pool.string() << ": " << usageLine(usage) << "\n";
             if (!entries.empty())
                 std::cout << "status: file sizes and times against the manifest (not the hashes), then the last `pool verify` "
                              "(which re-hashes every file)\n";
             if (usage.leftoverFolders)
-                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in " << usage.leftoverFolders
-                          << " unfinished copy or removal folder(s); those of killed runs are removed by the next pool add, remove or verify\n";
+                std::cout << "note: " << format::bytes(usage.leftoverBytes) << " (included above) in "
+                          << format::counted(usage.leftoverFolders, "unfinished copy or removal folder") << "; those of killed runs are removed by the next pool add, remove or verify\n";
             if (usage.budgetBytes && usage.usedBytes > usage.budgetBytes) std::cout << "warning: the pool is over its budget\n";
             return 0;
         }, list->pool);

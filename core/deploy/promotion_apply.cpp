@@ -3,6 +3,7 @@
 
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/format.h"
 #include "core/util/json_read.h"
 #include "core/util/json_write.h"
 #include "core/util/read_file.h"
@@ -235,7 +236,7 @@ HistoryEntry applyPromotion(const PromotionPlan& plan, const fs::path& stateDir)
     auto history = loadHistory(stateDir);
     history.push_back(e);
     saveHistory(stateDir, history);
-    spdlog::info("Promoted {} to target {} ({} file(s) changed, backups in {})", e.model, e.target, e.files.size(), backupDir.string());
+    spdlog::info("Promoted {} to target {} ({} changed, backups in {})", e.model, e.target, format::counted(e.files.size(), "file"), backupDir.string());
     return e;
 }
 

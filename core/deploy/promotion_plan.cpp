@@ -637,7 +637,7 @@ void planServe(PromotionPlan& p, const DeployTarget& t, const ModelInfo& m, cons
         {"tensor-parallel-size", "--tp", t.tensorParallelSize > 0 ? std::to_string(t.tensorParallelSize) : "", "leave it unset", tokens,
          [&](std::optional<double> v, const std::string& text) -> std::string {
              // --gpus not given: the file's own size says how many GPUs vLLM gets.
-             if (!v || *v < 1 || *v > (t.gpuCount > 0 ? gpus : 4096)) return "not a size the target's " + std::to_string(gpus) + " GPU(s) can run";
+             if (!v || *v < 1 || *v > (t.gpuCount > 0 ? gpus : 4096)) return "not a size the target's " + format::counted(gpus, "GPU") + " can run";
              if (!tensorParallelSplits(c, int(*v))) return "it does not split " + m.name + "'s heads or quantization groups evenly";
              if (!fits(int(*v))) return m.name + " does not fit at tensor-parallel size " + text;
              return "";

@@ -6,6 +6,7 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/folder_lock.h"
+#include "core/util/format.h"
 #include "core/util/resources.h"
 
 #include <spdlog/spdlog.h>
@@ -178,9 +179,9 @@ JobResult<std::vector<CatalogEntry>> scanLibrary(const LibraryRoots& roots, std:
     // Info, not a warning: the CLI says it in its own note (a warning reached its stderr twice);
     // the GUI's log panel shows it.
     if (notSearched.count)
-        spdlog::info("library: {} folder(s) {} levels below a library folder were not searched for models, the first {} (add the deeper "
+        spdlog::info("library: {} {} levels below a library folder were not searched for models, the first {} (add the deeper "
                      "folder as a library folder of its own)",
-                     notSearched.count, maxDepth, notSearched.first.string());
+                     format::counted(notSearched.count, "folder"), maxDepth, notSearched.first.string());
     ScanProgress p;
     p.found = unique.size();
     p.foldersNotSearched = notSearched.count;

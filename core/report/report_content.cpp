@@ -772,9 +772,8 @@ void addArena(const RunDocument& d, ReportContent& c) {
     const ArenaConversation a = d.arena->totals();
     c.blocks.push_back(heading("Chat votes", 2, "arena"));
     const int votes = a.aBetter + a.bBetter + a.tie + a.bothBad;
-    c.blocks.push_back(paragraph("The user's verdict on each exchange of " + std::to_string(d.arena->conversations.size()) +
-                                 " saved conversation(s), " +
-                                 std::to_string(votes) + " vote(s)."));
+    c.blocks.push_back(paragraph("The user's verdict on each exchange of " + format::counted(d.arena->conversations.size(), "saved conversation") + ", " +
+                                 format::counted(votes, "vote") + "."));
     ReportTable t;
     t.header = {d.modelName("A") + " better", d.modelName("B") + " better", "Tie", "Both bad"};
     t.rows.push_back({std::to_string(a.aBetter), std::to_string(a.bBetter), std::to_string(a.tie), std::to_string(a.bothBad)});

@@ -19,13 +19,13 @@ copy() { cp -r "$1" "$2" && chmod -R u+w "$2"; }
 
 # 1. --warm-pool replaces the pool only: the default library (the demo library here) stays.
 run 0 "$CLI" models list
-[ "$(tail -1 "$D/out")" = "1 model(s), 0 broken" ] || fail "demo library: $(cat "$D/out")"
+[ "$(tail -1 "$D/out")" = "1 model, 0 broken" ] || fail "demo library: $(cat "$D/out")"
 run 0 "$CLI" models list --warm-pool "$D/pool"
-[ "$(tail -1 "$D/out")" = "1 model(s), 0 broken" ] || fail "--warm-pool dropped the demo library: $(cat "$D/out")"
+[ "$(tail -1 "$D/out")" = "1 model, 0 broken" ] || fail "--warm-pool dropped the demo library: $(cat "$D/out")"
 grep -q '^tinystories-qwen3-7m  *library ' "$D/out" || fail "no demo model: $(cat "$D/out")"
 copy "$M/qwen2-random-awq" "$D/pool/pooled"
 run 0 env AWQBENCH_LIBRARY="$M" "$CLI" models list --warm-pool "$D/pool"
-[ "$(tail -1 "$D/out")" = "8 model(s), 0 broken" ] || fail "AWQBENCH_LIBRARY + pool: $(cat "$D/out")"
+[ "$(tail -1 "$D/out")" = "8 models, 0 broken" ] || fail "AWQBENCH_LIBRARY + pool: $(cat "$D/out")"
 grep -q '^pooled  *pool ' "$D/out" || fail "the pool's model: $(cat "$D/out")"
 run 2 "$CLI" models list --warm-pool "$D/no-pool"
 [ "$(cat "$D/err")" = "error: $D/no-pool: no such folder (--warm-pool) (check the path)" ] || fail "missing pool: $(cat "$D/err")"
@@ -59,7 +59,7 @@ done
 run 0 "$CLI" models list "$D/depth"
 [ "$(grep -o '^m-[^ ]*' "$D/out" | tr '\n' ' ')" = "m-l1 m-l1_l2 m-l1_l2_l3 m-l1_l2_l3_l4 m-l1_l2_l3_l4_l5 " ] ||
     fail "rows: $(cat "$D/out")"
-[ "$(cat "$D/err")" = "note: 1 folder(s) 6 levels below a library folder were not searched for models, the first $D/depth/l1/l2/l3/l4/l5/l6 (name the deeper folder: awqbench-cli models list DIR)" ] ||
+[ "$(cat "$D/err")" = "note: 1 folder 6 levels below a library folder were not searched for models, the first $D/depth/l1/l2/l3/l4/l5/l6 (name the deeper folder: awqbench-cli models list DIR)" ] ||
     fail "no note of the folder not searched: $(cat "$D/err")"
 
 # 6. Range errors name the real bound.

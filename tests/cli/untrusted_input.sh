@@ -59,7 +59,7 @@ mv "$D/wrap" "$D/library/wrap"
 rc=0
 "$CLI" models list "$D/library" > "$D/list.txt" 2>&1 || rc=$?
 [ "$rc" -le 2 ] || fail "models list: exit $rc"
-grep -q "1 model(s), 1 broken" "$D/list.txt" || fail "models list does not show the model as broken: $(cat "$D/list.txt")"
+grep -q "1 model, 1 broken" "$D/list.txt" || fail "models list does not show the model as broken: $(cat "$D/list.txt")"
 # Item 7: `models show` loads the tokenizer as `tokenize` does and says when it cannot.
 "$CLI" models show "$D/deep-tokenizer" > "$D/show.txt" 2>&1 || fail "models show, deep tokenizer.json: exit $?"
 grep -q "tokenizer:    tokenizer.json, broken" "$D/show.txt" || fail "models show calls a broken tokenizer.json fine: $(head -c 600 "$D/show.txt")"

@@ -473,7 +473,7 @@ private Q_SLOTS:
         plan = planPromotion(t, w.awq(), w.options());
         QCOMPARE(plan.serve.tensorParallelSize, 1);
         const Issue* tp = findIssue(plan, "setting_replaced");
-        QVERIFY2(tp && tp->message.find("sets tensor-parallel-size: 2; the promotion writes 1 (not a size the target's 1 GPU(s) can run)") !=
+        QVERIFY2(tp && tp->message.find("sets tensor-parallel-size: 2; the promotion writes 1 (not a size the target's 1 GPU can run)") !=
                            std::string::npos,
                  issueList(plan).c_str());
 

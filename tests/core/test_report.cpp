@@ -395,7 +395,7 @@ private Q_SLOTS:
         QCOMPARE(d.arena->conversations.size(), std::size_t(1));
         const auto md = QString::fromStdString(renderMarkdown(d));
         QVERIFY2(md.contains("| fp16-model better | awq-model better | Tie | Both bad |"), qPrintable(md));
-        QVERIFY(md.contains("1 saved conversation(s), 6 vote(s)"));
+        QVERIFY(md.contains("1 saved conversation, 6 votes"));
         bool refused = false;
         try {
             runDocumentFromJson(R"({"format": "awqbench-run", "version": 1, "arena": {"conversations": 3}})", "bad-arena.json");

@@ -798,7 +798,7 @@ void ComparePage::restoreConversationIntoModels() {
     for (const ConversationTurn& t : c.turns)
         for (int s = 0; s < 2; ++s) exchanges[s].emplace_back(t.user, t.replies[s].text);
     if (session_->restoreChat(exchanges))
-        report(tr("The opened conversation continues: %n exchange(s) so far.", nullptr, int(c.turns.size())));
+        report(tr("The opened conversation continues: %1 so far.").arg(countNoun(std::int64_t(c.turns.size()), tr("exchange"), tr("exchanges"))));
 }
 
 void ComparePage::setModels(const QString& a, const QString& b) {

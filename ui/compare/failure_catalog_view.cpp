@@ -1,5 +1,6 @@
 #include "ui/compare/failure_catalog_view.h"
 
+#include "ui/util/catalog_text.h"
 #include "ui/util/view_style.h"
 
 #include <QHeaderView>
@@ -80,8 +81,8 @@ void FailureCatalogView::showRun(const BatteryRun& run) {
     if (tests == 0) summary_->setText(tr("Run the battery: the failures of B where A passes are listed here per category."));
     else if (bOnly == 0) summary_->setText(tr("B fails no test that A passes (%1 tests judged on both).").arg(tests));
     else
-        summary_->setText(tr("B fails %1 test(s) that A passes (of %2 judged on both): %3.")
-                              .arg(bOnly)
+        summary_->setText(tr("B fails %1 that A passes (of %2 judged on both): %3.")
+                              .arg(countNoun(bOnly, tr("test"), tr("tests")))
                               .arg(tests)
                               .arg(QString::fromStdString(symptomSummary(allB))));
 }

@@ -681,7 +681,8 @@ bool DeployPage::promote(const QString& modelName, const QString& targetName) {
         PromoteDialog dialog(plan, this);
         if (dialog.exec() != QDialog::Accepted) return false;
         const auto entry = deploy::applyPromotion(plan, deploy::stateDirFor(toPath(settingsFile_)));
-        Q_EMIT statusMessage(tr("Promoted %1 to %2 (%3 file(s) written, backups kept)").arg(modelName, targetName).arg(entry.files.size()));
+        Q_EMIT statusMessage(tr("Promoted %1 to %2 (%3 written, backups kept)")
+                                 .arg(modelName, targetName, countNoun(std::int64_t(entry.files.size()), tr("file"), tr("files"))));
         Q_EMIT promoted(targetName, modelName);
     } catch (const Error& e) {
         showError(qs(e.what()));

@@ -652,7 +652,7 @@ private Q_SLOTS:
             for (const auto& f : c.bOnly) QVERIFY(table->item(r, FailureCatalogView::BOnlyCol)->text().contains(QString::fromStdString(f.testId)));
             bOnly += int(c.bOnly.size());
         }
-        QVERIFY2(b->failureCatalog()->summaryText().contains(bOnly ? QStringLiteral("B fails %1 test(s)").arg(bOnly) : QStringLiteral("B fails no test")),
+        QVERIFY2(b->failureCatalog()->summaryText().contains(bOnly ? QStringLiteral("B fails %1 %2 that A passes").arg(bOnly).arg(bOnly == 1 ? "test" : "tests") : QStringLiteral("B fails no test")),
                  qPrintable(b->failureCatalog()->summaryText()));
         // Activating a category with a failure shows its first failing test in the answer pane.
         int activated = 0;
