@@ -207,7 +207,7 @@ expect 0 "context: +32768 \(config.json has no max_position_embeddings: the Qwen
 cp -r "$M/qwen2-random" "$D/layer1-sliding" && chmod -R u+w "$D/layer1-sliding"
 cp "$SHARED/realworld/qwen2-sliding-layers/config-layer1-sliding.json" "$D/layer1-sliding/config.json"
 expect 0 "sliding win: +16 on 1 layer \(1\) of 2; the rest full attention" "$CLI" models show "$D/layer1-sliding"
-expect 0 "status: +ok|1 model\(s\), 0 broken" "$CLI" models list "$M/qwen2-random"
+expect 0 "status: +ok|1 model, 0 broken" "$CLI" models list "$M/qwen2-random"
 grep -q "unsupported" "$D/out.txt" && fail "qwen2-random is listed as unsupported"
 
 # ---- pool budget: parsed and printed in the same (binary) unit ----
