@@ -334,8 +334,8 @@ void addDeployCommands(CLI::App& app) {
                 // No command when the model could not be read (the plan stops there): nothing to show.
                 if (!plan.command.empty()) std::cout << "\nequivalent command line:\n  " << plan.command << "\n";
                 if (applied)
-                    std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << applied->files.size()
-                              << " file(s) written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
+                    std::cout << "\npromoted " << plan.model.filename().string() << " to " << plan.target << " (" << format::counted(applied->files.size(), "file")
+                              << " written, backups in " << (deploy::stateDirFor(file) / "backups" / applied->id).string()
                               << "; `" << withSettings("awqbench-cli undo --target " + shellQuoted(plan.target), promote->settings)
                               << "` restores them)\n";
                 else if (promote->dryRun && !plan.blocked())
